@@ -1,0 +1,81 @@
+/**
+ * The contract between @regatta/auth and whoever sends its HTTP requests (normally @regatta/transport).
+ * Auth never imports a transport: it is handed a `send` function (the octokit pattern).
+ */
+
+/** A request auth wants sent: to a token realm, never to a registry. */
+export interface AuthHttpRequest {
+  method: "GET" | "POST";
+  url: string;
+  headers: Record<string, string>;
+  body?: string;
+  signal?: AbortSignal;
+}
+
+/** The answer, with its body already read (callers cap it at 64 KiB) and header names lower-cased. */
+export interface AuthHttpResponse {
+  status: number;
+  headers: Record<string, string>;
+  body: string;
+}
+
+export type Send = (request: AuthHttpRequest) => Promise<AuthHttpResponse>;
+
+/** A token scope, `repository:library/alpine:pull,push` or `registry:catalog:*`. */
+export interface Scope {
+  type: string;
+  name: string;
+  actions: string[];
+}
+
+/** What a credential source knows for one registry. */
+export interface Credential {
+  username?: string;
+  password?: string;
+  /** An OAuth2 refresh token (`identitytoken` in docker's config); used with the OAuth2 POST flow. */
+  identityToken?: string;
+  /** A bearer token to send as is (`registrytoken` in docker's config). */
+  registryToken?: string;
+}
+
+/** A source of credentials keyed by registry name (`docker.io`, `ghcr.io`, `localhost:5000`). */
+export interface CredentialProvider {
+  get(registry: string): Promise<Credential | undefined>;
+}
+
+export interface AuthorizeRequest {
+  /** Registry name as in a reference: `docker.io`, `localhost:5000`. */
+  registry: string;
+  scopes: Scope[];
+  signal?: AbortSignal;
+}
+
+/** How a registry is being authenticated to, for display (never carries the secret). */
+export interface AuthDescription {
+  registry: string;
+  scheme: "none" | "basic" | "bearer" | "unknown";
+  username?: string;
+  realm?: string;
+  service?: string;
+}
+
+/**
+ * One per client. Knows each registry's challenge, the credentials, and a token cache keyed by
+ * (registry, service, scope set); concurrent requests for the same key share one token request.
+ */
+export interface Authenticator {
+  /** Records the challenge a registry answered on its `/v2/` ping (or any 401). */
+  learn(registry: string, wwwAuthenticate: string): void;
+  /**
+   * The `Authorization` header value for a request needing `scopes`, or undefined for anonymous.
+   * Fetches a token only when the registry's challenge is already known to be Bearer.
+   */
+  authorization(request: AuthorizeRequest): Promise<string | undefined>;
+  /**
+   * After a 401 answer: learns the challenge (including `insufficient_scope` and its scope), drops the refused
+   * token from the cache, fetches a new one if it can and returns the header to retry with. Throws
+   * AuthenticationError when nothing different can be tried.
+   */
+  challenge(request: AuthorizeRequest & { wwwAuthenticate: string; previous?: string }): Promise<string | undefined>;
+  describe(registry: string): AuthDescription;
+}

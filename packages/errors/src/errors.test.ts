@@ -1,0 +1,101 @@
+import { describe, expect, it } from "vitest";
+import {
+  AuthenticationError,
+  errorFromResponse,
+  NotFoundError,
+  parseRegistryErrors,
+  RegattaError,
+  RegistryError,
+  redactHeaders,
+  redactUrl,
+  TlsError,
+  RegistryUnreachableError,
+  TooManyRequestsError,
+} from "./index.js";
+
+describe("parseRegistryErrors", () => {
+  it.each([
+    ['{"errors":[{"code":"MANIFEST_UNKNOWN","message":"manifest unknown","detail":{"Tag":"x"}}]}', [{ code: "MANIFEST_UNKNOWN", message: "manifest unknown", detail: { Tag: "x" } }]],
+    ['{"errors":[{"code":"denied","message":"no"}]}', [{ code: "DENIED", message: "no" }]],
+    ['{"code":"NAME_UNKNOWN","message":"repo"}', [{ code: "NAME_UNKNOWN", message: "repo" }]],
+    ['{"message":"Not Found"}', [{ code: "UNKNOWN", message: "Not Found" }]],
+    ["<html>502</html>", []],
+    ["", []],
+    ["null", []],
+  ])("%s", (body, expected) => {
+    expect(parseRegistryErrors(body)).toEqual(expected);
+  });
+});
+
+describe("errorFromResponse", () => {
+  it("maps status to a typed error with codes, status and a redacted request", () => {
+    const err = errorFromResponse({
+      method: "get",
+      url: "https://r.example/v2/a/manifests/x?X-Amz-Signature=secret&n=10",
+      status: 404,
+      body: '{"errors":[{"code":"MANIFEST_UNKNOWN","message":"manifest unknown"}]}',
+      context: "get manifest r.example/a:x",
+    });
+    expect(err).toBeInstanceOf(NotFoundError);
+    expect(err).toBeInstanceOf(RegistryError);
+    expect(err).toBeInstanceOf(RegattaError);
+    expect(err).toBeInstanceOf(Error);
+    expect(err.code).toBe("MANIFEST_UNKNOWN");
+    expect(err.status).toBe(404);
+    expect(err.request).toEqual({ method: "GET", url: "https://r.example/v2/a/manifests/x?X-Amz-Signature=REDACTED&n=10" });
+    expect(err.message).toBe(
+      "get manifest r.example/a:x: 404 MANIFEST_UNKNOWN: manifest unknown (GET https://r.example/v2/a/manifests/x?X-Amz-Signature=REDACTED&n=10)",
+    );
+    expect(err.message).not.toContain("secret");
+  });
+
+  it("401 is an AuthenticationError with a hint, 429 is retryable", () => {
+    const a = errorFromResponse({ method: "GET", url: "https://r/v2/", status: 401 });
+    expect(a).toBeInstanceOf(AuthenticationError);
+    expect(a.code).toBe("UNAUTHORIZED");
+    expect(a.message).toContain("check the username and password");
+    const t = errorFromResponse({ method: "GET", url: "https://r/v2/", status: 429 });
+    expect(t).toBeInstanceOf(TooManyRequestsError);
+    expect(t.retryable).toBe(true);
+    expect(errorFromResponse({ method: "GET", url: "https://r/v2/", status: 503 }).retryable).toBe(true);
+    expect(errorFromResponse({ method: "GET", url: "https://r/v2/", status: 400 }).retryable).toBe(false);
+  });
+
+  it("instanceof works across the kind hierarchy but not sideways", () => {
+    const tls = new TlsError("bad cert");
+    expect(tls).toBeInstanceOf(RegistryUnreachableError);
+    expect(tls).not.toBeInstanceOf(RegistryError);
+    expect(tls.name).toBe("TlsError");
+    expect(tls.code).toBe("TLS");
+    expect({}).not.toBeInstanceOf(RegattaError);
+  });
+
+  it("instanceof survives a second copy of the package (brand on a global symbol)", () => {
+    const foreign = Object.create(Error.prototype);
+    Object.defineProperty(foreign, Symbol.for("regatta.error.kinds"), { value: ["NotFoundError", "RegistryError", "RegattaError"] });
+    expect(foreign).toBeInstanceOf(NotFoundError);
+    expect(foreign).not.toBeInstanceOf(AuthenticationError);
+  });
+
+  it("toJSON has no cause chain", () => {
+    const err = new RegattaError("x", { cause: new Error("Authorization: Bearer abc") });
+    expect(JSON.stringify(err)).not.toContain("Bearer");
+  });
+});
+
+describe("redaction", () => {
+  it("keeps only allowlisted query parameters and strips userinfo", () => {
+    expect(redactUrl("https://user:pw@auth.example/token?service=s&scope=repository:a:pull&password=pw&refresh_token=t")).toBe(
+      "https://auth.example/token?service=s&scope=repository%3Aa%3Apull&password=REDACTED&refresh_token=REDACTED",
+    );
+    expect(redactUrl("not a url?token=abc")).toBe("not a url?REDACTED");
+  });
+  it("replaces secret headers", () => {
+    expect(redactHeaders({ Authorization: "Bearer x", Accept: "a", Cookie: "c" })).toEqual({
+      authorization: "REDACTED",
+      accept: "a",
+      cookie: "REDACTED",
+    });
+    expect(redactHeaders([["proxy-authorization", "Basic y"]])).toEqual({ "proxy-authorization": "REDACTED" });
+  });
+});

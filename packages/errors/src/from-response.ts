@@ -1,0 +1,74 @@
+import { redactUrl } from "./redact.js";
+import {
+  AuthenticationError,
+  AuthorizationError,
+  NotFoundError,
+  type RegattaErrorOptions,
+  RegistryError,
+  TooManyRequestsError,
+} from "./regatta-error.js";
+import { parseRegistryErrors, RETRYABLE_CODES, RETRYABLE_STATUSES } from "./registry-codes.js";
+
+export interface ErrorResponse {
+  method: string;
+  url: string | URL;
+  status: number;
+  /** The response body, already capped by the caller (64 KiB is plenty for an error). */
+  body?: string;
+  /** What was being done, e.g. "get manifest docker.io/library/alpine:3.20". Prefixed to the message. */
+  context?: string;
+}
+
+const HINTS: Record<number, string> = {
+  401: "check the username and password, or the credentials in ~/.docker/config.json",
+  403: "the credentials are valid but lack permission for this repository or action",
+  429: "the registry's rate limit was reached; wait, or log in for a higher limit",
+};
+
+/** Builds the right typed error for an error answer of a registry, with the OCI codes and the redacted request. */
+export function errorFromResponse(response: ErrorResponse): RegistryError {
+  const errors = parseRegistryErrors(response.body);
+  const request = { method: response.method.toUpperCase(), url: redactUrl(response.url) };
+  const codes = errors.map((e) => e.code);
+  const detail = errors.length
+    ? errors.map((e) => (e.message ? `${e.code}: ${e.message}` : e.code)).join("; ")
+    : statusText(response.status);
+  const what = response.context ? `${response.context}: ` : "";
+  const message = `${what}${response.status} ${detail} (${request.method} ${request.url})`;
+  const retryable =
+    RETRYABLE_STATUSES.has(response.status) || codes.some((c) => RETRYABLE_CODES.has(c) && response.status >= 500);
+  const options: RegattaErrorOptions = { status: response.status, errors, request, retryable };
+  const hint = HINTS[response.status];
+  if (hint) options.hint = hint;
+  switch (response.status) {
+    case 401:
+      return new AuthenticationError(message, options);
+    case 403:
+      return new AuthorizationError(message, options);
+    case 404:
+      return new NotFoundError(message, options);
+    case 429:
+      return new TooManyRequestsError(message, { ...options, retryable: true });
+    default:
+      return new RegistryError(message, options);
+  }
+}
+
+function statusText(status: number): string {
+  const texts: Record<number, string> = {
+    400: "Bad Request",
+    401: "Unauthorized",
+    403: "Forbidden",
+    404: "Not Found",
+    405: "Method Not Allowed",
+    409: "Conflict",
+    413: "Payload Too Large",
+    416: "Range Not Satisfiable",
+    429: "Too Many Requests",
+    500: "Internal Server Error",
+    502: "Bad Gateway",
+    503: "Service Unavailable",
+    504: "Gateway Timeout",
+  };
+  return texts[status] ?? `HTTP ${status}`;
+}

@@ -1,0 +1,33 @@
+export { type ErrorResponse, errorFromResponse } from "./from-response.js";
+export { REDACTED, redactHeaders, redactUrl, SAFE_QUERY_PARAMS, SECRET_HEADERS } from "./redact.js";
+export {
+  AbortError,
+  AuthenticationError,
+  AuthorizationError,
+  CredentialsError,
+  DigestMismatchError,
+  InvalidDigestError,
+  InvalidManifestError,
+  InvalidReferenceError,
+  NotFoundError,
+  ProtocolError,
+  RegattaError,
+  type RegattaErrorOptions,
+  RegistryError,
+  RegistryUnreachableError,
+  type RequestSummary,
+  SizeMismatchError,
+  TimeoutError,
+  TlsError,
+  TooManyRequestsError,
+  UnsupportedError,
+  UsageError,
+} from "./regatta-error.js";
+export {
+  parseRegistryErrors,
+  REGISTRY_ERROR_CODES,
+  type RegistryErrorCode,
+  type RegistryErrorEntry,
+  RETRYABLE_CODES,
+  RETRYABLE_STATUSES,
+} from "./registry-codes.js";

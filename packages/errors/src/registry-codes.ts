@@ -1,0 +1,69 @@
+/**
+ * Error codes a registry may return in the `errors[]` body, from the OCI distribution spec
+ * (https://github.com/opencontainers/distribution-spec/blob/main/spec.md#error-codes) and Docker's additions.
+ */
+export const REGISTRY_ERROR_CODES = [
+  "BLOB_UNKNOWN",
+  "BLOB_UPLOAD_INVALID",
+  "BLOB_UPLOAD_UNKNOWN",
+  "DIGEST_INVALID",
+  "MANIFEST_BLOB_UNKNOWN",
+  "MANIFEST_INVALID",
+  "MANIFEST_UNKNOWN",
+  "MANIFEST_UNVERIFIED",
+  "NAME_INVALID",
+  "NAME_UNKNOWN",
+  "SIZE_INVALID",
+  "TAG_INVALID",
+  "UNAUTHORIZED",
+  "DENIED",
+  "UNSUPPORTED",
+  "TOOMANYREQUESTS",
+  "UNKNOWN",
+  "UNAVAILABLE",
+  "PAGINATION_NUMBER_INVALID",
+  "RANGE_INVALID",
+] as const;
+
+export type RegistryErrorCode = (typeof REGISTRY_ERROR_CODES)[number];
+
+/** One entry of a registry's `{"errors":[…]}` body. */
+export interface RegistryErrorEntry {
+  code: string;
+  message?: string;
+  detail?: unknown;
+}
+
+/** Codes after which trying the same request again may succeed. */
+export const RETRYABLE_CODES: ReadonlySet<string> = new Set(["TOOMANYREQUESTS", "UNAVAILABLE", "UNKNOWN"]);
+
+/** HTTP statuses after which an idempotent request may be retried. */
+export const RETRYABLE_STATUSES: ReadonlySet<number> = new Set([408, 429, 500, 502, 503, 504]);
+
+/**
+ * Parses a registry error body. Registries answer `{"errors":[{code,message,detail}]}`, but some send a bare
+ * `{code,message}`, `{"message":…}`, `{"error":…}` or HTML; anything unrecognised yields an empty list.
+ */
+export function parseRegistryErrors(body: string | undefined): RegistryErrorEntry[] {
+  if (!body) return [];
+  let json: unknown;
+  try {
+    json = JSON.parse(body);
+  } catch {
+    return [];
+  }
+  if (!json || typeof json !== "object") return [];
+  const obj = json as Record<string, unknown>;
+  const list = Array.isArray(obj.errors) ? obj.errors : typeof obj.code === "string" ? [obj] : undefined;
+  if (list) {
+    return list
+      .filter((e): e is Record<string, unknown> => !!e && typeof e === "object")
+      .map((e) => ({
+        code: typeof e.code === "string" ? e.code.toUpperCase() : "UNKNOWN",
+        ...(typeof e.message === "string" ? { message: e.message } : {}),
+        ...(e.detail !== undefined ? { detail: e.detail } : {}),
+      }));
+  }
+  const message = typeof obj.message === "string" ? obj.message : typeof obj.error === "string" ? obj.error : "";
+  return message ? [{ code: "UNKNOWN", message }] : [];
+}
