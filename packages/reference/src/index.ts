@@ -1,0 +1,25 @@
+export {
+  apiHostOf,
+  DEFAULT_REGISTRY,
+  DEFAULT_TAG,
+  DOCKER_HUB_ALIASES,
+  DOCKER_HUB_API_HOST,
+  DOCKER_HUB_CONFIG_KEY,
+  OFFICIAL_NAMESPACE,
+  REPOSITORY_NAME_MAX_LENGTH,
+  TAG_MAX_LENGTH,
+} from "./constants.js";
+export { isLoopbackRegistry } from "./is-loopback-registry.js";
+export {
+  type DigestAlgorithm,
+  isValidDigest,
+  type ParsedDigest,
+  parseDigestString,
+} from "./parse-digest-string.js";
+export { type ParseReferenceOptions, parseReference } from "./parse-reference.js";
+export { normalizeRegistry, type ParsedRegistry, parseRegistry } from "./parse-registry.js";
+export { type ParseRepositoryOptions, parseRepository } from "./parse-repository.js";
+export { Reference, type ReferenceParts } from "./reference.js";
+export type { RepositoryParts } from "./repository-parts.js";
+export { RepositoryReference } from "./repository-reference.js";
+export { isValidTag, validateTag } from "./validate-tag.js";

@@ -1,0 +1,34 @@
+import { describe, expect, it } from "vitest";
+import { isLoopbackRegistry } from "./index.js";
+
+describe("isLoopbackRegistry", () => {
+  it.each([
+    ["localhost", true],
+    ["localhost:5000", true],
+    ["LOCALHOST:5000", true],
+    ["127.0.0.1", true],
+    ["127.0.0.1:5000", true],
+    ["127.255.255.254:80", true],
+    ["127.1.2.3", true],
+    ["[::1]", true],
+    ["[::1]:5000", true],
+    ["[0:0:0:0:0:0:0:1]:5000", true],
+    ["[0000::0001]", true],
+    ["::1", true],
+    ["localhost.example.com", false],
+    ["mylocalhost:5000", false],
+    ["127.0.0.256", false],
+    ["127.0.0", false],
+    ["128.0.0.1", false],
+    ["10.0.0.1:5000", false],
+    ["192.168.1.1", false],
+    ["[::2]:5000", false],
+    ["[::]", false],
+    ["[1::1]", false],
+    ["[::1:1]", false],
+    ["docker.io", false],
+    ["", false],
+  ])("%s → %s", (registry, expected) => {
+    expect(isLoopbackRegistry(registry)).toBe(expected);
+  });
+});

@@ -1,0 +1,58 @@
+/**
+ * Internal: the normalisation both reference classes apply to the parts they are built from, so that a value built
+ * by hand prints the same string a parsed one does and `toString()` always round-trips.
+ */
+import { InvalidReferenceError } from "@regatta/errors";
+import { DEFAULT_REGISTRY, OFFICIAL_NAMESPACE } from "./constants.js";
+import { findHostProblem, findPathLengthProblem, findPathProblem } from "./grammar.js";
+import { normalizeRegistry } from "./parse-registry.js";
+import { describeProblem, shiftProblem } from "./problem.js";
+
+/** Registry and repository of an image, before normalisation. */
+export interface RepositoryParts {
+  /** A registry host; Docker Hub's aliases become `docker.io`. */
+  registry: string;
+  /** The repository path; on Docker Hub a single component gets `library/` in front. */
+  repository: string;
+}
+
+/** Docker Hub keeps official images under `library/`; only Docker Hub does, so other registries are left alone. */
+export function withOfficialNamespace(registry: string, path: string): string {
+  return registry === DEFAULT_REGISTRY && !path.includes("/") ? `${OFFICIAL_NAMESPACE}/${path}` : path;
+}
+
+/** `docker.io/library/x` → `x`, `docker.io/u/x` → `u/x`, anything else unchanged: docker's familiarizeName. */
+export function familiarName(registry: string, repository: string): string {
+  if (registry !== DEFAULT_REGISTRY) return `${registry}/${repository}`;
+  const prefix = `${OFFICIAL_NAMESPACE}/`;
+  // Only `library/<one component>` is shortened: `library/a/b` would re-parse as `docker.io/a/b`.
+  if (repository.startsWith(prefix) && !repository.slice(prefix.length).includes("/")) {
+    return repository.slice(prefix.length);
+  }
+  return repository;
+}
+
+/**
+ * Normalises and validates registry and repository.
+ * @throws InvalidReferenceError naming the part that is wrong.
+ */
+export function normalizeRepositoryParts(parts: RepositoryParts): RepositoryParts {
+  const hostProblem = findHostProblem(parts.registry);
+  if (hostProblem) {
+    throw new InvalidReferenceError(
+      `invalid registry ${JSON.stringify(parts.registry)}: ${describeProblem(hostProblem)}`,
+    );
+  }
+  const registry = normalizeRegistry(parts.registry);
+  const repository = withOfficialNamespace(registry, parts.repository);
+  const added = repository.length - parts.repository.length;
+  const lengthProblem = findPathLengthProblem(repository);
+  const pathProblem =
+    findPathProblem(parts.repository) ?? (lengthProblem && shiftProblem(lengthProblem, -added));
+  if (pathProblem) {
+    throw new InvalidReferenceError(
+      `invalid repository ${JSON.stringify(parts.repository)}: ${describeProblem(pathProblem)}`,
+    );
+  }
+  return { registry, repository };
+}

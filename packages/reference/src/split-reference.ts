@@ -1,0 +1,135 @@
+/**
+ * Internal: docker's ParseNormalizedNamed (distribution/reference normalize.go), step by step, reporting every problem
+ * with its column in the string the user typed.
+ */
+import { InvalidDigestError, InvalidReferenceError } from "@regatta/errors";
+import { DEFAULT_REGISTRY } from "./constants.js";
+import {
+  findHostProblem,
+  findPathLengthProblem,
+  findPathProblem,
+  findTagProblem,
+  isImageId,
+} from "./grammar.js";
+import { findDigestProblem } from "./parse-digest-string.js";
+import { normalizeRegistry, parseRegistry } from "./parse-registry.js";
+import { describeProblem, type Problem, shiftProblem } from "./problem.js";
+import { withOfficialNamespace } from "./repository-parts.js";
+
+/** A reference cut into its parts, with where each part started in the input (for later errors). */
+export interface SplitReference {
+  registry: string;
+  /** Whether the input named the registry (as opposed to the default one being used). */
+  explicitRegistry: boolean;
+  repository: string;
+  tag?: string;
+  /** Column-0 index of the ':' before the tag. */
+  tagOffset?: number;
+  digest?: string;
+  /** Column-0 index of the '@' before the digest. */
+  digestOffset?: number;
+}
+
+/** Builds the error for `input`; `kind` is "reference" or "repository". */
+export function referenceError(
+  kind: string,
+  input: string,
+  problem: Problem,
+  cause?: unknown,
+): InvalidReferenceError {
+  const message = `invalid ${kind} ${JSON.stringify(input)}: ${describeProblem(problem)}`;
+  return new InvalidReferenceError(message, cause ? { cause } : {});
+}
+
+/**
+ * Whether the first `/`-separated component names a registry. docker's rule (splitDockerDomain): `localhost`, or
+ * anything with a `.` or a `:` (a domain, an IP, a port), or anything with uppercase, since a repository path
+ * cannot have uppercase and so `Foo/bar` can only be a host. Everything else is a Docker Hub namespace.
+ */
+function isRegistryComponent(component: string): boolean {
+  return component === "localhost" || /[.:]/.test(component) || component !== component.toLowerCase();
+}
+
+/**
+ * Splits and validates a reference. `defaultRegistry` is already normalised (see {@link resolveDefaultRegistry}).
+ * @throws InvalidReferenceError naming the input, the rule broken, and the offending part with its column.
+ */
+export function splitReference(input: string, defaultRegistry: string, kind = "reference"): SplitReference {
+  const fail = (problem: Problem, cause?: unknown): never => {
+    throw referenceError(kind, input, problem, cause);
+  };
+  if (input === "") fail({ reason: `${kind} is empty`, offset: 0 });
+  const blank = input.search(/\s/);
+  if (blank >= 0) fail({ reason: "whitespace is not allowed", part: input[blank]!, offset: blank });
+  if (isImageId(input)) {
+    fail({
+      reason:
+        "cannot specify 64-byte hexadecimal strings as a repository name (that is an image ID; " +
+        "name the repository and add @sha256:<hex>)",
+      part: input.slice(0, 12),
+      offset: 0,
+    });
+  }
+  const scheme = /^[a-zA-Z][a-zA-Z0-9+.-]*:\/\//.exec(input);
+  if (scheme) fail({ reason: `a ${kind} has no scheme, remove it`, part: scheme[0], offset: 0 });
+
+  // The first '/' always ends the registry, if there is one: neither tags nor digests contain '/'.
+  const slash = input.indexOf("/");
+  const first = slash < 0 ? undefined : input.slice(0, slash);
+  const explicitRegistry = first !== undefined && isRegistryComponent(first);
+  let registry = defaultRegistry;
+  let restOffset = 0;
+  if (explicitRegistry) {
+    const hostProblem = findHostProblem(first);
+    if (hostProblem) fail(hostProblem);
+    registry = normalizeRegistry(first);
+    restOffset = slash + 1;
+  }
+
+  // name [":" tag] ["@" digest]: after the registry, a ':' can only start the tag and an '@' only the digest.
+  const rest = input.slice(restOffset);
+  const at = rest.indexOf("@");
+  const beforeDigest = at < 0 ? rest : rest.slice(0, at);
+  const colon = beforeDigest.indexOf(":");
+  const path = colon < 0 ? beforeDigest : beforeDigest.slice(0, colon);
+
+  const pathProblem = findPathProblem(path);
+  if (pathProblem) fail(shiftProblem(pathProblem, restOffset));
+  const repository = withOfficialNamespace(registry, path);
+  const lengthProblem = findPathLengthProblem(repository);
+  if (lengthProblem) fail(shiftProblem(lengthProblem, restOffset - (repository.length - path.length)));
+
+  const result: SplitReference = { registry, explicitRegistry, repository };
+  if (colon >= 0) {
+    const tag = beforeDigest.slice(colon + 1);
+    const tagOffset = restOffset + colon;
+    if (tag === "") fail({ reason: "tag after ':' is empty", part: ":", offset: tagOffset });
+    const tagProblem = findTagProblem(tag);
+    if (tagProblem) fail(shiftProblem(tagProblem, tagOffset + 1));
+    result.tag = tag;
+    result.tagOffset = tagOffset;
+  }
+  if (at >= 0) {
+    const digest = rest.slice(at + 1);
+    const digestOffset = restOffset + at;
+    if (digest === "") fail({ reason: "digest after '@' is empty", part: "@", offset: digestOffset });
+    const digestProblem = findDigestProblem(digest);
+    if (digestProblem) {
+      const cause = new InvalidDigestError(
+        `invalid digest ${JSON.stringify(digest)}: ${describeProblem(digestProblem)}`,
+      );
+      fail(shiftProblem(digestProblem, digestOffset + 1), cause);
+    }
+    result.digest = digest;
+    result.digestOffset = digestOffset;
+  }
+  return result;
+}
+
+/**
+ * The registry for references that name none: `docker.io`, or the caller's choice, parsed like any registry address
+ * (so `index.docker.io` and `https://ghcr.io/` work too).
+ */
+export function resolveDefaultRegistry(defaultRegistry: string | undefined): string {
+  return defaultRegistry === undefined ? DEFAULT_REGISTRY : parseRegistry(defaultRegistry).registry;
+}
