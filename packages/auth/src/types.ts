@@ -40,7 +40,11 @@ export interface Credential {
 
 /** A source of credentials keyed by registry name (`docker.io`, `ghcr.io`, `localhost:5000`). */
 export interface CredentialProvider {
-  get(registry: string): Promise<Credential | undefined>;
+  /**
+   * The credential for `registry`, or undefined when this source knows none. `repository` (added by auth, optional)
+   * lets sources with per-repository entries, such as containers auth.json, pick the most specific one.
+   */
+  get(registry: string, repository?: string): Promise<Credential | undefined>;
 }
 
 export interface AuthorizeRequest {
@@ -76,6 +80,8 @@ export interface Authenticator {
    * token from the cache, fetches a new one if it can and returns the header to retry with. Throws
    * AuthenticationError when nothing different can be tried.
    */
-  challenge(request: AuthorizeRequest & { wwwAuthenticate: string; previous?: string }): Promise<string | undefined>;
+  challenge(
+    request: AuthorizeRequest & { wwwAuthenticate: string; previous?: string },
+  ): Promise<string | undefined>;
   describe(registry: string): AuthDescription;
 }

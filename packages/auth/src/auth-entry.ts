@@ -1,0 +1,49 @@
+import { CredentialsError } from "@regatta/errors";
+import type { Credential } from "./types.js";
+
+/**
+ * One entry of the `auths` map shared by docker's config.json and containers auth.json
+ * (https://github.com/docker/cli/blob/master/cli/config/types/authconfig.go, containers-auth.json(5)).
+ */
+export interface AuthEntry {
+  auth?: unknown;
+  username?: unknown;
+  password?: unknown;
+  identitytoken?: unknown;
+  registrytoken?: unknown;
+}
+
+/**
+ * Turns an `auths` entry into a {@link Credential}, or undefined when it holds nothing (docker writes `{}` entries
+ * when a credential store keeps the secret). `auth` is base64 of `user:password`, split at the FIRST colon because
+ * a password may contain colons but a username may not (docker's `decodeAuth`); it wins over `username`/`password`,
+ * as in docker. Errors name the file and key, never the content.
+ */
+export function credentialFromAuthEntry(entry: unknown, file: string, key: string): Credential | undefined {
+  if (!entry || typeof entry !== "object") return undefined;
+  const e = entry as AuthEntry;
+  const credential: Credential = {};
+  if (typeof e.username === "string" && e.username) credential.username = e.username;
+  if (typeof e.password === "string" && e.password) credential.password = e.password;
+  if (typeof e.auth === "string" && e.auth) {
+    const decoded = decodeBase64(e.auth);
+    const colon = decoded?.indexOf(":") ?? -1;
+    if (decoded === undefined || colon <= 0) {
+      throw new CredentialsError(`invalid "auth" value for "${key}" in ${file}`, {
+        hint: 'it must be base64 of "username:password"; log in again to rewrite it',
+      });
+    }
+    credential.username = decoded.slice(0, colon);
+    credential.password = decoded.slice(colon + 1);
+  }
+  if (typeof e.identitytoken === "string" && e.identitytoken) credential.identityToken = e.identitytoken;
+  if (typeof e.registrytoken === "string" && e.registrytoken) credential.registryToken = e.registrytoken;
+  return Object.keys(credential).length ? credential : undefined;
+}
+
+function decodeBase64(text: string): string | undefined {
+  const trimmed = text.trim();
+  // Buffer.from ignores invalid characters silently; check the alphabet first so garbage is reported.
+  if (!/^[A-Za-z0-9+/_-]*={0,2}$/.test(trimmed)) return undefined;
+  return Buffer.from(trimmed, "base64").toString("utf8");
+}

@@ -1,0 +1,47 @@
+export { chainCredentials } from "./chain-credentials.js";
+export { type AuthenticatorOptions, createAuthenticator } from "./create-authenticator.js";
+export {
+  credentialFromHelper,
+  type HelperResult,
+  type HelperRunner,
+  IDENTITY_TOKEN_USERNAME,
+  type SpawnHelperOptions,
+  spawnCredentialHelper,
+} from "./credential-helper.js";
+export { type DefaultCredentialsOptions, defaultCredentials } from "./default-credentials.js";
+export {
+  type DockerConfigOptions,
+  dockerConfigCredentials,
+  dockerConfigPath,
+  type Env,
+} from "./docker-config-credentials.js";
+export { type Challenge, parseWwwAuthenticate } from "./parse-www-authenticate.js";
+export {
+  type PodmanAuthFileOptions,
+  podmanAuthFileCredentials,
+  podmanAuthFiles,
+} from "./podman-auth-file-credentials.js";
+export { DOCKER_HUB_CONFIG_KEY, helperServerUrl, normalizeRegistry } from "./registry-host.js";
+export {
+  formatScope,
+  mergeScopes,
+  parseScope,
+  parseScopes,
+  repositoryScope,
+  scopeKey,
+  scopesCover,
+} from "./scope.js";
+export { anonymous, isAnonymous, type StaticCredential, staticCredentials } from "./static-credentials.js";
+export { MINIMUM_TOKEN_LIFETIME_S, parseTokenResponse, type Token } from "./token-response.js";
+export type {
+  AuthDescription,
+  Authenticator,
+  AuthHttpRequest,
+  AuthHttpResponse,
+  AuthorizeRequest,
+  Credential,
+  CredentialProvider,
+  Scope,
+  Send,
+} from "./types.js";
+export { validateRealm } from "./validate-realm.js";

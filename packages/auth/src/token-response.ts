@@ -1,0 +1,49 @@
+import { ProtocolError, redactUrl } from "@regatta/errors";
+
+/** A token as cached: the bearer value and when to stop using it (epoch milliseconds). */
+export interface Token {
+  token: string;
+  expiresAt: number;
+}
+
+/** Docker's floor on a token's lifetime, applied when `expires_in` is missing or lower. */
+export const MINIMUM_TOKEN_LIFETIME_S = 60;
+
+/**
+ * Parses a token endpoint's 200 answer (https://distribution.github.io/distribution/spec/auth/token/#token-response-fields
+ * and …/oauth/#token-response-fields). `token` and `access_token` are synonyms (ACR and some OAuth servers send
+ * only the latter). `expires_in` defaults to and is at least 60 s, as docker's client does
+ * (`minimumTokenLifetimeSeconds`). `issued_at` is honoured only when it makes the token expire sooner, so a token
+ * server whose clock runs ahead cannot make us keep a token past its life. Errors never quote the body: it holds
+ * the token.
+ */
+export function parseTokenResponse(body: string, realm: string, now: number): Token {
+  let json: unknown;
+  try {
+    json = JSON.parse(body);
+  } catch {
+    throw new ProtocolError(`token response from ${redactUrl(realm)} is not JSON`);
+  }
+  if (!json || typeof json !== "object") {
+    throw new ProtocolError(`token response from ${redactUrl(realm)} is not a JSON object`);
+  }
+  const r = json as Record<string, unknown>;
+  const token =
+    typeof r.token === "string" && r.token
+      ? r.token
+      : typeof r.access_token === "string" && r.access_token
+        ? r.access_token
+        : undefined;
+  if (!token)
+    throw new ProtocolError(`token response from ${redactUrl(realm)} has no "token" or "access_token"`);
+  const expiresIn =
+    typeof r.expires_in === "number" && Number.isFinite(r.expires_in)
+      ? Math.max(r.expires_in, MINIMUM_TOKEN_LIFETIME_S)
+      : MINIMUM_TOKEN_LIFETIME_S;
+  let expiresAt = now + expiresIn * 1000;
+  if (typeof r.issued_at === "string") {
+    const issued = Date.parse(r.issued_at);
+    if (Number.isFinite(issued)) expiresAt = Math.min(expiresAt, issued + expiresIn * 1000);
+  }
+  return { token, expiresAt };
+}

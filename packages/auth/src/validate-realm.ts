@@ -1,0 +1,37 @@
+import { AuthenticationError, redactUrl } from "@regatta/errors";
+
+/**
+ * Checks the realm of a Bearer challenge before any credential is sent to it. A registry (or anyone able to rewrite
+ * its answers) chooses the realm, so a realm on plain HTTP would hand the password to the network; go-containerregistry
+ * validates it for the same reason (`validateRealmURL` in pkg/v1/remote/transport/bearer.go).
+ *
+ * - the realm must be an absolute `https:` URL, or `http:` when `allowHttp` (a plain-HTTP registry on loopback, or
+ *   one the caller marked insecure);
+ * - it must not carry userinfo, and must not name a link-local address (cloud metadata services live there).
+ */
+export function validateRealm(realm: string, registry: string, allowHttp: boolean): URL {
+  let url: URL;
+  try {
+    url = new URL(realm);
+  } catch {
+    throw refuse(registry, "the realm is not an absolute URL", realm);
+  }
+  if (url.protocol === "http:") {
+    if (!allowHttp) throw refuse(registry, "the realm uses plain http", realm);
+  } else if (url.protocol !== "https:") {
+    throw refuse(registry, `the realm scheme ${url.protocol} is not http(s)`, realm);
+  }
+  if (url.username || url.password) throw refuse(registry, "the realm URL carries userinfo", realm);
+  const host = url.hostname.replace(/^\[|\]$/g, "").toLowerCase();
+  if (/^169\.254\./.test(host) || /^fe[89ab][0-9a-f]:/.test(host)) {
+    throw refuse(registry, "the realm is a link-local address", realm);
+  }
+  return url;
+}
+
+function refuse(registry: string, why: string, realm: string): AuthenticationError {
+  return new AuthenticationError(
+    `refusing the token realm ${redactUrl(realm)} of registry ${registry}: ${why}`,
+    { code: "INVALID_REALM", hint: "credentials are only sent to an https token endpoint" },
+  );
+}
