@@ -1,0 +1,55 @@
+/**
+ * Authentication. Before each request the authenticator is asked for an `Authorization` header for the request's
+ * scopes; on a 401 it is handed the `WWW-Authenticate` challenge and the refused header, and the request is sent
+ * ONCE more with what it returns (docker's and go-containerregistry's behaviour). A second 401 goes up to the status
+ * concern and becomes an AuthenticationError. A 403 is never retried: the credentials were understood and refused.
+ *
+ * Credentials are only attached to the registry's own origin, never to an upload Location or redirect elsewhere.
+ * A body that cannot be replayed (a one-shot stream) could not survive the 401 dance, so the registry is pinged first
+ * (once per registry) to learn its challenge, and the authenticator can then answer with a token up front
+ * (regclient's "seed the scopes before an upload" habit).
+ */
+import type { Authenticator } from "@regatta/auth";
+import { bufferedBody, readErrorBody } from "./body.js";
+import type { Middleware } from "./exchange.js";
+
+/** What the auth concern needs: the authenticator (settable after construction) and the ping. */
+export interface AuthConfig {
+  authenticator: () => Authenticator | undefined;
+  ping: (registry: string, signal?: AbortSignal) => Promise<unknown>;
+}
+
+/** The auth concern. */
+export function authenticating(config: AuthConfig): Middleware {
+  return (next) => async (exchange) => {
+    const authenticator = config.authenticator();
+    // Callers may send their own header; and credentials never leave the registry's origin.
+    if (!authenticator || exchange.headers.authorization || exchange.url.origin !== exchange.baseOrigin) {
+      return next(exchange);
+    }
+    const { registry, scopes, signal } = exchange;
+    if (!exchange.body.replayable) await config.ping(registry, signal);
+    const previous = await authenticator.authorization({ registry, scopes, ...(signal ? { signal } : {}) });
+    const first = previous
+      ? { ...exchange, headers: { ...exchange.headers, authorization: previous } }
+      : exchange;
+    const response = await next(first);
+    const wwwAuthenticate = response.headers["www-authenticate"];
+    if (response.status !== 401 || !wwwAuthenticate) return response;
+    if (!exchange.body.replayable) {
+      authenticator.learn(registry, wwwAuthenticate);
+      return response;
+    }
+    // Read (capped) before asking for a new token, so the status concern can still report this answer.
+    const text = await readErrorBody(response.body);
+    const retry = await authenticator.challenge({
+      registry,
+      scopes,
+      wwwAuthenticate,
+      ...(previous ? { previous } : {}),
+      ...(signal ? { signal } : {}),
+    });
+    if (!retry || retry === previous) return { ...response, body: bufferedBody(text) };
+    return next({ ...exchange, headers: { ...exchange.headers, authorization: retry } });
+  };
+}

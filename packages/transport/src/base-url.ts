@@ -1,0 +1,54 @@
+/**
+ * Which scheme and host a registry name is spoken to at. Like docker: https everywhere, except loopback and the
+ * registries the user listed as insecure, which are spoken to over plain http.
+ */
+import { UsageError } from "@regatta/errors";
+import { apiHostOf, isLoopbackRegistry } from "@regatta/reference";
+
+/** Splits `host[:port]` (IPv6 in brackets) into its hostname, without brackets, and its port. */
+export function splitHostPort(host: string): { hostname: string; port?: string } {
+  if (host.startsWith("[")) {
+    const end = host.indexOf("]");
+    const port = host.slice(end + 1).replace(/^:/, "");
+    return port ? { hostname: host.slice(1, end), port } : { hostname: host.slice(1, end) };
+  }
+  const colon = host.lastIndexOf(":");
+  if (colon === -1 || host.indexOf(":") !== colon) return { hostname: host };
+  return { hostname: host.slice(0, colon), port: host.slice(colon + 1) };
+}
+
+/** Options that decide the scheme. */
+export interface SchemeOptions {
+  scheme?: "https" | "http" | "auto";
+  insecureRegistries?: readonly string[];
+}
+
+/**
+ * True when `registry` may be spoken to over plain http under `auto`: loopback, or listed in `insecureRegistries`
+ * either as `host:port` (that port only) or as a bare host (any port), as docker's `insecure-registries` does.
+ */
+export function isInsecure(registry: string, insecureRegistries: readonly string[] = []): boolean {
+  const host = apiHostOf(registry);
+  if (isLoopbackRegistry(host)) return true;
+  const { hostname } = splitHostPort(host);
+  return insecureRegistries.some((entry) => {
+    const e = entry
+      .toLowerCase()
+      .replace(/^https?:\/\//, "")
+      .replace(/\/+$/, "");
+    return e === registry.toLowerCase() || e === host.toLowerCase() || e === hostname.toLowerCase();
+  });
+}
+
+/**
+ * The base URL (origin, no trailing slash) of a registry's API: `https://registry-1.docker.io` for `docker.io`,
+ * `http://127.0.0.1:5000` for a loopback registry under `auto`.
+ */
+export function registryBaseUrl(registry: string, options: SchemeOptions = {}): string {
+  if (!registry || /[/\s?#@]/.test(registry)) {
+    throw new UsageError(`invalid registry host "${registry}": expected host[:port]`);
+  }
+  const scheme = options.scheme ?? "auto";
+  const http = scheme === "http" || (scheme === "auto" && isInsecure(registry, options.insecureRegistries));
+  return `${http ? "http" : "https"}://${apiHostOf(registry)}`;
+}

@@ -1,0 +1,204 @@
+import { createHash, randomBytes } from "node:crypto";
+import { Writable } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import { DigestMismatchError, InvalidDigestError, SizeMismatchError } from "@regatta/errors";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { parseContentRange } from "./blob.js";
+import { startServer, type TestServer } from "./test-server.js";
+import { Transport } from "./transport.js";
+
+const content = randomBytes(100_000);
+const digest = `sha256:${createHash("sha256").update(content).digest("hex")}`;
+type Mode =
+  | "ok"
+  | "tampered"
+  | "short-length"
+  | "truncated-chunked"
+  | "overrun-chunked"
+  | "ignore-range"
+  | "redirect";
+let mode: Mode = "ok";
+let registry: TestServer;
+let storage: TestServer;
+let transport: Transport;
+
+beforeAll(async () => {
+  storage = await startServer((_req, res) => {
+    res.writeHead(200, { "content-length": String(content.length) });
+    res.end(content);
+  });
+  registry = await startServer((req, res) => {
+    if (req.url !== `/v2/a/blobs/${digest}`) {
+      res.statusCode = 404;
+      return void res.end('{"errors":[{"code":"BLOB_UNKNOWN","message":"blob unknown"}]}');
+    }
+    const range = /^bytes=(\d+)-$/.exec(req.headers.range ?? "");
+    switch (mode) {
+      case "tampered": {
+        const bad = Buffer.from(content);
+        bad[500] = (bad[500] ?? 0) ^ 0xff;
+        res.writeHead(200, { "content-length": String(bad.length) });
+        return void res.end(bad);
+      }
+      case "short-length":
+        res.writeHead(200, { "content-length": String(content.length - 10) });
+        return void res.end(content.subarray(10));
+      case "truncated-chunked":
+        res.writeHead(200);
+        return void res.end(content.subarray(0, content.length - 10));
+      case "overrun-chunked":
+        res.writeHead(200);
+        res.write(content);
+        return void res.end(Buffer.alloc(10));
+      case "redirect":
+        res.writeHead(307, { location: `${storage.origin}/bucket/blob` });
+        return void res.end();
+    }
+    if (range && mode === "ok") {
+      const start = Number(range[1]);
+      res.writeHead(206, {
+        "content-length": String(content.length - start),
+        "content-range": `bytes ${start}-${content.length - 1}/${content.length}`,
+      });
+      return void res.end(content.subarray(start));
+    }
+    res.writeHead(200, { "content-length": String(content.length) });
+    res.end(content);
+  });
+  transport = new Transport({ retry: { attempts: 0 } });
+});
+afterAll(async () => {
+  await transport.close();
+  await registry.close();
+  await storage.close();
+});
+beforeEach(() => {
+  mode = "ok";
+});
+
+async function collect(stream: NodeJS.ReadableStream): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  await pipeline(
+    stream,
+    new Writable({
+      write(chunk, _e, cb) {
+        chunks.push(chunk);
+        cb();
+      },
+    }),
+  );
+  return Buffer.concat(chunks);
+}
+
+const blob = (extra: Partial<Parameters<Transport["blob"]>[0]> = {}) =>
+  transport.blob({ registry: registry.host, repository: "a", digest, size: content.length, ...extra });
+
+describe("parseContentRange", () => {
+  it.each([
+    ["bytes 10-99/100", { start: 10, end: 99, total: 100 }],
+    ["bytes 0-0/*", { start: 0, end: 0 }],
+    ["10-99/100", undefined],
+    [undefined, undefined],
+  ])("%s", (value, expected) => expect(parseContentRange(value)).toEqual(expected));
+});
+
+describe("blob download", () => {
+  it("streams a good blob and reports its size", async () => {
+    const download = await blob();
+    expect(download.size).toBe(content.length);
+    expect(download.offset).toBe(0);
+    expect((await collect(download.stream)).equals(content)).toBe(true);
+  });
+
+  it("follows the redirect to storage", async () => {
+    mode = "redirect";
+    const download = await blob();
+    expect((await collect(download.stream)).equals(content)).toBe(true);
+  });
+
+  it("works without a known size (digest still checked)", async () => {
+    const download = await transport.blob({ registry: registry.host, repository: "a", digest });
+    expect(download.size).toBe(content.length);
+    expect((await collect(download.stream)).length).toBe(content.length);
+  });
+
+  it("fails a tampered blob with DigestMismatchError on the stream", async () => {
+    mode = "tampered";
+    const download = await blob();
+    const err = await collect(download.stream).catch((e) => e);
+    expect(err).toBeInstanceOf(DigestMismatchError);
+    expect(err.expected).toBe(digest);
+    expect(err.message).toMatch(
+      /^blob sha256:[0-9a-f]{64} from 127\.0\.0\.1:\d+\/a: content digest mismatch: expected sha256:[0-9a-f]{64}, got sha256:/,
+    );
+  });
+
+  it("refuses a Content-Length that disagrees with the descriptor before streaming", async () => {
+    mode = "short-length";
+    const err = await blob().catch((e) => e);
+    expect(err).toBeInstanceOf(SizeMismatchError);
+    expect(err).toMatchObject({ expected: content.length, actual: content.length - 10 });
+  });
+
+  it("fails a truncated chunked blob with SizeMismatchError at EOF", async () => {
+    mode = "truncated-chunked";
+    const err = await collect((await blob()).stream).catch((e) => e);
+    expect(err).toBeInstanceOf(SizeMismatchError);
+    expect(err.message).toMatch(/content of sha256:[0-9a-f]{64} is 99990 bytes, expected 100000/);
+  });
+
+  it("fails an overlong blob as soon as it overruns", async () => {
+    mode = "overrun-chunked";
+    const err = await collect((await blob()).stream).catch((e) => e);
+    expect(err).toBeInstanceOf(SizeMismatchError);
+    expect(err.message).toMatch(/is longer than the expected 100000 bytes/);
+  });
+
+  it("resumes with Range from an offset, hashing the prefix the caller holds", async () => {
+    const offset = 40_000;
+    const download = await blob({ offset, prefix: content.subarray(0, offset) });
+    expect(download.offset).toBe(offset);
+    expect((await collect(download.stream)).equals(content.subarray(offset))).toBe(true);
+    expect(registry.requests.at(-1)?.headers.range).toBe(`bytes=${offset}-`);
+  });
+
+  it("skips the first bytes when the server ignores Range and answers 200", async () => {
+    mode = "ignore-range";
+    const offset = 12_345;
+    async function* prefix() {
+      yield content.subarray(0, 5000);
+      yield content.subarray(5000, offset);
+    }
+    const download = await blob({ offset, prefix: prefix() });
+    expect((await collect(download.stream)).equals(content.subarray(offset))).toBe(true);
+  });
+
+  it("a corrupt prefix makes the whole blob fail its digest", async () => {
+    const prefix = Buffer.from(content.subarray(0, 100));
+    prefix[0] = (prefix[0] ?? 0) ^ 1;
+    const err = await collect((await blob({ offset: 100, prefix })).stream).catch((e) => e);
+    expect(err).toBeInstanceOf(DigestMismatchError);
+  });
+
+  it("checks arguments before any request", async () => {
+    const before = registry.requests.length;
+    await expect(
+      transport.blob({ registry: registry.host, repository: "a", digest: "sha256:abc" }),
+    ).rejects.toBeInstanceOf(InvalidDigestError);
+    await expect(blob({ offset: 10 })).rejects.toThrow(/needs the bytes already held/);
+    await expect(blob({ offset: 200_000 })).rejects.toThrow(/offset 200000 is past its size 100000/);
+    expect(registry.requests.slice(before)).toEqual([]);
+    // the prefix is read once the response says how big the blob is; the answer is released
+    await expect(blob({ offset: 10, prefix: Buffer.alloc(9) })).rejects.toThrow(
+      /prefix has 9 bytes but offset is 10/,
+    );
+  });
+
+  it("an unknown blob is a NotFoundError with the context", async () => {
+    const other = `sha256:${"0".repeat(64)}`;
+    const err = await transport
+      .blob({ registry: registry.host, repository: "a", digest: other, context: "pull layer" })
+      .catch((e) => e);
+    expect(err.message).toMatch(/^pull layer: 404 BLOB_UNKNOWN: blob unknown/);
+  });
+});

@@ -1,0 +1,21 @@
+export { isInsecure, registryBaseUrl, type SchemeOptions } from "./base-url.js";
+export { parseContentRange } from "./blob.js";
+export { DEFAULT_BODY_LIMIT, ERROR_BODY_LIMIT } from "./body.js";
+export { createDispatcher, type DispatcherOptions } from "./dispatcher.js";
+export type { BodyInit } from "./exchange.js";
+export { formatBytes, type Logger } from "./log.js";
+export { type FailedRequest, mapTransportError } from "./map-error.js";
+export { type RateLimit, type RegistryResponse, rateLimitOf } from "./response.js";
+export { backoffDelay, parseRetryAfter, type RetryOptions } from "./retry.js";
+export { DEFAULT_TIMEOUTS, type Timeouts } from "./timeouts.js";
+export { DEFAULT_USER_AGENT, Transport } from "./transport.js";
+export type {
+  BlobDownload,
+  BlobRequest,
+  PingResult,
+  RegistryRequest,
+  TransportOptions,
+  UploadRequest,
+  UploadResult,
+} from "./types.js";
+export { createVerifyStream, type VerifyStreamOptions } from "./verify-stream.js";

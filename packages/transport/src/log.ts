@@ -1,0 +1,52 @@
+/**
+ * The verbose HTTP log (`-v`): one line when a request leaves, one when its answer arrives. Only the method, the
+ * redacted URL, the status, the time and the size are printed; headers and bodies never are, so `Authorization`,
+ * cookies and tokens cannot reach a log line by construction. Query strings go through `redactUrl` because presigned
+ * blob URLs carry signatures there.
+ */
+import { STATUS_CODES } from "node:http";
+import { redactUrl } from "@regatta/errors";
+import type { Middleware } from "./exchange.js";
+
+/** Receives one finished line of the verbose log. */
+export type Logger = (line: string) => void;
+
+/** `1.5 KiB`, `12 B`, `3.2 MiB`. */
+export function formatBytes(bytes: number): string {
+  if (bytes < 1024) return `${bytes} B`;
+  const units = ["KiB", "MiB", "GiB", "TiB"];
+  let value = bytes / 1024;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return `${value.toFixed(1)} ${units[unit]}`;
+}
+
+/** The status line of a response as the log shows it: `404 Not Found`. */
+export function statusLine(status: number): string {
+  const text = STATUS_CODES[status];
+  return text ? `${status} ${text}` : String(status);
+}
+
+/** Logs each hop: `> GET https://host/v2/…` then `< 200 OK 123ms 4.5 KiB`, or `! GET … failed after 12ms: …`. */
+export function logging(logger: Logger | undefined, now: () => number): Middleware {
+  if (!logger) return (next) => next;
+  return (next) => async (exchange) => {
+    const url = redactUrl(exchange.url);
+    logger(`> ${exchange.method} ${url}`);
+    const start = now();
+    try {
+      const response = await next(exchange);
+      const length = response.headers["content-length"];
+      const size = length !== undefined && /^\d+$/.test(length) ? ` ${formatBytes(Number(length))}` : "";
+      logger(`< ${statusLine(response.status)} ${Math.round(now() - start)}ms${size}`);
+      return response;
+    } catch (err) {
+      const message = err instanceof Error ? err.message : String(err);
+      logger(`! ${exchange.method} ${url} failed after ${Math.round(now() - start)}ms: ${message}`);
+      throw err;
+    }
+  };
+}

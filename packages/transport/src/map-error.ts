@@ -1,0 +1,161 @@
+/**
+ * Turns what undici and node:net/node:tls throw into Regatta's typed errors, each with the registry, the redacted
+ * request and a hint a person can act on. The original error stays on `cause` (never printed by `toJSON`).
+ */
+import {
+  AbortError,
+  ProtocolError,
+  RegattaError,
+  RegistryUnreachableError,
+  redactUrl,
+  TimeoutError,
+  TlsError,
+} from "@regatta/errors";
+
+/** What the mapper needs to know about the request that failed. */
+export interface FailedRequest {
+  registry: string;
+  method: string;
+  url: string | URL;
+  context?: string;
+  signal?: AbortSignal;
+  timeouts?: { connect?: number; read?: number };
+}
+
+/** Certificate verification failures: the server is there, but not trusted. */
+const CERT_CODES = new Set([
+  "UNABLE_TO_VERIFY_LEAF_SIGNATURE",
+  "UNABLE_TO_GET_ISSUER_CERT",
+  "UNABLE_TO_GET_ISSUER_CERT_LOCALLY",
+  "SELF_SIGNED_CERT_IN_CHAIN",
+  "DEPTH_ZERO_SELF_SIGNED_CERT",
+  "CERT_HAS_EXPIRED",
+  "CERT_NOT_YET_VALID",
+  "CERT_UNTRUSTED",
+  "CERT_SIGNATURE_FAILURE",
+  "ERR_TLS_CERT_ALTNAME_INVALID",
+]);
+
+/** Connection failures worth another attempt, and how to say them. */
+const NETWORK: Record<string, { text: string; retryable: boolean }> = {
+  ECONNREFUSED: { text: "connection refused", retryable: true },
+  ECONNRESET: { text: "connection reset", retryable: true },
+  EPIPE: { text: "connection reset", retryable: true },
+  UND_ERR_SOCKET: { text: "connection closed by the server", retryable: true },
+  ENOTFOUND: { text: "host not found", retryable: false },
+  EAI_AGAIN: { text: "DNS lookup failed (temporary)", retryable: true },
+  ETIMEDOUT: { text: "connection timed out", retryable: true },
+  EHOSTUNREACH: { text: "host unreachable", retryable: false },
+  ENETUNREACH: { text: "network unreachable", retryable: false },
+  UND_ERR_CLOSED: { text: "connection pool closed", retryable: false },
+  UND_ERR_DESTROYED: { text: "connection pool closed", retryable: false },
+};
+
+/** The `code` of an error or of its cause (undici and node wrap each other). */
+export function errorCode(err: unknown): string | undefined {
+  for (let e: unknown = err, depth = 0; e && typeof e === "object" && depth < 4; depth++) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === "string") return code;
+    e = (e as { cause?: unknown }).cause;
+  }
+  return undefined;
+}
+
+function messageOf(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+/** Maps any error thrown while sending a request or reading its body to a RegattaError. */
+export function mapTransportError(err: unknown, req: FailedRequest): RegattaError {
+  if (err instanceof RegattaError) return err;
+  const url = new URL(String(req.url));
+  const request = { method: req.method.toUpperCase(), url: redactUrl(url) };
+  const where = `(${request.method} ${request.url})`;
+  const prefix = req.context ? `${req.context}: ` : "";
+  const host = url.host;
+
+  // The caller's signal, or the request deadline (whose reason is already a TimeoutError).
+  if (req.signal?.aborted) {
+    const reason: unknown = req.signal.reason;
+    if (reason instanceof RegattaError) return reason;
+    return new AbortError(`${prefix}aborted ${where}`, { request, cause: err });
+  }
+  const code = errorCode(err);
+  const name = err instanceof Error ? err.name : "";
+  if (code === "UND_ERR_ABORTED" || code === "UND_ERR_ABORT" || name === "AbortError") {
+    return new AbortError(`${prefix}aborted ${where}`, { request, cause: err });
+  }
+  switch (code) {
+    case "UND_ERR_CONNECT_TIMEOUT":
+      return new TimeoutError(`${prefix}connect timeout${ms(req.timeouts?.connect)} to ${host} ${where}`, {
+        request,
+        retryable: true,
+        cause: err,
+      });
+    case "UND_ERR_HEADERS_TIMEOUT":
+      return new TimeoutError(
+        `${prefix}read timeout${ms(req.timeouts?.read)} waiting for response headers from ${host} ${where}`,
+        { request, retryable: true, cause: err },
+      );
+    case "UND_ERR_BODY_TIMEOUT":
+      return new TimeoutError(
+        `${prefix}read timeout${ms(req.timeouts?.read)}: ${host} stopped sending ${where}`,
+        {
+          request,
+          retryable: true,
+          cause: err,
+        },
+      );
+  }
+  if (code && CERT_CODES.has(code)) {
+    return new TlsError(
+      `${prefix}TLS error talking to registry ${req.registry}: ${messageOf(err)} ${where}`,
+      {
+        request,
+        cause: err,
+        hint: "trust the registry's CA with --ca-file, or use --tls-skip-verify",
+      },
+    );
+  }
+  // https to a port that speaks plain http: OpenSSL reads "HTTP/1.1 400" as a TLS record of a wrong version.
+  if (
+    code === "EPROTO" ||
+    code === "ERR_SSL_WRONG_VERSION_NUMBER" ||
+    code === "ERR_SSL_PACKET_LENGTH_TOO_LONG" ||
+    /wrong version number|packet length too long/i.test(messageOf(err))
+  ) {
+    return new TlsError(
+      `${prefix}TLS handshake with registry ${req.registry} failed: ${messageOf(err)} ${where}`,
+      {
+        request,
+        cause: err,
+        hint: "the registry seems to speak plain http: use --insecure / http",
+      },
+    );
+  }
+  // http to a port that speaks TLS: the answer does not parse as HTTP.
+  if (code?.startsWith("HPE_")) {
+    return new ProtocolError(`${prefix}registry ${req.registry} sent an invalid HTTP response ${where}`, {
+      request,
+      cause: err,
+      hint: "if the registry speaks https, drop --insecure / http",
+    });
+  }
+  const known = code ? NETWORK[code] : undefined;
+  const text = known?.text ?? messageOf(err);
+  // A TLS-only server hangs up on a plain-http request without answering.
+  const hint =
+    code === "UND_ERR_SOCKET" && url.protocol === "http:"
+      ? "if the registry only speaks https, do not use --insecure / http"
+      : undefined;
+  return new RegistryUnreachableError(`${prefix}cannot reach registry ${req.registry}: ${text} ${where}`, {
+    request,
+    retryable: known?.retryable ?? false,
+    cause: err,
+    ...(hint ? { hint } : {}),
+  });
+}
+
+function ms(value: number | undefined): string {
+  return value ? ` (${value} ms)` : "";
+}

@@ -1,0 +1,115 @@
+import { createServer, request as httpRequest, type Server } from "node:http";
+import { connect, type Socket } from "node:net";
+import { afterEach, describe, expect, it } from "vitest";
+import { startServer, TEST_CERT, type TestServer } from "./test-server.js";
+import { Transport } from "./transport.js";
+
+/** A tiny HTTP proxy: CONNECT tunnels and absolute-form forwarding, recording what it was asked. */
+async function startProxy() {
+  const seen: string[] = [];
+  const sockets = new Set<Socket>();
+  const server: Server = createServer((req, res) => {
+    seen.push(`${req.method} ${req.url}`);
+    const target = new URL(req.url ?? "");
+    const upstream = httpRequest(
+      {
+        host: target.hostname,
+        port: target.port,
+        path: `${target.pathname}${target.search}`,
+        method: req.method,
+        headers: req.headers,
+      },
+      (up) => {
+        res.writeHead(up.statusCode ?? 502, up.headers);
+        up.pipe(res);
+      },
+    );
+    req.pipe(upstream);
+  });
+  server.on("connection", (s) => sockets.add(s));
+  server.on("connect", (req, client: Socket, head) => {
+    seen.push(`CONNECT ${req.url}`);
+    sockets.add(client);
+    const [host, port] = (req.url ?? "").split(":");
+    const upstream = connect(Number(port), host, () => {
+      client.write("HTTP/1.1 200 Connection Established\r\n\r\n");
+      upstream.write(head);
+      upstream.pipe(client);
+      client.pipe(upstream);
+    });
+    sockets.add(upstream);
+    upstream.on("error", () => client.destroy());
+    client.on("error", () => upstream.destroy());
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  const { port } = server.address() as { port: number };
+  return {
+    url: `http://127.0.0.1:${port}`,
+    seen,
+    close: () =>
+      new Promise<void>((r) => {
+        for (const s of sockets) s.destroy();
+        server.close(() => r());
+      }),
+  };
+}
+
+let cleanups: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  for (const c of cleanups.reverse()) await c();
+  cleanups = [];
+});
+
+async function setup(tls = false) {
+  const registry: TestServer = await startServer((_req, res) => void res.end("via proxy"), { tls });
+  const proxy = await startProxy();
+  cleanups.push(
+    () => registry.close(),
+    () => proxy.close(),
+  );
+  return { registry, proxy };
+}
+
+describe("proxies", () => {
+  it("sends through an explicit proxy (CONNECT tunnel to an https registry)", async () => {
+    const { registry, proxy } = await setup(true);
+    const t = new Transport({ proxy: proxy.url, scheme: "https", ca: TEST_CERT, env: {} });
+    cleanups.push(() => t.close());
+    const res = await t.request({ registry: registry.host, method: "GET", path: "/v2/", scopes: [] });
+    expect(await res.text()).toBe("via proxy");
+    expect(proxy.seen).toEqual([`CONNECT ${registry.host}`]);
+  });
+
+  it("reads HTTP_PROXY from the injected env, and honours NO_PROXY", async () => {
+    const { registry, proxy } = await setup();
+    const viaEnv = new Transport({ env: { HTTP_PROXY: proxy.url } });
+    cleanups.push(() => viaEnv.close());
+    const res = await viaEnv.request({ registry: registry.host, method: "GET", path: "/v2/", scopes: [] });
+    expect(await res.text()).toBe("via proxy");
+    expect(proxy.seen).toHaveLength(1);
+    expect(proxy.seen[0]).toContain(registry.host);
+
+    const bypass = new Transport({ env: { HTTP_PROXY: proxy.url, NO_PROXY: "127.0.0.1" } });
+    cleanups.push(() => bypass.close());
+    const direct = await bypass.request({ registry: registry.host, method: "GET", path: "/v2/", scopes: [] });
+    expect(await direct.text()).toBe("via proxy");
+    expect(proxy.seen).toHaveLength(1);
+    expect(registry.requests).toHaveLength(2);
+  });
+
+  it("ignores process.env when env is injected without proxy variables", async () => {
+    const { registry, proxy } = await setup();
+    const saved = process.env.HTTP_PROXY;
+    process.env.HTTP_PROXY = proxy.url;
+    try {
+      const t = new Transport({ env: {} });
+      cleanups.push(() => t.close());
+      const res = await t.request({ registry: registry.host, method: "GET", path: "/v2/", scopes: [] });
+      await res.dump();
+      expect(proxy.seen).toEqual([]);
+    } finally {
+      if (saved === undefined) delete process.env.HTTP_PROXY;
+      else process.env.HTTP_PROXY = saved;
+    }
+  });
+});

@@ -1,0 +1,107 @@
+import { ProtocolError, RegistryError } from "@regatta/errors";
+import { afterEach, describe, expect, it } from "vitest";
+import { FakeAuthenticator, startServer, type TestServer } from "./test-server.js";
+import { Transport } from "./transport.js";
+
+let servers: TestServer[] = [];
+let transport: Transport | undefined;
+afterEach(async () => {
+  await transport?.close();
+  await Promise.all(servers.map((s) => s.close()));
+  servers = [];
+});
+
+async function serve(handler: Parameters<typeof startServer>[0]) {
+  const s = await startServer(handler);
+  servers.push(s);
+  return s;
+}
+
+const scopes = [{ type: "repository", name: "a", actions: ["pull"] }];
+
+describe("redirect concern", () => {
+  it("follows a blob redirect to storage and drops Authorization and Cookie when the origin changes", async () => {
+    const storage = await serve((_req, res) => {
+      res.setHeader("content-length", "4");
+      res.end("blob");
+    });
+    const registry = await serve((req, res) => {
+      if (req.url === "/v2/a/blobs/one") {
+        res.writeHead(307, { location: "/v2/a/blobs/two" }); // same origin: credentials kept
+      } else {
+        res.writeHead(302, { location: `${storage.origin}/bucket/two?X-Amz-Signature=s3cr3t` });
+      }
+      res.end();
+    });
+    const lines: string[] = [];
+    transport = new Transport({
+      authenticator: new FakeAuthenticator("Bearer tok"),
+      logger: (l) => lines.push(l),
+    });
+    const res = await transport.request({
+      registry: registry.host,
+      method: "GET",
+      path: "/v2/a/blobs/one",
+      headers: { Cookie: "session=1" },
+      scopes,
+    });
+    expect(await res.text()).toBe("blob");
+    expect(res.url).toBe(`${storage.origin}/bucket/two?X-Amz-Signature=s3cr3t`);
+    expect(registry.requests.map((r) => [r.url, r.headers.authorization, r.headers.cookie])).toEqual([
+      ["/v2/a/blobs/one", "Bearer tok", "session=1"],
+      ["/v2/a/blobs/two", "Bearer tok", "session=1"],
+    ]);
+    expect(storage.requests[0]?.headers.authorization).toBeUndefined();
+    expect(storage.requests[0]?.headers.cookie).toBeUndefined();
+    expect(lines).toContain(`~ redirect 302 to ${storage.origin}/bucket/two?X-Amz-Signature=REDACTED`);
+    expect(lines.join("\n")).not.toContain("s3cr3t");
+  });
+
+  it("fails after maxRedirects hops", async () => {
+    const loop = await serve((_req, res) => {
+      res.writeHead(301, { location: "/v2/loop" });
+      res.end();
+    });
+    transport = new Transport({ maxRedirects: 2 });
+    const err = await transport
+      .request({ registry: loop.host, method: "GET", path: "/v2/loop", scopes })
+      .catch((e) => e);
+    expect(err).toBeInstanceOf(ProtocolError);
+    expect(err.message).toMatch(/too many redirects \(more than 2\)/);
+    expect(loop.requests).toHaveLength(3);
+  });
+
+  it("refuses a redirect to a non-http(s) URL", async () => {
+    const s = await serve((_req, res) => {
+      res.writeHead(302, { location: "file:///etc/passwd" });
+      res.end();
+    });
+    transport = new Transport();
+    await expect(
+      transport.request({ registry: s.host, method: "GET", path: "/v2/", scopes }),
+    ).rejects.toThrow(/refusing redirect to a file: URL/);
+  });
+
+  it("does not follow redirects for other methods: the 3xx is an error unless expected", async () => {
+    const s = await serve((_req, res) => {
+      res.writeHead(307, { location: "/elsewhere" });
+      res.end();
+    });
+    transport = new Transport();
+    const err = await transport
+      .request({ registry: s.host, method: "POST", path: "/v2/a/blobs/uploads/", scopes })
+      .catch((e) => e);
+    expect(err).toBeInstanceOf(RegistryError);
+    expect(err.status).toBe(307);
+    const res = await transport.request({
+      registry: s.host,
+      method: "DELETE",
+      path: "/v2/a",
+      scopes,
+      expect: [307],
+    });
+    expect(res.headers.location).toBe("/elsewhere");
+    await res.dump();
+    expect(s.requests).toHaveLength(2);
+  });
+});

@@ -1,0 +1,50 @@
+/**
+ * Redirects. Registries answer blob GETs with a 307 to object storage (S3, GCS, a CDN) carrying a presigned URL.
+ * Followed for GET and HEAD only (a redirected PUT or PATCH would need its body again, and the spec never asks for
+ * it). Like browsers and undici, credentials are dropped as soon as the origin changes: the registry's token must
+ * not reach the storage host, and a presigned URL rejects an extra `Authorization` anyway.
+ */
+import { ProtocolError, redactUrl } from "@regatta/errors";
+import { dumpBody } from "./body.js";
+import type { Middleware } from "./exchange.js";
+import type { Logger } from "./log.js";
+
+const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
+/** Headers that carry credentials and never cross an origin. */
+const CREDENTIAL_HEADERS = ["authorization", "cookie", "proxy-authorization"];
+
+/** Follows up to `maxRedirects` hops of a GET or HEAD. */
+export function redirecting(maxRedirects: number, logger?: Logger): Middleware {
+  return (next) => async (exchange) => {
+    const method = exchange.method.toUpperCase();
+    if (method !== "GET" && method !== "HEAD") return next(exchange);
+    let current = exchange;
+    for (let hops = 0; ; hops++) {
+      const response = await next(current);
+      const location = response.headers.location;
+      if (!REDIRECT_STATUSES.has(response.status) || !location) return response;
+      await dumpBody(response.body);
+      const request = { method, url: redactUrl(current.url) };
+      if (hops >= maxRedirects) {
+        throw new ProtocolError(`too many redirects (more than ${maxRedirects}) (${method} ${request.url})`, {
+          request,
+        });
+      }
+      let target: URL;
+      try {
+        target = new URL(location, current.url);
+      } catch {
+        throw new ProtocolError(`invalid redirect Location from ${request.url}`, { request });
+      }
+      if (target.protocol !== "http:" && target.protocol !== "https:") {
+        throw new ProtocolError(`refusing redirect to a ${target.protocol} URL (${method} ${request.url})`, {
+          request,
+        });
+      }
+      const headers = { ...current.headers };
+      if (target.origin !== current.url.origin) for (const name of CREDENTIAL_HEADERS) delete headers[name];
+      logger?.(`~ redirect ${response.status} to ${redactUrl(target)}`);
+      current = { ...current, url: target, headers };
+    }
+  };
+}

@@ -1,0 +1,66 @@
+/** The response a caller of `Transport.request` gets: the undici body plus capped readers. */
+import type { Readable } from "node:stream";
+import { ProtocolError, redactUrl } from "@regatta/errors";
+import { DEFAULT_BODY_LIMIT, dumpBody, readBody } from "./body.js";
+import type { RawResponse } from "./exchange.js";
+
+/** Docker Hub's pull quota, from the `ratelimit-limit` / `ratelimit-remaining` headers (e.g. `100;w=21600`). */
+export interface RateLimit {
+  limit?: string;
+  remaining?: string;
+}
+
+/** A registry's answer. Its body must be consumed (`text`, `bytes`, `json`, piping `body`) or released (`dump`). */
+export interface RegistryResponse {
+  status: number;
+  /** Lower-case names. */
+  headers: Record<string, string>;
+  /** The URL that answered, after redirects. */
+  url: string;
+  /** The undici body stream. */
+  body: Readable;
+  /** The body as UTF-8, failing with ProtocolError past `limit` bytes (default 4 MiB). */
+  text(limit?: number): Promise<string>;
+  /** The body as bytes, failing with ProtocolError past `limit` bytes (default 4 MiB). */
+  bytes(limit?: number): Promise<Uint8Array>;
+  /** The body parsed as JSON, failing with ProtocolError when it is not JSON or past `limit` bytes. */
+  json<T = unknown>(limit?: number): Promise<T>;
+  /** Releases the body without reading it. */
+  dump(): Promise<void>;
+  /** Present when the registry sent Docker Hub's rate-limit headers. */
+  rateLimit?: RateLimit;
+}
+
+/** Docker Hub's rate-limit headers, when present (https://docs.docker.com/docker-hub/usage/pulls/). */
+export function rateLimitOf(headers: Record<string, string>): RateLimit | undefined {
+  const limit = headers["ratelimit-limit"];
+  const remaining = headers["ratelimit-remaining"];
+  if (limit === undefined && remaining === undefined) return undefined;
+  return { ...(limit !== undefined ? { limit } : {}), ...(remaining !== undefined ? { remaining } : {}) };
+}
+
+/** Wraps a raw response. `mapError` turns body-stream errors (read timeout, reset) into typed errors. */
+export function toRegistryResponse(raw: RawResponse, mapError: (err: unknown) => unknown): RegistryResponse {
+  const shown = redactUrl(raw.url);
+  const bytes = (limit = DEFAULT_BODY_LIMIT) =>
+    readBody(raw.body, limit, mapError, `response body of ${shown}`);
+  const rateLimit = rateLimitOf(raw.headers);
+  return {
+    status: raw.status,
+    headers: raw.headers,
+    url: raw.url,
+    body: raw.body,
+    bytes,
+    text: async (limit) => (await bytes(limit)).toString("utf8"),
+    json: async <T>(limit?: number) => {
+      const text = (await bytes(limit)).toString("utf8");
+      try {
+        return JSON.parse(text) as T;
+      } catch (err) {
+        throw new ProtocolError(`response of ${shown} is not valid JSON`, { cause: err });
+      }
+    },
+    dump: () => dumpBody(raw.body),
+    ...(rateLimit ? { rateLimit } : {}),
+  };
+}

@@ -1,0 +1,167 @@
+import { Readable } from "node:stream";
+import { RegistryError, RegistryUnreachableError, TooManyRequestsError } from "@regatta/errors";
+import { afterEach, describe, expect, it } from "vitest";
+import { backoffDelay, parseRetryAfter } from "./retry.js";
+import { startServer, type TestServer } from "./test-server.js";
+import { Transport } from "./transport.js";
+
+let server: TestServer | undefined;
+let transport: Transport | undefined;
+afterEach(async () => {
+  await transport?.close();
+  await server?.close();
+});
+
+/** A server answering the scripted statuses in turn (then 200), with optional headers per answer. */
+async function scripted(script: { status: number; headers?: Record<string, string> }[]) {
+  server = await startServer((_req, res) => {
+    const next = script.shift() ?? { status: 200 };
+    res.writeHead(next.status, next.headers ?? {});
+    res.end(next.status === 200 ? "done" : '{"errors":[{"code":"UNAVAILABLE","message":"busy"}]}');
+  });
+  return server;
+}
+
+function make(options: { now?: () => number } = {}) {
+  const sleeps: number[] = [];
+  const lines: string[] = [];
+  transport = new Transport({
+    sleep: async (ms) => void sleeps.push(ms),
+    random: () => 0.5,
+    logger: (l) => lines.push(l),
+    ...options,
+  });
+  return { t: transport, sleeps, lines };
+}
+
+describe("parseRetryAfter and backoffDelay", () => {
+  it.each([
+    ["3", 3000],
+    [" 0 ", 0],
+    ["Thu, 01 Jan 1970 00:00:10 GMT", 7000],
+    ["Thu, 01 Jan 1970 00:00:01 GMT", 0],
+    ["soon", undefined],
+    [undefined, undefined],
+  ])("Retry-After %s → %s ms", (value, ms) => {
+    expect(parseRetryAfter(value, 3000)).toBe(ms);
+  });
+  it("full jitter stays within min(cap, base·2^n)", () => {
+    expect(backoffDelay(0, 200, 5000, () => 1)).toBe(200);
+    expect(backoffDelay(3, 200, 5000, () => 1)).toBe(1600);
+    expect(backoffDelay(10, 200, 5000, () => 1)).toBe(5000);
+    expect(backoffDelay(10, 200, 5000, () => 0)).toBe(0);
+  });
+});
+
+describe("retry concern", () => {
+  it("retries 503 and 429 with backoff, honouring Retry-After in seconds and as a date", async () => {
+    const s = await scripted([
+      { status: 503 },
+      { status: 429, headers: { "retry-after": "2" } },
+      { status: 502, headers: { "retry-after": new Date(10_000).toUTCString() } },
+    ]);
+    const { t, sleeps, lines } = make({ now: () => 4000 });
+    const res = await t.request({ registry: s.host, method: "GET", path: "/v2/", scopes: [] });
+    expect(await res.text()).toBe("done");
+    expect(sleeps).toEqual([100, 2000, 6000]); // 0.5 · 200·2^0, then the server's word
+    expect(s.requests).toHaveLength(4);
+    expect(lines.filter((l) => l.startsWith("~ retry"))).toEqual([
+      "~ retry 1/3 in 100ms: 503 Service Unavailable",
+      "~ retry 2/3 in 2000ms: 429 Too Many Requests",
+      "~ retry 3/3 in 6000ms: 502 Bad Gateway",
+    ]);
+  });
+
+  it("gives up after the configured attempts with a retryable RegistryError", async () => {
+    const s = await scripted([
+      { status: 503 },
+      { status: 503 },
+      { status: 503 },
+      { status: 503 },
+      { status: 503 },
+    ]);
+    const { t, sleeps } = make();
+    const err = await t
+      .request({ registry: s.host, method: "HEAD", path: "/v2/x/blobs/y", scopes: [] })
+      .catch((e) => e);
+    expect(err).toBeInstanceOf(RegistryError);
+    expect(err.status).toBe(503);
+    expect(err.retryable).toBe(true);
+    expect(s.requests).toHaveLength(4);
+    expect(sleeps).toHaveLength(3);
+  });
+
+  it("does not wait for a Retry-After beyond the cap: the 429 is reported", async () => {
+    const s = await scripted([{ status: 429, headers: { "retry-after": "3600" } }]);
+    const { t, sleeps } = make();
+    const err = await t
+      .request({ registry: s.host, method: "GET", path: "/v2/", scopes: [] })
+      .catch((e) => e);
+    expect(err).toBeInstanceOf(TooManyRequestsError);
+    expect(sleeps).toEqual([]);
+  });
+
+  it("never retries a POST or a PATCH", async () => {
+    for (const method of ["POST", "PATCH"]) {
+      const s = await scripted([{ status: 503 }]);
+      const { t, sleeps } = make();
+      await expect(
+        t.request({ registry: s.host, method, path: "/v2/a/blobs/uploads/", scopes: [] }),
+      ).rejects.toThrow(/503/);
+      expect(s.requests).toHaveLength(1);
+      expect(sleeps).toEqual([]);
+      await t.close();
+      await s.close();
+    }
+  });
+
+  it("never retries a PUT whose body is a one-shot stream, but does retry a replayable one", async () => {
+    const s = await scripted([{ status: 500 }, { status: 500 }]);
+    const { t } = make();
+    const oneShot = t.request({
+      registry: s.host,
+      method: "PUT",
+      path: "/v2/a/manifests/x",
+      body: Readable.from(["{}"]),
+      scopes: [],
+    });
+    await expect(oneShot).rejects.toThrow(/500/);
+    expect(s.requests).toHaveLength(1);
+    const res = await t.request({
+      registry: s.host,
+      method: "PUT",
+      path: "/v2/a/manifests/x",
+      body: () => Readable.from(["{}"]),
+      scopes: [],
+    });
+    expect(res.status).toBe(200);
+    await res.dump();
+    expect(s.requests).toHaveLength(3);
+  });
+
+  it("retries a GET after the server resets the connection", async () => {
+    let first = true;
+    server = await startServer((req, res) => {
+      if (first) {
+        first = false;
+        return void req.socket.destroy();
+      }
+      res.end("ok");
+    });
+    const { t, sleeps } = make();
+    const res = await t.request({ registry: server.host, method: "GET", path: "/v2/", scopes: [] });
+    expect(await res.text()).toBe("ok");
+    expect(sleeps).toHaveLength(1);
+  });
+
+  it("retries a refused connection only once, then reports it", async () => {
+    const s = await startServer((_req, res) => void res.end());
+    const host = s.host;
+    await s.close();
+    const { t, sleeps } = make();
+    const err = await t.request({ registry: host, method: "GET", path: "/v2/", scopes: [] }).catch((e) => e);
+    expect(err).toBeInstanceOf(RegistryUnreachableError);
+    expect(err.message).toBe(`cannot reach registry ${host}: connection refused (GET http://${host}/v2/)`);
+    expect(sleeps).toHaveLength(1);
+  });
+});

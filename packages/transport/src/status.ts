@@ -1,0 +1,30 @@
+/**
+ * The status concern: any status the caller did not expect (default: any 2xx) becomes a typed error built by
+ * `errorFromResponse` from the first 64 KiB of the body, so 401 → AuthenticationError, 403 → AuthorizationError,
+ * 404 → NotFoundError, 429 → TooManyRequestsError, with the registry's `errors[]` and the redacted request.
+ * It sits above auth and retry so that only the final answer is judged.
+ */
+import { errorFromResponse } from "@regatta/errors";
+import { readErrorBody } from "./body.js";
+import type { Middleware } from "./exchange.js";
+
+/** True when `status` is a success for this request. */
+export function isExpected(status: number, expect: readonly number[] | undefined): boolean {
+  return expect ? expect.includes(status) : status >= 200 && status < 300;
+}
+
+/** The status concern. */
+export function statusErrors(): Middleware {
+  return (next) => async (exchange) => {
+    const response = await next(exchange);
+    if (isExpected(response.status, exchange.expect)) return response;
+    const body = await readErrorBody(response.body);
+    throw errorFromResponse({
+      method: exchange.method,
+      url: response.url,
+      status: response.status,
+      body,
+      ...(exchange.context ? { context: exchange.context } : {}),
+    });
+  };
+}

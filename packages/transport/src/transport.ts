@@ -1,0 +1,320 @@
+/**
+ * The Transport: one undici dispatcher per client and the stack of HTTP concerns every registry request goes
+ * through, composed in one place (the constructor). Everything else in this package is one concern per file.
+ */
+
+import type { Authenticator, AuthHttpRequest, AuthHttpResponse, Send } from "@regatta/auth";
+import { errorFromResponse, ProtocolError, UsageError } from "@regatta/errors";
+import type { Dispatcher } from "undici";
+import { authenticating } from "./auth.js";
+import { registryBaseUrl } from "./base-url.js";
+import { downloadBlob } from "./blob.js";
+import { dumpBody, ERROR_BODY_LIMIT, readBody, readErrorBody } from "./body.js";
+import { createDispatcher } from "./dispatcher.js";
+import { bodySource, compose, type Exchange, type Handler, isIdempotentMethod } from "./exchange.js";
+import { logging } from "./log.js";
+import { type FailedRequest, mapTransportError } from "./map-error.js";
+import { redirecting } from "./redirect.js";
+import { type RegistryResponse, toRegistryResponse } from "./response.js";
+import { retrying } from "./retry.js";
+import { createSend } from "./send.js";
+import { statusErrors } from "./status.js";
+import { DEFAULT_TIMEOUTS, deadline } from "./timeouts.js";
+import type {
+  BlobDownload,
+  BlobRequest,
+  PingResult,
+  RegistryRequest,
+  TransportOptions,
+  UploadRequest,
+  UploadResult,
+} from "./types.js";
+import { uploadBlob } from "./upload.js";
+
+/** Default `User-Agent`. */
+export const DEFAULT_USER_AGENT = "regatta/0.0.0";
+
+function lowerCaseKeys(headers: Record<string, string> | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers ?? {})) out[name.toLowerCase()] = value;
+  return out;
+}
+
+/**
+ * Sends requests to registries: auth, retries, redirects, timeouts, TLS, proxies and a redacted verbose log, with
+ * typed errors. One per client; `close()` it when done.
+ */
+export class Transport {
+  readonly #options: TransportOptions;
+  readonly #dispatcher: Dispatcher;
+  readonly #ownsDispatcher: boolean;
+  readonly #timeouts: { connect: number; read: number; request?: number };
+  readonly #userAgent: string;
+  /** The full stack, for registry API requests. */
+  readonly #stack: Handler;
+  /** The stack without auth and status judgement, for pings and token requests. */
+  readonly #bare: Handler;
+  #authenticator: Authenticator | undefined;
+  #closing: Promise<void> | undefined;
+  readonly #pings = new Map<string, Promise<PingResult>>();
+  /** Challenges already seen, handed to an authenticator set later. */
+  readonly #challenges = new Map<string, string>();
+
+  constructor(options: TransportOptions = {}) {
+    this.#options = options;
+    this.#authenticator = options.authenticator;
+    this.#userAgent = options.userAgent ?? DEFAULT_USER_AGENT;
+    this.#timeouts = {
+      connect: options.timeouts?.connect ?? DEFAULT_TIMEOUTS.connect,
+      read: options.timeouts?.read ?? DEFAULT_TIMEOUTS.read,
+      ...(options.timeouts?.request ? { request: options.timeouts.request } : {}),
+    };
+    const now = options.now ?? Date.now;
+    this.#ownsDispatcher = !options.dispatcher;
+    this.#dispatcher =
+      options.dispatcher ??
+      createDispatcher({
+        connectTimeout: this.#timeouts.connect,
+        readTimeout: this.#timeouts.read,
+        connections: options.connections ?? 8,
+        ...(options.ca !== undefined ? { ca: options.ca } : {}),
+        ...(options.tlsSkipVerify ? { tlsSkipVerify: true } : {}),
+        ...(options.proxy ? { proxy: options.proxy } : {}),
+        ...(options.env ? { env: options.env } : {}),
+      });
+
+    const send = createSend(this.#dispatcher, {
+      connectTimeout: this.#timeouts.connect,
+      readTimeout: this.#timeouts.read,
+    });
+    const log = logging(options.logger, now);
+    const follow = redirecting(options.maxRedirects ?? 5, options.logger);
+    const retry = retrying({
+      attempts: options.retry?.attempts ?? 3,
+      baseDelayMs: options.retry?.baseDelayMs ?? 200,
+      maxDelayMs: options.retry?.maxDelayMs ?? 5000,
+      maxRetryAfterMs: options.retry?.maxRetryAfterMs ?? 60_000,
+      sleep: options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms))),
+      now,
+      random: options.random ?? Math.random,
+      ...(options.logger ? { logger: options.logger } : {}),
+    });
+    const overall = deadline(this.#timeouts.request);
+    const auth = authenticating({
+      authenticator: () => this.#authenticator,
+      ping: (registry, signal) => this.ping(registry, signal),
+    });
+
+    // The stack, outermost first: a request meets the concerns in this order, its response in reverse.
+    this.#stack = compose(
+      overall, //                 timeouts.ts  overall deadline until the final response headers
+      statusErrors(), //          status.ts    unexpected status → typed error from ≤64 KiB of body
+      auth, //                    auth.ts      Authorization; one replay after a 401 challenge; 403 final
+      retry, //                   retry.ts     408/429/5xx, resets, timeouts; backoff + Retry-After; idempotent only
+      follow, //                  redirect.ts  3xx for GET/HEAD; credentials dropped across origins
+      log, //                     log.ts       one redacted line per hop
+    )(send); //                   send.ts      undici dispatcher; network/TLS/timeout errors typed
+    // Pings and token requests: no auth (auth is built from them) and no status judgement (a 401 is an answer).
+    this.#bare = compose(overall, retry, follow, log)(send);
+  }
+
+  /** The authenticator in use, if any. */
+  get authenticator(): Authenticator | undefined {
+    return this.#authenticator;
+  }
+
+  /**
+   * Sets (or removes) the authenticator after construction, to break the cycle
+   * `createAuthenticator({ send: transport.authSend })` ↔ `new Transport({ authenticator })`.
+   * Challenges learnt by earlier pings are handed to the new authenticator.
+   */
+  setAuthenticator(authenticator: Authenticator | undefined): void {
+    this.#authenticator = authenticator;
+    if (authenticator)
+      for (const [registry, challenge] of this.#challenges) authenticator.learn(registry, challenge);
+  }
+
+  /** The base URL of a registry's API: `https://registry-1.docker.io` for `docker.io`, `http://127.0.0.1:5000`. */
+  baseUrl(registry: string): string {
+    return registryBaseUrl(registry, {
+      ...(this.#options.scheme ? { scheme: this.#options.scheme } : {}),
+      ...(this.#options.insecureRegistries ? { insecureRegistries: this.#options.insecureRegistries } : {}),
+    });
+  }
+
+  /**
+   * Whether this registry is spoken to over plain http, for auth's `allowHttpRealm`: a token realm on http is only
+   * acceptable when the registry itself is (loopback, insecure, or `scheme: "http"`).
+   */
+  allowsHttp(registry: string): boolean {
+    return this.baseUrl(registry).startsWith("http:");
+  }
+
+  /**
+   * `GET /v2/`, once per registry (the promise is cached; a failure is not). A 401's `WWW-Authenticate` is handed
+   * to the authenticator, so later requests can carry a token from the start.
+   */
+  ping(registry: string, signal?: AbortSignal): Promise<PingResult> {
+    let pending = this.#pings.get(registry);
+    if (!pending) {
+      pending = this.#ping(registry, signal);
+      this.#pings.set(registry, pending);
+      pending.catch(() => this.#pings.delete(registry));
+    }
+    return pending;
+  }
+
+  async #ping(registry: string, signal?: AbortSignal): Promise<PingResult> {
+    const url = new URL("/v2/", this.baseUrl(registry));
+    const context = `ping ${registry}`;
+    const response = await this.#bare(
+      this.#exchange({ registry, method: "GET", url, scopes: [], context, signal }),
+    );
+    const apiVersion = response.headers["docker-distribution-api-version"];
+    const challenge = response.headers["www-authenticate"];
+    if (response.status === 200 || (response.status === 401 && challenge)) {
+      await dumpBody(response.body);
+      if (challenge) {
+        this.#challenges.set(registry, challenge);
+        this.#authenticator?.learn(registry, challenge);
+      }
+      return {
+        status: response.status,
+        ...(apiVersion ? { apiVersion } : {}),
+        ...(challenge ? { challenge } : {}),
+      };
+    }
+    const body = await readErrorBody(response.body);
+    if (response.status === 404) {
+      throw new ProtocolError(
+        `${context}: GET /v2/ answered 404; ${registry} does not serve the Registry v2 API`,
+        {
+          status: 404,
+          request: { method: "GET", url: url.href },
+        },
+      );
+    }
+    throw errorFromResponse({ method: "GET", url: response.url, status: response.status, body, context });
+  }
+
+  /**
+   * Sends one registry request through the whole stack. Resolves with the response when its status is expected
+   * (default 2xx); otherwise rejects with a typed error.
+   */
+  async request(req: RegistryRequest): Promise<RegistryResponse> {
+    const base = this.baseUrl(req.registry);
+    let url: URL;
+    try {
+      url = new URL(req.url ?? req.path ?? "/v2/", base);
+    } catch (err) {
+      throw new UsageError(`invalid request URL "${req.url ?? req.path}"`, { cause: err });
+    }
+    if (url.protocol !== "http:" && url.protocol !== "https:") {
+      throw new UsageError(`refusing to send a registry request to a ${url.protocol} URL`);
+    }
+    for (const [key, value] of Object.entries(req.query ?? {})) {
+      if (value !== undefined) url.searchParams.set(key, String(value));
+    }
+    const exchange = this.#exchange({ ...req, url, baseOrigin: new URL(base).origin });
+    const raw = await this.#stack(exchange);
+    return toRegistryResponse(raw, (err) => mapTransportError(err, this.#failed(exchange, raw.url)));
+  }
+
+  /**
+   * Sends a token request for @regatta/auth (`createAuthenticator({ send: transport.authSend })`): same dispatcher,
+   * log, retries and redirects, no registry auth, body capped at 64 KiB. Never throws on an HTTP status.
+   */
+  readonly authSend: Send = async (req: AuthHttpRequest): Promise<AuthHttpResponse> => {
+    const url = new URL(req.url);
+    if (url.protocol !== "http:" && url.protocol !== "https:") {
+      throw new ProtocolError(`refusing a token request to a ${url.protocol} URL`);
+    }
+    const exchange = this.#exchange({
+      registry: url.host,
+      method: req.method,
+      url,
+      headers: req.headers,
+      body: req.body,
+      scopes: [],
+      signal: req.signal,
+      context: "token request",
+    });
+    const raw = await this.#bare(exchange);
+    const mapError = (err: unknown) => mapTransportError(err, this.#failed(exchange, raw.url));
+    const body = await readBody(raw.body, ERROR_BODY_LIMIT, mapError, "token response");
+    return { status: raw.status, headers: raw.headers, body: body.toString("utf8") };
+  };
+
+  /**
+   * Downloads a blob as a stream verified against its digest and size (errors surface on the stream).
+   * Resume with `offset` and the bytes already held as `prefix`.
+   */
+  blob(req: BlobRequest): Promise<BlobDownload> {
+    return downloadBlob(
+      {
+        request: (r) => this.request(r),
+        mapBodyError: (err, response, blob) =>
+          mapTransportError(err, {
+            registry: blob.registry,
+            method: "GET",
+            url: response.url,
+            timeouts: this.#timeouts,
+            ...(blob.signal ? { signal: blob.signal } : {}),
+            ...(blob.context ? { context: blob.context } : {}),
+          }),
+      },
+      req,
+    );
+  }
+
+  /** Uploads a blob (POST + PUT, streamed PATCH, or chunked PATCHes), or mounts it from another repository. */
+  upload(req: UploadRequest): Promise<UploadResult> {
+    return uploadBlob((r) => this.request(r), req);
+  }
+
+  /** Closes the dispatcher this Transport built (an injected one is left to its owner). Safe to call twice. */
+  close(): Promise<void> {
+    this.#closing ??= this.#ownsDispatcher ? this.#dispatcher.close() : Promise.resolve();
+    return this.#closing;
+  }
+
+  #exchange(req: {
+    registry: string;
+    method: string;
+    url: URL;
+    baseOrigin?: string;
+    headers?: Record<string, string> | undefined;
+    body?: RegistryRequest["body"];
+    scopes: RegistryRequest["scopes"];
+    signal?: AbortSignal | undefined;
+    context?: string | undefined;
+    expect?: number[] | undefined;
+    idempotent?: boolean | undefined;
+  }): Exchange {
+    const method = req.method.toUpperCase();
+    return {
+      registry: req.registry,
+      baseOrigin: req.baseOrigin ?? req.url.origin,
+      method,
+      url: req.url,
+      headers: { "user-agent": this.#userAgent, ...lowerCaseKeys(req.headers) },
+      body: bodySource(req.body),
+      scopes: req.scopes,
+      idempotent: req.idempotent ?? isIdempotentMethod(method),
+      ...(req.expect ? { expect: req.expect } : {}),
+      ...(req.signal ? { signal: req.signal } : {}),
+      ...(req.context ? { context: req.context } : {}),
+    };
+  }
+
+  #failed(exchange: Exchange, url: string): FailedRequest {
+    return {
+      registry: exchange.registry,
+      method: exchange.method,
+      url,
+      timeouts: this.#timeouts,
+      ...(exchange.signal ? { signal: exchange.signal } : {}),
+      ...(exchange.context ? { context: exchange.context } : {}),
+    };
+  }
+}

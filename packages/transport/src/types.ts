@@ -1,0 +1,139 @@
+/** The public shapes of @regatta/transport: options, requests, and the blob helpers' arguments and results. */
+import type { Readable } from "node:stream";
+import type { Authenticator, Scope } from "@regatta/auth";
+import type { Dispatcher } from "undici";
+import type { BodyInit } from "./exchange.js";
+import type { Logger } from "./log.js";
+import type { RetryOptions } from "./retry.js";
+import type { Timeouts } from "./timeouts.js";
+
+/** Options of a Transport, merged once when it is built. Nothing here reads a file; `env` is the only input. */
+export interface TransportOptions {
+  /** Answers `Authorization` for each request and handles 401 challenges; absent = anonymous. */
+  authenticator?: Authenticator;
+  /** An undici dispatcher to send through (tests, msw bridges). When absent one is built from the options below. */
+  dispatcher?: Dispatcher;
+  /** `host[:port]` (or bare host: any port) spoken to over plain http, like docker's `insecure-registries`. */
+  insecureRegistries?: readonly string[];
+  /** `auto` (default): https, except loopback and insecure registries, which use http. `http` forces plain http. */
+  scheme?: "https" | "http" | "auto";
+  /** Extra CA certificates (PEM) to trust, in addition to Node's bundle. */
+  ca?: string | Buffer;
+  /** Do not verify TLS certificates. Off unless asked. */
+  tlsSkipVerify?: boolean;
+  /** An explicit proxy URL for every request. Else HTTPS_PROXY / HTTP_PROXY / NO_PROXY from `env` when set. */
+  proxy?: string;
+  /** Where proxy variables are read from. Default `process.env`. */
+  env?: Record<string, string | undefined>;
+  /** Milliseconds; defaults 10 s connect, 30 s read, no overall request deadline. */
+  timeouts?: Timeouts;
+  /** Retries of idempotent requests; defaults 3 retries, 200 ms base, 5 s cap. */
+  retry?: RetryOptions;
+  /** Redirect hops followed for GET and HEAD. Default 5. */
+  maxRedirects?: number;
+  /** Verbose HTTP log: one line per request, response, redirect and retry. Never sees headers or bodies. */
+  logger?: Logger;
+  /** Default `regatta/0.0.0`. */
+  userAgent?: string;
+  /** Clock for timings and `Retry-After` dates. Default `Date.now`. */
+  now?: () => number;
+  /** Backoff sleep. Default a timer. */
+  sleep?: (ms: number) => Promise<void>;
+  /** Random source for backoff jitter. Default `Math.random`. */
+  random?: () => number;
+  /** Connections per origin. Default 8. Keep-alive is on, pipelining off. */
+  connections?: number;
+}
+
+/** One request to a registry's API. */
+export interface RegistryRequest {
+  /** Registry name as in a reference: `docker.io`, `ghcr.io`, `localhost:5000`. */
+  registry: string;
+  method: string;
+  /** Path on the registry, `/v2/…`. */
+  path?: string;
+  /** An absolute URL (e.g. an upload Location); a relative one is resolved against the registry's base URL. */
+  url?: string;
+  /** Query parameters added to the URL; undefined values are skipped. */
+  query?: Record<string, string | number | undefined>;
+  headers?: Record<string, string>;
+  /** A string, bytes or a stream factory can be replayed (after a 401, on retry); a bare stream is sent once. */
+  body?: BodyInit;
+  /** Token scopes this request needs. */
+  scopes: Scope[];
+  signal?: AbortSignal;
+  /** What is being done, for error messages: "get manifest docker.io/library/alpine:3". */
+  context?: string;
+  /** Statuses that count as success. Default any 2xx. */
+  expect?: number[];
+  /** Whether the request may be repeated. Default: yes for GET, HEAD, PUT, DELETE; no for POST, PATCH. */
+  idempotent?: boolean;
+}
+
+/** The answer to a ping of `/v2/`. */
+export interface PingResult {
+  /** 200 (anonymous access) or 401 (authentication required). */
+  status: number;
+  /** `Docker-Distribution-API-Version`, e.g. `registry/2.0`. */
+  apiVersion?: string;
+  /** The `WWW-Authenticate` challenge of a 401. */
+  challenge?: string;
+}
+
+/** A blob to download. */
+export interface BlobRequest {
+  registry: string;
+  repository: string;
+  /** `sha256:…`: what the bytes are verified against. */
+  digest: string;
+  /** Expected size in bytes (from the descriptor). Checked early against Content-Length and at EOF. */
+  size?: number;
+  /** Resume from this byte (`Range: bytes=offset-`). Requires `prefix`. */
+  offset?: number;
+  /**
+   * The bytes [0, offset) the caller already holds (e.g. `fs.createReadStream(partialFile)`), hashed before the
+   * network bytes so the digest of the whole blob can still be checked. Must be exactly `offset` bytes long.
+   */
+  prefix?: Uint8Array | AsyncIterable<Uint8Array>;
+  signal?: AbortSignal;
+  context?: string;
+}
+
+/** A verified blob stream. It fails with SizeMismatchError or DigestMismatchError instead of ending on bad data. */
+export interface BlobDownload {
+  /** The bytes from `offset` on. */
+  stream: Readable;
+  /** Total size of the blob, when known. */
+  size?: number;
+  /** Where `stream` starts in the blob. */
+  offset: number;
+}
+
+/** A blob to upload. */
+export interface UploadRequest {
+  registry: string;
+  repository: string;
+  /** The content. Bytes or a stream factory can be retried and replayed after a 401; a bare stream cannot. */
+  source: Uint8Array | Readable | (() => Readable);
+  /** The digest, when known; otherwise computed while streaming and sent with the final PUT. */
+  digest?: string;
+  /** The size, when known (sent as Content-Length, and checked). */
+  size?: number;
+  /** Upload in PATCH chunks of this many bytes (each held in memory once) instead of one stream. */
+  chunkSize?: number;
+  /** A repository on the same registry to mount the blob from (`?mount=&from=`), skipping the upload if it works. */
+  mountFrom?: string;
+  signal?: AbortSignal;
+  context?: string;
+}
+
+/** What an upload did. */
+export interface UploadResult {
+  digest: string;
+  /** Bytes sent (undefined when mounted and no size was given). */
+  size?: number;
+  /** True when the registry mounted the blob from `mountFrom` and nothing was uploaded. */
+  mounted: boolean;
+  /** The blob's URL from the registry's 201 Location header. */
+  location?: string;
+}
