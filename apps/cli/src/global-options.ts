@@ -1,0 +1,81 @@
+import { readFileSync } from "node:fs";
+import type { ConnectOptions } from "@regatta/client";
+import { UsageError } from "@regatta/client";
+import type { Command } from "commander";
+
+/** Flags every command takes. Only the CLI reads files and stdin for them: the library takes values. */
+export interface GlobalFlags {
+  verbose?: boolean;
+  json?: boolean;
+  username?: string;
+  password?: string;
+  passwordStdin?: boolean;
+  anonymous?: boolean;
+  insecure?: boolean;
+  caFile?: string;
+  tlsSkipVerify?: boolean;
+  proxy?: string;
+  timeout?: string;
+  platform?: string;
+}
+
+export function addGlobalOptions(program: Command): Command {
+  return program
+    .option("-v, --verbose", "log every HTTP request and response to stderr (secrets redacted)")
+    .option("--json", "machine-readable output on stdout")
+    .option(
+      "-u, --username <user>",
+      "username for the registry (default: docker config / credential helpers)",
+    )
+    .option(
+      "-p, --password <password>",
+      "password or token (prefer --password-stdin: argv is visible to other users)",
+    )
+    .option("--password-stdin", "read the password from stdin")
+    .option("--anonymous", "use no credentials, not even the docker config")
+    .option("--insecure", "allow plain http to this registry (loopback registries always may)")
+    .option("--ca-file <file>", "PEM bundle of extra certificate authorities to trust")
+    .option("--tls-skip-verify", "do not verify the registry's TLS certificate (dangerous)")
+    .option("--proxy <url>", "HTTP(S) proxy (default: HTTPS_PROXY / HTTP_PROXY / NO_PROXY)")
+    .option("--timeout <seconds>", "overall timeout per request, in seconds")
+    .option(
+      "--platform <os/arch[/variant]>",
+      "platform to pick from a multi-platform index (default: this host's)",
+    );
+}
+
+/** Reads all of stdin (for --password-stdin), trimming the trailing newline `echo` adds. */
+function readStdin(): string {
+  return readFileSync(0, "utf8").replace(/\r?\n$/, "");
+}
+
+/** Turns the global flags into client options. `log` receives the verbose HTTP log. */
+export function connectOptions(flags: GlobalFlags, log: (line: string) => void): ConnectOptions {
+  const options: ConnectOptions = {};
+  if (flags.username !== undefined) options.username = flags.username;
+  if (flags.passwordStdin) {
+    if (flags.password !== undefined) throw new UsageError("--password and --password-stdin are exclusive");
+    options.password = readStdin();
+  } else if (flags.password !== undefined) {
+    options.password = flags.password;
+  } else if (flags.username !== undefined && process.env.REGATTA_PASSWORD !== undefined) {
+    options.password = process.env.REGATTA_PASSWORD;
+  }
+  if (options.password !== undefined && options.username === undefined) {
+    throw new UsageError("a password needs a username (-u USER)");
+  }
+  if (flags.anonymous) options.anonymous = true;
+  if (flags.insecure) options.insecure = true;
+  if (flags.caFile) options.ca = readFileSync(flags.caFile);
+  if (flags.tlsSkipVerify) options.tlsSkipVerify = true;
+  if (flags.proxy) options.proxy = flags.proxy;
+  if (flags.timeout !== undefined) {
+    const seconds = Number(flags.timeout);
+    if (!Number.isFinite(seconds) || seconds <= 0)
+      throw new UsageError(`--timeout takes a number of seconds, not "${flags.timeout}"`);
+    options.timeouts = { request: seconds * 1000 };
+  }
+  if (flags.platform) options.platform = flags.platform;
+  if (flags.verbose) options.logger = log;
+  return options;
+}

@@ -1,0 +1,50 @@
+import { Command, CommanderError } from "commander";
+import { createCliContext, describeError } from "./cli-context.js";
+import { registerReadCommands } from "./commands/read.js";
+import { EXIT, exitCodeFor } from "./exit-codes.js";
+import { addGlobalOptions } from "./global-options.js";
+
+export const VERSION = "0.1.0";
+
+/** Builds the `regatta` program. Kept free of process.exit so tests can drive it. */
+export function buildProgram(): Command {
+  const cli = createCliContext();
+  const program = addGlobalOptions(
+    new Command("regatta")
+      .description("A client for container registries (Docker Registry / OCI Distribution API).")
+      .version(VERSION, "-V, --version")
+      .showSuggestionAfterError()
+      .exitOverride(),
+  );
+  registerReadCommands(program, cli);
+  program.addHelpText(
+    "after",
+    `
+Examples:
+  regatta tags alpine
+  regatta manifest localhost:5000/team/api:1.0 | jq .
+  regatta inspect ghcr.io/org/app:latest --platform linux/arm64
+  regatta blob alpine@sha256:… -o layer.tar.gz
+
+Exit status: 0 ok, 1 error, 2 bad usage or input, 3 not found, 4 authentication or permission, 5 unreachable or timeout.`,
+  );
+  for (const cmd of program.commands) cmd.exitOverride();
+  return program;
+}
+
+/** Runs the CLI and returns the exit status. Errors are printed as one line on stderr (more with -v). */
+export async function run(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv);
+    return EXIT.ok;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // help and version are "errors" that exit 0; commander already printed its message.
+      return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
+    }
+    const verbose = argv.includes("-v") || argv.includes("--verbose");
+    process.stderr.write(`regatta: ${describeError(error, verbose)}\n`);
+    return exitCodeFor(error);
+  }
+}

@@ -1,0 +1,2 @@
+// The REPL lands with issue 7; see README.md.
+export {};

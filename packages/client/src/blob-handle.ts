@@ -1,0 +1,151 @@
+import { randomBytes } from "node:crypto";
+import { createWriteStream } from "node:fs";
+import { rename, rm } from "node:fs/promises";
+import { basename, dirname, join } from "node:path";
+import { type Readable, Transform } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import { repositoryScope } from "@regatta/auth";
+import { SizeMismatchError } from "@regatta/errors";
+import { parseDigest } from "@regatta/manifest";
+import type { RepositoryReference } from "@regatta/reference";
+import { type ClientContext, repositoryPath } from "./context.js";
+
+export interface BlobReadOptions {
+  signal?: AbortSignal;
+  /** Called as bytes arrive, with the running total and the expected size when known. */
+  onProgress?: (transferred: number, total?: number) => void;
+}
+
+/** What a blob turned out to be once fully read and verified. */
+export interface BlobSaved {
+  path: string;
+  digest: string;
+  size: number;
+}
+
+/**
+ * A blob of a repository. Nothing is fetched until a method is called; every read streams and verifies the digest
+ * (and the size, when known) on the fly, failing with DigestMismatchError / SizeMismatchError at the end.
+ */
+export class BlobHandle {
+  constructor(
+    private readonly ctx: ClientContext,
+    readonly repository: RepositoryReference,
+    readonly digest: string,
+    /** The size from the descriptor, when the caller knows it: checked while reading. */
+    readonly expectedSize?: number,
+  ) {
+    parseDigest(digest);
+  }
+
+  /** A verified stream of the blob's bytes. The stream errors if the content does not match the digest. */
+  async stream(options: BlobReadOptions = {}): Promise<Readable> {
+    const { stream, size } = await this.ctx.transport.blob({
+      registry: this.repository.registry,
+      repository: this.repository.repository,
+      digest: this.digest,
+      ...(this.expectedSize !== undefined ? { size: this.expectedSize } : {}),
+      ...(options.signal ? { signal: options.signal } : {}),
+      context: `get blob ${this.digest} from ${this.repository.name}`,
+    });
+    if (!options.onProgress) return stream;
+    const onProgress = options.onProgress;
+    const total = this.expectedSize ?? size;
+    let transferred = 0;
+    const counter = new Transform({
+      transform(chunk: Buffer, _enc, done) {
+        transferred += chunk.length;
+        onProgress(transferred, total);
+        done(null, chunk);
+      },
+    });
+    stream.on("error", (err) => counter.destroy(err));
+    return stream.pipe(counter);
+  }
+
+  /**
+   * Writes the blob to `path` atomically: into a temporary file beside it, renamed into place only once the digest
+   * has been verified. On any failure the temporary file is removed and `path` is left untouched.
+   */
+  async toFile(path: string, options: BlobReadOptions = {}): Promise<BlobSaved> {
+    const temp = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString("hex")}.partial`);
+    let size = 0;
+    try {
+      const source = await this.stream(options);
+      const counter = new Transform({
+        transform(chunk: Buffer, _enc, done) {
+          size += chunk.length;
+          done(null, chunk);
+        },
+      });
+      await pipeline(
+        source,
+        counter,
+        createWriteStream(temp, { flags: "wx" }),
+        options.signal ? { signal: options.signal } : {},
+      );
+      await rename(temp, path);
+      return { path, digest: this.digest, size };
+    } catch (error) {
+      await rm(temp, { force: true });
+      throw error;
+    }
+  }
+
+  /** The whole blob in memory, verified. Refuses blobs larger than `limit` (default 64 MiB): stream those instead. */
+  async bytes(options: BlobReadOptions & { limit?: number } = {}): Promise<Buffer> {
+    const limit = options.limit ?? 64 * 1024 * 1024;
+    if (this.expectedSize !== undefined && this.expectedSize > limit) {
+      throw new SizeMismatchError(
+        `blob ${this.digest} is ${this.expectedSize} bytes, more than the ${limit} read into memory; stream it or save it to a file`,
+      );
+    }
+    const chunks: Buffer[] = [];
+    let total = 0;
+    for await (const chunk of await this.stream(options)) {
+      total += (chunk as Buffer).length;
+      if (total > limit) {
+        throw new SizeMismatchError(
+          `blob ${this.digest} is larger than the ${limit} bytes read into memory; stream it or save it to a file`,
+        );
+      }
+      chunks.push(chunk as Buffer);
+    }
+    return Buffer.concat(chunks);
+  }
+
+  async text(options: BlobReadOptions = {}): Promise<string> {
+    return (await this.bytes(options)).toString("utf8");
+  }
+
+  async json<T = unknown>(options: BlobReadOptions = {}): Promise<T> {
+    return JSON.parse(await this.text(options)) as T;
+  }
+
+  /** Size by HEAD (the Ruby gem's `blob_size`), or undefined when the registry does not have the blob. */
+  async size(options: { signal?: AbortSignal } = {}): Promise<number | undefined> {
+    const response = await this.ctx.transport.request({
+      registry: this.repository.registry,
+      method: "HEAD",
+      path: `${repositoryPath(this.repository.repository)}/blobs/${this.digest}`,
+      scopes: [repositoryScope(this.repository.repository, ["pull"])],
+      expect: [200, 404],
+      context: `check blob ${this.digest} in ${this.repository.name}`,
+      ...(options.signal ? { signal: options.signal } : {}),
+    });
+    await response.dump();
+    if (response.status === 404) return undefined;
+    const length = Number(response.headers["content-length"]);
+    return Number.isFinite(length) ? length : undefined;
+  }
+
+  /** Whether the registry has this blob in this repository. */
+  async exists(options: { signal?: AbortSignal } = {}): Promise<boolean> {
+    return (await this.size(options)) !== undefined;
+  }
+
+  /** A short description for REPL and logs; never dumps the content. */
+  toString(): string {
+    return `Blob ${this.repository.name}@${this.digest}${this.expectedSize !== undefined ? ` (${this.expectedSize} bytes)` : ""}`;
+  }
+}

@@ -1,0 +1,118 @@
+import {
+  anonymous,
+  type CredentialProvider,
+  chainCredentials,
+  createAuthenticator,
+  defaultCredentials,
+  type StaticCredential,
+  staticCredentials,
+} from "@regatta/auth";
+import { ProtocolError, UsageError } from "@regatta/errors";
+import { formatPlatform, hostPlatform, normalizePlatform, parsePlatform } from "@regatta/manifest";
+import { DEFAULT_REGISTRY, parseRegistry } from "@regatta/reference";
+import { Transport, type TransportOptions } from "@regatta/transport";
+import type { ConnectOptions } from "./connect-options.js";
+import type { ClientContext } from "./context.js";
+import { RegistryClient } from "./registry-client.js";
+
+/**
+ * Builds a client for `registry` (a host such as `ghcr.io`, `localhost:5000`, or a URL such as
+ * `https://registry.example`; default Docker Hub) without contacting it.
+ */
+export function createClient(
+  registry: string = DEFAULT_REGISTRY,
+  options: ConnectOptions = {},
+): RegistryClient {
+  const target = parseRegistry(registry);
+  if (options.password !== undefined && options.username === undefined) {
+    throw new UsageError("a password was given without a username");
+  }
+  if (options.anonymous && (options.username || options.identityToken || options.registryToken)) {
+    throw new UsageError("anonymous access and credentials were both given; choose one");
+  }
+  const insecure = new Set(Array.isArray(options.insecure) ? options.insecure : []);
+  // An explicit http:// URL is the user saying this registry speaks plain http.
+  if (options.insecure === true || target.scheme === "http") insecure.add(target.registry);
+
+  const transportOptions: TransportOptions = {
+    insecureRegistries: [...insecure],
+    timeouts: { connect: 10_000, read: 30_000, ...options.timeouts },
+    ...(options.ca !== undefined ? { ca: options.ca } : {}),
+    ...(options.tlsSkipVerify ? { tlsSkipVerify: true } : {}),
+    ...(options.proxy ? { proxy: options.proxy } : {}),
+    ...(options.retry ? { retry: options.retry } : {}),
+    ...(options.logger ? { logger: options.logger } : {}),
+    ...(options.dispatcher ? { dispatcher: options.dispatcher } : {}),
+    ...(options.env ? { env: options.env } : {}),
+    userAgent: options.userAgent ?? "regatta/0.1 (+https://github.com/regatta)",
+  };
+  const transport = new Transport(transportOptions);
+  const authenticator = createAuthenticator({
+    credentials: credentialsFor(target.registry, options),
+    send: transport.authSend,
+    // A token realm over plain http may only receive credentials when the registry itself is spoken to over http.
+    allowHttpRealm: (registry: string) => transport.allowsHttp(registry),
+    ...(options.logger ? { log: options.logger } : {}),
+  });
+  transport.setAuthenticator(authenticator);
+
+  const ctx: ClientContext = {
+    transport,
+    authenticator,
+    defaultRegistry: target.registry,
+    concurrency: Math.max(1, options.concurrency ?? 8),
+    platform: formatPlatform(
+      normalizePlatform(options.platform ? parsePlatform(options.platform) : hostPlatform()),
+    ),
+  };
+  return new RegistryClient(ctx);
+}
+
+/**
+ * Connects to a registry: builds the client and pings `/v2/`, so that a host that does not speak the Registry v2
+ * API, cannot be reached, or refuses the credentials fails here with a typed error rather than on the first call.
+ *
+ * ```ts
+ * const reg = await connect("https://registry.example", { username, password });
+ * const { tags } = await reg.tags("team/api");
+ * ```
+ */
+export async function connect(registry?: string, options: ConnectOptions = {}): Promise<RegistryClient> {
+  const client = createClient(registry, options);
+  if (options.ping === false) return client;
+  try {
+    const ping = await client.ping();
+    if (ping.status !== 200 && ping.status !== 401) {
+      throw new ProtocolError(
+        `${client.url} does not look like a container registry: GET /v2/ answered ${ping.status} (a registry answers 200 or 401)`,
+      );
+    }
+  } catch (error) {
+    await client.close();
+    throw error;
+  }
+  return client;
+}
+
+/**
+ * Explicit credentials apply to the connected registry only; every registry also gets the standard lookup
+ * (auth.json, docker config with its credential helpers, then anonymous), unless `credentials` replaces it.
+ */
+function credentialsFor(registry: string, options: ConnectOptions): CredentialProvider {
+  if (options.anonymous) return anonymous();
+  const explicit = explicitCredential(options);
+  const own = explicit ? staticCredentials(explicit, registry) : undefined;
+  if (options.credentials) return own ? chainCredentials(own, options.credentials) : options.credentials;
+  return defaultCredentials(options.env ?? process.env, own ? { explicit: own } : {});
+}
+
+function explicitCredential(options: ConnectOptions): StaticCredential | undefined {
+  if (options.username !== undefined) {
+    if (options.password === undefined)
+      throw new UsageError(`a username (${options.username}) was given without a password`);
+    return { username: options.username, password: options.password };
+  }
+  if (options.identityToken) return { identityToken: options.identityToken };
+  if (options.registryToken) return { registryToken: options.registryToken };
+  return undefined;
+}

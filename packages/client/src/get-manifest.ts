@@ -1,0 +1,185 @@
+import { repositoryScope } from "@regatta/auth";
+import { DigestMismatchError, NotFoundError } from "@regatta/errors";
+import {
+  ACCEPT_PRESETS,
+  type AcceptPreset,
+  formatPlatform,
+  listPlatforms,
+  manifestDigest,
+  normalizePlatform,
+  type ParsedManifest,
+  type Platform,
+  parseManifest,
+  parsePlatform,
+  selectManifest,
+} from "@regatta/manifest";
+import type { Reference } from "@regatta/reference";
+import { type ClientContext, type ReferenceInput, repositoryPath, toReference } from "./context.js";
+
+/** Manifests are small; a hostile registry must not make us buffer gigabytes (distribution caps at 4 MiB too). */
+export const MAX_MANIFEST_BYTES = 4 * 1024 * 1024;
+
+export interface ManifestOptions {
+  /** Media types to accept: a preset name (`schema2`, `list`, `oci`, `index`, `schema1`, `all`) or a list of types. */
+  accept?: AcceptPreset | AcceptPreset[] | string[];
+  /** When the reference names an index, resolve it to the image manifest for this platform (`os/arch[/variant]`). */
+  platform?: string | Platform;
+  signal?: AbortSignal;
+}
+
+/** A manifest as fetched: the exact bytes, their digest, and the parsed model. */
+export interface ManifestResult {
+  /** The reference fetched, pinned to the digest. */
+  reference: Reference;
+  digest: string;
+  mediaType: string;
+  kind: ParsedManifest["kind"];
+  /** The parsed JSON (typed by `kind`). */
+  manifest: ParsedManifest["manifest"];
+  parsed: ParsedManifest;
+  /** The exact bytes the registry sent: write these, never a re-serialisation, or the digest changes. */
+  bytes: Uint8Array;
+  size: number;
+  /** Response headers, lower-cased. */
+  headers: Record<string, string>;
+  /** When resolved from an index for a platform: the index and the platform chosen. */
+  index?: { digest: string; mediaType: string; reference: Reference };
+  platform?: string;
+}
+
+function acceptHeader(accept: ManifestOptions["accept"]): string {
+  const list = accept === undefined ? ["all"] : Array.isArray(accept) ? accept : [accept];
+  const types = list.flatMap((a) => (a in ACCEPT_PRESETS ? ACCEPT_PRESETS[a as AcceptPreset] : [a]));
+  return [...new Set(types)].join(", ");
+}
+
+/** GET a manifest, verify its digest over the exact bytes, and parse it. Resolves an index when `platform` is given. */
+export async function getManifest(
+  ctx: ClientContext,
+  input: ReferenceInput,
+  options: ManifestOptions = {},
+): Promise<ManifestResult> {
+  const ref = toReference(ctx, input);
+  const fetched = await fetchManifest(ctx, ref, options);
+  if (!options.platform || fetched.kind !== "index") return fetched;
+  const wanted = typeof options.platform === "string" ? parsePlatform(options.platform) : options.platform;
+  const descriptor = selectManifest(fetched.manifest as never, normalizePlatform(wanted));
+  if (!descriptor) {
+    throw new NotFoundError(
+      `${ref.familiar()} has no image for platform ${formatPlatform(wanted)}; it has: ${listPlatforms(fetched.manifest as never).join(", ") || "none"}`,
+      { code: "MANIFEST_UNKNOWN" },
+    );
+  }
+  const child = await fetchManifest(ctx, ref.withoutTag().withDigest(descriptor.digest), options);
+  return {
+    ...child,
+    index: { digest: fetched.digest, mediaType: fetched.mediaType, reference: fetched.reference },
+    platform: descriptor.platform ? formatPlatform(descriptor.platform) : formatPlatform(wanted),
+  };
+}
+
+async function fetchManifest(
+  ctx: ClientContext,
+  ref: Reference,
+  options: ManifestOptions,
+): Promise<ManifestResult> {
+  const context = `get manifest ${ref.familiar()}`;
+  const response = await ctx.transport.request({
+    registry: ref.registry,
+    method: "GET",
+    path: `${repositoryPath(ref.repository)}/manifests/${ref.identifier}`,
+    headers: { accept: acceptHeader(options.accept) },
+    scopes: [repositoryScope(ref.repository, ["pull"])],
+    context,
+    ...(options.signal ? { signal: options.signal } : {}),
+  });
+  const bytes = await response.bytes(MAX_MANIFEST_BYTES);
+  const parsed = parseManifest(bytes, response.headers["content-type"]);
+  const digest = verifiedDigest(ref, parsed, response.headers["docker-content-digest"], context);
+  return {
+    reference: ref.withDigest(digest),
+    digest,
+    mediaType: parsed.mediaType,
+    kind: parsed.kind,
+    manifest: parsed.manifest,
+    parsed,
+    bytes,
+    size: bytes.byteLength,
+    headers: response.headers,
+  };
+}
+
+/**
+ * The digest of what was received, checked against what was asked for (a digest reference) and what the registry
+ * claims (`Docker-Content-Digest`). Computed over the exact bytes, in the algorithm of the digest it is compared to.
+ */
+function verifiedDigest(
+  ref: Reference,
+  parsed: ParsedManifest,
+  header: string | undefined,
+  context: string,
+): string {
+  const expected = ref.digest ?? header;
+  const algorithm = expected?.startsWith("sha512:") ? "sha512" : "sha256";
+  const actual = manifestDigest(parsed, algorithm);
+  for (const [what, want] of [
+    ["the requested digest", ref.digest],
+    ["the registry's Docker-Content-Digest", header],
+  ] as const) {
+    if (want && want.split(":")[0] === algorithm && want !== actual) {
+      throw new DigestMismatchError(
+        `${context}: the manifest received does not match ${what} (expected ${want}, got ${actual})`,
+        {
+          expected: want,
+          actual,
+        },
+      );
+    }
+  }
+  return actual;
+}
+
+export interface HeadResult {
+  digest: string;
+  mediaType?: string;
+  size?: number;
+  headers: Record<string, string>;
+}
+
+/**
+ * The manifest's digest, by HEAD when the registry sends `Docker-Content-Digest` (cheap, and not counted against
+ * Docker Hub's pull limit), else by GET and hashing the bytes.
+ */
+export async function headManifest(
+  ctx: ClientContext,
+  input: ReferenceInput,
+  options: ManifestOptions = {},
+): Promise<HeadResult> {
+  const ref = toReference(ctx, input);
+  if (!options.platform) {
+    const response = await ctx.transport.request({
+      registry: ref.registry,
+      method: "HEAD",
+      path: `${repositoryPath(ref.repository)}/manifests/${ref.identifier}`,
+      headers: { accept: acceptHeader(options.accept) },
+      scopes: [repositoryScope(ref.repository, ["pull"])],
+      context: `get manifest digest of ${ref.familiar()}`,
+      ...(options.signal ? { signal: options.signal } : {}),
+    });
+    await response.dump();
+    const digest = response.headers["docker-content-digest"];
+    if (digest && /^[a-z0-9]+(?:[+._-][a-z0-9]+)*:[a-zA-Z0-9=_-]+$/.test(digest)) {
+      const length = Number(response.headers["content-length"]);
+      return {
+        digest: ref.digest ?? digest,
+        ...(response.headers["content-type"]
+          ? { mediaType: response.headers["content-type"].split(";")[0]!.trim() }
+          : {}),
+        ...(Number.isFinite(length) && response.headers["content-length"] ? { size: length } : {}),
+        headers: response.headers,
+      };
+    }
+  }
+  const got = await getManifest(ctx, ref, options);
+  return { digest: got.digest, mediaType: got.mediaType, size: got.size, headers: got.headers };
+}

@@ -1,0 +1,164 @@
+import {
+  type Descriptor,
+  formatPlatform,
+  type ImageConfig,
+  type ImageManifest,
+  type Index,
+  manifestSum,
+  parseImageConfig,
+} from "@regatta/manifest";
+import { BlobHandle } from "./blob-handle.js";
+import { type ClientContext, type ReferenceInput, toReference } from "./context.js";
+import { getManifest, type ManifestOptions, type ManifestResult } from "./get-manifest.js";
+import { mapConcurrent } from "./map-concurrent.js";
+
+/** An image's config blob, parsed, with its digest. */
+export interface ConfigResult {
+  digest: string;
+  mediaType: string;
+  config: ImageConfig;
+  bytes: Uint8Array;
+}
+
+/** The image config of a reference (resolving an index for the platform: the client's default when none given). */
+export async function getConfig(ctx: ClientContext, input: ReferenceInput, options: ManifestOptions = {}) {
+  const image = await imageManifest(ctx, input, options);
+  const manifest = image.manifest as ImageManifest;
+  const blob = new BlobHandle(
+    ctx,
+    image.reference.repositoryOnly(),
+    manifest.config.digest,
+    manifest.config.size,
+  );
+  const bytes = await blob.bytes(options.signal ? { signal: options.signal } : {});
+  return {
+    digest: manifest.config.digest,
+    mediaType: manifest.config.mediaType,
+    config: parseImageConfig(bytes),
+    bytes,
+  };
+}
+
+/** The image manifest a reference designates: itself, or the index's entry for the platform. */
+export async function imageManifest(
+  ctx: ClientContext,
+  input: ReferenceInput,
+  options: ManifestOptions = {},
+) {
+  const got = await getManifest(ctx, input, { ...options, platform: options.platform ?? ctx.platform });
+  if (got.kind !== "image") {
+    const { UnsupportedError } = await import("@regatta/errors");
+    throw new UnsupportedError(
+      `${got.reference.familiar()} is a ${got.kind} manifest (${got.mediaType}), not an image with a config`,
+    );
+  }
+  return got;
+}
+
+/** One platform's image in a summary. */
+export interface PlatformSummary {
+  platform: string;
+  digest: string;
+  mediaType: string;
+  /** Config + layers, compressed, as stored in the registry. */
+  size: number;
+}
+
+export interface LayerSummary {
+  digest: string;
+  mediaType: string;
+  size: number;
+}
+
+/** What `regatta inspect` shows. */
+export interface ImageSummary {
+  reference: string;
+  digest: string;
+  mediaType: string;
+  kind: ManifestResult["kind"];
+  /** For an index: each platform's image. */
+  platforms?: PlatformSummary[];
+  /** For an image (or the platform picked from an index): */
+  platform?: string;
+  config?: { digest: string; size: number };
+  layers?: LayerSummary[];
+  /** Total size: config + layers (the Ruby gem's manifest_sum); for an index, the sum over all platforms. */
+  size: number;
+  created?: string;
+  labels?: Record<string, string>;
+  artifactType?: string;
+  subject?: string;
+}
+
+/**
+ * A summary of what a reference points to. For an index it lists every platform with its size; with `platform` it
+ * describes that platform's image instead.
+ */
+export async function inspectImage(
+  ctx: ClientContext,
+  input: ReferenceInput,
+  options: ManifestOptions = {},
+): Promise<ImageSummary> {
+  const top = await getManifest(ctx, toReference(ctx, input), options);
+  const base = {
+    reference: top.reference.familiar(),
+    digest: top.digest,
+    mediaType: top.mediaType,
+    kind: top.kind,
+  };
+  if (top.kind === "index") {
+    const index = top.manifest as Index;
+    const platforms = await mapConcurrent(
+      index.manifests,
+      ctx.concurrency,
+      async (d: Descriptor, _i, signal) => {
+        const child = await getManifest(ctx, top.reference.withoutTag().withDigest(d.digest), { signal });
+        return {
+          platform: d.platform ? formatPlatform(d.platform) : "unknown",
+          digest: d.digest,
+          mediaType: d.mediaType,
+          size: child.kind === "image" ? manifestSum(child.manifest as ImageManifest) : child.size,
+        };
+      },
+      options.signal,
+    );
+    return { ...base, platforms, size: platforms.reduce((sum, p) => sum + p.size, 0) };
+  }
+  if (top.kind !== "image") return { ...base, size: top.size };
+  const manifest = top.manifest as ImageManifest;
+  const summary: ImageSummary = {
+    ...base,
+    ...(top.platform ? { platform: top.platform } : {}),
+    ...(top.index ? { reference: top.index.reference.familiar() } : {}),
+    config: { digest: manifest.config.digest, size: manifest.config.size },
+    layers: manifest.layers.map((l) => ({ digest: l.digest, mediaType: l.mediaType, size: l.size })),
+    size: manifestSum(manifest),
+    ...(manifest.artifactType ? { artifactType: manifest.artifactType } : {}),
+    ...(manifest.subject ? { subject: manifest.subject.digest } : {}),
+  };
+  if (isImageConfigType(manifest.config.mediaType)) {
+    const blob = new BlobHandle(
+      ctx,
+      top.reference.repositoryOnly(),
+      manifest.config.digest,
+      manifest.config.size,
+    );
+    const config = parseImageConfig(await blob.bytes(options.signal ? { signal: options.signal } : {}));
+    if (!summary.platform && config.os)
+      summary.platform = formatPlatform({
+        os: config.os,
+        architecture: config.architecture ?? "unknown",
+        ...(config.variant ? { variant: config.variant } : {}),
+      });
+    if (config.created) summary.created = config.created;
+    if (config.config?.Labels) summary.labels = config.config.Labels;
+  }
+  return summary;
+}
+
+function isImageConfigType(mediaType: string): boolean {
+  return (
+    mediaType === "application/vnd.oci.image.config.v1+json" ||
+    mediaType === "application/vnd.docker.container.image.v1+json"
+  );
+}

@@ -1,0 +1,58 @@
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+
+/**
+ * Dependencies point one way: reference and manifest are leaves, auth knows challenges and credentials, transport
+ * carries requests, client combines them, and the apps use only client and reference (STYLE.md).
+ */
+const ALLOWED: Record<string, string[]> = {
+  "@regatta/errors": [],
+  "@regatta/reference": ["@regatta/errors"],
+  "@regatta/manifest": ["@regatta/errors"],
+  "@regatta/auth": ["@regatta/errors", "@regatta/reference"],
+  "@regatta/transport": ["@regatta/errors", "@regatta/auth", "@regatta/reference", "@regatta/manifest"],
+  "@regatta/client": [
+    "@regatta/errors",
+    "@regatta/reference",
+    "@regatta/manifest",
+    "@regatta/auth",
+    "@regatta/transport",
+  ],
+  "@regatta/testkit": ["@regatta/errors", "@regatta/reference", "@regatta/manifest"],
+  "@regatta/cli": ["@regatta/client", "@regatta/reference", "@regatta/repl"],
+  "@regatta/repl": ["@regatta/client", "@regatta/reference"],
+};
+
+const root = join(import.meta.dirname, "../../..");
+const packages = ["packages", "apps"].flatMap((dir) =>
+  readdirSync(join(root, dir)).map((name) => {
+    const pkg = JSON.parse(readFileSync(join(root, dir, name, "package.json"), "utf8"));
+    return { dir: join(root, dir, name), pkg };
+  }),
+);
+
+function sourceFiles(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true, recursive: true })
+    .filter((e) => e.isFile() && e.name.endsWith(".ts") && !e.name.endsWith(".test.ts"))
+    .map((e) => join(e.parentPath, e.name));
+}
+
+describe("package layering", () => {
+  it.each(packages.map((p) => [p.pkg.name, p] as const))(
+    "%s depends only on the layers below it",
+    (name, { pkg, dir }) => {
+      expect(Object.keys(ALLOWED)).toContain(name);
+      const internal = Object.keys(pkg.dependencies ?? {}).filter((d) => d.startsWith("@regatta/"));
+      expect(internal.filter((d) => !ALLOWED[name]?.includes(d))).toEqual([]);
+      // The source must not reach around package.json either.
+      const imported = new Set<string>();
+      for (const file of sourceFiles(join(dir, "src"))) {
+        for (const m of readFileSync(file, "utf8").matchAll(/from\s+"(@regatta\/[a-z-]+)/g))
+          imported.add(m[1] as string);
+      }
+      imported.delete(name);
+      expect([...imported].filter((d) => !ALLOWED[name]?.includes(d))).toEqual([]);
+    },
+  );
+});

@@ -1,0 +1,185 @@
+import type { AuthDescription } from "@regatta/auth";
+import type { RepositoryReference } from "@regatta/reference";
+import { BlobHandle } from "./blob-handle.js";
+import {
+  allRepositories,
+  type CatalogOptions,
+  type CatalogPage,
+  catalogPage,
+  catalogPages,
+  searchRepositories,
+} from "./catalog.js";
+import {
+  type ClientContext,
+  type ReferenceInput,
+  type RepositoryInput,
+  toReference,
+  toRepository,
+} from "./context.js";
+import {
+  getManifest,
+  type HeadResult,
+  headManifest,
+  type ManifestOptions,
+  type ManifestResult,
+} from "./get-manifest.js";
+import { type ConfigResult, getConfig, type ImageSummary, inspectImage } from "./image-info.js";
+import { allTags, listTags, type TagList, type TagsOptions, tagPages } from "./list-tags.js";
+
+/**
+ * A registry client. One instance serves every repository of its registry (and references that name other
+ * registries), and is safe for concurrent use: tokens and connections are shared.
+ */
+export class RegistryClient {
+  /** @internal */
+  readonly ctx: ClientContext;
+
+  constructor(ctx: ClientContext) {
+    this.ctx = ctx;
+  }
+
+  /** The registry references without a host resolve to, e.g. `docker.io` or `localhost:5000`. */
+  get registry(): string {
+    return this.ctx.defaultRegistry;
+  }
+
+  /** The base URL requests go to. */
+  get url(): string {
+    return this.ctx.transport.baseUrl(this.ctx.defaultRegistry);
+  }
+
+  // ── tags and repositories ──────────────────────────────────────────────────────────────────────────────────────
+
+  /** One page of tags: `{ name, tags, last?, next?, digests? }`. See {@link TagsOptions}. */
+  tags(repository: RepositoryInput, options?: TagsOptions): Promise<TagList> {
+    return listTags(this.ctx, repository, options);
+  }
+
+  /** Every tag of a repository, following pagination. */
+  allTags(repository: RepositoryInput, options?: { signal?: AbortSignal }): Promise<string[]> {
+    return allTags(this.ctx, repository, options);
+  }
+
+  /** Iterates over every page of tags: `for await (const page of reg.tagPages("alpine"))`. */
+  tagPages(
+    repository: RepositoryInput,
+    options?: Omit<TagsOptions, "last" | "next">,
+  ): AsyncGenerator<TagList> {
+    return tagPages(this.ctx, repository, options);
+  }
+
+  /** One page of the registry's catalog. */
+  catalog(options?: CatalogOptions): Promise<CatalogPage> {
+    return catalogPage(this.ctx, options);
+  }
+
+  /** Every repository of the registry, following pagination. */
+  repositories(options?: Omit<CatalogOptions, "last" | "next">): Promise<string[]> {
+    return allRepositories(this.ctx, options);
+  }
+
+  catalogPages(options?: Omit<CatalogOptions, "last" | "next">): AsyncGenerator<CatalogPage> {
+    return catalogPages(this.ctx, options);
+  }
+
+  /**
+   * Repositories whose name contains `substring`. The v2 API has no search: this reads the whole catalog, which is
+   * slow on a large registry (the Ruby gem's warning applies).
+   */
+  search(substring: string, options?: { registry?: string; signal?: AbortSignal }): Promise<string[]> {
+    return searchRepositories(this.ctx, substring, options);
+  }
+
+  // ── manifests ──────────────────────────────────────────────────────────────────────────────────────────────────
+
+  /** The manifest a reference names, verified against its digest. With `platform`, an index is resolved. */
+  manifest(reference: ReferenceInput, options?: ManifestOptions): Promise<ManifestResult> {
+    return getManifest(this.ctx, reference, options);
+  }
+
+  /** The manifest's digest (HEAD when the registry sends `Docker-Content-Digest`, GET otherwise). */
+  async digest(reference: ReferenceInput, options?: ManifestOptions): Promise<string> {
+    return (await headManifest(this.ctx, reference, options)).digest;
+  }
+
+  /** HEAD of a manifest: digest, media type, size, headers. */
+  head(reference: ReferenceInput, options?: ManifestOptions): Promise<HeadResult> {
+    return headManifest(this.ctx, reference, options);
+  }
+
+  /**
+   * The image manifest for a platform (default: the client's platform, normally the host's). When the reference
+   * names an index, the result's `index` holds the index's digest, as ocidist's pull reports both.
+   */
+  resolve(reference: ReferenceInput, platform?: string, options?: Omit<ManifestOptions, "platform">) {
+    return getManifest(this.ctx, reference, { ...options, platform: platform ?? this.ctx.platform });
+  }
+
+  // ── blobs and images ───────────────────────────────────────────────────────────────────────────────────────────
+
+  /**
+   * A blob of a repository: `reg.blob("library/alpine", "sha256:…")` or `reg.blob("alpine@sha256:…")`. Nothing is
+   * fetched until `.stream()`, `.toFile(path)`, `.bytes()`, `.text()` or `.json()` is called.
+   */
+  blob(repository: RepositoryInput, digest?: string, options: { size?: number } = {}): BlobHandle {
+    let repo: RepositoryReference;
+    if (digest === undefined) {
+      const ref = toReference(this.ctx, repository as ReferenceInput);
+      if (!ref.digest)
+        throw new TypeError(
+          "blob() needs a digest: reg.blob(repository, digest) or reg.blob('repo@sha256:…')",
+        );
+      digest = ref.digest;
+      repo = ref.repositoryOnly();
+    } else {
+      repo = toRepository(this.ctx, repository);
+    }
+    return new BlobHandle(this.ctx, repo, digest, options.size);
+  }
+
+  /** A blob's size by HEAD (the Ruby gem's `blob_size`); undefined when it does not exist. */
+  blobSize(repository: RepositoryInput, digest: string, options?: { signal?: AbortSignal }) {
+    return this.blob(repository, digest).size(options);
+  }
+
+  /** Whether the repository has the blob. */
+  hasBlob(repository: RepositoryInput, digest: string, options?: { signal?: AbortSignal }) {
+    return this.blob(repository, digest).exists(options);
+  }
+
+  /** The image config (resolving an index for the platform). */
+  config(reference: ReferenceInput, options?: ManifestOptions): Promise<ConfigResult> {
+    return getConfig(this.ctx, reference, options);
+  }
+
+  /** Digest, media type, platforms, layers with sizes, total size, created, labels. */
+  inspect(reference: ReferenceInput, options?: ManifestOptions): Promise<ImageSummary> {
+    return inspectImage(this.ctx, reference, options);
+  }
+
+  /** Total compressed size (config + layers, the Ruby gem's manifest_sum); for an index, summed over platforms. */
+  async size(reference: ReferenceInput, options?: ManifestOptions): Promise<number> {
+    return (await inspectImage(this.ctx, reference, options)).size;
+  }
+
+  // ── connection ─────────────────────────────────────────────────────────────────────────────────────────────────
+
+  /** GET /v2/ on a registry (default: the client's): status and API version. */
+  ping(registry?: string, options: { signal?: AbortSignal } = {}) {
+    return this.ctx.transport.ping(registry ?? this.ctx.defaultRegistry, options.signal);
+  }
+
+  /** How the client authenticates to a registry: scheme, username, realm; never the secret. */
+  whoami(registry?: string): AuthDescription {
+    return this.ctx.authenticator.describe(registry ?? this.ctx.defaultRegistry);
+  }
+
+  /** Closes the connections. The client cannot be used afterwards. */
+  close(): Promise<void> {
+    return this.ctx.transport.close();
+  }
+
+  toString(): string {
+    return `RegistryClient(${this.ctx.defaultRegistry})`;
+  }
+}
