@@ -12,7 +12,15 @@ rmSync(report, { force: true });
 
 const vitest = spawnSync(
   "pnpm",
-  ["exec", "vitest", "run", "--reporter=default", "--reporter=json", `--outputFile.json=${report}`, ...process.argv.slice(2)],
+  [
+    "exec",
+    "vitest",
+    "run",
+    "--reporter=default",
+    "--reporter=json",
+    `--outputFile.json=${report}`,
+    ...process.argv.slice(2),
+  ],
   { stdio: "inherit" },
 );
 
@@ -47,8 +55,10 @@ for (const file of json.testResults ?? []) {
 
 const problems = [];
 if (passed === 0) problems.push("no test passed: a run that executes no test is a failure");
-if (integrationPassed === 0 && process.argv.length <= 2) problems.push("no real-registry integration test ran");
-if (integrationSkipped.length) problems.push(`integration tests were skipped:\n  ${integrationSkipped.join("\n  ")}`);
+if (integrationPassed === 0 && process.argv.length <= 2)
+  problems.push("no real-registry integration test ran");
+if (integrationSkipped.length)
+  problems.push(`integration tests were skipped:\n  ${integrationSkipped.join("\n  ")}`);
 for (const p of problems) console.error(`error: ${p}`);
 
 const ok = failed === 0 && problems.length === 0 && vitest.status === 0;

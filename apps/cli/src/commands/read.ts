@@ -121,9 +121,7 @@ export function registerReadCommands(program: Command, cli: CliContext): void {
             return;
           }
           if (got.index)
-            cli.info(
-              `resolved ${got.index.reference.familiar()} (${got.index.digest}) for ${got.platform}: ${got.digest}`,
-            );
+            cli.info(`${ref.familiar()}: index ${got.index.digest} → ${got.platform} ${got.digest}`);
           if (opts.headers) {
             await writeStdout(
               `${Object.entries(got.headers)
