@@ -1,0 +1,94 @@
+export {
+  type FakeManifest,
+  FakeRegistryStore,
+  type FakeRepositories,
+  type FakeRepositoryContent,
+  fakeRepository,
+  type StoredRepository,
+  type StoredUpload,
+} from "./fake-store.js";
+export { distributionFlavour, distributionHandlers } from "./flavours/distribution.js";
+export { getFreePort } from "./free-port.js";
+export {
+  type GeneratedImage,
+  type GeneratedIndex,
+  type GeneratedLayer,
+  type GenerateImageOptions,
+  type GenerateIndexOptions,
+  generateImage,
+  generateIndex,
+} from "./generate-image.js";
+export {
+  type GeneratedLargeImage,
+  type GeneratedLayerFile,
+  type GenerateLargeImageOptions,
+  generateLargeImage,
+} from "./generate-large-image.js";
+export type { GeneratedDocument } from "./image-json.js";
+export {
+  type Descriptor,
+  formatPlatform,
+  MEDIA_TYPES,
+  type MediaTypeFamily,
+  type MediaTypeSet,
+  type Platform,
+  parsePlatform,
+} from "./media-types.js";
+export {
+  createMswDispatcher,
+  MswDispatcher,
+  type MswDispatcherOptions,
+  type MswDispatchRecord,
+  MswUnhandledRequestError,
+} from "./msw-dispatcher.js";
+export { type PushableImage, type PushResult, pushImage } from "./push-image.js";
+export type {
+  FlavourError,
+  NegotiationContext,
+  NegotiationResult,
+  RegistryFlavour,
+} from "./registry-flavour.js";
+export {
+  createRegistryHandlers,
+  type FakeRegistryAuth,
+  type FakeRequestRecord,
+  type RegistryHandlers,
+  type RegistryHandlersOptions,
+} from "./registry-handlers.js";
+export {
+  createRegistrySession,
+  type PlainCredentials,
+  parseChallengeParams,
+  type RegistrySession,
+} from "./registry-session.js";
+export { seededBytes, seededStream } from "./seeded-random.js";
+export {
+  createSelfSignedCertificate,
+  type SelfSignedCertificate,
+  type SelfSignedCertificateOptions,
+} from "./self-signed-certificate.js";
+export { type ServedHandlers, serveHandlers } from "./serve-handlers.js";
+export {
+  type RegistryAuth,
+  type RunningRegistry,
+  type StartRegistryOptions,
+  startRegistry,
+} from "./start-registry.js";
+export {
+  createTokenEndpoint,
+  DEFAULT_USERS,
+  type TokenEndpoint,
+  type TokenEndpointOptions,
+  type TokenRequestRecord,
+} from "./token-endpoint.js";
+export {
+  formatScope,
+  parseScopes,
+  type SignTokenOptions,
+  type TokenAccess,
+  TokenIssuer,
+  type TokenSigner,
+  type VerifiedToken,
+} from "./token-issuer.js";
+export { startTokenServer, type TokenServer, type TokenServerOptions } from "./token-server.js";
+export { useRegistry } from "./use-registry.js";

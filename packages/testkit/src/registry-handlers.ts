@@ -1,0 +1,600 @@
+import { createHash, randomUUID } from "node:crypto";
+import { HttpResponse, http, type RequestHandler } from "msw";
+import { FakeRegistryStore, type FakeRepositories, type StoredRepository } from "./fake-store.js";
+import type { FlavourError, RegistryFlavour } from "./registry-flavour.js";
+import {
+  createTokenEndpoint,
+  parseBasic,
+  type TokenEndpoint,
+  type TokenEndpointOptions,
+  type TokenRequestRecord,
+} from "./token-endpoint.js";
+import type { TokenAccess } from "./token-issuer.js";
+
+/** How the fake registry authenticates. */
+export type FakeRegistryAuth =
+  | {
+      type: "basic";
+      /** Default `{ regatta: "regatta-secret" }`. */
+      users?: Record<string, string>;
+      /** Default: the flavour's realm (distribution: `Registry Realm`). */
+      realm?: string;
+    }
+  | ({
+      type: "bearer";
+      /**
+       * Token endpoint URL announced in the challenge and answered by the handlers. A path (`/token`, the
+       * default) is taken relative to the registry's origin, which suits {@link serveHandlers}.
+       */
+      realm?: string;
+    } & TokenEndpointOptions);
+
+/** Options of {@link createRegistryHandlers} and the flavour functions such as {@link distributionHandlers}. */
+export interface RegistryHandlersOptions {
+  /** `host[:port]` the handlers answer for (http and https). Default: any host. */
+  host?: string;
+  /** Initial content. */
+  repos?: FakeRepositories;
+  /** Default: anonymous access to everything. */
+  auth?: FakeRegistryAuth;
+  /** Overrides the flavour's `deleteEnabled`. */
+  deleteEnabled?: boolean;
+}
+
+/** One request seen by the fake registry. */
+export interface FakeRequestRecord {
+  method: string;
+  /** Path and query. */
+  path: string;
+  status: number;
+  /** Whether an Authorization header was sent (never its value). */
+  authorized: boolean;
+}
+
+/** msw handlers of a fake registry, with its state for assertions. */
+export type RegistryHandlers = RequestHandler[] & {
+  /** Repositories and uploads; tests may read and change them. */
+  store: FakeRegistryStore;
+  /** Every registry request answered, oldest first (token requests are in `tokenRequests`). */
+  requests: FakeRequestRecord[];
+  /** Requests to the bearer token endpoint (empty without bearer auth). */
+  tokenRequests: TokenRequestRecord[];
+  /** The token endpoint, with its issuer, for bearer auth. */
+  tokenEndpoint?: TokenEndpoint;
+};
+
+// Route grammar of distribution (reference.NameRegexp, TagRegexp and digest.DigestRegexp). distribution writes
+// the separator as `[-]*`; Go's RE2 does not mind, but in a backtracking engine the empty separator makes
+// `/v2/a/blobs/uploads/<uuid>` take exponential time against the manifests route. `-+` matches the same names.
+const COMPONENT = "[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*";
+const NAME = `${COMPONENT}(?:/${COMPONENT})*`;
+const DIGEST = "[a-z0-9]+(?:[.+_-][a-z0-9]+)*:[a-zA-Z0-9=_-]+";
+const REFERENCE = `[\\w][\\w.-]{0,127}|${DIGEST}`;
+const SHA256 = /^sha256:[a-f0-9]{64}$/;
+
+/**
+ * Builds msw handlers for a fake registry of the given flavour over an in-memory store. One msw handler per
+ * route and method, so a test can override a single route with `dispatcher.use(...)`. Requests under `/v2/`
+ * that match no route get the flavour's plain 404, as a real registry does.
+ */
+export function createRegistryHandlers(
+  flavour: RegistryFlavour,
+  options: RegistryHandlersOptions = {},
+): RegistryHandlers {
+  const store = new FakeRegistryStore(options.repos);
+  const requests: FakeRequestRecord[] = [];
+  const deleteEnabled = options.deleteEnabled ?? flavour.deleteEnabled;
+  const origin = options.host ? `https?://${escapeRegExp(options.host)}` : "https?://[^/]+";
+  const auth = options.auth;
+  const tokenEndpoint =
+    auth?.type === "bearer" ? createTokenEndpoint({ algorithm: "HS256", ...auth }) : undefined;
+  const basicUsers = auth?.type === "basic" ? (auth.users ?? { regatta: "regatta-secret" }) : undefined;
+
+  // ---- responses -------------------------------------------------------------------------------------------
+  const respond = (
+    request: Request,
+    status: number,
+    body: string | Buffer | null,
+    headers: Record<string, string> = {},
+  ): Response => {
+    const h = new Headers({ ...flavour.commonHeaders, ...headers });
+    const bytes = body === null ? null : typeof body === "string" ? Buffer.from(body) : body;
+    if (bytes !== null && !h.has("content-length")) h.set("content-length", String(bytes.length));
+    // HEAD keeps the Content-Length of the body it would have sent, as Go's net/http does.
+    const payload =
+      request.method === "HEAD" || bytes === null || status === 204 || status === 304 ? null : bytes;
+    return new HttpResponse(payload, { status, headers: h });
+  };
+  const jsonResponse = (
+    request: Request,
+    status: number,
+    value: unknown,
+    headers: Record<string, string> = {},
+  ) => respond(request, status, flavour.json(value), { "Content-Type": flavour.jsonContentType, ...headers });
+  const errorResponse = (
+    request: Request,
+    status: number,
+    errors: FlavourError[],
+    headers: Record<string, string> = {},
+  ) =>
+    jsonResponse(
+      request,
+      status,
+      {
+        errors: errors.map((e) => ({
+          code: e.code,
+          message: e.message ?? flavour.messages[e.code] ?? e.code.toLowerCase(),
+          ...(e.detail !== undefined ? { detail: e.detail } : {}),
+        })),
+      },
+      headers,
+    );
+  const empty = (request: Request, status: number, headers: Record<string, string> = {}) =>
+    respond(request, status, Buffer.alloc(0), headers);
+
+  // ---- auth --------------------------------------------------------------------------------------------------
+  const realmFor = (request: Request): string => {
+    const realm = auth?.type === "bearer" ? (auth.realm ?? "/token") : "";
+    return new URL(realm, new URL(request.url).origin).href;
+  };
+  const accessDetail = (required: TokenAccess[]) =>
+    required.length === 0
+      ? null
+      : required.flatMap((r) => r.actions.map((a) => ({ Type: r.type, Class: "", Name: r.name, Action: a })));
+  const authorize = async (request: Request, required: TokenAccess[]): Promise<Response | undefined> => {
+    if (!auth) return undefined;
+    const header = request.headers.get("authorization");
+    if (auth.type === "basic") {
+      const basic = parseBasic(header);
+      if (basic && basicUsers![basic.user] === basic.password) return undefined;
+      const realm = auth.realm ?? flavour.basicRealm;
+      return errorResponse(request, 401, [{ code: "UNAUTHORIZED", detail: accessDetail(required) }], {
+        "WWW-Authenticate": `Basic realm=${quote(realm)}`,
+      });
+    }
+    const base = `Bearer realm=${quote(realmFor(request))},service=${quote(tokenEndpoint!.issuer.service)}`;
+    const scope = required.map((r) => `${r.type}:${r.name}:${r.actions.join(",")}`).join(" ");
+    const withScope = scope ? `${base},scope=${quote(scope)}` : base;
+    const bearer = /^Bearer\s+(\S+)$/i.exec(header ?? "")?.[1];
+    if (!bearer) {
+      return errorResponse(request, 401, [{ code: "UNAUTHORIZED", detail: accessDetail(required) }], {
+        "WWW-Authenticate": withScope,
+      });
+    }
+    const token = await tokenEndpoint!.issuer.verify(bearer, Math.floor(tokenEndpoint!.now() / 1000));
+    if (!token) {
+      return errorResponse(request, 401, [{ code: "UNAUTHORIZED", detail: null }], {
+        "WWW-Authenticate": `${base},error="invalid_token"`,
+      });
+    }
+    const granted = (r: TokenAccess, action: string) =>
+      token.access.some(
+        (a) =>
+          a.type === r.type && a.name === r.name && (a.actions.includes(action) || a.actions.includes("*")),
+      );
+    if (required.every((r) => r.actions.every((a) => granted(r, a)))) return undefined;
+    return errorResponse(request, 401, [{ code: "UNAUTHORIZED", detail: accessDetail(required) }], {
+      "WWW-Authenticate": `${withScope},error="insufficient_scope"`,
+    });
+  };
+  const repoAccess = (name: string, ...actions: string[]): TokenAccess => ({
+    type: "repository",
+    name,
+    actions,
+  });
+
+  // ---- routing -------------------------------------------------------------------------------------------------
+  type Route = (request: Request, groups: string[], url: URL) => Promise<Response> | Response;
+  const handlers: RequestHandler[] = [];
+  const route = (
+    method: "get" | "head" | "put" | "post" | "patch" | "delete",
+    path: string,
+    access: (groups: string[], url: URL) => TokenAccess[],
+    fn: Route,
+  ) => {
+    const pathRegExp = new RegExp(`^/v2/${path}$`);
+    handlers.push(
+      http[method](new RegExp(`^${origin}/v2/${path}$`), async ({ request }) => {
+        const url = new URL(request.url);
+        const groups = (pathRegExp.exec(url.pathname) ?? []).slice(1).map((g) => g ?? "");
+        const denied = await authorize(request, access(groups, url));
+        const response = denied ?? (await fn(request, groups, url));
+        requests.push({
+          method: request.method,
+          path: url.pathname + url.search,
+          status: response.status,
+          authorized: request.headers.has("authorization"),
+        });
+        return response;
+      }),
+    );
+  };
+  const findManifest = (repo: StoredRepository | undefined, reference: string) => {
+    const digest = SHA256.test(reference) || reference.includes(":") ? reference : repo?.tags?.get(reference);
+    const manifest = digest ? repo?.manifests.get(digest) : undefined;
+    return { digest, manifest };
+  };
+
+  // ---- base and catalog --------------------------------------------------------------------------------------
+  for (const method of ["get", "head"] as const) {
+    route(
+      method,
+      "",
+      () => [],
+      (request) => respond(request, 200, flavour.pingBody, { "Content-Type": flavour.jsonContentType }),
+    );
+  }
+  route(
+    "get",
+    "_catalog",
+    () => [{ type: "registry", name: "catalog", actions: ["*"] }],
+    (request, _g, url) => {
+      const names = [...store.repositories.keys()].sort();
+      const nParam = Number.parseInt(url.searchParams.get("n") ?? "", 10);
+      const n = Number.isNaN(nParam) || nParam < 0 ? flavour.catalogDefaultPageSize : nParam;
+      const last = url.searchParams.get("last");
+      const after = last ? names.filter((name) => name > last) : names;
+      const page = after.slice(0, n);
+      const headers: Record<string, string> = {};
+      if (page.length > 0 && after.length > page.length) {
+        const next = new URLSearchParams({ last: page[page.length - 1]!, n: String(n) });
+        headers.Link = `</v2/_catalog?${next}>; rel="next"`;
+      }
+      return jsonResponse(request, 200, { repositories: page }, headers);
+    },
+  );
+
+  // ---- tags ------------------------------------------------------------------------------------------------------
+  route(
+    "get",
+    `(${NAME})/tags/list`,
+    ([name]) => [repoAccess(name!, "pull")],
+    (request, [name], url) => {
+      const repo = store.repository(name!);
+      if (!repo?.tags) return errorResponse(request, 404, [{ code: "NAME_UNKNOWN", detail: { name } }]);
+      let tags = [...repo.tags.keys()].sort();
+      const headers: Record<string, string> = {};
+      if (flavour.tagsPagination) {
+        const last = url.searchParams.get("last");
+        if (last) tags = tags.filter((t) => t > last);
+        const n = Number.parseInt(url.searchParams.get("n") ?? "", 10);
+        if (!Number.isNaN(n) && n >= 0 && tags.length > n) {
+          tags = tags.slice(0, n);
+          const next = new URLSearchParams({ last: tags[tags.length - 1] ?? "", n: String(n) });
+          headers.Link = `</v2/${name}/tags/list?${next}>; rel="next"`;
+        }
+      }
+      const value = tags.length === 0 && flavour.emptyTagsAsNull ? null : tags;
+      return jsonResponse(request, 200, { name, tags: value }, headers);
+    },
+  );
+
+  // ---- manifests -------------------------------------------------------------------------------------------------
+  for (const method of ["get", "head"] as const) {
+    route(
+      method,
+      `(${NAME})/manifests/(${REFERENCE})`,
+      ([name]) => [repoAccess(name!, "pull")],
+      (request, [name, reference]) => {
+        const repo = store.repository(name!);
+        const byTag = !reference!.includes(":");
+        const { digest, manifest } = findManifest(repo, reference!);
+        if (!digest || !manifest) {
+          const detail = byTag ? { Tag: reference } : { Name: name, Revision: reference };
+          return errorResponse(request, 404, [{ code: "MANIFEST_UNKNOWN", detail }]);
+        }
+        const inm = request.headers.get("if-none-match");
+        if (inm && (inm === digest || inm === `"${digest}"`)) return respond(request, 304, null);
+        const accept = new Set(
+          (request.headers.get("accept") ?? "")
+            .split(",")
+            .map((s) => s.split(";")[0]!.trim().toLowerCase())
+            .filter(Boolean),
+        );
+        const chosen = flavour.negotiateManifest({
+          digest,
+          manifest,
+          accept,
+          byTag,
+          repository: name!,
+          lookup: (d) => repo!.manifests.get(d),
+        });
+        if ("error" in chosen) return errorResponse(request, chosen.status, [chosen.error]);
+        return respond(request, 200, chosen.manifest.bytes, {
+          "Content-Type": chosen.manifest.mediaType,
+          "Docker-Content-Digest": chosen.digest,
+          Etag: `"${chosen.digest}"`,
+        });
+      },
+    );
+  }
+  route(
+    "put",
+    `(${NAME})/manifests/(${REFERENCE})`,
+    ([name]) => [repoAccess(name!, "pull", "push")],
+    async (request, [name, reference], url) => {
+      const bytes = Buffer.from(await request.arrayBuffer());
+      const mediaType = request.headers.get("content-type")?.split(";")[0]?.trim() ?? "";
+      let parsed: {
+        mediaType?: string;
+        config?: { digest: string };
+        layers?: { digest: string }[];
+        manifests?: { digest: string }[];
+      };
+      try {
+        parsed = JSON.parse(bytes.toString("utf8"));
+      } catch {
+        return errorResponse(request, 400, [{ code: "MANIFEST_INVALID", detail: { Offset: 0 } }]);
+      }
+      const digest = `sha256:${createHash("sha256").update(bytes).digest("hex")}`;
+      const byTag = !reference!.includes(":");
+      if (!byTag && reference !== digest) return errorResponse(request, 400, [{ code: "DIGEST_INVALID" }]);
+      const repo = store.repository(name!, true)!;
+      const missing = [
+        ...(parsed.config ? [parsed.config.digest] : []),
+        ...(parsed.layers ?? []).map((l) => l.digest),
+      ].filter((d) => !repo.blobs.has(d));
+      const missingManifests = (parsed.manifests ?? [])
+        .map((m) => m.digest)
+        .filter((d) => !repo.manifests.has(d));
+      if (missing.length + missingManifests.length > 0) {
+        return errorResponse(
+          request,
+          400,
+          [...missing, ...missingManifests].map((d) => ({ code: "MANIFEST_BLOB_UNKNOWN", detail: d })),
+        );
+      }
+      repo.manifests.set(digest, { bytes, mediaType: mediaType || parsed.mediaType || "" });
+      if (byTag) {
+        repo.tags ??= new Map();
+        repo.tags.set(reference!, digest);
+      }
+      return empty(request, 201, {
+        Location: `${url.origin}/v2/${name}/manifests/${digest}`,
+        "Docker-Content-Digest": digest,
+      });
+    },
+  );
+  route(
+    "delete",
+    `(${NAME})/manifests/(${REFERENCE})`,
+    ([name]) => [repoAccess(name!, "delete")],
+    (request, [name, reference]) => {
+      if (!deleteEnabled) return errorResponse(request, 405, [{ code: "UNSUPPORTED" }]);
+      const repo = store.repository(name!);
+      if (!reference!.includes(":")) {
+        if (flavour.deleteByTag !== "untag") {
+          return errorResponse(request, flavour.deleteByTag.status, [flavour.deleteByTag.error]);
+        }
+        if (!repo?.tags?.delete(reference!)) {
+          return errorResponse(request, 404, [{ code: "MANIFEST_UNKNOWN", detail: { Tag: reference } }]);
+        }
+        return empty(request, 202);
+      }
+      if (!repo?.manifests.delete(reference!))
+        return errorResponse(request, 404, [{ code: "MANIFEST_UNKNOWN" }]);
+      for (const [tag, digest] of repo.tags ?? []) if (digest === reference) repo.tags!.delete(tag);
+      return empty(request, 202);
+    },
+  );
+
+  // ---- blobs -----------------------------------------------------------------------------------------------------
+  for (const method of ["get", "head"] as const) {
+    route(
+      method,
+      `(${NAME})/blobs/(${DIGEST})`,
+      ([name]) => [repoAccess(name!, "pull")],
+      (request, [name, digest]) => {
+        if (!SHA256.test(digest!))
+          return errorResponse(request, 400, [{ code: "DIGEST_INVALID", detail: {} }]);
+        const blob = store.repository(name!)?.blobs.get(digest!);
+        if (!blob) return errorResponse(request, 404, [{ code: "BLOB_UNKNOWN", detail: digest }]);
+        const headers: Record<string, string> = {
+          "Accept-Ranges": "bytes",
+          "Cache-Control": "max-age=31536000",
+          "Content-Type": "application/octet-stream",
+          "Docker-Content-Digest": digest!,
+          Etag: `"${digest}"`,
+        };
+        const range = /^bytes=(\d*)-(\d*)$/.exec(request.headers.get("range") ?? "");
+        if (range && (range[1] || range[2])) {
+          const size = blob.length;
+          // bytes=a-b, bytes=a- (to the end), bytes=-n (the last n bytes)
+          const start = range[1] ? Number(range[1]) : Math.max(0, size - Number(range[2]));
+          const end = range[1] && range[2] ? Math.min(Number(range[2]), size - 1) : size - 1;
+          if (start >= size || end < start) {
+            const { "Accept-Ranges": _ranges, ...rest } = headers;
+            return respond(request, 416, "invalid range: failed to overlap\n", {
+              ...rest,
+              "Content-Type": "text/plain; charset=utf-8",
+              "X-Content-Type-Options": "nosniff",
+              "Content-Range": `bytes */${size}`,
+            });
+          }
+          return respond(request, 206, blob.subarray(start, end + 1), {
+            ...headers,
+            "Content-Range": `bytes ${start}-${end}/${size}`,
+          });
+        }
+        return respond(request, 200, blob, headers);
+      },
+    );
+  }
+  route(
+    "delete",
+    `(${NAME})/blobs/(${DIGEST})`,
+    ([name]) => [repoAccess(name!, "delete")],
+    (request, [name, digest]) => {
+      if (!deleteEnabled) return errorResponse(request, 405, [{ code: "UNSUPPORTED" }]);
+      if (!store.repository(name!)?.blobs.delete(digest!)) {
+        return errorResponse(request, 404, [{ code: "BLOB_UNKNOWN", detail: digest }]);
+      }
+      return empty(request, 202);
+    },
+  );
+
+  // ---- uploads ---------------------------------------------------------------------------------------------------
+  const uploadLocation = (url: URL, name: string, uuid: string) => {
+    const size = store.uploads.get(uuid)?.size ?? 0;
+    const state = Buffer.from(JSON.stringify({ Name: name, UUID: uuid, Offset: size })).toString("base64url");
+    return `${url.origin}/v2/${name}/blobs/uploads/${uuid}?_state=${state}`;
+  };
+  // distribution reports an empty upload as "0-0".
+  const uploadRange = (size: number) => `0-${Math.max(0, size - 1)}`;
+  const finishBlob = (request: Request, url: URL, name: string, uuid: string, digest: string | null) => {
+    const upload = store.uploads.get(uuid)!;
+    store.uploads.delete(uuid);
+    const bytes = Buffer.concat(upload.chunks);
+    const actual = `sha256:${createHash("sha256").update(bytes).digest("hex")}`;
+    if (!digest || actual !== digest) {
+      return errorResponse(request, 400, [
+        { code: "DIGEST_INVALID", detail: { Digest: digest ?? "", Reason: {} } },
+      ]);
+    }
+    store.repository(name, true)!.blobs.set(digest, bytes);
+    return empty(request, 201, {
+      Location: `${url.origin}/v2/${name}/blobs/${digest}`,
+      "Docker-Content-Digest": digest,
+    });
+  };
+  route(
+    "post",
+    `(${NAME})/blobs/uploads/`,
+    ([name], url) => {
+      const from = url.searchParams.get("from");
+      return [
+        repoAccess(name!, "pull", "push"),
+        ...(url.searchParams.get("mount") && from ? [repoAccess(from, "pull")] : []),
+      ];
+    },
+    async (request, [name], url) => {
+      const mount = url.searchParams.get("mount");
+      const from = url.searchParams.get("from");
+      if (mount && from) {
+        const blob = store.repository(from)?.blobs.get(mount);
+        if (blob) {
+          store.repository(name!, true)!.blobs.set(mount, blob);
+          return empty(request, 201, {
+            Location: `${url.origin}/v2/${name}/blobs/${mount}`,
+            "Docker-Content-Digest": mount,
+          });
+        }
+      }
+      const uuid = randomUUID();
+      const body = Buffer.from(await request.arrayBuffer());
+      store.uploads.set(uuid, { repository: name!, chunks: [], size: 0 });
+      const digest = url.searchParams.get("digest");
+      if (flavour.monolithicPost && digest) {
+        store.uploads.get(uuid)!.chunks.push(body);
+        return finishBlob(request, url, name!, uuid, digest);
+      }
+      return empty(request, 202, {
+        Location: uploadLocation(url, name!, uuid),
+        Range: "0-0",
+        "Docker-Upload-UUID": uuid,
+      });
+    },
+  );
+  const UPLOAD = `(${NAME})/blobs/uploads/([^/]+)`;
+  const withUpload = (
+    fn: (request: Request, name: string, uuid: string, url: URL) => Promise<Response> | Response,
+  ) =>
+    ((request, [name, uuid], url) => {
+      const upload = store.uploads.get(uuid!);
+      if (!upload || upload.repository !== name) {
+        return errorResponse(request, 404, [{ code: "BLOB_UPLOAD_INVALID", detail: {} }]);
+      }
+      return fn(request, name!, uuid!, url);
+    }) satisfies Route;
+  route(
+    "get",
+    UPLOAD,
+    ([name]) => [repoAccess(name!, "pull")],
+    withUpload((request, name, uuid, url) =>
+      empty(request, 204, {
+        Location: uploadLocation(url, name, uuid),
+        Range: uploadRange(store.uploads.get(uuid)!.size),
+        "Docker-Upload-UUID": uuid,
+      }),
+    ),
+  );
+  route(
+    "patch",
+    UPLOAD,
+    ([name]) => [repoAccess(name!, "pull", "push")],
+    withUpload(async (request, name, uuid, url) => {
+      const chunk = Buffer.from(await request.arrayBuffer());
+      const upload = store.uploads.get(uuid)!;
+      const contentRange = /^(?:bytes )?(\d+)-(\d+)$/.exec(request.headers.get("content-range") ?? "");
+      if (contentRange && Number(contentRange[1]) !== upload.size) {
+        return errorResponse(request, 416, [{ code: "BLOB_UPLOAD_INVALID" }]);
+      }
+      upload.chunks.push(chunk);
+      upload.size += chunk.length;
+      return empty(request, 202, {
+        Location: uploadLocation(url, name, uuid),
+        Range: uploadRange(upload.size),
+        "Docker-Upload-UUID": uuid,
+      });
+    }),
+  );
+  route(
+    "put",
+    UPLOAD,
+    ([name]) => [repoAccess(name!, "pull", "push")],
+    withUpload(async (request, name, uuid, url) => {
+      const chunk = Buffer.from(await request.arrayBuffer());
+      const upload = store.uploads.get(uuid)!;
+      upload.chunks.push(chunk);
+      upload.size += chunk.length;
+      return finishBlob(request, url, name, uuid, url.searchParams.get("digest"));
+    }),
+  );
+  route(
+    "delete",
+    UPLOAD,
+    ([name]) => [repoAccess(name!, "pull", "push")],
+    withUpload((request, _name, uuid) => {
+      store.uploads.delete(uuid);
+      return empty(request, 204, { "Docker-Upload-UUID": uuid });
+    }),
+  );
+
+  // ---- token endpoint and fallback ---------------------------------------------------------------------------
+  if (tokenEndpoint && auth?.type === "bearer") {
+    const realm = auth.realm ?? "/token";
+    const pattern = realm.startsWith("/") ? new RegExp(`^${origin}${escapeRegExp(realm)}$`) : realm;
+    handlers.push(
+      http.get(pattern, ({ request }) => tokenEndpoint.handle(request)),
+      http.post(pattern, ({ request }) => tokenEndpoint.handle(request)),
+    );
+  }
+  handlers.push(
+    http.all(new RegExp(`^${origin}/v2(?:/.*)?$`), ({ request }) => {
+      const nf = flavour.notFound();
+      const url = new URL(request.url);
+      requests.push({
+        method: request.method,
+        path: url.pathname + url.search,
+        status: nf.status,
+        authorized: request.headers.has("authorization"),
+      });
+      return respond(request, nf.status, nf.body, nf.headers);
+    }),
+  );
+
+  return Object.assign(handlers, {
+    store,
+    requests,
+    tokenRequests: tokenEndpoint?.requests ?? [],
+    ...(tokenEndpoint ? { tokenEndpoint } : {}),
+  });
+}
+
+function quote(value: string): string {
+  return `"${value.replace(/["\\]/g, "\\$&")}"`;
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&");
+}
