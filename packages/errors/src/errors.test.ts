@@ -61,6 +61,18 @@ describe("errorFromResponse", () => {
     expect(errorFromResponse({ method: "GET", url: "https://r/v2/", status: 400 }).retryable).toBe(false);
   });
 
+  it("a 401 for an insufficient scope says the access was not granted, not that the password is wrong", () => {
+    const err = errorFromResponse({
+      method: "GET",
+      url: "https://registry-1.docker.io/v2/library/nope/tags/list",
+      status: 401,
+      challenge: 'Bearer realm="https://auth.docker.io/token",service="registry.docker.io",scope="repository:library/nope:pull",error="insufficient_scope"',
+    });
+    expect(err).toBeInstanceOf(AuthenticationError);
+    expect(err.message).toContain("the repository may not exist");
+    expect(err.message).not.toContain("check the username and password");
+  });
+
   it("instanceof works across the kind hierarchy but not sideways", () => {
     const tls = new TlsError("bad cert");
     expect(tls).toBeInstanceOf(RegistryUnreachableError);

@@ -17,6 +17,8 @@ export interface ErrorResponse {
   body?: string;
   /** What was being done, e.g. "get manifest docker.io/library/alpine:3.20". Prefixed to the message. */
   context?: string;
+  /** The `WWW-Authenticate` header of a 401, which tells a refused scope from refused credentials. */
+  challenge?: string;
 }
 
 const HINTS: Record<number, string> = {
@@ -38,7 +40,13 @@ export function errorFromResponse(response: ErrorResponse): RegistryError {
   const retryable =
     RETRYABLE_STATUSES.has(response.status) || codes.some((c) => RETRYABLE_CODES.has(c) && response.status >= 500);
   const options: RegattaErrorOptions = { status: response.status, errors, request, retryable };
-  const hint = HINTS[response.status];
+  // A 401 whose challenge says insufficient_scope came after a token exchange that worked: the credentials were
+  // fine, the scope was not granted. Docker Hub answers this way for a repository that does not exist, Harbor for a
+  // catalog asked by a non-admin (RFC 6750 §3.1).
+  const hint =
+    response.status === 401 && /error\s*=\s*"?insufficient_scope/i.test(response.challenge ?? "")
+      ? "the registry did not grant access: the repository may not exist, or these credentials cannot reach it"
+      : HINTS[response.status];
   if (hint) options.hint = hint;
   switch (response.status) {
     case 401:

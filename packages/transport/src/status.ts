@@ -24,6 +24,7 @@ export function statusErrors(): Middleware {
       url: response.url,
       status: response.status,
       body,
+      ...(response.headers["www-authenticate"] ? { challenge: response.headers["www-authenticate"] } : {}),
       ...(exchange.context ? { context: exchange.context } : {}),
     });
   };
