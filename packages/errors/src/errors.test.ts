@@ -6,16 +6,19 @@ import {
   parseRegistryErrors,
   RegattaError,
   RegistryError,
+  RegistryUnreachableError,
   redactHeaders,
   redactUrl,
   TlsError,
-  RegistryUnreachableError,
   TooManyRequestsError,
 } from "./index.js";
 
 describe("parseRegistryErrors", () => {
   it.each([
-    ['{"errors":[{"code":"MANIFEST_UNKNOWN","message":"manifest unknown","detail":{"Tag":"x"}}]}', [{ code: "MANIFEST_UNKNOWN", message: "manifest unknown", detail: { Tag: "x" } }]],
+    [
+      '{"errors":[{"code":"MANIFEST_UNKNOWN","message":"manifest unknown","detail":{"Tag":"x"}}]}',
+      [{ code: "MANIFEST_UNKNOWN", message: "manifest unknown", detail: { Tag: "x" } }],
+    ],
     ['{"errors":[{"code":"denied","message":"no"}]}', [{ code: "DENIED", message: "no" }]],
     ['{"code":"NAME_UNKNOWN","message":"repo"}', [{ code: "NAME_UNKNOWN", message: "repo" }]],
     ['{"message":"Not Found"}', [{ code: "UNKNOWN", message: "Not Found" }]],
@@ -42,7 +45,10 @@ describe("errorFromResponse", () => {
     expect(err).toBeInstanceOf(Error);
     expect(err.code).toBe("MANIFEST_UNKNOWN");
     expect(err.status).toBe(404);
-    expect(err.request).toEqual({ method: "GET", url: "https://r.example/v2/a/manifests/x?X-Amz-Signature=REDACTED&n=10" });
+    expect(err.request).toEqual({
+      method: "GET",
+      url: "https://r.example/v2/a/manifests/x?X-Amz-Signature=REDACTED&n=10",
+    });
     expect(err.message).toBe(
       "get manifest r.example/a:x: 404 MANIFEST_UNKNOWN: manifest unknown (GET https://r.example/v2/a/manifests/x?X-Amz-Signature=REDACTED&n=10)",
     );
@@ -66,7 +72,8 @@ describe("errorFromResponse", () => {
       method: "GET",
       url: "https://registry-1.docker.io/v2/library/nope/tags/list",
       status: 401,
-      challenge: 'Bearer realm="https://auth.docker.io/token",service="registry.docker.io",scope="repository:library/nope:pull",error="insufficient_scope"',
+      challenge:
+        'Bearer realm="https://auth.docker.io/token",service="registry.docker.io",scope="repository:library/nope:pull",error="insufficient_scope"',
     });
     expect(err).toBeInstanceOf(AuthenticationError);
     expect(err.message).toContain("the repository may not exist");
@@ -84,7 +91,9 @@ describe("errorFromResponse", () => {
 
   it("instanceof survives a second copy of the package (brand on a global symbol)", () => {
     const foreign = Object.create(Error.prototype);
-    Object.defineProperty(foreign, Symbol.for("regatta.error.kinds"), { value: ["NotFoundError", "RegistryError", "RegattaError"] });
+    Object.defineProperty(foreign, Symbol.for("regatta.error.kinds"), {
+      value: ["NotFoundError", "RegistryError", "RegattaError"],
+    });
     expect(foreign).toBeInstanceOf(NotFoundError);
     expect(foreign).not.toBeInstanceOf(AuthenticationError);
   });
@@ -97,7 +106,11 @@ describe("errorFromResponse", () => {
 
 describe("redaction", () => {
   it("keeps only allowlisted query parameters and strips userinfo", () => {
-    expect(redactUrl("https://user:pw@auth.example/token?service=s&scope=repository:a:pull&password=pw&refresh_token=t")).toBe(
+    expect(
+      redactUrl(
+        "https://user:pw@auth.example/token?service=s&scope=repository:a:pull&password=pw&refresh_token=t",
+      ),
+    ).toBe(
       "https://auth.example/token?service=s&scope=repository%3Aa%3Apull&password=REDACTED&refresh_token=REDACTED",
     );
     expect(redactUrl("not a url?token=abc")).toBe("not a url?REDACTED");
@@ -108,6 +121,8 @@ describe("redaction", () => {
       accept: "a",
       cookie: "REDACTED",
     });
-    expect(redactHeaders([["proxy-authorization", "Basic y"]])).toEqual({ "proxy-authorization": "REDACTED" });
+    expect(redactHeaders([["proxy-authorization", "Basic y"]])).toEqual({
+      "proxy-authorization": "REDACTED",
+    });
   });
 });

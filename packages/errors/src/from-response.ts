@@ -38,7 +38,8 @@ export function errorFromResponse(response: ErrorResponse): RegistryError {
   const what = response.context ? `${response.context}: ` : "";
   const message = `${what}${response.status} ${detail} (${request.method} ${request.url})`;
   const retryable =
-    RETRYABLE_STATUSES.has(response.status) || codes.some((c) => RETRYABLE_CODES.has(c) && response.status >= 500);
+    RETRYABLE_STATUSES.has(response.status) ||
+    codes.some((c) => RETRYABLE_CODES.has(c) && response.status >= 500);
   const options: RegattaErrorOptions = { status: response.status, errors, request, retryable };
   // A 401 whose challenge says insufficient_scope came after a token exchange that worked: the credentials were
   // fine, the scope was not granted. Docker Hub answers this way for a repository that does not exist, Harbor for a

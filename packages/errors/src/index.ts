@@ -26,8 +26,8 @@ export {
 export {
   parseRegistryErrors,
   REGISTRY_ERROR_CODES,
-  type RegistryErrorCode,
-  type RegistryErrorEntry,
   RETRYABLE_CODES,
   RETRYABLE_STATUSES,
+  type RegistryErrorCode,
+  type RegistryErrorEntry,
 } from "./registry-codes.js";

@@ -43,7 +43,10 @@ export class RegattaError extends Error {
   declare readonly [KINDS]: readonly string[];
 
   constructor(message: string, options: RegattaErrorOptions = {}) {
-    super(options.hint ? `${message} (${options.hint})` : message, options.cause ? { cause: options.cause } : {});
+    super(
+      options.hint ? `${message} (${options.hint})` : message,
+      options.cause ? { cause: options.cause } : {},
+    );
     const ctor = new.target as unknown as typeof RegattaError;
     this.name = ctor.kind;
     this.code = options.code ?? options.errors?.[0]?.code ?? ctor.defaultCode;
@@ -63,6 +66,7 @@ export class RegattaError extends Error {
   static override [Symbol.hasInstance](value: unknown): boolean {
     if (!value || typeof value !== "object") return false;
     const kinds = (value as { [KINDS]?: readonly string[] })[KINDS];
+    // biome-ignore lint/complexity/noThisInStatic: `this` is the subclass `instanceof` was asked about.
     return Array.isArray(kinds) && kinds.includes(this.kind);
   }
 

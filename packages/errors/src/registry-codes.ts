@@ -64,6 +64,7 @@ export function parseRegistryErrors(body: string | undefined): RegistryErrorEntr
         ...(e.detail !== undefined ? { detail: e.detail } : {}),
       }));
   }
-  const message = typeof obj.message === "string" ? obj.message : typeof obj.error === "string" ? obj.error : "";
+  const message =
+    typeof obj.message === "string" ? obj.message : typeof obj.error === "string" ? obj.error : "";
   return message ? [{ code: "UNKNOWN", message }] : [];
 }
