@@ -8,6 +8,12 @@ export {
   type StoredUpload,
 } from "./fake-store.js";
 export { distributionFlavour, distributionHandlers } from "./flavours/distribution.js";
+export { DOCKER_HUB_PULL_LIMIT, dockerHubFlavour, dockerHubHandlers } from "./flavours/docker-hub.js";
+export { ecrFlavour, ecrHandlers } from "./flavours/ecr.js";
+export { garFlavour, garHandlers } from "./flavours/gar.js";
+export { ghcrFlavour, ghcrHandlers } from "./flavours/ghcr.js";
+export { harborFlavour, harborHandlers } from "./flavours/harbor.js";
+export { quayBareLinkFlavour, quayFlavour, quayHandlers } from "./flavours/quay.js";
 export { getFreePort } from "./free-port.js";
 export {
   type GeneratedImage,
@@ -44,9 +50,12 @@ export {
 export { type PushableImage, type PushResult, pushImage } from "./push-image.js";
 export type {
   FlavourError,
+  FlavourFault,
   NegotiationContext,
   NegotiationResult,
   RegistryFlavour,
+  RouteContext,
+  RouteKind,
 } from "./registry-flavour.js";
 export {
   createRegistryHandlers,

@@ -1,4 +1,6 @@
-import type { FakeManifest } from "./fake-store.js";
+import type { FakeManifest, FakeRegistryStore, StoredRepository } from "./fake-store.js";
+import type { FakeRegistryAuth } from "./registry-handlers.js";
+import type { TokenAccess } from "./token-issuer.js";
 
 /** One entry of an `errors[]` body as a flavour renders it. */
 export interface FlavourError {
@@ -23,6 +25,8 @@ export interface NegotiationContext {
   accept: Set<string>;
   /** The reference was a tag (not a digest). */
   byTag: boolean;
+  /** The tag or digest asked for. */
+  reference: string;
   repository: string;
   /** Looks up another manifest of the same repository. */
   lookup(digest: string): FakeManifest | undefined;
@@ -63,4 +67,72 @@ export interface RegistryFlavour {
   deleteEnabled: boolean;
   /** Picks what a manifest GET/HEAD serves, given the client's Accept header. */
   negotiateManifest(ctx: NegotiationContext): NegotiationResult;
+
+  // ---- optional hooks: how other registries differ from distribution (see flavours/*.ts) ----------------------
+  /** Defaults for {@link RegistryHandlersOptions} `host` and `auth` (Docker Hub: registry-1.docker.io + Bearer). */
+  defaults?: { host?: string; auth?: FakeRegistryAuth };
+  /**
+   * The whole `WWW-Authenticate` of a Bearer challenge (Quay names no scope). Default
+   * `Bearer realm="…",service="…"[,scope="…"][,error="…"]`.
+   */
+  bearerChallenge?(parts: {
+    realm: string;
+    service: string;
+    scope?: string;
+    error?: string;
+    route: RouteKind;
+  }): string;
+  /** The whole `WWW-Authenticate` of a Basic challenge (ECR adds a `service`). Default `Basic realm="…"`. */
+  basicChallenge?(request: Request): string;
+  /** Actions the token endpoint grants (Docker Hub: nothing on unknown repositories; Harbor: catalog for admins). */
+  tokenAccess?(user: string | undefined, scope: TokenAccess, store: FakeRegistryStore): string[];
+  /** Reshapes the token endpoint's JSON answer (GHCR sends `token` alone). */
+  tokenBody?(body: Record<string, unknown>): Record<string, unknown>;
+  /** Tag pagination other than distribution's `last`: default page size, the cursor, the `Link` header. */
+  tagsPaging?: {
+    /** Page size when the request has no `n` (Quay: 50). Default: everything. */
+    defaultSize?: number;
+    /** The last tag already seen, from the request (default the `last` parameter). */
+    after?(url: URL): string | undefined;
+    /** The `Link` header to the page after `last`. */
+    link(ctx: { name: string; last: string; n: number; origin: string }): string;
+  };
+  /** The `tags/list` body (GAR adds Google's `child` and `manifest` maps). Default `{ name, tags }`. */
+  tagsBody?(ctx: { name: string; tags: string[] | null; repository: StoredRepository }): unknown;
+  /** Whether manifest answers carry `Docker-Content-Digest`, per method (ECR: not on GET). Default both. */
+  digestHeader?: { get?: boolean; head?: boolean };
+  /** Rewrites an error before it is written (Harbor's `NOT_FOUND`, ECR's and GAR's messages). */
+  mapError?(error: FlavourError, ctx: RouteContext): FlavourError;
+  /** Writes an error body other than `{"errors":[…]}` (ECR's plain-text 401). Undefined: the default. */
+  errorBody?(
+    status: number,
+    errors: FlavourError[],
+    ctx: RouteContext,
+  ): { contentType: string; body: string } | undefined;
+  /** Answers before the route does (Docker Hub's pull rate limit); undefined lets the route answer. */
+  preempt?(ctx: RouteContext): FlavourFault | undefined;
+  /** Headers added to a route's answer (Docker Hub's `ratelimit-*` on manifests, Harbor's `X-Request-Id`). */
+  routeHeaders?(ctx: RouteContext & { status: number }): Record<string, string>;
+}
+
+/** Which API a request went to. */
+export type RouteKind = "ping" | "catalog" | "tags" | "manifest" | "blob" | "upload";
+
+/** What the flavour hooks know about a request. */
+export interface RouteContext {
+  request: Request;
+  route: RouteKind;
+  repository?: string;
+  /** Tag or digest of a manifest route, digest of a blob route. */
+  reference?: string;
+  store: FakeRegistryStore;
+  /** Per-handlers scratch space for stateful flavours (Docker Hub's pull counter). */
+  state: Record<string, unknown>;
+}
+
+/** An error answer a flavour hook or {@link RegistryHandlers.inject} makes a route give. */
+export interface FlavourFault {
+  status: number;
+  error: FlavourError;
+  headers?: Record<string, string>;
 }

@@ -1,7 +1,13 @@
 import { createHash, randomUUID } from "node:crypto";
 import { HttpResponse, http, type RequestHandler } from "msw";
 import { FakeRegistryStore, type FakeRepositories, type StoredRepository } from "./fake-store.js";
-import type { FlavourError, RegistryFlavour } from "./registry-flavour.js";
+import type {
+  FlavourError,
+  FlavourFault,
+  RegistryFlavour,
+  RouteContext,
+  RouteKind,
+} from "./registry-flavour.js";
 import {
   createTokenEndpoint,
   parseBasic,
@@ -35,8 +41,8 @@ export interface RegistryHandlersOptions {
   host?: string;
   /** Initial content. */
   repos?: FakeRepositories;
-  /** Default: anonymous access to everything. */
-  auth?: FakeRegistryAuth;
+  /** Default: the flavour's (`defaults.auth`), else anonymous access to everything; `null` for anonymous. */
+  auth?: FakeRegistryAuth | null;
   /** Overrides the flavour's `deleteEnabled`. */
   deleteEnabled?: boolean;
 }
@@ -61,6 +67,13 @@ export type RegistryHandlers = RequestHandler[] & {
   tokenRequests: TokenRequestRecord[];
   /** The token endpoint, with its issuer, for bearer auth. */
   tokenEndpoint?: TokenEndpoint;
+  /**
+   * Makes the next `times` (default 1) requests to `route` (default any) that pass auth fail as this registry
+   * would, e.g. `inject({ status: 429, error: { code: "TOOMANYREQUESTS" }, headers: { "Retry-After": "1" } })`.
+   */
+  inject(fault: FlavourFault & { times?: number; route?: RouteKind }): void;
+  /** The flavour's per-handlers state (Docker Hub: `pullsRemaining`). */
+  state: Record<string, unknown>;
 };
 
 // Route grammar of distribution (reference.NameRegexp, TagRegexp and digest.DigestRegexp). distribution writes
@@ -84,11 +97,27 @@ export function createRegistryHandlers(
   const store = new FakeRegistryStore(options.repos);
   const requests: FakeRequestRecord[] = [];
   const deleteEnabled = options.deleteEnabled ?? flavour.deleteEnabled;
-  const origin = options.host ? `https?://${escapeRegExp(options.host)}` : "https?://[^/]+";
-  const auth = options.auth;
+  const host = options.host ?? flavour.defaults?.host;
+  const origin = host ? `https?://${escapeRegExp(host)}` : "https?://[^/]+";
+  const auth = mergeAuth(flavour.defaults?.auth, options.auth);
+  const tokenAccess = flavour.tokenAccess;
   const tokenEndpoint =
-    auth?.type === "bearer" ? createTokenEndpoint({ algorithm: "HS256", ...auth }) : undefined;
+    auth?.type === "bearer"
+      ? createTokenEndpoint({
+          algorithm: "HS256",
+          ...(tokenAccess ? { accessFor: (user, scope) => tokenAccess(user, scope, store) } : {}),
+          ...auth,
+        })
+      : undefined;
   const basicUsers = auth?.type === "basic" ? (auth.users ?? { regatta: "regatta-secret" }) : undefined;
+  const state: Record<string, unknown> = {};
+  const contexts = new WeakMap<Request, RouteContext>();
+  const faults: (FlavourFault & { times: number; route?: RouteKind })[] = [];
+  const takeFault = (ctx: RouteContext): FlavourFault | undefined => {
+    const fault = faults.find((f) => !f.route || f.route === ctx.route);
+    if (fault && --fault.times <= 0) faults.splice(faults.indexOf(fault), 1);
+    return fault;
+  };
 
   // ---- responses -------------------------------------------------------------------------------------------
   const respond = (
@@ -116,12 +145,18 @@ export function createRegistryHandlers(
     status: number,
     errors: FlavourError[],
     headers: Record<string, string> = {},
-  ) =>
-    jsonResponse(
+  ) => {
+    const ctx = contexts.get(request);
+    const mapError = flavour.mapError;
+    const mapped = ctx && mapError ? errors.map((e) => mapError(e, ctx)) : errors;
+    const custom = ctx && flavour.errorBody?.(status, mapped, ctx);
+    if (custom)
+      return respond(request, status, custom.body, { "Content-Type": custom.contentType, ...headers });
+    return jsonResponse(
       request,
       status,
       {
-        errors: errors.map((e) => ({
+        errors: mapped.map((e) => ({
           code: e.code,
           message: e.message ?? flavour.messages[e.code] ?? e.code.toLowerCase(),
           ...(e.detail !== undefined ? { detail: e.detail } : {}),
@@ -129,6 +164,7 @@ export function createRegistryHandlers(
       },
       headers,
     );
+  };
   const empty = (request: Request, status: number, headers: Record<string, string> = {}) =>
     respond(request, status, Buffer.alloc(0), headers);
 
@@ -147,24 +183,36 @@ export function createRegistryHandlers(
     if (auth.type === "basic") {
       const basic = parseBasic(header);
       if (basic && basicUsers![basic.user] === basic.password) return undefined;
-      const realm = auth.realm ?? flavour.basicRealm;
+      const challenge =
+        (!auth.realm && flavour.basicChallenge?.(request)) ||
+        `Basic realm=${quote(auth.realm ?? flavour.basicRealm)}`;
       return errorResponse(request, 401, [{ code: "UNAUTHORIZED", detail: accessDetail(required) }], {
-        "WWW-Authenticate": `Basic realm=${quote(realm)}`,
+        "WWW-Authenticate": challenge,
       });
     }
-    const base = `Bearer realm=${quote(realmFor(request))},service=${quote(tokenEndpoint!.issuer.service)}`;
     const scope = required.map((r) => `${r.type}:${r.name}:${r.actions.join(",")}`).join(" ");
-    const withScope = scope ? `${base},scope=${quote(scope)}` : base;
+    const challenge = (withScope: boolean, error?: string) => {
+      const parts = {
+        realm: realmFor(request),
+        service: tokenEndpoint!.issuer.service,
+        route: contexts.get(request)!.route,
+        ...(withScope && scope ? { scope } : {}),
+        ...(error ? { error } : {}),
+      };
+      if (flavour.bearerChallenge) return flavour.bearerChallenge(parts);
+      const extra = `${parts.scope ? `,scope=${quote(parts.scope)}` : ""}${error ? `,error=${quote(error)}` : ""}`;
+      return `Bearer realm=${quote(parts.realm)},service=${quote(parts.service)}${extra}`;
+    };
     const bearer = /^Bearer\s+(\S+)$/i.exec(header ?? "")?.[1];
     if (!bearer) {
       return errorResponse(request, 401, [{ code: "UNAUTHORIZED", detail: accessDetail(required) }], {
-        "WWW-Authenticate": withScope,
+        "WWW-Authenticate": challenge(true),
       });
     }
     const token = await tokenEndpoint!.issuer.verify(bearer, Math.floor(tokenEndpoint!.now() / 1000));
     if (!token) {
       return errorResponse(request, 401, [{ code: "UNAUTHORIZED", detail: null }], {
-        "WWW-Authenticate": `${base},error="invalid_token"`,
+        "WWW-Authenticate": challenge(false, "invalid_token"),
       });
     }
     const granted = (r: TokenAccess, action: string) =>
@@ -174,7 +222,7 @@ export function createRegistryHandlers(
       );
     if (required.every((r) => r.actions.every((a) => granted(r, a)))) return undefined;
     return errorResponse(request, 401, [{ code: "UNAUTHORIZED", detail: accessDetail(required) }], {
-      "WWW-Authenticate": `${withScope},error="insufficient_scope"`,
+      "WWW-Authenticate": challenge(true, "insufficient_scope"),
     });
   };
   const repoAccess = (name: string, ...actions: string[]): TokenAccess => ({
@@ -193,12 +241,39 @@ export function createRegistryHandlers(
     fn: Route,
   ) => {
     const pathRegExp = new RegExp(`^/v2/${path}$`);
+    const kind: RouteKind =
+      path === ""
+        ? "ping"
+        : path === "_catalog"
+          ? "catalog"
+          : path.endsWith("/tags/list")
+            ? "tags"
+            : path.includes("/manifests/")
+              ? "manifest"
+              : path.includes("/blobs/uploads/")
+                ? "upload"
+                : "blob";
     handlers.push(
       http[method](new RegExp(`^${origin}/v2/${path}$`), async ({ request }) => {
         const url = new URL(request.url);
         const groups = (pathRegExp.exec(url.pathname) ?? []).slice(1).map((g) => g ?? "");
+        const ctx: RouteContext = { request, route: kind, store, state };
+        if (groups[0]) ctx.repository = groups[0];
+        if (groups[1] && (kind === "manifest" || kind === "blob")) ctx.reference = groups[1];
+        contexts.set(request, ctx);
         const denied = await authorize(request, access(groups, url));
-        const response = denied ?? (await fn(request, groups, url));
+        const fault = denied ? undefined : (flavour.preempt?.(ctx) ?? takeFault(ctx));
+        let response =
+          denied ??
+          (fault
+            ? errorResponse(request, fault.status, [fault.error], fault.headers)
+            : await fn(request, groups, url));
+        const extra = flavour.routeHeaders?.({ ...ctx, status: response.status });
+        if (extra && Object.keys(extra).length > 0) {
+          const merged = new Headers(response.headers);
+          for (const [name, value] of Object.entries(extra)) merged.set(name, value);
+          response = new HttpResponse(response.body, { status: response.status, headers: merged });
+        }
         requests.push({
           method: request.method,
           path: url.pathname + url.search,
@@ -255,17 +330,25 @@ export function createRegistryHandlers(
       let tags = [...repo.tags.keys()].sort();
       const headers: Record<string, string> = {};
       if (flavour.tagsPagination) {
-        const last = url.searchParams.get("last");
+        const paging = flavour.tagsPaging;
+        const last = paging?.after ? paging.after(url) : url.searchParams.get("last");
         if (last) tags = tags.filter((t) => t > last);
-        const n = Number.parseInt(url.searchParams.get("n") ?? "", 10);
-        if (!Number.isNaN(n) && n >= 0 && tags.length > n) {
+        const nParam = Number.parseInt(url.searchParams.get("n") ?? "", 10);
+        const n = !Number.isNaN(nParam) && nParam >= 0 ? nParam : paging?.defaultSize;
+        if (n !== undefined && tags.length > n) {
           tags = tags.slice(0, n);
-          const next = new URLSearchParams({ last: tags[tags.length - 1] ?? "", n: String(n) });
-          headers.Link = `</v2/${name}/tags/list?${next}>; rel="next"`;
+          const lastTag = tags[tags.length - 1] ?? "";
+          headers.Link = paging
+            ? paging.link({ name: name!, last: lastTag, n, origin: url.origin })
+            : `</v2/${name}/tags/list?${new URLSearchParams({ last: lastTag, n: String(n) })}>; rel="next"`;
         }
       }
       const value = tags.length === 0 && flavour.emptyTagsAsNull ? null : tags;
-      return jsonResponse(request, 200, { name, tags: value }, headers);
+      const body = flavour.tagsBody?.({ name: name!, tags: value, repository: repo }) ?? {
+        name,
+        tags: value,
+      };
+      return jsonResponse(request, 200, body, headers);
     },
   );
 
@@ -296,13 +379,16 @@ export function createRegistryHandlers(
           manifest,
           accept,
           byTag,
+          reference: reference!,
           repository: name!,
           lookup: (d) => repo!.manifests.get(d),
         });
         if ("error" in chosen) return errorResponse(request, chosen.status, [chosen.error]);
+        const sendDigest =
+          (request.method === "HEAD" ? flavour.digestHeader?.head : flavour.digestHeader?.get) !== false;
         return respond(request, 200, chosen.manifest.bytes, {
           "Content-Type": chosen.manifest.mediaType,
-          "Docker-Content-Digest": chosen.digest,
+          ...(sendDigest ? { "Docker-Content-Digest": chosen.digest } : {}),
           Etag: `"${chosen.digest}"`,
         });
       },
@@ -564,9 +650,15 @@ export function createRegistryHandlers(
   if (tokenEndpoint && auth?.type === "bearer") {
     const realm = auth.realm ?? "/token";
     const pattern = realm.startsWith("/") ? new RegExp(`^${origin}${escapeRegExp(realm)}$`) : realm;
+    const answer = async (request: Request): Promise<Response> => {
+      const response = await tokenEndpoint.handle(request);
+      if (!flavour.tokenBody || response.status !== 200) return response;
+      const body = flavour.tokenBody((await response.json()) as Record<string, unknown>);
+      return Response.json(body, { status: 200, headers: response.headers });
+    };
     handlers.push(
-      http.get(pattern, ({ request }) => tokenEndpoint.handle(request)),
-      http.post(pattern, ({ request }) => tokenEndpoint.handle(request)),
+      http.get(pattern, ({ request }) => answer(request)),
+      http.post(pattern, ({ request }) => answer(request)),
     );
   }
   handlers.push(
@@ -588,7 +680,21 @@ export function createRegistryHandlers(
     requests,
     tokenRequests: tokenEndpoint?.requests ?? [],
     ...(tokenEndpoint ? { tokenEndpoint } : {}),
+    inject: (fault: FlavourFault & { times?: number; route?: RouteKind }) => {
+      faults.push({ ...fault, times: fault.times ?? 1 });
+    },
+    state,
   });
+}
+
+/** The flavour's default auth, with the caller's settings on top when they name the same scheme. */
+function mergeAuth(
+  defaults: FakeRegistryAuth | undefined,
+  given: FakeRegistryAuth | null | undefined,
+): FakeRegistryAuth | undefined {
+  if (given === null) return undefined;
+  if (!given) return defaults;
+  return defaults?.type === given.type ? ({ ...defaults, ...given } as FakeRegistryAuth) : given;
 }
 
 function quote(value: string): string {
