@@ -17,5 +17,9 @@ export type {
   TransportOptions,
   UploadRequest,
   UploadResult,
+  UploadSessionRequest,
+  UploadStatus,
 } from "./types.js";
+export { DEFAULT_UPLOAD_RECOVERIES } from "./upload.js";
+export { heldBytes } from "./upload-session.js";
 export { createVerifyStream, type VerifyStreamOptions } from "./verify-stream.js";

@@ -28,8 +28,11 @@ import type {
   TransportOptions,
   UploadRequest,
   UploadResult,
+  UploadSessionRequest,
+  UploadStatus,
 } from "./types.js";
-import { uploadBlob } from "./upload.js";
+import { type UploadMemo, uploadBlob } from "./upload.js";
+import { cancelUpload, uploadStatus } from "./upload-session.js";
 
 /** Default `User-Agent`. */
 export const DEFAULT_USER_AGENT = "regatta/0.0.0";
@@ -59,6 +62,8 @@ export class Transport {
   readonly #pings = new Map<string, Promise<PingResult>>();
   /** Challenges already seen, handed to an authenticator set later. */
   readonly #challenges = new Map<string, string>();
+  /** What uploads learnt about registries (which refuse single-request uploads). */
+  readonly #uploads: UploadMemo = { noSinglePost: new Set() };
 
   constructor(options: TransportOptions = {}) {
     this.#options = options;
@@ -267,9 +272,22 @@ export class Transport {
     );
   }
 
-  /** Uploads a blob (POST + PUT, streamed PATCH, or chunked PATCHes), or mounts it from another repository. */
+  /**
+   * Uploads a blob (single POST, POST + PUT, streamed PATCH, or chunked PATCHes), or mounts it from another
+   * repository. An interrupted upload is taken up again from where the registry says it stands.
+   */
   upload(req: UploadRequest): Promise<UploadResult> {
-    return uploadBlob((r) => this.request(r), req);
+    return uploadBlob((r) => this.request(r), req, this.#uploads);
+  }
+
+  /** Where an upload session stands (`GET` on its Location): the bytes it holds and the Location to go on with. */
+  uploadStatus(req: UploadSessionRequest): Promise<UploadStatus> {
+    return uploadStatus((r) => this.request(r), req);
+  }
+
+  /** Cancels an upload session (`DELETE` on its Location); a session already gone counts as cancelled. */
+  cancelUpload(req: UploadSessionRequest): Promise<void> {
+    return cancelUpload((r) => this.request(r), req);
   }
 
   /** Closes the dispatcher this Transport built (an injected one is left to its owner). Safe to call twice. */

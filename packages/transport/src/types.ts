@@ -95,6 +95,11 @@ export interface BlobRequest {
    * network bytes so the digest of the whole blob can still be checked. Must be exactly `offset` bytes long.
    */
   prefix?: Uint8Array | AsyncIterable<Uint8Array>;
+  /**
+   * Hash the bytes and fail on a digest mismatch (default true). Off only when another party checks the digest
+   * anyway, as a registry does for a blob streamed into it by a copy; the size is checked either way.
+   */
+  verifyDigest?: boolean;
   signal?: AbortSignal;
   context?: string;
 }
@@ -113,8 +118,11 @@ export interface BlobDownload {
 export interface UploadRequest {
   registry: string;
   repository: string;
-  /** The content. Bytes or a stream factory can be retried and replayed after a 401; a bare stream cannot. */
-  source: Uint8Array | Readable | (() => Readable);
+  /**
+   * The content. Bytes or a stream factory can be read again, so an interrupted upload can go on; a bare stream
+   * cannot. The factory may return a promise (a download that first waits for its response).
+   */
+  source: Uint8Array | Readable | (() => Readable | Promise<Readable>);
   /** The digest, when known; otherwise computed while streaming and sent with the final PUT. */
   digest?: string;
   /** The size, when known (sent as Content-Length, and checked). */
@@ -123,8 +131,44 @@ export interface UploadRequest {
   chunkSize?: number;
   /** A repository on the same registry to mount the blob from (`?mount=&from=`), skipping the upload if it works. */
   mountFrom?: string;
+  /**
+   * Try the single-request upload (`POST ?digest=` with the bytes, answered 201) first. Only for bytes with a known
+   * digest; a registry that answers 202 instead (distribution 2.8) gets the bytes again by PUT, and is remembered so
+   * later uploads to it skip the attempt.
+   */
+  singlePost?: boolean;
+  /**
+   * Hash the bytes on the way and refuse to commit when they do not match `digest` (default true). Turn it off only
+   * when the bytes are verified already, e.g. a blob streamed from another registry.
+   */
+  verify?: boolean;
+  /**
+   * How many times an interrupted upload is taken up again (default 5): from the offset the session reports
+   * (`GET` on its Location), or in a new session when the registry dropped it and the source can be read again.
+   */
+  maxRecoveries?: number;
+  /** Called with the bytes read from the source so far (it goes back when an upload starts over). */
+  onProgress?: (bytes: number) => void;
   signal?: AbortSignal;
   context?: string;
+}
+
+/** An upload session, by the Location the registry gave it. */
+export interface UploadSessionRequest {
+  registry: string;
+  repository: string;
+  /** The session's latest Location (absolute). */
+  location: string;
+  signal?: AbortSignal;
+  context?: string;
+}
+
+/** Where an upload session stands. */
+export interface UploadStatus {
+  /** The Location to continue with. */
+  location: string;
+  /** Bytes the registry holds. */
+  offset: number;
 }
 
 /** What an upload did. */
@@ -136,4 +180,6 @@ export interface UploadResult {
   mounted: boolean;
   /** The blob's URL from the registry's 201 Location header. */
   location?: string;
+  /** How many times the upload was interrupted and taken up again (absent when never). */
+  recoveries?: number;
 }

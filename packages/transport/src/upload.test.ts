@@ -1,24 +1,61 @@
 import { createHash, randomBytes } from "node:crypto";
 import { Readable } from "node:stream";
-import { RegistryError, SizeMismatchError } from "@regatta/errors";
+import {
+  DigestMismatchError,
+  RegistryError,
+  RegistryUnreachableError,
+  SizeMismatchError,
+} from "@regatta/errors";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { readRequest, startServer, type TestServer } from "./test-server.js";
 import { Transport } from "./transport.js";
-import { fixedChunks } from "./upload.js";
+import type { UploadRequest } from "./types.js";
+import { UploadSource } from "./upload-source.js";
 
 const sha256 = (b: Buffer) => `sha256:${createHash("sha256").update(b).digest("hex")}`;
 
-/** A tiny upload-only registry: sessions with a `_state` counter that must be echoed, as distribution does. */
+/**
+ * A tiny upload-only registry: sessions with a `_state` counter that must be echoed (a stale one is answered 404 and
+ * drops the session, as distribution 2.8 does), and switches for the ways registries and networks misbehave.
+ */
+interface Behaviour {
+  /**
+   * Cut the connection on the n-th PATCH (1-based), after keeping `keep` bytes of it. `stale`: the kept bytes move
+   * the session state on, so the Location the client holds goes stale (distribution 2.8).
+   */
+  cutPatch?: { nth: number; keep: number; stale?: boolean };
+  /** Cut the connection on the n-th PUT, after committing the blob (`commit`) or storing nothing. */
+  cutPut?: { nth: number; commit: boolean };
+  /** Answer `POST ?digest=` with the bytes with 201. */
+  singlePost?: boolean;
+  /** Send `OCI-Chunk-Min-Length` and refuse smaller chunks (but the last) with 416. */
+  minChunk?: number;
+  /** Refuse request bodies larger than this with 413. */
+  maxBody?: number;
+}
+let behaviour: Behaviour;
 let blobs: Map<string, Buffer>; // "<repo>@<digest>"
 let sessions: Map<string, { parts: Buffer[]; state: number }>;
 let server: TestServer;
 let transport: Transport;
 let nextId = 0;
+let patches = 0;
+let puts = 0;
 
 beforeAll(async () => {
   server = await startServer(async (req, res) => {
     const url = new URL(req.url ?? "", "http://x");
     const body = await readRequest(req);
+    const error = (status: number, code: string) => {
+      res.writeHead(status, { "content-type": "application/json" });
+      res.end(`{"errors":[{"code":"${code}","message":"${code.toLowerCase()}"}]}`);
+    };
+    if (behaviour.maxBody !== undefined && body.length > behaviour.maxBody) return error(413, "SIZE_INVALID");
+    const blob = /^\/v2\/(.+)\/blobs\/(sha256:\w+)$/.exec(url.pathname);
+    if (req.method === "HEAD" && blob) {
+      res.statusCode = blobs.has(`${blob[1]}@${blob[2]}`) ? 200 : 404;
+      return void res.end();
+    }
     const start = /^\/v2\/(.+)\/blobs\/uploads\/$/.exec(url.pathname);
     if (req.method === "POST" && start) {
       const repo = start[1] ?? "";
@@ -30,44 +67,76 @@ beforeAll(async () => {
         res.writeHead(201, { location: `/v2/${repo}/blobs/${mount}` });
         return void res.end();
       }
+      const single = url.searchParams.get("digest");
+      if (single && behaviour.singlePost) {
+        if (sha256(body) !== single) return error(400, "DIGEST_INVALID");
+        blobs.set(`${repo}@${single}`, body);
+        res.writeHead(201, { location: `/v2/${repo}/blobs/${single}` });
+        return void res.end();
+      }
       const id = String(++nextId);
       sessions.set(id, { parts: [], state: 0 });
-      res.writeHead(202, { location: `/v2/${repo}/blobs/uploads/${id}?_state=0`, "docker-upload-uuid": id });
+      res.writeHead(202, {
+        location: `/v2/${repo}/blobs/uploads/${id}?_state=0`,
+        "docker-upload-uuid": id,
+        ...(behaviour.minChunk ? { "oci-chunk-min-length": String(behaviour.minChunk) } : {}),
+      });
       return void res.end();
     }
     const upload = /^\/v2\/(.+)\/blobs\/uploads\/(\w+)$/.exec(url.pathname);
-    const session = upload ? sessions.get(upload[2] ?? "") : undefined;
-    if (!upload || !session || url.searchParams.get("_state") !== String(session.state)) {
-      res.writeHead(404, { "content-type": "application/json" });
-      return void res.end('{"errors":[{"code":"BLOB_UPLOAD_UNKNOWN","message":"blob upload unknown"}]}');
+    const id = upload?.[2] ?? "";
+    const session = sessions.get(id);
+    if (!upload || !session) return error(404, "BLOB_UPLOAD_UNKNOWN");
+    if (url.searchParams.get("_state") !== String(session.state)) {
+      sessions.delete(id);
+      return error(404, "BLOB_UPLOAD_INVALID");
     }
+    const repo = upload[1] ?? "";
     const have = session.parts.reduce((n, p) => n + p.length, 0);
+    const next = () => `/v2/${repo}/blobs/uploads/${id}?_state=${session.state}`;
+    if (req.method === "DELETE") {
+      sessions.delete(id);
+      res.statusCode = 204;
+      return void res.end();
+    }
+    if (req.method === "GET") {
+      res.writeHead(204, { location: next(), range: `0-${Math.max(0, have - 1)}` });
+      return void res.end();
+    }
     const range = req.headers["content-range"];
     if (range && range !== `${have}-${have + body.length - 1}`) {
       res.statusCode = 416;
       return void res.end();
     }
-    session.parts.push(body);
-    session.state++;
-    const repo = upload[1] ?? "";
-    const location = `/v2/${repo}/blobs/uploads/${upload[2]}?_state=${session.state}`;
     if (req.method === "PATCH") {
+      patches++;
+      if (behaviour.minChunk && body.length < behaviour.minChunk && have + body.length < content.length) {
+        res.statusCode = 416;
+        return void res.end();
+      }
+      if (behaviour.cutPatch?.nth === patches) {
+        if (behaviour.cutPatch.keep > 0) session.parts.push(body.subarray(0, behaviour.cutPatch.keep));
+        if (behaviour.cutPatch.stale) session.state++;
+        return void req.socket.destroy();
+      }
+      session.parts.push(body);
+      session.state++;
       // alternate absolute and relative Locations: both must be honoured
       res.writeHead(202, {
-        location: session.state % 2 ? `${server.origin}${location}` : location,
+        location: session.state % 2 ? `${server.origin}${next()}` : next(),
         range: `0-${have + body.length - 1}`,
       });
       return void res.end();
     }
+    puts++;
+    if (behaviour.cutPut?.nth === puts && !behaviour.cutPut.commit) return void req.socket.destroy();
+    session.parts.push(body);
     const all = Buffer.concat(session.parts);
     const digest = url.searchParams.get("digest") ?? "";
-    if (sha256(all) !== digest) {
-      res.writeHead(400, { "content-type": "application/json" });
-      return void res.end(
-        '{"errors":[{"code":"DIGEST_INVALID","message":"provided digest did not match uploaded content"}]}',
-      );
-    }
+    if (sha256(all) !== digest) return error(400, "DIGEST_INVALID");
     blobs.set(`${repo}@${digest}`, all);
+    sessions.delete(id);
+    if (behaviour.cutPut?.nth === puts) return void req.socket.destroy();
     res.writeHead(201, { location: `/v2/${repo}/blobs/${digest}`, "docker-content-digest": digest });
     res.end();
   });
@@ -78,21 +147,46 @@ afterAll(async () => {
   await server.close();
 });
 beforeEach(() => {
+  behaviour = {};
   blobs = new Map();
   sessions = new Map();
   server.requests.length = 0;
+  patches = 0;
+  puts = 0;
 });
 
 const content = randomBytes(3500);
 const digest = sha256(content);
 const calls = () => server.requests.map((r) => `${r.method} ${r.headers["content-range"] ?? ""}`.trim());
 
-describe("fixedChunks", () => {
+describe("UploadSource", () => {
   it("re-cuts a stream into fixed-size chunks", async () => {
+    const source = new UploadSource(Readable.from([Buffer.alloc(5), Buffer.alloc(7), Buffer.alloc(1)]), {
+      what: "t",
+    });
     const out: number[] = [];
-    for await (const c of fixedChunks(Readable.from([Buffer.alloc(5), Buffer.alloc(7), Buffer.alloc(1)]), 4))
-      out.push(c.length);
+    for (let c = await source.next(4); c; c = await source.next(4)) out.push(c.length);
     expect(out).toEqual([4, 4, 4, 1]);
+  });
+
+  it("goes on from any byte of a replayable source, hashing what it skips", async () => {
+    const source = new UploadSource(() => Readable.from([content.subarray(0, 700), content.subarray(700)]), {
+      what: "t",
+      digest,
+    });
+    await source.next(1000);
+    await source.seek(1500);
+    expect(source.offset).toBe(1500);
+    const rest: Buffer[] = [];
+    for await (const c of source.rest()) rest.push(c as Buffer);
+    expect(Buffer.concat(rest).equals(content.subarray(1500))).toBe(true);
+    expect(source.digest()).toBe(digest);
+  });
+
+  it("refuses to go back on a one-shot stream", async () => {
+    const source = new UploadSource(Readable.from([content]), { what: "t" });
+    await source.next(1000);
+    await expect(source.seek(0)).rejects.toThrow(/can only be read once/);
   });
 });
 
@@ -175,13 +269,30 @@ describe("blob upload", () => {
     expect(blobs.get(`dst@${digest}`)?.equals(content)).toBe(true);
   });
 
-  it("a wrong digest is the registry's DIGEST_INVALID", async () => {
+  it("a wrong digest is caught while the bytes stream, before the registry commits anything", async () => {
+    const wrong = sha256(Buffer.from("other"));
+    const err = await transport
+      .upload({
+        registry: server.host,
+        repository: "r",
+        source: () => Readable.from([content]),
+        digest: wrong,
+      })
+      .catch((e) => e);
+    expect(err).toBeInstanceOf(DigestMismatchError);
+    expect(err.message).toContain(`not ${wrong} as given`);
+    expect(blobs.size).toBe(0);
+    expect(calls().at(-1)).toBe("DELETE"); // the session is cancelled
+  });
+
+  it("unverified (verify: false), a wrong digest is the registry's DIGEST_INVALID", async () => {
     const err = await transport
       .upload({
         registry: server.host,
         repository: "r",
         source: content,
         digest: sha256(Buffer.from("other")),
+        verify: false,
       })
       .catch((e) => e);
     expect(err).toBeInstanceOf(RegistryError);
@@ -199,12 +310,214 @@ describe("blob upload", () => {
       })
       .catch((e) => e);
     expect(err).toBeInstanceOf(SizeMismatchError);
-    expect(calls()).toEqual(["POST", "PATCH 0-2047", "PATCH 2048-3499"]);
+    expect(calls()).toEqual(["POST", "PATCH 0-2047", "PATCH 2048-3499", "DELETE"]);
     server.requests.length = 0;
     const early = await transport
       .upload({ registry: server.host, repository: "r", source: content, size: 4000 })
       .catch((e) => e);
     expect(early).toBeInstanceOf(SizeMismatchError);
     expect(calls()).toEqual([]);
+  });
+});
+
+/** An upload of `content` to repository `r`, from a stream factory, with `options` on top. */
+const uploadContent = (options: Partial<UploadRequest>) =>
+  transport.upload({
+    registry: server.host,
+    repository: "r",
+    source: () => Readable.from([content]),
+    ...options,
+  });
+
+describe("blob upload: single request, chunk sizes", () => {
+  it("single POST: one request when the registry supports it", async () => {
+    behaviour.singlePost = true;
+    const t = new Transport({ retry: { attempts: 0 } });
+    try {
+      const result = await t.upload({
+        registry: server.host,
+        repository: "r",
+        source: content,
+        digest,
+        singlePost: true,
+      });
+      expect(result).toMatchObject({ digest, size: 3500, mounted: false });
+      expect(calls()).toEqual(["POST"]);
+      expect(blobs.get(`r@${digest}`)?.equals(content)).toBe(true);
+    } finally {
+      await t.close();
+    }
+  });
+
+  it("single POST refused with 202: the bytes go by PUT, and the registry is not asked again", async () => {
+    const t = new Transport({ retry: { attempts: 0 } });
+    try {
+      await t.upload({ registry: server.host, repository: "r", source: content, digest, singlePost: true });
+      expect(calls()).toEqual(["POST", "PUT"]);
+      expect(server.requests[0]?.url).toContain("digest=");
+      server.requests.length = 0;
+      await t.upload({ registry: server.host, repository: "s", source: content, digest, singlePost: true });
+      expect(server.requests[0]?.url).toBe("/v2/s/blobs/uploads/");
+    } finally {
+      await t.close();
+    }
+  });
+
+  it("single POST refused outright (413): the ordinary POST follows", async () => {
+    behaviour.maxBody = 4000;
+    const t = new Transport({ retry: { attempts: 0 } });
+    try {
+      const big = Buffer.concat([content, content]);
+      await t.upload({
+        registry: server.host,
+        repository: "r",
+        source: big,
+        digest: sha256(big),
+        singlePost: true,
+      });
+      expect(calls().slice(0, 3)).toEqual(["POST", "POST", "PUT"]);
+      expect(server.requests[1]?.url).toBe("/v2/r/blobs/uploads/");
+      expect(blobs.get(`r@${sha256(big)}`)?.equals(big)).toBe(true);
+    } finally {
+      await t.close();
+    }
+  });
+
+  it("honours OCI-Chunk-Min-Length: chunks are never smaller than the registry asks", async () => {
+    behaviour.minChunk = 2048;
+    const result = await uploadContent({
+      chunkSize: 1000,
+    });
+    expect(result.digest).toBe(digest);
+    expect(calls()).toEqual(["POST", "PATCH 0-2047", "PATCH 2048-3499", "PUT"]);
+  });
+
+  it("a body refused as too large (413) is sent again in chunks", async () => {
+    behaviour.maxBody = 1000;
+    const result = await uploadContent({
+      digest,
+      size: content.length,
+    });
+    expect(result).toMatchObject({ digest, size: 3500, recoveries: 1 });
+    expect(calls()).toEqual([
+      "POST",
+      "PUT",
+      "GET",
+      "PATCH 0-874",
+      "PATCH 875-1749",
+      "PATCH 1750-2624",
+      "PATCH 2625-3499",
+      "PUT",
+    ]);
+    expect(blobs.get(`r@${digest}`)?.equals(content)).toBe(true);
+  });
+});
+
+describe("blob upload: interrupted and taken up again", () => {
+  it.each([
+    [
+      "before the registry kept anything: GET says where it stands, the chunk goes again",
+      0,
+      "PATCH 2000-2999",
+    ],
+    ["half-way: only the missing part of the chunk is sent", 400, "PATCH 2400-2999"],
+  ])("a PATCH cut off %s", async (_what, keep, again) => {
+    behaviour.cutPatch = { nth: 3, keep };
+    // a one-shot stream: the chunk in flight is all that is needed to go on
+    const result = await transport.upload({
+      registry: server.host,
+      repository: "r",
+      source: Readable.from([content]),
+      chunkSize: 1000,
+    });
+    expect(result).toMatchObject({ digest, size: 3500, recoveries: 1 });
+    expect(calls()).toEqual([
+      "POST",
+      "PATCH 0-999",
+      "PATCH 1000-1999",
+      "PATCH 2000-2999",
+      "GET",
+      again,
+      "PATCH 3000-3499",
+      "PUT",
+    ]);
+    expect(blobs.get(`r@${digest}`)?.equals(content)).toBe(true);
+  });
+
+  it("a streamed PATCH cut off: a replayable source is read again from the offset the registry holds", async () => {
+    behaviour.cutPatch = { nth: 1, keep: 1200 };
+    const result = await transport.upload({
+      registry: server.host,
+      repository: "r",
+      source: () => Readable.from([content.subarray(0, 2000), content.subarray(2000)]),
+      size: content.length,
+    });
+    expect(result).toMatchObject({ digest, size: 3500, recoveries: 1 });
+    expect(calls()).toEqual(["POST", "PATCH", "GET", "PATCH 1200-3499", "PUT"]);
+    expect(blobs.get(`r@${digest}`)?.equals(content)).toBe(true);
+  });
+
+  it.each([
+    ["cut off: the session is asked, and the bytes go again", false, ["POST", "PUT", "GET", "PUT"]],
+    [
+      "answered, but the answer lost after the commit: the blob is found by HEAD, nothing is sent again",
+      true,
+      ["POST", "PUT", "GET", "DELETE", "HEAD"],
+    ],
+  ])("the monolithic PUT %s", async (_what, commit, expected) => {
+    behaviour.cutPut = { nth: 1, commit };
+    const result = await uploadContent({
+      digest,
+      size: content.length,
+    });
+    expect(result).toMatchObject({ digest, recoveries: 1 });
+    expect(calls()).toEqual(expected);
+    expect(blobs.get(`r@${digest}`)?.equals(content)).toBe(true);
+  });
+
+  it("a session the registry dropped (stale Location): a new session from byte 0 when the source can be read again", async () => {
+    // The cut leaves the registry with bytes the last Location does not know of: distribution then drops the session.
+    behaviour.cutPatch = { nth: 2, keep: 300, stale: true };
+    const result = await uploadContent({
+      chunkSize: 1000,
+      digest,
+    });
+    expect(result.digest).toBe(digest);
+    const seen = calls();
+    expect(seen.slice(0, 5)).toEqual(["POST", "PATCH 0-999", "PATCH 1000-1999", "GET", "DELETE"]);
+    expect(seen.slice(5)).toEqual([
+      "HEAD",
+      "POST",
+      "PATCH 0-999",
+      "PATCH 1000-1999",
+      "PATCH 2000-2999",
+      "PATCH 3000-3499",
+      "PUT",
+    ]);
+  });
+
+  it("a streamed PATCH of a one-shot stream cut off cannot go on: the network error, and the session cancelled", async () => {
+    behaviour.cutPatch = { nth: 1, keep: 0 };
+    const err = await transport
+      .upload({
+        registry: server.host,
+        repository: "r",
+        source: Readable.from([content]),
+        size: content.length,
+      })
+      .catch((e) => e);
+    expect(err).toBeInstanceOf(RegistryUnreachableError);
+    expect(calls()).toEqual(["POST", "PATCH", "GET", "DELETE"]);
+  });
+
+  it("uploadStatus and cancelUpload speak to a session directly", async () => {
+    behaviour.cutPatch = { nth: 2, keep: 0 };
+    const opened = await fetch(`${server.origin}/v2/r/blobs/uploads/`, { method: "POST" });
+    const location = new URL(opened.headers.get("location") ?? "", server.origin).href;
+    const status = await transport.uploadStatus({ registry: server.host, repository: "r", location });
+    expect(status).toEqual({ location, offset: 0 });
+    await transport.cancelUpload({ registry: server.host, repository: "r", location });
+    expect(sessions.size).toBe(0);
+    await transport.cancelUpload({ registry: server.host, repository: "r", location }); // gone: still fine
   });
 });

@@ -3,85 +3,61 @@
  * (https://github.com/opencontainers/distribution-spec/blob/main/spec.md#pushing-blobs):
  *
  * 1. `POST /v2/<name>/blobs/uploads/` opens a session (202 + Location); with `?mount=<digest>&from=<repo>` the
- *    registry may mount an existing blob instead (201) or fall back to a session (202).
+ *    registry may mount an existing blob instead (201) or fall back to a session (202). With `singlePost`,
+ *    `POST ?digest=` carries the bytes and a registry that supports it answers 201 at once.
  * 2. The bytes: one `PUT <location>?digest=` when the digest is known (monolithic); otherwise one streamed `PATCH`
  *    hashed on the fly; or, with `chunkSize`, `PATCH`es with `Content-Range`, each to the Location the previous
- *    answer gave (it may carry new state).
+ *    answer gave (it may carry new state), never smaller than the registry's `OCI-Chunk-Min-Length`.
  * 3. `PUT <location>?digest=<digest>` closes the session (201).
  *
- * POST and PATCH are never retried by the transport (the registry may have acted on them); the final PUT is, when
- * its body can be replayed.
+ * POST and PATCH are never retried by the transport (the registry may have acted on them), and neither is a PUT that
+ * carries bytes. Instead, an interrupted upload is taken up here: `GET <location>` says how many bytes the session
+ * holds (`Range: 0-<last>`) and the upload goes on from there. When the registry dropped the session (distribution
+ * does after a PATCH cut off half-way, see upload-session.ts) and the source can be read again, a new session starts
+ * from byte 0. A registry that refuses a body as too large (413) gets chunks instead. An upload that fails for good
+ * is cancelled (`DELETE <location>`) so the registry can drop its bytes.
  */
-import { Readable, Transform } from "node:stream";
 import type { Scope } from "@regatta/auth";
-import { ProtocolError, SizeMismatchError, UsageError } from "@regatta/errors";
-import { Digester, parseDigest } from "@regatta/manifest";
-import type { RegistryResponse } from "./response.js";
+import { RegattaError, RegistryError, SizeMismatchError, UsageError } from "@regatta/errors";
+import { parseDigest } from "@regatta/manifest";
 import type { RegistryRequest, UploadRequest, UploadResult } from "./types.js";
-
-type RequestFn = (request: RegistryRequest) => Promise<RegistryResponse>;
+import { cancelUpload, locationOf, type RequestFn, uploadStatus, withDigest } from "./upload-session.js";
+import { UploadSource } from "./upload-source.js";
 
 const OCTET_STREAM = "application/octet-stream";
+/** Default for `maxRecoveries`. */
+export const DEFAULT_UPLOAD_RECOVERIES = 5;
 
-/** The Location of an upload session, absolute (relative ones are resolved against the answering URL). */
-function locationOf(response: RegistryResponse, what: string): string {
-  const location = response.headers.location;
-  if (!location)
-    throw new ProtocolError(`${what}: registry answered ${response.status} without a Location header`);
-  return new URL(location, response.url).href;
+/** What an upload remembers about registries across calls (one per Transport). */
+export interface UploadMemo {
+  /** Registries that answered a single-request upload with 202: they do not support it. */
+  noSinglePost: Set<string>;
 }
 
-function withDigest(location: string, digest: string): string {
-  const url = new URL(location);
-  url.searchParams.set("digest", digest);
-  return url.href;
-}
+/** How to go on after a failed request of an upload. */
+type Recovery = "resync" | "restart" | "smaller" | "fatal";
 
-/** Yields the stream's bytes in chunks of exactly `size` bytes (the last may be shorter). */
-export async function* fixedChunks(
-  stream: AsyncIterable<Uint8Array | string>,
-  size: number,
-): AsyncGenerator<Buffer> {
-  let parts: Buffer[] = [];
-  let have = 0;
-  for await (const piece of stream) {
-    let buf =
-      typeof piece === "string"
-        ? Buffer.from(piece)
-        : Buffer.from(piece.buffer, piece.byteOffset, piece.length);
-    while (buf.length > 0) {
-      const take = Math.min(size - have, buf.length);
-      parts.push(buf.subarray(0, take));
-      have += take;
-      buf = buf.subarray(take);
-      if (have === size) {
-        yield Buffer.concat(parts, have);
-        parts = [];
-        have = 0;
-      }
-    }
+function recoveryFor(err: unknown): Recovery {
+  if (!(err instanceof RegattaError)) return "fatal";
+  if (err instanceof RegistryError) {
+    if (err.status === 413) return "smaller";
+    if (err.code === "BLOB_UPLOAD_UNKNOWN" || err.code === "BLOB_UPLOAD_INVALID") return "restart";
+    if (err.status === 416) return "resync";
   }
-  if (have > 0) yield Buffer.concat(parts, have);
+  return err.retryable ? "resync" : "fatal";
 }
 
-/** A pass-through that feeds a digester and counts bytes, for uploads whose digest is computed on the way out. */
-function tap(digester: Digester | undefined, counter: { bytes: number }): Transform {
-  return new Transform({
-    transform(chunk: Buffer, _encoding, callback) {
-      digester?.update(chunk);
-      counter.bytes += chunk.length;
-      callback(null, chunk);
-    },
-  });
-}
-
-function openSource(source: UploadRequest["source"]): Readable {
-  if (source instanceof Uint8Array) return Readable.from([Buffer.from(source)]);
-  return typeof source === "function" ? source() : source;
+/** A 4xx that refuses the request's form (not its credentials, not a rate limit): worth another way. */
+function isRefusal(status: number | undefined): boolean {
+  return status !== undefined && status >= 400 && status < 500 && ![401, 403, 408, 429].includes(status);
 }
 
 /** Uploads (or mounts) a blob; see the module comment for the request sequence. */
-export async function uploadBlob(request: RequestFn, req: UploadRequest): Promise<UploadResult> {
+export async function uploadBlob(
+  request: RequestFn,
+  req: UploadRequest,
+  memo: UploadMemo = { noSinglePost: new Set() },
+): Promise<UploadResult> {
   const { registry, repository, signal } = req;
   const what = req.context ?? `push blob ${req.digest ? `${req.digest} ` : ""}to ${registry}/${repository}`;
   if (req.digest) parseDigest(req.digest);
@@ -94,113 +70,253 @@ export async function uploadBlob(request: RequestFn, req: UploadRequest): Promis
       actual: req.source.length,
     });
   }
+  const size = req.size ?? (req.source instanceof Uint8Array ? req.source.length : undefined);
   const scopes: Scope[] = [{ type: "repository", name: repository, actions: ["pull", "push"] }];
   if (req.mountFrom) scopes.push({ type: "repository", name: req.mountFrom, actions: ["pull"] });
   const base = { registry, scopes, context: what, ...(signal ? { signal } : {}) };
-
-  // 1. Open a session, or mount.
-  const mount = req.mountFrom && req.digest ? { mount: req.digest, from: req.mountFrom } : undefined;
-  const opened = await request({
-    ...base,
-    method: "POST",
-    path: `/v2/${repository}/blobs/uploads/`,
-    ...(mount ? { query: mount } : {}),
-    headers: { "content-length": "0" },
-    expect: mount ? [201, 202] : [202],
+  const done = (result: Omit<UploadResult, "mounted">, mounted = false): UploadResult => ({
+    ...result,
+    mounted,
   });
-  if (opened.status === 201 && req.digest) {
-    await opened.dump();
-    const location = opened.headers.location ? new URL(opened.headers.location, opened.url).href : undefined;
-    return {
-      digest: req.digest,
-      mounted: true,
-      ...(req.size !== undefined ? { size: req.size } : {}),
-      ...(location ? { location } : {}),
-    };
+  const blobLocation = (response: { headers: Record<string, string>; url: string }) =>
+    response.headers.location ? new URL(response.headers.location, response.url).href : undefined;
+
+  // 1. Open a session: single request, mount, or plain.
+  let opened: Awaited<ReturnType<RequestFn>> | undefined;
+  const single =
+    req.singlePost && req.digest && !req.mountFrom && req.source instanceof Uint8Array
+      ? { digest: req.digest, bytes: req.source }
+      : undefined;
+  if (single && !memo.noSinglePost.has(registry)) {
+    try {
+      opened = await request({
+        ...base,
+        method: "POST",
+        path: `/v2/${repository}/blobs/uploads/`,
+        query: { digest: single.digest },
+        headers: { "content-type": OCTET_STREAM, "content-length": String(single.bytes.length) },
+        body: single.bytes,
+        expect: [201, 202],
+      });
+    } catch (err) {
+      // A registry (or a proxy in front of it) that refuses a POST with a body: the ordinary way works there.
+      if (!(err instanceof RegistryError) || !isRefusal(err.status)) throw err;
+      memo.noSinglePost.add(registry);
+    }
+    if (opened?.status === 201) {
+      const location = blobLocation(opened);
+      await opened.dump();
+      return done({ digest: single.digest, size: single.bytes.length, ...(location ? { location } : {}) });
+    }
+    // 202: the registry opened an ordinary session and ignored the bytes.
+    memo.noSinglePost.add(registry);
+  }
+  if (!opened) {
+    const mount = req.mountFrom && req.digest ? { mount: req.digest, from: req.mountFrom } : undefined;
+    opened = await request({
+      ...base,
+      method: "POST",
+      path: `/v2/${repository}/blobs/uploads/`,
+      ...(mount ? { query: mount } : {}),
+      headers: { "content-length": "0" },
+      expect: mount ? [201, 202] : [202],
+    });
+    if (opened.status === 201 && req.digest) {
+      const location = blobLocation(opened);
+      await opened.dump();
+      return done(
+        {
+          digest: req.digest,
+          ...(req.size !== undefined ? { size: req.size } : {}),
+          ...(location ? { location } : {}),
+        },
+        true,
+      );
+    }
   }
   let location = locationOf(opened, what);
   await opened.dump();
+  /** `OCI-Chunk-Min-Length`: the smallest chunk the registry takes (all but the last). */
+  const minChunkOf = (headers: Record<string, string>) => Number(headers["oci-chunk-min-length"]) || 0;
+  let minChunk = minChunkOf(opened.headers);
+  let chunkSize = req.chunkSize === undefined ? undefined : Math.max(req.chunkSize, minChunk);
 
-  const counter = { bytes: 0 };
-  // Registries must accept sha256; it is what a computed digest uses.
-  const digester = req.digest ? undefined : new Digester("sha256");
-  let finalBody: RegistryRequest["body"];
+  const source = new UploadSource(req.source, {
+    what,
+    ...(req.digest ? { digest: req.digest } : {}),
+    ...(size !== undefined ? { size } : {}),
+    ...(req.verify === false ? { verify: false } : {}),
+    ...(req.onProgress ? { onProgress: req.onProgress } : {}),
+  });
+  /** Bytes the registry holds in the session. */
+  let held = 0;
+  /** The chunk being sent, kept until the registry acknowledges it, so a one-shot stream can resume inside it. */
+  let pending: { start: number; bytes: Buffer } | undefined;
+  let recoveries = 0;
 
-  if (req.chunkSize !== undefined) {
-    // 2a. Chunked: each chunk is held once in memory so it can be replayed after a 401.
-    for await (const chunk of fixedChunks(openSource(req.source), req.chunkSize)) {
-      digester?.update(chunk);
-      const start = counter.bytes;
-      counter.bytes += chunk.length;
-      const patched = await request({
-        ...base,
-        method: "PATCH",
-        url: location,
-        headers: {
-          "content-type": OCTET_STREAM,
-          "content-length": String(chunk.length),
-          // distribution's form, without the "bytes " unit: <first>-<last>, inclusive
-          "content-range": `${start}-${start + chunk.length - 1}`,
-        },
-        body: chunk,
-        expect: [202],
-      });
-      location = locationOf(patched, what);
-      await patched.dump();
-    }
-  } else if (req.digest) {
-    // 2b. Monolithic: the bytes go with the closing PUT.
-    finalBody = req.source;
-  } else {
-    // 2c. Digest unknown: stream everything in one PATCH while hashing, then close with the computed digest.
-    const body = openSource(req.source).pipe(tap(digester, counter));
+  /** A PATCH of bytes to the session; the answer's Location is the one to go on with. */
+  const patch = async (body: RegistryRequest["body"], length?: number, range?: string) => {
     const patched = await request({
       ...base,
       method: "PATCH",
       url: location,
       headers: {
         "content-type": OCTET_STREAM,
-        ...(req.size !== undefined ? { "content-length": String(req.size) } : {}),
+        ...(length !== undefined ? { "content-length": String(length) } : {}),
+        ...(range ? { "content-range": range } : {}),
       },
-      body,
-      expect: [202],
+      ...(body !== undefined ? { body } : {}),
+      expect: [202, 204],
     });
     location = locationOf(patched, what);
     await patched.dump();
-  }
-
-  const digest = req.digest ?? digester!.digest();
-  if (finalBody === undefined && req.size !== undefined && counter.bytes !== req.size) {
-    throw new SizeMismatchError(`${what}: source had ${counter.bytes} bytes, expected ${req.size}`, {
-      expected: req.size,
-      actual: counter.bytes,
-    });
-  }
-
-  // 3. Close the session.
-  const size = finalBody === undefined ? counter.bytes : req.size;
-  const closed = await request({
-    ...base,
-    method: "PUT",
-    url: withDigest(location, digest),
-    headers:
-      finalBody === undefined
-        ? { "content-length": "0" }
-        : {
-            "content-type": OCTET_STREAM,
-            ...(req.size !== undefined ? { "content-length": String(req.size) } : {}),
-          },
-    ...(finalBody !== undefined ? { body: finalBody } : {}),
-    expect: [201],
-  });
-  const blobLocation = closed.headers.location
-    ? new URL(closed.headers.location, closed.url).href
-    : undefined;
-  await closed.dump();
-  return {
-    digest,
-    mounted: false,
-    ...(size !== undefined ? { size } : {}),
-    ...(blobLocation ? { location: blobLocation } : {}),
   };
+  /** One chunk, with distribution's `Content-Range` form (no "bytes " unit): <first>-<last>, inclusive. */
+  const patchChunk = async (bytes: Buffer, start: number) => {
+    await patch(bytes, bytes.length, `${start}-${start + bytes.length - 1}`);
+    held = start + bytes.length;
+  };
+
+  const close = async (body?: RegistryRequest["body"], length?: number): Promise<UploadResult> => {
+    const digest = req.digest ?? source.digest();
+    const closed = await request({
+      ...base,
+      method: "PUT",
+      url: withDigest(location, digest),
+      headers:
+        body === undefined
+          ? { "content-length": "0" }
+          : {
+              "content-type": OCTET_STREAM,
+              ...(length !== undefined ? { "content-length": String(length) } : {}),
+            },
+      ...(body !== undefined ? { body, idempotent: false } : {}),
+      expect: [201],
+    });
+    const where = blobLocation(closed);
+    await closed.dump();
+    return done({
+      digest,
+      size: source.offset,
+      ...(where ? { location: where } : {}),
+      ...(recoveries ? { recoveries } : {}),
+    });
+  };
+
+  // 2 and 3. Send the bytes from `held` on and close; after a failure, find out where the session stands and go on.
+  for (;;) {
+    try {
+      if (chunkSize !== undefined) {
+        if (pending && held >= pending.start && held < pending.start + pending.bytes.length) {
+          await patchChunk(pending.bytes.subarray(held - pending.start), held);
+        } else {
+          await source.seek(held);
+        }
+        pending = undefined;
+        for (let chunk = await source.next(chunkSize); chunk; chunk = await source.next(chunkSize)) {
+          pending = { start: source.offset - chunk.length, bytes: chunk };
+          await patchChunk(chunk, pending.start);
+          pending = undefined;
+        }
+        source.check();
+        return await close();
+      }
+      await source.seek(held);
+      const rest = size === undefined ? undefined : size - held;
+      if (req.digest) return await close(source.rest(), rest); // monolithic: the bytes go with the closing PUT
+      // Digest unknown: the rest in one streamed PATCH (with a Content-Range when it goes on from an offset).
+      await patch(source.rest(), rest, held > 0 && size !== undefined ? `${held}-${size - 1}` : undefined);
+      held = source.offset;
+      return await close();
+    } catch (err) {
+      let recovery = recoveryFor(err);
+      if (
+        signal?.aborted ||
+        recovery === "fatal" ||
+        recoveries >= (req.maxRecoveries ?? DEFAULT_UPLOAD_RECOVERIES)
+      ) {
+        source.close();
+        await cancelUpload(request, { registry, repository, location }).catch(() => undefined);
+        throw err;
+      }
+      recoveries++;
+      if (recovery === "smaller") {
+        // A body too large for the registry (or a proxy in front of it): a quarter of what was refused, in chunks.
+        const refused = chunkSize ?? (size !== undefined ? size - held : 64 * 1024 * 1024);
+        chunkSize = Math.max(Math.ceil(refused / 4), minChunk, 1);
+        recovery = "resync";
+      }
+      if (recovery === "resync") {
+        try {
+          const status = await uploadStatus(request, {
+            registry,
+            repository,
+            location,
+            acknowledged: held,
+            ...(signal ? { signal } : {}),
+          });
+          location = status.location;
+          held = status.offset;
+        } catch {
+          recovery = "restart";
+        }
+      }
+      const resumable =
+        recovery === "resync" &&
+        ((pending !== undefined && held >= pending.start && held <= pending.start + pending.bytes.length) ||
+          source.canContinueAt(held));
+      if (!resumable) {
+        if (!source.replayable) {
+          source.close();
+          await cancelUpload(request, { registry, repository, location }).catch(() => undefined);
+          throw err;
+        }
+        await cancelUpload(request, { registry, repository, location }).catch(() => undefined);
+        // The blob may have been committed by the request whose answer was lost.
+        if (req.digest && (await hasBlob(request, { registry, repository, digest: req.digest, base }))) {
+          source.close();
+          return done({ digest: req.digest, ...(size !== undefined ? { size } : {}), recoveries });
+        }
+        const fresh = await request({
+          ...base,
+          method: "POST",
+          path: `/v2/${repository}/blobs/uploads/`,
+          headers: { "content-length": "0" },
+          expect: [202],
+        });
+        location = locationOf(fresh, what);
+        await fresh.dump();
+        minChunk = minChunkOf(fresh.headers);
+        if (chunkSize !== undefined) chunkSize = Math.max(chunkSize, minChunk);
+        held = 0;
+        pending = undefined;
+      }
+    }
+  }
+}
+
+/** HEAD of a blob: whether the repository has it. */
+async function hasBlob(
+  request: RequestFn,
+  req: {
+    registry: string;
+    repository: string;
+    digest: string;
+    base: { scopes: Scope[]; signal?: AbortSignal };
+  },
+): Promise<boolean> {
+  try {
+    const response = await request({
+      registry: req.registry,
+      method: "HEAD",
+      path: `/v2/${req.repository}/blobs/${req.digest}`,
+      scopes: req.base.scopes,
+      expect: [200, 404],
+      ...(req.base.signal ? { signal: req.base.signal } : {}),
+    });
+    await response.dump();
+    return response.status === 200;
+  } catch {
+    return false;
+  }
 }

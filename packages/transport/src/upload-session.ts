@@ -1,0 +1,89 @@
+/**
+ * The requests around an upload session that carry no data: reading its state (`GET <location>`, answered 204 with
+ * `Range: 0-<last>` and a fresh Location) and cancelling it (`DELETE <location>`, 204).
+ * https://github.com/opencontainers/distribution-spec/blob/main/spec.md#pushing-blobs-in-chunks
+ *
+ * distribution 2.8.2 signs the session state into the Location (`?_state=`): a Location whose state is older than
+ * the bytes the registry holds is answered 404 BLOB_UPLOAD_INVALID, and the session is cancelled. That is what
+ * happens after a PATCH was cut off half-way: the registry kept part of it, the Location we hold is stale, and the
+ * only way on is a new session (see upload.ts).
+ */
+import type { Scope } from "@regatta/auth";
+import { ProtocolError } from "@regatta/errors";
+import type { RegistryResponse } from "./response.js";
+import type { RegistryRequest, UploadSessionRequest, UploadStatus } from "./types.js";
+
+export type RequestFn = (request: RegistryRequest) => Promise<RegistryResponse>;
+
+/** The Location of an upload session, absolute (relative ones are resolved against the answering URL). */
+export function locationOf(response: RegistryResponse, what: string): string {
+  const location = response.headers.location;
+  if (!location)
+    throw new ProtocolError(`${what}: registry answered ${response.status} without a Location header`);
+  return new URL(location, response.url).href;
+}
+
+/** The same Location with `?digest=` set, for the closing PUT (the Location may already carry a query). */
+export function withDigest(location: string, digest: string): string {
+  const url = new URL(location);
+  url.searchParams.set("digest", digest);
+  return url.href;
+}
+
+/**
+ * How many bytes a session holds, from its `Range: 0-<last>` header. distribution reports an empty session as `0-0`,
+ * the same as a session holding one byte, so `0-0` is read as 0 unless the registry had acknowledged exactly one
+ * byte before (`acknowledged`).
+ */
+export function heldBytes(range: string | undefined, acknowledged = 0): number | undefined {
+  const match = /^(?:bytes=)?0-(\d+)$/.exec(range?.trim() ?? "");
+  if (!match) return undefined;
+  const last = Number(match[1]);
+  return last === 0 ? (acknowledged === 1 ? 1 : 0) : last + 1;
+}
+
+function scopesFor(repository: string): Scope[] {
+  return [{ type: "repository", name: repository, actions: ["pull", "push"] }];
+}
+
+/** GET on an upload session: where it stands. Rejects with the registry's error when the session is gone. */
+export async function uploadStatus(
+  request: RequestFn,
+  req: UploadSessionRequest & { acknowledged?: number },
+): Promise<UploadStatus> {
+  const what = req.context ?? `check upload to ${req.registry}/${req.repository}`;
+  const response = await request({
+    registry: req.registry,
+    method: "GET",
+    url: req.location,
+    scopes: scopesFor(req.repository),
+    context: what,
+    expect: [204, 200],
+    ...(req.signal ? { signal: req.signal } : {}),
+  });
+  await response.dump();
+  const offset = heldBytes(response.headers.range, req.acknowledged);
+  if (offset === undefined) {
+    throw new ProtocolError(
+      `${what}: the registry did not say how much of the upload it holds (Range: ${response.headers.range ?? "missing"})`,
+    );
+  }
+  return { location: response.headers.location ? locationOf(response, what) : req.location, offset };
+}
+
+/**
+ * DELETE on an upload session, so the registry can drop the bytes of an upload that will not be finished. A session
+ * that is already gone (404) counts as cancelled.
+ */
+export async function cancelUpload(request: RequestFn, req: UploadSessionRequest): Promise<void> {
+  const response = await request({
+    registry: req.registry,
+    method: "DELETE",
+    url: req.location,
+    scopes: scopesFor(req.repository),
+    context: req.context ?? `cancel upload to ${req.registry}/${req.repository}`,
+    expect: [204, 200, 202, 404],
+    ...(req.signal ? { signal: req.signal } : {}),
+  });
+  await response.dump();
+}
