@@ -1,4 +1,4 @@
-import { createClient, RegattaError, type RegistryClient } from "@regatta/client";
+import { type ConnectOptions, createClient, RegattaError, type RegistryClient } from "@regatta/client";
 import type { Command } from "commander";
 import pc from "picocolors";
 import { connectOptions, type GlobalFlags } from "./global-options.js";
@@ -8,8 +8,16 @@ export interface CliContext {
   flags(cmd: Command): GlobalFlags;
   /** A message for people, on stderr (stdout is for data). Silent with --json. */
   info(message: string): void;
-  /** Opens a client for `registry` with the global flags, runs `fn`, and always closes the client. */
-  withClient<T>(cmd: Command, registry: string, fn: (reg: RegistryClient) => Promise<T>): Promise<T>;
+  /**
+   * Opens a client for `registry` with the global flags (and `extra` options on top, e.g. credentials for other
+   * registries), runs `fn`, and always closes the client.
+   */
+  withClient<T>(
+    cmd: Command,
+    registry: string,
+    fn: (reg: RegistryClient) => Promise<T>,
+    extra?: ConnectOptions,
+  ): Promise<T>;
 }
 
 export function createCliContext(): CliContext {
@@ -23,11 +31,11 @@ export function createCliContext(): CliContext {
     info(message) {
       if (!jsonMode) process.stderr.write(`${message}\n`);
     },
-    async withClient(cmd, registry, fn) {
+    async withClient(cmd, registry, fn, extra) {
       const flags = ctx.flags(cmd);
       const color = Boolean(process.stderr.isTTY);
       const log = (line: string) => process.stderr.write(`${color ? pc.dim(line) : line}\n`);
-      const reg = createClient(registry, connectOptions(flags, log));
+      const reg = createClient(registry, { ...connectOptions(flags, log), ...extra });
       try {
         return await fn(reg);
       } finally {

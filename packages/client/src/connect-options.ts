@@ -1,4 +1,4 @@
-import type { CredentialProvider } from "@regatta/auth";
+import type { CredentialProvider, StaticCredential } from "@regatta/auth";
 import type { Dispatcher } from "undici";
 
 /** Everything a client can be configured with. Merged once, when the client is built. */
@@ -14,6 +14,11 @@ export interface ConnectOptions {
   anonymous?: boolean;
   /** A credential source that replaces the default lookup (auth.json, docker config, credential helpers). */
   credentials?: CredentialProvider;
+  /**
+   * Credentials for other registries than the connected one, by host (`ghcr.io`, `localhost:5000`): what `copy`
+   * between registries uses for its source and target. Tried before the default lookup (or `credentials`).
+   */
+  registryCredentials?: Record<string, StaticCredential>;
   /**
    * Registries (`host[:port]`) that may be reached over plain http, like docker's insecure-registries.
    * `true` marks the connected registry. Loopback registries always may.

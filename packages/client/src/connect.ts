@@ -101,7 +101,11 @@ export async function connect(registry?: string, options: ConnectOptions = {}): 
 function credentialsFor(registry: string, options: ConnectOptions): CredentialProvider {
   if (options.anonymous) return anonymous();
   const explicit = explicitCredential(options);
-  const own = explicit ? staticCredentials(explicit, registry) : undefined;
+  const perHost = Object.entries(options.registryCredentials ?? {}).map(([host, credential]) =>
+    staticCredentials(credential, parseRegistry(host).registry),
+  );
+  const given = [...(explicit ? [staticCredentials(explicit, registry)] : []), ...perHost];
+  const own = given.length > 1 ? chainCredentials(...given) : given[0];
   if (options.credentials) return own ? chainCredentials(own, options.credentials) : options.credentials;
   return defaultCredentials(options.env ?? process.env, own ? { explicit: own } : {});
 }

@@ -287,7 +287,8 @@ export function registerReadCommands(program: Command, cli: CliContext): void {
     });
 }
 
-function positiveInt(value: string, flag: string): number {
+/** A flag's value as a positive whole number, or a UsageError naming the flag. */
+export function positiveInt(value: string, flag: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n <= 0)
     throw new UsageError(`${flag} takes a positive whole number, not "${value}"`);

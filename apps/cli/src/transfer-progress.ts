@@ -1,0 +1,101 @@
+/**
+ * The progress display of copy and put-blob: one bar per blob in flight and a total, with bytes and rate, drawn with
+ * cli-progress on stderr. Only on a terminal and without --json: a pipe or a log file gets no control characters.
+ */
+import type { CopyEvent } from "@regatta/client";
+import cliProgress from "cli-progress";
+import { humanSize, shortDigest } from "./output.js";
+
+/** Receives copy events; `stop()` clears the bars. */
+export interface TransferProgress {
+  onEvent(event: CopyEvent): void;
+  stop(): void;
+}
+
+const NONE: TransferProgress = { onEvent() {}, stop() {} };
+
+/** Bytes per second since `start`, human-readable. */
+function rate(bytes: number, start: number): string {
+  const seconds = (Date.now() - start) / 1000;
+  return seconds > 0.05 ? `${humanSize(Math.round(bytes / seconds))}/s` : "";
+}
+
+/** A display when stderr is a terminal and output is for people; otherwise one that does nothing. */
+export function transferProgress(options: { enabled: boolean }): TransferProgress {
+  if (!options.enabled) return NONE;
+  const multibar = new cliProgress.MultiBar(
+    {
+      stream: process.stderr,
+      format: "{name} |{bar}| {percentage}% {done}/{size} {rate}",
+      barsize: 24,
+      hideCursor: true,
+      clearOnComplete: true,
+      autopadding: true,
+      fps: 10,
+    },
+    cliProgress.Presets.shades_classic,
+  );
+  const start = Date.now();
+  let stopped = false;
+  let total: cliProgress.SingleBar | undefined;
+  let totalBytes = 0;
+  let doneBytes = 0;
+  const bars = new Map<string, { bar: cliProgress.SingleBar; bytes: number; start: number }>();
+  const payload = (name: string, done: number, size: number, since: number) => ({
+    name,
+    done: humanSize(done),
+    size: humanSize(size),
+    rate: rate(done, since),
+  });
+  const redrawTotal = () => {
+    const inFlight = [...bars.values()].reduce((n, b) => n + b.bytes, 0);
+    const value = Math.min(doneBytes + inFlight, totalBytes);
+    total?.update(value, payload("total       ", value, totalBytes, start));
+  };
+  return {
+    onEvent(event) {
+      switch (event.type) {
+        case "plan":
+          totalBytes = event.bytes;
+          total = multibar.create(Math.max(1, totalBytes), 0, payload("total       ", 0, totalBytes, start));
+          break;
+        case "blob-progress": {
+          let entry = bars.get(event.digest);
+          if (!entry) {
+            const bar = multibar.create(
+              Math.max(1, event.size),
+              0,
+              payload(shortDigest(event.digest).slice(7), 0, event.size, Date.now()),
+            );
+            entry = { bar, bytes: 0, start: Date.now() };
+            bars.set(event.digest, entry);
+          }
+          entry.bytes = event.bytes;
+          entry.bar.update(
+            event.bytes,
+            payload(shortDigest(event.digest).slice(7), event.bytes, event.size, entry.start),
+          );
+          redrawTotal();
+          break;
+        }
+        case "blob-done": {
+          const entry = bars.get(event.digest);
+          if (entry) {
+            multibar.remove(entry.bar);
+            bars.delete(event.digest);
+          }
+          doneBytes += event.size;
+          redrawTotal();
+          break;
+        }
+        default:
+          break;
+      }
+    },
+    stop() {
+      if (stopped) return;
+      stopped = true;
+      multibar.stop();
+    },
+  };
+}

@@ -1,0 +1,159 @@
+#!/usr/bin/env node
+/**
+ * Copy benchmark: a generated image of 4 layers totalling 1 GiB, copied from one local CNCF distribution registry to
+ * another by `regatta copy` and by `skopeo copy`, alternating (the order flips every round), median of N rounds. In
+ * the same run, the limit: the same four blobs PUT straight into the target registry by 4 parallel `curl -T`.
+ * Each copy goes into a fresh target registry, so no run finds blobs left by another. Wall time is measured around
+ * the whole process (start-up included, for both tools); peak RSS comes from `/usr/bin/time -v`.
+ *
+ *   node bench/copy.mjs [--rounds 5] [--size-mib 1024] [--jobs N] [--sweep 1,2,4,8] [--json FILE]
+ *
+ * Needs `pnpm build` first (bench/run.sh does it), docker-registry, skopeo, curl and /usr/bin/time.
+ */
+import { writeFileSync } from "node:fs";
+import { cpus } from "node:os";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import { benchImage, CLI, median, ROOT, requireTools, timed } from "./lib.mjs";
+
+const { startRegistry } = await import(join(ROOT, "packages/testkit/dist/index.js"));
+
+const { values: args } = parseArgs({
+  options: {
+    rounds: { type: "string", default: "5" },
+    "size-mib": { type: "string", default: "1024" },
+    jobs: { type: "string" },
+    sweep: { type: "string" },
+    json: { type: "string" },
+  },
+});
+const rounds = Number(args.rounds);
+await requireTools(["/usr/bin/time", "skopeo", "curl", "docker-registry"]);
+
+// ---- the image and the source registry ---------------------------------------------------------------------------
+const {
+  image,
+  bytes,
+  registry: source,
+  reference: from,
+} = await benchImage("copy", Number(args["size-mib"]) * 1024 * 1024);
+
+/** One copy into a fresh target registry. */
+async function run(kind, jobs) {
+  const target = await startRegistry({ auth: "none" });
+  try {
+    switch (kind) {
+      case "regatta":
+        return await timed(process.execPath, [
+          CLI,
+          "copy",
+          from,
+          `${target.host}/bench/copy`,
+          "--json",
+          ...(jobs ? ["--jobs", String(jobs)] : []),
+        ]);
+      case "skopeo":
+        return await timed("skopeo", [
+          "copy",
+          "--src-tls-verify=false",
+          "--dest-tls-verify=false",
+          `docker://${from}`,
+          `docker://${target.host}/bench/copy:1`,
+        ]);
+      case "curl": {
+        // The limit: the four blobs, straight from disk, one PUT each, in parallel (sessions opened beforehand).
+        const puts = [];
+        for (const layer of image.layers) {
+          const opened = await fetch(`${target.url}/v2/bench/curl/blobs/uploads/`, { method: "POST" });
+          const url = new URL(opened.headers.get("location"), target.url);
+          url.searchParams.set("digest", layer.digest);
+          puts.push([layer.path, url.href]);
+        }
+        const script = puts
+          .map(
+            ([file, url]) =>
+              `curl -sf -X PUT -H 'Content-Type: application/octet-stream' -T '${file}' '${url}' & pids="$pids $!"`,
+          )
+          .join("\n");
+        return await timed("bash", ["-c", `${script}\nfor p in $pids; do wait $p || exit 1; done`]);
+      }
+      default:
+        throw new Error(kind);
+    }
+  } finally {
+    await target.stop();
+  }
+}
+
+// ---- a sweep of --jobs, to tune the default ----------------------------------------------------------------------
+if (args.sweep) {
+  const sweep = {};
+  for (const jobs of args.sweep.split(",").map(Number)) {
+    const times = [];
+    for (let i = 0; i < rounds; i++) times.push((await run("regatta", jobs)).seconds);
+    sweep[jobs] = median(times);
+    console.error(
+      `--jobs ${jobs}: median ${sweep[jobs].toFixed(2)} s (${times.map((t) => t.toFixed(2)).join(", ")})`,
+    );
+  }
+  console.log(JSON.stringify({ sweep }, null, 2));
+  process.exit(0);
+}
+
+// ---- the comparison ----------------------------------------------------------------------------------------------
+console.error("warming up (page cache, binaries) …");
+await run("regatta", args.jobs);
+await run("skopeo");
+const results = { regatta: [], skopeo: [], curl: [] };
+for (let i = 0; i < rounds; i++) {
+  const order = i % 2 === 0 ? ["regatta", "skopeo", "curl"] : ["skopeo", "regatta", "curl"];
+  for (const kind of order) {
+    const r = await run(kind, kind === "regatta" ? args.jobs : undefined);
+    results[kind].push(r);
+    console.error(
+      `round ${i + 1} ${kind.padEnd(7)} ${r.seconds.toFixed(2)} s  ${r.rssMiB.toFixed(0)} MiB RSS  ${r.cpuSeconds.toFixed(2)} s CPU`,
+    );
+  }
+}
+const summary = Object.fromEntries(
+  Object.entries(results).map(([kind, rs]) => [
+    kind,
+    {
+      medianSeconds: median(rs.map((r) => r.seconds)),
+      seconds: rs.map((r) => Number(r.seconds.toFixed(3))),
+      peakRssMiB: Math.max(...rs.map((r) => r.rssMiB)),
+      medianRssMiB: median(rs.map((r) => r.rssMiB)),
+      medianCpuSeconds: median(rs.map((r) => r.cpuSeconds)),
+    },
+  ]),
+);
+const report = {
+  date: new Date().toISOString(),
+  machine: { cpus: cpus().length, node: process.version },
+  image: { layers: image.layers.length, bytes },
+  rounds,
+  jobs: args.jobs ?? "default",
+  ...summary,
+  ratios: {
+    regattaToSkopeo: summary.regatta.medianSeconds / summary.skopeo.medianSeconds,
+    regattaToCurl: summary.regatta.medianSeconds / summary.curl.medianSeconds,
+    skopeoToCurl: summary.skopeo.medianSeconds / summary.curl.medianSeconds,
+  },
+};
+console.log(JSON.stringify(report, null, 2));
+if (args.json) writeFileSync(args.json, `${JSON.stringify(report, null, 2)}\n`);
+const line = (k) =>
+  `| ${k} | ${summary[k].medianSeconds.toFixed(2)} s | ${summary[k].seconds.map((s) => s.toFixed(2)).join(", ")} | ${Number.isNaN(summary[k].peakRssMiB) ? "–" : `${summary[k].peakRssMiB.toFixed(0)} MiB`} |`;
+console.error(
+  [
+    "",
+    "| tool | median | runs | peak RSS |",
+    "|---|---|---|---|",
+    line("regatta"),
+    line("skopeo"),
+    line("curl"),
+    "",
+    `regatta / skopeo = ${report.ratios.regattaToSkopeo.toFixed(2)}, regatta / curl = ${report.ratios.regattaToCurl.toFixed(2)}, skopeo / curl = ${report.ratios.skopeoToCurl.toFixed(2)}`,
+  ].join("\n"),
+);
+await source.stop();

@@ -1,0 +1,131 @@
+import { repositoryScope } from "@regatta/auth";
+import { DigestMismatchError, RegistryError, UnsupportedError } from "@regatta/errors";
+import {
+  computeDigest,
+  type DigestAlgorithm,
+  parseDigest,
+  parseManifest,
+  serializeManifest,
+} from "@regatta/manifest";
+import type { Reference } from "@regatta/reference";
+import { type ClientContext, type ReferenceInput, repositoryPath, toReference } from "./context.js";
+
+/**
+ * A manifest to push: its exact bytes (a `Uint8Array` or a string), something that carries them (a fetched
+ * `ManifestResult`, a `ParsedManifest`, a built manifest: anything with `bytes` and `mediaType`), or a plain object,
+ * serialised once here. Bytes are sent as they are: their digest is the manifest's digest.
+ */
+export type ManifestInput = Uint8Array | string | { bytes: Uint8Array; mediaType?: string } | object;
+
+export interface PutManifestOptions {
+  /** The Content-Type to send. Default: the manifest's `mediaType`, or the type its shape says. */
+  mediaType?: string;
+  signal?: AbortSignal;
+}
+
+/** What a pushed manifest turned out to be. */
+export interface PutManifestResult {
+  /** The reference pushed to, pinned to the digest (its tag kept when it had one). */
+  reference: Reference;
+  digest: string;
+  mediaType: string;
+  size: number;
+  /** The registry's Location for the manifest, when it sent one. */
+  location?: string;
+}
+
+function bytesOf(manifest: ManifestInput): { bytes: Uint8Array; mediaType?: string } {
+  if (manifest instanceof Uint8Array) return { bytes: manifest };
+  if (typeof manifest === "string") return { bytes: new TextEncoder().encode(manifest) };
+  if ("bytes" in manifest && manifest.bytes instanceof Uint8Array) {
+    const { mediaType } = manifest as { mediaType?: unknown };
+    return { bytes: manifest.bytes, ...(typeof mediaType === "string" ? { mediaType } : {}) };
+  }
+  return { bytes: serializeManifest(manifest).bytes };
+}
+
+/**
+ * PUT a manifest (by tag, or by digest when the reference has no tag). The bytes sent are the bytes whose digest is
+ * reported, and the registry's `Docker-Content-Digest` is checked against it. A digest in the reference must be the
+ * digest of the bytes.
+ */
+export async function putManifest(
+  ctx: ClientContext,
+  input: ReferenceInput,
+  manifest: ManifestInput,
+  options: PutManifestOptions = {},
+): Promise<PutManifestResult> {
+  const ref = toReference(ctx, input);
+  const given = bytesOf(manifest);
+  const parsed = parseManifest(given.bytes, options.mediaType ?? given.mediaType);
+  const mediaType = options.mediaType ?? given.mediaType ?? parsed.mediaType;
+  const algorithm: DigestAlgorithm = ref.digest ? parseDigest(ref.digest).algorithm : "sha256";
+  const digest = computeDigest(given.bytes, algorithm);
+  const context = `put manifest ${ref.familiar()}`;
+  if (ref.digest && ref.digest !== digest) {
+    throw new DigestMismatchError(`${context}: the manifest's digest is ${digest}, not ${ref.digest}`, {
+      expected: ref.digest,
+      actual: digest,
+    });
+  }
+  if (parsed.kind === "schema1") {
+    throw new UnsupportedError(
+      `${context}: pushing Docker schema 1 manifests is not supported (registries refuse them since distribution 2.7)`,
+    );
+  }
+  let response: Awaited<ReturnType<ClientContext["transport"]["request"]>>;
+  try {
+    response = await ctx.transport.request({
+      registry: ref.registry,
+      method: "PUT",
+      path: `${repositoryPath(ref.repository)}/manifests/${ref.tag ?? digest}`,
+      headers: { "content-type": mediaType },
+      body: given.bytes,
+      scopes: [repositoryScope(ref.repository, ["pull", "push"])],
+      expect: [201, 200, 202, 204],
+      context,
+      ...(options.signal ? { signal: options.signal } : {}),
+    });
+  } catch (error) {
+    throw explainPutError(error, ref);
+  }
+  await response.dump();
+  const claimed = response.headers["docker-content-digest"];
+  if (claimed && claimed.split(":")[0] === algorithm && claimed !== digest) {
+    throw new DigestMismatchError(
+      `${context}: the registry stored the manifest as ${claimed}, but the bytes sent hash to ${digest}`,
+      { expected: digest, actual: claimed },
+    );
+  }
+  const location = response.headers.location
+    ? new URL(response.headers.location, response.url).href
+    : undefined;
+  return {
+    reference: ref.withDigest(digest),
+    digest,
+    mediaType,
+    size: given.bytes.byteLength,
+    ...(location ? { location } : {}),
+  };
+}
+
+/** A registry's refusal, reworded where the registry's own words do not say what to do. */
+function explainPutError(error: unknown, ref: Reference): unknown {
+  if (!(error instanceof RegistryError)) return error;
+  const missing = error.errors
+    .filter((e) => e.code === "MANIFEST_BLOB_UNKNOWN" || e.code === "BLOB_UNKNOWN")
+    .map((e) => (typeof e.detail === "string" ? e.detail : undefined));
+  if (missing.length === 0) return error;
+  const list = missing.filter(Boolean);
+  const what = list.length ? `: ${list.join(", ")}` : "";
+  return new RegistryError(
+    `put manifest ${ref.familiar()}: MANIFEST_BLOB_UNKNOWN: ${ref.name} lacks ${list.length === 1 ? "a blob" : "blobs"} the manifest references${what}; push them first (regatta put-blob), or copy the whole image (regatta copy)`,
+    {
+      code: "MANIFEST_BLOB_UNKNOWN",
+      errors: error.errors,
+      ...(error.status !== undefined ? { status: error.status } : {}),
+      ...(error.request ? { request: error.request } : {}),
+      cause: error,
+    },
+  );
+}
