@@ -1,0 +1,92 @@
+/**
+ * What the benchmarks share: the paths of the built CLI and test kit, the checks that the tools are there, the
+ * generated 1 GiB image in a local registry, running a command under `/usr/bin/time -v` (wall time measured here,
+ * peak RSS and CPU from time's report), and the median.
+ */
+import { spawn } from "node:child_process";
+import { existsSync, mkdirSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+export const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
+export const CLI = join(ROOT, "apps/cli/dist/bin.js");
+
+/** Fails early, saying what to install or build, when a tool or the built CLI is missing. */
+export async function requireTools(tools) {
+  for (const tool of tools) {
+    if (!(await which(tool))) throw new Error(`${tool} is needed (bash scripts/setup.sh installs it)`);
+  }
+  if (!existsSync(CLI))
+    throw new Error("apps/cli/dist/bin.js is missing: run pnpm build (bench/run.sh does)");
+}
+
+/**
+ * A scratch directory removed at exit, and in it an image of 4 layers totalling `totalBytes` (testkit's
+ * incompressible generated layers) pushed to a fresh local registry as `bench/large:1`.
+ */
+export async function benchImage(name, totalBytes) {
+  const { generateLargeImage, pushImage, startRegistry } = await import(
+    join(ROOT, "packages/testkit/dist/index.js")
+  );
+  const work = join(tmpdir(), `regatta-bench-${name}-${process.pid}`);
+  mkdirSync(work, { recursive: true });
+  process.on("exit", () => rmSync(work, { recursive: true, force: true }));
+  console.error(`generating 4 layers of ${Math.round(totalBytes / 4 / 1024 / 1024)} MiB in ${work} …`);
+  const image = await generateLargeImage({
+    dir: join(work, "layers"),
+    layers: Array(4).fill(totalBytes / 4),
+  });
+  const bytes = image.layers.reduce((n, l) => n + l.descriptor.size, 0);
+  const registry = await startRegistry({ auth: "none" });
+  await pushImage(registry.url, "bench/large", "1", image);
+  console.error(
+    `${registry.host}/bench/large:1: ${(bytes / 1024 / 1024).toFixed(0)} MiB in ${image.layers.length} layers`,
+  );
+  return { work, image, bytes, registry, reference: `${registry.host}/bench/large:1` };
+}
+
+/** Runs `command argv…` under /usr/bin/time -v: wall seconds, peak RSS in MiB, CPU seconds, stdout. */
+export function timed(command, argv, env = {}) {
+  return new Promise((resolve, reject) => {
+    const started = performance.now();
+    const child = spawn("/usr/bin/time", ["-v", command, ...argv], {
+      env: { ...process.env, ...env },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    const out = [];
+    let err = "";
+    child.stdout.on("data", (d) => out.push(d));
+    child.stderr.on("data", (d) => {
+      err += d;
+    });
+    child.on("error", reject);
+    child.on("close", (code) => {
+      const seconds = (performance.now() - started) / 1000;
+      const field = (name) => Number(new RegExp(`${name}: ([\\d.]+)`).exec(err)?.[1] ?? Number.NaN);
+      const stdout = Buffer.concat(out).toString();
+      if (code !== 0)
+        reject(new Error(`${command} ${argv.join(" ")} exited ${code}:\n${stdout}\n${err.slice(-2000)}`));
+      else
+        resolve({
+          seconds,
+          rssMiB: field("Maximum resident set size \\(kbytes\\)") / 1024,
+          cpuSeconds: field("User time \\(seconds\\)") + field("System time \\(seconds\\)"),
+          stdout,
+        });
+    });
+  });
+}
+
+/** Whether `tool` is on PATH. */
+export function which(tool) {
+  return new Promise((resolve) => {
+    const child = spawn("sh", ["-c", `command -v ${tool}`], { stdio: "ignore" });
+    child.on("close", (code) => resolve(code === 0));
+  });
+}
+
+export function median(xs) {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+}

@@ -1,0 +1,132 @@
+/**
+ * Downloading one blob into a place on disk, resumably. What "a place" is — a file renamed into a layout, or a
+ * region of a tarball laid out in advance — is a {@link BlobTarget}; this file is the part they share: ask the
+ * target what it already holds, continue from there with an HTTP Range request (the transport hashes the held
+ * prefix first, so the digest still covers the whole blob), write the chunks, and commit only once the digest has
+ * been verified. A resumed prefix that turns out wrong is thrown away and the blob fetched again from the start.
+ */
+import {
+  AbortError,
+  DigestMismatchError,
+  RegattaError,
+  RegistryUnreachableError,
+  SizeMismatchError,
+  TimeoutError,
+} from "@regatta/errors";
+import type { RepositoryReference } from "@regatta/reference";
+import type { ClientContext } from "../context.js";
+import type { ChunkSink } from "./chunk-writer.js";
+
+/** Where a blob's bytes go, and what of them is already there. */
+export interface BlobTarget {
+  /** `complete` when the blob is already in place (and was verified when it was put there), else the bytes held. */
+  held(): Promise<"complete" | number>;
+  /** The first `bytes` held, to hash before the rest is fetched. */
+  prefix(bytes: number): AsyncIterable<Uint8Array>;
+  /** A sink that writes from byte `offset` of the blob on (what lies beyond `offset` is dropped). */
+  open(offset: number): Promise<ChunkSink>;
+  /** The bytes written have been verified: put them in place (rename, or mark done). */
+  commit(): Promise<void>;
+  /** Forget what is held (a prefix that did not verify). */
+  reset(): Promise<void>;
+}
+
+/** A blob to fetch: its descriptor and where it goes. */
+export interface BlobJob {
+  digest: string;
+  size: number;
+  target: BlobTarget;
+}
+
+/** How a blob got there. */
+export type BlobOutcome = "downloaded" | "resumed" | "cached";
+
+export interface FetchHooks {
+  signal?: AbortSignal;
+  /** The download starts (or resumes at `offset`). */
+  onStart?: (offset: number) => void;
+  /** More bytes arrived (beyond the held prefix). */
+  onBytes?: (bytes: number) => void;
+  /** Attempts on a broken connection, each resuming where the last stopped. Default 3. */
+  attempts?: number;
+}
+
+/** Whether a failure mid-blob is worth another attempt from where it stopped. */
+function transient(error: unknown): boolean {
+  if (error instanceof AbortError) return false;
+  if (error instanceof RegistryUnreachableError || error instanceof TimeoutError) return true;
+  if (error instanceof RegattaError) return error.retryable;
+  const code = (error as { code?: unknown })?.code;
+  return code === "ECONNRESET" || code === "UND_ERR_SOCKET" || code === "EPIPE";
+}
+
+/**
+ * Fetches one blob into its target: nothing when it is already complete, the missing part when a prefix is held,
+ * the whole blob otherwise. Size and digest are checked by the transport as bytes arrive; `commit` runs only once
+ * both matched.
+ */
+export async function fetchBlob(
+  ctx: ClientContext,
+  repository: RepositoryReference,
+  job: BlobJob,
+  hooks: FetchHooks = {},
+): Promise<BlobOutcome> {
+  const { target } = job;
+  const first = await target.held();
+  if (first === "complete") return "cached";
+  let held = first;
+  if (held > job.size) {
+    await target.reset();
+    held = 0;
+  }
+  const resumed = held > 0;
+  let attemptsLeft = hooks.attempts ?? 3;
+  let prefixRetried = false;
+  for (;;) {
+    hooks.signal?.throwIfAborted();
+    hooks.onStart?.(held);
+    let sink: ChunkSink | undefined;
+    let written = held;
+    try {
+      const download = await ctx.transport.blob({
+        registry: repository.registry,
+        repository: repository.repository,
+        digest: job.digest,
+        size: job.size,
+        ...(held > 0 ? { offset: held, prefix: target.prefix(held) } : {}),
+        ...(hooks.signal ? { signal: hooks.signal } : {}),
+        context: `get blob ${job.digest} from ${repository.name}`,
+      });
+      sink = await target.open(held);
+      for await (const chunk of download.stream) {
+        const bytes = chunk as Uint8Array;
+        const wait = sink.write(bytes);
+        if (wait) await wait;
+        written += bytes.byteLength;
+        hooks.onBytes?.(bytes.byteLength);
+      }
+      const open = sink;
+      sink = undefined;
+      await open.close();
+      await target.commit();
+      return resumed ? "resumed" : "downloaded";
+    } catch (error) {
+      // Keep what arrived (it is a prefix of the stream, checked when the blob is complete) unless it is known bad.
+      await sink?.close().catch(() => {});
+      const badContent = error instanceof DigestMismatchError || error instanceof SizeMismatchError;
+      if (badContent) {
+        await target.reset();
+        // A prefix from an earlier run may be what was wrong: one more try from byte 0 settles it.
+        if (held > 0 && !prefixRetried) {
+          prefixRetried = true;
+          held = 0;
+          continue;
+        }
+        throw error;
+      }
+      if (hooks.signal?.aborted || !transient(error) || --attemptsLeft <= 0) throw error;
+      const now = await target.held();
+      held = typeof now === "number" ? Math.min(now, written) : 0;
+    }
+  }
+}

@@ -1,0 +1,79 @@
+/**
+ * The plain directory of boater's README and the Ruby gem: the manifest's exact bytes in `manifest`, and every blob
+ * in `blobs/<digest>` (`blobs/sha256:…`). With `platforms: "all"`, `manifest` is the index and the child manifests
+ * are blobs too, so `regatta push DIR REF` finds them. One image per directory; `manifest` is written last, so a
+ * directory with a `manifest` is complete.
+ * https://github.com/dmage/boater#copy-a-schema-2-image-from-one-repository-to-another
+ */
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
+import { UsageError } from "@regatta/errors";
+import { computeDigest, parseManifest } from "@regatta/manifest";
+import { destinationEntries, hasFile, writeFileAtomic } from "./atomic-file.js";
+import { fileTarget } from "./file-target.js";
+import { type ContentReader, type ImageSource, loadImage } from "./image-source.js";
+import type { LayoutWriter, WriterOptions } from "./layout-writer.js";
+import { blobFile, PARTIAL_DIR, partialPath, removePartialDir, writeManifests } from "./oci-layout.js";
+import type { PullPlan } from "./pull-plan.js";
+import { dirBlobPath } from "./safe-path.js";
+
+async function checkDirRoot(root: string): Promise<void> {
+  const names = (await destinationEntries(root)) ?? [];
+  const foreign = names.filter((n) => n !== "manifest" && n !== "blobs" && n !== PARTIAL_DIR);
+  if (foreign.length > 0) {
+    throw new UsageError(
+      `${root} holds other files (${foreign.slice(0, 3).join(", ")}); a dir layout needs an empty or dir-layout directory`,
+    );
+  }
+}
+
+/** Writes a pull of one reference into the directory `root`. */
+export async function openDirWriter(
+  root: string,
+  plan: PullPlan,
+  options: WriterOptions = {},
+): Promise<LayoutWriter> {
+  if (plan.references.length !== 1) {
+    throw new UsageError("a dir layout holds one image: pull each reference into its own directory");
+  }
+  await checkDirRoot(root);
+  const sync = options.sync ?? false;
+  const top = plan.references[0]!.top;
+  return {
+    target(blob) {
+      return fileTarget(dirBlobPath(root, blob.digest), partialPath(root, blob.digest), blob.size, { sync });
+    },
+    async finish() {
+      // Children of an index are blobs here; the top manifest goes to `manifest`, last.
+      await writeManifests(plan, (m) => dirBlobPath(root, m.digest), sync, top.digest);
+      await writeFileAtomic(join(root, "manifest"), top.bytes, { sync });
+      await removePartialDir(root);
+    },
+    async abort() {},
+  };
+}
+
+/** Opens a boater-style directory for pushing. */
+export async function openDirSource(root: string): Promise<ImageSource> {
+  const manifestPath = join(root, "manifest");
+  if (!(await hasFile(manifestPath))) throw new UsageError(`${root} has no manifest file`);
+  const bytes = await readFile(manifestPath);
+  const parsed = parseManifest(bytes);
+  const digest = computeDigest(bytes);
+  const reader: ContentReader = {
+    async readManifest(d) {
+      return d === digest ? bytes : readFile(dirBlobPath(root, d));
+    },
+    blob: (d) => blobFile(dirBlobPath(root, d.digest), d, root),
+  };
+  return {
+    format: "dir",
+    names: [],
+    async image(name) {
+      if (name !== undefined)
+        throw new UsageError(`a dir layout holds one unnamed image; drop the name "${name}"`);
+      return loadImage(reader, { mediaType: parsed.mediaType, digest, size: bytes.byteLength }, root);
+    },
+    async close() {},
+  };
+}

@@ -1,0 +1,342 @@
+/**
+ * Reading a docker archive to push it: the tarballs `docker save` writes (≤ 24: `<hex>.json` configs and
+ * `<id>/layer.tar` layers; ≥ 25: an OCI layout inside), skopeo's (`<hex>.tar` layers, legacy directories of
+ * symlinks), crane's (gzip layers), and Regatta's own. The archive is indexed by its headers and each blob is read
+ * where it lies, so nothing is extracted; a gzip-compressed archive or a stream (stdin) is first copied to a
+ * temporary file.
+ *
+ * When the archive carries an OCI layout whose manifest matches a `manifest.json` entry (docker ≥ 25, Regatta), that
+ * manifest is pushed byte for byte: the image keeps its digest. Otherwise a manifest is built from `manifest.json`:
+ * Docker schema 2 when every layer is gzip (what `docker push` sends), OCI when some are uncompressed or zstd — the
+ * layers are pushed as they are, never recompressed, so their digests are the archive's (for the uncompressed layers
+ * `docker save` and skopeo write, that is the image's diff IDs; the config, and so the image ID, is unchanged).
+ */
+import { createHash } from "node:crypto";
+import { createReadStream, createWriteStream } from "node:fs";
+import { type FileHandle, mkdtemp, open, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join, posix } from "node:path";
+import { Readable } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import { createGunzip } from "node:zlib";
+import { InvalidManifestError, NotFoundError, UsageError } from "@regatta/errors";
+import {
+  buildImageManifest,
+  computeDigest,
+  type Descriptor,
+  DOCKER_CONFIG,
+  DOCKER_LAYER,
+  type ImageManifest,
+  isValidDescriptorDigest,
+  MAX_MANIFEST_BYTES,
+  OCI_CONFIG,
+  OCI_LAYER,
+  OCI_LAYER_GZIP,
+  OCI_LAYER_ZSTD,
+  parseImageConfig,
+  parseManifest,
+} from "@regatta/manifest";
+import type { DockerManifestItem } from "./docker-archive.js";
+import {
+  type ContentReader,
+  checkStored,
+  type ImageSource,
+  loadImage,
+  type Named,
+  pickNamed,
+  type SourceBlob,
+  type SourceImage,
+} from "./image-source.js";
+import { parseLayoutIndex, REF_NAME } from "./oci-index.js";
+import { archivePath, ociBlobName } from "./safe-path.js";
+import { listTarEntries, type TarEntry } from "./tar-format.js";
+
+const GZIP = [0x1f, 0x8b];
+const ZSTD = [0x28, 0xb5, 0x2f, 0xfd];
+
+function startsWith(bytes: Uint8Array, magic: number[]): boolean {
+  return magic.every((b, i) => bytes[i] === b);
+}
+
+/** An archive file, indexed. */
+interface IndexedArchive {
+  path: string;
+  handle: FileHandle;
+  entries: Map<string, TarEntry>;
+}
+
+async function readAt(handle: FileHandle, position: number, length: number): Promise<Uint8Array> {
+  const buffer = Buffer.alloc(length);
+  let done = 0;
+  while (done < length) {
+    const { bytesRead } = await handle.read(buffer, done, length - done, position + done);
+    if (bytesRead === 0) break;
+    done += bytesRead;
+  }
+  return buffer.subarray(0, done);
+}
+
+/** The file entry a name leads to, following symlinks (relative to their directory) and hard links. */
+function resolveEntry(archive: IndexedArchive, name: string, where: string): TarEntry {
+  let current = archivePath(name);
+  for (let hops = 0; hops < 16; hops++) {
+    const entry = archive.entries.get(current);
+    if (!entry) throw new NotFoundError(`${where} has no ${current}`, { code: "BLOB_UNKNOWN" });
+    if (entry.type === "file") return entry;
+    if (entry.type === "symlink" && entry.linkname) {
+      current = archivePath(entry.linkname, posix.dirname(current));
+    } else if (entry.type === "hardlink" && entry.linkname) {
+      current = archivePath(entry.linkname);
+    } else {
+      throw new InvalidManifestError(`${where}: ${current} is not a file`);
+    }
+  }
+  throw new InvalidManifestError(`${where}: too many links from ${name}`);
+}
+
+async function readEntry(
+  archive: IndexedArchive,
+  entry: TarEntry,
+  limit: number,
+  where: string,
+): Promise<Uint8Array> {
+  if (entry.size > limit) {
+    throw new InvalidManifestError(
+      `${where}: ${entry.name} is ${entry.size} bytes, more than the ${limit} expected`,
+    );
+  }
+  return readAt(archive.handle, entry.offset, entry.size);
+}
+
+function entryStream(archive: IndexedArchive, entry: TarEntry): Readable {
+  if (entry.size === 0) return Readable.from([]);
+  return createReadStream(archive.path, { start: entry.offset, end: entry.offset + entry.size - 1 });
+}
+
+function sourceBlob(archive: IndexedArchive, entry: TarEntry, digest: string, mediaType: string): SourceBlob {
+  return { digest, size: entry.size, mediaType, open: () => entryStream(archive, entry) };
+}
+
+async function hashEntry(archive: IndexedArchive, entry: TarEntry): Promise<string> {
+  const hash = createHash("sha256");
+  for await (const chunk of entryStream(archive, entry)) hash.update(chunk as Buffer);
+  return `sha256:${hash.digest("hex")}`;
+}
+
+function parseDockerManifest(bytes: Uint8Array, where: string): DockerManifestItem[] {
+  let items: unknown;
+  try {
+    items = JSON.parse(new TextDecoder().decode(bytes));
+  } catch (error) {
+    throw new InvalidManifestError(`${where}: manifest.json is not JSON`, { cause: error });
+  }
+  const ok =
+    Array.isArray(items) &&
+    items.every(
+      (i) =>
+        i &&
+        typeof i.Config === "string" &&
+        Array.isArray(i.Layers) &&
+        i.Layers.every((l: unknown) => typeof l === "string") &&
+        (i.RepoTags == null ||
+          (Array.isArray(i.RepoTags) && i.RepoTags.every((t: unknown) => typeof t === "string"))),
+    );
+  if (!ok)
+    throw new InvalidManifestError(`${where}: manifest.json is not a list of {Config, RepoTags, Layers}`);
+  return items as DockerManifestItem[];
+}
+
+/** The content reader over an archive's embedded OCI layout (`blobs/<alg>/<hex>`). */
+function archiveContent(archive: IndexedArchive, where: string): ContentReader {
+  return {
+    async readManifest(digest) {
+      return readEntry(archive, resolveEntry(archive, ociBlobName(digest), where), MAX_MANIFEST_BYTES, where);
+    },
+    async blob(d) {
+      const entry = resolveEntry(archive, ociBlobName(d.digest), where);
+      if (entry.size !== d.size) {
+        throw new InvalidManifestError(
+          `${where}: blob ${d.digest} is ${entry.size} bytes, the manifest says ${d.size}`,
+        );
+      }
+      return sourceBlob(archive, entry, d.digest, d.mediaType);
+    },
+  };
+}
+
+/** Builds a manifest for a `manifest.json` entry whose archive has no matching OCI manifest. */
+async function synthesize(
+  archive: IndexedArchive,
+  item: DockerManifestItem,
+  where: string,
+): Promise<SourceImage> {
+  const configEntry = resolveEntry(archive, item.Config, where);
+  const configBytes = await readEntry(archive, configEntry, MAX_MANIFEST_BYTES, where);
+  const config = parseImageConfig(configBytes);
+  const diffIds = config.rootfs?.diff_ids ?? [];
+  const layers: { descriptor: Descriptor; entry: TarEntry }[] = [];
+  for (const [i, path] of item.Layers.entries()) {
+    const entry = resolveEntry(archive, path, where);
+    const head = await readAt(archive.handle, entry.offset, Math.min(4, entry.size));
+    const compression = startsWith(head, GZIP) ? "gzip" : startsWith(head, ZSTD) ? "zstd" : "none";
+    // An uncompressed layer's digest is its diff ID; the registry checks it as the bytes arrive.
+    const diffId = diffIds[i];
+    const digest =
+      compression === "none" && diffId && isValidDescriptorDigest(diffId) && diffId.startsWith("sha256:")
+        ? diffId
+        : await hashEntry(archive, entry);
+    layers.push({ descriptor: { mediaType: compression, digest, size: entry.size }, entry });
+  }
+  const docker = layers.every((l) => l.descriptor.mediaType === "gzip");
+  const layerType = (c: string) =>
+    docker ? DOCKER_LAYER : c === "gzip" ? OCI_LAYER_GZIP : c === "zstd" ? OCI_LAYER_ZSTD : OCI_LAYER;
+  const configDescriptor: Descriptor = {
+    mediaType: docker ? DOCKER_CONFIG : OCI_CONFIG,
+    digest: computeDigest(configBytes),
+    size: configBytes.byteLength,
+  };
+  const built = buildImageManifest({
+    config: configDescriptor,
+    layers: layers.map((l) => ({ ...l.descriptor, mediaType: layerType(l.descriptor.mediaType) })),
+    mediaType: docker ? "docker" : "oci",
+  });
+  const blobs = new Map<string, SourceBlob>();
+  blobs.set(
+    configDescriptor.digest,
+    sourceBlob(archive, configEntry, configDescriptor.digest, configDescriptor.mediaType),
+  );
+  for (const l of layers) {
+    if (!blobs.has(l.descriptor.digest)) {
+      blobs.set(
+        l.descriptor.digest,
+        sourceBlob(archive, l.entry, l.descriptor.digest, layerType(l.descriptor.mediaType)),
+      );
+    }
+  }
+  return {
+    top: { digest: built.digest, mediaType: built.mediaType, size: built.size, bytes: built.bytes },
+    children: [],
+    blobs: [...blobs.values()],
+    ...(item.RepoTags?.[0] !== undefined ? { name: item.RepoTags[0] } : {}),
+  };
+}
+
+/** The OCI manifest of the archive's index.json that is `item` (same config and layers), if there is one. */
+async function matchingOciManifest(
+  archive: IndexedArchive,
+  index: Descriptor[],
+  item: DockerManifestItem,
+  where: string,
+): Promise<Descriptor | undefined> {
+  const content = archiveContent(archive, where);
+  const config = archivePath(item.Config);
+  const layers = item.Layers.map((l) => archivePath(l));
+  for (const d of index) {
+    let bytes: Uint8Array;
+    try {
+      bytes = await content.readManifest(d.digest, d.size);
+      checkStored(bytes, d, where);
+    } catch {
+      continue;
+    }
+    const parsed = parseManifest(bytes, d.mediaType);
+    if (parsed.kind !== "image") continue;
+    const m = parsed.manifest as ImageManifest;
+    if (
+      ociBlobName(m.config.digest) === config &&
+      m.layers.length === layers.length &&
+      m.layers.every((l, i) => ociBlobName(l.digest) === layers[i])
+    ) {
+      return d;
+    }
+  }
+  return undefined;
+}
+
+async function isGzip(path: string): Promise<boolean> {
+  const probe = await open(path, "r");
+  const head = await readAt(probe, 0, 4).finally(() => probe.close());
+  return startsWith(head, GZIP);
+}
+
+/**
+ * A plain tar file for `source`: a stream is copied to a temporary file first, and a gzip-compressed archive
+ * (`docker save | gzip`, which `docker load` accepts too) is decompressed into one.
+ */
+async function spool(source: Readable | string, dir: string): Promise<string> {
+  const raw = typeof source === "string" ? source : join(dir, "input");
+  if (typeof source !== "string") await pipeline(source, createWriteStream(raw));
+  if (!(await isGzip(raw))) return raw;
+  const path = join(dir, "archive.tar");
+  await pipeline(createReadStream(raw), createGunzip(), createWriteStream(path));
+  if (raw !== source) await rm(raw, { force: true });
+  return path;
+}
+
+/**
+ * Opens a docker archive (a path, or a stream such as stdin) for pushing. Images are picked by a RepoTag (the full
+ * `repo:tag` or the tag alone) or, in an archive that is only an OCI layout, by ref.name.
+ */
+export async function openDockerArchiveSource(input: string | Readable): Promise<ImageSource> {
+  const where = typeof input === "string" ? input : "the archive on stdin";
+  let tempDir: string | undefined;
+  let path: string;
+  if (typeof input === "string" && !(await isGzip(input))) {
+    path = input;
+  } else {
+    tempDir = await mkdtemp(join(tmpdir(), "regatta-push-"));
+    path = await spool(input, tempDir).catch(async (error) => {
+      await rm(tempDir as string, { recursive: true, force: true });
+      throw error;
+    });
+  }
+  const handle = await open(path, "r");
+  const cleanup = async () => {
+    await handle.close().catch(() => {});
+    if (tempDir) await rm(tempDir, { recursive: true, force: true });
+  };
+  try {
+    const size = (await handle.stat()).size;
+    const list = await listTarEntries((position, length) => readAt(handle, position, length), size);
+    const entries = new Map<string, TarEntry>();
+    for (const entry of list) entries.set(archivePath(entry.name), entry);
+    const archive: IndexedArchive = { path, handle, entries };
+    const read = async (name: string) =>
+      entries.has(name)
+        ? readEntry(archive, resolveEntry(archive, name, where), MAX_MANIFEST_BYTES, where)
+        : undefined;
+    const manifestJson = await read("manifest.json");
+    const indexJson = entries.has("oci-layout") ? await read("index.json") : undefined;
+    const index = indexJson ? parseLayoutIndex(indexJson, where).manifests : [];
+    const content = archiveContent(archive, where);
+    let candidates: Named<() => Promise<SourceImage>>[];
+    if (manifestJson) {
+      const items = parseDockerManifest(manifestJson, where);
+      candidates = items.map((item) => ({
+        names: item.RepoTags ?? [],
+        value: async () => {
+          const oci = await matchingOciManifest(archive, index, item, where);
+          return oci ? loadImage(content, oci, where, item.RepoTags?.[0]) : synthesize(archive, item, where);
+        },
+      }));
+    } else if (indexJson) {
+      candidates = index.map((d) => ({
+        names: d.annotations?.[REF_NAME] !== undefined ? [d.annotations[REF_NAME]] : [],
+        value: () => loadImage(content, d, where, d.annotations?.[REF_NAME]),
+      }));
+    } else {
+      throw new UsageError(
+        `${where} is a tar archive without manifest.json or an OCI layout: not an image archive`,
+      );
+    }
+    return {
+      format: "docker",
+      names: candidates.flatMap((c) => c.names),
+      image: (name) => pickNamed(candidates, name, where)(),
+      close: cleanup,
+    };
+  } catch (error) {
+    await cleanup();
+    throw error;
+  }
+}

@@ -1,0 +1,318 @@
+/**
+ * Writing a docker archive, to a file or to a stream.
+ *
+ * To a file, the tarball is laid out before the downloads start (every size is known from the descriptors), created
+ * at its full size under a hidden temporary name, and each blob is downloaded in parallel straight into its place:
+ * no second copy of a gigabyte. A small state file beside it records which blobs are complete and how much of the
+ * others has landed; an interrupted pull finds both, re-verifies the complete blobs, continues the partial ones with
+ * a Range request, and only the finished, verified tarball is renamed to its final name.
+ *
+ * To a stream (`-o -`), entries must go out in order: blobs download in parallel into a temporary spool directory,
+ * and each is copied to the stream as soon as it and everything before it is complete, then removed.
+ */
+import { createHash } from "node:crypto";
+import { createReadStream, rmSync } from "node:fs";
+import { mkdir, mkdtemp, open, readFile, rename, rm, stat } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { basename, dirname, join } from "node:path";
+import type { Writable } from "node:stream";
+import { AbortError, UsageError } from "@regatta/errors";
+import { createVerifier } from "@regatta/manifest";
+import { fileSize, writeFileAtomic } from "./atomic-file.js";
+import type { BlobTarget } from "./blob-fetch.js";
+import { positionalWriter } from "./chunk-writer.js";
+import { type ArchiveLayout, dockerArchiveEntries, layOut, type PlacedEntry } from "./docker-archive.js";
+import { fileTarget } from "./file-target.js";
+import type { LayoutWriter, WriterOptions } from "./layout-writer.js";
+import { jsonBytes } from "./oci-index.js";
+import type { PullPlan } from "./pull-plan.js";
+import { digestParts } from "./safe-path.js";
+import { END_OF_ARCHIVE, padding } from "./tar-format.js";
+
+/** What the state file beside a partial tarball records. */
+interface ResumeState {
+  version: 1;
+  /** Hash of the layout: a state file for another layout (another image, another tag) is not resumed. */
+  fingerprint: string;
+  blobs: Record<string, { written: number; done: boolean }>;
+}
+
+function fingerprintOf(layout: ArchiveLayout): string {
+  const shape = layout.entries.map((e) => [e.name, e.size, e.offset, e.blob ?? ""]);
+  return createHash("sha256")
+    .update(JSON.stringify([layout.size, shape]))
+    .digest("hex");
+}
+
+async function readState(path: string): Promise<ResumeState | undefined> {
+  try {
+    const state = JSON.parse(await readFile(path, "utf8")) as ResumeState;
+    return state?.version === 1 && typeof state.blobs === "object" ? state : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Whether the bytes of `entry` in `path` hash to `digest`: a complete blob recorded by an earlier run is checked. */
+async function regionMatches(path: string, entry: PlacedEntry, digest: string): Promise<boolean> {
+  const verifier = createVerifier(digest, entry.size);
+  try {
+    if (entry.size > 0) {
+      const end = entry.dataOffset + entry.size - 1;
+      for await (const chunk of createReadStream(path, {
+        start: entry.dataOffset,
+        end,
+        highWaterMark: 1 << 20,
+      })) {
+        verifier.update(chunk as Buffer);
+      }
+    }
+    verifier.finish();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The names of the partial tarball and its state file, hidden beside `path`. */
+export function partialArchivePaths(path: string): { temp: string; state: string } {
+  const temp = join(dirname(path), `.${basename(path)}.regatta-partial`);
+  return { temp, state: `${temp}.json` };
+}
+
+/** Writes a pull as a docker archive at `path`, resuming an interrupted pull of the same images. */
+export async function openDockerArchiveFileWriter(
+  path: string,
+  plan: PullPlan,
+  options: WriterOptions = {},
+): Promise<LayoutWriter> {
+  const layout = layOut(dockerArchiveEntries(plan));
+  const existing = await stat(path).catch(() => undefined);
+  if (existing?.isDirectory()) {
+    throw new UsageError(
+      `${path} is a directory: give the tarball a file name, e.g. ${join(path, "image.tar")}`,
+    );
+  }
+  await mkdir(dirname(path), { recursive: true });
+  const { temp, state: statePath } = partialArchivePaths(path);
+  const fingerprint = fingerprintOf(layout);
+  const saved = await readState(statePath);
+  const resuming = saved?.fingerprint === fingerprint && (await fileSize(temp)) === layout.size;
+  const state: ResumeState = resuming && saved ? saved : { version: 1, fingerprint, blobs: {} };
+  const handle = await open(temp, resuming ? "r+" : "w");
+  let saving = Promise.resolve();
+  let dirty = false;
+  const save = (): Promise<void> => {
+    dirty = false;
+    const bytes = jsonBytes(state);
+    saving = saving.then(() => writeFileAtomic(statePath, bytes)).catch(() => {});
+    return saving;
+  };
+  try {
+    if (!resuming) {
+      // Headers and the small files go in now; the blobs' regions stay holes until they are downloaded.
+      await handle.truncate(layout.size);
+      for (const entry of layout.entries) {
+        await handle.write(entry.header, 0, entry.header.byteLength, entry.offset);
+        if (entry.bytes) await handle.write(entry.bytes, 0, entry.bytes.byteLength, entry.dataOffset);
+      }
+      await save();
+    }
+  } catch (error) {
+    await handle.close();
+    throw error;
+  }
+  const timer = setInterval(() => {
+    if (dirty) void save();
+  }, 1000);
+  timer.unref();
+  const placed = new Map(layout.entries.filter((e) => e.blob).map((e) => [e.blob as string, e]));
+
+  return {
+    target(blob): BlobTarget {
+      const entry = placed.get(blob.digest);
+      if (!entry) throw new Error(`internal: blob ${blob.digest} has no place in the archive`);
+      state.blobs[blob.digest] ??= { written: 0, done: false };
+      const record = state.blobs[blob.digest]!;
+      let recheck = resuming && record.done;
+      return {
+        async held() {
+          if (record.done) {
+            if (!recheck) return "complete";
+            recheck = false;
+            if (await regionMatches(temp, entry, blob.digest)) return "complete";
+            record.done = false;
+            record.written = 0;
+            dirty = true;
+            return 0;
+          }
+          return Math.min(record.written, entry.size);
+        },
+        async *prefix(bytes) {
+          const end = entry.dataOffset + bytes - 1;
+          yield* createReadStream(temp, { start: entry.dataOffset, end, highWaterMark: 1 << 20 });
+        },
+        async open(offset) {
+          record.written = offset;
+          record.done = false;
+          dirty = true;
+          return positionalWriter(handle, entry.dataOffset + offset, {
+            ownsHandle: false,
+            onWritten: (position) => {
+              record.written = position - entry.dataOffset;
+              dirty = true;
+            },
+          });
+        },
+        async commit() {
+          record.done = true;
+          record.written = entry.size;
+          dirty = true;
+        },
+        async reset() {
+          record.done = false;
+          record.written = 0;
+          dirty = true;
+        },
+      };
+    },
+    async finish() {
+      clearInterval(timer);
+      try {
+        if (options.sync) await handle.datasync();
+      } finally {
+        await handle.close();
+      }
+      await saving;
+      await rename(temp, path);
+      await rm(statePath, { force: true });
+    },
+    async abort() {
+      clearInterval(timer);
+      await handle.close().catch(() => {});
+      await save();
+    },
+  };
+}
+
+/** Writes `chunk` to `out`, waiting for `drain` when its buffer is full; fails if `out` closes or errors first. */
+function writeTo(out: Writable, chunk: Uint8Array): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (out.destroyed || out.writableEnded) {
+      reject(new AbortError("the output stream was closed before the archive was complete"));
+      return;
+    }
+    if (out.write(chunk)) {
+      resolve();
+      return;
+    }
+    const cleanup = () => {
+      out.off("drain", onDrain);
+      out.off("error", onError);
+      out.off("close", onClose);
+    };
+    const onDrain = () => {
+      cleanup();
+      resolve();
+    };
+    const onError = (error: Error) => {
+      cleanup();
+      reject(error);
+    };
+    const onClose = () => {
+      cleanup();
+      reject(new AbortError("the output stream was closed before the archive was complete"));
+    };
+    out.on("drain", onDrain);
+    out.on("error", onError);
+    out.on("close", onClose);
+  });
+}
+
+interface Deferred {
+  promise: Promise<void>;
+  resolve: () => void;
+  reject: (error: unknown) => void;
+}
+
+function deferred(): Deferred {
+  let resolve!: () => void;
+  let reject!: (error: unknown) => void;
+  const promise = new Promise<void>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  promise.catch(() => {});
+  return { promise, resolve, reject };
+}
+
+/**
+ * Writes a pull as a docker archive to `out` (stdout for `-o -`), entry by entry in order. `out` is not ended: it
+ * belongs to the caller. The bytes are the same as {@link openDockerArchiveFileWriter} writes.
+ */
+export async function openDockerArchiveStreamWriter(
+  out: Writable,
+  plan: PullPlan,
+  options: WriterOptions = {},
+): Promise<LayoutWriter> {
+  const layout = layOut(dockerArchiveEntries(plan));
+  const spool = await mkdtemp(join(tmpdir(), "regatta-pull-"));
+  // A reader that goes away (`| head`) may end the process before finish() or abort(): the spool goes with it.
+  const removeSpool = () => rmSync(spool, { recursive: true, force: true });
+  process.once("exit", removeSpool);
+  const spooled = (digest: string) => join(spool, digestParts(digest).join("-"));
+  const ready = new Map(layout.entries.filter((e) => e.blob).map((e) => [e.blob as string, deferred()]));
+
+  const run = (async () => {
+    for (const entry of layout.entries) {
+      await writeTo(out, entry.header);
+      if (entry.bytes) {
+        await writeTo(out, entry.bytes);
+      } else if (entry.blob) {
+        await ready.get(entry.blob)!.promise;
+        const file = spooled(entry.blob);
+        for await (const chunk of createReadStream(file, { highWaterMark: 1 << 20 })) {
+          await writeTo(out, chunk as Buffer);
+        }
+        await rm(file, { force: true });
+      }
+      const pad = padding(entry.size);
+      if (pad > 0) await writeTo(out, new Uint8Array(pad));
+    }
+    await writeTo(out, END_OF_ARCHIVE);
+  })();
+  run.catch((error) => options.onFatal?.(error));
+
+  return {
+    target(blob): BlobTarget {
+      const base = fileTarget(spooled(blob.digest), `${spooled(blob.digest)}.partial`, blob.size);
+      const done = ready.get(blob.digest);
+      return {
+        ...base,
+        async held() {
+          const held = await base.held();
+          if (held === "complete") done?.resolve();
+          return held;
+        },
+        async commit() {
+          await base.commit();
+          done?.resolve();
+        },
+      };
+    },
+    async finish() {
+      try {
+        await run;
+      } finally {
+        process.off("exit", removeSpool);
+        await rm(spool, { recursive: true, force: true });
+      }
+    },
+    async abort() {
+      for (const d of ready.values()) d.reject(new AbortError("pull aborted"));
+      await run.catch(() => {});
+      process.off("exit", removeSpool);
+      await rm(spool, { recursive: true, force: true });
+    },
+  };
+}

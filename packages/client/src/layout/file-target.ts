@@ -1,0 +1,47 @@
+import { createReadStream } from "node:fs";
+import { mkdir, open, rename, rm } from "node:fs/promises";
+import { dirname } from "node:path";
+import { fileSize } from "./atomic-file.js";
+import type { BlobTarget } from "./blob-fetch.js";
+import { positionalWriter } from "./chunk-writer.js";
+
+/**
+ * A blob that ends up as its own file (OCI layout, boater-style directory). Bytes go to `partial` and the file is
+ * renamed to `final` only after the digest was verified, so a file under its final name is always a whole, verified
+ * blob: finding one with the right size is enough to skip it. A `partial` left by an interrupted pull is resumed.
+ */
+export function fileTarget(
+  final: string,
+  partial: string,
+  size: number,
+  options: { sync?: boolean } = {},
+): BlobTarget {
+  return {
+    async held() {
+      if ((await fileSize(final)) === size) return "complete";
+      return (await fileSize(partial)) ?? 0;
+    },
+    async *prefix(bytes) {
+      // Opened only when the transport starts hashing it, so a request that fails first leaves no file open.
+      yield* createReadStream(partial, { start: 0, end: bytes - 1, highWaterMark: 1 << 20 });
+    },
+    async open(offset) {
+      await mkdir(dirname(partial), { recursive: true });
+      const handle = await open(partial, offset === 0 ? "w" : "r+");
+      try {
+        if (offset > 0) await handle.truncate(offset);
+      } catch (error) {
+        await handle.close();
+        throw error;
+      }
+      return positionalWriter(handle, offset, { sync: options.sync ?? false });
+    },
+    async commit() {
+      await mkdir(dirname(final), { recursive: true });
+      await rename(partial, final);
+    },
+    async reset() {
+      await rm(partial, { force: true });
+    },
+  };
+}

@@ -1,0 +1,221 @@
+/**
+ * OCI image layouts (`oci-layout`, `index.json`, `blobs/<alg>/<hex>`), written and read.
+ * https://github.com/opencontainers/image-spec/blob/v1.1.0/image-layout.md
+ *
+ * Writing adds to a layout that may already exist: blobs already there are kept (a blob under its final name was
+ * verified before it was renamed), each tag is an index.json entry with `org.opencontainers.image.ref.name` (a tag
+ * pulled again replaces its entry, as skopeo does), blobs shared between tags are stored once, and with
+ * `platforms: "all"` the index is stored whole with every child. Partial downloads wait in `.regatta-partial/` for
+ * the next pull to resume them; index.json is replaced atomically, last, once everything it names is in place.
+ */
+import { createReadStream } from "node:fs";
+import { readFile, rmdir } from "node:fs/promises";
+import { join } from "node:path";
+import { InvalidManifestError, NotFoundError, UsageError } from "@regatta/errors";
+import type { Descriptor } from "@regatta/manifest";
+import { destinationEntries, fileSize, hasFile, writeFileAtomic } from "./atomic-file.js";
+import { fileTarget } from "./file-target.js";
+import {
+  type ContentReader,
+  type ImageSource,
+  loadImage,
+  pickNamed,
+  type SourceBlob,
+} from "./image-source.js";
+import type { LayoutWriter, WriterOptions } from "./layout-writer.js";
+import {
+  IMAGE_NAME,
+  indexEntry,
+  jsonBytes,
+  type LayoutIndex,
+  mergeIndex,
+  OCI_LAYOUT_BYTES,
+  parseLayoutIndex,
+  REF_NAME,
+} from "./oci-index.js";
+import type { PullPlan, StoredManifest } from "./pull-plan.js";
+import { confinedPath, digestParts, ociBlobPath } from "./safe-path.js";
+
+/** Where partial downloads wait, inside the destination so that the final rename stays on one file system. */
+export const PARTIAL_DIR = ".regatta-partial";
+
+/** The partial file of a blob in `root`'s {@link PARTIAL_DIR}. */
+export function partialPath(root: string, digest: string): string {
+  const [algorithm, hex] = digestParts(digest);
+  return confinedPath(root, PARTIAL_DIR, `${algorithm}-${hex}.partial`);
+}
+
+/** Removes `root`'s partial directory once nothing waits in it. */
+export async function removePartialDir(root: string): Promise<void> {
+  await rmdir(join(root, PARTIAL_DIR)).catch(() => {});
+}
+
+async function readIndexIfAny(root: string): Promise<LayoutIndex | undefined> {
+  const path = join(root, "index.json");
+  if (!(await hasFile(path))) return undefined;
+  return parseLayoutIndex(await readFile(path), root);
+}
+
+/** Checks that `root` is an OCI layout, or a directory that can become one (missing or empty). */
+async function checkLayoutRoot(root: string): Promise<void> {
+  const names = await destinationEntries(root);
+  if (!names) return;
+  if (names.includes("oci-layout")) {
+    const text = (await readFile(join(root, "oci-layout"), "utf8")).trim();
+    let version: unknown;
+    try {
+      version = (JSON.parse(text) as { imageLayoutVersion?: unknown }).imageLayoutVersion;
+    } catch {
+      version = undefined;
+    }
+    if (typeof version !== "string" || !version.startsWith("1.")) {
+      throw new InvalidManifestError(`${root}/oci-layout is not an OCI image layout version 1 marker`);
+    }
+    return;
+  }
+  if (names.length > 0) {
+    throw new UsageError(
+      `${root} is not empty and not an OCI layout (no oci-layout file); pick another directory`,
+    );
+  }
+}
+
+/**
+ * A ref.name already taken by another image is not silently taken over: pulling `b/app:v1` into a layout that
+ * holds `a/app:v1` fails. The same image name pulled again (a moved tag) replaces its entry, and so does an entry
+ * without an image name (skopeo writes none), as skopeo would.
+ */
+function checkTakenNames(root: string, plan: PullPlan, existing: LayoutIndex | undefined): void {
+  for (const entry of plan.references.map(indexEntry)) {
+    const name = entry.annotations?.[REF_NAME];
+    if (name === undefined) continue;
+    const taken = existing?.manifests.find((m) => m.annotations?.[REF_NAME] === name);
+    const owner = taken?.annotations?.[IMAGE_NAME];
+    if (owner !== undefined && owner !== entry.annotations?.[IMAGE_NAME]) {
+      throw new UsageError(
+        `${root} already has "${name}" for ${owner}; pull ${entry.annotations?.[IMAGE_NAME]} into another layout`,
+      );
+    }
+  }
+}
+
+/** Two references of one pull may not claim the same ref.name: the second would silently replace the first. */
+function checkDistinctNames(plan: PullPlan): void {
+  const seen = new Map<string, string>();
+  for (const p of plan.references) {
+    const tag = p.reference.tag;
+    if (tag === undefined) continue;
+    const other = seen.get(tag);
+    if (other !== undefined && other !== p.reference.toString()) {
+      throw new UsageError(
+        `${other} and ${p.reference} would both be named "${tag}" in the layout; pull them into separate layouts`,
+      );
+    }
+    seen.set(tag, p.reference.toString());
+  }
+}
+
+/** Writes a pull into the OCI layout at `root` (created if needed). */
+export async function openOciLayoutWriter(
+  root: string,
+  plan: PullPlan,
+  options: WriterOptions = {},
+): Promise<LayoutWriter> {
+  await checkLayoutRoot(root);
+  checkDistinctNames(plan);
+  checkTakenNames(root, plan, await readIndexIfAny(root));
+  const layoutFile = join(root, "oci-layout");
+  if (!(await hasFile(layoutFile))) await writeFileAtomic(layoutFile, OCI_LAYOUT_BYTES);
+  const sync = options.sync ?? false;
+  return {
+    target(blob) {
+      return fileTarget(ociBlobPath(root, blob.digest), partialPath(root, blob.digest), blob.size, { sync });
+    },
+    async finish() {
+      await writeManifests(plan, (m) => ociBlobPath(root, m.digest), sync);
+      const merged = mergeIndex(await readIndexIfAny(root), plan.references.map(indexEntry));
+      await writeFileAtomic(join(root, "index.json"), jsonBytes(merged), { sync });
+      await removePartialDir(root);
+    },
+    async abort() {
+      // Complete blobs stay under their names and partial ones in .regatta-partial: the next pull resumes.
+    },
+  };
+}
+
+/**
+ * Writes every manifest of the plan (children before the index that names them) to `pathOf(manifest)`, skipping
+ * those already there and the digest `except`.
+ */
+export async function writeManifests(
+  plan: PullPlan,
+  pathOf: (m: StoredManifest) => string,
+  sync: boolean,
+  except?: string,
+): Promise<void> {
+  const done = new Set<string>(except ? [except] : []);
+  for (const p of plan.references) {
+    for (const m of [...p.manifests].reverse()) {
+      if (done.has(m.digest)) continue;
+      done.add(m.digest);
+      const path = pathOf(m);
+      if (!(await hasFile(path, m.size))) await writeFileAtomic(path, m.bytes, { sync });
+    }
+  }
+}
+
+/** A blob file of a layout, opened on demand. */
+export async function blobFile(path: string, descriptor: Descriptor, where: string): Promise<SourceBlob> {
+  const size = await fileSize(path);
+  if (size === undefined) {
+    throw new NotFoundError(`${where} does not hold blob ${descriptor.digest}`, { code: "BLOB_UNKNOWN" });
+  }
+  if (size !== descriptor.size) {
+    throw new InvalidManifestError(
+      `${where}: blob ${descriptor.digest} is ${size} bytes on disk, the manifest says ${descriptor.size}`,
+    );
+  }
+  return {
+    digest: descriptor.digest,
+    size,
+    mediaType: descriptor.mediaType,
+    open: () => createReadStream(path),
+  };
+}
+
+/** A content reader over an OCI layout's blobs directory. */
+export function ociContentReader(root: string): ContentReader {
+  return {
+    async readManifest(digest) {
+      const path = ociBlobPath(root, digest);
+      if (!(await hasFile(path))) {
+        throw new NotFoundError(`${root} does not hold manifest ${digest}`, { code: "MANIFEST_UNKNOWN" });
+      }
+      return readFile(path);
+    },
+    blob: (d) => blobFile(ociBlobPath(root, d.digest), d, root),
+  };
+}
+
+/** Opens the OCI layout at `root` for pushing. Images are picked by their ref.name. */
+export async function openOciLayoutSource(root: string): Promise<ImageSource> {
+  if (!(await hasFile(join(root, "oci-layout")))) {
+    throw new UsageError(`${root} is not an OCI layout (no oci-layout file)`);
+  }
+  const index = await readIndexIfAny(root);
+  if (!index) throw new InvalidManifestError(`${root} is an OCI layout without index.json`);
+  const entries = index.manifests.map((m) => ({
+    names: m.annotations?.[REF_NAME] !== undefined ? [m.annotations[REF_NAME]] : [],
+    value: m,
+  }));
+  const reader = ociContentReader(root);
+  return {
+    format: "oci",
+    names: entries.flatMap((e) => e.names),
+    async image(name) {
+      const descriptor = pickNamed(entries, name, root);
+      return loadImage(reader, descriptor, root, descriptor.annotations?.[REF_NAME]);
+    },
+    async close() {},
+  };
+}

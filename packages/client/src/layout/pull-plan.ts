@@ -1,0 +1,185 @@
+/**
+ * What a pull is going to write, worked out before a single blob is downloaded: for each reference, the manifests
+ * (exact bytes, digests verified), the images with their config and layers, and the distinct blobs to fetch. Knowing
+ * every size up front is what lets the docker-archive writer lay the tarball out in advance and the progress display
+ * show a total from the start.
+ */
+import { UnsupportedError } from "@regatta/errors";
+import {
+  type Descriptor,
+  formatPlatform,
+  type ImageIndex,
+  type ImageManifest,
+  type ParsedManifest,
+} from "@regatta/manifest";
+import type { Reference, RepositoryReference } from "@regatta/reference";
+import type { ClientContext } from "../context.js";
+import { getManifest, type ManifestResult } from "../get-manifest.js";
+import { mapConcurrent } from "../map-concurrent.js";
+import { digestParts } from "./safe-path.js";
+
+/** A manifest or index to store as it was received. */
+export interface StoredManifest {
+  digest: string;
+  mediaType: string;
+  size: number;
+  /** The exact bytes: anything else would change the digest. */
+  bytes: Uint8Array;
+}
+
+/** One single-platform image: its manifest and the blobs it points to. */
+export interface PlannedImage {
+  manifest: StoredManifest;
+  config: Descriptor;
+  layers: Descriptor[];
+  /** From the index entry, when the image came from an index. */
+  platform?: string;
+}
+
+/** What one reference resolved to. */
+export interface PlannedReference {
+  /** The reference as asked for. */
+  reference: Reference;
+  /** What is stored under the reference's name: the index with `platforms: "all"`, else the image manifest. */
+  top: StoredManifest;
+  /** Every manifest to store, `top` first. */
+  manifests: StoredManifest[];
+  /** The image manifests, in index order. */
+  images: PlannedImage[];
+  /** When a platform was picked from an index: that index (its digest is reported, as ocidist does). */
+  index?: { digest: string; mediaType: string };
+  platform?: string;
+}
+
+/** A blob to download, with the repository it is fetched from. */
+export interface PlannedBlob {
+  digest: string;
+  size: number;
+  mediaType: string;
+  kind: "config" | "layer";
+  repository: RepositoryReference;
+}
+
+/** Everything a pull writes. */
+export interface PullPlan {
+  references: PlannedReference[];
+  /** Distinct blobs, configs and layers in manifest order. */
+  blobs: PlannedBlob[];
+}
+
+export interface PlanOptions {
+  /** Resolve indexes to this platform (`os/arch[/variant]`), or keep them whole with `"all"`. */
+  platform: string | "all";
+  concurrency: number;
+  signal?: AbortSignal;
+}
+
+function stored(m: Pick<ManifestResult, "digest" | "mediaType" | "size" | "bytes">): StoredManifest {
+  return { digest: m.digest, mediaType: m.mediaType, size: m.size, bytes: m.bytes };
+}
+
+function refuseSchema1(ref: Reference, parsed: ParsedManifest): void {
+  if (parsed.kind === "schema1") {
+    throw new UnsupportedError(
+      `${ref.familiar()} is a Docker schema 1 manifest, which has no config blob and cannot be saved in these formats`,
+    );
+  }
+}
+
+/** Fetches the children of an index (and of nested indexes), depth first, digests verified against the entries. */
+async function expandIndex(
+  ctx: ClientContext,
+  ref: Reference,
+  index: ImageIndex,
+  options: PlanOptions,
+  out: { manifests: StoredManifest[]; images: PlannedImage[] },
+): Promise<void> {
+  const children = await mapConcurrent(
+    index.manifests,
+    options.concurrency,
+    (entry, _i, signal) => getManifest(ctx, ref.withoutTag().withDigest(entry.digest), { signal }),
+    options.signal,
+  );
+  for (const [i, child] of children.entries()) {
+    refuseSchema1(ref, child.parsed);
+    out.manifests.push(stored(child));
+    const entry = index.manifests[i]!;
+    if (child.kind === "index") {
+      await expandIndex(ctx, ref, child.manifest as ImageIndex, options, out);
+    } else {
+      const m = child.manifest as ImageManifest;
+      out.images.push({
+        manifest: stored(child),
+        config: m.config,
+        layers: m.layers,
+        ...(entry.platform ? { platform: formatPlatform(entry.platform) } : {}),
+      });
+    }
+  }
+}
+
+/** Resolves one reference: the manifest for the platform, or the whole index with its children. */
+export async function planReference(
+  ctx: ClientContext,
+  ref: Reference,
+  options: PlanOptions,
+): Promise<PlannedReference> {
+  const all = options.platform === "all";
+  const got = await getManifest(ctx, ref, {
+    ...(all ? {} : { platform: options.platform }),
+    ...(options.signal ? { signal: options.signal } : {}),
+  });
+  refuseSchema1(ref, got.parsed);
+  if (got.kind === "index") {
+    const out = { manifests: [stored(got)], images: [] as PlannedImage[] };
+    await expandIndex(ctx, ref, got.manifest as ImageIndex, options, out);
+    return { reference: ref, top: stored(got), ...out };
+  }
+  const m = got.manifest as ImageManifest;
+  const image: PlannedImage = {
+    manifest: stored(got),
+    config: m.config,
+    layers: m.layers,
+    ...(got.platform ? { platform: got.platform } : {}),
+  };
+  return {
+    reference: ref,
+    top: stored(got),
+    manifests: [stored(got)],
+    images: [image],
+    ...(got.index ? { index: { digest: got.index.digest, mediaType: got.index.mediaType } } : {}),
+    ...(got.platform ? { platform: got.platform } : {}),
+  };
+}
+
+/** Resolves every reference and lists the distinct blobs they need, configs before the layers of each image. */
+export async function planPull(
+  ctx: ClientContext,
+  references: Reference[],
+  options: PlanOptions,
+): Promise<PullPlan> {
+  const planned = await mapConcurrent(
+    references,
+    options.concurrency,
+    (ref, _i, signal) => planReference(ctx, ref, { ...options, signal }),
+    options.signal,
+  );
+  const seen = new Set<string>();
+  const blobs: PlannedBlob[] = [];
+  for (const p of planned) {
+    const repository = p.reference.repositoryOnly();
+    for (const image of p.images) {
+      const items = [
+        { d: image.config, kind: "config" as const },
+        ...image.layers.map((d) => ({ d, kind: "layer" as const })),
+      ];
+      for (const { d, kind } of items) {
+        digestParts(d.digest); // a digest that cannot be a file name fails here, before anything is written
+        if (seen.has(d.digest)) continue;
+        seen.add(d.digest);
+        blobs.push({ digest: d.digest, size: d.size, mediaType: d.mediaType, kind, repository });
+      }
+    }
+  }
+  return { references: planned, blobs };
+}

@@ -1,0 +1,214 @@
+/**
+ * `reg.pull(ref, dest)`: an image from a registry to disk, as a docker archive, an OCI layout or a plain directory.
+ * The references are resolved first (an index to the requested platform, or kept whole), then the blobs download
+ * several at a time, verified as they stream, into the writer's places; the writer finishes last (manifests,
+ * index.json, the rename of a tarball), so an interrupted pull leaves nothing under a final name that is not whole,
+ * and the next pull of the same images resumes it.
+ */
+import type { Writable } from "node:stream";
+import { UsageError } from "@regatta/errors";
+import type { Reference } from "@regatta/reference";
+import { type ClientContext, type ReferenceInput, toReference } from "../context.js";
+import { mapConcurrent } from "../map-concurrent.js";
+import { type BlobOutcome, fetchBlob } from "./blob-fetch.js";
+import { openDirWriter } from "./dir-layout.js";
+import { openDockerArchiveFileWriter, openDockerArchiveStreamWriter } from "./docker-archive-writer.js";
+import { guessPullFormat } from "./guess-format.js";
+import type { LayoutFormat, LayoutWriter, WriterOptions } from "./layout-writer.js";
+import { openOciLayoutWriter } from "./oci-layout.js";
+import { type PlannedBlob, type PullPlan, planPull } from "./pull-plan.js";
+
+/** A blob of a pull, as progress events describe it. */
+export interface PullBlob {
+  digest: string;
+  size: number;
+  mediaType: string;
+  kind: "config" | "layer";
+}
+
+/** Progress of a pull, for a display: the plan, then per-blob states and bytes, then the final writing. */
+export type PullProgress =
+  | { type: "plan"; blobs: PullBlob[]; size: number }
+  | {
+      type: "blob";
+      blob: PullBlob;
+      /** `downloading` (from `transferred`, more than 0 when resuming), then `done`; `cached` when already there. */
+      state: "downloading" | "done" | "cached";
+      transferred: number;
+    }
+  | { type: "bytes"; blob: PullBlob; transferred: number; total: { transferred: number; size: number } }
+  | { type: "writing" };
+
+export interface PullOptions {
+  /** `docker` (docker save tarball), `oci` (OCI image layout) or `dir` (manifest + blobs/). Default: guessed. */
+  format?: LayoutFormat;
+  /** Platform to pick from an index (`os/arch[/variant]`). Default: the client's, normally the host's. */
+  platform?: string;
+  /** `"all"`: keep indexes whole, with every platform (oci and dir formats). */
+  platforms?: "all";
+  /** Blobs downloaded at once. Default: the client's concurrency (8). */
+  concurrency?: number;
+  /** `fdatasync` files before renaming them into place (survives a power cut, costs disk time). Default false. */
+  sync?: boolean;
+  onProgress?: (event: PullProgress) => void;
+  signal?: AbortSignal;
+}
+
+/** What one reference turned into. */
+export interface PulledReference {
+  reference: string;
+  /** Digest of what is stored under the reference: the index with `platforms: "all"`, else the image manifest. */
+  digest: string;
+  mediaType: string;
+  /** The index a platform was picked from (both digests are reported, as ocidist does). */
+  index?: { digest: string; mediaType: string };
+  platform?: string;
+  /** With `platforms: "all"`: the platforms stored. */
+  platforms?: string[];
+}
+
+export interface PullResult {
+  format: LayoutFormat;
+  /** The path written, or `-` for a stream. */
+  destination: string;
+  references: PulledReference[];
+  blobs: { total: number; downloaded: number; resumed: number; cached: number };
+  /** Bytes of all blobs, and bytes fetched from the network by this pull. */
+  bytes: { total: number; downloaded: number };
+}
+
+function blobInfo(b: PlannedBlob): PullBlob {
+  return { digest: b.digest, size: b.size, mediaType: b.mediaType, kind: b.kind };
+}
+
+async function openWriter(
+  format: LayoutFormat,
+  destination: string | Writable,
+  plan: PullPlan,
+  options: WriterOptions,
+): Promise<LayoutWriter> {
+  if (typeof destination !== "string") {
+    if (format !== "docker")
+      throw new UsageError(`only the docker format can be written to a stream, not ${format}`);
+    return openDockerArchiveStreamWriter(destination, plan, options);
+  }
+  switch (format) {
+    case "docker":
+      return openDockerArchiveFileWriter(destination, plan, options);
+    case "oci":
+      return openOciLayoutWriter(destination, plan, options);
+    case "dir":
+      return openDirWriter(destination, plan, options);
+    default:
+      throw new UsageError(`unknown format ${JSON.stringify(format)}: use docker, oci or dir`);
+  }
+}
+
+/** Pulls `references` into `destination` (a path, or a writable stream for a docker archive). */
+export async function pullImages(
+  ctx: ClientContext,
+  input: ReferenceInput | ReferenceInput[],
+  destination: string | Writable,
+  options: PullOptions = {},
+): Promise<PullResult> {
+  const references: Reference[] = (Array.isArray(input) ? input : [input]).map((r) => toReference(ctx, r));
+  if (references.length === 0) throw new UsageError("pull needs at least one reference");
+  if (options.platforms !== undefined && options.platforms !== "all") {
+    throw new UsageError(`platforms must be "all", got ${JSON.stringify(options.platforms)}`);
+  }
+  if (options.platforms === "all" && options.platform !== undefined) {
+    throw new UsageError("give a platform or all platforms, not both");
+  }
+  const format = options.format ?? (await guessPullFormat(destination));
+  if (options.platforms === "all" && format === "docker") {
+    throw new UsageError(
+      "a docker archive holds one platform per image: use --format oci (or dir) to keep every platform",
+    );
+  }
+  const concurrency = Math.max(1, options.concurrency ?? ctx.concurrency);
+  // One signal for everything: the caller's, or a failure of the writer (a closed stdout) stops the downloads.
+  const controller = new AbortController();
+  const onAbort = () => controller.abort(options.signal?.reason);
+  options.signal?.addEventListener("abort", onAbort, { once: true });
+  try {
+    const plan = await planPull(ctx, references, {
+      platform: options.platforms === "all" ? "all" : (options.platform ?? ctx.platform),
+      concurrency,
+      signal: controller.signal,
+    });
+    const writer = await openWriter(format, destination, plan, {
+      sync: options.sync ?? false,
+      onFatal: (error) => controller.abort(error),
+    });
+    const emit = options.onProgress ?? (() => {});
+    const size = plan.blobs.reduce((n, b) => n + b.size, 0);
+    emit({ type: "plan", blobs: plan.blobs.map(blobInfo), size });
+    const counts = { downloaded: 0, resumed: 0, cached: 0 };
+    let total = 0;
+    let network = 0;
+    try {
+      const outcomes = await mapConcurrent(
+        plan.blobs,
+        concurrency,
+        async (blob, _i, signal): Promise<BlobOutcome> => {
+          const info = blobInfo(blob);
+          let transferred = 0;
+          const outcome = await fetchBlob(
+            ctx,
+            blob.repository,
+            { digest: blob.digest, size: blob.size, target: writer.target(blob) },
+            {
+              signal,
+              onStart(offset) {
+                total += offset - transferred;
+                transferred = offset;
+                emit({ type: "blob", blob: info, state: "downloading", transferred });
+              },
+              onBytes(bytes) {
+                transferred += bytes;
+                total += bytes;
+                network += bytes;
+                emit({ type: "bytes", blob: info, transferred, total: { transferred: total, size } });
+              },
+            },
+          );
+          total += blob.size - transferred;
+          emit({
+            type: "blob",
+            blob: info,
+            state: outcome === "cached" ? "cached" : "done",
+            transferred: blob.size,
+          });
+          return outcome;
+        },
+        controller.signal,
+      );
+      for (const o of outcomes) counts[o]++;
+      emit({ type: "writing" });
+      await writer.finish();
+    } catch (error) {
+      await writer.abort();
+      throw controller.signal.reason instanceof Error && !options.signal?.aborted
+        ? controller.signal.reason
+        : error;
+    }
+    return {
+      format,
+      destination: typeof destination === "string" ? destination : "-",
+      references: plan.references.map((p) => ({
+        reference: p.reference.toString(),
+        digest: p.top.digest,
+        mediaType: p.top.mediaType,
+        ...(p.index ? { index: p.index } : {}),
+        ...(p.platform ? { platform: p.platform } : {}),
+        ...(options.platforms === "all"
+          ? { platforms: p.images.flatMap((i) => (i.platform ? [i.platform] : [])) }
+          : {}),
+      })),
+      blobs: { total: plan.blobs.length, ...counts },
+      bytes: { total: size, downloaded: network },
+    };
+  } finally {
+    options.signal?.removeEventListener("abort", onAbort);
+  }
+}

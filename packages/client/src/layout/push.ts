@@ -1,0 +1,154 @@
+/**
+ * `reg.push(src, ref)`: an image from disk (docker archive, OCI layout, plain directory) to a registry, through the
+ * client's write side: `pushBlob` (HEAD first, so blobs the registry has are not sent; uploads resume) for every
+ * config and layer, several at once, then `putManifest` for an index's children by digest and last for the
+ * reference itself. Manifests go up as the exact bytes read from disk, so their digests are the ones on disk.
+ */
+import type { Readable } from "node:stream";
+import { DigestMismatchError, UsageError } from "@regatta/errors";
+import type { Reference } from "@regatta/reference";
+import { type ClientContext, type ReferenceInput, toReference } from "../context.js";
+import { mapConcurrent } from "../map-concurrent.js";
+import { pushBlob } from "../push-blob.js";
+import { putManifest } from "../put-manifest.js";
+import { openDirSource } from "./dir-layout.js";
+import { openDockerArchiveSource } from "./docker-archive-reader.js";
+import { guessPushFormat } from "./guess-format.js";
+import type { ImageSource } from "./image-source.js";
+import type { LayoutFormat } from "./layout-writer.js";
+import { openOciLayoutSource } from "./oci-layout.js";
+
+/** A blob of a push, as progress events describe it. */
+export interface PushBlob {
+  digest: string;
+  size: number;
+  mediaType: string;
+}
+
+/** Progress of a push: the blobs, each one's state and bytes, then the manifests. */
+export type PushProgress =
+  | { type: "plan"; blobs: PushBlob[]; size: number }
+  | { type: "blob"; blob: PushBlob; state: "uploading" | "done" | "skipped" | "mounted"; transferred: number }
+  | { type: "bytes"; blob: PushBlob; transferred: number; total: { transferred: number; size: number } }
+  | { type: "manifest"; digest: string; mediaType: string };
+
+export interface PushOptions {
+  /** What `source` is. Default: guessed (a file or stream is a docker archive; a directory says by its files). */
+  format?: LayoutFormat;
+  /**
+   * Which image of the source: an OCI ref.name or a docker RepoTag (full, or its tag). Default: the only image, or,
+   * when there are several, the one named like the target's tag.
+   */
+  name?: string;
+  /** Blobs uploaded at once. Default: the client's concurrency. */
+  concurrency?: number;
+  onProgress?: (event: PushProgress) => void;
+  signal?: AbortSignal;
+}
+
+export interface PushResult {
+  /** The reference pushed to, with the digest. */
+  reference: string;
+  digest: string;
+  mediaType: string;
+  format: LayoutFormat;
+  /** The image's name in the source, when it had one. */
+  name?: string;
+  blobs: { total: number; uploaded: number; skipped: number };
+  bytes: { total: number; uploaded: number };
+  /** Manifests put (an index's children, then the reference's own). */
+  manifests: number;
+}
+
+/** Opens `source` in `format`. */
+export async function openImageSource(source: string | Readable, format: LayoutFormat): Promise<ImageSource> {
+  if (format === "docker") return openDockerArchiveSource(source);
+  if (typeof source !== "string")
+    throw new UsageError(`only a docker archive can be read from a stream, not ${format}`);
+  return format === "oci" ? openOciLayoutSource(source) : openDirSource(source);
+}
+
+/** Pushes the image at `source` to `target`. */
+export async function pushImage(
+  ctx: ClientContext,
+  source: string | Readable,
+  target: ReferenceInput,
+  options: PushOptions = {},
+): Promise<PushResult> {
+  const ref: Reference = toReference(ctx, target);
+  const format = options.format ?? (await guessPushFormat(source));
+  const concurrency = Math.max(1, options.concurrency ?? ctx.concurrency);
+  const emit = options.onProgress ?? (() => {});
+  const signal = options.signal ? { signal: options.signal } : {};
+  const opened = await openImageSource(source, format);
+  try {
+    const name = options.name ?? (opened.names.length > 1 ? ref.tag : undefined);
+    const image = await opened.image(name);
+    if (ref.digest && ref.digest !== image.top.digest) {
+      throw new DigestMismatchError(
+        `the image in ${typeof source === "string" ? source : "the archive"} is ${image.top.digest}, not ${ref.digest}`,
+        { expected: ref.digest, actual: image.top.digest },
+      );
+    }
+    const repository = ref.repositoryOnly();
+    const size = image.blobs.reduce((n, b) => n + b.size, 0);
+    const infos = image.blobs.map((b) => ({ digest: b.digest, size: b.size, mediaType: b.mediaType }));
+    emit({ type: "plan", blobs: infos, size });
+    let total = 0;
+    let sent = 0;
+    const results = await mapConcurrent(
+      image.blobs,
+      concurrency,
+      async (blob, i, blobSignal) => {
+        const info = infos[i]!;
+        let transferred = 0;
+        emit({ type: "blob", blob: info, state: "uploading", transferred: 0 });
+        const result = await pushBlob(ctx, repository, blob.open, {
+          digest: blob.digest,
+          size: blob.size,
+          signal: blobSignal,
+          onProgress(bytes) {
+            const delta = bytes - transferred;
+            transferred = bytes;
+            total += delta;
+            sent += delta;
+            emit({ type: "bytes", blob: info, transferred, total: { transferred: total, size } });
+          },
+        });
+        total += blob.size - transferred;
+        const state = result.skipped ? "skipped" : result.mounted ? "mounted" : "done";
+        emit({ type: "blob", blob: info, state, transferred: blob.size });
+        return result;
+      },
+      options.signal,
+    );
+    const repo = ref.withoutTag().withoutDigest();
+    await mapConcurrent(
+      image.children,
+      concurrency,
+      async (child, _i, childSignal) => {
+        await putManifest(ctx, repo.withDigest(child.digest), child, { signal: childSignal });
+        emit({ type: "manifest", digest: child.digest, mediaType: child.mediaType });
+      },
+      options.signal,
+    );
+    const put = await putManifest(ctx, ref, image.top, signal);
+    emit({ type: "manifest", digest: put.digest, mediaType: put.mediaType });
+    return {
+      reference: put.reference.toString(),
+      digest: put.digest,
+      mediaType: put.mediaType,
+      format,
+      ...(image.name !== undefined ? { name: image.name } : {}),
+      blobs: {
+        total: results.length,
+        uploaded: results.filter((r) => !r.skipped).length,
+        skipped: results.filter((r) => r.skipped).length,
+      },
+      bytes: { total: size, uploaded: sent },
+      manifests: image.children.length + 1,
+    };
+  } finally {
+    await opened.close();
+  }
+}
