@@ -1,2 +1,2 @@
-// The REPL lands with issue 7; see README.md.
-export {};
+export { ReplSession } from "./session.js";
+export { type RunningRepl, type StartReplOptions, startRepl } from "./start-repl.js";

@@ -1,0 +1,44 @@
+import type { REPLServer } from "node:repl";
+import type { ReplSession } from "./session.js";
+
+/** readline's overridable output hook: every echo of typed characters goes through it. */
+type EchoHook = { _writeToOutput(text: string): void };
+
+/**
+ * Asks a question on the REPL's own line editor. With `secret`, nothing typed is echoed (readline's echo goes
+ * through `_writeToOutput`, the hook `read` and `mute-stream` rely on too). The answer never enters the history
+ * (see persistHistory). Resolves undefined when `cancel` fires (Ctrl-C).
+ */
+export function ask(
+  server: REPLServer,
+  session: ReplSession,
+  query: string,
+  options: { secret?: boolean; cancel?: AbortSignal } = {},
+): Promise<string | undefined> {
+  const rl = server as unknown as EchoHook;
+  const echo = Object.hasOwn(rl, "_writeToOutput") ? rl._writeToOutput : undefined;
+  const restore = () => {
+    if (echo) rl._writeToOutput = echo;
+    else delete (rl as Partial<EchoHook>)._writeToOutput;
+  };
+  // Without a terminal nothing is echoed in the first place.
+  const muted = Boolean(options.secret && server.terminal);
+  session.answering = true;
+  return new Promise((resolve) => {
+    const done = (answer: string | undefined) => {
+      restore();
+      session.answering = false;
+      resolve(answer);
+    };
+    options.cancel?.addEventListener("abort", () => done(undefined), { once: true });
+    server.question(query, options.cancel ? { signal: options.cancel } : {}, (answer) => {
+      // The Enter that ended the answer was swallowed with the rest.
+      if (muted) server.output.write("\r\n");
+      done(answer);
+    });
+    if (muted) {
+      // The question is already on screen; from here on, what readline would echo is swallowed.
+      rl._writeToOutput = () => {};
+    }
+  });
+}

@@ -1,0 +1,62 @@
+import { type REPLEval, Recoverable } from "node:repl";
+import { Script } from "node:vm";
+import { processTopLevelAwait } from "node-repl-await";
+import type { ReplSession } from "./session.js";
+
+/** What the evaluator does with an error: the REPL prints it as one line instead of Node's stack dump. */
+export type ErrorSink = (error: unknown) => void;
+
+/**
+ * The REPL's eval. It runs the line in the REPL's context with top-level `await` (node-repl-await's transform of
+ * Node's own), and awaits a bare promise too, so `reg.tags("alpine")` prints the tags. The wait goes through the
+ * session, so Ctrl-C aborts it. Errors are handed to `onError` and the line evaluates to nothing.
+ */
+export function createEvaluator(session: ReplSession, onError: ErrorSink): REPLEval {
+  return (code, context, filename, callback) => {
+    let result: unknown;
+    try {
+      result = compile(code, filename).runInContext(context, { displayErrors: false });
+    } catch (error) {
+      if (isRecoverable(error, code)) return callback(new Recoverable(error as Error), undefined);
+      onError(error);
+      return callback(null, undefined);
+    }
+    if (!isThenable(result)) return callback(null, result);
+    session.wait(result).then(
+      (value) => callback(null, value),
+      (error: unknown) => {
+        onError(error);
+        callback(null, undefined);
+      },
+    );
+  };
+}
+
+function compile(code: string, filename: string): Script {
+  // `{ a: 1 }` typed alone is an object, not a block (Node's REPL reads it the same way).
+  if (/^\s*\{/.test(code) && /\}\s*$/.test(code)) {
+    try {
+      return new Script(`(${code.trim()})\n`, { filename });
+    } catch {
+      // a block after all
+    }
+  }
+  const awaited = /\bawait\b/.test(code) ? processTopLevelAwait(code) : undefined;
+  return new Script(awaited || code, { filename });
+}
+
+/** An unfinished statement: the REPL asks for the next line (`...`) instead of failing. */
+function isRecoverable(error: unknown, code: string): boolean {
+  if (!(error instanceof SyntaxError) || code.trim() === "") return false;
+  return /^(Unexpected end of input|Unterminated template literal|missing \) after argument list)/.test(
+    error.message,
+  );
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return (
+    (typeof value === "object" || typeof value === "function") &&
+    value !== null &&
+    typeof (value as { then?: unknown }).then === "function"
+  );
+}

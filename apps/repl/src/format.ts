@@ -1,0 +1,77 @@
+import { types } from "node:util";
+import { RegattaError } from "@regatta/client";
+import type pc from "picocolors";
+
+/** picocolors' palette, on or off. */
+export type Colors = ReturnType<typeof pc.createColors>;
+
+/** JSON indented by two spaces, with keys, strings, numbers and literals coloured (`jq`'s palette). */
+export function colorJson(value: unknown, c: Colors): string {
+  const text = JSON.stringify(value, null, 2) ?? String(value);
+  // One token at a time: a key (a string followed by a colon), a string, a number, or a literal.
+  return text.replace(
+    /("(?:\\.|[^"\\])*")(\s*:)?|(-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?)|\b(true|false|null)\b/g,
+    (match, str: string | undefined, colon: string | undefined, num: string | undefined) => {
+      if (str !== undefined) return colon ? `${c.blue(c.bold(str))}${colon}` : c.green(str);
+      if (num !== undefined) return c.cyan(num);
+      return c.magenta(match);
+    },
+  );
+}
+
+/** An aligned table with a bold header; the last column is not padded. */
+export function table(headers: string[], rows: string[][], c: Colors): string {
+  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
+  const line = (cells: string[]) =>
+    cells
+      .map((cell, i) => (i === cells.length - 1 ? cell : cell.padEnd(widths[i] ?? 0)))
+      .join("  ")
+      .trimEnd();
+  return [c.bold(line(headers)), ...rows.map(line)].join("\n");
+}
+
+/** Words laid out in columns to fit `width`, like `ls`: the compact form of a tag or repository list. */
+export function columns(words: string[], width: number, indent = "  "): string {
+  if (words.length === 0) return "";
+  const cell = Math.max(...words.map((w) => w.length)) + 2;
+  const perLine = Math.max(1, Math.floor((width - indent.length) / cell));
+  const rows = Math.ceil(words.length / perLine);
+  const lines: string[] = [];
+  // Column-major order, so the list reads down then across as `ls` does.
+  for (let r = 0; r < rows; r++) {
+    const cells: string[] = [];
+    for (let k = r; k < words.length; k += rows) cells.push((words[k] as string).padEnd(cell));
+    lines.push(`${indent}${cells.join("").trimEnd()}`);
+  }
+  return lines.join("\n");
+}
+
+/**
+ * An error as one line: the typed error's message and its code (the OCI code for registry answers). With
+ * `verbose`, the status, the request and the registry's `errors[]` follow on their own lines.
+ */
+export function errorLine(error: unknown, verbose: boolean, c: Colors): string {
+  // Errors thrown by the evaluated code come from the REPL's context, another realm: instanceof Error fails there.
+  if (!(error instanceof Error || types.isNativeError(error)))
+    return `${c.red("✖")} thrown: ${String(error)}`;
+  const isRegatta = error instanceof RegattaError;
+  // Registry errors usually say their code already (`404 NAME_UNKNOWN: …`); Regatta's own do not.
+  const label = isRegatta && !error.message.includes(error.code) ? `(${error.code})` : "";
+  const name = isRegatta || error.name === "Error" ? "" : `${error.name}: `;
+  const lines = [`${c.red("✖")} ${name}${error.message}${label ? ` ${c.dim(label)}` : ""}`];
+  if (verbose) {
+    if (isRegatta) {
+      if (error.request) lines.push(c.dim(`  request: ${error.request.method} ${error.request.url}`));
+      for (const e of error.errors)
+        lines.push(c.dim(`  registry error: ${e.code}${e.message ? `: ${e.message}` : ""}`));
+    } else if (error.stack) {
+      lines.push(c.dim(error.stack.split("\n").slice(1, 6).join("\n")));
+    }
+    let cause = (error as { cause?: unknown }).cause;
+    while (cause instanceof Error) {
+      lines.push(c.dim(`  caused by: ${cause.message}`));
+      cause = (cause as { cause?: unknown }).cause;
+    }
+  }
+  return lines.join("\n");
+}

@@ -1,0 +1,249 @@
+import { inspect } from "node:util";
+import {
+  BlobHandle,
+  type ConfigResult,
+  humanSize,
+  type ImageSummary,
+  type ManifestResult,
+  Reference,
+  RegistryClient,
+  RepositoryReference,
+  shortDigest,
+  type TagList,
+} from "@regatta/client";
+import { type Colors, colorJson, columns, table } from "./format.js";
+
+/** How results are shown: colours on a terminal, and its width. */
+export interface PresentOptions {
+  colors: Colors;
+  useColors: boolean;
+  width: number;
+}
+
+/**
+ * The REPL's writer: a value as people want to read it. Registry results get their own layout (tags in columns,
+ * manifests and configs as coloured JSON, image summaries as tables); blobs, byte arrays and streams are never
+ * dumped; anything else goes through `util.inspect` with those objects replaced by one-line summaries.
+ */
+export function present(value: unknown, options: PresentOptions): string {
+  const { colors: c } = options;
+  if (value instanceof RegistryClient) return describeClient(value, c);
+  if (value instanceof BlobHandle) return describeBlob(value, c);
+  if (isBytes(value)) return describeBytes(value, c);
+  if (isStream(value))
+    return c.dim('<a stream; not shown: pipe it to a file, e.g. stream.pipe(fs.createWriteStream("out"))>');
+  if (isStringArray(value))
+    return listing(`${value.length} ${value.length === 1 ? "item" : "items"}`, value, options);
+  if (isTagList(value)) return presentTags(value, options);
+  if (isCatalogPage(value)) return presentCatalog(value, options);
+  if (isManifestResult(value)) return presentManifest(value, c);
+  if (isConfigResult(value)) return presentConfig(value, c);
+  if (isImageSummary(value)) return presentSummary(value, c);
+  return inspect(summarised(value, 0, new Set()), { colors: options.useColors, depth: 6 });
+}
+
+function listing(title: string, words: string[], { colors: c, width }: PresentOptions): string {
+  return words.length ? `${c.dim(title)}\n${columns(words, width)}` : c.dim(title);
+}
+
+function presentTags(list: TagList, options: PresentOptions): string {
+  const { colors: c } = options;
+  const n = list.tags.length;
+  const title = `${c.bold(list.name)} ${c.dim(`${n} ${n === 1 ? "tag" : "tags"}`)}`;
+  const words = list.digests
+    ? list.tags.map((t) => `${t} ${shortDigest(list.digests?.[t] ?? "")}`)
+    : list.tags;
+  const more = list.next
+    ? `\n${c.dim(`more on the next page: reg.tags(${JSON.stringify(list.name)}, { last: ${JSON.stringify(list.last)} }), or reg.allTags(…)`)}`
+    : "";
+  return `${title}${n ? `\n${columns(words, options.width)}` : ""}${more}`;
+}
+
+function presentCatalog(page: { repositories: string[]; next?: string }, options: PresentOptions): string {
+  const n = page.repositories.length;
+  const more = page.next
+    ? `\n${options.colors.dim("more on the next page; reg.repositories() lists them all")}`
+    : "";
+  return `${listing(`${n} ${n === 1 ? "repository" : "repositories"}`, page.repositories, options)}${more}`;
+}
+
+function header(rows: [string, string | undefined][], c: Colors): string {
+  return rows
+    .filter((r): r is [string, string] => r[1] !== undefined)
+    .map(([k, v]) => `${c.dim(`${k}:`.padEnd(12))}${v}`)
+    .join("\n");
+}
+
+function presentManifest(m: ManifestResult, c: Colors): string {
+  const top = header(
+    [
+      ["reference", m.reference.toString()],
+      ["digest", m.digest],
+      ["media type", m.mediaType],
+      ["size", `${m.size} bytes`],
+      ["from index", m.index ? `${m.index.digest} for ${m.platform}` : undefined],
+    ],
+    c,
+  );
+  return `${top}\n${colorJson(m.manifest, c)}`;
+}
+
+function presentConfig(r: ConfigResult, c: Colors): string {
+  const top = header(
+    [
+      ["digest", r.digest],
+      ["media type", r.mediaType],
+      ["size", `${r.bytes.length} bytes`],
+    ],
+    c,
+  );
+  return `${top}\n${colorJson(r.config, c)}`;
+}
+
+function presentSummary(s: ImageSummary, c: Colors): string {
+  const parts = [
+    header(
+      [
+        ["reference", s.reference],
+        ["digest", s.digest],
+        ["media type", s.mediaType],
+        ["platform", s.platform],
+        ["created", s.created],
+        ["artifact", s.artifactType],
+        ["subject", s.subject],
+        ["size", `${humanSize(s.size)} (${s.size} bytes)`],
+      ],
+      c,
+    ),
+  ];
+  if (s.platforms) {
+    const rows = s.platforms.map((p) => [p.platform, shortDigest(p.digest), humanSize(p.size)]);
+    parts.push(table(["PLATFORM", "DIGEST", "SIZE"], rows, c));
+  }
+  if (s.layers) {
+    const rows = s.layers.map((l, i) => [
+      String(i + 1),
+      shortDigest(l.digest),
+      humanSize(l.size),
+      l.mediaType,
+    ]);
+    parts.push(table(["#", "LAYER", "SIZE", "MEDIA TYPE"], rows, c));
+  }
+  if (s.labels && Object.keys(s.labels).length) {
+    parts.push(
+      `${c.dim("labels:")}\n${Object.entries(s.labels)
+        .map(([k, v]) => `  ${k}=${v}`)
+        .join("\n")}`,
+    );
+  }
+  return parts.join("\n\n");
+}
+
+function describeClient(reg: RegistryClient, c: Colors): string {
+  return `${c.bold(`RegistryClient(${reg.registry})`)} ${c.dim(`${reg.url}; .whoami for how it authenticates`)}`;
+}
+
+function describeBlob(blob: BlobHandle, c: Colors): string {
+  return [
+    `${c.bold(`Blob ${blob.repository.name}@${blob.digest}`)}${blob.expectedSize !== undefined ? ` ${c.dim(`(${humanSize(blob.expectedSize)})`)}` : ""}`,
+    c.dim(
+      'not fetched, never dumped here: await _.toFile("layer.tgz"), await _.size(), await _.json() for a config',
+    ),
+  ].join("\n");
+}
+
+function describeBytes(bytes: Uint8Array, c: Colors): string {
+  return c.dim(
+    `<${bytes.length} bytes (${humanSize(bytes.length)}); not shown: fs.writeFileSync("out.bin", _) saves them, Buffer.from(_).toString() reads text>`,
+  );
+}
+
+/** A one-line stand-in that `util.inspect` prints as is. */
+function placeholder(text: string): object {
+  return { [inspect.custom]: () => text };
+}
+
+/**
+ * Walks plain objects and arrays and replaces what must not be dumped (clients with their connection state, blob
+ * handles, large byte arrays, streams) with one-line stand-ins, so a result that merely contains one stays readable.
+ */
+function summarised(value: unknown, depth: number, seen: Set<object>): unknown {
+  if (value === null || typeof value !== "object") return value;
+  if (value instanceof RegistryClient) return placeholder(`[RegistryClient ${value.registry}]`);
+  if (value instanceof BlobHandle) return placeholder(`[${value.toString()}]`);
+  if (isBytes(value)) return value.length > 64 ? placeholder(`[${value.length} bytes]`) : value;
+  if (isStream(value)) return placeholder("[stream]");
+  if (value instanceof Reference || value instanceof RepositoryReference) {
+    return placeholder(`Reference(${value.toString()})`);
+  }
+  if (depth > 6 || seen.has(value)) return value;
+  const proto = Object.getPrototypeOf(value);
+  if (Array.isArray(value)) {
+    seen.add(value);
+    return value.map((v) => summarised(v, depth + 1, seen));
+  }
+  if (proto !== Object.prototype && proto !== null) return value;
+  seen.add(value);
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value)) out[k] = summarised(v, depth + 1, seen);
+  return out;
+}
+
+function isBytes(value: unknown): value is Uint8Array {
+  return value instanceof Uint8Array;
+}
+
+function isStream(value: unknown): boolean {
+  const v = value as { pipe?: unknown; on?: unknown } | null;
+  return typeof v === "object" && v !== null && typeof v.pipe === "function" && typeof v.on === "function";
+}
+
+function isStringArray(value: unknown): value is string[] {
+  return Array.isArray(value) && value.length > 0 && value.every((v) => typeof v === "string");
+}
+
+function isTagList(value: unknown): value is TagList {
+  const v = value as Partial<TagList> | null;
+  return typeof v === "object" && v !== null && typeof v.name === "string" && Array.isArray(v.tags);
+}
+
+function isCatalogPage(value: unknown): value is { repositories: string[]; next?: string } {
+  const v = value as { repositories?: unknown } | null;
+  return typeof v === "object" && v !== null && isStringArrayOrEmpty(v.repositories);
+}
+
+function isStringArrayOrEmpty(value: unknown): value is string[] {
+  return Array.isArray(value) && value.every((v) => typeof v === "string");
+}
+
+function isManifestResult(value: unknown): value is ManifestResult {
+  const v = value as Partial<ManifestResult> | null;
+  return (
+    typeof v === "object" &&
+    v !== null &&
+    typeof v.digest === "string" &&
+    typeof v.kind === "string" &&
+    "manifest" in v &&
+    isBytes(v.bytes)
+  );
+}
+
+function isConfigResult(value: unknown): value is ConfigResult {
+  const v = value as Partial<ConfigResult> | null;
+  return (
+    typeof v === "object" && v !== null && typeof v.digest === "string" && "config" in v && isBytes(v.bytes)
+  );
+}
+
+function isImageSummary(value: unknown): value is ImageSummary {
+  const v = value as Partial<ImageSummary> | null;
+  return (
+    typeof v === "object" &&
+    v !== null &&
+    typeof v.reference === "string" &&
+    typeof v.digest === "string" &&
+    typeof v.kind === "string" &&
+    typeof v.size === "number" &&
+    !("bytes" in v)
+  );
+}

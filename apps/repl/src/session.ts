@@ -1,0 +1,180 @@
+import {
+  AbortError,
+  type ConnectOptions,
+  createClient,
+  ProtocolError,
+  parseRegistry,
+  type RegistryClient,
+} from "@regatta/client";
+import { abortableClient } from "./abortable-client.js";
+
+/** The options that carry a secret or an identity: they belong to one registry and are never reused for another. */
+const CREDENTIAL_KEYS = ["username", "password", "identityToken", "registryToken", "anonymous"] as const;
+
+/**
+ * The state of one REPL: the clients it opened, the verbose switch, the secrets to keep out of output and
+ * history, and the AbortController that Ctrl-C fires while something is being awaited.
+ */
+export class ReplSession {
+  /** The registry the session was started for. */
+  readonly home: string;
+  verbose: boolean;
+  /** True while the REPL asks a question (`.login`): the answer must not enter the history. */
+  answering = false;
+  readonly secrets = new Set<string>();
+  /** Connection settings without credentials: TLS, proxy, timeouts, platform. */
+  readonly #base: ConnectOptions;
+  /** Credentials per registry: the start-up ones for `home`, then whatever `.login` adds. */
+  readonly #credentials = new Map<string, ConnectOptions>();
+  readonly #log: (line: string) => void;
+  readonly #opened: RegistryClient[] = [];
+  #controller = new AbortController();
+  #waiting = 0;
+
+  constructor(registry: string, options: ConnectOptions, verbose: boolean, log: (line: string) => void) {
+    this.home = parseRegistry(registry).registry;
+    const [credentials, base] = splitCredentials(options);
+    this.#base = base;
+    if (Object.keys(credentials).length) this.setCredentials(this.home, credentials);
+    this.verbose = verbose;
+    this.#log = log;
+  }
+
+  /** The signal every request started now carries. */
+  signal(): AbortSignal {
+    return this.#controller.signal;
+  }
+
+  /** Whether an evaluation is waiting for a result (so Ctrl-C means "abort", not "clear the line"). */
+  get busy(): boolean {
+    return this.#waiting > 0;
+  }
+
+  /**
+   * Waits for `promise` as an interruptible evaluation: Ctrl-C rejects the wait at once with an AbortError, and
+   * the same signal has already reached the transport of every request the evaluation started.
+   */
+  async wait<T>(promise: PromiseLike<T>): Promise<T> {
+    const signal = this.#controller.signal;
+    // Ends the abort listener with the wait, so waits do not pile listeners on a long-lived signal.
+    const settled = new AbortController();
+    const interrupted = new Promise<never>((_, reject) => {
+      if (signal.aborted) reject(signal.reason);
+      signal.addEventListener("abort", () => reject(signal.reason), { once: true, signal: settled.signal });
+    });
+    this.#waiting++;
+    try {
+      return await Promise.race([promise, interrupted]);
+    } finally {
+      settled.abort();
+      this.#waiting--;
+    }
+  }
+
+  /** Aborts what is in flight and arms a fresh signal for what comes next. Returns false when nothing was. */
+  interrupt(): boolean {
+    if (!this.busy) return false;
+    const controller = this.#controller;
+    this.#controller = new AbortController();
+    controller.abort(new AbortError("interrupted (Ctrl-C); requests in flight were aborted"));
+    return true;
+  }
+
+  /**
+   * A client for `registry` (default the session's), built with the session's TLS, proxy and timeout settings, its
+   * verbose log, and the credentials known for that registry unless `extra` brings its own. Nothing is sent yet.
+   */
+  open(registry: string = this.home, extra: ConnectOptions = {}): RegistryClient {
+    const [given, settings] = splitCredentials(extra);
+    this.#remember(given);
+    const name = parseRegistry(registry).registry;
+    const credentials = Object.keys(given).length ? given : (this.#credentials.get(name) ?? {});
+    const userLogger = settings.logger ?? this.#base.logger;
+    const client = createClient(registry, {
+      ...this.#base,
+      ...settings,
+      ...credentials,
+      logger: (line: string) => {
+        // Only while something is awaited: a line printed in the middle of the one being typed (a TAB's fetch,
+        // a promise left running) would garble it.
+        if (this.verbose && this.busy) this.#log(line);
+        userLogger?.(line);
+      },
+    });
+    this.#opened.push(client);
+    return abortableClient(client, () => this.signal());
+  }
+
+  /** The username given for `registry` (at start-up or by `.login`), if any. */
+  usernameFor(registry: string): string | undefined {
+    return this.#credentials.get(parseRegistry(registry).registry)?.username;
+  }
+
+  /** Credentials for every client opened for `registry` from now on (`.login`). */
+  setCredentials(registry: string, credentials: ConnectOptions): void {
+    this.#remember(credentials);
+    this.#credentials.set(parseRegistry(registry).registry, credentials);
+  }
+
+  /**
+   * `connect()` as the REPL offers it: opens a client and pings `/v2/` under the session's signal, so a host that
+   * is not a registry fails here and Ctrl-C stops a ping to a host that does not answer.
+   */
+  async connect(registry?: string, extra: ConnectOptions = {}): Promise<RegistryClient> {
+    const client = this.open(registry, extra);
+    await this.verify(client);
+    return client;
+  }
+
+  /** Pings the client's registry: a registry answers `/v2/` with 200, or 401 and a challenge. */
+  async verify(client: RegistryClient): Promise<void> {
+    const ping = await client.ping();
+    if (ping.status !== 200 && ping.status !== 401) {
+      throw new ProtocolError(
+        `${client.url} does not look like a container registry: GET /v2/ answered ${ping.status}`,
+      );
+    }
+  }
+
+  /** Replaces every secret the session knows of with `***`. */
+  redact(text: string): string {
+    let out = text;
+    for (const secret of this.secrets) out = out.split(secret).join("***");
+    return out;
+  }
+
+  /** Whether a line must stay out of the history file: it holds a known secret or a `password:` literal. */
+  isSecret(line: string): boolean {
+    if (/password\s*["']?\s*:/i.test(line)) return true;
+    for (const secret of this.secrets) if (line.includes(secret)) return true;
+    return false;
+  }
+
+  /** Keeps a secret out of output and history from now on. */
+  addSecret(secret: string | undefined): void {
+    // Very short strings would blank out ordinary text; no real password is that short.
+    if (secret && secret.length >= 3) this.secrets.add(secret);
+  }
+
+  /** Closes every client the session opened. */
+  async close(): Promise<void> {
+    await Promise.allSettled(this.#opened.map((c) => c.close()));
+  }
+
+  #remember(options: ConnectOptions): void {
+    this.addSecret(options.password);
+    this.addSecret(options.identityToken);
+    this.addSecret(options.registryToken);
+  }
+}
+
+/** Splits options into the credentials (which belong to one registry) and the rest. */
+function splitCredentials(options: ConnectOptions): [ConnectOptions, ConnectOptions] {
+  const credentials: Record<string, unknown> = {};
+  const rest: Record<string, unknown> = { ...options };
+  for (const key of CREDENTIAL_KEYS) {
+    if (options[key] !== undefined) credentials[key] = options[key];
+    delete rest[key];
+  }
+  return [credentials as ConnectOptions, rest as ConnectOptions];
+}

@@ -1,0 +1,181 @@
+import repl, { type REPLServer } from "node:repl";
+import type { ConnectOptions, RegistryClient } from "@regatta/client";
+import * as client from "@regatta/client";
+import { DEFAULT_REGISTRY } from "@regatta/reference";
+import pc from "picocolors";
+import { COMMANDS, defineCommands } from "./commands.js";
+import { createCompleter } from "./completer.js";
+import { createEvaluator } from "./evaluate.js";
+import { type Colors, errorLine } from "./format.js";
+import { helpText } from "./help-text.js";
+import { HISTORY_SIZE, persistHistory } from "./history.js";
+import { present } from "./present.js";
+import { ReplSession } from "./session.js";
+
+/** Options of {@link startRepl}. */
+export interface StartReplOptions {
+  /** Registry to connect to (`host[:port]` or a URL). Without one, `reg` is Docker Hub, contacted on first use. */
+  registry?: string;
+  /** Credentials, TLS, proxy, timeouts… as for `connect()`. */
+  options?: ConnectOptions;
+  /** Default process.stdin. */
+  input?: NodeJS.ReadableStream;
+  /** Default process.stdout. */
+  output?: NodeJS.WritableStream;
+  /** Where the history is kept (the CLI passes `~/.regatta_repl_history`). None: no history is written. */
+  historyFile?: string;
+  /** Line editing, completion, Ctrl-C and history, as on a terminal. Default: whether `output` is a TTY. */
+  terminal?: boolean;
+  /** Default: on for a TTY terminal. */
+  useColors?: boolean;
+  /** Start with the HTTP log on (`.verbose on`). */
+  verbose?: boolean;
+  /** How long TAB waits for repository and tag names. Default 1500 ms. */
+  completionTimeoutMs?: number;
+}
+
+/** A running REPL. */
+export interface RunningRepl {
+  server: REPLServer;
+  session: ReplSession;
+  /** Resolves once the REPL has exited (`.exit`, Ctrl-D, end of input) and its clients are closed. */
+  closed: Promise<void>;
+  /** Ends the REPL and closes its clients. */
+  close(): Promise<void>;
+}
+
+/**
+ * Starts the Regatta REPL: a Node REPL whose context holds `reg` (a client for `registry`), `connect`, the exports
+ * of `@regatta/client` and `help()`, with top-level await, auto-awaited promises, readable results, completion of
+ * methods, repositories and tags, Ctrl-C that aborts the request in flight, and a history that keeps no secret.
+ *
+ * @example
+ * const { closed } = await startRepl({ registry: "localhost:5000", historyFile: "/tmp/history" });
+ * await closed;
+ */
+export async function startRepl(options: StartReplOptions = {}): Promise<RunningRepl> {
+  const input = options.input ?? process.stdin;
+  const output = options.output ?? process.stdout;
+  const isTTY = Boolean((output as { isTTY?: boolean }).isTTY);
+  const terminal = options.terminal ?? isTTY;
+  const useColors = options.useColors ?? (terminal && isTTY);
+  const c = pc.createColors(useColors);
+  const say = (text: string) => output.write(`${session.redact(text)}\n`);
+  const session = new ReplSession(
+    options.registry ?? DEFAULT_REGISTRY,
+    options.options ?? {},
+    options.verbose ?? false,
+    (line) => say(c.dim(line)),
+  );
+  const fail = (error: unknown) => say(errorLine(error, session.verbose, c));
+
+  let reg = session.open(options.registry);
+  if (options.registry === undefined) {
+    say(
+      c.dim(
+        "No registry given: reg is Docker Hub (docker.io), contacted on first use. .connect URL for another.",
+      ),
+    );
+  } else {
+    try {
+      await session.wait(session.verify(reg));
+    } catch (error) {
+      fail(error);
+      say(c.dim(`reg is set up for ${reg.registry} anyway; .connect URL to try again or elsewhere.`));
+    }
+  }
+  say(banner(reg, c));
+
+  const help = () => helpText(c, COMMANDS);
+  const server = repl.start({
+    prompt: promptFor(reg, c),
+    input,
+    output,
+    terminal,
+    useColors,
+    eval: createEvaluator(session, fail),
+    writer: Object.assign(
+      (value: unknown) =>
+        session.redact(
+          present(value, { colors: c, useColors, width: (output as { columns?: number }).columns ?? 80 }),
+        ),
+      { options: { colors: useColors } },
+    ),
+    completer: createCompleter({
+      context: () => server.context,
+      commands: () => Object.keys(server.commands),
+      timeoutMs: options.completionTimeoutMs ?? 1500,
+    }),
+    ignoreUndefined: true,
+    preview: false,
+    ...({ historySize: HISTORY_SIZE } as object),
+  });
+
+  const preload = (context: Record<string, unknown>) => {
+    const values: Record<string, unknown> = {
+      ...client,
+      reg,
+      connect: (registry?: string, extra?: ConnectOptions) => session.connect(registry, extra),
+      createClient: (registry?: string, extra?: ConnectOptions) => session.open(registry, extra),
+      help: () => {
+        say(help());
+      },
+    };
+    for (const [name, value] of Object.entries(values)) {
+      Object.defineProperty(context, name, { value, writable: true, configurable: true, enumerable: true });
+    }
+  };
+  preload(server.context);
+  server.on("reset", preload);
+
+  const commands = defineCommands({
+    server,
+    session,
+    say,
+    fail,
+    help,
+    current: () => {
+      const named = server.context.reg;
+      return named instanceof client.RegistryClient ? named : reg;
+    },
+    use: (next) => {
+      reg = next;
+      server.context.reg = next;
+      server.setPrompt(promptFor(next, c));
+    },
+  });
+
+  // Ctrl-C: first a pending `.login` question, then an evaluation in flight; only then Node's own meaning
+  // (clear the line; twice on an empty line leaves).
+  const nodeSigint = server.listeners("SIGINT") as ((...args: unknown[]) => void)[];
+  server.removeAllListeners("SIGINT");
+  server.on("SIGINT", () => {
+    if (commands.cancel() || session.interrupt()) return;
+    for (const listener of nodeSigint) listener.call(server);
+  });
+
+  if (options.historyFile && terminal) persistHistory(server, session, options.historyFile);
+
+  const closed = new Promise<void>((resolve) => {
+    server.once("exit", () => {
+      session.close().then(() => resolve());
+    });
+  });
+  return {
+    server,
+    session,
+    closed,
+    close: () => {
+      server.close();
+      return closed;
+    },
+  };
+}
+
+function promptFor(reg: RegistryClient, c: Colors): string {
+  return `${c.cyan(reg.registry)}${c.dim(">")} `;
+}
+
+function banner(reg: RegistryClient, c: Colors): string {
+  return `${c.bold("Regatta REPL")} ${c.dim("·")} reg → ${reg.url} ${c.dim("· help() for a guide · .help for commands · TAB completes · Ctrl-C aborts")}`;
+}

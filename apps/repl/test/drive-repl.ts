@@ -1,0 +1,60 @@
+import { PassThrough } from "node:stream";
+import { stripVTControlCharacters } from "node:util";
+import { type RunningRepl, type StartReplOptions, startRepl } from "../src/index.js";
+
+/** The REPL's prompt (`127.0.0.1:5000> `, the prompt may change with `.connect`) as the last line on screen. */
+const PROMPT = /(?<=^|\n)[\w.:[\]-]+> $/;
+
+/** A REPL on in-memory streams, typed into one line at a time as a person would (see TOOLCHAIN.md). */
+export interface DrivenRepl {
+  running: RunningRepl;
+  /** Everything written so far, without terminal escapes. */
+  screen(): string;
+  /** Types `line` and Enter, waits for the next prompt, and returns what was printed in between. */
+  send(line: string, timeoutMs?: number): Promise<string>;
+  /** Types raw keys (`\t` for TAB, `\x03` for Ctrl-C) without waiting. */
+  type(keys: string): void;
+  /** Waits until the screen written after `from` satisfies `test`, and returns that part. */
+  waitFor(test: (text: string) => boolean, from?: number, timeoutMs?: number): Promise<string>;
+  /** Ends the REPL and waits for its clients to close. */
+  close(): Promise<void>;
+}
+
+export async function driveRepl(options: StartReplOptions): Promise<DrivenRepl> {
+  const input = new PassThrough();
+  const output = new PassThrough();
+  let raw = "";
+  output.on("data", (chunk: Buffer) => {
+    raw += chunk.toString("utf8");
+  });
+  const running = await startRepl({ input, output, terminal: true, useColors: false, ...options });
+  const screen = () => stripVTControlCharacters(raw).replace(/\r/g, "");
+
+  const waitFor = async (test: (text: string) => boolean, from = 0, timeoutMs = 15_000) => {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const text = screen().slice(from);
+      if (test(text)) return text;
+      if (Date.now() > deadline) throw new Error(`timed out waiting; the screen since then reads:\n${text}`);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  };
+
+  return {
+    running,
+    screen,
+    type: (keys) => input.write(keys),
+    waitFor,
+    async send(line, timeoutMs) {
+      const from = screen().length;
+      input.write(`${line}\r`);
+      const text = await waitFor((t) => t.includes("\n") && PROMPT.test(t), from, timeoutMs);
+      // Drop the echo of the line and the closing prompt: what remains is the answer.
+      return text
+        .slice(text.indexOf("\n") + 1)
+        .replace(PROMPT, "")
+        .trimEnd();
+    },
+    close: () => running.close(),
+  };
+}

@@ -1,0 +1,232 @@
+import { mkdtempSync, readFileSync } from "node:fs";
+import { createServer, type IncomingMessage } from "node:http";
+import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { DEFAULT_USERS, generateImage, generateIndex, pushImage, useRegistry } from "@regatta/testkit";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { type DrivenRepl, driveRepl } from "./drive-repl.js";
+
+describe("the REPL against a real registry (anonymous)", () => {
+  const registry = useRegistry("none");
+  let repl: DrivenRepl;
+
+  beforeAll(async () => {
+    const image = await generateImage({ layers: 2, labels: { team: "api" } });
+    await pushImage(registry.url, "team/api", "1.0", image);
+    await pushImage(registry.url, "team/api", "latest", image);
+    await pushImage(
+      registry.url,
+      "team/web",
+      "2.0",
+      await generateIndex({ platforms: ["linux/amd64", "linux/arm64"] }),
+    );
+    await pushImage(registry.url, "other/thing", "stable", await generateImage({ seed: 2 }));
+    repl = await driveRepl({ registry: registry.url });
+  });
+  afterAll(() => repl?.close());
+
+  it("greets with the registry it is connected to", () => {
+    expect(repl.screen()).toContain(`reg → ${registry.url}`);
+  });
+
+  it("supports top-level await, and keeps what a declaration bound", async () => {
+    expect(await repl.send('const tags = await reg.allTags("team/api")')).toBe("");
+    expect(await repl.send("tags.length")).toBe("2");
+    expect(await repl.send('await reg.digest("team/api:1.0")')).toMatch(/^'sha256:[0-9a-f]{64}'$/);
+  });
+
+  it("awaits a bare promise and prints its value: tags as a compact list", async () => {
+    const out = await repl.send('reg.tags("team/api")');
+    expect(out.split("\n")).toEqual([
+      "team/api 2 tags",
+      expect.stringMatching(/^ {2}(1\.0|latest) +(1\.0|latest)$/),
+    ]);
+  });
+
+  it("prints a manifest as JSON under its digest, an index summary as a table, a blob as a one-line summary", async () => {
+    const manifest = await repl.send('reg.manifest("team/api:1.0")');
+    expect(manifest).toMatch(/^reference: +.*team\/api:1\.0@sha256:/);
+    expect(manifest).toContain('"schemaVersion": 2');
+    const summary = await repl.send('reg.inspect("team/web:2.0")');
+    expect(summary).toMatch(
+      /PLATFORM +DIGEST +SIZE\nlinux\/amd64 +sha256:[0-9a-f]{12} +[\d.]+ kB\nlinux\/arm64/,
+    );
+    const blob = await repl.send(
+      'reg.blob("team/api", (await reg.manifest("team/api:1.0")).manifest.layers[0].digest)',
+    );
+    expect(blob).toMatch(/^Blob .*team\/api@sha256:[0-9a-f]{64}\nnot fetched, never dumped here/);
+  });
+
+  it("completes a repository name from the catalog inside a string argument", async () => {
+    const from = repl.screen().length;
+    repl.type('reg.tags("oth\t');
+    await repl.waitFor((t) => t.includes('reg.tags("other/thing'), from);
+    const out = await repl.send('")');
+    expect(out).toBe("other/thing 1 tag\n  stable");
+  });
+
+  it("completes a tag name after the colon", async () => {
+    const from = repl.screen().length;
+    repl.type('reg.digest("team/api:la\t');
+    await repl.waitFor((t) => t.includes('reg.digest("team/api:latest'), from);
+    expect(await repl.send('")')).toMatch(/^'sha256:[0-9a-f]{64}'$/);
+  });
+
+  it("completes the client's method names", async () => {
+    const from = repl.screen().length;
+    repl.type("reg.all\t");
+    await repl.waitFor((t) => t.includes("reg.allTags"), from);
+    expect(await repl.send('("other/thing")')).toBe("1 item\n  stable");
+  });
+
+  it("prints an error for an unknown repository as one line with the OCI code, and goes on", async () => {
+    const out = await repl.send('reg.tags("no/such-repo")');
+    expect(out.split("\n")).toHaveLength(1);
+    expect(out).toMatch(/^✖ list tags of .*no\/such-repo: .*NAME_UNKNOWN/);
+    expect(await repl.send("1 + 1")).toBe("2");
+  });
+
+  it("shows the HTTP exchange with .verbose on", async () => {
+    expect(await repl.send(".verbose on")).toBe("verbose HTTP log on");
+    const out = await repl.send('reg.tags("no/such-repo")');
+    expect(out).toContain("> GET http://");
+    expect(out).toContain("< 404 Not Found");
+    expect(out).toContain("registry error: NAME_UNKNOWN");
+    expect(await repl.send(".verbose off")).toBe("verbose HTTP log off");
+  });
+
+  it("answers .whoami for an anonymous registry", async () => {
+    expect(await repl.send(".whoami")).toBe(
+      `registry: ${registry.host} (${registry.url})\nauth:     none\nuser:     anonymous`,
+    );
+  });
+});
+
+describe("Ctrl-C", () => {
+  // A registry that answers the ping and then never answers anything again.
+  const pending: IncomingMessage[] = [];
+  const closed: string[] = [];
+  const slow = createServer((req, res) => {
+    if (req.url === "/v2/") {
+      res.writeHead(200, { "Docker-Distribution-API-Version": "registry/2.0" }).end("{}");
+      return;
+    }
+    pending.push(req);
+    res.on("close", () => closed.push(req.url ?? ""));
+  });
+  let repl: DrivenRepl;
+
+  beforeAll(async () => {
+    await new Promise<void>((resolve) => slow.listen(0, "127.0.0.1", resolve));
+    const { port } = slow.address() as AddressInfo;
+    repl = await driveRepl({ registry: `http://127.0.0.1:${port}` });
+  });
+  afterAll(async () => {
+    await repl?.close();
+    slow.closeAllConnections();
+    await new Promise((resolve) => slow.close(resolve));
+  });
+
+  it("aborts the request in flight through its AbortSignal and keeps the session", async () => {
+    const from = repl.screen().length;
+    repl.type('reg.tags("slow/repo")\r');
+    await waitUntil(() => pending.length === 1);
+    repl.type("\x03");
+    const out = await repl.waitFor((t) => /\n[\w.:]+> $/.test(t), from);
+    expect(out).toMatch(/✖ interrupted \(Ctrl-C\); requests in flight were aborted \(ABORTED\)/);
+    // The transport dropped the connection: the server saw the request go away.
+    await waitUntil(() => closed.includes("/v2/slow/repo/tags/list"));
+    expect(await repl.send("40 + 2")).toBe("42");
+  });
+
+  it("stops waiting for any promise, and a Ctrl-C with nothing in flight only clears the line", async () => {
+    const from = repl.screen().length;
+    repl.type("new Promise(() => {})\r");
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    repl.type("\x03");
+    await repl.waitFor((t) => t.includes("interrupted (Ctrl-C)") && /\n[\w.:]+> $/.test(t), from);
+    repl.type("half a line\x03");
+    await repl.waitFor((t) => t.endsWith("> "), from);
+    expect(await repl.send('"still here"')).toBe("'still here'");
+  });
+});
+
+describe("secrets (Basic auth registry)", () => {
+  const registry = useRegistry("basic");
+  const [[username, password]] = Object.entries(DEFAULT_USERS) as [[string, string]];
+  const home = mkdtempSync(join(tmpdir(), "regatta-repl-"));
+  const historyFile = join(home, ".regatta_repl_history");
+  let repl: DrivenRepl | undefined;
+
+  beforeAll(async () => {
+    await pushImage(registry.url, "team/api", "1.0", await generateImage(), { username, password });
+  });
+  afterEach(async () => {
+    await repl?.close();
+    repl = undefined;
+  });
+
+  it("never prints the --password value nor stores it, .login input, or a password: literal in history", async () => {
+    repl = await driveRepl({ registry: registry.url, options: { username, password }, historyFile });
+    expect(await repl.send(".whoami")).toMatch(`\nuser:     ${username} (not used yet)`);
+    expect(await repl.send("reg.repositories()")).toBe("1 item\n  team/api");
+    expect(await repl.send(".whoami")).toBe(
+      `registry: ${registry.host} (${registry.url})\nauth:     basic (realm Registry Realm)\nuser:     ${username}`,
+    );
+
+    // .login: the username is echoed, the password is not.
+    const from = repl.screen().length;
+    repl.type(".login\r");
+    await repl.waitFor((t) => t.endsWith("Username: "), from);
+    repl.type(`${username}\r`);
+    await repl.waitFor((t) => t.endsWith("Password: "), from);
+    repl.type(`${password}\r`);
+    const login = await repl.waitFor((t) => /\n[\w.:]+> $/.test(t), from);
+    expect(login).toContain(`logged in to ${registry.host} as ${username}`);
+
+    // A literal password on a line: kept out of the history (it is echoed, since the user typed it).
+    expect(
+      await repl.send(
+        'const other = createClient("localhost:5999", { username: "u", password: "typed-literal" })',
+      ),
+    ).toBe("");
+    expect(await repl.send('reg.tags("team/api")')).toBe("team/api 1 tag\n  1.0");
+    // A result that happens to spell a known secret is redacted.
+    expect(await repl.send('["regatta", "secret"].join("-")')).toBe("'***'");
+
+    expect(repl.screen()).not.toContain(password);
+    await repl.close();
+    repl = undefined;
+    const history = readFileSync(historyFile, "utf8").split("\n");
+    expect(history).toEqual([
+      '["regatta", "secret"].join("-")',
+      'reg.tags("team/api")',
+      ".login",
+      ".whoami",
+      "reg.repositories()",
+      ".whoami",
+    ]);
+    expect(readFileSync(historyFile, "utf8")).not.toMatch(/regatta-secret|typed-literal|password/);
+  });
+
+  it("reloads the history, and Ctrl-C cancels a .login question", async () => {
+    repl = await driveRepl({ registry: registry.url, historyFile });
+    const from = repl.screen().length;
+    repl.type(".login\r");
+    await repl.waitFor((t) => t.endsWith("Username: "), from);
+    repl.type("\x03");
+    await repl.waitFor((t) => /\n[\w.:]+> $/.test(t), from);
+    // Up-arrow: first `.login`, then the last line of the previous session.
+    repl.type("\x1b[A\x1b[A");
+    await repl.waitFor((t) => t.endsWith('["regatta", "secret"].join("-")'), from);
+  });
+});
+
+async function waitUntil(test: () => boolean, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!test()) {
+    if (Date.now() > deadline) throw new Error("timed out");
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
