@@ -1,6 +1,9 @@
 import { Command, CommanderError } from "commander";
 import { createCliContext, describeError } from "./cli-context.js";
+import { registerDiskCommands } from "./commands/disk.js";
 import { registerReadCommands } from "./commands/read.js";
+import { registerReplCommand } from "./commands/repl.js";
+import { registerWriteCommands } from "./commands/write.js";
 import { EXIT, exitCodeFor } from "./exit-codes.js";
 import { addGlobalOptions } from "./global-options.js";
 
@@ -17,6 +20,9 @@ export function buildProgram(): Command {
       .exitOverride(),
   );
   registerReadCommands(program, cli);
+  registerWriteCommands(program, cli);
+  registerDiskCommands(program, cli);
+  registerReplCommand(program, cli);
   program.addHelpText(
     "after",
     `

@@ -14,11 +14,30 @@ export { connect, createClient } from "./connect.js";
 export type { ConnectOptions } from "./connect-options.js";
 export type { ReferenceInput, RepositoryInput } from "./context.js";
 export {
+  type BlobOutcome,
+  type CopyEvent,
+  type CopyOptions,
+  type CopyResult,
+  DEFAULT_COPY_CONCURRENCY,
+} from "./copy.js";
+export type { DeletedRepository } from "./delete.js";
+export {
   type HeadResult,
   MAX_MANIFEST_BYTES,
   type ManifestOptions,
   type ManifestResult,
 } from "./get-manifest.js";
+export { humanSize, shortDigest } from "./human-size.js";
 export type { ConfigResult, ImageSummary, LayerSummary, PlatformSummary } from "./image-info.js";
+export type { LayoutFormat } from "./layout/layout-writer.js";
+export type { PullBlob, PulledReference, PullOptions, PullProgress, PullResult } from "./layout/pull.js";
+export type { PushBlob, PushOptions, PushProgress, PushResult } from "./layout/push.js";
 export type { TagList, TagsOptions } from "./list-tags.js";
+export {
+  type BlobSource,
+  type PushBlobOptions,
+  type PushBlobResult,
+  SINGLE_POST_LIMIT,
+} from "./push-blob.js";
+export type { ManifestInput, PutManifestOptions, PutManifestResult } from "./put-manifest.js";
 export { RegistryClient } from "./registry-client.js";

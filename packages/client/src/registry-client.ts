@@ -1,3 +1,4 @@
+import type { Readable, Writable } from "node:stream";
 import type { AuthDescription } from "@regatta/auth";
 import type { RepositoryReference } from "@regatta/reference";
 import { BlobHandle } from "./blob-handle.js";
@@ -16,6 +17,8 @@ import {
   toReference,
   toRepository,
 } from "./context.js";
+import { type CopyOptions, type CopyResult, copyImage } from "./copy.js";
+import { type DeletedRepository, deleteBlob, deleteManifest, deleteRepository, deleteTag } from "./delete.js";
 import {
   getManifest,
   type HeadResult,
@@ -24,7 +27,23 @@ import {
   type ManifestResult,
 } from "./get-manifest.js";
 import { type ConfigResult, getConfig, type ImageSummary, inspectImage } from "./image-info.js";
+import { type PullOptions, type PullResult, pullImages } from "./layout/pull.js";
+import { type PushOptions, type PushResult, pushImage } from "./layout/push.js";
 import { allTags, listTags, type TagList, type TagsOptions, tagPages } from "./list-tags.js";
+import {
+  type BlobSource,
+  mountBlob,
+  type PushBlobOptions,
+  type PushBlobResult,
+  pushBlob,
+} from "./push-blob.js";
+import {
+  type ManifestInput,
+  type PutManifestOptions,
+  type PutManifestResult,
+  putManifest,
+} from "./put-manifest.js";
+import { tagImage } from "./tag.js";
 
 /**
  * A registry client. One instance serves every repository of its registry (and references that name other
@@ -160,6 +179,101 @@ export class RegistryClient {
   /** Total compressed size (config + layers, the Ruby gem's manifest_sum); for an index, summed over platforms. */
   async size(reference: ReferenceInput, options?: ManifestOptions): Promise<number> {
     return (await inspectImage(this.ctx, reference, options)).size;
+  }
+
+  // ── writing ────────────────────────────────────────────────────────────────────────────────────────────────────
+
+  /**
+   * Pushes a blob from bytes, a stream, or a stream factory (`() => fs.createReadStream(file)`, which makes an
+   * interrupted upload resumable). Asks the registry first when the digest is known and sends nothing it has.
+   */
+  pushBlob(
+    repository: RepositoryInput,
+    source: BlobSource,
+    options?: PushBlobOptions,
+  ): Promise<PushBlobResult> {
+    return pushBlob(this.ctx, repository, source, options);
+  }
+
+  /** Mounts a blob from another repository of the same registry; streams it over when the registry declines. */
+  mountBlob(
+    from: RepositoryInput,
+    to: RepositoryInput,
+    digest: string,
+    options?: { size?: number; signal?: AbortSignal },
+  ): Promise<PushBlobResult> {
+    return mountBlob(this.ctx, from, to, digest, options);
+  }
+
+  /**
+   * Pushes a manifest: exact bytes (sent as they are), anything with `bytes` and `mediaType` (a fetched manifest),
+   * or an object (serialised once). The registry's `Docker-Content-Digest` is checked against the bytes' digest.
+   */
+  putManifest(
+    reference: ReferenceInput,
+    manifest: ManifestInput,
+    options?: PutManifestOptions,
+  ): Promise<PutManifestResult> {
+    return putManifest(this.ctx, reference, manifest, options);
+  }
+
+  /** Tags a manifest under another tag (`"v2"`) or name in the same registry; no blob moves, the digest stays. */
+  tag(source: ReferenceInput, target: ReferenceInput, options?: { signal?: AbortSignal }) {
+    return tagImage(this.ctx, source, target, options);
+  }
+
+  /**
+   * Copies an image, index or artifact to another reference, in this registry or another (credentials per registry
+   * come from the client's credential sources, see `registryCredentials`). Blobs stream from source to target.
+   */
+  copy(source: ReferenceInput, target: ReferenceInput, options?: CopyOptions): Promise<CopyResult> {
+    return copyImage(this.ctx, source, target, options);
+  }
+
+  /** Deletes a tag only (OCI 1.1); an UnsupportedError on registries that delete by digest only. */
+  deleteTag(reference: ReferenceInput, options?: { signal?: AbortSignal }) {
+    return deleteTag(this.ctx, reference, options);
+  }
+
+  /** Deletes a manifest by digest (a tag is resolved first); every tag pointing to it goes too. */
+  deleteManifest(reference: ReferenceInput, options?: { signal?: AbortSignal }) {
+    return deleteManifest(this.ctx, reference, options);
+  }
+
+  /** Deletes every manifest of every tag of a repository (the Ruby gem's `rmrepo`). */
+  deleteRepository(
+    repository: RepositoryInput,
+    options?: { signal?: AbortSignal; concurrency?: number },
+  ): Promise<DeletedRepository> {
+    return deleteRepository(this.ctx, repository, options);
+  }
+
+  /** Deletes a blob from a repository. */
+  deleteBlob(repository: RepositoryInput, digest: string, options?: { signal?: AbortSignal }): Promise<void> {
+    return deleteBlob(this.ctx, repository, digest, options);
+  }
+
+  // ── disk: pull and push ────────────────────────────────────────────────────────────────────────────────────────
+
+  /**
+   * Pulls images to disk: a docker archive (`.tar`, or a writable stream such as stdout), an OCI layout, or a
+   * boater-style directory (`format`, else guessed from `destination`). An index is resolved to `platform` (default
+   * the client's), or kept whole with `platforms: "all"`. Blobs download in parallel, verified, resumably.
+   */
+  pull(
+    reference: ReferenceInput | ReferenceInput[],
+    destination: string | Writable,
+    options?: PullOptions,
+  ): Promise<PullResult> {
+    return pullImages(this.ctx, reference, destination, options);
+  }
+
+  /**
+   * Pushes an image from disk (a docker archive, or a stream of one; an OCI layout; a boater-style directory) to
+   * `reference`, through `pushBlob` and `putManifest`: manifests keep their bytes, so their digests.
+   */
+  push(source: string | Readable, reference: ReferenceInput, options?: PushOptions): Promise<PushResult> {
+    return pushImage(this.ctx, source, reference, options);
   }
 
   // ── connection ─────────────────────────────────────────────────────────────────────────────────────────────────
