@@ -26,7 +26,9 @@ export function transferProgress(options: { enabled: boolean }): TransferProgres
   const multibar = new cliProgress.MultiBar(
     {
       stream: process.stderr,
-      format: "{name} |{bar}| {percentage}% {done}/{size} {rate}",
+      // cli-progress computes the ETA from the recent rate; it shows "N/A" until it has one.
+      format: "{name} |{bar}| {percentage}% {done}/{size} {rate} ETA {eta_formatted}",
+      etaBuffer: 20,
       barsize: 24,
       hideCursor: true,
       clearOnComplete: true,

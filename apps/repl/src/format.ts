@@ -1,5 +1,5 @@
 import { types } from "node:util";
-import { RegattaError } from "@regatta/client";
+import { RegattaError, textTable } from "@regatta/client";
 import type pc from "picocolors";
 
 /** picocolors' palette, on or off. */
@@ -21,13 +21,7 @@ export function colorJson(value: unknown, c: Colors): string {
 
 /** An aligned table with a bold header; the last column is not padded. */
 export function table(headers: string[], rows: string[][], c: Colors): string {
-  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
-  const line = (cells: string[]) =>
-    cells
-      .map((cell, i) => (i === cells.length - 1 ? cell : cell.padEnd(widths[i] ?? 0)))
-      .join("  ")
-      .trimEnd();
-  return [c.bold(line(headers)), ...rows.map(line)].join("\n");
+  return textTable(headers, rows, c.bold);
 }
 
 /** Words laid out in columns to fit `width`, like `ls`: the compact form of a tag or repository list. */

@@ -1,7 +1,6 @@
 import { homedir } from "node:os";
 import { join } from "node:path";
 import { UsageError } from "@regatta/client";
-import { startRepl } from "@regatta/repl";
 import type { Command } from "commander";
 import type { CliContext } from "../cli-context.js";
 import { connectOptions } from "../global-options.js";
@@ -33,6 +32,8 @@ export function registerReplCommand(program: Command, cli: CliContext): void {
       const { logger: _, ...options } = connectOptions(flags, () => {});
       const historyFile =
         opts.historyFile ?? process.env.REGATTA_REPL_HISTORY ?? join(homedir(), ".regatta_repl_history");
+      // Loaded on demand: every other command starts faster without the REPL and its completion machinery.
+      const { startRepl } = await import("@regatta/repl");
       const running = await startRepl({
         ...(registry !== undefined ? { registry } : {}),
         options,
