@@ -9,9 +9,10 @@ import {
   RegistryClient,
   RepositoryReference,
   shortDigest,
+  summaryTables,
   type TagList,
 } from "@regatta/client";
-import { type Colors, colorJson, columns, table } from "./format.js";
+import { type Colors, colorJson, columns } from "./format.js";
 
 /** How results are shown: colours on a terminal, and its width. */
 export interface PresentOptions {
@@ -116,19 +117,7 @@ function presentSummary(s: ImageSummary, c: Colors): string {
       c,
     ),
   ];
-  if (s.platforms) {
-    const rows = s.platforms.map((p) => [p.platform, shortDigest(p.digest), humanSize(p.size)]);
-    parts.push(table(["PLATFORM", "DIGEST", "SIZE"], rows, c));
-  }
-  if (s.layers) {
-    const rows = s.layers.map((l, i) => [
-      String(i + 1),
-      shortDigest(l.digest),
-      humanSize(l.size),
-      l.mediaType,
-    ]);
-    parts.push(table(["#", "LAYER", "SIZE", "MEDIA TYPE"], rows, c));
-  }
+  parts.push(...summaryTables(s, c.bold));
   if (s.labels && Object.keys(s.labels).length) {
     parts.push(
       `${c.dim("labels:")}\n${Object.entries(s.labels)

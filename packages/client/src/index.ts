@@ -41,4 +41,4 @@ export {
 } from "./push-blob.js";
 export type { ManifestInput, PutManifestOptions, PutManifestResult } from "./put-manifest.js";
 export { RegistryClient } from "./registry-client.js";
-export { textTable } from "./text-table.js";
+export { summaryTables, textTable } from "./text-table.js";

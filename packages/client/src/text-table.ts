@@ -1,3 +1,6 @@
+import { humanSize, shortDigest } from "./human-size.js";
+import type { ImageSummary } from "./image-info.js";
+
 /**
  * An aligned plain-text table, two spaces between columns, the last column not padded: what the CLI's `inspect` and
  * the REPL print for platforms and layers. `emphasise` styles the header (bold on a terminal).
@@ -14,4 +17,29 @@ export function textTable(
       .join("  ")
       .trimEnd();
   return [emphasise(line(headers)), ...rows.map(line)].join("\n");
+}
+
+/**
+ * The tables of an image summary that the CLI's `inspect` and the REPL both show: the platforms of an index, and the
+ * layers of an image. Either may be absent.
+ */
+export function summaryTables(
+  summary: Pick<ImageSummary, "platforms" | "layers">,
+  emphasise?: (text: string) => string,
+): string[] {
+  const tables: string[] = [];
+  if (summary.platforms) {
+    const rows = summary.platforms.map((p) => [p.platform, shortDigest(p.digest), humanSize(p.size)]);
+    tables.push(textTable(["PLATFORM", "DIGEST", "SIZE"], rows, emphasise));
+  }
+  if (summary.layers) {
+    const rows = summary.layers.map((l, i) => [
+      String(i + 1),
+      shortDigest(l.digest),
+      humanSize(l.size),
+      l.mediaType,
+    ]);
+    tables.push(textTable(["#", "LAYER", "SIZE", "MEDIA TYPE"], rows, emphasise));
+  }
+  return tables;
 }

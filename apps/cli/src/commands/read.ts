@@ -1,9 +1,10 @@
 import { pipeline } from "node:stream/promises";
-import { UsageError } from "@regatta/client";
+import { summaryTables, UsageError } from "@regatta/client";
 import { parseReference, parseRepository } from "@regatta/reference";
 import type { Command } from "commander";
+import pc from "picocolors";
 import type { CliContext } from "../cli-context.js";
-import { humanSize, shortDigest, table, writeStdout } from "../output.js";
+import { humanSize, writeStdout } from "../output.js";
 
 const ACCEPT_CHOICES = ["schema2", "list", "oci", "index", "schema1", "all"];
 
@@ -239,25 +240,7 @@ export function registerReadCommands(program: Command, cli: CliContext): void {
           ...(s.subject ? [`Subject:    ${s.subject}`] : []),
           `Size:       ${humanSize(s.size)} (${s.size} bytes)`,
         ];
-        if (s.platforms) {
-          lines.push(
-            "",
-            table(
-              ["PLATFORM", "DIGEST", "SIZE"],
-              s.platforms.map((p) => [p.platform, shortDigest(p.digest), humanSize(p.size)]),
-              color,
-            ),
-          );
-        }
-        if (s.layers) {
-          const rows = s.layers.map((l, i) => [
-            String(i + 1),
-            shortDigest(l.digest),
-            humanSize(l.size),
-            l.mediaType,
-          ]);
-          lines.push("", table(["#", "LAYER", "SIZE", "MEDIA TYPE"], rows, color));
-        }
+        for (const t of summaryTables(s, color ? pc.bold : undefined)) lines.push("", t);
         if (s.labels && Object.keys(s.labels).length) {
           lines.push("", "Labels:", ...Object.entries(s.labels).map(([k, v]) => `  ${k}=${v}`));
         }
