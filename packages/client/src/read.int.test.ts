@@ -13,6 +13,7 @@ import {
   ProtocolError,
   RegistryUnreachableError,
 } from "./index.js";
+import { startTamperingProxy } from "./test-proxies.js";
 
 const sha256 = (b: Uint8Array) => `sha256:${createHash("sha256").update(b).digest("hex")}`;
 
@@ -152,27 +153,13 @@ describe("reading from a real registry (anonymous)", () => {
   });
 
   describe("through a proxy that tampers with content", () => {
-    let proxy: Server;
+    let proxy: Awaited<ReturnType<typeof startTamperingProxy>>;
     let proxyUrl: string;
     beforeAll(async () => {
-      proxy = createServer(async (req, res) => {
-        const upstream = await fetch(`${registry.url}${req.url}`, {
-          method: req.method,
-          headers: { accept: String(req.headers.accept ?? "*/*") },
-        });
-        const body = Buffer.from(await upstream.arrayBuffer());
-        if (req.url?.includes("/blobs/") || req.url?.includes("/manifests/sha256:"))
-          body[body.length - 1] ^= 1;
-        const headers: Record<string, string> = {};
-        upstream.headers.forEach((v, k) => {
-          if (k !== "content-length" && k !== "transfer-encoding" && k !== "content-encoding") headers[k] = v;
-        });
-        res.writeHead(upstream.status, headers).end(req.method === "HEAD" ? undefined : body);
-      });
-      await new Promise<void>((r) => proxy.listen(0, "127.0.0.1", r));
-      proxyUrl = `http://127.0.0.1:${(proxy.address() as { port: number }).port}`;
+      proxy = await startTamperingProxy(registry.url);
+      proxyUrl = proxy.url;
     });
-    afterAll(() => new Promise<void>((r) => proxy.close(() => r())));
+    afterAll(() => proxy.close());
 
     it("refuses a tampered blob with DigestMismatchError and leaves no file behind", async () => {
       const reg = await connect(proxyUrl);

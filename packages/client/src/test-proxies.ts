@@ -146,3 +146,41 @@ export async function startProxy(target: string, options: ProxyOptions = {}): Pr
 export function count(proxy: TestProxy, method: string, path: RegExp): number {
   return proxy.requests.filter((r) => r.method === method && path.test(r.path)).length;
 }
+
+/**
+ * A proxy that flips the last byte of every blob body and of every manifest fetched by digest: a registry or a
+ * man-in-the-middle serving tampered content. Bodies are buffered (test blobs are small).
+ */
+export async function startTamperingProxy(
+  target: string,
+): Promise<{ url: string; host: string; close(): Promise<void> }> {
+  const server = createServer(async (req, res) => {
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    const upstream = await fetch(`${target}${req.url}`, {
+      method: req.method ?? "GET",
+      headers: Object.fromEntries(
+        Object.entries(req.headers).filter(
+          ([k, v]) => typeof v === "string" && k !== "host" && k !== "content-length",
+        ),
+      ) as Record<string, string>,
+      ...(chunks.length ? { body: Buffer.concat(chunks) } : {}),
+    });
+    const body = Buffer.from(await upstream.arrayBuffer());
+    if (body.length && (req.url?.includes("/blobs/sha256:") || req.url?.includes("/manifests/sha256:"))) {
+      body[body.length - 1] = (body[body.length - 1] as number) ^ 1;
+    }
+    const headers: Record<string, string> = {};
+    upstream.headers.forEach((v, k) => {
+      if (k !== "content-length" && k !== "transfer-encoding" && k !== "content-encoding") headers[k] = v;
+    });
+    res.writeHead(upstream.status, headers).end(req.method === "HEAD" ? undefined : body);
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const host = `127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return {
+    url: `http://${host}`,
+    host,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}

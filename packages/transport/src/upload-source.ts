@@ -50,6 +50,8 @@ export class UploadSource {
   /** False while a `rest()` stream is being read: the position is then unknown until it ends. */
   #settled = true;
   #offset = 0;
+  /** The first error the source stream emitted, if any. */
+  #streamError: Error | undefined;
 
   constructor(source: UploadRequest["source"], options: UploadSourceOptions) {
     this.#source = source;
@@ -133,6 +135,10 @@ export class UploadSource {
         }
       },
     });
+    // The request body's consumer (undici) stops listening once it has seen an error, but a failing source (a
+    // verifying download that ends in a digest mismatch) can make the tap emit again: never let that be uncaught.
+    // The error itself reaches the upload through the failed request.
+    tap.on("error", () => {});
     if (this.#leftover) {
       const leftover = this.#leftover;
       this.#leftover = undefined;
@@ -174,6 +180,7 @@ export class UploadSource {
 
   /** At the end: the size and a verified digest must match. */
   check(): void {
+    if (this.#streamError) throw this.#streamError;
     const { size, digest, what } = this.#options;
     if (size !== undefined && this.#offset !== size) {
       throw new SizeMismatchError(`${what}: the source had ${this.#offset} bytes, expected ${size}`, {
@@ -200,6 +207,7 @@ export class UploadSource {
   async #open(): Promise<void> {
     this.#stream?.destroy();
     this.#stream = undefined;
+    this.#streamError = undefined;
     const source = this.#source;
     if (source instanceof Uint8Array) {
       // Bytes: a one-chunk iterator stands in for the stream.
@@ -210,7 +218,14 @@ export class UploadSource {
       })();
     } else {
       // A factory may open its stream asynchronously (a download that waits for its response headers).
-      this.#stream = typeof source === "function" ? await source() : source;
+      const stream = typeof source === "function" ? await source() : source;
+      // Kept for the whole life of the stream: a verifying download can fail at its very end (digest mismatch)
+      // after the upload stopped reading it, and an 'error' event nobody listens to would crash the process. The
+      // error still reaches the upload through the read that sees it, and check() reports it otherwise.
+      stream.on("error", (err) => {
+        this.#streamError ??= err;
+      });
+      this.#stream = stream;
       this.#iterator = undefined;
     }
     this.#opened = true;

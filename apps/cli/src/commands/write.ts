@@ -161,6 +161,7 @@ export function registerWriteCommands(program: Command, cli: CliContext): void {
     .option("--all-platforms", "copy an index with every platform (the default; --platform chooses some)")
     .option("-j, --jobs <n>", "blobs copied at once (default 4)")
     .option("--force", "send blobs and manifests even when the target has them")
+    .option("--no-verify", "leave blob digests to the target registry to check (one hash fewer per byte)")
     .option("--src-username <user>", "username for the source registry")
     .option("--src-password <password>", "password for the source registry (or REGATTA_SRC_PASSWORD)")
     .option("--dest-username <user>", "username for the target registry (default -u)")
@@ -203,6 +204,7 @@ Examples:
               ...(platforms ? { platforms } : { platforms: "all" }),
               ...(jobs ? { concurrency: jobs } : {}),
               ...(opts.force ? { force: true } : {}),
+              ...(opts.verify === false ? { verify: false } : {}),
               onProgress: (event) => progress.onEvent(event),
             });
           } finally {
@@ -331,6 +333,8 @@ Examples:
 
 interface CopyFlags {
   allPlatforms?: boolean;
+  /** commander's `--no-verify`: false when given. */
+  verify?: boolean;
   jobs?: string;
   force?: boolean;
   srcUsername?: string;
