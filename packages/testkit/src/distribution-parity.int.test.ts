@@ -49,9 +49,16 @@ async function observe(origin: string, probe: Probe, realm?: string) {
   });
   const scrub = (text: string) => {
     const out = (realm ? text.split(realm).join("REALM") : text).split(origin).join("ORIGIN");
-    return out
-      .replace(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g, "UUID")
-      .replace(/_state=[^&"\s]+/g, "_state=STATE");
+    return (
+      out
+        .replace(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g, "UUID")
+        .replace(/_state=[^&"\s]+/g, "_state=STATE")
+        // distribution lists a challenge's actions in Go map order (push,pull or pull,push): the order means nothing.
+        .replace(
+          /(scope="[^"]*:)([a-z*]+(?:,[a-z*]+)+)"/g,
+          (_m, head: string, actions: string) => `${head}${actions.split(",").sort().join(",")}"`,
+        )
+    );
   };
   const headers: Record<string, string> = {};
   for (const name of COMPARED_HEADERS) {
