@@ -79,3 +79,8 @@ export function connectOptions(flags: GlobalFlags, log: (line: string) => void):
   if (flags.verbose) options.logger = log;
   return options;
 }
+
+/** The global --platform as manifest options (nothing when absent: the client then uses the host's platform). */
+export function platformOption(flags: GlobalFlags): { platform?: string } {
+  return flags.platform ? { platform: flags.platform } : {};
+}

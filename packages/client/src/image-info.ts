@@ -1,6 +1,8 @@
+import { UnsupportedError } from "@regatta/errors";
 import {
   type Descriptor,
   formatPlatform,
+  IMAGE_CONFIG_TYPES,
   type ImageConfig,
   type ImageManifest,
   type Index,
@@ -22,21 +24,19 @@ export interface ConfigResult {
 
 /** The image config of a reference (resolving an index for the platform: the client's default when none given). */
 export async function getConfig(ctx: ClientContext, input: ReferenceInput, options: ManifestOptions = {}) {
-  const image = await imageManifest(ctx, input, options);
-  const manifest = image.manifest as ImageManifest;
-  const blob = new BlobHandle(
-    ctx,
-    image.reference.repositoryOnly(),
-    manifest.config.digest,
-    manifest.config.size,
-  );
-  const bytes = await blob.bytes(options.signal ? { signal: options.signal } : {});
-  return {
-    digest: manifest.config.digest,
-    mediaType: manifest.config.mediaType,
-    config: parseImageConfig(bytes),
-    bytes,
-  };
+  return readConfig(ctx, await imageManifest(ctx, input, options), options.signal);
+}
+
+/** Downloads (verified) and parses the config blob of an image manifest. */
+async function readConfig(
+  ctx: ClientContext,
+  image: ManifestResult,
+  signal?: AbortSignal,
+): Promise<ConfigResult> {
+  const { config } = image.manifest as ImageManifest;
+  const blob = new BlobHandle(ctx, image.reference.repositoryOnly(), config.digest, config.size);
+  const bytes = await blob.bytes(signal ? { signal } : {});
+  return { digest: config.digest, mediaType: config.mediaType, config: parseImageConfig(bytes), bytes };
 }
 
 /** The image manifest a reference designates: itself, or the index's entry for the platform. */
@@ -47,7 +47,6 @@ export async function imageManifest(
 ) {
   const got = await getManifest(ctx, input, { ...options, platform: options.platform ?? ctx.platform });
   if (got.kind !== "image") {
-    const { UnsupportedError } = await import("@regatta/errors");
     throw new UnsupportedError(
       `${got.reference.familiar()} is a ${got.kind} manifest (${got.mediaType}), not an image with a config`,
     );
@@ -98,6 +97,8 @@ export async function inspectImage(
   ctx: ClientContext,
   input: ReferenceInput,
   options: ManifestOptions = {},
+  /** Read the config blob for created, labels and platform; sizes alone do not need it. */
+  withConfig = true,
 ): Promise<ImageSummary> {
   const top = await getManifest(ctx, toReference(ctx, input), options);
   const base = {
@@ -136,14 +137,8 @@ export async function inspectImage(
     ...(manifest.artifactType ? { artifactType: manifest.artifactType } : {}),
     ...(manifest.subject ? { subject: manifest.subject.digest } : {}),
   };
-  if (isImageConfigType(manifest.config.mediaType)) {
-    const blob = new BlobHandle(
-      ctx,
-      top.reference.repositoryOnly(),
-      manifest.config.digest,
-      manifest.config.size,
-    );
-    const config = parseImageConfig(await blob.bytes(options.signal ? { signal: options.signal } : {}));
+  if (withConfig && IMAGE_CONFIG_TYPES.has(manifest.config.mediaType)) {
+    const { config } = await readConfig(ctx, top, options.signal);
     if (!summary.platform && config.os)
       summary.platform = formatPlatform({
         os: config.os,
@@ -154,11 +149,4 @@ export async function inspectImage(
     if (config.config?.Labels) summary.labels = config.config.Labels;
   }
   return summary;
-}
-
-function isImageConfigType(mediaType: string): boolean {
-  return (
-    mediaType === "application/vnd.oci.image.config.v1+json" ||
-    mediaType === "application/vnd.docker.container.image.v1+json"
-  );
 }

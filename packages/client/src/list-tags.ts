@@ -1,6 +1,7 @@
 import { repositoryScope } from "@regatta/auth";
 import { ProtocolError } from "@regatta/errors";
 import { type ClientContext, type RepositoryInput, repositoryPath, toRepository } from "./context.js";
+import { headManifest } from "./get-manifest.js";
 import { followPages, nextLink } from "./link-header.js";
 import { mapConcurrent } from "./map-concurrent.js";
 
@@ -95,7 +96,6 @@ export async function allTags(
 }
 
 async function tagDigests(ctx: ClientContext, name: string, tags: string[], signal?: AbortSignal) {
-  const { headManifest } = await import("./get-manifest.js");
   const digests = await mapConcurrent(
     tags,
     ctx.concurrency,

@@ -178,7 +178,7 @@ export class RegistryClient {
 
   /** Total compressed size (config + layers, the Ruby gem's manifest_sum); for an index, summed over platforms. */
   async size(reference: ReferenceInput, options?: ManifestOptions): Promise<number> {
-    return (await inspectImage(this.ctx, reference, options)).size;
+    return (await inspectImage(this.ctx, reference, options, false)).size;
   }
 
   // ── writing ────────────────────────────────────────────────────────────────────────────────────────────────────

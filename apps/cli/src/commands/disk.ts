@@ -10,6 +10,7 @@ import {
 import { parseReference, type Reference } from "@regatta/reference";
 import type { Command } from "commander";
 import type { CliContext } from "../cli-context.js";
+import { platformOption } from "../global-options.js";
 import { humanSize, writeStdout } from "../output.js";
 import { type TransferProgress, transferProgress } from "../transfer-progress.js";
 import { positiveInt } from "./read.js";
@@ -166,7 +167,7 @@ Examples:
             const result = await reg.pull(refs, destination === "-" ? process.stdout : destination, {
               ...(format ? { format } : {}),
               ...(opts.allPlatforms ? { platforms: "all" as const } : {}),
-              ...(flags.platform ? { platform: flags.platform } : {}),
+              ...platformOption(flags),
               ...(opts.jobs !== undefined ? { concurrency: positiveInt(opts.jobs, "--jobs") } : {}),
               ...(opts.fsync ? { sync: true } : {}),
               onProgress: (event) => feed(progress, event),

@@ -4,6 +4,7 @@ import { parseReference, parseRepository } from "@regatta/reference";
 import type { Command } from "commander";
 import pc from "picocolors";
 import type { CliContext } from "../cli-context.js";
+import { platformOption } from "../global-options.js";
 import { humanSize, writeStdout } from "../output.js";
 
 const ACCEPT_CHOICES = ["schema2", "list", "oci", "index", "schema1", "all"];
@@ -100,7 +101,7 @@ export function registerReadCommands(program: Command, cli: CliContext): void {
               : undefined;
           const got = await reg.manifest(ref, {
             ...(accept ? { accept } : {}),
-            ...(flags.platform ? { platform: flags.platform } : {}),
+            ...platformOption(flags),
           });
           if (flags.json) {
             await writeStdout(
@@ -148,7 +149,7 @@ export function registerReadCommands(program: Command, cli: CliContext): void {
       const ref = parseReference(reference);
       const flags = cli.flags(cmd);
       await cli.withClient(cmd, ref.registry, async (reg) => {
-        const digest = await reg.digest(ref, flags.platform ? { platform: flags.platform } : {});
+        const digest = await reg.digest(ref, platformOption(flags));
         await writeStdout(
           flags.json ? `${JSON.stringify({ reference: ref.toString(), digest })}\n` : `${digest}\n`,
         );
@@ -206,7 +207,7 @@ export function registerReadCommands(program: Command, cli: CliContext): void {
       const ref = parseReference(reference);
       const flags = cli.flags(cmd);
       await cli.withClient(cmd, ref.registry, async (reg) => {
-        const got = await reg.config(ref, flags.platform ? { platform: flags.platform } : {});
+        const got = await reg.config(ref, platformOption(flags));
         await writeStdout(got.bytes);
         if (process.stdout.isTTY) await writeStdout("\n");
       });
@@ -224,7 +225,7 @@ export function registerReadCommands(program: Command, cli: CliContext): void {
       const ref = parseReference(reference);
       const flags = cli.flags(cmd);
       await cli.withClient(cmd, ref.registry, async (reg) => {
-        const s = await reg.inspect(ref, flags.platform ? { platform: flags.platform } : {});
+        const s = await reg.inspect(ref, platformOption(flags));
         if (flags.json) {
           await writeStdout(`${JSON.stringify(s, null, 2)}\n`);
           return;
@@ -256,7 +257,7 @@ export function registerReadCommands(program: Command, cli: CliContext): void {
       const ref = parseReference(reference);
       const flags = cli.flags(cmd);
       await cli.withClient(cmd, ref.registry, async (reg) => {
-        const s = await reg.inspect(ref, flags.platform ? { platform: flags.platform } : {});
+        const s = await reg.inspect(ref, platformOption(flags));
         if (flags.json) {
           await writeStdout(
             `${JSON.stringify({ reference: s.reference, digest: s.digest, size: s.size, ...(s.platforms ? { platforms: s.platforms } : {}) })}\n`,
