@@ -7,6 +7,15 @@ export {
   type StoredRepository,
   type StoredUpload,
 } from "./fake-store.js";
+export {
+  type Fault,
+  type FaultProxy,
+  type FaultRequest,
+  type FaultRule,
+  type SeenRequest,
+  startFaultProxy,
+  WRONG_DIGEST,
+} from "./fault-proxy.js";
 export { distributionFlavour, distributionHandlers } from "./flavours/distribution.js";
 export { DOCKER_HUB_PULL_LIMIT, dockerHubFlavour, dockerHubHandlers } from "./flavours/docker-hub.js";
 export { ecrFlavour, ecrHandlers } from "./flavours/ecr.js";
@@ -30,6 +39,22 @@ export {
   type GenerateLargeImageOptions,
   generateLargeImage,
 } from "./generate-large-image.js";
+export {
+  type EndlessPaginationOptions,
+  type ForeignNextLinkOptions,
+  HOSTILE_BEHAVIOURS,
+  type HostileBehaviour,
+  type HostileBehaviourName,
+  type HostileContext,
+  type HostileHandler,
+  type HostileRegistry,
+  type HostileRegistryOptions,
+  type HostileRequestRecord,
+  type MetadataRealmOptions,
+  type SelfRelative,
+  startHostileRegistry,
+  type TokenRedirectOptions,
+} from "./hostile/index.js";
 export type { GeneratedDocument } from "./image-json.js";
 export {
   type Descriptor,
