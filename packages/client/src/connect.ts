@@ -1,4 +1,5 @@
 import {
+  type AuthDescription,
   anonymous,
   type CredentialProvider,
   chainCredentials,
@@ -7,7 +8,7 @@ import {
   type StaticCredential,
   staticCredentials,
 } from "@regatta/auth";
-import { ProtocolError, UsageError } from "@regatta/errors";
+import { AuthenticationError, AuthorizationError, ProtocolError, UsageError } from "@regatta/errors";
 import { formatPlatform, hostPlatform, normalizePlatform, parsePlatform } from "@regatta/manifest";
 import { DEFAULT_REGISTRY, parseRegistry } from "@regatta/reference";
 import { Transport, type TransportOptions } from "@regatta/transport";
@@ -64,6 +65,7 @@ export function createClient(
     platform: formatPlatform(
       normalizePlatform(options.platform ? parsePlatform(options.platform) : hostPlatform()),
     ),
+    ...(options.pagination ? { pagination: options.pagination } : {}),
   };
   return new RegistryClient(ctx);
 }
@@ -87,11 +89,72 @@ export async function connect(registry?: string, options: ConnectOptions = {}): 
         `${client.url} does not look like a container registry: GET /v2/ answered ${ping.status} (a registry answers 200 or 401)`,
       );
     }
+    // Credentials given here are checked now, as the doc above promises: without this a wrong password surfaced
+    // only on the first call that needed it, far from where it was typed (issue 10, item 15).
+    if (hasExplicitCredentials(options)) await checkCredentials(client);
   } catch (error) {
     await client.close();
     throw error;
   }
   return client;
+}
+
+/** Whether `options` name credentials for the connected registry itself (not the docker config's). */
+export function hasExplicitCredentials(options: ConnectOptions): boolean {
+  return (
+    !options.anonymous &&
+    (options.username !== undefined || Boolean(options.identityToken) || Boolean(options.registryToken))
+  );
+}
+
+/**
+ * Checks that the client's registry accepts its credentials, the way `docker login` does: an authenticated
+ * `GET /v2/`. On a Basic registry that sends the username and password; on a token registry it fetches a token
+ * for no scope (https://distribution.github.io/distribution/spec/auth/token/ — a token server authenticates the
+ * client before it looks at scopes) and presents it. A registry that asks for no credentials answers 200 at once
+ * and nothing is sent. Rejects with an {@link AuthenticationError} (401) or {@link AuthorizationError} (403) naming
+ * the registry and what to do; resolves with how the client now authenticates.
+ */
+export async function checkCredentials(
+  client: RegistryClient,
+  options: { signal?: AbortSignal } = {},
+): Promise<AuthDescription> {
+  const { transport, defaultRegistry: registry } = client.ctx;
+  // The ping teaches the authenticator the challenge, so the check below carries credentials from the start.
+  await client.ping(registry, options);
+  try {
+    const response = await transport.request({
+      registry,
+      method: "GET",
+      path: "/v2/",
+      scopes: [],
+      context: `check the credentials for ${registry}`,
+      ...(options.signal ? { signal: options.signal } : {}),
+    });
+    await response.dump();
+  } catch (error) {
+    if (error instanceof AuthenticationError || error instanceof AuthorizationError) {
+      const who = client.whoami(registry).username;
+      const Kind = error instanceof AuthorizationError ? AuthorizationError : AuthenticationError;
+      throw new Kind(
+        `${registry} refused the credentials${who ? ` of ${who}` : ""}${error.status ? ` (HTTP ${error.status})` : ""}`,
+        {
+          code: error.code,
+          ...(error.status !== undefined ? { status: error.status } : {}),
+          // The authenticator refuses Basic credentials itself (a second 401), before a request summary exists.
+          request: error.request ?? { method: "GET", url: new URL("/v2/", client.url).href },
+          errors: error.errors,
+          hint:
+            Kind === AuthorizationError
+              ? "the registry knows the account but does not let it in; use another account"
+              : "check the username and password (or token) and try again",
+          cause: error,
+        },
+      );
+    }
+    throw error;
+  }
+  return client.whoami(registry);
 }
 
 /**

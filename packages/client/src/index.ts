@@ -10,7 +10,7 @@ export {
 } from "@regatta/reference";
 export { BlobHandle, type BlobReadOptions, type BlobSaved } from "./blob-handle.js";
 export type { CatalogOptions, CatalogPage } from "./catalog.js";
-export { connect, createClient } from "./connect.js";
+export { checkCredentials, connect, createClient, hasExplicitCredentials } from "./connect.js";
 export type { ConnectOptions } from "./connect-options.js";
 export type { ReferenceInput, RepositoryInput } from "./context.js";
 export {
