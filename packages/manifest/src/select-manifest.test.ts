@@ -222,9 +222,9 @@ describe("listPlatforms / isAttestation", () => {
   it("lists Windows versions and de-duplicates", () => {
     const index = { manifests: [...WINDOWS_INDEX.manifests, WINDOWS_INDEX.manifests[0]!] };
     expect(listPlatforms(index)).toEqual([
-      "windows/amd64:10.0.17763.6532",
-      "windows/amd64:10.0.20348.2849",
-      "windows/amd64:10.0.26100.2314",
+      "windows(10.0.17763.6532)/amd64",
+      "windows(10.0.20348.2849)/amd64",
+      "windows(10.0.26100.2314)/amd64",
       "linux/amd64",
     ]);
     expect(listPlatforms({ manifests: [] })).toEqual([]);

@@ -30,7 +30,7 @@ const withVariant = (p: Platform, architecture: string, variant?: string): Platf
 /**
  * The platforms an image for `wanted` may be replaced with, best first (containerd's `platformVector`): amd64/vN
  * takes amd64/v(N-1)…v1, then 386; arm/vN takes arm/v(N-1)…v5; arm64/v8.x takes v8.(x-1)…v8, then 32-bit arm
- * from v8 down to v5; arm64/v9.x also takes v9.(x-1)…v9 and then v8.(x+5) downwards (v9.0 forked from v8.5).
+ * from v8 down to v5; arm64/v9.x also takes v9.(x-1)…v9 and then v8.(x+5), capped at v8.9, downwards (v9.0 forked from v8.5).
  * `wanted` must be normalised.
  */
 export function compatiblePlatforms(wanted: Platform): Platform[] {
@@ -51,6 +51,7 @@ export function compatiblePlatforms(wanted: Platform): Platform[] {
     }
     case "arm64": {
       let variant = wanted.variant ?? "v8";
+      // Minors of any length (containerd only reads one digit, so its v8.10 would not take v8.9).
       const match = /^v(\d+)(?:\.(\d+))?$/.exec(variant);
       let major = match ? Number(match[1]) : Number.NaN;
       if (major >= 8) {
@@ -58,7 +59,9 @@ export function compatiblePlatforms(wanted: Platform): Platform[] {
         const name = (maj: number, min: number) => (min === 0 ? `v${maj}` : `v${maj}.${min}`);
         if (major === 9) {
           for (let m = minor - 1; m >= 0; m--) vector.push(withVariant(wanted, "arm64", name(9, m)));
-          minor += 5;
+          // Armv9.0 forked from Armv8.5, so v9.x takes v8.(x+5) — but only up to v8.9 (v9.4): v8.10 and later add
+          // features v9.5+ need not have. https://github.com/containerd/platforms/blob/main/compare.go
+          minor = Math.min(minor + 5, 9);
           major = 8;
           vector.push(withVariant(wanted, "arm64", name(8, minor)));
         }
@@ -73,20 +76,31 @@ export function compatiblePlatforms(wanted: Platform): Platform[] {
   return vector;
 }
 
-const versionParts = (v: string | undefined): number[] =>
-  (v ?? "").split(".").map((n) => Number.parseInt(n, 10));
+/**
+ * A Windows `os.version` as containerd reads it (`getWindowsOSVersion`): `major.minor.build[.revision]` with
+ * major and minor below 256 and build below 65536; anything else is "no version" (all zero).
+ * https://github.com/containerd/platforms/blob/main/platform_windows_compat.go
+ */
+function windowsVersion(text: string | undefined): [number, number, number] {
+  const parts = (text ?? "").split(".");
+  if (parts.length < 3) return [0, 0, 0];
+  const num = (s: string | undefined, max: number) =>
+    s && /^\d+$/.test(s) && Number(s) <= max ? Number(s) : -1;
+  const out = [num(parts[0], 255), num(parts[1], 255), num(parts[2], 65535)] as const;
+  return out.includes(-1) ? [0, 0, 0] : [...out];
+}
 
 /**
- * Whether a Windows image built for `image` runs on a host of `host` (both `os.version`s): same major.minor; before
- * Windows Server 2022 the build must be equal; from it on, any build between 20348 and the host's runs.
- * https://learn.microsoft.com/en-us/virtualization/windowscontainers/deploy-containers/version-compatibility
+ * Whether a Windows image built for `image` runs on a host of `host` (both `os.version`s), containerd's
+ * `checkWindowsHostAndContainerCompat`: no host version or no image version matches anything; otherwise same
+ * major.minor, and before Windows Server 2022 (build 20348) the same build; from it on, any build between 20348 and
+ * the host's. https://learn.microsoft.com/en-us/virtualization/windowscontainers/deploy-containers/version-compatibility
  */
 function windowsVersionMatches(host: string | undefined, image: string | undefined): boolean {
-  if (!host || !image) return true;
-  const [hMajor, hMinor, hBuild] = versionParts(host);
-  const [iMajor, iMinor, iBuild] = versionParts(image);
-  if (hBuild === undefined || Number.isNaN(hBuild)) return true;
-  if (hMajor !== iMajor || hMinor !== iMinor || iBuild === undefined || Number.isNaN(iBuild)) return false;
+  const [hMajor, hMinor, hBuild] = windowsVersion(host);
+  if ((hMajor === 0 && hMinor === 0 && hBuild === 0) || !image) return true;
+  const [iMajor, iMinor, iBuild] = windowsVersion(image);
+  if (hMajor !== iMajor || hMinor !== iMinor) return false;
   if (hBuild < 20348) return hBuild === iBuild;
   return iBuild >= 20348 && iBuild <= hBuild;
 }
@@ -129,9 +143,38 @@ export function isAttestation(descriptor: Descriptor): boolean {
   return descriptor.platform?.os === "unknown" || descriptor.platform?.architecture === "unknown";
 }
 
+/** Numeric comparison of dotted versions (`10.0.20348.2849`); non-numbers sort lowest. */
+function compareVersions(a: string | undefined, b: string | undefined): number {
+  const pa = (a ?? "").split(".").map((n) => (/^\d+$/.test(n) ? Number(n) : -1));
+  const pb = (b ?? "").split(".").map((n) => (/^\d+$/.test(n) ? Number(n) : -1));
+  for (let i = 0; i < Math.max(pa.length, pb.length); i++) {
+    const d = (pa[i] ?? -1) - (pb[i] ?? -1);
+    if (d !== 0) return d;
+  }
+  return 0;
+}
+
 /**
- * The index entry to use for `wanted`: the best match by {@link compatiblePlatforms} order, the first in the index
- * among equals (for Windows, the newest `os.version` among equals, as containerd does). Entries without a platform and
+ * Orders two entries that run equally well (same {@link platformRank}): negative when `a` is better. Index order is
+ * no tie-breaker on its own: an index may list `linux/amd64` before `linux(+gpu)/amd64`, and a host that offers `gpu`
+ * wants the second. So, in turn: the entry that uses more of the OS features the host offers (all of its features
+ * are offered, or it would not match); then for Windows the newest `os.version` among those the host runs
+ * (containerd's `windowsMatchComparer.Less`, compared by number rather than as text, so 10.0.9999 is not newer than
+ * 10.0.17763); elsewhere the entry whose `os.version` is exactly the one asked for.
+ * https://github.com/containerd/platforms/blob/main/platform_windows_compat.go
+ */
+function compareEqualRank(wanted: Platform, a: Platform, b: Platform): number {
+  const features = (b["os.features"]?.length ?? 0) - (a["os.features"]?.length ?? 0);
+  if (features !== 0) return features;
+  if (wanted.os === "windows") return compareVersions(b["os.version"], a["os.version"]);
+  const version = wanted["os.version"];
+  if (!version) return 0;
+  return Number(b["os.version"] === version) - Number(a["os.version"] === version);
+}
+
+/**
+ * The index entry to use for `wanted`: the best match by {@link compatiblePlatforms} order, ties broken by OS
+ * features and OS version (see {@link compareEqualRank}), then by index order. Entries without a platform and
  * attestation manifests are never chosen. Returns `undefined` when nothing matches: the caller decides what to throw
  * (with {@link listPlatforms} to say what there is).
  */
@@ -140,30 +183,21 @@ export function selectManifest(
   wanted: Platform,
   options: MatchOptions = {},
 ): Descriptor | undefined {
-  let best: Descriptor | undefined;
-  let bestRank = Number.POSITIVE_INFINITY;
+  const target = normalizePlatform(wanted);
+  let best: { descriptor: Descriptor; rank: number; platform: Platform } | undefined;
   for (const descriptor of index.manifests) {
     if (!descriptor.platform || isAttestation(descriptor)) continue;
-    const rank = platformRank(wanted, descriptor.platform, options);
+    const rank = platformRank(target, descriptor.platform, options);
     if (rank === -1) continue;
-    if (rank < bestRank || (rank === bestRank && newerWindows(descriptor, best))) {
-      best = descriptor;
-      bestRank = rank;
-    }
+    const platform = normalizePlatform(descriptor.platform);
+    if (
+      !best ||
+      rank < best.rank ||
+      (rank === best.rank && compareEqualRank(target, platform, best.platform) < 0)
+    )
+      best = { descriptor, rank, platform };
   }
-  return best;
-}
-
-function newerWindows(a: Descriptor, b: Descriptor | undefined): boolean {
-  if (!b || a.platform?.os !== "windows") return false;
-  const va = versionParts(a.platform?.["os.version"]);
-  const vb = versionParts(b.platform?.["os.version"]);
-  for (let i = 0; i < Math.max(va.length, vb.length); i++) {
-    const x = va[i] ?? -1;
-    const y = vb[i] ?? -1;
-    if (x !== y) return (Number.isNaN(x) ? -1 : x) > (Number.isNaN(y) ? -1 : y);
-  }
-  return false;
+  return best?.descriptor;
 }
 
 /**
