@@ -1,16 +1,23 @@
-import { generateImage, pushImage, useRegistry } from "@regatta/testkit";
+import { type FaultProxy, generateImage, pushImage, startFaultProxy, useRegistry } from "@regatta/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createClient, DigestMismatchError, RegistryError } from "./index.js";
-import { startTamperingProxy } from "./test-proxies.js";
 
 describe("copy from a source that serves tampered blobs", () => {
   const source = useRegistry("none");
   const target = useRegistry("none");
-  let proxy: Awaited<ReturnType<typeof startTamperingProxy>>;
+  let proxy: FaultProxy;
 
   beforeAll(async () => {
     await pushImage(source.url, "src/app", "1", await generateImage({ layers: [4096] }));
-    proxy = await startTamperingProxy(source.url);
+    // Every blob and manifest by digest served with its last byte flipped.
+    proxy = await startFaultProxy(source.url, [
+      {
+        method: "GET",
+        path: /\/(blobs|manifests)\/sha256:/,
+        times: Number.POSITIVE_INFINITY,
+        fault: { type: "corrupt", at: -1 },
+      },
+    ]);
   });
   afterAll(() => proxy.close());
 

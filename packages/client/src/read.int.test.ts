@@ -3,7 +3,14 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync } from "node:fs";
 import { createServer } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { generateImage, generateIndex, pushImage, useRegistry } from "@regatta/testkit";
+import {
+  type FaultProxy,
+  generateImage,
+  generateIndex,
+  pushImage,
+  startFaultProxy,
+  useRegistry,
+} from "@regatta/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   AuthenticationError,
@@ -13,7 +20,6 @@ import {
   ProtocolError,
   RegistryUnreachableError,
 } from "./index.js";
-import { startTamperingProxy } from "./test-proxies.js";
 
 const sha256 = (b: Uint8Array) => `sha256:${createHash("sha256").update(b).digest("hex")}`;
 
@@ -153,10 +159,18 @@ describe("reading from a real registry (anonymous)", () => {
   });
 
   describe("through a proxy that tampers with content", () => {
-    let proxy: Awaited<ReturnType<typeof startTamperingProxy>>;
+    let proxy: FaultProxy;
     let proxyUrl: string;
     beforeAll(async () => {
-      proxy = await startTamperingProxy(registry.url);
+      // Every blob and manifest by digest served with its last byte flipped.
+      proxy = await startFaultProxy(registry.url, [
+        {
+          method: "GET",
+          path: /\/(blobs|manifests)\/sha256:/,
+          times: Number.POSITIVE_INFINITY,
+          fault: { type: "corrupt", at: -1 },
+        },
+      ]);
       proxyUrl = proxy.url;
     });
     afterAll(() => proxy.close());

@@ -1,6 +1,15 @@
 import { createHash, randomBytes } from "node:crypto";
 import { Readable } from "node:stream";
-import { generateImage, generateIndex, pushImage, type RunningRegistry, useRegistry } from "@regatta/testkit";
+import {
+  type FaultProxy,
+  type FaultRule,
+  generateImage,
+  generateIndex,
+  pushImage,
+  type RunningRegistry,
+  startFaultProxy,
+  useRegistry,
+} from "@regatta/testkit";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import {
   createClient,
@@ -9,7 +18,6 @@ import {
   RegistryError,
   UnsupportedError,
 } from "./index.js";
-import { count, startProxy, type TestProxy } from "./test-proxies.js";
 
 const sha256 = (b: Uint8Array) => `sha256:${createHash("sha256").update(b).digest("hex")}`;
 const USER = { username: "regatta", password: "regatta-secret" };
@@ -24,16 +32,14 @@ function client(registry: string, options: Parameters<typeof createClient>[1] = 
   opened.push(reg);
   return reg;
 }
-async function proxy(
-  registry: RunningRegistry,
-  ...rest: Parameters<typeof startProxy> extends [string, ...infer R] ? R : never
-) {
-  const p = await startProxy(registry.url, ...rest);
+async function proxy(registry: RunningRegistry, rules: FaultRule[] = []) {
+  const p = await startFaultProxy(registry.url, rules);
   opened.push(p);
   return p;
 }
+const count = (p: FaultProxy, method: string, path: RegExp) => p.count(method, path);
 /** Blob uploads that carried bytes (PATCH, or a PUT whose body was not empty). */
-const dataRequests = (p: TestProxy) =>
+const dataRequests = (p: FaultProxy) =>
   p.requests.filter(
     (r) => (r.method === "PATCH" || r.method === "PUT") && /\/blobs\/uploads\//.test(r.path) && r.bytes > 0,
   );
@@ -99,15 +105,13 @@ describe("writing to a real registry (anonymous)", () => {
   });
 
   it("resumes an upload whose connection was cut before the registry saw the chunk (GET → Range → go on)", async () => {
-    const p = await proxy(b, {
-      cut: (req, nth) => (req.method === "PATCH" && nth === 3 ? "before" : "forward"),
-    });
+    const p = await proxy(b, [{ method: "PATCH", skip: 2, fault: { type: "cut-request" } }]);
     const reg = client(p.host);
     const bytes = randomBytes(5 * 64 * 1024);
     // A one-shot stream: only the chunk in flight is kept, and it is enough.
     const pushed = await reg.pushBlob("blobs/resumed", Readable.from([bytes]), { chunkSize: 64 * 1024 });
     expect(pushed).toMatchObject({ digest: sha256(bytes), recoveries: 1 });
-    expect(p.cuts).toHaveLength(1);
+    expect(p.faulted("cut-request")).toHaveLength(1);
     expect(count(p, "GET", /\/blobs\/uploads\/.+/)).toBe(1);
     expect(count(p, "POST", /uploads/)).toBe(1); // the same session all along
     expect(count(p, "PATCH", /uploads/)).toBe(6);
@@ -115,9 +119,9 @@ describe("writing to a real registry (anonymous)", () => {
   });
 
   it("starts over when the cut left the registry with part of a chunk (distribution drops such a session)", async () => {
-    const p = await proxy(b, {
-      cut: (req, nth) => (req.method === "PATCH" && nth === 2 ? { after: 10_000 } : "forward"),
-    });
+    const p = await proxy(b, [
+      { method: "PATCH", skip: 1, fault: { type: "cut-request", afterBytes: 10_000 } },
+    ]);
     const reg = client(p.host);
     const bytes = randomBytes(4 * 64 * 1024);
     const pushed = await reg.pushBlob("blobs/restarted", () => Readable.from([bytes]), {
@@ -222,18 +226,17 @@ describe("writing to a real registry (anonymous)", () => {
   it("a copy whose upload is cut mid-blob starts that blob over from the source and completes", async () => {
     const big = await generateImage({ layers: [600_000], seed: "cut" });
     await pushImage(a.url, "src/big", "1", big);
-    let cut = false;
-    const p = await proxy(b, {
-      cut: (req) => {
-        if (cut || req.method !== "PUT" || Number(req.headers["content-length"]) < 500_000) return "forward";
-        cut = true;
-        return { after: 100_000 };
+    const p = await proxy(b, [
+      {
+        method: "PUT",
+        when: (req) => Number(req.headers["content-length"]) >= 500_000,
+        fault: { type: "cut-request", afterBytes: 100_000 },
       },
-    });
+    ]);
     const reg = client(p.host);
     const result = await reg.copy(`${a.host}/src/big:1`, `${p.host}/mirror/big`, { concurrency: 1 });
     expect(result.digest).toBe(big.manifest.digest);
-    expect(p.cuts).toHaveLength(1);
+    expect(p.faulted("cut-request")).toHaveLength(1);
     // The session was asked where it stood: the Location had gone stale, so the blob started over from the source.
     expect(count(p, "GET", /\/blobs\/uploads\/.+/)).toBe(1);
     expect(count(p, "POST", /\/blobs\/uploads\//)).toBe(3);

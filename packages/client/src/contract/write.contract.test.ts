@@ -7,21 +7,23 @@ import { createHash, randomBytes } from "node:crypto";
 import { Readable } from "node:stream";
 import {
   distributionHandlers,
+  type FaultProxy,
+  type FaultRule,
   fakeRepository,
   generateImage,
   type RegistryHandlers,
   type ServedHandlers,
   serveHandlers,
+  startFaultProxy,
 } from "@regatta/testkit";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createClient, DigestMismatchError, type RegistryClient } from "../index.js";
-import { type ProxyOptions, startProxy, type TestProxy } from "../test-proxies.js";
 
 const sha256 = (b: Uint8Array) => `sha256:${createHash("sha256").update(b).digest("hex")}`;
 
 let handlers: RegistryHandlers;
 let served: ServedHandlers;
-let proxy: TestProxy;
+let proxy: FaultProxy;
 let reg: RegistryClient;
 let image: Awaited<ReturnType<typeof generateImage>>;
 
@@ -37,17 +39,23 @@ afterEach(async () => {
 });
 
 /** A registry behind a proxy bending its answers; the client speaks to the proxy. */
-async function registry(options: ProxyOptions): Promise<void> {
-  proxy = await startProxy(served.url, options);
+async function registry(rules: FaultRule[] = []): Promise<void> {
+  proxy = await startFaultProxy(served.url, rules);
   reg = createClient(proxy.host, { retry: { attempts: 0 } });
 }
 const stored = (repo: string, digest: string) => handlers.store.repository(repo)?.blobs.get(digest);
 const uploads = () => proxy.requests.filter((r) => r.path.includes("/blobs/uploads/"));
 
 describe("a registry that answers 202 to a mount (no cross-repository mount)", () => {
+  // Such a registry opens an ordinary session whatever the query says.
+  const noMount: FaultRule[] = [
+    {
+      times: Number.POSITIVE_INFINITY,
+      fault: { type: "rewrite-path", rewrite: (path) => path.replace(/\?mount=[^&]+&from=[^&]+$/, "") },
+    },
+  ];
   it("copy falls back to streaming each blob from the source", async () => {
-    // Such a registry opens an ordinary session whatever the query says.
-    await registry({ path: (path) => path.replace(/\?mount=[^&]+&from=[^&]+$/, "") });
+    await registry(noMount);
     const result = await reg.copy(`${proxy.host}/src/app:v1`, `${proxy.host}/dst/app:v1`);
     expect(result.digest).toBe(image.manifest.digest);
     expect(result.blobs.map((b) => b.outcome)).toEqual(["uploaded", "uploaded"]);
@@ -61,7 +69,7 @@ describe("a registry that answers 202 to a mount (no cross-repository mount)", (
   });
 
   it("mountBlob reports the fallback as not mounted, with the blob in place", async () => {
-    await registry({ path: (path) => path.replace(/\?mount=[^&]+&from=[^&]+$/, "") });
+    await registry(noMount);
     const layer = image.layers[0]!;
     const done = await reg.mountBlob("src/app", "dst/other", layer.digest, { size: layer.bytes.length });
     expect(done).toMatchObject({ digest: layer.digest, mounted: false, skipped: false });
@@ -69,7 +77,7 @@ describe("a registry that answers 202 to a mount (no cross-repository mount)", (
   });
 
   it("when the registry mounts (201), nothing is streamed", async () => {
-    await registry({});
+    await registry();
     const layer = image.layers[0]!;
     const done = await reg.mountBlob("src/app", "dst/other", layer.digest);
     expect(done.mounted).toBe(true);
@@ -80,11 +88,18 @@ describe("a registry that answers 202 to a mount (no cross-repository mount)", (
 describe("a registry that needs chunked uploads (bodies over 64 KiB refused with 413, OCI-Chunk-Min-Length)", () => {
   const LIMIT = 64 * 1024;
   const MIN = 16 * 1024;
-  const chunkedOnly: ProxyOptions = {
-    answer: (req) => (Number(req.headers["content-length"] ?? 0) > LIMIT ? { status: 413 } : undefined),
-    headers: (req, headers) =>
-      req.method === "POST" ? { ...headers, "oci-chunk-min-length": String(MIN) } : headers,
-  };
+  const chunkedOnly: FaultRule[] = [
+    {
+      when: (req) => Number(req.headers["content-length"] ?? 0) > LIMIT,
+      times: Number.POSITIVE_INFINITY,
+      fault: { type: "status", status: 413 },
+    },
+    {
+      method: "POST",
+      times: Number.POSITIVE_INFINITY,
+      fault: { type: "headers", rewrite: (headers) => ({ ...headers, "oci-chunk-min-length": String(MIN) }) },
+    },
+  ];
 
   it("pushBlob from a file-like source goes on in chunks after the 413", async () => {
     await registry(chunkedOnly);
@@ -131,20 +146,27 @@ describe("a registry that needs chunked uploads (bodies over 64 KiB refused with
 });
 
 describe("relative and absolute upload Locations", () => {
-  const relative: ProxyOptions = {
-    headers: (_req, headers) =>
-      headers.location
-        ? {
-            ...headers,
-            location:
-              new URL(headers.location, "http://x").pathname + new URL(headers.location, "http://x").search,
-          }
-        : headers,
-  };
+  const relative: FaultRule[] = [
+    {
+      times: Number.POSITIVE_INFINITY,
+      fault: {
+        type: "headers",
+        rewrite: (headers) =>
+          headers.location
+            ? {
+                ...headers,
+                location:
+                  new URL(headers.location, "http://x").pathname +
+                  new URL(headers.location, "http://x").search,
+              }
+            : headers,
+      },
+    },
+  ];
 
   for (const [name, options] of [
     ["relative (/v2/…)", relative],
-    ["absolute (http://host/v2/…)", {}],
+    ["absolute (http://host/v2/…)", []],
   ] as const) {
     it(`${name}: monolithic, streamed and chunked uploads all follow them`, async () => {
       await registry(options);
@@ -164,19 +186,21 @@ describe("relative and absolute upload Locations", () => {
 describe("putManifest checks what the registry says it stored", () => {
   it("a Docker-Content-Digest other than the bytes' digest is a DigestMismatchError", async () => {
     const other = `sha256:${"0".repeat(64)}`;
-    await registry({
-      headers: (req, headers) =>
-        req.method === "PUT" && req.url?.includes("/manifests/")
-          ? { ...headers, "docker-content-digest": other }
-          : headers,
-    });
+    await registry([
+      {
+        method: "PUT",
+        path: /\/manifests\//,
+        times: Number.POSITIVE_INFINITY,
+        fault: { type: "digest", digest: other },
+      },
+    ]);
     const err = await reg.putManifest("src/app:again", image.manifest.bytes).catch((e) => e);
     expect(err).toBeInstanceOf(DigestMismatchError);
     expect(err.message).toContain(`stored the manifest as ${other}`);
   });
 
   it("a reference whose digest is not the bytes' digest is refused before anything is sent", async () => {
-    await registry({});
+    await registry();
     const err = await reg
       .putManifest(`src/app@sha256:${"1".repeat(64)}`, image.manifest.bytes)
       .catch((e) => e);
@@ -185,7 +209,7 @@ describe("putManifest checks what the registry says it stored", () => {
   });
 
   it("an object is serialised once and its digest reported; the media type comes from the manifest", async () => {
-    await registry({});
+    await registry();
     const manifest = JSON.parse(new TextDecoder().decode(image.manifest.bytes)) as object;
     const pushed = await reg.putManifest("src/app:object", manifest);
     expect(pushed.mediaType).toBe(image.manifest.mediaType);

@@ -3,10 +3,9 @@ import { createHash } from "node:crypto";
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { generateImage, pushImage, useRegistry } from "@regatta/testkit";
+import { type FaultRule, generateImage, pushImage, startFaultProxy, useRegistry } from "@regatta/testkit";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { connect, type PullProgress } from "../index.js";
-import { startCuttingProxy } from "./test-cutting-proxy.js";
 import { tempDirs } from "./test-temp-dirs.js";
 
 const MiB = 1024 * 1024;
@@ -29,8 +28,8 @@ describe("an interrupted pull resumes, and never leaves a corrupt file under a f
   });
 
   /** A client through a proxy that logs requests (and cuts or slows them when asked). */
-  async function viaProxy(options: Parameters<typeof startCuttingProxy>[1] = {}) {
-    const proxy = await startCuttingProxy(registry.url, options);
+  async function viaProxy(rules: FaultRule[] = []) {
+    const proxy = await startFaultProxy(registry.url, rules);
     const reg = await connect(proxy.url);
     closers.push(
       () => reg.close(),
@@ -96,10 +95,14 @@ describe("an interrupted pull resumes, and never leaves a corrupt file under a f
   });
 
   it("a connection cut mid-blob is taken up again with a Range request within the same pull", async () => {
-    const { proxy, reg, ref } = await viaProxy({
-      cutAfter: (request) =>
-        request.path.endsWith(second().digest) && !request.range ? MiB + 123 : undefined,
-    });
+    const { proxy, reg, ref } = await viaProxy([
+      {
+        method: "GET",
+        path: new RegExp(`${second().digest}$`),
+        when: (request) => !request.headers.range,
+        fault: { type: "drop", afterBytes: MiB + 123 },
+      },
+    ]);
     const result = await reg.pull(ref, join(temp(), "layout"));
     expect(result.blobs).toMatchObject({ total: 4, downloaded: 4 });
     const ranges = rangesFor(proxy.requests, second().digest);
@@ -128,7 +131,14 @@ describe("an interrupted pull resumes, and never leaves a corrupt file under a f
 
   it("a pulling process killed with SIGKILL leaves a tarball the next pull finishes", async () => {
     // Slow enough that the process is surely mid-download when it is killed.
-    const { proxy, reg, ref } = await viaProxy({ bytesPerSecond: 3 * MiB });
+    const { proxy, reg, ref } = await viaProxy([
+      {
+        method: "GET",
+        path: /\/blobs\/sha256:/,
+        times: Number.POSITIVE_INFINITY,
+        fault: { type: "slow", bytesPerSecond: 3 * MiB },
+      },
+    ]);
     const dir = temp();
     const file = join(dir, "killed.tar");
     const script = `import { connect } from ${JSON.stringify(CLIENT)};
