@@ -1,6 +1,6 @@
 import { ProtocolError } from "@regatta/errors";
 import type { ClientContext } from "./context.js";
-import { followPages, nextLink } from "./link-header.js";
+import { type FetchedPage, followPages, nextPage, pageUrl } from "./link-header.js";
 
 export interface CatalogOptions {
   /** Registry to list (default: the client's). */
@@ -19,39 +19,51 @@ export interface CatalogPage {
 
 /** One page of `/v2/_catalog`. Docker Hub, GHCR and most hosted registries refuse it (401/403/404). */
 export async function catalogPage(ctx: ClientContext, options: CatalogOptions = {}): Promise<CatalogPage> {
+  return (await fetchCatalogPage(ctx, options)).page;
+}
+
+async function fetchCatalogPage(
+  ctx: ClientContext,
+  options: CatalogOptions,
+): Promise<FetchedPage<CatalogPage>> {
   const registry = options.registry ?? ctx.defaultRegistry;
+  const what = `list repositories of ${registry}`;
+  const url = pageUrl(ctx.transport.baseUrl(registry), "/v2/_catalog", options, what);
   const response = await ctx.transport.request({
     registry,
     method: "GET",
-    ...(options.next
-      ? { url: options.next }
-      : { path: "/v2/_catalog", query: { n: options.n, last: options.last } }),
+    url: url.href,
     scopes: [{ type: "registry", name: "catalog", actions: ["*"] }],
-    context: `list repositories of ${registry}`,
+    context: what,
     ...(options.signal ? { signal: options.signal } : {}),
   });
   const body = await response.json<{ repositories?: unknown }>(64 * 1024 * 1024);
   if (!body || (body.repositories != null && !Array.isArray(body.repositories))) {
-    throw new ProtocolError(
-      `list repositories of ${registry}: the registry answered something that is not a catalog`,
-    );
+    throw new ProtocolError(`${what}: the registry answered something that is not a catalog`, {
+      request: { method: "GET", url: response.url },
+    });
   }
   const repositories = ((body.repositories as unknown[] | null) ?? []).filter(
     (r): r is string => typeof r === "string",
   );
   const page: CatalogPage = { repositories };
-  const next = nextLink(response.headers.link);
+  const next = nextPage(response.headers.link, url, what, response.status);
   if (next) {
     page.next = next;
     const last = repositories.at(-1);
     if (last !== undefined) page.last = last;
   }
-  return page;
+  return { page, url: url.href };
 }
 
-/** Every page of the catalog, following `Link` headers. */
+/** Every page of the catalog, following `Link` headers on the registry's origin, within the pagination limits. */
 export function catalogPages(ctx: ClientContext, options: Omit<CatalogOptions, "last" | "next"> = {}) {
-  return followPages("list repositories", (next) => catalogPage(ctx, next ? { ...options, next } : options));
+  return followPages(
+    `list repositories of ${options.registry ?? ctx.defaultRegistry}`,
+    (next) => fetchCatalogPage(ctx, next ? { ...options, next } : options),
+    (page) => page.repositories.length,
+    ctx.pagination,
+  );
 }
 
 /** Every repository of a registry, all pages joined. */

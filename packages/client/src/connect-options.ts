@@ -43,6 +43,11 @@ export interface ConnectOptions {
   ping?: boolean;
   /** How many requests one operation runs in parallel (tag digests, blob copies). Default 8. */
   concurrency?: number;
+  /**
+   * Bounds of tag and catalog listings (`allTags`, `tagPages`, `catalog`): pages fetched (default 10,000) and entries
+   * gathered (default 1,000,000) by one listing, so a registry that links page after page forever is stopped.
+   */
+  pagination?: { maxPages?: number; maxEntries?: number };
   /** Platform picked from indexes when a call names none: `os/arch[/variant]`, default the host's. */
   platform?: string;
   /** Environment for proxies and credential files (default process.env). Only the CLI should pass its own. */

@@ -6,6 +6,7 @@ import {
   type RepositoryReference,
 } from "@regatta/reference";
 import type { Transport } from "@regatta/transport";
+import type { PaginationLimits } from "./link-header.js";
 
 /** What every operation of a client shares. Built once by `connect`/`createClient`. */
 export interface ClientContext {
@@ -16,6 +17,8 @@ export interface ClientContext {
   concurrency: number;
   /** Platform chosen from indexes when a call names none, `os/arch[/variant]`. */
   platform: string;
+  /** Bounds of `tags`/`catalog` pagination (link-header.ts); unset fields take the defaults. */
+  pagination?: PaginationLimits;
 }
 
 /** A reference string or value, resolved against the client's registry when it names no host. */

@@ -1,5 +1,6 @@
+import { ProtocolError } from "@regatta/errors";
 import { describe, expect, it } from "vitest";
-import { nextLink } from "./link-header.js";
+import { DEFAULT_PAGINATION, followPages, nextLink, sameOriginPageUrl } from "./link-header.js";
 
 describe("nextLink", () => {
   it.each([
@@ -21,5 +22,141 @@ describe("nextLink", () => {
     [undefined, undefined],
   ])("%s", (header, expected) => {
     expect(nextLink(header)).toBe(expected);
+  });
+});
+
+describe("sameOriginPageUrl", () => {
+  const base = new URL("http://127.0.0.1:5000/v2/a/tags/list?n=2");
+
+  it.each([
+    ["/v2/a/tags/list?last=b", "http://127.0.0.1:5000/v2/a/tags/list?last=b"],
+    ["?last=b", "http://127.0.0.1:5000/v2/a/tags/list?last=b"],
+    ["list?last=b", "http://127.0.0.1:5000/v2/a/tags/list?last=b"],
+    ["http://127.0.0.1:5000/v2/a/tags/list?last=b", "http://127.0.0.1:5000/v2/a/tags/list?last=b"],
+    // The same origin spelt differently is the same origin (WHATWG URL normalises case and the default port).
+    ["HTTP://127.0.0.1:5000/v2/a/tags/list?last=b", "http://127.0.0.1:5000/v2/a/tags/list?last=b"],
+  ])("follows %s", (link, expected) => {
+    expect(sameOriginPageUrl(link, base, "list tags of a").href).toBe(expected);
+  });
+
+  it.each([
+    ["another host", "http://169.254.169.254/latest/meta-data/"],
+    ["another host, protocol-relative", "//127.0.0.2:5000/v2/a/tags/list?last=b"],
+    ["another port", "http://127.0.0.1:5001/v2/a/tags/list?last=b"],
+    ["another scheme", "https://127.0.0.1:5000/v2/a/tags/list?last=b"],
+    ["the default port of the scheme", "http://127.0.0.1/v2/a/tags/list"],
+    ["an IPv4-mapped IPv6 spelling of the metadata address", "http://[::ffff:a9fe:a9fe]/"],
+    ["a host name", "http://localhost:5000/v2/a/tags/list"],
+    ["another scheme entirely", "file:///etc/passwd"],
+    ["userinfo on the same origin", "http://u:secret@127.0.0.1:5000/v2/a/tags/list?last=b"],
+  ])("refuses %s", (_what, link) => {
+    let error: unknown;
+    try {
+      sameOriginPageUrl(link, base, "list tags of a", 200);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ProtocolError);
+    const e = error as ProtocolError;
+    expect(e.code).toBe("FOREIGN_NEXT_LINK");
+    expect(e.status).toBe(200);
+    expect(e.request).toEqual({ method: "GET", url: "http://127.0.0.1:5000/v2/a/tags/list?n=2" });
+    expect(e.message).toContain("list tags of a");
+    expect(e.message).not.toContain("secret");
+  });
+
+  it("names both origins", () => {
+    expect(() => sameOriginPageUrl("http://169.254.169.254/x", base, "list tags of a")).toThrow(
+      "points at another origin (http://169.254.169.254) than the registry's (http://127.0.0.1:5000)",
+    );
+  });
+});
+
+describe("followPages", () => {
+  /** A registry whose page i links to `links(i)`; records what was fetched. */
+  function pages(links: (i: number) => string | undefined, size = 1) {
+    const fetched: (string | undefined)[] = [];
+    const fetchPage = async (next: string | undefined) => {
+      fetched.push(next);
+      const i = fetched.length;
+      const link = links(i);
+      return {
+        page: {
+          entries: Array.from({ length: size }, (_, k) => `e${i}.${k}`),
+          ...(link ? { next: link } : {}),
+        },
+        url: new URL(next ?? "/v2/_catalog", "http://r.test").href,
+      };
+    };
+    return { fetched, fetchPage };
+  }
+  async function drain<T>(it: AsyncGenerator<T>): Promise<{ pages: T[]; error?: unknown }> {
+    const got: T[] = [];
+    try {
+      for await (const page of it) got.push(page);
+    } catch (error) {
+      return { pages: got, error };
+    }
+    return { pages: got };
+  }
+  const count = (page: { entries: string[] }) => page.entries.length;
+
+  it("follows fresh links until the registry stops sending one", async () => {
+    const r = pages((i) => (i < 4 ? `/v2/_catalog?last=e${i}` : undefined));
+    const { pages: got, error } = await drain(followPages("list", r.fetchPage, count));
+    expect(error).toBeUndefined();
+    expect(got).toHaveLength(4);
+    expect(r.fetched).toEqual([
+      undefined,
+      "/v2/_catalog?last=e1",
+      "/v2/_catalog?last=e2",
+      "/v2/_catalog?last=e3",
+    ]);
+  });
+
+  it("refuses a repeating next link at once: the second time it is seen, before fetching it again", async () => {
+    const r = pages(() => "/v2/_catalog?last=a");
+    const { pages: got, error } = await drain(followPages("list", r.fetchPage, count));
+    expect((error as ProtocolError).code).toBe("NEXT_LINK_REPEATS");
+    expect(r.fetched).toEqual([undefined, "/v2/_catalog?last=a"]);
+    expect(got).toHaveLength(2);
+  });
+
+  it("refuses a link back to the first page, which was never a next link", async () => {
+    const r = pages(() => "/v2/_catalog");
+    const { error } = await drain(followPages("list", r.fetchPage, count));
+    expect((error as ProtocolError).code).toBe("NEXT_LINK_REPEATS");
+    expect(r.fetched).toEqual([undefined]);
+  });
+
+  it("stops a registry that links a fresh page forever at maxPages", async () => {
+    const r = pages((i) => `/v2/_catalog?last=e${i}`);
+    const { pages: got, error } = await drain(followPages("list", r.fetchPage, count, { maxPages: 7 }));
+    expect(error).toBeInstanceOf(ProtocolError);
+    expect((error as ProtocolError).code).toBe("PAGINATION_LIMIT");
+    expect((error as ProtocolError).message).toContain("after 7 pages");
+    expect(r.fetched).toHaveLength(7);
+    expect(got).toHaveLength(7);
+  });
+
+  it("takes exactly maxPages pages when the last of them ends the listing", async () => {
+    const r = pages((i) => (i < 7 ? `/v2/_catalog?last=e${i}` : undefined));
+    const { pages: got, error } = await drain(followPages("list", r.fetchPage, count, { maxPages: 7 }));
+    expect(error).toBeUndefined();
+    expect(got).toHaveLength(7);
+  });
+
+  it("stops at maxEntries, counting every page's entries", async () => {
+    const r = pages((i) => `/v2/_catalog?last=e${i}`, 10);
+    const { pages: got, error } = await drain(followPages("list", r.fetchPage, count, { maxEntries: 35 }));
+    expect((error as ProtocolError).code).toBe("PAGINATION_LIMIT");
+    expect((error as ProtocolError).message).toContain("more than 35 entries");
+    expect(got).toHaveLength(3);
+    expect(r.fetched).toHaveLength(4);
+  });
+
+  it("has generous defaults", () => {
+    expect(DEFAULT_PAGINATION.maxPages).toBeGreaterThanOrEqual(10_000);
+    expect(DEFAULT_PAGINATION.maxEntries).toBeGreaterThanOrEqual(1_000_000);
   });
 });

@@ -1,4 +1,4 @@
-import { ProtocolError } from "@regatta/errors";
+import { ProtocolError, redactUrl } from "@regatta/errors";
 
 /**
  * Pagination of `tags/list` and `_catalog` follows RFC 5988 `Link` headers
@@ -43,22 +43,127 @@ function splitLinks(header: string): string[] {
   return parts.map((p) => p.trim()).filter(Boolean);
 }
 
+/** How far pagination may go; the defaults are far beyond any registry seen (Docker Hub's largest repositories hold
+ * tens of thousands of tags) yet stop a registry that links page after page forever. */
+export interface PaginationLimits {
+  /** Pages fetched at most by one listing; default 10,000. */
+  maxPages?: number;
+  /** Entries (tags, repositories) gathered at most by one listing; default 1,000,000. */
+  maxEntries?: number;
+}
+
+export const DEFAULT_PAGINATION: Required<PaginationLimits> = { maxPages: 10_000, maxEntries: 1_000_000 };
+
 /**
- * Yields every page, calling `fetchPage(next)` with the previous page's next link until there is none. A registry
- * whose next link repeats would loop forever, so a repeated link is a ProtocolError.
+ * Resolves a page URL (a registry's next link, or one a caller passes back as `next`) against the URL it came with
+ * and refuses it unless it stays on the registry's origin. The registry chooses the link, so following it anywhere
+ * would let it send this client, with the registry's credentials, to any host (a cloud metadata address, an internal
+ * service): a server-side request forgery. go-containerregistry and oras-go (`parseLink` in registry/remote/url.go)
+ * refuse a link whose scheme or host differs; so does Regatta, port included, and userinfo too.
+ */
+export function sameOriginPageUrl(link: string, base: URL, what: string, status?: number): URL {
+  const refuse = (why: string) =>
+    new ProtocolError(`${what}: the registry's next-page link ${why}; refusing to follow it`, {
+      code: "FOREIGN_NEXT_LINK",
+      request: { method: "GET", url: redactUrl(base) },
+      ...(status !== undefined ? { status } : {}),
+      hint: "a registry's pages must stay on its own scheme, host and port",
+    });
+  let url: URL;
+  try {
+    url = new URL(link, base);
+  } catch {
+    throw refuse(`${JSON.stringify(redactUrl(link))} is not a URL`);
+  }
+  if (url.origin !== base.origin) {
+    throw refuse(`points at another origin (${url.origin}) than the registry's (${base.origin})`);
+  }
+  if (url.username || url.password) throw refuse(`${redactUrl(url)} carries userinfo`);
+  return url;
+}
+
+/**
+ * The URL of a listing page: `next` (a previous page's link, checked against the registry's origin) or `path` with
+ * `n` and `last`.
+ */
+export function pageUrl(
+  base: string,
+  path: string,
+  options: { n?: number | undefined; last?: string | undefined; next?: string | undefined },
+  what: string,
+): URL {
+  const root = new URL(path, base);
+  if (options.next) return sameOriginPageUrl(options.next, root, what);
+  if (options.n !== undefined) root.searchParams.set("n", String(options.n));
+  if (options.last !== undefined) root.searchParams.set("last", options.last);
+  return root;
+}
+
+/**
+ * The next page of a listing answered from `requestUrl`, as an origin-relative URL (path and query) that a caller can
+ * pass back as `next`; undefined on the last page.
+ */
+export function nextPage(
+  header: string | undefined,
+  requestUrl: URL,
+  what: string,
+  status?: number,
+): string | undefined {
+  const link = nextLink(header);
+  if (link === undefined) return undefined;
+  const url = sameOriginPageUrl(link, requestUrl, what, status);
+  return `${url.pathname}${url.search}`;
+}
+
+/** A page and the absolute URL it was fetched from. */
+export interface FetchedPage<Page> {
+  page: Page;
+  url: string;
+}
+
+/**
+ * Yields every page, calling `fetchPage(next)` with the previous page's next link until there is none, within
+ * `limits`. A registry whose next link names a page already fetched would loop forever, so a link seen twice is a
+ * ProtocolError at once; one that sends a fresh link each time is stopped by `maxPages` and `maxEntries`.
  */
 export async function* followPages<Page extends { next?: string }>(
   what: string,
-  fetchPage: (next: string | undefined) => Promise<Page>,
+  fetchPage: (next: string | undefined) => Promise<FetchedPage<Page>>,
+  entries: (page: Page) => number,
+  limits: PaginationLimits = {},
 ): AsyncGenerator<Page> {
-  let page = await fetchPage(undefined);
-  yield page;
+  const maxPages = limits.maxPages ?? DEFAULT_PAGINATION.maxPages;
+  const maxEntries = limits.maxEntries ?? DEFAULT_PAGINATION.maxEntries;
   const seen = new Set<string>();
-  while (page.next) {
-    if (seen.has(page.next))
-      throw new ProtocolError(`${what}: the registry's next-page link repeats (${page.next})`);
-    seen.add(page.next);
-    page = await fetchPage(page.next);
+  let total = 0;
+  let next: string | undefined;
+  for (let pages = 1; ; pages++) {
+    const { page, url } = await fetchPage(next);
+    seen.add(url);
+    total += entries(page);
+    if (total > maxEntries) {
+      throw new ProtocolError(`${what}: more than ${maxEntries} entries; stopped after ${pages} pages`, {
+        code: "PAGINATION_LIMIT",
+        request: { method: "GET", url: redactUrl(url) },
+        hint: "raise the client's pagination.maxEntries if the registry really holds that many",
+      });
+    }
     yield page;
+    next = page.next;
+    if (!next) return;
+    if (seen.has(new URL(next, url).href)) {
+      throw new ProtocolError(`${what}: the registry's next-page link repeats (${redactUrl(next)})`, {
+        code: "NEXT_LINK_REPEATS",
+        request: { method: "GET", url: redactUrl(url) },
+        hint: "the registry's pagination is broken; the pages so far were delivered",
+      });
+    }
+    if (pages >= maxPages) {
+      throw new ProtocolError(`${what}: the registry still links a next page after ${pages} pages`, {
+        code: "PAGINATION_LIMIT",
+        request: { method: "GET", url: redactUrl(url) },
+        hint: "raise the client's pagination.maxPages if the registry really has that many pages",
+      });
+    }
   }
 }

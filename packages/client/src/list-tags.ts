@@ -2,7 +2,7 @@ import { repositoryScope } from "@regatta/auth";
 import { ProtocolError } from "@regatta/errors";
 import { type ClientContext, type RepositoryInput, repositoryPath, toRepository } from "./context.js";
 import { headManifest } from "./get-manifest.js";
-import { followPages, nextLink } from "./link-header.js";
+import { type FetchedPage, followPages, nextPage, pageUrl } from "./link-header.js";
 import { mapConcurrent } from "./map-concurrent.js";
 
 export interface TagsOptions {
@@ -39,49 +39,65 @@ export async function listTags(
   input: RepositoryInput,
   options: TagsOptions = {},
 ): Promise<TagList> {
+  return (await fetchTagPage(ctx, input, options)).page;
+}
+
+async function fetchTagPage(
+  ctx: ClientContext,
+  input: RepositoryInput,
+  options: TagsOptions,
+): Promise<FetchedPage<TagList>> {
   const repo = toRepository(ctx, input);
+  const what = `list tags of ${repo.name}`;
+  const url = pageUrl(
+    ctx.transport.baseUrl(repo.registry),
+    `${repositoryPath(repo.repository)}/tags/list`,
+    options,
+    what,
+  );
   const response = await ctx.transport.request({
     registry: repo.registry,
     method: "GET",
-    ...(options.next
-      ? { url: options.next }
-      : {
-          path: `${repositoryPath(repo.repository)}/tags/list`,
-          query: { n: options.n, last: options.last },
-        }),
+    url: url.href,
     scopes: [repositoryScope(repo.repository, ["pull"])],
-    context: `list tags of ${repo.name}`,
+    context: what,
     ...(options.signal ? { signal: options.signal } : {}),
   });
   const body = await response.json<{ name?: string; tags?: string[] | null }>(16 * 1024 * 1024);
   if (!body || typeof body !== "object" || (body.tags != null && !Array.isArray(body.tags))) {
-    throw new ProtocolError(
-      `list tags of ${repo.name}: the registry answered something that is not a tag list`,
-      {
-        request: { method: "GET", url: response.url },
-      },
-    );
+    throw new ProtocolError(`${what}: the registry answered something that is not a tag list`, {
+      request: { method: "GET", url: response.url },
+    });
   }
   // distribution answers `"tags": null` for a repository whose tags were all deleted.
   const tags = (body.tags ?? []).filter((t): t is string => typeof t === "string");
   const page: TagList = { name: body.name ?? repo.repository, tags };
-  const next = nextLink(response.headers.link);
+  const next = nextPage(response.headers.link, url, what, response.status);
   if (next) {
     page.next = next;
     const last = tags.at(-1);
     if (last !== undefined) page.last = last;
   }
   if (options.withDigests) page.digests = await tagDigests(ctx, repo.name, tags, options.signal);
-  return page;
+  return { page, url: url.href };
 }
 
-/** Every page of tags, following `Link` headers until the registry stops sending one. */
+/**
+ * Every page of tags, following `Link` headers until the registry stops sending one, on the registry's origin only
+ * and within the client's pagination limits.
+ */
 export function tagPages(
   ctx: ClientContext,
   input: RepositoryInput,
   options: Omit<TagsOptions, "last" | "next"> = {},
 ): AsyncGenerator<TagList> {
-  return followPages("list tags", (next) => listTags(ctx, input, next ? { ...options, next } : options));
+  const repo = toRepository(ctx, input);
+  return followPages(
+    `list tags of ${repo.name}`,
+    (next) => fetchTagPage(ctx, repo, next ? { ...options, next } : options),
+    (page) => page.tags.length,
+    ctx.pagination,
+  );
 }
 
 /** Every tag of a repository, all pages joined. */
