@@ -1,3 +1,4 @@
+import { type AccessFacts, accessHint, accessOperation, type ScopeLike } from "./access.js";
 import { redactUrl } from "./redact.js";
 import {
   AuthenticationError,
@@ -8,6 +9,7 @@ import {
   TooManyRequestsError,
 } from "./regatta-error.js";
 import { parseRegistryErrors, RETRYABLE_CODES, RETRYABLE_STATUSES } from "./registry-codes.js";
+import { type SecretSet, scrubText } from "./secret-set.js";
 
 export interface ErrorResponse {
   method: string;
@@ -19,6 +21,16 @@ export interface ErrorResponse {
   context?: string;
   /** The `WWW-Authenticate` header of a 401, which tells a refused scope from refused credentials. */
   challenge?: string;
+  /** The secrets the client sent: every text of the body is scrubbed against them (see {@link SecretSet}). */
+  secrets?: SecretSet;
+  /** Who asked for what: the facts behind the hint of a 401 or 403, kept on the error as `access`. */
+  auth?: {
+    registry: string;
+    scopes: readonly ScopeLike[];
+    /** The scheme of the `Authorization` sent, `none` when the request went anonymous. */
+    credentials: AccessFacts["credentials"];
+    username?: string;
+  };
 }
 
 const HINTS: Record<number, string> = {
@@ -29,7 +41,8 @@ const HINTS: Record<number, string> = {
 
 /** Builds the right typed error for an error answer of a registry, with the OCI codes and the redacted request. */
 export function errorFromResponse(response: ErrorResponse): RegistryError {
-  const errors = parseRegistryErrors(response.body);
+  const { secrets } = response;
+  const errors = parseRegistryErrors(response.body, (text) => scrubText(text, secrets));
   const request = { method: response.method.toUpperCase(), url: redactUrl(response.url) };
   const codes = errors.map((e) => e.code);
   const detail = errors.length
@@ -41,11 +54,20 @@ export function errorFromResponse(response: ErrorResponse): RegistryError {
     RETRYABLE_STATUSES.has(response.status) ||
     codes.some((c) => RETRYABLE_CODES.has(c) && response.status >= 500);
   const options: RegattaErrorOptions = { status: response.status, errors, request, retryable };
-  // A 401 whose challenge says insufficient_scope came after a token exchange that worked: the credentials were
-  // fine, the scope was not granted. Docker Hub answers this way for a repository that does not exist, Harbor for a
-  // catalog asked by a non-admin (RFC 6750 §3.1).
-  const hint =
-    response.status === 401 && /error\s*=\s*"?insufficient_scope/i.test(response.challenge ?? "")
+  if (secrets) options.secrets = secrets;
+  // A 401 whose challenge says insufficient_scope came after a token exchange that worked: the credentials (or the
+  // anonymous token) were fine, the scope was not granted. Docker Hub answers this way for a repository that does
+  // not exist, Harbor for a catalog asked by a non-admin (RFC 6750 §3.1).
+  const insufficientScope =
+    response.status === 401 && /error\s*=\s*"?insufficient_scope/i.test(response.challenge ?? "");
+  const access =
+    response.auth && (response.status === 401 || response.status === 403)
+      ? accessFacts(response.method, response.auth, insufficientScope)
+      : undefined;
+  if (access) options.access = access;
+  const hint = access
+    ? accessHint(access, response.status)
+    : insufficientScope
       ? "the registry did not grant access: the repository may not exist, or these credentials cannot reach it"
       : HINTS[response.status];
   if (hint) options.hint = hint;
@@ -61,6 +83,22 @@ export function errorFromResponse(response: ErrorResponse): RegistryError {
     default:
       return new RegistryError(message, options);
   }
+}
+
+function accessFacts(
+  method: string,
+  auth: NonNullable<ErrorResponse["auth"]>,
+  insufficientScope: boolean,
+): AccessFacts {
+  const repository = auth.scopes.find((s) => s.type === "repository")?.name;
+  return {
+    registry: auth.registry,
+    ...(repository ? { repository } : {}),
+    operation: accessOperation(method, auth.scopes),
+    credentials: auth.credentials,
+    ...(auth.username ? { username: auth.username } : {}),
+    ...(insufficientScope ? { insufficientScope } : {}),
+  };
 }
 
 function statusText(status: number): string {

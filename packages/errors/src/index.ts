@@ -1,3 +1,11 @@
+export {
+  type AccessFacts,
+  type AccessOperation,
+  accessHint,
+  accessOperation,
+  describeAccess,
+  type ScopeLike,
+} from "./access.js";
 export { type ErrorResponse, errorFromResponse } from "./from-response.js";
 export { REDACTED, redactHeaders, redactUrl, SAFE_QUERY_PARAMS, SECRET_HEADERS } from "./redact.js";
 export {
@@ -6,6 +14,7 @@ export {
   AuthorizationError,
   CredentialsError,
   DigestMismatchError,
+  FileSystemError,
   InvalidDigestError,
   InvalidManifestError,
   InvalidReferenceError,
@@ -31,3 +40,4 @@ export {
   type RegistryErrorCode,
   type RegistryErrorEntry,
 } from "./registry-codes.js";
+export { SCRUBBED, SecretSet, scrubText, scrubValue } from "./secret-set.js";

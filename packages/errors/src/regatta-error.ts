@@ -1,4 +1,6 @@
+import type { AccessFacts } from "./access.js";
 import type { RegistryErrorEntry } from "./registry-codes.js";
+import { type SecretSet, scrubText, scrubValue } from "./secret-set.js";
 
 /**
  * Brands are global symbols so that `instanceof` keeps working when two copies of this package are installed
@@ -25,6 +27,14 @@ export interface RegattaErrorOptions {
   retryable?: boolean;
   /** What a person can do about it, appended to the message. */
   hint?: string;
+  /** Who asked for what, for apps to word their own hint (see {@link AccessFacts}). */
+  access?: AccessFacts;
+  /**
+   * The secrets the client sent. The message, hint, `errors[]`, request and cause chain are scrubbed against them
+   * (and against token shapes, always) before the error exists, so no caller can print a secret a server echoed.
+   * Not kept on the error.
+   */
+  secrets?: SecretSet;
   cause?: unknown;
 }
 
@@ -40,21 +50,33 @@ export class RegattaError extends Error {
   readonly request?: RequestSummary;
   readonly retryable: boolean;
   readonly hint?: string;
+  readonly access?: AccessFacts;
+  /** The message without the hint, for apps that word their own hint from {@link RegattaError.access}. */
+  declare readonly summary: string;
   declare readonly [KINDS]: readonly string[];
 
   constructor(message: string, options: RegattaErrorOptions = {}) {
+    const { secrets } = options;
+    const summary = scrubText(message, secrets);
+    const hint = options.hint ? scrubText(options.hint, secrets) : undefined;
     super(
-      options.hint ? `${message} (${options.hint})` : message,
-      options.cause ? { cause: options.cause } : {},
+      hint ? `${summary} (${hint})` : summary,
+      options.cause !== undefined ? { cause: scrubCause(options.cause, secrets, 0) } : {},
     );
+    // Not enumerable: `util.inspect` and spreads show the message once.
+    Object.defineProperty(this, "summary", { value: summary, enumerable: false });
     const ctor = new.target as unknown as typeof RegattaError;
     this.name = ctor.kind;
-    this.code = options.code ?? options.errors?.[0]?.code ?? ctor.defaultCode;
+    const errors = (options.errors ?? []).map((e) => scrubValue(e, secrets) as RegistryErrorEntry);
+    this.code = options.code ?? errors[0]?.code ?? ctor.defaultCode;
     if (options.status !== undefined) this.status = options.status;
-    this.errors = options.errors ?? [];
-    if (options.request) this.request = options.request;
+    this.errors = errors;
+    if (options.request) {
+      this.request = { method: options.request.method, url: scrubText(options.request.url, secrets) };
+    }
     this.retryable = options.retryable ?? false;
-    if (options.hint) this.hint = options.hint;
+    if (hint) this.hint = hint;
+    if (options.access) this.access = options.access;
     const kinds: string[] = [];
     for (let c: unknown = ctor; c && (c as typeof RegattaError).kind; c = Object.getPrototypeOf(c)) {
       const kind = (c as typeof RegattaError).kind;
@@ -79,9 +101,48 @@ export class RegattaError extends Error {
       ...(this.status !== undefined ? { status: this.status } : {}),
       ...(this.request ? { request: this.request } : {}),
       ...(this.errors.length ? { errors: this.errors } : {}),
+      ...(this.access ? { access: this.access } : {}),
       retryable: this.retryable,
     };
   }
+}
+
+/**
+ * A cause as it may be kept: an error whose message, stack or nested causes held a secret is replaced by a copy
+ * (same prototype, brand and fields) with them scrubbed; `util.inspect` prints causes, so they must be clean too.
+ */
+function scrubCause(cause: unknown, secrets: SecretSet | undefined, depth: number): unknown {
+  if (typeof cause === "string") return scrubText(cause, secrets);
+  if (!(cause instanceof Error) || depth > 8) return cause;
+  const descriptors = Object.getOwnPropertyDescriptors(cause) as Record<string, PropertyDescriptor>;
+  let changed = false;
+  for (const key of ["message", "stack", "hint", "summary"]) {
+    const d = descriptors[key];
+    if (d && typeof d.value === "string") {
+      const clean = scrubText(d.value, secrets);
+      if (clean !== d.value) {
+        descriptors[key] = { ...d, value: clean };
+        changed = true;
+      }
+    }
+  }
+  const errors = descriptors.errors;
+  if (errors && Array.isArray(errors.value)) {
+    const clean = scrubValue(errors.value, secrets);
+    if (JSON.stringify(clean) !== JSON.stringify(errors.value)) {
+      descriptors.errors = { ...errors, value: clean };
+      changed = true;
+    }
+  }
+  const inner = descriptors.cause;
+  if (inner && "value" in inner) {
+    const clean = scrubCause(inner.value, secrets, depth + 1);
+    if (clean !== inner.value) {
+      descriptors.cause = { ...inner, value: clean };
+      changed = true;
+    }
+  }
+  return changed ? Object.create(Object.getPrototypeOf(cause), descriptors) : cause;
 }
 
 /** A reference string that does not follow the distribution grammar. */
@@ -197,6 +258,22 @@ export class TlsError extends RegistryUnreachableError {
 export class AbortError extends RegattaError {
   static override readonly kind: string = "AbortError";
   static override readonly defaultCode: string = "ABORTED";
+}
+
+/**
+ * A local file could not be written or read: a full disk (`NO_SPACE`), a quota, a read-only file system, missing
+ * permissions. `path` names the file; `syscallCode` keeps the system's code (`ENOSPC`, `EACCES`…).
+ */
+export class FileSystemError extends RegattaError {
+  static override readonly kind: string = "FileSystemError";
+  static override readonly defaultCode: string = "IO";
+  readonly path?: string;
+  readonly syscallCode?: string;
+  constructor(message: string, options: RegattaErrorOptions & { path?: string; syscallCode?: string } = {}) {
+    super(message, options);
+    if (options.path) this.path = options.path;
+    if (options.syscallCode) this.syscallCode = options.syscallCode;
+  }
 }
 
 /** Credentials could not be read: a broken docker config, a missing or failing credential helper. */

@@ -42,9 +42,13 @@ export const RETRYABLE_STATUSES: ReadonlySet<number> = new Set([408, 429, 500, 5
 
 /**
  * Parses a registry error body. Registries answer `{"errors":[{code,message,detail}]}`, but some send a bare
- * `{code,message}`, `{"message":…}`, `{"error":…}` or HTML; anything unrecognised yields an empty list.
+ * `{code,message}`, `{"message":…}`, `{"error":…}` or HTML; anything unrecognised yields an empty list. `clean`
+ * (the secret scrubber) sees every code before it is upper-cased, so an echoed password cannot hide as a code.
  */
-export function parseRegistryErrors(body: string | undefined): RegistryErrorEntry[] {
+export function parseRegistryErrors(
+  body: string | undefined,
+  clean: (text: string) => string = (text) => text,
+): RegistryErrorEntry[] {
   if (!body) return [];
   let json: unknown;
   try {
@@ -59,12 +63,12 @@ export function parseRegistryErrors(body: string | undefined): RegistryErrorEntr
     return list
       .filter((e): e is Record<string, unknown> => !!e && typeof e === "object")
       .map((e) => ({
-        code: typeof e.code === "string" ? e.code.toUpperCase() : "UNKNOWN",
-        ...(typeof e.message === "string" ? { message: e.message } : {}),
+        code: typeof e.code === "string" ? clean(e.code).toUpperCase() : "UNKNOWN",
+        ...(typeof e.message === "string" ? { message: clean(e.message) } : {}),
         ...(e.detail !== undefined ? { detail: e.detail } : {}),
       }));
   }
   const message =
     typeof obj.message === "string" ? obj.message : typeof obj.error === "string" ? obj.error : "";
-  return message ? [{ code: "UNKNOWN", message }] : [];
+  return message ? [{ code: "UNKNOWN", message: clean(message) }] : [];
 }

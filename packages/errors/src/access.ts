@@ -1,0 +1,87 @@
+/**
+ * The facts about a refused request that a hint needs (issue 10, item 16): which registry and repository, what the
+ * request was for, and whether credentials went with it. They travel on the error (`error.access`), so the edge that
+ * knows its context (the CLI with its flags, the REPL with `.login`) words the advice; nothing matches on messages.
+ */
+
+/** What a request was for, from its token scopes and method. */
+export type AccessOperation = "pull" | "push" | "delete" | "catalog" | "check";
+
+/** What went with a refused request. */
+export interface AccessFacts {
+  /** The registry name, as in a reference (`docker.io`, `localhost:5000`). */
+  registry: string;
+  /** The repository, when the request was about one. */
+  repository?: string;
+  operation: AccessOperation;
+  /** The `Authorization` scheme sent, or `none` for an anonymous request. */
+  credentials: "none" | "basic" | "bearer";
+  /** The user the credentials belong to, when known (never the secret). */
+  username?: string;
+  /** The registry answered 401 `insufficient_scope`: credentials (or the anonymous token) were not granted this. */
+  insufficientScope?: boolean;
+}
+
+/** A token scope as the transport knows it (`repository:team/api:pull,push`, `registry:catalog:*`). */
+export interface ScopeLike {
+  type: string;
+  name: string;
+  actions: readonly string[];
+}
+
+/**
+ * What a request was for. The scope says it (distribution asks `delete` for a DELETE and `push` for writes,
+ * https://distribution.github.io/distribution/spec/auth/scope/); the method decides when no scope was given.
+ */
+export function accessOperation(method: string, scopes: readonly ScopeLike[]): AccessOperation {
+  const actions = new Set(scopes.flatMap((s) => s.actions));
+  const upper = method.toUpperCase();
+  if (scopes.some((s) => s.type === "registry" && s.name === "catalog")) return "catalog";
+  if (upper === "DELETE" || actions.has("delete")) return "delete";
+  if (actions.has("push") || upper === "PUT" || upper === "POST" || upper === "PATCH") {
+    return scopes.length || upper !== "GET" ? "push" : "pull";
+  }
+  if (actions.has("pull") || actions.has("*")) return "pull";
+  return "check";
+}
+
+/** `pull from team/api`, `push to team/api`, `list the catalog of localhost:5000`: the operation as words. */
+export function describeAccess(access: AccessFacts): string {
+  const repo = access.repository ?? access.registry;
+  switch (access.operation) {
+    case "pull":
+      return `pull from ${repo}`;
+    case "push":
+      return `push to ${repo}`;
+    case "delete":
+      return `delete in ${repo}`;
+    case "catalog":
+      return `list the catalog of ${access.registry}`;
+    default:
+      return `use ${access.registry}`;
+  }
+}
+
+/**
+ * The library's own hint for a refused request, chosen from the facts: an anonymous request is told to log in, a
+ * request with credentials that they lack the permission. Apps replace it with one naming their own flags or
+ * commands (the CLI's `-u`, `--src-username`; the REPL's `.login`).
+ */
+export function accessHint(access: AccessFacts, status: number): string {
+  const what = describeAccess(access);
+  const who = access.username ? ` of ${access.username}` : "";
+  if (access.credentials === "none") {
+    return access.operation === "catalog"
+      ? `no credentials were sent; ${access.registry} may allow the catalog only to some accounts: log in to ${access.registry}`
+      : `no credentials were sent; log in to ${access.registry} to ${what}`;
+  }
+  if (status === 401 && !access.insufficientScope) {
+    return `${access.registry} refused the credentials${who}: check the username and password (or token)`;
+  }
+  if (access.operation === "catalog") {
+    return `the credentials${who} may not ${what}; registries often allow the catalog to administrators only`;
+  }
+  return access.insufficientScope && access.operation === "pull"
+    ? `the registry did not grant access: the repository may not exist, or the credentials${who} may not ${what}`
+    : `the credentials${who} are valid but may not ${what}`;
+}

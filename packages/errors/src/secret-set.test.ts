@@ -1,0 +1,231 @@
+import { inspect } from "node:util";
+import { describe, expect, it } from "vitest";
+import {
+  AuthenticationError,
+  errorFromResponse,
+  RegattaError,
+  RegistryUnreachableError,
+  SecretSet,
+  scrubText,
+} from "./index.js";
+
+const USER = "alice";
+const PASSWORD = "pw-Sekr1t/4242 +&x";
+const BASIC = Buffer.from(`${USER}:${PASSWORD}`).toString("base64");
+// A JWT this client was issued (header.payload.signature, base64url).
+const JWT = [
+  Buffer.from('{"alg":"RS256","typ":"JWT"}').toString("base64url"),
+  Buffer.from('{"sub":"alice","access":[{"type":"repository","name":"x","actions":["pull"]}]}').toString(
+    "base64url",
+  ),
+  "c2lnbmF0dXJlLW9mLXRoZS1pc3N1ZXI_ZmFrZQ",
+].join(".");
+const OPAQUE = "opaque-Token-0123456789abcdef";
+const IDENTITY = "idt-Refresh-9191-zz";
+
+function clientSecrets(): SecretSet {
+  return new SecretSet().addBasic(USER, PASSWORD).add(JWT).add(OPAQUE).add(IDENTITY);
+}
+
+/** Every secret as a reader would recognise it: none of these may appear in any output. */
+const NEEDLES = [
+  PASSWORD,
+  BASIC,
+  `${USER}:${PASSWORD}`,
+  JWT,
+  OPAQUE,
+  IDENTITY,
+  encodeURIComponent(PASSWORD),
+  new URLSearchParams({ p: PASSWORD }).toString().slice(2),
+  Buffer.from(PASSWORD).toString("base64"),
+  // The middle of each token: a fragment that survives is a leak too.
+  JWT.slice(40, 80),
+  OPAQUE.slice(8, 20),
+];
+
+/** The ways a server echoes what it was sent, each as a full error body. */
+const ECHOES: Record<string, string> = {
+  "raw Basic header value": `authorization was Basic ${BASIC}`,
+  "decoded user:password": `bad credentials ${USER}:${PASSWORD}`,
+  "bare password": `password ${PASSWORD} is wrong`,
+  "JWT as sent": `token ${JWT} expired`,
+  "Bearer header": `Authorization: Bearer ${OPAQUE}`,
+  "percent-encoded": `refresh_token=${encodeURIComponent(IDENTITY)}&password=${encodeURIComponent(PASSWORD)}`,
+  "form-encoded": new URLSearchParams({ u: USER, p: PASSWORD }).toString(),
+  "fully percent-encoded": [...OPAQUE].map((c) => `%${c.charCodeAt(0).toString(16)}`).join(""),
+  "JSON-escaped": JSON.stringify(`x ${PASSWORD}`).replace(/\//g, "\\/"),
+  "base64 of the password": Buffer.from(PASSWORD).toString("base64"),
+};
+
+function bodies(echo: string): Record<string, string> {
+  return {
+    message: JSON.stringify({ errors: [{ code: "UNAUTHORIZED", message: echo }] }),
+    detail: JSON.stringify({
+      errors: [{ code: "DENIED", message: "no", detail: { seen: echo, list: [echo] } }],
+    }),
+    "detail key": JSON.stringify({ errors: [{ code: "DENIED", detail: { [echo]: 1 } }] }),
+    code: JSON.stringify({ errors: [{ code: echo }] }),
+    "bare message": JSON.stringify({ message: echo }),
+  };
+}
+
+/** Everything a caller can print of an error. */
+function outputs(error: Error): string[] {
+  return [
+    error.message,
+    String(error),
+    JSON.stringify(error),
+    inspect(error, { depth: 8 }),
+    error.stack ?? "",
+    (error as RegattaError).hint ?? "",
+    (error as RegattaError).summary ?? "",
+  ];
+}
+
+/** What a reader can recover: the text as is, and with percent and JSON escapes undone. */
+function decoded(text: string): string {
+  const once = (t: string) =>
+    t
+      .replace(/%([0-9a-f]{2})/gi, (_, h: string) => String.fromCharCode(Number.parseInt(h, 16)))
+      .replace(/\\u([0-9a-f]{4})/gi, (_, h: string) => String.fromCharCode(Number.parseInt(h, 16)))
+      .replace(/\\(["/\\])/g, "$1");
+  // Escapes nest (a JSON string inside JSON): undo them until nothing changes.
+  let out = text;
+  for (let prev = ""; prev !== out; ) [prev, out] = [out, once(out)];
+  return out;
+}
+
+function leaks(texts: string[]): string[] {
+  const raw = texts.join("\n");
+  const all = `${raw}\n${decoded(raw)}\n${decoded(raw.replace(/\+/g, " "))}`;
+  return NEEDLES.filter((n) => all.includes(n) || all.toUpperCase().includes(n.toUpperCase()));
+}
+
+describe("errorFromResponse scrubs what a server echoes", () => {
+  for (const [shape, echo] of Object.entries(ECHOES)) {
+    for (const [where, body] of Object.entries(bodies(echo))) {
+      for (const status of [400, 401, 403, 500]) {
+        it(`${shape} in the ${where} of a ${status}`, () => {
+          const error = errorFromResponse({
+            method: "GET",
+            url: "https://r.example/v2/x/manifests/1",
+            status,
+            body,
+            secrets: clientSecrets(),
+          });
+          expect(leaks(outputs(error))).toEqual([]);
+        });
+      }
+    }
+  }
+
+  it.each([8, 11, 14, 17, 21])(
+    "a token split at %i between message and detail, plain and percent-encoded",
+    (at) => {
+      for (const encode of [(t: string) => t, encodeURIComponent]) {
+        for (const token of [OPAQUE, JWT, PASSWORD]) {
+          const body = JSON.stringify({
+            errors: [
+              {
+                code: "DENIED",
+                message: `a ${encode(token.slice(0, at))}`,
+                detail: `${encode(token.slice(at))} b`,
+              },
+            ],
+          });
+          const error = errorFromResponse({
+            method: "GET",
+            url: "https://r.example/v2/",
+            status: 401,
+            body,
+            secrets: clientSecrets(),
+          });
+          const text = outputs(error).join("\n");
+          // Neither half survives (a fragment shorter than 8 characters may: it is not a usable secret).
+          for (const part of [token.slice(0, at), token.slice(at)]) {
+            if (part.length >= 8) expect(text).not.toContain(part);
+          }
+        }
+      }
+    },
+  );
+
+  it("keeps the rest of the message readable", () => {
+    const error = errorFromResponse({
+      method: "GET",
+      url: "https://r.example/v2/x/tags/list",
+      status: 401,
+      body: JSON.stringify({ errors: [{ code: "UNAUTHORIZED", message: `user ${USER} sent ${PASSWORD}` }] }),
+      secrets: clientSecrets(),
+    });
+    expect(error.message).toContain(`401 UNAUTHORIZED: user ${USER} sent REDACTED`);
+  });
+});
+
+describe("token shapes are scrubbed even when the client never saw them", () => {
+  const foreignJwt = `eyJhbGciOiJIUzI1NiJ9.${Buffer.from('{"sub":"bob"}').toString("base64url")}.abcdEFGH1234`;
+  it.each([
+    [`got ${foreignJwt}`, foreignJwt],
+    [`Authorization: Bearer tok_0123456789ABCDEF`, "tok_0123456789ABCDEF"],
+    [`Authorization: Basic ${Buffer.from("bob:hunter2").toString("base64")}`, "Ym9iOmh1bnRlcjI="],
+    [`{"token":"abc123def456"}`, "abc123def456"],
+    [`access_token=zz-9f8e7d6c5b`, "zz-9f8e7d6c5b"],
+    [`Bearer%20tok_0123456789ABCDEF`, "tok_0123456789ABCDEF"],
+  ])("%s", (text, secret) => {
+    const error = new RegattaError(`server said: ${text}`);
+    expect(outputs(error).join("\n")).not.toContain(secret);
+  });
+
+  it.each([
+    'Bearer realm="https://auth.example/token",service="r"',
+    "the Bearer challenge of registry r has no realm",
+    "Basic authentication is required",
+    "password: incorrect",
+    "fetch token from https://auth.example/token",
+  ])("leaves ordinary words alone: %s", (text) => {
+    expect(scrubText(text)).toBe(text);
+  });
+});
+
+describe("RegattaError scrubs by construction", () => {
+  it("scrubs the cause chain it keeps, so util.inspect prints no secret", () => {
+    const secrets = clientSecrets();
+    const inner = Object.assign(new Error(`socket said ${PASSWORD}`), { code: "ECONNRESET" });
+    inner.cause = new Error(`deeper: Bearer ${OPAQUE}`);
+    const error = new RegistryUnreachableError("cannot reach r.example", { cause: inner, secrets });
+    expect(leaks(outputs(error))).toEqual([]);
+    const cause = error.cause as Error & { code?: string };
+    expect(cause.code).toBe("ECONNRESET");
+    expect(cause).toBeInstanceOf(Error);
+  });
+
+  it("keeps the brand of a scrubbed RegattaError cause", () => {
+    const inner = new AuthenticationError(`refused ${PASSWORD}`);
+    const error = new RegattaError("outer", { cause: inner, secrets: clientSecrets() });
+    expect(error.cause).toBeInstanceOf(AuthenticationError);
+    expect(leaks(outputs(error))).toEqual([]);
+  });
+
+  it("scrubs the request URL and the hint", () => {
+    const error = new RegattaError("x", {
+      request: { method: "GET", url: `https://r.example/v2/${OPAQUE}/tags/list` },
+      hint: `try ${PASSWORD}`,
+      secrets: clientSecrets(),
+    });
+    expect(leaks(outputs(error))).toEqual([]);
+  });
+});
+
+describe("SecretSet", () => {
+  it("ignores secrets too short to scrub without mangling messages", () => {
+    const set = new SecretSet().add("ab").add("");
+    expect(set.size).toBe(0);
+    expect(scrubText("a tab b", set)).toBe("a tab b");
+  });
+
+  it("is owned by one client: another set does not scrub its secrets", () => {
+    const mine = new SecretSet().add("mine-Secret-1");
+    expect(scrubText("mine-Secret-1", new SecretSet())).toBe("mine-Secret-1");
+    expect(scrubText("mine-Secret-1", mine)).toBe("REDACTED");
+  });
+});

@@ -1,0 +1,234 @@
+/**
+ * Scrubbing of secrets that a server echoes back. A registry or token server can put anything into an error body,
+ * including the `Authorization` it was sent (issue 10, item 3): the Basic value, its decoded `user:password`, the bare
+ * password, a token. Every text taken from a server goes through {@link scrubText} when the error is built, so no
+ * caller can print it unscrubbed.
+ *
+ * Two nets: the exact secrets this client sent, kept in a {@link SecretSet} owned by one client (the authenticator
+ * feeds it as it learns credentials and tokens), and token-shaped strings (JWTs, `Basic <b64>`, `Bearer <x>`,
+ * `"token": "…"`), which catch secrets the set never saw (a token the server made up or one from another client).
+ */
+
+/** What replaces a secret. */
+export const SCRUBBED = "REDACTED";
+
+/** Secrets shorter than this are not scrubbed: masking every `abc` in a message would make it unreadable. */
+const MIN_SECRET = 4;
+
+/**
+ * Fragment length: any run of this many characters that belongs to a known secret is masked, so a token split
+ * between an error's message and its detail (or cut by the body cap) still cannot be put back together.
+ */
+const FRAGMENT = 8;
+
+/** The secrets one client sent: passwords, Basic values, tokens. Feed it with {@link SecretSet.add}. */
+export class SecretSet {
+  /** Every form to find: the secret as sent and as a server may echo it (URL- and form-encoded, base64). */
+  readonly #exact = new Set<string>();
+  /** Every {@link FRAGMENT}-long window of every form at least that long. */
+  readonly #fragments = new Set<string>();
+
+  /** How many forms are known (for tests and `describe`). */
+  get size(): number {
+    return this.#exact.size;
+  }
+
+  /** Adds a secret and the forms a server may echo it in. Short or empty values are ignored. */
+  add(secret: string | undefined): this {
+    if (!secret || secret.length < MIN_SECRET) return this;
+    const utf8 = Buffer.from(secret, "utf8");
+    for (const form of [
+      secret,
+      encodeURIComponent(secret),
+      new URLSearchParams({ s: secret }).toString().slice(2),
+      JSON.stringify(secret).slice(1, -1),
+      utf8.toString("base64"),
+      utf8.toString("base64").replace(/=+$/, ""),
+      utf8.toString("base64url"),
+    ]) {
+      if (form.length < MIN_SECRET || this.#exact.has(form)) continue;
+      this.#exact.add(form);
+      for (let i = 0; i + FRAGMENT <= form.length; i++) this.#fragments.add(form.slice(i, i + FRAGMENT));
+    }
+    return this;
+  }
+
+  /**
+   * Adds a username and password the way they travel: the password, `user:password` and the Basic value (its
+   * base64), as RFC 7617 §2 builds it.
+   */
+  addBasic(username: string | undefined, password: string | undefined): this {
+    if (!password) return this;
+    this.add(password);
+    if (username !== undefined) this.add(`${username}:${password}`);
+    return this;
+  }
+
+  /** Adds every secret of another set (a derived client shares its parent's). */
+  addAll(other: SecretSet): this {
+    for (const form of other.#exact) {
+      this.#exact.add(form);
+      for (let i = 0; i + FRAGMENT <= form.length; i++) this.#fragments.add(form.slice(i, i + FRAGMENT));
+    }
+    return this;
+  }
+
+  /** The ranges of `view` that hold a known secret or a fragment of one, as [start, end) pairs. */
+  ranges(view: string): [number, number][] {
+    const out: [number, number][] = [];
+    if (this.#exact.size === 0) return out;
+    for (const form of this.#exact) {
+      if (form.length >= FRAGMENT) continue;
+      for (let at = view.indexOf(form); at !== -1; at = view.indexOf(form, at + 1)) {
+        out.push([at, at + form.length]);
+      }
+    }
+    for (let i = 0; i + FRAGMENT <= view.length; i++) {
+      if (this.#fragments.has(view.slice(i, i + FRAGMENT))) out.push([i, i + FRAGMENT]);
+    }
+    return out;
+  }
+}
+
+/**
+ * Token shapes, scrubbed whether or not the set knows them. Each pattern's last group is the secret part; what comes
+ * before it (the scheme, the key) stays, so the message still says what was there.
+ */
+const SHAPES: { pattern: RegExp; accept?: (secret: string) => boolean }[] = [
+  // A JWT (RFC 7519 §3): base64url header starting `{"` (eyJ), payload and signature, dot-separated.
+  { pattern: /()(eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*)/g },
+  // A Bearer token (RFC 6750 §2.1) as a header value would carry it; not the `Bearer realm="…"` of a challenge.
+  {
+    pattern:
+      /(\bBearer(?:\s+|%20|\+))(?!(?:realm|service|scope|error|error_description)\s*=)([A-Za-z0-9._~+/%-]{12,}=*)/gi,
+  },
+  // `"token": "…"`, `access_token=…`, `password: …` in a JSON, form or free-text echo. Only values that look like
+  // secrets (a digit or a symbol), so "password: incorrect" stays readable.
+  {
+    pattern:
+      /((?:access_token|refresh_token|id_token|identity_?token|registry_?token|\btoken|password|passwd|client_secret)["']?\s*(?:[:=]|%3A|%3D)\s*["']?)([^\s"'&,;}{<>]{4,})/gi,
+    accept: (secret) => /[0-9%+/=_.~-]/.test(secret),
+  },
+];
+
+/** `Basic <b64>` (RFC 7617 §2); redacted when it decodes to `user:password` or is long enough to be one. */
+const BASIC = /(\bBasic(?:\s+|%20|\+))((?:[A-Za-z0-9+/]|%2B|%2F)+(?:=|%3D){0,2})/gi;
+
+/** Percent escapes, form `+` and JSON escapes: what a server may have wrapped an echoed secret in. */
+const ESCAPES = /%[0-9A-Fa-f]{2}|\\u[0-9A-Fa-f]{4}|\\[/"\\]/g;
+
+/** A text decoded one way, with the original [start, end) of each decoded character. */
+interface View {
+  text: string;
+  from: number[];
+  to: number[];
+}
+
+function decodedView(text: string, plusIsSpace: boolean): View | undefined {
+  let out = "";
+  const from: number[] = [];
+  const to: number[] = [];
+  let last = 0;
+  let changed = false;
+  const push = (chars: string, start: number, end: number) => {
+    for (const ch of chars) {
+      out += ch;
+      from.push(start);
+      to.push(end);
+    }
+  };
+  const plain = (start: number, end: number) => {
+    for (let i = start; i < end; i++) {
+      const ch = text[i]!;
+      if (plusIsSpace && ch === "+") changed = true;
+      push(plusIsSpace && ch === "+" ? " " : ch, i, i + 1);
+    }
+  };
+  for (const m of text.matchAll(ESCAPES)) {
+    const at = m.index ?? 0;
+    plain(last, at);
+    const esc = m[0];
+    const ch =
+      esc[0] === "%"
+        ? String.fromCharCode(Number.parseInt(esc.slice(1), 16))
+        : esc[1] === "u"
+          ? String.fromCharCode(Number.parseInt(esc.slice(2), 16))
+          : esc[1]!;
+    push(ch, at, at + esc.length);
+    last = at + esc.length;
+    changed = true;
+  }
+  plain(last, text.length);
+  return changed ? { text: out, from, to } : undefined;
+}
+
+/** Whether a `Basic` value is a credential: it decodes to `user:password`, or is too long to be a word. */
+function isBasicCredential(value: string): boolean {
+  const b64 = decodeURIComponent(value.replace(/%(?![0-9A-Fa-f]{2})/g, "%25"));
+  const decoded = Buffer.from(b64, "base64").toString("latin1");
+  return /^[\x20-\x7e]*:[\x20-\x7e]*$/.test(decoded) || b64.length >= 20;
+}
+
+function merge(ranges: [number, number][]): [number, number][] {
+  ranges.sort((a, b) => a[0] - b[0]);
+  const out: [number, number][] = [];
+  for (const r of ranges) {
+    const top = out[out.length - 1];
+    if (top && r[0] <= top[1]) top[1] = Math.max(top[1], r[1]);
+    else out.push([r[0], r[1]]);
+  }
+  return out;
+}
+
+/**
+ * Replaces every known secret (and every fragment of one, in any of the encodings above) and every token-shaped
+ * string in `text` with {@link SCRUBBED}. Idempotent; texts without secrets come back unchanged.
+ */
+export function scrubText(text: string, secrets?: SecretSet): string {
+  if (!text) return text;
+  const ranges: [number, number][] = [];
+  for (const { pattern, accept } of SHAPES) {
+    for (const m of text.matchAll(pattern)) {
+      const secret = m[2]!;
+      if (secret === SCRUBBED || (accept && !accept(secret))) continue;
+      const start = (m.index ?? 0) + m[1]!.length;
+      ranges.push([start, start + secret.length]);
+    }
+  }
+  for (const m of text.matchAll(BASIC)) {
+    const value = m[2]!;
+    if (!isBasicCredential(value)) continue;
+    const start = (m.index ?? 0) + m[1]!.length;
+    ranges.push([start, start + value.length]);
+  }
+  if (secrets?.size) {
+    ranges.push(...secrets.ranges(text));
+    for (const plus of [false, true]) {
+      const view = decodedView(text, plus);
+      if (!view) continue;
+      for (const [s, e] of secrets.ranges(view.text)) ranges.push([view.from[s]!, view.to[e - 1]!]);
+    }
+  }
+  if (!ranges.length) return text;
+  let out = "";
+  let last = 0;
+  for (const [s, e] of merge(ranges)) {
+    out += text.slice(last, s) + SCRUBBED;
+    last = e;
+  }
+  return out + text.slice(last);
+}
+
+/**
+ * Scrubs every string (and every key) inside a JSON-like value, such as the `detail` of an OCI error entry, which a
+ * registry may fill with anything. Depth-limited: what lies deeper is dropped rather than kept unscrubbed.
+ */
+export function scrubValue(value: unknown, secrets?: SecretSet, depth = 0): unknown {
+  if (typeof value === "string") return scrubText(value, secrets);
+  if (value === null || typeof value !== "object") return value;
+  if (depth > 16) return SCRUBBED;
+  if (Array.isArray(value)) return value.map((v) => scrubValue(v, secrets, depth + 1));
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value)) out[scrubText(k, secrets)] = scrubValue(v, secrets, depth + 1);
+  return out;
+}
