@@ -1,3 +1,10 @@
+export {
+  checkedLookup,
+  FORBIDDEN_ADDRESS,
+  forbiddenAddress,
+  forbiddenAddressError,
+  type LookupFunction,
+} from "./address-policy.js";
 export { chainCredentials } from "./chain-credentials.js";
 export { type AuthenticatorOptions, createAuthenticator } from "./create-authenticator.js";
 export {

@@ -1,4 +1,5 @@
 import { AuthenticationError, redactUrl } from "@regatta/errors";
+import { forbiddenAddress } from "./address-policy.js";
 
 /**
  * Checks the realm of a Bearer challenge before any credential is sent to it. A registry (or anyone able to rewrite
@@ -7,7 +8,8 @@ import { AuthenticationError, redactUrl } from "@regatta/errors";
  *
  * - the realm must be an absolute `https:` URL, or `http:` when `allowHttp` (a plain-HTTP registry on loopback, or
  *   one the caller marked insecure);
- * - it must not carry userinfo, and must not name a link-local address (cloud metadata services live there).
+ * - it must not carry userinfo, and must not be a link-local or cloud metadata address in any spelling
+ *   ({@link forbiddenAddress}).
  */
 export function validateRealm(realm: string, registry: string, allowHttp: boolean): URL {
   let url: URL;
@@ -22,16 +24,20 @@ export function validateRealm(realm: string, registry: string, allowHttp: boolea
     throw refuse(registry, `the realm scheme ${url.protocol} is not http(s)`, realm);
   }
   if (url.username || url.password) throw refuse(registry, "the realm URL carries userinfo", realm);
-  const host = url.hostname.replace(/^\[|\]$/g, "").toLowerCase();
-  if (/^169\.254\./.test(host) || /^fe[89ab][0-9a-f]:/.test(host)) {
-    throw refuse(registry, "the realm is a link-local address", realm);
-  }
+  // The address, not the text (address-policy.ts): `[::ffff:a9fe:a9fe]` is 169.254.169.254. A realm given as a
+  // name is checked again on every address it resolves to when the token request connects.
+  const why = forbiddenAddress(url.hostname);
+  if (why) throw refuse(registry, `the realm is ${why}`, realm);
   return url;
 }
 
 function refuse(registry: string, why: string, realm: string): AuthenticationError {
   return new AuthenticationError(
     `refusing the token realm ${redactUrl(realm)} of registry ${registry}: ${why}`,
-    { code: "INVALID_REALM", hint: "credentials are only sent to an https token endpoint" },
+    {
+      code: "INVALID_REALM",
+      request: { method: "GET", url: redactUrl(realm) },
+      hint: "credentials are only sent to an https token endpoint the registry may name",
+    },
   );
 }

@@ -1,0 +1,134 @@
+/**
+ * Which addresses a destination chosen by a server (a token realm, a redirect's Location, an upload Location) may
+ * never reach: link-local networks and cloud metadata services. A registry, or anyone able to rewrite its answers,
+ * could otherwise make this client send the user's credentials, or just a request, to the machine's metadata
+ * service (server-side request forgery; issue 10, item 2). The registry the user typed is not checked: that
+ * destination is the user's choice.
+ *
+ * Addresses, not text: `[::ffff:169.254.169.254]`, `[::ffff:a9fe:a9fe]`, `[::a9fe:a9fe]`, `0xa9fea9fe` and a host
+ * name that resolves to 169.254.169.254 are all the same destination. Literals are normalised here (WHATWG URL
+ * already turns `0xa9fea9fe` into `169.254.169.254`); names are checked on every address DNS answers, at connect
+ * time, through {@link checkedLookup}, so the answer checked is the answer connected to (no rebinding window).
+ *
+ * The list, and why each entry (smallest ranges that cover the metadata services, so private networks where
+ * registries legitimately live, 10/8, 172.16/12, 192.168/16, fc00::/7, keep working):
+ * - 169.254.0.0/16 and fe80::/10: link-local (RFC 3927, RFC 4291). AWS, GCP, Azure, OpenStack, DigitalOcean, Oracle
+ *   and Hetzner serve metadata at 169.254.169.254, AWS ECS task credentials at 169.254.170.2; nothing a registry
+ *   may send a client to lives on a link-local address.
+ * - fd00:ec2::254/128: AWS's IPv6 instance metadata (Nitro instances), the one ULA address known to be a metadata
+ *   service; the rest of fc00::/7 is ordinary private address space.
+ * - 100.100.100.200/32: Alibaba Cloud's metadata service (inside 100.64.0.0/10, carrier-grade NAT space that is
+ *   otherwise ordinary, so only this address).
+ * - 192.0.0.192/32: Oracle Cloud's legacy metadata address.
+ * Every IPv4 entry is also refused in the IPv6 spellings that reach or embed it: IPv4-mapped (`::ffff:a.b.c.d`,
+ * RFC 4291 §2.5.5.2), IPv4-compatible (`::a.b.c.d`, deprecated but still parsed), NAT64 (`64:ff9b::a.b.c.d`,
+ * RFC 6052) and 6to4 (`2002:AABB:CCDD::`, RFC 3056).
+ * Loopback is not refused: a token server next to a registry on 127.0.0.1 is normal in development and tests.
+ */
+import { lookup as dnsLookup, type LookupAddress, type LookupAllOptions, type LookupOptions } from "node:dns";
+import { BlockList, isIP } from "node:net";
+
+/** The `code` of the error a refused connection fails with; the transport maps it to a typed ProtocolError. */
+export const FORBIDDEN_ADDRESS = "ERR_REGATTA_FORBIDDEN_ADDRESS";
+
+interface Range {
+  network: string;
+  prefix: number;
+  why: string;
+}
+
+const IPV4_RANGES: Range[] = [
+  { network: "169.254.0.0", prefix: 16, why: "a link-local address (where cloud metadata services live)" },
+  { network: "100.100.100.200", prefix: 32, why: "Alibaba Cloud's metadata service" },
+  { network: "192.0.0.192", prefix: 32, why: "Oracle Cloud's metadata service" },
+];
+
+const IPV6_RANGES: Range[] = [
+  { network: "fe80::", prefix: 10, why: "an IPv6 link-local address" },
+  { network: "fd00:ec2::254", prefix: 128, why: "AWS's IPv6 metadata service" },
+];
+
+/** The IPv6 prefixes that embed an IPv4 address in their last 32 bits, and 6to4, which embeds it after 16 bits. */
+const EMBEDDING_PREFIXES = [
+  { prefix: "::ffff:", bits: 96 },
+  { prefix: "::", bits: 96 },
+  { prefix: "64:ff9b::", bits: 96 },
+];
+
+function ipv4Hex(address: string): [string, string] {
+  const [a, b, c, d] = address.split(".").map(Number) as [number, number, number, number];
+  const hex = (hi: number, lo: number) => ((hi << 8) | lo).toString(16);
+  return [hex(a, b), hex(c, d)];
+}
+
+const reasons: { list: BlockList; why: string }[] = [];
+for (const range of IPV4_RANGES) {
+  const list = new BlockList();
+  list.addSubnet(range.network, range.prefix, "ipv4");
+  const [hi, lo] = ipv4Hex(range.network);
+  for (const { prefix, bits } of EMBEDDING_PREFIXES) {
+    list.addSubnet(`${prefix}${hi}:${lo}`, bits + range.prefix, "ipv6");
+  }
+  list.addSubnet(`2002:${hi}:${lo}::`, 16 + range.prefix, "ipv6");
+  reasons.push({ list, why: range.why });
+}
+for (const range of IPV6_RANGES) {
+  const list = new BlockList();
+  list.addSubnet(range.network, range.prefix, "ipv6");
+  reasons.push({ list, why: range.why });
+}
+
+/**
+ * Why `address` (an IP literal, IPv6 with or without brackets) may not be reached from a destination a server
+ * chose, or undefined when it may. Names (not IP literals) are undefined here: their addresses are checked when
+ * they are resolved ({@link checkedLookup}).
+ */
+export function forbiddenAddress(address: string): string | undefined {
+  const ip = address.replace(/^\[|\]$/g, "").replace(/%.*$/, "");
+  const family = isIP(ip);
+  if (family === 0) return undefined;
+  const type = family === 4 ? "ipv4" : "ipv6";
+  return reasons.find((r) => r.list.check(ip, type))?.why;
+}
+
+/** The error a refused destination fails with (turned into a typed ProtocolError by the transport). */
+export function forbiddenAddressError(host: string, address: string, why: string): Error {
+  const shown = host === address ? address : `${host} (${address})`;
+  return Object.assign(
+    new Error(`refusing to connect to ${shown}: it is ${why}, and a registry chose this destination`),
+    { code: FORBIDDEN_ADDRESS },
+  );
+}
+
+type LookupCallback = (
+  err: NodeJS.ErrnoException | null,
+  address: string | LookupAddress[],
+  family?: number,
+) => void;
+
+/** The shape of `dns.lookup` that `net.connect({ lookup })` calls. */
+export type LookupFunction = (hostname: string, options: LookupOptions, callback: LookupCallback) => void;
+
+/**
+ * A `dns.lookup` for `net.connect`/`tls.connect` (undici's `connect.lookup`) that resolves every address of the
+ * name and fails with {@link FORBIDDEN_ADDRESS} when any of them is forbidden: one poisoned answer among good ones
+ * would otherwise be tried by happy eyeballs. Node skips `lookup` for IP literals, so callers check those with
+ * {@link forbiddenAddress} first.
+ */
+export function checkedLookup(lookup: typeof dnsLookup = dnsLookup): LookupFunction {
+  return (hostname, options, callback) => {
+    const all: LookupAllOptions = { ...options, all: true };
+    lookup(hostname, all, (err, addresses) => {
+      if (err) return callback(err, []);
+      for (const { address } of addresses) {
+        const why = forbiddenAddress(address);
+        if (why) return callback(forbiddenAddressError(hostname, address, why) as NodeJS.ErrnoException, []);
+      }
+      if (options.all) return callback(null, addresses);
+      const first = addresses[0];
+      if (!first)
+        return callback(Object.assign(new Error(`${hostname}: no address`), { code: "ENOTFOUND" }), []);
+      callback(null, first.address, first.family);
+    });
+  };
+}
