@@ -1,12 +1,33 @@
 #!/usr/bin/env node
+import { fileSystemError } from "@regatta/client";
+import { installInterruptHandlers, interruptedExitCode } from "./interrupt.js";
 import { run } from "./program.js";
 
-// A reader that closes the pipe early (`regatta blob … | head -c100`) is not an error.
+const verbose = process.argv.includes("-v") || process.argv.includes("--verbose");
+
+/**
+ * stdout that cannot be written: a reader that went away (`| head -c1`, EPIPE) ends the process quietly with 141,
+ * as `cat` or `git` killed by SIGPIPE do (0 would hide a failed `| docker load` under `set -o pipefail`); any other
+ * error (`> /dev/full`) is one line naming the cause, and status 1. Exiting runs the `exit` hooks (temp spools).
+ */
 process.stdout.on("error", (err: NodeJS.ErrnoException) => {
-  if (err.code === "EPIPE") process.exit(0);
-  throw err;
+  if (err.code === "EPIPE") process.exit(141);
+  process.stderr.write(`regatta: ${(fileSystemError(err, "stdout") as Error).message}\n`);
+  process.exit(1);
 });
 
+// A bug must still end in one line (the stack only with -v), never a dump on a user's terminal.
+const internal = (error: unknown) => {
+  const text =
+    error instanceof Error ? (verbose ? (error.stack ?? error.message) : error.message) : String(error);
+  process.stderr.write(`regatta: internal error: ${text}\n`);
+  process.exit(1);
+};
+process.on("uncaughtException", internal);
+process.on("unhandledRejection", internal);
+
+installInterruptHandlers();
+
 run(process.argv).then((code) => {
-  process.exitCode = code;
+  process.exitCode = interruptedExitCode() ?? code;
 });

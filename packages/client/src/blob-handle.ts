@@ -1,14 +1,10 @@
-import { randomBytes } from "node:crypto";
-import { createWriteStream } from "node:fs";
-import { rename, rm } from "node:fs/promises";
-import { basename, dirname, join } from "node:path";
 import { type Readable, Transform } from "node:stream";
-import { pipeline } from "node:stream/promises";
 import { repositoryScope } from "@regatta/auth";
 import { SizeMismatchError } from "@regatta/errors";
 import { parseDigest } from "@regatta/manifest";
 import type { RepositoryReference } from "@regatta/reference";
 import { type ClientContext, repositoryPath } from "./context.js";
+import { writeStreamAtomic } from "./layout/atomic-file.js";
 
 export interface BlobReadOptions {
   signal?: AbortSignal;
@@ -68,28 +64,8 @@ export class BlobHandle {
    * has been verified. On any failure the temporary file is removed and `path` is left untouched.
    */
   async toFile(path: string, options: BlobReadOptions = {}): Promise<BlobSaved> {
-    const temp = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString("hex")}.partial`);
-    let size = 0;
-    try {
-      const source = await this.stream(options);
-      const counter = new Transform({
-        transform(chunk: Buffer, _enc, done) {
-          size += chunk.length;
-          done(null, chunk);
-        },
-      });
-      await pipeline(
-        source,
-        counter,
-        createWriteStream(temp, { flags: "wx" }),
-        options.signal ? { signal: options.signal } : {},
-      );
-      await rename(temp, path);
-      return { path, digest: this.digest, size };
-    } catch (error) {
-      await rm(temp, { force: true });
-      throw error;
-    }
+    const size = await writeStreamAtomic(path, await this.stream(options), options);
+    return { path, digest: this.digest, size };
   }
 
   /** The whole blob in memory, verified. Refuses blobs larger than `limit` (default 64 MiB): stream those instead. */

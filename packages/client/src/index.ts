@@ -29,6 +29,7 @@ export {
 } from "./get-manifest.js";
 export { humanSize, shortDigest } from "./human-size.js";
 export type { ConfigResult, ImageSummary, LayerSummary, PlatformSummary } from "./image-info.js";
+export { fileSystemError } from "./layout/atomic-file.js";
 export type { LayoutFormat } from "./layout/layout-writer.js";
 export type { PullBlob, PulledReference, PullOptions, PullProgress, PullResult } from "./layout/pull.js";
 export type { PushBlob, PushOptions, PushProgress, PushResult } from "./layout/push.js";

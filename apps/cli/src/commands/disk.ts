@@ -1,5 +1,4 @@
 import {
-  AbortError,
   type LayoutFormat,
   type PullProgress,
   type PullResult,
@@ -11,6 +10,7 @@ import { parseReference, type Reference } from "@regatta/reference";
 import type { Command } from "commander";
 import type { CliContext } from "../cli-context.js";
 import { platformOption } from "../global-options.js";
+import { interruptSignal } from "../interrupt.js";
 import { humanSize, writeStdout } from "../output.js";
 import { type TransferProgress, transferProgress } from "../transfer-progress.js";
 import { positiveInt } from "./read.js";
@@ -55,27 +55,6 @@ function feed(progress: TransferProgress, event: PullProgress | PushProgress): v
     default:
       break;
   }
-}
-
-/**
- * An AbortSignal that fires on the first Ctrl-C, so a pull stops cleanly and keeps what it has for the next one to
- * resume; a second Ctrl-C exits at once. `dispose()` puts the default behaviour back.
- */
-function interruptSignal(): { signal: AbortSignal; dispose(): void } {
-  const controller = new AbortController();
-  const onSignal = () => {
-    if (controller.signal.aborted) process.exit(130);
-    controller.abort(new AbortError("interrupted: run the same pull again to resume"));
-  };
-  process.on("SIGINT", onSignal);
-  process.on("SIGTERM", onSignal);
-  return {
-    signal: controller.signal,
-    dispose() {
-      process.off("SIGINT", onSignal);
-      process.off("SIGTERM", onSignal);
-    },
-  };
 }
 
 function describePull(result: PullResult): string[] {
@@ -157,7 +136,6 @@ Examples:
         if (opts.allPlatforms && flags.platform)
           throw new UsageError("--platform and --all-platforms exclude each other");
         const registries = new Set(refs.map((r) => r.registry));
-        const interrupt = interruptSignal();
         const progress = transferProgress({ enabled: Boolean(process.stderr.isTTY) && !flags.json });
         try {
           await cli.withClient(cmd, refs[0]!.registry, async (reg) => {
@@ -171,7 +149,7 @@ Examples:
               ...(opts.jobs !== undefined ? { concurrency: positiveInt(opts.jobs, "--jobs") } : {}),
               ...(opts.fsync ? { sync: true } : {}),
               onProgress: (event) => feed(progress, event),
-              signal: interrupt.signal,
+              ...interruptSignal(),
             });
             progress.stop();
             if (flags.json) {
@@ -183,7 +161,6 @@ Examples:
           });
         } finally {
           progress.stop();
-          interrupt.dispose();
         }
       },
     );
@@ -237,6 +214,7 @@ Examples:
               ...(format ? { format } : {}),
               ...(opts.name !== undefined ? { name: opts.name } : {}),
               ...(opts.jobs !== undefined ? { concurrency: positiveInt(opts.jobs, "--jobs") } : {}),
+              ...interruptSignal(),
               onProgress: (event) => feed(progress, event),
             });
             progress.stop();

@@ -5,6 +5,7 @@ import type { Command } from "commander";
 import pc from "picocolors";
 import type { CliContext } from "../cli-context.js";
 import { platformOption } from "../global-options.js";
+import { interruptSignal } from "../interrupt.js";
 import { humanSize, writeStdout } from "../output.js";
 
 const ACCEPT_CHOICES = ["schema2", "list", "oci", "index", "schema1", "all"];
@@ -176,12 +177,12 @@ export function registerReadCommands(program: Command, cli: CliContext): void {
         await cli.withClient(cmd, ref.registry, async (reg) => {
           const blob = reg.blob(ref.repositoryOnly(), ref.digest as string);
           if (opts.output) {
-            const saved = await blob.toFile(opts.output);
+            const saved = await blob.toFile(opts.output, interruptSignal());
             if (cli.flags(cmd).json) await writeStdout(`${JSON.stringify(saved)}\n`);
             else cli.info(`wrote ${saved.path} (${humanSize(saved.size)}, ${saved.digest})`);
             return;
           }
-          const stream = await blob.stream();
+          const stream = await blob.stream(interruptSignal());
           if (process.stdout.isTTY) {
             // A layer dumped on a terminal garbles it: look at the first bytes before writing any.
             const first: Buffer | null = await new Promise((resolve, reject) => {

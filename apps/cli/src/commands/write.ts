@@ -6,6 +6,7 @@ import { type ConnectOptions, type CopyResult, UsageError } from "@regatta/clien
 import { parseReference, parseRepository } from "@regatta/reference";
 import type { Command } from "commander";
 import type { CliContext } from "../cli-context.js";
+import { interruptSignal } from "../interrupt.js";
 import { humanSize, writeStdout } from "../output.js";
 import { transferProgress } from "../transfer-progress.js";
 import { positiveInt } from "./read.js";
@@ -72,6 +73,7 @@ export function registerWriteCommands(program: Command, cli: CliContext): void {
               ...(chunkSize !== undefined ? { chunkSize } : {}),
               ...(opts.mountFrom ? { mountFrom: parseRepository(opts.mountFrom) } : {}),
               ...(opts.force ? { force: true } : {}),
+              ...interruptSignal(),
               onProgress: (bytes, total) => {
                 progress.onEvent({
                   type: "blob-progress",
@@ -205,6 +207,7 @@ Examples:
               ...(jobs ? { concurrency: jobs } : {}),
               ...(opts.force ? { force: true } : {}),
               ...(opts.verify === false ? { verify: false } : {}),
+              ...interruptSignal(),
               onProgress: (event) => progress.onEvent(event),
             });
           } finally {

@@ -1,11 +1,89 @@
 import { randomBytes } from "node:crypto";
+import { createWriteStream } from "node:fs";
 import { mkdir, open, readdir, rename, rm, stat } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
-import { UsageError } from "@regatta/errors";
+import { type Readable, Transform } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import { AbortError, FileSystemError, RegattaError, UsageError } from "@regatta/errors";
 
 /** A temporary name beside `path` (same directory, so the rename is atomic), hidden and unique. */
 export function tempPath(path: string): string {
   return join(dirname(path), `.${basename(path)}.${randomBytes(6).toString("hex")}.tmp`);
+}
+
+/** What the system's file errors mean for a person, and what they can do about it. */
+const FILE_ERRORS: Record<string, { code: string; says: string; hint?: string }> = {
+  ENOSPC: { code: "NO_SPACE", says: "no space left on device", hint: "free some space or write elsewhere" },
+  EDQUOT: { code: "NO_SPACE", says: "disk quota exceeded", hint: "free some space or write elsewhere" },
+  EFBIG: { code: "NO_SPACE", says: "file too large for this file system" },
+  EROFS: { code: "READ_ONLY", says: "read-only file system", hint: "write elsewhere" },
+  EACCES: { code: "PERMISSION", says: "permission denied" },
+  EPERM: { code: "PERMISSION", says: "operation not permitted" },
+  ENOENT: { code: "NOT_FOUND", says: "no such file or directory" },
+  EISDIR: { code: "IS_DIRECTORY", says: "is a directory" },
+  EIO: { code: "IO", says: "input/output error (a failing disk?)" },
+};
+
+/**
+ * A failure of the local file system as a {@link FileSystemError} that names the path (`no space left on device:
+ * writing /x/.a.tar.regatta-partial`); typed errors pass through unchanged. Node's own messages name neither the
+ * file nor, for a short `writev`, the cause (issue 10: `short write: 717824 of 1048576 bytes`).
+ */
+export function fileSystemError(error: unknown, path: string, action = "writing"): unknown {
+  if (error instanceof RegattaError) return error;
+  const syscallCode = (error as NodeJS.ErrnoException)?.code;
+  if (typeof syscallCode !== "string" || !/^E[A-Z]+$/.test(syscallCode)) return error;
+  const known = FILE_ERRORS[syscallCode];
+  const says = known?.says ?? (error as Error).message;
+  return new FileSystemError(`${says}: ${action} ${path}`, {
+    code: known?.code ?? "IO",
+    path,
+    syscallCode,
+    ...(known?.hint ? { hint: known.hint } : {}),
+    cause: error,
+  });
+}
+
+/** Whether `error` says the disk (or the quota) is full. */
+export function isDiskFull(error: unknown): boolean {
+  return error instanceof FileSystemError && error.code === "NO_SPACE";
+}
+
+/**
+ * Writes a stream to `path` atomically: into a hidden `.NAME.<random>.partial` beside it, renamed into place once
+ * the stream ended without error (a verified blob stream errors on a wrong digest before it ends). On any failure
+ * and on `signal` the partial file is removed and `path` is left untouched; file errors name the path.
+ */
+export async function writeStreamAtomic(
+  path: string,
+  source: Readable,
+  options: { signal?: AbortSignal } = {},
+): Promise<number> {
+  const temp = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString("hex")}.partial`);
+  let size = 0;
+  const counter = new Transform({
+    transform(chunk: Uint8Array, _encoding, done) {
+      size += chunk.byteLength;
+      done(null, chunk);
+    },
+  });
+  try {
+    await pipeline(
+      source,
+      counter,
+      createWriteStream(temp, { flags: "wx" }),
+      options.signal ? { signal: options.signal } : {},
+    );
+    await rename(temp, path);
+    return size;
+  } catch (error) {
+    source.destroy();
+    await rm(temp, { force: true });
+    const reason = options.signal?.reason;
+    if (options.signal?.aborted)
+      throw reason instanceof Error ? reason : new AbortError(`writing ${path} aborted`);
+    throw fileSystemError(error, path);
+  }
 }
 
 /**
@@ -30,7 +108,7 @@ export async function writeFileAtomic(
     await rename(temp, path);
   } catch (error) {
     await rm(temp, { force: true });
-    throw error;
+    throw fileSystemError(error, path);
   }
 }
 

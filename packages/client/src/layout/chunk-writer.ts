@@ -1,4 +1,5 @@
 import type { FileHandle } from "node:fs/promises";
+import { fileSystemError } from "./atomic-file.js";
 
 /** Where downloaded chunks go. `write` returns a promise only when the caller must wait (back-pressure). */
 export interface ChunkSink {
@@ -16,6 +17,31 @@ export interface PositionalWriterOptions {
   sync?: boolean;
   /** Close the handle in `close()` (default true). */
   ownsHandle?: boolean;
+  /** The file's path, named in errors (`no space left on device: writing PATH`). */
+  path?: string;
+}
+
+/**
+ * Writes all of `buffers` at `at`. A `writev` may write less than asked (a disk that fills up takes what fits and
+ * refuses the rest with ENOSPC only on the next call, see write(2)), so the rest is written again until it is all
+ * there or the system says why not.
+ */
+async function writeAll(
+  handle: FileHandle,
+  buffers: Uint8Array[],
+  at: number,
+  length: number,
+): Promise<void> {
+  let done = (await handle.writev(buffers, at)).bytesWritten;
+  if (done === length) return;
+  const rest = Buffer.concat(buffers);
+  while (done < length) {
+    const { bytesWritten } = await handle.write(rest, done, length - done, at + done);
+    if (bytesWritten === 0) {
+      throw Object.assign(new Error(`wrote ${done} of ${length} bytes, then nothing`), { code: "EIO" });
+    }
+    done += bytesWritten;
+  }
 }
 
 /**
@@ -43,14 +69,11 @@ export function positionalWriter(
     pending = [];
     pendingBytes = 0;
     position += length;
-    const done = handle.writev(buffers, at).then(
-      ({ bytesWritten }) => {
-        if (bytesWritten !== length) throw new Error(`short write: ${bytesWritten} of ${length} bytes`);
-        options.onWritten?.(at + length);
-      },
+    const done = writeAll(handle, buffers, at, length).then(
+      () => options.onWritten?.(at + length),
       (error: unknown) => {
-        failed = error;
-        throw error;
+        failed = options.path ? fileSystemError(error, options.path) : error;
+        throw failed;
       },
     );
     return done;
@@ -79,6 +102,8 @@ export function positionalWriter(
         if (inFlight) await inFlight;
         if (pendingBytes > 0) await flush();
         if (options.sync) await handle.datasync();
+      } catch (error) {
+        throw options.path ? fileSystemError(error, options.path) : error;
       } finally {
         if (options.ownsHandle !== false) await handle.close();
       }

@@ -158,6 +158,7 @@ export async function openDockerArchiveFileWriter(
           dirty = true;
           return positionalWriter(handle, entry.dataOffset + offset, {
             ownsHandle: false,
+            path: temp,
             onWritten: (position) => {
               record.written = position - entry.dataOffset;
               dirty = true;

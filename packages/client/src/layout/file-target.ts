@@ -1,7 +1,7 @@
 import { createReadStream } from "node:fs";
 import { mkdir, open, rename, rm } from "node:fs/promises";
 import { dirname } from "node:path";
-import { fileSize } from "./atomic-file.js";
+import { fileSize, fileSystemError } from "./atomic-file.js";
 import type { BlobTarget } from "./blob-fetch.js";
 import { positionalWriter } from "./chunk-writer.js";
 
@@ -26,19 +26,27 @@ export function fileTarget(
       yield* createReadStream(partial, { start: 0, end: bytes - 1, highWaterMark: 1 << 20 });
     },
     async open(offset) {
-      await mkdir(dirname(partial), { recursive: true });
-      const handle = await open(partial, offset === 0 ? "w" : "r+");
       try {
-        if (offset > 0) await handle.truncate(offset);
+        await mkdir(dirname(partial), { recursive: true });
+        const handle = await open(partial, offset === 0 ? "w" : "r+");
+        try {
+          if (offset > 0) await handle.truncate(offset);
+        } catch (error) {
+          await handle.close();
+          throw error;
+        }
+        return positionalWriter(handle, offset, { sync: options.sync ?? false, path: partial });
       } catch (error) {
-        await handle.close();
-        throw error;
+        throw fileSystemError(error, partial);
       }
-      return positionalWriter(handle, offset, { sync: options.sync ?? false });
     },
     async commit() {
-      await mkdir(dirname(final), { recursive: true });
-      await rename(partial, final);
+      try {
+        await mkdir(dirname(final), { recursive: true });
+        await rename(partial, final);
+      } catch (error) {
+        throw fileSystemError(error, final);
+      }
     },
     async reset() {
       await rm(partial, { force: true });

@@ -5,17 +5,24 @@
  * index.json, the rename of a tarball), so an interrupted pull leaves nothing under a final name that is not whole,
  * and the next pull of the same images resumes it.
  */
+import { rm, stat } from "node:fs/promises";
+import { join } from "node:path";
 import type { Writable } from "node:stream";
 import { UsageError } from "@regatta/errors";
 import type { Reference } from "@regatta/reference";
 import { type ClientContext, type ReferenceInput, toReference } from "../context.js";
 import { mapConcurrent } from "../map-concurrent.js";
+import { fileSystemError, isDiskFull } from "./atomic-file.js";
 import { type BlobOutcome, fetchBlob } from "./blob-fetch.js";
 import { openDirWriter } from "./dir-layout.js";
-import { openDockerArchiveFileWriter, openDockerArchiveStreamWriter } from "./docker-archive-writer.js";
+import {
+  openDockerArchiveFileWriter,
+  openDockerArchiveStreamWriter,
+  partialArchivePaths,
+} from "./docker-archive-writer.js";
 import { guessPullFormat } from "./guess-format.js";
 import type { LayoutFormat, LayoutWriter, WriterOptions } from "./layout-writer.js";
-import { openOciLayoutWriter } from "./oci-layout.js";
+import { openOciLayoutWriter, PARTIAL_DIR } from "./oci-layout.js";
 import { type PlannedBlob, type PullPlan, planPull } from "./pull-plan.js";
 
 /** A blob of a pull, as progress events describe it. */
@@ -104,6 +111,49 @@ async function openWriter(
   }
 }
 
+/** What a failed pull into `destination` leaves for the next one to resume. */
+function resumeData(format: LayoutFormat, destination: string): string[] {
+  if (format === "docker") {
+    const { temp, state } = partialArchivePaths(destination);
+    return [temp, state];
+  }
+  return [join(destination, PARTIAL_DIR)];
+}
+
+const exists = (path: string) =>
+  stat(path).then(
+    () => true,
+    () => false,
+  );
+
+/**
+ * After a failed pull, nothing is left half-written without the user being told (issue 10). On a full disk the
+ * partial download is what fills it, so it is removed (with the destination directory, when this pull created it).
+ * Otherwise it stays for the next pull to resume, and the error says where it is, so it can be found and deleted.
+ * A raw file-system error becomes a {@link FileSystemError} naming the destination.
+ */
+async function afterFailure(
+  error: unknown,
+  format: LayoutFormat,
+  destination: string,
+  existed: boolean,
+): Promise<unknown> {
+  const failure = fileSystemError(error, destination);
+  const held = resumeData(format, destination);
+  const present: string[] = [];
+  for (const path of held) if (await exists(path)) present.push(path);
+  let note: string | undefined;
+  if (isDiskFull(failure)) {
+    if (!existed && format !== "docker") await rm(destination, { recursive: true, force: true });
+    for (const path of held) await rm(path, { recursive: true, force: true });
+    if (present.length || !existed) note = "the partial download was removed";
+  } else if (present.length) {
+    note = `the partial download is kept in ${present[0]}: run the same pull again to resume it, or delete it`;
+  }
+  if (note && failure instanceof Error) failure.message = `${failure.message} (${note})`;
+  return failure;
+}
+
 /** Pulls `references` into `destination` (a path, or a writable stream for a docker archive). */
 export async function pullImages(
   ctx: ClientContext,
@@ -130,6 +180,7 @@ export async function pullImages(
   const controller = new AbortController();
   const onAbort = () => controller.abort(options.signal?.reason);
   options.signal?.addEventListener("abort", onAbort, { once: true });
+  const existed = typeof destination === "string" && (await exists(destination));
   try {
     const plan = await planPull(ctx, references, {
       platform: options.platforms === "all" ? "all" : (options.platform ?? ctx.platform),
@@ -208,6 +259,8 @@ export async function pullImages(
       blobs: { total: plan.blobs.length, ...counts },
       bytes: { total: size, downloaded: network },
     };
+  } catch (error) {
+    throw typeof destination === "string" ? await afterFailure(error, format, destination, existed) : error;
   } finally {
     options.signal?.removeEventListener("abort", onAbort);
   }
