@@ -1,11 +1,14 @@
 import { computeDigest, parseDigest } from "./digest.js";
 import {
   checkDigest,
+  checkMediaType,
+  checkOptionalMediaType,
   checkOptionalString,
   checkSize,
   checkString,
   checkStringArray,
   checkStringMap,
+  checkUrl,
   describe,
   invalid,
   isJsonObject,
@@ -51,18 +54,22 @@ export function checkPlatform(value: unknown, path: string, what: string): Platf
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 
 /**
- * Checks a descriptor: `mediaType`, `digest` and `size` are required; the optional fields must have their types.
+ * Checks a descriptor: `mediaType` (RFC 6838), `digest` and `size` are required; `urls` must be absolute http(s)
+ * URLs, `annotations` a string map, `artifactType` a media type, `data` base64.
  * Unknown fields are kept (the spec lets other specifications extend descriptors).
  */
 export function checkDescriptor(value: unknown, path: string, what: string): Descriptor {
   if (!isJsonObject(value)) invalid(what, `${path} must be a descriptor object, got ${describe(value)}`);
-  checkString(value.mediaType, `${path}.mediaType`, what);
+  checkMediaType(value.mediaType, `${path}.mediaType`, what);
   checkDigest(value.digest, `${path}.digest`, what);
   checkSize(value.size, `${path}.size`, what);
-  if (value.urls !== undefined) checkStringArray(value.urls, `${path}.urls`, what);
+  if (value.urls !== undefined) {
+    const urls = checkStringArray(value.urls, `${path}.urls`, what);
+    for (const [i, url] of urls.entries()) checkUrl(url, `${path}.urls[${i}]`, what);
+  }
   if (value.annotations !== undefined) checkStringMap(value.annotations, `${path}.annotations`, what);
   if (value.platform !== undefined) checkPlatform(value.platform, `${path}.platform`, what);
-  checkOptionalString(value, "artifactType", path, what);
+  checkOptionalMediaType(value, "artifactType", path, what);
   if (value.data !== undefined && !BASE64.test(checkString(value.data, `${path}.data`, what))) {
     invalid(what, `${path}.data is not base64`);
   }

@@ -1,5 +1,12 @@
 import { checkDescriptor, type Descriptor } from "./descriptor.js";
-import { checkOptionalString, checkStringMap, describe, invalid, type JsonObject } from "./json-checks.js";
+import {
+  checkOptionalMediaType,
+  checkOptionalString,
+  checkStringMap,
+  describe,
+  invalid,
+  type JsonObject,
+} from "./json-checks.js";
 
 /**
  * An index: a list of manifests, usually one image per platform (plus, from BuildKit, attestation manifests).
@@ -29,7 +36,7 @@ export type Index = ImageIndex;
 export function checkImageIndex(body: JsonObject, what: string): ImageIndex {
   if (body.schemaVersion !== 2) invalid(what, `schemaVersion must be 2, got ${describe(body.schemaVersion)}`);
   checkOptionalString(body, "mediaType", "", what);
-  checkOptionalString(body, "artifactType", "", what);
+  checkOptionalMediaType(body, "artifactType", "", what);
   if (body.manifests === undefined) invalid(what, "manifests is missing");
   if (!Array.isArray(body.manifests))
     invalid(what, `manifests must be an array, got ${describe(body.manifests)}`);

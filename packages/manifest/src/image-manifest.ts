@@ -1,5 +1,12 @@
 import { checkDescriptor, type Descriptor } from "./descriptor.js";
-import { checkOptionalString, checkStringMap, describe, invalid, type JsonObject } from "./json-checks.js";
+import {
+  checkOptionalMediaType,
+  checkOptionalString,
+  checkStringMap,
+  describe,
+  invalid,
+  type JsonObject,
+} from "./json-checks.js";
 
 /**
  * A single-image manifest: a config blob and an ordered list of layers. One type covers both forms, which share the
@@ -28,7 +35,7 @@ export interface ImageManifest {
 export function checkImageManifest(body: JsonObject, what: string): ImageManifest {
   if (body.schemaVersion !== 2) invalid(what, `schemaVersion must be 2, got ${describe(body.schemaVersion)}`);
   checkOptionalString(body, "mediaType", "", what);
-  checkOptionalString(body, "artifactType", "", what);
+  checkOptionalMediaType(body, "artifactType", "", what);
   if (body.config === undefined) invalid(what, "config is missing");
   checkDescriptor(body.config, "config", what);
   if (body.layers === undefined) invalid(what, "layers is missing");

@@ -2,7 +2,7 @@ import { DigestMismatchError } from "@regatta/errors";
 import { computeDigest, type DigestAlgorithm, parseDigest } from "./digest.js";
 import { checkImageIndex, type ImageIndex } from "./image-index.js";
 import { checkImageManifest, type ImageManifest } from "./image-manifest.js";
-import { checkString, invalid, parseJsonObject } from "./json-checks.js";
+import { checkString, invalid, numbersWithFraction, parseJsonObject } from "./json-checks.js";
 import {
   DOCKER_SCHEMA1_MANIFEST,
   DOCKER_SCHEMA1_SIGNED_MANIFEST,
@@ -69,7 +69,9 @@ export interface ParseManifestOptions {
  * whose `mediaType` is of another kind than the `Content-Type`; a body with both `manifests` and `config`/`layers`
  * (the ambiguity behind CVE-2021-41190, https://github.com/opencontainers/image-spec/security/advisories/GHSA-77vh-xpmg-72qh);
  * an index with `config` or an image with `manifests`; missing required fields; a malformed descriptor digest; a
- * negative or fractional size.
+ * negative or fractional size (or one written `1.0`); a media type or artifact type that is not RFC 6838; `urls` that
+ * are not absolute http(s) URLs; annotations that are not string to string. Each message names the field by its JSON
+ * path (`layers[2].urls[0]`).
  *
  * When the header and body name different types of the same kind, the body's `mediaType` wins: it is what the bytes
  * (and so the digest) say, and what a registry checks the `Content-Type` of a push against.
@@ -109,6 +111,7 @@ export function parseManifest(
     case "image": {
       if (hasManifests) invalid("image manifest", `${claim} but the body has manifests, like an index`);
       const manifest = checkImageManifest(body, "image manifest");
+      checkIntegersWrittenAsIntegers(bytes, "image manifest");
       const mediaType = bodyType ?? (headerKind ? header : OCI_MANIFEST);
       return { kind, mediaType, manifest, bytes, digest: computeDigest(bytes) };
     }
@@ -120,6 +123,7 @@ export function parseManifest(
         );
       }
       const manifest = checkImageIndex(body, "image index");
+      checkIntegersWrittenAsIntegers(bytes, "image index");
       const mediaType = bodyType ?? (headerKind ? header : OCI_INDEX);
       return { kind, mediaType, manifest, bytes, digest: computeDigest(bytes) };
     }
@@ -148,6 +152,19 @@ export function parseManifest(
         "manifest",
         "cannot tell what kind of manifest this is: no manifest Content-Type or mediaType, and neither manifests nor config and layers",
       );
+  }
+}
+
+/** Where a manifest or index has an int64: `schemaVersion` and the descriptors' sizes. */
+const INTEGER_PATHS = /^(?:schemaVersion|(?:config|subject|(?:layers|manifests)\[\d+\])\.size)$/;
+
+/**
+ * Refuses `"size": 1.0` and `"schemaVersion": 2e0`, which JSON.parse reads as integers but Go's decoder (distribution,
+ * containerd) refuses for an int64 field, so the same bytes would be a valid manifest here and not there.
+ */
+function checkIntegersWrittenAsIntegers(bytes: Uint8Array, what: string): void {
+  for (const { path, lexeme } of numbersWithFraction(new TextDecoder().decode(bytes))) {
+    if (INTEGER_PATHS.test(path)) invalid(what, `${path} must be written as an integer, got ${lexeme}`);
   }
 }
 

@@ -426,3 +426,29 @@ export const ALPINE_CONFIG = String.raw`{"architecture":"amd64","config":{"Env":
 
 /** A Docker (moby classic builder) config: `null` for empty fields, extra top-level keys. */
 export const DOCKER_CONFIG_LEGACY = String.raw`{"architecture":"arm","variant":"v7","os":"linux","author":"someone","config":{"Hostname":"","User":"nginx","ExposedPorts":{"80/tcp":{}},"Env":null,"Entrypoint":["/docker-entrypoint.sh"],"Cmd":["nginx","-g","daemon off;"],"Volumes":null,"WorkingDir":"","Labels":{"maintainer":"NGINX Docker Maintainers"},"StopSignal":"SIGQUIT","OnBuild":null},"container":"3f1f1f...","docker_version":"20.10.7","created":"2021-07-07T19:51:08.011Z","history":[{"created":"2021-07-07T19:51:08.011Z","created_by":"/bin/sh -c #(nop)  CMD [\"nginx\"]","empty_layer":true}],"rootfs":{"type":"layers","diff_ids":[]}}`;
+
+/**
+ * A cosign signature (`sha256-<digest>.sig` tag), as cosign 2 writes it: a simplesigning layer whose annotations carry
+ * the signature, the Rekor bundle (JSON in a string) and a PEM certificate with newlines.
+ * https://github.com/sigstore/cosign/blob/main/specs/SIGNATURE_SPEC.md
+ */
+export const COSIGN_SIGNATURE = String.raw`{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":"application/vnd.oci.image.config.v1+json","size":233,"digest":"sha256:e58cdcd8e1bc6f1b1ec3bdda7e8b6c0f3a53e6bde4a2f55a2f8f8c2d5e2b0a17"},"layers":[{"mediaType":"application/vnd.dev.cosign.simplesigning.v1+json","size":248,"digest":"sha256:7b9f0e1c2d3a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8f9012a3b4c5","annotations":{"dev.cosignproject.cosign/signature":"MEUCIQDx1ZK3mFJ4dq3VtV2y7r+7c1T0l1cB3yKqfBv8FJ9vKAIgG2d0m5l0b6F2+Qm1Yt8N0cZr6m4b8Yv3mW9ZlJq5dGk=","dev.sigstore.cosign/bundle":"{\"SignedEntryTimestamp\":\"MEYCIQC1\",\"Payload\":{\"body\":\"eyJhcGlWZXJzaW9uIjoiMC4wLjEifQ==\",\"integratedTime\":1733011200,\"logIndex\":153266372,\"logID\":\"c0d23d6ad406973f9559f3ba2d1ca01f84147d8ffc5b8445c224f98b9591801d\"}}","dev.sigstore.cosign/certificate":"-----BEGIN CERTIFICATE-----\nMIICqDCCAi6gAwIBAgIUQ0==\n-----END CERTIFICATE-----\n","dev.sigstore.cosign/chain":"-----BEGIN CERTIFICATE-----\nMIIB9zCCAXygAwIBAgIU==\n-----END CERTIFICATE-----\n"}}]}`;
+
+/**
+ * A Helm chart pushed with `helm push` (Helm 3.8+, through oras): no top-level mediaType, Helm's config and chart
+ * layer types. https://helm.sh/docs/topics/registries/
+ */
+export const HELM_CHART = `{"schemaVersion":2,"config":{"mediaType":"application/vnd.cncf.helm.config.v1+json","digest":"sha256:8ec7c0f2f6860037c19b54c3cfbab48d9b4b21b485a93d87b64690fdb6ea63ec","size":117},"layers":[{"mediaType":"application/vnd.cncf.helm.chart.content.v1.tar+gzip","digest":"sha256:1b251d38cfe948dfc0a5745b7af5ca574ecb61e52aed10b19039db39af6e1617","size":3732}],"annotations":{"org.opencontainers.image.created":"2025-11-30T10:00:00Z","org.opencontainers.image.description":"A Helm chart for Kubernetes","org.opencontainers.image.title":"mychart","org.opencontainers.image.version":"0.1.0"}}`;
+
+/** The shape of gcr.io/distroless/static's OCI index: five platforms, with arm/v7 and no annotations. */
+export const DISTROLESS_INDEX = `{
+  "schemaVersion": 2,
+  "mediaType": "application/vnd.oci.image.index.v1+json",
+  "manifests": [
+    {"mediaType": "application/vnd.oci.image.manifest.v1+json", "size": 1193, "digest": "sha256:3d0f463de06b7ddff27684ec3bfd0b54a425149d0f8685308b1fdf297b0265e9", "platform": {"architecture": "amd64", "os": "linux"}},
+    {"mediaType": "application/vnd.oci.image.manifest.v1+json", "size": 1193, "digest": "sha256:f4e3a5d5a1d8c4b2e6e9d3c4a0b7f8e1d2c3b4a5968778695a4b3c2d1e0f9a8b", "platform": {"architecture": "arm", "os": "linux", "variant": "v7"}},
+    {"mediaType": "application/vnd.oci.image.manifest.v1+json", "size": 1193, "digest": "sha256:0a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8f9", "platform": {"architecture": "arm64", "os": "linux", "variant": "v8"}},
+    {"mediaType": "application/vnd.oci.image.manifest.v1+json", "size": 1193, "digest": "sha256:9f8e7d6c5b4a39281706f5e4d3c2b1a09f8e7d6c5b4a39281706f5e4d3c2b1a0", "platform": {"architecture": "ppc64le", "os": "linux"}},
+    {"mediaType": "application/vnd.oci.image.manifest.v1+json", "size": 1193, "digest": "sha256:1234567890abcdef1234567890abcdef1234567890abcdef1234567890abcdef", "platform": {"architecture": "s390x", "os": "linux"}}
+  ]
+}`;
