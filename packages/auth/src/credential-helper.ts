@@ -19,10 +19,38 @@ export type HelperRunner = (name: string, action: "get", input: string) => Promi
 
 /** Options of {@link spawnCredentialHelper}. */
 export interface SpawnHelperOptions {
-  /** Environment of the helper process; its `PATH` is where the program is looked up. */
+  /**
+   * Environment of the helper process; its `PATH` is where the program is looked up, and
+   * `REGATTA_CREDENTIAL_HELPER_TIMEOUT` (seconds) sets the timeout when `timeoutMs` is not given.
+   */
   env?: Record<string, string | undefined>;
-  /** Kill the helper after this long (default 60 s: helpers such as `desktop` may wait on a keychain prompt). */
+  /** Kill the helper (and what it started) after this long. Default {@link DEFAULT_HELPER_TIMEOUT_MS}. */
   timeoutMs?: number;
+}
+
+/**
+ * How long a helper may take. Long enough for `desktop`/`osxkeychain` to wait on an unlock prompt, short enough that
+ * a hung helper is noticed; `REGATTA_CREDENTIAL_HELPER_TIMEOUT` (seconds) changes it.
+ */
+export const DEFAULT_HELPER_TIMEOUT_MS = 30_000;
+
+/** More than any credential JSON: a helper that prints more is broken (or hostile) and is stopped. */
+const MAX_HELPER_OUTPUT = 1024 * 1024;
+
+/**
+ * Once the helper has exited, how long to wait for its pipes to close: a grandchild it left behind may hold them
+ * open forever, and must not hold us.
+ */
+const PIPE_GRACE_MS = 500;
+
+/** A helper that was stopped: it ran past its timeout, or printed more than any credential. */
+export class HelperStoppedError extends Error {
+  readonly code: "ETIMEDOUT" | "EOVERFLOW";
+  constructor(message: string, code: "ETIMEDOUT" | "EOVERFLOW") {
+    super(message);
+    this.name = "HelperStoppedError";
+    this.code = code;
+  }
 }
 
 /** The `Username` credential helpers report when `Secret` is an identity (refresh) token, not a password. */
@@ -35,37 +63,99 @@ const NOT_FOUND = /credentials not found/i;
 // A helper name becomes part of a program name; refuse anything that could turn it into a path.
 const HELPER_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 
+/** The helper timeout from options or the injected environment. */
+function helperTimeout(options: SpawnHelperOptions): number {
+  if (options.timeoutMs !== undefined) return options.timeoutMs;
+  const seconds = Number(options.env?.REGATTA_CREDENTIAL_HELPER_TIMEOUT);
+  return Number.isFinite(seconds) && seconds > 0 ? seconds * 1000 : DEFAULT_HELPER_TIMEOUT_MS;
+}
+
 /**
  * A {@link HelperRunner} that spawns the real program (no shell), passing `input` on stdin as docker does
  * (https://github.com/docker/docker-credential-helpers/blob/master/client/client.go).
+ *
+ * Bounded and never holding the process: node's own `spawn({ timeout })` leaves its timer running when the program
+ * is missing (a 60 s idle after the error) and only signals the direct child, so the timer is ours, the helper runs
+ * in its own process group that is killed as a whole (a shell script's `sleep` goes too), the output is capped, and
+ * once settled the timer is cleared, the pipes destroyed and the child unreferenced.
  */
 export function spawnCredentialHelper(options: SpawnHelperOptions = {}): HelperRunner {
-  const timeoutMs = options.timeoutMs ?? 60_000;
+  const timeoutMs = helperTimeout(options);
   return (name, action, input) =>
     new Promise<HelperResult>((resolve, reject) => {
       const env = Object.fromEntries(
         Object.entries(options.env ?? process.env).filter((e): e is [string, string] => e[1] !== undefined),
       );
-      const child = spawn(`docker-credential-${name}`, [action], {
+      const program = `docker-credential-${name}`;
+      const group = process.platform !== "win32";
+      const child = spawn(program, [action], {
         env,
         stdio: ["pipe", "pipe", "pipe"],
-        timeout: timeoutMs,
+        // Its own process group, so a timeout kills what it started too.
+        detached: group,
         windowsHide: true,
       });
       let stdout = "";
       let stderr = "";
-      child.stdout.setEncoding("utf8").on("data", (d: string) => {
-        stdout += d;
-      });
-      child.stderr.setEncoding("utf8").on("data", (d: string) => {
-        stderr += d;
-      });
-      child.on("error", reject);
+      let exitCode: number | null = null;
+      let exitSignal: NodeJS.Signals | null = null;
+      let settled = false;
+      let grace: NodeJS.Timeout | undefined;
+      const kill = () => {
+        try {
+          if (group && child.pid) process.kill(-child.pid, "SIGKILL");
+          else child.kill("SIGKILL");
+        } catch {
+          // Already gone.
+        }
+      };
+      const finish = (error?: Error) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        clearTimeout(grace);
+        if (error && exitCode === null) kill();
+        child.stdout.destroy();
+        child.stderr.destroy();
+        child.stdin.destroy();
+        child.unref();
+        if (error) reject(error);
+        else resolve({ code: exitCode ?? (exitSignal ? 128 : 1), stdout, stderr });
+      };
+      const timer = setTimeout(
+        () => finish(new HelperStoppedError(`${program} did not answer within ${timeoutMs} ms`, "ETIMEDOUT")),
+        timeoutMs,
+      );
+      const collect = (append: (d: string) => void) => (d: string) => {
+        append(d);
+        if (stdout.length + stderr.length > MAX_HELPER_OUTPUT) {
+          finish(
+            new HelperStoppedError(`${program} printed more than ${MAX_HELPER_OUTPUT} bytes`, "EOVERFLOW"),
+          );
+        }
+      };
+      child.stdout.setEncoding("utf8").on(
+        "data",
+        collect((d) => {
+          stdout += d;
+        }),
+      );
+      child.stderr.setEncoding("utf8").on(
+        "data",
+        collect((d) => {
+          stderr += d;
+        }),
+      );
+      child.on("error", (error) => finish(error));
       // A helper that exits before reading stdin makes the write fail with EPIPE; its exit code tells the story.
       child.stdin.on("error", () => {});
-      child.on("close", (code, signal) => {
-        resolve({ code: code ?? (signal ? 128 : 1), stdout, stderr });
+      child.on("exit", (code, signal) => {
+        exitCode = code;
+        exitSignal = signal;
+        grace = setTimeout(() => finish(), PIPE_GRACE_MS);
+        grace.unref();
       });
+      child.on("close", () => finish());
       child.stdin.end(input);
     });
 }
@@ -95,19 +185,34 @@ export async function credentialFromHelper(
   } catch (cause) {
     if ((cause as { code?: unknown })?.code === "ENOENT") {
       throw new CredentialsError(`credential helper ${program} is not installed or not on PATH`, {
+        code: "CREDENTIAL_HELPER_MISSING",
         hint: `install it, or remove "${name}" from credsStore/credHelpers in the docker config`,
         cause,
       });
     }
-    throw new CredentialsError(`credential helper ${program} could not be run`, { cause });
+    if (cause instanceof HelperStoppedError) {
+      const what =
+        cause.code === "ETIMEDOUT"
+          ? "did not answer in time and was stopped"
+          : "printed far more than a credential and was stopped";
+      throw new CredentialsError(`credential helper ${program} ${what} (asked for ${serverUrl})`, {
+        code: cause.code === "ETIMEDOUT" ? "CREDENTIAL_HELPER_TIMEOUT" : "CREDENTIAL_HELPER_FAILED",
+        hint: `${cause.message}; check it with ${tryIt(program, serverUrl)}, set REGATTA_CREDENTIAL_HELPER_TIMEOUT (seconds), or remove "${name}" from credsStore/credHelpers`,
+      });
+    }
+    throw new CredentialsError(`credential helper ${program} could not be run`, {
+      code: "CREDENTIAL_HELPER_FAILED",
+      cause,
+    });
   }
   if (result.code !== 0) {
     if (NOT_FOUND.test(result.stdout) || NOT_FOUND.test(result.stderr)) return undefined;
-    // Only stderr is quoted: stdout is where a secret would be.
-    const detail = firstLine(result.stderr);
-    throw new CredentialsError(
-      `credential helper ${program} failed for ${serverUrl} (exit ${result.code}${detail ? `: ${detail}` : ""})`,
-    );
+    // Nothing the helper printed is quoted, stderr included: helpers echo tokens and passwords in their
+    // complaints ("invalid token ghp_…"), and no pattern tells a secret from a word. The hint says how to look.
+    throw new CredentialsError(`credential helper ${program} failed for ${serverUrl} (exit ${result.code})`, {
+      code: "CREDENTIAL_HELPER_FAILED",
+      hint: `its output is not shown as it may hold secrets; run ${tryIt(program, serverUrl)} to see it`,
+    });
   }
   let json: unknown;
   try {
@@ -115,11 +220,13 @@ export async function credentialFromHelper(
   } catch {
     throw new CredentialsError(
       `credential helper ${program} printed something that is not JSON for ${serverUrl}`,
+      { code: "CREDENTIAL_HELPER_FAILED" },
     );
   }
   if (!json || typeof json !== "object") {
     throw new CredentialsError(
       `credential helper ${program} printed something that is not JSON for ${serverUrl}`,
+      { code: "CREDENTIAL_HELPER_FAILED" },
     );
   }
   const { Username: username, Secret: secret } = json as { Username?: unknown; Secret?: unknown };
@@ -129,9 +236,7 @@ export async function credentialFromHelper(
   return typeof username === "string" && username ? { username, password: secret } : { password: secret };
 }
 
-function firstLine(text: string): string {
-  const line = text.trim().split(/\r?\n/)[0] ?? "";
-  // A line that looks like JSON might be a credential; do not quote it.
-  if (line.startsWith("{")) return "";
-  return line.length > 200 ? `${line.slice(0, 200)}…` : line;
+/** The command a person can run to see what the helper says (its answer goes to their terminal, not our logs). */
+function tryIt(program: string, serverUrl: string): string {
+  return `\`echo ${serverUrl} | ${program} get\``;
 }
