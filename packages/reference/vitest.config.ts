@@ -6,5 +6,7 @@ export default defineProject({
     include: ["src/**/*.test.ts", "test/**/*.test.ts"],
     testTimeout: 30_000,
     hookTimeout: 60_000,
+    // A test that asserts nothing passes whatever the code does (issue 10): every test must call expect.
+    expect: { requireAssertions: true },
   },
 });
