@@ -36,11 +36,14 @@ export interface FaultRequest {
 export type Fault =
   /** Send the headers and `afterBytes` bytes of the body (default 0), then drop the connection. */
   | { type: "drop"; afterBytes?: number }
-  /** Send the headers and `afterBytes` bytes of the body (default 0), then nothing, with the connection open. */
+  /**
+   * Send the headers and `afterBytes` bytes of the body (default 0), then nothing, with the connection open; an
+   * answer without a body (HEAD, an upload's 202) is withheld whole.
+   */
   | { type: "stall"; afterBytes?: number }
   /** Flip one bit of the body byte at `at` (negative: from the end; default the middle byte). */
   | { type: "corrupt"; at?: number }
-  /** Send the body at `bytesPerSecond`. */
+  /** Send the response body, and forward the request body, at `bytesPerSecond`. */
   | { type: "slow"; bytesPerSecond: number }
   /**
    * Answer `status` here without asking the registry (503, 429 with `retryAfter` seconds, 413…), with a
@@ -247,6 +250,9 @@ export async function startFaultProxy(target: string, rules: readonly FaultRule[
     let path = request.path;
     for (const f of faults) if (f.type === "rewrite-path") path = f.rewrite(path);
     let cutting = false;
+    // A slow link is slow both ways: request bodies (uploads) are throttled too.
+    const slowBody = find("slow");
+    const started = Date.now();
     const forward = httpRequest(
       { host: upstream.hostname, port: upstream.port, method: request.method, path, headers: req.headers },
       (response) => {
@@ -269,9 +275,15 @@ export async function startFaultProxy(target: string, rules: readonly FaultRule[
         return;
       }
       seen.bytes += chunk.length;
-      if (!forward.write(chunk)) {
+      const due = slowBody ? (seen.bytes / slowBody.bytesPerSecond) * 1000 - (Date.now() - started) : 0;
+      if (!forward.write(chunk) || due > 0) {
         req.pause();
-        forward.once("drain", () => req.resume());
+        let waits = 1 + (forward.writableNeedDrain ? 1 : 0);
+        const go = () => {
+          if (--waits === 0) req.resume();
+        };
+        if (forward.writableNeedDrain) forward.once("drain", go);
+        setTimeout(go, Math.max(0, due));
       }
     });
     req.on("end", () => {
@@ -309,10 +321,16 @@ export async function startFaultProxy(target: string, rules: readonly FaultRule[
         res.end(body);
         return;
       }
+      const stall = find("stall");
+      const bodiless = request.method === "HEAD" || response.headers["content-length"] === "0";
+      if (stall && bodiless) {
+        // Nothing to stall in a body that is empty: the answer itself never comes.
+        response.resume();
+        return;
+      }
       seen.status = response.statusCode ?? 502;
       res.writeHead(seen.status, headers);
       const drop = find("drop");
-      const stall = find("stall");
       const corrupt = find("corrupt");
       const slow = find("slow");
       if (!drop && !stall && !corrupt && !slow) {
@@ -333,8 +351,16 @@ export async function startFaultProxy(target: string, rules: readonly FaultRule[
       const started = Date.now();
       let sent = 0;
       if (stopAt === 0) res.flushHeaders();
-      for await (const chunk of response) {
-        let part = chunk as Buffer;
+      // A throttled body moves in slices every 50 ms or so, as a slow link does, never in bursts after long silences.
+      const slices = async function* (): AsyncGenerator<Buffer> {
+        const size = slow ? Math.max(1024, Math.floor(slow.bytesPerSecond / 20)) : Number.POSITIVE_INFINITY;
+        for await (const chunk of response) {
+          const whole = chunk as Buffer;
+          for (let i = 0; i < whole.length; i += size) yield whole.subarray(i, i + size);
+        }
+      };
+      for await (const chunk of slices()) {
+        let part = chunk;
         if (sent + part.length > stopAt) part = part.subarray(0, stopAt - sent);
         if (flip >= sent && flip < sent + part.length) {
           part = Buffer.from(part);

@@ -8,6 +8,16 @@ export {
   type StoredUpload,
 } from "./fake-store.js";
 export {
+  countCases,
+  type FaultCase,
+  faultCases,
+  MATRIX_COMMANDS,
+  MATRIX_FAULTS,
+  MATRIX_SLOW_BYTES_PER_SECOND,
+  type MatrixCommand,
+  type MatrixExpectation,
+} from "./fault-matrix.js";
+export {
   type Fault,
   type FaultProxy,
   type FaultRequest,
