@@ -35,6 +35,13 @@ export { harborFlavour, harborHandlers } from "./flavours/harbor.js";
 export { quayBareLinkFlavour, quayFlavour, quayHandlers } from "./flavours/quay.js";
 export { getFreePort } from "./free-port.js";
 export {
+  FUZZ_MAX_MS_PER_INPUT,
+  FUZZ_RUNS,
+  FuzzFinding,
+  type FuzzOutcome,
+  fuzzParse,
+} from "./fuzz.js";
+export {
   type GeneratedImage,
   type GeneratedIndex,
   type GeneratedLayer,
@@ -60,6 +67,8 @@ export {
   type HostileRegistry,
   type HostileRegistryOptions,
   type HostileRequestRecord,
+  LIE_DIGEST,
+  type LyingDigestOptions,
   type MetadataRealmOptions,
   type SelfRelative,
   startHostileRegistry,
@@ -82,6 +91,13 @@ export {
   type MswDispatchRecord,
   MswUnhandledRequestError,
 } from "./msw-dispatcher.js";
+export {
+  type ConnectionRecorder,
+  type NetnsOptions,
+  type RecordedConnection,
+  recordConnections,
+  runInNetns,
+} from "./netns.js";
 export { type PushableImage, type PushResult, pushImage } from "./push-image.js";
 export type {
   FlavourError,

@@ -1,0 +1,52 @@
+import { RegattaError } from "@regatta/errors";
+
+/**
+ * Shared rules of the parser fuzz tests (`*.fuzz.test.ts`, issue 10): each parser gets at least {@link FUZZ_RUNS}
+ * generated inputs per run, may only succeed or throw an error of the Regatta family (with a code and a message), and
+ * must answer each input within {@link FUZZ_MAX_MS_PER_INPUT}, so a super-linear path (a regex that backtracks, a loop
+ * that does not advance) shows up as a finding rather than as a slow CI.
+ */
+
+/** Generated inputs per parser per run; `REGATTA_FUZZ_RUNS` overrides it (more for a soak, fewer while developing). */
+export const FUZZ_RUNS: number = Number(process.env.REGATTA_FUZZ_RUNS) || 100_000;
+
+/** The longest one input may take. Generous (a GC pause must not fail CI); a real blow-up takes seconds. */
+export const FUZZ_MAX_MS_PER_INPUT = 250;
+
+/** What {@link fuzzParse} saw: the parser's value, or the typed error it threw. */
+export type FuzzOutcome<T> = { ok: true; value: T } | { ok: false; error: RegattaError };
+
+/** A fuzz input the parser mishandled: an untyped throw, a typed error without code or message, or a slow answer. */
+export class FuzzFinding extends Error {
+  override name = "FuzzFinding";
+}
+
+const show = (input: unknown): string => {
+  const text =
+    input instanceof Uint8Array ? `bytes ${Buffer.from(input).toString("hex")}` : JSON.stringify(input);
+  return text.length > 300 ? `${text.slice(0, 300)}…` : text;
+};
+
+/**
+ * Runs `parse` on one fuzz input and returns what it did; throws a {@link FuzzFinding} when it threw anything but a
+ * RegattaError (a TypeError from a missing check, a RangeError from recursion), a RegattaError without a code or
+ * message, or took longer than `maxMs`.
+ */
+export function fuzzParse<T>(input: unknown, parse: () => T, maxMs = FUZZ_MAX_MS_PER_INPUT): FuzzOutcome<T> {
+  const start = performance.now();
+  let outcome: FuzzOutcome<T>;
+  try {
+    outcome = { ok: true, value: parse() };
+  } catch (error) {
+    if (!(error instanceof RegattaError)) {
+      const what = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+      throw new FuzzFinding(`untyped failure (${what}) for ${show(input)}`, { cause: error });
+    }
+    if (!error.code || !error.message)
+      throw new FuzzFinding(`typed error without code or message for ${show(input)}`, { cause: error });
+    outcome = { ok: false, error };
+  }
+  const ms = performance.now() - start;
+  if (ms > maxMs) throw new FuzzFinding(`took ${ms.toFixed(0)} ms (limit ${maxMs} ms) for ${show(input)}`);
+  return outcome;
+}
