@@ -1,11 +1,15 @@
 import {
   AbortError,
   AuthenticationError,
+  accessHint,
   errorFromResponse,
   ProtocolError,
   type RegistryError,
   redactUrl,
+  SecretSet,
+  scrubText,
 } from "@regatta/errors";
+import { accessFacts } from "./access-facts.js";
 import { type Challenge, parseWwwAuthenticate } from "./parse-www-authenticate.js";
 import { isLoopbackHost, normalizeRegistry } from "./registry-host.js";
 import { formatScope, mergeScopes, parseScope, scopeKey, scopesCover } from "./scope.js";
@@ -50,6 +54,12 @@ export interface AuthenticatorOptions {
   allowHttpRealm?: (registry: string) => boolean;
   /** Stop using a token this long before it expires; default 10 s. */
   refreshSkewMs?: number;
+  /**
+   * The client's secret registry (normally `transport.secrets`): the authenticator adds every password, Basic value,
+   * identity and registry token it looks up and every token it obtains, so errors and logs built from a server's
+   * answer are scrubbed of them (issue 10, item 3). Default: a set of its own.
+   */
+  secrets?: SecretSet;
 }
 
 interface RegistryState {
@@ -89,6 +99,7 @@ class TokenAuthenticator implements Authenticator {
   readonly #log: (line: string) => void;
   readonly #allowHttp: (registry: string) => boolean;
   readonly #skew: number;
+  readonly #secrets: SecretSet;
   readonly #states = new Map<string, RegistryState>();
   readonly #buckets = new Map<string, Bucket>();
   readonly #lookups = new Map<string, Promise<Credential | undefined>>();
@@ -99,7 +110,9 @@ class TokenAuthenticator implements Authenticator {
     this.#now = options.now ?? Date.now;
     this.#oauth = options.oauth ?? "auto";
     this.#clientId = options.clientId ?? "regatta";
-    this.#log = options.log ?? (() => {});
+    this.#secrets = options.secrets ?? new SecretSet();
+    const log = options.log;
+    this.#log = log ? (line) => log(scrubText(line, this.#secrets)) : () => {};
     this.#allowHttp = options.allowHttpRealm ?? isLoopbackHost;
     this.#skew = options.refreshSkewMs ?? DEFAULT_SKEW_MS;
   }
@@ -132,19 +145,22 @@ class TokenAuthenticator implements Authenticator {
 
     if (credential?.registryToken) {
       const header = `Bearer ${credential.registryToken}`;
-      if (header === previous) throw refused(registry, "the registry token");
+      if (header === previous) throw refused(registry, "the registry token", request.scopes, credential);
       return header;
     }
 
     if (state.scheme === "basic") {
       const header = basicHeader(credential);
       if (!header) {
+        const access = accessFacts(registry, request.scopes, credential);
         throw new AuthenticationError(`registry ${registry} requires a username and password`, {
           status: 401,
-          hint: `log in with "docker login ${registry}" or pass credentials`,
+          access,
+          hint: accessHint(access, 401),
         });
       }
-      if (header === previous) throw refused(registry, "the username and password");
+      if (header === previous)
+        throw refused(registry, "the username and password", request.scopes, credential);
       return header;
     }
 
@@ -161,7 +177,12 @@ class TokenAuthenticator implements Authenticator {
     const token = await this.#token(registry, challenge, scopes, credential, request.signal);
     const header = `Bearer ${token.token}`;
     if (header === previous)
-      throw refused(registry, `the token for ${scopes.map(formatScope).join(" ") || "(no scope)"}`);
+      throw refused(
+        registry,
+        `the token for ${scopes.map(formatScope).join(" ") || "(no scope)"}`,
+        request.scopes,
+        credential,
+      );
     return header;
   }
 
@@ -210,6 +231,10 @@ class TokenAuthenticator implements Authenticator {
       lookup.catch(() => this.#lookups.delete(key));
     }
     const credential = await lookup;
+    if (credential) {
+      this.#secrets.addBasic(credential.username, credential.password);
+      this.#secrets.add(credential.identityToken).add(credential.registryToken);
+    }
     const state = this.#states.get(registry) ?? { scheme: "none" };
     if (credential?.username && !isAnonymous(credential)) state.username = credential.username;
     this.#states.set(registry, state);
@@ -313,7 +338,7 @@ class TokenAuthenticator implements Authenticator {
       // Not every token server speaks OAuth2: "If the request to the endpoint returns 404 using the HTTP POST
       // method, refer to Token Documentation for using the HTTP GET method" (…/spec/auth/oauth/); some answer 405.
       if (response.status !== 404 && response.status !== 405) {
-        return this.#tokenFrom(response, request, registry, credential);
+        return this.#tokenFrom(response, request, registry, scopes, credential);
       }
       this.#log(`auth: ${registry} token endpoint has no OAuth2 POST (${response.status}), using GET`);
     }
@@ -326,7 +351,7 @@ class TokenAuthenticator implements Authenticator {
     if (hasPassword) headers.authorization = basicHeader(credential)!;
     const request: AuthHttpRequest = { method: "GET", url: url.toString(), headers };
     const response = await this.#exchange(request, hasPassword ? "basic" : "anonymous", scopes);
-    return this.#tokenFrom(response, request, registry, credential);
+    return this.#tokenFrom(response, request, registry, scopes, credential);
   }
 
   async #exchange(request: AuthHttpRequest, how: string, scopes: Scope[]): Promise<AuthHttpResponse> {
@@ -342,29 +367,34 @@ class TokenAuthenticator implements Authenticator {
     response: AuthHttpResponse,
     request: AuthHttpRequest,
     registry: string,
+    scopes: Scope[],
     credential: Credential | undefined,
   ): Token {
     if (response.status === 200) {
       const token = parseTokenResponse(response.body, request.url, this.#now());
+      this.#secrets.add(token.token).add(refreshToken(response.body));
       this.#log(`auth: ${registry} token valid for ${Math.round((token.expiresAt - this.#now()) / 1000)} s`);
       return token;
     }
-    // Defence in depth: a token server that echoes the request must not put a secret into the error message.
-    const body = scrub(response.body, credential);
+    // A token server that echoes the request must not put a secret into the error: the set scrubs it as it is built.
     const context = `fetch token from ${redactUrl(request.url.split("?")[0]!)}`;
     const error: RegistryError = errorFromResponse({
       method: request.method,
       url: request.url,
       status: response.status,
-      body,
+      body: response.body,
       context,
+      secrets: this.#secrets,
+      auth: { ...accessFacts(registry, scopes, credential), scopes },
     });
     if (response.status === 401 && isAnonymous(credential)) {
+      const access = accessFacts(registry, scopes, credential);
       throw new AuthenticationError(`${context}: registry ${registry} requires a username and password`, {
         status: 401,
         errors: error.errors,
         ...(error.request ? { request: error.request } : {}),
-        hint: `log in with "docker login ${registry}" or pass credentials`,
+        access,
+        hint: accessHint(access, 401),
       });
     }
     throw error;
@@ -391,28 +421,28 @@ function challengeScopes(challenge: Challenge): Scope[] {
   return scopes;
 }
 
-function refused(registry: string, what: string): AuthenticationError {
+function refused(
+  registry: string,
+  what: string,
+  scopes: readonly Scope[],
+  credential: Credential | undefined,
+): AuthenticationError {
+  const access = accessFacts(registry, scopes, credential);
   return new AuthenticationError(`registry ${registry} refused ${what}`, {
     status: 401,
-    hint: "check the credentials, or log in again",
+    access,
+    hint: accessHint(access, 401),
   });
 }
 
-/** Replaces every secret derived from the credential, the Basic header value included, with `REDACTED`. */
-function scrub(text: string, credential: Credential | undefined): string {
-  let out = text;
-  const basic = basicHeader(credential)?.slice("Basic ".length);
-  for (const secret of [basic, credential?.password, credential?.identityToken, credential?.registryToken]) {
-    if (!secret || secret.length < 4) continue;
-    // As sent (header, JSON) and as encoded in a form body or a query string.
-    const forms = new Set([
-      secret,
-      encodeURIComponent(secret),
-      new URLSearchParams({ s: secret }).toString().slice(2),
-    ]);
-    for (const form of forms) out = out.split(form).join("REDACTED");
+/** The OAuth2 `refresh_token` of a token answer, if any (https://distribution.github.io/distribution/spec/auth/oauth/). */
+function refreshToken(body: string): string | undefined {
+  try {
+    const value = (JSON.parse(body) as { refresh_token?: unknown }).refresh_token;
+    return typeof value === "string" ? value : undefined;
+  } catch {
+    return undefined;
   }
-  return out;
 }
 
 function withSignal<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {

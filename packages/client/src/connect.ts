@@ -51,6 +51,8 @@ export function createClient(
   const authenticator = createAuthenticator({
     credentials: credentialsFor(target.registry, options),
     send: transport.authSend,
+    // One secret registry per client: what the authenticator sends, the transport scrubs from errors and logs.
+    secrets: transport.secrets,
     // A token realm over plain http may only receive credentials when the registry itself is spoken to over http.
     allowHttpRealm: (registry: string) => transport.allowsHttp(registry),
     ...(options.logger ? { log: options.logger } : {}),

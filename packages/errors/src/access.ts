@@ -35,14 +35,14 @@ export interface ScopeLike {
  */
 export function accessOperation(method: string, scopes: readonly ScopeLike[]): AccessOperation {
   const actions = new Set(scopes.flatMap((s) => s.actions));
-  const upper = method.toUpperCase();
   if (scopes.some((s) => s.type === "registry" && s.name === "catalog")) return "catalog";
-  if (upper === "DELETE" || actions.has("delete")) return "delete";
-  if (actions.has("push") || upper === "PUT" || upper === "POST" || upper === "PATCH") {
-    return scopes.length || upper !== "GET" ? "push" : "pull";
-  }
+  if (actions.has("delete")) return "delete";
+  if (actions.has("push")) return "push";
   if (actions.has("pull") || actions.has("*")) return "pull";
-  return "check";
+  // No scope (a token request's own POST, a credential check): the method says it.
+  const upper = method.toUpperCase();
+  if (upper === "DELETE") return "delete";
+  return upper === "PUT" || upper === "PATCH" ? "push" : "check";
 }
 
 /** `pull from team/api`, `push to team/api`, `list the catalog of localhost:5000`: the operation as words. */

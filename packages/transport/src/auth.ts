@@ -11,7 +11,7 @@
  */
 import type { Authenticator } from "@regatta/auth";
 import { bufferedBody, readErrorBody } from "./body.js";
-import type { Middleware } from "./exchange.js";
+import type { Middleware, RawResponse } from "./exchange.js";
 
 /** What the auth concern needs: the authenticator (settable after construction) and the ping. */
 export interface AuthConfig {
@@ -25,7 +25,7 @@ export function authenticating(config: AuthConfig): Middleware {
     const authenticator = config.authenticator();
     // Callers may send their own header; and credentials never leave the registry's origin.
     if (!authenticator || exchange.headers.authorization || exchange.url.origin !== exchange.baseOrigin) {
-      return next(exchange);
+      return sent(await next(exchange), exchange.headers.authorization);
     }
     const { registry, scopes, signal } = exchange;
     if (!exchange.body.replayable) await config.ping(registry, signal);
@@ -33,7 +33,8 @@ export function authenticating(config: AuthConfig): Middleware {
     const first = previous
       ? { ...exchange, headers: { ...exchange.headers, authorization: previous } }
       : exchange;
-    const response = await next(first);
+    const username = () => authenticator.describe(registry).username;
+    const response = sent(await next(first), previous, username());
     const wwwAuthenticate = response.headers["www-authenticate"];
     if (response.status !== 401 || !wwwAuthenticate) return response;
     if (!exchange.body.replayable) {
@@ -50,6 +51,17 @@ export function authenticating(config: AuthConfig): Middleware {
       ...(signal ? { signal } : {}),
     });
     if (!retry || retry === previous) return { ...response, body: bufferedBody(text) };
-    return next({ ...exchange, headers: { ...exchange.headers, authorization: retry } });
+    return sent(
+      await next({ ...exchange, headers: { ...exchange.headers, authorization: retry } }),
+      retry,
+      username(),
+    );
   };
+}
+
+/** Notes on a response what went with its request (the scheme only, never the value) for the error's hint. */
+function sent(response: RawResponse, authorization: string | undefined, username?: string): RawResponse {
+  const scheme = authorization?.split(" ", 1)[0]?.toLowerCase();
+  const credentials = scheme === "basic" ? "basic" : scheme === "bearer" ? "bearer" : "none";
+  return { ...response, sent: { credentials, ...(username && credentials !== "none" ? { username } : {}) } };
 }

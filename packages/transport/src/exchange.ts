@@ -62,6 +62,11 @@ export interface RawResponse {
   /** The URL that answered (after redirects). */
   url: string;
   body: Readable;
+  /**
+   * What went with the request that got this answer, set by the auth concern: the `Authorization` scheme (`none`
+   * when it went anonymous) and the user. The status concern puts it on a 401/403 error for the hint (item 16).
+   */
+  sent?: { credentials: "none" | "basic" | "bearer"; username?: string };
 }
 
 export type Handler = (exchange: Exchange) => Promise<RawResponse>;

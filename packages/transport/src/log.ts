@@ -2,14 +2,23 @@
  * The verbose HTTP log (`-v`): one line when a request leaves, one when its answer arrives. Only the method, the
  * redacted URL, the status, the time and the size are printed; headers and bodies never are, so `Authorization`,
  * cookies and tokens cannot reach a log line by construction. Query strings go through `redactUrl` because presigned
- * blob URLs carry signatures there.
+ * blob URLs carry signatures there. Every line also goes through `scrubText` with the client's secrets
+ * ({@link scrubbing}), because an error message (a server's words) or a redirect target can still carry one.
  */
 import { STATUS_CODES } from "node:http";
-import { redactUrl } from "@regatta/errors";
+import { redactUrl, type SecretSet, scrubText } from "@regatta/errors";
 import type { Middleware } from "./exchange.js";
 
 /** Receives one finished line of the verbose log. */
 export type Logger = (line: string) => void;
+
+/**
+ * The logger every concern of one transport writes to: each line scrubbed against the client's secrets and token
+ * shapes before it leaves, so no concern (retry reasons, redirect targets, failures) can log one.
+ */
+export function scrubbing(logger: Logger | undefined, secrets: SecretSet): Logger | undefined {
+  return logger && ((line) => logger(scrubText(line, secrets)));
+}
 
 /** `1.5 KiB`, `12 B`, `3.2 MiB`. */
 export function formatBytes(bytes: number): string {

@@ -8,6 +8,7 @@ import {
   RegattaError,
   RegistryUnreachableError,
   redactUrl,
+  type SecretSet,
   TimeoutError,
   TlsError,
 } from "@regatta/errors";
@@ -19,6 +20,11 @@ export interface FailedRequest {
   url: string | URL;
   context?: string;
   signal?: AbortSignal;
+  /**
+   * The client's secrets: errors that quote what came off the wire (a TLS or parser message, an undici error whose
+   * cause holds the server's bytes) are scrubbed against them.
+   */
+  secrets?: SecretSet;
   timeouts?: { connect?: number; read?: number };
 }
 
@@ -113,6 +119,7 @@ export function mapTransportError(err: unknown, req: FailedRequest): RegattaErro
       {
         request,
         cause: err,
+        ...(req.secrets ? { secrets: req.secrets } : {}),
         hint: "trust the registry's CA with --ca-file, or use --tls-skip-verify",
       },
     );
@@ -129,6 +136,7 @@ export function mapTransportError(err: unknown, req: FailedRequest): RegattaErro
       {
         request,
         cause: err,
+        ...(req.secrets ? { secrets: req.secrets } : {}),
         hint: "the registry seems to speak plain http: use --insecure / http",
       },
     );
@@ -138,6 +146,7 @@ export function mapTransportError(err: unknown, req: FailedRequest): RegattaErro
     return new ProtocolError(`${prefix}registry ${req.registry} sent an invalid HTTP response ${where}`, {
       request,
       cause: err,
+      ...(req.secrets ? { secrets: req.secrets } : {}),
       hint: "if the registry speaks https, drop --insecure / http",
     });
   }
@@ -152,6 +161,7 @@ export function mapTransportError(err: unknown, req: FailedRequest): RegattaErro
     request,
     retryable: known?.retryable ?? false,
     cause: err,
+    ...(req.secrets ? { secrets: req.secrets } : {}),
     ...(hint ? { hint } : {}),
   });
 }

@@ -2,9 +2,10 @@
  * The status concern: any status the caller did not expect (default: any 2xx) becomes a typed error built by
  * `errorFromResponse` from the first 64 KiB of the body, so 401 → AuthenticationError, 403 → AuthorizationError,
  * 404 → NotFoundError, 429 → TooManyRequestsError, with the registry's `errors[]` and the redacted request.
- * It sits above auth and retry so that only the final answer is judged.
+ * It sits above auth and retry so that only the final answer is judged. The error is scrubbed against the client's
+ * secrets as it is built, and carries who asked for what (`error.access`) for the hint.
  */
-import { errorFromResponse } from "@regatta/errors";
+import { errorFromResponse, type SecretSet } from "@regatta/errors";
 import { readErrorBody } from "./body.js";
 import type { Middleware } from "./exchange.js";
 
@@ -14,7 +15,7 @@ export function isExpected(status: number, expect: readonly number[] | undefined
 }
 
 /** The status concern. */
-export function statusErrors(): Middleware {
+export function statusErrors(secrets?: SecretSet): Middleware {
   return (next) => async (exchange) => {
     const response = await next(exchange);
     if (isExpected(response.status, exchange.expect)) return response;
@@ -26,6 +27,13 @@ export function statusErrors(): Middleware {
       body,
       ...(response.headers["www-authenticate"] ? { challenge: response.headers["www-authenticate"] } : {}),
       ...(exchange.context ? { context: exchange.context } : {}),
+      ...(secrets ? { secrets } : {}),
+      auth: {
+        registry: exchange.registry,
+        scopes: exchange.scopes,
+        credentials: response.sent?.credentials ?? "none",
+        ...(response.sent?.username ? { username: response.sent.username } : {}),
+      },
     });
   };
 }

@@ -4,7 +4,7 @@
  */
 
 import type { Authenticator, AuthHttpRequest, AuthHttpResponse, Send } from "@regatta/auth";
-import { errorFromResponse, ProtocolError, UsageError } from "@regatta/errors";
+import { errorFromResponse, ProtocolError, SecretSet, UsageError } from "@regatta/errors";
 import type { Dispatcher } from "undici";
 import { authenticating } from "./auth.js";
 import { registryBaseUrl } from "./base-url.js";
@@ -12,7 +12,7 @@ import { downloadBlob } from "./blob.js";
 import { dumpBody, ERROR_BODY_LIMIT, readBody, readErrorBody } from "./body.js";
 import { createDispatcher } from "./dispatcher.js";
 import { bodySource, compose, type Exchange, type Handler, isIdempotentMethod } from "./exchange.js";
-import { logging } from "./log.js";
+import { logging, scrubbing } from "./log.js";
 import { type FailedRequest, mapTransportError } from "./map-error.js";
 import { redirecting } from "./redirect.js";
 import { type RegistryResponse, toRegistryResponse } from "./response.js";
@@ -58,6 +58,8 @@ export class Transport {
   /** The stack without auth and status judgement, for pings and token requests. */
   readonly #bare: Handler;
   #authenticator: Authenticator | undefined;
+  /** What this client sent that must never be printed (issue 10, item 3); the authenticator adds to it. */
+  readonly #secrets: SecretSet;
   #closing: Promise<void> | undefined;
   readonly #pings = new Map<string, Promise<PingResult>>();
   /** Challenges already seen, handed to an authenticator set later. */
@@ -68,6 +70,8 @@ export class Transport {
   constructor(options: TransportOptions = {}) {
     this.#options = options;
     this.#authenticator = options.authenticator;
+    this.#secrets = options.secrets ?? new SecretSet();
+    const logger = scrubbing(options.logger, this.#secrets);
     this.#userAgent = options.userAgent ?? DEFAULT_USER_AGENT;
     this.#timeouts = {
       connect: options.timeouts?.connect ?? DEFAULT_TIMEOUTS.connect,
@@ -92,8 +96,8 @@ export class Transport {
       connectTimeout: this.#timeouts.connect,
       readTimeout: this.#timeouts.read,
     });
-    const log = logging(options.logger, now);
-    const follow = redirecting(options.maxRedirects ?? 5, options.logger);
+    const log = logging(logger, now);
+    const follow = redirecting(options.maxRedirects ?? 5, logger);
     const retry = retrying({
       attempts: options.retry?.attempts ?? 3,
       baseDelayMs: options.retry?.baseDelayMs ?? 200,
@@ -102,7 +106,7 @@ export class Transport {
       sleep: options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms))),
       now,
       random: options.random ?? Math.random,
-      ...(options.logger ? { logger: options.logger } : {}),
+      ...(logger ? { logger } : {}),
     });
     const overall = deadline(this.#timeouts.request);
     const auth = authenticating({
@@ -113,7 +117,7 @@ export class Transport {
     // The stack, outermost first: a request meets the concerns in this order, its response in reverse.
     this.#stack = compose(
       overall, //                 timeouts.ts  overall deadline until the final response headers
-      statusErrors(), //          status.ts    unexpected status → typed error from ≤64 KiB of body
+      statusErrors(this.#secrets), // status.ts unexpected status → typed error from ≤64 KiB of body, scrubbed
       auth, //                    auth.ts      Authorization; one replay after a 401 challenge; 403 final
       retry, //                   retry.ts     408/429/5xx, resets, timeouts; backoff + Retry-After; idempotent only
       follow, //                  redirect.ts  3xx for GET/HEAD; credentials dropped across origins
@@ -121,6 +125,11 @@ export class Transport {
     )(send); //                   send.ts      undici dispatcher; network/TLS/timeout errors typed
     // Pings and token requests: no auth (auth is built from them) and no status judgement (a 401 is an answer).
     this.#bare = compose(overall, retry, follow, log)(send);
+  }
+
+  /** The secrets this client sends (hand it to `createAuthenticator({ secrets })`, which feeds it). */
+  get secrets(): SecretSet {
+    return this.#secrets;
   }
 
   /** The authenticator in use, if any. */
@@ -199,7 +208,14 @@ export class Transport {
         },
       );
     }
-    throw errorFromResponse({ method: "GET", url: response.url, status: response.status, body, context });
+    throw errorFromResponse({
+      method: "GET",
+      url: response.url,
+      status: response.status,
+      body,
+      context,
+      secrets: this.#secrets,
+    });
   }
 
   /**
@@ -330,6 +346,7 @@ export class Transport {
       registry: exchange.registry,
       method: exchange.method,
       url,
+      secrets: this.#secrets,
       timeouts: this.#timeouts,
       ...(exchange.signal ? { signal: exchange.signal } : {}),
       ...(exchange.context ? { context: exchange.context } : {}),

@@ -1,6 +1,7 @@
 /** The public shapes of @regatta/transport: options, requests, and the blob helpers' arguments and results. */
 import type { Readable } from "node:stream";
 import type { Authenticator, Scope } from "@regatta/auth";
+import type { SecretSet } from "@regatta/errors";
 import type { Dispatcher } from "undici";
 import type { BodyInit } from "./exchange.js";
 import type { Logger } from "./log.js";
@@ -33,6 +34,11 @@ export interface TransportOptions {
   maxRedirects?: number;
   /** Verbose HTTP log: one line per request, response, redirect and retry. Never sees headers or bodies. */
   logger?: Logger;
+  /**
+   * The secrets this client sends, fed by its authenticator: every error built from a registry's answer and every
+   * log line is scrubbed against them. Default: a set of the transport's own (`transport.secrets`).
+   */
+  secrets?: SecretSet;
   /** Default `regatta/0.0.0`. */
   userAgent?: string;
   /** Clock for timings and `Retry-After` dates. Default `Date.now`. */
