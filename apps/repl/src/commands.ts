@@ -1,7 +1,7 @@
 import type { REPLServer } from "node:repl";
 import type { RegistryClient } from "@regatta/client";
 import { ask } from "./ask.js";
-import type { ReplSession } from "./session.js";
+import type { ReplSession, WhoAmI } from "./session.js";
 
 /** What the dot-commands need from the REPL around them. */
 export interface CommandHost {
@@ -70,21 +70,25 @@ export function defineCommands(host: CommandHost): { cancel(): boolean } {
     if (!username) return;
     const password = await question("Password: ", true);
     if (password === undefined) return;
-    session.setCredentials(registry, { username, password });
-    const client = session.open(registry);
-    host.use(client);
-    // One request that needs the credentials tells at once whether the registry takes them.
+    // Checked against the registry before anything changes: refused credentials are never kept.
+    let client: RegistryClient;
+    let who: WhoAmI;
     try {
-      await session.wait(client.catalog({ n: 1 }));
-      host.say(
-        client.whoami().username
-          ? `logged in to ${registry} as ${username}`
-          : `${registry} asked for no credentials; ${username}'s are kept for when it does`,
-      );
+      ({ client, who } = await session.wait(session.login(registry, { username, password })));
     } catch (error) {
-      host.say(`credentials set for ${registry}, but a first request did not confirm them:`);
       host.fail(error);
+      const before = session.usernameFor(registry);
+      host.say(
+        `nothing changed: reg still uses ${before ? `${before}'s credentials` : "no credentials of yours (docker config or anonymous)"}; .login to try again`,
+      );
+      return;
     }
+    host.use(client);
+    host.say(
+      who.username
+        ? `logged in to ${registry} as ${username}`
+        : `${registry} asked for no credentials; ${username}'s are kept for when it does`,
+    );
   });
 
   define("whoami", async () => {

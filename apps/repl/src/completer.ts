@@ -1,5 +1,5 @@
 import { runInContext } from "node:vm";
-import { AbortError, RegistryClient } from "@regatta/client";
+import { RegistryClient } from "@regatta/client";
 
 /** Methods whose first argument is a repository only (no `:tag`). Every other client method takes a reference. */
 const REPOSITORY_METHODS = new Set([
@@ -47,12 +47,14 @@ export interface CompleterOptions {
  */
 export function createCompleter(options: CompleterOptions) {
   const names = new NameCache();
-  return (line: string, callback: (error: Error | null, result?: Completion) => void): void => {
+  const completer = (line: string, callback: (error: Error | null, result?: Completion) => void): void => {
     complete(line, options, names).then(
       (result) => callback(null, result),
       () => callback(null, [[], ""]),
     );
   };
+  /** Forgets every name: after `.login` or `.connect` the lists may differ (other credentials, other registry). */
+  return Object.assign(completer, { clear: () => names.clear() });
 }
 
 async function complete(line: string, options: CompleterOptions, names: NameCache): Promise<Completion> {
@@ -156,9 +158,18 @@ interface Entry {
   value?: string[];
 }
 
-/** Repository and tag names per registry, fetched once for the session. */
-class NameCache {
+/**
+ * Repository and tag names per registry, fetched once and kept until {@link NameCache.clear}. Only answers are
+ * kept: a failed fetch (a 401 before `.login`, a 403, a registry without a catalog, a timeout) is forgotten as soon
+ * as it settles, so the next TAB asks again; caching it made completion stay empty for the whole session after one
+ * auth failure, even once the user had logged in (issue 10, item 15).
+ */
+export class NameCache {
   readonly #entries = new Map<string, Entry>();
+
+  clear(): void {
+    this.#entries.clear();
+  }
 
   repositories(reg: RegistryClient, timeoutMs: number): Promise<string[]> {
     return this.#get(`${reg.registry}`, timeoutMs, (signal) => reg.repositories({ signal }));
@@ -174,19 +185,18 @@ class NameCache {
     let entry = this.#entries.get(key);
     if (!entry) {
       const created: Entry = {
-        // A registry without a catalog (Docker Hub) or a repository that does not exist simply has no names;
-        // that answer is kept too, so TAB does not ask again. An aborted fetch is forgotten, to be tried again.
+        // A failure offers no names now and is not kept (see above); only a real answer is.
         promise: load(AbortSignal.timeout(30_000)).then(
-          (value) => value,
-          (error: unknown) => {
-            if (error instanceof AbortError) this.#entries.delete(key);
+          (value) => {
+            created.value = value;
+            return value;
+          },
+          () => {
+            if (this.#entries.get(key) === created) this.#entries.delete(key);
             return [];
           },
         ),
       };
-      created.promise.then((value) => {
-        created.value = value;
-      });
       this.#entries.set(key, created);
       entry = created;
     }

@@ -1,5 +1,12 @@
-import { AbortError } from "@regatta/client";
-import { describe, expect, it } from "vitest";
+import { AbortError, AuthenticationError, type ConnectOptions } from "@regatta/client";
+import {
+  createMswDispatcher,
+  DEFAULT_USERS,
+  distributionHandlers,
+  fakeRepository,
+  generateImage,
+} from "@regatta/testkit";
+import { afterEach, describe, expect, it } from "vitest";
 import { ReplSession } from "./session.js";
 
 const session = () =>
@@ -39,5 +46,74 @@ describe("ReplSession interrupt", () => {
     // The next evaluation gets a fresh signal.
     expect(s.signal().aborted).toBe(false);
     expect(s.busy).toBe(false);
+  });
+});
+
+describe("ReplSession .login against a token registry (msw fake of distribution)", () => {
+  const HOST = "localhost:5000";
+  const [[USER, PASSWORD]] = Object.entries(DEFAULT_USERS) as [[string, string]];
+  const open: ReplSession[] = [];
+  afterEach(async () => {
+    await Promise.all(open.splice(0).map((s) => s.close()));
+  });
+  const tokenSession = async (options: ConnectOptions = {}) => {
+    const handlers = distributionHandlers({
+      host: HOST,
+      auth: { type: "bearer" },
+      repos: { "team/api": fakeRepository({ "1.0": await generateImage({ seed: "login" }) }) },
+    });
+    const s = new ReplSession(
+      HOST,
+      { dispatcher: createMswDispatcher(handlers), ...options },
+      false,
+      () => {},
+    );
+    open.push(s);
+    let resets = 0;
+    s.onReset(() => resets++);
+    return Object.assign(s, { resets: () => resets });
+  };
+
+  it("keeps no credentials the registry refuses: anonymous pulls go on working, and no cache is reset", async () => {
+    const s = await tokenSession();
+    await expect(s.login(HOST, { username: USER, password: "mistyped" })).rejects.toBeInstanceOf(
+      AuthenticationError,
+    );
+    expect(s.usernameFor(HOST)).toBeUndefined();
+    expect(s.hasCredentials()).toBe(false);
+    expect(s.resets()).toBe(0);
+    const reg = s.open();
+    expect((await reg.tags("team/api")).tags).toEqual(["1.0"]);
+    expect(reg.whoami().username).toBeUndefined();
+  });
+
+  it("keeps the previous good credentials when a second .login is refused", async () => {
+    const s = await tokenSession({ username: USER, password: PASSWORD });
+    await expect(s.login(HOST, { username: "mallory", password: "guess" })).rejects.toThrow(
+      /refused the credentials of mallory/,
+    );
+    expect(s.usernameFor(HOST)).toBe(USER);
+    const reg = s.open();
+    expect((await reg.tags("team/api")).tags).toEqual(["1.0"]);
+    expect(reg.whoami().username).toBe(USER);
+  });
+
+  it("takes credentials the registry accepts, hands back a client using them, and resets the caches", async () => {
+    const s = await tokenSession();
+    const { client, who } = await s.login(HOST, { username: USER, password: PASSWORD });
+    expect(who.username).toBe(USER);
+    expect(client.whoami().username).toBe(USER);
+    expect(s.usernameFor(HOST)).toBe(USER);
+    expect(s.resets()).toBe(1);
+  });
+
+  it("checks credentials given to connect() at once, and resets the caches only when it succeeds", async () => {
+    const s = await tokenSession();
+    await expect(s.connect(HOST, { username: USER, password: "mistyped" })).rejects.toBeInstanceOf(
+      AuthenticationError,
+    );
+    expect(s.resets()).toBe(0);
+    await s.connect(HOST);
+    expect(s.resets()).toBe(1);
   });
 });

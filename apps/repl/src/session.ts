@@ -1,12 +1,17 @@
 import {
   AbortError,
   type ConnectOptions,
+  checkCredentials,
   createClient,
+  hasExplicitCredentials,
   ProtocolError,
   parseRegistry,
   type RegistryClient,
 } from "@regatta/client";
 import { abortableClient } from "./abortable-client.js";
+
+/** How a client authenticates, as `reg.whoami()` says. */
+export type WhoAmI = ReturnType<RegistryClient["whoami"]>;
 
 /** The options that carry a secret or an identity: they belong to one registry and are never reused for another. */
 const CREDENTIAL_KEYS = ["username", "password", "identityToken", "registryToken", "anonymous"] as const;
@@ -28,6 +33,8 @@ export class ReplSession {
   readonly #credentials = new Map<string, ConnectOptions>();
   readonly #log: (line: string) => void;
   readonly #opened: RegistryClient[] = [];
+  /** Called when what the session knows may be stale: new credentials (`.login`) or a new registry (`.connect`). */
+  readonly #resets = new Set<() => void>();
   #controller = new AbortController();
   #waiting = 0;
 
@@ -110,30 +117,85 @@ export class ReplSession {
     return this.#credentials.get(parseRegistry(registry).registry)?.username;
   }
 
-  /** Credentials for every client opened for `registry` from now on (`.login`). */
+  /** Credentials for every client opened for `registry` from now on. Use {@link login} to have them checked first. */
   setCredentials(registry: string, credentials: ConnectOptions): void {
     this.#remember(credentials);
     this.#credentials.set(parseRegistry(registry).registry, credentials);
   }
 
+  /** Forgets the credentials given for `registry`: its clients fall back to the docker config, or anonymous. */
+  forgetCredentials(registry: string): void {
+    this.#credentials.delete(parseRegistry(registry).registry);
+  }
+
   /**
-   * `connect()` as the REPL offers it: opens a client and pings `/v2/` under the session's signal, so a host that
-   * is not a registry fails here and Ctrl-C stops a ping to a host that does not answer.
+   * `.login`: checks `credentials` against `registry` first (an authenticated `GET /v2/`, see `checkCredentials`)
+   * and only then makes them the session's for that registry, returning a client that uses them. When the registry
+   * refuses them the previous credentials stay as they were and the error is thrown: a mistyped password must not
+   * replace good credentials, nor make anonymous pulls fail from then on (issue 10, item 15).
+   */
+  async login(
+    registry: string,
+    credentials: ConnectOptions,
+  ): Promise<{ client: RegistryClient; who: WhoAmI }> {
+    const client = this.open(registry, credentials);
+    let who: WhoAmI;
+    try {
+      who = await checkCredentials(client, { signal: this.signal() });
+    } catch (error) {
+      await client.close();
+      throw error;
+    }
+    this.setCredentials(registry, credentials);
+    this.reset();
+    return { client, who };
+  }
+
+  /**
+   * `connect()` and `.connect` as the REPL offers them: opens a client and pings `/v2/` under the session's signal,
+   * so a host that is not a registry fails here and Ctrl-C stops a ping to a host that does not answer. Credentials
+   * given in `extra` are checked at once, as the library's `connect()` does.
    */
   async connect(registry?: string, extra: ConnectOptions = {}): Promise<RegistryClient> {
     const client = this.open(registry, extra);
-    await this.verify(client);
+    try {
+      await this.verify(client, hasExplicitCredentials(extra));
+    } catch (error) {
+      await client.close();
+      throw error;
+    }
+    this.reset();
     return client;
   }
 
-  /** Pings the client's registry: a registry answers `/v2/` with 200, or 401 and a challenge. */
-  async verify(client: RegistryClient): Promise<void> {
-    const ping = await client.ping();
+  /**
+   * Pings the client's registry (a registry answers `/v2/` with 200, or 401 and a challenge) and, with
+   * `credentials`, checks that it accepts the client's credentials.
+   */
+  async verify(client: RegistryClient, credentials = false): Promise<void> {
+    const ping = await client.ping(undefined, { signal: this.signal() });
     if (ping.status !== 200 && ping.status !== 401) {
       throw new ProtocolError(
         `${client.url} does not look like a container registry: GET /v2/ answered ${ping.status}`,
       );
     }
+    if (credentials) await checkCredentials(client, { signal: this.signal() });
+  }
+
+  /** Whether credentials were given for `registry` (at start-up or by `.login`). */
+  hasCredentials(registry: string = this.home): boolean {
+    const given = this.#credentials.get(parseRegistry(registry).registry);
+    return given !== undefined && hasExplicitCredentials(given);
+  }
+
+  /** Runs `listener` whenever cached answers may be stale (after `.login` or `.connect`). */
+  onReset(listener: () => void): void {
+    this.#resets.add(listener);
+  }
+
+  /** Tells every cache that what it holds may be stale: names listed with other credentials, or another registry. */
+  reset(): void {
+    for (const listener of this.#resets) listener();
   }
 
   /** Replaces every secret the session knows of with `***`. */

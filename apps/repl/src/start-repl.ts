@@ -78,15 +78,32 @@ export async function startRepl(options: StartReplOptions = {}): Promise<Running
     );
   } else {
     try {
-      await session.wait(session.verify(reg));
+      await session.wait(session.verify(reg, session.hasCredentials()));
     } catch (error) {
       fail(error);
-      say(c.dim(`reg is set up for ${reg.registry} anyway; .connect URL to try again or elsewhere.`));
+      if (error instanceof client.AuthenticationError && session.hasCredentials()) {
+        // Refused credentials are not kept (issue 10, item 15): they would fail every call, even anonymous pulls.
+        session.forgetCredentials(session.home);
+        await reg.close();
+        reg = session.open(options.registry);
+        say(
+          c.dim(`reg goes on without those credentials (docker config or anonymous); .login to try again.`),
+        );
+      } else {
+        say(c.dim(`reg is set up for ${reg.registry} anyway; .connect URL to try again or elsewhere.`));
+      }
     }
   }
   say(banner(reg, c));
 
   const help = () => helpText(c, COMMANDS);
+  const completer = createCompleter({
+    context: () => server.context,
+    commands: () => Object.keys(server.commands),
+    timeoutMs: options.completionTimeoutMs ?? 1500,
+  });
+  // Names listed before a `.login` or `.connect` may not be what the registry shows now.
+  session.onReset(completer.clear);
   const server = repl.start({
     prompt: promptFor(reg, c),
     input,
@@ -101,11 +118,7 @@ export async function startRepl(options: StartReplOptions = {}): Promise<Running
         ),
       { options: { colors: useColors } },
     ),
-    completer: createCompleter({
-      context: () => server.context,
-      commands: () => Object.keys(server.commands),
-      timeoutMs: options.completionTimeoutMs ?? 1500,
-    }),
+    completer,
     ignoreUndefined: true,
     preview: false,
     ...({ historySize: HISTORY_SIZE } as object),

@@ -1,10 +1,10 @@
-import { mkdtempSync, readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer, type IncomingMessage } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DEFAULT_USERS, generateImage, generateIndex, pushImage, useRegistry } from "@regatta/testkit";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { type DrivenRepl, driveRepl } from "./drive-repl.js";
 
 describe("the REPL against a real registry (anonymous)", () => {
@@ -22,9 +22,13 @@ describe("the REPL against a real registry (anonymous)", () => {
       await generateIndex({ platforms: ["linux/amd64", "linux/arm64"] }),
     );
     await pushImage(registry.url, "other/thing", "stable", await generateImage({ seed: 2 }));
+  });
+  // A REPL of its own per test (no variable, no `.verbose`, no cached name carries over), so any test runs alone
+  // (`-t`) or in any order (`--sequence.shuffle`). The registry is only read here.
+  beforeEach(async () => {
     repl = await driveRepl({ registry: registry.url });
   });
-  afterAll(() => repl?.close());
+  afterEach(() => repl?.close());
 
   it("greets with the registry it is connected to", () => {
     expect(repl.screen()).toContain(`reg → ${registry.url}`);
@@ -119,12 +123,18 @@ describe("Ctrl-C", () => {
 
   beforeAll(async () => {
     await new Promise<void>((resolve) => slow.listen(0, "127.0.0.1", resolve));
+  });
+  beforeEach(async () => {
+    pending.length = 0;
+    closed.length = 0;
     const { port } = slow.address() as AddressInfo;
     repl = await driveRepl({ registry: `http://127.0.0.1:${port}` });
   });
-  afterAll(async () => {
+  afterEach(async () => {
     await repl?.close();
     slow.closeAllConnections();
+  });
+  afterAll(async () => {
     await new Promise((resolve) => slow.close(resolve));
   });
 
@@ -155,9 +165,12 @@ describe("Ctrl-C", () => {
 describe("secrets (Basic auth registry)", () => {
   const registry = useRegistry("basic");
   const [[username, password]] = Object.entries(DEFAULT_USERS) as [[string, string]];
-  const home = mkdtempSync(join(tmpdir(), "regatta-repl-"));
-  const historyFile = join(home, ".regatta_repl_history");
+  let historyFile: string;
   let repl: DrivenRepl | undefined;
+
+  beforeEach(() => {
+    historyFile = join(mkdtempSync(join(tmpdir(), "regatta-repl-home-")), ".regatta_repl_history");
+  });
 
   beforeAll(async () => {
     await pushImage(registry.url, "team/api", "1.0", await generateImage(), { username, password });
@@ -169,21 +182,17 @@ describe("secrets (Basic auth registry)", () => {
 
   it("never prints the --password value nor stores it, .login input, or a password: literal in history", async () => {
     repl = await driveRepl({ registry: registry.url, options: { username, password }, historyFile });
-    expect(await repl.send(".whoami")).toMatch(`\nuser:     ${username} (not used yet)`);
+    // The start-up checked the credentials, so the client already knows as whom it speaks.
+    expect(await repl.send(".whoami")).toMatch(`\nuser:     ${username}`);
     expect(await repl.send("reg.repositories()")).toBe("1 item\n  team/api");
     expect(await repl.send(".whoami")).toBe(
       `registry: ${registry.host} (${registry.url})\nauth:     basic (realm Registry Realm)\nuser:     ${username}`,
     );
 
     // .login: the username is echoed, the password is not.
-    const from = repl.screen().length;
-    repl.type(".login\r");
-    await repl.waitFor((t) => t.endsWith("Username: "), from);
-    repl.type(`${username}\r`);
-    await repl.waitFor((t) => t.endsWith("Password: "), from);
-    repl.type(`${password}\r`);
-    const login = await repl.waitFor((t) => /\n[\w.:]+> $/.test(t), from);
-    expect(login).toContain(`logged in to ${registry.host} as ${username}`);
+    const answer = await login(repl, username, password);
+    expect(answer).toContain(`Username: ${username}\n`);
+    expect(answer).toContain(`logged in to ${registry.host} as ${username}`);
 
     // A literal password on a line: kept out of the history (it is echoed, since the user typed it).
     expect(
@@ -211,6 +220,10 @@ describe("secrets (Basic auth registry)", () => {
   });
 
   it("reloads the history, and Ctrl-C cancels a .login question", async () => {
+    // The history of an earlier session, written here so this test needs no other (newest line first).
+    writeFileSync(historyFile, ['["regatta", "secret"].join("-")', 'reg.tags("team/api")'].join("\n"), {
+      mode: 0o600,
+    });
     repl = await driveRepl({ registry: registry.url, historyFile });
     const from = repl.screen().length;
     repl.type(".login\r");
@@ -219,7 +232,93 @@ describe("secrets (Basic auth registry)", () => {
     await repl.waitFor((t) => /\n[\w.:]+> $/.test(t), from);
     // Up-arrow: first `.login`, then the last line of the previous session.
     repl.type("\x1b[A\x1b[A");
-    await repl.waitFor((t) => t.endsWith('["regatta", "secret"].join("-")'), from);
+    const recalled = await repl.waitFor((t) => t.endsWith('["regatta", "secret"].join("-")'), from);
+    expect(recalled).toContain(".login");
+    // and the cancelled question kept nothing: the file still holds the earlier session, `.login` first.
+    await repl.close();
+    repl = undefined;
+    expect(readFileSync(historyFile, "utf8").split("\n")).toEqual([
+      ".login",
+      '["regatta", "secret"].join("-")',
+      'reg.tags("team/api")',
+    ]);
+  });
+});
+
+/** Answers `.login`'s two questions and returns what the REPL printed up to the next prompt. */
+async function login(repl: DrivenRepl, user: string, secret: string): Promise<string> {
+  const from = repl.screen().length;
+  repl.type(".login\r");
+  await repl.waitFor((t) => t.endsWith("Username: "), from);
+  repl.type(`${user}\r`);
+  await repl.waitFor((t) => t.endsWith("Password: "), from);
+  repl.type(`${secret}\r`);
+  return repl.waitFor((t) => /\n[\w.:]+> $/.test(t), from);
+}
+
+/**
+ * Credentials the registry refuses are never kept (issue 10, item 15), on the two real auth variants: htpasswd
+ * Basic, and Bearer with the test kit's token server (where anonymous callers may pull but not list the catalog).
+ */
+describe.each(["basic", "token"] as const)("wrong credentials are rolled back (%s registry)", (auth) => {
+  const registry = useRegistry(auth);
+  const [[username, password]] = Object.entries(DEFAULT_USERS) as [[string, string]];
+  const mistyped = "mistyped-pass-0815";
+  let repl: DrivenRepl | undefined;
+
+  beforeAll(async () => {
+    await pushImage(registry.url, "team/api", "1.0", await generateImage({ seed: "rollback" }), {
+      username,
+      password,
+    });
+  });
+  afterEach(async () => {
+    await repl?.close();
+    repl = undefined;
+  });
+
+  it("a mistyped .login password is refused and the good credentials stay", async () => {
+    repl = await driveRepl({ registry: registry.url, options: { username, password } });
+    const out = await login(repl, username, mistyped);
+    expect(out).toMatch(
+      new RegExp(`✖ ${registry.host} refused the credentials of ${username} \\(HTTP 401\\)`),
+    );
+    expect(out).toContain(`nothing changed: reg still uses ${username}'s credentials; .login to try again`);
+    expect(out).not.toContain("logged in");
+    expect(await repl.send(".whoami")).toMatch(`\nuser:     ${username}`);
+    expect(await repl.send('reg.tags("team/api")')).toBe("team/api 1 tag\n  1.0");
+    expect(repl.screen()).not.toContain(mistyped);
+  });
+
+  it("credentials refused at start-up are dropped, and a correct .login then works", async () => {
+    repl = await driveRepl({ registry: registry.url, options: { username, password: mistyped } });
+    expect(repl.screen()).toMatch(`refused the credentials of ${username}`);
+    expect(repl.screen()).toContain("reg goes on without those credentials");
+    expect(await repl.send(".whoami")).toMatch(/\nuser: {5}anonymous$/);
+    expect(await login(repl, username, password)).toContain(`logged in to ${registry.host} as ${username}`);
+    expect(await repl.send('reg.tags("team/api")')).toBe("team/api 1 tag\n  1.0");
+    expect(repl.screen()).not.toContain(mistyped);
+  });
+
+  it("TAB completes again after a refused listing once a correct .login is in", async () => {
+    repl = await driveRepl({ registry: registry.url, options: { anonymous: true } });
+    // Anonymous: the catalog is refused (401), so TAB offers nothing.
+    let from = repl.screen().length;
+    repl.type('reg.tags("te\t');
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(repl.screen().slice(from)).not.toContain("team/api");
+    repl.type("\x03");
+    await repl.waitFor((t) => /\n[\w.:]+> $/.test(t), from);
+    if (auth === "token") {
+      // and a mistyped password changes nothing: anonymous pulls still work.
+      expect(await login(repl, username, mistyped)).toContain("nothing changed");
+      expect(await repl.send('reg.digest("team/api:1.0")')).toMatch(/^'sha256:[0-9a-f]{64}'$/);
+    }
+    expect(await login(repl, username, password)).toContain(`logged in to ${registry.host} as ${username}`);
+    from = repl.screen().length;
+    repl.type('reg.tags("te\t');
+    await repl.waitFor((t) => t.includes('reg.tags("team/api'), from);
+    expect(await repl.send('")')).toBe("team/api 1 tag\n  1.0");
   });
 });
 
