@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import type { ConnectOptions } from "@regatta/client";
 import { UsageError } from "@regatta/client";
-import type { Command } from "commander";
+import { type Command, Option } from "commander";
 
 /** Flags every command takes. Only the CLI reads files and stdin for them: the library takes values. */
 export interface GlobalFlags {
@@ -16,6 +16,9 @@ export interface GlobalFlags {
   tlsSkipVerify?: boolean;
   proxy?: string;
   timeout?: string;
+  connectTimeout?: string;
+  idleTimeout?: string;
+  /** A command's own `--platform` (see {@link platformFlag}); `copy` reads it as a list. */
   platform?: string;
 }
 
@@ -37,16 +40,44 @@ export function addGlobalOptions(program: Command): Command {
     .option("--ca-file <file>", "PEM bundle of extra certificate authorities to trust")
     .option("--tls-skip-verify", "do not verify the registry's TLS certificate (dangerous)")
     .option("--proxy <url>", "HTTP(S) proxy (default: HTTPS_PROXY / HTTP_PROXY / NO_PROXY)")
-    .option("--timeout <seconds>", "overall timeout per request, in seconds")
     .option(
-      "--platform <os/arch[/variant]>",
-      "platform to pick from a multi-platform index (default: this host's)",
+      "--timeout <seconds>",
+      "deadline of each small request (manifest, tags, token, upload open/close), retries included; never a blob transfer (default 60)",
+    )
+    .option(
+      "--connect-timeout <seconds>",
+      "give up connecting (TCP + TLS) after this long, per attempt (default 10)",
+    )
+    .option(
+      "--idle-timeout <seconds>",
+      "give up when no byte has moved for this long, in either direction, blob transfers included (default 30)",
     );
+}
+
+/**
+ * `--platform` for the commands that pick one image from an index. Not a global flag: `copy` gives it another
+ * meaning (a comma-separated list), and commander lets a program's option swallow a subcommand's option of the same
+ * name, so each command declares its own (issue 10, item 12; `global-options.test.ts` fails on such a collision).
+ */
+export function platformFlag(): Option {
+  return new Option(
+    "--platform <os/arch[/variant]>",
+    "platform to pick from a multi-platform index (default: this host's)",
+  );
 }
 
 /** Reads all of stdin (for --password-stdin), trimming the trailing newline `echo` adds. */
 function readStdin(): string {
   return readFileSync(0, "utf8").replace(/\r?\n$/, "");
+}
+
+/** A timeout flag in seconds as `{ [key]: milliseconds }`, or nothing when the flag is absent. */
+function seconds(flag: string, value: string | undefined, key: string): Record<string, number> {
+  if (value === undefined) return {};
+  const n = Number(value);
+  if (!value.trim() || !Number.isFinite(n) || n <= 0)
+    throw new UsageError(`${flag} takes a positive number of seconds, not "${value}"`);
+  return { [key]: Math.round(n * 1000) };
 }
 
 /** Turns the global flags into client options. `log` receives the verbose HTTP log. */
@@ -69,18 +100,17 @@ export function connectOptions(flags: GlobalFlags, log: (line: string) => void):
   if (flags.caFile) options.ca = readFileSync(flags.caFile);
   if (flags.tlsSkipVerify) options.tlsSkipVerify = true;
   if (flags.proxy) options.proxy = flags.proxy;
-  if (flags.timeout !== undefined) {
-    const seconds = Number(flags.timeout);
-    if (!Number.isFinite(seconds) || seconds <= 0)
-      throw new UsageError(`--timeout takes a number of seconds, not "${flags.timeout}"`);
-    options.timeouts = { request: seconds * 1000 };
-  }
-  if (flags.platform) options.platform = flags.platform;
+  const timeouts = {
+    ...seconds("--connect-timeout", flags.connectTimeout, "connect"),
+    ...seconds("--idle-timeout", flags.idleTimeout, "idle"),
+    ...seconds("--timeout", flags.timeout, "request"),
+  };
+  if (Object.keys(timeouts).length) options.timeouts = timeouts;
   if (flags.verbose) options.logger = log;
   return options;
 }
 
-/** The global --platform as manifest options (nothing when absent: the client then uses the host's platform). */
+/** A command's --platform as manifest options (nothing when absent: the client then uses the host's platform). */
 export function platformOption(flags: GlobalFlags): { platform?: string } {
   return flags.platform ? { platform: flags.platform } : {};
 }

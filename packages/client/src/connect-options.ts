@@ -30,8 +30,18 @@ export interface ConnectOptions {
   tlsSkipVerify?: boolean;
   /** Proxy URL; without it HTTPS_PROXY/HTTP_PROXY/NO_PROXY from the environment apply. */
   proxy?: string;
-  /** Milliseconds. connect: TCP+TLS (default 10 s); read: between bytes (default 30 s); request: overall. */
-  timeouts?: { connect?: number; read?: number; request?: number };
+  /**
+   * Milliseconds. `connect`: TCP + TLS handshake of one attempt (default 10 s). `idle`: no byte moved in either
+   * direction, on every request and blob stream (default 30 s). `request`: deadline of one small request
+   * (manifests, tags, catalog, tokens, HEADs, upload open/close), retries included; never a blob body (default 60 s,
+   * 0 for none). `read` is the former name of `idle`.
+   */
+  timeouts?: {
+    connect?: number;
+    idle?: number;
+    request?: number /** @deprecated use `idle` */;
+    read?: number;
+  };
   /** Retries of idempotent requests after 408/429/5xx and connection resets. */
   retry?: { attempts?: number; baseDelayMs?: number; maxDelayMs?: number };
   /** Receives the verbose HTTP log, one line per request and response, secrets redacted. */

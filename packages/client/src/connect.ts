@@ -37,7 +37,8 @@ export function createClient(
 
   const transportOptions: TransportOptions = {
     insecureRegistries: [...insecure],
-    timeouts: { connect: 10_000, read: 30_000, ...options.timeouts },
+    // connect 10 s, idle 30 s, request 60 s unless given (see @regatta/transport's timeouts.ts).
+    ...(options.timeouts ? { timeouts: options.timeouts } : {}),
     ...(options.ca !== undefined ? { ca: options.ca } : {}),
     ...(options.tlsSkipVerify ? { tlsSkipVerify: true } : {}),
     ...(options.proxy ? { proxy: options.proxy } : {}),

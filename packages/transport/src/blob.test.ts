@@ -1,10 +1,8 @@
 import { createHash, randomBytes } from "node:crypto";
-import { Writable } from "node:stream";
-import { pipeline } from "node:stream/promises";
 import { DigestMismatchError, InvalidDigestError, SizeMismatchError } from "@regatta/errors";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { parseContentRange } from "./blob.js";
-import { startServer, type TestServer } from "./test-server.js";
+import { collect, startServer, type TestServer } from "./test-server.js";
 import { Transport } from "./transport.js";
 
 const content = randomBytes(100_000);
@@ -75,20 +73,6 @@ afterAll(async () => {
 beforeEach(() => {
   mode = "ok";
 });
-
-async function collect(stream: NodeJS.ReadableStream): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  await pipeline(
-    stream,
-    new Writable({
-      write(chunk, _e, cb) {
-        chunks.push(chunk);
-        cb();
-      },
-    }),
-  );
-  return Buffer.concat(chunks);
-}
 
 const blob = (extra: Partial<Parameters<Transport["blob"]>[0]> = {}) =>
   transport.blob({ registry: registry.host, repository: "a", digest, size: content.length, ...extra });

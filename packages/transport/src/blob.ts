@@ -3,17 +3,27 @@
  * a size and digest check, never buffered. Resuming sends `Range: bytes=<offset>-`; a server that ignores it and
  * answers 200 gets its first `offset` bytes skipped. Either way the digest covers the caller's prefix followed by
  * the streamed bytes, i.e. exactly the file the caller ends up with.
+ *
+ * A connection cut half-way through the body is taken up again, within the operation's retry budget, with a Range
+ * request from the last byte handed on (every byte before it already went through the verifier), as
+ * go-containerregistry's and containerd's resumable readers do; the caller sees one uninterrupted stream. A stall
+ * (idle timeout) is not: it is the user's limit on silence, and it fails the stream.
+ * https://github.com/opencontainers/distribution-spec/blob/main/spec.md#pulling-blobs (Range is optional for
+ * registries; a 200 answer to a ranged GET is the whole blob again).
  */
-import type { Readable, Transform } from "node:stream";
-import { ProtocolError, SizeMismatchError, UsageError } from "@regatta/errors";
+import type { Writable } from "node:stream";
+import { ProtocolError, RegattaError, SizeMismatchError, UsageError } from "@regatta/errors";
 import { type ContentVerifier, createVerifier, parseDigest } from "@regatta/manifest";
 import type { RegistryResponse } from "./response.js";
+import type { RetryPolicy } from "./retry.js";
 import type { BlobDownload, BlobRequest, RegistryRequest } from "./types.js";
 import { createVerifyStream } from "./verify-stream.js";
 
 /** What blob download needs from the transport. */
 export interface BlobDeps {
   request(request: RegistryRequest): Promise<RegistryResponse>;
+  /** The retry budget and backoff, shared with the requests of the download. */
+  retry: RetryPolicy;
   /** Maps a body-stream error (read timeout, reset, abort) of `response` to a typed error. */
   mapBodyError(err: unknown, response: RegistryResponse, request: BlobRequest): unknown;
 }
@@ -95,62 +105,167 @@ export async function downloadBlob(deps: BlobDeps, req: BlobRequest): Promise<Bl
     return { stream, size: req.size, offset };
   }
 
-  const response = await deps.request({
-    registry: req.registry,
-    method: "GET",
-    path: `/v2/${req.repository}/blobs/${req.digest}`,
-    headers: offset > 0 ? { range: `bytes=${offset}-` } : {},
-    scopes: [{ type: "repository", name: req.repository, actions: ["pull"] }],
-    expect: offset > 0 ? [200, 206] : [200],
-    context: what,
-    ...(req.signal ? { signal: req.signal } : {}),
-  });
+  const budget = req.retryBudget ?? deps.retry.budget();
+  /** GET from `from` on; returns the response and how many bytes of its body to drop (a 200 to a ranged GET). */
+  const fetchFrom = async (from: number, size: number | undefined) => {
+    const response = await deps.request({
+      registry: req.registry,
+      method: "GET",
+      path: `/v2/${req.repository}/blobs/${req.digest}`,
+      headers: from > 0 ? { range: `bytes=${from}-` } : {},
+      scopes: [{ type: "repository", name: req.repository, actions: ["pull"] }],
+      expect: from > 0 ? [200, 206] : [200],
+      context: what,
+      streaming: true,
+      retryBudget: budget,
+      ...(req.signal ? { signal: req.signal } : {}),
+    });
+    try {
+      return { response, ...checkAnswer(response, from, size, what) };
+    } catch (err) {
+      await response.dump();
+      throw err;
+    }
+  };
 
-  let skip = 0;
-  let total: number | undefined;
+  const first = await fetchFrom(offset, req.size);
   let verifier: ContentVerifier;
   try {
-    const length = response.headers["content-length"];
-    const contentLength = length !== undefined && /^\d+$/.test(length) ? Number(length) : undefined;
-    if (response.status === 206) {
-      const range = parseContentRange(response.headers["content-range"]);
-      if (!range || range.start !== offset) {
-        throw new ProtocolError(
-          `${what}: asked for bytes from ${offset}, got Content-Range "${response.headers["content-range"] ?? ""}"`,
-        );
-      }
-      total = range.total;
-    } else {
-      skip = offset; // the server ignored Range and sent the whole blob
-      total = contentLength;
-    }
-    // A Content-Length that disagrees with the descriptor is refused before a single byte is written.
-    if (req.size !== undefined && total !== undefined && total !== req.size) {
-      throw new SizeMismatchError(`${what}: registry announced ${total} bytes, expected ${req.size}`, {
-        expected: req.size,
-        actual: total,
-      });
-    }
-    verifier = await verifierFor(req.size ?? total);
+    verifier = await verifierFor(req.size ?? first.total);
   } catch (err) {
-    await response.dump();
+    await first.response.dump();
     throw err;
   }
-
-  const size = req.size ?? total;
-  const stream = createVerifyStream({ verifier, skip, what });
-  pipeBody(response.body, stream, (err) => deps.mapBodyError(err, response, req));
+  const size = req.size ?? first.total;
+  const stream = createVerifyStream({ verifier, what });
+  void pump(stream, first, offset, {
+    what,
+    mapError: (err, response) => deps.mapBodyError(err, response, { ...req, context: what }),
+    resume: async (from) => {
+      if (req.signal?.aborted || !budget.take()) return undefined;
+      await deps.retry.wait(deps.retry.delay(budget.used - 1), req.signal);
+      return fetchFrom(from, size);
+    },
+  });
   return { stream, offset, ...(size !== undefined ? { size } : {}) };
 }
 
 /**
- * Pipes the undici body into `out` with back-pressure. Body errors reach `out` typed; if `out` is destroyed early
- * (consumer gave up, verification failed) the body is destroyed too, which releases the socket.
+ * Checks a blob answer against what was asked: a 206 must start exactly at `from` (anything else would splice the
+ * wrong bytes into the blob), and an announced size must agree with the descriptor, before a byte is written.
+ * Returns the bytes to skip (a server that ignored Range sends the whole blob again) and the announced total.
  */
-function pipeBody(body: Readable, out: Transform, mapError: (err: unknown) => unknown): void {
-  body.on("error", (err) => out.destroy(mapError(err) as Error));
-  out.on("close", () => {
-    if (!body.readableEnded) body.destroy();
+function checkAnswer(
+  response: RegistryResponse,
+  from: number,
+  size: number | undefined,
+  what: string,
+): { skip: number; total?: number } {
+  const length = response.headers["content-length"];
+  const contentLength = length !== undefined && /^\d+$/.test(length) ? Number(length) : undefined;
+  let total: number | undefined;
+  let skip = 0;
+  if (response.status === 206) {
+    const range = parseContentRange(response.headers["content-range"]);
+    if (!range || range.start !== from) {
+      throw new ProtocolError(
+        `${what}: asked for bytes from ${from}, got Content-Range "${response.headers["content-range"] ?? ""}"`,
+        { status: 206 },
+      );
+    }
+    total = range.total;
+  } else {
+    skip = from; // the server ignored Range and sent the whole blob
+    total = contentLength;
+  }
+  // A Content-Length that disagrees with the descriptor is refused before a single byte is written.
+  if (size !== undefined && total !== undefined && total !== size) {
+    throw new SizeMismatchError(`${what}: registry announced ${total} bytes, expected ${size}`, {
+      expected: size,
+      actual: total,
+      status: response.status,
+    });
+  }
+  return { skip, ...(total !== undefined ? { total } : {}) };
+}
+
+/** One answer being streamed: the response and the bytes of its body that the caller already has. */
+interface Answer {
+  response: RegistryResponse;
+  skip: number;
+}
+
+/** Waits until `out` wants more, or is gone. */
+function drained(out: Writable): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      out.off("drain", done);
+      out.off("close", done);
+      resolve();
+    };
+    out.on("drain", done);
+    out.on("close", done);
   });
-  body.pipe(out);
+}
+
+/**
+ * Moves the body of `answer` into `out` with back-pressure, and after a cut asks `resume` for the rest from the
+ * last byte handed on. Body errors reach `out` typed; if `out` is destroyed early (the consumer gave up, the
+ * verifier refused) the body is destroyed too, which releases the socket.
+ */
+async function pump(
+  out: Writable,
+  answer: Answer,
+  position: number,
+  hooks: {
+    what: string;
+    mapError: (err: unknown, response: RegistryResponse) => unknown;
+    resume: (from: number) => Promise<Answer | undefined>;
+  },
+): Promise<void> {
+  let current: Answer | undefined = answer;
+  // A consumer that gives up while a chunk is awaited must not leave the socket waiting for the idle timeout.
+  out.once("close", () => current?.response.body.destroy());
+  while (current) {
+    const { response } = current;
+    let skip = current.skip;
+    try {
+      for await (const piece of response.body) {
+        if (out.destroyed) break;
+        let chunk = piece as Buffer;
+        if (skip > 0) {
+          const dropped = Math.min(skip, chunk.length);
+          skip -= dropped;
+          chunk = chunk.subarray(dropped);
+          if (chunk.length === 0) continue;
+        }
+        position += chunk.length;
+        if (!out.write(chunk)) await drained(out);
+      }
+      if (out.destroyed) {
+        response.body.destroy();
+        return;
+      }
+      if (skip > 0) {
+        throw new SizeMismatchError(
+          `${hooks.what}: the answer ended ${skip} bytes before the resume offset ${position + skip}`,
+          { status: response.status },
+        );
+      }
+      out.end();
+      return;
+    } catch (err) {
+      response.body.destroy();
+      if (out.destroyed) return;
+      const mapped = hooks.mapError(err, response);
+      // A cut is worth a ranged GET for the rest; a stall, a refusal or bad content is not.
+      if (!(mapped instanceof RegattaError) || !mapped.retryable) return void out.destroy(mapped as Error);
+      try {
+        current = await hooks.resume(position);
+      } catch (again) {
+        return void out.destroy(again as Error);
+      }
+      if (!current) return void out.destroy(mapped);
+    }
+  }
 }

@@ -99,36 +99,35 @@ describe("network errors", () => {
     expect(err.retryable).toBe(true);
   });
 
-  it("no response headers within the read timeout → TimeoutError naming the timeout and host", async () => {
+  it("no response headers within the idle timeout → TimeoutError naming the timeout, host and flag", async () => {
     const s = await serve(() => {}); // never answers
-    const err = (await get(make({ timeouts: { read: 150 } }), s.host)) as TimeoutError;
+    const err = (await get(make({ timeouts: { idle: 150 } }), s.host)) as TimeoutError;
     expect(err).toBeInstanceOf(TimeoutError);
-    expect(err.message).toBe(
-      `read timeout (150 ms) waiting for response headers from ${s.host} (GET http://${s.host}/v2/)`,
+    expect(err.summary).toBe(
+      `idle timeout (150 ms) waiting for response headers from ${s.host} (GET http://${s.host}/v2/)`,
     );
+    expect(err.hint).toMatch(/--idle-timeout/);
+    expect(err.retryable).toBe(false);
   });
 
-  it("a body that stalls → TimeoutError from text()", async () => {
+  it("a small body that stalls → TimeoutError from the request itself (the body is read inside it)", async () => {
     const s = await serve((_req, res) => {
       res.writeHead(200, { "content-length": "10" });
       res.write("12345"); // and then nothing
     });
-    const res = await make({ timeouts: { read: 150 } }).request({
-      registry: s.host,
-      method: "GET",
-      path: "/v2/",
-      scopes: [],
-    });
-    const err = await res.text().catch((e) => e);
+    const err = await get(make({ timeouts: { idle: 150 } }), s.host);
     expect(err).toBeInstanceOf(TimeoutError);
-    expect(err.message).toMatch(/read timeout \(150 ms\): 127\.0\.0\.1:\d+ stopped sending/);
+    expect((err as TimeoutError).summary).toMatch(
+      /^idle timeout \(150 ms\): 127\.0\.0\.1:\d+ stopped sending/,
+    );
   });
 
-  it("the overall request deadline → TimeoutError", async () => {
+  it("the request deadline → TimeoutError naming --timeout", async () => {
     const s = await serve(() => {});
     const err = (await get(make({ timeouts: { request: 100 } }), s.host)) as TimeoutError;
     expect(err).toBeInstanceOf(TimeoutError);
-    expect(err.message).toBe(`request timeout (100 ms) (GET http://${s.host}/v2/)`);
+    expect(err.summary).toBe(`request timeout (100 ms) (GET http://${s.host}/v2/)`);
+    expect(err.hint).toMatch(/--timeout/);
   });
 
   it("an aborted signal → AbortError, also during a retry backoff", async () => {

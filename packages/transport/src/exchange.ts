@@ -6,6 +6,7 @@
 import type { Readable } from "node:stream";
 import type { Scope } from "@regatta/auth";
 import { ProtocolError } from "@regatta/errors";
+import type { RetryBudget } from "./retry.js";
 
 /** What a caller may send: a string or bytes (replayable), a stream (sent once) or a stream factory (replayable). */
 export type BodyInit = string | Uint8Array | Readable | (() => Readable);
@@ -52,6 +53,18 @@ export interface Exchange {
   expect?: number[];
   signal?: AbortSignal;
   context?: string;
+  /**
+   * A blob body in either direction (a blob GET, an upload PATCH or PUT carrying bytes): no whole-request deadline,
+   * only the idle timeout, and the response body is handed up as a stream rather than read by `send.ts`.
+   */
+  streaming: boolean;
+  /** The retries this request may still use, shared by every request of one operation (a download, an upload). */
+  budget?: RetryBudget;
+  /** When the request deadline passes (the clock's milliseconds); set by `timeouts.ts`, read by `retry.ts`. */
+  deadline?: number;
+  /** Called with each answer the retry concern throws away, before its body is dumped (an upload POST cancels the
+   * session a retried answer may have opened). */
+  onDiscard?: (response: RawResponse) => Promise<void>;
 }
 
 /** A response on its way back up. The body is the undici body and must be consumed or dumped by whoever drops it. */

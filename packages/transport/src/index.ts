@@ -6,8 +6,15 @@ export type { BodyInit } from "./exchange.js";
 export { formatBytes, type Logger } from "./log.js";
 export { type FailedRequest, mapTransportError } from "./map-error.js";
 export { type RateLimit, type RegistryResponse, rateLimitOf } from "./response.js";
-export { backoffDelay, parseRetryAfter, type RetryOptions } from "./retry.js";
-export { DEFAULT_TIMEOUTS, type Timeouts } from "./timeouts.js";
+export {
+  backoffDelay,
+  parseRetryAfter,
+  RATE_LIMITED_MIN_DELAY_MS,
+  RetryBudget,
+  type RetryOptions,
+  rateLimitedDelay,
+} from "./retry.js";
+export { DEFAULT_TIMEOUTS, type ResolvedTimeouts, resolveTimeouts, type Timeouts } from "./timeouts.js";
 export { DEFAULT_USER_AGENT, Transport } from "./transport.js";
 export type {
   BlobDownload,

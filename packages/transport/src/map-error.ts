@@ -2,6 +2,8 @@
  * Turns what undici and node:net/node:tls throw into Regatta's typed errors, each with the registry, the redacted
  * request and a hint a person can act on. The original error stays on `cause` (never printed by `toJSON`).
  */
+
+import { FORBIDDEN_ADDRESS } from "@regatta/auth";
 import {
   AbortError,
   ProtocolError,
@@ -25,8 +27,14 @@ export interface FailedRequest {
    * cause holds the server's bytes) are scrubbed against them.
    */
   secrets?: SecretSet;
-  timeouts?: { connect?: number; read?: number };
+  timeouts?: { connect?: number; idle?: number };
+  /** The request body was still being sent: a headers timeout then means the server stopped reading it. */
+  sending?: boolean;
 }
+
+/** What to do about an idle timeout. */
+const IDLE_HINT =
+  "no byte moved for that long; raise --idle-timeout (timeouts.idle) if the registry is just slow";
 
 /** Certificate verification failures: the server is there, but not trusted. */
 const CERT_CODES = new Set([
@@ -91,6 +99,15 @@ export function mapTransportError(err: unknown, req: FailedRequest): RegattaErro
   if (code === "UND_ERR_ABORTED" || code === "UND_ERR_ABORT" || name === "AbortError") {
     return new AbortError(`${prefix}aborted ${where}`, { request, cause: err });
   }
+  if (code === FORBIDDEN_ADDRESS) {
+    // A destination a server chose resolved to a link-local or metadata address (dispatcher.ts): never retried.
+    return new ProtocolError(`${prefix}${messageOf(err)} ${where}`, {
+      code: "FORBIDDEN_ADDRESS",
+      request,
+      retryable: false,
+      cause: err,
+    });
+  }
   switch (code) {
     case "UND_ERR_CONNECT_TIMEOUT":
       return new TimeoutError(`${prefix}connect timeout${ms(req.timeouts?.connect)} to ${host} ${where}`, {
@@ -98,18 +115,21 @@ export function mapTransportError(err: unknown, req: FailedRequest): RegattaErro
         retryable: true,
         cause: err,
       });
+    // Idle timeouts are not retryable: the user said how long a silence may last, and it lasted that long.
     case "UND_ERR_HEADERS_TIMEOUT":
       return new TimeoutError(
-        `${prefix}read timeout${ms(req.timeouts?.read)} waiting for response headers from ${host} ${where}`,
-        { request, retryable: true, cause: err },
+        req.sending
+          ? `${prefix}idle timeout${ms(req.timeouts?.idle)}: ${host} stopped reading the request body ${where}`
+          : `${prefix}idle timeout${ms(req.timeouts?.idle)} waiting for response headers from ${host} ${where}`,
+        { request, cause: err, hint: IDLE_HINT },
       );
     case "UND_ERR_BODY_TIMEOUT":
       return new TimeoutError(
-        `${prefix}read timeout${ms(req.timeouts?.read)}: ${host} stopped sending ${where}`,
+        `${prefix}idle timeout${ms(req.timeouts?.idle)}: ${host} stopped sending ${where}`,
         {
           request,
-          retryable: true,
           cause: err,
+          hint: IDLE_HINT,
         },
       );
   }

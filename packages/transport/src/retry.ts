@@ -33,10 +33,45 @@ export interface RetryConfig extends Required<RetryOptions> {
 
 /** A refused connection means nothing listens: worth a quick second look (a registry restarting), not three. */
 const REFUSED_ATTEMPTS = 1;
+/**
+ * The shortest wait after a 429 that says nothing about when to come back: full jitter could answer a rate limit
+ * with an immediate retry, which only earns another 429 (and can get a client banned), so a 429 backs off with
+ * "equal jitter" from 1 s, doubling: 1–2 s, 2–4 s, … up to the cap.
+ */
+export const RATE_LIMITED_MIN_DELAY_MS = 1000;
+
+/**
+ * How many retries one operation may still use. One budget is shared by every request of an operation and by the
+ * operation's own recoveries (a blob download resuming after a cut, an upload going on after a failed PATCH), so a
+ * flaky registry costs at most `limit` extra attempts per operation, not `limit` per request.
+ */
+export class RetryBudget {
+  #used = 0;
+  constructor(readonly limit: number) {}
+  /** Retries used so far. */
+  get used(): number {
+    return this.#used;
+  }
+  /** Takes one retry; false when none is left. */
+  take(): boolean {
+    if (this.#used >= this.limit) return false;
+    this.#used++;
+    return true;
+  }
+}
 
 /** Full jitter: a random delay between 0 and min(max, base·2^attempt). */
 export function backoffDelay(attempt: number, baseMs: number, maxMs: number, random: () => number): number {
   return Math.round(random() * Math.min(maxMs, baseMs * 2 ** attempt));
+}
+
+/** Equal jitter from {@link RATE_LIMITED_MIN_DELAY_MS}, for a 429 without `Retry-After`. */
+export function rateLimitedDelay(attempt: number, maxMs: number, random: () => number): number {
+  const ceiling = Math.max(
+    RATE_LIMITED_MIN_DELAY_MS,
+    Math.min(maxMs, RATE_LIMITED_MIN_DELAY_MS * 2 ** attempt),
+  );
+  return Math.round(ceiling / 2 + (random() * ceiling) / 2);
 }
 
 /**
@@ -71,33 +106,69 @@ export async function abortableSleep(
   }
 }
 
+/**
+ * The retry policy of a Transport, shared by the retry concern and by the operations that recover on their own
+ * (blob resume, upload recovery): one place decides how long to wait and how many retries an operation gets.
+ */
+export interface RetryPolicy {
+  /** A fresh budget for one operation. */
+  budget(limit?: number): RetryBudget;
+  /** The wait before retry number `attempt` (0-based) after `status` (a 429 backs off harder). */
+  delay(attempt: number, status?: number): number;
+  /** Waits `ms`, waking with the abort reason when `signal` fires. */
+  wait(ms: number, signal?: AbortSignal): Promise<void>;
+  readonly config: RetryConfig;
+}
+
+/** Builds the policy from the settings. */
+export function retryPolicy(config: RetryConfig): RetryPolicy {
+  return {
+    config,
+    budget: (limit = config.attempts) => new RetryBudget(limit),
+    delay: (attempt, status) =>
+      status === 429
+        ? rateLimitedDelay(attempt, config.maxDelayMs, config.random)
+        : backoffDelay(attempt, config.baseDelayMs, config.maxDelayMs, config.random),
+    wait: (ms, signal) => abortableSleep(config.sleep, ms, signal),
+  };
+}
+
 /** The retry concern. */
-export function retrying(config: RetryConfig): Middleware {
+export function retrying(policy: RetryPolicy): Middleware {
+  const { config } = policy;
   return (next) => async (exchange) => {
     const replayable = canReplay(exchange);
+    const budget = exchange.budget ?? policy.budget();
+    /** Whether waiting `ms` would still end before the request's deadline (a retry after it is pointless). */
+    const inTime = (ms: number) => exchange.deadline === undefined || config.now() + ms < exchange.deadline;
+    let refused = 0;
     for (let attempt = 0; ; attempt++) {
       let delay: number;
       let reason: string;
       try {
         const response = await next(exchange);
-        if (!replayable || !RETRYABLE_STATUSES.has(response.status) || attempt >= config.attempts)
-          return response;
+        if (!replayable || !RETRYABLE_STATUSES.has(response.status)) return response;
         const retryAfter = parseRetryAfter(response.headers["retry-after"], config.now());
-        // Waiting less than the server asked only earns another 429; waiting an hour is not a retry any more.
+        delay = retryAfter ?? policy.delay(attempt, response.status);
+        // Waiting less than the server asked only earns another 429; waiting an hour is not a retry any more, and
+        // neither is a wait past the deadline: the answer is reported (with its Retry-After) instead.
         if (retryAfter !== undefined && retryAfter > config.maxRetryAfterMs) return response;
-        delay = retryAfter ?? backoffDelay(attempt, config.baseDelayMs, config.maxDelayMs, config.random);
+        if (!inTime(delay) || !budget.take()) return response;
         reason = statusLine(response.status);
+        await exchange.onDiscard?.(response).catch(() => undefined);
         await dumpBody(response.body);
       } catch (err) {
-        const refused = err instanceof RegattaError && errorCode(err.cause) === "ECONNREFUSED";
-        const limit = refused ? Math.min(REFUSED_ATTEMPTS, config.attempts) : config.attempts;
-        if (!replayable || !(err instanceof RegattaError) || !err.retryable || attempt >= limit) throw err;
-        delay = backoffDelay(attempt, config.baseDelayMs, config.maxDelayMs, config.random);
+        const wasRefused = err instanceof RegattaError && errorCode(err.cause) === "ECONNREFUSED";
+        if (wasRefused) refused++;
+        if (!replayable || !(err instanceof RegattaError) || !err.retryable) throw err;
+        if (refused > REFUSED_ATTEMPTS) throw err;
+        delay = policy.delay(attempt);
+        if (!inTime(delay) || !budget.take()) throw err;
         reason = err.message;
       }
-      config.logger?.(`~ retry ${attempt + 1}/${config.attempts} in ${delay}ms: ${reason}`);
+      config.logger?.(`~ retry ${budget.used}/${budget.limit} in ${delay}ms: ${reason}`);
       try {
-        await abortableSleep(config.sleep, delay, exchange.signal);
+        await policy.wait(delay, exchange.signal);
       } catch (err) {
         throw mapTransportError(err, exchange);
       }

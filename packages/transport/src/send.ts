@@ -1,15 +1,22 @@
 /**
  * The bottom of the stack: one request through the undici dispatcher, and nothing else. Every concern above it
  * (log, redirect, retry, auth, status errors) works on the RawResponse this returns.
+ *
+ * The body of a small request (anything but a blob) is read here, inside the attempt, so that a connection cut or
+ * stalled half-way through a manifest or a tags page is an error of the attempt, which the retry concern can repeat,
+ * rather than an error of `text()` long after the retries are over (issue 10, item 9). Blob bodies stream.
  */
-import type { Readable } from "node:stream";
+import { Readable } from "node:stream";
 import type { Dispatcher } from "undici";
+import { DEFAULT_BODY_LIMIT, ERROR_BODY_LIMIT } from "./body.js";
 import type { Exchange, Handler } from "./exchange.js";
 import { mapTransportError } from "./map-error.js";
+import { isExpected } from "./status.js";
 
-/** How long undici waits for headers and between body chunks; per request so an injected dispatcher honours it. */
+/** The idle and connect timeouts, per request so an injected dispatcher honours them too. */
 export interface SendOptions {
-  readTimeout: number;
+  /** No byte moved for this long: undici's headersTimeout (also a stalled upload) and bodyTimeout. */
+  idleTimeout: number;
   connectTimeout: number;
 }
 
@@ -25,36 +32,77 @@ export function flattenHeaders(
   return out;
 }
 
+/**
+ * Reads up to `limit` bytes of a body. A body that fits comes back as a fresh stream of what was read; a longer one
+ * as the bytes read followed by the rest, still streaming, so that the reader's own cap decides (and reports) it.
+ */
+async function bufferBody(body: Readable, limit: number): Promise<Readable> {
+  const chunks: Buffer[] = [];
+  let total = 0;
+  const iterator = body[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
+  for (;;) {
+    const { done, value } = await iterator.next();
+    if (done) return Readable.from(chunks.length ? [Buffer.concat(chunks, total)] : []);
+    chunks.push(value);
+    total += value.length;
+    if (total > limit) {
+      return Readable.from(
+        (async function* () {
+          try {
+            yield* chunks;
+            for (let r = await iterator.next(); !r.done; r = await iterator.next()) yield r.value;
+          } finally {
+            body.destroy(); // a reader that stopped early (a cap) releases the socket
+          }
+        })(),
+      );
+    }
+  }
+}
+
 /** Builds the innermost handler on a dispatcher. Network, TLS, timeout and abort errors come out typed. */
 export function createSend(dispatcher: Dispatcher, options: SendOptions): Handler {
   return async (exchange: Exchange) => {
     const { url } = exchange;
+    const body = exchange.body.open();
+    // Whether the request body was still being sent when the request failed: then an idle timeout means the server
+    // stopped reading it, not that it is slow to answer.
+    let sending = body instanceof Readable;
+    if (body instanceof Readable) body.once("end", () => (sending = false));
+    const fail = (err: unknown) =>
+      mapTransportError(err, {
+        registry: exchange.registry,
+        method: exchange.method,
+        url,
+        ...(exchange.context ? { context: exchange.context } : {}),
+        ...(exchange.signal ? { signal: exchange.signal } : {}),
+        timeouts: { connect: options.connectTimeout, idle: options.idleTimeout },
+        ...(sending ? { sending: true } : {}),
+      });
     try {
       const response = await dispatcher.request({
         origin: url.origin,
         path: `${url.pathname}${url.search}`,
         method: exchange.method as Dispatcher.HttpMethod,
         headers: exchange.headers,
-        body: exchange.body.open(),
+        body,
         signal: exchange.signal,
-        headersTimeout: options.readTimeout,
-        bodyTimeout: options.readTimeout,
+        headersTimeout: options.idleTimeout,
+        bodyTimeout: options.idleTimeout,
       });
-      return {
+      sending = false;
+      const raw = {
         status: response.statusCode,
         headers: flattenHeaders(response.headers),
         url: url.href,
         body: response.body as unknown as Readable,
       };
+      if (exchange.streaming || exchange.method === "HEAD") return raw;
+      // Error and redirect bodies are only ever read up to 64 KiB (status.ts, redirect.ts): read no more here.
+      const limit = isExpected(raw.status, exchange.expect) ? DEFAULT_BODY_LIMIT : ERROR_BODY_LIMIT;
+      return { ...raw, body: await bufferBody(raw.body, limit) };
     } catch (err) {
-      throw mapTransportError(err, {
-        registry: exchange.registry,
-        method: exchange.method,
-        url,
-        ...(exchange.context ? { context: exchange.context } : {}),
-        ...(exchange.signal ? { signal: exchange.signal } : {}),
-        timeouts: { connect: options.connectTimeout, read: options.readTimeout },
-      });
+      throw fail(err);
     }
   };
 }

@@ -10,6 +10,8 @@ import {
 } from "node:http";
 import { createServer as createHttpsServer } from "node:https";
 import type { AddressInfo, Socket } from "node:net";
+import { Writable } from "node:stream";
+import { pipeline } from "node:stream/promises";
 import type { AuthDescription, Authenticator, AuthorizeRequest } from "@regatta/auth";
 
 /** A test-only key pair (EC P-256, CA:TRUE, SAN localhost + 127.0.0.1, valid until 2126). Never trust it elsewhere. */
@@ -81,6 +83,21 @@ export async function startServer(
         server.close(() => resolve());
       }),
   };
+}
+
+/** Reads a stream to its end through a pipeline, resolving with its bytes or rejecting with its error. */
+export async function collect(stream: NodeJS.ReadableStream): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  await pipeline(
+    stream,
+    new Writable({
+      write(chunk, _e, cb) {
+        chunks.push(chunk);
+        cb();
+      },
+    }),
+  );
+  return Buffer.concat(chunks);
 }
 
 /** Reads a request body fully (tests only: small bodies). */

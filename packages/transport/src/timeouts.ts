@@ -1,29 +1,73 @@
 /**
- * Timeouts. `connect` and `read` are undici's (connect timeout; headersTimeout and bodyTimeout, i.e. the longest
- * silence while waiting for headers or between body chunks). `request` is Regatta's overall deadline for one call:
- * it covers auth, retries, backoff and redirects until the final response headers arrive, but not the streaming of
- * the body, which may legitimately take minutes for a large layer (the read timeout still guards against stalls).
+ * Timeouts, split the way a user thinks of them (issue 10, item 8):
+ *
+ * - `connect`: TCP and TLS handshake of one connection attempt (undici's `connect.timeout`). A dead host is retried
+ *   within the retry budget, so it is given up on after about (retries + 1) × connect.
+ * - `idle`: no byte moved for this long, in either direction, on any request: waiting for response headers (undici's
+ *   `headersTimeout`, which also fires when a server stops reading an upload body: undici refreshes it on every write
+ *   that fills the socket and fires it only while the socket still needs to drain), and between two chunks of a
+ *   response body (`bodyTimeout`). A stall is final: waiting again for a server that went silent is not what a user
+ *   who said "give up after N seconds of silence" asked for.
+ * - `request`: the deadline of one small request (manifests, tags, catalog, tokens, HEADs, pings, the upload's POST,
+ *   status GET and closing PUT), from its first attempt until its body has been read, retries, backoff, auth and
+ *   redirects included. Never for blob bodies (`streaming` requests): a healthy 10 GiB layer may take an hour, and is
+ *   guarded by `idle` instead.
  */
-import { redactUrl, TimeoutError } from "@regatta/errors";
+import { redactUrl, TimeoutError, UsageError } from "@regatta/errors";
 import type { Middleware } from "./exchange.js";
 
 /** Timeouts in milliseconds. */
 export interface Timeouts {
-  /** TCP + TLS connect. Default 10 s. */
+  /** TCP + TLS handshake of one connection attempt. Default 10 s. */
   connect?: number;
-  /** Longest wait for response headers, and longest silence between body chunks. Default 30 s. */
-  read?: number;
-  /** Overall deadline of one request until its final response headers. Default none. */
+  /** Longest time without a byte moving in either direction (headers, body, upload). Default 30 s. */
+  idle?: number;
+  /** Deadline of one small request, retries included (never a blob body). Default 60 s; 0 turns it off. */
   request?: number;
+  /** @deprecated The former name of `idle`; `idle` wins when both are given. */
+  read?: number;
 }
 
-/** The defaults: 10 s to connect, 30 s of silence, no overall deadline. */
-export const DEFAULT_TIMEOUTS = { connect: 10_000, read: 30_000 } as const;
+/** Timeouts with every default filled in; `request` 0 means none. */
+export interface ResolvedTimeouts {
+  connect: number;
+  idle: number;
+  request: number;
+}
 
-/** The deadline concern: aborts the request with a TimeoutError when `ms` pass before the response arrives. */
-export function deadline(ms: number | undefined): Middleware {
+/** The defaults: 10 s to connect, 30 s of silence, 60 s for a small request. */
+export const DEFAULT_TIMEOUTS: Readonly<ResolvedTimeouts> = Object.freeze({
+  connect: 10_000,
+  idle: 30_000,
+  request: 60_000,
+});
+
+/** Fills in the defaults and refuses values that are not a positive number of milliseconds. */
+export function resolveTimeouts(timeouts: Timeouts = {}): ResolvedTimeouts {
+  const pick = (name: keyof ResolvedTimeouts, value: number | undefined, zeroOk = false): number => {
+    if (value === undefined) return DEFAULT_TIMEOUTS[name];
+    if (!Number.isFinite(value) || value < 0 || (value === 0 && !zeroOk)) {
+      throw new UsageError(`timeouts.${name} must be a positive number of milliseconds, not ${value}`);
+    }
+    return value;
+  };
+  return {
+    connect: pick("connect", timeouts.connect),
+    idle: pick("idle", timeouts.idle ?? timeouts.read),
+    request: pick("request", timeouts.request, true),
+  };
+}
+
+/**
+ * The deadline concern: aborts a small request with a TimeoutError when `ms` pass before it is done. It is the
+ * outermost concern, so the retries, backoff, token requests and redirects below it all count, and `send.ts` reads a
+ * small request's body before answering, so the body counts too. The retry concern reads `exchange.deadline` and does
+ * not start a wait that would outlast it.
+ */
+export function deadline(ms: number, now: () => number = Date.now): Middleware {
   if (!ms) return (next) => next;
   return (next) => async (exchange) => {
+    if (exchange.streaming) return next(exchange);
     const controller = new AbortController();
     const url = redactUrl(exchange.url);
     const method = exchange.method.toUpperCase();
@@ -32,7 +76,7 @@ export function deadline(ms: number | undefined): Middleware {
       controller.abort(
         new TimeoutError(`${prefix}request timeout (${ms} ms) (${method} ${url})`, {
           request: { method, url },
-          retryable: true,
+          hint: "a small request (manifest, tags, token, upload open/close) took longer than --timeout; raise it",
         }),
       );
     }, ms);
@@ -40,7 +84,7 @@ export function deadline(ms: number | undefined): Middleware {
       ? AbortSignal.any([exchange.signal, controller.signal])
       : controller.signal;
     try {
-      return await next({ ...exchange, signal });
+      return await next({ ...exchange, signal, deadline: now() + ms });
     } finally {
       clearTimeout(timer);
     }

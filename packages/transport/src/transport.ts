@@ -3,6 +3,7 @@
  * through, composed in one place (the constructor). Everything else in this package is one concern per file.
  */
 
+import { Readable } from "node:stream";
 import type { Authenticator, AuthHttpRequest, AuthHttpResponse, Send } from "@regatta/auth";
 import { errorFromResponse, ProtocolError, SecretSet, UsageError } from "@regatta/errors";
 import type { Dispatcher } from "undici";
@@ -10,16 +11,23 @@ import { authenticating } from "./auth.js";
 import { registryBaseUrl } from "./base-url.js";
 import { downloadBlob } from "./blob.js";
 import { dumpBody, ERROR_BODY_LIMIT, readBody, readErrorBody } from "./body.js";
-import { createDispatcher } from "./dispatcher.js";
-import { bodySource, compose, type Exchange, type Handler, isIdempotentMethod } from "./exchange.js";
+import { createDispatcher, guardDispatcher } from "./dispatcher.js";
+import {
+  bodySource,
+  compose,
+  type Exchange,
+  type Handler,
+  isIdempotentMethod,
+  type RawResponse,
+} from "./exchange.js";
 import { logging, scrubbing } from "./log.js";
 import { type FailedRequest, mapTransportError } from "./map-error.js";
 import { redirecting } from "./redirect.js";
 import { type RegistryResponse, toRegistryResponse } from "./response.js";
-import { retrying } from "./retry.js";
+import { type RetryPolicy, retrying, retryPolicy } from "./retry.js";
 import { createSend } from "./send.js";
 import { statusErrors } from "./status.js";
-import { DEFAULT_TIMEOUTS, deadline } from "./timeouts.js";
+import { deadline, type ResolvedTimeouts, resolveTimeouts } from "./timeouts.js";
 import type {
   BlobDownload,
   BlobRequest,
@@ -51,7 +59,8 @@ export class Transport {
   readonly #options: TransportOptions;
   readonly #dispatcher: Dispatcher;
   readonly #ownsDispatcher: boolean;
-  readonly #timeouts: { connect: number; read: number; request?: number };
+  readonly #timeouts: ResolvedTimeouts;
+  readonly #retry: RetryPolicy;
   readonly #userAgent: string;
   /** The full stack, for registry API requests. */
   readonly #stack: Handler;
@@ -66,6 +75,9 @@ export class Transport {
   readonly #challenges = new Map<string, string>();
   /** What uploads learnt about registries (which refuse single-request uploads). */
   readonly #uploads: UploadMemo = { noSinglePost: new Set() };
+  /** Origins of the registries this client was asked about; any other destination a server chose is checked
+   * against the address policy before it is connected to (dispatcher.ts). */
+  readonly #trustedOrigins = new Set<string>();
 
   constructor(options: TransportOptions = {}) {
     this.#options = options;
@@ -73,18 +85,15 @@ export class Transport {
     this.#secrets = options.secrets ?? new SecretSet();
     const logger = scrubbing(options.logger, this.#secrets);
     this.#userAgent = options.userAgent ?? DEFAULT_USER_AGENT;
-    this.#timeouts = {
-      connect: options.timeouts?.connect ?? DEFAULT_TIMEOUTS.connect,
-      read: options.timeouts?.read ?? DEFAULT_TIMEOUTS.read,
-      ...(options.timeouts?.request ? { request: options.timeouts.request } : {}),
-    };
+    this.#timeouts = resolveTimeouts(options.timeouts);
     const now = options.now ?? Date.now;
     this.#ownsDispatcher = !options.dispatcher;
     this.#dispatcher =
-      options.dispatcher ??
+      (options.dispatcher && guardDispatcher(options.dispatcher, this.#trustedOrigins)) ??
       createDispatcher({
+        trustedOrigins: this.#trustedOrigins,
         connectTimeout: this.#timeouts.connect,
-        readTimeout: this.#timeouts.read,
+        readTimeout: this.#timeouts.idle,
         connections: options.connections ?? 8,
         ...(options.ca !== undefined ? { ca: options.ca } : {}),
         ...(options.tlsSkipVerify ? { tlsSkipVerify: true } : {}),
@@ -94,11 +103,11 @@ export class Transport {
 
     const send = createSend(this.#dispatcher, {
       connectTimeout: this.#timeouts.connect,
-      readTimeout: this.#timeouts.read,
+      idleTimeout: this.#timeouts.idle,
     });
     const log = logging(logger, now);
     const follow = redirecting(options.maxRedirects ?? 5, logger);
-    const retry = retrying({
+    this.#retry = retryPolicy({
       attempts: options.retry?.attempts ?? 3,
       baseDelayMs: options.retry?.baseDelayMs ?? 200,
       maxDelayMs: options.retry?.maxDelayMs ?? 5000,
@@ -108,7 +117,8 @@ export class Transport {
       random: options.random ?? Math.random,
       ...(logger ? { logger } : {}),
     });
-    const overall = deadline(this.#timeouts.request);
+    const retry = retrying(this.#retry);
+    const overall = deadline(this.#timeouts.request, now);
     const auth = authenticating({
       authenticator: () => this.#authenticator,
       ping: (registry, signal) => this.ping(registry, signal),
@@ -116,13 +126,13 @@ export class Transport {
 
     // The stack, outermost first: a request meets the concerns in this order, its response in reverse.
     this.#stack = compose(
-      overall, //                 timeouts.ts  overall deadline until the final response headers
+      overall, //                 timeouts.ts  deadline of a small request, retries and body included
       statusErrors(this.#secrets), // status.ts unexpected status → typed error from ≤64 KiB of body, scrubbed
       auth, //                    auth.ts      Authorization; one replay after a 401 challenge; 403 final
       retry, //                   retry.ts     408/429/5xx, resets, timeouts; backoff + Retry-After; idempotent only
       follow, //                  redirect.ts  3xx for GET/HEAD; credentials dropped across origins
       log, //                     log.ts       one redacted line per hop
-    )(send); //                   send.ts      undici dispatcher; network/TLS/timeout errors typed
+    )(send); //                   send.ts      undici dispatcher, connect and idle timeouts; small bodies read
     // Pings and token requests: no auth (auth is built from them) and no status judgement (a 401 is an answer).
     this.#bare = compose(overall, retry, follow, log)(send);
   }
@@ -150,10 +160,13 @@ export class Transport {
 
   /** The base URL of a registry's API: `https://registry-1.docker.io` for `docker.io`, `http://127.0.0.1:5000`. */
   baseUrl(registry: string): string {
-    return registryBaseUrl(registry, {
+    const base = registryBaseUrl(registry, {
       ...(this.#options.scheme ? { scheme: this.#options.scheme } : {}),
       ...(this.#options.insecureRegistries ? { insecureRegistries: this.#options.insecureRegistries } : {}),
     });
+    // A registry the caller names is the caller's choice: its origin is trusted (not checked by address).
+    this.#trustedOrigins.add(new URL(base).origin);
+    return base;
   }
 
   /**
@@ -274,6 +287,7 @@ export class Transport {
     return downloadBlob(
       {
         request: (r) => this.request(r),
+        retry: this.#retry,
         mapBodyError: (err, response, blob) =>
           mapTransportError(err, {
             registry: blob.registry,
@@ -293,7 +307,7 @@ export class Transport {
    * repository. An interrupted upload is taken up again from where the registry says it stands.
    */
   upload(req: UploadRequest): Promise<UploadResult> {
-    return uploadBlob((r) => this.request(r), req, this.#uploads);
+    return uploadBlob({ request: (r) => this.request(r), retry: this.#retry }, req, this.#uploads);
   }
 
   /** Where an upload session stands (`GET` on its Location): the bytes it holds and the Location to go on with. */
@@ -324,17 +338,26 @@ export class Transport {
     context?: string | undefined;
     expect?: number[] | undefined;
     idempotent?: boolean | undefined;
+    streaming?: boolean | undefined;
+    retryBudget?: RegistryRequest["retryBudget"];
+    onDiscard?: RegistryRequest["onDiscard"];
   }): Exchange {
     const method = req.method.toUpperCase();
+    const body = bodySource(req.body);
+    const onDiscard = req.onDiscard;
     return {
       registry: req.registry,
       baseOrigin: req.baseOrigin ?? req.url.origin,
       method,
       url: req.url,
       headers: { "user-agent": this.#userAgent, ...lowerCaseKeys(req.headers) },
-      body: bodySource(req.body),
+      body,
       scopes: req.scopes,
       idempotent: req.idempotent ?? isIdempotentMethod(method),
+      // A body given as a stream is a blob on its way up; a blob GET says so itself.
+      streaming: req.streaming ?? (typeof req.body === "function" || req.body instanceof Readable),
+      ...(req.retryBudget ? { budget: req.retryBudget } : {}),
+      ...(onDiscard ? { onDiscard: (r: RawResponse) => onDiscard(toRegistryResponse(r, (err) => err)) } : {}),
       ...(req.expect ? { expect: req.expect } : {}),
       ...(req.signal ? { signal: req.signal } : {}),
       ...(req.context ? { context: req.context } : {}),

@@ -5,7 +5,8 @@ import type { SecretSet } from "@regatta/errors";
 import type { Dispatcher } from "undici";
 import type { BodyInit } from "./exchange.js";
 import type { Logger } from "./log.js";
-import type { RetryOptions } from "./retry.js";
+import type { RegistryResponse } from "./response.js";
+import type { RetryBudget, RetryOptions } from "./retry.js";
 import type { Timeouts } from "./timeouts.js";
 
 /** Options of a Transport, merged once when it is built. Nothing here reads a file; `env` is the only input. */
@@ -26,9 +27,12 @@ export interface TransportOptions {
   proxy?: string;
   /** Where proxy variables are read from. Default `process.env`. */
   env?: Record<string, string | undefined>;
-  /** Milliseconds; defaults 10 s connect, 30 s read, no overall request deadline. */
+  /**
+   * Milliseconds: `connect` (10 s), `idle` (30 s without a byte moving, either direction) and `request` (60 s, the
+   * deadline of a small request, retries included; never applied to blob bodies). See timeouts.ts.
+   */
   timeouts?: Timeouts;
-  /** Retries of idempotent requests; defaults 3 retries, 200 ms base, 5 s cap. */
+  /** Retries of idempotent requests, per operation; defaults 3 retries, 200 ms base, 5 s cap. */
   retry?: RetryOptions;
   /** Redirect hops followed for GET and HEAD. Default 5. */
   maxRedirects?: number;
@@ -74,6 +78,15 @@ export interface RegistryRequest {
   expect?: number[];
   /** Whether the request may be repeated. Default: yes for GET, HEAD, PUT, DELETE; no for POST, PATCH. */
   idempotent?: boolean;
+  /**
+   * A blob body in either direction: no request deadline (only the idle timeout), and the response body streams
+   * instead of being read before the response is returned. Default: true when `body` is a stream or a factory.
+   */
+  streaming?: boolean;
+  /** The retry budget of the operation this request belongs to (default: a fresh one, `retry.attempts`). */
+  retryBudget?: RetryBudget;
+  /** Called with each answer the retry concern discards (before its body is released). */
+  onDiscard?: (response: RegistryResponse) => Promise<void>;
 }
 
 /** The answer to a ping of `/v2/`. */
@@ -106,6 +119,11 @@ export interface BlobRequest {
    * anyway, as a registry does for a blob streamed into it by a copy; the size is checked either way.
    */
   verifyDigest?: boolean;
+  /**
+   * The retry budget of the download: retries of its GETs and resumptions after a cut share it. Default a fresh one
+   * of `retry.attempts`; pass one to share it with the caller's own retries.
+   */
+  retryBudget?: RetryBudget;
   signal?: AbortSignal;
   context?: string;
 }

@@ -310,7 +310,9 @@ describe("blob upload", () => {
       })
       .catch((e) => e);
     expect(err).toBeInstanceOf(SizeMismatchError);
-    expect(calls()).toEqual(["POST", "PATCH 0-2047", "PATCH 2048-3499", "DELETE"]);
+    // A factory is read again once (a copy's download may have been cut short in transit), then it is final.
+    const once = ["POST", "PATCH 0-2047", "PATCH 2048-3499", "DELETE"];
+    expect(calls()).toEqual([...once, ...once]);
     server.requests.length = 0;
     const early = await transport
       .upload({ registry: server.host, repository: "r", source: content, size: 4000 })

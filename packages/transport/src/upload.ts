@@ -18,8 +18,15 @@
  * is cancelled (`DELETE <location>`) so the registry can drop its bytes.
  */
 import type { Scope } from "@regatta/auth";
-import { RegattaError, RegistryError, SizeMismatchError, UsageError } from "@regatta/errors";
+import {
+  DigestMismatchError,
+  RegattaError,
+  RegistryError,
+  SizeMismatchError,
+  UsageError,
+} from "@regatta/errors";
 import { parseDigest } from "@regatta/manifest";
+import type { RetryPolicy } from "./retry.js";
 import type { RegistryRequest, UploadRequest, UploadResult } from "./types.js";
 import { cancelUpload, locationOf, type RequestFn, uploadStatus, withDigest } from "./upload-session.js";
 import { UploadSource } from "./upload-source.js";
@@ -34,14 +41,27 @@ export interface UploadMemo {
   noSinglePost: Set<string>;
 }
 
-/** How to go on after a failed request of an upload. */
-type Recovery = "resync" | "restart" | "smaller" | "fatal";
+/** What an upload needs from the transport. */
+export interface UploadDeps {
+  request: RequestFn;
+  /** The retry budget and backoff; one budget covers every request and recovery of an upload. */
+  retry: RetryPolicy;
+}
+
+/**
+ * How to go on after a failed request of an upload. `refetch`: the bytes were wrong (a source that failed its
+ * digest or size, or a registry that computed another digest); a source that fetches them again (a copy's
+ * download) gets one more go from byte 0 in a new session, since one flipped bit in transit should not fail a copy.
+ */
+type Recovery = "resync" | "restart" | "smaller" | "refetch" | "fatal";
 
 function recoveryFor(err: unknown): Recovery {
   if (!(err instanceof RegattaError)) return "fatal";
+  if (err instanceof DigestMismatchError || err instanceof SizeMismatchError) return "refetch";
   if (err instanceof RegistryError) {
     if (err.status === 413) return "smaller";
     if (err.code === "BLOB_UPLOAD_UNKNOWN" || err.code === "BLOB_UPLOAD_INVALID") return "restart";
+    if (err.code === "DIGEST_INVALID" || err.code === "SIZE_INVALID") return "refetch";
     if (err.status === 416) return "resync";
   }
   return err.retryable ? "resync" : "fatal";
@@ -54,10 +74,11 @@ function isRefusal(status: number | undefined): boolean {
 
 /** Uploads (or mounts) a blob; see the module comment for the request sequence. */
 export async function uploadBlob(
-  request: RequestFn,
+  deps: UploadDeps,
   req: UploadRequest,
   memo: UploadMemo = { noSinglePost: new Set() },
 ): Promise<UploadResult> {
+  const { request } = deps;
   const { registry, repository, signal } = req;
   const what = req.context ?? `push blob ${req.digest ? `${req.digest} ` : ""}to ${registry}/${repository}`;
   if (req.digest) parseDigest(req.digest);
@@ -73,14 +94,27 @@ export async function uploadBlob(
   const size = req.size ?? (req.source instanceof Uint8Array ? req.source.length : undefined);
   const scopes: Scope[] = [{ type: "repository", name: repository, actions: ["pull", "push"] }];
   if (req.mountFrom) scopes.push({ type: "repository", name: req.mountFrom, actions: ["pull"] });
-  const base = { registry, scopes, context: what, ...(signal ? { signal } : {}) };
+  const budget = deps.retry.budget(req.maxRecoveries ?? DEFAULT_UPLOAD_RECOVERIES);
+  const base = { registry, scopes, context: what, retryBudget: budget, ...(signal ? { signal } : {}) };
+
   const done = (result: Omit<UploadResult, "mounted">, mounted = false): UploadResult => ({
     ...result,
     mounted,
   });
   const blobLocation = (response: { headers: Record<string, string>; url: string }) =>
     response.headers.location ? new URL(response.headers.location, response.url).href : undefined;
-
+  /**
+   * The POST that opens a session creates nothing the upload depends on until a Location comes back, so it is
+   * retried like an idempotent request (a 503 or a reset there must not fail a push); a retried answer that did
+   * carry a Location leaves a session nobody will use, which is cancelled.
+   */
+  const opening = {
+    idempotent: true,
+    onDiscard: async (response: { headers: Record<string, string>; url: string }) => {
+      const abandoned = blobLocation(response);
+      if (abandoned) await cancelUpload(request, { registry, repository, location: abandoned });
+    },
+  };
   // 1. Open a session: single request, mount, or plain.
   let opened: Awaited<ReturnType<RequestFn>> | undefined;
   const single =
@@ -97,6 +131,7 @@ export async function uploadBlob(
         headers: { "content-type": OCTET_STREAM, "content-length": String(single.bytes.length) },
         body: single.bytes,
         expect: [201, 202],
+        ...opening,
       });
     } catch (err) {
       // A registry (or a proxy in front of it) that refuses a POST with a body: the ordinary way works there.
@@ -120,6 +155,7 @@ export async function uploadBlob(
       ...(mount ? { query: mount } : {}),
       headers: { "content-length": "0" },
       expect: mount ? [201, 202] : [202],
+      ...opening,
     });
     if (opened.status === 201 && req.digest) {
       const location = blobLocation(opened);
@@ -153,6 +189,8 @@ export async function uploadBlob(
   /** The chunk being sent, kept until the registry acknowledges it, so a one-shot stream can resume inside it. */
   let pending: { start: number; bytes: Buffer } | undefined;
   let recoveries = 0;
+  /** Whether the source was already fetched again after wrong bytes (once only). */
+  let refetched = false;
 
   /** A PATCH of bytes to the session; the answer's Location is the one to go on with. */
   const patch = async (body: RegistryRequest["body"], length?: number, range?: string) => {
@@ -167,6 +205,7 @@ export async function uploadBlob(
       },
       ...(body !== undefined ? { body } : {}),
       expect: [202, 204],
+      streaming: true,
     });
     location = locationOf(patched, what);
     await patched.dump();
@@ -190,7 +229,7 @@ export async function uploadBlob(
               "content-type": OCTET_STREAM,
               ...(length !== undefined ? { "content-length": String(length) } : {}),
             },
-      ...(body !== undefined ? { body, idempotent: false } : {}),
+      ...(body !== undefined ? { body, idempotent: false, streaming: true } : {}),
       expect: [201],
     });
     const where = blobLocation(closed);
@@ -230,16 +269,28 @@ export async function uploadBlob(
       return await close();
     } catch (err) {
       let recovery = recoveryFor(err);
-      if (
-        signal?.aborted ||
-        recovery === "fatal" ||
-        recoveries >= (req.maxRecoveries ?? DEFAULT_UPLOAD_RECOVERIES)
-      ) {
+      // Wrong bytes are fetched again once, and only from a source that fetches them (a factory): bytes or a stream
+      // handed over by the caller would be the same wrong bytes again.
+      if (recovery === "refetch") {
+        recovery = refetched || typeof req.source !== "function" ? "fatal" : "restart";
+        refetched = true;
+      }
+      if (signal?.aborted || recovery === "fatal" || !budget.take()) {
         source.close();
         await cancelUpload(request, { registry, repository, location }).catch(() => undefined);
         throw err;
       }
       recoveries++;
+      // A registry that is busy (5xx, 429, a reset) gets the same backoff as any retried request.
+      if (err instanceof RegattaError && err.retryable) {
+        try {
+          await deps.retry.wait(deps.retry.delay(recoveries - 1, err.status), signal);
+        } catch {
+          source.close();
+          await cancelUpload(request, { registry, repository, location }).catch(() => undefined);
+          throw err;
+        }
+      }
       if (recovery === "smaller") {
         // A body too large for the registry (or a proxy in front of it): a quarter of what was refused, in chunks.
         const refused = chunkSize ?? (size !== undefined ? size - held : 64 * 1024 * 1024);
@@ -283,6 +334,7 @@ export async function uploadBlob(
           path: `/v2/${repository}/blobs/uploads/`,
           headers: { "content-length": "0" },
           expect: [202],
+          ...opening,
         });
         location = locationOf(fresh, what);
         await fresh.dump();

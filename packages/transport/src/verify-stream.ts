@@ -15,8 +15,6 @@ export interface VerifyStreamOptions {
    * so the digest and size cover the whole blob.
    */
   verifier: ContentVerifier;
-  /** Bytes to drop from the front of the input before verifying and emitting (a server that ignored Range). */
-  skip?: number;
   /** What is streamed, prefixed to error messages: "blob sha256:… from ghcr.io/x/y". */
   what?: string;
 }
@@ -36,15 +34,8 @@ function withContext(err: unknown, what: string | undefined): unknown {
 /** A pass-through stream that checks size and digest; see the module comment. */
 export function createVerifyStream(options: VerifyStreamOptions): Transform {
   const { verifier, what } = options;
-  let skip = options.skip ?? 0;
   return new Transform({
     transform(chunk: Buffer, _encoding, callback: TransformCallback) {
-      if (skip > 0) {
-        const dropped = Math.min(skip, chunk.length);
-        skip -= dropped;
-        chunk = chunk.subarray(dropped);
-        if (chunk.length === 0) return callback();
-      }
       try {
         // Throws on the overrun itself: a hostile server must not be able to stream forever.
         verifier.update(chunk);
@@ -54,12 +45,6 @@ export function createVerifyStream(options: VerifyStreamOptions): Transform {
       callback(null, chunk);
     },
     flush(callback: TransformCallback) {
-      if (skip > 0) {
-        const error = new SizeMismatchError(
-          `${what ?? "blob"}: ended ${skip} bytes before the resume offset`,
-        );
-        return callback(error);
-      }
       try {
         verifier.finish();
       } catch (err) {
