@@ -1,5 +1,5 @@
 import { repositoryScope } from "@regatta/auth";
-import { DigestMismatchError, NotFoundError } from "@regatta/errors";
+import { DigestMismatchError, NotFoundError, redactUrl } from "@regatta/errors";
 import {
   ACCEPT_PRESETS,
   type AcceptPreset,
@@ -14,6 +14,7 @@ import {
   selectManifest,
 } from "@regatta/manifest";
 import type { Reference } from "@regatta/reference";
+import type { RegistryResponse } from "@regatta/transport";
 import { type ClientContext, type ReferenceInput, repositoryPath, toReference } from "./context.js";
 
 /** Manifests are small; a hostile registry must not make us buffer gigabytes (distribution caps at 4 MiB too). */
@@ -95,7 +96,7 @@ async function fetchManifest(
   });
   const bytes = await response.bytes(MAX_MANIFEST_BYTES);
   const parsed = parseManifest(bytes, response.headers["content-type"]);
-  const digest = verifiedDigest(ref, parsed, response.headers["docker-content-digest"], context);
+  const digest = verifiedDigest(ref, parsed, response, context);
   return {
     reference: ref.withDigest(digest),
     digest,
@@ -112,13 +113,16 @@ async function fetchManifest(
 /**
  * The digest of what was received, checked against what was asked for (a digest reference) and what the registry
  * claims (`Docker-Content-Digest`). Computed over the exact bytes, in the algorithm of the digest it is compared to.
+ * The requested digest is checked first and on its own: a registry that serves other content under a digest and
+ * sends a header matching that content (or no header) is still caught.
  */
 function verifiedDigest(
   ref: Reference,
   parsed: ParsedManifest,
-  header: string | undefined,
+  response: RegistryResponse,
   context: string,
 ): string {
+  const header = response.headers["docker-content-digest"];
   const expected = ref.digest ?? header;
   const algorithm = expected?.startsWith("sha512:") ? "sha512" : "sha256";
   const actual = manifestDigest(parsed, algorithm);
@@ -129,49 +133,80 @@ function verifiedDigest(
     if (want && want.split(":")[0] === algorithm && want !== actual) {
       throw new DigestMismatchError(
         `${context}: the manifest received does not match ${what} (expected ${want}, got ${actual})`,
-        {
-          expected: want,
-          actual,
-        },
+        { expected: want, actual, ...answered("GET", response) },
       );
     }
   }
   return actual;
 }
 
+/** Where a digest came from. */
+export type DigestSource =
+  /** The registry's `Docker-Content-Digest` on a HEAD: a claim, not checked against any bytes. */
+  | "header"
+  /** The manifest was fetched and hashed (and matched the header and the reference's digest, when present). */
+  | "verified"
+  /** The reference carried the digest, and the registry answered for it without claiming another. */
+  | "reference";
+
 export interface HeadResult {
   digest: string;
+  /** Where {@link HeadResult.digest} came from: only `verified` was computed from the manifest's bytes. */
+  source: DigestSource;
   mediaType?: string;
   size?: number;
   headers: Record<string, string>;
 }
 
+export interface HeadOptions extends ManifestOptions {
+  /**
+   * GET the manifest and hash it instead of trusting the HEAD's `Docker-Content-Digest` (costs a download, and on
+   * Docker Hub one pull from the quota).
+   */
+  verify?: boolean;
+}
+
+// The digest grammar of the image spec (https://github.com/opencontainers/image-spec/blob/main/descriptor.md#digests).
+const DIGEST = /^[a-z0-9]+(?:[+._-][a-z0-9]+)*:[a-zA-Z0-9=_-]+$/;
+
 /**
  * The manifest's digest, by HEAD when the registry sends `Docker-Content-Digest` (cheap, and not counted against
- * Docker Hub's pull limit), else by GET and hashing the bytes.
+ * Docker Hub's pull limit), else (or with `verify`) by GET and hashing the bytes. The result says which
+ * (`source`). Where the reference already carries a digest, a registry that names another one is refused
+ * (DigestMismatchError naming both): the HEAD of `repo@sha256:A` answering `sha256:B` is a lie or a broken proxy.
  */
 export async function headManifest(
   ctx: ClientContext,
   input: ReferenceInput,
-  options: ManifestOptions = {},
+  options: HeadOptions = {},
 ): Promise<HeadResult> {
   const ref = toReference(ctx, input);
-  if (!options.platform) {
+  if (!options.platform && !options.verify) {
+    const context = `get manifest digest of ${ref.familiar()}`;
     const response = await ctx.transport.request({
       registry: ref.registry,
       method: "HEAD",
       path: `${repositoryPath(ref.repository)}/manifests/${ref.identifier}`,
       headers: { accept: acceptHeader(options.accept) },
       scopes: [repositoryScope(ref.repository, ["pull"])],
-      context: `get manifest digest of ${ref.familiar()}`,
+      context,
       ...(options.signal ? { signal: options.signal } : {}),
     });
     await response.dump();
-    const digest = response.headers["docker-content-digest"];
-    if (digest && /^[a-z0-9]+(?:[+._-][a-z0-9]+)*:[a-zA-Z0-9=_-]+$/.test(digest)) {
+    const header = response.headers["docker-content-digest"];
+    const claimed = header && DIGEST.test(header) ? header : undefined;
+    // Compared within one algorithm only: a registry may name a manifest asked for by sha512 by its sha256.
+    if (ref.digest && claimed && sameAlgorithm(claimed, ref.digest) && claimed !== ref.digest) {
+      throw new DigestMismatchError(
+        `${context}: the registry answered for another manifest (asked for ${ref.digest}, its Docker-Content-Digest is ${claimed}); it or a proxy in front of it is broken or lying`,
+        { expected: ref.digest, actual: claimed, ...answered("HEAD", response) },
+      );
+    }
+    if (claimed || ref.digest) {
       const length = Number(response.headers["content-length"]);
       return {
-        digest: ref.digest ?? digest,
+        digest: ref.digest ?? (claimed as string),
+        source: ref.digest ? "reference" : "header",
         ...(response.headers["content-type"]
           ? { mediaType: response.headers["content-type"].split(";")[0]!.trim() }
           : {}),
@@ -181,5 +216,18 @@ export async function headManifest(
     }
   }
   const got = await getManifest(ctx, ref, options);
-  return { digest: got.digest, mediaType: got.mediaType, size: got.size, headers: got.headers };
+  return {
+    digest: got.digest,
+    source: "verified",
+    mediaType: got.mediaType,
+    size: got.size,
+    headers: got.headers,
+  };
+}
+
+const sameAlgorithm = (a: string, b: string) => a.split(":")[0] === b.split(":")[0];
+
+/** The status and redacted request of an answer, for an error about it. */
+function answered(method: string, response: RegistryResponse) {
+  return { status: response.status, request: { method, url: redactUrl(response.url) } };
 }

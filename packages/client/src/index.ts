@@ -22,6 +22,8 @@ export {
 } from "./copy.js";
 export type { DeletedRepository } from "./delete.js";
 export {
+  type DigestSource,
+  type HeadOptions,
   type HeadResult,
   MAX_MANIFEST_BYTES,
   type ManifestOptions,
@@ -42,4 +44,5 @@ export {
 } from "./push-blob.js";
 export type { ManifestInput, PutManifestOptions, PutManifestResult } from "./put-manifest.js";
 export { RegistryClient } from "./registry-client.js";
+export { escapeControls } from "./terminal-text.js";
 export { summaryTables, textTable } from "./text-table.js";

@@ -21,6 +21,7 @@ import { type CopyOptions, type CopyResult, copyImage } from "./copy.js";
 import { type DeletedRepository, deleteBlob, deleteManifest, deleteRepository, deleteTag } from "./delete.js";
 import {
   getManifest,
+  type HeadOptions,
   type HeadResult,
   headManifest,
   type ManifestOptions,
@@ -116,13 +117,16 @@ export class RegistryClient {
     return getManifest(this.ctx, reference, options);
   }
 
-  /** The manifest's digest (HEAD when the registry sends `Docker-Content-Digest`, GET otherwise). */
-  async digest(reference: ReferenceInput, options?: ManifestOptions): Promise<string> {
+  /**
+   * The manifest's digest (HEAD when the registry sends `Docker-Content-Digest`, GET otherwise; `verify: true` always
+   * GETs and hashes). A reference with a digest that the registry names differently is a DigestMismatchError.
+   */
+  async digest(reference: ReferenceInput, options?: HeadOptions): Promise<string> {
     return (await headManifest(this.ctx, reference, options)).digest;
   }
 
-  /** HEAD of a manifest: digest, media type, size, headers. */
-  head(reference: ReferenceInput, options?: ManifestOptions): Promise<HeadResult> {
+  /** HEAD of a manifest: digest and where it came from (`source`), media type, size, headers. */
+  head(reference: ReferenceInput, options?: HeadOptions): Promise<HeadResult> {
     return headManifest(this.ctx, reference, options);
   }
 

@@ -4,7 +4,7 @@ import { parseReference, parseRepository } from "@regatta/reference";
 import type { Command } from "commander";
 import pc from "picocolors";
 import type { CliContext } from "../cli-context.js";
-import { platformOption } from "../global-options.js";
+import { platformFlag, platformOption } from "../global-options.js";
 import { interruptSignal } from "../interrupt.js";
 import { humanSize, writeStdout } from "../output.js";
 
@@ -82,6 +82,7 @@ export function registerReadCommands(program: Command, cli: CliContext): void {
     .option("--accept-schema2", "accept only Docker schema 2 manifests (boater's flag)")
     .option("-a, --all", "accept every manifest type (default)")
     .option("--headers", "print the response headers, then a blank line, then the body (like curl -i)")
+    .addOption(platformFlag())
     .addHelpText(
       "after",
       "\nExamples:\n  regatta manifest alpine | jq .\n  regatta manifest alpine --platform linux/arm64\n  regatta get-manifest ubuntu --accept-schema2",
@@ -142,17 +143,30 @@ export function registerReadCommands(program: Command, cli: CliContext): void {
     .command("digest")
     .description("print the digest of the manifest a reference names (sha256:…)")
     .argument("<reference>", "image reference")
+    .addOption(platformFlag())
+    .option(
+      "--verify",
+      "GET the manifest and hash it instead of trusting the registry's Docker-Content-Digest header",
+    )
     .addHelpText(
       "after",
-      "\nExamples:\n  regatta digest alpine:3.20\n  regatta digest alpine:3.20 --platform linux/arm64/v8",
+      "\nA HEAD's digest is the registry's claim; --json says where it came from (source: header, verified or" +
+        "\nreference). A reference with a digest that the registry names differently is an error." +
+        "\n\nExamples:\n  regatta digest alpine:3.20\n  regatta digest alpine:3.20 --verify --json" +
+        "\n  regatta digest alpine:3.20 --platform linux/arm64/v8",
     )
-    .action(async (reference: string, _opts: unknown, cmd: Command) => {
+    .action(async (reference: string, opts: { verify?: boolean }, cmd: Command) => {
       const ref = parseReference(reference);
       const flags = cli.flags(cmd);
       await cli.withClient(cmd, ref.registry, async (reg) => {
-        const digest = await reg.digest(ref, platformOption(flags));
+        const head = await reg.head(ref, {
+          ...platformOption(flags),
+          ...(opts.verify ? { verify: true } : {}),
+        });
         await writeStdout(
-          flags.json ? `${JSON.stringify({ reference: ref.toString(), digest })}\n` : `${digest}\n`,
+          flags.json
+            ? `${JSON.stringify({ reference: ref.toString(), digest: head.digest, source: head.source })}\n`
+            : `${head.digest}\n`,
         );
       });
     });
@@ -204,6 +218,7 @@ export function registerReadCommands(program: Command, cli: CliContext): void {
     .command("config")
     .description("print an image's config blob (resolving an index for --platform or this host)")
     .argument("<reference>", "image reference")
+    .addOption(platformFlag())
     .action(async (reference: string, _opts: unknown, cmd: Command) => {
       const ref = parseReference(reference);
       const flags = cli.flags(cmd);
@@ -218,6 +233,7 @@ export function registerReadCommands(program: Command, cli: CliContext): void {
     .command("inspect")
     .description("summarise an image: digest, media type, platforms, layers and sizes, created, labels")
     .argument("<reference>", "image reference")
+    .addOption(platformFlag())
     .addHelpText(
       "after",
       "\nExamples:\n  regatta inspect alpine\n  regatta inspect alpine --platform linux/arm64 --json",
@@ -254,6 +270,7 @@ export function registerReadCommands(program: Command, cli: CliContext): void {
     .command("size")
     .description("total compressed size of an image (config + layers); an index sums every platform")
     .argument("<reference>", "image reference")
+    .addOption(platformFlag())
     .action(async (reference: string, _opts: unknown, cmd: Command) => {
       const ref = parseReference(reference);
       const flags = cli.flags(cmd);

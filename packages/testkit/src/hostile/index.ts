@@ -6,6 +6,7 @@
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { foreignNextLink } from "./foreign-next-link.js";
+import { lyingDigest } from "./lying-digest.js";
 import { metadataRealm } from "./metadata-realm.js";
 import { endlessPagination, repeatingNextLink } from "./paging.js";
 import { tokenRedirect } from "./token-redirect.js";
@@ -18,6 +19,7 @@ export const HOSTILE_BEHAVIOURS = {
   "repeating-next-link": repeatingNextLink,
   "metadata-realm": metadataRealm,
   "token-redirect": tokenRedirect,
+  "lying-digest": lyingDigest,
 } satisfies Record<string, HostileBehaviour<never>>;
 
 export type HostileBehaviourName = keyof typeof HOSTILE_BEHAVIOURS;
@@ -79,6 +81,7 @@ export async function startHostileRegistry<Name extends HostileBehaviourName>(
 }
 
 export type { ForeignNextLinkOptions } from "./foreign-next-link.js";
+export { LIE_DIGEST, type LyingDigestOptions } from "./lying-digest.js";
 export type { MetadataRealmOptions } from "./metadata-realm.js";
 export type { EndlessPaginationOptions } from "./paging.js";
 export type { TokenRedirectOptions } from "./token-redirect.js";
