@@ -9,7 +9,7 @@ import {
 import { parseReference, type Reference } from "@regatta/reference";
 import type { Command } from "commander";
 import type { CliContext } from "../cli-context.js";
-import { platformOption } from "../global-options.js";
+import { platformFlag, platformOption } from "../global-options.js";
 import { interruptSignal } from "../interrupt.js";
 import { humanSize, writeStdout } from "../output.js";
 import { type TransferProgress, transferProgress } from "../transfer-progress.js";
@@ -94,6 +94,7 @@ export function registerDiskCommands(program: Command, cli: CliContext): void {
       "docker | oci | dir (default: .tar or - → docker, an oci-layout directory → oci, a directory with a manifest file → dir, else oci)",
     )
     .option("--all-platforms", "keep a multi-platform index whole, every platform (oci and dir formats)")
+    .addOption(platformFlag())
     .option("-j, --jobs <n>", "blobs downloaded at once (default 8)")
     .option(
       "--fsync",
@@ -102,7 +103,7 @@ export function registerDiskCommands(program: Command, cli: CliContext): void {
     .addHelpText(
       "after",
       `
-The global --platform picks the image of a multi-platform index (default: this host's). Blobs download in parallel
+--platform picks the image of a multi-platform index (default: this host's). Blobs download in parallel
 and are verified as they arrive; files appear under their final names only once complete. An interrupted pull
 (Ctrl-C, a dropped connection) resumes where it stopped when run again.
 

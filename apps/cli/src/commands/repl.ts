@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { UsageError } from "@regatta/client";
 import type { Command } from "commander";
 import type { CliContext } from "../cli-context.js";
-import { connectOptions } from "../global-options.js";
+import { connectOptions, platformFlag } from "../global-options.js";
 
 /** `regatta repl [REGISTRY]`: the interactive console of @regatta/repl, with the global auth and TLS flags. */
 export function registerReplCommand(program: Command, cli: CliContext): void {
@@ -13,6 +13,7 @@ export function registerReplCommand(program: Command, cli: CliContext): void {
       "an interactive console: reg is a client for REGISTRY (default Docker Hub, contacted on first use)",
     )
     .argument("[registry]", "host[:port] or URL, e.g. localhost:5000 or https://ghcr.io")
+    .addOption(platformFlag())
     .option(
       "--history-file <file>",
       "where the history is kept (default $REGATTA_REPL_HISTORY, else ~/.regatta_repl_history; empty: none)",
@@ -30,6 +31,7 @@ export function registerReplCommand(program: Command, cli: CliContext): void {
       }
       // The REPL prints the HTTP log itself, switched by -v and `.verbose on|off`.
       const { logger: _, ...options } = connectOptions(flags, () => {});
+      if (flags.platform) options.platform = flags.platform;
       const historyFile =
         opts.historyFile ?? process.env.REGATTA_REPL_HISTORY ?? join(homedir(), ".regatta_repl_history");
       // Loaded on demand: every other command starts faster without the REPL and its completion machinery.

@@ -161,6 +161,10 @@ export function registerWriteCommands(program: Command, cli: CliContext): void {
     .argument("<source>", "e.g. alpine:3.20 or localhost:5000/team/api:1.0")
     .argument("<target>", "e.g. localhost:5001/team/api (the source's tag is kept) or …/api:2.0")
     .option("--all-platforms", "copy an index with every platform (the default; --platform chooses some)")
+    .option(
+      "--platform <list>",
+      "comma-separated platforms to keep, e.g. linux/amd64,linux/arm64: the index is rewritten to list only those",
+    )
     .option("-j, --jobs <n>", "blobs copied at once (default 4)")
     .option("--force", "send blobs and manifests even when the target has them")
     .option("--no-verify", "leave blob digests to the target registry to check (one hash fewer per byte)")
@@ -171,7 +175,6 @@ export function registerWriteCommands(program: Command, cli: CliContext): void {
     .addHelpText(
       "after",
       `
-The global --platform takes a comma-separated list here: the index is rewritten to list only those platforms.
 Progress is drawn on a terminal; --json prints a summary (digests, bytes moved, blobs skipped and mounted).
 
 Examples:

@@ -1,0 +1,78 @@
+import { createClient } from "@regatta/client";
+import type { Command, Option } from "commander";
+import { describe, expect, it } from "vitest";
+import { connectOptions, type GlobalFlags } from "./global-options.js";
+import { buildProgram } from "./program.js";
+
+/** Every command under `cmd` (depth first) with the options of the commands above it. */
+function* commandsWithAncestors(cmd: Command, above: Option[] = []): Generator<[Command, Option[]]> {
+  for (const sub of cmd.commands) {
+    yield [sub, above.concat(cmd.options)];
+    yield* commandsWithAncestors(sub, above.concat(cmd.options));
+  }
+}
+
+/** The names an option answers to on the command line and in `optsWithGlobals()`. */
+const names = (o: Option) =>
+  [o.long, o.short, `attribute:${o.attributeName()}`].filter((n): n is string => Boolean(n));
+
+/** A command line for `cmd` with its action replaced, so parsing runs and nothing else does. */
+function parseOnly(argv: string[]): GlobalFlags {
+  const program = buildProgram();
+  let flags: GlobalFlags | undefined;
+  for (const [cmd] of commandsWithAncestors(program)) {
+    cmd.action((...args: unknown[]) => {
+      flags = (args.at(-1) as Command).optsWithGlobals<GlobalFlags>();
+    });
+  }
+  program.configureOutput({ writeErr: () => {}, writeOut: () => {} });
+  program.parse(["node", "regatta", ...argv]);
+  if (!flags) throw new Error(`no command ran for ${argv.join(" ")}`);
+  return flags;
+}
+
+describe("global options and the commands' own options", () => {
+  it("no command defines an option that a global (or a parent's) option would take first", () => {
+    // commander lets a program option be recognised after the subcommand too, so a command's own option of the
+    // same flag or attribute never reaches it: `copy --platform a,b` was parsed as the global single platform.
+    const collisions: string[] = [];
+    const program = buildProgram();
+    for (const [cmd, above] of commandsWithAncestors(program)) {
+      const taken = new Map(above.flatMap((o) => names(o).map((n) => [n, o.flags] as const)));
+      for (const own of cmd.options) {
+        for (const name of names(own)) {
+          const global = taken.get(name);
+          if (global) collisions.push(`${cmd.name()} ${own.flags} ~ ${global}`);
+        }
+      }
+    }
+    expect(collisions).toEqual([]);
+    expect([...commandsWithAncestors(program)].length).toBeGreaterThan(15);
+  });
+
+  it("connectOptions reads only global options: a command's own option is never turned into a client setting", () => {
+    const program = buildProgram();
+    const globals = new Set(program.options.map((o) => o.attributeName()));
+    const read = new Set<string>();
+    const flags = new Proxy({} as GlobalFlags, {
+      get(_, key) {
+        if (typeof key === "string") read.add(key);
+        return undefined;
+      },
+    });
+    connectOptions(flags, () => {});
+    expect([...read].filter((key) => !globals.has(key))).toEqual([]);
+  });
+
+  it.each([
+    ["copy", "a:1", "localhost:5000/b", "--platform", "linux/amd64,linux/arm64"],
+    ["copy", "--platform", "linux/amd64,linux/arm64/v8", "a:1", "localhost:5000/b", "-v"],
+    ["manifest", "alpine", "--platform", "linux/arm64"],
+    ["pull", "alpine", "out.tar", "--platform", "linux/arm/v7", "--json"],
+  ])("%s %s … parses, and its options make a client (nothing is sent)", async (...argv) => {
+    const flags = parseOnly(argv);
+    expect(flags.platform).toBe(argv[argv.indexOf("--platform") + 1]);
+    const reg = createClient("localhost:5000", connectOptions(flags, () => {}));
+    await reg.close();
+  });
+});
