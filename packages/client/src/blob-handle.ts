@@ -1,6 +1,6 @@
 import { type Readable, Transform } from "node:stream";
 import { repositoryScope } from "@regatta/auth";
-import { SizeMismatchError } from "@regatta/errors";
+import { DigestMismatchError, SizeMismatchError } from "@regatta/errors";
 import { parseDigest } from "@regatta/manifest";
 import type { RepositoryReference } from "@regatta/reference";
 import { type ClientContext, repositoryPath } from "./context.js";
@@ -64,8 +64,17 @@ export class BlobHandle {
    * has been verified. On any failure the temporary file is removed and `path` is left untouched.
    */
   async toFile(path: string, options: BlobReadOptions = {}): Promise<BlobSaved> {
-    const size = await writeStreamAtomic(path, await this.stream(options), options);
-    return { path, digest: this.digest, size };
+    // Bytes damaged on the way are fetched once more before giving up (issue 10, item 9): a file, unlike a stream
+    // already handed on, can start over. Content that is wrong twice is what the registry serves.
+    for (let refetched = false; ; refetched = true) {
+      try {
+        const size = await writeStreamAtomic(path, await this.stream(options), options);
+        return { path, digest: this.digest, size };
+      } catch (error) {
+        const badContent = error instanceof DigestMismatchError || error instanceof SizeMismatchError;
+        if (refetched || !badContent || options.signal?.aborted) throw error;
+      }
+    }
   }
 
   /** The whole blob in memory, verified. Refuses blobs larger than `limit` (default 64 MiB): stream those instead. */

@@ -35,6 +35,8 @@ export interface FaultCase {
   expect: MatrixExpectation;
   /** The fault asks the client to wait this long before its retry (Retry-After): the case takes at least that. */
   minMs?: number;
+  /** The case must end (either way) within this long: a stall is bounded by the idle timeout. */
+  maxMs?: number;
 }
 
 type Where = Omit<FaultRule, "fault" | "times" | "skip">;
@@ -94,7 +96,11 @@ interface FaultColumn {
   rules(command: MatrixCommand): FaultRule[] | undefined;
   expect(command: MatrixCommand): MatrixExpectation;
   minMs?: number;
+  maxMs?: number;
 }
+
+/** How long a stalled command may take with the matrix's idle timeout (700 ms) and retry budget (2). */
+const STALL_BOUND_MS = 6_000;
 
 /** Slow enough that a blob takes longer than the matrix's whole-request deadline, fast enough to move every 50 ms. */
 export const MATRIX_SLOW_BYTES_PER_SECOND = 256 * 1024;
@@ -115,24 +121,27 @@ const COLUMNS: FaultColumn[] = [
   {
     name: "stall once",
     rules: (c) => on(c, 1, { type: "stall", afterBytes: 16 }, { type: "stall" }),
-    expect: () => OK,
+    // A stall is the user's limit on silence (issue 10, item 8): the command gives up within the idle timeout,
+    // except pull, which takes a blob up again where it stopped, as after a cut.
+    expect: (c) => (c.startsWith("pull") ? OK : refused("TimeoutError")),
+    maxMs: STALL_BOUND_MS,
   },
   {
     name: "stall always",
     rules: (c) => on(c, ALWAYS, { type: "stall", afterBytes: 16 }, { type: "stall" }),
     expect: () => refused("TimeoutError"),
+    maxMs: STALL_BOUND_MS,
   },
   {
     name: "corrupt once",
     // A blob that does not verify is fetched again once before giving up (issue 10, item 9).
-    rules: (c) =>
-      carriesBlobs(c) && !isWrite(c) ? on(c, 1, { type: "corrupt", at: -1 }, undefined) : undefined,
-    expect: () => OK,
+    rules: (c) => (carriesBlobs(c) && !isWrite(c) ? on(c, 1, { type: "corrupt" }, undefined) : undefined),
+    // Except on stdout: bytes already handed on cannot be taken back, so the stream fails instead.
+    expect: (c) => (c === "blob-stdout" ? refused("DigestMismatchError") : OK),
   },
   {
     name: "corrupt always",
-    rules: (c) =>
-      c !== "tags" && !isWrite(c) ? on(c, ALWAYS, { type: "corrupt", at: -1 }, undefined) : undefined,
+    rules: (c) => (c !== "tags" && !isWrite(c) ? on(c, ALWAYS, { type: "corrupt" }, undefined) : undefined),
     expect: () => refused("DigestMismatchError"),
   },
   {
@@ -215,6 +224,7 @@ export function faultCases(commands: readonly MatrixCommand[] = MATRIX_COMMANDS)
         rules,
         expect: column.expect(command),
         ...(column.minMs ? { minMs: column.minMs } : {}),
+        ...(column.maxMs ? { maxMs: column.maxMs } : {}),
       });
     }
   }

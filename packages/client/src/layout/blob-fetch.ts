@@ -81,7 +81,7 @@ export async function fetchBlob(
   }
   const resumed = held > 0;
   let attemptsLeft = hooks.attempts ?? 3;
-  let prefixRetried = false;
+  let refetched = false;
   for (;;) {
     hooks.signal?.throwIfAborted();
     hooks.onStart?.(held);
@@ -97,6 +97,9 @@ export async function fetchBlob(
         ...(hooks.signal ? { signal: hooks.signal } : {}),
         context: `get blob ${job.digest} from ${repository.name}`,
       });
+      // A small blob can arrive, fail its digest check and error before the sink below is open and the loop reads
+      // it: without a listener that error would be uncaught and end the process. The loop still sees it.
+      download.stream.on("error", () => {});
       sink = await target.open(held);
       for await (const chunk of download.stream) {
         const bytes = chunk as Uint8Array;
@@ -116,9 +119,10 @@ export async function fetchBlob(
       const badContent = error instanceof DigestMismatchError || error instanceof SizeMismatchError;
       if (badContent) {
         await target.reset();
-        // A prefix from an earlier run may be what was wrong: one more try from byte 0 settles it.
-        if (held > 0 && !prefixRetried) {
-          prefixRetried = true;
+        // A prefix from an earlier run, or bytes damaged on the way, may be what was wrong: one more fetch from
+        // byte 0 settles it; content that is wrong twice is what the registry serves (issue 10, item 9).
+        if (!refetched && !hooks.signal?.aborted) {
+          refetched = true;
           held = 0;
           continue;
         }
