@@ -4,7 +4,8 @@
  * blocking), a connection limit per origin, TLS verification on unless asked otherwise, and proxies like curl does.
  */
 import { rootCertificates } from "node:tls";
-import { Agent, type Dispatcher, EnvHttpProxyAgent, ProxyAgent } from "undici";
+import { checkedLookup, forbiddenAddress, forbiddenAddressError } from "@regatta/auth";
+import { Agent, buildConnector, Client, type Dispatcher, EnvHttpProxyAgent, Pool, ProxyAgent } from "undici";
 
 /** The options the dispatcher is built from. */
 export interface DispatcherOptions {
@@ -19,6 +20,12 @@ export interface DispatcherOptions {
   connectTimeout: number;
   readTimeout: number;
   connections: number;
+  /**
+   * Origins (`http://127.0.0.1:5000`) of the registries the user named. Every other origin is a destination a server
+   * chose (a token realm, a redirect, an upload Location) and is connected to only after its addresses pass the
+   * address policy of @regatta/auth. Default: none trusted.
+   */
+  trustedOrigins?: ReadonlySet<string>;
 }
 
 /** Reads a proxy variable the way curl and undici do: lower case first, then upper case. */
@@ -43,21 +50,23 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
     bodyTimeout: options.readTimeout,
     connect: tls,
   };
+  const trusted = options.trustedOrigins ?? new Set<string>();
   if (options.proxy) {
     // requestTls is the TLS to the registry inside the CONNECT tunnel; proxyTls the TLS to an https proxy.
-    return new ProxyAgent({
+    const proxy = new ProxyAgent({
       ...agent,
       uri: options.proxy,
       requestTls: tls,
       proxyTls: { timeout: options.connectTimeout },
     });
+    return guardDispatcher(proxy, trusted);
   }
   const env = options.env ?? process.env;
   const httpProxy = envVar(env, "http_proxy");
   const httpsProxy = envVar(env, "https_proxy");
   if (httpProxy || httpsProxy) {
     // Pass every value explicitly ("" for unset) so undici never falls back to process.env behind our back.
-    return new EnvHttpProxyAgent({
+    const envProxy = new EnvHttpProxyAgent({
       ...agent,
       requestTls: tls,
       proxyTls: { timeout: options.connectTimeout },
@@ -65,6 +74,52 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
       httpsProxy: httpsProxy ?? "",
       noProxy: envVar(env, "no_proxy") ?? "",
     });
+    return guardDispatcher(envProxy, trusted);
   }
-  return new Agent(agent);
+  return guardDispatcher(new Agent({ ...agent, factory: guardedFactory(trusted) }), trusted);
+}
+
+/**
+ * Pools of the Agent: one per origin, made when the origin is first reached. A pool for an origin the user did not
+ * name connects through a connector that refuses forbidden addresses at connect time: IP literals before the socket
+ * is opened (node skips `lookup` for them), names through {@link checkedLookup} on every address DNS answers, so the
+ * address checked is the address connected to.
+ */
+function guardedFactory(trusted: ReadonlySet<string>) {
+  return (origin: string | URL, opts: object): Dispatcher => {
+    const options = opts as Pool.Options & { connections?: number | null };
+    const key = typeof origin === "string" ? new URL(origin).origin : origin.origin;
+    const make = (o: Pool.Options) =>
+      options.connections === 1 ? new Client(origin, o) : new Pool(origin, o);
+    if (trusted.has(key) || typeof options.connect === "function") return make(options);
+    const connector = buildConnector({
+      ...(options.connect ?? {}),
+      lookup: checkedLookup(),
+    } as buildConnector.BuildOptions);
+    const connect: buildConnector.connector = (connectOptions, callback) => {
+      const why = forbiddenAddress(connectOptions.hostname);
+      if (why) {
+        callback(forbiddenAddressError(connectOptions.hostname, connectOptions.hostname, why), null);
+        return;
+      }
+      connector(connectOptions, callback);
+    };
+    return make({ ...options, connect });
+  };
+}
+
+/**
+ * Refuses, before anything is sent, a request to an untrusted origin whose host is a forbidden IP literal. This is the
+ * whole check for dispatchers whose connections Regatta does not open itself: an injected one (tests), and proxies,
+ * where the proxy resolves names, so a name that resolves to a metadata address is left to the proxy's own policy.
+ */
+export function guardDispatcher(dispatcher: Dispatcher, trusted: ReadonlySet<string>): Dispatcher {
+  return dispatcher.compose((dispatch) => (opts, handler) => {
+    const origin = new URL(String(opts.origin));
+    if (!trusted.has(origin.origin)) {
+      const why = forbiddenAddress(origin.hostname);
+      if (why) throw forbiddenAddressError(origin.host, origin.hostname, why);
+    }
+    return dispatch(opts, handler);
+  });
 }

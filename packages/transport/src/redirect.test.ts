@@ -1,6 +1,9 @@
+import { createServer as createHttpServer, type IncomingMessage } from "node:http";
+import { createServer as createHttpsServer } from "node:https";
+import { type AddressInfo, createServer as createNetServer } from "node:net";
 import { ProtocolError, RegistryError } from "@regatta/errors";
 import { afterEach, describe, expect, it } from "vitest";
-import { FakeAuthenticator, startServer, type TestServer } from "./test-server.js";
+import { FakeAuthenticator, startServer, TEST_CERT, TEST_KEY, type TestServer } from "./test-server.js";
 import { Transport } from "./transport.js";
 
 let servers: TestServer[] = [];
@@ -103,5 +106,58 @@ describe("redirect concern", () => {
     expect(res.headers.location).toBe("/elsewhere");
     await res.dump();
     expect(s.requests).toHaveLength(2);
+  });
+
+  it("drops credentials on an https→http redirect to the same host and port", async () => {
+    // One port speaking both TLS and plain HTTP (told apart by the first byte, 0x16 for a TLS handshake), so the
+    // only thing the redirect changes is the scheme: a check on host or host:port alone would keep the token and
+    // send it in clear text. The origin (RFC 6454: scheme, host, port) is what must match.
+    const seen: { scheme: string; url: string; authorization: string | undefined }[] = [];
+    const handler = (scheme: string) => (req: IncomingMessage, res: import("node:http").ServerResponse) => {
+      seen.push({ scheme, url: req.url ?? "", authorization: req.headers.authorization });
+      if (scheme === "https") {
+        res.writeHead(302, { location: `http://127.0.0.1:${port}/v2/a/blobs/plain` });
+        res.end();
+      } else {
+        res.end("blob");
+      }
+    };
+    const https = createHttpsServer({ key: TEST_KEY, cert: TEST_CERT }, handler("https"));
+    const http = createHttpServer(handler("http"));
+    const dual = createNetServer((socket) => {
+      socket.once("readable", () => {
+        const first: Buffer | null = socket.read(1);
+        if (!first) return socket.destroy();
+        socket.unshift(first);
+        (first[0] === 0x16 ? https : http).emit("connection", socket);
+      });
+    });
+    await new Promise<void>((resolve) => dual.listen(0, "127.0.0.1", resolve));
+    const port = (dual.address() as AddressInfo).port;
+    servers.push({
+      close: () =>
+        new Promise<void>((resolve) => {
+          https.closeAllConnections();
+          http.closeAllConnections();
+          dual.close(() => resolve());
+        }),
+    } as TestServer);
+
+    transport = new Transport({
+      scheme: "https",
+      ca: TEST_CERT,
+      authenticator: new FakeAuthenticator("Bearer tok"),
+    });
+    const res = await transport.request({
+      registry: `127.0.0.1:${port}`,
+      method: "GET",
+      path: "/v2/a/blobs/secure",
+      scopes,
+    });
+    expect(await res.text()).toBe("blob");
+    expect(seen).toEqual([
+      { scheme: "https", url: "/v2/a/blobs/secure", authorization: "Bearer tok" },
+      { scheme: "http", url: "/v2/a/blobs/plain", authorization: undefined },
+    ]);
   });
 });
