@@ -2,7 +2,12 @@
  * Redirects. Registries answer blob GETs with a 307 to object storage (S3, GCS, a CDN) carrying a presigned URL.
  * Followed for GET and HEAD only (a redirected PUT or PATCH would need its body again, and the spec never asks for
  * it). Like browsers and undici, credentials are dropped as soon as the origin changes: the registry's token must
- * not reach the storage host, and a presigned URL rejects an extra `Authorization` anyway.
+ * not reach the storage host, and a presigned URL rejects an extra `Authorization` anyway. The origin is the whole
+ * (scheme, host, port) triple of RFC 6454: an https→http hop on the same host and port drops them too, or the token
+ * would cross the network in clear text. Once dropped they stay dropped for the rest of the chain, even when it comes
+ * back to the registry. Where the hop may connect is not decided here: a target off the registries the caller named
+ * is a destination the server chose, checked by address when it is connected to (dispatcher.ts, issue 10). The same
+ * holds for token requests (Transport.authSend), so a token endpoint cannot bounce the Basic credentials elsewhere.
  */
 import { ProtocolError, redactUrl } from "@regatta/errors";
 import { dumpBody } from "./body.js";
