@@ -115,6 +115,8 @@ export function checkUrl(value: unknown, path: string, what: string): string {
  */
 export function numbersWithFraction(text: string): { path: string; lexeme: string }[] {
   const found: { path: string; lexeme: string }[] = [];
+  // Fast path: a number token follows `:`, `[` or `,`; with none written with a fraction, skip the walk.
+  if (!/[:[,]\s*-?\d+[.eE]/.test(text)) return found;
   // The containers open at this point: for objects the key being read, for arrays the index of the current element.
   const stack: { array: boolean; key: string; index: number; path: string }[] = [];
   let expectKey = false;

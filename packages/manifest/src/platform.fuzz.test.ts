@@ -1,5 +1,5 @@
 import { isDeepStrictEqual } from "node:util";
-import { FUZZ_RUNS, FuzzFinding, fuzzParse } from "@regatta/testkit";
+import { FUZZ_RUNS, FUZZ_TEST_TIMEOUT_MS, FuzzFinding, fuzzParse } from "@regatta/testkit";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { formatPlatform, matchPlatform, normalizePlatform, type Platform, parsePlatform } from "./index.js";
@@ -98,7 +98,9 @@ const platformValue = fc.record(
 );
 
 describe("parsePlatform fuzz", () => {
-  it(`answers ${FUZZ_RUNS} inputs with a platform or a UsageError, and round-trips what it accepts`, () => {
+  it(`answers ${FUZZ_RUNS} inputs with a platform or a UsageError, and round-trips what it accepts`, {
+    timeout: FUZZ_TEST_TIMEOUT_MS,
+  }, () => {
     let runs = 0;
     let accepted = 0;
     let acceptedBuilt = 0;
@@ -146,7 +148,7 @@ describe("parsePlatform fuzz", () => {
     expect(acceptedBuilt).toBeGreaterThan(share / 3);
   });
 
-  it("formats any platform value into text that parses back to it", () => {
+  it("formats any platform value into text that parses back to it", { timeout: FUZZ_TEST_TIMEOUT_MS }, () => {
     let runs = 0;
     fc.assert(
       fc.property(platformValue, (p) => {

@@ -37,6 +37,7 @@ export { getFreePort } from "./free-port.js";
 export {
   FUZZ_MAX_MS_PER_INPUT,
   FUZZ_RUNS,
+  FUZZ_TEST_TIMEOUT_MS,
   FuzzFinding,
   type FuzzOutcome,
   fuzzParse,
