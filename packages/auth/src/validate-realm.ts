@@ -27,17 +27,29 @@ export function validateRealm(realm: string, registry: string, allowHttp: boolea
   // The address, not the text (address-policy.ts): `[::ffff:a9fe:a9fe]` is 169.254.169.254. A realm given as a
   // name is checked again on every address it resolves to when the token request connects.
   const why = forbiddenAddress(url.hostname);
-  if (why) throw refuse(registry, `the realm is ${why}`, realm);
+  if (why) {
+    throw refuse(
+      registry,
+      `the realm is ${why}`,
+      realm,
+      "a registry may not send credentials there; if it is yours, fix its token realm (auth.token.realm)",
+    );
+  }
   return url;
 }
 
-function refuse(registry: string, why: string, realm: string): AuthenticationError {
+function refuse(
+  registry: string,
+  why: string,
+  realm: string,
+  hint = "credentials are only sent to an https token endpoint",
+): AuthenticationError {
   return new AuthenticationError(
     `refusing the token realm ${redactUrl(realm)} of registry ${registry}: ${why}`,
     {
       code: "INVALID_REALM",
       request: { method: "GET", url: redactUrl(realm) },
-      hint: "credentials are only sent to an https token endpoint the registry may name",
+      hint,
     },
   );
 }
