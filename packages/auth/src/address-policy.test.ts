@@ -57,6 +57,13 @@ describe("validateRealm refuses every spelling of a metadata address", () => {
     "http://[fd00:ec2::254]/latest/meta-data/",
     "http://[fe80::1]/",
     "http://100.100.100.200/latest/meta-data/",
+    "http://0251.0376.0251.0376/",
+    "http://169.254.169.254./",
+    "http://[0:0:0:0:0:ffff:a9fe:a9fe]/",
+    "http://[0000::FFFF:169.254.169.254]:80/",
+    "https://[64:ff9b::169.254.169.254]/",
+    "http:\\\\169.254.169.254\\latest",
+    "http://127.0.0.1@169.254.169.254/",
   ])("%s", (realm) => {
     let error: unknown;
     try {

@@ -23,7 +23,6 @@ export function validateRealm(realm: string, registry: string, allowHttp: boolea
   } else if (url.protocol !== "https:") {
     throw refuse(registry, `the realm scheme ${url.protocol} is not http(s)`, realm);
   }
-  if (url.username || url.password) throw refuse(registry, "the realm URL carries userinfo", realm);
   // The address, not the text (address-policy.ts): `[::ffff:a9fe:a9fe]` is 169.254.169.254. A realm given as a
   // name is checked again on every address it resolves to when the token request connects.
   const why = forbiddenAddress(url.hostname);
@@ -35,6 +34,7 @@ export function validateRealm(realm: string, registry: string, allowHttp: boolea
       "a registry may not send credentials there; if it is yours, fix its token realm (auth.token.realm)",
     );
   }
+  if (url.username || url.password) throw refuse(registry, "the realm URL carries userinfo", realm);
   return url;
 }
 
