@@ -222,13 +222,26 @@ describe("regatta write commands against real registries", () => {
     const mounted = await regatta(["mount", `${repo}@${layer}`, "ops/other", "--json"]);
     expect(JSON.parse(mounted.stdout)).toMatchObject({ digest: layer, mounted: true });
 
-    const rmtag = await regatta(["rmtag", `${repo}:latest`]);
-    expect(rmtag.code).toBe(1);
-    expect(rmtag.stderr).toContain("deletes manifests by digest only");
+    // distribution 2.x has no tag delete: rmtag untags through a throwaway manifest, 1.0 stays.
+    const rmtag = await regatta(["rmtag", `${repo}:latest`, "--json"]);
+    expect(rmtag.code).toBe(0);
+    expect(JSON.parse(rmtag.stdout)).toMatchObject({
+      deleted: true,
+      method: "untag",
+      digest: index.index.digest,
+      kept: ["1.0"],
+    });
+    expect((await regatta(["tags", repo])).stdout).toBe("1.0\n");
+    expect((await regatta(["tag", `${repo}:1.0`, "latest"])).code).toBe(0);
 
-    const deleted = await regatta(["delete", `${repo}:latest`]);
+    // delete REPO:TAG would take 1.0 too: refused, naming it, unless --force, which names both.
+    const refused = await regatta(["delete", `${repo}:latest`]);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain("also tagged 1.0");
+    const deleted = await regatta(["delete", `${repo}:latest`, "--force"]);
     expect(deleted.code).toBe(0);
     expect(deleted.stdout).toBe(`${index.index.digest}\n`);
+    expect(deleted.stderr).toContain("and its tags 1.0, latest");
     expect((await regatta(["tags", repo])).stdout).toBe("");
     expect((await regatta(["delete", `${repo}:latest`])).code).toBe(3);
 
@@ -238,7 +251,8 @@ describe("regatta write commands against real registries", () => {
     expect(JSON.parse(rmrepo.stdout)).toMatchObject({ tags: expect.arrayContaining(["a", "b"]) });
     expect(JSON.parse(rmrepo.stdout).digests).toHaveLength(3);
     expect((await regatta(["tags", `${open.host}/ops/gone`])).stdout).toBe("");
-  });
+    // Fifteen CLI processes, about 2.5 s each on a busy 2-core box.
+  }, 120_000);
 
   it("put-manifest from stdin keeps the exact bytes", async () => {
     const manifest = await regatta(["manifest", `${open.host}/src/app:1.0`]);

@@ -1,5 +1,15 @@
+import { createHash, randomBytes } from "node:crypto";
 import { repositoryScope } from "@regatta/auth";
-import { NotFoundError, RegistryError, UnsupportedError, UsageError } from "@regatta/errors";
+import {
+  AuthenticationError,
+  AuthorizationError,
+  NotFoundError,
+  ProtocolError,
+  RegattaError,
+  RegistryError,
+  UnsupportedError,
+  UsageError,
+} from "@regatta/errors";
 import { type ImageIndex, INDEX_TYPES, mediaTypeEssence, parseDigest } from "@regatta/manifest";
 import type { Reference, RepositoryReference } from "@regatta/reference";
 import {
@@ -10,9 +20,11 @@ import {
   toReference,
   toRepository,
 } from "./context.js";
-import { getManifest, headManifest } from "./get-manifest.js";
+import { getManifest, headManifest, type ManifestResult } from "./get-manifest.js";
 import { allTags } from "./list-tags.js";
 import { mapConcurrent } from "./map-concurrent.js";
+import { type TagWalkOptions, tagsNaming } from "./tags-for-digest.js";
+import { moveTagToThrowaway, restoreTag } from "./untag.js";
 
 /** What `deleteRepository` removed. */
 export interface DeletedRepository {
@@ -26,6 +38,39 @@ export interface DeletedRepository {
 const DELETE_DISABLED =
   "the registry does not allow deleting (distribution: set storage.delete.enabled: true, or REGISTRY_STORAGE_DELETE_ENABLED=true)";
 
+/** A DELETE on a registry path; failures are the transport's typed errors, unchanged. */
+async function deleteRequest(
+  ctx: ClientContext,
+  repo: RepositoryReference | Reference,
+  path: string,
+  context: string,
+  signal?: AbortSignal,
+): Promise<void> {
+  const response = await ctx.transport.request({
+    registry: repo.registry,
+    method: "DELETE",
+    path: `${repositoryPath(repo.repository)}${path}`,
+    scopes: [repositoryScope(repo.repository, ["delete"])],
+    expect: [202, 200, 204],
+    context,
+    ...(signal ? { signal } : {}),
+  });
+  await response.dump();
+}
+
+/** Whether a registry error says deletes are switched off (distribution: 405 UNSUPPORTED). */
+const deletesDisabled = (error: unknown) =>
+  error instanceof RegistryError && (error.status === 405 || error.code === "UNSUPPORTED");
+
+/** The UnsupportedError for a registry with deletes switched off, saying what was (not) changed. */
+function disabledError(context: string, error: unknown, outcome = ""): UnsupportedError {
+  return new UnsupportedError(`${context}: ${DELETE_DISABLED}${outcome}`, {
+    cause: error,
+    status: (error instanceof RegistryError && error.status) || 405,
+    ...(error instanceof RegistryError && error.request ? { request: error.request } : {}),
+  });
+}
+
 /** DELETE on a registry path, with a 405 / UNSUPPORTED answer turned into an UnsupportedError that says why. */
 async function sendDelete(
   ctx: ClientContext,
@@ -35,72 +80,209 @@ async function sendDelete(
   signal?: AbortSignal,
 ): Promise<void> {
   try {
-    const response = await ctx.transport.request({
-      registry: repo.registry,
-      method: "DELETE",
-      path: `${repositoryPath(repo.repository)}${path}`,
-      scopes: [repositoryScope(repo.repository, ["delete"])],
-      expect: [202, 200, 204],
-      context,
-      ...(signal ? { signal } : {}),
-    });
-    await response.dump();
+    await deleteRequest(ctx, repo, path, context, signal);
   } catch (error) {
-    if (error instanceof RegistryError && (error.status === 405 || error.code === "UNSUPPORTED")) {
-      throw new UnsupportedError(`${context}: ${DELETE_DISABLED}`, {
-        cause: error,
-        status: error.status ?? 405,
-      });
-    }
+    if (deletesDisabled(error)) throw disabledError(context, error);
     throw error;
   }
 }
 
+/** Options of {@link deleteManifest}. */
+export interface DeleteManifestOptions extends TagWalkOptions {
+  /** Delete even when other tags name the manifest (they go with it), or when there are too many tags to check. */
+  force?: boolean;
+}
+
+/** What {@link deleteManifest} removed. */
+export interface DeletedManifest {
+  reference: Reference;
+  digest: string;
+  /** Every tag that named the manifest, and so is gone with it. */
+  tags: string[];
+}
+
 /**
- * Deletes a manifest by digest, as the heroku client does: a tag is resolved to its digest first, and every tag that
- * points to that manifest goes with it. Returns the digest deleted.
+ * Deletes a manifest by digest (`DELETE /v2/<name>/manifests/<digest>`): every tag that names it goes with it, so
+ * those tags are found first (the tag list and a HEAD per tag) and named in the result. Given a tag, the digest is
+ * taken from the manifest's bytes (not a header, which a broken proxy may get wrong), and the delete is refused
+ * (UsageError, code OTHER_TAGS) when other tags name the same manifest, unless `force`: deleting `app:old` must not
+ * silently take `app:latest` with it. Use {@link deleteTag} to remove one tag only.
  */
 export async function deleteManifest(
   ctx: ClientContext,
   input: ReferenceInput,
-  options: { signal?: AbortSignal } = {},
-): Promise<{ reference: Reference; digest: string }> {
+  options: DeleteManifestOptions = {},
+): Promise<DeletedManifest> {
   const ref = toReference(ctx, input);
-  const digest = ref.digest ?? (await headManifest(ctx, ref, options)).digest;
+  const sig = options.signal ? { signal: options.signal } : {};
+  const digest = ref.digest ?? (await getManifest(ctx, ref, sig)).digest;
+  let tags: string[];
+  try {
+    tags = await tagsNaming(ctx, ref.repositoryOnly(), digest, options);
+  } catch (error) {
+    if (!(options.force && error instanceof UsageError && error.code === "TOO_MANY_TAGS")) throw error;
+    tags = [];
+  }
+  if (ref.tag && !ref.digest && !tags.includes(ref.tag)) tags = [...tags, ref.tag].sort();
+  const others = tags.filter((t) => t !== ref.tag);
+  if (ref.tag && !ref.digest && others.length && !options.force) {
+    throw new UsageError(
+      `delete ${ref.familiar()}: the manifest ${digest} is also tagged ${others.join(", ")}; deleting it removes every one of those tags`,
+      {
+        code: "OTHER_TAGS",
+        hint: `use rmtag ${ref.familiar()} to remove only this tag, or --force to delete the manifest and all ${tags.length} tags`,
+      },
+    );
+  }
   await sendDelete(ctx, ref, `/manifests/${digest}`, `delete manifest ${ref.familiar()}`, options.signal);
-  return { reference: ref.withDigest(digest), digest };
+  return { reference: ref.withDigest(digest), digest, tags };
+}
+
+/** How {@link deleteTag} removed the tag. */
+export type TagDeleteMethod =
+  /** OCI distribution 1.1's `DELETE /v2/<name>/manifests/<tag>`. */
+  | "tag-delete"
+  /** The tag moved to a throwaway manifest, deleted by digest (registries that delete by digest only). */
+  | "untag";
+
+/** What {@link deleteTag} did. */
+export interface DeletedTag {
+  reference: Reference;
+  /** The manifest the tag named; it stays, as do its other tags. */
+  digest: string;
+  method: TagDeleteMethod;
+  /** The other tags that name the manifest, checked afterwards to still name it. */
+  kept: string[];
 }
 
 /**
- * Deletes a tag only (OCI distribution 1.1: `DELETE /v2/<name>/manifests/<tag>`), leaving the manifest and its other
- * tags. Registries before OCI 1.1 delete by digest only: distribution 2.x answers 400 DIGEST_INVALID, others 405
- * UNSUPPORTED; both become an UnsupportedError that says so.
+ * Deletes one tag, leaving the manifest and every other tag (as regclient's TagDelete, scheme/reg/tag.go):
+ *
+ * 1. OCI distribution 1.1's tag delete, `DELETE /v2/<name>/manifests/<tag>`
+ *    (https://github.com/opencontainers/distribution-spec/blob/main/spec.md#deleting-tags);
+ * 2. where the registry refuses that (distribution 2.x: 400 DIGEST_INVALID; others 405 or 404), the safe untag: a
+ *    throwaway manifest is pushed to the tag and deleted by digest. A delete of a digest nobody has is sent first
+ *    to learn whether deletes are allowed at all, so on a registry with deletes off nothing is pushed; if the final
+ *    delete still fails, the original manifest is put back under the tag.
+ *
+ * Afterwards the tag must be gone and the other tags that named the manifest must still name it; a registry whose
+ * tag delete took them too gets them put back, and the call fails saying so.
  */
 export async function deleteTag(
   ctx: ClientContext,
   input: ReferenceInput,
-  options: { signal?: AbortSignal } = {},
-): Promise<{ reference: Reference }> {
+  options: TagWalkOptions = {},
+): Promise<DeletedTag> {
   const ref = toReference(ctx, input);
   if (ref.digest || !ref.tag) {
     throw new UsageError(
       `delete tag needs a tag, not a digest: ${ref.familiar()} (use delete to remove a manifest)`,
     );
   }
+  const { signal } = options;
   const context = `delete tag ${ref.familiar()}`;
+  const original = await getManifest(ctx, ref, signal ? { signal } : {});
+  const kept = (await tagsNaming(ctx, ref.repositoryOnly(), original.digest, options)).filter(
+    (t) => t !== ref.tag,
+  );
+
+  let method: TagDeleteMethod = "tag-delete";
   try {
-    await sendDelete(ctx, ref, `/manifests/${ref.tag}`, context, options.signal);
+    await deleteRequest(ctx, ref, `/manifests/${ref.tag}`, context, signal);
   } catch (error) {
-    const refused =
-      error instanceof UnsupportedError ||
-      (error instanceof RegistryError && error.status === 400 && error.code === "DIGEST_INVALID");
-    if (!refused) throw error;
-    throw new UnsupportedError(
-      `${context}: ${ref.registry} does not delete tags: it deletes manifests by digest only, as registries before OCI distribution 1.1 (such as distribution 2.x) do. Deleting the manifest (regatta delete ${ref.familiar()}) removes every tag that points to it`,
-      { cause: error, ...(error instanceof RegistryError && error.status ? { status: error.status } : {}) },
+    if (!tagDeleteRefused(error)) throw error;
+    method = "untag";
+  }
+  if (method === "untag") {
+    await probeDeletes(ctx, ref, context, signal);
+    const throwaway = await moveTagToThrowaway(ctx, ref, original.mediaType, signal);
+    try {
+      await deleteRequest(ctx, ref, `/manifests/${throwaway.digest}`, context, signal);
+    } catch (error) {
+      await restoreTag(ctx, ref, original, throwaway.digest, signal);
+      const outcome = `; ${ref.familiar()} was put back to ${original.digest}, nothing changed`;
+      if (deletesDisabled(error)) throw disabledError(context, error, outcome);
+      if (error instanceof RegattaError) {
+        throw new (error.constructor as typeof RegattaError)(`${error.message}${outcome}`, {
+          code: error.code,
+          errors: error.errors,
+          cause: error,
+          ...(error.status !== undefined ? { status: error.status } : {}),
+          ...(error.request ? { request: error.request } : {}),
+        });
+      }
+      throw error;
+    }
+  }
+  await checkAfterTagDelete(ctx, ref, original, kept, method, signal);
+  return { reference: ref, digest: original.digest, method, kept };
+}
+
+/**
+ * Whether a tag DELETE was refused as "not this way" rather than failing: distribution 2.x answers 400
+ * DIGEST_INVALID, others 405 / UNSUPPORTED, some 404 for a tag they only look up by digest (the tag was just read, so
+ * a 404 here is not "no such tag").
+ */
+function tagDeleteRefused(error: unknown): boolean {
+  if (!(error instanceof RegistryError)) return false;
+  if (error instanceof AuthenticationError || error instanceof AuthorizationError) return false;
+  return (
+    deletesDisabled(error) ||
+    error.status === 404 ||
+    (error.status === 400 && ["DIGEST_INVALID", "UNSUPPORTED", "TAG_INVALID"].includes(error.code))
+  );
+}
+
+/**
+ * Sends a DELETE of a manifest digest that exists nowhere (a random one): harmless, and it says whether deletes are
+ * allowed (404 MANIFEST_UNKNOWN) or switched off (405 UNSUPPORTED), and whether the credentials may delete (401/403),
+ * before anything is pushed.
+ */
+async function probeDeletes(ctx: ClientContext, ref: Reference, context: string, signal?: AbortSignal) {
+  const nowhere = `sha256:${createHash("sha256").update(randomBytes(32)).digest("hex")}`;
+  try {
+    await deleteRequest(ctx, ref, `/manifests/${nowhere}`, context, signal);
+  } catch (error) {
+    if (deletesDisabled(error)) throw disabledError(context, error, "; nothing was changed");
+    if (error instanceof AuthenticationError || error instanceof AuthorizationError) throw error;
+    // 404 (the expected answer) or anything else: the untag itself will tell, and puts the tag back if it fails.
+  }
+}
+
+/** The tag is gone and its siblings still name the manifest; siblings a registry removed are put back. */
+async function checkAfterTagDelete(
+  ctx: ClientContext,
+  ref: Reference,
+  original: ManifestResult,
+  kept: string[],
+  method: TagDeleteMethod,
+  signal?: AbortSignal,
+): Promise<void> {
+  const now = async (tag: string) => {
+    try {
+      return (await headManifest(ctx, ref.withTag(tag), signal ? { signal } : {})).digest;
+    } catch (error) {
+      if (error instanceof NotFoundError) return undefined;
+      throw error;
+    }
+  };
+  const still = await now(ref.tag as string);
+  if (still !== undefined) {
+    throw new ProtocolError(
+      `delete tag ${ref.familiar()}: the registry accepted the ${method} but the tag still names ${still}`,
+      { code: "TAG_NOT_DELETED" },
     );
   }
-  return { reference: ref };
+  const moved: string[] = [];
+  for (const tag of kept) {
+    if ((await now(tag)) !== original.digest) moved.push(tag);
+  }
+  if (!moved.length) return;
+  for (const tag of moved) await restoreTag(ctx, ref.withTag(tag), original, undefined, signal);
+  throw new ProtocolError(
+    `delete tag ${ref.familiar()}: the registry's ${method} also removed ${moved.join(", ")} (it deleted the manifest, not the tag); they were put back to ${original.digest}`,
+    { code: "OTHER_TAGS_REMOVED" },
+  );
 }
 
 /** Deletes a blob from a repository (`DELETE /v2/<name>/blobs/<digest>`). */

@@ -20,7 +20,13 @@ export {
   type CopyResult,
   DEFAULT_COPY_CONCURRENCY,
 } from "./copy.js";
-export type { DeletedRepository } from "./delete.js";
+export type {
+  DeletedManifest,
+  DeletedRepository,
+  DeletedTag,
+  DeleteManifestOptions,
+  TagDeleteMethod,
+} from "./delete.js";
 export {
   type DigestSource,
   type HeadOptions,
@@ -44,5 +50,6 @@ export {
 } from "./push-blob.js";
 export type { ManifestInput, PutManifestOptions, PutManifestResult } from "./put-manifest.js";
 export { RegistryClient } from "./registry-client.js";
+export { DEFAULT_TAG_WALK_LIMIT, type TagWalkOptions } from "./tags-for-digest.js";
 export { escapeControls } from "./terminal-text.js";
 export { summaryTables, textTable } from "./text-table.js";

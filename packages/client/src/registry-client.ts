@@ -18,7 +18,16 @@ import {
   toRepository,
 } from "./context.js";
 import { type CopyOptions, type CopyResult, copyImage } from "./copy.js";
-import { type DeletedRepository, deleteBlob, deleteManifest, deleteRepository, deleteTag } from "./delete.js";
+import {
+  type DeletedManifest,
+  type DeletedRepository,
+  type DeletedTag,
+  type DeleteManifestOptions,
+  deleteBlob,
+  deleteManifest,
+  deleteRepository,
+  deleteTag,
+} from "./delete.js";
 import {
   getManifest,
   type HeadOptions,
@@ -45,6 +54,7 @@ import {
   putManifest,
 } from "./put-manifest.js";
 import { tagImage } from "./tag.js";
+import type { TagWalkOptions } from "./tags-for-digest.js";
 
 /**
  * A registry client. One instance serves every repository of its registry (and references that name other
@@ -234,13 +244,19 @@ export class RegistryClient {
     return copyImage(this.ctx, source, target, options);
   }
 
-  /** Deletes a tag only (OCI 1.1); an UnsupportedError on registries that delete by digest only. */
-  deleteTag(reference: ReferenceInput, options?: { signal?: AbortSignal }) {
+  /**
+   * Deletes one tag, leaving the manifest and its other tags: OCI 1.1's tag delete, else (distribution 2.x) a
+   * throwaway manifest pushed to the tag and deleted by digest. See {@link deleteTag}.
+   */
+  deleteTag(reference: ReferenceInput, options?: TagWalkOptions): Promise<DeletedTag> {
     return deleteTag(this.ctx, reference, options);
   }
 
-  /** Deletes a manifest by digest (a tag is resolved first); every tag pointing to it goes too. */
-  deleteManifest(reference: ReferenceInput, options?: { signal?: AbortSignal }) {
+  /**
+   * Deletes a manifest by digest; every tag naming it goes too and is listed in the result. Given a tag, refuses
+   * (code OTHER_TAGS) when other tags name the manifest, unless `force`.
+   */
+  deleteManifest(reference: ReferenceInput, options?: DeleteManifestOptions): Promise<DeletedManifest> {
     return deleteManifest(this.ctx, reference, options);
   }
 

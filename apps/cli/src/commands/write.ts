@@ -283,19 +283,29 @@ Examples:
 
   program
     .command("delete")
-    .description("delete a manifest by digest (a tag is resolved first; every tag pointing to it goes too)")
+    .description(
+      "delete a manifest by digest, with every tag that names it (refused when REPO:TAG shares it with other tags)",
+    )
     .argument("<reference>", "REPO:TAG or REPO@DIGEST")
-    .action(async (reference: string, _opts: unknown, cmd: Command) => {
+    .option("--force", "delete even when other tags name the manifest: they all go, and are listed")
+    .addHelpText(
+      "after",
+      "\nRegistries delete manifests, not tags: every tag naming the manifest goes with it. Given REPO:TAG, delete" +
+        "\nlooks for the other tags first and refuses unless --force; rmtag removes one tag only." +
+        "\n\nExamples:\n  regatta delete localhost:5000/team/api@sha256:…\n  regatta delete localhost:5000/team/api:1.0 --force --json",
+    )
+    .action(async (reference: string, opts: { force?: boolean }, cmd: Command) => {
       const ref = parseReference(reference);
       const flags = cli.flags(cmd);
       await cli.withClient(cmd, ref.registry, async (reg) => {
-        const deleted = await reg.deleteManifest(ref);
+        const deleted = await reg.deleteManifest(ref, opts.force ? { force: true } : {});
         if (flags.json) {
           await writeStdout(
-            `${JSON.stringify({ reference: deleted.reference.toString(), digest: deleted.digest })}\n`,
+            `${JSON.stringify({ reference: deleted.reference.toString(), digest: deleted.digest, tags: deleted.tags })}\n`,
           );
         } else {
-          cli.info(`deleted ${deleted.reference.familiar()}`);
+          const tags = deleted.tags.length ? ` and its tags ${deleted.tags.join(", ")}` : " (it had no tags)";
+          cli.info(`deleted ${deleted.reference.repositoryOnly().familiar()}@${deleted.digest}${tags}`);
           await writeStdout(`${deleted.digest}\n`);
         }
       });
@@ -303,16 +313,27 @@ Examples:
 
   program
     .command("rmtag")
-    .description("delete a tag only, leaving the manifest (OCI 1.1 registries; distribution 2.x cannot)")
+    .description("delete one tag, leaving the manifest and its other tags (on every registry)")
     .argument("<reference>", "REPO:TAG")
+    .addHelpText(
+      "after",
+      "\nUses the OCI 1.1 tag delete where the registry has it; elsewhere (distribution 2.x) the tag is moved to a" +
+        "\nsmall throwaway manifest that is then deleted by digest, so no other tag moves." +
+        "\n\nExample:\n  regatta rmtag localhost:5000/team/api:latest",
+    )
     .action(async (reference: string, _opts: unknown, cmd: Command) => {
       const ref = parseReference(reference);
       const flags = cli.flags(cmd);
       await cli.withClient(cmd, ref.registry, async (reg) => {
-        await reg.deleteTag(ref);
-        if (flags.json)
-          await writeStdout(`${JSON.stringify({ reference: ref.toString(), deleted: true })}\n`);
-        else cli.info(`deleted tag ${ref.familiar()}`);
+        const done = await reg.deleteTag(ref);
+        if (flags.json) {
+          await writeStdout(
+            `${JSON.stringify({ reference: ref.toString(), deleted: true, digest: done.digest, method: done.method, kept: done.kept })}\n`,
+          );
+        } else {
+          const kept = done.kept.length ? `; still tagged ${done.kept.join(", ")}` : "";
+          cli.info(`deleted tag ${ref.familiar()} (the manifest ${done.digest} stays${kept})`);
+        }
       });
     });
 
