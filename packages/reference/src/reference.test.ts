@@ -144,3 +144,20 @@ describe("familiar()", () => {
     expect(ref.repositoryOnly().familiar()).toBe(repository);
   });
 });
+
+describe("familiar() never names another registry", () => {
+  // Found by fuzzing (issue 10): docker's FamiliarString turns docker.io/a.b/c into a.b/c, which names the registry
+  // a.b. Every familiar form must parse back to the same reference.
+  it.each([
+    ["docker.io/a.b/c", "docker.io/a.b/c:latest"],
+    ["docker.io/localhost/c:1", "docker.io/localhost/c:1"],
+    ["docker.io/a.b/c/d", "docker.io/a.b/c/d:latest"],
+    ["docker.io/a-b/c", "a-b/c:latest"],
+    ["docker.io/a.b", "a.b:latest"],
+    ["docker.io/library/a.b", "a.b:latest"],
+  ])("%s → %s", (input, familiar) => {
+    const ref = parseReference(input);
+    expect(ref.familiar()).toBe(familiar);
+    expect(parseReference(ref.familiar()).toString()).toBe(ref.toString());
+  });
+});

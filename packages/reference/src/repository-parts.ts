@@ -21,9 +21,23 @@ export function withOfficialNamespace(registry: string, path: string): string {
   return registry === DEFAULT_REGISTRY && !path.includes("/") ? `${OFFICIAL_NAMESPACE}/${path}` : path;
 }
 
-/** `docker.io/library/x` → `x`, `docker.io/u/x` → `u/x`, anything else unchanged: docker's familiarizeName. */
+/**
+ * Whether the first `/`-separated component names a registry. docker's rule (splitDockerDomain): `localhost`, or
+ * anything with a `.` or a `:` (a domain, an IP, a port), or anything with uppercase, since a repository path
+ * cannot have uppercase and so `Foo/bar` can only be a host. Everything else is a Docker Hub namespace.
+ */
+export function isRegistryComponent(component: string): boolean {
+  return component === "localhost" || /[.:]/.test(component) || component !== component.toLowerCase();
+}
+
+/** `docker.io/library/x` → `x`, `docker.io/u/x` → `u/x`, anything else unchanged: docker's familiarizeName,
+ * except that a name whose first component would read as a registry keeps `docker.io/`. */
 export function familiarName(registry: string, repository: string): string {
   if (registry !== DEFAULT_REGISTRY) return `${registry}/${repository}`;
+  // `docker.io/a.b/c` or `docker.io/localhost/c` without its registry would read as the registry `a.b` or
+  // `localhost`: a different place. Keep the registry then (found by fuzzing; docker's FamiliarString drops it).
+  const first = repository.split("/")[0]!;
+  if (repository.includes("/") && isRegistryComponent(first)) return `${registry}/${repository}`;
   const prefix = `${OFFICIAL_NAMESPACE}/`;
   // Only `library/<one component>` is shortened: `library/a/b` would re-parse as `docker.io/a/b`.
   if (repository.startsWith(prefix) && !repository.slice(prefix.length).includes("/")) {

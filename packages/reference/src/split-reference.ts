@@ -14,7 +14,7 @@ import {
 import { findDigestProblem } from "./parse-digest-string.js";
 import { normalizeRegistry, parseRegistry } from "./parse-registry.js";
 import { describeProblem, type Problem, shiftProblem } from "./problem.js";
-import { withOfficialNamespace } from "./repository-parts.js";
+import { isRegistryComponent, withOfficialNamespace } from "./repository-parts.js";
 
 /** A reference cut into its parts, with where each part started in the input (for later errors). */
 export interface SplitReference {
@@ -39,15 +39,6 @@ export function referenceError(
 ): InvalidReferenceError {
   const message = `invalid ${kind} ${JSON.stringify(input)}: ${describeProblem(problem)}`;
   return new InvalidReferenceError(message, cause ? { cause } : {});
-}
-
-/**
- * Whether the first `/`-separated component names a registry. docker's rule (splitDockerDomain): `localhost`, or
- * anything with a `.` or a `:` (a domain, an IP, a port), or anything with uppercase, since a repository path
- * cannot have uppercase and so `Foo/bar` can only be a host. Everything else is a Docker Hub namespace.
- */
-function isRegistryComponent(component: string): boolean {
-  return component === "localhost" || /[.:]/.test(component) || component !== component.toLowerCase();
 }
 
 /**
