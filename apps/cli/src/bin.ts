@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { fileSystemError } from "@regatta/client";
 import { installInterruptHandlers, interruptedExitCode } from "./interrupt.js";
+import { writeStderr } from "./output.js";
 import { run } from "./program.js";
 
 const verbose = process.argv.includes("-v") || process.argv.includes("--verbose");
@@ -20,7 +21,7 @@ process.stdout.on("error", (err: NodeJS.ErrnoException) => {
 const internal = (error: unknown) => {
   const text =
     error instanceof Error ? (verbose ? (error.stack ?? error.message) : error.message) : String(error);
-  process.stderr.write(`regatta: internal error: ${text}\n`);
+  writeStderr(`regatta: internal error: ${text}\n`);
   process.exit(1);
 };
 process.on("uncaughtException", internal);

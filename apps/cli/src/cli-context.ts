@@ -1,7 +1,15 @@
-import { type ConnectOptions, createClient, RegattaError, type RegistryClient } from "@regatta/client";
+import {
+  type ConnectOptions,
+  createClient,
+  escapeControls,
+  RegattaError,
+  type RegistryClient,
+} from "@regatta/client";
 import type { Command } from "commander";
 import pc from "picocolors";
+import { type CredentialSide, cliAccessHint } from "./access-hint.js";
 import { connectOptions, type GlobalFlags } from "./global-options.js";
+import { writeStderr } from "./output.js";
 
 /** What commands share: the flags, the stderr channel and the way a client is opened and closed. */
 export interface CliContext {
@@ -18,23 +26,44 @@ export interface CliContext {
     fn: (reg: RegistryClient) => Promise<T>,
     extra?: ConnectOptions,
   ): Promise<T>;
+  /**
+   * Names the flags that give credentials to each side of this run, for the hint of a refused request (a copy:
+   * `--src-*` for its source, `--dest-*` or `-u/-p` for its target). Default: `-u/-p` for the client's registry.
+   */
+  credentialSides(sides: CredentialSide[]): void;
+  /** The sides of this run, as declared or defaulted by `withClient`. */
+  readonly sides: readonly CredentialSide[];
 }
+
+/** How the global flags give credentials. */
+export const GLOBAL_CREDENTIAL_FLAGS = "-u/-p";
 
 export function createCliContext(): CliContext {
   let jsonMode = false;
+  let sides: CredentialSide[] = [];
   const ctx: CliContext = {
+    get sides() {
+      return sides;
+    },
+    credentialSides(given) {
+      sides = given;
+    },
     flags(cmd) {
       const flags = cmd.optsWithGlobals<GlobalFlags>();
       jsonMode = Boolean(flags.json);
       return flags;
     },
     info(message) {
-      if (!jsonMode) process.stderr.write(`${message}\n`);
+      if (!jsonMode) writeStderr(`${message}\n`);
     },
     async withClient(cmd, registry, fn, extra) {
       const flags = ctx.flags(cmd);
+      if (!sides.length) {
+        sides = [{ registry, flags: GLOBAL_CREDENTIAL_FLAGS, given: flags.username !== undefined }];
+      }
       const color = Boolean(process.stderr.isTTY);
-      const log = (line: string) => process.stderr.write(`${color ? pc.dim(line) : line}\n`);
+      // Escaped before it is dimmed, so the dim stays and a control character from the wire does not.
+      const log = (line: string) => writeStderr(`${color ? pc.dim(escapeControls(line)) : line}\n`);
       const reg = createClient(registry, { ...connectOptions(flags, log), ...extra });
       try {
         return await fn(reg);
@@ -46,20 +75,33 @@ export function createCliContext(): CliContext {
   return ctx;
 }
 
-/** One line for people; with -v, the code, status, request and causes too. */
-export function describeError(error: unknown, verbose: boolean): string {
-  if (!(error instanceof Error)) return String(error);
-  const lines = [error.message];
+/** A registry's words on one line: a newline in a message must not forge a line of our own. */
+function oneLine(text: string): string {
+  return text.replace(/\r?\n/g, "\\n");
+}
+
+/**
+ * One line for people; with -v, the code, status, request and causes too. A refused request (401/403) gets the
+ * CLI's own hint from the facts on the error and the flags of this run (`sides`), instead of the library's.
+ */
+export function describeError(error: unknown, verbose: boolean, sides: readonly CredentialSide[] = []): string {
+  if (!(error instanceof Error)) return oneLine(String(error));
+  const access = error instanceof RegattaError ? error.access : undefined;
+  const lines = [
+    access && error instanceof RegattaError
+      ? `${oneLine(error.summary)} (${cliAccessHint(access, error.status ?? 401, sides)})`
+      : oneLine(error.message),
+  ];
   if (verbose) {
     if (error instanceof RegattaError) {
-      lines.push(`  code: ${error.code}${error.status !== undefined ? `, status: ${error.status}` : ""}`);
-      if (error.request) lines.push(`  request: ${error.request.method} ${error.request.url}`);
+      lines.push(`  code: ${oneLine(error.code)}${error.status !== undefined ? `, status: ${error.status}` : ""}`);
+      if (error.request) lines.push(`  request: ${error.request.method} ${oneLine(error.request.url)}`);
       for (const e of error.errors)
-        lines.push(`  registry error: ${e.code}${e.message ? `: ${e.message}` : ""}`);
+        lines.push(`  registry error: ${oneLine(e.code)}${e.message ? `: ${oneLine(e.message)}` : ""}`);
     }
     let cause = (error as { cause?: unknown }).cause;
-    while (cause instanceof Error) {
-      lines.push(`  caused by: ${cause.message}`);
+    for (let depth = 0; cause instanceof Error && depth < 8; depth++) {
+      lines.push(`  caused by: ${oneLine(cause.message)}`);
       cause = (cause as { cause?: unknown }).cause;
     }
   }

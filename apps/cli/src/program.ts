@@ -1,17 +1,17 @@
 import { Command, CommanderError } from "commander";
-import { createCliContext, describeError } from "./cli-context.js";
+import { type CliContext, createCliContext, describeError } from "./cli-context.js";
 import { registerDiskCommands } from "./commands/disk.js";
 import { registerReadCommands } from "./commands/read.js";
 import { registerReplCommand } from "./commands/repl.js";
 import { registerWriteCommands } from "./commands/write.js";
 import { EXIT, exitCodeFor } from "./exit-codes.js";
 import { addGlobalOptions } from "./global-options.js";
+import { writeStderr } from "./output.js";
 
 export const VERSION = "0.1.0";
 
 /** Builds the `regatta` program. Kept free of process.exit so tests can drive it. */
-export function buildProgram(): Command {
-  const cli = createCliContext();
+export function buildProgram(cli: CliContext = createCliContext()): Command {
   const program = addGlobalOptions(
     new Command("regatta")
       .description("A client for container registries (Docker Registry / OCI Distribution API).")
@@ -40,7 +40,8 @@ Exit status: 0 ok, 1 error, 2 bad usage or input, 3 not found, 4 authentication 
 
 /** Runs the CLI and returns the exit status. Errors are printed as one line on stderr (more with -v). */
 export async function run(argv: string[]): Promise<number> {
-  const program = buildProgram();
+  const cli = createCliContext();
+  const program = buildProgram(cli);
   try {
     await program.parseAsync(argv);
     return EXIT.ok;
@@ -50,7 +51,7 @@ export async function run(argv: string[]): Promise<number> {
       return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
     }
     const verbose = argv.includes("-v") || argv.includes("--verbose");
-    process.stderr.write(`regatta: ${describeError(error, verbose)}\n`);
+    writeStderr(`regatta: ${describeError(error, verbose, cli.sides)}\n`);
     return exitCodeFor(error);
   }
 }

@@ -2,6 +2,7 @@ import { inspect } from "node:util";
 import {
   BlobHandle,
   type ConfigResult,
+  escapeControls,
   humanSize,
   type ImageSummary,
   type ManifestResult,
@@ -27,6 +28,11 @@ export interface PresentOptions {
  * dumped; anything else goes through `util.inspect` with those objects replaced by one-line summaries.
  */
 export function present(value: unknown, options: PresentOptions): string {
+  // The output boundary (issue 10, item 4): whatever a registry put in a name, label or message is shown escaped.
+  return escapeControls(layout(value, options));
+}
+
+function layout(value: unknown, options: PresentOptions): string {
   const { colors: c } = options;
   if (value instanceof RegistryClient) return describeClient(value, c);
   if (value instanceof BlobHandle) return describeBlob(value, c);

@@ -3,10 +3,12 @@ import {
   type ConnectOptions,
   checkCredentials,
   createClient,
+  escapeControls,
   hasExplicitCredentials,
   ProtocolError,
   parseRegistry,
   type RegistryClient,
+  scrubText,
 } from "@regatta/client";
 import { abortableClient } from "./abortable-client.js";
 
@@ -198,11 +200,16 @@ export class ReplSession {
     for (const listener of this.#resets) listener();
   }
 
-  /** Replaces every secret the session knows of with `***`. */
+  /**
+   * The REPL's output boundary: replaces every secret the session knows of with `***`, scrubs what its clients sent
+   * (tokens they were issued, passwords from the docker config) in case a server echoed it into a result, and
+   * escapes control characters a registry may have put into names, labels or messages (issue 10, items 3 and 4).
+   */
   redact(text: string): string {
     let out = text;
     for (const secret of this.secrets) out = out.split(secret).join("***");
-    return out;
+    for (const client of this.#opened) out = scrubText(out, client.ctx.transport.secrets, { shapes: false });
+    return escapeControls(out);
   }
 
   /** Whether a line must stay out of the history file: it holds a known secret or a `password:` literal. */

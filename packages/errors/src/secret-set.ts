@@ -16,17 +16,21 @@ export const SCRUBBED = "REDACTED";
 const MIN_SECRET = 4;
 
 /**
- * Fragment length: any run of this many characters that belongs to a known secret is masked, so a token split
- * between an error's message and its detail (or cut by the body cap) still cannot be put back together.
+ * Fragments: any run of a known secret this long is masked, so a token split between an error's message and its
+ * detail (or cut by the body cap) cannot be put back together. A third of the secret, between 4 and 8 characters:
+ * at most that much of a secret can survive at either side of a split, and common words are not masked for
+ * sharing a few letters with a long token.
  */
-const FRAGMENT = 8;
+function fragmentLength(secret: string): number {
+  return Math.min(8, Math.max(4, Math.ceil(secret.length / 3)));
+}
 
 /** The secrets one client sent: passwords, Basic values, tokens. Feed it with {@link SecretSet.add}. */
 export class SecretSet {
   /** Every form to find: the secret as sent and as a server may echo it (URL- and form-encoded, base64). */
   readonly #exact = new Set<string>();
-  /** Every {@link FRAGMENT}-long window of every form at least that long. */
-  readonly #fragments = new Set<string>();
+  /** Fragment length → every window of that length of every form (see {@link fragmentLength}). */
+  readonly #fragments = new Map<number, Set<string>>();
 
   /** How many forms are known (for tests and `describe`). */
   get size(): number {
@@ -46,11 +50,18 @@ export class SecretSet {
       utf8.toString("base64").replace(/=+$/, ""),
       utf8.toString("base64url"),
     ]) {
-      if (form.length < MIN_SECRET || this.#exact.has(form)) continue;
-      this.#exact.add(form);
-      for (let i = 0; i + FRAGMENT <= form.length; i++) this.#fragments.add(form.slice(i, i + FRAGMENT));
+      this.#addForm(form);
     }
     return this;
+  }
+
+  #addForm(form: string): void {
+    if (form.length < MIN_SECRET || this.#exact.has(form)) return;
+    this.#exact.add(form);
+    const k = fragmentLength(form);
+    const windows = this.#fragments.get(k) ?? new Set<string>();
+    this.#fragments.set(k, windows);
+    for (let i = 0; i + k <= form.length; i++) windows.add(form.slice(i, i + k));
   }
 
   /**
@@ -66,25 +77,17 @@ export class SecretSet {
 
   /** Adds every secret of another set (a derived client shares its parent's). */
   addAll(other: SecretSet): this {
-    for (const form of other.#exact) {
-      this.#exact.add(form);
-      for (let i = 0; i + FRAGMENT <= form.length; i++) this.#fragments.add(form.slice(i, i + FRAGMENT));
-    }
+    for (const form of other.#exact) this.#addForm(form);
     return this;
   }
 
   /** The ranges of `view` that hold a known secret or a fragment of one, as [start, end) pairs. */
   ranges(view: string): [number, number][] {
     const out: [number, number][] = [];
-    if (this.#exact.size === 0) return out;
-    for (const form of this.#exact) {
-      if (form.length >= FRAGMENT) continue;
-      for (let at = view.indexOf(form); at !== -1; at = view.indexOf(form, at + 1)) {
-        out.push([at, at + form.length]);
+    for (const [k, windows] of this.#fragments) {
+      for (let i = 0; i + k <= view.length; i++) {
+        if (windows.has(view.slice(i, i + k))) out.push([i, i + k]);
       }
-    }
-    for (let i = 0; i + FRAGMENT <= view.length; i++) {
-      if (this.#fragments.has(view.slice(i, i + FRAGMENT))) out.push([i, i + FRAGMENT]);
     }
     return out;
   }
@@ -182,12 +185,14 @@ function merge(ranges: [number, number][]): [number, number][] {
 
 /**
  * Replaces every known secret (and every fragment of one, in any of the encodings above) and every token-shaped
- * string in `text` with {@link SCRUBBED}. Idempotent; texts without secrets come back unchanged.
+ * string in `text` with {@link SCRUBBED}. Idempotent; texts without secrets come back unchanged. `shapes: false`
+ * leaves token shapes alone, for data a user asked to see (an annotation may hold a signature that looks like a JWT).
  */
-export function scrubText(text: string, secrets?: SecretSet): string {
+export function scrubText(text: string, secrets?: SecretSet, options: { shapes?: boolean } = {}): string {
   if (!text) return text;
   const ranges: [number, number][] = [];
-  for (const { pattern, accept } of SHAPES) {
+  const shapes = options.shapes === false ? [] : SHAPES;
+  for (const { pattern, accept } of shapes) {
     for (const m of text.matchAll(pattern)) {
       const secret = m[2]!;
       if (secret === SCRUBBED || (accept && !accept(secret))) continue;
@@ -195,7 +200,7 @@ export function scrubText(text: string, secrets?: SecretSet): string {
       ranges.push([start, start + secret.length]);
     }
   }
-  for (const m of text.matchAll(BASIC)) {
+  for (const m of options.shapes === false ? [] : text.matchAll(BASIC)) {
     const value = m[2]!;
     if (!isBasicCredential(value)) continue;
     const start = (m.index ?? 0) + m[1]!.length;

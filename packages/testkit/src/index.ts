@@ -58,7 +58,10 @@ export {
   generateLargeImage,
 } from "./generate-large-image.js";
 export {
+  type EchoSecretsOptions,
   type EndlessPaginationOptions,
+  type EscapesOptions,
+  echoBody,
   type ForeignNextLinkOptions,
   HOSTILE_BEHAVIOURS,
   type HostileBehaviour,
@@ -73,6 +76,7 @@ export {
   type MetadataRealmOptions,
   type SelfRelative,
   startHostileRegistry,
+  TERMINAL_PAYLOADS,
   type TokenRedirectOptions,
 } from "./hostile/index.js";
 export type { GeneratedDocument } from "./image-json.js";

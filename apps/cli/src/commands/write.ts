@@ -5,7 +5,9 @@ import type { Readable } from "node:stream";
 import { type ConnectOptions, type CopyResult, UsageError } from "@regatta/client";
 import { parseReference, parseRepository } from "@regatta/reference";
 import type { Command } from "commander";
-import type { CliContext } from "../cli-context.js";
+import type { CredentialSide } from "../access-hint.js";
+import { type CliContext, GLOBAL_CREDENTIAL_FLAGS } from "../cli-context.js";
+import type { GlobalFlags } from "../global-options.js";
 import { interruptSignal } from "../interrupt.js";
 import { humanSize, writeStdout } from "../output.js";
 import { transferProgress } from "../transfer-progress.js";
@@ -197,6 +199,7 @@ Examples:
             .filter(Boolean)
         : undefined;
       const extra = copyCredentials(opts, src.registry, dst.registry);
+      cli.credentialSides(copySides(opts, flags, src, dst));
       await cli.withClient(
         cmd,
         dst.registry,
@@ -388,6 +391,29 @@ export function copyCredentials(opts: CopyFlags, source: string, target: string)
   }
   const registryCredentials = { ...(src ? { [source]: src } : {}), ...(dst ? { [target]: dst } : {}) };
   return Object.keys(registryCredentials).length ? { registryCredentials } : {};
+}
+
+/** Which flags give credentials to each side of a copy, for the hint of a refused request (issue 10, item 16). */
+export function copySides(
+  opts: CopyFlags,
+  flags: GlobalFlags,
+  src: { registry: string; repository: string },
+  dst: { registry: string; repository: string },
+): CredentialSide[] {
+  return [
+    {
+      registry: src.registry,
+      repository: src.repository,
+      flags: "--src-username/--src-password",
+      given: opts.srcUsername !== undefined,
+    },
+    {
+      registry: dst.registry,
+      repository: dst.repository,
+      flags: `--dest-username/--dest-password or ${GLOBAL_CREDENTIAL_FLAGS}`,
+      given: opts.destUsername !== undefined || flags.username !== undefined,
+    },
+  ];
 }
 
 async function statFile(file: string) {

@@ -5,6 +5,8 @@
  */
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
+import { echoSecrets } from "./echo-secrets.js";
+import { escapes } from "./escapes.js";
 import { foreignNextLink } from "./foreign-next-link.js";
 import { lyingDigest } from "./lying-digest.js";
 import { metadataRealm } from "./metadata-realm.js";
@@ -20,6 +22,8 @@ export const HOSTILE_BEHAVIOURS = {
   "metadata-realm": metadataRealm,
   "token-redirect": tokenRedirect,
   "lying-digest": lyingDigest,
+  "echo-secrets": echoSecrets,
+  escapes,
 } satisfies Record<string, HostileBehaviour<never>>;
 
 export type HostileBehaviourName = keyof typeof HOSTILE_BEHAVIOURS;
@@ -80,6 +84,8 @@ export async function startHostileRegistry<Name extends HostileBehaviourName>(
   };
 }
 
+export { type EchoSecretsOptions, echoBody } from "./echo-secrets.js";
+export { type EscapesOptions, TERMINAL_PAYLOADS } from "./escapes.js";
 export type { ForeignNextLinkOptions } from "./foreign-next-link.js";
 export { LIE_DIGEST, type LyingDigestOptions } from "./lying-digest.js";
 export type { MetadataRealmOptions } from "./metadata-realm.js";

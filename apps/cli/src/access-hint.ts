@@ -1,0 +1,54 @@
+import { type AccessFacts, describeAccess } from "@regatta/client";
+
+/**
+ * Which flags give credentials for one side of a command (issue 10, item 16): `-u/-p` for the registry of most
+ * commands; a copy's source takes `--src-username/--src-password` and its target `--dest-*` or `-u/-p`.
+ */
+export interface CredentialSide {
+  registry: string;
+  /** Set when two sides share a registry (a copy within one registry). */
+  repository?: string;
+  /** How to give credentials on the command line, e.g. `-u/-p`, `--src-username/--src-password`. */
+  flags: string;
+  /** Whether those flags were given on this run. */
+  given: boolean;
+}
+
+/** The side an error's facts are about: same registry and repository, else same registry. */
+function sideFor(access: AccessFacts, sides: readonly CredentialSide[]): CredentialSide | undefined {
+  const same = sides.filter((s) => s.registry === access.registry);
+  return same.find((s) => s.repository !== undefined && s.repository === access.repository) ?? same[0];
+}
+
+/**
+ * The CLI's hint for a refused request, from the facts on the error and the flags of this run: an anonymous
+ * request is told which flag to pass (or `docker login`), credentials from flags are named as such, and credentials
+ * the docker config supplied are named too, with the flag that would override them.
+ */
+export function cliAccessHint(access: AccessFacts, status: number, sides: readonly CredentialSide[]): string {
+  const side = sideFor(access, sides);
+  const registry = access.registry;
+  const login = `"docker login ${registry}"`;
+  const pass = side ? `pass ${side.flags} or run ${login}` : `run ${login}`;
+  const what = describeAccess(access);
+  if (access.credentials === "none") {
+    return access.operation === "catalog"
+      ? `no credentials were sent to ${registry}, whose catalog needs an account allowed to list it: ${pass}`
+      : `no credentials were sent to ${registry}: to ${what}, ${pass}`;
+  }
+  const user = access.username ? ` of ${access.username}` : "";
+  const source =
+    side?.given === true
+      ? `the credentials${user} given with ${side.flags}`
+      : `the credentials${user} for ${registry} from the docker config or a credential helper`;
+  const other = side && !side.given ? `; ${side.flags} gives others` : "";
+  if (status === 401 && !access.insufficientScope) {
+    return `${registry} refused ${source}: check them${other}`;
+  }
+  if (access.operation === "catalog") {
+    return `${source} may not ${what}: registries often allow the catalog to administrators only${other}`;
+  }
+  const missing =
+    access.insufficientScope && access.operation === "pull" ? "; or the repository does not exist" : "";
+  return `${source} may not ${what}${missing}${other}`;
+}

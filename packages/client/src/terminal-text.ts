@@ -1,0 +1,38 @@
+/**
+ * Text for a terminal (issue 10, item 4). A registry chooses tag and repository names, labels, annotations, error
+ * messages and header values; printed raw, `ESC]0;…BEL` retitles the window, `ESC[2J` clears the screen, C1 CSI
+ * (U+009B) does the same on terminals that honour 8-bit controls, `\r` overwrites what was printed, and bidi
+ * overrides (U+202E) make a name read backwards ("Trojan Source", CVE-2021-42574). The CLI and the REPL pass every
+ * human output through {@link escapeControls} at their output boundary, so a new command gets it without asking.
+ */
+
+/**
+ * Styles Regatta itself draws (bold, dim, underline, and the REPL's red, green, yellow, blue, magenta, cyan, grey
+ * and default colour: picocolors' and `util.inspect`'s codes) pass: they can only restyle text, never hide it (no
+ * black, white, background or conceal), move the cursor, clear the screen or talk to the terminal. Everything else
+ * that is a control is shown as a `\uXXXX` escape.
+ */
+const ALLOWED_STYLE = /^\x1b\[(?:1|2|4|22|24|3[1-6]|39|90)m/;
+
+/**
+ * C0 controls except tab and newline, DEL, C1 controls, and the Unicode format characters that reorder or hide text:
+ * bidi marks, embeddings, overrides and isolates, the line and paragraph separators, zero-width and BOM.
+ */
+const CONTROL = /[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]/g;
+
+/** `\u001b`: the JSON spelling, so JSON text stays valid JSON with the same value after escaping. */
+function escaped(ch: string): string {
+  return `\\u${ch.charCodeAt(0).toString(16).padStart(4, "0")}`;
+}
+
+/**
+ * Makes `text` safe to print on a terminal: every control character (C0 but tab and newline, DEL, C1, bidi and
+ * other invisible format characters) becomes a visible `\uXXXX` escape; Regatta's own bold, dim and colours stay.
+ * Text without controls comes back unchanged.
+ */
+export function escapeControls(text: string): string {
+  return text.replace(CONTROL, (ch, offset: number) => {
+    if (ch === "\x1b" && ALLOWED_STYLE.test(text.slice(offset, offset + 5))) return ch;
+    return escaped(ch);
+  });
+}
