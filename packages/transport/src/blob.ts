@@ -248,7 +248,7 @@ async function pump(
       }
       if (skip > 0) {
         throw new SizeMismatchError(
-          `${hooks.what}: the answer ended ${skip} bytes before the resume offset ${position + skip}`,
+          `${hooks.what}: the answer ended ${skip} bytes before the resume offset ${position}`,
           { status: response.status },
         );
       }

@@ -1,7 +1,13 @@
 import { Readable } from "node:stream";
 import { RegistryError, RegistryUnreachableError, TooManyRequestsError } from "@regatta/errors";
 import { afterEach, describe, expect, it } from "vitest";
-import { backoffDelay, parseRetryAfter } from "./retry.js";
+import {
+  backoffDelay,
+  parseRetryAfter,
+  RATE_LIMITED_MIN_DELAY_MS,
+  RetryBudget,
+  rateLimitedDelay,
+} from "./retry.js";
 import { startServer, type TestServer } from "./test-server.js";
 import { Transport } from "./transport.js";
 
@@ -163,5 +169,67 @@ describe("retry concern", () => {
     expect(err).toBeInstanceOf(RegistryUnreachableError);
     expect(err.message).toBe(`cannot reach registry ${host}: connection refused (GET http://${host}/v2/)`);
     expect(sleeps).toHaveLength(1);
+  });
+
+  it("retries a GET whose connection is cut half-way through the body (read inside the attempt)", async () => {
+    let first = true;
+    server = await startServer((req, res) => {
+      res.writeHead(200, { "content-type": "application/json", "content-length": "40" });
+      if (first) {
+        first = false;
+        res.write('{"name":"a","tags":['); // 20 of 40 bytes, then the connection drops
+        return void setTimeout(() => req.socket.destroy(), 20);
+      }
+      res.end('{"name":"a","tags":["1","2","3","4567"]}');
+    });
+    const { t, sleeps } = make();
+    const res = await t.request({
+      registry: server.host,
+      method: "GET",
+      path: "/v2/a/tags/list",
+      scopes: [],
+    });
+    expect(await res.json()).toEqual({ name: "a", tags: ["1", "2", "3", "4567"] });
+    expect(server.requests).toHaveLength(2);
+    expect(sleeps).toHaveLength(1);
+  });
+
+  it("a 429 without Retry-After backs off for at least a second, doubling, instead of hammering", async () => {
+    const s = await scripted([{ status: 429 }, { status: 429 }, { status: 503 }]);
+    const { t, sleeps } = make();
+    const r = await t.request({ registry: s.host, method: "GET", path: "/v2/", scopes: [] });
+    await r.dump();
+    // random() = 0.5: 1 s + 0.5 s, then 2 s + 1 s; a 503 keeps the ordinary full jitter (0.5 · 200·2^2).
+    expect(sleeps).toEqual([1500, 3000, 400]);
+    expect(rateLimitedDelay(0, 5000, () => 0)).toBe(RATE_LIMITED_MIN_DELAY_MS);
+    expect(rateLimitedDelay(5, 5000, () => 0)).toBe(5000);
+  });
+
+  it("does not start a wait that would outlast the request deadline: the 429 is reported at once", async () => {
+    const s = await scripted([{ status: 429, headers: { "retry-after": "30" } }]);
+    const sleeps: number[] = [];
+    transport = new Transport({ timeouts: { request: 5000 }, sleep: async (ms) => void sleeps.push(ms) });
+    const err = await transport
+      .request({ registry: s.host, method: "GET", path: "/v2/", scopes: [] })
+      .catch((e) => e);
+    expect(err).toBeInstanceOf(TooManyRequestsError);
+    expect(sleeps).toEqual([]);
+    expect(s.requests).toHaveLength(1);
+  });
+
+  it("one budget for a whole operation: the requests sharing it get `limit` retries between them", async () => {
+    const s = await scripted([{ status: 503 }, { status: 503 }, { status: 503 }]);
+    const { t, sleeps } = make();
+    const budget = new RetryBudget(2);
+    const get = () =>
+      t.request({ registry: s.host, method: "GET", path: "/v2/", scopes: [], retryBudget: budget });
+    const first = await get().catch((e) => e);
+    expect(first).toBeInstanceOf(RegistryError); // 503, 503, 503: two retries, then the budget is spent
+    const second = await get(); // the next request of the operation gets no retry, but this answer is fine
+    await second.dump();
+    expect(second.status).toBe(200);
+    expect(sleeps).toHaveLength(2);
+    expect(budget.used).toBe(2);
+    expect(budget.take()).toBe(false);
   });
 });

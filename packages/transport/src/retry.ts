@@ -34,9 +34,9 @@ export interface RetryConfig extends Required<RetryOptions> {
 /** A refused connection means nothing listens: worth a quick second look (a registry restarting), not three. */
 const REFUSED_ATTEMPTS = 1;
 /**
- * The shortest wait after a 429 that says nothing about when to come back: full jitter could answer a rate limit
- * with an immediate retry, which only earns another 429 (and can get a client banned), so a 429 backs off with
- * "equal jitter" from 1 s, doubling: 1–2 s, 2–4 s, … up to the cap.
+ * The shortest wait after a 429 that says nothing about when to come back. Full jitter could answer a rate limit
+ * with an immediate retry, which only earns another 429 (and can get a client banned), so a 429 waits at least 1 s,
+ * doubling per retry up to the cap, plus up to as much again in jitter: 1–2 s, 2–4 s, …
  */
 export const RATE_LIMITED_MIN_DELAY_MS = 1000;
 
@@ -65,13 +65,13 @@ export function backoffDelay(attempt: number, baseMs: number, maxMs: number, ran
   return Math.round(random() * Math.min(maxMs, baseMs * 2 ** attempt));
 }
 
-/** Equal jitter from {@link RATE_LIMITED_MIN_DELAY_MS}, for a 429 without `Retry-After`. */
+/** The wait after a 429 without `Retry-After`: see {@link RATE_LIMITED_MIN_DELAY_MS}. */
 export function rateLimitedDelay(attempt: number, maxMs: number, random: () => number): number {
-  const ceiling = Math.max(
+  const floor = Math.max(
     RATE_LIMITED_MIN_DELAY_MS,
     Math.min(maxMs, RATE_LIMITED_MIN_DELAY_MS * 2 ** attempt),
   );
-  return Math.round(ceiling / 2 + (random() * ceiling) / 2);
+  return Math.round(floor + random() * floor);
 }
 
 /**

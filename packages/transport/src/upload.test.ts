@@ -32,6 +32,12 @@ interface Behaviour {
   minChunk?: number;
   /** Refuse request bodies larger than this with 413. */
   maxBody?: number;
+  /** Answer the first `times` opening POSTs with `status` (and a Location of a session it did open, `location`). */
+  failPost?: { times: number; status: number; location?: boolean };
+  /** Forget the session on the n-th PATCH: 404 BLOB_UPLOAD_UNKNOWN, as after a registry restart or purge. */
+  forgetOnPatch?: number;
+  /** Answer the n-th PATCH 416 without storing it, as a registry that lost track of the offset does. */
+  refusePatch?: number;
 }
 let behaviour: Behaviour;
 let blobs: Map<string, Buffer>; // "<repo>@<digest>"
@@ -57,6 +63,16 @@ beforeAll(async () => {
       return void res.end();
     }
     const start = /^\/v2\/(.+)\/blobs\/uploads\/$/.exec(url.pathname);
+    if (req.method === "POST" && start && behaviour.failPost && behaviour.failPost.times > 0) {
+      behaviour.failPost.times--;
+      const id = String(++nextId);
+      if (behaviour.failPost.location) sessions.set(id, { parts: [], state: 0 });
+      res.writeHead(behaviour.failPost.status, {
+        "content-type": "application/json",
+        ...(behaviour.failPost.location ? { location: `/v2/${start[1]}/blobs/uploads/${id}?_state=0` } : {}),
+      });
+      return void res.end('{"errors":[{"code":"UNAVAILABLE","message":"try later"}]}');
+    }
     if (req.method === "POST" && start) {
       const repo = start[1] ?? "";
       const mount = url.searchParams.get("mount");
@@ -110,6 +126,14 @@ beforeAll(async () => {
     }
     if (req.method === "PATCH") {
       patches++;
+      if (behaviour.forgetOnPatch === patches) {
+        sessions.delete(id);
+        return error(404, "BLOB_UPLOAD_UNKNOWN");
+      }
+      if (behaviour.refusePatch === patches) {
+        res.statusCode = 416;
+        return void res.end();
+      }
       if (behaviour.minChunk && body.length < behaviour.minChunk && have + body.length < content.length) {
         res.statusCode = 416;
         return void res.end();
@@ -157,6 +181,14 @@ beforeEach(() => {
 
 const content = randomBytes(3500);
 const digest = sha256(content);
+/** `content` with the byte at `at` flipped: one corrupt byte in transit. */
+const flipped = (at: number) => {
+  const bad = Buffer.from(content);
+  bad[at] = (bad[at] ?? 0) ^ 0xff;
+  return bad;
+};
+/** The chunked upload of `content` in chunks of 1000, from byte 0 to the closing PUT. */
+const allChunks = ["PATCH 0-999", "PATCH 1000-1999", "PATCH 2000-2999", "PATCH 3000-3499", "PUT"];
 const calls = () => server.requests.map((r) => `${r.method} ${r.headers["content-range"] ?? ""}`.trim());
 
 describe("UploadSource", () => {
@@ -230,14 +262,7 @@ describe("blob upload", () => {
       chunkSize: 1000,
     });
     expect(result).toMatchObject({ digest, size: 3500, mounted: false });
-    expect(calls()).toEqual([
-      "POST",
-      "PATCH 0-999",
-      "PATCH 1000-1999",
-      "PATCH 2000-2999",
-      "PATCH 3000-3499",
-      "PUT",
-    ]);
+    expect(calls()).toEqual(["POST", ...allChunks]);
     expect(blobs.get(`r@${digest}`)?.equals(content)).toBe(true);
   });
 
@@ -487,15 +512,7 @@ describe("blob upload: interrupted and taken up again", () => {
     expect(result.digest).toBe(digest);
     const seen = calls();
     expect(seen.slice(0, 5)).toEqual(["POST", "PATCH 0-999", "PATCH 1000-1999", "GET", "DELETE"]);
-    expect(seen.slice(5)).toEqual([
-      "HEAD",
-      "POST",
-      "PATCH 0-999",
-      "PATCH 1000-1999",
-      "PATCH 2000-2999",
-      "PATCH 3000-3499",
-      "PUT",
-    ]);
+    expect(seen.slice(5)).toEqual(["HEAD", "POST", ...allChunks]);
   });
 
   it("a streamed PATCH of a one-shot stream cut off cannot go on: the network error, and the session cancelled", async () => {
@@ -521,5 +538,106 @@ describe("blob upload: interrupted and taken up again", () => {
     await transport.cancelUpload({ registry: server.host, repository: "r", location });
     expect(sessions.size).toBe(0);
     await transport.cancelUpload({ registry: server.host, repository: "r", location }); // gone: still fine
+  });
+});
+
+describe("blob upload: transient faults and wrong bytes (issue 10, item 9)", () => {
+  it("a 503 on the opening POST is retried, and the upload goes through", async () => {
+    behaviour.failPost = { times: 2, status: 503 };
+    const result = await uploadContent({ digest, size: content.length });
+    expect(result.digest).toBe(digest);
+    expect(calls()).toEqual(["POST", "POST", "POST", "PUT"]);
+    expect(blobs.get(`r@${digest}`)?.equals(content)).toBe(true);
+  });
+
+  it("a session opened by an answer that was retried anyway is cancelled, not left behind", async () => {
+    behaviour.failPost = { times: 1, status: 503, location: true };
+    await uploadContent({ digest, size: content.length });
+    expect(calls()).toEqual(["POST", "DELETE", "POST", "PUT"]);
+    expect(sessions.size).toBe(0);
+  });
+
+  it("a session the registry no longer knows (404 BLOB_UPLOAD_UNKNOWN on a PATCH) starts over in a new one", async () => {
+    behaviour.forgetOnPatch = 2;
+    const result = await uploadContent({ chunkSize: 1000, digest });
+    expect(result).toMatchObject({ digest, recoveries: 1 });
+    expect(calls()).toEqual([
+      "POST",
+      "PATCH 0-999",
+      "PATCH 1000-1999",
+      "DELETE",
+      "HEAD",
+      "POST",
+      ...allChunks,
+    ]);
+    expect(blobs.get(`r@${digest}`)?.equals(content)).toBe(true);
+  });
+
+  it("a 416 on a chunk resynchronises: GET says where the session stands and the chunk goes again from there", async () => {
+    behaviour.refusePatch = 2;
+    const result = await transport.upload({
+      registry: server.host,
+      repository: "r",
+      source: Readable.from([content]), // one-shot: only the chunk in memory can be sent again
+      chunkSize: 1000,
+    });
+    expect(result).toMatchObject({ digest, recoveries: 1 });
+    expect(calls()).toEqual([
+      "POST",
+      "PATCH 0-999",
+      "PATCH 1000-1999",
+      "GET",
+      "PATCH 1000-1999",
+      "PATCH 2000-2999",
+      "PATCH 3000-3499",
+      "PUT",
+    ]);
+    expect(blobs.get(`r@${digest}`)?.equals(content)).toBe(true);
+  });
+
+  it("a source that delivers wrong bytes once (a corrupt download) is fetched again in a new session", async () => {
+    const corrupt = flipped(1234);
+    let opened = 0;
+    const result = await uploadContent({
+      source: () => Readable.from([++opened === 1 ? corrupt : content]),
+      digest,
+      size: content.length,
+    });
+    expect(result).toMatchObject({ digest, recoveries: 1 });
+    expect(opened).toBe(2);
+    // The first PUT is aborted as the wrong bytes end, so it may not even reach the server.
+    expect(calls().filter((c) => c !== "PUT")).toEqual(["POST", "DELETE", "HEAD", "POST"]);
+    expect(calls().at(-1)).toBe("PUT");
+    expect(blobs.get(`r@${digest}`)?.equals(content)).toBe(true);
+  });
+
+  it("wrong bytes twice: one fetch again only, then the DigestMismatchError, nothing committed", async () => {
+    const corrupt = flipped(0);
+    let opened = 0;
+    const err = await uploadContent({
+      source: () => {
+        opened++;
+        return Readable.from([corrupt]);
+      },
+      digest,
+      size: content.length,
+    }).catch((e) => e);
+    expect(err).toBeInstanceOf(DigestMismatchError);
+    expect(opened).toBe(2);
+    expect(blobs.size).toBe(0);
+  });
+
+  it("unverified (verify: false), the registry's DIGEST_INVALID also fetches the source again once", async () => {
+    const corrupt = flipped(99);
+    let opened = 0;
+    const result = await uploadContent({
+      source: () => Readable.from([++opened === 1 ? corrupt : content]),
+      digest,
+      size: content.length,
+      verify: false,
+    });
+    expect(result.digest).toBe(digest);
+    expect(opened).toBe(2);
+    expect(blobs.get(`r@${digest}`)?.equals(content)).toBe(true);
   });
 });

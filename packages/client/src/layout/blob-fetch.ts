@@ -54,7 +54,9 @@ export interface FetchHooks {
 /** Whether a failure mid-blob is worth another attempt from where it stopped. */
 function transient(error: unknown): boolean {
   if (error instanceof AbortError) return false;
-  if (error instanceof RegistryUnreachableError || error instanceof TimeoutError) return true;
+  if (error instanceof RegistryUnreachableError) return true;
+  // A stall (idle timeout) is the user's limit on silence and is not retried (issue 10, item 8); a connect timeout is.
+  if (error instanceof TimeoutError) return error.retryable;
   if (error instanceof RegattaError) return error.retryable;
   const code = (error as { code?: unknown })?.code;
   return code === "ECONNRESET" || code === "UND_ERR_SOCKET" || code === "EPIPE";

@@ -1,0 +1,33 @@
+/**
+ * The three timeout flags (issue 10, item 8): `--connect-timeout`, `--idle-timeout` and `--timeout` (the deadline of
+ * a small request) become the client's `timeouts` in milliseconds, after any command, and nonsense is refused.
+ */
+import { UsageError } from "@regatta/client";
+import { describe, expect, it } from "vitest";
+import { connectOptions } from "./global-options.js";
+import { parseOnly } from "./test-parse.js";
+
+const timeoutsOf = (argv: string[]) => connectOptions(parseOnly(argv).flags, () => {}).timeouts;
+
+describe("timeout flags", () => {
+  it("each flag sets its own timeout, in seconds, fractions allowed", () => {
+    expect(timeoutsOf(["tags", "a", "--connect-timeout", "2"])).toEqual({ connect: 2000 });
+    expect(timeoutsOf(["blob", "a@sha256:0", "--idle-timeout", "0.5"])).toEqual({ idle: 500 });
+    expect(timeoutsOf(["copy", "a:1", "b:1", "--timeout", "5"])).toEqual({ request: 5000 });
+    expect(
+      timeoutsOf(["--timeout", "7", "manifest", "a", "--idle-timeout", "30", "--connect-timeout", "1"]),
+    ).toEqual({ connect: 1000, idle: 30_000, request: 7000 });
+    expect(timeoutsOf(["tags", "a"])).toBeUndefined(); // the library's defaults then
+  });
+
+  it.each([
+    ["--timeout", "0"],
+    ["--timeout", "-1"],
+    ["--idle-timeout", "soon"],
+    ["--connect-timeout", " "],
+    ["--idle-timeout", "Infinity"],
+  ])("%s %j is refused with a UsageError naming the flag", (flag, value) => {
+    expect(() => timeoutsOf(["tags", "a", flag, value])).toThrow(UsageError);
+    expect(() => timeoutsOf(["tags", "a", flag, value])).toThrow(flag);
+  });
+});

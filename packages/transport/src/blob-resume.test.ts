@@ -1,0 +1,187 @@
+/**
+ * A blob download that loses its connection half-way goes on with a Range request from the last byte it handed on
+ * (issue 10, item 9), and every answer to a resumption is checked before a byte of it is used: a 206 must start
+ * where it was asked to, a 200 (Range ignored) is skipped up to there and must reach it. The size-only check of
+ * `verifyDigest: false` (copy's --no-verify) still refuses an overlong blob.
+ */
+import { createHash, randomBytes } from "node:crypto";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import {
+  DigestMismatchError,
+  ProtocolError,
+  RegistryUnreachableError,
+  SizeMismatchError,
+} from "@regatta/errors";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { collect, startServer, type TestServer } from "./test-server.js";
+import { Transport } from "./transport.js";
+
+const content = randomBytes(200_000);
+const digest = `sha256:${createHash("sha256").update(content).digest("hex")}`;
+
+/** One scripted answer: `from` is the start of the Range asked for (0 without one). */
+type Answer = (res: ServerResponse, from: number, req: IncomingMessage) => void;
+let script: Answer[];
+let server: TestServer;
+let transport: Transport;
+
+/** Sends `bytes` as a 200 (or 206 from `from`) and cuts the connection after `keep` of them. */
+const cutAfter =
+  (keep: number): Answer =>
+  (res, from, req) => {
+    const body = content.subarray(from);
+    res.writeHead(from ? 206 : 200, {
+      "content-length": String(body.length),
+      ...(from ? { "content-range": `bytes ${from}-${content.length - 1}/${content.length}` } : {}),
+    });
+    res.write(body.subarray(0, keep));
+    setTimeout(() => req.socket.destroy(), 20);
+  };
+/** The rest from `from`, as a proper 206. */
+const ranged: Answer = (res, from) => {
+  res.writeHead(206, {
+    "content-length": String(content.length - from),
+    "content-range": `bytes ${from}-${content.length - 1}/${content.length}`,
+  });
+  res.end(content.subarray(from));
+};
+/** The whole blob, Range ignored. */
+const whole: Answer = (res) => {
+  res.writeHead(200, { "content-length": String(content.length) });
+  res.end(content);
+};
+
+beforeAll(async () => {
+  server = await startServer((req, res) => {
+    const from = Number(/^bytes=(\d+)-$/.exec(req.headers.range ?? "")?.[1] ?? 0);
+    (script.shift() ?? whole)(res, from, req);
+  });
+  transport = new Transport({ retry: { attempts: 2 }, sleep: async () => {} });
+});
+afterAll(async () => {
+  await transport.close();
+  await server.close();
+});
+beforeEach(() => {
+  script = [];
+  server.requests.length = 0;
+});
+
+const download = (extra: Partial<Parameters<Transport["blob"]>[0]> = {}) =>
+  transport.blob({ registry: server.host, repository: "a", digest, size: content.length, ...extra });
+const ranges = () => server.requests.map((r) => r.headers.range ?? "-");
+
+describe("blob download: resumed after a cut", () => {
+  it("goes on with Range from the last byte handed on; the caller sees one verified stream", async () => {
+    script = [cutAfter(70_000), ranged];
+    const got = await collect((await download()).stream);
+    expect(got.equals(content)).toBe(true);
+    expect(ranges()[0]).toBe("-");
+    const resumedAt = Number(/^bytes=(\d+)-$/.exec(ranges()[1] ?? "")?.[1]);
+    expect(resumedAt).toBeGreaterThan(0);
+    expect(resumedAt).toBeLessThanOrEqual(70_000);
+  });
+
+  it("a resumption answered 200 (Range ignored) is skipped up to where the stream stood", async () => {
+    script = [cutAfter(50_000), whole];
+    expect((await collect((await download()).stream)).equals(content)).toBe(true);
+    expect(ranges()).toHaveLength(2);
+  });
+
+  it("cuts within the budget are all taken up; one more and the cut is reported on the stream", async () => {
+    script = [cutAfter(30_000), cutAfter(30_000), ranged];
+    expect((await collect((await download()).stream)).equals(content)).toBe(true);
+    expect(ranges()).toHaveLength(3);
+
+    server.requests.length = 0;
+    script = [cutAfter(30_000), cutAfter(30_000), cutAfter(30_000), ranged];
+    const err = await collect((await download()).stream).catch((e) => e);
+    expect(err).toBeInstanceOf(RegistryUnreachableError);
+    expect(err.summary).toMatch(/^blob sha256:\w+ from 127\.0\.0\.1:\d+\/a: cannot reach registry/);
+    expect(ranges()).toHaveLength(3); // the first GET and two resumptions: the budget of 2 is spent
+  });
+
+  it("a resumption answered 206 from another offset than asked is refused, never spliced in", async () => {
+    script = [cutAfter(60_000), (res, from) => ranged(res, from - 1)];
+    const err = await collect((await download()).stream).catch((e) => e);
+    expect(err).toBeInstanceOf(ProtocolError);
+    expect(err.message).toMatch(/asked for bytes from \d+, got Content-Range "bytes \d+-199999\/200000"/);
+  });
+
+  it("a resumption answered 200 whose body ends before the resume offset is a SizeMismatchError", async () => {
+    script = [
+      cutAfter(60_000),
+      (res) => {
+        res.writeHead(200); // no length: it just ends, early
+        res.end(content.subarray(0, 1000));
+      },
+    ];
+    const err = await collect((await download()).stream).catch((e) => e);
+    expect(err).toBeInstanceOf(SizeMismatchError);
+    expect(err.message).toMatch(/the answer ended \d+ bytes before the resume offset \d+/);
+  });
+});
+
+describe("blob download: answers to a resume from an offset", () => {
+  it("a 206 starting elsewhere than the offset asked for is refused before any byte is used", async () => {
+    script = [(res, from) => ranged(res, from + 10)];
+    const err = await download({ offset: 1000, prefix: content.subarray(0, 1000) }).catch((e) => e);
+    expect(err).toBeInstanceOf(ProtocolError);
+    expect(err.message).toMatch(/asked for bytes from 1000, got Content-Range "bytes 1010-199999\/200000"/);
+  });
+
+  it("a 200 shorter than the offset (Range ignored, body truncated) fails instead of ending quietly", async () => {
+    script = [
+      (res) => {
+        res.writeHead(200);
+        res.end(content.subarray(0, 500));
+      },
+    ];
+    const got = await download({ offset: 1000, prefix: content.subarray(0, 1000) });
+    const err = await collect(got.stream).catch((e) => e);
+    expect(err).toBeInstanceOf(SizeMismatchError);
+    expect(err.message).toMatch(/the answer ended 500 bytes before the resume offset 1000/);
+  });
+});
+
+describe("blob download: size-only check (verifyDigest: false)", () => {
+  it("refuses an overlong blob as soon as it overruns, even without a digest check", async () => {
+    script = [
+      (res) => {
+        res.writeHead(200); // chunked: nothing announces the length
+        res.write(content);
+        res.end(Buffer.alloc(10));
+      },
+    ];
+    const err = await collect((await download({ verifyDigest: false })).stream).catch((e) => e);
+    expect(err).toBeInstanceOf(SizeMismatchError);
+    expect(err.message).toMatch(/longer than the expected 200000 bytes/);
+  });
+
+  it("lets different bytes of the right size through (the target registry checks the digest) but not a short blob", async () => {
+    const other = Buffer.from(content);
+    other[7] = (other[7] ?? 0) ^ 1;
+    script = [
+      (res) => {
+        res.writeHead(200);
+        res.end(other);
+      },
+      (res) => {
+        res.writeHead(200);
+        res.end(content.subarray(1));
+      },
+    ];
+    expect((await collect((await download({ verifyDigest: false })).stream)).equals(other)).toBe(true);
+    const short = await collect((await download({ verifyDigest: false })).stream).catch((e) => e);
+    expect(short).toBeInstanceOf(SizeMismatchError);
+    // and with the digest check on, the same different bytes are refused
+    script = [
+      (res) => {
+        res.writeHead(200);
+        res.end(other);
+      },
+    ];
+    const tampered = await collect((await download()).stream).catch((e) => e);
+    expect(tampered).toBeInstanceOf(DigestMismatchError);
+  });
+});
