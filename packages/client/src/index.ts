@@ -52,5 +52,4 @@ export type { ManifestInput, PutManifestOptions, PutManifestResult } from "./put
 export { RegistryClient } from "./registry-client.js";
 export { DEFAULT_TAG_WALK_LIMIT, type TagWalkOptions } from "./tags-for-digest.js";
 export { escapeControls } from "./terminal-text.js";
-export { escapeControls } from "./terminal-text.js";
 export { summaryTables, textTable } from "./text-table.js";
