@@ -143,6 +143,27 @@ describe("regatta leaves nothing half-written", () => {
     expect(readdirSync(root)).not.toContain("index.json");
   });
 
+  it("push -: SIGINT while stdin is being spooled leaves no spool behind", async () => {
+    const spool = temp();
+    const child = spawn(process.execPath, [BIN, "push", "-", `${registry.host}/h/pushed:v1`], {
+      env: { ...env(temp()), TMPDIR: spool },
+    });
+    let stderr = "";
+    child.stderr.on("data", (d) => {
+      stderr += d;
+    });
+    const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+    // Part of a tarball, and the pipe kept open: the push waits for the rest.
+    child.stdin.write(Buffer.alloc(64 * 1024));
+    await until(() => readdirSync(spool).some((name) => name.startsWith("regatta-push-")), "the spool");
+    child.kill("SIGINT");
+    expect(await exited).toBe(130);
+    child.stdin.destroy();
+    expectOneLine(stderr);
+    expect(stderr).toContain("interrupted by SIGINT");
+    expect(readdirSync(spool)).toEqual([]);
+  });
+
   describe("on a full disk (a 1 MiB tmpfs)", () => {
     let disk: string;
     beforeAll(async () => {

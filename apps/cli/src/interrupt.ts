@@ -20,12 +20,18 @@ export function installInterruptHandlers(graceMs = 5_000): void {
   controller = own;
   for (const name of Object.keys(EXIT_BY_SIGNAL) as HandledSignal[]) {
     process.on(name, () => {
-      if (received) process.exit(EXIT_BY_SIGNAL[received]);
+      if (received) quit(received);
       received = name;
       own.abort(new AbortError(`interrupted by ${name}`));
-      setTimeout(() => process.exit(EXIT_BY_SIGNAL[name]), graceMs).unref();
+      setTimeout(() => quit(name), graceMs).unref();
     });
   }
+}
+
+/** Ends the process now, saying why (the `exit` hooks still remove temporary spools). */
+function quit(signal: HandledSignal): never {
+  process.stderr.write(`regatta: interrupted by ${signal}\n`);
+  process.exit(EXIT_BY_SIGNAL[signal]);
 }
 
 /** The signal commands hand to the client: aborted by the first SIGINT/SIGTERM/SIGHUP once handlers are installed. */

@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { createWriteStream } from "node:fs";
+import { createWriteStream, rmSync } from "node:fs";
 import { mkdir, open, readdir, rename, rm, stat } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { type Readable, Transform } from "node:stream";
@@ -110,6 +110,17 @@ export async function writeFileAtomic(
     await rm(temp, { force: true });
     throw fileSystemError(error, path);
   }
+}
+
+/**
+ * Removes the temporary directory `path` when the process exits, if nothing removed it before: a reader that goes
+ * away (`| head`) or a signal's grace running out ends the process without the async clean-up. Returns the function
+ * that cancels it, for the normal path (which removes the directory itself).
+ */
+export function removeOnExit(path: string): () => void {
+  const remove = () => rmSync(path, { recursive: true, force: true });
+  process.once("exit", remove);
+  return () => process.off("exit", remove);
 }
 
 /** The size of the regular file at `path`, or undefined when there is none. */

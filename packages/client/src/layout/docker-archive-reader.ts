@@ -36,6 +36,7 @@ import {
   parseImageConfig,
   parseManifest,
 } from "@regatta/manifest";
+import { fileSystemError, removeOnExit } from "./atomic-file.js";
 import type { DockerManifestItem } from "./docker-archive.js";
 import {
   type ContentReader,
@@ -280,19 +281,24 @@ async function spool(source: Readable | string, dir: string): Promise<string> {
 export async function openDockerArchiveSource(input: string | Readable): Promise<ImageSource> {
   const where = typeof input === "string" ? input : "the archive on stdin";
   let tempDir: string | undefined;
+  let forgetSpool = () => {};
   let path: string;
   if (typeof input === "string" && !(await isGzip(input))) {
     path = input;
   } else {
     tempDir = await mkdtemp(join(tmpdir(), "regatta-push-"));
+    // Ctrl-C while stdin is spooled ends the process before the clean-up below can run (issue 10, item 10).
+    forgetSpool = removeOnExit(tempDir);
     path = await spool(input, tempDir).catch(async (error) => {
+      forgetSpool();
       await rm(tempDir as string, { recursive: true, force: true });
-      throw error;
+      throw fileSystemError(error, tempDir as string);
     });
   }
   const handle = await open(path, "r");
   const cleanup = async () => {
     await handle.close().catch(() => {});
+    forgetSpool();
     if (tempDir) await rm(tempDir, { recursive: true, force: true });
   };
   try {

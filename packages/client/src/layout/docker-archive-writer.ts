@@ -11,14 +11,14 @@
  * and each is copied to the stream as soon as it and everything before it is complete, then removed.
  */
 import { createHash } from "node:crypto";
-import { createReadStream, rmSync } from "node:fs";
+import { createReadStream } from "node:fs";
 import { mkdir, mkdtemp, open, readFile, rename, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { basename, dirname, join } from "node:path";
 import type { Writable } from "node:stream";
 import { AbortError, UsageError } from "@regatta/errors";
 import { createVerifier } from "@regatta/manifest";
-import { fileSize, writeFileAtomic } from "./atomic-file.js";
+import { fileSize, removeOnExit, writeFileAtomic } from "./atomic-file.js";
 import type { BlobTarget } from "./blob-fetch.js";
 import { positionalWriter } from "./chunk-writer.js";
 import { type ArchiveLayout, dockerArchiveEntries, layOut, type PlacedEntry } from "./docker-archive.js";
@@ -259,8 +259,7 @@ export async function openDockerArchiveStreamWriter(
   const layout = layOut(dockerArchiveEntries(plan));
   const spool = await mkdtemp(join(tmpdir(), "regatta-pull-"));
   // A reader that goes away (`| head`) may end the process before finish() or abort(): the spool goes with it.
-  const removeSpool = () => rmSync(spool, { recursive: true, force: true });
-  process.once("exit", removeSpool);
+  const keepSpool = removeOnExit(spool);
   const spooled = (digest: string) => join(spool, digestParts(digest).join("-"));
   const ready = new Map(layout.entries.filter((e) => e.blob).map((e) => [e.blob as string, deferred()]));
 
@@ -305,14 +304,14 @@ export async function openDockerArchiveStreamWriter(
       try {
         await run;
       } finally {
-        process.off("exit", removeSpool);
+        keepSpool();
         await rm(spool, { recursive: true, force: true });
       }
     },
     async abort() {
       for (const d of ready.values()) d.reject(new AbortError("pull aborted"));
       await run.catch(() => {});
-      process.off("exit", removeSpool);
+      keepSpool();
       await rm(spool, { recursive: true, force: true });
     },
   };
