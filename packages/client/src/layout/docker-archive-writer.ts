@@ -259,7 +259,7 @@ export async function openDockerArchiveStreamWriter(
   const layout = layOut(dockerArchiveEntries(plan));
   const spool = await mkdtemp(join(tmpdir(), "regatta-pull-"));
   // A reader that goes away (`| head`) may end the process before finish() or abort(): the spool goes with it.
-  const keepSpool = removeOnExit(spool);
+  const forgetSpool = removeOnExit(spool);
   const spooled = (digest: string) => join(spool, digestParts(digest).join("-"));
   const ready = new Map(layout.entries.filter((e) => e.blob).map((e) => [e.blob as string, deferred()]));
 
@@ -304,14 +304,14 @@ export async function openDockerArchiveStreamWriter(
       try {
         await run;
       } finally {
-        keepSpool();
+        forgetSpool();
         await rm(spool, { recursive: true, force: true });
       }
     },
     async abort() {
       for (const d of ready.values()) d.reject(new AbortError("pull aborted"));
       await run.catch(() => {});
-      keepSpool();
+      forgetSpool();
       await rm(spool, { recursive: true, force: true });
     },
   };
