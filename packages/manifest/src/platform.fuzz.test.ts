@@ -70,7 +70,10 @@ const specifier = fc
     fc.option(fc.tuple(osOption, fc.array(osOption, { maxLength: 3 })), { nil: undefined, freq: 2 }),
     fc.option(arch, { nil: undefined }),
     fc.option(variant, { nil: undefined }),
-    fc.option(fc.constantFrom(":10.0.17763", ":", ":1+2", ""), { nil: undefined, freq: 8 }),
+    fc.oneof(
+      { weight: 8, arbitrary: fc.constant(undefined) },
+      { weight: 1, arbitrary: fc.constantFrom(":10.0.17763", ":", ":1+2", "") },
+    ),
   )
   .map(([os, options, a, v, suffix]) => {
     const head = options ? `${os}(${options[0]}${options[1].map((f) => `+${f}`).join("")})` : os;
