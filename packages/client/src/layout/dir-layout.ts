@@ -5,17 +5,17 @@
  * directory with a `manifest` is complete.
  * https://github.com/dmage/boater#copy-a-schema-2-image-from-one-repository-to-another
  */
-import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { UsageError } from "@regatta/errors";
 import { computeDigest, parseManifest } from "@regatta/manifest";
+import { MAX_MANIFEST_BYTES } from "../get-manifest.js";
 import { destinationEntries, hasFile, writeFileAtomic } from "./atomic-file.js";
 import { fileTarget } from "./file-target.js";
 import { type ContentReader, type ImageSource, loadImage } from "./image-source.js";
 import type { LayoutWriter, WriterOptions } from "./layout-writer.js";
 import { blobFile, PARTIAL_DIR, partialPath, removePartialDir, writeManifests } from "./oci-layout.js";
 import type { PullPlan } from "./pull-plan.js";
-import { dirBlobPath } from "./safe-path.js";
+import { dirBlobPath, readInside } from "./safe-path.js";
 
 async function checkDirRoot(root: string): Promise<void> {
   const names = (await destinationEntries(root)) ?? [];
@@ -57,14 +57,14 @@ export async function openDirWriter(
 export async function openDirSource(root: string): Promise<ImageSource> {
   const manifestPath = join(root, "manifest");
   if (!(await hasFile(manifestPath))) throw new UsageError(`${root} has no manifest file`);
-  const bytes = await readFile(manifestPath);
+  const bytes = await readInside(root, manifestPath, MAX_MANIFEST_BYTES);
   const parsed = parseManifest(bytes);
   const digest = computeDigest(bytes);
   const reader: ContentReader = {
     async readManifest(d) {
-      return d === digest ? bytes : readFile(dirBlobPath(root, d));
+      return d === digest ? bytes : readInside(root, dirBlobPath(root, d), MAX_MANIFEST_BYTES);
     },
-    blob: (d) => blobFile(dirBlobPath(root, d.digest), d, root),
+    blob: (d) => blobFile(root, dirBlobPath(root, d.digest), d, root),
   };
   return {
     format: "dir",

@@ -8,12 +8,12 @@
  * `platforms: "all"` the index is stored whole with every child. Partial downloads wait in `.regatta-partial/` for
  * the next pull to resume them; index.json is replaced atomically, last, once everything it names is in place.
  */
-import { createReadStream } from "node:fs";
-import { readFile, rmdir } from "node:fs/promises";
+import { rmdir } from "node:fs/promises";
 import { join } from "node:path";
 import { InvalidManifestError, NotFoundError, UsageError } from "@regatta/errors";
 import type { Descriptor } from "@regatta/manifest";
-import { destinationEntries, fileSize, hasFile, writeFileAtomic } from "./atomic-file.js";
+import { MAX_MANIFEST_BYTES } from "../get-manifest.js";
+import { destinationEntries, hasFile, writeFileAtomic } from "./atomic-file.js";
 import { fileTarget } from "./file-target.js";
 import {
   type ContentReader,
@@ -34,7 +34,10 @@ import {
   REF_NAME,
 } from "./oci-index.js";
 import type { PullPlan, StoredManifest } from "./pull-plan.js";
-import { confinedPath, digestParts, ociBlobPath } from "./safe-path.js";
+import { confinedPath, digestParts, ociBlobPath, openInside, readInside, streamInside } from "./safe-path.js";
+
+/** The most an index.json or oci-layout file is read into memory: generous for thousands of tags. */
+export const MAX_LAYOUT_JSON_BYTES = 64 * 1024 * 1024;
 
 /** Where partial downloads wait, inside the destination so that the final rename stays on one file system. */
 export const PARTIAL_DIR = ".regatta-partial";
@@ -53,7 +56,23 @@ export async function removePartialDir(root: string): Promise<void> {
 async function readIndexIfAny(root: string): Promise<LayoutIndex | undefined> {
   const path = join(root, "index.json");
   if (!(await hasFile(path))) return undefined;
-  return parseLayoutIndex(await readFile(path), root);
+  return parseLayoutIndex(await readInside(root, path, MAX_LAYOUT_JSON_BYTES), root);
+}
+
+/** Checks `root`'s `oci-layout` file: read inside the layout, and a version 1 marker. */
+async function checkLayoutMarker(root: string): Promise<void> {
+  const text = (await readInside(root, join(root, "oci-layout"), MAX_LAYOUT_JSON_BYTES))
+    .toString("utf8")
+    .trim();
+  let version: unknown;
+  try {
+    version = (JSON.parse(text) as { imageLayoutVersion?: unknown }).imageLayoutVersion;
+  } catch {
+    version = undefined;
+  }
+  if (typeof version !== "string" || !version.startsWith("1.")) {
+    throw new InvalidManifestError(`${root}/oci-layout is not an OCI image layout version 1 marker`);
+  }
 }
 
 /** Checks that `root` is an OCI layout, or a directory that can become one (missing or empty). */
@@ -61,16 +80,7 @@ async function checkLayoutRoot(root: string): Promise<void> {
   const names = await destinationEntries(root);
   if (!names) return;
   if (names.includes("oci-layout")) {
-    const text = (await readFile(join(root, "oci-layout"), "utf8")).trim();
-    let version: unknown;
-    try {
-      version = (JSON.parse(text) as { imageLayoutVersion?: unknown }).imageLayoutVersion;
-    } catch {
-      version = undefined;
-    }
-    if (typeof version !== "string" || !version.startsWith("1.")) {
-      throw new InvalidManifestError(`${root}/oci-layout is not an OCI image layout version 1 marker`);
-    }
+    await checkLayoutMarker(root);
     return;
   }
   if (names.length > 0) {
@@ -164,12 +174,26 @@ export async function writeManifests(
   }
 }
 
-/** A blob file of a layout, opened on demand. */
-export async function blobFile(path: string, descriptor: Descriptor, where: string): Promise<SourceBlob> {
-  const size = await fileSize(path);
-  if (size === undefined) {
-    throw new NotFoundError(`${where} does not hold blob ${descriptor.digest}`, { code: "BLOB_UNKNOWN" });
-  }
+/**
+ * A blob file of a layout at `root`, checked now (inside the layout, a regular file, of the size the descriptor
+ * says) and opened, through the same checks, each time its stream is asked for.
+ */
+export async function blobFile(
+  root: string,
+  path: string,
+  descriptor: Descriptor,
+  where: string,
+): Promise<SourceBlob> {
+  const handle = await openInside(root, path).catch((error: unknown) => {
+    if (error instanceof NotFoundError) {
+      throw new NotFoundError(`${where} does not hold blob ${descriptor.digest}`, { code: "BLOB_UNKNOWN" });
+    }
+    throw error;
+  });
+  const size = await handle
+    .stat()
+    .then((s) => s.size)
+    .finally(() => handle.close());
   if (size !== descriptor.size) {
     throw new InvalidManifestError(
       `${where}: blob ${descriptor.digest} is ${size} bytes on disk, the manifest says ${descriptor.size}`,
@@ -179,7 +203,7 @@ export async function blobFile(path: string, descriptor: Descriptor, where: stri
     digest: descriptor.digest,
     size,
     mediaType: descriptor.mediaType,
-    open: () => createReadStream(path),
+    open: () => streamInside(root, path),
   };
 }
 
@@ -187,13 +211,14 @@ export async function blobFile(path: string, descriptor: Descriptor, where: stri
 export function ociContentReader(root: string): ContentReader {
   return {
     async readManifest(digest) {
-      const path = ociBlobPath(root, digest);
-      if (!(await hasFile(path))) {
-        throw new NotFoundError(`${root} does not hold manifest ${digest}`, { code: "MANIFEST_UNKNOWN" });
-      }
-      return readFile(path);
+      return readInside(root, ociBlobPath(root, digest), MAX_MANIFEST_BYTES).catch((error: unknown) => {
+        if (error instanceof NotFoundError) {
+          throw new NotFoundError(`${root} does not hold manifest ${digest}`, { code: "MANIFEST_UNKNOWN" });
+        }
+        throw error;
+      });
     },
-    blob: (d) => blobFile(ociBlobPath(root, d.digest), d, root),
+    blob: (d) => blobFile(root, ociBlobPath(root, d.digest), d, root),
   };
 }
 
@@ -202,6 +227,7 @@ export async function openOciLayoutSource(root: string): Promise<ImageSource> {
   if (!(await hasFile(join(root, "oci-layout")))) {
     throw new UsageError(`${root} is not an OCI layout (no oci-layout file)`);
   }
+  await checkLayoutMarker(root);
   const index = await readIndexIfAny(root);
   if (!index) throw new InvalidManifestError(`${root} is an OCI layout without index.json`);
   const entries = index.manifests.map((m) => ({

@@ -3,8 +3,11 @@
  * a tag like `a/../../b`, or a tar entry like `../../etc/passwd` must not let a pull or a push read or write outside
  * the directory it was given. Every path the layout code builds from such a name goes through this file.
  */
+import { constants } from "node:fs";
+import { type FileHandle, open, realpath } from "node:fs/promises";
 import { isAbsolute, posix, relative, resolve, sep } from "node:path";
-import { UsageError } from "@regatta/errors";
+import { Readable } from "node:stream";
+import { NotFoundError, UsageError } from "@regatta/errors";
 import { parseDigest } from "@regatta/manifest";
 import { isValidTag } from "@regatta/reference";
 
@@ -38,11 +41,98 @@ export function confinedPath(root: string, ...parts: string[]): string {
   }
   const base = resolve(root);
   const path = resolve(base, ...parts);
-  const rel = relative(base, path);
-  if (rel === "" || rel.startsWith(`..${sep}`) || rel === ".." || isAbsolute(rel)) {
+  if (!isInside(base, path)) {
     throw new UsageError(`refusing a path outside ${root}: ${parts.join("/")}`);
   }
   return path;
+}
+
+/** Whether `path` is strictly inside `base` (both absolute and normalised). */
+function isInside(base: string, path: string): boolean {
+  const rel = relative(base, path);
+  return !(rel === "" || rel.startsWith(`..${sep}`) || rel === ".." || isAbsolute(rel));
+}
+
+// O_NOFOLLOW: a last component swapped for a link after the check is not followed. O_NONBLOCK: a FIFO planted in a
+// layout does not hang the open (it is then refused as not a regular file); no effect on regular files.
+const READ_FLAGS = constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0) | (constants.O_NONBLOCK ?? 0);
+
+/**
+ * Opens a file of a layout on disk (`path`, built under `root` by {@link confinedPath}) for reading, refusing one
+ * that a symbolic link takes out of `root`: the realpath of the file must be inside the realpath of `root`. A link
+ * that stays inside is followed: `docker save`'s own directories link a shared layer.tar to another layer's, and
+ * content inside the layout is the layout's (its digest is checked anyway). A link out of it is how a hostile layout
+ * would make a push upload `~/.ssh/id_rsa` or `/etc/shadow` to a registry (issue 10; the tar reader resolves links
+ * inside the archive only). The resolved path is opened with O_NOFOLLOW, and checked again once open, so a link
+ * swapped in between is not followed either.
+ * @throws NotFoundError when the file does not exist; UsageError (code `PATH_OUTSIDE_LAYOUT`) when it leaves `root`,
+ *   or is not a regular file.
+ */
+export async function openInside(root: string, path: string): Promise<FileHandle> {
+  const [realRoot, real] = await Promise.all([realpath(root), realpath(path).catch(missing(path))]);
+  const outside = () =>
+    new UsageError(
+      `refusing to read ${path}: it is a link to ${real}, outside ${root}; a layout's files must be inside it`,
+      { code: "PATH_OUTSIDE_LAYOUT" },
+    );
+  if (!isInside(realRoot, real)) throw outside();
+  const handle = await open(real, READ_FLAGS).catch((error: NodeJS.ErrnoException) => {
+    // ELOOP: the last component became a link after realpath; treat it as the escape it is.
+    if (error.code === "ELOOP") throw outside();
+    return missing(path)(error);
+  });
+  try {
+    if (!(await handle.stat()).isFile()) {
+      throw new UsageError(`refusing to read ${path}: not a regular file`, { code: "PATH_OUTSIDE_LAYOUT" });
+    }
+    // A directory on the way swapped for a link between realpath and open.
+    if ((await realpath(real)) !== real) throw outside();
+    return handle;
+  } catch (error) {
+    await handle.close();
+    throw error;
+  }
+}
+
+function missing(path: string) {
+  return (error: NodeJS.ErrnoException): never => {
+    if (error.code === "ENOENT" || error.code === "ENOTDIR") {
+      throw new NotFoundError(`${path} does not exist`, { code: "BLOB_UNKNOWN", cause: error });
+    }
+    throw error;
+  };
+}
+
+/** The whole content of a file of a layout, read through {@link openInside}; at most `limit` bytes. */
+export async function readInside(root: string, path: string, limit: number): Promise<Buffer> {
+  const handle = await openInside(root, path);
+  try {
+    const { size } = await handle.stat();
+    if (size > limit) {
+      throw new UsageError(`${path} is ${size} bytes, more than the ${limit} a layout's metadata may be`);
+    }
+    return await handle.readFile();
+  } finally {
+    await handle.close();
+  }
+}
+
+/**
+ * A stream of a file of a layout, opened through {@link openInside} when the stream is first read (so an upload
+ * that retries opens, and checks, afresh).
+ */
+export function streamInside(root: string, path: string): Readable {
+  return Readable.from(
+    (async function* () {
+      const handle = await openInside(root, path);
+      try {
+        for await (const chunk of handle.createReadStream({ autoClose: false })) yield chunk as Buffer;
+      } finally {
+        await handle.close();
+      }
+    })(),
+    { objectMode: false },
+  );
 }
 
 /** The path of a blob in an OCI image layout: `<root>/blobs/<algorithm>/<hex>`, after checking the digest. */
