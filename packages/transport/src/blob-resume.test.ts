@@ -82,6 +82,18 @@ describe("blob download: resumed after a cut", () => {
     expect(resumedAt).toBeLessThanOrEqual(70_000);
   });
 
+  it("a cut after the last byte (chunked, never terminated) needs no resumption: the digest decides", async () => {
+    script = [
+      (res, _from, req) => {
+        res.writeHead(200); // chunked
+        res.write(content);
+        setTimeout(() => req.socket.destroy(), 50);
+      },
+    ];
+    expect((await collect((await download()).stream)).equals(content)).toBe(true);
+    expect(ranges()).toEqual(["-"]);
+  });
+
   it("a resumption answered 200 (Range ignored) is skipped up to where the stream stood", async () => {
     script = [cutAfter(50_000), whole];
     expect((await collect((await download()).stream)).equals(content)).toBe(true);

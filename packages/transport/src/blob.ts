@@ -140,6 +140,7 @@ export async function downloadBlob(deps: BlobDeps, req: BlobRequest): Promise<Bl
   const stream = createVerifyStream({ verifier, what });
   void pump(stream, first, offset, {
     what,
+    ...(size !== undefined ? { size } : {}),
     mapError: (err, response) => deps.mapBodyError(err, response, { ...req, context: what }),
     resume: async (from) => {
       if (req.signal?.aborted || !budget.take()) return undefined;
@@ -219,6 +220,8 @@ async function pump(
   position: number,
   hooks: {
     what: string;
+    /** The blob's size, when known: a cut after its last byte needs no resumption (a Range from there is a 416). */
+    size?: number;
     mapError: (err: unknown, response: RegistryResponse) => unknown;
     resume: (from: number) => Promise<Answer | undefined>;
   },
@@ -260,6 +263,7 @@ async function pump(
       const mapped = hooks.mapError(err, response);
       // A cut is worth a ranged GET for the rest; a stall, a refusal or bad content is not.
       if (!(mapped instanceof RegattaError) || !mapped.retryable) return void out.destroy(mapped as Error);
+      if (skip === 0 && position === hooks.size) return void out.end(); // the verifier still checks the digest
       try {
         current = await hooks.resume(position);
       } catch (again) {
