@@ -1,16 +1,22 @@
 import { createHash } from "node:crypto";
+import { isValidDescriptorDigest, parseDigest } from "@regatta/manifest";
+import { isValidDigest, parseDigestString } from "@regatta/reference";
 import { FUZZ_RUNS, FUZZ_TEST_TIMEOUT_MS, FuzzFinding, fuzzParse } from "@regatta/testkit";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { isValidDigest, parseDigestString } from "./index.js";
 
 /**
- * Fuzzing of `parseDigestString` (issue 10): arbitrary text and digests built near the grammar (algorithms, lengths
- * around 64 and 128, uppercase, stray characters). Only InvalidDigestError; it accepts exactly
- * `sha256:<64 lowercase hex>` and `sha512:<128 lowercase hex>`; what it accepts splits back into the input.
+ * Fuzzing of the two digest parsers (issue 10): @regatta/reference's `parseDigestString` (references, CLI input) and
+ * @regatta/manifest's `parseDigest` (descriptors, headers), on arbitrary text and on digests built near the grammar
+ * (algorithms, lengths around 64 and 128, uppercase, stray characters). Both throw only InvalidDigestError, accept
+ * exactly `sha256:<64 lowercase hex>` and `sha512:<128 lowercase hex>` (so they agree with each other), and split what
+ * they accept back into the input; `isValidDescriptorDigest` also lets unregistered algorithms that follow the OCI
+ * grammar through, as the image spec asks. They live here, in the one package that sees both.
  */
 
 const VALID = /^(?:sha256:[a-f0-9]{64}|sha512:[a-f0-9]{128})$/;
+/** The image spec's descriptor digest grammar, https://github.com/opencontainers/image-spec/blob/v1.1.0/descriptor.md#digests */
+const GRAMMAR = /^[a-z0-9]+(?:[+._-][a-z0-9]+)*:[a-zA-Z0-9=_-]+$/;
 /** `length` lowercase hex characters (from a real hash, cheap to make), one replaced by a stray character now and then. */
 const hexish = (length: number) =>
   fc
@@ -58,7 +64,7 @@ const nearDigest = fc
     ),
   );
 
-describe("parseDigestString fuzz", () => {
+describe("digest parsers fuzz", () => {
   it(`answers ${FUZZ_RUNS} inputs exactly as the digest grammar says`, {
     timeout: FUZZ_TEST_TIMEOUT_MS,
   }, () => {
@@ -66,16 +72,29 @@ describe("parseDigestString fuzz", () => {
     let accepted = 0;
     const check = (input: string) => {
       runs++;
-      const outcome = fuzzParse(input, () => parseDigestString(input));
-      if (outcome.ok !== VALID.test(input) || isValidDigest(input) !== outcome.ok)
-        throw new FuzzFinding(`${JSON.stringify(input)}: parsed ${outcome.ok}, valid ${VALID.test(input)}`);
-      if (!outcome.ok) {
-        if (outcome.error.name !== "InvalidDigestError") throw new FuzzFinding(outcome.error.name);
-        return;
+      const valid = VALID.test(input);
+      for (const [name, parse] of [
+        ["parseDigestString", () => parseDigestString(input)],
+        ["parseDigest", () => parseDigest(input)],
+      ] as const) {
+        const outcome = fuzzParse(input, parse);
+        if (outcome.ok !== valid)
+          throw new FuzzFinding(
+            `${name}(${JSON.stringify(input)}) ${outcome.ok ? "accepted" : "refused"} it`,
+          );
+        if (!outcome.ok) {
+          if (outcome.error.name !== "InvalidDigestError")
+            throw new FuzzFinding(`${name}: ${outcome.error.name}`);
+          continue;
+        }
+        if (`${outcome.value.algorithm}:${outcome.value.hex}` !== input)
+          throw new FuzzFinding(`${name} splits ${input} wrongly`);
       }
-      accepted++;
-      if (`${outcome.value.algorithm}:${outcome.value.hex}` !== input)
-        throw new FuzzFinding(`${input} splits wrongly`);
+      if (isValidDigest(input) !== valid) throw new FuzzFinding(`isValidDigest(${JSON.stringify(input)})`);
+      const registered = /^sha(?:256|512):/.test(input);
+      if (isValidDescriptorDigest(input) !== (registered ? valid : GRAMMAR.test(input)))
+        throw new FuzzFinding(`isValidDescriptorDigest(${JSON.stringify(input)})`);
+      if (valid) accepted++;
     };
     const share = Math.ceil(FUZZ_RUNS / 2);
     fc.assert(fc.property(fc.string({ unit: "binary", maxLength: 140 }), check), { numRuns: share });
