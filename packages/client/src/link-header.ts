@@ -112,7 +112,10 @@ export function nextPage(
   const link = nextLink(header);
   if (link === undefined) return undefined;
   const url = sameOriginPageUrl(link, requestUrl, what, status);
-  return `${url.pathname}${url.search}`;
+  // A path starting with `//` would read as `//host/…` when passed back and resolved, naming another origin: keep it a
+  // path with the WHATWG serializer's `/.` prefix (found by fuzzing, issue 10).
+  const path = url.pathname.startsWith("//") ? `/.${url.pathname}` : url.pathname;
+  return `${path}${url.search}`;
 }
 
 /** A page and the absolute URL it was fetched from. */
