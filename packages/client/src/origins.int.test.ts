@@ -19,6 +19,8 @@ interface Scenario {
   name: string;
   hostile: Record<string, unknown>;
   call: "tags" | "allTags" | "repositories";
+  /** Send everything through a recording HTTP proxy on 127.0.0.1:3128 (which resolves names itself). */
+  proxy?: boolean;
 }
 
 interface Outcome {
@@ -29,13 +31,32 @@ interface Outcome {
   reached: { address: string; received: string }[];
   /** What the hostile registry itself received. */
   hostileRequests: { url: string; authorization?: string }[];
+  /** The targets the proxy was asked to reach (CONNECT host:port), with `proxy`. */
+  proxied: string[];
 }
 
 /** The script run inside the namespace: every scenario in turn, one JSON line of outcomes at the end. */
 const SCRIPT = `
 import { createClient } from "@regatta/client";
+import { createServer } from "node:http";
+import { connect as tcp } from "node:net";
 import { recordConnections, startHostileRegistry } from "@regatta/testkit";
 const { scenarios, password } = JSON.parse(process.env.NETNS_INPUT);
+// A forwarding proxy that records every CONNECT target and tunnels it (it resolves names itself, like a real one).
+const proxied = [];
+const proxy = createServer((_req, res) => res.writeHead(405).end());
+proxy.on("connect", (req, socket, head) => {
+  proxied.push(req.url);
+  const [host, port] = [req.url.slice(0, req.url.lastIndexOf(":")), req.url.slice(req.url.lastIndexOf(":") + 1)];
+  const upstream = tcp(Number(port), host.replace(/^\\[|\\]$/g, ""), () => {
+    socket.write("HTTP/1.1 200 Connection Established\\r\\n\\r\\n");
+    upstream.write(head);
+    upstream.pipe(socket).pipe(upstream);
+  });
+  upstream.on("error", () => socket.destroy());
+  socket.on("error", () => upstream.destroy());
+});
+await new Promise((r) => proxy.listen(3128, "127.0.0.1", r));
 const recorders = [
   await recordConnections(["169.254.169.254", "fd00:ec2::254", "127.0.0.2"], 80),
   await recordConnections(["127.0.0.1"], 81),
@@ -44,6 +65,7 @@ const reached = () => recorders.flatMap((r) => r.connections);
 const outcomes = [];
 for (const s of scenarios) {
   const before = reached().length;
+  const proxiedBefore = proxied.length;
   const options = Object.fromEntries(
     Object.entries(s.hostile).map(([k, v]) => [
       k,
@@ -51,7 +73,12 @@ for (const s of scenarios) {
     ]),
   );
   const hostile = await startHostileRegistry(options);
-  const client = createClient(hostile.host, { username: "alice", password, retry: { attempts: 1 } });
+  const client = createClient(hostile.host, {
+    username: "alice",
+    password,
+    retry: { attempts: 1 },
+    ...(s.proxy ? { proxy: "http://127.0.0.1:3128" } : {}),
+  });
   const outcome = { name: s.name, hostileRequests: [] };
   try {
     outcome.value = s.call === "repositories" ? await client.repositories() : await client[s.call]("x");
@@ -62,10 +89,13 @@ for (const s of scenarios) {
   await new Promise((r) => setTimeout(r, 100));
   await hostile.close();
   outcome.reached = reached().slice(before);
+  outcome.proxied = proxied.slice(proxiedBefore);
   outcome.hostileRequests = hostile.requests.map((r) => ({ url: r.url, authorization: r.headers.authorization }));
   outcomes.push(outcome);
 }
 for (const r of recorders) await r.close();
+proxy.closeAllConnections();
+proxy.close();
 console.log(JSON.stringify(outcomes));
 `;
 
@@ -105,6 +135,12 @@ describe("token realms chosen by a hostile registry", () => {
     ["to the IPv6 metadata address", "http://[fd00:ec2::254]/latest/meta-data/iam/"],
     ["to a name resolving to it", "http://metadata.test/latest/meta-data/iam/"],
   ];
+  // Through a proxy the proxy resolves names, so the client resolves them first and refuses a forbidden answer.
+  const proxied: [string, Record<string, unknown>][] = [
+    ["realm by name", { behaviour: "metadata-realm", realm: "http://metadata.test/latest/meta-data/" }],
+    ["token endpoint redirect by name", { behaviour: "token-redirect", location: "http://metadata.test/x" }],
+    ["realm by IPv6 literal", { behaviour: "metadata-realm", realm: "http://[fd00:ec2::254]/" }],
+  ];
   let outcomes: Map<string, Outcome>;
 
   beforeAll(async () => {
@@ -118,6 +154,12 @@ describe("token realms chosen by a hostile registry", () => {
         name: `redirect ${name}`,
         hostile: { behaviour: "token-redirect", location },
         call: "tags" as const,
+      })),
+      ...proxied.map(([name, hostile]) => ({
+        name: `proxied ${name}`,
+        hostile,
+        call: "tags" as const,
+        proxy: true,
       })),
     ]);
     outcomes = new Map(list.map((o) => [o.name, o]));
@@ -141,6 +183,15 @@ describe("token realms chosen by a hostile registry", () => {
     expectContained(outcome);
     // The registry's own token endpoint (same origin) did get the credentials: that one the user chose.
     expect(outcome.hostileRequests.find((r) => r.url.startsWith("/token"))?.authorization).toBe(BASIC);
+  });
+
+  it.each(proxied)("through a proxy, refuses a %s before asking the proxy for it", (name) => {
+    const outcome = outcomes.get(`proxied ${name}`)!;
+    expect(outcome.error?.code).toMatch(/^(FORBIDDEN_ADDRESS|INVALID_REALM)$/);
+    expectContained(outcome);
+    // The proxy carried the registry's own requests, and nothing else.
+    expect(outcome.proxied.length).toBeGreaterThan(0);
+    expect(outcome.proxied.every((target) => target.startsWith("127.0.0.1:"))).toBe(true);
   });
 });
 

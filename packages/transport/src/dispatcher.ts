@@ -3,8 +3,9 @@
  * (registries and object stores are plain HTTP/1.1 servers and pipelining turns one slow blob into head-of-line
  * blocking), a connection limit per origin, TLS verification on unless asked otherwise, and proxies like curl does.
  */
+import { isIP } from "node:net";
 import { rootCertificates } from "node:tls";
-import { checkedLookup, forbiddenAddress, forbiddenAddressError } from "@regatta/auth";
+import { checkedLookup, FORBIDDEN_ADDRESS, forbiddenAddress, forbiddenAddressError } from "@regatta/auth";
 import { Agent, buildConnector, Client, type Dispatcher, EnvHttpProxyAgent, Pool, ProxyAgent } from "undici";
 
 /** The options the dispatcher is built from. */
@@ -59,7 +60,7 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
       requestTls: tls,
       proxyTls: { timeout: options.connectTimeout },
     });
-    return guardDispatcher(proxy, trusted);
+    return guardDispatcher(proxy, trusted, { resolveNames: true });
   }
   const env = options.env ?? process.env;
   const httpProxy = envVar(env, "http_proxy");
@@ -74,7 +75,7 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
       httpsProxy: httpsProxy ?? "",
       noProxy: envVar(env, "no_proxy") ?? "",
     });
-    return guardDispatcher(envProxy, trusted);
+    return guardDispatcher(envProxy, trusted, { resolveNames: true });
   }
   return guardDispatcher(new Agent({ ...agent, factory: guardedFactory(trusted) }), trusted);
 }
@@ -109,17 +110,37 @@ function guardedFactory(trusted: ReadonlySet<string>) {
 }
 
 /**
- * Refuses, before anything is sent, a request to an untrusted origin whose host is a forbidden IP literal. This is the
- * whole check for dispatchers whose connections Regatta does not open itself: an injected one (tests), and proxies,
- * where the proxy resolves names, so a name that resolves to a metadata address is left to the proxy's own policy.
+ * Refuses, before anything is sent, a request to an untrusted origin whose host is a forbidden IP literal. With
+ * `resolveNames`, a name is resolved first and refused when any of its addresses is forbidden: that is for proxies,
+ * which resolve names themselves, so the connect-time check cannot run; the proxy may still get another DNS answer
+ * than this one (a rebinding window the direct path does not have). An injected dispatcher gets the literal check
+ * only: its names may not resolve at all (msw fakes).
  */
-export function guardDispatcher(dispatcher: Dispatcher, trusted: ReadonlySet<string>): Dispatcher {
+export function guardDispatcher(
+  dispatcher: Dispatcher,
+  trusted: ReadonlySet<string>,
+  options: { resolveNames?: boolean } = {},
+): Dispatcher {
+  const lookup = options.resolveNames ? checkedLookup() : undefined;
   return dispatcher.compose((dispatch) => (opts, handler) => {
     const origin = new URL(String(opts.origin));
-    if (!trusted.has(origin.origin)) {
-      const why = forbiddenAddress(origin.hostname);
-      if (why) throw forbiddenAddressError(origin.host, origin.hostname, why);
-    }
-    return dispatch(opts, handler);
+    if (trusted.has(origin.origin)) return dispatch(opts, handler);
+    const why = forbiddenAddress(origin.hostname);
+    if (why) throw forbiddenAddressError(origin.host, origin.hostname, why);
+    if (!lookup || isIP(origin.hostname.replace(/^\[|\]$/g, ""))) return dispatch(opts, handler);
+    lookup(origin.hostname, { all: true }, (err) => {
+      // Only a forbidden answer stops the request: behind a proxy the client often cannot resolve outside names at
+      // all (the proxy does), and a blob's redirect to object storage must still work there.
+      if (err?.code !== FORBIDDEN_ADDRESS) {
+        dispatch(opts, handler);
+        return;
+      }
+      // The handler `request()` hands a composed dispatcher is undici's legacy one (onError); newer ones use
+      // onResponseError. Either ends the request with this error.
+      const h = handler as { onError?: (e: Error) => void; onResponseError?: (c: unknown, e: Error) => void };
+      if (h.onResponseError) h.onResponseError(null, err);
+      else h.onError?.(err);
+    });
+    return true;
   });
 }

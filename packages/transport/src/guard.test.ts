@@ -6,6 +6,7 @@
  */
 import { MockAgent } from "undici";
 import { afterEach, describe, expect, it } from "vitest";
+import { guardDispatcher } from "./dispatcher.js";
 import { FakeAuthenticator, startServer, type TestServer } from "./test-server.js";
 import { Transport } from "./transport.js";
 
@@ -105,5 +106,18 @@ describe("destinations a server chose", () => {
     expect(response.status).toBe(200);
     expect(realm.requests[0]?.headers.authorization).toBe("Basic YWxpY2U6c2VjcmV0");
     expect(elsewhere.requests[0]?.headers.authorization).toBeUndefined();
+  });
+
+  it("behind a proxy, a name the client cannot resolve is still sent: the proxy resolves it (object storage redirects)", async () => {
+    const agent = new MockAgent();
+    agent.disableNetConnect();
+    agent.get("http://storage.invalid").intercept({ path: "/blob", method: "GET" }).reply(200, "blob");
+    const guarded = guardDispatcher(agent, new Set(), { resolveNames: true });
+    const response = await guarded.request({
+      origin: "http://storage.invalid",
+      path: "/blob",
+      method: "GET",
+    });
+    expect(await response.body.text()).toBe("blob");
   });
 });
