@@ -258,9 +258,9 @@ async function checkAfterTagDelete(
   method: TagDeleteMethod,
   signal?: AbortSignal,
 ): Promise<void> {
-  const now = async (tag: string) => {
+  const now = async (tag: string, s = signal) => {
     try {
-      return (await headManifest(ctx, ref.withTag(tag), signal ? { signal } : {})).digest;
+      return (await headManifest(ctx, ref.withTag(tag), s ? { signal: s } : {})).digest;
     } catch (error) {
       if (error instanceof NotFoundError) return undefined;
       throw error;
@@ -273,10 +273,10 @@ async function checkAfterTagDelete(
       { code: "TAG_NOT_DELETED" },
     );
   }
-  const moved: string[] = [];
-  for (const tag of kept) {
-    if ((await now(tag)) !== original.digest) moved.push(tag);
-  }
+  // Only tags that are gone are put back: one that names another digest now was moved by someone else meanwhile,
+  // and writing over it would undo their push.
+  const after = await mapConcurrent(kept, ctx.concurrency, (tag, _i, s) => now(tag, s), signal);
+  const moved = kept.filter((_, i) => after[i] === undefined);
   if (!moved.length) return;
   for (const tag of moved) await restoreTag(ctx, ref.withTag(tag), original, undefined, signal);
   throw new ProtocolError(
