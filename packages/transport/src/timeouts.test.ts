@@ -177,11 +177,11 @@ describe("request deadline", () => {
       res.writeHead(200, { "content-length": String(content.length) });
       for (let i = 0; i < 10; i++) {
         res.write(content.subarray(i * 1024, (i + 1) * 1024));
-        await sleep(100);
+        await sleep(50);
       }
       res.end();
     });
-    const t = make({ timeouts: { idle: 500, request: 200 } });
+    const t = make({ timeouts: { idle: 500, request: 150 } });
     const { stream } = await t.blob({ registry: s.host, repository: "a", digest: sha256(content) });
     expect((await collect(stream)).equals(content)).toBe(true);
   });
@@ -202,12 +202,12 @@ describe("request deadline", () => {
       Readable.from(
         (async function* () {
           for (let i = 0; i < 10; i++) {
-            await sleep(100);
+            await sleep(50);
             yield content.subarray(i * 1024, (i + 1) * 1024);
           }
         })(),
       );
-    const t = make({ timeouts: { idle: 500, request: 200 } });
+    const t = make({ timeouts: { idle: 500, request: 150 } });
     const result = await t.upload({
       registry: s.host,
       repository: "r",
@@ -221,7 +221,7 @@ describe("request deadline", () => {
   it("never applies to an upload body: a server that reads slowly but steadily gets the whole blob", async () => {
     // Big enough that the kernel's socket buffers (a few MiB on loopback) hold only the tail of it: once the last
     // byte is in them, the client sees nothing move until the server has read them and answers.
-    const total = 24 * 1024 * 1024;
+    const total = 16 * 1024 * 1024;
     let received = 0;
     const s = await serve(async (req, res) => {
       if (req.method === "POST") {
