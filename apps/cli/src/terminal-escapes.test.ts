@@ -1,0 +1,57 @@
+/**
+ * Issue 10, item 4: names, labels, annotations and error messages a registry chooses are printed escaped, never raw,
+ * in every human output of the CLI (and `--json` stays valid JSON with the same values).
+ */
+import { type HostileRegistry, startHostileRegistry, TERMINAL_PAYLOADS } from "@regatta/testkit";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { regatta } from "./test-cli.js";
+
+let registry: HostileRegistry;
+beforeAll(async () => {
+  registry = await startHostileRegistry({ behaviour: "escapes" });
+});
+afterAll(async () => {
+  await registry.close();
+});
+
+/** Characters a terminal acts on: C0 but tab and newline, DEL, C1, bidi and invisible format characters. */
+const CONTROL = /[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]/;
+
+describe("registry-supplied strings reach the terminal escaped", () => {
+  it.each([
+    ["tags", (host: string) => ["tags", `${host}/x`], 0],
+    ["catalog", (host: string) => ["catalog", host], 0],
+    ["inspect (labels)", (host: string) => ["inspect", `${host}/x:1`], 0],
+    ["an error message", (host: string) => ["manifest", `${host}/x:fail`], 1],
+    ["an error message with -v", (host: string) => ["manifest", `${host}/x:fail`, "-v"], 1],
+    ["a 404's message", (host: string) => ["blob", `${host}/x@sha256:${"0".repeat(64)}`, "-v"], 3],
+  ])("%s", async (_, args, code) => {
+    const result = await regatta(args(registry.host));
+    if (code) expect(result.code).toBe(code);
+    const out = `${result.stdout}${result.stderr}`;
+    expect(out).not.toMatch(CONTROL);
+    // Each payload is there, visibly: the user can see what the registry tried.
+    expect(out).toMatch(/\\u001b|\\u009b|\\u202e/);
+  });
+
+  it("every payload is shown escaped in a tag list, one tag per line", async () => {
+    const { stdout } = await regatta(["tags", `${registry.host}/x`]);
+    const lines = stdout.trimEnd().split("\n");
+    expect(lines).toHaveLength(TERMINAL_PAYLOADS.length + 1);
+    expect(lines[1]).toBe("p0\\u001b]0;pwned-title\\u0007");
+    expect(lines.join("\n")).not.toMatch(CONTROL);
+  });
+
+  it("--json stays valid JSON with the registry's exact values, and no raw control", async () => {
+    for (const args of [
+      ["tags", `${registry.host}/x`, "--json"],
+      ["inspect", `${registry.host}/x:1`, "--json"],
+    ]) {
+      const { stdout } = await regatta(args);
+      expect(stdout).not.toMatch(CONTROL);
+      const value = JSON.parse(stdout) as { tags?: string[]; labels?: Record<string, string> };
+      const strings = value.tags ?? Object.values(value.labels ?? {});
+      for (const [i, payload] of TERMINAL_PAYLOADS.entries()) expect(strings).toContain(`p${i}${payload}`);
+    }
+  });
+});
