@@ -9,10 +9,15 @@ import { mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
+  distributionHandlers,
+  fakeRepository,
   generateImage,
+  generateIndex,
   type HostileRegistry,
   LIE_DIGEST,
   type LyingDigestOptions,
+  serveHandlers,
+  startFaultProxy,
   startHostileRegistry,
 } from "@regatta/testkit";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
@@ -155,5 +160,46 @@ describe("manifest, pull and copy refuse a lying header", () => {
     const { host, reg } = await lying();
     const err = await reg.copy(`${host}/team/app:1`, "127.0.0.1:9/never/used:1").catch((e) => e);
     expect(err).toBeInstanceOf(DigestMismatchError);
+  });
+});
+
+describe("pull of an index whose child the registry swapped for other valid content", () => {
+  // The same mutant, on the pull path: children are fetched by digest. The registry's header agrees with what it
+  // serves (a consistent lie, through the fault proxy), so only the check against the requested digest catches it.
+  it("is refused with DigestMismatchError naming the child's digest, and nothing is written", async () => {
+    const index = await generateIndex({ layers: [300], seed: "lying-child" });
+    const child = index.children[1]!;
+    const json = JSON.parse(new TextDecoder().decode(child.manifest.bytes));
+    json.layers[0].size += 1;
+    const tampered = Buffer.from(JSON.stringify(json));
+    const handlers = distributionHandlers({ repos: { "team/app": fakeRepository({ v1: index }) } });
+    handlers.store.repository("team/app")!.manifests.set(child.manifest.digest, {
+      bytes: tampered,
+      mediaType: child.manifest.mediaType,
+    });
+    const served = await serveHandlers(handlers);
+    const proxy = await startFaultProxy(served.url, [
+      {
+        method: ["GET", "HEAD"],
+        path: new RegExp(`/manifests/${child.manifest.digest}$`),
+        times: Number.POSITIVE_INFINITY,
+        fault: { type: "digest", digest: manifestDigestOf(tampered) },
+      },
+    ]);
+    const client = createClient(proxy.host, { retry: { attempts: 0 } });
+    const dir = mkdtempSync(join(tmpdir(), "regatta-lying-child-"));
+    try {
+      const err = await client
+        .pull(`${proxy.host}/team/app:v1`, join(dir, "out"), { format: "oci", platforms: "all" })
+        .catch((e) => e);
+      expect(err).toBeInstanceOf(DigestMismatchError);
+      expect(err).toMatchObject({ expected: child.manifest.digest, actual: manifestDigestOf(tampered) });
+      expect(readdirSync(dir)).toEqual([]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+      await client.close();
+      await proxy.close();
+      await served.close();
+    }
   });
 });
