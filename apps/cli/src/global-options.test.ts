@@ -1,35 +1,13 @@
 import { createClient } from "@regatta/client";
-import type { Command, Option } from "commander";
+import type { Option } from "commander";
 import { describe, expect, it } from "vitest";
 import { connectOptions, type GlobalFlags } from "./global-options.js";
 import { buildProgram } from "./program.js";
-
-/** Every command under `cmd` (depth first) with the options of the commands above it. */
-function* commandsWithAncestors(cmd: Command, above: Option[] = []): Generator<[Command, Option[]]> {
-  for (const sub of cmd.commands) {
-    yield [sub, above.concat(cmd.options)];
-    yield* commandsWithAncestors(sub, above.concat(cmd.options));
-  }
-}
+import { commandsWithAncestors, parseOnly } from "./test-parse.js";
 
 /** The names an option answers to on the command line and in `optsWithGlobals()`. */
 const names = (o: Option) =>
   [o.long, o.short, `attribute:${o.attributeName()}`].filter((n): n is string => Boolean(n));
-
-/** A command line for `cmd` with its action replaced, so parsing runs and nothing else does. */
-function parseOnly(argv: string[]): GlobalFlags {
-  const program = buildProgram();
-  let flags: GlobalFlags | undefined;
-  for (const [cmd] of commandsWithAncestors(program)) {
-    cmd.action((...args: unknown[]) => {
-      flags = (args.at(-1) as Command).optsWithGlobals<GlobalFlags>();
-    });
-  }
-  program.configureOutput({ writeErr: () => {}, writeOut: () => {} });
-  program.parse(["node", "regatta", ...argv]);
-  if (!flags) throw new Error(`no command ran for ${argv.join(" ")}`);
-  return flags;
-}
 
 describe("global options and the commands' own options", () => {
   it("no command defines an option that a global (or a parent's) option would take first", () => {
@@ -70,9 +48,12 @@ describe("global options and the commands' own options", () => {
     ["manifest", "alpine", "--platform", "linux/arm64"],
     ["pull", "alpine", "out.tar", "--platform", "linux/arm/v7", "--json"],
   ])("%s %s … parses, and its options make a client (nothing is sent)", async (...argv) => {
-    const flags = parseOnly(argv);
+    const { flags } = parseOnly(argv);
     expect(flags.platform).toBe(argv[argv.indexOf("--platform") + 1]);
-    const reg = createClient("localhost:5000", connectOptions(flags, () => {}));
+    const reg = createClient(
+      "localhost:5000",
+      connectOptions(flags, () => {}),
+    );
     await reg.close();
   });
 });

@@ -1,6 +1,7 @@
 import { UsageError } from "@regatta/errors";
 import { isValidTag, parseReference, type Reference } from "@regatta/reference";
 import { type ClientContext, type ReferenceInput, toReference } from "./context.js";
+import { copyImage } from "./copy.js";
 import { getManifest } from "./get-manifest.js";
 import { type PutManifestResult, putManifest } from "./put-manifest.js";
 
@@ -25,8 +26,9 @@ export function tagTarget(source: Reference, target: ReferenceInput): Reference 
 
 /**
  * Tags a manifest under another name (the Ruby gem's `tag`): the manifest's exact bytes are fetched and pushed to the
- * target, so its digest is unchanged; no blob moves. A target in another repository must hold the blobs already
- * (the registry answers MANIFEST_BLOB_UNKNOWN otherwise: use copy).
+ * target, so its digest is unchanged. A target in another repository of the registry first gets what the manifest
+ * references (blobs mounted, an index's children pushed, by {@link copyImage}): a registry refuses a manifest whose
+ * blobs the repository lacks (MANIFEST_BLOB_UNKNOWN), and `regatta tag --help` shows exactly that case.
  */
 export async function tagImage(
   ctx: ClientContext,
@@ -36,7 +38,9 @@ export async function tagImage(
 ): Promise<PutManifestResult> {
   const source = toReference(ctx, sourceInput);
   const dst = tagTarget(source, target);
-  const got = await getManifest(ctx, source, options.signal ? { signal: options.signal } : {});
+  const sig = options.signal ? { signal: options.signal } : {};
+  if (dst.repository !== source.repository) await copyImage(ctx, source, dst, sig);
+  const got = await getManifest(ctx, source, sig);
   return putManifest(ctx, dst, got.bytes, {
     mediaType: got.mediaType,
     ...(options.signal ? { signal: options.signal } : {}),

@@ -182,7 +182,7 @@ Progress is drawn on a terminal; --json prints a summary (digests, bytes moved, 
 Examples:
   regatta copy localhost:5000/team/api:1.0 localhost:5001/team/api
   regatta copy alpine:3.20 localhost:5000/mirror/alpine --platform linux/amd64,linux/arm64
-  regatta copy ghcr.io/org/app:1 registry.example/app:1 --src-username me --dest-username ci --password-stdin`,
+  regatta copy ghcr.io/org/app:1 registry.example/app:1 --src-username me -u ci --password-stdin   # source password in REGATTA_SRC_PASSWORD`,
     )
     .action(async (source: string, target: string, opts: CopyFlags, cmd: Command) => {
       const src = parseReference(source);
