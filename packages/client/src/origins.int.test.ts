@@ -105,7 +105,13 @@ function runScenarios(scenarios: Scenario[]): Promise<Outcome[]> {
     cwd: PACKAGE_DIR,
     input: { scenarios, password: PASSWORD },
     addresses: ["169.254.169.254", "fd00:ec2::254"],
-    hosts: { "metadata.test": "169.254.169.254", "metadata6.test": "fd00:ec2::254" },
+    hosts: {
+      "metadata.test": "169.254.169.254",
+      "metadata6.test": "fd00:ec2::254",
+      "mapped.test": "::ffff:169.254.169.254",
+      // A good first answer must not hide a forbidden second one (happy eyeballs would try it).
+      "mixed.test": ["127.0.0.1", "169.254.169.254"],
+    },
     timeoutMs: 60_000,
   });
 }
@@ -129,6 +135,16 @@ describe("token realms chosen by a hostile registry", () => {
     // Names are checked on what they resolve to, when the token request connects.
     ["a name resolving to 169.254.169.254", "http://metadata.test/latest/meta-data/", "FORBIDDEN_ADDRESS"],
     ["a name resolving to fd00:ec2::254", "http://metadata6.test/latest/meta-data/", "FORBIDDEN_ADDRESS"],
+    [
+      "a name resolving to ::ffff:169.254.169.254",
+      "http://mapped.test/latest/meta-data/",
+      "FORBIDDEN_ADDRESS",
+    ],
+    [
+      "a name resolving to loopback and the metadata address",
+      "http://mixed.test/latest/",
+      "FORBIDDEN_ADDRESS",
+    ],
   ];
   const redirects: [string, string][] = [
     ["to the IPv4 metadata address", "http://169.254.169.254/latest/meta-data/iam/"],

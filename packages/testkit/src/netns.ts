@@ -21,8 +21,8 @@ export interface NetnsOptions {
   input?: unknown;
   /** Addresses added to the namespace's loopback interface, IPv4 or IPv6 (as /32 and /128). */
   addresses?: string[];
-  /** Names the namespace's /etc/hosts resolves: name → address. */
-  hosts?: Record<string, string>;
+  /** Names the namespace's /etc/hosts resolves: name → address, or every address of the name (glibc's `multi on`). */
+  hosts?: Record<string, string | string[]>;
   /** Kill the script after this long; default 20 s. */
   timeoutMs?: number;
 }
@@ -43,7 +43,9 @@ export async function runInNetns<T>(options: NetnsOptions): Promise<T> {
     if (options.hosts) {
       const hostsFile = join(dir, "hosts");
       const lines = ["127.0.0.1 localhost", "::1 localhost"];
-      for (const [name, address] of Object.entries(options.hosts)) lines.push(`${address} ${name}`);
+      for (const [name, addresses] of Object.entries(options.hosts)) {
+        for (const address of [addresses].flat()) lines.push(`${address} ${name}`);
+      }
       writeFileSync(hostsFile, `${lines.join("\n")}\n`);
       setup.push(`mount --bind '${hostsFile}' /etc/hosts`);
     }
