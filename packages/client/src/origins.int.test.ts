@@ -145,6 +145,11 @@ describe("token realms chosen by a hostile registry", () => {
       "http://mixed.test/latest/",
       "FORBIDDEN_ADDRESS",
     ],
+    [
+      "an https name resolving to 169.254.169.254",
+      "https://metadata.test/latest/meta-data/",
+      "FORBIDDEN_ADDRESS",
+    ],
   ];
   const redirects: [string, string][] = [
     ["to the IPv4 metadata address", "http://169.254.169.254/latest/meta-data/iam/"],

@@ -92,11 +92,12 @@ function guardedFactory(trusted: ReadonlySet<string>) {
     const key = typeof origin === "string" ? new URL(origin).origin : origin.origin;
     const make = (o: Pool.Options) =>
       options.connections === 1 ? new Client(origin, o) : new Pool(origin, o);
-    if (trusted.has(key) || typeof options.connect === "function") return make(options);
+    if (trusted.has(key)) return make(options);
+    // `connect` is the TLS options object createDispatcher gave the Agent (never a function: it is built here).
     const connector = buildConnector({
-      ...(options.connect ?? {}),
+      ...(options.connect as buildConnector.BuildOptions),
       lookup: checkedLookup(),
-    } as buildConnector.BuildOptions);
+    });
     const connect: buildConnector.connector = (connectOptions, callback) => {
       const why = forbiddenAddress(connectOptions.hostname);
       if (why) {
