@@ -63,14 +63,17 @@ describe("fault × command matrix (regatta as a process)", () => {
     } finally {
       await proxy.close();
     }
-    expect(proxy.faulted().length).toBeGreaterThan(0);
+    const injected = proxy.faulted().length;
     if (c.expect.ok) {
       expect(r.stderr).not.toContain("regatta:");
       expect(r.code).toBe(0);
       if (c.command === "blob-stdout") expect(r.stdoutBytes.equals(layer.bytes)).toBe(true);
       else expect(readdirSync(dir)).toEqual(["app.tar"]);
+      // The fault was injected: a case whose rules never matched proves nothing.
+      expect(injected).toBeGreaterThan(0);
       return;
     }
+    expect(injected).toBeGreaterThan(0);
     expect(STATUS[c.expect.error]).toContain(r.code);
     // One line for a person, no stack trace; the detail (code, status, request) is for -v.
     expect(r.stderr).toMatch(/^regatta: [^\n]+\n$/);
