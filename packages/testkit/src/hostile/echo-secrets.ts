@@ -106,6 +106,11 @@ export const echoSecrets: HostileBehaviour<EchoSecretsOptions> = (options) => as
     sendJson(res, 200, {});
     return;
   }
+  // A HEAD answer has no body to echo into: say "not here", so a push goes on to the upload that echoes.
+  if (req.method === "HEAD") {
+    res.writeHead(404, { "docker-distribution-api-version": "registry/2.0" }).end();
+    return;
+  }
   const status = options.status ?? 403;
   sendJson(
     res,
