@@ -10,6 +10,7 @@ import { Readable } from "node:stream";
 import { NotFoundError, UsageError } from "@regatta/errors";
 import { parseDigest } from "@regatta/manifest";
 import { isValidTag } from "@regatta/reference";
+import { fileSystemError } from "./atomic-file.js";
 
 /**
  * `[algorithm, hex]` of a digest, after checking it is one Regatta can verify (sha256 or sha512, lower-case hex of the
@@ -99,7 +100,13 @@ function missing(path: string) {
     if (error.code === "ENOENT" || error.code === "ENOTDIR") {
       throw new NotFoundError(`${path} does not exist`, { code: "BLOB_UNKNOWN", cause: error });
     }
-    throw error;
+    if (error.code === "ELOOP") {
+      throw new UsageError(`refusing to read ${path}: its links go round in a loop`, {
+        code: "PATH_OUTSIDE_LAYOUT",
+        cause: error,
+      });
+    }
+    throw fileSystemError(error, path, "reading");
   };
 }
 

@@ -167,6 +167,16 @@ describe("OCI layout", () => {
     expect((await push(alias, "oci")).digest).toBe(image.manifest.digest);
   });
 
+  it("a blob whose links go round in a loop is a typed refusal, not a raw ELOOP", async () => {
+    const root = ociLayout();
+    const path = blobPath(root, layer().digest);
+    rmSync(path);
+    symlinkSync(`${hex(layer().digest)}.b`, path);
+    symlinkSync(hex(layer().digest), `${path}.b`);
+    const err = await expectRefused(root, "oci");
+    expect(err.message).toContain("loop");
+  });
+
   it("a FIFO planted as a blob is refused at once, without hanging", async () => {
     const root = ociLayout();
     rmSync(blobPath(root, layer().digest));
