@@ -59,7 +59,10 @@ describe("fault × command matrix (regatta as a process)", () => {
         : ["pull", `${proxy.host}/m/app:v1`, join(dir, "app.tar")];
     let r: Awaited<ReturnType<typeof regatta>>;
     try {
-      r = await regatta([...FLAGS, ...args]);
+      // Longer timeouts where the case needs them (a slow upload draining, a Retry-After within the deadline).
+      const idle = c.idleMs ? ["--idle-timeout", String(Math.max(2, c.idleMs / 1000))] : [];
+      const request = c.requestMs ? ["--timeout", String(Math.max(3, c.requestMs / 1000))] : [];
+      r = await regatta([...FLAGS, ...idle, ...request, ...args]);
     } finally {
       await proxy.close();
     }
