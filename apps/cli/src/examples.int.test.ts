@@ -300,6 +300,11 @@ describe("every example in every --help and README runs", () => {
           REGATTA_SRC_PASSWORD: "example-password",
           REGATTA_DEST_PASSWORD: "example-password",
           REGATTA_REPL_HISTORY: "",
+          // Only the loopback registries are reachable: an example whose name escaped the rewriting (a new Docker Hub
+          // short name) fails here instead of quietly passing against the real Docker Hub on a networked machine.
+          HTTPS_PROXY: "http://127.0.0.1:9",
+          HTTP_PROXY: "http://127.0.0.1:9",
+          NO_PROXY: "127.0.0.1,localhost",
         },
       });
       let output = "";
