@@ -38,6 +38,8 @@ interface Behaviour {
   forgetOnPatch?: number;
   /** Answer the n-th PATCH 416 without storing it, as a registry that lost track of the offset does. */
   refusePatch?: number;
+  /** Answer every commit (201) with this Docker-Content-Digest instead of the true one. */
+  lieDigest?: string;
 }
 let behaviour: Behaviour;
 let blobs: Map<string, Buffer>; // "<repo>@<digest>"
@@ -87,7 +89,10 @@ beforeAll(async () => {
       if (single && behaviour.singlePost) {
         if (sha256(body) !== single) return error(400, "DIGEST_INVALID");
         blobs.set(`${repo}@${single}`, body);
-        res.writeHead(201, { location: `/v2/${repo}/blobs/${single}` });
+        res.writeHead(201, {
+          location: `/v2/${repo}/blobs/${single}`,
+          ...(behaviour.lieDigest ? { "docker-content-digest": behaviour.lieDigest } : {}),
+        });
         return void res.end();
       }
       const id = String(++nextId);
@@ -161,7 +166,10 @@ beforeAll(async () => {
     blobs.set(`${repo}@${digest}`, all);
     sessions.delete(id);
     if (behaviour.cutPut?.nth === puts) return void req.socket.destroy();
-    res.writeHead(201, { location: `/v2/${repo}/blobs/${digest}`, "docker-content-digest": digest });
+    res.writeHead(201, {
+      location: `/v2/${repo}/blobs/${digest}`,
+      "docker-content-digest": behaviour.lieDigest ?? digest,
+    });
     res.end();
   });
   transport = new Transport({ retry: { attempts: 0 } });
@@ -639,5 +647,22 @@ describe("blob upload: transient faults and wrong bytes (issue 10, item 9)", () 
     expect(result.digest).toBe(digest);
     expect(opened).toBe(2);
     expect(blobs.get(`r@${digest}`)?.equals(content)).toBe(true);
+  });
+
+  it("a commit answered with another Docker-Content-Digest is a DigestMismatchError, not a success nor a retry", async () => {
+    const lie = `sha256:${"e".repeat(64)}`;
+    behaviour.lieDigest = lie;
+    const err = await uploadContent({ digest, size: content.length }).catch((e) => e);
+    expect(err).toBeInstanceOf(DigestMismatchError);
+    expect(err.message).toContain(`Docker-Content-Digest ${lie}, not ${digest}`);
+    expect(calls()).toEqual(["POST", "PUT"]);
+
+    server.requests.length = 0;
+    behaviour.singlePost = true;
+    const single = await transport
+      .upload({ registry: server.host, repository: "s", source: content, digest, singlePost: true })
+      .catch((e) => e);
+    expect(single).toBeInstanceOf(DigestMismatchError);
+    expect(calls()).toEqual(["POST"]);
   });
 });

@@ -67,6 +67,25 @@ function recoveryFor(err: unknown): Recovery {
   return err.retryable ? "resync" : "fatal";
 }
 
+/**
+ * A registry's 201 names the digest it committed (`Docker-Content-Digest`): one that differs from the digest asked
+ * for means the registry stored something else under it, or lies; either way the push must not report success
+ * (issue 10, item 5: a digest header is checked, never trusted).
+ */
+function checkCommitted(
+  response: { headers: Record<string, string>; status: number },
+  digest: string,
+  what: string,
+) {
+  const answered = response.headers["docker-content-digest"]?.trim();
+  if (answered && answered !== digest) {
+    throw new DigestMismatchError(
+      `${what}: the registry answered ${response.status} with Docker-Content-Digest ${answered}, not ${digest}`,
+      { expected: digest, actual: answered, status: response.status },
+    );
+  }
+}
+
 /** A 4xx that refuses the request's form (not its credentials, not a rate limit): worth another way. */
 function isRefusal(status: number | undefined): boolean {
   return status !== undefined && status >= 400 && status < 500 && ![401, 403, 408, 429].includes(status);
@@ -141,6 +160,7 @@ export async function uploadBlob(
     if (opened?.status === 201) {
       const location = blobLocation(opened);
       await opened.dump();
+      checkCommitted(opened, single.digest, what);
       return done({ digest: single.digest, size: single.bytes.length, ...(location ? { location } : {}) });
     }
     // 202: the registry opened an ordinary session and ignored the bytes.
@@ -160,6 +180,7 @@ export async function uploadBlob(
     if (opened.status === 201 && req.digest) {
       const location = blobLocation(opened);
       await opened.dump();
+      checkCommitted(opened, req.digest, what);
       return done(
         {
           digest: req.digest,
@@ -191,6 +212,8 @@ export async function uploadBlob(
   let recoveries = 0;
   /** Whether the source was already fetched again after wrong bytes (once only). */
   let refetched = false;
+  /** Whether the registry answered the closing PUT with 201. */
+  let committed = false;
 
   /** A PATCH of bytes to the session; the answer's Location is the one to go on with. */
   const patch = async (body: RegistryRequest["body"], length?: number, range?: string) => {
@@ -234,6 +257,8 @@ export async function uploadBlob(
     });
     const where = blobLocation(closed);
     await closed.dump();
+    committed = true; // whatever follows is a verdict on the upload, not a fault to recover from
+    checkCommitted(closed, digest, what);
     return done({
       digest,
       size: source.offset,
@@ -268,6 +293,10 @@ export async function uploadBlob(
       held = source.offset;
       return await close();
     } catch (err) {
+      if (committed) {
+        source.close();
+        throw err;
+      }
       let recovery = recoveryFor(err);
       // Wrong bytes are fetched again once, and only from a source that fetches them (a factory): bytes or a stream
       // handed over by the caller would be the same wrong bytes again.
