@@ -58,4 +58,14 @@ describe("checkedLookup: the failures dns.lookup itself reports", () => {
     expect(address).toEqual([]);
     expect(await resolve(null, [], true)).toEqual({ err: null, address: [], family: undefined });
   });
+
+  it("asks the resolver for every address, keeping the caller's other options", async () => {
+    const asked: unknown[] = [];
+    const lookup = ((_h: string, options: unknown, cb: (e: null, a: LookupAddress[]) => void) => {
+      asked.push(options);
+      cb(null, [{ address: "203.0.113.7", family: 4 }]);
+    }) as unknown as typeof import("node:dns").lookup;
+    await new Promise((done) => checkedLookup(lookup)("reg.example", { family: 4, hints: 32 }, done));
+    expect(asked).toEqual([{ family: 4, hints: 32, all: true }]);
+  });
 });
