@@ -143,6 +143,24 @@ describe("regatta leaves nothing half-written", () => {
     expect(readdirSync(root)).not.toContain("index.json");
   });
 
+  it("a command with nothing to clean up (tags) ends at once on SIGTERM, 143", async () => {
+    const stalled = await startFaultProxy(registry.url, [
+      { method: "GET", path: /\/tags\/list/, fault: { type: "stall" } },
+    ]);
+    try {
+      const ended = await interrupt(
+        ["tags", `${stalled.host}/h/app`],
+        () => stalled.count("GET", /tags/) > 0,
+        "SIGTERM",
+      );
+      expect(ended.code).toBe(143);
+      expect(ended.stderr).toBe("regatta: interrupted by SIGTERM\n");
+      expect(ended.ms).toBeLessThan(2_000);
+    } finally {
+      await stalled.close();
+    }
+  });
+
   it("push -: SIGINT while stdin is being spooled leaves no spool behind", async () => {
     const spool = temp();
     const child = spawn(process.execPath, [BIN, "push", "-", `${registry.host}/h/pushed:v1`], {
