@@ -15,7 +15,7 @@ class SurvivorsReporter {
   onMutantTested(mutant) {
     if (mutant.status !== "Survived" && mutant.status !== "NoCoverage") return;
     const { line, column } = mutant.location.start;
-    const where = `${mutant.fileName}:${line}:${column + 1}`;
+    const where = `${mutant.fileName}:${line}:${column}`;
     appendFileSync(this.file, `[${mutant.status}] ${mutant.mutatorName} ${where}: ${mutant.replacement}\n`);
   }
 }

@@ -68,4 +68,12 @@ describe("checkedLookup: the failures dns.lookup itself reports", () => {
     await new Promise((done) => checkedLookup(lookup)("reg.example", { family: 4, hints: 32 }, done));
     expect(asked).toEqual([{ family: 4, hints: 32, all: true }]);
   });
+
+  it("answers a refused name with the error and no address at all", async () => {
+    for (const all of [true, false]) {
+      const { err, address } = await resolve(null, [{ address: "169.254.169.254", family: 4 }], all);
+      expect(err?.code).toBe(FORBIDDEN_ADDRESS);
+      expect(address).toEqual([]);
+    }
+  });
 });
