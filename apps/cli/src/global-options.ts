@@ -42,7 +42,7 @@ export function addGlobalOptions(program: Command): Command {
     .option("--proxy <url>", "HTTP(S) proxy (default: HTTPS_PROXY / HTTP_PROXY / NO_PROXY)")
     .option(
       "--timeout <seconds>",
-      "deadline of each small request (manifest, tags, token, upload open/close), retries included; never a blob transfer (default 60)",
+      "deadline of each attempt of a small request (manifest, tags, token, upload open/close); never a blob transfer (default 60)",
     )
     .option(
       "--connect-timeout <seconds>",

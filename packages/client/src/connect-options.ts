@@ -33,7 +33,7 @@ export interface ConnectOptions {
   /**
    * Milliseconds. `connect`: TCP + TLS handshake of one attempt (default 10 s). `idle`: no byte moved in either
    * direction, on every request and blob stream (default 30 s). `request`: deadline of one small request
-   * (manifests, tags, catalog, tokens, HEADs, upload open/close), retries included; never a blob body (default 60 s,
+   * (manifests, tags, catalog, tokens, HEADs, upload open/close), per attempt; never a blob body (default 60 s,
    * 0 for none). `read` is the former name of `idle`.
    */
   timeouts?: {

@@ -60,8 +60,6 @@ export interface Exchange {
   streaming: boolean;
   /** The retries this request may still use, shared by every request of one operation (a download, an upload). */
   budget?: RetryBudget;
-  /** When the request deadline passes (the clock's milliseconds); set by `timeouts.ts`, read by `retry.ts`. */
-  deadline?: number;
   /** Called with each answer the retry concern throws away, before its body is dumped (an upload POST cancels the
    * session a retried answer may have opened). */
   onDiscard?: (response: RawResponse) => Promise<void>;

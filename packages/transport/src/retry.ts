@@ -139,8 +139,6 @@ export function retrying(policy: RetryPolicy): Middleware {
   return (next) => async (exchange) => {
     const replayable = canReplay(exchange);
     const budget = exchange.budget ?? policy.budget();
-    /** Whether waiting `ms` would still end before the request's deadline (a retry after it is pointless). */
-    const inTime = (ms: number) => exchange.deadline === undefined || config.now() + ms < exchange.deadline;
     let refused = 0;
     for (let attempt = 0; ; attempt++) {
       let delay: number;
@@ -150,10 +148,10 @@ export function retrying(policy: RetryPolicy): Middleware {
         if (!replayable || !RETRYABLE_STATUSES.has(response.status)) return response;
         const retryAfter = parseRetryAfter(response.headers["retry-after"], config.now());
         delay = retryAfter ?? policy.delay(attempt, response.status);
-        // Waiting less than the server asked only earns another 429; waiting an hour is not a retry any more, and
-        // neither is a wait past the deadline: the answer is reported (with its Retry-After) instead.
+        // Waiting less than the server asked only earns another 429; waiting an hour is not a retry any more: the
+        // answer is reported (with its Retry-After) instead.
         if (retryAfter !== undefined && retryAfter > config.maxRetryAfterMs) return response;
-        if (!inTime(delay) || !budget.take()) return response;
+        if (!budget.take()) return response;
         reason = statusLine(response.status);
         await exchange.onDiscard?.(response).catch(() => undefined);
         await dumpBody(response.body);
@@ -163,7 +161,7 @@ export function retrying(policy: RetryPolicy): Middleware {
         if (!replayable || !(err instanceof RegattaError) || !err.retryable) throw err;
         if (refused > REFUSED_ATTEMPTS) throw err;
         delay = policy.delay(attempt);
-        if (!inTime(delay) || !budget.take()) throw err;
+        if (!budget.take()) throw err;
         reason = err.message;
       }
       config.logger?.(`~ retry ${budget.used}/${budget.limit} in ${delay}ms: ${reason}`);

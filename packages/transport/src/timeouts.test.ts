@@ -161,13 +161,14 @@ describe("request deadline", () => {
       }
       res.end("{}");
     });
-    const t = make({ timeouts: { idle: 1000, request: 300 } });
+    const t = make({ timeouts: { idle: 1000, request: 300 }, retry: { attempts: 3 } });
     const started = performance.now();
     const err = await t
       .request({ registry: s.host, method: "GET", path: "/v2/x/tags/list", scopes: [] })
       .catch((e) => e);
     expect(err).toBeInstanceOf(TimeoutError);
     expect(err.summary).toBe(`request timeout (300 ms) (GET http://${s.host}/v2/x/tags/list)`);
+    expect(s.requests).toHaveLength(1); // a slow attempt is not a broken one: not retried
     expect(performance.now() - started).toBeLessThan(3000);
   });
 

@@ -8,10 +8,11 @@
  *   that fills the socket and fires it only while the socket still needs to drain), and between two chunks of a
  *   response body (`bodyTimeout`). A stall is final: waiting again for a server that went silent is not what a user
  *   who said "give up after N seconds of silence" asked for.
- * - `request`: the deadline of one small request (manifests, tags, catalog, tokens, HEADs, pings, the upload's POST,
- *   status GET and closing PUT), from its first attempt until its body has been read, retries, backoff, auth and
- *   redirects included. Never for blob bodies (`streaming` requests): a healthy 10 GiB layer may take an hour, and is
- *   guarded by `idle` instead.
+ * - `request`: the deadline of one attempt of a small request (manifests, tags, catalog, tokens, HEADs, pings, the
+ *   upload's POST, status GET and closing PUT), from sending it until its body has been read, redirects included. It
+ *   is not retried (the attempt was slow, not broken); the retry budget and backoff bound what happens around it,
+ *   as go-containerregistry's retry transport wraps an http.Client with its own timeout. Never for blob bodies
+ *   (`streaming` requests): a healthy 10 GiB layer may take an hour, and is guarded by `idle` instead.
  */
 import { redactUrl, TimeoutError, UsageError } from "@regatta/errors";
 import type { Middleware } from "./exchange.js";
@@ -22,7 +23,7 @@ export interface Timeouts {
   connect?: number;
   /** Longest time without a byte moving in either direction (headers, body, upload). Default 30 s. */
   idle?: number;
-  /** Deadline of one small request, retries included (never a blob body). Default 60 s; 0 turns it off. */
+  /** Deadline of one attempt of a small request, body included (never a blob body). Default 60 s; 0: none. */
   request?: number;
   /** @deprecated The former name of `idle`; `idle` wins when both are given. */
   read?: number;
@@ -59,12 +60,11 @@ export function resolveTimeouts(timeouts: Timeouts = {}): ResolvedTimeouts {
 }
 
 /**
- * The deadline concern: aborts a small request with a TimeoutError when `ms` pass before it is done. It is the
- * outermost concern, so the retries, backoff, token requests and redirects below it all count, and `send.ts` reads a
- * small request's body before answering, so the body counts too. The retry concern reads `exchange.deadline` and does
- * not start a wait that would outlast it.
+ * The deadline concern: aborts one attempt of a small request with a TimeoutError when `ms` pass before it is done.
+ * It sits just below the retry concern, so each attempt has its own deadline, and above the redirects, which count;
+ * `send.ts` reads a small request's body before answering, so the body counts too.
  */
-export function deadline(ms: number, now: () => number = Date.now): Middleware {
+export function deadline(ms: number): Middleware {
   if (!ms) return (next) => next;
   return (next) => async (exchange) => {
     if (exchange.streaming) return next(exchange);
@@ -84,7 +84,7 @@ export function deadline(ms: number, now: () => number = Date.now): Middleware {
       ? AbortSignal.any([exchange.signal, controller.signal])
       : controller.signal;
     try {
-      return await next({ ...exchange, signal, deadline: now() + ms });
+      return await next({ ...exchange, signal });
     } finally {
       clearTimeout(timer);
     }

@@ -118,7 +118,7 @@ export class Transport {
       ...(logger ? { logger } : {}),
     });
     const retry = retrying(this.#retry);
-    const overall = deadline(this.#timeouts.request, now);
+    const perAttempt = deadline(this.#timeouts.request);
     const auth = authenticating({
       authenticator: () => this.#authenticator,
       ping: (registry, signal) => this.ping(registry, signal),
@@ -126,15 +126,15 @@ export class Transport {
 
     // The stack, outermost first: a request meets the concerns in this order, its response in reverse.
     this.#stack = compose(
-      overall, //                 timeouts.ts  deadline of a small request, retries and body included
       statusErrors(this.#secrets), // status.ts unexpected status → typed error from ≤64 KiB of body, scrubbed
       auth, //                    auth.ts      Authorization; one replay after a 401 challenge; 403 final
-      retry, //                   retry.ts     408/429/5xx, resets, timeouts; backoff + Retry-After; idempotent only
+      retry, //                   retry.ts     408/429/5xx, resets, connect timeouts; backoff + Retry-After; budget
+      perAttempt, //              timeouts.ts  deadline of one attempt of a small request, body included
       follow, //                  redirect.ts  3xx for GET/HEAD; credentials dropped across origins
       log, //                     log.ts       one redacted line per hop
     )(send); //                   send.ts      undici dispatcher, connect and idle timeouts; small bodies read
     // Pings and token requests: no auth (auth is built from them) and no status judgement (a 401 is an answer).
-    this.#bare = compose(overall, retry, follow, log)(send);
+    this.#bare = compose(retry, perAttempt, follow, log)(send);
   }
 
   /** The secrets this client sends (hand it to `createAuthenticator({ secrets })`, which feeds it). */

@@ -29,7 +29,7 @@ export interface TransportOptions {
   env?: Record<string, string | undefined>;
   /**
    * Milliseconds: `connect` (10 s), `idle` (30 s without a byte moving, either direction) and `request` (60 s, the
-   * deadline of a small request, retries included; never applied to blob bodies). See timeouts.ts.
+   * deadline of one attempt of a small request, body included; never applied to blob bodies). See timeouts.ts.
    */
   timeouts?: Timeouts;
   /** Retries of idempotent requests, per operation; defaults 3 retries, 200 ms base, 5 s cap. */
