@@ -5,6 +5,8 @@
  * "the process exits" is measured, not assumed.
  */
 import { spawn } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { tempDir, writeIn } from "./test-helpers.js";
@@ -19,12 +21,16 @@ const HELPERS: Record<string, string> = {
   fails: `#!/bin/sh\ncat >/dev/null\necho "login failed for token ${SECRET}" >&2\necho "${SECRET}"\nexit 1\n`,
   garbage: `#!/bin/sh\ncat >/dev/null\necho "<html>${SECRET}</html>"\n`,
   flood: `#!/bin/sh\nyes "${SECRET}"\n`,
+  // Hangs after writing its pid (and a grandchild's) where the test can see them.
+  pidfile: `#!/bin/sh\nsleep 300 &\necho "$$ $!" > "$PIDFILE"\nsleep 300\n`,
   // Answers, then leaves a grandchild holding stdout open.
   lingers: `#!/bin/sh\ncat >/dev/null\nprintf '{"Username":"u","Secret":"${SECRET}"}'\nsleep 5 &\nexit 0\n`,
 };
 
 // The built module (run `pnpm --filter @regatta/auth build` first): a plain node process, as the CLI runs it.
 const moduleUrl = new URL("../dist/credential-helper.js", import.meta.url).href;
+
+const pidFiles = new Map<string, string>();
 
 interface Run {
   ms: number;
@@ -33,14 +39,15 @@ interface Run {
 }
 
 /** Runs credentialFromHelper in a child node process and measures when that process exits. */
-async function runIsolated(helper: string, timeoutSeconds: number): Promise<Run> {
+async function runIsolated(helper: string, timeoutSeconds: number, exitAfterMs?: number): Promise<Run> {
   const dir = await tempDir();
   for (const [name, script] of Object.entries(HELPERS)) {
     await writeIn(dir, `bin/docker-credential-${name}`, script, 0o755);
   }
   const code = `
     const { credentialFromHelper, spawnCredentialHelper } = await import(${JSON.stringify(moduleUrl)});
-    const env = { PATH: ${JSON.stringify(`${join(dir, "bin")}:/usr/bin:/bin`)}, REGATTA_CREDENTIAL_HELPER_TIMEOUT: "${timeoutSeconds}" };
+    const env = { PATH: ${JSON.stringify(`${join(dir, "bin")}:/usr/bin:/bin`)}, REGATTA_CREDENTIAL_HELPER_TIMEOUT: "${timeoutSeconds}", PIDFILE: ${JSON.stringify(join(dir, "pids"))} };
+    ${exitAfterMs === undefined ? "" : `setTimeout(() => process.exit(130), ${exitAfterMs});`}
     try {
       const c = await credentialFromHelper(${JSON.stringify(helper)}, "ghcr.io", spawnCredentialHelper({ env }));
       console.log("OK", c ? "credential" : "none");
@@ -48,6 +55,7 @@ async function runIsolated(helper: string, timeoutSeconds: number): Promise<Run>
       console.log("ERR", e.name, e.code, e.message, JSON.stringify(e));
     }`;
   const started = Date.now();
+  pidFiles.set(helper, join(dir, "pids"));
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ["--input-type=module", "--eval", code], {
       stdio: ["ignore", "pipe", "pipe"],
@@ -95,4 +103,25 @@ describe("credential helpers are bounded and never hold the process", () => {
     expect(run.output).toContain("OK credential");
     expect(run.ms).toBeLessThan(6000);
   });
+
+  it("a process that exits while a helper waits (Ctrl-C) takes the helper and what it started with it", async () => {
+    const run = await runIsolated("pidfile", 60, 1000);
+    expect(run.exitCode).toBe(130);
+    expect(run.ms).toBeLessThan(6000);
+    const pids = (await readFile(pidFiles.get("pidfile")!, "utf8")).trim().split(" ").map(Number);
+    expect(pids).toHaveLength(2);
+    // SIGKILL is delivered asynchronously: give it a moment.
+    await new Promise((r) => setTimeout(r, 200));
+    for (const pid of pids) expect(alive(pid), `pid ${pid}`).toBe(false);
+  });
 });
+
+/** Whether `pid` runs (a zombie waiting for its reaper does not: it was killed, its parent is gone). */
+function alive(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    return !/^\d+ \(.*\) Z/.test(stat);
+  } catch {
+    return false;
+  }
+}

@@ -71,6 +71,21 @@ function helperTimeout(options: SpawnHelperOptions): number {
 }
 
 /**
+ * Helpers still running, by their kill function. In their own process group they do not get the terminal's Ctrl-C,
+ * so a process that exits (an interrupted command) kills them on the way out rather than leaving them waiting on a
+ * keychain prompt. An `exit` listener holds nothing open.
+ */
+const RUNNING = new Set<() => void>();
+let exitHookInstalled = false;
+function killRunningOnExit(): void {
+  if (exitHookInstalled) return;
+  exitHookInstalled = true;
+  process.once("exit", () => {
+    for (const kill of RUNNING) kill();
+  });
+}
+
+/**
  * A {@link HelperRunner} that spawns the real program (no shell), passing `input` on stdin as docker does
  * (https://github.com/docker/docker-credential-helpers/blob/master/client/client.go).
  *
@@ -109,9 +124,12 @@ export function spawnCredentialHelper(options: SpawnHelperOptions = {}): HelperR
           // Already gone.
         }
       };
+      RUNNING.add(kill);
+      killRunningOnExit();
       const finish = (error?: Error) => {
         if (settled) return;
         settled = true;
+        RUNNING.delete(kill);
         clearTimeout(timer);
         clearTimeout(grace);
         if (error && exitCode === null) kill();
