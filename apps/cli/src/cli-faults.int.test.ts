@@ -23,7 +23,7 @@ import { EXIT } from "./exit-codes.js";
 import { regatta } from "./test-cli.js";
 
 /** Short timeouts, as flags (seconds); a little longer than the client's, for a process starting on a busy machine. */
-const FLAGS = ["--connect-timeout", "2", "--idle-timeout", "2", "--timeout", "3"];
+const FLAGS = ["--connect-timeout", "2", "--idle-timeout", "2", "--timeout", "2.5"];
 /** Exit statuses a refusal of each kind may end with (apps/cli/README.md). */
 const STATUS: Record<string, number[]> = {
   TimeoutError: [EXIT.unreachable],

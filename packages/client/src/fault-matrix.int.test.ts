@@ -34,9 +34,9 @@ import { tempDirs } from "./layout/test-temp-dirs.js";
 
 /** Short timeouts and a small retry budget keep the matrix near a minute. */
 const OPTIONS: ConnectOptions = {
-  retry: { attempts: 2, baseDelayMs: 20, maxDelayMs: 2000 },
+  retry: { attempts: 3, baseDelayMs: 20, maxDelayMs: 2000 },
   // idle: no byte moved for that long; request: the whole of a small request (manifest, tags, upload open/close).
-  timeouts: { connect: 1000, idle: 700, request: 1000 },
+  timeouts: { connect: 1000, idle: 700, request: 2500 },
   concurrency: 2,
 };
 const KINDS: Record<string, abstract new (...args: never[]) => Error> = {
@@ -179,7 +179,7 @@ describe("fault × command matrix (client)", () => {
   it.concurrent.for(cases)("$command × $fault", async (c, { expect }) => {
     const from = await startFaultProxy(source.url, c.rules);
     const to = await startFaultProxy(target.url, c.rules);
-    const timeouts = { ...OPTIONS.timeouts, idle: c.idleMs ?? 700, request: c.requestMs ?? 1000 };
+    const timeouts = { ...OPTIONS.timeouts, idle: c.idleMs ?? 700, request: c.requestMs ?? 2500 };
     const reg = createClient(from.host, { ...OPTIONS, timeouts });
     const dir = temp();
     const id = randomBytes(6).toString("hex");

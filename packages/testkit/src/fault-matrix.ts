@@ -105,11 +105,11 @@ interface FaultColumn {
   requestMs?: number;
 }
 
-/** How long a stalled command may take with the matrix's idle timeout (700 ms) and retry budget (2). */
+/** How long a stalled command may take with the matrix's idle timeout (700 ms) and retry budget (3). */
 const STALL_BOUND_MS = 6_000;
 
 /** Slow enough that a blob takes longer than the matrix's whole-request deadline, fast enough to move every 50 ms. */
-export const MATRIX_SLOW_BYTES_PER_SECOND = 256 * 1024;
+export const MATRIX_SLOW_BYTES_PER_SECOND = 128 * 1024;
 
 const COLUMNS: FaultColumn[] = [
   {
