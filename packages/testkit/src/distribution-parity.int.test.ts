@@ -37,11 +37,12 @@ interface Probe {
   method?: string;
   path: string;
   headers?: Record<string, string>;
-  body?: string;
+  /** A string is sent as text/plain unless headers say otherwise; bytes are sent with no Content-Type at all. */
+  body?: string | Uint8Array;
 }
 
 async function observe(origin: string, probe: Probe, realm?: string) {
-  const res = await fetch(`${origin}${probe.path}`, {
+  const res = await fetch(probe.path.startsWith("http") ? probe.path : `${origin}${probe.path}`, {
     method: probe.method ?? "GET",
     headers: probe.headers ?? {},
     ...(probe.body !== undefined ? { body: probe.body } : {}),
@@ -207,6 +208,7 @@ describe("fake distribution matches the real one (anonymous)", () => {
         }),
       },
     ],
+    ...manifestPuts(),
   ];
 
   it("answers every probe the same way", async () => {
@@ -214,6 +216,222 @@ describe("fake distribution matches the real one (anonymous)", () => {
       const { real, fake } = await compare(probe);
       expect({ name, ...fake }).toEqual({ name, ...real });
     }
+  });
+});
+
+/**
+ * Manifest PUTs distribution 2.8 refuses and a lenient fake took (issue 10): a Content-Type that is wrong, missing or
+ * names another kind than the body; `{}`, `null`, `[]` and other non-manifests; syntax errors (Go's offsets); fields of
+ * the wrong type; Docker types without their mediaType; schemaVersion 1; schema 1 itself.
+ */
+function manifestPuts(): [string, Probe][] {
+  const body = JSON.parse(oci.manifest.bytes.toString()) as Record<string, unknown>;
+  const ociBytes = oci.manifest.bytes.toString();
+  const asDocker = JSON.stringify({ ...body, mediaType: MEDIA_TYPES.docker.manifest });
+  const put = (tag: string, contentType: string | undefined, text: string | Uint8Array): Probe => ({
+    method: "PUT",
+    path: `/v2/demo/oci/manifests/${tag}`,
+    ...(contentType !== undefined ? { headers: { "content-type": contentType } } : {}),
+    body: text,
+  });
+  const { manifest: OCI, index: OCI_INDEX } = MEDIA_TYPES.oci;
+  const { manifest: DOCKER, index: DOCKER_LIST } = MEDIA_TYPES.docker;
+  return [
+    ["manifest PUT as text/plain", put("p1", "text/plain", ociBytes)],
+    ["manifest PUT with no Content-Type", put("p2", undefined, new Uint8Array(oci.manifest.bytes))],
+    ["manifest PUT as application/octet-stream", put("p3", "application/octet-stream", ociBytes)],
+    [
+      "manifest PUT, Content-Type with a parameter and capitals",
+      put("p4", `${OCI.toUpperCase()}; charset=utf-8`, ociBytes),
+    ],
+    ["OCI body under a Docker Content-Type", put("p5", DOCKER, ociBytes)],
+    ["Docker body under an OCI Content-Type", put("p6", OCI, asDocker)],
+    ["image under an index Content-Type", put("p7", OCI_INDEX, ociBytes)],
+    [
+      "schema 1 Content-Type",
+      put("p8", "application/vnd.docker.distribution.manifest.v1+prettyjws", ociBytes),
+    ],
+    ["{} as an OCI manifest", put("p9", OCI, "{}")],
+    ["{} as a Docker manifest", put("p10", DOCKER, "{}")],
+    ["{} as an OCI index", put("p11", OCI_INDEX, "{}")],
+    ["{} as a Docker list", put("p12", DOCKER_LIST, "{}")],
+    ["null", put("p13", OCI, "null")],
+    ["[]", put("p14", OCI, "  []")],
+    ["a number", put("p15", OCI, "1")],
+    ["a string", put("p16", OCI, ' "x"')],
+    ["not JSON", put("p17", OCI, "nope")],
+    ["truncated JSON", put("p18", OCI, '{"a":')],
+    ["a trailing comma", put("p19", OCI, "[1,]")],
+    ["an empty body", put("p20", OCI, "")],
+    ["layers as a string", put("p21", OCI, JSON.stringify({ ...body, layers: "x" }))],
+    ["config as an array", put("p22", OCI, JSON.stringify({ ...body, config: [] }))],
+    ["schemaVersion as a string", put("p23", OCI, JSON.stringify({ ...body, schemaVersion: "2" }))],
+    ["schemaVersion 1", put("p24", OCI, JSON.stringify({ ...body, schemaVersion: 1 }))],
+    [
+      "a Docker manifest without mediaType",
+      put("p25", DOCKER, JSON.stringify({ ...body, mediaType: undefined })),
+    ],
+    ["an OCI manifest without mediaType", put("p26", OCI, JSON.stringify({ ...body, mediaType: undefined }))],
+    [
+      "an OCI manifest naming the index type",
+      put("p27", OCI, JSON.stringify({ ...body, mediaType: OCI_INDEX })),
+    ],
+    [
+      "a Docker list without mediaType",
+      put("p28", DOCKER_LIST, JSON.stringify({ schemaVersion: 2, manifests: [] })),
+    ],
+    [
+      "an OCI index without mediaType",
+      put("p29", OCI_INDEX, JSON.stringify({ schemaVersion: 2, manifests: [] })),
+    ],
+    [
+      "an index naming a manifest the repository lacks",
+      put(
+        "p30",
+        OCI_INDEX,
+        JSON.stringify({
+          schemaVersion: 2,
+          mediaType: OCI_INDEX,
+          manifests: [{ mediaType: OCI, digest: `sha256:${"3".repeat(64)}`, size: 10 }],
+        }),
+      ),
+    ],
+    [
+      "a manifest by digest that is not its digest",
+      { ...put("p31", OCI, ociBytes), path: `/v2/demo/oci/manifests/sha256:${"1".repeat(64)}` },
+    ],
+  ];
+}
+
+describe("fake distribution matches the real one (uploads that go wrong)", () => {
+  const compare = pair("none");
+  const sha = (text: string) => `sha256:${createHash("sha256").update(text).digest("hex")}`;
+  const octets = { "content-type": "application/octet-stream" };
+  /** The request under test, sent to an open session's Location (with `query` appended) after `before` was PATCHed. */
+  interface UploadCase {
+    before?: string;
+    method: string;
+    query?: string;
+    headers?: Record<string, string>;
+    body?: string | Uint8Array;
+  }
+  const cases: [string, UploadCase][] = [
+    [
+      "a chunk PATCHed as text/plain",
+      { method: "PATCH", headers: { "content-type": "text/plain" }, body: "hello" },
+    ],
+    [
+      "a chunk PATCHed with a Content-Type parameter",
+      { method: "PATCH", headers: { "content-type": "application/octet-stream; x=y" }, body: "hello" },
+    ],
+    [
+      "a chunk PATCHed with capitals",
+      { method: "PATCH", headers: { "content-type": "Application/Octet-Stream" }, body: "hello" },
+    ],
+    ["a chunk PATCHed with no Content-Type", { method: "PATCH", body: new TextEncoder().encode("hello") }],
+    [
+      "a Content-Range that starts past the end",
+      { method: "PATCH", headers: { ...octets, "content-range": "5-9" }, body: "hello" },
+    ],
+    [
+      "a Content-Range that starts before the end",
+      { before: "abc", method: "PATCH", headers: { ...octets, "content-range": "0-4" }, body: "hello" },
+    ],
+    [
+      "a Content-Range of the wrong length",
+      { method: "PATCH", headers: { ...octets, "content-range": "0-2" }, body: "hello" },
+    ],
+    [
+      "a malformed Content-Range",
+      { method: "PATCH", headers: { ...octets, "content-range": "bytes=0-4" }, body: "hello" },
+    ],
+    ["a closing PUT without digest", { before: "abc", method: "PUT", headers: octets, body: "de" }],
+    [
+      "a closing PUT with an empty digest",
+      { before: "abc", method: "PUT", query: "&digest=", headers: octets, body: "de" },
+    ],
+    [
+      "a closing PUT with a malformed digest",
+      { before: "abc", method: "PUT", query: "&digest=sha256:abc", headers: octets, body: "de" },
+    ],
+    [
+      "a closing PUT with an upper-case digest",
+      {
+        before: "abc",
+        method: "PUT",
+        query: `&digest=${sha("abcde").toUpperCase()}`,
+        headers: octets,
+        body: "de",
+      },
+    ],
+    [
+      "a closing PUT with an md5 digest",
+      {
+        before: "abc",
+        method: "PUT",
+        query: "&digest=md5:d41d8cd98f00b204e9800998ecf8427e",
+        headers: octets,
+        body: "de",
+      },
+    ],
+    [
+      "a closing PUT with a sha384 digest",
+      {
+        before: "abc",
+        method: "PUT",
+        query: `&digest=sha384:${"a".repeat(96)}`,
+        headers: octets,
+        body: "de",
+      },
+    ],
+    [
+      "a closing PUT with another blob's digest",
+      { before: "abc", method: "PUT", query: `&digest=${sha("other")}`, headers: octets, body: "de" },
+    ],
+    [
+      "a closing PUT as text/plain",
+      {
+        before: "abc",
+        method: "PUT",
+        query: `&digest=${sha("abcde")}`,
+        headers: { "content-type": "text/plain" },
+        body: "de",
+      },
+    ],
+  ];
+
+  it.each(cases)("%s: the answer, then the session's state", async (_name, c) => {
+    const walk = async (origin: string) => {
+      const steps: unknown[] = [];
+      const send = async (url: string, init: RequestInit) => {
+        const res = await fetch(url, init);
+        const text = (await res.text()).replace(
+          /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g,
+          "UUID",
+        );
+        steps.push({
+          status: res.status,
+          range: res.headers.get("range"),
+          body: text.split(origin).join("ORIGIN"),
+        });
+        return res.headers.get("location") ?? url;
+      };
+      let location = await send(`${origin}/v2/demo/bad-uploads/blobs/uploads/`, { method: "POST" });
+      if (c.before) location = await send(location, { method: "PATCH", headers: octets, body: c.before });
+      const stale = location;
+      location = await send(`${location}${c.query ?? ""}`, {
+        method: c.method,
+        ...(c.headers ? { headers: c.headers } : {}),
+        ...(c.body !== undefined ? { body: c.body } : {}),
+      });
+      // Where the session stands afterwards: open and how long, or gone; and whether the Location before the request
+      // still works (distribution signs the offset into `_state`: an older one is refused once the upload moved on).
+      await send(location, {});
+      await send(stale, {});
+      return steps;
+    };
+    const { real, fake } = compare.urls();
+    expect(await walk(fake)).toEqual(await walk(real));
   });
 });
 

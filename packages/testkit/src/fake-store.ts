@@ -41,6 +41,8 @@ export interface StoredUpload {
 export class FakeRegistryStore {
   readonly repositories = new Map<string, StoredRepository>();
   readonly uploads = new Map<string, StoredUpload>();
+  /** Sessions that ended in a stored blob: distribution answers their old Locations BLOB_UPLOAD_UNKNOWN. */
+  readonly finishedUploads = new Set<string>();
 
   constructor(repos: FakeRepositories = {}) {
     for (const [name, content] of Object.entries(repos)) {

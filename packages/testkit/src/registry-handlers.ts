@@ -1,6 +1,7 @@
 import { createHash, randomUUID } from "node:crypto";
 import { HttpResponse, http, type RequestHandler } from "msw";
 import { FakeRegistryStore, type FakeRepositories, type StoredRepository } from "./fake-store.js";
+import { type GoJsonKind, type GoJsonValue, scanGoJson } from "./go-json.js";
 import type {
   FlavourError,
   FlavourFault,
@@ -84,6 +85,43 @@ const NAME = `${COMPONENT}(?:/${COMPONENT})*`;
 const DIGEST = "[a-z0-9]+(?:[.+_-][a-z0-9]+)*:[a-zA-Z0-9=_-]+";
 const REFERENCE = `[\\w][\\w.-]{0,127}|${DIGEST}`;
 const SHA256 = /^sha256:[a-f0-9]{64}$/;
+/** What go-digest's Parse accepts (its registered algorithms), for the `digest` of an upload's closing PUT. */
+const GO_DIGEST = /^(?:sha256:[a-f0-9]{64}|sha384:[a-f0-9]{96}|sha512:[a-f0-9]{128})$/;
+
+/**
+ * The manifest types distribution 2.8 accepts in a PUT, with the Go struct they decode into and the JSON type of its
+ * top-level fields (for UnmarshalTypeError). Schema 1 is refused: 2.8 no longer stores it by default.
+ */
+const IMAGE_FIELDS: Record<string, GoJsonKind> = {
+  schemaVersion: "number",
+  mediaType: "string",
+  config: "object",
+  layers: "array",
+  annotations: "object",
+};
+const INDEX_FIELDS: Record<string, GoJsonKind> = {
+  schemaVersion: "number",
+  mediaType: "string",
+  manifests: "array",
+  annotations: "object",
+};
+const PUSHABLE_MANIFESTS: Record<
+  string,
+  { struct: string; docker: boolean; fields: Record<string, GoJsonKind> }
+> = {
+  "application/vnd.oci.image.manifest.v1+json": { struct: "Manifest", docker: false, fields: IMAGE_FIELDS },
+  "application/vnd.docker.distribution.manifest.v2+json": {
+    struct: "Manifest",
+    docker: true,
+    fields: IMAGE_FIELDS,
+  },
+  "application/vnd.oci.image.index.v1+json": { struct: "ManifestList", docker: false, fields: INDEX_FIELDS },
+  "application/vnd.docker.distribution.manifest.list.v2+json": {
+    struct: "ManifestList",
+    docker: true,
+    fields: INDEX_FIELDS,
+  },
+};
 
 /**
  * Builds msw handlers for a fake registry of the given flavour over an in-memory store. One msw handler per
@@ -400,28 +438,55 @@ export function createRegistryHandlers(
     ([name]) => [repoAccess(name!, "pull", "push")],
     async (request, [name, reference], url) => {
       const bytes = Buffer.from(await request.arrayBuffer());
-      const mediaType = request.headers.get("content-type")?.split(";")[0]?.trim() ?? "";
-      let parsed: {
-        mediaType?: string;
-        config?: { digest: string };
-        layers?: { digest: string }[];
-        manifests?: { digest: string }[];
-      };
-      try {
-        parsed = JSON.parse(bytes.toString("utf8"));
-      } catch {
-        return errorResponse(request, 400, [{ code: "MANIFEST_INVALID", detail: { Offset: 0 } }]);
+      // distribution 2.8 decodes the body with the unmarshaller its Content-Type names (mime.ParseMediaType: case and
+      // parameters do not matter); a type it has none for, or none at all, is MANIFEST_INVALID even for a valid
+      // manifest. https://github.com/distribution/distribution/blob/release/2.8/manifests.go (UnmarshalManifest)
+      const mediaType = (request.headers.get("content-type") ?? "").split(";")[0]!.trim().toLowerCase();
+      const kind = PUSHABLE_MANIFESTS[mediaType];
+      const scan = scanGoJson(bytes);
+      if (scan.syntaxError !== undefined)
+        return errorResponse(request, 400, [
+          { code: "MANIFEST_INVALID", detail: { Offset: scan.syntaxError } },
+        ]);
+      if (!kind) return errorResponse(request, 400, [{ code: "MANIFEST_INVALID", detail: {} }]);
+      // json.Unmarshal into the manifest struct: null decodes to an empty one (which fails later, as a 500), any other
+      // non-object, and a top-level field of the wrong JSON type, is an UnmarshalTypeError.
+      if (scan.top.kind === "null") return errorResponse(request, 500, [{ code: "UNKNOWN", detail: {} }]);
+      const typeError = (value: GoJsonValue, struct: string, field: string) =>
+        errorResponse(request, 400, [
+          {
+            code: "MANIFEST_INVALID",
+            detail: { Value: value.kind, Type: {}, Offset: value.offset, Struct: struct, Field: field },
+          },
+        ]);
+      if (scan.top.kind !== "object") return typeError(scan.top, "", "");
+      for (const [field, want] of Object.entries(kind.fields)) {
+        const value = scan.members.get(field.toLowerCase());
+        if (value && value.kind !== "null" && value.kind !== want)
+          return typeError(value, kind.struct, field);
       }
+      const parsed = JSON.parse(bytes.toString("utf8")) as {
+        schemaVersion?: number;
+        mediaType?: string;
+        config?: { digest?: string };
+        layers?: { digest?: string }[] | null;
+        manifests?: { digest?: string }[] | null;
+      };
+      // Docker's types must name themselves in the body; OCI's may leave mediaType out, but not name another.
+      if (kind.docker ? parsed.mediaType !== mediaType : parsed.mediaType && parsed.mediaType !== mediaType)
+        return errorResponse(request, 400, [{ code: "MANIFEST_INVALID", detail: {} }]);
       const digest = `sha256:${createHash("sha256").update(bytes).digest("hex")}`;
       const byTag = !reference!.includes(":");
       if (!byTag && reference !== digest) return errorResponse(request, 400, [{ code: "DIGEST_INVALID" }]);
+      // verifyManifest: any schemaVersion but 2 (`{}` has 0) is an error distribution does not map: 500 UNKNOWN.
+      if (parsed.schemaVersion !== 2) return errorResponse(request, 500, [{ code: "UNKNOWN", detail: {} }]);
       const repo = store.repository(name!, true)!;
       const missing = [
-        ...(parsed.config ? [parsed.config.digest] : []),
-        ...(parsed.layers ?? []).map((l) => l.digest),
+        ...(parsed.config?.digest ? [parsed.config.digest] : []),
+        ...(parsed.layers ?? []).map((l) => l?.digest ?? ""),
       ].filter((d) => !repo.blobs.has(d));
       const missingManifests = (parsed.manifests ?? [])
-        .map((m) => m.digest)
+        .map((m) => m?.digest ?? "")
         .filter((d) => !repo.manifests.has(d));
       if (missing.length + missingManifests.length > 0) {
         return errorResponse(
@@ -430,7 +495,7 @@ export function createRegistryHandlers(
           [...missing, ...missingManifests].map((d) => ({ code: "MANIFEST_BLOB_UNKNOWN", detail: d })),
         );
       }
-      repo.manifests.set(digest, { bytes, mediaType: mediaType || parsed.mediaType || "" });
+      repo.manifests.set(digest, { bytes, mediaType });
       if (byTag) {
         repo.tags ??= new Map();
         repo.tags.set(reference!, digest);
@@ -525,6 +590,15 @@ export function createRegistryHandlers(
     const state = Buffer.from(JSON.stringify({ Name: name, UUID: uuid, Offset: size })).toString("base64url");
     return `${url.origin}/v2/${name}/blobs/uploads/${uuid}?_state=${state}`;
   };
+  /** The offset a `_state` from {@link uploadLocation} was issued at; undefined when it is not one. */
+  const stateOffset = (state: string): number | undefined => {
+    try {
+      const offset = JSON.parse(Buffer.from(state, "base64url").toString("utf8")).Offset;
+      return typeof offset === "number" ? offset : undefined;
+    } catch {
+      return undefined;
+    }
+  };
   // distribution reports an empty upload as "0-0".
   const uploadRange = (size: number) => `0-${Math.max(0, size - 1)}`;
   const finishBlob = (request: Request, url: URL, name: string, uuid: string, digest: string | null) => {
@@ -538,6 +612,7 @@ export function createRegistryHandlers(
       ]);
     }
     store.repository(name, true)!.blobs.set(digest, bytes);
+    store.finishedUploads.add(uuid);
     return empty(request, 201, {
       Location: `${url.origin}/v2/${name}/blobs/${digest}`,
       "Docker-Content-Digest": digest,
@@ -588,8 +663,21 @@ export function createRegistryHandlers(
     ((request, [name, uuid], url) => {
       const upload = store.uploads.get(uuid!);
       if (!upload || upload.repository !== name) {
-        return errorResponse(request, 404, [{ code: "BLOB_UPLOAD_INVALID", detail: {} }]);
+        // 2.8 answers an unknown session with detail {} when the URL has no `_state`, BLOB_UPLOAD_UNKNOWN when the
+        // session ended in a blob, no detail when `_state` is one it issued (a cancelled session), and detail 0 when
+        // `_state` does not decode.
+        const state = url.searchParams.get("_state");
+        if (state !== null && store.finishedUploads.has(uuid!))
+          return errorResponse(request, 404, [{ code: "BLOB_UPLOAD_UNKNOWN", detail: {} }]);
+        const detail = state === null ? {} : stateOffset(state) !== undefined ? undefined : 0;
+        return errorResponse(request, 404, [
+          { code: "BLOB_UPLOAD_INVALID", ...(detail !== undefined ? { detail } : {}) },
+        ]);
       }
+      // `_state` carries the offset it was issued at; 2.8 refuses one the upload has moved past (a stale Location).
+      const state = url.searchParams.get("_state");
+      if (state !== null && stateOffset(state) !== upload.size)
+        return errorResponse(request, 404, [{ code: "BLOB_UPLOAD_INVALID" }]);
       return fn(request, name!, uuid!, url);
     }) satisfies Route;
   route(
@@ -611,10 +699,13 @@ export function createRegistryHandlers(
     withUpload(async (request, name, uuid, url) => {
       const chunk = Buffer.from(await request.arrayBuffer());
       const upload = store.uploads.get(uuid)!;
-      const contentRange = /^(?:bytes )?(\d+)-(\d+)$/.exec(request.headers.get("content-range") ?? "");
-      if (contentRange && Number(contentRange[1]) !== upload.size) {
-        return errorResponse(request, 416, [{ code: "BLOB_UPLOAD_INVALID" }]);
-      }
+      // 2.8 takes a chunk only as application/octet-stream (exactly: no parameters, no other case) or with no
+      // Content-Type; anything else is a 500 UNKNOWN and the chunk is dropped. It ignores Content-Range altogether
+      // (3.0 checks it): a chunk sent for the wrong offset is appended all the same.
+      // https://github.com/distribution/distribution/blob/release/2.8/registry/handlers/blobupload.go (PatchBlobData)
+      const contentType = request.headers.get("content-type");
+      if (contentType !== null && contentType !== "application/octet-stream")
+        return errorResponse(request, 500, [{ code: "UNKNOWN", detail: {} }]);
       upload.chunks.push(chunk);
       upload.size += chunk.length;
       return empty(request, 202, {
@@ -630,10 +721,16 @@ export function createRegistryHandlers(
     ([name]) => [repoAccess(name!, "pull", "push")],
     withUpload(async (request, name, uuid, url) => {
       const chunk = Buffer.from(await request.arrayBuffer());
+      // The digest is read first (PutBlobUploadComplete): missing or unparsable, the answer is DIGEST_INVALID with a
+      // text detail, the body is dropped and the session stays open for a corrected PUT.
+      const digest = url.searchParams.get("digest");
+      if (!digest) return errorResponse(request, 400, [{ code: "DIGEST_INVALID", detail: "digest missing" }]);
+      if (!GO_DIGEST.test(digest))
+        return errorResponse(request, 400, [{ code: "DIGEST_INVALID", detail: "digest parsing failed" }]);
       const upload = store.uploads.get(uuid)!;
       upload.chunks.push(chunk);
       upload.size += chunk.length;
-      return finishBlob(request, url, name, uuid, url.searchParams.get("digest"));
+      return finishBlob(request, url, name, uuid, digest);
     }),
   );
   route(
