@@ -135,3 +135,22 @@ describe("rmtag", () => {
     expect(writes()).toEqual([]);
   });
 });
+
+describe("the tag walk's limit", () => {
+  it("delete past the limit is refused (TOO_MANY_TAGS); forced, it deletes and says the tag list is not complete", async () => {
+    await start();
+    const err = await reg.deleteManifest(`${host}/team/app:other`, { limit: 3 }).catch((e) => e);
+    expect(err).toBeInstanceOf(UsageError);
+    expect(err.code).toBe("TOO_MANY_TAGS");
+    expect(Object.keys(tags())).toHaveLength(6);
+    const done = await reg.deleteManifest(`${host}/team/app:other`, { limit: 3, force: true });
+    expect(done).toMatchObject({ digest: b.manifest.digest, tags: ["other"], tagsComplete: false });
+  });
+
+  it("rmtag past the limit still untags, skipping only the check of the other tags", async () => {
+    await start();
+    const done = await reg.deleteTag(`${host}/team/app:t004`, { limit: 3 });
+    expect(done).toMatchObject({ method: "untag", kept: [] });
+    expect(Object.keys(tags()).sort()).toEqual(["other", ...SHARED.slice(0, 4)]);
+  });
+});

@@ -99,6 +99,11 @@ export interface DeletedManifest {
   digest: string;
   /** Every tag that named the manifest, and so is gone with it. */
   tags: string[];
+  /**
+   * False when the repository had more tags than the walk's limit and `force` deleted without walking them: other
+   * tags may have named the manifest too, and are gone if they did.
+   */
+  tagsComplete: boolean;
 }
 
 /**
@@ -117,11 +122,13 @@ export async function deleteManifest(
   const sig = options.signal ? { signal: options.signal } : {};
   const digest = ref.digest ?? (await getManifest(ctx, ref, sig)).digest;
   let tags: string[];
+  let tagsComplete = true;
   try {
     tags = await tagsNaming(ctx, ref.repositoryOnly(), digest, options);
   } catch (error) {
     if (!(options.force && error instanceof UsageError && error.code === "TOO_MANY_TAGS")) throw error;
     tags = [];
+    tagsComplete = false;
   }
   if (ref.tag && !ref.digest && !tags.includes(ref.tag)) tags = [...tags, ref.tag].sort();
   const others = tags.filter((t) => t !== ref.tag);
@@ -135,7 +142,7 @@ export async function deleteManifest(
     );
   }
   await sendDelete(ctx, ref, `/manifests/${digest}`, `delete manifest ${ref.familiar()}`, options.signal);
-  return { reference: ref.withDigest(digest), digest, tags };
+  return { reference: ref.withDigest(digest), digest, tags, tagsComplete };
 }
 
 /** How {@link deleteTag} removed the tag. */
@@ -182,9 +189,14 @@ export async function deleteTag(
   const { signal } = options;
   const context = `delete tag ${ref.familiar()}`;
   const original = await getManifest(ctx, ref, signal ? { signal } : {});
-  const kept = (await tagsNaming(ctx, ref.repositoryOnly(), original.digest, options)).filter(
-    (t) => t !== ref.tag,
-  );
+  // The other tags, to check afterwards. Past the walk's limit the check is skipped rather than the untag refused:
+  // the untag itself moves no other tag; the check only catches a registry whose "tag delete" misbehaves.
+  const kept = (
+    await tagsNaming(ctx, ref.repositoryOnly(), original.digest, options).catch((error: unknown) => {
+      if (error instanceof UsageError && error.code === "TOO_MANY_TAGS") return [];
+      throw error;
+    })
+  ).filter((t) => t !== ref.tag);
 
   let method: TagDeleteMethod = "tag-delete";
   try {

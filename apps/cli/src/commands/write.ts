@@ -304,11 +304,16 @@ Examples:
         const deleted = await reg.deleteManifest(ref, opts.force ? { force: true } : {});
         if (flags.json) {
           await writeStdout(
-            `${JSON.stringify({ reference: deleted.reference.toString(), digest: deleted.digest, tags: deleted.tags })}\n`,
+            `${JSON.stringify({ reference: deleted.reference.toString(), digest: deleted.digest, tags: deleted.tags, ...(deleted.tagsComplete ? {} : { tagsComplete: false }) })}\n`,
           );
         } else {
           const tags = deleted.tags.length ? ` and its tags ${deleted.tags.join(", ")}` : " (it had no tags)";
-          cli.info(`deleted ${deleted.reference.repositoryOnly().familiar()}@${deleted.digest}${tags}`);
+          const unknown = deleted.tagsComplete
+            ? ""
+            : "; the repository has too many tags to check which others named it: any that did are gone too";
+          cli.info(
+            `deleted ${deleted.reference.repositoryOnly().familiar()}@${deleted.digest}${tags}${unknown}`,
+          );
           await writeStdout(`${deleted.digest}\n`);
         }
       });
