@@ -224,6 +224,20 @@ describe("SecretSet", () => {
     expect(scrubText("a tab b", set)).toBe("a tab b");
   });
 
+  it("keeps the username readable: it is not a secret, only user:password is", () => {
+    const set = new SecretSet().addBasic("regatta", "s3cret-Pass-42");
+    expect(scrubText("refused the credentials of regatta (user regatta:)", set)).toBe(
+      "refused the credentials of regatta (user regatta:)",
+    );
+    expect(scrubText("sent regatta:s3cret-Pass-42", set)).not.toMatch(/s3cret|Pass-42/);
+  });
+
+  it("keeps the username readable when the password contains it", () => {
+    const set = new SecretSet().addBasic("regatta", "regatta-secret");
+    expect(scrubText("refused the credentials of regatta", set)).toBe("refused the credentials of regatta");
+    expect(scrubText("got regatta-secret and regatta:regatta-secret", set)).not.toMatch(/secret/);
+  });
+
   it("is owned by one client: another set does not scrub its secrets", () => {
     const mine = new SecretSet().add("mine-Secret-1");
     expect(scrubText("mine-Secret-1", new SecretSet())).toBe("mine-Secret-1");

@@ -25,6 +25,23 @@ function fragmentLength(secret: string): number {
   return Math.min(8, Math.max(4, Math.ceil(secret.length / 3)));
 }
 
+/**
+ * The forms a server may echo a secret in: as sent, URL- and form-encoded, JSON-escaped, base64 (padded, unpadded,
+ * URL-safe).
+ */
+function encodings(secret: string): string[] {
+  const bytes = Buffer.from(secret, "utf8");
+  return [
+    secret,
+    encodeURIComponent(secret),
+    new URLSearchParams({ s: secret }).toString().slice(2),
+    JSON.stringify(secret).slice(1, -1),
+    bytes.toString("base64"),
+    bytes.toString("base64").replace(/=+$/, ""),
+    bytes.toString("base64url"),
+  ];
+}
+
 /** The secrets one client sent: passwords, Basic values, tokens. Feed it with {@link SecretSet.add}. */
 export class SecretSet {
   /** Every form to find: the secret as sent and as a server may echo it (URL- and form-encoded, base64). */
@@ -40,39 +57,37 @@ export class SecretSet {
   /** Adds a secret and the forms a server may echo it in. Short or empty values are ignored. */
   add(secret: string | undefined): this {
     if (!secret || secret.length < MIN_SECRET) return this;
-    const utf8 = Buffer.from(secret, "utf8");
-    for (const form of [
-      secret,
-      encodeURIComponent(secret),
-      new URLSearchParams({ s: secret }).toString().slice(2),
-      JSON.stringify(secret).slice(1, -1),
-      utf8.toString("base64"),
-      utf8.toString("base64").replace(/=+$/, ""),
-      utf8.toString("base64url"),
-    ]) {
-      this.#addForm(form);
+    for (const form of encodings(secret)) this.#addForm(form);
+    return this;
+  }
+
+  /**
+   * Adds a username and password the way they travel: the password, and `user:password` with its Basic value (its
+   * base64), as RFC 7617 §2 builds it. The username is not a secret: no fragment that is part of it (in any
+   * encoding) is masked, so messages still say who was refused, even when the password contains the username.
+   */
+  addBasic(username: string | undefined, password: string | undefined): this {
+    if (!password || password.length < MIN_SECRET) return this;
+    const known = username ? encodings(`${username}:`) : [];
+    const isPublic = (window: string) => known.some((text) => text.includes(window));
+    for (const form of encodings(password)) this.#addForm(form, isPublic);
+    if (username !== undefined) {
+      for (const form of encodings(`${username}:${password}`)) this.#addForm(form, isPublic);
     }
     return this;
   }
 
-  #addForm(form: string): void {
+  /** Records a form, and each of its windows that is not public text. */
+  #addForm(form: string, isPublic: (window: string) => boolean = () => false): void {
     if (form.length < MIN_SECRET || this.#exact.has(form)) return;
     this.#exact.add(form);
     const k = fragmentLength(form);
     const windows = this.#fragments.get(k) ?? new Set<string>();
     this.#fragments.set(k, windows);
-    for (let i = 0; i + k <= form.length; i++) windows.add(form.slice(i, i + k));
-  }
-
-  /**
-   * Adds a username and password the way they travel: the password, `user:password` and the Basic value (its
-   * base64), as RFC 7617 §2 builds it.
-   */
-  addBasic(username: string | undefined, password: string | undefined): this {
-    if (!password) return this;
-    this.add(password);
-    if (username !== undefined) this.add(`${username}:${password}`);
-    return this;
+    for (let i = 0; i + k <= form.length; i++) {
+      const window = form.slice(i, i + k);
+      if (!isPublic(window)) windows.add(window);
+    }
   }
 
   /** Adds every secret of another set (a derived client shares its parent's). */
