@@ -35,6 +35,17 @@ describe.each<RegistryAuth>(["basic", "token"])("connect() to a %s registry", (a
     expect(everything).not.toContain(Buffer.from(`${USERNAME}:${WRONG}`).toString("base64"));
   });
 
+  it("rejects a bearer token the registry refuses, without printing it", async () => {
+    const token = "not-a-token-but-a-secret-4711";
+    const error = await connect(registry.url, { registryToken: token }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(AuthenticationError);
+    expect((error as AuthenticationError).message).toContain(`${registry.host} refused the credentials`);
+    expect(`${(error as Error).message} ${JSON.stringify(error)}`).not.toContain(token);
+  });
+
   it("connects with the right password, and whoami names the user", async () => {
     const reg = await connect(registry.url, { username: USERNAME, password: PASSWORD });
     try {
