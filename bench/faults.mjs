@@ -3,6 +3,8 @@
  * default timeouts unless flags are passed after `--`. Three cases, each against servers on free loopback ports:
  *
  * - silent:  a TCP server that accepts connections and never sends a byte (`regatta tags`);
+ * - blackhole: `regatta tags` to a port whose SYNs are dropped (root only: a private network namespace with an
+ *   iptables DROP rule, so nothing outside is touched);
  * - stalled: `regatta copy` whose source sends half of a layer and then nothing, neither closing nor resetting;
  * - slow:    `regatta copy` whose layer trickles in for longer than `--timeout` (must succeed).
  *
@@ -25,11 +27,12 @@ const sha = (bytes) => `sha256:${createHash("sha256").update(bytes).digest("hex"
 const listen = (server) =>
   new Promise((resolve) => server.listen(0, "127.0.0.1", () => resolve(server.address().port)));
 
-/** Runs the CLI, returning its exit status, wall time in seconds and last line of stderr. */
-function run(argv) {
+/** Runs the CLI (under `wrap`, when given), returning its exit status, wall time in seconds and last stderr line. */
+function run(argv, wrap = []) {
   const start = performance.now();
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [CLI, ...argv, ...extra], { stdio: ["ignore", "ignore", "pipe"] });
+    const command = [...wrap, process.execPath, CLI, ...argv, ...extra];
+    const child = spawn(command[0], command.slice(1), { stdio: ["ignore", "ignore", "pipe"] });
     let stderr = "";
     child.stderr.on("data", (d) => {
       stderr += d;
@@ -118,6 +121,11 @@ const cases = {
     for (const c of sockets) c.destroy();
     server.close();
     return result;
+  },
+  async blackhole() {
+    if (process.getuid?.() !== 0) return { skipped: "needs root (unshare --net, iptables)" };
+    const setup = 'ip link set lo up && iptables -A INPUT -p tcp --dport 5999 -j DROP && exec "$0" "$@"';
+    return run(["tags", "127.0.0.1:5999/x"], ["unshare", "--net", "sh", "-c", setup]);
   },
   async stalled() {
     const layer = randomBytes(1 << 20);
