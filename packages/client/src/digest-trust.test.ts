@@ -75,6 +75,14 @@ describe("digest of a tag: a HEAD's header is a claim", () => {
     expect(err.request).toEqual({ method: "GET", url: `http://${host}/v2/team/app/manifests/1` });
   });
 
+  it("a header that is not a digest at all is no claim: the manifest is fetched and hashed", async () => {
+    const { host, reg } = await lying({ digest: "sha256:../../etc/passwd", headOnly: true });
+    expect(await reg.head(`${host}/team/app:1`)).toMatchObject({
+      digest: image.manifest.digest,
+      source: "verified",
+    });
+  });
+
   it("verify answers the hashed digest when only the HEAD lies", async () => {
     const { host, reg } = await lying({ headOnly: true });
     expect(await reg.head(`${host}/team/app:1`, { verify: true })).toMatchObject({

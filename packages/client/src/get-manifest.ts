@@ -3,6 +3,7 @@ import { DigestMismatchError, NotFoundError, redactUrl } from "@regatta/errors";
 import {
   ACCEPT_PRESETS,
   type AcceptPreset,
+  DIGEST_GRAMMAR,
   formatPlatform,
   listPlatforms,
   manifestDigest,
@@ -166,9 +167,6 @@ export interface HeadOptions extends ManifestOptions {
   verify?: boolean;
 }
 
-// The digest grammar of the image spec (https://github.com/opencontainers/image-spec/blob/main/descriptor.md#digests).
-const DIGEST = /^[a-z0-9]+(?:[+._-][a-z0-9]+)*:[a-zA-Z0-9=_-]+$/;
-
 /**
  * The manifest's digest, by HEAD when the registry sends `Docker-Content-Digest` (cheap, and not counted against
  * Docker Hub's pull limit), else (or with `verify`) by GET and hashing the bytes. The result says which
@@ -194,7 +192,8 @@ export async function headManifest(
     });
     await response.dump();
     const header = response.headers["docker-content-digest"];
-    const claimed = header && DIGEST.test(header) ? header : undefined;
+    // A header outside the image spec's digest grammar is no claim at all: hash the manifest instead.
+    const claimed = header && DIGEST_GRAMMAR.test(header) ? header : undefined;
     // Compared within one algorithm only: a registry may name a manifest asked for by sha512 by its sha256.
     if (ref.digest && claimed && sameAlgorithm(claimed, ref.digest) && claimed !== ref.digest) {
       throw new DigestMismatchError(
