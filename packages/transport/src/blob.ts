@@ -138,7 +138,8 @@ export async function downloadBlob(deps: BlobDeps, req: BlobRequest): Promise<Bl
   }
   const size = req.size ?? first.total;
   const stream = createVerifyStream({ verifier, what });
-  void pump(stream, first, offset, {
+  // pump reports every failure on the stream itself; the catch is for the failure nobody foresaw.
+  pump(stream, first, offset, {
     what,
     ...(size !== undefined ? { size } : {}),
     mapError: (err, response) => deps.mapBodyError(err, response, { ...req, context: what }),
@@ -147,7 +148,7 @@ export async function downloadBlob(deps: BlobDeps, req: BlobRequest): Promise<Bl
       await deps.retry.wait(deps.retry.delay(budget.used - 1), req.signal);
       return fetchFrom(from, size);
     },
-  });
+  }).catch((err) => stream.destroy(err as Error));
   return { stream, offset, ...(size !== undefined ? { size } : {}) };
 }
 

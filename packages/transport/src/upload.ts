@@ -214,6 +214,12 @@ export async function uploadBlob(
   let refetched = false;
   /** Whether the registry answered the closing PUT with 201. */
   let committed = false;
+  /** Releases the source and cancels the session (best effort), so the registry can drop its bytes; returns `err`. */
+  const giveUp = async (err: unknown) => {
+    source.close();
+    await cancelUpload(request, { registry, repository, location }).catch(() => undefined);
+    return err;
+  };
 
   /** A PATCH of bytes to the session; the answer's Location is the one to go on with. */
   const patch = async (body: RegistryRequest["body"], length?: number, range?: string) => {
@@ -305,9 +311,7 @@ export async function uploadBlob(
         refetched = true;
       }
       if (signal?.aborted || recovery === "fatal" || !budget.take()) {
-        source.close();
-        await cancelUpload(request, { registry, repository, location }).catch(() => undefined);
-        throw err;
+        throw await giveUp(err);
       }
       recoveries++;
       // A registry that is busy (5xx, 429, a reset) gets the same backoff as any retried request.
@@ -315,9 +319,7 @@ export async function uploadBlob(
         try {
           await deps.retry.wait(deps.retry.delay(recoveries - 1, err.status), signal);
         } catch {
-          source.close();
-          await cancelUpload(request, { registry, repository, location }).catch(() => undefined);
-          throw err;
+          throw await giveUp(err);
         }
       }
       if (recovery === "smaller") {
@@ -347,9 +349,7 @@ export async function uploadBlob(
           source.canContinueAt(held));
       if (!resumable) {
         if (!source.replayable) {
-          source.close();
-          await cancelUpload(request, { registry, repository, location }).catch(() => undefined);
-          throw err;
+          throw await giveUp(err);
         }
         await cancelUpload(request, { registry, repository, location }).catch(() => undefined);
         // The blob may have been committed by the request whose answer was lost.
