@@ -17,6 +17,10 @@ process.stdout.on("error", (err: NodeJS.ErrnoException) => {
   process.exit(1);
 });
 
+// stderr that cannot be written (`2>/dev/full`, a closed pipe): there is no one left to tell; the exit status still
+// says what happened, so the error is not turned into another one.
+process.stderr.on("error", () => {});
+
 // A bug must still end in one line (the stack only with -v), never a dump on a user's terminal.
 const internal = (error: unknown) => {
   const text =

@@ -249,6 +249,11 @@ describe("regatta leaves nothing half-written", () => {
       );
     });
 
+    it("stderr at /dev/full: the exit status still says what failed (5: unreachable), no crash", async () => {
+      const r = await sh(`${cli} manifest 127.0.0.1:1/x/y:1 2>/dev/full; echo "status $?"`);
+      expect(r.stdout).toBe("status 5\n");
+    });
+
     it.each([
       ["blob", () => `blob ${registry.host}/h/app@${image.layers[0]!.digest}`],
       ["pull -", () => `pull ${registry.host}/h/app:v1 -`],
