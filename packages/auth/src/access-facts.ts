@@ -23,6 +23,7 @@ export function accessFacts(
   return {
     registry,
     ...(repository ? { repository } : {}),
+    // Stryker disable next-line StringLiteral: the method only decides without scopes, and GET and "" both read "check".
     operation: accessOperation("GET", scopes),
     credentials,
     ...(credential?.username && credentials !== "none" ? { username: credential.username } : {}),
