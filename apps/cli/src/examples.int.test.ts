@@ -13,7 +13,7 @@
  *   each example sees the same registries whatever ran before it.
  */
 import { spawn } from "node:child_process";
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -26,7 +26,7 @@ import {
   pushImage,
   useRegistry,
 } from "@regatta/testkit";
-import { beforeAll, describe, type ExpectStatic, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, type ExpectStatic, expect, it } from "vitest";
 import { buildProgram } from "./program.js";
 import { commandsWithAncestors, parseOnly } from "./test-parse.js";
 
@@ -162,6 +162,16 @@ describe("every example in every --help and README runs", () => {
   let fixtures: string;
   let bin: string;
   let reseed: (script?: string) => Promise<void>;
+  /** Temp directories (fixtures, the bin, one per example), removed at the end. */
+  const temps: string[] = [];
+  const tempDir = (prefix: string) => {
+    const dir = mkdtempSync(join(tmpdir(), prefix));
+    temps.push(dir);
+    return dir;
+  };
+  afterAll(() => {
+    for (const dir of temps) rmSync(dir, { recursive: true, force: true });
+  });
 
   beforeAll(async () => {
     const index = await generateIndex({
@@ -205,7 +215,7 @@ describe("every example in every --help and README runs", () => {
     }
 
     // Input files the examples name, written once and copied into each example's directory.
-    fixtures = mkdtempSync(join(tmpdir(), "regatta-examples-fixtures-"));
+    fixtures = tempDir("regatta-examples-fixtures-");
     for (const name of ["layer.tar.gz", "layer.tgz", "blob"])
       writeFileSync(join(fixtures, name), `${name} bytes\n`);
     for (const name of ["manifest.json", "manifest"])
@@ -221,7 +231,7 @@ describe("every example in every --help and README runs", () => {
     }
 
     // `regatta` on PATH: the built CLI, logging each run's exit status so a pipeline cannot hide a failure.
-    bin = mkdtempSync(join(tmpdir(), "regatta-examples-bin-"));
+    bin = tempDir("regatta-examples-bin-");
     writeFileSync(
       join(bin, "regatta"),
       `#!/bin/sh\n"${process.execPath}" "${BIN}" "$@"\ncode=$?\necho "$code regatta $*" >> "$REGATTA_EXAMPLE_LOG"\nexit $code\n`,
@@ -364,7 +374,7 @@ describe("every example in every --help and README runs", () => {
       for (const args of commands) expect(parseOnly(args).command).toBeTruthy();
       return;
     }
-    const cwd = mkdtempSync(join(tmpdir(), "regatta-example-"));
+    const cwd = tempDir("regatta-example-");
     // Input files for examples that read them; a pull writes its own (and may refuse to overwrite).
     if (!commands.some((args) => subcommand(args) === "pull")) cpSync(fixtures, cwd, { recursive: true });
     mkdirSync(join(cwd, ".docker"), { recursive: true });
