@@ -26,9 +26,11 @@ function fragmentLength(secret: string): number {
 }
 
 /**
- * The forms a server may echo a secret in: as sent, URL- and form-encoded, JSON-escaped, base64 (padded, unpadded,
- * URL-safe).
+ * The forms a server may echo a secret in: the {@link TEXT_FORMS} text forms (as sent, URL- and form-encoded,
+ * JSON-escaped), then base64 (padded, unpadded, URL-safe).
  */
+const TEXT_FORMS = 4;
+
 function encodings(secret: string): string[] {
   const bytes = Buffer.from(secret, "utf8");
   return [
@@ -70,10 +72,12 @@ export class SecretSet {
     if (!password || password.length < MIN_SECRET) return this;
     const known = username ? encodings(`${username}:`) : [];
     const isPublic = (window: string) => known.some((text) => text.includes(window));
-    for (const form of encodings(password)) this.#addForm(form, isPublic);
-    if (username !== undefined) {
-      for (const form of encodings(`${username}:${password}`)) this.#addForm(form, isPublic);
-    }
+    // Only the text forms: in base64 the username's part is no clearer than the rest, and is masked with it.
+    const add = (forms: string[]) => {
+      for (const [i, form] of forms.entries()) this.#addForm(form, i < TEXT_FORMS ? isPublic : undefined);
+    };
+    add(encodings(password));
+    if (username !== undefined) add(encodings(`${username}:${password}`));
     return this;
   }
 
