@@ -106,6 +106,14 @@ export async function abortableSleep(
   }
 }
 
+/** The `Retry-After` of the answer an error was made from, for recoveries that happen above the retry concern. */
+const retryAfters = new WeakMap<object, number>();
+
+/** Remembers the `Retry-After` (ms) of the answer `error` was made from. */
+export function noteRetryAfter(error: object, ms: number | undefined): void {
+  if (ms !== undefined) retryAfters.set(error, ms);
+}
+
 /**
  * The retry policy of a Transport, shared by the retry concern and by the operations that recover on their own
  * (blob resume, upload recovery): one place decides how long to wait and how many retries an operation gets.
@@ -115,6 +123,11 @@ export interface RetryPolicy {
   budget(limit?: number): RetryBudget;
   /** The wait before retry number `attempt` (0-based) after `status` (a 429 backs off harder). */
   delay(attempt: number, status?: number): number;
+  /**
+   * The wait before recovery number `attempt` (0-based) from `err`: its answer's `Retry-After` when it had one, else
+   * the backoff for its status; undefined when the server asked for longer than `maxRetryAfterMs` (give up).
+   */
+  delayAfter(attempt: number, err: unknown): number | undefined;
   /** Waits `ms`, waking with the abort reason when `signal` fires. */
   wait(ms: number, signal?: AbortSignal): Promise<void>;
   readonly config: RetryConfig;
@@ -129,6 +142,11 @@ export function retryPolicy(config: RetryConfig): RetryPolicy {
       status === 429
         ? rateLimitedDelay(attempt, config.maxDelayMs, config.random)
         : backoffDelay(attempt, config.baseDelayMs, config.maxDelayMs, config.random),
+    delayAfter(attempt, err) {
+      const asked = err && typeof err === "object" ? retryAfters.get(err) : undefined;
+      if (asked !== undefined) return asked > config.maxRetryAfterMs ? undefined : asked;
+      return this.delay(attempt, err instanceof RegattaError ? err.status : undefined);
+    },
     wait: (ms, signal) => abortableSleep(config.sleep, ms, signal),
   };
 }

@@ -8,6 +8,7 @@
 import { errorFromResponse, type SecretSet } from "@regatta/errors";
 import { readErrorBody } from "./body.js";
 import type { Middleware } from "./exchange.js";
+import { noteRetryAfter, parseRetryAfter } from "./retry.js";
 
 /** True when `status` is a success for this request. */
 export function isExpected(status: number, expect: readonly number[] | undefined): boolean {
@@ -20,7 +21,7 @@ export function statusErrors(secrets?: SecretSet): Middleware {
     const response = await next(exchange);
     if (isExpected(response.status, exchange.expect)) return response;
     const body = await readErrorBody(response.body);
-    throw errorFromResponse({
+    const error = errorFromResponse({
       method: exchange.method,
       url: response.url,
       status: response.status,
@@ -35,5 +36,8 @@ export function statusErrors(secrets?: SecretSet): Middleware {
         ...(response.sent?.username ? { username: response.sent.username } : {}),
       },
     });
+    // Kept for whoever recovers from this answer on its own (an upload after a 429 or 503 on a PATCH).
+    noteRetryAfter(error, parseRetryAfter(response.headers["retry-after"], Date.now()));
+    throw error;
   };
 }

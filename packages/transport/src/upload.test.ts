@@ -38,6 +38,8 @@ interface Behaviour {
   forgetOnPatch?: number;
   /** Answer the n-th PATCH 416 without storing it, as a registry that lost track of the offset does. */
   refusePatch?: number;
+  /** Answer the n-th PATCH 503 (with `Retry-After` when given) without storing it: a registry that is busy. */
+  busyPatch?: { nth: number; retryAfter?: string };
   /** Answer every commit (201) with this Docker-Content-Digest instead of the true one. */
   lieDigest?: string;
 }
@@ -134,6 +136,13 @@ beforeAll(async () => {
       if (behaviour.forgetOnPatch === patches) {
         sessions.delete(id);
         return error(404, "BLOB_UPLOAD_UNKNOWN");
+      }
+      if (behaviour.busyPatch?.nth === patches) {
+        res.writeHead(
+          503,
+          behaviour.busyPatch.retryAfter ? { "retry-after": behaviour.busyPatch.retryAfter } : {},
+        );
+        return void res.end();
       }
       if (behaviour.refusePatch === patches) {
         res.statusCode = 416;
@@ -664,5 +673,41 @@ describe("blob upload: transient faults and wrong bytes (issue 10, item 9)", () 
       .catch((e) => e);
     expect(single).toBeInstanceOf(DigestMismatchError);
     expect(calls()).toEqual(["POST"]);
+  });
+
+  it.each([
+    ["waits as long as its Retry-After asks", "3", [3000]],
+    ["without one, backs off by the retry policy", undefined, [100]],
+  ])("a PATCH answered 503 %s before taking the upload up again", async (_what, retryAfter, waits) => {
+    behaviour.busyPatch = { nth: 2, ...(retryAfter ? { retryAfter } : {}) };
+    const sleeps: number[] = [];
+    const patient = new Transport({ sleep: async (ms) => void sleeps.push(ms), random: () => 0.5 });
+    try {
+      const result = await patient.upload({
+        registry: server.host,
+        repository: "r",
+        source: Readable.from([content]),
+        chunkSize: 1000,
+      });
+      expect(result).toMatchObject({ digest, recoveries: 1 });
+    } finally {
+      await patient.close();
+    }
+    expect(sleeps).toEqual(waits);
+    expect(calls()).toEqual(["POST", "PATCH 0-999", "PATCH 1000-1999", "GET", ...allChunks.slice(1)]);
+  });
+
+  it("a PATCH answered 503 with a Retry-After beyond what is ever waited for gives up, session cancelled", async () => {
+    behaviour.busyPatch = { nth: 1, retryAfter: "3600" };
+    const sleeps: number[] = [];
+    const patient = new Transport({ sleep: async (ms) => void sleeps.push(ms) });
+    const err = await patient
+      .upload({ registry: server.host, repository: "r", source: content, chunkSize: 1000 })
+      .catch((e) => e)
+      .finally(() => patient.close());
+    expect(err).toBeInstanceOf(RegistryError);
+    expect(err.status).toBe(503);
+    expect(sleeps).toEqual([]);
+    expect(calls()).toEqual(["POST", "PATCH 0-999", "DELETE"]);
   });
 });

@@ -314,10 +314,13 @@ export async function uploadBlob(
         throw await giveUp(err);
       }
       recoveries++;
-      // A registry that is busy (5xx, 429, a reset) gets the same backoff as any retried request.
+      // A registry that is busy (5xx, 429, a reset) gets the same backoff as any retried request, or the wait its
+      // Retry-After asked for; one that asks for longer than the retry concern would wait is given up on.
       if (err instanceof RegattaError && err.retryable) {
+        const delay = deps.retry.delayAfter(recoveries - 1, err);
+        if (delay === undefined) throw await giveUp(err);
         try {
-          await deps.retry.wait(deps.retry.delay(recoveries - 1, err.status), signal);
+          await deps.retry.wait(delay, signal);
         } catch {
           throw await giveUp(err);
         }
