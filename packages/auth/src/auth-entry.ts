@@ -20,6 +20,7 @@ export interface AuthEntry {
  * as in docker. Errors name the file and key, never the content.
  */
 export function credentialFromAuthEntry(entry: unknown, file: string, key: string): Credential | undefined {
+  // Stryker disable next-line ConditionalExpression: a string or number has none of the fields read below either.
   if (!entry || typeof entry !== "object") return undefined;
   const e = entry as AuthEntry;
   const credential: Credential = {};
