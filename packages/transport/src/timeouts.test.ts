@@ -182,7 +182,7 @@ describe("request deadline", () => {
       }
       res.end();
     });
-    const t = make({ timeouts: { idle: 500, request: 150 } });
+    const t = make({ timeouts: { idle: 2000, request: 150 } });
     const { stream } = await t.blob({ registry: s.host, repository: "a", digest: sha256(content) });
     expect((await collect(stream)).equals(content)).toBe(true);
   });
@@ -208,7 +208,7 @@ describe("request deadline", () => {
           }
         })(),
       );
-    const t = make({ timeouts: { idle: 500, request: 150 } });
+    const t = make({ timeouts: { idle: 2000, request: 150 } });
     const result = await t.upload({
       registry: s.host,
       repository: "r",
