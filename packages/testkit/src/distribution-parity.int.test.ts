@@ -428,6 +428,8 @@ describe("fake distribution matches the real one (uploads that go wrong)", () =>
       // still works (distribution signs the offset into `_state`: an older one is refused once the upload moved on).
       await send(location, {});
       await send(stale, {});
+      // And whether a stale Location cancelled the session.
+      await send(location, {});
       return steps;
     };
     const { real, fake } = compare.urls();

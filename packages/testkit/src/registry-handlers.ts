@@ -662,11 +662,11 @@ export function createRegistryHandlers(
   ) =>
     ((request, [name, uuid], url) => {
       const upload = store.uploads.get(uuid!);
+      const state = url.searchParams.get("_state");
       if (!upload || upload.repository !== name) {
         // 2.8 answers an unknown session with detail {} when the URL has no `_state`, BLOB_UPLOAD_UNKNOWN when the
         // session ended in a blob, no detail when `_state` is one it issued (a cancelled session), and detail 0 when
         // `_state` does not decode.
-        const state = url.searchParams.get("_state");
         if (state !== null && store.finishedUploads.has(uuid!))
           return errorResponse(request, 404, [{ code: "BLOB_UPLOAD_UNKNOWN", detail: {} }]);
         const detail = state === null ? {} : stateOffset(state) !== undefined ? undefined : 0;
@@ -674,8 +674,8 @@ export function createRegistryHandlers(
           { code: "BLOB_UPLOAD_INVALID", ...(detail !== undefined ? { detail } : {}) },
         ]);
       }
-      // `_state` carries the offset it was issued at; 2.8 refuses one the upload has moved past (a stale Location).
-      const state = url.searchParams.get("_state");
+      // `_state` carries the offset it was issued at; 2.8 refuses one the upload has moved past (a stale Location),
+      // and a GET with it leaves the session open (the parity test checks both).
       if (state !== null && stateOffset(state) !== upload.size)
         return errorResponse(request, 404, [{ code: "BLOB_UPLOAD_INVALID" }]);
       return fn(request, name!, uuid!, url);
