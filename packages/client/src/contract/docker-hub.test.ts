@@ -83,6 +83,7 @@ describeFlavourContract(spec, ({ open, fixtures }) => {
     });
     await response.dump();
     expect(handlers.tokenRequests.map((t) => [t.user, t.scopes])).toEqual([
+      ["regatta", []], // connect()'s credential check
       ["regatta", ["repository:library/alpine:pull"]],
       ["regatta", ["repository:library/alpine:pull,push"]],
     ]);

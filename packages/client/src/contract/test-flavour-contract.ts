@@ -198,8 +198,10 @@ export function describeFlavourContract(spec: FlavourContract, only?: (kit: Flav
         expect(handlers.requests.slice(1).every((r) => r.authorized && r.status === 200)).toBe(true);
       } else {
         expect(reg.whoami().scheme).toBe("bearer");
-        // One token for the repository's pull scope serves the tag list and the manifest.
+        // connect() checks the credentials with a token for no scope (as `docker login` does); then one token for
+        // the repository's pull scope serves the tag list and the manifest.
         expect(tokenRequestsOf(handlers)).toEqual([
+          ...(spec.auth.user ? [{ service: spec.auth.service, user: spec.auth.user, scopes: [] }] : []),
           {
             service: spec.auth.service,
             user: spec.auth.user,

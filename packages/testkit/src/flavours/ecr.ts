@@ -40,7 +40,10 @@ export const ecrFlavour: RegistryFlavour = {
   tagsPagination: true,
   defaults: {
     host: "123456789012.dkr.ecr.us-east-1.amazonaws.com",
-    auth: { type: "basic", users: { AWS: "ecr-authorization-token" } },
+    auth: {
+      type: "basic",
+      users: { AWS: "eyJwYXlsb2FkIjoiQjlxR3RXNXhMa0ZwUjJ2Wm1ONHNUOGNEIiwiZGF0YWtleSI6IkFRRUJBSGg0In0=" },
+    },
   },
   basicChallenge: (request) =>
     `Basic realm="https://${new URL(request.url).host}/",service="ecr.amazonaws.com"`,

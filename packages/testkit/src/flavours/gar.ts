@@ -61,7 +61,7 @@ export const garFlavour: RegistryFlavour = {
       type: "bearer",
       realm: "/v2/token",
       service: "us-docker.pkg.dev",
-      users: { oauth2accesstoken: "ya29.regatta-test-access-token" },
+      users: { oauth2accesstoken: "ya29.a0AfB_byC7xQ2mZr9LkT4vWn8HsJd3PqYe6uNc1GbVo5Ri" },
     },
   },
   bearerChallenge: ({ realm, service, scope, error, route }) =>
