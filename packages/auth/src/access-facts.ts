@@ -19,7 +19,8 @@ export function accessFacts(
         ? "bearer"
         : credential.password
           ? "basic"
-          : "none";
+          : // Stryker disable next-line StringLiteral: unreachable, a credential that is not anonymous and holds no token has a password.
+            "none";
   return {
     registry,
     ...(repository ? { repository } : {}),

@@ -28,7 +28,9 @@ export function credentialFromAuthEntry(entry: unknown, file: string, key: strin
   if (typeof e.password === "string" && e.password) credential.password = e.password;
   if (typeof e.auth === "string" && e.auth) {
     const decoded = decodeBase64(e.auth);
+    // Stryker disable next-line UnaryOperator: an undefined decoding is refused by the next line whatever colon is.
     const colon = decoded?.indexOf(":") ?? -1;
+    // Stryker disable next-line ConditionalExpression: colon is -1 when decoded is undefined, so `colon <= 0` refuses it too.
     if (decoded === undefined || colon <= 0) {
       throw new CredentialsError(`invalid "auth" value for "${key}" in ${file}`, {
         hint: 'it must be base64 of "username:password"; log in again to rewrite it',
