@@ -61,6 +61,7 @@ describe("isLoopbackHost: where a plain-HTTP realm is acceptable", () => {
     "1127.0.0.1",
     "[::2]:5000",
     "[::1",
+    "[::1x",
     "::1:5000",
     "10.0.0.1:5000",
   ])("%s is not", (host) => {

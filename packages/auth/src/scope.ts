@@ -28,13 +28,9 @@ export function parseScope(text: string): Scope {
  * (https://distribution.github.io/distribution/spec/auth/token/#requesting-a-token).
  */
 export function parseScopes(text: string): Scope[] {
-  return (
-    text
-      // Stryker disable next-line Regex: /\s/ leaves empty strings between runs of spaces, which filter(Boolean) drops.
-      .split(/\s+/)
-      .filter(Boolean)
-      .map((s) => parseScope(s))
-  );
+  // Stryker disable next-line Regex: /\s/ leaves empty strings between runs of spaces, which filter(Boolean) drops.
+  const parts = text.split(/\s+/);
+  return parts.filter(Boolean).map((s) => parseScope(s));
 }
 
 /** Formats a scope as the token server expects it: `repository:library/alpine:pull,push`. */
