@@ -228,6 +228,8 @@ function manifestPuts(): [string, Probe][] {
   const body = JSON.parse(oci.manifest.bytes.toString()) as Record<string, unknown>;
   const ociBytes = oci.manifest.bytes.toString();
   const asDocker = JSON.stringify({ ...body, mediaType: MEDIA_TYPES.docker.manifest });
+  const config = body.config as Record<string, unknown>;
+  const layer = (body.layers as Record<string, unknown>[])[0]!;
   const put = (tag: string, contentType: string | undefined, text: string | Uint8Array): Probe => ({
     method: "PUT",
     path: `/v2/demo/oci/manifests/${tag}`,
@@ -267,6 +269,62 @@ function manifestPuts(): [string, Probe][] {
     ["config as an array", put("p22", OCI, JSON.stringify({ ...body, config: [] }))],
     ["schemaVersion as a string", put("p23", OCI, JSON.stringify({ ...body, schemaVersion: "2" }))],
     ["schemaVersion 1", put("p24", OCI, JSON.stringify({ ...body, schemaVersion: 1 }))],
+    [
+      "schemaVersion written 2.0",
+      put("p32", OCI, ociBytes.replace(/"schemaVersion":\s*2/, '"schemaVersion":2.0')),
+    ],
+    [
+      "config.size as a string",
+      put("p33", OCI, JSON.stringify({ ...body, config: { ...config, size: "x" } })),
+    ],
+    [
+      "config.size written 1.5",
+      put("p34", OCI, JSON.stringify({ ...body, config: { ...config, size: 1.5 } })),
+    ],
+    [
+      "config.size beyond int64",
+      put("p35", OCI, ociBytes.replace(/"size":\s*\d+/, '"size":99999999999999999999')),
+    ],
+    [
+      "a layer digest as a number",
+      put("p36", OCI, JSON.stringify({ ...body, layers: [{ ...layer, digest: 1 }] })),
+    ],
+    ["a layer as a string", put("p37", OCI, JSON.stringify({ ...body, layers: ["x"] }))],
+    ["an annotation value as a number", put("p38", OCI, JSON.stringify({ ...body, annotations: { a: 1 } }))],
+    [
+      "os.features as a string",
+      put(
+        "p39",
+        OCI,
+        JSON.stringify({
+          ...body,
+          config: { ...config, platform: { os: "linux", architecture: "amd64", "os.features": "x" } },
+        }),
+      ),
+    ],
+    [
+      "an index entry's platform.os as a number",
+      put(
+        "p40",
+        DOCKER_LIST,
+        JSON.stringify({
+          schemaVersion: 2,
+          mediaType: DOCKER_LIST,
+          manifests: [
+            {
+              mediaType: OCI,
+              digest: oci.manifest.digest,
+              size: 3,
+              platform: { os: 1, architecture: "amd64" },
+            },
+          ],
+        }),
+      ),
+    ],
+    [
+      "two mistyped fields: the first is named",
+      put("p41", OCI, JSON.stringify({ ...body, config: { ...config, size: "x" }, annotations: { a: 1 } })),
+    ],
     [
       "a Docker manifest without mediaType",
       put("p25", DOCKER, JSON.stringify({ ...body, mediaType: undefined })),

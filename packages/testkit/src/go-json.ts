@@ -16,14 +16,53 @@ export interface GoJsonValue {
   offset: number;
 }
 
-/** What {@link scanGoJson} found: a syntax error's offset, or the top-level value and its members' values. */
+/** A Go type a JSON value is decoded into, as far as json.Unmarshal's type checks go. */
+export type GoType =
+  | { kind: "int" | "string" }
+  | { kind: "struct"; name: string; fields: Record<string, GoType> }
+  | { kind: "slice" | "map"; elem: GoType };
+
+/** json.UnmarshalTypeError as distribution writes it in `detail` (Go 1.20+: `Field` is the dotted JSON path). */
+export interface GoTypeError {
+  Value: string;
+  Type: Record<string, never>;
+  Offset: number;
+  Struct: string;
+  Field: string;
+}
+
+/** What {@link scanGoJson} found: a syntax error's offset, or the top-level value, its members, the first type error. */
 export type GoJsonScan =
   | { syntaxError: number }
-  | { syntaxError?: undefined; top: GoJsonValue; members: Map<string, GoJsonValue> };
+  | { syntaxError?: undefined; top: GoJsonValue; members: Map<string, GoJsonValue>; typeError?: GoTypeError };
 
-/** Checks `bytes` as Go's scanner does and describes the top-level value (and, for an object, its members). */
-export function scanGoJson(bytes: Uint8Array): GoJsonScan {
+const INT64 = /^-?(?:0|[1-9][0-9]{0,18})$/;
+
+/**
+ * Checks `bytes` as Go's scanner does and describes the top-level value (and, for an object, its members). With
+ * `into`, also finds the first value (in document order, as Go reports it) that does not fit the Go type it decodes
+ * into. Unknown keys are ignored and keys match fields case-insensitively, as in Go.
+ */
+export function scanGoJson(bytes: Uint8Array, into?: GoType): GoJsonScan {
   let i = 0;
+  let typeError: GoTypeError | undefined;
+  const mismatch = (value: GoJsonValue, lexeme: string, want: GoType, struct: string, field: string) => {
+    if (typeError || value.kind === "null") return;
+    const fits =
+      want.kind === "int"
+        ? value.kind === "number" &&
+          INT64.test(lexeme) &&
+          BigInt(lexeme) <= 2n ** 63n - 1n &&
+          BigInt(lexeme) >= -(2n ** 63n)
+        : want.kind === "string"
+          ? value.kind === "string"
+          : want.kind === "slice"
+            ? value.kind === "array"
+            : value.kind === "object";
+    if (fits) return;
+    const what = want.kind === "int" && value.kind === "number" ? `number ${lexeme}` : value.kind;
+    typeError = { Value: what, Type: {}, Offset: value.offset, Struct: struct, Field: field };
+  };
   const fail = (at: number): never => {
     throw new GoSyntax(at >= bytes.length ? bytes.length : at + 1);
   };
@@ -81,9 +120,25 @@ export function scanGoJson(bytes: Uint8Array): GoJsonScan {
       while (isDigit(bytes[i])) i++;
     }
   };
-  const value = (members?: Map<string, GoJsonValue>): GoJsonValue => {
+  /** Parses one value; `want` is the Go type it decodes into, `struct`/`field` where it sits (for the error). */
+  const value = (members?: Map<string, GoJsonValue>, want?: GoType, struct = "", field = ""): GoJsonValue => {
     ws();
+    const start = i;
+    const result = rawValue(members, want, struct, field);
+    if (want) mismatch(result, Buffer.from(bytes.subarray(start, i)).toString("latin1"), want, struct, field);
+    return result;
+  };
+  const rawValue = (
+    members: Map<string, GoJsonValue> | undefined,
+    want: GoType | undefined,
+    struct: string,
+    field: string,
+  ): GoJsonValue => {
     const b = bytes[i];
+    // What the members or elements of this value decode into, when it is of the type wanted.
+    const structWanted = want?.kind === "struct" ? want : undefined;
+    const elem = want?.kind === "slice" || want?.kind === "map" ? want.elem : undefined;
+    const join = (name: string) => (field ? `${field}.${name}` : name);
     if (b === undefined) return fail(i);
     if (b === 0x7b) {
       i++;
@@ -100,7 +155,14 @@ export function scanGoJson(bytes: Uint8Array): GoJsonScan {
         ws();
         if (bytes[i] !== 0x3a) fail(i);
         i++;
-        const v = value();
+        let v: GoJsonValue;
+        if (structWanted) {
+          const name = Object.keys(structWanted.fields).find((f) => f.toLowerCase() === key.toLowerCase());
+          v = name ? value(undefined, structWanted.fields[name], structWanted.name, join(name)) : value();
+        } else if (want?.kind === "map" && elem) {
+          // A map's values report the struct that holds the map, and the map's own path.
+          v = value(undefined, elem, struct, field);
+        } else v = value();
         // Go matches struct fields case-insensitively; the first spelling wins here, as it does there.
         if (members && !members.has(key.toLowerCase())) members.set(key.toLowerCase(), v);
         ws();
@@ -124,7 +186,9 @@ export function scanGoJson(bytes: Uint8Array): GoJsonScan {
         return { kind: "array", offset: at };
       }
       for (;;) {
-        value();
+        // A slice's elements report the struct that holds the slice, and the slice's own path.
+        if (want?.kind === "slice" && elem) value(undefined, elem, struct, field);
+        else value();
         ws();
         if (bytes[i] === 0x2c) {
           i++;
@@ -157,10 +221,11 @@ export function scanGoJson(bytes: Uint8Array): GoJsonScan {
   };
   try {
     const members = new Map<string, GoJsonValue>();
-    const top = value(members);
+    // The top-level value reports an empty Struct and Field (json.Unmarshal's own target).
+    const top = value(members, into);
     ws();
     if (i < bytes.length) fail(i);
-    return { top, members };
+    return typeError ? { top, members, typeError } : { top, members };
   } catch (error) {
     if (error instanceof GoSyntax) return { syntaxError: error.offset };
     throw error;

@@ -1,7 +1,7 @@
 import { createHash, randomUUID } from "node:crypto";
 import { HttpResponse, http, type RequestHandler } from "msw";
 import { FakeRegistryStore, type FakeRepositories, type StoredRepository } from "./fake-store.js";
-import { type GoJsonKind, type GoJsonValue, scanGoJson } from "./go-json.js";
+import { type GoType, scanGoJson } from "./go-json.js";
 import type {
   FlavourError,
   FlavourFault,
@@ -92,35 +92,62 @@ const GO_DIGEST = /^(?:sha256:[a-f0-9]{64}|sha384:[a-f0-9]{96}|sha512:[a-f0-9]{1
  * The manifest types distribution 2.8 accepts in a PUT, with the Go struct they decode into and the JSON type of its
  * top-level fields (for UnmarshalTypeError). Schema 1 is refused: 2.8 no longer stores it by default.
  */
-const IMAGE_FIELDS: Record<string, GoJsonKind> = {
-  schemaVersion: "number",
-  mediaType: "string",
-  config: "object",
-  layers: "array",
-  annotations: "object",
+const STRING: GoType = { kind: "string" };
+const STRINGS: GoType = { kind: "slice", elem: STRING };
+const STRING_MAP: GoType = { kind: "map", elem: STRING };
+/** distribution's Go types, as far as json.Unmarshal checks them (field names as the JSON tags spell them). */
+const PLATFORM: GoType = {
+  kind: "struct",
+  name: "Platform",
+  fields: { architecture: STRING, os: STRING, "os.version": STRING, "os.features": STRINGS, variant: STRING },
 };
-const INDEX_FIELDS: Record<string, GoJsonKind> = {
-  schemaVersion: "number",
-  mediaType: "string",
-  manifests: "array",
-  annotations: "object",
+const DESCRIPTOR_FIELDS: Record<string, GoType> = {
+  mediaType: STRING,
+  size: { kind: "int" },
+  digest: STRING,
+  urls: STRINGS,
+  annotations: STRING_MAP,
+  artifactType: STRING,
+  data: STRING,
 };
-const PUSHABLE_MANIFESTS: Record<
-  string,
-  { struct: string; docker: boolean; fields: Record<string, GoJsonKind> }
-> = {
-  "application/vnd.oci.image.manifest.v1+json": { struct: "Manifest", docker: false, fields: IMAGE_FIELDS },
-  "application/vnd.docker.distribution.manifest.v2+json": {
-    struct: "Manifest",
-    docker: true,
-    fields: IMAGE_FIELDS,
+const DESCRIPTOR: GoType = {
+  kind: "struct",
+  name: "Descriptor",
+  fields: { ...DESCRIPTOR_FIELDS, platform: PLATFORM },
+};
+const IMAGE: GoType = {
+  kind: "struct",
+  name: "Manifest",
+  fields: {
+    schemaVersion: { kind: "int" },
+    mediaType: STRING,
+    config: DESCRIPTOR,
+    layers: { kind: "slice", elem: DESCRIPTOR },
+    annotations: STRING_MAP,
   },
-  "application/vnd.oci.image.index.v1+json": { struct: "ManifestList", docker: false, fields: INDEX_FIELDS },
-  "application/vnd.docker.distribution.manifest.list.v2+json": {
-    struct: "ManifestList",
-    docker: true,
-    fields: INDEX_FIELDS,
+};
+const INDEX: GoType = {
+  kind: "struct",
+  name: "ManifestList",
+  fields: {
+    schemaVersion: { kind: "int" },
+    mediaType: STRING,
+    manifests: {
+      kind: "slice",
+      elem: {
+        kind: "struct",
+        name: "ManifestDescriptor",
+        fields: { ...DESCRIPTOR_FIELDS, platform: { ...PLATFORM, name: "PlatformSpec" } },
+      },
+    },
   },
+};
+/** The manifest types distribution 2.8 accepts in a PUT. Schema 1 is refused: 2.8 no longer stores it by default. */
+const PUSHABLE_MANIFESTS: Record<string, { docker: boolean; type: GoType }> = {
+  "application/vnd.oci.image.manifest.v1+json": { docker: false, type: IMAGE },
+  "application/vnd.docker.distribution.manifest.v2+json": { docker: true, type: IMAGE },
+  "application/vnd.oci.image.index.v1+json": { docker: false, type: INDEX },
+  "application/vnd.docker.distribution.manifest.list.v2+json": { docker: true, type: INDEX },
 };
 
 /**
@@ -443,28 +470,17 @@ export function createRegistryHandlers(
       // manifest. https://github.com/distribution/distribution/blob/release/2.8/manifests.go (UnmarshalManifest)
       const mediaType = (request.headers.get("content-type") ?? "").split(";")[0]!.trim().toLowerCase();
       const kind = PUSHABLE_MANIFESTS[mediaType];
-      const scan = scanGoJson(bytes);
+      const scan = scanGoJson(bytes, kind?.type);
       if (scan.syntaxError !== undefined)
         return errorResponse(request, 400, [
           { code: "MANIFEST_INVALID", detail: { Offset: scan.syntaxError } },
         ]);
       if (!kind) return errorResponse(request, 400, [{ code: "MANIFEST_INVALID", detail: {} }]);
-      // json.Unmarshal into the manifest struct: null decodes to an empty one (which fails later, as a 500), any other
-      // non-object, and a top-level field of the wrong JSON type, is an UnmarshalTypeError.
+      // json.Unmarshal into the manifest struct: null decodes to an empty one (which fails later, as a 500); the
+      // first value of the wrong type (top-level or nested: `config.size`, `layers.digest`) is an UnmarshalTypeError.
       if (scan.top.kind === "null") return errorResponse(request, 500, [{ code: "UNKNOWN", detail: {} }]);
-      const typeError = (value: GoJsonValue, struct: string, field: string) =>
-        errorResponse(request, 400, [
-          {
-            code: "MANIFEST_INVALID",
-            detail: { Value: value.kind, Type: {}, Offset: value.offset, Struct: struct, Field: field },
-          },
-        ]);
-      if (scan.top.kind !== "object") return typeError(scan.top, "", "");
-      for (const [field, want] of Object.entries(kind.fields)) {
-        const value = scan.members.get(field.toLowerCase());
-        if (value && value.kind !== "null" && value.kind !== want)
-          return typeError(value, kind.struct, field);
-      }
+      if (scan.typeError)
+        return errorResponse(request, 400, [{ code: "MANIFEST_INVALID", detail: scan.typeError }]);
       const parsed = JSON.parse(bytes.toString("utf8")) as {
         schemaVersion?: number;
         mediaType?: string;
