@@ -9,7 +9,7 @@ import type { Command } from "commander";
 import pc from "picocolors";
 import { type CredentialSide, cliAccessHint } from "./access-hint.js";
 import { connectOptions, type GlobalFlags } from "./global-options.js";
-import { writeStderr } from "./output.js";
+import { scrubOutputOf, writeStderr } from "./output.js";
 
 /** What commands share: the flags, the stderr channel and the way a client is opened and closed. */
 export interface CliContext {
@@ -65,6 +65,7 @@ export function createCliContext(): CliContext {
       // Escaped before it is dimmed, so the dim stays and a control character from the wire does not.
       const log = (line: string) => writeStderr(`${color ? pc.dim(escapeControls(line)) : line}\n`);
       const reg = createClient(registry, { ...connectOptions(flags, log), ...extra });
+      scrubOutputOf(reg.ctx.transport.secrets);
       try {
         return await fn(reg);
       } finally {

@@ -173,3 +173,25 @@ describe("secrets a server echoes never reach the CLI's output", () => {
     }
   }
 });
+
+describe("secrets a registry echoes into a result are not printed either", () => {
+  for (const [output, flags] of OUTPUTS) {
+    it(`a tag list holding the Basic value, user:password and the password: ${output}`, async () => {
+      registry = await startHostileRegistry({ behaviour: "echo-secrets", scheme: "basic", echoAt: "data" });
+      const result = await regatta([
+        "tags",
+        `${registry.host}/team/app`,
+        "-u",
+        USER,
+        "-p",
+        PASSWORD,
+        ...flags,
+      ]);
+      expect(result.code, result.stderr).toBe(0);
+      expect(result.stdout).toContain("1.0");
+      expect(result.stdout).toContain("REDACTED");
+      const secrets = secretsSent(registry, [PASSWORD]);
+      expect(secrets.filter((s) => readable(result.stdout + result.stderr).includes(s))).toEqual([]);
+    });
+  }
+});

@@ -1,4 +1,11 @@
-import { escapeControls, humanSize, shortDigest, textTable } from "@regatta/client";
+import {
+  escapeControls,
+  humanSize,
+  type SecretSet,
+  scrubText,
+  shortDigest,
+  textTable,
+} from "@regatta/client";
 import pc from "picocolors";
 
 export { humanSize, shortDigest };
@@ -8,14 +15,28 @@ export function table(headers: string[], rows: string[][], color: boolean): stri
   return textTable(headers, rows, color ? pc.bold : undefined);
 }
 
+/** What this run's client sent; set by `withClient`. One run, one client set: the process is the scope. */
+let sent: SecretSet | undefined;
+
+/** Makes every text output of this run scrubbed of what `secrets` holds (whole secrets: data is not guessed at). */
+export function scrubOutputOf(secrets: SecretSet): void {
+  sent = secrets;
+}
+
+/** Text as it may reach a terminal or a pipe: no secret this run sent, no control character. */
+function safe(text: string): string {
+  return escapeControls(sent ? scrubText(text, sent, { shapes: false, fragments: false }) : text);
+}
+
 /**
  * Writes to stdout, resolving once the data is flushed (so an exit right after loses nothing). Text is the output
  * boundary for terminal safety: control characters a registry put into names, labels or messages are escaped here
- * (`escapeControls`), so no command prints them raw; JSON stays valid JSON. Bytes (a manifest's exact bytes, a blob)
+ * (`escapeControls`), so no command prints them raw, and a secret this run sent that a registry echoed into a result
+ * is replaced by REDACTED; JSON stays valid JSON. Bytes (a manifest's exact bytes, a blob)
  * are data and are written as they are.
  */
 export function writeStdout(data: string | Uint8Array): Promise<void> {
-  const out = typeof data === "string" ? escapeControls(data) : data;
+  const out = typeof data === "string" ? safe(data) : data;
   return new Promise((resolve, reject) => {
     process.stdout.write(out, (err) => (err ? reject(err) : resolve()));
   });
@@ -23,5 +44,5 @@ export function writeStdout(data: string | Uint8Array): Promise<void> {
 
 /** Writes text for people to stderr (messages, the `-v` log, errors), control characters escaped. */
 export function writeStderr(text: string): void {
-  process.stderr.write(escapeControls(text));
+  process.stderr.write(safe(text));
 }

@@ -208,7 +208,9 @@ export class ReplSession {
   redact(text: string): string {
     let out = text;
     for (const secret of this.secrets) out = out.split(secret).join("***");
-    for (const client of this.#opened) out = scrubText(out, client.ctx.transport.secrets, { shapes: false });
+    for (const client of this.#opened) {
+      out = scrubText(out, client.ctx.transport.secrets, { shapes: false, fragments: false });
+    }
     return escapeControls(out);
   }
 

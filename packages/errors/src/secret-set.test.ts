@@ -238,6 +238,14 @@ describe("SecretSet", () => {
     expect(scrubText("got regatta-secret and regatta:regatta-secret", set)).not.toMatch(/secret/);
   });
 
+  it("for data, matches whole secrets only: a digest sharing a few characters with a password stays intact", () => {
+    const set = new SecretSet().add("ab12cd34");
+    const digest = "sha256:00ab12cd00";
+    expect(scrubText(digest, set)).not.toBe(digest);
+    expect(scrubText(digest, set, { shapes: false, fragments: false })).toBe(digest);
+    expect(scrubText("tag ab12cd34", set, { shapes: false, fragments: false })).toBe("tag REDACTED");
+  });
+
   it("is owned by one client: another set does not scrub its secrets", () => {
     const mine = new SecretSet().add("mine-Secret-1");
     expect(scrubText("mine-Secret-1", new SecretSet())).toBe("mine-Secret-1");

@@ -100,9 +100,19 @@ export class SecretSet {
     return this;
   }
 
-  /** The ranges of `view` that hold a known secret or a fragment of one, as [start, end) pairs. */
-  ranges(view: string): [number, number][] {
+  /**
+   * The ranges of `view` that hold a known secret or (with `fragments`, the default) a fragment of one, as
+   * [start, end) pairs.
+   */
+  ranges(view: string, fragments = true): [number, number][] {
     const out: [number, number][] = [];
+    if (!fragments) {
+      for (const form of this.#exact) {
+        for (let at = view.indexOf(form); at !== -1; at = view.indexOf(form, at + 1))
+          out.push([at, at + form.length]);
+      }
+      return out;
+    }
     for (const [k, windows] of this.#fragments) {
       for (let i = 0; i + k <= view.length; i++) {
         if (windows.has(view.slice(i, i + k))) out.push([i, i + k]);
@@ -204,10 +214,15 @@ function merge(ranges: [number, number][]): [number, number][] {
 
 /**
  * Replaces every known secret (and every fragment of one, in any of the encodings above) and every token-shaped
- * string in `text` with {@link SCRUBBED}. Idempotent; texts without secrets come back unchanged. `shapes: false`
- * leaves token shapes alone, for data a user asked to see (an annotation may hold a signature that looks like a JWT).
+ * string in `text` with {@link SCRUBBED}. Idempotent; texts without secrets come back unchanged. For data a user
+ * asked to see, `shapes: false` leaves token shapes alone (an annotation may hold a signature that looks like a JWT)
+ * and `fragments: false` matches only whole secrets (a digest may share four characters with a short password).
  */
-export function scrubText(text: string, secrets?: SecretSet, options: { shapes?: boolean } = {}): string {
+export function scrubText(
+  text: string,
+  secrets?: SecretSet,
+  options: { shapes?: boolean; fragments?: boolean } = {},
+): string {
   if (!text) return text;
   const ranges: [number, number][] = [];
   const shapes = options.shapes === false ? [] : SHAPES;
@@ -226,11 +241,13 @@ export function scrubText(text: string, secrets?: SecretSet, options: { shapes?:
     ranges.push([start, start + value.length]);
   }
   if (secrets?.size) {
-    ranges.push(...secrets.ranges(text));
+    const fragments = options.fragments !== false;
+    ranges.push(...secrets.ranges(text, fragments));
     for (const plus of [false, true]) {
       const view = decodedView(text, plus);
       if (!view) continue;
-      for (const [s, e] of secrets.ranges(view.text)) ranges.push([view.from[s]!, view.to[e - 1]!]);
+      for (const [s, e] of secrets.ranges(view.text, fragments))
+        ranges.push([view.from[s]!, view.to[e - 1]!]);
     }
   }
   if (!ranges.length) return text;

@@ -11,9 +11,10 @@ export interface EchoSecretsOptions {
   scheme: "basic" | "bearer";
   /**
    * Where the echo comes from: `registry` (default) refuses authenticated registry requests with the echo;
-   * `token` makes the token endpoint refuse with the echo (of the Basic header and the POST form).
+   * `token` makes the token endpoint refuse with the echo (of the Basic header and the POST form); `data` answers
+   * an authenticated tag list 200 with the secrets as tags (a result, not an error, that carries them).
    */
-  echoAt?: "registry" | "token";
+  echoAt?: "registry" | "token" | "data";
   /** Status of the echoing refusal; default 403 at the registry, 401 at the token endpoint. */
   status?: number;
 }
@@ -104,6 +105,13 @@ export const echoSecrets: HostileBehaviour<EchoSecretsOptions> = (options) => as
   }
   if (path === "/v2/" || path === "/v2") {
     sendJson(res, 200, {});
+    return;
+  }
+  if (options.echoAt === "data" && /\/tags\/list$/.test(path)) {
+    const [scheme = "", value = ""] = authorization.split(" ", 2);
+    const decoded = scheme.toLowerCase() === "basic" ? Buffer.from(value, "base64").toString("utf8") : "";
+    const tags = ["1.0", value, decoded, decoded.slice(decoded.indexOf(":") + 1)].filter(Boolean);
+    sendJson(res, 200, { name: path.slice(4, -"/tags/list".length), tags });
     return;
   }
   // A HEAD answer has no body to echo into: say "not here", so a push goes on to the upload that echoes.
