@@ -218,6 +218,14 @@ describe("regatta leaves nothing half-written", () => {
       });
     }
 
+    it("pull - with TMPDIR on the full disk: the spool's path in the error, and the spool gone", async () => {
+      const r = await regatta(["pull", `${registry.host}/h/app:v1`, "-"], { env: { TMPDIR: disk } });
+      expect(r.code).toBe(1);
+      expectOneLine(r.stderr);
+      expect(r.stderr).toContain(`no space left on device: writing ${join(disk, "regatta-pull-")}`);
+      expect(readdirSync(disk)).toEqual([]);
+    });
+
     it("pull into an existing directory on a full disk keeps the directory, removes only the partial data", async () => {
       const root = join(disk, "mine");
       mkdirSync(root);

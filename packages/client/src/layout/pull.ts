@@ -238,10 +238,12 @@ export async function pullImages(
       emit({ type: "writing" });
       await writer.finish();
     } catch (error) {
+      // The writer's own failure (a closed stdout) is the cause when it stopped the downloads; read it before
+      // abort(), whose "pull aborted" would otherwise stand in for the real error (a full spool disk).
+      const fatal =
+        controller.signal.aborted && !options.signal?.aborted ? controller.signal.reason : undefined;
       await writer.abort();
-      throw controller.signal.reason instanceof Error && !options.signal?.aborted
-        ? controller.signal.reason
-        : error;
+      throw fatal instanceof Error ? fatal : error;
     }
     return {
       format,
