@@ -85,7 +85,11 @@ function oneLine(text: string): string {
  * One line for people; with -v, the code, status, request and causes too. A refused request (401/403) gets the
  * CLI's own hint from the facts on the error and the flags of this run (`sides`), instead of the library's.
  */
-export function describeError(error: unknown, verbose: boolean, sides: readonly CredentialSide[] = []): string {
+export function describeError(
+  error: unknown,
+  verbose: boolean,
+  sides: readonly CredentialSide[] = [],
+): string {
   if (!(error instanceof Error)) return oneLine(String(error));
   const access = error instanceof RegattaError ? error.access : undefined;
   const lines = [
@@ -95,7 +99,9 @@ export function describeError(error: unknown, verbose: boolean, sides: readonly 
   ];
   if (verbose) {
     if (error instanceof RegattaError) {
-      lines.push(`  code: ${oneLine(error.code)}${error.status !== undefined ? `, status: ${error.status}` : ""}`);
+      lines.push(
+        `  code: ${oneLine(error.code)}${error.status !== undefined ? `, status: ${error.status}` : ""}`,
+      );
       if (error.request) lines.push(`  request: ${error.request.method} ${oneLine(error.request.url)}`);
       for (const e of error.errors)
         lines.push(`  registry error: ${oneLine(e.code)}${e.message ? `: ${oneLine(e.message)}` : ""}`);
