@@ -15,6 +15,8 @@ describe("parseTokenResponse: the token and how long to keep it", () => {
     expect(parse({ token: "t", access_token: "a" }).token).toBe("t");
     expect(parse({ token: "", access_token: "a" }).token).toBe("a");
     expect(parse({ token: 7, access_token: "a" }).token).toBe("a");
+    expect(() => parse({ access_token: 7 })).toThrow('has no "token" or "access_token"');
+    expect(() => parse({ token: ["t"], access_token: { t: 1 } })).toThrow('has no "token" or "access_token"');
   });
 
   it("keeps a token 60 s when expires_in is missing, not a number, or lower", () => {
@@ -37,6 +39,7 @@ describe("parseTokenResponse: the token and how long to keep it", () => {
     expect(parse({ token: "t", issued_at: issued(-30) }).expiresAt).toBe(at(30));
     expect(parse({ token: "t", expires_in: 300, issued_at: "yesterday-ish" }).expiresAt).toBe(at(300));
     expect(parse({ token: "t", expires_in: 300, issued_at: at(-100) }).expiresAt).toBe(at(300)); // not a string
+    expect(parse({ token: "t", expires_in: 300, issued_at: 2024 }).expiresAt).toBe(at(300)); // not "2024"
   });
 
   it.each([

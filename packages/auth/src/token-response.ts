@@ -37,6 +37,7 @@ export function parseTokenResponse(body: string, realm: string, now: number): To
   if (!token)
     throw new ProtocolError(`token response from ${redactUrl(realm)} has no "token" or "access_token"`);
   const expiresIn =
+    // Stryker disable next-line ConditionalExpression: Number.isFinite is false for any non-number; typeof only narrows.
     typeof r.expires_in === "number" && Number.isFinite(r.expires_in)
       ? Math.max(r.expires_in, MINIMUM_TOKEN_LIFETIME_S)
       : MINIMUM_TOKEN_LIFETIME_S;
