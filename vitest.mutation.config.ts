@@ -3,7 +3,8 @@
  * package's own project with its integration tests left out, so that each mutant costs milliseconds, not a
  * registry start. The package comes from REGATTA_MUTATION_PACKAGE, which scripts/mutation.mjs sets.
  *
- * Also left out: the few sweeps that spawn real processes for seconds and run through nearly every function
+ * Also left out: the fuzz tests (100,000 generated inputs per parser, run in CI, would run for every mutant of a
+ * parser) and the few sweeps that spawn real processes for seconds and run through nearly every function
  * (auth's no-secrets sweep takes 7 s, the credential helper bounds 11 s). With per-test coverage they would run
  * for almost every mutant and make a run take hours on a shared machine; the normal suite still runs them, and
  * what they promise is held, mutant by mutant, by fast unit tests.
@@ -22,6 +23,6 @@ export default mergeConfig(
   bases[name],
   defineProject({
     root: `packages/${name}`,
-    test: { exclude: [...configDefaults.exclude, "**/*.int.test.ts", ...slowSweeps] },
+    test: { exclude: [...configDefaults.exclude, "**/*.int.test.ts", "**/*.fuzz.test.ts", ...slowSweeps] },
   }),
 );
