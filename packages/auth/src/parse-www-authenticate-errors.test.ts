@@ -44,6 +44,10 @@ describe("parseWwwAuthenticate: what the grammar allows", () => {
       { scheme: "basic", params: { realm: 'a"b\\c\td', charset: "UTF-8" } },
     ]);
     expect(parseWwwAuthenticate('Bearer\trealm="r"')).toEqual([{ scheme: "bearer", params: { realm: "r" } }]);
+    expect(parseWwwAuthenticate("Basic realm=a,\tcharset=b,\t\tBearer realm=c")).toEqual([
+      { scheme: "basic", params: { realm: "a", charset: "b" } },
+      { scheme: "bearer", params: { realm: "c" } },
+    ]);
   });
 
   it("reads a token68 only when a comma or the end follows it", () => {

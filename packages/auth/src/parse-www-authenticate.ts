@@ -61,6 +61,7 @@ class Parser {
   }
 
   peek(): string {
+    // Stryker disable next-line StringLiteral: at the end any text that is no separator, quote or "=" reads the same.
     return this.text[this.pos] ?? "";
   }
 
@@ -95,6 +96,7 @@ class Parser {
       }
       if (c === "\\") {
         this.pos++;
+        // Stryker disable next-line ConditionalExpression: without it the loop's own end check throws the same error.
         if (this.done()) throw malformed("unterminated quoted string", start);
         out += this.checkText(this.peek());
         this.pos++;
