@@ -40,4 +40,4 @@ export {
   type RegistryErrorCode,
   type RegistryErrorEntry,
 } from "./registry-codes.js";
-export { SCRUBBED, SecretSet, scrubText, scrubValue } from "./secret-set.js";
+export { fragmentLength, SCRUBBED, SecretSet, scrubText, scrubValue } from "./secret-set.js";

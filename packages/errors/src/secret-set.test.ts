@@ -8,6 +8,7 @@ import {
   SecretSet,
   scrubText,
 } from "./index.js";
+import { fragmentLength } from "./secret-set.js";
 
 const USER = "alice";
 const PASSWORD = "pw-Sekr1t/4242 +&x";
@@ -141,8 +142,9 @@ describe("errorFromResponse scrubs what a server echoes", () => {
             secrets: clientSecrets(),
           });
           const text = outputs(error).join("\n");
-          // Neither half survives; a sliver shorter than a third of the secret (at most 8) may.
-          const sliver = Math.min(8, Math.max(4, Math.ceil(token.length / 3)));
+          // Neither half survives; a sliver shorter than the fragment window may. A secret too short to be masked
+          // in fragments is masked only whole, so its halves may survive.
+          const sliver = fragmentLength(token) ?? Number.POSITIVE_INFINITY;
           for (const part of [token.slice(0, at), token.slice(at)]) {
             if (part.length >= sliver) expect(text).not.toContain(part);
           }
@@ -150,6 +152,25 @@ describe("errorFromResponse scrubs what a server echoes", () => {
       }
     },
   );
+
+  it("keeps words a human password shares with the registry's own text", () => {
+    const secrets = new SecretSet()
+      .addBasic("regatta", "wrong-password-123")
+      .add("ya29.regatta-test-access-token");
+    const error = errorFromResponse({
+      method: "GET",
+      url: "https://r.example/v2/regatta-project/app/manifests/1",
+      status: 401,
+      body: JSON.stringify({ errors: [{ code: "UNAUTHORIZED", message: "incorrect username or password" }] }),
+      secrets,
+    });
+    expect(error.message).toContain("incorrect username or password");
+    expect(error.message).toContain("/v2/regatta-project/app/manifests/1");
+    // The secrets themselves, whole or in long runs, are still masked.
+    const echoed = scrubText("sent wrong-password-123 and ya29.regatta-test-access", secrets);
+    expect(echoed).not.toContain("wrong-password-123");
+    expect(echoed).not.toContain("regatta-test-access");
+  });
 
   it("keeps the rest of the message readable", () => {
     const error = errorFromResponse({
@@ -238,11 +259,16 @@ describe("SecretSet", () => {
     expect(scrubText("got regatta-secret and regatta:regatta-secret", set)).not.toMatch(/secret/);
   });
 
-  it("for data, matches whole secrets only: a digest sharing a few characters with a password stays intact", () => {
+  it("a digest sharing a few characters with a short password stays intact, in messages and in data", () => {
     const set = new SecretSet().add("ab12cd34");
     const digest = "sha256:00ab12cd00";
-    expect(scrubText(digest, set)).not.toBe(digest);
+    expect(scrubText(digest, set)).toBe(digest);
     expect(scrubText(digest, set, { shapes: false, fragments: false })).toBe(digest);
+    // A long secret is masked in fragments in messages, but only whole in data.
+    const long = new SecretSet().add("ab12cd34ef56ab78cd90");
+    const sharing = "sha256:00ab12cd34ef56ab00";
+    expect(scrubText(sharing, long)).not.toBe(sharing);
+    expect(scrubText(sharing, long, { shapes: false, fragments: false })).toBe(sharing);
     expect(scrubText("tag ab12cd34", set, { shapes: false, fragments: false })).toBe("tag REDACTED");
   });
 

@@ -15,14 +15,22 @@ export const SCRUBBED = "REDACTED";
 /** Secrets shorter than this are not scrubbed: masking every `abc` in a message would make it unreadable. */
 const MIN_SECRET = 4;
 
+/** Secrets at least this long (tokens, long passphrases) are also masked in fragments; shorter ones only whole. */
+const MIN_FRAGMENTED = 16;
+
 /**
- * Fragments: any run of a known secret this long is masked, so a token split between an error's message and its
- * detail (or cut by the body cap) cannot be put back together. A third of the secret, between 4 and 8 characters:
- * at most that much of a secret can survive at either side of a split, and common words are not masked for
- * sharing a few letters with a long token.
+ * Fragments: any run of a long secret this long is masked, so a token split between an error's message and its
+ * detail (or cut by the body cap) cannot be put back together: at most a window less one character survives at
+ * either side of a split. A third of the secret, between 9 and 16 characters, and none for secrets shorter than
+ * {@link MIN_FRAGMENTED}: shorter windows matched words that a human password shares with a registry's own text
+ * ("incorrect username or password" lost its last word to the password `wrong-password-123`, and a repository
+ * `regatta-project` in a URL lost its first half to an access token holding `regatta-`), which made the messages
+ * useless without protecting much: a server that means to leak a password can spell it in ways no set of windows
+ * covers. Returns `undefined` when the secret is masked only whole.
  */
-function fragmentLength(secret: string): number {
-  return Math.min(8, Math.max(4, Math.ceil(secret.length / 3)));
+export function fragmentLength(secret: string): number | undefined {
+  if (secret.length < MIN_FRAGMENTED) return undefined;
+  return Math.min(16, Math.max(9, Math.ceil(secret.length / 3)));
 }
 
 /**
@@ -85,7 +93,7 @@ export class SecretSet {
   #addForm(form: string, isPublic: (window: string) => boolean = () => false): void {
     if (form.length < MIN_SECRET || this.#exact.has(form)) return;
     this.#exact.add(form);
-    const k = fragmentLength(form);
+    const k = fragmentLength(form) ?? form.length;
     const windows = this.#fragments.get(k) ?? new Set<string>();
     this.#fragments.set(k, windows);
     for (let i = 0; i + k <= form.length; i++) {
