@@ -197,3 +197,76 @@ describe("blob download: size-only check (verifyDigest: false)", () => {
     expect(tampered).toBeInstanceOf(DigestMismatchError);
   });
 });
+
+describe("blob download: the stream's plumbing", () => {
+  it("a consumer that reads slowly gets every byte (back-pressure waits for drain, not for the end)", async () => {
+    script = [whole];
+    const { stream } = await download();
+    const chunks: Buffer[] = [];
+    for await (const chunk of stream) {
+      chunks.push(chunk as Buffer);
+      if (chunks.length === 1) await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    expect(Buffer.concat(chunks).equals(content)).toBe(true);
+  }, 5000);
+
+  it("a consumer that gives up releases the connection at once, not after the idle timeout", async () => {
+    let closed: () => void = () => {};
+    const socketClosed = new Promise<void>((resolve) => {
+      closed = resolve;
+    });
+    script = [
+      (res, _from, req) => {
+        req.socket.once("close", () => closed());
+        res.writeHead(200, { "content-length": String(content.length) });
+        res.write(content.subarray(0, 1000)); // and then nothing: only the consumer can end this
+      },
+    ];
+    const { stream } = await download();
+    stream.once("data", () => stream.destroy());
+    const started = performance.now();
+    await socketClosed;
+    expect(performance.now() - started).toBeLessThan(2000); // the idle timeout is 30 s
+  }, 5000);
+
+  it("typed errors carry the status of the answer they judge, and say what was announced", async () => {
+    script = [cutAfter(60_000), (res, from) => ranged(res, from - 1)];
+    const shifted = await collect((await download()).stream).catch((e) => e);
+    expect(shifted.status).toBe(206);
+    script = [
+      cutAfter(60_000),
+      (res, from) => {
+        res.writeHead(206, {
+          "content-length": String(content.length - from),
+          "content-range": `bytes ${from}-${content.length - 1}/${content.length + 5}`,
+        });
+        res.end(content.subarray(from));
+      },
+    ];
+    const announced = await collect((await download()).stream).catch((e) => e);
+    expect(announced).toBeInstanceOf(SizeMismatchError);
+    expect(announced.message).toMatch(/registry announced 200005 bytes, expected 200000$/);
+    expect(announced.status).toBe(206);
+    script = [
+      cutAfter(60_000),
+      (res) => {
+        res.writeHead(200);
+        res.end(content.subarray(0, 10));
+      },
+    ];
+    const short = await collect((await download()).stream).catch((e) => e);
+    expect(short.status).toBe(200);
+  });
+
+  it("a size nobody announced is absent from the result, not undefined", async () => {
+    script = [
+      (res) => {
+        res.writeHead(200); // chunked: no Content-Length
+        res.end(content);
+      },
+    ];
+    const got = await transport.blob({ registry: server.host, repository: "a", digest });
+    expect(Object.keys(got)).not.toContain("size");
+    expect((await collect(got.stream)).equals(content)).toBe(true);
+  });
+});
