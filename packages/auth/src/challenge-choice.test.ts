@@ -29,14 +29,14 @@ describe("choosing among a registry's challenges: Bearer with a realm, else Basi
     expect(() => auth.learn("R.io", 'Bearer service="r.io"')).toThrow(
       new ProtocolError("the Bearer challenge of registry r.io has no realm"),
     );
-    expect(auth.describe("r.io")).toEqual({ registry: "r.io", scheme: "none" });
+    expect(auth.describe("r.io")).toStrictEqual({ registry: "r.io", scheme: "none" });
   });
 
   it("a later challenge replaces the earlier one", () => {
     const auth = createAuthenticator({ send: noSend() });
     auth.learn("r.io", 'Basic realm="r"');
     auth.learn("r.io", 'Bearer realm="https://r.io/token",service="svc"');
-    expect(auth.describe("r.io")).toEqual({
+    expect(auth.describe("r.io")).toStrictEqual({
       registry: "r.io",
       scheme: "bearer",
       realm: "https://r.io/token",
@@ -49,13 +49,13 @@ describe("describe()", () => {
   it("redacts the realm's query and leaves out what the challenge did not name", () => {
     const auth = createAuthenticator({ send: noSend() });
     auth.learn("r.io", 'Bearer realm="https://r.io/token?code=sekrit"');
-    expect(auth.describe("r.io")).toEqual({
+    expect(auth.describe("r.io")).toStrictEqual({
       registry: "r.io",
       scheme: "bearer",
       realm: "https://r.io/token?code=REDACTED",
     });
     auth.learn("b.io", "Basic");
-    expect(auth.describe("b.io")).toEqual({ registry: "b.io", scheme: "basic" });
+    expect(auth.describe("b.io")).toStrictEqual({ registry: "b.io", scheme: "basic" });
   });
 
   it("names the user only when credentials with a secret were looked up", async () => {

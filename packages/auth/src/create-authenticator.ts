@@ -108,6 +108,7 @@ class TokenAuthenticator implements Authenticator {
     this.#send = options.send;
     this.#credentials = options.credentials;
     this.#now = options.now ?? Date.now;
+    // Stryker disable next-line StringLiteral: any value but "never" and "always" behaves as "auto".
     this.#oauth = options.oauth ?? "auto";
     this.#clientId = options.clientId ?? "regatta";
     this.#secrets = options.secrets ?? new SecretSet();
@@ -191,8 +192,10 @@ class TokenAuthenticator implements Authenticator {
     const state = this.#states.get(name);
     const description: AuthDescription = { registry: name, scheme: state?.scheme ?? "none" };
     if (state?.username) description.username = state.username;
+    // Stryker disable next-line OptionalChaining: a registry's state is only recorded with its challenge.
     const realm = state?.challenge?.params.realm;
     if (realm) description.realm = redactUrl(realm);
+    // Stryker disable next-line OptionalChaining: a registry's state is only recorded with its challenge.
     const service = state?.challenge?.params.service;
     if (service) description.service = service;
     return description;
