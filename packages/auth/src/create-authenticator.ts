@@ -238,6 +238,7 @@ class TokenAuthenticator implements Authenticator {
       this.#secrets.addBasic(credential.username, credential.password);
       this.#secrets.add(credential.identityToken).add(credential.registryToken);
     }
+    // Stryker disable next-line ObjectLiteral,StringLiteral: unreachable, both callers learned the registry's challenge first.
     const state = this.#states.get(registry) ?? { scheme: "none" };
     if (credential?.username && !isAnonymous(credential)) state.username = credential.username;
     this.#states.set(registry, state);
@@ -245,6 +246,7 @@ class TokenAuthenticator implements Authenticator {
   }
 
   #bucket(registry: string, challenge: Challenge): Bucket {
+    // Stryker disable next-line StringLiteral: a Bearer challenge always has a realm; any constant keys the rest alike.
     const key = `${registry}\u0000${challenge.params.realm ?? ""}\u0000${challenge.params.service ?? ""}`;
     let bucket = this.#buckets.get(key);
     if (!bucket) {
