@@ -130,8 +130,11 @@ describe("bearer auth against the real registry and token server", () => {
     clients.push(reg);
     const results = await Promise.all(TAGS.concat(TAGS.slice(0, 8)).map((t) => reg.manifest(`${REPO}:${t}`)));
     expect(results).toHaveLength(20);
-    expect(tokens.requests).toHaveLength(1);
-    expect(tokens.requests[0]).toMatchObject({ scopes: [`repository:${REPO}:pull`], user: "regatta" });
+    // connect() checked the credentials with a scope-less token; the 20 reads then shared one token request.
+    expect(tokens.requests.map((r) => [r.user, r.scopes])).toEqual([
+      ["regatta", []],
+      ["regatta", [`repository:${REPO}:pull`]],
+    ]);
   });
 
   it("also when nothing was learnt first: 20 anonymous 401s share one token request", async () => {
@@ -147,9 +150,10 @@ describe("bearer auth against the real registry and token server", () => {
       { identityToken: "refresh-secret-4711" },
     ]) {
       const logs: string[] = [];
-      const reg = await connect(registry.url, { ...options, logger: (l) => logs.push(l) });
-      clients.push(reg);
-      const error = await reg.manifest(`${REPO}:t0`).catch((e: unknown) => e);
+      // connect() checks the credentials it is given: the refusal comes at once.
+      const error = await connect(registry.url, { ...options, logger: (l) => logs.push(l) }).catch(
+        (e: unknown) => e,
+      );
       expect(error).toBeInstanceOf(AuthenticationError);
       expect((error as AuthenticationError).status).toBe(401);
       const shown = [String(error), JSON.stringify(error), inspect(error, { depth: 6 }), ...logs].join("\n");
@@ -176,6 +180,7 @@ describe("bearer auth against the real registry and token server", () => {
     await upload.dump();
     await reg.manifest(`${REPO}:t1`);
     expect(tokens.requests.map((r) => r.scopes)).toEqual([
+      [], // connect()'s credential check
       [`repository:${REPO}:pull`],
       [`repository:${REPO}:pull,push`],
     ]);
@@ -204,7 +209,12 @@ describe("bearer auth against an msw registry whose clock moves", () => {
       if (++reads === 6) clock += 400_000;
     }
     await reg.close();
-    expect(handlers.tokenRequests).toHaveLength(2);
+    // connect()'s scope-less credential check, the first pull token, and its replacement after the 401.
+    expect(handlers.tokenRequests.map((t) => t.scopes)).toEqual([
+      [],
+      [`repository:${REPO}:pull`],
+      [`repository:${REPO}:pull`],
+    ]);
     const manifestStatuses = handlers.requests
       .filter((r) => r.path.includes("/manifests/"))
       .map((r) => r.status);
