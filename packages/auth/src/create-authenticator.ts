@@ -211,6 +211,7 @@ class TokenAuthenticator implements Authenticator {
     if (chosen.scheme === "bearer" && !chosen.params.realm) {
       throw new ProtocolError(`the Bearer challenge of registry ${registry} has no realm`);
     }
+    // Stryker disable next-line ObjectLiteral,StringLiteral: both fields are set on the next two lines.
     const state = this.#states.get(registry) ?? { scheme: "none" };
     state.challenge = chosen;
     state.scheme = chosen.scheme === "bearer" ? "bearer" : chosen.scheme === "basic" ? "basic" : "unknown";
