@@ -1,5 +1,12 @@
 import { types } from "node:util";
-import { type AccessFacts, describeAccess, escapeControls, RegattaError, textTable } from "@regatta/client";
+import {
+  type AccessFacts,
+  describeAccess,
+  escapeControls,
+  escapeField,
+  RegattaError,
+  textTable,
+} from "@regatta/client";
 import type pc from "picocolors";
 
 /** picocolors' palette, on or off. */
@@ -27,6 +34,8 @@ export function table(headers: string[], rows: string[][], c: Colors): string {
 /** Words laid out in columns to fit `width`, like `ls`: the compact form of a tag or repository list. */
 export function columns(words: string[], width: number, indent = "  "): string {
   if (words.length === 0) return "";
+  // Each word is one cell whatever a registry put in it (a newline would forge a row).
+  words = words.map(escapeField);
   const cell = Math.max(...words.map((w) => w.length)) + 2;
   const perLine = Math.max(1, Math.floor((width - indent.length) / cell));
   const rows = Math.ceil(words.length / perLine);

@@ -51,5 +51,5 @@ export {
 export type { ManifestInput, PutManifestOptions, PutManifestResult } from "./put-manifest.js";
 export { RegistryClient } from "./registry-client.js";
 export { DEFAULT_TAG_WALK_LIMIT, type TagWalkOptions } from "./tags-for-digest.js";
-export { escapeControls } from "./terminal-text.js";
+export { escapeControls, escapeField } from "./terminal-text.js";
 export { summaryTables, textTable } from "./text-table.js";

@@ -36,3 +36,14 @@ export function escapeControls(text: string): string {
     return escaped(ch);
   });
 }
+
+/**
+ * A value a registry chose that stands inside one line of output: a listed tag or repository, a table cell, a
+ * `key=value` label, a header. Tab and newline are escaped too, so a hostile tag `a\nb` cannot forge a second line of a
+ * one-per-line listing (the line a script reads) nor `a\tsha256:…` a column. Tag and repository grammars allow
+ * neither (https://github.com/opencontainers/distribution-spec/blob/main/spec.md#pulling-manifests), so a real
+ * name never changes.
+ */
+export function escapeField(text: string): string {
+  return escapeControls(text).replace(/[\t\n]/g, escaped);
+}

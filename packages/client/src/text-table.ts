@@ -1,5 +1,6 @@
 import { humanSize, shortDigest } from "./human-size.js";
 import type { ImageSummary } from "./image-info.js";
+import { escapeField } from "./terminal-text.js";
 
 /**
  * An aligned plain-text table, two spaces between columns, the last column not padded: what the CLI's `inspect` and
@@ -10,6 +11,8 @@ export function textTable(
   rows: string[][],
   emphasise: (text: string) => string = (t) => t,
 ): string {
+  // Cells hold what a registry chose (platforms, media types): one line each, whatever it sent.
+  rows = rows.map((r) => r.map(escapeField));
   const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
   const line = (cells: string[]) =>
     cells

@@ -1,5 +1,5 @@
 import { pipeline } from "node:stream/promises";
-import { summaryTables, UsageError } from "@regatta/client";
+import { escapeField, summaryTables, UsageError } from "@regatta/client";
 import { parseReference, parseRepository } from "@regatta/reference";
 import type { Command } from "commander";
 import pc from "picocolors";
@@ -41,8 +41,11 @@ export function registerReadCommands(program: Command, cli: CliContext): void {
           await writeStdout(`${JSON.stringify({ name, tags, ...(opts.digests ? { digests } : {}) })}\n`);
         } else {
           await writeStdout(
-            tags.map((t) => (opts.digests ? `${t}\t${digests[t]}` : t)).join("\n") +
-              (tags.length ? "\n" : ""),
+            tags
+              .map((t) =>
+                opts.digests ? `${escapeField(t)}\t${escapeField(digests[t] ?? "")}` : escapeField(t),
+              )
+              .join("\n") + (tags.length ? "\n" : ""),
           );
         }
       });
@@ -66,7 +69,7 @@ export function registerReadCommands(program: Command, cli: CliContext): void {
         for await (const page of reg.catalogPages(n ? { n } : {})) all.push(...page.repositories);
         const repositories = opts.filter ? all.filter((r) => r.includes(opts.filter as string)) : all;
         if (cli.flags(cmd).json) await writeStdout(`${JSON.stringify({ repositories })}\n`);
-        else await writeStdout(repositories.map((r) => `${r}\n`).join(""));
+        else await writeStdout(repositories.map((r) => `${escapeField(r)}\n`).join(""));
       });
     });
 
@@ -129,7 +132,7 @@ export function registerReadCommands(program: Command, cli: CliContext): void {
           if (opts.headers) {
             await writeStdout(
               `${Object.entries(got.headers)
-                .map(([k, v]) => `${k}: ${v}`)
+                .map(([k, v]) => `${escapeField(k)}: ${escapeField(String(v))}`)
                 .join("\n")}\n\n`,
             );
           }
@@ -260,7 +263,11 @@ export function registerReadCommands(program: Command, cli: CliContext): void {
         ];
         for (const t of summaryTables(s, color ? pc.bold : undefined)) lines.push("", t);
         if (s.labels && Object.keys(s.labels).length) {
-          lines.push("", "Labels:", ...Object.entries(s.labels).map(([k, v]) => `  ${k}=${v}`));
+          lines.push(
+            "",
+            "Labels:",
+            ...Object.entries(s.labels).map(([k, v]) => `  ${escapeField(k)}=${escapeField(v)}`),
+          );
         }
         await writeStdout(`${lines.join("\n")}\n`);
       });

@@ -16,6 +16,9 @@ export const TERMINAL_PAYLOADS: readonly string[] = [
   "\u202eevil\u202c",
   "\u2066isolate\u2069",
   "bell\x07\x08\x7f",
+  // Not escapes, but a forged line or column in a one-per-line listing a script reads.
+  "line\nsha256:forged",
+  "col\tumn",
 ];
 
 /** Options of `escapes`. */
