@@ -75,7 +75,8 @@ describe("fault × command matrix (regatta as a process)", () => {
       expect(injected).toBeGreaterThan(0);
       return;
     }
-    expect(injected).toBeGreaterThan(0);
+    // (the process's own words, should it have failed before the fault)
+    expect(injected, r.stderr).toBeGreaterThan(0);
     expect(STATUS[c.expect.error]).toContain(r.code);
     // One line for a person, no stack trace; the detail (code, status, request) is for -v.
     expect(r.stderr).toMatch(/^regatta: [^\n]+\n$/);
