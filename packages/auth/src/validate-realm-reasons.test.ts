@@ -24,12 +24,7 @@ describe("validateRealm: why a realm is refused", () => {
       "the realm scheme ftp: is not http(s)",
       "ftp://auth.r.io/token",
     ],
-    [
-      "a user",
-      "https://bob@auth.r.io/token",
-      "the realm URL carries userinfo",
-      "https://auth.r.io/token",
-    ],
+    ["a user", "https://bob@auth.r.io/token", "the realm URL carries userinfo", "https://auth.r.io/token"],
     [
       "a password alone",
       "https://:pw@auth.r.io/token",
