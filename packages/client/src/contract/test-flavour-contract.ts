@@ -186,6 +186,11 @@ export function describeFlavourContract(spec: FlavourContract, only?: (kit: Flav
   describe(`${spec.flavour.name}: the contract`, () => {
     it("pings, learns the challenge, and authenticates a pull as the registry wants", async () => {
       const { handlers, reg } = await open();
+      // connect() pinged once without credentials; given credentials, it then checked them with one authenticated
+      // GET /v2/ (the check's own ping is answered from the transport's ping cache, not sent again).
+      const connectPings = handlers.requests.filter((r) => r.method === "GET" && r.path === "/v2/");
+      const credentialed = spec.auth === "basic" || spec.auth.user !== undefined;
+      expect(connectPings.map((r) => r.authorized)).toEqual(credentialed ? [false, true] : [false]);
       const ping = await reg.ping();
       expect(ping.status).toBe(401);
       const tags = await reg.tags(name);
