@@ -28,6 +28,8 @@ const notMutated = [
 ];
 
 const name = process.env.REGATTA_MUTATION_PACKAGE ?? "";
+/** Reports are named for the package, or for a label when part of a package is run beside another part. */
+const label = process.env.REGATTA_MUTATION_LABEL || name;
 const scope = scopes[/** @type {keyof typeof scopes} */ (name)];
 if (!scope) throw new Error(`REGATTA_MUTATION_PACKAGE must be one of ${Object.keys(scopes).join(", ")}`);
 
@@ -55,14 +57,14 @@ export default {
   // they are reported as ignored rather than tested.
   ignoreStatic: true,
   incremental: true,
-  incrementalFile: `.reports/mutation/${name}.incremental.json`,
+  incrementalFile: `.reports/mutation/${label}.incremental.json`,
   reporters: ["clear-text", "progress", "html", "json", "survivors"],
-  htmlReporter: { fileName: `.reports/mutation/${name}.html` },
-  jsonReporter: { fileName: `.reports/mutation/${name}.json` },
+  htmlReporter: { fileName: `.reports/mutation/${label}.html` },
+  jsonReporter: { fileName: `.reports/mutation/${label}.json` },
   clearTextReporter: { allowColor: false, logTests: false, reportScoreTable: true },
   thresholds: { high: 95, low: 90, break: 90 },
   concurrency: 1,
   timeoutMS: 10_000,
-  tempDirName: ".stryker-tmp",
+  tempDirName: `.stryker-tmp/${label}`,
   cleanTempDir: true,
 };

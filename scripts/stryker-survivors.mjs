@@ -4,7 +4,7 @@ import { appendFileSync, mkdirSync, writeFileSync } from "node:fs";
 
 class SurvivorsReporter {
   static inject = [];
-  file = `.reports/mutation/${process.env.REGATTA_MUTATION_PACKAGE ?? "all"}.survivors.txt`;
+  file = `.reports/mutation/${process.env.REGATTA_MUTATION_LABEL || process.env.REGATTA_MUTATION_PACKAGE || "all"}.survivors.txt`;
 
   onDryRunCompleted() {
     mkdirSync(".reports/mutation", { recursive: true });
