@@ -1,8 +1,8 @@
 import { repositoryScope } from "@regatta/auth";
 import { DigestMismatchError, NotFoundError, redactUrl } from "@regatta/errors";
 import {
-  ACCEPT_PRESETS,
   type AcceptPreset,
+  acceptHeader,
   DIGEST_GRAMMAR,
   formatPlatform,
   listPlatforms,
@@ -49,12 +49,6 @@ export interface ManifestResult {
   platform?: string;
 }
 
-function acceptHeader(accept: ManifestOptions["accept"]): string {
-  const list = accept === undefined ? ["all"] : Array.isArray(accept) ? accept : [accept];
-  const types = list.flatMap((a) => (a in ACCEPT_PRESETS ? ACCEPT_PRESETS[a as AcceptPreset] : [a]));
-  return [...new Set(types)].join(", ");
-}
-
 /** GET a manifest, verify its digest over the exact bytes, and parse it. Resolves an index when `platform` is given. */
 export async function getManifest(
   ctx: ClientContext,
@@ -76,7 +70,8 @@ export async function getManifest(
   return {
     ...child,
     index: { digest: fetched.digest, mediaType: fetched.mediaType, reference: fetched.reference },
-    platform: descriptor.platform ? formatPlatform(descriptor.platform) : formatPlatform(wanted),
+    // selectManifest only chooses entries with a platform; `wanted` is a fallback for the type checker's sake.
+    platform: formatPlatform(descriptor.platform ?? wanted),
   };
 }
 
