@@ -33,6 +33,7 @@ export function defaultCredentials(
 ): CredentialProvider {
   const shared = {
     env,
+    // Stryker disable next-line ConditionalExpression: homeDir: undefined reads as not given, as homeDirOf falls back alike.
     ...(options.homeDir !== undefined ? { homeDir: options.homeDir } : {}),
     ...(options.runHelper ? { runHelper: options.runHelper } : {}),
   };

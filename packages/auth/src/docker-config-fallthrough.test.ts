@@ -69,4 +69,12 @@ describe("dockerConfigCredentials falls through each step that knows nothing", (
     expect(await credentials.get("docker.io")).toEqual({ username: "exact", password: "pw" });
     expect(await credentials.get("index.docker.io")).toEqual({ username: "legacy", password: "pw" });
   });
+
+  it("an exact key that holds nothing falls through to another spelling of the same host", async () => {
+    const { credentials } = await provider(
+      { auths: { "docker.io": {}, "https://index.docker.io/v1/": { auth: b64("legacy:pw") } } },
+      {},
+    );
+    expect(await credentials.get("docker.io")).toEqual({ username: "legacy", password: "pw" });
+  });
 });

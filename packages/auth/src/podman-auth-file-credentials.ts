@@ -71,9 +71,11 @@ export function podmanAuthFileCredentials(options: PodmanAuthFileOptions = {}): 
  * scheme (`https://host/v1/`) are treated as host-only, as containers/image does for legacy entries.
  */
 function rankKeys(entries: [string, unknown][], host: string, target: string): [string, unknown][] {
+  // Stryker disable next-line ArrayDeclaration: a stray element has no key and no value, and an absent entry is skipped as empty.
   const ranked: { key: string; value: unknown; length: number }[] = [];
   for (const [key, value] of entries) {
     const normalized = normalizeAuthFileKey(key);
+    // Stryker disable next-line ConditionalExpression: target is host or starts with "host/", so the first two tests already match a host-only key.
     if (normalized === target || target.startsWith(`${normalized}/`) || normalized === host) {
       ranked.push({ key, value, length: normalized.length });
     }
@@ -84,6 +86,7 @@ function rankKeys(entries: [string, unknown][], host: string, target: string): [
 function normalizeAuthFileKey(key: string): string {
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(key)) return normalizeRegistry(key);
   const slash = key.indexOf("/");
+  // Stryker disable next-line ConditionalExpression,MethodExpression: normalizeRegistry drops everything from the first slash itself.
   const host = normalizeRegistry(slash === -1 ? key : key.slice(0, slash));
   const path = slash === -1 ? "" : key.slice(slash).replace(/\/+$/, "");
   return host + path;
