@@ -1,3 +1,4 @@
+import { getEventListeners } from "node:events";
 import { AbortError } from "@regatta/errors";
 import { describe, expect, it } from "vitest";
 import { createAuthenticator } from "./create-authenticator.js";
@@ -55,6 +56,27 @@ describe("a signal on a token request in flight", () => {
     expect(await mine).toBe("Bearer t");
     controller.abort(); // after the answer: changes nothing
     expect(await auth.authorization({ registry: "r.io", scopes: pull })).toBe("Bearer t");
+  });
+
+  it("leaves no listener on the caller's signal once the token arrives, fails, or the caller aborts", async () => {
+    const answered = gated(() => ({ body: tokenBody("t") }));
+    const failed = gated(() => ({ status: 500, body: "down" }));
+    const aborted = gated(() => ({ body: tokenBody("t") }));
+    const signals = [new AbortController(), new AbortController(), new AbortController()];
+    const pending = [answered, failed, aborted].map(({ auth }, i) =>
+      auth
+        .authorization({ registry: "r.io", scopes: pull, signal: signals[i]!.signal })
+        .catch(() => "failed"),
+    );
+    await Promise.all([answered.inFlight, failed.inFlight, aborted.inFlight]);
+    expect(signals.map((c) => getEventListeners(c.signal, "abort").length)).toEqual([1, 1, 1]);
+    answered.release();
+    failed.release();
+    signals[2]!.abort();
+    expect(await Promise.all(pending)).toEqual(["Bearer t", "failed", "failed"]);
+    // The aborted caller's shared request is still in flight: its listener went with the abort.
+    expect(signals.map((c) => getEventListeners(c.signal, "abort").length)).toEqual([0, 0, 0]);
+    aborted.release();
   });
 
   it("a failing token request rejects a caller with a signal with that failure, not an abort", async () => {

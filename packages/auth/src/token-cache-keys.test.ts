@@ -106,6 +106,18 @@ describe("the token cache", () => {
     expect(scopesOf(send.requests[2]!)).toEqual(["repository:b:push"]);
   });
 
+  it("drops a token from the moment it is no longer used: its expiry minus the refresh skew", async () => {
+    const clock = fakeClock();
+    const send = fakeSend((_r, n) => ({ body: tokenBody(`t${n}`, { expires_in: 60 }) }));
+    const auth = createAuthenticator({ send, now: clock.now, refreshSkewMs: 10_000 });
+    auth.learn("r.io", 'Bearer realm="https://r.io/token"');
+    await auth.authorization({ registry: "r.io", scopes: [repo("b")] });
+    clock.advance(50_000); // exactly 60 s - 10 s: b's token is no longer used, and goes with the next token stored
+    await auth.authorization({ registry: "r.io", scopes: [repo("a")] });
+    await auth.authorization({ registry: "r.io", scopes: [repo("b", "push")] });
+    expect(scopesOf(send.requests[2]!)).toEqual(["repository:b:push"]);
+  });
+
   it("names every scope of a token handed back after it was refused", async () => {
     const auth = createAuthenticator({ send: fakeSend(() => ({ body: tokenBody("same") })) });
     const error = await auth
