@@ -13,7 +13,7 @@
 //   them must pass (REGATTA_MIN_INTEGRATION_TESTS overrides it).
 // The verdict is `judge()`, exported for scripts/run-tests.test.ts.
 import { spawnSync } from "node:child_process";
-import { mkdirSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 
@@ -167,7 +167,8 @@ export function judge(report, options = {}) {
 }
 
 function main() {
-  const report = ".reports/vitest.json";
+  // scripts/test-node-versions.mjs runs this once per Node major and names each run's report.
+  const report = process.env.REGATTA_TEST_REPORT || ".reports/vitest.json";
   mkdirSync(".reports", { recursive: true });
   rmSync(report, { force: true });
   const args = process.argv.slice(2);
@@ -207,6 +208,10 @@ function main() {
   const shownFailed = ok ? 0 : Math.max(1, verdict.failed + verdict.problems.length);
   const skippedNote = verdict.skipped ? `, ${verdict.skipped} skipped` : "";
   console.log(`${verdict.passed} passed, ${shownFailed} failed${skippedNote}`);
+  writeFileSync(
+    report.replace(/\.json$/, ".verdict.json"),
+    JSON.stringify({ passed: verdict.passed, failed: shownFailed, skipped: verdict.skipped, ok }),
+  );
   process.exit(ok ? 0 : 1);
 }
 
