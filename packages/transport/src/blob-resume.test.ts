@@ -7,10 +7,12 @@
 import { createHash, randomBytes } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import {
+  AbortError,
   DigestMismatchError,
   ProtocolError,
   RegistryUnreachableError,
   SizeMismatchError,
+  UsageError,
 } from "@regatta/errors";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { collect, startServer, type TestServer } from "./test-server.js";
@@ -268,5 +270,95 @@ describe("blob download: the stream's plumbing", () => {
     const got = await transport.blob({ registry: server.host, repository: "a", digest });
     expect(Object.keys(got)).not.toContain("size");
     expect((await collect(got.stream)).equals(content)).toBe(true);
+  });
+});
+
+describe("blob download: arguments, and answers that say too little", () => {
+  it.each([-1, 1.5, Number.MAX_SAFE_INTEGER + 2])(
+    "an offset of %d is refused before any request",
+    async (offset) => {
+      const err = await download({ offset, prefix: Buffer.alloc(1) }).catch((e) => e);
+      expect(err).toBeInstanceOf(UsageError);
+      expect(err.message).toBe(`invalid blob offset ${offset}`);
+      expect(server.requests).toEqual([]);
+    },
+  );
+
+  it("a prefix longer than the offset is refused, and the answer released", async () => {
+    script = [ranged];
+    const err = await download({ offset: 10, prefix: content.subarray(0, 11) }).catch((e) => e);
+    expect(err).toBeInstanceOf(UsageError);
+    expect(err.message).toBe("blob prefix is longer than offset 10");
+  });
+
+  it("a prefix given as pieces is counted across them", async () => {
+    async function* pieces() {
+      yield content.subarray(0, 600);
+      yield content.subarray(600, 1000);
+    }
+    script = [ranged];
+    const got = await download({ offset: 1000, prefix: pieces() });
+    expect((await collect(got.stream)).equals(content.subarray(1000))).toBe(true);
+    async function* longer() {
+      yield content.subarray(0, 600);
+      yield content.subarray(600, 1001);
+    }
+    const err = await download({ offset: 1000, prefix: longer() }).catch((e) => e);
+    expect(err.message).toBe("blob prefix is longer than offset 1000");
+  });
+
+  it("everything already held: no request, the prefix alone is checked", async () => {
+    const held = await download({ offset: content.length, prefix: content });
+    expect(held.size).toBe(content.length);
+    expect(held.offset).toBe(content.length);
+    expect((await collect(held.stream)).length).toBe(0);
+    expect(server.requests).toEqual([]);
+    const corrupt = Buffer.from(content);
+    corrupt[3] = (corrupt[3] ?? 0) ^ 1;
+    const bad = await download({ offset: content.length, prefix: corrupt });
+    const err = await collect(bad.stream).catch((e) => e);
+    expect(err).toBeInstanceOf(DigestMismatchError);
+    expect(err.message).toMatch(/^blob sha256:\w+ from 127\.0\.0\.1:\d+\/a: /);
+    expect(server.requests).toEqual([]);
+  });
+
+  it("an aborted signal stops the download before it starts", async () => {
+    const err = await download({ signal: AbortSignal.abort() }).catch((e) => e);
+    expect(err).toBeInstanceOf(AbortError);
+    expect(server.requests).toEqual([]);
+  });
+
+  it("a 206 without a Content-Range is refused, saying it had none", async () => {
+    script = [
+      (res) => {
+        res.writeHead(206, { "content-length": String(content.length - 1000) });
+        res.end(content.subarray(1000));
+      },
+    ];
+    const err = await download({ offset: 1000, prefix: content.subarray(0, 1000) }).catch((e) => e);
+    expect(err).toBeInstanceOf(ProtocolError);
+    expect(err.message).toMatch(/asked for bytes from 1000, got Content-Range ""$/);
+  });
+
+  it("without a digest check an overrun says what size was expected; without a size nothing is an overrun", async () => {
+    const overlong = (res: ServerResponse) => {
+      res.writeHead(200);
+      res.end(Buffer.concat([content, Buffer.alloc(10)]));
+    };
+    script = [overlong];
+    const err = await collect((await download({ verifyDigest: false })).stream).catch((e) => e);
+    expect(err).toBeInstanceOf(SizeMismatchError);
+    expect(err.expected).toBe(content.length);
+    expect(err.message).toMatch(
+      /^blob sha256:\w+ from 127\.0\.0\.1:\d+\/a: content of sha256:\w+ is longer than/,
+    );
+    script = [overlong];
+    const unsized = await transport.blob({
+      registry: server.host,
+      repository: "a",
+      digest,
+      verifyDigest: false,
+    });
+    expect((await collect(unsized.stream)).length).toBe(content.length + 10);
   });
 });

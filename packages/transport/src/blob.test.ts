@@ -82,6 +82,11 @@ describe("parseContentRange", () => {
     ["bytes 10-99/100", { start: 10, end: 99, total: 100 }],
     ["bytes 0-0/*", { start: 0, end: 0 }],
     ["10-99/100", undefined],
+    [" bytes 1-2/3 ", { start: 1, end: 2, total: 3 }], // surrounding whitespace is not part of the value
+    ["xbytes 1-2/3", undefined],
+    ["bytes 1-2/3x", undefined],
+    ["bytes 1-2/3/4", undefined],
+    ["", undefined],
     [undefined, undefined],
   ])("%s", (value, expected) => expect(parseContentRange(value)).toEqual(expected));
 });
