@@ -1,0 +1,105 @@
+/**
+ * The status concern on its own: what counts as success, and the error an unexpected answer becomes (typed by
+ * status, with the registry's error code, the challenge, the context, who asked for what, and its Retry-After kept
+ * for a recovery above the retry concern).
+ */
+import { Readable } from "node:stream";
+import { AuthenticationError, RegistryError, SecretSet, TooManyRequestsError } from "@regatta/errors";
+import { describe, expect, it } from "vitest";
+import { bodySource, type Exchange, type RawResponse } from "./exchange.js";
+import { retryPolicy } from "./retry.js";
+import { isExpected, statusErrors } from "./status.js";
+
+const exchange: Exchange = {
+  registry: "reg.example",
+  baseOrigin: "https://reg.example",
+  method: "GET",
+  url: new URL("https://reg.example/v2/a/manifests/x"),
+  headers: {},
+  body: bodySource(undefined),
+  scopes: [{ type: "repository", name: "a", actions: ["pull"] }],
+  idempotent: true,
+  streaming: false,
+};
+const answer = (status: number, headers: Record<string, string> = {}, body = ""): RawResponse => ({
+  status,
+  headers,
+  url: "https://reg.example/v2/a/manifests/x?sig=s3cr3t",
+  body: Readable.from([Buffer.from(body)]),
+});
+const judge = (response: RawResponse, ex: Partial<Exchange> = {}, secrets?: SecretSet) =>
+  statusErrors(secrets)(async () => response)({ ...exchange, ...ex });
+
+describe("isExpected", () => {
+  it("is any 2xx by default, or exactly the statuses listed", () => {
+    expect([199, 200, 204, 299, 300, 404].map((s) => isExpected(s, undefined))).toEqual([
+      false,
+      true,
+      true,
+      true,
+      false,
+      false,
+    ]);
+    expect(isExpected(404, [404])).toBe(true);
+    expect(isExpected(200, [404])).toBe(false);
+    expect(isExpected(200, [])).toBe(false);
+  });
+});
+
+describe("statusErrors", () => {
+  it("passes an expected answer through untouched", async () => {
+    const ok = answer(200);
+    expect(await judge(ok)).toBe(ok);
+    const listed = answer(404);
+    expect(await judge(listed, { expect: [404] })).toBe(listed);
+  });
+
+  it("turns an unexpected answer into the typed error of its status, from its body, scrubbed", async () => {
+    const secrets = new SecretSet().add("hunter2-pass");
+    const err = await judge(
+      answer(
+        401,
+        { "www-authenticate": 'Bearer realm="https://auth.example/token"' },
+        '{"errors":[{"code":"UNAUTHORIZED","message":"hunter2-pass?"}]}',
+      ),
+      { context: "get manifest a:x" },
+      secrets,
+    ).catch((e) => e);
+    expect(err).toBeInstanceOf(AuthenticationError);
+    expect(err.code).toBe("UNAUTHORIZED");
+    expect(err.status).toBe(401);
+    expect(err.summary).toMatch(
+      /^get manifest a:x: 401 UNAUTHORIZED: REDACTED\? \(GET https:\/\/reg\.example\/v2\/a\/manifests\/x\?sig=REDACTED\)/,
+    );
+    expect(err.request).toEqual({ method: "GET", url: "https://reg.example/v2/a/manifests/x?sig=REDACTED" });
+    // No credentials went with it (no auth concern noted any): the hint says so.
+    expect(err.access).toMatchObject({ registry: "reg.example", repository: "a", credentials: "none" });
+    expect(err.access.username).toBeUndefined();
+  });
+
+  it("uses what the auth concern noted was sent", async () => {
+    const refused = { ...answer(403), sent: { credentials: "basic" as const, username: "alice" } };
+    const err = await judge(refused).catch((e) => e);
+    expect(err.access).toMatchObject({ credentials: "basic", username: "alice" });
+    const anonymous = { ...answer(403), sent: { credentials: "none" as const } };
+    expect((await judge(anonymous).catch((e) => e)).access.username).toBeUndefined();
+  });
+
+  it("keeps the answer's Retry-After on the error, for a recovery that waits for it", async () => {
+    const policy = retryPolicy({
+      attempts: 3,
+      baseDelayMs: 200,
+      maxDelayMs: 5000,
+      maxRetryAfterMs: 60_000,
+      sleep: async () => {},
+      now: () => 0,
+      random: () => 0.5,
+    });
+    const limited = await judge(answer(429, { "retry-after": "7" })).catch((e) => e);
+    expect(limited).toBeInstanceOf(TooManyRequestsError);
+    expect(policy.delayAfter(0, limited)).toBe(7000);
+    const busy = await judge(answer(503)).catch((e) => e);
+    expect(busy).toBeInstanceOf(RegistryError);
+    expect(policy.delayAfter(0, busy)).toBe(100); // no Retry-After: the ordinary backoff
+  });
+});

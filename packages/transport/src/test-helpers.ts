@@ -1,0 +1,40 @@
+/**
+ * Test-only (excluded from the build and from mutation): the loopback servers and transports one test starts,
+ * stopped after it. Servers are closed first: a stalled answer's socket is only let go by the client when its idle
+ * timeout fires, and closing the server ends it at once.
+ */
+import { afterEach } from "vitest";
+import { startServer, type TestHandler, type TestServer } from "./test-server.js";
+import { Transport } from "./transport.js";
+import type { TransportOptions } from "./types.js";
+
+/** `serve` and `make` for one test file; `defaults` go into every transport it makes. */
+export function testbed(defaults: TransportOptions = {}) {
+  let servers: TestServer[] = [];
+  let transports: Transport[] = [];
+  afterEach(async () => {
+    await Promise.all(servers.map((s) => s.close()));
+    await Promise.all(transports.map((t) => t.close()));
+    servers = [];
+    transports = [];
+  });
+  return {
+    /** Starts a loopback server, stopped after the test. */
+    async serve(handler: TestHandler): Promise<TestServer> {
+      const server = await startServer(handler);
+      servers.push(server);
+      return server;
+    },
+    /** Keeps a server started elsewhere, to stop it after the test. */
+    keep(server: TestServer): TestServer {
+      servers.push(server);
+      return server;
+    },
+    /** A transport with the defaults and `options`, closed after the test. */
+    make(options: TransportOptions = {}): Transport {
+      const transport = new Transport({ ...defaults, ...options });
+      transports.push(transport);
+      return transport;
+    },
+  };
+}
