@@ -1,0 +1,505 @@
+/**
+ * upload.ts, request by request: what each request of a blob upload carries and how each answer is read, against a
+ * loopback registry whose every answer a test scripts
+ * (https://github.com/opencontainers/distribution-spec/blob/main/spec.md#pushing-blobs). upload.test.ts holds the
+ * stateful fake registry and the whole-upload stories; this file holds the details each of those takes for granted.
+ */
+import { createHash, randomBytes } from "node:crypto";
+import { Readable } from "node:stream";
+import {
+  AuthenticationError,
+  DigestMismatchError,
+  InvalidDigestError,
+  RegistryError,
+  RegistryUnreachableError,
+  SizeMismatchError,
+  UsageError,
+} from "@regatta/errors";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { RetryBudget, retryPolicy } from "./retry.js";
+import { readRequest, startServer, type TestServer } from "./test-server.js";
+import { Transport } from "./transport.js";
+import type { RegistryRequest, UploadRequest } from "./types.js";
+import { type UploadMemo, uploadBlob } from "./upload.js";
+
+const sha256 = (b: Buffer) => `sha256:${createHash("sha256").update(b).digest("hex")}`;
+const content = randomBytes(1000);
+const digest = sha256(content);
+const SESSION = "/v2/r/blobs/uploads/s1";
+
+/** What the registry saw of one request. */
+interface Seen {
+  method: string;
+  url: string;
+  headers: Record<string, string | string[] | undefined>;
+  body: Buffer;
+}
+/** One scripted answer, or "cut" to drop the connection after reading the request. */
+type Reply = { status: number; headers?: Record<string, string>; body?: string } | "cut";
+
+let server: TestServer;
+let transport: Transport;
+let seen: Seen[];
+/** Bytes the session holds: what PATCHes brought (PUT bodies are not counted). */
+let held: number;
+/** Per test: the answer to a request, or undefined for the well-behaved registry's. */
+let script: (request: Seen, index: number) => Reply | undefined;
+
+/** A registry that does what the spec says: sessions at SESSION, PATCHes kept, PUT ?digest= committed. */
+function wellBehaved(request: Seen): Reply {
+  const url = new URL(request.url, "http://x");
+  switch (request.method) {
+    case "POST":
+      return { status: 202, headers: { location: SESSION, range: "0-0" } };
+    case "PATCH":
+      held += request.body.length;
+      return { status: 202, headers: { location: `${SESSION}?n=${seen.length}`, range: `0-${held - 1}` } };
+    case "GET":
+      return {
+        status: 204,
+        headers: { location: `${SESSION}?n=${seen.length}`, range: `0-${Math.max(0, held - 1)}` },
+      };
+    case "PUT": {
+      const committed = url.searchParams.get("digest") ?? "";
+      return {
+        status: 201,
+        headers: { location: `/v2/r/blobs/${committed}`, "docker-content-digest": committed },
+      };
+    }
+    case "HEAD":
+      return { status: 404 };
+    default:
+      return { status: 204 };
+  }
+}
+
+beforeAll(async () => {
+  server = await startServer(async (req, res) => {
+    const request: Seen = {
+      method: req.method ?? "",
+      url: req.url ?? "",
+      headers: req.headers,
+      body: await readRequest(req),
+    };
+    seen.push(request);
+    const reply = script(request, seen.length - 1) ?? wellBehaved(request);
+    if (reply === "cut") return void req.socket.destroy();
+    res.writeHead(reply.status, {
+      ...(reply.body ? { "content-type": "application/json" } : {}),
+      ...reply.headers,
+    });
+    res.end(reply.body);
+  });
+  transport = new Transport({ sleep: async () => {} });
+});
+afterAll(async () => {
+  await transport.close();
+  await server.close();
+});
+beforeEach(() => {
+  seen = [];
+  held = 0;
+  script = () => undefined;
+});
+
+/** An OCI error body. */
+const errors = (code: string) => `{"errors":[{"code":"${code}","message":"${code.toLowerCase()}"}]}`;
+/** Each request as "<method> <path> <content-range>", the query left out. */
+const calls = () =>
+  seen.map((r) =>
+    `${r.method} ${new URL(r.url, "http://x").pathname} ${r.headers["content-range"] ?? ""}`.trim(),
+  );
+
+/**
+ * Runs `uploadBlob` against the server, recording every request the upload makes. `retryAfter` is what the policy
+ * answers for a recovery's wait; `sleep` is how waiting goes.
+ */
+async function upload(
+  req: Partial<UploadRequest>,
+  options: {
+    memo?: UploadMemo;
+    sleep?: (ms: number) => Promise<void>;
+    onRequest?: (r: RegistryRequest) => void;
+  } = {},
+) {
+  const asked: RegistryRequest[] = [];
+  const sleeps: number[] = [];
+  const policy = retryPolicy({
+    attempts: 3,
+    baseDelayMs: 100,
+    maxDelayMs: 1000,
+    maxRetryAfterMs: 60_000,
+    sleep: options.sleep ?? (async (ms) => void sleeps.push(ms)),
+    now: Date.now,
+    random: () => 0.5,
+  });
+  const request = async (r: RegistryRequest) => {
+    asked.push(r);
+    options.onRequest?.(r);
+    return transport.request(r);
+  };
+  const result = uploadBlob(
+    { request, retry: policy },
+    { registry: server.host, repository: "r", source: content, ...req },
+    options.memo,
+  );
+  return { result: await result.catch((e: unknown) => e), asked, sleeps };
+}
+
+describe("upload requests: what each one carries", () => {
+  it("the monolithic upload: a POST retried like an idempotent request, then a PUT of the bytes sent once", async () => {
+    const { result, asked } = await upload({ digest, size: content.length });
+    const scopes = [{ type: "repository", name: "r", actions: ["pull", "push"] }];
+    const context = `push blob ${digest} to ${server.host}/r`;
+    expect(asked).toEqual([
+      {
+        registry: server.host,
+        scopes,
+        context,
+        retryBudget: expect.any(RetryBudget),
+        method: "POST",
+        path: "/v2/r/blobs/uploads/",
+        headers: { "content-length": "0" },
+        expect: [202],
+        idempotent: true,
+        onDiscard: expect.any(Function),
+      },
+      {
+        registry: server.host,
+        scopes,
+        context,
+        retryBudget: asked[0]?.retryBudget,
+        method: "PUT",
+        url: `${server.origin}${SESSION}?digest=${encodeURIComponent(digest)}`,
+        headers: { "content-type": "application/octet-stream", "content-length": "1000" },
+        body: expect.any(Readable),
+        idempotent: false,
+        streaming: true,
+        expect: [201],
+      },
+    ]);
+    expect(result).toEqual({
+      digest,
+      size: 1000,
+      mounted: false,
+      location: `${server.origin}/v2/r/blobs/${digest}`,
+    });
+    expect(seen[1]?.headers["content-type"]).toBe("application/octet-stream");
+    expect(seen[1]?.body.equals(content)).toBe(true);
+  });
+
+  it("one budget, of maxRecoveries (default 5), covers every request of the upload", async () => {
+    const { asked } = await upload({ digest });
+    expect(asked[0]?.retryBudget?.limit).toBe(5);
+    const limited = await upload({ digest, maxRecoveries: 2 });
+    expect(limited.asked[0]?.retryBudget?.limit).toBe(2);
+  });
+
+  it("bytes without a size: the PUT says their length; a stream without one is sent without a length", async () => {
+    await upload({ digest });
+    expect(seen[1]?.headers["content-length"]).toBe("1000");
+    seen = [];
+    const { result, asked } = await upload({ digest, source: Readable.from([content]) });
+    expect(result).toMatchObject({ digest, size: 1000 });
+    expect(asked[1]?.headers).toEqual({ "content-type": "application/octet-stream" });
+    expect(seen[1]?.body.equals(content)).toBe(true);
+  });
+
+  it("digest unknown: a streamed PATCH of the bytes, then an empty PUT with the digest computed", async () => {
+    const { result, asked } = await upload({ source: () => Readable.from([content]), size: 1000 });
+    expect(asked.slice(1)).toEqual([
+      expect.objectContaining({
+        method: "PATCH",
+        url: `${server.origin}${SESSION}`,
+        headers: { "content-type": "application/octet-stream", "content-length": "1000" },
+        body: expect.any(Readable),
+        expect: [202, 204],
+        streaming: true,
+      }),
+      expect.objectContaining({
+        method: "PUT",
+        url: `${server.origin}${SESSION}?n=2&digest=${encodeURIComponent(digest)}`,
+        headers: { "content-length": "0" },
+        expect: [201],
+      }),
+    ]);
+    expect(asked[2]).not.toHaveProperty("body");
+    expect(asked[2]).not.toHaveProperty("idempotent");
+    expect(asked[1]).not.toHaveProperty("idempotent");
+    expect(result).toEqual({
+      digest,
+      size: 1000,
+      mounted: false,
+      location: `${server.origin}/v2/r/blobs/${digest}`,
+    });
+    expect(seen[1]?.headers["content-range"]).toBeUndefined();
+    expect(seen[2]?.body.length).toBe(0);
+  });
+
+  it("a stream of unknown size and digest: a PATCH without a length", async () => {
+    const { result, asked } = await upload({ source: Readable.from([content]) });
+    expect(asked[1]?.headers).toEqual({ "content-type": "application/octet-stream" });
+    expect(result).toMatchObject({ digest, size: 1000 });
+  });
+
+  it("chunks: each PATCH says its length and its range, and a PATCH answered 204 is taken as well", async () => {
+    let patches = 0;
+    script = (r) => {
+      if (r.method !== "PATCH" || ++patches !== 2) return undefined;
+      held += r.body.length;
+      return { status: 204, headers: { location: `${SESSION}?two` } };
+    };
+    const { result, asked } = await upload({ chunkSize: 400 });
+    expect(calls()).toEqual([
+      "POST /v2/r/blobs/uploads/",
+      `PATCH ${SESSION} 0-399`,
+      `PATCH ${SESSION} 400-799`,
+      `PATCH ${SESSION} 800-999`,
+      `PUT ${SESSION}`,
+    ]);
+    expect(asked[3]?.url).toBe(`${server.origin}${SESSION}?two`); // the Location of the 204
+    expect(asked[4]?.url).toBe(`${server.origin}${SESSION}?n=4&digest=${encodeURIComponent(digest)}`);
+    expect(asked[3]?.headers).toEqual({
+      "content-type": "application/octet-stream",
+      "content-length": "200",
+      "content-range": "800-999",
+    });
+    expect(result).toMatchObject({ digest, size: 1000 });
+  });
+
+  it("a chunk size of 1 is a chunk size", async () => {
+    const { result } = await upload({ source: content.subarray(0, 3), chunkSize: 1 });
+    expect(calls().filter((c) => c.startsWith("PATCH"))).toHaveLength(3);
+    expect(result).toMatchObject({ digest: sha256(content.subarray(0, 3)), size: 3 });
+  });
+
+  it("a signal given goes with every request, those of a recovery too", async () => {
+    const signal = new AbortController().signal;
+    // the PUT cut off, the session gone: the blob is looked for before a new session is opened
+    script = (r) =>
+      r.method === "PUT"
+        ? "cut"
+        : r.method === "GET"
+          ? { status: 404, body: errors("BLOB_UPLOAD_UNKNOWN") }
+          : r.method === "HEAD"
+            ? { status: 200 }
+            : undefined;
+    const { result, asked } = await upload({ digest, signal });
+    expect(result).toEqual({ digest, size: 1000, mounted: false, recoveries: 1 });
+    expect(asked.map((r) => r.method)).toEqual(["POST", "PUT", "GET", "DELETE", "HEAD"]);
+    for (const r of asked.filter((r) => r.method !== "DELETE")) expect(r.signal).toBe(signal);
+    script = () => undefined;
+    const without = await upload({ digest });
+    for (const r of without.asked) expect(r).not.toHaveProperty("signal");
+  });
+
+  it("onProgress hears the bytes read", async () => {
+    const progress: number[] = [];
+    await upload({ chunkSize: 600, onProgress: (n) => progress.push(n) });
+    expect(progress).toEqual([600, 1000]);
+  });
+
+  it("OCI-Chunk-Min-Length applies to chunks only, and one that is not a number is no minimum", async () => {
+    script = (r) =>
+      r.method === "POST"
+        ? { status: 202, headers: { location: SESSION, "oci-chunk-min-length": "800" } }
+        : undefined;
+    await upload({ digest });
+    expect(calls().map((c) => c.split(" ")[0])).toEqual(["POST", "PUT"]);
+    seen = [];
+    script = (r) =>
+      r.method === "POST"
+        ? { status: 202, headers: { location: SESSION, "oci-chunk-min-length": "lots" } }
+        : undefined;
+    await upload({ chunkSize: 300 });
+    expect(calls().filter((c) => c.startsWith("PATCH"))).toHaveLength(4);
+  });
+});
+
+describe("upload arguments: refused before any request", () => {
+  it.each([0, -1, 1.5])("a chunk size of %d", async (chunkSize) => {
+    const { result } = await upload({ chunkSize });
+    expect(result).toBeInstanceOf(UsageError);
+    expect((result as Error).message).toBe(`invalid chunk size ${chunkSize}`);
+    expect(seen).toEqual([]);
+  });
+
+  it("an invalid digest", async () => {
+    const { result } = await upload({ digest: "sha256:abc" });
+    expect(result).toBeInstanceOf(InvalidDigestError);
+    expect(seen).toEqual([]);
+  });
+
+  it("bytes of another length than the size given", async () => {
+    const { result } = await upload({ size: 999, context: "push layer" });
+    expect(result).toBeInstanceOf(SizeMismatchError);
+    expect((result as Error).message).toBe("push layer: source has 1000 bytes, expected 999");
+    expect(result).toMatchObject({ expected: 999, actual: 1000 });
+    expect(seen).toEqual([]);
+  });
+
+  it("says what failed: the digest when known, the context when given", async () => {
+    script = () => ({ status: 202 }); // no Location
+    const known = await upload({ digest });
+    expect((known.result as Error).message).toBe(
+      `push blob ${digest} to ${server.host}/r: registry answered 202 without a Location header`,
+    );
+    const unknown = await upload({});
+    expect((unknown.result as Error).message).toMatch(
+      /^push blob to 127\.0\.0\.1:\d+\/r: registry answered 202/,
+    );
+    const told = await upload({ context: "copy layer 3" });
+    expect((told.result as Error).message).toMatch(/^copy layer 3: /);
+    expect(told.asked[0]?.context).toBe("copy layer 3");
+  });
+});
+
+describe("upload: mounting", () => {
+  it("asks for pull on the repository mounted from, and reports the mount with its size and Location", async () => {
+    script = (r) =>
+      r.method === "POST" ? { status: 201, headers: { location: `/v2/r/blobs/${digest}` } } : undefined;
+    const { result, asked } = await upload({ digest, size: 1000, mountFrom: "src" });
+    expect(asked).toHaveLength(1);
+    expect(asked[0]).toMatchObject({
+      method: "POST",
+      query: { mount: digest, from: "src" },
+      headers: { "content-length": "0" },
+      expect: [201, 202],
+      scopes: [
+        { type: "repository", name: "r", actions: ["pull", "push"] },
+        { type: "repository", name: "src", actions: ["pull"] },
+      ],
+    });
+    expect(result).toEqual({
+      digest,
+      size: 1000,
+      mounted: true,
+      location: `${server.origin}/v2/r/blobs/${digest}`,
+    });
+  });
+
+  it("a mount answered without a Location or a size reports neither", async () => {
+    script = (r) => (r.method === "POST" ? { status: 201 } : undefined);
+    const { result } = await upload({ digest, mountFrom: "src", source: Readable.from([]) });
+    expect(result).toEqual({ digest, mounted: true });
+  });
+
+  it("a mount answered with another digest is a DigestMismatchError", async () => {
+    const other = sha256(Buffer.from("other"));
+    script = (r) =>
+      r.method === "POST" ? { status: 201, headers: { "docker-content-digest": other } } : undefined;
+    const { result } = await upload({ digest, mountFrom: "src" });
+    expect(result).toBeInstanceOf(DigestMismatchError);
+    expect(result).toMatchObject({ expected: digest, actual: other, status: 201 });
+    expect((result as Error).message).toBe(
+      `push blob ${digest} to ${server.host}/r: the registry answered 201 with Docker-Content-Digest ${other}, not ${digest}`,
+    );
+  });
+
+  it("without a digest there is nothing to mount: a plain session", async () => {
+    const { asked } = await upload({ mountFrom: "src" });
+    expect(asked[0]).not.toHaveProperty("query");
+    expect(asked[0]?.expect).toEqual([202]);
+  });
+});
+
+describe("upload: the single-request POST", () => {
+  it("carries the bytes and the digest, and is answered 201 with the blob's Location", async () => {
+    script = (r) =>
+      r.method === "POST" ? { status: 201, headers: { location: `/v2/r/blobs/${digest}` } } : undefined;
+    const { result, asked } = await upload({ digest, singlePost: true });
+    expect(asked).toEqual([
+      expect.objectContaining({
+        method: "POST",
+        path: "/v2/r/blobs/uploads/",
+        query: { digest },
+        headers: { "content-type": "application/octet-stream", "content-length": "1000" },
+        body: content,
+        expect: [201, 202],
+        idempotent: true,
+      }),
+    ]);
+    expect(seen[0]?.body.equals(content)).toBe(true);
+    expect(result).toEqual({
+      digest,
+      size: 1000,
+      mounted: false,
+      location: `${server.origin}/v2/r/blobs/${digest}`,
+    });
+  });
+
+  it("a 201 without a Location reports none", async () => {
+    script = (r) => (r.method === "POST" ? { status: 201 } : undefined);
+    const { result } = await upload({ digest, singlePost: true });
+    expect(result).toEqual({ digest, size: 1000, mounted: false });
+  });
+
+  it.each([
+    ["a mount is asked for", { mountFrom: "src" }],
+    ["the source is a stream", { source: Readable.from([content]) }],
+    ["the digest is unknown", { digest: undefined }],
+  ])("is not tried when %s", async (_what, extra) => {
+    const memo = { noSinglePost: new Set<string>() };
+    await upload({ digest, singlePost: true, ...extra }, { memo });
+    expect(seen[0]?.body.length).toBe(0);
+    expect(new URL(seen[0]?.url ?? "", "http://x").searchParams.has("digest")).toBe(false);
+    expect(memo.noSinglePost.size).toBe(0);
+  });
+
+  it.each([400, 404, 405, 413, 499])(
+    "refused with %d: remembered, and the ordinary POST follows",
+    async (status) => {
+      script = (_r, i) => (i === 0 ? { status, body: errors("UNSUPPORTED") } : undefined);
+      const memo = { noSinglePost: new Set<string>() };
+      const { result } = await upload({ digest, singlePost: true }, { memo });
+      expect(result).toMatchObject({ digest, size: 1000 });
+      expect(calls().map((c) => c.split(" ")[0])).toEqual(["POST", "POST", "PUT"]);
+      expect(memo.noSinglePost.has(server.host)).toBe(true);
+    },
+  );
+
+  it.each([401, 403, 408, 429, 500, 503])(
+    "answered %d: that is no refusal of the form, and the upload fails with it",
+    async (status) => {
+      script = () => ({ status, body: errors("DENIED") });
+      const memo = { noSinglePost: new Set<string>() };
+      const { result } = await upload({ digest, singlePost: true, maxRecoveries: 0 }, { memo });
+      expect(result).toBeInstanceOf(RegistryError);
+      expect((result as RegistryError).status).toBe(status);
+      expect(seen).toHaveLength(1);
+      expect(memo.noSinglePost.size).toBe(0);
+      if (status === 401) expect(result).toBeInstanceOf(AuthenticationError);
+    },
+  );
+
+  it("a connection cut is no refusal either", async () => {
+    script = () => "cut";
+    const { result } = await upload({ digest, singlePost: true, maxRecoveries: 0 });
+    expect(result).toBeInstanceOf(RegistryUnreachableError);
+    expect(seen).toHaveLength(1);
+  });
+
+  it("a registry remembered as refusing is not asked again", async () => {
+    const memo = { noSinglePost: new Set([server.host]) };
+    await upload({ digest, singlePost: true }, { memo });
+    expect(seen[0]?.url).toBe("/v2/r/blobs/uploads/");
+  });
+});
+
+describe("upload: the closing PUT", () => {
+  it("a 201 without a Location reports none, and a clean upload reports no recoveries", async () => {
+    script = (r) => (r.method === "PUT" ? { status: 201 } : undefined);
+    const { result } = await upload({ digest });
+    expect(result).toEqual({ digest, size: 1000, mounted: false });
+  });
+
+  it("a Docker-Content-Digest that names another blob is a DigestMismatchError, never retried", async () => {
+    const other = sha256(Buffer.from("other"));
+    script = (r) =>
+      r.method === "PUT" ? { status: 201, headers: { "docker-content-digest": other } } : undefined;
+    const { result } = await upload({ source: () => Readable.from([content]) });
+    expect(result).toBeInstanceOf(DigestMismatchError);
+    expect(result).toMatchObject({ expected: digest, actual: other, status: 201 });
+    expect(calls().map((c) => c.split(" ")[0])).toEqual(["POST", "PATCH", "PUT"]);
+  });
+});
