@@ -1,10 +1,10 @@
 import { type Readable, Transform } from "node:stream";
 import { repositoryScope } from "@regatta/auth";
 import { DigestMismatchError, SizeMismatchError } from "@regatta/errors";
+import { writeStreamAtomic } from "@regatta/layout";
 import { parseDigest } from "@regatta/manifest";
 import type { RepositoryReference } from "@regatta/reference";
 import { type ClientContext, repositoryPath } from "./context.js";
-import { writeStreamAtomic } from "./layout/atomic-file.js";
 
 export interface BlobReadOptions {
   signal?: AbortSignal;

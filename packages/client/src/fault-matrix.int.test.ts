@@ -18,6 +18,7 @@ import {
   generateImage,
   pushImage,
   startFaultProxy,
+  tempDirs,
   useRegistry,
 } from "@regatta/testkit";
 import { afterAll, beforeAll, describe, type ExpectStatic, it } from "vitest";
@@ -30,7 +31,6 @@ import {
   RegistryError,
   TimeoutError,
 } from "./index.js";
-import { tempDirs } from "./layout/test-temp-dirs.js";
 
 /** Short timeouts and a small retry budget keep the matrix near a minute. */
 const OPTIONS: ConnectOptions = {

@@ -1,5 +1,6 @@
 // The client is the one package apps need: it re-exports the errors and the value packages they use.
 export * from "@regatta/errors";
+export { fileSystemError, type LayoutFormat } from "@regatta/layout";
 export * as manifests from "@regatta/manifest";
 export {
   parseReference,
@@ -37,8 +38,6 @@ export {
 } from "./get-manifest.js";
 export { humanSize, shortDigest } from "./human-size.js";
 export type { ConfigResult, ImageSummary, LayerSummary, PlatformSummary } from "./image-info.js";
-export { fileSystemError } from "./layout/atomic-file.js";
-export type { LayoutFormat } from "./layout/layout-writer.js";
 export type { PullBlob, PulledReference, PullOptions, PullProgress, PullResult } from "./layout/pull.js";
 export type { PushBlob, PushOptions, PushProgress, PushResult } from "./layout/push.js";
 export type { TagList, TagsOptions } from "./list-tags.js";

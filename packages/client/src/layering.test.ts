@@ -4,7 +4,8 @@ import { describe, expect, it } from "vitest";
 
 /**
  * Dependencies point one way: reference and manifest are leaves, auth knows challenges and credentials, transport
- * carries requests, client combines them, and the apps use only client and reference (STYLE.md).
+ * carries requests, layout keeps images on disk with no network, client combines them, and the apps use only client
+ * and reference (STYLE.md).
  */
 const ALLOWED: Record<string, string[]> = {
   "@regatta/errors": [],
@@ -12,12 +13,14 @@ const ALLOWED: Record<string, string[]> = {
   "@regatta/manifest": ["@regatta/errors"],
   "@regatta/auth": ["@regatta/errors", "@regatta/reference"],
   "@regatta/transport": ["@regatta/errors", "@regatta/auth", "@regatta/reference", "@regatta/manifest"],
+  "@regatta/layout": ["@regatta/errors", "@regatta/reference", "@regatta/manifest"],
   "@regatta/client": [
     "@regatta/errors",
     "@regatta/reference",
     "@regatta/manifest",
     "@regatta/auth",
     "@regatta/transport",
+    "@regatta/layout",
   ],
   "@regatta/testkit": ["@regatta/errors", "@regatta/reference", "@regatta/manifest"],
   "@regatta/cli": ["@regatta/client", "@regatta/reference", "@regatta/repl"],

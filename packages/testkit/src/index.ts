@@ -139,6 +139,7 @@ export {
   type StartRegistryOptions,
   startRegistry,
 } from "./start-registry.js";
+export { tempDirs } from "./temp-dirs.js";
 export {
   createTokenEndpoint,
   DEFAULT_USERS,

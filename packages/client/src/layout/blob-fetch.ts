@@ -13,23 +13,9 @@ import {
   SizeMismatchError,
   TimeoutError,
 } from "@regatta/errors";
+import type { BlobTarget, ChunkSink } from "@regatta/layout";
 import type { RepositoryReference } from "@regatta/reference";
 import type { ClientContext } from "../context.js";
-import type { ChunkSink } from "./chunk-writer.js";
-
-/** Where a blob's bytes go, and what of them is already there. */
-export interface BlobTarget {
-  /** `complete` when the blob is already in place (and was verified when it was put there), else the bytes held. */
-  held(): Promise<"complete" | number>;
-  /** The first `bytes` held, to hash before the rest is fetched. */
-  prefix(bytes: number): AsyncIterable<Uint8Array>;
-  /** A sink that writes from byte `offset` of the blob on (what lies beyond `offset` is dropped). */
-  open(offset: number): Promise<ChunkSink>;
-  /** The bytes written have been verified: put them in place (rename, or mark done). */
-  commit(): Promise<void>;
-  /** Forget what is held (a prefix that did not verify). */
-  reset(): Promise<void>;
-}
 
 /** A blob to fetch: its descriptor and where it goes. */
 export interface BlobJob {

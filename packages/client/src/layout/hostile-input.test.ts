@@ -3,10 +3,10 @@ import { mkdirSync, readdirSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
+import { tempDirs } from "@regatta/testkit";
 import tar from "tar-stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { connect, type RegistryClient } from "../index.js";
-import { tempDirs } from "./test-temp-dirs.js";
 
 const sha256 = (b: Uint8Array | string) => `sha256:${createHash("sha256").update(b).digest("hex")}`;
 const temp = tempDirs("regatta-hostile-");

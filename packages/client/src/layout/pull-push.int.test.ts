@@ -3,11 +3,10 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { open } from "node:fs/promises";
 import { join } from "node:path";
 import { PassThrough } from "node:stream";
-import { generateImage, generateIndex, pushImage, useRegistry } from "@regatta/testkit";
+import { listTarEntries } from "@regatta/layout";
+import { generateImage, generateIndex, pushImage, tempDirs, useRegistry } from "@regatta/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { connect, type RegistryClient, UsageError } from "../index.js";
-import { listTarEntries } from "./tar-format.js";
-import { tempDirs } from "./test-temp-dirs.js";
 
 const sha256 = (b: Uint8Array) => `sha256:${createHash("sha256").update(b).digest("hex")}`;
 const temp = tempDirs("regatta-disk-");

@@ -6,24 +6,22 @@
  * and the next pull of the same images resumes it.
  */
 import { rm, stat } from "node:fs/promises";
-import { join } from "node:path";
 import type { Writable } from "node:stream";
 import { UsageError } from "@regatta/errors";
+import {
+  fileSystemError,
+  guessPullFormat,
+  isDiskFull,
+  type LayoutFormat,
+  openLayoutWriter,
+  type PlannedBlob,
+  resumeDataPaths,
+} from "@regatta/layout";
 import type { Reference } from "@regatta/reference";
 import { type ClientContext, type ReferenceInput, toReference } from "../context.js";
 import { mapConcurrent } from "../map-concurrent.js";
-import { fileSystemError, isDiskFull } from "./atomic-file.js";
 import { type BlobOutcome, fetchBlob } from "./blob-fetch.js";
-import { openDirWriter } from "./dir-layout.js";
-import {
-  openDockerArchiveFileWriter,
-  openDockerArchiveStreamWriter,
-  partialArchivePaths,
-} from "./docker-archive-writer.js";
-import { guessPullFormat } from "./guess-format.js";
-import type { LayoutFormat, LayoutWriter, WriterOptions } from "./layout-writer.js";
-import { openOciLayoutWriter, PARTIAL_DIR } from "./oci-layout.js";
-import { type PlannedBlob, type PullPlan, planPull } from "./pull-plan.js";
+import { planPull } from "./pull-plan.js";
 
 /** A blob of a pull, as progress events describe it. */
 export interface PullBlob {
@@ -88,38 +86,6 @@ function blobInfo(b: PlannedBlob): PullBlob {
   return { digest: b.digest, size: b.size, mediaType: b.mediaType, kind: b.kind };
 }
 
-async function openWriter(
-  format: LayoutFormat,
-  destination: string | Writable,
-  plan: PullPlan,
-  options: WriterOptions,
-): Promise<LayoutWriter> {
-  if (typeof destination !== "string") {
-    if (format !== "docker")
-      throw new UsageError(`only the docker format can be written to a stream, not ${format}`);
-    return openDockerArchiveStreamWriter(destination, plan, options);
-  }
-  switch (format) {
-    case "docker":
-      return openDockerArchiveFileWriter(destination, plan, options);
-    case "oci":
-      return openOciLayoutWriter(destination, plan, options);
-    case "dir":
-      return openDirWriter(destination, plan, options);
-    default:
-      throw new UsageError(`unknown format ${JSON.stringify(format)}: use docker, oci or dir`);
-  }
-}
-
-/** What a failed pull into `destination` leaves for the next one to resume. */
-function resumeData(format: LayoutFormat, destination: string): string[] {
-  if (format === "docker") {
-    const { temp, state } = partialArchivePaths(destination);
-    return [temp, state];
-  }
-  return [join(destination, PARTIAL_DIR)];
-}
-
 const exists = (path: string) =>
   stat(path).then(
     () => true,
@@ -139,7 +105,7 @@ async function afterFailure(
   existed: boolean,
 ): Promise<unknown> {
   const failure = fileSystemError(error, destination);
-  const held = resumeData(format, destination);
+  const held = resumeDataPaths(format, destination);
   const present: string[] = [];
   for (const path of held) if (await exists(path)) present.push(path);
   let note: string | undefined;
@@ -187,7 +153,7 @@ export async function pullImages(
       concurrency,
       signal: controller.signal,
     });
-    const writer = await openWriter(format, destination, plan, {
+    const writer = await openLayoutWriter(format, destination, plan, {
       sync: options.sync ?? false,
       onFatal: (error) => controller.abort(error),
     });

@@ -5,18 +5,13 @@
  * reference itself. Manifests go up as the exact bytes read from disk, so their digests are the ones on disk.
  */
 import type { Readable } from "node:stream";
-import { DigestMismatchError, UsageError } from "@regatta/errors";
+import { DigestMismatchError } from "@regatta/errors";
+import { guessPushFormat, type LayoutFormat, openImageSource } from "@regatta/layout";
 import type { Reference } from "@regatta/reference";
 import { type ClientContext, type ReferenceInput, toReference } from "../context.js";
 import { mapConcurrent } from "../map-concurrent.js";
 import { pushBlob } from "../push-blob.js";
 import { putManifest } from "../put-manifest.js";
-import { openDirSource } from "./dir-layout.js";
-import { openDockerArchiveSource } from "./docker-archive-reader.js";
-import { guessPushFormat } from "./guess-format.js";
-import type { ImageSource } from "./image-source.js";
-import type { LayoutFormat } from "./layout-writer.js";
-import { openOciLayoutSource } from "./oci-layout.js";
 
 /** A blob of a push, as progress events describe it. */
 export interface PushBlob {
@@ -58,14 +53,6 @@ export interface PushResult {
   bytes: { total: number; uploaded: number };
   /** Manifests put (an index's children, then the reference's own). */
   manifests: number;
-}
-
-/** Opens `source` in `format`. */
-export async function openImageSource(source: string | Readable, format: LayoutFormat): Promise<ImageSource> {
-  if (format === "docker") return openDockerArchiveSource(source);
-  if (typeof source !== "string")
-    throw new UsageError(`only a docker archive can be read from a stream, not ${format}`);
-  return format === "oci" ? openOciLayoutSource(source) : openDirSource(source);
 }
 
 /** Pushes the image at `source` to `target`. */

@@ -4,10 +4,9 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { gunzipSync } from "node:zlib";
-import { generateImage, generateIndex, pushImage, useRegistry } from "@regatta/testkit";
+import { generateImage, generateIndex, pushImage, tempDirs, useRegistry } from "@regatta/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { connect, type RegistryClient } from "../index.js";
-import { tempDirs } from "./test-temp-dirs.js";
 
 const exec = promisify(execFile);
 const sha256 = (b: Uint8Array) => `sha256:${createHash("sha256").update(b).digest("hex")}`;

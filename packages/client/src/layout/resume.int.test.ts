@@ -3,10 +3,16 @@ import { createHash } from "node:crypto";
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { type FaultRule, generateImage, pushImage, startFaultProxy, useRegistry } from "@regatta/testkit";
+import {
+  type FaultRule,
+  generateImage,
+  pushImage,
+  startFaultProxy,
+  tempDirs,
+  useRegistry,
+} from "@regatta/testkit";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { connect, type PullProgress } from "../index.js";
-import { tempDirs } from "./test-temp-dirs.js";
 
 const MiB = 1024 * 1024;
 const sha256 = (b: Uint8Array) => `sha256:${createHash("sha256").update(b).digest("hex")}`;

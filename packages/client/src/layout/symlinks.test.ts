@@ -14,11 +14,11 @@ import {
   type RegistryHandlers,
   type ServedHandlers,
   serveHandlers,
+  tempDirs,
 } from "@regatta/testkit";
 import tar from "tar-stream";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { createClient, type RegistryClient, UsageError } from "../index.js";
-import { tempDirs } from "./test-temp-dirs.js";
 
 const temp = tempDirs("regatta-symlinks-");
 const SECRET = "-----BEGIN OPENSSH PRIVATE KEY----- regatta-symlink-secret";

@@ -2,8 +2,8 @@ import { createReadStream } from "node:fs";
 import { mkdir, open, rename, rm } from "node:fs/promises";
 import { dirname } from "node:path";
 import { fileSize, fileSystemError } from "./atomic-file.js";
-import type { BlobTarget } from "./blob-fetch.js";
 import { positionalWriter } from "./chunk-writer.js";
+import type { BlobTarget } from "./layout-writer.js";
 
 /**
  * A blob that ends up as its own file (OCI layout, boater-style directory). Bytes go to `partial` and the file is

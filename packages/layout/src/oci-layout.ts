@@ -11,8 +11,7 @@
 import { rmdir } from "node:fs/promises";
 import { join } from "node:path";
 import { InvalidManifestError, NotFoundError, UsageError } from "@regatta/errors";
-import type { Descriptor } from "@regatta/manifest";
-import { MAX_MANIFEST_BYTES } from "../get-manifest.js";
+import { type Descriptor, MAX_MANIFEST_BYTES } from "@regatta/manifest";
 import { destinationEntries, hasFile, writeFileAtomic } from "./atomic-file.js";
 import { fileTarget } from "./file-target.js";
 import {

@@ -1,8 +1,22 @@
-import type { BlobTarget } from "./blob-fetch.js";
+import type { ChunkSink } from "./chunk-writer.js";
 import type { PlannedBlob } from "./pull-plan.js";
 
 /** The on-disk formats Regatta pulls to and pushes from. */
 export type LayoutFormat = "docker" | "oci" | "dir";
+
+/** Where a blob's bytes go, and what of them is already there. */
+export interface BlobTarget {
+  /** `complete` when the blob is already in place (and was verified when it was put there), else the bytes held. */
+  held(): Promise<"complete" | number>;
+  /** The first `bytes` held, to hash before the rest is fetched. */
+  prefix(bytes: number): AsyncIterable<Uint8Array>;
+  /** A sink that writes from byte `offset` of the blob on (what lies beyond `offset` is dropped). */
+  open(offset: number): Promise<ChunkSink>;
+  /** The bytes written have been verified: put them in place (rename, or mark done). */
+  commit(): Promise<void>;
+  /** Forget what is held (a prefix that did not verify). */
+  reset(): Promise<void>;
+}
 
 /** Options every writer takes. */
 export interface WriterOptions {

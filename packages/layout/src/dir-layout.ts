@@ -7,8 +7,7 @@
  */
 import { join } from "node:path";
 import { UsageError } from "@regatta/errors";
-import { computeDigest, parseManifest } from "@regatta/manifest";
-import { MAX_MANIFEST_BYTES } from "../get-manifest.js";
+import { computeDigest, MAX_MANIFEST_BYTES, parseManifest } from "@regatta/manifest";
 import { destinationEntries, hasFile, writeFileAtomic } from "./atomic-file.js";
 import { fileTarget } from "./file-target.js";
 import { type ContentReader, type ImageSource, loadImage } from "./image-source.js";

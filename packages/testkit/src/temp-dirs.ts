@@ -1,4 +1,4 @@
-/** Test helper (not built): temporary directories, removed when the test file is done. */
+/** Temporary directories for tests, removed when the test file is done (call it at a test file's top level). */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";

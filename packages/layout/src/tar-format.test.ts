@@ -1,10 +1,10 @@
 import { execFileSync } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { tempDirs } from "@regatta/testkit";
 import tar from "tar-stream";
 import { describe, expect, it } from "vitest";
 import { BLOCK, END_OF_ARCHIVE, headerBytes, listTarEntries, padding } from "./tar-format.js";
-import { tempDirs } from "./test-temp-dirs.js";
 
 /** An archive from entries, the way the docker-archive writer lays one out. */
 function archive(entries: { name: string; type: "file" | "directory"; data?: Uint8Array }[]): Buffer {
