@@ -100,6 +100,24 @@ describe("auth concern", () => {
     expect(s.requests.map((r) => r.url)).toEqual(["/v2/a/manifests/x"]);
   });
 
+  it("any answer but a 401 with a challenge is handed up untouched, without asking the authenticator", async () => {
+    const big = "b".repeat(100 * 1024); // more than an error body is ever read
+    const s = await serve((req, res) => {
+      res.statusCode = req.url === "/v2/created" ? 201 : 200;
+      res.setHeader("www-authenticate", CHALLENGE); // a challenge on a success means nothing
+      res.end(big);
+    });
+    const auth = new FakeAuthenticator("Bearer t", ["Bearer other"]);
+    const t = make(auth);
+    const res = await t.request({ registry: s.host, method: "GET", scopes });
+    expect(await res.text()).toBe(big);
+    const created = await t.request({ registry: s.host, method: "PUT", path: "/v2/created", body: "x", scopes });
+    expect(created.status).toBe(201);
+    await created.dump();
+    expect(auth.challenges).toEqual([]);
+    expect(s.requests).toHaveLength(2);
+  });
+
   it("a 401 without a challenge is reported as it is, without asking the authenticator", async () => {
     const s = await serve((_req, res) => {
       res.statusCode = 401;

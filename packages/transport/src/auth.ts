@@ -61,6 +61,7 @@ export function authenticating(config: AuthConfig): Middleware {
 
 /** Notes on a response what went with its request (the scheme only, never the value) for the error's hint. */
 function sent(response: RawResponse, authorization: string | undefined, username?: string): RawResponse {
+  // Stryker disable next-line OptionalChaining: split with a limit of 1 always returns one element, so [0] is there.
   const scheme = authorization?.split(" ", 1)[0]?.toLowerCase();
   const credentials = scheme === "basic" ? "basic" : scheme === "bearer" ? "bearer" : "none";
   return { ...response, sent: { credentials, ...(username && credentials !== "none" ? { username } : {}) } };
