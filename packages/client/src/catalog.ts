@@ -38,7 +38,9 @@ async function fetchCatalogPage(
     ...(options.signal ? { signal: options.signal } : {}),
   });
   const body = await response.json<{ repositories?: unknown }>(64 * 1024 * 1024);
-  if (!body || (body.repositories != null && !Array.isArray(body.repositories))) {
+  // A JSON string or number is no catalog either: reading its missing `repositories` as none would report an empty
+  // registry where the registry answered nonsense.
+  if (!body || typeof body !== "object" || (body.repositories != null && !Array.isArray(body.repositories))) {
     throw new ProtocolError(`${what}: the registry answered something that is not a catalog`, {
       request: { method: "GET", url: response.url },
     });

@@ -8,7 +8,7 @@ import { DigestMismatchError } from "@regatta/errors";
 import { computeDigest, OCI_MANIFEST } from "@regatta/manifest";
 import { generateImage } from "@regatta/testkit";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
-import { type AnsweringRegistry, answeringRegistry } from "./test-answering-registry.js";
+import { type AnsweringRegistry, answeringRegistry, rejection } from "./test-answering-registry.js";
 
 let served: Uint8Array;
 let other: Uint8Array;
@@ -40,14 +40,7 @@ async function serving(header?: string) {
   return registry;
 }
 
-async function refusal(promise: Promise<unknown>): Promise<DigestMismatchError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(DigestMismatchError);
-  return error as DigestMismatchError;
-}
+const refusal = (promise: Promise<unknown>) => rejection(promise, DigestMismatchError);
 
 describe("getManifest by tag", () => {
   it.each([

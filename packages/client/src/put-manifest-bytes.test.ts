@@ -9,7 +9,12 @@ import { DigestMismatchError, UnsupportedError } from "@regatta/errors";
 import { computeDigest, DOCKER_MANIFEST, OCI_MANIFEST, serializeManifest } from "@regatta/manifest";
 import { generateImage } from "@regatta/testkit";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
-import { type Answer, type AnsweringRegistry, answeringRegistry } from "./test-answering-registry.js";
+import {
+  type Answer,
+  type AnsweringRegistry,
+  answeringRegistry,
+  schema1Bytes,
+} from "./test-answering-registry.js";
 
 let image: Awaited<ReturnType<typeof generateImage>>;
 let bytes: Uint8Array;
@@ -132,15 +137,7 @@ describe("putManifest's refusals", () => {
 
   it("refuses a schema 1 manifest, sending nothing", async () => {
     const { reg, host, seen } = await answering();
-    const schema1 = {
-      schemaVersion: 1,
-      name: "a",
-      tag: "v1",
-      architecture: "amd64",
-      fsLayers: [{ blobSum: computeDigest(new Uint8Array()) }],
-      history: [{ v1Compatibility: "{}" }],
-    };
-    const error = await reg.putManifest(`${host}/a:v1`, JSON.stringify(schema1)).catch((e: unknown) => e);
+    const error = await reg.putManifest(`${host}/a:v1`, schema1Bytes("a")).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(UnsupportedError);
     expect((error as Error).message).toBe(
       `put manifest ${host}/a:v1: pushing Docker schema 1 manifests is not supported (registries refuse them since distribution 2.7)`,

@@ -5,6 +5,7 @@
  */
 import { createServer, type IncomingHttpHeaders } from "node:http";
 import type { AddressInfo } from "node:net";
+import { computeDigest } from "@regatta/manifest";
 import {
   createMswDispatcher,
   distributionHandlers,
@@ -12,6 +13,7 @@ import {
   type RegistryHandlers,
   type RegistryHandlersOptions,
 } from "@regatta/testkit";
+import { expect } from "vitest";
 import { createClient } from "./connect.js";
 import type { ConnectOptions } from "./connect-options.js";
 import type { RegistryClient } from "./registry-client.js";
@@ -109,4 +111,49 @@ export function fakeDistribution(
     ...connect,
   });
   return { handlers, reg };
+}
+
+/** Clients of several fake distribution registries (`src.test`, `dst.test`, …) behind one msw dispatcher. */
+export function fakeRegistries<Host extends string>(
+  content: Record<Host, FakeRepositories>,
+  options: Omit<RegistryHandlersOptions, "host" | "repos"> & { connect?: ConnectOptions } = {},
+): { handlers: Record<Host, RegistryHandlers>; reg: RegistryClient } {
+  const { connect, ...handlerOptions } = options;
+  const hosts = Object.keys(content) as Host[];
+  const handlers = Object.fromEntries(
+    hosts.map((host) => [host, distributionHandlers({ host, repos: content[host], ...handlerOptions })]),
+  ) as Record<Host, RegistryHandlers>;
+  const reg = createClient(hosts[0], {
+    dispatcher: createMswDispatcher(hosts.flatMap((host) => handlers[host])),
+    retry: { attempts: 0 },
+    ...connect,
+  });
+  return { handlers, reg };
+}
+
+/** The error `promise` rejects with, asserted to be a `type`. */
+export async function rejection<E>(
+  promise: Promise<unknown>,
+  type: abstract new (...args: never[]) => E,
+): Promise<E> {
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(type);
+  return error as E;
+}
+
+/** An unsigned Docker schema 1 manifest (which nothing may push any more), as bytes. */
+export function schema1Bytes(name: string): Buffer {
+  return Buffer.from(
+    JSON.stringify({
+      schemaVersion: 1,
+      name,
+      tag: "v1",
+      architecture: "amd64",
+      fsLayers: [{ blobSum: computeDigest(new Uint8Array()) }],
+      history: [{ v1Compatibility: "{}" }],
+    }),
+  );
 }

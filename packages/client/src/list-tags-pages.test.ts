@@ -1,0 +1,197 @@
+/**
+ * Tag listing (https://github.com/opencontainers/distribution-spec/blob/main/spec.md#listing-tags): `n` and `last`
+ * as asked, a caller's `next` followed only on the registry's origin, the next page taken from the Link header (and
+ * the page's last tag as `last`), a body that is no tag list refused, `"tags": null` read as no tags, and every page
+ * followed within the client's pagination limits.
+ */
+import { ProtocolError } from "@regatta/errors";
+import { fakeRepository, generateImage } from "@regatta/testkit";
+import { afterEach, describe, expect, it } from "vitest";
+import type { ConnectOptions } from "./connect-options.js";
+import type { Answer, SeenRequest } from "./test-answering-registry.js";
+import {
+  type AnsweringRegistry,
+  answeringRegistry,
+  fakeDistribution,
+  json,
+  rejection,
+} from "./test-answering-registry.js";
+
+let registry: AnsweringRegistry | undefined;
+afterEach(async () => {
+  await registry?.close();
+  registry = undefined;
+});
+
+async function answering(answer: (request: SeenRequest) => Answer, options?: ConnectOptions) {
+  registry = await answeringRegistry(answer, options);
+  return registry;
+}
+const paths = () => registry!.seen.map((r) => r.path);
+
+const failure = (promise: Promise<unknown>) => rejection(promise, ProtocolError);
+
+describe("listTags' request", () => {
+  it("GETs the repository's tag list, with no query unless asked", async () => {
+    const { reg, host } = await answering(() => json({ name: "team/app", tags: ["a"] }));
+    expect(await reg.tags(`${host}/team/app`)).toEqual({ name: "team/app", tags: ["a"] });
+    expect(paths()).toEqual(["/v2/team/app/tags/list"]);
+  });
+
+  it("asks for n and last", async () => {
+    const { reg, host } = await answering(() => json({ name: "a", tags: [] }));
+    await reg.tags(`${host}/a`, { n: 0, last: "" });
+    await reg.tags(`${host}/a`, { n: 2, last: "b" });
+    expect(paths()).toEqual(["/v2/a/tags/list?n=0&last=", "/v2/a/tags/list?n=2&last=b"]);
+  });
+
+  it("follows a caller's next link as it is, on the registry's origin", async () => {
+    const { reg, host } = await answering(() => json({ name: "a", tags: ["c"] }));
+    await reg.tags(`${host}/a`, { next: "/v2/a/tags/list?next_page=opaque", n: 5, last: "x" });
+    expect(paths()).toEqual(["/v2/a/tags/list?next_page=opaque"]);
+  });
+
+  it("refuses a caller's next link to another origin, sending nothing", async () => {
+    const { reg, host } = await answering(() => json({ name: "a", tags: [] }));
+    const error = await failure(reg.tags(`${host}/a`, { next: "http://169.254.169.254/v2/a/tags/list" }));
+    expect(error.code).toBe("FOREIGN_NEXT_LINK");
+    expect(error.message).toContain(`list tags of ${host}/a: `);
+    expect(paths()).toEqual([]);
+  });
+
+  it("stops at the caller's abort signal", async () => {
+    const { reg, host } = await answering(() => json({ name: "a", tags: [] }));
+    await expect(reg.tags(`${host}/a`, { signal: AbortSignal.abort() })).rejects.toThrow();
+    expect(paths()).toEqual([]);
+  });
+});
+
+describe("listTags' answer", () => {
+  it.each([
+    ["tags null, as distribution answers when every tag was deleted", { name: "a", tags: null }],
+    ["no tags field", { name: "a" }],
+  ])("reads %s as no tags", async (_what, body) => {
+    const { reg, host } = await answering(() => json(body));
+    expect(await reg.tags(`${host}/a`)).toEqual({ name: "a", tags: [] });
+  });
+
+  it("names the repository itself when the registry does not, and keeps only string tags", async () => {
+    const { reg, host } = await answering(() => json({ tags: ["a", 1, null, "b", { x: 1 }] }));
+    expect(await reg.tags(`${host}/team/app`)).toEqual({ name: "team/app", tags: ["a", "b"] });
+  });
+
+  it.each([
+    ["a JSON string", "tags"],
+    ["null", null],
+    ["a tags field that is not a list", { name: "a", tags: "latest" }],
+  ])("refuses %s", async (_what, body) => {
+    const { reg, host, url } = await answering(() => json(body));
+    const error = await failure(reg.tags(`${host}/a`));
+    expect(error.message).toBe(
+      `list tags of ${host}/a: the registry answered something that is not a tag list`,
+    );
+    expect(error.request).toEqual({ method: "GET", url: `${url}/v2/a/tags/list` });
+  });
+
+  it("passes a next page on, with the page's last tag", async () => {
+    const { reg, host } = await answering(() =>
+      json({ name: "a", tags: ["a", "b"] }, { link: '</v2/a/tags/list?last=b&n=2>; rel="next"' }),
+    );
+    expect(await reg.tags(`${host}/a`, { n: 2 })).toEqual({
+      name: "a",
+      tags: ["a", "b"],
+      next: "/v2/a/tags/list?last=b&n=2",
+      last: "b",
+    });
+  });
+
+  it("passes a next page on without a last tag when the page is empty", async () => {
+    const { reg, host } = await answering(() =>
+      json({ name: "a", tags: [] }, { link: '</v2/a/tags/list?next_page=t>; rel="next"' }),
+    );
+    expect(await reg.tags(`${host}/a`)).toEqual({ name: "a", tags: [], next: "/v2/a/tags/list?next_page=t" });
+  });
+
+  it("refuses a next page on another origin, with the status it came with", async () => {
+    const { reg, host } = await answering(() =>
+      json({ name: "a", tags: ["a"] }, { link: '<http://169.254.169.254/latest>; rel="next"' }),
+    );
+    const error = await failure(reg.tags(`${host}/a`));
+    expect(error).toMatchObject({ code: "FOREIGN_NEXT_LINK", status: 200 });
+  });
+
+  it("with digests: each tag's digest, by HEAD", async () => {
+    const digestOf = (tag: string) => `sha256:${tag.repeat(64)}`;
+    const { reg, host, seen } = await answering((request) =>
+      request.method === "HEAD"
+        ? { headers: { "docker-content-digest": digestOf(request.path.split("/").at(-1)!) } }
+        : json({ name: "a", tags: ["a", "b"] }),
+    );
+    const page = await reg.tags(`${host}/a`, { withDigests: true });
+    expect(page.digests).toEqual({ a: digestOf("a"), b: digestOf("b") });
+    expect(seen.map((r) => `${r.method} ${r.path}`).sort()).toEqual([
+      "GET /v2/a/tags/list",
+      "HEAD /v2/a/manifests/a",
+      "HEAD /v2/a/manifests/b",
+    ]);
+  });
+});
+
+describe("every page of tags", () => {
+  /** A registry with tags t0…t(count-1), `size` a page, linking the next page by `last`. */
+  function paged(count: number, size: number) {
+    const all = Array.from({ length: count }, (_, i) => `t${i}`);
+    return (request: SeenRequest): Answer => {
+      const url = new URL(request.path, "http://x");
+      const after = url.searchParams.get("last");
+      const start = after === null ? 0 : all.indexOf(after) + 1;
+      const tags = all.slice(start, start + size);
+      const more = start + size < all.length;
+      return json(
+        { name: "a", tags },
+        more ? { link: `</v2/a/tags/list?n=${size}&last=${tags.at(-1)}>; rel="next"` } : {},
+      );
+    };
+  }
+
+  it("follows the Link headers to the end", async () => {
+    const { reg, host } = await answering(paged(5, 2));
+    expect(await reg.allTags(`${host}/a`)).toEqual(["t0", "t1", "t2", "t3", "t4"]);
+    expect(paths()).toEqual([
+      "/v2/a/tags/list",
+      "/v2/a/tags/list?n=2&last=t1",
+      "/v2/a/tags/list?n=2&last=t3",
+    ]);
+  });
+
+  it("yields the pages, asking each with the options given", async () => {
+    const { reg, host } = await answering(paged(3, 2));
+    const pages = [];
+    for await (const page of reg.tagPages(`${host}/a`, { n: 2 })) pages.push(page.tags);
+    expect(pages).toEqual([["t0", "t1"], ["t2"]]);
+    expect(paths()[0]).toBe("/v2/a/tags/list?n=2");
+  });
+
+  it("stops at the client's pagination limits", async () => {
+    const { reg, host } = await answering(paged(10, 2), { pagination: { maxPages: 2 } });
+    const error = await failure(reg.allTags(`${host}/a`));
+    expect(error.code).toBe("PAGINATION_LIMIT");
+    expect(error.message).toContain(`list tags of ${host}/a: `);
+    expect(paths()).toHaveLength(2);
+  });
+
+  it("asks the token service for pull on the repository", async () => {
+    const image = await generateImage({ layers: [16], seed: "tags-scope" });
+    const { handlers, reg } = fakeDistribution(
+      { "team/app": fakeRepository({ v1: image, v2: image }) },
+      { auth: { type: "bearer" } },
+    );
+    try {
+      expect(await reg.allTags("registry.test/team/app")).toEqual(["v1", "v2"]);
+      expect(handlers.tokenRequests.length).toBeGreaterThan(0);
+      for (const t of handlers.tokenRequests) expect(t.scopes).toEqual(["repository:team/app:pull"]);
+    } finally {
+      await reg.close();
+    }
+  });
+});
