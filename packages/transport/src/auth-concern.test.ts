@@ -8,8 +8,8 @@ import type { AuthDescription } from "@regatta/auth";
 import { AuthenticationError, AuthorizationError } from "@regatta/errors";
 import { describe, expect, it } from "vitest";
 import { authenticating } from "./auth.js";
-import { bodySource, type Exchange, type RawResponse } from "./exchange.js";
-import { testbed } from "./test-helpers.js";
+import type { RawResponse } from "./exchange.js";
+import { testbed, testExchange } from "./test-helpers.js";
 import { FakeAuthenticator } from "./test-server.js";
 
 const CHALLENGE = 'Bearer realm="http://127.0.0.1/token",service="test"';
@@ -111,7 +111,13 @@ describe("auth concern", () => {
     const t = make(auth);
     const res = await t.request({ registry: s.host, method: "GET", scopes });
     expect(await res.text()).toBe(big);
-    const created = await t.request({ registry: s.host, method: "PUT", path: "/v2/created", body: "x", scopes });
+    const created = await t.request({
+      registry: s.host,
+      method: "PUT",
+      path: "/v2/created",
+      body: "x",
+      scopes,
+    });
     expect(created.status).toBe(201);
     await created.dump();
     expect(auth.challenges).toEqual([]);
@@ -208,17 +214,7 @@ describe("auth concern", () => {
   });
 
   it("without an authenticator, a response still says nothing was sent", async () => {
-    const exchange: Exchange = {
-      registry: "r",
-      baseOrigin: "http://r",
-      method: "GET",
-      url: new URL("http://r/v2/"),
-      headers: {},
-      body: bodySource(undefined),
-      scopes: [],
-      idempotent: true,
-      streaming: false,
-    };
+    const exchange = testExchange({ registry: "r", baseOrigin: "http://r", url: new URL("http://r/v2/") });
     const raw: RawResponse = { status: 200, headers: {}, url: "http://r/v2/", body: Readable.from([]) };
     const handler = authenticating({ authenticator: () => undefined, ping: async () => undefined })(
       async () => raw,

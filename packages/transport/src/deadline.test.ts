@@ -5,20 +5,14 @@
 import { Readable } from "node:stream";
 import { TimeoutError } from "@regatta/errors";
 import { describe, expect, it } from "vitest";
-import { bodySource, type Exchange, type Handler, type RawResponse } from "./exchange.js";
+import type { Handler, RawResponse } from "./exchange.js";
+import { testExchange } from "./test-helpers.js";
 import { deadline } from "./timeouts.js";
 
-const exchange: Exchange = {
-  registry: "reg.example",
-  baseOrigin: "https://reg.example",
+const exchange = testExchange({
   method: "get",
   url: new URL("https://reg.example/v2/a/tags/list?token=s3cr3t"),
-  headers: {},
-  body: bodySource(undefined),
-  scopes: [],
-  idempotent: true,
-  streaming: false,
-};
+});
 const raw: RawResponse = { status: 200, headers: {}, url: "u", body: Readable.from([]) };
 /** A handler that never answers, failing with its signal's reason when that fires. */
 const hanging: Handler = (ex) =>

@@ -6,20 +6,15 @@
 import { Readable } from "node:stream";
 import { ProtocolError } from "@regatta/errors";
 import { describe, expect, it } from "vitest";
-import { bodySource, type Exchange, type RawResponse } from "./exchange.js";
+import type { Exchange, RawResponse } from "./exchange.js";
 import { redirecting } from "./redirect.js";
+import { testExchange } from "./test-helpers.js";
 
-const exchange: Exchange = {
-  registry: "reg.example",
-  baseOrigin: "https://reg.example",
+const exchange = testExchange({
   method: "get",
   url: new URL("https://reg.example/v2/a/blobs/x?sig=s3cr3t"),
   headers: { authorization: "Bearer t", cookie: "c=1", "proxy-authorization": "Basic p", accept: "*/*" },
-  body: bodySource(undefined),
-  scopes: [],
-  idempotent: true,
-  streaming: false,
-};
+});
 const answer = (status: number, location?: string): RawResponse => ({
   status,
   headers: location === undefined ? {} : { location },

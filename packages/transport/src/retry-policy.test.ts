@@ -25,18 +25,9 @@ import {
   retrying,
   retryPolicy,
 } from "./retry.js";
+import { testExchange } from "./test-helpers.js";
 
-const exchange: Exchange = {
-  registry: "reg.example",
-  baseOrigin: "https://reg.example",
-  method: "GET",
-  url: new URL("https://reg.example/v2/"),
-  headers: {},
-  body: bodySource(undefined),
-  scopes: [],
-  idempotent: true,
-  streaming: false,
-};
+const exchange = testExchange();
 const answer = (status: number, headers: Record<string, string> = {}): RawResponse => ({
   status,
   headers,

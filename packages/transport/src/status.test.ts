@@ -6,21 +6,15 @@
 import { Readable } from "node:stream";
 import { AuthenticationError, RegistryError, SecretSet, TooManyRequestsError } from "@regatta/errors";
 import { describe, expect, it } from "vitest";
-import { bodySource, type Exchange, type RawResponse } from "./exchange.js";
+import type { Exchange, RawResponse } from "./exchange.js";
 import { retryPolicy } from "./retry.js";
 import { isExpected, statusErrors } from "./status.js";
+import { testExchange } from "./test-helpers.js";
 
-const exchange: Exchange = {
-  registry: "reg.example",
-  baseOrigin: "https://reg.example",
-  method: "GET",
+const exchange = testExchange({
   url: new URL("https://reg.example/v2/a/manifests/x"),
-  headers: {},
-  body: bodySource(undefined),
   scopes: [{ type: "repository", name: "a", actions: ["pull"] }],
-  idempotent: true,
-  streaming: false,
-};
+});
 const answer = (status: number, headers: Record<string, string> = {}, body = ""): RawResponse => ({
   status,
   headers,

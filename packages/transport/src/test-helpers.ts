@@ -4,6 +4,7 @@
  * timeout fires, and closing the server ends it at once.
  */
 import { afterEach } from "vitest";
+import { bodySource, type Exchange } from "./exchange.js";
 import { startServer, type TestHandler, type TestServer } from "./test-server.js";
 import { Transport } from "./transport.js";
 import type { TransportOptions } from "./types.js";
@@ -36,5 +37,21 @@ export function testbed(defaults: TransportOptions = {}) {
       transports.push(transport);
       return transport;
     },
+  };
+}
+
+/** An exchange as the concerns see it: an anonymous GET of `https://reg.example/v2/`, changed by `overrides`. */
+export function testExchange(overrides: Partial<Exchange> = {}): Exchange {
+  return {
+    registry: "reg.example",
+    baseOrigin: "https://reg.example",
+    method: "GET",
+    url: new URL("https://reg.example/v2/"),
+    headers: {},
+    body: bodySource(undefined),
+    scopes: [],
+    idempotent: true,
+    streaming: false,
+    ...overrides,
   };
 }
