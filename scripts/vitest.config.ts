@@ -1,12 +1,8 @@
-import { defineProject } from "vitest/config";
+import { regattaProject } from "../vitest.project.ts";
 
 /** The repository's own scripts (the test runner's integration gate). */
-export default defineProject({
-  test: {
-    name: "scripts",
-    include: ["**/*.test.ts"],
-    exclude: ["**/node_modules/**", "**/fixtures/**"],
-    testTimeout: 60_000,
-    expect: { requireAssertions: true },
-  },
+export default regattaProject("scripts", {
+  include: ["**/*.test.ts"],
+  exclude: ["**/node_modules/**", "**/fixtures/**"],
+  testTimeout: 60_000,
 });

@@ -1,0 +1,46 @@
+/**
+ * The settings every test project shares, in one place: `export default regattaProject("auth")` in each
+ * package's vitest.config.ts.
+ *
+ * Sibling packages resolve to their TypeScript source, not to their built `dist/` (issue 11): a one-package run
+ * (`pnpm exec vitest run --project client`) after an edit in transport tests the transport on disk, with no build
+ * in between. Only vitest sees these aliases; Node, tsc and published packages use `exports` and `dist/` as
+ * before, and tests that spawn the CLI or the REPL still run their build.
+ */
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { defineProject, type UserWorkspaceConfig } from "vitest/config";
+
+const root = dirname(fileURLToPath(import.meta.url));
+
+/** `@regatta/<name>` → `<package>/src/index.ts`, for every workspace package that has one. */
+export function sourceAliases(): { find: RegExp; replacement: string }[] {
+  return ["packages", "apps"].flatMap((group) =>
+    readdirSync(join(root, group))
+      .map((dir) => join(root, group, dir))
+      .filter((dir) => existsSync(join(dir, "package.json")) && existsSync(join(dir, "src/index.ts")))
+      .map((dir) => {
+        const { name } = JSON.parse(readFileSync(join(dir, "package.json"), "utf8")) as { name: string };
+        return {
+          find: new RegExp(`^${name.replace(/[/.]/g, "\\$&")}$`),
+          replacement: join(dir, "src/index.ts"),
+        };
+      }),
+  );
+}
+
+export function regattaProject(name: string, test: UserWorkspaceConfig["test"] = {}): UserWorkspaceConfig {
+  return defineProject({
+    resolve: { alias: sourceAliases() },
+    test: {
+      name,
+      include: ["src/**/*.test.ts", "test/**/*.test.ts"],
+      testTimeout: 30_000,
+      hookTimeout: 60_000,
+      // A test that asserts nothing passes whatever the code does (issue 10): every test must call expect.
+      expect: { requireAssertions: true },
+      ...test,
+    },
+  });
+}
