@@ -43,6 +43,8 @@ describe("isInsecure", () => {
     // the scheme is only stripped at the start, slashes only at the end
     ["reg.lan:5000", ["xhttp://reg.lan:5000"], false],
     ["reg.lan", ["reg.lan/x"], false],
+    ["reg.lan", ["reg.lanhttp://"], false],
+    ["reg.lan:5000", ["reg.lan/:5000"], false],
     // docker.io is spoken to at registry-1.docker.io: either name lists it
     ["docker.io", ["docker.io"], true],
     ["docker.io", ["registry-1.docker.io"], true],

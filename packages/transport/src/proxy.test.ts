@@ -97,6 +97,28 @@ describe("proxies", () => {
     expect(registry.requests).toHaveLength(2);
   });
 
+  it("an https proxy alone leaves plain-http registries direct, and reads lower-case names first", async () => {
+    const { registry, proxy } = await setup();
+    const httpsOnly = new Transport({ env: { HTTPS_PROXY: proxy.url } });
+    cleanups.push(() => httpsOnly.close());
+    const res = await httpsOnly.request({ registry: registry.host, method: "GET", path: "/v2/", scopes: [] });
+    expect(await res.text()).toBe("via proxy");
+    expect(proxy.seen).toEqual([]);
+
+    const lower = new Transport({
+      env: { http_proxy: proxy.url, HTTP_PROXY: "http://127.0.0.1:9", no_proxy: " " },
+    });
+    cleanups.push(() => lower.close());
+    const viaLower = await lower.request({
+      registry: registry.host,
+      method: "GET",
+      path: "/v2/",
+      scopes: [],
+    });
+    expect(await viaLower.text()).toBe("via proxy");
+    expect(proxy.seen).toHaveLength(1);
+  });
+
   it("ignores process.env when env is injected without proxy variables", async () => {
     const { registry, proxy } = await setup();
     const saved = process.env.HTTP_PROXY;
