@@ -120,6 +120,8 @@ async function upload(
     memo?: UploadMemo;
     sleep?: (ms: number) => Promise<void>;
     onRequest?: (r: RegistryRequest) => void;
+    /** Hears every error a request fails with, before the upload does. */
+    onError?: (err: unknown) => void;
   } = {},
 ) {
   const asked: RegistryRequest[] = [];
@@ -136,7 +138,12 @@ async function upload(
   const request = async (r: RegistryRequest) => {
     asked.push(r);
     options.onRequest?.(r);
-    return transport.request(r);
+    try {
+      return await transport.request(r);
+    } catch (err) {
+      options.onError?.(err);
+      throw err;
+    }
   };
   const result = uploadBlob(
     { request, retry: policy },
@@ -501,5 +508,280 @@ describe("upload: the closing PUT", () => {
     expect(result).toBeInstanceOf(DigestMismatchError);
     expect(result).toMatchObject({ expected: digest, actual: other, status: 201 });
     expect(calls().map((c) => c.split(" ")[0])).toEqual(["POST", "PATCH", "PUT"]);
+  });
+});
+
+/** The method of each request, in order. */
+const methods = () => seen.map((r) => r.method);
+/** Answers the n-th (1-based) request of `method` with `reply`; the registry answers the rest. */
+function nth(method: string, n: number, reply: Reply | ((r: Seen) => Reply)): (r: Seen) => Reply | undefined {
+  let count = 0;
+  return (r) =>
+    r.method === method && ++count === n ? (typeof reply === "function" ? reply(r) : reply) : undefined;
+}
+
+describe("upload recovery: what is taken up again, and how often", () => {
+  it.each([
+    ["a plain error", new Error("disk gone")],
+    ["an error that only claims to be retryable", Object.assign(new Error("odd"), { retryable: true })],
+  ])("a source that fails with %s fails the upload at once, session cancelled", async (_what, broken) => {
+    let opened = 0;
+    const { result } = await upload({
+      source: () => {
+        opened++;
+        throw broken;
+      },
+    });
+    expect(result).toBe(broken);
+    expect(opened).toBe(1);
+    expect(methods()).toEqual(["POST", "DELETE"]);
+  });
+
+  it.each([
+    [undefined, 5],
+    [2, 2],
+    [0, 0],
+  ])(
+    "maxRecoveries %s: a registry that refuses every chunk (416) is asked where it stands %i times",
+    async (max, asks) => {
+      script = (r) => (r.method === "PATCH" ? { status: 416 } : undefined);
+      const { result, sleeps } = await upload({
+        chunkSize: 400,
+        ...(max === undefined ? {} : { maxRecoveries: max }),
+      });
+      expect(result).toBeInstanceOf(RegistryError);
+      expect((result as RegistryError).status).toBe(416);
+      expect(methods().filter((m) => m === "GET")).toHaveLength(asks);
+      expect(methods().at(-1)).toBe("DELETE");
+      expect(sleeps).toEqual([]); // a 416 is no sign of a busy registry: no backoff
+    },
+  );
+
+  it("one acknowledged byte: a session reported as 0-0 holds that byte, not nothing", async () => {
+    script = nth("PATCH", 2, { status: 416 });
+    const { result } = await upload({ source: content.subarray(0, 3), chunkSize: 1 });
+    expect(result).toMatchObject({ digest: sha256(content.subarray(0, 3)), recoveries: 1 });
+    expect(calls().filter((c) => c.startsWith("PATCH") || c.startsWith("GET"))).toEqual([
+      `PATCH ${SESSION} 0-0`,
+      `PATCH ${SESSION} 1-1`,
+      `GET ${SESSION}`,
+      `PATCH ${SESSION} 1-1`,
+      `PATCH ${SESSION} 2-2`,
+    ]);
+  });
+
+  it("SIZE_INVALID from the registry: a factory is read again once, in a new session", async () => {
+    script = nth("PUT", 1, { status: 400, body: errors("SIZE_INVALID") });
+    let opened = 0;
+    const { result } = await upload({
+      digest,
+      source: () => {
+        opened++;
+        return Readable.from([content]);
+      },
+    });
+    expect(result).toMatchObject({ digest, recoveries: 1 });
+    expect(opened).toBe(2);
+    expect(methods()).toEqual(["POST", "PUT", "DELETE", "HEAD", "POST", "PUT"]);
+  });
+
+  it.each(["SIZE_INVALID", "DIGEST_INVALID"])(
+    "%s for bytes handed over is final: the same bytes would fail again",
+    async (code) => {
+      script = nth("PUT", 1, { status: 400, body: errors(code) });
+      const { result } = await upload({ digest });
+      expect(result).toBeInstanceOf(RegistryError);
+      expect((result as RegistryError).code).toBe(code);
+      expect(methods()).toEqual(["POST", "PUT", "DELETE"]);
+    },
+  );
+
+  it("a caller who aborts while a request fails gets that failure, not a new session", async () => {
+    const controller = new AbortController();
+    script = nth("PATCH", 1, { status: 416 });
+    const { result } = await upload(
+      { chunkSize: 400, signal: controller.signal },
+      { onError: () => controller.abort() },
+    );
+    expect(result).toBeInstanceOf(RegistryError);
+    expect((result as RegistryError).status).toBe(416);
+    expect(methods()).toEqual(["POST", "PATCH", "DELETE"]);
+  });
+});
+
+describe("upload recovery: waiting for a busy registry", () => {
+  it("backs off by the policy, one recovery after another", async () => {
+    let busy = 0;
+    script = (r) => (r.method === "PATCH" && busy++ < 2 ? { status: 503 } : undefined);
+    const { result, sleeps } = await upload({ chunkSize: 400 });
+    expect(result).toMatchObject({ digest, recoveries: 2 });
+    expect(sleeps).toEqual([50, 100]); // random 0.5 of 100·2^0, then of 100·2^1
+  });
+
+  it("waits what a Retry-After asks, and gives up at once when it asks too much", async () => {
+    script = nth("PATCH", 1, { status: 503, headers: { "retry-after": "2" } });
+    const asked = await upload({ chunkSize: 400 });
+    expect(asked.sleeps).toEqual([2000]);
+    expect(asked.result).toMatchObject({ digest, recoveries: 1 });
+    seen = [];
+    script = nth("PATCH", 1, { status: 503, headers: { "retry-after": "61" } });
+    const tooLong = await upload({ chunkSize: 400 });
+    expect(tooLong.sleeps).toEqual([]);
+    expect((tooLong.result as RegistryError).status).toBe(503);
+    expect(methods()).toEqual(["POST", "PATCH", "DELETE"]);
+  });
+
+  it("a caller who aborts during the wait gets the failure it waited on, and the session is cancelled", async () => {
+    const controller = new AbortController();
+    script = nth("PATCH", 1, { status: 503 });
+    const { result } = await upload(
+      { chunkSize: 400, signal: controller.signal },
+      {
+        sleep: () => {
+          controller.abort();
+          return new Promise(() => {}); // only the signal ends this wait
+        },
+      },
+    );
+    expect(result).toBeInstanceOf(RegistryError);
+    expect((result as RegistryError).status).toBe(503);
+    expect(methods()).toEqual(["POST", "PATCH", "DELETE"]);
+  });
+});
+
+describe("upload recovery: a body too large (413) goes again in chunks", () => {
+  const tooLarge: Reply = { status: 413, body: errors("SIZE_INVALID") };
+
+  it("a streamed PATCH of unknown size: chunks of 16 MiB, a quarter of the 64 MiB assumed", async () => {
+    script = nth("PATCH", 1, tooLarge);
+    const { result } = await upload({ source: () => Readable.from([content]) });
+    expect(result).toMatchObject({ digest, size: 1000, recoveries: 1 });
+    expect(calls()).toEqual([
+      "POST /v2/r/blobs/uploads/",
+      `PATCH ${SESSION}`,
+      `GET ${SESSION}`,
+      `PATCH ${SESSION} 0-999`,
+      `PUT ${SESSION}`,
+    ]);
+  });
+
+  it("a chunk refused: a quarter of it, but never less than the registry's minimum", async () => {
+    script = nth("PATCH", 1, tooLarge);
+    await upload({ chunkSize: 800 });
+    expect(
+      calls()
+        .filter((c) => c.startsWith("PATCH"))
+        .map((c) => c.split(" ")[2]),
+    ).toEqual(["0-799", "0-199", "200-399", "400-599", "600-799", "800-999"]);
+    seen = [];
+    held = 0;
+    const post = { status: 202, headers: { location: SESSION, "oci-chunk-min-length": "300" } };
+    let patches = 0;
+    script = (r) =>
+      r.method === "POST" ? post : r.method === "PATCH" && ++patches === 1 ? tooLarge : undefined;
+    await upload({ chunkSize: 800 });
+    expect(
+      calls()
+        .filter((c) => c.startsWith("PATCH"))
+        .map((c) => c.split(" ")[2]),
+    ).toEqual(["0-799", "0-299", "300-599", "600-899", "900-999"]);
+  });
+
+  it("the monolithic PUT refused: a quarter of what was left", async () => {
+    script = nth("PUT", 1, tooLarge);
+    await upload({ digest, size: 1000 });
+    expect(
+      calls()
+        .filter((c) => c.startsWith("PATCH"))
+        .map((c) => c.split(" ")[2]),
+    ).toEqual(["0-249", "250-499", "500-749", "750-999"]);
+  });
+});
+
+describe("upload recovery: a session the registry no longer has", () => {
+  const unknown: Reply = { status: 404, body: errors("BLOB_UPLOAD_UNKNOWN") };
+
+  it("a session whose state cannot be read starts over in a new one", async () => {
+    let patches = 0;
+    script = (r) =>
+      r.method === "PATCH" && ++patches === 2 ? { status: 416 } : r.method === "GET" ? unknown : undefined;
+    const { result } = await upload({ chunkSize: 400, source: () => Readable.from([content]) });
+    expect(result).toMatchObject({ digest, recoveries: 1 });
+    expect(methods()).toEqual([
+      "POST",
+      "PATCH",
+      "PATCH",
+      "GET",
+      "DELETE",
+      "POST",
+      "PATCH",
+      "PATCH",
+      "PATCH",
+      "PUT",
+    ]);
+  });
+
+  it("the new session's OCI-Chunk-Min-Length applies to the chunks that follow", async () => {
+    let posts = 0;
+    script = (r) =>
+      r.method === "POST" && ++posts === 2
+        ? { status: 202, headers: { location: SESSION, "oci-chunk-min-length": "600" } }
+        : r.method === "PATCH" && posts === 1
+          ? unknown
+          : undefined;
+    const { result } = await upload({ chunkSize: 400 });
+    expect(result).toMatchObject({ digest, recoveries: 1 });
+    expect(
+      calls()
+        .filter((c) => c.startsWith("PATCH"))
+        .map((c) => c.split(" ")[2]),
+    ).toEqual(["0-399", "0-599", "600-999"]);
+  });
+
+  it("a monolithic upload stays monolithic in the new session, whatever minimum it announces", async () => {
+    let posts = 0;
+    script = (r) =>
+      r.method === "POST" && ++posts === 2
+        ? { status: 202, headers: { location: SESSION, "oci-chunk-min-length": "600" } }
+        : r.method === "PUT" && posts === 1
+          ? unknown
+          : undefined;
+    const { result } = await upload({ digest });
+    expect(result).toMatchObject({ digest, recoveries: 1 });
+    expect(methods()).toEqual(["POST", "PUT", "DELETE", "HEAD", "POST", "PUT"]);
+  });
+
+  it("looks for the blob with HEAD, and takes an answer it cannot read as not there", async () => {
+    script = (r) =>
+      r.method === "PUT" && seen.length === 2 ? unknown : r.method === "HEAD" ? { status: 400 } : undefined;
+    const { result, asked } = await upload({ digest, maxRecoveries: 1 });
+    expect(result).toMatchObject({ digest, recoveries: 1 });
+    const head = asked.find((r) => r.method === "HEAD");
+    expect(head).toEqual({
+      registry: server.host,
+      method: "HEAD",
+      path: `/v2/r/blobs/${digest}`,
+      scopes: [{ type: "repository", name: "r", actions: ["pull", "push"] }],
+      expect: [200, 404],
+    });
+    expect(methods()).toEqual(["POST", "PUT", "DELETE", "HEAD", "POST", "PUT"]);
+  });
+
+  it("a streamed PATCH of unknown size taken up from an offset carries no range it cannot know", async () => {
+    script = nth("PATCH", 1, (r) => {
+      held += 300; // the registry kept the first 300 bytes, then the connection broke
+      void r;
+      return "cut";
+    });
+    const { result } = await upload({ source: () => Readable.from([content]) });
+    expect(result).toMatchObject({ digest, recoveries: 1 });
+    expect(calls()).toEqual([
+      "POST /v2/r/blobs/uploads/",
+      `PATCH ${SESSION}`,
+      `GET ${SESSION}`,
+      `PATCH ${SESSION}`,
+      `PUT ${SESSION}`,
+    ]);
+    expect(seen[3]?.body.equals(content.subarray(300))).toBe(true);
   });
 });

@@ -457,16 +457,46 @@ describe("blob upload: single request, chunk sizes", () => {
   });
 });
 
+describe("blob upload: the chunk in flight, sent again", () => {
+  it("a chunk refused as too large (413) goes again as smaller chunks, not as the same chunk", async () => {
+    behaviour.maxBody = 700;
+    const result = await uploadContent({ chunkSize: 1000 });
+    expect(result).toMatchObject({ digest, size: 3500, recoveries: 1 });
+    expect(calls()).toEqual([
+      "POST",
+      "PATCH 0-999",
+      "GET",
+      ...Array.from({ length: 14 }, (_, i) => `PATCH ${i * 250}-${i * 250 + 249}`),
+      "PUT",
+    ]);
+    expect(blobs.get(`r@${digest}`)?.equals(content)).toBe(true);
+  });
+});
+
 describe("blob upload: interrupted and taken up again", () => {
   it.each([
     [
       "before the registry kept anything: GET says where it stands, the chunk goes again",
       0,
-      "PATCH 2000-2999",
+      0,
+      ["PATCH 2000-2999", "PATCH 3000-3499"],
     ],
-    ["half-way: only the missing part of the chunk is sent", 400, "PATCH 2400-2999"],
-  ])("a PATCH cut off %s", async (_what, keep, again) => {
+    [
+      "half-way: only the missing part of the chunk is sent, topped up to a whole chunk",
+      400,
+      0,
+      ["PATCH 2400-3399", "PATCH 3400-3499"],
+    ],
+    [
+      // the part not taken goes with the next bytes, so no chunk but the last is below the registry's minimum
+      "half-way, the registry's minimum a whole chunk: the missing part is topped up, not sent short",
+      400,
+      1000,
+      ["PATCH 2400-3399", "PATCH 3400-3499"],
+    ],
+  ])("a PATCH cut off %s", async (_what, keep, minChunk, again) => {
     behaviour.cutPatch = { nth: 3, keep };
+    if (minChunk) behaviour.minChunk = minChunk;
     // a one-shot stream: the chunk in flight is all that is needed to go on
     const result = await transport.upload({
       registry: server.host,
@@ -481,8 +511,7 @@ describe("blob upload: interrupted and taken up again", () => {
       "PATCH 1000-1999",
       "PATCH 2000-2999",
       "GET",
-      again,
-      "PATCH 3000-3499",
+      ...again,
       "PUT",
     ]);
     expect(blobs.get(`r@${digest}`)?.equals(content)).toBe(true);

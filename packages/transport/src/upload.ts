@@ -207,7 +207,10 @@ export async function uploadBlob(
   });
   /** Bytes the registry holds in the session. */
   let held = 0;
-  /** The chunk being sent, kept until the registry acknowledges it, so a one-shot stream can resume inside it. */
+  /**
+   * The bytes read from the source that the registry has not acknowledged, from byte `start` (where the source stands
+   * now, less their length): kept so that a one-shot stream can go on inside them after a failed PATCH.
+   */
   let pending: { start: number; bytes: Buffer } | undefined;
   let recoveries = 0;
   /** Whether the source was already fetched again after wrong bytes (once only). */
@@ -277,16 +280,25 @@ export async function uploadBlob(
   for (;;) {
     try {
       if (chunkSize !== undefined) {
-        if (pending && held >= pending.start && held < pending.start + pending.bytes.length) {
-          await patchChunk(pending.bytes.subarray(held - pending.start), held);
-        } else {
-          await source.seek(held);
-        }
-        pending = undefined;
-        for (let chunk = await source.next(chunkSize); chunk; chunk = await source.next(chunkSize)) {
-          pending = { start: source.offset - chunk.length, bytes: chunk };
-          await patchChunk(chunk, pending.start);
-          pending = undefined;
+        // What the registry did not take of the last chunk goes first, topped up from the source and cut to the
+        // current chunk size: a chunk refused as too large is not sent again whole, and no chunk but the last is
+        // shorter than the registry's minimum.
+        let unsent =
+          pending && held >= pending.start && held < pending.start + pending.bytes.length
+            ? pending.bytes.subarray(held - pending.start)
+            : undefined;
+        if (!unsent) await source.seek(held);
+        for (;;) {
+          if (!unsent || unsent.length < chunkSize) {
+            const more = await source.next(chunkSize - (unsent?.length ?? 0));
+            if (more) unsent = unsent ? Buffer.concat([unsent, more]) : more;
+          }
+          if (!unsent) break;
+          pending = { start: held, bytes: unsent };
+          const chunk = unsent.subarray(0, chunkSize);
+          await patchChunk(chunk, held);
+          unsent = unsent.length > chunk.length ? unsent.subarray(chunk.length) : undefined;
+          pending = unsent ? { start: held, bytes: unsent } : undefined;
         }
         source.check();
         return await close();
