@@ -14,8 +14,9 @@ import { tempDir, writeIn } from "./test-helpers.js";
 const SCRIPTS: Record<string, string> = {
   // Echoes its verb and stdin on stdout, a note on stderr, and exits with $EXIT_CODE (default 0).
   echo: `#!/bin/sh\nprintf '%s:' "$1"\ncat\necho "to stderr" >&2\nexit "\${EXIT_CODE:-0}"\n`,
-  // Hangs, with a grandchild, after writing both pids where the test can read them.
-  hang: `#!/bin/sh\nsleep 30 &\necho "$$ $!" > "$PIDFILE"\nwait\n`,
+  // Hangs, with a grandchild, after writing both pids where the test can read them; both ignore SIGTERM, so only
+  // SIGKILL stops them.
+  hang: `#!/bin/sh\ntrap '' TERM\nsleep 30 &\necho "$$ $!" > "$PIDFILE"\nwait\n`,
   // Prints exactly $BYTES bytes on stdout and $ERR_BYTES on stderr.
   sized: `#!/bin/sh\nhead -c "\${BYTES:-0}" /dev/zero | tr '\\000' a\nhead -c "\${ERR_BYTES:-0}" /dev/zero | tr '\\000' b >&2\n`,
   // Exits at once, reading nothing.
@@ -271,7 +272,7 @@ describe("a process that exits kills the helpers still running", () => {
   it("on exit, a helper still waiting and what it started are killed", async () => {
     const { module, hooks } = await freshModule();
     const { dir, env } = await install();
-    const running = module.spawnCredentialHelper({ env, timeoutMs: 20_000 })("hang", "get", "r.io");
+    const running = module.spawnCredentialHelper({ env, timeoutMs: 3000 })("hang", "get", "r.io");
     const pids = await pidsOf(dir);
     expect(hooks).toHaveLength(1);
     hooks[0]!();

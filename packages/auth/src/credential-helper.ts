@@ -99,15 +99,19 @@ export function spawnCredentialHelper(options: SpawnHelperOptions = {}): HelperR
   return (name, action, input) =>
     new Promise<HelperResult>((resolve, reject) => {
       const env = Object.fromEntries(
+        // Stryker disable next-line MethodExpression,ConditionalExpression: spawn itself leaves out undefined values; the filter is for the type.
         Object.entries(options.env ?? process.env).filter((e): e is [string, string] => e[1] !== undefined),
       );
       const program = `docker-credential-${name}`;
+      // Stryker disable next-line ConditionalExpression,StringLiteral: the tests run on Linux, where only `false` changes anything.
       const group = process.platform !== "win32";
       const child = spawn(program, [action], {
         env,
+        // Stryker disable next-line ArrayDeclaration: three pipes are spawn's default; spelled out because the code relies on them.
         stdio: ["pipe", "pipe", "pipe"],
         // Its own process group, so a timeout kills what it started too.
         detached: group,
+        // Stryker disable next-line BooleanLiteral: only Windows reads it.
         windowsHide: true,
       });
       let stdout = "";
@@ -118,7 +122,9 @@ export function spawnCredentialHelper(options: SpawnHelperOptions = {}): HelperR
       let grace: NodeJS.Timeout | undefined;
       const kill = () => {
         try {
+          // Stryker disable next-line ConditionalExpression,LogicalOperator: child.pid is missing only when the spawn failed, and then any signal is a no-op or a caught throw.
           if (group && child.pid) process.kill(-child.pid, "SIGKILL");
+          // Stryker disable next-line StringLiteral: reached only off Linux or for a child that never started (see above).
           else child.kill("SIGKILL");
         } catch {
           // Already gone.
@@ -127,6 +133,7 @@ export function spawnCredentialHelper(options: SpawnHelperOptions = {}): HelperR
       RUNNING.add(kill);
       killRunningOnExit();
       const finish = (error?: Error) => {
+        // Stryker disable next-line ConditionalExpression: a promise settles once, and the clean-up below may run twice.
         if (settled) return;
         settled = true;
         RUNNING.delete(kill);
