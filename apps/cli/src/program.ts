@@ -1,3 +1,4 @@
+import { VERSION } from "@regatta/client";
 import { Command, CommanderError } from "commander";
 import { type CliContext, createCliContext, describeError } from "./cli-context.js";
 import { registerDiskCommands } from "./commands/disk.js";
@@ -8,7 +9,7 @@ import { EXIT, exitCodeFor } from "./exit-codes.js";
 import { addGlobalOptions } from "./global-options.js";
 import { writeStderr } from "./output.js";
 
-export const VERSION = "0.1.0";
+export { VERSION };
 
 /** Builds the `regatta` program. Kept free of process.exit so tests can drive it. */
 export function buildProgram(cli: CliContext = createCliContext()): Command {

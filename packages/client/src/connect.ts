@@ -46,7 +46,7 @@ export function createClient(
     ...(options.logger ? { logger: options.logger } : {}),
     ...(options.dispatcher ? { dispatcher: options.dispatcher } : {}),
     ...(options.env ? { env: options.env } : {}),
-    userAgent: options.userAgent ?? "regatta/0.1 (+https://github.com/regatta)",
+    ...(options.userAgent ? { userAgent: options.userAgent } : {}),
   };
   const transport = new Transport(transportOptions);
   const authenticator = createAuthenticator({

@@ -9,6 +9,8 @@ export {
   Reference,
   RepositoryReference,
 } from "@regatta/reference";
+/** Regatta's version (every published @regatta package shares it) and the User-Agent it sends by default. */
+export { DEFAULT_USER_AGENT, VERSION } from "@regatta/transport";
 export { BlobHandle, type BlobReadOptions, type BlobSaved } from "./blob-handle.js";
 export type { CatalogOptions, CatalogPage } from "./catalog.js";
 export { checkCredentials, connect, createClient, hasExplicitCredentials } from "./connect.js";

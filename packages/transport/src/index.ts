@@ -30,3 +30,4 @@ export type {
 export { DEFAULT_UPLOAD_RECOVERIES } from "./upload.js";
 export { heldBytes } from "./upload-session.js";
 export { createVerifyStream, type VerifyStreamOptions } from "./verify-stream.js";
+export { VERSION } from "./version.js";

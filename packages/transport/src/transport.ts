@@ -41,9 +41,10 @@ import type {
 } from "./types.js";
 import { type UploadMemo, uploadBlob } from "./upload.js";
 import { cancelUpload, uploadStatus } from "./upload-session.js";
+import { VERSION } from "./version.js";
 
-/** Default `User-Agent`. */
-export const DEFAULT_USER_AGENT = "regatta/0.0.0";
+/** Default `User-Agent`: the product and its version (https://www.rfc-editor.org/rfc/rfc9110#name-user-agent). */
+export const DEFAULT_USER_AGENT = `regatta/${VERSION}`;
 
 function lowerCaseKeys(headers: Record<string, string> | undefined): Record<string, string> {
   const out: Record<string, string> = {};
