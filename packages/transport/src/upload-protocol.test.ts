@@ -785,3 +785,52 @@ describe("upload recovery: a session the registry no longer has", () => {
     expect(seen[3]?.body.equals(content.subarray(300))).toBe(true);
   });
 });
+
+describe("upload: the source is released whatever the end", () => {
+  /** A stream with more to give than the upload reads before it ends; it never ends on its own. */
+  const endless = () => {
+    const stream = new Readable({ read() {} });
+    stream.push(content);
+    return stream;
+  };
+
+  it("an upload that fails for good releases its source", async () => {
+    const stream = endless();
+    script = nth("PATCH", 1, { status: 400, body: errors("BLOB_UPLOAD_DENIED") });
+    const { result } = await upload({ source: stream, chunkSize: 400 });
+    expect(result).toBeInstanceOf(RegistryError);
+    expect(stream.destroyed).toBe(true);
+  });
+
+  it("an upload found committed after all (HEAD) releases the source it was reading again", async () => {
+    const streams: Readable[] = [];
+    script = (r) =>
+      r.method === "PATCH" && streams.length === 1 && held >= 400
+        ? { status: 404, body: errors("BLOB_UPLOAD_UNKNOWN") }
+        : r.method === "HEAD"
+          ? { status: 200 }
+          : undefined;
+    const { result } = await upload({
+      digest,
+      chunkSize: 400,
+      source: () => {
+        const stream = endless();
+        streams.push(stream);
+        return stream;
+      },
+    });
+    expect(result).toEqual({ digest, mounted: false, recoveries: 1 });
+    expect(methods()).toEqual(["POST", "PATCH", "PATCH", "DELETE", "HEAD"]);
+    expect(streams.map((s) => s.destroyed)).toEqual([true]);
+  });
+
+  it("a streamed PATCH the registry took whole is not sent again when the closing PUT fails", async () => {
+    // one byte: distribution reports a session holding it as 0-0, the same as an empty one
+    const one = content.subarray(0, 1);
+    script = nth("PUT", 1, { status: 416 });
+    const { result } = await upload({ source: () => Readable.from([one]) });
+    expect(result).toMatchObject({ digest: sha256(one), size: 1, recoveries: 1 });
+    expect(methods()).toEqual(["POST", "PATCH", "PUT", "GET", "PATCH", "PUT"]);
+    expect(seen.filter((r) => r.method === "PATCH").map((r) => r.body.length)).toEqual([1, 0]);
+  });
+});
