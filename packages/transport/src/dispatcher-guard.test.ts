@@ -181,6 +181,18 @@ describe("createDispatcher", () => {
     expect(looked).toContain("named.test");
   });
 
+  it("behind a proxy, a name is resolved first and refused when it resolves to a forbidden address", async () => {
+    fakeDns({ address: "169.254.169.254" });
+    // Nothing listens on the proxy's port: a request the guard let through would fail there, not as forbidden.
+    for (const options of [{ proxy: "http://127.0.0.1:9" }, { env: { HTTP_PROXY: "http://127.0.0.1:9" } }]) {
+      const d = createDispatcher({ ...base, ...options, trustedOrigins: new Set() });
+      dispatchers.push(d);
+      const err = await d.request({ origin: "http://meta.test", path: "/", method: "GET" }).catch((e) => e);
+      expect(err.code).toBe(FORBIDDEN_ADDRESS);
+    }
+    expect(looked).toEqual(["meta.test", "meta.test"]);
+  });
+
   it("uses one connection per origin when asked for one (a Client, not a Pool)", async () => {
     const s = await startServer((_req, res) => void setTimeout(() => res.end("x"), 30));
     servers.push(s);

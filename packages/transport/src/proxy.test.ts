@@ -1,5 +1,5 @@
 import { createServer, request as httpRequest, type Server } from "node:http";
-import { connect, type Socket } from "node:net";
+import { type AddressInfo, connect, createServer as createNetServer, type Socket } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
 import { startServer, TEST_CERT, type TestServer } from "./test-server.js";
 import { Transport } from "./transport.js";
@@ -117,6 +117,40 @@ describe("proxies", () => {
     });
     expect(await viaLower.text()).toBe("via proxy");
     expect(proxy.seen).toHaveLength(1);
+  });
+
+  it("reads HTTPS_PROXY for an https registry (CONNECT tunnel)", async () => {
+    const { registry, proxy } = await setup(true);
+    const t = new Transport({ env: { HTTPS_PROXY: proxy.url }, scheme: "https", ca: TEST_CERT });
+    cleanups.push(() => t.close());
+    const res = await t.request({ registry: registry.host, method: "GET", path: "/v2/", scopes: [] });
+    expect(await res.text()).toBe("via proxy");
+    expect(proxy.seen).toEqual([`CONNECT ${registry.host}`]);
+  });
+
+  it("gives up on an https proxy that never finishes its handshake within the connect timeout", async () => {
+    // Accepts the TCP connection and says nothing: the TLS handshake with the proxy never ends.
+    const sockets = new Set<Socket>();
+    const silent = createNetServer((socket) => sockets.add(socket));
+    await new Promise<void>((r) => silent.listen(0, "127.0.0.1", r));
+    cleanups.push(
+      () =>
+        new Promise<void>((r) => {
+          for (const s of sockets) s.destroy();
+          silent.close(() => r());
+        }),
+    );
+    const proxyUrl = `https://127.0.0.1:${(silent.address() as AddressInfo).port}`;
+    for (const options of [{ proxy: proxyUrl, env: {} }, { env: { HTTP_PROXY: proxyUrl } }]) {
+      const t = new Transport({ ...options, timeouts: { connect: 200 }, retry: { attempts: 0 } });
+      cleanups.push(() => t.close());
+      const started = performance.now();
+      const err = await t
+        .request({ registry: "127.0.0.1:9", method: "GET", path: "/v2/", scopes: [] })
+        .catch((e) => e);
+      expect(err).toBeInstanceOf(Error);
+      expect(performance.now() - started).toBeLessThan(3000);
+    }
   });
 
   it("ignores process.env when env is injected without proxy variables", async () => {
