@@ -10,12 +10,14 @@ import {
   AbortError,
   DigestMismatchError,
   ProtocolError,
+  RegistryError,
   RegistryUnreachableError,
   SizeMismatchError,
   UsageError,
 } from "@regatta/errors";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { collect, startServer, type TestServer } from "./test-server.js";
+import { RetryBudget } from "./retry.js";
+import { collect, FakeAuthenticator, startServer, type TestServer } from "./test-server.js";
 import { Transport } from "./transport.js";
 
 const content = randomBytes(200_000);
@@ -360,5 +362,79 @@ describe("blob download: arguments, and answers that say too little", () => {
       verifyDigest: false,
     });
     expect((await collect(unsized.stream)).length).toBe(content.length + 10);
+  });
+});
+
+describe("blob download: what the GET asks for, and how a resumption waits", () => {
+  it("asks for pull on the repository, and shares the caller's retry budget with its resumptions", async () => {
+    const fake = new FakeAuthenticator(undefined);
+    const t = new Transport({ authenticator: fake, retry: { attempts: 0 }, sleep: async () => {} });
+    try {
+      const budget = new RetryBudget(1);
+      script = [cutAfter(50_000), ranged];
+      const got = await t.blob({ registry: server.host, repository: "a", digest, retryBudget: budget });
+      expect((await collect(got.stream)).equals(content)).toBe(true);
+      expect(budget.used).toBe(1); // the resumption took it from the caller's budget, not a fresh one of 0
+      expect(fake.authorizations.map((a) => a.scopes)).toContainEqual([
+        { type: "repository", name: "a", actions: ["pull"] },
+      ]);
+    } finally {
+      await t.close();
+    }
+  });
+
+  it("a resumption waits the policy's backoff, one attempt after another", async () => {
+    const sleeps: number[] = [];
+    const t = new Transport({
+      retry: { attempts: 2 },
+      sleep: async (ms) => void sleeps.push(ms),
+      random: () => 0.5,
+    });
+    try {
+      script = [cutAfter(30_000), cutAfter(30_000), ranged];
+      const got = await t.blob({ registry: server.host, repository: "a", digest, size: content.length });
+      expect((await collect(got.stream)).equals(content)).toBe(true);
+      expect(sleeps).toEqual([100, 200]); // random 0.5 of 200·2^0, then of 200·2^1
+    } finally {
+      await t.close();
+    }
+  });
+
+  it("a 206 to a GET that asked for no range is refused", async () => {
+    script = [(res) => ranged(res, 0)];
+    const err = await download().catch((e) => e);
+    expect(err).toBeInstanceOf(RegistryError);
+    expect(err.status).toBe(206);
+  });
+
+  it("a prefix with offset 0 is no prefix: nothing of it is counted", async () => {
+    script = [whole];
+    const got = await download({ offset: 0, prefix: content.subarray(0, 10) });
+    expect((await collect(got.stream)).equals(content)).toBe(true);
+  });
+
+  it("a blob larger than any small body streams through, never read into memory first", async () => {
+    const big = randomBytes(5 * 1024 * 1024); // past the 4 MiB cap of a small response body
+    script = [
+      (res) => {
+        res.writeHead(200, { "content-length": String(big.length) });
+        res.end(big);
+      },
+    ];
+    const bigDigest = `sha256:${createHash("sha256").update(big).digest("hex")}`;
+    const got = await transport.blob({ registry: server.host, repository: "a", digest: bigDigest });
+    expect((await collect(got.stream)).length).toBe(big.length);
+  });
+
+  it("waiting for a slow consumer leaves no listener behind", async () => {
+    script = [whole];
+    const { stream } = await download();
+    let chunks = 0;
+    for await (const _chunk of stream) {
+      chunks++;
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    expect(chunks).toBeGreaterThan(1);
+    expect(stream.listenerCount("drain")).toBe(0);
   });
 });
