@@ -159,6 +159,12 @@ describe("every page of the catalog", () => {
     expect(seen).toHaveLength(2);
   });
 
+  it("stops at the client's page limit", async () => {
+    const { reg, seen } = await answering(paged(10, 2), { pagination: { maxPages: 2 } });
+    expect((await failure(reg.repositories())).code).toBe("PAGINATION_LIMIT");
+    expect(seen).toHaveLength(2);
+  });
+
   it("search keeps the names that contain the text, from every page", async () => {
     const { reg } = await answering(paged(12, 5));
     expect(await reg.search("1")).toEqual(["r1", "r10", "r11"]);

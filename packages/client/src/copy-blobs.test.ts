@@ -6,9 +6,21 @@
  * the target. Progress events tell a display all of it.
  */
 import { DigestMismatchError, RegistryError } from "@regatta/errors";
-import { computeDigest, DOCKER_FOREIGN_LAYER, DOCKER_MANIFEST } from "@regatta/manifest";
-import { fakeRepository, type GeneratedImage, generateImage } from "@regatta/testkit";
+import {
+  computeDigest,
+  DOCKER_FOREIGN_LAYER,
+  DOCKER_MANIFEST,
+  DOCKER_MANIFEST_LIST,
+} from "@regatta/manifest";
+import {
+  createMswDispatcher,
+  distributionHandlers,
+  fakeRepository,
+  type GeneratedImage,
+  generateImage,
+} from "@regatta/testkit";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
+import { createClient } from "./connect.js";
 import type { CopyEvent } from "./copy.js";
 import type { RegistryClient } from "./registry-client.js";
 import { fakeRegistries } from "./test-answering-registry.js";
@@ -66,6 +78,10 @@ describe("copy to another registry", () => {
     });
     const stored = handlers["dst.test"].store.repository("team/app")!;
     expect(stored.tags!.get("v1")).toBe(image.manifest.digest);
+    // Across registries there is nothing to mount from.
+    const posts = handlers["dst.test"].requests.filter((r) => r.method === "POST");
+    expect(posts).toHaveLength(3);
+    for (const post of posts) expect(post.path).not.toContain("mount=");
     for (const b of blobs) expect(stored.blobs.has(b.digest)).toBe(true);
 
     expect(events[0]).toEqual({ type: "plan", blobs, bytes: sizeOf(image), manifests: 1 });
@@ -121,6 +137,7 @@ describe("copy to another registry", () => {
     handlers["src.test"].store.repository("team/app")!.blobs.set(layer.digest, bad);
     const error = await reg!.copy("src.test/team/app:v1", "dst.test/team/app:v1").catch((e: unknown) => e);
     expect(error).toBeInstanceOf(DigestMismatchError);
+    expect((error as Error).message).toContain(`get blob ${layer.digest} from src.test/team/app`);
     expect(handlers["dst.test"].store.repository("team/app")?.tags?.get("v1")).toBeUndefined();
   });
 
@@ -246,5 +263,55 @@ describe("copy of a Docker foreign layer", () => {
     const result = await reg.copy("src.test/win/app:v1", "dst.test/win/app:v1");
     expect(result.blobs).toContainEqual({ digest: foreign.digest, size: foreign.size, outcome: "uploaded" });
     expect(opened.handlers["dst.test"].store.repository("win/app")!.blobs.has(foreign.digest)).toBe(true);
+  });
+});
+
+describe("copy of a manifest that names no mediaType", () => {
+  it("pushes it, and its children, as the media type the source served", async () => {
+    // A Docker image whose body leaves mediaType out (distribution refuses that on push, other registries do not):
+    // only the source's Content-Type says what it is.
+    const { mediaType: _, ...rest } = JSON.parse(Buffer.from(docker.manifest.bytes).toString()) as object & {
+      mediaType: unknown;
+    };
+    const child = Buffer.from(JSON.stringify(rest));
+    const list = Buffer.from(
+      JSON.stringify({
+        schemaVersion: 2,
+        mediaType: DOCKER_MANIFEST_LIST,
+        manifests: [
+          {
+            mediaType: DOCKER_MANIFEST,
+            digest: computeDigest(child),
+            size: child.byteLength,
+            platform: docker.platform,
+          },
+        ],
+      }),
+    );
+    const content = fakeRepository({ v1: docker });
+    content.manifests![computeDigest(child)] = { bytes: child, mediaType: DOCKER_MANIFEST };
+    content.manifests![computeDigest(list)] = { bytes: list, mediaType: DOCKER_MANIFEST_LIST };
+    content.tags = { image: computeDigest(child), list: computeDigest(list) };
+    // The target takes any manifest, holds every blob and no manifest, and records what it was sent.
+    const sent: string[] = [];
+    const dispatcher = createMswDispatcher(
+      distributionHandlers({ host: "src.test", repos: { "team/app": content } }),
+      {
+        onUnhandledRequest: (request) => {
+          const { pathname } = new URL(request.url);
+          if (request.method === "PUT") sent.push(`${pathname} ${request.headers.get("content-type")}`);
+          const status = request.method === "PUT" ? 201 : pathname.includes("/blobs/") ? 200 : 404;
+          return new Response(null, { status, headers: { "content-length": "1" } });
+        },
+      },
+    );
+    reg = createClient("src.test", { dispatcher, retry: { attempts: 0 } });
+    await reg.copy("src.test/team/app:image", "dst.test/team/app:image");
+    await reg.copy("src.test/team/app:list", "dst.test/team/app:list");
+    expect(sent).toEqual([
+      `/v2/team/app/manifests/image ${DOCKER_MANIFEST}`,
+      `/v2/team/app/manifests/${computeDigest(child)} ${DOCKER_MANIFEST}`,
+      `/v2/team/app/manifests/list ${DOCKER_MANIFEST_LIST}`,
+    ]);
   });
 });

@@ -101,6 +101,17 @@ describe("copy of an index", () => {
     ]);
   });
 
+  it("with force, fetches and pushes every child again", async () => {
+    const handlers = open(fakeRepository({ v1: index }), fakeRepository({ v1: index }));
+    const result = await reg!.copy("src.test/team/app:v1", "dst.test/team/app:v1", { force: true });
+    expect(result.manifests.map((m) => m.outcome)).toEqual(["pushed", "pushed", "pushed"]);
+    expect(puts(handlers["dst.test"].requests)).toEqual([
+      `/v2/team/app/manifests/${amd64().manifest.digest}`,
+      `/v2/team/app/manifests/${arm64().manifest.digest}`,
+      "/v2/team/app/manifests/v1",
+    ]);
+  });
+
   it("does not fetch again a child the target has, nor send its blobs", async () => {
     const handlers = open(fakeRepository({ v1: index }), fakeRepository({ old: amd64() }));
     const events: CopyEvent[] = [];
@@ -157,6 +168,11 @@ describe("copy of an index", () => {
     const handlers = open(content);
     const result = await reg!.copy("src.test/team/app:v1", "dst.test/team/app:v1");
     expect(result.digest).toBe(digest);
+    // Strictly: the inner index has no platform, and so no platform key.
+    expect(result.manifests.slice(2)).toStrictEqual([
+      { digest: inner.digest, mediaType: inner.mediaType, outcome: "pushed" },
+      { digest, mediaType: OCI_INDEX, outcome: "pushed" },
+    ]);
     expect(puts(handlers["dst.test"].requests)).toEqual([
       `/v2/team/app/manifests/${amd64().manifest.digest}`,
       `/v2/team/app/manifests/${arm64().manifest.digest}`,
@@ -217,8 +233,30 @@ describe("copy of chosen platforms", () => {
   it("takes `all` as every platform: up to date when the tag already names the index", async () => {
     const handlers = open(fakeRepository({ v1: index }), fakeRepository({ v1: index }));
     const result = await reg!.copy("src.test/team/app:v1", "dst.test/team/app:v1", { platforms: "all" });
-    expect(result).toMatchObject({ upToDate: true, digest: index.index.digest, manifests: [], blobs: [] });
+    expect(result).toStrictEqual({
+      source: "src.test/team/app:v1",
+      target: "dst.test/team/app:v1",
+      digest: index.index.digest,
+      sourceDigest: index.index.digest,
+      mediaType: index.index.mediaType,
+      rewritten: false,
+      upToDate: true,
+      manifests: [],
+      blobs: [],
+      bytesUploaded: 0,
+    });
     expect(puts(handlers["dst.test"].requests)).toEqual([]);
+  });
+
+  it("of a plain image, plans its blobs even when the target holds it under another tag", async () => {
+    const image = amd64();
+    const handlers = open(fakeRepository({ v1: image }), fakeRepository({ old: image }));
+    const result = await reg!.copy("src.test/team/app:v1", "dst.test/team/app:v1", {
+      platforms: ["linux/amd64"],
+    });
+    expect(result.blobs.map((b) => b.outcome)).toEqual(["skipped", "skipped"]);
+    expect(result.rewritten).toBe(false);
+    expect(puts(handlers["dst.test"].requests)).toEqual(["/v2/team/app/manifests/v1"]);
   });
 
   it("wants the exact platform: no arm/v6 image for arm/v7", async () => {

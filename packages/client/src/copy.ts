@@ -102,7 +102,8 @@ interface Node {
   mediaType: string;
   bytes: Uint8Array;
   blobs: Descriptor[];
-  platform?: string;
+  /** The platform its index names it for; undefined for the top manifest and for children without one. */
+  platform: string | undefined;
   /** The target has it already (HEAD by digest), and so its blobs. */
   present: boolean;
 }
@@ -256,7 +257,8 @@ export async function copyImage(
         },
         signal: s,
       });
-      if (!result.mounted) bytesUploaded += sent;
+      // A mounted blob sends no bytes: `sent` stays 0 (and counts what was sent when a refused mount fell back).
+      bytesUploaded += sent;
       return done(result.mounted ? "mounted" : "uploaded");
     },
     signal,
@@ -336,7 +338,7 @@ function toNode(got: ManifestResult, bytes: Uint8Array, present: boolean, platfo
     bytes,
     blobs,
     present,
-    ...(platform ? { platform } : {}),
+    platform,
   };
 }
 
@@ -360,7 +362,7 @@ async function collect(
         bytes: new Uint8Array(),
         blobs: [],
         present: true,
-        ...(platform ? { platform } : {}),
+        platform,
       },
     ];
   }

@@ -1,6 +1,6 @@
 import { ProtocolError } from "@regatta/errors";
 import { describe, expect, it } from "vitest";
-import { DEFAULT_PAGINATION, followPages, nextLink, sameOriginPageUrl } from "./link-header.js";
+import { DEFAULT_PAGINATION, followPages, nextLink, nextPage, sameOriginPageUrl } from "./link-header.js";
 
 describe("nextLink", () => {
   it.each([
@@ -69,10 +69,50 @@ describe("sameOriginPageUrl", () => {
     expect(e.message).not.toContain("secret");
   });
 
+  it("refuses a link that is no URL, saying so", () => {
+    expect(() => sameOriginPageUrl("http://[::1/v2/a", base, "list tags of a")).toThrow(
+      'list tags of a: the registry\'s next-page link "http://[::1/v2/a" is not a URL; refusing to follow it',
+    );
+  });
+
   it("names both origins", () => {
     expect(() => sameOriginPageUrl("http://169.254.169.254/x", base, "list tags of a")).toThrow(
       "points at another origin (http://169.254.169.254) than the registry's (http://127.0.0.1:5000)",
     );
+  });
+});
+
+describe("nextPage", () => {
+  const requested = new URL("http://127.0.0.1:5000/v2/a/tags/list?n=2");
+
+  it("is undefined on the last page", () => {
+    expect(nextPage(undefined, requested, "list tags of a")).toBeUndefined();
+    expect(nextPage('</v2/a/tags/list?last=b>; rel="prev"', requested, "list tags of a")).toBeUndefined();
+  });
+
+  it("is the link's path and query, to pass back as `next`", () => {
+    const link = '<http://127.0.0.1:5000/v2/a/tags/list?last=b&n=2>; rel="next"';
+    expect(nextPage(link, requested, "list tags of a")).toBe("/v2/a/tags/list?last=b&n=2");
+  });
+
+  it("keeps a path that starts with // a path, not a host, when passed back", () => {
+    const next = nextPage(
+      '<http://127.0.0.1:5000//evil.example/x?last=b>; rel="next"',
+      requested,
+      "list tags of a",
+    );
+    expect(next).toBe("/.//evil.example/x?last=b");
+    expect(new URL(next!, requested).origin).toBe(requested.origin);
+  });
+
+  it("refuses a link to another origin, with the status of the answer it came with", () => {
+    let error: unknown;
+    try {
+      nextPage('<http://169.254.169.254/x>; rel="next"', requested, "list tags of a", 206);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toMatchObject({ code: "FOREIGN_NEXT_LINK", status: 206 });
   });
 });
 

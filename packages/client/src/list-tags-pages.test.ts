@@ -180,6 +180,13 @@ describe("every page of tags", () => {
     expect(paths()).toHaveLength(2);
   });
 
+  it("stops at the client's entry limit, counting tags", async () => {
+    const { reg, host } = await answering(paged(10, 2), { pagination: { maxEntries: 3 } });
+    const error = await failure(reg.allTags(`${host}/a`));
+    expect(error.message).toContain(`list tags of ${host}/a: more than 3 entries`);
+    expect(paths()).toHaveLength(2);
+  });
+
   it("asks the token service for pull on the repository", async () => {
     const image = await generateImage({ layers: [16], seed: "tags-scope" });
     const { handlers, reg } = fakeDistribution(

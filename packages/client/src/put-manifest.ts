@@ -37,10 +37,8 @@ export interface PutManifestResult {
 function bytesOf(manifest: ManifestInput): { bytes: Uint8Array; mediaType?: string } {
   if (manifest instanceof Uint8Array) return { bytes: manifest };
   if (typeof manifest === "string") return { bytes: new TextEncoder().encode(manifest) };
-  if ("bytes" in manifest && manifest.bytes instanceof Uint8Array) {
-    const { mediaType } = manifest as { mediaType?: unknown };
-    return { bytes: manifest.bytes, ...(typeof mediaType === "string" ? { mediaType } : {}) };
-  }
+  const { bytes, mediaType } = manifest as { bytes?: unknown; mediaType?: unknown };
+  if (bytes instanceof Uint8Array) return { bytes, ...(typeof mediaType === "string" ? { mediaType } : {}) };
   return { bytes: serializeManifest(manifest).bytes };
 }
 

@@ -1,0 +1,79 @@
+/**
+ * How many blobs a copy moves at once: `concurrency` when given, DEFAULT_COPY_CONCURRENCY (4, tuned in
+ * bench/README.md) when not, and at least one, so that a concurrency of 0 still copies rather than stalls.
+ * Measured at the source: how many blob GETs are waiting there at the same time.
+ */
+import { computeDigest } from "@regatta/manifest";
+import {
+  createMswDispatcher,
+  distributionHandlers,
+  type GeneratedImage,
+  generateImage,
+} from "@regatta/testkit";
+import { afterEach, beforeAll, describe, expect, it } from "vitest";
+import { createClient } from "./connect.js";
+import { DEFAULT_COPY_CONCURRENCY } from "./copy.js";
+import type { RegistryClient } from "./registry-client.js";
+
+let image: GeneratedImage;
+let reg: RegistryClient | undefined;
+
+beforeAll(async () => {
+  image = await generateImage({ layers: [16, 16, 16, 16], seed: "copy-concurrency" });
+});
+afterEach(async () => {
+  await reg?.close();
+  reg = undefined;
+});
+
+/**
+ * Copies the 5-blob image from a source whose blob GETs each wait until `gate` of them are waiting (or 50 ms have
+ * passed), to an empty fake registry; returns how many were waiting at once at most.
+ */
+async function copyMeasuring(gate: number, concurrency?: number): Promise<number> {
+  const blobs = new Map([image.config, ...image.layers].map((b) => [b.digest, b.bytes]));
+  let waiting = 0;
+  let most = 0;
+  const wakers: (() => void)[] = [];
+  const source = async (request: Request): Promise<Response> => {
+    const { pathname } = new URL(request.url);
+    if (pathname.endsWith("/manifests/v1")) {
+      return new Response(image.manifest.bytes, {
+        headers: { "content-type": image.manifest.mediaType, "docker-content-digest": image.manifest.digest },
+      });
+    }
+    const bytes = blobs.get(pathname.split("/").at(-1)!);
+    if (!bytes) return new Response(null, { status: 404 });
+    waiting++;
+    most = Math.max(most, waiting);
+    if (waiting >= gate) for (const wake of wakers.splice(0)) wake();
+    else await new Promise<void>((resolve) => wakers.push(resolve) && setTimeout(resolve, 50));
+    waiting--;
+    expect(computeDigest(bytes)).toBe(pathname.split("/").at(-1));
+    return new Response(bytes, { headers: { "content-length": String(bytes.byteLength) } });
+  };
+  const target = distributionHandlers({ host: "dst.test", repos: {} });
+  const dispatcher = createMswDispatcher(target, { onUnhandledRequest: source });
+  reg = createClient("dst.test", { dispatcher, retry: { attempts: 0 } });
+  const result = await reg.copy("src.test/team/app:v1", "dst.test/team/app:v1", {
+    ...(concurrency === undefined ? {} : { concurrency }),
+  });
+  expect(result.blobs).toHaveLength(5);
+  expect(target.store.repository("team/app")!.tags!.get("v1")).toBe(image.manifest.digest);
+  return most;
+}
+
+describe("copy's concurrency", () => {
+  it("moves DEFAULT_COPY_CONCURRENCY blobs at once by default", async () => {
+    expect(DEFAULT_COPY_CONCURRENCY).toBe(4);
+    expect(await copyMeasuring(4)).toBe(4);
+  });
+
+  it("moves as many blobs at once as asked", async () => {
+    expect(await copyMeasuring(2, 2)).toBe(2);
+  });
+
+  it("moves one blob at a time when asked for none", async () => {
+    expect(await copyMeasuring(1, 0)).toBe(1);
+  });
+});
