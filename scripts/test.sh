@@ -8,4 +8,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 export TURBO_TELEMETRY_DISABLED=1
+# What users get, before the suite so the closing line stays last: every published package packed, publint and
+# arethetypeswrong on each tarball, installs from the tarballs alone (scripts/check-packages.mjs, docs/releasing.md).
+# A run narrowed by arguments is about tests, so it skips this.
+if [ $# -eq 0 ]; then
+  node scripts/check-packages.mjs
+fi
 exec node scripts/test-node-versions.mjs "$@"

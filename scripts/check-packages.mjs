@@ -1,0 +1,259 @@
+#!/usr/bin/env node
+// What users get, checked from the tarballs alone (issue 11, "CI checks what users get"):
+// 1. `pnpm pack` of every published (non-private) package in packages/ and apps/, so `workspace:*` becomes the
+//    version a user's package manager will ask for;
+// 2. publint (strict: warnings fail) and arethetypeswrong with the esm-only profile on each tarball;
+// 3. a scratch project that installs @regatta/reference with npm and nothing else of ours, checks that only
+//    reference and errors arrive, imports it from ESM, requires it from CommonJS, and typechecks both kinds of
+//    consumer with TypeScript's NodeNext rules (what the READMEs tell users);
+// 4. a global install of @regatta/cli into a scratch prefix (`npm i -g --prefix`) and `regatta --version`/`--help`
+//    run from there, with the working directory outside the workspace.
+// Our packages reach npm through a throwaway registry on 127.0.0.1 that serves only the tarballs just packed (npm's
+// `@regatta:registry`), so no @regatta package can come from anywhere else; third-party dependencies (undici,
+// commander, ...) come from npm's cache, or from the npm registry when the cache lacks them.
+// Expects built packages (`pnpm build`). Exits non-zero when any check fails (a failed pack or install stops the
+// run at once; the others are collected so one run shows them all). `--keep` keeps the scratch directory.
+import { execFile } from "node:child_process";
+import { createHash } from "node:crypto";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createServer } from "node:http";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { promisify } from "node:util";
+import * as attw from "@arethetypeswrong/core";
+import { publint } from "publint";
+import { formatMessage } from "publint/utils";
+
+/** The resolutions `attw --profile esm-only` ignores (@arethetypeswrong/cli's profiles.js). */
+const ESM_ONLY_IGNORED = ["node10", "node16-cjs"];
+
+const run = promisify(execFile);
+const root = resolve(import.meta.dirname, "..");
+const started = Date.now();
+const seconds = () => ((Date.now() - started) / 1000).toFixed(1);
+const say = (text) => console.error(`\x1b[1m[packages ${seconds()} s]\x1b[0m ${text}`);
+
+/** The packages users install: every workspace package that is not private. */
+function publishedPackages() {
+  return ["packages", "apps"].flatMap((group) =>
+    readdirSync(join(root, group), { withFileTypes: true })
+      .filter((entry) => entry.isDirectory())
+      .map((entry) => join(root, group, entry.name))
+      .filter((dir) => {
+        try {
+          return !JSON.parse(readFileSync(join(dir, "package.json"), "utf8")).private;
+        } catch {
+          return false; // a folder without a package.json is not a package
+        }
+      })
+      .map((dir) => ({ dir, name: JSON.parse(readFileSync(join(dir, "package.json"), "utf8")).name })),
+  );
+}
+
+/** Runs a command; on failure prints what it said and throws, so the step's name is the last thing on screen. */
+async function sh(command, args, options = {}) {
+  try {
+    return await run(command, args, { maxBuffer: 64 * 1024 * 1024, ...options });
+  } catch (error) {
+    process.stderr.write(`${error.stdout ?? ""}${error.stderr ?? ""}`);
+    throw new Error(`${command} ${args.join(" ")} failed (${error.code ?? error.signal})`);
+  }
+}
+
+function fail(message) {
+  throw new Error(message);
+}
+
+/**
+ * A read-only npm registry for the packed tarballs: `GET /@regatta%2fname` answers the packument, `GET /-/file.tgz`
+ * the tarball, anything else 404. The manifests are the packed package.json files, as a real registry would serve.
+ */
+async function serveTarballs(tarballs) {
+  const packuments = new Map();
+  const files = new Map();
+  for (const { file, manifest } of tarballs) {
+    const data = readFileSync(file);
+    const name = `${manifest.name.replace("/", "-").replace("@", "")}-${manifest.version}.tgz`;
+    files.set(`/-/${name}`, data);
+    packuments.set(manifest.name, {
+      manifest,
+      name,
+      integrity: `sha512-${createHash("sha512").update(data).digest("base64")}`,
+      shasum: createHash("sha1").update(data).digest("hex"),
+    });
+  }
+  const server = createServer((req, res) => {
+    const path = decodeURIComponent(new URL(req.url, "http://registry").pathname);
+    const tarball = files.get(path);
+    const entry = packuments.get(path.slice(1));
+    if (tarball) {
+      res.writeHead(200, { "content-type": "application/octet-stream" }).end(tarball);
+    } else if (entry) {
+      const { manifest } = entry;
+      const dist = {
+        tarball: `http://${req.headers.host}/-/${entry.name}`,
+        integrity: entry.integrity,
+        shasum: entry.shasum,
+      };
+      const body = {
+        name: manifest.name,
+        "dist-tags": { latest: manifest.version },
+        versions: { [manifest.version]: { ...manifest, dist } },
+      };
+      res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(body));
+    } else {
+      res.writeHead(404, { "content-type": "application/json" }).end('{"error":"not found"}');
+    }
+  });
+  await new Promise((ready) => server.listen(0, "127.0.0.1", ready));
+  return { server, url: `http://127.0.0.1:${server.address().port}/` };
+}
+
+const work = mkdtempSync(join(tmpdir(), "regatta-packages-"));
+let registry;
+/** Findings that do not stop the later steps, so one run shows all of them. */
+const problems = [];
+try {
+  const packages = publishedPackages();
+  const packed = join(work, "tarballs");
+  mkdirSync(packed);
+
+  say(`packing ${packages.map((p) => p.name).join(", ")}`);
+  await sh(
+    "pnpm",
+    ["-r", ...packages.flatMap((p) => ["--filter", p.name]), "pack", "--pack-destination", packed],
+    { cwd: root },
+  );
+  const tarballs = [];
+  for (const file of readdirSync(packed).map((f) => join(packed, f))) {
+    const { stdout } = await sh("tar", ["-xzOf", file, "package/package.json"]);
+    tarballs.push({ file, manifest: JSON.parse(stdout) });
+  }
+  if (tarballs.length !== packages.length)
+    fail(`packed ${tarballs.length} tarballs for ${packages.length} packages`);
+  for (const { manifest } of tarballs) {
+    const leaked = Object.entries({ ...manifest.dependencies, ...manifest.devDependencies }).filter(
+      ([name, range]) => range.startsWith("workspace:") || name === "@regatta/testkit",
+    );
+    // A private package in a published manifest names something no user can install.
+    if (leaked.length)
+      problems.push(`${manifest.name} names ${leaked.map(([n, r]) => `${n}@${r}`).join(", ")}`);
+  }
+
+  say("publint --strict and arethetypeswrong (esm-only profile) on each tarball");
+  for (const { file, manifest } of tarballs) {
+    const data = readFileSync(file);
+    // publint's own API on the tarball, as `publint run <tgz> --strict`: warnings count as errors, suggestions show.
+    const lint = await publint({
+      pack: { tarball: data.buffer.slice(data.byteOffset, data.byteOffset + data.length) },
+      strict: true,
+    });
+    for (const message of lint.messages) {
+      const text = `${manifest.name}: publint ${message.type}: ${formatMessage(message, lint.pkg, { color: false })}`;
+      if (message.type === "suggestion") say(text);
+      else problems.push(text);
+    }
+    // arethetypeswrong's core in one process (the CLI starts TypeScript anew for every tarball). The esm-only
+    // profile of `attw --profile esm-only` ignores the node10 and node16-from-CJS resolutions, where an ESM-only
+    // package cannot resolve by design; every other problem fails, and so does a package with no types at all.
+    const analysis = await attw.checkPackage(attw.createPackageFromTarballData(new Uint8Array(data)));
+    if (!analysis.types) problems.push(`${manifest.name}: arethetypeswrong found no types`);
+    for (const problem of analysis.problems ?? []) {
+      if (ESM_ONLY_IGNORED.includes(problem.resolutionKind)) continue;
+      const { kind, ...where } = problem;
+      problems.push(`${manifest.name}: arethetypeswrong ${kind} ${JSON.stringify(where)}`);
+    }
+  }
+
+  registry = await serveTarballs(tarballs);
+  // The registry for our scope only; everything else still comes from the configured npm registry (or its cache).
+  const npm = [
+    `--@regatta:registry=${registry.url}`,
+    "--prefer-offline",
+    "--no-audit",
+    "--no-fund",
+    "--loglevel=error",
+  ];
+
+  say("installing @regatta/reference alone into a scratch project");
+  const project = join(work, "reference-user");
+  mkdirSync(project);
+  writeFileSync(
+    join(project, "package.json"),
+    JSON.stringify({ name: "reference-user", private: true, type: "module" }),
+  );
+  await sh("npm", ["install", "@regatta/reference", ...npm], { cwd: project });
+  const installed = readdirSync(join(project, "node_modules"), { recursive: true, withFileTypes: true })
+    .filter(
+      (e) =>
+        e.isFile() && e.name === "package.json" && dirname(e.parentPath).endsWith("node_modules/@regatta"),
+    )
+    .map((e) => JSON.parse(readFileSync(join(e.parentPath, e.name), "utf8")).name)
+    .sort();
+  const others = readdirSync(join(project, "node_modules")).filter(
+    (n) => !n.startsWith(".") && n !== "@regatta",
+  );
+  if (others.length || installed.join() !== "@regatta/errors,@regatta/reference")
+    fail(
+      `@regatta/reference brought ${[...installed, ...others].join(", ")}; expected only itself and errors`,
+    );
+  // Used as the README says: import from ESM, require() from CommonJS (require(esm), Node >= 20.19), and the types
+  // as TypeScript sees them with module/moduleResolution NodeNext, from an ES module and from a CommonJS one.
+  const use = [
+    'const ref = parseReference("alpine");',
+    'if (ref.toString() !== "docker.io/library/alpine:latest") throw new Error("parsed as " + ref);',
+    'if (ref.apiHost !== "registry-1.docker.io") throw new Error("apiHost " + ref.apiHost);',
+  ];
+  const files = {
+    "use.mjs": ['import { parseReference } from "@regatta/reference";', ...use],
+    "use.cjs": ['const { parseReference } = require("@regatta/reference");', ...use],
+    "use.ts": [
+      'import { parseReference, type Reference } from "@regatta/reference";',
+      'export const registry: string = (parseReference("ghcr.io/a/b:1") satisfies Reference).registry;',
+    ],
+    "use.cts": [
+      'import { parseReference, type Reference } from "@regatta/reference";',
+      'export const registry: string = (parseReference("ghcr.io/a/b:1") satisfies Reference).registry;',
+    ],
+    "tsconfig.json": [
+      JSON.stringify({
+        // skipLibCheck off: the shipped .d.ts files must check too.
+        compilerOptions: {
+          module: "NodeNext",
+          moduleResolution: "NodeNext",
+          strict: true,
+          noEmit: true,
+          types: [],
+        },
+        files: ["use.ts", "use.cts"],
+      }),
+    ],
+  };
+  for (const [name, lines] of Object.entries(files)) writeFileSync(join(project, name), lines.join("\n"));
+  await sh(process.execPath, ["use.mjs"], { cwd: project });
+  await sh(process.execPath, ["use.cjs"], { cwd: project });
+  await sh(process.execPath, [join(root, "node_modules", "typescript", "bin", "tsc"), "-p", project], {
+    cwd: project,
+  });
+
+  say("installing @regatta/cli globally into a scratch prefix");
+  const prefix = join(work, "global");
+  await sh("npm", ["install", "--global", "--prefix", prefix, "@regatta/cli", ...npm], { cwd: work });
+  const regatta = join(prefix, "bin", "regatta");
+  const cli = tarballs.find((t) => t.manifest.name === "@regatta/cli").manifest;
+  const version = (await sh(regatta, ["--version"], { cwd: work })).stdout.trim();
+  if (version !== cli.version) fail(`regatta --version printed "${version}", the package is ${cli.version}`);
+  const help = (await sh(regatta, ["--help"], { cwd: work })).stdout;
+  if (!/^Usage: regatta /m.test(help)) fail(`regatta --help printed no usage line:\n${help}`);
+
+  if (problems.length) fail(problems.join("\n"));
+  say(`all ${tarballs.length} packages fine`);
+} catch (error) {
+  for (const problem of problems) say(`FAILED: ${problem}`);
+  if (error.message !== problems.join("\n")) say(`FAILED: ${error.message}`);
+  process.exitCode = 1;
+} finally {
+  registry?.server.close();
+  if (process.argv.includes("--keep")) say(`scratch directory kept: ${work}`);
+  else rmSync(work, { recursive: true, force: true });
+}
