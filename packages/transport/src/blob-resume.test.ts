@@ -60,6 +60,9 @@ beforeAll(async () => {
     const from = Number(/^bytes=(\d+)-$/.exec(req.headers.range ?? "")?.[1] ?? 0);
     (script.shift() ?? whole)(res, from, req);
   });
+  // Node closes an idle keep-alive connection after 5 s; on a loaded machine the client can reuse it just as it closes
+  // (a reset no test asked for), so connections stay open for as long as the file runs.
+  server.server.keepAliveTimeout = 60_000;
   transport = new Transport({ retry: { attempts: 2 }, sleep: async () => {} });
 });
 afterAll(async () => {

@@ -63,6 +63,10 @@ beforeAll(async () => {
     res.writeHead(200, { "content-length": String(content.length) });
     res.end(content);
   });
+  // Node closes an idle keep-alive connection after 5 s; on a loaded machine the client can reuse it just as it closes
+  // (a reset no test asked for), so connections stay open for as long as the file runs.
+  storage.server.keepAliveTimeout = 60_000;
+  registry.server.keepAliveTimeout = 60_000;
   transport = new Transport({ retry: { attempts: 0 } });
 });
 afterAll(async () => {

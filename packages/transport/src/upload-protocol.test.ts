@@ -90,6 +90,9 @@ beforeAll(async () => {
     });
     res.end(reply.body);
   });
+  // Node closes an idle keep-alive connection after 5 s; on a loaded machine the client can reuse it just as it closes
+  // (a reset no test asked for), so connections stay open for as long as the file runs.
+  server.server.keepAliveTimeout = 60_000;
   transport = new Transport({ sleep: async () => {} });
 });
 afterAll(async () => {

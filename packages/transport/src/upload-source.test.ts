@@ -85,19 +85,45 @@ describe("UploadSource: where it can go on from", () => {
 
   it("seeking back re-reads from the start, so the digest still covers every byte", async () => {
     let opened = 0;
+    const streams: Readable[] = [];
     const source = new UploadSource(
       () => {
         opened++;
-        return Readable.from([content.subarray(0, 60), content.subarray(60)]);
+        const stream = Readable.from([content.subarray(0, 60), content.subarray(60)]);
+        streams.push(stream);
+        return stream;
       },
       { what: "t", digest, size: 100 },
     );
     await source.next(80);
     await source.seek(20);
     expect(opened).toBe(2);
+    expect(streams[0]?.destroyed).toBe(true); // the stream given up on is released
     expect(source.offset).toBe(20);
     expect((await collect(source.rest())).equals(content.subarray(20))).toBe(true);
     expect(() => source.check()).not.toThrow();
+  });
+
+  it("after a rest() stream given up half-way, going on from where it stood reads the source again", async () => {
+    let opened = 0;
+    const source = new UploadSource(
+      () => {
+        if (opened++) return Readable.from([content]);
+        const slow = new Readable({ read() {} }); // 30 bytes, then nothing yet
+        slow.push(content.subarray(0, 30));
+        return slow;
+      },
+      { what: "t", digest },
+    );
+    await source.seek(0);
+    const rest = source.rest();
+    await new Promise((resolve) => rest.once("data", resolve));
+    rest.destroy(); // the request carrying it failed
+    expect(source.offset).toBe(30);
+    await source.seek(30);
+    expect(opened).toBe(2);
+    expect((await collect(source.rest())).equals(content.subarray(30))).toBe(true);
+    expect(source.digest()).toBe(digest);
   });
 
   it("a source shorter than the bytes the registry holds is a SizeMismatchError", async () => {
