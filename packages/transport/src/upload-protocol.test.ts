@@ -503,6 +503,13 @@ describe("upload: the closing PUT", () => {
     expect(result).toEqual({ digest, size: 1000, mounted: false });
   });
 
+  it("a Docker-Content-Digest with trailing whitespace (kept by the HTTP client) names the same blob", async () => {
+    script = (r) =>
+      r.method === "PUT" ? { status: 201, headers: { "docker-content-digest": `${digest}  ` } } : undefined;
+    const { result } = await upload({ digest });
+    expect(result).toEqual({ digest, size: 1000, mounted: false });
+  });
+
   it("a Docker-Content-Digest that names another blob is a DigestMismatchError, never retried", async () => {
     const other = sha256(Buffer.from("other"));
     script = (r) =>
