@@ -5,7 +5,8 @@
  * Sibling packages resolve to their TypeScript source, not to their built `dist/` (issue 11): a one-package run
  * (`pnpm exec vitest run --project client`) after an edit in transport tests the transport on disk, with no build
  * in between. Only vitest sees these aliases; Node, tsc and published packages use `exports` and `dist/` as
- * before, and tests that spawn the CLI or the REPL still run their build.
+ * before, and tests that spawn the CLI or the REPL still run their build. REGATTA_TEST_BUILT=1 turns the aliases
+ * off, to test the built packages as users get them.
  */
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
@@ -32,7 +33,7 @@ export function sourceAliases(): { find: RegExp; replacement: string }[] {
 
 export function regattaProject(name: string, test: UserWorkspaceConfig["test"] = {}): UserWorkspaceConfig {
   return defineProject({
-    resolve: { alias: sourceAliases() },
+    resolve: { alias: process.env.REGATTA_TEST_BUILT ? [] : sourceAliases() },
     test: {
       name,
       include: ["src/**/*.test.ts", "test/**/*.test.ts"],

@@ -10,7 +10,6 @@ import {
   type RegistryClient,
   scrubText,
 } from "@regatta/client";
-import { abortableClient } from "./abortable-client.js";
 
 /** How a client authenticates, as `reg.whoami()` says. */
 export type WhoAmI = ReturnType<RegistryClient["whoami"]>;
@@ -99,10 +98,18 @@ export class ReplSession {
     const name = parseRegistry(registry).registry;
     const credentials = Object.keys(given).length ? given : (this.#credentials.get(name) ?? {});
     const userLogger = settings.logger ?? this.#base.logger;
+    const own = settings.signal;
     const client = createClient(registry, {
       ...this.#base,
       ...settings,
       ...credentials,
+      // Every request of the session's clients carries the signal Ctrl-C aborts, the one in force when it starts
+      // (joined with a signal the user passed): Ctrl-C stops the requests, not just the wait for them.
+      signal: () => {
+        const session = this.signal();
+        const mine = typeof own === "function" ? own() : own;
+        return mine ? AbortSignal.any([mine, session]) : session;
+      },
       logger: (line: string) => {
         // Only while something is awaited: a line printed in the middle of the one being typed (a TAB's fetch,
         // a promise left running) would garble it.
@@ -111,7 +118,7 @@ export class ReplSession {
       },
     });
     this.#opened.push(client);
-    return abortableClient(client, () => this.signal());
+    return client;
   }
 
   /** The username given for `registry` (at start-up or by `.login`), if any. */

@@ -4,7 +4,7 @@ import { DigestMismatchError, SizeMismatchError } from "@regatta/errors";
 import { writeStreamAtomic } from "@regatta/layout";
 import { parseDigest } from "@regatta/manifest";
 import type { RepositoryReference } from "@regatta/reference";
-import { type ClientContext, repositoryPath } from "./context.js";
+import { type ClientContext, repositoryPath, withClientSignal } from "./context.js";
 
 export interface BlobReadOptions {
   signal?: AbortSignal;
@@ -35,7 +35,8 @@ export class BlobHandle {
   }
 
   /** A verified stream of the blob's bytes. The stream errors if the content does not match the digest. */
-  async stream(options: BlobReadOptions = {}): Promise<Readable> {
+  async stream(given: BlobReadOptions = {}): Promise<Readable> {
+    const options = withClientSignal(this.ctx, given) ?? given;
     const { stream, size } = await this.ctx.transport.blob({
       registry: this.repository.registry,
       repository: this.repository.repository,
@@ -63,7 +64,8 @@ export class BlobHandle {
    * Writes the blob to `path` atomically: into a temporary file beside it, renamed into place only once the digest
    * has been verified. On any failure the temporary file is removed and `path` is left untouched.
    */
-  async toFile(path: string, options: BlobReadOptions = {}): Promise<BlobSaved> {
+  async toFile(path: string, given: BlobReadOptions = {}): Promise<BlobSaved> {
+    const options = withClientSignal(this.ctx, given) ?? given;
     // Bytes damaged on the way are fetched once more before giving up (issue 10, item 9): a file, unlike a stream
     // already handed on, can start over. Content that is wrong twice is what the registry serves.
     for (let refetched = false; ; refetched = true) {
@@ -108,7 +110,8 @@ export class BlobHandle {
   }
 
   /** Size by HEAD (the Ruby gem's `blob_size`), or undefined when the registry does not have the blob. */
-  async size(options: { signal?: AbortSignal } = {}): Promise<number | undefined> {
+  async size(given: { signal?: AbortSignal } = {}): Promise<number | undefined> {
+    const options = withClientSignal(this.ctx, given) ?? given;
     const response = await this.ctx.transport.request({
       registry: this.repository.registry,
       method: "HEAD",

@@ -1,5 +1,6 @@
 import type { CredentialProvider, StaticCredential } from "@regatta/auth";
 import type { Dispatcher } from "undici";
+import type { SignalSource } from "./context.js";
 
 /** Everything a client can be configured with. Merged once, when the client is built. */
 export interface ConnectOptions {
@@ -58,6 +59,12 @@ export interface ConnectOptions {
    * gathered (default 1,000,000) by one listing, so a registry that links page after page forever is stopped.
    */
   pagination?: { maxPages?: number; maxEntries?: number };
+  /**
+   * A signal every call of the client carries, joined with each call's own, including connect()'s own ping and
+   * credential check: aborting it aborts them all. A function is asked at each call for the signal then in force
+   * (the REPL hands its Ctrl-C signal this way). To bound one call or a group of calls, use `client.with({ signal })`.
+   */
+  signal?: SignalSource;
   /** Platform picked from indexes when a call names none: `os/arch[/variant]`, default the host's. */
   platform?: string;
   /** Environment for proxies and credential files (default process.env). Only the CLI should pass its own. */

@@ -13,7 +13,7 @@ import { formatPlatform, hostPlatform, normalizePlatform, parsePlatform } from "
 import { DEFAULT_REGISTRY, parseRegistry } from "@regatta/reference";
 import { Transport, type TransportOptions } from "@regatta/transport";
 import type { ConnectOptions } from "./connect-options.js";
-import type { ClientContext } from "./context.js";
+import { type ClientContext, withClientSignal } from "./context.js";
 import { RegistryClient } from "./registry-client.js";
 
 /**
@@ -69,6 +69,7 @@ export function createClient(
       normalizePlatform(options.platform ? parsePlatform(options.platform) : hostPlatform()),
     ),
     ...(options.pagination ? { pagination: options.pagination } : {}),
+    ...(options.signal ? { signal: options.signal } : {}),
   };
   return new RegistryClient(ctx);
 }
@@ -120,9 +121,10 @@ export function hasExplicitCredentials(options: ConnectOptions): boolean {
  */
 export async function checkCredentials(
   client: RegistryClient,
-  options: { signal?: AbortSignal } = {},
+  given: { signal?: AbortSignal } = {},
 ): Promise<AuthDescription> {
   const { transport, defaultRegistry: registry } = client.ctx;
+  const options = withClientSignal(client.ctx, given) ?? given;
   // The ping teaches the authenticator the challenge, so the check below carries credentials from the start.
   await client.ping(registry, options);
   try {

@@ -19,6 +19,42 @@ export interface ClientContext {
   platform: string;
   /** Bounds of `tags`/`catalog` pagination (link-header.ts); unset fields take the defaults. */
   pagination?: PaginationLimits;
+  /**
+   * A signal every call of this client carries besides its own (`client.with({ signal })`). A function is asked at
+   * each call, so a long-lived client can follow a signal that is replaced over time (the REPL's Ctrl-C).
+   */
+  signal?: SignalSource;
+}
+
+/** An AbortSignal, or a function that gives the one in force when a call starts. */
+export type SignalSource = AbortSignal | (() => AbortSignal | undefined);
+
+/**
+ * `options` with the client's signal joined to the call's own: either aborting aborts the call. Returns `options`
+ * itself when the client has no signal, so calls without one stay as they were.
+ */
+export function withClientSignal<T extends { signal?: AbortSignal }>(
+  ctx: ClientContext,
+  options: T | undefined,
+): T | undefined {
+  const own = typeof ctx.signal === "function" ? ctx.signal() : ctx.signal;
+  if (!own) return options;
+  const given = options?.signal;
+  return { ...options, signal: given && given !== own ? AbortSignal.any([given, own]) : own } as T;
+}
+
+/** Both sources, as one: aborted when either is. */
+export function joinSignals(
+  a: SignalSource | undefined,
+  b: SignalSource | undefined,
+): SignalSource | undefined {
+  if (!a || !b) return a ?? b;
+  const now = (s: SignalSource) => (typeof s === "function" ? s() : s);
+  if (typeof a !== "function" && typeof b !== "function") return AbortSignal.any([a, b]);
+  return () => {
+    const signals = [now(a), now(b)].filter((s): s is AbortSignal => s !== undefined);
+    return signals.length > 1 ? AbortSignal.any(signals) : signals[0];
+  };
 }
 
 /** A reference string or value, resolved against the client's registry when it names no host. */

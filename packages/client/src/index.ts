@@ -15,7 +15,7 @@ export { BlobHandle, type BlobReadOptions, type BlobSaved } from "./blob-handle.
 export type { CatalogOptions, CatalogPage } from "./catalog.js";
 export { checkCredentials, connect, createClient, hasExplicitCredentials } from "./connect.js";
 export type { ConnectOptions } from "./connect-options.js";
-export type { ReferenceInput, RepositoryInput } from "./context.js";
+export type { ReferenceInput, RepositoryInput, SignalSource } from "./context.js";
 export {
   type BlobOutcome,
   type CopyEvent,
@@ -50,7 +50,7 @@ export {
   SINGLE_POST_LIMIT,
 } from "./push-blob.js";
 export type { ManifestInput, PutManifestOptions, PutManifestResult } from "./put-manifest.js";
-export { RegistryClient } from "./registry-client.js";
+export { type ClientDefaults, RegistryClient } from "./registry-client.js";
 export { DEFAULT_TAG_WALK_LIMIT, type TagWalkOptions } from "./tags-for-digest.js";
 export { escapeControls, escapeField } from "./terminal-text.js";
 export { summaryTables, textTable } from "./text-table.js";

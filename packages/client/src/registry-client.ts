@@ -1,5 +1,7 @@
 import type { Readable, Writable } from "node:stream";
 import type { AuthDescription } from "@regatta/auth";
+import { UsageError } from "@regatta/errors";
+import { parsePlatform } from "@regatta/manifest";
 import type { RepositoryReference } from "@regatta/reference";
 import { BlobHandle } from "./blob-handle.js";
 import {
@@ -12,10 +14,13 @@ import {
 } from "./catalog.js";
 import {
   type ClientContext,
+  joinSignals,
   type ReferenceInput,
   type RepositoryInput,
+  type SignalSource,
   toReference,
   toRepository,
+  withClientSignal,
 } from "./context.js";
 import { type CopyOptions, type CopyResult, copyImage } from "./copy.js";
 import {
@@ -39,6 +44,7 @@ import {
 import { type ConfigResult, getConfig, type ImageSummary, inspectImage } from "./image-info.js";
 import { type PullOptions, type PullResult, pullImages } from "./layout/pull.js";
 import { type PushOptions, type PushResult, pushImage } from "./layout/push.js";
+import type { PaginationLimits } from "./link-header.js";
 import { allTags, listTags, type TagList, type TagsOptions, tagPages } from "./list-tags.js";
 import {
   type BlobSource,
@@ -56,6 +62,21 @@ import {
 import { tagImage } from "./tag.js";
 import type { TagWalkOptions } from "./tags-for-digest.js";
 
+/** What `client.with()` changes for the client it returns; everything else is shared. */
+export interface ClientDefaults {
+  /**
+   * Aborts every call of the derived client (joined with each call's own signal, and with the parent client's).
+   * A function is asked at each call for the signal then in force.
+   */
+  signal?: SignalSource;
+  /** The platform (`os/arch[/variant]`) chosen from an index when a call names none. */
+  platform?: string;
+  /** How many blobs and manifests move at once in copy, pull, push and bulk deletes. */
+  concurrency?: number;
+  /** Bounds of tags and catalog pagination. */
+  pagination?: PaginationLimits;
+}
+
 /**
  * A registry client. One instance serves every repository of its registry (and references that name other
  * registries), and is safe for concurrent use: tokens and connections are shared.
@@ -66,6 +87,28 @@ export class RegistryClient {
 
   constructor(ctx: ClientContext) {
     this.ctx = ctx;
+  }
+
+  /**
+   * A client with other defaults that shares this one's connections, credentials and token cache, as octokit's
+   * `.defaults()`: `reg.with({ signal: AbortSignal.timeout(5000) }).tags("alpine")`,
+   * `reg.with({ platform: "linux/arm64" }).inspect("alpine")`. Closing either closes both.
+   */
+  with(defaults: ClientDefaults): RegistryClient {
+    if (defaults.platform !== undefined) parsePlatform(defaults.platform);
+    if (
+      defaults.concurrency !== undefined &&
+      !(Number.isInteger(defaults.concurrency) && defaults.concurrency > 0)
+    )
+      throw new UsageError(`concurrency must be a positive integer, got ${defaults.concurrency}`);
+    const signal = joinSignals(this.ctx.signal, defaults.signal);
+    return new RegistryClient({
+      ...this.ctx,
+      ...(defaults.platform !== undefined ? { platform: defaults.platform } : {}),
+      ...(defaults.concurrency !== undefined ? { concurrency: defaults.concurrency } : {}),
+      ...(defaults.pagination ? { pagination: { ...this.ctx.pagination, ...defaults.pagination } } : {}),
+      ...(signal ? { signal } : {}),
+    });
   }
 
   /** The registry references without a host resolve to, e.g. `docker.io` or `localhost:5000`. */
@@ -82,12 +125,12 @@ export class RegistryClient {
 
   /** One page of tags: `{ name, tags, last?, next?, digests? }`. See {@link TagsOptions}. */
   tags(repository: RepositoryInput, options?: TagsOptions): Promise<TagList> {
-    return listTags(this.ctx, repository, options);
+    return listTags(this.ctx, repository, this.#calls(options));
   }
 
   /** Every tag of a repository, following pagination. */
   allTags(repository: RepositoryInput, options?: { signal?: AbortSignal }): Promise<string[]> {
-    return allTags(this.ctx, repository, options);
+    return allTags(this.ctx, repository, this.#calls(options));
   }
 
   /** Iterates over every page of tags: `for await (const page of reg.tagPages("alpine"))`. */
@@ -95,21 +138,21 @@ export class RegistryClient {
     repository: RepositoryInput,
     options?: Omit<TagsOptions, "last" | "next">,
   ): AsyncGenerator<TagList> {
-    return tagPages(this.ctx, repository, options);
+    return tagPages(this.ctx, repository, this.#calls(options));
   }
 
   /** One page of the registry's catalog. */
   catalog(options?: CatalogOptions): Promise<CatalogPage> {
-    return catalogPage(this.ctx, options);
+    return catalogPage(this.ctx, this.#calls(options));
   }
 
   /** Every repository of the registry, following pagination. */
   repositories(options?: Omit<CatalogOptions, "last" | "next">): Promise<string[]> {
-    return allRepositories(this.ctx, options);
+    return allRepositories(this.ctx, this.#calls(options));
   }
 
   catalogPages(options?: Omit<CatalogOptions, "last" | "next">): AsyncGenerator<CatalogPage> {
-    return catalogPages(this.ctx, options);
+    return catalogPages(this.ctx, this.#calls(options));
   }
 
   /**
@@ -117,14 +160,14 @@ export class RegistryClient {
    * slow on a large registry (the Ruby gem's warning applies).
    */
   search(substring: string, options?: { registry?: string; signal?: AbortSignal }): Promise<string[]> {
-    return searchRepositories(this.ctx, substring, options);
+    return searchRepositories(this.ctx, substring, this.#calls(options));
   }
 
   // ── manifests ──────────────────────────────────────────────────────────────────────────────────────────────────
 
   /** The manifest a reference names, verified against its digest. With `platform`, an index is resolved. */
   manifest(reference: ReferenceInput, options?: ManifestOptions): Promise<ManifestResult> {
-    return getManifest(this.ctx, reference, options);
+    return getManifest(this.ctx, reference, this.#calls(options));
   }
 
   /**
@@ -132,12 +175,12 @@ export class RegistryClient {
    * GETs and hashes). A reference with a digest that the registry names differently is a DigestMismatchError.
    */
   async digest(reference: ReferenceInput, options?: HeadOptions): Promise<string> {
-    return (await headManifest(this.ctx, reference, options)).digest;
+    return (await headManifest(this.ctx, reference, this.#calls(options))).digest;
   }
 
   /** HEAD of a manifest: digest and where it came from (`source`), media type, size, headers. */
   head(reference: ReferenceInput, options?: HeadOptions): Promise<HeadResult> {
-    return headManifest(this.ctx, reference, options);
+    return headManifest(this.ctx, reference, this.#calls(options));
   }
 
   /**
@@ -145,7 +188,11 @@ export class RegistryClient {
    * names an index, the result's `index` holds the index's digest, as ocidist's pull reports both.
    */
   resolve(reference: ReferenceInput, platform?: string, options?: Omit<ManifestOptions, "platform">) {
-    return getManifest(this.ctx, reference, { ...options, platform: platform ?? this.ctx.platform });
+    return getManifest(
+      this.ctx,
+      reference,
+      this.#calls({ ...options, platform: platform ?? this.ctx.platform }),
+    );
   }
 
   // ── blobs and images ───────────────────────────────────────────────────────────────────────────────────────────
@@ -182,17 +229,17 @@ export class RegistryClient {
 
   /** The image config (resolving an index for the platform). */
   config(reference: ReferenceInput, options?: ManifestOptions): Promise<ConfigResult> {
-    return getConfig(this.ctx, reference, options);
+    return getConfig(this.ctx, reference, this.#calls(options));
   }
 
   /** Digest, media type, platforms, layers with sizes, total size, created, labels. */
   inspect(reference: ReferenceInput, options?: ManifestOptions): Promise<ImageSummary> {
-    return inspectImage(this.ctx, reference, options);
+    return inspectImage(this.ctx, reference, this.#calls(options));
   }
 
   /** Total compressed size (config + layers, the Ruby gem's manifest_sum); for an index, summed over platforms. */
   async size(reference: ReferenceInput, options?: ManifestOptions): Promise<number> {
-    return (await inspectImage(this.ctx, reference, options, false)).size;
+    return (await inspectImage(this.ctx, reference, this.#calls(options), false)).size;
   }
 
   // ── writing ────────────────────────────────────────────────────────────────────────────────────────────────────
@@ -206,7 +253,7 @@ export class RegistryClient {
     source: BlobSource,
     options?: PushBlobOptions,
   ): Promise<PushBlobResult> {
-    return pushBlob(this.ctx, repository, source, options);
+    return pushBlob(this.ctx, repository, source, this.#calls(options));
   }
 
   /** Mounts a blob from another repository of the same registry; streams it over when the registry declines. */
@@ -216,7 +263,7 @@ export class RegistryClient {
     digest: string,
     options?: { size?: number; signal?: AbortSignal },
   ): Promise<PushBlobResult> {
-    return mountBlob(this.ctx, from, to, digest, options);
+    return mountBlob(this.ctx, from, to, digest, this.#calls(options));
   }
 
   /**
@@ -228,12 +275,12 @@ export class RegistryClient {
     manifest: ManifestInput,
     options?: PutManifestOptions,
   ): Promise<PutManifestResult> {
-    return putManifest(this.ctx, reference, manifest, options);
+    return putManifest(this.ctx, reference, manifest, this.#calls(options));
   }
 
   /** Tags a manifest under another tag (`"v2"`) or name in the same registry; no blob moves, the digest stays. */
   tag(source: ReferenceInput, target: ReferenceInput, options?: { signal?: AbortSignal }) {
-    return tagImage(this.ctx, source, target, options);
+    return tagImage(this.ctx, source, target, this.#calls(options));
   }
 
   /**
@@ -241,7 +288,7 @@ export class RegistryClient {
    * come from the client's credential sources, see `registryCredentials`). Blobs stream from source to target.
    */
   copy(source: ReferenceInput, target: ReferenceInput, options?: CopyOptions): Promise<CopyResult> {
-    return copyImage(this.ctx, source, target, options);
+    return copyImage(this.ctx, source, target, this.#calls(options));
   }
 
   /**
@@ -249,7 +296,7 @@ export class RegistryClient {
    * throwaway manifest pushed to the tag and deleted by digest. See {@link deleteTag}.
    */
   deleteTag(reference: ReferenceInput, options?: TagWalkOptions): Promise<DeletedTag> {
-    return deleteTag(this.ctx, reference, options);
+    return deleteTag(this.ctx, reference, this.#calls(options));
   }
 
   /**
@@ -257,7 +304,7 @@ export class RegistryClient {
    * (code OTHER_TAGS) when other tags name the manifest, unless `force`.
    */
   deleteManifest(reference: ReferenceInput, options?: DeleteManifestOptions): Promise<DeletedManifest> {
-    return deleteManifest(this.ctx, reference, options);
+    return deleteManifest(this.ctx, reference, this.#calls(options));
   }
 
   /** Deletes every manifest of every tag of a repository (the Ruby gem's `rmrepo`). */
@@ -265,12 +312,12 @@ export class RegistryClient {
     repository: RepositoryInput,
     options?: { signal?: AbortSignal; concurrency?: number },
   ): Promise<DeletedRepository> {
-    return deleteRepository(this.ctx, repository, options);
+    return deleteRepository(this.ctx, repository, this.#calls(options));
   }
 
   /** Deletes a blob from a repository. */
   deleteBlob(repository: RepositoryInput, digest: string, options?: { signal?: AbortSignal }): Promise<void> {
-    return deleteBlob(this.ctx, repository, digest, options);
+    return deleteBlob(this.ctx, repository, digest, this.#calls(options));
   }
 
   // ── disk: pull and push ────────────────────────────────────────────────────────────────────────────────────────
@@ -285,7 +332,7 @@ export class RegistryClient {
     destination: string | Writable,
     options?: PullOptions,
   ): Promise<PullResult> {
-    return pullImages(this.ctx, reference, destination, options);
+    return pullImages(this.ctx, reference, destination, this.#calls(options));
   }
 
   /**
@@ -293,14 +340,14 @@ export class RegistryClient {
    * `reference`, through `pushBlob` and `putManifest`: manifests keep their bytes, so their digests.
    */
   push(source: string | Readable, reference: ReferenceInput, options?: PushOptions): Promise<PushResult> {
-    return pushImage(this.ctx, source, reference, options);
+    return pushImage(this.ctx, source, reference, this.#calls(options));
   }
 
   // ── connection ─────────────────────────────────────────────────────────────────────────────────────────────────
 
   /** GET /v2/ on a registry (default: the client's): status and API version. */
   ping(registry?: string, options: { signal?: AbortSignal } = {}) {
-    return this.ctx.transport.ping(registry ?? this.ctx.defaultRegistry, options.signal);
+    return this.ctx.transport.ping(registry ?? this.ctx.defaultRegistry, this.#calls(options)?.signal);
   }
 
   /** How the client authenticates to a registry: scheme, username, realm; never the secret. */
@@ -315,5 +362,10 @@ export class RegistryClient {
 
   toString(): string {
     return `RegistryClient(${this.ctx.defaultRegistry})`;
+  }
+
+  /** A call's options with the client's signal (`with({ signal })`) joined to its own. */
+  #calls<T extends { signal?: AbortSignal }>(options: T | undefined): T | undefined {
+    return withClientSignal(this.ctx, options);
   }
 }
