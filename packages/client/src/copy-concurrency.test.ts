@@ -3,6 +3,7 @@
  * bench/README.md) when not, and at least one, so that a concurrency of 0 still copies rather than stalls.
  * Measured at the source: how many blob GETs are waiting there at the same time.
  */
+import { NotFoundError } from "@regatta/errors";
 import { computeDigest } from "@regatta/manifest";
 import {
   createMswDispatcher,
@@ -14,6 +15,7 @@ import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { createClient } from "./connect.js";
 import { DEFAULT_COPY_CONCURRENCY } from "./copy.js";
 import type { RegistryClient } from "./registry-client.js";
+import { answeringRegistry, json } from "./test-answering-registry.js";
 
 let image: GeneratedImage;
 let reg: RegistryClient | undefined;
@@ -75,5 +77,35 @@ describe("copy's concurrency", () => {
 
   it("moves one blob at a time when asked for none", async () => {
     expect(await copyMeasuring(1, 0)).toBe(1);
+  });
+});
+
+describe("copy after one blob fails", () => {
+  it("stops the other blobs' checks at once instead of waiting for them", async () => {
+    const [config, layer] = [image.config, image.layers[0]!];
+    // One registry on a socket (so that an aborted request really ends): the source's layer is missing, and the
+    // target answers the HEAD of the config only after 5 s, long after a copy that stopped it has failed.
+    const registry = await answeringRegistry(async ({ method, path }) => {
+      if (path === "/v2/src/app/manifests/v1") {
+        return { headers: { "content-type": image.manifest.mediaType }, body: image.manifest.bytes };
+      }
+      if (path === `/v2/dst/app/blobs/${config.digest}`)
+        await new Promise((resolve) => setTimeout(resolve, 5000));
+      if (method === "POST") return { status: 202, headers: { location: "/v2/dst/app/blobs/uploads/1" } };
+      return json({ errors: [{ code: "BLOB_UNKNOWN", message: "blob unknown to registry" }] }, {}, 404);
+    });
+    try {
+      const started = Date.now();
+      const error = await registry.reg
+        .copy(`${registry.host}/src/app:v1`, `${registry.host}/dst/app:v1`)
+        .catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(NotFoundError);
+      expect(registry.seen.map((r) => `${r.method} ${r.path}`)).toContain(
+        `GET /v2/src/app/blobs/${layer.digest}`,
+      );
+      expect(Date.now() - started).toBeLessThan(4000);
+    } finally {
+      await registry.close();
+    }
   });
 });

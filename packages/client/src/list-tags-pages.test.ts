@@ -23,7 +23,10 @@ afterEach(async () => {
   registry = undefined;
 });
 
-async function answering(answer: (request: SeenRequest) => Answer, options?: ConnectOptions) {
+async function answering(
+  answer: (request: SeenRequest) => Answer | Promise<Answer>,
+  options?: ConnectOptions,
+) {
   registry = await answeringRegistry(answer, options);
   return registry;
 }
@@ -134,6 +137,22 @@ describe("listTags' answer", () => {
       "HEAD /v2/a/manifests/a",
       "HEAD /v2/a/manifests/b",
     ]);
+  });
+});
+
+describe("listTags with digests, when one HEAD fails", () => {
+  it("stops the other HEADs at once instead of waiting for them", async () => {
+    const { reg, host } = await answering(async (request) => {
+      if (request.method !== "HEAD") return json({ name: "a", tags: ["slow", "broken"] });
+      if (request.path.endsWith("/broken")) return { status: 500 };
+      // Answers only after 5 s: long after a listing that stopped this HEAD has failed.
+      await new Promise((resolve) => setTimeout(resolve, 5000));
+      return { headers: { "docker-content-digest": `sha256:${"a".repeat(64)}` } };
+    });
+    const started = Date.now();
+    const error = await reg.tags(`${host}/a`, { withDigests: true }).catch((e: unknown) => e);
+    expect((error as { status?: number }).status).toBe(500);
+    expect(Date.now() - started).toBeLessThan(4000);
   });
 });
 
