@@ -7,7 +7,8 @@
 //    reference and errors arrive, imports it from ESM, requires it from CommonJS, and typechecks both kinds of
 //    consumer with TypeScript's NodeNext rules (what the READMEs tell users);
 // 4. a global install of @regatta/cli into a scratch prefix (`npm i -g --prefix`) and `regatta --version`/`--help`
-//    run from there, with the working directory outside the workspace.
+//    run from there, with the working directory outside the workspace, and every published package loaded with
+//    require() from that install (CommonJS users' require(esm));
 // Our packages reach npm through a throwaway registry on 127.0.0.1 that serves only the tarballs just packed (npm's
 // `@regatta:registry`), so no @regatta package can come from anywhere else; third-party dependencies (undici,
 // commander, ...) come from npm's cache, or from the npm registry when the cache lacks them.
@@ -15,7 +16,15 @@
 // run at once; the others are collected so one run shows them all). `--keep` keeps the scratch directory.
 import { execFile } from "node:child_process";
 import { createHash } from "node:crypto";
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { createServer } from "node:http";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
@@ -245,6 +254,15 @@ try {
   if (version !== cli.version) fail(`regatta --version printed "${version}", the package is ${cli.version}`);
   const help = (await sh(regatta, ["--help"], { cwd: work })).stdout;
   if (!/^Usage: regatta /m.test(help)) fail(`regatta --help printed no usage line:\n${help}`);
+  // Every published package loads with require() as the READMEs promise (require(esm) refuses a module graph
+  // with top-level await), from the CLI's own install (a package outside its dependencies is not there).
+  const cliDir = join(prefix, "lib", "node_modules", "@regatta", "cli");
+  const names = tarballs
+    .map((t) => t.manifest.name)
+    .filter((name) => name === cli.name || existsSync(join(cliDir, "node_modules", name)));
+  const loader = `const r = require("node:module").createRequire(${JSON.stringify(join(cliDir, "package.json"))});
+for (const name of ${JSON.stringify(names)}) if (Object.keys(r(name)).length === 0) throw new Error(name + " exports nothing");`;
+  await sh(process.execPath, ["--input-type=commonjs", "-e", loader], { cwd: work });
 
   if (problems.length) fail(problems.join("\n"));
   say(`all ${tarballs.length} packages fine`);
