@@ -7,6 +7,7 @@ export {
   type ScopeLike,
 } from "./access.js";
 export { type ErrorResponse, errorFromResponse } from "./from-response.js";
+export { charAt, describeProblem, type Problem, shiftProblem } from "./problem.js";
 export { REDACTED, redactHeaders, redactUrl, SAFE_QUERY_PARAMS, SECRET_HEADERS } from "./redact.js";
 export {
   AbortError,

@@ -1,6 +1,6 @@
 import { UsageError } from "@regatta/errors";
+import { computeDigest } from "./compute-digest.js";
 import { checkDescriptor, type Descriptor } from "./descriptor.js";
-import { computeDigest } from "./digest.js";
 import type { ImageIndex } from "./image-index.js";
 import type { ImageManifest } from "./image-manifest.js";
 import { checkStringMap } from "./json-checks.js";

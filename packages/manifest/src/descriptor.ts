@@ -1,4 +1,6 @@
-import { computeDigest, parseDigest } from "./digest.js";
+import { decodeBase64 } from "./base64.js";
+import { computeDigest } from "./compute-digest.js";
+import { parseDigest } from "./digest.js";
 import {
   checkDigest,
   checkMediaType,
@@ -86,7 +88,7 @@ export function checkDescriptor(value: unknown, path: string, what: string): Des
 export function descriptorData(descriptor: Descriptor): Uint8Array | undefined {
   if (descriptor.data === undefined) return undefined;
   if (!BASE64.test(descriptor.data)) invalid("descriptor", `data of ${descriptor.digest} is not base64`);
-  const bytes = new Uint8Array(Buffer.from(descriptor.data, "base64"));
+  const bytes = decodeBase64(descriptor.data);
   if (bytes.byteLength !== descriptor.size) {
     invalid(
       "descriptor",

@@ -2,9 +2,12 @@ import { DigestMismatchError, InvalidDigestError, SizeMismatchError, UsageError 
 import { describe, expect, it } from "vitest";
 import {
   computeDigest,
+  computeDigestAsync,
   createVerifier,
   Digester,
+  findDigestProblem,
   isValidDescriptorDigest,
+  isValidDigest,
   parseDigest,
   verifyDigest,
 } from "./index.js";
@@ -24,23 +27,77 @@ describe("parseDigest", () => {
   });
 
   it.each([
-    ["", "expected algorithm:hex"],
-    ["sha256", "expected algorithm:hex"],
-    ["sha256:", "expected algorithm:hex"],
-    [":abc", "expected algorithm:hex"],
-    [`sha256:${"A".repeat(64)}`, "64 lower-case hex"],
-    [`sha256:${"a".repeat(63)}`, "64 lower-case hex"],
-    [`sha256:${"a".repeat(65)}`, "64 lower-case hex"],
-    [`sha256:${"g".repeat(64)}`, "64 lower-case hex"],
-    [`sha512:${"a".repeat(64)}`, "128 lower-case hex"],
-    [`SHA256:${"a".repeat(64)}`, "expected algorithm:hex"],
-    [`sha384:${"a".repeat(96)}`, "unsupported digest algorithm"],
-    ["multihash+base58:QmRZxt2b1FVZPNqd8hsiykDL3TdBDeTSPX9Kv46HmX4Gx8", "unsupported digest algorithm"],
-    [` ${SHA256_EMPTY}`, "expected algorithm:hex"],
-    [`${SHA256_EMPTY}\n`, "expected algorithm:hex"],
+    ["", "digest is empty"],
+    ["sha256", "the ':' is missing"],
+    ["sha256:", "digest hex is empty"],
+    [":abc", "digest algorithm is empty"],
+    [`sha256:${"A".repeat(64)}`, "digest hex must be lowercase"],
+    [`sha256:${"a".repeat(63)}`, "sha256 needs 64 hex characters, this one has 63"],
+    [`sha256:${"a".repeat(65)}`, "sha256 needs 64 hex characters, this one has 65"],
+    [`sha256:${"g".repeat(64)}`, "digest hex may hold only 0-9 and a-f"],
+    [`sha512:${"a".repeat(64)}`, "sha512 needs 128 hex characters, this one has 64"],
+    [`SHA256:${"a".repeat(64)}`, "digest algorithm must be lowercase"],
+    [`sha384:${"a".repeat(96)}`, "unsupported algorithm"],
+    ["multihash+base58:QmRZxt2b1FVZPNqd8hsiykDL3TdBDeTSPX9Kv46HmX4Gx8", "unsupported algorithm"],
+    [` ${SHA256_EMPTY}`, "digest algorithm is malformed"],
+    [`${SHA256_EMPTY}\n`, "invalid character in digest"],
   ])("rejects %j (%s)", (digest, message) => {
     expect(() => parseDigest(digest)).toThrow(InvalidDigestError);
     expect(() => parseDigest(digest)).toThrow(message);
+    expect(isValidDigest(digest)).toBe(false);
+  });
+
+  it("refuses a value that is not a string", () => {
+    expect(() => parseDigest(42 as unknown as string)).toThrow("a digest must be a string, got number");
+    expect(isValidDigest(42 as unknown as string)).toBe(false);
+  });
+});
+
+// The grammar check that names the bad part and its column, moved here from @regatta/reference (issue 11), which
+// now re-exports parseDigest as parseDigestString.
+const H64 = "0123456789abcdef".repeat(4);
+const H128 = H64 + H64;
+
+describe("parseDigest names the bad part and its column", () => {
+  it.each([
+    [`sha256:${H64}`, { algorithm: "sha256", hex: H64 }],
+    [`sha512:${H128}`, { algorithm: "sha512", hex: H128 }],
+  ])("%s", (input, expected) => {
+    expect(parseDigest(input)).toEqual(expected);
+    expect(isValidDigest(input)).toBe(true);
+    expect(findDigestProblem(input)).toBeUndefined();
+  });
+
+  it.each([
+    ["", "digest is empty"],
+    [H64, "a digest is <algorithm>:<hex>, the ':' is missing"],
+    [`:${H64}`, 'digest algorithm is empty (":" at column 1)'],
+    [`SHA256:${H64}`, 'digest algorithm must be lowercase ("S" at column 1)'],
+    [`sha256+:${H64}`, 'digest algorithm is malformed ("sha256+" at column 1)'],
+    ["sha256:", 'digest hex is empty (":" at column 7)'],
+    [`sha256:${H64.slice(2)}+/`, 'invalid character in digest ("+" at column 70)'],
+    // Other algorithms the OCI grammar allows parse, then are refused as unsupported.
+    [`md5:${H64}`, 'unsupported algorithm (Regatta supports sha256 and sha512) ("md5" at column 1)'],
+    [`sha384:${H64}`, "unsupported algorithm"],
+    [
+      `multihash+base58:${H64}`,
+      'unsupported algorithm (Regatta supports sha256 and sha512) ("multihash+base58" at column 1)',
+    ],
+    [`constructor:${H64}`, "unsupported algorithm"],
+    [`sha256:${H64.slice(1)}`, "sha256 needs 64 hex characters, this one has 63"],
+    [`sha256:${H64}0`, "sha256 needs 64 hex characters, this one has 65"],
+    [`sha256:${H128}`, "sha256 needs 64 hex characters, this one has 128"],
+    [`sha512:${H64}`, "sha512 needs 128 hex characters, this one has 64"],
+    [`sha256:${H64.toUpperCase()}`, 'digest hex must be lowercase ("A" at column 18)'],
+    [`sha256:${"g".repeat(64)}`, 'digest hex may hold only 0-9 and a-f ("g" at column 8)'],
+  ])("refuses %j", (input, message) => {
+    expect(() => parseDigest(input)).toThrow(InvalidDigestError);
+    expect(() => parseDigest(input)).toThrow(`invalid digest ${JSON.stringify(input)}: ${message}`);
+    expect(isValidDigest(input)).toBe(false);
+  });
+
+  it("uses the DIGEST_INVALID code", () => {
+    expect(() => parseDigest("x")).toThrow(expect.objectContaining({ code: "DIGEST_INVALID" }));
   });
 });
 
@@ -68,6 +125,19 @@ describe("computeDigest / verifyDigest", () => {
   ] as const)("digest of %j in %s", (text, algorithm, digest) => {
     expect(computeDigest(enc(text), algorithm)).toBe(digest);
     expect(verifyDigest(enc(text), digest)).toBe(digest);
+  });
+
+  it.each([
+    ["", "sha256", SHA256_EMPTY],
+    ["", "sha512", SHA512_EMPTY],
+    ["{}", "sha256", SHA256_EMPTY_JSON],
+  ] as const)("computeDigestAsync (Web Crypto) of %j in %s", async (text, algorithm, digest) => {
+    await expect(computeDigestAsync(enc(text), algorithm)).resolves.toBe(digest);
+  });
+
+  it("computeDigestAsync defaults to sha256 and refuses other algorithms", async () => {
+    await expect(computeDigestAsync(enc("{}"))).resolves.toBe(SHA256_EMPTY_JSON);
+    await expect(computeDigestAsync(enc("{}"), "md5" as "sha256")).rejects.toThrow(InvalidDigestError);
   });
 
   it("defaults to sha256", () => {

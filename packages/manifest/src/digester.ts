@@ -1,11 +1,15 @@
-import { createHash, type Hash } from "node:crypto";
 import { DigestMismatchError, SizeMismatchError, UsageError } from "@regatta/errors";
 import { type DigestAlgorithm, isDigestAlgorithm, parseDigest } from "./digest.js";
+import { createSyncHash } from "./hash.js";
+import type { SyncHash } from "./sha2.js";
 
-/** Hashes content chunk by chunk, so a blob is verified while it streams and is never buffered whole. */
+/**
+ * Hashes content chunk by chunk, so a blob is verified while it streams and is never buffered whole. node:crypto on
+ * Node, plain JavaScript in a browser (Web Crypto cannot hash a stream).
+ */
 export class Digester {
   readonly algorithm: DigestAlgorithm;
-  #hash: Hash;
+  #hash: SyncHash;
   #bytes = 0;
   #digest: string | undefined;
 
@@ -13,7 +17,7 @@ export class Digester {
     if (!isDigestAlgorithm(algorithm))
       throw new UsageError(`unsupported digest algorithm ${JSON.stringify(algorithm)}`);
     this.algorithm = algorithm;
-    this.#hash = createHash(algorithm);
+    this.#hash = createSyncHash(algorithm);
   }
 
   /** How many bytes have been hashed so far. */
@@ -31,7 +35,7 @@ export class Digester {
 
   /** The digest of everything hashed, as `algorithm:hex`. Further calls return the same value. */
   digest(): string {
-    this.#digest ??= `${this.algorithm}:${this.#hash.digest("hex")}`;
+    this.#digest ??= `${this.algorithm}:${this.#hash.hex()}`;
     return this.#digest;
   }
 }

@@ -10,16 +10,17 @@ export {
   type SerializedManifest,
   serializeManifest,
 } from "./build-manifest.js";
+export { computeDigest, computeDigestAsync, verifyDigest } from "./compute-digest.js";
 export { type Descriptor, descriptorData } from "./descriptor.js";
 export {
-  computeDigest,
   DIGEST_GRAMMAR,
   type DigestAlgorithm,
+  findDigestProblem,
   isDigestAlgorithm,
   isValidDescriptorDigest,
+  isValidDigest,
   type ParsedDigest,
   parseDigest,
-  verifyDigest,
 } from "./digest.js";
 export { type ContentVerifier, createVerifier, Digester } from "./digester.js";
 export {

@@ -1,5 +1,6 @@
 import { DigestMismatchError } from "@regatta/errors";
-import { computeDigest, type DigestAlgorithm, parseDigest } from "./digest.js";
+import { computeDigest } from "./compute-digest.js";
+import { type DigestAlgorithm, parseDigest } from "./digest.js";
 import { checkImageIndex, type ImageIndex } from "./image-index.js";
 import { checkImageManifest, type ImageManifest } from "./image-manifest.js";
 import { checkString, invalid, numbersWithFraction, parseJsonObject } from "./json-checks.js";

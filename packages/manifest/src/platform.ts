@@ -1,4 +1,3 @@
-import { endianness } from "node:os";
 import { UsageError } from "@regatta/errors";
 
 /**
@@ -256,18 +255,31 @@ export interface HostInfo {
  * macOS maps to `linux` (containers run in a Linux VM); Windows maps to `windows`.
  */
 export function hostPlatform(host: HostInfo = {}): Platform {
-  const nodePlatform = host.platform ?? process.platform;
-  const nodeArch = host.arch ?? process.arch;
+  // Read through globalThis so the package loads where there is no `process` (a browser), which must pass `host`.
+  const proc = (globalThis as { process?: NodeJS.Process }).process;
+  const nodePlatform = host.platform ?? proc?.platform;
+  const nodeArch = host.arch ?? proc?.arch;
+  if (nodePlatform === undefined || nodeArch === undefined) {
+    throw new UsageError(
+      "hostPlatform() needs Node's process.platform and process.arch here; pass { platform, arch }",
+    );
+  }
   const os = NODE_OS[nodePlatform] ?? nodePlatform;
   let architecture = NODE_ARCH[nodeArch] ?? nodeArch;
   let variant: string | undefined;
   if (nodeArch === "ppc64") {
     // Node says ppc64 for both; the images are ppc64le (POWER8+ Linux is little-endian).
-    architecture = (host.littleEndian ?? endianness() === "LE") ? "ppc64le" : "ppc64";
+    architecture = (host.littleEndian ?? isLittleEndian()) ? "ppc64le" : "ppc64";
   } else if (architecture === "arm") {
     const version =
-      host.armVersion ?? String((process.config.variables as Record<string, unknown>).arm_version ?? "7");
+      host.armVersion ??
+      String((proc?.config.variables as Record<string, unknown> | undefined)?.arm_version ?? "7");
     variant = `v${version}`;
   }
   return normalizePlatform({ os, architecture, ...(variant ? { variant } : {}) });
+}
+
+/** Whether this machine stores the low byte first: what `os.endianness() === "LE"` says, without node:os. */
+function isLittleEndian(): boolean {
+  return new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 }

@@ -1,3 +1,4 @@
+import { decodeBase64, equalBytes } from "./base64.js";
 import {
   checkDigest,
   checkString,
@@ -42,7 +43,7 @@ const BASE64URL = /^[A-Za-z0-9_-]*$/;
 function base64url(value: unknown, path: string, what: string): Uint8Array {
   const text = checkString(value, path, what).replace(/=+$/, "");
   if (!BASE64URL.test(text) || text.length % 4 === 1) invalid(what, `${path} is not base64url`);
-  return new Uint8Array(Buffer.from(text, "base64url"));
+  return decodeBase64(text);
 }
 
 /**
@@ -83,7 +84,7 @@ export function schema1Payload(bytes: Uint8Array, body?: JsonObject): Uint8Array
     if (formatLength === undefined) formatLength = length;
     else if (formatLength !== length) invalid(what, "signatures disagree on formatLength");
     if (formatTail === undefined) formatTail = tail;
-    else if (Buffer.compare(formatTail, tail) !== 0) invalid(what, "signatures disagree on formatTail");
+    else if (!equalBytes(formatTail, tail)) invalid(what, "signatures disagree on formatTail");
   });
   if (formatLength! > bytes.byteLength) {
     invalid(what, `formatLength ${formatLength} is beyond the end of the ${bytes.byteLength}-byte manifest`);

@@ -9,8 +9,9 @@
  *   path             := path-component ('/' path-component)*
  *   tag              := [\w][\w.-]{0,127}
  */
+
+import { charAt, type Problem } from "@regatta/errors";
 import { REPOSITORY_NAME_MAX_LENGTH, TAG_MAX_LENGTH } from "./constants.js";
-import { charAt, type Problem } from "./problem.js";
 
 const DOMAIN_COMPONENT = /^[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?$/;
 const ALPHANUMERIC = /[a-z0-9]/;

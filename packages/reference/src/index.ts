@@ -1,3 +1,10 @@
+// The digest grammar has one home, @regatta/manifest (issue 11); these names stay here so imports keep working.
+export {
+  type DigestAlgorithm,
+  isValidDigest,
+  type ParsedDigest,
+  parseDigest as parseDigestString,
+} from "@regatta/manifest";
 export {
   apiHostOf,
   DEFAULT_REGISTRY,
@@ -10,12 +17,6 @@ export {
   TAG_MAX_LENGTH,
 } from "./constants.js";
 export { isLoopbackRegistry } from "./is-loopback-registry.js";
-export {
-  type DigestAlgorithm,
-  isValidDigest,
-  type ParsedDigest,
-  parseDigestString,
-} from "./parse-digest-string.js";
 export { type ParseReferenceOptions, parseReference } from "./parse-reference.js";
 export { normalizeRegistry, type ParsedRegistry, parseRegistry } from "./parse-registry.js";
 export { type ParseRepositoryOptions, parseRepository } from "./parse-repository.js";

@@ -1,7 +1,6 @@
-import { InvalidReferenceError } from "@regatta/errors";
+import { describeProblem, InvalidReferenceError, type Problem, shiftProblem } from "@regatta/errors";
 import { apiHostOf, DEFAULT_REGISTRY, DOCKER_HUB_ALIASES } from "./constants.js";
 import { findHostProblem } from "./grammar.js";
-import { describeProblem, type Problem, shiftProblem } from "./problem.js";
 
 /** A registry address, normalised the way references are. */
 export interface ParsedRegistry {

@@ -1,5 +1,5 @@
+import { parseDigest } from "@regatta/manifest";
 import { apiHostOf, DEFAULT_TAG } from "./constants.js";
-import { parseDigestString } from "./parse-digest-string.js";
 import { familiarName, normalizeRepositoryParts, type RepositoryParts } from "./repository-parts.js";
 import { RepositoryReference } from "./repository-reference.js";
 import { validateTag } from "./validate-tag.js";
@@ -36,7 +36,7 @@ export class Reference {
     this.repository = repository;
     if (parts.tag !== undefined) this.tag = validateTag(parts.tag);
     if (parts.digest !== undefined) {
-      parseDigestString(parts.digest);
+      parseDigest(parts.digest);
       this.digest = parts.digest;
     }
     this.apiHost = apiHostOf(registry);

@@ -2,11 +2,10 @@
  * Internal: the normalisation both reference classes apply to the parts they are built from, so that a value built
  * by hand prints the same string a parsed one does and `toString()` always round-trips.
  */
-import { InvalidReferenceError } from "@regatta/errors";
+import { describeProblem, InvalidReferenceError, shiftProblem } from "@regatta/errors";
 import { DEFAULT_REGISTRY, OFFICIAL_NAMESPACE } from "./constants.js";
 import { findHostProblem, findPathLengthProblem, findPathProblem } from "./grammar.js";
 import { normalizeRegistry } from "./parse-registry.js";
-import { describeProblem, shiftProblem } from "./problem.js";
 
 /** Registry and repository of an image, before normalisation. */
 export interface RepositoryParts {

@@ -2,7 +2,14 @@
  * Internal: docker's ParseNormalizedNamed (distribution/reference normalize.go), step by step, reporting every problem
  * with its column in the string the user typed.
  */
-import { InvalidDigestError, InvalidReferenceError } from "@regatta/errors";
+import {
+  describeProblem,
+  InvalidDigestError,
+  InvalidReferenceError,
+  type Problem,
+  shiftProblem,
+} from "@regatta/errors";
+import { findDigestProblem } from "@regatta/manifest";
 import { DEFAULT_REGISTRY } from "./constants.js";
 import {
   findHostProblem,
@@ -11,9 +18,7 @@ import {
   findTagProblem,
   isImageId,
 } from "./grammar.js";
-import { findDigestProblem } from "./parse-digest-string.js";
 import { normalizeRegistry, parseRegistry } from "./parse-registry.js";
-import { describeProblem, type Problem, shiftProblem } from "./problem.js";
 import { isRegistryComponent, withOfficialNamespace } from "./repository-parts.js";
 
 /** A reference cut into its parts, with where each part started in the input (for later errors). */

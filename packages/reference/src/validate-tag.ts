@@ -1,6 +1,5 @@
-import { InvalidReferenceError } from "@regatta/errors";
+import { describeProblem, InvalidReferenceError } from "@regatta/errors";
 import { findTagProblem } from "./grammar.js";
-import { describeProblem } from "./problem.js";
 
 /** Whether `tag` is a valid tag: `[\w][\w.-]{0,127}` (letters, digits, `_`, `.`, `-`; not starting with `.` or `-`). */
 export function isValidTag(tag: string): boolean {

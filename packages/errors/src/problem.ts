@@ -1,6 +1,11 @@
 /**
- * Internal: a grammar check answers with a Problem instead of throwing, so that the caller can shift the offset into
- * the string the user actually typed and name that string in the error.
+ * A grammar check answers with a Problem instead of throwing, so that the caller can shift the offset into the string
+ * the user actually typed and name that string in the error.
+ *
+ * This lives in @regatta/errors, not beside the grammars, because two packages check grammars and neither may import
+ * the other's helpers the wrong way: @regatta/reference (hosts, paths, tags) imports @regatta/manifest for the digest
+ * grammar, so manifest cannot import reference. Both already depend on errors, the bottom layer, and the message
+ * format (`reason ("part" at column N)`) is part of what their errors say.
  */
 
 /** What is wrong, which characters, and where they start (0-based, relative to the string that was checked). */
