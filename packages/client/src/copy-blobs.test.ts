@@ -161,6 +161,7 @@ describe("copy to another registry", () => {
       .copy("src.test/team/app:v1", "dst.test/team/app:v1", { signal: AbortSignal.abort() })
       .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(Error);
+    expect(handlers["src.test"].requests).toEqual([]);
     expect(handlers["dst.test"].requests).toEqual([]);
   });
 

@@ -305,7 +305,12 @@ describe("copy of chosen platforms", () => {
     const { content } = indexRepository(
       [
         { ...amd64().manifest.descriptor, platform: amd64().platform },
-        { ...arm64().manifest.descriptor, platform: arm64().platform },
+        // Not an attestation, though it names the amd64 image as attestations do: left out with its platform.
+        {
+          ...arm64().manifest.descriptor,
+          platform: arm64().platform,
+          annotations: { "vnd.docker.reference.digest": amd64().manifest.digest },
+        },
         amdAttestation.descriptor,
         armAttestation.descriptor,
         { ...orphan.manifest.descriptor, platform: { os: "unknown", architecture: "unknown" } },

@@ -40,7 +40,8 @@ function splitLinks(header: string): string[] {
     }
   }
   parts.push(header.slice(start));
-  return parts.map((p) => p.trim()).filter(Boolean);
+  // Not trimmed or filtered: nextLink trims the target, and an empty or blank part has no `;` and is skipped there.
+  return parts;
 }
 
 /** How far pagination may go; the defaults are far beyond any registry seen (Docker Hub's largest repositories hold
