@@ -32,6 +32,7 @@ export interface BlobDeps {
 export function parseContentRange(
   value: string | undefined,
 ): { start: number; end: number; total?: number } | undefined {
+  // Stryker disable next-line StringLiteral: an absent header stands in as text that is no range; any such text parses to undefined alike
   const match = /^bytes (\d+)-(\d+)\/(\d+|\*)$/.exec(value?.trim() ?? "");
   if (!match) return undefined;
   const range = { start: Number(match[1]), end: Number(match[2]) };
@@ -50,11 +51,13 @@ function sizeVerifier(digest: string, size: number | undefined): ContentVerifier
       actual: bytes,
     });
   return {
+    // Stryker disable next-line BlockStatement: ContentVerifier asks for it, but nothing here reads it (the verify stream only feeds and finishes)
     get bytes() {
       return bytes;
     },
     update(chunk) {
       bytes += chunk.length;
+      // Stryker disable next-line ConditionalExpression: without a size, `bytes > undefined` is false anyway; the first test is for the reader
       if (size !== undefined && bytes > size) throw wrong("longer than");
     },
     finish() {
