@@ -439,5 +439,6 @@ describe("blob download: what the GET asks for, and how a resumption waits", () 
     }
     expect(chunks).toBeGreaterThan(1);
     expect(stream.listenerCount("drain")).toBe(0);
+    expect(stream.listenerCount("close")).toBeLessThanOrEqual(1); // one per wait would pile up here
   });
 });
