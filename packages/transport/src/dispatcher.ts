@@ -6,7 +6,7 @@
 import { isIP } from "node:net";
 import { rootCertificates } from "node:tls";
 import { checkedLookup, FORBIDDEN_ADDRESS, forbiddenAddress, forbiddenAddressError } from "@regatta/auth";
-import { Agent, buildConnector, Client, type Dispatcher, EnvHttpProxyAgent, Pool, ProxyAgent } from "undici";
+import { Agent, buildConnector, Client, Dispatcher, EnvHttpProxyAgent, Pool, ProxyAgent } from "undici";
 
 /** The options the dispatcher is built from. */
 export interface DispatcherOptions {
@@ -27,6 +27,52 @@ export interface DispatcherOptions {
    * address policy of @regatta/auth. Default: none trusted.
    */
   trustedOrigins?: ReadonlySet<string>;
+  /**
+   * TLS and connection settings of single origins (`https://registry.example:5000`), from the per-host settings
+   * (regclient's `config/host.go`). Every origin not listed here, such as the object store a blob GET is redirected
+   * to, gets the settings above and nothing of these.
+   */
+  originSettings?: ReadonlyMap<string, OriginSettings>;
+}
+
+/** What one origin gets on top of (or instead of) the dispatcher-wide settings. */
+export interface OriginSettings {
+  /** Extra CA certificates (PEM) for this origin, trusted with Node's bundle and the dispatcher-wide `ca`. */
+  ca?: string | Buffer;
+  /** Client certificate (PEM) presented to this origin for mutual TLS; needs `key`. */
+  cert?: string | Buffer;
+  /** Private key (PEM) of `cert`. */
+  key?: string | Buffer;
+  /** `false` verifies this origin's certificate even when `tlsSkipVerify` is set; `true` skips it here only. */
+  tlsSkipVerify?: boolean;
+  /** Connections (so, with no pipelining, requests in flight) to this origin; default `connections`. */
+  connections?: number;
+}
+
+/** The `connect` (TLS) options of one origin: the dispatcher-wide ones merged with the origin's own. */
+type TlsOptions = {
+  ca?: (string | Buffer)[];
+  cert?: string | Buffer;
+  key?: string | Buffer;
+  rejectUnauthorized: boolean;
+  timeout: number;
+};
+
+/**
+ * TLS for `own` (an origin's settings, or none). Extra CAs are added to Node's bundle, never put in its place: a
+ * private CA is trust added for the hosts that use it, and must not make a public certificate fail (docker's certs.d
+ * and regclient's RegCert add to the system pool the same way).
+ */
+function tlsFor(options: DispatcherOptions, own: OriginSettings | undefined): TlsOptions {
+  const extra = [options.ca, own?.ca].filter((c): c is string | Buffer => c !== undefined);
+  return {
+    ...(extra.length ? { ca: [...rootCertificates, ...extra] } : {}),
+    ...(own?.cert !== undefined ? { cert: own.cert } : {}),
+    ...(own?.key !== undefined ? { key: own.key } : {}),
+    // Verification is the default; only an explicit --tls-skip-verify (or a host's `tls: "insecure"`) turns it off.
+    rejectUnauthorized: !(own?.tlsSkipVerify ?? options.tlsSkipVerify === true),
+    timeout: options.connectTimeout,
+  };
 }
 
 /** Reads a proxy variable the way curl and undici do: lower case first, then upper case. */
@@ -36,50 +82,102 @@ function envVar(env: Record<string, string | undefined>, name: string): string |
   return value?.trim() ? value.trim() : undefined;
 }
 
-/** Builds the dispatcher: an explicit proxy, else HTTP(S)_PROXY / NO_PROXY from `env`, else a plain Agent. */
+/**
+ * Builds the dispatcher: an explicit proxy, else HTTP(S)_PROXY / NO_PROXY from `env`, else a plain Agent; each
+ * origin's TLS from `originSettings` (see {@link OriginSettings}), every other origin's from the options.
+ */
 export function createDispatcher(options: DispatcherOptions): Dispatcher {
-  const tls = {
-    ...(options.ca !== undefined ? { ca: [...rootCertificates, options.ca] } : {}),
-    // Verification is the default; only an explicit --tls-skip-verify turns it off.
-    rejectUnauthorized: options.tlsSkipVerify !== true,
-    timeout: options.connectTimeout,
-  };
-  const agent: Agent.Options = {
-    connections: options.connections,
+  const trusted = options.trustedOrigins ?? new Set<string>();
+  const perOrigin = options.originSettings ?? new Map<string, OriginSettings>();
+  const env = options.env ?? process.env;
+  const proxied = Boolean(options.proxy || envVar(env, "http_proxy") || envVar(env, "https_proxy"));
+  if (!proxied) {
+    const agent = new Agent({
+      ...agentOptions(options, undefined),
+      factory: guardedFactory(trusted, options, perOrigin),
+    });
+    return guardDispatcher(agent, trusted);
+  }
+  // A proxy agent has one `requestTls` for every origin it tunnels to, so an origin with settings of its own gets a
+  // proxy agent of its own (with its own connections to the proxy) and every other origin shares one. The limit:
+  // NO_PROXY origins go direct through those agents too, so they get the same per-origin TLS; nothing is lost.
+  const shared = proxyAgent(options, undefined);
+  if (perOrigin.size === 0) return guardDispatcher(shared, trusted, { resolveNames: true });
+  const own = new Map([...perOrigin].map(([origin, s]) => [origin, proxyAgent(options, s)]));
+  return guardDispatcher(new ByOrigin(own, shared), trusted, { resolveNames: true });
+}
+
+/** The Agent options for one origin's settings (`own`), or for every origin without settings. */
+function agentOptions(options: DispatcherOptions, own: OriginSettings | undefined) {
+  return {
+    connections: own?.connections ?? options.connections,
     pipelining: 1,
     keepAliveTimeout: 30_000,
     headersTimeout: options.readTimeout,
     bodyTimeout: options.readTimeout,
-    connect: tls,
-  };
-  const trusted = options.trustedOrigins ?? new Set<string>();
-  if (options.proxy) {
-    // requestTls is the TLS to the registry inside the CONNECT tunnel; proxyTls the TLS to an https proxy.
-    const proxy = new ProxyAgent({
-      ...agent,
-      uri: options.proxy,
-      requestTls: tls,
-      proxyTls: { timeout: options.connectTimeout },
-    });
-    return guardDispatcher(proxy, trusted, { resolveNames: true });
-  }
+    connect: tlsFor(options, own),
+  } satisfies Agent.Options;
+}
+
+/** A proxy agent (explicit `proxy`, else from `env`) whose tunnels carry the TLS of `own`. */
+function proxyAgent(options: DispatcherOptions, own: OriginSettings | undefined): Dispatcher {
+  const agent = agentOptions(options, own);
+  // requestTls is the TLS to the registry inside the CONNECT tunnel; proxyTls the TLS to an https proxy.
+  const tunnel = { ...agent, requestTls: agent.connect, proxyTls: { timeout: options.connectTimeout } };
+  if (options.proxy) return new ProxyAgent({ ...tunnel, uri: options.proxy });
   const env = options.env ?? process.env;
-  const httpProxy = envVar(env, "http_proxy");
-  const httpsProxy = envVar(env, "https_proxy");
-  if (httpProxy || httpsProxy) {
-    // Pass every value explicitly ("" for unset) so undici never falls back to process.env behind our back.
-    const envProxy = new EnvHttpProxyAgent({
-      ...agent,
-      requestTls: tls,
-      proxyTls: { timeout: options.connectTimeout },
-      httpProxy: httpProxy ?? "",
-      httpsProxy: httpsProxy ?? "",
-      // Stryker disable next-line StringLiteral: the list Stryker writes here ("Stryker was here!") names no host anyone reaches.
-      noProxy: envVar(env, "no_proxy") ?? "",
-    });
-    return guardDispatcher(envProxy, trusted, { resolveNames: true });
+  // Pass every value explicitly ("" for unset) so undici never falls back to process.env behind our back.
+  return new EnvHttpProxyAgent({
+    ...tunnel,
+    httpProxy: envVar(env, "http_proxy") ?? "",
+    httpsProxy: envVar(env, "https_proxy") ?? "",
+    // Stryker disable next-line StringLiteral: the list Stryker writes here ("Stryker was here!") names no host anyone reaches.
+    noProxy: envVar(env, "no_proxy") ?? "",
+  });
+}
+
+/** A promise for `work`, or, given a callback, nothing: the callback is called when it settles (undici's two forms). */
+function settle(work: Promise<unknown>, callback: (() => void) | undefined): Promise<void> | void {
+  const done = work.then(() => undefined);
+  if (!callback) return done;
+  done.then(callback, callback);
+}
+
+/** Sends each request through the dispatcher of its origin, or `fallback`; closes and destroys them all. */
+class ByOrigin extends Dispatcher {
+  // Not `#private`: Dispatcher.compose() wraps this object in a Proxy, through which `#` fields cannot be read.
+  private readonly byOrigin: ReadonlyMap<string, Dispatcher>;
+  private readonly fallback: Dispatcher;
+
+  constructor(byOrigin: ReadonlyMap<string, Dispatcher>, fallback: Dispatcher) {
+    super();
+    this.byOrigin = byOrigin;
+    this.fallback = fallback;
   }
-  return guardDispatcher(new Agent({ ...agent, factory: guardedFactory(trusted) }), trusted);
+
+  override dispatch(opts: Dispatcher.DispatchOptions, handler: Dispatcher.DispatchHandler): boolean {
+    const origin = new URL(String(opts.origin)).origin;
+    return (this.byOrigin.get(origin) ?? this.fallback).dispatch(opts, handler);
+  }
+
+  private all(): Dispatcher[] {
+    return [...this.byOrigin.values(), this.fallback];
+  }
+
+  override close(): Promise<void>;
+  override close(callback: () => void): void;
+  override close(callback?: () => void): Promise<void> | void {
+    return settle(Promise.all(this.all().map((d) => d.close())), callback);
+  }
+
+  override destroy(): Promise<void>;
+  override destroy(err: Error | null): Promise<void>;
+  override destroy(callback: () => void): void;
+  override destroy(err: Error | null, callback: () => void): void;
+  override destroy(a?: Error | null | (() => void), b?: () => void): Promise<void> | void {
+    const err = typeof a === "function" ? null : (a ?? null);
+    return settle(Promise.all(this.all().map((d) => d.destroy(err))), typeof a === "function" ? a : b);
+  }
 }
 
 /**
@@ -88,11 +186,26 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
  * is opened (node skips `lookup` for them), names through {@link checkedLookup} on every address DNS answers, so the
  * address checked is the address connected to.
  */
-function guardedFactory(trusted: ReadonlySet<string>) {
+function guardedFactory(
+  trusted: ReadonlySet<string>,
+  dispatcherOptions: DispatcherOptions,
+  perOrigin: ReadonlyMap<string, OriginSettings>,
+) {
   return (origin: string | URL, opts: object): Dispatcher => {
-    const options = opts as Pool.Options & { connections?: number | null };
+    // Stryker disable next-line ConditionalExpression: `new URL()` takes a URL as well, so both branches give the same origin.
     const key = typeof origin === "string" ? new URL(origin).origin : origin.origin;
+    // The origin's own TLS and connection limit, chosen here because the Agent makes one pool per origin. Only the
+    // origin they were given for gets them: a blob GET redirected to object storage on another origin connects with
+    // the defaults, so the registry's client certificate (which identifies the user) is never shown to a host the
+    // registry chose, and that host is still verified against Node's public roots (a registry's private CA is added
+    // for the registry, never put in place of the roots for others).
+    const own = perOrigin.get(key);
+    const options = (own ? { ...opts, ...agentOptions(dispatcherOptions, own) } : opts) as Pool.Options & {
+      connections?: number | null;
+    };
+    // A Client for one connection, a Pool for more, as undici's own default factory does.
     const make = (o: Pool.Options) =>
+      // Stryker disable next-line ConditionalExpression,EqualityOperator: a Pool limited to one connection behaves as a Client.
       options.connections === 1 ? new Client(origin, o) : new Pool(origin, o);
     if (trusted.has(key)) return make(options);
     // `connect` is the TLS options object createDispatcher gave the Agent (never a function: it is built here).
@@ -143,9 +256,9 @@ export function guardDispatcher(
       // onResponseError. Either ends the request with this error.
       const h = handler as { onError?: (e: Error) => void; onResponseError?: (c: unknown, e: Error) => void };
       // Stryker disable next-line ConditionalExpression: undici 7 hands every interceptor a handler with onResponseError (it wraps older ones), so always taking that branch changes nothing here.
-      if (h.onResponseError) h.onResponseError(null, err);
+      if (h.onResponseError) return void h.onResponseError(null, err);
       // Stryker disable next-line OptionalChaining: unreachable with undici 7 (see above); kept for handlers that only know onError.
-      else h.onError?.(err);
+      h.onError?.(err);
     });
     return true;
   });

@@ -1,7 +1,7 @@
 export { isInsecure, registryBaseUrl, type SchemeOptions } from "./base-url.js";
 export { parseContentRange } from "./blob.js";
 export { DEFAULT_BODY_LIMIT, ERROR_BODY_LIMIT } from "./body.js";
-export { createDispatcher, type DispatcherOptions } from "./dispatcher.js";
+export { createDispatcher, type DispatcherOptions, type OriginSettings } from "./dispatcher.js";
 export type { BodyInit } from "./exchange.js";
 export { formatBytes, type Logger } from "./log.js";
 export { type FailedRequest, mapTransportError } from "./map-error.js";
@@ -20,6 +20,7 @@ export type {
   BlobDownload,
   BlobRequest,
   PingResult,
+  RegistryHostOptions,
   RegistryRequest,
   TransportOptions,
   UploadRequest,

@@ -11,7 +11,7 @@ import { authenticating } from "./auth.js";
 import { registryBaseUrl } from "./base-url.js";
 import { downloadBlob } from "./blob.js";
 import { dumpBody, ERROR_BODY_LIMIT, readBody, readErrorBody } from "./body.js";
-import { createDispatcher, guardDispatcher } from "./dispatcher.js";
+import { createDispatcher, guardDispatcher, type OriginSettings } from "./dispatcher.js";
 import {
   bodySource,
   compose,
@@ -32,6 +32,7 @@ import type {
   BlobDownload,
   BlobRequest,
   PingResult,
+  RegistryHostOptions,
   RegistryRequest,
   TransportOptions,
   UploadRequest,
@@ -100,6 +101,7 @@ export class Transport {
         ...(options.tlsSkipVerify ? { tlsSkipVerify: true } : {}),
         ...(options.proxy ? { proxy: options.proxy } : {}),
         ...(options.env ? { env: options.env } : {}),
+        originSettings: this.#originSettings(options.hosts ?? {}),
       });
 
     const send = createSend(this.#dispatcher, {
@@ -159,15 +161,30 @@ export class Transport {
       for (const [registry, challenge] of this.#challenges) authenticator.learn(registry, challenge);
   }
 
+  /** Each registry's settings (`hosts`) by the origin of its API, for the dispatcher. */
+  #originSettings(hosts: Record<string, RegistryHostOptions>): Map<string, OriginSettings> {
+    const byOrigin = new Map<string, OriginSettings>();
+    for (const [registry, { scheme: _, ...settings }] of Object.entries(hosts)) {
+      byOrigin.set(new URL(this.#baseUrl(registry)).origin, settings);
+    }
+    return byOrigin;
+  }
+
   /** The base URL of a registry's API: `https://registry-1.docker.io` for `docker.io`, `http://127.0.0.1:5000`. */
   baseUrl(registry: string): string {
-    const base = registryBaseUrl(registry, {
-      ...(this.#options.scheme ? { scheme: this.#options.scheme } : {}),
-      ...(this.#options.insecureRegistries ? { insecureRegistries: this.#options.insecureRegistries } : {}),
-    });
+    const base = this.#baseUrl(registry);
     // A registry the caller names is the caller's choice: its origin is trusted (not checked by address).
     this.#trustedOrigins.add(new URL(base).origin);
     return base;
+  }
+
+  #baseUrl(registry: string): string {
+    // A registry's own scheme (`hosts[registry].scheme`) comes before the transport's.
+    const scheme = this.#options.hosts?.[registry]?.scheme ?? this.#options.scheme;
+    return registryBaseUrl(registry, {
+      ...(scheme ? { scheme } : {}),
+      ...(this.#options.insecureRegistries ? { insecureRegistries: this.#options.insecureRegistries } : {}),
+    });
   }
 
   /**

@@ -53,6 +53,28 @@ export interface TransportOptions {
   random?: () => number;
   /** Connections per origin. Default 8. Keep-alive is on, pipelining off. */
   connections?: number;
+  /**
+   * Settings of single registries, by registry name as requests give it (`ghcr.io`, `docker.io`, `localhost:5000`):
+   * scheme, TLS and connections of the registry's API origin only. Other origins (token realms, blob redirects)
+   * keep the settings above. TLS and connections apply to the dispatcher built here, not to an injected one.
+   */
+  hosts?: Record<string, RegistryHostOptions>;
+}
+
+/** What one registry's origin gets instead of the transport-wide settings. */
+export interface RegistryHostOptions {
+  /** `https` even for a loopback registry, or `http` (as `insecureRegistries` does). Default: `scheme`. */
+  scheme?: "https" | "http";
+  /** Extra CA certificates (PEM) for this registry, trusted with Node's bundle and the transport-wide `ca`. */
+  ca?: string | Buffer;
+  /** Client certificate (PEM) for mutual TLS with this registry; needs `key`. */
+  cert?: string | Buffer;
+  /** Private key (PEM) of `cert`. */
+  key?: string | Buffer;
+  /** `true` skips certificate verification for this registry only; `false` verifies it despite `tlsSkipVerify`. */
+  tlsSkipVerify?: boolean;
+  /** Connections to this registry (with no pipelining, the requests in flight to it). Default `connections`. */
+  connections?: number;
 }
 
 /** One request to a registry's API. */
