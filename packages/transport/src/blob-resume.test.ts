@@ -429,6 +429,32 @@ describe("blob download: what the GET asks for, and how a resumption waits", () 
     expect((await collect(got.stream)).length).toBe(big.length);
   });
 
+  it("a consumer that stops reading stops the download: back-pressure reaches the socket, nothing piles up", async () => {
+    const piece = Buffer.alloc(64 * 1024);
+    const total = 16 * 1024 * 1024;
+    let sent = 0;
+    script = [
+      (res) => {
+        res.writeHead(200, { "content-length": String(total) });
+        const more = () => {
+          while (sent < total) {
+            sent += piece.length;
+            if (!res.write(piece)) return void res.once("drain", more);
+          }
+          res.end();
+        };
+        more();
+      },
+    ];
+    const { stream } = await download({ size: total, verifyDigest: false });
+    await new Promise((resolve) => stream.once("readable", resolve)); // the download has started; nobody reads
+    const deadline = Date.now() + 300;
+    while (sent < total && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
+    // what the kernel's socket buffers hold is not ours; what this process holds must stay near a stream buffer
+    expect(stream.readableLength + stream.writableLength).toBeLessThan(1024 * 1024);
+    stream.destroy();
+  });
+
   it("waiting for a slow consumer leaves no listener behind", async () => {
     script = [whole];
     const { stream } = await download();
