@@ -3,8 +3,8 @@
 // 1. `pnpm pack` of every published (non-private) package in packages/ and apps/, so `workspace:*` becomes the
 //    version a user's package manager will ask for;
 // 2. publint (strict: warnings fail) and arethetypeswrong with the esm-only profile on each tarball;
-// 3. a scratch project that installs @regatta/reference with npm and nothing else of ours, checks that only
-//    reference and errors arrive, imports it from ESM, requires it from CommonJS, and typechecks both kinds of
+// 3. a scratch project that installs @regatta/reference with npm, checks that exactly its own @regatta closure
+//    arrives and no third-party package, imports it from ESM, requires it from CommonJS, and typechecks both kinds of
 //    consumer with TypeScript's NodeNext rules (what the READMEs tell users);
 // 4. a global install of @regatta/cli into a scratch prefix (`npm i -g --prefix`) and `regatta --version`/`--help`
 //    run from there, with the working directory outside the workspace, and every published package loaded with
@@ -44,19 +44,11 @@ const say = (text) => console.error(`\x1b[1m[packages ${seconds()} s]\x1b[0m ${t
 
 /** The packages users install: every workspace package that is not private. */
 function publishedPackages() {
-  return ["packages", "apps"].flatMap((group) =>
-    readdirSync(join(root, group), { withFileTypes: true })
-      .filter((entry) => entry.isDirectory())
-      .map((entry) => join(root, group, entry.name))
-      .filter((dir) => {
-        try {
-          return !JSON.parse(readFileSync(join(dir, "package.json"), "utf8")).private;
-        } catch {
-          return false; // a folder without a package.json is not a package
-        }
-      })
-      .map((dir) => ({ dir, name: JSON.parse(readFileSync(join(dir, "package.json"), "utf8")).name })),
-  );
+  return ["packages", "apps"]
+    .flatMap((group) => readdirSync(join(root, group)).map((name) => join(root, group, name, "package.json")))
+    .filter((file) => existsSync(file)) // a folder without a package.json is not a package
+    .map((file) => ({ dir: dirname(file), ...JSON.parse(readFileSync(file, "utf8")) }))
+    .filter((pkg) => !pkg.private);
 }
 
 /** Runs a command; on failure prints what it said and throws, so the step's name is the last thing on screen. */
@@ -192,20 +184,33 @@ try {
     JSON.stringify({ name: "reference-user", private: true, type: "module" }),
   );
   await sh("npm", ["install", "@regatta/reference", ...npm], { cwd: project });
-  const installed = readdirSync(join(project, "node_modules"), { recursive: true, withFileTypes: true })
-    .filter(
-      (e) =>
-        e.isFile() && e.name === "package.json" && dirname(e.parentPath).endsWith("node_modules/@regatta"),
-    )
-    .map((e) => JSON.parse(readFileSync(join(e.parentPath, e.name), "utf8")).name)
-    .sort();
-  const others = readdirSync(join(project, "node_modules")).filter(
-    (n) => !n.startsWith(".") && n !== "@regatta",
-  );
-  if (others.length || installed.join() !== "@regatta/errors,@regatta/reference")
-    fail(
-      `@regatta/reference brought ${[...installed, ...others].join(", ")}; expected only itself and errors`,
-    );
+  // Reference is what registry UIs and browser bundles take alone: its install must be exactly its own closure of
+  // @regatta packages, and no third-party package at all.
+  const manifests = new Map(tarballs.map((t) => [t.manifest.name, t.manifest]));
+  const closure = new Set();
+  const visit = (name) => {
+    if (closure.has(name)) return;
+    closure.add(name);
+    for (const dep of Object.keys(manifests.get(name)?.dependencies ?? {})) visit(dep);
+  };
+  visit("@regatta/reference");
+  const expected = [...closure].sort().join(", ");
+  // npm's own list of what it installed (the first line is the project itself).
+  const { stdout: listed } = await sh("npm", ["ls", "--all", "--parseable"], { cwd: project });
+  const all = [
+    ...new Set(
+      listed
+        .trim()
+        .split("\n")
+        .slice(1)
+        .map((dir) => JSON.parse(readFileSync(join(dir, "package.json"), "utf8")).name),
+    ),
+  ]
+    .sort()
+    .join(", ");
+  if (all !== expected || [...closure].some((name) => !manifests.has(name)))
+    fail(`@regatta/reference brought ${all}; expected its own packages only: ${expected}`);
+  say(`@regatta/reference installs ${all}`);
   // Used as the README says: import from ESM, require() from CommonJS (require(esm), Node >= 20.19), and the types
   // as TypeScript sees them with module/moduleResolution NodeNext, from an ES module and from a CommonJS one.
   const use = [
