@@ -1,3 +1,8 @@
+/**
+ * What writing an image to disk is, whatever the format: a writer hands out one {@link BlobTarget} per blob (the
+ * place its bytes go, which a resumable download fills from wherever it stopped) and writes the manifests once every
+ * blob is in place. The download itself needs a registry and lives in the client (`fetchBlob`).
+ */
 import type { ChunkSink } from "./chunk-writer.js";
 import type { PlannedBlob } from "./pull-plan.js";
 
