@@ -16,7 +16,8 @@ import {
   UsageError,
 } from "@regatta/errors";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { RetryBudget } from "./retry.js";
+import { downloadBlob } from "./blob.js";
+import { RetryBudget, retryPolicy } from "./retry.js";
 import { collect, FakeAuthenticator, startServer, type TestServer } from "./test-server.js";
 import { Transport } from "./transport.js";
 
@@ -401,6 +402,34 @@ describe("blob download: what the GET asks for, and how a resumption waits", () 
     } finally {
       await t.close();
     }
+  });
+
+  it("a caller who aborts as the connection is cut gets the cut, not a resumption", async () => {
+    const controller = new AbortController();
+    const cut = new RegistryUnreachableError("cut", { retryable: true });
+    const policy = retryPolicy({
+      attempts: 2,
+      baseDelayMs: 1,
+      maxDelayMs: 1,
+      maxRetryAfterMs: 1000,
+      sleep: async () => {},
+      now: Date.now,
+      random: () => 0,
+    });
+    script = [cutAfter(50_000), ranged];
+    const got = await downloadBlob(
+      {
+        request: (r) => transport.request(r),
+        retry: policy,
+        mapBodyError: () => {
+          controller.abort(); // the caller gives up just as the cut is seen
+          return cut;
+        },
+      },
+      { registry: server.host, repository: "a", digest, size: content.length, signal: controller.signal },
+    );
+    expect(await collect(got.stream).catch((e) => e)).toBe(cut);
+    expect(ranges()).toEqual(["-"]);
   });
 
   it("a 206 to a GET that asked for no range is refused", async () => {
