@@ -4,8 +4,8 @@ import { describe, expect, it } from "vitest";
 
 /**
  * Dependencies point one way: manifest is a leaf above errors, reference uses manifest's digest grammar (issue 11:
- * one home for it), auth knows challenges and credentials, transport carries requests, layout keeps images on disk with no network, client combines them, and the apps use only client
- * and reference (STYLE.md).
+ * one home for it), auth knows challenges and credentials, transport carries requests, layout keeps images on disk
+ * with no network, client combines them, and the apps use only client and reference (STYLE.md).
  */
 const ALLOWED: Record<string, string[]> = {
   "@regatta/errors": [],
