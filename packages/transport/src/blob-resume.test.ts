@@ -369,6 +369,18 @@ describe("blob download: arguments, and answers that say too little", () => {
   });
 });
 
+/** A retry policy of two attempts that never waits, for downloadBlob called directly. */
+const quickPolicy = () =>
+  retryPolicy({
+    attempts: 2,
+    baseDelayMs: 1,
+    maxDelayMs: 1,
+    maxRetryAfterMs: 1000,
+    sleep: async () => {},
+    now: Date.now,
+    random: () => 0,
+  });
+
 describe("blob download: what the GET asks for, and how a resumption waits", () => {
   it("asks for pull on the repository, and shares the caller's retry budget with its resumptions", async () => {
     const fake = new FakeAuthenticator(undefined);
@@ -407,20 +419,11 @@ describe("blob download: what the GET asks for, and how a resumption waits", () 
   it("a caller who aborts as the connection is cut gets the cut, not a resumption", async () => {
     const controller = new AbortController();
     const cut = new RegistryUnreachableError("cut", { retryable: true });
-    const policy = retryPolicy({
-      attempts: 2,
-      baseDelayMs: 1,
-      maxDelayMs: 1,
-      maxRetryAfterMs: 1000,
-      sleep: async () => {},
-      now: Date.now,
-      random: () => 0,
-    });
     script = [cutAfter(50_000), ranged];
     const got = await downloadBlob(
       {
         request: (r) => transport.request(r),
-        retry: policy,
+        retry: quickPolicy(),
         mapBodyError: () => {
           controller.abort(); // the caller gives up just as the cut is seen
           return cut;
@@ -430,6 +433,22 @@ describe("blob download: what the GET asks for, and how a resumption waits", () 
     );
     expect(await collect(got.stream).catch((e) => e)).toBe(cut);
     expect(ranges()).toEqual(["-"]);
+  });
+
+  it("a failure nobody foresaw (here: mapping the cut throws) still ends the stream, with that failure", async () => {
+    const boom = new Error("mapping failed");
+    script = [cutAfter(50_000), ranged];
+    const got = await downloadBlob(
+      {
+        request: (r) => transport.request(r),
+        retry: quickPolicy(),
+        mapBodyError: () => {
+          throw boom;
+        },
+      },
+      { registry: server.host, repository: "a", digest, size: content.length },
+    );
+    expect(await collect(got.stream).catch((e) => e)).toBe(boom);
   });
 
   it("a 206 to a GET that asked for no range is refused", async () => {
