@@ -127,7 +127,10 @@ describe("getManifest with a platform", () => {
 
   it("asks the token service for pull access to the repository, and nothing more", async () => {
     const handlers = open(true);
+    // Once the client knows the token service, it asks for the scopes a call names before sending it.
+    await reg!.ping();
     await reg!.manifest("registry.test/team/app:multi", { platform: "linux/amd64" });
+    await reg!.head("registry.test/team/app:single");
     expect(handlers.tokenRequests.length).toBeGreaterThan(0);
     for (const request of handlers.tokenRequests)
       expect(request.scopes).toEqual(["repository:team/app:pull"]);

@@ -213,6 +213,8 @@ describe("every page of tags", () => {
       { auth: { type: "bearer" } },
     );
     try {
+      // Once the client knows the token service, it asks for the scopes a call names before sending it.
+      await reg.ping();
       expect(await reg.allTags("registry.test/team/app")).toEqual(["v1", "v2"]);
       expect(handlers.tokenRequests.length).toBeGreaterThan(0);
       for (const t of handlers.tokenRequests) expect(t.scopes).toEqual(["repository:team/app:pull"]);

@@ -101,6 +101,8 @@ describe("putManifest's scope", () => {
       { auth: { type: "bearer" }, connect: { username: "regatta", password: "regatta-secret" } },
     );
     try {
+      // Once the client knows the token service, it asks for the scopes a call names before sending it.
+      await reg.ping();
       await reg.putManifest("registry.test/team/app:v2", image.manifest.bytes);
       expect(handlers.store.repository("team/app")!.tags!.get("v2")).toBe(image.manifest.digest);
       expect(handlers.tokenRequests.map((t) => t.scopes)).toContainEqual(["repository:team/app:pull,push"]);
