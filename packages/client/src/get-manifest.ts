@@ -88,6 +88,7 @@ async function fetchManifest(
     headers: { accept: acceptHeader(options.accept) },
     scopes: [repositoryScope(ref.repository, ["pull"])],
     context,
+    // Stryker disable next-line ConditionalExpression: the transport reads `signal: undefined` as no signal, as when the key is absent.
     ...(options.signal ? { signal: options.signal } : {}),
   });
   const bytes = await response.bytes(MAX_MANIFEST_BYTES);
@@ -183,6 +184,7 @@ export async function headManifest(
       headers: { accept: acceptHeader(options.accept) },
       scopes: [repositoryScope(ref.repository, ["pull"])],
       context,
+      // Stryker disable next-line ConditionalExpression: the transport reads `signal: undefined` as no signal, as when the key is absent.
       ...(options.signal ? { signal: options.signal } : {}),
     });
     await response.dump();
@@ -197,14 +199,15 @@ export async function headManifest(
       );
     }
     if (claimed || ref.digest) {
-      const length = Number(response.headers["content-length"]);
+      // An empty or missing Content-Length is no size (Number("") would be 0).
+      const length = Number(response.headers["content-length"] || Number.NaN);
       return {
         digest: ref.digest ?? (claimed as string),
         source: ref.digest ? "reference" : "header",
         ...(response.headers["content-type"]
           ? { mediaType: response.headers["content-type"].split(";")[0]!.trim() }
           : {}),
-        ...(Number.isFinite(length) && response.headers["content-length"] ? { size: length } : {}),
+        ...(Number.isFinite(length) ? { size: length } : {}),
         headers: response.headers,
       };
     }

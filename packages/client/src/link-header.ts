@@ -67,6 +67,7 @@ export function sameOriginPageUrl(link: string, base: URL, what: string, status?
     new ProtocolError(`${what}: the registry's next-page link ${why}; refusing to follow it`, {
       code: "FOREIGN_NEXT_LINK",
       request: { method: "GET", url: redactUrl(base) },
+      // Stryker disable next-line ConditionalExpression: RegattaError sets no status from `status: undefined`, as without the key.
       ...(status !== undefined ? { status } : {}),
       hint: "a registry's pages must stay on its own scheme, host and port",
     });

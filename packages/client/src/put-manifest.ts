@@ -82,6 +82,7 @@ export async function putManifest(
       scopes: [repositoryScope(ref.repository, ["pull", "push"])],
       expect: [201, 200, 202, 204],
       context,
+      // Stryker disable next-line ConditionalExpression: the transport reads `signal: undefined` as no signal, as when the key is absent.
       ...(options.signal ? { signal: options.signal } : {}),
     });
   } catch (error) {
@@ -121,7 +122,9 @@ function explainPutError(error: unknown, ref: Reference): unknown {
     {
       code: "MANIFEST_BLOB_UNKNOWN",
       errors: error.errors,
+      // Stryker disable next-line ConditionalExpression: RegattaError sets no status from `status: undefined`, as without the key.
       ...(error.status !== undefined ? { status: error.status } : {}),
+      // Stryker disable next-line ConditionalExpression: RegattaError sets no request from `request: undefined`, as without the key.
       ...(error.request ? { request: error.request } : {}),
       cause: error,
     },
