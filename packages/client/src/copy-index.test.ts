@@ -261,8 +261,11 @@ describe("copy of chosen platforms", () => {
 
   it("wants the exact platform: no arm/v6 image for arm/v7", async () => {
     const { content } = indexRepository(
-      [{ ...armV6.manifest.descriptor, platform: armV6.platform }],
-      [armV6],
+      [
+        { ...armV6.manifest.descriptor, platform: armV6.platform },
+        { ...amd64().manifest.descriptor, platform: amd64().platform },
+      ],
+      [armV6, amd64()],
     );
     open(content);
     const error = await reg!
@@ -271,7 +274,8 @@ describe("copy of chosen platforms", () => {
     expect(error).toBeInstanceOf(NotFoundError);
     expect(error).toMatchObject({
       code: "MANIFEST_UNKNOWN",
-      message: "src.test/team/app:v1 has no image for platform linux/arm/v7; it has: linux/arm/v6",
+      message:
+        "src.test/team/app:v1 has no image for platform linux/arm/v7; it has: linux/arm/v6, linux/amd64",
     });
   });
 

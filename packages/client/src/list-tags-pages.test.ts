@@ -98,13 +98,13 @@ describe("listTags' answer", () => {
 
   it("passes a next page on, with the page's last tag", async () => {
     const { reg, host } = await answering(() =>
-      json({ name: "a", tags: ["a", "b"] }, { link: '</v2/a/tags/list?last=b&n=2>; rel="next"' }),
+      json({ name: "a", tags: ["a", "b", "c"] }, { link: '</v2/a/tags/list?last=c&n=3>; rel="next"' }),
     );
-    expect(await reg.tags(`${host}/a`, { n: 2 })).toEqual({
+    expect(await reg.tags(`${host}/a`, { n: 3 })).toEqual({
       name: "a",
-      tags: ["a", "b"],
-      next: "/v2/a/tags/list?last=b&n=2",
-      last: "b",
+      tags: ["a", "b", "c"],
+      next: "/v2/a/tags/list?last=c&n=3",
+      last: "c",
     });
   });
 
@@ -112,7 +112,12 @@ describe("listTags' answer", () => {
     const { reg, host } = await answering(() =>
       json({ name: "a", tags: [] }, { link: '</v2/a/tags/list?next_page=t>; rel="next"' }),
     );
-    expect(await reg.tags(`${host}/a`)).toEqual({ name: "a", tags: [], next: "/v2/a/tags/list?next_page=t" });
+    // Strictly: no `last` key at all.
+    expect(await reg.tags(`${host}/a`)).toStrictEqual({
+      name: "a",
+      tags: [],
+      next: "/v2/a/tags/list?next_page=t",
+    });
   });
 
   it("refuses a next page on another origin, with the status it came with", async () => {
