@@ -45,19 +45,32 @@ async function bufferBody(body: Readable, limit: number): Promise<Readable> {
     if (done) return Readable.from(chunks.length ? [Buffer.concat(chunks, total)] : []);
     chunks.push(value);
     total += value.length;
-    if (total > limit) {
-      return Readable.from(
-        (async function* () {
-          try {
-            yield* chunks;
-            for (let r = await iterator.next(); !r.done; r = await iterator.next()) yield r.value;
-          } finally {
-            body.destroy(); // a reader that stopped early (a cap) releases the socket
-          }
-        })(),
-      );
-    }
+    if (total > limit) return rest(chunks, iterator, body);
   }
+}
+
+/**
+ * The bytes read so far, then the rest of `body`. Destroying it destroys `body` at once, which releases the socket:
+ * an answer dropped unread (a retried 503, a reader stopped by its cap) must not hold its connection until the idle
+ * timeout, whether or not anyone started reading it and even while a read of the rest is pending.
+ */
+function rest(chunks: Buffer[], iterator: AsyncIterator<Buffer>, body: Readable): Readable {
+  let next = 0;
+  return new Readable({
+    async read() {
+      try {
+        if (next < chunks.length) return void this.push(chunks[next++]);
+        const r = await iterator.next();
+        this.push(r.done ? null : r.value);
+      } catch (err) {
+        this.destroy(err as Error);
+      }
+    },
+    destroy(err, callback) {
+      body.destroy();
+      callback(err);
+    },
+  });
 }
 
 /** Builds the innermost handler on a dispatcher. Network, TLS, timeout and abort errors come out typed. */

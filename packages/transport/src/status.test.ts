@@ -71,6 +71,17 @@ describe("statusErrors", () => {
     expect(err.access.username).toBeUndefined();
   });
 
+  it("hands the challenge on: a 401 for a scope not granted says so", async () => {
+    const challenge =
+      'Bearer realm="https://auth.example/token",error="insufficient_scope",scope="repository:a:pull"';
+    const err = await judge(answer(401, { "www-authenticate": challenge })).catch((e) => e);
+    expect(err.access).toMatchObject({ insufficientScope: true });
+    const plain = await judge(
+      answer(401, { "www-authenticate": 'Bearer realm="https://auth.example/token"' }),
+    ).catch((e) => e);
+    expect(plain.access.insufficientScope).toBeUndefined();
+  });
+
   it("uses what the auth concern noted was sent", async () => {
     const refused = { ...answer(403), sent: { credentials: "basic" as const, username: "alice" } };
     const err = await judge(refused).catch((e) => e);

@@ -19,6 +19,7 @@ import { describe, expect, it } from "vitest";
 import { testbed } from "./test-helpers.js";
 import { collect, FakeAuthenticator, type TestHandler } from "./test-server.js";
 import { DEFAULT_USER_AGENT, Transport } from "./transport.js";
+import { VERSION } from "./version.js";
 
 const { serve, make } = testbed({ retry: { attempts: 0 } });
 const ok: TestHandler = (_req, res) => void res.end("ok");
@@ -103,9 +104,9 @@ describe("what a request carries", () => {
         scopes: [],
       })
     ).dump();
-    expect(DEFAULT_USER_AGENT).toBe("regatta/0.0.0");
+    expect(DEFAULT_USER_AGENT).toBe(`regatta/${VERSION}`);
     expect(s.requests[0]).toMatchObject({ method: "GET" });
-    expect(s.requests[0]?.headers["user-agent"]).toBe("regatta/0.0.0");
+    expect(s.requests[0]?.headers["user-agent"]).toBe(DEFAULT_USER_AGENT);
     expect(s.requests[1]?.headers).toMatchObject({
       "user-agent": "ci-bot/2",
       accept: "application/json",
