@@ -3,6 +3,7 @@
  * stopped after it. Servers are closed first: a stalled answer's socket is only let go by the client when its idle
  * timeout fires, and closing the server ends it at once.
  */
+import { Readable } from "node:stream";
 import { afterEach } from "vitest";
 import { bodySource, type Exchange } from "./exchange.js";
 import { startServer, type TestHandler, type TestServer } from "./test-server.js";
@@ -54,4 +55,16 @@ export function testExchange(overrides: Partial<Exchange> = {}): Exchange {
     streaming: false,
     ...overrides,
   };
+}
+
+/** A body that takes its time: `pieces` chunks, one every `everyMs` (longer than a short request deadline). */
+export function trickle(pieces = 4, everyMs = 40): Readable {
+  return Readable.from(
+    (async function* () {
+      for (let i = 0; i < pieces; i++) {
+        await new Promise((r) => setTimeout(r, everyMs));
+        yield Buffer.from("chunk");
+      }
+    })(),
+  );
 }

@@ -1,14 +1,8 @@
-/**
- * How `Transport` turns a caller's request into the exchange its concerns see (transport.ts `#exchange`, `#failed`):
- * whether it may be repeated, whether its bodies stream, what a discarded answer looks like to the caller, what a
- * failure while reading names, and what token requests and pings carry.
- */
-import { Readable } from "node:stream";
 import { AbortError, RegistryUnreachableError, TimeoutError } from "@regatta/errors";
 import { Agent } from "undici";
 import { describe, expect, it } from "vitest";
 import type { RegistryResponse } from "./response.js";
-import { testbed } from "./test-helpers.js";
+import { testbed, trickle } from "./test-helpers.js";
 import { FakeAuthenticator, readRequest } from "./test-server.js";
 
 const { serve, make } = testbed({ sleep: async () => {} });
@@ -43,15 +37,7 @@ describe("the exchange", () => {
       res.statusCode = 201;
       res.end();
     });
-    const slowly = () =>
-      Readable.from(
-        (async function* () {
-          for (let i = 0; i < 4; i++) {
-            await new Promise((r) => setTimeout(r, 40));
-            yield Buffer.from("chunk");
-          }
-        })(),
-      );
+    const slowly = () => trickle();
     const res = await make({ timeouts: { request: 60 } }).request({
       registry: s.host,
       method: "PUT",

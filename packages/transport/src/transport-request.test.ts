@@ -5,7 +5,6 @@
  * (https://github.com/opencontainers/distribution-spec/blob/main/spec.md#error-codes).
  */
 import { createHash } from "node:crypto";
-import { Readable } from "node:stream";
 import {
   NotFoundError,
   ProtocolError,
@@ -16,7 +15,7 @@ import {
 } from "@regatta/errors";
 import { MockAgent } from "undici";
 import { describe, expect, it } from "vitest";
-import { testbed } from "./test-helpers.js";
+import { testbed, trickle } from "./test-helpers.js";
 import { collect, FakeAuthenticator, type TestHandler } from "./test-server.js";
 import { DEFAULT_USER_AGENT, Transport } from "./transport.js";
 import { VERSION } from "./version.js";
@@ -248,14 +247,7 @@ describe("streamed bodies", () => {
       res.statusCode = 201;
       res.end();
     });
-    const slow = Readable.from(
-      (async function* () {
-        for (let i = 0; i < 4; i++) {
-          await new Promise((r) => setTimeout(r, 40));
-          yield Buffer.from("chunk");
-        }
-      })(),
-    );
+    const slow = trickle();
     const res = await make({ timeouts: { request: 60 } }).request({
       registry: s.host,
       method: "PUT",
