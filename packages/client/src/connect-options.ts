@@ -1,33 +1,52 @@
 import type { CredentialProvider, StaticCredential } from "@regatta/auth";
 import type { Dispatcher } from "undici";
 import type { SignalSource } from "./context.js";
+import type { Hosts } from "./hosts.js";
 
 /** Everything a client can be configured with. Merged once, when the client is built. */
 export interface ConnectOptions {
-  /** Username for the registry given to `connect` (other registries use the docker config). */
+  /**
+   * Settings per registry: credentials, TLS mode, CA, client certificate (mTLS) and connections, keyed by registry
+   * (`registry.example:5000`, `ghcr.io`; `index.docker.io` and `registry-1.docker.io` are `docker.io`). They come
+   * before the Regatta config file (`$XDG_CONFIG_HOME/regatta/config.json`), which comes before the docker config.
+   * See docs/hosts.md. TLS and connections apply to the dispatcher the client builds, not to an injected one.
+   */
+  hosts?: Hosts;
+  /** Username for the registry given to `connect`. Shorthand for `hosts[registry].username`. */
   username?: string;
+  /** Shorthand for `hosts[registry].password`. */
   password?: string;
-  /** An OAuth2 refresh token (docker's `identitytoken`) for the connected registry. */
+  /** An OAuth2 refresh token (docker's `identitytoken`) for the connected registry: `hosts[registry].identityToken`. */
   identityToken?: string;
-  /** A bearer token to send as is, for the connected registry. */
+  /** A bearer token to send as is, for the connected registry: `hosts[registry].registryToken`. */
   registryToken?: string;
-  /** Use no credentials at all, not even the docker config. */
+  /** Use no credentials at all: not `hosts`' for other registries, not the config files'. */
   anonymous?: boolean;
-  /** A credential source that replaces the default lookup (auth.json, docker config, credential helpers). */
+  /**
+   * A credential source that replaces the default lookup (the Regatta config file's credentials, auth.json, docker
+   * config, credential helpers). Credentials in `hosts` are still tried first.
+   */
   credentials?: CredentialProvider;
   /**
    * Credentials for other registries than the connected one, by host (`ghcr.io`, `localhost:5000`): what `copy`
-   * between registries uses for its source and target. Tried before the default lookup (or `credentials`).
+   * between registries uses for its source and target. Shorthand for `hosts[host]`'s credentials.
    */
   registryCredentials?: Record<string, StaticCredential>;
   /**
-   * Registries (`host[:port]`) that may be reached over plain http, like docker's insecure-registries.
-   * `true` marks the connected registry. Loopback registries always may.
+   * Registries that may be reached over plain http, like docker's insecure-registries: shorthand for
+   * `hosts[host].tls = "disabled"`. `true` marks the connected registry; an entry without a port (`registry.lan`)
+   * covers every port of that host. Loopback registries always may. A host's own `tls` comes first.
    */
   insecure?: boolean | string[];
-  /** PEM bundle of extra certificate authorities to trust. */
+  /**
+   * PEM bundle of extra certificate authorities to trust, for every registry and every origin (redirects too),
+   * beside Node's bundle. For one registry only, use `hosts[registry].ca`.
+   */
   ca?: string | Buffer;
-  /** Turn TLS certificate verification off. Only when asked: verification is on by default. */
+  /**
+   * Turn TLS certificate verification off for every origin. Only when asked: verification is on by default. For
+   * one registry only, use `hosts[registry].tls = "insecure"` (and `tls: "enabled"` keeps one verified).
+   */
   tlsSkipVerify?: boolean;
   /** Proxy URL; without it HTTPS_PROXY/HTTP_PROXY/NO_PROXY from the environment apply. */
   proxy?: string;
@@ -52,7 +71,10 @@ export interface ConnectOptions {
   userAgent?: string;
   /** Ping the registry when connecting, so a registry that does not speak the v2 API fails at once (default true). */
   ping?: boolean;
-  /** How many requests one operation runs in parallel (tag digests, blob copies). Default 8. */
+  /**
+   * How many requests one operation runs in parallel (tag digests, blob copies). Default 8. To bound the requests in
+   * flight to one registry, whatever the operations, use `hosts[registry].concurrency`.
+   */
   concurrency?: number;
   /**
    * Bounds of tag and catalog listings (`allTags`, `tagPages`, `catalog`): pages fetched (default 10,000) and entries
@@ -67,6 +89,9 @@ export interface ConnectOptions {
   signal?: SignalSource;
   /** Platform picked from indexes when a call names none: `os/arch[/variant]`, default the host's. */
   platform?: string;
-  /** Environment for proxies and credential files (default process.env). Only the CLI should pass its own. */
+  /**
+   * Environment for proxies, the config files (HOME, XDG_CONFIG_HOME, DOCKER_CONFIG) and credential helpers (default
+   * process.env). Only the CLI should pass its own.
+   */
   env?: Record<string, string | undefined>;
 }

@@ -5,7 +5,6 @@ import {
   chainCredentials,
   createAuthenticator,
   defaultCredentials,
-  type StaticCredential,
   staticCredentials,
 } from "@regatta/auth";
 import { AuthenticationError, AuthorizationError, ProtocolError, UsageError } from "@regatta/errors";
@@ -14,6 +13,14 @@ import { DEFAULT_REGISTRY, parseRegistry } from "@regatta/reference";
 import { Transport, type TransportOptions } from "@regatta/transport";
 import type { ConnectOptions } from "./connect-options.js";
 import { type ClientContext, withClientSignal } from "./context.js";
+import {
+  type HostSettings,
+  hostCredential,
+  layerHosts,
+  normalizeHosts,
+  readConfigHosts,
+  transportHost,
+} from "./hosts.js";
 import { RegistryClient } from "./registry-client.js";
 
 /**
@@ -28,15 +35,22 @@ export function createClient(
   if (options.password !== undefined && options.username === undefined) {
     throw new UsageError("a password was given without a username");
   }
-  if (options.anonymous && (options.username || options.identityToken || options.registryToken)) {
+  if (options.anonymous && hasExplicitCredentials({ ...options, anonymous: false }, target.registry)) {
     throw new UsageError("anonymous access and credentials were both given; choose one");
   }
-  const insecure = new Set(Array.isArray(options.insecure) ? options.insecure : []);
-  // An explicit http:// URL is the user saying this registry speaks plain http.
-  if (options.insecure === true || target.scheme === "http") insecure.add(target.registry);
+  const env = options.env ?? process.env;
+  const hosts = hostsFor(target.registry, target.scheme === "http", options, env);
+  const transportHosts = Object.fromEntries(
+    [...hosts].flatMap(([host, settings]) => {
+      const own = transportHost(settings);
+      return own ? [[host, own]] : [];
+    }),
+  );
 
   const transportOptions: TransportOptions = {
-    insecureRegistries: [...insecure],
+    // A list entry may be a bare host (any port), which `hosts` keys cannot say: the list goes to the transport as is.
+    insecureRegistries: Array.isArray(options.insecure) ? options.insecure : [],
+    ...(Object.keys(transportHosts).length ? { hosts: transportHosts } : {}),
     // connect 10 s, idle 30 s, request 60 s unless given (see @regatta/transport's timeouts.ts).
     ...(options.timeouts ? { timeouts: options.timeouts } : {}),
     ...(options.ca !== undefined ? { ca: options.ca } : {}),
@@ -50,7 +64,7 @@ export function createClient(
   };
   const transport = new Transport(transportOptions);
   const authenticator = createAuthenticator({
-    credentials: credentialsFor(target.registry, options),
+    credentials: credentialsFor(hosts, options, env),
     send: transport.authSend,
     // One secret registry per client: what the authenticator sends, the transport scrubs from errors and logs.
     secrets: transport.secrets,
@@ -95,7 +109,7 @@ export async function connect(registry?: string, options: ConnectOptions = {}): 
     }
     // Credentials given here are checked now, as the doc above promises: without this a wrong password surfaced
     // only on the first call that needed it, far from where it was typed (issue 10, item 15).
-    if (hasExplicitCredentials(options)) await checkCredentials(client);
+    if (hasExplicitCredentials(options, client.ctx.defaultRegistry)) await checkCredentials(client);
   } catch (error) {
     await client.close();
     throw error;
@@ -103,12 +117,16 @@ export async function connect(registry?: string, options: ConnectOptions = {}): 
   return client;
 }
 
-/** Whether `options` name credentials for the connected registry itself (not the docker config's). */
-export function hasExplicitCredentials(options: ConnectOptions): boolean {
-  return (
-    !options.anonymous &&
-    (options.username !== undefined || Boolean(options.identityToken) || Boolean(options.registryToken))
-  );
+/**
+ * Whether `options` name credentials for the connected registry itself (`registry`, when given, also finds them in
+ * `hosts`), not the config files'.
+ */
+export function hasExplicitCredentials(options: ConnectOptions, registry?: string): boolean {
+  if (options.anonymous) return false;
+  if (options.username !== undefined || options.identityToken || options.registryToken) return true;
+  if (registry === undefined || !options.hosts) return false;
+  const own = normalizeHosts(options.hosts).get(parseRegistry(registry).registry);
+  return own !== undefined && hostCredential(registry, own) !== undefined;
 }
 
 /**
@@ -163,28 +181,52 @@ export async function checkCredentials(
 }
 
 /**
- * Explicit credentials apply to the connected registry only; every registry also gets the standard lookup
- * (auth.json, docker config with its credential helpers, then anonymous), unless `credentials` replaces it.
+ * Every host's settings, most specific last: the Regatta config file, the shorthand options, then `hosts`. The config
+ * file's credentials are left out when `credentials` replaces the default lookup, or with `anonymous`.
  */
-function credentialsFor(registry: string, options: ConnectOptions): CredentialProvider {
-  if (options.anonymous) return anonymous();
-  const explicit = explicitCredential(options);
-  const perHost = Object.entries(options.registryCredentials ?? {}).map(([host, credential]) =>
-    staticCredentials(credential, parseRegistry(host).registry),
+function hostsFor(
+  registry: string,
+  plainHttp: boolean,
+  options: ConnectOptions,
+  env: Record<string, string | undefined>,
+): Map<string, HostSettings> {
+  const file = readConfigHosts(env);
+  if (options.credentials || options.anonymous) {
+    for (const [host, { username, password, identityToken, registryToken, ...rest }] of file)
+      file.set(host, rest);
+  }
+  const shorthands = normalizeHosts(
+    Object.fromEntries(Object.entries(options.registryCredentials ?? {}).map(([h, c]) => [h, { ...c }])),
+    "registryCredentials",
   );
-  const given = [...(explicit ? [staticCredentials(explicit, registry)] : []), ...perHost];
-  const own = given.length > 1 ? chainCredentials(...given) : given[0];
-  if (options.credentials) return own ? chainCredentials(own, options.credentials) : options.credentials;
-  return defaultCredentials(options.env ?? process.env, own ? { explicit: own } : {});
+  const own: HostSettings = {
+    ...(options.username !== undefined ? { username: options.username } : {}),
+    ...(options.password !== undefined ? { password: options.password } : {}),
+    ...(options.identityToken ? { identityToken: options.identityToken } : {}),
+    ...(options.registryToken ? { registryToken: options.registryToken } : {}),
+    // An explicit http:// URL is the user saying this registry speaks plain http.
+    ...(options.insecure === true || plainHttp ? { tls: "disabled" as const } : {}),
+  };
+  const connected = new Map([[registry, own]]);
+  return layerHosts(file, shorthands, connected, normalizeHosts(options.hosts ?? {}));
 }
 
-function explicitCredential(options: ConnectOptions): StaticCredential | undefined {
-  if (options.username !== undefined) {
-    if (options.password === undefined)
-      throw new UsageError(`a username (${options.username}) was given without a password`);
-    return { username: options.username, password: options.password };
-  }
-  if (options.identityToken) return { identityToken: options.identityToken };
-  if (options.registryToken) return { registryToken: options.registryToken };
-  return undefined;
+/**
+ * Each host's credentials (from `hosts`, its shorthands and the Regatta config file) apply to that registry only;
+ * every registry also gets the standard lookup (auth.json, docker config with its credential helpers, then
+ * anonymous), unless `credentials` replaces it.
+ */
+function credentialsFor(
+  hosts: ReadonlyMap<string, HostSettings>,
+  options: ConnectOptions,
+  env: Record<string, string | undefined>,
+): CredentialProvider {
+  if (options.anonymous) return anonymous();
+  const given = [...hosts].flatMap(([registry, settings]) => {
+    const credential = hostCredential(registry, settings);
+    return credential ? [staticCredentials(credential, registry)] : [];
+  });
+  const own = given.length > 1 ? chainCredentials(...given) : given[0];
+  if (options.credentials) return own ? chainCredentials(own, options.credentials) : options.credentials;
+  return defaultCredentials(env, own ? { explicit: own } : {});
 }

@@ -38,6 +38,7 @@ export {
   type ManifestOptions,
   type ManifestResult,
 } from "./get-manifest.js";
+export { type HostSettings, type Hosts, type HostTls, mergeHosts } from "./hosts.js";
 export { humanSize, shortDigest } from "./human-size.js";
 export type { ConfigResult, ImageSummary, LayerSummary, PlatformSummary } from "./image-info.js";
 export type { PullBlob, PulledReference, PullOptions, PullProgress, PullResult } from "./layout/pull.js";

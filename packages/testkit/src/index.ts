@@ -139,6 +139,12 @@ export {
   type StartRegistryOptions,
   startRegistry,
 } from "./start-registry.js";
+export {
+  createTestCertificates,
+  type MtlsRegistry,
+  startMtlsRegistry,
+  type TestCertificates,
+} from "./start-tls-registry.js";
 export { tempDirs } from "./temp-dirs.js";
 export {
   createTokenEndpoint,

@@ -1,0 +1,227 @@
+/**
+ * Per-host settings (`hosts`), as regclient's `config/host.go` keeps them: credentials, TLS mode, CA, client
+ * certificate and connections, per registry. They come from three places, most specific first: the options given to
+ * `connect` (`hosts`, and the older options that are shorthands for it), the Regatta config file
+ * (`$XDG_CONFIG_HOME/regatta/config.json`), and the docker config's credentials (read by @regatta/auth as before).
+ */
+import { existsSync, readFileSync } from "node:fs";
+import { homedir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import type { StaticCredential } from "@regatta/auth";
+import { UsageError } from "@regatta/errors";
+import { parseRegistry } from "@regatta/reference";
+import type { RegistryHostOptions } from "@regatta/transport";
+
+/** How a registry is spoken to. */
+export type HostTls =
+  /** https with the certificate verified (the default for every registry but loopback ones). */
+  | "enabled"
+  /** https without verifying the certificate (docker's `--tls-verify=false`). */
+  | "insecure"
+  /** plain http (docker's insecure-registries). */
+  | "disabled";
+
+/** The settings of one registry. Every field is optional; what is absent comes from a less specific place. */
+export interface HostSettings {
+  /** Username; needs `password`. */
+  username?: string;
+  password?: string;
+  /** An OAuth2 refresh token (docker's `identitytoken`). */
+  identityToken?: string;
+  /** A bearer token sent as is. */
+  registryToken?: string;
+  /** `enabled` (https, verified), `insecure` (https, not verified) or `disabled` (plain http). Default: https,
+   * verified, except loopback registries, which are spoken to over http. */
+  tls?: HostTls;
+  /** Extra CA certificates (PEM) trusted for this registry, in addition to Node's bundle. */
+  ca?: string | Buffer;
+  /** Client certificate (PEM) for mutual TLS; needs `clientKey`. Only this registry's origin ever sees it. */
+  clientCert?: string | Buffer;
+  /** Private key (PEM) of `clientCert`. */
+  clientKey?: string | Buffer;
+  /** Connections to this registry, so requests in flight to it at once (default 8). */
+  concurrency?: number;
+}
+
+/** Per-host settings by registry (`registry.example:5000`, `ghcr.io`, `docker.io`). */
+export type Hosts = Record<string, HostSettings>;
+
+const CREDENTIAL_FIELDS = ["username", "password", "identityToken", "registryToken"] as const;
+const CERT_FIELDS = ["clientCert", "clientKey"] as const;
+const STRING_FIELDS = ["username", "password", "identityToken", "registryToken"] as const;
+const PEM_FIELDS = ["ca", "clientCert", "clientKey"] as const;
+/** The config file's names for PEM files, beside the inline PEM fields of {@link HostSettings}. */
+const FILE_FIELDS = { caFile: "ca", certFile: "clientCert", keyFile: "clientKey" } as const;
+const TLS_MODES: readonly string[] = ["enabled", "insecure", "disabled"];
+
+/** `$XDG_CONFIG_HOME/regatta/config.json`, else `~/.config/regatta/config.json`. */
+export function regattaConfigPath(env: Record<string, string | undefined>): string {
+  const home = env.HOME ?? env.USERPROFILE ?? homedir();
+  return join(env.XDG_CONFIG_HOME || join(home, ".config"), "regatta", "config.json");
+}
+
+/**
+ * The `hosts` of the Regatta config file, keys normalised, `caFile`/`certFile`/`keyFile` read (relative paths from
+ * the file's directory). No file: no hosts. A file that is not JSON, or a field of the wrong type or name, is a
+ * UsageError naming the file and the field, never the value (it may be a secret). JSON only: no YAML parser is a
+ * dependency of Regatta, and one is not worth adding for this file.
+ */
+export function readConfigHosts(env: Record<string, string | undefined>): Map<string, HostSettings> {
+  const path = regattaConfigPath(env);
+  if (!existsSync(path)) return new Map();
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFileSync(path, "utf8"));
+  } catch (error) {
+    // The message of a JSON syntax error quotes the text around it, which may be a password: not passed on.
+    throw new UsageError(`${path} is not valid JSON`, {
+      cause: error instanceof SyntaxError ? undefined : error,
+    });
+  }
+  if (!isObject(parsed)) throw new UsageError(`${path} must hold a JSON object`);
+  const { hosts = {}, ...rest } = parsed;
+  const unknown = Object.keys(rest)[0];
+  if (unknown !== undefined) throw new UsageError(`${path}: unknown setting "${unknown}" (expected "hosts")`);
+  if (!isObject(hosts)) throw new UsageError(`${path}: "hosts" must be an object of registries`);
+  const read: Hosts = {};
+  for (const [host, value] of Object.entries(hosts)) {
+    const where = `${path}: hosts["${host}"]`;
+    if (!isObject(value)) throw new UsageError(`${where} must be an object`);
+    const settings: Record<string, unknown> = { ...value };
+    for (const [fileField, field] of Object.entries(FILE_FIELDS)) {
+      const file = settings[fileField];
+      if (file === undefined) continue;
+      if (typeof file !== "string") throw new UsageError(`${where}.${fileField} must be a file path`);
+      if (settings[field] !== undefined) throw new UsageError(`${where} has both ${field} and ${fileField}`);
+      settings[field] = readPem(resolve(dirname(path), file), `${where}.${fileField}`);
+      delete settings[fileField];
+    }
+    read[host] = settings as HostSettings;
+  }
+  return normalizeHosts(read, path);
+}
+
+function readPem(path: string, where: string): Buffer {
+  try {
+    return readFileSync(path);
+  } catch (error) {
+    throw new UsageError(`${where}: cannot read ${path}`, { cause: error });
+  }
+}
+
+/**
+ * Checks each host's settings and keys them by registry as references name it (`index.docker.io` and
+ * `registry-1.docker.io` are `docker.io`). Two keys naming one registry are refused, as are unknown fields and
+ * values of the wrong type; `where` names the source in the message.
+ */
+export function normalizeHosts(hosts: Hosts, where = "hosts"): Map<string, HostSettings> {
+  const normalized = new Map<string, HostSettings>();
+  const keyOf = new Map<string, string>();
+  for (const [key, settings] of Object.entries(hosts)) {
+    const registry = parseRegistry(key).registry;
+    const earlier = keyOf.get(registry);
+    if (earlier !== undefined) {
+      throw new UsageError(
+        `${where}: "${earlier}" and "${key}" name the same registry (${registry}); merge them`,
+      );
+    }
+    keyOf.set(registry, key);
+    normalized.set(registry, checkHost(settings, `${where}["${key}"]`));
+  }
+  return normalized;
+}
+
+function checkHost(settings: unknown, where: string): HostSettings {
+  if (!isObject(settings)) throw new UsageError(`${where} must be an object`);
+  for (const [field, value] of Object.entries(settings)) {
+    if (value === undefined) continue;
+    const ok = (STRING_FIELDS as readonly string[]).includes(field)
+      ? typeof value === "string"
+      : (PEM_FIELDS as readonly string[]).includes(field)
+        ? typeof value === "string" || Buffer.isBuffer(value)
+        : field === "tls"
+          ? TLS_MODES.includes(value as string)
+          : field === "concurrency"
+            ? Number.isInteger(value) && (value as number) > 0
+            : undefined;
+    if (ok === undefined) throw new UsageError(`${where}: unknown setting "${field}"`);
+    if (!ok) throw new UsageError(`${where}.${field}: ${expected(field)}`);
+  }
+  const s = settings as HostSettings;
+  if ((s.clientCert === undefined) !== (s.clientKey === undefined)) {
+    throw new UsageError(`${where}: a client certificate needs both clientCert and clientKey`);
+  }
+  if (s.password !== undefined && s.username === undefined) {
+    throw new UsageError(`${where}: a password was given without a username`);
+  }
+  return s;
+}
+
+function expected(field: string): string {
+  if (field === "tls") return `expected one of ${TLS_MODES.join(", ")}`;
+  if (field === "concurrency") return "expected a positive whole number";
+  return (PEM_FIELDS as readonly string[]).includes(field) ? "expected PEM text" : "expected a string";
+}
+
+/**
+ * `higher` over `lower`, field by field, except that credentials and the client certificate are taken whole from
+ * the more specific side: a username from one place and a password from another would name no one.
+ */
+export function mergeHost(lower: HostSettings, higher: HostSettings): HostSettings {
+  const merged: Record<string, unknown> = { ...lower };
+  for (const group of [CREDENTIAL_FIELDS, CERT_FIELDS]) {
+    if (group.some((f) => higher[f] !== undefined)) for (const f of group) delete merged[f];
+  }
+  for (const [field, value] of Object.entries(higher)) if (value !== undefined) merged[field] = value;
+  return merged as HostSettings;
+}
+
+/** Layers of hosts, least specific first, merged into one map. */
+export function layerHosts(...layers: ReadonlyMap<string, HostSettings>[]): Map<string, HostSettings> {
+  const merged = new Map<string, HostSettings>();
+  for (const layer of layers) {
+    for (const [registry, settings] of layer) {
+      merged.set(registry, mergeHost(merged.get(registry) ?? {}, settings));
+    }
+  }
+  return merged;
+}
+
+/**
+ * Two `hosts` maps as one, keys normalised, `higher` over `lower` host by host (see {@link mergeHost}): for an app
+ * that adds settings of its own (a copy's source credentials) to those its user gave. Undefined when both are.
+ */
+export function mergeHosts(lower: Hosts | undefined, higher: Hosts | undefined): Hosts | undefined {
+  if (!lower && !higher) return undefined;
+  return Object.fromEntries(layerHosts(normalizeHosts(lower ?? {}), normalizeHosts(higher ?? {})));
+}
+
+/** The credential a host's settings name, if any (a username comes first, then an identity token, then a token). */
+export function hostCredential(registry: string, settings: HostSettings): StaticCredential | undefined {
+  if (settings.username !== undefined) {
+    if (settings.password === undefined) {
+      throw new UsageError(`a username (${settings.username}) was given without a password for ${registry}`);
+    }
+    return { username: settings.username, password: settings.password };
+  }
+  if (settings.identityToken) return { identityToken: settings.identityToken };
+  if (settings.registryToken) return { registryToken: settings.registryToken };
+  return undefined;
+}
+
+/** What the transport takes of a host's settings: scheme, TLS and connections. */
+export function transportHost(settings: HostSettings): RegistryHostOptions | undefined {
+  const own: RegistryHostOptions = {
+    ...(settings.tls ? { scheme: settings.tls === "disabled" ? "http" : "https" } : {}),
+    ...(settings.tls && settings.tls !== "disabled" ? { tlsSkipVerify: settings.tls === "insecure" } : {}),
+    ...(settings.ca !== undefined ? { ca: settings.ca } : {}),
+    ...(settings.clientCert !== undefined ? { cert: settings.clientCert } : {}),
+    ...(settings.clientKey !== undefined ? { key: settings.clientKey } : {}),
+    ...(settings.concurrency !== undefined ? { connections: settings.concurrency } : {}),
+  };
+  return Object.keys(own).length ? own : undefined;
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value) && !Buffer.isBuffer(value);
+}
