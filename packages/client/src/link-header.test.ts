@@ -90,6 +90,20 @@ describe("sameOriginPageUrl", () => {
     );
   });
 
+  it("says why, and what a registry's pages must do", () => {
+    let error: unknown;
+    try {
+      sameOriginPageUrl("http://u:secret@127.0.0.1:5000/x", base, "list tags of a");
+    } catch (e) {
+      error = e;
+    }
+    expect((error as ProtocolError).message).toContain("list tags of a: the registry's next-page link ");
+    expect((error as ProtocolError).message).toContain(" carries userinfo; refusing to follow it");
+    expect((error as ProtocolError).hint).toBe(
+      "a registry's pages must stay on its own scheme, host and port",
+    );
+  });
+
   it("names both origins", () => {
     expect(() => sameOriginPageUrl("http://169.254.169.254/x", base, "list tags of a")).toThrow(
       "points at another origin (http://169.254.169.254) than the registry's (http://127.0.0.1:5000)",
@@ -212,6 +226,55 @@ describe("followPages", () => {
     expect((error as ProtocolError).message).toContain("more than 35 entries");
     expect(got).toHaveLength(3);
     expect(r.fetched).toHaveLength(4);
+  });
+
+  it("takes exactly maxEntries entries when the listing ends there", async () => {
+    const r = pages((i) => (i < 3 ? `/v2/_catalog?last=e${i}` : undefined), 10);
+    const { pages: got, error } = await drain(followPages("list", r.fetchPage, count, { maxEntries: 30 }));
+    expect(error).toBeUndefined();
+    expect(got).toHaveLength(3);
+  });
+
+  it("says which page it stopped at, and how to go further", async () => {
+    const byEntries = await drain(
+      followPages(
+        "list repositories of r.test",
+        pages((i) => `/v2/_catalog?last=e${i}`, 10).fetchPage,
+        count,
+        {
+          maxEntries: 15,
+        },
+      ),
+    );
+    expect(byEntries.error).toMatchObject({
+      message: expect.stringContaining(
+        "list repositories of r.test: more than 15 entries; stopped after 2 pages",
+      ),
+      request: { method: "GET", url: "http://r.test/v2/_catalog?last=e1" },
+      hint: "raise the client's pagination.maxEntries if the registry really holds that many",
+    });
+    const byPages = await drain(
+      followPages("list repositories of r.test", pages((i) => `/v2/_catalog?last=e${i}`).fetchPage, count, {
+        maxPages: 2,
+      }),
+    );
+    expect(byPages.error).toMatchObject({
+      message: expect.stringContaining(
+        "list repositories of r.test: the registry still links a next page after 2 pages",
+      ),
+      request: { method: "GET", url: "http://r.test/v2/_catalog?last=e1" },
+      hint: "raise the client's pagination.maxPages if the registry really has that many pages",
+    });
+    const repeating = await drain(
+      followPages("list repositories of r.test", pages(() => "/v2/_catalog?last=a").fetchPage, count),
+    );
+    expect(repeating.error).toMatchObject({
+      message: expect.stringContaining(
+        "list repositories of r.test: the registry's next-page link repeats (/v2/_catalog?",
+      ),
+      request: { method: "GET", url: "http://r.test/v2/_catalog?last=a" },
+      hint: "the registry's pagination is broken; the pages so far were delivered",
+    });
   });
 
   it("has generous defaults", () => {
