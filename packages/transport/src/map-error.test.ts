@@ -34,6 +34,9 @@ describe("errorCode", () => {
     expect(errorCode(Object.assign(new Error("n"), { code: 42, cause: coded("INNER") }))).toBe("INNER");
     expect(errorCode("ECONNRESET")).toBeUndefined();
     expect(errorCode(undefined)).toBeUndefined();
+    expect(errorCode(null)).toBeUndefined();
+    expect(errorCode(Object.assign(new Error("x"), { cause: null }))).toBeUndefined();
+    expect(errorCode(Object.assign(new Error("x"), { cause: "ECONNRESET" }))).toBeUndefined();
   });
 });
 
