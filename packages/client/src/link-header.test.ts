@@ -27,6 +27,8 @@ describe("nextLink", () => {
     ['</x>; prerel="next"', undefined],
     ['</x>; rel="next-page"', undefined],
     ['rel="next"', undefined],
+    // The parameters start after the target: a target that reads like one is not one.
+    ['rel=next; title="a"', undefined],
     ['</a>; title="b,c"; rel="next"', "/a"],
     ['</a>; title="<", </x>; rel="next"', "/x"],
     ['>, </x>; rel="next"', "/x"],
