@@ -142,6 +142,9 @@ describe("mapTransportError", () => {
         `idle timeout (700 ms): reg.example stopped reading the request body ${WHERE}`,
       );
       expect(err.hint).toMatch(/--idle-timeout/);
+      expect(map(coded("UND_ERR_HEADERS_TIMEOUT"), { sending: true }).summary).toBe(
+        `idle timeout: reg.example stopped reading the request body ${WHERE}`,
+      );
       expect(map(coded("UND_ERR_HEADERS_TIMEOUT"), { sending: false }).summary).toBe(
         `idle timeout waiting for response headers from reg.example ${WHERE}`,
       );
