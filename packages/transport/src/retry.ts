@@ -100,11 +100,13 @@ export async function abortableSleep(
   let onAbort: (() => void) | undefined;
   const aborted = new Promise<never>((_, reject) => {
     onAbort = () => reject(signal.reason);
+    // Stryker disable next-line ObjectLiteral,BooleanLiteral: the listener is removed in `finally` either way.
     signal.addEventListener("abort", onAbort, { once: true });
   });
   try {
     await Promise.race([sleep(ms), aborted]);
   } finally {
+    // Stryker disable next-line ConditionalExpression: the promise executor above has always set onAbort by now.
     if (onAbort) signal.removeEventListener("abort", onAbort);
   }
 }
