@@ -210,6 +210,18 @@ describe("UploadSource: reading", () => {
     expect(await collect(source.rest()).catch((e) => e)).toBe(broken);
   });
 
+  it("a rest() stream nobody listens to any more fails quietly, never as an uncaught error", async () => {
+    // undici stops listening to a request body once it has seen an error; the upload hears of it through the request
+    const broken = new Error("download failed at its end");
+    const source = new UploadSource(failingAfter(broken, content), { what: "t" });
+    await source.seek(0);
+    const rest = source.rest();
+    expect(rest.listenerCount("error")).toBeGreaterThan(0);
+    rest.resume();
+    await new Promise((resolve) => rest.once("close", resolve));
+    expect(rest.errored).toBe(broken);
+  });
+
   it("a consumer that gives up on rest() releases the source stream", async () => {
     const stream = new Readable({ read() {} });
     stream.push(content);
