@@ -2,6 +2,7 @@ import {
   type ConnectOptions,
   createClient,
   escapeControls,
+  mergeHosts,
   RegattaError,
   type RegistryClient,
 } from "@regatta/client";
@@ -64,7 +65,10 @@ export function createCliContext(): CliContext {
       const color = Boolean(process.stderr.isTTY);
       // Escaped before it is dimmed, so the dim stays and a control character from the wire does not.
       const log = (line: string) => writeStderr(`${color ? pc.dim(escapeControls(line)) : line}\n`);
-      const reg = createClient(registry, { ...connectOptions(flags, log), ...extra });
+      const base = connectOptions(flags, log, registry);
+      // `hosts` from the flags (--cert-file) and from the command (a copy's --src-*/--dest-*) are merged, not replaced.
+      const hosts = mergeHosts(base.hosts, extra?.hosts);
+      const reg = createClient(registry, { ...base, ...extra, ...(hosts ? { hosts } : {}) });
       scrubOutputOf(reg.ctx.transport.secrets);
       try {
         return await fn(reg);

@@ -1,7 +1,10 @@
 import { readFileSync } from "node:fs";
 import type { ConnectOptions } from "@regatta/client";
-import { UsageError } from "@regatta/client";
+import { parseRegistry, UsageError } from "@regatta/client";
 import { type Command, Option } from "commander";
+
+/** The registry a command without one talks to (Docker Hub), as the client defaults it. */
+const DEFAULT_REGISTRY = "docker.io";
 
 /** Flags every command takes. Only the CLI reads files and stdin for them: the library takes values. */
 export interface GlobalFlags {
@@ -13,6 +16,8 @@ export interface GlobalFlags {
   anonymous?: boolean;
   insecure?: boolean;
   caFile?: string;
+  certFile?: string;
+  keyFile?: string;
   tlsSkipVerify?: boolean;
   proxy?: string;
   timeout?: string;
@@ -38,6 +43,11 @@ export function addGlobalOptions(program: Command): Command {
     .option("--anonymous", "use no credentials, not even the docker config")
     .option("--insecure", "allow plain http to this registry (loopback registries always may)")
     .option("--ca-file <file>", "PEM bundle of extra certificate authorities to trust")
+    .option(
+      "--cert-file <file>",
+      "PEM client certificate for mutual TLS with the registry named (needs --key-file)",
+    )
+    .option("--key-file <file>", "PEM private key of --cert-file")
     .option("--tls-skip-verify", "do not verify the registry's TLS certificate (dangerous)")
     .option("--proxy <url>", "HTTP(S) proxy (default: HTTPS_PROXY / HTTP_PROXY / NO_PROXY)")
     .option(
@@ -80,8 +90,15 @@ function seconds(flag: string, value: string | undefined, key: string): Record<s
   return { [key]: Math.round(n * 1000) };
 }
 
-/** Turns the global flags into client options. `log` receives the verbose HTTP log. */
-export function connectOptions(flags: GlobalFlags, log: (line: string) => void): ConnectOptions {
+/**
+ * Turns the global flags into client options. `log` receives the verbose HTTP log; `registry` is the registry the
+ * command names (default Docker Hub), which `--cert-file`/`--key-file` are for.
+ */
+export function connectOptions(
+  flags: GlobalFlags,
+  log: (line: string) => void,
+  registry: string = DEFAULT_REGISTRY,
+): ConnectOptions {
   const options: ConnectOptions = {};
   if (flags.username !== undefined) options.username = flags.username;
   if (flags.passwordStdin) {
@@ -99,6 +116,15 @@ export function connectOptions(flags: GlobalFlags, log: (line: string) => void):
   if (flags.insecure) options.insecure = true;
   if (flags.caFile) options.ca = readFileSync(flags.caFile);
   if (flags.tlsSkipVerify) options.tlsSkipVerify = true;
+  if ((flags.certFile === undefined) !== (flags.keyFile === undefined)) {
+    throw new UsageError("--cert-file and --key-file go together");
+  }
+  if (flags.certFile !== undefined && flags.keyFile !== undefined) {
+    const host = parseRegistry(registry).registry;
+    options.hosts = {
+      [host]: { clientCert: readFileSync(flags.certFile), clientKey: readFileSync(flags.keyFile) },
+    };
+  }
   if (flags.proxy) options.proxy = flags.proxy;
   const timeouts = {
     ...seconds("--connect-timeout", flags.connectTimeout, "connect"),

@@ -5,6 +5,7 @@ import {
   createClient,
   escapeControls,
   hasExplicitCredentials,
+  mergeHosts,
   ProtocolError,
   parseRegistry,
   type RegistryClient,
@@ -30,7 +31,8 @@ export class ReplSession {
   readonly secrets = new Set<string>();
   /** Connection settings without credentials: TLS, proxy, timeouts, platform. */
   readonly #base: ConnectOptions;
-  /** Credentials per registry: the start-up ones for `home`, then whatever `.login` adds. */
+  /** Credentials per registry: the start-up ones for `home`, then whatever `.login` adds; every client gets them all
+   * as `hosts`, each for its own registry. */
   readonly #credentials = new Map<string, ConnectOptions>();
   readonly #log: (line: string) => void;
   readonly #opened: RegistryClient[] = [];
@@ -96,13 +98,23 @@ export class ReplSession {
     const [given, settings] = splitCredentials(extra);
     this.#remember(given);
     const name = parseRegistry(registry).registry;
-    const credentials = Object.keys(given).length ? given : (this.#credentials.get(name) ?? {});
+    const { anonymous, ...credentials } = Object.keys(given).length
+      ? given
+      : (this.#credentials.get(name) ?? {});
+    // Each registry's credentials go to `hosts`, bound to that registry: a copy from another registry the user
+    // logged in to carries its credentials there, and no credential ever reaches another registry.
+    const known = [...this.#credentials]
+      .filter(([host]) => host !== name)
+      .map(([host, { anonymous: _, ...c }]) => [host, c] as const);
+    if (Object.keys(credentials).length) known.push([name, credentials]);
+    const hosts = mergeHosts(mergeHosts(this.#base.hosts, settings.hosts), Object.fromEntries(known));
     const userLogger = settings.logger ?? this.#base.logger;
     const own = settings.signal;
     const client = createClient(registry, {
       ...this.#base,
       ...settings,
-      ...credentials,
+      ...(anonymous ? { anonymous } : {}),
+      ...(hosts ? { hosts } : {}),
       // Every request of the session's clients carries the signal Ctrl-C aborts, the one in force when it starts
       // (joined with a signal the user passed): Ctrl-C stops the requests, not just the wait for them.
       signal: () => {

@@ -30,7 +30,7 @@ export function registerReplCommand(program: Command, cli: CliContext): void {
         );
       }
       // The REPL prints the HTTP log itself, switched by -v and `.verbose on|off`.
-      const { logger: _, ...options } = connectOptions(flags, () => {});
+      const { logger: _, ...options } = connectOptions(flags, () => {}, registry);
       if (flags.platform) options.platform = flags.platform;
       const historyFile =
         opts.historyFile ?? process.env.REGATTA_REPL_HISTORY ?? join(homedir(), ".regatta_repl_history");

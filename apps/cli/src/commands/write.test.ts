@@ -29,7 +29,7 @@ describe("copyCredentials", () => {
         "localhost:5000",
       ),
     ).toEqual({
-      registryCredentials: { "ghcr.io": me, "localhost:5000": { username: "ci", password: "token" } },
+      hosts: { "ghcr.io": me, "localhost:5000": { username: "ci", password: "token" } },
     });
     expect(copyCredentials({}, "a.example", "b.example")).toEqual({});
   });
@@ -38,7 +38,7 @@ describe("copyCredentials", () => {
     process.env.REGATTA_SRC_PASSWORD = "from-env";
     try {
       expect(copyCredentials({ srcUsername: "me" }, "a.example", "b.example")).toEqual({
-        registryCredentials: { "a.example": { username: "me", password: "from-env" } },
+        hosts: { "a.example": { username: "me", password: "from-env" } },
       });
     } finally {
       delete process.env.REGATTA_SRC_PASSWORD;

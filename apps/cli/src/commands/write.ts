@@ -394,8 +394,8 @@ export function copyCredentials(opts: CopyFlags, source: string, target: string)
   if (src && dst && source === target && (src.username !== dst.username || src.password !== dst.password)) {
     throw new UsageError(`source and target are both on ${source}: give one set of credentials`);
   }
-  const registryCredentials = { ...(src ? { [source]: src } : {}), ...(dst ? { [target]: dst } : {}) };
-  return Object.keys(registryCredentials).length ? { registryCredentials } : {};
+  const hosts = { ...(src ? { [source]: src } : {}), ...(dst ? { [target]: dst } : {}) };
+  return Object.keys(hosts).length ? { hosts } : {};
 }
 
 /** Which flags give credentials to each side of a copy, for the hint of a refused request (issue 10, item 16). */
