@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { UsageError } from "@regatta/errors";
 import { afterEach, describe, expect, it } from "vitest";
-import { createClient } from "./connect.js";
+import { connect, createClient } from "./connect.js";
 import type { ConnectOptions } from "./connect-options.js";
 import { mergeHost, normalizeHosts, readConfigHosts, regattaConfigPath, transportHost } from "./hosts.js";
 
@@ -239,6 +239,22 @@ describe("precedence: options, then the Regatta config file, then the docker con
     const pinned = createClient("reg.example", { env, hosts: { "reg.example": { tls: "enabled" } } });
     cleanups.push(() => pinned.close());
     expect(pinned.url).toBe("https://reg.example");
+  });
+});
+
+describe("connect() and hosts", () => {
+  it("checks the connected registry's credentials given in hosts at once, as it does the shorthand's", async () => {
+    const registry = await basicRegistry();
+    const hosts = { [registry.host]: { username: "hosts-user", password: "pw" } };
+    const client = await connect(registry.host, { env: {}, retry: { attempts: 0 }, hosts });
+    cleanups.push(() => client.close());
+    // The ping goes without credentials; the check sends them.
+    expect(registry.seen).toEqual(["", `Basic ${Buffer.from("hosts-user:pw").toString("base64")}`]);
+    // Credentials for another registry are not the connected one's: nothing is checked.
+    const other = await basicRegistry();
+    const plain = await connect(other.host, { env: {}, retry: { attempts: 0 }, hosts });
+    cleanups.push(() => plain.close());
+    expect(other.seen).toEqual([""]);
   });
 });
 
