@@ -99,8 +99,9 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
     return guardDispatcher(agent, trusted);
   }
   // A proxy agent has one `requestTls` for every origin it tunnels to, so an origin with settings of its own gets a
-  // proxy agent of its own (with its own connections to the proxy) and every other origin shares one. The limit:
-  // NO_PROXY origins go direct through those agents too, so they get the same per-origin TLS; nothing is lost.
+  // proxy agent of its own and every other origin (a blob redirect's too) shares one. What that costs: a pool of
+  // connections to the proxy per such origin. A NO_PROXY origin is reached directly by the same agents, with the
+  // same per-origin TLS. The TLS to an https proxy itself (`proxyTls`) is one for all origins.
   const shared = proxyAgent(options, undefined);
   if (perOrigin.size === 0) return guardDispatcher(shared, trusted, { resolveNames: true });
   const own = new Map([...perOrigin].map(([origin, s]) => [origin, proxyAgent(options, s)]));
