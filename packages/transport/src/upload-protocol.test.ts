@@ -697,6 +697,25 @@ describe("upload recovery: a body too large (413) goes again in chunks", () => {
     ).toEqual(["0-799", "0-299", "300-599", "600-899", "900-999"]);
   });
 
+  it("a streamed PATCH taken up from an offset and refused: a quarter of what it was to carry", async () => {
+    let patches = 0;
+    script = (r) => {
+      if (r.method !== "PATCH") return undefined;
+      if (++patches === 1) {
+        held += 200; // the registry kept 200 bytes, then the connection broke
+        return "cut";
+      }
+      return patches === 2 ? tooLarge : undefined;
+    };
+    const { result } = await upload({ source: () => Readable.from([content]), size: 1000 });
+    expect(result).toMatchObject({ digest, recoveries: 2 });
+    expect(
+      calls()
+        .filter((c) => c.startsWith("PATCH"))
+        .map((c) => c.split(" ")[2]),
+    ).toEqual([undefined, "200-999", "200-399", "400-599", "600-799", "800-999"]);
+  });
+
   it("the monolithic PUT refused: a quarter of what was left", async () => {
     script = nth("PUT", 1, tooLarge);
     await upload({ digest, size: 1000 });

@@ -331,6 +331,7 @@ export async function uploadBlob(
       recoveries++;
       // A registry that is busy (5xx, 429, a reset) gets the same backoff as any retried request, or the wait its
       // Retry-After asked for; one that asks for longer than the retry concern would wait is given up on.
+      // Stryker disable next-line ConditionalExpression: recoveryFor made anything but a RegattaError fatal above
       if (err instanceof RegattaError && err.retryable) {
         const delay = deps.retry.delayAfter(recoveries - 1, err);
         if (delay === undefined) throw await giveUp(err);
