@@ -34,6 +34,9 @@ describe("nextLink", () => {
     ['>, </x>; rel="next"', "/x"],
     ['<>; rel="next", </y>; rel="next"', "/y"],
     ['< /x >; rel="next"', "/x"],
+    // Brackets are stripped only as a pair: anything else is the target as given (and must pass the origin check).
+    ['/v2/a/tags/list?last=<b>; rel="next"', "/v2/a/tags/list?last=<b>"],
+    ['</v2/a/tags/list?last=b; rel="next"', "</v2/a/tags/list?last=b"],
     ['</x>; rel="prev"', undefined],
     ["", undefined],
     [undefined, undefined],

@@ -15,6 +15,7 @@ export function nextLink(header: string | undefined): string | undefined {
     const semi = part.indexOf(";");
     if (semi === -1) continue;
     let target = part.slice(0, semi).trim();
+    // Stryker disable next-line ArithmeticOperator: one character earlier, the parameters start with it and the `;`, which the pattern's `(^|;)` reads alike.
     const params = part.slice(semi + 1);
     if (!/(^|;)\s*rel\s*=\s*"?([^";]*\s)?next(\s[^";]*)?"?\s*(;|$)/i.test(params)) continue;
     if (target.startsWith("<") && target.endsWith(">")) target = target.slice(1, -1).trim();
