@@ -58,6 +58,7 @@ type Recovery = "resync" | "restart" | "smaller" | "refetch" | "fatal";
 function recoveryFor(err: unknown): Recovery {
   if (!(err instanceof RegattaError)) return "fatal";
   if (err instanceof DigestMismatchError || err instanceof SizeMismatchError) return "refetch";
+  // Stryker disable next-line ConditionalExpression: no other error has these statuses or codes (SizeMismatchError's SIZE_INVALID is taken above)
   if (err instanceof RegistryError) {
     if (err.status === 413) return "smaller";
     if (err.code === "BLOB_UPLOAD_UNKNOWN" || err.code === "BLOB_UPLOAD_INVALID") return "restart";
