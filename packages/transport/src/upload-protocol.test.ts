@@ -796,6 +796,13 @@ describe("upload recovery: a session the registry no longer has", () => {
     expect(methods()).toEqual(["POST", "PUT", "DELETE", "HEAD", "POST", "PUT"]);
   });
 
+  it("a closing PUT refused after the chunks: the session is asked, and only the PUT goes again", async () => {
+    script = nth("PUT", 1, { status: 416 });
+    const { result } = await upload({ chunkSize: 400, source: Readable.from([content]) });
+    expect(result).toMatchObject({ digest, size: 1000, recoveries: 1 });
+    expect(methods()).toEqual(["POST", "PATCH", "PATCH", "PATCH", "PUT", "GET", "PUT"]);
+  });
+
   it("a streamed PATCH of unknown size taken up from an offset carries no range it cannot know", async () => {
     script = nth("PATCH", 1, (r) => {
       held += 300; // the registry kept the first 300 bytes, then the connection broke
