@@ -9,6 +9,7 @@ import { DigestMismatchError, RegistryError } from "@regatta/errors";
 import {
   computeDigest,
   DOCKER_FOREIGN_LAYER,
+  DOCKER_LAYER,
   DOCKER_MANIFEST,
   DOCKER_MANIFEST_LIST,
 } from "@regatta/manifest";
@@ -221,9 +222,9 @@ describe("copy of a Docker foreign layer", () => {
   const layerBytes = Buffer.from("a foreign layer");
 
   /** A Docker image whose second layer is foreign, with `urls` or without; the source holds its bytes. */
-  function withForeignLayer(urls: string[] | undefined) {
+  function withForeignLayer(urls: string[] | undefined, mediaType = DOCKER_FOREIGN_LAYER) {
     const foreign = {
-      mediaType: DOCKER_FOREIGN_LAYER,
+      mediaType,
       digest: computeDigest(layerBytes),
       size: layerBytes.byteLength,
       ...(urls ? { urls } : {}),
@@ -257,8 +258,11 @@ describe("copy of a Docker foreign layer", () => {
     expect(opened.handlers["dst.test"].requests.some((r) => r.path.includes(foreign.digest))).toBe(false);
   });
 
-  it("copies a foreign layer without URLs like any other blob", async () => {
-    const { foreign, content } = withForeignLayer(undefined);
+  it.each([
+    ["a foreign layer without URLs", undefined, DOCKER_FOREIGN_LAYER],
+    ["an ordinary layer with URLs", ["https://layers.example/f"], DOCKER_LAYER],
+  ])("copies %s like any other blob", async (_what, urls, mediaType) => {
+    const { foreign, content } = withForeignLayer(urls, mediaType);
     const opened = fakeRegistries({ "src.test": { "win/app": content }, "dst.test": {} });
     reg = opened.reg;
     const result = await reg.copy("src.test/win/app:v1", "dst.test/win/app:v1");

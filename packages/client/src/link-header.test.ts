@@ -32,6 +32,7 @@ describe("nextLink", () => {
     ['</a>; title="b,c"; rel="next"', "/a"],
     ['</a>; title="<", </x>; rel="next"', "/x"],
     ['>, </x>; rel="next"', "/x"],
+    ['<<a>,b>; rel="next"', "<a>,b"],
     ['<>; rel="next", </y>; rel="next"', "/y"],
     ['< /x >; rel="next"', "/x"],
     // Brackets are stripped only as a pair: anything else is the target as given (and must pass the origin check).
