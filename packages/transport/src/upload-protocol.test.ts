@@ -750,6 +750,13 @@ describe("upload recovery: a session the registry no longer has", () => {
     ]);
   });
 
+  it("a chunk answered BLOB_UPLOAD_INVALID (a stale session) starts over in a new session too", async () => {
+    script = nth("PATCH", 2, { status: 404, body: errors("BLOB_UPLOAD_INVALID") });
+    const { result } = await upload({ chunkSize: 400 });
+    expect(result).toMatchObject({ digest, recoveries: 1 });
+    expect(methods()).toEqual(["POST", "PATCH", "PATCH", "DELETE", "POST", "PATCH", "PATCH", "PATCH", "PUT"]);
+  });
+
   it("the new session's OCI-Chunk-Min-Length applies to the chunks that follow", async () => {
     let posts = 0;
     script = (r) =>
