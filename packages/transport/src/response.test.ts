@@ -27,8 +27,9 @@ const raw = (chunks: (string | Error)[], headers: Record<string, string> = {}): 
 describe("rateLimitOf", () => {
   it("reports whichever of the two headers is there, or nothing", () => {
     expect(rateLimitOf({})).toBeUndefined();
-    expect(rateLimitOf({ "ratelimit-limit": "100;w=21600" })).toEqual({ limit: "100;w=21600" });
-    expect(rateLimitOf({ "ratelimit-remaining": "0;w=21600" })).toEqual({ remaining: "0;w=21600" });
+    // Strictly: a header that is absent is not a key holding `undefined`.
+    expect(rateLimitOf({ "ratelimit-limit": "100;w=21600" })).toStrictEqual({ limit: "100;w=21600" });
+    expect(rateLimitOf({ "ratelimit-remaining": "0;w=21600" })).toStrictEqual({ remaining: "0;w=21600" });
     expect(rateLimitOf({ "ratelimit-limit": "", "ratelimit-remaining": "" })).toEqual({
       limit: "",
       remaining: "",

@@ -5,7 +5,7 @@
  * reader that stops early releases the connection.
  */
 import { Readable } from "node:stream";
-import { ProtocolError, RegistryError, TimeoutError } from "@regatta/errors";
+import { ProtocolError, RegistryError, RegistryUnreachableError, TimeoutError } from "@regatta/errors";
 import { describe, expect, it } from "vitest";
 import { flattenHeaders } from "./send.js";
 import { testbed } from "./test-helpers.js";
@@ -69,6 +69,17 @@ describe("small bodies", () => {
     const err = await capped.bytes().catch((e) => e);
     expect(err).toBeInstanceOf(ProtocolError);
     expect(err.message).toMatch(/larger than 4194304 bytes/);
+  });
+
+  it("a cut in the part past the buffer cap reaches the reader as a typed error", async () => {
+    const s = await serve((req, res) => {
+      res.writeHead(200, { "content-length": String(6 * 1024 * KiB) });
+      res.write(Buffer.alloc(4 * 1024 * KiB + 10 * KiB));
+      setTimeout(() => req.socket.destroy(), 50);
+    });
+    const res = await make().request({ registry: s.host, method: "GET", scopes: [] });
+    const err = await res.bytes(8 * 1024 * KiB).catch((e) => e);
+    expect(err).toBeInstanceOf(RegistryUnreachableError);
   });
 
   it("a reader that stops at its cap releases the connection for the next request", async () => {
