@@ -449,9 +449,10 @@ function refused(
 function refreshToken(body: string): string | undefined {
   try {
     const value = (JSON.parse(body) as { refresh_token?: unknown }).refresh_token;
+    // Stryker disable BlockStatement: (the catch below) the body was parsed as JSON just before, and an empty catch answers undefined too.
     return typeof value === "string" ? value : undefined;
-    // Stryker disable next-line BlockStatement: the body was parsed as JSON just before, and an empty catch answers undefined too.
   } catch {
+    // Stryker restore BlockStatement
     return undefined;
   }
 }

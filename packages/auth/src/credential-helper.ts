@@ -123,9 +123,11 @@ export function spawnCredentialHelper(options: SpawnHelperOptions = {}): HelperR
       const kill = () => {
         try {
           // Stryker disable next-line ConditionalExpression,LogicalOperator: child.pid is missing only when the spawn failed, and then any signal is a no-op or a caught throw.
+          // biome-ignore format: a Stryker directive can only lead the else branch on a line of its own
           if (group && child.pid) process.kill(-child.pid, "SIGKILL");
-          // Stryker disable next-line StringLiteral: reached only off Linux or for a child that never started (see above).
-          else child.kill("SIGKILL");
+          else
+            // Stryker disable next-line StringLiteral: reached only off Linux, or for a child that never started (see above).
+            child.kill("SIGKILL");
         } catch {
           // Already gone.
         }
@@ -246,9 +248,10 @@ export async function credentialFromHelper(
   }
   let json: unknown;
   try {
+    // Stryker disable BlockStatement: (the catch below) json stays undefined, which the next check refuses with the same error.
     json = JSON.parse(result.stdout);
-    // Stryker disable next-line BlockStatement: json stays undefined, which the next check refuses with the same error.
   } catch {
+    // Stryker restore BlockStatement
     throw new CredentialsError(
       `credential helper ${program} printed something that is not JSON for ${serverUrl}`,
       { code: "CREDENTIAL_HELPER_FAILED" },
