@@ -1,10 +1,7 @@
 import { readFileSync } from "node:fs";
 import type { ConnectOptions } from "@regatta/client";
-import { parseRegistry, UsageError } from "@regatta/client";
+import { DEFAULT_REGISTRY, parseRegistry, UsageError } from "@regatta/client";
 import { type Command, Option } from "commander";
-
-/** The registry a command without one talks to (Docker Hub), as the client defaults it. */
-const DEFAULT_REGISTRY = "docker.io";
 
 /** Flags every command takes. Only the CLI reads files and stdin for them: the library takes values. */
 export interface GlobalFlags {

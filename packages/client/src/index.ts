@@ -3,6 +3,7 @@ export * from "@regatta/errors";
 export { fileSystemError, type LayoutFormat } from "@regatta/layout";
 export * as manifests from "@regatta/manifest";
 export {
+  DEFAULT_REGISTRY,
   parseReference,
   parseRegistry,
   parseRepository,
