@@ -109,3 +109,32 @@ describe("copy after one blob fails", () => {
     }
   });
 });
+
+describe("copy aborted while it asks the target what it holds", () => {
+  it("stops that request at once", async () => {
+    // The caller gives up when the HEAD of the target's tag arrives, which the target answers only after 5 s.
+    const controller = new AbortController();
+    const registry = await answeringRegistry(async ({ path }) => {
+      if (path === "/v2/src/app/manifests/v1") {
+        return { headers: { "content-type": image.manifest.mediaType }, body: image.manifest.bytes };
+      }
+      controller.abort(new Error("caller gave up"));
+      await new Promise((resolve) => setTimeout(resolve, 5000));
+      return { status: 404 };
+    });
+    try {
+      const started = Date.now();
+      const error = await registry.reg
+        .copy(`${registry.host}/src/app:v1`, `${registry.host}/dst/app:v1`, { signal: controller.signal })
+        .catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(Error);
+      expect(registry.seen.map((r) => `${r.method} ${r.path}`)).toEqual([
+        "GET /v2/src/app/manifests/v1",
+        "HEAD /v2/dst/app/manifests/v1",
+      ]);
+      expect(Date.now() - started).toBeLessThan(4000);
+    } finally {
+      await registry.close();
+    }
+  });
+});

@@ -70,6 +70,8 @@ describe("sameOriginPageUrl", () => {
     ["a host name", "http://localhost:5000/v2/a/tags/list"],
     ["another scheme entirely", "file:///etc/passwd"],
     ["userinfo on the same origin", "http://u:secret@127.0.0.1:5000/v2/a/tags/list?last=b"],
+    ["a user name alone on the same origin", "http://u@127.0.0.1:5000/v2/a/tags/list?last=b"],
+    ["a password alone on the same origin", "http://:secret@127.0.0.1:5000/v2/a/tags/list?last=b"],
     ["the registry's host as userinfo of another", "http://127.0.0.1:5000@169.254.169.254/v2/a/tags/list"],
     ["backslashes, which URL parsers read as slashes", "http:\\\\169.254.169.254\\latest"],
     ["a tab inside the scheme, which URL parsers drop", "ht\ttp://169.254.169.254/"],
