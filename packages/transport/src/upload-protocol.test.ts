@@ -845,6 +845,13 @@ describe("upload: the source is released whatever the end", () => {
     expect(stream.destroyed).toBe(true);
   });
 
+  it("a refusal that is no fault (400 BLOB_UPLOAD_DENIED) is final, even for bytes that could be sent again", async () => {
+    script = nth("PATCH", 1, { status: 400, body: errors("BLOB_UPLOAD_DENIED") });
+    const { result } = await upload({ chunkSize: 400 });
+    expect((result as RegistryError).code).toBe("BLOB_UPLOAD_DENIED");
+    expect(methods()).toEqual(["POST", "PATCH", "DELETE"]);
+  });
+
   it("an upload found committed after all (HEAD) releases the source it was reading again", async () => {
     const streams: Readable[] = [];
     script = (r) =>

