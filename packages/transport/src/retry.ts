@@ -117,6 +117,7 @@ const retryAfters = new WeakMap<object, number>();
 
 /** Remembers the `Retry-After` (ms) of the answer `error` was made from. */
 export function noteRetryAfter(error: object, ms: number | undefined): void {
+  // Stryker disable next-line ConditionalExpression: a stored `undefined` reads back as no Retry-After, as nothing stored does.
   if (ms !== undefined) retryAfters.set(error, ms);
 }
 
@@ -149,6 +150,7 @@ export function retryPolicy(config: RetryConfig): RetryPolicy {
         ? rateLimitedDelay(attempt, config.maxDelayMs, config.random)
         : backoffDelay(attempt, config.baseDelayMs, config.maxDelayMs, config.random),
     delayAfter(attempt, err) {
+      // Stryker disable next-line ConditionalExpression: a WeakMap answers undefined for a primitive key too.
       const asked = err && typeof err === "object" ? retryAfters.get(err) : undefined;
       if (asked !== undefined) return asked > config.maxRetryAfterMs ? undefined : asked;
       return this.delay(attempt, err instanceof RegattaError ? err.status : undefined);
