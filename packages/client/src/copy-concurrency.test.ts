@@ -4,7 +4,7 @@
  * Measured at the source: how many blob GETs are waiting there at the same time.
  */
 import { NotFoundError } from "@regatta/errors";
-import { computeDigest } from "@regatta/manifest";
+import { computeDigest, OCI_INDEX } from "@regatta/manifest";
 import {
   createMswDispatcher,
   distributionHandlers,
@@ -132,6 +132,41 @@ describe("copy aborted while it asks the target what it holds", () => {
         "GET /v2/src/app/manifests/v1",
         "HEAD /v2/dst/app/manifests/v1",
       ]);
+      expect(Date.now() - started).toBeLessThan(4000);
+    } finally {
+      await registry.close();
+    }
+  });
+});
+
+describe("copy aborted while it fetches a child of an index", () => {
+  it("stops that request at once", async () => {
+    const child = image.manifest;
+    const index = Buffer.from(
+      JSON.stringify({
+        schemaVersion: 2,
+        mediaType: OCI_INDEX,
+        manifests: [{ ...child.descriptor, platform: image.platform }],
+      }),
+    );
+    // The caller gives up when the GET of the child arrives, which the source answers only after 5 s.
+    const controller = new AbortController();
+    const registry = await answeringRegistry(async ({ method, path }) => {
+      if (path === "/v2/src/app/manifests/v1") return { headers: { "content-type": OCI_INDEX }, body: index };
+      if (method === "HEAD") return { status: 404 };
+      controller.abort(new Error("caller gave up"));
+      await new Promise((resolve) => setTimeout(resolve, 5000));
+      return { headers: { "content-type": child.mediaType }, body: child.bytes };
+    });
+    try {
+      const started = Date.now();
+      const error = await registry.reg
+        .copy(`${registry.host}/src/app:v1`, `${registry.host}/dst/app:v1`, { signal: controller.signal })
+        .catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(Error);
+      expect(registry.seen.map((r) => `${r.method} ${r.path}`).at(-1)).toBe(
+        `GET /v2/src/app/manifests/${child.digest}`,
+      );
       expect(Date.now() - started).toBeLessThan(4000);
     } finally {
       await registry.close();

@@ -6,7 +6,13 @@
  * reference, and the registry's Docker-Content-Digest, must both be the digest of those bytes.
  */
 import { DigestMismatchError, UnsupportedError } from "@regatta/errors";
-import { computeDigest, DOCKER_MANIFEST, OCI_MANIFEST, serializeManifest } from "@regatta/manifest";
+import {
+  computeDigest,
+  DOCKER_MANIFEST,
+  OCI_INDEX,
+  OCI_MANIFEST,
+  serializeManifest,
+} from "@regatta/manifest";
 import { generateImage } from "@regatta/testkit";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import {
@@ -143,6 +149,15 @@ describe("putManifest's refusals", () => {
     expect((error as Error).message).toBe(
       `put manifest ${host}/a:v1: pushing Docker schema 1 manifests is not supported (registries refuse them since distribution 2.7)`,
     );
+    expect(seen).toEqual([]);
+  });
+
+  it("refuses bytes whose own mediaType contradicts the one carried with them, sending nothing", async () => {
+    const { reg, host, seen } = await answering();
+    const error = await reg
+      .putManifest(`${host}/a:v1`, { bytes, mediaType: OCI_INDEX })
+      .catch((e: unknown) => e);
+    expect((error as Error).message).toContain(`but the body's mediaType is ${OCI_MANIFEST}`);
     expect(seen).toEqual([]);
   });
 
