@@ -176,6 +176,7 @@ export function retrying(policy: RetryPolicy): Middleware {
         delay = retryAfter ?? policy.delay(attempt, response.status);
         // Waiting less than the server asked only earns another 429; waiting an hour is not a retry any more: the
         // answer is reported (with its Retry-After) instead.
+        // Stryker disable next-line ConditionalExpression: an absent Retry-After compares false (undefined > n) anyway.
         if (retryAfter !== undefined && retryAfter > config.maxRetryAfterMs) return response;
         if (!budget.take()) return response;
         reason = statusLine(response.status);
