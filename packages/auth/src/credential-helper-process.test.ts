@@ -8,7 +8,7 @@
 import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { DEFAULT_HELPER_TIMEOUT_MS, HelperStoppedError, spawnCredentialHelper } from "./credential-helper.js";
 import { tempDir, writeIn } from "./test-helpers.js";
 
@@ -266,14 +266,17 @@ describe("a process that exits kills the helpers still running", () => {
   type Module = typeof import("./credential-helper.js");
 
   /**
-   * A fresh copy of the module for each test (its exit hook is installed once per module). Loaded in beforeEach,
-   * outside the test, so that its module-level constants stay the loading's, not this test's.
+   * A fresh copy of the module for the tests of the calling describe (its exit hook is installed once per module),
+   * loaded in beforeAll: outside any test, so that its module-level constants count as loaded, not as a test's.
    */
-  let module: Module;
-  beforeEach(async () => {
-    vi.resetModules();
-    module = await import("./credential-helper.js");
-  });
+  function freshModule(): { current: Module } {
+    const loaded = {} as { current: Module };
+    beforeAll(async () => {
+      vi.resetModules();
+      loaded.current = await import("./credential-helper.js");
+    });
+    return loaded;
+  }
 
   /** Captures what is registered with `process.once("exit")` from now on, instead of registering it. */
   function captureExitHooks(): (() => void)[] {
@@ -287,27 +290,33 @@ describe("a process that exits kills the helpers still running", () => {
     return hooks;
   }
 
-  it("on exit, a helper still waiting and what it started are killed", async () => {
-    const hooks = captureExitHooks();
-    const { dir, env } = await install();
-    const running = module.spawnCredentialHelper({ env, timeoutMs: 3000 })("hang", "get", "r.io");
-    const pids = await pidsOf(dir);
-    expect(hooks).toHaveLength(1);
-    hooks[0]!();
-    // Killed by a signal, the helper reports the failure code 128.
-    expect(await running).toMatchObject({ code: 128 });
-    await gone(pids);
+  describe("one helper", () => {
+    const module = freshModule();
+    it("on exit, a helper still waiting and what it started are killed", async () => {
+      const hooks = captureExitHooks();
+      const { dir, env } = await install();
+      const running = module.current.spawnCredentialHelper({ env, timeoutMs: 3000 })("hang", "get", "r.io");
+      const pids = await pidsOf(dir);
+      expect(hooks).toHaveLength(1);
+      hooks[0]!();
+      // Killed by a signal, the helper reports the failure code 128.
+      expect(await running).toMatchObject({ code: 128 });
+      await gone(pids);
+    });
   });
 
-  it("installs one exit hook for any number of helpers, and does not signal helpers that have finished", async () => {
-    const hooks = captureExitHooks();
-    const { env } = await install();
-    const run = module.spawnCredentialHelper({ env });
-    await run("echo", "get", "a.io");
-    await run("echo", "get", "b.io");
-    expect(hooks).toHaveLength(1);
-    const kill = vi.spyOn(process, "kill");
-    hooks[0]!();
-    expect(kill).not.toHaveBeenCalled();
+  describe("several helpers", () => {
+    const module = freshModule();
+    it("installs one exit hook for any number of helpers, and does not signal helpers that have finished", async () => {
+      const hooks = captureExitHooks();
+      const { env } = await install();
+      const run = module.current.spawnCredentialHelper({ env });
+      await run("echo", "get", "a.io");
+      await run("echo", "get", "b.io");
+      expect(hooks).toHaveLength(1);
+      const kill = vi.spyOn(process, "kill");
+      hooks[0]!();
+      expect(kill).not.toHaveBeenCalled();
+    });
   });
 });
