@@ -150,7 +150,7 @@ export function retryPolicy(config: RetryConfig): RetryPolicy {
         ? rateLimitedDelay(attempt, config.maxDelayMs, config.random)
         : backoffDelay(attempt, config.baseDelayMs, config.maxDelayMs, config.random),
     delayAfter(attempt, err) {
-      // Stryker disable next-line ConditionalExpression: a WeakMap answers undefined for a primitive key too.
+      // Stryker disable next-line ConditionalExpression,LogicalOperator: a WeakMap answers undefined for a primitive key too.
       const asked = err && typeof err === "object" ? retryAfters.get(err) : undefined;
       if (asked !== undefined) return asked > config.maxRetryAfterMs ? undefined : asked;
       return this.delay(attempt, err instanceof RegattaError ? err.status : undefined);
