@@ -39,7 +39,7 @@ export function createClient(
     throw new UsageError("anonymous access and credentials were both given; choose one");
   }
   const env = options.env ?? process.env;
-  const hosts = hostsFor(target.registry, target.scheme === "http", options, env);
+  const hosts = hostsFor(target.registry, target.scheme, options, env);
   const transportHosts = Object.fromEntries(
     [...hosts].flatMap(([host, settings]) => {
       const own = transportHost(settings);
@@ -186,7 +186,7 @@ export async function checkCredentials(
  */
 function hostsFor(
   registry: string,
-  plainHttp: boolean,
+  scheme: string | undefined,
   options: ConnectOptions,
   env: Record<string, string | undefined>,
 ): Map<string, HostSettings> {
@@ -204,8 +204,13 @@ function hostsFor(
     ...(options.password !== undefined ? { password: options.password } : {}),
     ...(options.identityToken ? { identityToken: options.identityToken } : {}),
     ...(options.registryToken ? { registryToken: options.registryToken } : {}),
-    // An explicit http:// URL is the user saying this registry speaks plain http.
-    ...(options.insecure === true || plainHttp ? { tls: "disabled" as const } : {}),
+    // An explicit http:// URL is the user saying this registry speaks plain http, and an explicit https:// URL that
+    // it speaks TLS, loopback included (where Regatta would otherwise try plain http first, as docker does).
+    ...(scheme === "https"
+      ? { tls: "enabled" as const }
+      : options.insecure === true || scheme === "http"
+        ? { tls: "disabled" as const }
+        : {}),
   };
   const connected = new Map([[registry, own]]);
   return layerHosts(file, shorthands, connected, normalizeHosts(options.hosts ?? {}));

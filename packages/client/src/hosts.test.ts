@@ -295,3 +295,21 @@ describe("the shorthands", () => {
     ).toThrow(/anonymous access and credentials/);
   });
 });
+
+describe("the scheme of the registry URL", () => {
+  const env = { HOME: "/nonexistent" };
+  it("https:// means TLS, loopback included; http:// means plain http; none leaves the default", async () => {
+    const cases: [string, string][] = [
+      ["https://127.0.0.1:5000", "https://127.0.0.1:5000"],
+      ["https://localhost:5443", "https://localhost:5443"],
+      ["http://registry.example:5000", "http://registry.example:5000"],
+      ["127.0.0.1:5000", "http://127.0.0.1:5000"],
+      ["registry.example", "https://registry.example"],
+    ];
+    for (const [given, url] of cases) {
+      const reg = createClient(given, { env });
+      expect(`${given} -> ${reg.url.replace(/\/$/, "")}`).toBe(`${given} -> ${url}`);
+      await reg.close();
+    }
+  });
+});
