@@ -51,6 +51,10 @@ export default {
     "node_modules",
     "dist",
     ".turbo",
+    // Other runs' sandboxes and reports, and scratch files: a labelled run beside another must not copy them.
+    "/.stryker-tmp",
+    "/.reports",
+    "/.tmp",
   ],
   coverageAnalysis: "perTest",
   // A static mutant (a module-level constant) is covered by every test, so each would rerun the whole package;
@@ -65,6 +69,9 @@ export default {
   thresholds: { high: 95, low: 90, break: 90 },
   concurrency: 1,
   timeoutMS: 10_000,
+  // The initial run of every test, before any mutant: on a loaded two-core machine it takes longer than the
+  // default 5 minutes.
+  dryRunTimeoutMinutes: 30,
   tempDirName: `.stryker-tmp/${label}`,
   cleanTempDir: true,
 };
