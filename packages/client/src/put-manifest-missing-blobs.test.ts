@@ -91,6 +91,9 @@ describe("putManifest refused for missing blobs", () => {
       .putManifest(`${registry.host}/a:v1`, image.manifest.bytes, { signal: AbortSignal.abort(reason) })
       .catch((e: unknown) => e);
     expect(error).not.toBeInstanceOf(RegistryError);
+    // The caller's own reason, not an error from trying to read registry error entries off it.
+    expect(error).not.toBeInstanceOf(TypeError);
+    expect(String((error as Error).message) + String((error as Error).cause)).toContain("caller gave up");
   });
 });
 
