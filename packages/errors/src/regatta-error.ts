@@ -216,7 +216,10 @@ export class DigestMismatchError extends RegattaError {
   static override readonly defaultCode: string = "DIGEST_MISMATCH";
   readonly expected?: string;
   readonly actual?: string;
-  constructor(message: string, options: RegattaErrorOptions & { expected?: string; actual?: string } = {}) {
+  constructor(
+    message: string,
+    options: RegattaErrorOptions & { expected?: string | undefined; actual?: string | undefined } = {},
+  ) {
     super(message, options);
     if (options.expected) this.expected = options.expected;
     if (options.actual) this.actual = options.actual;
@@ -229,7 +232,10 @@ export class SizeMismatchError extends RegattaError {
   static override readonly defaultCode: string = "SIZE_INVALID";
   readonly expected?: number;
   readonly actual?: number;
-  constructor(message: string, options: RegattaErrorOptions & { expected?: number; actual?: number } = {}) {
+  constructor(
+    message: string,
+    options: RegattaErrorOptions & { expected?: number | undefined; actual?: number | undefined } = {},
+  ) {
     super(message, options);
     if (options.expected !== undefined) this.expected = options.expected;
     if (options.actual !== undefined) this.actual = options.actual;

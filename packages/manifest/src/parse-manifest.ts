@@ -139,7 +139,7 @@ export function parseManifest(
         const signedBody = parseJsonObject(payload, what);
         manifest = {
           ...checkSchema1(signedBody, what),
-          signatures: body.signatures as Schema1Manifest["signatures"],
+          signatures: body.signatures as NonNullable<Schema1Manifest["signatures"]>,
         };
       } else {
         manifest = checkSchema1(body, what);

@@ -44,7 +44,7 @@ export interface TokenRequestRecord {
   /** `password` or `refresh_token` for the OAuth2 POST; undefined for GET. */
   grantType?: string;
   /** `service` parameter as sent. */
-  service?: string;
+  service?: string | undefined;
   status: number;
 }
 
