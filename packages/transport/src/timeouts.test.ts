@@ -230,10 +230,14 @@ describe("request deadline", () => {
         res.writeHead(202, { location: "/v2/r/blobs/uploads/1" });
         return void res.end();
       }
+      // Reads at 2 MiB/s for its first 1500 ms (3 MiB of the 8), paced by bytes rather than by chunks: on a quiet
+      // machine the chunks are large, and a fixed pause per chunk read all 8 MiB in under 700 ms.
       const start = performance.now();
       for await (const chunk of req) {
         received += (chunk as Buffer).length;
-        if (performance.now() - start < 1500) await sleep(5);
+        const now = performance.now();
+        const due = start + (received / (2 * 1024 * 1024)) * 1000;
+        if (now - start < 1500 && due > now) await sleep(Math.min(due, start + 1500) - now);
       }
       res.writeHead(201);
       res.end();
