@@ -5,6 +5,7 @@ import {
   createClient,
   escapeControls,
   hasExplicitCredentials,
+  joinSignals,
   mergeHosts,
   ProtocolError,
   parseRegistry,
@@ -109,7 +110,6 @@ export class ReplSession {
     if (Object.keys(credentials).length) known.push([name, credentials]);
     const hosts = mergeHosts(mergeHosts(this.#base.hosts, settings.hosts), Object.fromEntries(known));
     const userLogger = settings.logger ?? this.#base.logger;
-    const own = settings.signal;
     const client = createClient(registry, {
       ...this.#base,
       ...settings,
@@ -117,11 +117,7 @@ export class ReplSession {
       ...(hosts ? { hosts } : {}),
       // Every request of the session's clients carries the signal Ctrl-C aborts, the one in force when it starts
       // (joined with a signal the user passed): Ctrl-C stops the requests, not just the wait for them.
-      signal: () => {
-        const session = this.signal();
-        const mine = typeof own === "function" ? own() : own;
-        return mine ? AbortSignal.any([mine, session]) : session;
-      },
+      signal: joinSignals(settings.signal, () => this.signal()) ?? (() => this.signal()),
       logger: (line: string) => {
         // Only while something is awaited: a line printed in the middle of the one being typed (a TAB's fetch,
         // a promise left running) would garble it.

@@ -16,7 +16,7 @@ export { BlobHandle, type BlobReadOptions, type BlobSaved } from "./blob-handle.
 export type { CatalogOptions, CatalogPage } from "./catalog.js";
 export { checkCredentials, connect, createClient, hasExplicitCredentials } from "./connect.js";
 export type { ConnectOptions } from "./connect-options.js";
-export type { ReferenceInput, RepositoryInput, SignalSource } from "./context.js";
+export { joinSignals, type ReferenceInput, type RepositoryInput, type SignalSource } from "./context.js";
 export {
   type BlobOutcome,
   type CopyEvent,
