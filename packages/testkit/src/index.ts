@@ -81,6 +81,17 @@ export {
 } from "./hostile/index.js";
 export type { GeneratedDocument } from "./image-json.js";
 export {
+  collect,
+  FakeAuthenticator,
+  type FakeAuthorizeRequest,
+  readRequest,
+  startServer,
+  TEST_CERT,
+  TEST_KEY,
+  type TestHandler,
+  type TestServer,
+} from "./loopback-server.js";
+export {
   type Descriptor,
   formatPlatform,
   MEDIA_TYPES,

@@ -6,11 +6,11 @@
 import { Readable } from "node:stream";
 import type { AuthDescription } from "@regatta/auth";
 import { AuthenticationError, AuthorizationError } from "@regatta/errors";
+import { FakeAuthenticator } from "@regatta/testkit";
 import { describe, expect, it } from "vitest";
 import { authenticating } from "./auth.js";
 import type { RawResponse } from "./exchange.js";
 import { testbed, testExchange } from "./test-helpers.js";
-import { FakeAuthenticator } from "./test-server.js";
 
 const CHALLENGE = 'Bearer realm="http://127.0.0.1/token",service="test"';
 const scopes = [{ type: "repository", name: "a", actions: ["pull", "push"] }];

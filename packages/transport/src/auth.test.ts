@@ -1,7 +1,7 @@
 import { Readable } from "node:stream";
 import { AuthenticationError, AuthorizationError } from "@regatta/errors";
+import { FakeAuthenticator, readRequest, startServer, type TestServer } from "@regatta/testkit";
 import { afterEach, describe, expect, it } from "vitest";
-import { FakeAuthenticator, readRequest, startServer, type TestServer } from "./test-server.js";
 import { Transport } from "./transport.js";
 
 const CHALLENGE = 'Bearer realm="http://127.0.0.1/token",service="test"';

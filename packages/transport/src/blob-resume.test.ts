@@ -15,10 +15,10 @@ import {
   SizeMismatchError,
   UsageError,
 } from "@regatta/errors";
+import { collect, FakeAuthenticator, startServer, type TestServer } from "@regatta/testkit";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { downloadBlob } from "./blob.js";
 import { RetryBudget, retryPolicy } from "./retry.js";
-import { collect, FakeAuthenticator, startServer, type TestServer } from "./test-server.js";
 import { Transport } from "./transport.js";
 
 const content = randomBytes(200_000);

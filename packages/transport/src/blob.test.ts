@@ -1,8 +1,8 @@
 import { createHash, randomBytes } from "node:crypto";
 import { DigestMismatchError, InvalidDigestError, SizeMismatchError } from "@regatta/errors";
+import { collect, startServer, type TestServer } from "@regatta/testkit";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { parseContentRange } from "./blob.js";
-import { collect, startServer, type TestServer } from "./test-server.js";
 import { Transport } from "./transport.js";
 
 const content = randomBytes(100_000);

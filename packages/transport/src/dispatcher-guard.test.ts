@@ -6,10 +6,10 @@
  */
 import { createRequire, syncBuiltinESMExports } from "node:module";
 import { FORBIDDEN_ADDRESS } from "@regatta/auth";
+import { startServer, type TestServer } from "@regatta/testkit";
 import { type Dispatcher, MockAgent } from "undici";
 import { afterEach, describe, expect, it } from "vitest";
 import { createDispatcher, guardDispatcher } from "./dispatcher.js";
-import { startServer, type TestServer } from "./test-server.js";
 
 const dns = createRequire(import.meta.url)("node:dns") as typeof import("node:dns");
 const realLookup = dns.lookup;

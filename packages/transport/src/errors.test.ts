@@ -6,9 +6,9 @@ import {
   TimeoutError,
   TlsError,
 } from "@regatta/errors";
+import { startServer, TEST_CERT, type TestServer } from "@regatta/testkit";
 import { errors, MockAgent } from "undici";
 import { afterEach, describe, expect, it } from "vitest";
-import { startServer, TEST_CERT, type TestServer } from "./test-server.js";
 import { Transport } from "./transport.js";
 
 let servers: TestServer[] = [];

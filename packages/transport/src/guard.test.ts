@@ -4,10 +4,11 @@
  * IP-literal check in front of an injected dispatcher (a MockAgent that would answer if asked, so a broken guard
  * shows up as an answer, never as a real connection), and credentials across a token endpoint's redirect.
  */
+
+import { FakeAuthenticator, startServer, type TestServer } from "@regatta/testkit";
 import { MockAgent } from "undici";
 import { afterEach, describe, expect, it } from "vitest";
 import { guardDispatcher } from "./dispatcher.js";
-import { FakeAuthenticator, startServer, type TestServer } from "./test-server.js";
 import { Transport } from "./transport.js";
 
 const scopes = [{ type: "repository", name: "a", actions: ["pull"] }];

@@ -6,8 +6,8 @@ import { createServer as createHttpServer, type Server } from "node:http";
 import { createServer as createHttpsServer } from "node:https";
 import { type AddressInfo, connect, type Socket } from "node:net";
 import type { TLSSocket } from "node:tls";
+import { TEST_CERT, TEST_KEY } from "@regatta/testkit";
 import { afterEach, describe, expect, it } from "vitest";
-import { TEST_CERT, TEST_KEY } from "./test-server.js";
 import { Transport } from "./transport.js";
 import type { TransportOptions } from "./types.js";
 

@@ -1,7 +1,7 @@
 import type { Authenticator, AuthorizeRequest, Send } from "@regatta/auth";
+import { startServer } from "@regatta/testkit";
 import { describe, expect, it } from "vitest";
 import { formatBytes } from "./log.js";
-import { startServer } from "./test-server.js";
 import { Transport } from "./transport.js";
 
 const USER = "alice";

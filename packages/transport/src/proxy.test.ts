@@ -1,7 +1,7 @@
 import { createServer, request as httpRequest, type Server } from "node:http";
 import { type AddressInfo, connect, createServer as createNetServer, type Socket } from "node:net";
+import { startServer, TEST_CERT, type TestServer } from "@regatta/testkit";
 import { afterEach, describe, expect, it } from "vitest";
-import { startServer, TEST_CERT, type TestServer } from "./test-server.js";
 import { Transport } from "./transport.js";
 
 /** A tiny HTTP proxy: CONNECT tunnels and absolute-form forwarding, recording what it was asked. */

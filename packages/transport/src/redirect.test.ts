@@ -2,8 +2,8 @@ import { createServer as createHttpServer, type IncomingMessage } from "node:htt
 import { createServer as createHttpsServer } from "node:https";
 import { type AddressInfo, createServer as createNetServer } from "node:net";
 import { ProtocolError, RegistryError } from "@regatta/errors";
+import { FakeAuthenticator, startServer, TEST_CERT, TEST_KEY, type TestServer } from "@regatta/testkit";
 import { afterEach, describe, expect, it } from "vitest";
-import { FakeAuthenticator, startServer, TEST_CERT, TEST_KEY, type TestServer } from "./test-server.js";
 import { Transport } from "./transport.js";
 
 let servers: TestServer[] = [];

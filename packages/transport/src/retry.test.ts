@@ -1,5 +1,6 @@
 import { Readable } from "node:stream";
 import { RegistryError, RegistryUnreachableError, TooManyRequestsError } from "@regatta/errors";
+import { startServer, type TestServer } from "@regatta/testkit";
 import { afterEach, describe, expect, it } from "vitest";
 import {
   backoffDelay,
@@ -8,7 +9,6 @@ import {
   RetryBudget,
   rateLimitedDelay,
 } from "./retry.js";
-import { startServer, type TestServer } from "./test-server.js";
 import { Transport } from "./transport.js";
 
 let server: TestServer | undefined;

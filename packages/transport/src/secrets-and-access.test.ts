@@ -6,8 +6,8 @@
 import { inspect } from "node:util";
 import { createAuthenticator, staticCredentials } from "@regatta/auth";
 import type { RegattaError } from "@regatta/errors";
+import { startServer, type TestServer } from "@regatta/testkit";
 import { afterEach, describe, expect, it } from "vitest";
-import { startServer, type TestServer } from "./test-server.js";
 import { Transport } from "./transport.js";
 
 const PASSWORD = "pw-Sekr1t/4242 +&x";

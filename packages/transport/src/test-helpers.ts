@@ -4,9 +4,9 @@
  * timeout fires, and closing the server ends it at once.
  */
 import { Readable } from "node:stream";
+import { startServer, type TestHandler, type TestServer } from "@regatta/testkit";
 import { afterEach } from "vitest";
 import { bodySource, type Exchange } from "./exchange.js";
-import { startServer, type TestHandler, type TestServer } from "./test-server.js";
 import { Transport } from "./transport.js";
 import type { TransportOptions } from "./types.js";
 

@@ -1,9 +1,9 @@
 import { AbortError, RegistryUnreachableError, TimeoutError } from "@regatta/errors";
+import { FakeAuthenticator, readRequest } from "@regatta/testkit";
 import { Agent } from "undici";
 import { describe, expect, it } from "vitest";
 import type { RegistryResponse } from "./response.js";
 import { testbed, trickle } from "./test-helpers.js";
-import { FakeAuthenticator, readRequest } from "./test-server.js";
 
 const { serve, make } = testbed({ sleep: async () => {} });
 

@@ -3,9 +3,10 @@
  * a 200 ms base and a 5 s cap, Retry-After honoured up to 60 s, `Date.now`, `Math.random` and a real timer, and the
  * order its concerns are composed in (transport.ts), as a request sees them.
  */
+
+import { FakeAuthenticator } from "@regatta/testkit";
 import { describe, expect, it } from "vitest";
 import { testbed } from "./test-helpers.js";
-import { FakeAuthenticator } from "./test-server.js";
 
 const { serve, make } = testbed();
 

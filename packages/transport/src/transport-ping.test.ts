@@ -4,9 +4,9 @@
  * authenticator, and a typed error for anything else (https://distribution.github.io/distribution/spec/api/#api-version-check).
  */
 import { AuthenticationError, NotFoundError, ProtocolError, RegistryError } from "@regatta/errors";
+import { FakeAuthenticator } from "@regatta/testkit";
 import { describe, expect, it } from "vitest";
 import { testbed } from "./test-helpers.js";
-import { FakeAuthenticator } from "./test-server.js";
 
 const CHALLENGE = 'Bearer realm="http://127.0.0.1/token",service="reg"';
 const { serve, make } = testbed({ retry: { attempts: 0 } });

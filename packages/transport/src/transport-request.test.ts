@@ -13,10 +13,10 @@ import {
   TimeoutError,
   UsageError,
 } from "@regatta/errors";
+import { collect, FakeAuthenticator, type TestHandler } from "@regatta/testkit";
 import { MockAgent } from "undici";
 import { describe, expect, it } from "vitest";
 import { testbed, trickle } from "./test-helpers.js";
-import { collect, FakeAuthenticator, type TestHandler } from "./test-server.js";
 import { DEFAULT_USER_AGENT, Transport } from "./transport.js";
 import { VERSION } from "./version.js";
 

@@ -15,9 +15,9 @@ import {
   SizeMismatchError,
   UsageError,
 } from "@regatta/errors";
+import { readRequest, startServer, type TestServer } from "@regatta/testkit";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { RetryBudget, retryPolicy } from "./retry.js";
-import { readRequest, startServer, type TestServer } from "./test-server.js";
 import { Transport } from "./transport.js";
 import type { RegistryRequest, UploadRequest } from "./types.js";
 import { type UploadMemo, uploadBlob } from "./upload.js";

@@ -8,8 +8,8 @@ import { createHash, randomBytes } from "node:crypto";
 import { Readable } from "node:stream";
 import { setImmediate as tick } from "node:timers/promises";
 import { DigestMismatchError, SizeMismatchError, UsageError } from "@regatta/errors";
+import { collect } from "@regatta/testkit";
 import { describe, expect, it } from "vitest";
-import { collect } from "./test-server.js";
 import { UploadSource } from "./upload-source.js";
 
 const content = randomBytes(100);

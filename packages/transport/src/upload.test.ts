@@ -6,8 +6,8 @@ import {
   RegistryUnreachableError,
   SizeMismatchError,
 } from "@regatta/errors";
+import { readRequest, startServer, type TestServer } from "@regatta/testkit";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { readRequest, startServer, type TestServer } from "./test-server.js";
 import { Transport } from "./transport.js";
 import type { UploadRequest } from "./types.js";
 import { UploadSource } from "./upload-source.js";

@@ -6,8 +6,8 @@ import { createHash } from "node:crypto";
 import { Readable } from "node:stream";
 import { DigestMismatchError, SizeMismatchError } from "@regatta/errors";
 import { type ContentVerifier, createVerifier } from "@regatta/manifest";
+import { collect } from "@regatta/testkit";
 import { describe, expect, it } from "vitest";
-import { collect } from "./test-server.js";
 import { createVerifyStream } from "./verify-stream.js";
 
 const content = Buffer.from("the quick brown fox");

@@ -1,7 +1,7 @@
 import { createAuthenticator, staticCredentials } from "@regatta/auth";
 import { AuthenticationError } from "@regatta/errors";
+import { startServer } from "@regatta/testkit";
 import { describe, expect, it } from "vitest";
-import { startServer } from "./test-server.js";
 import { Transport } from "./transport.js";
 
 const PASSWORD = "hunter2-secret-pw";

@@ -1,6 +1,8 @@
 /**
- * Test helpers (excluded from the build): a real loopback HTTP(S) server on port 0, a fake Authenticator that
- * records what it is asked, and a throw-away self-signed certificate for 127.0.0.1 / localhost.
+ * A real loopback HTTP(S) server on port 0 that a test scripts by hand (raw `node:http` handlers, for sockets,
+ * stalls and cuts that msw cannot play), a fake authenticator that records what it is asked, and a throw-away
+ * self-signed certificate for 127.0.0.1 / localhost. Moved here from @regatta/transport (issue 11, item 1) so that
+ * the transport's tests and the client's endpoint tests share one copy.
  */
 import {
   createServer as createHttpServer,
@@ -12,7 +14,6 @@ import { createServer as createHttpsServer } from "node:https";
 import type { AddressInfo, Socket } from "node:net";
 import { Writable } from "node:stream";
 import { pipeline } from "node:stream/promises";
-import type { AuthDescription, Authenticator, AuthorizeRequest } from "@regatta/auth";
 
 /** A test-only key pair (EC P-256, CA:TRUE, SAN localhost + 127.0.0.1, valid until 2126). Never trust it elsewhere. */
 export const TEST_KEY = `-----BEGIN PRIVATE KEY-----
@@ -107,27 +108,40 @@ export async function readRequest(req: IncomingMessage): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
-/** A scripted Authenticator: `authorization` answers `initial`, `challenge` answers the next of `renewals`. */
-export class FakeAuthenticator implements Authenticator {
+/**
+ * What @regatta/auth's `Authenticator` is asked, spelt out here: the test kit sits below auth (layering.test.ts) and
+ * a structural copy is all a transport needs to accept it.
+ */
+export interface FakeAuthorizeRequest {
+  registry: string;
+  scopes: { type: string; name: string; actions: string[] }[];
+  signal?: AbortSignal;
+}
+
+/**
+ * A scripted authenticator (the shape of @regatta/auth's `Authenticator`): `authorization` answers `initial`,
+ * `challenge` answers the next of `renewals`.
+ */
+export class FakeAuthenticator {
   readonly learnt: { registry: string; challenge: string }[] = [];
-  readonly authorizations: AuthorizeRequest[] = [];
-  readonly challenges: (AuthorizeRequest & { wwwAuthenticate: string; previous?: string })[] = [];
+  readonly authorizations: FakeAuthorizeRequest[] = [];
+  readonly challenges: (FakeAuthorizeRequest & { wwwAuthenticate: string; previous?: string })[] = [];
   constructor(
     public initial: string | undefined,
     public renewals: (string | undefined)[] = [],
   ) {}
-  describe(registry: string): AuthDescription {
+  describe(registry: string): { registry: string; scheme: "unknown" } {
     return { registry, scheme: "unknown" };
   }
   learn(registry: string, challenge: string): void {
     this.learnt.push({ registry, challenge });
   }
-  async authorization(request: AuthorizeRequest): Promise<string | undefined> {
+  async authorization(request: FakeAuthorizeRequest): Promise<string | undefined> {
     this.authorizations.push(request);
     return this.initial;
   }
   async challenge(
-    request: AuthorizeRequest & { wwwAuthenticate: string; previous?: string },
+    request: FakeAuthorizeRequest & { wwwAuthenticate: string; previous?: string },
   ): Promise<string | undefined> {
     this.challenges.push(request);
     const next = this.renewals.shift();
