@@ -40,7 +40,6 @@ export {
   type ManifestResult,
 } from "./get-manifest.js";
 export { type HostSettings, type Hosts, type HostTls, mergeHosts } from "./hosts.js";
-export { humanSize, shortDigest } from "./human-size.js";
 export type { ConfigResult, ImageSummary, LayerSummary, PlatformSummary } from "./image-info.js";
 export type { PullBlob, PulledReference, PullOptions, PullProgress, PullResult } from "./layout/pull.js";
 export type { PushBlob, PushOptions, PushProgress, PushResult } from "./layout/push.js";
@@ -54,5 +53,3 @@ export {
 export type { ManifestInput, PutManifestOptions, PutManifestResult } from "./put-manifest.js";
 export { type ClientDefaults, RegistryClient } from "./registry-client.js";
 export { DEFAULT_TAG_WALK_LIMIT, type TagWalkOptions } from "./tags-for-digest.js";
-export { escapeControls, escapeField } from "./terminal-text.js";
-export { summaryTables, textTable } from "./text-table.js";

@@ -1,6 +1,14 @@
 import { humanSize, shortDigest } from "./human-size.js";
-import type { ImageSummary } from "./image-info.js";
 import { escapeField } from "./terminal-text.js";
+
+/**
+ * The parts of the client's `ImageSummary` the tables show, by shape: presentation sits below the client
+ * (the layering test), and any summary the client returns fits.
+ */
+export interface SummaryRows {
+  platforms?: readonly { platform: string; digest: string; size: number }[];
+  layers?: readonly { digest: string; size: number; mediaType: string }[];
+}
 
 /**
  * An aligned plain-text table, two spaces between columns, the last column not padded: what the CLI's `inspect` and
@@ -26,10 +34,7 @@ export function textTable(
  * The tables of an image summary that the CLI's `inspect` and the REPL both show: the platforms of an index, and the
  * layers of an image. Either may be absent.
  */
-export function summaryTables(
-  summary: Pick<ImageSummary, "platforms" | "layers">,
-  emphasise?: (text: string) => string,
-): string[] {
+export function summaryTables(summary: SummaryRows, emphasise?: (text: string) => string): string[] {
   const tables: string[] = [];
   if (summary.platforms) {
     const rows = summary.platforms.map((p) => [p.platform, shortDigest(p.digest), humanSize(p.size)]);

@@ -1,0 +1,28 @@
+import { describe, expect, it } from "vitest";
+import { humanSize, shortDigest } from "./human-size.js";
+
+describe("humanSize", () => {
+  // docker's and skopeo's spelling: 1000-based, one decimal below 10.
+  it.each([
+    [0, "0 B"],
+    [999, "999 B"],
+    [1000, "1.0 kB"],
+    [2149, "2.1 kB"],
+    [27_000_000, "27 MB"],
+    [9_949_999, "9.9 MB"],
+    [3.2e12, "3.2 TB"],
+    [5e15, "5000 TB"],
+  ])("%i bytes is %s", (bytes, text) => {
+    expect(humanSize(bytes)).toBe(text);
+  });
+});
+
+describe("shortDigest", () => {
+  it.each([
+    [`sha256:${"a".repeat(64)}`, "sha256:aaaaaaaaaaaa"],
+    ["sha512:0123456789abcdef", "sha512:0123456789ab"],
+    ["no-colon", "no-colon"],
+  ])("%s is %s", (digest, short) => {
+    expect(shortDigest(digest)).toBe(short);
+  });
+});

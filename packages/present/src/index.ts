@@ -1,0 +1,8 @@
+// Presentation shared by the CLI and the REPL (issue 11, item 6). Private: both apps bundle it (apps/*/build.mjs),
+// so no published package names it.
+export { type Colors, colorJson } from "./color-json.js";
+export { columns } from "./columns.js";
+export { causeLines, oneLine, registryErrorLines } from "./error-lines.js";
+export { humanSize, shortDigest } from "./human-size.js";
+export { escapeControls, escapeField } from "./terminal-text.js";
+export { type SummaryRows, summaryTables, textTable } from "./text-table.js";

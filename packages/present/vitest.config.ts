@@ -1,0 +1,3 @@
+import { regattaProject } from "../../vitest.project.ts";
+
+export default regattaProject("present");
