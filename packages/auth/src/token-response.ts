@@ -48,3 +48,15 @@ export function parseTokenResponse(body: string, realm: string, now: number): To
   }
   return { token, expiresAt };
 }
+
+/** The OAuth2 `refresh_token` of a token answer, if any (https://distribution.github.io/distribution/spec/auth/oauth/). */
+export function refreshTokenOf(body: string): string | undefined {
+  try {
+    const value = (JSON.parse(body) as { refresh_token?: unknown }).refresh_token;
+    // Stryker disable BlockStatement: (the catch below) the body was parsed as JSON just before, and an empty catch answers undefined too.
+    return typeof value === "string" ? value : undefined;
+  } catch {
+    // Stryker restore BlockStatement
+    return undefined;
+  }
+}

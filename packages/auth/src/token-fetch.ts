@@ -1,0 +1,142 @@
+import {
+  AuthenticationError,
+  accessHint,
+  errorFromResponse,
+  type RegistryError,
+  redactUrl,
+  type SecretSet,
+} from "@regatta/errors";
+import { accessFacts } from "./access-facts.js";
+import { basicHeader } from "./basic-header.js";
+import type { Challenge } from "./parse-www-authenticate.js";
+import { formatScope } from "./scope.js";
+import { isAnonymous } from "./static-credentials.js";
+import { parseTokenResponse, refreshTokenOf, type Token } from "./token-response.js";
+import type { AuthHttpRequest, AuthHttpResponse, Credential, Scope, Send } from "./types.js";
+import { validateRealm } from "./validate-realm.js";
+
+/** What {@link TokenFetch} needs from the authenticator's options, defaults already applied. */
+export interface TokenFetchOptions {
+  send: Send;
+  now: () => number;
+  oauth: "auto" | "always" | "never";
+  clientId: string;
+  log: (line: string) => void;
+  allowHttpRealm: (registry: string) => boolean;
+  secrets: SecretSet;
+}
+
+/**
+ * One token request to a challenge's realm: the OAuth2 POST flow (https://distribution.github.io/distribution/spec/auth/oauth/)
+ * with an identity (refresh) token, or with a password when asked to, falling back to the GET flow
+ * (https://distribution.github.io/distribution/spec/auth/token/) when the server has no POST; the realm validated
+ * first, the answer parsed by {@link parseTokenResponse}, and a refusal turned into an error that names the access.
+ */
+export class TokenFetch {
+  readonly #o: TokenFetchOptions;
+
+  constructor(options: TokenFetchOptions) {
+    this.#o = options;
+  }
+
+  /** Asks `challenge`'s realm for a token for `scopes` on behalf of `registry`. */
+  async fetch(
+    registry: string,
+    challenge: Challenge,
+    scopes: Scope[],
+    credential: Credential | undefined,
+  ): Promise<Token> {
+    const realm = validateRealm(challenge.params.realm!, registry, this.#o.allowHttpRealm(registry));
+    const service = challenge.params.service;
+    const hasPassword = !!(credential?.username && credential.password);
+    const oauth = this.#o.oauth;
+    const useOauth =
+      oauth !== "never" && (!!credential?.identityToken || (oauth === "always" && hasPassword));
+    if (useOauth) {
+      const form = new URLSearchParams();
+      // Stryker disable next-line OptionalChaining: useOauth is only true with a credential.
+      if (credential?.identityToken) {
+        form.set("grant_type", "refresh_token");
+        form.set("refresh_token", credential.identityToken);
+      } else {
+        form.set("grant_type", "password");
+        form.set("username", credential!.username!);
+        form.set("password", credential!.password!);
+      }
+      if (service) form.set("service", service);
+      form.set("client_id", this.#o.clientId);
+      if (scopes.length) form.set("scope", scopes.map(formatScope).join(" "));
+      const request: AuthHttpRequest = {
+        method: "POST",
+        url: realm.toString(),
+        headers: { "content-type": "application/x-www-form-urlencoded", accept: "application/json" },
+        body: form.toString(),
+      };
+      const response = await this.#exchange(request, `grant_type=${form.get("grant_type")}`, scopes);
+      // Not every token server speaks OAuth2: "If the request to the endpoint returns 404 using the HTTP POST
+      // method, refer to Token Documentation for using the HTTP GET method" (…/spec/auth/oauth/); some answer 405.
+      if (response.status !== 404 && response.status !== 405) {
+        return this.#tokenFrom(response, request, registry, scopes, credential);
+      }
+      this.#o.log(`auth: ${registry} token endpoint has no OAuth2 POST (${response.status}), using GET`);
+    }
+
+    // https://distribution.github.io/distribution/spec/auth/token/#requesting-a-token: each scope its own parameter.
+    const url = new URL(realm);
+    if (service) url.searchParams.set("service", service);
+    for (const scope of scopes) url.searchParams.append("scope", formatScope(scope));
+    const headers: Record<string, string> = { accept: "application/json" };
+    if (hasPassword) headers.authorization = basicHeader(credential)!;
+    const request: AuthHttpRequest = { method: "GET", url: url.toString(), headers };
+    const response = await this.#exchange(request, hasPassword ? "basic" : "anonymous", scopes);
+    return this.#tokenFrom(response, request, registry, scopes, credential);
+  }
+
+  async #exchange(request: AuthHttpRequest, how: string, scopes: Scope[]): Promise<AuthHttpResponse> {
+    const started = this.#o.now();
+    const response = await this.#o.send(request);
+    this.#o.log(
+      `auth: ${request.method} ${redactUrl(request.url)} (${how}, ${scopes.length} scope${scopes.length === 1 ? "" : "s"}) -> ${response.status} in ${this.#o.now() - started} ms`,
+    );
+    return response;
+  }
+
+  #tokenFrom(
+    response: AuthHttpResponse,
+    request: AuthHttpRequest,
+    registry: string,
+    scopes: Scope[],
+    credential: Credential | undefined,
+  ): Token {
+    if (response.status === 200) {
+      const token = parseTokenResponse(response.body, request.url, this.#o.now());
+      this.#o.secrets.add(token.token).add(refreshTokenOf(response.body));
+      this.#o.log(
+        `auth: ${registry} token valid for ${Math.round((token.expiresAt - this.#o.now()) / 1000)} s`,
+      );
+      return token;
+    }
+    // A token server that echoes the request must not put a secret into the error: the set scrubs it as it is built.
+    const context = `fetch token from ${redactUrl(request.url.split("?")[0]!)}`;
+    const error: RegistryError = errorFromResponse({
+      method: request.method,
+      url: request.url,
+      status: response.status,
+      body: response.body,
+      context,
+      secrets: this.#o.secrets,
+      auth: { ...accessFacts(registry, scopes, credential), scopes },
+    });
+    if (response.status === 401 && isAnonymous(credential)) {
+      const access = accessFacts(registry, scopes, credential);
+      throw new AuthenticationError(`${context}: registry ${registry} requires a username and password`, {
+        status: 401,
+        errors: error.errors,
+        ...(error.request ? { request: error.request } : {}),
+        access,
+        hint: accessHint(access, 401),
+      });
+    }
+    throw error;
+  }
+}
