@@ -1,10 +1,10 @@
 import { AuthenticationError, accessHint, SecretSet, scrubText } from "@regatta/errors";
+import { isLoopbackRegistry, normalizeRegistry } from "@regatta/reference";
 import { accessFacts } from "./access-facts.js";
 import { basicHeader } from "./basic-header.js";
 import { ChallengeState, challengeScopes } from "./challenge-state.js";
 import { CredentialLookups } from "./credential-lookups.js";
 import { type Challenge, parseWwwAuthenticate } from "./parse-www-authenticate.js";
-import { isLoopbackHost, normalizeRegistry } from "./registry-host.js";
 import { formatScope, mergeScopes } from "./scope.js";
 import { TokenCache } from "./token-cache.js";
 import { TokenFetch } from "./token-fetch.js";
@@ -90,7 +90,12 @@ class TokenAuthenticator implements Authenticator {
       oauth: options.oauth ?? "auto",
       clientId: options.clientId ?? "regatta",
       log,
-      allowHttpRealm: options.allowHttpRealm ?? isLoopbackHost,
+      // The default trusts plain http only where it cannot leave the machine. The rule is isLoopbackRegistry's:
+      // `localhost` and loopback addresses, not names under `.localhost`. RFC 6761 §6.3 says those SHOULD resolve to
+      // loopback, but the answer comes from whatever resolver the machine has (a hosts file, a DNS server that
+      // answers for them), and the text of a name is not an address: a credential sent to an http realm on such
+      // a name could leave the host. Name the registry in allowHttpRealm (transport's insecure setting) to allow it.
+      allowHttpRealm: options.allowHttpRealm ?? isLoopbackRegistry,
       secrets,
     });
   }

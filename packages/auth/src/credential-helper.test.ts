@@ -1,7 +1,7 @@
 import { join } from "node:path";
 import { CredentialsError } from "@regatta/errors";
 import { describe, expect, it } from "vitest";
-import { credentialFromHelper, spawnCredentialHelper } from "./credential-helper.js";
+import { credentialFromHelper, helperServerUrl, spawnCredentialHelper } from "./credential-helper.js";
 import { dockerConfigCredentials } from "./docker-config-credentials.js";
 import { tempDir, writeIn } from "./test-helpers.js";
 import type { Credential } from "./types.js";
@@ -77,5 +77,17 @@ describe("credential helper protocol with a real program on PATH", () => {
     expect(await provider.get("ghcr.io")).toEqual({ username: "alice", password: "helper-password-1" });
     expect(await provider.get("docker.io")).toEqual({ identityToken: "helper-identity-2" });
     expect(await provider.get("quay.io")).toBeUndefined();
+  });
+});
+
+describe("helperServerUrl: what a credential helper is asked for", () => {
+  it("is docker's legacy v1 URL for Docker Hub, in any spelling", () => {
+    expect(helperServerUrl("docker.io")).toBe("https://index.docker.io/v1/");
+    expect(helperServerUrl("registry-1.docker.io")).toBe("https://index.docker.io/v1/");
+  });
+
+  it("is the bare host elsewhere", () => {
+    expect(helperServerUrl("https://ghcr.io/")).toBe("ghcr.io");
+    expect(helperServerUrl("localhost:5000")).toBe("localhost:5000");
   });
 });

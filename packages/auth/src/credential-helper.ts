@@ -1,6 +1,6 @@
 import { spawn } from "node:child_process";
 import { CredentialsError } from "@regatta/errors";
-import { helperServerUrl } from "./registry-host.js";
+import { DEFAULT_REGISTRY, DOCKER_HUB_CONFIG_KEY, normalizeRegistry } from "@regatta/reference";
 import type { Credential } from "./types.js";
 
 /** What a credential helper process printed and how it exited. */
@@ -190,6 +190,15 @@ export function spawnCredentialHelper(options: SpawnHelperOptions = {}): HelperR
       child.on("close", () => finish());
       child.stdin.end(input);
     });
+}
+
+/**
+ * The server URL docker uses for a registry when talking to a credential helper: Docker Hub's legacy v1 URL,
+ * otherwise the bare host (what `docker login host` stores).
+ */
+export function helperServerUrl(registry: string): string {
+  const host = normalizeRegistry(registry);
+  return host === DEFAULT_REGISTRY ? DOCKER_HUB_CONFIG_KEY : host;
 }
 
 /**

@@ -1,9 +1,9 @@
 import { homedir } from "node:os";
 import { join } from "node:path";
+import { normalizeRegistry } from "@regatta/reference";
 import { credentialFromAuthEntry } from "./auth-entry.js";
 import { credentialFromHelper, type HelperRunner, spawnCredentialHelper } from "./credential-helper.js";
 import { objectEntries, readJsonFile } from "./read-json-file.js";
-import { normalizeRegistry } from "./registry-host.js";
 import type { CredentialProvider } from "./types.js";
 
 /** Environment variables, as `process.env`. */

@@ -11,6 +11,7 @@ export {
   credentialFromHelper,
   type HelperResult,
   type HelperRunner,
+  helperServerUrl,
   IDENTITY_TOKEN_USERNAME,
   type SpawnHelperOptions,
   spawnCredentialHelper,
@@ -28,7 +29,6 @@ export {
   podmanAuthFileCredentials,
   podmanAuthFiles,
 } from "./podman-auth-file-credentials.js";
-export { DOCKER_HUB_CONFIG_KEY, helperServerUrl, normalizeRegistry } from "./registry-host.js";
 export {
   formatScope,
   mergeScopes,

@@ -1,9 +1,9 @@
 import { join } from "node:path";
+import { normalizeRegistry } from "@regatta/reference";
 import { credentialFromAuthEntry } from "./auth-entry.js";
 import { credentialFromHelper, type HelperRunner, spawnCredentialHelper } from "./credential-helper.js";
 import { type Env, homeDirOf } from "./docker-config-credentials.js";
 import { objectEntries, readJsonFile } from "./read-json-file.js";
-import { normalizeRegistry } from "./registry-host.js";
 import type { CredentialProvider } from "./types.js";
 
 /** Options of {@link podmanAuthFileCredentials}. */

@@ -1,4 +1,4 @@
-import { normalizeRegistry } from "./registry-host.js";
+import { normalizeRegistry } from "@regatta/reference";
 import type { Credential, CredentialProvider } from "./types.js";
 
 /** A fixed credential: a username and password, an identity (refresh) token, or a registry token. */

@@ -17,8 +17,9 @@ export {
   TAG_MAX_LENGTH,
 } from "./constants.js";
 export { isLoopbackRegistry } from "./is-loopback-registry.js";
+export { normalizeRegistry } from "./normalize-registry.js";
 export { type ParseReferenceOptions, parseReference } from "./parse-reference.js";
-export { normalizeRegistry, type ParsedRegistry, parseRegistry } from "./parse-registry.js";
+export { type ParsedRegistry, parseRegistry } from "./parse-registry.js";
 export { type ParseRepositoryOptions, parseRepository } from "./parse-repository.js";
 export { Reference, type ReferenceParts } from "./reference.js";
 export type { RepositoryParts } from "./repository-parts.js";

@@ -2,6 +2,12 @@
  * Whether a registry name (`localhost:5000`, `127.0.0.1`, `[::1]:5000`) is on the loopback interface, where plain HTTP
  * cannot be intercepted on the wire. dockerd and containerd allow http to 127.0.0.0/8 and ::1 without configuration
  * for the same reason; RFC 1918 addresses are not loopback and are not included.
+ *
+ * It is the one loopback test: transport uses it to allow plain http to a registry and auth to allow an http token
+ * realm, both security decisions, so it checks addresses, not text. The exact name `localhost` is the exception every
+ * client makes (containerd's `MatchLocalhost`, dockerd); names under `.localhost` are not loopback here even though
+ * RFC 6761 §6.3 says resolvers SHOULD answer loopback for them, because that answer comes from whatever resolver the
+ * machine has, and containerd does not trust them either. Mark such a registry insecure to use plain http with it.
  */
 export function isLoopbackRegistry(registry: string): boolean {
   const host = hostOf(registry).toLowerCase();

@@ -1,6 +1,6 @@
 import { InvalidReferenceError } from "@regatta/errors";
 import { describe, expect, it } from "vitest";
-import { DOCKER_HUB_CONFIG_KEY, normalizeRegistry, parseRegistry } from "./index.js";
+import { DOCKER_HUB_CONFIG_KEY, parseRegistry } from "./index.js";
 
 describe("parseRegistry", () => {
   it.each([
@@ -43,16 +43,5 @@ describe("parseRegistry", () => {
 
   it("never repeats credentials", () => {
     expect(() => parseRegistry("https://user:secret@r.example")).not.toThrow(/secret/);
-  });
-});
-
-describe("normalizeRegistry", () => {
-  it.each([
-    ["docker.io", "docker.io"],
-    ["index.docker.io", "docker.io"],
-    ["registry-1.docker.io", "docker.io"],
-    ["ghcr.io", "ghcr.io"],
-  ])("%s → %s", (input, expected) => {
-    expect(normalizeRegistry(input)).toBe(expected);
   });
 });

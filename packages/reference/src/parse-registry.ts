@@ -1,6 +1,7 @@
 import { describeProblem, InvalidReferenceError, type Problem, shiftProblem } from "@regatta/errors";
-import { apiHostOf, DEFAULT_REGISTRY, DOCKER_HUB_ALIASES } from "./constants.js";
+import { apiHostOf } from "./constants.js";
 import { findHostProblem } from "./grammar.js";
+import { foldDockerHub } from "./normalize-registry.js";
 
 /** A registry address, normalised the way references are. */
 export interface ParsedRegistry {
@@ -17,11 +18,6 @@ export interface ParsedRegistry {
  * (`https://index.docker.io/v1/`), `/v2/` is the API root people copy from a browser.
  */
 const IGNORED_PATHS = new Set(["", "/", "/v1", "/v1/", "/v2", "/v2/"]);
-
-/** Maps Docker Hub's aliases (`index.docker.io`, `registry-1.docker.io`) to `docker.io`; other hosts are kept. */
-export function normalizeRegistry(host: string): string {
-  return DOCKER_HUB_ALIASES.has(host) ? DEFAULT_REGISTRY : host;
-}
 
 /**
  * Parses a registry address as a user or a config file writes it: `localhost:5000`, `https://r.example`,
@@ -65,6 +61,6 @@ export function parseRegistry(input: string): ParsedRegistry {
   }
   const problem = findHostProblem(authority);
   if (problem) fail(shiftProblem(problem, start));
-  const registry = normalizeRegistry(authority);
+  const registry = foldDockerHub(authority);
   return { registry, ...(parsedScheme ? { scheme: parsedScheme } : {}), apiHost: apiHostOf(registry) };
 }

@@ -5,7 +5,7 @@
 import { describeProblem, InvalidReferenceError, shiftProblem } from "@regatta/errors";
 import { DEFAULT_REGISTRY, OFFICIAL_NAMESPACE } from "./constants.js";
 import { findHostProblem, findPathLengthProblem, findPathProblem } from "./grammar.js";
-import { normalizeRegistry } from "./parse-registry.js";
+import { foldDockerHub } from "./normalize-registry.js";
 
 /** Registry and repository of an image, before normalisation. */
 export interface RepositoryParts {
@@ -56,7 +56,7 @@ export function normalizeRepositoryParts(parts: RepositoryParts): RepositoryPart
       `invalid registry ${JSON.stringify(parts.registry)}: ${describeProblem(hostProblem)}`,
     );
   }
-  const registry = normalizeRegistry(parts.registry);
+  const registry = foldDockerHub(parts.registry);
   const repository = withOfficialNamespace(registry, parts.repository);
   const added = repository.length - parts.repository.length;
   const lengthProblem = findPathLengthProblem(repository);

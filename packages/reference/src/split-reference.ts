@@ -18,7 +18,8 @@ import {
   findTagProblem,
   isImageId,
 } from "./grammar.js";
-import { normalizeRegistry, parseRegistry } from "./parse-registry.js";
+import { foldDockerHub } from "./normalize-registry.js";
+import { parseRegistry } from "./parse-registry.js";
 import { isRegistryComponent, withOfficialNamespace } from "./repository-parts.js";
 
 /** A reference cut into its parts, with where each part started in the input (for later errors). */
@@ -78,7 +79,7 @@ export function splitReference(input: string, defaultRegistry: string, kind = "r
   if (explicitRegistry) {
     const hostProblem = findHostProblem(first);
     if (hostProblem) fail(hostProblem);
-    registry = normalizeRegistry(first);
+    registry = foldDockerHub(first);
     restOffset = slash + 1;
   }
 
