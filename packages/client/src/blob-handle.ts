@@ -1,10 +1,10 @@
 import { type Readable, Transform } from "node:stream";
-import { repositoryScope } from "@regatta/auth";
 import { DigestMismatchError, SizeMismatchError } from "@regatta/errors";
 import { writeStreamAtomic } from "@regatta/layout";
 import { parseDigest } from "@regatta/manifest";
 import type { RepositoryReference } from "@regatta/reference";
-import { type ClientContext, repositoryPath, withClientSignal } from "./context.js";
+import { type ClientContext, withClientSignal } from "./context.js";
+import { blobGet, blobHead } from "./registry-api/blobs.js";
 
 export interface BlobReadOptions {
   signal?: AbortSignal;
@@ -37,7 +37,7 @@ export class BlobHandle {
   /** A verified stream of the blob's bytes. The stream errors if the content does not match the digest. */
   async stream(given: BlobReadOptions = {}): Promise<Readable> {
     const options = withClientSignal(this.ctx, given) ?? given;
-    const { stream, size } = await this.ctx.transport.blob({
+    const { stream, size } = await blobGet(this.ctx.transport, {
       registry: this.repository.registry,
       repository: this.repository.repository,
       digest: this.digest,
@@ -112,19 +112,14 @@ export class BlobHandle {
   /** Size by HEAD (the Ruby gem's `blob_size`), or undefined when the registry does not have the blob. */
   async size(given: { signal?: AbortSignal } = {}): Promise<number | undefined> {
     const options = withClientSignal(this.ctx, given) ?? given;
-    const response = await this.ctx.transport.request({
+    const head = await blobHead(this.ctx.transport, {
       registry: this.repository.registry,
-      method: "HEAD",
-      path: `${repositoryPath(this.repository.repository)}/blobs/${this.digest}`,
-      scopes: [repositoryScope(this.repository.repository, ["pull"])],
-      expect: [200, 404],
+      repository: this.repository.repository,
+      digest: this.digest,
       context: `check blob ${this.digest} in ${this.repository.name}`,
       ...(options.signal ? { signal: options.signal } : {}),
     });
-    await response.dump();
-    if (response.status === 404) return undefined;
-    const length = Number(response.headers["content-length"]);
-    return Number.isFinite(length) ? length : undefined;
+    return head?.size;
   }
 
   /** Whether the registry has this blob in this repository. */

@@ -1,6 +1,6 @@
-import { ProtocolError } from "@regatta/errors";
 import type { ClientContext } from "./context.js";
-import { type FetchedPage, followPages, nextPage, pageUrl } from "./link-header.js";
+import { type CatalogPage, catalogGet } from "./registry-api/catalog.js";
+import { type FetchedPage, followPages } from "./registry-api/pages.js";
 
 export interface CatalogOptions {
   /** Registry to list (default: the client's). */
@@ -11,11 +11,7 @@ export interface CatalogOptions {
   signal?: AbortSignal;
 }
 
-export interface CatalogPage {
-  repositories: string[];
-  last?: string;
-  next?: string;
-}
+export type { CatalogPage } from "./registry-api/catalog.js";
 
 /** One page of `/v2/_catalog`. Docker Hub, GHCR and most hosted registries refuse it (401/403/404). */
 export async function catalogPage(ctx: ClientContext, options: CatalogOptions = {}): Promise<CatalogPage> {
@@ -27,36 +23,15 @@ async function fetchCatalogPage(
   options: CatalogOptions,
 ): Promise<FetchedPage<CatalogPage>> {
   const registry = options.registry ?? ctx.defaultRegistry;
-  const what = `list repositories of ${registry}`;
-  const url = pageUrl(ctx.transport.baseUrl(registry), "/v2/_catalog", options, what);
-  const response = await ctx.transport.request({
+  return catalogGet(ctx.transport, {
     registry,
-    method: "GET",
-    url: url.href,
-    scopes: [{ type: "registry", name: "catalog", actions: ["*"] }],
-    context: what,
+    context: `list repositories of ${registry}`,
+    n: options.n,
+    last: options.last,
+    next: options.next,
     // Stryker disable next-line ConditionalExpression: the transport reads `signal: undefined` as no signal, as when the key is absent.
     ...(options.signal ? { signal: options.signal } : {}),
   });
-  const body = await response.json<{ repositories?: unknown }>(64 * 1024 * 1024);
-  // A JSON string or number is no catalog either: reading its missing `repositories` as none would report an empty
-  // registry where the registry answered nonsense.
-  if (!body || typeof body !== "object" || (body.repositories != null && !Array.isArray(body.repositories))) {
-    throw new ProtocolError(`${what}: the registry answered something that is not a catalog`, {
-      request: { method: "GET", url: response.url },
-    });
-  }
-  const repositories = ((body.repositories as unknown[] | null) ?? []).filter(
-    (r): r is string => typeof r === "string",
-  );
-  const page: CatalogPage = { repositories };
-  const next = nextPage(response.headers.link, url, what, response.status);
-  if (next) {
-    page.next = next;
-    const last = repositories.at(-1);
-    if (last !== undefined) page.last = last;
-  }
-  return { page, url: url.href };
 }
 
 /** Every page of the catalog, following `Link` headers on the registry's origin, within the pagination limits. */

@@ -21,6 +21,7 @@ import {
   readConfigHosts,
   transportHost,
 } from "./hosts.js";
+import { API_ROOT } from "./registry-api/paths.js";
 import { RegistryClient } from "./registry-client.js";
 
 /**
@@ -149,7 +150,7 @@ export async function checkCredentials(
     const response = await transport.request({
       registry,
       method: "GET",
-      path: "/v2/",
+      path: API_ROOT,
       scopes: [],
       context: `check the credentials for ${registry}`,
       ...(options.signal ? { signal: options.signal } : {}),
@@ -165,7 +166,7 @@ export async function checkCredentials(
           code: error.code,
           ...(error.status !== undefined ? { status: error.status } : {}),
           // The authenticator refuses Basic credentials itself (a second 401), before a request summary exists.
-          request: error.request ?? { method: "GET", url: new URL("/v2/", client.url).href },
+          request: error.request ?? { method: "GET", url: new URL(API_ROOT, client.url).href },
           errors: error.errors,
           hint:
             Kind === AuthorizationError

@@ -6,7 +6,7 @@ import {
   type RepositoryReference,
 } from "@regatta/reference";
 import type { Transport } from "@regatta/transport";
-import type { PaginationLimits } from "./link-header.js";
+import type { PaginationLimits } from "./registry-api/pages.js";
 
 /** What every operation of a client shares. Built once by `connect`/`createClient`. */
 export interface ClientContext {
@@ -17,7 +17,7 @@ export interface ClientContext {
   concurrency: number;
   /** Platform chosen from indexes when a call names none, `os/arch[/variant]`. */
   platform: string;
-  /** Bounds of `tags`/`catalog` pagination (link-header.ts); unset fields take the defaults. */
+  /** Bounds of `tags`/`catalog` pagination (registry-api/pages.ts); unset fields take the defaults. */
   pagination?: PaginationLimits;
   /**
    * A signal every call of this client carries besides its own (`client.with({ signal })`). A function is asked at
@@ -68,9 +68,4 @@ export function toReference(ctx: ClientContext, input: ReferenceInput): Referenc
 export function toRepository(ctx: ClientContext, input: RepositoryInput): RepositoryReference {
   if (typeof input !== "string") return "repositoryOnly" in input ? input.repositoryOnly() : input;
   return parseRepository(input, { defaultRegistry: ctx.defaultRegistry });
-}
-
-/** `/v2/<name>` for a repository, the prefix of every repository-scoped endpoint. */
-export function repositoryPath(repository: string): string {
-  return `/v2/${repository}`;
 }

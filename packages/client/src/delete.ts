@@ -1,5 +1,4 @@
 import { createHash, randomBytes } from "node:crypto";
-import { repositoryScope } from "@regatta/auth";
 import {
   AuthenticationError,
   AuthorizationError,
@@ -16,13 +15,14 @@ import {
   type ClientContext,
   type ReferenceInput,
   type RepositoryInput,
-  repositoryPath,
   toReference,
   toRepository,
 } from "./context.js";
 import { getManifest, headManifest, type ManifestResult } from "./get-manifest.js";
 import { allTags } from "./list-tags.js";
 import { mapConcurrent } from "./map-concurrent.js";
+import { blobDelete } from "./registry-api/blobs.js";
+import { manifestDelete } from "./registry-api/manifests.js";
 import { type TagWalkOptions, tagsNaming } from "./tags-for-digest.js";
 import { moveTagToThrowaway, restoreTag } from "./untag.js";
 
@@ -38,24 +38,25 @@ export interface DeletedRepository {
 const DELETE_DISABLED =
   "the registry does not allow deleting (distribution: set storage.delete.enabled: true, or REGISTRY_STORAGE_DELETE_ENABLED=true)";
 
-/** A DELETE on a registry path; failures are the transport's typed errors, unchanged. */
+/** What is deleted: a manifest (by digest, or a tag) or a blob. */
+type Deletable = { manifest: string } | { blob: string };
+
+/** A DELETE of a manifest or a blob; failures are the transport's typed errors, unchanged. */
 async function deleteRequest(
   ctx: ClientContext,
   repo: RepositoryReference | Reference,
-  path: string,
+  what: Deletable,
   context: string,
   signal?: AbortSignal,
 ): Promise<void> {
-  const response = await ctx.transport.request({
+  const target = {
     registry: repo.registry,
-    method: "DELETE",
-    path: `${repositoryPath(repo.repository)}${path}`,
-    scopes: [repositoryScope(repo.repository, ["delete"])],
-    expect: [202, 200, 204],
+    repository: repo.repository,
     context,
     ...(signal ? { signal } : {}),
-  });
-  await response.dump();
+  };
+  if ("blob" in what) await blobDelete(ctx.transport, { ...target, digest: what.blob });
+  else await manifestDelete(ctx.transport, { ...target, reference: what.manifest });
 }
 
 /** Whether a registry error says deletes are switched off (distribution: 405 UNSUPPORTED). */
@@ -71,16 +72,16 @@ function disabledError(context: string, error: unknown, outcome = ""): Unsupport
   });
 }
 
-/** DELETE on a registry path, with a 405 / UNSUPPORTED answer turned into an UnsupportedError that says why. */
+/** A DELETE, with a 405 / UNSUPPORTED answer turned into an UnsupportedError that says why. */
 async function sendDelete(
   ctx: ClientContext,
   repo: RepositoryReference | Reference,
-  path: string,
+  what: Deletable,
   context: string,
   signal?: AbortSignal,
 ): Promise<void> {
   try {
-    await deleteRequest(ctx, repo, path, context, signal);
+    await deleteRequest(ctx, repo, what, context, signal);
   } catch (error) {
     if (deletesDisabled(error)) throw disabledError(context, error);
     throw error;
@@ -141,7 +142,7 @@ export async function deleteManifest(
       },
     );
   }
-  await sendDelete(ctx, ref, `/manifests/${digest}`, `delete manifest ${ref.familiar()}`, options.signal);
+  await sendDelete(ctx, ref, { manifest: digest }, `delete manifest ${ref.familiar()}`, options.signal);
   return { reference: ref.withDigest(digest), digest, tags, tagsComplete };
 }
 
@@ -200,7 +201,7 @@ export async function deleteTag(
 
   let method: TagDeleteMethod = "tag-delete";
   try {
-    await deleteRequest(ctx, ref, `/manifests/${ref.tag}`, context, signal);
+    await deleteRequest(ctx, ref, { manifest: ref.tag }, context, signal);
   } catch (error) {
     if (!tagDeleteRefused(error)) throw error;
     method = "untag";
@@ -209,7 +210,7 @@ export async function deleteTag(
     await probeDeletes(ctx, ref, context, signal);
     const throwaway = await moveTagToThrowaway(ctx, ref, original.mediaType, signal);
     try {
-      await deleteRequest(ctx, ref, `/manifests/${throwaway.digest}`, context, signal);
+      await deleteRequest(ctx, ref, { manifest: throwaway.digest }, context, signal);
     } catch (error) {
       await restoreTag(ctx, ref, original, throwaway.digest, signal);
       const outcome = `; ${ref.familiar()} was put back to ${original.digest}, nothing changed`;
@@ -253,7 +254,7 @@ function tagDeleteRefused(error: unknown): boolean {
 async function probeDeletes(ctx: ClientContext, ref: Reference, context: string, signal?: AbortSignal) {
   const nowhere = `sha256:${createHash("sha256").update(randomBytes(32)).digest("hex")}`;
   try {
-    await deleteRequest(ctx, ref, `/manifests/${nowhere}`, context, signal);
+    await deleteRequest(ctx, ref, { manifest: nowhere }, context, signal);
   } catch (error) {
     if (deletesDisabled(error)) throw disabledError(context, error, "; nothing was changed");
     if (error instanceof AuthenticationError || error instanceof AuthorizationError) throw error;
@@ -306,7 +307,7 @@ export async function deleteBlob(
 ): Promise<void> {
   parseDigest(digest);
   const repo = toRepository(ctx, repository);
-  await sendDelete(ctx, repo, `/blobs/${digest}`, `delete blob ${digest} from ${repo.name}`, options.signal);
+  await sendDelete(ctx, repo, { blob: digest }, `delete blob ${digest} from ${repo.name}`, options.signal);
 }
 
 /**
@@ -345,7 +346,7 @@ export async function deleteRepository(
       concurrency,
       async (digest, _i, s) => {
         try {
-          await sendDelete(ctx, repo, `/manifests/${digest}`, `delete manifest ${repo.name}@${digest}`, s);
+          await sendDelete(ctx, repo, { manifest: digest }, `delete manifest ${repo.name}@${digest}`, s);
         } catch (error) {
           // A child shared by two indexes, or deleted meanwhile: already gone is what was wanted.
           if (!(error instanceof NotFoundError)) throw error;

@@ -1,4 +1,3 @@
-import { repositoryScope } from "@regatta/auth";
 import { DigestMismatchError, NotFoundError, redactUrl } from "@regatta/errors";
 import {
   type AcceptPreset,
@@ -16,10 +15,10 @@ import {
 } from "@regatta/manifest";
 import type { Reference } from "@regatta/reference";
 import type { RegistryResponse } from "@regatta/transport";
-import { type ClientContext, type ReferenceInput, repositoryPath, toReference } from "./context.js";
+import { type ClientContext, type ReferenceInput, toReference } from "./context.js";
+import { manifestGet, manifestHead } from "./registry-api/manifests.js";
 
-/** Manifests are small; a hostile registry must not make us buffer gigabytes (distribution caps at 4 MiB too). */
-export const MAX_MANIFEST_BYTES = 4 * 1024 * 1024;
+export { MAX_MANIFEST_BYTES } from "./registry-api/manifests.js";
 
 export interface ManifestOptions {
   /** Media types to accept: a preset name (`schema2`, `list`, `oci`, `index`, `schema1`, `all`) or a list of types. */
@@ -81,17 +80,10 @@ async function fetchManifest(
   options: ManifestOptions,
 ): Promise<ManifestResult> {
   const context = `get manifest ${ref.familiar()}`;
-  const response = await ctx.transport.request({
-    registry: ref.registry,
-    method: "GET",
-    path: `${repositoryPath(ref.repository)}/manifests/${ref.identifier}`,
-    headers: { accept: acceptHeader(options.accept) },
-    scopes: [repositoryScope(ref.repository, ["pull"])],
-    context,
-    // Stryker disable next-line ConditionalExpression: the transport reads `signal: undefined` as no signal, as when the key is absent.
-    ...(options.signal ? { signal: options.signal } : {}),
+  const { response, bytes } = await manifestGet(ctx.transport, {
+    ...target(ref, context, options),
+    accept: acceptHeader(options.accept),
   });
-  const bytes = await response.bytes(MAX_MANIFEST_BYTES);
   const parsed = parseManifest(bytes, response.headers["content-type"]);
   const digest = verifiedDigest(ref, parsed, response, context);
   return {
@@ -177,17 +169,10 @@ export async function headManifest(
   const ref = toReference(ctx, input);
   if (!options.platform && !options.verify) {
     const context = `get manifest digest of ${ref.familiar()}`;
-    const response = await ctx.transport.request({
-      registry: ref.registry,
-      method: "HEAD",
-      path: `${repositoryPath(ref.repository)}/manifests/${ref.identifier}`,
-      headers: { accept: acceptHeader(options.accept) },
-      scopes: [repositoryScope(ref.repository, ["pull"])],
-      context,
-      // Stryker disable next-line ConditionalExpression: the transport reads `signal: undefined` as no signal, as when the key is absent.
-      ...(options.signal ? { signal: options.signal } : {}),
+    const response = await manifestHead(ctx.transport, {
+      ...target(ref, context, options),
+      accept: acceptHeader(options.accept),
     });
-    await response.dump();
     const header = response.headers["docker-content-digest"];
     // A header outside the image spec's digest grammar is no claim at all: hash the manifest instead.
     const claimed = header && DIGEST_GRAMMAR.test(header) ? header : undefined;
@@ -219,6 +204,18 @@ export async function headManifest(
     mediaType: got.mediaType,
     size: got.size,
     headers: got.headers,
+  };
+}
+
+/** The manifest a reference names, as the manifest endpoints take it. */
+function target(ref: Reference, context: string, options: { signal?: AbortSignal }) {
+  return {
+    registry: ref.registry,
+    repository: ref.repository,
+    reference: ref.identifier,
+    context,
+    // Stryker disable next-line ConditionalExpression: the transport reads `signal: undefined` as no signal, as when the key is absent.
+    ...(options.signal ? { signal: options.signal } : {}),
   };
 }
 

@@ -1,9 +1,8 @@
-import { repositoryScope } from "@regatta/auth";
-import { ProtocolError } from "@regatta/errors";
-import { type ClientContext, type RepositoryInput, repositoryPath, toRepository } from "./context.js";
+import { type ClientContext, type RepositoryInput, toRepository } from "./context.js";
 import { headManifest } from "./get-manifest.js";
-import { type FetchedPage, followPages, nextPage, pageUrl } from "./link-header.js";
 import { mapConcurrent } from "./map-concurrent.js";
+import { type FetchedPage, followPages } from "./registry-api/pages.js";
+import { type TagPage, tagsGet } from "./registry-api/tags.js";
 
 export interface TagsOptions {
   /** Page size asked of the registry (`n`). Registries may cap it or, like distribution 2.8, ignore it. */
@@ -18,14 +17,7 @@ export interface TagsOptions {
 }
 
 /** One page of tags, in the shape of the registry's answer and of the Ruby gem's `tags`. */
-export interface TagList {
-  /** Repository name as the registry reports it, e.g. `library/alpine`. */
-  name: string;
-  tags: string[];
-  /** The last tag of this page when there are more pages: pass it as `last` to get the next. */
-  last?: string;
-  /** The next page's URL when there are more pages: pass it as `next` (works for every registry). */
-  next?: string;
+export interface TagList extends TagPage {
   /** tag → manifest digest, with `withDigests`. */
   digests?: Record<string, string>;
 }
@@ -48,39 +40,18 @@ async function fetchTagPage(
   options: TagsOptions,
 ): Promise<FetchedPage<TagList>> {
   const repo = toRepository(ctx, input);
-  const what = `list tags of ${repo.name}`;
-  const url = pageUrl(
-    ctx.transport.baseUrl(repo.registry),
-    `${repositoryPath(repo.repository)}/tags/list`,
-    options,
-    what,
-  );
-  const response = await ctx.transport.request({
+  const { page, url }: FetchedPage<TagList> = await tagsGet(ctx.transport, {
     registry: repo.registry,
-    method: "GET",
-    url: url.href,
-    scopes: [repositoryScope(repo.repository, ["pull"])],
-    context: what,
+    repository: repo.repository,
+    context: `list tags of ${repo.name}`,
+    n: options.n,
+    last: options.last,
+    next: options.next,
     // Stryker disable next-line ConditionalExpression: the transport reads `signal: undefined` as no signal, as when the key is absent.
     ...(options.signal ? { signal: options.signal } : {}),
   });
-  const body = await response.json<{ name?: string; tags?: string[] | null }>(16 * 1024 * 1024);
-  if (!body || typeof body !== "object" || (body.tags != null && !Array.isArray(body.tags))) {
-    throw new ProtocolError(`${what}: the registry answered something that is not a tag list`, {
-      request: { method: "GET", url: response.url },
-    });
-  }
-  // distribution answers `"tags": null` for a repository whose tags were all deleted.
-  const tags = (body.tags ?? []).filter((t): t is string => typeof t === "string");
-  const page: TagList = { name: body.name ?? repo.repository, tags };
-  const next = nextPage(response.headers.link, url, what, response.status);
-  if (next) {
-    page.next = next;
-    const last = tags.at(-1);
-    if (last !== undefined) page.last = last;
-  }
-  if (options.withDigests) page.digests = await tagDigests(ctx, repo.name, tags, options.signal);
-  return { page, url: url.href };
+  if (options.withDigests) page.digests = await tagDigests(ctx, repo.name, page.tags, options.signal);
+  return { page, url };
 }
 
 /**

@@ -2,9 +2,9 @@ import type { Readable } from "node:stream";
 import { UsageError } from "@regatta/errors";
 import { computeDigest } from "@regatta/manifest";
 import type { RepositoryReference } from "@regatta/reference";
-import type { UploadResult } from "@regatta/transport";
 import { BlobHandle } from "./blob-handle.js";
 import { type ClientContext, type RepositoryInput, toRepository } from "./context.js";
+import { type UploadRequest, type UploadResult, uploadBlob } from "./registry-api/uploads.js";
 
 /**
  * What a blob can be pushed from. Bytes and a stream factory (which may return a promise) can be read again, so an
@@ -118,13 +118,13 @@ export async function mountBlob(
   return toPushResult(target, result);
 }
 
-/** `transport.upload` for a repository, with the context every message starts with. */
+/** An upload (registry-api/uploads.ts) to a repository, with the context every message starts with. */
 export function upload(
   ctx: ClientContext,
   repo: RepositoryReference,
-  request: Omit<Parameters<ClientContext["transport"]["upload"]>[0], "registry" | "repository">,
+  request: Omit<UploadRequest, "registry" | "repository">,
 ): Promise<UploadResult> {
-  return ctx.transport.upload({
+  return uploadBlob(ctx.transport, {
     registry: repo.registry,
     repository: repo.repository,
     context: `push blob ${request.digest ? `${request.digest} ` : ""}to ${repo.name}`,

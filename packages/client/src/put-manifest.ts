@@ -1,4 +1,3 @@
-import { repositoryScope } from "@regatta/auth";
 import { DigestMismatchError, RegistryError, UnsupportedError } from "@regatta/errors";
 import {
   computeDigest,
@@ -8,7 +7,8 @@ import {
   serializeManifest,
 } from "@regatta/manifest";
 import type { Reference } from "@regatta/reference";
-import { type ClientContext, type ReferenceInput, repositoryPath, toReference } from "./context.js";
+import { type ClientContext, type ReferenceInput, toReference } from "./context.js";
+import { manifestPut } from "./registry-api/manifests.js";
 
 /**
  * A manifest to push: its exact bytes (a `Uint8Array` or a string), something that carries them (a fetched
@@ -71,16 +71,14 @@ export async function putManifest(
       `${context}: pushing Docker schema 1 manifests is not supported (registries refuse them since distribution 2.7)`,
     );
   }
-  let response: Awaited<ReturnType<ClientContext["transport"]["request"]>>;
+  let response: Awaited<ReturnType<typeof manifestPut>>;
   try {
-    response = await ctx.transport.request({
+    response = await manifestPut(ctx.transport, {
       registry: ref.registry,
-      method: "PUT",
-      path: `${repositoryPath(ref.repository)}/manifests/${ref.tag ?? digest}`,
-      headers: { "content-type": mediaType },
-      body: given.bytes,
-      scopes: [repositoryScope(ref.repository, ["pull", "push"])],
-      expect: [201, 200, 202, 204],
+      repository: ref.repository,
+      reference: ref.tag ?? digest,
+      bytes: given.bytes,
+      mediaType,
       context,
       // Stryker disable next-line ConditionalExpression: the transport reads `signal: undefined` as no signal, as when the key is absent.
       ...(options.signal ? { signal: options.signal } : {}),
@@ -88,7 +86,6 @@ export async function putManifest(
   } catch (error) {
     throw explainPutError(error, ref);
   }
-  await response.dump();
   const claimed = response.headers["docker-content-digest"];
   if (claimed && claimed.split(":")[0] === algorithm && claimed !== digest) {
     throw new DigestMismatchError(

@@ -44,7 +44,6 @@ import {
 import { type ConfigResult, getConfig, type ImageSummary, inspectImage } from "./image-info.js";
 import { type PullOptions, type PullResult, pullImages } from "./layout/pull.js";
 import { type PushOptions, type PushResult, pushImage } from "./layout/push.js";
-import type { PaginationLimits } from "./link-header.js";
 import { allTags, listTags, type TagList, type TagsOptions, tagPages } from "./list-tags.js";
 import {
   type BlobSource,
@@ -59,6 +58,7 @@ import {
   type PutManifestResult,
   putManifest,
 } from "./put-manifest.js";
+import type { PaginationLimits } from "./registry-api/pages.js";
 import { tagImage } from "./tag.js";
 import type { TagWalkOptions } from "./tags-for-digest.js";
 

@@ -1,5 +1,4 @@
 export { isInsecure, registryBaseUrl, type SchemeOptions } from "./base-url.js";
-export { parseContentRange } from "./blob.js";
 export { DEFAULT_BODY_LIMIT, ERROR_BODY_LIMIT } from "./body.js";
 export { createDispatcher, type DispatcherOptions, type OriginSettings } from "./dispatcher.js";
 export type { BodyInit } from "./exchange.js";
@@ -12,23 +11,12 @@ export {
   RATE_LIMITED_MIN_DELAY_MS,
   RetryBudget,
   type RetryOptions,
+  type RetryPolicy,
   rateLimitedDelay,
+  retryPolicy,
 } from "./retry.js";
 export { DEFAULT_TIMEOUTS, type ResolvedTimeouts, resolveTimeouts, type Timeouts } from "./timeouts.js";
 export { DEFAULT_USER_AGENT, Transport } from "./transport.js";
-export type {
-  BlobDownload,
-  BlobRequest,
-  PingResult,
-  RegistryHostOptions,
-  RegistryRequest,
-  TransportOptions,
-  UploadRequest,
-  UploadResult,
-  UploadSessionRequest,
-  UploadStatus,
-} from "./types.js";
-export { DEFAULT_UPLOAD_RECOVERIES } from "./upload.js";
-export { heldBytes } from "./upload-session.js";
+export type { PingResult, RegistryHostOptions, RegistryRequest, TransportOptions } from "./types.js";
 export { createVerifyStream, type VerifyStreamOptions } from "./verify-stream.js";
 export { VERSION } from "./version.js";

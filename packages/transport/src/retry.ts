@@ -4,7 +4,7 @@
  * Only a request that can be replayed on its own is retried: an idempotent method with a replayable body. A POST or
  * PATCH of an upload is never repeated here, because the registry may already have acted on it.
  */
-import { RETRYABLE_STATUSES, RegattaError } from "@regatta/errors";
+import { abortable, RETRYABLE_STATUSES, RegattaError } from "@regatta/errors";
 import { dumpBody } from "./body.js";
 import { canReplay, type Middleware } from "./exchange.js";
 import type { Logger } from "./log.js";
@@ -90,26 +90,14 @@ export function parseRetryAfter(value: string | undefined, now: number): number 
   return Number.isNaN(date) ? undefined : Math.max(0, date - now);
 }
 
-/** Sleeps, but wakes up with the signal's reason when the caller aborts. */
+/** Sleeps, but wakes up with the signal's reason when the caller aborts; an aborted caller does not start to sleep. */
 export async function abortableSleep(
   sleep: (ms: number) => Promise<void>,
   ms: number,
   signal: AbortSignal | undefined,
 ): Promise<void> {
-  if (!signal) return sleep(ms);
-  signal.throwIfAborted();
-  let onAbort: (() => void) | undefined;
-  const aborted = new Promise<never>((_, reject) => {
-    onAbort = () => reject(signal.reason);
-    // Stryker disable next-line ObjectLiteral,BooleanLiteral: the listener is removed in `finally` either way.
-    signal.addEventListener("abort", onAbort, { once: true });
-  });
-  try {
-    await Promise.race([sleep(ms), aborted]);
-  } finally {
-    // Stryker disable next-line ConditionalExpression: the promise executor above has always set onAbort by now.
-    if (onAbort) signal.removeEventListener("abort", onAbort);
-  }
+  signal?.throwIfAborted();
+  return abortable(sleep(ms), signal);
 }
 
 /** The `Retry-After` of the answer an error was made from, for recoveries that happen above the retry concern. */

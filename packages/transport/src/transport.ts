@@ -9,7 +9,6 @@ import { errorFromResponse, ProtocolError, SecretSet, UsageError } from "@regatt
 import type { Dispatcher } from "undici";
 import { authenticating } from "./auth.js";
 import { registryBaseUrl } from "./base-url.js";
-import { downloadBlob } from "./blob.js";
 import { dumpBody, ERROR_BODY_LIMIT, readBody, readErrorBody } from "./body.js";
 import { createDispatcher, guardDispatcher, type OriginSettings } from "./dispatcher.js";
 import {
@@ -28,20 +27,7 @@ import { type RetryPolicy, retrying, retryPolicy } from "./retry.js";
 import { createSend } from "./send.js";
 import { statusErrors } from "./status.js";
 import { deadline, type ResolvedTimeouts, resolveTimeouts } from "./timeouts.js";
-import type {
-  BlobDownload,
-  BlobRequest,
-  PingResult,
-  RegistryHostOptions,
-  RegistryRequest,
-  TransportOptions,
-  UploadRequest,
-  UploadResult,
-  UploadSessionRequest,
-  UploadStatus,
-} from "./types.js";
-import { type UploadMemo, uploadBlob } from "./upload.js";
-import { cancelUpload, uploadStatus } from "./upload-session.js";
+import type { PingResult, RegistryHostOptions, RegistryRequest, TransportOptions } from "./types.js";
 import { VERSION } from "./version.js";
 
 /** Default `User-Agent`: the product and its version (https://www.rfc-editor.org/rfc/rfc9110#name-user-agent). */
@@ -75,8 +61,6 @@ export class Transport {
   readonly #pings = new Map<string, Promise<PingResult>>();
   /** Challenges already seen, handed to an authenticator set later. */
   readonly #challenges = new Map<string, string>();
-  /** What uploads learnt about registries (which refuse single-request uploads). */
-  readonly #uploads: UploadMemo = { noSinglePost: new Set() };
   /** Origins of the registries this client was asked about; any other destination a server chose is checked
    * against the address policy before it is connected to (dispatcher.ts). */
   readonly #trustedOrigins = new Set<string>();
@@ -298,44 +282,32 @@ export class Transport {
   };
 
   /**
-   * Downloads a blob as a stream verified against its digest and size (errors surface on the stream).
-   * Resume with `offset` and the bytes already held as `prefix`.
+   * The retry policy of this transport (attempts, backoff, `Retry-After`, budgets): for the operations above it that
+   * recover on their own (a blob download resuming after a cut, an upload taking up a session again), so that one
+   * place decides how long to wait and how many retries an operation gets.
    */
-  blob(req: BlobRequest): Promise<BlobDownload> {
-    return downloadBlob(
-      {
-        request: (r) => this.request(r),
-        retry: this.#retry,
-        mapBodyError: (err, response, blob) =>
-          mapTransportError(err, {
-            registry: blob.registry,
-            method: "GET",
-            url: response.url,
-            timeouts: this.#timeouts,
-            ...(blob.signal ? { signal: blob.signal } : {}),
-            ...(blob.context ? { context: blob.context } : {}),
-          }),
-      },
-      req,
-    );
+  get retryPolicy(): RetryPolicy {
+    return this.#retry;
   }
 
   /**
-   * Uploads a blob (single POST, POST + PUT, streamed PATCH, or chunked PATCHes), or mounts it from another
-   * repository. An interrupted upload is taken up again from where the registry says it stands.
+   * Maps an error of a response body being read after `request()` resolved (a read timeout, a reset, an abort) to a
+   * typed error naming the request, as the transport maps errors of the requests themselves: for a streamed body
+   * (a blob) that the caller reads on its own.
    */
-  upload(req: UploadRequest): Promise<UploadResult> {
-    return uploadBlob({ request: (r) => this.request(r), retry: this.#retry }, req, this.#uploads);
-  }
-
-  /** Where an upload session stands (`GET` on its Location): the bytes it holds and the Location to go on with. */
-  uploadStatus(req: UploadSessionRequest): Promise<UploadStatus> {
-    return uploadStatus((r) => this.request(r), req);
-  }
-
-  /** Cancels an upload session (`DELETE` on its Location); a session already gone counts as cancelled. */
-  cancelUpload(req: UploadSessionRequest): Promise<void> {
-    return cancelUpload((r) => this.request(r), req);
+  mapBodyError(
+    err: unknown,
+    response: RegistryResponse,
+    request: { registry: string; method?: string; signal?: AbortSignal; context?: string },
+  ): unknown {
+    return mapTransportError(err, {
+      registry: request.registry,
+      method: request.method ?? "GET",
+      url: response.url,
+      timeouts: this.#timeouts,
+      ...(request.signal ? { signal: request.signal } : {}),
+      ...(request.context ? { context: request.context } : {}),
+    });
   }
 
   /** Closes the dispatcher this Transport built (an injected one is left to its owner). Safe to call twice. */

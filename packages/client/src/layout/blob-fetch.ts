@@ -16,6 +16,7 @@ import {
 import type { BlobTarget, ChunkSink } from "@regatta/layout";
 import type { RepositoryReference } from "@regatta/reference";
 import type { ClientContext } from "../context.js";
+import { blobGet } from "../registry-api/blobs.js";
 
 /** A blob to fetch: its descriptor and where it goes. */
 export interface BlobJob {
@@ -76,7 +77,7 @@ export async function fetchBlob(
     let sink: ChunkSink | undefined;
     let written = held;
     try {
-      const download = await ctx.transport.blob({
+      const download = await blobGet(ctx.transport, {
         registry: repository.registry,
         repository: repository.repository,
         digest: job.digest,

@@ -15,7 +15,7 @@ import { distributionFlavour } from "./distribution.js";
  *   (https://github.com/TritonDataCenter/node-docker-registry-client/issues/12); quay.io moved to `last` in 2024
  *   (https://github.com/deitch/docker_registry2/issues/106), Red Hat Quay installations may still page by token.
  * - a `Link` without angle brackets (`/v2/…?next_page=…; rel="next"`) is what some proxies in front of registries
- *   send; Regatta's link-header.ts accepts it, and {@link quayBareLinkFlavour} proves it end to end.
+ *   send; Regatta's registry-api/pages.ts accepts it, and {@link quayBareLinkFlavour} proves it end to end.
  * - token realm `https://quay.io/v2/auth` with service `quay.io`: https://github.com/quay/claircore/pull/879,
  *   https://github.com/quay/mirror-registry/issues/71; the challenge names no `scope`:
  *   https://github.com/OctopusDeploy/Issues/issues/5076

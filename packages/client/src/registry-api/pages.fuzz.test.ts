@@ -1,7 +1,7 @@
 import { FUZZ_RUNS, FUZZ_TEST_TIMEOUT_MS, FuzzFinding, fuzzParse } from "@regatta/testkit";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { nextLink, nextPage, sameOriginPageUrl } from "./link-header.js";
+import { nextLink, nextPage, sameOriginPageUrl } from "./pages.js";
 
 /**
  * Fuzzing of the `Link` header parser and the next-page origin check (issue 10): arbitrary header text, and headers

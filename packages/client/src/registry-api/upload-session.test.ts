@@ -5,9 +5,8 @@
  */
 import { Readable } from "node:stream";
 import { ProtocolError } from "@regatta/errors";
+import type { RegistryRequest, RegistryResponse } from "@regatta/transport";
 import { describe, expect, it } from "vitest";
-import type { RegistryResponse } from "./response.js";
-import type { RegistryRequest } from "./types.js";
 import {
   cancelUpload,
   heldBytes,

@@ -7,10 +7,11 @@ import {
   SizeMismatchError,
 } from "@regatta/errors";
 import { readRequest, startServer, type TestServer } from "@regatta/testkit";
+import { Transport } from "@regatta/transport";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { Transport } from "./transport.js";
-import type { UploadRequest } from "./types.js";
+import { cancelUpload, uploadStatus } from "./upload-session.js";
 import { UploadSource } from "./upload-source.js";
+import { type UploadRequest, uploadBlob } from "./uploads.js";
 
 const sha256 = (b: Buffer) => `sha256:${createHash("sha256").update(b).digest("hex")}`;
 
@@ -244,7 +245,7 @@ describe("UploadSource", () => {
 
 describe("blob upload", () => {
   it("monolithic: POST then PUT ?digest= with the bytes", async () => {
-    const result = await transport.upload({
+    const result = await uploadBlob(transport, {
       registry: server.host,
       repository: "r",
       source: content,
@@ -262,7 +263,7 @@ describe("blob upload", () => {
   });
 
   it("digest unknown: one streamed PATCH hashed on the fly, then PUT ?digest= with the computed digest", async () => {
-    const result = await transport.upload({
+    const result = await uploadBlob(transport, {
       registry: server.host,
       repository: "r",
       source: Readable.from([content.subarray(0, 100), content.subarray(100)]),
@@ -275,7 +276,7 @@ describe("blob upload", () => {
   });
 
   it("chunked: PATCHes with Content-Range, each to the Location the previous answer gave", async () => {
-    const result = await transport.upload({
+    const result = await uploadBlob(transport, {
       registry: server.host,
       repository: "r",
       source: () => Readable.from([content]),
@@ -288,7 +289,7 @@ describe("blob upload", () => {
 
   it("mounts from another repository when the registry can (201)", async () => {
     blobs.set(`src@${digest}`, content);
-    const result = await transport.upload({
+    const result = await uploadBlob(transport, {
       registry: server.host,
       repository: "dst",
       source: content,
@@ -302,7 +303,7 @@ describe("blob upload", () => {
   });
 
   it("falls back to an upload when the mount is refused (202)", async () => {
-    const result = await transport.upload({
+    const result = await uploadBlob(transport, {
       registry: server.host,
       repository: "dst",
       source: content,
@@ -316,14 +317,12 @@ describe("blob upload", () => {
 
   it("a wrong digest is caught while the bytes stream, before the registry commits anything", async () => {
     const wrong = sha256(Buffer.from("other"));
-    const err = await transport
-      .upload({
-        registry: server.host,
-        repository: "r",
-        source: () => Readable.from([content]),
-        digest: wrong,
-      })
-      .catch((e) => e);
+    const err = await uploadBlob(transport, {
+      registry: server.host,
+      repository: "r",
+      source: () => Readable.from([content]),
+      digest: wrong,
+    }).catch((e) => e);
     expect(err).toBeInstanceOf(DigestMismatchError);
     expect(err.message).toContain(`not ${wrong} as given`);
     expect(blobs.size).toBe(0);
@@ -331,37 +330,36 @@ describe("blob upload", () => {
   });
 
   it("unverified (verify: false), a wrong digest is the registry's DIGEST_INVALID", async () => {
-    const err = await transport
-      .upload({
-        registry: server.host,
-        repository: "r",
-        source: content,
-        digest: sha256(Buffer.from("other")),
-        verify: false,
-      })
-      .catch((e) => e);
+    const err = await uploadBlob(transport, {
+      registry: server.host,
+      repository: "r",
+      source: content,
+      digest: sha256(Buffer.from("other")),
+      verify: false,
+    }).catch((e) => e);
     expect(err).toBeInstanceOf(RegistryError);
     expect(err.code).toBe("DIGEST_INVALID");
   });
 
   it("a source shorter than the announced size fails before the closing PUT", async () => {
-    const err = await transport
-      .upload({
-        registry: server.host,
-        repository: "r",
-        source: () => Readable.from([content]),
-        size: 4000,
-        chunkSize: 2048,
-      })
-      .catch((e) => e);
+    const err = await uploadBlob(transport, {
+      registry: server.host,
+      repository: "r",
+      source: () => Readable.from([content]),
+      size: 4000,
+      chunkSize: 2048,
+    }).catch((e) => e);
     expect(err).toBeInstanceOf(SizeMismatchError);
     // A factory is read again once (a copy's download may have been cut short in transit), then it is final.
     const once = ["POST", "PATCH 0-2047", "PATCH 2048-3499", "DELETE"];
     expect(calls()).toEqual([...once, ...once]);
     server.requests.length = 0;
-    const early = await transport
-      .upload({ registry: server.host, repository: "r", source: content, size: 4000 })
-      .catch((e) => e);
+    const early = await uploadBlob(transport, {
+      registry: server.host,
+      repository: "r",
+      source: content,
+      size: 4000,
+    }).catch((e) => e);
     expect(early).toBeInstanceOf(SizeMismatchError);
     expect(calls()).toEqual([]);
   });
@@ -369,7 +367,7 @@ describe("blob upload", () => {
 
 /** An upload of `content` to repository `r`, from a stream factory, with `options` on top. */
 const uploadContent = (options: Partial<UploadRequest>) =>
-  transport.upload({
+  uploadBlob(transport, {
     registry: server.host,
     repository: "r",
     source: () => Readable.from([content]),
@@ -381,7 +379,7 @@ describe("blob upload: single request, chunk sizes", () => {
     behaviour.singlePost = true;
     const t = new Transport({ retry: { attempts: 0 } });
     try {
-      const result = await t.upload({
+      const result = await uploadBlob(t, {
         registry: server.host,
         repository: "r",
         source: content,
@@ -399,11 +397,23 @@ describe("blob upload: single request, chunk sizes", () => {
   it("single POST refused with 202: the bytes go by PUT, and the registry is not asked again", async () => {
     const t = new Transport({ retry: { attempts: 0 } });
     try {
-      await t.upload({ registry: server.host, repository: "r", source: content, digest, singlePost: true });
+      await uploadBlob(t, {
+        registry: server.host,
+        repository: "r",
+        source: content,
+        digest,
+        singlePost: true,
+      });
       expect(calls()).toEqual(["POST", "PUT"]);
       expect(server.requests[0]?.url).toContain("digest=");
       server.requests.length = 0;
-      await t.upload({ registry: server.host, repository: "s", source: content, digest, singlePost: true });
+      await uploadBlob(t, {
+        registry: server.host,
+        repository: "s",
+        source: content,
+        digest,
+        singlePost: true,
+      });
       expect(server.requests[0]?.url).toBe("/v2/s/blobs/uploads/");
     } finally {
       await t.close();
@@ -415,7 +425,7 @@ describe("blob upload: single request, chunk sizes", () => {
     const t = new Transport({ retry: { attempts: 0 } });
     try {
       const big = Buffer.concat([content, content]);
-      await t.upload({
+      await uploadBlob(t, {
         registry: server.host,
         repository: "r",
         source: big,
@@ -501,7 +511,7 @@ describe("blob upload: interrupted and taken up again", () => {
     behaviour.cutPatch = { nth: 3, keep };
     if (minChunk) behaviour.minChunk = minChunk;
     // a one-shot stream: the chunk in flight is all that is needed to go on
-    const result = await transport.upload({
+    const result = await uploadBlob(transport, {
       registry: server.host,
       repository: "r",
       source: Readable.from([content]),
@@ -522,7 +532,7 @@ describe("blob upload: interrupted and taken up again", () => {
 
   it("a streamed PATCH cut off: a replayable source is read again from the offset the registry holds", async () => {
     behaviour.cutPatch = { nth: 1, keep: 1200 };
-    const result = await transport.upload({
+    const result = await uploadBlob(transport, {
       registry: server.host,
       repository: "r",
       source: () => Readable.from([content.subarray(0, 2000), content.subarray(2000)]),
@@ -566,14 +576,12 @@ describe("blob upload: interrupted and taken up again", () => {
 
   it("a streamed PATCH of a one-shot stream cut off cannot go on: the network error, and the session cancelled", async () => {
     behaviour.cutPatch = { nth: 1, keep: 0 };
-    const err = await transport
-      .upload({
-        registry: server.host,
-        repository: "r",
-        source: Readable.from([content]),
-        size: content.length,
-      })
-      .catch((e) => e);
+    const err = await uploadBlob(transport, {
+      registry: server.host,
+      repository: "r",
+      source: Readable.from([content]),
+      size: content.length,
+    }).catch((e) => e);
     expect(err).toBeInstanceOf(RegistryUnreachableError);
     expect(calls()).toEqual(["POST", "PATCH", "GET", "DELETE"]);
   });
@@ -582,11 +590,15 @@ describe("blob upload: interrupted and taken up again", () => {
     behaviour.cutPatch = { nth: 2, keep: 0 };
     const opened = await fetch(`${server.origin}/v2/r/blobs/uploads/`, { method: "POST" });
     const location = new URL(opened.headers.get("location") ?? "", server.origin).href;
-    const status = await transport.uploadStatus({ registry: server.host, repository: "r", location });
+    const status = await uploadStatus((r) => transport.request(r), {
+      registry: server.host,
+      repository: "r",
+      location,
+    });
     expect(status).toEqual({ location, offset: 0 });
-    await transport.cancelUpload({ registry: server.host, repository: "r", location });
+    await cancelUpload((r) => transport.request(r), { registry: server.host, repository: "r", location });
     expect(sessions.size).toBe(0);
-    await transport.cancelUpload({ registry: server.host, repository: "r", location }); // gone: still fine
+    await cancelUpload((r) => transport.request(r), { registry: server.host, repository: "r", location }); // gone: still fine
   });
 });
 
@@ -624,7 +636,7 @@ describe("blob upload: transient faults and wrong bytes (issue 10, item 9)", () 
 
   it("a 416 on a chunk resynchronises: GET says where the session stands and the chunk goes again from there", async () => {
     behaviour.refusePatch = 2;
-    const result = await transport.upload({
+    const result = await uploadBlob(transport, {
       registry: server.host,
       repository: "r",
       source: Readable.from([content]), // one-shot: only the chunk in memory can be sent again
@@ -700,9 +712,13 @@ describe("blob upload: transient faults and wrong bytes (issue 10, item 9)", () 
 
     server.requests.length = 0;
     behaviour.singlePost = true;
-    const single = await transport
-      .upload({ registry: server.host, repository: "s", source: content, digest, singlePost: true })
-      .catch((e) => e);
+    const single = await uploadBlob(transport, {
+      registry: server.host,
+      repository: "s",
+      source: content,
+      digest,
+      singlePost: true,
+    }).catch((e) => e);
     expect(single).toBeInstanceOf(DigestMismatchError);
     expect(calls()).toEqual(["POST"]);
   });
@@ -715,7 +731,7 @@ describe("blob upload: transient faults and wrong bytes (issue 10, item 9)", () 
     const sleeps: number[] = [];
     const patient = new Transport({ sleep: async (ms) => void sleeps.push(ms), random: () => 0.5 });
     try {
-      const result = await patient.upload({
+      const result = await uploadBlob(patient, {
         registry: server.host,
         repository: "r",
         source: Readable.from([content]),
@@ -733,8 +749,12 @@ describe("blob upload: transient faults and wrong bytes (issue 10, item 9)", () 
     behaviour.busyPatch = { nth: 1, retryAfter: "3600" };
     const sleeps: number[] = [];
     const patient = new Transport({ sleep: async (ms) => void sleeps.push(ms) });
-    const err = await patient
-      .upload({ registry: server.host, repository: "r", source: content, chunkSize: 1000 })
+    const err = await uploadBlob(patient, {
+      registry: server.host,
+      repository: "r",
+      source: content,
+      chunkSize: 1000,
+    })
       .catch((e) => e)
       .finally(() => patient.close());
     expect(err).toBeInstanceOf(RegistryError);

@@ -16,11 +16,9 @@ import {
   UsageError,
 } from "@regatta/errors";
 import { readRequest, startServer, type TestServer } from "@regatta/testkit";
+import { type RegistryRequest, RetryBudget, retryPolicy, Transport } from "@regatta/transport";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { RetryBudget, retryPolicy } from "./retry.js";
-import { Transport } from "./transport.js";
-import type { RegistryRequest, UploadRequest } from "./types.js";
-import { type UploadMemo, uploadBlob } from "./upload.js";
+import { type UploadMemo, type UploadRequest, uploadBlob } from "./uploads.js";
 
 const sha256 = (b: Buffer) => `sha256:${createHash("sha256").update(b).digest("hex")}`;
 const content = randomBytes(1000);
@@ -149,7 +147,7 @@ async function upload(
     }
   };
   const result = uploadBlob(
-    { request, retry: policy },
+    { request, retryPolicy: policy },
     { registry: server.host, repository: "r", source: content, ...req },
     options.memo,
   );

@@ -17,6 +17,7 @@
  * from byte 0. A registry that refuses a body as too large (413) gets chunks instead. An upload that fails for good
  * is cancelled (`DELETE <location>`) so the registry can drop its bytes.
  */
+import type { Readable } from "node:stream";
 import type { Scope } from "@regatta/auth";
 import {
   DigestMismatchError,
@@ -26,14 +27,68 @@ import {
   UsageError,
 } from "@regatta/errors";
 import { parseDigest } from "@regatta/manifest";
-import type { RetryPolicy } from "./retry.js";
-import type { RegistryRequest, UploadRequest, UploadResult } from "./types.js";
-import { cancelUpload, locationOf, type RequestFn, uploadStatus, withDigest } from "./upload-session.js";
+import type { RegistryRequest, RetryPolicy } from "@regatta/transport";
+import { blobHead } from "./blobs.js";
+import { uploadsPath } from "./paths.js";
+import type { RequestFn } from "./request.js";
+import { cancelUpload, locationOf, uploadStatus, withDigest } from "./upload-session.js";
 import { UploadSource } from "./upload-source.js";
 
 const OCTET_STREAM = "application/octet-stream";
 /** Default for `maxRecoveries`. */
 export const DEFAULT_UPLOAD_RECOVERIES = 5;
+
+/** A blob to upload. */
+export interface UploadRequest {
+  registry: string;
+  repository: string;
+  /**
+   * The content. Bytes or a stream factory can be read again, so an interrupted upload can go on; a bare stream
+   * cannot. The factory may return a promise (a download that first waits for its response).
+   */
+  source: Uint8Array | Readable | (() => Readable | Promise<Readable>);
+  /** The digest, when known; otherwise computed while streaming and sent with the final PUT. */
+  digest?: string;
+  /** The size, when known (sent as Content-Length, and checked). */
+  size?: number;
+  /** Upload in PATCH chunks of this many bytes (each held in memory once) instead of one stream. */
+  chunkSize?: number;
+  /** A repository on the same registry to mount the blob from (`?mount=&from=`), skipping the upload if it works. */
+  mountFrom?: string;
+  /**
+   * Try the single-request upload (`POST ?digest=` with the bytes, answered 201) first. Only for bytes with a known
+   * digest; a registry that answers 202 instead (distribution 2.8) gets the bytes again by PUT, and is remembered so
+   * later uploads to it skip the attempt.
+   */
+  singlePost?: boolean;
+  /**
+   * Hash the bytes on the way and refuse to commit when they do not match `digest` (default true). Turn it off only
+   * when the bytes are verified already, e.g. a blob streamed from another registry.
+   */
+  verify?: boolean;
+  /**
+   * How many times an interrupted upload is taken up again (default 5): from the offset the session reports
+   * (`GET` on its Location), or in a new session when the registry dropped it and the source can be read again.
+   */
+  maxRecoveries?: number;
+  /** Called with the bytes read from the source so far (it goes back when an upload starts over). */
+  onProgress?: (bytes: number) => void;
+  signal?: AbortSignal;
+  context?: string;
+}
+
+/** What an upload did. */
+export interface UploadResult {
+  digest: string;
+  /** Bytes sent (undefined when mounted and no size was given). */
+  size?: number;
+  /** True when the registry mounted the blob from `mountFrom` and nothing was uploaded. */
+  mounted: boolean;
+  /** The blob's URL from the registry's 201 Location header. */
+  location?: string;
+  /** How many times the upload was interrupted and taken up again (absent when never). */
+  recoveries?: number;
+}
 
 /** What an upload remembers about registries across calls (one per Transport). */
 export interface UploadMemo {
@@ -41,11 +96,26 @@ export interface UploadMemo {
   noSinglePost: Set<string>;
 }
 
-/** What an upload needs from the transport. */
+/** What an upload needs from the transport (a Transport is one). */
 export interface UploadDeps {
-  request: RequestFn;
+  request(request: RegistryRequest): ReturnType<RequestFn>;
   /** The retry budget and backoff; one budget covers every request and recovery of an upload. */
-  retry: RetryPolicy;
+  readonly retryPolicy: RetryPolicy;
+}
+
+/**
+ * The memo of each transport, kept beside it rather than in it (the transport knows nothing of uploads): weakly, so
+ * it goes when the transport does, and per transport as before, so two clients never share what they learnt.
+ */
+const memos = new WeakMap<object, UploadMemo>();
+
+function memoOf(deps: UploadDeps): UploadMemo {
+  let memo = memos.get(deps);
+  if (!memo) {
+    memo = { noSinglePost: new Set() };
+    memos.set(deps, memo);
+  }
+  return memo;
 }
 
 /**
@@ -98,9 +168,9 @@ function isRefusal(status: number | undefined): boolean {
 export async function uploadBlob(
   deps: UploadDeps,
   req: UploadRequest,
-  memo: UploadMemo = { noSinglePost: new Set() },
+  memo: UploadMemo = memoOf(deps),
 ): Promise<UploadResult> {
-  const { request } = deps;
+  const request: RequestFn = (r) => deps.request(r);
   const { registry, repository, signal } = req;
   const what = req.context ?? `push blob ${req.digest ? `${req.digest} ` : ""}to ${registry}/${repository}`;
   if (req.digest) parseDigest(req.digest);
@@ -116,7 +186,7 @@ export async function uploadBlob(
   const size = req.size ?? (req.source instanceof Uint8Array ? req.source.length : undefined);
   const scopes: Scope[] = [{ type: "repository", name: repository, actions: ["pull", "push"] }];
   if (req.mountFrom) scopes.push({ type: "repository", name: req.mountFrom, actions: ["pull"] });
-  const budget = deps.retry.budget(req.maxRecoveries ?? DEFAULT_UPLOAD_RECOVERIES);
+  const budget = deps.retryPolicy.budget(req.maxRecoveries ?? DEFAULT_UPLOAD_RECOVERIES);
   const base = { registry, scopes, context: what, retryBudget: budget, ...(signal ? { signal } : {}) };
 
   const done = (result: Omit<UploadResult, "mounted">, mounted = false): UploadResult => ({
@@ -148,7 +218,7 @@ export async function uploadBlob(
       opened = await request({
         ...base,
         method: "POST",
-        path: `/v2/${repository}/blobs/uploads/`,
+        path: uploadsPath(repository),
         query: { digest: single.digest },
         headers: { "content-type": OCTET_STREAM, "content-length": String(single.bytes.length) },
         body: single.bytes,
@@ -174,7 +244,7 @@ export async function uploadBlob(
     opened = await request({
       ...base,
       method: "POST",
-      path: `/v2/${repository}/blobs/uploads/`,
+      path: uploadsPath(repository),
       ...(mount ? { query: mount } : {}),
       headers: { "content-length": "0" },
       expect: mount ? [201, 202] : [202],
@@ -335,10 +405,10 @@ export async function uploadBlob(
       // Retry-After asked for; one that asks for longer than the retry concern would wait is given up on.
       // Stryker disable next-line ConditionalExpression: recoveryFor made anything but a RegattaError fatal above
       if (err instanceof RegattaError && err.retryable) {
-        const delay = deps.retry.delayAfter(recoveries - 1, err);
+        const delay = deps.retryPolicy.delayAfter(recoveries - 1, err);
         if (delay === undefined) throw await giveUp(err);
         try {
-          await deps.retry.wait(delay, signal);
+          await deps.retryPolicy.wait(delay, signal);
         } catch {
           throw await giveUp(err);
         }
@@ -375,14 +445,14 @@ export async function uploadBlob(
         }
         await cancelUpload(request, { registry, repository, location }).catch(() => undefined);
         // The blob may have been committed by the request whose answer was lost.
-        if (req.digest && (await hasBlob(request, { registry, repository, digest: req.digest, base }))) {
+        if (req.digest && (await hasBlob(deps, { registry, repository, digest: req.digest, base }))) {
           source.close();
           return done({ digest: req.digest, ...(size !== undefined ? { size } : {}), recoveries });
         }
         const fresh = await request({
           ...base,
           method: "POST",
-          path: `/v2/${repository}/blobs/uploads/`,
+          path: uploadsPath(repository),
           headers: { "content-length": "0" },
           expect: [202],
           ...opening,
@@ -398,9 +468,9 @@ export async function uploadBlob(
   }
 }
 
-/** HEAD of a blob: whether the repository has it. */
+/** Whether the repository has the blob (HEAD), asked with the upload's scopes; any failure counts as no. */
 async function hasBlob(
-  request: RequestFn,
+  deps: UploadDeps,
   req: {
     registry: string;
     repository: string;
@@ -409,16 +479,14 @@ async function hasBlob(
   },
 ): Promise<boolean> {
   try {
-    const response = await request({
+    const head = await blobHead(deps, {
       registry: req.registry,
-      method: "HEAD",
-      path: `/v2/${req.repository}/blobs/${req.digest}`,
+      repository: req.repository,
+      digest: req.digest,
       scopes: req.base.scopes,
-      expect: [200, 404],
       ...(req.base.signal ? { signal: req.base.signal } : {}),
     });
-    await response.dump();
-    return response.status === 200;
+    return head !== undefined;
   } catch {
     return false;
   }

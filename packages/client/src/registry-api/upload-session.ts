@@ -10,10 +10,28 @@
  */
 import type { Scope } from "@regatta/auth";
 import { ProtocolError } from "@regatta/errors";
-import type { RegistryResponse } from "./response.js";
-import type { RegistryRequest, UploadSessionRequest, UploadStatus } from "./types.js";
+import type { RegistryResponse } from "@regatta/transport";
+import type { RequestFn } from "./request.js";
 
-export type RequestFn = (request: RegistryRequest) => Promise<RegistryResponse>;
+export type { RequestFn } from "./request.js";
+
+/** An upload session, by the Location the registry gave it. */
+export interface UploadSessionRequest {
+  registry: string;
+  repository: string;
+  /** The session's latest Location (absolute). */
+  location: string;
+  signal?: AbortSignal;
+  context?: string;
+}
+
+/** Where an upload session stands. */
+export interface UploadStatus {
+  /** The Location to continue with. */
+  location: string;
+  /** Bytes the registry holds. */
+  offset: number;
+}
 
 /** The Location of an upload session, absolute (relative ones are resolved against the answering URL). */
 export function locationOf(response: RegistryResponse, what: string): string {

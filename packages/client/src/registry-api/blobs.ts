@@ -1,4 +1,9 @@
 /**
+ * The blob endpoints, `/v2/<name>/blobs/<digest>` (as regclient's scheme/reg/blob.go): GET as a verified,
+ * resumable stream, HEAD (does the repository have it, and how large is it) and DELETE. Mounting is the
+ * upload-opening POST with `?mount=&from=`, whose refusal is an upload session: it lives with the uploads
+ * (uploads.ts).
+ *
  * Blob download: GET /v2/<name>/blobs/<digest>, usually answered by a redirect to object storage, streamed through
  * a size and digest check, never buffered. Resuming sends `Range: bytes=<offset>-`; a server that ignores it and
  * answers 200 gets its first `offset` bytes skipped. Either way the digest covers the caller's prefix followed by
@@ -11,19 +16,62 @@
  * https://github.com/opencontainers/distribution-spec/blob/main/spec.md#pulling-blobs (Range is optional for
  * registries; a 200 answer to a ranged GET is the whole blob again).
  */
-import type { Writable } from "node:stream";
+import type { Readable, Writable } from "node:stream";
+import { repositoryScope, type Scope } from "@regatta/auth";
 import { ProtocolError, RegattaError, SizeMismatchError, UsageError } from "@regatta/errors";
 import { type ContentVerifier, createVerifier, parseDigest } from "@regatta/manifest";
-import type { RegistryResponse } from "./response.js";
-import type { RetryPolicy } from "./retry.js";
-import type { BlobDownload, BlobRequest, RegistryRequest } from "./types.js";
-import { createVerifyStream } from "./verify-stream.js";
+import {
+  createVerifyStream,
+  type RegistryResponse,
+  type RetryBudget,
+  type RetryPolicy,
+} from "@regatta/transport";
+import { blobPath } from "./paths.js";
+import { deleteAt, type Requester } from "./request.js";
 
-/** What blob download needs from the transport. */
-export interface BlobDeps {
-  request(request: RegistryRequest): Promise<RegistryResponse>;
+/** A blob to download. */
+export interface BlobRequest {
+  registry: string;
+  repository: string;
+  /** `sha256:…`: what the bytes are verified against. */
+  digest: string;
+  /** Expected size in bytes (from the descriptor). Checked early against Content-Length and at EOF. */
+  size?: number;
+  /** Resume from this byte (`Range: bytes=offset-`). Requires `prefix`. */
+  offset?: number;
+  /**
+   * The bytes [0, offset) the caller already holds (e.g. `fs.createReadStream(partialFile)`), hashed before the
+   * network bytes so the digest of the whole blob can still be checked. Must be exactly `offset` bytes long.
+   */
+  prefix?: Uint8Array | AsyncIterable<Uint8Array>;
+  /**
+   * Hash the bytes and fail on a digest mismatch (default true). Off only when another party checks the digest
+   * anyway, as a registry does for a blob streamed into it by a copy; the size is checked either way.
+   */
+  verifyDigest?: boolean;
+  /**
+   * The retry budget of the download: retries of its GETs and resumptions after a cut share it. Default a fresh one
+   * of `retry.attempts`; pass one to share it with the caller's own retries.
+   */
+  retryBudget?: RetryBudget;
+  signal?: AbortSignal;
+  context?: string;
+}
+
+/** A verified blob stream. It fails with SizeMismatchError or DigestMismatchError instead of ending on bad data. */
+export interface BlobDownload {
+  /** The bytes from `offset` on. */
+  stream: Readable;
+  /** Total size of the blob, when known. */
+  size?: number;
+  /** Where `stream` starts in the blob. */
+  offset: number;
+}
+
+/** What blob download needs from the transport (a Transport is one). */
+export interface BlobDeps extends Requester {
   /** The retry budget and backoff, shared with the requests of the download. */
-  retry: RetryPolicy;
+  readonly retryPolicy: RetryPolicy;
   /** Maps a body-stream error (read timeout, reset, abort) of `response` to a typed error. */
   mapBodyError(err: unknown, response: RegistryResponse, request: BlobRequest): unknown;
 }
@@ -68,8 +116,8 @@ function sizeVerifier(digest: string, size: number | undefined): ContentVerifier
   };
 }
 
-/** Downloads a blob as a verified stream; see {@link BlobRequest} for resuming. */
-export async function downloadBlob(deps: BlobDeps, req: BlobRequest): Promise<BlobDownload> {
+/** GET of a blob, as a verified stream; see {@link BlobRequest} for resuming. */
+export async function blobGet(deps: BlobDeps, req: BlobRequest): Promise<BlobDownload> {
   const offset = req.offset ?? 0;
   const what = req.context ?? `blob ${req.digest} from ${req.registry}/${req.repository}`;
   parseDigest(req.digest); // an InvalidDigestError before any request
@@ -109,13 +157,13 @@ export async function downloadBlob(deps: BlobDeps, req: BlobRequest): Promise<Bl
     return { stream, size: req.size, offset };
   }
 
-  const budget = req.retryBudget ?? deps.retry.budget();
+  const budget = req.retryBudget ?? deps.retryPolicy.budget();
   /** GET from `from` on; returns the response and how many bytes of its body to drop (a 200 to a ranged GET). */
   const fetchFrom = async (from: number, size: number | undefined) => {
     const response = await deps.request({
       registry: req.registry,
       method: "GET",
-      path: `/v2/${req.repository}/blobs/${req.digest}`,
+      path: blobPath(req.repository, req.digest),
       headers: from > 0 ? { range: `bytes=${from}-` } : {},
       scopes: [{ type: "repository", name: req.repository, actions: ["pull"] }],
       expect: from > 0 ? [200, 206] : [200],
@@ -149,7 +197,7 @@ export async function downloadBlob(deps: BlobDeps, req: BlobRequest): Promise<Bl
     mapError: (err, response) => deps.mapBodyError(err, response, { ...req, context: what }),
     resume: async (from) => {
       if (req.signal?.aborted || !budget.take()) return undefined;
-      await deps.retry.wait(deps.retry.delay(budget.used - 1), req.signal);
+      await deps.retryPolicy.wait(deps.retryPolicy.delay(budget.used - 1), req.signal);
       return fetchFrom(from, size);
     },
   }).catch((err) => stream.destroy(err as Error));
@@ -282,4 +330,57 @@ async function pump(
       if (!current) return void out.destroy(mapped);
     }
   }
+}
+
+/** A blob to ask about or delete. */
+export interface BlobTarget {
+  registry: string;
+  repository: string;
+  digest: string;
+  signal?: AbortSignal;
+  context?: string;
+}
+
+/** What a HEAD found: the blob's size, when the registry said it (`Content-Length`). */
+export interface BlobHead {
+  size: number | undefined;
+}
+
+/**
+ * HEAD of a blob: undefined when the repository does not have it (404), else its size
+ * (https://github.com/opencontainers/distribution-spec/blob/main/spec.md#checking-if-content-exists-in-the-registry).
+ * `scopes` default to pull on the repository; an upload asks with the scopes it holds already, so that no new token
+ * is needed.
+ */
+export async function blobHead(
+  deps: Requester,
+  req: BlobTarget & { scopes?: Scope[] },
+): Promise<BlobHead | undefined> {
+  const response = await deps.request({
+    registry: req.registry,
+    method: "HEAD",
+    path: blobPath(req.repository, req.digest),
+    scopes: req.scopes ?? [repositoryScope(req.repository, ["pull"])],
+    expect: [200, 404],
+    ...(req.context ? { context: req.context } : {}),
+    ...(req.signal ? { signal: req.signal } : {}),
+  });
+  await response.dump();
+  if (response.status === 404) return undefined;
+  const length = Number(response.headers["content-length"]);
+  return { size: Number.isFinite(length) ? length : undefined };
+}
+
+/**
+ * DELETE of a blob (https://github.com/opencontainers/distribution-spec/blob/main/spec.md#deleting-blobs); failures
+ * are the transport's typed errors, unchanged.
+ */
+export async function blobDelete(deps: Requester, req: BlobTarget): Promise<void> {
+  await deleteAt(deps, {
+    registry: req.registry,
+    repository: req.repository,
+    path: blobPath(req.repository, req.digest),
+    context: req.context ?? `delete blob ${req.digest} from ${req.registry}/${req.repository}`,
+    ...(req.signal ? { signal: req.signal } : {}),
+  });
 }

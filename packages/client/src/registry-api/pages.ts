@@ -1,4 +1,5 @@
 import { ProtocolError, redactUrl } from "@regatta/errors";
+import type { Requester } from "./request.js";
 
 /**
  * Pagination of `tags/list` and `_catalog` follows RFC 5988 `Link` headers
@@ -87,16 +88,23 @@ export function sameOriginPageUrl(link: string, base: URL, what: string, status?
   return url;
 }
 
+/** Where a page is asked for: the first one by `n` and `last`, a later one by a previous page's `next`. */
+export interface PageQuery {
+  n?: number | undefined;
+  last?: string | undefined;
+  next?: string | undefined;
+}
+
+/** What a listing needs of the transport: requests, and the registry's base URL to build the first page's URL. */
+export interface PageDeps extends Requester {
+  baseUrl(registry: string): string;
+}
+
 /**
  * The URL of a listing page: `next` (a previous page's link, checked against the registry's origin) or `path` with
  * `n` and `last`.
  */
-export function pageUrl(
-  base: string,
-  path: string,
-  options: { n?: number | undefined; last?: string | undefined; next?: string | undefined },
-  what: string,
-): URL {
+export function pageUrl(base: string, path: string, options: PageQuery, what: string): URL {
   const root = new URL(path, base);
   if (options.next) return sameOriginPageUrl(options.next, root, what);
   if (options.n !== undefined) root.searchParams.set("n", String(options.n));

@@ -1,6 +1,6 @@
 import { ProtocolError } from "@regatta/errors";
 import { describe, expect, it } from "vitest";
-import { DEFAULT_PAGINATION, followPages, nextLink, nextPage, sameOriginPageUrl } from "./link-header.js";
+import { DEFAULT_PAGINATION, followPages, nextLink, nextPage, sameOriginPageUrl } from "./pages.js";
 
 describe("nextLink", () => {
   it.each([

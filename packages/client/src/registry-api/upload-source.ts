@@ -10,7 +10,7 @@
 import { type Readable, Transform, type TransformCallback } from "node:stream";
 import { DigestMismatchError, SizeMismatchError, UsageError } from "@regatta/errors";
 import { type DigestAlgorithm, Digester, parseDigest } from "@regatta/manifest";
-import type { UploadRequest } from "./types.js";
+import type { UploadRequest } from "./uploads.js";
 
 /** What the cursor checks and reports. */
 export interface UploadSourceOptions {

@@ -1,9 +1,9 @@
 import { createHash, randomBytes } from "node:crypto";
 import { DigestMismatchError, InvalidDigestError, SizeMismatchError } from "@regatta/errors";
 import { collect, startServer, type TestServer } from "@regatta/testkit";
+import { Transport } from "@regatta/transport";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { parseContentRange } from "./blob.js";
-import { Transport } from "./transport.js";
+import { blobGet, parseContentRange } from "./blobs.js";
 
 const content = randomBytes(100_000);
 const digest = `sha256:${createHash("sha256").update(content).digest("hex")}`;
@@ -79,7 +79,7 @@ beforeEach(() => {
 });
 
 const blob = (extra: Partial<Parameters<Transport["blob"]>[0]> = {}) =>
-  transport.blob({ registry: registry.host, repository: "a", digest, size: content.length, ...extra });
+  blobGet(transport, { registry: registry.host, repository: "a", digest, size: content.length, ...extra });
 
 describe("parseContentRange", () => {
   it.each([
@@ -110,7 +110,7 @@ describe("blob download", () => {
   });
 
   it("works without a known size (digest still checked)", async () => {
-    const download = await transport.blob({ registry: registry.host, repository: "a", digest });
+    const download = await blobGet(transport, { registry: registry.host, repository: "a", digest });
     expect(download.size).toBe(content.length);
     expect((await collect(download.stream)).length).toBe(content.length);
   });
@@ -176,7 +176,7 @@ describe("blob download", () => {
   it("checks arguments before any request", async () => {
     const before = registry.requests.length;
     await expect(
-      transport.blob({ registry: registry.host, repository: "a", digest: "sha256:abc" }),
+      blobGet(transport, { registry: registry.host, repository: "a", digest: "sha256:abc" }),
     ).rejects.toBeInstanceOf(InvalidDigestError);
     await expect(blob({ offset: 10 })).rejects.toThrow(/needs the bytes already held/);
     await expect(blob({ offset: 200_000 })).rejects.toThrow(/offset 200000 is past its size 100000/);
@@ -189,9 +189,12 @@ describe("blob download", () => {
 
   it("an unknown blob is a NotFoundError with the context", async () => {
     const other = `sha256:${"0".repeat(64)}`;
-    const err = await transport
-      .blob({ registry: registry.host, repository: "a", digest: other, context: "pull layer" })
-      .catch((e) => e);
+    const err = await blobGet(transport, {
+      registry: registry.host,
+      repository: "a",
+      digest: other,
+      context: "pull layer",
+    }).catch((e) => e);
     expect(err.message).toMatch(/^pull layer: 404 BLOB_UNKNOWN: blob unknown/);
   });
 });

@@ -16,10 +16,9 @@ import {
   UsageError,
 } from "@regatta/errors";
 import { collect, FakeAuthenticator, startServer, type TestServer } from "@regatta/testkit";
+import { RetryBudget, retryPolicy, Transport } from "@regatta/transport";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { downloadBlob } from "./blob.js";
-import { RetryBudget, retryPolicy } from "./retry.js";
-import { Transport } from "./transport.js";
+import { blobGet } from "./blobs.js";
 
 const content = randomBytes(200_000);
 const digest = `sha256:${createHash("sha256").update(content).digest("hex")}`;
@@ -76,7 +75,7 @@ beforeEach(() => {
 });
 
 const download = (extra: Partial<Parameters<Transport["blob"]>[0]> = {}) =>
-  transport.blob({ registry: server.host, repository: "a", digest, size: content.length, ...extra });
+  blobGet(transport, { registry: server.host, repository: "a", digest, size: content.length, ...extra });
 const ranges = () => server.requests.map((r) => r.headers.range ?? "-");
 
 describe("blob download: resumed after a cut", () => {
@@ -273,7 +272,7 @@ describe("blob download: the stream's plumbing", () => {
         res.end(content);
       },
     ];
-    const got = await transport.blob({ registry: server.host, repository: "a", digest });
+    const got = await blobGet(transport, { registry: server.host, repository: "a", digest });
     expect(Object.keys(got)).not.toContain("size");
     expect((await collect(got.stream)).equals(content)).toBe(true);
   });
@@ -359,7 +358,7 @@ describe("blob download: arguments, and answers that say too little", () => {
       /^blob sha256:\w+ from 127\.0\.0\.1:\d+\/a: content of sha256:\w+ is longer than/,
     );
     script = [overlong];
-    const unsized = await transport.blob({
+    const unsized = await blobGet(transport, {
       registry: server.host,
       repository: "a",
       digest,
@@ -369,7 +368,7 @@ describe("blob download: arguments, and answers that say too little", () => {
   });
 });
 
-/** A retry policy of two attempts that never waits, for downloadBlob called directly. */
+/** A retry policy of two attempts that never waits, for blobGet called directly. */
 const quickPolicy = () =>
   retryPolicy({
     attempts: 2,
@@ -388,7 +387,7 @@ describe("blob download: what the GET asks for, and how a resumption waits", () 
     try {
       const budget = new RetryBudget(1);
       script = [cutAfter(50_000), ranged];
-      const got = await t.blob({ registry: server.host, repository: "a", digest, retryBudget: budget });
+      const got = await blobGet(t, { registry: server.host, repository: "a", digest, retryBudget: budget });
       expect((await collect(got.stream)).equals(content)).toBe(true);
       expect(budget.used).toBe(1); // the resumption took it from the caller's budget, not a fresh one of 0
       expect(fake.authorizations.map((a) => a.scopes)).toContainEqual([
@@ -408,7 +407,7 @@ describe("blob download: what the GET asks for, and how a resumption waits", () 
     });
     try {
       script = [cutAfter(30_000), cutAfter(30_000), ranged];
-      const got = await t.blob({ registry: server.host, repository: "a", digest, size: content.length });
+      const got = await blobGet(t, { registry: server.host, repository: "a", digest, size: content.length });
       expect((await collect(got.stream)).equals(content)).toBe(true);
       expect(sleeps).toEqual([100, 200]); // random 0.5 of 200·2^0, then of 200·2^1
     } finally {
@@ -420,10 +419,10 @@ describe("blob download: what the GET asks for, and how a resumption waits", () 
     const controller = new AbortController();
     const cut = new RegistryUnreachableError("cut", { retryable: true });
     script = [cutAfter(50_000), ranged];
-    const got = await downloadBlob(
+    const got = await blobGet(
       {
         request: (r) => transport.request(r),
-        retry: quickPolicy(),
+        retryPolicy: quickPolicy(),
         mapBodyError: () => {
           controller.abort(); // the caller gives up just as the cut is seen
           return cut;
@@ -438,10 +437,10 @@ describe("blob download: what the GET asks for, and how a resumption waits", () 
   it("a failure nobody foresaw (here: mapping the cut throws) still ends the stream, with that failure", async () => {
     const boom = new Error("mapping failed");
     script = [cutAfter(50_000), ranged];
-    const got = await downloadBlob(
+    const got = await blobGet(
       {
         request: (r) => transport.request(r),
-        retry: quickPolicy(),
+        retryPolicy: quickPolicy(),
         mapBodyError: () => {
           throw boom;
         },
@@ -473,7 +472,7 @@ describe("blob download: what the GET asks for, and how a resumption waits", () 
       },
     ];
     const bigDigest = `sha256:${createHash("sha256").update(big).digest("hex")}`;
-    const got = await transport.blob({ registry: server.host, repository: "a", digest: bigDigest });
+    const got = await blobGet(transport, { registry: server.host, repository: "a", digest: bigDigest });
     expect((await collect(got.stream)).length).toBe(big.length);
   });
 

@@ -4,8 +4,9 @@ import { Writable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
+import { Transport } from "@regatta/transport";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { Transport } from "./transport.js";
+import { blobGet } from "./blobs.js";
 
 const MiB = 1024 * 1024;
 const CHUNK = Buffer.alloc(MiB, 7);
@@ -55,7 +56,7 @@ describe("blob memory", () => {
     child.stdin?.end();
   });
   const download = async (mib: number, onChunk?: (chunk: Buffer) => void) => {
-    const { stream } = await transport.blob({
+    const { stream } = await blobGet(transport, {
       registry: `127.0.0.1:${port}`,
       repository: String(mib),
       digest: digestOf(mib),

@@ -1,0 +1,53 @@
+/**
+ * Every `/v2/…` path Regatta asks a registry for, built here and nowhere else (as oras-go's registry/remote/url.go
+ * does), each with the section of the distribution spec that defines it. `<name>` is a repository as a reference
+ * holds it (`library/alpine`), `<reference>` a tag or a digest. The transport's own `GET /v2/` ping is the one path
+ * below this layer (packages/transport/src/transport.ts).
+ */
+
+/**
+ * `/v2/`: the API root, whose answer says a registry speaks the API and how it authenticates
+ * (https://github.com/opencontainers/distribution-spec/blob/main/spec.md#determining-support).
+ */
+export const API_ROOT = "/v2/";
+
+/** `/v2/<name>`: the prefix of every repository-scoped endpoint. */
+export function repositoryPath(repository: string): string {
+  return `/v2/${repository}`;
+}
+
+/**
+ * `/v2/<name>/manifests/<reference>`: GET, HEAD, PUT and DELETE of a manifest by tag or digest
+ * (https://github.com/opencontainers/distribution-spec/blob/main/spec.md#pulling-manifests, #pushing-manifests, #deleting-tags, #deleting-manifests).
+ */
+export function manifestPath(repository: string, reference: string): string {
+  return `${repositoryPath(repository)}/manifests/${reference}`;
+}
+
+/**
+ * `/v2/<name>/blobs/<digest>`: GET, HEAD and DELETE of a blob (https://github.com/opencontainers/distribution-spec/blob/main/spec.md#pulling-blobs,
+ * #checking-if-content-exists-in-the-registry, #deleting-blobs).
+ */
+export function blobPath(repository: string, digest: string): string {
+  return `${repositoryPath(repository)}/blobs/${digest}`;
+}
+
+/**
+ * `/v2/<name>/blobs/uploads/`: the POST that opens an upload session, carries a single-request upload
+ * (`?digest=`) or asks for a mount (`?mount=<digest>&from=<name>`) (https://github.com/opencontainers/distribution-spec/blob/main/spec.md#pushing-blobs,
+ * #mounting-a-blob-from-another-repository). The session's later requests go to the Location it answers with.
+ */
+export function uploadsPath(repository: string): string {
+  return `${repositoryPath(repository)}/blobs/uploads/`;
+}
+
+/** `/v2/<name>/tags/list`: one page of a repository's tags (https://github.com/opencontainers/distribution-spec/blob/main/spec.md#listing-tags). */
+export function tagsPath(repository: string): string {
+  return `${repositoryPath(repository)}/tags/list`;
+}
+
+/**
+ * `/v2/_catalog`: one page of a registry's repositories. Not in the OCI spec; distribution's API defines it
+ * (https://distribution.github.io/distribution/spec/api/#catalog), and most hosted registries refuse it.
+ */
+export const CATALOG_PATH = "/v2/_catalog";
