@@ -5,7 +5,8 @@ import { describe, expect, it } from "vitest";
 /**
  * Dependencies point one way: manifest is a leaf above errors, reference uses manifest's digest grammar (issue 11:
  * one home for it), auth knows challenges and credentials, transport carries requests, layout keeps images on disk
- * with no network, client combines them, and the apps use only client and reference (STYLE.md).
+ * with no network, client combines them, and the apps use only client, reference and the private present package
+ * (what the CLI and the REPL show people; STYLE.md).
  */
 const ALLOWED: Record<string, string[]> = {
   "@regatta/errors": [],
@@ -23,8 +24,9 @@ const ALLOWED: Record<string, string[]> = {
     "@regatta/layout",
   ],
   "@regatta/testkit": ["@regatta/errors", "@regatta/reference", "@regatta/manifest"],
-  "@regatta/cli": ["@regatta/client", "@regatta/reference", "@regatta/repl"],
-  "@regatta/repl": ["@regatta/client", "@regatta/reference"],
+  "@regatta/present": ["@regatta/errors"],
+  "@regatta/cli": ["@regatta/client", "@regatta/reference", "@regatta/present", "@regatta/repl"],
+  "@regatta/repl": ["@regatta/client", "@regatta/reference", "@regatta/present"],
 };
 
 const root = join(import.meta.dirname, "../../..");
@@ -78,4 +80,55 @@ describe("package layering", () => {
       expect([...imported].filter((d) => !ALLOWED[name]?.includes(d))).toEqual([]);
     },
   );
+});
+
+/** Source text without its comments, which may name paths and calls freely. */
+function withoutComments(text: string): string {
+  return text.replace(/\/\*[\s\S]*?\*\//g, "").replace(/^\s*\/\/.*$/gm, "");
+}
+
+/** A source file's code, comments left out. */
+const code = (file: string) => withoutComments(readFileSync(file, "utf8"));
+
+/**
+ * One home for the registry API (issue 11, item 1): the client's endpoints live in src/registry-api/, one file per
+ * family, and only they send registry requests or build `/v2/…` paths; the verbs call them. connect.ts is the
+ * wiring that builds the transport (and checks credentials on the API root). The apps reach registries through the
+ * client only, never by calling its transport.
+ */
+describe("the registry API has one home", () => {
+  const clientSrc = join(root, "packages/client/src");
+  const wiring = new Set(["connect.ts"]);
+  const clientFiles = sourceFiles(clientSrc)
+    .filter((file) => !file.startsWith(join(clientSrc, "registry-api")))
+    .filter((file) => !wiring.has(file.slice(clientSrc.length + 1)));
+
+  it("finds the client's verbs to check", () => {
+    expect(clientFiles.map((f) => f.slice(clientSrc.length + 1))).toEqual(
+      expect.arrayContaining(["copy.ts", "get-manifest.ts", "blob-handle.ts", "layout/pull.ts"]),
+    );
+  });
+
+  it.each(clientFiles.map((f) => [f.slice(clientSrc.length + 1), f] as const))(
+    "%s sends no request itself and builds no /v2/ path",
+    (_name, file) => {
+      const text = code(file);
+      expect(text).not.toMatch(/\btransport\s*\.\s*request\s*\(/);
+      expect(text).not.toMatch(/["'`]\/v2\//);
+    },
+  );
+
+  const appFiles = ["cli", "repl"].flatMap((app) => sourceFiles(join(root, "apps", app, "src")));
+  it.each(appFiles.map((f) => [f.slice(root.length + 1), f] as const))(
+    "%s calls no transport method",
+    (_name, file) => {
+      expect(code(file)).not.toMatch(/\btransport\s*\.\s*\w+\s*\(/);
+    },
+  );
+
+  it("the rule sees what it forbids", () => {
+    expect("ctx.transport.request({").toMatch(/\btransport\s*\.\s*request\s*\(/);
+    expect("path: `/v2/team/app/blobs`").toMatch(/["'`]\/v2\//);
+    expect(withoutComments(`/** GET \`/v2/\` */\n// "/v2/"\nconst x = 1;`)).not.toMatch(/\/v2\//);
+  });
 });
