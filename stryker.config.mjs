@@ -1,7 +1,7 @@
 // @ts-check
 /**
  * Stryker mutation testing of the modules whose promises matter most (issue 10): auth, transport, and the client's
- * copy, manifest and pagination code. One package per run (`pnpm mutation auth`), unit tests only, incremental.
+ * registry API (registry-api/), copy, manifest and pagination code. One package per run (`pnpm mutation auth`), unit tests only, incremental.
  * scripts/mutation.mjs sets REGATTA_MUTATION_PACKAGE; see docs/testing.md.
  */
 
@@ -15,7 +15,8 @@ const scopes = {
     "packages/client/src/put-manifest.ts",
     "packages/client/src/list-tags.ts",
     "packages/client/src/catalog.ts",
-    "packages/client/src/link-header.ts",
+    // The registry API: every endpoint (blobs, uploads, manifests, tags, catalog, pages, paths; issue 11, item 1).
+    "packages/client/src/registry-api/**/*.ts",
   ],
 };
 /** Files that hold no behaviour of their own (re-exports, types) or exist only for tests. */
@@ -24,7 +25,6 @@ const notMutated = [
   "!**/index.ts",
   "!**/types.ts",
   "!**/test-helpers.ts",
-  "!**/test-server.ts",
 ];
 
 const name = process.env.REGATTA_MUTATION_PACKAGE ?? "";
