@@ -1,4 +1,4 @@
-import { AbortError } from "@regatta/errors";
+import { AbortError, abortable } from "@regatta/errors";
 import type { Challenge } from "./parse-www-authenticate.js";
 import { mergeScopes, scopeKey, scopesCover } from "./scope.js";
 import type { Token } from "./token-response.js";
@@ -100,25 +100,7 @@ export class TokenCache {
   }
 }
 
+/** This caller's wait for a token: the abort says which wait ended, the signal's reason why. */
 function withSignal<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
-  if (!signal) return promise;
-  if (signal.aborted) return Promise.reject(abortError(signal));
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(abortError(signal));
-    signal.addEventListener("abort", onAbort, { once: true });
-    promise.then(
-      (value) => {
-        signal.removeEventListener("abort", onAbort);
-        resolve(value);
-      },
-      (error: unknown) => {
-        signal.removeEventListener("abort", onAbort);
-        reject(error);
-      },
-    );
-  });
-}
-
-function abortError(signal: AbortSignal): AbortError {
-  return new AbortError("token request aborted", { cause: signal.reason });
+  return abortable(promise, signal, (s) => new AbortError("token request aborted", { cause: s.reason }));
 }

@@ -1,3 +1,4 @@
+export { abortable } from "./abortable.js";
 export {
   type AccessFacts,
   type AccessOperation,
