@@ -21,6 +21,7 @@ import {
 } from "./exchange.js";
 import { logging, scrubbing } from "./log.js";
 import { type FailedRequest, mapTransportError } from "./map-error.js";
+import { rateLimiting } from "./rate-limit.js";
 import { redirecting } from "./redirect.js";
 import { type RegistryResponse, toRegistryResponse } from "./response.js";
 import { type RetryPolicy, retrying, retryPolicy } from "./retry.js";
@@ -94,17 +95,19 @@ export class Transport {
     });
     const log = logging(logger, now);
     const follow = redirecting(options.maxRedirects ?? 5, logger);
+    const sleep = options.sleep ?? ((ms) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
     this.#retry = retryPolicy({
       attempts: options.retry?.attempts ?? 3,
       baseDelayMs: options.retry?.baseDelayMs ?? 200,
       maxDelayMs: options.retry?.maxDelayMs ?? 5000,
       maxRetryAfterMs: options.retry?.maxRetryAfterMs ?? 60_000,
-      sleep: options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms))),
+      sleep,
       now,
       random: options.random ?? Math.random,
       ...(logger ? { logger } : {}),
     });
     const retry = retrying(this.#retry);
+    const rate = rateLimiting({ rates: this.#requestRates(options.hosts ?? {}), now, sleep });
     const perAttempt = deadline(this.#timeouts.request);
     const auth = authenticating({
       authenticator: () => this.#authenticator,
@@ -116,12 +119,13 @@ export class Transport {
       statusErrors(this.#secrets), // status.ts unexpected status → typed error from ≤64 KiB of body, scrubbed
       auth, //                    auth.ts      Authorization; one replay after a 401 challenge; 403 final
       retry, //                   retry.ts     408/429/5xx, resets, connect timeouts; backoff + Retry-After; budget
+      rate, //                    rate-limit.ts a host's requestRate: each attempt waits for its turn
       perAttempt, //              timeouts.ts  deadline of one attempt of a small request, body included
       follow, //                  redirect.ts  3xx for GET/HEAD; credentials dropped across origins
       log, //                     log.ts       one redacted line per hop
     )(send); //                   send.ts      undici dispatcher, connect and idle timeouts; small bodies read
     // Pings and token requests: no auth (auth is built from them) and no status judgement (a 401 is an answer).
-    this.#bare = compose(retry, perAttempt, follow, log)(send);
+    this.#bare = compose(retry, rate, perAttempt, follow, log)(send);
   }
 
   /** The secrets this client sends (hand it to `createAuthenticator({ secrets })`, which feeds it). */
@@ -148,8 +152,24 @@ export class Transport {
   /** Each registry's settings (`hosts`) by the origin of its API, for the dispatcher. */
   #originSettings(hosts: Record<string, RegistryHostOptions>): Map<string, OriginSettings> {
     const byOrigin = new Map<string, OriginSettings>();
-    for (const [registry, { scheme: _, ...settings }] of Object.entries(hosts)) {
+    for (const [registry, { scheme: _, requestRate: __, ...settings }] of Object.entries(hosts)) {
       byOrigin.set(new URL(this.#baseUrl(registry)).origin, settings);
+    }
+    return byOrigin;
+  }
+
+  /** Each registry's `requestRate` by the origin of its API, for the rate-limit concern. */
+  #requestRates(hosts: Record<string, RegistryHostOptions>): Map<string, number> {
+    const byOrigin = new Map<string, number>();
+    for (const [registry, { requestRate }] of Object.entries(hosts)) {
+      if (requestRate === undefined) continue;
+      // Zero would be a wait forever, and NaN or a negative rate no limit at all: refused when the client is built.
+      if (!(requestRate > 0 && Number.isFinite(requestRate))) {
+        throw new UsageError(
+          `hosts["${registry}"].requestRate must be a positive number of requests a second, not ${requestRate}`,
+        );
+      }
+      byOrigin.set(new URL(this.#baseUrl(registry)).origin, requestRate);
     }
     return byOrigin;
   }

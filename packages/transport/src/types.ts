@@ -74,6 +74,8 @@ export interface RegistryHostOptions {
   tlsSkipVerify?: boolean;
   /** Connections to this registry (with no pipelining, the requests in flight to it). Default `connections`. */
   connections?: number;
+  /** Requests a second to this registry's origin, at most (rate-limit.ts); fractions allowed. Default: no limit. */
+  requestRate?: number;
 }
 
 /** One request to a registry's API. */
