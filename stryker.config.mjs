@@ -20,12 +20,7 @@ const scopes = {
   ],
 };
 /** Files that hold no behaviour of their own (re-exports, types) or exist only for tests. */
-const notMutated = [
-  "!**/*.test.ts",
-  "!**/index.ts",
-  "!**/types.ts",
-  "!**/test-helpers.ts",
-];
+const notMutated = ["!**/*.test.ts", "!**/index.ts", "!**/types.ts", "!**/test-helpers.ts"];
 
 const name = process.env.REGATTA_MUTATION_PACKAGE ?? "";
 /** Reports are named for the package, or for a label when part of a package is run beside another part. */
