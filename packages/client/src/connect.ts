@@ -80,6 +80,9 @@ export function createClient(
     authenticator,
     defaultRegistry: target.registry,
     concurrency: Math.max(1, options.concurrency ?? 8),
+    chunkSizes: new Map(
+      [...hosts].flatMap(([host, { chunkSize }]) => (chunkSize !== undefined ? [[host, chunkSize]] : [])),
+    ),
     platform: formatPlatform(
       normalizePlatform(options.platform ? parsePlatform(options.platform) : hostPlatform()),
     ),

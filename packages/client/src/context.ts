@@ -17,6 +17,8 @@ export interface ClientContext {
   concurrency: number;
   /** Platform chosen from indexes when a call names none, `os/arch[/variant]`. */
   platform: string;
+  /** Each registry's upload chunk size (`hosts[registry].chunkSize`), for uploads whose call names none. */
+  chunkSizes?: ReadonlyMap<string, number>;
   /** Bounds of `tags`/`catalog` pagination (registry-api/pages.ts); unset fields take the defaults. */
   pagination?: PaginationLimits;
   /**

@@ -8,6 +8,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { connect, createClient } from "./connect.js";
 import type { ConnectOptions } from "./connect-options.js";
 import { mergeHost, normalizeHosts, readConfigHosts, regattaConfigPath, transportHost } from "./hosts.js";
+import { fakeDistribution } from "./test-answering-registry.js";
 
 let cleanups: (() => void | Promise<void>)[] = [];
 afterEach(async () => {
@@ -42,6 +43,11 @@ describe("normalizeHosts", () => {
     [{ cafile: "x" }, /unknown setting "cafile"/],
     [{ tls: "off" }, /tls: expected one of enabled, insecure, disabled/],
     [{ concurrency: 0 }, /concurrency: expected a positive whole number/],
+    [{ chunkSize: 0 }, /chunkSize: expected a positive whole number of bytes/],
+    [{ chunkSize: 1.5 }, /chunkSize: expected a positive whole number of bytes/],
+    [{ requestRate: 0 }, /requestRate: expected a positive number of requests a second/],
+    [{ requestRate: "5" }, /requestRate: expected a positive number of requests a second/],
+    [{ requestRate: Number.POSITIVE_INFINITY }, /requestRate: expected a positive number/],
     [{ password: 7 }, /password: expected a string/],
     [{ clientCert: "PEM" }, /needs both clientCert and clientKey/],
     [{ password: "hunter2" }, /password was given without a username/],
@@ -100,6 +106,11 @@ describe("transportHost", () => {
       connections: 3,
     });
     expect(transportHost({ username: "u", password: "p" })).toBeUndefined();
+  });
+
+  it("hands the transport the request rate, and keeps the chunk size (an upload's business) for the client", () => {
+    expect(transportHost({ requestRate: 0.5 })).toEqual({ requestRate: 0.5 });
+    expect(transportHost({ chunkSize: 1024 })).toBeUndefined();
   });
 });
 
@@ -311,5 +322,33 @@ describe("the scheme of the registry URL", () => {
       expect(`${given} -> ${reg.url.replace(/\/$/, "")}`).toBe(`${given} -> ${url}`);
       await reg.close();
     }
+  });
+});
+
+describe("chunkSize and requestRate", () => {
+  const bytes = Buffer.from("twenty bytes of blob");
+
+  async function push(options: ConnectOptions, call: { chunkSize?: number } = {}) {
+    const { handlers, reg } = fakeDistribution({}, { connect: options });
+    cleanups.push(() => reg.close());
+    await reg.pushBlob("team/app", bytes, call);
+    return handlers.requests.filter((r) => r.method === "PATCH").length;
+  }
+
+  it("uploads to a registry in its hosts chunkSize, from options or from the config file; a call's own comes first", async () => {
+    const none = { HOME: tempHome() };
+    expect(await push({ env: none })).toBe(0);
+    expect(await push({ env: none, hosts: { "registry.test": { chunkSize: 8 } } })).toBe(3);
+    expect(await push({ env: withConfig({ hosts: { "registry.test": { chunkSize: 10 } } }) })).toBe(2);
+    expect(await push({ env: none, hosts: { "registry.test": { chunkSize: 8 } } }, { chunkSize: 5 })).toBe(4);
+    expect(await push({ env: none, hosts: { "other.test": { chunkSize: 8 } } })).toBe(0);
+  });
+
+  it("reads requestRate from the config file, and refuses a rate it cannot keep, naming the file and the field", () => {
+    const env = withConfig({ hosts: { "registry.test": { requestRate: 2, concurrency: 1 } } });
+    expect(readConfigHosts(env).get("registry.test")).toEqual({ requestRate: 2, concurrency: 1 });
+    expect(() =>
+      createClient("registry.test", { env: withConfig({ hosts: { "r.test": { requestRate: -1 } } }) }),
+    ).toThrow(/config\.json\["r\.test"\]\.requestRate: expected a positive number of requests a second/);
   });
 });

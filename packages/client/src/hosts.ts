@@ -1,6 +1,6 @@
 /**
  * Per-host settings (`hosts`), as regclient's `config/host.go` keeps them: credentials, TLS mode, CA, client
- * certificate and connections, per registry. They come from three places, most specific first: the options given to
+ * certificate, connections, upload chunk size and request rate, per registry. They come from three places, most specific first: the options given to
  * `connect` (`hosts`, and the older options that are shorthands for it), the Regatta config file
  * (`$XDG_CONFIG_HOME/regatta/config.json`), and the docker config's credentials (read by @regatta/auth as before).
  */
@@ -41,6 +41,14 @@ export interface HostSettings {
   clientKey?: string | Buffer;
   /** Connections to this registry, so requests in flight to it at once (default 8). */
   concurrency?: number;
+  /**
+   * Upload blobs to this registry in `PATCH` chunks of this many bytes (raised to the registry's
+   * `OCI-Chunk-Min-Length`), for registries or proxies that cap a request's size. A call's own `chunkSize` comes
+   * first. Default: one streamed request per blob.
+   */
+  chunkSize?: number;
+  /** Requests a second to this registry, at most (fractions allowed: `0.5` is one every 2 s). Default: no limit. */
+  requestRate?: number;
 }
 
 /** Per-host settings by registry (`registry.example:5000`, `ghcr.io`, `docker.io`). */
@@ -141,9 +149,11 @@ function checkHost(settings: unknown, where: string): HostSettings {
         ? typeof value === "string" || Buffer.isBuffer(value)
         : field === "tls"
           ? TLS_MODES.includes(value as string)
-          : field === "concurrency"
+          : field === "concurrency" || field === "chunkSize"
             ? Number.isInteger(value) && (value as number) > 0
-            : undefined;
+            : field === "requestRate"
+              ? typeof value === "number" && value > 0 && Number.isFinite(value)
+              : undefined;
     if (ok === undefined) throw new UsageError(`${where}: unknown setting "${field}"`);
     if (!ok) throw new UsageError(`${where}.${field}: ${expected(field)}`);
   }
@@ -160,6 +170,8 @@ function checkHost(settings: unknown, where: string): HostSettings {
 function expected(field: string): string {
   if (field === "tls") return `expected one of ${TLS_MODES.join(", ")}`;
   if (field === "concurrency") return "expected a positive whole number";
+  if (field === "chunkSize") return "expected a positive whole number of bytes";
+  if (field === "requestRate") return "expected a positive number of requests a second";
   return (PEM_FIELDS as readonly string[]).includes(field) ? "expected PEM text" : "expected a string";
 }
 
@@ -209,7 +221,7 @@ export function hostCredential(registry: string, settings: HostSettings): Static
   return undefined;
 }
 
-/** What the transport takes of a host's settings: scheme, TLS and connections. */
+/** What the transport takes of a host's settings: scheme, TLS, connections and request rate. */
 export function transportHost(settings: HostSettings): RegistryHostOptions | undefined {
   const own: RegistryHostOptions = {
     ...(settings.tls ? { scheme: settings.tls === "disabled" ? "http" : "https" } : {}),
@@ -218,6 +230,7 @@ export function transportHost(settings: HostSettings): RegistryHostOptions | und
     ...(settings.clientCert !== undefined ? { cert: settings.clientCert } : {}),
     ...(settings.clientKey !== undefined ? { key: settings.clientKey } : {}),
     ...(settings.concurrency !== undefined ? { connections: settings.concurrency } : {}),
+    ...(settings.requestRate !== undefined ? { requestRate: settings.requestRate } : {}),
   };
   return Object.keys(own).length ? own : undefined;
 }

@@ -124,11 +124,14 @@ export function upload(
   repo: RepositoryReference,
   request: Omit<UploadRequest, "registry" | "repository">,
 ): Promise<UploadResult> {
+  // The registry's own chunk size (hosts) when the call names none.
+  const chunkSize = request.chunkSize ?? ctx.chunkSizes?.get(repo.registry);
   return uploadBlob(ctx.transport, {
     registry: repo.registry,
     repository: repo.repository,
     context: `push blob ${request.digest ? `${request.digest} ` : ""}to ${repo.name}`,
     ...request,
+    ...(chunkSize !== undefined ? { chunkSize } : {}),
   });
 }
 
