@@ -6,7 +6,8 @@ import { describe, expect, it } from "vitest";
  * Dependencies point one way: manifest is a leaf above errors, reference uses manifest's digest grammar (issue 11:
  * one home for it), auth knows challenges and credentials, transport carries requests, layout keeps images on disk
  * with no network, client combines them, and the apps use only client, reference and the private present package
- * (what the CLI and the REPL show people; STYLE.md).
+ * (what the CLI and the REPL show people; STYLE.md). The CLI also imports the error classes from errors itself: its
+ * start-up must not import the client, which its bundle would then load whole (apps/cli/build.mjs, issue 12).
  */
 const ALLOWED: Record<string, string[]> = {
   "@regatta/errors": [],
@@ -25,7 +26,13 @@ const ALLOWED: Record<string, string[]> = {
   ],
   "@regatta/testkit": ["@regatta/errors", "@regatta/reference", "@regatta/manifest"],
   "@regatta/present": ["@regatta/errors"],
-  "@regatta/cli": ["@regatta/client", "@regatta/reference", "@regatta/present", "@regatta/repl"],
+  "@regatta/cli": [
+    "@regatta/client",
+    "@regatta/errors",
+    "@regatta/reference",
+    "@regatta/present",
+    "@regatta/repl",
+  ],
   "@regatta/repl": ["@regatta/client", "@regatta/reference", "@regatta/present"],
 };
 
@@ -62,6 +69,21 @@ describe("package layering", () => {
     };
     for (const name of Object.keys(ALLOWED)) visit(name, []);
     expect(cycles).toEqual([]);
+  });
+
+  it("gives no published package a private one to install (the apps bundle @regatta/present)", () => {
+    const priv = new Set(packages.filter((p) => p.pkg.private).map((p) => p.pkg.name as string));
+    expect(priv).toContain("@regatta/present");
+    const named = packages
+      .filter((p) => !p.pkg.private)
+      .flatMap(({ pkg }) =>
+        ["dependencies", "peerDependencies", "optionalDependencies"].flatMap((field) =>
+          Object.keys(pkg[field] ?? {})
+            .filter((dep) => priv.has(dep))
+            .map((dep) => `${pkg.name} ${field}: ${dep}`),
+        ),
+      );
+    expect(named).toEqual([]);
   });
 
   it.each(packages.map((p) => [p.pkg.name, p] as const))(
