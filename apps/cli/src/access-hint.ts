@@ -1,4 +1,4 @@
-import { type AccessFacts, describeAccess } from "@regatta/client";
+import { type AccessFacts, describeAccess } from "@regatta/errors";
 
 /**
  * Which flags give credentials for one side of a command (issue 10, item 16): `-u/-p` for the registry of most

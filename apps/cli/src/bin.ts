@@ -1,38 +1,21 @@
 #!/usr/bin/env node
-import { fileSystemError } from "@regatta/client";
-import { installInterruptHandlers, interruptedExitCode } from "./interrupt.js";
-import { writeStderr } from "./output.js";
-import { run } from "./program.js";
-
-const verbose = process.argv.includes("-v") || process.argv.includes("--verbose");
-
 /**
- * stdout that cannot be written: a reader that went away (`| head -c1`, EPIPE) ends the process quietly with 141,
- * as `cat` or `git` killed by SIGPIPE do (0 would hide a failed `| docker load` under `set -o pipefail`); any other
- * error (`> /dev/full`) is one line naming the cause, and status 1. Exiting runs the `exit` hooks (temp spools).
+ * The `regatta` executable, kept small for start-up (issue 12): `regatta --version` alone is answered here, without
+ * the command table, and every other command line loads main.js, which parses it. Before that, Node's compile cache
+ * is turned on where there is one (Node >= 22.1; NODE_DISABLE_COMPILE_CACHE=1 turns it off): ES modules are compiled
+ * before any of their code runs, so it has to be on before main.js is imported. apps/cli/README.md has the numbers.
  */
-process.stdout.on("error", (err: NodeJS.ErrnoException) => {
-  if (err.code === "EPIPE") process.exit(141);
-  process.stderr.write(`regatta: ${(fileSystemError(err, "stdout") as Error).message}\n`);
-  process.exit(1);
-});
+import module from "node:module";
+import { VERSION } from "./version.js";
 
-// stderr that cannot be written (`2>/dev/full`, a closed pipe): there is no one left to tell; the exit status still
-// says what happened, so the error is not turned into another one.
-process.stderr.on("error", () => {});
-
-// A bug must still end in one line (the stack only with -v), never a dump on a user's terminal.
-const internal = (error: unknown) => {
-  const text =
-    error instanceof Error ? (verbose ? (error.stack ?? error.message) : error.message) : String(error);
-  writeStderr(`regatta: internal error: ${text}\n`);
-  process.exit(1);
-};
-process.on("uncaughtException", internal);
-process.on("unhandledRejection", internal);
-
-installInterruptHandlers();
-
-run(process.argv).then((code) => {
-  process.exitCode = interruptedExitCode() ?? code;
-});
+const args = process.argv.slice(2);
+if (args.length === 1 && (args[0] === "--version" || args[0] === "-V")) {
+  // What commander prints for `.version(VERSION, "-V, --version")`; program.test.ts checks that both agree.
+  process.stdout.write(`${VERSION}\n`);
+} else {
+  (module as { enableCompileCache?: () => unknown }).enableCompileCache?.();
+  // The bundle is minified: with -v an internal error's stack names the TypeScript sources (dist/*.js.map). Maps
+  // are read for modules loaded from now on, so this comes before main.js.
+  if (args.includes("-v") || args.includes("--verbose")) process.setSourceMapsEnabled(true);
+  await import("./main.js");
+}

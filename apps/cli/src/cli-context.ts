@@ -1,16 +1,11 @@
-import {
-  type ConnectOptions,
-  createClient,
-  escapeControls,
-  mergeHosts,
-  RegattaError,
-  type RegistryClient,
-} from "@regatta/client";
+import type { ConnectOptions, RegistryClient } from "@regatta/client";
+import { RegattaError } from "@regatta/errors";
+import { causeLines, oneLine, registryErrorLines } from "@regatta/present";
 import type { Command } from "commander";
 import pc from "picocolors";
 import { type CredentialSide, cliAccessHint } from "./access-hint.js";
 import { connectOptions, type GlobalFlags } from "./global-options.js";
-import { scrubOutputOf, writeStderr } from "./output.js";
+import { escapeControls, scrubOutputOf, writeStderr } from "./output.js";
 
 /** What commands share: the flags, the stderr channel and the way a client is opened and closed. */
 export interface CliContext {
@@ -66,6 +61,9 @@ export function createCliContext(): CliContext {
       // Escaped before it is dimmed, so the dim stays and a control character from the wire does not.
       const log = (line: string) => writeStderr(`${color ? pc.dim(escapeControls(line)) : line}\n`);
       const base = connectOptions(flags, log, registry);
+      // Loaded here, by the first command that talks to a registry: --help, --version and a usage error never load
+      // the client, its transport or undici (issue 12; the bundle puts them in a chunk of their own).
+      const { createClient, mergeHosts } = await import("@regatta/client");
       // `hosts` from the flags (--cert-file) and from the command (a copy's --src-*/--dest-*) are merged, not replaced.
       const hosts = mergeHosts(base.hosts, extra?.hosts);
       const reg = createClient(registry, { ...base, ...extra, ...(hosts ? { hosts } : {}) });
@@ -78,11 +76,6 @@ export function createCliContext(): CliContext {
     },
   };
   return ctx;
-}
-
-/** A registry's words on one line: a newline in a message must not forge a line of our own. */
-function oneLine(text: string): string {
-  return text.replace(/\r?\n/g, "\\n");
 }
 
 /**
@@ -102,19 +95,8 @@ export function describeError(
       : oneLine(error.message),
   ];
   if (verbose) {
-    if (error instanceof RegattaError) {
-      lines.push(
-        `  code: ${oneLine(error.code)}${error.status !== undefined ? `, status: ${error.status}` : ""}`,
-      );
-      if (error.request) lines.push(`  request: ${error.request.method} ${oneLine(error.request.url)}`);
-      for (const e of error.errors)
-        lines.push(`  registry error: ${oneLine(e.code)}${e.message ? `: ${oneLine(e.message)}` : ""}`);
-    }
-    let cause = (error as { cause?: unknown }).cause;
-    for (let depth = 0; cause instanceof Error && depth < 8; depth++) {
-      lines.push(`  caused by: ${oneLine(cause.message)}`);
-      cause = (cause as { cause?: unknown }).cause;
-    }
+    if (error instanceof RegattaError) lines.push(...registryErrorLines(error, true));
+    lines.push(...causeLines(error));
   }
   return lines.join("\n");
 }

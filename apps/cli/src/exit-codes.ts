@@ -8,7 +8,7 @@ import {
   RegistryUnreachableError,
   TimeoutError,
   UsageError,
-} from "@regatta/client";
+} from "@regatta/errors";
 
 /** Exit statuses, documented in apps/cli/README.md; scripts may rely on them. */
 export const EXIT = {

@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import type { ConnectOptions } from "@regatta/client";
-import { DEFAULT_REGISTRY, parseRegistry, UsageError } from "@regatta/client";
+import { UsageError } from "@regatta/errors";
+import { DEFAULT_REGISTRY, parseRegistry } from "@regatta/reference";
 import { type Command, Option } from "commander";
 
 /** Flags every command takes. Only the CLI reads files and stdin for them: the library takes values. */

@@ -1,4 +1,4 @@
-import { AbortError } from "@regatta/client";
+import { AbortError } from "@regatta/errors";
 
 /** Exit statuses after a signal: 128 + its number, what a shell reports for a process the signal ended. */
 const EXIT_BY_SIGNAL = { SIGHUP: 129, SIGINT: 130, SIGTERM: 143 } as const;

@@ -1,19 +1,12 @@
-import {
-  escapeControls,
-  humanSize,
-  type SecretSet,
-  scrubText,
-  shortDigest,
-  textTable,
-} from "@regatta/client";
-import pc from "picocolors";
+/**
+ * The one output helper of the commands: stdout for data, stderr for people, both made safe for a terminal here, and
+ * the presentation the CLI shares with the REPL (@regatta/present) re-exported, so a command imports nothing else to
+ * print.
+ */
+import { type SecretSet, scrubText } from "@regatta/errors";
+import { escapeControls, escapeField, humanSize, shortDigest, summaryTables } from "@regatta/present";
 
-export { humanSize, shortDigest };
-
-/** A plain aligned table; the header is bold on a terminal. */
-export function table(headers: string[], rows: string[][], color: boolean): string {
-  return textTable(headers, rows, color ? pc.bold : undefined);
-}
+export { escapeControls, escapeField, humanSize, shortDigest, summaryTables };
 
 /** What this run's client sent; set by `withClient`. One run, one client set: the process is the scope. */
 let sent: SecretSet | undefined;
@@ -40,6 +33,11 @@ export function writeStdout(data: string | Uint8Array): Promise<void> {
   return new Promise((resolve, reject) => {
     process.stdout.write(out, (err) => (err ? reject(err) : resolve()));
   });
+}
+
+/** A command's `--json` result: one JSON document and a newline on stdout (`space` indents, as `inspect` does). */
+export function writeJson(value: unknown, space?: number): Promise<void> {
+  return writeStdout(`${JSON.stringify(value, null, space)}\n`);
 }
 
 /** Writes text for people to stderr (messages, the `-v` log, errors), control characters escaped. */

@@ -1,15 +1,60 @@
-import { VERSION } from "@regatta/client";
 import { Command, CommanderError } from "commander";
 import { type CliContext, createCliContext, describeError } from "./cli-context.js";
-import { registerDiskCommands } from "./commands/disk.js";
-import { registerReadCommands } from "./commands/read.js";
-import { registerReplCommand } from "./commands/repl.js";
-import { registerWriteCommands } from "./commands/write.js";
+import { registerBlob } from "./commands/blob.js";
+import { registerCatalog } from "./commands/catalog.js";
+import { registerConfig } from "./commands/config.js";
+import { registerCopy } from "./commands/copy.js";
+import { registerDelete } from "./commands/delete.js";
+import { registerDigest } from "./commands/digest.js";
+import { registerInspect } from "./commands/inspect.js";
+import { registerManifest } from "./commands/manifest.js";
+import { registerMount } from "./commands/mount.js";
+import { registerPull } from "./commands/pull.js";
+import { registerPush } from "./commands/push.js";
+import { registerPutBlob } from "./commands/put-blob.js";
+import { registerPutManifest } from "./commands/put-manifest.js";
+import { registerRepl } from "./commands/repl.js";
+import { registerRmrepo } from "./commands/rmrepo.js";
+import { registerRmtag } from "./commands/rmtag.js";
+import { registerSize } from "./commands/size.js";
+import { registerTag } from "./commands/tag.js";
+import { registerTags } from "./commands/tags.js";
 import { EXIT, exitCodeFor } from "./exit-codes.js";
 import { addGlobalOptions } from "./global-options.js";
 import { writeStderr } from "./output.js";
+import { VERSION } from "./version.js";
 
 export { VERSION };
+
+/**
+ * The command table, in the order `--help` lists them: one file per command (as go-containerregistry's
+ * cmd/crane/cmd/), each registering its arguments, flags and action. Registering is cheap: what a command needs of
+ * the client is loaded when it opens one (`CliContext.withClient`), so `--help` and `--version` load only this table.
+ */
+const COMMANDS: readonly ((program: Command, cli: CliContext) => void)[] = [
+  // Reading
+  registerTags,
+  registerCatalog,
+  registerManifest,
+  registerDigest,
+  registerBlob,
+  registerConfig,
+  registerInspect,
+  registerSize,
+  // Writing
+  registerPutBlob,
+  registerPutManifest,
+  registerTag,
+  registerCopy,
+  registerMount,
+  registerDelete,
+  registerRmtag,
+  registerRmrepo,
+  // Disk
+  registerPull,
+  registerPush,
+  registerRepl,
+];
 
 /** Builds the `regatta` program. Kept free of process.exit so tests can drive it. */
 export function buildProgram(cli: CliContext = createCliContext()): Command {
@@ -20,10 +65,7 @@ export function buildProgram(cli: CliContext = createCliContext()): Command {
       .showSuggestionAfterError()
       .exitOverride(),
   );
-  registerReadCommands(program, cli);
-  registerWriteCommands(program, cli);
-  registerDiskCommands(program, cli);
-  registerReplCommand(program, cli);
+  for (const register of COMMANDS) register(program, cli);
   program.addHelpText(
     "after",
     `

@@ -2,8 +2,8 @@
  * The progress display of copy and put-blob: one bar per blob in flight and a total, with bytes and rate, drawn with
  * cli-progress on stderr. Only on a terminal and without --json: a pipe or a log file gets no control characters.
  */
-import type { CopyEvent } from "@regatta/client";
-import cliProgress from "cli-progress";
+import type { CopyEvent, PullProgress, PushProgress } from "@regatta/client";
+import type CliProgress from "cli-progress";
 import { humanSize, shortDigest } from "./output.js";
 
 /** Receives copy events; `stop()` clears the bars. */
@@ -20,9 +20,13 @@ function rate(bytes: number, start: number): string {
   return seconds > 0.05 ? `${humanSize(Math.round(bytes / seconds))}/s` : "";
 }
 
-/** A display when stderr is a terminal and output is for people; otherwise one that does nothing. */
-export function transferProgress(options: { enabled: boolean }): TransferProgress {
+/**
+ * A display when stderr is a terminal and output is for people; otherwise one that does nothing. cli-progress is
+ * loaded only for a display: a script's run (a pipe, --json) never reads it.
+ */
+export async function transferProgress(options: { enabled: boolean }): Promise<TransferProgress> {
   if (!options.enabled) return NONE;
+  const { default: cliProgress } = await import("cli-progress");
   const multibar = new cliProgress.MultiBar(
     {
       stream: process.stderr,
@@ -39,10 +43,10 @@ export function transferProgress(options: { enabled: boolean }): TransferProgres
   );
   const start = Date.now();
   let stopped = false;
-  let total: cliProgress.SingleBar | undefined;
+  let total: CliProgress.SingleBar | undefined;
   let totalBytes = 0;
   let doneBytes = 0;
-  const bars = new Map<string, { bar: cliProgress.SingleBar; bytes: number; start: number }>();
+  const bars = new Map<string, { bar: CliProgress.SingleBar; bytes: number; start: number }>();
   const payload = (name: string, done: number, size: number, since: number) => ({
     name,
     done: humanSize(done),
@@ -100,4 +104,36 @@ export function transferProgress(options: { enabled: boolean }): TransferProgres
       multibar.stop();
     },
   };
+}
+
+/** Feeds pull and push progress to the shared transfer display (bars per blob in flight, and a total). */
+export function feedLayoutProgress(progress: TransferProgress, event: PullProgress | PushProgress): void {
+  switch (event.type) {
+    case "plan":
+      progress.onEvent({ type: "plan", blobs: [], bytes: event.size, manifests: 0 });
+      break;
+    case "bytes":
+      progress.onEvent({
+        type: "blob-progress",
+        digest: event.blob.digest,
+        size: event.blob.size,
+        bytes: event.transferred,
+      });
+      break;
+    case "blob":
+      if (event.state === "downloading" || event.state === "uploading") {
+        progress.onEvent({
+          type: "blob-progress",
+          digest: event.blob.digest,
+          size: event.blob.size,
+          bytes: event.transferred,
+        });
+      } else {
+        const outcome = event.state === "cached" || event.state === "skipped" ? "skipped" : "uploaded";
+        progress.onEvent({ type: "blob-done", digest: event.blob.digest, size: event.blob.size, outcome });
+      }
+      break;
+    default:
+      break;
+  }
 }

@@ -1,4 +1,4 @@
-import type { Colors } from "./format.js";
+import type { Colors } from "@regatta/present";
 
 /** What `help()` and `.help` print: the few calls worth knowing, then the commands. */
 export function helpText(c: Colors, commands: [string, string][]): string {

@@ -2,18 +2,22 @@ import { inspect } from "node:util";
 import {
   BlobHandle,
   type ConfigResult,
-  escapeControls,
-  humanSize,
   type ImageSummary,
   type ManifestResult,
   Reference,
   RegistryClient,
   RepositoryReference,
-  shortDigest,
-  summaryTables,
   type TagList,
 } from "@regatta/client";
-import { type Colors, colorJson, columns } from "./format.js";
+import {
+  type Colors,
+  colorJson,
+  columns,
+  escapeControls,
+  humanSize,
+  shortDigest,
+  summaryTables,
+} from "@regatta/present";
 
 /** How results are shown: colours on a terminal, and its width. */
 export interface PresentOptions {

@@ -3,7 +3,6 @@ import {
   type ConnectOptions,
   checkCredentials,
   createClient,
-  escapeControls,
   hasExplicitCredentials,
   joinSignals,
   mergeHosts,
@@ -12,6 +11,7 @@ import {
   type RegistryClient,
   scrubText,
 } from "@regatta/client";
+import { escapeControls } from "@regatta/present";
 
 /** How a client authenticates, as `reg.whoami()` says. */
 export type WhoAmI = ReturnType<RegistryClient["whoami"]>;

@@ -1,12 +1,13 @@
 import repl, { type REPLServer } from "node:repl";
 import type { ConnectOptions, RegistryClient } from "@regatta/client";
 import * as client from "@regatta/client";
+import { type Colors, humanSize } from "@regatta/present";
 import { DEFAULT_REGISTRY } from "@regatta/reference";
 import pc from "picocolors";
 import { COMMANDS, defineCommands } from "./commands.js";
 import { createCompleter } from "./completer.js";
+import { errorLine } from "./error-line.js";
 import { createEvaluator } from "./evaluate.js";
-import { type Colors, errorLine } from "./format.js";
 import { helpText } from "./help-text.js";
 import { HISTORY_SIZE, persistHistory } from "./history.js";
 import { present } from "./present.js";
@@ -127,6 +128,8 @@ export async function startRepl(options: StartReplOptions = {}): Promise<Running
   const preload = (context: Record<string, unknown>) => {
     const values: Record<string, unknown> = {
       ...client,
+      // Not the client's any more (issue 11, item 6), but help() has always offered it.
+      humanSize,
       reg,
       connect: (registry?: string, extra?: ConnectOptions) => session.connect(registry, extra),
       createClient: (registry?: string, extra?: ConnectOptions) => session.open(registry, extra),

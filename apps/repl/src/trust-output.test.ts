@@ -12,7 +12,7 @@ import {
 import { startHostileRegistry, TERMINAL_PAYLOADS } from "@regatta/testkit";
 import pc from "picocolors";
 import { describe, expect, it } from "vitest";
-import { errorLine, replAccessHint } from "./format.js";
+import { errorLine, replAccessHint } from "./error-line.js";
 import { present } from "./present.js";
 import { ReplSession } from "./session.js";
 

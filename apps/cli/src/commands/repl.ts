@@ -1,12 +1,12 @@
 import { homedir } from "node:os";
 import { join } from "node:path";
-import { UsageError } from "@regatta/client";
+import { UsageError } from "@regatta/errors";
 import type { Command } from "commander";
 import type { CliContext } from "../cli-context.js";
 import { connectOptions, platformFlag } from "../global-options.js";
 
 /** `regatta repl [REGISTRY]`: the interactive console of @regatta/repl, with the global auth and TLS flags. */
-export function registerReplCommand(program: Command, cli: CliContext): void {
+export function registerRepl(program: Command, cli: CliContext): void {
   program
     .command("repl")
     .description(

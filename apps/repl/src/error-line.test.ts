@@ -2,37 +2,9 @@ import { runInNewContext } from "node:vm";
 import { NotFoundError, UsageError } from "@regatta/client";
 import pc from "picocolors";
 import { describe, expect, it } from "vitest";
-import { colorJson, columns, errorLine } from "./format.js";
+import { errorLine } from "./error-line.js";
 
 const plain = pc.createColors(false);
-
-describe("columns", () => {
-  it.each([
-    [["a", "b", "c"], 80, "  a  b  c"],
-    // Column-major, as ls: down, then across.
-    [["1.0", "1.1", "1.2", "2.0", "2.1"], 16, "  1.0  2.0\n  1.1  2.1\n  1.2"],
-    [["a-very-long-tag"], 10, "  a-very-long-tag"],
-    [[], 80, ""],
-  ])("%j in %i columns", (words, width, expected) => {
-    expect(columns(words, width)).toBe(expected);
-  });
-});
-
-describe("colorJson", () => {
-  it("is JSON.stringify(…, 2) when colours are off", () => {
-    const value = { a: "x:y", b: [1, -2.5e3, true, null], 'c"d': { e: "\\" } };
-    expect(colorJson(value, plain)).toBe(JSON.stringify(value, null, 2));
-  });
-
-  it("colours keys, strings, numbers and literals apart", () => {
-    const c = pc.createColors(true);
-    const out = colorJson({ size: 2, ok: true, name: "n" }, c);
-    expect(out).toContain(c.blue(c.bold('"size"')));
-    expect(out).toContain(c.cyan("2"));
-    expect(out).toContain(c.magenta("true"));
-    expect(out).toContain(c.green('"n"'));
-  });
-});
 
 describe("errorLine", () => {
   it("adds the code only when the message does not say it already", () => {

@@ -1,0 +1,82 @@
+#!/usr/bin/env node
+// Builds the published CLI (issue 11, item 6; issue 12): the declarations with tsc, the JavaScript with esbuild.
+//
+// esbuild bundles dist/bin.js and dist/index.js with everything they import, workspace packages and third-party ones
+// alike, and splits what is loaded later into chunks (dist/chunks/): a command reaches the client, its transport and
+// undici only through `await import("@regatta/client")` when it opens a client, and the REPL, cli-progress and the
+// stdout error path load the same way. So `--version`, `--help` and a usage error read one file and parse only the
+// command table, and an installed CLI resolves no package at start-up. The private @regatta/present is bundled too,
+// so the published package never names it. Only Node's built-in modules stay outside.
+//
+// The build fails when anything but the command table reaches bin.js's static imports (see STARTUP_FORBIDDEN).
+import { execFileSync } from "node:child_process";
+import { rmSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { VERSION } from "@regatta/client";
+import { build } from "esbuild";
+import { STARTUP_FORBIDDEN, startupFiles } from "./startup-files.mjs";
+
+const here = dirname(fileURLToPath(import.meta.url));
+const dist = join(here, "dist");
+
+rmSync(dist, { recursive: true, force: true });
+execFileSync(
+  process.execPath,
+  [join(here, "../../node_modules/typescript/bin/tsc"), "-p", "tsconfig.json", "--emitDeclarationOnly"],
+  {
+    cwd: here,
+    stdio: "inherit",
+  },
+);
+
+/**
+ * src/version.ts re-exports the client's VERSION; the bundle gets the string itself. esbuild splits by file, so a
+ * static import of @regatta/client anywhere in start-up would put the whole client, which commands load with
+ * `import()`, into a chunk that start-up loads too.
+ */
+const inlineVersion = {
+  name: "inline-version",
+  setup(b) {
+    b.onLoad({ filter: /[\\/]src[\\/]version\.ts$/ }, () => ({
+      contents: `export const VERSION = ${JSON.stringify(VERSION)};`,
+      loader: "js",
+    }));
+  },
+};
+
+const result = await build({
+  plugins: [inlineVersion],
+  absWorkingDir: here,
+  entryPoints: { bin: "src/bin.ts", index: "src/index.ts" },
+  outdir: dist,
+  chunkNames: "chunks/[name]-[hash]",
+  bundle: true,
+  splitting: true,
+  format: "esm",
+  platform: "node",
+  target: "node20.19",
+  // Node's built-ins only (platform node keeps them external); every package is bundled.
+  packages: "bundle",
+  // CommonJS dependencies (commander, cli-progress, undici) call require() for built-ins: give ES modules one.
+  banner: {
+    js: 'import { createRequire as __regattaRequire } from "node:module"; const require = __regattaRequire(import.meta.url);',
+  },
+  // Stack traces map back to the TypeScript sources (node --enable-source-maps); the sources are not copied in.
+  sourcemap: "linked",
+  sourcesContent: false,
+  metafile: true,
+  logLevel: "warning",
+  legalComments: "none",
+  minify: true,
+});
+
+writeFileSync(join(dist, "meta.json"), JSON.stringify(result.metafile));
+const { files, inputs } = startupFiles(result.metafile);
+const forbidden = inputs.filter((path) => STARTUP_FORBIDDEN.test(path));
+if (forbidden.length) {
+  console.error(`regatta's start-up would load what only commands need:\n  ${forbidden.join("\n  ")}`);
+  process.exit(1);
+}
+const bytes = files.reduce((sum, file) => sum + result.metafile.outputs[file].bytes, 0);
+console.log(`regatta start-up: ${files.length} files, ${(bytes / 1024).toFixed(0)} KiB at start-up`);

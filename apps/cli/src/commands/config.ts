@@ -1,0 +1,23 @@
+import { parseReference } from "@regatta/reference";
+import type { Command } from "commander";
+import type { CliContext } from "../cli-context.js";
+import { platformFlag, platformOption } from "../global-options.js";
+import { writeStdout } from "../output.js";
+
+/** `regatta config REFERENCE`: an image's config blob. */
+export function registerConfig(program: Command, cli: CliContext): void {
+  program
+    .command("config")
+    .description("print an image's config blob (resolving an index for --platform or this host)")
+    .argument("<reference>", "image reference")
+    .addOption(platformFlag())
+    .action(async (reference: string, _opts: unknown, cmd: Command) => {
+      const ref = parseReference(reference);
+      const flags = cli.flags(cmd);
+      await cli.withClient(cmd, ref.registry, async (reg) => {
+        const got = await reg.config(ref, platformOption(flags));
+        await writeStdout(got.bytes);
+        if (process.stdout.isTTY) await writeStdout("\n");
+      });
+    });
+}

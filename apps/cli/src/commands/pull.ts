@@ -1,0 +1,115 @@
+import type { PullResult } from "@regatta/client";
+import { UsageError } from "@regatta/errors";
+import { parseReference, type Reference } from "@regatta/reference";
+import type { Command } from "commander";
+import type { CliContext } from "../cli-context.js";
+import { layoutFormat, positiveInt } from "../flag-values.js";
+import { platformFlag, platformOption } from "../global-options.js";
+import { interruptSignal } from "../interrupt.js";
+import { humanSize, writeJson } from "../output.js";
+import { feedLayoutProgress, transferProgress } from "../transfer-progress.js";
+
+/** `regatta pull REF... DEST`: images saved to disk (docker archive, OCI layout or dir). */
+export function registerPull(program: Command, cli: CliContext): void {
+  program
+    .command("pull")
+    .description(
+      "save images to disk: a docker save tarball, an OCI image layout, or a manifest + blobs/ directory",
+    )
+    .argument(
+      "<references...>",
+      "REF [REF...] DEST: images to pull, then where (DEST - writes a tarball to stdout)",
+    )
+    .option(
+      "--format <format>",
+      "docker | oci | dir (default: .tar or - → docker, an oci-layout directory → oci, a directory with a manifest file → dir, else oci)",
+    )
+    .option("--all-platforms", "keep a multi-platform index whole, every platform (oci and dir formats)")
+    .addOption(platformFlag())
+    .option("-j, --jobs <n>", "blobs downloaded at once (default 8)")
+    .option(
+      "--fsync",
+      "flush every file to the disk before renaming it into place (slower; survives a power cut)",
+    )
+    .addHelpText(
+      "after",
+      `
+--platform picks the image of a multi-platform index (default: this host's). Blobs download in parallel
+and are verified as they arrive; files appear under their final names only once complete. An interrupted pull
+(Ctrl-C, a dropped connection) resumes where it stopped when run again.
+
+Examples:
+  regatta pull alpine:3.20 alpine.tar                       # docker load -i alpine.tar
+  regatta pull alpine:3.20 busybox:1.36 images.tar          # several images in one tarball
+  regatta pull alpine:3.20 - | docker load
+  regatta pull alpine:3.20 ./layout                          # OCI layout; skopeo inspect oci:./layout:3.20
+  regatta pull --all-platforms alpine:3.20 ./layout
+  regatta pull --format dir ubuntu ./ubuntu                 # manifest + blobs/sha256:…, as in boater's README`,
+    )
+    .action(
+      async (
+        args: string[],
+        opts: { format?: string; allPlatforms?: boolean; jobs?: string; fsync?: boolean },
+        cmd: Command,
+      ) => {
+        if (args.length < 2)
+          throw new UsageError("pull needs at least one reference and a destination: pull REF DEST");
+        const destination = args[args.length - 1]!;
+        const refs: Reference[] = args.slice(0, -1).map((r) => parseReference(r));
+        const flags = cli.flags(cmd);
+        const format = layoutFormat(opts.format);
+        if (destination === "-") {
+          if (format && format !== "docker")
+            throw new UsageError("only --format docker can be written to stdout");
+          if (process.stdout.isTTY) {
+            throw new UsageError("refusing to write a tarball to a terminal: give a file name or pipe it");
+          }
+        }
+        if (opts.allPlatforms && flags.platform)
+          throw new UsageError("--platform and --all-platforms exclude each other");
+        const registries = new Set(refs.map((r) => r.registry));
+        const progress = await transferProgress({ enabled: Boolean(process.stderr.isTTY) && !flags.json });
+        try {
+          await cli.withClient(cmd, refs[0]!.registry, async (reg) => {
+            if (registries.size > 1) {
+              throw new UsageError("pull from one registry at a time: the references name several");
+            }
+            const result = await reg.pull(refs, destination === "-" ? process.stdout : destination, {
+              ...(format ? { format } : {}),
+              ...(opts.allPlatforms ? { platforms: "all" as const } : {}),
+              ...platformOption(flags),
+              ...(opts.jobs !== undefined ? { concurrency: positiveInt(opts.jobs, "--jobs") } : {}),
+              ...(opts.fsync ? { sync: true } : {}),
+              onProgress: (event) => feedLayoutProgress(progress, event),
+              ...interruptSignal(),
+            });
+            progress.stop();
+            if (flags.json) {
+              if (destination === "-") process.stderr.write(`${JSON.stringify(result)}\n`);
+              else await writeJson(result);
+              return;
+            }
+            for (const line of describePull(result)) cli.info(line);
+          });
+        } finally {
+          progress.stop();
+        }
+      },
+    );
+}
+
+function describePull(result: PullResult): string[] {
+  const lines = result.references.map((r) => {
+    const from = r.index ? ` (index ${r.index.digest}, ${r.platform})` : "";
+    const all = r.platforms ? ` (index, ${r.platforms.length} platforms: ${r.platforms.join(", ")})` : "";
+    return `${r.reference}: ${r.digest}${from}${all}`;
+  });
+  const b = result.blobs;
+  const parts = [`${b.downloaded} downloaded`];
+  if (b.resumed) parts.push(`${b.resumed} resumed`);
+  if (b.cached) parts.push(`${b.cached} already there`);
+  lines.push(
+    `wrote ${result.destination === "-" ? "stdout" : result.destination} (${result.format}, ${humanSize(result.bytes.total)}; blobs: ${parts.join(", ")}; ${humanSize(result.bytes.downloaded)} fetched)`,
+  );
+  return lines;
+}

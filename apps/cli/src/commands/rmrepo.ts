@@ -1,0 +1,27 @@
+import { parseRepository } from "@regatta/reference";
+import type { Command } from "commander";
+import type { CliContext } from "../cli-context.js";
+import { writeJson, writeStdout } from "../output.js";
+
+/** `regatta rmrepo REPOSITORY`: every manifest of every tag of a repository deleted. */
+export function registerRmrepo(program: Command, cli: CliContext): void {
+  program
+    .command("rmrepo")
+    .description("delete every manifest of every tag of a repository (the Ruby gem's rmrepo)")
+    .argument("<repository>", "e.g. localhost:5000/team/old")
+    .action(async (repository: string, _opts: unknown, cmd: Command) => {
+      const repo = parseRepository(repository);
+      const flags = cli.flags(cmd);
+      await cli.withClient(cmd, repo.registry, async (reg) => {
+        const deleted = await reg.deleteRepository(repo);
+        if (flags.json) {
+          await writeJson(deleted);
+          return;
+        }
+        cli.info(
+          `deleted ${deleted.digests.length} manifests of ${deleted.tags.length} tags from ${deleted.repository}`,
+        );
+        await writeStdout(deleted.digests.map((d) => `${d}\n`).join(""));
+      });
+    });
+}

@@ -1,0 +1,33 @@
+import { parseReference } from "@regatta/reference";
+import type { Command } from "commander";
+import type { CliContext } from "../cli-context.js";
+import { platformFlag, platformOption } from "../global-options.js";
+import { humanSize, writeJson, writeStdout } from "../output.js";
+
+/** `regatta size REFERENCE`: an image's compressed size. */
+export function registerSize(program: Command, cli: CliContext): void {
+  program
+    .command("size")
+    .description("total compressed size of an image (config + layers); an index sums every platform")
+    .argument("<reference>", "image reference")
+    .addOption(platformFlag())
+    .action(async (reference: string, _opts: unknown, cmd: Command) => {
+      const ref = parseReference(reference);
+      const flags = cli.flags(cmd);
+      await cli.withClient(cmd, ref.registry, async (reg) => {
+        const s = await reg.inspect(ref, platformOption(flags));
+        if (flags.json) {
+          await writeJson({
+            reference: s.reference,
+            digest: s.digest,
+            size: s.size,
+            ...(s.platforms ? { platforms: s.platforms } : {}),
+          });
+        } else if (process.stdout.isTTY) {
+          await writeStdout(`${s.size} (${humanSize(s.size)})\n`);
+        } else {
+          await writeStdout(`${s.size}\n`);
+        }
+      });
+    });
+}

@@ -1,0 +1,47 @@
+import { parseRepository } from "@regatta/reference";
+import type { Command } from "commander";
+import type { CliContext } from "../cli-context.js";
+import { positiveInt } from "../flag-values.js";
+import { escapeField, writeJson, writeStdout } from "../output.js";
+
+/** `regatta tags REPOSITORY`: the tags of a repository, every page, optionally with their digests. */
+export function registerTags(program: Command, cli: CliContext): void {
+  program
+    .command("tags")
+    .description("list the tags of a repository, one per line")
+    .argument("<repository>", "e.g. alpine, ghcr.io/org/app, localhost:5000/team/api")
+    .option("-n, --page-size <n>", "ask the registry for pages of n tags (every page is still listed)")
+    .option("--digests", "print each tag's manifest digest beside it (one HEAD per tag)")
+    .addHelpText(
+      "after",
+      "\nExamples:\n  regatta tags alpine\n  regatta tags localhost:5000/team/api --json | jq -r '.tags[]'",
+    )
+    .action(async (repository: string, opts: { pageSize?: string; digests?: boolean }, cmd: Command) => {
+      const repo = parseRepository(repository);
+      await cli.withClient(cmd, repo.registry, async (reg) => {
+        const n = opts.pageSize === undefined ? undefined : positiveInt(opts.pageSize, "--page-size");
+        const tags: string[] = [];
+        const digests: Record<string, string> = {};
+        let name = repo.repository;
+        for await (const page of reg.tagPages(repo, {
+          ...(n ? { n } : {}),
+          ...(opts.digests ? { withDigests: true } : {}),
+        })) {
+          name = page.name;
+          tags.push(...page.tags);
+          Object.assign(digests, page.digests);
+        }
+        if (cli.flags(cmd).json) {
+          await writeJson({ name, tags, ...(opts.digests ? { digests } : {}) });
+        } else {
+          await writeStdout(
+            tags
+              .map((t) =>
+                opts.digests ? `${escapeField(t)}\t${escapeField(digests[t] ?? "")}` : escapeField(t),
+              )
+              .join("\n") + (tags.length ? "\n" : ""),
+          );
+        }
+      });
+    });
+}
