@@ -7,7 +7,7 @@
 //    arrives and no third-party package, imports it from ESM, requires it from CommonJS, and typechecks both kinds of
 //    consumer with TypeScript's NodeNext rules (what the READMEs tell users);
 // 4. a global install of @regatta/cli into a scratch prefix (`npm i -g --prefix`) and `regatta --version`/`--help`
-//    run from there, with the working directory outside the workspace, and every published package loaded with
+//    and a command that loads the client (the CLI is a bundle with lazy chunks) run from there, with the working directory outside the workspace, and every published package loaded with
 //    require() from that install (CommonJS users' require(esm));
 // Our packages reach npm through a throwaway registry on 127.0.0.1 that serves only the tarballs just packed (npm's
 // `@regatta:registry`), so no @regatta package can come from anywhere else; third-party dependencies (undici,
@@ -132,13 +132,32 @@ try {
   }
   if (tarballs.length !== packages.length)
     fail(`packed ${tarballs.length} tarballs for ${packages.length} packages`);
-  for (const { manifest } of tarballs) {
-    const leaked = Object.entries({ ...manifest.dependencies, ...manifest.devDependencies }).filter(
-      ([name, range]) => range.startsWith("workspace:") || name === "@regatta/testkit",
-    );
-    // A private package in a published manifest names something no user can install.
+  // The private workspace packages (@regatta/testkit, @regatta/present): no user can install them.
+  const privateNames = ["packages", "apps"]
+    .flatMap((group) => readdirSync(join(root, group)).map((name) => join(root, group, name, "package.json")))
+    .filter((file) => existsSync(file))
+    .map((file) => JSON.parse(readFileSync(file, "utf8")))
+    .filter((pkg) => pkg.private)
+    .map((pkg) => pkg.name);
+  for (const { file, manifest } of tarballs) {
+    const installed = {
+      ...manifest.dependencies,
+      ...manifest.peerDependencies,
+      ...manifest.optionalDependencies,
+    };
+    const leaked = [
+      ...Object.entries({ ...installed, ...manifest.devDependencies }).filter(([, range]) =>
+        range.startsWith("workspace:"),
+      ),
+      // A private package may be a build input (the apps bundle @regatta/present), never something to install.
+      ...Object.entries(installed).filter(([name]) => privateNames.includes(name)),
+    ];
     if (leaked.length)
       problems.push(`${manifest.name} names ${leaked.map(([n, r]) => `${n}@${r}`).join(", ")}`);
+    // Nor may the shipped code import one: it must have been bundled in.
+    const { stdout: code } = await sh("tar", ["-xzOf", file, "--wildcards", "package/*.js"]);
+    const imported = privateNames.filter((name) => code.includes(`"${name}"`) || code.includes(`"${name}/`));
+    if (imported.length) problems.push(`${manifest.name} ships code that imports ${imported.join(", ")}`);
   }
 
   say("publint --strict and arethetypeswrong (esm-only profile) on each tarball");
@@ -259,6 +278,11 @@ try {
   if (version !== cli.version) fail(`regatta --version printed "${version}", the package is ${cli.version}`);
   const help = (await sh(regatta, ["--help"], { cwd: work })).stdout;
   if (!/^Usage: regatta /m.test(help)) fail(`regatta --help printed no usage line:\n${help}`);
+  // A command loads the client, its transport and undici from the bundle's lazy chunks: a registry that is not
+  // there must be reported as unreachable (exit status 5), not as a module that cannot be found.
+  const unreachable = await run(regatta, ["tags", "127.0.0.1:9/none"], { cwd: work }).catch((error) => error);
+  if (unreachable.code !== 5 || !/cannot reach registry/.test(unreachable.stderr ?? ""))
+    fail(`regatta tags on a closed port: status ${unreachable.code}, ${unreachable.stderr ?? ""}`);
   // Every published package loads with require() as the READMEs promise (require(esm) refuses a module graph
   // with top-level await), from the CLI's own install (a package outside its dependencies is not there).
   const cliDir = join(prefix, "lib", "node_modules", "@regatta", "cli");
