@@ -64,7 +64,8 @@ function read(deps: Requester, method: "GET" | "HEAD", req: ManifestTarget & { a
 
 /**
  * PUT of a manifest's exact bytes as `mediaType`, answered 201 (or 200, 202, 204 as some registries do); the answer
- * is returned, its body released (https://github.com/opencontainers/distribution-spec/blob/main/spec.md#pushing-manifests).
+ * is returned, its body released
+ * (https://github.com/opencontainers/distribution-spec/blob/main/spec.md#pushing-manifests).
  */
 export async function manifestPut(
   deps: Requester,

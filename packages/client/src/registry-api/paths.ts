@@ -18,15 +18,17 @@ export function repositoryPath(repository: string): string {
 
 /**
  * `/v2/<name>/manifests/<reference>`: GET, HEAD, PUT and DELETE of a manifest by tag or digest
- * (https://github.com/opencontainers/distribution-spec/blob/main/spec.md#pulling-manifests, #pushing-manifests, #deleting-tags, #deleting-manifests).
+ * (https://github.com/opencontainers/distribution-spec/blob/main/spec.md#pulling-manifests;
+ * also #pushing-manifests, #deleting-tags and #deleting-manifests there).
  */
 export function manifestPath(repository: string, reference: string): string {
   return `${repositoryPath(repository)}/manifests/${reference}`;
 }
 
 /**
- * `/v2/<name>/blobs/<digest>`: GET, HEAD and DELETE of a blob (https://github.com/opencontainers/distribution-spec/blob/main/spec.md#pulling-blobs,
- * #checking-if-content-exists-in-the-registry, #deleting-blobs).
+ * `/v2/<name>/blobs/<digest>`: GET, HEAD and DELETE of a blob
+ * (https://github.com/opencontainers/distribution-spec/blob/main/spec.md#pulling-blobs;
+ * also #checking-if-content-exists-in-the-registry and #deleting-blobs there).
  */
 export function blobPath(repository: string, digest: string): string {
   return `${repositoryPath(repository)}/blobs/${digest}`;
@@ -34,14 +36,19 @@ export function blobPath(repository: string, digest: string): string {
 
 /**
  * `/v2/<name>/blobs/uploads/`: the POST that opens an upload session, carries a single-request upload
- * (`?digest=`) or asks for a mount (`?mount=<digest>&from=<name>`) (https://github.com/opencontainers/distribution-spec/blob/main/spec.md#pushing-blobs,
- * #mounting-a-blob-from-another-repository). The session's later requests go to the Location it answers with.
+ * (`?digest=`) or asks for a mount (`?mount=<digest>&from=<name>`)
+ * (https://github.com/opencontainers/distribution-spec/blob/main/spec.md#pushing-blobs;
+ * also #mounting-a-blob-from-another-repository there). The session's later requests go to the Location it
+ * answers with.
  */
 export function uploadsPath(repository: string): string {
   return `${repositoryPath(repository)}/blobs/uploads/`;
 }
 
-/** `/v2/<name>/tags/list`: one page of a repository's tags (https://github.com/opencontainers/distribution-spec/blob/main/spec.md#listing-tags). */
+/**
+ * `/v2/<name>/tags/list`: one page of a repository's tags
+ * (https://github.com/opencontainers/distribution-spec/blob/main/spec.md#listing-tags).
+ */
 export function tagsPath(repository: string): string {
   return `${repositoryPath(repository)}/tags/list`;
 }
