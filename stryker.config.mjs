@@ -1,8 +1,8 @@
 // @ts-check
 /**
  * Stryker mutation testing of the modules whose promises matter most (issue 10): auth, transport, and the client's
- * registry API (registry-api/), copy, manifest and pagination code. One package per run (`pnpm mutation auth`), unit tests only, incremental.
- * scripts/mutation.mjs sets REGATTA_MUTATION_PACKAGE; see docs/testing.md.
+ * registry API (registry-api/), copy, manifest and pagination code. One package per run (`pnpm mutation auth`), unit
+ * tests only, incremental. scripts/mutation.mjs sets REGATTA_MUTATION_PACKAGE; see docs/testing.md.
  */
 
 /** What each package mutates: its source, never its tests or test helpers. */
@@ -11,6 +11,7 @@ const scopes = {
   transport: ["packages/transport/src/**/*.ts"],
   client: [
     "packages/client/src/copy.ts",
+    "packages/client/src/copy/**/*.ts",
     "packages/client/src/get-manifest.ts",
     "packages/client/src/put-manifest.ts",
     "packages/client/src/list-tags.ts",

@@ -1,0 +1,55 @@
+/**
+ * Step 3 of a copy (copy.ts): the manifests, after their blobs, children before their index, the top manifest (and
+ * with it the tag) last, so a reader never sees a tag whose content is incomplete. Each is pushed by digest as the
+ * exact bytes fetched, so its digest is preserved.
+ */
+import type { Reference } from "@regatta/reference";
+import type { ClientContext } from "../context.js";
+import type { CopyEvent, CopyResult } from "../copy.js";
+import { type PutManifestResult, putManifest } from "../put-manifest.js";
+import type { Node } from "./plan.js";
+
+/** Pushes the children the target lacks, then the top manifest as `topBytes`; returns what became of each. */
+export async function pushManifests(
+  ctx: ClientContext,
+  target: Reference,
+  plan: { children: Node[]; topBytes: Uint8Array; mediaType: string },
+  options: { onProgress: ((event: CopyEvent) => void) | undefined; signal: AbortSignal | undefined },
+): Promise<{ manifests: CopyResult["manifests"]; pushed: PutManifestResult }> {
+  const { children, topBytes } = plan;
+  const { onProgress, signal } = options;
+  // Stryker disable next-line ConditionalExpression: the transport reads `signal: undefined` as no signal, as when the key is absent.
+  const sig = signal ? { signal } : {};
+  const manifests: CopyResult["manifests"] = [];
+  for (const node of children) {
+    if (!node.present)
+      await putManifest(ctx, target.withoutTag().withDigest(node.digest), node.bytes, {
+        mediaType: node.mediaType,
+        ...sig,
+      });
+    const outcome = node.present ? "skipped" : "pushed";
+    manifests.push({
+      digest: node.digest,
+      mediaType: node.mediaType,
+      ...(node.platform ? { platform: node.platform } : {}),
+      outcome,
+    });
+    onProgress?.({
+      type: "manifest-done",
+      digest: node.digest,
+      mediaType: node.mediaType,
+      reference: target.withoutTag().withDigest(node.digest).toString(),
+      outcome,
+    });
+  }
+  const pushed = await putManifest(ctx, target, topBytes, { mediaType: plan.mediaType, ...sig });
+  manifests.push({ digest: pushed.digest, mediaType: pushed.mediaType, outcome: "pushed" });
+  onProgress?.({
+    type: "manifest-done",
+    digest: pushed.digest,
+    mediaType: pushed.mediaType,
+    reference: target.toString(),
+    outcome: "pushed",
+  });
+  return { manifests, pushed };
+}
