@@ -1,5 +1,6 @@
 import {
   AbortError,
+  abortable,
   type ConnectOptions,
   checkCredentials,
   createClient,
@@ -66,18 +67,12 @@ export class ReplSession {
    * the same signal has already reached the transport of every request the evaluation started.
    */
   async wait<T>(promise: PromiseLike<T>): Promise<T> {
-    const signal = this.#controller.signal;
-    // Ends the abort listener with the wait, so waits do not pile listeners on a long-lived signal.
-    const settled = new AbortController();
-    const interrupted = new Promise<never>((_, reject) => {
-      if (signal.aborted) reject(signal.reason);
-      signal.addEventListener("abort", () => reject(signal.reason), { once: true, signal: settled.signal });
-    });
     this.#waiting++;
     try {
-      return await Promise.race([promise, interrupted]);
+      // The one abortable wait (@regatta/errors, re-exported by the client): it drops its listener when the wait
+      // ends, so waits do not pile listeners on the long-lived session signal.
+      return await abortable(promise, this.#controller.signal);
     } finally {
-      settled.abort();
       this.#waiting--;
     }
   }
