@@ -1,4 +1,7 @@
-import { type AccessFacts, describeAccess } from "@regatta/errors";
+// The type from the client, which the published package depends on (for the types of its exports); the function from
+// errors, so start-up does not import the client (see build.mjs).
+import type { AccessFacts } from "@regatta/client";
+import { describeAccess } from "@regatta/errors";
 
 /**
  * Which flags give credentials for one side of a command (issue 10, item 16): `-u/-p` for the registry of most

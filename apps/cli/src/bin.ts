@@ -8,9 +8,26 @@
 import module from "node:module";
 import { VERSION } from "./version.js";
 
+/**
+ * stdout that cannot be written: a reader that went away (`| head -c1`, EPIPE) ends the process quietly with 141,
+ * as `cat` or `git` killed by SIGPIPE do (0 would hide a failed `| docker load` under `set -o pipefail`); any other
+ * error (`> /dev/full`) is one line naming the cause, and status 1. Exiting runs the `exit` hooks (temp spools).
+ */
+process.stdout.on("error", async (err: NodeJS.ErrnoException) => {
+  if (err.code === "EPIPE") process.exit(141);
+  // Loaded only now: a run whose stdout works never needs the client (the pending import keeps the process up).
+  const { fileSystemError } = await import("@regatta/client");
+  process.stderr.write(`regatta: ${(fileSystemError(err, "stdout") as Error).message}\n`);
+  process.exit(1);
+});
+
+// stderr that cannot be written (`2>/dev/full`, a closed pipe): there is no one left to tell; the exit status still
+// says what happened, so the error is not turned into another one.
+process.stderr.on("error", () => {});
+
 const args = process.argv.slice(2);
 if (args.length === 1 && (args[0] === "--version" || args[0] === "-V")) {
-  // What commander prints for `.version(VERSION, "-V, --version")`; program.test.ts checks that both agree.
+  // What commander prints for `.version(VERSION, "-V, --version")`; startup.test.ts checks that both agree.
   process.stdout.write(`${VERSION}\n`);
 } else {
   (module as { enableCompileCache?: () => unknown }).enableCompileCache?.();

@@ -2,7 +2,10 @@
  * Start-up (issue 12): `--version`, `--help` and a usage error load the command table and nothing of the client.
  * Runs the build (apps/cli/dist), as users get it.
  */
+import { execFile } from "node:child_process";
 import { readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
 import { VERSION } from "@regatta/client";
 import { describe, expect, it } from "vitest";
 // @ts-expect-error: a build script in plain JavaScript, without types.
@@ -19,6 +22,15 @@ describe("start-up", () => {
       [0, `${VERSION}\n`, ""],
       [0, `${VERSION}\n`, ""],
     ]);
+  });
+
+  it("--version into a full device says so in one line, as every command does", async () => {
+    const bin = fileURLToPath(new URL("../dist/bin.js", import.meta.url));
+    const script = `"${process.execPath}" "${bin}" --version 2>&1 > /dev/full; echo "status $?"`;
+    const { stdout } = await promisify(execFile)("bash", ["-c", script]);
+    expect(stdout).toBe(
+      "regatta: no space left on device: writing stdout (free some space or write elsewhere)\nstatus 1\n",
+    );
   });
 
   it("loads neither the client, its transport, undici nor the REPL before a command runs", () => {
