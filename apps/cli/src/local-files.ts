@@ -1,11 +1,9 @@
-import { createHash } from "node:crypto";
-import { createReadStream } from "node:fs";
 import { readFile, stat } from "node:fs/promises";
 import { UsageError } from "@regatta/errors";
 import { humanSize } from "./output.js";
 
-// The files put-blob and put-manifest read. Those commands import this module when they run, so node:crypto and
-// node:fs/promises are not loaded with the command table (issue 12).
+// The files put-manifest reads. It imports this module when it runs, so node:fs/promises is not loaded with the
+// command table (issue 12).
 
 /** A regular file's `stat`, or a UsageError that names the file. */
 export async function statFile(file: string) {
@@ -19,14 +17,6 @@ export async function statFile(file: string) {
       `cannot read ${file}: ${(error as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (error as Error).message}`,
     );
   }
-}
-
-/** The digest of a file, in the algorithm of `like` when given (sha256 otherwise). */
-export async function hashFile(file: string, like?: string): Promise<string> {
-  const algorithm = like?.startsWith("sha512:") ? "sha512" : "sha256";
-  const hash = createHash(algorithm);
-  for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
-  return `${algorithm}:${hash.digest("hex")}`;
 }
 
 /** A file of at most `limit` bytes, read whole (put-manifest's manifest). */

@@ -1,14 +1,15 @@
 /**
- * The progress display of copy and put-blob: one bar per blob in flight and a total, with bytes and rate, drawn with
- * cli-progress on stderr. Only on a terminal and without --json: a pipe or a log file gets no control characters.
+ * The progress display of copy, pull, push and put-blob: one bar per blob in flight and a total, with bytes and rate,
+ * drawn with cli-progress on stderr. Only on a terminal and without --json: a pipe or a log file gets no control
+ * characters. Every verb speaks the client's one vocabulary (TransferEvent), so there is nothing to translate.
  */
-import type { CopyEvent, PullProgress, PushProgress } from "@regatta/client";
+import type { TransferEvent } from "@regatta/client";
 import type CliProgress from "cli-progress";
 import { humanSize, shortDigest } from "./output.js";
 
-/** Receives copy events; `stop()` clears the bars. */
+/** Receives a transfer's events (pass `onEvent` as the verb's `onProgress`); `stop()` clears the bars. */
 export interface TransferProgress {
-  onEvent(event: CopyEvent): void;
+  onEvent(event: TransferEvent): void;
   stop(): void;
 }
 
@@ -24,12 +25,16 @@ function rate(bytes: number, start: number): string {
  * A display when stderr is a terminal and output is for people; otherwise one that does nothing. cli-progress is
  * loaded only for a display: a script's run (a pipe, --json) never reads it.
  */
-export async function transferProgress(options: { enabled: boolean }): Promise<TransferProgress> {
+export async function transferProgress(options: {
+  enabled: boolean;
+  /** Where the bars go (a terminal). Default stderr; a test gives its own. */
+  stream?: NodeJS.WritableStream;
+}): Promise<TransferProgress> {
   if (!options.enabled) return NONE;
   const { default: cliProgress } = await import("cli-progress");
   const multibar = new cliProgress.MultiBar(
     {
-      stream: process.stderr,
+      stream: options.stream ?? process.stderr,
       // cli-progress computes the ETA from the recent rate; it shows "N/A" until it has one.
       format: "{name} |{bar}| {percentage}% {done}/{size} {rate} ETA {eta_formatted}",
       etaBuffer: 20,
@@ -60,43 +65,34 @@ export async function transferProgress(options: { enabled: boolean }): Promise<T
   };
   return {
     onEvent(event) {
-      switch (event.type) {
-        case "plan":
-          totalBytes = event.bytes;
-          total = multibar.create(Math.max(1, totalBytes), 0, payload("total       ", 0, totalBytes, start));
-          break;
-        case "blob-progress": {
-          let entry = bars.get(event.digest);
-          if (!entry) {
-            const bar = multibar.create(
-              Math.max(1, event.size),
-              0,
-              payload(shortDigest(event.digest).slice(7), 0, event.size, Date.now()),
-            );
-            entry = { bar, bytes: 0, start: Date.now() };
-            bars.set(event.digest, entry);
-          }
-          entry.bytes = event.bytes;
-          entry.bar.update(
-            event.bytes,
-            payload(shortDigest(event.digest).slice(7), event.bytes, event.size, entry.start),
-          );
-          redrawTotal();
-          break;
-        }
-        case "blob-done": {
-          const entry = bars.get(event.digest);
-          if (entry) {
-            multibar.remove(entry.bar);
-            bars.delete(event.digest);
-          }
-          doneBytes += event.size;
-          redrawTotal();
-          break;
-        }
-        default:
-          break;
+      if (event.type === "plan") {
+        totalBytes = event.bytes;
+        total = multibar.create(Math.max(1, totalBytes), 0, payload("total       ", 0, totalBytes, start));
+        return;
       }
+      if (event.type !== "blob") return;
+      // A blob whose digest is still being computed (put-blob of stdin) has one bar under no name.
+      const key = event.digest ?? "";
+      const size = event.size ?? 0;
+      const name = event.digest ? shortDigest(event.digest).slice(7) : "blob        ";
+      if (event.state === "started" || event.state === "bytes") {
+        let entry = bars.get(key);
+        if (!entry) {
+          const bar = multibar.create(Math.max(1, size), 0, payload(name, 0, size, Date.now()));
+          entry = { bar, bytes: 0, start: Date.now() };
+          bars.set(key, entry);
+        }
+        entry.bytes = event.bytes;
+        entry.bar.update(event.bytes, payload(name, event.bytes, size, entry.start));
+      } else {
+        const entry = bars.get(key);
+        if (entry) {
+          multibar.remove(entry.bar);
+          bars.delete(key);
+        }
+        doneBytes += size;
+      }
+      redrawTotal();
     },
     stop() {
       if (stopped) return;
@@ -104,36 +100,4 @@ export async function transferProgress(options: { enabled: boolean }): Promise<T
       multibar.stop();
     },
   };
-}
-
-/** Feeds pull and push progress to the shared transfer display (bars per blob in flight, and a total). */
-export function feedLayoutProgress(progress: TransferProgress, event: PullProgress | PushProgress): void {
-  switch (event.type) {
-    case "plan":
-      progress.onEvent({ type: "plan", blobs: [], bytes: event.size, manifests: 0 });
-      break;
-    case "bytes":
-      progress.onEvent({
-        type: "blob-progress",
-        digest: event.blob.digest,
-        size: event.blob.size,
-        bytes: event.transferred,
-      });
-      break;
-    case "blob":
-      if (event.state === "downloading" || event.state === "uploading") {
-        progress.onEvent({
-          type: "blob-progress",
-          digest: event.blob.digest,
-          size: event.blob.size,
-          bytes: event.transferred,
-        });
-      } else {
-        const outcome = event.state === "cached" || event.state === "skipped" ? "skipped" : "uploaded";
-        progress.onEvent({ type: "blob-done", digest: event.blob.digest, size: event.blob.size, outcome });
-      }
-      break;
-    default:
-      break;
-  }
 }

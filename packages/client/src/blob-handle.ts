@@ -5,11 +5,12 @@ import { parseDigest } from "@regatta/manifest";
 import type { RepositoryReference } from "@regatta/reference";
 import { type ClientContext, withClientSignal } from "./context.js";
 import { blobGet, blobHead } from "./registry-api/blobs.js";
+import { blobReporter, type OnTransferProgress } from "./transfer-events.js";
 
 export interface BlobReadOptions {
   signal?: AbortSignal;
-  /** Called as bytes arrive, with the running total and the expected size when known. */
-  onProgress?: (transferred: number, total?: number) => void;
+  /** The blob's events (transfer-events.ts): `started`, `bytes` as they arrive, `done` once read and verified. */
+  onProgress?: OnTransferProgress;
 }
 
 /** What a blob turned out to be once fully read and verified. */
@@ -46,14 +47,22 @@ export class BlobHandle {
       context: `get blob ${this.digest} from ${this.repository.name}`,
     });
     if (!options.onProgress) return stream;
-    const onProgress = options.onProgress;
     const total = this.expectedSize ?? size;
+    const report = blobReporter(options.onProgress, {
+      digest: this.digest,
+      ...(total !== undefined ? { size: total } : {}),
+    });
     let transferred = 0;
     const counter = new Transform({
       transform(chunk: Buffer, _enc, done) {
         transferred += chunk.length;
-        onProgress(transferred, total);
+        report.bytes(transferred);
         done(null, chunk);
+      },
+      // The source ended without error: its size and digest were verified (blobGet's stream fails otherwise).
+      flush(done) {
+        report.end("done", transferred);
+        done();
       },
     });
     stream.on("error", (err) => counter.destroy(err));

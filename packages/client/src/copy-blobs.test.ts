@@ -22,9 +22,9 @@ import {
 } from "@regatta/testkit";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { createClient } from "./connect.js";
-import type { CopyEvent } from "./copy.js";
 import type { RegistryClient } from "./registry-client.js";
 import { fakeRegistries } from "./test-answering-registry.js";
+import type { TransferEvent } from "./transfer-events.js";
 
 let image: GeneratedImage;
 let docker: GeneratedImage;
@@ -58,7 +58,7 @@ const blobRequests = (requests: { method: string; path: string }[]) =>
 describe("copy to another registry", () => {
   it("streams every blob from the source into the target, counting the bytes, and tells each step", async () => {
     const handlers = open();
-    const events: CopyEvent[] = [];
+    const events: TransferEvent[] = [];
     const result = await reg!.copy("src.test/team/app:v1", "dst.test/team/app:v1", {
       onProgress: (e) => events.push(e),
     });
@@ -85,28 +85,25 @@ describe("copy to another registry", () => {
     for (const post of posts) expect(post.path).not.toContain("mount=");
     for (const b of blobs) expect(stored.blobs.has(b.digest)).toBe(true);
 
-    expect(events[0]).toEqual({ type: "plan", blobs, bytes: sizeOf(image), manifests: 1 });
-    for (const b of blobs) {
-      const progress = events.filter((e) => e.type === "blob-progress" && e.digest === b.digest);
-      expect(progress.at(-1)).toEqual({
-        type: "blob-progress",
-        digest: b.digest,
-        size: b.size,
-        bytes: b.size,
-      });
-      expect(events).toContainEqual({
-        type: "blob-done",
-        digest: b.digest,
-        size: b.size,
-        outcome: "uploaded",
-      });
+    const described = blobs.map((b) => ({ digest: b.digest, size: b.size, mediaType: b.mediaType }));
+    expect(events[0]).toEqual({ type: "plan", blobs: described, bytes: sizeOf(image), manifests: 1 });
+    for (const b of described) {
+      const states = events.filter((e) => e.type === "blob" && e.digest === b.digest);
+      expect(states.map((e) => (e as { state: string }).state)).toEqual([
+        "started",
+        ...states.slice(1, -1).map(() => "bytes"),
+        "done",
+      ]);
+      expect(states[0]).toEqual({ type: "blob", state: "started", ...b, bytes: 0 });
+      expect(states.at(-2)).toEqual({ type: "blob", state: "bytes", ...b, bytes: b.size });
+      expect(states.at(-1)).toEqual({ type: "blob", state: "done", ...b, bytes: b.size });
     }
     expect(events.at(-1)).toEqual({
-      type: "manifest-done",
+      type: "manifest",
+      state: "pushed",
       digest: image.manifest.digest,
       mediaType: image.manifest.mediaType,
       reference: "dst.test/team/app:v1",
-      outcome: "pushed",
     });
   });
 
@@ -179,15 +176,26 @@ describe("copy to another registry", () => {
 describe("copy within one registry", () => {
   it("mounts the blobs from the source repository, uploading nothing", async () => {
     const handlers = open();
-    const events: CopyEvent[] = [];
+    const events: TransferEvent[] = [];
     const result = await reg!.copy("src.test/team/app:v1", "src.test/other/app:v1", {
       onProgress: (e) => events.push(e),
     });
     expect(result.blobs.map((b) => b.outcome)).toEqual(["mounted", "mounted", "mounted"]);
     expect(result.bytesUploaded).toBe(0);
-    expect(
-      events.filter((e) => e.type === "blob-done").map((e) => (e as { outcome: string }).outcome),
-    ).toEqual(["mounted", "mounted", "mounted"]);
+    const blobEvents = events.filter((e) => e.type === "blob");
+    expect(byDigest(blobEvents as { digest: string }[])).toEqual(
+      byDigest(
+        blobsOf(image).map((b) => ({
+          type: "blob",
+          state: "mounted",
+          digest: b.digest,
+          size: b.size,
+          mediaType: b.mediaType,
+          bytes: 0,
+          from: "src.test/team/app",
+        })),
+      ),
+    );
     const requests = handlers["src.test"].requests;
     expect(requests.filter((r) => r.method === "GET" && r.path.includes("/blobs/"))).toEqual([]);
     expect(requests.filter((r) => r.method === "POST").every((r) => r.path.includes("from=team%2Fapp"))).toBe(
@@ -205,7 +213,7 @@ describe("copy within one registry", () => {
 
   it("into the same repository, sends only the tag: the manifest is there, and so are its blobs", async () => {
     const handlers = open();
-    const events: CopyEvent[] = [];
+    const events: TransferEvent[] = [];
     const result = await reg!.copy("src.test/team/app:v1", "src.test/team/app:v2", {
       onProgress: (e) => events.push(e),
     });
@@ -246,14 +254,22 @@ describe("copy of a Docker foreign layer", () => {
     const present = { "win/app": { blobs: { [foreign.digest]: layerBytes } } };
     const opened = fakeRegistries({ "src.test": { "win/app": content }, "dst.test": present });
     reg = opened.reg;
-    const events: CopyEvent[] = [];
+    const events: TransferEvent[] = [];
     const result = await reg.copy("src.test/win/app:v1", "dst.test/win/app:v1", {
       onProgress: (e) => events.push(e),
     });
     expect(result.digest).toBe(digest);
     const done = { digest: foreign.digest, size: foreign.size, outcome: "foreign" };
     expect(result.blobs).toContainEqual(done);
-    expect(events).toContainEqual({ type: "blob-done", ...done });
+    expect(events).toContainEqual({
+      type: "blob",
+      state: "skipped",
+      foreign: true,
+      digest: foreign.digest,
+      size: foreign.size,
+      mediaType: DOCKER_FOREIGN_LAYER,
+      bytes: 0,
+    });
     expect(opened.handlers["src.test"].requests.some((r) => r.path.includes(foreign.digest))).toBe(false);
     expect(opened.handlers["dst.test"].requests.some((r) => r.path.includes(foreign.digest))).toBe(false);
   });

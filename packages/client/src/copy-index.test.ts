@@ -15,9 +15,9 @@ import {
   generateIndex,
 } from "@regatta/testkit";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
-import type { CopyEvent } from "./copy.js";
 import type { RegistryClient } from "./registry-client.js";
 import { fakeRegistries, schema1Bytes } from "./test-answering-registry.js";
+import type { TransferEvent } from "./transfer-events.js";
 
 let index: GeneratedIndex;
 let armV6: GeneratedImage;
@@ -63,7 +63,7 @@ const puts = (requests: { method: string; path: string }[]) =>
 describe("copy of an index", () => {
   it("copies every child by digest before the index, the tag last", async () => {
     const handlers = open(fakeRepository({ v1: index }));
-    const events: CopyEvent[] = [];
+    const events: TransferEvent[] = [];
     const result = await reg!.copy("src.test/team/app:v1", "dst.test/team/app:v1", {
       onProgress: (e) => events.push(e),
     });
@@ -89,11 +89,11 @@ describe("copy of an index", () => {
       { digest: index.index.digest, mediaType: index.index.mediaType, outcome: "pushed" },
     ]);
     expect(result.blobs).toHaveLength(4);
-    const plan = events[0] as Extract<CopyEvent, { type: "plan" }>;
+    const plan = events[0] as Extract<TransferEvent, { type: "plan" }>;
     expect(plan.manifests).toBe(3);
     expect(plan.blobs).toHaveLength(4);
     expect(
-      events.filter((e) => e.type === "manifest-done").map((e) => (e as { reference: string }).reference),
+      events.filter((e) => e.type === "manifest").map((e) => (e as { reference: string }).reference),
     ).toEqual([
       `dst.test/team/app@${amd64().manifest.digest}`,
       `dst.test/team/app@${arm64().manifest.digest}`,
@@ -114,7 +114,7 @@ describe("copy of an index", () => {
 
   it("does not fetch again a child the target has, nor send its blobs", async () => {
     const handlers = open(fakeRepository({ v1: index }), fakeRepository({ old: amd64() }));
-    const events: CopyEvent[] = [];
+    const events: TransferEvent[] = [];
     const result = await reg!.copy("src.test/team/app:v1", "dst.test/team/app:v1", {
       onProgress: (e) => events.push(e),
     });
@@ -126,11 +126,11 @@ describe("copy of an index", () => {
       outcome: "skipped",
     });
     expect(events).toContainEqual({
-      type: "manifest-done",
+      type: "manifest",
+      state: "skipped",
       digest: amd64().manifest.digest,
       mediaType: amd64().manifest.mediaType,
       reference: `dst.test/team/app@${amd64().manifest.digest}`,
-      outcome: "skipped",
     });
     expect((events[0] as { manifests: number }).manifests).toBe(2);
     expect(result.blobs.map((b) => b.digest).sort()).toEqual(
@@ -151,13 +151,13 @@ describe("copy of an index", () => {
       [amd64(), twin],
     );
     open(content);
-    const events: CopyEvent[] = [];
+    const events: TransferEvent[] = [];
     const result = await reg!.copy("src.test/team/app:v1", "dst.test/team/app:v1", {
       onProgress: (e) => events.push(e),
     });
     // Same seed and platform: the same layer, two configs.
     expect(result.blobs).toHaveLength(3);
-    const plan = events[0] as Extract<CopyEvent, { type: "plan" }>;
+    const plan = events[0] as Extract<TransferEvent, { type: "plan" }>;
     expect(plan.blobs).toHaveLength(3);
     expect(plan.bytes).toBe(plan.blobs.reduce((n, b) => n + b.size, 0));
   });

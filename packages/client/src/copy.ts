@@ -20,13 +20,13 @@
  * manifests.ts (3).
  */
 import { UnsupportedError } from "@regatta/errors";
-import type { Descriptor } from "@regatta/manifest";
 import { parseReference, type Reference } from "@regatta/reference";
 import { type ClientContext, type ReferenceInput, toReference } from "./context.js";
 import { copyBlobs } from "./copy/blobs.js";
 import { pushManifests } from "./copy/manifests.js";
 import { digestAt, planCopy } from "./copy/plan.js";
 import { getManifest } from "./get-manifest.js";
+import type { OnTransferProgress } from "./transfer-events.js";
 
 /**
  * Blobs copied at once when the caller says nothing. Tuned with bench/copy.mjs (4 layers, 1 GiB, two local
@@ -46,26 +46,13 @@ export interface CopyOptions {
   verify?: boolean;
   /** Blobs copied at once. Default {@link DEFAULT_COPY_CONCURRENCY}. */
   concurrency?: number;
-  /** Progress events, for a display. */
-  onProgress?: (event: CopyEvent) => void;
+  /** Progress events, for a display: the plan, each blob, each manifest (transfer-events.ts). */
+  onProgress?: OnTransferProgress;
   signal?: AbortSignal;
 }
 
 /** What happened to one blob. `foreign`: a Docker foreign layer, which lives elsewhere and is never copied. */
 export type BlobOutcome = "uploaded" | "mounted" | "skipped" | "foreign";
-
-/** A progress event of {@link copyImage}. */
-export type CopyEvent =
-  | { type: "plan"; blobs: Descriptor[]; bytes: number; manifests: number }
-  | { type: "blob-progress"; digest: string; size: number; bytes: number }
-  | { type: "blob-done"; digest: string; size: number; outcome: BlobOutcome }
-  | {
-      type: "manifest-done";
-      digest: string;
-      mediaType: string;
-      reference: string;
-      outcome: "pushed" | "skipped";
-    };
 
 /** What a copy did. */
 export interface CopyResult {
@@ -140,7 +127,7 @@ export async function copyImage(
   const plan = await planCopy(ctx, source, target, top, { filter, force, concurrency, ...sig });
   onProgress?.({
     type: "plan",
-    blobs: plan.blobs,
+    blobs: plan.blobs.map((b) => ({ digest: b.digest, size: b.size, mediaType: b.mediaType })),
     bytes: plan.blobs.reduce((n, b) => n + b.size, 0),
     manifests: plan.manifests,
   });

@@ -19,7 +19,6 @@ export type { ConnectOptions } from "./connect-options.js";
 export { joinSignals, type ReferenceInput, type RepositoryInput, type SignalSource } from "./context.js";
 export {
   type BlobOutcome,
-  type CopyEvent,
   type CopyOptions,
   type CopyResult,
   DEFAULT_COPY_CONCURRENCY,
@@ -41,8 +40,8 @@ export {
 } from "./get-manifest.js";
 export { type HostSettings, type Hosts, type HostTls, mergeHosts } from "./hosts.js";
 export type { ConfigResult, ImageSummary, LayerSummary, PlatformSummary } from "./image-info.js";
-export type { PullBlob, PulledReference, PullOptions, PullProgress, PullResult } from "./layout/pull.js";
-export type { PushBlob, PushOptions, PushProgress, PushResult } from "./layout/push.js";
+export type { PulledReference, PullOptions, PullResult } from "./layout/pull.js";
+export type { PushOptions, PushResult } from "./layout/push.js";
 export type { TagList, TagsOptions } from "./list-tags.js";
 export {
   type BlobSource,
@@ -53,3 +52,11 @@ export {
 export type { ManifestInput, PutManifestOptions, PutManifestResult } from "./put-manifest.js";
 export { type ClientDefaults, RegistryClient } from "./registry-client.js";
 export { DEFAULT_TAG_WALK_LIMIT, type TagWalkOptions } from "./tags-for-digest.js";
+export type {
+  BlobEvent,
+  BlobState,
+  ManifestState,
+  OnTransferProgress,
+  TransferBlob,
+  TransferEvent,
+} from "./transfer-events.js";

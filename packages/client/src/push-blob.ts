@@ -1,16 +1,20 @@
+import { createReadStream } from "node:fs";
+import { stat } from "node:fs/promises";
 import type { Readable } from "node:stream";
 import { UsageError } from "@regatta/errors";
-import { computeDigest } from "@regatta/manifest";
+import { computeDigest, Digester, parseDigest } from "@regatta/manifest";
 import type { RepositoryReference } from "@regatta/reference";
 import { BlobHandle } from "./blob-handle.js";
 import { type ClientContext, type RepositoryInput, toRepository } from "./context.js";
 import { type UploadRequest, type UploadResult, uploadBlob } from "./registry-api/uploads.js";
+import { blobReporter, type OnTransferProgress } from "./transfer-events.js";
 
 /**
- * What a blob can be pushed from. Bytes and a stream factory (which may return a promise) can be read again, so an
- * interrupted upload can go on.
+ * What a blob can be pushed from. Bytes, a stream factory (which may return a promise) and a file (`{ path }`) can be
+ * read again, so an interrupted upload can go on. A file is hashed first, streaming, so the registry can be asked
+ * whether it has the blob before anything is sent.
  */
-export type BlobSource = Uint8Array | Readable | (() => Readable | Promise<Readable>);
+export type BlobSource = Uint8Array | Readable | (() => Readable | Promise<Readable>) | { path: string };
 
 /** Blobs at most this large, given as bytes, try the single-request upload (`POST ?digest=`) first. */
 export const SINGLE_POST_LIMIT = 1024 * 1024;
@@ -26,8 +30,8 @@ export interface PushBlobOptions {
   mountFrom?: RepositoryInput;
   /** Send the blob even when the registry has it. */
   force?: boolean;
-  /** Called with the bytes sent so far and the size when known. */
-  onProgress?: (bytes: number, total?: number) => void;
+  /** The blob's events (transfer-events.ts): `skipped`, `mounted`, or `started`, `bytes`… and `done`. */
+  onProgress?: OnTransferProgress;
   signal?: AbortSignal;
 }
 
@@ -52,16 +56,24 @@ export interface PushBlobResult {
 export async function pushBlob(
   ctx: ClientContext,
   repository: RepositoryInput,
-  source: BlobSource,
+  given: BlobSource,
   options: PushBlobOptions = {},
 ): Promise<PushBlobResult> {
   const repo = toRepository(ctx, repository);
-  const digest = options.digest ?? (source instanceof Uint8Array ? computeDigest(source) : undefined);
-  const size = options.size ?? (source instanceof Uint8Array ? source.length : undefined);
+  const file = isFileSource(given) ? await fileSource(given.path, options) : undefined;
+  const source = file?.source ?? (given as Exclude<BlobSource, { path: string }>);
+  const digest =
+    file?.digest ?? options.digest ?? (source instanceof Uint8Array ? computeDigest(source) : undefined);
+  const size = file?.size ?? options.size ?? (source instanceof Uint8Array ? source.length : undefined);
   const signal = options.signal ? { signal: options.signal } : {};
+  const report = blobReporter(options.onProgress, {
+    ...(digest ? { digest } : {}),
+    ...(size !== undefined ? { size } : {}),
+  });
   if (digest && !options.force) {
     const held = await new BlobHandle(ctx, repo, digest).size(signal);
     if (held !== undefined) {
+      report.end("skipped", 0, { size: held });
       return { repository: repo.name, digest, size: held, skipped: true, mounted: false };
     }
   }
@@ -78,10 +90,55 @@ export async function pushBlob(
     ...(options.chunkSize !== undefined ? { chunkSize: options.chunkSize } : {}),
     ...(from ? { mountFrom: from.repository } : {}),
     ...(source instanceof Uint8Array && source.length <= SINGLE_POST_LIMIT ? { singlePost: true } : {}),
-    ...(options.onProgress ? { onProgress: (bytes: number) => options.onProgress?.(bytes, size) } : {}),
+    onProgress: (bytes: number) => report.bytes(bytes),
     ...signal,
   });
-  return toPushResult(repo, result);
+  const pushed = toPushResult(repo, result);
+  report.end(pushed.mounted ? "mounted" : "done", pushed.mounted ? 0 : (pushed.size ?? 0), {
+    digest: pushed.digest,
+    ...(pushed.size !== undefined ? { size: pushed.size } : {}),
+    ...(pushed.mounted && from ? { from: from.name } : {}),
+  });
+  return pushed;
+}
+
+function isFileSource(source: BlobSource): source is { path: string } {
+  return (
+    typeof source === "object" && !(source instanceof Uint8Array) && "path" in source && !("pipe" in source)
+  );
+}
+
+/**
+ * A file as an upload source: its size, and its digest hashed here, streaming (memory stays flat), in the algorithm
+ * of a given digest. A given digest the content does not have is refused before any request: the caller's two
+ * inputs disagree. The size is checked again by the upload, so a file that changes meanwhile is not committed.
+ */
+async function fileSource(
+  path: string,
+  options: PushBlobOptions,
+): Promise<{ source: () => Readable; size: number; digest: string }> {
+  let size: number;
+  try {
+    const info = await stat(path);
+    if (!info.isFile()) throw new UsageError(`${path} is not a file`);
+    size = info.size;
+  } catch (error) {
+    if (error instanceof UsageError) throw error;
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new UsageError(
+      `cannot read ${path}: ${code === "ENOENT" ? "no such file" : (error as Error).message}`,
+      { cause: error },
+    );
+  }
+  const digester = new Digester(options.digest ? parseDigest(options.digest).algorithm : "sha256");
+  for await (const chunk of createReadStream(path, options.signal ? { signal: options.signal } : {})) {
+    digester.update(chunk as Uint8Array);
+  }
+  const digest = digester.digest();
+  if (options.digest && options.digest !== digest) {
+    throw new UsageError(`${path} has digest ${digest}, not ${options.digest} as given; nothing was sent`);
+  }
+  return { source: () => createReadStream(path), size, digest };
 }
 
 /**
@@ -93,7 +150,7 @@ export async function mountBlob(
   from: RepositoryInput,
   to: RepositoryInput,
   digest: string,
-  options: { size?: number; signal?: AbortSignal; onProgress?: (bytes: number, total?: number) => void } = {},
+  options: { size?: number; signal?: AbortSignal; onProgress?: OnTransferProgress } = {},
 ): Promise<PushBlobResult> {
   const source = toRepository(ctx, from);
   const target = toRepository(ctx, to);
@@ -103,6 +160,10 @@ export async function mountBlob(
     );
   }
   const blob = new BlobHandle(ctx, source, digest, options.size);
+  const report = blobReporter(options.onProgress, {
+    digest,
+    ...(options.size !== undefined ? { size: options.size } : {}),
+  });
   const result = await upload(ctx, target, {
     source: () => blob.stream(options.signal ? { signal: options.signal } : {}),
     digest,
@@ -110,12 +171,14 @@ export async function mountBlob(
     // The download is verified against the digest already.
     verify: false,
     ...(options.size !== undefined ? { size: options.size } : {}),
-    ...(options.onProgress
-      ? { onProgress: (bytes: number) => options.onProgress?.(bytes, options.size) }
-      : {}),
+    onProgress: (bytes: number) => report.bytes(bytes),
     ...(options.signal ? { signal: options.signal } : {}),
   });
-  return toPushResult(target, result);
+  const pushed = toPushResult(target, result);
+  report.end(pushed.mounted ? "mounted" : "done", pushed.mounted ? 0 : (pushed.size ?? 0), {
+    ...(pushed.mounted ? { from: source.name } : {}),
+  });
+  return pushed;
 }
 
 /** An upload (registry-api/uploads.ts) to a repository, with the context every message starts with. */

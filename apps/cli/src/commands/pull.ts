@@ -7,7 +7,7 @@ import { layoutFormat, positiveInt } from "../flag-values.js";
 import { platformFlag, platformOption } from "../global-options.js";
 import { interruptSignal } from "../interrupt.js";
 import { humanSize, writeJson } from "../output.js";
-import { feedLayoutProgress, transferProgress } from "../transfer-progress.js";
+import { transferProgress } from "../transfer-progress.js";
 
 /** `regatta pull REF... DEST`: images saved to disk (docker archive, OCI layout or dir). */
 export function registerPull(program: Command, cli: CliContext): void {
@@ -80,7 +80,7 @@ Examples:
               ...platformOption(flags),
               ...(opts.jobs !== undefined ? { concurrency: positiveInt(opts.jobs, "--jobs") } : {}),
               ...(opts.fsync ? { sync: true } : {}),
-              onProgress: (event) => feedLayoutProgress(progress, event),
+              onProgress: (event) => progress.onEvent(event),
               ...interruptSignal(),
             });
             progress.stop();

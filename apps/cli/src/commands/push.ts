@@ -5,7 +5,7 @@ import type { CliContext } from "../cli-context.js";
 import { layoutFormat, positiveInt } from "../flag-values.js";
 import { interruptSignal } from "../interrupt.js";
 import { humanSize, writeJson, writeStdout } from "../output.js";
-import { feedLayoutProgress, transferProgress } from "../transfer-progress.js";
+import { transferProgress } from "../transfer-progress.js";
 
 /** `regatta push SOURCE REFERENCE`: an image pushed from disk. */
 export function registerPush(program: Command, cli: CliContext): void {
@@ -59,7 +59,7 @@ Examples:
               ...(opts.name !== undefined ? { name: opts.name } : {}),
               ...(opts.jobs !== undefined ? { concurrency: positiveInt(opts.jobs, "--jobs") } : {}),
               ...interruptSignal(),
-              onProgress: (event) => feedLayoutProgress(progress, event),
+              onProgress: (event) => progress.onEvent(event),
             });
             progress.stop();
             if (flags.json) {

@@ -1,6 +1,3 @@
-import { createReadStream } from "node:fs";
-import type { Readable } from "node:stream";
-import { UsageError } from "@regatta/errors";
 import { parseRepository } from "@regatta/reference";
 import type { Command } from "commander";
 import type { CliContext } from "../cli-context.js";
@@ -38,46 +35,22 @@ export function registerPutBlob(program: Command, cli: CliContext): void {
         const flags = cli.flags(cmd);
         const chunkSize =
           opts.chunkSize === undefined ? undefined : parseSize(opts.chunkSize, "--chunk-size");
-        const { hashFile, statFile } = await import("../local-files.js");
-        let source: (() => Readable) | Readable;
-        let size: number | undefined;
-        let digest = opts.digest;
-        if (file === "-") {
-          source = process.stdin;
-        } else {
-          size = (await statFile(file)).size;
-          source = () => createReadStream(file);
-          // Hashing the file first lets the registry be asked whether it has the blob, and checks --digest.
-          const actual = await hashFile(file, digest);
-          if (digest && actual !== digest) {
-            throw new UsageError(
-              `${file} has digest ${actual}, not ${digest} as --digest says; nothing was sent`,
-            );
-          }
-          digest = actual;
-        }
+        // A file goes to the client as a path: it hashes it (streaming) so the registry can be asked first, and
+        // refuses a --digest the content does not have before sending anything.
+        const source = file === "-" ? process.stdin : { path: file };
         await cli.withClient(cmd, repo.registry, async (reg) => {
           // A bar needs a size: a file has one, stdin does not.
           const progress = await transferProgress({
-            enabled: Boolean(process.stderr.isTTY) && !flags.json && size !== undefined,
+            enabled: Boolean(process.stderr.isTTY) && !flags.json && file !== "-",
           });
-          if (size !== undefined) progress.onEvent({ type: "plan", blobs: [], bytes: size, manifests: 0 });
           try {
             const pushed = await reg.pushBlob(repo, source, {
-              ...(digest ? { digest } : {}),
-              ...(size !== undefined ? { size } : {}),
+              ...(opts.digest ? { digest: opts.digest } : {}),
               ...(chunkSize !== undefined ? { chunkSize } : {}),
               ...(opts.mountFrom ? { mountFrom: parseRepository(opts.mountFrom) } : {}),
               ...(opts.force ? { force: true } : {}),
               ...interruptSignal(),
-              onProgress: (bytes, total) => {
-                progress.onEvent({
-                  type: "blob-progress",
-                  digest: digest ?? "",
-                  size: total ?? bytes,
-                  bytes,
-                });
-              },
+              onProgress: (event) => progress.onEvent(event),
             });
             progress.stop();
             if (flags.json) {

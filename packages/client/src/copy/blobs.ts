@@ -7,10 +7,11 @@ import { type Descriptor, DOCKER_FOREIGN_LAYER } from "@regatta/manifest";
 import type { Reference } from "@regatta/reference";
 import { BlobHandle } from "../blob-handle.js";
 import type { ClientContext } from "../context.js";
-import type { BlobOutcome, CopyEvent, CopyResult } from "../copy.js";
+import type { BlobOutcome, CopyResult } from "../copy.js";
 import { mapConcurrent } from "../map-concurrent.js";
 import { upload } from "../push-blob.js";
 import { blobGet } from "../registry-api/blobs.js";
+import { blobReporter, type OnTransferProgress } from "../transfer-events.js";
 
 /** Copies `blobs` from `source` to `target`; returns what became of each and the bytes streamed to the target. */
 export async function copyBlobs(
@@ -22,7 +23,7 @@ export async function copyBlobs(
     concurrency: number;
     force: boolean;
     verify: boolean;
-    onProgress: ((event: CopyEvent) => void) | undefined;
+    onProgress: OnTransferProgress | undefined;
     signal: AbortSignal | undefined;
   },
 ): Promise<{ copied: CopyResult["blobs"]; bytesUploaded: number }> {
@@ -34,8 +35,15 @@ export async function copyBlobs(
     blobs,
     concurrency,
     async (blob, _i, s): Promise<CopyResult["blobs"][number]> => {
+      const report = blobReporter(onProgress, {
+        digest: blob.digest,
+        size: blob.size,
+        mediaType: blob.mediaType,
+      });
       const done = (outcome: BlobOutcome) => {
-        onProgress?.({ type: "blob-done", digest: blob.digest, size: blob.size, outcome });
+        if (outcome === "uploaded") report.end("done", blob.size);
+        else if (outcome === "mounted") report.end("mounted", 0, { from: source.name });
+        else report.end("skipped", 0, outcome === "foreign" ? { foreign: true } : {});
         return { digest: blob.digest, size: blob.size, outcome };
       };
       if (blob.mediaType === DOCKER_FOREIGN_LAYER && blob.urls?.length) return done("foreign");
@@ -66,7 +74,7 @@ export async function copyBlobs(
         ...(sameRegistry ? { mountFrom: source.repository } : {}),
         onProgress: (bytes) => {
           sent = bytes;
-          onProgress?.({ type: "blob-progress", digest: blob.digest, size: blob.size, bytes });
+          report.bytes(bytes);
         },
         signal: s,
       });

@@ -5,8 +5,9 @@
  */
 import type { Reference } from "@regatta/reference";
 import type { ClientContext } from "../context.js";
-import type { CopyEvent, CopyResult } from "../copy.js";
+import type { CopyResult } from "../copy.js";
 import { type PutManifestResult, putManifest } from "../put-manifest.js";
+import type { OnTransferProgress } from "../transfer-events.js";
 import type { Node } from "./plan.js";
 
 /** Pushes the children the target lacks, then the top manifest as `topBytes`; returns what became of each. */
@@ -14,7 +15,7 @@ export async function pushManifests(
   ctx: ClientContext,
   target: Reference,
   plan: { children: Node[]; topBytes: Uint8Array; mediaType: string },
-  options: { onProgress: ((event: CopyEvent) => void) | undefined; signal: AbortSignal | undefined },
+  options: { onProgress: OnTransferProgress | undefined; signal: AbortSignal | undefined },
 ): Promise<{ manifests: CopyResult["manifests"]; pushed: PutManifestResult }> {
   const { children, topBytes } = plan;
   const { onProgress, signal } = options;
@@ -35,21 +36,21 @@ export async function pushManifests(
       outcome,
     });
     onProgress?.({
-      type: "manifest-done",
+      type: "manifest",
+      state: outcome,
       digest: node.digest,
       mediaType: node.mediaType,
       reference: target.withoutTag().withDigest(node.digest).toString(),
-      outcome,
     });
   }
   const pushed = await putManifest(ctx, target, topBytes, { mediaType: plan.mediaType, ...sig });
   manifests.push({ digest: pushed.digest, mediaType: pushed.mediaType, outcome: "pushed" });
   onProgress?.({
-    type: "manifest-done",
+    type: "manifest",
+    state: "pushed",
     digest: pushed.digest,
     mediaType: pushed.mediaType,
     reference: target.toString(),
-    outcome: "pushed",
   });
   return { manifests, pushed };
 }

@@ -20,29 +20,9 @@ import {
 import type { Reference } from "@regatta/reference";
 import { type ClientContext, type ReferenceInput, toReference } from "../context.js";
 import { mapConcurrent } from "../map-concurrent.js";
+import type { OnTransferProgress, TransferBlob } from "../transfer-events.js";
 import { type BlobOutcome, fetchBlob } from "./blob-fetch.js";
 import { planPull } from "./pull-plan.js";
-
-/** A blob of a pull, as progress events describe it. */
-export interface PullBlob {
-  digest: string;
-  size: number;
-  mediaType: string;
-  kind: "config" | "layer";
-}
-
-/** Progress of a pull, for a display: the plan, then per-blob states and bytes, then the final writing. */
-export type PullProgress =
-  | { type: "plan"; blobs: PullBlob[]; size: number }
-  | {
-      type: "blob";
-      blob: PullBlob;
-      /** `downloading` (from `transferred`, more than 0 when resuming), then `done`; `cached` when already there. */
-      state: "downloading" | "done" | "cached";
-      transferred: number;
-    }
-  | { type: "bytes"; blob: PullBlob; transferred: number; total: { transferred: number; size: number } }
-  | { type: "writing" };
 
 export interface PullOptions {
   /** `docker` (docker save tarball), `oci` (OCI image layout) or `dir` (manifest + blobs/). Default: guessed. */
@@ -55,7 +35,8 @@ export interface PullOptions {
   concurrency?: number;
   /** `fdatasync` files before renaming them into place (survives a power cut, costs disk time). Default false. */
   sync?: boolean;
-  onProgress?: (event: PullProgress) => void;
+  /** The plan, each blob (`started` from byte N when resumed, `skipped` when already on disk), then each manifest written. */
+  onProgress?: OnTransferProgress;
   signal?: AbortSignal;
 }
 
@@ -82,7 +63,7 @@ export interface PullResult {
   bytes: { total: number; downloaded: number };
 }
 
-function blobInfo(b: PlannedBlob): PullBlob {
+function blobInfo(b: PlannedBlob): TransferBlob {
   return { digest: b.digest, size: b.size, mediaType: b.mediaType, kind: b.kind };
 }
 
@@ -159,9 +140,8 @@ export async function pullImages(
     });
     const emit = options.onProgress ?? (() => {});
     const size = plan.blobs.reduce((n, b) => n + b.size, 0);
-    emit({ type: "plan", blobs: plan.blobs.map(blobInfo), size });
+    emit({ type: "plan", blobs: plan.blobs.map(blobInfo), bytes: size, manifests: plan.references.length });
     const counts = { downloaded: 0, resumed: 0, cached: 0 };
-    let total = 0;
     let network = 0;
     try {
       const outcomes = await mapConcurrent(
@@ -177,32 +157,36 @@ export async function pullImages(
             {
               signal,
               onStart(offset) {
-                total += offset - transferred;
                 transferred = offset;
-                emit({ type: "blob", blob: info, state: "downloading", transferred });
+                emit({ type: "blob", state: "started", ...info, bytes: transferred });
               },
               onBytes(bytes) {
                 transferred += bytes;
-                total += bytes;
                 network += bytes;
-                emit({ type: "bytes", blob: info, transferred, total: { transferred: total, size } });
+                emit({ type: "blob", state: "bytes", ...info, bytes: transferred });
               },
             },
           );
-          total += blob.size - transferred;
-          emit({
-            type: "blob",
-            blob: info,
-            state: outcome === "cached" ? "cached" : "done",
-            transferred: blob.size,
-          });
+          emit(
+            outcome === "cached"
+              ? { type: "blob", state: "skipped", ...info, bytes: 0 }
+              : { type: "blob", state: "done", ...info, bytes: blob.size },
+          );
           return outcome;
         },
         controller.signal,
       );
       for (const o of outcomes) counts[o]++;
-      emit({ type: "writing" });
       await writer.finish();
+      for (const p of plan.references) {
+        emit({
+          type: "manifest",
+          state: "written",
+          digest: p.top.digest,
+          mediaType: p.top.mediaType,
+          reference: p.reference.toString(),
+        });
+      }
     } catch (error) {
       // The writer's own failure (a closed stdout) is the cause when it stopped the downloads; read it before
       // abort(), whose "pull aborted" would otherwise stand in for the real error (a full spool disk).

@@ -12,20 +12,7 @@ import { type ClientContext, type ReferenceInput, toReference } from "../context
 import { mapConcurrent } from "../map-concurrent.js";
 import { pushBlob } from "../push-blob.js";
 import { putManifest } from "../put-manifest.js";
-
-/** A blob of a push, as progress events describe it. */
-export interface PushBlob {
-  digest: string;
-  size: number;
-  mediaType: string;
-}
-
-/** Progress of a push: the blobs, each one's state and bytes, then the manifests. */
-export type PushProgress =
-  | { type: "plan"; blobs: PushBlob[]; size: number }
-  | { type: "blob"; blob: PushBlob; state: "uploading" | "done" | "skipped" | "mounted"; transferred: number }
-  | { type: "bytes"; blob: PushBlob; transferred: number; total: { transferred: number; size: number } }
-  | { type: "manifest"; digest: string; mediaType: string };
+import type { OnTransferProgress } from "../transfer-events.js";
 
 export interface PushOptions {
   /** What `source` is. Default: guessed (a file or stream is a docker archive; a directory says by its files). */
@@ -37,7 +24,8 @@ export interface PushOptions {
   name?: string;
   /** Blobs uploaded at once. Default: the client's concurrency. */
   concurrency?: number;
-  onProgress?: (event: PushProgress) => void;
+  /** The plan, each blob (through `pushBlob`: `skipped` when the registry has it), then each manifest put. */
+  onProgress?: OnTransferProgress;
   signal?: AbortSignal;
 }
 
@@ -79,32 +67,31 @@ export async function pushImage(
     }
     const repository = ref.repositoryOnly();
     const size = image.blobs.reduce((n, b) => n + b.size, 0);
-    const infos = image.blobs.map((b) => ({ digest: b.digest, size: b.size, mediaType: b.mediaType }));
-    emit({ type: "plan", blobs: infos, size });
-    let total = 0;
+    emit({
+      type: "plan",
+      blobs: image.blobs.map((b) => ({ digest: b.digest, size: b.size, mediaType: b.mediaType })),
+      bytes: size,
+      manifests: image.children.length + 1,
+    });
     let sent = 0;
     const results = await mapConcurrent(
       image.blobs,
       concurrency,
-      async (blob, i, blobSignal) => {
-        const info = infos[i]!;
+      async (blob, _i, blobSignal) => {
         let transferred = 0;
-        emit({ type: "blob", blob: info, state: "uploading", transferred: 0 });
         const result = await pushBlob(ctx, repository, blob.open, {
           digest: blob.digest,
           size: blob.size,
           signal: blobSignal,
-          onProgress(bytes) {
-            const delta = bytes - transferred;
-            transferred = bytes;
-            total += delta;
-            sent += delta;
-            emit({ type: "bytes", blob: info, transferred, total: { transferred: total, size } });
+          onProgress(event) {
+            if (event.type !== "blob") return;
+            if (event.state === "bytes") {
+              sent += event.bytes - transferred;
+              transferred = event.bytes;
+            }
+            emit({ ...event, mediaType: blob.mediaType });
           },
         });
-        total += blob.size - transferred;
-        const state = result.skipped ? "skipped" : result.mounted ? "mounted" : "done";
-        emit({ type: "blob", blob: info, state, transferred: blob.size });
         return result;
       },
       options.signal,
@@ -114,13 +101,25 @@ export async function pushImage(
       image.children,
       concurrency,
       async (child, _i, childSignal) => {
-        await putManifest(ctx, repo.withDigest(child.digest), child, { signal: childSignal });
-        emit({ type: "manifest", digest: child.digest, mediaType: child.mediaType });
+        const put = await putManifest(ctx, repo.withDigest(child.digest), child, { signal: childSignal });
+        emit({
+          type: "manifest",
+          state: "pushed",
+          digest: child.digest,
+          mediaType: child.mediaType,
+          reference: put.reference.toString(),
+        });
       },
       options.signal,
     );
     const put = await putManifest(ctx, ref, image.top, signal);
-    emit({ type: "manifest", digest: put.digest, mediaType: put.mediaType });
+    emit({
+      type: "manifest",
+      state: "pushed",
+      digest: put.digest,
+      mediaType: put.mediaType,
+      reference: put.reference.toString(),
+    });
     return {
       reference: put.reference.toString(),
       digest: put.digest,

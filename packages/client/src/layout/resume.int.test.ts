@@ -12,7 +12,7 @@ import {
   useRegistry,
 } from "@regatta/testkit";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
-import { connect, type PullProgress } from "../index.js";
+import { connect, type TransferEvent } from "../index.js";
 
 const MiB = 1024 * 1024;
 const sha256 = (b: Uint8Array) => `sha256:${createHash("sha256").update(b).digest("hex")}`;
@@ -50,8 +50,13 @@ describe("an interrupted pull resumes, and never leaves a corrupt file under a f
     return {
       concurrency: 1,
       signal: controller.signal,
-      onProgress(event: PullProgress) {
-        if (event.type === "bytes" && event.blob.digest === digest && event.transferred >= after)
+      onProgress(event: TransferEvent) {
+        if (
+          event.type === "blob" &&
+          event.state === "bytes" &&
+          event.digest === digest &&
+          event.bytes >= after
+        )
           controller.abort();
       },
     };
