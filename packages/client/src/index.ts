@@ -42,7 +42,7 @@ export { type HostSettings, type Hosts, type HostTls, mergeHosts } from "./hosts
 export type { ConfigResult, ImageSummary, LayerSummary, PlatformSummary } from "./image-info.js";
 export type { PulledReference, PullOptions, PullResult } from "./layout/pull.js";
 export type { PushOptions, PushResult } from "./layout/push.js";
-export type { TagList, TagsOptions } from "./list-tags.js";
+export type { AllTagsOptions, TagList, TagsOptions, TagsWithDigests } from "./list-tags.js";
 export {
   type BlobSource,
   type PushBlobOptions,

@@ -196,6 +196,39 @@ describe("every page of tags", () => {
     expect(paths()[0]).toBe("/v2/a/tags/list?n=2");
   });
 
+  it("with digests: every page joined, one HEAD per tag, at most `concurrency` at once", async () => {
+    let inFlight = 0;
+    let most = 0;
+    const pages = paged(5, 2);
+    const { reg, host } = await answering(async (request) => {
+      if (request.method !== "HEAD") return pages(request);
+      inFlight++;
+      most = Math.max(most, inFlight);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      inFlight--;
+      const tag = request.path.split("/").at(-1)!;
+      return { headers: { "docker-content-digest": `sha256:${tag.at(-1)!.repeat(64)}` } };
+    });
+    const list = await reg.tagsWithDigests(`${host}/a`, { n: 2, concurrency: 1 });
+    expect(list).toEqual({
+      name: "a",
+      tags: ["t0", "t1", "t2", "t3", "t4"],
+      digests: Object.fromEntries(["0", "1", "2", "3", "4"].map((d) => [`t${d}`, `sha256:${d.repeat(64)}`])),
+    });
+    expect(most).toBe(1);
+    expect(paths().filter((p) => p.includes("/tags/list"))).toEqual([
+      "/v2/a/tags/list?n=2",
+      "/v2/a/tags/list?n=2&last=t1",
+      "/v2/a/tags/list?n=2&last=t3",
+    ]);
+  });
+
+  it("with digests of an empty repository: no tags, no digests, no HEAD", async () => {
+    const { reg, host } = await answering(() => json({ name: "a", tags: null }));
+    expect(await reg.tagsWithDigests(`${host}/a`)).toEqual({ name: "a", tags: [], digests: {} });
+    expect(registry!.seen.map((r) => r.method)).toEqual(["GET"]);
+  });
+
   it("stops at the client's pagination limits", async () => {
     const { reg, host } = await answering(paged(10, 2), { pagination: { maxPages: 2 } });
     const error = await failure(reg.allTags(`${host}/a`));

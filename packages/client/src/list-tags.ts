@@ -13,6 +13,8 @@ export interface TagsOptions {
   next?: string;
   /** Also fetch each tag's manifest digest (one HEAD per tag: costly on large repositories). */
   withDigests?: boolean;
+  /** HEADs in flight at once for `withDigests`. Default: the client's concurrency. */
+  concurrency?: number;
   signal?: AbortSignal;
 }
 
@@ -50,7 +52,7 @@ async function fetchTagPage(
     // Stryker disable next-line ConditionalExpression: the transport reads `signal: undefined` as no signal, as when the key is absent.
     ...(options.signal ? { signal: options.signal } : {}),
   });
-  if (options.withDigests) page.digests = await tagDigests(ctx, repo.name, page.tags, options.signal);
+  if (options.withDigests) page.digests = await tagDigests(ctx, repo.name, page.tags, options);
   return { page, url };
 }
 
@@ -73,23 +75,69 @@ export function tagPages(
   );
 }
 
+/** Every tag of a repository with its manifest digest, all pages joined. */
+export interface TagsWithDigests {
+  /** The repository's name, as the registry gives it. */
+  name: string;
+  tags: string[];
+  /** tag → manifest digest. */
+  digests: Record<string, string>;
+}
+
+/** Options of {@link allTags} and {@link tagsWithDigests}. */
+export interface AllTagsOptions {
+  /** Page size asked of the registry (`n`); every page is still read. */
+  n?: number;
+  signal?: AbortSignal;
+}
+
 /** Every tag of a repository, all pages joined. */
 export async function allTags(
   ctx: ClientContext,
   input: RepositoryInput,
-  options: { signal?: AbortSignal } = {},
-) {
-  const tags: string[] = [];
-  for await (const page of tagPages(ctx, input, options)) tags.push(...page.tags);
-  return tags;
+  options: AllTagsOptions = {},
+): Promise<string[]> {
+  return (await joinPages(ctx, input, options)).tags;
 }
 
-async function tagDigests(ctx: ClientContext, name: string, tags: string[], signal?: AbortSignal) {
+/**
+ * Every tag with its manifest digest (a HEAD per tag, `concurrency` at a time, default the client's), all pages
+ * joined: what `regatta tags --digests` prints, and what a script would otherwise build from `tagPages` and `head`.
+ */
+export async function tagsWithDigests(
+  ctx: ClientContext,
+  input: RepositoryInput,
+  options: AllTagsOptions & { concurrency?: number } = {},
+): Promise<TagsWithDigests> {
+  const { name, tags, digests } = await joinPages(ctx, input, { ...options, withDigests: true });
+  return { name, tags, digests: digests ?? {} };
+}
+
+async function joinPages(
+  ctx: ClientContext,
+  input: RepositoryInput,
+  options: Omit<TagsOptions, "last" | "next">,
+): Promise<TagList> {
+  const joined: TagList = { name: toRepository(ctx, input).repository, tags: [] };
+  for await (const page of tagPages(ctx, input, options)) {
+    joined.name = page.name;
+    joined.tags.push(...page.tags);
+    if (page.digests) joined.digests = { ...joined.digests, ...page.digests };
+  }
+  return joined;
+}
+
+async function tagDigests(
+  ctx: ClientContext,
+  name: string,
+  tags: string[],
+  options: { concurrency?: number; signal?: AbortSignal },
+) {
   const digests = await mapConcurrent(
     tags,
-    ctx.concurrency,
+    Math.max(1, options.concurrency ?? ctx.concurrency),
     async (tag, _i, s) => (await headManifest(ctx, `${name}:${tag}`, { signal: s })).digest,
-    signal,
+    options.signal,
   );
   return Object.fromEntries(tags.map((t, i) => [t, digests[i] as string]));
 }

@@ -44,7 +44,16 @@ import {
 import { type ConfigResult, getConfig, type ImageSummary, inspectImage } from "./image-info.js";
 import { type PullOptions, type PullResult, pullImages } from "./layout/pull.js";
 import { type PushOptions, type PushResult, pushImage } from "./layout/push.js";
-import { allTags, listTags, type TagList, type TagsOptions, tagPages } from "./list-tags.js";
+import {
+  type AllTagsOptions,
+  allTags,
+  listTags,
+  type TagList,
+  type TagsOptions,
+  type TagsWithDigests,
+  tagPages,
+  tagsWithDigests,
+} from "./list-tags.js";
 import {
   type BlobSource,
   mountBlob,
@@ -129,8 +138,16 @@ export class RegistryClient {
   }
 
   /** Every tag of a repository, following pagination. */
-  allTags(repository: RepositoryInput, options?: { signal?: AbortSignal }): Promise<string[]> {
+  allTags(repository: RepositoryInput, options?: AllTagsOptions): Promise<string[]> {
     return allTags(this.ctx, repository, this.#calls(options));
+  }
+
+  /** Every tag with its manifest digest, all pages: `{ name, tags, digests }` (one HEAD per tag, `concurrency` at once). */
+  tagsWithDigests(
+    repository: RepositoryInput,
+    options?: AllTagsOptions & { concurrency?: number },
+  ): Promise<TagsWithDigests> {
+    return tagsWithDigests(this.ctx, repository, this.#calls(options));
   }
 
   /** Iterates over every page of tags: `for await (const page of reg.tagPages("alpine"))`. */

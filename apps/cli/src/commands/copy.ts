@@ -101,7 +101,7 @@ Examples:
             return;
           }
           if (result.upToDate) {
-            cli.info(`${dst.familiar()} is up to date (${result.digest})`);
+            cli.info(`${result.target} is up to date (${result.digest})`);
           } else {
             cli.info(
               `copied ${src.familiar()} to ${result.target}: ${result.blobs.length} blobs (${count("uploaded")} uploaded, ${count("mounted")} mounted, ${count("skipped")} skipped), ${humanSize(result.bytesUploaded)} in ${seconds.toFixed(1)} s${result.rewritten ? `; index rewritten for ${platforms?.join(", ")}` : ""}`,

@@ -20,25 +20,16 @@ export function registerTags(program: Command, cli: CliContext): void {
       const repo = parseRepository(repository);
       await cli.withClient(cmd, repo.registry, async (reg) => {
         const n = opts.pageSize === undefined ? undefined : positiveInt(opts.pageSize, "--page-size");
-        const tags: string[] = [];
-        const digests: Record<string, string> = {};
-        let name = repo.repository;
-        for await (const page of reg.tagPages(repo, {
-          ...(n ? { n } : {}),
-          ...(opts.digests ? { withDigests: true } : {}),
-        })) {
-          name = page.name;
-          tags.push(...page.tags);
-          Object.assign(digests, page.digests);
-        }
+        const paging = n ? { n } : {};
+        const { name, tags, digests } = opts.digests
+          ? await reg.tagsWithDigests(repo, paging)
+          : { name: repo.repository, tags: await reg.allTags(repo, paging), digests: undefined };
         if (cli.flags(cmd).json) {
-          await writeJson({ name, tags, ...(opts.digests ? { digests } : {}) });
+          await writeJson({ name, tags, ...(digests ? { digests } : {}) });
         } else {
           await writeStdout(
             tags
-              .map((t) =>
-                opts.digests ? `${escapeField(t)}\t${escapeField(digests[t] ?? "")}` : escapeField(t),
-              )
+              .map((t) => (digests ? `${escapeField(t)}\t${escapeField(digests[t] ?? "")}` : escapeField(t)))
               .join("\n") + (tags.length ? "\n" : ""),
           );
         }
