@@ -66,12 +66,14 @@ export function createCliContext(): CliContext {
       const { createClient, mergeHosts } = await import("@regatta/client");
       // `hosts` from the flags (--cert-file) and from the command (a copy's --src-*/--dest-*) are merged, not replaced.
       const hosts = mergeHosts(base.hosts, extra?.hosts);
-      const reg = createClient(registry, { ...base, ...extra, ...(hosts ? { hosts } : {}) });
-      scrubOutputOf(reg.ctx.transport.secrets);
+      const client = createClient(registry, { ...base, ...extra, ...(hosts ? { hosts } : {}) });
+      scrubOutputOf(client.ctx.transport.secrets);
+      // A command's --platform, handed over once: every call of the command means that image of an index.
+      const reg = flags.platform ? client.with({ platform: flags.platform }) : client;
       try {
         return await fn(reg);
       } finally {
-        await reg.close();
+        await client.close();
       }
     },
   };

@@ -21,7 +21,10 @@ export interface GlobalFlags {
   timeout?: string;
   connectTimeout?: string;
   idleTimeout?: string;
-  /** A command's own `--platform` (see {@link platformFlag}); `copy` reads it as a list. */
+  /**
+   * A command's own `--platform` (see {@link platformFlag}): the client is handed it once, as
+   * `client.with({ platform })`. `copy`'s list of platforms to keep is its own option, `platforms`.
+   */
   platform?: string;
 }
 
@@ -63,15 +66,31 @@ export function addGlobalOptions(program: Command): Command {
 }
 
 /**
- * `--platform` for the commands that pick one image from an index. Not a global flag: `copy` gives it another
- * meaning (a comma-separated list), and commander lets a program's option swallow a subcommand's option of the same
- * name, so each command declares its own (issue 10, item 12; `global-options.test.ts` fails on such a collision).
+ * `--platform` for the commands that pick one image from an index: which image of an index every call of the
+ * command means, handed to the client once by `CliContext.withClient` as `client.with({ platform })`. Not a global
+ * flag: `copy` takes a list of platforms to keep under the same name, and commander lets a program's option swallow
+ * a subcommand's option of the same name, so each command declares its own (issue 10, item 12;
+ * `global-options.test.ts` fails on such a collision).
  */
 export function platformFlag(): Option {
   return new Option(
     "--platform <os/arch[/variant]>",
-    "platform to pick from a multi-platform index (default: this host's)",
+    "the image of a multi-platform index meant (default: the index itself, or this host's where one image is needed)",
   );
+}
+
+/**
+ * `copy`'s `--platform`: a comma-separated list of the platforms to keep, read as the `platforms` flag so that it
+ * never reaches the client as the one platform of {@link platformFlag}.
+ */
+export function platformsFlag(): Option {
+  const option = new Option(
+    "--platform <list>",
+    "comma-separated platforms to keep, e.g. linux/amd64,linux/arm64: the index is rewritten to list only those",
+  );
+  // commander stores an option under attributeName(); this one is a list with another meaning, kept apart.
+  option.attributeName = () => "platforms";
+  return option;
 }
 
 /** Reads all of stdin (for --password-stdin), trimming the trailing newline `echo` adds. */
@@ -132,9 +151,4 @@ export function connectOptions(
   if (Object.keys(timeouts).length) options.timeouts = timeouts;
   if (flags.verbose) options.logger = log;
   return options;
-}
-
-/** A command's --platform as manifest options (nothing when absent: the client then uses the host's platform). */
-export function platformOption(flags: GlobalFlags): { platform?: string } {
-  return flags.platform ? { platform: flags.platform } : {};
 }

@@ -117,3 +117,18 @@ describe("ReplSession .login against a token registry (msw fake of distribution)
     expect(s.resets()).toBe(1);
   });
 });
+
+describe("ReplSession platform (regatta repl --platform)", () => {
+  it("every client it opens means that platform (client.with({ platform })); without one, the client's default", async () => {
+    const plain = session();
+    const hostDefault = plain.open().ctx.platform;
+    const s = session();
+    const other = hostDefault === "linux/arm64/v8" ? "linux/amd64" : "linux/arm64/v8";
+    s.platform = other;
+    expect(s.open().ctx.platform).toBe(other);
+    expect(s.open("ghcr.io").ctx.platform).toBe(other);
+    expect(plain.open().ctx.platform).toBe(hostDefault);
+    await plain.close();
+    await s.close();
+  });
+});

@@ -28,6 +28,8 @@ export class ReplSession {
   /** The registry the session was started for. */
   readonly home: string;
   verbose: boolean;
+  /** The platform every client of the session means (`client.with({ platform })`): `regatta repl --platform`. */
+  platform: string | undefined;
   /** True while the REPL asks a question (`.login`): the answer must not enter the history. */
   answering = false;
   readonly secrets = new Set<string>();
@@ -121,7 +123,7 @@ export class ReplSession {
       },
     });
     this.#opened.push(client);
-    return client;
+    return this.platform === undefined ? client : client.with({ platform: this.platform });
   }
 
   /** The username given for `registry` (at start-up or by `.login`), if any. */

@@ -19,6 +19,11 @@ export interface StartReplOptions {
   registry?: string;
   /** Credentials, TLS, proxy, timeouts… as for `connect()`. */
   options?: ConnectOptions;
+  /**
+   * The platform (`os/arch[/variant]`) every call of the session's clients means, as `client.with({ platform })`:
+   * the CLI's `regatta repl --platform`, with the meaning of every command's `--platform`.
+   */
+  platform?: string;
   /** Default process.stdin. */
   input?: NodeJS.ReadableStream;
   /** Default process.stdout. */
@@ -68,6 +73,7 @@ export async function startRepl(options: StartReplOptions = {}): Promise<Running
     options.verbose ?? false,
     (line) => say(c.dim(line)),
   );
+  if (options.platform !== undefined) session.platform = options.platform;
   const fail = (error: unknown) => say(errorLine(error, session.verbose, c));
 
   let reg = session.open(options.registry);

@@ -17,6 +17,11 @@ export interface ClientContext {
   concurrency: number;
   /** Platform chosen from indexes when a call names none, `os/arch[/variant]`. */
   platform: string;
+  /**
+   * The platform `client.with({ platform })` chose: every call then means that platform's image of an index, as if
+   * it named it (manifest, digest and inspect, which otherwise show an index whole, too).
+   */
+  chosenPlatform?: string;
   /** Each registry's upload chunk size (`hosts[registry].chunkSize`), for uploads whose call names none. */
   chunkSizes?: ReadonlyMap<string, number>;
   /** Bounds of `tags`/`catalog` pagination (registry-api/pages.ts); unset fields take the defaults. */

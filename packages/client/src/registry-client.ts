@@ -78,7 +78,11 @@ export interface ClientDefaults {
    * A function is asked at each call for the signal then in force.
    */
   signal?: SignalSource;
-  /** The platform (`os/arch[/variant]`) chosen from an index when a call names none. */
+  /**
+   * The platform (`os/arch[/variant]`) every call means when it names none: an index is resolved to that platform's
+   * image by every verb, as if each call passed `platform` (`manifest`, `digest`, `head`, `inspect` and `size` too,
+   * which without it show an index whole). The CLI's `--platform` is this.
+   */
   platform?: string;
   /** How many blobs and manifests move at once in copy, pull, push and bulk deletes. */
   concurrency?: number;
@@ -113,7 +117,9 @@ export class RegistryClient {
     const signal = joinSignals(this.ctx.signal, defaults.signal);
     return new RegistryClient({
       ...this.ctx,
-      ...(defaults.platform !== undefined ? { platform: defaults.platform } : {}),
+      ...(defaults.platform !== undefined
+        ? { platform: defaults.platform, chosenPlatform: defaults.platform }
+        : {}),
       ...(defaults.concurrency !== undefined ? { concurrency: defaults.concurrency } : {}),
       ...(defaults.pagination ? { pagination: { ...this.ctx.pagination, ...defaults.pagination } } : {}),
       ...(signal ? { signal } : {}),
@@ -184,7 +190,7 @@ export class RegistryClient {
 
   /** The manifest a reference names, verified against its digest. With `platform`, an index is resolved. */
   manifest(reference: ReferenceInput, options?: ManifestOptions): Promise<ManifestResult> {
-    return getManifest(this.ctx, reference, this.#calls(options));
+    return getManifest(this.ctx, reference, this.#platformed(options));
   }
 
   /**
@@ -192,12 +198,12 @@ export class RegistryClient {
    * GETs and hashes). A reference with a digest that the registry names differently is a DigestMismatchError.
    */
   async digest(reference: ReferenceInput, options?: HeadOptions): Promise<string> {
-    return (await headManifest(this.ctx, reference, this.#calls(options))).digest;
+    return (await headManifest(this.ctx, reference, this.#platformed(options))).digest;
   }
 
   /** HEAD of a manifest: digest and where it came from (`source`), media type, size, headers. */
   head(reference: ReferenceInput, options?: HeadOptions): Promise<HeadResult> {
-    return headManifest(this.ctx, reference, this.#calls(options));
+    return headManifest(this.ctx, reference, this.#platformed(options));
   }
 
   /**
@@ -251,12 +257,12 @@ export class RegistryClient {
 
   /** Digest, media type, platforms, layers with sizes, total size, created, labels. */
   inspect(reference: ReferenceInput, options?: ManifestOptions): Promise<ImageSummary> {
-    return inspectImage(this.ctx, reference, this.#calls(options));
+    return inspectImage(this.ctx, reference, this.#platformed(options));
   }
 
   /** Total compressed size (config + layers, the Ruby gem's manifest_sum); for an index, summed over platforms. */
   async size(reference: ReferenceInput, options?: ManifestOptions): Promise<number> {
-    return (await inspectImage(this.ctx, reference, this.#calls(options), false)).size;
+    return (await inspectImage(this.ctx, reference, this.#platformed(options), false)).size;
   }
 
   // ── writing ────────────────────────────────────────────────────────────────────────────────────────────────────
@@ -382,6 +388,13 @@ export class RegistryClient {
   }
 
   /** A call's options with the client's signal (`with({ signal })`) joined to its own. */
+  /** {@link #calls} plus the platform `with({ platform })` chose, when the call names none. */
+  #platformed<T extends { signal?: AbortSignal; platform?: unknown }>(options: T | undefined): T | undefined {
+    const chosen = this.ctx.chosenPlatform;
+    if (chosen === undefined || options?.platform !== undefined) return this.#calls(options);
+    return this.#calls({ ...options, platform: chosen } as T);
+  }
+
   #calls<T extends { signal?: AbortSignal }>(options: T | undefined): T | undefined {
     return withClientSignal(this.ctx, options);
   }

@@ -1,7 +1,7 @@
 import { parseReference } from "@regatta/reference";
 import type { Command } from "commander";
 import type { CliContext } from "../cli-context.js";
-import { platformFlag, platformOption } from "../global-options.js";
+import { platformFlag } from "../global-options.js";
 import { writeStdout } from "../output.js";
 
 /** `regatta config REFERENCE`: an image's config blob. */
@@ -13,9 +13,8 @@ export function registerConfig(program: Command, cli: CliContext): void {
     .addOption(platformFlag())
     .action(async (reference: string, _opts: unknown, cmd: Command) => {
       const ref = parseReference(reference);
-      const flags = cli.flags(cmd);
       await cli.withClient(cmd, ref.registry, async (reg) => {
-        const got = await reg.config(ref, platformOption(flags));
+        const got = await reg.config(ref);
         await writeStdout(got.bytes);
         if (process.stdout.isTTY) await writeStdout("\n");
       });

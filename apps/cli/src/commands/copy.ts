@@ -5,7 +5,7 @@ import type { Command } from "commander";
 import type { CredentialSide } from "../access-hint.js";
 import { type CliContext, GLOBAL_CREDENTIAL_FLAGS } from "../cli-context.js";
 import { positiveInt } from "../flag-values.js";
-import type { GlobalFlags } from "../global-options.js";
+import { type GlobalFlags, platformsFlag } from "../global-options.js";
 import { interruptSignal } from "../interrupt.js";
 import { humanSize, writeJson, writeStdout } from "../output.js";
 import { transferProgress } from "../transfer-progress.js";
@@ -19,10 +19,7 @@ export function registerCopy(program: Command, cli: CliContext): void {
     .argument("<source>", "e.g. alpine:3.20 or localhost:5000/team/api:1.0")
     .argument("<target>", "e.g. localhost:5001/team/api (the source's tag is kept) or …/api:2.0")
     .option("--all-platforms", "copy an index with every platform (the default; --platform chooses some)")
-    .option(
-      "--platform <list>",
-      "comma-separated platforms to keep, e.g. linux/amd64,linux/arm64: the index is rewritten to list only those",
-    )
+    .addOption(platformsFlag())
     .option("-j, --jobs <n>", "blobs copied at once (default 4)")
     .option("--force", "send blobs and manifests even when the target has them")
     .option("--no-verify", "leave blob digests to the target registry to check (one hash fewer per byte)")
@@ -44,12 +41,12 @@ Examples:
       const src = parseReference(source);
       const dst = parseReference(target, { defaultTag: false });
       const flags = cli.flags(cmd);
-      if (opts.allPlatforms && flags.platform) {
+      if (opts.allPlatforms && opts.platforms) {
         throw new UsageError("--all-platforms and --platform exclude each other");
       }
       const jobs = opts.jobs === undefined ? undefined : positiveInt(opts.jobs, "--jobs");
-      const platforms = flags.platform
-        ? flags.platform
+      const platforms = opts.platforms
+        ? opts.platforms
             .split(",")
             .map((p) => p.trim())
             .filter(Boolean)
@@ -116,6 +113,8 @@ Examples:
 
 interface CopyFlags {
   allPlatforms?: boolean;
+  /** `--platform`: the platforms to keep, comma-separated (see platformsFlag). */
+  platforms?: string;
   /** commander's `--no-verify`: false when given. */
   verify?: boolean;
   jobs?: string;

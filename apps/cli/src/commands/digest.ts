@@ -1,7 +1,7 @@
 import { parseReference } from "@regatta/reference";
 import type { Command } from "commander";
 import type { CliContext } from "../cli-context.js";
-import { platformFlag, platformOption } from "../global-options.js";
+import { platformFlag } from "../global-options.js";
 import { writeStdout } from "../output.js";
 
 /** `regatta digest REFERENCE`: the digest a reference names, and where that digest came from. */
@@ -26,10 +26,7 @@ export function registerDigest(program: Command, cli: CliContext): void {
       const ref = parseReference(reference);
       const flags = cli.flags(cmd);
       await cli.withClient(cmd, ref.registry, async (reg) => {
-        const head = await reg.head(ref, {
-          ...platformOption(flags),
-          ...(opts.verify ? { verify: true } : {}),
-        });
+        const head = await reg.head(ref, opts.verify ? { verify: true } : {});
         await writeStdout(
           flags.json
             ? `${JSON.stringify({ reference: ref.toString(), digest: head.digest, source: head.source })}\n`

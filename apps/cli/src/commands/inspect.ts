@@ -2,7 +2,7 @@ import { parseReference } from "@regatta/reference";
 import type { Command } from "commander";
 import pc from "picocolors";
 import type { CliContext } from "../cli-context.js";
-import { platformFlag, platformOption } from "../global-options.js";
+import { platformFlag } from "../global-options.js";
 import { escapeField, humanSize, summaryTables, writeJson, writeStdout } from "../output.js";
 
 /** `regatta inspect REFERENCE`: an image summarised for people (or as JSON). */
@@ -20,7 +20,7 @@ export function registerInspect(program: Command, cli: CliContext): void {
       const ref = parseReference(reference);
       const flags = cli.flags(cmd);
       await cli.withClient(cmd, ref.registry, async (reg) => {
-        const s = await reg.inspect(ref, platformOption(flags));
+        const s = await reg.inspect(ref);
         if (flags.json) {
           await writeJson(s, 2);
           return;

@@ -1,7 +1,7 @@
 import { parseReference } from "@regatta/reference";
 import type { Command } from "commander";
 import type { CliContext } from "../cli-context.js";
-import { platformFlag, platformOption } from "../global-options.js";
+import { platformFlag } from "../global-options.js";
 import { escapeField, writeJson, writeStdout } from "../output.js";
 
 const ACCEPT_CHOICES = ["schema2", "list", "oci", "index", "schema1", "all"];
@@ -39,10 +39,7 @@ export function registerManifest(program: Command, cli: CliContext): void {
             : opts.accept
               ? opts.accept.split(",").map((s) => s.trim())
               : undefined;
-          const got = await reg.manifest(ref, {
-            ...(accept ? { accept } : {}),
-            ...platformOption(flags),
-          });
+          const got = await reg.manifest(ref, accept ? { accept } : {});
           if (flags.json) {
             await writeJson({
               reference: got.reference.toString(),

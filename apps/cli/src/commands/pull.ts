@@ -4,7 +4,7 @@ import { parseReference, type Reference } from "@regatta/reference";
 import type { Command } from "commander";
 import type { CliContext } from "../cli-context.js";
 import { layoutFormat, positiveInt } from "../flag-values.js";
-import { platformFlag, platformOption } from "../global-options.js";
+import { platformFlag } from "../global-options.js";
 import { interruptSignal } from "../interrupt.js";
 import { humanSize, writeJson } from "../output.js";
 import { transferProgress } from "../transfer-progress.js";
@@ -77,7 +77,6 @@ Examples:
             const result = await reg.pull(refs, destination === "-" ? process.stdout : destination, {
               ...(format ? { format } : {}),
               ...(opts.allPlatforms ? { platforms: "all" as const } : {}),
-              ...platformOption(flags),
               ...(opts.jobs !== undefined ? { concurrency: positiveInt(opts.jobs, "--jobs") } : {}),
               ...(opts.fsync ? { sync: true } : {}),
               onProgress: (event) => progress.onEvent(event),

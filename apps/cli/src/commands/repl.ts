@@ -31,7 +31,6 @@ export function registerRepl(program: Command, cli: CliContext): void {
       }
       // The REPL prints the HTTP log itself, switched by -v and `.verbose on|off`.
       const { logger: _, ...options } = connectOptions(flags, () => {}, registry);
-      if (flags.platform) options.platform = flags.platform;
       const historyFile =
         opts.historyFile ?? process.env.REGATTA_REPL_HISTORY ?? join(homedir(), ".regatta_repl_history");
       // Loaded on demand: every other command starts faster without the REPL and its completion machinery.
@@ -39,6 +38,8 @@ export function registerRepl(program: Command, cli: CliContext): void {
       const running = await startRepl({
         ...(registry !== undefined ? { registry } : {}),
         options,
+        // The one meaning of --platform: the image of an index every call means (client.with({ platform })).
+        ...(flags.platform ? { platform: flags.platform } : {}),
         ...(historyFile ? { historyFile } : {}),
         verbose: Boolean(flags.verbose),
       });

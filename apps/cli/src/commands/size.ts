@@ -1,7 +1,7 @@
 import { parseReference } from "@regatta/reference";
 import type { Command } from "commander";
 import type { CliContext } from "../cli-context.js";
-import { platformFlag, platformOption } from "../global-options.js";
+import { platformFlag } from "../global-options.js";
 import { humanSize, writeJson, writeStdout } from "../output.js";
 
 /** `regatta size REFERENCE`: an image's compressed size. */
@@ -15,7 +15,7 @@ export function registerSize(program: Command, cli: CliContext): void {
       const ref = parseReference(reference);
       const flags = cli.flags(cmd);
       await cli.withClient(cmd, ref.registry, async (reg) => {
-        const s = await reg.inspect(ref, platformOption(flags));
+        const s = await reg.inspect(ref);
         if (flags.json) {
           await writeJson({
             reference: s.reference,
