@@ -1,6 +1,12 @@
 import type { ConnectOptions, RegistryClient } from "@regatta/client";
 import { RegattaError } from "@regatta/errors";
 import { causeLines, oneLine, registryErrorLines } from "@regatta/present";
+import {
+  parseReference,
+  parseRepository,
+  type Reference,
+  type RepositoryReference,
+} from "@regatta/reference";
 import type { Command } from "commander";
 import pc from "picocolors";
 import { type CredentialSide, cliAccessHint } from "./access-hint.js";
@@ -19,8 +25,23 @@ export interface CliContext {
   withClient<T>(
     cmd: Command,
     registry: string,
-    fn: (reg: RegistryClient) => Promise<T>,
+    fn: (reg: RegistryClient, flags: GlobalFlags) => Promise<T>,
     extra?: ConnectOptions,
+  ): Promise<T>;
+  /**
+   * The common shape of a command on one image: `reference` parsed (a usage error before any client is opened),
+   * then {@link withClient} for its registry, with the command's `--platform` in the client.
+   */
+  withReference<T>(
+    cmd: Command,
+    reference: string,
+    fn: (reg: RegistryClient, ref: Reference, flags: GlobalFlags) => Promise<T>,
+  ): Promise<T>;
+  /** As {@link withReference}, for a command on a repository. */
+  withRepository<T>(
+    cmd: Command,
+    repository: string,
+    fn: (reg: RegistryClient, repo: RepositoryReference, flags: GlobalFlags) => Promise<T>,
   ): Promise<T>;
   /**
    * Names the flags that give credentials to each side of this run, for the hint of a refused request (a copy:
@@ -71,10 +92,18 @@ export function createCliContext(): CliContext {
       // A command's --platform, handed over once: every call of the command means that image of an index.
       const reg = flags.platform ? client.with({ platform: flags.platform }) : client;
       try {
-        return await fn(reg);
+        return await fn(reg, flags);
       } finally {
         await client.close();
       }
+    },
+    withReference(cmd, reference, fn) {
+      const ref = parseReference(reference);
+      return ctx.withClient(cmd, ref.registry, (reg, flags) => fn(reg, ref, flags));
+    },
+    withRepository(cmd, repository, fn) {
+      const repo = parseRepository(repository);
+      return ctx.withClient(cmd, repo.registry, (reg, flags) => fn(reg, repo, flags));
     },
   };
   return ctx;

@@ -101,3 +101,22 @@ export async function transferProgress(options: {
     },
   };
 }
+
+/**
+ * Runs a transfer with a display for people (on a terminal, without --json, and unless `enabled` says otherwise):
+ * `fn` gets the `onProgress` to hand the client, and the bars are cleared however the transfer ends.
+ */
+export async function withTransferProgress<T>(
+  flags: { json?: boolean },
+  fn: (onProgress: (event: TransferEvent) => void) => Promise<T>,
+  enabled = true,
+): Promise<T> {
+  const progress = await transferProgress({
+    enabled: enabled && Boolean(process.stderr.isTTY) && !flags.json,
+  });
+  try {
+    return await fn((event) => progress.onEvent(event));
+  } finally {
+    progress.stop();
+  }
+}

@@ -1,4 +1,3 @@
-import { parseReference } from "@regatta/reference";
 import type { Command } from "commander";
 import type { CliContext } from "../cli-context.js";
 import { platformFlag } from "../global-options.js";
@@ -12,8 +11,7 @@ export function registerConfig(program: Command, cli: CliContext): void {
     .argument("<reference>", "image reference")
     .addOption(platformFlag())
     .action(async (reference: string, _opts: unknown, cmd: Command) => {
-      const ref = parseReference(reference);
-      await cli.withClient(cmd, ref.registry, async (reg) => {
+      await cli.withReference(cmd, reference, async (reg, ref) => {
         const got = await reg.config(ref);
         await writeStdout(got.bytes);
         if (process.stdout.isTTY) await writeStdout("\n");

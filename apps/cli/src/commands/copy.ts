@@ -1,4 +1,4 @@
-import type { ConnectOptions, CopyResult } from "@regatta/client";
+import type { ConnectOptions } from "@regatta/client";
 import { UsageError } from "@regatta/errors";
 import { parseReference } from "@regatta/reference";
 import type { Command } from "commander";
@@ -8,7 +8,7 @@ import { positiveInt } from "../flag-values.js";
 import { type GlobalFlags, platformsFlag } from "../global-options.js";
 import { interruptSignal } from "../interrupt.js";
 import { humanSize, writeJson, writeStdout } from "../output.js";
-import { transferProgress } from "../transfer-progress.js";
+import { withTransferProgress } from "../transfer-progress.js";
 
 /** `regatta copy SOURCE TARGET` (alias `cp`): an image or index copied between repositories or registries. */
 export function registerCopy(program: Command, cli: CliContext): void {
@@ -58,20 +58,16 @@ Examples:
         dst.registry,
         async (reg) => {
           const started = Date.now();
-          const progress = await transferProgress({ enabled: Boolean(process.stderr.isTTY) && !flags.json });
-          let result: CopyResult;
-          try {
-            result = await reg.copy(src, dst, {
+          const result = await withTransferProgress(flags, (onProgress) =>
+            reg.copy(src, dst, {
               ...(platforms ? { platforms } : { platforms: "all" }),
               ...(jobs ? { concurrency: jobs } : {}),
               ...(opts.force ? { force: true } : {}),
               ...(opts.verify === false ? { verify: false } : {}),
               ...interruptSignal(),
-              onProgress: (event) => progress.onEvent(event),
-            });
-          } finally {
-            progress.stop();
-          }
+              onProgress,
+            }),
+          );
           const seconds = (Date.now() - started) / 1000;
           const count = (outcome: string) => result.blobs.filter((b) => b.outcome === outcome).length;
           if (flags.json) {

@@ -1,4 +1,3 @@
-import { parseReference } from "@regatta/reference";
 import type { Command } from "commander";
 import type { CliContext } from "../cli-context.js";
 import { writeJson, writeStdout } from "../output.js";
@@ -19,9 +18,7 @@ export function registerDelete(program: Command, cli: CliContext): void {
         "\n\nExamples:\n  regatta delete localhost:5000/team/api@sha256:…\n  regatta delete localhost:5000/team/api:1.0 --force --json",
     )
     .action(async (reference: string, opts: { force?: boolean }, cmd: Command) => {
-      const ref = parseReference(reference);
-      const flags = cli.flags(cmd);
-      await cli.withClient(cmd, ref.registry, async (reg) => {
+      await cli.withReference(cmd, reference, async (reg, ref, flags) => {
         const deleted = await reg.deleteManifest(ref, opts.force ? { force: true } : {});
         if (flags.json) {
           await writeJson({

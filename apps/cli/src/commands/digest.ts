@@ -1,4 +1,3 @@
-import { parseReference } from "@regatta/reference";
 import type { Command } from "commander";
 import type { CliContext } from "../cli-context.js";
 import { platformFlag } from "../global-options.js";
@@ -23,9 +22,7 @@ export function registerDigest(program: Command, cli: CliContext): void {
         "\n  regatta digest alpine:3.20 --platform linux/arm64/v8",
     )
     .action(async (reference: string, opts: { verify?: boolean }, cmd: Command) => {
-      const ref = parseReference(reference);
-      const flags = cli.flags(cmd);
-      await cli.withClient(cmd, ref.registry, async (reg) => {
+      await cli.withReference(cmd, reference, async (reg, ref, flags) => {
         const head = await reg.head(ref, opts.verify ? { verify: true } : {});
         await writeStdout(
           flags.json

@@ -1,4 +1,3 @@
-import { parseReference } from "@regatta/reference";
 import type { Command } from "commander";
 import pc from "picocolors";
 import type { CliContext } from "../cli-context.js";
@@ -17,9 +16,7 @@ export function registerInspect(program: Command, cli: CliContext): void {
       "\nExamples:\n  regatta inspect alpine\n  regatta inspect alpine --platform linux/arm64 --json",
     )
     .action(async (reference: string, _opts: unknown, cmd: Command) => {
-      const ref = parseReference(reference);
-      const flags = cli.flags(cmd);
-      await cli.withClient(cmd, ref.registry, async (reg) => {
+      await cli.withReference(cmd, reference, async (reg, ref, flags) => {
         const s = await reg.inspect(ref);
         if (flags.json) {
           await writeJson(s, 2);

@@ -1,4 +1,3 @@
-import { parseReference } from "@regatta/reference";
 import type { Command } from "commander";
 import type { CliContext } from "../cli-context.js";
 import { platformFlag } from "../global-options.js";
@@ -31,9 +30,7 @@ export function registerManifest(program: Command, cli: CliContext): void {
         opts: { accept?: string; acceptSchema2?: boolean; headers?: boolean },
         cmd: Command,
       ) => {
-        const ref = parseReference(reference);
-        const flags = cli.flags(cmd);
-        await cli.withClient(cmd, ref.registry, async (reg) => {
+        await cli.withReference(cmd, reference, async (reg, ref, flags) => {
           const accept = opts.acceptSchema2
             ? ["schema2"]
             : opts.accept

@@ -7,7 +7,7 @@ import { layoutFormat, positiveInt } from "../flag-values.js";
 import { platformFlag } from "../global-options.js";
 import { interruptSignal } from "../interrupt.js";
 import { humanSize, writeJson } from "../output.js";
-import { transferProgress } from "../transfer-progress.js";
+import { withTransferProgress } from "../transfer-progress.js";
 
 /** `regatta pull REF... DEST`: images saved to disk (docker archive, OCI layout or dir). */
 export function registerPull(program: Command, cli: CliContext): void {
@@ -68,31 +68,27 @@ Examples:
         if (opts.allPlatforms && flags.platform)
           throw new UsageError("--platform and --all-platforms exclude each other");
         const registries = new Set(refs.map((r) => r.registry));
-        const progress = await transferProgress({ enabled: Boolean(process.stderr.isTTY) && !flags.json });
-        try {
-          await cli.withClient(cmd, refs[0]!.registry, async (reg) => {
-            if (registries.size > 1) {
-              throw new UsageError("pull from one registry at a time: the references name several");
-            }
-            const result = await reg.pull(refs, destination === "-" ? process.stdout : destination, {
+        await cli.withClient(cmd, refs[0]!.registry, async (reg) => {
+          if (registries.size > 1) {
+            throw new UsageError("pull from one registry at a time: the references name several");
+          }
+          const result = await withTransferProgress(flags, (onProgress) =>
+            reg.pull(refs, destination === "-" ? process.stdout : destination, {
               ...(format ? { format } : {}),
               ...(opts.allPlatforms ? { platforms: "all" as const } : {}),
               ...(opts.jobs !== undefined ? { concurrency: positiveInt(opts.jobs, "--jobs") } : {}),
               ...(opts.fsync ? { sync: true } : {}),
-              onProgress: (event) => progress.onEvent(event),
+              onProgress,
               ...interruptSignal(),
-            });
-            progress.stop();
-            if (flags.json) {
-              if (destination === "-") process.stderr.write(`${JSON.stringify(result)}\n`);
-              else await writeJson(result);
-              return;
-            }
-            for (const line of describePull(result)) cli.info(line);
-          });
-        } finally {
-          progress.stop();
-        }
+            }),
+          );
+          if (flags.json) {
+            if (destination === "-") process.stderr.write(`${JSON.stringify(result)}\n`);
+            else await writeJson(result);
+            return;
+          }
+          for (const line of describePull(result)) cli.info(line);
+        });
       },
     );
 }

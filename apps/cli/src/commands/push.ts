@@ -5,7 +5,7 @@ import type { CliContext } from "../cli-context.js";
 import { layoutFormat, positiveInt } from "../flag-values.js";
 import { interruptSignal } from "../interrupt.js";
 import { humanSize, writeJson, writeStdout } from "../output.js";
-import { transferProgress } from "../transfer-progress.js";
+import { withTransferProgress } from "../transfer-progress.js";
 
 /** `regatta push SOURCE REFERENCE`: an image pushed from disk. */
 export function registerPush(program: Command, cli: CliContext): void {
@@ -51,27 +51,23 @@ Examples:
         const ref = parseReference(reference);
         const flags = cli.flags(cmd);
         const format = layoutFormat(opts.format);
-        const progress = await transferProgress({ enabled: Boolean(process.stderr.isTTY) && !flags.json });
-        try {
-          await cli.withClient(cmd, ref.registry, async (reg) => {
-            const result = await reg.push(source === "-" ? process.stdin : source, ref, {
+        await cli.withClient(cmd, ref.registry, async (reg) => {
+          const result = await withTransferProgress(flags, (onProgress) =>
+            reg.push(source === "-" ? process.stdin : source, ref, {
               ...(format ? { format } : {}),
               ...(opts.name !== undefined ? { name: opts.name } : {}),
               ...(opts.jobs !== undefined ? { concurrency: positiveInt(opts.jobs, "--jobs") } : {}),
               ...interruptSignal(),
-              onProgress: (event) => progress.onEvent(event),
-            });
-            progress.stop();
-            if (flags.json) {
-              await writeJson(result);
-              return;
-            }
-            cli.info(describePush(result, source === "-" ? "stdin" : source));
-            await writeStdout(`${result.digest}\n`);
-          });
-        } finally {
-          progress.stop();
-        }
+              onProgress,
+            }),
+          );
+          if (flags.json) {
+            await writeJson(result);
+            return;
+          }
+          cli.info(describePush(result, source === "-" ? "stdin" : source));
+          await writeStdout(`${result.digest}\n`);
+        });
       },
     );
 }

@@ -4,7 +4,7 @@ import type { CliContext } from "../cli-context.js";
 import { parseSize } from "../flag-values.js";
 import { interruptSignal } from "../interrupt.js";
 import { writeJson, writeStdout } from "../output.js";
-import { transferProgress } from "../transfer-progress.js";
+import { withTransferProgress } from "../transfer-progress.js";
 
 /** `regatta put-blob REPOSITORY FILE`: a file or stdin uploaded as a blob. */
 export function registerPutBlob(program: Command, cli: CliContext): void {
@@ -40,29 +40,26 @@ export function registerPutBlob(program: Command, cli: CliContext): void {
         const source = file === "-" ? process.stdin : { path: file };
         await cli.withClient(cmd, repo.registry, async (reg) => {
           // A bar needs a size: a file has one, stdin does not.
-          const progress = await transferProgress({
-            enabled: Boolean(process.stderr.isTTY) && !flags.json && file !== "-",
-          });
-          try {
-            const pushed = await reg.pushBlob(repo, source, {
-              ...(opts.digest ? { digest: opts.digest } : {}),
-              ...(chunkSize !== undefined ? { chunkSize } : {}),
-              ...(opts.mountFrom ? { mountFrom: parseRepository(opts.mountFrom) } : {}),
-              ...(opts.force ? { force: true } : {}),
-              ...interruptSignal(),
-              onProgress: (event) => progress.onEvent(event),
-            });
-            progress.stop();
-            if (flags.json) {
-              await writeJson(pushed);
-              return;
-            }
-            if (pushed.skipped) cli.info(`${repo.name} has ${pushed.digest} already: nothing sent`);
-            else if (pushed.mounted) cli.info(`mounted ${pushed.digest} into ${repo.name}`);
-            await writeStdout(`${pushed.digest}\n`);
-          } finally {
-            progress.stop();
+          const pushed = await withTransferProgress(
+            flags,
+            (onProgress) =>
+              reg.pushBlob(repo, source, {
+                ...(opts.digest ? { digest: opts.digest } : {}),
+                ...(chunkSize !== undefined ? { chunkSize } : {}),
+                ...(opts.mountFrom ? { mountFrom: parseRepository(opts.mountFrom) } : {}),
+                ...(opts.force ? { force: true } : {}),
+                ...interruptSignal(),
+                onProgress,
+              }),
+            file !== "-",
+          );
+          if (flags.json) {
+            await writeJson(pushed);
+            return;
           }
+          if (pushed.skipped) cli.info(`${repo.name} has ${pushed.digest} already: nothing sent`);
+          else if (pushed.mounted) cli.info(`mounted ${pushed.digest} into ${repo.name}`);
+          await writeStdout(`${pushed.digest}\n`);
         });
       },
     );

@@ -1,4 +1,3 @@
-import { parseRepository } from "@regatta/reference";
 import type { Command } from "commander";
 import type { CliContext } from "../cli-context.js";
 import { writeJson, writeStdout } from "../output.js";
@@ -10,9 +9,7 @@ export function registerRmrepo(program: Command, cli: CliContext): void {
     .description("delete every manifest of every tag of a repository (the Ruby gem's rmrepo)")
     .argument("<repository>", "e.g. localhost:5000/team/old")
     .action(async (repository: string, _opts: unknown, cmd: Command) => {
-      const repo = parseRepository(repository);
-      const flags = cli.flags(cmd);
-      await cli.withClient(cmd, repo.registry, async (reg) => {
+      await cli.withRepository(cmd, repository, async (reg, repo, flags) => {
         const deleted = await reg.deleteRepository(repo);
         if (flags.json) {
           await writeJson(deleted);

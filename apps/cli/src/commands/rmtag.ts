@@ -1,4 +1,3 @@
-import { parseReference } from "@regatta/reference";
 import type { Command } from "commander";
 import type { CliContext } from "../cli-context.js";
 import { writeJson } from "../output.js";
@@ -16,9 +15,7 @@ export function registerRmtag(program: Command, cli: CliContext): void {
         "\n\nExample:\n  regatta rmtag localhost:5000/team/api:latest",
     )
     .action(async (reference: string, _opts: unknown, cmd: Command) => {
-      const ref = parseReference(reference);
-      const flags = cli.flags(cmd);
-      await cli.withClient(cmd, ref.registry, async (reg) => {
+      await cli.withReference(cmd, reference, async (reg, ref, flags) => {
         const done = await reg.deleteTag(ref);
         if (flags.json) {
           await writeJson({

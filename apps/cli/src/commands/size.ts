@@ -1,4 +1,3 @@
-import { parseReference } from "@regatta/reference";
 import type { Command } from "commander";
 import type { CliContext } from "../cli-context.js";
 import { platformFlag } from "../global-options.js";
@@ -12,9 +11,7 @@ export function registerSize(program: Command, cli: CliContext): void {
     .argument("<reference>", "image reference")
     .addOption(platformFlag())
     .action(async (reference: string, _opts: unknown, cmd: Command) => {
-      const ref = parseReference(reference);
-      const flags = cli.flags(cmd);
-      await cli.withClient(cmd, ref.registry, async (reg) => {
+      await cli.withReference(cmd, reference, async (reg, ref, flags) => {
         const s = await reg.inspect(ref);
         if (flags.json) {
           await writeJson({

@@ -1,4 +1,3 @@
-import { parseRepository } from "@regatta/reference";
 import type { Command } from "commander";
 import type { CliContext } from "../cli-context.js";
 import { positiveInt } from "../flag-values.js";
@@ -17,14 +16,13 @@ export function registerTags(program: Command, cli: CliContext): void {
       "\nExamples:\n  regatta tags alpine\n  regatta tags localhost:5000/team/api --json | jq -r '.tags[]'",
     )
     .action(async (repository: string, opts: { pageSize?: string; digests?: boolean }, cmd: Command) => {
-      const repo = parseRepository(repository);
-      await cli.withClient(cmd, repo.registry, async (reg) => {
+      await cli.withRepository(cmd, repository, async (reg, repo, flags) => {
         const n = opts.pageSize === undefined ? undefined : positiveInt(opts.pageSize, "--page-size");
         const paging = n ? { n } : {};
         const { name, tags, digests } = opts.digests
           ? await reg.tagsWithDigests(repo, paging)
           : { name: repo.repository, tags: await reg.allTags(repo, paging), digests: undefined };
-        if (cli.flags(cmd).json) {
+        if (flags.json) {
           await writeJson({ name, tags, ...(digests ? { digests } : {}) });
         } else {
           await writeStdout(
