@@ -14,7 +14,7 @@ export interface RateLimitConfig {
   rates: ReadonlyMap<string, number>;
   now: () => number;
   /** Waits for a turn; injected, like retry's, so tests need no real time. */
-  sleep: (ms: number) => Promise<void>;
+  sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
 }
 
 export function rateLimiting(config: RateLimitConfig): Middleware {

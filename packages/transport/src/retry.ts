@@ -25,7 +25,7 @@ export interface RetryOptions {
 
 /** Everything the retry concern needs, with I/O injected. */
 export interface RetryConfig extends Required<RetryOptions> {
-  sleep: (ms: number) => Promise<void>;
+  sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
   now: () => number;
   random: () => number;
   logger?: Logger;
@@ -90,14 +90,18 @@ export function parseRetryAfter(value: string | undefined, now: number): number 
   return Number.isNaN(date) ? undefined : Math.max(0, date - now);
 }
 
-/** Sleeps, but wakes up with the signal's reason when the caller aborts; an aborted caller does not start to sleep. */
+/**
+ * Sleeps, but wakes up with the signal's reason when the caller aborts; an aborted caller does not start to sleep.
+ * The signal goes to `sleep` too, so the default timer is cleared on abort rather than left to hold the process open
+ * for the rest of a `Retry-After` (up to a minute) after the caller gave up.
+ */
 export async function abortableSleep(
-  sleep: (ms: number) => Promise<void>,
+  sleep: (ms: number, signal?: AbortSignal) => Promise<void>,
   ms: number,
   signal: AbortSignal | undefined,
 ): Promise<void> {
   signal?.throwIfAborted();
-  return abortable(sleep(ms), signal);
+  return abortable(sleep(ms, signal), signal);
 }
 
 /** The `Retry-After` of the answer an error was made from, for recoveries that happen above the retry concern. */

@@ -4,6 +4,7 @@
  */
 
 import { Readable } from "node:stream";
+import { setTimeout as delay } from "node:timers/promises";
 import type { Authenticator, AuthHttpRequest, AuthHttpResponse, Send } from "@regatta/auth";
 import { errorFromResponse, ProtocolError, SecretSet, UsageError } from "@regatta/errors";
 import type { Dispatcher } from "undici";
@@ -44,6 +45,14 @@ function lowerCaseKeys(headers: Record<string, string> | undefined): Record<stri
  * Sends requests to registries: auth, retries, redirects, timeouts, TLS, proxies and a redacted verbose log, with
  * typed errors. One per client; `close()` it when done.
  */
+/**
+ * A timer that is cleared when the caller aborts (the abortable wait above it has already rejected by then, so the
+ * timer's own AbortError is nobody's and is dropped).
+ */
+function defaultSleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return delay(ms, undefined, signal ? { signal } : undefined).catch(() => {});
+}
+
 export class Transport {
   readonly #options: TransportOptions;
   readonly #dispatcher: Dispatcher;
@@ -95,7 +104,7 @@ export class Transport {
     });
     const log = logging(logger, now);
     const follow = redirecting(options.maxRedirects ?? 5, logger);
-    const sleep = options.sleep ?? ((ms) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+    const sleep = options.sleep ?? defaultSleep;
     this.#retry = retryPolicy({
       attempts: options.retry?.attempts ?? 3,
       baseDelayMs: options.retry?.baseDelayMs ?? 200,

@@ -46,8 +46,8 @@ export interface TransportOptions {
   userAgent?: string;
   /** Clock for timings and `Retry-After` dates. Default `Date.now`. */
   now?: () => number;
-  /** Backoff sleep. Default a timer. */
-  sleep?: (ms: number) => Promise<void>;
+  /** Backoff and rate-limit sleep. Default a timer, cleared when `signal` aborts. */
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
   /** Random source for backoff jitter. Default `Math.random`. */
   random?: () => number;
   /** Connections per origin. Default 8. Keep-alive is on, pipelining off. */
