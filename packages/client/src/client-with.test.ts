@@ -56,6 +56,7 @@ function writeLayout(root: string): void {
 const CALLS: Record<string, (reg: RegistryClient, dir: string) => Promise<unknown>> = {
   tags: (r) => r.tags("team/app"),
   allTags: (r) => r.allTags("team/app"),
+  tagsWithDigests: (r) => r.tagsWithDigests("team/app"),
   tagPages: async (r) => {
     for await (const page of r.tagPages("team/app")) return page;
   },
