@@ -1,6 +1,6 @@
 /**
  * The one progress vocabulary of every transfer (issue 11, item 5): copy, pull, push, pushBlob and blob reads all
- * call `onProgress` with a {@link TransferEvent}, so a display (the CLI's bars, the REPL) renders one shape, as every
+ * call `onProgress` with a {@link TransferEvent}, so a display (the CLI's bars) renders one shape, as every
  * transfer of go-containerregistry speaks `v1.Update` and every one of regclient `CallbackState` x `CallbackKind`.
  *
  * The order: one `plan` (verbs that move several blobs; a single blob has none), then per blob `started`, `bytes`
