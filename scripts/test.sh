@@ -10,8 +10,12 @@ bash scripts/setup.sh
 export TURBO_TELEMETRY_DISABLED=1
 # What users get, before the suite so the closing line stays last: every published package packed, publint and
 # arethetypeswrong on each tarball, installs from the tarballs alone (scripts/check-packages.mjs, docs/releasing.md).
-# A run narrowed by arguments is about tests, so it skips this.
+# Before them, the types of every package, its tests included (a test that calls an API with the wrong shape fails
+# here, not as a puzzling runtime error), and the linter. A run narrowed by arguments is about tests, so it skips
+# all three.
 if [ $# -eq 0 ]; then
+  pnpm -s turbo run typecheck --output-logs=errors-only
+  pnpm -s lint
   node scripts/check-packages.mjs
 fi
 exec node scripts/test-node-versions.mjs "$@"

@@ -35,7 +35,7 @@ describe("forbiddenAddressError", () => {
 });
 
 describe("checkedLookup: the failures dns.lookup itself reports", () => {
-  type Answer = { err: NodeJS.ErrnoException | null; address: unknown; family?: number };
+  type Answer = { err: NodeJS.ErrnoException | null; address: unknown; family: number | undefined };
   const resolve = (err: NodeJS.ErrnoException | null, addresses: LookupAddress[], all: boolean) =>
     new Promise<Answer>((done) => {
       const lookup = ((_h: string, _o: unknown, cb: (e: unknown, a: LookupAddress[]) => void) =>

@@ -43,10 +43,12 @@ const challenge = fc.oneof(
       .map(([t, pad]) => t + "=".repeat(pad)),
   }),
 );
+/** One challenge as the arbitrary makes it. */
+type ChallengeCase = typeof challenge extends fc.Arbitrary<infer T> ? T : never;
 const ows = fc.constantFrom("", " ", "  ", "\t");
 
 /** Writes challenges as a header: values quoted when they must be (or when asked to), escapes where needed. */
-function write(challenges: fc.RecordValue<typeof challenge>[], spaces: string[]): string {
+function write(challenges: ChallengeCase[], spaces: string[]): string {
   return challenges
     .map((c, i) => {
       const sp = spaces[i % spaces.length] ?? "";
@@ -60,7 +62,7 @@ function write(challenges: fc.RecordValue<typeof challenge>[], spaces: string[])
     .join(", ");
 }
 
-function expected(c: fc.RecordValue<typeof challenge>): Challenge {
+function expected(c: ChallengeCase): Challenge {
   if ("token68" in c) return { scheme: c.scheme.toLowerCase(), params: {}, token68: c.token68 };
   const params: Record<string, string> = Object.create(null);
   for (const [name, value] of c.params) params[name.toLowerCase()] = value;

@@ -59,9 +59,9 @@ describe("an anonymous token request answered 401", () => {
     const body = JSON.stringify({ errors: [{ code: "UNAUTHORIZED", message: "authentication required" }] });
     const auth = createAuthenticator({ send: fakeSend(() => ({ status: 401, body })) });
     auth.learn("r.io", 'Bearer realm="https://r.io/token",service="r.io"');
-    const error = await auth
+    const error = (await auth
       .authorization({ registry: "r.io", scopes: [repositoryScope("team/api")] })
-      .catch((e: unknown) => e as AuthenticationError);
+      .catch((e: unknown) => e)) as AuthenticationError;
     expect(error).toBeInstanceOf(AuthenticationError);
     expect(error.message).toContain(
       "fetch token from https://r.io/token: registry r.io requires a username and password",

@@ -59,7 +59,8 @@ describe("positionalWriter on a disk that fills up", () => {
     // Room for everything, but writev takes only part of the batch at first (as on a signal or a pipe).
     let first = true;
     const writev = handle.writev.bind(handle);
-    (handle as unknown as { writev: typeof writev }).writev = async (buffers, position) => {
+    type Writev = (buffers: readonly Buffer[], position?: number) => ReturnType<typeof writev>;
+    (handle as unknown as { writev: Writev }).writev = async (buffers, position) => {
       if (!first) return writev(buffers, position);
       first = false;
       const whole = Buffer.concat(buffers);

@@ -28,7 +28,7 @@ async function tarOf(files: Record<string, Uint8Array>): Promise<Buffer> {
   const pack = tar.pack();
   for (const [name, body] of Object.entries(files)) pack.entry({ name }, Buffer.from(body));
   pack.finalize();
-  return bytesOf(pack);
+  return bytesOf(pack as unknown as AsyncIterable<Uint8Array>);
 }
 
 /** An image's config and its one uncompressed layer, as `docker save` stores them. */

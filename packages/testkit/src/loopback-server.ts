@@ -130,7 +130,11 @@ export class FakeAuthenticator {
     public initial: string | undefined,
     public renewals: (string | undefined)[] = [],
   ) {}
-  describe(registry: string): { registry: string; scheme: "unknown" } {
+  describe(registry: string): {
+    registry: string;
+    scheme: "none" | "basic" | "bearer" | "unknown";
+    username?: string;
+  } {
     return { registry, scheme: "unknown" };
   }
   learn(registry: string, challenge: string): void {

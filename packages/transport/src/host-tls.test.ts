@@ -59,7 +59,7 @@ async function tlsServer(
     },
     (req, res) => {
       const peer = (req.socket as TLSSocket).getPeerCertificate();
-      clients.push(peer?.subject?.CN ?? "");
+      clients.push(String(peer?.subject?.CN ?? ""));
       if (options.redirect) {
         res.writeHead(307, { location: options.redirect }).end();
         return;

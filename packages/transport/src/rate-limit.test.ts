@@ -105,8 +105,8 @@ describe("a host's requestRate in the transport", () => {
   const { serve, make } = testbed();
 
   it("spaces the requests to that registry, its ping included, and no other's", async () => {
-    const limited = await serve((_req, res) => res.end());
-    const free = await serve((_req, res) => res.end());
+    const limited = await serve((_req, res) => void res.end());
+    const free = await serve((_req, res) => void res.end());
     const clock = { now: 0 };
     const sleeps: number[] = [];
     const transport = make({

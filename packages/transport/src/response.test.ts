@@ -49,9 +49,9 @@ describe("toRegistryResponse", () => {
   it("reads text and bytes, capped, naming the redacted URL when refusing", async () => {
     expect(await toRegistryResponse(raw(["hé", "llo"]), (e) => e).text()).toBe("héllo");
     expect(Buffer.from(await toRegistryResponse(raw(["ab"]), (e) => e).bytes()).toString()).toBe("ab");
-    const err = await toRegistryResponse(raw(["12345"]), (e) => e)
+    const err = (await toRegistryResponse(raw(["12345"]), (e) => e)
       .text(4)
-      .catch((e) => e);
+      .catch((e: unknown) => e)) as ProtocolError;
     expect(err).toBeInstanceOf(ProtocolError);
     expect(err.message).toBe(
       "response body of https://reg.example/v2/a/manifests/x?sig=REDACTED is larger than 4 bytes",
@@ -61,9 +61,9 @@ describe("toRegistryResponse", () => {
 
   it("parses JSON, and says which response was not JSON", async () => {
     expect(await toRegistryResponse(raw(['{"a":', "1}"]), (e) => e).json()).toEqual({ a: 1 });
-    const err = await toRegistryResponse(raw(["<html>"]), (e) => e)
+    const err = (await toRegistryResponse(raw(["<html>"]), (e) => e)
       .json()
-      .catch((e) => e);
+      .catch((e: unknown) => e)) as ProtocolError;
     expect(err).toBeInstanceOf(ProtocolError);
     expect(err.message).toBe(
       "response of https://reg.example/v2/a/manifests/x?sig=REDACTED is not valid JSON",

@@ -40,7 +40,7 @@ describe("small bodies", () => {
       method: "GET",
       scopes: [],
     });
-    expect((await res.bytes()).equals(full)).toBe(true);
+    expect(Buffer.from(await res.bytes()).equals(full)).toBe(true);
     expect(s.requests).toHaveLength(2);
   });
 
@@ -64,7 +64,7 @@ describe("small bodies", () => {
     const s = await serve((_req, res) => void res.end(big));
     const t = make();
     const whole = await t.request({ registry: s.host, method: "GET", scopes: [] });
-    expect((await whole.bytes(8 * 1024 * KiB)).equals(big)).toBe(true);
+    expect(Buffer.from(await whole.bytes(8 * 1024 * KiB)).equals(big)).toBe(true);
     const capped = await t.request({ registry: s.host, method: "GET", scopes: [] });
     const err = await capped.bytes().catch((e) => e);
     expect(err).toBeInstanceOf(ProtocolError);

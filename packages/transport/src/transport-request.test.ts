@@ -249,7 +249,8 @@ describe("authSend", () => {
     });
     const t = make();
     const res = await t.authSend({
-      method: "post",
+      // A lower-case method from a caller is sent upper-cased (the type asks for upper case; JavaScript callers may not).
+      method: "post" as "POST",
       url: `${s.origin}/token`,
       headers: { "X-A": "1" },
       body: "a=b",
