@@ -108,7 +108,7 @@ describe("copy to another registry", () => {
   });
 
   it("skips the blobs the target has, sending none of them", async () => {
-    const handlers = open({ "team/app": { blobs: fakeRepository({ x: image }).blobs } });
+    const handlers = open({ "team/app": { blobs: fakeRepository({ x: image }).blobs ?? {} } });
     const result = await reg!.copy("src.test/team/app:v1", "dst.test/team/app:v1");
     expect(result.blobs.map((b) => b.outcome)).toEqual(["skipped", "skipped", "skipped"]);
     expect(result.bytesUploaded).toBe(0);

@@ -64,7 +64,7 @@ describe("getManifest's request", () => {
     ["a name that is only a property of every object", ["toString", "constructor"], "toString, constructor"],
   ])("accepts %s as asked", async (_what, accept, header) => {
     const { reg, host, seen } = await answering(manifestAnswer);
-    await reg.manifest(`${host}/a:v1`, { accept }).catch(() => undefined);
+    await reg.manifest(`${host}/a:v1`, { accept: accept! }).catch(() => undefined);
     expect(seen[0]!.headers.accept).toBe(header);
   });
 

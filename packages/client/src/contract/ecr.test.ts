@@ -1,6 +1,6 @@
 import { ecrFlavour } from "@regatta/testkit";
 import { expect, it } from "vitest";
-import { AuthenticationError } from "../index.js";
+import { AuthenticationError, type ConnectOptions } from "../index.js";
 import {
   describeFlavourContract,
   distributionSchema2,
@@ -56,7 +56,8 @@ describeFlavourContract(spec, ({ open, fixtures }) => {
 
   it("has no anonymous access at all", async () => {
     const { reg } = await open({
-      connect: { anonymous: true, username: undefined, password: undefined },
+      // `undefined` erases the flavour's own credentials (they are spread first).
+      connect: { anonymous: true, username: undefined, password: undefined } as unknown as ConnectOptions,
     });
     await expect(reg.tags("team/app")).rejects.toBeInstanceOf(AuthenticationError);
   });

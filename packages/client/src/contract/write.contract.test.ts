@@ -169,7 +169,7 @@ describe("relative and absolute upload Locations", () => {
     ["absolute (http://host/v2/…)", []],
   ] as const) {
     it(`${name}: monolithic, streamed and chunked uploads all follow them`, async () => {
-      await registry(options);
+      await registry([...options]);
       const bytes = randomBytes(50_000);
       const digest = sha256(bytes);
       await reg.pushBlob("loc/mono", () => Readable.from([bytes]), { digest });

@@ -6,11 +6,12 @@
 import { createHash } from "node:crypto";
 import { Readable } from "node:stream";
 import { RegistryUnreachableError, TimeoutError } from "@regatta/errors";
+import type { BlobTarget } from "@regatta/layout";
 import { parseRepository } from "@regatta/reference";
 import { RetryBudget } from "@regatta/transport";
 import { describe, expect, it } from "vitest";
 import type { ClientContext } from "../context.js";
-import { type BlobTarget, fetchBlob } from "./blob-fetch.js";
+import { fetchBlob } from "./blob-fetch.js";
 
 /**
  * A transport whose blob GETs answer bodies that fail with the given errors in turn, then deliver `bytes`. The body

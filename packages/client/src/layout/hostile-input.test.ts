@@ -95,7 +95,7 @@ describe("names from a registry or from files on disk cannot make Regatta read o
         await expect(
           reg.pull(`${host}/evil:${tag}`, dest, {
             format,
-            platforms: tag === "index" && format !== "docker" ? "all" : undefined,
+            ...(tag === "index" && format !== "docker" ? { platforms: "all" as const } : {}),
           }),
         ).rejects.toThrow(/digest|escape/i);
       }

@@ -3,7 +3,7 @@ import { DigestMismatchError, InvalidDigestError, SizeMismatchError } from "@reg
 import { collect, startServer, type TestServer } from "@regatta/testkit";
 import { Transport } from "@regatta/transport";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { blobGet, parseContentRange } from "./blobs.js";
+import { type BlobRequest, blobGet, parseContentRange } from "./blobs.js";
 
 const content = randomBytes(100_000);
 const digest = `sha256:${createHash("sha256").update(content).digest("hex")}`;
@@ -78,7 +78,7 @@ beforeEach(() => {
   mode = "ok";
 });
 
-const blob = (extra: Partial<Parameters<Transport["blob"]>[0]> = {}) =>
+const blob = (extra: Partial<BlobRequest> = {}) =>
   blobGet(transport, { registry: registry.host, repository: "a", digest, size: content.length, ...extra });
 
 describe("parseContentRange", () => {

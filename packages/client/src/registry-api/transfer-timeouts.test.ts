@@ -113,7 +113,7 @@ describe("request deadline: never on blob bodies", () => {
 
   it("never applies to an upload body: a source that trickles for longer than the deadline is uploaded", async () => {
     const content = randomBytes(10 * 1024);
-    let received = Buffer.alloc(0);
+    let received: Buffer = Buffer.alloc(0);
     const s = await serve(async (req, res) => {
       if (req.method === "POST") {
         res.writeHead(202, { location: "/v2/r/blobs/uploads/1" });

@@ -448,7 +448,7 @@ describe("upload: the single-request POST", () => {
     ["the digest is unknown", { digest: undefined }],
   ])("is not tried when %s", async (_what, extra) => {
     const memo = { noSinglePost: new Set<string>() };
-    await upload({ digest, singlePost: true, ...extra }, { memo });
+    await upload({ digest, singlePost: true, ...extra } as Parameters<typeof upload>[0], { memo });
     expect(seen[0]?.body.length).toBe(0);
     expect(new URL(seen[0]?.url ?? "", "http://x").searchParams.has("digest")).toBe(false);
     expect(memo.noSinglePost.size).toBe(0);

@@ -39,6 +39,6 @@ export const endlessPagination: HostileBehaviour<EndlessPaginationOptions> = (op
 };
 
 /** Every page links to the same next page: the first page's link, again and again. */
-export const repeatingNextLink: HostileBehaviour<Record<string, never>> = () => (_req, res, ctx) => {
+export const repeatingNextLink: HostileBehaviour<object> = () => (_req, res, ctx) => {
   answerPage(res, ctx, ["a"], `${ctx.url.pathname}?last=a&n=1`);
 };
