@@ -18,7 +18,7 @@ import type { RegistryResponse } from "@regatta/transport";
 import { type ClientContext, type ReferenceInput, toReference } from "./context.js";
 import { manifestGet, manifestHead } from "./registry-api/manifests.js";
 
-export { MAX_MANIFEST_BYTES } from "./registry-api/manifests.js";
+export { MAX_MANIFEST_BYTES } from "@regatta/manifest";
 
 export interface ManifestOptions {
   /** Media types to accept: a preset name (`schema2`, `list`, `oci`, `index`, `schema1`, `all`) or a list of types. */

@@ -3,9 +3,6 @@ import type { Command } from "commander";
 import type { CliContext } from "../cli-context.js";
 import { writeJson, writeStdout } from "../output.js";
 
-/** The most `put-manifest` reads: registries refuse manifests over 4 MiB. */
-const MANIFEST_LIMIT = 4 * 1024 * 1024;
-
 /** `regatta put-manifest REFERENCE FILE`: a manifest file pushed byte for byte. */
 export function registerPutManifest(program: Command, cli: CliContext): void {
   program
@@ -22,8 +19,11 @@ export function registerPutManifest(program: Command, cli: CliContext): void {
       const ref = parseReference(reference);
       const flags = cli.flags(cmd);
       const { readSmallFile, readStdin } = await import("../local-files.js");
+      // The one manifest cap (@regatta/manifest's, through the client, which this command loads anyway): what
+      // registries accept, so a larger file is refused before any request.
+      const { MAX_MANIFEST_BYTES } = await import("@regatta/client");
       const bytes =
-        file === "-" ? await readStdin(MANIFEST_LIMIT) : await readSmallFile(file, MANIFEST_LIMIT);
+        file === "-" ? await readStdin(MAX_MANIFEST_BYTES) : await readSmallFile(file, MAX_MANIFEST_BYTES);
       await cli.withClient(cmd, ref.registry, async (reg) => {
         const pushed = await reg.putManifest(
           ref,

@@ -5,12 +5,10 @@
  * https://github.com/opencontainers/distribution-spec/blob/main/spec.md#pulling-manifests
  */
 import { repositoryScope } from "@regatta/auth";
+import { MAX_MANIFEST_BYTES } from "@regatta/manifest";
 import type { RegistryResponse } from "@regatta/transport";
 import { manifestPath } from "./paths.js";
 import { deleteAt, type Requester } from "./request.js";
-
-/** Manifests are small; a hostile registry must not make us buffer gigabytes (distribution caps at 4 MiB too). */
-export const MAX_MANIFEST_BYTES = 4 * 1024 * 1024;
 
 /** A manifest by tag or digest. */
 export interface ManifestTarget {
