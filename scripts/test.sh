@@ -14,7 +14,7 @@ export TURBO_TELEMETRY_DISABLED=1
 # here, not as a puzzling runtime error), and the linter. A run narrowed by arguments is about tests, so it skips
 # all three.
 if [ $# -eq 0 ]; then
-  pnpm -s turbo run typecheck --output-logs=errors-only
+  pnpm -s typecheck
   pnpm -s lint
   node scripts/check-packages.mjs
 fi
