@@ -4,6 +4,7 @@ import { writeStreamAtomic } from "@regatta/layout";
 import { parseDigest } from "@regatta/manifest";
 import type { RepositoryReference } from "@regatta/reference";
 import { type ClientContext, withClientSignal } from "./context.js";
+import { readThroughMirrors } from "./mirrors.js";
 import { blobGet, blobHead } from "./registry-api/blobs.js";
 import { blobReporter, type OnTransferProgress } from "./transfer-events.js";
 
@@ -35,17 +36,30 @@ export class BlobHandle {
     parseDigest(digest);
   }
 
-  /** A verified stream of the blob's bytes. The stream errors if the content does not match the digest. */
-  async stream(given: BlobReadOptions = {}): Promise<Readable> {
+  /**
+   * A verified stream of the blob's bytes. The stream errors if the content does not match the digest. The
+   * registry's mirrors are asked first (mirrors.ts); which one serves is settled when its answer starts, so a
+   * mirror whose bytes turn out wrong fails the stream (`toFile` and `bytes` then read the registry itself).
+   */
+  stream(given: BlobReadOptions = {}): Promise<Readable> {
+    return this.#stream(given, true);
+  }
+
+  async #stream(given: BlobReadOptions, viaMirrors: boolean): Promise<Readable> {
     const options = withClientSignal(this.ctx, given) ?? given;
-    const { stream, size } = await blobGet(this.ctx.transport, {
-      registry: this.repository.registry,
-      repository: this.repository.repository,
-      digest: this.digest,
-      ...(this.expectedSize !== undefined ? { size: this.expectedSize } : {}),
-      ...(options.signal ? { signal: options.signal } : {}),
-      context: `get blob ${this.digest} from ${this.repository.name}`,
-    });
+    const get = (registry: string) =>
+      blobGet(this.ctx.transport, {
+        registry,
+        repository: this.repository.repository,
+        digest: this.digest,
+        ...(this.expectedSize !== undefined ? { size: this.expectedSize } : {}),
+        ...(options.signal ? { signal: options.signal } : {}),
+        context: `get blob ${this.digest} from ${this.repository.name}`,
+      });
+    const { registry } = this.repository;
+    const { stream, size } = viaMirrors
+      ? await readThroughMirrors(this.ctx, registry, get, options.signal)
+      : await get(registry);
     if (!options.onProgress) return stream;
     const total = this.expectedSize ?? size;
     const report = blobReporter(options.onProgress, {
@@ -76,10 +90,11 @@ export class BlobHandle {
   async toFile(path: string, given: BlobReadOptions = {}): Promise<BlobSaved> {
     const options = withClientSignal(this.ctx, given) ?? given;
     // Bytes damaged on the way are fetched once more before giving up (issue 10, item 9): a file, unlike a stream
-    // already handed on, can start over. Content that is wrong twice is what the registry serves.
+    // already handed on, can start over. Content that is wrong twice is what the registry serves. The second
+    // fetch is from the registry itself: wrong bytes from a mirror are not asked for again.
     for (let refetched = false; ; refetched = true) {
       try {
-        const size = await writeStreamAtomic(path, await this.stream(options), options);
+        const size = await writeStreamAtomic(path, await this.#stream(options, !refetched), options);
         return { path, digest: this.digest, size };
       } catch (error) {
         const badContent = error instanceof DigestMismatchError || error instanceof SizeMismatchError;
@@ -96,9 +111,21 @@ export class BlobHandle {
         `blob ${this.digest} is ${this.expectedSize} bytes, more than the ${limit} read into memory; stream it or save it to a file`,
       );
     }
+    try {
+      return await this.#read(options, limit, true);
+    } catch (error) {
+      // Wrong bytes from a mirror: the registry itself is asked (without mirrors there is nothing else to ask).
+      const badContent = error instanceof DigestMismatchError || error instanceof SizeMismatchError;
+      const mirrored = this.ctx.mirrors?.get(this.repository.registry)?.length;
+      if (!badContent || !mirrored || options.signal?.aborted) throw error;
+      return this.#read(options, limit, false);
+    }
+  }
+
+  async #read(options: BlobReadOptions, limit: number, viaMirrors: boolean): Promise<Buffer> {
     const chunks: Buffer[] = [];
     let total = 0;
-    for await (const chunk of await this.stream(options)) {
+    for await (const chunk of await this.#stream(options, viaMirrors)) {
       total += (chunk as Buffer).length;
       if (total > limit) {
         throw new SizeMismatchError(

@@ -83,6 +83,7 @@ export function createClient(
     chunkSizes: new Map(
       [...hosts].flatMap(([host, { chunkSize }]) => (chunkSize !== undefined ? [[host, chunkSize]] : [])),
     ),
+    mirrors: new Map([...hosts].flatMap(([host, { mirrors }]) => (mirrors?.length ? [[host, mirrors]] : []))),
     platform: formatPlatform(
       normalizePlatform(options.platform ? parsePlatform(options.platform) : hostPlatform()),
     ),

@@ -24,6 +24,8 @@ export interface ClientContext {
   chosenPlatform?: string;
   /** Each registry's upload chunk size (`hosts[registry].chunkSize`), for uploads whose call names none. */
   chunkSizes?: ReadonlyMap<string, number>;
+  /** Each registry's mirrors (`hosts[registry].mirrors`), asked first for its content (mirrors.ts). */
+  mirrors?: ReadonlyMap<string, readonly string[]>;
   /** Bounds of `tags`/`catalog` pagination (registry-api/pages.ts); unset fields take the defaults. */
   pagination?: PaginationLimits;
   /**

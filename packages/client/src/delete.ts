@@ -121,7 +121,8 @@ export async function deleteManifest(
 ): Promise<DeletedManifest> {
   const ref = toReference(ctx, input);
   const sig = options.signal ? { signal: options.signal } : {};
-  const digest = ref.digest ?? (await getManifest(ctx, ref, sig)).digest;
+  // The registry itself, never a mirror (mirrors.ts): what is deleted must be what the registry names.
+  const digest = ref.digest ?? (await getManifest(ctx, ref, { ...sig, mirrors: false })).digest;
   let tags: string[];
   let tagsComplete = true;
   try {
@@ -189,7 +190,7 @@ export async function deleteTag(
   }
   const { signal } = options;
   const context = `delete tag ${ref.familiar()}`;
-  const original = await getManifest(ctx, ref, signal ? { signal } : {});
+  const original = await getManifest(ctx, ref, { ...(signal ? { signal } : {}), mirrors: false });
   // The other tags, to check afterwards. Past the walk's limit the check is skipped rather than the untag refused:
   // the untag itself moves no other tag; the check only catches a registry whose "tag delete" misbehaves.
   const kept = (
@@ -273,7 +274,8 @@ async function checkAfterTagDelete(
 ): Promise<void> {
   const now = async (tag: string, s = signal) => {
     try {
-      return (await headManifest(ctx, ref.withTag(tag), s ? { signal: s } : {})).digest;
+      return (await headManifest(ctx, ref.withTag(tag), { ...(s ? { signal: s } : {}), mirrors: false }))
+        .digest;
     } catch (error) {
       if (error instanceof NotFoundError) return undefined;
       throw error;
@@ -327,14 +329,14 @@ export async function deleteRepository(
   const heads = await mapConcurrent(
     tags,
     concurrency,
-    (tag, _i, s) => headManifest(ctx, repo.withTag(tag), { signal: s }),
+    (tag, _i, s) => headManifest(ctx, repo.withTag(tag), { signal: s, mirrors: false }),
     options.signal,
   );
   const top = [...new Map(heads.map((h) => [h.digest, h])).values()];
   const children: string[] = [];
   for (const head of top) {
     if (!head.mediaType || !INDEX_TYPES.has(mediaTypeEssence(head.mediaType))) continue;
-    const index = await getManifest(ctx, repo.withDigest(head.digest), signal);
+    const index = await getManifest(ctx, repo.withDigest(head.digest), { ...signal, mirrors: false });
     if (index.kind !== "index") continue;
     for (const child of (index.manifest as ImageIndex).manifests) children.push(child.digest);
   }

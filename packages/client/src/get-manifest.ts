@@ -16,6 +16,7 @@ import {
 import type { Reference } from "@regatta/reference";
 import type { RegistryResponse } from "@regatta/transport";
 import { type ClientContext, type ReferenceInput, toReference } from "./context.js";
+import { readThroughMirrors } from "./mirrors.js";
 import { manifestGet, manifestHead } from "./registry-api/manifests.js";
 
 export { MAX_MANIFEST_BYTES } from "@regatta/manifest";
@@ -25,6 +26,11 @@ export interface ManifestOptions {
   accept?: AcceptPreset | AcceptPreset[] | string[];
   /** When the reference names an index, resolve it to the image manifest for this platform (`os/arch[/variant]`). */
   platform?: string | Platform;
+  /**
+   * Ask the registry's mirrors first (`hosts[registry].mirrors`, mirrors.ts). Default true; false asks the registry
+   * itself only, for a caller about to write on what it learns (a copy's target, a delete).
+   */
+  mirrors?: boolean;
   signal?: AbortSignal;
 }
 
@@ -80,12 +86,15 @@ async function fetchManifest(
   options: ManifestOptions,
 ): Promise<ManifestResult> {
   const context = `get manifest ${ref.familiar()}`;
-  const { response, bytes } = await manifestGet(ctx.transport, {
-    ...target(ref, context, options),
-    accept: acceptHeader(options.accept),
+  // Parsed and verified inside the attempt: a mirror serving bytes that do not match the digest hands over.
+  const { response, bytes, parsed, digest } = await fromMirrors(ctx, ref, options, async (registry) => {
+    const got = await manifestGet(ctx.transport, {
+      ...target(ref, context, options, registry),
+      accept: acceptHeader(options.accept),
+    });
+    const parsed = parseManifest(got.bytes, got.response.headers["content-type"]);
+    return { ...got, parsed, digest: verifiedDigest(ref, parsed, got.response, context) };
   });
-  const parsed = parseManifest(bytes, response.headers["content-type"]);
-  const digest = verifiedDigest(ref, parsed, response, context);
   return {
     reference: ref.withDigest(digest),
     digest,
@@ -169,20 +178,23 @@ export async function headManifest(
   const ref = toReference(ctx, input);
   if (!options.platform && !options.verify) {
     const context = `get manifest digest of ${ref.familiar()}`;
-    const response = await manifestHead(ctx.transport, {
-      ...target(ref, context, options),
-      accept: acceptHeader(options.accept),
+    const { response, claimed } = await fromMirrors(ctx, ref, options, async (registry) => {
+      const response = await manifestHead(ctx.transport, {
+        ...target(ref, context, options, registry),
+        accept: acceptHeader(options.accept),
+      });
+      const header = response.headers["docker-content-digest"];
+      // A header outside the image spec's digest grammar is no claim at all: hash the manifest instead.
+      const claimed = header && DIGEST_GRAMMAR.test(header) ? header : undefined;
+      // Compared within one algorithm only: a registry may name a manifest asked for by sha512 by its sha256.
+      if (ref.digest && claimed && sameAlgorithm(claimed, ref.digest) && claimed !== ref.digest) {
+        throw new DigestMismatchError(
+          `${context}: the registry answered for another manifest (asked for ${ref.digest}, its Docker-Content-Digest is ${claimed}); it or a proxy in front of it is broken or lying`,
+          { expected: ref.digest, actual: claimed, ...answered("HEAD", response) },
+        );
+      }
+      return { response, claimed };
     });
-    const header = response.headers["docker-content-digest"];
-    // A header outside the image spec's digest grammar is no claim at all: hash the manifest instead.
-    const claimed = header && DIGEST_GRAMMAR.test(header) ? header : undefined;
-    // Compared within one algorithm only: a registry may name a manifest asked for by sha512 by its sha256.
-    if (ref.digest && claimed && sameAlgorithm(claimed, ref.digest) && claimed !== ref.digest) {
-      throw new DigestMismatchError(
-        `${context}: the registry answered for another manifest (asked for ${ref.digest}, its Docker-Content-Digest is ${claimed}); it or a proxy in front of it is broken or lying`,
-        { expected: ref.digest, actual: claimed, ...answered("HEAD", response) },
-      );
-    }
     if (claimed || ref.digest) {
       // An empty or missing Content-Length is no size (Number("") would be 0).
       const length = Number(response.headers["content-length"] || Number.NaN);
@@ -207,10 +219,21 @@ export async function headManifest(
   };
 }
 
-/** The manifest a reference names, as the manifest endpoints take it. */
-function target(ref: Reference, context: string, options: { signal?: AbortSignal }) {
+/** `attempt` on the mirrors of the reference's registry first, unless `options.mirrors` is false. */
+function fromMirrors<T>(
+  ctx: ClientContext,
+  ref: Reference,
+  options: ManifestOptions,
+  attempt: (registry: string) => Promise<T>,
+): Promise<T> {
+  if (options.mirrors === false) return attempt(ref.registry);
+  return readThroughMirrors(ctx, ref.registry, attempt, options.signal);
+}
+
+/** The manifest a reference names, as the manifest endpoints take it (from `registry`: the host or a mirror). */
+function target(ref: Reference, context: string, options: { signal?: AbortSignal }, registry = ref.registry) {
   return {
-    registry: ref.registry,
+    registry,
     repository: ref.repository,
     reference: ref.identifier,
     context,

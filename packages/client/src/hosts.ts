@@ -1,6 +1,6 @@
 /**
  * Per-host settings (`hosts`), as regclient's `config/host.go` keeps them: credentials, TLS mode, CA, client
- * certificate, connections, upload chunk size and request rate, per registry. They come from three places, most specific first: the options given to
+ * certificate, connections, upload chunk size, request rate and mirrors, per registry. They come from three places, most specific first: the options given to
  * `connect` (`hosts`, and the older options that are shorthands for it), the Regatta config file
  * (`$XDG_CONFIG_HOME/regatta/config.json`), and the docker config's credentials (read by @regatta/auth as before).
  */
@@ -49,6 +49,14 @@ export interface HostSettings {
   chunkSize?: number;
   /** Requests a second to this registry, at most (fractions allowed: `0.5` is one every 2 s). Default: no limit. */
   requestRate?: number;
+  /**
+   * Registries (`host[:port]`) asked first, in order, for this registry's content, the registry itself last (as
+   * docker's `registry-mirrors` and containerd's `hosts.toml` mirrors). Only reads go to a mirror: manifests by tag
+   * or digest (GET and HEAD) and blob downloads; tag lists, the catalog, referrers and every write go to this
+   * registry. A mirror that fails, lacks the content or serves bytes that do not match their digest hands over to
+   * the next. A mirror's own settings and credentials are `hosts[mirror]`; this registry's are never sent to it.
+   */
+  mirrors?: string[];
 }
 
 /** Per-host settings by registry (`registry.example:5000`, `ghcr.io`, `docker.io`). */
@@ -134,7 +142,10 @@ export function normalizeHosts(hosts: Hosts, where = "hosts"): Map<string, HostS
       );
     }
     keyOf.set(registry, key);
-    normalized.set(registry, checkHost(settings, `${where}["${key}"]`));
+    normalized.set(
+      registry,
+      checkMirrors(registry, checkHost(settings, `${where}["${key}"]`), `${where}["${key}"]`),
+    );
   }
   return normalized;
 }
@@ -153,7 +164,9 @@ function checkHost(settings: unknown, where: string): HostSettings {
             ? Number.isInteger(value) && (value as number) > 0
             : field === "requestRate"
               ? typeof value === "number" && value > 0 && Number.isFinite(value)
-              : undefined;
+              : field === "mirrors"
+                ? Array.isArray(value) && value.every((m) => typeof m === "string")
+                : undefined;
     if (ok === undefined) throw new UsageError(`${where}: unknown setting "${field}"`);
     if (!ok) throw new UsageError(`${where}.${field}: ${expected(field)}`);
   }
@@ -167,11 +180,34 @@ function checkHost(settings: unknown, where: string): HostSettings {
   return s;
 }
 
+/**
+ * The mirrors of `registry`, each normalised as a `hosts` key is (`index.docker.io` is `docker.io`). A mirror that
+ * is the registry itself, or that is not a registry name, is refused: the first would only ask the host twice.
+ */
+function checkMirrors(registry: string, settings: HostSettings, where: string): HostSettings {
+  if (!settings.mirrors) return settings;
+  const mirrors = settings.mirrors.map((mirror, i) => {
+    let name: string;
+    try {
+      name = parseRegistry(mirror).registry;
+    } catch (error) {
+      throw new UsageError(`${where}.mirrors[${i}]: expected a registry name (host[:port])`, {
+        cause: error,
+      });
+    }
+    if (name === registry)
+      throw new UsageError(`${where}.mirrors[${i}]: a registry cannot be its own mirror`);
+    return name;
+  });
+  return { ...settings, mirrors };
+}
+
 function expected(field: string): string {
   if (field === "tls") return `expected one of ${TLS_MODES.join(", ")}`;
   if (field === "concurrency") return "expected a positive whole number";
   if (field === "chunkSize") return "expected a positive whole number of bytes";
   if (field === "requestRate") return "expected a positive number of requests a second";
+  if (field === "mirrors") return "expected a list of registry names";
   return (PEM_FIELDS as readonly string[]).includes(field) ? "expected PEM text" : "expected a string";
 }
 

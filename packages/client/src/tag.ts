@@ -40,7 +40,8 @@ export async function tagImage(
   const dst = tagTarget(source, target);
   const sig = options.signal ? { signal: options.signal } : {};
   if (dst.repository !== source.repository) await copyImage(ctx, source, dst, sig);
-  const got = await getManifest(ctx, source, sig);
+  // The registry's own manifest, never a mirror's (mirrors.ts): the tag is written in that registry.
+  const got = await getManifest(ctx, source, { ...sig, mirrors: false });
   return putManifest(ctx, dst, got.bytes, {
     mediaType: got.mediaType,
     ...(options.signal ? { signal: options.signal } : {}),

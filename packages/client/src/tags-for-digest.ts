@@ -45,7 +45,8 @@ export async function tagDigests(
     Math.max(1, options.concurrency ?? ctx.concurrency),
     async (tag, _i, signal) => {
       try {
-        return (await headManifest(ctx, repo.withTag(tag), { signal })).digest;
+        // The registry's own tags, never a mirror's (mirrors.ts), which may be stale.
+        return (await headManifest(ctx, repo.withTag(tag), { signal, mirrors: false })).digest;
       } catch (error) {
         if (error instanceof NotFoundError) return undefined;
         throw error;

@@ -9,6 +9,7 @@ import { BlobHandle } from "../blob-handle.js";
 import type { ClientContext } from "../context.js";
 import type { BlobOutcome, CopyResult } from "../copy.js";
 import { mapConcurrent } from "../map-concurrent.js";
+import { readThroughMirrors } from "../mirrors.js";
 import { upload } from "../push-blob.js";
 import { blobGet } from "../registry-api/blobs.js";
 import { blobReporter, type OnTransferProgress } from "../transfer-events.js";
@@ -51,16 +52,23 @@ export async function copyBlobs(
         return done("skipped");
       }
       if (sameRegistry && source.repository === target.repository) return done("skipped");
+      // The source's mirrors are asked first (mirrors.ts); the target is only ever the target itself.
       const download = async () => {
-        const got = await blobGet(ctx.transport, {
-          registry: source.registry,
-          repository: source.repository,
-          digest: blob.digest,
-          size: blob.size,
-          verifyDigest: verify,
-          signal: s,
-          context: `get blob ${blob.digest} from ${source.name}`,
-        });
+        const got = await readThroughMirrors(
+          ctx,
+          source.registry,
+          (registry) =>
+            blobGet(ctx.transport, {
+              registry,
+              repository: source.repository,
+              digest: blob.digest,
+              size: blob.size,
+              verifyDigest: verify,
+              signal: s,
+              context: `get blob ${blob.digest} from ${source.name}`,
+            }),
+          s,
+        );
         return got.stream;
       };
       let sent = 0;

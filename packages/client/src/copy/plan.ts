@@ -131,7 +131,8 @@ export async function digestAt(
 ): Promise<string | undefined> {
   try {
     // Stryker disable next-line ConditionalExpression: the transport reads `signal: undefined` as no signal, as when the key is absent.
-    return (await headManifest(ctx, ref, signal ? { signal } : {})).digest;
+    // The target itself, never a mirror of it (mirrors.ts): a mirror holding the manifest is no reason to skip it.
+    return (await headManifest(ctx, ref, { ...(signal ? { signal } : {}), mirrors: false })).digest;
   } catch (error) {
     if (error instanceof NotFoundError) return undefined;
     throw error;

@@ -16,6 +16,7 @@ import {
 import type { BlobTarget, ChunkSink } from "@regatta/layout";
 import type { RepositoryReference } from "@regatta/reference";
 import type { ClientContext } from "../context.js";
+import { readThroughMirrors } from "../mirrors.js";
 import { blobGet } from "../registry-api/blobs.js";
 
 /** A blob to fetch: its descriptor and where it goes. */
@@ -77,15 +78,20 @@ export async function fetchBlob(
     let sink: ChunkSink | undefined;
     let written = held;
     try {
-      const download = await blobGet(ctx.transport, {
-        registry: repository.registry,
-        repository: repository.repository,
-        digest: job.digest,
-        size: job.size,
-        ...(held > 0 ? { offset: held, prefix: target.prefix(held) } : {}),
-        ...(hooks.signal ? { signal: hooks.signal } : {}),
-        context: `get blob ${job.digest} from ${repository.name}`,
-      });
+      const get = (registry: string) =>
+        blobGet(ctx.transport, {
+          registry,
+          repository: repository.repository,
+          digest: job.digest,
+          size: job.size,
+          ...(held > 0 ? { offset: held, prefix: target.prefix(held) } : {}),
+          ...(hooks.signal ? { signal: hooks.signal } : {}),
+          context: `get blob ${job.digest} from ${repository.name}`,
+        });
+      // Mirrors first (mirrors.ts), except for the fetch after wrong bytes: that one asks the registry itself.
+      const download = refetched
+        ? await get(repository.registry)
+        : await readThroughMirrors(ctx, repository.registry, get, hooks.signal);
       // A small blob can arrive, fail its digest check and error before the sink below is open and the loop reads
       // it: without a listener that error would be uncaught and end the process. The loop still sees it.
       download.stream.on("error", () => {});
