@@ -5,13 +5,13 @@
  * the registry only; a mirror never sees the registry's credentials (containerd's hosts.toml mirrors,
  * https://github.com/containerd/containerd/blob/main/docs/hosts.md, and docker's registry-mirrors).
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { AbortError, NotFoundError, UsageError } from "@regatta/errors";
 import { computeDigest, OCI_MANIFEST } from "@regatta/manifest";
-import { generateImage } from "@regatta/testkit";
+import { type GeneratedImage, generateImage } from "@regatta/testkit";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { createClient } from "./connect.js";
 import type { ClientContext } from "./context.js";
@@ -27,8 +27,12 @@ import {
   type SeenRequest,
 } from "./test-answering-registry.js";
 
+let image: GeneratedImage;
 let manifest: Uint8Array;
 let manifestDigest: string;
+let otherManifest: Uint8Array;
+/** The image's config and layers, and one more blob, by digest. */
+const blobs = new Map<string, Uint8Array>();
 const blob = new TextEncoder().encode("the layer's bytes");
 const blobDigest = computeDigest(blob);
 
@@ -36,8 +40,13 @@ let servers: AnsweringRegistry[] = [];
 let reg: RegistryClient | undefined;
 let release: (() => void) | undefined;
 beforeAll(async () => {
-  manifest = (await generateImage({ layers: [16], seed: "mirrors" })).manifest.bytes;
+  image = await generateImage({ layers: [16], seed: "mirrors" });
+  manifest = image.manifest.bytes;
   manifestDigest = computeDigest(manifest);
+  otherManifest = (await generateImage({ layers: [16], seed: "mirrors-other" })).manifest.bytes;
+  blobs.set(image.config.digest, image.config.bytes);
+  for (const layer of image.layers) blobs.set(layer.digest, layer.bytes);
+  blobs.set(blobDigest, blob);
   expect(manifestDigest).not.toBe(blobDigest);
 });
 afterEach(async () => {
@@ -69,9 +78,9 @@ function content({ login, wrong }: Serving = {}) {
     if (request.method === "PUT")
       return { status: 201, headers: { "docker-content-digest": manifestDigest } };
     if (path === "/v2/team/app/tags/list") return json({ name: "team/app", tags: ["v1"] });
-    const bytes = wrong ? new TextEncoder().encode("not what was asked for") : undefined;
     if (path === "/v2/team/app/manifests/v1" || path === `/v2/team/app/manifests/${manifestDigest}`) {
-      const body = bytes ?? manifest;
+      // Wrong: another image's manifest, valid, so only its digest gives it away.
+      const body = wrong ? otherManifest : manifest;
       return {
         headers: {
           "content-type": OCI_MANIFEST,
@@ -81,8 +90,10 @@ function content({ login, wrong }: Serving = {}) {
         ...(request.method === "HEAD" ? {} : { body }),
       };
     }
-    if (path === `/v2/team/app/blobs/${blobDigest}`) {
-      const body = bytes ?? blob;
+    const held = blobs.get(path.slice("/v2/team/app/blobs/".length));
+    if (path.startsWith("/v2/team/app/blobs/") && held) {
+      // Wrong: as many bytes, each changed, so only the digest at the end gives them away.
+      const body = wrong ? held.map((b) => b ^ 1) : held;
       return {
         headers: { "content-length": String(body.byteLength) },
         ...(request.method === "HEAD" ? {} : { body }),
@@ -192,6 +203,15 @@ describe("reads through mirrors", () => {
       `GET /v2/team/app/blobs/${blobDigest}`,
     ]);
     expect(reads(host)).toEqual(reads(liar));
+    const dir = mkdtempSync(join(tmpdir(), "regatta-mirrors-file-"));
+    try {
+      const saved = await r.blob(`${host.host}/team/app`, blobDigest).toFile(join(dir, "blob"));
+      expect(readFileSync(saved.path)).toEqual(Buffer.from(blob));
+      expect(reads(liar).filter((p) => p.includes("/blobs/"))).toHaveLength(2);
+      expect(reads(host).filter((p) => p.includes("/blobs/"))).toHaveLength(2);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it("throws the registry's own error when everything fails, noting what each mirror answered", async () => {
@@ -222,6 +242,58 @@ describe("reads through mirrors", () => {
     expect(reads(hanging)).toEqual(["GET /v2/team/app/manifests/v1"]);
     expect(next.seen).toEqual([]);
     expect(host.seen).toEqual([]);
+  });
+});
+
+describe("pull and copy through mirrors", () => {
+  const blobPaths = () =>
+    [image.config.digest, ...image.layers.map((l) => l.digest)]
+      .map((d) => `GET /v2/team/app/blobs/${d}`)
+      .sort();
+  const blobGets = (server: AnsweringRegistry) =>
+    reads(server)
+      .filter((p) => p.includes("/blobs/"))
+      .sort();
+
+  it("pulls from a mirror; wrong blob bytes from a mirror are fetched again from the registry", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "regatta-mirrors-pull-"));
+    try {
+      const host = await serve(content());
+      const mirror = await serve(content());
+      const r = client(host, [mirror.host]);
+      await r.pull(`${host.host}/team/app:v1`, join(dir, "one.tar"));
+      expect(blobGets(mirror)).toEqual(blobPaths());
+      expect(host.seen).toEqual([]);
+      const liar = await serve(content({ wrong: true }));
+      const other = client(host, [liar.host]);
+      await other.pull(`${host.host}/team/app@${manifestDigest}`, join(dir, "two.tar"));
+      expect(blobGets(host)).toEqual(blobPaths());
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("copies with the source's blobs from its mirror, and writes only to the target", async () => {
+    const host = await serve(content());
+    const mirror = await serve(content());
+    const target = await serve((request) => {
+      const path = request.path.replace(/\?.*/, "");
+      if (path === "/v2/") return json({});
+      if (request.method === "HEAD") return json({ errors: [{ code: "BLOB_UNKNOWN" }] }, {}, 404);
+      if (request.method === "POST")
+        return { status: 202, headers: { location: "/v2/team/app/blobs/uploads/u" } };
+      const digest = /digest=([^&]+)/.exec(request.path)?.[1];
+      const named = digest ? decodeURIComponent(digest) : computeDigest(request.body);
+      return { status: 201, headers: { "docker-content-digest": named } };
+    });
+    const r = client(host, [mirror.host], {}, { [target.host]: { mirrors: [mirror.host] } });
+    await r.copy(`${host.host}/team/app:v1`, `${target.host}/team/app:v1`);
+    expect(blobGets(mirror)).toEqual(blobPaths());
+    expect(reads(mirror)).toContain("GET /v2/team/app/manifests/v1");
+    expect(host.seen).toEqual([]);
+    // The target's own mirror is never asked whether the target holds something.
+    expect(mirror.seen.filter((s) => s.method === "HEAD")).toEqual([]);
+    expect(reads(target)).toContain("PUT /v2/team/app/manifests/v1");
   });
 });
 
