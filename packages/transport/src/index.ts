@@ -13,7 +13,6 @@ export {
   type RetryOptions,
   type RetryPolicy,
   rateLimitedDelay,
-  retryPolicy,
 } from "./retry.js";
 export { DEFAULT_TIMEOUTS, type ResolvedTimeouts, resolveTimeouts, type Timeouts } from "./timeouts.js";
 export { DEFAULT_USER_AGENT, Transport } from "./transport.js";

@@ -17,7 +17,7 @@ import {
   UsageError,
 } from "@regatta/errors";
 import { collect, FakeAuthenticator, startServer, type TestServer } from "@regatta/testkit";
-import { RetryBudget, retryPolicy, Transport } from "@regatta/transport";
+import { RetryBudget, Transport } from "@regatta/transport";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { type BlobRequest, blobGet } from "./blobs.js";
 
@@ -371,15 +371,11 @@ describe("blob download: arguments, and answers that say too little", () => {
 
 /** A retry policy of two attempts that never waits, for blobGet called directly. */
 const quickPolicy = () =>
-  retryPolicy({
-    attempts: 2,
-    baseDelayMs: 1,
-    maxDelayMs: 1,
-    maxRetryAfterMs: 1000,
+  new Transport({
+    retry: { attempts: 2, baseDelayMs: 1, maxDelayMs: 1, maxRetryAfterMs: 1000 },
     sleep: async () => {},
-    now: Date.now,
     random: () => 0,
-  });
+  }).retryPolicy;
 
 describe("blob download: what the GET asks for, and how a resumption waits", () => {
   it("asks for pull on the repository, and shares the caller's retry budget with its resumptions", async () => {

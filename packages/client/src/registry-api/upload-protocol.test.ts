@@ -16,7 +16,7 @@ import {
   UsageError,
 } from "@regatta/errors";
 import { readRequest, startServer, type TestServer } from "@regatta/testkit";
-import { type RegistryRequest, RetryBudget, retryPolicy, Transport } from "@regatta/transport";
+import { type RegistryRequest, RetryBudget, Transport } from "@regatta/transport";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { type UploadMemo, type UploadRequest, uploadBlob } from "./uploads.js";
 
@@ -127,15 +127,11 @@ async function upload(
 ) {
   const asked: RegistryRequest[] = [];
   const sleeps: number[] = [];
-  const policy = retryPolicy({
-    attempts: 3,
-    baseDelayMs: 100,
-    maxDelayMs: 1000,
-    maxRetryAfterMs: 60_000,
+  const policy = new Transport({
+    retry: { attempts: 3, baseDelayMs: 100, maxDelayMs: 1000, maxRetryAfterMs: 60_000 },
     sleep: options.sleep ?? (async (ms) => void sleeps.push(ms)),
-    now: Date.now,
     random: () => 0.5,
-  });
+  }).retryPolicy;
   const request = async (r: RegistryRequest) => {
     asked.push(r);
     options.onRequest?.(r);
