@@ -1,27 +1,14 @@
-import { readFile, stat } from "node:fs/promises";
+import { readFile } from "node:fs/promises";
+import { statRegularFile } from "@regatta/client";
 import { UsageError } from "@regatta/errors";
 import { humanSize } from "./output.js";
 
 // The files put-manifest reads. It imports this module when it runs, so node:fs/promises is not loaded with the
 // command table (issue 12).
 
-/** A regular file's `stat`, or a UsageError that names the file. */
-export async function statFile(file: string) {
-  try {
-    const info = await stat(file);
-    if (!info.isFile()) throw new UsageError(`${file} is not a file`);
-    return info;
-  } catch (error) {
-    if (error instanceof UsageError) throw error;
-    throw new UsageError(
-      `cannot read ${file}: ${(error as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (error as Error).message}`,
-    );
-  }
-}
-
 /** A file of at most `limit` bytes, read whole (put-manifest's manifest). */
 export async function readSmallFile(file: string, limit: number): Promise<Uint8Array> {
-  const info = await statFile(file);
+  const info = await statRegularFile(file);
   if (info.size > limit)
     throw new UsageError(`${file} is ${humanSize(info.size)}: more than a manifest can be`);
   return readFile(file);

@@ -1,6 +1,6 @@
 // The client is the one package apps need: it re-exports the errors and the value packages they use.
 export * from "@regatta/errors";
-export { fileSystemError, type LayoutFormat } from "@regatta/layout";
+export { fileSystemError, type LayoutFormat, statRegularFile } from "@regatta/layout";
 export * as manifests from "@regatta/manifest";
 export {
   DEFAULT_REGISTRY,

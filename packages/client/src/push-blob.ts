@@ -1,7 +1,7 @@
 import { createReadStream } from "node:fs";
-import { stat } from "node:fs/promises";
 import type { Readable } from "node:stream";
 import { UsageError } from "@regatta/errors";
+import { statRegularFile } from "@regatta/layout";
 import { computeDigest, Digester, parseDigest } from "@regatta/manifest";
 import type { RepositoryReference } from "@regatta/reference";
 import { BlobHandle } from "./blob-handle.js";
@@ -117,19 +117,7 @@ async function fileSource(
   path: string,
   options: PushBlobOptions,
 ): Promise<{ source: () => Readable; size: number; digest: string }> {
-  let size: number;
-  try {
-    const info = await stat(path);
-    if (!info.isFile()) throw new UsageError(`${path} is not a file`);
-    size = info.size;
-  } catch (error) {
-    if (error instanceof UsageError) throw error;
-    const code = (error as NodeJS.ErrnoException).code;
-    throw new UsageError(
-      `cannot read ${path}: ${code === "ENOENT" ? "no such file" : (error as Error).message}`,
-      { cause: error },
-    );
-  }
+  const { size } = await statRegularFile(path);
   const digester = new Digester(options.digest ? parseDigest(options.digest).algorithm : "sha256");
   for await (const chunk of createReadStream(path, options.signal ? { signal: options.signal } : {})) {
     digester.update(chunk as Uint8Array);
