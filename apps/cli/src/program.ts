@@ -63,6 +63,9 @@ export function buildProgram(cli: CliContext = createCliContext()): Command {
       .description("A client for container registries (Docker Registry / OCI Distribution API).")
       .version(VERSION, "-V, --version")
       .showSuggestionAfterError()
+      // Every subcommand's --help lists the global flags too (issue 12): commander copies the help configuration
+      // into each command created after this call, so it comes before the command table is registered.
+      .configureHelp({ showGlobalOptions: true })
       .exitOverride(),
   );
   for (const register of COMMANDS) register(program, cli);

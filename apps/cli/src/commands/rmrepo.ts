@@ -8,6 +8,10 @@ export function registerRmrepo(program: Command, cli: CliContext): void {
     .command("rmrepo")
     .description("delete every manifest of every tag of a repository (the Ruby gem's rmrepo)")
     .argument("<repository>", "e.g. localhost:5000/team/old")
+    .addHelpText(
+      "after",
+      "\nExamples:\n  regatta rmrepo localhost:5000/team/old\n  regatta rmrepo localhost:5000/team/old --json",
+    )
     .action(async (repository: string, _opts: unknown, cmd: Command) => {
       await cli.withRepository(cmd, repository, async (reg, repo, flags) => {
         const deleted = await reg.deleteRepository(repo);

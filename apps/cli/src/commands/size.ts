@@ -10,6 +10,10 @@ export function registerSize(program: Command, cli: CliContext): void {
     .description("total compressed size of an image (config + layers); an index sums every platform")
     .argument("<reference>", "image reference")
     .addOption(platformFlag())
+    .addHelpText(
+      "after",
+      "\nExamples:\n  regatta size alpine:3.20\n  regatta size alpine:3.20 --platform linux/arm64 --json",
+    )
     .action(async (reference: string, _opts: unknown, cmd: Command) => {
       await cli.withReference(cmd, reference, async (reg, ref, flags) => {
         const s = await reg.inspect(ref);
