@@ -26,9 +26,9 @@ const USER = { username: "regatta", password: "regatta-secret" };
 const REPO = "team/app";
 const TAGS = Array.from({ length: 12 }, (_, i) => `t${i}`);
 
-/** Lines of the client's HTTP log that are registry answers (`< 401 Unauthorized …`), by status. */
+/** Lines of the client's HTTP log that are registry answers (`[#2] < 401 Unauthorized …`), by status. */
 const statuses = (lines: string[]) =>
-  lines.filter((l) => l.startsWith("< ")).map((l) => Number(l.split(" ")[1]));
+  lines.filter((l) => /^\[#\d+\] < /.test(l)).map((l) => Number(l.split(" ")[2]));
 
 describe("bearer auth against the real registry and token server", () => {
   let tokens: TokenServer;

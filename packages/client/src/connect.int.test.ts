@@ -84,7 +84,7 @@ describe("connect() to an open registry", () => {
       logger: (line) => log.push(line),
     });
     await reg.close();
-    expect(log.filter((l) => l.startsWith("> GET")).length).toBeGreaterThan(0);
+    expect(log.filter((l) => /^\[#\d+\] > GET /.test(l)).length).toBeGreaterThan(0);
     expect(log.join("\n")).not.toMatch(/< 401/);
   });
 });

@@ -64,8 +64,8 @@ describe("logging", () => {
   it("one line out (method and redacted URL, never headers), one back (status, time, size)", async () => {
     const { lines } = await log(async () => answer(200, { "content-length": "4608" }));
     expect(lines).toEqual([
-      "> GET https://reg.example/v2/a/blobs/x?X-Amz-Signature=REDACTED&n=1",
-      "< 200 OK 12ms 4.5 KiB",
+      "[#1] > GET https://reg.example/v2/a/blobs/x?X-Amz-Signature=REDACTED&n=1",
+      "[#1] < 200 OK 12ms 4.5 KiB",
     ]);
   });
 
@@ -77,7 +77,7 @@ describe("logging", () => {
       { "content-length": "" },
     ]) {
       const { lines } = await log(async () => answer(204, headers));
-      expect(lines[1]).toBe("< 204 No Content 12ms");
+      expect(lines[1]).toBe("[#1] < 204 No Content 12ms");
     }
   });
 
@@ -88,12 +88,31 @@ describe("logging", () => {
     });
     expect(result).toBe(failure);
     expect(lines[1]).toBe(
-      "! GET https://reg.example/v2/a/blobs/x?X-Amz-Signature=REDACTED&n=1 failed after 12ms: connection reset",
+      "[#1] ! GET https://reg.example/v2/a/blobs/x?X-Amz-Signature=REDACTED&n=1 failed after 12ms: connection reset",
     );
     const odd = await log(async () => {
       throw "a string";
     });
     expect(odd.lines[1]).toMatch(/failed after 12ms: a string$/);
+  });
+});
+
+describe("labels", () => {
+  it("count the hops of one log in the order they leave; another log counts its own", async () => {
+    const lines: string[] = [];
+    const one = logging((l) => lines.push(`one ${l}`), clock())(async () => answer(200));
+    const other = logging((l) => lines.push(`other ${l}`), clock())(async () => answer(204));
+    await one(exchange);
+    await other(exchange);
+    await one(exchange);
+    expect(lines.map((l) => l.split(" ").slice(0, 3).join(" "))).toEqual([
+      "one [#1] >",
+      "one [#1] <",
+      "other [#1] >",
+      "other [#1] <",
+      "one [#2] >",
+      "one [#2] <",
+    ]);
   });
 });
 

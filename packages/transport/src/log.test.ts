@@ -1,6 +1,6 @@
 import type { Authenticator, AuthorizeRequest, Send } from "@regatta/auth";
 import { startServer } from "@regatta/testkit";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { formatBytes } from "./log.js";
 import { Transport } from "./transport.js";
 
@@ -102,17 +102,74 @@ describe("verbose log", () => {
       await transport.close();
       await Promise.all([tokens.close(), basicRegistry.close(), bearerRegistry.close()]);
     }
-    expect(lines[0]).toBe(`> GET http://${basicRegistry.host}/v2/a/tags/list?n=10`);
-    expect(lines[1]).toMatch(/^< 401 Unauthorized \d+ms$/);
-    expect(lines.filter((l) => l.startsWith(">"))).toHaveLength(9); // 2+1 basic, 2+1+1 bearer with token fetch, 1 error
-    expect(lines.some((l) => /^< 200 OK \d+ms 14 B$/.test(l))).toBe(true);
+    expect(lines[0]).toBe(`[#1] > GET http://${basicRegistry.host}/v2/a/tags/list?n=10`);
+    expect(lines[1]).toMatch(/^\[#1\] < 401 Unauthorized \d+ms$/);
+    expect(lines.filter((l) => / > /.test(l))).toHaveLength(9); // 2+1 basic, 2+1+1 bearer with token fetch, 1 error
+    expect(lines.some((l) => /^\[#\d+\] < 200 OK \d+ms 14 B$/.test(l))).toBe(true);
     expect(
-      lines.some((l) => l.startsWith(`> GET ${tokens.origin}/token?service=reg&scope=repository%3Aa%3Apull`)),
+      lines.some(
+        (l) =>
+          / > GET /.test(l) &&
+          l.includes(`GET ${tokens.origin}/token?service=reg&scope=repository%3Aa%3Apull`),
+      ),
     ).toBe(true);
     const all = lines.join("\n");
     for (const secret of [PASSWORD, BASIC, BASIC.slice(6), TOKEN, "Bearer", "Basic", "session="]) {
       expect(all).not.toContain(secret);
     }
     expect(all.toLowerCase()).not.toContain("authorization");
+  });
+
+  it("labels concurrent requests so each answer pairs with its request, redaction unchanged", async () => {
+    // The answer to the first request is held until the second one has been answered: lines in order of arrival
+    // would pair them wrongly, the labels do not.
+    let releaseSlow: () => void = () => {};
+    const slowHeld = new Promise<void>((resolve) => {
+      releaseSlow = resolve;
+    });
+    const registry = await startServer(async (req, res) => {
+      if (req.url?.startsWith("/v2/slow/")) {
+        await slowHeld;
+        res.statusCode = 404;
+        return void res.end('{"errors":[{"code":"NAME_UNKNOWN","message":"slow"}]}');
+      }
+      res.setHeader("content-length", "2");
+      res.end("{}");
+    });
+    const lines: string[] = [];
+    const transport = new Transport({ logger: (l) => lines.push(l), retry: { attempts: 0 } });
+    try {
+      const slow = transport
+        .request({
+          registry: registry.host,
+          method: "GET",
+          path: "/v2/slow/tags/list",
+          query: { n: 1, "X-Amz-Signature": "s3cr3t" },
+          scopes: [],
+          expect: [404],
+        })
+        .then((r) => r.dump());
+      await vi.waitFor(() => expect(lines).toHaveLength(1));
+      const fast = await transport.request({
+        registry: registry.host,
+        method: "GET",
+        path: "/v2/fast/tags/list",
+        scopes: [],
+      });
+      await fast.dump();
+      releaseSlow();
+      await slow;
+    } finally {
+      releaseSlow();
+      await transport.close();
+      await registry.close();
+    }
+    const origin = `http://${registry.host}`;
+    expect(lines.map((l) => l.replace(/\d+ms/, "Nms"))).toEqual([
+      `[#1] > GET ${origin}/v2/slow/tags/list?n=1&X-Amz-Signature=REDACTED`,
+      `[#2] > GET ${origin}/v2/fast/tags/list`,
+      "[#2] < 200 OK Nms 2 B",
+      "[#1] < 404 Not Found Nms 53 B",
+    ]);
   });
 });

@@ -39,23 +39,30 @@ export function statusLine(status: number): string {
   return text ? `${status} ${text}` : String(status);
 }
 
-/** Logs each hop: `> GET https://host/v2/…` then `< 200 OK 123ms 4.5 KiB`, or `! GET … failed after 12ms: …`. */
+/**
+ * Logs each hop: `[#3] > GET https://host/v2/…` then `[#3] < 200 OK 123ms 4.5 KiB`, or `[#3] ! GET … failed after
+ * 12ms: …`. The label numbers the hops of one transport in the order they leave, so that when a copy or a pull has
+ * several requests in flight the answer is paired with its request by the label, not by the order of the lines
+ * (issue 12). A retry or a redirect is a hop of its own, with a label of its own.
+ */
 export function logging(logger: Logger | undefined, now: () => number): Middleware {
   if (!logger) return (next) => next;
+  let hops = 0;
   return (next) => async (exchange) => {
     const url = redactUrl(exchange.url);
-    logger(`> ${exchange.method} ${url}`);
+    const label = `[#${++hops}]`;
+    logger(`${label} > ${exchange.method} ${url}`);
     const start = now();
     try {
       const response = await next(exchange);
       const length = response.headers["content-length"];
       // Stryker disable next-line ConditionalExpression: the digit test of an absent length (the text "undefined") fails too.
       const size = length !== undefined && /^\d+$/.test(length) ? ` ${formatBytes(Number(length))}` : "";
-      logger(`< ${statusLine(response.status)} ${Math.round(now() - start)}ms${size}`);
+      logger(`${label} < ${statusLine(response.status)} ${Math.round(now() - start)}ms${size}`);
       return response;
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
-      logger(`! ${exchange.method} ${url} failed after ${Math.round(now() - start)}ms: ${message}`);
+      logger(`${label} ! ${exchange.method} ${url} failed after ${Math.round(now() - start)}ms: ${message}`);
       throw err;
     }
   };

@@ -67,7 +67,7 @@ describe("wiring with @regatta/auth's createAuthenticator", () => {
       await transport.close();
       await Promise.all([tokens.close(), bearer.close(), basic.close()]);
     }
-    expect(lines.some((l) => l.startsWith(`> GET ${tokens.origin}/token?`))).toBe(true);
+    expect(lines.some((l) => l.includes(`] > GET ${tokens.origin}/token?`))).toBe(true);
     const all = lines.join("\n");
     for (const secret of [PASSWORD, BASIC.slice(6), TOKEN]) expect(all).not.toContain(secret);
   });
