@@ -12,10 +12,16 @@ export interface HelperResult {
 }
 
 /**
+ * The verbs of the docker-credential-helpers protocol (https://github.com/docker/docker-credential-helpers#development):
+ * `get` and `erase` take the server URL on stdin, `store` takes `{"ServerURL","Username","Secret"}`.
+ */
+export type HelperAction = "get" | "store" | "erase";
+
+/**
  * Runs `docker-credential-<name> <action>` with `input` on stdin. Injected so tests and embedders can replace the
  * process spawn; must throw (or reject) with `code: "ENOENT"` when the program is not on PATH.
  */
-export type HelperRunner = (name: string, action: "get", input: string) => Promise<HelperResult>;
+export type HelperRunner = (name: string, action: HelperAction, input: string) => Promise<HelperResult>;
 
 /** Options of {@link spawnCredentialHelper}. */
 export interface SpawnHelperOptions {
@@ -213,48 +219,10 @@ export async function credentialFromHelper(
   registry: string,
   run: HelperRunner,
 ): Promise<Credential | undefined> {
-  const program = `docker-credential-${name}`;
-  if (!HELPER_NAME.test(name)) {
-    throw new CredentialsError(`invalid credential helper name "${name}"`, {
-      hint: 'credsStore/credHelpers values name a program "docker-credential-<name>" on PATH',
-    });
-  }
   const serverUrl = helperServerUrl(registry);
-  let result: HelperResult;
-  try {
-    result = await run(name, "get", serverUrl);
-  } catch (cause) {
-    if ((cause as { code?: unknown })?.code === "ENOENT") {
-      throw new CredentialsError(`credential helper ${program} is not installed or not on PATH`, {
-        code: "CREDENTIAL_HELPER_MISSING",
-        hint: `install it, or remove "${name}" from credsStore/credHelpers in the docker config`,
-        cause,
-      });
-    }
-    if (cause instanceof HelperStoppedError) {
-      const what =
-        cause.code === "ETIMEDOUT"
-          ? "did not answer in time and was stopped"
-          : "printed far more than a credential and was stopped";
-      throw new CredentialsError(`credential helper ${program} ${what} (asked for ${serverUrl})`, {
-        code: cause.code === "ETIMEDOUT" ? "CREDENTIAL_HELPER_TIMEOUT" : "CREDENTIAL_HELPER_FAILED",
-        hint: `${cause.message}; check it with ${tryIt(program, serverUrl)}, set REGATTA_CREDENTIAL_HELPER_TIMEOUT (seconds), or remove "${name}" from credsStore/credHelpers`,
-      });
-    }
-    throw new CredentialsError(`credential helper ${program} could not be run`, {
-      code: "CREDENTIAL_HELPER_FAILED",
-      cause,
-    });
-  }
-  if (result.code !== 0) {
-    if (NOT_FOUND.test(result.stdout) || NOT_FOUND.test(result.stderr)) return undefined;
-    // Nothing the helper printed is quoted, stderr included: helpers echo tokens and passwords in their
-    // complaints ("invalid token ghp_…"), and no pattern tells a secret from a word. The hint says how to look.
-    throw new CredentialsError(`credential helper ${program} failed for ${serverUrl} (exit ${result.code})`, {
-      code: "CREDENTIAL_HELPER_FAILED",
-      hint: `its output is not shown as it may hold secrets; run ${tryIt(program, serverUrl)} to see it`,
-    });
-  }
+  const result = await runHelper(name, "get", serverUrl, serverUrl, run);
+  if (result === NOT_FOUND_ANSWER) return undefined;
+  const program = `docker-credential-${name}`;
   let json: unknown;
   try {
     // Stryker disable BlockStatement: (the catch below) json stays undefined, which the next check refuses with the same error.
@@ -277,6 +245,105 @@ export async function credentialFromHelper(
   if (username === IDENTITY_TOKEN_USERNAME) return { identityToken: secret };
   // As docker's native store: any other username goes with the secret as a password.
   return typeof username === "string" && username ? { username, password: secret } : { password: secret };
+}
+
+/** What {@link runHelper} answers when the helper said it holds no credentials for the server URL. */
+const NOT_FOUND_ANSWER = Symbol("credentials not found");
+
+/**
+ * Runs one verb of helper `name` for `serverUrl` and answers its output, or {@link NOT_FOUND_ANSWER} when it exited
+ * saying "credentials not found". A missing program, a helper stopped for its time or output, or any other failure
+ * throws a {@link CredentialsError} that names the helper, the verb and the server URL and never includes what the
+ * helper printed: helpers echo tokens and passwords in their complaints ("invalid token ghp_…"), and no pattern tells
+ * a secret from a word. The hint says how to look.
+ */
+async function runHelper(
+  name: string,
+  action: HelperAction,
+  input: string,
+  serverUrl: string,
+  run: HelperRunner,
+): Promise<HelperResult | typeof NOT_FOUND_ANSWER> {
+  const program = `docker-credential-${name}`;
+  if (!HELPER_NAME.test(name)) {
+    throw new CredentialsError(`invalid credential helper name "${name}"`, {
+      hint: 'credsStore/credHelpers values name a program "docker-credential-<name>" on PATH',
+    });
+  }
+  // `get` keeps its historical wording ("failed for host"); the writing verbs name themselves.
+  const verb = action === "get" ? "" : ` ${action}`;
+  let result: HelperResult;
+  try {
+    result = await run(name, action, input);
+  } catch (cause) {
+    if ((cause as { code?: unknown })?.code === "ENOENT") {
+      throw new CredentialsError(`credential helper ${program} is not installed or not on PATH`, {
+        code: "CREDENTIAL_HELPER_MISSING",
+        hint: `install it, or remove "${name}" from credsStore/credHelpers in the docker config`,
+        cause,
+      });
+    }
+    if (cause instanceof HelperStoppedError) {
+      const what =
+        cause.code === "ETIMEDOUT"
+          ? "did not answer in time and was stopped"
+          : "printed far more than a credential and was stopped";
+      throw new CredentialsError(`credential helper ${program}${verb} ${what} (asked for ${serverUrl})`, {
+        code: cause.code === "ETIMEDOUT" ? "CREDENTIAL_HELPER_TIMEOUT" : "CREDENTIAL_HELPER_FAILED",
+        hint: `${cause.message}; check it with ${tryIt(program, serverUrl)}, set REGATTA_CREDENTIAL_HELPER_TIMEOUT (seconds), or remove "${name}" from credsStore/credHelpers`,
+      });
+    }
+    throw new CredentialsError(`credential helper ${program} could not be run`, {
+      code: "CREDENTIAL_HELPER_FAILED",
+      cause,
+    });
+  }
+  if (result.code !== 0) {
+    if (NOT_FOUND.test(result.stdout) || NOT_FOUND.test(result.stderr)) return NOT_FOUND_ANSWER;
+    throw new CredentialsError(
+      `credential helper ${program}${verb} failed for ${serverUrl} (exit ${result.code})`,
+      {
+        code: "CREDENTIAL_HELPER_FAILED",
+        hint: `its output is not shown as it may hold secrets; run ${tryIt(program, serverUrl)} to see it`,
+      },
+    );
+  }
+  return result;
+}
+
+/**
+ * Stores a username and password for `registry` in credential helper `name` with the `store` verb, as
+ * `docker login` does: `{"ServerURL","Username","Secret"}` on stdin, the server URL being {@link helperServerUrl}'s.
+ * Throws a {@link CredentialsError} when the helper is missing or fails; the secret never appears in it.
+ */
+export async function helperStore(
+  name: string,
+  registry: string,
+  credential: { username: string; password: string },
+  run: HelperRunner,
+): Promise<void> {
+  const serverUrl = helperServerUrl(registry);
+  const input = JSON.stringify({
+    ServerURL: serverUrl,
+    Username: credential.username,
+    Secret: credential.password,
+  });
+  const result = await runHelper(name, "store", input, serverUrl, run);
+  // "Not found" cannot be the answer to a store: it is a failure like any other.
+  if (result === NOT_FOUND_ANSWER) {
+    throw new CredentialsError(`credential helper docker-credential-${name} store failed for ${serverUrl}`, {
+      code: "CREDENTIAL_HELPER_FAILED",
+    });
+  }
+}
+
+/**
+ * Erases `registry`'s credential from helper `name` with the `erase` verb (the server URL on stdin), as
+ * `docker logout` does. Answers false when the helper held none ("credentials not found"), true when it erased one.
+ */
+export async function helperErase(name: string, registry: string, run: HelperRunner): Promise<boolean> {
+  const serverUrl = helperServerUrl(registry);
+  return (await runHelper(name, "erase", serverUrl, serverUrl, run)) !== NOT_FOUND_ANSWER;
 }
 
 /** The command a person can run to see what the helper says (its answer goes to their terminal, not our logs). */

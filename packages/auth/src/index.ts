@@ -9,13 +9,23 @@ export { chainCredentials } from "./chain-credentials.js";
 export { type AuthenticatorOptions, createAuthenticator } from "./create-authenticator.js";
 export {
   credentialFromHelper,
+  type HelperAction,
   type HelperResult,
   type HelperRunner,
+  helperErase,
   helperServerUrl,
+  helperStore,
   IDENTITY_TOKEN_USERNAME,
   type SpawnHelperOptions,
   spawnCredentialHelper,
 } from "./credential-helper.js";
+export {
+  type CredentialLocation,
+  type CredentialStoreOptions,
+  credentialStoreFile,
+  eraseCredential,
+  storeCredential,
+} from "./credential-store.js";
 export { type DefaultCredentialsOptions, defaultCredentials } from "./default-credentials.js";
 export {
   type DockerConfigOptions,

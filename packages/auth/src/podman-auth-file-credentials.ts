@@ -83,7 +83,11 @@ function rankKeys(entries: [string, unknown][], host: string, target: string): [
   return ranked.sort((a, b) => b.length - a.length).map((r) => [r.key, r.value]);
 }
 
-function normalizeAuthFileKey(key: string): string {
+/**
+ * An auth.json key as `host[/path]`: a docker-style key with a scheme (`https://host/v1/`) is host-only, a bare
+ * key keeps its path (a namespace or repository).
+ */
+export function normalizeAuthFileKey(key: string): string {
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(key)) return normalizeRegistry(key);
   const slash = key.indexOf("/");
   // Stryker disable next-line ConditionalExpression,MethodExpression: normalizeRegistry drops everything from the first slash itself.

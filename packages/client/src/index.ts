@@ -1,4 +1,12 @@
 // The client is the one package apps need: it re-exports the errors and the value packages they use.
+/** Saving and removing a login (`regatta login` / `logout`); reading credentials stays inside the client. */
+export {
+  type CredentialLocation,
+  type CredentialStoreOptions,
+  credentialStoreFile,
+  eraseCredential,
+  storeCredential,
+} from "@regatta/auth";
 export * from "@regatta/errors";
 export { fileSystemError, type LayoutFormat, statRegularFile } from "@regatta/layout";
 export * as manifests from "@regatta/manifest";
@@ -51,6 +59,16 @@ export {
 } from "./push-blob.js";
 export type { ManifestInput, PutManifestOptions, PutManifestResult } from "./put-manifest.js";
 export { type ClientDefaults, RegistryClient } from "./registry-client.js";
+export {
+  compareNatural,
+  compareSemver,
+  selectTags,
+  sortTags,
+  TAG_SORTS,
+  type TagSelection,
+  type TagSort,
+  tagFilter,
+} from "./tag-selection.js";
 export { DEFAULT_TAG_WALK_LIMIT, type TagWalkOptions } from "./tags-for-digest.js";
 export type {
   BlobEvent,

@@ -1,0 +1,338 @@
+/**
+ * storeCredential / eraseCredential (issue 12, `regatta login` / `logout`): what they write is what docker, podman and
+ * Regatta's own readers read back; the rest of the file is kept; the file is replaced atomically with mode 0600; a
+ * configured credential helper is used through its `store` and `erase` verbs (a real program on PATH).
+ */
+import { link, lstat, readdir, readFile, stat, symlink } from "node:fs/promises";
+import { join } from "node:path";
+import { CredentialsError } from "@regatta/errors";
+import { describe, expect, it } from "vitest";
+import { spawnCredentialHelper } from "./credential-helper.js";
+import { credentialStoreFile, eraseCredential, storeCredential } from "./credential-store.js";
+import { dockerConfigCredentials } from "./docker-config-credentials.js";
+import { podmanAuthFileCredentials } from "./podman-auth-file-credentials.js";
+import { b64, tempDir, writeIn } from "./test-helpers.js";
+
+const ALICE = { username: "alice", password: "pa:ss-word-1" };
+
+async function readJson(file: string): Promise<Record<string, unknown>> {
+  return JSON.parse(await readFile(file, "utf8")) as Record<string, unknown>;
+}
+
+/** A docker config directory (with no helper on PATH unless given) and the options that point at it. */
+async function dockerSetup(config?: unknown) {
+  const dir = await tempDir();
+  const env: Record<string, string> = {
+    DOCKER_CONFIG: join(dir, "docker"),
+    HOME: dir,
+    PATH: "/usr/bin:/bin",
+  };
+  const file = join(dir, "docker", "config.json");
+  if (config !== undefined) await writeIn(dir, "docker/config.json", config);
+  return { dir, env, file };
+}
+
+describe("storeCredential in docker's config.json", () => {
+  it("writes auths[host].auth as base64 of user:password, which the docker config reader reads back", async () => {
+    const { env, file } = await dockerSetup();
+    const where = await storeCredential("127.0.0.1:5000", ALICE, { env });
+    expect(where).toEqual({ file, format: "docker", key: "127.0.0.1:5000" });
+    expect(await readJson(file)).toEqual({
+      auths: { "127.0.0.1:5000": { auth: b64("alice:pa:ss-word-1") } },
+    });
+    expect(await dockerConfigCredentials({ env }).get("127.0.0.1:5000")).toEqual(ALICE);
+    // Tab-indented, as docker's MarshalIndent writes it, and ending in a newline.
+    expect(await readFile(file, "utf8")).toMatch(/^\{\n\t"auths": \{\n\t\t"127\.0\.0\.1:5000"/);
+  });
+
+  it("keeps every other key of the file and other registries' entries, and replaces the host's old ones", async () => {
+    const { env, file } = await dockerSetup({
+      auths: {
+        "ghcr.io": { auth: b64("bob:other") },
+        "https://r.example/": { auth: b64("old:stale") },
+        "r.example": { username: "old", password: "stale", identitytoken: "tok" },
+      },
+      psFormat: "table {{.ID}}",
+      proxies: { default: { httpProxy: "http://proxy:3128" } },
+      HttpHeaders: { "X-Meta": "1" },
+    });
+    const where = await storeCredential("https://r.example/v2/", ALICE, { env });
+    expect(where.key).toBe("r.example");
+    expect(await readJson(file)).toEqual({
+      auths: { "ghcr.io": { auth: b64("bob:other") }, "r.example": { auth: b64("alice:pa:ss-word-1") } },
+      psFormat: "table {{.ID}}",
+      proxies: { default: { httpProxy: "http://proxy:3128" } },
+      HttpHeaders: { "X-Meta": "1" },
+    });
+  });
+
+  it.each(["docker.io", "index.docker.io", "registry-1.docker.io", "https://index.docker.io/v1/"])(
+    "Docker Hub (%s) is stored under https://index.docker.io/v1/, and a stale docker.io key no longer shadows it",
+    async (registry) => {
+      const { env, file } = await dockerSetup({ auths: { "docker.io": { auth: b64("old:stale") } } });
+      const where = await storeCredential(registry, ALICE, { env });
+      expect(where.key).toBe("https://index.docker.io/v1/");
+      expect(await readJson(file)).toEqual({
+        auths: { "https://index.docker.io/v1/": { auth: b64("alice:pa:ss-word-1") } },
+      });
+      expect(await dockerConfigCredentials({ env }).get("docker.io")).toEqual(ALICE);
+    },
+  );
+
+  it("creates the file 0600 (whatever the umask or the old file's mode) in a directory it creates 0700", async () => {
+    const { env, file, dir } = await dockerSetup();
+    const umask = process.umask(0o000);
+    try {
+      await storeCredential("r.example", ALICE, { env });
+    } finally {
+      process.umask(umask);
+    }
+    expect((await stat(file)).mode & 0o777).toBe(0o600);
+    expect((await stat(join(dir, "docker"))).mode & 0o777).toBe(0o700);
+
+    const other = await dockerSetup({ auths: {} });
+    const { chmod } = await import("node:fs/promises");
+    await chmod(other.file, 0o644);
+    await storeCredential("r.example", ALICE, { env: other.env });
+    expect((await stat(other.file)).mode & 0o777).toBe(0o600);
+  });
+
+  it("replaces the file by a rename: the old inode keeps the old content, and no temporary file is left", async () => {
+    const { env, file, dir } = await dockerSetup({ auths: { "ghcr.io": { auth: b64("bob:other") } } });
+    const before = await readFile(file, "utf8");
+    const old = join(dir, "old-inode.json");
+    await link(file, old);
+    await storeCredential("r.example", ALICE, { env });
+    expect(await readFile(old, "utf8")).toBe(before);
+    expect((await stat(file)).ino).not.toBe((await stat(old)).ino);
+    expect((await readdir(join(dir, "docker"))).sort()).toEqual(["config.json"]);
+  });
+
+  it("follows a symbolic link and writes where it points, leaving the link a link", async () => {
+    const { env, dir } = await dockerSetup();
+    const real = await writeIn(dir, "dotfiles/docker.json", { credsStore: "" });
+    await writeIn(dir, "docker/.keep", "");
+    const linkPath = join(dir, "docker", "config.json");
+    await symlink(real, linkPath);
+    await storeCredential("r.example", ALICE, { env });
+    expect((await lstat(linkPath)).isSymbolicLink()).toBe(true);
+    expect(await readJson(real)).toEqual({
+      credsStore: "",
+      auths: { "r.example": { auth: b64("alice:pa:ss-word-1") } },
+    });
+  });
+
+  it("a file that cannot be written is a CredentialsError naming it, with no secret and no temporary file", async () => {
+    const dir = await tempDir();
+    // DOCKER_CONFIG is a regular file, so its "directory" cannot be made.
+    const blocker = await writeIn(dir, "blocker", "x");
+    const env = { DOCKER_CONFIG: blocker, HOME: dir, PATH: "/usr/bin:/bin" };
+    const error = await storeCredential("r.example", ALICE, { env }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(CredentialsError);
+    expect((error as Error).message).toContain(`cannot write ${join(blocker, "config.json")}`);
+    expect(JSON.stringify(error) + String(error)).not.toContain(ALICE.password);
+    expect(await readdir(dir)).toEqual(["blocker"]);
+  });
+
+  it("refuses a username with a colon (readers split user:password at the first one) before touching the file", async () => {
+    const { env, file } = await dockerSetup({ auths: {} });
+    const before = await readFile(file, "utf8");
+    await expect(
+      storeCredential("r.example", { username: "a:b", password: "x" }, { env }),
+    ).rejects.toBeInstanceOf(CredentialsError);
+    await expect(
+      storeCredential("r.example", { username: "", password: "x" }, { env }),
+    ).rejects.toBeInstanceOf(CredentialsError);
+    expect(await readFile(file, "utf8")).toBe(before);
+  });
+});
+
+describe("eraseCredential in docker's config.json", () => {
+  it("removes every key naming the host, keeps the rest, and says it removed something", async () => {
+    const { env, file } = await dockerSetup({
+      auths: {
+        "r.example": { auth: b64("a:b") },
+        "https://r.example/v1/": { auth: b64("a:b") },
+        "ghcr.io": { auth: b64("bob:other") },
+      },
+      psFormat: "x",
+    });
+    expect(await eraseCredential("r.example", { env })).toEqual({
+      file,
+      format: "docker",
+      key: "r.example",
+      removed: true,
+    });
+    expect(await readJson(file)).toEqual({ auths: { "ghcr.io": { auth: b64("bob:other") } }, psFormat: "x" });
+    expect(await dockerConfigCredentials({ env }).get("r.example")).toBeUndefined();
+  });
+
+  it("says when there was nothing to remove, and leaves the file as it was (or absent)", async () => {
+    const { env, file } = await dockerSetup({ auths: { "ghcr.io": { auth: b64("bob:other") } } });
+    const before = await stat(file);
+    const text = await readFile(file, "utf8");
+    expect(await eraseCredential("r.example", { env })).toMatchObject({ removed: false });
+    expect(await readFile(file, "utf8")).toBe(text);
+    expect((await stat(file)).ino).toBe(before.ino);
+
+    const empty = await dockerSetup();
+    expect(await eraseCredential("docker.io", { env: empty.env })).toMatchObject({
+      removed: false,
+      key: "https://index.docker.io/v1/",
+    });
+    await expect(stat(empty.file)).rejects.toMatchObject({ code: "ENOENT" });
+  });
+});
+
+describe("a containers auth.json (--authfile, REGISTRY_AUTH_FILE)", () => {
+  it("is written in podman's shape (Docker Hub as docker.io) and read back by the auth.json reader", async () => {
+    const dir = await tempDir();
+    const authFile = await writeIn(dir, "auth.json", {
+      auths: {
+        "docker.io/team": { auth: b64("team:ns") },
+        "https://index.docker.io/v1/": { auth: b64("x:y") },
+      },
+    });
+    const env = { HOME: dir, PATH: "/usr/bin:/bin" };
+    expect(await storeCredential("index.docker.io", ALICE, { env, authFile })).toEqual({
+      file: authFile,
+      format: "containers",
+      key: "docker.io",
+    });
+    // The namespace key is a login of its own and stays; the legacy v1 key names the host and goes.
+    expect(await readJson(authFile)).toEqual({
+      auths: { "docker.io/team": { auth: b64("team:ns") }, "docker.io": { auth: b64("alice:pa:ss-word-1") } },
+    });
+    const reader = podmanAuthFileCredentials({ env, files: [authFile] });
+    expect(await reader.get("docker.io", "library/alpine")).toEqual(ALICE);
+    expect(await eraseCredential("docker.io", { env, authFile })).toMatchObject({ removed: true });
+    expect(await readJson(authFile)).toEqual({ auths: { "docker.io/team": { auth: b64("team:ns") } } });
+  });
+
+  it("REGISTRY_AUTH_FILE names the file when --authfile does not; otherwise the docker config is meant", async () => {
+    const dir = await tempDir();
+    const authFile = join(dir, "containers", "auth.json");
+    expect(credentialStoreFile({ env: { REGISTRY_AUTH_FILE: authFile, HOME: dir } })).toEqual({
+      file: authFile,
+      format: "containers",
+    });
+    expect(credentialStoreFile({ env: { REGISTRY_AUTH_FILE: authFile }, authFile: "/x/a.json" })).toEqual({
+      file: "/x/a.json",
+      format: "containers",
+    });
+    expect(credentialStoreFile({ env: { HOME: dir } })).toEqual({
+      file: join(dir, ".docker", "config.json"),
+      format: "docker",
+    });
+    await storeCredential("r.example", ALICE, { env: { REGISTRY_AUTH_FILE: authFile, HOME: dir } });
+    expect(await readJson(authFile)).toEqual({ auths: { "r.example": { auth: b64("alice:pa:ss-word-1") } } });
+  });
+});
+
+// A docker-credential-helpers program keeping one credential in a file: `store` saves the JSON it is given, `get`
+// prints it back, `erase` removes it; each verb and its stdin are logged.
+const HELPER = `#!/bin/sh
+input=$(cat)
+echo "$1 $input" >> "$HELPER_DIR/log"
+case "$1" in
+  store)
+    case "$input" in *fail-me*) echo "cannot store $input" >&2; exit 3 ;; esac
+    printf '%s' "$input" > "$HELPER_DIR/secret" ;;
+  get)
+    [ -f "$HELPER_DIR/secret" ] || { echo "credentials not found in native keychain"; exit 1; }
+    cat "$HELPER_DIR/secret" ;;
+  erase)
+    [ -f "$HELPER_DIR/secret" ] || { echo "credentials not found in native keychain"; exit 1; }
+    rm "$HELPER_DIR/secret" ;;
+esac
+`;
+
+async function helperSetup(config: unknown) {
+  const setup = await dockerSetup(config);
+  await writeIn(setup.dir, "bin/docker-credential-fake", HELPER, 0o755);
+  await writeIn(setup.dir, "bin/docker-credential-other", HELPER, 0o755);
+  const env = { ...setup.env, PATH: `${join(setup.dir, "bin")}:/usr/bin:/bin`, HELPER_DIR: setup.dir };
+  const log = async () => (await readFile(join(setup.dir, "log"), "utf8").catch(() => "")).trim().split("\n");
+  return { ...setup, env, log };
+}
+
+describe("through a credential helper (credHelpers, credsStore)", () => {
+  it("credsStore: the secret goes to the helper's store verb, the file keeps an empty entry as docker's does", async () => {
+    const { env, file, log } = await helperSetup({
+      credsStore: "fake",
+      auths: { "docker.io": { auth: b64("o:s") } },
+    });
+    const where = await storeCredential("docker.io", ALICE, { env });
+    expect(where).toEqual({ file, format: "docker", key: "https://index.docker.io/v1/", helper: "fake" });
+    expect(await log()).toEqual([
+      `store ${JSON.stringify({ ServerURL: "https://index.docker.io/v1/", Username: "alice", Secret: "pa:ss-word-1" })}`,
+    ]);
+    expect(await readJson(file)).toEqual({
+      credsStore: "fake",
+      auths: { "https://index.docker.io/v1/": {} },
+    });
+    expect(await readFile(file, "utf8")).not.toContain(b64("alice:pa:ss-word-1"));
+    expect(
+      await dockerConfigCredentials({ env, runHelper: spawnCredentialHelper({ env }) }).get("docker.io"),
+    ).toEqual(ALICE);
+  });
+
+  it("credHelpers[host] wins over credsStore, and logout erases through it", async () => {
+    const { env, file, log } = await helperSetup({
+      credsStore: "other",
+      credHelpers: { "r.example": "fake" },
+    });
+    expect((await storeCredential("r.example", ALICE, { env })).helper).toBe("fake");
+    expect(await eraseCredential("r.example", { env })).toEqual({
+      file,
+      format: "docker",
+      key: "r.example",
+      helper: "fake",
+      removed: true,
+    });
+    expect(await log()).toEqual([
+      `store ${JSON.stringify({ ServerURL: "r.example", Username: "alice", Secret: "pa:ss-word-1" })}`,
+      "erase r.example",
+    ]);
+    expect(await readJson(file)).toEqual({
+      credsStore: "other",
+      credHelpers: { "r.example": "fake" },
+      auths: {},
+    });
+    // Once more: the helper says "credentials not found", and there is nothing left to remove.
+    expect(await eraseCredential("r.example", { env })).toMatchObject({ removed: false });
+  });
+
+  it("a helper that fails to store is a CredentialsError without the secret, and the file is not changed", async () => {
+    const { env, file } = await helperSetup({ credsStore: "fake" });
+    const before = await readFile(file, "utf8");
+    const secret = { username: "alice", password: "fail-me-secret" };
+    const error = await storeCredential("r.example", secret, { env }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(CredentialsError);
+    expect((error as Error).message).toContain(
+      "credential helper docker-credential-fake store failed for r.example (exit 3)",
+    );
+    expect(JSON.stringify(error) + String(error) + String((error as CredentialsError).hint)).not.toContain(
+      "fail-me-secret",
+    );
+    expect(await readFile(file, "utf8")).toBe(before);
+  });
+
+  it("a containers auth.json honours credHelpers[host] (as containers/image does) but not credsStore", async () => {
+    const { env, dir, log } = await helperSetup(undefined);
+    const authFile = await writeIn(dir, "auth.json", {
+      credHelpers: { "quay.io": "fake" },
+      credsStore: "other",
+      auths: { "quay.io": { auth: b64("o:s") } },
+    });
+    expect(await storeCredential("quay.io", ALICE, { env, authFile })).toMatchObject({ helper: "fake" });
+    // No entry at all: the auth.json reader asks auths before credHelpers.
+    expect(await readJson(authFile)).toEqual({
+      credHelpers: { "quay.io": "fake" },
+      credsStore: "other",
+      auths: {},
+    });
+    expect((await storeCredential("ghcr.io", ALICE, { env, authFile })).helper).toBeUndefined();
+    expect(await log()).toHaveLength(1);
+  });
+});

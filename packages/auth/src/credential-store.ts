@@ -1,0 +1,196 @@
+import { randomBytes } from "node:crypto";
+import { chmod, mkdir, realpath, rename, rm, writeFile } from "node:fs/promises";
+import { basename, dirname, join } from "node:path";
+import { CredentialsError } from "@regatta/errors";
+import { normalizeRegistry } from "@regatta/reference";
+import {
+  type HelperRunner,
+  helperErase,
+  helperServerUrl,
+  helperStore,
+  spawnCredentialHelper,
+} from "./credential-helper.js";
+import { dockerConfigPath, type Env } from "./docker-config-credentials.js";
+import { normalizeAuthFileKey } from "./podman-auth-file-credentials.js";
+import { objectEntries, readJsonFile } from "./read-json-file.js";
+
+/** Options of {@link storeCredential} and {@link eraseCredential}: which file, and how helpers run. */
+export interface CredentialStoreOptions {
+  /**
+   * A containers auth.json to write (podman's `--authfile`). Without it, `env.REGISTRY_AUTH_FILE` when set, else
+   * docker's config.json (`$DOCKER_CONFIG/config.json` or `~/.docker/config.json`).
+   */
+  authFile?: string;
+  /** Environment to read `REGISTRY_AUTH_FILE`, `DOCKER_CONFIG`, `HOME` and `PATH` from; default `process.env`. */
+  env?: Env;
+  /** Home directory; default `env.HOME`, else `os.homedir()`. */
+  homeDir?: string;
+  /** Runs `docker-credential-<name> store|erase`; default spawns the program found on `env.PATH`. */
+  runHelper?: HelperRunner;
+}
+
+/** Where a credential was written or erased. */
+export interface CredentialLocation {
+  /** The file holding (or that held) the entry. */
+  file: string;
+  /** `docker` for docker's config.json, `containers` for a containers auth.json. */
+  format: "docker" | "containers";
+  /** The key of the entry in `auths`: `https://index.docker.io/v1/` for Docker Hub in docker's config, else the host. */
+  key: string;
+  /** The credential helper (`docker-credential-<helper>`) that keeps the secret, when one is configured. */
+  helper?: string;
+}
+
+/** The file {@link storeCredential} writes, and its format. */
+export function credentialStoreFile(
+  options: CredentialStoreOptions = {},
+): Pick<CredentialLocation, "file" | "format"> {
+  const env = options.env ?? process.env;
+  const authFile = options.authFile ?? (env.REGISTRY_AUTH_FILE || undefined);
+  if (authFile !== undefined) return { file: authFile, format: "containers" };
+  return {
+    file: dockerConfigPath({ env, ...(options.homeDir !== undefined ? { homeDir: options.homeDir } : {}) }),
+    format: "docker",
+  };
+}
+
+/**
+ * The `auths` key a login writes, as the tool owning the format does: docker keeps Docker Hub under its legacy v1 URL
+ * (https://github.com/docker/cli/blob/master/cli/command/registry/login.go), containers/image under `docker.io`
+ * (containers-auth.json(5)); any other registry is its bare host.
+ */
+function entryKey(registry: string, format: CredentialLocation["format"]): string {
+  const host = normalizeRegistry(registry);
+  return format === "docker" ? helperServerUrl(host) : host;
+}
+
+/**
+ * Saves a username and password for `registry` where `docker login` (or `podman login --authfile`) would:
+ *
+ * - docker's config.json: through `credHelpers[registry]`, else `credsStore`, when configured (the helper's `store`
+ *   verb, https://github.com/docker/docker-credential-helpers#development), leaving an empty `auths` entry as docker's
+ *   native store does; otherwise in `auths[key].auth`, base64 of `user:password`;
+ * - a containers auth.json: through `credHelpers[registry]` when configured (as containers/image does), otherwise in
+ *   `auths[key].auth`.
+ *
+ * Other `auths` keys naming the same host (`https://host/`, `docker.io` beside docker's v1 URL) are removed: the
+ * readers take an exact key first, so a stale alias would shadow the new login. Every other key of the file is kept.
+ * The file is written atomically (a temporary file in the same directory, renamed over it) with mode 0600, through a
+ * symbolic link to where it points. The credentials are not checked here: the caller checks them against the registry
+ * first (see the client's `checkCredentials`).
+ */
+export async function storeCredential(
+  registry: string,
+  credential: { username: string; password: string },
+  options: CredentialStoreOptions = {},
+): Promise<CredentialLocation> {
+  if (!credential.username || credential.username.includes(":")) {
+    // base64 of `user:password` is split at the first colon by every reader (docker's decodeAuth).
+    throw new CredentialsError("a username is needed, and it may not contain a colon");
+  }
+  const { file, format } = credentialStoreFile(options);
+  const key = entryKey(registry, format);
+  const config = (await readJsonFile(file)) ?? {};
+  const helper = configuredHelper(config, registry, format);
+  const auths = withoutHost(config.auths, registry, format);
+  if (helper !== undefined) {
+    await helperStore(helper, registry, credential, runnerOf(options));
+    // docker's native store writes an entry without secrets so `docker logout` and listings know the host; a
+    // containers auth.json keeps none (its readers would ask auths before the helper).
+    if (format === "docker") auths[key] = {};
+  } else {
+    auths[key] = {
+      auth: Buffer.from(`${credential.username}:${credential.password}`, "utf8").toString("base64"),
+    };
+  }
+  await writeJsonAtomically(file, { ...config, auths });
+  return { file, format, key, ...(helper !== undefined ? { helper } : {}) };
+}
+
+/**
+ * Removes `registry`'s credential, as `docker logout` does: erased from the configured helper (its `erase` verb), and
+ * every `auths` key naming the host removed from the file. Answers whether anything was there to remove, and where.
+ * A file that does not exist is left so; one that does is rewritten only when an entry was removed.
+ */
+export async function eraseCredential(
+  registry: string,
+  options: CredentialStoreOptions = {},
+): Promise<CredentialLocation & { removed: boolean }> {
+  const { file, format } = credentialStoreFile(options);
+  const key = entryKey(registry, format);
+  const config = await readJsonFile(file);
+  if (!config) return { file, format, key, removed: false };
+  const helper = configuredHelper(config, registry, format);
+  const erased = helper !== undefined ? await helperErase(helper, registry, runnerOf(options)) : false;
+  const before = objectEntries(config.auths).length;
+  const auths = withoutHost(config.auths, registry, format);
+  const removedEntry = Object.keys(auths).length !== before;
+  if (removedEntry) await writeJsonAtomically(file, { ...config, auths });
+  return { file, format, key, removed: erased || removedEntry, ...(helper !== undefined ? { helper } : {}) };
+}
+
+function runnerOf(options: CredentialStoreOptions): HelperRunner {
+  return options.runHelper ?? spawnCredentialHelper({ env: options.env ?? process.env });
+}
+
+/**
+ * The helper that keeps `registry`'s secret: `credHelpers[registry]`, then (docker's config only) `credsStore`,
+ * the order the readers use.
+ */
+function configuredHelper(
+  config: Record<string, unknown>,
+  registry: string,
+  format: CredentialLocation["format"],
+): string | undefined {
+  const host = normalizeRegistry(registry);
+  const helper = objectEntries(config.credHelpers).find(([k]) => normalizeRegistry(k) === host)?.[1];
+  if (typeof helper === "string" && helper) return helper;
+  if (format === "docker" && typeof config.credsStore === "string" && config.credsStore)
+    return config.credsStore;
+  return undefined;
+}
+
+/**
+ * `auths` without the keys naming `registry`'s host. In a containers auth.json a key with a path
+ * (`quay.io/org`) names a namespace, not the host, and is kept: it is a login of its own.
+ */
+function withoutHost(
+  auths: unknown,
+  registry: string,
+  format: CredentialLocation["format"],
+): Record<string, unknown> {
+  const host = normalizeRegistry(registry);
+  const sameHost = (key: string) =>
+    format === "docker" ? normalizeRegistry(key) === host : normalizeAuthFileKey(key) === host;
+  return Object.fromEntries(objectEntries(auths).filter(([key]) => !sameHost(key)));
+}
+
+/**
+ * Writes `value` as the tools do (tab-indented JSON) to `file` so that a reader sees the old file or the new one,
+ * never half of one: a temporary file with mode 0600 in the same directory (the same file system), flushed, then
+ * renamed over `file`. A symbolic link is followed, so a config kept elsewhere (dotfiles) is updated where it lives.
+ */
+async function writeJsonAtomically(file: string, value: unknown): Promise<void> {
+  const target = await realpath(file).catch(() => file);
+  const dir = dirname(target);
+  await mkdir(dir, { recursive: true, mode: 0o700 }).catch((cause: unknown) => {
+    throw writeError(target, cause);
+  });
+  const temp = join(dir, `.${basename(target)}.${randomBytes(6).toString("hex")}.tmp`);
+  try {
+    await writeFile(temp, `${JSON.stringify(value, null, "\t")}\n`, { mode: 0o600, flag: "wx", flush: true });
+    // The mode given to open() is masked by the umask; 0600 is what a credentials file must have whatever it is.
+    await chmod(temp, 0o600);
+    await rename(temp, target);
+  } catch (cause) {
+    await rm(temp, { force: true });
+    throw writeError(target, cause);
+  }
+}
+
+function writeError(file: string, cause: unknown): CredentialsError {
+  const code = (cause as { code?: unknown })?.code;
+  return new CredentialsError(`cannot write ${file} (${String(code ?? "error")})`, {
+    hint: "check the permissions of the file and its directory",
+  });
+}
