@@ -7,6 +7,8 @@ import { registerCopy } from "./commands/copy.js";
 import { registerDelete } from "./commands/delete.js";
 import { registerDigest } from "./commands/digest.js";
 import { registerInspect } from "./commands/inspect.js";
+import { registerLogin } from "./commands/login.js";
+import { registerLogout } from "./commands/logout.js";
 import { registerManifest } from "./commands/manifest.js";
 import { registerMount } from "./commands/mount.js";
 import { registerPull } from "./commands/pull.js";
@@ -54,6 +56,9 @@ const COMMANDS: readonly ((program: Command, cli: CliContext) => void)[] = [
   registerPull,
   registerPush,
   registerRepl,
+  // Accounts
+  registerLogin,
+  registerLogout,
 ];
 
 /** Builds the `regatta` program. Kept free of process.exit so tests can drive it. */

@@ -1,0 +1,108 @@
+import { UsageError } from "@regatta/errors";
+import { DEFAULT_REGISTRY, parseRegistry } from "@regatta/reference";
+import type { Command } from "commander";
+import type { CliContext } from "../cli-context.js";
+import { connectOptions, type GlobalFlags } from "../global-options.js";
+import { escapeControls, writeJson, writeStderr } from "../output.js";
+import { canPrompt, prompt } from "../prompt.js";
+
+/** `--authfile`, shared by `login` and `logout`. */
+export const AUTHFILE_FLAG = [
+  "--authfile <file>",
+  "a containers auth.json (podman's format) instead of the docker config (default: $REGISTRY_AUTH_FILE, else $DOCKER_CONFIG/config.json or ~/.docker/config.json)",
+] as const;
+
+/**
+ * `regatta login [HOST]`: checks a username and password against the registry, the way `docker login` does, and saves
+ * them where docker (or podman, with `--authfile`) keeps them, through the configured credential helper when there is
+ * one. The password comes from `--password-stdin`, `-p` (warned against, as docker does), or a prompt that does not
+ * echo; nothing is saved when the registry refuses them (exit 4).
+ */
+export function registerLogin(program: Command, cli: CliContext): void {
+  program
+    .command("login")
+    .description(
+      "check credentials against a registry and save them in the docker config or its credential helper",
+    )
+    .argument("[host]", "the registry, e.g. ghcr.io, localhost:5000 (default: Docker Hub)", DEFAULT_REGISTRY)
+    .option(...AUTHFILE_FLAG)
+    .addHelpText(
+      "after",
+      `
+The username comes from -u (or is asked for), the password from --password-stdin (all of stdin, one trailing
+newline removed), -p, or a prompt that does not echo; without a terminal, one of the flags is needed.
+
+Examples:
+  regatta login ghcr.io -u octocat --password-stdin < token.txt
+  echo "$PASSWORD" | regatta login localhost:5000 -u ci --password-stdin
+  regatta login registry.example --authfile ./auth.json`,
+    )
+    .action(async (host: string, opts: { authfile?: string }, cmd: Command) => {
+      const registry = parseRegistry(host).registry;
+      const flags = cli.flags(cmd);
+      if (flags.anonymous) throw new UsageError("login and --anonymous contradict each other");
+      const credential = await loginCredential(flags, registry);
+      // The client below is opened with exactly these credentials: stdin has been read once and is not read again.
+      const root = cmd.parent ?? cmd;
+      root.setOptionValue("username", credential.username);
+      root.setOptionValue("password", credential.password);
+      root.setOptionValue("passwordStdin", undefined);
+      await cli.withClient(cmd, host, async (reg) => {
+        const { checkCredentials, storeCredential } = await import("@regatta/client");
+        // As docker login: nothing is saved unless the registry takes the credentials (a typed 401/403, exit 4).
+        await checkCredentials(reg);
+        const where = await storeCredential(host, credential, {
+          env: process.env,
+          ...(opts.authfile !== undefined ? { authFile: opts.authfile } : {}),
+        });
+        if (flags.json) {
+          await writeJson({ registry, username: credential.username, ...where });
+          return;
+        }
+        const place = where.helper ? `docker-credential-${where.helper}` : where.file;
+        if (!where.helper) {
+          cli.info(
+            `WARNING! Your password will be stored unencrypted in ${escapeControls(where.file)}.\nConfigure a credential helper (credsStore in the docker config) to remove this warning.`,
+          );
+        }
+        cli.info(
+          `Login Succeeded: ${escapeControls(credential.username)} for ${registry}, saved in ${escapeControls(place)}`,
+        );
+      });
+    });
+}
+
+/**
+ * The username and password of a login, from the global flags (read once, by {@link connectOptions}: `-p`,
+ * `--password-stdin`, `REGATTA_PASSWORD` with `-u`) or asked for on a terminal.
+ */
+async function loginCredential(
+  flags: GlobalFlags,
+  registry: string,
+): Promise<{ username: string; password: string }> {
+  if (flags.password !== undefined) {
+    // docker's own words (cli/command/registry/login.go): argv is readable by every user of the machine.
+    writeStderr("WARNING! Using --password via the CLI is insecure. Use --password-stdin.\n");
+  }
+  if (flags.passwordStdin && flags.username === undefined) {
+    throw new UsageError("--password-stdin needs the username too (-u USER)");
+  }
+  const given = connectOptions(flags, () => {}, registry);
+  let username = given.username;
+  let password = given.password;
+  if ((username === undefined || password === undefined) && !canPrompt()) {
+    throw new UsageError(
+      `no ${username === undefined ? "username and password" : "password"} for ${registry}, and no terminal to ask on`,
+      {
+        hint: `pass -u USER --password-stdin (e.g. echo "$PASSWORD" | regatta login ${registry} -u USER --password-stdin)`,
+      },
+    );
+  }
+  if (username === undefined) username = (await prompt("Username: ")).trim();
+  if (!username) throw new UsageError("a username is needed");
+  // Every reader splits base64 `user:password` at the first colon (docker's decodeAuth).
+  if (username.includes(":")) throw new UsageError("a username may not contain a colon");
+  if (password === undefined) password = await prompt("Password: ", { secret: true });
+  if (!password) throw new UsageError("a password is needed");
+  return { username, password };
+}

@@ -1,0 +1,41 @@
+import { DEFAULT_REGISTRY, parseRegistry } from "@regatta/reference";
+import type { Command } from "commander";
+import type { CliContext } from "../cli-context.js";
+import { escapeControls, writeJson } from "../output.js";
+import { AUTHFILE_FLAG } from "./login.js";
+
+/**
+ * `regatta logout [HOST]`: removes the credentials `login` saved, as `docker logout` does: erased from the configured
+ * credential helper, and every `auths` entry naming the host removed from the file. Says so when there was nothing.
+ */
+export function registerLogout(program: Command, cli: CliContext): void {
+  program
+    .command("logout")
+    .description("remove a registry's saved credentials from the docker config or its credential helper")
+    .argument("[host]", "the registry, e.g. ghcr.io, localhost:5000 (default: Docker Hub)", DEFAULT_REGISTRY)
+    .option(...AUTHFILE_FLAG)
+    .addHelpText(
+      "after",
+      "\nExamples:\n  regatta logout ghcr.io\n  regatta logout registry.example --authfile ./auth.json",
+    )
+    .action(async (host: string, opts: { authfile?: string }, cmd: Command) => {
+      const registry = parseRegistry(host).registry;
+      const flags = cli.flags(cmd);
+      // The store lives in the client bundle's chunk; nothing here talks to the registry.
+      const { eraseCredential } = await import("@regatta/client");
+      const result = await eraseCredential(host, {
+        env: process.env,
+        ...(opts.authfile !== undefined ? { authFile: opts.authfile } : {}),
+      });
+      if (flags.json) {
+        await writeJson({ registry, ...result });
+        return;
+      }
+      const place = escapeControls(result.helper ? `docker-credential-${result.helper}` : result.file);
+      cli.info(
+        result.removed
+          ? `Removed the login credentials for ${registry} from ${place}`
+          : `Not logged in to ${registry}: nothing to remove in ${place}`,
+      );
+    });
+}
