@@ -59,6 +59,26 @@ export {
 } from "./push-blob.js";
 export type { ManifestInput, PutManifestOptions, PutManifestResult } from "./put-manifest.js";
 export { type ClientDefaults, RegistryClient } from "./registry-client.js";
+export { DEFAULT_SYNC_JOBS } from "./sync/plan.js";
+export { parseQuotaHeader, type RateLimitInfo, rateLimitFromHeaders } from "./sync/rate-limit.js";
+export { RateLimitLowError } from "./sync/rate-limit-guard.js";
+export { checkShard, parseShard, shardJobs } from "./sync/shard.js";
+export type { SyncInput } from "./sync/sync.js";
+export type {
+  BlobAction,
+  PlannedImage,
+  PlannedRepository,
+  RateLimitPolicy,
+  Shard,
+  SyncedImage,
+  SyncJob,
+  SyncOptions,
+  SyncPlan,
+  SyncResult,
+  SyncTotals,
+  TagFilter,
+} from "./sync/sync-types.js";
+export { selectSyncTags, syncTagFilter } from "./sync/tag-selection.js";
 export {
   compareNatural,
   compareSemver,

@@ -68,6 +68,10 @@ import {
   putManifest,
 } from "./put-manifest.js";
 import type { PaginationLimits } from "./registry-api/pages.js";
+import { planSync } from "./sync/plan.js";
+import { type RateLimitInfo, readRateLimit } from "./sync/rate-limit.js";
+import { type SyncInput, syncImages } from "./sync/sync.js";
+import type { SyncJob, SyncOptions, SyncPlan, SyncResult } from "./sync/sync-types.js";
 import { tagImage } from "./tag.js";
 import type { TagWalkOptions } from "./tags-for-digest.js";
 
@@ -364,6 +368,37 @@ export class RegistryClient {
    */
   push(source: string | Readable, reference: ReferenceInput, options?: PushOptions): Promise<PushResult> {
     return pushImage(this.ctx, source, reference, this.#calls(options));
+  }
+
+  // ── mirroring ──────────────────────────────────────────────────────────────────────────────────────────────────
+
+  /**
+   * Plans a sync without changing anything: each tag's up-to-date check (HEAD at both ends), the manifests to copy
+   * (fetched and kept for {@link RegistryClient.sync}), the blobs to skip, mount or upload, the manifest GETs that
+   * count against a pull quota. Deterministic: the same jobs and registry content give the same plan.
+   */
+  planSync(jobs: SyncJob | readonly SyncJob[], options?: SyncOptions): Promise<SyncPlan> {
+    return planSync(this.ctx, Array.isArray(jobs) ? jobs : [jobs as SyncJob], this.#calls(options));
+  }
+
+  /**
+   * Mirrors repositories (all their tags, or those the filters choose) between registries, or between a registry
+   * and an OCI layout (`oci:DIR`), as `skopeo sync`: planned, then executed `jobs` images at a time, each blob sent
+   * once per target repository. Given a plan from {@link RegistryClient.planSync}, executes that one.
+   */
+  sync(input: SyncInput, options?: SyncOptions): Promise<SyncResult> {
+    return syncImages(this.ctx, input, this.#calls(options));
+  }
+
+  /**
+   * The pull quota of the registry a reference is on (Docker Hub's RateLimit-Limit / RateLimit-Remaining), read from
+   * a HEAD of its manifest, which Docker Hub does not count; undefined when the registry announces none.
+   */
+  rateLimit(
+    reference: ReferenceInput,
+    options?: { signal?: AbortSignal },
+  ): Promise<RateLimitInfo | undefined> {
+    return readRateLimit(this.ctx, reference, this.#calls(options));
   }
 
   // ── connection ─────────────────────────────────────────────────────────────────────────────────────────────────

@@ -1,0 +1,284 @@
+/**
+ * Executing a sync plan (plan.ts): the images to copy, `jobs` at a time, each through copy's own steps 2 and 3
+ * (copy/blobs.ts: its blobs `concurrency` at a time; copy/manifests.ts: children, then the tag last), with the
+ * manifests the plan fetched, so no manifest is fetched twice. Blobs are deduplicated across the run: a blob two
+ * tags share is sent once per target repository, the second image waiting for the first's transfer, not sending it
+ * again. Everything goes through the one client, so one token per scope and one connection pool per host.
+ *
+ * Resumable by construction: the registry is the state. Manifests go after their blobs and the tag last, so a sync
+ * killed half-way leaves each tag either as it was or complete, and the next run's plan skips what is done.
+ */
+import { UsageError } from "@regatta/errors";
+import { openImageSource } from "@regatta/layout";
+import type { ClientContext } from "../context.js";
+import { copyBlobs } from "../copy/blobs.js";
+import { pushManifests } from "../copy/manifests.js";
+import { DEFAULT_COPY_CONCURRENCY } from "../copy.js";
+import { pullImages } from "../layout/pull.js";
+import { pushImage } from "../layout/push.js";
+import { mapConcurrent } from "../map-concurrent.js";
+import { pushBlob } from "../push-blob.js";
+import { DEFAULT_SYNC_JOBS } from "./plan.js";
+import { type ImageWork, messageOf, planState, recordable } from "./plan-run.js";
+import { readRateLimit } from "./rate-limit.js";
+import type {
+  BlobAction,
+  PlannedImage,
+  SyncedImage,
+  SyncOptions,
+  SyncPlan,
+  SyncResult,
+} from "./sync-types.js";
+
+type Outcome = "uploaded" | "mounted" | "skipped" | "foreign";
+
+/** A piece of work run as one: an image, or (registry → layout) every image of a repository in one pull. */
+interface Unit {
+  images: PlannedImage[];
+  run(signal: AbortSignal): Promise<Map<PlannedImage, string>>;
+}
+
+/** Executes `plan`, made by `planSync` of the same client. */
+export async function executeSync(
+  ctx: ClientContext,
+  plan: SyncPlan,
+  options: SyncOptions = {},
+): Promise<SyncResult> {
+  const state = planState(plan);
+  if (!state) throw new UsageError("a sync plan is executed by the client that made it (planSync)");
+  const started = Date.now();
+  const jobs = Math.max(1, options.jobs ?? DEFAULT_SYNC_JOBS);
+  const concurrency = Math.max(1, options.concurrency ?? DEFAULT_COPY_CONCURRENCY);
+  const verify = options.verify ?? true;
+  const { onProgress } = options;
+  const controller = new AbortController();
+  const onAbort = () => controller.abort(options.signal?.reason);
+  options.signal?.addEventListener("abort", onAbort, { once: true });
+  const runSignal = controller.signal;
+
+  // Each blob of a target repository once: the first image to need it sends it, the others wait for that.
+  const ledger = new Map<string, Promise<Outcome>>();
+  const blobCounts = { uploaded: 0, mounted: 0, skipped: 0 };
+  let bytesUploaded = 0;
+  const once = (key: string, send: () => Promise<Outcome>): Promise<Outcome> => {
+    let pending = ledger.get(key);
+    if (!pending) {
+      pending = send().then((outcome) => {
+        if (outcome === "foreign") blobCounts.skipped++;
+        else blobCounts[outcome]++;
+        return outcome;
+      });
+      ledger.set(key, pending);
+    }
+    return pending;
+  };
+
+  const units: Unit[] = [];
+  for (const repo of plan.repositories) {
+    const actions = new Map<string, BlobAction>(repo.blobs.map((b) => [b.digest, b.action]));
+    const toLayout: PlannedImage[] = [];
+    for (const image of repo.images) {
+      if (image.action !== "copy") continue;
+      const work = state.work.get(image);
+      if (!work) throw new UsageError(`the plan holds no work for ${image.source}`);
+      if (work.kind === "layout-target") {
+        toLayout.push(image);
+        continue;
+      }
+      units.push({
+        images: [image],
+        run: (signal) => runImage(work, image, actions, signal),
+      });
+    }
+    if (toLayout.length) units.push({ images: toLayout, run: (signal) => runPull(toLayout, signal) });
+  }
+
+  /** Registry → registry, or layout → registry: the image's blobs through the ledger, then its manifests. */
+  async function runImage(
+    work: ImageWork,
+    image: PlannedImage,
+    actions: Map<string, BlobAction>,
+    signal: AbortSignal,
+  ): Promise<Map<PlannedImage, string>> {
+    if (work.kind === "registry") {
+      const { source, target, copy, mediaType } = work;
+      const repo = target.repositoryOnly().name;
+      await mapConcurrent(
+        copy.blobs,
+        concurrency,
+        async (blob) => {
+          const action = actions.get(blob.digest);
+          if (action === "skip" || action === "foreign") return;
+          await once(`${repo}|${blob.digest}`, async () => {
+            // The plan HEADed the target already (force: no second HEAD); a mount falls back to a stream.
+            const { copied, bytesUploaded: sent } = await copyBlobs(ctx, source, target, [blob], {
+              concurrency: 1,
+              force: true,
+              verify,
+              onProgress,
+              signal: runSignal,
+            });
+            bytesUploaded += sent;
+            return copied[0]?.outcome ?? "skipped";
+          });
+        },
+        signal,
+      );
+      const { pushed } = await pushManifests(
+        ctx,
+        target,
+        { children: copy.children, topBytes: copy.topBytes, mediaType },
+        { onProgress, signal },
+      );
+      return new Map([[image, pushed.digest]]);
+    }
+    if (work.kind !== "layout-source") throw new UsageError(`unexpected work for ${image.source}`);
+    const repository = work.target.repositoryOnly();
+    const opened = await openImageSource(work.dir, "oci");
+    try {
+      const content = await opened.image(work.name);
+      await mapConcurrent(
+        content.blobs,
+        concurrency,
+        async (blob) => {
+          if (actions.get(blob.digest) !== "upload") return;
+          await once(`${repository.name}|${blob.digest}`, async () => {
+            const result = await pushBlob(ctx, repository, blob.open, {
+              digest: blob.digest,
+              size: blob.size,
+              signal: runSignal,
+            });
+            if (!result.skipped) bytesUploaded += blob.size;
+            return result.skipped ? "skipped" : "uploaded";
+          });
+        },
+        signal,
+      );
+    } finally {
+      await opened.close();
+    }
+    // The blobs are there now: push() HEADs each, sends none, and puts the manifests as the layout's bytes.
+    const pushed = await pushImage(ctx, work.dir, work.target, {
+      format: "oci",
+      name: work.name,
+      concurrency,
+      ...(onProgress ? { onProgress } : {}),
+      signal,
+    });
+    return new Map([[image, pushed.digest]]);
+  }
+
+  /** Registry → layout: one pull of every image of the repository (blobs shared between tags fetched once). */
+  async function runPull(images: PlannedImage[], signal: AbortSignal): Promise<Map<PlannedImage, string>> {
+    const works = images.map(
+      (image) => state?.work.get(image) as Extract<ImageWork, { kind: "layout-target" }>,
+    );
+    const first = works[0] as (typeof works)[number];
+    const registry = first.source.registry;
+    // The pull GETs each manifest: asked of the guard first, as planning's GETs are.
+    await state?.guard.take(
+      registry,
+      images.length,
+      () => readRateLimit(ctx, first.source, { signal }),
+      signal,
+    );
+    const pulled = await pullImages(
+      ctx,
+      works.map((w) => w.source),
+      first.dir,
+      {
+        format: "oci",
+        ...(first.platform === "all" ? { platforms: "all" as const } : { platform: first.platform }),
+        concurrency,
+        ...(onProgress ? { onProgress } : {}),
+        signal,
+      },
+    );
+    blobCounts.uploaded += pulled.blobs.downloaded + pulled.blobs.resumed;
+    blobCounts.skipped += pulled.blobs.cached;
+    bytesUploaded += pulled.bytes.downloaded;
+    return new Map(images.map((image, i) => [image, pulled.references[i]?.digest ?? ""]));
+  }
+
+  const done = new Map<PlannedImage, SyncedImage>();
+  let stop: { error: unknown } | undefined;
+  const record = (image: PlannedImage, outcome: SyncedImage["outcome"], extra: Partial<SyncedImage>) => {
+    const synced: SyncedImage = {
+      source: image.source,
+      target: image.target,
+      tag: image.tag,
+      outcome,
+      ...extra,
+    };
+    done.set(image, synced);
+    if (outcome !== "skipped") options.onImage?.(synced);
+  };
+  try {
+    await mapConcurrent(
+      units,
+      jobs,
+      async (unit) => {
+        if (stop) return;
+        try {
+          const digests = await unit.run(runSignal);
+          for (const image of unit.images) record(image, "copied", { digest: digests.get(image) ?? "" });
+        } catch (error) {
+          for (const image of unit.images) record(image, "failed", { error: messageOf(error) });
+          if (!options.keepGoing || !recordable(error)) {
+            stop ??= { error };
+            controller.abort(error);
+          }
+        }
+      },
+      runSignal,
+    );
+  } finally {
+    options.signal?.removeEventListener("abort", onAbort);
+  }
+  if (stop) throw stop.error;
+
+  const images: SyncedImage[] = [];
+  for (const repo of plan.repositories) {
+    for (const image of repo.images) {
+      const synced = done.get(image);
+      if (synced) images.push(synced);
+      else if (image.action === "skip") {
+        images.push({
+          source: image.source,
+          target: image.target,
+          tag: image.tag,
+          outcome: "skipped",
+          ...(image.sourceDigest !== undefined ? { digest: image.sourceDigest } : {}),
+        });
+      } else if (image.action === "failed") {
+        images.push({
+          source: image.source,
+          target: image.target,
+          tag: image.tag,
+          outcome: "failed",
+          error: image.error ?? "failed while planning",
+        });
+      }
+    }
+    if (repo.error !== undefined) {
+      images.push({
+        source: repo.source,
+        target: repo.target,
+        tag: "",
+        outcome: "failed",
+        error: repo.error,
+      });
+    }
+  }
+  const by = (o: SyncedImage["outcome"]) => images.filter((i) => i.outcome === o).length;
+  return {
+    plan,
+    images,
+    copied: by("copied"),
+    skipped: by("skipped"),
+    failed: by("failed"),
+    blobs: blobCounts,
+    bytesUploaded,
+    seconds: (Date.now() - started) / 1000,
+  };
+}

@@ -1,0 +1,238 @@
+/**
+ * Planning a sync (`reg.planSync`): for each repository of the shard, its tags are listed and chosen
+ * (tag-selection.ts), then every tag is looked up by HEAD at the source and at the target; an image whose target tag
+ * already names the source's digest is up to date and skipped. Only the images to copy are fetched (GET, the
+ * manifest bytes kept for execution, so nothing is fetched twice) and planned by copy's own step 1
+ * (copy/plan.ts: an index's children the target lacks, and their blobs); the blobs of a repository's images are
+ * then gathered once each and looked up at the target: skip (present), mount (same registry) or upload.
+ *
+ * HEAD before GET, always: Docker Hub counts manifest GETs against the pull quota and HEADs not. The rate-limit
+ * guard (rate-limit-guard.ts) sees the quota on every HEAD and GET and is asked before every GET.
+ */
+import { NotFoundError, UnsupportedError } from "@regatta/errors";
+import { computeDigest, type Descriptor } from "@regatta/manifest";
+import type { ClientContext } from "../context.js";
+import { digestAt, planCopy } from "../copy/plan.js";
+import { DEFAULT_COPY_CONCURRENCY } from "../copy.js";
+import { getManifest, headManifest } from "../get-manifest.js";
+import { mapConcurrent } from "../map-concurrent.js";
+import { type Endpoint, parseEndpoint } from "./endpoints.js";
+import { planLayoutSource, planLayoutTarget } from "./layout-ends.js";
+import {
+  count,
+  isIndexType,
+  messageOf,
+  missingImage,
+  type PlanRun,
+  type PlanState,
+  planBlobs,
+  plannedImage,
+  recordable,
+  registryTags,
+  states,
+} from "./plan-run.js";
+import { rateLimitFromHeaders } from "./rate-limit.js";
+import { RateLimitGuard } from "./rate-limit-guard.js";
+import { shardJobs, sortJobs } from "./shard.js";
+import type {
+  BlobAction,
+  PlannedImage,
+  PlannedRepository,
+  SyncJob,
+  SyncOptions,
+  SyncPlan,
+  SyncTotals,
+} from "./sync-types.js";
+
+/** Images copied at once when the caller says nothing. */
+export const DEFAULT_SYNC_JOBS = 4;
+
+/** Plans `jobs` (the shard's share of them); see the module comment. */
+export async function planSync(
+  ctx: ClientContext,
+  jobs: readonly SyncJob[],
+  options: SyncOptions = {},
+): Promise<SyncPlan> {
+  const mine = shardJobs(jobs, options.shard);
+  // Parsed before any request: a bad endpoint is a usage error of the whole run.
+  const ends = mine.map((job) => ({
+    job,
+    source: parseEndpoint(ctx, job.source, "source"),
+    target: parseEndpoint(ctx, job.target, "target"),
+  }));
+  for (const { job, source, target } of ends) {
+    if (source.kind === "oci" && target.kind === "oci") {
+      throw new UnsupportedError(`${job.source} to ${job.target}: one end of a sync must be a registry`);
+    }
+  }
+  const guard = new RateLimitGuard(options.rateLimit);
+  const state: PlanState = { work: new WeakMap(), descriptors: new WeakMap(), guard };
+  const jobsAtOnce = Math.max(1, options.jobs ?? DEFAULT_SYNC_JOBS);
+  const run: PlanRun = {
+    ctx,
+    options,
+    guard,
+    state,
+    width: jobsAtOnce * Math.max(1, options.concurrency ?? DEFAULT_COPY_CONCURRENCY),
+    gets: { all: 0, byRegistry: new Map() },
+    signal: options.signal,
+  };
+  const repositories: PlannedRepository[] = [];
+  // One repository after another: the requests within one already fill `width`, and the order stays the plan's.
+  for (const end of ends) {
+    repositories.push(await planRepository(run, end.job, end.source, end.target));
+  }
+  const plan: SyncPlan = {
+    repositories,
+    ...(options.shard ? { shard: options.shard } : {}),
+    repositoriesInAll: sortJobs(jobs).length,
+    totals: totalsOf(run, repositories),
+    rateLimits: guard.all(),
+  };
+  states.set(plan, state);
+  return plan;
+}
+
+/** One repository pair; a failure to list its tags fails the repository (recorded with keepGoing). */
+async function planRepository(
+  run: PlanRun,
+  job: SyncJob,
+  source: Endpoint,
+  target: Endpoint,
+): Promise<PlannedRepository> {
+  const planned: PlannedRepository = { source: source.text, target: target.text, images: [], blobs: [] };
+  try {
+    if (source.kind === "oci" && target.kind === "registry") {
+      await planLayoutSource(run, job, source, target, planned);
+    } else if (source.kind === "registry" && target.kind === "oci") {
+      await planLayoutTarget(run, job, source, target, planned);
+    } else if (source.kind === "registry" && target.kind === "registry") {
+      await planRegistries(run, job, source, target, planned);
+    }
+  } catch (error) {
+    if (!run.options.keepGoing || !recordable(error)) throw error;
+    planned.error = messageOf(error);
+  }
+  return planned;
+}
+
+async function planRegistries(
+  run: PlanRun,
+  job: SyncJob,
+  source: Extract<Endpoint, { kind: "registry" }>,
+  target: Extract<Endpoint, { kind: "registry" }>,
+  planned: PlannedRepository,
+): Promise<void> {
+  const { ctx, guard, signal } = run;
+  const registry = source.repository.registry;
+  const { tags, missing, probe } = await registryTags(run, job, source);
+  const platforms = job.platforms ?? run.options.platforms ?? "all";
+  const filter = platforms === "all" ? undefined : platforms;
+
+  const images = await mapConcurrent(
+    tags,
+    run.width,
+    async (tag, _i, s): Promise<PlannedImage> => {
+      const src = source.repository.withTag(tag);
+      const dst = target.repository.withTag(tag);
+      const image = plannedImage(tag, src.toString(), dst.toString());
+      try {
+        // 1. HEAD both sides (free on Docker Hub), the quota read on the way.
+        let head: Awaited<ReturnType<typeof headManifest>>;
+        try {
+          head = await headManifest(ctx, src, { signal: s });
+        } catch (error) {
+          // A tag listed but gone by now (deleted meanwhile) is this image's failure.
+          if (error instanceof NotFoundError) throw new NotFoundError(`${src.familiar()} does not exist`);
+          throw error;
+        }
+        guard.observe(registry, rateLimitFromHeaders(head.headers));
+        const targetDigest = await digestAt(ctx, dst, s);
+        image.sourceDigest = head.digest;
+        if (targetDigest !== undefined) image.targetDigest = targetDigest;
+        if (targetDigest === head.digest && !(filter && isIndexType(head.mediaType))) return image;
+        // 2. GET what is to be copied (counted against a quota), after asking the guard.
+        await guard.take(registry, 1, probe, s);
+        const top = await getManifest(ctx, src, { signal: s });
+        count(run, registry, 1);
+        guard.observe(registry, rateLimitFromHeaders(top.headers));
+        if (top.kind === "schema1") {
+          throw new UnsupportedError(
+            `${src.familiar()}: Docker schema 1 manifests cannot be pushed to current registries`,
+          );
+        }
+        if (top.kind === "index") {
+          const children = (top.manifest as { manifests?: unknown[] }).manifests?.length ?? 0;
+          await guard.take(registry, children, probe, s);
+        }
+        const copy = await planCopy(ctx, src, dst, top, {
+          filter,
+          force: false,
+          concurrency: Math.max(1, run.options.concurrency ?? DEFAULT_COPY_CONCURRENCY),
+          signal: s,
+        });
+        count(run, registry, copy.children.filter((c) => !c.present).length);
+        image.sourceDigest = top.digest;
+        // With chosen platforms, up to date means the target names the rewritten index.
+        if (filter && top.kind === "index" && computeDigest(copy.topBytes) === targetDigest) return image;
+        image.action = "copy";
+        image.blobs = copy.blobs.map((b) => b.digest);
+        image.manifests = copy.manifests;
+        run.state.work.set(image, {
+          kind: "registry",
+          source: src,
+          target: dst,
+          copy,
+          mediaType: top.mediaType,
+        });
+        return image;
+      } catch (error) {
+        if (!run.options.keepGoing || !recordable(error)) throw error;
+        return { ...image, action: "failed", blobs: [], manifests: 0, error: messageOf(error) };
+      }
+    },
+    signal,
+  );
+  // mapConcurrent keeps the work attached to the objects it returned.
+  planned.images = [...images, ...missing.map((tag) => missingImage(source, target, tag))].sort((a, b) =>
+    a.tag < b.tag ? -1 : a.tag > b.tag ? 1 : 0,
+  );
+  const descriptors = new Map<string, Descriptor>();
+  for (const image of images) {
+    const work = run.state.work.get(image);
+    if (work?.kind === "registry") for (const b of work.copy.blobs) descriptors.set(b.digest, b);
+  }
+  const sameRegistry = registry === target.repository.registry;
+  planned.blobs = await planBlobs(run, target.repository, descriptors, () =>
+    sameRegistry && source.repository.repository !== target.repository.repository ? "mount" : "upload",
+  );
+  run.state.descriptors.set(planned, descriptors);
+}
+
+/** Docker Hub, whose quota applies whether or not a response said so yet. */
+const DOCKER_HUB = new Set(["docker.io", "registry-1.docker.io", "index.docker.io"]);
+
+function totalsOf(run: PlanRun, repositories: PlannedRepository[]): SyncTotals {
+  const zero = (): Record<BlobAction, number> => ({ skip: 0, mount: 0, upload: 0, foreign: 0 });
+  const totals: SyncTotals = {
+    repositories: repositories.length,
+    images: { total: 0, copy: 0, skip: 0, failed: 0 },
+    blobs: zero(),
+    bytes: zero(),
+    manifestGets: run.gets.all,
+    quotaGets: [...run.gets.byRegistry]
+      .filter(([registry]) => DOCKER_HUB.has(registry) || run.guard.limited(registry))
+      .reduce((n, [, gets]) => n + gets, 0),
+  };
+  for (const repo of repositories) {
+    for (const image of repo.images) {
+      totals.images.total++;
+      totals.images[image.action]++;
+    }
+    for (const blob of repo.blobs) {
+      totals.blobs[blob.action]++;
+      totals.bytes[blob.action] += blob.size;
+    }
+  }
+  return totals;
+}

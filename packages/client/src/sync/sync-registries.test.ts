@@ -1,0 +1,190 @@
+/**
+ * `reg.sync` / `reg.planSync` against the test kit's fake registry (distribution, and Docker Hub's rate-limit
+ * headers): the plan (HEAD before GET, up-to-date tags skipped, blobs shared between tags planned once), execution
+ * (each shared blob sent once, digests kept), keepGoing, and the pull-quota guard.
+ */
+import {
+  createRegistryHandlers,
+  distributionHandlers,
+  dockerHubFlavour,
+  fakeRepository,
+  generateImage,
+  generateIndex,
+  type RegistryHandlers,
+  type ServedHandlers,
+  serveHandlers,
+} from "@regatta/testkit";
+import { afterEach, beforeAll, describe, expect, it } from "vitest";
+import { createClient, RateLimitLowError, type RegistryClient } from "../index.js";
+
+/** Docker Hub's rate-limit behaviour, served on a loopback port without its token service. */
+const LOCAL_HUB = { ...dockerHubFlavour, defaults: {} };
+
+let v1: Awaited<ReturnType<typeof generateImage>>;
+let v2: Awaited<ReturnType<typeof generateImage>>;
+let other: Awaited<ReturnType<typeof generateImage>>;
+let multi: Awaited<ReturnType<typeof generateIndex>>;
+let handlers: RegistryHandlers;
+let served: ServedHandlers | undefined;
+let reg: RegistryClient | undefined;
+
+beforeAll(async () => {
+  // v1 and v2 share their layers (same seed), their configs differ (labels).
+  v1 = await generateImage({ layers: [3000, 5000], seed: "sync-shared", labels: { v: "1" } });
+  v2 = await generateImage({ layers: [3000, 5000], seed: "sync-shared", labels: { v: "2" } });
+  other = await generateImage({ layers: [1000], seed: "sync-other" });
+  multi = await generateIndex({ platforms: ["linux/amd64", "linux/arm64"], layers: [700] });
+});
+afterEach(async () => {
+  await reg?.close();
+  await served?.close();
+  reg = undefined;
+  served = undefined;
+});
+
+async function start(
+  make: (repos: Parameters<typeof distributionHandlers>[0]) => RegistryHandlers = distributionHandlers,
+) {
+  handlers = make({
+    repos: {
+      "src/app": fakeRepository({ "1.0.0": v1, "1.1.0": v2, "2.0.0-rc.1": v2, latest: v2, multi }),
+      "src/other": fakeRepository({ v1: other }),
+      "dst/app": fakeRepository({ "1.0.0": v1 }),
+    },
+    auth: null,
+  });
+  served = await serveHandlers(handlers);
+  const host = new URL(served.url).host;
+  reg = createClient(host, { retry: { attempts: 0 } });
+  return host;
+}
+const writes = () => handlers.requests.filter((r) => r.method !== "GET" && r.method !== "HEAD");
+const manifestGets = () =>
+  handlers.requests.filter((r) => r.method === "GET" && r.path.includes("/manifests/"));
+const blobUploads = () =>
+  handlers.requests.filter((r) => r.method === "POST" && r.path.includes("/blobs/uploads/"));
+
+describe("planSync", () => {
+  it("HEADs every tag, GETs only the images to copy, and plans each shared blob once", async () => {
+    const host = await start();
+    const plan = await reg!.planSync({ source: `${host}/src/app`, target: `${host}/dst/app` });
+    const images = plan.repositories[0]!.images.map((i) => [i.tag, i.action]);
+    expect(images).toEqual([
+      ["1.0.0", "skip"],
+      ["1.1.0", "copy"],
+      ["2.0.0-rc.1", "copy"],
+      ["latest", "copy"],
+      ["multi", "copy"],
+    ]);
+    // 1.0.0 is up to date: never fetched. The four others once each, plus multi's two children.
+    expect(
+      manifestGets()
+        .map((r) => r.path)
+        .sort(),
+    ).toEqual(
+      [
+        "/v2/src/app/manifests/1.1.0",
+        "/v2/src/app/manifests/2.0.0-rc.1",
+        "/v2/src/app/manifests/latest",
+        "/v2/src/app/manifests/multi",
+        `/v2/src/app/manifests/${multi.children[0]!.manifest.digest}`,
+        `/v2/src/app/manifests/${multi.children[1]!.manifest.digest}`,
+      ].sort(),
+    );
+    expect(plan.totals.manifestGets).toBe(6);
+    // v2's layers are v1's, which dst/app has: skipped; v2's config (shared by three tags) is planned once.
+    const blobs = plan.repositories[0]!.blobs;
+    expect(blobs.filter((b) => b.digest === v2.config.digest)).toEqual([
+      { digest: v2.config.digest, size: v2.config.bytes.byteLength, action: "mount" },
+    ]);
+    for (const layer of v2.layers) expect(blobs.find((b) => b.digest === layer.digest)?.action).toBe("skip");
+    expect(writes()).toEqual([]);
+    expect(plan.totals.images).toEqual({ total: 5, copy: 4, skip: 1, failed: 0 });
+  });
+
+  it("filters tags by list, regular expression and semver range, include and exclude", async () => {
+    const host = await start();
+    const tags = async (filter: object) =>
+      (
+        await reg!.planSync({ source: `${host}/src/app`, target: `${host}/dst/f`, tags: filter })
+      ).repositories[0]!.images.map((i) => i.tag);
+    expect(await tags({ semver: ">=1.0.0 <2" })).toEqual(["1.0.0", "1.1.0"]);
+    // Prereleases only when the range names one of the same version (npm semver's rule).
+    expect(await tags({ semver: ">=2.0.0-0" })).toEqual(["2.0.0-rc.1"]);
+    expect(await tags({ include: ["1\\..*"], exclude: ["1\\.0\\..*"] })).toEqual(["1.1.0"]);
+    expect(await tags({ include: ["latest"], semver: "^1.1" })).toEqual(["1.1.0", "latest"]);
+    expect(await tags({ list: ["latest", "nope"] })).toEqual(["latest", "nope"]);
+  });
+});
+
+describe("sync", () => {
+  it("copies every tag, each shared blob once, digests kept; a second run does nothing", async () => {
+    const host = await start();
+    const result = await reg!.sync({ source: `${host}/src/app`, target: `${host}/dst/app` }, { jobs: 4 });
+    expect([result.copied, result.skipped, result.failed]).toEqual([4, 1, 0]);
+    const dst = handlers.store.repository("dst/app")!;
+    for (const [tag, digest] of [
+      ["1.1.0", v2.manifest.digest],
+      ["2.0.0-rc.1", v2.manifest.digest],
+      ["latest", v2.manifest.digest],
+      ["multi", multi.index.digest],
+    ]) {
+      expect(dst.tags?.get(tag as string)).toBe(digest);
+    }
+    // Within one registry: mounted, never POSTed twice for the same digest.
+    const configMounts = blobUploads().filter(
+      (r) => r.path.includes(encodeURIComponent(v2.config.digest)) || r.path.includes(v2.config.digest),
+    );
+    expect(configMounts).toHaveLength(1);
+
+    handlers.requests.length = 0;
+    const again = await reg!.sync({ source: `${host}/src/app`, target: `${host}/dst/app` });
+    expect([again.copied, again.skipped]).toEqual([0, 5]);
+    expect(writes()).toEqual([]);
+    expect(manifestGets()).toEqual([]);
+  });
+
+  it("keepGoing records a tag the source lacks and copies the rest; without it the sync stops", async () => {
+    const host = await start();
+    const job = { source: `${host}/src/other`, target: `${host}/dst/other`, tags: { list: ["v1", "gone"] } };
+    const result = await reg!.sync(job, { keepGoing: true });
+    expect(result.images.map((i) => [i.tag, i.outcome])).toEqual([
+      ["gone", "failed"],
+      ["v1", "copied"],
+    ]);
+    expect(result.images[0]!.error).toContain("does not exist");
+    expect(handlers.store.repository("dst/other")?.tags?.get("v1")).toBe(other.manifest.digest);
+  });
+});
+
+describe("the pull-quota guard", () => {
+  it("stops with RateLimitLowError before the GETs would run the quota out, having made only those it could", async () => {
+    const host = await start((options) => createRegistryHandlers(LOCAL_HUB, options));
+    handlers.state.pullsRemaining = 3;
+    const error = await reg!
+      .sync({ source: `${host}/src/app`, target: `${host}/dst/app` }, { rateLimit: { reserve: 2 } })
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(RateLimitLowError);
+    expect((error as RateLimitLowError).message).toMatch(
+      /pull quota ran out: 1 manifest GET needed, 2 left \(keeping 2\) in a 21600 s window/,
+    );
+    // The HEADs said 3 left: the guard let one GET go (which the stop may abort before it is sent), then held;
+    // the quota never fell below the reserve.
+    expect(manifestGets().length).toBeLessThanOrEqual(1);
+    expect(handlers.state.pullsRemaining).toBe(3 - manifestGets().length);
+    expect(handlers.state.pullsRemaining).toBeGreaterThanOrEqual(2);
+  });
+
+  it("reg.rateLimit reads limit, remaining and window from a HEAD, which does not count", async () => {
+    const host = await start((options) => createRegistryHandlers(LOCAL_HUB, options));
+    handlers.state.pullsRemaining = 42;
+    expect(await reg!.rateLimit(`${host}/src/app:latest`)).toEqual({
+      limit: 100,
+      remaining: 42,
+      window: 21600,
+      source: "192.0.2.10",
+      raw: { limit: "100;w=21600", remaining: "42;w=21600" },
+    });
+    expect(handlers.state.pullsRemaining).toBe(42);
+  });
+});

@@ -1,0 +1,77 @@
+/**
+ * Which tags of a repository a sync takes (sync-types.ts {@link TagFilter}), with the semantics of skopeo sync
+ * (https://github.com/containers/skopeo/blob/main/docs/skopeo-sync.1.md: `images`, `images-by-tag-regex`,
+ * `images-by-semver`) and regsync (https://regclient.org/usage/regsync/: `tags.allow`, `tags.deny`).
+ */
+import { UsageError } from "@regatta/errors";
+import semver from "semver";
+import type { TagFilter } from "./sync-types.js";
+
+/** A filter's pattern as a RegExp: strings match the whole tag, RegExps as given. */
+function compile(pattern: string | RegExp, what: string): RegExp {
+  if (pattern instanceof RegExp) return pattern;
+  try {
+    return new RegExp(`^(?:${pattern})$`);
+  } catch (error) {
+    throw new UsageError(`${what} ${JSON.stringify(pattern)} is not a regular expression`, { cause: error });
+  }
+}
+
+/** Without lastIndex state: a /g or /y RegExp given by a caller would otherwise match every other time. */
+const matches = (re: RegExp, tag: string) => {
+  re.lastIndex = 0;
+  return re.test(tag);
+};
+
+/**
+ * A tag read as a version as skopeo's Masterminds/semver does (`v1`, `1.2`, `1.2.3-rc.1`, `1.2.3+build`), padded to
+ * three numbers; undefined when it is no version (`latest`, `3.20-alpine3.19` is one: prerelease `alpine3.19`).
+ */
+export function tagVersion(tag: string): string | undefined {
+  const m = /^v?(\d+)(?:\.(\d+))?(?:\.(\d+))?(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$/.exec(tag);
+  if (!m) return undefined;
+  return semver.valid(`${m[1]}.${m[2] ?? 0}.${m[3] ?? 0}${m[4] ?? ""}${m[5] ?? ""}`) ?? undefined;
+}
+
+/** Checks a filter once, before any request: bad regular expressions and semver ranges are usage errors. */
+export function syncTagFilter(filter: TagFilter = {}): (tag: string) => boolean {
+  const include = (filter.include ?? []).map((p) => compile(p, "include pattern"));
+  const exclude = (filter.exclude ?? []).map((p) => compile(p, "exclude pattern"));
+  let range: semver.Range | undefined;
+  if (filter.semver !== undefined) {
+    try {
+      range = new semver.Range(filter.semver);
+    } catch (error) {
+      throw new UsageError(`${JSON.stringify(filter.semver)} is not a semver range`, { cause: error });
+    }
+  }
+  const list = filter.list ? new Set(filter.list) : undefined;
+  const narrowed = include.length > 0 || range !== undefined;
+  return (tag) => {
+    if (list && !list.has(tag)) return false;
+    if (narrowed) {
+      const version = range ? tagVersion(tag) : undefined;
+      const byVersion = range !== undefined && version !== undefined && range.test(version);
+      if (!byVersion && !include.some((re) => matches(re, tag))) return false;
+    }
+    return !exclude.some((re) => matches(re, tag));
+  };
+}
+
+/**
+ * The tags of `available` the filter keeps, sorted (code-unit order, so every worker of a sharded sync sees the same
+ * plan), and the tags `filter.list` names that the source lacks.
+ */
+export function selectSyncTags(
+  available: readonly string[],
+  filter: TagFilter = {},
+): { tags: string[]; missing: string[] } {
+  const keep = syncTagFilter(filter);
+  const have = new Set(available);
+  const tags = [...have].filter(keep).sort(byCodeUnit);
+  const missing = [...new Set(filter.list ?? [])].filter((t) => !have.has(t) && keep(t)).sort(byCodeUnit);
+  return { tags, missing };
+}
+
+/** Locale-free ordering, the same on every machine. */
+export const byCodeUnit = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
