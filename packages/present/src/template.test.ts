@@ -1,0 +1,185 @@
+/**
+ * The `--format` template subset (template.ts), as docker and skopeo users write it, over an image config and an
+ * inspect document; every error is a TemplateError (a UsageError) naming where.
+ */
+import { UsageError } from "@regatta/errors";
+import { describe, expect, it } from "vitest";
+import {
+  compileTemplate,
+  formatValue,
+  MAX_TEMPLATE_DEPTH,
+  MAX_TEMPLATE_OUTPUT,
+  TEMPLATE_FUNCTIONS,
+  TemplateError,
+} from "./template.js";
+
+/** An OCI image config as stored (lower-case `config`), with what docker inspect users reach for. */
+const CONFIG = {
+  architecture: "arm64",
+  os: "linux",
+  created: "2024-06-20T20:16:57Z",
+  config: {
+    Env: ["PATH=/usr/local/bin:/usr/bin", "LANG=C.UTF-8"],
+    Cmd: ["/bin/sh"],
+    Entrypoint: null,
+    WorkingDir: "",
+    Labels: { "org.opencontainers.image.version": "3.20.1", maintainer: "me" },
+    ExposedPorts: { "80/tcp": {}, "443/tcp": {} },
+  },
+  RepoTags: ["alpine:3.20", "alpine:latest"],
+  history: [{ created_by: "ADD" }, { created_by: "CMD", empty_layer: true }],
+};
+
+const render = (template: string, data: unknown = CONFIG) => compileTemplate(template).render(data);
+const failure = (template: string, data: unknown = CONFIG): TemplateError => {
+  try {
+    render(template, data);
+  } catch (error) {
+    if (error instanceof TemplateError) return error;
+    throw error;
+  }
+  throw new Error(`no error for ${template}`);
+};
+
+/** Rendering `template` fails with a usage error at `offset` saying `message`. */
+function expectFailure(template: string, offset: number, message: string): void {
+  const error = failure(template);
+  expect(error).toBeInstanceOf(UsageError);
+  expect(error.code).toBe("BAD_TEMPLATE");
+  expect([error.offset, error.message]).toEqual([offset, `bad template at column ${offset + 1}: ${message}`]);
+}
+
+describe("what docker and skopeo users write", () => {
+  it.each([
+    ["{{.Architecture}}", "arm64"],
+    ["{{.architecture}}/{{.Os}}", "arm64/linux"],
+    ["{{.Config.Env}}", "[PATH=/usr/local/bin:/usr/bin LANG=C.UTF-8]"],
+    ["{{.Config.Labels}}", "map[maintainer:me org.opencontainers.image.version:3.20.1]"],
+    ['{{index .Config.Labels "org.opencontainers.image.version"}}', "3.20.1"],
+    ['{{index .Config.Labels "absent"}}', ""],
+    ["{{json .Config.Cmd}}", '["/bin/sh"]'],
+    ["{{json .Config.Entrypoint}}", "null"],
+    ["{{json .Nothing}}", "null"],
+    ["{{range .Config.Env}}{{.}}\\n{{end}}", "PATH=/usr/local/bin:/usr/bin\nLANG=C.UTF-8\n"],
+    ['{{join .RepoTags ","}}', "alpine:3.20,alpine:latest"],
+    ["{{len .history}}", "2"],
+    ["{{.Config.Env | json}}", '["PATH=/usr/local/bin:/usr/bin","LANG=C.UTF-8"]'],
+    [
+      "{{range $k, $v := .Config.Labels}}{{$k}}={{$v}};{{end}}",
+      "maintainer=me;org.opencontainers.image.version=3.20.1;",
+    ],
+    ["{{range $p, $_ := .Config.ExposedPorts}}{{$p}} {{end}}", "443/tcp 80/tcp "],
+    ["{{range $i, $e := .RepoTags}}{{$i}}:{{$e}} {{end}}", "0:alpine:3.20 1:alpine:latest "],
+    ["{{range .Config.Entrypoint}}x{{else}}none{{end}}", "none"],
+    ["{{if .Config.User}}user{{else if .Config.WorkingDir}}dir{{else}}root{{end}}", "root"],
+    ["{{with .Config}}{{.Cmd}}{{end}}", "[/bin/sh]"],
+    ["{{with .Config.User}}{{.}}{{else}}-{{end}}", "-"],
+    ["{{range .RepoTags}}{{$.Os}} {{end}}", "linux linux "],
+    ['{{if eq .os "linux"}}yes{{end}}{{if ne .os "linux"}}no{{end}}', "yes"],
+    ["{{if not .Config.Entrypoint}}no entrypoint{{end}}", "no entrypoint"],
+    ["{{upper .os}} {{lower `ARM`}}", "LINUX arm"],
+    ['{{index (split "a/b/c" "/") 1}}', "b"],
+    ["{{index .RepoTags 1}}", "alpine:latest"],
+    ["{{println .os .architecture}}", "linux arm64\n"],
+    ["a {{- /* a comment */ -}} b", "ab"],
+    ["{{- .os -}}  \\t  x", "linux\t  x"],
+    ["literal \\\\n and {{`{{`}}", "literal \\n and {{"],
+    ["{{.}}", formatValue(CONFIG)],
+    ["{{true}} {{1.5}} {{nil}} {{-3}}", "true 1.5  -3"],
+    ['{{"tab\\there"}}', "tab\there"],
+  ])("%s", (template, expected) => {
+    expect(render(template)).toBe(expected);
+  });
+
+  it("prints lists and objects as Go's %v does, null inside a list as <nil>", () => {
+    expect(formatValue([1, null, { b: [true], a: "x" }])).toBe("[1 <nil> map[a:x b:[true]]]");
+    expect([formatValue(null), formatValue(undefined), formatValue("s")]).toEqual(["", "", "s"]);
+  });
+
+  it("an exact key wins over a key equal but for case", () => {
+    expect(render("{{.Name}} {{.name}} {{.NAME}}", { name: "lower", Name: "upper" })).toBe(
+      "upper lower upper",
+    );
+  });
+
+  it("never reads what a JSON document does not own", () => {
+    expect(render("{{.constructor}}{{.__proto__}}{{index . `toString`}}", {})).toBe("");
+  });
+
+  it("lists the functions it documents", () => {
+    expect([...TEMPLATE_FUNCTIONS].sort()).toEqual(
+      ["eq", "index", "join", "json", "len", "lower", "ne", "not", "println", "split", "upper"].sort(),
+    );
+  });
+});
+
+describe("errors name where they are, and are usage errors", () => {
+  it.each([
+    ["{{.Config.Env", 0, 'unclosed action (no "}}")'],
+    ["ab {{if .os}}x", 14, "missing {{end}}"],
+    ["{{end}}", 2, "unexpected {{end}}"],
+    ["x {{nope .os}}", 4, 'unknown function "nope"'],
+    ["{{$x}}", 2, "undefined variable $x"],
+    ["{{range $i, $v := .RepoTags}}{{end}}{{$v}}", 38, "undefined variable $v"],
+    ["{{.os | .arch}}", 8, "only a function can follow |"],
+    ["{{.os .arch}}", 2, "a value cannot take arguments"],
+    ['{{"open}}', 2, "unterminated string"],
+    ["{{(.os}}", 2, 'unclosed "("'],
+    ["{{.os)}}", 5, 'unexpected ")"'],
+    ["{{}}", 0, "empty action"],
+    ["{{ # }}", 3, 'unexpected "#"'],
+    ["{{/* open }}", 0, "unclosed comment"],
+    ["{{.a..b}}", 5, 'bad field name after "."'],
+    ["{{if .a}}{{else 1}}{{end}}", 16, 'unexpected "1" after else'],
+  ])("%s → at %d: %s", (template, offset, message) => {
+    expect(() => compileTemplate(template)).toThrow(TemplateError);
+    expectFailure(template, offset, message);
+  });
+
+  it.each([
+    ["{{range .os}}{{end}}", 8, "cannot range over a string"],
+    ["{{.os.name}}", 2, "cannot read field name of a string"],
+    ["{{index .RepoTags 5}}", 2, "index 5 out of range (the list has 2)"],
+    ['{{index .RepoTags "a"}}', 2, "index of a list needs a whole number, got a string"],
+    ["{{index .Config.Labels 1}}", 2, "index of an object needs a string key, got a number"],
+    ["{{index .os 1}}", 2, "cannot index a string"],
+    ["{{join .os `,`}}", 2, "join needs a list, got a string"],
+    ["{{join .RepoTags 1}}", 2, "join's separator must be a string, got a number"],
+    ["{{len 3}}", 2, "len needs a list, an object or a string, got a number"],
+    ["{{json}}", 2, "json takes 1 argument, got 0"],
+    ["{{upper .Config}}", 2, "upper needs a string, got an object"],
+  ])("applying %s → at %d: %s", (template, offset, message) => {
+    expect(() => compileTemplate(template)).not.toThrow();
+    expectFailure(template, offset, message);
+  });
+
+  it("a template of several lines names the line and column", () => {
+    const error = failure("{{.os}}\n  {{nope}}");
+    expect([error.line, error.column, error.message]).toEqual([
+      2,
+      5,
+      'bad template at line 2 column 5: unknown function "nope"',
+    ]);
+  });
+
+  it("refuses nesting deeper than the cap, and output larger than the cap", () => {
+    const deep = `${"{{if .}}".repeat(MAX_TEMPLATE_DEPTH + 1)}${"{{end}}".repeat(MAX_TEMPLATE_DEPTH + 1)}`;
+    expect(failure(deep).message).toMatch(/nested deeper than 64$/);
+    const ok = `${"{{if .}}".repeat(MAX_TEMPLATE_DEPTH)}x${"{{end}}".repeat(MAX_TEMPLATE_DEPTH)}`;
+    expect(render(ok, true)).toBe("x");
+    const parens = `{{${"(".repeat(MAX_TEMPLATE_DEPTH + 1)}.${")".repeat(MAX_TEMPLATE_DEPTH + 1)}}}`;
+    expect(failure(parens).message).toMatch(/nested deeper than 64$/);
+    const big = Array.from({ length: 4096 }, () => 0);
+    expect(failure("{{range .}}{{range $}}{{json $}}{{end}}{{end}}", big).message).toMatch(
+      new RegExp(`output is larger than ${MAX_TEMPLATE_OUTPUT} characters$`),
+    );
+  });
+
+  it("a document nested deeper than the stack is refused as a template error", () => {
+    let deep: unknown = [];
+    for (let i = 0; i < 200_000; i++) deep = [deep];
+    expect(failure("{{json .}}", deep).message).toBe(
+      "bad template at column 1: the document is nested too deeply to print",
+    );
+  });
+});

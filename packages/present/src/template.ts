@@ -1,0 +1,640 @@
+/**
+ * `--format TEMPLATE` (issue 12): a small subset of Go's text/template, the language `docker inspect --format` and
+ * `skopeo inspect --format` users already write, over a JSON document. Pure: no I/O, no `eval`, and nothing but a
+ * {@link TemplateError} (a usage error naming the position) is ever thrown, whatever the template or the document
+ * (template.fuzz.test.ts). The subset is documented in apps/cli/README.md ("Templates"); Go's own reference is
+ * https://pkg.go.dev/text/template.
+ *
+ * Where it differs from Go, on purpose, for scripts over JSON:
+ * - a field is looked up by its exact key, then case-insensitively, so `{{.Config.Env}}` (docker) and
+ *   `{{.config.Env}}` (the OCI config as stored) both work;
+ * - a missing field or a JSON null prints nothing (Go prints `<no value>`), so `[ -z "$(…)" ]` works;
+ * - `\n`, `\t` and `\\` in the text between actions are a newline, a tab and a backslash, as in printf's format,
+ *   since a shell's single quotes keep them as typed.
+ */
+import { UsageError } from "@regatta/errors";
+
+/** A template that cannot be parsed or cannot be applied to the document: exit status 2 in the CLI. */
+export class TemplateError extends UsageError {
+  static override readonly kind: string = "TemplateError";
+  static override readonly defaultCode: string = "BAD_TEMPLATE";
+  /** Where in the template, 0-based (in UTF-16 code units, as JavaScript indexes strings). */
+  readonly offset: number;
+  /** 1-based line and column of {@link offset}. */
+  readonly line: number;
+  readonly column: number;
+
+  constructor(message: string, source: string, offset: number) {
+    const before = source.slice(0, offset);
+    const line = before.split("\n").length;
+    const column = offset - (before.lastIndexOf("\n") + 1) + 1;
+    const where = source.includes("\n") ? `line ${line} column ${column}` : `column ${column}`;
+    super(`bad template at ${where}: ${message}`);
+    this.offset = offset;
+    this.line = line;
+    this.column = column;
+  }
+}
+
+/** A compiled template: {@link render} applies it to a document. */
+export interface Template {
+  /** The template applied to `data` (a JSON value). @throws TemplateError when an action cannot apply to it. */
+  render(data: unknown): string;
+}
+
+/** How deep `if`/`range`/`with` and parentheses may nest: deeper is refused, never a stack overflow. */
+export const MAX_TEMPLATE_DEPTH = 64;
+/** The most a template may print (16 MiB): a nested `range` over a large document is refused, not run for ever. */
+export const MAX_TEMPLATE_OUTPUT = 16 * 1024 * 1024;
+
+// ---- syntax tree ---------------------------------------------------------------------------------------------
+
+type Arg =
+  | { t: "field"; base: "dot" | "root" | string; path: string[]; pos: number }
+  | { t: "literal"; value: unknown; pos: number }
+  | { t: "ident"; name: string; pos: number }
+  | { t: "pipe"; pipe: Pipe; pos: number };
+interface Cmd {
+  args: Arg[];
+  pos: number;
+}
+interface Pipe {
+  cmds: Cmd[];
+  pos: number;
+}
+type Node =
+  | { t: "text"; text: string }
+  | { t: "print"; pipe: Pipe }
+  | { t: "if" | "with"; pipe: Pipe; body: Node[]; orElse: Node[] }
+  | { t: "range"; pipe: Pipe; key?: string; value?: string; body: Node[]; orElse: Node[] };
+
+// ---- lexer of one action --------------------------------------------------------------------------------------
+
+type Token =
+  | { t: "field"; base: "dot" | "root" | string; path: string[]; pos: number }
+  | { t: "string" | "number" | "ident"; value: string; pos: number }
+  | { t: "|" | "(" | ")" | "," | ":="; pos: number };
+
+const IDENT = /[A-Za-z_][A-Za-z0-9_]*/y;
+const FIELD_NAME = /[A-Za-z0-9_-]+/y;
+const NUMBER = /-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?/y;
+
+function lexAction(source: string, start: number, end: number): Token[] {
+  const tokens: Token[] = [];
+  let i = start;
+  const fail = (message: string, at = i): never => {
+    throw new TemplateError(message, source, at);
+  };
+  const match = (re: RegExp, at: number): string | undefined => {
+    re.lastIndex = at;
+    const m = re.exec(source);
+    return m && m.index === at && at + m[0].length <= end ? m[0] : undefined;
+  };
+  /** `.A.B` after a base, at `at`: the names and the index after them. */
+  const path = (at: number): [string[], number] => {
+    const names: string[] = [];
+    while (source[at] === ".") {
+      const name = match(FIELD_NAME, at + 1);
+      if (name === undefined) break;
+      names.push(name);
+      at += 1 + name.length;
+    }
+    return [names, at];
+  };
+  while (i < end) {
+    const c = source[i] as string;
+    if (c === " " || c === "\t" || c === "\n" || c === "\r") {
+      i++;
+    } else if (c === "|" || c === "(" || c === ")" || c === ",") {
+      tokens.push({ t: c, pos: i });
+      i++;
+    } else if (c === ":" && source[i + 1] === "=") {
+      tokens.push({ t: ":=", pos: i });
+      i += 2;
+    } else if (c === ".") {
+      const [names, next] = path(i);
+      // `.` alone is the current value, and must stand alone: `.` before anything but a name is an error.
+      if (names.length === 0 && i + 1 < end && !/[\s|()]/.test(source[i + 1] as string))
+        fail(`bad field name after "."`, i + 1);
+      tokens.push({ t: "field", base: "dot", path: names, pos: i });
+      i = names.length ? next : i + 1;
+    } else if (c === "$") {
+      const name = match(IDENT, i + 1) ?? "";
+      const [names, next] = path(i + 1 + name.length);
+      tokens.push({ t: "field", base: name ? `$${name}` : "root", path: names, pos: i });
+      i = next;
+    } else if (c === '"') {
+      let value = "";
+      let j = i + 1;
+      for (;;) {
+        if (j >= end) fail("unterminated string", i);
+        const d = source[j] as string;
+        if (d === '"') break;
+        if (d === "\n") fail("newline in string", j);
+        if (d === "\\") {
+          const e = source[j + 1];
+          const escapes: Record<string, string> = { n: "\n", t: "\t", r: "\r", '"': '"', "\\": "\\" };
+          const decoded = e === undefined || j + 1 >= end ? undefined : escapes[e];
+          if (decoded === undefined) fail(`unknown escape \\${e ?? ""} in string`, j);
+          value += decoded;
+          j += 2;
+        } else {
+          value += d;
+          j++;
+        }
+      }
+      tokens.push({ t: "string", value, pos: i });
+      i = j + 1;
+    } else if (c === "`") {
+      const close = source.indexOf("`", i + 1);
+      if (close < 0 || close >= end) fail("unterminated raw string", i);
+      tokens.push({ t: "string", value: source.slice(i + 1, close), pos: i });
+      i = close + 1;
+    } else if (match(NUMBER, i) !== undefined) {
+      const n = match(NUMBER, i) as string;
+      tokens.push({ t: "number", value: n, pos: i });
+      i += n.length;
+    } else if (match(IDENT, i) !== undefined) {
+      const name = match(IDENT, i) as string;
+      tokens.push({ t: "ident", value: name, pos: i });
+      i += name.length;
+    } else {
+      fail(`unexpected ${JSON.stringify(c)}`);
+    }
+  }
+  return tokens;
+}
+
+// ---- parser -----------------------------------------------------------------------------------------------------
+
+/** Where an action's text is, between its delimiters (trim markers excluded). */
+interface Action {
+  start: number;
+  end: number;
+  /** The offset of `{{`. */
+  open: number;
+}
+
+const KEYWORDS = new Set(["if", "else", "end", "range", "with"]);
+
+class Parser {
+  #i = 0;
+  #depth = 0;
+  /** The variables in scope: `$` and those a `range` declared. */
+  readonly #scopes: string[][] = [[]];
+  constructor(readonly source: string) {}
+
+  fail(message: string, at: number): never {
+    throw new TemplateError(message, this.source, at);
+  }
+
+  /** Nodes up to one of `stops` (a keyword action), which is returned with its tokens; at the top, up to the end. */
+  list(stops: readonly string[]): {
+    nodes: Node[];
+    stop?: { word: string; tokens: Token[]; action: Action };
+  } {
+    const nodes: Node[] = [];
+    const src = this.source;
+    let trimNext = false;
+    for (;;) {
+      const open = src.indexOf("{{", this.#i);
+      let text = src.slice(this.#i, open < 0 ? src.length : open);
+      if (trimNext) text = text.replace(/^\s+/, "");
+      if (open < 0) {
+        if (text) nodes.push({ t: "text", text: unescapeText(text) });
+        if (stops.length) this.fail(`missing {{end}}`, src.length);
+        return { nodes };
+      }
+      const trimBefore = src[open + 2] === "-" && /[ \t\r\n]/.test(src[open + 3] ?? "");
+      if (trimBefore) text = text.replace(/\s+$/, "");
+      if (text) nodes.push({ t: "text", text: unescapeText(text) });
+      const start = open + (trimBefore ? 3 : 2);
+      const close = src.indexOf("}}", start);
+      if (close < 0) this.fail(`unclosed action (no "}}")`, open);
+      const trimAfter =
+        src[close - 1] === "-" && close - 2 >= start && /[ \t\r\n]/.test(src[close - 2] ?? "");
+      const action: Action = { start, end: trimAfter ? close - 1 : close, open };
+      this.#i = close + 2;
+      trimNext = trimAfter;
+      const inner = src.slice(action.start, action.end).trim();
+      if (inner.startsWith("/*")) {
+        if (!inner.endsWith("*/") || inner.length < 4) this.fail("unclosed comment", open);
+        continue;
+      }
+      const tokens = lexAction(src, action.start, action.end);
+      const first = tokens[0];
+      if (!first) this.fail("empty action", open);
+      if (first.t === "ident" && KEYWORDS.has(first.value)) {
+        if (stops.includes(first.value)) return { nodes, stop: { word: first.value, tokens, action } };
+        if (first.value === "else" || first.value === "end")
+          this.fail(`unexpected {{${first.value}}}`, first.pos);
+        nodes.push(this.block(first.value as "if" | "range" | "with", tokens, action));
+      } else {
+        nodes.push({ t: "print", pipe: this.pipe(tokens, 0, action) });
+      }
+    }
+  }
+
+  block(word: "if" | "range" | "with", tokens: Token[], action: Action): Node {
+    if (++this.#depth > MAX_TEMPLATE_DEPTH)
+      this.fail(`nested deeper than ${MAX_TEMPLATE_DEPTH}`, action.open);
+    let at = 1;
+    let key: string | undefined;
+    let value: string | undefined;
+    if (word === "range") [key, value, at] = this.rangeVariables(tokens);
+    const pipe = this.pipe(tokens, at, action);
+    this.#scopes.push([key, value].filter((v): v is string => v !== undefined));
+    const body = this.list(["else", "end"]);
+    this.#scopes.pop();
+    let orElse: Node[] = [];
+    const stop = body.stop as NonNullable<typeof body.stop>;
+    if (stop.word === "else") {
+      const next = stop.tokens[1];
+      if (word === "if" && next?.t === "ident" && next.value === "if") {
+        // `{{else if …}}`: an `if` in the else branch that ends at this block's {{end}}.
+        orElse = [this.block("if", stop.tokens.slice(1), stop.action)];
+        this.#depth--;
+        return { t: "if", pipe, body: body.nodes, orElse };
+      }
+      if (next) this.fail(`unexpected ${describeToken(next)} after else`, next.pos);
+      const rest = this.list(["end"]);
+      orElse = rest.nodes;
+      this.endOnly(rest.stop?.tokens ?? []);
+    } else {
+      this.endOnly(stop.tokens);
+    }
+    this.#depth--;
+    return word === "range"
+      ? {
+          t: "range",
+          pipe,
+          body: body.nodes,
+          orElse,
+          ...(key !== undefined ? { key } : {}),
+          ...(value !== undefined ? { value } : {}),
+        }
+      : { t: word, pipe, body: body.nodes, orElse };
+  }
+
+  endOnly(tokens: Token[]): void {
+    const extra = tokens[1];
+    if (extra) this.fail(`unexpected ${describeToken(extra)} after end`, extra.pos);
+  }
+
+  /** `range $v := …` or `range $k, $v := …`: the names declared and where the pipeline starts. */
+  rangeVariables(tokens: Token[]): [string | undefined, string | undefined, number] {
+    const variable = (k: number) => {
+      const t = tokens[k];
+      return t?.t === "field" && t.base.startsWith("$") && t.path.length === 0 ? t.base : undefined;
+    };
+    const a = variable(1);
+    if (a && tokens[2]?.t === ":=") return [undefined, a, 3];
+    const b = variable(3);
+    if (a && tokens[2]?.t === "," && b && tokens[4]?.t === ":=") return [a, b, 5];
+    return [undefined, undefined, 1];
+  }
+
+  pipe(tokens: Token[], from: number, action: Action): Pipe {
+    const [pipe, next] = this.pipeAt(tokens, from, action.open);
+    const extra = tokens[next];
+    if (extra) this.fail(`unexpected ${describeToken(extra)}`, extra.pos);
+    return pipe;
+  }
+
+  /** A pipeline from `tokens[from]` up to the end or an unmatched `)`: the pipeline and the index after it. */
+  pipeAt(tokens: Token[], from: number, pos: number): [Pipe, number] {
+    const cmds: Cmd[] = [];
+    let k = from;
+    for (;;) {
+      const args: Arg[] = [];
+      const cmdPos = tokens[k]?.pos ?? pos;
+      while (k < tokens.length) {
+        const t = tokens[k] as Token;
+        if (t.t === "|" || t.t === ")") break;
+        if (t.t === "(") {
+          if (++this.#depth > MAX_TEMPLATE_DEPTH)
+            this.fail(`nested deeper than ${MAX_TEMPLATE_DEPTH}`, t.pos);
+          const [inner, after] = this.pipeAt(tokens, k + 1, t.pos);
+          if (tokens[after]?.t !== ")") this.fail(`unclosed "("`, t.pos);
+          this.#depth--;
+          args.push({ t: "pipe", pipe: inner, pos: t.pos });
+          k = after + 1;
+          continue;
+        }
+        args.push(this.arg(t));
+        k++;
+      }
+      const head = args[0];
+      if (head === undefined) return this.fail("missing value", tokens[k]?.pos ?? cmdPos);
+      // Only a function takes arguments, and what a `|` hands on is an argument.
+      if (head.t !== "ident" && cmds.length > 0) this.fail("only a function can follow |", cmdPos);
+      if (head.t !== "ident" && args.length > 1) this.fail("a value cannot take arguments", cmdPos);
+      cmds.push({ args, pos: cmdPos });
+      if (tokens[k]?.t !== "|") return [{ cmds, pos: tokens[from]?.pos ?? pos }, k];
+      k++;
+    }
+  }
+
+  arg(t: Token): Arg {
+    switch (t.t) {
+      case "field":
+        if (t.base !== "dot" && t.base !== "root" && !this.#scopes.some((s) => s.includes(t.base)))
+          this.fail(`undefined variable ${t.base}`, t.pos);
+        return { t: "field", base: t.base, path: t.path, pos: t.pos };
+      case "string":
+        return { t: "literal", value: t.value, pos: t.pos };
+      case "number":
+        return { t: "literal", value: Number(t.value), pos: t.pos };
+      case "ident":
+        if (t.value === "true" || t.value === "false")
+          return { t: "literal", value: t.value === "true", pos: t.pos };
+        if (t.value === "nil") return { t: "literal", value: null, pos: t.pos };
+        if (KEYWORDS.has(t.value)) this.fail(`unexpected keyword ${t.value}`, t.pos);
+        if (!Object.hasOwn(FUNCTIONS, t.value)) this.fail(`unknown function "${t.value}"`, t.pos);
+        return { t: "ident", name: t.value, pos: t.pos };
+      default:
+        return this.fail(`unexpected ${describeToken(t)}`, t.pos);
+    }
+  }
+}
+
+function describeToken(t: Token): string {
+  if (t.t === "field")
+    return `${t.base === "dot" ? "" : t.base === "root" ? "$" : t.base}.${t.path.join(".")}`;
+  if (t.t === "string" || t.t === "number" || t.t === "ident") return JSON.stringify(t.value);
+  return `"${t.t}"`;
+}
+
+/** `\n`, `\t` and `\\` in text are a newline, a tab and a backslash; any other backslash stays as typed. */
+function unescapeText(text: string): string {
+  return text.replace(/\\([nt\\])/g, (_, c: string) => (c === "n" ? "\n" : c === "t" ? "\t" : "\\"));
+}
+
+// ---- evaluation ---------------------------------------------------------------------------------------------------
+
+type Fn = (fail: (message: string) => never, args: unknown[]) => unknown;
+
+const isObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === "object" && v !== null && !Array.isArray(v);
+
+function typeName(v: unknown): string {
+  if (v === undefined) return "nothing";
+  if (v === null) return "null";
+  if (Array.isArray(v)) return "a list";
+  if (typeof v === "object") return "an object";
+  return `a ${typeof v}`;
+}
+
+/** How a value prints, as Go's `%v` prints the same JSON: lists `[a b]`, objects `map[k:v]` with sorted keys. */
+export function formatValue(v: unknown, nested = false): string {
+  if (v === undefined) return "";
+  if (v === null) return nested ? "<nil>" : "";
+  if (Array.isArray(v)) return `[${v.map((x) => formatValue(x, true)).join(" ")}]`;
+  if (isObject(v))
+    return `map[${Object.keys(v)
+      .sort()
+      .map((k) => `${k}:${formatValue(v[k], true)}`)
+      .join(" ")}]`;
+  return String(v);
+}
+
+function truthy(v: unknown): boolean {
+  if (v === undefined || v === null || v === false || v === 0 || v === "") return false;
+  if (Array.isArray(v)) return v.length > 0;
+  if (isObject(v)) return Object.keys(v).length > 0;
+  return true;
+}
+
+function arity(name: string, args: unknown[], min: number, max: number, fail: (m: string) => never): void {
+  if (args.length < min || args.length > max) {
+    const wanted =
+      min === max ? `${min}` : max === Number.POSITIVE_INFINITY ? `at least ${min}` : `${min} to ${max}`;
+    fail(`${name} takes ${wanted} argument${wanted === "1" ? "" : "s"}, got ${args.length}`);
+  }
+}
+
+function text(name: string, v: unknown, fail: (m: string) => never): string {
+  if (typeof v === "string") return v;
+  if (v === undefined || v === null) return "";
+  if (typeof v === "number" || typeof v === "boolean") return String(v);
+  return fail(`${name} needs a string, got ${typeName(v)}`);
+}
+
+/** The functions of the subset. Each checks its arguments and fails with a message; none throws otherwise. */
+const FUNCTIONS: Record<string, Fn> = {
+  json: (fail, args) => {
+    arity("json", args, 1, 1, fail);
+    return JSON.stringify(args[0] ?? null);
+  },
+  index: (fail, args) => {
+    arity("index", args, 1, Number.POSITIVE_INFINITY, fail);
+    let v = args[0];
+    for (const key of args.slice(1)) {
+      if (v === undefined || v === null) return undefined;
+      if (Array.isArray(v)) {
+        if (typeof key !== "number" || !Number.isInteger(key))
+          return fail(`index of a list needs a whole number, got ${typeName(key)}`);
+        if (key < 0 || key >= v.length) return fail(`index ${key} out of range (the list has ${v.length})`);
+        v = v[key];
+      } else if (isObject(v)) {
+        if (typeof key !== "string")
+          return fail(`index of an object needs a string key, got ${typeName(key)}`);
+        v = Object.hasOwn(v, key) ? v[key] : undefined;
+      } else {
+        return fail(`cannot index ${typeName(v)}`);
+      }
+    }
+    return v;
+  },
+  join: (fail, args) => {
+    arity("join", args, 2, 2, fail);
+    const [list, sep] = args;
+    if (typeof sep !== "string") return fail(`join's separator must be a string, got ${typeName(sep)}`);
+    if (list === undefined || list === null) return "";
+    if (!Array.isArray(list)) return fail(`join needs a list, got ${typeName(list)}`);
+    return list.map((x) => formatValue(x, true)).join(sep);
+  },
+  split: (fail, args) => {
+    arity("split", args, 2, 2, fail);
+    return text("split", args[0], fail).split(text("split", args[1], fail));
+  },
+  len: (fail, args) => {
+    arity("len", args, 1, 1, fail);
+    const v = args[0];
+    if (v === undefined || v === null) return 0;
+    if (typeof v === "string" || Array.isArray(v)) return v.length;
+    if (isObject(v)) return Object.keys(v).length;
+    return fail(`len needs a list, an object or a string, got ${typeName(v)}`);
+  },
+  lower: (fail, args) => {
+    arity("lower", args, 1, 1, fail);
+    return text("lower", args[0], fail).toLowerCase();
+  },
+  upper: (fail, args) => {
+    arity("upper", args, 1, 1, fail);
+    return text("upper", args[0], fail).toUpperCase();
+  },
+  println: (_, args) => `${args.map((v) => formatValue(v)).join(" ")}\n`,
+  eq: (fail, args) => {
+    arity("eq", args, 2, Number.POSITIVE_INFINITY, fail);
+    return args.slice(1).some((b) => JSON.stringify(args[0] ?? null) === JSON.stringify(b ?? null));
+  },
+  ne: (fail, args) => {
+    arity("ne", args, 2, 2, fail);
+    return JSON.stringify(args[0] ?? null) !== JSON.stringify(args[1] ?? null);
+  },
+  not: (fail, args) => {
+    arity("not", args, 1, 1, fail);
+    return !truthy(args[0]);
+  },
+};
+
+/** The names of the functions a template may call, for the documentation and its test. */
+export const TEMPLATE_FUNCTIONS: readonly string[] = Object.keys(FUNCTIONS);
+
+interface Scope {
+  dot: unknown;
+  root: unknown;
+  vars: Map<string, unknown>;
+}
+
+class Renderer {
+  #out: string[] = [];
+  #size = 0;
+  constructor(readonly source: string) {}
+
+  fail(message: string, at: number): never {
+    throw new TemplateError(message, this.source, at);
+  }
+
+  run(nodes: Node[], root: unknown): string {
+    this.nodes(nodes, { dot: root, root, vars: new Map() });
+    return this.#out.join("");
+  }
+
+  write(s: string, at: number): void {
+    this.#size += s.length;
+    if (this.#size > MAX_TEMPLATE_OUTPUT)
+      this.fail(`the output is larger than ${MAX_TEMPLATE_OUTPUT} characters`, at);
+    this.#out.push(s);
+  }
+
+  nodes(nodes: Node[], scope: Scope): void {
+    for (const node of nodes) {
+      switch (node.t) {
+        case "text":
+          this.write(node.text, 0);
+          break;
+        case "print":
+          this.write(formatValue(this.pipe(node.pipe, scope)), node.pipe.pos);
+          break;
+        case "if": {
+          const v = this.pipe(node.pipe, scope);
+          this.nodes(truthy(v) ? node.body : node.orElse, scope);
+          break;
+        }
+        case "with": {
+          const v = this.pipe(node.pipe, scope);
+          if (truthy(v)) this.nodes(node.body, { ...scope, dot: v });
+          else this.nodes(node.orElse, scope);
+          break;
+        }
+        case "range":
+          this.range(node, scope);
+          break;
+      }
+    }
+  }
+
+  range(node: Extract<Node, { t: "range" }>, scope: Scope): void {
+    const v = this.pipe(node.pipe, scope);
+    let entries: [unknown, unknown][];
+    if (v === undefined || v === null) entries = [];
+    else if (Array.isArray(v)) entries = v.map((x, i) => [i, x]);
+    else if (isObject(v))
+      entries = Object.keys(v)
+        .sort()
+        .map((k) => [k, v[k]]);
+    else this.fail(`cannot range over ${typeName(v)}`, node.pipe.pos);
+    if (entries.length === 0) {
+      this.nodes(node.orElse, scope);
+      return;
+    }
+    for (const [key, value] of entries) {
+      const vars = new Map(scope.vars);
+      if (node.key !== undefined) vars.set(node.key, key);
+      if (node.value !== undefined) vars.set(node.value, value);
+      this.nodes(node.body, { ...scope, dot: value, vars });
+    }
+  }
+
+  pipe(pipe: Pipe, scope: Scope): unknown {
+    let value: unknown;
+    pipe.cmds.forEach((cmd, i) => {
+      value = this.cmd(cmd, scope, i === 0 ? [] : [value]);
+    });
+    return value;
+  }
+
+  cmd(cmd: Cmd, scope: Scope, piped: unknown[]): unknown {
+    const [head, ...rest] = cmd.args as [Arg, ...Arg[]];
+    if (head.t === "ident") {
+      const fn = FUNCTIONS[head.name] as Fn;
+      const args = [...rest.map((a) => this.arg(a, scope)), ...piped];
+      return fn((message) => this.fail(`${message}`, head.pos), args);
+    }
+    // A value with arguments, or after a `|`, was refused by the parser.
+    return this.arg(head, scope);
+  }
+
+  arg(arg: Arg, scope: Scope): unknown {
+    switch (arg.t) {
+      case "literal":
+        return arg.value;
+      case "pipe":
+        return this.pipe(arg.pipe, scope);
+      case "ident":
+        return this.cmd({ args: [arg], pos: arg.pos }, scope, []);
+      case "field": {
+        let v = arg.base === "dot" ? scope.dot : arg.base === "root" ? scope.root : scope.vars.get(arg.base);
+        for (const name of arg.path) {
+          if (v === undefined || v === null) return undefined;
+          if (!isObject(v)) this.fail(`cannot read field ${name} of ${typeName(v)}`, arg.pos);
+          v = field(v, name);
+        }
+        return v;
+      }
+    }
+  }
+}
+
+/** The exact key, else the first key (in sorted order) equal to it but for case. */
+function field(v: Record<string, unknown>, name: string): unknown {
+  if (Object.hasOwn(v, name)) return v[name];
+  const lower = name.toLowerCase();
+  const key = Object.keys(v)
+    .sort()
+    .find((k) => k.toLowerCase() === lower);
+  return key === undefined ? undefined : v[key];
+}
+
+/**
+ * Parses a template. Errors in its syntax, unknown functions and undefined variables are found here, before any
+ * document is fetched.
+ * @throws TemplateError
+ */
+export function compileTemplate(source: string): Template {
+  const nodes = new Parser(source).list([]).nodes;
+  return {
+    render: (data) => {
+      try {
+        return new Renderer(source).run(nodes, data);
+      } catch (error) {
+        // A document nested deeper than the stack (a hostile config of nested lists) is refused like a bad template.
+        if (error instanceof RangeError)
+          throw new TemplateError("the document is nested too deeply to print", source, 0);
+        throw error;
+      }
+    },
+  };
+}
