@@ -3,6 +3,7 @@ import { headManifest } from "./get-manifest.js";
 import { mapConcurrent } from "./map-concurrent.js";
 import { type FetchedPage, followPages } from "./registry-api/pages.js";
 import { type TagPage, tagsGet } from "./registry-api/tags.js";
+import { selectTags, type TagSelection, tagFilter } from "./tag-selection.js";
 
 export interface TagsOptions {
   /** Page size asked of the registry (`n`). Registries may cap it or, like distribution 2.8, ignore it. */
@@ -84,14 +85,18 @@ export interface TagsWithDigests {
   digests: Record<string, string>;
 }
 
-/** Options of {@link allTags} and {@link tagsWithDigests}. */
-export interface AllTagsOptions {
-  /** Page size asked of the registry (`n`); every page is still read. */
+/**
+ * Options of {@link allTags} and {@link tagsWithDigests}: the pages to read, then which tags of them, in which order
+ * ({@link TagSelection}, tag-selection.ts: `sort` default `none`, the registry's order; `include`/`exclude` regular
+ * expressions for the whole tag, as regctl's; `limit`).
+ */
+export interface AllTagsOptions extends TagSelection {
+  /** Page size asked of the registry (`n`); every page is still read (unless `limit` is met in the registry's order). */
   n?: number;
   signal?: AbortSignal;
 }
 
-/** Every tag of a repository, all pages joined. */
+/** Every tag of a repository, all pages joined, selected and ordered as `options` say. */
 export async function allTags(
   ctx: ClientContext,
   input: RepositoryInput,
@@ -103,28 +108,43 @@ export async function allTags(
 /**
  * Every tag with its manifest digest (a HEAD per tag, `concurrency` at a time, default the client's), all pages
  * joined: what `regatta tags --digests` prints, and what a script would otherwise build from `tagPages` and `head`.
+ * The selection is made first, so only the tags kept cost a HEAD.
  */
 export async function tagsWithDigests(
   ctx: ClientContext,
   input: RepositoryInput,
   options: AllTagsOptions & { concurrency?: number } = {},
 ): Promise<TagsWithDigests> {
-  const { name, tags, digests } = await joinPages(ctx, input, { ...options, withDigests: true });
-  return { name, tags, digests: digests ?? {} };
+  const repo = toRepository(ctx, input);
+  const { name, tags } = await joinPages(ctx, repo, options);
+  return { name, tags, digests: await tagDigests(ctx, repo.name, tags, options) };
 }
 
+/** Every page joined, then the selection of `options`; in the registry's order, paging stops once `limit` is met. */
 async function joinPages(
   ctx: ClientContext,
   input: RepositoryInput,
-  options: Omit<TagsOptions, "last" | "next">,
-): Promise<TagList> {
-  const joined: TagList = { name: toRepository(ctx, input).repository, tags: [] };
-  for await (const page of tagPages(ctx, input, options)) {
-    joined.name = page.name;
-    joined.tags.push(...page.tags);
-    if (page.digests) joined.digests = { ...joined.digests, ...page.digests };
+  options: AllTagsOptions,
+): Promise<{ name: string; tags: string[] }> {
+  const { n, signal, ...selection } = options;
+  const keep = tagFilter(selection);
+  const enough =
+    (selection.sort ?? "none") === "none" && selection.limit !== undefined ? selection.limit : Infinity;
+  let name = toRepository(ctx, input).repository;
+  const tags: string[] = [];
+  const paging = { ...(n !== undefined ? { n } : {}), ...(signal ? { signal } : {}) };
+  for await (const page of tagPages(ctx, input, paging)) {
+    name = page.name;
+    tags.push(...page.tags.filter(keep));
+    // Leaving the loop ends the generator: no further page is asked for.
+    if (tags.length >= enough) break;
   }
-  return joined;
+  // Filtered already, page by page: only the order and the limit are left.
+  const { sort, limit } = selection;
+  return {
+    name,
+    tags: selectTags(tags, { ...(sort ? { sort } : {}), ...(limit !== undefined ? { limit } : {}) }),
+  };
 }
 
 async function tagDigests(

@@ -1,36 +1,144 @@
-import type { Command } from "commander";
+import type { AllTagsOptions } from "@regatta/client";
+import { parseReference, parseRepository, type RepositoryReference } from "@regatta/reference";
+import { type Command, Option } from "commander";
 import type { CliContext } from "../cli-context.js";
 import { positiveInt } from "../flag-values.js";
-import { escapeField, writeJson, writeStdout } from "../output.js";
+import { escapeField, writeJson, writeStderr, writeStdout } from "../output.js";
 
-/** `regatta tags REPOSITORY`: the tags of a repository, every page, optionally with their digests. */
+type TagSort = NonNullable<AllTagsOptions["sort"]>;
+
+/** The orders of `--sort` (the client's TagSort, tag-selection.ts), listed here so that --help loads no client. */
+const SORTS: readonly TagSort[] = ["none", "name", "semver"];
+
+/** `regatta tags REPOSITORY`: the tags of a repository, every page, selected and sorted, optionally with digests. */
 export function registerTags(program: Command, cli: CliContext): void {
   program
     .command("tags")
-    .description("list the tags of a repository, one per line")
-    .argument("<repository>", "e.g. alpine, ghcr.io/org/app, localhost:5000/team/api")
-    .option("-n, --page-size <n>", "ask the registry for pages of n tags (every page is still listed)")
-    .option("--digests", "print each tag's manifest digest beside it (one HEAD per tag)")
+    .description("list the tags of a repository, one per line, in natural order")
+    .argument(
+      "<repository>",
+      "e.g. alpine, ghcr.io/org/app, localhost:5000/team/api (a :tag or @digest is ignored)",
+    )
+    .addOption(
+      new Option(
+        "--sort <order>",
+        "name: natural order (1.9 before 1.10); semver: versions by precedence, then the rest; none: the registry's order",
+      )
+        .choices(SORTS)
+        .default("name"),
+    )
+    .option(
+      "--include <regex>",
+      "only tags matching this regular expression, whole tag (repeatable: any of them)",
+      collect,
+      [],
+    )
+    .option(
+      "--exclude <regex>",
+      "drop tags matching this regular expression, whole tag (repeatable)",
+      collect,
+      [],
+    )
+    .option("--limit <n>", "print at most n tags (the first n after --include/--exclude and --sort)")
+    .option("--full-ref", "print each tag as a full reference, registry/repository:tag")
+    .option("-n, --page-size <n>", "ask the registry for pages of n tags (every page is still read)")
+    .option("--digests", "print each tag's manifest digest beside it (one HEAD per tag printed)")
+    // Accepted so that it is answered, not refused as unknown nor silently dropped: a tag names a manifest, which may
+    // be an index of many platforms; listing tags has no platform to choose.
+    .addOption(
+      new Option(
+        "--platform <os/arch[/variant]>",
+        "does not apply: tags name manifests, not platforms",
+      ).hideHelp(),
+    )
     .addHelpText(
       "after",
-      "\nExamples:\n  regatta tags alpine\n  regatta tags localhost:5000/team/api --json | jq -r '.tags[]'",
+      `
+Patterns are regular expressions matched against the whole tag, as regctl's tag ls --include/--exclude: a tag is
+listed when it matches any --include (or none is given) and no --exclude. --limit counts tags printed; -n only sizes
+the registry's pages. In the registry's order (--sort none), paging stops once --limit tags are found.
+
+Examples:
+  regatta tags alpine
+  regatta tags alpine --sort semver --include '3\\.[0-9]+' --limit 5
+  regatta tags localhost:5000/team/api --exclude '.*-rc.*' --full-ref
+  regatta tags localhost:5000/team/api --json | jq -r '.tags[]'`,
     )
-    .action(async (repository: string, opts: { pageSize?: string; digests?: boolean }, cmd: Command) => {
-      await cli.withRepository(cmd, repository, async (reg, repo, flags) => {
-        const n = opts.pageSize === undefined ? undefined : positiveInt(opts.pageSize, "--page-size");
-        const paging = n ? { n } : {};
+    .action(async (repository: string, opts: TagsFlags, cmd: Command) => {
+      const { repo, note } = tagsRepository(repository);
+      if (note) writeStderr(`note: ${note}\n`);
+      if (opts.platform !== undefined) {
+        writeStderr(
+          `note: --platform ${opts.platform} does not apply to tags (a tag names a manifest, not a platform); ignored\n`,
+        );
+      }
+      const selection = {
+        sort: opts.sort as TagSort,
+        ...(opts.include.length ? { include: opts.include } : {}),
+        ...(opts.exclude.length ? { exclude: opts.exclude } : {}),
+        ...(opts.limit !== undefined ? { limit: positiveInt(opts.limit, "--limit") } : {}),
+        ...(opts.pageSize !== undefined ? { n: positiveInt(opts.pageSize, "--page-size") } : {}),
+      };
+      await cli.withClient(cmd, repo.registry, async (reg, flags) => {
         const { name, tags, digests } = opts.digests
-          ? await reg.tagsWithDigests(repo, paging)
-          : { name: repo.repository, tags: await reg.allTags(repo, paging), digests: undefined };
+          ? await reg.tagsWithDigests(repo, selection)
+          : { name: repo.repository, tags: await reg.allTags(repo, selection), digests: undefined };
+        const full = (tag: string) => `${repo.name}:${tag}`;
         if (flags.json) {
-          await writeJson({ name, tags, ...(digests ? { digests } : {}) });
-        } else {
-          await writeStdout(
-            tags
-              .map((t) => (digests ? `${escapeField(t)}\t${escapeField(digests[t] ?? "")}` : escapeField(t)))
-              .join("\n") + (tags.length ? "\n" : ""),
-          );
+          await writeJson({
+            name,
+            tags,
+            ...(opts.fullRef ? { references: tags.map(full) } : {}),
+            ...(digests ? { digests } : {}),
+          });
+          return;
         }
+        const label = opts.fullRef ? full : (tag: string) => tag;
+        await writeStdout(
+          tags
+            .map((t) =>
+              digests ? `${escapeField(label(t))}\t${escapeField(digests[t] ?? "")}` : escapeField(label(t)),
+            )
+            .join("\n") + (tags.length ? "\n" : ""),
+        );
       });
     });
+}
+
+interface TagsFlags {
+  sort: string;
+  include: string[];
+  exclude: string[];
+  limit?: string;
+  fullRef?: boolean;
+  pageSize?: string;
+  digests?: boolean;
+  platform?: string;
+}
+
+const collect = (value: string, previous: string[]) => [...previous, value];
+
+/**
+ * The repository `tags` lists. `alpine:3.20` or `app@sha256:…` (a reference pasted from elsewhere) lists the
+ * repository, with a note that the tag or digest was ignored. `localhost:5000` alone stays refused with its hint: it
+ * reads as the image `localhost` tagged 5000, but a registry was meant.
+ */
+export function tagsRepository(input: string): { repo: RepositoryReference; note?: string } {
+  try {
+    return { repo: parseRepository(input, { usage: "tags" }) };
+  } catch (error) {
+    let ref: ReturnType<typeof parseReference>;
+    try {
+      ref = parseReference(input, { defaultTag: false });
+    } catch {
+      throw error;
+    }
+    const hostLike = /^(?:localhost|[^/:@]*\.[^/:@]*):\d+$/.test(input);
+    if (hostLike || (ref.tag === undefined && ref.digest === undefined)) throw error;
+    const repo = ref.repositoryOnly();
+    const ignored = [ref.tag !== undefined ? `tag ${ref.tag}` : "", ref.digest ? `digest ${ref.digest}` : ""]
+      .filter(Boolean)
+      .join(" and ");
+    return { repo, note: `listing the tags of ${repo.name}; the ${ignored} of ${input} ignored` };
+  }
 }
