@@ -21,11 +21,12 @@ const WORDS: Record<AccessOperation, string> = {
 describe("cliAccessHint: what was sent × the operation × the flags of the run", () => {
   for (const operation of ["pull", "push", "delete", "catalog"] as const) {
     for (const status of [401, 403]) {
-      it(`${operation}, ${status}, nothing sent: says so and names -u/-p and docker login`, () => {
+      it(`${operation}, ${status}, nothing sent: says so and names -u/-p and regatta login`, () => {
         const hint = cliAccessHint(facts(operation, "none"), status, one(false));
         expect(hint).toContain(`no credentials were sent to ${R}`);
         expect(hint).toContain("-u/-p");
-        expect(hint).toContain(`docker login ${R}`);
+        expect(hint).toContain(`run "regatta login ${R}"`);
+        expect(hint).not.toContain("docker login");
         expect(hint).not.toMatch(/these credentials|credentials of/);
         if (operation === "catalog") expect(hint).toContain("catalog");
         else expect(hint).toContain(WORDS[operation]);
@@ -102,14 +103,14 @@ describe("cliAccessHint: what was sent × the operation × the flags of the run"
     });
   });
 
-  it("a registry the run has no flags for is told to docker login", () => {
+  it("a registry the run has no flags for is told to regatta login", () => {
     const hint = cliAccessHint(
       { registry: "other.example", operation: "pull", credentials: "none" },
       401,
       one(false),
     );
     expect(hint).toBe(
-      'no credentials were sent to other.example: to pull from other.example, run "docker login other.example"',
+      'no credentials were sent to other.example: to pull from other.example, run "regatta login other.example"',
     );
   });
 });

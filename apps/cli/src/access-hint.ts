@@ -25,13 +25,13 @@ function sideFor(access: AccessFacts, sides: readonly CredentialSide[]): Credent
 
 /**
  * The CLI's hint for a refused request, from the facts on the error and the flags of this run: an anonymous
- * request is told which flag to pass (or `docker login`), credentials from flags are named as such, and credentials
+ * request is told which flag to pass (or `regatta login`), credentials from flags are named as such, and credentials
  * the docker config supplied are named too, with the flag that would override them.
  */
 export function cliAccessHint(access: AccessFacts, status: number, sides: readonly CredentialSide[]): string {
   const side = sideFor(access, sides);
   const registry = access.registry;
-  const login = `"docker login ${registry}"`;
+  const login = `"regatta login ${registry}"`;
   const pass = side ? `pass ${side.flags} or run ${login}` : `run ${login}`;
   const what = describeAccess(access);
   if (access.credentials === "none") {

@@ -96,7 +96,7 @@ describe("hints that fit", () => {
     expect(stderr).toContain("-u/-p gives others");
   });
 
-  it("a copy whose source needs credentials names --src-username, not docker login for -u", async () => {
+  it("a copy whose source needs credentials names --src-username, not regatta login for -u", async () => {
     const source = await refusing();
     const target = await startHostileRegistry({ behaviour: "escapes" });
     started.push(target);

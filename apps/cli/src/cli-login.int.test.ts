@@ -1,0 +1,215 @@
+/**
+ * `regatta login` / `logout` (issue 12) against the real registries of the test kit, Basic and token, through the
+ * built CLI: a good login writes the docker config and the next command needs no -u/-p; a refused one exits 4 and
+ * leaves the file as it was, the password printed nowhere; after logout the same command is refused again. Each test
+ * has a HOME and DOCKER_CONFIG of its own.
+ */
+import { execFileSync, spawn } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { mkdir } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { DEFAULT_USERS, generateImage, pushImage, type RegistryAuth, useRegistry } from "@regatta/testkit";
+import { beforeAll, describe, expect, it } from "vitest";
+import { regatta } from "./test-cli.js";
+
+const [[USERNAME, PASSWORD]] = Object.entries(DEFAULT_USERS) as [[string, string]];
+const WRONG = "wrong-password-4711";
+const b64 = (text: string) => Buffer.from(text).toString("base64");
+
+/** A fresh home whose docker config is where the CLI will look, and the environment that says so. */
+function home() {
+  const dir = mkdtempSync(join(tmpdir(), "regatta-login-"));
+  const config = join(dir, ".docker", "config.json");
+  return { dir, config, env: { HOME: dir, DOCKER_CONFIG: join(dir, ".docker") } };
+}
+
+describe.each<RegistryAuth>(["basic", "token"])("regatta login against a %s registry", (auth) => {
+  const registry = useRegistry(auth);
+  // A token registry lets anyone pull; pushing a tag needs an account. A Basic one refuses everything anonymous.
+  const needsAccount = (h: string) =>
+    auth === "basic" ? ["tags", `${h}/team/app`] : ["tag", `${h}/team/app:1.0`, "1.1"];
+
+  beforeAll(async () => {
+    await pushImage(registry.url, "team/app", "1.0", await generateImage({ layers: [100] }), {
+      username: USERNAME,
+      password: PASSWORD,
+    });
+  }, 60_000);
+
+  it("good credentials are saved (0600, base64 user:password) and the next command needs no -u/-p; logout undoes it", async () => {
+    const { env, config } = home();
+    const before = await regatta(needsAccount(registry.host), { env });
+    expect(before.code).toBe(4);
+    // The transport counts an anonymous Bearer token as credentials sent, so a token registry's refusal is worded
+    // as refused credentials; only the Basic registry's shows the hint to log in.
+    if (auth === "basic") expect(before.stderr).toContain(`run "regatta login ${registry.host}"`);
+    else expect(before.stderr).toContain("401 UNAUTHORIZED");
+
+    const login = await regatta(["login", registry.host, "-u", USERNAME, "--password-stdin"], {
+      env,
+      input: `${PASSWORD}\n`,
+    });
+    expect(login.stderr).toContain(`Login Succeeded: ${USERNAME} for ${registry.host}, saved in ${config}`);
+    expect(login.code).toBe(0);
+    expect(JSON.parse(readFileSync(config, "utf8"))).toEqual({
+      auths: { [registry.host]: { auth: b64(`${USERNAME}:${PASSWORD}`) } },
+    });
+    expect(statSync(config).mode & 0o777).toBe(0o600);
+    expect(login.stdout + login.stderr).not.toContain(PASSWORD);
+
+    const after = await regatta(needsAccount(registry.host), { env });
+    expect(after.stderr).toBe(
+      auth === "basic" ? "" : `tagged ${registry.host}/team/app:1.0 as ${registry.host}/team/app:1.1\n`,
+    );
+    expect(after.code).toBe(0);
+
+    const logout = await regatta(["logout", registry.host], { env });
+    expect(logout.code).toBe(0);
+    expect(logout.stderr).toBe(`Removed the login credentials for ${registry.host} from ${config}\n`);
+    expect(JSON.parse(readFileSync(config, "utf8"))).toEqual({ auths: {} });
+    const again = await regatta(needsAccount(registry.host), { env });
+    expect(again.code).toBe(4);
+
+    const twice = await regatta(["logout", registry.host, "--json"], { env });
+    expect(twice.code).toBe(0);
+    expect(JSON.parse(twice.stdout)).toEqual({
+      registry: registry.host,
+      file: config,
+      format: "docker",
+      key: registry.host,
+      removed: false,
+    });
+  });
+
+  it("a wrong password exits 4, leaves the file exactly as it was, and is printed nowhere (even with -v)", async () => {
+    const { env, config, dir } = home();
+    await mkdir(join(dir, ".docker"));
+    const original = `${JSON.stringify({ auths: { "ghcr.io": { auth: b64("a:b") } }, psFormat: "x" }, null, 2)}\n`;
+    writeFileSync(config, original, { mode: 0o644 });
+    for (const extra of [[], ["-v"]]) {
+      const refused = await regatta(["login", registry.host, "-u", USERNAME, "--password-stdin", ...extra], {
+        env,
+        input: WRONG,
+      });
+      expect(refused.code).toBe(4);
+      expect(refused.stderr).toContain(`${registry.host} refused the credentials of ${USERNAME}`);
+      const everything = refused.stdout + refused.stderr;
+      expect(everything).not.toContain(WRONG);
+      expect(everything).not.toContain(b64(`${USERNAME}:${WRONG}`));
+      expect(readFileSync(config, "utf8")).toBe(original);
+      expect(statSync(config).mode & 0o777).toBe(0o644);
+    }
+  });
+
+  it("-p works with docker's warning; --json says where the credentials went; --authfile writes podman's file", async () => {
+    const { env, config, dir } = home();
+    const login = await regatta(["login", registry.host, "-u", USERNAME, "-p", PASSWORD, "--json"], { env });
+    expect(login.code).toBe(0);
+    expect(login.stderr).toBe("WARNING! Using --password via the CLI is insecure. Use --password-stdin.\n");
+    expect(JSON.parse(login.stdout)).toEqual({
+      registry: registry.host,
+      username: USERNAME,
+      file: config,
+      format: "docker",
+      key: registry.host,
+    });
+
+    const authFile = join(dir, "auth.json");
+    const podman = await regatta(
+      ["login", registry.host, "-u", USERNAME, "--password-stdin", "--authfile", authFile],
+      {
+        env,
+        input: PASSWORD,
+      },
+    );
+    expect(podman.code).toBe(0);
+    expect(JSON.parse(readFileSync(authFile, "utf8"))).toEqual({
+      auths: { [registry.host]: { auth: b64(`${USERNAME}:${PASSWORD}`) } },
+    });
+    // Read back through REGISTRY_AUTH_FILE, the variable the readers know, with no docker config at all.
+    const onlyPodman = { ...home().env, REGISTRY_AUTH_FILE: authFile };
+    expect((await regatta(needsAccount(registry.host), { env: onlyPodman })).code).toBe(0);
+    const out = await regatta(["logout", registry.host, "--authfile", authFile], { env });
+    expect(out.stderr).toBe(`Removed the login credentials for ${registry.host} from ${authFile}\n`);
+    expect((await regatta(needsAccount(registry.host), { env: onlyPodman })).code).toBe(4);
+  });
+});
+
+describe("regatta login: usage", () => {
+  const registry = useRegistry("basic");
+
+  it("without a password and without a terminal is a usage error (exit 2) that says how, and writes nothing", async () => {
+    const { env, config } = home();
+    const noPassword = await regatta(["login", registry.host, "-u", USERNAME], { env });
+    expect(noPassword.code).toBe(2);
+    expect(noPassword.stderr).toContain(`no password for ${registry.host}, and no terminal to ask on`);
+    expect(noPassword.stderr).toContain("--password-stdin");
+    const nothing = await regatta(["login", registry.host], { env });
+    expect(nothing.code).toBe(2);
+    expect(nothing.stderr).toContain("no username and password");
+    const stdinAlone = await regatta(["login", registry.host, "--password-stdin"], { env, input: PASSWORD });
+    expect(stdinAlone.code).toBe(2);
+    expect(stdinAlone.stderr).toContain("--password-stdin needs the username too (-u USER)");
+    expect(existsSync(config)).toBe(false);
+  });
+});
+
+/** Whether util-linux `script` is here to give the CLI a terminal. */
+function hasScript(): boolean {
+  try {
+    execFileSync("script", ["--version"], { stdio: "ignore" });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Runs `regatta ARGS` on a pseudo-terminal (util-linux `script`), typing each answer once its prompt has appeared, and
+ * answers everything the terminal showed.
+ */
+function onTerminal(
+  args: string[],
+  env: Record<string, string>,
+  answers: [string, string][],
+): Promise<string> {
+  const bin = fileURLToPath(new URL("../dist/bin.js", import.meta.url));
+  const command = [process.execPath, bin, ...args].map((a) => `'${a}'`).join(" ");
+  return new Promise((resolve, reject) => {
+    const child = spawn("script", ["-qec", command, "/dev/null"], {
+      env: { PATH: process.env.PATH ?? "", ...env },
+    });
+    let screen = "";
+    const pending = [...answers];
+    child.stdout.on("data", (d: Buffer) => {
+      screen += d.toString("utf8");
+      const next = pending[0];
+      if (next && screen.endsWith(next[0])) {
+        pending.shift();
+        child.stdin.write(`${next[1]}\r`);
+      }
+    });
+    child.on("error", reject);
+    child.on("close", () => resolve(screen));
+  });
+}
+
+describe.skipIf(!hasScript())("regatta login on a terminal", () => {
+  const registry = useRegistry("basic");
+
+  it("asks for the username, then the password without echoing it, and saves them", async () => {
+    const { env, config } = home();
+    const screen = await onTerminal(["login", registry.host], env, [
+      ["Username: ", USERNAME],
+      ["Password: ", PASSWORD],
+    ]);
+    expect(screen).toContain(`Username: ${USERNAME}`);
+    expect(screen).toContain("Login Succeeded");
+    expect(screen).not.toContain(PASSWORD);
+    expect(JSON.parse(readFileSync(config, "utf8"))).toEqual({
+      auths: { [registry.host]: { auth: b64(`${USERNAME}:${PASSWORD}`) } },
+    });
+  });
+});
