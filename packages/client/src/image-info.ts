@@ -87,6 +87,36 @@ export interface ImageSummary {
   labels?: Record<string, string>;
   artifactType?: string;
   subject?: string;
+  /**
+   * What the image runs, from its config (`config` of the image config, OCI names in camel case): present when the
+   * config says so. Docker writes `null` for an empty list; that is left out here too.
+   * https://github.com/opencontainers/image-spec/blob/v1.1.0/config.md#properties
+   */
+  entrypoint?: string[];
+  cmd?: string[];
+  env?: string[];
+  user?: string;
+  workingDir?: string;
+  /** `80/tcp`, `53/udp`…, in the config's order. */
+  exposedPorts?: string[];
+  stopSignal?: string;
+  /** How many steps the build history records (`empty_layer` ones included), as `docker history` lists them. */
+  historyLength?: number;
+}
+
+/** The runtime fields of an image config that a summary shows (see {@link ImageSummary}). */
+function runtimeFields(config: ImageConfig): Partial<ImageSummary> {
+  const c = config.config ?? {};
+  const out: Partial<ImageSummary> = {};
+  if (c.Entrypoint) out.entrypoint = c.Entrypoint;
+  if (c.Cmd) out.cmd = c.Cmd;
+  if (c.Env) out.env = c.Env;
+  if (c.User) out.user = c.User;
+  if (c.WorkingDir) out.workingDir = c.WorkingDir;
+  if (c.ExposedPorts) out.exposedPorts = Object.keys(c.ExposedPorts);
+  if (c.StopSignal) out.stopSignal = c.StopSignal;
+  if (config.history) out.historyLength = config.history.length;
+  return out;
 }
 
 /**
@@ -147,6 +177,7 @@ export async function inspectImage(
       });
     if (config.created) summary.created = config.created;
     if (config.config?.Labels) summary.labels = config.config.Labels;
+    Object.assign(summary, runtimeFields(config));
   }
   return summary;
 }
