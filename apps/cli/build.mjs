@@ -45,8 +45,41 @@ const inlineVersion = {
   },
 };
 
+/**
+ * undici's index loads everything undici has — fetch, WebSocket, EventSource, the cache, the mock agents — about
+ * 530 KiB of a command's 720 KiB, evaluated by every command that opens a client. The transport uses the dispatchers
+ * (Agent, Pool, Client, ProxyAgent, EnvHttpProxyAgent), buildConnector, the errors, and the request API that the
+ * index mixes into Dispatcher.prototype: the bundle gets those modules only, wired as the index wires them
+ * (node_modules/undici/index.js). Tests and library users load undici itself; the CLI tests run this bundle, so a
+ * missing piece fails them. apps/cli/README.md has the start-up numbers.
+ */
+const undiciCore = {
+  name: "undici-core",
+  setup(b) {
+    const transport = join(here, "../../packages/transport");
+    b.onResolve({ filter: /^undici$/ }, () => ({ path: "undici-core", namespace: "undici-core" }));
+    b.onLoad({ filter: /.*/, namespace: "undici-core" }, () => ({
+      resolveDir: transport,
+      loader: "js",
+      contents: `
+        const Dispatcher = require("undici/lib/dispatcher/dispatcher");
+        Object.assign(Dispatcher.prototype, require("undici/lib/api"));
+        module.exports = {
+          Dispatcher,
+          Client: require("undici/lib/dispatcher/client"),
+          Pool: require("undici/lib/dispatcher/pool"),
+          Agent: require("undici/lib/dispatcher/agent"),
+          ProxyAgent: require("undici/lib/dispatcher/proxy-agent"),
+          EnvHttpProxyAgent: require("undici/lib/dispatcher/env-http-proxy-agent"),
+          buildConnector: require("undici/lib/core/connect"),
+          errors: require("undici/lib/core/errors"),
+        };`,
+    }));
+  },
+};
+
 const result = await build({
-  plugins: [inlineVersion],
+  plugins: [inlineVersion, undiciCore],
   absWorkingDir: here,
   entryPoints: { bin: "src/bin.ts", index: "src/index.ts" },
   outdir: dist,

@@ -2,9 +2,23 @@
  * The CLI as a process (loaded by bin.ts, which handles stdout and stderr failures): internal errors and signals get
  * their exit statuses here, then `run` parses the command line.
  */
+import { setFlagsFromString } from "node:v8";
 import { installInterruptHandlers, interruptedExitCode } from "./interrupt.js";
 import { writeStderr } from "./output.js";
 import { run } from "./program.js";
+
+/**
+ * undici parses HTTP/1.1 with llhttp compiled to WebAssembly. V8 runs it with its baseline compiler (Liftoff) and,
+ * once a function has used its tiering budget, recompiles it with TurboFan on a background thread; llhttp's parser
+ * is one very large function, so after the first response or two that is about 0.2 CPU-seconds, and the process
+ * waits for the compile before it can exit: about a third of a short command's time (`regatta manifest REF`,
+ * bench/startup.mjs; apps/cli/README.md has the numbers). Ten times the default budget (1,800,000) keeps short
+ * commands on Liftoff, where llhttp is fast enough for the header parsing it does (a body is handed over whole,
+ * not parsed), and a long run still tiers up. Set here, in the app, before the client (and undici) load: a V8 flag is
+ * the process's, so the library never sets one.
+ * https://v8.dev/docs/wasm-compilation-pipeline#dynamic-tiering
+ */
+setFlagsFromString("--wasm-tiering-budget=18000000");
 
 const verbose = process.argv.includes("-v") || process.argv.includes("--verbose");
 
