@@ -15,10 +15,12 @@ import { registerPull } from "./commands/pull.js";
 import { registerPush } from "./commands/push.js";
 import { registerPutBlob } from "./commands/put-blob.js";
 import { registerPutManifest } from "./commands/put-manifest.js";
+import { registerRatelimit } from "./commands/ratelimit.js";
 import { registerRepl } from "./commands/repl.js";
 import { registerRmrepo } from "./commands/rmrepo.js";
 import { registerRmtag } from "./commands/rmtag.js";
 import { registerSize } from "./commands/size.js";
+import { registerSync } from "./commands/sync.js";
 import { registerTag } from "./commands/tag.js";
 import { registerTags } from "./commands/tags.js";
 import { EXIT, exitCodeFor } from "./exit-codes.js";
@@ -43,11 +45,13 @@ const COMMANDS: readonly ((program: Command, cli: CliContext) => void)[] = [
   registerConfig,
   registerInspect,
   registerSize,
+  registerRatelimit,
   // Writing
   registerPutBlob,
   registerPutManifest,
   registerTag,
   registerCopy,
+  registerSync,
   registerMount,
   registerDelete,
   registerRmtag,

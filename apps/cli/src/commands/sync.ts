@@ -1,0 +1,252 @@
+import { readFile } from "node:fs/promises";
+import type { ConnectOptions, Shard, SyncJob, SyncOptions, TagFilter } from "@regatta/client";
+import { RegattaError, UsageError } from "@regatta/errors";
+import { parseReference } from "@regatta/reference";
+import type { Command } from "commander";
+import type { CliContext } from "../cli-context.js";
+import { positiveInt } from "../flag-values.js";
+import { platformsFlag } from "../global-options.js";
+import { interruptSignal } from "../interrupt.js";
+import { writeJson, writeStdout } from "../output.js";
+import { parseSyncConfig, type SyncConfig } from "../sync-config.js";
+import { imageLine, planText, summaryJson, summaryLine } from "../sync-report.js";
+import { copyCredentials, copySides } from "./copy.js";
+
+/**
+ * `regatta sync SOURCE TARGET` / `regatta sync --config FILE [DESTINATION]`: repositories mirrored with all or some
+ * of their tags, between registries or to and from OCI layouts (docs/sync.md).
+ */
+export function registerSync(program: Command, cli: CliContext): void {
+  program
+    .command("sync")
+    .description(
+      "mirror repositories (all tags, or filtered) between registries and OCI layouts, as skopeo sync",
+    )
+    .argument("[source]", "a repository (registry/repo, or registry/repo:tag for one tag) or oci:DIR")
+    .argument("[target]", "a repository or oci:DIR; with --config in skopeo's format, the destination prefix")
+    .option(
+      "--config <file>",
+      "a YAML file of repositories: skopeo sync's source format, or regsync's sync: list",
+    )
+    .option(
+      "--scoped",
+      "skopeo format: put each image under DESTINATION/<registry>/<path>, not DESTINATION/<name>",
+    )
+    .option("--tag <tags>", "only these tags (comma-separated; repeatable)", collect, [])
+    .option(
+      "--include <regex>",
+      "only tags matching this regular expression, whole tag (repeatable)",
+      collect,
+      [],
+    )
+    .option(
+      "--exclude <regex>",
+      "drop tags matching this regular expression, whole tag (repeatable)",
+      collect,
+      [],
+    )
+    .option("--semver <range>", "only tags that are versions in this range, e.g. '>=3.19 <4' (npm semver)")
+    .option("--all-tags", "every tag (the default without --tag, --include or --semver)")
+    .addOption(platformsFlag())
+    .option(
+      "--dry-run",
+      "print the plan (images and blobs to copy, skip, mount; quota GETs) and change nothing",
+    )
+    .option("--keep-going", "record a failed image and carry on with the others (the exit status is still 1)")
+    .option(
+      "--shard <K/N>",
+      "only worker K's share of the repositories, K from 0 (default: JOB_COMPLETION_INDEX/JOB_COMPLETIONS)",
+    )
+    .option("-j, --jobs <n>", "images copied at once (default 4)")
+    .option("--blob-jobs <n>", "blobs copied at once within an image (default 4)")
+    .option("--rate-limit <mode>", "when a source's pull quota runs low: stop (default) or wait for it")
+    .option("--rate-limit-reserve <n>", "manifest GETs of the pull quota to leave unused (default 0)")
+    .option("--no-verify", "leave blob digests to the target registry to check (one hash fewer per byte)")
+    .option("--src-username <user>", "username for the source registry")
+    .option("--src-password <password>", "password for the source registry (or REGATTA_SRC_PASSWORD)")
+    .option("--dest-username <user>", "username for the target registry (default -u)")
+    .option("--dest-password <password>", "password for the target registry (or REGATTA_DEST_PASSWORD)")
+    .addHelpText(
+      "after",
+      `
+Tags whose target already names the source's digest are skipped (a HEAD at each end, never a GET); blobs two tags
+share are sent once. Killed and run again, a sync does only what is left. --config takes skopeo sync's YAML
+(registry: images / images-by-tag-regex / images-by-semver, credentials, tls-verify; the target is DESTINATION)
+or a regsync-like file (sync: [{source, target, type, tags: {allow, deny, semverRange}}], creds). In a Kubernetes
+Indexed Job each pod takes its shard from JOB_COMPLETION_INDEX and JOB_COMPLETIONS. See docs/sync.md.
+
+Examples:
+  regatta sync alpine localhost:5001/mirror/alpine
+  regatta sync alpine localhost:5001/mirror/alpine --semver '>=3.19' --dry-run
+  regatta sync localhost:5000/team/api oci:api-layout --tag 1.0 --json`,
+    )
+    .action(async (source: string | undefined, target: string | undefined, opts: SyncFlags, cmd: Command) => {
+      const flags = cli.flags(cmd);
+      const options = syncOptions(opts);
+      const { jobs, hosts, registry } = await jobsOf(source, target, opts);
+      const extra: ConnectOptions = {
+        ...(Object.keys(hosts).length ? { hosts } : {}),
+      };
+      if (!opts.config && source && target && !source.startsWith("oci:") && !target.startsWith("oci:")) {
+        const src = parseReference(source, { defaultTag: false });
+        const dst = parseReference(target, { defaultTag: false });
+        const creds = copyCredentials(opts, src.registry, dst.registry);
+        if (creds.hosts) extra.hosts = { ...extra.hosts, ...creds.hosts };
+        cli.credentialSides(copySides(opts, flags, src, dst));
+      }
+      await cli.withClient(
+        cmd,
+        registry,
+        async (reg) => {
+          const { parseShard } = await import("@regatta/client");
+          const shard = shardOf(opts.shard, parseShard);
+          const all: SyncOptions = { ...options, ...(shard ? { shard } : {}), ...interruptSignal() };
+          const plan = await reg.planSync(jobs, all);
+          if (opts.dryRun) {
+            await (flags.json ? writeJson(plan) : writeStdout(planText(plan)));
+            return;
+          }
+          const result = await reg.sync(plan, { ...all, onImage: (image) => cli.info(imageLine(image)) });
+          await (flags.json ? writeJson(summaryJson(result)) : writeStdout(summaryLine(result)));
+          if (result.failed > 0) {
+            throw new RegattaError(
+              `${result.failed} of ${result.images.length} images failed (listed above)`,
+              {
+                code: "SYNC_INCOMPLETE",
+              },
+            );
+          }
+        },
+        extra,
+      );
+    });
+}
+
+interface SyncFlags {
+  config?: string;
+  scoped?: boolean;
+  tag: string[];
+  include: string[];
+  exclude: string[];
+  semver?: string;
+  allTags?: boolean;
+  /** `--platform`: the platforms to keep, comma-separated (see platformsFlag). */
+  platforms?: string;
+  dryRun?: boolean;
+  keepGoing?: boolean;
+  shard?: string;
+  jobs?: string;
+  blobJobs?: string;
+  rateLimit?: string;
+  rateLimitReserve?: string;
+  verify?: boolean;
+  srcUsername?: string;
+  srcPassword?: string;
+  destUsername?: string;
+  destPassword?: string;
+}
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+/** The flags that shape every job and the run. */
+function syncOptions(opts: SyncFlags): SyncOptions {
+  if (opts.rateLimit !== undefined && opts.rateLimit !== "stop" && opts.rateLimit !== "wait") {
+    throw new UsageError(`--rate-limit takes stop or wait, not "${opts.rateLimit}"`);
+  }
+  const reserve =
+    opts.rateLimitReserve === undefined
+      ? undefined
+      : nonNegativeInt(opts.rateLimitReserve, "--rate-limit-reserve");
+  const platforms = opts.platforms
+    ?.split(",")
+    .map((p) => p.trim())
+    .filter(Boolean);
+  return {
+    ...(platforms?.length ? { platforms } : {}),
+    ...(opts.jobs !== undefined ? { jobs: positiveInt(opts.jobs, "--jobs") } : {}),
+    ...(opts.blobJobs !== undefined ? { concurrency: positiveInt(opts.blobJobs, "--blob-jobs") } : {}),
+    ...(opts.keepGoing ? { keepGoing: true } : {}),
+    ...(opts.verify === false ? { verify: false } : {}),
+    ...(opts.rateLimit !== undefined || reserve !== undefined
+      ? { rateLimit: { wait: opts.rateLimit === "wait", ...(reserve !== undefined ? { reserve } : {}) } }
+      : {}),
+  };
+}
+
+function nonNegativeInt(value: string, flag: string): number {
+  const n = Number(value);
+  if (!value.trim() || !Number.isInteger(n) || n < 0) {
+    throw new UsageError(`${flag} takes a whole number (0 or more), not "${value}"`);
+  }
+  return n;
+}
+
+/** The tag filter of the command line, or undefined when it names none. */
+function flagFilter(opts: SyncFlags): TagFilter | undefined {
+  const list = opts.tag.flatMap((t) => t.split(",").map((s) => s.trim())).filter(Boolean);
+  const filter: TagFilter = {
+    ...(list.length ? { list } : {}),
+    ...(opts.include.length ? { include: opts.include } : {}),
+    ...(opts.exclude.length ? { exclude: opts.exclude } : {}),
+    ...(opts.semver !== undefined ? { semver: opts.semver } : {}),
+  };
+  if (opts.allTags && Object.keys(filter).some((k) => k !== "exclude")) {
+    throw new UsageError("--all-tags and --tag, --include or --semver exclude each other");
+  }
+  return Object.keys(filter).length ? filter : undefined;
+}
+
+/** The jobs of the command line or of --config, their settings per registry, and the registry to open first. */
+async function jobsOf(
+  source: string | undefined,
+  target: string | undefined,
+  opts: SyncFlags,
+): Promise<{ jobs: SyncJob[]; hosts: NonNullable<ConnectOptions["hosts"]>; registry: string }> {
+  const filter = flagFilter(opts);
+  if (opts.config !== undefined) {
+    if (target !== undefined)
+      throw new UsageError("with --config, give at most one argument: the destination");
+    let text: string;
+    try {
+      text = await readFile(opts.config, "utf8");
+    } catch (error) {
+      throw new UsageError(`cannot read ${opts.config}: ${(error as NodeJS.ErrnoException).code ?? "error"}`);
+    }
+    const config: SyncConfig = await parseSyncConfig(text, opts.config, {
+      ...(source !== undefined ? { destination: source } : {}),
+      ...(opts.scoped ? { scoped: true } : {}),
+    });
+    if (config.format === "regsync" && source !== undefined) {
+      throw new UsageError(`${opts.config} names its targets (sync:): give no destination`);
+    }
+    // Command-line filters narrow every job of the file.
+    const jobs = config.jobs.map((job) => (filter ? { ...job, tags: { ...job.tags, ...filter } } : job));
+    return { jobs, hosts: config.hosts, registry: registryOf(jobs[0]?.target ?? jobs[0]?.source) };
+  }
+  if (source === undefined || target === undefined) {
+    throw new UsageError("sync needs SOURCE and TARGET, or --config FILE (see regatta sync --help)");
+  }
+  if (opts.scoped) throw new UsageError("--scoped is for --config files in skopeo's format");
+  const job: SyncJob = { source, target, ...(filter ? { tags: filter } : {}) };
+  return { jobs: [job], hosts: {}, registry: registryOf(target.startsWith("oci:") ? source : target) };
+}
+
+/** The registry of a repository name (`docker.io` for a short one, and for a layout, which needs none). */
+function registryOf(name: string | undefined): string {
+  if (!name || name.startsWith("oci:")) return "docker.io";
+  return parseReference(name, { defaultTag: false }).registry;
+}
+
+/** `--shard K/N`, else the Kubernetes Indexed Job's JOB_COMPLETION_INDEX of JOB_COMPLETIONS, else none. */
+function shardOf(flag: string | undefined, parse: (text: string, what?: string) => Shard): Shard | undefined {
+  if (flag !== undefined) return parse(flag, "--shard");
+  const index = process.env.JOB_COMPLETION_INDEX;
+  const count = process.env.JOB_COMPLETIONS;
+  if (index === undefined) return undefined;
+  if (count === undefined) {
+    throw new UsageError("JOB_COMPLETION_INDEX is set without JOB_COMPLETIONS: set both (or --shard K/N)");
+  }
+  return parse(`${index}/${count}`, "JOB_COMPLETION_INDEX/JOB_COMPLETIONS");
+}

@@ -1,0 +1,292 @@
+/**
+ * `regatta sync --config FILE`: the two YAML formats people already have, read into the client's sync jobs and
+ * per-registry settings.
+ *
+ * 1. skopeo sync's source file (https://github.com/containers/skopeo/blob/main/docs/skopeo-sync.1.md, "YAML file
+ *    content"): registries at the top level, each with `images` (repository → list of tags; an empty list is every
+ *    tag), `images-by-tag-regex` (repository → a regular expression, unanchored as in skopeo),
+ *    `images-by-semver` (repository → a range), `credentials: {username, password}` and `tls-verify`. The target is
+ *    the command line's DESTINATION: `DEST/<last path element>`, or `DEST/<registry>/<path>` with `--scoped`, as
+ *    skopeo does.
+ * 2. A regsync-like file (https://regclient.org/usage/regsync/): `sync:` a list of `{source, target, type, tags:
+ *    {allow, deny, semverRange | semver}, platforms}` (type `repository`, or `image` for one tag), and `creds:` a
+ *    list of `{registry, user, pass, tls}`.
+ *
+ * Every mistake is a UsageError naming the file, the line and the key, never a stack.
+ */
+
+import type { HostSettings, SyncJob, TagFilter } from "@regatta/client";
+import { UsageError } from "@regatta/errors";
+
+/** What a config file asks for. */
+export interface SyncConfig {
+  jobs: SyncJob[];
+  /** Settings per registry (credentials, TLS) from the file. */
+  hosts: Record<string, HostSettings>;
+  format: "skopeo" | "regsync";
+}
+
+type Node = { range?: [number, number, number] };
+type Where = (path: string, node?: unknown) => string;
+
+/** Parses the text of `file`; `destination` is the skopeo format's target, `scoped` its --scoped. */
+export async function parseSyncConfig(
+  text: string,
+  file: string,
+  options: { destination?: string; scoped?: boolean } = {},
+): Promise<SyncConfig> {
+  const { parseDocument, LineCounter, isMap } = await import("yaml");
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
+  if (doc.errors.length) {
+    const e = doc.errors[0]!;
+    const pos = e.linePos?.[0];
+    throw new UsageError(`${file}${pos ? `:${pos.line}` : ""}: not valid YAML: ${e.message.split("\n")[0]}`);
+  }
+  const where: Where = (path, node) => {
+    const start = (node as Node | undefined)?.range?.[0];
+    const line = start !== undefined ? `:${lines.linePos(start).line}` : "";
+    return `${file}${line}: ${path}`;
+  };
+  if (!isMap(doc.contents))
+    throw new UsageError(`${file}: a sync config is a YAML mapping (skopeo's or regsync's format)`);
+  const root = doc.toJS() as Record<string, unknown>;
+  const at = (path: (string | number)[]) => doc.getIn(path, true);
+  if ("sync" in root || "creds" in root || "version" in root) {
+    return { ...regsyncFormat(root, where, at), format: "regsync" };
+  }
+  return { ...skopeoFormat(root, where, at, options, file), format: "skopeo" };
+}
+
+type At = (path: (string | number)[]) => unknown;
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+function str(value: unknown, path: string, where: Where, node: unknown): string {
+  if (typeof value === "number") return String(value);
+  if (typeof value !== "string" || value === "")
+    throw new UsageError(`${where(path, node)} must be a string`);
+  return value;
+}
+
+/** A string or a list of strings (numbers, as YAML reads `3.20`, are taken as written). */
+function strList(value: unknown, path: string, where: Where, at: At, keys: (string | number)[]): string[] {
+  if (value === undefined || value === null) return [];
+  const items = Array.isArray(value) ? value : [value];
+  return items.map((item, i) =>
+    str(
+      item,
+      Array.isArray(value) ? `${path}[${i}]` : path,
+      where,
+      at(Array.isArray(value) ? [...keys, i] : keys),
+    ),
+  );
+}
+
+function unknownKeys(
+  value: Record<string, unknown>,
+  allowed: string[],
+  path: string,
+  where: Where,
+  node: unknown,
+) {
+  const extra = Object.keys(value).filter((k) => !allowed.includes(k));
+  if (extra.length) {
+    throw new UsageError(
+      `${where(path, node)}: unknown key${extra.length > 1 ? "s" : ""} ${extra.join(", ")} (known: ${allowed.join(", ")})`,
+    );
+  }
+}
+
+function skopeoFormat(
+  root: Record<string, unknown>,
+  where: Where,
+  at: At,
+  options: { destination?: string; scoped?: boolean },
+  file: string,
+): Omit<SyncConfig, "format"> {
+  const destination = options.destination?.replace(/\/+$/, "");
+  if (!destination) {
+    throw new UsageError(
+      `${file} is in skopeo sync's format, which names no target: give it, as in regatta sync --config ${file} DESTINATION`,
+    );
+  }
+  const jobs: SyncJob[] = [];
+  const hosts: Record<string, HostSettings> = {};
+  for (const [registry, value] of Object.entries(root)) {
+    const node = at([registry]);
+    if (!isRecord(value))
+      throw new UsageError(`${where(registry, node)} must be a mapping (images, images-by-tag-regex, …)`);
+    unknownKeys(
+      value,
+      ["images", "images-by-tag-regex", "images-by-semver", "credentials", "tls-verify", "cert-dir"],
+      registry,
+      where,
+      node,
+    );
+    if (value["cert-dir"] !== undefined) {
+      throw new UsageError(
+        `${where(`${registry}.cert-dir`, at([registry, "cert-dir"]))}: not supported; use --ca-file, --cert-file and --key-file`,
+      );
+    }
+    const settings: HostSettings = {};
+    if (value.credentials !== undefined) {
+      const c = value.credentials;
+      const cNode = at([registry, "credentials"]);
+      if (!isRecord(c))
+        throw new UsageError(
+          `${where(`${registry}.credentials`, cNode)} must be a mapping of username and password`,
+        );
+      unknownKeys(c, ["username", "password"], `${registry}.credentials`, where, cNode);
+      settings.username = str(c.username, `${registry}.credentials.username`, where, cNode);
+      settings.password = str(c.password, `${registry}.credentials.password`, where, cNode);
+    }
+    if (value["tls-verify"] !== undefined) {
+      if (typeof value["tls-verify"] !== "boolean")
+        throw new UsageError(
+          `${where(`${registry}.tls-verify`, at([registry, "tls-verify"]))} must be true or false`,
+        );
+      // skopeo's tls-verify: false allows an unverified certificate (and plain http, which loopback always may).
+      if (!value["tls-verify"]) settings.tls = "insecure";
+    }
+    if (Object.keys(settings).length) hosts[registry] = settings;
+    const add = (repository: string, tags: TagFilter | undefined) => {
+      const last = repository.split("/").pop() as string;
+      const target = `${destination}/${options.scoped ? `${registry}/${repository}` : last}`;
+      jobs.push({ source: `${registry}/${repository}`, target, ...(tags ? { tags } : {}) });
+    };
+    const section = (key: string, each: (repository: string, v: unknown, node: unknown) => void) => {
+      const items = value[key];
+      if (items === undefined || items === null) return;
+      if (!isRecord(items))
+        throw new UsageError(
+          `${where(`${registry}.${key}`, at([registry, key]))} must be a mapping of repository to tags`,
+        );
+      for (const [repository, v] of Object.entries(items))
+        each(repository, v, at([registry, key, repository]));
+    };
+    section("images", (repository, v, node) => {
+      if (v !== null && !Array.isArray(v))
+        throw new UsageError(
+          `${where(`${registry}.images.${repository}`, node)} must be a list of tags ([] for all)`,
+        );
+      const list = strList(v, `${registry}.images.${repository}`, where, at, [
+        registry,
+        "images",
+        repository,
+      ]);
+      const digest = list.find((t) => t.includes(":"));
+      if (digest)
+        throw new UsageError(
+          `${where(`${registry}.images.${repository}`, node)}: ${digest} is a digest; sync copies tags`,
+        );
+      add(repository, list.length ? { list } : undefined);
+    });
+    section("images-by-tag-regex", (repository, v, node) => {
+      const pattern = str(v, `${registry}.images-by-tag-regex.${repository}`, where, node);
+      let re: RegExp;
+      try {
+        re = new RegExp(pattern);
+      } catch {
+        throw new UsageError(
+          `${where(`${registry}.images-by-tag-regex.${repository}`, node)}: ${JSON.stringify(pattern)} is not a regular expression`,
+        );
+      }
+      add(repository, { include: [re] });
+    });
+    section("images-by-semver", (repository, v, node) => {
+      add(repository, { semver: str(v, `${registry}.images-by-semver.${repository}`, where, node) });
+    });
+  }
+  return { jobs, hosts };
+}
+
+const TLS = { enabled: "enabled", insecure: "insecure", disabled: "disabled" } as const;
+
+function regsyncFormat(root: Record<string, unknown>, where: Where, at: At): Omit<SyncConfig, "format"> {
+  unknownKeys(root, ["version", "creds", "defaults", "sync"], "the top level", where, at([]));
+  const hosts: Record<string, HostSettings> = {};
+  const creds = root.creds ?? [];
+  if (!Array.isArray(creds)) throw new UsageError(`${where("creds", at(["creds"]))} must be a list`);
+  creds.forEach((c, i) => {
+    const node = at(["creds", i]);
+    if (!isRecord(c)) throw new UsageError(`${where(`creds[${i}]`, node)} must be a mapping`);
+    unknownKeys(c, ["registry", "user", "pass", "tls"], `creds[${i}]`, where, node);
+    const registry = str(c.registry, `creds[${i}].registry`, where, node);
+    const settings: HostSettings = {};
+    if (c.user !== undefined) settings.username = str(c.user, `creds[${i}].user`, where, node);
+    if (c.pass !== undefined) settings.password = str(c.pass, `creds[${i}].pass`, where, node);
+    if (c.tls !== undefined) {
+      const tls = TLS[c.tls as keyof typeof TLS];
+      if (!tls)
+        throw new UsageError(`${where(`creds[${i}].tls`, node)} must be enabled, insecure or disabled`);
+      settings.tls = tls;
+    }
+    hosts[registry] = settings;
+  });
+  const list = root.sync;
+  if (!Array.isArray(list) || list.length === 0)
+    throw new UsageError(`${where("sync", at(["sync"]))} must be a list of {source, target}`);
+  const jobs = list.map((entry, i): SyncJob => {
+    const path = `sync[${i}]`;
+    const node = at(["sync", i]);
+    if (!isRecord(entry))
+      throw new UsageError(`${where(path, node)} must be a mapping of source, target, type, tags`);
+    unknownKeys(entry, ["source", "target", "type", "tags", "platforms"], path, where, node);
+    const source = str(entry.source, `${path}.source`, where, node);
+    let target = str(entry.target, `${path}.target`, where, node);
+    const type = entry.type ?? "repository";
+    if (type !== "repository" && type !== "image")
+      throw new UsageError(`${where(`${path}.type`, node)} must be repository or image`);
+    const tags: TagFilter = {};
+    if (entry.tags !== undefined) {
+      const t = entry.tags;
+      const tNode = at(["sync", i, "tags"]);
+      if (!isRecord(t))
+        throw new UsageError(`${where(`${path}.tags`, tNode)} must be a mapping of allow, deny, semverRange`);
+      unknownKeys(t, ["allow", "deny", "semverRange", "semver"], `${path}.tags`, where, tNode);
+      const allow = strList(t.allow, `${path}.tags.allow`, where, at, ["sync", i, "tags", "allow"]);
+      const deny = strList(t.deny, `${path}.tags.deny`, where, at, ["sync", i, "tags", "deny"]);
+      const ranges = [
+        ...strList(t.semverRange, `${path}.tags.semverRange`, where, at, ["sync", i, "tags", "semverRange"]),
+        ...strList(t.semver, `${path}.tags.semver`, where, at, ["sync", i, "tags", "semver"]),
+      ];
+      if (allow.length) tags.include = allow;
+      if (deny.length) tags.exclude = deny;
+      if (ranges.length) tags.semver = ranges.join(" || ");
+    }
+    if (type === "image") {
+      // One tag: the source's (`repo:tag`, which the client reads as that tag only); the target may repeat it.
+      const [, tag] = splitTag(source);
+      if (tag === undefined)
+        throw new UsageError(`${where(`${path}.source`, node)}: type image needs a source with a tag`);
+      const [repository, targetTag] = splitTag(target);
+      if (targetTag !== undefined && targetTag !== tag) {
+        throw new UsageError(
+          `${where(`${path}.target`, node)}: sync keeps tag names; ${tag} cannot become ${targetTag}`,
+        );
+      }
+      target = repository;
+    }
+    const platforms =
+      entry.platforms === undefined
+        ? undefined
+        : strList(entry.platforms, `${path}.platforms`, where, at, ["sync", i, "platforms"]);
+    return {
+      source,
+      target,
+      ...(Object.keys(tags).length ? { tags } : {}),
+      ...(platforms?.length ? { platforms } : {}),
+    };
+  });
+  return { jobs, hosts };
+}
+
+/** `registry/repo:tag` → [`registry/repo`, `tag`]; a colon before the last slash is a port, not a tag. */
+function splitTag(name: string): [string, string | undefined] {
+  const colon = name.lastIndexOf(":");
+  if (colon <= name.lastIndexOf("/")) return [name, undefined];
+  return [name.slice(0, colon), name.slice(colon + 1)];
+}
