@@ -3,6 +3,7 @@ import { type CliContext, createCliContext, describeError } from "./cli-context.
 import { registerBlob } from "./commands/blob.js";
 import { registerCatalog } from "./commands/catalog.js";
 import { registerConfig } from "./commands/config.js";
+import { registerCompletion } from "./commands/completion.js";
 import { registerCopy } from "./commands/copy.js";
 import { registerDelete } from "./commands/delete.js";
 import { registerDigest } from "./commands/digest.js";
@@ -63,6 +64,8 @@ const COMMANDS: readonly ((program: Command, cli: CliContext) => void)[] = [
   // Accounts
   registerLogin,
   registerLogout,
+  // Shell
+  registerCompletion,
 ];
 
 /** Builds the `regatta` program. Kept free of process.exit so tests can drive it. */
