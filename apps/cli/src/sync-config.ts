@@ -40,7 +40,7 @@ export async function parseSyncConfig(
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
   if (doc.errors.length) {
     const e = doc.errors[0]!;
-    const pos = e.linePos?.[0];
+    const pos = e.pos ? lines.linePos(e.pos[0]) : undefined;
     throw new UsageError(`${file}${pos ? `:${pos.line}` : ""}: not valid YAML: ${e.message.split("\n")[0]}`);
   }
   const where: Where = (path, node) => {
@@ -107,12 +107,7 @@ function skopeoFormat(
   options: { destination?: string; scoped?: boolean },
   file: string,
 ): Omit<SyncConfig, "format"> {
-  const destination = options.destination?.replace(/\/+$/, "");
-  if (!destination) {
-    throw new UsageError(
-      `${file} is in skopeo sync's format, which names no target: give it, as in regatta sync --config ${file} DESTINATION`,
-    );
-  }
+  const destination = options.destination?.replace(/\/+$/, "") || "DESTINATION";
   const jobs: SyncJob[] = [];
   const hosts: Record<string, HostSettings> = {};
   for (const [registry, value] of Object.entries(root)) {
@@ -199,6 +194,11 @@ function skopeoFormat(
     section("images-by-semver", (repository, v, node) => {
       add(repository, { semver: str(v, `${registry}.images-by-semver.${repository}`, where, node) });
     });
+  }
+  if (!options.destination?.replace(/\/+$/, "")) {
+    throw new UsageError(
+      `${file} is in skopeo sync's format, which names no target: give it, as in regatta sync --config ${file} DESTINATION`,
+    );
   }
   return { jobs, hosts };
 }

@@ -1,0 +1,175 @@
+/**
+ * `regatta sync --config`: skopeo sync's YAML and the regsync-like `sync:` list read into jobs and per-registry
+ * settings; every mistake a UsageError of one line naming the file, the line and the key, never a stack.
+ */
+import { UsageError } from "@regatta/errors";
+import { describe, expect, it } from "vitest";
+import { parseSyncConfig } from "./sync-config.js";
+
+const SKOPEO = `
+docker.io:
+  images:
+    library/busybox: []
+    library/redis:
+      - "7.2"
+      - 6.0
+  images-by-tag-regex:
+    library/nginx: ^1\\.2[0-9]\\.
+  images-by-semver:
+    library/alpine: ">= 3.19.0"
+  credentials:
+    username: john
+    password: this is a secret
+quay.io:
+  tls-verify: false
+  images:
+    coreos/etcd:
+      - latest
+`;
+
+describe("skopeo sync's format", () => {
+  it("reads images, regex and semver sections, credentials and tls-verify; the target is DEST/<name>", async () => {
+    const config = await parseSyncConfig(SKOPEO, "sync.yaml", { destination: "localhost:5000/mirror/" });
+    expect(config.format).toBe("skopeo");
+    expect(config.jobs).toEqual([
+      { source: "docker.io/library/busybox", target: "localhost:5000/mirror/busybox" },
+      {
+        source: "docker.io/library/redis",
+        target: "localhost:5000/mirror/redis",
+        tags: { list: ["7.2", "6"] },
+      },
+      {
+        source: "docker.io/library/nginx",
+        target: "localhost:5000/mirror/nginx",
+        tags: { include: [/^1\.2[0-9]\./] },
+      },
+      {
+        source: "docker.io/library/alpine",
+        target: "localhost:5000/mirror/alpine",
+        tags: { semver: ">= 3.19.0" },
+      },
+      { source: "quay.io/coreos/etcd", target: "localhost:5000/mirror/etcd", tags: { list: ["latest"] } },
+    ]);
+    expect(config.hosts).toEqual({
+      "docker.io": { username: "john", password: "this is a secret" },
+      "quay.io": { tls: "insecure" },
+    });
+  });
+
+  it("--scoped keeps the registry and the whole path under DEST", async () => {
+    const config = await parseSyncConfig(SKOPEO, "sync.yaml", { destination: "reg.local", scoped: true });
+    expect(config.jobs[0]).toEqual({
+      source: "docker.io/library/busybox",
+      target: "reg.local/docker.io/library/busybox",
+    });
+  });
+});
+
+describe("the regsync-like format", () => {
+  it("reads sync: entries (repository and image), tags allow/deny/semverRange, platforms and creds", async () => {
+    const config = await parseSyncConfig(
+      `
+version: 1
+creds:
+  - registry: localhost:5001
+    user: ci
+    pass: secret
+    tls: disabled
+sync:
+  - source: docker.io/library/alpine
+    target: localhost:5001/mirror/alpine
+    type: repository
+    tags:
+      allow: ["3\\\\.\\\\d+", latest]
+      deny: [".*-rc.*"]
+      semverRange: [">=3.19 <4", "^5"]
+    platforms: [linux/amd64, linux/arm64]
+  - source: docker.io/library/busybox:1.36
+    target: localhost:5001/mirror/busybox:1.36
+    type: image
+`,
+      "regsync.yaml",
+    );
+    expect(config.format).toBe("regsync");
+    expect(config.jobs).toEqual([
+      {
+        source: "docker.io/library/alpine",
+        target: "localhost:5001/mirror/alpine",
+        tags: { include: ["3\\.\\d+", "latest"], exclude: [".*-rc.*"], semver: ">=3.19 <4 || ^5" },
+        platforms: ["linux/amd64", "linux/arm64"],
+      },
+      { source: "docker.io/library/busybox:1.36", target: "localhost:5001/mirror/busybox" },
+    ]);
+    expect(config.hosts).toEqual({
+      "localhost:5001": { username: "ci", password: "secret", tls: "disabled" },
+    });
+  });
+});
+
+describe("bad input", () => {
+  it.each([
+    ["not YAML", "a: [unclosed", /^bad\.yaml:1: not valid YAML: /],
+    ["a list at the top", "- a\n- b\n", /^bad\.yaml: a sync config is a YAML mapping/],
+    [
+      "skopeo without a destination",
+      "docker.io:\n  images:\n    a: []\n",
+      /skopeo sync's format, which names no target/,
+    ],
+    [
+      "an unknown registry key",
+      "docker.io:\n  imagez: {}\n",
+      /^bad\.yaml:2: docker\.io: unknown key imagez \(known: images, /,
+    ],
+    [
+      "tags that are no list",
+      "docker.io:\n  images:\n    a: latest\n",
+      /^bad\.yaml:3: docker\.io\.images\.a must be a list of tags/,
+    ],
+    [
+      "a digest among tags",
+      'docker.io:\n  images:\n    a: ["sha256:abc"]\n',
+      /sha256:abc is a digest; sync copies tags/,
+    ],
+    [
+      "a bad regex",
+      'docker.io:\n  images-by-tag-regex:\n    a: "(x"\n',
+      /^bad\.yaml:3: docker\.io\.images-by-tag-regex\.a: "\(x" is not a regular expression/,
+    ],
+    [
+      "tls-verify not a boolean",
+      "docker.io:\n  tls-verify: maybe\n",
+      /docker\.io\.tls-verify must be true or false/,
+    ],
+    ["an empty sync list", "sync: []\n", /^bad\.yaml:1: sync must be a list of \{source, target\}/],
+    [
+      "a sync entry without target",
+      "sync:\n  - source: a/b\n",
+      /^bad\.yaml:2: sync\[0\]\.target must be a string/,
+    ],
+    [
+      "an unknown type",
+      "sync:\n  - {source: a/b, target: c/d, type: registry}\n",
+      /sync\[0\]\.type must be repository or image/,
+    ],
+    [
+      "an image that renames its tag",
+      "sync:\n  - {source: 'a/b:1', target: 'c/d:2', type: image}\n",
+      /sync keeps tag names; 1 cannot become 2/,
+    ],
+    [
+      "bad tls in creds",
+      "creds:\n  - {registry: r, tls: maybe}\nsync:\n  - {source: a/b, target: c/d}\n",
+      /creds\[0\]\.tls must be enabled, insecure or disabled/,
+    ],
+    [
+      "an unknown top-level key",
+      "sync:\n  - {source: a/b, target: c/d}\nextra: 1\n",
+      /the top level: unknown key extra/,
+    ],
+  ])("%s", async (_what, text, message) => {
+    const error = await parseSyncConfig(text, "bad.yaml", { destination: "" }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(UsageError);
+    expect((error as Error).message).toMatch(message);
+    expect((error as Error).message).not.toContain("\n");
+  });
+});
