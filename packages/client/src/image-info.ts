@@ -1,4 +1,4 @@
-import { UnsupportedError } from "@regatta/errors";
+import { NotFoundError, UnsupportedError } from "@regatta/errors";
 import {
   type Descriptor,
   formatPlatform,
@@ -7,7 +7,10 @@ import {
   type ImageManifest,
   type Index,
   manifestSum,
+  type Platform,
   parseImageConfig,
+  parsePlatform,
+  selectManifest,
 } from "@regatta/manifest";
 import { BlobHandle } from "./blob-handle.js";
 import { type ClientContext, type ReferenceInput, toReference } from "./context.js";
@@ -20,11 +23,72 @@ export interface ConfigResult {
   mediaType: string;
   config: ImageConfig;
   bytes: Uint8Array;
+  /** The digest of the index the image was chosen from, when the reference named an index. */
+  index?: string;
 }
 
-/** The image config of a reference (resolving an index for the platform: the client's default when none given). */
-export async function getConfig(ctx: ClientContext, input: ReferenceInput, options: ManifestOptions = {}) {
-  return readConfig(ctx, await imageManifest(ctx, input, options), options.signal);
+/**
+ * The image config of a reference (resolving an index for the platform: the client's default when none given).
+ * A platform asked for (the call's or `client.with({ platform })`'s) that a single image's config contradicts is
+ * refused, as an index without it is ({@link checkSinglePlatform}).
+ */
+export async function getConfig(
+  ctx: ClientContext,
+  input: ReferenceInput,
+  options: ManifestOptions = {},
+): Promise<ConfigResult> {
+  const image = await imageManifest(ctx, input, options);
+  const got = await readConfig(ctx, image, options.signal);
+  if (image.index) return { ...got, index: image.index.digest };
+  checkSinglePlatform(image, got.config, options.platform ?? ctx.chosenPlatform);
+  return got;
+}
+
+/** The platform an image config names (`os/arch[/variant]`), or undefined when it names no OS. */
+function configPlatform(config: ImageConfig): string | undefined {
+  if (!config.os) return undefined;
+  return formatPlatform({
+    os: config.os,
+    architecture: config.architecture ?? "unknown",
+    ...(config.variant ? { variant: config.variant } : {}),
+  });
+}
+
+/**
+ * `--platform` on a reference to a single image, not an index (issue 12): there is nothing to choose from, and the
+ * image is the answer when its config names that platform (as the index's selection would match it: `linux/arm64`
+ * is `linux/arm64/v8`) or names none (an artifact). A config naming another platform is refused with the error an
+ * index without the platform gets (NotFoundError, MANIFEST_UNKNOWN), as `docker pull --platform` refuses it: the
+ * caller asked for an image that the reference does not have, and a script must not go on with the wrong one.
+ */
+function checkSinglePlatform(
+  image: ManifestResult,
+  config: ImageConfig,
+  asked: string | Platform | undefined,
+): void {
+  const own = configPlatform(config);
+  if (asked === undefined || own === undefined) return;
+  const wanted = typeof asked === "string" ? parsePlatform(asked) : asked;
+  if (
+    selectManifest(
+      {
+        manifests: [
+          {
+            mediaType: image.mediaType,
+            digest: image.digest,
+            size: image.size,
+            platform: parsePlatform(own),
+          },
+        ],
+      },
+      wanted,
+    )
+  )
+    return;
+  throw new NotFoundError(
+    `${(image.reference.tag ? image.reference.withoutDigest() : image.reference).familiar()} is a single image for ${own}, not ${formatPlatform(wanted)}: it has no other platform`,
+    { code: "MANIFEST_UNKNOWN" },
+  );
 }
 
 /** Downloads (verified) and parses the config blob of an image manifest. */
@@ -79,6 +143,8 @@ export interface ImageSummary {
   platforms?: PlatformSummary[];
   /** For an image (or the platform picked from an index): */
   platform?: string;
+  /** The digest of the index the image was picked from, when the reference named an index. */
+  index?: string;
   config?: { digest: string; size: number };
   layers?: LayerSummary[];
   /** Total size: config + layers (the Ruby gem's manifest_sum); for an index, the sum over all platforms. */
@@ -160,21 +226,20 @@ export async function inspectImage(
   const summary: ImageSummary = {
     ...base,
     ...(top.platform ? { platform: top.platform } : {}),
-    ...(top.index ? { reference: top.index.reference.familiar() } : {}),
+    ...(top.index ? { reference: top.index.reference.familiar(), index: top.index.digest } : {}),
     config: { digest: manifest.config.digest, size: manifest.config.size },
     layers: manifest.layers.map((l) => ({ digest: l.digest, mediaType: l.mediaType, size: l.size })),
     size: manifestSum(manifest),
     ...(manifest.artifactType ? { artifactType: manifest.artifactType } : {}),
     ...(manifest.subject ? { subject: manifest.subject.digest } : {}),
   };
-  if (withConfig && IMAGE_CONFIG_TYPES.has(manifest.config.mediaType)) {
+  // A platform asked of a single image is checked against its config, which `size` alone would not read.
+  const asked = top.index ? undefined : options.platform;
+  if ((withConfig || asked !== undefined) && IMAGE_CONFIG_TYPES.has(manifest.config.mediaType)) {
     const { config } = await readConfig(ctx, top, options.signal);
-    if (!summary.platform && config.os)
-      summary.platform = formatPlatform({
-        os: config.os,
-        architecture: config.architecture ?? "unknown",
-        ...(config.variant ? { variant: config.variant } : {}),
-      });
+    checkSinglePlatform(top, config, asked);
+    const own = configPlatform(config);
+    if (!summary.platform && own) summary.platform = own;
     if (config.created) summary.created = config.created;
     if (config.config?.Labels) summary.labels = config.config.Labels;
     Object.assign(summary, runtimeFields(config));
