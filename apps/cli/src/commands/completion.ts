@@ -83,7 +83,11 @@ async function remoteCandidates(
       },
       { retry: { attempts: 1 }, timeouts: { connect: REMOTE_DEADLINE_MS, request: REMOTE_DEADLINE_MS } },
     );
-    return names.map((name) => `${request.prefix}${name}`).filter((c) => c.startsWith(current));
+    // In natural order (1.9 before 1.10), as a person reads versions; shells that sort again keep it for equal keys.
+    return names
+      .map((name) => `${request.prefix}${name}`)
+      .filter((c) => c.startsWith(current))
+      .sort((a, b) => a.localeCompare(b, "en", { numeric: true }));
   } catch {
     return [];
   }
