@@ -318,6 +318,21 @@ describe("through a credential helper (credHelpers, credsStore)", () => {
     expect(await readFile(file, "utf8")).toBe(before);
   });
 
+  it("a configured helper that is not installed is a CredentialsError naming it; nothing is written", async () => {
+    const { env, file } = await dockerSetup({
+      credsStore: "missing",
+      auths: { "r.example": { auth: b64("o:s") } },
+    });
+    const before = await readFile(file, "utf8");
+    const error = await storeCredential("r.example", ALICE, { env }).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: "CREDENTIAL_HELPER_MISSING" });
+    expect((error as Error).message).toContain("docker-credential-missing is not installed");
+    await expect(eraseCredential("r.example", { env })).rejects.toMatchObject({
+      code: "CREDENTIAL_HELPER_MISSING",
+    });
+    expect(await readFile(file, "utf8")).toBe(before);
+  });
+
   it("a containers auth.json honours credHelpers[host] (as containers/image does) but not credsStore", async () => {
     const { env, dir, log } = await helperSetup(undefined);
     const authFile = await writeIn(dir, "auth.json", {
