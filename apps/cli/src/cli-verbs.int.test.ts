@@ -3,10 +3,13 @@
  * sorted, filtered, limited and as full references; digest of several references; copy --from-file; copy of a
  * single platform; tag into another repository; copy and pull naming the defaults they used.
  */
-import { generateImage, generateIndex, pushImage, useRegistry } from "@regatta/testkit";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { generateImage, generateIndex, pushImage, tempDirs, useRegistry } from "@regatta/testkit";
 import { beforeAll, describe, expect, it } from "vitest";
 import { regatta } from "./test-cli.js";
 
+const tempDir = tempDirs("regatta-verbs-");
 const TAGS = ["1.10", "1.9", "1.2", "latest", "v2.0.0", "v2.0.0-rc1", "2.1"];
 
 describe("verbs people expect, against a real registry", () => {
@@ -93,6 +96,189 @@ describe("verbs people expect, against a real registry", () => {
       const order = await regatta(["tags", repo, "--sort", "random"]);
       expect(order.code).toBe(2);
       expect(order.stderr).toContain("Allowed choices are none, name, semver");
+    });
+  });
+
+  describe("digest of several references", () => {
+    it("prints the digest alone for one, DIGEST  REFERENCE lines in order for several", async () => {
+      const one = await regatta(["digest", `${open.host}/src/app:1.0`]);
+      expect([one.code, one.stdout, one.stderr]).toEqual([0, `${index.index.digest}\n`, ""]);
+      const refs = [`${open.host}/src/many:1.9`, `${open.host}/src/app:1.0`, `${open.host}/src/many:latest`];
+      const several = await regatta(["digest", ...refs]);
+      expect([several.code, several.stderr]).toEqual([0, ""]);
+      expect(several.stdout).toBe(
+        `${image.manifest.digest}  ${refs[0]}\n${index.index.digest}  ${refs[1]}\n${image.manifest.digest}  ${refs[2]}\n`,
+      );
+    });
+
+    it("reports a failing reference on stderr, prints the others, and fails at the end", async () => {
+      const refs = [`${open.host}/src/app:1.0`, `${open.host}/src/nope:1`, `${open.host}/src/many:1.9`];
+      const out = await regatta(["digest", ...refs]);
+      expect(out.code).toBe(3);
+      expect(out.stdout).toBe(`${index.index.digest}  ${refs[0]}\n${image.manifest.digest}  ${refs[2]}\n`);
+      expect(out.stderr).toContain(`regatta: ${refs[1]}: `);
+      expect(out.stderr).toContain(`regatta: 1 of 3 references failed: ${refs[1]}\n`);
+      const json = await regatta(["digest", ...refs, "--json", "--platform", "linux/arm64"]);
+      expect(json.code).toBe(3);
+      expect(JSON.parse(json.stdout)).toEqual([
+        { reference: refs[0], digest: index.children[1]!.manifest.digest, source: "verified" },
+        { reference: refs[1], error: expect.objectContaining({ code: "MANIFEST_UNKNOWN" }) },
+        // With --platform a manifest is fetched to be resolved: its digest is computed, not claimed.
+        { reference: refs[2], digest: image.manifest.digest, source: "verified" },
+      ]);
+    });
+  });
+
+  describe("copy of one platform", () => {
+    it("copies that platform's image manifest: the target names the image, not an index", async () => {
+      const arm64 = index.children[1]!;
+      const out = await regatta([
+        "copy",
+        `${open.host}/src/app:1.0`,
+        `${open.host}/one/arm:1.0`,
+        "--platform",
+        "linux/arm64",
+      ]);
+      expect([out.code, out.stdout]).toEqual([0, `${arm64.manifest.digest}\n`]);
+      expect(out.stderr).toContain(
+        "copy: platform linux/arm64 (that image alone); 4 blobs at once (default)\n",
+      );
+      expect(out.stderr).toContain(`(linux/arm64/v8 of index ${index.index.digest})`);
+      const stored = await fetch(`${open.url}/v2/one/arm/manifests/1.0`, {
+        headers: { accept: `${arm64.manifest.mediaType}, ${index.index.mediaType}` },
+      });
+      expect(stored.headers.get("content-type")).toBe(arm64.manifest.mediaType);
+      expect(stored.headers.get("docker-content-digest")).toBe(arm64.manifest.digest);
+      // A list keeps an index, rewritten; without --platform, the index whole.
+      const list = await regatta([
+        "copy",
+        `${open.host}/src/app:1.0`,
+        `${open.host}/one/list:1.0`,
+        "--platform",
+        "linux/arm64/v8,linux/amd64",
+        "--json",
+      ]);
+      expect(JSON.parse(list.stdout)).toMatchObject({
+        rewritten: true,
+        mediaType: index.index.mediaType,
+        platforms: ["linux/arm64/v8", "linux/amd64"],
+        jobs: 4,
+      });
+      const whole = await regatta([
+        "copy",
+        `${open.host}/src/app:1.0`,
+        `${open.host}/one/whole:1.0`,
+        "--json",
+        "-j",
+        "2",
+      ]);
+      expect(JSON.parse(whole.stdout)).toMatchObject({
+        digest: index.index.digest,
+        platforms: "all",
+        jobs: 2,
+      });
+    });
+  });
+
+  describe("copy --from-file", () => {
+    it("copies every line with one client, stops at a failure unless --keep-going, and sums up", async () => {
+      const file = join(tempDir(), "refs.txt");
+      writeFileSync(
+        file,
+        [
+          "# mirror",
+          `${open.host}/src/app:1.0 ${open.host}/list/app`,
+          "",
+          `${open.host}/src/nope:1 ${open.host}/list/nope   # missing`,
+          `${open.host}/src/many:1.9 ${open.host}/list/many:stable`,
+        ].join("\n"),
+      );
+      const stopped = await regatta(["copy", "--from-file", file]);
+      expect(stopped.code).toBe(3);
+      expect(stopped.stdout).toBe(`${index.index.digest}  ${open.host}/list/app:1.0\n`);
+      expect(stopped.stderr).toContain(
+        `regatta: ${file}:4 ${open.host}/src/nope:1 → ${open.host}/list/nope: `,
+      );
+      expect(stopped.stderr).toContain(
+        "3 copies: 1 copied, 0 up to date, 1 failed, 1 not run (no --keep-going)",
+      );
+
+      const going = await regatta(["copy", "--from-file", file, "--keep-going"]);
+      expect(going.code).toBe(3);
+      expect(going.stdout).toBe(
+        `${index.index.digest}  ${open.host}/list/app:1.0\n${image.manifest.digest}  ${open.host}/list/many:stable\n`,
+      );
+      expect(going.stderr).toContain("3 copies: 1 copied, 1 up to date, 1 failed;");
+      expect(going.stderr).toContain(`regatta: 1 of 3 copies failed: ${file}:4`);
+
+      const json = await regatta(["copy", "--from-file", "-", "--keep-going", "--json"], {
+        input: `${open.host}/src/many:1.9 ${open.host}/list/many:stable\n`,
+      });
+      expect(json.code).toBe(0);
+      expect(JSON.parse(json.stdout)).toMatchObject({
+        copies: [{ line: 1, upToDate: true, digest: image.manifest.digest }],
+        summary: { total: 1, copied: 0, upToDate: 1, failed: 0, notRun: 0 },
+      });
+    });
+
+    it("refuses a bad line before copying anything", async () => {
+      const file = join(tempDir(), "bad.txt");
+      writeFileSync(file, `${open.host}/src/app:1.0 ${open.host}/early/app\njust-one-word\n`);
+      const out = await regatta(["copy", "--from-file", file]);
+      expect([out.code, out.stdout]).toEqual([2, ""]);
+      expect(out.stderr).toBe(`regatta: ${file}:2: want "SOURCE TARGET", got 1 word\n`);
+      const tags = await fetch(`${open.url}/v2/early/app/tags/list`);
+      expect(tags.status).toBe(404);
+    });
+  });
+
+  describe("tag into another repository", () => {
+    it("mounts the blobs and pushes the children first, then the manifest (an index and an image)", async () => {
+      const out = await regatta(["tag", `${open.host}/src/app:1.0`, `${open.host}/elsewhere/app:stable`]);
+      expect([out.code, out.stdout]).toEqual([0, `${index.index.digest}\n`]);
+      const single = await regatta(["tag", `${open.host}/src/many:1.9`, "elsewhere/many:v1"]);
+      expect([single.code, single.stdout]).toEqual([0, `${image.manifest.digest}\n`]);
+      // Everything is there: each child and each blob, in the new repository.
+      for (const child of index.children) {
+        const got = await regatta(["manifest", `${open.host}/elsewhere/app@${child.manifest.digest}`]);
+        expect(got.code).toBe(0);
+        for (const blob of [child.config, ...child.layers]) {
+          const head = await fetch(`${open.url}/v2/elsewhere/app/blobs/${blob.digest}`, { method: "HEAD" });
+          expect(head.status).toBe(200);
+        }
+      }
+      const digests = await regatta([
+        "digest",
+        `${open.host}/elsewhere/app:stable`,
+        `${open.host}/elsewhere/many:v1`,
+      ]);
+      expect(digests.stdout).toBe(
+        `${index.index.digest}  ${open.host}/elsewhere/app:stable\n${image.manifest.digest}  ${open.host}/elsewhere/many:v1\n`,
+      );
+    });
+  });
+
+  describe("copy and pull agree on their defaults, and say them", () => {
+    it("pull: this host's platform and the same jobs as copy, on stderr and in --json", async () => {
+      const dir = tempDir();
+      const out = await regatta(["pull", `${open.host}/src/app:1.0`, join(dir, "one.tar")]);
+      expect(out.code).toBe(0);
+      expect(out.stderr).toMatch(
+        /^pull: platform linux\/[a-z0-9]+(\/v\d)? \(this host's\); 4 blobs at once \(default\)\n/,
+      );
+      const arm = await regatta([
+        "pull",
+        `${open.host}/src/app:1.0`,
+        join(dir, "arm"),
+        "--platform",
+        "linux/arm64",
+        "-j",
+        "2",
+        "--json",
+      ]);
+      expect(JSON.parse(arm.stdout)).toMatchObject({ platform: "linux/arm64", jobs: 2, format: "oci" });
+      const all = await regatta(["pull", "--all-platforms", `${open.host}/src/app:1.0`, join(dir, "all")]);
+      expect(all.stderr).toContain("pull: every platform of an index; 4 blobs at once (default)\n");
     });
   });
 });

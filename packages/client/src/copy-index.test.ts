@@ -2,9 +2,10 @@
  * Copying an index (https://github.com/opencontainers/image-spec/blob/main/image-index.md): every child, or the exact
  * platforms chosen (the index then rewritten to list only them and their BuildKit attestations,
  * https://github.com/moby/buildkit/blob/master/docs/attestations/attestation-storage.md); children the target has
- * are not fetched again; children are pushed by digest before the index, the tag last; schema 1 is refused.
+ * are not fetched again; children are pushed by digest before the index, the tag last; schema 1 is refused; with one
+ * `platform`, that image alone.
  */
-import { NotFoundError, UnsupportedError } from "@regatta/errors";
+import { NotFoundError, UnsupportedError, UsageError } from "@regatta/errors";
 import { computeDigest, DOCKER_SCHEMA1_MANIFEST, OCI_INDEX } from "@regatta/manifest";
 import {
   type FakeRepositoryContent,
@@ -329,5 +330,120 @@ describe("copy of chosen platforms", () => {
       amd64().manifest.digest,
       amdAttestation.image.manifest.digest,
     ]);
+  });
+});
+
+/** The index of `index` with a BuildKit attestation of its arm64 image, stored under v1. */
+async function withAttestation() {
+  const attestation = await generateImage({
+    layers: [16],
+    seed: "copy-platform-attest",
+    platform: "unknown/unknown",
+  });
+  const descriptors = [
+    ...index.children.map((c) => ({ ...c.manifest.descriptor, platform: c.platform })),
+    {
+      ...attestation.manifest.descriptor,
+      platform: { os: "unknown", architecture: "unknown" },
+      annotations: {
+        "vnd.docker.reference.type": "attestation-manifest",
+        "vnd.docker.reference.digest": arm64().manifest.digest,
+      },
+    },
+  ];
+  const { content, digest } = indexRepository(descriptors, [amd64(), arm64(), attestation]);
+  return { content, digest, attestation };
+}
+
+/**
+ * copy({ platform }): one platform's image manifest copied alone, as `crane copy --platform`, skopeo and regctl do:
+ * the target names the image, not an index; no other child and no attestation goes with it (there is no index to
+ * list one); a source that is an image already is copied as it is; `platform` and `platforms` exclude each other.
+ */
+describe("copy of one platform", () => {
+  it("copies that platform's image alone: the target tag names the image manifest", async () => {
+    const { content, digest, attestation } = await withAttestation();
+    const handlers = open(content);
+    const result = await reg!.copy("src.test/team/app:v1", "dst.test/team/app:v1", {
+      platform: "linux/arm64",
+    });
+    expect(result).toMatchObject({
+      digest: arm64().manifest.digest,
+      sourceDigest: arm64().manifest.digest,
+      mediaType: arm64().manifest.mediaType,
+      index: { digest, mediaType: OCI_INDEX },
+      platform: "linux/arm64/v8",
+      rewritten: false,
+      upToDate: false,
+    });
+    // One manifest pushed, under the tag; no child by digest, no attestation, no index.
+    expect(puts(handlers["dst.test"].requests)).toEqual(["/v2/team/app/manifests/v1"]);
+    expect(result.manifests).toEqual([
+      { digest: arm64().manifest.digest, mediaType: arm64().manifest.mediaType, outcome: "pushed" },
+    ]);
+    expect(result.blobs.map((b) => b.digest).sort()).toEqual(
+      [arm64().config.digest, ...arm64().layers.map((l) => l.digest)].sort(),
+    );
+    expect(result.blobs.map((b) => b.digest)).not.toContain(attestation.layers[0]!.digest);
+    const stored = await reg!.manifest("dst.test/team/app:v1");
+    expect([stored.kind, stored.digest]).toEqual(["image", arm64().manifest.digest]);
+  });
+
+  it("is up to date when the target's tag names that image already", async () => {
+    const handlers = open(fakeRepository({ v1: index }), fakeRepository({ v1: arm64() }));
+    const result = await reg!.copy("src.test/team/app:v1", "dst.test/team/app:v1", {
+      platform: "linux/arm64/v8",
+    });
+    expect(result).toMatchObject({
+      upToDate: true,
+      digest: arm64().manifest.digest,
+      platform: "linux/arm64/v8",
+    });
+    expect(puts(handlers["dst.test"].requests)).toEqual([]);
+  });
+
+  it("copies an image source as it is, naming no platform and no index", async () => {
+    open(fakeRepository({ v1: armV6 }));
+    const result = await reg!.copy("src.test/team/app:v1", "dst.test/team/app:v1", {
+      platform: "linux/arm64",
+    });
+    expect(result.digest).toBe(armV6.manifest.digest);
+    expect(result).not.toHaveProperty("platform");
+    expect(result).not.toHaveProperty("index");
+  });
+
+  it("says which platforms the index has when the one asked for is missing, pushing nothing", async () => {
+    const handlers = open(fakeRepository({ v1: index }));
+    const error = await reg!
+      .copy("src.test/team/app:v1", "dst.test/team/app:v1", { platform: "linux/s390x" })
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(NotFoundError);
+    expect((error as Error).message).toContain(
+      "has no image for platform linux/s390x; it has: linux/amd64, linux/arm64/v8",
+    );
+    expect(handlers["dst.test"].requests.filter((r) => r.method !== "GET" && r.method !== "HEAD")).toEqual(
+      [],
+    );
+  });
+
+  it("refuses platform with platforms, before any request", async () => {
+    const handlers = open(fakeRepository({ v1: index }));
+    for (const platforms of ["all", ["linux/amd64"]] as const) {
+      await expect(
+        reg!.copy("src.test/team/app:v1", "dst.test/team/app:v1", { platform: "linux/arm64", platforms }),
+      ).rejects.toThrow(UsageError);
+    }
+    expect(handlers["src.test"].requests).toEqual([]);
+  });
+
+  it("a list of one platform still keeps an index, rewritten to list it", async () => {
+    open(fakeRepository({ v1: index }));
+    const result = await reg!.copy("src.test/team/app:v1", "dst.test/team/app:v1", {
+      platforms: ["linux/arm64/v8"],
+    });
+    expect(result.rewritten).toBe(true);
+    expect(result.mediaType).toBe(index.index.mediaType);
+    expect(result).not.toHaveProperty("platform");
+    expect((await reg!.manifest("dst.test/team/app:v1")).kind).toBe("index");
   });
 });

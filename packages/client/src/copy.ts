@@ -3,7 +3,9 @@
  * and skopeo do:
  *
  * 1. The source manifest is fetched once, as bytes; an index brings its children (every one, or the chosen
- *    platforms, in which case the index is rewritten to list only those).
+ *    platforms, in which case the index is rewritten to list only those). With one `platform`, an index is resolved
+ *    to that platform's image manifest, which is what is copied: the target names the image, not an index, as
+ *    `crane copy --platform`, `skopeo copy --override-arch` and `regctl image copy --platform` do.
  * 2. Blobs go first, `concurrency` at a time, deduplicated across children: skipped when the target has them (HEAD),
  *    mounted within one registry, otherwise streamed from the source's GET straight into the target's PUT, never
  *    touching the disk and never held in memory. Size and digest are verified while the bytes stream through, as on
@@ -19,7 +21,7 @@
  * This file is the entry and the shapes; each step has a file of its own in copy/: plan.ts (1), blobs.ts (2) and
  * manifests.ts (3).
  */
-import { UnsupportedError } from "@regatta/errors";
+import { UnsupportedError, UsageError } from "@regatta/errors";
 import { parseReference, type Reference } from "@regatta/reference";
 import { type ClientContext, type ReferenceInput, toReference } from "./context.js";
 import { copyBlobs } from "./copy/blobs.js";
@@ -34,8 +36,23 @@ import type { OnTransferProgress } from "./transfer-events.js";
  */
 export const DEFAULT_COPY_CONCURRENCY = 4;
 
+/**
+ * Which platforms of an index a copy takes: nothing (or `platforms: "all"`) copies the index whole; `platform` copies
+ * one platform's image manifest alone, so the target names an image; `platforms` (a list, even of one) keeps an index,
+ * rewritten to list those platforms and their attestations. `platform` and `platforms` exclude each other.
+ */
 export interface CopyOptions {
-  /** `all` (default) copies an index with every child; a list keeps only those platforms and rewrites the index. */
+  /**
+   * One platform (`os/arch[/variant]`): an index is resolved to that platform's image (the best match, as `manifest
+   * --platform` and pull choose), and only that image is copied: the target names the image manifest, not an index,
+   * and no attestation goes with it (there is no index to list one). A source that is an image already is copied as
+   * it is; the result then has no `platform`.
+   */
+  platform?: string;
+  /**
+   * `all` (default) copies an index with every child; a list keeps only those platforms (each matched strictly,
+   * with the attestations that describe them) and rewrites the index.
+   */
   platforms?: "all" | readonly string[];
   /** Send blobs and manifests even when the target has them. */
   force?: boolean;
@@ -63,6 +80,10 @@ export interface CopyResult {
   /** The digest of the top manifest at the source (differs only when the index was rewritten). */
   sourceDigest: string;
   mediaType: string;
+  /** With `platform`, when the source named an index: the index the image was chosen from. */
+  index?: { digest: string; mediaType: string };
+  /** With `platform`, when the source named an index: the platform of the image copied. */
+  platform?: string;
   /** The index was rewritten to list only the chosen platforms. */
   rewritten: boolean;
   /** The target already had this manifest under this name: nothing was sent. */
@@ -95,15 +116,24 @@ export async function copyImage(
   const target = copyTarget(ctx, source, targetInput);
   const { signal, force = false, verify = true, onProgress } = options;
   const concurrency = Math.max(1, options.concurrency ?? DEFAULT_COPY_CONCURRENCY);
+  const { platform } = options;
+  if (platform !== undefined && options.platforms !== undefined) {
+    throw new UsageError(
+      "copy takes one platform (its image alone) or platforms (an index of those), not both",
+    );
+  }
   const filter = options.platforms && options.platforms !== "all" ? options.platforms : undefined;
   // Stryker disable next-line ConditionalExpression: the transport reads `signal: undefined` as no signal, as when the key is absent.
   const sig = signal ? { signal } : {};
-  const top = await getManifest(ctx, source, sig);
+  // With one platform the image is what is copied: everything below works on it as on any image.
+  const top = await getManifest(ctx, source, platform !== undefined ? { ...sig, platform } : sig);
   const base = {
     source: source.toString(),
     target: target.toString(),
     sourceDigest: top.digest,
     mediaType: top.mediaType,
+    ...(top.index ? { index: { digest: top.index.digest, mediaType: top.index.mediaType } } : {}),
+    ...(top.platform !== undefined ? { platform: top.platform } : {}),
   };
   if (top.kind === "schema1") {
     throw new UnsupportedError(

@@ -1,5 +1,11 @@
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { UsageError } from "@regatta/errors";
+import { tempDirs } from "@regatta/testkit";
 import { describe, expect, it } from "vitest";
-import { copyCredentials } from "./copy.js";
+import { copyCredentials, copyOptions, copyPairs, mergeCredentials, tagged } from "./copy.js";
+
+const tempDir = tempDirs("regatta-copy-list-");
 
 describe("copyCredentials", () => {
   const me = { username: "me", password: "pw" };
@@ -40,5 +46,76 @@ describe("copyCredentials", () => {
         "same.example",
       ),
     ).toThrow(/one set of credentials/);
+  });
+});
+
+describe("copyOptions", () => {
+  it("copies every platform by default, one platform's image alone, or an index of a list", () => {
+    expect(copyOptions({})).toEqual({ platforms: "all", concurrency: 4 });
+    expect(copyOptions({ allPlatforms: true })).toEqual({ platforms: "all", concurrency: 4 });
+    expect(copyOptions({ platforms: "linux/arm64" })).toEqual({ platform: "linux/arm64", concurrency: 4 });
+    expect(
+      copyOptions({ platforms: " linux/amd64 , linux/arm64,", jobs: "2", force: true, verify: false }),
+    ).toEqual({
+      platforms: ["linux/amd64", "linux/arm64"],
+      concurrency: 2,
+      force: true,
+      verify: false,
+    });
+  });
+
+  it("refuses --platform with --all-platforms, and a --platform naming none", () => {
+    expect(() => copyOptions({ allPlatforms: true, platforms: "linux/arm64" })).toThrow(UsageError);
+    expect(() => copyOptions({ platforms: " , " })).toThrow("--platform names no platform");
+  });
+});
+
+describe("copyPairs", () => {
+  it("takes SOURCE TARGET, or the lines of --from-file, never both", () => {
+    const [pair] = copyPairs("alpine:3.20", "localhost:5000/mirror/alpine", {});
+    expect([pair!.source.toString(), pair!.target.toString()]).toEqual([
+      "docker.io/library/alpine:3.20",
+      "localhost:5000/mirror/alpine",
+    ]);
+    const file = join(tempDir(), "refs.txt");
+    writeFileSync(file, "# two\na:1 localhost:5000/a\nb:2 localhost:5000/b\n");
+    expect(copyPairs(undefined, undefined, { fromFile: file }).map((p) => p.line)).toEqual([2, 3]);
+    expect(() => copyPairs("a:1", undefined, { fromFile: file })).toThrow(
+      "give SOURCE TARGET or --from-file, not both",
+    );
+  });
+
+  it("refuses a missing argument, an unreadable file, and --keep-going without a file", () => {
+    expect(() => copyPairs("a:1", undefined, {})).toThrow(
+      "copy needs SOURCE and TARGET (or --from-file FILE)",
+    );
+    expect(() => copyPairs(undefined, undefined, { fromFile: "/nonexistent/refs.txt" })).toThrow(
+      /cannot read \/nonexistent\/refs.txt: ENOENT/,
+    );
+    expect(() => copyPairs("a:1", "b", { keepGoing: true })).toThrow("--keep-going goes with --from-file");
+  });
+});
+
+describe("mergeCredentials", () => {
+  const me = { username: "me", password: "pw" };
+  it("joins the hosts of every pair, and refuses one host with two sets", () => {
+    expect(mergeCredentials([{ hosts: { a: me } }, {}, { hosts: { a: me, b: me } }])).toEqual({
+      hosts: { a: me, b: me },
+    });
+    expect(mergeCredentials([{}, {}])).toEqual({});
+    expect(() =>
+      mergeCredentials([{ hosts: { a: me } }, { hosts: { a: { username: "me", password: "other" } } }]),
+    ).toThrow("a is a source and a target with different credentials");
+  });
+});
+
+describe("tagged", () => {
+  const digest = `sha256:${"d".repeat(64)}`;
+  it.each([
+    [`localhost:5000/a:1@${digest}`, "localhost:5000/a:1"],
+    [`localhost:5000/a@${digest}`, `localhost:5000/a@${digest}`],
+    ["localhost:5000/a:1", "localhost:5000/a:1"],
+  ])("shows %s as %s", (target, shown) => {
+    expect(tagged(target)).toBe(shown);
   });
 });

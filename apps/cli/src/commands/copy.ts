@@ -1,26 +1,31 @@
-import type { ConnectOptions } from "@regatta/client";
-import { UsageError } from "@regatta/errors";
+import { readFileSync } from "node:fs";
+import type { ConnectOptions, CopyOptions, CopyResult, RegistryClient } from "@regatta/client";
+import { AbortError, UsageError } from "@regatta/errors";
 import { parseReference } from "@regatta/reference";
 import type { Command } from "commander";
 import type { CredentialSide } from "../access-hint.js";
+import { type BatchFailure, batchError, reportFailure } from "../batch.js";
 import { type CliContext, GLOBAL_CREDENTIAL_FLAGS } from "../cli-context.js";
-import { positiveInt } from "../flag-values.js";
+import { type CopyPair, parseCopyList } from "../copy-list.js";
 import { type GlobalFlags, platformsFlag } from "../global-options.js";
 import { interruptSignal } from "../interrupt.js";
 import { humanSize, writeJson, writeStdout } from "../output.js";
+import { defaultsLine, JOBS_HELP, jobsOf } from "../transfer-defaults.js";
 import { withTransferProgress } from "../transfer-progress.js";
 
-/** `regatta copy SOURCE TARGET` (alias `cp`): an image or index copied between repositories or registries. */
+/** `regatta copy SOURCE TARGET` (alias `cp`), or `copy --from-file LIST`: images or indexes copied between repositories or registries. */
 export function registerCopy(program: Command, cli: CliContext): void {
   program
     .command("copy")
     .alias("cp")
     .description("copy an image or index to another repository or registry; blobs stream straight across")
-    .argument("<source>", "e.g. alpine:3.20 or localhost:5000/team/api:1.0")
-    .argument("<target>", "e.g. localhost:5001/team/api (the source's tag is kept) or …/api:2.0")
-    .option("--all-platforms", "copy an index with every platform (the default; --platform chooses some)")
+    .argument("[source]", "e.g. alpine:3.20 or localhost:5000/team/api:1.0")
+    .argument("[target]", "e.g. localhost:5001/team/api (the source's tag is kept) or …/api:2.0")
+    .option("--from-file <file>", "copy every SOURCE TARGET line of file (- for stdin), in one process")
+    .option("--keep-going", "with --from-file: after a failed copy, go on with the next line (default: stop)")
+    .option("--all-platforms", "copy an index with every platform (the default)")
     .addOption(platformsFlag())
-    .option("-j, --jobs <n>", "blobs copied at once (default 4)")
+    .option("-j, --jobs <n>", JOBS_HELP)
     .option("--force", "send blobs and manifests even when the target has them")
     .option("--no-verify", "leave blob digests to the target registry to check (one hash fewer per byte)")
     .option("--src-username <user>", "username for the source registry")
@@ -30,77 +35,60 @@ export function registerCopy(program: Command, cli: CliContext): void {
     .addHelpText(
       "after",
       `
+Platforms: without --platform an index is copied whole, every platform. --platform linux/arm64 (one platform)
+copies that platform's image manifest alone, so the target names an image, not an index, as crane, skopeo and
+regctl do (attestations, which an index lists, stay behind). A list, --platform linux/amd64,linux/arm64, keeps an
+index rewritten to list only those platforms and their attestations. A line on stderr says what was taken and how
+many blobs move at once (--json: the fields platforms, platform and jobs).
+
+--from-file copies every line "SOURCE TARGET" of a file (# starts a comment; blank lines are skipped) with one client,
+so connections and tokens are shared: each copy prints "DIGEST  TARGET" on stdout, then a summary on stderr. The
+whole file is read and checked first. A failed copy stops the run unless --keep-going, which goes on and fails at
+the end (exit status 1, or the failures' own when they agree, e.g. 3 when all were not found); --json prints one
+document with every copy's result or error.
+
 Progress is drawn on a terminal; --json prints a summary (digests, bytes moved, blobs skipped and mounted).
 
 Examples:
   regatta copy localhost:5000/team/api:1.0 localhost:5001/team/api
   regatta copy alpine:3.20 localhost:5000/mirror/alpine --platform linux/amd64,linux/arm64
+  regatta copy alpine:3.20 localhost:5000/mirror/alpine-arm64:3.20 --platform linux/arm64   # the image alone
+  printf 'localhost:5000/team/api:1.0 localhost:5001/team/api\\n' | regatta copy --from-file - --keep-going
   regatta copy ghcr.io/org/app:1 registry.example/app:1 --src-username me -u ci --password-stdin   # source password in REGATTA_SRC_PASSWORD`,
     )
-    .action(async (source: string, target: string, opts: CopyFlags, cmd: Command) => {
-      const src = parseReference(source);
-      const dst = parseReference(target, { defaultTag: false });
+    .action(async (source: string | undefined, target: string | undefined, opts: CopyFlags, cmd: Command) => {
       const flags = cli.flags(cmd);
-      if (opts.allPlatforms && opts.platforms) {
-        throw new UsageError("--all-platforms and --platform exclude each other");
+      if (opts.fromFile === "-" && flags.passwordStdin) {
+        throw new UsageError("--from-file - and --password-stdin both read stdin: give the list as a file");
       }
-      const jobs = opts.jobs === undefined ? undefined : positiveInt(opts.jobs, "--jobs");
-      const platforms = opts.platforms
-        ? opts.platforms
-            .split(",")
-            .map((p) => p.trim())
-            .filter(Boolean)
-        : undefined;
-      const extra = copyCredentials(opts, src.registry, dst.registry);
-      cli.credentialSides(copySides(opts, flags, src, dst));
+      const pairs = copyPairs(source, target, opts);
+      const options = copyOptions(opts);
+      const extra = mergeCredentials(
+        pairs.map((p) => copyCredentials(opts, p.source.registry, p.target.registry)),
+      );
+      cli.credentialSides(pairs.flatMap((p) => copySides(opts, flags, p.source, p.target)));
       await cli.withClient(
         cmd,
-        dst.registry,
+        pairs[0]!.target.registry,
         async (reg) => {
-          const started = Date.now();
-          const result = await withTransferProgress(flags, (onProgress) =>
-            reg.copy(src, dst, {
-              ...(platforms ? { platforms } : { platforms: "all" }),
-              ...(jobs ? { concurrency: jobs } : {}),
-              ...(opts.force ? { force: true } : {}),
-              ...(opts.verify === false ? { verify: false } : {}),
-              ...interruptSignal(),
-              onProgress,
-            }),
+          cli.info(
+            defaultsLine("copy", describePlatforms(options), options.concurrency, opts.jobs !== undefined),
           );
-          const seconds = (Date.now() - started) / 1000;
-          const count = (outcome: string) => result.blobs.filter((b) => b.outcome === outcome).length;
-          if (flags.json) {
-            await writeJson({
-              source: result.source,
-              target: result.target,
-              digest: result.digest,
-              sourceDigest: result.sourceDigest,
-              mediaType: result.mediaType,
-              rewritten: result.rewritten,
-              upToDate: result.upToDate,
-              manifests: result.manifests,
-              blobs: {
-                total: result.blobs.length,
-                uploaded: count("uploaded"),
-                mounted: count("mounted"),
-                skipped: count("skipped"),
-                foreign: count("foreign"),
-                list: result.blobs,
-              },
-              bytesUploaded: result.bytesUploaded,
-              seconds,
-            });
+          if (opts.fromFile === undefined) {
+            const pair = pairs[0]!;
+            const { result, seconds } = await copyOne(reg, pair, options, flags);
+            if (flags.json) {
+              await writeJson(copySummary(result, seconds, options));
+              return;
+            }
+            cli.info(describeCopy(pair, result, seconds));
+            await writeStdout(`${result.digest}\n`);
             return;
           }
-          if (result.upToDate) {
-            cli.info(`${result.target} is up to date (${result.digest})`);
-          } else {
-            cli.info(
-              `copied ${src.familiar()} to ${result.target}: ${result.blobs.length} blobs (${count("uploaded")} uploaded, ${count("mounted")} mounted, ${count("skipped")} skipped), ${humanSize(result.bytesUploaded)} in ${seconds.toFixed(1)} s${result.rewritten ? `; index rewritten for ${platforms?.join(", ")}` : ""}`,
-            );
-          }
-          await writeStdout(`${result.digest}\n`);
+          await copyList(cli, reg, pairs, options, flags, {
+            keepGoing: Boolean(opts.keepGoing),
+            file: opts.fromFile,
+          });
         },
         extra,
       );
@@ -108,8 +96,10 @@ Examples:
 }
 
 interface CopyFlags {
+  fromFile?: string;
+  keepGoing?: boolean;
   allPlatforms?: boolean;
-  /** `--platform`: the platforms to keep, comma-separated (see platformsFlag). */
+  /** `--platform`: one platform, or the platforms to keep, comma-separated (see platformsFlag). */
   platforms?: string;
   /** commander's `--no-verify`: false when given. */
   verify?: boolean;
@@ -119,6 +109,193 @@ interface CopyFlags {
   srcPassword?: string;
   destUsername?: string;
   destPassword?: string;
+}
+
+/** What every copy of this run is asked, the defaults filled in so that the run can say which it used. */
+type RunOptions = CopyOptions & { concurrency: number };
+
+/** The pairs to copy: the two arguments, or the lines of `--from-file` (not both). */
+export function copyPairs(
+  source: string | undefined,
+  target: string | undefined,
+  opts: CopyFlags,
+): CopyPair[] {
+  if (opts.fromFile !== undefined) {
+    if (source !== undefined) throw new UsageError("give SOURCE TARGET or --from-file, not both");
+    const name = opts.fromFile === "-" ? "stdin" : opts.fromFile;
+    let text: string;
+    try {
+      text = readFileSync(opts.fromFile === "-" ? 0 : opts.fromFile, "utf8");
+    } catch (error) {
+      throw new UsageError(`cannot read ${name}: ${(error as Error).message}`, { cause: error });
+    }
+    return parseCopyList(text, name);
+  }
+  if (opts.keepGoing) throw new UsageError("--keep-going goes with --from-file");
+  if (source === undefined || target === undefined) {
+    throw new UsageError("copy needs SOURCE and TARGET (or --from-file FILE)");
+  }
+  return [{ line: 0, source: parseReference(source), target: parseReference(target, { defaultTag: false }) }];
+}
+
+/**
+ * The client's copy options from the flags: no --platform, every platform; one platform, that image alone
+ * (`platform`); a list, an index of those (`platforms`).
+ */
+export function copyOptions(opts: CopyFlags): RunOptions {
+  if (opts.allPlatforms && opts.platforms) {
+    throw new UsageError("--all-platforms and --platform exclude each other");
+  }
+  const list = (opts.platforms ?? "")
+    .split(",")
+    .map((p) => p.trim())
+    .filter(Boolean);
+  if (opts.platforms !== undefined && !list.length) throw new UsageError("--platform names no platform");
+  return {
+    ...(list.length === 1
+      ? { platform: list[0]! }
+      : list.length > 1
+        ? { platforms: list }
+        : { platforms: "all" }),
+    concurrency: jobsOf(opts.jobs),
+    ...(opts.force ? { force: true } : {}),
+    ...(opts.verify === false ? { verify: false } : {}),
+  };
+}
+
+/** What the run takes, for its line on stderr. */
+function describePlatforms(options: RunOptions): string {
+  if (options.platform !== undefined) return `platform ${options.platform} (that image alone)`;
+  if (options.platforms === "all" || options.platforms === undefined) return "every platform of an index";
+  return `platforms ${options.platforms.join(", ")} (an index of those)`;
+}
+
+async function copyOne(
+  reg: RegistryClient,
+  pair: CopyPair,
+  options: RunOptions,
+  flags: GlobalFlags,
+): Promise<{ result: CopyResult; seconds: number }> {
+  const started = Date.now();
+  const result = await withTransferProgress(flags, (onProgress) =>
+    reg.copy(pair.source, pair.target, { ...options, ...interruptSignal(), onProgress }),
+  );
+  return { result, seconds: (Date.now() - started) / 1000 };
+}
+
+/** The --json document of one copy. */
+function copySummary(result: CopyResult, seconds: number, options: RunOptions) {
+  const count = (outcome: string) => result.blobs.filter((b) => b.outcome === outcome).length;
+  return {
+    source: result.source,
+    target: result.target,
+    digest: result.digest,
+    sourceDigest: result.sourceDigest,
+    mediaType: result.mediaType,
+    ...(result.index ? { index: result.index } : {}),
+    ...(result.platform !== undefined ? { platform: result.platform } : {}),
+    platforms: options.platform !== undefined ? [options.platform] : (options.platforms ?? "all"),
+    jobs: options.concurrency,
+    rewritten: result.rewritten,
+    upToDate: result.upToDate,
+    manifests: result.manifests,
+    blobs: {
+      total: result.blobs.length,
+      uploaded: count("uploaded"),
+      mounted: count("mounted"),
+      skipped: count("skipped"),
+      foreign: count("foreign"),
+      list: result.blobs,
+    },
+    bytesUploaded: result.bytesUploaded,
+    seconds,
+  };
+}
+
+/** The line for people after one copy. */
+function describeCopy(pair: CopyPair, result: CopyResult, seconds: number): string {
+  if (result.upToDate) return `${result.target} is up to date (${result.digest})`;
+  const count = (outcome: string) => result.blobs.filter((b) => b.outcome === outcome).length;
+  const chosen =
+    result.platform !== undefined ? ` (${result.platform} of index ${result.index?.digest})` : "";
+  const rewritten = result.rewritten ? "; index rewritten for the platforms chosen" : "";
+  return `copied ${pair.source.familiar()}${chosen} to ${result.target}: ${result.blobs.length} blobs (${count("uploaded")} uploaded, ${count("mounted")} mounted, ${count("skipped")} skipped), ${humanSize(result.bytesUploaded)} in ${seconds.toFixed(1)} s${rewritten}`;
+}
+
+/** `--from-file`: each pair in turn with the one client; failures reported as they come, the run failed at the end. */
+async function copyList(
+  cli: CliContext,
+  reg: RegistryClient,
+  pairs: CopyPair[],
+  options: RunOptions,
+  flags: GlobalFlags,
+  run: { keepGoing: boolean; file: string },
+): Promise<void> {
+  const failures: BatchFailure[] = [];
+  const results: object[] = [];
+  let copied = 0;
+  let upToDate = 0;
+  let bytes = 0;
+  const started = Date.now();
+  for (const pair of pairs) {
+    const what = `${run.file === "-" ? "stdin" : run.file}:${pair.line} ${pair.source} → ${pair.target}`;
+    try {
+      const { result, seconds } = await copyOne(reg, pair, options, flags);
+      if (result.upToDate) upToDate++;
+      else copied++;
+      bytes += result.bytesUploaded;
+      if (flags.json) results.push({ line: pair.line, ...copySummary(result, seconds, options) });
+      else {
+        cli.info(describeCopy(pair, result, seconds));
+        await writeStdout(`${result.digest}  ${tagged(result.target)}\n`);
+      }
+    } catch (error) {
+      // Ctrl-C stops the run, whatever --keep-going says.
+      if (error instanceof AbortError) throw error;
+      const failure = { what, error };
+      failures.push(failure);
+      if (flags.json) {
+        results.push({
+          line: pair.line,
+          source: pair.source.toString(),
+          target: pair.target.toString(),
+          error: {
+            message: error instanceof Error ? error.message : String(error),
+            code: (error as { code?: string }).code,
+          },
+        });
+      } else reportFailure(failure, Boolean(flags.verbose), cli.sides);
+      if (!run.keepGoing) break;
+    }
+  }
+  const skipped = pairs.length - copied - upToDate - failures.length;
+  const seconds = (Date.now() - started) / 1000;
+  if (flags.json) {
+    await writeJson({
+      copies: results,
+      summary: {
+        total: pairs.length,
+        copied,
+        upToDate,
+        failed: failures.length,
+        notRun: skipped,
+        bytesUploaded: bytes,
+        seconds,
+      },
+    });
+  } else {
+    const notRun = skipped ? `, ${skipped} not run (no --keep-going)` : "";
+    cli.info(
+      `${pairs.length} copies: ${copied} copied, ${upToDate} up to date, ${failures.length} failed${notRun}; ${humanSize(bytes)} in ${seconds.toFixed(1)} s`,
+    );
+  }
+  if (failures.length) throw batchError(failures, pairs.length, "copies");
+}
+
+/** A target as people name it: `repo:tag` rather than the `repo:tag@digest` a push answers (the digest is beside it). */
+export function tagged(target: string): string {
+  const at = target.lastIndexOf("@");
+  return at > 0 && /:[^/]+$/.test(target.slice(0, at)) ? target.slice(0, at) : target;
 }
 
 /** Per-registry credentials of a copy: `--src-*` for the source, `--dest-*` (or -u/-p) for the target. */
@@ -138,6 +315,27 @@ export function copyCredentials(opts: CopyFlags, source: string, target: string)
     throw new UsageError(`source and target are both on ${source}: give one set of credentials`);
   }
   const hosts = { ...(src ? { [source]: src } : {}), ...(dst ? { [target]: dst } : {}) };
+  return Object.keys(hosts).length ? { hosts } : {};
+}
+
+/**
+ * The credentials of every pair of a `--from-file` run, as one set of hosts: a registry that is a source on one line
+ * and a target on another with different credentials cannot be served by one client.
+ */
+export function mergeCredentials(each: ConnectOptions[]): ConnectOptions {
+  const hosts: Record<string, { username: string; password: string }> = {};
+  for (const options of each) {
+    for (const [host, given] of Object.entries(options.hosts ?? {})) {
+      const credentials = given as { username: string; password: string };
+      const known = hosts[host];
+      if (known && (known.username !== credentials.username || known.password !== credentials.password)) {
+        throw new UsageError(
+          `${host} is a source and a target with different credentials: give one set of credentials`,
+        );
+      }
+      hosts[host] = credentials;
+    }
+  }
   return Object.keys(hosts).length ? { hosts } : {};
 }
 

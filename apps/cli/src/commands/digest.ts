@@ -1,14 +1,23 @@
+import type { HeadResult, RegistryClient } from "@regatta/client";
+import { AbortError } from "@regatta/errors";
+import { parseReference, type Reference } from "@regatta/reference";
 import type { Command } from "commander";
+import { type BatchFailure, batchError, reportFailure } from "../batch.js";
 import type { CliContext } from "../cli-context.js";
 import { platformFlag } from "../global-options.js";
-import { writeStdout } from "../output.js";
+import { writeJson, writeStdout } from "../output.js";
 
-/** `regatta digest REFERENCE`: the digest a reference names, and where that digest came from. */
+/** HEADs in flight at once for several references; the answers are printed in the order the references were given. */
+const DIGEST_CONCURRENCY = 8;
+
+/** `regatta digest REFERENCE...`: the digest each reference names, and where that digest came from. */
 export function registerDigest(program: Command, cli: CliContext): void {
   program
     .command("digest")
-    .description("print the digest of the manifest a reference names (sha256:…)")
-    .argument("<reference>", "image reference")
+    .description(
+      "print the digest of the manifest a reference names (sha256:…); several references, one line each",
+    )
+    .argument("<references...>", "image references")
     .addOption(platformFlag())
     .option(
       "--verify",
@@ -18,17 +27,77 @@ export function registerDigest(program: Command, cli: CliContext): void {
       "after",
       "\nA HEAD's digest is the registry's claim; --json says where it came from (source: header, verified or" +
         "\nreference). A reference with a digest that the registry names differently is an error." +
+        "\n\nWith one reference the digest alone is printed. With several, one line each, `DIGEST  REFERENCE` (as" +
+        "\nsha256sum prints), in the order given, with one client; --json prints an array. A reference that fails is" +
+        "\nreported on stderr and the others are still printed; the exit status is then non-zero (the failures' own" +
+        "\nwhen they agree, e.g. 3 when all were not found, else 1)." +
         "\n\nExamples:\n  regatta digest alpine:3.20\n  regatta digest alpine:3.20 --verify --json" +
-        "\n  regatta digest alpine:3.20 --platform linux/arm64/v8",
+        "\n  regatta digest alpine:3.20 --platform linux/arm64/v8" +
+        "\n  regatta digest alpine:3.20 alpine:latest localhost:5000/team/api:1.0",
     )
-    .action(async (reference: string, opts: { verify?: boolean }, cmd: Command) => {
-      await cli.withReference(cmd, reference, async (reg, ref, flags) => {
-        const head = await reg.head(ref, opts.verify ? { verify: true } : {});
-        await writeStdout(
-          flags.json
-            ? `${JSON.stringify({ reference: ref.toString(), digest: head.digest, source: head.source })}\n`
-            : `${head.digest}\n`,
-        );
+    .action(async (references: string[], opts: { verify?: boolean }, cmd: Command) => {
+      // Every reference parsed before any request: a typo is bad usage, not a failure among others.
+      const refs = references.map((r) => parseReference(r));
+      await cli.withClient(cmd, refs[0]!.registry, async (reg, flags) => {
+        const answers = await headAll(reg, refs, opts.verify ? { verify: true } : {});
+        if (refs.length === 1) {
+          const [answer] = answers;
+          if ("error" in answer!) throw answer.error;
+          await writeStdout(
+            flags.json
+              ? `${JSON.stringify({ reference: refs[0]!.toString(), digest: answer!.head.digest, source: answer!.head.source })}\n`
+              : `${answer!.head.digest}\n`,
+          );
+          return;
+        }
+        const failures: BatchFailure[] = [];
+        const json: object[] = [];
+        for (const [i, answer] of answers.entries()) {
+          const given = references[i]!;
+          if ("error" in answer) {
+            if (answer.error instanceof AbortError) throw answer.error;
+            failures.push({ what: given, error: answer.error });
+            const { message } =
+              answer.error instanceof Error ? answer.error : { message: String(answer.error) };
+            const code = (answer.error as { code?: string }).code;
+            json.push({ reference: refs[i]!.toString(), error: { message, ...(code ? { code } : {}) } });
+            if (!flags.json) reportFailure(failures.at(-1)!, Boolean(flags.verbose), cli.sides);
+            continue;
+          }
+          if (flags.json) {
+            json.push({
+              reference: refs[i]!.toString(),
+              digest: answer.head.digest,
+              source: answer.head.source,
+            });
+          } else await writeStdout(`${answer.head.digest}  ${given}\n`);
+        }
+        if (flags.json) await writeJson(json);
+        if (failures.length) throw batchError(failures, refs.length, "references");
       });
     });
+}
+
+type Answer = { head: HeadResult } | { error: unknown };
+
+/** HEADs every reference, `DIGEST_CONCURRENCY` at once; each answer or error in the order given. */
+async function headAll(
+  reg: RegistryClient,
+  refs: Reference[],
+  options: { verify?: boolean },
+): Promise<Answer[]> {
+  const answers: Answer[] = new Array(refs.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < refs.length) {
+      const i = next++;
+      try {
+        answers[i] = { head: await reg.head(refs[i]!, options) };
+      } catch (error) {
+        answers[i] = { error };
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(DIGEST_CONCURRENCY, refs.length) }, worker));
+  return answers;
 }

@@ -3,10 +3,11 @@ import { UsageError } from "@regatta/errors";
 import { parseReference, type Reference } from "@regatta/reference";
 import type { Command } from "commander";
 import type { CliContext } from "../cli-context.js";
-import { layoutFormat, positiveInt } from "../flag-values.js";
+import { layoutFormat } from "../flag-values.js";
 import { platformFlag } from "../global-options.js";
 import { interruptSignal } from "../interrupt.js";
 import { humanSize, writeJson } from "../output.js";
+import { DEFAULT_JOBS, defaultsLine, JOBS_HELP, jobsOf } from "../transfer-defaults.js";
 import { withTransferProgress } from "../transfer-progress.js";
 
 /** `regatta pull REF... DEST`: images saved to disk (docker archive, OCI layout or dir). */
@@ -26,7 +27,7 @@ export function registerPull(program: Command, cli: CliContext): void {
     )
     .option("--all-platforms", "keep a multi-platform index whole, every platform (oci and dir formats)")
     .addOption(platformFlag())
-    .option("-j, --jobs <n>", "blobs downloaded at once (default 8)")
+    .option("-j, --jobs <n>", JOBS_HELP)
     .option(
       "--fsync",
       "flush every file to the disk before renaming it into place (slower; survives a power cut)",
@@ -34,7 +35,10 @@ export function registerPull(program: Command, cli: CliContext): void {
     .addHelpText(
       "after",
       `
---platform picks the image of a multi-platform index (default: this host's). Blobs download in parallel
+--platform picks the image of a multi-platform index (default: this host's, as docker pull and skopeo do: a docker
+archive holds one image per reference; copy, a mirror, takes every platform). A line on stderr says which platform
+was taken and how many blobs download at once (default ${DEFAULT_JOBS}, as for copy; --json: platform or platforms,
+and jobs). Blobs download in parallel
 and are verified as they arrive; files appear under their final names only once complete. An interrupted pull
 (Ctrl-C, a dropped connection) resumes where it stopped when run again.
 
@@ -72,19 +76,27 @@ Examples:
           if (registries.size > 1) {
             throw new UsageError("pull from one registry at a time: the references name several");
           }
+          const jobs = jobsOf(opts.jobs);
+          // The platform the client resolves an index to: --platform (handed over by withClient), else this host's.
+          const taken = opts.allPlatforms
+            ? "every platform of an index"
+            : `platform ${reg.ctx.platform}${flags.platform ? "" : " (this host's)"}`;
+          cli.info(defaultsLine("pull", taken, jobs, opts.jobs !== undefined));
           const result = await withTransferProgress(flags, (onProgress) =>
             reg.pull(refs, destination === "-" ? process.stdout : destination, {
               ...(format ? { format } : {}),
               ...(opts.allPlatforms ? { platforms: "all" as const } : {}),
-              ...(opts.jobs !== undefined ? { concurrency: positiveInt(opts.jobs, "--jobs") } : {}),
+              concurrency: jobs,
               ...(opts.fsync ? { sync: true } : {}),
               onProgress,
               ...interruptSignal(),
             }),
           );
           if (flags.json) {
-            if (destination === "-") process.stderr.write(`${JSON.stringify(result)}\n`);
-            else await writeJson(result);
+            const platforms = opts.allPlatforms ? { platforms: "all" } : { platform: reg.ctx.platform };
+            const summary = { ...result, ...platforms, jobs };
+            if (destination === "-") process.stderr.write(`${JSON.stringify(summary)}\n`);
+            else await writeJson(summary);
             return;
           }
           for (const line of describePull(result)) cli.info(line);
