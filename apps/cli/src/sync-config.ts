@@ -35,7 +35,12 @@ export async function parseSyncConfig(
   file: string,
   options: { destination?: string; scoped?: boolean } = {},
 ): Promise<SyncConfig> {
-  const { parseDocument, LineCounter, isMap } = await import("yaml");
+  // yaml is CommonJS for Node: bundled by esbuild, a dynamic import gives its exports under `default`.
+  const loaded = await import("yaml");
+  const { parseDocument, LineCounter, isMap } =
+    "LineCounter" in loaded && loaded.LineCounter
+      ? loaded
+      : (loaded as unknown as { default: typeof loaded }).default;
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
   if (doc.errors.length) {

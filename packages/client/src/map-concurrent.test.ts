@@ -32,4 +32,28 @@ describe("mapConcurrent", () => {
   it("handles an empty list", async () => {
     expect(await mapConcurrent([], 4, async () => 1)).toEqual([]);
   });
+
+  it("a signal shared by more than 10 calls at once is no leak: Node prints no MaxListenersExceededWarning", async () => {
+    const warnings: string[] = [];
+    const onWarning = (w: Error) => warnings.push(w.name);
+    process.on("warning", onWarning);
+    try {
+      await mapConcurrent(
+        Array.from({ length: 16 }, (_, i) => i),
+        16,
+        async (n, _i, signal) => {
+          const listeners = [() => {}, () => {}];
+          for (const l of listeners) signal.addEventListener("abort", l);
+          await new Promise((r) => setTimeout(r, 5));
+          for (const l of listeners) signal.removeEventListener("abort", l);
+          return n;
+        },
+      );
+      // Node emits the warning on the next tick.
+      await new Promise((r) => setImmediate(r));
+    } finally {
+      process.off("warning", onWarning);
+    }
+    expect(warnings).toEqual([]);
+  });
 });

@@ -87,13 +87,29 @@ Examples:
       const extra: ConnectOptions = {
         ...(Object.keys(hosts).length ? { hosts } : {}),
       };
-      if (!opts.config && source && target && !source.startsWith("oci:") && !target.startsWith("oci:")) {
-        const src = parseReference(source, { defaultTag: false });
-        const dst = parseReference(target, { defaultTag: false });
-        const creds = copyCredentials(opts, src.registry, dst.registry);
-        if (creds.hosts) extra.hosts = { ...extra.hosts, ...creds.hosts };
-        cli.credentialSides(copySides(opts, flags, src, dst));
+      // --src-* for every source registry, --dest-* (or -u/-p) for every target registry; a layout end takes none.
+      const ends = jobs.map((job) => ({
+        src: job.source.startsWith("oci:") ? undefined : parseReference(job.source, { defaultTag: false }),
+        dst: job.target.startsWith("oci:") ? undefined : parseReference(job.target, { defaultTag: false }),
+      }));
+      if (!ends.some((e) => e.src) && (opts.srcUsername !== undefined || opts.srcPassword !== undefined)) {
+        throw new UsageError(
+          "--src-username/--src-password: the source is a layout, which takes no credentials",
+        );
       }
+      if (!ends.some((e) => e.dst) && (opts.destUsername !== undefined || opts.destPassword !== undefined)) {
+        throw new UsageError(
+          "--dest-username/--dest-password: the target is a layout, which takes no credentials",
+        );
+      }
+      for (const { src, dst } of ends) {
+        const creds = copyCredentials(opts, src?.registry ?? "", dst?.registry ?? "");
+        const { "": _layout, ...registries } = creds.hosts ?? {};
+        extra.hosts = { ...extra.hosts, ...registries };
+      }
+      const first = ends[0];
+      if (ends.length === 1 && first?.src && first.dst)
+        cli.credentialSides(copySides(opts, flags, first.src, first.dst));
       await cli.withClient(
         cmd,
         registry,

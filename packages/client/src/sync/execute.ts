@@ -8,6 +8,7 @@
  * Resumable by construction: the registry is the state. Manifests go after their blobs and the tag last, so a sync
  * killed half-way leaves each tag either as it was or complete, and the next run's plan skips what is done.
  */
+import { defaultMaxListeners, setMaxListeners } from "node:events";
 import { UsageError } from "@regatta/errors";
 import { openImageSource } from "@regatta/layout";
 import type { ClientContext } from "../context.js";
@@ -55,6 +56,8 @@ export async function executeSync(
   const onAbort = () => controller.abort(options.signal?.reason);
   options.signal?.addEventListener("abort", onAbort, { once: true });
   const runSignal = controller.signal;
+  // Every image and every blob in flight listens to it: jobs × concurrency of them is the design, not a leak.
+  setMaxListeners(Math.max(defaultMaxListeners, jobs * concurrency * 4), runSignal);
 
   // Each blob of a target repository once: the first image to need it sends it, the others wait for that.
   const ledger = new Map<string, Promise<Outcome>>();

@@ -1,0 +1,299 @@
+/**
+ * `regatta sync` and `regatta ratelimit`, run by the built CLI against real registries (distribution): one
+ * repository, filters, a dry run (nothing written), a config with several repositories (both formats, credentials
+ * from the file, a token registry), registry → OCI layout → registry, resume after a SIGKILL, and N processes on
+ * disjoint shards that together did every image once.
+ */
+import { spawn } from "node:child_process";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { createClient, NotFoundError } from "@regatta/client";
+import { type GeneratedImage, generateImage, generateIndex, pushImage, useRegistry } from "@regatta/testkit";
+import { beforeAll, describe, expect, it } from "vitest";
+import { regatta } from "./test-cli.js";
+
+const AUTH = { username: "regatta", password: "regatta-secret" };
+const DEST = ["--dest-username", "regatta", "--dest-password", "regatta-secret"];
+/** `regatta sync FROM TO ARGS…` with the target registry's credentials. */
+const syncTo = (from: string, to: string, ...args: string[]) => regatta(["sync", from, to, ...DEST, ...args]);
+
+/** Tags of `repo` on `registry` with their digests; {} when the repository does not exist. */
+async function digests(host: string, repo: string, credentials = {}): Promise<Record<string, string>> {
+  const reg = createClient(host, credentials);
+  try {
+    return (await reg.tagsWithDigests(`${host}/${repo}`)).digests;
+  } catch (error) {
+    if (error instanceof NotFoundError) return {};
+    throw error;
+  } finally {
+    await reg.close();
+  }
+}
+
+describe("regatta sync against real registries", () => {
+  const src = useRegistry("none");
+  const dst = useRegistry("basic");
+  const tok = useRegistry("token");
+  /** tag → digest of src/app, src/tools, src/base, src/big. */
+  const seeded: Record<string, Record<string, string>> = {};
+  let work: string;
+
+  beforeAll(async () => {
+    work = mkdtempSync(join(tmpdir(), "regatta-sync-"));
+    const put = async (
+      repo: string,
+      tags: Record<string, GeneratedImage | Awaited<ReturnType<typeof generateIndex>>>,
+    ) => {
+      seeded[repo] = {};
+      for (const [tag, image] of Object.entries(tags)) {
+        await pushImage(src.url, repo, tag, image);
+        seeded[repo][tag] = image.kind === "index" ? image.index.digest : image.manifest.digest;
+      }
+    };
+    // src/app: versions sharing their layers (same seed, configs differ by a label), and an index.
+    const app: Record<string, GeneratedImage | Awaited<ReturnType<typeof generateIndex>>> = {};
+    for (const v of ["1.0.0", "1.1.0", "1.2.0", "1.3.0", "2.0.0", "latest"]) {
+      app[v] = await generateImage({ layers: [4000, 2000], seed: "sync-app", labels: { v } });
+    }
+    app.multi = await generateIndex({
+      platforms: ["linux/amd64", "linux/arm64"],
+      layers: [1500],
+      seed: "sync-multi",
+    });
+    await put("src/app", app);
+    await put("src/tools", {
+      a: await generateImage({ layers: [900], seed: "tools-a" }),
+      b: await generateImage({ layers: [900], seed: "tools-b" }),
+    });
+    await put("src/base", { "3.19": await generateImage({ layers: [700], seed: "base" }) });
+    await put("src/extra", { x: await generateImage({ layers: [600], seed: "extra" }) });
+    // src/big: distinct layers per tag, so a sync of it takes long enough to be killed half-way.
+    const big: Record<string, GeneratedImage> = {};
+    for (let i = 0; i < 16; i++) {
+      big[`t${String(i).padStart(2, "0")}`] = await generateImage({ layers: [400_000], seed: `big-${i}` });
+    }
+    await put("src/big", big);
+  }, 120_000);
+
+  it("one repository: every tag, digests kept; again: everything up to date, nothing sent", async () => {
+    const first = await syncTo(`${src.host}/src/app`, `${dst.host}/one/app`, "--json");
+    expect(first.stderr).toBe("");
+    expect(first.code).toBe(0);
+    const summary = JSON.parse(first.stdout);
+    expect(summary).toMatchObject({ copied: 7, skipped: 0, failed: 0 });
+    // Six tags share two layers: each sent once (2 layers + 6 configs), and the index's two images (2 + 2).
+    expect(summary.blobs.uploaded).toBe(2 + 6 + 4);
+    expect(await digests(dst.host, "one/app", AUTH)).toEqual(seeded["src/app"]);
+
+    const again = await syncTo(`${src.host}/src/app`, `${dst.host}/one/app`);
+    expect(again.code).toBe(0);
+    expect(again.stdout).toMatch(
+      /^sync: 0 copied, 7 up to date, 0 failed; blobs 0 uploaded, 0 mounted, 0 skipped; 0 B in /,
+    );
+  });
+
+  it("filters: a semver range with an exclusion, and a tag list", async () => {
+    const semver = await syncTo(
+      `${src.host}/src/app`,
+      `${dst.host}/filtered/app`,
+      "--semver",
+      ">=1.1 <2",
+      "--exclude",
+      "1\\.3\\..*",
+    );
+    expect(semver.code).toBe(0);
+    expect(Object.keys(await digests(dst.host, "filtered/app", AUTH)).sort()).toEqual(["1.1.0", "1.2.0"]);
+    const listed = await syncTo(`${src.host}/src/app`, `${dst.host}/filtered/app`, "--tag", "multi,latest");
+    expect(listed.stdout).toMatch(/^sync: 2 copied, 0 up to date/);
+    expect(Object.keys(await digests(dst.host, "filtered/app", AUTH)).sort()).toEqual([
+      "1.1.0",
+      "1.2.0",
+      "latest",
+      "multi",
+    ]);
+  });
+
+  it("--dry-run prints the plan and writes nothing", async () => {
+    const text = await syncTo(`${src.host}/src/app`, `${dst.host}/dry/app`, "--dry-run");
+    expect(text.code).toBe(0);
+    expect(text.stdout).toContain(`${src.host}/src/app -> ${dst.host}/dry/app: 7 to copy, 0 up to date`);
+    expect(text.stdout).toMatch(/blobs: 12 to upload \([\d.]+ kB\), 0 to mount \(0 B\), 0 already there/);
+    expect(text.stdout).toContain("manifest GETs: 9, of which 0 count against a pull quota");
+    const json = await syncTo(`${src.host}/src/app`, `${dst.host}/dry/app`, "--dry-run", "--json");
+    const plan = JSON.parse(json.stdout);
+    expect(plan.totals.images).toEqual({ total: 7, copy: 7, skip: 0, failed: 0 });
+    expect(plan.repositories[0].images.map((i: { tag: string }) => i.tag)).toEqual([
+      "1.0.0",
+      "1.1.0",
+      "1.2.0",
+      "1.3.0",
+      "2.0.0",
+      "latest",
+      "multi",
+    ]);
+    expect(await digests(dst.host, "dry/app", AUTH)).toEqual({});
+  });
+
+  it("--config: several repositories in regsync's format (credentials from the file, a token registry) and skopeo's", async () => {
+    const regsync = join(work, "regsync.yaml");
+    writeFileSync(
+      regsync,
+      `creds:
+  - registry: ${dst.host}
+    user: regatta
+    pass: regatta-secret
+  - registry: ${tok.host}
+    user: regatta
+    pass: regatta-secret
+sync:
+  - source: ${src.host}/src/tools
+    target: ${dst.host}/cfg/tools
+  - source: ${src.host}/src/app
+    target: ${tok.host}/cfg/app
+    tags:
+      allow: ["1\\\\..*"]
+      deny: ["1\\\\.0\\\\..*"]
+  - source: ${src.host}/src/base:3.19
+    target: ${tok.host}/cfg/base:3.19
+    type: image
+`,
+    );
+    const run = await regatta(["sync", "--config", regsync, "--json"]);
+    expect(run.stderr).toBe("");
+    expect(JSON.parse(run.stdout)).toMatchObject({ copied: 6, failed: 0 });
+    expect(await digests(dst.host, "cfg/tools", AUTH)).toEqual(seeded["src/tools"]);
+    expect(Object.keys(await digests(tok.host, "cfg/app", AUTH)).sort()).toEqual(["1.1.0", "1.2.0", "1.3.0"]);
+    expect(await digests(tok.host, "cfg/base", AUTH)).toEqual(seeded["src/base"]);
+
+    const skopeo = join(work, "skopeo.yaml");
+    writeFileSync(
+      skopeo,
+      `${src.host}:\n  images:\n    src/tools: [a]\n  images-by-semver:\n    src/base: ">=3"\n`,
+    );
+    const run2 = await regatta(["sync", "--config", skopeo, `${dst.host}/sk`, ...DEST]);
+    expect(run2.code).toBe(0);
+    expect(Object.keys(await digests(dst.host, "sk/tools", AUTH))).toEqual(["a"]);
+    expect(Object.keys(await digests(dst.host, "sk/base", AUTH))).toEqual(["3.19"]);
+
+    const bad = join(work, "bad.yaml");
+    writeFileSync(bad, "sync:\n  - source: a/b\n");
+    const refused = await regatta(["sync", "--config", bad]);
+    expect([refused.code, refused.stdout]).toEqual([2, ""]);
+    expect(refused.stderr).toBe(`regatta: ${bad}:2: sync[0].target must be a string\n`);
+  });
+
+  it("registry → OCI layout → registry, tags as ref.names, digests kept", async () => {
+    const layout = join(work, "layout");
+    const toLayout = ["sync", `${src.host}/src/app`, `oci:${layout}`, "--tag", "1.0.0,multi", "--json"];
+    const out = await regatta(toLayout);
+    expect(out.stderr).toBe("");
+    expect(JSON.parse(out.stdout)).toMatchObject({ copied: 2, failed: 0 });
+    const again = await regatta(toLayout);
+    expect(JSON.parse(again.stdout)).toMatchObject({ copied: 0, skipped: 2 });
+    const back = await syncTo(`oci:${layout}`, `${dst.host}/fromlayout/app`, "--json");
+    expect(JSON.parse(back.stdout)).toMatchObject({ copied: 2, failed: 0 });
+    expect(await digests(dst.host, "fromlayout/app", AUTH)).toEqual({
+      "1.0.0": seeded["src/app"]!["1.0.0"],
+      multi: seeded["src/app"]!.multi,
+    });
+  });
+
+  it("resume: killed with SIGKILL half-way, run again, only the rest is done and the end state is whole", async () => {
+    const args = ["sync", `${src.host}/src/big`, `${dst.host}/resume/big`, ...DEST, "--jobs", "1"];
+    const bin = fileURLToPath(new URL("../dist/bin.js", import.meta.url));
+    const child = spawn(process.execPath, [bin, ...args], {
+      env: { PATH: process.env.PATH ?? "", HOME: work },
+    });
+    let stderr = "";
+    await new Promise<void>((resolve) => {
+      child.stderr.on("data", (d: Buffer) => {
+        stderr += d.toString("utf8");
+        // Two images done: kill it, whatever it is doing.
+        if ((stderr.match(/^copied /gm) ?? []).length >= 2) child.kill("SIGKILL");
+      });
+      child.on("close", () => resolve());
+    });
+    expect(child.signalCode).toBe("SIGKILL");
+    const before = await digests(dst.host, "resume/big", AUTH);
+    const done = Object.keys(before).length;
+    expect(done).toBeGreaterThanOrEqual(2);
+    expect(done).toBeLessThan(16);
+
+    const rerun = await regatta([...args, "--json"]);
+    expect(rerun.code).toBe(0);
+    const summary = JSON.parse(rerun.stdout);
+    expect(summary).toMatchObject({ copied: 16 - done, skipped: done, failed: 0 });
+    // Only the missing images' blobs were planned and sent (each image has its own layer and config).
+    expect(summary.blobs.uploaded).toBeLessThanOrEqual(2 * (16 - done));
+    expect(await digests(dst.host, "resume/big", AUTH)).toEqual(seeded["src/big"]);
+    // Whole, not just tagged: every tag's blobs are there.
+    const reg = createClient(dst.host, AUTH);
+    try {
+      for (const tag of Object.keys(seeded["src/big"]!)) {
+        const m = await reg.manifest(`${dst.host}/resume/big:${tag}`);
+        const image = m.manifest as { config: { digest: string }; layers: { digest: string }[] };
+        for (const d of [image.config.digest, ...image.layers.map((l) => l.digest)]) {
+          expect(await reg.hasBlob(`${dst.host}/resume/big`, d)).toBe(true);
+        }
+      }
+    } finally {
+      await reg.close();
+    }
+  });
+
+  it("shards: 3 processes on disjoint shards (one from JOB_COMPLETION_INDEX) did every image once", async () => {
+    const config = join(work, "shards.yaml");
+    const repos = ["src/app", "src/tools", "src/base", "src/extra"];
+    writeFileSync(
+      config,
+      `creds:\n  - {registry: "${dst.host}", user: regatta, pass: regatta-secret}\nsync:\n${repos
+        .map((r) => `  - {source: "${src.host}/${r}", target: "${dst.host}/shard/${r.split("/")[1]}"}\n`)
+        .join("")}`,
+    );
+    const runs = await Promise.all([
+      regatta(["sync", "--config", config, "--shard", "0/3", "--json"]),
+      regatta(["sync", "--config", config, "--shard", "1/3", "--json"]),
+      regatta(["sync", "--config", config, "--json"], {
+        env: { JOB_COMPLETION_INDEX: "2", JOB_COMPLETIONS: "3" },
+      }),
+    ]);
+    expect(runs.map((r) => [r.code, r.stderr])).toEqual([
+      [0, ""],
+      [0, ""],
+      [0, ""],
+    ]);
+    const summaries = runs.map((r) => JSON.parse(r.stdout));
+    expect(summaries.map((s) => s.shard)).toEqual([
+      { index: 0, count: 3 },
+      { index: 1, count: 3 },
+      { index: 2, count: 3 },
+    ]);
+    const copied = summaries.flatMap((s) =>
+      s.images
+        .filter((i: { outcome: string }) => i.outcome === "copied")
+        .map((i: { source: string }) => i.source),
+    );
+    const expected = repos.flatMap((r) => Object.keys(seeded[r]!).map((t) => `${src.host}/${r}:${t}`));
+    // Every image once: no two workers copied the same one, and none was left out.
+    expect(copied.sort()).toEqual(expected.sort());
+    for (const r of repos) {
+      expect(await digests(dst.host, `shard/${r.split("/")[1]}`, AUTH)).toEqual(seeded[r]);
+    }
+  });
+
+  it("ratelimit: a registry without RateLimit headers says so, in text and JSON", async () => {
+    const text = await regatta(["ratelimit", `${src.host}/src/app:latest`]);
+    expect([text.code, text.stdout]).toEqual([
+      0,
+      `${src.host} announces no pull quota (no RateLimit headers)\n`,
+    ]);
+    const json = await regatta(["ratelimit", `${src.host}/src/app:latest`, "--json"]);
+    expect(JSON.parse(json.stdout)).toEqual({
+      registry: src.host,
+      reference: `${src.host}/src/app:latest`,
+      set: false,
+    });
+  });
+});
