@@ -27,8 +27,12 @@ export function tagTarget(source: Reference, target: ReferenceInput): Reference 
 /**
  * Tags a manifest under another name (the Ruby gem's `tag`): the manifest's exact bytes are fetched and pushed to the
  * target, so its digest is unchanged. A target in another repository of the registry first gets what the manifest
- * references (blobs mounted, an index's children pushed, by {@link copyImage}): a registry refuses a manifest whose
- * blobs the repository lacks (MANIFEST_BLOB_UNKNOWN), and `regatta tag --help` shows exactly that case.
+ * references (blobs mounted with `POST …/blobs/uploads/?mount=&from=`, an index's children pushed, by
+ * {@link copyImage}, the one copy machinery): a registry refuses a manifest whose blobs the repository lacks
+ * (MANIFEST_BLOB_UNKNOWN), and `regatta tag --help` shows exactly that case.
+ *
+ * The source is read once and everything after goes by that digest, so a tag moved meanwhile cannot leave the target
+ * tagged with a manifest whose blobs were not the ones brought over.
  */
 export async function tagImage(
   ctx: ClientContext,
@@ -39,11 +43,12 @@ export async function tagImage(
   const source = toReference(ctx, sourceInput);
   const dst = tagTarget(source, target);
   const sig = options.signal ? { signal: options.signal } : {};
-  if (dst.repository !== source.repository) await copyImage(ctx, source, dst, sig);
   // The registry's own manifest, never a mirror's (mirrors.ts): the tag is written in that registry.
   const got = await getManifest(ctx, source, { ...sig, mirrors: false });
-  return putManifest(ctx, dst, got.bytes, {
-    mediaType: got.mediaType,
-    ...(options.signal ? { signal: options.signal } : {}),
-  });
+  if (dst.repository !== source.repository) {
+    // By digest, both ends: the content arrives untagged, and the tag is the last thing written, below.
+    const pinned = source.withoutTag().withDigest(got.digest);
+    await copyImage(ctx, pinned, dst.withoutTag().withDigest(got.digest), sig);
+  }
+  return putManifest(ctx, dst, got.bytes, { mediaType: got.mediaType, ...sig });
 }
