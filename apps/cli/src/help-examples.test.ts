@@ -5,7 +5,6 @@
 import type { Command } from "commander";
 import { describe, expect, it } from "vitest";
 import { buildProgram } from "./program.js";
-import { commandsWithAncestors } from "./test-parse.js";
 
 /** The help text of `cmd` as `regatta … cmd --help` prints it, `addHelpText` sections included. */
 function helpOf(cmd: Command): string {
@@ -25,7 +24,17 @@ function examplesOf(cmd: Command, help: string): string[] {
     .filter((line) => names.some((name) => line.startsWith(`regatta ${name}`)));
 }
 
-const commands = [...commandsWithAncestors(buildProgram())].map(([cmd]) => cmd);
+/** Every command `--help` lists, depth first: hidden ones (a completion script's helper) are nobody's to type. */
+function* visibleCommands(parent: Command): Generator<Command> {
+  for (const cmd of parent.createHelp().visibleCommands(parent)) {
+    // commander's implicit `help` command is listed too, and is not ours.
+    if (!parent.commands.includes(cmd)) continue;
+    yield cmd;
+    yield* visibleCommands(cmd);
+  }
+}
+
+const commands = [...visibleCommands(buildProgram())];
 
 describe("every subcommand's --help", () => {
   it("walks the whole table", () => {
@@ -44,6 +53,13 @@ describe("every subcommand's --help", () => {
     expect(help).toMatch(/^Global Options:$/m);
     for (const flag of ["-v, --verbose", "--json", "--insecure", "--timeout <seconds>"])
       expect(help).toContain(flag);
+  });
+
+  it("walks only what --help lists: a hidden command is left out", () => {
+    const program = buildProgram();
+    program.command("secret-helper", { hidden: true });
+    expect([...visibleCommands(program)].map((c) => c.name())).not.toContain("secret-helper");
+    expect([...visibleCommands(program)].map((c) => c.name())).toContain("inspect");
   });
 
   it("the rule catches a command without examples, and one whose examples run another command", () => {

@@ -118,7 +118,11 @@ describe("a platform asked of a single image (not an index)", () => {
         expect((await asked.inspect("registry.test/team/arm:v1")).index).toBeUndefined();
         expect(await asked.size("registry.test/team/arm:v1")).toBeGreaterThan(0);
         const config = await asked.config("registry.test/team/arm:v1");
-        expect([config.config.architecture, config.index]).toEqual(["arm64", undefined]);
+        expect([config.config.architecture, config.platform, config.index]).toEqual([
+          "arm64",
+          "linux/arm64/v8",
+          undefined,
+        ]);
       }
       const any = reg.with({ platform: "linux/s390x" });
       expect((await any.config("registry.test/team/artifact:v1")).config).toEqual({

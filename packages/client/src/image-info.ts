@@ -25,6 +25,8 @@ export interface ConfigResult {
   bytes: Uint8Array;
   /** The digest of the index the image was chosen from, when the reference named an index. */
   index?: string;
+  /** The platform the config names (`os/arch[/variant]`), when it names an OS. */
+  platform?: string;
 }
 
 /**
@@ -39,9 +41,11 @@ export async function getConfig(
 ): Promise<ConfigResult> {
   const image = await imageManifest(ctx, input, options);
   const got = await readConfig(ctx, image, options.signal);
-  if (image.index) return { ...got, index: image.index.digest };
+  const platform = configPlatform(got.config);
+  const named = { ...got, ...(platform ? { platform } : {}) };
+  if (image.index) return { ...named, index: image.index.digest };
   checkSinglePlatform(image, got.config, options.platform ?? ctx.chosenPlatform);
-  return got;
+  return named;
 }
 
 /** The platform an image config names (`os/arch[/variant]`), or undefined when it names no OS. */

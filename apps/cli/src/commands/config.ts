@@ -1,22 +1,37 @@
 import type { Command } from "commander";
 import type { CliContext } from "../cli-context.js";
+import { formatFlag, formatterFor, writeTemplated } from "../format-flag.js";
 import { platformFlag } from "../global-options.js";
 import { writeStdout } from "../output.js";
+import { noteSinglePlatform } from "../platform-note.js";
 
-/** `regatta config REFERENCE`: an image's config blob. */
+/** `regatta config REFERENCE`: an image's config blob (its exact bytes, or through a template). */
 export function registerConfig(program: Command, cli: CliContext): void {
   program
     .command("config")
     .description("print an image's config blob (resolving an index for --platform or this host)")
     .argument("<reference>", "image reference")
     .addOption(platformFlag())
+    .addOption(formatFlag())
     .addHelpText(
       "after",
-      "\nExamples:\n  regatta config alpine | jq .config.Env\n  regatta config alpine --platform linux/arm64",
+      `
+Examples:
+  regatta config alpine | jq .config.Env
+  regatta config alpine --platform linux/arm64
+  regatta config alpine --format '{{.Architecture}}'
+  regatta config nginx --format '{{range .Config.Env}}{{.}}\\n{{end}}'
+
+The --format document is the config as stored (OCI image config: architecture, os, config.Env, config.Cmd,
+config.Labels, history…); field names match in any case, so docker's {{.Config.Env}} works.`,
     )
-    .action(async (reference: string, _opts: unknown, cmd: Command) => {
-      await cli.withReference(cmd, reference, async (reg, ref) => {
+    .action(async (reference: string, opts: { format?: string }, cmd: Command) => {
+      const output = await formatterFor(opts.format, cli.flags(cmd));
+      await cli.withReference(cmd, reference, async (reg, ref, flags) => {
         const got = await reg.config(ref);
+        noteSinglePlatform(cli, flags, ref, got);
+        if (output.kind === "template") return writeTemplated(output.render, got.config);
+        // The exact bytes, as the registry stores them (their digest is the config's), with --json as without.
         await writeStdout(got.bytes);
         if (process.stdout.isTTY) await writeStdout("\n");
       });

@@ -2,6 +2,7 @@ import type { Command } from "commander";
 import type { CliContext } from "../cli-context.js";
 import { platformFlag } from "../global-options.js";
 import { escapeField, writeJson, writeStdout } from "../output.js";
+import { noteSinglePlatform } from "../platform-note.js";
 
 const ACCEPT_CHOICES = ["schema2", "list", "oci", "index", "schema1", "all"];
 
@@ -37,6 +38,11 @@ export function registerManifest(program: Command, cli: CliContext): void {
               ? opts.accept.split(",").map((s) => s.trim())
               : undefined;
           const got = await reg.manifest(ref, accept ? { accept } : {});
+          if (flags.platform && !got.index && got.kind === "image") {
+            // A single image: its platform is in its config, which also refuses one of another platform (exit 3)
+            // before any byte is printed. Only read when --platform is given.
+            noteSinglePlatform(cli, flags, ref, await reg.config(got.reference));
+          }
           if (flags.json) {
             await writeJson({
               reference: got.reference.toString(),

@@ -2,6 +2,7 @@ import type { Command } from "commander";
 import type { CliContext } from "../cli-context.js";
 import { platformFlag } from "../global-options.js";
 import { humanSize, writeJson, writeStdout } from "../output.js";
+import { noteSinglePlatform } from "../platform-note.js";
 
 /** `regatta size REFERENCE`: an image's compressed size. */
 export function registerSize(program: Command, cli: CliContext): void {
@@ -17,6 +18,7 @@ export function registerSize(program: Command, cli: CliContext): void {
     .action(async (reference: string, _opts: unknown, cmd: Command) => {
       await cli.withReference(cmd, reference, async (reg, ref, flags) => {
         const s = await reg.inspect(ref);
+        noteSinglePlatform(cli, flags, ref, s);
         if (flags.json) {
           await writeJson({
             reference: s.reference,

@@ -1,0 +1,130 @@
+/**
+ * Issue 12 through the built CLI against a real registry: `inspect` shows what an image runs, `inspect` and `config`
+ * take `--format TEMPLATE` (a bad template is exit 2 before any request), and `--platform` on a single image is said
+ * on stderr, or refused when the image is of another platform.
+ */
+import { generateImage, generateIndex, pushImage, useRegistry } from "@regatta/testkit";
+import { beforeAll, describe, expect, it } from "vitest";
+import { regatta } from "./test-cli.js";
+
+describe("inspect, config and --format against a real registry", () => {
+  const registry = useRegistry("none");
+  let host: string;
+
+  beforeAll(async () => {
+    host = registry.host;
+    const amd = await generateImage({
+      layers: [512, 512],
+      labels: { "org.opencontainers.image.version": "3.20.1", maintainer: "me" },
+      seed: "inspect",
+    });
+    await pushImage(registry.url, "cli/single", "1", amd);
+    const index = await generateIndex({
+      platforms: ["linux/amd64", "linux/arm64/v8"],
+      layers: [64],
+      seed: "ix",
+    });
+    await pushImage(registry.url, "cli/multi", "1", index);
+  }, 60_000);
+
+  it("inspect shows what the image runs, for people and in --json", async () => {
+    const human = await regatta(["inspect", `${host}/cli/single:1`]);
+    expect(human.code).toBe(0);
+    expect(human.stdout).toContain("Platform:   linux/amd64\n");
+    expect(human.stdout).toContain('Cmd:        ["/bin/sh"]\n');
+    expect(human.stdout).toContain("History:    2 steps\n");
+    expect(human.stdout).toContain(
+      "\nEnv:\n  PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin\n",
+    );
+    expect(human.stdout).toContain("  org.opencontainers.image.version=3.20.1");
+    const json = JSON.parse((await regatta(["inspect", `${host}/cli/single:1`, "--json"])).stdout);
+    expect(json).toMatchObject({
+      platform: "linux/amd64",
+      cmd: ["/bin/sh"],
+      env: ["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"],
+      historyLength: 2,
+      labels: { maintainer: "me" },
+    });
+  });
+
+  it.each([
+    [["inspect", "{{json .Cmd}}"], '["/bin/sh"]\n'],
+    [["inspect", '{{index .Labels "org.opencontainers.image.version"}}'], "3.20.1\n"],
+    [
+      ["inspect", "{{range .Env}}{{.}}\\n{{end}}"],
+      "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin\n",
+    ],
+    [["inspect", "{{.Platform}} {{.HistoryLength}} {{len .Layers}}"], "linux/amd64 2 2\n"],
+    [["inspect", "json"], undefined],
+    [["config", "{{.Architecture}}/{{.Os}}"], "amd64/linux\n"],
+    [["config", "{{.Config.Cmd}}"], "[/bin/sh]\n"],
+    [
+      ["config", '{{range $k, $v := .Config.Labels}}{{$k}}={{$v}}{{"\\n"}}{{end}}'],
+      "maintainer=me\norg.opencontainers.image.version=3.20.1\n",
+    ],
+  ])("%j", async ([command, template], expected) => {
+    const got = await regatta([command as string, `${host}/cli/single:1`, "--format", template as string]);
+    expect([got.code, got.stderr]).toEqual([0, ""]);
+    if (expected === undefined) expect(JSON.parse(got.stdout)).toMatchObject({ cmd: ["/bin/sh"] });
+    else expect(got.stdout).toBe(expected);
+  });
+
+  it("a bad template is exit 2 with one line naming where, before any request", async () => {
+    // Port 9 on loopback answers nothing: a request would be exit 5, not 2.
+    for (const command of ["inspect", "config"]) {
+      const got = await regatta([command, "127.0.0.1:9/cli/single:1", "--format", "{{.Env | nope}}"]);
+      expect([got.code, got.stdout, got.stderr]).toEqual([
+        2,
+        "",
+        'regatta: bad template at column 10: unknown function "nope"\n',
+      ]);
+    }
+    const both = await regatta(["inspect", "127.0.0.1:9/cli/single:1", "--format", "{{.}}", "--json"]);
+    expect([both.code, both.stderr]).toEqual([
+      2,
+      "regatta: --format and --json are exclusive (--format json is --json)\n",
+    ]);
+    const applied = await regatta(["config", `${host}/cli/single:1`, "--format", "{{range .os}}{{end}}"]);
+    expect([applied.code, applied.stderr]).toEqual([
+      2,
+      "regatta: bad template at column 9: cannot range over a string\n",
+    ]);
+  });
+
+  describe("--platform on a single image", () => {
+    it.each(["manifest", "config", "inspect", "size"])(
+      "%s: the same platform is said to be ignored",
+      async (command) => {
+        const got = await regatta([command, `${host}/cli/single:1`, "--platform", "linux/amd64"]);
+        expect(got.code).toBe(0);
+        expect(got.stderr).toBe(
+          `--platform linux/amd64 ignored: ${host}/cli/single:1 is a single image (linux/amd64)\n`,
+        );
+      },
+    );
+
+    it.each(["manifest", "config", "inspect", "size"])(
+      "%s: another platform is refused (exit 3)",
+      async (command) => {
+        const got = await regatta([command, `${host}/cli/single:1`, "--platform", "linux/arm64"]);
+        expect([got.code, got.stdout, got.stderr]).toEqual([
+          3,
+          "",
+          `regatta: ${host}/cli/single:1 is a single image for linux/amd64, not linux/arm64: it has no other platform\n`,
+        ]);
+      },
+    );
+
+    it("an index says nothing: the platform chose its image", async () => {
+      const got = await regatta([
+        "inspect",
+        `${host}/cli/multi:1`,
+        "--platform",
+        "linux/arm64",
+        "--format",
+        "{{.Platform}}",
+      ]);
+      expect([got.code, got.stdout, got.stderr]).toEqual([0, "linux/arm64/v8\n", ""]);
+    });
+  });
+});

@@ -1,0 +1,41 @@
+import { UsageError } from "@regatta/errors";
+import { Option } from "commander";
+import type { GlobalFlags } from "./global-options.js";
+import { writeStdout } from "./output.js";
+
+/**
+ * `--format TEMPLATE` of `inspect` and `config` (issue 12): a Go-style template over the command's JSON document, as
+ * `docker inspect --format` and `skopeo inspect --format` take; the subset is in apps/cli/README.md ("Templates").
+ * `--format json` is `--json`, as docker's.
+ */
+export function formatFlag(): Option {
+  return new Option(
+    "-f, --format <template>",
+    'print through a Go-style template, e.g. "{{.Config.Env}}" or \'{{index .Labels "version"}}\' (see the README)',
+  );
+}
+
+/** What a command does with its document: print it as JSON, through a template, or show it to people. */
+export type Formatter =
+  | { kind: "json" }
+  | { kind: "template"; render(data: unknown): string }
+  | { kind: "human" };
+
+/**
+ * The output a command was asked for. A template is compiled here, before any request, so a bad one is a usage
+ * error (exit 2) naming where it went wrong, and nothing was sent. The template code is loaded only when a
+ * template is given (@regatta/present/template, a chunk of its own), never at start-up.
+ */
+export async function formatterFor(template: string | undefined, flags: GlobalFlags): Promise<Formatter> {
+  if (template === undefined) return flags.json ? { kind: "json" } : { kind: "human" };
+  if (flags.json) throw new UsageError("--format and --json are exclusive (--format json is --json)");
+  if (template.trim() === "json") return { kind: "json" };
+  const { compileTemplate } = await import("@regatta/present/template");
+  return { kind: "template", render: compileTemplate(template).render };
+}
+
+/** Prints a template's output with a newline after it, unless it already ends with one (as docker's does). */
+export function writeTemplated(render: (data: unknown) => string, data: unknown): Promise<void> {
+  const out = render(data);
+  return writeStdout(out.endsWith("\n") ? out : `${out}\n`);
+}
