@@ -104,7 +104,7 @@ describe("the bash script, sourced in bash and called as on TAB", () => {
    * `host:port/repo:` is several words), COMP_CWORD, and COMP_LINE/COMP_POINT with the cursor at the end of `line`.
    */
   async function complete(line: string, withLine = true): Promise<string[]> {
-    const words = line.match(/[^\s:=]+|[:=]+/g) ?? [];
+    const words: string[] = line.match(/[^\s:=]+|[:=]+/g) ?? [];
     if (/\s$/.test(line)) words.push("");
     const quoted = words.map((w) => `'${w}'`).join(" ");
     const setLine = withLine
