@@ -180,6 +180,22 @@ describe("verbs people expect, against a real registry", () => {
     });
   });
 
+  describe("copy --platform of a single image", () => {
+    it("copies it as it is and says the platform was ignored", async () => {
+      const out = await regatta([
+        "copy",
+        `${open.host}/src/many:1.9`,
+        `${open.host}/one/single`,
+        "--platform",
+        "linux/arm64",
+      ]);
+      expect([out.code, out.stdout]).toEqual([0, `${image.manifest.digest}\n`]);
+      expect(out.stderr).toContain(
+        `note: --platform linux/arm64 ignored: ${open.host}/src/many:1.9 is a single image, not an index; copied as it is\n`,
+      );
+    });
+  });
+
   describe("copy --from-file", () => {
     it("copies every line with one client, stops at a failure unless --keep-going, and sums up", async () => {
       const file = join(tempDir(), "refs.txt");

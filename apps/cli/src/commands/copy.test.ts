@@ -1,9 +1,11 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
+import type { CopyResult } from "@regatta/client";
 import { UsageError } from "@regatta/errors";
+import { parseReference } from "@regatta/reference";
 import { tempDirs } from "@regatta/testkit";
 import { describe, expect, it } from "vitest";
-import { copyCredentials, copyOptions, copyPairs, mergeCredentials, tagged } from "./copy.js";
+import { copyCredentials, copyOptions, copyPairs, mergeCredentials, platformNote, tagged } from "./copy.js";
 
 const tempDir = tempDirs("regatta-copy-list-");
 
@@ -117,5 +119,37 @@ describe("tagged", () => {
     ["localhost:5000/a:1", "localhost:5000/a:1"],
   ])("shows %s as %s", (target, shown) => {
     expect(tagged(target)).toBe(shown);
+  });
+});
+
+describe("platformNote", () => {
+  const pair = {
+    line: 0,
+    source: parseReference("localhost:5000/a:1"),
+    target: parseReference("localhost:5001/a"),
+  };
+  const image = { mediaType: "application/vnd.oci.image.manifest.v1+json" } as CopyResult;
+  const index = { mediaType: "application/vnd.oci.image.index.v1+json" } as CopyResult;
+  const picked = {
+    ...image,
+    index: { digest: "sha256:x", mediaType: index.mediaType },
+    platform: "linux/arm64",
+  };
+
+  it("says a --platform was ignored when the source was a single image", () => {
+    expect(platformNote(pair, { platform: "linux/arm64", concurrency: 4 }, image)).toBe(
+      "--platform linux/arm64 ignored: localhost:5000/a:1 is a single image, not an index; copied as it is",
+    );
+    expect(
+      platformNote(pair, { platforms: ["linux/amd64", "linux/arm64"], concurrency: 4 }, image),
+    ).toContain("--platform linux/amd64,linux/arm64 ignored");
+  });
+
+  it("says nothing when a platform was picked from an index, an index was kept, or none was asked", () => {
+    expect(
+      platformNote(pair, { platform: "linux/arm64", concurrency: 4 }, picked as CopyResult),
+    ).toBeUndefined();
+    expect(platformNote(pair, { platforms: ["linux/arm64"], concurrency: 4 }, index)).toBeUndefined();
+    expect(platformNote(pair, { platforms: "all", concurrency: 4 }, image)).toBeUndefined();
   });
 });

@@ -9,7 +9,7 @@ import { type CliContext, GLOBAL_CREDENTIAL_FLAGS } from "../cli-context.js";
 import { type CopyPair, parseCopyList } from "../copy-list.js";
 import { type GlobalFlags, platformsFlag } from "../global-options.js";
 import { interruptSignal } from "../interrupt.js";
-import { humanSize, writeJson, writeStdout } from "../output.js";
+import { humanSize, writeJson, writeStderr, writeStdout } from "../output.js";
 import { defaultsLine, JOBS_HELP, jobsOf } from "../transfer-defaults.js";
 import { withTransferProgress } from "../transfer-progress.js";
 
@@ -180,7 +180,22 @@ async function copyOne(
   const result = await withTransferProgress(flags, (onProgress) =>
     reg.copy(pair.source, pair.target, { ...options, ...interruptSignal(), onProgress }),
   );
+  const note = platformNote(pair, options, result);
+  if (note) writeStderr(`note: ${note}\n`);
   return { result, seconds: (Date.now() - started) / 1000 };
+}
+
+/**
+ * `--platform` given for a source that is a single image, not an index: there was nothing to choose, and the image
+ * was copied as it is. Said on stderr (even with --json) rather than silently ignored (issue 12).
+ */
+export function platformNote(pair: CopyPair, options: RunOptions, result: CopyResult): string | undefined {
+  const asked =
+    options.platform ?? (Array.isArray(options.platforms) ? options.platforms.join(",") : undefined);
+  if (asked === undefined || result.index !== undefined || /index|manifest\.list/.test(result.mediaType)) {
+    return undefined;
+  }
+  return `--platform ${asked} ignored: ${pair.source.familiar()} is a single image, not an index; copied as it is`;
 }
 
 /** The --json document of one copy. */
