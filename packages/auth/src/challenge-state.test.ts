@@ -29,4 +29,25 @@ describe("describe", () => {
     auth.learn("index.docker.io", 'Basic realm="x"');
     expect(auth.describe("docker.io").scheme).toBe("basic");
   });
+
+  it("says anonymous when the lookup found no credential (its Bearer token is anybody's), not otherwise", async () => {
+    const send = fakeSend(() => ({ body: tokenBody("t") }));
+    const challenge = 'Bearer realm="https://r.example/token",service="r"';
+    const nobody = createAuthenticator({ send, credentials: { get: async () => undefined } });
+    nobody.learn("r.example", challenge);
+    await nobody.authorization({ registry: "r.example", scopes: pull("a") });
+    expect(nobody.describe("r.example")).toMatchObject({ scheme: "bearer", anonymous: true });
+    expect(nobody.describe("r.example").username).toBeUndefined();
+
+    for (const credential of [
+      { registryToken: "rt" },
+      { identityToken: "it" },
+      { username: "u", password: "p" },
+    ]) {
+      const someone = createAuthenticator({ send, credentials: creds(credential) });
+      someone.learn("r.example", challenge);
+      await someone.authorization({ registry: "r.example", scopes: pull("a") });
+      expect(someone.describe("r.example").anonymous).toBeUndefined();
+    }
+  });
 });

@@ -9,6 +9,8 @@ export interface RegistryState {
   scheme: AuthDescription["scheme"];
   challenge?: Challenge;
   username?: string;
+  /** Whether the last credential lookup for the registry found nothing (see {@link AuthDescription.anonymous}). */
+  anonymous?: boolean;
 }
 
 /**
@@ -55,6 +57,7 @@ export class ChallengeState {
     // Stryker disable next-line ObjectLiteral,StringLiteral: unreachable, both callers learned the registry's challenge first.
     const state = this.#states.get(registry) ?? { scheme: "none" };
     if (credential?.username && !isAnonymous(credential)) state.username = credential.username;
+    state.anonymous = isAnonymous(credential);
     this.#states.set(registry, state);
   }
 
@@ -63,6 +66,7 @@ export class ChallengeState {
     const state = this.#states.get(registry);
     const description: AuthDescription = { registry, scheme: state?.scheme ?? "none" };
     if (state?.username) description.username = state.username;
+    if (state?.anonymous) description.anonymous = true;
     // Stryker disable next-line OptionalChaining: a registry's state is only recorded with its challenge.
     const realm = state?.challenge?.params.realm;
     if (realm) description.realm = redactUrl(realm);

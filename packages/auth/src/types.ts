@@ -59,6 +59,11 @@ export interface AuthDescription {
   registry: string;
   scheme: "none" | "basic" | "bearer" | "unknown";
   username?: string;
+  /**
+   * True when the lookup found no credential for the registry: a Bearer token sent then is one the token server
+   * gives anybody, so a refusal is not of credentials (the hint says how to give some).
+   */
+  anonymous?: boolean;
   realm?: string;
   service?: string;
 }

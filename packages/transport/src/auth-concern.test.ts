@@ -190,6 +190,17 @@ describe("auth concern", () => {
     expect(anonymous.access).toMatchObject({ credentials: "none" });
     expect(anonymous.access.username).toBeUndefined();
 
+    // A token fetched without any credential is anybody's: nothing was sent that could be refused.
+    class NobodyAuthenticator extends FakeAuthenticator {
+      override describe(registry: string): AuthDescription {
+        return { registry, scheme: "bearer", anonymous: true };
+      }
+    }
+    const nobody = await make(new NobodyAuthenticator("Bearer anybody"))
+      .request({ registry: bearer.host, method: "GET", scopes })
+      .catch((e) => e);
+    expect(nobody.access).toMatchObject({ credentials: "none" });
+
     // A scheme that is neither counts as none.
     const other = await make(new NamedAuthenticator("Negotiate abc"))
       .request({ registry: bearer.host, method: "GET", scopes })

@@ -9,7 +9,7 @@
  * (once per registry) to learn its challenge, and the authenticator can then answer with a token up front
  * (regclient's "seed the scopes before an upload" habit).
  */
-import type { Authenticator } from "@regatta/auth";
+import type { AuthDescription, Authenticator } from "@regatta/auth";
 import { bufferedBody, readErrorBody } from "./body.js";
 import type { Middleware, RawResponse } from "./exchange.js";
 
@@ -33,8 +33,8 @@ export function authenticating(config: AuthConfig): Middleware {
     const first = previous
       ? { ...exchange, headers: { ...exchange.headers, authorization: previous } }
       : exchange;
-    const username = () => authenticator.describe(registry).username;
-    const response = sent(await next(first), previous, username());
+    const who = () => authenticator.describe(registry);
+    const response = sent(await next(first), previous, who());
     const wwwAuthenticate = response.headers["www-authenticate"];
     if (response.status !== 401 || !wwwAuthenticate) return response;
     if (!exchange.body.replayable) {
@@ -54,15 +54,21 @@ export function authenticating(config: AuthConfig): Middleware {
     return sent(
       await next({ ...exchange, headers: { ...exchange.headers, authorization: retry } }),
       retry,
-      username(),
+      who(),
     );
   };
 }
 
-/** Notes on a response what went with its request (the scheme only, never the value) for the error's hint. */
-function sent(response: RawResponse, authorization: string | undefined, username?: string): RawResponse {
+/**
+ * Notes on a response what went with its request (the scheme only, never the value) for the error's hint. A Bearer
+ * token the authenticator fetched without any credential is counted as nothing sent: the token server gives it to
+ * anybody, and the hint must say how to log in rather than blame credentials that were never there.
+ */
+function sent(response: RawResponse, authorization: string | undefined, who?: AuthDescription): RawResponse {
   // Stryker disable next-line OptionalChaining: split with a limit of 1 always returns one element, so [0] is there.
   const scheme = authorization?.split(" ", 1)[0]?.toLowerCase();
-  const credentials = scheme === "basic" ? "basic" : scheme === "bearer" ? "bearer" : "none";
+  const credentials =
+    scheme === "basic" ? "basic" : scheme === "bearer" && !who?.anonymous ? "bearer" : "none";
+  const username = who?.username;
   return { ...response, sent: { credentials, ...(username && credentials !== "none" ? { username } : {}) } };
 }
