@@ -6,6 +6,13 @@ import { connectOptions, type GlobalFlags } from "../global-options.js";
 import { escapeControls, writeJson, writeStderr } from "../output.js";
 import { canPrompt, prompt } from "../prompt.js";
 
+/** The registry argument of `login` and `logout`: Docker Hub when not given, as docker's. */
+export const HOST_ARGUMENT = [
+  "[host]",
+  "the registry, e.g. ghcr.io, localhost:5000 (docker.io: Docker Hub)",
+  DEFAULT_REGISTRY,
+] as const;
+
 /** `--authfile`, shared by `login` and `logout`. */
 export const AUTHFILE_FLAG = [
   "--authfile <file>",
@@ -24,7 +31,7 @@ export function registerLogin(program: Command, cli: CliContext): void {
     .description(
       "check credentials against a registry and save them in the docker config or its credential helper",
     )
-    .argument("[host]", "the registry, e.g. ghcr.io, localhost:5000 (default: Docker Hub)", DEFAULT_REGISTRY)
+    .argument(...HOST_ARGUMENT)
     .option(...AUTHFILE_FLAG)
     .addHelpText(
       "after",

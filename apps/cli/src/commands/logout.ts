@@ -1,8 +1,8 @@
-import { DEFAULT_REGISTRY, parseRegistry } from "@regatta/reference";
+import { parseRegistry } from "@regatta/reference";
 import type { Command } from "commander";
 import type { CliContext } from "../cli-context.js";
 import { escapeControls, writeJson } from "../output.js";
-import { AUTHFILE_FLAG } from "./login.js";
+import { AUTHFILE_FLAG, HOST_ARGUMENT } from "./login.js";
 
 /**
  * `regatta logout [HOST]`: removes the credentials `login` saved, as `docker logout` does: erased from the configured
@@ -12,7 +12,7 @@ export function registerLogout(program: Command, cli: CliContext): void {
   program
     .command("logout")
     .description("remove a registry's saved credentials from the docker config or its credential helper")
-    .argument("[host]", "the registry, e.g. ghcr.io, localhost:5000 (default: Docker Hub)", DEFAULT_REGISTRY)
+    .argument(...HOST_ARGUMENT)
     .option(...AUTHFILE_FLAG)
     .addHelpText(
       "after",
