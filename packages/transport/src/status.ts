@@ -5,7 +5,7 @@
  * It sits above auth and retry so that only the final answer is judged. The error is scrubbed against the client's
  * secrets as it is built, and carries who asked for what (`error.access`) for the hint.
  */
-import { errorFromResponse, type SecretSet } from "@regatta/errors";
+import { errorFromResponse, notRegistryError, type SecretSet } from "@regatta/errors";
 import { readErrorBody } from "./body.js";
 import type { Middleware } from "./exchange.js";
 import { noteRetryAfter, parseRetryAfter } from "./retry.js";
@@ -21,6 +21,16 @@ export function statusErrors(secrets?: SecretSet): Middleware {
     const response = await next(exchange);
     if (isExpected(response.status, exchange.expect)) return response;
     const body = await readErrorBody(response.body);
+    // A host that is not a registry is said to be one, not "404 Not Found" (issue 12; not-a-registry.ts).
+    const foreign = notRegistryError({
+      method: exchange.method,
+      url: response.url,
+      status: response.status,
+      headers: response.headers,
+      body,
+      ...(exchange.context ? { context: exchange.context } : {}),
+    });
+    if (foreign) throw foreign;
     const error = errorFromResponse({
       method: exchange.method,
       url: response.url,

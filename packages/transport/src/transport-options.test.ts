@@ -102,7 +102,9 @@ describe("defaults", () => {
       scopes: [],
     });
     await res.dump();
-    expect(lines.map((l) => l.split(" ")[0])).toEqual([">", "<", "~", ">", "<"]);
+    // A hop's lines carry its label (log.ts), the retry line none.
+    expect(lines.map((l) => l.replace(/^\[#\d+\] /, "").split(" ")[0])).toEqual([">", "<", "~", ">", "<"]);
+    expect(lines.map((l) => /^\[#\d+\]/.exec(l)?.[0])).toEqual(["[#1]", "[#1]", undefined, "[#2]", "[#2]"]);
   });
 });
 

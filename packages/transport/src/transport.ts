@@ -6,7 +6,7 @@
 import { Readable } from "node:stream";
 import { setTimeout as delay } from "node:timers/promises";
 import type { Authenticator, AuthHttpRequest, AuthHttpResponse, Send } from "@regatta/auth";
-import { errorFromResponse, ProtocolError, SecretSet, UsageError } from "@regatta/errors";
+import { errorFromResponse, notRegistryError, ProtocolError, SecretSet, UsageError } from "@regatta/errors";
 import type { Dispatcher } from "undici";
 import { authenticating } from "./auth.js";
 import { registryBaseUrl } from "./base-url.js";
@@ -243,6 +243,15 @@ export class Transport {
       };
     }
     const body = await readErrorBody(response.body);
+    const foreign = notRegistryError({
+      method: "GET",
+      url: response.url,
+      status: response.status,
+      headers: response.headers,
+      body,
+      context,
+    });
+    if (foreign) throw foreign;
     if (response.status === 404) {
       throw new ProtocolError(
         `${context}: GET /v2/ answered 404; ${registry} does not serve the Registry v2 API`,
