@@ -131,13 +131,44 @@ describe.each<RegistryAuth>(["basic", "token"])("regatta login against a %s regi
     const onlyPodman = { ...home().env, REGISTRY_AUTH_FILE: authFile };
     expect((await regatta(needsAccount(registry.host), { env: onlyPodman })).code).toBe(0);
     const out = await regatta(["logout", registry.host, "--authfile", authFile], { env });
-    expect(out.stderr).toBe(`Removed the login credentials for ${registry.host} from ${authFile}\n`);
+    // The docker config still holds the -p login above, and logout says so.
+    expect(out.stderr).toBe(
+      `note: ${config} still holds credentials for ${registry.host} (regatta logout ${registry.host} removes them)\n` +
+        `Removed the login credentials for ${registry.host} from ${authFile}\n`,
+    );
     expect((await regatta(needsAccount(registry.host), { env: onlyPodman })).code).toBe(4);
   });
 });
 
 describe("regatta login: usage", () => {
   const registry = useRegistry("basic");
+
+  it("warns when an auth.json read before the docker config would shadow the login, and logout names what remains", async () => {
+    const { env, dir } = home();
+    const stale = join(dir, ".config", "containers", "auth.json");
+    await mkdir(join(dir, ".config", "containers"), { recursive: true });
+    writeFileSync(
+      stale,
+      JSON.stringify({ auths: { [registry.host]: { auth: b64(`${USERNAME}:${WRONG}`) } } }),
+    );
+    const login = await regatta(["login", registry.host, "-u", USERNAME, "--password-stdin"], {
+      env,
+      input: PASSWORD,
+    });
+    expect(login.code).toBe(0);
+    expect(login.stderr).toContain(
+      `WARNING! ${stale} also holds credentials for ${registry.host} and is read first: those are the ones commands will use (remove them with: regatta logout ${registry.host} --authfile ${stale})`,
+    );
+    // As warned: the stale entry answers, and the registry refuses it.
+    expect((await regatta(["tags", `${registry.host}/team/app`], { env })).code).toBe(4);
+
+    const logout = await regatta(["logout", registry.host], { env });
+    expect(logout.stderr).toContain(
+      `note: ${stale} still holds credentials for ${registry.host} (regatta logout ${registry.host} --authfile ${stale} removes them)`,
+    );
+    const rest = await regatta(["logout", registry.host, "--authfile", stale], { env });
+    expect(rest.stderr).toBe(`Removed the login credentials for ${registry.host} from ${stale}\n`);
+  });
 
   it("without a password and without a terminal is a usage error (exit 2) that says how, and writes nothing", async () => {
     const { env, config } = home();

@@ -8,7 +8,12 @@ import { join } from "node:path";
 import { CredentialsError } from "@regatta/errors";
 import { describe, expect, it } from "vitest";
 import { spawnCredentialHelper } from "./credential-helper.js";
-import { credentialStoreFile, eraseCredential, storeCredential } from "./credential-store.js";
+import {
+  credentialStoreFile,
+  eraseCredential,
+  otherCredentialFiles,
+  storeCredential,
+} from "./credential-store.js";
 import { dockerConfigCredentials } from "./docker-config-credentials.js";
 import { podmanAuthFileCredentials } from "./podman-auth-file-credentials.js";
 import { b64, tempDir, writeIn } from "./test-helpers.js";
@@ -349,5 +354,40 @@ describe("through a credential helper (credHelpers, credsStore)", () => {
     });
     expect((await storeCredential("ghcr.io", ALICE, { env, authFile })).helper).toBeUndefined();
     expect(await log()).toHaveLength(1);
+  });
+});
+
+describe("otherCredentialFiles: where else the lookup finds the host", () => {
+  it("names the auth.json files and docker config holding an entry for the host, in lookup order, but the one given", async () => {
+    const dir = await tempDir();
+    const runtime = await writeIn(dir, "run/containers/auth.json", {
+      auths: { "r.example/team": { auth: b64("a:b") } },
+    });
+    const config = await writeIn(dir, "cfg/containers/auth.json", {
+      auths: { "ghcr.io": { auth: b64("a:b") } },
+    });
+    const docker = await writeIn(dir, "docker/config.json", { auths: { "https://r.example/v1/": {} } });
+    const env = {
+      HOME: dir,
+      XDG_RUNTIME_DIR: join(dir, "run"),
+      XDG_CONFIG_HOME: join(dir, "cfg"),
+      DOCKER_CONFIG: join(dir, "docker"),
+    };
+    expect(await otherCredentialFiles("r.example", docker, { env })).toEqual([
+      { file: runtime, format: "containers" },
+    ]);
+    expect(await otherCredentialFiles("r.example", runtime, { env })).toEqual([
+      { file: docker, format: "docker" },
+    ]);
+    expect(await otherCredentialFiles("ghcr.io", docker, { env })).toEqual([
+      { file: config, format: "containers" },
+    ]);
+    // A host whose name merely starts like another's is not it.
+    expect(await otherCredentialFiles("r.example.org", "/none", { env })).toEqual([]);
+    // An unreadable file names nothing here (the lookup reports it when it reads it).
+    await writeIn(dir, "run/containers/auth.json", "{ not json");
+    expect(await otherCredentialFiles("r.example", "/none", { env })).toEqual([
+      { file: docker, format: "docker" },
+    ]);
   });
 });

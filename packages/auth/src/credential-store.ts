@@ -11,7 +11,7 @@ import {
   spawnCredentialHelper,
 } from "./credential-helper.js";
 import { dockerConfigPath, type Env } from "./docker-config-credentials.js";
-import { normalizeAuthFileKey } from "./podman-auth-file-credentials.js";
+import { normalizeAuthFileKey, podmanAuthFiles } from "./podman-auth-file-credentials.js";
 import { objectEntries, readJsonFile } from "./read-json-file.js";
 
 /** Options of {@link storeCredential} and {@link eraseCredential}: which file, and how helpers run. */
@@ -127,6 +127,39 @@ export async function eraseCredential(
   const removedEntry = Object.keys(auths).length !== before;
   if (removedEntry) await writeJsonAtomically(file, { ...config, auths });
   return { file, format, key, removed: erased || removedEntry, ...(helper !== undefined ? { helper } : {}) };
+}
+
+/**
+ * The files of the default lookup (`defaultCredentials`' order: the containers auth.json files, then docker's
+ * config.json) that hold an `auths` entry for `registry`'s host (an auth.json's namespace keys included), other than
+ * `except`. A login saved in one file is
+ * shadowed by an entry in a file read before it, and a logout leaves an entry in another file working: the caller says
+ * so. Only keys are looked at; no helper is run (docker's file keeps an empty entry for a login a helper holds).
+ */
+export async function otherCredentialFiles(
+  registry: string,
+  except: string,
+  options: Omit<CredentialStoreOptions, "authFile" | "runHelper"> = {},
+): Promise<{ file: string; format: CredentialLocation["format"] }[]> {
+  const env = options.env ?? process.env;
+  const homeDir = options.homeDir !== undefined ? { homeDir: options.homeDir } : {};
+  const files = [
+    ...podmanAuthFiles({ env, ...homeDir }).map((file) => ({ file, format: "containers" as const })),
+    { file: dockerConfigPath({ env, ...homeDir }), format: "docker" as const },
+  ];
+  const host = normalizeRegistry(registry);
+  const found: { file: string; format: CredentialLocation["format"] }[] = [];
+  for (const candidate of files) {
+    if (candidate.file === except || found.some((f) => f.file === candidate.file)) continue;
+    // An unreadable file is the lookup's business to report; here it holds nothing we can name.
+    const config = await readJsonFile(candidate.file).catch(() => undefined);
+    if (!config) continue;
+    const keys = objectEntries(config.auths).map(([key]) =>
+      candidate.format === "docker" ? normalizeRegistry(key) : normalizeAuthFileKey(key),
+    );
+    if (keys.some((key) => key === host || key.startsWith(`${host}/`))) found.push(candidate);
+  }
+  return found;
 }
 
 function runnerOf(options: CredentialStoreOptions): HelperRunner {

@@ -24,6 +24,7 @@ export {
   type CredentialStoreOptions,
   credentialStoreFile,
   eraseCredential,
+  otherCredentialFiles,
   storeCredential,
 } from "./credential-store.js";
 export { type DefaultCredentialsOptions, defaultCredentials } from "./default-credentials.js";

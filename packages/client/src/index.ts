@@ -5,6 +5,7 @@ export {
   type CredentialStoreOptions,
   credentialStoreFile,
   eraseCredential,
+  otherCredentialFiles,
   storeCredential,
 } from "@regatta/auth";
 export * from "@regatta/errors";

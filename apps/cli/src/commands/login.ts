@@ -55,13 +55,21 @@ Examples:
       root.setOptionValue("password", credential.password);
       root.setOptionValue("passwordStdin", undefined);
       await cli.withClient(cmd, host, async (reg) => {
-        const { checkCredentials, storeCredential } = await import("@regatta/client");
+        const { checkCredentials, otherCredentialFiles, storeCredential } = await import("@regatta/client");
         // As docker login: nothing is saved unless the registry takes the credentials (a typed 401/403, exit 4).
         await checkCredentials(reg);
         const where = await storeCredential(host, credential, {
           env: process.env,
           ...(opts.authfile !== undefined ? { authFile: opts.authfile } : {}),
         });
+        // The lookup reads the containers auth.json files before docker's config: an entry there would win.
+        const shadows =
+          where.format === "docker" ? await otherCredentialFiles(host, where.file, { env: process.env }) : [];
+        for (const { file } of shadows.filter((f) => f.format === "containers")) {
+          writeStderr(
+            `WARNING! ${escapeControls(file)} also holds credentials for ${registry} and is read first: those are the ones commands will use (remove them with: regatta logout ${registry} --authfile ${escapeControls(file)})\n`,
+          );
+        }
         if (flags.json) {
           await writeJson({ registry, username: credential.username, ...where });
           return;

@@ -1,7 +1,7 @@
 import { parseRegistry } from "@regatta/reference";
 import type { Command } from "commander";
 import type { CliContext } from "../cli-context.js";
-import { escapeControls, writeJson } from "../output.js";
+import { escapeControls, writeJson, writeStderr } from "../output.js";
 import { AUTHFILE_FLAG, HOST_ARGUMENT } from "./login.js";
 
 /**
@@ -22,11 +22,19 @@ export function registerLogout(program: Command, cli: CliContext): void {
       const registry = parseRegistry(host).registry;
       const flags = cli.flags(cmd);
       // The store lives in the client bundle's chunk; nothing here talks to the registry.
-      const { eraseCredential } = await import("@regatta/client");
+      const { eraseCredential, otherCredentialFiles } = await import("@regatta/client");
       const result = await eraseCredential(host, {
         env: process.env,
         ...(opts.authfile !== undefined ? { authFile: opts.authfile } : {}),
       });
+      // A login kept in another file of the lookup still answers for the host: say where, and how to remove it.
+      const remaining = await otherCredentialFiles(host, result.file, { env: process.env });
+      for (const { file, format } of remaining) {
+        const how = format === "docker" ? "" : ` --authfile ${escapeControls(file)}`;
+        writeStderr(
+          `note: ${escapeControls(file)} still holds credentials for ${registry} (regatta logout ${registry}${how} removes them)\n`,
+        );
+      }
       if (flags.json) {
         await writeJson({ registry, ...result });
         return;
