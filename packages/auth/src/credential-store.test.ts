@@ -139,6 +139,14 @@ describe("storeCredential in docker's config.json", () => {
     expect(await readdir(dir)).toEqual(["blocker"]);
   });
 
+  it("never overwrites a file it cannot parse: a CredentialsError naming it, the content left for a person to fix", async () => {
+    const { env, dir, file } = await dockerSetup();
+    await writeIn(dir, "docker/config.json", '{"auths": {"ghcr.io": {"auth": "c2VjcmV0"}}, oops');
+    await expect(storeCredential("r.example", ALICE, { env })).rejects.toThrow(`${file} is not valid JSON`);
+    await expect(eraseCredential("ghcr.io", { env })).rejects.toThrow(`${file} is not valid JSON`);
+    expect(await readFile(file, "utf8")).toBe('{"auths": {"ghcr.io": {"auth": "c2VjcmV0"}}, oops');
+  });
+
   it("refuses a username with a colon (readers split user:password at the first one) before touching the file", async () => {
     const { env, file } = await dockerSetup({ auths: {} });
     const before = await readFile(file, "utf8");
