@@ -161,25 +161,34 @@ describe("regatta write commands against real registries", () => {
     expect(digests[0]!.stdout).toBe(digests[1]!.stdout);
   });
 
-  it("copy: --platform rewrites the index, a summary for people on stderr, no progress bars on a pipe", async () => {
+  it("copy: --platform list rewrites the index, a summary for people on stderr, no progress bars on a pipe", async () => {
     const copied = await regatta([
       "copy",
       `${open.host}/src/app:1.0`,
       `${open.host}/arm/app:1.0`,
       "--platform",
-      "linux/arm64",
+      "linux/arm64,linux/arm64/v8",
       "-j",
       "2",
     ]);
     expect(copied.code).toBe(0);
     expect(copied.stderr).toMatch(
-      /^copied .* 3 blobs \(0 uploaded, 3 mounted, 0 skipped\).*index rewritten for linux\/arm64\n$/,
+      /^copy: platforms linux\/arm64, linux\/arm64\/v8 \(an index of those\); 2 blobs at once\ncopied .* 3 blobs \(0 uploaded, 3 mounted, 0 skipped\).*index rewritten for the platforms chosen\n$/,
     );
     expect(copied.stderr).not.toContain("\u001b[");
     const inspect = await regatta(["inspect", `${open.host}/arm/app:1.0`, "--json"]);
     expect(JSON.parse(inspect.stdout).platforms.map((p: { platform: string }) => p.platform)).toEqual([
       "linux/arm64/v8",
     ]);
+    // One platform is that image alone (cli-verbs.int.test.ts has the rest): the tag names the image.
+    const one = await regatta([
+      "copy",
+      `${open.host}/src/app:1.0`,
+      `${open.host}/arm/image:1.0`,
+      "--platform",
+      "linux/arm64",
+    ]);
+    expect([one.code, one.stdout]).toEqual([0, `${index.children[1]!.manifest.digest}\n`]);
     const both = await regatta([
       "copy",
       `${open.host}/src/app:1.0`,
