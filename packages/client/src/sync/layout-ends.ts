@@ -20,7 +20,7 @@ import {
   isIndexType,
   jobTags,
   messageOf,
-  missingImage,
+  missingImages,
   type PlanRun,
   planBlobs,
   plannedImage,
@@ -56,6 +56,7 @@ export async function planLayoutSource(
   const opened = await openImageSource(source.dir, "oci");
   try {
     const { tags, missing } = jobTags(job, source, opened.names);
+    const absent = missingImages(run, source, target, missing);
     const descriptors = new Map<string, Pick<Descriptor, "digest" | "size" | "mediaType">>();
     const images = await mapConcurrent(
       tags,
@@ -81,7 +82,7 @@ export async function planLayoutSource(
       },
       run.signal,
     );
-    planned.images = [...images, ...missing.map((t) => missingImage(source, target, t))].sort(byTag);
+    planned.images = [...images, ...absent].sort(byTag);
     planned.blobs = await planBlobs(
       run,
       target.repository,
@@ -135,6 +136,7 @@ export async function planLayoutTarget(
   }
   const platform = platforms === "all" ? "all" : (platforms[0] as string);
   const { tags, missing, probe } = await registryTags(run, job, source);
+  const absent = missingImages(run, source, target, missing);
   const held = await layoutDigests(target.dir);
   const images = await mapConcurrent(
     tags,
@@ -167,5 +169,5 @@ export async function planLayoutTarget(
     },
     signal,
   );
-  planned.images = [...images, ...missing.map((t) => missingImage(source, target, t))].sort(byTag);
+  planned.images = [...images, ...absent].sort(byTag);
 }

@@ -2,7 +2,7 @@
  * What the planning of every repository of one sync shares (plan.ts, layout-ends.ts): the run, the plan's hidden
  * half that execution reads, and small steps used by both.
  */
-import { AbortError, RegattaError, UsageError } from "@regatta/errors";
+import { AbortError, NotFoundError, RegattaError, UsageError } from "@regatta/errors";
 import { type Descriptor, DOCKER_FOREIGN_LAYER } from "@regatta/manifest";
 import type { Reference, RepositoryReference } from "@regatta/reference";
 import { BlobHandle } from "../blob-handle.js";
@@ -93,17 +93,25 @@ export function plannedImage(tag: string, source: string, target: string): Plann
 export const isIndexType = (mediaType: string | undefined) =>
   mediaType !== undefined && /manifest\.list|image\.index/.test(mediaType);
 
-/** An image the source lacks although the job names it: a failure of that image, not of the plan. */
-export function missingImage(source: Endpoint, target: Endpoint, tag: string): PlannedImage {
-  return {
-    tag,
-    source: endpointTag(source, tag),
-    target: endpointTag(target, tag),
-    action: "failed",
-    blobs: [],
-    manifests: 0,
+/**
+ * The images a job names that the source lacks: each a failure of that image with keepGoing, else the plan stops
+ * (NotFoundError) before anything is written, as a copy of a missing tag would.
+ */
+export function missingImages(
+  run: PlanRun,
+  source: Endpoint,
+  target: Endpoint,
+  tags: string[],
+): PlannedImage[] {
+  const first = tags[0];
+  if (first !== undefined && !run.options.keepGoing) {
+    throw new NotFoundError(`${endpointTag(source, first)} does not exist`, { code: "MANIFEST_UNKNOWN" });
+  }
+  return tags.map((tag) => ({
+    ...plannedImage(tag, endpointTag(source, tag), endpointTag(target, tag)),
+    action: "failed" as const,
     error: `${endpointTag(source, tag)} does not exist`,
-  };
+  }));
 }
 
 /**

@@ -22,7 +22,7 @@ import {
   count,
   isIndexType,
   messageOf,
-  missingImage,
+  missingImages,
   type PlanRun,
   type PlanState,
   planBlobs,
@@ -126,6 +126,7 @@ async function planRegistries(
   const { ctx, guard, signal } = run;
   const registry = source.repository.registry;
   const { tags, missing, probe } = await registryTags(run, job, source);
+  const absent = missingImages(run, source, target, missing);
   const platforms = job.platforms ?? run.options.platforms ?? "all";
   const filter = platforms === "all" ? undefined : platforms;
 
@@ -194,9 +195,7 @@ async function planRegistries(
     signal,
   );
   // mapConcurrent keeps the work attached to the objects it returned.
-  planned.images = [...images, ...missing.map((tag) => missingImage(source, target, tag))].sort((a, b) =>
-    a.tag < b.tag ? -1 : a.tag > b.tag ? 1 : 0,
-  );
+  planned.images = [...images, ...absent].sort((a, b) => (a.tag < b.tag ? -1 : a.tag > b.tag ? 1 : 0));
   const descriptors = new Map<string, Descriptor>();
   for (const image of images) {
     const work = run.state.work.get(image);

@@ -15,7 +15,7 @@ import {
   serveHandlers,
 } from "@regatta/testkit";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
-import { createClient, RateLimitLowError, type RegistryClient } from "../index.js";
+import { createClient, NotFoundError, RateLimitLowError, type RegistryClient } from "../index.js";
 
 /** Docker Hub's rate-limit behaviour, served on a loopback port without its token service. */
 const LOCAL_HUB = { ...dockerHubFlavour, defaults: {} };
@@ -113,7 +113,7 @@ describe("planSync", () => {
     expect(await tags({ semver: ">=2.0.0-0" })).toEqual(["2.0.0-rc.1"]);
     expect(await tags({ include: ["1\\..*"], exclude: ["1\\.0\\..*"] })).toEqual(["1.1.0"]);
     expect(await tags({ include: ["latest"], semver: "^1.1" })).toEqual(["1.1.0", "latest"]);
-    expect(await tags({ list: ["latest", "nope"] })).toEqual(["latest", "nope"]);
+    expect(await tags({ list: ["multi", "latest"] })).toEqual(["latest", "multi"]);
   });
 });
 
@@ -142,6 +142,27 @@ describe("sync", () => {
     expect([again.copied, again.skipped]).toEqual([0, 5]);
     expect(writes()).toEqual([]);
     expect(manifestGets()).toEqual([]);
+  });
+
+  it("without keepGoing, a listed tag the source lacks stops the sync before anything is written", async () => {
+    const host = await start();
+    const job = { source: `${host}/src/other`, target: `${host}/dst/other`, tags: { list: ["v1", "gone"] } };
+    const error = await reg!.sync(job).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(NotFoundError);
+    expect((error as Error).message).toBe(`${host}/src/other:gone does not exist`);
+    expect(writes()).toEqual([]);
+  });
+
+  it("the plan is deterministic: the same jobs, in any order, give the same plan", async () => {
+    const host = await start();
+    const jobs = [
+      { source: `${host}/src/other`, target: `${host}/dst/other` },
+      { source: `${host}/src/app`, target: `${host}/dst/app` },
+    ];
+    const a = await reg!.planSync(jobs, { jobs: 1 });
+    const b = await reg!.planSync([...jobs].reverse(), { jobs: 8 });
+    expect(JSON.parse(JSON.stringify(b))).toEqual(JSON.parse(JSON.stringify(a)));
+    expect(a.repositories.map((r) => r.source)).toEqual([`${host}/src/app`, `${host}/src/other`]);
   });
 
   it("keepGoing records a tag the source lacks and copies the rest; without it the sync stops", async () => {
@@ -173,6 +194,29 @@ describe("the pull-quota guard", () => {
     expect(manifestGets().length).toBeLessThanOrEqual(1);
     expect(handlers.state.pullsRemaining).toBe(3 - manifestGets().length);
     expect(handlers.state.pullsRemaining).toBeGreaterThanOrEqual(2);
+  });
+
+  it("with wait, the sync pauses when the quota is spent and goes on once the window gives pulls back", async () => {
+    const host = await start((options) => createRegistryHandlers(LOCAL_HUB, options));
+    handlers.state.pullsRemaining = 1;
+    const heads = () =>
+      handlers.requests.filter((r) => r.method === "HEAD" && r.path.includes("/manifests/")).length;
+    // The window "rolls" once the sync has asked twice more (after the HEADs of the source and the target tag).
+    const refill = setInterval(() => {
+      if (heads() < 4) return;
+      handlers.state.pullsRemaining = 100;
+      clearInterval(refill);
+    }, 2);
+    const result = await reg!
+      .sync(
+        { source: `${host}/src/other`, target: `${host}/dst/other`, tags: { list: ["v1"] } },
+        { rateLimit: { wait: true, pollMs: 5, reserve: 1 }, signal: AbortSignal.timeout(10_000) },
+      )
+      .finally(() => clearInterval(refill));
+    expect(result.copied).toBe(1);
+    expect(heads()).toBeGreaterThanOrEqual(4);
+    // The one GET waited for the refill: 100 → 99.
+    expect(handlers.state.pullsRemaining).toBe(99);
   });
 
   it("reg.rateLimit reads limit, remaining and window from a HEAD, which does not count", async () => {
