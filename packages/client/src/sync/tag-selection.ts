@@ -5,23 +5,8 @@
  */
 import { UsageError } from "@regatta/errors";
 import semver from "semver";
+import { tagFilter } from "../tag-selection.js";
 import type { TagFilter } from "./sync-types.js";
-
-/** A filter's pattern as a RegExp: strings match the whole tag, RegExps as given. */
-function compile(pattern: string | RegExp, what: string): RegExp {
-  if (pattern instanceof RegExp) return pattern;
-  try {
-    return new RegExp(`^(?:${pattern})$`);
-  } catch (error) {
-    throw new UsageError(`${what} ${JSON.stringify(pattern)} is not a regular expression`, { cause: error });
-  }
-}
-
-/** Without lastIndex state: a /g or /y RegExp given by a caller would otherwise match every other time. */
-const matches = (re: RegExp, tag: string) => {
-  re.lastIndex = 0;
-  return re.test(tag);
-};
 
 /**
  * A tag read as a version as skopeo's Masterminds/semver does (`v1`, `1.2`, `1.2.3-rc.1`, `1.2.3+build`), padded to
@@ -35,8 +20,9 @@ export function tagVersion(tag: string): string | undefined {
 
 /** Checks a filter once, before any request: bad regular expressions and semver ranges are usage errors. */
 export function syncTagFilter(filter: TagFilter = {}): (tag: string) => boolean {
-  const include = (filter.include ?? []).map((p) => compile(p, "include pattern"));
-  const exclude = (filter.exclude ?? []).map((p) => compile(p, "exclude pattern"));
+  // Patterns as `regatta tags --include/--exclude` reads them (whole-tag strings, RegExps as given): one grammar.
+  const include = filter.include?.length ? tagFilter({ include: filter.include }) : undefined;
+  const excluded = tagFilter({ exclude: filter.exclude ?? [] });
   let range: semver.Range | undefined;
   if (filter.semver !== undefined) {
     try {
@@ -46,15 +32,15 @@ export function syncTagFilter(filter: TagFilter = {}): (tag: string) => boolean 
     }
   }
   const list = filter.list ? new Set(filter.list) : undefined;
-  const narrowed = include.length > 0 || range !== undefined;
+  const narrowed = include !== undefined || range !== undefined;
   return (tag) => {
     if (list && !list.has(tag)) return false;
     if (narrowed) {
       const version = range ? tagVersion(tag) : undefined;
       const byVersion = range !== undefined && version !== undefined && range.test(version);
-      if (!byVersion && !include.some((re) => matches(re, tag))) return false;
+      if (!byVersion && !include?.(tag)) return false;
     }
-    return !exclude.some((re) => matches(re, tag));
+    return excluded(tag);
   };
 }
 
