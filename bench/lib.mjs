@@ -10,7 +10,11 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
-export const CLI = join(ROOT, "apps/cli/dist/bin.js");
+/**
+ * The CLI under test: the build in apps/cli/dist, or REGATTA_BENCH_CLI (a copy of that bundle elsewhere, which needs
+ * nothing beside it), so two builds can be compared and a rebuild during a run changes nothing.
+ */
+export const CLI = process.env.REGATTA_BENCH_CLI ?? join(ROOT, "apps/cli/dist/bin.js");
 
 /** Fails early, saying what to install or build, when a tool or the built CLI is missing. */
 export async function requireTools(tools) {
