@@ -138,17 +138,16 @@ async function planRegistries(
       const dst = target.repository.withTag(tag);
       const image = plannedImage(tag, src.toString(), dst.toString());
       try {
-        // 1. HEAD both sides (free on Docker Hub), the quota read on the way.
-        let head: Awaited<ReturnType<typeof headManifest>>;
-        try {
-          head = await headManifest(ctx, src, { signal: s });
-        } catch (error) {
-          // A tag listed but gone by now (deleted meanwhile) is this image's failure.
-          if (error instanceof NotFoundError) throw new NotFoundError(`${src.familiar()} does not exist`);
-          throw error;
-        }
+        // 1. HEAD both sides at once (free on Docker Hub), the quota read on the way.
+        const [head, targetDigest] = await Promise.all([
+          headManifest(ctx, src, { signal: s }).catch((error: unknown) => {
+            // A tag listed but gone by now (deleted meanwhile) is this image's failure.
+            if (error instanceof NotFoundError) throw new NotFoundError(`${src.familiar()} does not exist`);
+            throw error;
+          }),
+          digestAt(ctx, dst, s),
+        ]);
         guard.observe(registry, rateLimitFromHeaders(head.headers));
-        const targetDigest = await digestAt(ctx, dst, s);
         image.sourceDigest = head.digest;
         if (targetDigest !== undefined) image.targetDigest = targetDigest;
         if (targetDigest === head.digest && !(filter && isIndexType(head.mediaType))) return image;
