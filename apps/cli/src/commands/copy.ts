@@ -24,7 +24,7 @@ export function registerCopy(program: Command, cli: CliContext): void {
     .option("--from-file <file>", "copy every SOURCE TARGET line of file (- for stdin), in one process")
     .option("--keep-going", "with --from-file: after a failed copy, go on with the next line (default: stop)")
     .option("--all-platforms", "copy an index with every platform (the default)")
-    .addOption(platformsFlag())
+    .addOption(copyPlatformFlag())
     .option("-j, --jobs <n>", JOBS_HELP)
     .option("--force", "send blobs and manifests even when the target has them")
     .option("--no-verify", "leave blob digests to the target registry to check (one hash fewer per byte)")
@@ -109,6 +109,14 @@ interface CopyFlags {
   srcPassword?: string;
   destUsername?: string;
   destPassword?: string;
+}
+
+/** copy's `--platform`: the shared list flag (platformsFlag), described with what one platform means here. */
+function copyPlatformFlag() {
+  const option = platformsFlag();
+  option.description =
+    "one platform (linux/arm64): its image alone, the target names the image; a comma-separated list: an index rewritten to list those";
+  return option;
 }
 
 /** What every copy of this run is asked, the defaults filled in so that the run can say which it used. */

@@ -31,13 +31,11 @@ export function registerTags(program: Command, cli: CliContext): void {
       "--include <regex>",
       "only tags matching this regular expression, whole tag (repeatable: any of them)",
       collect,
-      [],
     )
     .option(
       "--exclude <regex>",
       "drop tags matching this regular expression, whole tag (repeatable)",
       collect,
-      [],
     )
     .option("--limit <n>", "print at most n tags (the first n after --include/--exclude and --sort)")
     .option("--full-ref", "print each tag as a full reference, registry/repository:tag")
@@ -74,8 +72,8 @@ Examples:
       }
       const selection = {
         sort: opts.sort as TagSort,
-        ...(opts.include.length ? { include: opts.include } : {}),
-        ...(opts.exclude.length ? { exclude: opts.exclude } : {}),
+        ...(opts.include ? { include: opts.include } : {}),
+        ...(opts.exclude ? { exclude: opts.exclude } : {}),
         ...(opts.limit !== undefined ? { limit: positiveInt(opts.limit, "--limit") } : {}),
         ...(opts.pageSize !== undefined ? { n: positiveInt(opts.pageSize, "--page-size") } : {}),
       };
@@ -107,8 +105,8 @@ Examples:
 
 interface TagsFlags {
   sort: string;
-  include: string[];
-  exclude: string[];
+  include?: string[];
+  exclude?: string[];
   limit?: string;
   fullRef?: boolean;
   pageSize?: string;
@@ -116,7 +114,8 @@ interface TagsFlags {
   platform?: string;
 }
 
-const collect = (value: string, previous: string[]) => [...previous, value];
+/** A repeatable flag's values, in order (commander hands the previous value, undefined the first time). */
+const collect = (value: string, previous: string[] | undefined) => [...(previous ?? []), value];
 
 /**
  * The repository `tags` lists. `alpine:3.20` or `app@sha256:…` (a reference pasted from elsewhere) lists the
