@@ -43,6 +43,7 @@ import type {
   SyncPlan,
   SyncTotals,
 } from "./sync-types.js";
+import { syncTagFilter } from "./tag-selection.js";
 
 /** Images copied at once when the caller says nothing. */
 export const DEFAULT_SYNC_JOBS = 4;
@@ -61,6 +62,8 @@ export async function planSync(
     target: parseEndpoint(ctx, job.target, "target"),
   }));
   for (const { job, source, target } of ends) {
+    // A bad regular expression or semver range is the caller's mistake: refused before any request.
+    syncTagFilter(job.tags);
     if (source.kind === "oci" && target.kind === "oci") {
       throw new UnsupportedError(`${job.source} to ${job.target}: one end of a sync must be a registry`);
     }

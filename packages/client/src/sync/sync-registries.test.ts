@@ -15,7 +15,7 @@ import {
   serveHandlers,
 } from "@regatta/testkit";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
-import { createClient, NotFoundError, RateLimitLowError, type RegistryClient } from "../index.js";
+import { createClient, NotFoundError, RateLimitLowError, type RegistryClient, UsageError } from "../index.js";
 
 /** Docker Hub's rate-limit behaviour, served on a loopback port without its token service. */
 const LOCAL_HUB = { ...dockerHubFlavour, defaults: {} };
@@ -151,6 +151,15 @@ describe("sync", () => {
     expect(error).toBeInstanceOf(NotFoundError);
     expect((error as Error).message).toBe(`${host}/src/other:gone does not exist`);
     expect(writes()).toEqual([]);
+  });
+
+  it("a bad filter is a usage error before any request", async () => {
+    const host = await start();
+    const error = await reg!
+      .planSync({ source: `${host}/src/app`, target: `${host}/dst/app`, tags: { semver: "banana" } })
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(UsageError);
+    expect(handlers.requests).toEqual([]);
   });
 
   it("the plan is deterministic: the same jobs, in any order, give the same plan", async () => {
