@@ -20,7 +20,7 @@ Examples:
   regatta config alpine | jq .config.Env
   regatta config alpine --platform linux/arm64
   regatta config alpine --format '{{.Architecture}}'
-  regatta config nginx --format '{{range .Config.Env}}{{.}}\\n{{end}}'
+  regatta config alpine --format '{{range .Config.Env}}{{println .}}{{end}}'
 
 The --format document is the config as stored (OCI image config: architecture, os, config.Env, config.Cmd,
 config.Labels, history…); field names match in any case, so docker's {{.Config.Env}} works.`,

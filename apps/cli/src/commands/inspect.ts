@@ -23,10 +23,11 @@ export function registerInspect(program: Command, cli: CliContext): void {
 Examples:
   regatta inspect alpine
   regatta inspect alpine --platform linux/arm64 --json
-  regatta inspect nginx --format '{{json .Cmd}}'
-  regatta inspect nginx --format '{{range .Env}}{{.}}\\n{{end}}'
-  regatta inspect ghcr.io/org/app:1.0 --format '{{index .Labels "org.opencontainers.image.version"}}'
+  regatta inspect alpine --platform linux/amd64 --format '{{json .Cmd}}'
+  regatta inspect alpine --platform linux/amd64 --format '{{range .Env}}{{println .}}{{end}}'
+  regatta inspect ghcr.io/org/app:latest --format '{{index .Labels "org.opencontainers.image.version"}}'
 
+An index shows its platforms; --platform picks the image whose Cmd, Env… are shown.
 The --format document is the --json one: Reference, Digest, MediaType, Platform, Created, Labels, Entrypoint, Cmd,
 Env, User, WorkingDir, ExposedPorts, StopSignal, HistoryLength, Size, Layers, Platforms (field names match in any case).`,
     )
