@@ -201,7 +201,16 @@ sync:
   });
 
   it("resume: killed with SIGKILL half-way, run again, only the rest is done and the end state is whole", async () => {
-    const args = ["sync", `${src.host}/src/big`, `${dst.host}/resume/big`, ...DEST, "--jobs", "1"];
+    const args = [
+      "sync",
+      `${src.host}/src/big`,
+      `${dst.host}/resume/big`,
+      ...DEST,
+      "--jobs",
+      "1",
+      "--blob-jobs",
+      "1",
+    ];
     const bin = fileURLToPath(new URL("../dist/bin.js", import.meta.url));
     const child = spawn(process.execPath, [bin, ...args], {
       env: { PATH: process.env.PATH ?? "", HOME: work },
