@@ -49,6 +49,7 @@ describe("notRegistryError", () => {
     ["a 401", 401, { "content-type": "text/html" }, HTML],
     ["a 403", 403, { "content-type": "text/html" }, HTML],
     ["a 429", 429, { "content-type": "text/html" }, HTML],
+    ["a proxy's 413 (nginx client_max_body_size on a push)", 413, { "content-type": "text/html" }, HTML],
     ["a 502 from a proxy in front of a registry", 502, { "content-type": "text/html" }, HTML],
     ["a success", 200, { "content-type": "text/html" }, HTML],
   ])("%s: judged a registry's answer", (_, status, headers, body) => {

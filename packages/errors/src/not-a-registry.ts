@@ -10,7 +10,8 @@
  * with neither the header nor such a body, whose body is HTML or JSON of another shape, is not one. Only what a
  * registry's own front could also answer is left alone: an empty body (a HEAD, or a terse registry), plain text,
  * 401/403/407 (access, which has its own hints), 408/429 and 5xx (a proxy in front of a registry that is busy or
- * down is still that registry, and these are retried).
+ * down is still that registry, and these are retried), 413/414/431 (a proxy's own size limits). The transport also
+ * asks only about a registry that has not yet answered as one, from its own origin.
  */
 import { redactUrl } from "./redact.js";
 import { ProtocolError } from "./regatta-error.js";
@@ -32,7 +33,11 @@ export interface AnswerFacts {
   context?: string;
 }
 
-const NOT_JUDGED = new Set([401, 403, 407, 408, 429]);
+/**
+ * Access (401, 403, 407), time and rate (408, 429), and what a reverse proxy in front of a registry answers on its
+ * own for a request too large for it (413, 414, 431: nginx's `client_max_body_size` on a push): not about the host.
+ */
+const NOT_JUDGED = new Set([401, 403, 407, 408, 413, 414, 429, 431]);
 
 /** What kind of body this is, when it is one a registry does not send: `html`, `json`, or undefined. */
 function foreignBody(contentType: string, body: string): "html" | "json" | undefined {

@@ -73,4 +73,37 @@ describe("a host that is not a registry", () => {
       expect(await get(path)).toBeInstanceOf(NotFoundError);
     }
   });
+
+  it("a host that has answered as a registry is one: a proxy's HTML page later is that registry's error", async () => {
+    const proxied = await serve((req, res) => {
+      if (req.url === "/v2/team/app/tags/list") {
+        res.writeHead(200, { "content-type": "application/json" });
+        return void res.end('{"name":"team/app","tags":["1"]}');
+      }
+      res.writeHead(404, { "content-type": "text/html" });
+      res.end(HTML);
+    });
+    const transport = make();
+    const get = (path: string) =>
+      transport.request({ registry: proxied.host, method: "GET", path, scopes: [] }).catch((e: unknown) => e);
+    expect(((await get("/v2/team/app/manifests/1")) as ProtocolError).code).toBe(NOT_A_REGISTRY);
+    await ((await get("/v2/team/app/tags/list")) as { dump(): Promise<void> }).dump();
+    // The same answer, now that the host has answered as a registry: its 404.
+    expect(await get("/v2/team/app/manifests/1")).toBeInstanceOf(NotFoundError);
+  });
+
+  it("only the registry's own origin is judged: a storage host a blob was redirected to is not", async () => {
+    const storage = await serve((_req, res) => {
+      res.writeHead(404, { "content-type": "text/html" });
+      res.end(HTML);
+    });
+    const registry = await serve((req, res) => {
+      res.writeHead(307, { location: `http://${storage.host}/bucket${req.url}` });
+      res.end();
+    });
+    const error = await make()
+      .request({ registry: registry.host, method: "GET", path: "/v2/team/app/blobs/sha256:0", scopes: [] })
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(NotFoundError);
+  });
 });

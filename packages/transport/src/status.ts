@@ -15,21 +15,40 @@ export function isExpected(status: number, expect: readonly number[] | undefined
   return expect ? expect.includes(status) : status >= 200 && status < 300;
 }
 
-/** The status concern. */
-export function statusErrors(secrets?: SecretSet): Middleware {
+/**
+ * Whether an answer shows that its host is a registry: the Distribution API's version header, or a success that is
+ * not a web page. Once a registry has answered so, a later odd answer (a reverse proxy's own HTML 413 in front of it,
+ * say) is never taken for a host that is not one.
+ */
+export function answersAsRegistry(response: { status: number; headers: Record<string, string> }): boolean {
+  if (response.headers["docker-distribution-api-version"]) return true;
+  const html = /^\s*(?:text\/html|application\/xhtml\+xml)\b/i.test(response.headers["content-type"] ?? "");
+  return response.status >= 200 && response.status < 300 && !html;
+}
+
+/**
+ * The status concern. `registries` holds the registries that have answered as registries ({@link answersAsRegistry},
+ * or the ping); an error answer from the origin of one that has not is asked whether the host is a registry at all
+ * (issue 12; @regatta/errors' not-a-registry.ts), so a web server says so instead of "404 Not Found".
+ */
+export function statusErrors(secrets?: SecretSet, registries: Set<string> = new Set()): Middleware {
   return (next) => async (exchange) => {
     const response = await next(exchange);
+    if (answersAsRegistry(response)) registries.add(exchange.registry);
     if (isExpected(response.status, exchange.expect)) return response;
     const body = await readErrorBody(response.body);
-    // A host that is not a registry is said to be one, not "404 Not Found" (issue 12; not-a-registry.ts).
-    const foreign = notRegistryError({
-      method: exchange.method,
-      url: response.url,
-      status: response.status,
-      headers: response.headers,
-      body,
-      ...(exchange.context ? { context: exchange.context } : {}),
-    });
+    // Only the registry's own origin is judged: a storage host a blob was redirected to is not the registry named.
+    const foreign =
+      !registries.has(exchange.registry) && new URL(response.url).origin === exchange.baseOrigin
+        ? notRegistryError({
+            method: exchange.method,
+            url: response.url,
+            status: response.status,
+            headers: response.headers,
+            body,
+            ...(exchange.context ? { context: exchange.context } : {}),
+          })
+        : undefined;
     if (foreign) throw foreign;
     const error = errorFromResponse({
       method: exchange.method,

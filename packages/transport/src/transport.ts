@@ -27,7 +27,7 @@ import { redirecting } from "./redirect.js";
 import { type RegistryResponse, toRegistryResponse } from "./response.js";
 import { type RetryPolicy, retrying, retryPolicy } from "./retry.js";
 import { createSend } from "./send.js";
-import { statusErrors } from "./status.js";
+import { answersAsRegistry, statusErrors } from "./status.js";
 import { deadline, type ResolvedTimeouts, resolveTimeouts } from "./timeouts.js";
 import type { PingResult, RegistryHostOptions, RegistryRequest, TransportOptions } from "./types.js";
 import { VERSION } from "./version.js";
@@ -69,6 +69,8 @@ export class Transport {
   readonly #secrets: SecretSet;
   #closing: Promise<void> | undefined;
   readonly #pings = new Map<string, Promise<PingResult>>();
+  /** Registries that have answered as registries (status.ts): their odd answers are never "not a registry". */
+  readonly #registries = new Set<string>();
   /** Challenges already seen, handed to an authenticator set later. */
   readonly #challenges = new Map<string, string>();
   /** Origins of the registries this client was asked about; any other destination a server chose is checked
@@ -125,7 +127,7 @@ export class Transport {
 
     // The stack, outermost first: a request meets the concerns in this order, its response in reverse.
     this.#stack = compose(
-      statusErrors(this.#secrets), // status.ts unexpected status → typed error from ≤64 KiB of body, scrubbed
+      statusErrors(this.#secrets, this.#registries), // status.ts unexpected status → typed error from ≤64 KiB of body, scrubbed
       auth, //                    auth.ts      Authorization; one replay after a 401 challenge; 403 final
       retry, //                   retry.ts     408/429/5xx, resets, connect timeouts; backoff + Retry-After; budget
       rate, //                    rate-limit.ts a host's requestRate: each attempt waits for its turn
@@ -230,6 +232,7 @@ export class Transport {
     );
     const apiVersion = response.headers["docker-distribution-api-version"];
     const challenge = response.headers["www-authenticate"];
+    if (answersAsRegistry(response) || (response.status === 401 && challenge)) this.#registries.add(registry);
     if (response.status === 200 || (response.status === 401 && challenge)) {
       await dumpBody(response.body);
       if (challenge) {
