@@ -32,6 +32,13 @@ export { ecrFlavour, ecrHandlers } from "./flavours/ecr.js";
 export { garFlavour, garHandlers } from "./flavours/gar.js";
 export { ghcrFlavour, ghcrHandlers } from "./flavours/ghcr.js";
 export { harborFlavour, harborHandlers } from "./flavours/harbor.js";
+export {
+  gitlabFlavour,
+  gitlabHandlers,
+  oci11Flavour,
+  oci11Handlers,
+  oci11UnfilteredFlavour,
+} from "./flavours/oci11.js";
 export { quayBareLinkFlavour, quayFlavour, quayHandlers } from "./flavours/quay.js";
 export { getFreePort } from "./free-port.js";
 export {

@@ -111,12 +111,23 @@ export interface RegistryFlavour {
   ): { contentType: string; body: string } | undefined;
   /** Answers before the route does (Docker Hub's pull rate limit); undefined lets the route answer. */
   preempt?(ctx: RouteContext): FlavourFault | undefined;
+  /**
+   * The OCI 1.1 referrers API (`GET /v2/<name>/referrers/<digest>`, and `OCI-Subject` on a manifest PUT with a
+   * subject), with or without `artifactType` filtering (fake-registry/referrers.ts). Undefined: none, a 404 as from
+   * distribution 2.8, so clients use the referrers tag schema.
+   */
+  referrers?: { filtering: boolean; pageSize?: number };
+  /**
+   * GitLab's quirk: a tag `<alg>-<hex>` that names no tag resolves to the manifest `<alg>:<hex>`, so the referrers
+   * fallback tag of a subject answers the subject itself.
+   */
+  digestTagsResolve?: boolean;
   /** Headers added to a route's answer (Docker Hub's `ratelimit-*` on manifests, Harbor's `X-Request-Id`). */
   routeHeaders?(ctx: RouteContext & { status: number }): Record<string, string>;
 }
 
 /** Which API a request went to. */
-export type RouteKind = "ping" | "catalog" | "tags" | "manifest" | "blob" | "upload";
+export type RouteKind = "ping" | "catalog" | "tags" | "manifest" | "blob" | "upload" | "referrers";
 
 /** What the flavour hooks know about a request. */
 export interface RouteContext {

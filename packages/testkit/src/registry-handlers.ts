@@ -4,6 +4,7 @@ import { createAuthorizer } from "./fake-registry/authorize.js";
 import { blobRoutes } from "./fake-registry/blobs.js";
 import { catalogRoutes } from "./fake-registry/catalog.js";
 import { manifestRoutes } from "./fake-registry/manifests.js";
+import { referrerRoutes } from "./fake-registry/referrers.js";
 import { createRouter, type FakeRegistry } from "./fake-registry/router.js";
 import { tagRoutes } from "./fake-registry/tags.js";
 import { uploadRoutes } from "./fake-registry/uploads.js";
@@ -131,6 +132,7 @@ export function createRegistryHandlers(
   manifestRoutes(registry);
   blobRoutes(registry);
   uploadRoutes(registry);
+  referrerRoutes(registry);
 
   // ---- token endpoint and fallback ---------------------------------------------------------------------------
   if (tokenEndpoint && auth?.type === "bearer") {

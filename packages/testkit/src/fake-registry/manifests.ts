@@ -68,8 +68,11 @@ const PUSHABLE_MANIFESTS: Record<string, { docker: boolean; type: GoType }> = {
 };
 
 /** The manifest a tag or digest names in a repository, and its digest. */
-const findManifest = (repo: StoredRepository | undefined, reference: string) => {
-  const digest = SHA256.test(reference) || reference.includes(":") ? reference : repo?.tags?.get(reference);
+const findManifest = (repo: StoredRepository | undefined, reference: string, digestTags = false) => {
+  let digest = SHA256.test(reference) || reference.includes(":") ? reference : repo?.tags?.get(reference);
+  // GitLab: `sha256-<hex>`, when no such tag exists, is read as the digest `sha256:<hex>`.
+  const asDigest = /^(sha256)-([a-f0-9]{64})$/.exec(reference);
+  if (!digest && digestTags && asDigest) digest = `${asDigest[1]}:${asDigest[2]}`;
   const manifest = digest ? repo?.manifests.get(digest) : undefined;
   return { digest, manifest };
 };
@@ -88,7 +91,7 @@ export function manifestRoutes(registry: FakeRegistry): void {
       (request, [name, reference]) => {
         const repo = store.repository(name!);
         const byTag = !reference!.includes(":");
-        const { digest, manifest } = findManifest(repo, reference!);
+        const { digest, manifest } = findManifest(repo, reference!, flavour.digestTagsResolve);
         if (!digest || !manifest) {
           const detail = byTag ? { Tag: reference } : { Name: name, Revision: reference };
           return errorResponse(request, 404, [{ code: "MANIFEST_UNKNOWN", detail }]);
@@ -149,6 +152,7 @@ export function manifestRoutes(registry: FakeRegistry): void {
         config?: { digest?: string };
         layers?: { digest?: string }[] | null;
         manifests?: { digest?: string }[] | null;
+        subject?: { digest?: string };
       };
       // Docker's types must name themselves in the body; OCI's may leave mediaType out, but not name another.
       if (kind.docker ? parsed.mediaType !== mediaType : parsed.mediaType && parsed.mediaType !== mediaType)
@@ -178,9 +182,14 @@ export function manifestRoutes(registry: FakeRegistry): void {
         repo.tags ??= new Map();
         repo.tags.set(reference!, digest);
       }
+      // A registry with the referrers API says it indexed the subject; clients then leave the fallback tag alone.
+      // https://github.com/opencontainers/distribution-spec/blob/v1.1.0/spec.md#pushing-manifests-with-subject
+      const subject =
+        flavour.referrers && parsed.subject?.digest ? { "OCI-Subject": parsed.subject.digest } : {};
       return empty(request, 201, {
         Location: `${url.origin}/v2/${name}/manifests/${digest}`,
         "Docker-Content-Digest": digest,
+        ...subject,
       });
     },
   );

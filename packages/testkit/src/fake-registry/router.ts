@@ -57,11 +57,13 @@ export function createRouter(options: {
           ? "catalog"
           : path.endsWith("/tags/list")
             ? "tags"
-            : path.includes("/manifests/")
-              ? "manifest"
-              : path.includes("/blobs/uploads/")
-                ? "upload"
-                : "blob";
+            : path.includes("/referrers/")
+              ? "referrers"
+              : path.includes("/manifests/")
+                ? "manifest"
+                : path.includes("/blobs/uploads/")
+                  ? "upload"
+                  : "blob";
     handlers.push(
       http[method](new RegExp(`^${origin}/v2/${path}$`), async ({ request }) => {
         const url = new URL(request.url);
