@@ -59,6 +59,20 @@ export {
   SINGLE_POST_LIMIT,
 } from "./push-blob.js";
 export type { ManifestInput, PutManifestOptions, PutManifestResult } from "./put-manifest.js";
+export type {
+  Referrer,
+  ReferrerSource,
+  ReferrersOptions,
+  ReferrersResult,
+} from "./referrers/list-referrers.js";
+export type { PullArtifactResult, PulledFile } from "./referrers/pull-artifact.js";
+export {
+  type ArtifactFile,
+  DEFAULT_FILE_MEDIA_TYPE,
+  type PushArtifactOptions,
+  type PushArtifactResult,
+  TITLE_ANNOTATION,
+} from "./referrers/push-artifact.js";
 export { type ClientDefaults, RegistryClient } from "./registry-client.js";
 export { DEFAULT_SYNC_JOBS } from "./sync/plan.js";
 export { parseQuotaHeader, type RateLimitInfo, rateLimitFromHeaders } from "./sync/rate-limit.js";

@@ -32,6 +32,12 @@ export interface PutManifestResult {
   size: number;
   /** The registry's Location for the manifest, when it sent one. */
   location?: string;
+  /**
+   * The registry's `OCI-Subject` header: the subject digest it indexed for the referrers API. Absent from a registry
+   * without that API, whose referrers the pushing client lists in the fallback tag itself (src/referrers/)
+   * (https://github.com/opencontainers/distribution-spec/blob/v1.1.0/spec.md#pushing-manifests-with-subject).
+   */
+  subject?: string;
 }
 
 function bytesOf(manifest: ManifestInput): { bytes: Uint8Array; mediaType?: string } {
@@ -102,6 +108,7 @@ export async function putManifest(
     mediaType,
     size: given.bytes.byteLength,
     ...(location ? { location } : {}),
+    ...(response.headers["oci-subject"] ? { subject: response.headers["oci-subject"] } : {}),
   };
 }
 

@@ -67,6 +67,13 @@ import {
   type PutManifestResult,
   putManifest,
 } from "./put-manifest.js";
+import { listReferrers, type ReferrersOptions, type ReferrersResult } from "./referrers/list-referrers.js";
+import { type PullArtifactResult, pullArtifact } from "./referrers/pull-artifact.js";
+import {
+  type PushArtifactOptions,
+  type PushArtifactResult,
+  pushArtifact,
+} from "./referrers/push-artifact.js";
 import type { PaginationLimits } from "./registry-api/pages.js";
 import { planSync } from "./sync/plan.js";
 import { type RateLimitInfo, readRateLimit } from "./sync/rate-limit.js";
@@ -220,6 +227,35 @@ export class RegistryClient {
       reference,
       this.#calls({ ...options, platform: platform ?? this.ctx.platform }),
     );
+  }
+
+  // ── referrers and artifacts (issue 13; src/referrers/) ────────────────────────────────────────────────────────
+
+  /**
+   * The manifests that refer to an image (signatures, SBOMs, attestations): the OCI 1.1 referrers API, else the
+   * referrers tag schema (`sha256-<hex>`), plus cosign's `.sig`/`.att`/`.sbom` tags, as one list whose entries say
+   * where each was found (`source`). `artifactType` filters (by the registry when it can).
+   */
+  referrers(reference: ReferenceInput, options?: ReferrersOptions): Promise<ReferrersResult> {
+    return listReferrers(this.ctx, reference, this.#calls(options));
+  }
+
+  /**
+   * Pushes files as an OCI 1.1 artifact (`artifactType`, the empty config, one layer per file titled by its name),
+   * optionally referring to a `subject` of the same repository; on a registry without the referrers API the subject's
+   * fallback tag index is updated too. A reference without a tag pushes by digest only.
+   */
+  pushArtifact(reference: ReferenceInput, options: PushArtifactOptions): Promise<PushArtifactResult> {
+    return pushArtifact(this.ctx, reference, this.#calls(options) ?? options);
+  }
+
+  /** Writes an artifact's files into `directory` by their titles, each verified, none outside the directory. */
+  pullArtifact(
+    reference: ReferenceInput,
+    directory: string,
+    options?: { signal?: AbortSignal },
+  ): Promise<PullArtifactResult> {
+    return pullArtifact(this.ctx, reference, directory, this.#calls(options));
   }
 
   // ── blobs and images ───────────────────────────────────────────────────────────────────────────────────────────

@@ -22,5 +22,5 @@ export type {
   StoredManifest,
 } from "./pull-plan.js";
 export { statRegularFile } from "./regular-file.js";
-export { digestParts } from "./safe-path.js";
+export { confinedPath, digestParts } from "./safe-path.js";
 export { listTarEntries, type ReadAt, type TarEntry } from "./tar-format.js";

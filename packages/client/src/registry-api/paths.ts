@@ -58,3 +58,13 @@ export function tagsPath(repository: string): string {
  * (https://distribution.github.io/distribution/spec/api/#catalog), and most hosted registries refuse it.
  */
 export const CATALOG_PATH = "/v2/_catalog";
+
+/**
+ * `/v2/<name>/referrers/<digest>`: the OCI 1.1 referrers API, an image index of the manifests whose `subject` is
+ * `<digest>`, optionally `?artifactType=` filtered
+ * (https://github.com/opencontainers/distribution-spec/blob/v1.1.0/spec.md#listing-referrers). A registry without it
+ * answers 404, and the referrers tag schema stands in (packages/client/src/referrers/fallback-tag.ts).
+ */
+export function referrersPath(repository: string, digest: string): string {
+  return `${repositoryPath(repository)}/referrers/${digest}`;
+}

@@ -1,0 +1,341 @@
+/**
+ * Referrers and artifacts against the test kit's fake registries (issue 13): the referrers API with and without
+ * `artifactType` filtering and in pages, the tag-schema fallback where the API answers 404 (distribution 2.8),
+ * GitLab's `sha256-<hex>` quirk, cosign's legacy tags, and the fallback index kept whole when another writer changes
+ * it between our read and our write.
+ */
+import {
+  buildImageManifest,
+  buildIndex,
+  computeDigest,
+  EMPTY_DESCRIPTOR,
+  OCI_INDEX,
+} from "@regatta/manifest";
+import {
+  createMswDispatcher,
+  createRegistryHandlers,
+  distributionFlavour,
+  fakeRepository,
+  type GeneratedImage,
+  type GeneratedIndex,
+  generateImage,
+  generateIndex,
+  gitlabFlavour,
+  oci11Flavour,
+  oci11UnfilteredFlavour,
+  type RegistryFlavour,
+  type RegistryHandlers,
+} from "@regatta/testkit";
+import { beforeAll, describe, expect, it } from "vitest";
+import { createClient } from "../connect.js";
+import { ProtocolError } from "../index.js";
+import type { RegistryClient } from "../registry-client.js";
+import { answeringRegistry, json, rejection } from "../test-answering-registry.js";
+import { fallbackTag } from "./fallback-tag.js";
+
+const SBOM = "application/spdx+json";
+const SIG = "application/vnd.example.signature.v1+json";
+
+let image: GeneratedImage;
+let index: GeneratedIndex;
+beforeAll(async () => {
+  image = await generateImage({ seed: "referrers" });
+  index = await generateIndex({ seed: "referrers-index" });
+});
+
+function registry(flavour: RegistryFlavour): { reg: RegistryClient; handlers: RegistryHandlers } {
+  const handlers = createRegistryHandlers(flavour, {
+    host: "registry.test",
+    repos: { "team/app": fakeRepository({ v1: image, multi: index }) },
+  });
+  const reg = createClient("registry.test", {
+    dispatcher: createMswDispatcher(handlers),
+    retry: { attempts: 0 },
+  });
+  return { reg, handlers };
+}
+
+const attach = (reg: RegistryClient, artifactType: string, text: string, subject = "team/app:v1") =>
+  reg.pushArtifact("team/app", {
+    artifactType,
+    subject,
+    files: [{ bytes: text, title: `${text}.json`, mediaType: "application/json" }],
+  });
+
+describe("on a registry without the referrers API (distribution 2.8: 404)", () => {
+  it("pushes with subject, lists the referrer in the fallback tag index, and finds it there", async () => {
+    const { reg, handlers } = registry(distributionFlavour);
+    const pushed = await attach(reg, SBOM, "sbom");
+    expect(pushed.referrers).toBe("fallback-tag");
+    expect(pushed.fallbackTag).toBe(`sha256-${image.manifest.digest.slice(7)}`);
+    const repo = handlers.store.repository("team/app")!;
+    const indexDigest = repo.tags!.get(pushed.fallbackTag!)!;
+    const stored = JSON.parse(repo.manifests.get(indexDigest)!.bytes.toString("utf8"));
+    expect(stored.mediaType).toBe(OCI_INDEX);
+    expect(stored.manifests).toEqual([
+      { mediaType: pushed.mediaType, digest: pushed.digest, size: pushed.size, artifactType: SBOM },
+    ]);
+
+    const found = await reg.referrers("team/app:v1");
+    expect(found.api).toBe(false);
+    expect(found.digest).toBe(image.manifest.digest);
+    expect(found.referrers).toEqual([
+      {
+        mediaType: pushed.mediaType,
+        digest: pushed.digest,
+        size: pushed.size,
+        artifactType: SBOM,
+        source: "referrers-tag",
+        tag: pushed.fallbackTag,
+      },
+    ]);
+  });
+
+  it("adds a second referrer without losing the first, and filters by artifactType itself", async () => {
+    const { reg } = registry(distributionFlavour);
+    const sbom = await attach(reg, SBOM, "sbom");
+    const sig = await attach(reg, SIG, "sig");
+    const all = await reg.referrers("team/app:v1", { cosign: false });
+    expect(all.referrers.map((r) => r.digest).sort()).toEqual([sbom.digest, sig.digest].sort());
+    const sigs = await reg.referrers("team/app:v1", { artifactType: SIG, cosign: false });
+    expect(sigs.referrers.map((r) => r.digest)).toEqual([sig.digest]);
+  });
+
+  it("re-reads and retries when another writer changes the index between its read and its write", async () => {
+    const tag = fallbackTag(image.manifest.digest);
+    const other = buildImageManifest({
+      artifactType: SIG,
+      config: EMPTY_DESCRIPTOR,
+      layers: [],
+      subject: {
+        mediaType: image.manifest.mediaType,
+        digest: image.manifest.digest,
+        size: image.manifest.bytes.byteLength,
+      },
+    });
+    const otherIndex = buildIndex({
+      manifests: [{ mediaType: other.mediaType, digest: other.digest, size: other.size, artifactType: SIG }],
+    });
+    let gets = 0;
+    // Another client's write lands just before our second read of the fallback tag (the check before the PUT).
+    const flavour: RegistryFlavour = {
+      ...distributionFlavour,
+      preempt: (ctx) => {
+        if (ctx.route !== "manifest" || ctx.request.method !== "GET" || ctx.reference !== tag)
+          return undefined;
+        if (++gets === 2) {
+          const repo = ctx.store.repository("team/app")!;
+          repo.manifests.set(other.digest, { bytes: Buffer.from(other.bytes), mediaType: other.mediaType });
+          repo.manifests.set(otherIndex.digest, {
+            bytes: Buffer.from(otherIndex.bytes),
+            mediaType: OCI_INDEX,
+          });
+          repo.tags!.set(tag, otherIndex.digest);
+        }
+        return undefined;
+      },
+    };
+    const { reg, handlers } = registry(flavour);
+    const mine = await attach(reg, SBOM, "mine");
+    expect(gets).toBeGreaterThan(3);
+    const repo = handlers.store.repository("team/app")!;
+    const listed = JSON.parse(repo.manifests.get(repo.tags!.get(tag)!)!.bytes.toString("utf8"));
+    expect(listed.manifests.map((m: { digest: string }) => m.digest).sort()).toEqual(
+      [mine.digest, other.digest].sort(),
+    );
+  });
+
+  it("writes again when its referrer is missing after the PUT (a later writer's index won)", async () => {
+    const tag = fallbackTag(image.manifest.digest);
+    let gets = 0;
+    let lost: string | undefined;
+    const flavour: RegistryFlavour = {
+      ...distributionFlavour,
+      preempt: (ctx) => {
+        if (ctx.route !== "manifest" || ctx.request.method !== "GET" || ctx.reference !== tag)
+          return undefined;
+        // Reads 1 and 2 find nothing; read 3 follows our PUT: the tag is gone again, as if overwritten.
+        if (++gets === 3) {
+          lost = ctx.store.repository("team/app")!.tags!.get(tag);
+          ctx.store.repository("team/app")!.tags!.delete(tag);
+        }
+        return undefined;
+      },
+    };
+    const { reg, handlers } = registry(flavour);
+    const mine = await attach(reg, SBOM, "mine");
+    expect(lost).toBeDefined();
+    const repo = handlers.store.repository("team/app")!;
+    const listed = JSON.parse(repo.manifests.get(repo.tags!.get(tag)!)!.bytes.toString("utf8"));
+    expect(listed.manifests.map((m: { digest: string }) => m.digest)).toEqual([mine.digest]);
+    expect(gets).toBe(6);
+  });
+
+  it("never overwrites a fallback tag that holds something other than a referrers index", async () => {
+    const { reg, handlers } = registry(distributionFlavour);
+    const repo = handlers.store.repository("team/app")!;
+    // Someone tagged the multi-platform index under the subject's fallback tag name.
+    const tag = fallbackTag(image.manifest.digest);
+    repo.tags!.set(tag, index.index.digest);
+    const error = await rejection(attach(reg, SBOM, "sbom"), ProtocolError);
+    expect(error.code).toBe("FALLBACK_TAG_NOT_INDEX");
+    expect(repo.tags!.get(tag)).toBe(index.index.digest);
+    const found = await reg.referrers("team/app:v1");
+    expect(found.referrers).toEqual([]);
+    expect(found.ignored).toMatch(/platform images/);
+  });
+});
+
+describe("on a registry with the referrers API", () => {
+  it("trusts OCI-Subject on the PUT and writes no fallback tag; lists every referrer from the API", async () => {
+    const { reg, handlers } = registry(oci11Flavour);
+    const sbom = await attach(reg, SBOM, "sbom");
+    const sig = await attach(reg, SIG, "sig");
+    expect(sbom.referrers).toBe("api");
+    expect([...handlers.store.repository("team/app")!.tags!.keys()].sort()).toEqual(["multi", "v1"]);
+    const found = await reg.referrers("team/app:v1");
+    expect(found.api).toBe(true);
+    expect(found.referrers.map((r) => [r.digest, r.source, r.artifactType]).sort()).toEqual(
+      [
+        [sbom.digest, "referrers-api", SBOM],
+        [sig.digest, "referrers-api", SIG],
+      ].sort(),
+    );
+  });
+
+  it("asks the registry to filter, and takes its answer when it says it filtered", async () => {
+    const { reg, handlers } = registry(oci11Flavour);
+    await attach(reg, SBOM, "sbom");
+    const sig = await attach(reg, SIG, "sig");
+    const found = await reg.referrers("team/app:v1", { artifactType: SIG, cosign: false });
+    expect(found.referrers.map((r) => r.digest)).toEqual([sig.digest]);
+    const asked = handlers.requests.filter((r) => r.path.includes("/referrers/"));
+    expect(asked).toHaveLength(1);
+    expect(new URL(asked[0]!.path, "http://x").searchParams.get("artifactType")).toBe(SIG);
+  });
+
+  it("filters itself when the registry did not (no OCI-Filters-Applied)", async () => {
+    const { reg, handlers } = registry(oci11UnfilteredFlavour);
+    await attach(reg, SBOM, "sbom");
+    const sig = await attach(reg, SIG, "sig");
+    const found = await reg.referrers("team/app:v1", { artifactType: SIG, cosign: false });
+    expect(found.referrers.map((r) => r.digest)).toEqual([sig.digest]);
+    expect(handlers.requests.some((r) => r.path.includes("/referrers/") && r.status === 200)).toBe(true);
+  });
+
+  it("follows Link pages of referrers", async () => {
+    const { reg, handlers } = registry({ ...oci11Flavour, referrers: { filtering: true, pageSize: 1 } });
+    const pushed = [await attach(reg, SBOM, "a"), await attach(reg, SBOM, "b"), await attach(reg, SIG, "c")];
+    const found = await reg.referrers("team/app:v1", { cosign: false });
+    expect(found.referrers.map((r) => r.digest).sort()).toEqual(pushed.map((p) => p.digest).sort());
+    expect(handlers.requests.filter((r) => r.path.includes("/referrers/"))).toHaveLength(3);
+  });
+
+  it("refuses an answer that is not an index", async () => {
+    const answering = await answeringRegistry(({ path }) =>
+      path.includes("/referrers/") ? json({ hello: "world" }) : json({}, {}, 404),
+    );
+    try {
+      const error = await rejection(
+        answering.reg.referrers(`${answering.host}/team/app@${image.manifest.digest}`),
+        ProtocolError,
+      );
+      expect(error.message).toMatch(/not a referrers index/);
+    } finally {
+      await answering.close();
+    }
+  });
+});
+
+describe("GitLab's quirk: sha256-<hex> resolves to the subject", () => {
+  it("ignores the subject served as its own fallback index, then writes a real one", async () => {
+    const { reg } = registry(gitlabFlavour);
+    const before = await reg.referrers("team/app:multi", { cosign: false });
+    // Trusting the answer would list the index's two platform images as its referrers.
+    expect(before.referrers).toEqual([]);
+    expect(before.ignored).toMatch(/resolves to the subject itself/);
+    const pushed = await attach(reg, SBOM, "sbom", "team/app:multi");
+    expect(pushed.referrers).toBe("fallback-tag");
+    const after = await reg.referrers("team/app:multi", { cosign: false });
+    expect(after.referrers.map((r) => r.digest)).toEqual([pushed.digest]);
+    expect(after.ignored).toBeUndefined();
+  });
+});
+
+describe("cosign's legacy tags", () => {
+  it("are listed with the referrers, source cosign-tag", async () => {
+    const { reg, handlers } = registry(distributionFlavour);
+    const sbom = await attach(reg, SBOM, "sbom");
+    const sig = await reg.pushArtifact(`team/app:${fallbackTag(image.manifest.digest)}.sig`, {
+      artifactType: "application/vnd.dev.cosign.simplesigning.v1+json",
+      files: [{ bytes: "signature", title: "sig" }],
+    });
+    const found = await reg.referrers("team/app:v1");
+    expect(found.referrers.map((r) => [r.digest, r.source])).toEqual([
+      [sbom.digest, "referrers-tag"],
+      [sig.digest, "cosign-tag"],
+    ]);
+    expect(found.referrers[1]!.tag).toBe(`sha256-${image.manifest.digest.slice(7)}.sig`);
+    // Three tags asked for (sig, att, sbom), whatever they answered.
+    const cosignAsks = handlers.requests.filter(
+      (r) => r.method === "GET" && /\.(sig|att|sbom)$/.test(r.path),
+    );
+    expect(cosignAsks).toHaveLength(3);
+  });
+});
+
+describe("the pushed artifact", () => {
+  it("is an OCI artifact by the image spec: artifactType, the empty config, titled layers, subject", async () => {
+    const { reg } = registry(distributionFlavour);
+    const pushed = await reg.pushArtifact("team/app:sbom", {
+      artifactType: SBOM,
+      subject: "team/app:v1",
+      annotations: { "org.example.note": "x" },
+      files: [{ bytes: '{"spdx":true}', title: "sbom.spdx.json", mediaType: SBOM }],
+    });
+    expect(pushed.manifest).toEqual({
+      schemaVersion: 2,
+      mediaType: "application/vnd.oci.image.manifest.v1+json",
+      artifactType: SBOM,
+      config: {
+        mediaType: "application/vnd.oci.empty.v1+json",
+        digest: "sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a",
+        size: 2,
+        data: "e30=",
+      },
+      layers: [
+        {
+          mediaType: SBOM,
+          digest: computeDigest(new TextEncoder().encode('{"spdx":true}')),
+          size: 13,
+          annotations: { "org.opencontainers.image.title": "sbom.spdx.json" },
+        },
+      ],
+      subject: {
+        mediaType: image.manifest.mediaType,
+        digest: image.manifest.digest,
+        size: image.manifest.bytes.byteLength,
+      },
+      annotations: { "org.example.note": "x" },
+    });
+  });
+
+  it("refuses a subject in another repository, unsafe titles, and titles used twice", async () => {
+    const { reg } = registry(distributionFlavour);
+    await expect(attach(reg, SBOM, "x", "team/other:v1")).rejects.toThrow(/must share one/);
+    for (const title of ["../x", "a/b", "..", ""]) {
+      await expect(
+        reg.pushArtifact("team/app", { artifactType: SBOM, files: [{ bytes: "x", title }] }),
+      ).rejects.toThrow(/plain file name/);
+    }
+    await expect(
+      reg.pushArtifact("team/app", {
+        artifactType: SBOM,
+        files: [
+          { bytes: "x", title: "same" },
+          { bytes: "y", title: "same" },
+        ],
+      }),
+    ).rejects.toThrow(/two artifact files/);
+  });
+});
