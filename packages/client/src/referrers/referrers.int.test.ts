@@ -1,0 +1,118 @@
+/**
+ * Referrers and artifacts against the REAL distribution 2.8 (issue 13), which has no referrers API: it answers
+ * `GET /v2/<name>/referrers/<digest>` 404 and no `OCI-Subject` on a manifest PUT, so every referrer here is found
+ * through the tag-schema fallback index Regatta keeps. The pushed manifest is checked against the image spec's
+ * rules for artifacts.
+ */
+import { createHash } from "node:crypto";
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
+import { generateIndex, pushImage, tempDirs, useRegistry } from "@regatta/testkit";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createClient, type RegistryClient } from "../index.js";
+
+const sha256 = (b: Uint8Array | string) => `sha256:${createHash("sha256").update(b).digest("hex")}`;
+const SBOM = "application/spdx+json";
+const SIG = "application/vnd.example.signature.v1+json";
+/** RFC 6838 media type, as the image spec's schema checks `artifactType` and `mediaType`. */
+const MEDIA_TYPE = /^[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}\/[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}$/;
+const DIGEST = /^[a-z0-9]+(?:[+._-][a-z0-9]+)*:[a-zA-Z0-9=_-]+$/;
+
+const tempDir = tempDirs("regatta-referrers-int-");
+
+/**
+ * The image spec's rules for an artifact manifest (https://github.com/opencontainers/image-spec/blob/v1.1.0/manifest.md,
+ * #guidelines-for-artifact-usage and #guidance-for-an-empty-descriptor): schemaVersion 2, the OCI manifest type,
+ * `artifactType` a media type (required when the config is the empty one), the empty config descriptor exactly,
+ * layers as descriptors, `subject` a descriptor of the subject.
+ */
+function checkArtifactManifest(
+  bytes: Uint8Array,
+  subject: { digest: string; mediaType: string; size: number },
+) {
+  const m = JSON.parse(Buffer.from(bytes).toString("utf8"));
+  expect(m.schemaVersion).toBe(2);
+  expect(m.mediaType).toBe("application/vnd.oci.image.manifest.v1+json");
+  expect(m.artifactType).toMatch(MEDIA_TYPE);
+  expect(m.config).toEqual({
+    mediaType: "application/vnd.oci.empty.v1+json",
+    digest: sha256("{}"),
+    size: 2,
+    data: Buffer.from("{}").toString("base64"),
+  });
+  expect(m.layers.length).toBeGreaterThan(0);
+  for (const layer of m.layers) {
+    expect(layer.mediaType).toMatch(MEDIA_TYPE);
+    expect(layer.digest).toMatch(DIGEST);
+    expect(Number.isInteger(layer.size) && layer.size >= 0).toBe(true);
+    expect(typeof layer.annotations["org.opencontainers.image.title"]).toBe("string");
+  }
+  expect(m.subject).toEqual(subject);
+}
+
+describe("referrers on distribution 2.8 (tag-schema fallback)", () => {
+  const registry = useRegistry("none");
+  let reg: RegistryClient;
+  let index: Awaited<ReturnType<typeof generateIndex>>;
+
+  beforeAll(async () => {
+    index = await generateIndex({ platforms: ["linux/amd64", "linux/arm64/v8"], seed: "referrers-int" });
+    await pushImage(registry.url, "sc/app", "1.0", index);
+    reg = createClient(registry.host, { retry: { attempts: 0 } });
+  }, 60_000);
+  afterAll(() => reg?.close());
+
+  it("answers the referrers API 404, so the fallback is what runs", async () => {
+    const response = await fetch(`${registry.url}/v2/sc/app/referrers/${index.index.digest}`);
+    await response.arrayBuffer();
+    expect(response.status).toBe(404);
+  });
+
+  it("attaches an SBOM and a signature to a multi-platform image, lists both, pulls one back", async () => {
+    const sbomText = JSON.stringify({ spdxVersion: "SPDX-2.3", name: "app" });
+    const sbom = await reg.pushArtifact(`${registry.host}/sc/app`, {
+      artifactType: SBOM,
+      subject: `${registry.host}/sc/app:1.0`,
+      files: [{ bytes: sbomText, title: "sbom.spdx.json", mediaType: SBOM }],
+    });
+    const sig = await reg.pushArtifact(`${registry.host}/sc/app`, {
+      artifactType: SIG,
+      subject: `${registry.host}/sc/app:1.0`,
+      annotations: { "org.example.signer": "ci" },
+      files: [{ bytes: "signature bytes", title: "app.sig" }],
+    });
+    // No OCI-Subject from 2.8: both went into the fallback index.
+    expect([sbom.referrers, sig.referrers]).toEqual(["fallback-tag", "fallback-tag"]);
+
+    const subject = {
+      mediaType: index.index.mediaType,
+      digest: index.index.digest,
+      size: index.index.bytes.byteLength,
+    };
+    const stored = await reg.manifest(`${registry.host}/sc/app@${sbom.digest}`);
+    checkArtifactManifest(stored.bytes, subject);
+
+    const found = await reg.referrers(`${registry.host}/sc/app:1.0`);
+    expect(found.api).toBe(false);
+    expect(found.ignored).toBeUndefined();
+    expect(found.referrers.map((r) => [r.digest, r.artifactType, r.source]).sort()).toEqual(
+      [
+        [sbom.digest, SBOM, "referrers-tag"],
+        [sig.digest, SIG, "referrers-tag"],
+      ].sort(),
+    );
+    expect(found.referrers.find((r) => r.digest === sig.digest)?.annotations).toEqual({
+      "org.example.signer": "ci",
+    });
+    const onlySboms = await reg.referrers(`${registry.host}/sc/app:1.0`, { artifactType: SBOM });
+    expect(onlySboms.referrers.map((r) => r.digest)).toEqual([sbom.digest]);
+
+    const dir = join(tempDir(), "pulled");
+    const pulled = await reg.pullArtifact(`${registry.host}/sc/app@${sbom.digest}`, dir);
+    expect(pulled.files.map((f) => f.title)).toEqual(["sbom.spdx.json"]);
+    expect(await readFile(join(dir, "sbom.spdx.json"), "utf8")).toBe(sbomText);
+
+    // The subject itself is unchanged: same digest, and its tag still names it.
+    expect(await reg.digest(`${registry.host}/sc/app:1.0`)).toBe(index.index.digest);
+  });
+});
