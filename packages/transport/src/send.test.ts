@@ -115,3 +115,27 @@ describe("request bodies", () => {
     expect(err.summary).toMatch(/^idle timeout \(200 ms\) waiting for response headers from /);
   });
 });
+
+describe("connections", () => {
+  it("HEADs keep their connection alive, as GETs do: ten HEADs in a row share one or two connections, not ten", async () => {
+    const s = await serve((req, res) => {
+      res.writeHead(200, { "content-length": "3", "docker-content-digest": "sha256:x" });
+      res.end(req.method === "HEAD" ? undefined : "abc");
+    });
+    let connections = 0;
+    s.server.on("connection", () => connections++);
+    const transport = make();
+    for (let i = 0; i < 10; i++) {
+      const res = await transport.request({
+        registry: s.host,
+        method: "HEAD",
+        path: `/v2/a/manifests/${i}`,
+        scopes: [],
+      });
+      expect(res.status).toBe(200);
+    }
+    expect(s.requests.map((r) => r.headers.connection)).toEqual(Array(10).fill("keep-alive"));
+    // The next HEAD may start before undici has put the first connection back, so a second one can open.
+    expect(connections).toBeLessThanOrEqual(2);
+  });
+});

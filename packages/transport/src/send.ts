@@ -104,6 +104,12 @@ export function createSend(dispatcher: Dispatcher, options: SendOptions): Handle
         signal: exchange.signal,
         headersTimeout: options.idleTimeout,
         bodyTimeout: options.idleTimeout,
+        // undici closes the connection after every HEAD (it sends `connection: close`), in case a server sends a
+        // body it should not (https://github.com/nodejs/undici/issues/258). Registries answer HEADs as HTTP says,
+        // and a sync or `tags --digests` is mostly HEADs: one TCP (and TLS) handshake per HEAD made up most of their
+        // time. Keep-alive, as Go's client (crane, skopeo) does; a stray body would fail the next answer on that
+        // connection, which is then retried like any reset.
+        ...(exchange.method === "HEAD" ? { reset: false } : {}),
       });
       sending = false;
       const raw = {
