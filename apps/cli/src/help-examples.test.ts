@@ -14,14 +14,19 @@ function helpOf(cmd: Command): string {
   return out.join("");
 }
 
-/** The lines of an `Examples:` (or `Example:`) section that run this command by its name or an alias. */
+/**
+ * The lines of an `Examples:` (or `Example:`) section that run this command by its name or an alias, after the names
+ * of the commands it is under (`regatta artifact push`, not `regatta push`).
+ */
 function examplesOf(cmd: Command, help: string): string[] {
   const section = /^Examples?:\n((?:[ \t]+\S.*\n?)+)/m.exec(help)?.[1] ?? "";
-  const names = [cmd.name(), ...cmd.aliases()];
+  const parents: string[] = [];
+  for (let p = cmd.parent; p?.parent; p = p.parent) parents.unshift(p.name());
+  const names = [cmd.name(), ...cmd.aliases()].map((name) => ["regatta", ...parents, name].join(" "));
   return section
     .split("\n")
     .map((line) => line.trim())
-    .filter((line) => names.some((name) => line.startsWith(`regatta ${name}`)));
+    .filter((line) => names.some((name) => line === name || line.startsWith(`${name} `)));
 }
 
 /** Every command `--help` lists, depth first: hidden ones (a completion script's helper) are nobody's to type. */

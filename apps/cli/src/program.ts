@@ -1,5 +1,7 @@
 import { Command, CommanderError } from "commander";
 import { type CliContext, createCliContext, describeError } from "./cli-context.js";
+import { registerArtifact } from "./commands/artifact.js";
+import { registerAttach } from "./commands/attach.js";
 import { registerBlob } from "./commands/blob.js";
 import { registerCatalog } from "./commands/catalog.js";
 import { registerConfig } from "./commands/config.js";
@@ -17,6 +19,7 @@ import { registerPush } from "./commands/push.js";
 import { registerPutBlob } from "./commands/put-blob.js";
 import { registerPutManifest } from "./commands/put-manifest.js";
 import { registerRatelimit } from "./commands/ratelimit.js";
+import { registerReferrers } from "./commands/referrers.js";
 import { registerRepl } from "./commands/repl.js";
 import { registerRmrepo } from "./commands/rmrepo.js";
 import { registerRmtag } from "./commands/rmtag.js";
@@ -47,6 +50,7 @@ const COMMANDS: readonly ((program: Command, cli: CliContext) => void)[] = [
   registerInspect,
   registerSize,
   registerRatelimit,
+  registerReferrers,
   // Writing
   registerPutBlob,
   registerPutManifest,
@@ -57,6 +61,9 @@ const COMMANDS: readonly ((program: Command, cli: CliContext) => void)[] = [
   registerDelete,
   registerRmtag,
   registerRmrepo,
+  // Artifacts and referrers (issue 13)
+  registerArtifact,
+  registerAttach,
   // Disk
   registerPull,
   registerPush,
