@@ -1,0 +1,101 @@
+/**
+ * The artifact commands through the built CLI against the REAL distribution 2.8 (issue 13), which has no referrers
+ * API: attach and artifact push --subject keep the sha256-<hex> fallback index, referrers lists it, artifact pull
+ * writes the files back.
+ */
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { generateImage, pushImage, useRegistry } from "@regatta/testkit";
+import { beforeAll, describe, expect, it } from "vitest";
+import { regatta } from "./test-cli.js";
+
+describe("regatta attach / artifact / referrers against distribution 2.8", () => {
+  const open = useRegistry("none");
+  let work: string;
+  let image: Awaited<ReturnType<typeof generateImage>>;
+
+  beforeAll(async () => {
+    work = mkdtempSync(join(tmpdir(), "regatta-artifacts-"));
+    image = await generateImage({ seed: "cli-artifacts" });
+    await pushImage(open.url, "sc/cli", "1.0", image);
+  }, 60_000);
+
+  it("attaches an SBOM and a signature, lists them, filters them, pulls the SBOM back", async () => {
+    const sbom = join(work, "sbom.spdx.json");
+    writeFileSync(sbom, '{"spdxVersion":"SPDX-2.3"}');
+    const sig = join(work, "app.sig");
+    writeFileSync(sig, "signature");
+    const subject = `${open.host}/sc/cli:1.0`;
+
+    const attached = await regatta([
+      "attach",
+      subject,
+      "--artifact-type",
+      "application/spdx+json",
+      `${sbom}:application/spdx+json`,
+    ]);
+    expect(attached.stderr).toContain("fallback tag sha256-");
+    expect(attached.code).toBe(0);
+    const sbomDigest = attached.stdout.trim();
+    expect(sbomDigest).toMatch(/^sha256:[a-f0-9]{64}$/);
+
+    const pushed = await regatta([
+      "artifact",
+      "push",
+      `${open.host}/sc/cli`,
+      sig,
+      "--artifact-type",
+      "application/vnd.example.sig",
+      "--subject",
+      subject,
+      "--annotation",
+      "signer=ci",
+      "--json",
+    ]);
+    expect(pushed.code).toBe(0);
+    const sigResult = JSON.parse(pushed.stdout);
+    expect(sigResult.referrers).toBe("fallback-tag");
+
+    const listed = await regatta(["referrers", subject]);
+    expect(listed.code).toBe(0);
+    expect(listed.stderr).toContain("no referrers API");
+    expect(listed.stdout.trim().split("\n").sort()).toEqual(
+      [
+        `${sbomDigest}  application/spdx+json  referrers-tag`,
+        `${sigResult.digest}  application/vnd.example.sig  referrers-tag`,
+      ].sort(),
+    );
+    const filtered = await regatta([
+      "referrers",
+      subject,
+      "--artifact-type",
+      "application/vnd.example.sig",
+      "--json",
+    ]);
+    const json = JSON.parse(filtered.stdout);
+    expect(json.api).toBe(false);
+    expect(json.referrers.map((r: { digest: string }) => r.digest)).toEqual([sigResult.digest]);
+    expect(json.referrers[0].annotations).toEqual({ signer: "ci" });
+
+    const out = join(work, "pulled");
+    const pulled = await regatta(["artifact", "pull", `${open.host}/sc/cli@${sbomDigest}`, "-o", out]);
+    expect(pulled.code).toBe(0);
+    expect(pulled.stdout).toBe(`${join(out, "sbom.spdx.json")}\n`);
+    expect(readFileSync(join(out, "sbom.spdx.json"), "utf8")).toBe('{"spdxVersion":"SPDX-2.3"}');
+  });
+
+  it("refuses a bad --annotation before any request (exit 2)", async () => {
+    const result = await regatta([
+      "attach",
+      `${open.host}/sc/cli:1.0`,
+      "--artifact-type",
+      "application/x",
+      "--annotation",
+      "novalue",
+      join(work, "nothing"),
+    ]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain("KEY=VALUE");
+  });
+});
