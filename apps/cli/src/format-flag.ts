@@ -8,10 +8,10 @@ import { writeStdout } from "./output.js";
  * `docker inspect --format` and `skopeo inspect --format` take; the subset is in apps/cli/README.md ("Templates").
  * `--format json` is `--json`, as docker's.
  */
-export function formatFlag(): Option {
+export function formatFlag(example: string): Option {
   return new Option(
     "-f, --format <template>",
-    'print through a Go-style template, e.g. "{{.Config.Env}}" or \'{{index .Labels "version"}}\' (see the README)',
+    `print through a Go-style template, e.g. '${example}' (the subset: the README's "Templates")`,
   );
 }
 

@@ -12,7 +12,7 @@ export function registerConfig(program: Command, cli: CliContext): void {
     .description("print an image's config blob (resolving an index for --platform or this host)")
     .argument("<reference>", "image reference")
     .addOption(platformFlag())
-    .addOption(formatFlag())
+    .addOption(formatFlag("{{.Config.Env}}"))
     .addHelpText(
       "after",
       `

@@ -16,7 +16,7 @@ export function registerInspect(program: Command, cli: CliContext): void {
     )
     .argument("<reference>", "image reference")
     .addOption(platformFlag())
-    .addOption(formatFlag())
+    .addOption(formatFlag("{{json .Cmd}}"))
     .addHelpText(
       "after",
       `
