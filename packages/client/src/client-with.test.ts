@@ -87,6 +87,9 @@ const CALLS: Record<string, (reg: RegistryClient, dir: string) => Promise<unknow
   pull: (r, dir) => r.pull("team/app:1", join(dir, "out.tar")),
   push: (r, dir) => r.push(join(dir, "layout"), "team/app:1"),
   ping: (r) => r.ping(),
+  planSync: (r) => r.planSync({ source: "team/app", target: "team/mirror" }),
+  sync: (r) => r.sync({ source: "team/app", target: "team/mirror" }),
+  rateLimit: (r) => r.rateLimit("team/app:1"),
   // The blob handle's own calls.
   "blob().stream": (r) => r.blob("team/app", DIGEST).stream(),
   "blob().toFile": (r, dir) => r.blob("team/app", DIGEST).toFile(join(dir, "blob")),
