@@ -116,7 +116,15 @@ export interface RegistryFlavour {
    * subject), with or without `artifactType` filtering (fake-registry/referrers.ts). Undefined: none, a 404 as from
    * distribution 2.8, so clients use the referrers tag schema.
    */
-  referrers?: { filtering: boolean; pageSize?: number };
+  referrers?: {
+    filtering: boolean;
+    pageSize?: number;
+    /**
+     * What `OCI-Subject` says on a PUT with a subject: the subject's digest (the spec, the default), or `true`, as
+     * registries built on the spec's 2023 drafts answered (zot before project-zot/zot#1410 sent `true`).
+     */
+    subjectHeader?: "digest" | "true";
+  };
   /**
    * GitLab's quirk: a tag `<alg>-<hex>` that names no tag resolves to the manifest `<alg>:<hex>`, so the referrers
    * fallback tag of a subject answers the subject itself.

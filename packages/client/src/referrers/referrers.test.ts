@@ -203,6 +203,19 @@ describe("on a registry with the referrers API", () => {
     );
   });
 
+  it("takes only an OCI-Subject naming the subject's digest: `true` (a 2023 draft) still gets the fallback index", async () => {
+    const { reg, handlers } = registry({
+      ...oci11Flavour,
+      referrers: { filtering: true, subjectHeader: "true" },
+    });
+    const pushed = await attach(reg, SBOM, "sbom");
+    expect(pushed.referrers).toBe("fallback-tag");
+    expect(handlers.store.repository("team/app")!.tags!.has(fallbackTag(image.manifest.digest))).toBe(true);
+    // Listed once, from the API, though the fallback index names it too.
+    const found = await reg.referrers("team/app:v1", { cosign: false });
+    expect(found.referrers.map((r) => [r.digest, r.source])).toEqual([[pushed.digest, "referrers-api"]]);
+  });
+
   it("asks the registry to filter, and takes its answer when it says it filtered", async () => {
     const { reg, handlers } = registry(oci11Flavour);
     await attach(reg, SBOM, "sbom");

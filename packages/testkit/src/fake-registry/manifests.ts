@@ -185,7 +185,9 @@ export function manifestRoutes(registry: FakeRegistry): void {
       // A registry with the referrers API says it indexed the subject; clients then leave the fallback tag alone.
       // https://github.com/opencontainers/distribution-spec/blob/v1.1.0/spec.md#pushing-manifests-with-subject
       const subject =
-        flavour.referrers && parsed.subject?.digest ? { "OCI-Subject": parsed.subject.digest } : {};
+        flavour.referrers && parsed.subject?.digest
+          ? { "OCI-Subject": flavour.referrers.subjectHeader === "true" ? "true" : parsed.subject.digest }
+          : {};
       return empty(request, 201, {
         Location: `${url.origin}/v2/${name}/manifests/${digest}`,
         "Docker-Content-Digest": digest,
