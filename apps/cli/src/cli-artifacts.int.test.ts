@@ -85,6 +85,31 @@ describe("regatta attach / artifact / referrers against distribution 2.8", () =>
     expect(readFileSync(join(out, "sbom.spdx.json"), "utf8")).toBe('{"spdxVersion":"SPDX-2.3"}');
   });
 
+  it("--tree shows a signature of an SBOM under the SBOM", async () => {
+    const subject = `${open.host}/sc/tree:1.0`;
+    await pushImage(open.url, "sc/tree", "1.0", image);
+    const file = join(work, "tree.txt");
+    writeFileSync(file, "x");
+    const sbom = await regatta(["attach", subject, "--artifact-type", "application/spdx+json", file]);
+    expect(sbom.code).toBe(0);
+    const sbomDigest = sbom.stdout.trim();
+    const sig = await regatta([
+      "attach",
+      `${open.host}/sc/tree@${sbomDigest}`,
+      "--artifact-type",
+      "application/x-sig",
+      file,
+    ]);
+    expect(sig.code).toBe(0);
+    const tree = await regatta(["referrers", subject, "--tree", "--no-cosign"]);
+    expect(tree.code).toBe(0);
+    expect(tree.stdout).toBe(
+      `${image.manifest.digest}\n` +
+        `└── ${sbomDigest}  application/spdx+json  referrers-tag\n` +
+        `    └── ${sig.stdout.trim()}  application/x-sig  referrers-tag\n`,
+    );
+  });
+
   it("refuses a bad --annotation before any request (exit 2)", async () => {
     const result = await regatta([
       "attach",

@@ -73,6 +73,7 @@ export {
   type PushArtifactResult,
   TITLE_ANNOTATION,
 } from "./referrers/push-artifact.js";
+export type { ReferrerNode, ReferrerTree, ReferrerTreeOptions } from "./referrers/referrer-tree.js";
 export { type ClientDefaults, RegistryClient } from "./registry-client.js";
 export { DEFAULT_SYNC_JOBS } from "./sync/plan.js";
 export { parseQuotaHeader, type RateLimitInfo, rateLimitFromHeaders } from "./sync/rate-limit.js";

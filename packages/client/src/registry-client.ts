@@ -74,6 +74,7 @@ import {
   type PushArtifactResult,
   pushArtifact,
 } from "./referrers/push-artifact.js";
+import { type ReferrerTree, type ReferrerTreeOptions, referrerTree } from "./referrers/referrer-tree.js";
 import type { PaginationLimits } from "./registry-api/pages.js";
 import { planSync } from "./sync/plan.js";
 import { type RateLimitInfo, readRateLimit } from "./sync/rate-limit.js";
@@ -238,6 +239,11 @@ export class RegistryClient {
    */
   referrers(reference: ReferenceInput, options?: ReferrersOptions): Promise<ReferrersResult> {
     return listReferrers(this.ctx, reference, this.#calls(options));
+  }
+
+  /** The referrers of an image and theirs, as a tree (signatures of SBOMs, …), `depth` levels at most (default 8). */
+  referrerTree(reference: ReferenceInput, options?: ReferrerTreeOptions): Promise<ReferrerTree> {
+    return referrerTree(this.ctx, reference, this.#calls(options));
   }
 
   /**

@@ -352,3 +352,29 @@ describe("the pushed artifact", () => {
     ).rejects.toThrow(/two artifact files/);
   });
 });
+
+describe("referrerTree", () => {
+  it("shows the referrers of referrers (a signature of an SBOM), filters the top level only, stops at depth", async () => {
+    for (const flavour of [distributionFlavour, oci11Flavour]) {
+      const { reg } = registry(flavour);
+      const sbom = await attach(reg, SBOM, "sbom");
+      const other = await attach(reg, SIG, "image-sig");
+      const sbomSig = await attach(reg, SIG, "sbom-sig", `team/app@${sbom.digest}`);
+      const tree = await reg.referrerTree("team/app:v1", { cosign: false });
+      const shape = (nodes: { digest: string; referrers: unknown[] }[]): unknown =>
+        nodes
+          .map((n) => [n.digest, shape(n.referrers as never)])
+          .sort((a, b) => String(a[0]).localeCompare(String(b[0])));
+      expect(shape(tree.referrers)).toEqual(
+        shape([
+          { digest: sbom.digest, referrers: [{ digest: sbomSig.digest, referrers: [] }] },
+          { digest: other.digest, referrers: [] },
+        ]),
+      );
+      const sboms = await reg.referrerTree("team/app:v1", { cosign: false, artifactType: SBOM });
+      expect(shape(sboms.referrers)).toEqual([[sbom.digest, [[sbomSig.digest, []]]]]);
+      const shallow = await reg.referrerTree("team/app:v1", { cosign: false, artifactType: SBOM, depth: 1 });
+      expect(shape(shallow.referrers)).toEqual([[sbom.digest, []]]);
+    }
+  });
+});
