@@ -40,7 +40,14 @@ const EXAMPLE_TIMEOUT_MS = 120_000;
  * Examples that cannot run here, only be parsed, and why. Keep it short: anything else must run.
  * Matched against the example as written.
  */
-const PARSE_ONLY: [RegExp, string][] = [[/\bdocker (load|save)\b/, "needs a Docker daemon, absent here"]];
+const PARSE_ONLY: [RegExp, string][] = [
+  [/\bdocker (load|save)\b/, "needs a Docker daemon, absent here"],
+  [
+    /\bregatta completion (zsh|fish)\b/,
+    "zsh and fish are not installed here (the bash script is sourced and run)",
+  ],
+  [/\bregatta login\b(?!.*--password-stdin)/, "asks for the password on a terminal, absent here"],
+];
 
 /** Hosts of the examples and the registry (A or B) that stands in for each. */
 const HOSTS_A = ["docker.io", "ghcr.io", "quay.io", "localhost:5000"];
@@ -62,6 +69,11 @@ const WRITES = new Set([
   "rmtag",
   "rmrepo",
   "push",
+  "sync",
+  "login",
+  "logout",
+  "attach",
+  "artifact",
 ]);
 
 interface Example {
@@ -136,11 +148,26 @@ function words(command: string): string[] {
 
 /** The `regatta …` commands of an example line, as argument lists. */
 function regattaCommands(text: string): string[][] {
-  return text
-    .split(/\|\||&&|[|;\n]/)
-    .map((s) => words(s.trim()))
-    .filter((w) => w[0] === "regatta")
-    .map((w) => w.slice(1));
+  return (
+    text
+      // A command substitution runs its command too: `source <(regatta completion bash)`.
+      .replace(/[<$]\((regatta\s[^)]*)\)/g, "; $1 ;")
+      .split(/\|\||&&|[|;\n]/)
+      .map((s) => words(s.trim()))
+      .filter((w) => w[0] === "regatta")
+      .map((w) => withoutRedirections(w.slice(1)))
+  );
+}
+
+/** Words without the shell's redirections (`> file`, `2>/dev/null`, `< in`), which are not the command's. */
+function withoutRedirections(args: string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const word = args[i] ?? "";
+    if (/^\d*[<>]{1,2}$/.test(word)) i++;
+    else if (!/^\d*[<>]/.test(word)) out.push(word);
+  }
+  return out;
 }
 
 /** The subcommand of a regatta argument list (its first word that is not an option). */
@@ -194,6 +221,7 @@ describe("every example in every --help and README runs", () => {
       [a.url, "base", ["latest"], image],
       [a.url, "a", ["1"], image],
       [a.url, "team/app", ["old", "latest"], image],
+      [a.url, "team/old", ["1"], image],
       [a.url, "my/repo", ["seed"], docker],
       [b.url, "team/api", ["1.0"], image],
     ];
@@ -216,8 +244,17 @@ describe("every example in every --help and README runs", () => {
 
     // Input files the examples name, written once and copied into each example's directory.
     fixtures = tempDir("regatta-examples-fixtures-");
-    for (const name of ["layer.tar.gz", "layer.tgz", "blob"])
+    for (const name of [
+      "layer.tar.gz",
+      "layer.tgz",
+      "blob",
+      "README.md",
+      "guide.pdf",
+      "sbom.json",
+      "app.sig",
+    ])
       writeFileSync(join(fixtures, name), `${name} bytes\n`);
+    writeFileSync(join(fixtures, "token.txt"), "example-password\n");
     for (const name of ["manifest.json", "manifest"])
       writeFileSync(join(fixtures, name), docker.manifest.bytes);
     const reg = createClient(a.host);
@@ -234,7 +271,7 @@ describe("every example in every --help and README runs", () => {
     bin = tempDir("regatta-examples-bin-");
     writeFileSync(
       join(bin, "regatta"),
-      `#!/bin/sh\n"${process.execPath}" "${BIN}" "$@"\ncode=$?\necho "$code regatta $*" >> "$REGATTA_EXAMPLE_LOG"\nexit $code\n`,
+      `#!/bin/sh\n"${process.execPath}" "${BIN}" "$@"\ncode=$?\nprintf '%s regatta %s\\n' "$code" "$*" >> "$REGATTA_EXAMPLE_LOG"\nexit $code\n`,
       { mode: 0o755 },
     );
   }, 120_000);
@@ -307,6 +344,10 @@ describe("every example in every --help and README runs", () => {
           DOCKER_CONFIG: join(cwd, ".docker"),
           REGATTA_EXAMPLE_LOG: log,
           // Credentials the examples name without giving (`--src-username me`): the registries ask for none.
+          // …and the ones examples pipe in (`echo "$TOKEN" | regatta login … --password-stdin`).
+          PASSWORD: "example-password",
+          TOKEN: "example-password",
+          GHCR_TOKEN: "example-password",
           REGATTA_SRC_PASSWORD: "example-password",
           REGATTA_DEST_PASSWORD: "example-password",
           REGATTA_REPL_HISTORY: "",
