@@ -106,24 +106,71 @@ export function referrerDescriptor(manifest: {
   };
 }
 
-/** How many times {@link addToFallbackIndex} reads and writes again when another writer changed the index. */
+/** How many times an update of the fallback index reads and writes again when another writer changed it. */
 export const FALLBACK_ATTEMPTS = 5;
 
+/** The fallback index after an update. */
+export interface UpdatedFallbackIndex {
+  tag: string;
+  /** The index's digest; undefined when nothing had to be written and no index exists. */
+  digest?: string;
+  manifests: Descriptor[];
+  /** Whether an index was written (false: it already said what was wanted). */
+  written: boolean;
+}
+
 /**
- * Adds `referrer` to the fallback index of `subject`, keeping every referrer already listed. There is no
- * compare-and-swap for tags in the distribution API, so a concurrent writer is caught as well as a client can: the
- * tag is read again just before the PUT (a changed digest starts over), and once more after it (a listing that has
- * lost this referrer, because another writer's PUT won, starts over). Up to {@link FALLBACK_ATTEMPTS} rounds.
+ * Adds `referrer` to the fallback index of `subject`, keeping every referrer already listed
+ * (https://github.com/opencontainers/distribution-spec/blob/v1.1.0/spec.md#pushing-manifests-with-subject).
  * @throws ProtocolError (code `FALLBACK_TAG_NOT_INDEX`) when the tag holds something that is not a referrers index
  *   (it is never overwritten); (code `FALLBACK_TAG_CONTENDED`) when writers kept racing.
  */
-export async function addToFallbackIndex(
+export function addToFallbackIndex(
   ctx: ClientContext,
   repo: RepositoryReference,
   subject: string,
   referrer: Descriptor,
   options: { signal?: AbortSignal } = {},
-): Promise<{ tag: string; digest: string; manifests: Descriptor[] }> {
+): Promise<UpdatedFallbackIndex> {
+  return updateFallbackIndex(ctx, repo, subject, options, {
+    change: (listed) => [...listed.filter((m) => m.digest !== referrer.digest), referrer],
+    done: (listed) => listed.some((m) => m.digest === referrer.digest),
+  });
+}
+
+/**
+ * Removes the referrer `digest` from the fallback index of `subject` (after that referrer's manifest was deleted,
+ * https://github.com/opencontainers/distribution-spec/blob/v1.1.0/spec.md#deleting-manifests), keeping the others.
+ * An index that does not list it, or no index, is left as it is; an index left empty is written empty (distribution
+ * 2.8 cannot delete a tag by itself). The seam for `deleteManifest --referrers` (not wired yet: docs/artifacts.md).
+ * @throws as {@link addToFallbackIndex}.
+ */
+export function removeFromFallbackIndex(
+  ctx: ClientContext,
+  repo: RepositoryReference,
+  subject: string,
+  digest: string,
+  options: { signal?: AbortSignal } = {},
+): Promise<UpdatedFallbackIndex> {
+  return updateFallbackIndex(ctx, repo, subject, options, {
+    change: (listed) => listed.filter((m) => m.digest !== digest),
+    done: (listed) => !listed.some((m) => m.digest === digest),
+  });
+}
+
+/**
+ * Writes `change(listed)` to the fallback tag of `subject` until `done(listed)` holds of what the tag then lists.
+ * There is no compare-and-swap for tags in the distribution API, so a concurrent writer is caught as well as a client
+ * can: the tag is read again just before the PUT (a changed digest starts over), and once more after it (`done` not
+ * holding, because another writer's PUT won, starts over). Up to {@link FALLBACK_ATTEMPTS} rounds.
+ */
+async function updateFallbackIndex(
+  ctx: ClientContext,
+  repo: RepositoryReference,
+  subject: string,
+  options: { signal?: AbortSignal },
+  update: { change(listed: Descriptor[]): Descriptor[]; done(listed: Descriptor[]): boolean },
+): Promise<UpdatedFallbackIndex> {
   const read = () => readFallbackIndex(ctx, repo, subject, { ...options, mirrors: false });
   for (let attempt = 1; attempt <= FALLBACK_ATTEMPTS; attempt++) {
     const before = await read();
@@ -133,18 +180,27 @@ export async function addToFallbackIndex(
         { code: "FALLBACK_TAG_NOT_INDEX" },
       );
     }
-    const manifests = [...before.manifests.filter((m) => m.digest !== referrer.digest), referrer];
-    const index = buildIndex({ manifests });
+    // Already as wanted (listed, or not there to remove): nothing to write.
+    if (update.done(before.manifests)) {
+      const digest = before.digest !== undefined ? { digest: before.digest } : {};
+      return { tag: before.tag, ...digest, manifests: before.manifests, written: false };
+    }
+    const index = buildIndex({ manifests: update.change(before.manifests) });
     const again = await read();
     if (again.digest !== before.digest) continue;
     await putManifest(ctx, `${repo.name}:${before.tag}`, index, options);
     const after = await read();
-    if (after.manifests.some((m) => m.digest === referrer.digest)) {
-      return { tag: before.tag, digest: after.digest ?? index.digest, manifests: after.manifests };
+    if (update.done(after.manifests)) {
+      return {
+        tag: before.tag,
+        digest: after.digest ?? index.digest,
+        manifests: after.manifests,
+        written: true,
+      };
     }
   }
   throw new ProtocolError(
     `update the referrers fallback tag ${repo.name}:${fallbackTag(subject)}: other writers changed it ${FALLBACK_ATTEMPTS} times in a row`,
-    { code: "FALLBACK_TAG_CONTENDED", hint: "try again; the referrer itself was pushed" },
+    { code: "FALLBACK_TAG_CONTENDED", hint: "try again: the manifest itself was written or deleted" },
   );
 }

@@ -11,6 +11,7 @@ import {
   EMPTY_DESCRIPTOR,
   OCI_INDEX,
 } from "@regatta/manifest";
+import { parseRepository } from "@regatta/reference";
 import {
   createMswDispatcher,
   createRegistryHandlers,
@@ -31,7 +32,7 @@ import { createClient } from "../connect.js";
 import { ProtocolError } from "../index.js";
 import type { RegistryClient } from "../registry-client.js";
 import { answeringRegistry, json, rejection } from "../test-answering-registry.js";
-import { fallbackTag } from "./fallback-tag.js";
+import { fallbackTag, removeFromFallbackIndex } from "./fallback-tag.js";
 
 const SBOM = "application/spdx+json";
 const SIG = "application/vnd.example.signature.v1+json";
@@ -183,6 +184,36 @@ describe("on a registry without the referrers API (distribution 2.8: 404)", () =
     const found = await reg.referrers("team/app:v1");
     expect(found.referrers).toEqual([]);
     expect(found.ignored).toMatch(/platform images/);
+  });
+});
+
+describe("removeFromFallbackIndex (the seam for deleting referrers)", () => {
+  it("drops one referrer and keeps the others; writes nothing when it is not listed", async () => {
+    const { reg, handlers } = registry(distributionFlavour);
+    const sbom = await attach(reg, SBOM, "sbom");
+    const sig = await attach(reg, SIG, "sig");
+    const repo = parseRepository("registry.test/team/app");
+    const removed = await removeFromFallbackIndex(reg.ctx, repo, image.manifest.digest, sbom.digest);
+    expect(removed.written).toBe(true);
+    expect(removed.manifests.map((m) => m.digest)).toEqual([sig.digest]);
+    const found = await reg.referrers("team/app:v1", { cosign: false });
+    expect(found.referrers.map((r) => r.digest)).toEqual([sig.digest]);
+    const puts = handlers.requests.filter((r) => r.method === "PUT").length;
+    const again = await removeFromFallbackIndex(reg.ctx, repo, image.manifest.digest, sbom.digest);
+    expect(again.written).toBe(false);
+    expect(handlers.requests.filter((r) => r.method === "PUT")).toHaveLength(puts);
+    // The last one out leaves an empty index, not a stale entry.
+    const last = await removeFromFallbackIndex(reg.ctx, repo, image.manifest.digest, sig.digest);
+    expect(last).toMatchObject({ written: true, manifests: [] });
+    expect((await reg.referrers("team/app:v1", { cosign: false })).referrers).toEqual([]);
+  });
+
+  it("writes nothing where there is no fallback index", async () => {
+    const { reg, handlers } = registry(distributionFlavour);
+    const repo = parseRepository("registry.test/team/app");
+    const result = await removeFromFallbackIndex(reg.ctx, repo, image.manifest.digest, image.manifest.digest);
+    expect(result).toEqual({ tag: fallbackTag(image.manifest.digest), manifests: [], written: false });
+    expect(handlers.requests.filter((r) => r.method === "PUT")).toEqual([]);
   });
 });
 
