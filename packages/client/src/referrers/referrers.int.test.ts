@@ -4,9 +4,11 @@
  * through the tag-schema fallback index Regatta keeps. The pushed manifest is checked against the image spec's
  * rules for artifacts.
  */
+import { execFile } from "node:child_process";
 import { createHash } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
+import { promisify } from "node:util";
 import { generateIndex, pushImage, tempDirs, useRegistry } from "@regatta/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createClient, type RegistryClient } from "../index.js";
@@ -19,6 +21,12 @@ const MEDIA_TYPE = /^[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}\/[A-Za-z0-9][A-Za-z0
 const DIGEST = /^[a-z0-9]+(?:[+._-][a-z0-9]+)*:[a-zA-Z0-9=_-]+$/;
 
 const tempDir = tempDirs("regatta-referrers-int-");
+const exec = promisify(execFile);
+
+/** skopeo's stdout, policy checks off (a loopback registry, test content). */
+async function skopeo(...args: string[]): Promise<string> {
+  return (await exec("skopeo", ["--insecure-policy", ...args], { maxBuffer: 16 * 1024 * 1024 })).stdout;
+}
 
 /**
  * The image spec's rules for an artifact manifest (https://github.com/opencontainers/image-spec/blob/v1.1.0/manifest.md,
@@ -114,5 +122,19 @@ describe("referrers on distribution 2.8 (tag-schema fallback)", () => {
 
     // The subject itself is unchanged: same digest, and its tag still names it.
     expect(await reg.digest(`${registry.host}/sc/app:1.0`)).toBe(index.index.digest);
+
+    // Interop: skopeo reads the subject unchanged, and the artifact and the fallback index as Regatta wrote them.
+    const docker = (ref: string) => `docker://${registry.host}/sc/app${ref}`;
+    const raw = await skopeo("inspect", "--raw", "--tls-verify=false", docker(":1.0"));
+    expect(sha256(raw)).toBe(index.index.digest);
+    const artifact = await skopeo("inspect", "--raw", "--tls-verify=false", docker(`@${sbom.digest}`));
+    expect(sha256(artifact)).toBe(sbom.digest);
+    const fallback = JSON.parse(
+      await skopeo("inspect", "--raw", "--tls-verify=false", docker(`:${sbom.fallbackTag}`)),
+    );
+    expect(fallback.mediaType).toBe("application/vnd.oci.image.index.v1+json");
+    expect(fallback.manifests.map((m: { digest: string }) => m.digest).sort()).toEqual(
+      [sbom.digest, sig.digest].sort(),
+    );
   });
 });
