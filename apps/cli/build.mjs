@@ -58,6 +58,19 @@ const undiciCore = {
   setup(b) {
     const transport = join(here, "../../packages/transport");
     b.onResolve({ filter: /^undici$/ }, () => ({ path: "undici-core", namespace: "undici-core" }));
+    // The HTTP/2 client loads node:http2 (10-15 ms) when undici loads. The transport never sets allowH2, so TLS
+    // offers only http/1.1 and no server can choose h2: the bundle gets a stand-in that says so if ever reached.
+    b.onResolve({ filter: /^\.\/client-h2\.js$/ }, (args) =>
+      /undici[\\/]lib[\\/]dispatcher[\\/]client\.js$/.test(args.importer)
+        ? { path: "client-h2", namespace: "undici-no-h2" }
+        : undefined,
+    );
+    b.onLoad({ filter: /.*/, namespace: "undici-no-h2" }, () => ({
+      loader: "js",
+      contents: `module.exports = function connectH2() {
+        throw new Error("HTTP/2 is not in regatta's bundle (the transport never offers it)");
+      };`,
+    }));
     b.onLoad({ filter: /.*/, namespace: "undici-core" }, () => ({
       resolveDir: transport,
       loader: "js",
