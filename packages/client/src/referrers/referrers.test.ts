@@ -291,6 +291,90 @@ describe("on a registry with the referrers API", () => {
   });
 });
 
+describe("the referrers API's failures", () => {
+  const onAnswering = async (
+    answer: Parameters<typeof answeringRegistry>[0],
+    run: (reg: RegistryClient, host: string) => Promise<void>,
+  ) => {
+    const answering = await answeringRegistry(answer);
+    try {
+      await run(answering.reg, answering.host);
+    } finally {
+      await answering.close();
+    }
+  };
+  const index = (manifests: object[]) => ({ schemaVersion: 2, mediaType: OCI_INDEX, manifests });
+
+  it("takes only a 404 as 'no API': a 500 fails the listing instead of reading the fallback tag", async () => {
+    let fallbackAsked = false;
+    await onAnswering(
+      ({ path }) => {
+        if (path.includes("/manifests/")) fallbackAsked = true;
+        return path.includes("/referrers/")
+          ? json({ errors: [{ code: "UNKNOWN", message: "boom" }] }, {}, 500)
+          : json({}, {}, 404);
+      },
+      async (reg, host) => {
+        await expect(
+          reg.referrers(`${host}/team/app@${image.manifest.digest}`, { cosign: false }),
+        ).rejects.toThrow(/500|boom/);
+      },
+    );
+    expect(fallbackAsked).toBe(false);
+  });
+
+  it("refuses a next-page link to another origin", async () => {
+    await onAnswering(
+      () => json(index([]), { link: '<http://169.254.169.254/v2/x/referrers/y>; rel="next"' }),
+      async (reg, host) => {
+        const error = await rejection(
+          reg.referrers(`${host}/team/app@${image.manifest.digest}`, { cosign: false }),
+          ProtocolError,
+        );
+        expect(error.code).toBe("FOREIGN_NEXT_LINK");
+      },
+    );
+  });
+
+  it("sends artifactType on the first page only; the registry's next link carries what it needs", async () => {
+    const paths: string[] = [];
+    const d = (c: string) => `sha256:${c.repeat(64)}`;
+    await onAnswering(
+      ({ path }) => {
+        paths.push(path);
+        if (!path.includes("/referrers/")) return json({}, {}, 404);
+        const first = !path.includes("page=2");
+        const entry = {
+          mediaType: "application/vnd.oci.image.manifest.v1+json",
+          digest: d(first ? "a" : "b"),
+          size: 1,
+          artifactType: SIG,
+        };
+        return json(
+          index([entry]),
+          first
+            ? {
+                link: `</v2/team/app/referrers/${image.manifest.digest}?page=2>; rel="next"`,
+                "oci-filters-applied": "artifactType",
+              }
+            : { "oci-filters-applied": "artifactType" },
+        );
+      },
+      async (reg, host) => {
+        const found = await reg.referrers(`${host}/team/app@${image.manifest.digest}`, {
+          cosign: false,
+          artifactType: SIG,
+        });
+        expect(found.referrers.map((r) => r.digest)).toEqual([d("a"), d("b")]);
+      },
+    );
+    expect(paths).toEqual([
+      `/v2/team/app/referrers/${image.manifest.digest}?artifactType=${encodeURIComponent(SIG)}`,
+      `/v2/team/app/referrers/${image.manifest.digest}?page=2`,
+    ]);
+  });
+});
+
 describe("GitLab's quirk: sha256-<hex> resolves to the subject", () => {
   it("ignores the subject served as its own fallback index, then writes a real one", async () => {
     const { reg } = registry(gitlabFlavour);
