@@ -56,6 +56,16 @@ describe("skopeo sync's format", () => {
     });
   });
 
+  it("tls-verify: false on a loopback registry keeps its plain http (the https it would pin fails there)", async () => {
+    const config = await parseSyncConfig(
+      "127.0.0.1:5000:\n  tls-verify: false\n  images:\n    team/app: []\nlocalhost:5001:\n  tls-verify: false\n  images:\n    a: []\n",
+      "sync.yaml",
+      { destination: "127.0.0.1:5002/mirror" },
+    );
+    expect(config.hosts).toEqual({});
+    expect(config.jobs.map((j) => j.source)).toEqual(["127.0.0.1:5000/team/app", "localhost:5001/a"]);
+  });
+
   it("--scoped keeps the registry and the whole path under DEST", async () => {
     const config = await parseSyncConfig(SKOPEO, "sync.yaml", { destination: "reg.local", scoped: true });
     expect(config.jobs[0]).toEqual({

@@ -17,6 +17,7 @@
 
 import type { HostSettings, SyncJob, TagFilter } from "@regatta/client";
 import { UsageError } from "@regatta/errors";
+import { isLoopbackRegistry } from "@regatta/reference";
 
 /** What a config file asks for. */
 export interface SyncConfig {
@@ -148,8 +149,9 @@ function skopeoFormat(
         throw new UsageError(
           `${where(`${registry}.tls-verify`, at([registry, "tls-verify"]))} must be true or false`,
         );
-      // skopeo's tls-verify: false allows an unverified certificate (and plain http, which loopback always may).
-      if (!value["tls-verify"]) settings.tls = "insecure";
+      // skopeo's tls-verify: false allows an unverified certificate, or plain http. A loopback registry already
+      // speaks http here (the default for loopback, as docker's): pinning https would break the common local case.
+      if (!value["tls-verify"] && !isLoopbackRegistry(registry)) settings.tls = "insecure";
     }
     if (Object.keys(settings).length) hosts[registry] = settings;
     const add = (repository: string, tags: TagFilter | undefined) => {
