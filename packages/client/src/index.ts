@@ -60,6 +60,11 @@ export {
 } from "./push-blob.js";
 export type { ManifestInput, PutManifestOptions, PutManifestResult } from "./put-manifest.js";
 export type {
+  CopiedReferrer,
+  CopyReferrersOptions,
+  CopyReferrersResult,
+} from "./referrers/copy-referrers.js";
+export type {
   Referrer,
   ReferrerSource,
   ReferrersOptions,

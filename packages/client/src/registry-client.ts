@@ -67,6 +67,11 @@ import {
   type PutManifestResult,
   putManifest,
 } from "./put-manifest.js";
+import {
+  type CopyReferrersOptions,
+  type CopyReferrersResult,
+  copyReferrers,
+} from "./referrers/copy-referrers.js";
 import { listReferrers, type ReferrersOptions, type ReferrersResult } from "./referrers/list-referrers.js";
 import { type PullArtifactResult, pullArtifact } from "./referrers/pull-artifact.js";
 import {
@@ -239,6 +244,18 @@ export class RegistryClient {
    */
   referrers(reference: ReferenceInput, options?: ReferrersOptions): Promise<ReferrersResult> {
     return listReferrers(this.ctx, reference, this.#calls(options));
+  }
+
+  /**
+   * Copies the referrers of `source` (recursively; cosign's tags too) to the repository of `target`, which must
+   * already hold the image with the same digest; the target's fallback indexes are kept where it has no referrers API.
+   */
+  copyReferrers(
+    source: ReferenceInput,
+    target: ReferenceInput,
+    options?: CopyReferrersOptions,
+  ): Promise<CopyReferrersResult> {
+    return copyReferrers(this.ctx, source, target, this.#calls(options));
   }
 
   /** The referrers of an image and theirs, as a tree (signatures of SBOMs, …), `depth` levels at most (default 8). */

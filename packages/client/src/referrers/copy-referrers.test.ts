@@ -1,0 +1,146 @@
+/**
+ * copyReferrers (issue 13): an image's referrers, theirs, and cosign's tags, copied to another registry after the
+ * image, between a registry with the referrers API and one without (the fallback index kept at the target), both
+ * ways, through the test kit's fakes behind one msw dispatcher.
+ */
+import {
+  createMswDispatcher,
+  createRegistryHandlers,
+  distributionFlavour,
+  fakeRepository,
+  type GeneratedImage,
+  generateImage,
+  oci11Flavour,
+  type RegistryFlavour,
+  type RegistryHandlers,
+} from "@regatta/testkit";
+import { afterEach, beforeAll, describe, expect, it } from "vitest";
+import { createClient } from "../connect.js";
+import { UsageError } from "../index.js";
+import type { RegistryClient } from "../registry-client.js";
+import { rejection } from "../test-answering-registry.js";
+import { fallbackTag } from "./fallback-tag.js";
+
+const SBOM = "application/spdx+json";
+const SIG = "application/vnd.example.signature.v1+json";
+
+let image: GeneratedImage;
+beforeAll(async () => {
+  image = await generateImage({ seed: "copy-referrers" });
+});
+const opened: RegistryClient[] = [];
+afterEach(async () => {
+  for (const reg of opened.splice(0)) await reg.close();
+});
+
+function twoRegistries(src: RegistryFlavour, dst: RegistryFlavour) {
+  const handlers: Record<"src" | "dst", RegistryHandlers> = {
+    src: createRegistryHandlers(src, {
+      host: "src.test",
+      repos: { "team/app": fakeRepository({ v1: image }) },
+    }),
+    dst: createRegistryHandlers(dst, { host: "dst.test" }),
+  };
+  const reg = createClient("src.test", {
+    dispatcher: createMswDispatcher([...handlers.src, ...handlers.dst]),
+    retry: { attempts: 0 },
+  });
+  opened.push(reg);
+  return { reg, handlers };
+}
+
+/** An SBOM of the image, a signature of the SBOM, and a cosign signature tag, at src.test/team/app. */
+async function decorate(reg: RegistryClient) {
+  const file = (text: string) => [{ bytes: text, title: `${text}.txt` }];
+  const sbom = await reg.pushArtifact("src.test/team/app", {
+    artifactType: SBOM,
+    subject: "src.test/team/app:v1",
+    files: file("sbom"),
+  });
+  const sbomSig = await reg.pushArtifact("src.test/team/app", {
+    artifactType: SIG,
+    subject: `src.test/team/app@${sbom.digest}`,
+    files: file("sbom-sig"),
+  });
+  const cosign = await reg.pushArtifact(`src.test/team/app:${fallbackTag(image.manifest.digest)}.sig`, {
+    artifactType: "application/vnd.dev.cosign.simplesigning.v1+json",
+    files: file("cosign"),
+  });
+  return { sbom, sbomSig, cosign };
+}
+
+const shape = (nodes: { digest: string; source: string; referrers: unknown[] }[]): unknown =>
+  nodes
+    .map((n) => [n.digest, n.source, shape(n.referrers as never)])
+    .sort((a, b) => String(a[0]).localeCompare(String(b[0])));
+
+describe("copyReferrers", () => {
+  it("from a registry with the API to one without: copies every level and keeps the target's fallback indexes", async () => {
+    const { reg, handlers } = twoRegistries(oci11Flavour, distributionFlavour);
+    const { sbom, sbomSig, cosign } = await decorate(reg);
+    await reg.copy("src.test/team/app:v1", "dst.test/mirror/app:v1");
+    const result = await reg.copyReferrers("src.test/team/app:v1", "dst.test/mirror/app:v1");
+    expect(result.targetApi).toBe(false);
+    expect(result.copied.map((c) => [c.digest, c.fallback])).toEqual(
+      expect.arrayContaining([
+        [sbom.digest, true],
+        [sbomSig.digest, true],
+        [cosign.digest, false],
+      ]),
+    );
+    // The parent before its child.
+    const order = result.copied.map((c) => c.digest);
+    expect(order.indexOf(sbom.digest)).toBeLessThan(order.indexOf(sbomSig.digest));
+    const tree = await reg.referrerTree("dst.test/mirror/app:v1");
+    expect(shape(tree.referrers)).toEqual(
+      shape([
+        {
+          digest: sbom.digest,
+          source: "referrers-tag",
+          referrers: [{ digest: sbomSig.digest, source: "referrers-tag", referrers: [] }],
+        },
+        { digest: cosign.digest, source: "cosign-tag", referrers: [] },
+      ]),
+    );
+    expect(
+      handlers.dst.store.repository("mirror/app")!.tags!.has(`${fallbackTag(image.manifest.digest)}.sig`),
+    ).toBe(true);
+  });
+
+  it("from a registry without the API to one with it: no fallback tag written there", async () => {
+    const { reg, handlers } = twoRegistries(distributionFlavour, oci11Flavour);
+    const { sbom, sbomSig } = await decorate(reg);
+    await reg.copy("src.test/team/app:v1", "dst.test/mirror/app:v1");
+    const result = await reg.copyReferrers("src.test/team/app:v1", "dst.test/mirror/app:v1", {
+      cosign: false,
+    });
+    expect(result.targetApi).toBe(true);
+    expect(result.copied.every((c) => !c.fallback)).toBe(true);
+    expect([...handlers.dst.store.repository("mirror/app")!.tags!.keys()]).toEqual(["v1"]);
+    const tree = await reg.referrerTree("dst.test/mirror/app:v1", { cosign: false });
+    expect(shape(tree.referrers)).toEqual(
+      shape([
+        {
+          digest: sbom.digest,
+          source: "referrers-api",
+          referrers: [{ digest: sbomSig.digest, source: "referrers-api", referrers: [] }],
+        },
+      ]),
+    );
+  });
+
+  it("refuses a target whose image has another digest (the referrers would refer to nothing there)", async () => {
+    const { reg } = twoRegistries(oci11Flavour, distributionFlavour);
+    await decorate(reg);
+    await reg.copy("src.test/team/app:v1", "dst.test/mirror/app:v1");
+    await reg.pushArtifact("dst.test/mirror/app:v1", {
+      artifactType: SIG,
+      files: [{ bytes: "x", title: "x" }],
+    });
+    const error = await rejection(
+      reg.copyReferrers("src.test/team/app:v1", "dst.test/mirror/app:v1"),
+      UsageError,
+    );
+    expect(error.message).toMatch(/another manifest/);
+  });
+});
