@@ -60,6 +60,7 @@ function checkArtifactManifest(
 
 describe("referrers on distribution 2.8 (tag-schema fallback)", () => {
   const registry = useRegistry("none");
+  const second = useRegistry("none");
   let reg: RegistryClient;
   let index: Awaited<ReturnType<typeof generateIndex>>;
 
@@ -135,6 +136,23 @@ describe("referrers on distribution 2.8 (tag-schema fallback)", () => {
     expect(fallback.mediaType).toBe("application/vnd.oci.image.index.v1+json");
     expect(fallback.manifests.map((m: { digest: string }) => m.digest).sort()).toEqual(
       [sbom.digest, sig.digest].sort(),
+    );
+  });
+
+  it("copies the image and its referrers to a second registry, where they are found through its fallback tag", async () => {
+    const source = `${registry.host}/sc/app:1.0`;
+    const target = `${second.host}/mirror/app:1.0`;
+    // The referrers the test above attached (vitest runs a file's tests in order).
+    const before = await reg.referrers(source, { cosign: false });
+    expect(before.referrers).toHaveLength(2);
+    await reg.copy(source, target);
+    const copied = await reg.copyReferrers(source, target);
+    expect(copied.targetApi).toBe(false);
+    expect(copied.copied.map((c) => c.digest).sort()).toEqual(before.referrers.map((r) => r.digest).sort());
+    const after = await reg.referrers(target, { cosign: false });
+    expect(after.digest).toBe(index.index.digest);
+    expect(after.referrers.map((r) => [r.digest, r.artifactType]).sort()).toEqual(
+      before.referrers.map((r) => [r.digest, r.artifactType]).sort(),
     );
   });
 });
