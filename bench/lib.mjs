@@ -11,8 +11,10 @@ import { fileURLToPath } from "node:url";
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
 /**
- * The CLI under test: the build in apps/cli/dist, or REGATTA_BENCH_CLI (a copy of that bundle elsewhere, which needs
- * nothing beside it), so two builds can be compared and a rebuild during a run changes nothing.
+ * The CLI under test: the build in apps/cli/dist, or REGATTA_BENCH_CLI, the bin.js of a copy made elsewhere
+ * (`cp -r apps/cli/dist X/dist && cp apps/cli/package.json X/`), so two builds can be compared and a rebuild during a
+ * run changes nothing. Copy package.json too: without its `"type": "module"` Node reads every file twice to guess
+ * its module format (about 16 ms of a short command).
  */
 export const CLI = process.env.REGATTA_BENCH_CLI ?? join(ROOT, "apps/cli/dist/bin.js");
 

@@ -12,7 +12,9 @@
  * copy), then again into the same target ("up to date": nothing to copy, every tag checked). The tools alternate
  * and the order flips every round; wall time includes process start-up for both; median of N rounds.
  *
- *   node bench/sync.mjs [--rounds 3] [--tags 300] [--repos 50] [--json FILE]
+ *   node bench/sync.mjs [--rounds 3] [--tags 300] [--repos 50] [--shapes tags,repos] [--jobs N] [--json FILE]
+ *
+ * `--jobs N` passes `--jobs N` (images at once) to regatta sync; without it regatta uses its default.
  *
  * Needs `pnpm build` first (bench/run.sh does it), docker-registry, skopeo and /usr/bin/time.
  */
@@ -28,9 +30,12 @@ const { values: args } = parseArgs({
     tags: { type: "string", default: "300" },
     repos: { type: "string", default: "50" },
     "tags-per-repo": { type: "string", default: "4" },
+    shapes: { type: "string", default: "tags,repos" },
+    jobs: { type: "string" },
     json: { type: "string" },
   },
 });
+const jobsArgs = args.jobs ? ["--jobs", args.jobs] : [];
 const rounds = Number(args.rounds);
 await requireTools(["/usr/bin/time", "skopeo", "docker-registry"]);
 const { generateImage, pushImage, startRegistry } = await import(
@@ -75,7 +80,7 @@ const commands = {
   tags: {
     regatta: (target) => [
       process.execPath,
-      [CLI, "sync", `${source.host}/bench/many`, `${target}/mirror/many`, "--json"],
+      [CLI, "sync", `${source.host}/bench/many`, `${target}/mirror/many`, "--json", ...jobsArgs],
     ],
     skopeo: (target) => [
       "skopeo",
@@ -94,7 +99,7 @@ const commands = {
   repos: {
     regatta: (target) => [
       process.execPath,
-      [CLI, "sync", "--config", yamlFile, `${target}/mirror`, "--json"],
+      [CLI, "sync", "--config", yamlFile, `${target}/mirror`, "--json", ...jobsArgs],
     ],
     skopeo: (target) => [
       "skopeo",
@@ -117,7 +122,7 @@ async function run(shape, tool) {
 }
 
 const results = [];
-for (const shape of ["tags", "repos"]) {
+for (const shape of args.shapes.split(",")) {
   const samples = { regatta: [], skopeo: [] };
   for (let round = 0; round < rounds; round++) {
     const order = round % 2 ? ["skopeo", "regatta"] : ["regatta", "skopeo"];
