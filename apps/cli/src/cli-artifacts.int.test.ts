@@ -12,6 +12,7 @@ import { regatta } from "./test-cli.js";
 
 describe("regatta attach / artifact / referrers against distribution 2.8", () => {
   const open = useRegistry("none");
+  const second = useRegistry("none");
   let work: string;
   let image: Awaited<ReturnType<typeof generateImage>>;
 
@@ -108,6 +109,49 @@ describe("regatta attach / artifact / referrers against distribution 2.8", () =>
         `└── ${sbomDigest}  application/spdx+json  referrers-tag\n` +
         `    └── ${sig.stdout.trim()}  application/x-sig  referrers-tag\n`,
     );
+  });
+
+  it("copy --referrers carries an SBOM and its signature to a second registry, where its fallback tag lists them", async () => {
+    const subject = `${open.host}/sc/carry:1.0`;
+    await pushImage(open.url, "sc/carry", "1.0", image);
+    const file = join(work, "carry.txt");
+    writeFileSync(file, "carried");
+    const sbom = await regatta(["attach", subject, "--artifact-type", "application/spdx+json", file]);
+    expect(sbom.code).toBe(0);
+    const sbomDigest = sbom.stdout.trim();
+    const sig = await regatta([
+      "attach",
+      `${open.host}/sc/carry@${sbomDigest}`,
+      "--artifact-type",
+      "application/x-sig",
+      file,
+    ]);
+    expect(sig.code).toBe(0);
+
+    const target = `${second.host}/mirror/carry:1.0`;
+    const refused = await regatta(["copy", subject, target, "--referrers", "--platform", "linux/amd64"]);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain("unchanged");
+
+    const copied = await regatta(["copy", subject, target, "--referrers", "--json"]);
+    expect(copied.code).toBe(0);
+    const result = JSON.parse(copied.stdout);
+    expect(result.referrers.targetApi).toBe(false);
+    expect(result.referrers.list.map((r: { digest: string }) => r.digest).sort()).toEqual(
+      [sbomDigest, sig.stdout.trim()].sort(),
+    );
+    const tree = await regatta(["referrers", target, "--tree", "--no-cosign"]);
+    expect(tree.code).toBe(0);
+    expect(tree.stdout).toBe(
+      `${image.manifest.digest}\n` +
+        `└── ${sbomDigest}  application/spdx+json  referrers-tag\n` +
+        `    └── ${sig.stdout.trim()}  application/x-sig  referrers-tag\n`,
+    );
+    // Without --referrers only the image moves.
+    const plain = await regatta(["copy", subject, `${second.host}/mirror/plain:1.0`]);
+    expect(plain.code).toBe(0);
+    const none = await regatta(["referrers", `${second.host}/mirror/plain:1.0`, "--no-cosign"]);
+    expect(none.stdout).toBe("");
   });
 
   it("refuses a bad --annotation before any request (exit 2)", async () => {

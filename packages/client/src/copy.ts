@@ -28,6 +28,7 @@ import { copyBlobs } from "./copy/blobs.js";
 import { pushManifests } from "./copy/manifests.js";
 import { digestAt, planCopy } from "./copy/plan.js";
 import { getManifest } from "./get-manifest.js";
+import { type CopyReferrersResult, copyReferrers } from "./referrers/copy-referrers.js";
 import type { OnTransferProgress } from "./transfer-events.js";
 
 /**
@@ -63,6 +64,12 @@ export interface CopyOptions {
   verify?: boolean;
   /** Blobs copied at once. Default {@link DEFAULT_COPY_CONCURRENCY}. */
   concurrency?: number;
+  /**
+   * Also copy the image's referrers (signatures, SBOMs, attestations; theirs in turn, and cosign's tags), after the
+   * image, as `regctl image copy --referrers` and `oras cp -r` do: referrers/copy-referrers.ts. They refer to the
+   * source's digest, so the image must travel unchanged: not with `platform` or a list of `platforms`.
+   */
+  referrers?: boolean;
   /** Progress events, for a display: the plan, each blob, each manifest (transfer-events.ts). */
   onProgress?: OnTransferProgress;
   signal?: AbortSignal;
@@ -92,6 +99,8 @@ export interface CopyResult {
   blobs: { digest: string; size: number; outcome: BlobOutcome }[];
   /** Bytes streamed to the target (mounted and skipped blobs count nothing). */
   bytesUploaded: number;
+  /** With `referrers`: what was copied of them. */
+  referrers?: CopyReferrersResult;
 }
 
 /** The target of a copy: a repository alone takes the source's tag (or is pushed by digest when there is none). */
@@ -123,6 +132,11 @@ export async function copyImage(
     );
   }
   const filter = options.platforms && options.platforms !== "all" ? options.platforms : undefined;
+  if (options.referrers && (platform !== undefined || filter)) {
+    throw new UsageError(
+      "referrers name the source's digest: copy the image unchanged (no platform selection) to carry them",
+    );
+  }
   // Stryker disable next-line ConditionalExpression: the transport reads `signal: undefined` as no signal, as when the key is absent.
   const sig = signal ? { signal } : {};
   // With one platform the image is what is copied: everything below works on it as on any image.
@@ -141,8 +155,15 @@ export async function copyImage(
     );
   }
 
+  /** The result, with the referrers copied after the image when asked. */
+  const finish = async (result: CopyResult): Promise<CopyResult> => {
+    if (!options.referrers) return result;
+    const at = target.withoutDigest().withDigest(result.digest);
+    return { ...result, referrers: await copyReferrers(ctx, source.withDigest(top.digest), at, sig) };
+  };
+
   if (!force && !filter && (await digestAt(ctx, target, signal)) === top.digest) {
-    return {
+    return finish({
       ...base,
       digest: top.digest,
       rewritten: false,
@@ -150,7 +171,7 @@ export async function copyImage(
       manifests: [],
       blobs: [],
       bytesUploaded: 0,
-    };
+    });
   }
 
   // 1. What to push: children first, then the top manifest (rewritten when platforms were chosen).
@@ -176,7 +197,7 @@ export async function copyImage(
     { children: plan.children, topBytes: plan.topBytes, mediaType: top.mediaType },
     { onProgress, signal },
   );
-  return {
+  return finish({
     ...base,
     target: pushed.reference.toString(),
     digest: pushed.digest,
@@ -185,5 +206,5 @@ export async function copyImage(
     manifests,
     blobs: copied,
     bytesUploaded,
-  };
+  });
 }

@@ -26,6 +26,10 @@ export function registerCopy(program: Command, cli: CliContext): void {
     .option("--all-platforms", "copy an index with every platform (the default)")
     .addOption(copyPlatformFlag())
     .option("-j, --jobs <n>", JOBS_HELP)
+    .option(
+      "--referrers",
+      "also copy the image's referrers (signatures, SBOMs, attestations, theirs, cosign's tags) after it",
+    )
     .option("--force", "send blobs and manifests even when the target has them")
     .option("--no-verify", "leave blob digests to the target registry to check (one hash fewer per byte)")
     .option("--src-username <user>", "username for the source registry")
@@ -47,12 +51,17 @@ whole file is read and checked first. A failed copy stops the run unless --keep-
 the end (exit status 1, or the failures' own when they agree, e.g. 3 when all were not found); --json prints one
 document with every copy's result or error.
 
+--referrers copies what refers to the image after it (OCI 1.1 referrers, or the sha256-<hex> tag that stands for
+them, and cosign's .sig/.att/.sbom tags), as regctl image copy --referrers and oras cp -r do; they name the source's
+digest, so it excludes --platform. Where the target has no referrers API, its fallback tag index is updated.
+
 Progress is drawn on a terminal; --json prints a summary (digests, bytes moved, blobs skipped and mounted).
 
 Examples:
   regatta copy localhost:5000/team/api:1.0 localhost:5001/team/api
   regatta copy alpine:3.20 localhost:5000/mirror/alpine --platform linux/amd64,linux/arm64
   regatta copy alpine:3.20 localhost:5000/mirror/alpine-arm64:3.20 --platform linux/arm64   # the image alone
+  regatta copy localhost:5000/team/api:1.0 localhost:5001/team/api --referrers   # with its signatures and SBOMs
   printf 'localhost:5000/team/api:1.0 localhost:5001/team/api\\n' | regatta copy --from-file - --keep-going
   regatta copy ghcr.io/org/app:1 registry.example/app:1 --src-username me -u ci --password-stdin   # source password in REGATTA_SRC_PASSWORD`,
     )
@@ -105,6 +114,7 @@ interface CopyFlags {
   verify?: boolean;
   jobs?: string;
   force?: boolean;
+  referrers?: boolean;
   srcUsername?: string;
   srcPassword?: string;
   destUsername?: string;
@@ -168,6 +178,7 @@ export function copyOptions(opts: CopyFlags): RunOptions {
     concurrency: jobsOf(opts.jobs),
     ...(opts.force ? { force: true } : {}),
     ...(opts.verify === false ? { verify: false } : {}),
+    ...(opts.referrers ? { referrers: true } : {}),
   };
 }
 
@@ -231,12 +242,28 @@ function copySummary(result: CopyResult, seconds: number, options: RunOptions) {
       list: result.blobs,
     },
     bytesUploaded: result.bytesUploaded,
+    ...(result.referrers
+      ? {
+          referrers: {
+            targetApi: result.referrers.targetApi,
+            copied: result.referrers.copied.length,
+            list: result.referrers.copied,
+          },
+        }
+      : {}),
     seconds,
   };
 }
 
 /** The line for people after one copy. */
 function describeCopy(pair: CopyPair, result: CopyResult, seconds: number): string {
+  const referrers = result.referrers
+    ? `; ${result.referrers.copied.length} referrers copied${result.referrers.targetApi ? "" : " (the target's fallback tag updated)"}`
+    : "";
+  return describeImage(pair, result, seconds) + referrers;
+}
+
+function describeImage(pair: CopyPair, result: CopyResult, seconds: number): string {
   if (result.upToDate) return `${result.target} is up to date (${result.digest})`;
   const count = (outcome: string) => result.blobs.filter((b) => b.outcome === outcome).length;
   const chosen =

@@ -107,6 +107,38 @@ describe("copyReferrers", () => {
     ).toBe(true);
   });
 
+  it("copy({ referrers: true }) carries them with the image, and again when the image is already there", async () => {
+    const { reg } = twoRegistries(oci11Flavour, distributionFlavour);
+    const { sbom, sbomSig, cosign } = await decorate(reg);
+    const first = await reg.copy("src.test/team/app:v1", "dst.test/mirror/app:v1", { referrers: true });
+    expect(first.upToDate).toBe(false);
+    expect(first.referrers?.digest).toBe(image.manifest.digest);
+    expect(first.referrers?.copied.map((c) => c.digest).sort()).toEqual(
+      [sbom.digest, sbomSig.digest, cosign.digest].sort(),
+    );
+    const listed = await reg.referrers("dst.test/mirror/app:v1", { cosign: false });
+    expect(listed.referrers.map((r) => r.digest)).toEqual([sbom.digest]);
+    // The image is up to date; its referrers are still looked at (a new signature would travel).
+    const again = await reg.copy("src.test/team/app:v1", "dst.test/mirror/app:v1", { referrers: true });
+    expect(again.upToDate).toBe(true);
+    expect(again.referrers?.copied).toHaveLength(3);
+    // Without the option nothing but the image moves.
+    const plain = await reg.copy("src.test/team/app:v1", "dst.test/other/app:v1");
+    expect(plain.referrers).toBeUndefined();
+    expect((await reg.referrers("dst.test/other/app:v1", { cosign: false })).referrers).toEqual([]);
+  });
+
+  it("copy({ referrers: true }) with a platform selection is refused before anything is copied", async () => {
+    const { reg, handlers } = twoRegistries(oci11Flavour, distributionFlavour);
+    await expect(
+      reg.copy("src.test/team/app:v1", "dst.test/mirror/app:v1", {
+        referrers: true,
+        platforms: ["linux/amd64"],
+      }),
+    ).rejects.toThrow(UsageError);
+    expect(handlers.dst.store.repository("mirror/app")).toBeUndefined();
+  });
+
   it("from a registry without the API to one with it: no fallback tag written there", async () => {
     const { reg, handlers } = twoRegistries(distributionFlavour, oci11Flavour);
     const { sbom, sbomSig } = await decorate(reg);
