@@ -86,47 +86,39 @@ describe("regatta attach / artifact / referrers against distribution 2.8", () =>
     expect(readFileSync(join(out, "sbom.spdx.json"), "utf8")).toBe('{"spdxVersion":"SPDX-2.3"}');
   });
 
-  it("--tree shows a signature of an SBOM under the SBOM", async () => {
-    const subject = `${open.host}/sc/tree:1.0`;
-    await pushImage(open.url, "sc/tree", "1.0", image);
-    const file = join(work, "tree.txt");
-    writeFileSync(file, "x");
+  /** sc/REPO:1.0, an SBOM attached to it and a signature attached to the SBOM, through the CLI. */
+  async function sbomAndItsSignature(repo: string, content: string) {
+    const subject = `${open.host}/sc/${repo}:1.0`;
+    await pushImage(open.url, `sc/${repo}`, "1.0", image);
+    const file = join(work, `${repo}.txt`);
+    writeFileSync(file, content);
     const sbom = await regatta(["attach", subject, "--artifact-type", "application/spdx+json", file]);
     expect(sbom.code).toBe(0);
     const sbomDigest = sbom.stdout.trim();
     const sig = await regatta([
       "attach",
-      `${open.host}/sc/tree@${sbomDigest}`,
+      `${open.host}/sc/${repo}@${sbomDigest}`,
       "--artifact-type",
       "application/x-sig",
       file,
     ]);
     expect(sig.code).toBe(0);
+    return { subject, sbomDigest, sigDigest: sig.stdout.trim() };
+  }
+
+  it("--tree shows a signature of an SBOM under the SBOM", async () => {
+    const { subject, sbomDigest, sigDigest } = await sbomAndItsSignature("tree", "x");
     const tree = await regatta(["referrers", subject, "--tree", "--no-cosign"]);
     expect(tree.code).toBe(0);
     expect(tree.stdout).toBe(
       `${image.manifest.digest}\n` +
         `└── ${sbomDigest}  application/spdx+json  referrers-tag\n` +
-        `    └── ${sig.stdout.trim()}  application/x-sig  referrers-tag\n`,
+        `    └── ${sigDigest}  application/x-sig  referrers-tag\n`,
     );
   });
 
   it("copy --referrers carries an SBOM and its signature to a second registry, where its fallback tag lists them", async () => {
-    const subject = `${open.host}/sc/carry:1.0`;
-    await pushImage(open.url, "sc/carry", "1.0", image);
-    const file = join(work, "carry.txt");
-    writeFileSync(file, "carried");
-    const sbom = await regatta(["attach", subject, "--artifact-type", "application/spdx+json", file]);
-    expect(sbom.code).toBe(0);
-    const sbomDigest = sbom.stdout.trim();
-    const sig = await regatta([
-      "attach",
-      `${open.host}/sc/carry@${sbomDigest}`,
-      "--artifact-type",
-      "application/x-sig",
-      file,
-    ]);
-    expect(sig.code).toBe(0);
+    const { subject, sbomDigest, sigDigest } = await sbomAndItsSignature("carry", "carried");
 
     const target = `${second.host}/mirror/carry:1.0`;
     const refused = await regatta(["copy", subject, target, "--referrers", "--platform", "linux/amd64"]);
@@ -138,14 +130,14 @@ describe("regatta attach / artifact / referrers against distribution 2.8", () =>
     const result = JSON.parse(copied.stdout);
     expect(result.referrers.targetApi).toBe(false);
     expect(result.referrers.list.map((r: { digest: string }) => r.digest).sort()).toEqual(
-      [sbomDigest, sig.stdout.trim()].sort(),
+      [sbomDigest, sigDigest].sort(),
     );
     const tree = await regatta(["referrers", target, "--tree", "--no-cosign"]);
     expect(tree.code).toBe(0);
     expect(tree.stdout).toBe(
       `${image.manifest.digest}\n` +
         `└── ${sbomDigest}  application/spdx+json  referrers-tag\n` +
-        `    └── ${sig.stdout.trim()}  application/x-sig  referrers-tag\n`,
+        `    └── ${sigDigest}  application/x-sig  referrers-tag\n`,
     );
     // Without --referrers only the image moves.
     const plain = await regatta(["copy", subject, `${second.host}/mirror/plain:1.0`]);
