@@ -90,6 +90,12 @@ const CALLS: Record<string, (reg: RegistryClient, dir: string) => Promise<unknow
   planSync: (r) => r.planSync({ source: "team/app", target: "team/mirror" }),
   sync: (r) => r.sync({ source: "team/app", target: "team/mirror" }),
   rateLimit: (r) => r.rateLimit("team/app:1"),
+  referrers: (r) => r.referrers("team/app:1"),
+  referrerTree: (r) => r.referrerTree("team/app:1"),
+  copyReferrers: (r) => r.copyReferrers("team/app:1", "team/copy:1"),
+  pushArtifact: (r) =>
+    r.pushArtifact("team/app:art", { artifactType: "application/x", files: [{ bytes: "x", title: "x" }] }),
+  pullArtifact: (r, dir) => r.pullArtifact("team/app:art", join(dir, "artifact")),
   // The blob handle's own calls.
   "blob().stream": (r) => r.blob("team/app", DIGEST).stream(),
   "blob().toFile": (r, dir) => r.blob("team/app", DIGEST).toFile(join(dir, "blob")),
