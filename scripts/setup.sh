@@ -16,10 +16,11 @@ fi
 # Debian packages: the real registry (CNCF distribution), the peer tools the tests check our files against,
 # htpasswd for the Basic-auth registry, tmux for the terminal test, openssl for the token server's certificate,
 # ip and unshare for the origin tests that run in a network namespace of their own (testkit's runInNetns),
-# hyperfine for the start-up benchmark (bench/startup.mjs).
+# hyperfine for the start-up benchmark (bench/startup.mjs), zsh and fish so that `regatta completion`'s scripts for
+# them are parsed by those shells in the tests (not skipped).
 declare -A PKG_FOR=([docker-registry]=docker-registry [skopeo]=skopeo [umoci]=umoci [htpasswd]=apache2-utils
   [tmux]=tmux [openssl]=openssl [curl]=curl [ip]=iproute2 [unshare]=util-linux
-  [hyperfine]=hyperfine)
+  [hyperfine]=hyperfine [zsh]=zsh [fish]=fish)
 missing=()
 for cmd in "${!PKG_FOR[@]}"; do
   command -v "$cmd" >/dev/null 2>&1 || missing+=("${PKG_FOR[$cmd]}")
