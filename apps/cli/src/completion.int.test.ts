@@ -1,9 +1,9 @@
 /**
  * `regatta completion` (issue 12) through the built CLI: each shell's script is produced and parsed by the shell
  * itself (`bash -n`, `zsh -n`, `fish -n`; scripts/setup.sh installs zsh and fish), and the bash script really
- * completes: sourced in bash, its function is called with the variables bash sets on TAB and answers commands, a command's flags, and the
- * tags and repositories of a real registry of the test kit (with the credentials of a saved login), nothing from a
- * registry that does not answer, within the deadline.
+ * completes: sourced in bash, its function is called with the variables bash sets on TAB and answers commands, a
+ * command's flags, and the tags and repositories of a real registry of the test kit (with the credentials of a saved
+ * login), nothing from a registry that does not answer, within the deadline.
  */
 import { execFile, execFileSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
