@@ -1,6 +1,6 @@
 import { parseReference } from "@regatta/reference";
 import type { Command } from "commander";
-import { artifactFiles, collectAnnotation } from "../artifact-files.js";
+import { artifactFiles, collectAnnotation, reportPushedArtifact } from "../artifact-files.js";
 import type { CliContext } from "../cli-context.js";
 import { escapeControls, writeJson, writeStdout } from "../output.js";
 
@@ -46,20 +46,12 @@ export function registerArtifact(program: Command, cli: CliContext): void {
           ...(opts.subject !== undefined ? { subject: opts.subject } : {}),
           ...(opts.annotation ? { annotations: opts.annotation } : {}),
         });
-        if (flags.json) {
-          await writeJson({
-            reference: pushed.reference.toString(),
-            digest: pushed.digest,
-            mediaType: pushed.mediaType,
-            size: pushed.size,
-            referrers: pushed.referrers,
-            ...(pushed.fallbackTag !== undefined ? { fallbackTag: pushed.fallbackTag } : {}),
-          });
-          return;
-        }
-        if (pushed.referrers === "fallback-tag")
-          cli.info(`no referrers API: listed in the fallback tag ${pushed.fallbackTag}`);
-        await writeStdout(`${pushed.digest}\n`);
+        await reportPushedArtifact(cli, flags, pushed, {
+          reference: pushed.reference.toString(),
+          digest: pushed.digest,
+          mediaType: pushed.mediaType,
+          size: pushed.size,
+        });
       });
     });
   artifact

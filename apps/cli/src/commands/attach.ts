@@ -1,8 +1,7 @@
 import { parseReference } from "@regatta/reference";
 import type { Command } from "commander";
-import { artifactFiles, collectAnnotation } from "../artifact-files.js";
+import { artifactFiles, collectAnnotation, reportPushedArtifact } from "../artifact-files.js";
 import type { CliContext } from "../cli-context.js";
-import { writeJson, writeStdout } from "../output.js";
 
 /**
  * `regatta attach REF --artifact-type T FILE...`: `artifact push` into REF's repository, untagged, with REF as its
@@ -40,19 +39,11 @@ export function registerAttach(program: Command, cli: CliContext): void {
             subject,
             ...(opts.annotation ? { annotations: opts.annotation } : {}),
           });
-          if (flags.json) {
-            await writeJson({
-              subject: subject.toString(),
-              digest: pushed.digest,
-              reference: pushed.reference.toString(),
-              referrers: pushed.referrers,
-              ...(pushed.fallbackTag !== undefined ? { fallbackTag: pushed.fallbackTag } : {}),
-            });
-            return;
-          }
-          if (pushed.referrers === "fallback-tag")
-            cli.info(`no referrers API: listed in the fallback tag ${pushed.fallbackTag}`);
-          await writeStdout(`${pushed.digest}\n`);
+          await reportPushedArtifact(cli, flags, pushed, {
+            subject: subject.toString(),
+            digest: pushed.digest,
+            reference: pushed.reference.toString(),
+          });
         });
       },
     );

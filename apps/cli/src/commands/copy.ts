@@ -15,27 +15,28 @@ import { withTransferProgress } from "../transfer-progress.js";
 
 /** `regatta copy SOURCE TARGET` (alias `cp`), or `copy --from-file LIST`: images or indexes copied between repositories or registries. */
 export function registerCopy(program: Command, cli: CliContext): void {
-  program
-    .command("copy")
-    .alias("cp")
-    .description("copy an image or index to another repository or registry; blobs stream straight across")
-    .argument("[source]", "e.g. alpine:3.20 or localhost:5000/team/api:1.0")
-    .argument("[target]", "e.g. localhost:5001/team/api (the source's tag is kept) or …/api:2.0")
-    .option("--from-file <file>", "copy every SOURCE TARGET line of file (- for stdin), in one process")
-    .option("--keep-going", "with --from-file: after a failed copy, go on with the next line (default: stop)")
-    .option("--all-platforms", "copy an index with every platform (the default)")
-    .addOption(copyPlatformFlag())
-    .option("-j, --jobs <n>", JOBS_HELP)
-    .option(
-      "--referrers",
-      "also copy the image's referrers (signatures, SBOMs, attestations, theirs, cosign's tags) after it",
-    )
-    .option("--force", "send blobs and manifests even when the target has them")
-    .option("--no-verify", "leave blob digests to the target registry to check (one hash fewer per byte)")
-    .option("--src-username <user>", "username for the source registry")
-    .option("--src-password <password>", "password for the source registry (or REGATTA_SRC_PASSWORD)")
-    .option("--dest-username <user>", "username for the target registry (default -u)")
-    .option("--dest-password <password>", "password for the target registry (or REGATTA_DEST_PASSWORD)")
+  sideCredentialFlags(
+    program
+      .command("copy")
+      .alias("cp")
+      .description("copy an image or index to another repository or registry; blobs stream straight across")
+      .argument("[source]", "e.g. alpine:3.20 or localhost:5000/team/api:1.0")
+      .argument("[target]", "e.g. localhost:5001/team/api (the source's tag is kept) or …/api:2.0")
+      .option("--from-file <file>", "copy every SOURCE TARGET line of file (- for stdin), in one process")
+      .option(
+        "--keep-going",
+        "with --from-file: after a failed copy, go on with the next line (default: stop)",
+      )
+      .option("--all-platforms", "copy an index with every platform (the default)")
+      .addOption(copyPlatformFlag())
+      .option("-j, --jobs <n>", JOBS_HELP)
+      .option(
+        "--referrers",
+        "also copy the image's referrers (signatures, SBOMs, attestations, theirs, cosign's tags) after it",
+      )
+      .option("--force", "send blobs and manifests even when the target has them")
+      .option("--no-verify", "leave blob digests to the target registry to check (one hash fewer per byte)"),
+  )
     .addHelpText(
       "after",
       `
@@ -349,6 +350,18 @@ export function tagged(target: string): string {
 }
 
 /** Per-registry credentials of a copy: `--src-*` for the source, `--dest-*` (or -u/-p) for the target. */
+/**
+ * The flags that give each side of a transfer its own credentials (copy, sync): `--src-*` for the source,
+ * `--dest-*` (default -u/-p) for the target; read by {@link copyCredentials}.
+ */
+export function sideCredentialFlags(command: Command): Command {
+  return command
+    .option("--src-username <user>", "username for the source registry")
+    .option("--src-password <password>", "password for the source registry (or REGATTA_SRC_PASSWORD)")
+    .option("--dest-username <user>", "username for the target registry (default -u)")
+    .option("--dest-password <password>", "password for the target registry (or REGATTA_DEST_PASSWORD)");
+}
+
 export function copyCredentials(opts: CopyFlags, source: string, target: string): ConnectOptions {
   const pair = (user: string | undefined, password: string | undefined, env: string, flag: string) => {
     if (user === undefined) {

@@ -10,62 +10,66 @@ import { interruptSignal } from "../interrupt.js";
 import { writeJson, writeStdout } from "../output.js";
 import { parseSyncConfig, type SyncConfig } from "../sync-config.js";
 import { imageLine, planText, summaryJson, summaryLine } from "../sync-report.js";
-import { copyCredentials, copySides } from "./copy.js";
+import { copyCredentials, copySides, sideCredentialFlags } from "./copy.js";
 
 /**
  * `regatta sync SOURCE TARGET` / `regatta sync --config FILE [DESTINATION]`: repositories mirrored with all or some
  * of their tags, between registries or to and from OCI layouts (docs/sync.md).
  */
 export function registerSync(program: Command, cli: CliContext): void {
-  program
-    .command("sync")
-    .description(
-      "mirror repositories (all tags, or filtered) between registries and OCI layouts, as skopeo sync",
-    )
-    .argument("[source]", "a repository (registry/repo, or registry/repo:tag for one tag) or oci:DIR")
-    .argument("[target]", "a repository or oci:DIR; with --config in skopeo's format, the destination prefix")
-    .option(
-      "--config <file>",
-      "a YAML file of repositories: skopeo sync's source format, or regsync's sync: list",
-    )
-    .option(
-      "--scoped",
-      "skopeo format: put each image under DESTINATION/<registry>/<path>, not DESTINATION/<name>",
-    )
-    .option("--tag <tags>", "only these tags (comma-separated; repeatable)", collect, [])
-    .option(
-      "--include <regex>",
-      "only tags matching this regular expression, whole tag (repeatable)",
-      collect,
-      [],
-    )
-    .option(
-      "--exclude <regex>",
-      "drop tags matching this regular expression, whole tag (repeatable)",
-      collect,
-      [],
-    )
-    .option("--semver <range>", "only tags that are versions in this range, e.g. '>=3.19 <4' (npm semver)")
-    .option("--all-tags", "every tag (the default without --tag, --include or --semver)")
-    .addOption(platformsFlag())
-    .option(
-      "--dry-run",
-      "print the plan (images and blobs to copy, skip, mount; quota GETs) and change nothing",
-    )
-    .option("--keep-going", "record a failed image and carry on with the others (the exit status is still 1)")
-    .option(
-      "--shard <K/N>",
-      "only worker K's share of the repositories, K from 0 (default: JOB_COMPLETION_INDEX/JOB_COMPLETIONS)",
-    )
-    .option("-j, --jobs <n>", "images copied at once (default 4)")
-    .option("--blob-jobs <n>", "blobs copied at once within an image (default 4)")
-    .option("--rate-limit <mode>", "when a source's pull quota runs low: stop (default) or wait for it")
-    .option("--rate-limit-reserve <n>", "manifest GETs of the pull quota to leave unused (default 0)")
-    .option("--no-verify", "leave blob digests to the target registry to check (one hash fewer per byte)")
-    .option("--src-username <user>", "username for the source registry")
-    .option("--src-password <password>", "password for the source registry (or REGATTA_SRC_PASSWORD)")
-    .option("--dest-username <user>", "username for the target registry (default -u)")
-    .option("--dest-password <password>", "password for the target registry (or REGATTA_DEST_PASSWORD)")
+  sideCredentialFlags(
+    program
+      .command("sync")
+      .description(
+        "mirror repositories (all tags, or filtered) between registries and OCI layouts, as skopeo sync",
+      )
+      .argument("[source]", "a repository (registry/repo, or registry/repo:tag for one tag) or oci:DIR")
+      .argument(
+        "[target]",
+        "a repository or oci:DIR; with --config in skopeo's format, the destination prefix",
+      )
+      .option(
+        "--config <file>",
+        "a YAML file of repositories: skopeo sync's source format, or regsync's sync: list",
+      )
+      .option(
+        "--scoped",
+        "skopeo format: put each image under DESTINATION/<registry>/<path>, not DESTINATION/<name>",
+      )
+      .option("--tag <tags>", "only these tags (comma-separated; repeatable)", collect, [])
+      .option(
+        "--include <regex>",
+        "only tags matching this regular expression, whole tag (repeatable)",
+        collect,
+        [],
+      )
+      .option(
+        "--exclude <regex>",
+        "drop tags matching this regular expression, whole tag (repeatable)",
+        collect,
+        [],
+      )
+      .option("--semver <range>", "only tags that are versions in this range, e.g. '>=3.19 <4' (npm semver)")
+      .option("--all-tags", "every tag (the default without --tag, --include or --semver)")
+      .addOption(platformsFlag())
+      .option(
+        "--dry-run",
+        "print the plan (images and blobs to copy, skip, mount; quota GETs) and change nothing",
+      )
+      .option(
+        "--keep-going",
+        "record a failed image and carry on with the others (the exit status is still 1)",
+      )
+      .option(
+        "--shard <K/N>",
+        "only worker K's share of the repositories, K from 0 (default: JOB_COMPLETION_INDEX/JOB_COMPLETIONS)",
+      )
+      .option("-j, --jobs <n>", "images copied at once (default 4)")
+      .option("--blob-jobs <n>", "blobs copied at once within an image (default 4)")
+      .option("--rate-limit <mode>", "when a source's pull quota runs low: stop (default) or wait for it")
+      .option("--rate-limit-reserve <n>", "manifest GETs of the pull quota to leave unused (default 0)")
+      .option("--no-verify", "leave blob digests to the target registry to check (one hash fewer per byte)"),
+  )
     .addHelpText(
       "after",
       `
