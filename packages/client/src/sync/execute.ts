@@ -19,6 +19,7 @@ import { pullImages } from "../layout/pull.js";
 import { pushImage } from "../layout/push.js";
 import { mapConcurrent } from "../map-concurrent.js";
 import { pushBlob } from "../push-blob.js";
+import { ManifestLocks } from "./manifest-locks.js";
 import { DEFAULT_SYNC_JOBS } from "./plan.js";
 import { type ImageWork, messageOf, planState, recordable } from "./plan-run.js";
 import { readRateLimit } from "./rate-limit.js";
@@ -76,6 +77,9 @@ export async function executeSync(
     return pending;
   };
 
+  // Tags sharing a digest, and images that are also an index's children, are put by concurrent jobs: kept apart.
+  const locks = new ManifestLocks();
+
   const units: Unit[] = [];
   for (const repo of plan.repositories) {
     const actions = new Map<string, BlobAction>(repo.blobs.map((b) => [b.digest, b.action]));
@@ -131,15 +135,17 @@ export async function executeSync(
         ctx,
         target,
         { children: copy.children, topBytes: copy.topBytes, mediaType },
-        { onProgress, signal },
+        { onProgress, signal, hold: (digests, put) => locks.hold(repo, digests, put) },
       );
       return new Map([[image, pushed.digest]]);
     }
     if (work.kind !== "layout-source") throw new UsageError(`unexpected work for ${image.source}`);
     const repository = work.target.repositoryOnly();
     const opened = await openImageSource(work.dir, "oci");
+    let manifests: string[] = [];
     try {
       const content = await opened.image(work.name);
+      manifests = [content.top.digest, ...content.children.map((c) => c.digest)];
       await mapConcurrent(
         content.blobs,
         concurrency,
@@ -161,13 +167,15 @@ export async function executeSync(
       await opened.close();
     }
     // The blobs are there now: push() HEADs each, sends none, and puts the manifests as the layout's bytes.
-    const pushed = await pushImage(ctx, work.dir, work.target, {
-      format: "oci",
-      name: work.name,
-      concurrency,
-      ...(onProgress ? { onProgress } : {}),
-      signal,
-    });
+    const pushed = await locks.hold(repository.name, manifests, () =>
+      pushImage(ctx, work.dir, work.target, {
+        format: "oci",
+        name: work.name,
+        concurrency,
+        ...(onProgress ? { onProgress } : {}),
+        signal,
+      }),
+    );
     return new Map([[image, pushed.digest]]);
   }
 
