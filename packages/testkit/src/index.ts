@@ -29,6 +29,7 @@ export {
 export { distributionFlavour, distributionHandlers } from "./flavours/distribution.js";
 export { DOCKER_HUB_PULL_LIMIT, dockerHubFlavour, dockerHubHandlers } from "./flavours/docker-hub.js";
 export { ecrFlavour, ecrHandlers } from "./flavours/ecr.js";
+export { falseSubjectFlavour, falseSubjectHandlers } from "./flavours/false-subject.js";
 export { garFlavour, garHandlers } from "./flavours/gar.js";
 export { ghcrFlavour, ghcrHandlers } from "./flavours/ghcr.js";
 export { harborFlavour, harborHandlers } from "./flavours/harbor.js";

@@ -9,12 +9,13 @@
  * ({@link readFallbackIndex}): an OCI index, not the subject, whose entries are not platform images. Anything else
  * is reported as `ignored` and never rewritten: overwriting it could destroy someone's image.
  */
-import { NotFoundError, ProtocolError } from "@regatta/errors";
+import { NotFoundError, ProtocolError, RegistryError } from "@regatta/errors";
 import { buildIndex, type Descriptor, type ImageIndex, OCI_INDEX, parseDigest } from "@regatta/manifest";
 import type { RepositoryReference } from "@regatta/reference";
 import type { ClientContext } from "../context.js";
 import { getManifest } from "../get-manifest.js";
 import { putManifest } from "../put-manifest.js";
+import { manifestDelete } from "../registry-api/manifests.js";
 
 /** The tag that holds the referrers of `digest` by the tag schema: `sha256-<hex>`, at most 128 characters. */
 export function fallbackTag(digest: string): string {
@@ -115,8 +116,10 @@ export interface UpdatedFallbackIndex {
   /** The index's digest; undefined when nothing had to be written and no index exists. */
   digest?: string;
   manifests: Descriptor[];
-  /** Whether an index was written (false: it already said what was wanted). */
+  /** Whether an index was written or deleted (false: it already said what was wanted). */
   written: boolean;
+  /** The index was left empty and deleted, its tag with it. */
+  deleted?: boolean;
 }
 
 /**
@@ -139,22 +142,25 @@ export function addToFallbackIndex(
 }
 
 /**
- * Removes the referrer `digest` from the fallback index of `subject` (after that referrer's manifest was deleted,
+ * Removes the referrers `digests` from the fallback index of `subject` (after their manifests were deleted,
  * https://github.com/opencontainers/distribution-spec/blob/v1.1.0/spec.md#deleting-manifests), keeping the others.
- * An index that does not list it, or no index, is left as it is; an index left empty is written empty (distribution
- * 2.8 cannot delete a tag by itself). The seam for `deleteManifest --referrers` (not wired yet: docs/artifacts.md).
- * @throws as {@link addToFallbackIndex}.
+ * An index that lists none of them, no index, or a tag that holds no referrers index (it cannot list them) is left
+ * as it is. An index left empty is deleted, tag and all (its digest is that tag's alone: no other subject's index
+ * lists the same referrers); where the registry refuses deletes it is written empty instead.
+ * @throws ProtocolError (code `FALLBACK_TAG_CONTENDED`) when writers kept racing.
  */
 export function removeFromFallbackIndex(
   ctx: ClientContext,
   repo: RepositoryReference,
   subject: string,
-  digest: string,
+  digests: string | readonly string[],
   options: { signal?: AbortSignal } = {},
 ): Promise<UpdatedFallbackIndex> {
+  const gone = new Set(typeof digests === "string" ? [digests] : digests);
   return updateFallbackIndex(ctx, repo, subject, options, {
-    change: (listed) => listed.filter((m) => m.digest !== digest),
-    done: (listed) => !listed.some((m) => m.digest === digest),
+    change: (listed) => listed.filter((m) => !gone.has(m.digest)),
+    done: (listed) => !listed.some((m) => gone.has(m.digest)),
+    removing: true,
   });
 }
 
@@ -169,12 +175,17 @@ async function updateFallbackIndex(
   repo: RepositoryReference,
   subject: string,
   options: { signal?: AbortSignal },
-  update: { change(listed: Descriptor[]): Descriptor[]; done(listed: Descriptor[]): boolean },
+  update: {
+    change(listed: Descriptor[]): Descriptor[];
+    done(listed: Descriptor[]): boolean;
+    /** A removal: a tag holding no referrers index lists nothing to remove, and an emptied index is deleted. */
+    removing?: boolean;
+  },
 ): Promise<UpdatedFallbackIndex> {
   const read = () => readFallbackIndex(ctx, repo, subject, { ...options, mirrors: false });
   for (let attempt = 1; attempt <= FALLBACK_ATTEMPTS; attempt++) {
     const before = await read();
-    if (before.ignored && !before.resolvesToSubject) {
+    if (before.ignored && !before.resolvesToSubject && !update.removing) {
       throw new ProtocolError(
         `update the referrers fallback tag ${repo.name}:${before.tag}: ${before.ignored}; not overwriting it`,
         { code: "FALLBACK_TAG_NOT_INDEX" },
@@ -188,14 +199,20 @@ async function updateFallbackIndex(
     const index = buildIndex({ manifests: update.change(before.manifests) });
     const again = await read();
     if (again.digest !== before.digest) continue;
-    await putManifest(ctx, `${repo.name}:${before.tag}`, index, options);
+    const emptied = update.removing && index.manifest.manifests.length === 0 && before.digest !== undefined;
+    if (!emptied || !(await deleteIndex(ctx, repo, before.tag, before.digest as string, options))) {
+      await putManifest(ctx, `${repo.name}:${before.tag}`, index, options);
+    }
     const after = await read();
     if (update.done(after.manifests)) {
+      // After a delete the tag is gone (no digest): the index no longer exists.
+      const digest = after.digest ?? (emptied ? undefined : index.digest);
       return {
         tag: before.tag,
-        digest: after.digest ?? index.digest,
+        ...(digest !== undefined ? { digest } : {}),
         manifests: after.manifests,
         written: true,
+        ...(emptied && after.digest === undefined ? { deleted: true } : {}),
       };
     }
   }
@@ -203,4 +220,32 @@ async function updateFallbackIndex(
     `update the referrers fallback tag ${repo.name}:${fallbackTag(subject)}: other writers changed it ${FALLBACK_ATTEMPTS} times in a row`,
     { code: "FALLBACK_TAG_CONTENDED", hint: "try again: the manifest itself was written or deleted" },
   );
+}
+
+/**
+ * Deletes an emptied fallback index by its digest, which takes its tag with it (distribution deletes the tags of a
+ * deleted manifest). False when the registry refuses deletes (405 / UNSUPPORTED): the caller writes it empty.
+ */
+async function deleteIndex(
+  ctx: ClientContext,
+  repo: RepositoryReference,
+  tag: string,
+  digest: string,
+  options: { signal?: AbortSignal },
+): Promise<boolean> {
+  try {
+    await manifestDelete(ctx.transport, {
+      registry: repo.registry,
+      repository: repo.repository,
+      reference: digest,
+      context: `delete the emptied referrers fallback tag ${repo.name}:${tag}`,
+      ...(options.signal ? { signal: options.signal } : {}),
+    });
+  } catch (error) {
+    if (error instanceof NotFoundError) return true;
+    if (error instanceof RegistryError && (error.status === 405 || error.code === "UNSUPPORTED"))
+      return false;
+    throw error;
+  }
+  return true;
 }

@@ -14,6 +14,7 @@ import { followPages } from "../registry-api/pages.js";
 import { referrersGet } from "../registry-api/referrers.js";
 import { findCosignTags } from "./cosign-tags.js";
 import { readFallbackIndex } from "./fallback-tag.js";
+import { rememberReferrersApi } from "./referrers-api.js";
 
 /** Where a referrer was found. */
 export type ReferrerSource = "referrers-api" | "referrers-tag" | "cosign-tag";
@@ -71,6 +72,8 @@ export async function listReferrers(
       ...fallback.manifests.map((m) => ({ ...m, source: "referrers-tag" as const, tag: fallback.tag })),
     );
   }
+  // What the API answered holds for the repository: a push or delete after this needs no GET to know it.
+  rememberReferrersApi(ctx, repo, api);
   if (options.cosign !== false) {
     for (const { descriptor, tag } of await findCosignTags(ctx, repo, digest, signal))
       found.push({ ...descriptor, source: "cosign-tag", tag });

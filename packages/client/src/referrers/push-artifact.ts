@@ -22,6 +22,7 @@ import { getManifest } from "../get-manifest.js";
 import { pushBlob } from "../push-blob.js";
 import { putManifest } from "../put-manifest.js";
 import { addToFallbackIndex, referrerDescriptor } from "./fallback-tag.js";
+import { hasReferrersApi } from "./referrers-api.js";
 
 /** The annotation that names a layer's file (https://github.com/opencontainers/image-spec/blob/v1.1.0/annotations.md). */
 export const TITLE_ANNOTATION = "org.opencontainers.image.title";
@@ -147,7 +148,10 @@ export async function pushArtifact(
   };
   if (!subject) return result;
   result.subject = subject;
-  if (put.subject === subject.digest) return { ...result, referrers: "api" };
+  // OCI-Subject says the registry indexed the subject, but ECR said so without serving the API (a 404): one GET
+  // (remembered per repository, referrers-api.ts) checks the claim before the fallback index is left alone.
+  if (put.subject === subject.digest && (await hasReferrersApi(ctx, repo, subject.digest, signal)))
+    return { ...result, referrers: "api" };
   if (options.fallback === false) return result;
   const descriptor = referrerDescriptor({
     mediaType: put.mediaType,

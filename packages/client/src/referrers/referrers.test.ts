@@ -187,7 +187,7 @@ describe("on a registry without the referrers API (distribution 2.8: 404)", () =
   });
 });
 
-describe("removeFromFallbackIndex (the seam for deleting referrers)", () => {
+describe("removeFromFallbackIndex (deleting referrers)", () => {
   it("drops one referrer and keeps the others; writes nothing when it is not listed", async () => {
     const { reg, handlers } = registry(distributionFlavour);
     const sbom = await attach(reg, SBOM, "sbom");
@@ -202,10 +202,46 @@ describe("removeFromFallbackIndex (the seam for deleting referrers)", () => {
     const again = await removeFromFallbackIndex(reg.ctx, repo, image.manifest.digest, sbom.digest);
     expect(again.written).toBe(false);
     expect(handlers.requests.filter((r) => r.method === "PUT")).toHaveLength(puts);
-    // The last one out leaves an empty index, not a stale entry.
+    // The last one out deletes the index, and its tag with it: no stale entry, no empty index left behind.
+    const indexDigest = handlers.store.repository("team/app")!.tags!.get(fallbackTag(image.manifest.digest))!;
     const last = await removeFromFallbackIndex(reg.ctx, repo, image.manifest.digest, sig.digest);
-    expect(last).toMatchObject({ written: true, manifests: [] });
+    expect(last).toEqual({
+      tag: fallbackTag(image.manifest.digest),
+      manifests: [],
+      written: true,
+      deleted: true,
+    });
+    expect(handlers.store.repository("team/app")!.tags!.has(fallbackTag(image.manifest.digest))).toBe(false);
+    expect(handlers.store.repository("team/app")!.manifests.has(indexDigest)).toBe(false);
     expect((await reg.referrers("team/app:v1", { cosign: false })).referrers).toEqual([]);
+  });
+
+  it("removes several at once; where deletes are off, an emptied index is written empty instead", async () => {
+    const { reg, handlers } = registry({ ...distributionFlavour, deleteEnabled: false });
+    const sbom = await attach(reg, SBOM, "sbom");
+    const sig = await attach(reg, SIG, "sig");
+    const repo = parseRepository("registry.test/team/app");
+    const result = await removeFromFallbackIndex(reg.ctx, repo, image.manifest.digest, [
+      sbom.digest,
+      sig.digest,
+    ]);
+    expect(result).toMatchObject({ written: true, manifests: [] });
+    expect(result.deleted).toBeUndefined();
+    const tagged = handlers.store.repository("team/app")!.tags!.get(fallbackTag(image.manifest.digest))!;
+    expect(
+      JSON.parse(handlers.store.repository("team/app")!.manifests.get(tagged)!.bytes.toString()).manifests,
+    ).toEqual([]);
+  });
+
+  it("leaves a fallback tag that holds no referrers index alone (it cannot list what is removed)", async () => {
+    const { reg, handlers } = registry(distributionFlavour);
+    const repo = parseRepository("registry.test/team/app");
+    handlers.store.repository("team/app")!.tags!.set(fallbackTag(image.manifest.digest), index.index.digest);
+    const result = await removeFromFallbackIndex(reg.ctx, repo, image.manifest.digest, image.manifest.digest);
+    expect(result).toMatchObject({ written: false, manifests: [] });
+    expect(handlers.store.repository("team/app")!.tags!.get(fallbackTag(image.manifest.digest))).toBe(
+      index.index.digest,
+    );
   });
 
   it("writes nothing where there is no fallback index", async () => {
@@ -223,6 +259,9 @@ describe("on a registry with the referrers API", () => {
     const sbom = await attach(reg, SBOM, "sbom");
     const sig = await attach(reg, SIG, "sig");
     expect(sbom.referrers).toBe("api");
+    expect(sig.referrers).toBe("api");
+    // OCI-Subject was checked by one GET of the referrers API (referrers-api.ts), remembered for the second push.
+    expect(handlers.requests.filter((r) => r.path.includes("/referrers/"))).toHaveLength(1);
     expect([...handlers.store.repository("team/app")!.tags!.keys()].sort()).toEqual(["multi", "v1"]);
     const found = await reg.referrers("team/app:v1");
     expect(found.api).toBe(true);
@@ -251,9 +290,10 @@ describe("on a registry with the referrers API", () => {
     const { reg, handlers } = registry(oci11Flavour);
     await attach(reg, SBOM, "sbom");
     const sig = await attach(reg, SIG, "sig");
+    const before = handlers.requests.length;
     const found = await reg.referrers("team/app:v1", { artifactType: SIG, cosign: false });
     expect(found.referrers.map((r) => r.digest)).toEqual([sig.digest]);
-    const asked = handlers.requests.filter((r) => r.path.includes("/referrers/"));
+    const asked = handlers.requests.slice(before).filter((r) => r.path.includes("/referrers/"));
     expect(asked).toHaveLength(1);
     expect(new URL(asked[0]!.path, "http://x").searchParams.get("artifactType")).toBe(SIG);
   });
@@ -270,9 +310,10 @@ describe("on a registry with the referrers API", () => {
   it("follows Link pages of referrers", async () => {
     const { reg, handlers } = registry({ ...oci11Flavour, referrers: { filtering: true, pageSize: 1 } });
     const pushed = [await attach(reg, SBOM, "a"), await attach(reg, SBOM, "b"), await attach(reg, SIG, "c")];
+    const before = handlers.requests.length;
     const found = await reg.referrers("team/app:v1", { cosign: false });
     expect(found.referrers.map((r) => r.digest).sort()).toEqual(pushed.map((p) => p.digest).sort());
-    expect(handlers.requests.filter((r) => r.path.includes("/referrers/"))).toHaveLength(3);
+    expect(handlers.requests.slice(before).filter((r) => r.path.includes("/referrers/"))).toHaveLength(3);
   });
 
   it("refuses an answer that is not an index", async () => {
