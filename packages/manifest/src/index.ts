@@ -30,6 +30,19 @@ export {
   parseImageConfig,
 } from "./image-config.js";
 export type { ImageIndex, Index } from "./image-index.js";
+export {
+  type AppendOptions,
+  annotateIndex,
+  appendToIndex,
+  checkAnnotations,
+  type IndexAnnotations,
+  type IndexEntrySelector,
+  isDockerList,
+  keepPlatforms,
+  removeFromIndex,
+  selectEntries,
+} from "./index-edit.js";
+export { imageEntry, indexFlavorFor, notAnImage, platformOfConfig } from "./index-entry.js";
 export type { ImageManifest } from "./image-manifest.js";
 export { indexSizes, manifestSum, type PlatformSize } from "./manifest-sum.js";
 export {
