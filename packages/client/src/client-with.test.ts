@@ -96,6 +96,8 @@ const CALLS: Record<string, (reg: RegistryClient, dir: string) => Promise<unknow
   pushArtifact: (r) =>
     r.pushArtifact("team/app:art", { artifactType: "application/x", files: [{ bytes: "x", title: "x" }] }),
   pullArtifact: (r, dir) => r.pullArtifact("team/app:art", join(dir, "artifact")),
+  createIndex: (r) => r.createIndex("team/app:multi", ["team/app:1"]),
+  editIndex: (r) => r.editIndex("team/app:multi", { remove: ["linux/arm64"] }),
   // The blob handle's own calls.
   "blob().stream": (r) => r.blob("team/app", DIGEST).stream(),
   "blob().toFile": (r, dir) => r.blob("team/app", DIGEST).toFile(join(dir, "blob")),

@@ -49,6 +49,10 @@ export {
 } from "./get-manifest.js";
 export { type HostSettings, type Hosts, type HostTls, mergeHosts } from "./hosts.js";
 export type { ConfigResult, ImageSummary, LayerSummary, PlatformSummary } from "./image-info.js";
+export type { CreateIndexOptions } from "./indexes/create-index.js";
+export type { EditIndexOptions } from "./indexes/edit-index.js";
+export type { BroughtManifest } from "./indexes/index-sources.js";
+export type { IndexEntrySummary, IndexResult } from "./indexes/put-index.js";
 export type { PulledReference, PullOptions, PullResult } from "./layout/pull.js";
 export type { PushOptions, PushResult } from "./layout/push.js";
 export type { AllTagsOptions, TagList, TagsOptions, TagsWithDigests } from "./list-tags.js";

@@ -42,6 +42,9 @@ import {
   type ManifestResult,
 } from "./get-manifest.js";
 import { type ConfigResult, getConfig, type ImageSummary, inspectImage } from "./image-info.js";
+import { type CreateIndexOptions, createIndex } from "./indexes/create-index.js";
+import { type EditIndexOptions, editIndex } from "./indexes/edit-index.js";
+import type { IndexResult } from "./indexes/put-index.js";
 import { type PullOptions, type PullResult, pullImages } from "./layout/pull.js";
 import { type PushOptions, type PushResult, pushImage } from "./layout/push.js";
 import {
@@ -279,6 +282,33 @@ export class RegistryClient {
     options?: { signal?: AbortSignal },
   ): Promise<PullArtifactResult> {
     return pullArtifact(this.ctx, reference, directory, this.#calls(options));
+  }
+
+  // ── indexes by hand (issue 13; src/indexes/) ──────────────────────────────────────────────────────────────────
+
+  /**
+   * Creates an index over manifests pushed separately and puts it at `target` (a tag), as `regctl index create` and
+   * `oras manifest index create`: `reg.createIndex("team/app:1.0", ["team/app:1.0-amd64", "team/app:1.0-arm64"])`.
+   * Each image is listed with the platform its config names; an index given as a source gives its children. Sources
+   * in other repositories (or registries) are copied to the target's by digest first. An OCI image index, or a
+   * Docker manifest list when every child is a Docker manifest (`mediaType` chooses).
+   */
+  createIndex(
+    target: ReferenceInput,
+    sources: readonly ReferenceInput[],
+    options?: CreateIndexOptions,
+  ): Promise<IndexResult> {
+    return createIndex(this.ctx, target, sources, this.#calls(options));
+  }
+
+  /**
+   * Edits the index at `target` (or at `from`, which is left as it is) and puts the result at `target`: `append`
+   * manifests, `remove` entries by platform or digest, keep only `platforms`, merge `annotations` and
+   * `entryAnnotations`: `reg.editIndex("team/app:1.0", { remove: ["linux/arm/v7"] })`. Media types, `artifactType`
+   * and `subject` are kept.
+   */
+  editIndex(target: ReferenceInput, edits: EditIndexOptions): Promise<IndexResult> {
+    return editIndex(this.ctx, target, this.#calls(edits) ?? edits);
   }
 
   // ── blobs and images ───────────────────────────────────────────────────────────────────────────────────────────
