@@ -3,6 +3,10 @@
  * take `--format TEMPLATE` (a bad template is exit 2 before any request), and `--platform` on a single image is said
  * on stderr, or refused when the image is of another platform.
  */
+
+import { mkdtemp, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { generateImage, generateIndex, pushImage, useRegistry } from "@regatta/testkit";
 import { beforeAll, describe, expect, it } from "vitest";
 import { regatta } from "./test-cli.js";
@@ -45,6 +49,37 @@ describe("inspect, config and --format against a real registry", () => {
       historyLength: 2,
       labels: { maintainer: "me" },
     });
+  });
+
+  it("inspect --referrers counts what refers to the image (the fallback tag on distribution 2.8); plain inspect does not", async () => {
+    const before = await regatta(["inspect", `${host}/cli/single:1`, "--referrers"]);
+    expect(before.stdout).toContain("Referrers:  0\n");
+    const sbom = join(await mkdtemp(join(tmpdir(), "regatta-inspect-")), "sbom.spdx.json");
+    await writeFile(sbom, "{}");
+    const attach = await regatta([
+      "attach",
+      `${host}/cli/single:1`,
+      "--artifact-type",
+      "application/spdx+json",
+      sbom,
+    ]);
+    expect(attach.stderr).toMatch(/^no referrers API: listed in the fallback/);
+    expect(attach.code).toBe(0);
+    const after = await regatta(["inspect", `${host}/cli/single:1`, "--referrers"]);
+    expect(after.stdout).toContain("Referrers:  1\n");
+    const json = JSON.parse(
+      (await regatta(["inspect", `${host}/cli/single:1`, "--referrers", "--json"])).stdout,
+    );
+    expect(json.referrers).toBe(1);
+    expect((await regatta(["inspect", `${host}/cli/single:1`])).stdout).not.toContain("Referrers:");
+    const templated = await regatta([
+      "inspect",
+      `${host}/cli/single:1`,
+      "--referrers",
+      "--format",
+      "{{.Referrers}}",
+    ]);
+    expect(templated.stdout).toBe("1\n");
   });
 
   it.each([

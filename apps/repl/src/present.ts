@@ -5,6 +5,9 @@ import {
   type ImageSummary,
   type ManifestResult,
   Reference,
+  type Referrer,
+  type ReferrerNode,
+  type ReferrersResult,
   RegistryClient,
   RepositoryReference,
   type TagList,
@@ -13,6 +16,7 @@ import {
   type Colors,
   colorJson,
   columns,
+  drawTree,
   escapeControls,
   humanSize,
   shortDigest,
@@ -50,6 +54,7 @@ function layout(value: unknown, options: PresentOptions): string {
   if (isManifestResult(value)) return presentManifest(value, c);
   if (isConfigResult(value)) return presentConfig(value, c);
   if (isImageSummary(value)) return presentSummary(value, c);
+  if (isReferrers(value)) return presentReferrers(value, c);
   return inspect(summarised(value, 0, new Set()), { colors: options.useColors, depth: 6 });
 }
 
@@ -123,6 +128,12 @@ function presentSummary(s: ImageSummary, c: Colors): string {
         ["artifact", s.artifactType],
         ["subject", s.subject],
         ["size", `${humanSize(s.size)} (${s.size} bytes)`],
+        [
+          "referrers",
+          s.referrers === undefined
+            ? undefined
+            : `${s.referrers}${s.referrers ? c.dim(`  await reg.referrers(${JSON.stringify(`${repositoryOf(s.reference)}@${s.digest}`)}) lists them`) : ""}`,
+        ],
       ],
       c,
     ),
@@ -136,6 +147,34 @@ function presentSummary(s: ImageSummary, c: Colors): string {
     );
   }
   return parts.join("\n\n");
+}
+
+/**
+ * `reg.referrers()` and `reg.referrerTree()`: the subject, then its signatures, SBOMs and attestations as a tree
+ * (a tree's referrers of referrers below them), each with its type, size, title and where it was found.
+ */
+function presentReferrers(r: ReferrersResult, c: Colors): string {
+  const n = r.referrers.length;
+  const from = r.api ? "the referrers API" : "the fallback tag (the registry has no referrers API)";
+  const title = `${c.bold(r.subject.familiar())} ${c.dim(`${n} ${n === 1 ? "referrer" : "referrers"}${n ? `, from ${from}` : ""}`)}`;
+  const line = (x: Referrer) => {
+    const name = x.annotations?.["org.opencontainers.image.title"];
+    const created = x.annotations?.["org.opencontainers.image.created"];
+    return [
+      shortDigest(x.digest),
+      x.artifactType ?? x.mediaType,
+      humanSize(x.size),
+      ...(name ? [JSON.stringify(name)] : []),
+      ...(created ? [created] : []),
+      x.source === "cosign-tag" ? `cosign tag ${x.tag ?? ""}` : "",
+    ]
+      .filter(Boolean)
+      .join("  ");
+  };
+  const kids = (x: Referrer) => (x as Partial<ReferrerNode>).referrers ?? [];
+  const tree = drawTree(r.referrers, kids, line).map((l) => `  ${l}`);
+  const ignored = r.ignored ? [c.dim(`  ignored: ${r.ignored}`)] : [];
+  return [title, `  ${c.dim(r.digest)}`, ...tree, ...ignored].join("\n");
 }
 
 function describeClient(reg: RegistryClient, c: Colors): string {
@@ -231,6 +270,25 @@ function isConfigResult(value: unknown): value is ConfigResult {
   const v = value as Partial<ConfigResult> | null;
   return (
     typeof v === "object" && v !== null && typeof v.digest === "string" && "config" in v && isBytes(v.bytes)
+  );
+}
+
+/** `host:port/repo:tag` or `repo@sha256:…` without its tag or digest. */
+function repositoryOf(reference: string): string {
+  const name = reference.split("@")[0] as string;
+  const colon = name.lastIndexOf(":");
+  return colon > name.lastIndexOf("/") ? name.slice(0, colon) : name;
+}
+
+function isReferrers(value: unknown): value is ReferrersResult {
+  const v = value as Partial<ReferrersResult> | null;
+  return (
+    typeof v === "object" &&
+    v !== null &&
+    v.subject instanceof Reference &&
+    typeof v.digest === "string" &&
+    typeof v.api === "boolean" &&
+    Array.isArray(v.referrers)
   );
 }
 

@@ -123,7 +123,7 @@ export class ReplSession {
       },
     });
     this.#opened.push(client);
-    return this.platform === undefined ? client : client.with({ platform: this.platform });
+    return countingReferrers(this.platform === undefined ? client : client.with({ platform: this.platform }));
   }
 
   /** The username given for `registry` (at start-up or by `.login`), if any. */
@@ -260,4 +260,24 @@ function splitCredentials(options: ConnectOptions): [ConnectOptions, ConnectOpti
     delete rest[key];
   }
   return [credentials as ConnectOptions, rest as ConnectOptions];
+}
+
+/**
+ * The session's clients, whose `inspect` also counts the image's referrers (issue 13: exploring, one wants to know
+ * an image is signed); `with()` keeps that. A Proxy, because the count is a per-call option of the library, off by
+ * default there (it costs requests a script may not want). Methods are bound to the client itself: its private
+ * fields are not reachable through a Proxy.
+ */
+function countingReferrers(client: RegistryClient): RegistryClient {
+  const inspect: RegistryClient["inspect"] = (reference, options) =>
+    client.inspect(reference, { referrers: true, ...options });
+  const withCounting: RegistryClient["with"] = (changes) => countingReferrers(client.with(changes));
+  return new Proxy(client, {
+    get(target, key) {
+      if (key === "inspect") return inspect;
+      if (key === "with") return withCounting;
+      const value: unknown = Reflect.get(target, key, target);
+      return typeof value === "function" ? value.bind(target) : value;
+    },
+  });
 }

@@ -16,6 +16,7 @@ import { BlobHandle } from "./blob-handle.js";
 import { type ClientContext, type ReferenceInput, toReference } from "./context.js";
 import { getManifest, type ManifestOptions, type ManifestResult } from "./get-manifest.js";
 import { mapConcurrent } from "./map-concurrent.js";
+import { listReferrers } from "./referrers/list-referrers.js";
 
 /** An image's config blob, parsed, with its digest. */
 export interface ConfigResult {
@@ -172,6 +173,17 @@ export interface ImageSummary {
   stopSignal?: string;
   /** How many steps the build history records (`empty_layer` ones included), as `docker history` lists them. */
   historyLength?: number;
+  /**
+   * How many manifests refer to the one summarised (`digest`): OCI 1.1 referrers, from the API or the fallback tag,
+   * and cosign's legacy tags — present only when asked (`referrers: true`), since it costs a request or three.
+   */
+  referrers?: number;
+}
+
+/** Options of `inspect`. */
+export interface InspectOptions extends ManifestOptions {
+  /** Count the image's referrers too ({@link ImageSummary.referrers}). Default false; the REPL asks. */
+  referrers?: boolean;
 }
 
 /** The runtime fields of an image config that a summary shows (see {@link ImageSummary}). */
@@ -196,9 +208,23 @@ function runtimeFields(config: ImageConfig): Partial<ImageSummary> {
 export async function inspectImage(
   ctx: ClientContext,
   input: ReferenceInput,
-  options: ManifestOptions = {},
+  options: InspectOptions = {},
   /** Read the config blob for created, labels and platform; sizes alone do not need it. */
   withConfig = true,
+): Promise<ImageSummary> {
+  const { referrers, ...manifestOptions } = options;
+  const summary = await summarise(ctx, input, manifestOptions, withConfig);
+  if (!referrers) return summary;
+  const pinned = toReference(ctx, input).withoutTag().withDigest(summary.digest);
+  const found = await listReferrers(ctx, pinned, options.signal ? { signal: options.signal } : {});
+  return { ...summary, referrers: found.referrers.length };
+}
+
+async function summarise(
+  ctx: ClientContext,
+  input: ReferenceInput,
+  options: ManifestOptions,
+  withConfig: boolean,
 ): Promise<ImageSummary> {
   const top = await getManifest(ctx, toReference(ctx, input), options);
   const base = {

@@ -48,7 +48,13 @@ export {
   type ManifestResult,
 } from "./get-manifest.js";
 export { type HostSettings, type Hosts, type HostTls, mergeHosts } from "./hosts.js";
-export type { ConfigResult, ImageSummary, LayerSummary, PlatformSummary } from "./image-info.js";
+export type {
+  ConfigResult,
+  ImageSummary,
+  InspectOptions,
+  LayerSummary,
+  PlatformSummary,
+} from "./image-info.js";
 export type { CreateIndexOptions } from "./indexes/create-index.js";
 export type { EditIndexOptions } from "./indexes/edit-index.js";
 export type { BroughtManifest } from "./indexes/index-sources.js";

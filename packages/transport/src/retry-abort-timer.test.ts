@@ -1,6 +1,6 @@
 import { AbortError } from "@regatta/errors";
 import { startServer, type TestServer } from "@regatta/testkit";
-import { afterEach, expect, it } from "vitest";
+import { afterEach, expect, it, vi } from "vitest";
 import { Transport } from "./transport.js";
 
 let server: TestServer | undefined;
@@ -35,10 +35,9 @@ it("an abort during a retry wait clears the wait's timer (the default sleep)", a
     signal: controller.signal,
   });
   await firstAnswer;
-  // The 503 is in; give the retry concern a moment to start its 50 s wait.
-  await new Promise((resolve) => setImmediate(resolve));
-  await new Promise((resolve) => setTimeout(resolve, 20));
-  expect(timers()).toBeGreaterThan(before);
+  // The 503 is sent; the retry concern starts its 50 s wait once the answer is read — however long a loaded machine
+  // takes to get there (a fixed pause here failed under load).
+  await vi.waitFor(() => expect(timers()).toBeGreaterThan(before), { timeout: 10_000, interval: 10 });
   controller.abort();
   await expect(request).rejects.toBeInstanceOf(AbortError);
   await new Promise((resolve) => setImmediate(resolve));

@@ -17,6 +17,10 @@ export function registerInspect(program: Command, cli: CliContext): void {
     .argument("<reference>", "image reference")
     .addOption(platformFlag())
     .addOption(formatFlag("{{json .Cmd}}"))
+    .option(
+      "--referrers",
+      "also count the signatures, SBOMs and attestations that refer to it (OCI 1.1 referrers and cosign tags)",
+    )
     .addHelpText(
       "after",
       `
@@ -25,16 +29,18 @@ Examples:
   regatta inspect alpine --platform linux/arm64 --json
   regatta inspect alpine --platform linux/amd64 --format '{{json .Cmd}}'
   regatta inspect alpine --platform linux/amd64 --format '{{range .Env}}{{println .}}{{end}}'
+  regatta inspect alpine:3.20 --referrers
   regatta inspect ghcr.io/org/app:latest --format '{{index .Labels "org.opencontainers.image.version"}}'
 
 An index shows its platforms; --platform picks the image whose Cmd, Env… are shown.
 The --format document is the --json one: Reference, Digest, MediaType, Platform, Created, Labels, Entrypoint, Cmd,
-Env, User, WorkingDir, ExposedPorts, StopSignal, HistoryLength, Size, Layers, Platforms (field names match in any case).`,
+Env, User, WorkingDir, ExposedPorts, StopSignal, HistoryLength, Size, Layers, Platforms, and Referrers with
+--referrers (field names match in any case). \`regatta referrers REF --tree\` lists the referrers.`,
     )
-    .action(async (reference: string, opts: { format?: string }, cmd: Command) => {
+    .action(async (reference: string, opts: { format?: string; referrers?: boolean }, cmd: Command) => {
       const output = await formatterFor(opts.format, cli.flags(cmd));
       await cli.withReference(cmd, reference, async (reg, ref, flags) => {
-        const s = await reg.inspect(ref);
+        const s = await reg.inspect(ref, { referrers: Boolean(opts.referrers) });
         noteSinglePlatform(cli, flags, ref, s);
         if (output.kind === "json") return writeJson(s, 2);
         if (output.kind === "template") return writeTemplated(output.render, s);
@@ -59,6 +65,7 @@ function humanSummary(s: ImageSummary, color: boolean): string {
     ...fact("Artifact", s.artifactType),
     ...fact("Subject", s.subject),
     ...fact("Size", `${humanSize(s.size)} (${s.size} bytes)`),
+    ...fact("Referrers", s.referrers === undefined ? undefined : String(s.referrers)),
     ...fact("Entrypoint", s.entrypoint && execForm(s.entrypoint)),
     ...fact("Cmd", s.cmd && execForm(s.cmd)),
     ...fact("User", s.user && escapeField(s.user)),

@@ -1,0 +1,21 @@
+import { escapeField } from "./terminal-text.js";
+
+/**
+ * Nodes drawn as `tree(1)` draws directories: `├── ` and `└── ` before each, `│   ` down the branches still open.
+ * One line per node (its text escaped: a newline a registry put in an annotation would forge a branch). The CLI's
+ * `referrers --tree` and the REPL's referrers and index trees share it.
+ */
+export function drawTree<T>(
+  nodes: readonly T[],
+  children: (node: T) => readonly T[],
+  line: (node: T) => string,
+  indent = "",
+): string[] {
+  return nodes.flatMap((node, i) => {
+    const last = i === nodes.length - 1;
+    return [
+      `${indent}${last ? "└── " : "├── "}${escapeField(line(node))}`,
+      ...drawTree(children(node), children, line, `${indent}${last ? "    " : "│   "}`),
+    ];
+  });
+}
