@@ -39,6 +39,15 @@ export type {
   DeleteManifestOptions,
   TagDeleteMethod,
 } from "./delete.js";
+export { ImageFile } from "./files/image-file.js";
+export type {
+  ExportResult,
+  FileOptions,
+  ImageFileListing,
+  ImageFileStream,
+  ImageFilesOptions,
+} from "./files/image-files.js";
+export type { FileEntry, FileType } from "./files/list-files.js";
 export {
   type DigestSource,
   type HeadOptions,
@@ -48,13 +57,7 @@ export {
   type ManifestResult,
 } from "./get-manifest.js";
 export { type HostSettings, type Hosts, type HostTls, mergeHosts } from "./hosts.js";
-export type {
-  ConfigResult,
-  ImageSummary,
-  InspectOptions,
-  LayerSummary,
-  PlatformSummary,
-} from "./image-info.js";
+export type { ConfigResult, ImageSummary, LayerSummary, PlatformSummary } from "./image-info.js";
 export type { CreateIndexOptions } from "./indexes/create-index.js";
 export type { EditIndexOptions } from "./indexes/edit-index.js";
 export type { BroughtManifest } from "./indexes/index-sources.js";

@@ -33,6 +33,18 @@ import {
   deleteRepository,
   deleteTag,
 } from "./delete.js";
+import type { ImageFile } from "./files/image-file.js";
+import {
+  type ExportResult,
+  exportImageFilesystem,
+  type FileOptions,
+  type ImageFileListing,
+  type ImageFileStream,
+  type ImageFilesOptions,
+  listImageFiles,
+  openImageFile,
+  readImageFile,
+} from "./files/image-files.js";
 import {
   getManifest,
   type HeadOptions,
@@ -41,13 +53,7 @@ import {
   type ManifestOptions,
   type ManifestResult,
 } from "./get-manifest.js";
-import {
-  type ConfigResult,
-  getConfig,
-  type ImageSummary,
-  type InspectOptions,
-  inspectImage,
-} from "./image-info.js";
+import { type ConfigResult, getConfig, type ImageSummary, inspectImage } from "./image-info.js";
 import { type CreateIndexOptions, createIndex } from "./indexes/create-index.js";
 import { type EditIndexOptions, editIndex } from "./indexes/edit-index.js";
 import type { IndexResult } from "./indexes/put-index.js";
@@ -354,17 +360,52 @@ export class RegistryClient {
     return getConfig(this.ctx, reference, this.#calls(options));
   }
 
-  /**
-   * Digest, media type, platforms, layers with sizes, total size, created, labels, what it runs; with
-   * `referrers: true`, how many signatures, SBOMs and attestations refer to it.
-   */
-  inspect(reference: ReferenceInput, options?: InspectOptions): Promise<ImageSummary> {
+  /** Digest, media type, platforms, layers with sizes, total size, created, labels. */
+  inspect(reference: ReferenceInput, options?: ManifestOptions): Promise<ImageSummary> {
     return inspectImage(this.ctx, reference, this.#platformed(options));
   }
 
   /** Total compressed size (config + layers, the Ruby gem's manifest_sum); for an index, summed over platforms. */
   async size(reference: ReferenceInput, options?: ManifestOptions): Promise<number> {
     return (await inspectImage(this.ctx, reference, this.#platformed(options), false)).size;
+  }
+
+  // ── files of an image (issue 14; src/files/, docs/files.md) ──────────────────────────────────────────────────
+
+  /**
+   * A file of an image, read into memory and verified: `await reg.file("alpine:3.20", "/etc/os-release")` prints as
+   * its text in the REPL. Layers are read from the top down, stopping at the first that settles the path (whiteouts
+   * and opaque directories honoured); links are followed inside the image. Files over `limit` (64 MiB) are refused:
+   * use {@link RegistryClient.fileStream}.
+   */
+  file(reference: ReferenceInput, path: string, options?: FileOptions): Promise<ImageFile> {
+    return readImageFile(this.ctx, reference, path, this.#platformed(options));
+  }
+
+  /** A file of an image as a stream (`regatta cat`), which ends once its layer is verified and errors otherwise. */
+  fileStream(reference: ReferenceInput, path: string, options?: ImageFilesOptions): Promise<ImageFileStream> {
+    return openImageFile(this.ctx, reference, path, this.#platformed(options));
+  }
+
+  /** The entries of a directory of an image's merged filesystem (`recursive`: everything under it), sorted. */
+  listFiles(
+    reference: ReferenceInput,
+    path = "/",
+    options?: ImageFilesOptions & { recursive?: boolean },
+  ): Promise<ImageFileListing> {
+    return listImageFiles(this.ctx, reference, path, this.#platformed(options));
+  }
+
+  /**
+   * The image's merged filesystem (whiteouts applied) as one tar, as `crane export`: to a file, atomically, or to a
+   * writable stream (left open). Streams: memory holds the paths seen, never a file.
+   */
+  exportFilesystem(
+    reference: ReferenceInput,
+    target: string | Writable,
+    options?: ImageFilesOptions,
+  ): Promise<ExportResult> {
+    return exportImageFilesystem(this.ctx, reference, target, this.#platformed(options));
   }
 
   // ── writing ────────────────────────────────────────────────────────────────────────────────────────────────────

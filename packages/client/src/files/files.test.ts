@@ -1,0 +1,322 @@
+import { spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { inspect } from "node:util";
+import { DigestMismatchError, NotFoundError, UnsupportedError, UsageError } from "@regatta/errors";
+import { describe, expect, it } from "vitest";
+import { filesystemTar } from "./export-filesystem.js";
+import { findFile } from "./find-file.js";
+import { ImageFile } from "./image-file.js";
+import { imagePath, linkDestination } from "./image-path.js";
+import { listFiles } from "./list-files.js";
+import { type EntrySpec, type TestLayer, tarListing, testLayer, textOf } from "./test-layers.js";
+
+const image = "test/image:1";
+const ctx = { image };
+
+async function layers(...specs: EntrySpec[][]): Promise<TestLayer[]> {
+  return Promise.all(specs.map((entries) => testLayer(entries)));
+}
+
+async function cat(stack: TestLayer[], path: string): Promise<string> {
+  return textOf((await findFile(stack, path, ctx)).stream);
+}
+
+async function exported(stack: TestLayer[]) {
+  const counts = { entries: 0, dropped: 0 };
+  const listing = await tarListing(filesystemTar(stack, counts));
+  return { listing, counts, names: listing.map((e) => e.name).sort() };
+}
+
+async function names(stack: TestLayer[], path = "/", recursive = true): Promise<string[]> {
+  return (await listFiles(stack, path, { image, recursive })).entries.map((e) => e.path);
+}
+
+describe("image paths", () => {
+  it.each([
+    ["etc/passwd", "/etc/passwd"],
+    ["./etc//passwd/", "/etc/passwd"],
+    ["/etc/passwd", "/etc/passwd"],
+    ["../../etc/passwd", "/etc/passwd"],
+    ["a/../../../b", "/b"],
+    ["./", "/"],
+    [".", "/"],
+  ])("%s is %s", (name, path) => {
+    expect(imagePath(name)).toBe(path);
+  });
+
+  it("refuses a NUL byte", () => {
+    expect(() => imagePath("a\0b")).toThrow(UsageError);
+  });
+
+  it.each([
+    ["/usr/bin/sh", "busybox", "/usr/bin/busybox"],
+    ["/bin", "usr/bin", "/usr/bin"],
+    ["/a/b", "/etc/x", "/etc/x"],
+    ["/a/b", "../../../../etc/shadow", "/etc/shadow"],
+  ])("a link at %s to %s leads to %s, inside the image", (link, target, to) => {
+    expect(linkDestination(link, target)).toBe(to);
+  });
+});
+
+describe("findFile (cat)", () => {
+  it("reads a file of the top layer without opening the layers below", async () => {
+    const stack = await layers(
+      [{ name: "etc/os-release", content: "old" }],
+      [{ name: "etc/os-release", content: "new" }],
+    );
+    expect(await cat(stack, "/etc/os-release")).toBe("new");
+    expect(stack.map((l) => l.opens)).toEqual([0, 1]);
+  });
+
+  it("reads a lower layer's file when the layers above do not touch it", async () => {
+    const stack = await layers([{ name: "a", content: "A" }], [{ name: "b", content: "B" }]);
+    expect(await cat(stack, "a")).toBe("A");
+    expect(stack.map((l) => l.opens)).toEqual([1, 1]);
+  });
+
+  it("does not find a file deleted by a whiteout above, and names the path and the image", async () => {
+    const stack = await layers([{ name: "etc/motd", content: "hi" }], [{ name: "etc/.wh.motd" }]);
+    const error = await findFile(stack, "/etc/motd", ctx).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(NotFoundError);
+    expect((error as NotFoundError).code).toBe("FILE_UNKNOWN");
+    expect((error as Error).message).toBe("/etc/motd not found in test/image:1");
+    // The whiteout settled it: the layer below is never read.
+    expect(stack.map((l) => l.opens)).toEqual([0, 1]);
+  });
+
+  it("does not find a file under a directory deleted above", async () => {
+    const stack = await layers([{ name: "d/e/f", content: "x" }], [{ name: ".wh.d" }]);
+    await expect(findFile(stack, "/d/e/f", ctx)).rejects.toThrow(NotFoundError);
+  });
+
+  it("does not find a lower file under a directory made opaque above, but finds the opaque layer's own", async () => {
+    const stack = await layers(
+      [
+        { name: "d", type: "directory" },
+        { name: "d/old", content: "old" },
+      ],
+      [{ name: "d", type: "directory" }, { name: "d/new", content: "new" }, { name: "d/.wh..wh..opq" }],
+    );
+    await expect(findFile(stack, "/d/old", ctx)).rejects.toThrow(NotFoundError);
+    expect(await cat(stack, "/d/new")).toBe("new");
+    expect(await names(stack)).toEqual(["/d", "/d/new"]);
+  });
+
+  it("keeps a file its own layer whites out: whiteouts apply to the layers below only", async () => {
+    const stack = await layers(
+      [{ name: "x", content: "lower" }],
+      [{ name: ".wh.x" }, { name: "x", content: "same" }],
+    );
+    expect(await cat(stack, "x")).toBe("same");
+  });
+
+  it("finds a file deleted then added again, with its last content", async () => {
+    const stack = await layers(
+      [{ name: "f", content: "v1" }],
+      [{ name: ".wh.f" }],
+      [{ name: "f", content: "v3" }],
+    );
+    expect(await cat(stack, "f")).toBe("v3");
+    const { listing } = await exported(stack);
+    expect(listing.filter((e) => e.name === "f")).toEqual([{ name: "f", type: "file", content: "v3" }]);
+    await expect(findFile(stack.slice(0, 2), "f", ctx)).rejects.toThrow(NotFoundError);
+  });
+
+  it("follows symlinks inside the image: relative, absolute, a directory on the way, outside the root", async () => {
+    const stack = await layers(
+      [
+        { name: "usr/bin/busybox", content: "BB" },
+        { name: "etc/shadow", content: "image's shadow" },
+      ],
+      [
+        { name: "bin", type: "symlink", linkname: "usr/bin" },
+        { name: "usr/bin/sh", type: "symlink", linkname: "busybox" },
+        { name: "abs", type: "symlink", linkname: "/usr/bin/busybox" },
+        { name: "escape", type: "symlink", linkname: "../../../../etc/shadow" },
+      ],
+    );
+    expect(await cat(stack, "/usr/bin/sh")).toBe("BB");
+    expect(await cat(stack, "/bin/sh")).toBe("BB");
+    expect(await cat(stack, "/abs")).toBe("BB");
+    expect(await cat(stack, "/escape")).toBe("image's shadow");
+    const found = await findFile(stack, "/bin/sh", ctx);
+    expect([found.path, found.resolvedPath]).toEqual(["/bin/sh", "/usr/bin/busybox"]);
+    await textOf(found.stream);
+  });
+
+  it("refuses a link loop after a bounded number of hops", async () => {
+    const stack = await layers([
+      { name: "a", type: "symlink", linkname: "b" },
+      { name: "b", type: "symlink", linkname: "a" },
+    ]);
+    await expect(findFile(stack, "/a", ctx)).rejects.toMatchObject({ code: "LINK_LOOP" });
+  });
+
+  it("reads a hard link's target in its layer", async () => {
+    const stack = await layers(
+      [{ name: "t", content: "lower t" }],
+      [
+        { name: "t", content: "linked" },
+        { name: "hl", type: "link", linkname: "t" },
+      ],
+    );
+    expect(await cat(stack, "/hl")).toBe("linked");
+  });
+
+  it("says a directory is a directory, and a missing path is missing", async () => {
+    const stack = await layers([
+      { name: "etc", type: "directory" },
+      { name: "etc/a", content: "" },
+    ]);
+    await expect(findFile(stack, "/etc", ctx)).rejects.toMatchObject({ code: "IS_DIRECTORY" });
+    await expect(findFile(stack, "/", ctx)).rejects.toMatchObject({ code: "IS_DIRECTORY" });
+    await expect(findFile(stack, "/etc/nope", ctx)).rejects.toThrow("/etc/nope not found in test/image:1");
+    await expect(findFile(stack, "/etc/a/b", ctx)).rejects.toThrow("/etc/a is not a directory");
+  });
+
+  it("fails the file's stream when its layer does not verify, though the file came before the bad end", async () => {
+    const rest = { name: "rest", content: randomBytes(64 * 1024) };
+    const stack = [await testLayer([{ name: "a", content: "A" }, rest], { corrupt: true })];
+    const found = await findFile(stack, "/a", ctx);
+    await expect(textOf(found.stream)).rejects.toThrow(DigestMismatchError);
+  });
+
+  it("reads uncompressed layers, and names zstd ones this Node cannot read", async () => {
+    const plain = [await testLayer([{ name: "a", content: "plain" }], { compression: "none" })];
+    expect(await cat(plain, "a")).toBe("plain");
+    const zstd = [await testLayer([], { bytes: Buffer.from([0x28, 0xb5, 0x2f, 0xfd, 0, 0, 0, 0]) })];
+    const error = await findFile(zstd, "a", ctx).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(UnsupportedError);
+    expect((error as UnsupportedError).code).toBe("LAYER_FORMAT");
+    if (!("createZstdDecompress" in (await import("node:zlib"))))
+      expect((error as Error).message).toMatch(/zstd-compressed .* has no zstd in node:zlib/);
+  });
+
+  it("refuses what is not a tar", async () => {
+    const junk = [await testLayer([], { bytes: Buffer.alloc(2048, 0x41) })];
+    await expect(findFile(junk, "a", ctx)).rejects.toMatchObject({ code: "LAYER_FORMAT" });
+  });
+});
+
+describe("listFiles (ls)", () => {
+  it("lists a directory's own entries, merged, or everything under it", async () => {
+    const stack = await layers(
+      [
+        { name: "etc", type: "directory" },
+        { name: "etc/a", content: "1" },
+        { name: "etc/sub/deep", content: "2" },
+        { name: "etc/gone", content: "3" },
+      ],
+      [{ name: "etc/b", content: "4" }, { name: "etc/.wh.gone" }],
+    );
+    expect(await names(stack, "/etc", false)).toEqual(["/etc/a", "/etc/b", "/etc/sub"]);
+    expect(await names(stack, "/etc")).toEqual(["/etc/a", "/etc/b", "/etc/sub", "/etc/sub/deep"]);
+    const listing = await listFiles(stack, "/etc/a", { image });
+    expect(listing.entries).toMatchObject([{ path: "/etc/a", type: "file", size: 1, mode: 0o644 }]);
+    await expect(listFiles(stack, "/etc/gone", { image })).rejects.toThrow(NotFoundError);
+  });
+
+  it("follows a directory link", async () => {
+    const stack = await layers([
+      { name: "usr/bin/x", content: "" },
+      { name: "bin", type: "symlink", linkname: "usr/bin" },
+    ]);
+    const listing = await listFiles(stack, "/bin", { image });
+    expect(listing.path).toBe("/usr/bin");
+    expect(listing.entries.map((e) => e.path)).toEqual(["/usr/bin/x"]);
+  });
+});
+
+describe("filesystemTar (export)", () => {
+  it("writes the merged filesystem: later layers win, whiteouts and opaque markers applied, not written", async () => {
+    const stack = await layers(
+      [
+        { name: "./", type: "directory" },
+        { name: "./etc/", type: "directory" },
+        { name: "./etc/keep", content: "k" },
+        { name: "./etc/old", content: "old" },
+        { name: "./opq/", type: "directory" },
+        { name: "./opq/hidden", content: "h" },
+        { name: "./f", content: "lower" },
+      ],
+      [
+        { name: "etc/.wh.old" },
+        { name: "opq/", type: "directory" },
+        { name: "opq/.wh..wh..opq" },
+        { name: "opq/shown", content: "s" },
+        { name: "f", content: "upper" },
+        { name: "ln", type: "symlink", linkname: "/etc/keep" },
+        { name: "hl", type: "link", linkname: "./f" },
+      ],
+    );
+    const { listing, counts, names: got } = await exported(stack);
+    expect(got).toEqual(["etc/", "etc/keep", "f", "hl", "ln", "opq/", "opq/shown"]);
+    expect(listing.find((e) => e.name === "f")?.content).toBe("upper");
+    expect(listing.find((e) => e.name === "ln")?.linkname).toBe("/etc/keep");
+    expect(listing.find((e) => e.name === "hl")?.linkname).toBe("f");
+    expect(counts.entries).toBe(7);
+  });
+
+  it("never writes an entry outside the root, nor beneath a link", async () => {
+    const stack = await layers(
+      [{ name: "x/inner", content: "lower" }],
+      [
+        { name: "../../evil", content: "e" },
+        { name: "/abs/file", content: "a" },
+        { name: "x", type: "symlink", linkname: "/etc" },
+        { name: "x/passwd", content: "through the link" },
+      ],
+    );
+    const { names: got } = await exported(stack);
+    expect(got).toEqual(["abs/file", "evil", "x"]);
+    for (const name of got) expect(name.startsWith("/") || name.split("/").includes("..")).toBe(false);
+  });
+
+  it("is a tar GNU tar reads", async () => {
+    const stack = await layers(
+      [{ name: "a/b", content: "1" }],
+      [{ name: `long/${"d".repeat(120)}/${"f".repeat(120)}`, content: "2" }],
+    );
+    const counts = { entries: 0, dropped: 0 };
+    const tarProcess = spawn("tar", ["-tf", "-"], { stdio: ["pipe", "pipe", "inherit"] });
+    filesystemTar(stack, counts).pipe(tarProcess.stdin);
+    const listed = (await textOf(tarProcess.stdout)).trim().split("\n").sort();
+    expect(listed).toEqual(["a/b", `long/${"d".repeat(120)}/${"f".repeat(120)}`]);
+  });
+
+  it("fails when a layer does not verify", async () => {
+    const stack = [await testLayer([{ name: "a", content: "A" }], { corrupt: true })];
+    await expect(exported(stack)).rejects.toThrow(DigestMismatchError);
+  });
+});
+
+describe("ImageFile", () => {
+  const entry = {
+    path: "/x",
+    type: "file" as const,
+    size: 0,
+    mode: 0o644,
+    uid: 0,
+    gid: 0,
+    layer: "sha256:ab",
+  };
+  it("prints a text file as its text, a binary one as a summary and a hexdump", () => {
+    const text = new ImageFile({
+      path: "/x",
+      resolvedPath: "/x",
+      image,
+      entry,
+      bytes: Buffer.from("NAME=x\n"),
+    });
+    expect(inspect(text)).toBe("NAME=x\n");
+    expect(String(text)).toBe("NAME=x\n");
+    const binary = new ImageFile({
+      path: "/x",
+      resolvedPath: "/x",
+      image,
+      entry,
+      bytes: Buffer.from([0x7f, 0x45, 0, 1]),
+    });
+    expect(inspect(binary)).toMatch(/^ImageFile \/x \(4 B, binary, mode 0644.*\n {2}00000000 {2}7f 45 00 01/);
+  });
+});

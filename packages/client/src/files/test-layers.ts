@@ -1,0 +1,102 @@
+/** Test helpers: layers built in memory with tar-stream and zlib, as LayerSources that count their opens. */
+import { createHash } from "node:crypto";
+import { Readable } from "node:stream";
+import { gzipSync } from "node:zlib";
+import { DigestMismatchError } from "@regatta/errors";
+import tar from "tar-stream";
+import type { LayerSource } from "./layer-entries.js";
+
+/** One entry of a test layer. */
+export interface EntrySpec {
+  name: string;
+  type?: "file" | "directory" | "symlink" | "link" | "fifo";
+  content?: string | Buffer;
+  linkname?: string;
+  mode?: number;
+}
+
+/** The bytes of an uncompressed tar of `entries`, in order. */
+export async function tarBytes(entries: readonly EntrySpec[]): Promise<Buffer> {
+  const pack = tar.pack();
+  for (const spec of entries) {
+    const type = spec.type ?? "file";
+    const header = {
+      name: spec.name,
+      type,
+      mode: spec.mode ?? (type === "directory" ? 0o755 : 0o644),
+      mtime: new Date(0),
+      ...(spec.linkname !== undefined ? { linkname: spec.linkname } : {}),
+    };
+    if (type === "file") pack.entry(header, spec.content ?? "");
+    else pack.entry(header);
+  }
+  pack.finalize();
+  const chunks: Buffer[] = [];
+  for await (const chunk of pack) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
+}
+
+/** A layer whose `opens` counts how often it was read; `corrupt` makes its stream fail at the end, as a bad digest. */
+export interface TestLayer extends LayerSource {
+  opens: number;
+}
+
+export async function testLayer(
+  entries: readonly EntrySpec[],
+  options: { compression?: "gzip" | "none"; corrupt?: boolean; bytes?: Buffer } = {},
+): Promise<TestLayer> {
+  const plain = await tarBytes(entries);
+  const bytes = options.bytes ?? (options.compression === "none" ? plain : gzipSync(plain));
+  const digest = `sha256:${createHash("sha256").update(bytes).digest("hex")}`;
+  const layer: TestLayer = {
+    digest,
+    mediaType: "application/vnd.oci.image.layer.v1.tar+gzip",
+    size: bytes.length,
+    opens: 0,
+    async open() {
+      layer.opens++;
+      async function* chunks() {
+        // Small chunks, so entries straddle them as they do off the network.
+        for (let at = 0; at < bytes.length; at += 700) yield bytes.subarray(at, at + 700);
+        if (options.corrupt) throw new DigestMismatchError(`blob ${digest}: digest mismatch`);
+      }
+      return Readable.from(chunks(), { objectMode: false });
+    },
+  };
+  return layer;
+}
+
+/** Reads a stream to the end as text. */
+export async function textOf(stream: AsyncIterable<unknown>): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString("utf8");
+}
+
+/** The entries of a tar stream: name, type and (for files) content. */
+export async function tarListing(
+  stream: AsyncIterable<unknown>,
+): Promise<{ name: string; type: string; content?: string; linkname?: string }[]> {
+  const extract = tar.extract();
+  const out: { name: string; type: string; content?: string; linkname?: string }[] = [];
+  let failure: unknown;
+  const feed = (async () => {
+    for await (const chunk of stream) extract.write(chunk as Buffer);
+    extract.end(undefined as never);
+  })().catch((error: unknown) => {
+    failure = error;
+    extract.destroy(error as Error);
+  });
+  for await (const entry of extract) {
+    const content = await textOf(entry as unknown as AsyncIterable<unknown>);
+    out.push({
+      name: entry.header.name,
+      type: entry.header.type,
+      ...(entry.header.type === "file" ? { content } : {}),
+      ...(entry.header.linkname ? { linkname: entry.header.linkname } : {}),
+    });
+  }
+  await feed;
+  if (failure) throw failure;
+  return out;
+}
