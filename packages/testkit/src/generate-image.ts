@@ -1,4 +1,5 @@
 import { Writable } from "node:stream";
+import { fileLayerBlob, type LayerFileEntry } from "./file-layer.js";
 import { buildConfig, buildIndex, buildManifest, type GeneratedDocument } from "./image-json.js";
 import { writeLayer } from "./layer.js";
 import {
@@ -52,6 +53,11 @@ export interface GenerateImageOptions {
   annotations?: Record<string, string>;
   /** gzip level of the layers. Default 1 (the data is random: higher levels only cost time). */
   gzipLevel?: number;
+  /**
+   * Layers of chosen entries (files, directories, links, whiteouts), stacked above the random ones in this order:
+   * `{ layers: 0, fileLayers: [[{ name: "etc/os-release", content: "ID=x\n" }]] }` is an image of one such layer.
+   */
+  fileLayers?: readonly (readonly LayerFileEntry[])[];
 }
 
 /**
@@ -93,6 +99,15 @@ export async function generateImage(options: GenerateImageOptions = {}): Promise
       digest,
       diffId,
       descriptor: { mediaType: MEDIA_TYPES[family].layer, digest, size },
+    });
+  }
+  for (const entries of options.fileLayers ?? []) {
+    const { bytes, digest, diffId } = await fileLayerBlob(entries);
+    layers.push({
+      bytes,
+      digest,
+      diffId,
+      descriptor: { mediaType: MEDIA_TYPES[family].layer, digest, size: bytes.length },
     });
   }
   const config = buildConfig(

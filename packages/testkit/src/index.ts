@@ -26,6 +26,7 @@ export {
   startFaultProxy,
   WRONG_DIGEST,
 } from "./fault-proxy.js";
+export { fileLayerBlob, type LayerFileEntry, tarOfEntries } from "./file-layer.js";
 export { distributionFlavour, distributionHandlers } from "./flavours/distribution.js";
 export { DOCKER_HUB_PULL_LIMIT, dockerHubFlavour, dockerHubHandlers } from "./flavours/docker-hub.js";
 export { ecrFlavour, ecrHandlers } from "./flavours/ecr.js";

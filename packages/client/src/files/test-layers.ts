@@ -1,40 +1,13 @@
-/** Test helpers: layers built in memory with tar-stream and zlib, as LayerSources that count their opens. */
+/** Test helpers: layers built in memory (testkit's tarOfEntries, zlib), as LayerSources that count their opens. */
+export type { LayerFileEntry as EntrySpec } from "@regatta/testkit";
+
 import { createHash } from "node:crypto";
 import { Readable } from "node:stream";
 import { gzipSync } from "node:zlib";
 import { DigestMismatchError } from "@regatta/errors";
+import { type LayerFileEntry, tarOfEntries } from "@regatta/testkit";
 import tar from "tar-stream";
 import type { LayerSource } from "./layer-entries.js";
-
-/** One entry of a test layer. */
-export interface EntrySpec {
-  name: string;
-  type?: "file" | "directory" | "symlink" | "link" | "fifo";
-  content?: string | Buffer;
-  linkname?: string;
-  mode?: number;
-}
-
-/** The bytes of an uncompressed tar of `entries`, in order. */
-export async function tarBytes(entries: readonly EntrySpec[]): Promise<Buffer> {
-  const pack = tar.pack();
-  for (const spec of entries) {
-    const type = spec.type ?? "file";
-    const header = {
-      name: spec.name,
-      type,
-      mode: spec.mode ?? (type === "directory" ? 0o755 : 0o644),
-      mtime: new Date(0),
-      ...(spec.linkname !== undefined ? { linkname: spec.linkname } : {}),
-    };
-    if (type === "file") pack.entry(header, spec.content ?? "");
-    else pack.entry(header);
-  }
-  pack.finalize();
-  const chunks: Buffer[] = [];
-  for await (const chunk of pack) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks);
-}
 
 /** A layer whose `opens` counts how often it was read; `corrupt` makes its stream fail at the end, as a bad digest. */
 export interface TestLayer extends LayerSource {
@@ -42,10 +15,10 @@ export interface TestLayer extends LayerSource {
 }
 
 export async function testLayer(
-  entries: readonly EntrySpec[],
+  entries: readonly LayerFileEntry[],
   options: { compression?: "gzip" | "none"; corrupt?: boolean; bytes?: Buffer } = {},
 ): Promise<TestLayer> {
-  const plain = await tarBytes(entries);
+  const plain = await tarOfEntries(entries);
   const bytes = options.bytes ?? (options.compression === "none" ? plain : gzipSync(plain));
   const digest = `sha256:${createHash("sha256").update(bytes).digest("hex")}`;
   const layer: TestLayer = {
