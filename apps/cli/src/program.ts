@@ -3,15 +3,18 @@ import { type CliContext, createCliContext, describeError } from "./cli-context.
 import { registerArtifact } from "./commands/artifact.js";
 import { registerAttach } from "./commands/attach.js";
 import { registerBlob } from "./commands/blob.js";
+import { registerCat } from "./commands/cat.js";
 import { registerCatalog } from "./commands/catalog.js";
 import { registerCompletion } from "./commands/completion.js";
 import { registerConfig } from "./commands/config.js";
 import { registerCopy } from "./commands/copy.js";
 import { registerDelete } from "./commands/delete.js";
 import { registerDigest } from "./commands/digest.js";
+import { registerExport } from "./commands/export.js";
 import { registerInspect } from "./commands/inspect.js";
 import { registerLogin } from "./commands/login.js";
 import { registerLogout } from "./commands/logout.js";
+import { registerLs } from "./commands/ls.js";
 import { registerManifest } from "./commands/manifest.js";
 import { registerMount } from "./commands/mount.js";
 import { registerPull } from "./commands/pull.js";
@@ -51,6 +54,10 @@ const COMMANDS: readonly ((program: Command, cli: CliContext) => void)[] = [
   registerSize,
   registerRatelimit,
   registerReferrers,
+  // Files of an image (issue 14)
+  registerCat,
+  registerLs,
+  registerExport,
   // Writing
   registerPutBlob,
   registerPutManifest,
