@@ -1,5 +1,6 @@
 import { createHash, randomBytes } from "node:crypto";
 import {
+  AbortError,
   AuthenticationError,
   AuthorizationError,
   NotFoundError,
@@ -21,6 +22,10 @@ import {
 import { getManifest, headManifest, type ManifestResult } from "./get-manifest.js";
 import { allTags } from "./list-tags.js";
 import { mapConcurrent } from "./map-concurrent.js";
+import { type DeletedReferrer, deleteReferrers, referrersToDelete } from "./referrers/delete-referrers.js";
+import { removeFromFallbackIndex } from "./referrers/fallback-tag.js";
+import { listReferrers } from "./referrers/list-referrers.js";
+import { hasReferrersApi } from "./referrers/referrers-api.js";
 import { blobDelete } from "./registry-api/blobs.js";
 import { manifestDelete } from "./registry-api/manifests.js";
 import { type TagWalkOptions, tagsNaming } from "./tags-for-digest.js";
@@ -92,6 +97,28 @@ async function sendDelete(
 export interface DeleteManifestOptions extends TagWalkOptions {
   /** Delete even when other tags name the manifest (they go with it), or when there are too many tags to check. */
   force?: boolean;
+  /**
+   * Delete the manifest's referrers first (signatures, SBOMs, attestations; theirs in turn; cosign's tags), deepest
+   * first, and their entries in the fallback tag indexes (referrers/delete-referrers.ts). Default false: they stay,
+   * findable by the deleted manifest's digest.
+   */
+  referrers?: boolean;
+  /** Find everything that would be deleted, and delete nothing. */
+  dryRun?: boolean;
+}
+
+/** What became of the referrers of a deleted manifest. */
+export interface ReferrersOfDeleted {
+  /** How many referrers the manifest had (its own; theirs are in `list`). */
+  count: number;
+  /** True with `referrers: true`; false: they remain in the registry, findable by the manifest's digest. */
+  deleted: boolean;
+  /** With `referrers: true`: every referrer, theirs too, deepest first, as deleted (or, in a dry run, to be). */
+  list: DeletedReferrer[];
+  /** Fallback tags (`sha256-<hex>`) rewritten or deleted. */
+  fallbackTags: string[];
+  /** Whether the registry has the referrers API (false: the fallback tag indexes were read, and kept). */
+  api: boolean;
 }
 
 /** What {@link deleteManifest} removed. */
@@ -105,6 +132,15 @@ export interface DeletedManifest {
    * tags may have named the manifest too, and are gone if they did.
    */
   tagsComplete: boolean;
+  /** Its referrers: how many, and whether they were deleted. Absent when they could not be listed. */
+  referrers?: ReferrersOfDeleted;
+  /**
+   * The manifest was itself a referrer (it has a `subject`): the subject's digest, and the fallback tag it was taken
+   * out of where the registry has no referrers API.
+   */
+  subject?: { digest: string; fallbackTag?: string };
+  /** Nothing was deleted: this is what would have been. */
+  dryRun?: boolean;
 }
 
 /**
@@ -113,6 +149,11 @@ export interface DeletedManifest {
  * taken from the manifest's bytes (not a header, which a broken proxy may get wrong), and the delete is refused
  * (UsageError, code OTHER_TAGS) when other tags name the same manifest, unless `force`: deleting `app:old` must not
  * silently take `app:latest` with it. Use {@link deleteTag} to remove one tag only.
+ *
+ * Referrers (signatures, SBOMs) are counted and left in place, findable by the deleted digest; `referrers: true`
+ * deletes them first, and their fallback index entries (see {@link DeleteManifestOptions.referrers}). Nothing is
+ * half-done: deletes are probed first (a registry with deletes off changes nothing), and if a referrer cannot be
+ * deleted the manifest is not. A manifest that is itself a referrer is taken out of its subject's fallback index.
  */
 export async function deleteManifest(
   ctx: ClientContext,
@@ -122,7 +163,19 @@ export async function deleteManifest(
   const ref = toReference(ctx, input);
   const sig = options.signal ? { signal: options.signal } : {};
   // The registry itself, never a mirror (mirrors.ts): what is deleted must be what the registry names.
-  const digest = ref.digest ?? (await getManifest(ctx, ref, { ...sig, mirrors: false })).digest;
+  // Read whole (not a HEAD) for its `subject`: a referrer deleted must leave its subject's fallback index too.
+  const fetched = await getManifest(ctx, ref, { ...sig, mirrors: false }).catch((error: unknown) => {
+    // A digest the registry cannot serve (a schema it will not parse) can still be deleted by that digest.
+    if (
+      ref.digest &&
+      !(error instanceof NotFoundError) &&
+      !(error instanceof AbortError) &&
+      error instanceof RegattaError
+    )
+      return undefined;
+    throw error;
+  });
+  const digest = ref.digest ?? (fetched as ManifestResult).digest;
   let tags: string[];
   let tagsComplete = true;
   try {
@@ -143,8 +196,93 @@ export async function deleteManifest(
       },
     );
   }
-  await sendDelete(ctx, ref, { manifest: digest }, `delete manifest ${ref.familiar()}`, options.signal);
-  return { reference: ref.withDigest(digest), digest, tags, tagsComplete };
+  const context = `delete manifest ${ref.familiar()}`;
+  const pinned = ref.withDigest(digest);
+  const referrers = options.referrers
+    ? await referrersToDelete(ctx, pinned, sig)
+    : await listReferrers(ctx, pinned, { ...sig, mirrors: false }).then(
+        (found) => ({ count: found.referrers.length, api: found.api }),
+        (error: unknown) => {
+          // Only a count for a note: the delete does not depend on it.
+          if (error instanceof AbortError || !(error instanceof RegattaError)) throw error;
+          return undefined;
+        },
+      );
+  const subject = subjectOf(fetched?.manifest);
+  const result: DeletedManifest = { reference: pinned, digest, tags, tagsComplete };
+  if (referrers && "tree" in referrers) {
+    result.referrers = {
+      count: referrers.tree.referrers.length,
+      deleted: true,
+      list: referrers.order,
+      fallbackTags: [],
+      api: referrers.tree.api,
+    };
+  } else if (referrers) {
+    result.referrers = {
+      count: referrers.count,
+      deleted: false,
+      list: [],
+      fallbackTags: [],
+      api: referrers.api,
+    };
+  }
+  if (subject) result.subject = { digest: subject };
+  if (options.dryRun) return { ...result, dryRun: true };
+
+  if (referrers && "tree" in referrers && referrers.order.length > 0) {
+    await probeDeletes(ctx, ref, `${context} --referrers`, options.signal);
+    const done = await deleteReferrers(
+      ctx,
+      ref.repositoryOnly(),
+      referrers.order,
+      referrers.tree.api,
+      (d) => deleteRequest(ctx, ref, { manifest: d }, `delete referrer ${ref.name}@${d}`, options.signal),
+      sig,
+    );
+    (result.referrers as ReferrersOfDeleted).fallbackTags = done.fallbackTags;
+    if (done.failed) {
+      const { referrer, error } = done.failed;
+      const outcome = `; ${done.deleted.length} of ${referrers.order.length} referrers were deleted before it (and taken out of the fallback indexes), the manifest ${digest} was not deleted`;
+      if (deletesDisabled(error))
+        throw disabledError(`${context}: delete referrer ${referrer.digest}`, error, outcome);
+      throw withOutcome(error, outcome, `delete referrer ${referrer.digest} of ${ref.familiar()}: `);
+    }
+  }
+  await sendDelete(ctx, ref, { manifest: digest }, context, options.signal);
+  if (subject) {
+    try {
+      // A registry with the API forgets the referrer itself; without it, the subject's fallback index still lists it.
+      if (!(await hasReferrersApi(ctx, ref.repositoryOnly(), subject, sig))) {
+        const updated = await removeFromFallbackIndex(ctx, ref.repositoryOnly(), subject, digest, sig);
+        if (updated.written) result.subject = { digest: subject, fallbackTag: updated.tag };
+      }
+    } catch (error) {
+      throw withOutcome(
+        error,
+        `; the manifest ${digest} was deleted, but its subject ${subject}'s fallback index still lists it`,
+      );
+    }
+  }
+  return result;
+}
+
+/** The `subject` digest of a manifest (image or index), when it has one. */
+function subjectOf(manifest: unknown): string | undefined {
+  const subject = (manifest as { subject?: { digest?: unknown } } | undefined)?.subject;
+  return typeof subject?.digest === "string" ? subject.digest : undefined;
+}
+
+/** A typed error with `outcome` (what was and was not changed) added to its message, its class and code kept. */
+function withOutcome(error: unknown, outcome: string, prefix = ""): unknown {
+  if (!(error instanceof RegattaError)) return error;
+  return new (error.constructor as typeof RegattaError)(`${prefix}${error.message}${outcome}`, {
+    code: error.code,
+    errors: error.errors,
+    cause: error,
+    ...(error.status !== undefined ? { status: error.status } : {}),
+    ...(error.request ? { request: error.request } : {}),
+  });
 }
 
 /** How {@link deleteTag} removed the tag. */
@@ -216,16 +354,7 @@ export async function deleteTag(
       await restoreTag(ctx, ref, original, throwaway.digest, signal);
       const outcome = `; ${ref.familiar()} was put back to ${original.digest}, nothing changed`;
       if (deletesDisabled(error)) throw disabledError(context, error, outcome);
-      if (error instanceof RegattaError) {
-        throw new (error.constructor as typeof RegattaError)(`${error.message}${outcome}`, {
-          code: error.code,
-          errors: error.errors,
-          cause: error,
-          ...(error.status !== undefined ? { status: error.status } : {}),
-          ...(error.request ? { request: error.request } : {}),
-        });
-      }
-      throw error;
+      throw withOutcome(error, outcome);
     }
   }
   await checkAfterTagDelete(ctx, ref, original, kept, method, signal);

@@ -1,8 +1,15 @@
+import type { DeletedManifest } from "@regatta/client";
 import type { Command } from "commander";
 import type { CliContext } from "../cli-context.js";
-import { writeJson, writeStdout } from "../output.js";
+import { escapeControls, writeJson, writeStdout } from "../output.js";
 
-/** `regatta delete REFERENCE`: a manifest deleted, with every tag that names it. */
+interface DeleteFlags {
+  force?: boolean;
+  referrers?: boolean;
+  dryRun?: boolean;
+}
+
+/** `regatta delete REFERENCE`: a manifest deleted, with every tag that names it (and its referrers, when asked). */
 export function registerDelete(program: Command, cli: CliContext): void {
   program
     .command("delete")
@@ -11,32 +18,81 @@ export function registerDelete(program: Command, cli: CliContext): void {
     )
     .argument("<reference>", "REPO:TAG or REPO@DIGEST")
     .option("--force", "delete even when other tags name the manifest: they all go, and are listed")
+    .option(
+      "--referrers",
+      "delete its referrers first (signatures, SBOMs, theirs in turn, cosign's tags), deepest first, and their fallback-tag entries",
+    )
+    .option(
+      "--dry-run",
+      "list what would be deleted (the referrers, deepest first, then the manifest) and delete nothing",
+    )
     .addHelpText(
       "after",
       "\nRegistries delete manifests, not tags: every tag naming the manifest goes with it. Given REPO:TAG, delete" +
-        "\nlooks for the other tags first and refuses unless --force; rmtag removes one tag only." +
-        "\n\nExamples:\n  regatta delete localhost:5000/team/api@sha256:…\n  regatta delete localhost:5000/team/api:1.0 --force --json",
+        "\nlooks for the other tags first and refuses unless --force; rmtag removes one tag only. Its referrers stay" +
+        "\n(a note says how many), findable by its digest with regatta referrers, unless --referrers; if one of them" +
+        "\ncannot be deleted, the manifest is not. A referrer deleted alone leaves its subject's fallback tag index." +
+        "\n\nExamples:\n  regatta delete localhost:5000/team/api@sha256:…\n  regatta delete localhost:5000/team/api:1.0 --force --json" +
+        "\n  regatta delete localhost:5000/team/api:1.0 --force --referrers --dry-run",
     )
-    .action(async (reference: string, opts: { force?: boolean }, cmd: Command) => {
+    .action(async (reference: string, opts: DeleteFlags, cmd: Command) => {
       await cli.withReference(cmd, reference, async (reg, ref, flags) => {
-        const deleted = await reg.deleteManifest(ref, opts.force ? { force: true } : {});
+        const deleted = await reg.deleteManifest(ref, {
+          ...(opts.force ? { force: true } : {}),
+          ...(opts.referrers ? { referrers: true } : {}),
+          ...(opts.dryRun ? { dryRun: true } : {}),
+        });
         if (flags.json) {
           await writeJson({
             reference: deleted.reference.toString(),
             digest: deleted.digest,
             tags: deleted.tags,
             ...(deleted.tagsComplete ? {} : { tagsComplete: false }),
+            // Present when there were referrers (or --referrers asked): an image without any reads as before.
+            ...(deleted.referrers && (deleted.referrers.count > 0 || opts.referrers)
+              ? { referrers: deleted.referrers }
+              : {}),
+            ...(deleted.subject ? { subject: deleted.subject } : {}),
+            ...(deleted.dryRun ? { dryRun: true } : {}),
           });
-        } else {
-          const tags = deleted.tags.length ? ` and its tags ${deleted.tags.join(", ")}` : " (it had no tags)";
-          const unknown = deleted.tagsComplete
-            ? ""
-            : "; the repository has too many tags to check which others named it: any that did are gone too";
-          cli.info(
-            `deleted ${deleted.reference.repositoryOnly().familiar()}@${deleted.digest}${tags}${unknown}`,
-          );
-          await writeStdout(`${deleted.digest}\n`);
+          return;
         }
+        const name = deleted.reference.repositoryOnly().familiar();
+        const list = deleted.referrers?.list ?? [];
+        if (deleted.dryRun) {
+          cli.info(`dry run: nothing deleted; ${list.length + 1} manifests would be, in this order`);
+          const lines = list.map(
+            (r) => `${name}@${r.digest}  ${escapeControls(r.artifactType ?? "-")}  ${r.source}`,
+          );
+          await writeStdout(
+            [...lines, `${name}@${deleted.digest}${tagsText(deleted)}`].map((l) => `${l}\n`).join(""),
+          );
+          return;
+        }
+        for (const r of list)
+          cli.info(
+            `deleted referrer ${name}@${r.digest} (${escapeControls(r.artifactType ?? "no artifact type")})`,
+          );
+        for (const tag of deleted.referrers?.fallbackTags ?? [])
+          cli.info(`updated the fallback tag ${name}:${tag}`);
+        const unknown = deleted.tagsComplete
+          ? ""
+          : "; the repository has too many tags to check which others named it: any that did are gone too";
+        cli.info(`deleted ${name}@${deleted.digest}${tagsText(deleted)}${unknown}`);
+        if (deleted.subject?.fallbackTag)
+          cli.info(`taken out of its subject's fallback tag ${name}:${deleted.subject.fallbackTag}`);
+        const remaining = deleted.referrers && !deleted.referrers.deleted ? deleted.referrers.count : 0;
+        if (remaining > 0) {
+          cli.info(
+            `note: it had ${remaining} referrer${remaining === 1 ? "" : "s"} (signatures, SBOMs, attestations); they remain in the registry, listed by regatta referrers ${name}@${deleted.digest} (delete --referrers deletes them too)`,
+          );
+        }
+        await writeStdout(`${deleted.digest}\n`);
       });
     });
+}
+
+/** ` and its tags a, b`, or ` (it had no tags)`. */
+function tagsText(deleted: DeletedManifest): string {
+  return deleted.tags.length ? ` and its tags ${deleted.tags.join(", ")}` : " (it had no tags)";
 }

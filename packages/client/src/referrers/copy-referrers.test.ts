@@ -20,9 +20,7 @@ import { UsageError } from "../index.js";
 import type { RegistryClient } from "../registry-client.js";
 import { rejection } from "../test-answering-registry.js";
 import { fallbackTag } from "./fallback-tag.js";
-
-const SBOM = "application/spdx+json";
-const SIG = "application/vnd.example.signature.v1+json";
+import { decorate, SIG } from "./test-decorate.js";
 
 let image: GeneratedImage;
 beforeAll(async () => {
@@ -50,24 +48,8 @@ function twoRegistries(src: RegistryFlavour, dst: RegistryFlavour) {
 }
 
 /** An SBOM of the image, a signature of the SBOM, and a cosign signature tag, at src.test/team/app. */
-async function decorate(reg: RegistryClient) {
-  const file = (text: string) => [{ bytes: text, title: `${text}.txt` }];
-  const sbom = await reg.pushArtifact("src.test/team/app", {
-    artifactType: SBOM,
-    subject: "src.test/team/app:v1",
-    files: file("sbom"),
-  });
-  const sbomSig = await reg.pushArtifact("src.test/team/app", {
-    artifactType: SIG,
-    subject: `src.test/team/app@${sbom.digest}`,
-    files: file("sbom-sig"),
-  });
-  const cosign = await reg.pushArtifact(`src.test/team/app:${fallbackTag(image.manifest.digest)}.sig`, {
-    artifactType: "application/vnd.dev.cosign.simplesigning.v1+json",
-    files: file("cosign"),
-  });
-  return { sbom, sbomSig, cosign };
-}
+const decorateSource = (reg: RegistryClient) =>
+  decorate(reg, "src.test/team/app", "v1", image.manifest.digest);
 
 const shape = (nodes: { digest: string; source: string; referrers: unknown[] }[]): unknown =>
   nodes
@@ -77,7 +59,7 @@ const shape = (nodes: { digest: string; source: string; referrers: unknown[] }[]
 describe("copyReferrers", () => {
   it("from a registry with the API to one without: copies every level and keeps the target's fallback indexes", async () => {
     const { reg, handlers } = twoRegistries(oci11Flavour, distributionFlavour);
-    const { sbom, sbomSig, cosign } = await decorate(reg);
+    const { sbom, sbomSig, cosign } = await decorateSource(reg);
     await reg.copy("src.test/team/app:v1", "dst.test/mirror/app:v1");
     const result = await reg.copyReferrers("src.test/team/app:v1", "dst.test/mirror/app:v1");
     expect(result.targetApi).toBe(false);
@@ -109,7 +91,7 @@ describe("copyReferrers", () => {
 
   it("copy({ referrers: true }) carries them with the image, and again when the image is already there", async () => {
     const { reg } = twoRegistries(oci11Flavour, distributionFlavour);
-    const { sbom, sbomSig, cosign } = await decorate(reg);
+    const { sbom, sbomSig, cosign } = await decorateSource(reg);
     const first = await reg.copy("src.test/team/app:v1", "dst.test/mirror/app:v1", { referrers: true });
     expect(first.upToDate).toBe(false);
     expect(first.referrers?.digest).toBe(image.manifest.digest);
@@ -141,7 +123,7 @@ describe("copyReferrers", () => {
 
   it("from a registry without the API to one with it: no fallback tag written there", async () => {
     const { reg, handlers } = twoRegistries(distributionFlavour, oci11Flavour);
-    const { sbom, sbomSig } = await decorate(reg);
+    const { sbom, sbomSig } = await decorateSource(reg);
     await reg.copy("src.test/team/app:v1", "dst.test/mirror/app:v1");
     const result = await reg.copyReferrers("src.test/team/app:v1", "dst.test/mirror/app:v1", {
       cosign: false,
@@ -163,7 +145,7 @@ describe("copyReferrers", () => {
 
   it("refuses a target whose image has another digest (the referrers would refer to nothing there)", async () => {
     const { reg } = twoRegistries(oci11Flavour, distributionFlavour);
-    await decorate(reg);
+    await decorateSource(reg);
     await reg.copy("src.test/team/app:v1", "dst.test/mirror/app:v1");
     await reg.pushArtifact("dst.test/mirror/app:v1", {
       artifactType: SIG,

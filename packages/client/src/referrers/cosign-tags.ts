@@ -29,7 +29,7 @@ export async function findCosignTags(
   ctx: ClientContext,
   repo: RepositoryReference,
   subject: string,
-  options: { signal?: AbortSignal } = {},
+  options: { signal?: AbortSignal; mirrors?: boolean } = {},
 ): Promise<CosignTagReferrer[]> {
   const { algorithm, hex } = parseDigest(subject);
   const found = await Promise.all(

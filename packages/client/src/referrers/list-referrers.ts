@@ -31,6 +31,8 @@ export interface ReferrersOptions {
   artifactType?: string;
   /** Also look for cosign's legacy tags (`sha256-<hex>.sig`, `.att`, `.sbom`). Default true. */
   cosign?: boolean;
+  /** Whether the repository's mirrors may answer the tag lookups (default true); false for a delete's listing. */
+  mirrors?: boolean;
   signal?: AbortSignal;
 }
 
@@ -54,7 +56,10 @@ export async function listReferrers(
   options: ReferrersOptions = {},
 ): Promise<ReferrersResult> {
   const ref = toReference(ctx, input);
-  const signal = options.signal ? { signal: options.signal } : {};
+  const signal = {
+    ...(options.signal ? { signal: options.signal } : {}),
+    ...(options.mirrors !== undefined ? { mirrors: options.mirrors } : {}),
+  };
   const digest = ref.digest ?? (await headManifest(ctx, ref, signal)).digest;
   const repo = ref.repositoryOnly();
   const found: Referrer[] = [];
