@@ -1,5 +1,14 @@
 import { readFile } from "node:fs/promises";
-import type { ConnectOptions, Shard, SyncJob, SyncOptions, TagFilter } from "@regatta/client";
+import type {
+  ConnectOptions,
+  Shard,
+  SyncedImage,
+  SyncJob,
+  SyncOptions,
+  SyncPlan,
+  SyncResult,
+  TagFilter,
+} from "@regatta/client";
 import { RegattaError, UsageError } from "@regatta/errors";
 import { parseReference } from "@regatta/reference";
 import type { Command } from "commander";
@@ -53,6 +62,10 @@ export function registerSync(program: Command, cli: CliContext): void {
       .option("--all-tags", "every tag (the default without --tag, --include or --semver)")
       .addOption(platformsFlag())
       .option(
+        "--referrers",
+        "also copy each image's referrers (signatures, SBOMs, theirs in turn, cosign's tags); up-to-date images get missing ones",
+      )
+      .option(
         "--dry-run",
         "print the plan (images and blobs to copy, skip, mount; quota GETs) and change nothing",
       )
@@ -82,6 +95,7 @@ Indexed Job each pod takes its shard from JOB_COMPLETION_INDEX and JOB_COMPLETIO
 Examples:
   regatta sync alpine localhost:5001/mirror/alpine
   regatta sync alpine localhost:5001/mirror/alpine --semver '>=3.19' --dry-run
+  regatta sync localhost:5000/team/api localhost:5001/mirror/api --referrers --dry-run
   regatta sync localhost:5000/team/api oci:api-layout --tag 1.0 --json`,
     )
     .action(async (source: string | undefined, target: string | undefined, opts: SyncFlags, cmd: Command) => {
@@ -123,11 +137,16 @@ Examples:
           const all: SyncOptions = { ...options, ...(shard ? { shard } : {}), ...interruptSignal() };
           const plan = await reg.planSync(jobs, all);
           if (opts.dryRun) {
-            await (flags.json ? writeJson(plan) : writeStdout(planText(plan)));
+            await (flags.json ? writeJson(plan) : writeStdout(planText(plan) + referrersPlanLine(plan)));
             return;
           }
-          const result = await reg.sync(plan, { ...all, onImage: (image) => cli.info(imageLine(image)) });
-          await (flags.json ? writeJson(summaryJson(result)) : writeStdout(summaryLine(result)));
+          const result = await reg.sync(plan, { ...all, onImage: (image) => cli.info(syncedLine(image)) });
+          await (flags.json
+            ? writeJson({
+                ...summaryJson(result),
+                ...(result.referrers !== undefined ? { referrers: result.referrers } : {}),
+              })
+            : writeStdout(summaryLine(result) + referrersSummary(result)));
           if (result.failed > 0) {
             throw new RegattaError(
               `${result.failed} of ${result.images.length} images failed (listed above)`,
@@ -142,6 +161,24 @@ Examples:
     });
 }
 
+/** The plan's referrers line (with --referrers): how many its images have, and how many the targets lack. */
+function referrersPlanLine(plan: SyncPlan): string {
+  const r = plan.totals.referrers;
+  return r ? `referrers: ${r.copy} to copy of ${r.total} (every level, cosign's tags included)\n` : "";
+}
+
+/** An image's line; an up-to-date image that only got its missing referrers says so. */
+function syncedLine(image: SyncedImage): string {
+  const got = image.referrers ? ` with ${image.referrers} referrer${image.referrers === 1 ? "" : "s"}` : "";
+  if (image.outcome === "skipped")
+    return `referrers of ${image.source} -> ${image.target}: ${image.referrers} copied (the image was up to date)`;
+  return `${imageLine(image)}${got}`;
+}
+
+function referrersSummary(result: SyncResult): string {
+  return result.referrers !== undefined ? `referrers: ${result.referrers} copied\n` : "";
+}
+
 interface SyncFlags {
   config?: string;
   scoped?: boolean;
@@ -153,6 +190,7 @@ interface SyncFlags {
   /** `--platform`: the platforms to keep, comma-separated (see platformsFlag). */
   platforms?: string;
   dryRun?: boolean;
+  referrers?: boolean;
   keepGoing?: boolean;
   shard?: string;
   jobs?: string;
@@ -188,6 +226,7 @@ function syncOptions(opts: SyncFlags): SyncOptions {
     ...(opts.jobs !== undefined ? { jobs: positiveInt(opts.jobs, "--jobs") } : {}),
     ...(opts.blobJobs !== undefined ? { concurrency: positiveInt(opts.blobJobs, "--blob-jobs") } : {}),
     ...(opts.keepGoing ? { keepGoing: true } : {}),
+    ...(opts.referrers ? { referrers: true } : {}),
     ...(opts.verify === false ? { verify: false } : {}),
     ...(opts.rateLimit !== undefined || reserve !== undefined
       ? { rateLimit: { wait: opts.rateLimit === "wait", ...(reserve !== undefined ? { reserve } : {}) } }

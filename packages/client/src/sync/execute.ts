@@ -11,6 +11,7 @@
 import { defaultMaxListeners, setMaxListeners } from "node:events";
 import { UsageError } from "@regatta/errors";
 import { openImageSource } from "@regatta/layout";
+import { parseReference } from "@regatta/reference";
 import type { ClientContext } from "../context.js";
 import { copyBlobs } from "../copy/blobs.js";
 import { pushManifests } from "../copy/manifests.js";
@@ -21,6 +22,7 @@ import { mapConcurrent } from "../map-concurrent.js";
 import { pushBlob } from "../push-blob.js";
 import { ManifestLocks } from "./manifest-locks.js";
 import { DEFAULT_SYNC_JOBS } from "./plan.js";
+import { ReferrerCopies } from "./plan-referrers.js";
 import { type ImageWork, messageOf, planState, recordable } from "./plan-run.js";
 import { readRateLimit } from "./rate-limit.js";
 import type {
@@ -38,6 +40,8 @@ type Outcome = "uploaded" | "mounted" | "skipped" | "foreign";
 interface Unit {
   images: PlannedImage[];
   run(signal: AbortSignal): Promise<Map<PlannedImage, string>>;
+  /** What its images are when it succeeds: copied, or (an up-to-date image that only got referrers) skipped. */
+  outcome?: "skipped";
 }
 
 /** Executes `plan`, made by `planSync` of the same client. */
@@ -79,12 +83,38 @@ export async function executeSync(
 
   // Tags sharing a digest, and images that are also an index's children, are put by concurrent jobs: kept apart.
   const locks = new ManifestLocks();
+  // With `referrers`: each image's referrers after it, and how many each image got.
+  const referrerCopies = new ReferrerCopies(ctx, locks);
+  const referrersCopied = new Map<PlannedImage, number>();
+  const copyReferrersOf = async (image: PlannedImage, digest: string, signal: AbortSignal) => {
+    // What the plan counted decides (a plan made with `referrers`), as it does for images.
+    if (!image.referrers?.copy) return;
+    const n = await referrerCopies.copy(
+      parseReference(image.source),
+      parseReference(image.target),
+      digest,
+      signal,
+    );
+    referrersCopied.set(image, n);
+  };
 
   const units: Unit[] = [];
   for (const repo of plan.repositories) {
     const actions = new Map<string, BlobAction>(repo.blobs.map((b) => [b.digest, b.action]));
     const toLayout: PlannedImage[] = [];
     for (const image of repo.images) {
+      // Up to date, but the target lacks some of its referrers: they alone are copied.
+      if (image.action === "skip" && image.sourceDigest !== undefined && image.referrers?.copy) {
+        const digest = image.sourceDigest;
+        units.push({
+          images: [image],
+          outcome: "skipped",
+          run: async (signal) => {
+            await copyReferrersOf(image, digest, signal);
+            return new Map([[image, digest]]);
+          },
+        });
+      }
       if (image.action !== "copy") continue;
       const work = state.work.get(image);
       if (!work) throw new UsageError(`the plan holds no work for ${image.source}`);
@@ -137,6 +167,7 @@ export async function executeSync(
         { children: copy.children, topBytes: copy.topBytes, mediaType },
         { onProgress, signal, hold: (digests, put) => locks.hold(repo, digests, put) },
       );
+      await copyReferrersOf(image, pushed.digest, signal);
       return new Map([[image, pushed.digest]]);
     }
     if (work.kind !== "layout-source") throw new UsageError(`unexpected work for ${image.source}`);
@@ -222,7 +253,7 @@ export async function executeSync(
       ...extra,
     };
     done.set(image, synced);
-    if (outcome !== "skipped") options.onImage?.(synced);
+    if (outcome !== "skipped" || synced.referrers) options.onImage?.(synced);
   };
   try {
     await mapConcurrent(
@@ -232,7 +263,13 @@ export async function executeSync(
         if (stop) return;
         try {
           const digests = await unit.run(runSignal);
-          for (const image of unit.images) record(image, "copied", { digest: digests.get(image) ?? "" });
+          for (const image of unit.images) {
+            const referrers = referrersCopied.get(image);
+            record(image, unit.outcome ?? "copied", {
+              digest: digests.get(image) ?? "",
+              ...(referrers !== undefined ? { referrers } : {}),
+            });
+          }
         } catch (error) {
           for (const image of unit.images) record(image, "failed", { error: messageOf(error) });
           if (!options.keepGoing || !recordable(error)) {
@@ -291,5 +328,6 @@ export async function executeSync(
     blobs: blobCounts,
     bytesUploaded,
     seconds: (Date.now() - started) / 1000,
+    ...(plan.totals.referrers ? { referrers: [...referrersCopied.values()].reduce((a, b) => a + b, 0) } : {}),
   };
 }

@@ -18,6 +18,7 @@ import { getManifest, headManifest } from "../get-manifest.js";
 import { mapConcurrent } from "../map-concurrent.js";
 import { type Endpoint, parseEndpoint } from "./endpoints.js";
 import { planLayoutSource, planLayoutTarget } from "./layout-ends.js";
+import { checkReferrersJob, planReferrers } from "./plan-referrers.js";
 import {
   count,
   isIndexType,
@@ -67,6 +68,7 @@ export async function planSync(
     if (source.kind === "oci" && target.kind === "oci") {
       throw new UnsupportedError(`${job.source} to ${job.target}: one end of a sync must be a registry`);
     }
+    checkReferrersJob(options, job, source, target);
   }
   const guard = new RateLimitGuard(options.rateLimit);
   const state: PlanState = { work: new WeakMap(), descriptors: new WeakMap(), guard };
@@ -196,6 +198,7 @@ async function planRegistries(
     },
     signal,
   );
+  if (run.options.referrers) await planReferrers(run, images);
   // mapConcurrent keeps the work attached to the objects it returned.
   planned.images = [...images, ...absent].sort((a, b) => (a.tag < b.tag ? -1 : a.tag > b.tag ? 1 : 0));
   const descriptors = new Map<string, Descriptor>();
@@ -225,10 +228,15 @@ function totalsOf(run: PlanRun, repositories: PlannedRepository[]): SyncTotals {
       .filter(([registry]) => DOCKER_HUB.has(registry) || run.guard.limited(registry))
       .reduce((n, [, gets]) => n + gets, 0),
   };
+  if (run.options.referrers) totals.referrers = { total: 0, copy: 0 };
   for (const repo of repositories) {
     for (const image of repo.images) {
       totals.images.total++;
       totals.images[image.action]++;
+      if (totals.referrers && image.referrers) {
+        totals.referrers.total += image.referrers.total;
+        totals.referrers.copy += image.referrers.copy;
+      }
     }
     for (const blob of repo.blobs) {
       totals.blobs[blob.action]++;

@@ -67,6 +67,13 @@ export interface SyncOptions {
   jobs?: number;
   /** Blobs copied at once within an image (copy's own concurrency). Default 4 (DEFAULT_COPY_CONCURRENCY). */
   concurrency?: number;
+  /**
+   * Also copy each image's referrers (signatures, SBOMs, attestations; theirs in turn; cosign's tags), as
+   * `copy --referrers` does (referrers/copy-referrers.ts), the target's fallback tag indexes kept where it has no
+   * referrers API. An up-to-date image whose referrers are missing at the target gets them. Registry to registry
+   * only, and whole images only (referrers name the source's digest: no platform selection).
+   */
+  referrers?: boolean;
   /** Record a failed image and carry on with the others (default: stop at the first failure). */
   keepGoing?: boolean;
   /** Verify blob digests while they stream (default true; see CopyOptions.verify). */
@@ -100,6 +107,8 @@ export interface PlannedImage {
   manifests: number;
   /** Why the plan failed for this image. */
   error?: string;
+  /** With `referrers`: the image's referrers at the source (every level), and how many the target lacks. */
+  referrers?: { total: number; copy: number };
 }
 
 /** A repository pair of the plan, with its tags and the distinct blobs they need. */
@@ -126,6 +135,8 @@ export interface SyncTotals {
    * counts as a pull. HEADs (every tag's up-to-date check) never do.
    */
   quotaGets: number;
+  /** With `referrers`: referrers of the planned images (every level), and those to copy. */
+  referrers?: { total: number; copy: number };
 }
 
 /** A deterministic plan: the same jobs, options and registry content give the same plan, in the same order. */
@@ -148,6 +159,8 @@ export interface SyncedImage {
   outcome: "copied" | "skipped" | "failed";
   digest?: string;
   error?: string;
+  /** With `referrers`: how many of its referrers were copied (an up-to-date image may have got some). */
+  referrers?: number;
 }
 
 export interface SyncResult {
@@ -160,4 +173,6 @@ export interface SyncResult {
   blobs: { uploaded: number; mounted: number; skipped: number };
   bytesUploaded: number;
   seconds: number;
+  /** With `referrers`: referrers copied, over every image. */
+  referrers?: number;
 }

@@ -1,0 +1,111 @@
+/**
+ * `sync --referrers`, planned (plan.ts) and run (execute.ts): each image's referrers, every level (referrer-tree.ts),
+ * counted at the source and looked up at the target, so the plan says how many are to copy and an up-to-date image
+ * whose referrers are missing at the target still gets them (resumable: the registry is the state, as for images).
+ * The copy itself is copy-referrers.ts, the same as `copy --referrers`.
+ *
+ * A referrer is present at the target when its manifest is there by digest (cosign's: when its tag names it). One
+ * killed between a referrer's copy and its fallback index update is counted present; the next `copy --referrers` of
+ * that image (or a sync of a new digest) mends the index, as addToFallbackIndex writes only what is missing.
+ */
+import { UsageError } from "@regatta/errors";
+import { parseReference, type Reference } from "@regatta/reference";
+import type { ClientContext } from "../context.js";
+import { digestAt } from "../copy/plan.js";
+import { mapConcurrent } from "../map-concurrent.js";
+import { copyReferrers } from "../referrers/copy-referrers.js";
+import { type ReferrerNode, referrerTree } from "../referrers/referrer-tree.js";
+import type { Endpoint } from "./endpoints.js";
+import type { ManifestLocks } from "./manifest-locks.js";
+import { messageOf, type PlanRun, recordable } from "./plan-run.js";
+import type { PlannedImage, SyncJob, SyncOptions } from "./sync-types.js";
+
+/** `referrers` needs a registry at both ends and whole images: refused before any request otherwise. */
+export function checkReferrersJob(
+  options: SyncOptions,
+  job: SyncJob,
+  source: Endpoint,
+  target: Endpoint,
+): void {
+  if (!options.referrers) return;
+  if (source.kind !== "registry" || target.kind !== "registry") {
+    throw new UsageError(`${job.source} to ${job.target}: referrers are synced between registries only`);
+  }
+  const platforms = job.platforms ?? options.platforms ?? "all";
+  if (platforms !== "all") {
+    throw new UsageError(
+      "referrers name the source's digest: sync whole images (no platform selection) to carry them",
+    );
+  }
+}
+
+/**
+ * Counts the referrers of each planned image (not failed) and those its target lacks, into `image.referrers`. A
+ * failure is the image's (recorded with keepGoing, as the plan's other failures).
+ */
+export async function planReferrers(run: PlanRun, images: PlannedImage[]): Promise<void> {
+  const { ctx } = run;
+  await mapConcurrent(
+    images.filter((image) => image.action !== "failed" && image.sourceDigest !== undefined),
+    run.width,
+    async (image, _i, signal) => {
+      try {
+        const source = parseReference(image.source).withDigest(image.sourceDigest as string);
+        const target = parseReference(image.target).repositoryOnly();
+        const tree = await referrerTree(ctx, source, { signal });
+        let total = 0;
+        let copy = 0;
+        const visit = async (nodes: readonly ReferrerNode[]): Promise<void> => {
+          for (const node of nodes) {
+            total++;
+            const at =
+              node.source === "cosign-tag" && node.tag !== undefined
+                ? target.withTag(node.tag)
+                : target.withDigest(node.digest);
+            if ((await digestAt(ctx, at, signal)) !== node.digest) copy++;
+            await visit(node.referrers);
+          }
+        };
+        await visit(tree.referrers);
+        image.referrers = { total, copy };
+      } catch (error) {
+        if (!run.options.keepGoing || !recordable(error)) throw error;
+        run.state.work.delete(image);
+        Object.assign(image, { action: "failed", blobs: [], manifests: 0, error: messageOf(error) });
+      }
+    },
+    run.signal,
+  );
+}
+
+/**
+ * Copies the referrers of one synced image, once per target repository and digest (tags that share a digest share
+ * its referrers), holding the subject's digest in `locks`: the fallback index PUT names manifests another job may be
+ * putting, which distribution checks non-atomically (manifest-locks.ts). Resolves to the referrers copied by this
+ * call (0 for a second tag of the same digest).
+ */
+export class ReferrerCopies {
+  private readonly started = new Map<string, Promise<number>>();
+
+  constructor(
+    private readonly ctx: ClientContext,
+    private readonly locks: ManifestLocks,
+  ) {}
+
+  async copy(source: Reference, target: Reference, digest: string, signal: AbortSignal): Promise<number> {
+    const repository = target.repositoryOnly().name;
+    const key = `${repository}|${digest}`;
+    const pending = this.started.get(key);
+    if (pending) {
+      await pending;
+      return 0;
+    }
+    const copying = this.locks
+      .hold(repository, [digest], () =>
+        copyReferrers(this.ctx, source.withDigest(digest), target.withDigest(digest), { signal }),
+      )
+      .then((result) => result.copied.length);
+    this.started.set(key, copying);
+    return copying;
+  }
+}
