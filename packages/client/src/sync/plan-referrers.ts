@@ -20,6 +20,19 @@ import type { ManifestLocks } from "./manifest-locks.js";
 import { messageOf, type PlanRun, recordable } from "./plan-run.js";
 import type { PlannedImage, SyncJob, SyncOptions } from "./sync-types.js";
 
+/**
+ * The tags referrers live under: the referrers tag schema's `sha256-<hex>` and cosign's `sha256-<hex>.sig|.att|.sbom`
+ * (https://github.com/opencontainers/distribution-spec/blob/v1.1.0/spec.md#referrers-tag-schema). With `referrers`
+ * they travel with their subjects, so a sync leaves them out of the tags it copies as images: copied as tags, they
+ * would be copied twice, and a target with the referrers API would get a stale fallback index it never reads.
+ */
+const REFERRER_TAG = /^sha256-[0-9a-f]{64}(?:\.(?:sig|att|sbom))?$/;
+
+/** `tags` without the referrers' own tags when referrers are synced with their subjects. */
+export function withoutReferrerTags(options: SyncOptions, tags: string[]): string[] {
+  return options.referrers ? tags.filter((tag) => !REFERRER_TAG.test(tag)) : tags;
+}
+
 /** `referrers` needs a registry at both ends and whole images: refused before any request otherwise. */
 export function checkReferrersJob(
   options: SyncOptions,

@@ -18,7 +18,7 @@ import { getManifest, headManifest } from "../get-manifest.js";
 import { mapConcurrent } from "../map-concurrent.js";
 import { type Endpoint, parseEndpoint } from "./endpoints.js";
 import { planLayoutSource, planLayoutTarget } from "./layout-ends.js";
-import { checkReferrersJob, planReferrers } from "./plan-referrers.js";
+import { checkReferrersJob, planReferrers, withoutReferrerTags } from "./plan-referrers.js";
 import {
   count,
   isIndexType,
@@ -130,7 +130,9 @@ async function planRegistries(
 ): Promise<void> {
   const { ctx, guard, signal } = run;
   const registry = source.repository.registry;
-  const { tags, missing, probe } = await registryTags(run, job, source);
+  const listed = await registryTags(run, job, source);
+  const { missing, probe } = listed;
+  const tags = withoutReferrerTags(run.options, listed.tags);
   const absent = missingImages(run, source, target, missing);
   const platforms = job.platforms ?? run.options.platforms ?? "all";
   const filter = platforms === "all" ? undefined : platforms;

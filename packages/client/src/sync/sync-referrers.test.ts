@@ -15,6 +15,7 @@ import {
 } from "@regatta/testkit";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { createClient, type RegistryClient, UsageError } from "../index.js";
+import { fallbackTag } from "../referrers/fallback-tag.js";
 import { decorate } from "../referrers/test-decorate.js";
 
 let image: GeneratedImage;
@@ -101,6 +102,15 @@ describe("sync with referrers", () => {
     expect(again.plan.totals.referrers).toEqual({ total: 6, copy: 0 });
     expect(again.referrers).toBe(0);
     expect(dstWrites(handlers.dst)).toHaveLength(before);
+  });
+
+  it("leaves the referrers' own tags (sha256-<hex>.sig) out of the tags it copies: they travel with their subjects", async () => {
+    const { reg } = await start();
+    const all = { source: "src.test/team/app", target: "dst.test/mirror/app" };
+    const tags = async (referrers: boolean) =>
+      (await reg.planSync(all, { referrers })).repositories[0]!.images.map((i) => i.tag);
+    expect(await tags(true)).toEqual(["plain", "same", "v1"]);
+    expect(await tags(false)).toEqual(["plain", "same", `${fallbackTag(image.manifest.digest)}.sig`, "v1"]);
   });
 
   it("copies no referrer without the option", async () => {
