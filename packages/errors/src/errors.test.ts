@@ -9,6 +9,7 @@ import {
   RegistryUnreachableError,
   redactHeaders,
   redactUrl,
+  SignatureError,
   TlsError,
   TooManyRequestsError,
 } from "./index.js";
@@ -87,6 +88,13 @@ describe("errorFromResponse", () => {
     expect(tls.name).toBe("TlsError");
     expect(tls.code).toBe("TLS");
     expect({}).not.toBeInstanceOf(RegattaError);
+  });
+
+  it("a SignatureError is a RegattaError with its own code, not a registry's answer", () => {
+    const error = new SignatureError("schema 1 manifest: the signature does not verify");
+    expect(error).toBeInstanceOf(RegattaError);
+    expect(error).not.toBeInstanceOf(RegistryError);
+    expect(error).toMatchObject({ name: "SignatureError", code: "SIGNATURE_INVALID", retryable: false });
   });
 
   it("instanceof survives a second copy of the package (brand on a global symbol)", () => {

@@ -28,6 +28,7 @@ export {
   RegistryError,
   RegistryUnreachableError,
   type RequestSummary,
+  SignatureError,
   SizeMismatchError,
   TimeoutError,
   TlsError,

@@ -226,6 +226,15 @@ export class DigestMismatchError extends RegattaError {
   }
 }
 
+/**
+ * A signature that does not verify: a signed schema 1 manifest whose libtrust JWS signature does not match its
+ * payload or its key (the manifest was changed after signing, or the signature is corrupt), or that names no key.
+ */
+export class SignatureError extends RegattaError {
+  static override readonly kind: string = "SignatureError";
+  static override readonly defaultCode: string = "SIGNATURE_INVALID";
+}
+
 /** Content whose length is not the one expected: a truncated or overlong blob. */
 export class SizeMismatchError extends RegattaError {
   static override readonly kind: string = "SizeMismatchError";
