@@ -96,6 +96,33 @@ export {
 } from "./platform.js";
 export { type Schema1Manifest, type Schema1Signature, schema1Payload } from "./schema1.js";
 export {
+  buildSchema1,
+  GZIPPED_EMPTY_TAR,
+  GZIPPED_EMPTY_TAR_DIGEST,
+  type Schema1FromImage,
+  type Schema1FromImageInput,
+  type Schema1Parts,
+  schema1FromImage,
+} from "./schema1-build.js";
+export {
+  generateSchema1Key,
+  libtrustKeyId,
+  type Schema1Algorithm,
+  type Schema1Curve,
+  type Schema1PrivateKey,
+  type Schema1PublicKey,
+  schema1PrivateKey,
+  schema1PublicKey,
+} from "./schema1-key.js";
+export {
+  attachSchema1Signatures,
+  type SignSchema1Options,
+  signSchema1,
+  type VerifiedSchema1,
+  type VerifiedSchema1Signature,
+  verifySchema1,
+} from "./schema1-sign.js";
+export {
   compatiblePlatforms,
   isAttestation,
   listPlatforms,

@@ -1,4 +1,5 @@
-import { decodeBase64, equalBytes } from "./base64.js";
+import { equalBytes } from "./base64.js";
+import { decodeBase64Url } from "./base64url.js";
 import {
   checkDigest,
   checkString,
@@ -10,8 +11,9 @@ import {
 } from "./json-checks.js";
 
 /**
- * Docker image manifest schema 1, deprecated and read-only here: Docker Hub stopped serving it in 2024, but old
- * private registries still hold some. https://github.com/distribution/distribution/blob/v2.8.3/docs/spec/manifest-v2-1.md
+ * Docker image manifest schema 1, deprecated: Docker Hub stopped serving it in 2024, but old private registries still
+ * hold some. Read here; built in schema1-build.ts, signed and verified in schema1-sign.ts.
+ * https://github.com/distribution/distribution/blob/v2.8.3/docs/spec/manifest-v2-1.md
  */
 export interface Schema1Manifest {
   /** Always 1. */
@@ -38,12 +40,10 @@ export interface Schema1Signature {
   protected: string;
 }
 
-const BASE64URL = /^[A-Za-z0-9_-]*$/;
-
 function base64url(value: unknown, path: string, what: string): Uint8Array {
-  const text = checkString(value, path, what).replace(/=+$/, "");
-  if (!BASE64URL.test(text) || text.length % 4 === 1) invalid(what, `${path} is not base64url`);
-  return decodeBase64(text);
+  const bytes = decodeBase64Url(checkString(value, path, what));
+  if (!bytes) invalid(what, `${path} is not base64url`);
+  return bytes;
 }
 
 /**
