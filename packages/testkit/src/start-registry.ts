@@ -31,6 +31,12 @@ export interface StartRegistryOptions {
   binary?: string;
   /** How long to wait for `GET /v2/` to answer. Default 20 000 ms. */
   startTimeoutMs?: number;
+  /**
+   * `compatibility.schema1`: accept pushes of signed schema 1 manifests (distribution 2.8 refuses them without it).
+   * `signingKey` is a libtrust JWK (`key.json`) written as `signingkeyfile`, the key the registry signs schema 1
+   * manifests with when it serves them; without it the registry generates one at start.
+   */
+  schema1?: boolean | { signingKey?: string };
 }
 
 /** A running CNCF distribution registry (see {@link startRegistry}). */
@@ -89,6 +95,16 @@ export async function startRegistry(options: StartRegistryOptions = {}): Promise
         `auth:\n  token:\n    realm: ${q(tokenServer.realm)}\n    service: ${q(tokenServer.service)}\n` +
         `    issuer: ${q(tokenServer.issuer)}\n    rootcertbundle: ${q(bundle)}\n`;
     }
+    let schema1Yaml = "";
+    if (options.schema1) {
+      schema1Yaml = "compatibility:\n  schema1:\n    enabled: true\n";
+      const signingKey = typeof options.schema1 === "object" ? options.schema1.signingKey : undefined;
+      if (signingKey !== undefined) {
+        const keyPath = join(dataDir, "schema1-key.json");
+        await writeFile(keyPath, signingKey, { mode: 0o600 });
+        schema1Yaml += `    signingkeyfile: ${q(keyPath)}\n`;
+      }
+    }
     const logLevel = options.logLevel ?? "error";
     const configPath = join(dataDir, "config.yml");
     const deadline = Date.now() + (options.startTimeoutMs ?? 20_000);
@@ -116,6 +132,7 @@ export async function startRegistry(options: StartRegistryOptions = {}): Promise
           // A fixed secret silences the "No HTTP secret provided" warning.
           `  secret: ${q(randomBytes(16).toString("hex"))}`,
           authYaml,
+          schema1Yaml,
         ].join("\n"),
       );
       const started = await launch(options.binary ?? process.env.REGATTA_REGISTRY_BIN ?? "docker-registry", {
