@@ -74,6 +74,7 @@ const WRITES = new Set([
   "logout",
   "attach",
   "artifact",
+  "index",
 ]);
 
 interface Example {
@@ -208,6 +209,8 @@ describe("every example in every --help and README runs", () => {
     });
     const docker = await generateImage({ layers: [256, 256], mediaTypes: "docker", seed: "ex-docker" });
     const image = await generateImage({ layers: [256], seed: "ex-image" });
+    // A second platform for `index create` to list beside team/api's linux/amd64.
+    const arm64 = await generateImage({ layers: [256], seed: "ex-arm64", platform: "linux/arm64/v8" });
     // Repository → tags and content: what the examples name, once rewritten.
     const seeds: [string, string, string[], GeneratedImage | GeneratedIndex][] = [
       [a.url, "library/alpine", ["latest", "3.20"], index],
@@ -216,6 +219,7 @@ describe("every example in every --help and README runs", () => {
       [a.url, "ubuntu", ["latest"], docker],
       [a.url, "library/busybox", ["1.36", "latest"], image],
       [a.url, "team/api", ["1.0", "latest"], image],
+      [a.url, "team/api-arm64", ["1.0"], arm64],
       [a.url, "org/app", ["latest", "1", "1.4"], index],
       [a.url, "app", ["1.4"], image],
       [a.url, "base", ["latest"], image],

@@ -11,6 +11,7 @@ import { registerCopy } from "./commands/copy.js";
 import { registerDelete } from "./commands/delete.js";
 import { registerDigest } from "./commands/digest.js";
 import { registerExport } from "./commands/export.js";
+import { registerIndex } from "./commands/index-cmd.js";
 import { registerInspect } from "./commands/inspect.js";
 import { registerLogin } from "./commands/login.js";
 import { registerLogout } from "./commands/logout.js";
@@ -71,6 +72,7 @@ const COMMANDS: readonly ((program: Command, cli: CliContext) => void)[] = [
   // Artifacts and referrers (issue 13)
   registerArtifact,
   registerAttach,
+  registerIndex,
   // Disk
   registerPull,
   registerPush,
