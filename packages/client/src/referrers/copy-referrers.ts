@@ -3,8 +3,8 @@
  * referrer of the source image (and theirs, recursively) is copied by digest into the target repository, cosign's
  * tags under the same tag names; where the target has no referrers API, each copied referrer is added to its
  * subject's fallback tag index there (fallback-tag.ts). The image itself must already be at the target with the same
- * digest (a rewritten index has other referrers, none of these). Not yet wired into `reg.copy` / `regatta copy
- * --referrers`: see docs/artifacts.md.
+ * digest (a rewritten index has other referrers, none of these). Used by `copy({ referrers: true })` and by
+ * `sync({ referrers: true })` (sync/plan-referrers.ts); see docs/artifacts.md.
  */
 import { UsageError } from "@regatta/errors";
 import type { Descriptor } from "@regatta/manifest";
