@@ -18,6 +18,7 @@ import type { RegistryResponse } from "@regatta/transport";
 import { type ClientContext, type ReferenceInput, toReference } from "./context.js";
 import { readThroughMirrors } from "./mirrors.js";
 import { manifestGet, manifestHead } from "./registry-api/manifests.js";
+import { verifyFetchedSchema1 } from "./schema1-checks.js";
 
 export { MAX_MANIFEST_BYTES } from "@regatta/manifest";
 
@@ -93,7 +94,9 @@ async function fetchManifest(
       accept: acceptHeader(options.accept),
     });
     const parsed = parseManifest(got.bytes, got.response.headers["content-type"]);
-    return { ...got, parsed, digest: verifiedDigest(ref, parsed, got.response, context) };
+    const digest = verifiedDigest(ref, parsed, got.response, context);
+    await verifyFetchedSchema1(parsed, context);
+    return { ...got, parsed, digest };
   });
   return {
     reference: ref.withDigest(digest),

@@ -93,6 +93,13 @@ export {
 } from "./referrers/push-artifact.js";
 export type { ReferrerNode, ReferrerTree, ReferrerTreeOptions } from "./referrers/referrer-tree.js";
 export { type ClientDefaults, RegistryClient } from "./registry-client.js";
+export {
+  type ConvertSchema1Options,
+  loadSchema1Key,
+  type PushSchema1Options,
+  type PushSchema1Result,
+  type Schema1Conversion,
+} from "./schema1.js";
 export { DEFAULT_SYNC_JOBS } from "./sync/plan.js";
 export { parseQuotaHeader, type RateLimitInfo, rateLimitFromHeaders } from "./sync/rate-limit.js";
 export { RateLimitLowError } from "./sync/rate-limit-guard.js";

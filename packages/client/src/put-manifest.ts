@@ -1,7 +1,7 @@
-import { DigestMismatchError, RegistryError, UnsupportedError } from "@regatta/errors";
+import { DigestMismatchError, RegistryError } from "@regatta/errors";
 import {
-  computeDigest,
   type DigestAlgorithm,
+  manifestDigest,
   parseDigest,
   parseManifest,
   serializeManifest,
@@ -9,6 +9,7 @@ import {
 import type { Reference } from "@regatta/reference";
 import { type ClientContext, type ReferenceInput, toReference } from "./context.js";
 import { manifestPut } from "./registry-api/manifests.js";
+import { explainSchema1Refusal, verifyFetchedSchema1 } from "./schema1-checks.js";
 
 /**
  * A manifest to push: its exact bytes (a `Uint8Array` or a string), something that carries them (a fetched
@@ -64,7 +65,8 @@ export async function putManifest(
   const parsed = parseManifest(given.bytes, options.mediaType ?? given.mediaType);
   const mediaType = options.mediaType ?? given.mediaType ?? parsed.mediaType;
   const algorithm: DigestAlgorithm = ref.digest ? parseDigest(ref.digest).algorithm : "sha256";
-  const digest = computeDigest(given.bytes, algorithm);
+  // A signed schema 1 manifest is addressed by its JWS payload, as distribution stores it (parse-manifest.ts).
+  const digest = manifestDigest(parsed, algorithm);
   const context = `put manifest ${ref.familiar()}`;
   if (ref.digest && ref.digest !== digest) {
     throw new DigestMismatchError(`${context}: the manifest's digest is ${digest}, not ${ref.digest}`, {
@@ -72,11 +74,8 @@ export async function putManifest(
       actual: digest,
     });
   }
-  if (parsed.kind === "schema1") {
-    throw new UnsupportedError(
-      `${context}: pushing Docker schema 1 manifests is not supported (registries refuse them since distribution 2.7)`,
-    );
-  }
+  // A bad signature is refused here, with the reason, rather than as the registry's bare MANIFEST_UNVERIFIED.
+  await verifyFetchedSchema1(parsed, context);
   let response: Awaited<ReturnType<typeof manifestPut>>;
   try {
     response = await manifestPut(ctx.transport, {
@@ -90,7 +89,7 @@ export async function putManifest(
       ...(options.signal ? { signal: options.signal } : {}),
     });
   } catch (error) {
-    throw explainPutError(error, ref);
+    throw parsed.kind === "schema1" ? explainSchema1Refusal(error, ref) : explainPutError(error, ref);
   }
   const claimed = response.headers["docker-content-digest"];
   if (claimed && claimed.split(":")[0] === algorithm && claimed !== digest) {

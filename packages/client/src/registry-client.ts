@@ -96,6 +96,14 @@ import {
 } from "./referrers/push-artifact.js";
 import { type ReferrerTree, type ReferrerTreeOptions, referrerTree } from "./referrers/referrer-tree.js";
 import type { PaginationLimits } from "./registry-api/pages.js";
+import {
+  type ConvertSchema1Options,
+  convertToSchema1,
+  type PushSchema1Options,
+  type PushSchema1Result,
+  pushSchema1,
+  type Schema1Conversion,
+} from "./schema1.js";
 import { planSync } from "./sync/plan.js";
 import { type RateLimitInfo, readRateLimit } from "./sync/rate-limit.js";
 import { type SyncInput, syncImages } from "./sync/sync.js";
@@ -442,6 +450,28 @@ export class RegistryClient {
     options?: PutManifestOptions,
   ): Promise<PutManifestResult> {
     return putManifest(this.ctx, reference, manifest, this.#calls(options));
+  }
+
+  /**
+   * Converts an image to a Docker schema 1 manifest (as distribution's schema 1 builder does), signs it with a libtrust
+   * key and pushes it to `target` (a tag), copying its layers there when the registry lacks them: for registries and
+   * clients that speak only schema 1. The registry must accept schema 1 (distribution: `compatibility.schema1.enabled`).
+   */
+  pushSchema1(
+    source: ReferenceInput,
+    target: ReferenceInput,
+    options: PushSchema1Options,
+  ): Promise<PushSchema1Result> {
+    return pushSchema1(this.ctx, source, target, this.#platformed(options)!);
+  }
+
+  /** What {@link RegistryClient.pushSchema1} would push, without pushing: the schema 1 manifest, signed given a key. */
+  convertToSchema1(
+    source: ReferenceInput,
+    target: ReferenceInput,
+    options?: ConvertSchema1Options,
+  ): Promise<Schema1Conversion> {
+    return convertToSchema1(this.ctx, source, target, this.#platformed(options));
   }
 
   /** Tags a manifest under another tag (`"v2"`) or name in the same registry; no blob moves, the digest stays. */
