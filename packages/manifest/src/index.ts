@@ -30,6 +30,7 @@ export {
   parseImageConfig,
 } from "./image-config.js";
 export type { ImageIndex, Index } from "./image-index.js";
+export type { ImageManifest } from "./image-manifest.js";
 export {
   type AppendOptions,
   annotateIndex,
@@ -43,7 +44,6 @@ export {
   selectEntries,
 } from "./index-edit.js";
 export { imageEntry, indexFlavorFor, notAnImage, platformOfConfig } from "./index-entry.js";
-export type { ImageManifest } from "./image-manifest.js";
 export { indexSizes, manifestSum, type PlatformSize } from "./manifest-sum.js";
 export {
   ACCEPT_PRESETS,
