@@ -58,6 +58,7 @@ export const GLOBAL_CREDENTIAL_FLAGS = "-u/-p";
 export function createCliContext(): CliContext {
   let jsonMode = false;
   let sides: CredentialSide[] = [];
+  let recorder: import("@regatta/client").HarRecorder | undefined;
   const ctx: CliContext = {
     get sides() {
       return sides;
@@ -84,10 +85,23 @@ export function createCliContext(): CliContext {
       const base = connectOptions(flags, log, registry);
       // Loaded here, by the first command that talks to a registry: --help, --version and a usage error never load
       // the client, its transport or undici (issue 12; the bundle puts them in a chunk of their own).
-      const { createClient, mergeHosts } = await import("@regatta/client");
+      const { createClient, mergeHosts, HarRecorder, checkHarPath, writeHarFile } = await import(
+        "@regatta/client"
+      );
+      // --har: checked before any request (a long copy must not end in "cannot write the HAR"); one recorder for
+      // every client of the run, written when each ends, the failed runs included — they are the ones reported.
+      if (flags.har !== undefined && !recorder) {
+        await checkHarPath(flags.har);
+        recorder = new HarRecorder();
+      }
       // `hosts` from the flags (--cert-file) and from the command (a copy's --src-*/--dest-*) are merged, not replaced.
       const hosts = mergeHosts(base.hosts, extra?.hosts);
-      const client = createClient(registry, { ...base, ...extra, ...(hosts ? { hosts } : {}) });
+      const client = createClient(registry, {
+        ...base,
+        ...extra,
+        ...(hosts ? { hosts } : {}),
+        ...(recorder ? { har: recorder } : {}),
+      });
       scrubOutputOf(client.ctx.transport.secrets);
       // A command's --platform, handed over once: every call of the command means that image of an index.
       const reg = flags.platform ? client.with({ platform: flags.platform }) : client;
@@ -95,6 +109,10 @@ export function createCliContext(): CliContext {
         return await fn(reg, flags);
       } finally {
         await client.close();
+        if (recorder && flags.har !== undefined) {
+          const n = await writeHarFile(flags.har, recorder);
+          ctx.info(`recorded ${n} HTTP exchange${n === 1 ? "" : "s"} in ${flags.har} (secrets redacted)`);
+        }
       }
     },
     withReference(cmd, reference, fn) {

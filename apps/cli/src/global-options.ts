@@ -26,12 +26,18 @@ export interface GlobalFlags {
    * `client.with({ platform })`. `copy`'s list of platforms to keep is its own option, `platforms`.
    */
   platform?: string;
+  /** `--har FILE`: the run's HTTP exchanges, recorded (transport har.ts) and written there when it ends. */
+  har?: string;
 }
 
 export function addGlobalOptions(program: Command): Command {
   return program
     .option("-v, --verbose", "log every HTTP request and response to stderr (secrets redacted)")
     .option("--json", "machine-readable output on stdout")
+    .option(
+      "--har <file>",
+      "record every HTTP exchange of the run into FILE (HAR 1.2, secrets redacted as -v), for a bug report",
+    )
     .option(
       "-u, --username <user>",
       "username for the registry (default: docker config / credential helpers)",

@@ -1,5 +1,5 @@
 import type { REPLServer } from "node:repl";
-import type { RegistryClient } from "@regatta/client";
+import { type RegistryClient, writeHarFile } from "@regatta/client";
 import { ask } from "./ask.js";
 import type { ReplSession, WhoAmI } from "./session.js";
 
@@ -25,6 +25,7 @@ export const COMMANDS: [string, string][] = [
   ["login", "[USER]: ask for a username and a password (not echoed) for reg's registry"],
   ["whoami", "the registry, how reg authenticates, and as whom (never the secret)"],
   ["verbose", "on|off: show every HTTP request and response (secrets redacted)"],
+  ["har", "FILE: save the session's HTTP exchanges as HAR 1.2 (secrets redacted); .har clear forgets them"],
   ["help", "this help"],
 ];
 
@@ -112,6 +113,20 @@ export function defineCommands(host: CommandHost): { cancel(): boolean } {
     if (arg === "on" || arg === "off") session.verbose = arg === "on";
     else if (arg) return host.say("usage: .verbose on|off");
     host.say(`verbose HTTP log ${session.verbose ? "on" : "off"}`);
+  });
+
+  define("har", async (arg) => {
+    if (arg === "clear") {
+      session.har.clear();
+      return host.say("HAR recording cleared");
+    }
+    if (!arg) {
+      return host.say(
+        `${session.har.size} HTTP exchanges recorded; .har FILE saves them (HAR 1.2, secrets redacted)`,
+      );
+    }
+    const n = await writeHarFile(arg, session.har);
+    host.say(`wrote ${n} HTTP exchange${n === 1 ? "" : "s"} to ${arg} (secrets redacted)`);
   });
 
   define("help", () => host.say(host.help()));

@@ -4,6 +4,7 @@ import {
   type ConnectOptions,
   checkCredentials,
   createClient,
+  HarRecorder,
   hasExplicitCredentials,
   joinSignals,
   mergeHosts,
@@ -40,6 +41,11 @@ export class ReplSession {
   readonly #credentials = new Map<string, ConnectOptions>();
   readonly #log: (line: string) => void;
   readonly #opened: RegistryClient[] = [];
+  /**
+   * Every HTTP exchange of the session's clients, redacted (transport har.ts): `.har FILE` saves it. Bounded, so a
+   * session of hours keeps its last exchanges, not all of them.
+   */
+  readonly har = new HarRecorder({ maxEntries: 5000 });
   /** Called when what the session knows may be stale: new credentials (`.login`) or a new registry (`.connect`). */
   readonly #resets = new Set<() => void>();
   #controller = new AbortController();
@@ -108,6 +114,7 @@ export class ReplSession {
     const hosts = mergeHosts(mergeHosts(this.#base.hosts, settings.hosts), Object.fromEntries(known));
     const userLogger = settings.logger ?? this.#base.logger;
     const client = createClient(registry, {
+      har: this.har,
       ...this.#base,
       ...settings,
       ...(anonymous ? { anonymous } : {}),

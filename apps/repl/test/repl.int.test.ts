@@ -3,7 +3,14 @@ import { createServer, type IncomingMessage } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { DEFAULT_USERS, generateImage, generateIndex, pushImage, useRegistry } from "@regatta/testkit";
+import {
+  DEFAULT_USERS,
+  generateImage,
+  generateIndex,
+  harSchemaErrors,
+  pushImage,
+  useRegistry,
+} from "@regatta/testkit";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { type DrivenRepl, driveRepl } from "./drive-repl.js";
 
@@ -275,6 +282,30 @@ describe.each(["basic", "token"] as const)("wrong credentials are rolled back (%
   afterEach(async () => {
     await repl?.close();
     repl = undefined;
+  });
+
+  it(".har FILE saves the session's exchanges as HAR 1.2, with neither the password nor a token in it", async () => {
+    repl = await driveRepl({ registry: registry.url, options: { username, password } });
+    expect(await repl.send('reg.tags("team/api")')).toBe("team/api 1 tag\n  1.0");
+    await repl.send('await reg.manifest("team/api:1.0")');
+    const dir = mkdtempSync(join(tmpdir(), "regatta-repl-har-"));
+    const file = join(dir, "session.har");
+    expect(await repl.send(`.har ${file}`)).toMatch(
+      /^wrote \d+ HTTP exchanges to .*session\.har \(secrets redacted\)$/,
+    );
+    const text = readFileSync(file, "utf8");
+    const har = JSON.parse(text);
+    expect(harSchemaErrors(har)).toEqual([]);
+    const urls = har.log.entries.map((e: { request: { url: string } }) => e.request.url);
+    expect(urls).toContainEqual(expect.stringMatching(/\/v2\/team\/api\/tags\/list$/));
+    expect(urls).toContainEqual(expect.stringMatching(/\/v2\/team\/api\/manifests\/1\.0$/));
+    expect(text).not.toContain(password);
+    expect(text).not.toMatch(/eyJ[\w-]{8,}\.[\w-]{8,}/);
+    expect(text).not.toMatch(/"(?:Basic|Bearer) (?!REDACTED|realm=)/);
+    // Under a file, not a directory: one line saying so, and the session goes on.
+    expect(await repl.send(`.har ${join(file, "x.har")}`)).toMatch(/^✖ .*session\.har/);
+    expect(await repl.send(".har clear")).toBe("HAR recording cleared");
+    expect(await repl.send(".har")).toMatch(/^0 HTTP exchanges recorded/);
   });
 
   it("a mistyped .login password is refused and the good credentials stay", async () => {

@@ -1,4 +1,5 @@
 import type { CredentialProvider, StaticCredential } from "@regatta/auth";
+import type { HarRecorder } from "@regatta/transport";
 import type { Dispatcher } from "undici";
 import type { SignalSource } from "./context.js";
 import type { Hosts } from "./hosts.js";
@@ -66,6 +67,11 @@ export interface ConnectOptions {
   retry?: { attempts?: number; baseDelayMs?: number; maxDelayMs?: number };
   /** Receives the verbose HTTP log, one line per request and response, secrets redacted. */
   logger?: (line: string) => void;
+  /**
+   * Records every HTTP exchange into this recorder, redacted as the log is (`new HarRecorder()`, then
+   * `recorder.toJSON()` is a HAR 1.2 archive): the CLI's `--har FILE`, the REPL's `.har FILE`.
+   */
+  har?: HarRecorder;
   /** An undici dispatcher to send every request through (tests, custom agents). */
   dispatcher?: Dispatcher;
   userAgent?: string;

@@ -20,7 +20,14 @@ export {
   RepositoryReference,
 } from "@regatta/reference";
 /** Regatta's version (every published @regatta package shares it) and the User-Agent it sends by default. */
-export { DEFAULT_USER_AGENT, VERSION } from "@regatta/transport";
+export {
+  DEFAULT_USER_AGENT,
+  HAR_BODY_LIMIT,
+  type HarEntry,
+  type HarLog,
+  HarRecorder,
+  VERSION,
+} from "@regatta/transport";
 export { BlobHandle, type BlobReadOptions, type BlobSaved } from "./blob-handle.js";
 export type { CatalogOptions, CatalogPage } from "./catalog.js";
 export { checkCredentials, connect, createClient, hasExplicitCredentials } from "./connect.js";
@@ -56,8 +63,15 @@ export {
   type ManifestOptions,
   type ManifestResult,
 } from "./get-manifest.js";
+export { checkHarPath, writeHarFile } from "./har-file.js";
 export { type HostSettings, type Hosts, type HostTls, mergeHosts } from "./hosts.js";
-export type { ConfigResult, ImageSummary, LayerSummary, PlatformSummary } from "./image-info.js";
+export type {
+  ConfigResult,
+  ImageSummary,
+  InspectOptions,
+  LayerSummary,
+  PlatformSummary,
+} from "./image-info.js";
 export type { CreateIndexOptions } from "./indexes/create-index.js";
 export type { EditIndexOptions } from "./indexes/edit-index.js";
 export type { BroughtManifest } from "./indexes/index-sources.js";

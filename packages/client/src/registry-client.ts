@@ -53,7 +53,13 @@ import {
   type ManifestOptions,
   type ManifestResult,
 } from "./get-manifest.js";
-import { type ConfigResult, getConfig, type ImageSummary, inspectImage } from "./image-info.js";
+import {
+  type ConfigResult,
+  getConfig,
+  type ImageSummary,
+  type InspectOptions,
+  inspectImage,
+} from "./image-info.js";
 import { type CreateIndexOptions, createIndex } from "./indexes/create-index.js";
 import { type EditIndexOptions, editIndex } from "./indexes/edit-index.js";
 import type { IndexResult } from "./indexes/put-index.js";
@@ -368,8 +374,11 @@ export class RegistryClient {
     return getConfig(this.ctx, reference, this.#calls(options));
   }
 
-  /** Digest, media type, platforms, layers with sizes, total size, created, labels. */
-  inspect(reference: ReferenceInput, options?: ManifestOptions): Promise<ImageSummary> {
+  /**
+   * Digest, media type, platforms, layers with sizes, total size, created, labels, what it runs; with
+   * `referrers: true`, how many signatures, SBOMs and attestations refer to it.
+   */
+  inspect(reference: ReferenceInput, options?: InspectOptions): Promise<ImageSummary> {
     return inspectImage(this.ctx, reference, this.#platformed(options));
   }
 

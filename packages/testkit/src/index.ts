@@ -182,5 +182,6 @@ export {
   type TokenSigner,
   type VerifiedToken,
 } from "./token-issuer.js";
+export { harSchemaErrors } from "./har-schema.js";
 export { startTokenServer, type TokenServer, type TokenServerOptions } from "./token-server.js";
 export { useRegistry } from "./use-registry.js";

@@ -20,6 +20,7 @@ import {
   isIdempotentMethod,
   type RawResponse,
 } from "./exchange.js";
+import { recording } from "./har.js";
 import { logging, scrubbing } from "./log.js";
 import { type FailedRequest, mapTransportError } from "./map-error.js";
 import { rateLimiting } from "./rate-limit.js";
@@ -105,6 +106,7 @@ export class Transport {
       idleTimeout: this.#timeouts.idle,
     });
     const log = logging(logger, now);
+    const record = recording(options.har, this.#secrets, now);
     const follow = redirecting(options.maxRedirects ?? 5, logger);
     const sleep = options.sleep ?? defaultSleep;
     this.#retry = retryPolicy({
@@ -134,9 +136,10 @@ export class Transport {
       perAttempt, //              timeouts.ts  deadline of one attempt of a small request, body included
       follow, //                  redirect.ts  3xx for GET/HEAD; credentials dropped across origins
       log, //                     log.ts       one redacted line per hop
+      record, //                  har.ts       one redacted HAR entry per hop, when recording
     )(send); //                   send.ts      undici dispatcher, connect and idle timeouts; small bodies read
     // Pings and token requests: no auth (auth is built from them) and no status judgement (a 401 is an answer).
-    this.#bare = compose(retry, rate, perAttempt, follow, log)(send);
+    this.#bare = compose(retry, rate, perAttempt, follow, log, record)(send);
   }
 
   /** The secrets this client sends (hand it to `createAuthenticator({ secrets })`, which feeds it). */

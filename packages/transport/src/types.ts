@@ -3,6 +3,7 @@ import type { Authenticator, Scope } from "@regatta/auth";
 import type { SecretSet } from "@regatta/errors";
 import type { Dispatcher } from "undici";
 import type { BodyInit } from "./exchange.js";
+import type { HarRecorder } from "./har.js";
 import type { Logger } from "./log.js";
 import type { RegistryResponse } from "./response.js";
 import type { RetryBudget, RetryOptions } from "./retry.js";
@@ -37,6 +38,8 @@ export interface TransportOptions {
   maxRedirects?: number;
   /** Verbose HTTP log: one line per request, response, redirect and retry. Never sees headers or bodies. */
   logger?: Logger;
+  /** Records every exchange, redacted, as HAR 1.2 (har.ts): `--har FILE`, the REPL's `.har FILE`. */
+  har?: HarRecorder;
   /**
    * The secrets this client sends, fed by its authenticator: every error built from a registry's answer and every
    * log line is scrubbed against them. Default: a set of the transport's own (`transport.secrets`).
