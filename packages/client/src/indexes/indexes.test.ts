@@ -410,6 +410,19 @@ describe("editIndex", () => {
     ]);
   });
 
+  it("reads the index from the registry itself, never from a mirror holding another under the tag", async () => {
+    const { content, digest } = withIndex();
+    const stale = { ...content, tags: { ...content.tags, "1.0": amd64.manifest.digest } };
+    const opened = fakeRegistries(
+      { "dst.test": { "team/app": content }, "mirror.test": { "team/app": stale } },
+      { connect: { hosts: { "dst.test": { mirrors: ["mirror.test"] } } } },
+    );
+    reg = opened.reg;
+    const result = await reg.editIndex("dst.test/team/app:1.0", { append: ["dst.test/team/app:armv7"] });
+    expect(result.from?.digest).toBe(digest);
+    expect(result.manifests).toHaveLength(3);
+  });
+
   it("refuses an image for an index, a Docker list's annotations, and no edit at all", async () => {
     const content = fakeRepository({
       amd64,
