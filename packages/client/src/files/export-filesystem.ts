@@ -10,10 +10,10 @@
  * tar, bsdtar and containerd accept that, and the directory entry then sets its mode). A hard link whose target only
  * a lower layer has comes before that target: real layers keep a link and its target together.
  */
-import { once } from "node:events";
 import { Readable } from "node:stream";
 import { AbortError } from "@regatta/errors";
 import tar from "tar-stream";
+import { drained } from "./drained.js";
 import { FilesystemMerge } from "./filesystem-merge.js";
 import { imagePath, ROOT, tarName } from "./image-path.js";
 import { type LayerSource, layerEntries, type TarHeader } from "./layer-entries.js";
@@ -62,7 +62,7 @@ async function writeEntry(pack: tar.Pack, header: tar.Header, body: AsyncIterabl
   written.catch(() => undefined);
   if (header.type === "file" || header.type === "contiguous-file") {
     for await (const chunk of body) {
-      if (!sink.write(chunk)) await once(sink as never, "drain");
+      if (!sink.write(chunk)) await drained(sink, "the exported filesystem");
     }
     sink.end(undefined as never);
   }

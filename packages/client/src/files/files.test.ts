@@ -2,7 +2,7 @@ import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { inspect } from "node:util";
 import { DigestMismatchError, NotFoundError, UnsupportedError, UsageError } from "@regatta/errors";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { filesystemTar } from "./export-filesystem.js";
 import { findFile } from "./find-file.js";
 import { ImageFile } from "./image-file.js";
@@ -195,6 +195,23 @@ describe("findFile (cat)", () => {
   it("refuses what is not a tar", async () => {
     const junk = [await testLayer([], { bytes: Buffer.alloc(2048, 0x41) })];
     await expect(findFile(junk, "a", ctx)).rejects.toMatchObject({ code: "LAYER_FORMAT" });
+  });
+});
+
+describe("a reader that goes away", () => {
+  const big = () => testLayer([{ name: "big", content: randomBytes(4 * 1024 * 1024) }]);
+
+  it("stops the download of the file's layer", async () => {
+    const layer = await big();
+    const found = await findFile([layer], "/big", ctx);
+    for await (const _ of found.stream) break;
+    await vi.waitFor(() => expect(layer.streams[0]?.destroyed).toBe(true));
+  });
+
+  it("stops the downloads of an export", async () => {
+    const layer = await big();
+    for await (const _ of filesystemTar([layer], { entries: 0, dropped: 0 })) break;
+    await vi.waitFor(() => expect(layer.streams[0]?.destroyed).toBe(true));
   });
 });
 

@@ -11,7 +11,8 @@
  * hard link reads its target in its own layer or below, where tar puts the target's bytes.
  */
 import { PassThrough, type Readable } from "node:stream";
-import { AbortError, NotFoundError, UsageError } from "@regatta/errors";
+import { NotFoundError, UsageError } from "@regatta/errors";
+import { drained } from "./drained.js";
 import { FilesystemMerge } from "./filesystem-merge.js";
 import { ancestorsOf, imagePath, linkDestination } from "./image-path.js";
 import { type LayerEntry, type LayerSource, layerEntries, type TarHeader } from "./layer-entries.js";
@@ -161,22 +162,6 @@ function isDirectory(path: string, context: FindContext): UsageError {
   });
 }
 
-/** Resolves once `out` wants more, rejects if its reader went away. */
-function drained(out: PassThrough): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const done = (error?: Error) => {
-      out.off("drain", onDrain);
-      out.off("close", onClose);
-      if (error) reject(error);
-      else resolve();
-    };
-    const onDrain = () => done();
-    const onClose = () => done(new AbortError("the reader of the file went away"));
-    out.on("drain", onDrain);
-    out.on("close", onClose);
-  });
-}
-
 /** The entry's bytes as a stream that ends once the rest of its layer has been read and verified. */
 function streamFile(
   entry: LayerEntry,
@@ -186,7 +171,7 @@ function streamFile(
   const out = new PassThrough();
   const pump = async () => {
     for await (const chunk of entry.body) {
-      if (!out.write(chunk)) await drained(out);
+      if (!out.write(chunk)) await drained(out, "the file");
     }
     // The rest of the layer: its digest is checked at its end, and the file is only as good as its layer.
     for (;;) if ((await entries.next()).done) break;

@@ -5,11 +5,11 @@
  * held beyond one chunk; an entry's body must be read or skipped before the next entry comes, and the sequence ends
  * only once the whole blob has been read and its digest checked, so an answer never rests on unverified bytes.
  */
-import { once } from "node:events";
 import { pipeline, type Readable } from "node:stream";
 import * as zlib from "node:zlib";
 import { RegattaError, UnsupportedError } from "@regatta/errors";
 import tar from "tar-stream";
+import { drained } from "./drained.js";
 import { imagePath } from "./image-path.js";
 
 /** One layer of an image, as the readers need it. */
@@ -116,7 +116,7 @@ export async function* layerEntries(layer: LayerSource): AsyncGenerator<LayerEnt
     const input = decompressed;
     const pump = async () => {
       for await (const chunk of input) {
-        if (!extract.write(chunk as Buffer)) await once(extract as never, "drain");
+        if (!extract.write(chunk as Buffer)) await drained(extract, `layer ${layer.digest}`);
       }
       extract.end(undefined as never);
     };

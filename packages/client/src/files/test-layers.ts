@@ -12,6 +12,8 @@ import type { LayerSource } from "./layer-entries.js";
 /** A layer whose `opens` counts how often it was read; `corrupt` makes its stream fail at the end, as a bad digest. */
 export interface TestLayer extends LayerSource {
   opens: number;
+  /** The streams handed out, to see whether a reader that went away stopped the download. */
+  streams: Readable[];
 }
 
 export async function testLayer(
@@ -26,6 +28,7 @@ export async function testLayer(
     mediaType: "application/vnd.oci.image.layer.v1.tar+gzip",
     size: bytes.length,
     opens: 0,
+    streams: [],
     async open() {
       layer.opens++;
       async function* chunks() {
@@ -33,7 +36,9 @@ export async function testLayer(
         for (let at = 0; at < bytes.length; at += 700) yield bytes.subarray(at, at + 700);
         if (options.corrupt) throw new DigestMismatchError(`blob ${digest}: digest mismatch`);
       }
-      return Readable.from(chunks(), { objectMode: false });
+      const stream = Readable.from(chunks(), { objectMode: false });
+      layer.streams.push(stream);
+      return stream;
     },
   };
   return layer;
