@@ -166,6 +166,11 @@ describe("removeFromIndex", () => {
     expect(() => removeFromIndex(index(), all)).toThrow(/would list no image at all/);
   });
 
+  it("refuses a digest that is not one", () => {
+    expect(() => removeFromIndex(index(), [{ digest: "sha256:abc" }])).toThrow(UsageError);
+    expect(() => removeFromIndex(index(), [{ digest: "latest" }])).toThrow('"latest" is not a digest');
+  });
+
   it("takes a platform or a digest, not both or neither", () => {
     expect(() => selectEntries(index(), {})).toThrow(UsageError);
     expect(() => selectEntries(index(), { platform: "linux/amd64", digest: digest("1") })).toThrow(

@@ -12,6 +12,7 @@
  */
 import { NotFoundError, UsageError } from "@regatta/errors";
 import type { Descriptor } from "./descriptor.js";
+import { isValidDigest } from "./digest.js";
 import type { ImageIndex } from "./image-index.js";
 import { DOCKER_MANIFEST, DOCKER_MANIFEST_LIST } from "./media-types.js";
 import { formatPlatform, normalizePlatform, type Platform, parsePlatform } from "./platform.js";
@@ -124,7 +125,11 @@ export function selectEntries(
   if ((selector.platform === undefined) === (selector.digest === undefined)) {
     throw new UsageError("an index entry is chosen by a platform or by a digest (one of them)");
   }
-  if (selector.digest !== undefined) return index.manifests.filter((d) => d.digest === selector.digest);
+  if (selector.digest !== undefined) {
+    if (!isValidDigest(selector.digest))
+      throw new UsageError(`${JSON.stringify(selector.digest)} is not a digest (sha256:<64 hex>)`);
+    return index.manifests.filter((d) => d.digest === selector.digest);
+  }
   const wanted =
     typeof selector.platform === "string"
       ? parsePlatform(selector.platform)
