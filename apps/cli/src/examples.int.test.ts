@@ -206,6 +206,14 @@ describe("every example in every --help and README runs", () => {
       platforms: ["linux/amd64", "linux/arm64/v8"],
       layers: [512],
       seed: "ex",
+      // Files for `regatta cat`, `ls` and `export` to read (issue 14).
+      fileLayers: [
+        [
+          { name: "etc/", type: "directory" },
+          { name: "etc/os-release", content: 'NAME="Alpine Linux"\nID=alpine\nVERSION_ID=3.20.0\n' },
+          { name: "etc/alpine-release", content: "3.20.0\n" },
+        ],
+      ],
     });
     const docker = await generateImage({ layers: [256, 256], mediaTypes: "docker", seed: "ex-docker" });
     const image = await generateImage({ layers: [256], seed: "ex-image" });
