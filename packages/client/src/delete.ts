@@ -246,7 +246,7 @@ export async function deleteManifest(
       const outcome = `; ${done.deleted.length} of ${referrers.order.length} referrers were deleted before it (and taken out of the fallback indexes), the manifest ${digest} was not deleted`;
       if (deletesDisabled(error))
         throw disabledError(`${context}: delete referrer ${referrer.digest}`, error, outcome);
-      throw withOutcome(error, outcome, `delete referrer ${referrer.digest} of ${ref.familiar()}: `);
+      throw withOutcome(error, outcome);
     }
   }
   await sendDelete(ctx, ref, { manifest: digest }, context, options.signal);
@@ -274,9 +274,9 @@ function subjectOf(manifest: unknown): string | undefined {
 }
 
 /** A typed error with `outcome` (what was and was not changed) added to its message, its class and code kept. */
-function withOutcome(error: unknown, outcome: string, prefix = ""): unknown {
+function withOutcome(error: unknown, outcome: string): unknown {
   if (!(error instanceof RegattaError)) return error;
-  return new (error.constructor as typeof RegattaError)(`${prefix}${error.message}${outcome}`, {
+  return new (error.constructor as typeof RegattaError)(`${error.message}${outcome}`, {
     code: error.code,
     errors: error.errors,
     cause: error,

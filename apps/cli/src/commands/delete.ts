@@ -60,7 +60,14 @@ export function registerDelete(program: Command, cli: CliContext): void {
         const name = deleted.reference.repositoryOnly().familiar();
         const list = deleted.referrers?.list ?? [];
         if (deleted.dryRun) {
-          cli.info(`dry run: nothing deleted; ${list.length + 1} manifests would be, in this order`);
+          const n = list.length + 1;
+          cli.info(
+            `dry run: nothing deleted; ${n === 1 ? "this manifest would be" : `${n} manifests would be, in this order`}`,
+          );
+          if (deleted.subject)
+            cli.info(
+              `it is a referrer of ${name}@${deleted.subject.digest}: it would leave that image's fallback tag index too (where the registry has no referrers API)`,
+            );
           const lines = list.map(
             (r) => `${name}@${r.digest}  ${escapeControls(r.artifactType ?? "-")}  ${r.source}`,
           );
@@ -84,7 +91,7 @@ export function registerDelete(program: Command, cli: CliContext): void {
         const remaining = deleted.referrers && !deleted.referrers.deleted ? deleted.referrers.count : 0;
         if (remaining > 0) {
           cli.info(
-            `note: it had ${remaining} referrer${remaining === 1 ? "" : "s"} (signatures, SBOMs, attestations); they remain in the registry, listed by regatta referrers ${name}@${deleted.digest} (delete --referrers deletes them too)`,
+            `note: it had ${remaining === 1 ? "1 referrer" : `${remaining} referrers`} (signatures, SBOMs, attestations); ${remaining === 1 ? "it remains" : "they remain"} in the registry, listed by regatta referrers ${name}@${deleted.digest} (delete --referrers deletes them too)`,
           );
         }
         await writeStdout(`${deleted.digest}\n`);

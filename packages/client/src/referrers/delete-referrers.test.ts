@@ -118,7 +118,7 @@ describe("deleteManifest of an image with referrers, on a registry without the r
     refused = sbom.digest;
     const error = await reg.deleteManifest("team/app:v1", { referrers: true }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(AuthorizationError);
-    expect((error as Error).message).toContain(`delete referrer ${sbom.digest}`);
+    expect((error as Error).message).toContain(`delete referrer registry.test/team/app@${sbom.digest}`);
     expect((error as Error).message).toMatch(/1 of 3 referrers were deleted before it.*was not deleted/);
     const left = stored(handlers);
     expect(left.manifests).toContain(image.manifest.digest);
