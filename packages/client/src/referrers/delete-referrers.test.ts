@@ -5,6 +5,13 @@
  * leaves its subject's fallback index.
  */
 import {
+  buildImageManifest,
+  buildIndex,
+  type Descriptor,
+  EMPTY_DESCRIPTOR,
+  OCI_INDEX,
+} from "@regatta/manifest";
+import {
   createMswDispatcher,
   createRegistryHandlers,
   distributionFlavour,
@@ -21,7 +28,7 @@ import { createClient } from "../connect.js";
 import { AuthorizationError, UnsupportedError } from "../index.js";
 import type { RegistryClient } from "../registry-client.js";
 import { fallbackTag } from "./fallback-tag.js";
-import { decorate } from "./test-decorate.js";
+import { decorate, SBOM, SIG } from "./test-decorate.js";
 
 let image: GeneratedImage;
 beforeAll(async () => {
@@ -143,6 +150,59 @@ describe("deleteManifest of an image with referrers, on a registry without the r
     // It was the image's only referrer in the index: the index went with it.
     expect(stored(handlers).tags).not.toContain(fallbackTag(image.manifest.digest));
     expect((await reg.referrers("team/app:v1", { cosign: false })).referrers).toEqual([]);
+  });
+});
+
+describe("a referrer leaving a fallback index another writer is changing", () => {
+  it("re-reads and keeps the other writer's referrer: the index is rewritten, not deleted", async () => {
+    const tag = fallbackTag(image.manifest.digest);
+    const other = buildImageManifest({
+      artifactType: SIG,
+      config: EMPTY_DESCRIPTOR,
+      layers: [],
+      subject: {
+        mediaType: image.manifest.mediaType,
+        digest: image.manifest.digest,
+        size: image.manifest.bytes.byteLength,
+      },
+    });
+    let armed = false;
+    let gets = 0;
+    let sbomDescriptor: Descriptor | undefined;
+    // Another client attaches `other` just before our second read of the fallback tag (the check before our write).
+    const { reg, handlers } = registry({
+      ...distributionFlavour,
+      preempt: (ctx) => {
+        if (!armed || ctx.route !== "manifest" || ctx.request.method !== "GET" || ctx.reference !== tag)
+          return undefined;
+        if (++gets === 2) {
+          const index = buildIndex({
+            manifests: [
+              sbomDescriptor as Descriptor,
+              { mediaType: other.mediaType, digest: other.digest, size: other.size, artifactType: SIG },
+            ],
+          });
+          const repo = ctx.store.repository("team/app")!;
+          repo.manifests.set(other.digest, { bytes: Buffer.from(other.bytes), mediaType: other.mediaType });
+          repo.manifests.set(index.digest, { bytes: Buffer.from(index.bytes), mediaType: OCI_INDEX });
+          repo.tags!.set(tag, index.digest);
+        }
+        return undefined;
+      },
+    });
+    const sbom = await reg.pushArtifact("team/app", {
+      artifactType: SBOM,
+      subject: "team/app:v1",
+      files: [{ bytes: "sbom", title: "sbom.txt" }],
+    });
+    sbomDescriptor = { mediaType: sbom.mediaType, digest: sbom.digest, size: sbom.size, artifactType: SBOM };
+    armed = true;
+    const deleted = await reg.deleteManifest(`team/app@${sbom.digest}`);
+    expect(gets).toBeGreaterThan(2);
+    expect(deleted.subject).toEqual({ digest: image.manifest.digest, fallbackTag: tag });
+    const repo = handlers.store.repository("team/app")!;
+    const listed = JSON.parse(repo.manifests.get(repo.tags!.get(tag)!)!.bytes.toString("utf8"));
+    expect(listed.manifests.map((m: Descriptor) => m.digest)).toEqual([other.digest]);
   });
 });
 
