@@ -3,21 +3,26 @@
  * OCI changeset rules (a whiteout, an opaque directory, a file deleted then added again, links, a hard link, an
  * entry named `../../escape`), read back with `regatta cat`, `ls` and `export` and with the library.
  */
-import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { spawn, spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { inspect } from "node:util";
 import { createClient, ImageFile, NotFoundError } from "@regatta/client";
 import {
   type GeneratedIndex,
+  generateImage,
   generateIndex,
   type LayerFileEntry,
   pushImage,
+  startFaultProxy,
   useRegistry,
 } from "@regatta/testkit";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { regatta } from "./test-cli.js";
+
+const BIN = fileURLToPath(new URL("../dist/bin.js", import.meta.url));
 
 const LOWER: LayerFileEntry[] = [
   { name: "etc/", type: "directory" },
@@ -182,6 +187,51 @@ describe("regatta cat / ls / export against a real registry", () => {
       });
     } finally {
       await reg.close();
+    }
+  });
+
+  it("export -o FILE: Ctrl-C removes the partial file and exits 130", async () => {
+    await pushImage(
+      registry.url,
+      "files/slow",
+      "1",
+      await generateImage({ layers: [3 * 1024 * 1024], seed: "slow" }),
+    );
+    // 3 MiB at 256 KiB/s: an export surely under way, and far from done, when the signal comes.
+    const slow = await startFaultProxy(registry.url, [
+      {
+        method: "GET",
+        path: /\/blobs\/sha256:/,
+        times: Number.POSITIVE_INFINITY,
+        fault: { type: "slow", bytesPerSecond: 256 * 1024 },
+      },
+    ]);
+    try {
+      const dir = tempDir();
+      const home = tempDir();
+      const child = spawn(
+        process.execPath,
+        [BIN, "export", `${slow.host}/files/slow:1`, "-o", join(dir, "fs.tar")],
+        {
+          env: { PATH: process.env.PATH ?? "", HOME: home, DOCKER_CONFIG: join(home, ".docker") },
+        },
+      );
+      let stderr = "";
+      child.stderr.on("data", (d) => {
+        stderr += d;
+      });
+      const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+      const partial = () =>
+        readdirSync(dir).some(
+          (name) => /^\.fs\.tar\.[0-9a-f]+\.partial$/.test(name) && statSync(join(dir, name)).size > 0,
+        );
+      await vi.waitFor(() => expect(partial()).toBe(true), { timeout: 15_000, interval: 50 });
+      child.kill("SIGINT");
+      expect([await exited, stderr]).toEqual([130, "regatta: interrupted by SIGINT\n"]);
+      expect(stderr).toBe("regatta: interrupted by SIGINT\n");
+      expect(readdirSync(dir)).toEqual([]);
+    } finally {
+      await slow.close();
     }
   });
 });

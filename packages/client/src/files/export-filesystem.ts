@@ -60,6 +60,10 @@ async function writeEntry(pack: tar.Pack, header: tar.Header, body: AsyncIterabl
   });
   // Settled while the body is still being read when the pack is destroyed: awaited below, never unhandled.
   written.catch(() => undefined);
+  // A destroyed pack destroys its entry with the error, and a streamx stream emits 'error' whether or not anyone
+  // listens: unheard, Node throws it as an uncaught exception (Ctrl-C during `regatta export` did). The error
+  // reaches the reader through the pack's iteration and `written`.
+  sink.on("error", () => undefined);
   if (header.type === "file" || header.type === "contiguous-file") {
     for await (const chunk of body) {
       if (!sink.write(chunk)) await drained(sink, "the exported filesystem");

@@ -301,6 +301,13 @@ describe("filesystemTar (export)", () => {
     expect(listed).toEqual(["a/b", `long/${"d".repeat(120)}/${"f".repeat(120)}`]);
   });
 
+  it("fails with the error that stopped a layer in the middle of a file, and nothing else", async () => {
+    // The entry being written was destroyed with the error, and streamx emits 'error' even to no listener: unheard,
+    // it was an uncaught exception (regatta export's Ctrl-C printed "internal error" and exited 1).
+    const layer = await testLayer([{ name: "big", content: randomBytes(256 * 1024) }], { cutAt: 64 * 1024 });
+    await expect(exported([layer])).rejects.toThrow("cut off");
+  });
+
   it("fails when a layer does not verify", async () => {
     const stack = [await testLayer([{ name: "a", content: "A" }], { corrupt: true })];
     await expect(exported(stack)).rejects.toThrow(DigestMismatchError);

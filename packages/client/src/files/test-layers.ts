@@ -4,12 +4,15 @@ export type { LayerFileEntry as EntrySpec } from "@regatta/testkit";
 import { createHash } from "node:crypto";
 import { Readable } from "node:stream";
 import { gzipSync } from "node:zlib";
-import { DigestMismatchError } from "@regatta/errors";
+import { AbortError, DigestMismatchError } from "@regatta/errors";
 import { type LayerFileEntry, tarOfEntries } from "@regatta/testkit";
 import tar from "tar-stream";
 import type { LayerSource } from "./layer-entries.js";
 
-/** A layer whose `opens` counts how often it was read; `corrupt` makes its stream fail at the end, as a bad digest. */
+/**
+ * A layer whose `opens` counts how often it was read; `corrupt` makes its stream fail at the end, as a bad digest,
+ * `cutAt` fails it with an AbortError once that many bytes have gone, as Ctrl-C does.
+ */
 export interface TestLayer extends LayerSource {
   opens: number;
   /** The streams handed out, to see whether a reader that went away stopped the download. */
@@ -18,7 +21,7 @@ export interface TestLayer extends LayerSource {
 
 export async function testLayer(
   entries: readonly LayerFileEntry[],
-  options: { compression?: "gzip" | "none"; corrupt?: boolean; bytes?: Buffer } = {},
+  options: { compression?: "gzip" | "none"; corrupt?: boolean; bytes?: Buffer; cutAt?: number } = {},
 ): Promise<TestLayer> {
   const plain = await tarOfEntries(entries);
   const bytes = options.bytes ?? (options.compression === "none" ? plain : gzipSync(plain));
@@ -33,7 +36,10 @@ export async function testLayer(
       layer.opens++;
       async function* chunks() {
         // Small chunks, so entries straddle them as they do off the network.
-        for (let at = 0; at < bytes.length; at += 700) yield bytes.subarray(at, at + 700);
+        for (let at = 0; at < bytes.length; at += 700) {
+          if (options.cutAt !== undefined && at >= options.cutAt) throw new AbortError("cut off");
+          yield bytes.subarray(at, at + 700);
+        }
         if (options.corrupt) throw new DigestMismatchError(`blob ${digest}: digest mismatch`);
       }
       const stream = Readable.from(chunks(), { objectMode: false });
