@@ -139,6 +139,32 @@ describe("distribution 2.8 with compatibility.schema1 enabled", () => {
 describe("distribution 2.8 as it is (schema 1 off)", () => {
   const registry = useRegistry("none");
 
+  it("a dry run converts and signs, lists the blobs the target lacks, and writes nothing", async () => {
+    const image = await generateImage({ layers: [100, 100], mediaTypes: "docker", seed: "schema1-dry" });
+    await pushImage(registry.url, "src/dry", "v1", image);
+    const reg = client(registry.host);
+    const planned = await reg.pushSchema1(
+      `${registry.host}/src/dry:v1`,
+      `${registry.host}/src/dry:v1-schema1`,
+      {
+        key: ourKey,
+        dryRun: true,
+      },
+    );
+    // Same repository: the layers are there; the empty tar of the config's history entries without a layer is not
+    // (the testkit's history has none: every entry made a layer).
+    expect(planned.missingBlobs).toEqual([]);
+    expect(planned.digest).toBe(computeDigest(schema1Payload(planned.bytes)));
+    const elsewhere = await reg.pushSchema1(`${registry.host}/src/dry:v1`, `${registry.host}/other/dry:v1`, {
+      key: ourKey,
+      dryRun: true,
+    });
+    expect(new Set(elsewhere.missingBlobs)).toEqual(new Set(image.layers.map((l) => l.digest)));
+    await expect(reg.manifest(`${registry.host}/src/dry:v1-schema1`)).rejects.toMatchObject({
+      code: "MANIFEST_UNKNOWN",
+    });
+  });
+
   it("says the registry refused schema 1, and why, and writes nothing", async () => {
     const image = await generateImage({ layers: [200], mediaTypes: "docker", seed: "schema1-off" });
     await pushImage(registry.url, "src/app", "v1", image);

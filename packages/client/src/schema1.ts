@@ -9,10 +9,12 @@ import { createPrivateKey } from "node:crypto";
 import { NotFoundError, RegistryError, UnsupportedError, UsageError } from "@regatta/errors";
 import {
   buildSchema1,
+  computeDigest,
   type Descriptor,
   DOCKER_SCHEMA1_SIGNED_MANIFEST,
   GZIPPED_EMPTY_TAR,
   GZIPPED_EMPTY_TAR_DIGEST,
+  libtrustKeyId,
   parseManifest,
   type Schema1Manifest,
   type Schema1PrivateKey,
@@ -31,10 +33,15 @@ import type { OnTransferProgress } from "./transfer-events.js";
 
 /**
  * Reads a libtrust signing key: a JWK (`key.json`, as docker daemons keep it, with `d`) or a PEM private key
- * (`EC PRIVATE KEY` as libtrust writes it, `PRIVATE KEY`, `RSA PRIVATE KEY`).
+ * (`EC PRIVATE KEY` as libtrust writes it, `PRIVATE KEY`, `RSA PRIVATE KEY`). The key returned has its `kid`.
  * @throws UsageError saying what the text is not.
  */
-export function loadSchema1Key(text: string): Schema1PrivateKey {
+export function loadSchema1Key(text: string): Schema1PrivateKey & { kid: string } {
+  const key = readSchema1Key(text);
+  return { ...key, kid: libtrustKeyId(key) };
+}
+
+function readSchema1Key(text: string): Schema1PrivateKey {
   const trimmed = text.trim();
   if (trimmed.startsWith("{")) {
     let parsed: unknown;
@@ -86,6 +93,11 @@ export interface PushSchema1Options extends ConvertSchema1Options {
   key: Schema1PrivateKey;
   /** Called for each blob copied into the target repository. */
   onProgress?: OnTransferProgress;
+  /**
+   * Convert and sign, and find the blobs the target lacks (HEAD), but write nothing: the result says what would be
+   * pushed (`missingBlobs`). Whether the registry accepts schema 1 is only known by pushing.
+   */
+  dryRun?: boolean;
 }
 
 /** What {@link pushSchema1} pushed. */
@@ -96,6 +108,8 @@ export interface PushSchema1Result extends PutManifestResult {
   manifest: Schema1Manifest;
   /** The signed bytes sent. Their digest is the payload's: the registry serves other signatures under it. */
   bytes: Uint8Array;
+  /** With `dryRun`: nothing was written, and these blobs of the manifest are missing from the target. */
+  missingBlobs?: string[];
 }
 
 /** What a conversion needs besides the payload: the source and the blobs the manifest names. */
@@ -224,6 +238,25 @@ export async function pushSchema1(
   );
   // Signed before any upload: a bad key fails with nothing written.
   const bytes = await signSchema1(payload, options.key);
+  const manifest = parseManifest(bytes).manifest as Schema1Manifest;
+  if (options.dryRun) {
+    const targetRepo = target.repositoryOnly();
+    const missingBlobs: string[] = [];
+    for (const digest of new Set(manifest.fsLayers.map((l) => l.blobSum))) {
+      if (!(await new BlobHandle(ctx, targetRepo, digest).exists(calls))) missingBlobs.push(digest);
+    }
+    const digest = computeDigest(payload);
+    return {
+      reference: target.withDigest(digest),
+      digest,
+      mediaType: DOCKER_SCHEMA1_SIGNED_MANIFEST,
+      size: bytes.byteLength,
+      source: got.digest,
+      manifest,
+      bytes,
+      missingBlobs,
+    };
+  }
   const put = () => putManifest(ctx, target, bytes, { mediaType: DOCKER_SCHEMA1_SIGNED_MANIFEST, ...calls });
   let pushed: PutManifestResult;
   try {
@@ -248,6 +281,5 @@ export async function pushSchema1(
     });
     pushed = await put();
   }
-  const manifest = parseManifest(bytes).manifest as Schema1Manifest;
   return { ...pushed, source: got.digest, manifest, bytes };
 }
