@@ -1,5 +1,13 @@
+import { stat } from "node:fs/promises";
 import type { REPLServer } from "node:repl";
-import { type RegistryClient, writeHarFile } from "@regatta/client";
+import {
+  BlobHandle,
+  manifests,
+  type RegistryClient,
+  UsageError,
+  writeFileAtomic,
+  writeHarFile,
+} from "@regatta/client";
 import { ask } from "./ask.js";
 import type { ReplSession, WhoAmI } from "./session.js";
 
@@ -25,6 +33,11 @@ export const COMMANDS: [string, string][] = [
   ["login", "[USER]: ask for a username and a password (not echoed) for reg's registry"],
   ["whoami", "the registry, how reg authenticates, and as whom (never the secret)"],
   ["verbose", "on|off: show every HTTP request and response (secrets redacted)"],
+  ["platform", "[os/arch[/variant] | none]: the platform every call of reg means from now on"],
+  [
+    "save",
+    "FILE: write the last result (_) to FILE: a manifest's or blob's exact bytes, text as it is, else JSON",
+  ],
   ["har", "FILE: save the session's HTTP exchanges as HAR 1.2 (secrets redacted); .har clear forgets them"],
   ["help", "this help"],
 ];
@@ -129,6 +142,31 @@ export function defineCommands(host: CommandHost): { cancel(): boolean } {
     host.say(`wrote ${n} HTTP exchange${n === 1 ? "" : "s"} to ${arg} (secrets redacted)`);
   });
 
+  define("platform", (arg) => {
+    if (!arg) {
+      return host.say(
+        session.platform
+          ? `every call of reg means ${session.platform}; .platform none to drop it`
+          : "no platform set: an index is shown whole (or resolved for this machine's platform where one image is needed)",
+      );
+    }
+    const registry = host.current().registry;
+    if (arg === "none") {
+      session.platform = undefined;
+      host.use(session.open(registry));
+      return host.say("platform dropped: reg means no platform");
+    }
+    session.platform = manifests.formatPlatform(manifests.parsePlatform(arg));
+    host.use(session.open(registry));
+    host.say(`every call of reg means ${session.platform} from now on (clients opened later too)`);
+  });
+
+  define("save", async (file) => {
+    if (!file) return host.say("usage: .save FILE   writes _ (the last result) to FILE");
+    const saved = await saveValue(server.context._, file);
+    host.say(`wrote ${saved.bytes} bytes to ${file} (${saved.what})`);
+  });
+
   define("help", () => host.say(host.help()));
 
   return {
@@ -138,4 +176,51 @@ export function defineCommands(host: CommandHost): { cancel(): boolean } {
       return true;
     },
   };
+}
+
+/**
+ * `.save FILE`: the last result as a file. A manifest or config keeps its exact bytes (its digest stays true), a blob
+ * handle is downloaded and verified, bytes are written as they are, text as text, anything else as JSON.
+ */
+async function saveValue(value: unknown, file: string): Promise<{ bytes: number; what: string }> {
+  if (value === undefined) throw new UsageError("nothing to save: _ is undefined (evaluate something first)");
+  if (value instanceof BlobHandle) {
+    await value.toFile(file);
+    return { bytes: (await stat(file)).size, what: `blob ${value.digest}, verified` };
+  }
+  const exact = (value as { bytes?: unknown; digest?: unknown } | null)?.bytes;
+  if (exact instanceof Uint8Array) {
+    await writeFileAtomic(file, exact);
+    const digest = (value as { digest?: unknown }).digest;
+    return {
+      bytes: exact.length,
+      what: typeof digest === "string" ? `the exact bytes of ${digest}` : "its bytes",
+    };
+  }
+  if (value instanceof Uint8Array) {
+    await writeFileAtomic(file, value);
+    return { bytes: value.length, what: "bytes" };
+  }
+  const text = typeof value === "string" ? value : `${JSON.stringify(value, jsonSafe, 2)}\n`;
+  if (text === undefined) throw new UsageError(`cannot save a ${typeof value} as a file`);
+  const bytes = Buffer.from(text);
+  await writeFileAtomic(file, bytes);
+  return { bytes: bytes.length, what: typeof value === "string" ? "text" : "JSON" };
+}
+
+/** JSON of a result: references as their text, byte arrays by length (never dumped as numbers), no functions. */
+function jsonSafe(_key: string, value: unknown): unknown {
+  if (value instanceof Uint8Array) return `<${value.length} bytes>`;
+  if (typeof value === "bigint") return value.toString();
+  if (typeof value === "object" && value !== null && "toString" in value && !Array.isArray(value)) {
+    const proto = Object.getPrototypeOf(value);
+    if (
+      proto !== Object.prototype &&
+      proto !== null &&
+      typeof (value as { toJSON?: unknown }).toJSON !== "function"
+    ) {
+      return String(value);
+    }
+  }
+  return value;
 }

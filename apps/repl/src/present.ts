@@ -22,6 +22,8 @@ import {
   shortDigest,
   summaryTables,
 } from "@regatta/present";
+import { methodSignature } from "./method-catalog.js";
+import { describedMethod, HelpText } from "./repl-client.js";
 
 /** How results are shown: colours on a terminal, and its width. */
 export interface PresentOptions {
@@ -42,6 +44,10 @@ export function present(value: unknown, options: PresentOptions): string {
 
 function layout(value: unknown, options: PresentOptions): string {
   const { colors: c } = options;
+  if (value instanceof HelpText) return value.text;
+  const method = describedMethod(value);
+  if (method)
+    return `${c.cyan(`[regatta method ${methodSignature(method)}]`)} ${c.dim(`${method.summary}; help(reg.${method.name}) for more`)}`;
   if (value instanceof RegistryClient) return describeClient(value, c);
   if (value instanceof BlobHandle) return describeBlob(value, c);
   if (isBytes(value)) return describeBytes(value, c);
@@ -206,6 +212,8 @@ function placeholder(text: string): object {
  * handles, large byte arrays, streams) with one-line stand-ins, so a result that merely contains one stays readable.
  */
 function summarised(value: unknown, depth: number, seen: Set<object>): unknown {
+  const method = describedMethod(value);
+  if (method) return placeholder(`[regatta method ${methodSignature(method)}]`);
   if (value === null || typeof value !== "object") return value;
   if (value instanceof RegistryClient) return placeholder(`[RegistryClient ${value.registry}]`);
   if (value instanceof BlobHandle) return placeholder(`[${value.toString()}]`);

@@ -14,6 +14,7 @@ import {
   scrubText,
 } from "@regatta/client";
 import { escapeControls } from "@regatta/present";
+import { replClient } from "./repl-client.js";
 
 /** How a client authenticates, as `reg.whoami()` says. */
 export type WhoAmI = ReturnType<RegistryClient["whoami"]>;
@@ -130,7 +131,7 @@ export class ReplSession {
       },
     });
     this.#opened.push(client);
-    return countingReferrers(this.platform === undefined ? client : client.with({ platform: this.platform }));
+    return replClient(this.platform === undefined ? client : client.with({ platform: this.platform }));
   }
 
   /** The username given for `registry` (at start-up or by `.login`), if any. */
@@ -267,24 +268,4 @@ function splitCredentials(options: ConnectOptions): [ConnectOptions, ConnectOpti
     delete rest[key];
   }
   return [credentials as ConnectOptions, rest as ConnectOptions];
-}
-
-/**
- * The session's clients, whose `inspect` also counts the image's referrers (issue 13: exploring, one wants to know
- * an image is signed); `with()` keeps that. A Proxy, because the count is a per-call option of the library, off by
- * default there (it costs requests a script may not want). Methods are bound to the client itself: its private
- * fields are not reachable through a Proxy.
- */
-function countingReferrers(client: RegistryClient): RegistryClient {
-  const inspect: RegistryClient["inspect"] = (reference, options) =>
-    client.inspect(reference, { referrers: true, ...options });
-  const withCounting: RegistryClient["with"] = (changes) => countingReferrers(client.with(changes));
-  return new Proxy(client, {
-    get(target, key) {
-      if (key === "inspect") return inspect;
-      if (key === "with") return withCounting;
-      const value: unknown = Reflect.get(target, key, target);
-      return typeof value === "function" ? value.bind(target) : value;
-    },
-  });
 }

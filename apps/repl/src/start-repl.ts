@@ -10,7 +10,9 @@ import { errorLine } from "./error-line.js";
 import { createEvaluator } from "./evaluate.js";
 import { helpText } from "./help-text.js";
 import { HISTORY_SIZE, persistHistory } from "./history.js";
+import { methodEntry, methodHelp } from "./method-catalog.js";
 import { present } from "./present.js";
+import { describedMethod } from "./repl-client.js";
 import { ReplSession } from "./session.js";
 
 /** Options of {@link startRepl}. */
@@ -139,8 +141,8 @@ export async function startRepl(options: StartReplOptions = {}): Promise<Running
       reg,
       connect: (registry?: string, extra?: ConnectOptions) => session.connect(registry, extra),
       createClient: (registry?: string, extra?: ConnectOptions) => session.open(registry, extra),
-      help: () => {
-        say(help());
+      help: (what?: unknown) => {
+        say(what === undefined ? help() : helpAbout(what));
       },
     };
     for (const [name, value] of Object.entries(values)) {
@@ -200,4 +202,12 @@ function promptFor(reg: RegistryClient, c: Colors): string {
 
 function banner(reg: RegistryClient, c: Colors): string {
   return `${c.bold("Regatta REPL")} ${c.dim("·")} reg → ${reg.url} ${c.dim("· help() for a guide · .help for commands · TAB completes · Ctrl-C aborts")}`;
+}
+
+/** `help(reg.copy)`, `help("copy")`: one call's page; anything else says what help() takes. */
+function helpAbout(what: unknown): string {
+  const entry =
+    describedMethod(what) ?? (typeof what === "string" ? methodEntry(what.replace(/^reg\./, "")) : undefined);
+  if (entry) return methodHelp(entry);
+  return `help() lists every call; help(reg.copy) or help("copy") shows one (${typeof what === "string" ? `no call named ${JSON.stringify(what)}` : "that is not a call of reg"})`;
 }

@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer, type IncomingMessage } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -67,6 +68,60 @@ describe("the REPL against a real registry (anonymous)", () => {
       'reg.blob("team/api", (await reg.manifest("team/api:1.0")).manifest.layers[0].digest)',
     );
     expect(blob).toMatch(/^Blob .*team\/api@sha256:[0-9a-f]{64}\nnot fetched, never dumped here/);
+  });
+
+  it("methods print as what they are; help(reg.copy), reg.copy.help and help() explain the calls", async () => {
+    expect(await repl.send("reg.copy")).toMatch(
+      /^\[regatta method copy\(source, target, options\?\)\] an image or index copied/,
+    );
+    const page = await repl.send("help(reg.copy)");
+    expect(page).toMatch(/^reg\.copy\(source, target, options\?\)\n/);
+    expect(page).toContain("referrers: carry signatures and SBOMs too");
+    expect(page).toMatch(/\n {2}example: reg\.copy\("team\/api:1\.0"/);
+    expect(await repl.send("reg.copy.help")).toBe(page);
+    expect(await repl.send('help("deleteManifest")')).toMatch(/^reg\.deleteManifest\(reference, options\?\)/);
+    const all = await repl.send("help()");
+    for (const line of [
+      "write",
+      "delete",
+      "reg.deleteTag(reference, options?)",
+      "reg.pushArtifact(reference, options)",
+    ])
+      expect(all).toContain(line);
+  });
+
+  it(".platform sets the platform every call means; .platform none drops it", async () => {
+    expect(await repl.send(".platform linux/arm64")).toBe(
+      "every call of reg means linux/arm64 from now on (clients opened later too)",
+    );
+    expect(await repl.send('reg.inspect("team/web:2.0")')).toMatch(
+      /^reference: .*\n(?:.*\n)*platform: +linux\/arm64\n/,
+    );
+    expect(await repl.send(".platform")).toBe(
+      "every call of reg means linux/arm64; .platform none to drop it",
+    );
+    expect(await repl.send(".platform none")).toBe("platform dropped: reg means no platform");
+    expect(await repl.send('reg.inspect("team/web:2.0")')).toMatch(/PLATFORM +DIGEST +SIZE\nlinux\/amd64/);
+    expect(await repl.send(".platform not/a/plat/form")).toMatch(/^✖ /);
+  });
+
+  it(".save FILE writes the last result: a manifest's exact bytes, a blob verified, anything else as JSON", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "regatta-repl-save-"));
+    await repl.send('const m = await reg.manifest("team/api:1.0")');
+    await repl.send("m");
+    expect(await repl.send(`.save ${join(dir, "manifest.json")}`)).toMatch(
+      /^wrote \d+ bytes to .*manifest\.json \(the exact bytes of sha256:[0-9a-f]{64}\)$/,
+    );
+    const digest = await repl.send("m.digest");
+    const saved = readFileSync(join(dir, "manifest.json"));
+    expect(`'sha256:${createHash("sha256").update(saved).digest("hex")}'`).toBe(digest);
+    await repl.send('reg.blob("team/api@" + m.manifest.layers[0].digest)');
+    expect(await repl.send(`.save ${join(dir, "layer.tgz")}`)).toMatch(
+      /\(blob sha256:[0-9a-f]{64}, verified\)$/,
+    );
+    await repl.send('reg.tags("team/api")');
+    expect(await repl.send(`.save ${join(dir, "tags.json")}`)).toMatch(/\(JSON\)$/);
+    expect(JSON.parse(readFileSync(join(dir, "tags.json"), "utf8")).tags.sort()).toEqual(["1.0", "latest"]);
   });
 
   it("completes a repository name from the catalog inside a string argument", async () => {

@@ -9,7 +9,7 @@ export {
   storeCredential,
 } from "@regatta/auth";
 export * from "@regatta/errors";
-export { fileSystemError, type LayoutFormat, statRegularFile } from "@regatta/layout";
+export { fileSystemError, type LayoutFormat, statRegularFile, writeFileAtomic } from "@regatta/layout";
 export * as manifests from "@regatta/manifest";
 export {
   DEFAULT_REGISTRY,
