@@ -181,6 +181,13 @@ describe("findFile (cat)", () => {
     await expect(textOf(found.stream)).rejects.toThrow(DigestMismatchError);
   });
 
+  it("fails the file's stream, or the listing, with the error that stopped a layer midway", async () => {
+    const cut = () => testLayer([{ name: "big", content: randomBytes(256 * 1024) }], { cutAt: 64 * 1024 });
+    const found = await findFile([await cut()], "/big", ctx);
+    await expect(textOf(found.stream)).rejects.toThrow("cut off");
+    await expect(listFiles([await cut()], "/", { image })).rejects.toThrow("cut off");
+  });
+
   it("reads uncompressed layers, and names zstd ones this Node cannot read", async () => {
     const plain = [await testLayer([{ name: "a", content: "plain" }], { compression: "none" })];
     expect(await cat(plain, "a")).toBe("plain");
