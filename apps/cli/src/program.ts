@@ -27,6 +27,7 @@ import { registerReferrers } from "./commands/referrers.js";
 import { registerRepl } from "./commands/repl.js";
 import { registerRmrepo } from "./commands/rmrepo.js";
 import { registerRmtag } from "./commands/rmtag.js";
+import { registerSchema1 } from "./commands/schema1.js";
 import { registerSize } from "./commands/size.js";
 import { registerSync } from "./commands/sync.js";
 import { registerTag } from "./commands/tag.js";
@@ -73,6 +74,7 @@ const COMMANDS: readonly ((program: Command, cli: CliContext) => void)[] = [
   registerArtifact,
   registerAttach,
   registerIndex,
+  registerSchema1,
   // Disk
   registerPull,
   registerPush,
