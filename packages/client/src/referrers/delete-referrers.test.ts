@@ -4,13 +4,7 @@
  * a dry run deletes nothing; a registry that refuses a delete gets no half-done delete; a referrer deleted alone
  * leaves its subject's fallback index.
  */
-import {
-  buildImageManifest,
-  buildIndex,
-  type Descriptor,
-  EMPTY_DESCRIPTOR,
-  OCI_INDEX,
-} from "@regatta/manifest";
+import { buildIndex, type Descriptor, OCI_INDEX } from "@regatta/manifest";
 import {
   createMswDispatcher,
   createRegistryHandlers,
@@ -28,7 +22,7 @@ import { createClient } from "../connect.js";
 import { AuthorizationError, UnsupportedError } from "../index.js";
 import type { RegistryClient } from "../registry-client.js";
 import { fallbackTag } from "./fallback-tag.js";
-import { decorate, SBOM, SIG } from "./test-decorate.js";
+import { decorate, otherReferrer, SBOM } from "./test-decorate.js";
 
 let image: GeneratedImage;
 beforeAll(async () => {
@@ -156,16 +150,7 @@ describe("deleteManifest of an image with referrers, on a registry without the r
 describe("a referrer leaving a fallback index another writer is changing", () => {
   it("re-reads and keeps the other writer's referrer: the index is rewritten, not deleted", async () => {
     const tag = fallbackTag(image.manifest.digest);
-    const other = buildImageManifest({
-      artifactType: SIG,
-      config: EMPTY_DESCRIPTOR,
-      layers: [],
-      subject: {
-        mediaType: image.manifest.mediaType,
-        digest: image.manifest.digest,
-        size: image.manifest.bytes.byteLength,
-      },
-    });
+    const { manifest: other, descriptor: otherDescriptor } = otherReferrer(image.manifest);
     let armed = false;
     let gets = 0;
     let sbomDescriptor: Descriptor | undefined;
@@ -177,10 +162,7 @@ describe("a referrer leaving a fallback index another writer is changing", () =>
           return undefined;
         if (++gets === 2) {
           const index = buildIndex({
-            manifests: [
-              sbomDescriptor as Descriptor,
-              { mediaType: other.mediaType, digest: other.digest, size: other.size, artifactType: SIG },
-            ],
+            manifests: [sbomDescriptor as Descriptor, otherDescriptor],
           });
           const repo = ctx.store.repository("team/app")!;
           repo.manifests.set(other.digest, { bytes: Buffer.from(other.bytes), mediaType: other.mediaType });

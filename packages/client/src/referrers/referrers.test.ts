@@ -4,13 +4,7 @@
  * GitLab's `sha256-<hex>` quirk, cosign's legacy tags, and the fallback index kept whole when another writer changes
  * it between our read and our write.
  */
-import {
-  buildImageManifest,
-  buildIndex,
-  computeDigest,
-  EMPTY_DESCRIPTOR,
-  OCI_INDEX,
-} from "@regatta/manifest";
+import { buildIndex, computeDigest, OCI_INDEX } from "@regatta/manifest";
 import { parseRepository } from "@regatta/reference";
 import {
   createMswDispatcher,
@@ -33,6 +27,7 @@ import { ProtocolError } from "../index.js";
 import type { RegistryClient } from "../registry-client.js";
 import { answeringRegistry, json, rejection } from "../test-answering-registry.js";
 import { fallbackTag, removeFromFallbackIndex } from "./fallback-tag.js";
+import { otherReferrer } from "./test-decorate.js";
 
 const SBOM = "application/spdx+json";
 const SIG = "application/vnd.example.signature.v1+json";
@@ -104,19 +99,8 @@ describe("on a registry without the referrers API (distribution 2.8: 404)", () =
 
   it("re-reads and retries when another writer changes the index between its read and its write", async () => {
     const tag = fallbackTag(image.manifest.digest);
-    const other = buildImageManifest({
-      artifactType: SIG,
-      config: EMPTY_DESCRIPTOR,
-      layers: [],
-      subject: {
-        mediaType: image.manifest.mediaType,
-        digest: image.manifest.digest,
-        size: image.manifest.bytes.byteLength,
-      },
-    });
-    const otherIndex = buildIndex({
-      manifests: [{ mediaType: other.mediaType, digest: other.digest, size: other.size, artifactType: SIG }],
-    });
+    const { manifest: other, descriptor: otherDescriptor } = otherReferrer(image.manifest);
+    const otherIndex = buildIndex({ manifests: [otherDescriptor] });
     let gets = 0;
     // Another client's write lands just before our second read of the fallback tag (the check before the PUT).
     const flavour: RegistryFlavour = {

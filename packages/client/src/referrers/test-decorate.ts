@@ -3,6 +3,7 @@
  * that matter — an SBOM (an OCI 1.1 referrer), a signature of that SBOM (a referrer's referrer), and a cosign
  * signature tag (`sha256-<hex>.sig`, found by its name, in no index).
  */
+import { buildImageManifest, type Descriptor, EMPTY_DESCRIPTOR } from "@regatta/manifest";
 import type { RegistryClient } from "../registry-client.js";
 import { fallbackTag } from "./fallback-tag.js";
 
@@ -27,4 +28,21 @@ export async function decorate(reg: RegistryClient, repo: string, tag: string, d
     files: file("cosign"),
   });
   return { sbom, sbomSig, cosign };
+}
+
+/** A signature of `subject` as another client would push it (not stored): its manifest and its index descriptor. */
+export function otherReferrer(subject: { mediaType: string; digest: string; bytes: Uint8Array }) {
+  const manifest = buildImageManifest({
+    artifactType: SIG,
+    config: EMPTY_DESCRIPTOR,
+    layers: [],
+    subject: { mediaType: subject.mediaType, digest: subject.digest, size: subject.bytes.byteLength },
+  });
+  const descriptor: Descriptor = {
+    mediaType: manifest.mediaType,
+    digest: manifest.digest,
+    size: manifest.size,
+    artifactType: SIG,
+  };
+  return { manifest, descriptor };
 }
