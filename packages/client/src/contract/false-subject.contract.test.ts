@@ -85,6 +85,17 @@ describe("a registry that answers OCI-Subject without a referrers API", () => {
     );
   });
 
+  it("takes a deleted referrer out of the fallback index, the claim notwithstanding", async () => {
+    const { reg, handlers } = await registries({ "ecr.test": falseSubjectFlavour });
+    const kept = await attach(reg, "ecr.test", "kept");
+    const gone = await attach(reg, "ecr.test", "gone");
+    const deleted = await reg.deleteManifest(`ecr.test/team/app@${gone.digest}`);
+    expect(deleted.subject?.fallbackTag).toBe(kept.fallbackTag);
+    const found = await reg.referrers("ecr.test/team/app:v1", { cosign: false });
+    expect(found.referrers.map((r) => r.digest)).toEqual([kept.digest]);
+    expect(handlers["ecr.test"]!.store.repository("team/app")!.manifests.has(gone.digest)).toBe(false);
+  });
+
   it("trusts a checked claim: a registry whose API answers gets no fallback tag", async () => {
     const { reg, handlers } = await registries({ "oci.test": oci11Flavour });
     const pushed = await attach(reg, "oci.test", "a");
