@@ -45,7 +45,9 @@ describe("the REPL's method catalog", () => {
       // The same function each time (a REPL variable keeps its identity), and a bound one: it reaches the client.
       expect(reg.tags).toBe(reg.tags);
       expect(reg.toString()).toBe(String(reg));
-      expect(reg.with({ platform: "linux/arm64" }).inspect.help).toBeDefined();
+      expect(
+        (reg.with({ platform: "linux/arm64" }).inspect as unknown as { help: unknown }).help,
+      ).toBeDefined();
       expect(show(reg)).toMatch(/^RegistryClient\(localhost:5999\)/);
     } finally {
       await reg.close();

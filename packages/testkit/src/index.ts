@@ -66,6 +66,7 @@ export {
   type GenerateLargeImageOptions,
   generateLargeImage,
 } from "./generate-large-image.js";
+export { harSchemaErrors } from "./har-schema.js";
 export {
   type EchoSecretsOptions,
   type EndlessPaginationOptions,
@@ -182,6 +183,5 @@ export {
   type TokenSigner,
   type VerifiedToken,
 } from "./token-issuer.js";
-export { harSchemaErrors } from "./har-schema.js";
 export { startTokenServer, type TokenServer, type TokenServerOptions } from "./token-server.js";
 export { useRegistry } from "./use-registry.js";
