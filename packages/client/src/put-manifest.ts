@@ -89,7 +89,9 @@ export async function putManifest(
       ...(options.signal ? { signal: options.signal } : {}),
     });
   } catch (error) {
-    throw parsed.kind === "schema1" ? explainSchema1Refusal(error, ref) : explainPutError(error, ref);
+    throw parsed.kind === "schema1"
+      ? explainSchema1Refusal(error, ref, parsed.signed)
+      : explainPutError(error, ref);
   }
   const claimed = response.headers["docker-content-digest"];
   if (claimed && claimed.split(":")[0] === algorithm && claimed !== digest) {

@@ -26,9 +26,9 @@ export async function verifyFetchedSchema1(parsed: ParsedManifest, context: stri
 /**
  * A registry's refusal of a schema 1 push, reworded. distribution 2.8 without `compatibility.schema1.enabled` answers
  * 500 UNKNOWN with an empty detail (its ErrSchemaV1Unsupported maps to no error code), which says nothing; an unsigned
- * badly signed one gets 400 MANIFEST_UNVERIFIED.
+ * badly signed one gets 400 MANIFEST_UNVERIFIED, an unsigned one 400 MANIFEST_INVALID (empty detail).
  */
-export function explainSchema1Refusal(error: unknown, ref: Reference): unknown {
+export function explainSchema1Refusal(error: unknown, ref: Reference, signed = true): unknown {
   if (!(error instanceof RegistryError)) return error;
   const codes = error.errors.map((e) => e.code);
   const base = {
@@ -42,6 +42,14 @@ export function explainSchema1Refusal(error: unknown, ref: Reference): unknown {
         "distribution answers so when schema 1 is off, its default since 2.7 (Docker Hub refuses schema 1 since 2024). " +
         "Push a schema 2 or OCI manifest instead, or enable compatibility.schema1 in the registry's config",
       { code: "SCHEMA1_UNSUPPORTED", ...base },
+    );
+  }
+  if (!signed && codes.includes("MANIFEST_INVALID")) {
+    // distribution reads every schema 1 manifest as libtrust's pretty JWS, and an unsigned one has no signatures.
+    return new UnsupportedError(
+      `put manifest ${ref.familiar()}: ${ref.registry} refused an unsigned schema 1 manifest (MANIFEST_INVALID): ` +
+        "distribution takes only signed ones (+prettyjws); sign it first (regatta schema1 sign FILE --key KEY)",
+      { code: "MANIFEST_INVALID", ...base },
     );
   }
   if (codes.includes("MANIFEST_UNVERIFIED")) {

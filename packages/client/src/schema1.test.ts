@@ -6,7 +6,7 @@
 import { generateKeyPairSync } from "node:crypto";
 import { createSelfSignedCertificate } from "@regatta/testkit";
 import { afterEach, describe, expect, it } from "vitest";
-import { loadSchema1Key, manifests, SignatureError, UsageError } from "./index.js";
+import { loadSchema1Key, manifests, SignatureError, UnsupportedError, UsageError } from "./index.js";
 import { type AnsweringRegistry, answeringRegistry, rejection } from "./test-answering-registry.js";
 
 const {
@@ -177,6 +177,23 @@ describe("the client checks signatures", () => {
     );
     expect(error.message).toMatch(`put manifest ${registry.host}/team/app:v1: schema 1 manifest`);
     expect(registry.seen).toEqual([]);
+  });
+
+  it("reads distribution's MANIFEST_INVALID to an unsigned one as: sign it first", async () => {
+    registry = await answeringRegistry(() => ({
+      status: 400,
+      headers: { "content-type": "application/json" },
+      body: '{"errors":[{"code":"MANIFEST_INVALID","message":"manifest invalid","detail":{}}]}',
+    }));
+    const error = await rejection(
+      registry.reg.putManifest(`${registry.host}/team/app:v1`, payload),
+      UnsupportedError,
+    );
+    expect(error.message).toBe(
+      `put manifest ${registry.host}/team/app:v1: ${registry.host} refused an unsigned schema 1 manifest (MANIFEST_INVALID): ` +
+        "distribution takes only signed ones (+prettyjws); sign it first (regatta schema1 sign FILE --key KEY)",
+    );
+    expect(registry.seen[0]!.headers["content-type"]).toBe(manifests.DOCKER_SCHEMA1_MANIFEST);
   });
 
   it("reads distribution's MANIFEST_UNVERIFIED as a SignatureError", async () => {
