@@ -1,7 +1,9 @@
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { inspect } from "node:util";
+import { gzipSync } from "node:zlib";
 import { DigestMismatchError, NotFoundError, UnsupportedError, UsageError } from "@regatta/errors";
+import { tarOfEntries } from "@regatta/testkit";
 import { describe, expect, it, vi } from "vitest";
 import { filesystemTar } from "./export-filesystem.js";
 import { findFile } from "./find-file.js";
@@ -197,6 +199,17 @@ describe("findFile (cat)", () => {
     expect((error as UnsupportedError).code).toBe("LAYER_FORMAT");
     if (!("createZstdDecompress" in (await import("node:zlib"))))
       expect((error as Error).message).toMatch(/zstd-compressed .* has no zstd in node:zlib/);
+  });
+
+  it("reads old v7 headers (no ustar magic), as Go's archive/tar does", async () => {
+    const tar = await tarOfEntries([{ name: "etc/v7", content: "seventh edition" }]);
+    tar.fill(0, 257, 265); // no magic, no version: a v7 header
+    tar.fill(0x20, 148, 156);
+    let sum = 0;
+    for (let i = 0; i < 512; i++) sum += tar[i] as number;
+    tar.write(`${sum.toString(8).padStart(6, "0")}\0 `, 148, "latin1");
+    const stack = [await testLayer([], { bytes: gzipSync(tar) })];
+    expect(await cat(stack, "/etc/v7")).toBe("seventh edition");
   });
 
   it("refuses what is not a tar", async () => {

@@ -110,7 +110,8 @@ async function finish(body: AsyncIterable<Buffer>) {
 export async function* layerEntries(layer: LayerSource): AsyncGenerator<LayerEntry> {
   const source = await layer.open();
   let decompressed: Readable | undefined;
-  const extract = tar.extract();
+  // Old v7 headers (no ustar magic) are read too, as Go's archive/tar reads them; checksums are checked either way.
+  const extract = tar.extract({ allowUnknownFormat: true } as Parameters<typeof tar.extract>[0]);
   try {
     decompressed = await tarStream(source, layer);
     const input = decompressed;
