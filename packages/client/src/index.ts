@@ -44,6 +44,7 @@ export type {
   DeletedRepository,
   DeletedTag,
   DeleteManifestOptions,
+  ReferrersOfDeleted,
   TagDeleteMethod,
 } from "./delete.js";
 export { ImageFile } from "./files/image-file.js";
@@ -97,6 +98,7 @@ export type {
   ReferrersOptions,
   ReferrersResult,
 } from "./referrers/list-referrers.js";
+export type { DeletedReferrer } from "./referrers/delete-referrers.js";
 export type { PullArtifactResult, PulledFile } from "./referrers/pull-artifact.js";
 export {
   type ArtifactFile,
