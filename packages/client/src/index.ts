@@ -92,13 +92,13 @@ export type {
   CopyReferrersOptions,
   CopyReferrersResult,
 } from "./referrers/copy-referrers.js";
+export type { DeletedReferrer } from "./referrers/delete-referrers.js";
 export type {
   Referrer,
   ReferrerSource,
   ReferrersOptions,
   ReferrersResult,
 } from "./referrers/list-referrers.js";
-export type { DeletedReferrer } from "./referrers/delete-referrers.js";
 export type { PullArtifactResult, PulledFile } from "./referrers/pull-artifact.js";
 export {
   type ArtifactFile,
