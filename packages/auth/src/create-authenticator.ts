@@ -1,13 +1,14 @@
 import { AuthenticationError, accessHint, SecretSet, scrubText } from "@regatta/errors";
 import { isLoopbackRegistry, normalizeRegistry } from "@regatta/reference";
 import { accessFacts } from "./access-facts.js";
+import { type AuthTrace, traceAuth } from "./auth-trace.js";
 import { basicHeader } from "./basic-header.js";
 import { ChallengeState, challengeScopes } from "./challenge-state.js";
 import { CredentialLookups } from "./credential-lookups.js";
 import { type Challenge, parseWwwAuthenticate } from "./parse-www-authenticate.js";
 import { formatScope, mergeScopes } from "./scope.js";
 import { TokenCache } from "./token-cache.js";
-import { TokenFetch } from "./token-fetch.js";
+import { TokenFetch, type TokenFetchOptions } from "./token-fetch.js";
 import type {
   AuthDescription,
   Authenticator,
@@ -74,6 +75,7 @@ class TokenAuthenticator implements Authenticator {
   readonly #credentials: CredentialLookups;
   readonly #tokens: TokenCache;
   readonly #fetch: TokenFetch;
+  readonly #fetchOptions: TokenFetchOptions;
 
   constructor(options: AuthenticatorOptions) {
     const secrets = options.secrets ?? new SecretSet();
@@ -83,7 +85,7 @@ class TokenAuthenticator implements Authenticator {
     this.#challenges = new ChallengeState(log);
     this.#credentials = new CredentialLookups(options.credentials, secrets);
     this.#tokens = new TokenCache(now, options.refreshSkewMs ?? DEFAULT_SKEW_MS);
-    this.#fetch = new TokenFetch({
+    this.#fetchOptions = {
       send: options.send,
       now,
       // Stryker disable next-line StringLiteral: any value but "never" and "always" behaves as "auto".
@@ -97,7 +99,8 @@ class TokenAuthenticator implements Authenticator {
       // a name could leave the host. Name the registry in allowHttpRealm (transport's insecure setting) to allow it.
       allowHttpRealm: options.allowHttpRealm ?? isLoopbackRegistry,
       secrets,
-    });
+    };
+    this.#fetch = new TokenFetch(this.#fetchOptions);
   }
 
   learn(registry: string, wwwAuthenticate: string): void {
@@ -171,6 +174,20 @@ class TokenAuthenticator implements Authenticator {
 
   describe(registry: string): AuthDescription {
     return this.#challenges.describe(normalizeRegistry(registry));
+  }
+
+  async explain(request: AuthorizeRequest): Promise<AuthTrace> {
+    const registry = normalizeRegistry(request.registry);
+    const state = this.#challenges.get(registry);
+    return traceAuth({
+      registry,
+      scheme: state?.scheme ?? "none",
+      challenge: state?.challenge,
+      scopes: request.scopes,
+      credential: await this.#credential(registry, request.scopes),
+      fetch: this.#fetchOptions,
+      ...(request.signal ? { signal: request.signal } : {}),
+    });
   }
 
   /** The credential for a registry and the first repository among the scopes, looked up once and remembered. */

@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { normalizeRegistry } from "@regatta/reference";
 import { credentialFromAuthEntry } from "./auth-entry.js";
 import { credentialFromHelper, type HelperRunner, spawnCredentialHelper } from "./credential-helper.js";
+import { fromSource } from "./credential-source.js";
 import { objectEntries, readJsonFile } from "./read-json-file.js";
 import type { CredentialProvider } from "./types.js";
 
@@ -60,22 +61,33 @@ export function dockerConfigCredentials(options: DockerConfigOptions = {}): Cred
       const helper = findByHost(helpers, registry, host);
       if (typeof helper?.[1] === "string" && helper[1]) {
         const credential = await credentialFromHelper(helper[1], host, run);
-        if (credential) return credential;
+        const entry = `credHelpers[${JSON.stringify(helper[0])}]`;
+        if (credential)
+          return fromSource(credential, { kind: "helper", helper: helper[1], file, format, entry });
       }
       if (typeof config.credsStore === "string" && config.credsStore) {
         const credential = await credentialFromHelper(config.credsStore, host, run);
-        if (credential) return credential;
+        if (credential)
+          return fromSource(credential, {
+            kind: "helper",
+            helper: config.credsStore,
+            file,
+            format,
+            entry: "credsStore",
+          });
       }
       // Several keys may name one host (`docker.io` and `https://index.docker.io/v1/`); the first that holds a
       // credential answers, an exact key first.
       for (const [key, value] of matchingHost(objectEntries(config.auths), registry, host)) {
         const credential = credentialFromAuthEntry(value, file, key);
-        if (credential) return credential;
+        if (credential) return fromSource(credential, { kind: "auths", file, format, key });
       }
       return undefined;
     },
   };
 }
+
+const format = "docker-config";
 
 /** Entries whose key is exactly `registry`, then those whose normalised host is `host`. */
 function matchingHost(entries: [string, unknown][], registry: string, host: string): [string, unknown][] {

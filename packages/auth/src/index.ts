@@ -5,6 +5,7 @@ export {
   forbiddenAddressError,
   type LookupFunction,
 } from "./address-policy.js";
+export type { AuthTrace, CredentialTrace, TokenExchangeTrace } from "./auth-trace.js";
 export { chainCredentials } from "./chain-credentials.js";
 export { type AuthenticatorOptions, createAuthenticator } from "./create-authenticator.js";
 export {
@@ -19,6 +20,13 @@ export {
   type SpawnHelperOptions,
   spawnCredentialHelper,
 } from "./credential-helper.js";
+export {
+  type CredentialFileFormat,
+  type CredentialSource,
+  credentialSource,
+  describeCredentialSource,
+  fromSource,
+} from "./credential-source.js";
 export {
   type CredentialLocation,
   type CredentialStoreOptions,
@@ -50,6 +58,7 @@ export {
   scopesCover,
 } from "./scope.js";
 export { anonymous, isAnonymous, type StaticCredential, staticCredentials } from "./static-credentials.js";
+export { decodeTokenClaims, type TokenAccessClaim, type TokenClaims } from "./token-claims.js";
 export { MINIMUM_TOKEN_LIFETIME_S, parseTokenResponse, type Token } from "./token-response.js";
 export type {
   AuthDescription,

@@ -2,6 +2,7 @@ import { join } from "node:path";
 import { normalizeRegistry } from "@regatta/reference";
 import { credentialFromAuthEntry } from "./auth-entry.js";
 import { credentialFromHelper, type HelperRunner, spawnCredentialHelper } from "./credential-helper.js";
+import { fromSource } from "./credential-source.js";
 import { type Env, homeDirOf } from "./docker-config-credentials.js";
 import { objectEntries, readJsonFile } from "./read-json-file.js";
 import type { CredentialProvider } from "./types.js";
@@ -53,18 +54,22 @@ export function podmanAuthFileCredentials(options: PodmanAuthFileOptions = {}): 
         if (!config) continue;
         for (const [key, value] of rankKeys(objectEntries(config.auths), host, target)) {
           const credential = credentialFromAuthEntry(value, file, key);
-          if (credential) return credential;
+          if (credential) return fromSource(credential, { kind: "auths", file, format, key });
         }
-        const helper = objectEntries(config.credHelpers).find(([k]) => normalizeRegistry(k) === host)?.[1];
+        const named = objectEntries(config.credHelpers).find(([k]) => normalizeRegistry(k) === host);
+        const helper = named?.[1];
         if (typeof helper === "string" && helper) {
           const credential = await credentialFromHelper(helper, host, run);
-          if (credential) return credential;
+          const entry = `credHelpers[${JSON.stringify(named![0])}]`;
+          if (credential) return fromSource(credential, { kind: "helper", helper, file, format, entry });
         }
       }
       return undefined;
     },
   };
 }
+
+const format = "containers-auth";
 
 /**
  * Keys that apply to `target` (`host/namespace/repo`), most specific first. Keys written docker-style with a

@@ -1,4 +1,5 @@
 import { normalizeRegistry } from "@regatta/reference";
+import { fromSource } from "./credential-source.js";
 import type { Credential, CredentialProvider } from "./types.js";
 
 /** A fixed credential: a username and password, an identity (refresh) token, or a registry token. */
@@ -18,7 +19,7 @@ export function staticCredentials(credential: StaticCredential, forRegistry?: st
   return {
     async get(registry) {
       if (only !== undefined && normalizeRegistry(registry) !== only) return undefined;
-      return { ...copy };
+      return fromSource({ ...copy }, { kind: "explicit" });
     },
   };
 }
@@ -30,7 +31,7 @@ export function staticCredentials(credential: StaticCredential, forRegistry?: st
 export function anonymous(): CredentialProvider {
   return {
     async get() {
-      return {};
+      return fromSource({}, { kind: "anonymous" });
     },
   };
 }

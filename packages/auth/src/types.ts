@@ -1,3 +1,5 @@
+import type { AuthTrace } from "./auth-trace.js";
+
 /**
  * The contract between @regatta/auth and whoever sends its HTTP requests (normally @regatta/transport).
  * Auth never imports a transport: it is handed a `send` function (the octokit pattern).
@@ -89,4 +91,10 @@ export interface Authenticator {
     request: AuthorizeRequest & { wwwAuthenticate: string; previous?: string },
   ): Promise<string | undefined>;
   describe(registry: string): AuthDescription;
+  /**
+   * Replays the authentication for `scopes` step by step, for `auth explain`: where the credential came from, a fresh
+   * token request and its answer, and the token's decoded claims; never a secret. Optional: an authenticator that
+   * cannot explain itself leaves it out.
+   */
+  explain?(request: AuthorizeRequest): Promise<AuthTrace>;
 }

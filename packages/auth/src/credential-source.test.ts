@@ -1,0 +1,97 @@
+import { describe, expect, it } from "vitest";
+import { credentialSource, describeCredentialSource } from "./credential-source.js";
+import { defaultCredentials } from "./default-credentials.js";
+import { dockerConfigCredentials } from "./docker-config-credentials.js";
+import { podmanAuthFileCredentials } from "./podman-auth-file-credentials.js";
+import { anonymous, staticCredentials } from "./static-credentials.js";
+import { b64, tempDir, writeIn } from "./test-helpers.js";
+
+const helperAnswer = (name: string) => async () => ({
+  code: 0,
+  stdout: JSON.stringify({ ServerURL: "r.io", Username: `${name}-user`, Secret: "helper-secret" }),
+  stderr: "",
+});
+
+describe("credentialSource: where the lookup found a credential", () => {
+  it("names the docker config's auths key and file", async () => {
+    const dir = await tempDir();
+    const file = await writeIn(dir, "config.json", { auths: { "https://r.io/v1/": { auth: b64("a:pw") } } });
+    const credential = await dockerConfigCredentials({ configDir: dir }).get("r.io");
+    expect(credentialSource(credential)).toEqual({
+      kind: "auths",
+      file,
+      format: "docker-config",
+      key: "https://r.io/v1/",
+    });
+    expect(describeCredentialSource(credentialSource(credential))).toBe(
+      `auths["https://r.io/v1/"] in ${file} (docker config)`,
+    );
+  });
+
+  it("names credHelpers[host] and credsStore with the helper, never the secret", async () => {
+    const dir = await tempDir();
+    const file = await writeIn(dir, "config.json", {
+      credHelpers: { "r.io": "pass" },
+      credsStore: "desktop",
+    });
+    const viaHelpers = await dockerConfigCredentials({ configDir: dir, runHelper: helperAnswer("h") }).get(
+      "r.io",
+    );
+    expect(credentialSource(viaHelpers)).toEqual({
+      kind: "helper",
+      helper: "pass",
+      file,
+      format: "docker-config",
+      entry: 'credHelpers["r.io"]',
+    });
+    const viaStore = await dockerConfigCredentials({ configDir: dir, runHelper: helperAnswer("s") }).get(
+      "q.io",
+    );
+    expect(credentialSource(viaStore)).toMatchObject({
+      kind: "helper",
+      helper: "desktop",
+      entry: "credsStore",
+    });
+    const line = describeCredentialSource(credentialSource(viaStore));
+    expect(line).toBe(
+      `credential helper docker-credential-desktop, named by credsStore in ${file} (docker config)`,
+    );
+    expect(line).not.toContain("helper-secret");
+  });
+
+  it("names the containers auth.json key (a repository key) and its credHelpers entry", async () => {
+    const dir = await tempDir();
+    const file = await writeIn(dir, "auth.json", {
+      auths: { "r.io/team": { auth: b64("t:pw") } },
+      credHelpers: { "q.io": "ecr-login" },
+    });
+    const provider = podmanAuthFileCredentials({ files: [file], runHelper: helperAnswer("e") });
+    expect(credentialSource(await provider.get("r.io", "team/app"))).toEqual({
+      kind: "auths",
+      file,
+      format: "containers-auth",
+      key: "r.io/team",
+    });
+    expect(credentialSource(await provider.get("q.io", "x"))).toEqual({
+      kind: "helper",
+      helper: "ecr-login",
+      file,
+      format: "containers-auth",
+      entry: 'credHelpers["q.io"]',
+    });
+  });
+
+  it("says explicit for given credentials and anonymous when the lookup found none", async () => {
+    const given = await staticCredentials({ username: "u", password: "p" }).get("r.io");
+    expect(credentialSource(given)).toEqual({ kind: "explicit" });
+    // A copy is answered each time; each copy carries its source, and the caller's object is never marked.
+    expect(credentialSource({ ...given })).toBeUndefined();
+    expect(credentialSource(await anonymous().get("r.io"))).toEqual({ kind: "anonymous" });
+    expect(credentialSource(undefined)).toEqual({ kind: "anonymous" });
+    const dir = await tempDir();
+    const chained = await defaultCredentials({ HOME: dir, DOCKER_CONFIG: dir }).get("r.io");
+    expect(credentialSource(chained)).toEqual({ kind: "anonymous" });
+    expect(describeCredentialSource({ kind: "anonymous" })).toBe("none found: anonymous");
+    expect(describeCredentialSource(undefined)).toMatch(/does not say where/);
+  });
+});
