@@ -4,6 +4,7 @@ import { inspect } from "node:util";
 import { gzipSync } from "node:zlib";
 import { DigestMismatchError, NotFoundError, UnsupportedError, UsageError } from "@regatta/errors";
 import { tarOfEntries } from "@regatta/testkit";
+import tarStream from "tar-stream";
 import { describe, expect, it, vi } from "vitest";
 import { filesystemTar } from "./export-filesystem.js";
 import { findFile } from "./find-file.js";
@@ -210,6 +211,23 @@ describe("findFile (cat)", () => {
     tar.write(`${sum.toString(8).padStart(6, "0")}\0 `, 148, "latin1");
     const stack = [await testLayer([], { bytes: gzipSync(tar) })];
     expect(await cat(stack, "/etc/v7")).toBe("seventh edition");
+  });
+
+  it("refuses a layer whose tar header would have to be held whole (over tar-stream's 4 MiB cap)", async () => {
+    // A PAX record or long name is gathered whole before its entry: a 2 GiB one would be held in memory. tar-stream
+    // refuses those over 4 MiB (MAX_HEADER_SIZE in its extract.js); this test keeps that promise checked.
+    const headerOf = async (size: number) => {
+      const pack = tarStream.pack();
+      pack.entry({ name: "a", pax: { comment: "x".repeat(size) } } as never, "A");
+      pack.finalize();
+      const chunks: Buffer[] = [];
+      for await (const chunk of pack) chunks.push(chunk as Buffer);
+      return [await testLayer([], { bytes: gzipSync(Buffer.concat(chunks)) })];
+    };
+    await expect(findFile(await headerOf(5 * 1024 * 1024), "/a", ctx)).rejects.toMatchObject({
+      code: "LAYER_FORMAT",
+    });
+    expect(await cat(await headerOf(1024 * 1024), "/a")).toBe("A");
   });
 
   it("refuses what is not a tar", async () => {
