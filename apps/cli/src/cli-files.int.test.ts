@@ -11,6 +11,7 @@ import { fileURLToPath } from "node:url";
 import { inspect } from "node:util";
 import { createClient, ImageFile, NotFoundError } from "@regatta/client";
 import {
+  DEFAULT_USERS,
   type GeneratedIndex,
   generateImage,
   generateIndex,
@@ -233,5 +234,33 @@ describe("regatta cat / ls / export against a real registry", () => {
     } finally {
       await slow.close();
     }
+  });
+});
+
+describe.each(["basic", "token"] as const)("regatta cat / ls on a %s registry", (auth) => {
+  const registry = useRegistry(auth);
+  const [[user, password]] = Object.entries(DEFAULT_USERS) as [[string, string]];
+  let ref: string;
+  beforeAll(async () => {
+    const image = await generateImage({ layers: 0, fileLayers: [LOWER], seed: `files-${auth}` });
+    await pushImage(registry.url, "files/private", "1", image, { username: user, password });
+    ref = `${registry.host}/files/private:1`;
+  }, 60_000);
+
+  it("reads with credentials, and refuses a wrong password in one line", async () => {
+    const withCredentials = await regatta(["-u", user, "--password-stdin", "cat", ref, "/etc/os-release"], {
+      input: password,
+    });
+    expect(withCredentials).toMatchObject({ code: 0, stdout: 'NAME="Regatta Test"\nID=regatta\n' });
+    const listed = await regatta(["-u", user, "--password-stdin", "ls", ref, "/usr/bin"], {
+      input: password,
+    });
+    expect(listed.stdout).toMatch(/^-rwxr-xr-x 0\/0 +8 \/usr\/bin\/busybox\n$/);
+    // A wrong password is refused on both (the token server grants anonymous pulls, so it asks for none).
+    const wrong = await regatta(["-u", user, "--password-stdin", "cat", ref, "/etc/os-release"], {
+      input: "not-the-password",
+    });
+    expect(wrong.code).toBe(4);
+    expect(wrong.stderr).toMatch(/^regatta: [^\n]+\n$/);
   });
 });
