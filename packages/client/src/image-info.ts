@@ -50,7 +50,7 @@ export async function getConfig(
 }
 
 /** The platform an image config names (`os/arch[/variant]`), or undefined when it names no OS. */
-function configPlatform(config: ImageConfig): string | undefined {
+export function configPlatform(config: ImageConfig): string | undefined {
   if (!config.os) return undefined;
   return formatPlatform({
     os: config.os,
@@ -97,7 +97,7 @@ function checkSinglePlatform(
 }
 
 /** Downloads (verified) and parses the config blob of an image manifest. */
-async function readConfig(
+export async function readConfig(
   ctx: ClientContext,
   image: ManifestResult,
   signal?: AbortSignal,

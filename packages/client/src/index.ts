@@ -47,6 +47,19 @@ export type {
   ReferrersOfDeleted,
   TagDeleteMethod,
 } from "./delete.js";
+export type { ConfigDiff, ConfigField, FieldChange, MapDiff } from "./diff/config-diff.js";
+export type { FileChange, FileChangeKind, FilesDiff } from "./diff/files-diff.js";
+export {
+  type Diff,
+  type DiffImageSide,
+  type DiffIndexSide,
+  type DiffOptions,
+  type ImageDiff,
+  type IndexDiff,
+  imageDiffEmpty,
+} from "./diff/image-diff.js";
+export type { LayerDiff, LayerRef } from "./diff/layer-diff.js";
+export type { IndexedFile } from "./files/filesystem-index.js";
 export { ImageFile } from "./files/image-file.js";
 export type {
   ExportResult,
@@ -77,6 +90,15 @@ export type { CreateIndexOptions } from "./indexes/create-index.js";
 export type { EditIndexOptions } from "./indexes/edit-index.js";
 export type { BroughtManifest } from "./indexes/index-sources.js";
 export type { IndexEntrySummary, IndexResult } from "./indexes/put-index.js";
+export {
+  INVENTORY_SORTS,
+  type Inventory,
+  type InventoryOptions,
+  type InventoryProgress,
+  type InventorySort,
+  type InventoryTag,
+} from "./inventory/inventory.js";
+export { INVENTORY_CSV_COLUMNS, inventoryCsv } from "./inventory/inventory-csv.js";
 export type { PulledReference, PullOptions, PullResult } from "./layout/pull.js";
 export type { PushOptions, PushResult } from "./layout/push.js";
 export type { AllTagsOptions, TagList, TagsOptions, TagsWithDigests } from "./list-tags.js";

@@ -33,6 +33,7 @@ import {
   deleteRepository,
   deleteTag,
 } from "./delete.js";
+import { type Diff, type DiffOptions, diffReferences } from "./diff/image-diff.js";
 import type { ImageFile } from "./files/image-file.js";
 import {
   type ExportResult,
@@ -63,6 +64,7 @@ import {
 import { type CreateIndexOptions, createIndex } from "./indexes/create-index.js";
 import { type EditIndexOptions, editIndex } from "./indexes/edit-index.js";
 import type { IndexResult } from "./indexes/put-index.js";
+import { type Inventory, type InventoryOptions, inventoryRepository } from "./inventory/inventory.js";
 import { type PullOptions, type PullResult, pullImages } from "./layout/pull.js";
 import { type PushOptions, type PushResult, pushImage } from "./layout/push.js";
 import {
@@ -423,6 +425,29 @@ export class RegistryClient {
     options?: ImageFilesOptions,
   ): Promise<ExportResult> {
     return exportImageFilesystem(this.ctx, reference, target, this.#platformed(options));
+  }
+
+  // ── explore: inventory and diff (issue 14; src/inventory/, src/diff/, docs/explore.md) ───────────────────────
+
+  /**
+   * Every tag of a repository with its digest, media type, platforms, created date and total size, and which tags
+   * name the same manifest: `await reg.inventory("team/api", { sort: "created" })`. One HEAD per tag, then one GET
+   * per distinct manifest (an index's children included) and per distinct config, `concurrency` tags at a time;
+   * `onProgress` hears each tag done. `include`/`exclude` choose tags as `allTags` does.
+   */
+  inventory(repository: RepositoryInput, options?: InventoryOptions): Promise<Inventory> {
+    return inventoryRepository(this.ctx, repository, this.#calls(options));
+  }
+
+  /**
+   * What differs between two images: manifest and config fields (Env, Cmd, Entrypoint, labels, user, working dir,
+   * ports, created, platform), layers shared, added, removed and changed, and with `files: true` the files of the two
+   * merged filesystems (every layer streamed, whiteouts honoured): `await reg.diff("app:1.0", "app:1.1")`. An index
+   * against an image is resolved to `platform` (default the client's) and the result's `notes` say so; two indexes
+   * without `platform` compare their platform lists and each common platform's images (`kind: "index"`).
+   */
+  diff(a: ReferenceInput, b: ReferenceInput, options?: DiffOptions): Promise<Diff> {
+    return diffReferences(this.ctx, a, b, this.#platformed(options));
   }
 
   // ── writing ────────────────────────────────────────────────────────────────────────────────────────────────────

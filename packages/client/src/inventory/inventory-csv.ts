@@ -1,0 +1,45 @@
+/**
+ * An inventory as CSV, RFC 4180 (https://www.rfc-editor.org/rfc/rfc4180): a header line, one record per tag, CRLF
+ * line ends, and a field quoted when it holds a comma, a double quote, CR or LF, its quotes doubled. Lists (platforms,
+ * the tags sharing a digest) are one field, space-separated: no tag or platform holds a space.
+ */
+import type { Inventory } from "./inventory.js";
+
+/** The columns, in order. */
+export const INVENTORY_CSV_COLUMNS = [
+  "tag",
+  "digest",
+  "mediaType",
+  "kind",
+  "platforms",
+  "created",
+  "size",
+  "sharedWith",
+] as const;
+
+/** One field as RFC 4180 writes it. */
+export function csvField(value: string): string {
+  return /[",\r\n]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value;
+}
+
+/** The inventory as CSV text, ending with CRLF. */
+export function inventoryCsv(inventory: Inventory): string {
+  const lines = [INVENTORY_CSV_COLUMNS.join(",")];
+  for (const row of inventory.tags) {
+    lines.push(
+      [
+        row.tag,
+        row.digest,
+        row.mediaType,
+        row.kind,
+        row.platforms.join(" "),
+        row.created ?? "",
+        String(row.size),
+        row.sharedWith.join(" "),
+      ]
+        .map(csvField)
+        .join(","),
+    );
+  }
+  return `${lines.join("\r\n")}\r\n`;
+}
