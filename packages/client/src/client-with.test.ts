@@ -2,7 +2,7 @@
 // Every call that sends a request must carry the derived client's signal, the REPL's Ctrl-C depends on it: the
 // table below names a call for each method, and a test fails when a new method is missing from it.
 
-import { createHash } from "node:crypto";
+import { createHash, generateKeyPairSync } from "node:crypto";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, type Server, type Socket } from "node:net";
 import { tmpdir } from "node:os";
@@ -10,8 +10,12 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createClient } from "./connect.js";
 import { RegistryClient } from "./registry-client.js";
+import { loadSchema1Key } from "./schema1.js";
 
 const DIGEST = `sha256:${"a".repeat(64)}`;
+const SCHEMA1_KEY = loadSchema1Key(
+  JSON.stringify(generateKeyPairSync("ec", { namedCurve: "P-256" }).privateKey.export({ format: "jwk" })),
+);
 const sha256 = (bytes: string) => `sha256:${createHash("sha256").update(bytes).digest("hex")}`;
 
 /** A one-layer image, written below as an OCI layout for push. */
@@ -78,6 +82,8 @@ const CALLS: Record<string, (reg: RegistryClient, dir: string) => Promise<unknow
   pushBlob: (r) => r.pushBlob("team/app", Buffer.from("x")),
   mountBlob: (r) => r.mountBlob("team/other", "team/app", DIGEST),
   putManifest: (r) => r.putManifest("team/app:1", IMAGE.manifest),
+  pushSchema1: (r) => r.pushSchema1("team/app:1", "team/old:1", { key: SCHEMA1_KEY }),
+  convertToSchema1: (r) => r.convertToSchema1("team/app:1", "team/old:1"),
   tag: (r) => r.tag("team/app:1", "team/app:2"),
   copy: (r) => r.copy("team/app:1", "team/copy:1"),
   deleteTag: (r) => r.deleteTag("team/app:1"),
