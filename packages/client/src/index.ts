@@ -2,11 +2,14 @@
 /** Saving and removing a login (`regatta login` / `logout`); reading credentials stays inside the client. */
 export {
   type CredentialLocation,
+  type CredentialSource,
   type CredentialStoreOptions,
   credentialStoreFile,
   eraseCredential,
   otherCredentialFiles,
   storeCredential,
+  type TokenAccessClaim,
+  type TokenExchangeTrace,
 } from "@regatta/auth";
 export * from "@regatta/errors";
 export { fileSystemError, type LayoutFormat, statRegularFile, writeFileAtomic } from "@regatta/layout";
@@ -59,6 +62,16 @@ export {
   imageDiffEmpty,
 } from "./diff/image-diff.js";
 export type { LayerDiff, LayerRef } from "./diff/layer-diff.js";
+export type {
+  AuthOutcome,
+  AuthReport,
+  ChallengeStep,
+  CredentialsStep,
+  GrantsStep,
+  ProbeStep,
+  TokenStep,
+} from "./explain/auth-report.js";
+export type { ExplainAuthOptions } from "./explain/explain-auth.js";
 export type { IndexedFile } from "./files/filesystem-index.js";
 export { ImageFile } from "./files/image-file.js";
 export type {

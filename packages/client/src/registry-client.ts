@@ -34,6 +34,8 @@ import {
   deleteTag,
 } from "./delete.js";
 import { type Diff, type DiffOptions, diffReferences } from "./diff/image-diff.js";
+import type { AuthReport } from "./explain/auth-report.js";
+import { type ExplainAuthOptions, explainAuth } from "./explain/explain-auth.js";
 import type { ImageFile } from "./files/image-file.js";
 import {
   type ExportResult,
@@ -614,6 +616,16 @@ export class RegistryClient {
   /** How the client authenticates to a registry: scheme, username, realm; never the secret. */
   whoami(registry?: string): AuthDescription {
     return this.ctx.authenticator.describe(registry ?? this.ctx.defaultRegistry);
+  }
+
+  /**
+   * Explains, step by step, how the client authenticates for a reference and why a request would be allowed or
+   * refused: the challenge of `GET /v2/`, where the credentials came from, the token request and its answer, what
+   * the token grants (decoded claims), and a probe of pull (a manifest HEAD) and, with `push`, of push (an upload
+   * opened and cancelled). Plain data, scrubbed of every secret; never the token or the password.
+   */
+  explainAuth(reference: ReferenceInput, options?: ExplainAuthOptions): Promise<AuthReport> {
+    return explainAuth(this.ctx, toReference(this.ctx, reference), this.#calls(options));
   }
 
   /** Closes the connections. The client cannot be used afterwards. */

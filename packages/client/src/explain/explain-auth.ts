@@ -1,0 +1,189 @@
+/**
+ * `reg.explainAuth(reference, { push })` (issue 14, item 1): what happens when Regatta authenticates for a
+ * reference, step by step and why — the challenge, where the credentials came from, the token request and its
+ * answer, what the token grants, and a probe of what was asked with what its answer means. The auth pieces are the
+ * client's own (its ping, credential lookup, token fetch and transport), so what is explained is what every other
+ * call does. The spec: https://distribution.github.io/distribution/spec/auth/token/ and RFC 6750 §3.1.
+ */
+import {
+  type AuthTrace,
+  type Challenge,
+  describeCredentialSource,
+  formatScope,
+  parseWwwAuthenticate,
+  repositoryScope,
+} from "@regatta/auth";
+import { redactUrl, scrubValue, UsageError } from "@regatta/errors";
+import type { Reference } from "@regatta/reference";
+import type { ClientContext } from "../context.js";
+import type { AuthReport, ChallengeStep, CredentialsStep, GrantsStep, TokenStep } from "./auth-report.js";
+import { probeAccess, verdictLine } from "./probe-access.js";
+
+/** Options of {@link explainAuth}. */
+export interface ExplainAuthOptions {
+  /** Also explain pushing: ask for `pull,push` and open (then cancel) a blob upload. */
+  push?: boolean;
+  signal?: AbortSignal;
+}
+
+/** Explains the authentication for `ref` (see the module comment); the report is scrubbed of every secret. */
+export async function explainAuth(
+  ctx: ClientContext,
+  ref: Reference,
+  options: ExplainAuthOptions = {},
+): Promise<AuthReport> {
+  const explain = ctx.authenticator.explain?.bind(ctx.authenticator);
+  if (!explain) throw new UsageError("this client's authenticator cannot explain itself");
+  const actions = options.push ? ["pull", "push"] : ["pull"];
+  const scope = repositoryScope(ref.repository, actions);
+  const signal = options.signal;
+  const ping = await ctx.transport.ping(ref.registry, signal);
+  const trace = await explain({ registry: ref.registry, scopes: [scope], ...(signal ? { signal } : {}) });
+  const challenge = challengeStep(ping, trace, formatScope(scope));
+  const probes = await probeAccess(ctx, ref, actions, signal);
+  const verdict = probes.find((p) => p.outcome !== "ok")?.outcome ?? "ok";
+  const report: AuthReport = {
+    reference: ref.toString(),
+    registry: ref.registry,
+    repository: ref.repository,
+    actions,
+    verdict,
+    summary: verdictLine(verdict, ref, actions),
+    steps: [
+      challenge,
+      credentialsStep(trace),
+      tokenStep(trace),
+      grantsStep(trace, ref.repository, actions),
+      ...probes,
+    ],
+  };
+  // The same scrubbing as errors and logs: anything a server echoed that carries a secret we sent is cut out.
+  return scrubValue(report, ctx.transport.secrets) as AuthReport;
+}
+
+function challengeStep(
+  ping: { status: number; apiVersion?: string; challenge?: string },
+  trace: AuthTrace,
+  scope: string,
+): ChallengeStep {
+  const chosen = ping.challenge
+    ? pickChallenge(parseWwwAuthenticate(ping.challenge), trace.scheme)
+    : undefined;
+  const realm = chosen?.params.realm ? redactUrl(chosen.params.realm) : undefined;
+  const service = chosen?.params.service;
+  const says = [`GET /v2/ answered ${ping.status}${ping.apiVersion ? ` (${ping.apiVersion})` : ""}`];
+  if (trace.scheme === "none")
+    says.push("no challenge: the registry lets anyone in, no credentials are needed");
+  else if (trace.scheme === "basic")
+    says.push(
+      `WWW-Authenticate: Basic${realm ? ` realm ${realm}` : ""}: every request carries the username and password`,
+    );
+  else if (trace.scheme === "bearer")
+    says.push(
+      `WWW-Authenticate: Bearer realm ${realm}${service ? `, service ${service}` : ""}: a token must be asked of the realm`,
+    );
+  else says.push(`WWW-Authenticate: ${chosen?.scheme ?? "?"}: a scheme Regatta does not speak`);
+  says.push(`scope asked for this reference: ${scope}`);
+  return {
+    title: "challenge",
+    status: ping.status,
+    ...(ping.apiVersion ? { apiVersion: ping.apiVersion } : {}),
+    scheme: trace.scheme,
+    ...(realm ? { realm } : {}),
+    ...(service ? { service } : {}),
+    scope,
+    says,
+  };
+}
+
+/** The challenge the authenticator chose (it prefers Bearer with a realm, then Basic). */
+function pickChallenge(challenges: Challenge[], scheme: AuthTrace["scheme"]): Challenge | undefined {
+  return (
+    challenges.find((c) => c.scheme === scheme && (scheme !== "bearer" || c.params.realm)) ?? challenges[0]
+  );
+}
+
+function credentialsStep(trace: AuthTrace): CredentialsStep {
+  const { source, kind, username } = trace.credential;
+  const who =
+    kind === "none"
+      ? "no credentials: requests go anonymously"
+      : kind === "password"
+        ? `a username and password${username ? ` (user ${username})` : ""}`
+        : kind === "identity-token"
+          ? "an identity (refresh) token, exchanged with OAuth2"
+          : "a registry token, sent as is";
+  const says = [`from: ${describeCredentialSource(source)}`, `what: ${who}`];
+  if (kind !== "none" && trace.scheme === "none")
+    says.push("the registry asks for none, so they are not sent");
+  return { title: "credentials", source, kind, ...(username ? { username } : {}), says };
+}
+
+function tokenStep(trace: AuthTrace): TokenStep {
+  const exchanges = trace.exchanges;
+  const says = exchanges.map((e) => {
+    const how =
+      e.sent === "basic" ? "with the username and password" : e.sent === "anonymous" ? "anonymously" : e.sent;
+    const answer = [
+      ...(e.expiresIn !== undefined ? [`expires_in ${e.expiresIn} s`] : []),
+      ...(e.issuedAt ? [`issued_at ${e.issuedAt}`] : []),
+      ...(e.refreshToken ? ["and a refresh token"] : []),
+    ];
+    return `${e.method} ${e.url} ${how} -> ${e.status}${answer.length ? `: a token, ${answer.join(", ")}` : ""}`;
+  });
+  const from = trace.token?.from ?? "none";
+  if (trace.scheme === "none") says.push("no token: the registry asked for no authentication");
+  else if (trace.scheme === "basic")
+    says.push("no token: Basic sends the username and password with each request");
+  else if (from === "registry-token")
+    says.push("no token request: the configured registry token is sent as is");
+  const error = trace.error === undefined ? undefined : oneLine(trace.error);
+  if (error) says.push(`no token: ${error}`);
+  return { title: "token", from, exchanges, ...(error ? { error } : {}), says };
+}
+
+function grantsStep(trace: AuthTrace, repository: string, actions: string[]): GrantsStep {
+  if (!trace.token) return { title: "grants", token: "none", says: ["no token, so nothing to decode"] };
+  const claims = trace.token.claims;
+  if (!claims) {
+    return {
+      title: "grants",
+      token: "opaque",
+      says: ["the token is opaque (not a JWT): what it grants cannot be read from it; the probe shows it"],
+    };
+  }
+  const granted = new Set(
+    claims.access.filter((a) => a.type === "repository" && a.name === repository).flatMap((a) => a.actions),
+  );
+  const missing = granted.has("*") ? [] : actions.filter((a) => !granted.has(a));
+  const expires = claims.exp !== undefined ? new Date(claims.exp * 1000).toISOString() : undefined;
+  const says = [
+    claims.access.length
+      ? `access: ${claims.access.map((a) => `${a.type}:${a.name}:${a.actions.join(",") || "(no actions)"}`).join(" ")}`
+      : "access: none (the token grants nothing beyond the registry's base)",
+    ...(claims.sub !== undefined ? [`subject: ${claims.sub || "(anonymous)"}`] : []),
+    ...(claims.iss !== undefined ? [`issuer: ${claims.iss}`] : []),
+    ...(claims.aud !== undefined ? [`audience: ${[claims.aud].flat().join(", ")}`] : []),
+    ...(expires ? [`expires: ${expires}`] : []),
+    missing.length
+      ? `missing: ${missing.join(", ")} on ${repository} was asked for and not granted: the token server gave less than asked`
+      : `everything asked (${actions.join(",")} on ${repository}) is granted`,
+  ];
+  return {
+    title: "grants",
+    token: "jwt",
+    access: claims.access,
+    ...(claims.iss !== undefined ? { iss: claims.iss } : {}),
+    ...(claims.sub !== undefined ? { sub: claims.sub } : {}),
+    ...(claims.aud !== undefined ? { aud: claims.aud } : {}),
+    ...(claims.exp !== undefined ? { exp: claims.exp } : {}),
+    ...(expires ? { expires } : {}),
+    missing,
+    says,
+  };
+}
+
+/** An error as one line: its message, which already ends with its hint and is scrubbed by construction. */
+export function oneLine(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
