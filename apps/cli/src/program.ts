@@ -2,6 +2,7 @@ import { Command, CommanderError } from "commander";
 import { type CliContext, createCliContext, describeError } from "./cli-context.js";
 import { registerArtifact } from "./commands/artifact.js";
 import { registerAttach } from "./commands/attach.js";
+import { registerAuth } from "./commands/auth.js";
 import { registerBlob } from "./commands/blob.js";
 import { registerCat } from "./commands/cat.js";
 import { registerCatalog } from "./commands/catalog.js";
@@ -82,6 +83,7 @@ const COMMANDS: readonly ((program: Command, cli: CliContext) => void)[] = [
   // Accounts
   registerLogin,
   registerLogout,
+  registerAuth,
   // Shell
   registerCompletion,
 ];

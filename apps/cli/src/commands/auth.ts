@@ -1,0 +1,98 @@
+import type { AuthReport, ProbeStep } from "@regatta/client";
+import type { Command } from "commander";
+import { cliAccessHint } from "../access-hint.js";
+import type { CliContext } from "../cli-context.js";
+import type { GlobalFlags } from "../global-options.js";
+import { interruptSignal } from "../interrupt.js";
+import { writeJson, writeStdout } from "../output.js";
+
+/**
+ * `regatta auth explain REF [--push]` (issue 14, item 1): how Regatta authenticates for a reference, step by step —
+ * the challenge, where the credentials came from, the token request and its answer, what the token grants, and a probe
+ * of pull (and push) with what its answer means and the fix. The library's `reg.explainAuth` does the work; this
+ * prints its `says` lines, with the credential source and the fix worded in this command line's flags.
+ */
+export function registerAuth(program: Command, cli: CliContext): void {
+  const auth = program
+    .command("auth")
+    .description("explain how Regatta authenticates to a registry")
+    .addHelpText(
+      "after",
+      `
+Examples:
+  regatta auth explain alpine
+  regatta auth explain localhost:5000/team/app:1.0 --push --json`,
+    );
+  auth
+    .command("explain")
+    .description(
+      "show step by step how access to an image is authenticated: challenge, credentials, token, grants, and a probe",
+    )
+    .argument("<reference>", "image reference, e.g. alpine or localhost:5000/team/app:1.0")
+    .option("--push", "also explain pushing: ask for pull,push and open (then cancel) a blob upload")
+    .addHelpText(
+      "after",
+      `
+The steps: 1. GET /v2/ and its WWW-Authenticate challenge (scheme, realm, service) with the scope asked;
+2. where the credentials came from (-u, a docker config or containers auth.json key, a credential helper, or
+none); 3. the token request and its answer (status, expires_in, issued_at); 4. what the token grants (its JWT
+claims: access, sub, aud, iss, exp — never the token or its signature); 5. a HEAD of the manifest, and with --push
+the start of a blob upload, cancelled at once so nothing is left — with what a 401, insufficient_scope, 403 or 404
+means and the fix. No password or token is ever printed. The exit status is 0 whenever the explanation is complete,
+whatever it found: the verdict is the last line (and "verdict" in --json).
+
+Examples:
+  regatta auth explain alpine
+  regatta auth explain localhost:5000/team/app:1.0 --push
+  regatta auth explain alpine --json`,
+    )
+    .action(async (reference: string, opts: { push?: boolean }, cmd: Command) => {
+      await cli.withReference(cmd, reference, async (reg, ref, flags) => {
+        const report = await reg.explainAuth(ref, {
+          ...(opts.push ? { push: true } : {}),
+          ...interruptSignal(),
+        });
+        if (flags.json) {
+          await writeJson(report);
+          return;
+        }
+        await writeStdout(`${renderReport(report, flags, cli).join("\n")}\n`);
+      });
+    });
+}
+
+/** The report as numbered steps, each with its lines indented, and the verdict last. */
+function renderReport(report: AuthReport, flags: GlobalFlags, cli: CliContext): string[] {
+  const lines = [`auth explain ${report.reference} (${report.actions.join(",")})`];
+  report.steps.forEach((step, i) => {
+    const title = step.title === "probe" ? `probe: ${step.action}` : step.title;
+    lines.push(`${i + 1}. ${title}`);
+    const says =
+      step.title === "credentials" && step.source?.kind === "explicit"
+        ? [`from: the command line (${commandLineSource(flags)})`, ...step.says.slice(1)]
+        : step.title === "probe"
+          ? probeLines(step, cli)
+          : step.says;
+    for (const line of says) lines.push(`   ${line}`);
+  });
+  lines.push(`verdict: ${report.summary}`);
+  return lines;
+}
+
+/** How this command line gave credentials, never their value. */
+function commandLineSource(flags: GlobalFlags): string {
+  if (flags.username === undefined) return "credentials given to the client";
+  const password = flags.passwordStdin
+    ? "--password-stdin"
+    : flags.password !== undefined
+      ? "--password"
+      : "REGATTA_PASSWORD";
+  return `-u ${flags.username}, the password from ${password}`;
+}
+
+/** A probe's lines, with the fix worded for this command line (`-u/-p`, `regatta login HOST`). */
+function probeLines(step: ProbeStep, cli: CliContext): string[] {
+  if (!step.access || step.status === undefined) return step.says;
+  const fix = cliAccessHint(step.access, step.status, cli.sides);
+  return [...step.says.filter((line) => !line.startsWith("fix: ")), `fix: ${fix}`];
+}
