@@ -5,7 +5,7 @@
  * held beyond one chunk; an entry's body must be read or skipped before the next entry comes, and the sequence ends
  * only once the whole blob has been read and its digest checked, so an answer never rests on unverified bytes.
  */
-import { pipeline, type Readable } from "node:stream";
+import { pipeline, Readable } from "node:stream";
 import * as zlib from "node:zlib";
 import { RegattaError, UnsupportedError } from "@regatta/errors";
 import tar from "tar-stream";
@@ -79,7 +79,6 @@ async function tarStream(source: Readable, layer: LayerSource): Promise<Readable
       yield next.value as Buffer;
     }
   }
-  const { Readable } = await import("node:stream");
   const raw = Readable.from(replay(), { objectMode: false });
   const decompressor = decompressorFor(head, layer);
   if (!decompressor) return raw;
