@@ -408,6 +408,14 @@ export const METHODS: readonly MethodEntry[] = [
     example: "reg.whoami()",
   },
   {
+    name: "explainAuth",
+    group: "client",
+    params: "(reference, options?)",
+    summary: "step by step: challenge, credentials' source, token, grants, and a pull (or push) probe",
+    options: ["push: also explain pushing (an upload opened and cancelled)", "signal: an AbortSignal"],
+    example: 'reg.explainAuth("team/app:1.0", { push: true })',
+  },
+  {
     name: "close",
     group: "client",
     params: "()",
