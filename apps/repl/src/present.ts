@@ -2,14 +2,18 @@ import { inspect } from "node:util";
 import {
   BlobHandle,
   type ConfigResult,
+  type CopyResult,
   type ImageSummary,
   type ManifestResult,
+  type PullResult,
+  type PushResult,
   Reference,
   type Referrer,
   type ReferrerNode,
   type ReferrersResult,
   RegistryClient,
   RepositoryReference,
+  type SyncResult,
   type TagList,
 } from "@regatta/client";
 import {
@@ -23,7 +27,7 @@ import {
   summaryTables,
 } from "@regatta/present";
 import { methodSignature } from "./method-catalog.js";
-import { describedMethod, HelpText } from "./repl-client.js";
+import { ByteCount, describedMethod, HelpText } from "./repl-client.js";
 
 /** How results are shown: colours on a terminal, and its width. */
 export interface PresentOptions {
@@ -61,6 +65,9 @@ function layout(value: unknown, options: PresentOptions): string {
   if (isConfigResult(value)) return presentConfig(value, c);
   if (isImageSummary(value)) return presentSummary(value, c);
   if (isReferrers(value)) return presentReferrers(value, c);
+  if (value instanceof ByteCount) return presentBytes(Number(value), c);
+  const transfer = transferSummary(value, c);
+  if (transfer) return `${transfer}\n${c.dim("_ holds the whole result (its blobs, manifests, digests)")}`;
   return inspect(summarised(value, 0, new Set()), { colors: options.useColors, depth: 6 });
 }
 
@@ -200,6 +207,44 @@ function describeBytes(bytes: Uint8Array, c: Colors): string {
   return c.dim(
     `<${bytes.length} bytes (${humanSize(bytes.length)}); not shown: fs.writeFileSync("out.bin", _) saves them, Buffer.from(_).toString() reads text>`,
   );
+}
+
+/** A size: human and exact, `1.6 MB (1,562,330 bytes)`. */
+function presentBytes(n: number, c: Colors): string {
+  return `${c.bold(humanSize(n))} ${c.dim(`(${n.toLocaleString("en-US")} bytes)`)}`;
+}
+
+const count = (n: number, what: string) => `${n} ${what}${n === 1 ? "" : "s"}`;
+
+/** One line for what a transfer did (copy, pull, push, sync), or undefined when `value` is none of those. */
+function transferSummary(value: unknown, c: Colors): string | undefined {
+  if (typeof value !== "object" || value === null) return undefined;
+  const v = value as Record<string, unknown>;
+  if (typeof v.sourceDigest === "string" && Array.isArray(v.blobs) && typeof v.bytesUploaded === "number") {
+    const r = value as CopyResult;
+    // The digest is shown once, short: the target names it again in full.
+    const target = r.target.replace(/@sha256:[0-9a-f]{64}$/, "");
+    if (r.upToDate) return `${c.green("up to date")} ${target} ${c.dim(shortDigest(r.digest))}: nothing sent`;
+    const by = (o: string) => r.blobs.filter((b) => b.outcome === o).length;
+    const referrers = r.referrers ? `; ${count(r.referrers.copied.length, "referrer")}` : "";
+    return `${c.green("copied")} ${r.source} → ${target} ${c.dim(shortDigest(r.digest))}${r.platform ? ` (${r.platform})` : ""}: ${count(r.blobs.length, "blob")} (${by("uploaded")} sent, ${by("mounted")} mounted, ${by("skipped")} there), ${humanSize(r.bytesUploaded)} sent${referrers}`;
+  }
+  if (typeof v.destination === "string" && Array.isArray(v.references) && typeof v.format === "string") {
+    const r = value as PullResult;
+    return `${c.green("pulled")} ${count(r.references.length, "image")} to ${r.destination} (${r.format}): ${count(r.blobs.total, "blob")} (${r.blobs.downloaded} downloaded, ${r.blobs.resumed} resumed, ${r.blobs.cached} already there), ${humanSize(r.bytes.downloaded)} fetched`;
+  }
+  if (typeof v.reference === "string" && typeof v.format === "string" && typeof v.manifests === "number") {
+    const r = value as PushResult;
+    return `${c.green("pushed")} ${r.reference} ${c.dim(shortDigest(r.digest))}: ${count(r.blobs.total, "blob")} (${r.blobs.uploaded} sent, ${r.blobs.skipped} there), ${humanSize(r.bytes.uploaded)} sent, ${count(r.manifests, "manifest")}`;
+  }
+  if (typeof v.plan === "object" && Array.isArray(v.images) && typeof v.copied === "number") {
+    const r = value as SyncResult;
+    const failed = r.images
+      .filter((i) => i.outcome === "failed")
+      .map((i) => `\n  ${c.red("failed")} ${i.source}: ${i.error ?? ""}`);
+    return `${c.green("synced")}: ${r.copied} copied, ${r.skipped} up to date, ${r.failed} failed; blobs ${r.blobs.uploaded} sent, ${r.blobs.mounted} mounted, ${r.blobs.skipped} there; ${humanSize(r.bytesUploaded)} in ${r.seconds.toFixed(1)} s${failed.join("")}`;
+  }
+  return undefined;
 }
 
 /** A one-line stand-in that `util.inspect` prints as is. */

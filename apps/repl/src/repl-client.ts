@@ -4,10 +4,13 @@
  *   per-call option of the library, off there because it costs requests a script may not want;
  * - each method is a function that knows what it is (issue 14): it prints as `[regatta method copy(source, target,
  *   options?)]`, and `reg.copy.help` or `help(reg.copy)` shows its signature, options and an example;
+ * - transfers (copy, pull, push, sync, pushBlob) show live progress on the REPL's terminal — a bar per blob with
+ *   bytes, rate and ETA, and a total — unless the call brings its own `onProgress`; the bars go when it ends;
  * - `with()` hands back such a client too.
  * Methods are bound to the client itself: its private fields are not reachable through a Proxy.
  */
-import type { RegistryClient } from "@regatta/client";
+import type { RegistryClient, TransferEvent } from "@regatta/client";
+import { transferProgress } from "@regatta/present";
 import { type MethodEntry, methodEntry, methodHelp } from "./method-catalog.js";
 
 /** Marks a function as a described client method (present.ts prints it by its entry). */
@@ -21,6 +24,12 @@ export class HelpText {
   }
 }
 
+/**
+ * A number of bytes (`reg.size()`, `blob.size()` in the REPL): a Number, so arithmetic and comparisons work, that the
+ * REPL prints human and exact.
+ */
+export class ByteCount extends Number {}
+
 /** The entry a function was described with, if it is a REPL client's method. */
 export function describedMethod(value: unknown): MethodEntry | undefined {
   return typeof value === "function"
@@ -28,7 +37,21 @@ export function describedMethod(value: unknown): MethodEntry | undefined {
     : undefined;
 }
 
-export function replClient(client: RegistryClient): RegistryClient {
+/** The calls that move blobs, and where their options are (the last argument the REPL passes on). */
+const TRANSFERS = new Map<PropertyKey, number>([
+  ["copy", 2],
+  ["pull", 2],
+  ["push", 2],
+  ["sync", 1],
+  ["pushBlob", 2],
+]);
+
+export interface ReplClientOptions {
+  /** The terminal progress is drawn on; none (a pipe, a test) draws nothing. */
+  progress?: () => NodeJS.WritableStream | undefined;
+}
+
+export function replClient(client: RegistryClient, options: ReplClientOptions = {}): RegistryClient {
   const methods = new Map<string | symbol, unknown>();
   const described = (key: string | symbol, fn: (...args: never[]) => unknown) => {
     let method = methods.get(key);
@@ -50,11 +73,48 @@ export function replClient(client: RegistryClient): RegistryClient {
         return described(key, ((reference, options) =>
           target.inspect(reference, { referrers: true, ...options })) as RegistryClient["inspect"]);
       }
+      if (key === "size") {
+        return described(
+          key,
+          (async (reference, opts) =>
+            new ByteCount(await target.size(reference, opts)) as unknown as number) as RegistryClient["size"],
+        );
+      }
       if (key === "with") {
-        return described(key, ((changes) => replClient(target.with(changes))) as RegistryClient["with"]);
+        return described(key, ((changes) =>
+          replClient(target.with(changes), options)) as RegistryClient["with"]);
       }
       const value: unknown = Reflect.get(target, key, target);
+      const at = TRANSFERS.get(key);
+      if (at !== undefined && typeof value === "function") {
+        return described(key, (...args: unknown[]) =>
+          withProgress(options.progress?.(), args, at, (given) => value.apply(target, given)),
+        );
+      }
       return typeof value === "function" ? described(key, value.bind(target)) : value;
     },
   });
+}
+
+/**
+ * Calls a transfer with `onProgress` drawing on `stream`, unless there is no terminal or the caller passed its own.
+ * The options object is at `at` in `args` (absent: one is added there).
+ */
+async function withProgress(
+  stream: NodeJS.WritableStream | undefined,
+  args: unknown[],
+  at: number,
+  call: (args: unknown[]) => unknown,
+): Promise<unknown> {
+  const given = (args[at] ?? {}) as { onProgress?: unknown };
+  if (!stream || typeof given !== "object" || given.onProgress) return call(args);
+  const progress = await transferProgress({ enabled: true, stream });
+  const withBars = [...args];
+  while (withBars.length < at) withBars.push(undefined);
+  withBars[at] = { ...given, onProgress: (event: TransferEvent) => progress.onEvent(event) };
+  try {
+    return await call(withBars);
+  } finally {
+    progress.stop();
+  }
 }

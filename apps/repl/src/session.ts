@@ -47,6 +47,8 @@ export class ReplSession {
    * session of hours keeps its last exchanges, not all of them.
    */
   readonly har = new HarRecorder({ maxEntries: 5000 });
+  /** The terminal transfers draw their progress on (start-repl.ts sets it when the REPL runs on one). */
+  progress: NodeJS.WritableStream | undefined;
   /** Called when what the session knows may be stale: new credentials (`.login`) or a new registry (`.connect`). */
   readonly #resets = new Set<() => void>();
   #controller = new AbortController();
@@ -131,7 +133,9 @@ export class ReplSession {
       },
     });
     this.#opened.push(client);
-    return replClient(this.platform === undefined ? client : client.with({ platform: this.platform }));
+    return replClient(this.platform === undefined ? client : client.with({ platform: this.platform }), {
+      progress: () => this.progress,
+    });
   }
 
   /** The username given for `registry` (at start-up or by `.login`), if any. */

@@ -76,6 +76,8 @@ export async function startRepl(options: StartReplOptions = {}): Promise<Running
     (line) => say(c.dim(line)),
   );
   if (options.platform !== undefined) session.platform = options.platform;
+  // Transfers draw their progress bars only on a real terminal: a pipe or a test's stream gets the result alone.
+  if (isTTY) session.progress = output;
   const fail = (error: unknown) => say(errorLine(error, session.verbose, c));
 
   let reg = session.open(options.registry);

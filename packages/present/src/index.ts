@@ -6,4 +6,5 @@ export { causeLines, oneLine, registryErrorLines } from "./error-lines.js";
 export { humanSize, shortDigest } from "./human-size.js";
 export { escapeControls, escapeField } from "./terminal-text.js";
 export { type SummaryRows, summaryTables, textTable } from "./text-table.js";
+export { type TransferProgress, transferProgress } from "./transfer-progress.js";
 export { drawTree } from "./tree.js";
