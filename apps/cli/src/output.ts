@@ -4,9 +4,17 @@
  * print.
  */
 import { type SecretSet, scrubText } from "@regatta/errors";
-import { escapeControls, escapeField, humanSize, shortDigest, summaryTables } from "@regatta/present";
+import {
+  diffReport,
+  escapeControls,
+  escapeField,
+  humanSize,
+  inventoryTable,
+  shortDigest,
+  summaryTables,
+} from "@regatta/present";
 
-export { escapeControls, escapeField, humanSize, shortDigest, summaryTables };
+export { diffReport, escapeControls, escapeField, humanSize, inventoryTable, shortDigest, summaryTables };
 
 /** What this run's client sent; set by `withClient`. One run, one client set: the process is the scope. */
 let sent: SecretSet | undefined;

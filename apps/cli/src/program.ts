@@ -10,10 +10,12 @@ import { registerCompletion } from "./commands/completion.js";
 import { registerConfig } from "./commands/config.js";
 import { registerCopy } from "./commands/copy.js";
 import { registerDelete } from "./commands/delete.js";
+import { registerDiff } from "./commands/diff.js";
 import { registerDigest } from "./commands/digest.js";
 import { registerExport } from "./commands/export.js";
 import { registerIndex } from "./commands/index-cmd.js";
 import { registerInspect } from "./commands/inspect.js";
+import { registerInventory } from "./commands/inventory.js";
 import { registerLogin } from "./commands/login.js";
 import { registerLogout } from "./commands/logout.js";
 import { registerLs } from "./commands/ls.js";
@@ -61,6 +63,9 @@ const COMMANDS: readonly ((program: Command, cli: CliContext) => void)[] = [
   registerCat,
   registerLs,
   registerExport,
+  // Exploring (issue 14)
+  registerInventory,
+  registerDiff,
   // Writing
   registerPutBlob,
   registerPutManifest,

@@ -193,6 +193,39 @@ export const METHODS: readonly MethodEntry[] = [
     summary: "the flattened filesystem as one tar (whiteouts applied), as crane export",
     example: 'reg.exportFilesystem("alpine:3.20", "rootfs.tar")',
   },
+  // ── explore: inventory and diff ──
+  {
+    name: "inventory",
+    group: "explore",
+    params: "(repository, options?)",
+    summary:
+      "every tag with digest, media type, platforms, created, size and the tags sharing its manifest (a HEAD per tag, each manifest and config once)",
+    options: [
+      'sort: "name" | "created" (newest first)',
+      "include / exclude: regular expressions for whole tags",
+      "concurrency: tags looked at once",
+      "onProgress: ({ done, total, tag }) => void",
+      SIGNAL,
+    ],
+    example: 'reg.inventory("team/api", { sort: "created" })',
+    returns:
+      "{ repository, tags: [{ tag, digest, mediaType, kind, platforms, created?, size, sharedWith }], shared, fetched }",
+  },
+  {
+    name: "diff",
+    group: "explore",
+    params: "(a, b, options?)",
+    summary:
+      "what differs between two images: config fields, Env/labels/ports, layers shared/added/removed/changed; files with { files: true }",
+    options: [
+      "files: true compares the filesystems (every layer streamed, whiteouts honoured)",
+      `${PLATFORM} (an index against an image; two indexes)`,
+      SIGNAL,
+    ],
+    example: 'reg.diff("team/api:1.0", "team/api:1.1", { files: true })',
+    returns:
+      '{ kind: "image", a, b, identical, notes, config, layers, files? } or, for two indexes, { kind: "index", platforms, images }',
+  },
   // ── referrers and artifacts ──
   {
     name: "referrers",

@@ -2,8 +2,10 @@
 // so no published package names it.
 export { type Colors, colorJson } from "./color-json.js";
 export { columns } from "./columns.js";
+export { diffReport, type ImageDiffRows, type IndexDiffRows } from "./diff-report.js";
 export { causeLines, oneLine, registryErrorLines } from "./error-lines.js";
 export { humanSize, shortDigest } from "./human-size.js";
+export { type InventoryRows, inventoryTable } from "./inventory-table.js";
 export { escapeControls, escapeField } from "./terminal-text.js";
 export { type SummaryRows, summaryTables, textTable } from "./text-table.js";
 export { type TransferProgress, transferProgress } from "./transfer-progress.js";

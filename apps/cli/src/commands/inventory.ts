@@ -1,0 +1,118 @@
+import type { InventoryProgress, InventorySort } from "@regatta/client";
+import { UsageError } from "@regatta/errors";
+import { type Command, Option } from "commander";
+import pc from "picocolors";
+import type { CliContext } from "../cli-context.js";
+import { positiveInt } from "../flag-values.js";
+import { interruptSignal } from "../interrupt.js";
+import { inventoryTable, writeJson, writeStderr, writeStdout } from "../output.js";
+import { tagsRepository } from "./tags.js";
+
+/** The orders of `--sort` (the client's INVENTORY_SORTS), listed here so that --help loads no client. */
+const SORTS: readonly InventorySort[] = ["name", "created"];
+
+/** `regatta inventory REPOSITORY`: every tag with digest, platforms, created, size, and the tags sharing a manifest. */
+export function registerInventory(program: Command, cli: CliContext): void {
+  program
+    .command("inventory")
+    .description(
+      "every tag of a repository with its digest, media type, platforms, created date, size, and the tags sharing its manifest",
+    )
+    .argument("<repository>", "e.g. alpine, localhost:5000/team/api (a :tag or @digest is ignored)")
+    .addOption(
+      new Option("--sort <order>", "name: natural order (1.9 before 1.10); created: newest first")
+        .choices(SORTS)
+        .default("name"),
+    )
+    .option("--csv", "print CSV (RFC 4180: a header line, CRLF, quoted fields) instead of a table")
+    .option(
+      "--include <regex>",
+      "only tags matching this regular expression, whole tag (repeatable)",
+      collect,
+    )
+    .option(
+      "--exclude <regex>",
+      "drop tags matching this regular expression, whole tag (repeatable)",
+      collect,
+    )
+    .option("-j, --jobs <n>", "tags looked at once (default 4)")
+    .addHelpText(
+      "after",
+      `
+One HEAD per tag for its digest, then one GET per distinct manifest (an index's platform images included) and one
+per distinct image config (for the created date): tags naming the same manifest cost one HEAD each and nothing more.
+Sizes are compressed, as stored: config + layers; an index sums its platforms. On a terminal, a counter of tags done
+runs on stderr.
+
+Examples:
+  regatta inventory alpine
+  regatta inventory localhost:5000/team/api --sort created
+  regatta inventory localhost:5000/team/api --csv > tags.csv
+  regatta inventory localhost:5000/org/app --json | jq -r '.shared[].tags | join(" = ")'`,
+    )
+    .action(async (repository: string, opts: InventoryFlags, cmd: Command) => {
+      const { repo, note } = tagsRepository(repository);
+      if (note) writeStderr(`note: ${note}\n`);
+      if (opts.csv && cli.flags(cmd).json) throw new UsageError("--csv and --json are exclusive");
+      const jobs = opts.jobs !== undefined ? positiveInt(opts.jobs, "--jobs") : undefined;
+      await cli.withClient(cmd, repo.registry, async (reg, flags) => {
+        const counter = tagCounter(Boolean(process.stderr.isTTY) && !flags.json);
+        let inventory: Awaited<ReturnType<typeof reg.inventory>>;
+        try {
+          inventory = await reg.inventory(repo, {
+            sort: opts.sort as InventorySort,
+            ...(opts.include ? { include: opts.include } : {}),
+            ...(opts.exclude ? { exclude: opts.exclude } : {}),
+            ...(jobs !== undefined ? { concurrency: jobs } : {}),
+            onProgress: counter.update,
+            ...interruptSignal(),
+          });
+        } finally {
+          counter.clear();
+        }
+        if (flags.json) return writeJson(inventory);
+        if (opts.csv) {
+          const { inventoryCsv } = await import("@regatta/client");
+          return writeStdout(inventoryCsv(inventory));
+        }
+        if (!inventory.tags.length) {
+          cli.info(`${inventory.repository} has no tags`);
+          return;
+        }
+        const bold = process.stdout.isTTY ? pc.bold : undefined;
+        await writeStdout(`${inventoryTable(inventory, bold)}\n`);
+      });
+    });
+}
+
+interface InventoryFlags {
+  sort: string;
+  csv?: boolean;
+  include?: string[];
+  exclude?: string[];
+  jobs?: string;
+}
+
+const collect = (value: string, previous: string[] | undefined) => [...(previous ?? []), value];
+
+/**
+ * "N/M tags" on stderr, rewritten in place (at most every 100 ms, and at the end), when `enabled` (a terminal, output
+ * for people); cleared before anything else is printed. Written raw: the text is ours, and its `\r` must stay one.
+ */
+function tagCounter(enabled: boolean) {
+  let last = 0;
+  let shown = false;
+  return {
+    update(progress: InventoryProgress) {
+      if (!enabled) return;
+      const now = Date.now();
+      if (progress.done < progress.total && now - last < 100) return;
+      last = now;
+      shown = true;
+      process.stderr.write(`\r${progress.done}/${progress.total} tags`);
+    },
+    clear() {
+      if (shown) process.stderr.write("\r\x1b[K");
+    },
+  };
+}
