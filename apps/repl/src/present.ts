@@ -27,7 +27,7 @@ import {
   summaryTables,
 } from "@regatta/present";
 import { methodSignature } from "./method-catalog.js";
-import { ByteCount, describedMethod, HelpText } from "./repl-client.js";
+import { ByteCount, describedMethod, HelpText, INDEX_CHILDREN } from "./repl-client.js";
 
 /** How results are shown: colours on a terminal, and its width. */
 export interface PresentOptions {
@@ -103,7 +103,81 @@ function header(rows: [string, string | undefined][], c: Colors): string {
     .join("\n");
 }
 
+/** A descriptor as the tree draws it. */
+interface TreeDescriptor {
+  digest: string;
+  size: number;
+  mediaType: string;
+  platform?: { os: string; architecture: string; variant?: string };
+  annotations?: Record<string, string>;
+}
+
+/** `application/vnd.oci.image.layer.v1.tar+gzip` → `layer.v1.tar+gzip`: the part that tells blobs apart. */
+const shortType = (mediaType: string) =>
+  mediaType.replace(
+    /^application\/vnd\.(?:oci\.image|docker\.image\.rootfs|docker\.container\.image|docker\.distribution\.manifest)\./,
+    "",
+  );
+
+/**
+ * An index as a tree: each platform's image, and below it its config and layers with sizes and short digests (the
+ * REPL's `manifest()` fetched the children: INDEX_CHILDREN). The JSON is one step away: `_.manifest`.
+ */
+function presentIndexTree(m: ManifestResult, children: (ManifestResult | undefined)[], c: Colors): string {
+  const entries = ((m.manifest as { manifests?: TreeDescriptor[] }).manifests ?? []).map((d, i) => ({
+    d,
+    child: children[i],
+  }));
+  type Node = { text: string; kids: Node[] };
+  const blobLine = (role: string, d: TreeDescriptor) =>
+    `${role.padEnd(6)} ${shortDigest(d.digest)}  ${humanSize(d.size).padStart(8)}  ${c.dim(shortType(d.mediaType))}`;
+  const nodes: Node[] = entries.map(({ d, child }) => {
+    const p = d.platform;
+    const what =
+      d.annotations?.["vnd.docker.reference.type"] === "attestation-manifest"
+        ? "attestation"
+        : p
+          ? `${p.os}/${p.architecture}${p.variant ? `/${p.variant}` : ""}`
+          : "no platform";
+    const image =
+      child?.kind === "image"
+        ? (child.manifest as { config: TreeDescriptor; layers: TreeDescriptor[] })
+        : undefined;
+    const total = image ? image.config.size + image.layers.reduce((n, l) => n + l.size, 0) : undefined;
+    return {
+      text: `${c.bold(what.padEnd(14))} ${shortDigest(d.digest)}  ${total !== undefined ? humanSize(total) : humanSize(d.size)}${image ? c.dim(`  ${image.layers.length} layers`) : ""}`,
+      kids: image
+        ? [
+            { text: blobLine("config", image.config), kids: [] },
+            ...image.layers.map((l) => ({ text: blobLine("layer", l), kids: [] })),
+          ]
+        : [],
+    };
+  });
+  const top = header(
+    [
+      ["reference", m.reference.toString()],
+      ["media type", m.mediaType],
+      ["size", `${m.size} bytes`],
+    ],
+    c,
+  );
+  const tree = drawTree(
+    nodes,
+    (n) => n.kids,
+    (n) => n.text,
+  ).map((l) => `  ${l}`);
+  return [
+    top,
+    `${c.bold("index")} ${c.dim(`${nodes.length} ${nodes.length === 1 ? "manifest" : "manifests"}`)}`,
+    ...tree,
+    c.dim("the JSON: _.manifest; the exact bytes: _.bytes"),
+  ].join("\n");
+}
+
 function presentManifest(m: ManifestResult, c: Colors): string {
+  const children = (m as unknown as Record<symbol, unknown>)[INDEX_CHILDREN];
+  if (m.kind === "index" && Array.isArray(children)) return presentIndexTree(m, children, c);
   const top = header(
     [
       ["reference", m.reference.toString()],

@@ -30,6 +30,15 @@ export class HelpText {
  */
 export class ByteCount extends Number {}
 
+/**
+ * The child manifests of an index the REPL's `manifest()` fetched (by digest, concurrently), so the index prints as
+ * a tree down to each image's config and layers. Not a field of the result: `_` stays the library's value.
+ */
+export const INDEX_CHILDREN = Symbol("regatta.indexChildren");
+
+/** How many children an index may have for the REPL to fetch them all to draw its tree. */
+const TREE_CHILDREN = 32;
+
 /** The entry a function was described with, if it is a REPL client's method. */
 export function describedMethod(value: unknown): MethodEntry | undefined {
   return typeof value === "function"
@@ -72,6 +81,21 @@ export function replClient(client: RegistryClient, options: ReplClientOptions = 
       if (key === "inspect") {
         return described(key, ((reference, options) =>
           target.inspect(reference, { referrers: true, ...options })) as RegistryClient["inspect"]);
+      }
+      if (key === "manifest") {
+        return described(key, (async (reference, opts) => {
+          const got = await target.manifest(reference, opts);
+          if (got.kind !== "index") return got;
+          const entries = (got.manifest as { manifests?: { digest: string }[] }).manifests ?? [];
+          if (entries.length > TREE_CHILDREN) return got;
+          const repo = got.reference.withoutTag();
+          const signal = opts?.signal ? { signal: opts.signal } : {};
+          // A child that cannot be read (an attestation the registry lost) is drawn without its layers.
+          const children = await Promise.all(
+            entries.map((e) => target.manifest(repo.withDigest(e.digest), signal).catch(() => undefined)),
+          );
+          return Object.defineProperty(got, INDEX_CHILDREN, { value: children });
+        }) as RegistryClient["manifest"]);
       }
       if (key === "size") {
         return described(

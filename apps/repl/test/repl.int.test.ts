@@ -90,6 +90,25 @@ describe("the REPL against a real registry (anonymous)", () => {
       expect(all).toContain(line);
   });
 
+  it("prints an index as a tree: each platform's image, its config and layers with sizes", async () => {
+    const out = (await repl.send('reg.manifest("team/web:2.0")')).split("\n");
+    expect(out[0]).toMatch(/^reference: +.*team\/web:2\.0@sha256:/);
+    const tree = out.slice(out.findIndex((l) => l.startsWith("index ")));
+    expect(tree[0]).toBe("index 2 manifests");
+    expect(tree[1]).toMatch(/^ {2}├── linux\/amd64 +sha256:[0-9a-f]{12} {2}[\d.]+ k?B {2}\d+ layers$/);
+    expect(tree[2]).toMatch(
+      /^ {2}│ {3}├── config +sha256:[0-9a-f]{12} +[\d.]+ k?B {2}(?:config\.)?v1\+json$/,
+    );
+    expect(tree).toContainEqual(
+      expect.stringMatching(
+        /^ {2}│ {3}└── layer +sha256:[0-9a-f]{12} +[\d.]+ k?B {2}(?:layer\.v1\.tar\+gzip|diff\.tar\.gzip)$/,
+      ),
+    );
+    expect(tree).toContainEqual(expect.stringMatching(/^ {2}└── linux\/arm64 /));
+    expect(tree.at(-1)).toBe("the JSON: _.manifest; the exact bytes: _.bytes");
+    expect(await repl.send("_.manifest.manifests.length")).toBe("2");
+  });
+
   it(".platform sets the platform every call means; .platform none drops it", async () => {
     expect(await repl.send(".platform linux/arm64")).toBe(
       "every call of reg means linux/arm64 from now on (clients opened later too)",
