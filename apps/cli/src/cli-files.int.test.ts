@@ -123,6 +123,28 @@ describe("regatta cat / ls / export against a real registry", () => {
     expect(dir.stderr.trim().split("\n")).toHaveLength(1);
   });
 
+  it("cat on a terminal writes a text file, and refuses a binary one (as blob does)", () => {
+    const home = tempDir();
+    const onTerminal = (path: string) =>
+      // script(1) runs the command on a pseudo-terminal; -e gives back its exit status.
+      spawnSync(
+        "script",
+        ["-qec", `'${process.execPath}' '${BIN}' cat ${ref} ${path} --platform linux/amd64`, "/dev/null"],
+        {
+          encoding: "utf8",
+          env: { PATH: process.env.PATH ?? "", HOME: home, DOCKER_CONFIG: join(home, ".docker") },
+        },
+      );
+    const text = onTerminal("/etc/os-release");
+    expect(text.status).toBe(0);
+    expect(text.stdout).toContain('NAME="Regatta Test"');
+    const binary = onTerminal("/regatta/layer-0.bin");
+    expect(binary.status).toBe(2);
+    expect(binary.stdout.trim()).toBe(
+      "regatta: refusing to write /regatta/layer-0.bin, a binary file, to a terminal; redirect or pipe it",
+    );
+  });
+
   it("ls merges the layers: the opaque directory shows only its own entries; -R --json lists all", async () => {
     const opt = await regatta(["ls", ref, "/opt", "--platform", "linux/amd64"]);
     expect(opt.code).toBe(0);

@@ -73,7 +73,7 @@ export type {
 } from "./explain/auth-report.js";
 export type { ExplainAuthOptions } from "./explain/explain-auth.js";
 export type { IndexedFile } from "./files/filesystem-index.js";
-export { ImageFile } from "./files/image-file.js";
+export { ImageFile, looksLikeText } from "./files/image-file.js";
 export type {
   ExportResult,
   FileOptions,

@@ -1,3 +1,4 @@
+import { UsageError } from "@regatta/errors";
 import type { Command } from "commander";
 import type { CliContext } from "../cli-context.js";
 import { platformFlag } from "../global-options.js";
@@ -23,11 +24,27 @@ Examples:
 
 Layers are read from the top down and reading stops at the first layer that has the path or deletes it; that layer
 is read to its end so its digest is checked (the output fails, exit 1, if it does not match). A directory, a device
-or a path the image does not have is a one-line error (exit 2 or 3).`,
+or a path the image does not have is a one-line error (exit 2 or 3); a binary file is not written to a terminal.`,
     )
     .action(async (reference: string, path: string, _opts: unknown, cmd: Command) => {
       await cli.withReference(cmd, reference, async (reg, ref) => {
         const file = await reg.fileStream(ref, path, interruptSignal());
+        if (process.stdout.isTTY) {
+          // A binary dumped on a terminal garbles it (as `blob` refuses): look at the first bytes before writing any.
+          const first: Buffer | null = await new Promise((resolve, reject) => {
+            file.stream.once("readable", () => resolve(file.stream.read() as Buffer | null));
+            file.stream.once("error", reject);
+          });
+          // Loaded with the client, which this command has already loaded (issue 12).
+          const { looksLikeText } = await import("@regatta/client");
+          if (first && !looksLikeText(first, true)) {
+            file.stream.destroy();
+            throw new UsageError(
+              `refusing to write ${file.path}, a binary file, to a terminal; redirect or pipe it`,
+            );
+          }
+          if (first) file.stream.unshift(first);
+        }
         // Loaded here, not with the command table (issue 12).
         const { pipeline } = await import("node:stream/promises");
         await pipeline(file.stream, process.stdout, { end: false });

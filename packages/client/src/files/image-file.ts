@@ -10,11 +10,14 @@ import type { FileEntry } from "./list-files.js";
 /** How many bytes of a binary file its printed form shows. */
 const PREVIEW_BYTES = 64;
 
-/** Whether `bytes` read as text: valid UTF-8 with no NUL, what `git` and `less` call text. */
-export function looksLikeText(bytes: Uint8Array): boolean {
+/**
+ * Whether `bytes` read as text: valid UTF-8 with no NUL, what `git` and `less` call text. With `prefix`, the bytes are
+ * the start of something longer, and a character cut at their end is not held against them.
+ */
+export function looksLikeText(bytes: Uint8Array, prefix = false): boolean {
   if (bytes.includes(0)) return false;
   try {
-    new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+    new TextDecoder("utf-8", { fatal: true }).decode(bytes, { stream: prefix });
     return true;
   } catch {
     return false;
