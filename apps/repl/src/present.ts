@@ -26,6 +26,7 @@ import {
   shortDigest,
   summaryTables,
 } from "@regatta/present";
+import { describeBytes } from "./bytes-view.js";
 import { methodSignature } from "./method-catalog.js";
 import { ByteCount, describedMethod, HelpText, INDEX_CHILDREN } from "./repl-client.js";
 
@@ -272,15 +273,9 @@ function describeBlob(blob: BlobHandle, c: Colors): string {
   return [
     `${c.bold(`Blob ${blob.repository.name}@${blob.digest}`)}${blob.expectedSize !== undefined ? ` ${c.dim(`(${humanSize(blob.expectedSize)})`)}` : ""}`,
     c.dim(
-      'not fetched, never dumped here: await _.toFile("layer.tgz"), await _.size(), await _.json() for a config',
+      'not fetched, never dumped here: await _.bytes() shows what it is (a layer\'s files, text, hex), await _.toFile("layer.tgz") saves it, await _.json() reads a config',
     ),
   ].join("\n");
-}
-
-function describeBytes(bytes: Uint8Array, c: Colors): string {
-  return c.dim(
-    `<${bytes.length} bytes (${humanSize(bytes.length)}); not shown: fs.writeFileSync("out.bin", _) saves them, Buffer.from(_).toString() reads text>`,
-  );
 }
 
 /** A size: human and exact, `1.6 MB (1,562,330 bytes)`. */
