@@ -5,7 +5,7 @@ import pc from "picocolors";
 import type { CliContext } from "../cli-context.js";
 import { positiveInt } from "../flag-values.js";
 import { interruptSignal } from "../interrupt.js";
-import { inventoryTable, writeJson, writeStderr, writeStdout } from "../output.js";
+import { escapeField, inventoryTable, writeJson, writeStderr, writeStdout } from "../output.js";
 import { tagsRepository } from "./tags.js";
 
 /** The orders of `--sort` (the client's INVENTORY_SORTS), listed here so that --help loads no client. */
@@ -73,7 +73,8 @@ Examples:
         if (flags.json) return writeJson(inventory);
         if (opts.csv) {
           const { inventoryCsv } = await import("@regatta/client");
-          return writeStdout(inventoryCsv(inventory));
+          // Bytes, so that the CRLFs of RFC 4180 stay; each value had its control characters made visible.
+          return writeStdout(Buffer.from(inventoryCsv(inventory, escapeField)));
         }
         if (!inventory.tags.length) {
           cli.info(`${inventory.repository} has no tags`);

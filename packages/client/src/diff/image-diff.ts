@@ -134,11 +134,13 @@ export async function diffReferences(
   }
   const notes: string[] = [];
   const platform = options.platform ?? ctx.chosenPlatform ?? ctx.platform;
-  const why = (options.platform ?? ctx.chosenPlatform) ? "the platform asked for" : "the client's platform";
+  const asked = options.platform !== undefined || ctx.chosenPlatform !== undefined;
+  // Said only when the platform was a default: one asked for needs no hint of how to ask.
+  const reason = asked
+    ? "the platform asked for"
+    : "the client's platform; --platform or { platform } to choose another";
   const image = async (got: ManifestResult, side: "a" | "b") => {
     if (got.kind !== "index") return got;
-    const other = side === "a" ? b : a;
-    const reason = other.kind === "image" ? `${why}; --platform or { platform } to choose another` : why;
     notes.push(
       `${side.toUpperCase()} (${names[side]}) is an index: its ${platform} image is compared (${reason})`,
     );

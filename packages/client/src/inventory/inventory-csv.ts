@@ -22,8 +22,12 @@ export function csvField(value: string): string {
   return /[",\r\n]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value;
 }
 
-/** The inventory as CSV text, ending with CRLF. */
-export function inventoryCsv(inventory: Inventory): string {
+/**
+ * The inventory as CSV text, ending with CRLF. `visible` is applied to each value before quoting: the CLI makes the
+ * control characters a registry may have put into a value visible there, since the CRLFs of the format must reach
+ * the terminal or file as they are.
+ */
+export function inventoryCsv(inventory: Inventory, visible: (value: string) => string = (v) => v): string {
   const lines = [INVENTORY_CSV_COLUMNS.join(",")];
   for (const row of inventory.tags) {
     lines.push(
@@ -37,7 +41,7 @@ export function inventoryCsv(inventory: Inventory): string {
         String(row.size),
         row.sharedWith.join(" "),
       ]
-        .map(csvField)
+        .map((value) => csvField(visible(value)))
         .join(","),
     );
   }
