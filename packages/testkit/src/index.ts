@@ -124,6 +124,7 @@ export {
   recordConnections,
   runInNetns,
 } from "./netns.js";
+export { type OciSchemaKind, ociSchemaErrors } from "./oci-schema/oci-schema.js";
 export { type PushableImage, type PushResult, pushImage } from "./push-image.js";
 export type {
   FlavourError,

@@ -59,7 +59,7 @@ describe("pullArtifact", () => {
     expect((await readdir(dir)).sort()).toEqual(["a.txt", "b.json"]);
   });
 
-  it.each(["../escape", "/etc/passwd", "a/b", "..", "a\\b"])(
+  it.each(["../escape", "/etc/passwd", "a/../b", "a//b", "..", "a\\b"])(
     "refuses the title %j before writing anything",
     async (title) => {
       const { reg } = withArtifact([

@@ -1,28 +1,44 @@
 /**
  * `reg.pullArtifact(ref, dir)`: an artifact's files written to a directory by their titles, as `oras pull` does.
- * Each blob is verified (digest and size) before it is renamed into place. A title comes from the registry, so it is
- * never trusted as a path: it must be one plain name (no `/`, `\`, `..`, NUL: layout's confinedPath), and the file is
- * written beside its final name and renamed over it, so a symbolic link already there is replaced, never followed
- * out of the directory. Layers without a title are skipped, as oras skips them, and listed in the result.
+ * A title comes from the registry, so it is never trusted as a path: it must be a safe relative path
+ * (artifact-title.ts: `sbom.json`, or `conf/app.yaml` as oras titles a file pushed by its relative path), no two
+ * titles may overlap, and no directory on the way under `dir` may be a symbolic link (oras-go refuses those too,
+ * GHSA-8xwf-rjm4-xvhv). A layer oras marks `io.deis.oras.content.unpack: "true"` is a directory packed as a gzipped
+ * tar: it is unpacked with path safety (artifact-dir.ts) and its tar checked against `io.deis.oras.content.digest`.
+ *
+ * Nothing is half-written: every title is checked before anything is written, then every layer is staged beside its
+ * final path (a file verified against its digest and size, a directory unpacked and verified), and only once all
+ * are staged are they renamed into place. A file or symbolic link already at a path is replaced, never written
+ * through; a directory already at a directory's path is replaced whole. Layers without a title are skipped, as oras
+ * skips them, and listed in the result.
  * https://github.com/opencontainers/image-spec/blob/v1.1.0/annotations.md (org.opencontainers.image.title)
  */
-import { mkdir } from "node:fs/promises";
+import { randomBytes } from "node:crypto";
+import { lstat, mkdir, rename, rm, rmdir } from "node:fs/promises";
+import { basename, dirname, join, resolve } from "node:path";
 import { UsageError } from "@regatta/errors";
-import { confinedPath } from "@regatta/layout";
+import { fileSystemError } from "@regatta/layout";
 import type { Descriptor, ImageManifest } from "@regatta/manifest";
 import type { Reference } from "@regatta/reference";
 import { BlobHandle } from "../blob-handle.js";
 import { type ClientContext, type ReferenceInput, toReference } from "../context.js";
 import { getManifest } from "../get-manifest.js";
-import { TITLE_ANNOTATION } from "./push-artifact.js";
+import { ORAS_DIGEST_ANNOTATION, ORAS_UNPACK_ANNOTATION, unpackDirectory } from "./artifact-dir.js";
+import { checkTitlesDisjoint, TITLE_ANNOTATION, titleParts } from "./artifact-title.js";
 
-/** One file written. */
+/** One file, or one directory, written. */
 export interface PulledFile {
   title: string;
   path: string;
+  /** `directory` for a layer oras marks to unpack (a gzipped tar of a directory). */
+  kind: "file" | "directory";
   digest: string;
   size: number;
   mediaType: string;
+  /** For a directory: the entries written. */
+  entries?: number;
+  /** For a directory: entries left out (devices, FIFOs), as oras leaves them out. */
+  skipped?: string[];
 }
 
 export interface PullArtifactResult {
@@ -32,6 +48,57 @@ export interface PullArtifactResult {
   files: PulledFile[];
   /** Layers without a title: not written. */
   untitled: Descriptor[];
+}
+
+interface Planned {
+  layer: Descriptor;
+  title: string;
+  path: string;
+  unpack: boolean;
+}
+
+/** A hidden name beside `path`, so the rename into place stays on one file system. */
+function besidePath(path: string, what: string): string {
+  return join(dirname(path), `.${basename(path)}.${randomBytes(6).toString("hex")}.${what}`);
+}
+
+/**
+ * Makes the directories of `path` below `root`, one at a time, refusing a symbolic link or a file on the way.
+ * Returns those it made (to remove them if the pull fails).
+ */
+async function parentsUnder(root: string, parts: string[], made: string[]): Promise<void> {
+  let at = root;
+  for (const part of parts.slice(0, -1)) {
+    at = join(at, part);
+    const found = await lstat(at).catch(() => undefined);
+    if (!found) {
+      await mkdir(at);
+      made.push(at);
+    } else if (!found.isDirectory()) {
+      throw new UsageError(
+        `refusing to write ${parts.join("/")}: ${at} is ${found.isSymbolicLink() ? "a symbolic link" : "not a directory"}`,
+        { code: "UNSAFE_TITLE" },
+      );
+    }
+  }
+}
+
+/** Renames the staged `temp` to `path`, moving aside (then removing) what is there when either is a directory. */
+async function putInPlace(temp: string, path: string, isDirectory: boolean): Promise<void> {
+  const there = await lstat(path).catch(() => undefined);
+  if (!there || (!there.isDirectory() && !isDirectory)) {
+    await rename(temp, path);
+    return;
+  }
+  const aside = besidePath(path, "old");
+  await rename(path, aside);
+  try {
+    await rename(temp, path);
+  } catch (error) {
+    await rename(aside, path);
+    throw error;
+  }
+  await rm(aside, { recursive: true, force: true });
 }
 
 /** Writes the titled layers of the artifact `input` names into `dir` (created if missing). */
@@ -50,9 +117,9 @@ export async function pullArtifact(
     );
   }
   const manifest = fetched.manifest as ImageManifest;
-  const titled: { layer: Descriptor; title: string; path: string }[] = [];
+  const root = resolve(dir);
+  const planned: Planned[] = [];
   const untitled: Descriptor[] = [];
-  const seen = new Set<string>();
   // Every title is checked before anything is written: a bad one fails the pull with the directory untouched.
   for (const layer of manifest.layers) {
     const title = layer.annotations?.[TITLE_ANNOTATION];
@@ -60,19 +127,61 @@ export async function pullArtifact(
       untitled.push(layer);
       continue;
     }
-    const path = confinedPath(dir, title);
-    if (seen.has(title))
-      throw new UsageError(`${ref.familiar()} has two files titled ${JSON.stringify(title)}`);
-    seen.add(title);
-    titled.push({ layer, title, path });
+    const path = join(root, ...titleParts(title));
+    planned.push({ layer, title, path, unpack: layer.annotations?.[ORAS_UNPACK_ANNOTATION] === "true" });
   }
-  await mkdir(dir, { recursive: true });
+  checkTitlesDisjoint(
+    planned.map((p) => p.title),
+    ref.familiar(),
+  );
   const repo = fetched.reference.repositoryOnly();
-  const files: PulledFile[] = [];
-  for (const { layer, title, path } of titled) {
-    const saved = await new BlobHandle(ctx, repo, layer.digest, layer.size).toFile(path, signal);
-    files.push({ title, path, digest: layer.digest, size: saved.size, mediaType: layer.mediaType });
+  const made: string[] = [];
+  const staged: { temp: string; plan: Planned; file: PulledFile }[] = [];
+  try {
+    await mkdir(root, { recursive: true });
+    for (const plan of planned) {
+      const { layer, title, path, unpack } = plan;
+      await parentsUnder(root, titleParts(title), made);
+      const blob = new BlobHandle(ctx, repo, layer.digest, layer.size);
+      const temp = besidePath(path, "partial");
+      staged.push({
+        temp,
+        plan,
+        file: {
+          title,
+          path,
+          kind: unpack ? "directory" : "file",
+          digest: layer.digest,
+          size: layer.size,
+          mediaType: layer.mediaType,
+        },
+      });
+      const file = staged[staged.length - 1]!.file;
+      if (unpack) {
+        const unpacked = await unpackDirectory(
+          await blob.stream(signal),
+          temp,
+          title,
+          layer.annotations?.[ORAS_DIGEST_ANNOTATION],
+        );
+        file.entries = unpacked.entries;
+        if (unpacked.skipped.length > 0) file.skipped = unpacked.skipped;
+      } else {
+        file.size = (await blob.toFile(temp, signal)).size;
+      }
+    }
+    for (const { temp, plan } of staged) await putInPlace(temp, plan.path, plan.unpack);
+  } catch (error) {
+    await Promise.all(staged.map(({ temp }) => rm(temp, { recursive: true, force: true })));
+    for (const at of made.reverse()) await rmdir(at).catch(() => undefined);
+    throw fileSystemError(error, dir);
   }
   const artifactType = manifest.artifactType ?? manifest.config.mediaType;
-  return { reference: fetched.reference, digest: fetched.digest, artifactType, files, untitled };
+  return {
+    reference: fetched.reference,
+    digest: fetched.digest,
+    artifactType,
+    files: staged.map((s) => s.file),
+    untitled,
+  };
 }

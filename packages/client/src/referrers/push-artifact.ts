@@ -1,12 +1,14 @@
 /**
  * `reg.pushArtifact(ref, …)`: files pushed as an OCI 1.1 artifact, as `oras push` does. Each file is a layer with its
- * media type and its name in `org.opencontainers.image.title`; the config is the empty descriptor (`{}`,
+ * media type and its name in `org.opencontainers.image.title` (a safe relative path: artifact-title.ts); a directory
+ * is one layer as oras makes it, a gzipped tar with oras's unpack annotations (artifact-dir.ts); the config is the empty descriptor (`{}`,
  * `application/vnd.oci.empty.v1+json`), so `artifactType` is required; an optional `subject` makes the artifact a
  * referrer of another manifest of the same repository. A registry that does not answer `OCI-Subject` has no referrers
  * API, and the referrer is then added to the subject's fallback tag index (fallback-tag.ts).
  * https://github.com/opencontainers/image-spec/blob/v1.1.0/manifest.md#guidelines-for-artifact-usage
  * https://github.com/opencontainers/distribution-spec/blob/v1.1.0/spec.md#pushing-manifests-with-subject
  */
+import { stat } from "node:fs/promises";
 import { basename } from "node:path";
 import { UsageError } from "@regatta/errors";
 import {
@@ -21,23 +23,38 @@ import { type ClientContext, type ReferenceInput, toReference } from "../context
 import { getManifest } from "../get-manifest.js";
 import { pushBlob } from "../push-blob.js";
 import { putManifest } from "../put-manifest.js";
+import {
+  DIRECTORY_MEDIA_TYPE,
+  ORAS_DIGEST_ANNOTATION,
+  ORAS_UNPACK_ANNOTATION,
+  type PackedDirectory,
+  packDirectory,
+} from "./artifact-dir.js";
+import { checkTitlesDisjoint, TITLE_ANNOTATION, titleParts } from "./artifact-title.js";
 import { addToFallbackIndex, referrerDescriptor } from "./fallback-tag.js";
 import { hasReferrersApi } from "./referrers-api.js";
 
-/** The annotation that names a layer's file (https://github.com/opencontainers/image-spec/blob/v1.1.0/annotations.md). */
-export const TITLE_ANNOTATION = "org.opencontainers.image.title";
+export { TITLE_ANNOTATION };
 
 /** A media type for files given none, as regctl's `artifact put` uses. */
 export const DEFAULT_FILE_MEDIA_TYPE = "application/octet-stream";
 
-/** One file of an artifact: from disk (`path`) or memory (`bytes`). */
+/**
+ * One file of an artifact: from disk (`path`) or memory (`bytes`). A `path` that is a directory is pushed as oras
+ * pushes one: a gzipped tar of it (media type {@link DIRECTORY_MEDIA_TYPE} unless given), its entries under the
+ * title, annotated `io.deis.oras.content.digest` and `io.deis.oras.content.unpack: "true"`, which `pullArtifact` and
+ * `oras pull` unpack.
+ */
 export type ArtifactFile = (
   | { path: string; bytes?: undefined }
   | { bytes: Uint8Array | string; path?: undefined }
 ) & {
   /** The layer's media type. Default {@link DEFAULT_FILE_MEDIA_TYPE}. */
   mediaType?: string;
-  /** The file's name in the artifact (the title annotation). Default: the path's base name; required for bytes. */
+  /**
+   * The file's name in the artifact (the title annotation): a file name, or a safe relative path (`conf/app.yaml`)
+   * that a pull writes under its directory. Default: the path's base name; required for bytes.
+   */
   title?: string;
   /** More annotations of the layer. */
   annotations?: Record<string, string>;
@@ -77,11 +94,40 @@ export interface PushArtifactResult {
   fallbackTag?: string;
 }
 
-/** A title safe to write as a file name later: one plain name (pull-artifact.ts refuses anything else too). */
-function checkedTitle(title: string): string {
-  if (!title || title === "." || title === ".." || /[/\\\0]/.test(title))
-    throw new UsageError(`artifact file title ${JSON.stringify(title)} must be a plain file name`);
-  return title;
+/** The title of `file`: given, or its path's base name (`dir/` is `dir`). */
+function titleOf(file: ArtifactFile): string {
+  return file.title ?? (file.path !== undefined ? basename(file.path) : "");
+}
+
+/** What a file's layer is pushed from: its bytes, the file, or its directory packed into a temporary tar.gz. */
+async function layerSource(
+  file: ArtifactFile,
+  title: string,
+  packed: PackedDirectory[],
+): Promise<{
+  source: Uint8Array | { path: string };
+  mediaType: string;
+  annotations: Record<string, string>;
+}> {
+  const annotations = { ...file.annotations, [TITLE_ANNOTATION]: title };
+  if (file.path === undefined) {
+    const bytes = typeof file.bytes === "string" ? new TextEncoder().encode(file.bytes) : file.bytes;
+    return { source: bytes, mediaType: file.mediaType ?? DEFAULT_FILE_MEDIA_TYPE, annotations };
+  }
+  if (!(await stat(file.path)).isDirectory()) {
+    return { source: { path: file.path }, mediaType: file.mediaType ?? DEFAULT_FILE_MEDIA_TYPE, annotations };
+  }
+  const dir = await packDirectory(file.path, title);
+  packed.push(dir);
+  return {
+    source: { path: dir.path },
+    mediaType: file.mediaType ?? DIRECTORY_MEDIA_TYPE,
+    annotations: {
+      ...annotations,
+      [ORAS_DIGEST_ANNOTATION]: dir.tarDigest,
+      [ORAS_UNPACK_ANNOTATION]: "true",
+    },
+  };
 }
 
 /**
@@ -102,33 +148,28 @@ export async function pushArtifact(
   if (!options.artifactType)
     throw new UsageError("an artifact needs an artifactType (its config is the empty descriptor)");
   if (options.files.length === 0) throw new UsageError("an artifact needs at least one file");
-  const titles = new Set<string>();
-  for (const file of options.files) {
-    const title = checkedTitle(file.title ?? (file.path !== undefined ? basename(file.path) : ""));
-    if (titles.has(title)) throw new UsageError(`two artifact files are titled ${JSON.stringify(title)}`);
-    titles.add(title);
-  }
+  const titles = options.files.map(titleOf);
+  for (const title of titles) titleParts(title);
+  checkTitlesDisjoint(titles, "the artifact");
   const subject =
     options.subject === undefined ? undefined : await subjectOf(ctx, ref, options.subject, signal);
 
-  await pushBlob(ctx, repo, new TextEncoder().encode(EMPTY_JSON), signal);
   const layers: Descriptor[] = [];
-  for (const file of options.files) {
-    const title = file.title ?? basename(file.path ?? "");
-    const source =
-      file.path !== undefined
-        ? { path: file.path }
-        : typeof file.bytes === "string"
-          ? new TextEncoder().encode(file.bytes)
-          : file.bytes;
-    const pushed = await pushBlob(ctx, repo, source, signal);
-    if (pushed.size === undefined) throw new Error(`pushBlob reported no size for ${title}`);
-    layers.push({
-      mediaType: file.mediaType ?? DEFAULT_FILE_MEDIA_TYPE,
-      digest: pushed.digest,
-      size: pushed.size,
-      annotations: { ...file.annotations, [TITLE_ANNOTATION]: title },
-    });
+  const packed: PackedDirectory[] = [];
+  try {
+    // Directories are packed (and refused: a device, a link out of them) before anything is pushed.
+    const sources = [];
+    for (const [i, file] of options.files.entries())
+      sources.push(await layerSource(file, titles[i] as string, packed));
+    await pushBlob(ctx, repo, new TextEncoder().encode(EMPTY_JSON), signal);
+    for (const [i, { source, mediaType, annotations }] of sources.entries()) {
+      const title = titles[i] as string;
+      const pushed = await pushBlob(ctx, repo, source, signal);
+      if (pushed.size === undefined) throw new Error(`pushBlob reported no size for ${title}`);
+      layers.push({ mediaType, digest: pushed.digest, size: pushed.size, annotations });
+    }
+  } finally {
+    await Promise.all(packed.map((dir) => dir.remove()));
   }
   const built = buildImageManifest({
     artifactType: options.artifactType,
