@@ -11,7 +11,7 @@ const pull = (repo: string) => [repositoryScope(repo)];
 const creds = (c: StaticCredential) => staticCredentials(c);
 
 describe("describe", () => {
-  it("reports scheme, username, realm and service, never secrets", async () => {
+  it("reports scheme, username, credential source, realm and service, never secrets", async () => {
     const send = fakeSend(() => ({ body: tokenBody("t") }));
     const auth = createAuthenticator({ send, credentials: creds({ username: "alice", password: "pw-xyz" }) });
     expect(auth.describe("ghcr.io")).toEqual({ registry: "ghcr.io", scheme: "none" });
@@ -22,6 +22,7 @@ describe("describe", () => {
       registry: "ghcr.io",
       scheme: "bearer",
       username: "alice",
+      source: { kind: "explicit" },
       realm: "https://ghcr.io/token",
       service: "ghcr.io",
     });

@@ -1,4 +1,5 @@
 import { ProtocolError, redactUrl } from "@regatta/errors";
+import { type CredentialSource, credentialSource } from "./credential-source.js";
 import type { Challenge } from "./parse-www-authenticate.js";
 import { parseScope } from "./scope.js";
 import { isAnonymous } from "./static-credentials.js";
@@ -11,6 +12,8 @@ export interface RegistryState {
   username?: string;
   /** Whether the last credential lookup for the registry found nothing (see {@link AuthDescription.anonymous}). */
   anonymous?: boolean;
+  /** Where the last credential lookup's answer came from (see {@link AuthDescription.source}). */
+  source?: CredentialSource;
 }
 
 /**
@@ -58,6 +61,9 @@ export class ChallengeState {
     const state = this.#states.get(registry) ?? { scheme: "none" };
     if (credential?.username && !isAnonymous(credential)) state.username = credential.username;
     state.anonymous = isAnonymous(credential);
+    const source = credentialSource(credential);
+    if (source) state.source = source;
+    else delete state.source;
     this.#states.set(registry, state);
   }
 
@@ -67,6 +73,7 @@ export class ChallengeState {
     const description: AuthDescription = { registry, scheme: state?.scheme ?? "none" };
     if (state?.username) description.username = state.username;
     if (state?.anonymous) description.anonymous = true;
+    if (state?.source) description.source = state.source;
     // Stryker disable next-line OptionalChaining: a registry's state is only recorded with its challenge.
     const realm = state?.challenge?.params.realm;
     if (realm) description.realm = redactUrl(realm);

@@ -95,3 +95,23 @@ describe("credentialSource: where the lookup found a credential", () => {
     expect(describeCredentialSource(undefined)).toMatch(/does not say where/);
   });
 });
+
+describe("describe() (whoami) says where the credential came from", () => {
+  it("after a lookup, not before; anonymous when the lookup found none", async () => {
+    const { createAuthenticator } = await import("./create-authenticator.js");
+    const { repositoryScope } = await import("./scope.js");
+    const send = async () => ({ status: 200, headers: {}, body: "" });
+    const given = createAuthenticator({
+      send,
+      credentials: staticCredentials({ username: "u", password: "p" }),
+    });
+    given.learn("r.io", 'Basic realm="r"');
+    expect(given.describe("r.io").source).toBeUndefined();
+    await given.authorization({ registry: "r.io", scopes: [repositoryScope("a")] });
+    expect(given.describe("r.io")).toMatchObject({ username: "u", source: { kind: "explicit" } });
+    const none = createAuthenticator({ send, credentials: anonymous() });
+    none.learn("r.io", 'Basic realm="r"');
+    await none.authorization({ registry: "r.io", scopes: [repositoryScope("a")] });
+    expect(none.describe("r.io")).toMatchObject({ anonymous: true, source: { kind: "anonymous" } });
+  });
+});

@@ -1,4 +1,5 @@
 import type { AuthTrace } from "./auth-trace.js";
+import type { CredentialSource } from "./credential-source.js";
 
 /**
  * The contract between @regatta/auth and whoever sends its HTTP requests (normally @regatta/transport).
@@ -66,6 +67,11 @@ export interface AuthDescription {
    * gives anybody, so a refusal is not of credentials (the hint says how to give some).
    */
   anonymous?: boolean;
+  /**
+   * Where the credential came from (a file and key, a helper, the client's options, none), once a request has looked
+   * it up; never the secret.
+   */
+  source?: CredentialSource;
   realm?: string;
   service?: string;
 }
