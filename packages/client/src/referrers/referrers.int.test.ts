@@ -6,10 +6,10 @@
  */
 import { execFile } from "node:child_process";
 import { createHash } from "node:crypto";
-import { readFile } from "node:fs/promises";
+import { mkdir, readdir, readFile, readlink, symlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { generateIndex, pushImage, tempDirs, useRegistry } from "@regatta/testkit";
+import { generateIndex, ociSchemaErrors, pushImage, tempDirs, useRegistry } from "@regatta/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createClient, type RegistryClient } from "../index.js";
 
@@ -100,6 +100,7 @@ describe("referrers on distribution 2.8 (tag-schema fallback)", () => {
     };
     const stored = await reg.manifest(`${registry.host}/sc/app@${sbom.digest}`);
     checkArtifactManifest(stored.bytes, subject);
+    expect(ociSchemaErrors("manifest", stored.bytes)).toEqual([]);
 
     const found = await reg.referrers(`${registry.host}/sc/app:1.0`);
     expect(found.api).toBe(false);
@@ -134,6 +135,7 @@ describe("referrers on distribution 2.8 (tag-schema fallback)", () => {
       await skopeo("inspect", "--raw", "--tls-verify=false", docker(`:${sbom.fallbackTag}`)),
     );
     expect(fallback.mediaType).toBe("application/vnd.oci.image.index.v1+json");
+    expect(ociSchemaErrors("index", fallback)).toEqual([]);
     expect(fallback.manifests.map((m: { digest: string }) => m.digest).sort()).toEqual(
       [sbom.digest, sig.digest].sort(),
     );
@@ -154,5 +156,39 @@ describe("referrers on distribution 2.8 (tag-schema fallback)", () => {
     expect(after.referrers.map((r) => [r.digest, r.artifactType]).sort()).toEqual(
       before.referrers.map((r) => [r.digest, r.artifactType]).sort(),
     );
+  });
+
+  it("pushes a directory as oras does and pulls it back unpacked, on the real registry", async () => {
+    const work = tempDir();
+    const site = join(work, "site");
+    await mkdir(join(site, "css"), { recursive: true });
+    await writeFile(join(site, "index.html"), "<p>hi</p>");
+    await writeFile(join(site, "css", "a.css"), "p{}");
+    await symlink("index.html", join(site, "home.html"));
+    const made = await reg.pushArtifact(`${registry.host}/sc/site:1`, {
+      artifactType: "application/vnd.example.site",
+      files: [{ path: site }, { bytes: "v1", title: "meta/version.txt" }],
+    });
+    const layer = made.manifest.layers[0];
+    expect(layer?.mediaType).toBe("application/vnd.oci.image.layer.v1.tar+gzip");
+    expect(Object.keys(layer?.annotations ?? {}).sort()).toEqual([
+      "io.deis.oras.content.digest",
+      "io.deis.oras.content.unpack",
+      "org.opencontainers.image.title",
+    ]);
+    const raw = await skopeo("inspect", "--raw", "--tls-verify=false", `docker://${registry.host}/sc/site:1`);
+    expect(sha256(raw)).toBe(made.digest);
+    expect(ociSchemaErrors("manifest", raw)).toEqual([]);
+
+    const out = join(work, "out");
+    const pulled = await reg.pullArtifact(`${registry.host}/sc/site:1`, out);
+    expect(pulled.files.map((f) => [f.title, f.kind])).toEqual([
+      ["site", "directory"],
+      ["meta/version.txt", "file"],
+    ]);
+    expect((await readdir(join(out, "site"))).sort()).toEqual(["css", "home.html", "index.html"]);
+    expect(await readFile(join(out, "site", "css", "a.css"), "utf8")).toBe("p{}");
+    expect(await readlink(join(out, "site", "home.html"))).toBe("index.html");
+    expect(await readFile(join(out, "meta", "version.txt"), "utf8")).toBe("v1");
   });
 });
