@@ -69,7 +69,7 @@ describe("regatta auth explain on the token registry", () => {
     expect(result.stdout).toContain(`WWW-Authenticate: Bearer realm ${registry.tokenServer!.realm}`);
     expect(result.stdout).toContain("scope asked for this reference: repository:team/app:pull,push");
     expect(result.stdout).toContain(
-      `from: auths["${registry.host}"] in ${env.DOCKER_CONFIG}/config.json (docker config)`,
+      `from: auths["${registry.host}"] in ${env.DOCKER_CONFIG}/config.json (docker config, chosen by $DOCKER_CONFIG)`,
     );
     expect(result.stdout).toMatch(
       /GET http:\/\/127\.0\.0\.1:\d+\/token\?service=.* with the username and password -> 200/,

@@ -1,3 +1,4 @@
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { credentialSource, describeCredentialSource } from "./credential-source.js";
 import { defaultCredentials } from "./default-credentials.js";
@@ -113,5 +114,43 @@ describe("describe() (whoami) says where the credential came from", () => {
     none.learn("r.io", 'Basic realm="r"');
     await none.authorization({ registry: "r.io", scopes: [repositoryScope("a")] });
     expect(none.describe("r.io")).toMatchObject({ anonymous: true, source: { kind: "anonymous" } });
+  });
+});
+
+describe("credentialSource names the environment variable that chose the file", () => {
+  it("DOCKER_CONFIG, REGISTRY_AUTH_FILE, XDG_CONFIG_HOME; none for a file found by HOME or given by name", async () => {
+    const dir = await tempDir();
+    const entry = { auths: { "r.io": { auth: b64("a:pw") } } };
+    await writeIn(dir, "docker/config.json", entry);
+    const docker = await dockerConfigCredentials({ env: { DOCKER_CONFIG: join(dir, "docker") } }).get("r.io");
+    expect(credentialSource(docker)).toMatchObject({ kind: "auths", env: "DOCKER_CONFIG" });
+    expect(describeCredentialSource(credentialSource(docker))).toBe(
+      `auths["r.io"] in ${join(dir, "docker/config.json")} (docker config, chosen by $DOCKER_CONFIG)`,
+    );
+    await writeIn(dir, "home/.docker/config.json", entry);
+    const byHome = await dockerConfigCredentials({ env: { HOME: join(dir, "home") } }).get("r.io");
+    expect(credentialSource(byHome)).not.toHaveProperty("env");
+
+    const authFile = await writeIn(dir, "auth.json", entry);
+    const viaEnv = await podmanAuthFileCredentials({ env: { REGISTRY_AUTH_FILE: authFile, HOME: dir } }).get(
+      "r.io",
+    );
+    expect(credentialSource(viaEnv)).toMatchObject({
+      kind: "auths",
+      file: authFile,
+      env: "REGISTRY_AUTH_FILE",
+    });
+    await writeIn(dir, "xdg/containers/auth.json", entry);
+    const viaXdg = await podmanAuthFileCredentials({
+      env: { XDG_CONFIG_HOME: join(dir, "xdg"), HOME: dir },
+    }).get("r.io");
+    expect(credentialSource(viaXdg)).toMatchObject({ env: "XDG_CONFIG_HOME" });
+    await writeIn(dir, "run/containers/auth.json", entry);
+    const viaRuntime = await podmanAuthFileCredentials({
+      env: { XDG_RUNTIME_DIR: join(dir, "run"), HOME: dir },
+    }).get("r.io");
+    expect(credentialSource(viaRuntime)).toMatchObject({ env: "XDG_RUNTIME_DIR" });
+    const named = await podmanAuthFileCredentials({ files: [authFile] }).get("r.io");
+    expect(credentialSource(named)).not.toHaveProperty("env");
   });
 });

@@ -9,12 +9,20 @@ export type CredentialSource =
   /** Given to the client itself: `connect({ username, password })`, the CLI's `-u`/`--password`, `registryCredentials`. */
   | { kind: "explicit" }
   /** An `auths[key]` entry of a docker config.json or a containers auth.json. */
-  | { kind: "auths"; file: string; format: CredentialFileFormat; key: string }
+  | { kind: "auths"; file: string; format: CredentialFileFormat; key: string; env?: string }
   /**
    * A credential helper (`docker-credential-<helper> get`), named by `credHelpers[key]` or by `credsStore` of
-   * `file`.
+   * `file`. `env` (here and for `auths`) names the environment variable that chose the file, when one did
+   * (`DOCKER_CONFIG`, `REGISTRY_AUTH_FILE`, `XDG_RUNTIME_DIR`, `XDG_CONFIG_HOME`).
    */
-  | { kind: "helper"; helper: string; file: string; format: CredentialFileFormat; entry: string }
+  | {
+      kind: "helper";
+      helper: string;
+      file: string;
+      format: CredentialFileFormat;
+      entry: string;
+      env?: string;
+    }
   /** The lookup found nothing, or anonymous access was asked for (`--anonymous`). */
   | { kind: "anonymous" };
 
@@ -46,14 +54,15 @@ export function describeCredentialSource(source: CredentialSource | undefined): 
     case "explicit":
       return "given to the client explicitly (the command line's -u/--password, or connect() options)";
     case "auths":
-      return `auths[${JSON.stringify(source.key)}] in ${source.file} (${formatName(source.format)})`;
+      return `auths[${JSON.stringify(source.key)}] in ${source.file} (${fileName(source)})`;
     case "helper":
-      return `credential helper docker-credential-${source.helper}, named by ${source.entry} in ${source.file} (${formatName(source.format)})`;
+      return `credential helper docker-credential-${source.helper}, named by ${source.entry} in ${source.file} (${fileName(source)})`;
     default:
       return "none found: anonymous";
   }
 }
 
-function formatName(format: CredentialFileFormat): string {
-  return format === "docker-config" ? "docker config" : "containers auth.json";
+function fileName(source: { format: CredentialFileFormat; env?: string }): string {
+  const name = source.format === "docker-config" ? "docker config" : "containers auth.json";
+  return source.env ? `${name}, chosen by $${source.env}` : name;
 }

@@ -56,6 +56,8 @@ export function dockerConfigCredentials(options: DockerConfigOptions = {}): Cred
       const config = await readJsonFile(file);
       if (!config) return undefined;
       const host = normalizeRegistry(registry);
+      // The environment variable that chose the file, for where-it-came-from (credential-source.ts).
+      const chosen = options.configDir === undefined && env.DOCKER_CONFIG ? { env: "DOCKER_CONFIG" } : {};
 
       const helpers = objectEntries(config.credHelpers);
       const helper = findByHost(helpers, registry, host);
@@ -63,7 +65,14 @@ export function dockerConfigCredentials(options: DockerConfigOptions = {}): Cred
         const credential = await credentialFromHelper(helper[1], host, run);
         const entry = `credHelpers[${JSON.stringify(helper[0])}]`;
         if (credential)
-          return fromSource(credential, { kind: "helper", helper: helper[1], file, format, entry });
+          return fromSource(credential, {
+            kind: "helper",
+            helper: helper[1],
+            file,
+            format,
+            entry,
+            ...chosen,
+          });
       }
       if (typeof config.credsStore === "string" && config.credsStore) {
         const credential = await credentialFromHelper(config.credsStore, host, run);
@@ -74,13 +83,14 @@ export function dockerConfigCredentials(options: DockerConfigOptions = {}): Cred
             file,
             format,
             entry: "credsStore",
+            ...chosen,
           });
       }
       // Several keys may name one host (`docker.io` and `https://index.docker.io/v1/`); the first that holds a
       // credential answers, an exact key first.
       for (const [key, value] of matchingHost(objectEntries(config.auths), registry, host)) {
         const credential = credentialFromAuthEntry(value, file, key);
-        if (credential) return fromSource(credential, { kind: "auths", file, format, key });
+        if (credential) return fromSource(credential, { kind: "auths", file, format, key, ...chosen });
       }
       return undefined;
     },

@@ -52,16 +52,18 @@ export function podmanAuthFileCredentials(options: PodmanAuthFileOptions = {}): 
       for (const file of podmanAuthFiles(options)) {
         const config = await readJsonFile(file);
         if (!config) continue;
+        const chosen = options.files ? {} : chosenBy(file, env);
         for (const [key, value] of rankKeys(objectEntries(config.auths), host, target)) {
           const credential = credentialFromAuthEntry(value, file, key);
-          if (credential) return fromSource(credential, { kind: "auths", file, format, key });
+          if (credential) return fromSource(credential, { kind: "auths", file, format, key, ...chosen });
         }
         const named = objectEntries(config.credHelpers).find(([k]) => normalizeRegistry(k) === host);
         const helper = named?.[1];
         if (typeof helper === "string" && helper) {
           const credential = await credentialFromHelper(helper, host, run);
           const entry = `credHelpers[${JSON.stringify(named![0])}]`;
-          if (credential) return fromSource(credential, { kind: "helper", helper, file, format, entry });
+          if (credential)
+            return fromSource(credential, { kind: "helper", helper, file, format, entry, ...chosen });
         }
       }
       return undefined;
@@ -70,6 +72,16 @@ export function podmanAuthFileCredentials(options: PodmanAuthFileOptions = {}): 
 }
 
 const format = "containers-auth";
+
+/** The environment variable that put `file` on the {@link podmanAuthFiles} list, if one did. */
+function chosenBy(file: string, env: Env): { env?: string } {
+  if (env.REGISTRY_AUTH_FILE && file === env.REGISTRY_AUTH_FILE) return { env: "REGISTRY_AUTH_FILE" };
+  if (env.XDG_RUNTIME_DIR && file === join(env.XDG_RUNTIME_DIR, "containers", "auth.json"))
+    return { env: "XDG_RUNTIME_DIR" };
+  if (env.XDG_CONFIG_HOME && file === join(env.XDG_CONFIG_HOME, "containers", "auth.json"))
+    return { env: "XDG_CONFIG_HOME" };
+  return {};
+}
 
 /**
  * Keys that apply to `target` (`host/namespace/repo`), most specific first. Keys written docker-style with a
