@@ -1,3 +1,4 @@
+import { basename, isAbsolute, posix, sep } from "node:path";
 import type { ArtifactFile, PushArtifactResult } from "@regatta/client";
 import { UsageError } from "@regatta/errors";
 import type { CliContext } from "./cli-context.js";
@@ -5,15 +6,28 @@ import type { GlobalFlags } from "./global-options.js";
 import { writeJson, writeStdout } from "./output.js";
 
 /**
+ * The title of a file named on the command line, as oras gives it (`oras push REF conf/app.yaml` titles it
+ * `conf/app.yaml`, and `oras pull` writes it back there): the cleaned relative path; a directory's trailing `/` goes.
+ * A path that is absolute or climbs out of the working directory (`../x`), which oras refuses without
+ * `--disable-path-validation`, is titled by its base name instead.
+ */
+function titleFor(path: string): string {
+  const clean = posix.normalize(path.split(sep).join("/")).replace(/\/+$/, "");
+  if (isAbsolute(path) || clean === ".." || clean.startsWith("../") || clean === ".") return basename(path);
+  return clean;
+}
+
+/**
  * `FILE[:MEDIA_TYPE]` arguments of `artifact push` and `attach`, as oras writes them (`sbom.json:application/spdx+json`):
- * the part after the last `:` is a media type when it has a `/`, else it belongs to the file name.
+ * the part after the last `:` is a media type when it has a `/`, else it belongs to the file name. A directory is
+ * pushed as one layer, as oras pushes it (the client's referrers/artifact-dir.ts).
  */
 export function artifactFiles(args: readonly string[]): ArtifactFile[] {
   return args.map((arg) => {
     const colon = arg.lastIndexOf(":");
     const type = colon > 0 ? arg.slice(colon + 1) : "";
-    if (type.includes("/")) return { path: arg.slice(0, colon), mediaType: type };
-    return { path: arg };
+    const path = type.includes("/") ? arg.slice(0, colon) : arg;
+    return { path, title: titleFor(path), ...(type.includes("/") ? { mediaType: type } : {}) };
   });
 }
 

@@ -25,13 +25,19 @@ export function registerArtifact(program: Command, cli: CliContext): void {
       "push files as an artifact: one layer per file (titled by its name), the empty config, an artifactType",
     )
     .argument("<reference>", "where to push: a tag, or a repository alone to push by digest")
-    .argument("<files...>", "FILE or FILE:MEDIA_TYPE (default application/octet-stream)")
+    .argument(
+      "<files...>",
+      "FILE, DIR or either :MEDIA_TYPE (default application/octet-stream; a directory: a tar+gzip layer)",
+    )
     .requiredOption("--artifact-type <type>", "the artifact's type, e.g. application/spdx+json")
     .option("--subject <reference>", "a manifest of the same repository this artifact refers to")
     .option("--annotation <key=value>", "a manifest annotation (repeatable)", collectAnnotation)
     .addHelpText(
       "after",
-      "\nWith --subject on a registry without the referrers API, the subject's sha256-<hex> fallback tag index is" +
+      "\nEach file is titled by its path as given (conf/app.yaml; an absolute path or one with .. by its base name), as" +
+        "\noras titles it. A directory is one layer as oras makes it: a gzipped tar of it, unpacked again by" +
+        "\n`artifact pull` and `oras pull`." +
+        "\n\nWith --subject on a registry without the referrers API, the subject's sha256-<hex> fallback tag index is" +
         "\nupdated too (read again and retried if another writer changed it). Prints the artifact's digest." +
         "\n\nExamples:\n  regatta artifact push localhost:5000/team/docs:1.0 README.md guide.pdf:application/pdf --artifact-type application/vnd.example.docs" +
         "\n  regatta artifact push localhost:5000/team/api sbom.json:application/spdx+json --artifact-type application/spdx+json --subject localhost:5000/team/api:1.0",
@@ -61,8 +67,11 @@ export function registerArtifact(program: Command, cli: CliContext): void {
     .requiredOption("-o, --output <dir>", "the directory to write into (created if missing)")
     .addHelpText(
       "after",
-      "\nA title must be a plain file name: one with a path, `..` or a NUL is refused before anything is written, and a" +
-        "\nsymbolic link already at a file's path is replaced, never written through. Layers without a title are skipped." +
+      "\nA title may be a file name or a relative path (conf/app.yaml), written under the directory; one that is absolute" +
+        "\nor has `..` is refused before anything is written, as is a symbolic link on the way. A directory layer (oras's" +
+        "\nunpack annotation) is unpacked with the same care and its tar's digest checked. Everything is staged beside" +
+        "\nits path and renamed into place at the end: a file or directory already there is replaced, never written" +
+        "\nthrough. Layers without a title are skipped." +
         "\n\nExamples:\n  regatta artifact pull localhost:5000/team/docs:1.0 -o ./docs\n  regatta artifact pull localhost:5000/team/api@sha256:… -o ./sbom --json",
     )
     .action(async (reference: string, opts: { output: string }, cmd: Command) => {
@@ -80,7 +89,12 @@ export function registerArtifact(program: Command, cli: CliContext): void {
         }
         if (pulled.untitled.length > 0)
           cli.info(`skipped ${pulled.untitled.length} layer(s) without a title`);
-        await writeStdout(pulled.files.map((f) => `${escapeControls(f.path)}\n`).join(""));
+        for (const f of pulled.files) {
+          if (f.skipped) cli.info(`${f.title}: skipped ${f.skipped.length} entries (devices, FIFOs)`);
+        }
+        await writeStdout(
+          pulled.files.map((f) => `${escapeControls(f.path)}${f.kind === "directory" ? "/" : ""}\n`).join(""),
+        );
       });
     });
 }

@@ -14,7 +14,10 @@ export function registerAttach(program: Command, cli: CliContext): void {
       "attach files to an image as a referrer (an artifact whose subject is the image), as oras attach",
     )
     .argument("<reference>", "the image to attach to, by tag or digest")
-    .argument("<files...>", "FILE or FILE:MEDIA_TYPE (default application/octet-stream)")
+    .argument(
+      "<files...>",
+      "FILE, DIR or either :MEDIA_TYPE (default application/octet-stream; a directory: a tar+gzip layer)",
+    )
     .requiredOption("--artifact-type <type>", "the artifact's type, e.g. application/spdx+json")
     .option("--annotation <key=value>", "a manifest annotation (repeatable)", collectAnnotation)
     .addHelpText(
