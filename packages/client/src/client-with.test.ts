@@ -96,6 +96,7 @@ const CALLS: Record<string, (reg: RegistryClient, dir: string) => Promise<unknow
   planSync: (r) => r.planSync({ source: "team/app", target: "team/mirror" }),
   sync: (r) => r.sync({ source: "team/app", target: "team/mirror" }),
   rateLimit: (r) => r.rateLimit("team/app:1"),
+  explainAuth: (r) => r.explainAuth("team/app:1", { push: true }),
   referrers: (r) => r.referrers("team/app:1"),
   referrerTree: (r) => r.referrerTree("team/app:1"),
   copyReferrers: (r) => r.copyReferrers("team/app:1", "team/copy:1"),
