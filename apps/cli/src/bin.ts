@@ -2,8 +2,9 @@
 /**
  * The `regatta` executable, kept small for start-up (issue 12): `regatta --version` alone is answered here, without
  * the command table, and every other command line loads main.js, which parses it. apps/cli/README.md has the
- * numbers. (Node's compile cache, `module.enableCompileCache()` on Node >= 22.1, was measured too and left out: the
- * minified table compiles lazily, and its start-up did not change beyond noise.)
+ * numbers. (Node's compile cache, `module.enableCompileCache()` on Node >= 22.1, did not change `--version` or `--help`
+ * beyond noise — the minified table compiles lazily — so it is turned on in main.ts, for the commands that load the
+ * client.)
  */
 import { VERSION } from "./version.js";
 
