@@ -247,6 +247,30 @@ describe("pullArtifact of an oras directory layer", () => {
     expect(await readdir(out)).toEqual([]);
   });
 
+  it("puts nothing in place when a later layer fails: every layer is staged first, the staged ones removed", async () => {
+    const layer = await orasLayer([
+      { name: "site", type: "directory" },
+      { name: "site/a", type: "file", body: "a" },
+    ]);
+    const { reg } = fakeDistribution({});
+    await reg.pushArtifact("registry.test/team/app:two", {
+      artifactType: "application/x",
+      files: [
+        { bytes: "first", title: "conf/first.txt" },
+        {
+          bytes: layer.tgz,
+          title: "site",
+          annotations: { [TAR_DIGEST]: sha256(Buffer.from("not it")), [UNPACK]: "true" },
+        },
+      ],
+    });
+    const out = join(tempDir(), "out");
+    await mkdir(out);
+    await writeFile(join(out, "keep.txt"), "kept");
+    await rejection(reg.pullArtifact("registry.test/team/app:two", out), DigestMismatchError);
+    expect(await readdir(out)).toEqual(["keep.txt"]);
+  });
+
   it("writes a layer without the unpack annotation as the plain file it is", async () => {
     const layer = await orasLayer([{ name: "site", type: "directory" }]);
     const reg = await withDirectoryLayer("site.tgz", layer, { [UNPACK]: "false" });
