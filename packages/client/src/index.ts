@@ -5,6 +5,7 @@ export {
   type CredentialSource,
   type CredentialStoreOptions,
   credentialStoreFile,
+  describeCredentialSource,
   eraseCredential,
   otherCredentialFiles,
   storeCredential,
