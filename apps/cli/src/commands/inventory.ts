@@ -70,6 +70,11 @@ Examples:
         } finally {
           counter.clear();
         }
+        if (inventory.vanished) {
+          cli.info(
+            `note: listed but gone when looked at (deleted meanwhile), left out: ${inventory.vanished.join(", ")}`,
+          );
+        }
         if (flags.json) return writeJson(inventory);
         if (opts.csv) {
           const { inventoryCsv } = await import("@regatta/client");

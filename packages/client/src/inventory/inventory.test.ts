@@ -122,6 +122,19 @@ describe("inventory", () => {
     }
   });
 
+  it("leaves out a tag listed but gone by its HEAD (deleted meanwhile), and names it", async () => {
+    const { repo } = repository();
+    repo.tags.ghost = `sha256:${"0".repeat(64)}`;
+    const { reg } = fakeDistribution({ "team/app": repo });
+    try {
+      const got = await reg.inventory("registry.test/team/app");
+      expect(got.tags.map((t) => t.tag)).toEqual(["1.9", "1.10", "amd", "latest"]);
+      expect(got.vanished).toEqual(["ghost"]);
+    } finally {
+      await reg.close();
+    }
+  });
+
   it("is empty for a repository with no tags", async () => {
     const { reg } = fakeDistribution({ "team/empty": emptyRepository() });
     try {

@@ -8,7 +8,7 @@
  * (once-per-digest.ts). Each tag runs as one small pipeline, `concurrency` tags at a time; a tag that needs a
  * manifest another tag is already fetching waits for that fetch instead of starting its own.
  */
-import { UsageError } from "@regatta/errors";
+import { NotFoundError, UsageError } from "@regatta/errors";
 import {
   type Descriptor,
   formatPlatform,
@@ -90,6 +90,8 @@ export interface Inventory {
   shared: { digest: string; tags: string[] }[];
   /** How many distinct manifests (top-level and children) and configs were fetched: one GET each. */
   fetched: { manifests: number; configs: number };
+  /** Tags the list named whose manifest was then not found (deleted while the inventory ran); absent when none. */
+  vanished?: string[];
 }
 
 /** What a manifest (by digest) contributes to its tags' rows, computed once per distinct manifest. */
@@ -126,17 +128,24 @@ export async function inventoryRepository(
   });
   const facts = new FactsOfManifests(ctx, repo);
   let done = 0;
-  const rows = await mapConcurrent(
+  const results = await mapConcurrent(
     tags,
     concurrency,
     async (tag, _i, s) => {
-      const head = await headManifest(ctx, repo.withTag(tag), { signal: s });
-      const got = await facts.of(head.digest, s);
+      const head = await headManifest(ctx, repo.withTag(tag), { signal: s }).catch((error: unknown) => {
+        // Listed, then gone: deleted (or moved away) while the inventory ran. Said, not fatal: on a busy repository
+        // an inventory would otherwise never finish.
+        if (error instanceof NotFoundError) return undefined;
+        throw error;
+      });
+      const got = head ? await facts.of(head.digest, s) : undefined;
       options.onProgress?.({ done: ++done, total: tags.length, tag });
-      return { tag, digest: head.digest, ...got };
+      return head && got ? { tag, digest: head.digest, ...got } : tag;
     },
     options.signal,
   );
+  const vanished = results.filter((r): r is string => typeof r === "string");
+  const rows = results.filter((r): r is Exclude<typeof r, string> => typeof r !== "string");
   const byDigest = new Map<string, string[]>();
   for (const row of [...rows].sort((a, b) => compareNatural(a.tag, b.tag))) {
     byDigest.set(row.digest, [...(byDigest.get(row.digest) ?? []), row.tag]);
@@ -156,6 +165,7 @@ export async function inventoryRepository(
     tags: inventoried,
     shared,
     fetched: { manifests: facts.manifests.size, configs: facts.configs.size },
+    ...(vanished.length ? { vanished } : {}),
   };
 }
 
