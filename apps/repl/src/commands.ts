@@ -2,6 +2,7 @@ import { stat } from "node:fs/promises";
 import type { REPLServer } from "node:repl";
 import {
   BlobHandle,
+  describeCredentialSource,
   manifests,
   type RegistryClient,
   UsageError,
@@ -118,6 +119,7 @@ export function defineCommands(host: CommandHost): { cancel(): boolean } {
         `registry: ${who.registry} (${client.url})`,
         `auth:     ${who.scheme}${who.realm ? ` (realm ${who.realm}${who.service ? `, service ${who.service}` : ""})` : ""}`,
         `user:     ${user}`,
+        ...(who.source ? [`from:     ${describeCredentialSource(who.source)}`] : []),
       ].join("\n"),
     );
   });

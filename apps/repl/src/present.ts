@@ -1,5 +1,6 @@
 import { inspect } from "node:util";
 import {
+  type AuthReport,
   BlobHandle,
   type ConfigResult,
   type CopyResult,
@@ -17,6 +18,7 @@ import {
   type TagList,
 } from "@regatta/client";
 import {
+  authReportLines,
   type Colors,
   colorJson,
   columns,
@@ -66,6 +68,7 @@ function layout(value: unknown, options: PresentOptions): string {
   if (isConfigResult(value)) return presentConfig(value, c);
   if (isImageSummary(value)) return presentSummary(value, c);
   if (isReferrers(value)) return presentReferrers(value, c);
+  if (isAuthReport(value)) return authReportLines(value, { colors: c }).join("\n");
   if (value instanceof ByteCount) return presentBytes(Number(value), c);
   const transfer = transferSummary(value, c);
   if (transfer) return `${transfer}\n${c.dim("_ holds the whole result (its blobs, manifests, digests)")}`;
@@ -400,6 +403,18 @@ function repositoryOf(reference: string): string {
   const name = reference.split("@")[0] as string;
   const colon = name.lastIndexOf(":");
   return colon > name.lastIndexOf("/") ? name.slice(0, colon) : name;
+}
+
+function isAuthReport(value: unknown): value is AuthReport {
+  const v = value as Partial<AuthReport> | null;
+  return (
+    typeof v === "object" &&
+    v !== null &&
+    typeof v.verdict === "string" &&
+    typeof v.summary === "string" &&
+    Array.isArray(v.steps) &&
+    Array.isArray(v.actions)
+  );
 }
 
 function isReferrers(value: unknown): value is ReferrersResult {

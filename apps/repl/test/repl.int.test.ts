@@ -358,6 +358,19 @@ describe.each(["basic", "token"] as const)("wrong credentials are rolled back (%
     repl = undefined;
   });
 
+  it("reg.explainAuth prints the steps and the verdict; .whoami says where the credentials came from", async () => {
+    repl = await driveRepl({ registry: registry.url, options: { username, password } });
+    const out = (await repl.send('reg.explainAuth("team/api:1.0", { push: true })')).split("\n");
+    expect(out[0]).toBe(`auth explain ${registry.host}/team/api:1.0 (pull,push)`);
+    expect(out).toContainEqual("1. challenge");
+    expect(out).toContainEqual("2. credentials");
+    expect(out).toContainEqual("5. probe: pull");
+    expect(out).toContainEqual("6. probe: push");
+    expect(out.at(-1)).toMatch(/^verdict: /);
+    expect(out.join("\n")).not.toContain(password);
+    expect(await repl.send(".whoami")).toMatch(/\nfrom: {5}\S/);
+  });
+
   it(".har FILE saves the session's exchanges as HAR 1.2, with neither the password nor a token in it", async () => {
     repl = await driveRepl({ registry: registry.url, options: { username, password } });
     expect(await repl.send('reg.tags("team/api")')).toBe("team/api 1 tag\n  1.0");

@@ -1,5 +1,6 @@
 // Presentation shared by the CLI and the REPL (issue 11, item 6). Private: both apps bundle it (apps/*/build.mjs),
 // so no published package names it.
+export { authReportLines } from "./auth-report.js";
 export { type Colors, colorJson } from "./color-json.js";
 export { columns } from "./columns.js";
 export { diffReport, type ImageDiffRows, type IndexDiffRows } from "./diff-report.js";

@@ -1,4 +1,5 @@
 import type { AuthReport, ProbeStep } from "@regatta/client";
+import { authReportLines } from "@regatta/present";
 import type { Command } from "commander";
 import { cliAccessHint } from "../access-hint.js";
 import type { CliContext } from "../cli-context.js";
@@ -61,22 +62,16 @@ Examples:
     });
 }
 
-/** The report as numbered steps, each with its lines indented, and the verdict last. */
+/** The report as @regatta/present lays it out, with the credentials and the fix worded for this command line. */
 function renderReport(report: AuthReport, flags: GlobalFlags, cli: CliContext): string[] {
-  const lines = [`auth explain ${report.reference} (${report.actions.join(",")})`];
-  report.steps.forEach((step, i) => {
-    const title = step.title === "probe" ? `probe: ${step.action}` : step.title;
-    lines.push(`${i + 1}. ${title}`);
-    const says =
+  return authReportLines(report, {
+    says: (step) =>
       step.title === "credentials" && step.source?.kind === "explicit"
         ? [`from: the command line (${commandLineSource(flags)})`, ...step.says.slice(1)]
         : step.title === "probe"
           ? probeLines(step, cli)
-          : step.says;
-    for (const line of says) lines.push(`   ${line}`);
+          : step.says,
   });
-  lines.push(`verdict: ${report.summary}`);
-  return lines;
 }
 
 /** How this command line gave credentials, never their value. */
