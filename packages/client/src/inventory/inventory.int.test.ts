@@ -1,7 +1,7 @@
 /**
  * The inventory against a real registry (distribution 2.8), behind testkit's fault proxy, which counts every request
  * (issue 14's efficiency target): 300 tags over 20 distinct images (5 of them indexes of two platforms) cost one tag
- * list, 300 HEADs, one GET per distinct manifest (35) and one per distinct config (30) — never the same GET twice.
+ * list, 300 HEADs, one GET per distinct manifest (30: 15 images, 5 indexes, 10 children) and one per distinct config (25) — never the same GET twice.
  * The time is measured against the 300 HEADs alone (`tagsWithDigests`), and printed for the record.
  */
 import { generateImage, generateIndex, pushImage, startFaultProxy, useRegistry } from "@regatta/testkit";
