@@ -449,6 +449,13 @@ export const METHODS: readonly MethodEntry[] = [
     example: 'reg.explainAuth("team/app:1.0", { push: true })',
   },
   {
+    name: "explain",
+    group: "client",
+    params: "(reference, options?)",
+    summary: "explainAuth, by its short name",
+    example: 'reg.explain("team/app")',
+  },
+  {
     name: "close",
     group: "client",
     params: "()",

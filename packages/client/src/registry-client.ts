@@ -628,6 +628,11 @@ export class RegistryClient {
     return explainAuth(this.ctx, toReference(this.ctx, reference), this.#calls(options));
   }
 
+  /** {@link explainAuth} under the short name the REPL is typed with: `await reg.explain("team/api")`. */
+  explain(reference: ReferenceInput, options?: ExplainAuthOptions): Promise<AuthReport> {
+    return this.explainAuth(reference, options);
+  }
+
   /** Closes the connections. The client cannot be used afterwards. */
   close(): Promise<void> {
     return this.ctx.transport.close();
