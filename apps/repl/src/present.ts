@@ -4,7 +4,9 @@ import {
   BlobHandle,
   type ConfigResult,
   type CopyResult,
+  type Diff,
   type ImageSummary,
+  type Inventory,
   type ManifestResult,
   type PullResult,
   type PushResult,
@@ -22,9 +24,11 @@ import {
   type Colors,
   colorJson,
   columns,
+  diffReport,
   drawTree,
   escapeControls,
   humanSize,
+  inventoryTable,
   shortDigest,
   summaryTables,
 } from "@regatta/present";
@@ -69,6 +73,8 @@ function layout(value: unknown, options: PresentOptions): string {
   if (isImageSummary(value)) return presentSummary(value, c);
   if (isReferrers(value)) return presentReferrers(value, c);
   if (isAuthReport(value)) return authReportLines(value, { colors: c }).join("\n");
+  if (isInventory(value)) return presentInventory(value, c);
+  if (isDiff(value)) return diffReport(value);
   if (value instanceof ByteCount) return presentBytes(Number(value), c);
   const transfer = transferSummary(value, c);
   if (transfer) return `${transfer}\n${c.dim("_ holds the whole result (its blobs, manifests, digests)")}`;
@@ -403,6 +409,45 @@ function repositoryOf(reference: string): string {
   const name = reference.split("@")[0] as string;
   const colon = name.lastIndexOf(":");
   return colon > name.lastIndexOf("/") ? name.slice(0, colon) : name;
+}
+
+/** `reg.inventory(repo)`: the table the CLI prints, under a title, and which tags share an image. */
+function presentInventory(inv: Inventory, c: Colors): string {
+  const n = inv.tags.length;
+  const title = `${c.bold(inv.repository)} ${c.dim(`${n} ${n === 1 ? "tag" : "tags"}, ${inv.shared.length} shared digests; _.tags holds the rows`)}`;
+  const vanished = inv.vanished?.length ? [c.dim(`vanished while listed: ${inv.vanished.join(", ")}`)] : [];
+  return [title, inventoryTable(inv, c.bold), ...vanished].filter(Boolean).join("\n");
+}
+
+function isInventory(value: unknown): value is Inventory {
+  const v = value as Partial<Inventory> | null;
+  return (
+    typeof v === "object" &&
+    v !== null &&
+    typeof v.repository === "string" &&
+    Array.isArray(v.tags) &&
+    Array.isArray(v.shared) &&
+    typeof v.fetched === "object"
+  );
+}
+
+function isDiff(value: unknown): value is Diff {
+  const v = value as {
+    kind?: unknown;
+    identical?: unknown;
+    notes?: unknown;
+    a?: unknown;
+    b?: unknown;
+  } | null;
+  return (
+    typeof v === "object" &&
+    v !== null &&
+    (v.kind === "image" || v.kind === "index") &&
+    typeof v.identical === "boolean" &&
+    Array.isArray(v.notes) &&
+    v.a !== undefined &&
+    v.b !== undefined
+  );
 }
 
 function isAuthReport(value: unknown): value is AuthReport {

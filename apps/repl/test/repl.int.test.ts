@@ -109,6 +109,17 @@ describe("the REPL against a real registry (anonymous)", () => {
     expect(await repl.send("_.manifest.manifests.length")).toBe("2");
   });
 
+  it("prints an inventory as the CLI's table, and a diff as the CLI's report", async () => {
+    const inventory = (await repl.send('reg.inventory("team/api")')).split("\n");
+    expect(inventory[0]).toBe(`${registry.host}/team/api 2 tags, 1 shared digests; _.tags holds the rows`);
+    expect(inventory.slice(1).join("\n")).toMatch(/^TAG +DIGEST/);
+    expect(inventory.filter((l) => /^(1\.0|latest) +sha256:[0-9a-f]{12}/.test(l))).toHaveLength(2);
+    const diff = await repl.send('reg.diff("team/api:1.0", "other/thing:stable")');
+    expect(diff).toMatch(/^A +.*team\/api:1\.0/m);
+    expect(diff).toMatch(/^B +.*other\/thing:stable/m);
+    expect(await repl.send("_.identical")).toBe("false");
+  });
+
   it(".platform sets the platform every call means; .platform none drops it", async () => {
     expect(await repl.send(".platform linux/arm64")).toBe(
       "every call of reg means linux/arm64 from now on (clients opened later too)",
