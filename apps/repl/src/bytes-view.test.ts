@@ -57,3 +57,15 @@ describe("bytes as what they are", () => {
     expect(hexdump(new Uint8Array(0))).toEqual([]);
   });
 });
+
+describe("text that is binary", () => {
+  it("a gzip'd layer read as text() is not dumped; real text is", async () => {
+    const { present } = await import("./present.js");
+    const show = (value: unknown) => present(value, { colors: plain, useColors: false, width: 100 });
+    const layer = await fileLayerBlob([{ name: "etc/os-release", content: "ID=alpine\n" }]);
+    expect(show(layer.bytes.toString("utf8"))).toMatch(
+      /^<\d+ characters of binary data decoded as text .*await b\.bytes\(\) shows what it is/,
+    );
+    expect(show("ID=alpine\nVERSION_ID=3.20\n")).toBe("'ID=alpine\\nVERSION_ID=3.20\\n'");
+  });
+});

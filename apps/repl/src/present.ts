@@ -62,6 +62,11 @@ function layout(value: unknown, options: PresentOptions): string {
   if (value instanceof RegistryClient) return describeClient(value, c);
   if (value instanceof BlobHandle) return describeBlob(value, c);
   if (isBytes(value)) return describeBytes(value, c);
+  if (typeof value === "string" && looksBinary(value)) {
+    return c.dim(
+      `<${value.length} characters of binary data decoded as text (a gzip'd layer's text() is this): not shown; await b.bytes() shows what it is — a layer's files, or a hexdump>`,
+    );
+  }
   if (isStream(value))
     return c.dim('<a stream; not shown: pipe it to a file, e.g. stream.pipe(fs.createWriteStream("out"))>');
   if (isStringArray(value))
@@ -356,6 +361,13 @@ function summarised(value: unknown, depth: number, seen: Set<object>): unknown {
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(value)) out[k] = summarised(v, depth + 1, seen);
   return out;
+}
+
+/** Text that came from bytes that are not text: UTF-8 replacement characters, or NULs and other controls. */
+function looksBinary(text: string): boolean {
+  if (text.length < 16) return false;
+  const odd = text.slice(0, 4096).match(/[\uFFFD\x00-\x08\x0e-\x1f]/g)?.length ?? 0;
+  return odd > Math.min(text.length, 4096) / 50;
 }
 
 function isBytes(value: unknown): value is Uint8Array {
