@@ -1,16 +1,25 @@
-import type { AuthReport } from "@regatta/client";
 import type { Colors } from "./color-json.js";
 
-type Step = AuthReport["steps"][number];
+/**
+ * An auth explanation as far as it is laid out: the client's AuthReport (packages/client/src/explain/auth-report.ts),
+ * declared here structurally so this package depends on nothing above it (layering.test.ts).
+ */
+export interface AuthReportRows {
+  reference: string;
+  actions: readonly string[];
+  summary: string;
+  verdict: string;
+  steps: readonly { title: string; action?: string; says: readonly string[] }[];
+}
 
 /**
  * An auth explanation (`reg.explainAuth`, `regatta auth explain`) for people: numbered steps, each with its lines
  * indented, and the verdict last — the one layout of the CLI and the REPL. `says` lets a caller word a step its own
  * way (the CLI names its flags: `-u X, the password from --password-stdin`, `regatta login HOST`).
  */
-export function authReportLines(
-  report: AuthReport,
-  options: { colors?: Colors; says?: (step: Step) => string[] } = {},
+export function authReportLines<R extends AuthReportRows>(
+  report: R,
+  options: { colors?: Colors; says?: (step: R["steps"][number]) => readonly string[] } = {},
 ): string[] {
   const c = options.colors;
   const bold = (s: string) => (c ? c.bold(s) : s);

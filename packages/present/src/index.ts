@@ -1,6 +1,6 @@
 // Presentation shared by the CLI and the REPL (issue 11, item 6). Private: both apps bundle it (apps/*/build.mjs),
 // so no published package names it.
-export { authReportLines } from "./auth-report.js";
+export { type AuthReportRows, authReportLines } from "./auth-report.js";
 export { type Colors, colorJson } from "./color-json.js";
 export { columns } from "./columns.js";
 export { diffReport, type ImageDiffRows, type IndexDiffRows } from "./diff-report.js";
@@ -9,5 +9,5 @@ export { humanSize, shortDigest } from "./human-size.js";
 export { type InventoryRows, inventoryTable } from "./inventory-table.js";
 export { escapeControls, escapeField } from "./terminal-text.js";
 export { type SummaryRows, summaryTables, textTable } from "./text-table.js";
-export { type TransferProgress, transferProgress } from "./transfer-progress.js";
+export { type ProgressEvent, type TransferProgress, transferProgress } from "./transfer-progress.js";
 export { drawTree } from "./tree.js";

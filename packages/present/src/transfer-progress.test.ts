@@ -3,9 +3,8 @@
  * plan, a bar per blob in flight (named by its short digest) that goes when the blob is done, skipped or mounted.
  */
 import { PassThrough } from "node:stream";
-import type { TransferEvent } from "@regatta/client";
 import { describe, expect, it } from "vitest";
-import { transferProgress } from "./transfer-progress.js";
+import { type ProgressEvent, transferProgress } from "./transfer-progress.js";
 
 const A = `sha256:${"a".repeat(64)}`;
 const B = `sha256:${"b".repeat(64)}`;
@@ -27,8 +26,8 @@ describe("transferProgress", () => {
   it("draws the total and a bar per blob in flight from TransferEvents, and clears them at the end", async () => {
     const tty = terminal();
     const progress = await transferProgress({ enabled: true, stream: tty.stream });
-    const events: TransferEvent[] = [
-      { type: "plan", blobs: [], bytes: 3000, manifests: 1 },
+    const events: ProgressEvent[] = [
+      { type: "plan", bytes: 3000 },
       { type: "blob", state: "started", digest: A, size: 2000, bytes: 0 },
       { type: "blob", state: "bytes", digest: A, size: 2000, bytes: 1000 },
       { type: "blob", state: "skipped", digest: B, size: 1000, bytes: 0 },
@@ -57,7 +56,7 @@ describe("transferProgress", () => {
   it("draws nothing when disabled (a pipe, --json)", async () => {
     const tty = terminal();
     const progress = await transferProgress({ enabled: false, stream: tty.stream });
-    progress.onEvent({ type: "plan", blobs: [], bytes: 1, manifests: 0 });
+    progress.onEvent({ type: "plan", bytes: 1 });
     progress.onEvent({ type: "blob", state: "bytes", digest: A, size: 2, bytes: 1 });
     await frame();
     progress.stop();

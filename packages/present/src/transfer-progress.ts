@@ -1,15 +1,23 @@
 /**
  * The progress display of copy, pull, push and put-blob, in the CLI (on stderr) and the REPL (on its terminal): one bar
  * per blob in flight and a total, with bytes, rate and ETA, drawn with cli-progress. Only on a terminal: a pipe or a
- * log file gets no control characters (the callers decide: apps/cli/src/transfer-progress.ts, the REPL's client). Every verb speaks the client's one vocabulary (TransferEvent), so there is nothing to translate.
+ * log file gets no control characters (the callers decide: apps/cli/src/transfer-progress.ts, the REPL's client). Every verb speaks the client's one vocabulary (ProgressEvent), so there is nothing to translate.
  */
-import type { TransferEvent } from "@regatta/client";
 import type CliProgress from "cli-progress";
 import { humanSize, shortDigest } from "./human-size.js";
 
+/**
+ * The events the display draws: the client's ProgressEvent (packages/client/src/transfer-events.ts), as far as it
+ * reads them. Declared here, structurally, so this package depends on nothing above it (layering.test.ts).
+ */
+export type ProgressEvent =
+  | { type: "plan"; bytes: number }
+  | { type: "blob"; state: string; digest?: string; size?: number; bytes: number }
+  | { type: "manifest" };
+
 /** Receives a transfer's events (pass `onEvent` as the verb's `onProgress`); `stop()` clears the bars. */
 export interface TransferProgress {
-  onEvent(event: TransferEvent): void;
+  onEvent(event: ProgressEvent): void;
   stop(): void;
 }
 

@@ -4,14 +4,14 @@
  * upload (`POST /v2/<name>/blobs/uploads/`) and cancels it at once (`DELETE` of its Location), so nothing is left.
  * https://github.com/opencontainers/distribution-spec/blob/main/spec.md#pushing-blobs
  */
-import { repositoryScope } from "@regatta/auth";
 import { RegattaError } from "@regatta/errors";
 import { acceptHeader } from "@regatta/manifest";
 import type { Reference } from "@regatta/reference";
 import type { ClientContext } from "../context.js";
 import { manifestHead } from "../registry-api/manifests.js";
-import { manifestPath, tagsPath, uploadsPath } from "../registry-api/paths.js";
-import { cancelUpload, locationOf } from "../registry-api/upload-session.js";
+import { manifestPath, uploadsPath } from "../registry-api/paths.js";
+import { tagsGet } from "../registry-api/tags.js";
+import { cancelUpload, openUploadSession } from "../registry-api/upload-session.js";
 import type { AuthOutcome, ProbeStep } from "./auth-report.js";
 
 /** The probes of `actions` (`pull`, and `push` when asked), in order. */
@@ -77,16 +77,13 @@ async function afterRefusedHead(
 ): Promise<RefusalDetail> {
   if (!(headError instanceof RegattaError) || headError.errors.length) return {};
   try {
-    const response = await ctx.transport.request({
+    await tagsGet(ctx.transport, {
       registry: ref.registry,
-      method: "GET",
-      path: tagsPath(ref.repository),
-      query: { n: 1 },
-      scopes: [repositoryScope(ref.repository, ["pull"])],
+      repository: ref.repository,
+      n: 1,
       context: `explain auth: list the tags of ${ref.repositoryOnly().familiar()}`,
       ...(signal ? { signal } : {}),
     });
-    await response.dump();
     return { repositoryExists: true };
   } catch (error) {
     if (!(error instanceof RegattaError) || error.status !== headError.status) return {};
@@ -110,18 +107,12 @@ async function probePush(
   let location: string;
   let status: number;
   try {
-    const response = await send({
+    ({ location, status } = await openUploadSession(send, {
       registry: ref.registry,
-      method: "POST",
-      path,
-      scopes: [repositoryScope(ref.repository, ["pull", "push"])],
-      expect: [202],
+      repository: ref.repository,
       context,
       ...(signal ? { signal } : {}),
-    });
-    await response.dump();
-    status = response.status;
-    location = locationOf(response, context);
+    }));
   } catch (error) {
     return refusal(request, "push", error, ref);
   }

@@ -1,6 +1,7 @@
 /**
- * The requests around an upload session that carry no data: reading its state (`GET <location>`, answered 204 with
- * `Range: 0-<last>` and a fresh Location) and cancelling it (`DELETE <location>`, 204).
+ * The requests around an upload session that carry no data: opening one (`POST /v2/<name>/blobs/uploads/`, 202 and
+ * a Location), reading its state (`GET <location>`, answered 204 with `Range: 0-<last>` and a fresh Location) and
+ * cancelling it (`DELETE <location>`, 204).
  * https://github.com/opencontainers/distribution-spec/blob/main/spec.md#pushing-blobs-in-chunks
  *
  * distribution 2.8.2 signs the session state into the Location (`?_state=`): a Location whose state is older than
@@ -11,6 +12,7 @@
 import type { Scope } from "@regatta/auth";
 import { ProtocolError } from "@regatta/errors";
 import type { RegistryResponse } from "@regatta/transport";
+import { uploadsPath } from "./paths.js";
 import type { RequestFn } from "./request.js";
 
 export type { RequestFn } from "./request.js";
@@ -88,6 +90,28 @@ export async function uploadStatus(
     );
   }
   return { location: response.headers.location ? locationOf(response, what) : req.location, offset };
+}
+
+/**
+ * Opens an upload session and sends nothing into it: `POST /v2/<name>/blobs/uploads/`, 202 with the session's
+ * Location (the question "may I push here?", asked by `explainAuth`'s push probe, which cancels it at once).
+ */
+export async function openUploadSession(
+  request: RequestFn,
+  req: { registry: string; repository: string; context: string; signal?: AbortSignal },
+): Promise<{ location: string; status: number }> {
+  const response = await request({
+    registry: req.registry,
+    method: "POST",
+    path: uploadsPath(req.repository),
+    headers: { "content-length": "0" },
+    scopes: scopesFor(req.repository),
+    expect: [202],
+    context: req.context,
+    ...(req.signal ? { signal: req.signal } : {}),
+  });
+  await response.dump();
+  return { location: locationOf(response, req.context), status: response.status };
 }
 
 /**
