@@ -278,7 +278,7 @@ describe("secrets (Basic auth registry)", () => {
     expect(await repl.send(".whoami")).toMatch(`\nuser:     ${username}`);
     expect(await repl.send("reg.repositories()")).toBe("1 item\n  team/api");
     expect(await repl.send(".whoami")).toBe(
-      `registry: ${registry.host} (${registry.url})\nauth:     basic (realm Registry Realm)\nuser:     ${username}`,
+      `registry: ${registry.host} (${registry.url})\nauth:     basic (realm Registry Realm)\nuser:     ${username}\nfrom:     given to the client explicitly (the command line's -u/--password, or connect() options)`,
     );
 
     // .login: the username is echoed, the password is not.
