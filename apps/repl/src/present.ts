@@ -5,6 +5,7 @@ import {
   type ConfigResult,
   type CopyResult,
   type Diff,
+  type ImageFileListing,
   type ImageSummary,
   type Inventory,
   type ManifestResult,
@@ -27,6 +28,7 @@ import {
   diffReport,
   drawTree,
   escapeControls,
+  fileListingLines,
   humanSize,
   inventoryTable,
   shortDigest,
@@ -79,6 +81,13 @@ function layout(value: unknown, options: PresentOptions): string {
   if (isReferrers(value)) return presentReferrers(value, c);
   if (isAuthReport(value)) return authReportLines(value, { colors: c }).join("\n");
   if (isInventory(value)) return presentInventory(value, c);
+  if (isFileListing(value)) {
+    const n = value.entries.length;
+    return [
+      c.bold(`${value.path} in ${value.image}: ${n} ${n === 1 ? "entry" : "entries"}`),
+      ...fileListingLines(value.entries),
+    ].join("\n");
+  }
   if (isDiff(value)) return diffReport(value);
   if (value instanceof ByteCount) return presentBytes(Number(value), c);
   const transfer = transferSummary(value, c);
@@ -429,6 +438,17 @@ function presentInventory(inv: Inventory, c: Colors): string {
   const title = `${c.bold(inv.repository)} ${c.dim(`${n} ${n === 1 ? "tag" : "tags"}, ${inv.shared.length} shared digests; _.tags holds the rows`)}`;
   const vanished = inv.vanished?.length ? [c.dim(`vanished while listed: ${inv.vanished.join(", ")}`)] : [];
   return [title, inventoryTable(inv, c.bold), ...vanished].filter(Boolean).join("\n");
+}
+
+function isFileListing(value: unknown): value is ImageFileListing {
+  const v = value as Partial<ImageFileListing> | null;
+  return (
+    typeof v === "object" &&
+    v !== null &&
+    typeof v.path === "string" &&
+    typeof v.image === "string" &&
+    Array.isArray(v.entries)
+  );
 }
 
 function isInventory(value: unknown): value is Inventory {

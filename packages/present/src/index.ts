@@ -5,6 +5,7 @@ export { type Colors, colorJson } from "./color-json.js";
 export { columns } from "./columns.js";
 export { diffReport, type ImageDiffRows, type IndexDiffRows } from "./diff-report.js";
 export { causeLines, oneLine, registryErrorLines } from "./error-lines.js";
+export { type FileRow, fileListingLines, modeString } from "./file-listing.js";
 export { humanSize, shortDigest } from "./human-size.js";
 export { type InventoryRows, inventoryTable } from "./inventory-table.js";
 export { escapeControls, escapeField } from "./terminal-text.js";
