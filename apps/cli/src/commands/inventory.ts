@@ -6,6 +6,7 @@ import type { CliContext } from "../cli-context.js";
 import { positiveInt } from "../flag-values.js";
 import { interruptSignal } from "../interrupt.js";
 import { escapeField, inventoryTable, writeJson, writeStderr, writeStdout } from "../output.js";
+import { excludeOption, includeOption } from "../tag-pattern-flags.js";
 import { tagsRepository } from "./tags.js";
 
 /** The orders of `--sort` (the client's INVENTORY_SORTS), listed here so that --help loads no client. */
@@ -25,16 +26,8 @@ export function registerInventory(program: Command, cli: CliContext): void {
         .default("name"),
     )
     .option("--csv", "print CSV (RFC 4180: a header line, CRLF, quoted fields) instead of a table")
-    .option(
-      "--include <regex>",
-      "only tags matching this regular expression, whole tag (repeatable)",
-      collect,
-    )
-    .option(
-      "--exclude <regex>",
-      "drop tags matching this regular expression, whole tag (repeatable)",
-      collect,
-    )
+    .addOption(includeOption())
+    .addOption(excludeOption())
     .option("-j, --jobs <n>", "tags looked at once (default 4)")
     .addHelpText(
       "after",
@@ -98,8 +91,6 @@ interface InventoryFlags {
   exclude?: string[];
   jobs?: string;
 }
-
-const collect = (value: string, previous: string[] | undefined) => [...(previous ?? []), value];
 
 /**
  * "N/M tags" on stderr, rewritten in place (at most every 100 ms, and at the end), when `enabled` (a terminal, output

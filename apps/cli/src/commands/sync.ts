@@ -19,6 +19,7 @@ import { interruptSignal } from "../interrupt.js";
 import { writeJson, writeStdout } from "../output.js";
 import { parseSyncConfig, type SyncConfig } from "../sync-config.js";
 import { imageLine, planText, summaryJson, summaryLine } from "../sync-report.js";
+import { collect, excludeOption, includeOption } from "../tag-pattern-flags.js";
 import { copyCredentials, copySides, sideCredentialFlags } from "./copy.js";
 
 /**
@@ -46,18 +47,8 @@ export function registerSync(program: Command, cli: CliContext): void {
         "skopeo format: put each image under DESTINATION/<registry>/<path>, not DESTINATION/<name>",
       )
       .option("--tag <tags>", "only these tags (comma-separated; repeatable)", collect, [])
-      .option(
-        "--include <regex>",
-        "only tags matching this regular expression, whole tag (repeatable)",
-        collect,
-        [],
-      )
-      .option(
-        "--exclude <regex>",
-        "drop tags matching this regular expression, whole tag (repeatable)",
-        collect,
-        [],
-      )
+      .addOption(includeOption())
+      .addOption(excludeOption())
       .option("--semver <range>", "only tags that are versions in this range, e.g. '>=3.19 <4' (npm semver)")
       .option("--all-tags", "every tag (the default without --tag, --include or --semver)")
       .addOption(platformsFlag())
@@ -183,8 +174,8 @@ interface SyncFlags {
   config?: string;
   scoped?: boolean;
   tag: string[];
-  include: string[];
-  exclude: string[];
+  include?: string[];
+  exclude?: string[];
   semver?: string;
   allTags?: boolean;
   /** `--platform`: the platforms to keep, comma-separated (see platformsFlag). */
@@ -202,10 +193,6 @@ interface SyncFlags {
   srcPassword?: string;
   destUsername?: string;
   destPassword?: string;
-}
-
-function collect(value: string, previous: string[]): string[] {
-  return [...previous, value];
 }
 
 /** The flags that shape every job and the run. */
@@ -247,8 +234,8 @@ function flagFilter(opts: SyncFlags): TagFilter | undefined {
   const list = opts.tag.flatMap((t) => t.split(",").map((s) => s.trim())).filter(Boolean);
   const filter: TagFilter = {
     ...(list.length ? { list } : {}),
-    ...(opts.include.length ? { include: opts.include } : {}),
-    ...(opts.exclude.length ? { exclude: opts.exclude } : {}),
+    ...(opts.include?.length ? { include: opts.include } : {}),
+    ...(opts.exclude?.length ? { exclude: opts.exclude } : {}),
     ...(opts.semver !== undefined ? { semver: opts.semver } : {}),
   };
   if (opts.allTags && Object.keys(filter).some((k) => k !== "exclude")) {

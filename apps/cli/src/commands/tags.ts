@@ -4,6 +4,7 @@ import { type Command, Option } from "commander";
 import type { CliContext } from "../cli-context.js";
 import { positiveInt } from "../flag-values.js";
 import { escapeField, writeJson, writeStderr, writeStdout } from "../output.js";
+import { excludeOption, includeOption } from "../tag-pattern-flags.js";
 
 type TagSort = NonNullable<AllTagsOptions["sort"]>;
 
@@ -27,16 +28,8 @@ export function registerTags(program: Command, cli: CliContext): void {
         .choices(SORTS)
         .default("name"),
     )
-    .option(
-      "--include <regex>",
-      "only tags matching this regular expression, whole tag (repeatable: any of them)",
-      collect,
-    )
-    .option(
-      "--exclude <regex>",
-      "drop tags matching this regular expression, whole tag (repeatable)",
-      collect,
-    )
+    .addOption(includeOption())
+    .addOption(excludeOption())
     .option("--limit <n>", "print at most n tags (the first n after --include/--exclude and --sort)")
     .option("--full-ref", "print each tag as a full reference, registry/repository:tag")
     .option("-n, --page-size <n>", "ask the registry for pages of n tags (every page is still read)")
@@ -115,7 +108,6 @@ interface TagsFlags {
 }
 
 /** A repeatable flag's values, in order (commander hands the previous value, undefined the first time). */
-const collect = (value: string, previous: string[] | undefined) => [...(previous ?? []), value];
 
 /**
  * The repository `tags` lists. `alpine:3.20` or `app@sha256:…` (a reference pasted from elsewhere) lists the
