@@ -11,6 +11,7 @@
 import { stat } from "node:fs/promises";
 import { basename } from "node:path";
 import { UsageError } from "@regatta/errors";
+import { fileSystemError } from "@regatta/layout";
 import {
   buildImageManifest,
   type Descriptor,
@@ -114,7 +115,11 @@ async function layerSource(
     const bytes = typeof file.bytes === "string" ? new TextEncoder().encode(file.bytes) : file.bytes;
     return { source: bytes, mediaType: file.mediaType ?? DEFAULT_FILE_MEDIA_TYPE, annotations };
   }
-  if (!(await stat(file.path)).isDirectory()) {
+  // A file that is not there is one clear line naming it, before anything is pushed.
+  const found = await stat(file.path).catch((error: unknown) => {
+    throw fileSystemError(error, file.path, "reading");
+  });
+  if (!found.isDirectory()) {
     return { source: { path: file.path }, mediaType: file.mediaType ?? DEFAULT_FILE_MEDIA_TYPE, annotations };
   }
   const dir = await packDirectory(file.path, title);
