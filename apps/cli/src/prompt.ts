@@ -16,7 +16,6 @@ export function prompt(question: string, options: { secret?: boolean } = {}): Pr
   const echo = (text: string) => {
     if (!options.secret) process.stderr.write(text);
   };
-  process.stderr.write(question);
   return new Promise<string>((resolve, reject) => {
     let answer = "";
     const done = (error?: Error) => {
@@ -44,7 +43,10 @@ export function prompt(question: string, options: { secret?: boolean } = {}): Pr
         echo(char);
       }
     };
+    // Raw mode (no echo) first, the question after: a reply typed the moment the question shows must not be echoed
+    // by the terminal, which it was, under load, when the question came first (cli-login.int.test.ts saw it).
     stdin.setRawMode(true);
+    process.stderr.write(question);
     stdin.setEncoding("utf8");
     stdin.on("data", onData);
     stdin.resume();
