@@ -4,6 +4,8 @@
  * `=` for what both share, sizes human. The shapes are the client's `ImageDiff` and `IndexDiff`, named here by their
  * fields only: presentation sits below the client (the layering test).
  */
+
+import type { FileRow } from "./file-listing.js";
 import { humanSize, shortDigest } from "./human-size.js";
 import { escapeField } from "./terminal-text.js";
 
@@ -17,16 +19,6 @@ interface LayerRow {
   position: number;
   digest: string;
   size: number;
-}
-
-interface FileRow {
-  path: string;
-  type: string;
-  size: number;
-  mode: number;
-  uid: number;
-  gid: number;
-  linkTarget?: string;
 }
 
 /** The parts of the client's `ImageDiff` the report shows. */
