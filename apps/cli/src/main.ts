@@ -3,6 +3,8 @@
  * their exit statuses here, then `run` parses the command line.
  */
 import nodeModule from "node:module";
+import { homedir } from "node:os";
+import { join } from "node:path";
 import { setFlagsFromString } from "node:v8";
 import { installInterruptHandlers, interruptedExitCode } from "./interrupt.js";
 import { writeStderr } from "./output.js";
@@ -22,13 +24,25 @@ import { run } from "./program.js";
 setFlagsFromString("--wasm-tiering-budget=18000000");
 
 /**
- * Node >= 22.1 keeps V8's compiled code of the modules it loads in a cache on disk (os.tmpdir()/node-compile-cache,
- * per Node version; NODE_DISABLE_COMPILE_CACHE=1 turns it off): a command that opens a client compiles about 500 KiB
- * of bundled client, transport and undici, and from the second run on reads it compiled instead. Node 20 has no such
- * cache: the call is skipped there. Called before the client's chunks load; the command table is read already.
+ * Node >= 22.1 keeps V8's compiled code of the modules it loads in a cache on disk: a command that opens a client
+ * compiles about 500 KiB of bundled client, transport and undici, and from the second run on reads it compiled
+ * instead. In regatta's own cache directory ($XDG_CACHE_HOME/regatta, else ~/.cache/regatta), not Node's default of
+ * os.tmpdir(): a CLI leaves nothing in the TMPDIR its user gave it (cli-half-written.int.test.ts checks that, and
+ * caught the default). NODE_COMPILE_CACHE still chooses another place, NODE_DISABLE_COMPILE_CACHE=1 turns it off; Node
+ * 20 has no such cache. Called before the client's chunks load; the command table is read already.
  * https://nodejs.org/api/module.html#moduleenablecompilecachecachedir
  */
-(nodeModule as { enableCompileCache?: () => unknown }).enableCompileCache?.();
+const enableCompileCache = (nodeModule as { enableCompileCache?: (dir?: string) => unknown })
+  .enableCompileCache;
+if (enableCompileCache && process.env.NODE_COMPILE_CACHE === undefined) {
+  const base = process.env.XDG_CACHE_HOME || join(homedir(), ".cache");
+  // A cache that cannot be written (a read-only home) is Node's to report as a status, never the command's failure.
+  try {
+    enableCompileCache(join(base, "regatta", "compile-cache"));
+  } catch {}
+} else {
+  enableCompileCache?.();
+}
 
 const verbose = process.argv.includes("-v") || process.argv.includes("--verbose");
 

@@ -180,26 +180,36 @@ describe("findFile (cat)", () => {
   it("fails the file's stream when its layer does not verify, though the file came before the bad end", async () => {
     const rest = { name: "rest", content: randomBytes(64 * 1024) };
     const stack = [await testLayer([{ name: "a", content: "A" }, rest], { corrupt: true })];
-    const found = await findFile(stack, "/a", ctx);
-    await expect(textOf(found.stream)).rejects.toThrow(DigestMismatchError);
+    // Where it surfaces depends on how far the layer is read when the file is found (Node 22's zlib reads further
+    // ahead than 20's): from the search or from the file's stream, but cat fails with the mismatch either way.
+    const read = findFile(stack, "/a", ctx).then((found) => textOf(found.stream));
+    await expect(read).rejects.toThrow(DigestMismatchError);
   });
 
   it("fails the file's stream, or the listing, with the error that stopped a layer midway", async () => {
     const cut = () => testLayer([{ name: "big", content: randomBytes(256 * 1024) }], { cutAt: 64 * 1024 });
-    const found = await findFile([await cut()], "/big", ctx);
-    await expect(textOf(found.stream)).rejects.toThrow("cut off");
+    const read = findFile([await cut()], "/big", ctx).then((found) => textOf(found.stream));
+    await expect(read).rejects.toThrow("cut off");
     await expect(listFiles([await cut()], "/", { image })).rejects.toThrow("cut off");
   });
 
   it("reads uncompressed layers, and names zstd ones this Node cannot read", async () => {
     const plain = [await testLayer([{ name: "a", content: "plain" }], { compression: "none" })];
     expect(await cat(plain, "a")).toBe("plain");
+    const zlib = (await import("node:zlib")) as typeof import("node:zlib") & {
+      zstdCompressSync?: (data: Buffer) => Buffer;
+    };
+    if (zlib.zstdCompressSync && "createZstdDecompress" in zlib) {
+      // Node 22.15+ and 24 read zstd: a real zstd layer is read as any other.
+      const tar = await tarOfEntries([{ name: "a", content: "zstd" }]);
+      expect(await cat([await testLayer([], { bytes: zlib.zstdCompressSync(tar) })], "a")).toBe("zstd");
+      return;
+    }
     const zstd = [await testLayer([], { bytes: Buffer.from([0x28, 0xb5, 0x2f, 0xfd, 0, 0, 0, 0]) })];
     const error = await findFile(zstd, "a", ctx).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(UnsupportedError);
     expect((error as UnsupportedError).code).toBe("LAYER_FORMAT");
-    if (!("createZstdDecompress" in (await import("node:zlib"))))
-      expect((error as Error).message).toMatch(/zstd-compressed .* has no zstd in node:zlib/);
+    expect((error as Error).message).toMatch(/zstd-compressed .* has no zstd in node:zlib/);
   });
 
   it("reads old v7 headers (no ustar magic), as Go's archive/tar does", async () => {
