@@ -26,11 +26,17 @@ export async function copyBlobs(
     verify: boolean;
     onProgress: OnTransferProgress | undefined;
     signal: AbortSignal | undefined;
+    /**
+     * A repository of the target's registry to mount from instead of the source's (a sync mounts a blob another of
+     * its targets got); the bytes are streamed from the source if the registry declines.
+     */
+    mountFrom?: string;
   },
 ): Promise<{ copied: CopyResult["blobs"]; bytesUploaded: number }> {
   const { concurrency, force, verify, onProgress, signal } = options;
   let bytesUploaded = 0;
   const sameRegistry = source.registry === target.registry;
+  const mountFrom = options.mountFrom ?? (sameRegistry ? source.repository : undefined);
   const targetRepo = target.repositoryOnly();
   const copied = await mapConcurrent(
     blobs,
@@ -43,7 +49,7 @@ export async function copyBlobs(
       });
       const done = (outcome: BlobOutcome) => {
         if (outcome === "uploaded") report.end("done", blob.size);
-        else if (outcome === "mounted") report.end("mounted", 0, { from: source.name });
+        else if (outcome === "mounted") report.end("mounted", 0, { from: `${target.registry}/${mountFrom}` });
         else report.end("skipped", 0, outcome === "foreign" ? { foreign: true } : {});
         return { digest: blob.digest, size: blob.size, outcome };
       };
@@ -79,7 +85,7 @@ export async function copyBlobs(
         // Hashed at most once: on the download side, or (verify: false) only by the target registry.
         // Stryker disable next-line BooleanLiteral: hashing again on the upload side costs time, not correctness: the download side already refuses a mismatch.
         verify: false,
-        ...(sameRegistry ? { mountFrom: source.repository } : {}),
+        ...(mountFrom !== undefined ? { mountFrom } : {}),
         onProgress: (bytes) => {
           sent = bytes;
           report.bytes(bytes);

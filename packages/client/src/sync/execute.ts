@@ -26,8 +26,8 @@ import { ReferrerCopies } from "./plan-referrers.js";
 import { type ImageWork, messageOf, planState, recordable } from "./plan-run.js";
 import { readRateLimit } from "./rate-limit.js";
 import type {
-  BlobAction,
   PlannedImage,
+  PlannedRepository,
   SyncedImage,
   SyncOptions,
   SyncPlan,
@@ -35,6 +35,7 @@ import type {
 } from "./sync-types.js";
 
 type Outcome = "uploaded" | "mounted" | "skipped" | "foreign";
+type PlannedBlob = PlannedRepository["blobs"][number];
 
 /** A piece of work run as one: an image, or (registry → layout) every image of a repository in one pull. */
 interface Unit {
@@ -100,7 +101,7 @@ export async function executeSync(
 
   const units: Unit[] = [];
   for (const repo of plan.repositories) {
-    const actions = new Map<string, BlobAction>(repo.blobs.map((b) => [b.digest, b.action]));
+    const actions = new Map<string, PlannedBlob>(repo.blobs.map((b) => [b.digest, b]));
     const toLayout: PlannedImage[] = [];
     for (const image of repo.images) {
       // Up to date, but the target lacks some of its referrers: they alone are copied.
@@ -134,7 +135,7 @@ export async function executeSync(
   async function runImage(
     work: ImageWork,
     image: PlannedImage,
-    actions: Map<string, BlobAction>,
+    actions: Map<string, PlannedBlob>,
     signal: AbortSignal,
   ): Promise<Map<PlannedImage, string>> {
     if (work.kind === "registry") {
@@ -144,16 +145,22 @@ export async function executeSync(
         copy.blobs,
         concurrency,
         async (blob) => {
-          const action = actions.get(blob.digest);
-          if (action === "skip" || action === "foreign") return;
+          const planned = actions.get(blob.digest);
+          if (planned?.action === "skip" || planned?.action === "foreign") return;
+          const from = planned?.from;
           await once(`${repo}|${blob.digest}`, async () => {
-            // The plan HEADed the target already (force: no second HEAD); a mount falls back to a stream.
+            // Mounted from another target of this run: once its transfer (if under way) is over. Should that have
+            // failed or not started yet, the registry declines the mount and the bytes come from the source.
+            if (from !== undefined)
+              await ledger.get(`${target.registry}/${from}|${blob.digest}`)?.catch(() => {});
+            // The plan HEADed the target already, or knew (force: no second HEAD); a mount falls back to a stream.
             const { copied, bytesUploaded: sent } = await copyBlobs(ctx, source, target, [blob], {
               concurrency: 1,
               force: true,
               verify,
               onProgress,
               signal: runSignal,
+              ...(from !== undefined ? { mountFrom: from } : {}),
             });
             bytesUploaded += sent;
             return copied[0]?.outcome ?? "skipped";
@@ -181,15 +188,22 @@ export async function executeSync(
         content.blobs,
         concurrency,
         async (blob) => {
-          if (actions.get(blob.digest) !== "upload") return;
+          const planned = actions.get(blob.digest);
+          if (planned?.action !== "upload" && planned?.action !== "mount") return;
+          const from = planned.from === undefined ? undefined : `${repository.registry}/${planned.from}`;
           await once(`${repository.name}|${blob.digest}`, async () => {
+            if (from !== undefined) await ledger.get(`${from}|${blob.digest}`)?.catch(() => {});
+            // The plan HEADed the target already, or knew (force: no second HEAD).
             const result = await pushBlob(ctx, repository, blob.open, {
               digest: blob.digest,
               size: blob.size,
+              force: true,
+              ...(from !== undefined ? { mountFrom: from } : {}),
               signal: runSignal,
             });
-            if (!result.skipped) bytesUploaded += blob.size;
-            return result.skipped ? "skipped" : "uploaded";
+            if (result.mounted) return "mounted";
+            bytesUploaded += blob.size;
+            return "uploaded";
           });
         },
         signal,

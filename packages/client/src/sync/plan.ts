@@ -21,6 +21,8 @@ import { planLayoutSource, planLayoutTarget } from "./layout-ends.js";
 import { checkReferrersJob, planReferrers, withoutReferrerTags } from "./plan-referrers.js";
 import {
   count,
+  DOCKER_HUB,
+  headBeforeGet,
   isIndexType,
   messageOf,
   missingImages,
@@ -31,6 +33,7 @@ import {
   recordable,
   registryTags,
   states,
+  targetTags,
 } from "./plan-run.js";
 import { rateLimitFromHeaders } from "./rate-limit.js";
 import { RateLimitGuard } from "./rate-limit-guard.js";
@@ -81,6 +84,8 @@ export async function planSync(
     width: jobsAtOnce * Math.max(1, options.concurrency ?? DEFAULT_COPY_CONCURRENCY),
     gets: { all: 0, byRegistry: new Map() },
     signal: options.signal,
+    quotaSeen: new Map(),
+    blobHomes: new Map(),
   };
   const repositories: PlannedRepository[] = [];
   // One repository after another: the requests within one already fill `width`, and the order stays the plan's.
@@ -130,12 +135,18 @@ async function planRegistries(
 ): Promise<void> {
   const { ctx, guard, signal } = run;
   const registry = source.repository.registry;
-  const listed = await registryTags(run, job, source);
+  // The target's tags are listed beside the source's (no added wait); for one named tag a HEAD is as cheap.
+  const [listed, atTarget] = await Promise.all([
+    registryTags(run, job, source),
+    source.tag === undefined ? targetTags(run, target.repository) : undefined,
+  ]);
   const { missing, probe } = listed;
   const tags = withoutReferrerTags(run.options, listed.tags);
   const absent = missingImages(run, source, target, missing);
   const platforms = job.platforms ?? run.options.platforms ?? "all";
   const filter = platforms === "all" ? undefined : platforms;
+  // A target repository with no tags is taken as holding nothing: no HEAD of a manifest or (small) blob there.
+  const fresh = atTarget?.size === 0;
 
   const images = await mapConcurrent(
     tags,
@@ -144,23 +155,28 @@ async function planRegistries(
       const src = source.repository.withTag(tag);
       const dst = target.repository.withTag(tag);
       const image = plannedImage(tag, src.toString(), dst.toString());
+      // A tag listed but gone by now (deleted meanwhile) is this image's failure.
+      const gone = (error: unknown): never => {
+        if (error instanceof NotFoundError) throw new NotFoundError(`${src.familiar()} does not exist`);
+        throw error;
+      };
+      const headSource = () => headManifest(ctx, src, { signal: s }).catch(gone);
       try {
-        // 1. HEAD both sides at once (free on Docker Hub), the quota read on the way.
-        const [head, targetDigest] = await Promise.all([
-          headManifest(ctx, src, { signal: s }).catch((error: unknown) => {
-            // A tag listed but gone by now (deleted meanwhile) is this image's failure.
-            if (error instanceof NotFoundError) throw new NotFoundError(`${src.familiar()} does not exist`);
-            throw error;
-          }),
-          digestAt(ctx, dst, s),
-        ]);
-        guard.observe(registry, rateLimitFromHeaders(head.headers));
-        image.sourceDigest = head.digest;
+        // 1. HEAD both sides at once (free on Docker Hub), the quota read on the way. A tag the target's list
+        // lacks is known missing there: its HEAD is left out, and so is the source's unless the quota needs it.
+        const listedAtTarget = atTarget === undefined || atTarget.has(tag);
+        const [head, targetDigest] = listedAtTarget
+          ? await Promise.all([headSource(), digestAt(ctx, dst, s)])
+          : [await headBeforeGet(run, registry, headSource), undefined];
+        if (head) {
+          guard.observe(registry, rateLimitFromHeaders(head.headers));
+          image.sourceDigest = head.digest;
+        }
         if (targetDigest !== undefined) image.targetDigest = targetDigest;
-        if (targetDigest === head.digest && !(filter && isIndexType(head.mediaType))) return image;
+        if (head && targetDigest === head.digest && !(filter && isIndexType(head.mediaType))) return image;
         // 2. GET what is to be copied (counted against a quota), after asking the guard.
         await guard.take(registry, 1, probe, s);
-        const top = await getManifest(ctx, src, { signal: s });
+        const top = await getManifest(ctx, src, { signal: s }).catch(gone);
         count(run, registry, 1);
         guard.observe(registry, rateLimitFromHeaders(top.headers));
         if (top.kind === "schema1") {
@@ -174,7 +190,9 @@ async function planRegistries(
         }
         const copy = await planCopy(ctx, src, dst, top, {
           filter,
-          force: false,
+          // Nothing to look up by digest in a repository with no tags (a manifest a killed run left there
+          // untagged is put again, the same bytes).
+          force: fresh,
           concurrency: Math.max(1, run.options.concurrency ?? DEFAULT_COPY_CONCURRENCY),
           signal: s,
         });
@@ -209,14 +227,16 @@ async function planRegistries(
     if (work?.kind === "registry") for (const b of work.copy.blobs) descriptors.set(b.digest, b);
   }
   const sameRegistry = registry === target.repository.registry;
-  planned.blobs = await planBlobs(run, target.repository, descriptors, () =>
-    sameRegistry && source.repository.repository !== target.repository.repository ? "mount" : "upload",
+  planned.blobs = await planBlobs(
+    run,
+    target.repository,
+    descriptors,
+    () =>
+      sameRegistry && source.repository.repository !== target.repository.repository ? "mount" : "upload",
+    fresh,
   );
   run.state.descriptors.set(planned, descriptors);
 }
-
-/** Docker Hub, whose quota applies whether or not a response said so yet. */
-const DOCKER_HUB = new Set(["docker.io", "registry-1.docker.io", "index.docker.io"]);
 
 function totalsOf(run: PlanRun, repositories: PlannedRepository[]): SyncTotals {
   const zero = (): Record<BlobAction, number> => ({ skip: 0, mount: 0, upload: 0, foreign: 0 });

@@ -116,8 +116,12 @@ export interface PlannedRepository {
   source: string;
   target: string;
   images: PlannedImage[];
-  /** Each blob once, with what will happen to it (the target's HEAD, at planning time). */
-  blobs: { digest: string; size: number; action: BlobAction }[];
+  /**
+   * Each blob once, with what will happen to it (the target's HEAD at planning time, or what the run knows without
+   * one: plan-run.ts planBlobs). A `mount` with `from` mounts from that repository of the target registry, another
+   * target of the same run; without it, from the source repository.
+   */
+  blobs: { digest: string; size: number; action: BlobAction; from?: string }[];
   /** Why the repository could not be planned (its tags could not be listed), when it could not. */
   error?: string;
 }
