@@ -26,6 +26,7 @@ import {
   plannedImage,
   recordable,
   registryTags,
+  targetTags,
 } from "./plan-run.js";
 import { rateLimitFromHeaders } from "./rate-limit.js";
 import type { PlannedImage, PlannedRepository, SyncJob } from "./sync-types.js";
@@ -55,6 +56,10 @@ export async function planLayoutSource(
   }
   const opened = await openImageSource(source.dir, "oci");
   try {
+    // As between registries (plan.ts): a tag the target does not list is not HEADed there, nor anything in a
+    // target repository with no tags.
+    const atTarget = await targetTags(run, target.repository);
+    const fresh = atTarget?.size === 0;
     const { tags, missing } = jobTags(job, source, opened.names);
     const absent = missingImages(run, source, target, missing);
     const descriptors = new Map<string, Pick<Descriptor, "digest" | "size" | "mediaType">>();
@@ -67,7 +72,8 @@ export async function planLayoutSource(
         try {
           const content = await opened.image(tag);
           image.sourceDigest = content.top.digest;
-          const targetDigest = await digestAt(run.ctx, dst, s);
+          const listed = atTarget === undefined || atTarget.has(tag);
+          const targetDigest = listed ? await digestAt(run.ctx, dst, s) : undefined;
           if (targetDigest !== undefined) image.targetDigest = targetDigest;
           if (targetDigest === content.top.digest) return image;
           image.action = "copy";
@@ -88,6 +94,7 @@ export async function planLayoutSource(
       target.repository,
       descriptors as Map<string, Descriptor>,
       () => "upload",
+      fresh,
     );
   } finally {
     await opened.close();

@@ -160,7 +160,12 @@ async function planRegistries(
         if (error instanceof NotFoundError) throw new NotFoundError(`${src.familiar()} does not exist`);
         throw error;
       };
-      const headSource = () => headManifest(ctx, src, { signal: s }).catch(gone);
+      // The quota is read as the HEAD answers, before anyone waiting on it (headBeforeGet) goes on.
+      const headSource = () =>
+        headManifest(ctx, src, { signal: s }).then((head) => {
+          guard.observe(registry, rateLimitFromHeaders(head.headers));
+          return head;
+        }, gone);
       try {
         // 1. HEAD both sides at once (free on Docker Hub), the quota read on the way. A tag the target's list
         // lacks is known missing there: its HEAD is left out, and so is the source's unless the quota needs it.
@@ -168,10 +173,7 @@ async function planRegistries(
         const [head, targetDigest] = listedAtTarget
           ? await Promise.all([headSource(), digestAt(ctx, dst, s)])
           : [await headBeforeGet(run, registry, headSource), undefined];
-        if (head) {
-          guard.observe(registry, rateLimitFromHeaders(head.headers));
-          image.sourceDigest = head.digest;
-        }
+        if (head) image.sourceDigest = head.digest;
         if (targetDigest !== undefined) image.targetDigest = targetDigest;
         if (head && targetDigest === head.digest && !(filter && isIndexType(head.mediaType))) return image;
         // 2. GET what is to be copied (counted against a quota), after asking the guard.

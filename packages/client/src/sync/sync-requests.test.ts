@@ -5,7 +5,9 @@
  * blobs but no tags, as a sync killed half-way leaves it; a target half synced).
  */
 import {
+  createRegistryHandlers,
   distributionHandlers,
+  dockerHubFlavour,
   type FakeRepositories,
   type FakeRequestRecord,
   fakeRepository,
@@ -42,8 +44,10 @@ const sourceRepos = () => ({
   "src/b": fakeRepository({ "1": images[0]!, "2": images[1]!, "3": images[2]! }),
 });
 
-async function serve(repos: FakeRepositories) {
-  const handlers = distributionHandlers({ repos, auth: null });
+async function serve(repos: FakeRepositories, flavour?: typeof dockerHubFlavour) {
+  const handlers = flavour
+    ? createRegistryHandlers(flavour, { repos, auth: null })
+    : distributionHandlers({ repos, auth: null });
   const served = await serveHandlers(handlers);
   servers.push(served);
   return { handlers, host: served.host };
@@ -223,6 +227,25 @@ describe("requests of a sync between two registries", () => {
     expect(stored(target.handlers, "dst/a")).toEqual({ tags: tagsOf(), blobs: blobsOf(...images) });
     // The tag done is HEADed; the repository has a tag, so the others' blobs are asked and the shared one skipped.
     expect(counts(target.handlers)).toMatchObject({ "HEAD manifest by tag": 1, "HEAD blob": 3 });
+  });
+});
+
+describe("requests of a sync from a registry with a pull quota", () => {
+  it("HEADs every tag before its GET, though the target is new: the guard reads the quota before each pull", async () => {
+    // Docker Hub's rate-limit headers, on a loopback port without its token service.
+    const source = await serve(sourceRepos(), { ...dockerHubFlavour, defaults: {} });
+    source.handlers.state.pullsRemaining = 100;
+    const target = await serve({});
+    reg = createClient(source.host, { retry: { attempts: 0 } });
+    const result = await reg.sync({ source: `${source.host}/src/a`, target: `${target.host}/dst/a` });
+    expect(result.copied).toBe(3);
+    expect(counts(source.handlers)).toEqual({
+      "GET tags": 1,
+      "HEAD manifest by tag": 3,
+      "GET manifest by tag": 3,
+      "GET blob": 4,
+    });
+    expect(source.handlers.state.pullsRemaining).toBe(97);
   });
 });
 
