@@ -1,13 +1,17 @@
 /**
  * Planning a sync (`reg.planSync`): for each repository of the shard, its tags are listed and chosen
- * (tag-selection.ts), then every tag is looked up by HEAD at the source and at the target; an image whose target tag
- * already names the source's digest is up to date and skipped. Only the images to copy are fetched (GET, the
- * manifest bytes kept for execution, so nothing is fetched twice) and planned by copy's own step 1
- * (copy/plan.ts: an index's children the target lacks, and their blobs); the blobs of a repository's images are
- * then gathered once each and looked up at the target: skip (present), mount (same registry) or upload.
+ * (tag-selection.ts), and the target's tags beside them; every tag the target lists is looked up by HEAD at the
+ * source and at the target, and an image whose target tag already names the source's digest is up to date and
+ * skipped. A tag the target does not list is known missing there and is not HEADed. Only the images to copy are
+ * fetched (GET, the manifest bytes kept for execution, so nothing is fetched twice) and planned by copy's own step 1
+ * (copy/plan.ts: an index's children the target lacks, and their blobs; in a target repository with no tags nothing
+ * is looked up by digest); the blobs of a repository's images are then gathered once each and looked up at the
+ * target (plan-run.ts planBlobs, which leaves out what the run already knows): skip (present), mount (same
+ * registry, or another target of the run) or upload. docs/sync.md "Requests per image" has the counts.
  *
- * HEAD before GET, always: Docker Hub counts manifest GETs against the pull quota and HEADs not. The rate-limit
- * guard (rate-limit-guard.ts) sees the quota on every HEAD and GET and is asked before every GET.
+ * HEAD before GET where a quota is kept: Docker Hub counts manifest GETs against the pull quota and HEADs not. The
+ * rate-limit guard (rate-limit-guard.ts) sees the quota on every HEAD and GET and is asked before every GET; a tag
+ * known missing at the target is HEADed at the source only where the guard needs it (plan-run.ts headBeforeGet).
  */
 import { NotFoundError, UnsupportedError } from "@regatta/errors";
 import { computeDigest, type Descriptor } from "@regatta/manifest";

@@ -129,6 +129,34 @@ describe("requests of a sync between two registries", () => {
     }
   });
 
+  it("a mount from a target of the run that lacks the blob after all is declined, and the bytes come from the source", async () => {
+    const source = await serve(sourceRepos());
+    const target = await serve({});
+    reg = createClient(source.host, { retry: { attempts: 0 } });
+    const jobs = ["a", "b"].map((r) => ({
+      source: `${source.host}/src/${r}`,
+      target: `${target.host}/dst/${r}`,
+    }));
+    const plan = await reg.planSync(jobs);
+    // As if dst/a's copy had failed: the repository named holds none of the blobs.
+    for (const blob of plan.repositories[1]!.blobs) blob.from = "dst/elsewhere";
+    counts(source.handlers);
+    counts(target.handlers);
+    const result = await reg.sync(plan);
+    expect([result.copied, result.failed]).toEqual([6, 0]);
+    expect(result.blobs).toEqual({ uploaded: 8, mounted: 0, skipped: 0 });
+    expect(counts(source.handlers)).toEqual({ "GET blob": 8 });
+    // Each declined mount (202) opened the session its bytes then went to: no extra POST.
+    expect(counts(target.handlers)).toEqual({
+      "GET /v2/": 1,
+      "POST upload": 4,
+      "POST mount": 4,
+      "PUT upload": 8,
+      "PUT manifest by tag": 6,
+    });
+    expect(stored(target.handlers, "dst/b")).toEqual({ tags: tagsOf(), blobs: blobsOf(...images) });
+  });
+
   it("up to date: the two tag lists and a HEAD of each tag on each side, nothing else", async () => {
     const source = await serve(sourceRepos());
     const target = await serve({
