@@ -53,6 +53,18 @@ async function serve(repos: FakeRepositories, flavour?: typeof dockerHubFlavour)
   return { handlers, host: served.host };
 }
 
+/** The source registry (src/a and src/b), an empty target, a client, and the two jobs dst/a and dst/b. */
+async function twoRepositories() {
+  const source = await serve(sourceRepos());
+  const target = await serve({});
+  reg = createClient(source.host, { retry: { attempts: 0 } });
+  const jobs = ["a", "b"].map((r) => ({
+    source: `${source.host}/src/${r}`,
+    target: `${target.host}/dst/${r}`,
+  }));
+  return { source, target, jobs, reg };
+}
+
 /** `METHOD kind` of a request, the kinds of the distribution API. */
 function kind(r: FakeRequestRecord): string {
   const path = r.path.split("?")[0]!;
@@ -90,13 +102,7 @@ const tagsOf = () => ({
 
 describe("requests of a sync between two registries", () => {
   it("fresh: one GET per manifest and per blob, no HEAD at the new target, base layers mounted from the run's own first copy", async () => {
-    const source = await serve(sourceRepos());
-    const target = await serve({});
-    reg = createClient(source.host, { retry: { attempts: 0 } });
-    const jobs = ["a", "b"].map((r) => ({
-      source: `${source.host}/src/${r}`,
-      target: `${target.host}/dst/${r}`,
-    }));
+    const { source, target, jobs, reg } = await twoRepositories();
     const plan = await reg.planSync(jobs);
     // dst/a is new: nothing HEADed there; dst/b mounts what dst/a will hold.
     expect(plan.repositories.map((r) => r.blobs.map((b) => [b.action, b.from]))).toEqual([
@@ -130,13 +136,7 @@ describe("requests of a sync between two registries", () => {
   });
 
   it("a mount from a target of the run that lacks the blob after all is declined, and the bytes come from the source", async () => {
-    const source = await serve(sourceRepos());
-    const target = await serve({});
-    reg = createClient(source.host, { retry: { attempts: 0 } });
-    const jobs = ["a", "b"].map((r) => ({
-      source: `${source.host}/src/${r}`,
-      target: `${target.host}/dst/${r}`,
-    }));
+    const { source, target, jobs, reg } = await twoRepositories();
     const plan = await reg.planSync(jobs);
     // As if dst/a's copy had failed: the repository named holds none of the blobs.
     for (const blob of plan.repositories[1]!.blobs) blob.from = "dst/elsewhere";
