@@ -9,7 +9,6 @@ import {
   distributionHandlers,
   dockerHubFlavour,
   type FakeRepositories,
-  type FakeRequestRecord,
   fakeRepository,
   generateImage,
   type RegistryHandlers,
@@ -18,6 +17,7 @@ import {
 } from "@regatta/testkit";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { createClient, type RegistryClient } from "../index.js";
+import { countKinds } from "./test-request-kinds.js";
 
 type Image = Awaited<ReturnType<typeof generateImage>>;
 let images: Image[];
@@ -65,27 +65,7 @@ async function twoRepositories() {
   return { source, target, jobs, reg };
 }
 
-/** `METHOD kind` of a request, the kinds of the distribution API. */
-function kind(r: FakeRequestRecord): string {
-  const path = r.path.split("?")[0]!;
-  const query = r.path.includes("?") ? r.path.slice(r.path.indexOf("?")) : "";
-  if (path.endsWith("/tags/list")) return `${r.method} tags`;
-  if (path.includes("/manifests/sha256:")) return `${r.method} manifest by digest`;
-  if (path.includes("/manifests/")) return `${r.method} manifest by tag`;
-  if (path.includes("/blobs/uploads/")) {
-    if (r.method === "POST") return query.includes("mount=") ? "POST mount" : "POST upload";
-    return `${r.method} upload`;
-  }
-  if (path.includes("/blobs/")) return `${r.method} blob`;
-  return `${r.method} ${path}`;
-}
-
-function counts(handlers: RegistryHandlers): Record<string, number> {
-  const out: Record<string, number> = {};
-  for (const r of handlers.requests) out[kind(r)] = (out[kind(r)] ?? 0) + 1;
-  handlers.requests.length = 0;
-  return out;
-}
+const counts = (handlers: RegistryHandlers) => countKinds(handlers.requests);
 
 /** The target's tags and blobs as the sync left them. */
 function stored(handlers: RegistryHandlers, repository: string) {
