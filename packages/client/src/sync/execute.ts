@@ -3,7 +3,10 @@
  * (copy/blobs.ts: its blobs `concurrency` at a time; copy/manifests.ts: children, then the tag last), with the
  * manifests the plan fetched, so no manifest is fetched twice. Blobs are deduplicated across the run: a blob two
  * tags share is sent once per target repository, the second image waiting for the first's transfer, not sending it
- * again. Everything goes through the one client, so one token per scope and one connection pool per host.
+ * again; a blob the plan mounts `from` another target repository of the run waits for that repository's transfer
+ * too, then is mounted (or, declined, streamed from the source in the same session). No blob is HEADed here: the
+ * plan did, or knew without. Everything goes through the one client, so one token per scope and one connection pool
+ * per host.
  *
  * Resumable by construction: the registry is the state. Manifests go after their blobs and the tag last, so a sync
  * killed half-way leaves each tag either as it was or complete, and the next run's plan skips what is done.
