@@ -141,7 +141,7 @@ describe("verbs people expect, against a real registry", () => {
       ]);
       expect([out.code, out.stdout]).toEqual([0, `${arm64.manifest.digest}\n`]);
       expect(out.stderr).toContain(
-        "copy: platform linux/arm64 (that image alone); 4 blobs at once (default)\n",
+        "copy: platform linux/arm64 (that image alone); 4 blobs at once (16 under 1 MiB) (default)\n",
       );
       expect(out.stderr).toContain(`(linux/arm64/v8 of index ${index.index.digest})`);
       const stored = await fetch(`${open.url}/v2/one/arm/manifests/1.0`, {
@@ -280,7 +280,7 @@ describe("verbs people expect, against a real registry", () => {
       const out = await regatta(["pull", `${open.host}/src/app:1.0`, join(dir, "one.tar")]);
       expect(out.code).toBe(0);
       expect(out.stderr).toMatch(
-        /^pull: platform linux\/[a-z0-9]+(\/v\d)? \(this host's\); 4 blobs at once \(default\)\n/,
+        /^pull: platform linux\/[a-z0-9]+(\/v\d)? \(this host's\); 4 blobs at once \(16 under 1 MiB\) \(default\)\n/,
       );
       const arm = await regatta([
         "pull",
@@ -294,7 +294,9 @@ describe("verbs people expect, against a real registry", () => {
       ]);
       expect(JSON.parse(arm.stdout)).toMatchObject({ platform: "linux/arm64", jobs: 2, format: "oci" });
       const all = await regatta(["pull", "--all-platforms", `${open.host}/src/app:1.0`, join(dir, "all")]);
-      expect(all.stderr).toContain("pull: every platform of an index; 4 blobs at once (default)\n");
+      expect(all.stderr).toContain(
+        "pull: every platform of an index; 4 blobs at once (16 under 1 MiB) (default)\n",
+      );
     });
   });
 });

@@ -173,7 +173,7 @@ describe("regatta write commands against real registries", () => {
     ]);
     expect(copied.code).toBe(0);
     expect(copied.stderr).toMatch(
-      /^copy: platforms linux\/arm64, linux\/arm64\/v8 \(an index of those\); 2 blobs at once\ncopied .* 3 blobs \(0 uploaded, 3 mounted, 0 skipped\).*index rewritten for the platforms chosen\n$/,
+      /^copy: platforms linux\/arm64, linux\/arm64\/v8 \(an index of those\); 2 blobs at once \(8 under 1 MiB\)\ncopied .* 3 blobs \(0 uploaded, 3 mounted, 0 skipped\).*index rewritten for the platforms chosen\n$/,
     );
     expect(copied.stderr).not.toContain("\u001b[");
     const inspect = await regatta(["inspect", `${open.host}/arm/app:1.0`, "--json"]);

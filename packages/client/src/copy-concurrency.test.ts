@@ -1,7 +1,8 @@
 /**
  * How many blobs a copy moves at once: `concurrency` when given, DEFAULT_COPY_CONCURRENCY (4, tuned in
- * bench/README.md) when not, and at least one, so that a concurrency of 0 still copies rather than stalls.
- * Measured at the source: how many blob GETs are waiting there at the same time.
+ * bench/README.md) when not, and at least one, so that a concurrency of 0 still copies rather than stalls; blobs under
+ * 1 MiB go four to a job (map-concurrent.ts's blobLimit, issue 15). Measured at the source: how many blob GETs are
+ * waiting there at the same time.
  */
 import { NotFoundError } from "@regatta/errors";
 import { computeDigest, OCI_INDEX } from "@regatta/manifest";
@@ -18,10 +19,13 @@ import type { RegistryClient } from "./registry-client.js";
 import { answeringRegistry, json } from "./test-answering-registry.js";
 
 let image: GeneratedImage;
+let small: GeneratedImage;
 let reg: RegistryClient | undefined;
 
 beforeAll(async () => {
-  image = await generateImage({ layers: [16, 16, 16, 16], seed: "copy-concurrency" });
+  // Layers of 1 MiB count as large; the config (a few hundred bytes) as small.
+  image = await generateImage({ layers: Array(4).fill(1024 * 1024), seed: "copy-concurrency" });
+  small = await generateImage({ layers: Array(12).fill(16), seed: "copy-concurrency-small" });
 });
 afterEach(async () => {
   await reg?.close();
@@ -29,10 +33,11 @@ afterEach(async () => {
 });
 
 /**
- * Copies the 5-blob image from a source whose blob GETs each wait until `gate` of them are waiting (or 50 ms have
+ * Copies `from` (by default the 5-blob image of large layers) from a source whose blob GETs each wait until `gate` of them are waiting (or 50 ms have
  * passed), to an empty fake registry; returns how many were waiting at once at most.
  */
-async function copyMeasuring(gate: number, concurrency?: number): Promise<number> {
+async function copyMeasuring(gate: number, concurrency?: number, from = image): Promise<number> {
+  const image = from;
   const blobs = new Map([image.config, ...image.layers].map((b) => [b.digest, b.bytes]));
   let waiting = 0;
   let most = 0;
@@ -60,7 +65,7 @@ async function copyMeasuring(gate: number, concurrency?: number): Promise<number
   const result = await reg.copy("src.test/team/app:v1", "dst.test/team/app:v1", {
     ...(concurrency === undefined ? {} : { concurrency }),
   });
-  expect(result.blobs).toHaveLength(5);
+  expect(result.blobs).toHaveLength(image.layers.length + 1);
   expect(target.store.repository("team/app")!.tags!.get("v1")).toBe(image.manifest.digest);
   return most;
 }
@@ -77,6 +82,11 @@ describe("copy's concurrency", () => {
 
   it("moves one blob at a time when asked for none", async () => {
     expect(await copyMeasuring(1, 0)).toBe(1);
+  });
+
+  it("moves four small blobs in place of each large one", async () => {
+    expect(await copyMeasuring(8, 2, small)).toBe(8);
+    expect(await copyMeasuring(13, undefined, small)).toBe(13); // 16 allowed, 13 there: all of them at once
   });
 });
 

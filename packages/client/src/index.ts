@@ -116,6 +116,7 @@ export { INVENTORY_CSV_COLUMNS, inventoryCsv } from "./inventory/inventory-csv.j
 export type { PulledReference, PullOptions, PullResult } from "./layout/pull.js";
 export type { PushOptions, PushResult } from "./layout/push.js";
 export type { AllTagsOptions, TagList, TagsOptions, TagsWithDigests } from "./list-tags.js";
+export { blobLimit, SMALL_BLOB_BYTES, type WeightedLimit } from "./map-concurrent.js";
 export {
   type BlobSource,
   type PushBlobOptions,

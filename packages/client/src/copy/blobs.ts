@@ -8,7 +8,7 @@ import type { Reference } from "@regatta/reference";
 import { BlobHandle } from "../blob-handle.js";
 import type { ClientContext } from "../context.js";
 import type { BlobOutcome, CopyResult } from "../copy.js";
-import { mapConcurrent } from "../map-concurrent.js";
+import { blobLimit, mapConcurrent } from "../map-concurrent.js";
 import { readThroughMirrors } from "../mirrors.js";
 import { upload } from "../push-blob.js";
 import { blobGet } from "../registry-api/blobs.js";
@@ -40,7 +40,7 @@ export async function copyBlobs(
   const targetRepo = target.repositoryOnly();
   const copied = await mapConcurrent(
     blobs,
-    concurrency,
+    blobLimit(concurrency),
     async (blob, _i, s): Promise<CopyResult["blobs"][number]> => {
       const report = blobReporter(onProgress, {
         digest: blob.digest,

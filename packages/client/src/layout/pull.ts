@@ -19,7 +19,7 @@ import {
 } from "@regatta/layout";
 import type { Reference } from "@regatta/reference";
 import { type ClientContext, type ReferenceInput, toReference } from "../context.js";
-import { mapConcurrent } from "../map-concurrent.js";
+import { blobLimit, mapConcurrent } from "../map-concurrent.js";
 import type { OnTransferProgress, TransferBlob } from "../transfer-events.js";
 import { type BlobOutcome, fetchBlob } from "./blob-fetch.js";
 import { planPull } from "./pull-plan.js";
@@ -146,7 +146,7 @@ export async function pullImages(
     try {
       const outcomes = await mapConcurrent(
         plan.blobs,
-        concurrency,
+        blobLimit(concurrency),
         async (blob, _i, signal): Promise<BlobOutcome> => {
           const info = blobInfo(blob);
           let transferred = 0;

@@ -9,7 +9,7 @@ import { DigestMismatchError } from "@regatta/errors";
 import { guessPushFormat, type LayoutFormat, openImageSource } from "@regatta/layout";
 import type { Reference } from "@regatta/reference";
 import { type ClientContext, type ReferenceInput, toReference } from "../context.js";
-import { mapConcurrent } from "../map-concurrent.js";
+import { blobLimit, mapConcurrent } from "../map-concurrent.js";
 import { pushBlob } from "../push-blob.js";
 import { putManifest } from "../put-manifest.js";
 import type { OnTransferProgress } from "../transfer-events.js";
@@ -76,7 +76,7 @@ export async function pushImage(
     let sent = 0;
     const results = await mapConcurrent(
       image.blobs,
-      concurrency,
+      blobLimit(concurrency),
       async (blob, _i, blobSignal) => {
         let transferred = 0;
         const result = await pushBlob(ctx, repository, blob.open, {
