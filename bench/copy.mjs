@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 /**
  * Copy benchmark: a generated image of 4 layers totalling 1 GiB, copied from one local CNCF distribution registry to
- * another by `regatta copy` and by `skopeo copy`, alternating (the order flips every round), median of N rounds. In
- * the same run, the limit: the same four blobs PUT straight into the target registry by 4 parallel `curl -T`.
+ * another by `regatta copy` and by `skopeo copy`, the order rotating every round, median of N rounds. In
+ * the same run, the floor: the same four blobs streamed by 4 parallel `curl GET | curl PUT` pipes (no client
+ * hashing). `sync` runs before every timed copy (the registries write to disk).
  * Each copy goes into a fresh target registry, so no run finds blobs left by another. Wall time is measured around
  * the whole process (start-up included, for both tools); peak RSS comes from `/usr/bin/time -v`.
  *
@@ -14,7 +15,7 @@ import { writeFileSync } from "node:fs";
 import { cpus } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { benchImage, CLI, median, ROOT, requireTools, timed } from "./lib.mjs";
+import { BASELINE, benchImage, CLI, median, perGiB, ROOT, requireTools, syncDisks, timed } from "./lib.mjs";
 
 const { startRegistry } = await import(join(ROOT, "packages/testkit/dist/index.js"));
 
@@ -44,8 +45,9 @@ async function run(kind, jobs) {
   try {
     switch (kind) {
       case "regatta":
+      case "baseline":
         return await timed(process.execPath, [
-          CLI,
+          kind === "regatta" ? CLI : BASELINE,
           "copy",
           from,
           `${target.host}/bench/copy`,
@@ -61,18 +63,19 @@ async function run(kind, jobs) {
           `docker://${target.host}/bench/copy:1`,
         ]);
       case "curl": {
-        // The limit: the four blobs, straight from disk, one PUT each, in parallel (sessions opened beforehand).
-        const puts = [];
+        // The floor: each blob streamed from the source's GET straight into the target's PUT (upload sessions
+        // opened beforehand), 4 at once, nothing hashed by the client; the target registry still checks digests.
+        const pipes = [];
         for (const layer of image.layers) {
           const opened = await fetch(`${target.url}/v2/bench/curl/blobs/uploads/`, { method: "POST" });
           const url = new URL(opened.headers.get("location"), target.url);
           url.searchParams.set("digest", layer.digest);
-          puts.push([layer.path, url.href]);
+          pipes.push([`${source.url}/v2/bench/large/blobs/${layer.digest}`, url.href]);
         }
-        const script = puts
+        const script = pipes
           .map(
-            ([file, url]) =>
-              `curl -sf -X PUT -H 'Content-Type: application/octet-stream' -T '${file}' '${url}' & pids="$pids $!"`,
+            ([get, put]) =>
+              `(curl -sf '${get}' | curl -sf -X PUT -H 'Content-Type: application/octet-stream' -T - '${put}') & pids="$pids $!"`,
           )
           .join("\n");
         return await timed("bash", ["-c", `${script}\nfor p in $pids; do wait $p || exit 1; done`]);
@@ -104,11 +107,14 @@ if (args.sweep) {
 console.error("warming up (page cache, binaries) …");
 await run("regatta", args.jobs);
 await run("skopeo");
-const results = { regatta: [], skopeo: [], curl: [] };
+const kinds = ["regatta", "skopeo", "curl", ...(BASELINE ? ["baseline"] : [])];
+const results = Object.fromEntries(kinds.map((k) => [k, []]));
 for (let i = 0; i < rounds; i++) {
-  const order = i % 2 === 0 ? ["regatta", "skopeo", "curl"] : ["skopeo", "regatta", "curl"];
+  // Rotate the order so that no tool always runs right after another.
+  const order = kinds.map((_, k) => kinds[(k + i) % kinds.length]);
   for (const kind of order) {
-    const r = await run(kind, kind === "regatta" ? args.jobs : undefined);
+    syncDisks();
+    const r = await run(kind, kind === "regatta" || kind === "baseline" ? args.jobs : undefined);
     results[kind].push(r);
     console.error(
       `round ${i + 1} ${kind.padEnd(7)} ${r.seconds.toFixed(2)} s  ${r.rssMiB.toFixed(0)} MiB RSS  ${r.cpuSeconds.toFixed(2)} s CPU`,
@@ -124,6 +130,7 @@ const summary = Object.fromEntries(
       peakRssMiB: Math.max(...rs.map((r) => r.rssMiB)),
       medianRssMiB: median(rs.map((r) => r.rssMiB)),
       medianCpuSeconds: median(rs.map((r) => r.cpuSeconds)),
+      cpuSecondsPerGiB: perGiB(median(rs.map((r) => r.cpuSeconds)), bytes),
     },
   ]),
 );
@@ -143,15 +150,13 @@ const report = {
 console.log(JSON.stringify(report, null, 2));
 if (args.json) writeFileSync(args.json, `${JSON.stringify(report, null, 2)}\n`);
 const line = (k) =>
-  `| ${k} | ${summary[k].medianSeconds.toFixed(2)} s | ${summary[k].seconds.map((s) => s.toFixed(2)).join(", ")} | ${Number.isNaN(summary[k].peakRssMiB) ? "–" : `${summary[k].peakRssMiB.toFixed(0)} MiB`} |`;
+  `| ${k} | ${summary[k].medianSeconds.toFixed(2)} s | ${summary[k].seconds.map((s) => s.toFixed(2)).join(", ")} | ${(summary[k].medianSeconds / summary.skopeo.medianSeconds).toFixed(2)} | ${(summary[k].medianSeconds / summary.curl.medianSeconds).toFixed(2)} | ${Number.isNaN(summary[k].peakRssMiB) ? "–" : `${summary[k].peakRssMiB.toFixed(0)} MiB`} | ${summary[k].cpuSecondsPerGiB.toFixed(2)} |`;
 console.error(
   [
     "",
-    "| tool | median | runs | peak RSS |",
-    "|---|---|---|---|",
-    line("regatta"),
-    line("skopeo"),
-    line("curl"),
+    "| tool | median | runs | × skopeo | × curl GET\\|PUT | peak RSS | CPU s / GiB |",
+    "|---|---|---|---|---|---|---|",
+    ...kinds.map(line),
     "",
     `regatta / skopeo = ${report.ratios.regattaToSkopeo.toFixed(2)}, regatta / curl = ${report.ratios.regattaToCurl.toFixed(2)}, skopeo / curl = ${report.ratios.skopeoToCurl.toFixed(2)}`,
   ].join("\n"),

@@ -3,7 +3,7 @@
  * generated 1 GiB image in a local registry, running a command under `/usr/bin/time -v` (wall time measured here,
  * peak RSS and CPU from time's report), and the median.
  */
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
@@ -17,6 +17,8 @@ export const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
  * its module format (about 16 ms of a short command).
  */
 export const CLI = process.env.REGATTA_BENCH_CLI ?? join(ROOT, "apps/cli/dist/bin.js");
+/** REGATTA_BENCH_BASELINE: another build's bin.js (made as above), timed in the same rounds beside CLI. */
+export const BASELINE = process.env.REGATTA_BENCH_BASELINE;
 
 /** Fails early, saying what to install or build, when a tool or the built CLI is missing. */
 export async function requireTools(tools) {
@@ -51,6 +53,17 @@ export async function benchImage(name, totalBytes) {
   );
   return { work, image, bytes, registry, reference: `${registry.host}/bench/large:1` };
 }
+
+/**
+ * Writes every dirty page to disk before a timed run (issue 15): otherwise the kernel writes back one run's gigabyte
+ * during the next one's, and whoever runs second pays for whoever ran first.
+ */
+export function syncDisks() {
+  spawnSync("sync");
+}
+
+/** CPU seconds per GiB moved, for the tables. */
+export const perGiB = (cpuSeconds, bytes) => cpuSeconds / (bytes / 1024 ** 3);
 
 /** Runs `command argv…` under /usr/bin/time -v: wall seconds, peak RSS in MiB, CPU seconds, stdout. */
 export function timed(command, argv, env = {}) {

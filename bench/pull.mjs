@@ -1,11 +1,11 @@
 #!/usr/bin/env node
 /**
  * Pull benchmark: a generated image of 4 layers totalling 1 GiB, pulled from a local CNCF distribution registry to
- * disk by `regatta pull` (to an OCI layout and to a docker tarball) and by `skopeo copy docker://… oci:…`, the
- * order rotating every round, median of N rounds. Every run writes into a fresh destination (nothing to resume).
- * In the same run, the limit: the four blobs fetched by 4 parallel `curl` GETs to /dev/null, and Node's sha256
- * throughput over 1 GiB (every byte Regatta pulls is hashed once, on one core). Wall time is measured around the
- * whole process (start-up included, for every tool); peak RSS comes from `/usr/bin/time -v`.
+ * disk by `regatta pull` and by `skopeo copy`, each to an OCI layout and to a docker tarball, the order rotating
+ * every round, median of N rounds. Every run writes into a fresh destination (nothing to resume), after `sync`
+ * (no run pays for the previous one's dirty pages). In the same run, the floor: the four blobs written to files by 4
+ * parallel `curl -o` (no hashing), and Node's sha256 throughput over 1 GiB. Wall time is measured around the whole
+ * process (start-up included, for every tool); peak RSS and CPU seconds come from `/usr/bin/time -v`.
  *
  *   node bench/pull.mjs [--rounds 5] [--size-mib 1024] [--json FILE]
  *
@@ -14,7 +14,7 @@
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { benchImage, CLI, median, requireTools, timed } from "./lib.mjs";
+import { BASELINE, benchImage, CLI, median, perGiB, requireTools, syncDisks, timed } from "./lib.mjs";
 
 // Not strict: bench/run.sh hands every benchmark the same arguments, some of them meant for another one.
 const { values: args } = parseArgs({
@@ -45,18 +45,26 @@ async function run(kind) {
       return timed(process.execPath, [CLI, "pull", "--json", from, join(out, "layout")]);
     case "regatta-docker":
       return timed(process.execPath, [CLI, "pull", "--json", from, join(out, "image.tar")]);
+    case "baseline-oci":
+      return timed(process.execPath, [BASELINE, "pull", "--json", from, join(out, "layout")]);
     case "skopeo-oci":
+    case "skopeo-docker":
       return timed("skopeo", [
         "copy",
         "-q",
         "--insecure-policy",
         "--src-tls-verify=false",
         `docker://${from}`,
-        `oci:${join(out, "layout")}:1`,
+        kind === "skopeo-oci"
+          ? `oci:${join(out, "layout")}:1`
+          : `docker-archive:${join(out, "image.tar")}:bench/large:1`,
       ]);
     case "curl": {
+      // The floor: the same bytes onto the same disk, 4 at once, nothing hashed or checked.
       const urls = image.layers.map((l) => `${registry.url}/v2/bench/large/blobs/${l.digest}`);
-      const script = urls.map((u) => `curl -sf -o /dev/null '${u}' & pids="$pids $!"`).join("\n");
+      const script = urls
+        .map((u, i) => `curl -sf -o '${join(out, `blob${i}`)}' '${u}' & pids="$pids $!"`)
+        .join("\n");
       return timed("bash", ["-c", `${script}\nfor p in $pids; do wait $p || exit 1; done`]);
     }
     case "sha256": {
@@ -72,7 +80,15 @@ console.log(Number(process.hrtime.bigint()-t)/1e9)`;
   }
 }
 
-const kinds = ["regatta-oci", "regatta-docker", "skopeo-oci", "curl", "sha256"];
+const kinds = [
+  "regatta-oci",
+  "regatta-docker",
+  "skopeo-oci",
+  "skopeo-docker",
+  "curl",
+  "sha256",
+  ...(BASELINE ? ["baseline-oci"] : []),
+];
 const results = Object.fromEntries(kinds.map((k) => [k, []]));
 try {
   await run("regatta-oci"); // warm the page cache and the registry once, untimed
@@ -80,6 +96,7 @@ try {
     // Rotate the order so that no tool always runs right after another.
     const order = kinds.map((_, i) => kinds[(i + round) % kinds.length]);
     for (const kind of order) {
+      syncDisks();
       const r = await run(kind);
       results[kind].push(r);
       console.error(
@@ -102,27 +119,34 @@ const summary = Object.fromEntries(
     },
   ]),
 );
-const skopeo = summary["skopeo-oci"].seconds;
 const gib = bytes / 1024 ** 3;
+const floor = summary.curl.seconds;
+// Each Regatta row against skopeo writing the same format.
 const rows = [
-  ["regatta pull → OCI layout", summary["regatta-oci"]],
-  ["regatta pull → docker tarball", summary["regatta-docker"]],
-  ["skopeo copy docker:// → oci:", summary["skopeo-oci"]],
-  ["limit: 4 × curl GET → /dev/null", summary.curl],
+  ["regatta pull → OCI layout", summary["regatta-oci"], summary["skopeo-oci"].seconds],
+  ["skopeo copy docker:// → oci:", summary["skopeo-oci"], summary["skopeo-oci"].seconds],
+  ["regatta pull → docker tarball", summary["regatta-docker"], summary["skopeo-docker"].seconds],
+  ["skopeo copy docker:// → docker-archive:", summary["skopeo-docker"], summary["skopeo-docker"].seconds],
+  ["floor: 4 × curl -o (no hash)", summary.curl, undefined],
+  ...(BASELINE
+    ? [["baseline build → OCI layout", summary["baseline-oci"], summary["skopeo-oci"].seconds]]
+    : []),
 ];
 console.log(
-  `\npull of ${(bytes / 1024 / 1024).toFixed(0)} MiB (4 layers), median of ${rounds}, ${new Date().toISOString()}\n`,
+  `\npull of ${(bytes / 1024 / 1024).toFixed(0)} MiB (4 layers), median of ${rounds}, sync before each run, ${new Date().toISOString()}\n`,
 );
-console.log("| what | wall (s) | × skopeo | peak RSS (MiB) | CPU (s) |\n|---|---|---|---|---|");
-for (const [name, s] of rows) {
+console.log(
+  "| what | wall (s) | × skopeo (same format) | × curl floor | peak RSS (MiB) | CPU (s) | CPU s / GiB |\n|---|---|---|---|---|---|---|",
+);
+for (const [name, s, skopeo] of rows) {
   console.log(
-    `| ${name} | ${s.seconds.toFixed(2)} | ${(s.seconds / skopeo).toFixed(2)} | ${s.rssMiB.toFixed(0)} | ${s.cpuSeconds.toFixed(2)} |`,
+    `| ${name} | ${s.seconds.toFixed(2)} | ${skopeo ? (s.seconds / skopeo).toFixed(2) : ""} | ${(s.seconds / floor).toFixed(2)} | ${s.rssMiB.toFixed(0)} | ${s.cpuSeconds.toFixed(2)} | ${perGiB(s.cpuSeconds, bytes).toFixed(2)} |`,
   );
 }
 console.log(
   `| limit: Node sha256, 1 GiB on one core | ${summary.sha256.seconds.toFixed(2)} (${(1 / summary.sha256.seconds).toFixed(2)} GiB/s) | | | |`,
 );
 console.log(
-  `\nthroughput: regatta → OCI ${(gib / summary["regatta-oci"].seconds).toFixed(2)} GiB/s, skopeo ${(gib / skopeo).toFixed(2)} GiB/s`,
+  `\nthroughput: regatta → OCI ${(gib / summary["regatta-oci"].seconds).toFixed(2)} GiB/s, skopeo ${(gib / summary["skopeo-oci"].seconds).toFixed(2)} GiB/s`,
 );
 if (args.json) writeFileSync(args.json, JSON.stringify({ bytes, rounds, summary, results }, null, 2));
