@@ -12,7 +12,7 @@
  * - Nothing here decides whether content is right: manifest's `createDeferredVerifier` compares the digest.
  */
 import { availableParallelism } from "node:os";
-import { Worker } from "node:worker_threads";
+import type { Worker } from "node:worker_threads";
 import {
   type ContentVerifier,
   createDeferredVerifier,
@@ -94,7 +94,9 @@ class HashWorker {
   dead = false;
 
   constructor(private readonly onDeath: (worker: HashWorker) => void) {
-    this.#worker = new Worker(WORKER_SOURCE, { eval: true, execArgv: [] });
+    // Loaded here, not imported: a command that moves no large blob (most of them) never loads worker_threads.
+    const { Worker: WorkerThread } = process.getBuiltinModule("node:worker_threads");
+    this.#worker = new WorkerThread(WORKER_SOURCE, { eval: true, execArgv: [] });
     this.#worker.on("message", (message: FromWorker) => {
       const session = this.sessions.get(message.id);
       if (!session) return;
