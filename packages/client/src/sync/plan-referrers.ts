@@ -54,9 +54,14 @@ export function checkReferrersJob(
 
 /**
  * Counts the referrers of each planned image (not failed) and those its target lacks, into `image.referrers`. A
- * failure is the image's (recorded with keepGoing, as the plan's other failures).
+ * failure is the image's (recorded with keepGoing, as the plan's other failures). `atTarget`, the target's tags when
+ * listed, answers without a HEAD: a cosign tag it lacks is missing, and so is everything in a repository with none.
  */
-export async function planReferrers(run: PlanRun, images: PlannedImage[]): Promise<void> {
+export async function planReferrers(
+  run: PlanRun,
+  images: PlannedImage[],
+  atTarget?: ReadonlySet<string>,
+): Promise<void> {
   const { ctx } = run;
   await mapConcurrent(
     images.filter((image) => image.action !== "failed" && image.sourceDigest !== undefined),
@@ -71,11 +76,12 @@ export async function planReferrers(run: PlanRun, images: PlannedImage[]): Promi
         const visit = async (nodes: readonly ReferrerNode[]): Promise<void> => {
           for (const node of nodes) {
             total++;
-            const at =
-              node.source === "cosign-tag" && node.tag !== undefined
-                ? target.withTag(node.tag)
-                : target.withDigest(node.digest);
-            if ((await digestAt(ctx, at, signal)) !== node.digest) copy++;
+            const byTag = node.source === "cosign-tag" && node.tag !== undefined ? node.tag : undefined;
+            const known =
+              atTarget !== undefined &&
+              (atTarget.size === 0 || (byTag !== undefined && !atTarget.has(byTag)));
+            const at = byTag !== undefined ? target.withTag(byTag) : target.withDigest(node.digest);
+            if (known || (await digestAt(ctx, at, signal)) !== node.digest) copy++;
             await visit(node.referrers);
           }
         };

@@ -224,7 +224,7 @@ async function planRegistries(
     },
     signal,
   );
-  if (run.options.referrers) await planReferrers(run, images);
+  if (run.options.referrers) await planReferrers(run, images, atTarget);
   // mapConcurrent keeps the work attached to the objects it returned.
   planned.images = [...images, ...absent].sort((a, b) => (a.tag < b.tag ? -1 : a.tag > b.tag ? 1 : 0));
   const descriptors = new Map<string, Descriptor>();

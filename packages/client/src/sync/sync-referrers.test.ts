@@ -57,8 +57,12 @@ const dstWrites = (handlers: RegistryHandlers) =>
 
 describe("sync with referrers", () => {
   it("plans and copies each image's referrers, every level, once per digest, the fallback indexes kept", async () => {
-    const { reg, sbom, sbomSig, cosign } = await start();
+    const { reg, handlers, sbom, sbomSig, cosign } = await start();
     const plan = await reg.planSync(job, { referrers: true });
+    // The target repository is new (its tag list 404): no referrer is looked up there, by digest or by cosign tag.
+    expect(handlers.dst.requests.map((r) => `${r.method} ${r.path.split("/")[4] ?? r.path}`)).toEqual([
+      "GET tags",
+    ]);
     const counted = plan.repositories[0]!.images.map((i) => [i.tag, i.action, i.referrers]);
     expect(counted).toEqual([
       ["plain", "copy", { total: 0, copy: 0 }],
