@@ -179,6 +179,23 @@ describe("requests of a sync between two registries", () => {
     expect(stored(target.handlers, "dst/a")).toEqual({ tags: tagsOf(), blobs: blobsOf(...images) });
   });
 
+  it("a target that refuses its tag list is asked by HEAD, as without the list", async () => {
+    const source = await serve(sourceRepos());
+    const target = await serve({ "dst/a": fakeRepository({ "1": images[0]! }) });
+    target.handlers.inject({ route: "tags", status: 403, error: { code: "DENIED", message: "no list" } });
+    reg = createClient(source.host, { retry: { attempts: 0 } });
+    const result = await reg.sync({ source: `${source.host}/src/a`, target: `${target.host}/dst/a` });
+    expect([result.copied, result.skipped, result.failed]).toEqual([2, 1, 0]);
+    expect(counts(source.handlers)).toMatchObject({ "HEAD manifest by tag": 3, "GET manifest by tag": 2 });
+    expect(counts(target.handlers)).toMatchObject({
+      "GET tags": 1,
+      "HEAD manifest by tag": 3,
+      "HEAD manifest by digest": 2,
+      "HEAD blob": 3,
+    });
+    expect(stored(target.handlers, "dst/a")).toEqual({ tags: tagsOf(), blobs: blobsOf(...images) });
+  });
+
   it("a new target holding blobs and no tag (a sync killed before its first tag): small blobs sent again, large ones HEADed and skipped", async () => {
     const source = await serve({ "src/big": fakeRepository({ v: big }) });
     const layer = big.layers[0]!;
