@@ -57,75 +57,6 @@ export interface ContentVerifier {
 }
 
 /**
- * A hash that runs elsewhere (a worker thread; see @regatta/transport's hash workers): `update` may ask the caller
- * to wait before the next chunk (its buffer is full), and the digest arrives later.
- */
-export interface DeferredHash {
-  update(chunk: Uint8Array): Promise<void> | undefined;
-  /** The hex digest of everything fed, once the hash has caught up. */
-  hex(): Promise<string>;
-  /** Gives up: the content will not be finished (a failed or cancelled download); frees what the hash holds. */
-  abandon(): void;
-}
-
-/** A {@link ContentVerifier} over a {@link DeferredHash}: the same checks, the digest awaited. */
-export interface DeferredVerifier {
-  readonly bytes: number;
-  /** Feeds one chunk; throws SizeMismatchError on an overrun at once; a promise means wait before the next one. */
-  update(chunk: Uint8Array): Promise<void> | undefined;
-  finish(): Promise<string>;
-  /** The content will not be finished; see {@link DeferredHash.abandon}. */
-  abandon(): void;
-}
-
-/** The size and digest checks both verifiers make, with the spec's order: size first, then digest. */
-class ContentChecks {
-  bytes = 0;
-  finished = false;
-  constructor(
-    readonly expectedDigest: string,
-    readonly expectedSize: number | undefined,
-  ) {
-    if (expectedSize !== undefined && !(Number.isSafeInteger(expectedSize) && expectedSize >= 0)) {
-      throw new UsageError(`expected size must be a non-negative integer, got ${expectedSize}`);
-    }
-  }
-
-  /** Counts a chunk; throws on an overrun, so a hostile server cannot stream forever. */
-  count(chunk: Uint8Array): void {
-    if (this.finished) throw new UsageError("verifier.update() called after finish()");
-    this.bytes += chunk.byteLength;
-    if (this.expectedSize !== undefined && this.bytes > this.expectedSize) {
-      throw new SizeMismatchError(
-        `content of ${this.expectedDigest} is longer than the expected ${this.expectedSize} bytes (${this.bytes} so far)`,
-        { expected: this.expectedSize, actual: this.bytes },
-      );
-    }
-  }
-
-  /** Ends the content: a short one throws before its digest is even asked for. */
-  end(): void {
-    this.finished = true;
-    if (this.expectedSize !== undefined && this.bytes !== this.expectedSize) {
-      throw new SizeMismatchError(
-        `content of ${this.expectedDigest} is ${this.bytes} bytes, expected ${this.expectedSize}`,
-        { expected: this.expectedSize, actual: this.bytes },
-      );
-    }
-  }
-
-  compare(actual: string): string {
-    if (actual !== this.expectedDigest) {
-      throw new DigestMismatchError(
-        `content digest mismatch: expected ${this.expectedDigest}, got ${actual}`,
-        { expected: this.expectedDigest, actual },
-      );
-    }
-    return actual;
-  }
-}
-
-/**
  * A verifier for content that must hash to `expectedDigest` and, when given, be `expectedSize` bytes long.
  * The transport wraps this into a stream transform. Descriptor spec: "If the length of the retrieved content does not
  * match the specified length, the content SHOULD NOT be trusted."
@@ -134,51 +65,44 @@ class ContentChecks {
  */
 export function createVerifier(expectedDigest: string, expectedSize?: number): ContentVerifier {
   const { algorithm } = parseDigest(expectedDigest);
-  const checks = new ContentChecks(expectedDigest, expectedSize);
+  if (expectedSize !== undefined && !(Number.isSafeInteger(expectedSize) && expectedSize >= 0)) {
+    throw new UsageError(`expected size must be a non-negative integer, got ${expectedSize}`);
+  }
   const digester = new Digester(algorithm);
+  let finished = false;
   return {
     get bytes() {
-      return checks.bytes;
+      return digester.bytes;
     },
     update(chunk: Uint8Array): void {
-      checks.count(chunk);
+      if (finished) throw new UsageError("verifier.update() called after finish()");
       digester.update(chunk);
+      if (expectedSize !== undefined && digester.bytes > expectedSize) {
+        throw new SizeMismatchError(
+          `content of ${expectedDigest} is longer than the expected ${expectedSize} bytes (${digester.bytes} so far)`,
+          { expected: expectedSize, actual: digester.bytes },
+        );
+      }
     },
     finish(): string {
-      checks.end();
-      return checks.compare(digester.digest());
-    },
-  };
-}
-
-/**
- * {@link createVerifier} with the hashing done by `hash` (of the digest's algorithm, made by the caller), so that a
- * large blob's bytes are hashed on another core while this thread receives and writes them.
- */
-export function createDeferredVerifier(
-  expectedDigest: string,
-  expectedSize: number | undefined,
-  hash: DeferredHash,
-): DeferredVerifier {
-  const { algorithm } = parseDigest(expectedDigest);
-  const checks = new ContentChecks(expectedDigest, expectedSize);
-  return {
-    get bytes() {
-      return checks.bytes;
-    },
-    update(chunk) {
-      checks.count(chunk);
-      return hash.update(chunk);
-    },
-    async finish() {
-      try {
-        checks.end();
-      } catch (error) {
-        hash.abandon();
-        throw error;
+      finished = true;
+      if (expectedSize !== undefined && digester.bytes !== expectedSize) {
+        throw new SizeMismatchError(
+          `content of ${expectedDigest} is ${digester.bytes} bytes, expected ${expectedSize}`,
+          {
+            expected: expectedSize,
+            actual: digester.bytes,
+          },
+        );
       }
-      return checks.compare(`${algorithm}:${await hash.hex()}`);
+      const actual = digester.digest();
+      if (actual !== expectedDigest) {
+        throw new DigestMismatchError(`content digest mismatch: expected ${expectedDigest}, got ${actual}`, {
+          expected: expectedDigest,
+          actual,
+        });
+      }
+      return actual;
     },
-    abandon: () => hash.abandon(),
   };
 }

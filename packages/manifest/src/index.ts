@@ -22,14 +22,7 @@ export {
   type ParsedDigest,
   parseDigest,
 } from "./digest.js";
-export {
-  type ContentVerifier,
-  createDeferredVerifier,
-  createVerifier,
-  type DeferredHash,
-  type DeferredVerifier,
-  Digester,
-} from "./digester.js";
+export { type ContentVerifier, createVerifier, Digester } from "./digester.js";
 export {
   type ContainerConfig,
   type HistoryEntry,

@@ -5,12 +5,7 @@
 import { createHash } from "node:crypto";
 import { Readable } from "node:stream";
 import { DigestMismatchError, SizeMismatchError } from "@regatta/errors";
-import {
-  type ContentVerifier,
-  createDeferredVerifier,
-  createVerifier,
-  type DeferredHash,
-} from "@regatta/manifest";
+import { type ContentVerifier, createVerifier } from "@regatta/manifest";
 import { collect } from "@regatta/testkit";
 import { describe, expect, it } from "vitest";
 import { createVerifyStream } from "./verify-stream.js";
@@ -91,87 +86,5 @@ describe("createVerifyStream", () => {
       },
     };
     expect(await through(late, "blob", content).catch((e) => e)).toBe(odd);
-  });
-
-  describe("with a deferred hash (a large blob hashed on a worker thread)", () => {
-    /** A hash whose updates wait until `release()` and whose digest comes when `answer()` is called. */
-    function controlledHash() {
-      const real = createHash("sha256");
-      const calls: string[] = [];
-      let release!: () => void;
-      let answer!: () => void;
-      const hash: DeferredHash = {
-        update(chunk) {
-          real.update(chunk);
-          calls.push("update");
-          return new Promise<void>((resolve) => {
-            release = resolve;
-          });
-        },
-        hex() {
-          calls.push("hex");
-          return new Promise<string>((resolve) => {
-            answer = () => resolve(real.digest("hex"));
-          });
-        },
-        abandon: () => void calls.push("abandon"),
-      };
-      return { hash, calls, release: () => release(), answer: () => answer() };
-    }
-
-    it("passes each chunk on, holds the next until the hash has room, and ends only once the digest matched", async () => {
-      const control = controlledHash();
-      const stream = createVerifyStream({
-        verifier: createDeferredVerifier(digest, content.length, control.hash),
-      });
-      const out: Buffer[] = [];
-      let ended = false;
-      stream.on("data", (c: Buffer) => out.push(c));
-      stream.on("end", () => {
-        ended = true;
-      });
-      stream.write(content.subarray(0, 4));
-      stream.write(content.subarray(4));
-      stream.end();
-      await new Promise((r) => setImmediate(r));
-      expect(Buffer.concat(out).toString()).toBe("the "); // the first chunk went on; the second waits for room
-      expect(control.calls).toEqual(["update"]);
-      control.release();
-      await new Promise((r) => setImmediate(r));
-      control.release();
-      await new Promise((r) => setImmediate(r));
-      expect(control.calls).toEqual(["update", "update", "hex"]);
-      expect(ended).toBe(false); // every byte is through, but the digest is not known yet
-      control.answer();
-      await new Promise((r) => stream.on("end", r));
-      expect(Buffer.concat(out).equals(content)).toBe(true);
-    });
-
-    it("a wrong digest fails the stream with the context; a stream destroyed half-way abandons the hash", async () => {
-      const wrong = controlledHash();
-      const stream = createVerifyStream({
-        verifier: createDeferredVerifier(other, content.length, wrong.hash),
-        what: "blob z",
-      });
-      const failed = collect(stream).catch((e) => e);
-      stream.end(content);
-      await new Promise((r) => setImmediate(r));
-      wrong.release();
-      await new Promise((r) => setImmediate(r));
-      wrong.answer();
-      const err = await failed;
-      expect(err).toBeInstanceOf(DigestMismatchError);
-      expect(err.message).toMatch(/^blob z: /);
-
-      const cut = controlledHash();
-      const halfway = createVerifyStream({
-        verifier: createDeferredVerifier(digest, content.length, cut.hash),
-      });
-      halfway.on("error", () => {});
-      halfway.write(content.subarray(0, 4));
-      halfway.destroy(new Error("connection reset"));
-      await new Promise((r) => setImmediate(r));
-      expect(cut.calls).toEqual(["update", "abandon"]);
-    });
   });
 });

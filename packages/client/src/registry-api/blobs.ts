@@ -19,10 +19,8 @@
 import type { Readable, Writable } from "node:stream";
 import { repositoryScope, type Scope } from "@regatta/auth";
 import { ProtocolError, RegattaError, SizeMismatchError, UsageError } from "@regatta/errors";
-import type { ContentVerifier, DeferredVerifier } from "@regatta/manifest";
-import { parseDigest } from "@regatta/manifest";
+import { type ContentVerifier, createVerifier, parseDigest } from "@regatta/manifest";
 import {
-  blobVerifier,
   createVerifyStream,
   type RegistryResponse,
   type RetryBudget,
@@ -118,29 +116,6 @@ function sizeVerifier(digest: string, size: number | undefined): ContentVerifier
   };
 }
 
-/** Feeds the caller's held prefix (exactly `offset` bytes) to the verifier, so the digest covers the whole blob. */
-async function feedPrefix(
-  verifier: ContentVerifier | DeferredVerifier,
-  prefix: NonNullable<BlobRequest["prefix"]>,
-  offset: number,
-): Promise<void> {
-  const chunks = prefix instanceof Uint8Array ? [prefix] : prefix;
-  let held = 0;
-  for await (const chunk of chunks) {
-    held += chunk.length;
-    if (held > offset) break;
-    const wait = verifier.update(chunk);
-    if (wait) await wait;
-  }
-  if (held !== offset) {
-    throw new UsageError(
-      held > offset
-        ? `blob prefix is longer than offset ${offset}`
-        : `blob prefix has ${held} bytes but offset is ${offset}`,
-    );
-  }
-}
-
 /** GET of a blob, as a verified stream; see {@link BlobRequest} for resuming. */
 export async function blobGet(deps: BlobDeps, req: BlobRequest): Promise<BlobDownload> {
   const offset = req.offset ?? 0;
@@ -154,15 +129,23 @@ export async function blobGet(deps: BlobDeps, req: BlobRequest): Promise<BlobDow
     throw new UsageError("resuming a blob download needs the bytes already held (prefix)");
 
   /** A verifier for the whole blob, fed with the caller's prefix so that it checks prefix + streamed bytes. */
-  const verifierFor = async (size: number | undefined): Promise<ContentVerifier | DeferredVerifier> => {
+  const verifierFor = async (size: number | undefined): Promise<ContentVerifier> => {
     const verifier =
-      req.verifyDigest === false ? sizeVerifier(req.digest, size) : blobVerifier(req.digest, size);
+      req.verifyDigest === false ? sizeVerifier(req.digest, size) : createVerifier(req.digest, size);
     if (offset === 0 || !req.prefix) return verifier;
-    try {
-      await feedPrefix(verifier, req.prefix, offset);
-    } catch (err) {
-      if ("abandon" in verifier) verifier.abandon();
-      throw err;
+    const chunks = req.prefix instanceof Uint8Array ? [req.prefix] : req.prefix;
+    let held = 0;
+    for await (const chunk of chunks) {
+      held += chunk.length;
+      if (held > offset) break;
+      verifier.update(chunk);
+    }
+    if (held !== offset) {
+      throw new UsageError(
+        held > offset
+          ? `blob prefix is longer than offset ${offset}`
+          : `blob prefix has ${held} bytes but offset is ${offset}`,
+      );
     }
     return verifier;
   };
@@ -198,7 +181,7 @@ export async function blobGet(deps: BlobDeps, req: BlobRequest): Promise<BlobDow
   };
 
   const first = await fetchFrom(offset, req.size);
-  let verifier: ContentVerifier | DeferredVerifier;
+  let verifier: ContentVerifier;
   try {
     verifier = await verifierFor(req.size ?? first.total);
   } catch (err) {
