@@ -39,6 +39,12 @@ export function regattaProject(name: string, test: UserWorkspaceConfig["test"] =
       include: ["src/**/*.test.ts", "test/**/*.test.ts"],
       testTimeout: 30_000,
       hookTimeout: 60_000,
+      // The files of a project share their worker's modules instead of each importing the workspace's sources
+      // afresh: isolated, every file re-evaluated @regatta/client, msw, undici and the rest (vitest counted 660 s of
+      // imports, summed over files, in a 1325 s Node 20 run; 82 s without isolation: docs/testing.md, "How long
+      // the suite takes"). A file that mocks a module (`vi.mock`) or needs a module's state fresh belongs in a
+      // project that sets `isolate: true` (auth does); spies and stubbed env are restored between files either way.
+      isolate: false,
       // A test that asserts nothing passes whatever the code does (issue 10): every test must call expect.
       expect: { requireAssertions: true },
       ...test,
