@@ -22,7 +22,8 @@ export function blobLimit(jobs: number): WeightedLimit<{ size: number }> {
 /**
  * Maps `items` through `fn` with at most `limit` calls in flight (or calls weighing at most its capacity), keeping
  * the order of results. Items start in order, except that a light item may start ahead of a heavy one that does not
- * fit yet. The first failure aborts the shared signal so that the other calls stop early, then rejects with it.
+ * fit yet; one call always runs, whatever it weighs. The first failure aborts the shared signal so that the other
+ * calls stop early, starts nothing more, then rejects with that failure.
  */
 export async function mapConcurrent<T, R>(
   items: readonly T[],
@@ -30,83 +31,50 @@ export async function mapConcurrent<T, R>(
   fn: (item: T, index: number, signal: AbortSignal) => Promise<R>,
   parentSignal?: AbortSignal,
 ): Promise<R[]> {
-  if (typeof limit !== "number") return mapWeighted(items, limit, fn, parentSignal);
+  const { capacity, weight } = typeof limit === "number" ? { capacity: limit, weight: () => 1 } : limit;
   const controller = new AbortController();
   // Every call in flight listens to the shared signal, a few times over (its request, a body stream, a nested map):
   // more than Node's default of 10 is how this is used (a sync plans 16 at once), not a leak to warn about.
-  setMaxListeners(Math.max(defaultMaxListeners, limit * 4), controller.signal);
+  setMaxListeners(Math.max(defaultMaxListeners, capacity * 4), controller.signal);
   const onAbort = () => controller.abort(parentSignal?.reason);
   parentSignal?.addEventListener("abort", onAbort, { once: true });
   const results = new Array<R>(items.length);
-  let next = 0;
-  let failure: { error: unknown } | undefined;
-  const worker = async () => {
-    while (!failure && next < items.length) {
-      const index = next++;
-      try {
-        results[index] = await fn(items[index] as T, index, controller.signal);
-      } catch (error) {
-        if (!failure) failure = { error };
-        controller.abort(error);
-      }
-    }
-  };
-  try {
-    await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
-  } finally {
-    parentSignal?.removeEventListener("abort", onAbort);
-  }
-  if (failure) throw failure.error;
-  return results;
-}
-
-/** {@link mapConcurrent} with a weighted limit. */
-async function mapWeighted<T, R>(
-  items: readonly T[],
-  limit: WeightedLimit<T>,
-  fn: (item: T, index: number, signal: AbortSignal) => Promise<R>,
-  parentSignal?: AbortSignal,
-): Promise<R[]> {
-  const controller = new AbortController();
-  setMaxListeners(Math.max(defaultMaxListeners, limit.capacity * 4), controller.signal);
-  const onAbort = () => controller.abort(parentSignal?.reason);
-  parentSignal?.addEventListener("abort", onAbort, { once: true });
-  const results = new Array<R>(items.length);
-  const weights = items.map((item) => Math.max(0, limit.weight(item)));
-  const waiting = items.map((_, i) => i);
+  const weights = items.map((item) => Math.max(0, weight(item)));
+  const started = new Array<boolean>(items.length).fill(false);
+  let first = 0; // every item before it has started
   let load = 0;
   let running = 0;
   let failure: { error: unknown } | undefined;
+  const run = async (index: number) => {
+    try {
+      results[index] = await fn(items[index] as T, index, controller.signal);
+    } catch (error) {
+      if (!failure) failure = { error };
+      controller.abort(error);
+    }
+  };
   try {
     await new Promise<void>((resolve) => {
       const startWhatFits = () => {
-        for (let k = 0; k < waiting.length && !failure; ) {
-          const index = waiting[k] as number;
-          const weight = weights[index] as number;
-          if (running > 0 && load + weight > limit.capacity) {
-            k++;
-            continue;
-          }
-          waiting.splice(k, 1);
-          load += weight;
+        while (first < items.length && started[first]) first++;
+        // Stops at a full load: with equal weights the next item is always the first not started.
+        for (
+          let index = first;
+          index < items.length && !failure && (running === 0 || load < capacity);
+          index++
+        ) {
+          const cost = weights[index] as number;
+          if (started[index] || (running > 0 && load + cost > capacity)) continue;
+          started[index] = true;
+          load += cost;
           running++;
-          fn(items[index] as T, index, controller.signal)
-            .then(
-              (result) => {
-                results[index] = result;
-              },
-              (error: unknown) => {
-                if (!failure) failure = { error };
-                controller.abort(error);
-              },
-            )
-            .finally(() => {
-              load -= weight;
-              running--;
-              startWhatFits();
-            });
+          void run(index).then(() => {
+            load -= cost;
+            running--;
+            startWhatFits();
+          });
         }
-        if (running === 0 && (failure || waiting.length === 0)) resolve();
+        if (running === 0) resolve(); // nothing left, or a failure stopped the rest
       };
       startWhatFits();
     });
