@@ -4,6 +4,8 @@
  */
 export const projects = [
   "packages/*/vitest.config.ts",
+  // client's memory tests, each in a fresh process (packages/client/vitest.memory.config.ts).
+  "packages/client/vitest.memory.config.ts",
   "apps/*/vitest.config.ts",
   "scripts/vitest.config.ts",
 ];
