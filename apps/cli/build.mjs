@@ -11,6 +11,7 @@
 // The build fails when anything but the command table reaches bin.js's static imports (see STARTUP_FORBIDDEN).
 import { execFileSync } from "node:child_process";
 import { rmSync, writeFileSync } from "node:fs";
+import { createRequire, isBuiltin } from "node:module";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { VERSION } from "@regatta/client";
@@ -18,6 +19,7 @@ import { build } from "esbuild";
 import { STARTUP_FORBIDDEN, startupFiles } from "./startup-files.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
+const require = createRequire(import.meta.url);
 const dist = join(here, "dist");
 
 rmSync(dist, { recursive: true, force: true });
@@ -91,8 +93,53 @@ const undiciCore = {
   },
 };
 
+/**
+ * Node's built-in modules, imported with `import … from "node:x"` by Regatta's packages, are reached through
+ * `require` instead (the banner's). An ES import of a built-in makes Node build the module's ES facade, which reads
+ * every export once: on Node 22 and later, node:http's lazy `WebSocket` and `CloseEvent` getters then load Node's own
+ * copy of undici (11 ms, and its compilation, on every command that opens a client), and node:tls's
+ * `rootCertificates` getter parses the whole CA bundle. Through `require` esbuild reads each export where it is used.
+ *
+ * Three built-ins are also deferred until first used, because start-up reaches them only for code that may not run:
+ * node:child_process (commander's executable subcommands, which regatta has none of, and credential helpers),
+ * node:dns (a registry given by host name) and node:tls (HTTPS; a loopback registry speaks plain HTTP). They load
+ * with the first property read; their export names are taken from this Node at build time, so esbuild's interop can
+ * list them without loading the module. Measured on `regatta manifest REF` (Node 20): 12 of Node's internal modules
+ * fewer, about 10 ms (bench/README.md, "Start-up").
+ */
+const DEFERRED_BUILTINS = new Set(["child_process", "dns", "tls"].flatMap((name) => [name, `node:${name}`]));
+const builtinsViaRequire = {
+  name: "builtins-via-require",
+  setup(b) {
+    b.onResolve({ filter: /^(node:)?[a-z_/]+$/ }, (args) => {
+      if (args.namespace === "builtin") return undefined;
+      const id = args.path.startsWith("node:") ? args.path : `node:${args.path}`;
+      if (!isBuiltin(id)) return undefined;
+      const deferred = DEFERRED_BUILTINS.has(args.path);
+      if (!deferred && args.kind !== "import-statement") return undefined;
+      return { path: id, namespace: "builtin", pluginData: { deferred } };
+    });
+    b.onLoad({ filter: /.*/, namespace: "builtin" }, (args) => {
+      const id = JSON.stringify(args.path);
+      if (!args.pluginData?.deferred) return { loader: "js", contents: `module.exports = require(${id});` };
+      const names = JSON.stringify(Object.keys(require(args.path)));
+      return {
+        loader: "js",
+        contents: `let loaded;
+          const load = () => (loaded ??= require(${id}));
+          module.exports = new Proxy({}, {
+            get: (_, key) => load()[key],
+            has: (_, key) => key in load(),
+            ownKeys: () => ${names},
+            getOwnPropertyDescriptor: (_, key) => ({ configurable: true, enumerable: true, get: () => load()[key] }),
+          });`,
+      };
+    });
+  },
+};
+
 const result = await build({
-  plugins: [inlineVersion, undiciCore],
+  plugins: [inlineVersion, undiciCore, builtinsViaRequire],
   absWorkingDir: here,
   entryPoints: { bin: "src/bin.ts", index: "src/index.ts" },
   outdir: dist,
@@ -114,7 +161,8 @@ const result = await build({
   metafile: true,
   logLevel: "warning",
   legalComments: "none",
-  minify: true,
+  // REGATTA_BUILD_MINIFY=0 keeps names readable, for a CPU profile (bench/README.md, "Profiling").
+  minify: process.env.REGATTA_BUILD_MINIFY !== "0",
 });
 
 writeFileSync(join(dist, "meta.json"), JSON.stringify(result.metafile));
