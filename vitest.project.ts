@@ -15,18 +15,29 @@ import { defineProject, type UserWorkspaceConfig } from "vitest/config";
 
 const root = dirname(fileURLToPath(import.meta.url));
 
-/** `@regatta/<name>` → `<package>/src/index.ts`, for every workspace package that has one. */
+/**
+ * `@regatta/<name>` → `<package>/src/index.ts`, for every workspace package that has one, and each subpath export
+ * (`@regatta/client/connect`) → the source of the file it exports (`dist/connect-entry.js` → `src/connect-entry.ts`).
+ */
 export function sourceAliases(): { find: RegExp; replacement: string }[] {
+  const exact = (specifier: string) => new RegExp(`^${specifier.replace(/[/.]/g, "\\$&")}$`);
   return ["packages", "apps"].flatMap((group) =>
     readdirSync(join(root, group))
       .map((dir) => join(root, group, dir))
       .filter((dir) => existsSync(join(dir, "package.json")) && existsSync(join(dir, "src/index.ts")))
-      .map((dir) => {
-        const { name } = JSON.parse(readFileSync(join(dir, "package.json"), "utf8")) as { name: string };
-        return {
-          find: new RegExp(`^${name.replace(/[/.]/g, "\\$&")}$`),
-          replacement: join(dir, "src/index.ts"),
+      .flatMap((dir) => {
+        const { name, exports = {} } = JSON.parse(readFileSync(join(dir, "package.json"), "utf8")) as {
+          name: string;
+          exports?: Record<string, string | { default?: string }>;
         };
+        const subpaths = Object.entries(exports).flatMap(([key, target]) => {
+          const file = typeof target === "string" ? target : target.default;
+          const source = file?.match(/^\.\/dist\/(.+)\.js$/)?.[1];
+          return key.startsWith("./") && source && existsSync(join(dir, `src/${source}.ts`))
+            ? [{ find: exact(`${name}/${key.slice(2)}`), replacement: join(dir, `src/${source}.ts`) }]
+            : [];
+        });
+        return [{ find: exact(name), replacement: join(dir, "src/index.ts") }, ...subpaths];
       }),
   );
 }

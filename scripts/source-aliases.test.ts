@@ -16,7 +16,9 @@ describe("sibling packages in tests", () => {
   });
 
   it("cover every workspace package with a src/index.ts", () => {
-    const aliased = sourceAliases().map((a) => a.replacement);
+    const aliased = sourceAliases()
+      .map((a) => a.replacement)
+      .filter((file) => file.endsWith("/src/index.ts"));
     const packages = ["packages", "apps"].flatMap((group) =>
       readdirSync(join(root, group)).map((dir) => join(root, group, dir, "src/index.ts")),
     );
@@ -26,5 +28,15 @@ describe("sibling packages in tests", () => {
         .find((a) => a.find.test("@regatta/client"))
         ?.find.test("@regatta/client-x"),
     ).toBe(false);
+  });
+
+  it("cover the subpath exports, each to the source of the file it exports", async () => {
+    const find = (specifier: string) => sourceAliases().find((a) => a.find.test(specifier))?.replacement;
+    expect(find("@regatta/client/connect")).toBe(join(root, "packages/client/src/connect-entry.ts"));
+    expect(find("@regatta/present/template")).toBe(join(root, "packages/present/src/template.ts"));
+    expect(find("@regatta/client/connect-x")).toBeUndefined();
+    const byName = await import("@regatta/client/connect");
+    const bySource = await import("../packages/client/src/connect.ts");
+    expect(byName.createClient).toBe(bySource.createClient);
   });
 });

@@ -15,8 +15,9 @@ import { VERSION } from "./version.js";
  */
 process.stdout.on("error", async (err: NodeJS.ErrnoException) => {
   if (err.code === "EPIPE") process.exit(141);
-  // Loaded only now: a run whose stdout works never needs the client (the pending import keeps the process up).
-  const { fileSystemError } = await import("@regatta/client");
+  // Loaded only now: a run whose stdout works never needs it (the pending import keeps the process up). A command
+  // that opened a client has this module loaded already, so the line comes before the command's own error path.
+  const { fileSystemError } = await import("./open-client.js");
   process.stderr.write(`regatta: ${(fileSystemError(err, "stdout") as Error).message}\n`);
   process.exit(1);
 });

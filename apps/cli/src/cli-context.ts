@@ -86,7 +86,7 @@ export function createCliContext(): CliContext {
       // Loaded here, by the first command that talks to a registry: --help, --version and a usage error never load
       // the client, its transport or undici (issue 12; the bundle puts them in a chunk of their own).
       const { createClient, mergeHosts, HarRecorder, checkHarPath, writeHarFile } = await import(
-        "@regatta/client"
+        "./open-client.js"
       );
       // --har: checked before any request (a long copy must not end in "cannot write the HAR"); one recorder for
       // every client of the run, written when each ends, the failed runs included — they are the ones reported.

@@ -22,31 +22,18 @@ import {
   toRepository,
   withClientSignal,
 } from "./context.js";
-import { type CopyOptions, type CopyResult, copyImage } from "./copy.js";
-import {
-  type DeletedManifest,
-  type DeletedRepository,
-  type DeletedTag,
-  type DeleteManifestOptions,
-  deleteBlob,
-  deleteManifest,
-  deleteRepository,
-  deleteTag,
-} from "./delete.js";
-import { type Diff, type DiffOptions, diffReferences } from "./diff/image-diff.js";
+import type { CopyOptions, CopyResult } from "./copy.js";
+import type { DeletedManifest, DeletedRepository, DeletedTag, DeleteManifestOptions } from "./delete.js";
+import type { Diff, DiffOptions } from "./diff/image-diff.js";
 import type { AuthReport } from "./explain/auth-report.js";
-import { type ExplainAuthOptions, explainAuth } from "./explain/explain-auth.js";
+import type { ExplainAuthOptions } from "./explain/explain-auth.js";
 import type { ImageFile } from "./files/image-file.js";
-import {
-  type ExportResult,
-  exportImageFilesystem,
-  type FileOptions,
-  type ImageFileListing,
-  type ImageFileStream,
-  type ImageFilesOptions,
-  listImageFiles,
-  openImageFile,
-  readImageFile,
+import type {
+  ExportResult,
+  FileOptions,
+  ImageFileListing,
+  ImageFileStream,
+  ImageFilesOptions,
 } from "./files/image-files.js";
 import {
   getManifest,
@@ -63,12 +50,12 @@ import {
   type InspectOptions,
   inspectImage,
 } from "./image-info.js";
-import { type CreateIndexOptions, createIndex } from "./indexes/create-index.js";
-import { type EditIndexOptions, editIndex } from "./indexes/edit-index.js";
+import type { CreateIndexOptions } from "./indexes/create-index.js";
+import type { EditIndexOptions } from "./indexes/edit-index.js";
 import type { IndexResult } from "./indexes/put-index.js";
-import { type Inventory, type InventoryOptions, inventoryRepository } from "./inventory/inventory.js";
-import { type PullOptions, type PullResult, pullImages } from "./layout/pull.js";
-import { type PushOptions, type PushResult, pushImage } from "./layout/push.js";
+import type { Inventory, InventoryOptions } from "./inventory/inventory.js";
+import type { PullOptions, PullResult } from "./layout/pull.js";
+import type { PushOptions, PushResult } from "./layout/push.js";
 import {
   type AllTagsOptions,
   allTags,
@@ -92,33 +79,21 @@ import {
   type PutManifestResult,
   putManifest,
 } from "./put-manifest.js";
-import {
-  type CopyReferrersOptions,
-  type CopyReferrersResult,
-  copyReferrers,
-} from "./referrers/copy-referrers.js";
-import { listReferrers, type ReferrersOptions, type ReferrersResult } from "./referrers/list-referrers.js";
-import { type PullArtifactResult, pullArtifact } from "./referrers/pull-artifact.js";
-import {
-  type PushArtifactOptions,
-  type PushArtifactResult,
-  pushArtifact,
-} from "./referrers/push-artifact.js";
-import { type ReferrerTree, type ReferrerTreeOptions, referrerTree } from "./referrers/referrer-tree.js";
+import type { CopyReferrersOptions, CopyReferrersResult } from "./referrers/copy-referrers.js";
+import type { ReferrersOptions, ReferrersResult } from "./referrers/list-referrers.js";
+import type { PullArtifactResult } from "./referrers/pull-artifact.js";
+import type { PushArtifactOptions, PushArtifactResult } from "./referrers/push-artifact.js";
+import type { ReferrerTree, ReferrerTreeOptions } from "./referrers/referrer-tree.js";
 import type { PaginationLimits } from "./registry-api/pages.js";
-import {
-  type ConvertSchema1Options,
-  convertToSchema1,
-  type PushSchema1Options,
-  type PushSchema1Result,
-  pushSchema1,
-  type Schema1Conversion,
+import type {
+  ConvertSchema1Options,
+  PushSchema1Options,
+  PushSchema1Result,
+  Schema1Conversion,
 } from "./schema1.js";
-import { planSync } from "./sync/plan.js";
-import { type RateLimitInfo, readRateLimit } from "./sync/rate-limit.js";
-import { type SyncInput, syncImages } from "./sync/sync.js";
+import type { RateLimitInfo } from "./sync/rate-limit.js";
+import type { SyncInput } from "./sync/sync.js";
 import type { SyncJob, SyncOptions, SyncPlan, SyncResult } from "./sync/sync-types.js";
-import { tagImage } from "./tag.js";
 import type { TagWalkOptions } from "./tags-for-digest.js";
 
 /** What `client.with()` changes for the client it returns; everything else is shared. */
@@ -143,6 +118,12 @@ export interface ClientDefaults {
 /**
  * A registry client. One instance serves every repository of its registry (and references that name other
  * registries), and is safe for concurrent use: tokens and connections are shared.
+ *
+ * The bigger verbs (copy, sync, pull and push, files, diff, inventory, referrers, indexes, schema 1, deletes) load
+ * their code when one of them is first called (`await import("./verbs.js")` in the method, one module for all of
+ * them): a script or a CLI command that reads a manifest then compiles the transport and the reads only, not tar,
+ * the disk layouts and the sync planner (issue 12, start-up; bench/README.md "Start-up"). The reads, tags, catalog,
+ * blob handles and manifest and blob pushes load with the client.
  */
 export class RegistryClient {
   /** @internal */
@@ -275,7 +256,8 @@ export class RegistryClient {
    * referrers tag schema (`sha256-<hex>`), plus cosign's `.sig`/`.att`/`.sbom` tags, as one list whose entries say
    * where each was found (`source`). `artifactType` filters (by the registry when it can).
    */
-  referrers(reference: ReferenceInput, options?: ReferrersOptions): Promise<ReferrersResult> {
+  async referrers(reference: ReferenceInput, options?: ReferrersOptions): Promise<ReferrersResult> {
+    const { listReferrers } = await import("./verbs.js");
     return listReferrers(this.ctx, reference, this.#calls(options));
   }
 
@@ -283,16 +265,18 @@ export class RegistryClient {
    * Copies the referrers of `source` (recursively; cosign's tags too) to the repository of `target`, which must
    * already hold the image with the same digest; the target's fallback indexes are kept where it has no referrers API.
    */
-  copyReferrers(
+  async copyReferrers(
     source: ReferenceInput,
     target: ReferenceInput,
     options?: CopyReferrersOptions,
   ): Promise<CopyReferrersResult> {
+    const { copyReferrers } = await import("./verbs.js");
     return copyReferrers(this.ctx, source, target, this.#calls(options));
   }
 
   /** The referrers of an image and theirs, as a tree (signatures of SBOMs, …), `depth` levels at most (default 8). */
-  referrerTree(reference: ReferenceInput, options?: ReferrerTreeOptions): Promise<ReferrerTree> {
+  async referrerTree(reference: ReferenceInput, options?: ReferrerTreeOptions): Promise<ReferrerTree> {
+    const { referrerTree } = await import("./verbs.js");
     return referrerTree(this.ctx, reference, this.#calls(options));
   }
 
@@ -301,16 +285,18 @@ export class RegistryClient {
    * optionally referring to a `subject` of the same repository; on a registry without the referrers API the subject's
    * fallback tag index is updated too. A reference without a tag pushes by digest only.
    */
-  pushArtifact(reference: ReferenceInput, options: PushArtifactOptions): Promise<PushArtifactResult> {
+  async pushArtifact(reference: ReferenceInput, options: PushArtifactOptions): Promise<PushArtifactResult> {
+    const { pushArtifact } = await import("./verbs.js");
     return pushArtifact(this.ctx, reference, this.#calls(options) ?? options);
   }
 
   /** Writes an artifact's files into `directory` by their titles, each verified, none outside the directory. */
-  pullArtifact(
+  async pullArtifact(
     reference: ReferenceInput,
     directory: string,
     options?: { signal?: AbortSignal },
   ): Promise<PullArtifactResult> {
+    const { pullArtifact } = await import("./verbs.js");
     return pullArtifact(this.ctx, reference, directory, this.#calls(options));
   }
 
@@ -323,11 +309,12 @@ export class RegistryClient {
    * in other repositories (or registries) are copied to the target's by digest first. An OCI image index, or a
    * Docker manifest list when every child is a Docker manifest (`mediaType` chooses).
    */
-  createIndex(
+  async createIndex(
     target: ReferenceInput,
     sources: readonly ReferenceInput[],
     options?: CreateIndexOptions,
   ): Promise<IndexResult> {
+    const { createIndex } = await import("./verbs.js");
     return createIndex(this.ctx, target, sources, this.#calls(options));
   }
 
@@ -337,7 +324,8 @@ export class RegistryClient {
    * `entryAnnotations`: `reg.editIndex("team/app:1.0", { remove: ["linux/arm/v7"] })`. Media types, `artifactType`
    * and `subject` are kept.
    */
-  editIndex(target: ReferenceInput, edits: EditIndexOptions): Promise<IndexResult> {
+  async editIndex(target: ReferenceInput, edits: EditIndexOptions): Promise<IndexResult> {
+    const { editIndex } = await import("./verbs.js");
     return editIndex(this.ctx, target, this.#calls(edits) ?? edits);
   }
 
@@ -399,21 +387,28 @@ export class RegistryClient {
    * and opaque directories honoured); links are followed inside the image. Files over `limit` (64 MiB) are refused:
    * use {@link RegistryClient.fileStream}.
    */
-  file(reference: ReferenceInput, path: string, options?: FileOptions): Promise<ImageFile> {
+  async file(reference: ReferenceInput, path: string, options?: FileOptions): Promise<ImageFile> {
+    const { readImageFile } = await import("./verbs.js");
     return readImageFile(this.ctx, reference, path, this.#platformed(options));
   }
 
   /** A file of an image as a stream (`regatta cat`), which ends once its layer is verified and errors otherwise. */
-  fileStream(reference: ReferenceInput, path: string, options?: ImageFilesOptions): Promise<ImageFileStream> {
+  async fileStream(
+    reference: ReferenceInput,
+    path: string,
+    options?: ImageFilesOptions,
+  ): Promise<ImageFileStream> {
+    const { openImageFile } = await import("./verbs.js");
     return openImageFile(this.ctx, reference, path, this.#platformed(options));
   }
 
   /** The entries of a directory of an image's merged filesystem (`recursive`: everything under it), sorted. */
-  listFiles(
+  async listFiles(
     reference: ReferenceInput,
     path = "/",
     options?: ImageFilesOptions & { recursive?: boolean },
   ): Promise<ImageFileListing> {
+    const { listImageFiles } = await import("./verbs.js");
     return listImageFiles(this.ctx, reference, path, this.#platformed(options));
   }
 
@@ -421,11 +416,12 @@ export class RegistryClient {
    * The image's merged filesystem (whiteouts applied) as one tar, as `crane export`: to a file, atomically, or to a
    * writable stream (left open). Streams: memory holds the paths seen, never a file.
    */
-  exportFilesystem(
+  async exportFilesystem(
     reference: ReferenceInput,
     target: string | Writable,
     options?: ImageFilesOptions,
   ): Promise<ExportResult> {
+    const { exportImageFilesystem } = await import("./verbs.js");
     return exportImageFilesystem(this.ctx, reference, target, this.#platformed(options));
   }
 
@@ -437,7 +433,8 @@ export class RegistryClient {
    * per distinct manifest (an index's children included) and per distinct config, `concurrency` tags at a time;
    * `onProgress` hears each tag done. `include`/`exclude` choose tags as `allTags` does.
    */
-  inventory(repository: RepositoryInput, options?: InventoryOptions): Promise<Inventory> {
+  async inventory(repository: RepositoryInput, options?: InventoryOptions): Promise<Inventory> {
+    const { inventoryRepository } = await import("./verbs.js");
     return inventoryRepository(this.ctx, repository, this.#calls(options));
   }
 
@@ -448,7 +445,8 @@ export class RegistryClient {
    * against an image is resolved to `platform` (default the client's) and the result's `notes` say so; two indexes
    * without `platform` compare their platform lists and each common platform's images (`kind: "index"`).
    */
-  diff(a: ReferenceInput, b: ReferenceInput, options?: DiffOptions): Promise<Diff> {
+  async diff(a: ReferenceInput, b: ReferenceInput, options?: DiffOptions): Promise<Diff> {
+    const { diffReferences } = await import("./verbs.js");
     return diffReferences(this.ctx, a, b, this.#platformed(options));
   }
 
@@ -493,25 +491,28 @@ export class RegistryClient {
    * key and pushes it to `target` (a tag), copying its layers there when the registry lacks them: for registries and
    * clients that speak only schema 1. The registry must accept schema 1 (distribution: `compatibility.schema1.enabled`).
    */
-  pushSchema1(
+  async pushSchema1(
     source: ReferenceInput,
     target: ReferenceInput,
     options: PushSchema1Options,
   ): Promise<PushSchema1Result> {
+    const { pushSchema1 } = await import("./verbs.js");
     return pushSchema1(this.ctx, source, target, this.#platformed(options)!);
   }
 
   /** What {@link RegistryClient.pushSchema1} would push, without pushing: the schema 1 manifest, signed given a key. */
-  convertToSchema1(
+  async convertToSchema1(
     source: ReferenceInput,
     target: ReferenceInput,
     options?: ConvertSchema1Options,
   ): Promise<Schema1Conversion> {
+    const { convertToSchema1 } = await import("./verbs.js");
     return convertToSchema1(this.ctx, source, target, this.#platformed(options));
   }
 
   /** Tags a manifest under another tag (`"v2"`) or name in the same registry; no blob moves, the digest stays. */
-  tag(source: ReferenceInput, target: ReferenceInput, options?: { signal?: AbortSignal }) {
+  async tag(source: ReferenceInput, target: ReferenceInput, options?: { signal?: AbortSignal }) {
+    const { tagImage } = await import("./verbs.js");
     return tagImage(this.ctx, source, target, this.#calls(options));
   }
 
@@ -519,7 +520,8 @@ export class RegistryClient {
    * Copies an image, index or artifact to another reference, in this registry or another (credentials per registry
    * come from the client's credential sources, see `registryCredentials`). Blobs stream from source to target.
    */
-  copy(source: ReferenceInput, target: ReferenceInput, options?: CopyOptions): Promise<CopyResult> {
+  async copy(source: ReferenceInput, target: ReferenceInput, options?: CopyOptions): Promise<CopyResult> {
+    const { copyImage } = await import("./verbs.js");
     return copyImage(this.ctx, source, target, this.#calls(options));
   }
 
@@ -527,7 +529,8 @@ export class RegistryClient {
    * Deletes one tag, leaving the manifest and its other tags: OCI 1.1's tag delete, else (distribution 2.x) a
    * throwaway manifest pushed to the tag and deleted by digest. See {@link deleteTag}.
    */
-  deleteTag(reference: ReferenceInput, options?: TagWalkOptions): Promise<DeletedTag> {
+  async deleteTag(reference: ReferenceInput, options?: TagWalkOptions): Promise<DeletedTag> {
+    const { deleteTag } = await import("./verbs.js");
     return deleteTag(this.ctx, reference, this.#calls(options));
   }
 
@@ -535,20 +538,27 @@ export class RegistryClient {
    * Deletes a manifest by digest; every tag naming it goes too and is listed in the result. Given a tag, refuses
    * (code OTHER_TAGS) when other tags name the manifest, unless `force`.
    */
-  deleteManifest(reference: ReferenceInput, options?: DeleteManifestOptions): Promise<DeletedManifest> {
+  async deleteManifest(reference: ReferenceInput, options?: DeleteManifestOptions): Promise<DeletedManifest> {
+    const { deleteManifest } = await import("./verbs.js");
     return deleteManifest(this.ctx, reference, this.#calls(options));
   }
 
   /** Deletes every manifest of every tag of a repository (the Ruby gem's `rmrepo`). */
-  deleteRepository(
+  async deleteRepository(
     repository: RepositoryInput,
     options?: { signal?: AbortSignal; concurrency?: number },
   ): Promise<DeletedRepository> {
+    const { deleteRepository } = await import("./verbs.js");
     return deleteRepository(this.ctx, repository, this.#calls(options));
   }
 
   /** Deletes a blob from a repository. */
-  deleteBlob(repository: RepositoryInput, digest: string, options?: { signal?: AbortSignal }): Promise<void> {
+  async deleteBlob(
+    repository: RepositoryInput,
+    digest: string,
+    options?: { signal?: AbortSignal },
+  ): Promise<void> {
+    const { deleteBlob } = await import("./verbs.js");
     return deleteBlob(this.ctx, repository, digest, this.#calls(options));
   }
 
@@ -559,11 +569,12 @@ export class RegistryClient {
    * boater-style directory (`format`, else guessed from `destination`). An index is resolved to `platform` (default
    * the client's), or kept whole with `platforms: "all"`. Blobs download in parallel, verified, resumably.
    */
-  pull(
+  async pull(
     reference: ReferenceInput | ReferenceInput[],
     destination: string | Writable,
     options?: PullOptions,
   ): Promise<PullResult> {
+    const { pullImages } = await import("./verbs.js");
     return pullImages(this.ctx, reference, destination, this.#calls(options));
   }
 
@@ -571,7 +582,12 @@ export class RegistryClient {
    * Pushes an image from disk (a docker archive, or a stream of one; an OCI layout; a boater-style directory) to
    * `reference`, through `pushBlob` and `putManifest`: manifests keep their bytes, so their digests.
    */
-  push(source: string | Readable, reference: ReferenceInput, options?: PushOptions): Promise<PushResult> {
+  async push(
+    source: string | Readable,
+    reference: ReferenceInput,
+    options?: PushOptions,
+  ): Promise<PushResult> {
+    const { pushImage } = await import("./verbs.js");
     return pushImage(this.ctx, source, reference, this.#calls(options));
   }
 
@@ -582,7 +598,8 @@ export class RegistryClient {
    * (fetched and kept for {@link RegistryClient.sync}), the blobs to skip, mount or upload, the manifest GETs that
    * count against a pull quota. Deterministic: the same jobs and registry content give the same plan.
    */
-  planSync(jobs: SyncJob | readonly SyncJob[], options?: SyncOptions): Promise<SyncPlan> {
+  async planSync(jobs: SyncJob | readonly SyncJob[], options?: SyncOptions): Promise<SyncPlan> {
+    const { planSync } = await import("./verbs.js");
     return planSync(this.ctx, Array.isArray(jobs) ? jobs : [jobs as SyncJob], this.#calls(options));
   }
 
@@ -591,7 +608,8 @@ export class RegistryClient {
    * and an OCI layout (`oci:DIR`), as `skopeo sync`: planned, then executed `jobs` images at a time, each blob sent
    * once per target repository. Given a plan from {@link RegistryClient.planSync}, executes that one.
    */
-  sync(input: SyncInput, options?: SyncOptions): Promise<SyncResult> {
+  async sync(input: SyncInput, options?: SyncOptions): Promise<SyncResult> {
+    const { syncImages } = await import("./verbs.js");
     return syncImages(this.ctx, input, this.#calls(options));
   }
 
@@ -599,10 +617,11 @@ export class RegistryClient {
    * The pull quota of the registry a reference is on (Docker Hub's RateLimit-Limit / RateLimit-Remaining), read from
    * a HEAD of its manifest, which Docker Hub does not count; undefined when the registry announces none.
    */
-  rateLimit(
+  async rateLimit(
     reference: ReferenceInput,
     options?: { signal?: AbortSignal },
   ): Promise<RateLimitInfo | undefined> {
+    const { readRateLimit } = await import("./verbs.js");
     return readRateLimit(this.ctx, reference, this.#calls(options));
   }
 
@@ -624,7 +643,8 @@ export class RegistryClient {
    * the token grants (decoded claims), and a probe of pull (a manifest HEAD) and, with `push`, of push (an upload
    * opened and cancelled). Plain data, scrubbed of every secret; never the token or the password.
    */
-  explainAuth(reference: ReferenceInput, options?: ExplainAuthOptions): Promise<AuthReport> {
+  async explainAuth(reference: ReferenceInput, options?: ExplainAuthOptions): Promise<AuthReport> {
+    const { explainAuth } = await import("./verbs.js");
     return explainAuth(this.ctx, toReference(this.ctx, reference), this.#calls(options));
   }
 
