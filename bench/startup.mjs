@@ -15,7 +15,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { CLI, ROOT, requireTools } from "./lib.mjs";
+import { BASELINE, CLI, ROOT, requireTools } from "./lib.mjs";
 
 const { values } = parseArgs({
   options: { runs: { type: "string", default: "30" }, json: { type: "string" }, rounds: { type: "string" } },
@@ -48,6 +48,13 @@ try {
     ["regatta --help", `${node} ${CLI} --help`],
     ...(has(["completion", "bash"]) ? [["regatta completion bash", `${node} ${CLI} completion bash`]] : []),
     ["regatta manifest REF", `${node} ${CLI} manifest ${ref}`],
+    // REGATTA_BENCH_BASELINE: another build in the same run (bench/lib.mjs).
+    ...(BASELINE
+      ? [
+          ["baseline --help", `${node} ${BASELINE} --help`],
+          ["baseline manifest REF", `${node} ${BASELINE} manifest ${ref}`],
+        ]
+      : []),
     ["skopeo inspect --raw REF", `skopeo inspect --raw --tls-verify=false docker://${ref}`],
   ];
   const report = join(work, "hyperfine.json");

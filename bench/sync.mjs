@@ -8,7 +8,8 @@
  * - `repos`: 50 repositories of 4 tags each (skopeo sync reads them from its YAML source format, Regatta from the same
  *   file with --config).
  *
- * Each shape is synced by `regatta sync` and by `skopeo sync` into a fresh target registry ("fresh": every image to
+ * Each shape is synced by `regatta sync`, by `skopeo sync` and by the floor (bench/sync-floor.mjs: the same requests
+ * as Regatta's, by the least a client can do) into a fresh target registry ("fresh": every image to
  * copy), then again into the same target ("up to date": nothing to copy, every tag checked). The tools alternate
  * and the order flips every round; wall time includes process start-up for both; median of N rounds.
  *
@@ -74,10 +75,13 @@ writeFileSync(
   `${source.host}:\n  tls-verify: false\n  images:\n${repositories.map((r) => `    ${r}: []\n`).join("")}`,
 );
 
+// The floor: the same requests as regatta sync, by the least a client can do (bench/sync-floor.mjs).
+const FLOOR = join(ROOT, "bench/sync-floor.mjs");
 const SKOPEO_TLS = ["--src-tls-verify=false", "--dest-tls-verify=false"];
 /** The command lines of one sync of `shape` into `target` (a registry host). */
 const commands = {
   tags: {
+    floor: (target) => [process.execPath, [FLOOR, `${source.host}/bench/many`, `${target}/mirror/many`]],
     regatta: (target) => [
       process.execPath,
       [CLI, "sync", `${source.host}/bench/many`, `${target}/mirror/many`, "--json", ...jobsArgs],
@@ -97,6 +101,10 @@ const commands = {
     ],
   },
   repos: {
+    floor: (target) => [
+      process.execPath,
+      [FLOOR, ...repositories.flatMap((r) => [`${source.host}/${r}`, `${target}/mirror/${r}`])],
+    ],
     regatta: (target) => [
       process.execPath,
       [CLI, "sync", "--config", yamlFile, `${target}/mirror`, "--json", ...jobsArgs],
@@ -123,9 +131,9 @@ async function run(shape, tool) {
 
 const results = [];
 for (const shape of args.shapes.split(",")) {
-  const samples = { regatta: [], skopeo: [] };
+  const samples = { regatta: [], skopeo: [], floor: [] };
   for (let round = 0; round < rounds; round++) {
-    const order = round % 2 ? ["skopeo", "regatta"] : ["regatta", "skopeo"];
+    const order = round % 2 ? ["skopeo", "floor", "regatta"] : ["regatta", "floor", "skopeo"];
     for (const tool of order) {
       const r = await run(shape, tool);
       samples[tool].push(r);
@@ -142,7 +150,17 @@ for (const shape of args.shapes.split(",")) {
     });
     const regatta = row("regatta");
     const skopeo = row("skopeo");
-    results.push({ shape, phase, regatta, skopeo, ratio: regatta.seconds / skopeo.seconds });
+    const floor = row("floor");
+    results.push({
+      shape,
+      phase,
+      regatta,
+      skopeo,
+      floor,
+      ratio: regatta.seconds / skopeo.seconds,
+      ofFloor: regatta.seconds / floor.seconds,
+      floorRatio: floor.seconds / skopeo.seconds,
+    });
   }
 }
 await source.stop();
@@ -152,11 +170,11 @@ const describe = {
   repos: `${repoCount} repositories × ${perRepo} tags`,
 };
 console.log(`median of ${rounds} rounds, wall seconds (CPU seconds, peak RSS MiB)`);
-console.log("| shape | phase | regatta sync | skopeo sync | × skopeo |");
-console.log("| --- | --- | --- | --- | --- |");
+console.log("| shape | phase | regatta sync | skopeo sync | floor | × skopeo | × floor | floor × skopeo |");
+console.log("| --- | --- | --- | --- | --- | --- | --- | --- |");
 const cell = (r) => `${r.seconds.toFixed(2)} (${r.cpuSeconds.toFixed(2)} CPU, ${r.rssMiB.toFixed(0)} MiB)`;
 for (const r of results)
   console.log(
-    `| ${describe[r.shape]} | ${r.phase === "fresh" ? "fresh" : "up to date"} | ${cell(r.regatta)} | ${cell(r.skopeo)} | ${r.ratio.toFixed(2)} |`,
+    `| ${describe[r.shape]} | ${r.phase === "fresh" ? "fresh" : "up to date"} | ${cell(r.regatta)} | ${cell(r.skopeo)} | ${cell(r.floor)} | ${r.ratio.toFixed(2)} | ${r.ofFloor.toFixed(2)} | ${r.floorRatio.toFixed(2)} |`,
   );
 if (args.json) writeFileSync(args.json, `${JSON.stringify({ rounds, results }, null, 2)}\n`);
