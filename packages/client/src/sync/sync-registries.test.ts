@@ -14,6 +14,7 @@ import {
   type ServedHandlers,
   serveHandlers,
 } from "@regatta/testkit";
+import { delay, http } from "msw";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { createClient, NotFoundError, RateLimitLowError, type RegistryClient, UsageError } from "../index.js";
 
@@ -114,6 +115,45 @@ describe("planSync", () => {
     expect(await tags({ include: ["1\\..*"], exclude: ["1\\.0\\..*"] })).toEqual(["1.1.0"]);
     expect(await tags({ include: ["latest"], semver: "^1.1" })).toEqual(["1.1.0", "latest"]);
     expect(await tags({ list: ["multi", "latest"] })).toEqual(["latest", "multi"]);
+  });
+});
+
+describe("planSync of several repositories", () => {
+  it("looks repositories up at once, and a shared blob is mounted from the first job's target whichever answers first", async () => {
+    const host = await start();
+    // dst/one's tag list is held until dst/two's is asked for (5 s at most): the second job's lookups run, and
+    // finish, while the first job's wait.
+    let secondAsked!: () => void;
+    const second = new Promise<void>((resolve) => {
+      secondAsked = resolve;
+    });
+    let overlapped = false;
+    const holdFirst = http.get(/\/v2\/dst\/one\/tags\/list/, async () => {
+      overlapped = await Promise.race([second.then(() => true), delay(5_000).then(() => false)]);
+    });
+    const noteSecond = http.get(/\/v2\/dst\/two\/tags\/list/, () => {
+      secondAsked();
+    });
+    await served!.close();
+    served = await serveHandlers([holdFirst, noteSecond, ...handlers]);
+    const at = new URL(served.url).host;
+    await reg!.close();
+    reg = createClient(at, { retry: { attempts: 0 } });
+    const plan = await reg.planSync(
+      [
+        { source: `${at}/src/other`, target: `${at}/dst/one` },
+        { source: `${at}/src/other`, target: `${at}/dst/two` },
+      ],
+      { jobs: 2 },
+    );
+    expect(overlapped).toBe(true);
+    expect(plan.repositories.map((r) => r.target)).toEqual([`${at}/dst/one`, `${at}/dst/two`]);
+    const [one, two] = plan.repositories.map((r) => r.blobs);
+    // The first job mounts from its source; the second from the first job's target, as when planned one by one.
+    expect(one!.map((b) => [b.action, b.from])).toEqual(one!.map(() => ["mount", undefined]));
+    expect(two!.map((b) => [b.action, b.from])).toEqual(two!.map(() => ["mount", "dst/one"]));
+    expect(one!.length).toBeGreaterThan(0);
+    expect(host).not.toBe(at);
   });
 });
 
