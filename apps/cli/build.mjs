@@ -104,8 +104,8 @@ const undiciCore = {
  * node:child_process (commander's executable subcommands, which regatta has none of, and credential helpers),
  * node:dns (a registry given by host name) and node:tls (HTTPS; a loopback registry speaks plain HTTP). They load
  * with the first property read; their export names are taken from this Node at build time, so esbuild's interop can
- * list them without loading the module. Measured on `regatta manifest REF` (Node 20): 12 of Node's internal modules
- * fewer, about 10 ms (bench/README.md, "Start-up").
+ * list them without loading the module. `regatta manifest REF` on Node 20 loads 12 of Node's internal modules fewer
+ * (bench/README.md, "Start-up", has the times).
  */
 const DEFERRED_BUILTINS = new Set(["child_process", "dns", "tls"].flatMap((name) => [name, `node:${name}`]));
 const builtinsViaRequire = {
