@@ -11,13 +11,13 @@ import { fileURLToPath } from "node:url";
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
 /**
- * The CLI under test: the build in apps/cli/dist, or REGATTA_BENCH_CLI, the bin.js of a copy made elsewhere
+ * The CLI under test: the build in apps/cli/dist, or REGATTA_BENCH_CLI, the bin.cjs of a copy made elsewhere
  * (`cp -r apps/cli/dist X/dist && cp apps/cli/package.json X/`), so two builds can be compared and a rebuild during a
  * run changes nothing. Copy package.json too: without its `"type": "module"` Node reads every file twice to guess
  * its module format (about 16 ms of a short command).
  */
-export const CLI = process.env.REGATTA_BENCH_CLI ?? join(ROOT, "apps/cli/dist/bin.js");
-/** REGATTA_BENCH_BASELINE: another build's bin.js (made as above), timed in the same rounds beside CLI. */
+export const CLI = process.env.REGATTA_BENCH_CLI ?? join(ROOT, "apps/cli/dist/bin.cjs");
+/** REGATTA_BENCH_BASELINE: another build's bin.cjs (or an older build's bin.js, made as above), timed in the same rounds beside CLI. */
 export const BASELINE = process.env.REGATTA_BENCH_BASELINE;
 
 /** Fails early, saying what to install or build, when a tool or the built CLI is missing. */
@@ -26,7 +26,7 @@ export async function requireTools(tools) {
     if (!(await which(tool))) throw new Error(`${tool} is needed (bash scripts/setup.sh installs it)`);
   }
   if (!existsSync(CLI))
-    throw new Error("apps/cli/dist/bin.js is missing: run pnpm build (bench/run.sh does)");
+    throw new Error("apps/cli/dist/bin.cjs is missing: run pnpm build (bench/run.sh does)");
 }
 
 /**

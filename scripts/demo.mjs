@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { generateIndex, startRegistry } from "../packages/testkit/dist/index.js";
 
-const bin = new URL("../apps/cli/dist/bin.js", import.meta.url).pathname;
+const bin = new URL("../apps/cli/dist/bin.cjs", import.meta.url).pathname;
 const bold = (s) => (process.stdout.isTTY ? `\x1b[1m${s}\x1b[0m` : s);
 
 function regatta(args, { show = true, maxLines = 40 } = {}) {

@@ -25,7 +25,7 @@ describe("Regatta's version", () => {
   });
 
   it("is what `regatta --version` prints and what the User-Agent carries", async () => {
-    const printed = execFileSync(process.execPath, [join(root, "apps/cli/dist/bin.js"), "--version"], {
+    const printed = execFileSync(process.execPath, [join(root, "apps/cli/dist/bin.cjs"), "--version"], {
       encoding: "utf8",
     });
     expect(printed.trim()).toBe(version);

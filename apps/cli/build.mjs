@@ -1,21 +1,28 @@
 #!/usr/bin/env node
 // Builds the published CLI (issue 11, item 6; issue 12): the declarations with tsc, the JavaScript with esbuild.
 //
-// esbuild bundles dist/bin.js and dist/index.js with everything they import, workspace packages and third-party ones
-// alike, and splits what is loaded later into chunks (dist/chunks/): a command reaches the client, its transport and
-// undici only through `await import("@regatta/client")` when it opens a client, and the REPL, cli-progress and the
-// stdout error path load the same way. So `--version`, `--help` and a usage error read one file and parse only the
-// command table, and an installed CLI resolves no package at start-up. The private @regatta/present is bundled too,
-// so the published package never names it. Only Node's built-in modules stay outside.
+// esbuild bundles the CLI with everything it imports, workspace packages and third-party ones alike, and splits what
+// is loaded later into chunks: a command reaches the client, its transport and undici only through
+// `await import("@regatta/client")` when it opens a client, and the REPL, cli-progress and the stdout error path load
+// the same way. So `--version`, `--help` and a usage error parse only the command table, and an installed CLI
+// resolves no package at start-up. The private @regatta/present is bundled too, so the published package never names
+// it. Only Node's built-in modules stay outside. Three outputs:
 //
-// The build fails when anything but the command table reaches bin.js's static imports (see STARTUP_FORBIDDEN).
+// - dist/bin.cjs, the executable: CommonJS (Node starts it sooner than an ES module), src/bin.ts and the chunk
+//   loader only;
+// - dist/cli/*.cjs, the chunks it loads through src/chunk-loader.ts, which keeps V8's compiled code of them between
+//   runs (esbuild splits ES modules only: each chunk is then turned into CommonJS, its source map composed);
+// - dist/index.js and dist/chunks/, the library entry (`import { run } from "@regatta/cli"`), ES modules.
+//
+// The build fails when anything but the command table reaches main's static imports (see STARTUP_FORBIDDEN).
 import { execFileSync } from "node:child_process";
-import { rmSync, writeFileSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { chmodSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire, isBuiltin } from "node:module";
-import { dirname, join } from "node:path";
+import { basename, dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { VERSION } from "@regatta/client";
-import { build } from "esbuild";
+import { build, transform } from "esbuild";
 import { STARTUP_FORBIDDEN, startupFiles } from "./startup-files.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -100,14 +107,17 @@ const undiciCore = {
  * copy of undici (11 ms, and its compilation, on every command that opens a client), and node:tls's
  * `rootCertificates` getter parses the whole CA bundle. Through `require` esbuild reads each export where it is used.
  *
- * Three built-ins are also deferred until first used, because start-up reaches them only for code that may not run:
+ * Five built-ins are also deferred until first used, because start-up reaches them only for code that may not run:
  * node:child_process (commander's executable subcommands, which regatta has none of, and credential helpers),
- * node:dns (a registry given by host name) and node:tls (HTTPS; a loopback registry speaks plain HTTP). They load
+ * node:dns (a registry given by host name), node:tls (HTTPS; a loopback registry speaks plain HTTP), node:zlib
+ * (gzip layers) and node:assert (undici's checks, which only fail on its own bugs). They load
  * with the first property read; their export names are taken from this Node at build time, so esbuild's interop can
  * list them without loading the module. `regatta manifest REF` on Node 20 loads 12 of Node's internal modules fewer
  * (bench/README.md, "Start-up", has the times).
  */
-const DEFERRED_BUILTINS = new Set(["child_process", "dns", "tls"].flatMap((name) => [name, `node:${name}`]));
+const DEFERRED_BUILTINS = new Set(
+  ["assert", "child_process", "dns", "tls", "zlib"].flatMap((name) => [name, `node:${name}`]),
+);
 const builtinsViaRequire = {
   name: "builtins-via-require",
   setup(b) {
@@ -122,12 +132,18 @@ const builtinsViaRequire = {
     b.onLoad({ filter: /.*/, namespace: "builtin" }, (args) => {
       const id = JSON.stringify(args.path);
       if (!args.pluginData?.deferred) return { loader: "js", contents: `module.exports = require(${id});` };
-      const names = JSON.stringify(Object.keys(require(args.path)));
+      const builtin = require(args.path);
+      const names = JSON.stringify(Object.keys(builtin));
+      // node:assert is itself a function (undici calls assert(condition) everywhere): the stand-in is one too (an arrow
+      // function: no own `prototype` that the Proxy would have to list). assert(value) with a truthy value does
+      // nothing (https://nodejs.org/api/assert.html#assertvalue-message), so only a failing check loads node:assert.
+      const target = typeof builtin === "function" ? "() => {}" : "{}";
       return {
         loader: "js",
         contents: `let loaded;
           const load = () => (loaded ??= require(${id}));
-          module.exports = new Proxy({}, {
+          module.exports = new Proxy(${target}, {
+            apply: (_, self, args) => (args[0] ? undefined : load().apply(self, args)),
             get: (_, key) => load()[key],
             has: (_, key) => key in load(),
             ownKeys: () => ${names},
@@ -138,12 +154,11 @@ const builtinsViaRequire = {
   },
 };
 
-const result = await build({
+const minify = process.env.REGATTA_BUILD_MINIFY !== "0";
+/** What both bundles share: every package bundled, Node's built-ins through require (builtinsViaRequire). */
+const shared = {
   plugins: [inlineVersion, undiciCore, builtinsViaRequire],
   absWorkingDir: here,
-  entryPoints: { bin: "src/bin.ts", index: "src/index.ts" },
-  outdir: dist,
-  chunkNames: "chunks/[name]-[hash]",
   bundle: true,
   splitting: true,
   format: "esm",
@@ -151,19 +166,92 @@ const result = await build({
   target: "node20.19",
   // Node's built-ins only (platform node keeps them external); every package is bundled.
   packages: "bundle",
+  sourcesContent: false,
+  metafile: true,
+  logLevel: "warning",
+  legalComments: "none",
+  // REGATTA_BUILD_MINIFY=0 keeps names readable, for a CPU profile (bench/README.md, "Profiling").
+  minify,
+};
+
+// The library entry (`import { run } from "@regatta/cli"`): ES modules, commands in chunks loaded by import().
+await build({
+  ...shared,
+  entryPoints: { index: "src/index.ts" },
+  outdir: dist,
+  chunkNames: "chunks/[name]-[hash]",
   // CommonJS dependencies (commander, cli-progress, undici) call require() for built-ins: give ES modules one.
   banner: {
     js: 'import { createRequire as __regattaRequire } from "node:module"; const require = __regattaRequire(import.meta.url);',
   },
   // Stack traces map back to the TypeScript sources (node --enable-source-maps); the sources are not copied in.
   sourcemap: "linked",
-  sourcesContent: false,
-  metafile: true,
+});
+
+/**
+ * The executable's chunks (dist/cli/*.cjs). esbuild splits only ES modules; each chunk is then turned into CommonJS
+ * (its imports of other chunks into require(), its import() into a require() in a promise) so that bin.cjs can load
+ * it with chunk-loader.ts, through a vm.Script that takes V8's code cache. Node 20 has no way to give an ES module a
+ * code cache. The inline source maps of the first step are composed into each chunk's linked map by the second.
+ */
+const cliDir = join(dist, "cli");
+const result = await build({
+  ...shared,
+  entryPoints: { main: "src/main.ts", "open-client": "src/open-client.ts" },
+  outdir: cliDir,
+  entryNames: "[name]-[hash]",
+  chunkNames: "[name]-[hash]",
+  outExtension: { ".js": ".cjs" },
+  sourcemap: "inline",
+  write: false,
+});
+mkdirSync(cliDir, { recursive: true });
+const chunkNames = {};
+const chunkBytes = {};
+const buildHash = createHash("sha256");
+for (const output of result.outputFiles) {
+  const name = basename(output.path);
+  const commonjs = await transform(output.text, {
+    format: "cjs",
+    platform: "node",
+    target: "node20.19",
+    supported: { "dynamic-import": false },
+    sourcefile: output.path,
+    sourcemap: "external",
+    legalComments: "none",
+    minify,
+  });
+  const map = JSON.parse(commonjs.map);
+  map.file = name;
+  writeFileSync(output.path, `${commonjs.code}//# sourceMappingURL=${name}.map\n`);
+  writeFileSync(`${output.path}.map`, JSON.stringify(map));
+  buildHash.update(name).update(commonjs.code);
+  chunkBytes[relative(here, output.path).replaceAll("\\", "/")] = commonjs.code.length;
+  const entry = result.metafile.outputs[relative(here, output.path).replaceAll("\\", "/")]?.entryPoint;
+  if (entry === "src/main.ts") chunkNames.main = name;
+  if (entry === "src/open-client.ts") chunkNames.openClient = name;
+}
+if (!chunkNames.main || !chunkNames.openClient)
+  throw new Error("build.mjs: main or open-client chunk not found");
+chunkNames.build = buildHash.digest("hex").slice(0, 16);
+
+// The executable itself: CommonJS, the chunk loader and the version, nothing else.
+await build({
+  plugins: [inlineVersion],
+  absWorkingDir: here,
+  entryPoints: { bin: "src/bin.ts" },
+  outdir: dist,
+  outExtension: { ".js": ".cjs" },
+  bundle: true,
+  format: "cjs",
+  platform: "node",
+  target: "node20.19",
+  define: { REGATTA_CLI_CHUNKS: JSON.stringify(chunkNames) },
   logLevel: "warning",
   legalComments: "none",
-  // REGATTA_BUILD_MINIFY=0 keeps names readable, for a CPU profile (bench/README.md, "Profiling").
-  minify: process.env.REGATTA_BUILD_MINIFY !== "0",
+  minify,
 });
+chmodSync(join(dist, "bin.cjs"), 0o755);
 
 writeFileSync(join(dist, "meta.json"), JSON.stringify(result.metafile));
 const { files, inputs } = startupFiles(result.metafile);
@@ -172,5 +260,5 @@ if (forbidden.length) {
   console.error(`regatta's start-up would load what only commands need:\n  ${forbidden.join("\n  ")}`);
   process.exit(1);
 }
-const bytes = files.reduce((sum, file) => sum + result.metafile.outputs[file].bytes, 0);
+const bytes = files.reduce((sum, file) => sum + chunkBytes[file], 0);
 console.log(`regatta start-up: ${files.length} files, ${(bytes / 1024).toFixed(0)} KiB at start-up`);

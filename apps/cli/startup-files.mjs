@@ -1,6 +1,6 @@
 /**
- * What `regatta` loads before it parses a command line, from esbuild's metafile (dist/meta.json): bin.js and main.js
- * (which bin.js imports at once) with their static imports, transitively. The other dynamic imports are what commands
+ * What `regatta` loads before it parses a command line, from esbuild's metafile of the CLI's chunks (dist/meta.json):
+ * the main chunk (which bin.cjs loads at once) with its static imports, transitively. The other dynamic imports are what commands
  * load when they run. build.mjs fails when this set reaches the client, and startup.test.ts checks the build.
  */
 export function startupFiles(metafile) {

@@ -1,23 +1,30 @@
 #!/usr/bin/env node
 /**
- * The `regatta` executable, kept small for start-up (issue 12): `regatta --version` alone is answered here, without
- * the command table, and every other command line loads main.js, which parses it. apps/cli/README.md has the
- * numbers. (Node's compile cache, `module.enableCompileCache()` on Node >= 22.1, did not change `--version` or `--help`
- * beyond noise — the minified table compiles lazily — so it is turned on in main.ts, for the commands that load the
- * client.)
+ * The `regatta` executable (dist/bin.cjs), kept small for start-up (issue 12): `regatta --version` alone is answered
+ * here, without the command table, and every other command line loads the main chunk, which parses it. The rest of
+ * the CLI is bundled into chunks (dist/cli/) that load through chunk-loader.ts, with V8's compiled code kept between
+ * runs. apps/cli/README.md and bench/README.md have the numbers.
+ *
+ * CommonJS, not an ES module: Node starts an ES module entry about 10 ms later (its ES loader, module resolution),
+ * a fifth of what the whole command table costs.
  */
+import { codeCacheDir, createChunkLoader } from "./chunk-loader.js";
 import { VERSION } from "./version.js";
+
+/** The chunks' file names and the build's hash, set by build.mjs (esbuild's `define`). */
+declare const REGATTA_CLI_CHUNKS: { main: string; openClient: string; build: string };
 
 /**
  * stdout that cannot be written: a reader that went away (`| head -c1`, EPIPE) ends the process quietly with 141,
  * as `cat` or `git` killed by SIGPIPE do (0 would hide a failed `| docker load` under `set -o pipefail`); any other
  * error (`> /dev/full`) is one line naming the cause, and status 1. Exiting runs the `exit` hooks (temp spools).
  */
-process.stdout.on("error", async (err: NodeJS.ErrnoException) => {
+process.stdout.on("error", (err: NodeJS.ErrnoException) => {
   if (err.code === "EPIPE") process.exit(141);
-  // Loaded only now: a run whose stdout works never needs it (the pending import keeps the process up). A command
-  // that opened a client has this module loaded already, so the line comes before the command's own error path.
-  const { fileSystemError } = await import("./open-client.js");
+  // Loaded only now: a run whose stdout works never needs it. A command that opened a client has this chunk loaded
+  // already, so the line comes before the command's own error path.
+  setV8Flags();
+  const { fileSystemError } = chunks.load(REGATTA_CLI_CHUNKS.openClient) as typeof import("./open-client.js");
   process.stderr.write(`regatta: ${(fileSystemError(err, "stdout") as Error).message}\n`);
   process.exit(1);
 });
@@ -27,12 +34,39 @@ process.stdout.on("error", async (err: NodeJS.ErrnoException) => {
 process.stderr.on("error", () => {});
 
 const args = process.argv.slice(2);
+const verbose = args.includes("-v") || args.includes("--verbose");
+
+/**
+ * undici parses HTTP/1.1 with llhttp compiled to WebAssembly. V8 runs it with its baseline compiler (Liftoff) and,
+ * once a function has used its tiering budget, recompiles it with TurboFan on a background thread; llhttp's parser
+ * is one very large function, so after the first response or two that is about 0.2 CPU-seconds, and the process
+ * waits for the compile before it can exit: about a third of a short command's time (`regatta manifest REF`,
+ * bench/startup.mjs; apps/cli/README.md has the numbers). Ten times the default budget (1,800,000) keeps short
+ * commands on Liftoff, where llhttp is fast enough for the header parsing it does (a body is handed over whole,
+ * not parsed), and a long run still tiers up. Set here, in the app, before any chunk is compiled: V8 keeps a hash of
+ * its flags in each code cache and rejects a cache made under other flags. A V8 flag is the process's, so the
+ * library never sets one.
+ * https://v8.dev/docs/wasm-compilation-pipeline#dynamic-tiering
+ * (`--version` compiles no chunk and does not load node:v8 for it.)
+ */
+const setV8Flags = () =>
+  (require("node:v8") as typeof import("node:v8")).setFlagsFromString("--wasm-tiering-budget=18000000");
+
+// The bundle is minified: with -v an internal error's stack names the TypeScript sources (dist/cli/*.cjs.map). Node
+// maps the stacks of what its own loader loads, so -v loads the chunks without the code cache.
+if (verbose) process.setSourceMapsEnabled(true);
+const chunks = createChunkLoader({
+  dir: `${__dirname}/cli`,
+  cacheDir: verbose ? undefined : codeCacheDir(REGATTA_CLI_CHUNKS.build),
+  runKey: args.find((arg) => !arg.startsWith("-")) ?? "-",
+  require,
+});
+process.once("exit", chunks.save);
+
 if (args.length === 1 && (args[0] === "--version" || args[0] === "-V")) {
   // What commander prints for `.version(VERSION, "-V, --version")`; startup.test.ts checks that both agree.
   process.stdout.write(`${VERSION}\n`);
 } else {
-  // The bundle is minified: with -v an internal error's stack names the TypeScript sources (dist/*.js.map). Maps
-  // are read for modules loaded from now on, so this comes before main.js.
-  if (args.includes("-v") || args.includes("--verbose")) process.setSourceMapsEnabled(true);
-  await import("./main.js");
+  setV8Flags();
+  chunks.load(REGATTA_CLI_CHUNKS.main);
 }

@@ -23,7 +23,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { regatta } from "./test-cli.js";
 
 const exec = promisify(execFile);
-const BIN = fileURLToPath(new URL("../dist/bin.js", import.meta.url));
+const BIN = fileURLToPath(new URL("../dist/bin.cjs", import.meta.url));
 
 /** The built CLI run in `cwd` (titles come from the paths as given, relative to it). */
 function regattaIn(cwd: string, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {

@@ -8,7 +8,7 @@ import { generateImage, generateIndex, pushImage, useRegistry } from "@regatta/t
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { regatta } from "./test-cli.js";
 
-const BIN = fileURLToPath(new URL("../dist/bin.js", import.meta.url));
+const BIN = fileURLToPath(new URL("../dist/bin.cjs", import.meta.url));
 const made: string[] = [];
 const temp = () => {
   const dir = mkdtempSync(join(tmpdir(), "regatta-cli-disk-"));

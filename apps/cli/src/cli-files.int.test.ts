@@ -23,7 +23,7 @@ import {
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { regatta } from "./test-cli.js";
 
-const BIN = fileURLToPath(new URL("../dist/bin.js", import.meta.url));
+const BIN = fileURLToPath(new URL("../dist/bin.cjs", import.meta.url));
 
 const LOWER: LayerFileEntry[] = [
   { name: "etc/", type: "directory" },

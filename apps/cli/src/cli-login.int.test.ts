@@ -205,7 +205,7 @@ function onTerminal(
   env: Record<string, string>,
   answers: [string, string][],
 ): Promise<string> {
-  const bin = fileURLToPath(new URL("../dist/bin.js", import.meta.url));
+  const bin = fileURLToPath(new URL("../dist/bin.cjs", import.meta.url));
   const command = [process.execPath, bin, ...args].map((a) => `'${a}'`).join(" ");
   return new Promise((resolve, reject) => {
     const child = spawn("script", ["-qec", command, "/dev/null"], {

@@ -211,7 +211,7 @@ sync:
       "--blob-jobs",
       "1",
     ];
-    const bin = fileURLToPath(new URL("../dist/bin.js", import.meta.url));
+    const bin = fileURLToPath(new URL("../dist/bin.cjs", import.meta.url));
     const child = spawn(process.execPath, [bin, ...args], {
       env: { PATH: process.env.PATH ?? "", HOME: work },
     });

@@ -17,7 +17,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { regatta } from "./test-cli.js";
 
 const [[USERNAME, PASSWORD]] = Object.entries(DEFAULT_USERS) as [[string, string]];
-const BIN = fileURLToPath(new URL("../dist/bin.js", import.meta.url));
+const BIN = fileURLToPath(new URL("../dist/bin.cjs", import.meta.url));
 
 function installed(shell: string): boolean {
   try {

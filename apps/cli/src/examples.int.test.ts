@@ -31,7 +31,7 @@ import { buildProgram } from "./program.js";
 import { commandsWithAncestors, parseOnly } from "./test-parse.js";
 
 const ROOT = fileURLToPath(new URL("../../../", import.meta.url));
-const BIN = join(ROOT, "apps/cli/dist/bin.js");
+const BIN = join(ROOT, "apps/cli/dist/bin.cjs");
 const READMES = ["README.md", "apps/cli/README.md"];
 /** A README script runs regatta a dozen times; on a loaded CI machine each start of node takes seconds. */
 const EXAMPLE_TIMEOUT_MS = 120_000;

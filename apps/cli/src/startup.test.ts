@@ -3,7 +3,9 @@
  * Runs the build (apps/cli/dist), as users get it.
  */
 import { execFile } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { VERSION } from "@regatta/client";
@@ -25,7 +27,7 @@ describe("start-up", () => {
   });
 
   it("--version into a full device says so in one line, as every command does", async () => {
-    const bin = fileURLToPath(new URL("../dist/bin.js", import.meta.url));
+    const bin = fileURLToPath(new URL("../dist/bin.cjs", import.meta.url));
     const script = `"${process.execPath}" "${bin}" --version 2>&1 > /dev/full; echo "status $?"`;
     const { stdout } = await promisify(execFile)("bash", ["-c", script]);
     expect(stdout).toBe(
@@ -44,5 +46,42 @@ describe("start-up", () => {
       STARTUP_FORBIDDEN.test("../../node_modules/.pnpm/undici@7.30.2/node_modules/undici/index.js"),
     ).toBe(true);
     expect(STARTUP_FORBIDDEN.test("../../packages/client/dist/connect.js")).toBe(true);
+  });
+
+  it("keeps V8's compiled code between runs: written by a command's first run, taken as it is by the next", async () => {
+    const cache = mkdtempSync(join(tmpdir(), "regatta-code-cache-"));
+    try {
+      const env = { XDG_CACHE_HOME: cache };
+      const snapshot = () => {
+        const [dir] = readdirSync(join(cache, "regatta", "code-cache")).map((name) =>
+          join(cache, "regatta", "code-cache", name),
+        );
+        return Object.fromEntries(
+          readdirSync(dir as string).map((name) => [name, statSync(join(dir as string, name)).mtimeMs]),
+        );
+      };
+      const first = await regatta(["tags", "--help"], { env });
+      expect(first.code).toBe(0);
+      const written = snapshot();
+      const chunks = Object.keys(written).filter((name) => name.endsWith(".cjs"));
+      expect(chunks.length).toBeGreaterThan(1);
+      expect(Object.keys(written)).toContain("run-tags");
+      // V8 refuses a cache made by another V8, under other flags or for another source: the chunk is compiled
+      // again and its cache rewritten. The second run rewriting nothing is V8 taking every chunk from the cache.
+      const second = await regatta(["tags", "--help"], { env });
+      expect([second.code, second.stdout, second.stderr]).toEqual([0, first.stdout, first.stderr]);
+      expect(snapshot()).toEqual(written);
+      // -v loads the chunks with Node's require (source maps), and writes nothing.
+      await regatta(["-v", "catalog", "--help"], { env });
+      expect(snapshot()).toEqual(written);
+      // NODE_DISABLE_COMPILE_CACHE=1 turns it off, as it does Node's own.
+      await regatta(["catalog", "--help"], { env: { ...env, NODE_DISABLE_COMPILE_CACHE: "1" } });
+      expect(snapshot()).toEqual(written);
+      // Another command's first run writes it again, with that command's functions too.
+      await regatta(["catalog", "--help"], { env });
+      expect(Object.keys(snapshot())).toContain("run-catalog");
+    } finally {
+      rmSync(cache, { recursive: true, force: true });
+    }
   });
 });

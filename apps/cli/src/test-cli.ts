@@ -2,19 +2,32 @@
  * Test helper (excluded from the build): runs the built `regatta` as a process, as a user would.
  */
 import { spawn } from "node:child_process";
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 
-const BIN = fileURLToPath(new URL("../dist/bin.js", import.meta.url));
+const BIN = fileURLToPath(new URL("../dist/bin.cjs", import.meta.url));
+
+/**
+ * One cache directory for every run of a test file, as a user's ~/.cache outlives each command: the CLI's code cache
+ * (chunk-loader.ts) is written by the first runs and read by the rest, not written again into every fresh home.
+ */
+const CACHE = mkdtempSync(join(tmpdir(), "regatta-test-cache-"));
+process.once("exit", () => rmSync(CACHE, { recursive: true, force: true }));
 
 /** Runs the built `regatta` as a user would, with a clean environment (no docker config of the machine's). */
 export function regatta(args: string[], options: { input?: string; env?: Record<string, string> } = {}) {
   return new Promise<{ code: number; stdout: string; stderr: string; stdoutBytes: Buffer }>((resolve) => {
     const home = mkdtempSync(join(tmpdir(), "regatta-home-"));
     const child = spawn(process.execPath, [BIN, ...args], {
-      env: { PATH: process.env.PATH ?? "", HOME: home, DOCKER_CONFIG: join(home, ".docker"), ...options.env },
+      env: {
+        PATH: process.env.PATH ?? "",
+        HOME: home,
+        DOCKER_CONFIG: join(home, ".docker"),
+        XDG_CACHE_HOME: CACHE,
+        ...options.env,
+      },
     });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
@@ -22,6 +35,7 @@ export function regatta(args: string[], options: { input?: string; env?: Record<
     child.stderr.on("data", (d) => err.push(d));
     child.stdin.end(options.input ?? "");
     child.on("close", (code) => {
+      rmSync(home, { recursive: true, force: true });
       const stdoutBytes = Buffer.concat(out);
       resolve({
         code: code ?? -1,

@@ -13,7 +13,7 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 const root = join(import.meta.dirname, "../../..");
-const bin = join(root, "apps/cli/dist/bin.js");
+const bin = join(root, "apps/cli/dist/bin.cjs");
 
 /**
  * The built `regatta repl` in a real terminal: tmux (on its own server socket, so a user's sessions are never
