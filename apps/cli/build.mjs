@@ -226,8 +226,10 @@ for (const output of result.outputFiles) {
   writeFileSync(output.path, `${commonjs.code}//# sourceMappingURL=${name}.map\n`);
   writeFileSync(`${output.path}.map`, JSON.stringify(map));
   buildHash.update(name).update(commonjs.code);
-  chunkBytes[relative(here, output.path).replaceAll("\\", "/")] = commonjs.code.length;
-  const entry = result.metafile.outputs[relative(here, output.path).replaceAll("\\", "/")]?.entryPoint;
+  // The metafile names outputs by their path from absWorkingDir.
+  const key = relative(here, output.path).replaceAll("\\", "/");
+  chunkBytes[key] = commonjs.code.length;
+  const entry = result.metafile.outputs[key]?.entryPoint;
   if (entry === "src/main.ts") chunkNames.main = name;
   if (entry === "src/open-client.ts") chunkNames.openClient = name;
 }
