@@ -163,6 +163,12 @@ describe("codeCacheDir", () => {
     expect(codeCacheDir("b1", {})).toMatch(/\/\.cache\/regatta\/code-cache\/v\d+/);
   });
 
+  it("ignores a relative XDG_CACHE_HOME, as the XDG specification says", () => {
+    expect(codeCacheDir("b1", { XDG_CACHE_HOME: "relative/dir" })).toMatch(
+      /^\/.*\/\.cache\/regatta\/code-cache\//,
+    );
+  });
+
   it("is off with NODE_DISABLE_COMPILE_CACHE=1, as Node's own compile cache is", () => {
     expect(codeCacheDir("b1", { XDG_CACHE_HOME: "/x", NODE_DISABLE_COMPILE_CACHE: "1" })).toBeUndefined();
   });

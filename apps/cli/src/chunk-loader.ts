@@ -22,19 +22,11 @@
  * (a read-only home) only costs the time it would have saved: every error here is ignored. The directories are made
  * private (0700), and one that another user owns or could write is not used: compiled code runs as code.
  */
-import {
-  existsSync,
-  mkdirSync,
-  readdirSync,
-  readFileSync,
-  renameSync,
-  rmSync,
-  statSync,
-  writeFileSync,
-} from "node:fs";
+import { existsSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { homedir } from "node:os";
-import { basename, dirname, join } from "node:path";
+import { basename, dirname, isAbsolute, join } from "node:path";
 import { Script } from "node:vm";
+import { makeDirectoriesSync } from "@regatta/errors";
 
 /** Cache directories of other builds or Node versions kept beside this one's (an upgrade, two installs). */
 const KEEP_OTHER_BUILDS = 3;
@@ -70,7 +62,9 @@ export interface ChunkLoader {
  */
 export function codeCacheDir(build: string, env: NodeJS.ProcessEnv = process.env): string | undefined {
   if (env.NODE_DISABLE_COMPILE_CACHE === "1") return undefined;
-  let base = env.XDG_CACHE_HOME;
+  // A relative XDG_CACHE_HOME is invalid and ignored (XDG Base Directory Specification): it would put the cache under
+  // whatever directory the command runs in.
+  let base = env.XDG_CACHE_HOME && isAbsolute(env.XDG_CACHE_HOME) ? env.XDG_CACHE_HOME : undefined;
   if (!base) {
     try {
       base = join(homedir(), ".cache");
@@ -155,7 +149,7 @@ function ownedByUs(dir: string): boolean {
 /** Writes each script's code cache (atomically: a concurrent run reads a whole file or none) and prunes old builds. */
 function saveCodeCache(cacheDir: string, scripts: Array<{ script: Script; cacheFile: string }>): void {
   try {
-    if (mkdirSync(cacheDir, { recursive: true, mode: 0o700 }) !== undefined) pruneOtherBuilds(cacheDir);
+    if (makeDirectoriesSync(cacheDir, 0o700) !== undefined) pruneOtherBuilds(cacheDir);
     for (const { script, cacheFile } of scripts) {
       const partial = `${cacheFile}.${process.pid}.partial`;
       try {

@@ -188,6 +188,20 @@ describe("regatta leaves nothing half-written", () => {
     expect(readdirSync(spool)).toEqual([]);
   });
 
+  // Node's recursive mkdir never returns where mkdir answers ENOENT under an existing parent (procfs): these hung,
+  // spinning, deaf to SIGTERM (@regatta/errors' makeDirectories).
+  for (const [format, dest] of [
+    ["docker", "/proc/regatta-no-such/app.tar"],
+    ["oci", "/proc/regatta-no-such/oci"],
+  ] as const) {
+    it(`pull --format ${format} under a directory that cannot be made says so and ends`, async () => {
+      const r = await regatta(["pull", "--format", format, `${registry.host}/h/app:v1`, dest]);
+      expect(r.code).toBe(1);
+      expectOneLine(r.stderr);
+      expect(r.stderr.replace(TAKEN_LINE, "")).toBe(`regatta: no such file or directory: writing ${dest}\n`);
+    }, 20_000);
+  }
+
   describe("on a full disk (a 1 MiB tmpfs)", () => {
     let disk: string;
     beforeAll(async () => {

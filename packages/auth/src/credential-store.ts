@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
-import { chmod, mkdir, realpath, rename, rm, writeFile } from "node:fs/promises";
+import { chmod, realpath, rename, rm, writeFile } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
-import { CredentialsError } from "@regatta/errors";
+import { CredentialsError, makeDirectories } from "@regatta/errors";
 import { normalizeRegistry } from "@regatta/reference";
 import {
   type HelperRunner,
@@ -206,7 +206,7 @@ function withoutHost(
 async function writeJsonAtomically(file: string, value: unknown): Promise<void> {
   const target = await realpath(file).catch(() => file);
   const dir = dirname(target);
-  await mkdir(dir, { recursive: true, mode: 0o700 }).catch((cause: unknown) => {
+  await makeDirectories(dir, 0o700).catch((cause: unknown) => {
     throw writeError(target, cause);
   });
   const temp = join(dir, `.${basename(target)}.${randomBytes(6).toString("hex")}.tmp`);

@@ -1,10 +1,10 @@
 import { randomBytes } from "node:crypto";
 import { createWriteStream, rmSync } from "node:fs";
-import { mkdir, open, readdir, rename, rm, stat } from "node:fs/promises";
+import { open, readdir, rename, rm, stat } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { type Readable, Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
-import { AbortError, FileSystemError, RegattaError, UsageError } from "@regatta/errors";
+import { AbortError, FileSystemError, makeDirectories, RegattaError, UsageError } from "@regatta/errors";
 
 /** A temporary name beside `path` (same directory, so the rename is atomic), hidden and unique. */
 export function tempPath(path: string): string {
@@ -95,7 +95,7 @@ export async function writeFileAtomic(
   bytes: Uint8Array,
   options: { sync?: boolean } = {},
 ): Promise<void> {
-  await mkdir(dirname(path), { recursive: true });
+  await makeDirectories(dirname(path));
   const temp = tempPath(path);
   try {
     const handle = await open(temp, "wx");

@@ -12,11 +12,11 @@
  */
 import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
-import { mkdir, mkdtemp, open, readFile, rename, rm, stat } from "node:fs/promises";
+import { mkdtemp, open, readFile, rename, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { basename, dirname, join } from "node:path";
 import type { Writable } from "node:stream";
-import { AbortError, UsageError } from "@regatta/errors";
+import { AbortError, makeDirectories, UsageError } from "@regatta/errors";
 import { createVerifier } from "@regatta/manifest";
 import { fileSize, removeOnExit, writeFileAtomic } from "./atomic-file.js";
 import { positionalWriter } from "./chunk-writer.js";
@@ -92,7 +92,7 @@ export async function openDockerArchiveFileWriter(
       `${path} is a directory: give the tarball a file name, e.g. ${join(path, "image.tar")}`,
     );
   }
-  await mkdir(dirname(path), { recursive: true });
+  await makeDirectories(dirname(path));
   const { temp, state: statePath } = partialArchivePaths(path);
   const fingerprint = fingerprintOf(layout);
   const saved = await readState(statePath);

@@ -1,6 +1,7 @@
 import { createReadStream } from "node:fs";
-import { mkdir, open, rename, rm } from "node:fs/promises";
+import { open, rename, rm } from "node:fs/promises";
 import { dirname } from "node:path";
+import { makeDirectories } from "@regatta/errors";
 import { fileSize, fileSystemError } from "./atomic-file.js";
 import { positionalWriter } from "./chunk-writer.js";
 import type { BlobTarget } from "./layout-writer.js";
@@ -27,7 +28,7 @@ export function fileTarget(
     },
     async open(offset) {
       try {
-        await mkdir(dirname(partial), { recursive: true });
+        await makeDirectories(dirname(partial));
         const handle = await open(partial, offset === 0 ? "w" : "r+");
         try {
           if (offset > 0) await handle.truncate(offset);
@@ -42,7 +43,7 @@ export function fileTarget(
     },
     async commit() {
       try {
-        await mkdir(dirname(final), { recursive: true });
+        await makeDirectories(dirname(final));
         await rename(partial, final);
       } catch (error) {
         throw fileSystemError(error, final);

@@ -33,7 +33,7 @@ import { join, posix } from "node:path";
 import { pipeline, type Readable, Transform } from "node:stream";
 import { pipeline as pipelineAsync } from "node:stream/promises";
 import * as zlib from "node:zlib";
-import { DigestMismatchError, ProtocolError, UsageError } from "@regatta/errors";
+import { DigestMismatchError, makeDirectories, ProtocolError, UsageError } from "@regatta/errors";
 import { Digester, parseDigest } from "@regatta/manifest";
 import tar from "tar-stream";
 import { drained } from "../files/drained.js";
@@ -348,7 +348,7 @@ async function makeLinks(
     }
     if (await taken(rel)) throw refuse(rel, "another entry has its path");
     const parent = parts.slice(0, -1).join("/");
-    if (parent !== "") await mkdir(at(parent), { recursive: true, mode: 0o700 });
+    if (parent !== "") await makeDirectories(at(parent), 0o700);
     await symlink(target, at(rel));
   }
 }

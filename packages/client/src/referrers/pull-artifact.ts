@@ -16,7 +16,7 @@
 import { randomBytes } from "node:crypto";
 import { lstat, mkdir, rename, rm, rmdir } from "node:fs/promises";
 import { basename, dirname, join, resolve } from "node:path";
-import { UsageError } from "@regatta/errors";
+import { makeDirectories, UsageError } from "@regatta/errors";
 import { fileSystemError } from "@regatta/layout";
 import type { Descriptor, ImageManifest } from "@regatta/manifest";
 import type { Reference } from "@regatta/reference";
@@ -138,7 +138,7 @@ export async function pullArtifact(
   const made: string[] = [];
   const staged: { temp: string; plan: Planned; file: PulledFile }[] = [];
   try {
-    await mkdir(root, { recursive: true });
+    await makeDirectories(root);
     for (const plan of planned) {
       const { layer, title, path, unpack } = plan;
       await parentsUnder(root, titleParts(title), made);
