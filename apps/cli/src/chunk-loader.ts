@@ -22,11 +22,12 @@
  * (a read-only home) only costs the time it would have saved: every error here is ignored. The directories are made
  * private (0700), and one that another user owns or could write is not used: compiled code runs as code.
  */
+
 import { existsSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { basename, dirname, isAbsolute, join } from "node:path";
 import { Script } from "node:vm";
-import { makeDirectoriesSync } from "@regatta/errors";
+import { makeDirectoriesSync } from "@regatta/errors/make-directories";
 
 /** Cache directories of other builds or Node versions kept beside this one's (an upgrade, two installs). */
 const KEEP_OTHER_BUILDS = 3;

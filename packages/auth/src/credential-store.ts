@@ -1,7 +1,8 @@
 import { randomBytes } from "node:crypto";
 import { chmod, realpath, rename, rm, writeFile } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
-import { CredentialsError, makeDirectories } from "@regatta/errors";
+import { CredentialsError } from "@regatta/errors";
+import { makeDirectories } from "@regatta/errors/make-directories";
 import { normalizeRegistry } from "@regatta/reference";
 import {
   type HelperRunner,

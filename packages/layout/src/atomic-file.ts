@@ -4,7 +4,8 @@ import { open, readdir, rename, rm, stat } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { type Readable, Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
-import { AbortError, FileSystemError, makeDirectories, RegattaError, UsageError } from "@regatta/errors";
+import { AbortError, FileSystemError, RegattaError, UsageError } from "@regatta/errors";
+import { makeDirectories } from "@regatta/errors/make-directories";
 
 /** A temporary name beside `path` (same directory, so the rename is atomic), hidden and unique. */
 export function tempPath(path: string): string {

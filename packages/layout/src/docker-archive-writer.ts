@@ -10,13 +10,15 @@
  * To a stream (`-o -`), entries must go out in order: blobs download in parallel into a temporary spool directory,
  * and each is copied to the stream as soon as it and everything before it is complete, then removed.
  */
+
 import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
 import { mkdtemp, open, readFile, rename, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { basename, dirname, join } from "node:path";
 import type { Writable } from "node:stream";
-import { AbortError, makeDirectories, UsageError } from "@regatta/errors";
+import { AbortError, UsageError } from "@regatta/errors";
+import { makeDirectories } from "@regatta/errors/make-directories";
 import { createVerifier } from "@regatta/manifest";
 import { fileSize, removeOnExit, writeFileAtomic } from "./atomic-file.js";
 import { positionalWriter } from "./chunk-writer.js";

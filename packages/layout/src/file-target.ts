@@ -1,7 +1,8 @@
 import { createReadStream } from "node:fs";
 import { open, rename, rm } from "node:fs/promises";
 import { dirname } from "node:path";
-import { makeDirectories } from "@regatta/errors";
+import { makeDirectories } from "@regatta/errors/make-directories";
+
 import { fileSize, fileSystemError } from "./atomic-file.js";
 import { positionalWriter } from "./chunk-writer.js";
 import type { BlobTarget } from "./layout-writer.js";

@@ -13,6 +13,7 @@
  * a fresh directory that the caller renames into place once the blob's digest and the tar's digest have both been
  * checked; symbolic links are made last, once every other entry is on disk, so none can redirect a write.
  */
+
 import { createReadStream, createWriteStream } from "node:fs";
 import {
   chmod,
@@ -33,7 +34,8 @@ import { join, posix } from "node:path";
 import { pipeline, type Readable, Transform } from "node:stream";
 import { pipeline as pipelineAsync } from "node:stream/promises";
 import * as zlib from "node:zlib";
-import { DigestMismatchError, makeDirectories, ProtocolError, UsageError } from "@regatta/errors";
+import { DigestMismatchError, ProtocolError, UsageError } from "@regatta/errors";
+import { makeDirectories } from "@regatta/errors/make-directories";
 import { Digester, parseDigest } from "@regatta/manifest";
 import tar from "tar-stream";
 import { drained } from "../files/drained.js";

@@ -13,10 +13,12 @@
  * skips them, and listed in the result.
  * https://github.com/opencontainers/image-spec/blob/v1.1.0/annotations.md (org.opencontainers.image.title)
  */
+
 import { randomBytes } from "node:crypto";
 import { lstat, mkdir, rename, rm, rmdir } from "node:fs/promises";
 import { basename, dirname, join, resolve } from "node:path";
-import { makeDirectories, UsageError } from "@regatta/errors";
+import { UsageError } from "@regatta/errors";
+import { makeDirectories } from "@regatta/errors/make-directories";
 import { fileSystemError } from "@regatta/layout";
 import type { Descriptor, ImageManifest } from "@regatta/manifest";
 import type { Reference } from "@regatta/reference";
