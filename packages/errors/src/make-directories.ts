@@ -12,70 +12,68 @@ import { mkdirSync, statSync } from "node:fs";
 import { mkdir, stat } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
 
-/** The directories of `path` that do not exist yet, deepest first, found with `exists`. */
-function missingDirectories(path: string, exists: (dir: string, path: string) => boolean): string[] {
-  const missing: string[] = [];
-  for (let dir = resolve(path); !exists(dir, path); dir = dirname(dir)) {
-    missing.push(dir);
-    if (dirname(dir) === dir) break;
-  }
-  return missing;
+/** What mkdir -p says when `path` itself is a file (as Node's recursive mkdir does): EEXIST. */
+function fileInTheWay(path: string): NodeJS.ErrnoException {
+  return Object.assign(new Error(`EEXIST: file already exists, mkdir '${path}'`), {
+    code: "EEXIST",
+    syscall: "mkdir",
+    path,
+  });
 }
 
-/**
- * Whether `dir` exists. Something else at a parent's place makes the child's mkdir fail (ENOTDIR); at `path` itself
- * it is EEXIST, as Node's recursive mkdir and `mkdir -p` say.
- */
-function existsSync(dir: string, path: string): boolean {
-  try {
-    return isDirectoryAt(statSync(dir).isDirectory(), dir, path);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ENOENT") return false;
-    throw error;
-  }
-}
-
-function isDirectoryAt(isDirectory: boolean, dir: string, path: string): true {
-  if (!isDirectory && dir === resolve(path))
-    throw Object.assign(new Error(`EEXIST: file already exists, mkdir '${dir}'`), {
-      code: "EEXIST",
-      syscall: "mkdir",
-      path: dir,
-    });
-  return true;
-}
+const ignoreEnoent = (error: NodeJS.ErrnoException) => {
+  if (error.code !== "ENOENT") throw error;
+  return undefined;
+};
+const ignoreEexist = (error: NodeJS.ErrnoException) => {
+  if (error.code !== "EEXIST") throw error;
+};
 
 /**
  * Makes `path` and any missing parents (with `mode`, as `mkdir -p -m` does for each); returns the first directory
  * it made, or undefined when `path` existed (as Node's recursive mkdir does). Throws mkdir's error when one cannot be
- * made, a racing process making it first is not an error.
+ * made (a file at a parent's place: ENOTDIR; at `path`: EEXIST); a racing process making one first is not an error.
  */
 export async function makeDirectories(path: string, mode?: number): Promise<string | undefined> {
+  const target = resolve(path);
+  // The directories that do not exist yet, deepest first.
   const missing: string[] = [];
-  for (let dir = resolve(path); ; dir = dirname(dir)) {
-    const found = await stat(dir).catch((error: NodeJS.ErrnoException) => {
-      if (error.code !== "ENOENT") throw error;
-    });
-    if (found && isDirectoryAt(found.isDirectory(), dir, path)) break;
+  for (let dir = target; ; dir = dirname(dir)) {
+    const found = await stat(dir).catch(ignoreEnoent);
+    if (found) {
+      if (dir === target && !found.isDirectory()) throw fileInTheWay(target);
+      break;
+    }
     missing.push(dir);
     if (dirname(dir) === dir) break;
   }
-  for (const dir of [...missing].reverse()) {
-    await mkdir(dir, { mode }).catch((error: NodeJS.ErrnoException) => {
-      if (error.code !== "EEXIST") throw error;
-    });
-  }
+  for (const dir of missing.toReversed()) await mkdir(dir, { mode }).catch(ignoreEexist);
   return missing.at(-1);
 }
 
 /** makeDirectories for code that cannot wait (an `exit` handler). */
 export function makeDirectoriesSync(path: string, mode?: number): string | undefined {
-  const missing = missingDirectories(path, existsSync);
-  for (const dir of [...missing].reverse()) {
+  const target = resolve(path);
+  const missing: string[] = [];
+  for (let dir = target; ; dir = dirname(dir)) {
+    let found: ReturnType<typeof statSync> | undefined;
+    try {
+      found = statSync(dir);
+    } catch (error) {
+      ignoreEnoent(error as NodeJS.ErrnoException);
+    }
+    if (found) {
+      if (dir === target && !found.isDirectory()) throw fileInTheWay(target);
+      break;
+    }
+    missing.push(dir);
+    if (dirname(dir) === dir) break;
+  }
+  for (const dir of missing.toReversed()) {
     try {
       mkdirSync(dir, { mode });
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+      ignoreEexist(error as NodeJS.ErrnoException);
     }
   }
   return missing.at(-1);
