@@ -3,7 +3,7 @@
  * sorted, filtered, limited and as full references; digest of several references; copy --from-file; copy of a
  * single platform; tag into another repository; copy and pull naming the defaults they used.
  */
-import { writeFileSync } from "node:fs";
+import { existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { generateImage, generateIndex, pushImage, tempDirs, useRegistry } from "@regatta/testkit";
 import { beforeAll, describe, expect, it } from "vitest";
@@ -121,10 +121,17 @@ describe("verbs people expect, against a real registry", () => {
       const json = await regatta(["digest", ...refs, "--json", "--platform", "linux/arm64"]);
       expect(json.code).toBe(3);
       expect(JSON.parse(json.stdout)).toEqual([
+        // With --platform a manifest is fetched to be resolved: its digest is computed, not claimed.
         { reference: refs[0], digest: index.children[1]!.manifest.digest, source: "verified" },
         { reference: refs[1], error: expect.objectContaining({ code: "MANIFEST_UNKNOWN" }) },
-        // With --platform a manifest is fetched to be resolved: its digest is computed, not claimed.
-        { reference: refs[2], digest: image.manifest.digest, source: "verified" },
+        // A single image of another platform is refused, as manifest, config and inspect refuse it.
+        {
+          reference: refs[2],
+          error: {
+            code: "MANIFEST_UNKNOWN",
+            message: `${refs[2]} is a single image for linux/amd64, not linux/arm64: it has no other platform`,
+          },
+        },
       ]);
     });
   });
@@ -181,18 +188,48 @@ describe("verbs people expect, against a real registry", () => {
   });
 
   describe("copy --platform of a single image", () => {
-    it("copies it as it is and says the platform was ignored", async () => {
-      const out = await regatta([
-        "copy",
-        `${open.host}/src/many:1.9`,
-        `${open.host}/one/single`,
-        "--platform",
-        "linux/arm64",
-      ]);
-      expect([out.code, out.stdout]).toEqual([0, `${image.manifest.digest}\n`]);
-      expect(out.stderr).toContain(
-        `note: --platform linux/arm64 ignored: ${open.host}/src/many:1.9 is a single image, not an index; copied as it is\n`,
-      );
+    it("copies one of that platform as it is and says the flag had nothing to choose, with its platform", async () => {
+      for (const asked of ["linux/amd64", "linux/arm64,linux/amd64"]) {
+        const out = await regatta([
+          "copy",
+          `${open.host}/src/many:1.9`,
+          `${open.host}/one/single`,
+          "--platform",
+          asked,
+        ]);
+        expect([out.code, out.stdout]).toEqual([0, `${image.manifest.digest}\n`]);
+        expect(out.stderr).toContain(
+          `note: --platform ${asked} ignored: ${open.host}/src/many:1.9 is a single image for linux/amd64, not an index; copied as it is\n`,
+        );
+      }
+    });
+
+    it("refuses one of another platform before writing anything, as manifest and config do (exit 3)", async () => {
+      for (const asked of ["linux/arm64", "linux/arm64,linux/arm/v7"]) {
+        const out = await regatta([
+          "copy",
+          `${open.host}/src/many:1.9`,
+          `${open.host}/one/wrong-platform`,
+          "--platform",
+          asked,
+        ]);
+        expect(out.code).toBe(3);
+        expect(out.stderr).toContain(`${open.host}/src/many:1.9 is a single image for linux/amd64, not`);
+        expect(out.stderr).not.toMatch(/\n\s+at /);
+        expect((await fetch(`${open.url}/v2/one/wrong-platform/tags/list`)).status).toBe(404);
+      }
+    });
+
+    it("pull and digest refuse it too, and pull leaves no file behind", async () => {
+      const dir = tempDir();
+      const file = join(dir, "wrong.tar");
+      const pulled = await regatta(["pull", `${open.host}/src/many:1.9`, file, "--platform", "linux/arm64"]);
+      expect([pulled.code, existsSync(file)]).toEqual([3, false]);
+      expect(pulled.stderr).toContain("is a single image for linux/amd64, not linux/arm64");
+      const digest = await regatta(["digest", `${open.host}/src/many:1.9`, "--platform", "linux/arm64"]);
+      expect([digest.code, digest.stdout]).toEqual([3, ""]);
+      const same = await regatta(["pull", `${open.host}/src/many:1.9`, file, "--platform", "linux/amd64"]);
+      expect([same.code, existsSync(file)]).toEqual([0, true]);
     });
   });
 

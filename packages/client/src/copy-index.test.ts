@@ -402,14 +402,28 @@ describe("copy of one platform", () => {
     expect(puts(handlers["dst.test"].requests)).toEqual([]);
   });
 
-  it("copies an image source as it is, naming no platform and no index", async () => {
+  it("copies a single image of the platform asked as it is, naming its platform and no index", async () => {
     open(fakeRepository({ v1: armV6 }));
-    const result = await reg!.copy("src.test/team/app:v1", "dst.test/team/app:v1", {
-      platform: "linux/arm64",
-    });
-    expect(result.digest).toBe(armV6.manifest.digest);
-    expect(result).not.toHaveProperty("platform");
-    expect(result).not.toHaveProperty("index");
+    for (const options of [{ platform: "linux/arm/v6" }, { platforms: ["linux/amd64", "linux/arm/v6"] }]) {
+      const result = await reg!.copy("src.test/team/app:v1", "dst.test/team/app:v1", options);
+      expect(result.digest).toBe(armV6.manifest.digest);
+      expect(result.platform).toBe("linux/arm/v6");
+      expect(result).not.toHaveProperty("index");
+    }
+  });
+
+  it("refuses a single image of another platform before writing anything (its config says which)", async () => {
+    for (const options of [{ platform: "linux/amd64" }, { platforms: ["linux/amd64", "linux/s390x"] }]) {
+      const handlers = open(fakeRepository({ v1: armV6 }));
+      const error = await reg!
+        .copy("src.test/team/app:v1", "dst.test/team/app:v1", options)
+        .catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(NotFoundError);
+      expect((error as Error).message).toMatch(
+        /is a single image for linux\/arm\/v6, not linux\/amd64( or linux\/s390x)?:/,
+      );
+      expect(handlers["dst.test"].requests).toEqual([]);
+    }
   });
 
   it("says which platforms the index has when the one asked for is missing, pushing nothing", async () => {

@@ -28,6 +28,7 @@ import { copyBlobs } from "./copy/blobs.js";
 import { pushManifests } from "./copy/manifests.js";
 import { digestAt, planCopy } from "./copy/plan.js";
 import { getManifest } from "./get-manifest.js";
+import { checkAskedPlatforms } from "./image-config.js";
 import { type CopyReferrersResult, copyReferrers } from "./referrers/copy-referrers.js";
 import type { OnTransferProgress } from "./transfer-events.js";
 
@@ -89,7 +90,10 @@ export interface CopyResult {
   mediaType: string;
   /** With `platform`, when the source named an index: the index the image was chosen from. */
   index?: { digest: string; mediaType: string };
-  /** With `platform`, when the source named an index: the platform of the image copied. */
+  /**
+   * With `platform`, when the source named an index: the platform of the image copied. With `platform` or a list of
+   * `platforms`, when the source named a single image: the platform its config names (it had to be one of them).
+   */
   platform?: string;
   /** The index was rewritten to list only the chosen platforms. */
   rewritten: boolean;
@@ -141,13 +145,20 @@ export async function copyImage(
   const sig = signal ? { signal } : {};
   // With one platform the image is what is copied: everything below works on it as on any image.
   const top = await getManifest(ctx, source, platform !== undefined ? { ...sig, platform } : sig);
+  // A single image has nothing to choose from: one of another platform than asked is refused before any write.
+  const own = await checkAskedPlatforms(
+    ctx,
+    top,
+    platform !== undefined ? [platform] : (filter ?? []),
+    signal,
+  );
   const base = {
     source: source.toString(),
     target: target.toString(),
     sourceDigest: top.digest,
     mediaType: top.mediaType,
     ...(top.index ? { index: { digest: top.index.digest, mediaType: top.index.mediaType } } : {}),
-    ...(top.platform !== undefined ? { platform: top.platform } : {}),
+    ...(top.platform !== undefined ? { platform: top.platform } : own !== undefined ? { platform: own } : {}),
   };
   if (top.kind === "schema1") {
     throw new UnsupportedError(

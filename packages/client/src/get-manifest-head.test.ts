@@ -11,12 +11,15 @@ import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { type AnsweringRegistry, answeringRegistry } from "./test-answering-registry.js";
 
 let bytes: Uint8Array;
+let configBytes: Uint8Array;
 let digest: string;
 let other: string;
 let registry: AnsweringRegistry | undefined;
 
 beforeAll(async () => {
-  bytes = (await generateImage({ layers: [16], seed: "head" })).manifest.bytes;
+  const image = await generateImage({ layers: [16], seed: "head", platform: "linux/amd64" });
+  bytes = image.manifest.bytes;
+  configBytes = image.config.bytes;
   digest = computeDigest(bytes);
   other = computeDigest(new TextEncoder().encode("another manifest"));
 });
@@ -30,7 +33,9 @@ async function answering(headHeaders: Record<string, string>) {
   registry = await answeringRegistry((request) =>
     request.method === "HEAD"
       ? { headers: headHeaders }
-      : { headers: { "content-type": OCI_MANIFEST }, body: bytes },
+      : request.path.includes("/blobs/")
+        ? { body: configBytes }
+        : { headers: { "content-type": OCI_MANIFEST }, body: bytes },
   );
   return registry;
 }
@@ -137,7 +142,18 @@ describe("headManifest by GET", () => {
     const { reg, host } = await answering({ "docker-content-digest": other });
     const head = await reg.head(`${host}/a:v1`, { platform: "linux/amd64" });
     expect(head).toMatchObject({ digest, source: "verified" });
-    expect(methods()).toEqual(["GET"]);
+    // A single image has nothing to choose from: its config says whether it is of that platform.
+    expect(registry!.seen.map((r) => `${r.method} ${r.path.replace(/sha256:\w+/, "…")}`)).toEqual([
+      "GET /v2/a/manifests/v1",
+      "GET /v2/a/blobs/…",
+    ]);
+  });
+
+  it("refuses a single image of another platform, as config and inspect do", async () => {
+    const { reg, host } = await answering({ "docker-content-digest": other });
+    await expect(reg.head(`${host}/a:v1`, { platform: "linux/arm64" })).rejects.toThrow(
+      "is a single image for linux/amd64, not linux/arm64",
+    );
   });
 
   it("digest() is the HEAD's digest", async () => {

@@ -1,4 +1,4 @@
-import { DigestMismatchError, NotFoundError, redactUrl } from "@regatta/errors";
+import { DigestMismatchError, NotFoundError, notRegistrySuccess, redactUrl } from "@regatta/errors";
 import {
   type AcceptPreset,
   acceptHeader,
@@ -16,6 +16,7 @@ import {
 import type { Reference } from "@regatta/reference";
 import type { RegistryResponse } from "@regatta/transport";
 import { type ClientContext, type ReferenceInput, toReference } from "./context.js";
+import { checkAskedPlatforms } from "./image-config.js";
 import { readThroughMirrors } from "./mirrors.js";
 import { manifestGet, manifestHead } from "./registry-api/manifests.js";
 import { verifyFetchedSchema1 } from "./schema1-checks.js";
@@ -93,7 +94,7 @@ async function fetchManifest(
       ...target(ref, context, options, registry),
       accept: acceptHeader(options.accept),
     });
-    const parsed = parseManifest(got.bytes, got.response.headers["content-type"]);
+    const parsed = parseFetched(got.bytes, got.response, context);
     const digest = verifiedDigest(ref, parsed, got.response, context);
     await verifyFetchedSchema1(parsed, context);
     return { ...got, parsed, digest };
@@ -109,6 +110,26 @@ async function fetchManifest(
     size: bytes.byteLength,
     headers: response.headers,
   };
+}
+
+/**
+ * The manifest parsed from what a GET received. A web page answering 200 where a manifest belongs (a host that is
+ * not a registry) is said to be that, rather than "invalid manifest: not JSON".
+ */
+function parseFetched(bytes: Uint8Array, response: RegistryResponse, context: string) {
+  try {
+    return parseManifest(bytes, response.headers["content-type"]);
+  } catch (error) {
+    const foreign = notRegistrySuccess({
+      method: "GET",
+      url: response.url,
+      status: response.status,
+      headers: response.headers,
+      body: Buffer.from(bytes.subarray(0, 4096)).toString("utf8"),
+      context,
+    });
+    throw foreign ?? error;
+  }
 }
 
 /**
@@ -213,6 +234,11 @@ export async function headManifest(
     }
   }
   const got = await getManifest(ctx, ref, options);
+  // A single image has nothing to choose from: one of another platform than asked is refused (image-config.ts).
+  if (options.platform !== undefined) {
+    const asked = typeof options.platform === "string" ? options.platform : formatPlatform(options.platform);
+    await checkAskedPlatforms(ctx, got, [asked], options.signal);
+  }
   return {
     digest: got.digest,
     source: "verified",

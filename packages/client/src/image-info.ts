@@ -1,4 +1,4 @@
-import { NotFoundError, UnsupportedError } from "@regatta/errors";
+import { UnsupportedError } from "@regatta/errors";
 import {
   type Descriptor,
   formatPlatform,
@@ -7,28 +7,14 @@ import {
   type ImageManifest,
   type Index,
   manifestSum,
-  type Platform,
-  parseImageConfig,
-  parsePlatform,
-  selectManifest,
 } from "@regatta/manifest";
-import { BlobHandle } from "./blob-handle.js";
 import { type ClientContext, type ReferenceInput, toReference } from "./context.js";
 import { getManifest, type ManifestOptions, type ManifestResult } from "./get-manifest.js";
+import { type ConfigResult, checkSinglePlatform, configPlatform, readConfig } from "./image-config.js";
 import { mapConcurrent } from "./map-concurrent.js";
 import { listReferrers } from "./referrers/list-referrers.js";
 
-/** An image's config blob, parsed, with its digest. */
-export interface ConfigResult {
-  digest: string;
-  mediaType: string;
-  config: ImageConfig;
-  bytes: Uint8Array;
-  /** The digest of the index the image was chosen from, when the reference named an index. */
-  index?: string;
-  /** The platform the config names (`os/arch[/variant]`), when it names an OS. */
-  platform?: string;
-}
+export { type ConfigResult, checkAskedPlatforms, configPlatform, readConfig } from "./image-config.js";
 
 /**
  * The image config of a reference (resolving an index for the platform: the client's default when none given).
@@ -47,65 +33,6 @@ export async function getConfig(
   if (image.index) return { ...named, index: image.index.digest };
   checkSinglePlatform(image, got.config, options.platform ?? ctx.chosenPlatform);
   return named;
-}
-
-/** The platform an image config names (`os/arch[/variant]`), or undefined when it names no OS. */
-export function configPlatform(config: ImageConfig): string | undefined {
-  if (!config.os) return undefined;
-  return formatPlatform({
-    os: config.os,
-    architecture: config.architecture ?? "unknown",
-    ...(config.variant ? { variant: config.variant } : {}),
-  });
-}
-
-/**
- * `--platform` on a reference to a single image, not an index (issue 12): there is nothing to choose from, and the
- * image is the answer when its config names that platform (as the index's selection would match it: `linux/arm64`
- * is `linux/arm64/v8`) or names none (an artifact). A config naming another platform is refused with the error an
- * index without the platform gets (NotFoundError, MANIFEST_UNKNOWN), as `docker pull --platform` refuses it: the
- * caller asked for an image that the reference does not have, and a script must not go on with the wrong one.
- */
-function checkSinglePlatform(
-  image: ManifestResult,
-  config: ImageConfig,
-  asked: string | Platform | undefined,
-): void {
-  const own = configPlatform(config);
-  if (asked === undefined || own === undefined) return;
-  const wanted = typeof asked === "string" ? parsePlatform(asked) : asked;
-  if (
-    selectManifest(
-      {
-        manifests: [
-          {
-            mediaType: image.mediaType,
-            digest: image.digest,
-            size: image.size,
-            platform: parsePlatform(own),
-          },
-        ],
-      },
-      wanted,
-    )
-  )
-    return;
-  throw new NotFoundError(
-    `${(image.reference.tag ? image.reference.withoutDigest() : image.reference).familiar()} is a single image for ${own}, not ${formatPlatform(wanted)}: it has no other platform`,
-    { code: "MANIFEST_UNKNOWN" },
-  );
-}
-
-/** Downloads (verified) and parses the config blob of an image manifest. */
-export async function readConfig(
-  ctx: ClientContext,
-  image: ManifestResult,
-  signal?: AbortSignal,
-): Promise<ConfigResult> {
-  const { config } = image.manifest as ImageManifest;
-  const blob = new BlobHandle(ctx, image.reference.repositoryOnly(), config.digest, config.size);
-  const bytes = await blob.bytes(signal ? { signal } : {});
-  return { digest: config.digest, mediaType: config.mediaType, config: parseImageConfig(bytes), bytes };
 }
 
 /** The image manifest a reference designates: itself, or the index's entry for the platform. */

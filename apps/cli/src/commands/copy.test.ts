@@ -143,6 +143,11 @@ describe("platformNote", () => {
     expect(
       platformNote(pair, { platforms: ["linux/amd64", "linux/arm64"], concurrency: 4 }, image),
     ).toContain("--platform linux/amd64,linux/arm64 ignored");
+    expect(
+      platformNote(pair, { platform: "linux/arm64", concurrency: 4 }, { ...image, platform: "linux/arm64" }),
+    ).toBe(
+      "--platform linux/arm64 ignored: localhost:5000/a:1 is a single image for linux/arm64, not an index; copied as it is",
+    );
   });
 
   it("says nothing when a platform was picked from an index, an index was kept, or none was asked", () => {

@@ -207,7 +207,8 @@ async function copyOne(
 
 /**
  * `--platform` given for a source that is a single image, not an index: there was nothing to choose, and the image
- * was copied as it is. Said on stderr (even with --json) rather than silently ignored (issue 12).
+ * was copied as it is (the client refused it when its config names another platform). Said on stderr (even with
+ * --json), with the image's own platform, rather than silently ignored (issue 12).
  */
 export function platformNote(pair: CopyPair, options: RunOptions, result: CopyResult): string | undefined {
   const asked =
@@ -215,7 +216,8 @@ export function platformNote(pair: CopyPair, options: RunOptions, result: CopyRe
   if (asked === undefined || result.index !== undefined || /index|manifest\.list/.test(result.mediaType)) {
     return undefined;
   }
-  return `--platform ${asked} ignored: ${pair.source.familiar()} is a single image, not an index; copied as it is`;
+  const own = result.platform !== undefined ? ` for ${result.platform}` : "";
+  return `--platform ${asked} ignored: ${pair.source.familiar()} is a single image${own}, not an index; copied as it is`;
 }
 
 /** The --json document of one copy. */

@@ -18,11 +18,17 @@ import { formatPlatform, type ImageIndex, type ImageManifest, type ParsedManifes
 import type { Reference } from "@regatta/reference";
 import type { ClientContext } from "../context.js";
 import { getManifest, type ManifestResult } from "../get-manifest.js";
+import { checkAskedPlatforms } from "../image-config.js";
 import { mapConcurrent } from "../map-concurrent.js";
 
 export interface PlanOptions {
   /** Resolve indexes to this platform (`os/arch[/variant]`), or keep them whole with `"all"`. */
   platform: string | "all";
+  /**
+   * The platform the caller asked for (not the host's default): a single image of another platform is then refused,
+   * as `config` and `copy` refuse it (image-config.ts), rather than pulled as if it were the one asked for.
+   */
+  asked?: string;
   concurrency: number;
   signal?: AbortSignal;
 }
@@ -83,6 +89,8 @@ export async function planReference(
     ...(options.signal ? { signal: options.signal } : {}),
   });
   refuseSchema1(ref, got.parsed);
+  if (options.asked !== undefined && !all)
+    await checkAskedPlatforms(ctx, got, [options.asked], options.signal);
   if (got.kind === "index") {
     const out = { manifests: [stored(got)], images: [] as PlannedImage[] };
     await expandIndex(ctx, ref, got.manifest as ImageIndex, options, out);

@@ -131,6 +131,9 @@ export async function pullImages(
   try {
     const plan = await planPull(ctx, references, {
       platform: options.platforms === "all" ? "all" : (options.platform ?? ctx.platform),
+      ...((options.platform ?? ctx.chosenPlatform) !== undefined
+        ? { asked: (options.platform ?? ctx.chosenPlatform) as string }
+        : {}),
       concurrency,
       signal: controller.signal,
     });
