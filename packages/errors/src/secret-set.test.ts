@@ -193,6 +193,9 @@ describe("token shapes are scrubbed even when the client never saw them", () => 
     [`{"token":"abc123def456"}`, "abc123def456"],
     [`access_token=zz-9f8e7d6c5b`, "zz-9f8e7d6c5b"],
     [`Bearer%20tok_0123456789ABCDEF`, "tok_0123456789ABCDEF"],
+    [`db connect failed: postgres://admin:Hunter2Secret@db:5432/reg`, "Hunter2Secret"],
+    [`proxyconnect tcp: https://ci-bot:p%40ss-word!@proxy.corp:3128 refused`, "p%40ss-word!"],
+    [`{"detail":"redis://:s3cr3t-pass@cache:6379/0"}`, "s3cr3t-pass"],
   ])("%s", (text, secret) => {
     const error = new RegattaError(`server said: ${text}`);
     expect(outputs(error).join("\n")).not.toContain(secret);
@@ -204,6 +207,9 @@ describe("token shapes are scrubbed even when the client never saw them", () => 
     "Basic authentication is required",
     "password: incorrect",
     "fetch token from https://auth.example/token",
+    "GET http://127.0.0.1:5000/v2/team/app:1.0/manifests/latest refused",
+    "see https://docs.example/a:b@c and https://user@host/x",
+    "pull http://127.0.0.1:5000/team/app@sha256:0123 and 127.0.0.1:5000/team/app:1@sha256:0123",
   ])("leaves ordinary words alone: %s", (text) => {
     expect(scrubText(text)).toBe(text);
   });

@@ -142,6 +142,9 @@ const SHAPES: { pattern: RegExp; accept?: (secret: string) => boolean }[] = [
     pattern:
       /(\bBearer(?:\s+|%20|\+))(?!(?:realm|service|scope|error|error_description)\s*=)([A-Za-z0-9._~+/%-]{12,}=*)/gi,
   },
+  // The password of a URL's userinfo (RFC 3986 §3.2.1, deprecated there for this reason): `postgres://admin:pw@db`,
+  // `https://user:pw@proxy`, as a registry's error may quote its storage or proxy settings. The user stays.
+  { pattern: /(\b[A-Za-z][A-Za-z0-9+.-]*:\/\/[^\s/?#@:"'<>]*:)([^\s/?#@"'<>]+)(?=@)/g },
   // `"token": "…"`, `access_token=…`, `password: …` in a JSON, form or free-text echo. Only values that look like
   // secrets (a digit or a symbol), so "password: incorrect" stays readable.
   {
