@@ -8,7 +8,12 @@ export {
   type ScopeLike,
 } from "./access.js";
 export { type ErrorResponse, errorFromResponse } from "./from-response.js";
-export { type AnswerFacts, NOT_A_REGISTRY, notRegistryError } from "./not-a-registry.js";
+export {
+  type AnswerFacts,
+  NOT_A_REGISTRY,
+  notRegistryError,
+  notRegistrySuccess,
+} from "./not-a-registry.js";
 export { charAt, describeProblem, type Problem, shiftProblem } from "./problem.js";
 export { REDACTED, redactHeaders, redactUrl, SAFE_QUERY_PARAMS, SECRET_HEADERS } from "./redact.js";
 export {

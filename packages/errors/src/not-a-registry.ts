@@ -65,9 +65,36 @@ function foreignBody(contentType: string, body: string): "html" | "json" | undef
 export function notRegistryError(answer: AnswerFacts): ProtocolError | undefined {
   if (answer.headers["docker-distribution-api-version"]) return undefined;
   if (answer.status < 400 || answer.status >= 500 || NOT_JUDGED.has(answer.status)) return undefined;
-  const contentType = (answer.headers["content-type"] ?? "").split(";")[0]?.trim().toLowerCase() ?? "";
+  const contentType = contentTypeOf(answer);
   const kind = foreignBody(contentType, answer.body);
-  if (!kind) return undefined;
+  return kind ? foreignHostError(answer, contentType, kind) : undefined;
+}
+
+/**
+ * The same judgement for a success (2xx) whose body was to be the API's JSON (a tag list, a catalog, a manifest) and
+ * is not: HTML (a web server's or a proxy's page answering every path with 200), or, with `otherJson`, JSON that the
+ * caller found to be of another shape (`{"hello":"world"}` for a tag list). A host that announced itself as a
+ * registry (the API version header) is never judged so: its answer is then a broken registry's, which the caller
+ * reports as such. Undefined when the answer does not show a foreign host.
+ */
+export function notRegistrySuccess(
+  answer: AnswerFacts,
+  options: { otherJson?: boolean } = {},
+): ProtocolError | undefined {
+  if (answer.headers["docker-distribution-api-version"]) return undefined;
+  const contentType = contentTypeOf(answer);
+  const kind = foreignBody(contentType, answer.body) ?? (options.otherJson ? "json" : undefined);
+  if (kind === "html" || (kind === "json" && options.otherJson)) {
+    return foreignHostError(answer, contentType, kind);
+  }
+  return undefined;
+}
+
+function contentTypeOf(answer: AnswerFacts): string {
+  return (answer.headers["content-type"] ?? "").split(";")[0]?.trim().toLowerCase() ?? "";
+}
+
+function foreignHostError(answer: AnswerFacts, contentType: string, kind: "html" | "json"): ProtocolError {
   const url = new URL(redactUrl(answer.url));
   const method = answer.method.toUpperCase();
   const what = answer.context ? `${answer.context}: ` : "";

@@ -61,14 +61,28 @@ describe("toRegistryResponse", () => {
 
   it("parses JSON, and says which response was not JSON", async () => {
     expect(await toRegistryResponse(raw(['{"a":', "1}"]), (e) => e).json()).toEqual({ a: 1 });
-    const err = (await toRegistryResponse(raw(["<html>"]), (e) => e)
-      .json()
-      .catch((e: unknown) => e)) as ProtocolError;
-    expect(err).toBeInstanceOf(ProtocolError);
-    expect(err.message).toBe(
-      "response of https://reg.example/v2/a/manifests/x?sig=REDACTED is not valid JSON",
-    );
-    expect(err.cause).toBeInstanceOf(SyntaxError);
+    const notJson = async (chunks: string[], headers: Record<string, string> = {}) =>
+      (await toRegistryResponse(raw(chunks, headers), (e) => e)
+        .json()
+        .catch((e: unknown) => e)) as ProtocolError;
+    for (const err of [
+      await notJson(['{"a":']),
+      await notJson(["<html>"], { "docker-distribution-api-version": "registry/2.0" }),
+    ]) {
+      expect(err).toBeInstanceOf(ProtocolError);
+      expect(err.message).toBe(
+        "response of https://reg.example/v2/a/manifests/x?sig=REDACTED is not valid JSON",
+      );
+      expect(err.cause).toBeInstanceOf(SyntaxError);
+    }
+    // A web page answering 200 from a host that does not announce the registry API: the host is the mistake.
+    const page = await notJson(["<html><body>Welcome to nginx!</body></html>"], {
+      "content-type": "text/html",
+    });
+    expect([page.code, page.message]).toEqual([
+      "NOT_A_REGISTRY",
+      "reg.example does not look like a container registry (GET /v2/a/manifests/x answered 200 text/html)",
+    ]);
     await expect(toRegistryResponse(raw(['"long"']), (e) => e).json(3)).rejects.toThrow(
       /larger than 3 bytes/,
     );

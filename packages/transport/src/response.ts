@@ -1,6 +1,6 @@
 /** The response a caller of `Transport.request` gets: the undici body plus capped readers. */
 import type { Readable } from "node:stream";
-import { ProtocolError, redactUrl } from "@regatta/errors";
+import { notRegistrySuccess, ProtocolError, redactUrl } from "@regatta/errors";
 import { DEFAULT_BODY_LIMIT, dumpBody, readBody } from "./body.js";
 import type { RawResponse } from "./exchange.js";
 
@@ -57,7 +57,15 @@ export function toRegistryResponse(raw: RawResponse, mapError: (err: unknown) =>
       try {
         return JSON.parse(text) as T;
       } catch (err) {
-        throw new ProtocolError(`response of ${shown} is not valid JSON`, { cause: err });
+        // A web page answering 200 where the API's JSON belongs: the host is the mistake, not the page.
+        const foreign = notRegistrySuccess({
+          method: "GET",
+          url: raw.url,
+          status: raw.status,
+          headers: raw.headers,
+          body: text.slice(0, 4096),
+        });
+        throw foreign ?? new ProtocolError(`response of ${shown} is not valid JSON`, { cause: err });
       }
     },
     dump: () => dumpBody(raw.body),

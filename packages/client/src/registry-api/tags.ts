@@ -4,7 +4,7 @@
  * (https://github.com/opencontainers/distribution-spec/blob/main/spec.md#listing-tags).
  */
 import { repositoryScope } from "@regatta/auth";
-import { ProtocolError } from "@regatta/errors";
+import { notRegistrySuccess, ProtocolError } from "@regatta/errors";
 import { type FetchedPage, nextPage, type PageDeps, type PageQuery, pageUrl } from "./pages.js";
 import { tagsPath } from "./paths.js";
 
@@ -40,6 +40,21 @@ export async function tagsGet(
     throw new ProtocolError(`${what}: the registry answered something that is not a tag list`, {
       request: { method: "GET", url: response.url },
     });
+  }
+  // The spec's answer is `{"name": …, "tags": […]}` (distribution sends `"tags": null` once every tag is deleted); an
+  // object with neither is another API's (`{"hello":"world"}`), which would otherwise read as a repository without
+  // tags: from a host that does not announce the registry API, that host is the mistake.
+  if (!("tags" in body) && !("name" in body)) {
+    const answer = { method: "GET", url: response.url, status: response.status, headers: response.headers };
+    throw (
+      notRegistrySuccess({ ...answer, body: "", context: what }, { otherJson: true }) ??
+      new ProtocolError(
+        `${what}: the registry answered an object with neither name nor tags, not a tag list`,
+        {
+          request: { method: "GET", url: response.url },
+        },
+      )
+    );
   }
   // distribution answers `"tags": null` for a repository whose tags were all deleted.
   const tags = (body.tags ?? []).filter((t): t is string => typeof t === "string");
