@@ -25,7 +25,14 @@ export function shiftProblem(problem: Problem, by: number): Problem {
 export function describeProblem(problem: Problem): string {
   if (problem.part === undefined) return problem.reason;
   const where = `at column ${problem.offset + 1}`;
-  return `${problem.reason} (${problem.part === "" ? where : `${JSON.stringify(problem.part)} ${where}`})`;
+  return `${problem.reason} (${problem.part === "" ? where : `${JSON.stringify(shortPart(problem.part))} ${where}`})`;
+}
+
+/** Longest part quoted whole: the column says where it starts, so a 100 000-character tag needs no full echo. */
+const SHOWN_PART = 80;
+
+function shortPart(part: string): string {
+  return part.length <= SHOWN_PART ? part : `${part.slice(0, SHOWN_PART - 1)}…`;
 }
 
 /** The whole character at a UTF-16 index, so that an emoji is reported as itself and not as half a surrogate pair. */

@@ -266,7 +266,26 @@ describe("parseReference: invalid references", () => {
     expect(error).toBeInstanceOf(InvalidReferenceError);
     expect((error as InvalidReferenceError).code).toBe("INVALID_REFERENCE");
     expect((error as Error).message).toContain(message);
-    expect((error as Error).message.startsWith(`invalid reference ${JSON.stringify(input)}: `)).toBe(true);
+    // The input is echoed whole up to 200 characters, longer ones cut in the middle.
+    const shown = input.length <= 200 ? input : `${input.slice(0, 100)}…${input.slice(-50)}`;
+    expect((error as Error).message.startsWith(`invalid reference ${JSON.stringify(shown)}: `)).toBe(true);
+  });
+
+  it.each([
+    ["user:hunter2-pass@registry.example/team/app:1", "user:REDACTED@"],
+    ["https://ci:hunter2-pass@registry.example/team/app", "https://ci:REDACTED@"],
+    ["token@registry.example/app", "token@"],
+  ])("never echoes the credentials of a pasted URL: %s", (input, shown) => {
+    const message = (() => {
+      try {
+        parseReference(input);
+      } catch (e) {
+        return (e as Error).message;
+      }
+      return "";
+    })();
+    expect(message).toContain(shown);
+    expect(message).not.toContain("hunter2");
   });
 
   it("a bad digest is an InvalidReferenceError caused by an InvalidDigestError", () => {

@@ -43,8 +43,21 @@ export function referenceError(
   problem: Problem,
   cause?: unknown,
 ): InvalidReferenceError {
-  const message = `invalid ${kind} ${JSON.stringify(input)}: ${describeProblem(problem)}`;
+  const message = `invalid ${kind} ${JSON.stringify(shownInput(input))}: ${describeProblem(problem)}`;
   return new InvalidReferenceError(message, cause ? { cause } : {});
+}
+
+/** Longest input echoed whole in an error; a longer one is cut in the middle (a 100 000-character tag). */
+const SHOWN_INPUT = 200;
+
+/**
+ * The input as an error may echo it: without the password of a `user:password@` (a URL pasted with its credentials),
+ * and cut to {@link SHOWN_INPUT} characters, since a problem's part and column already say where it is.
+ */
+function shownInput(input: string): string {
+  const safe = input.replace(/^((?:[a-zA-Z][a-zA-Z0-9+.-]*:\/\/)?[^/@:]*:)[^/@]*@/, "$1REDACTED@");
+  if (safe.length <= SHOWN_INPUT) return safe;
+  return `${safe.slice(0, SHOWN_INPUT / 2)}…${safe.slice(-SHOWN_INPUT / 4)}`;
 }
 
 /**
@@ -73,6 +86,18 @@ export function splitReference(input: string, defaultRegistry: string, kind = "r
   // The first '/' always ends the registry, if there is one: neither tags nor digests contain '/'.
   const slash = input.indexOf("/");
   const first = slash < 0 ? undefined : input.slice(0, slash);
+  // An '@' before the first '/' is a URL's userinfo (`user:password@host/repo`), never part of a reference.
+  const userinfo = first?.lastIndexOf("@") ?? -1;
+  if (userinfo >= 0) {
+    fail({
+      reason:
+        "credentials do not go in a reference: give them with --username and --password-stdin (or login)",
+      part: first!.includes(":")
+        ? `${first!.slice(0, first!.indexOf(":") + 1)}REDACTED@`
+        : first!.slice(0, userinfo + 1),
+      offset: 0,
+    });
+  }
   const explicitRegistry = first !== undefined && isRegistryComponent(first);
   let registry = defaultRegistry;
   let restOffset = 0;
