@@ -43,7 +43,7 @@ export function createClient(
   const hosts = hostsFor(target.registry, target.scheme, options, env);
   const transportHosts = Object.fromEntries(
     [...hosts].flatMap(([host, settings]) => {
-      const own = transportHost(settings);
+      const own = transportHost(settings, host);
       return own ? [[host, own]] : [];
     }),
   );

@@ -108,6 +108,19 @@ describe("transportHost", () => {
     expect(transportHost({ username: "u", password: "p" })).toBeUndefined();
   });
 
+  it("insecure on a loopback registry pins no scheme: http, then https unverified once its port says so", () => {
+    expect(transportHost({ tls: "insecure" }, "127.0.0.1:5000")).toEqual({ tlsSkipVerify: true });
+    expect(transportHost({ tls: "insecure" }, "localhost:5000")).toEqual({ tlsSkipVerify: true });
+    expect(transportHost({ tls: "insecure" }, "registry.example")).toEqual({
+      scheme: "https",
+      tlsSkipVerify: true,
+    });
+    expect(transportHost({ tls: "enabled" }, "127.0.0.1:5000")).toEqual({
+      scheme: "https",
+      tlsSkipVerify: false,
+    });
+  });
+
   it("hands the transport the request rate, and keeps the chunk size (an upload's business) for the client", () => {
     expect(transportHost({ requestRate: 0.5 })).toEqual({ requestRate: 0.5 });
     expect(transportHost({ chunkSize: 1024 })).toBeUndefined();
@@ -287,10 +300,17 @@ describe("the shorthands", () => {
     expect(flag.url).toBe("http://reg.example");
     const loopback = createClient("127.0.0.1:5000", {
       env: {},
-      hosts: { "127.0.0.1:5000": { tls: "insecure" } },
+      hosts: { "127.0.0.1:5000": { tls: "enabled" } },
     });
     cleanups.push(() => loopback.close());
     expect(loopback.url).toBe("https://127.0.0.1:5000");
+    // insecure is "https unverified, or plain http" there: http until the port says it serves https.
+    const either = createClient("127.0.0.1:5000", {
+      env: {},
+      hosts: { "127.0.0.1:5000": { tls: "insecure" } },
+    });
+    cleanups.push(() => either.close());
+    expect(either.url).toBe("http://127.0.0.1:5000");
   });
 
   it("anonymous with credentials for the connected registry, given either way, is refused", () => {

@@ -9,7 +9,7 @@ import { homedir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import type { StaticCredential } from "@regatta/auth";
 import { UsageError } from "@regatta/errors";
-import { parseRegistry } from "@regatta/reference";
+import { isLoopbackRegistry, parseRegistry } from "@regatta/reference";
 import type { RegistryHostOptions } from "@regatta/transport";
 
 /** How a registry is spoken to. */
@@ -257,10 +257,15 @@ export function hostCredential(registry: string, settings: HostSettings): Static
   return undefined;
 }
 
-/** What the transport takes of a host's settings: scheme, TLS, connections and request rate. */
-export function transportHost(settings: HostSettings): RegistryHostOptions | undefined {
+/**
+ * What the transport takes of a host's settings: scheme, TLS, connections and request rate. `insecure` on a loopback
+ * registry pins no scheme: such a registry is spoken to over http until its port says it serves https (the transport's
+ * https-port.ts), then over https unverified, as skopeo's `--tls-verify=false` ("https unverified, or plain http").
+ */
+export function transportHost(settings: HostSettings, registry?: string): RegistryHostOptions | undefined {
+  const pinsNoScheme = settings.tls === "insecure" && registry !== undefined && isLoopbackRegistry(registry);
   const own: RegistryHostOptions = {
-    ...(settings.tls ? { scheme: settings.tls === "disabled" ? "http" : "https" } : {}),
+    ...(settings.tls && !pinsNoScheme ? { scheme: settings.tls === "disabled" ? "http" : "https" } : {}),
     ...(settings.tls && settings.tls !== "disabled" ? { tlsSkipVerify: settings.tls === "insecure" } : {}),
     ...(settings.ca !== undefined ? { ca: settings.ca } : {}),
     ...(settings.clientCert !== undefined ? { cert: settings.clientCert } : {}),

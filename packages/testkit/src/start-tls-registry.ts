@@ -107,7 +107,12 @@ const SETPRIV = ["/usr/bin/setpriv", "/bin/setpriv"].find((p) => existsSync(p));
  * (https://distribution.github.io/distribution/about/configuration/#tls). No auth; storage in a temp dir.
  */
 export async function startMtlsRegistry(
-  options: { binary?: string; startTimeoutMs?: number } = {},
+  options: {
+    binary?: string;
+    startTimeoutMs?: number;
+    /** Default true. False serves plain TLS: any client that trusts the test CA is let in, with no certificate. */
+    clientCertificates?: boolean;
+  } = {},
 ): Promise<MtlsRegistry> {
   const dir = mkdtempSync(join(tmpdir(), "regatta-mtls-"));
   const unregisterDir = onExitCleanup(() => rmSync(dir, { recursive: true, force: true }));
@@ -132,8 +137,9 @@ export async function startMtlsRegistry(
         "  tls:",
         `    certificate: ${JSON.stringify(certificates.files.serverCert)}`,
         `    key: ${JSON.stringify(certificates.files.serverKey)}`,
-        "    clientcas:",
-        `      - ${JSON.stringify(certificates.files.ca)}`,
+        ...(options.clientCertificates === false
+          ? []
+          : ["    clientcas:", `      - ${JSON.stringify(certificates.files.ca)}`]),
         "",
       ].join("\n"),
     );

@@ -3,6 +3,7 @@ export { DEFAULT_BODY_LIMIT, ERROR_BODY_LIMIT } from "./body.js";
 export { createDispatcher, type DispatcherOptions, type OriginSettings } from "./dispatcher.js";
 export type { BodyInit } from "./exchange.js";
 export { HAR_BODY_LIMIT, type HarEntry, type HarLog, HarRecorder } from "./har.js";
+export { HTTPS_PORT } from "./https-port.js";
 export { formatBytes, type Logger } from "./log.js";
 export { type FailedRequest, mapTransportError } from "./map-error.js";
 export { type RateLimit, type RegistryResponse, rateLimitOf } from "./response.js";

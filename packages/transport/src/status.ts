@@ -8,6 +8,7 @@
 import { errorFromResponse, notRegistryError, type SecretSet } from "@regatta/errors";
 import { readErrorBody } from "./body.js";
 import type { Middleware } from "./exchange.js";
+import { httpsPortError, isHttpsPortAnswer } from "./https-port.js";
 import { noteRetryAfter, parseRetryAfter } from "./retry.js";
 
 /** True when `status` is a success for this request. */
@@ -37,6 +38,14 @@ export function statusErrors(secrets?: SecretSet, registries: Set<string> = new 
     if (answersAsRegistry(response)) registries.add(exchange.registry);
     if (isExpected(response.status, exchange.expect)) return response;
     const body = await readErrorBody(response.body);
+    // An https port answering plain http: the transport switches the registry to https when it may (https-port.ts).
+    if (isHttpsPortAnswer({ status: response.status, url: response.url, body })) {
+      throw httpsPortError({
+        method: exchange.method,
+        url: response.url,
+        ...(exchange.context ? { context: exchange.context } : {}),
+      });
+    }
     // Only the registry's own origin is judged: a storage host a blob was redirected to is not the registry named.
     const foreign =
       !registries.has(exchange.registry) && new URL(response.url).origin === exchange.baseOrigin

@@ -7,6 +7,7 @@ import { Readable } from "node:stream";
 import { setTimeout as delay } from "node:timers/promises";
 import type { Authenticator, AuthHttpRequest, AuthHttpResponse, Send } from "@regatta/auth";
 import { errorFromResponse, notRegistryError, ProtocolError, SecretSet, UsageError } from "@regatta/errors";
+import { apiHostOf } from "@regatta/reference";
 import type { Dispatcher } from "undici";
 import { authenticating } from "./auth.js";
 import { registryBaseUrl } from "./base-url.js";
@@ -21,6 +22,7 @@ import {
   type RawResponse,
 } from "./exchange.js";
 import { recording } from "./har.js";
+import { httpsPortError, isHttpsPortAnswer, isHttpsPortError } from "./https-port.js";
 import { logging, scrubbing } from "./log.js";
 import { type FailedRequest, mapTransportError } from "./map-error.js";
 import { rateLimiting } from "./rate-limit.js";
@@ -77,6 +79,8 @@ export class Transport {
   /** Origins of the registries this client was asked about; any other destination a server chose is checked
    * against the address policy before it is connected to (dispatcher.ts). */
   readonly #trustedOrigins = new Set<string>();
+  /** Registries spoken to over http by default that answered as an https port: https from then on (https-port.ts). */
+  readonly #upgraded = new Set<string>();
 
   constructor(options: TransportOptions = {}) {
     this.#options = options;
@@ -166,8 +170,11 @@ export class Transport {
   /** Each registry's settings (`hosts`) by the origin of its API, for the dispatcher. */
   #originSettings(hosts: Record<string, RegistryHostOptions>): Map<string, OriginSettings> {
     const byOrigin = new Map<string, OriginSettings>();
-    for (const [registry, { scheme: _, requestRate: __, ...settings }] of Object.entries(hosts)) {
-      byOrigin.set(new URL(this.#baseUrl(registry)).origin, settings);
+    for (const [registry, { scheme, requestRate: __, ...settings }] of Object.entries(hosts)) {
+      const base = new URL(this.#baseUrl(registry));
+      byOrigin.set(base.origin, settings);
+      // A registry on http by default may turn out to speak https (#upgrade): its settings apply there too.
+      if (scheme === undefined && base.protocol === "http:") byOrigin.set(`https://${base.host}`, settings);
     }
     return byOrigin;
   }
@@ -197,12 +204,42 @@ export class Transport {
   }
 
   #baseUrl(registry: string): string {
+    if (this.#upgraded.has(registry)) return `https://${apiHostOf(registry)}`;
     // A registry's own scheme (`hosts[registry].scheme`) comes before the transport's.
     const scheme = this.#options.hosts?.[registry]?.scheme ?? this.#options.scheme;
     return registryBaseUrl(registry, {
       ...(scheme ? { scheme } : {}),
       ...(this.#options.insecureRegistries ? { insecureRegistries: this.#options.insecureRegistries } : {}),
     });
+  }
+
+  /**
+   * Switches a registry to https after a plain-http request to it was answered by an https port (https-port.ts), when
+   * http was only the default (loopback or `insecureRegistries`), never a scheme the caller chose. True when switched.
+   */
+  #upgrade(registry: string): boolean {
+    const chosen = this.#options.hosts?.[registry]?.scheme ?? this.#options.scheme;
+    if (this.#upgraded.has(registry) || (chosen !== undefined && chosen !== "auto")) return false;
+    if (!this.#baseUrl(registry).startsWith("http:")) return false;
+    this.#upgraded.add(registry);
+    this.#pings.delete(registry);
+    return true;
+  }
+
+  /**
+   * Whether a failed request's answer made this registry switch to https (https-port.ts): the https port's 400 and
+   * its words, or a bare 400 (a HEAD has no body to say why) after which a ping over http hears those words.
+   */
+  async #learntHttps(registry: string, error: unknown): Promise<boolean> {
+    if (isHttpsPortError(error)) return this.#upgrade(registry);
+    const bare400 =
+      (error as { status?: unknown }).status === 400 &&
+      !this.#registries.has(registry) &&
+      !this.#upgraded.has(registry) &&
+      this.#baseUrl(registry).startsWith("http:");
+    if (!bare400) return false;
+    await this.ping(registry).catch(() => undefined);
+    return this.#upgraded.has(registry);
   }
 
   /**
@@ -249,6 +286,10 @@ export class Transport {
       };
     }
     const body = await readErrorBody(response.body);
+    if (isHttpsPortAnswer({ status: response.status, url: response.url, body })) {
+      if (this.#upgrade(registry)) return this.#ping(registry, signal);
+      throw httpsPortError({ method: "GET", url: response.url, context });
+    }
     const foreign = notRegistryError({
       method: "GET",
       url: response.url,
@@ -296,7 +337,24 @@ export class Transport {
       if (value !== undefined) url.searchParams.set(key, String(value));
     }
     const exchange = this.#exchange({ ...req, url, baseOrigin: new URL(base).origin });
-    const raw = await this.#stack(exchange);
+    let raw: RawResponse;
+    try {
+      raw = await this.#stack(exchange);
+    } catch (error) {
+      // The registry's port speaks https (https-port.ts): the same request again, once, there. A streamed body
+      // cannot be sent twice; the next request goes to https anyway.
+      const replayable = !(req.body instanceof Readable);
+      if (
+        replayable &&
+        url.origin === new URL(base).origin &&
+        (await this.#learntHttps(req.registry, error))
+      ) {
+        const upgraded = new URL(url.href);
+        upgraded.protocol = "https:";
+        return this.request({ ...req, url: upgraded.href });
+      }
+      throw error;
+    }
     return toRegistryResponse(raw, (err) => mapTransportError(err, this.#failed(exchange, raw.url)));
   }
 
