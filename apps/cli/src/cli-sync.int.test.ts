@@ -115,6 +115,47 @@ describe("regatta sync against real registries", () => {
     ]);
   });
 
+  it("config filters: the command line narrows them, entries naming one repository unite, 1.0 stays 1.0", async () => {
+    for (const tag of ["1", "1.0", "1.10"]) {
+      await pushImage(src.url, "src/ver", tag, await generateImage({ layers: [300], seed: `ver-${tag}` }));
+    }
+    const file = join(work, "union.yaml");
+    // skopeo's format: unquoted 1.0 and 1.10 (YAML numbers), and src/app in two sections, whose tags add up.
+    writeFileSync(
+      file,
+      `${src.host}:\n  images:\n    src/ver: [1.0, 1.10]\n    src/app: [latest]\n  images-by-tag-regex:\n    src/app: ^1\\.[01]\\.\n`,
+    );
+    const planned = async (...args: string[]) => {
+      const out = await regatta([
+        "sync",
+        "--config",
+        file,
+        `${dst.host}/u`,
+        ...DEST,
+        "--dry-run",
+        "--json",
+        ...args,
+      ]);
+      expect(out.stderr).toBe("");
+      const plan = JSON.parse(out.stdout) as {
+        repositories: { source: string; images: { tag: string }[] }[];
+      };
+      const tags = (repo: string) =>
+        plan.repositories.find((r) => r.source.endsWith(`/${repo}`))?.images.map((i) => i.tag) ?? [];
+      return { ver: tags("src/ver"), app: tags("src/app") };
+    };
+    expect(await planned()).toEqual({ ver: ["1.0", "1.10"], app: ["1.0.0", "1.1.0", "latest"] });
+    // Command-line filters narrow every job: never a tag the file does not choose.
+    expect(await planned("--exclude", "latest")).toEqual({ ver: ["1.0", "1.10"], app: ["1.0.0", "1.1.0"] });
+    expect(await planned("--tag", "1.10,2.0.0,latest")).toEqual({ ver: ["1.10"], app: ["latest"] });
+    // A source naming its tag takes no tag filter: the two would say different things.
+    const named = await syncTo(`${src.host}/src/app:1.0.0`, `${dst.host}/named/app`, "--tag", "1.1.0");
+    expect(named.code).toBe(2);
+    expect(named.stderr).toContain(
+      "names the tag 1.0.0: --tag, --include, --exclude and --semver choose among",
+    );
+  });
+
   it("--dry-run prints the plan and writes nothing", async () => {
     const text = await syncTo(`${src.host}/src/app`, `${dst.host}/dry/app`, "--dry-run");
     expect(text.code).toBe(0);

@@ -36,7 +36,7 @@ describe("skopeo sync's format", () => {
       {
         source: "docker.io/library/redis",
         target: "localhost:5000/mirror/redis",
-        tags: { list: ["7.2", "6"] },
+        tags: { list: ["7.2", "6.0"] },
       },
       {
         source: "docker.io/library/nginx",
@@ -56,13 +56,16 @@ describe("skopeo sync's format", () => {
     });
   });
 
-  it("tls-verify: false on a loopback registry keeps its plain http (the https it would pin fails there)", async () => {
+  it("tls-verify is skopeo's on loopback too: false is insecure (http, or https unverified), true is https verified", async () => {
     const config = await parseSyncConfig(
-      "127.0.0.1:5000:\n  tls-verify: false\n  images:\n    team/app: []\nlocalhost:5001:\n  tls-verify: false\n  images:\n    a: []\n",
+      "127.0.0.1:5000:\n  tls-verify: false\n  images:\n    team/app: []\nlocalhost:5001:\n  tls-verify: true\n  images:\n    a: []\n",
       "sync.yaml",
       { destination: "127.0.0.1:5002/mirror" },
     );
-    expect(config.hosts).toEqual({});
+    expect(config.hosts).toEqual({
+      "127.0.0.1:5000": { tls: "insecure" },
+      "localhost:5001": { tls: "enabled" },
+    });
     expect(config.jobs.map((j) => j.source)).toEqual(["127.0.0.1:5000/team/app", "localhost:5001/a"]);
   });
 

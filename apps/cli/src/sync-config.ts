@@ -17,7 +17,6 @@
 
 import type { HostSettings, SyncJob, TagFilter } from "@regatta/client";
 import { UsageError } from "@regatta/errors";
-import { isLoopbackRegistry } from "@regatta/reference";
 
 /** What a config file asks for. */
 export interface SyncConfig {
@@ -71,13 +70,16 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 }
 
 function str(value: unknown, path: string, where: Where, node: unknown): string {
-  if (typeof value === "number") return String(value);
+  // A plain scalar YAML reads as a number (`1.0`, `3.10`, `010`) is taken as written, as skopeo's Go decoder keeps a
+  // string field's text: String(1.0) would be the tag `1`, another image.
+  const source = (node as { source?: unknown } | undefined)?.source;
+  if (typeof value === "number") return typeof source === "string" && source !== "" ? source : String(value);
   if (typeof value !== "string" || value === "")
     throw new UsageError(`${where(path, node)} must be a string`);
   return value;
 }
 
-/** A string or a list of strings (numbers, as YAML reads `3.20`, are taken as written). */
+/** A string or a list of strings (numbers, as YAML reads `3.20` or `1.0`, are taken as written: see str). */
 function strList(value: unknown, path: string, where: Where, at: At, keys: (string | number)[]): string[] {
   if (value === undefined || value === null) return [];
   const items = Array.isArray(value) ? value : [value];
@@ -149,9 +151,10 @@ function skopeoFormat(
         throw new UsageError(
           `${where(`${registry}.tls-verify`, at([registry, "tls-verify"]))} must be true or false`,
         );
-      // skopeo's tls-verify: false allows an unverified certificate, or plain http. A loopback registry already
-      // speaks http here (the default for loopback, as docker's): pinning https would break the common local case.
-      if (!value["tls-verify"] && !isLoopbackRegistry(registry)) settings.tls = "insecure";
+      // skopeo's tls-verify: false allows an unverified certificate, or plain http: `insecure`, which on a loopback
+      // registry pins no scheme (http, then https unverified if its port serves https; client hosts.ts). true is
+      // https verified, loopback registries included, as skopeo's: never plain http where TLS was asked for.
+      settings.tls = value["tls-verify"] ? "enabled" : "insecure";
     }
     if (Object.keys(settings).length) hosts[registry] = settings;
     const add = (repository: string, tags: TagFilter | undefined) => {

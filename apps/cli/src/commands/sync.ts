@@ -267,14 +267,24 @@ async function jobsOf(
     if (config.format === "regsync" && source !== undefined) {
       throw new UsageError(`${opts.config} names its targets (sync:): give no destination`);
     }
-    // Command-line filters narrow every job of the file.
-    const jobs = config.jobs.map((job) => (filter ? { ...job, tags: { ...job.tags, ...filter } } : job));
+    // Command-line filters narrow every job of the file: a tag must pass both the file's filter and theirs.
+    const jobs = config.jobs.map((job) =>
+      filter
+        ? { ...job, tags: job.tags ? { ...job.tags, allOf: [...(job.tags.allOf ?? []), filter] } : filter }
+        : job,
+    );
     return { jobs, hosts: config.hosts, registry: registryOf(jobs[0]?.target ?? jobs[0]?.source) };
   }
   if (source === undefined || target === undefined) {
     throw new UsageError("sync needs SOURCE and TARGET, or --config FILE (see regatta sync --help)");
   }
   if (opts.scoped) throw new UsageError("--scoped is for --config files in skopeo's format");
+  const named = source.startsWith("oci:") ? undefined : parseReference(source, { defaultTag: false }).tag;
+  if (filter && named !== undefined) {
+    throw new UsageError(
+      `${source} names the tag ${named}: --tag, --include, --exclude and --semver choose among a repository's tags; give the repository alone`,
+    );
+  }
   const job: SyncJob = { source, target, ...(filter ? { tags: filter } : {}) };
   return { jobs: [job], hosts: {}, registry: registryOf(target.startsWith("oci:") ? source : target) };
 }

@@ -20,6 +20,7 @@ import type {
   SyncJob,
   SyncOptions,
   SyncPlan,
+  TagFilter,
 } from "./sync-types.js";
 import { selectSyncTags } from "./tag-selection.js";
 
@@ -85,8 +86,11 @@ export const NEW_REPOSITORY_HEAD_LIMIT = 1024 * 1024;
 
 /** The tags a job takes from what the source has: its filter, and the one tag a `repo:tag` source names. */
 export function jobTags(job: SyncJob, source: Endpoint, available: readonly string[]) {
-  const filter = { ...job.tags };
-  if (source.kind === "registry" && source.tag !== undefined) filter.list = [source.tag];
+  // The tag a `repo:tag` source names, narrowed by the job's filters (not replacing them).
+  const filter: TagFilter =
+    source.kind === "registry" && source.tag !== undefined
+      ? { list: [source.tag], ...(job.tags ? { allOf: [job.tags] } : {}) }
+      : (job.tags ?? {});
   return selectSyncTags(available, filter);
 }
 

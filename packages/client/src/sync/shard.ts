@@ -10,7 +10,7 @@
  * between workers, which is harmless: the registry is the state, and a worker skips what is already there.
  */
 import { UsageError } from "@regatta/errors";
-import type { Shard, SyncJob } from "./sync-types.js";
+import type { Shard, SyncJob, TagFilter } from "./sync-types.js";
 import { byCodeUnit } from "./tag-selection.js";
 
 /** `K/N` (K from 0, as JOB_COMPLETION_INDEX) as a shard, or a UsageError naming `what`. */
@@ -32,16 +32,46 @@ export function checkShard(shard: Shard, what = "shard"): Shard {
   return shard;
 }
 
-/** The jobs in their canonical order: sorted by source, then target; a pair given twice is kept once (the first). */
+/**
+ * The jobs in their canonical order: sorted by source, then target. A pair given twice is one job taking the union of
+ * their tags (skopeo's `images` and `images-by-tag-regex` for one repository, or two regsync entries: both tools
+ * copy what either names) and of their platforms.
+ */
 export function sortJobs(jobs: readonly SyncJob[]): SyncJob[] {
-  const seen = new Set<string>();
-  const unique = jobs.filter((job) => {
+  const byPair = new Map<string, SyncJob>();
+  for (const job of jobs) {
     const key = `${job.source}\0${job.target}`;
-    if (seen.has(key)) return false;
-    seen.add(key);
-    return true;
-  });
-  return unique.sort((a, b) => byCodeUnit(a.source, b.source) || byCodeUnit(a.target, b.target));
+    const earlier = byPair.get(key);
+    byPair.set(key, earlier ? mergeJobs(earlier, job) : job);
+  }
+  return [...byPair.values()].sort(
+    (a, b) => byCodeUnit(a.source, b.source) || byCodeUnit(a.target, b.target),
+  );
+}
+
+/** Two jobs of one source and target as one: the tags either takes (all, when either takes all), either's platforms. */
+function mergeJobs(a: SyncJob, b: SyncJob): SyncJob {
+  const tags =
+    a.tags && b.tags
+      ? { anyOf: [...(a.tags.anyOf && !ownFields(a.tags) ? a.tags.anyOf : [a.tags]), b.tags] }
+      : undefined;
+  const platforms =
+    a.platforms === undefined || b.platforms === undefined
+      ? (a.platforms ?? b.platforms)
+      : a.platforms === "all" || b.platforms === "all"
+        ? "all"
+        : [...new Set([...a.platforms, ...b.platforms])];
+  return {
+    source: a.source,
+    target: a.target,
+    ...(tags ? { tags } : {}),
+    ...(platforms !== undefined ? { platforms } : {}),
+  };
+}
+
+/** Whether a filter has fields of its own beside `anyOf` (then it cannot be flattened into another union). */
+function ownFields(filter: TagFilter): boolean {
+  return Object.keys(filter).some((k) => k !== "anyOf");
 }
 
 /** The jobs of `shard` (all of them without one), in canonical order. */

@@ -22,7 +22,8 @@ export interface SyncJob {
 /**
  * Tag selection, as skopeo sync's `images` / `images-by-tag-regex` / `images-by-semver` and regsync's
  * `tags: {allow, deny, semverRange}` (tag-selection.ts). A tag is kept when it is in `list` (when given), matches one
- * of `include` or satisfies `semver` (when either is given), and matches none of `exclude`.
+ * of `include` or satisfies `semver` (when either is given), matches none of `exclude`, passes every filter of
+ * `allOf` and, when given, one of `anyOf`.
  */
 export interface TagFilter {
   /** Exactly these tags (skopeo's `images: {repo: [tags]}`); a tag the source lacks is a failure of that image. */
@@ -40,6 +41,17 @@ export interface TagFilter {
    * (`3.20` is `3.20.0`); tags that are not versions never match. Prereleases match only when the range names one.
    */
   semver?: string;
+  /**
+   * Filters a tag must also pass, each of them: command-line filters narrowing a config file's (`--exclude latest`
+   * on a job that denies `.*-rc.*` keeps both), or the tag a `repo:tag` source names.
+   */
+  allOf?: readonly TagFilter[];
+  /**
+   * Filters of which a tag must pass one (when given): the entries of a config that name the same source and target
+   * (skopeo's `images` and `images-by-tag-regex` for one repository, two regsync entries) take the union of their
+   * tags, as skopeo and regsync do.
+   */
+  anyOf?: readonly TagFilter[];
 }
 
 /** A slice of the work for one of `count` workers (`index` from 0), split by repository (shard.ts). */

@@ -44,6 +44,37 @@ describe("selectSyncTags", () => {
     });
   });
 
+  it("allOf narrows: command-line filters on a config's job keep only what passes both", () => {
+    const file = { exclude: ["4\\..*"] };
+    expect(selectSyncTags(TAGS, { ...file, allOf: [{ exclude: ["latest", "edge"] }] }).tags).toEqual([
+      "1",
+      "3.18",
+      "3.19",
+      "3.19.1",
+      "3.20",
+      "3.20-alpine",
+      "v4.0.0",
+    ]);
+    // A tag list on the command line never adds a tag the file's filter drops.
+    expect(
+      selectSyncTags(TAGS, { list: ["3.19", "3.20"], allOf: [{ list: ["3.20", "latest", "9.9"] }] }),
+    ).toEqual({
+      tags: ["3.20"],
+      missing: [],
+    });
+  });
+
+  it("anyOf unites: one repository named by several entries takes every tag any of them names", () => {
+    const filter = { anyOf: [{ list: ["latest", "9.9"] }, { include: [/^3\.19/] }, { semver: ">=4.0.0" }] };
+    expect(selectSyncTags(TAGS, filter)).toEqual({
+      tags: ["3.19", "3.19.1", "latest", "v4.0.0"],
+      missing: ["9.9"],
+    });
+    expect(() => syncTagFilter({ anyOf: [{}, { semver: "nope!" }] })).toThrow(
+      '"nope!" is not a semver range',
+    );
+  });
+
   it("a /g RegExp matches every tag it should, not every other one", () => {
     expect(selectSyncTags(["a1", "a2", "a3"], { include: [/a/g] }).tags).toEqual(["a1", "a2", "a3"]);
   });
@@ -99,6 +130,34 @@ describe("rate-limit headers", () => {
       raw: { limit: "100;w=21600", remaining: "0;w=21600" },
     });
     expect(rateLimitFromHeaders({ "content-type": "application/json" })).toBeUndefined();
+  });
+});
+
+describe("sortJobs", () => {
+  it("merges a pair given twice into one job taking either's tags and platforms", () => {
+    const a: SyncJob = { source: "r/a", target: "t/a", tags: { list: ["1.0"] }, platforms: ["linux/amd64"] };
+    const b: SyncJob = {
+      source: "r/a",
+      target: "t/a",
+      tags: { include: [/^2\./] },
+      platforms: ["linux/arm64"],
+    };
+    const c: SyncJob = { source: "r/a", target: "t/a", tags: { semver: ">=3" } };
+    const [merged, ...rest] = sortJobs([a, { source: "r/b", target: "t/b" }, b, c]);
+    expect(rest).toEqual([{ source: "r/b", target: "t/b" }]);
+    expect(merged).toEqual({
+      source: "r/a",
+      target: "t/a",
+      tags: { anyOf: [a.tags, b.tags, c.tags] },
+      platforms: ["linux/amd64", "linux/arm64"],
+    });
+    expect(selectSyncTags(["1.0", "1.1", "2.0", "3.1", "x"], merged!.tags).tags).toEqual([
+      "1.0",
+      "2.0",
+      "3.1",
+    ]);
+    // Either taking every tag (no filter) takes every tag.
+    expect(sortJobs([a, { source: "r/a", target: "t/a" }])[0]!.tags).toBeUndefined();
   });
 });
 

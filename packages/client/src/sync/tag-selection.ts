@@ -20,6 +20,15 @@ export function tagVersion(tag: string): string | undefined {
 
 /** Checks a filter once, before any request: bad regular expressions and semver ranges are usage errors. */
 export function syncTagFilter(filter: TagFilter = {}): (tag: string) => boolean {
+  const own = ownFilter(filter);
+  const every = (filter.allOf ?? []).map((f) => syncTagFilter(f));
+  const some = (filter.anyOf ?? []).map((f) => syncTagFilter(f));
+  return (tag) =>
+    own(tag) && every.every((keep) => keep(tag)) && (!some.length || some.some((keep) => keep(tag)));
+}
+
+/** The predicate of a filter's own fields (`list`, `include`, `semver`, `exclude`), without `allOf` and `anyOf`. */
+function ownFilter(filter: TagFilter): (tag: string) => boolean {
   // Patterns as `regatta tags --include/--exclude` reads them (whole-tag strings, RegExps as given): one grammar.
   const include = filter.include?.length ? tagFilter({ include: filter.include }) : undefined;
   const excluded = tagFilter({ exclude: filter.exclude ?? [] });
@@ -44,6 +53,14 @@ export function syncTagFilter(filter: TagFilter = {}): (tag: string) => boolean 
   };
 }
 
+/** Every tag a filter names by `list`, its own and its parts' (`allOf`, `anyOf`). */
+function listedTags(filter: TagFilter): string[] {
+  return [
+    ...(filter.list ?? []),
+    ...[...(filter.allOf ?? []), ...(filter.anyOf ?? [])].flatMap((f) => listedTags(f)),
+  ];
+}
+
 /**
  * The tags of `available` the filter keeps, sorted (code-unit order, so every worker of a sharded sync sees the same
  * plan), and the tags `filter.list` names that the source lacks.
@@ -55,7 +72,7 @@ export function selectSyncTags(
   const keep = syncTagFilter(filter);
   const have = new Set(available);
   const tags = [...have].filter(keep).sort(byCodeUnit);
-  const missing = [...new Set(filter.list ?? [])].filter((t) => !have.has(t) && keep(t)).sort(byCodeUnit);
+  const missing = [...new Set(listedTags(filter))].filter((t) => !have.has(t) && keep(t)).sort(byCodeUnit);
   return { tags, missing };
 }
 
