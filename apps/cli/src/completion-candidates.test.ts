@@ -63,6 +63,24 @@ describe("completionRequest", () => {
     });
   });
 
+  it("commands of commands: their subcommands, then each subcommand's own flags and arguments", () => {
+    expect(words("index", "")).toEqual(
+      expect.arrayContaining(["create", "append", "remove", "filter", "annotate"]),
+    );
+    expect(words("index", "cr")).toEqual(["create"]);
+    expect(words("auth", "ex")).toEqual(["explain"]);
+    expect(words("artifact", "")).toEqual(expect.arrayContaining(["push", "pull"]));
+    expect(words("index", "create", "--")).toEqual(expect.arrayContaining(["--annotation", "--json"]));
+    expect(words("artifact", "push", "--art")).toEqual(["--artifact-type"]);
+    expect(words("index", "nosuch", "")).toEqual([]);
+  });
+
+  it("an option's declared choices, after it or after --option=", () => {
+    expect(words("tags", "--sort", "")).toEqual(["none", "name", "semver"]);
+    expect(words("tags", "--sort=s")).toEqual(["--sort=semver"]);
+    expect(words("manifest", "--platform=linux/arm6")).toEqual(["--platform=linux/arm64"]);
+  });
+
   it("completion takes a shell", () => {
     expect(words("completion", "")).toEqual(["bash", "zsh", "fish"]);
     expect(words("completion", "bash", "")).toEqual([]);

@@ -44,6 +44,20 @@ function optionsOf(cmd: Command): Option[] {
   return [...help.visibleOptions(cmd), ...(cmd.parent ? help.visibleGlobalOptions(cmd) : [])];
 }
 
+/** The visible subcommands of a command (`help` left out), for commands of commands. */
+function subcommandsOf(cmd: Command): Command[] {
+  return cmd
+    .createHelp()
+    .visibleCommands(cmd)
+    .filter((c) => c.name() !== "help");
+}
+
+/** What an option's value may be: its declared choices (`--sort`), the common platforms for `--platform`. */
+function valuesOf(option: Option): string[] {
+  if (option.argChoices?.length) return [...option.argChoices];
+  return option.long === "--platform" ? COMMON_PLATFORMS : [];
+}
+
 function optionNames(options: readonly Option[], typed: string): string[] {
   const names = options.flatMap((o) => [o.long, typed.startsWith("--") ? undefined : o.short]);
   return names.filter((n): n is string => n !== undefined);
@@ -75,6 +89,12 @@ export function completionRequest(program: Command, words: readonly string[]): C
     if (!cmd) {
       cmd = commands.find((c) => c.name() === word || c.aliases().includes(word));
       if (!cmd) return { kind: "words", words: [] };
+    } else if (positionals.length === 0 && subcommandsOf(cmd).length) {
+      // A command of commands (`index create`, `artifact push`): the word names the subcommand, whose own flags
+      // and arguments follow.
+      const sub = subcommandsOf(cmd).find((c) => c.name() === word || c.aliases().includes(word));
+      if (!sub) return { kind: "words", words: [] };
+      cmd = sub;
     } else {
       positionals.push(word);
     }
@@ -83,9 +103,18 @@ export function completionRequest(program: Command, words: readonly string[]): C
     kind: "words" as const,
     words: [...new Set(candidates)].filter((c) => c.startsWith(current)),
   });
-  if (awaitingValue) return matching(awaitingValue.long === "--platform" ? COMMON_PLATFORMS : []);
+  if (awaitingValue) return matching(valuesOf(awaitingValue));
+  const inline = /^(--[^=]+)=/.exec(current);
+  if (inline) {
+    // `--sort=na`: the option's values, each written with the option in front, as the word is.
+    const option = optionNamed(optionsOf(cmd ?? program), inline[1]!);
+    return matching(option && takesValue(option) ? valuesOf(option).map((v) => `${inline[0]}${v}`) : []);
+  }
   if (current.startsWith("-")) return matching(optionNames(optionsOf(cmd ?? program), current));
   if (!cmd) return matching(commands.flatMap((c) => [c.name(), ...c.aliases()]));
+  if (positionals.length === 0 && subcommandsOf(cmd).length) {
+    return matching(subcommandsOf(cmd).flatMap((c) => [c.name(), ...c.aliases()]));
+  }
   if (cmd.name() === "completion") return matching(positionals.length ? [] : ["bash", "zsh", "fish"]);
 
   const args = cmd.registeredArguments;
