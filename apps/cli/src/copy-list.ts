@@ -14,6 +14,28 @@ export interface CopyPair {
   target: Reference;
 }
 
+/**
+ * skopeo's transports other than `docker://` (which the reference grammar already refuses as a scheme). `oci:lay` is
+ * a valid Docker Hub reference (`library/oci:lay`), and read as one it sent a copy meant for a directory to Docker
+ * Hub; no such image exists there, so the word is taken for what its writer meant.
+ */
+const SKOPEO_TRANSPORT = /^(oci|oci-archive|docker-archive|dir|docker-daemon|containers-storage):/;
+
+/** A copy's source or target: a registry reference, never a skopeo transport (see {@link SKOPEO_TRANSPORT}). */
+export function copyReference(word: string, side: "source" | "target"): Reference {
+  const transport = SKOPEO_TRANSPORT.exec(word)?.[1];
+  if (transport !== undefined) {
+    throw new UsageError(
+      `copy takes registry references, and ${word} is skopeo's ${transport}: transport: for an OCI layout use ` +
+        (side === "target"
+          ? `regatta pull SOURCE DIR --format oci, or regatta sync SOURCE oci:DIR`
+          : `regatta push DIR TARGET, or regatta sync oci:DIR TARGET`) +
+        ` (a Docker Hub image of that name: docker.io/library/${word})`,
+    );
+  }
+  return side === "source" ? parseReference(word) : parseReference(word, { defaultTag: false });
+}
+
 /** Parses the text of a `--from-file` list; `name` is the file's name in messages. */
 export function parseCopyList(text: string, name: string): CopyPair[] {
   const pairs: CopyPair[] = [];
@@ -32,8 +54,8 @@ export function parseCopyList(text: string, name: string): CopyPair[] {
     try {
       pairs.push({
         line: i + 1,
-        source: parseReference(words[0]!),
-        target: parseReference(words[1]!, { defaultTag: false }),
+        source: copyReference(words[0]!, "source"),
+        target: copyReference(words[1]!, "target"),
       });
     } catch (error) {
       throw new UsageError(`${where}: ${(error as Error).message}`, { cause: error });

@@ -55,6 +55,8 @@ describe("copyOptions", () => {
   it("copies every platform by default, one platform's image alone, or an index of a list", () => {
     expect(copyOptions({})).toEqual({ platforms: "all", concurrency: 4 });
     expect(copyOptions({ allPlatforms: true })).toEqual({ platforms: "all", concurrency: 4 });
+    // crane's spelling of every platform.
+    expect(copyOptions({ platforms: "all" })).toEqual({ platforms: "all", concurrency: 4 });
     expect(copyOptions({ platforms: "linux/arm64" })).toEqual({ platform: "linux/arm64", concurrency: 4 });
     expect(
       copyOptions({ platforms: " linux/amd64 , linux/arm64,", jobs: "2", force: true, verify: false }),
@@ -73,6 +75,18 @@ describe("copyOptions", () => {
 });
 
 describe("copyPairs", () => {
+  it("refuses skopeo's transports (oci:DIR read as Docker Hub's library/oci sent a copy there), pointing elsewhere", () => {
+    expect(() => copyPairs("localhost:5000/a:1", "oci:layout", {})).toThrow(
+      /copy takes registry references, and oci:layout is skopeo's oci: transport: .*regatta pull SOURCE DIR --format oci/,
+    );
+    expect(() => copyPairs("oci-archive:a.tar", "localhost:5000/a", {})).toThrow(/regatta push DIR TARGET/);
+    expect(() => copyPairs("dir:./x", "localhost:5000/a", {})).toThrow(UsageError);
+    // Named with its registry, a Docker Hub repository called oci is still a reference.
+    expect(copyPairs("docker.io/library/oci:1", "localhost:5000/a", {})[0]!.source.repository).toBe(
+      "library/oci",
+    );
+  });
+
   it("takes SOURCE TARGET, or the lines of --from-file, never both", () => {
     const [pair] = copyPairs("alpine:3.20", "localhost:5000/mirror/alpine", {});
     expect([pair!.source.toString(), pair!.target.toString()]).toEqual([

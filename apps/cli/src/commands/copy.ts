@@ -1,12 +1,11 @@
 import { readFileSync } from "node:fs";
 import type { ConnectOptions, CopyOptions, CopyResult, RegistryClient } from "@regatta/client";
 import { AbortError, UsageError } from "@regatta/errors";
-import { parseReference } from "@regatta/reference";
 import type { Command } from "commander";
 import type { CredentialSide } from "../access-hint.js";
 import { type BatchFailure, batchError, reportFailure } from "../batch.js";
 import { type CliContext, GLOBAL_CREDENTIAL_FLAGS } from "../cli-context.js";
-import { type CopyPair, parseCopyList } from "../copy-list.js";
+import { type CopyPair, copyReference, parseCopyList } from "../copy-list.js";
 import { type GlobalFlags, platformsFlag } from "../global-options.js";
 import { interruptSignal } from "../interrupt.js";
 import { humanSize, writeJson, writeStderr, writeStdout } from "../output.js";
@@ -154,7 +153,7 @@ export function copyPairs(
   if (source === undefined || target === undefined) {
     throw new UsageError("copy needs SOURCE and TARGET (or --from-file FILE)");
   }
-  return [{ line: 0, source: parseReference(source), target: parseReference(target, { defaultTag: false }) }];
+  return [{ line: 0, source: copyReference(source, "source"), target: copyReference(target, "target") }];
 }
 
 /**
@@ -170,6 +169,8 @@ export function copyOptions(opts: CopyFlags): RunOptions {
     .map((p) => p.trim())
     .filter(Boolean);
   if (opts.platforms !== undefined && !list.length) throw new UsageError("--platform names no platform");
+  // crane's `--platform all`: every platform, as --all-platforms (or no --platform) says.
+  if (list.length === 1 && list[0] === "all") list.length = 0;
   return {
     ...(list.length === 1
       ? { platform: list[0]! }

@@ -3,6 +3,7 @@
  * skopeo sync takes one), or an OCI image layout directory written `oci:DIR` (skopeo's transport name). A layout
  * holds many tags as index.json entries named by `org.opencontainers.image.ref.name`.
  */
+import { existsSync } from "node:fs";
 import { UsageError } from "@regatta/errors";
 import { parseReference, type RepositoryReference } from "@regatta/reference";
 import type { ClientContext } from "../context.js";
@@ -16,6 +17,14 @@ export function parseEndpoint(ctx: ClientContext, text: string, side: "source" |
   if (text.startsWith("oci:")) {
     const dir = text.slice(4);
     if (!dir) throw new UsageError(`the ${side} oci: needs a directory (oci:DIR)`);
+    // skopeo's `oci:DIR:TAG` names one tag of a layout; a sync takes the whole layout (tags by --tag and the other
+    // filters), so such a word is refused rather than read as a directory named `DIR:TAG`, unless that exists.
+    const named = /^(.+):([A-Za-z0-9_][A-Za-z0-9_.-]{0,127})$/.exec(dir);
+    if (named && !existsSync(dir)) {
+      throw new UsageError(
+        `the ${side} ${text} names the tag ${named[2]} of a layout: a sync takes oci:${named[1]} whole (choose tags with --tag; each keeps its name)`,
+      );
+    }
     return { kind: "oci", dir, text };
   }
   const ref = parseReference(text, { defaultRegistry: ctx.defaultRegistry, defaultTag: false });
