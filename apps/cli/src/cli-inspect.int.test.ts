@@ -104,6 +104,36 @@ describe("inspect, config and --format against a real registry", () => {
     else expect(got.stdout).toBe(expected);
   });
 
+  it("--format on an index reads this host's image, said on stderr; --json still shows the index", async () => {
+    const templated = await regatta([
+      "inspect",
+      `${host}/cli/multi:1`,
+      "--format",
+      "{{.Platform}} {{.Index}}",
+    ]);
+    expect(templated.code).toBe(0);
+    expect(templated.stdout).toMatch(/^linux\/(amd64|arm64\/v8) sha256:[0-9a-f]{64}\n$/);
+    expect(templated.stderr).toMatch(
+      /cli\/multi:1 is an index: --format reads its linux\/\S+ image \(this host's\)/,
+    );
+    const chosen = await regatta([
+      "inspect",
+      `${host}/cli/multi:1`,
+      "--platform",
+      "linux/arm64",
+      "--format",
+      "{{.Platform}}",
+    ]);
+    expect([chosen.stdout, chosen.stderr]).toEqual(["linux/arm64/v8\n", ""]);
+    const json = JSON.parse((await regatta(["inspect", `${host}/cli/multi:1`, "--json"])).stdout);
+    expect(json.platforms).toHaveLength(2);
+    // docker's spelling reads the same fields as skopeo's.
+    const docker = await regatta(["inspect", `${host}/cli/single:1`, "--format", "{{.Config.Cmd}} {{.Cmd}}"]);
+    expect(docker.stdout).toBe("[/bin/sh] [/bin/sh]\n");
+    const human = await regatta(["inspect", `${host}/cli/multi:1`, "--platform", "linux/arm64"]);
+    expect(human.stdout).toMatch(/\nIndex: {6}sha256:[0-9a-f]{64}\n/);
+  });
+
   it("a bad template is exit 2 with one line naming where, before any request", async () => {
     // Port 9 on loopback answers nothing: a request would be exit 5, not 2.
     for (const command of ["inspect", "config"]) {

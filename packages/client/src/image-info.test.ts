@@ -47,6 +47,7 @@ describe("inspect: what the image runs", () => {
           User: "101:101",
           WorkingDir: "/srv",
           ExposedPorts: { "80/tcp": {}, "443/tcp": {} },
+          Volumes: { "/var/cache/nginx": {}, "/data": {} },
           StopSignal: "SIGQUIT",
           Labels: { maintainer: "me" },
         },
@@ -64,6 +65,7 @@ describe("inspect: what the image runs", () => {
         user: "101:101",
         workingDir: "/srv",
         exposedPorts: ["80/tcp", "443/tcp"],
+        volumes: ["/var/cache/nginx", "/data"],
         stopSignal: "SIGQUIT",
         historyLength: 3,
       });
@@ -77,7 +79,15 @@ describe("inspect: what the image runs", () => {
       "team/nulls": imageWithConfig({
         architecture: "amd64",
         os: "linux",
-        config: { Entrypoint: null, Cmd: null, Env: null, ExposedPorts: null, User: "", WorkingDir: "" },
+        config: {
+          Entrypoint: null,
+          Cmd: null,
+          Env: null,
+          ExposedPorts: null,
+          Volumes: null,
+          User: "",
+          WorkingDir: "",
+        },
       }),
       "team/bare": imageWithConfig({ architecture: "amd64", os: "linux" }),
     });
@@ -89,6 +99,7 @@ describe("inspect: what the image runs", () => {
         "user",
         "workingDir",
         "exposedPorts",
+        "volumes",
         "stopSignal",
         "historyLength",
       ];

@@ -97,6 +97,8 @@ export interface ImageSummary {
   workingDir?: string;
   /** `80/tcp`, `53/udp`…, in the config's order. */
   exposedPorts?: string[];
+  /** The volumes the config declares (`/data`…), in its order, as `docker inspect` shows `Config.Volumes`. */
+  volumes?: string[];
   stopSignal?: string;
   /** How many steps the build history records (`empty_layer` ones included), as `docker history` lists them. */
   historyLength?: number;
@@ -123,6 +125,7 @@ function runtimeFields(config: ImageConfig): Partial<ImageSummary> {
   if (c.User) out.user = c.User;
   if (c.WorkingDir) out.workingDir = c.WorkingDir;
   if (c.ExposedPorts) out.exposedPorts = Object.keys(c.ExposedPorts);
+  if (c.Volumes && Object.keys(c.Volumes).length) out.volumes = Object.keys(c.Volumes);
   if (c.StopSignal) out.stopSignal = c.StopSignal;
   if (config.history) out.historyLength = config.history.length;
   return out;

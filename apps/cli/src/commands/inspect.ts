@@ -32,21 +32,53 @@ Examples:
   regatta inspect alpine:3.20 --referrers
   regatta inspect ghcr.io/org/app:latest --format '{{index .Labels "org.opencontainers.image.version"}}'
 
-An index shows its platforms; --platform picks the image whose Cmd, Env… are shown.
-The --format document is the --json one: Reference, Digest, MediaType, Platform, Created, Labels, Entrypoint, Cmd,
-Env, User, WorkingDir, ExposedPorts, StopSignal, HistoryLength, Size, Layers, Platforms, and Referrers with
---referrers (field names match in any case). \`regatta referrers REF --tree\` lists the referrers.`,
+An index shows its platforms; --platform picks the image whose Cmd, Env… are shown. --format reads an image: on an
+index without --platform, this host's (as skopeo inspect does; a note on stderr says which); --json shows the index.
+The --format document is the --json one: Reference, Digest, MediaType, Platform, Index, Created, Labels, Entrypoint,
+Cmd, Env, User, WorkingDir, ExposedPorts, Volumes, StopSignal, HistoryLength, Size, Layers, Platforms, and Referrers
+with --referrers (field names match in any case); Config holds the runtime fields again, as docker's {{.Config.Env}}. \`regatta referrers REF --tree\` lists the referrers.`,
     )
     .action(async (reference: string, opts: { format?: string; referrers?: boolean }, cmd: Command) => {
       const output = await formatterFor(opts.format, cli.flags(cmd));
       await cli.withReference(cmd, reference, async (reg, ref, flags) => {
-        const s = await reg.inspect(ref, { referrers: Boolean(opts.referrers) });
+        let s = await reg.inspect(ref, { referrers: Boolean(opts.referrers) });
+        if (output.kind === "template" && s.platforms !== undefined && !flags.platform) {
+          // A template reads an image's fields (Labels, Cmd, Env…), which an index has none of: this host's image,
+          // as skopeo inspect reads it, said on stderr. --json keeps the index itself.
+          s = await reg.inspect(ref, { referrers: Boolean(opts.referrers), platform: reg.ctx.platform });
+          cli.info(
+            `${ref.familiar()} is an index: --format reads its ${s.platform} image (this host's); --platform chooses`,
+          );
+        }
         noteSinglePlatform(cli, flags, ref, s);
         if (output.kind === "json") return writeJson(s, 2);
-        if (output.kind === "template") return writeTemplated(output.render, s);
+        if (output.kind === "template") return writeTemplated(output.render, templateDocument(s));
         await writeStdout(humanSummary(s, Boolean(process.stdout.isTTY)));
       });
     });
+}
+
+/**
+ * The document a template reads: the --json one, its `config` (the config blob's digest and size) holding the runtime
+ * fields again under the names the image config and `docker image inspect` give them, so docker's `{{.Config.Env}}`
+ * reads what skopeo's `{{.Env}}` does.
+ */
+function templateDocument(
+  s: ImageSummary,
+): ImageSummary | (Omit<ImageSummary, "config"> & { config: object }) {
+  if (!s.config) return s;
+  const runtime = Object.entries({
+    Entrypoint: s.entrypoint,
+    Cmd: s.cmd,
+    Env: s.env,
+    User: s.user,
+    WorkingDir: s.workingDir,
+    ExposedPorts: s.exposedPorts,
+    Volumes: s.volumes,
+    StopSignal: s.stopSignal,
+    Labels: s.labels,
+  }).filter(([, value]) => value !== undefined);
+  return { ...s, config: { ...s.config, ...Object.fromEntries(runtime) } };
 }
 
 /** A list as a Dockerfile's exec form writes it: `["nginx","-g","daemon off;"]`. */
@@ -61,6 +93,7 @@ function humanSummary(s: ImageSummary, color: boolean): string {
     ...fact("Digest", s.digest),
     ...fact("Media type", s.mediaType),
     ...fact("Platform", s.platform),
+    ...fact("Index", s.index),
     ...fact("Created", s.created),
     ...fact("Artifact", s.artifactType),
     ...fact("Subject", s.subject),
@@ -71,6 +104,7 @@ function humanSummary(s: ImageSummary, color: boolean): string {
     ...fact("User", s.user && escapeField(s.user)),
     ...fact("WorkingDir", s.workingDir && escapeField(s.workingDir)),
     ...fact("Ports", s.exposedPorts?.map(escapeField).join(", ")),
+    ...fact("Volumes", s.volumes?.map(escapeField).join(", ")),
     ...fact("StopSignal", s.stopSignal && escapeField(s.stopSignal)),
     ...fact(
       "History",
