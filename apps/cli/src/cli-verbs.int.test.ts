@@ -118,6 +118,13 @@ describe("verbs people expect, against a real registry", () => {
       expect(out.stdout).toBe(`${index.index.digest}  ${refs[0]}\n${image.manifest.digest}  ${refs[2]}\n`);
       expect(out.stderr).toContain(`regatta: ${refs[1]}: `);
       expect(out.stderr).toContain(`regatta: 1 of 3 references failed: ${refs[1]}\n`);
+      // A HEAD's 404 says nothing of why: --json carries the registry's own code, asked by GET (distribution 2.8
+      // says MANIFEST_UNKNOWN for a manifest of an unknown repository too; a HEAD alone was guessed NAME_UNKNOWN).
+      const codes = await regatta(["digest", refs[1]!, `${open.host}/src/app:nope`, "--json"]);
+      expect(JSON.parse(codes.stdout).map((a: { error: { code: string } }) => a.error.code)).toEqual([
+        "MANIFEST_UNKNOWN",
+        "MANIFEST_UNKNOWN",
+      ]);
       const json = await regatta(["digest", ...refs, "--json", "--platform", "linux/arm64"]);
       expect(json.code).toBe(3);
       expect(JSON.parse(json.stdout)).toEqual([

@@ -65,6 +65,17 @@ describe("copy's target", () => {
     ]);
   });
 
+  it("a digest the manifest does not have is refused before any blob is sent", async () => {
+    const handlers = open();
+    const wrong = `sha256:${"0".repeat(64)}`;
+    await expect(reg!.copy("src.test/team/app:v1", `dst.test/mirror/app@${wrong}`)).rejects.toThrow(
+      `the manifest to push is ${image.manifest.digest}, not the target's ${wrong}`,
+    );
+    expect(handlers["dst.test"].requests.filter((r) => r.method !== "HEAD" && r.method !== "GET")).toEqual(
+      [],
+    );
+  });
+
   it("a target without a registry is on the client's, with no tag added by default", async () => {
     const handlers = open();
     const result = await reg!.copy("src.test/team/app:v1", "team/copy");

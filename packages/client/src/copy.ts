@@ -22,6 +22,7 @@
  * manifests.ts (3).
  */
 import { UnsupportedError, UsageError } from "@regatta/errors";
+import { computeDigest, type DigestAlgorithm } from "@regatta/manifest";
 import { parseReference, type Reference } from "@regatta/reference";
 import { type ClientContext, type ReferenceInput, toReference } from "./context.js";
 import { copyBlobs } from "./copy/blobs.js";
@@ -187,6 +188,15 @@ export async function copyImage(
 
   // 1. What to push: children first, then the top manifest (rewritten when platforms were chosen).
   const plan = await planCopy(ctx, source, target, top, { filter, force, concurrency, ...sig });
+  // A target named by digest must be what would be pushed: known now, before any blob is sent, not after.
+  const asked = target.digest;
+  const pushedDigest =
+    asked === undefined ? undefined : computeDigest(plan.topBytes, asked.split(":")[0] as DigestAlgorithm);
+  if (asked !== undefined && asked !== pushedDigest) {
+    throw new UsageError(
+      `copy ${source.familiar()} to ${target.familiar()}: the manifest to push is ${pushedDigest}, not the target's ${asked}; name the target by tag or by that digest`,
+    );
+  }
   onProgress?.({
     type: "plan",
     blobs: plan.blobs.map((b) => ({ digest: b.digest, size: b.size, mediaType: b.mediaType })),

@@ -66,6 +66,18 @@ describe("tag into another repository", () => {
     expect(byTag.map((r) => r.method)).toEqual(["GET"]);
   });
 
+  it("refuses a target naming no tag, or a digest the manifest does not have, before writing anything", async () => {
+    const requests = open();
+    await expect(reg!.tag("reg.test/team/app:v1", `reg.test/other@${index.index.digest}`)).rejects.toThrow(
+      "tag needs a tag to write: reg.test/other@sha256:",
+    );
+    const wrong = `sha256:${"0".repeat(64)}`;
+    await expect(reg!.tag("reg.test/team/app:v1", `reg.test/other:v2@${wrong}`)).rejects.toThrow(
+      `the manifest is ${index.index.digest}, not the target's ${wrong}`,
+    );
+    expect(requests.filter((r) => r.method !== "GET" && r.method !== "HEAD")).toEqual([]);
+  });
+
   it("within one repository moves nothing but the manifest", async () => {
     const requests = open();
     const pushed = await reg!.tag("reg.test/team/app:v1", "v2");

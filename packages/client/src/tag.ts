@@ -21,6 +21,11 @@ export function tagTarget(source: Reference, target: ReferenceInput): Reference 
       `tag works within one registry (${source.registry} → ${ref.registry}); use copy to move an image between registries`,
     );
   }
+  if (ref.tag === undefined) {
+    throw new UsageError(
+      `tag needs a tag to write: ${ref.familiar()} names a digest only (copy pushes a manifest by digest)`,
+    );
+  }
   return ref;
 }
 
@@ -45,6 +50,11 @@ export async function tagImage(
   const sig = options.signal ? { signal: options.signal } : {};
   // The registry's own manifest, never a mirror's (mirrors.ts): the tag is written in that registry.
   const got = await getManifest(ctx, source, { ...sig, mirrors: false });
+  if (dst.digest !== undefined && dst.digest !== got.digest) {
+    throw new UsageError(
+      `tag ${source.familiar()} as ${dst.familiar()}: the manifest is ${got.digest}, not the target's ${dst.digest}`,
+    );
+  }
   if (dst.repository !== source.repository) {
     // By digest, both ends: the content arrives untagged, and the tag is the last thing written, below.
     const pinned = source.withoutTag().withDigest(got.digest);

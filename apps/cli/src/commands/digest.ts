@@ -1,5 +1,5 @@
 import type { HeadResult, RegistryClient } from "@regatta/client";
-import { AbortError } from "@regatta/errors";
+import { AbortError, NotFoundError } from "@regatta/errors";
 import { parseReference, type Reference } from "@regatta/reference";
 import type { Command } from "commander";
 import { type BatchFailure, batchError, reportFailure } from "../batch.js";
@@ -94,10 +94,24 @@ async function headAll(
       try {
         answers[i] = { head: await reg.head(refs[i]!, options) };
       } catch (error) {
-        answers[i] = { error };
+        answers[i] = { error: await withRegistryCode(reg, refs[i]!, error) };
       }
     }
   };
   await Promise.all(Array.from({ length: Math.min(DIGEST_CONCURRENCY, refs.length) }, worker));
   return answers;
+}
+
+/**
+ * A HEAD's 404 has no body to say whether the repository or the manifest is unknown, so its error's code is a guess.
+ * A script branches on it (`--json`), so the GET that the registry answers with its own code is asked, only then.
+ */
+async function withRegistryCode(reg: RegistryClient, ref: Reference, error: unknown): Promise<unknown> {
+  if (!(error instanceof NotFoundError) || error.errors.length > 0) return error;
+  try {
+    await reg.manifest(ref);
+    return error;
+  } catch (fromGet) {
+    return fromGet instanceof NotFoundError ? fromGet : error;
+  }
 }
