@@ -149,7 +149,12 @@ export async function executeSync(
         concurrency,
         async (blob) => {
           const planned = actions.get(blob.digest);
-          if (planned?.action === "skip" || planned?.action === "foreign") return;
+          if (planned?.action === "skip" || planned?.action === "foreign") {
+            // Nothing to send, but counted once per target repository, as the plan counted it ("already there").
+            const outcome = planned.action === "foreign" ? "foreign" : "skipped";
+            await once(`${repo}|${blob.digest}`, async () => outcome);
+            return;
+          }
           const from = planned?.from;
           await once(`${repo}|${blob.digest}`, async () => {
             // Mounted from another target of this run: once its transfer (if under way) is over. Should that have
