@@ -1,5 +1,5 @@
 import { spawn } from "node:child_process";
-import { CredentialsError } from "@regatta/errors";
+import { CredentialsError, SecretSet, scrubText } from "@regatta/errors";
 import { DEFAULT_REGISTRY, DOCKER_HUB_CONFIG_KEY, normalizeRegistry } from "@regatta/reference";
 import type { Credential } from "./types.js";
 
@@ -300,11 +300,22 @@ async function runHelper(
   }
   if (result.code !== 0) {
     if (NOT_FOUND.test(result.stdout) || NOT_FOUND.test(result.stderr)) return NOT_FOUND_ANSWER;
+    if (action === "get") {
+      throw new CredentialsError(
+        `credential helper ${program} failed for ${serverUrl} (exit ${result.code})`,
+        {
+          code: "CREDENTIAL_HELPER_FAILED",
+          hint: `its output is not shown as it may hold secrets; run ${tryIt(program, serverUrl)} to see it`,
+        },
+      );
+    }
+    // store and erase answer with no secret (the secret went in on stdin): their words say why, as docker shows
+    // them ("error storing credentials … out: 'keychain is locked'"). Scrubbed of what was sent, all the same.
     throw new CredentialsError(
-      `credential helper ${program}${verb} failed for ${serverUrl} (exit ${result.code})`,
+      `credential helper ${program}${verb} failed for ${serverUrl} (exit ${result.code})${helperWords(result, input)}`,
       {
         code: "CREDENTIAL_HELPER_FAILED",
-        hint: `its output is not shown as it may hold secrets; run ${tryIt(program, serverUrl)} to see it`,
+        hint: `fix ${program} (or its keychain), or remove "${name}" from credsStore/credHelpers in the docker config to keep credentials in the file`,
       },
     );
   }
@@ -347,6 +358,20 @@ export async function helperErase(name: string, registry: string, run: HelperRun
 }
 
 /** The command a person can run to see what the helper says (its answer goes to their terminal, not our logs). */
+/** `: <the helper's first line>`, capped, with the secret of a `store` input masked; "" when it said nothing. */
+function helperWords(result: HelperResult, input: string): string {
+  const said = (result.stderr.trim() || result.stdout.trim()).split("\n")[0]?.slice(0, 300) ?? "";
+  if (!said) return "";
+  let secret: unknown;
+  try {
+    secret = (JSON.parse(input) as { Secret?: unknown }).Secret;
+  } catch {
+    secret = undefined;
+  }
+  const secrets = new SecretSet().add(typeof secret === "string" ? secret : undefined);
+  return `: ${scrubText(said, secrets)}`;
+}
+
 function tryIt(program: string, serverUrl: string): string {
   return `\`echo ${serverUrl} | ${program} get\``;
 }

@@ -127,7 +127,14 @@ export async function eraseCredential(
   const auths = withoutHost(config.auths, registry, format);
   const removedEntry = Object.keys(auths).length !== before;
   if (removedEntry) await writeJsonAtomically(file, { ...config, auths });
-  return { file, format, key, removed: erased || removedEntry, ...(helper !== undefined ? { helper } : {}) };
+  // The helper is named only when it held the secret: one that had none ("not found") leaves the file as the place.
+  return {
+    file,
+    format,
+    key,
+    removed: erased || removedEntry,
+    ...(erased && helper !== undefined ? { helper } : {}),
+  };
 }
 
 /**

@@ -75,8 +75,9 @@ export function errorCode(err: unknown): string | undefined {
   return undefined;
 }
 
+/** An error's message on one line: OpenSSL's end with a newline, which a one-line error would show as `\n`. */
 function messageOf(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
+  return (err instanceof Error ? err.message : String(err)).replace(/\s*\n\s*/g, " ").trim();
 }
 
 /** Maps any error thrown while sending a request or reading its body to a RegattaError. */
