@@ -130,6 +130,10 @@ describe.each<RegistryAuth>(["basic", "token"])("regatta login against a %s regi
     // Read back through REGISTRY_AUTH_FILE, the variable the readers know, with no docker config at all.
     const onlyPodman = { ...home().env, REGISTRY_AUTH_FILE: authFile };
     expect((await regatta(needsAccount(registry.host), { env: onlyPodman })).code).toBe(0);
+    // And through --authfile on any command, as skopeo's and podman's: the file login wrote, nothing else.
+    const fresh = home().env;
+    expect((await regatta(needsAccount(registry.host), { env: fresh })).code).toBe(4);
+    expect((await regatta([...needsAccount(registry.host), "--authfile", authFile], { env: fresh })).code).toBe(0);
     const out = await regatta(["logout", registry.host, "--authfile", authFile], { env });
     // The docker config still holds the -p login above, and logout says so.
     expect(out.stderr).toBe(

@@ -1,4 +1,5 @@
 import { readFileSync } from "node:fs";
+import { resolve } from "node:path";
 import type { ConnectOptions } from "@regatta/client";
 import { UsageError } from "@regatta/errors";
 import { DEFAULT_REGISTRY, parseRegistry } from "@regatta/reference";
@@ -12,6 +13,8 @@ export interface GlobalFlags {
   password?: string;
   passwordStdin?: boolean;
   anonymous?: boolean;
+  /** `--authfile FILE`: a containers auth.json read first (as REGISTRY_AUTH_FILE), and where login/logout write. */
+  authfile?: string;
   insecure?: boolean;
   caFile?: string;
   certFile?: string;
@@ -48,6 +51,10 @@ export function addGlobalOptions(program: Command): Command {
     )
     .option("--password-stdin", "read the password from stdin")
     .option("--anonymous", "use no credentials, not even the docker config")
+    .option(
+      "--authfile <file>",
+      "a containers auth.json (podman's format): credentials read from it first, and login/logout write it (default: $REGISTRY_AUTH_FILE, else the docker config)",
+    )
     .option("--insecure", "allow plain http to this registry (loopback registries always may)")
     .option("--ca-file <file>", "PEM bundle of extra certificate authorities to trust")
     .option(
@@ -136,6 +143,9 @@ export function connectOptions(
     throw new UsageError("a password needs a username (-u USER)");
   }
   if (flags.anonymous) options.anonymous = true;
+  // As skopeo's and podman's --authfile on every command: the file REGISTRY_AUTH_FILE would name.
+  if (flags.authfile !== undefined)
+    options.env = { ...process.env, REGISTRY_AUTH_FILE: resolve(flags.authfile) };
   if (flags.insecure) options.insecure = true;
   if (flags.caFile) options.ca = readFileSync(flags.caFile);
   if (flags.tlsSkipVerify) options.tlsSkipVerify = true;

@@ -13,12 +13,6 @@ export const HOST_ARGUMENT = [
   DEFAULT_REGISTRY,
 ] as const;
 
-/** `--authfile`, shared by `login` and `logout`. */
-export const AUTHFILE_FLAG = [
-  "--authfile <file>",
-  "a containers auth.json (podman's format) instead of the docker config (default: $REGISTRY_AUTH_FILE, else $DOCKER_CONFIG/config.json or ~/.docker/config.json)",
-] as const;
-
 /**
  * `regatta login [HOST]`: checks a username and password against the registry, the way `docker login` does, and saves
  * them where docker (or podman, with `--authfile`) keeps them, through the configured credential helper when there is
@@ -32,7 +26,6 @@ export function registerLogin(program: Command, cli: CliContext): void {
       "check credentials against a registry and save them in the docker config or its credential helper",
     )
     .argument(...HOST_ARGUMENT)
-    .option(...AUTHFILE_FLAG)
     .addHelpText(
       "after",
       `
@@ -44,7 +37,7 @@ Examples:
   echo "$PASSWORD" | regatta login localhost:5000 -u ci --password-stdin
   regatta login registry.example --authfile ./auth.json`,
     )
-    .action(async (host: string, opts: { authfile?: string }, cmd: Command) => {
+    .action(async (host: string, _opts: unknown, cmd: Command) => {
       const registry = parseRegistry(host).registry;
       const flags = cli.flags(cmd);
       if (flags.anonymous) throw new UsageError("login and --anonymous contradict each other");
@@ -60,7 +53,7 @@ Examples:
         await checkCredentials(reg);
         const where = await storeCredential(host, credential, {
           env: process.env,
-          ...(opts.authfile !== undefined ? { authFile: opts.authfile } : {}),
+          ...(flags.authfile !== undefined ? { authFile: flags.authfile } : {}),
         });
         // The lookup reads the containers auth.json files before docker's config: an entry there would win.
         const shadows =

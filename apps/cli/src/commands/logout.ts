@@ -2,7 +2,7 @@ import { parseRegistry } from "@regatta/reference";
 import type { Command } from "commander";
 import type { CliContext } from "../cli-context.js";
 import { escapeControls, writeJson, writeStderr } from "../output.js";
-import { AUTHFILE_FLAG, HOST_ARGUMENT } from "./login.js";
+import { HOST_ARGUMENT } from "./login.js";
 
 /**
  * `regatta logout [HOST]`: removes the credentials `login` saved, as `docker logout` does: erased from the configured
@@ -13,19 +13,18 @@ export function registerLogout(program: Command, cli: CliContext): void {
     .command("logout")
     .description("remove a registry's saved credentials from the docker config or its credential helper")
     .argument(...HOST_ARGUMENT)
-    .option(...AUTHFILE_FLAG)
     .addHelpText(
       "after",
       "\nExamples:\n  regatta logout ghcr.io\n  regatta logout registry.example --authfile ./auth.json",
     )
-    .action(async (host: string, opts: { authfile?: string }, cmd: Command) => {
+    .action(async (host: string, _opts: unknown, cmd: Command) => {
       const registry = parseRegistry(host).registry;
       const flags = cli.flags(cmd);
       // The store lives in the client bundle's chunk; nothing here talks to the registry.
       const { eraseCredential, otherCredentialFiles } = await import("@regatta/client");
       const result = await eraseCredential(host, {
         env: process.env,
-        ...(opts.authfile !== undefined ? { authFile: opts.authfile } : {}),
+        ...(flags.authfile !== undefined ? { authFile: flags.authfile } : {}),
       });
       // A login kept in another file of the lookup still answers for the host: say where, and how to remove it.
       const remaining = await otherCredentialFiles(host, result.file, { env: process.env });
