@@ -91,8 +91,14 @@ describe("verbs people expect, against a real registry", () => {
       expect([bad.code, bad.stdout, bad.stderr]).toEqual([
         2,
         "",
-        'regatta: include pattern "(" is not a regular expression\n',
+        'regatta: include pattern "(" is not a regular expression (JavaScript\'s syntax, matched against the whole tag)\n',
       ]);
+      // grep's and glob's habits match no whole tag: a note says how patterns read, and nothing is listed.
+      const habit = await regatta(["tags", repo, "--include", "^v"]);
+      expect([habit.code, habit.stdout]).toEqual([0, ""]);
+      expect(habit.stderr).toContain(
+        "patterns match the whole tag as regular expressions (v.* for tags starting",
+      );
       const order = await regatta(["tags", repo, "--sort", "random"]);
       expect(order.code).toBe(2);
       expect(order.stderr).toContain("Allowed choices are none, name, semver");

@@ -133,6 +133,10 @@ describe("selectTags", () => {
     expect(selectTags(tags, { limit: 100 })).toEqual(tags);
   });
 
+  it("takes RE2's leading flag group, as regctl's patterns write case-insensitivity", () => {
+    expect(selectTags(["V1", "v2", "x"], { include: ["(?i)v.*"] })).toEqual(["V1", "v2"]);
+  });
+
   it.each([
     [{ include: ["("] }, 'include pattern "(" is not a regular expression'],
     [{ exclude: ["[a-"] }, 'exclude pattern "[a-" is not a regular expression'],

@@ -132,12 +132,16 @@ function compareDigits(a: string, b: string): number {
 
 function wholeTag(pattern: string | RegExp, what: string): RegExp {
   if (pattern instanceof RegExp) return pattern;
+  // RE2's leading flag group (regctl's and Go's patterns: `(?i)v.*`), which JavaScript writes as a flag.
+  const flags = /^\(\?([ims]+)\)/.exec(pattern);
+  const body = flags ? pattern.slice(flags[0].length) : pattern;
   try {
-    return new RegExp(`^(?:${pattern})$`);
+    return new RegExp(`^(?:${body})$`, flags ? [...new Set(flags[1])].join("") : "");
   } catch (error) {
-    throw new UsageError(`${what} pattern ${JSON.stringify(pattern)} is not a regular expression`, {
-      cause: error,
-    });
+    throw new UsageError(
+      `${what} pattern ${JSON.stringify(pattern)} is not a regular expression (JavaScript's syntax, matched against the whole tag)`,
+      { cause: error },
+    );
   }
 }
 

@@ -74,6 +74,12 @@ Examples:
         const { name, tags, digests } = opts.digests
           ? await reg.tagsWithDigests(repo, selection)
           : { name: repo.repository, tags: await reg.allTags(repo, selection), digests: undefined };
+        if (tags.length === 0 && opts.include?.length) {
+          // The habits of grep (`^v`) and of globs (`v*`) match no whole tag: say how these patterns read.
+          writeStderr(
+            `note: no tag matched --include ${opts.include.map((p) => JSON.stringify(p)).join(", ")}: patterns match the whole tag as regular expressions (v.* for tags starting with v)\n`,
+          );
+        }
         const full = (tag: string) => `${repo.name}:${tag}`;
         if (flags.json) {
           await writeJson({
