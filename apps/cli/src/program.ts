@@ -1,3 +1,4 @@
+import { UsageError } from "@regatta/errors";
 import { Command, CommanderError } from "commander";
 import { type CliContext, createCliContext, describeError } from "./cli-context.js";
 import { registerArtifact } from "./commands/artifact.js";
@@ -122,10 +123,25 @@ Exit status: 0 ok, 1 error, 2 bad usage or input, 3 not found, 4 authentication 
 }
 
 /** Runs the CLI and returns the exit status. Errors are printed as one line on stderr (more with -v). */
+/**
+ * `regatta help NOSUCH`: commander prints the whole root help (exit 0 or 2) without naming the mistake; `regatta
+ * NOSUCH` says "unknown command", and so does this, with the nearest command when one is close.
+ */
+function refuseUnknownHelpTopic(program: Command, args: string[]): void {
+  if (args[0] !== "help" || args[1] === undefined || args[1].startsWith("-")) return;
+  const names = program.commands.flatMap((c) => [c.name(), ...c.aliases()]);
+  if (names.includes(args[1]) || args[1] === "help") return;
+  const near = names.find((n) => n.startsWith(args[1]!.slice(0, 3)) && !n.startsWith("_"));
+  throw new UsageError(
+    `unknown command '${args[1]}'${near ? ` (did you mean ${near}?)` : ""}: regatta --help lists them`,
+  );
+}
+
 export async function run(argv: string[]): Promise<number> {
   const cli = createCliContext();
   const program = buildProgram(cli);
   try {
+    refuseUnknownHelpTopic(program, argv.slice(2));
     await program.parseAsync(argv);
     return EXIT.ok;
   } catch (error) {
