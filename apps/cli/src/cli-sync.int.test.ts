@@ -148,6 +148,15 @@ describe("regatta sync against real registries", () => {
     // Command-line filters narrow every job: never a tag the file does not choose.
     expect(await planned("--exclude", "latest")).toEqual({ ver: ["1.0", "1.10"], app: ["1.0.0", "1.1.0"] });
     expect(await planned("--tag", "1.10,2.0.0,latest")).toEqual({ ver: ["1.10"], app: ["latest"] });
+    // Two repositories that skopeo's format maps to one target (DEST/<last name>) with a tag in common: warned.
+    await pushImage(src.url, "src/ver2/ver", "1.0", await generateImage({ layers: [300], seed: "ver2" }));
+    const clash = join(work, "clash.yaml");
+    writeFileSync(clash, `${src.host}:\n  images:\n    src/ver: ["1.0"]\n    src/ver2/ver: ["1.0"]\n`);
+    const warned = await regatta(["sync", "--config", clash, `${dst.host}/c`, ...DEST, "--dry-run"]);
+    expect(warned.code).toBe(0);
+    expect(warned.stderr).toContain(
+      `warning: ${dst.host}/c/ver:1.0 is written by ${src.host}/src/ver2/ver:1.0 and ${src.host}/src/ver:1.0: the last one copied wins, on every run (--scoped`,
+    );
     // A source naming its tag takes no tag filter: the two would say different things.
     const named = await syncTo(`${src.host}/src/app:1.0.0`, `${dst.host}/named/app`, "--tag", "1.1.0");
     expect(named.code).toBe(2);

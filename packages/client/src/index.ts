@@ -153,7 +153,7 @@ export {
   type PushSchema1Result,
   type Schema1Conversion,
 } from "./schema1.js";
-export { DEFAULT_SYNC_JOBS } from "./sync/plan.js";
+export { DEFAULT_SYNC_JOBS, targetCollisions } from "./sync/plan.js";
 export { parseQuotaHeader, type RateLimitInfo, rateLimitFromHeaders } from "./sync/rate-limit.js";
 export { RateLimitLowError } from "./sync/rate-limit-guard.js";
 export { checkShard, parseShard, shardJobs } from "./sync/shard.js";

@@ -123,10 +123,15 @@ Examples:
         cmd,
         registry,
         async (reg) => {
-          const { parseShard } = await import("@regatta/client");
+          const { parseShard, targetCollisions } = await import("@regatta/client");
           const shard = shardOf(opts.shard, parseShard);
           const all: SyncOptions = { ...options, ...(shard ? { shard } : {}), ...interruptSignal() };
           const plan = await reg.planSync(jobs, all);
+          for (const { target, sources } of targetCollisions(plan)) {
+            cli.info(
+              `warning: ${target} is written by ${sources.join(" and ")}: the last one copied wins, on every run${opts.config !== undefined ? " (--scoped keeps each source's path in skopeo's format)" : ""}`,
+            );
+          }
           if (opts.dryRun) {
             await (flags.json ? writeJson(plan) : writeStdout(planText(plan) + referrersPlanLine(plan)));
             return;

@@ -51,7 +51,7 @@ import type {
   SyncPlan,
   SyncTotals,
 } from "./sync-types.js";
-import { syncTagFilter } from "./tag-selection.js";
+import { byCodeUnit, syncTagFilter } from "./tag-selection.js";
 
 /** Images copied at once when the caller says nothing. */
 export const DEFAULT_SYNC_JOBS = 4;
@@ -300,4 +300,26 @@ function totalsOf(run: PlanRun, repositories: PlannedRepository[]): SyncTotals {
     }
   }
   return totals;
+}
+
+/**
+ * Target tags that more than one source writes (two jobs into one repository with a tag in common, as skopeo's
+ * format makes of `a/app` and `b/app` without `--scoped`): each run, whichever is copied last wins, so the mirror never
+ * settles. skopeo has the same trap; a plan can see it before anything is written. Sorted by target.
+ */
+export function targetCollisions(
+  plan: Pick<SyncPlan, "repositories">,
+): { target: string; sources: string[] }[] {
+  const sources = new Map<string, Set<string>>();
+  for (const repository of plan.repositories) {
+    for (const image of repository.images) {
+      const set = sources.get(image.target) ?? new Set<string>();
+      set.add(image.source);
+      sources.set(image.target, set);
+    }
+  }
+  return [...sources]
+    .filter(([, from]) => from.size > 1)
+    .map(([target, from]) => ({ target, sources: [...from].sort(byCodeUnit) }))
+    .sort((a, b) => byCodeUnit(a.target, b.target));
 }

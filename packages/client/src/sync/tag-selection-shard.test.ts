@@ -6,9 +6,10 @@
 import { UsageError } from "@regatta/errors";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { targetCollisions } from "./plan.js";
 import { parseQuotaHeader, rateLimitFromHeaders } from "./rate-limit.js";
 import { checkShard, parseShard, shardJobs, sortJobs } from "./shard.js";
-import type { SyncJob } from "./sync-types.js";
+import type { PlannedImage, PlannedRepository, SyncJob } from "./sync-types.js";
 import { selectSyncTags, syncTagFilter, tagVersion } from "./tag-selection.js";
 
 const TAGS = ["latest", "3.18", "3.19", "3.19.1", "3.20", "3.20-alpine", "v4.0.0", "4.0.0-rc.1", "edge", "1"];
@@ -130,6 +131,21 @@ describe("rate-limit headers", () => {
       raw: { limit: "100;w=21600", remaining: "0;w=21600" },
     });
     expect(rateLimitFromHeaders({ "content-type": "application/json" })).toBeUndefined();
+  });
+});
+
+describe("targetCollisions", () => {
+  it("names the target tags more than one source writes, each with its sources", () => {
+    const image = (source: string, target: string) => ({ source, target }) as PlannedImage;
+    const plan = {
+      repositories: [
+        { images: [image("r/a/app:1", "t/app:1"), image("r/a/app:2", "t/app:2")] },
+        { images: [image("r/b/app:1", "t/app:1")] },
+        { images: [image("r/c:1", "t/c:1")] },
+      ] as PlannedRepository[],
+    };
+    expect(targetCollisions(plan)).toEqual([{ target: "t/app:1", sources: ["r/a/app:1", "r/b/app:1"] }]);
+    expect(targetCollisions({ repositories: [] })).toEqual([]);
   });
 });
 
