@@ -285,6 +285,17 @@ describe("verbs people expect, against a real registry", () => {
         copies: [{ line: 1, upToDate: true, digest: image.manifest.digest }],
         summary: { total: 1, copied: 0, upToDate: 1, failed: 0, notRun: 0 },
       });
+      // Two lines writing one target: said before the copies, and the summary counts "copy" for one.
+      const twice = await regatta(["copy", "--from-file", "-"], {
+        input: `${open.host}/src/many:1.9 ${open.host}/list/twice:1\n${open.host}/src/app:1.0 ${open.host}/list/twice:1\n`,
+      });
+      expect(twice.stderr).toContain(
+        `warning: lines 1, 2 all copy to ${open.host}/list/twice:1: the last one wins`,
+      );
+      const once = await regatta(["copy", "--from-file", "-"], {
+        input: `${open.host}/src/many:1.9 ${open.host}/list/twice:1\n`,
+      });
+      expect(once.stderr).toContain("1 copy: 1 copied, 0 up to date");
     });
 
     it("refuses a bad line before copying anything", async () => {

@@ -26,6 +26,14 @@ describe("parseCopyList", () => {
     expect(pair!.source.tag).toBe("1");
   });
 
+  it("names every bad line at once, on one line, the first ten and a count of the rest", () => {
+    expect(() => parseCopyList("a b\nx\nUPPER:: c\nd e f", "refs.txt")).toThrow(
+      /^refs\.txt:2: want "SOURCE TARGET", got 1 word; refs\.txt:3: invalid reference .*; refs\.txt:4: want "SOURCE TARGET", got 3 words$/,
+    );
+    const many = Array.from({ length: 13 }, () => "lonely").join("\n");
+    expect(() => parseCopyList(many, "f")).toThrow(/f:10: want .*; and 3 more bad lines$/);
+  });
+
   it.each([
     ["alpine:3.20", 'refs.txt:1: want "SOURCE TARGET", got 1 word'],
     ["\n\na b c", 'refs.txt:3: want "SOURCE TARGET", got 3 words'],

@@ -39,6 +39,8 @@ export function copyReference(word: string, side: "source" | "target"): Referenc
 /** Parses the text of a `--from-file` list; `name` is the file's name in messages. */
 export function parseCopyList(text: string, name: string): CopyPair[] {
   const pairs: CopyPair[] = [];
+  // Every bad line of the file at once (the first few), so that one fix-and-run round mends them all.
+  const problems: string[] = [];
   const lines = text.split(/\r?\n/);
   for (const [i, raw] of lines.entries()) {
     // No reference can hold "#": everything after one is a comment.
@@ -47,9 +49,10 @@ export function parseCopyList(text: string, name: string): CopyPair[] {
     const words = content.split(/\s+/);
     const where = `${name}:${i + 1}`;
     if (words.length !== 2) {
-      throw new UsageError(
+      problems.push(
         `${where}: want "SOURCE TARGET", got ${words.length} word${words.length === 1 ? "" : "s"}`,
       );
+      continue;
     }
     try {
       pairs.push({
@@ -58,9 +61,19 @@ export function parseCopyList(text: string, name: string): CopyPair[] {
         target: copyReference(words[1]!, "target"),
       });
     } catch (error) {
-      throw new UsageError(`${where}: ${(error as Error).message}`, { cause: error });
+      problems.push(`${where}: ${(error as Error).message}`);
     }
+  }
+  if (problems.length) {
+    const shown = problems.slice(0, MAX_PROBLEMS);
+    const more = problems.length - shown.length;
+    throw new UsageError(
+      shown.join("; ") + (more > 0 ? `; and ${more} more bad line${more === 1 ? "" : "s"}` : ""),
+    );
   }
   if (!pairs.length) throw new UsageError(`${name} lists no copy (lines "SOURCE TARGET")`);
   return pairs;
 }
+
+/** Bad lines shown at once; the rest are counted. */
+const MAX_PROBLEMS = 10;

@@ -285,6 +285,14 @@ async function copyList(
   flags: GlobalFlags,
   run: { keepGoing: boolean; file: string },
 ): Promise<void> {
+  // Two lines writing one target: the later wins, which is rarely what the list meant. Said, not refused.
+  const byTarget = new Map<string, number[]>();
+  for (const pair of pairs)
+    byTarget.set(pair.target.toString(), [...(byTarget.get(pair.target.toString()) ?? []), pair.line]);
+  for (const [target, lines] of byTarget) {
+    if (lines.length > 1)
+      cli.info(`warning: lines ${lines.join(", ")} all copy to ${target}: the last one wins`);
+  }
   const failures: BatchFailure[] = [];
   const results: object[] = [];
   let copied = 0;
@@ -340,7 +348,7 @@ async function copyList(
   } else {
     const notRun = skipped ? `, ${skipped} not run (no --keep-going)` : "";
     cli.info(
-      `${pairs.length} copies: ${copied} copied, ${upToDate} up to date, ${failures.length} failed${notRun}; ${humanSize(bytes)} in ${seconds.toFixed(1)} s`,
+      `${pairs.length} ${pairs.length === 1 ? "copy" : "copies"}: ${copied} copied, ${upToDate} up to date, ${failures.length} failed${notRun}; ${humanSize(bytes)} in ${seconds.toFixed(1)} s`,
     );
   }
   if (failures.length) throw batchError(failures, pairs.length, "copies");
