@@ -1,7 +1,7 @@
 import { createClient } from "@regatta/client";
 import type { Option } from "commander";
 import { describe, expect, it } from "vitest";
-import { connectOptions, type GlobalFlags } from "./global-options.js";
+import { connectOptions, type GlobalFlags, platformFlag } from "./global-options.js";
 import { buildProgram } from "./program.js";
 import { commandsWithAncestors, parseOnly } from "./test-parse.js";
 
@@ -60,5 +60,15 @@ describe("global options and the commands' own options", () => {
       connectOptions(flags, () => {}),
     );
     await reg.close();
+  });
+});
+
+describe("--platform of the commands that take one", () => {
+  it("refuses a list with a word on copy's list and pull --all-platforms, not the platform grammar's", () => {
+    const option = platformFlag();
+    expect(option.parseArg?.("linux/arm64", undefined)).toBe("linux/arm64");
+    expect(() => option.parseArg?.("linux/amd64,linux/arm64", undefined)).toThrow(
+      /--platform takes one platform here .* copy takes a list, and pull --all-platforms keeps them all/,
+    );
   });
 });

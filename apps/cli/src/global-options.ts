@@ -89,7 +89,15 @@ export function platformFlag(): Option {
   return new Option(
     "--platform <os/arch[/variant]>",
     "the image of a multi-platform index meant (default: the index itself, or this host's where one image is needed)",
-  );
+  ).argParser((value: string) => {
+    // A list is copy's (platformsFlag); here it would fail deep in the platform grammar ("bad component").
+    if (value.includes(",")) {
+      throw new UsageError(
+        `--platform takes one platform here (os/arch[/variant]), not the list ${JSON.stringify(value)}; copy takes a list, and pull --all-platforms keeps them all`,
+      );
+    }
+    return value;
+  });
 }
 
 /**

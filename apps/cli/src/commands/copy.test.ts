@@ -57,6 +57,8 @@ describe("copyOptions", () => {
     expect(copyOptions({ allPlatforms: true })).toEqual({ platforms: "all", concurrency: 4 });
     // crane's spelling of every platform.
     expect(copyOptions({ platforms: "all" })).toEqual({ platforms: "all", concurrency: 4 });
+    // Refused before the run says what it takes: referrers name the source's digest.
+    expect(() => copyOptions({ platforms: "linux/arm64", referrers: true })).toThrow(/--referrers name/);
     expect(copyOptions({ platforms: "linux/arm64" })).toEqual({ platform: "linux/arm64", concurrency: 4 });
     expect(
       copyOptions({ platforms: " linux/amd64 , linux/arm64,", jobs: "2", force: true, verify: false }),

@@ -169,6 +169,12 @@ export function copyOptions(opts: CopyFlags): RunOptions {
     .map((p) => p.trim())
     .filter(Boolean);
   if (opts.platforms !== undefined && !list.length) throw new UsageError("--platform names no platform");
+  // Before the line that says what the run takes: the client refuses the pair too, but only once it runs.
+  if (opts.referrers && list.length && !(list.length === 1 && list[0] === "all")) {
+    throw new UsageError(
+      "--referrers name the source's digest: copy the image unchanged (no --platform) to carry them",
+    );
+  }
   // crane's `--platform all`: every platform, as --all-platforms (or no --platform) says.
   if (list.length === 1 && list[0] === "all") list.length = 0;
   return {
