@@ -135,6 +135,30 @@ describe("realm validation", () => {
     auth.learn("10.0.0.5:5000", 'Bearer realm="http://10.0.0.5:5001/token"');
     expect(await auth.authorization({ registry: "10.0.0.5:5000", scopes: [] })).toBe("Bearer t");
   });
+
+  it("an http realm on another host needs that host's own say-so: the registry's is not enough", async () => {
+    for (const [realm, allowed] of [
+      ["http://192.0.2.2:1/token", false],
+      ["http://[fd00::2]:1/token", false],
+      ["http://127.0.0.1:5001/token", true],
+      ["http://10.0.0.9/token", true],
+    ] as const) {
+      const send = fakeSend(() => ({ body: tokenBody("t") }));
+      const insecure = new Set(["127.0.0.1:5000", "10.0.0.9"]);
+      const auth = createAuthenticator({
+        send,
+        credentials: creds({ username: "u", password: "realm-pw" }),
+        allowHttpRealm: (host) => insecure.has(host),
+      });
+      auth.learn("127.0.0.1:5000", `Bearer realm="${realm}"`);
+      const result = auth.authorization({ registry: "127.0.0.1:5000", scopes: pull("a") });
+      if (allowed) expect(await result).toBe("Bearer t");
+      else {
+        expect(((await result.catch((e: unknown) => e)) as AuthenticationError).code).toBe("INVALID_REALM");
+        expect(send.requests).toHaveLength(0);
+      }
+    }
+  });
 });
 
 describe("token endpoint errors", () => {

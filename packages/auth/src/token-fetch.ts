@@ -46,7 +46,15 @@ export class TokenFetch {
     scopes: Scope[],
     credential: Credential | undefined,
   ): Promise<Token> {
-    const realm = validateRealm(challenge.params.realm!, registry, this.#o.allowHttpRealm(registry));
+    // Plain http only where the registry may speak it, and only to the registry's own host (its token server on
+    // another port) or a host that may speak it too (loopback, or marked insecure): a loopback registry naming
+    // http://192.0.2.2/token must not send the password across the network in clear.
+    const allow = this.#o.allowHttpRealm;
+    const realm = validateRealm(
+      challenge.params.realm!,
+      registry,
+      (realmHost) => allow(registry) && (hostnameOf(realmHost) === hostnameOf(registry) || allow(realmHost)),
+    );
     const service = challenge.params.service;
     const hasPassword = !!(credential?.username && credential.password);
     const oauth = this.#o.oauth;
@@ -139,4 +147,10 @@ export class TokenFetch {
     }
     throw error;
   }
+}
+
+/** `host[:port]` without its port (IPv6 kept in brackets), lower-cased. */
+function hostnameOf(host: string): string {
+  const bracket = host.startsWith("[") ? host.indexOf("]") : -1;
+  return (bracket > 0 ? host.slice(0, bracket + 1) : host.split(":")[0]!).toLowerCase();
 }

@@ -7,21 +7,21 @@ import { forbiddenAddress } from "./address-policy.js";
  * validates it for the same reason (`validateRealmURL` in pkg/v1/remote/transport/bearer.go).
  *
  * - the realm must be an absolute `https:` URL, or `http:` when `allowHttp` (a plain-HTTP registry on loopback, or
- *   one the caller marked insecure);
+ *   one the caller marked insecure); given as a function, it is asked about the realm's own host too: a loopback
+ *   registry naming `http://192.0.2.2/token` must not send the password across the network in clear;
  * - it must not carry userinfo, and must not be a link-local or cloud metadata address in any spelling
  *   ({@link forbiddenAddress}).
  */
-export function validateRealm(realm: string, registry: string, allowHttp: boolean): URL {
+export function validateRealm(
+  realm: string,
+  registry: string,
+  allowHttp: boolean | ((realmHost: string) => boolean),
+): URL {
   let url: URL;
   try {
     url = new URL(realm);
   } catch {
     throw refuse(registry, "the realm is not an absolute URL", realm);
-  }
-  if (url.protocol === "http:") {
-    if (!allowHttp) throw refuse(registry, "the realm uses plain http", realm);
-  } else if (url.protocol !== "https:") {
-    throw refuse(registry, `the realm scheme ${url.protocol} is not http(s)`, realm);
   }
   // The address, not the text (address-policy.ts): `[::ffff:a9fe:a9fe]` is 169.254.169.254. A realm given as a
   // name is checked again on every address it resolves to when the token request connects.
@@ -33,6 +33,12 @@ export function validateRealm(realm: string, registry: string, allowHttp: boolea
       realm,
       "a registry may not send credentials there; if it is yours, fix its token realm (auth.token.realm)",
     );
+  }
+  if (url.protocol === "http:") {
+    const allowed = typeof allowHttp === "function" ? allowHttp(url.host) : allowHttp;
+    if (!allowed) throw refuse(registry, "the realm uses plain http", realm);
+  } else if (url.protocol !== "https:") {
+    throw refuse(registry, `the realm scheme ${url.protocol} is not http(s)`, realm);
   }
   if (url.username || url.password) throw refuse(registry, "the realm URL carries userinfo", realm);
   return url;

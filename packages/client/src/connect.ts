@@ -65,6 +65,13 @@ export function createClient(
     ...(options.userAgent ? { userAgent: options.userAgent } : {}),
   };
   const transport = new Transport(transportOptions);
+  // Credentials the caller handed over are secrets from the first byte: a server that echoes them before they are
+  // first sent (in a Basic realm, say) is scrubbed from -v and HAR too, not only once the authenticator used them.
+  for (const settings of hosts.values()) {
+    transport.secrets.addBasic(settings.username, settings.password);
+    transport.secrets.add(settings.identityToken).add(settings.registryToken);
+  }
+  if (options.password !== undefined) transport.secrets.addBasic(options.username, options.password);
   const authenticator = createAuthenticator({
     credentials: credentialsFor(hosts, options, env),
     send: transport.authSend,

@@ -132,25 +132,22 @@ describe("token realms chosen by a hostile registry", () => {
     ["IPv4-compatible IPv6", "http://[::a9fe:a9fe]/", "INVALID_REALM"],
     ["IPv4 in hex", "http://0xa9fea9fe/latest/meta-data/", "INVALID_REALM"],
     ["AWS IPv6 metadata", "http://[fd00:ec2::254]/latest/meta-data/", "INVALID_REALM"],
-    // Names are checked on what they resolve to, when the token request connects.
-    ["a name resolving to 169.254.169.254", "http://metadata.test/latest/meta-data/", "FORBIDDEN_ADDRESS"],
-    ["a name resolving to fd00:ec2::254", "http://metadata6.test/latest/meta-data/", "FORBIDDEN_ADDRESS"],
+    // Names are checked on what they resolve to, when the token request connects. (Over https: a plain-http realm
+    // off the registry's host is refused before that, see the test after these.)
+    ["a name resolving to 169.254.169.254", "https://metadata.test/latest/meta-data/", "FORBIDDEN_ADDRESS"],
+    ["a name resolving to fd00:ec2::254", "https://metadata6.test/latest/meta-data/", "FORBIDDEN_ADDRESS"],
     [
       "a name resolving to ::ffff:169.254.169.254",
-      "http://mapped.test/latest/meta-data/",
+      "https://mapped.test/latest/meta-data/",
       "FORBIDDEN_ADDRESS",
     ],
     [
       "a name resolving to loopback and the metadata address",
-      "http://mixed.test/latest/",
-      "FORBIDDEN_ADDRESS",
-    ],
-    [
-      "an https name resolving to 169.254.169.254",
-      "https://metadata.test/latest/meta-data/",
+      "https://mixed.test/latest/",
       "FORBIDDEN_ADDRESS",
     ],
   ];
+  const plainHttpName = "http://metadata.test/latest/meta-data/";
   const redirects: [string, string][] = [
     ["to the IPv4 metadata address", "http://169.254.169.254/latest/meta-data/iam/"],
     ["to the IPv6 metadata address", "http://[fd00:ec2::254]/latest/meta-data/iam/"],
@@ -171,6 +168,11 @@ describe("token realms chosen by a hostile registry", () => {
         hostile: { behaviour: "metadata-realm", realm },
         call: "tags" as const,
       })),
+      {
+        name: "plain-http name",
+        hostile: { behaviour: "metadata-realm", realm: plainHttpName },
+        call: "tags" as const,
+      },
       ...redirects.map(([name, location]) => ({
         name: `redirect ${name}`,
         hostile: { behaviour: "token-redirect", location },
@@ -185,6 +187,13 @@ describe("token realms chosen by a hostile registry", () => {
     ]);
     outcomes = new Map(list.map((o) => [o.name, o]));
   }, 90_000);
+
+  it("refuses a plain-http realm on another host than the loopback registry's, before resolving it", () => {
+    const outcome = outcomes.get("plain-http name")!;
+    expect(outcome.error).toMatchObject({ code: "INVALID_REALM" });
+    expect(outcome.error?.message).toContain("the realm uses plain http");
+    expectContained(outcome);
+  });
 
   it.each(realms)("refuses a realm at %s, with no connection to it", (name, realm, code) => {
     const outcome = outcomes.get(name)!;

@@ -10,8 +10,9 @@
  * (regclient's "seed the scopes before an upload" habit).
  */
 import type { AuthDescription, Authenticator } from "@regatta/auth";
+import { AuthenticationError, redactUrl } from "@regatta/errors";
 import { bufferedBody, readErrorBody } from "./body.js";
-import type { Middleware, RawResponse } from "./exchange.js";
+import type { Exchange, Middleware, RawResponse } from "./exchange.js";
 
 /** What the auth concern needs: the authenticator (settable after construction) and the ping. */
 export interface AuthConfig {
@@ -37,6 +38,10 @@ export function authenticating(config: AuthConfig): Middleware {
     const response = sent(await next(first), previous, who());
     const wwwAuthenticate = response.headers["www-authenticate"];
     if (response.status !== 401 || !wwwAuthenticate) return response;
+    // A challenge is the registry's only when its own origin sent it. A redirect's target (storage, a CDN, or a
+    // hostile host) that answers 401 would otherwise choose the realm the registry's credentials go to.
+    if (new URL(response.url).origin !== exchange.baseOrigin)
+      throw await foreignChallenge(exchange, response);
     if (!exchange.body.replayable) {
       authenticator.learn(registry, wwwAuthenticate);
       return response;
@@ -71,4 +76,19 @@ function sent(response: RawResponse, authorization: string | undefined, who?: Au
     scheme === "basic" ? "basic" : scheme === "bearer" && !who?.anonymous ? "bearer" : "none";
   const username = who?.username;
   return { ...response, sent: { credentials, ...(username && credentials !== "none" ? { username } : {}) } };
+}
+
+/** The error for a 401 from an origin the registry redirected to: no credentials went there, and none will. */
+async function foreignChallenge(exchange: Exchange, response: RawResponse): Promise<AuthenticationError> {
+  await readErrorBody(response.body);
+  const url = new URL(redactUrl(response.url));
+  const context = exchange.context ? `${exchange.context}: ` : "";
+  return new AuthenticationError(
+    `${context}${url.host}, where ${exchange.registry} redirected the request, asks for credentials (401); the registry's are never sent to another origin`,
+    {
+      status: 401,
+      request: { method: exchange.method, url: url.href },
+      hint: `the redirect comes from ${exchange.registry}: its storage or proxy is misconfigured, or it is not to be trusted`,
+    },
+  );
 }

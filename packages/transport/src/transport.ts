@@ -247,7 +247,8 @@ export class Transport {
    * acceptable when the registry itself is (loopback, insecure, or `scheme: "http"`).
    */
   allowsHttp(registry: string): boolean {
-    return this.baseUrl(registry).startsWith("http:");
+    // Not baseUrl(): asking about a realm's host must not make its origin a trusted one.
+    return this.#baseUrl(registry).startsWith("http:");
   }
 
   /**
@@ -271,7 +272,9 @@ export class Transport {
       this.#exchange({ registry, method: "GET", url, scopes: [], context, signal }),
     );
     const apiVersion = response.headers["docker-distribution-api-version"];
-    const challenge = response.headers["www-authenticate"];
+    // Only the registry's own origin speaks for it: a challenge from where /v2/ was redirected is not learnt.
+    const own = new URL(response.url).origin === url.origin;
+    const challenge = own ? response.headers["www-authenticate"] : undefined;
     if (answersAsRegistry(response) || (response.status === 401 && challenge)) this.#registries.add(registry);
     if (response.status === 200 || (response.status === 401 && challenge)) {
       await dumpBody(response.body);

@@ -1,0 +1,98 @@
+/**
+ * A challenge counts only from the registry's own origin (docs/security.md, "Origins"). A registry that redirects a
+ * request to another origin which answers `401 WWW-Authenticate: Bearer realm=<its own>` must not make the client
+ * ask that realm for a token with the registry's credentials (a storage host or CDN would otherwise collect the
+ * password), nor send its token back to the registry. Also: credentials given to the client are scrubbed from the first byte of
+ * -v output, before they were ever sent. (An http realm on another host: auth's token-fetch.test.ts.)
+ */
+import { createServer, type IncomingMessage, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { afterEach, describe, expect, it } from "vitest";
+import { createClient } from "./connect.js";
+
+const PASSWORD = "S3cr3t-P@ss!-foreign";
+const servers: Server[] = [];
+afterEach(async () => {
+  for (const s of servers.splice(0)) await new Promise((r) => s.close(r));
+});
+
+/** A server on 127.0.0.1 that records what it gets and answers with `handle`. */
+async function serve(handle: (req: IncomingMessage, res: import("node:http").ServerResponse) => void) {
+  const seen: { url: string; authorization?: string }[] = [];
+  const server = createServer((req, res) => {
+    seen.push({
+      url: req.url ?? "",
+      ...(req.headers.authorization ? { authorization: req.headers.authorization } : {}),
+    });
+    handle(req, res);
+  });
+  servers.push(server);
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  return { seen, host: `127.0.0.1:${(server.address() as AddressInfo).port}` };
+}
+
+describe("a challenge from another origin", () => {
+  it("is an error naming where the registry redirected; no token is asked there, nothing goes back", async () => {
+    const storage = await serve((req, res) => {
+      if (req.url?.startsWith("/token")) return void res.writeHead(200).end('{"token":"evil-token"}');
+      res
+        .writeHead(401, {
+          "www-authenticate": `Bearer realm="http://${req.headers.host}/token",service="evil"`,
+        })
+        .end();
+    });
+    const registry = await serve((req, res) => {
+      if (req.url === "/v2/")
+        return void res.writeHead(200, { "docker-distribution-api-version": "registry/2.0" }).end();
+      res.writeHead(307, { location: `http://${storage.host}/storage${req.url}` }).end();
+    });
+    const logs: string[] = [];
+    const reg = createClient(registry.host, {
+      username: "alice",
+      password: PASSWORD,
+      env: {},
+      retry: { attempts: 0 },
+      logger: (line) => logs.push(line),
+    });
+    try {
+      for (const call of [
+        () => reg.manifest(`${registry.host}/lib/app:1`),
+        () => reg.tags(`${registry.host}/lib/app`),
+      ]) {
+        const error = await call().catch((e: unknown) => e);
+        expect((error as Error).message).toContain(
+          `${storage.host}, where ${registry.host} redirected the request, asks for credentials (401)`,
+        );
+      }
+    } finally {
+      await reg.close();
+    }
+    expect(storage.seen.filter((r) => r.url.startsWith("/token"))).toEqual([]);
+    expect(storage.seen.filter((r) => r.authorization)).toEqual([]);
+    expect(registry.seen.filter((r) => r.authorization?.includes("evil"))).toEqual([]);
+    expect(logs.join("\n")).not.toContain(PASSWORD);
+  });
+});
+
+describe("credentials given to the client", () => {
+  it("are scrubbed from -v output before they were ever sent", async () => {
+    const registry = await serve((_req, res) => {
+      res.writeHead(401, { "www-authenticate": `Basic realm="${PASSWORD}"` }).end();
+    });
+    const logs: string[] = [];
+    const reg = createClient(registry.host, {
+      username: "alice",
+      password: PASSWORD,
+      env: {},
+      retry: { attempts: 0 },
+      logger: (line) => logs.push(line),
+    });
+    try {
+      await reg.tags(`${registry.host}/lib/app`).catch(() => undefined);
+    } finally {
+      await reg.close();
+    }
+    expect(logs.length).toBeGreaterThan(0);
+    expect(logs.join("\n")).not.toContain(PASSWORD);
+  });
+});
