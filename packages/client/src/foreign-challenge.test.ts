@@ -31,6 +31,19 @@ async function serve(handle: (req: IncomingMessage, res: import("node:http").Ser
   return { seen, host: `127.0.0.1:${(server.address() as AddressInfo).port}` };
 }
 
+/** A client with alice's password for `host`, its -v lines collected. */
+function aliceClient(host: string) {
+  const logs: string[] = [];
+  const reg = createClient(host, {
+    username: "alice",
+    password: PASSWORD,
+    env: {},
+    retry: { attempts: 0 },
+    logger: (line) => logs.push(line),
+  });
+  return { reg, logs };
+}
+
 describe("a challenge from another origin", () => {
   it("is an error naming where the registry redirected; no token is asked there, nothing goes back", async () => {
     const storage = await serve((req, res) => {
@@ -46,14 +59,7 @@ describe("a challenge from another origin", () => {
         return void res.writeHead(200, { "docker-distribution-api-version": "registry/2.0" }).end();
       res.writeHead(307, { location: `http://${storage.host}/storage${req.url}` }).end();
     });
-    const logs: string[] = [];
-    const reg = createClient(registry.host, {
-      username: "alice",
-      password: PASSWORD,
-      env: {},
-      retry: { attempts: 0 },
-      logger: (line) => logs.push(line),
-    });
+    const { reg, logs } = aliceClient(registry.host);
     try {
       for (const call of [
         () => reg.manifest(`${registry.host}/lib/app:1`),
@@ -79,14 +85,7 @@ describe("credentials given to the client", () => {
     const registry = await serve((_req, res) => {
       res.writeHead(401, { "www-authenticate": `Basic realm="${PASSWORD}"` }).end();
     });
-    const logs: string[] = [];
-    const reg = createClient(registry.host, {
-      username: "alice",
-      password: PASSWORD,
-      env: {},
-      retry: { attempts: 0 },
-      logger: (line) => logs.push(line),
-    });
+    const { reg, logs } = aliceClient(registry.host);
     try {
       await reg.tags(`${registry.host}/lib/app`).catch(() => undefined);
     } finally {
