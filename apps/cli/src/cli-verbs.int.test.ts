@@ -150,6 +150,21 @@ describe("verbs people expect, against a real registry", () => {
   });
 
   describe("copy of one platform", () => {
+    it("onto its own source: warned that the tag then names only what --platform keeps", async () => {
+      await pushImage(open.url, "self/app", "1", index);
+      const out = await regatta([
+        "copy",
+        `${open.host}/self/app:1`,
+        `${open.host}/self/app`,
+        "--platform",
+        "linux/arm64",
+      ]);
+      expect(out.code).toBe(0);
+      expect(out.stderr).toContain(
+        `warning: the target is the source: ${open.host}/self/app:1 will name only what --platform keeps`,
+      );
+    });
+
     it("copies that platform's image manifest: the target names the image, not an index", async () => {
       const arm64 = index.children[1]!;
       const out = await regatta([

@@ -204,6 +204,20 @@ async function copyOne(
   flags: GlobalFlags,
 ): Promise<{ result: CopyResult; seconds: number }> {
   const started = Date.now();
+  const { source, target } = pair;
+  const choosing = options.platform !== undefined || Array.isArray(options.platforms);
+  if (
+    choosing &&
+    source.registry === target.registry &&
+    source.repository === target.repository &&
+    (target.tag ?? source.tag) === source.tag &&
+    target.digest === undefined
+  ) {
+    // Legal (a mirror trimmed in place), but the tag then names fewer platforms than before, for everyone.
+    writeStderr(
+      `warning: the target is the source: ${source.withoutDigest().familiar()} will name only what --platform keeps\n`,
+    );
+  }
   const result = await withTransferProgress(flags, (onProgress) =>
     reg.copy(pair.source, pair.target, { ...options, ...interruptSignal(), onProgress }),
   );
