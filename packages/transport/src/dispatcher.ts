@@ -124,7 +124,21 @@ function agentOptions(options: DispatcherOptions, own: OriginSettings | undefine
 function proxyAgent(options: DispatcherOptions, own: OriginSettings | undefined): Dispatcher {
   const agent = agentOptions(options, own);
   // requestTls is the TLS to the registry inside the CONNECT tunnel; proxyTls the TLS to an https proxy.
-  const tunnel = { ...agent, requestTls: agent.connect, proxyTls: { timeout: options.connectTimeout } };
+  // The CONNECT is part of connecting: a proxy that takes the TCP connection and never answers it is bounded by the
+  // connect timeout (undici's client to the proxy would wait its default 300 s for the answer's headers, and the
+  // request's own deadline does not reach it).
+  const clientFactory = (origin: URL, opts: object) =>
+    new Pool(origin, {
+      ...opts,
+      headersTimeout: options.connectTimeout,
+      bodyTimeout: options.connectTimeout,
+    });
+  const tunnel = {
+    ...agent,
+    requestTls: agent.connect,
+    proxyTls: { timeout: options.connectTimeout },
+    clientFactory,
+  };
   if (options.proxy) return new ProxyAgent({ ...tunnel, uri: options.proxy });
   const env = options.env ?? process.env;
   // Pass every value explicitly ("" for unset) so undici never falls back to process.env behind our back.

@@ -153,6 +153,40 @@ describe("proxies", () => {
     }
   });
 
+  it("gives up on an http proxy that takes the connection and never answers the CONNECT, within the connect timeout", async () => {
+    // Reads the CONNECT and says nothing: undici's own wait for the answer would be 300 s.
+    const sockets = new Set<Socket>();
+    const mute = createNetServer((socket) => {
+      sockets.add(socket);
+      socket.resume();
+    });
+    await new Promise<void>((r) => mute.listen(0, "127.0.0.1", r));
+    cleanups.push(
+      () =>
+        new Promise<void>((r) => {
+          for (const s of sockets) s.destroy();
+          mute.close(() => r());
+        }),
+    );
+    const proxyUrl = `http://127.0.0.1:${(mute.address() as AddressInfo).port}`;
+    for (const options of [{ proxy: proxyUrl, env: {} }, { env: { HTTPS_PROXY: proxyUrl } }]) {
+      const t = new Transport({
+        ...options,
+        scheme: "https",
+        timeouts: { connect: 300 },
+        retry: { attempts: 0 },
+      });
+      cleanups.push(() => t.close());
+      const started = performance.now();
+      const err = await t
+        .request({ registry: "127.0.0.1:9", method: "GET", path: "/v2/", scopes: [] })
+        .catch((e) => e);
+      expect(err).toBeInstanceOf(Error);
+      expect(performance.now() - started).toBeLessThan(3000);
+      expect(sockets.size).toBeGreaterThan(0);
+    }
+  });
+
   it("ignores process.env when env is injected without proxy variables", async () => {
     const { registry, proxy } = await setup();
     const saved = process.env.HTTP_PROXY;
