@@ -23,6 +23,8 @@ export interface ErrorResponse {
   challenge?: string;
   /** The secrets the client sent: every text of the body is scrubbed against them (see {@link SecretSet}). */
   secrets?: SecretSet;
+  /** The hint, when the caller knows better than the status (an answer from a host the registry sent the request to). */
+  hint?: string;
   /** Who asked for what: the facts behind the hint of a 401 or 403, kept on the error as `access`. */
   auth?: {
     registry: string;
@@ -65,11 +67,13 @@ export function errorFromResponse(response: ErrorResponse): RegistryError {
       ? accessFacts(response.method, response.auth, insufficientScope)
       : undefined;
   if (access) options.access = access;
-  const hint = access
-    ? accessHint(access, response.status)
-    : insufficientScope
-      ? "the registry did not grant access: the repository may not exist, or these credentials cannot reach it"
-      : HINTS[response.status];
+  const hint = response.hint
+    ? response.hint
+    : access
+      ? accessHint(access, response.status)
+      : insufficientScope
+        ? "the registry did not grant access: the repository may not exist, or these credentials cannot reach it"
+        : HINTS[response.status];
   if (hint) options.hint = hint;
   switch (response.status) {
     case 401:

@@ -108,3 +108,22 @@ describe("statusErrors", () => {
     expect(policy.delayAfter(0, busy)).toBe(100); // no Retry-After: the ordinary backoff
   });
 });
+
+describe("an answer from where the registry sent the request", () => {
+  it("names that host in the hint and carries no access facts: none of the registry's credentials went there", async () => {
+    const storage: RawResponse = {
+      status: 401,
+      headers: { "www-authenticate": 'Bearer realm="https://storage.example/token"' },
+      url: "https://storage.example/upload/abc",
+      body: Readable.from([Buffer.from("")]),
+    };
+    const error = (await judge(storage, { baseOrigin: "https://reg.example" }).catch(
+      (e) => e,
+    )) as AuthenticationError;
+    expect(error).toBeInstanceOf(AuthenticationError);
+    expect(error.access).toBeUndefined();
+    expect(error.hint).toBe(
+      `storage.example answered, where ${exchange.registry} sent the request; it gets none of the registry's credentials`,
+    );
+  });
+});

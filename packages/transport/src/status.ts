@@ -59,6 +59,9 @@ export function statusErrors(secrets?: SecretSet, registries: Set<string> = new 
           })
         : undefined;
     if (foreign) throw foreign;
+    // An answer from where the registry sent the request (an upload Location, a redirect) is not the registry's:
+    // none of its credentials went there, so no hint may say they were refused or should be passed.
+    const elsewhere = new URL(response.url).origin !== exchange.baseOrigin;
     const error = errorFromResponse({
       method: exchange.method,
       url: response.url,
@@ -67,13 +70,22 @@ export function statusErrors(secrets?: SecretSet, registries: Set<string> = new 
       ...(response.headers["www-authenticate"] ? { challenge: response.headers["www-authenticate"] } : {}),
       ...(exchange.context ? { context: exchange.context } : {}),
       ...(secrets ? { secrets } : {}),
-      auth: {
-        registry: exchange.registry,
-        scopes: exchange.scopes,
-        credentials: response.sent?.credentials ?? "none",
-        ...(response.sent?.username ? { username: response.sent.username } : {}),
-      },
+      ...(elsewhere
+        ? response.status === 401 || response.status === 403
+          ? {
+              hint: `${new URL(response.url).host} answered, where ${exchange.registry} sent the request; it gets none of the registry's credentials`,
+            }
+          : {}
+        : {
+            auth: {
+              registry: exchange.registry,
+              scopes: exchange.scopes,
+              credentials: response.sent?.credentials ?? "none",
+              ...(response.sent?.username ? { username: response.sent.username } : {}),
+            },
+          }),
     });
+
     // Kept for whoever recovers from this answer on its own (an upload after a 429 or 503 on a PATCH).
     noteRetryAfter(error, parseRetryAfter(response.headers["retry-after"], Date.now()));
     throw error;
