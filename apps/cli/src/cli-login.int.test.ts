@@ -64,6 +64,16 @@ describe.each<RegistryAuth>(["basic", "token"])("regatta login against a %s regi
     );
     expect(after.code).toBe(0);
 
+    // As docker login with nothing given: the saved credentials the registry still takes are the login, nothing
+    // asked or written (no terminal here, which would otherwise be an error).
+    const mtime = statSync(config).mtimeMs;
+    const existing = await regatta(["login", registry.host], { env });
+    expect([existing.code, existing.stderr]).toEqual([
+      0,
+      `Login Succeeded: ${USERNAME} for ${registry.host}, with the saved credentials\n`,
+    ]);
+    expect(statSync(config).mtimeMs).toBe(mtime);
+
     const logout = await regatta(["logout", registry.host], { env });
     expect(logout.code).toBe(0);
     expect(logout.stderr).toBe(`Removed the login credentials for ${registry.host} from ${config}\n`);
@@ -133,7 +143,9 @@ describe.each<RegistryAuth>(["basic", "token"])("regatta login against a %s regi
     // And through --authfile on any command, as skopeo's and podman's: the file login wrote, nothing else.
     const fresh = home().env;
     expect((await regatta(needsAccount(registry.host), { env: fresh })).code).toBe(4);
-    expect((await regatta([...needsAccount(registry.host), "--authfile", authFile], { env: fresh })).code).toBe(0);
+    expect(
+      (await regatta([...needsAccount(registry.host), "--authfile", authFile], { env: fresh })).code,
+    ).toBe(0);
     const out = await regatta(["logout", registry.host, "--authfile", authFile], { env });
     // The docker config still holds the -p login above, and logout says so.
     expect(out.stderr).toBe(

@@ -41,6 +41,10 @@ Examples:
       const registry = parseRegistry(host).registry;
       const flags = cli.flags(cmd);
       if (flags.anonymous) throw new UsageError("login and --anonymous contradict each other");
+      // As docker login with nothing given: saved credentials that the registry still takes are a login already.
+      const nothingGiven =
+        flags.username === undefined && flags.password === undefined && !flags.passwordStdin;
+      if (nothingGiven && (await existingLogin(cli, cmd, host, registry, Boolean(flags.json)))) return;
       const credential = await loginCredential(flags, registry);
       // The client below is opened with exactly these credentials: stdin has been read once and is not read again.
       const root = cmd.parent ?? cmd;
@@ -78,6 +82,36 @@ Examples:
         );
       });
     });
+}
+
+/**
+ * `regatta login HOST` with no credential given, when the lookup (the docker config, a helper, an auth.json) has
+ * some for HOST and the registry takes them: said, nothing written, true. False when there are none or they are
+ * refused, so the login goes on and asks.
+ */
+async function existingLogin(
+  cli: CliContext,
+  cmd: Command,
+  host: string,
+  registry: string,
+  json: boolean,
+): Promise<boolean> {
+  try {
+    return await cli.withClient(cmd, host, async (reg) => {
+      const { checkCredentials } = await import("@regatta/client");
+      await checkCredentials(reg);
+      const who = reg.ctx.authenticator.describe(reg.ctx.defaultRegistry);
+      if (who.anonymous || who.username === undefined) return false;
+      if (json) await writeJson({ registry, username: who.username, existing: true });
+      else
+        cli.info(
+          `Login Succeeded: ${escapeControls(who.username)} for ${registry}, with the saved credentials`,
+        );
+      return true;
+    });
+  } catch {
+    return false;
+  }
 }
 
 /**
