@@ -155,7 +155,7 @@ describe("regatta sync against real registries", () => {
     const warned = await regatta(["sync", "--config", clash, `${dst.host}/c`, ...DEST, "--dry-run"]);
     expect(warned.code).toBe(0);
     expect(warned.stderr).toContain(
-      `warning: ${dst.host}/c/ver:1.0 is written by ${src.host}/src/ver2/ver:1.0 and ${src.host}/src/ver:1.0: the last one copied wins, on every run (--scoped`,
+      `warning: ${dst.host}/c/ver:1.0 is written by ${src.host}/src/ver2/ver:1.0 and ${src.host}/src/ver:1.0: the last one copied wins, on every run (--scoped keeps each source's whole path)`,
     );
     // A source naming its tag takes no tag filter: the two would say different things.
     const named = await syncTo(`${src.host}/src/app:1.0.0`, `${dst.host}/named/app`, "--tag", "1.1.0");

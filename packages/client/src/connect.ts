@@ -50,7 +50,13 @@ export function createClient(
 
   const transportOptions: TransportOptions = {
     // A list entry may be a bare host (any port), which `hosts` keys cannot say: the list goes to the transport as is.
-    insecureRegistries: Array.isArray(options.insecure) ? options.insecure : [],
+    // `insecure: true` lists the connected registry as docker's insecure-registries does: plain http allowed (and
+    // taken), https still taken when its port says it serves https (transport https-port.ts); never pinned.
+    insecureRegistries: Array.isArray(options.insecure)
+      ? options.insecure
+      : options.insecure === true
+        ? [target.registry]
+        : [],
     ...(Object.keys(transportHosts).length ? { hosts: transportHosts } : {}),
     // connect 10 s, idle 30 s, request 60 s unless given (see @regatta/transport's timeouts.ts).
     ...(options.timeouts ? { timeouts: options.timeouts } : {}),
@@ -221,7 +227,7 @@ function hostsFor(
     // it speaks TLS, loopback included (where Regatta would otherwise try plain http first, as docker does).
     ...(scheme === "https"
       ? { tls: "enabled" as const }
-      : options.insecure === true || scheme === "http"
+      : scheme === "http"
         ? { tls: "disabled" as const }
         : {}),
   };

@@ -61,6 +61,11 @@ describe("a loopback registry serving https", () => {
     expect((error as Error).message).toMatch(/certificate/i);
   });
 
+  it("is switched with insecure: true too, which allows plain http (docker's insecure-registries) but never pins it", async () => {
+    const reg = client({ insecure: true, hosts: { [registry.host]: { ca: registry.certificates.ca } } });
+    expect((await reg.tags("tls/app")).tags).toEqual(["1"]);
+  });
+
   it("is not switched when the caller chose plain http: the error says the port speaks https", async () => {
     const error = await client({ hosts: { [registry.host]: { tls: "disabled" } } })
       .tags("tls/app")

@@ -291,7 +291,9 @@ function describeImage(pair: CopyPair, result: CopyResult, seconds: number): str
   if (result.upToDate) return `${result.target} is up to date (${result.digest})`;
   const count = (outcome: string) => result.blobs.filter((b) => b.outcome === outcome).length;
   const chosen =
-    result.platform !== undefined ? ` (${result.platform} of index ${result.index?.digest})` : "";
+    result.platform !== undefined && result.index !== undefined
+      ? ` (${result.platform} of index ${result.index?.digest})`
+      : "";
   const rewritten = result.rewritten ? "; index rewritten for the platforms chosen" : "";
   return `copied ${pair.source.familiar()}${chosen} to ${result.target}: ${result.blobs.length} blobs (${count("uploaded")} uploaded, ${count("mounted")} mounted, ${count("skipped")} skipped), ${humanSize(result.bytesUploaded)} in ${seconds.toFixed(1)} s${rewritten}`;
 }

@@ -92,7 +92,7 @@ Examples:
     .action(async (source: string | undefined, target: string | undefined, opts: SyncFlags, cmd: Command) => {
       const flags = cli.flags(cmd);
       const options = syncOptions(opts);
-      const { jobs, hosts, registry } = await jobsOf(source, target, opts);
+      const { jobs, hosts, registry, format } = await jobsOf(source, target, opts);
       const extra: ConnectOptions = {
         ...(Object.keys(hosts).length ? { hosts } : {}),
       };
@@ -129,7 +129,7 @@ Examples:
           const plan = await reg.planSync(jobs, all);
           for (const { target, sources } of targetCollisions(plan)) {
             cli.info(
-              `warning: ${target} is written by ${sources.join(" and ")}: the last one copied wins, on every run${opts.config !== undefined ? " (--scoped keeps each source's path in skopeo's format)" : ""}`,
+              `warning: ${target} is written by ${sources.join(" and ")}: the last one copied wins, on every run${format === "skopeo" && !opts.scoped ? " (--scoped keeps each source's whole path)" : ""}`,
             );
           }
           if (opts.dryRun) {
@@ -254,7 +254,12 @@ async function jobsOf(
   source: string | undefined,
   target: string | undefined,
   opts: SyncFlags,
-): Promise<{ jobs: SyncJob[]; hosts: NonNullable<ConnectOptions["hosts"]>; registry: string }> {
+): Promise<{
+  jobs: SyncJob[];
+  hosts: NonNullable<ConnectOptions["hosts"]>;
+  registry: string;
+  format?: SyncConfig["format"];
+}> {
   const filter = flagFilter(opts);
   if (opts.config !== undefined) {
     if (target !== undefined)
@@ -278,7 +283,12 @@ async function jobsOf(
         ? { ...job, tags: job.tags ? { ...job.tags, allOf: [...(job.tags.allOf ?? []), filter] } : filter }
         : job,
     );
-    return { jobs, hosts: config.hosts, registry: registryOf(jobs[0]?.target ?? jobs[0]?.source) };
+    return {
+      jobs,
+      hosts: config.hosts,
+      registry: registryOf(jobs[0]?.target ?? jobs[0]?.source),
+      format: config.format,
+    };
   }
   if (source === undefined || target === undefined) {
     throw new UsageError("sync needs SOURCE and TARGET, or --config FILE (see regatta sync --help)");
