@@ -175,7 +175,10 @@ export async function checkCredentials(
     });
     await response.dump();
   } catch (error) {
-    if (error instanceof AuthenticationError || error instanceof AuthorizationError) {
+    if (
+      (error instanceof AuthenticationError || error instanceof AuthorizationError) &&
+      refusedByRegistry(error)
+    ) {
       const who = client.whoami(registry).username;
       const Kind = error instanceof AuthorizationError ? AuthorizationError : AuthenticationError;
       throw new Kind(
@@ -233,6 +236,15 @@ function hostsFor(
   };
   const connected = new Map([[registry, own]]);
   return layerHosts(file, shorthands, connected, normalizeHosts(options.hosts ?? {}));
+}
+
+/**
+ * Whether an auth error is the registry refusing the credentials, not the client refusing to send them (a token realm
+ * it will not trust: `INVALID_REALM`, `FORBIDDEN_ADDRESS`) or another origin answering (a redirect's target, which got
+ * none): only then does "REGISTRY refused the credentials of USER" say what happened.
+ */
+function refusedByRegistry(error: AuthenticationError | AuthorizationError): boolean {
+  return !["INVALID_REALM", "FORBIDDEN_ADDRESS", "FOREIGN_CHALLENGE"].includes(error.code);
 }
 
 /**

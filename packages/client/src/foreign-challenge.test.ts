@@ -8,7 +8,7 @@
 import { createServer, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
-import { createClient } from "./connect.js";
+import { checkCredentials, createClient } from "./connect.js";
 
 const PASSWORD = "S3cr3t-P@ss!-foreign";
 const servers: Server[] = [];
@@ -77,6 +77,27 @@ describe("a challenge from another origin", () => {
     expect(storage.seen.filter((r) => r.authorization)).toEqual([]);
     expect(registry.seen.filter((r) => r.authorization?.includes("evil"))).toEqual([]);
     expect(logs.join("\n")).not.toContain(PASSWORD);
+  });
+});
+
+describe("a login check against a registry that redirects even /v2/", () => {
+  it("says the redirect target challenged, not that the registry refused the credentials", async () => {
+    const storage = await serve((req, res) => {
+      res.writeHead(401, { "www-authenticate": `Bearer realm="http://${req.headers.host}/token"` }).end();
+    });
+    const registry = await serve((req, res) => {
+      res.writeHead(307, { location: `http://${storage.host}${req.url}` }).end();
+    });
+    const { reg } = aliceClient(registry.host);
+    try {
+      const error = await checkCredentials(reg).catch((e: unknown) => e);
+      expect((error as { code?: string }).code).toBe("FOREIGN_CHALLENGE");
+      expect((error as Error).message).toContain("redirected the request");
+      expect((error as Error).message).not.toContain("refused the credentials");
+    } finally {
+      await reg.close();
+    }
+    expect(storage.seen.filter((r) => r.authorization || r.url.startsWith("/token"))).toEqual([]);
   });
 });
 

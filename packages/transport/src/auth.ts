@@ -81,14 +81,25 @@ function sent(response: RawResponse, authorization: string | undefined, who?: Au
 /** The error for a 401 from an origin the registry redirected to: no credentials went there, and none will. */
 async function foreignChallenge(exchange: Exchange, response: RawResponse): Promise<AuthenticationError> {
   await readErrorBody(response.body);
-  const url = new URL(redactUrl(response.url));
-  const context = exchange.context ? `${exchange.context}: ` : "";
+  return foreignChallengeError({ ...exchange, url: response.url });
+}
+
+/** {@link foreignChallenge}'s error, for the ping too: who redirected, who challenged, that nothing went there. */
+export function foreignChallengeError(at: {
+  registry: string;
+  method: string;
+  url: string;
+  context?: string | undefined;
+}): AuthenticationError {
+  const url = new URL(redactUrl(at.url));
+  const context = at.context ? `${at.context}: ` : "";
   return new AuthenticationError(
-    `${context}${url.host}, where ${exchange.registry} redirected the request, asks for credentials (401); the registry's are never sent to another origin`,
+    `${context}${url.host}, where ${at.registry} redirected the request, asks for credentials (401); the registry's are never sent to another origin`,
     {
+      code: "FOREIGN_CHALLENGE",
       status: 401,
-      request: { method: exchange.method, url: url.href },
-      hint: `the redirect comes from ${exchange.registry}: its storage or proxy is misconfigured, or it is not to be trusted`,
+      request: { method: at.method, url: url.href },
+      hint: `the redirect comes from ${at.registry}: its storage or proxy is misconfigured, or it is not to be trusted`,
     },
   );
 }

@@ -9,7 +9,7 @@ import type { Authenticator, AuthHttpRequest, AuthHttpResponse, Send } from "@re
 import { errorFromResponse, notRegistryError, ProtocolError, SecretSet, UsageError } from "@regatta/errors";
 import { apiHostOf } from "@regatta/reference";
 import type { Dispatcher } from "undici";
-import { authenticating } from "./auth.js";
+import { authenticating, foreignChallengeError } from "./auth.js";
 import { registryBaseUrl } from "./base-url.js";
 import { dumpBody, ERROR_BODY_LIMIT, readBody, readErrorBody } from "./body.js";
 import { createDispatcher, guardDispatcher, type OriginSettings } from "./dispatcher.js";
@@ -289,6 +289,9 @@ export class Transport {
       };
     }
     const body = await readErrorBody(response.body);
+    if (!own && response.status === 401) {
+      throw foreignChallengeError({ registry, method: "GET", url: response.url, context });
+    }
     if (isHttpsPortAnswer({ status: response.status, url: response.url, body })) {
       if (this.#upgrade(registry)) return this.#ping(registry, signal);
       throw httpsPortError({ method: "GET", url: response.url, context });
