@@ -271,10 +271,21 @@ describe("parseReference: invalid references", () => {
     expect((error as Error).message.startsWith(`invalid reference ${JSON.stringify(shown)}: `)).toBe(true);
   });
 
+  it("keeps a tag before a digest: an @ followed by a digest is no userinfo", () => {
+    expect(() => parseReference("alpine:3.20@sha256:abc")).toThrow(
+      'invalid reference "alpine:3.20@sha256:abc"',
+    );
+  });
+
   it.each([
     ["user:hunter2-pass@registry.example/team/app:1", "user:REDACTED@"],
     ["https://ci:hunter2-pass@registry.example/team/app", "https://ci:REDACTED@"],
     ["token@registry.example/app", "token@"],
+    ["//bob:hunter2-pass@host/repo", "//bob:REDACTED@host"],
+    ["bob:hunter2-pass@HOST", "bob:REDACTED@HOST"],
+    ["bob:hunter2-pass@host:5000", "bob:REDACTED@host:5000"],
+    ["bob:hunter2-pass@127.0.0.1:5000/repo", "bob:REDACTED@127.0.0.1:5000/repo"],
+    ["bob@HOST:5000/repo", '"bob@" at column 1'],
   ])("never echoes the credentials of a pasted URL: %s", (input, shown) => {
     const message = (() => {
       try {

@@ -55,9 +55,33 @@ const SHOWN_INPUT = 200;
  * and cut to {@link SHOWN_INPUT} characters, since a problem's part and column already say where it is.
  */
 function shownInput(input: string): string {
-  const safe = input.replace(/^((?:[a-zA-Z][a-zA-Z0-9+.-]*:\/\/)?[^/@:]*:)[^/@]*@/, "$1REDACTED@");
+  const safe = withoutPassword(input);
   if (safe.length <= SHOWN_INPUT) return safe;
   return `${safe.slice(0, SHOWN_INPUT / 2)}…${safe.slice(-SHOWN_INPUT / 4)}`;
+}
+
+/**
+ * `text` with the password of a leading `[scheme:][//]user:password@` masked. An `@` starts userinfo unless what
+ * follows it reads as a digest (`algorithm:hex`): `alpine:3.20@sha256:…` keeps its tag, `bob:pw@host/repo`,
+ * `//bob:pw@host` and `bob:pw@host` (no path) lose the password.
+ */
+function withoutPassword(text: string): string {
+  const start = /^(?:[a-zA-Z][a-zA-Z0-9+.-]*:)?\/\//.exec(text)?.[0].length ?? 0;
+  const slash = text.indexOf("/", start);
+  const head = slash < 0 ? text : text.slice(0, slash);
+  const first = head.indexOf("@", start);
+  if (first < 0 || looksLikeDigest(head.slice(first + 1))) return text;
+  // The last @ ends the userinfo: a password may hold one.
+  const at = head.lastIndexOf("@");
+  const colon = head.indexOf(":", start);
+  if (colon < 0 || colon > at) return text;
+  return `${text.slice(0, colon + 1)}REDACTED${text.slice(at)}`;
+}
+
+/** `sha256:…` and the like after an `@`: a known algorithm, or any `name:` before six hex digits (never `host:5000`). */
+function looksLikeDigest(text: string): boolean {
+  const m = /^([a-z][a-z0-9]*(?:[.+_-][a-z0-9]+)*):([0-9a-fA-F]*)/.exec(text);
+  return m !== null && (/^(?:sha256|sha384|sha512|blake3)$/.test(m[1]!) || m[2]!.length >= 6);
 }
 
 /**
@@ -92,9 +116,7 @@ export function splitReference(input: string, defaultRegistry: string, kind = "r
     fail({
       reason:
         "credentials do not go in a reference: give them with --username and --password-stdin (or login)",
-      part: first!.includes(":")
-        ? `${first!.slice(0, first!.indexOf(":") + 1)}REDACTED@`
-        : first!.slice(0, userinfo + 1),
+      part: withoutPassword(first!.slice(0, userinfo + 1)),
       offset: 0,
     });
   }
