@@ -12,6 +12,10 @@ describe("error lines", () => {
 
   it("keeps a registry's newline from forging a line", () => {
     expect(oneLine("a\r\nb\nc")).toBe("a\\nb\\nc");
+    // A 100 000-character flag value is not echoed whole: the middle is left out and counted.
+    const long = oneLine(`--include ${"x".repeat(100_000)} end`);
+    expect(long.length).toBeLessThan(2100);
+    expect(long).toMatch(/^--include x+…\(98014 characters left out\)…x+ end$/);
   });
 
   it("lists the code and status, the request and the registry's errors", () => {

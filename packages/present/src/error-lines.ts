@@ -1,8 +1,17 @@
 import type { RegattaError } from "@regatta/errors";
 
-/** A registry's words on one line: a newline in a message must not forge a line of the app's own. */
+/** Longest line shown: a 100 000-character flag value or registry message is cut in the middle, not echoed whole. */
+const LONGEST_LINE = 2000;
+
+/**
+ * A registry's words on one line: a newline in a message must not forge a line of the app's own. Longer than
+ * {@link LONGEST_LINE}, the middle is left out and counted.
+ */
 export function oneLine(text: string): string {
-  return text.replace(/\r?\n/g, "\\n");
+  const line = text.replace(/\r?\n/g, "\\n");
+  if (line.length <= LONGEST_LINE) return line;
+  const keep = LONGEST_LINE / 2;
+  return `${line.slice(0, keep)}…(${line.length - 2 * keep} characters left out)…${line.slice(-keep)}`;
 }
 
 /**

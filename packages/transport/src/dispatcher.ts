@@ -6,7 +6,16 @@
 import { isIP } from "node:net";
 import { rootCertificates } from "node:tls";
 import { checkedLookup, FORBIDDEN_ADDRESS, forbiddenAddress, forbiddenAddressError } from "@regatta/auth";
-import { Agent, buildConnector, Client, Dispatcher, EnvHttpProxyAgent, Pool, ProxyAgent } from "undici";
+import {
+  Agent,
+  buildConnector,
+  Client,
+  Dispatcher,
+  EnvHttpProxyAgent,
+  errors,
+  Pool,
+  ProxyAgent,
+} from "undici";
 
 /** The options the dispatcher is built from. */
 export interface DispatcherOptions {
@@ -108,6 +117,25 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
   return guardDispatcher(new ByOrigin(own, shared), trusted, { resolveNames: true });
 }
 
+/**
+ * The pool to a proxy: a CONNECT left unanswered past the connect timeout is a connect timeout (what it is, and the
+ * flag that sets it), not the read timeout undici's headers timer would report.
+ */
+function proxyPool(origin: URL, opts: Pool.Options): Pool {
+  const pool = new Pool(origin, opts);
+  const connect = pool.connect.bind(pool) as (options: unknown, callback?: unknown) => unknown;
+  (pool as unknown as { connect: unknown }).connect = (options: unknown, callback?: unknown) => {
+    if (callback !== undefined) return connect(options, callback);
+    return (connect(options) as Promise<unknown>).catch((error: unknown) => {
+      if ((error as { code?: string }).code === "UND_ERR_HEADERS_TIMEOUT") {
+        throw new errors.ConnectTimeoutError("the proxy did not answer CONNECT in time");
+      }
+      throw error;
+    });
+  };
+  return pool;
+}
+
 /** The Agent options for one origin's settings (`own`), or for every origin without settings. */
 function agentOptions(options: DispatcherOptions, own: OriginSettings | undefined) {
   return {
@@ -128,7 +156,7 @@ function proxyAgent(options: DispatcherOptions, own: OriginSettings | undefined)
   // connect timeout (undici's client to the proxy would wait its default 300 s for the answer's headers, and the
   // request's own deadline does not reach it).
   const clientFactory = (origin: URL, opts: object) =>
-    new Pool(origin, {
+    proxyPool(origin, {
       ...opts,
       headersTimeout: options.connectTimeout,
       bodyTimeout: options.connectTimeout,

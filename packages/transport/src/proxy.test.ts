@@ -1,5 +1,6 @@
 import { createServer, request as httpRequest, type Server } from "node:http";
 import { type AddressInfo, connect, createServer as createNetServer, type Socket } from "node:net";
+import { TimeoutError } from "@regatta/errors";
 import { startServer, TEST_CERT, type TestServer } from "@regatta/testkit";
 import { afterEach, describe, expect, it } from "vitest";
 import { Transport } from "./transport.js";
@@ -181,7 +182,9 @@ describe("proxies", () => {
       const err = await t
         .request({ registry: "127.0.0.1:9", method: "GET", path: "/v2/", scopes: [] })
         .catch((e) => e);
-      expect(err).toBeInstanceOf(Error);
+      expect(err).toBeInstanceOf(TimeoutError);
+      // The flag that bounds it is the connect timeout, and the error says so (not the read timeout's 30 s).
+      expect((err as Error).message).toContain("connect timeout (300 ms)");
       expect(performance.now() - started).toBeLessThan(3000);
       expect(sockets.size).toBeGreaterThan(0);
     }
