@@ -307,6 +307,11 @@ describe("verbs people expect, against a real registry", () => {
       expect(twice.stderr).toContain(
         `warning: lines 1, 2 all copy to ${open.host}/list/twice:1: the last one wins`,
       );
+      // A target without a tag lands on the source's: the same place as one naming that tag.
+      const implied = await regatta(["copy", "--from-file", "-"], {
+        input: `${open.host}/src/many:1.9 ${open.host}/list/twice\n${open.host}/src/app:1.0 ${open.host}/list/twice:1.9\n`,
+      });
+      expect(implied.stderr).toContain(`warning: lines 1, 2 all copy to ${open.host}/list/twice:1.9: the last one wins`);
       const once = await regatta(["copy", "--from-file", "-"], {
         input: `${open.host}/src/many:1.9 ${open.host}/list/twice:1\n`,
       });

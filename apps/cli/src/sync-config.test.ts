@@ -122,6 +122,11 @@ sync:
 describe("bad input", () => {
   it.each([
     ["not YAML", "a: [unclosed", /^bad\.yaml:1: not valid YAML: /],
+    [
+      "a word no registry takes as a tag",
+      "docker.io:\n  images:\n    a: [1.0, .5]\n",
+      /^bad\.yaml:3: docker\.io\.images\.a: "\.5" is not a tag/,
+    ],
     ["a list at the top", "- a\n- b\n", /^bad\.yaml: a sync config is a YAML mapping/],
     [
       "skopeo without a destination",

@@ -17,6 +17,7 @@
 
 import type { HostSettings, SyncJob, TagFilter } from "@regatta/client";
 import { UsageError } from "@regatta/errors";
+import { isValidTag } from "@regatta/reference";
 
 /** What a config file asks for. */
 export interface SyncConfig {
@@ -186,6 +187,12 @@ function skopeoFormat(
       if (digest)
         throw new UsageError(
           `${where(`${registry}.images.${repository}`, node)}: ${digest} is a digest; sync copies tags`,
+        );
+      // A word no registry takes as a tag (`.5`, YAML's `0.5` written short) is this file's mistake, said here.
+      const bad = list.find((t) => !isValidTag(t));
+      if (bad !== undefined)
+        throw new UsageError(
+          `${where(`${registry}.images.${repository}`, node)}: ${JSON.stringify(bad)} is not a tag (letters, digits, _ . -; not starting with . or -)`,
         );
       add(repository, list.length ? { list } : undefined);
     });

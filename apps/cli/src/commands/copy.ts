@@ -309,8 +309,17 @@ async function copyList(
 ): Promise<void> {
   // Two lines writing one target: the later wins, which is rarely what the list meant. Said, not refused.
   const byTarget = new Map<string, number[]>();
-  for (const pair of pairs)
-    byTarget.set(pair.target.toString(), [...(byTarget.get(pair.target.toString()) ?? []), pair.line]);
+  for (const pair of pairs) {
+    // Where the copy lands: a target without tag or digest takes the source's (copyTarget in the client).
+    const { target, source } = pair;
+    const lands =
+      target.tag !== undefined || target.digest !== undefined
+        ? target.toString()
+        : source.tag !== undefined
+          ? target.withTag(source.tag).toString()
+          : target.withDigest(source.digest ?? "").toString();
+    byTarget.set(lands, [...(byTarget.get(lands) ?? []), pair.line]);
+  }
   for (const [target, lines] of byTarget) {
     if (lines.length > 1)
       cli.info(`warning: lines ${lines.join(", ")} all copy to ${target}: the last one wins`);
