@@ -311,7 +311,9 @@ describe("verbs people expect, against a real registry", () => {
       const implied = await regatta(["copy", "--from-file", "-"], {
         input: `${open.host}/src/many:1.9 ${open.host}/list/twice\n${open.host}/src/app:1.0 ${open.host}/list/twice:1.9\n`,
       });
-      expect(implied.stderr).toContain(`warning: lines 1, 2 all copy to ${open.host}/list/twice:1.9: the last one wins`);
+      expect(implied.stderr).toContain(
+        `warning: lines 1, 2 all copy to ${open.host}/list/twice:1.9: the last one wins`,
+      );
       const once = await regatta(["copy", "--from-file", "-"], {
         input: `${open.host}/src/many:1.9 ${open.host}/list/twice:1\n`,
       });

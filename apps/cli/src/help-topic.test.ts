@@ -8,7 +8,10 @@ import { regatta } from "./test-cli.js";
 describe("regatta help TOPIC", () => {
   it("prints a command's help, and refuses an unknown topic in one line", async () => {
     const known = await regatta(["help", "tags"]);
-    expect([known.code, known.stdout.split("\n")[0]]).toEqual([0, "Usage: regatta tags [options] <repository>"]);
+    expect([known.code, known.stdout.split("\n")[0]]).toEqual([
+      0,
+      "Usage: regatta tags [options] <repository>",
+    ]);
     const unknown = await regatta(["help", "nosuch"]);
     expect([unknown.code, unknown.stdout, unknown.stderr]).toEqual([
       2,
