@@ -5,7 +5,7 @@
  * its timeout or prints more than 1 MiB together with everything it started, and leaves no timer, pipe or child
  * handle that would keep the process alive.
  */
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
@@ -42,10 +42,12 @@ afterEach(async () => {
       // Already gone, as it should be.
     }
   }
-  // Until they are reaped: a helper's exit seen during the next test would start its grace timer there.
+  // Until they are reaped: a helper's exit seen during the next test would start its grace timer there. A grandchild
+  // (a helper's own `sleep &`) is reparented to pid 1 when killed, and a zombie there is dead for this process: how
+  // soon pid 1 reaps it is the machine's business (seconds on a loaded CI box), not this test's.
   await until(() => {
-    for (const pid of pids) if (existsSync(`/proc/${pid}`)) throw new Error(`pid ${pid} not reaped yet`);
-  });
+    for (const pid of pids) if (unreaped(pid)) throw new Error(`pid ${pid} not reaped yet`);
+  }, 10_000);
 });
 
 /** A temp dir with every script installed as docker-credential-<name>, and an environment that finds them. */
@@ -60,17 +62,29 @@ async function install(
   return { dir, env };
 }
 
+/** Whether `pid` still runs, or is a zombie this process has yet to reap (another parent's zombie is dead here). */
+function unreaped(pid: number): boolean {
+  if (!existsSync(`/proc/${pid}`)) return false;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const [state, ppid] = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return !(state === "Z" && Number(ppid) !== process.pid);
+  } catch {
+    return false;
+  }
+}
+
 /**
- * Polls `check` on the event loop (not on timers, which some tests fake) until it stops throwing, for up to 2 s of
- * real time.
+ * Polls `check` on the event loop (not on timers, which some tests fake) until it stops throwing, for up to
+ * `limitMs` (default 2 s) of real time.
  */
-async function until<T>(check: () => T | Promise<T>): Promise<T> {
+async function until<T>(check: () => T | Promise<T>, limitMs = 2000): Promise<T> {
   const started = performance.now();
   for (;;) {
     try {
       return await check();
     } catch (error) {
-      if (performance.now() - started > 2000) throw error;
+      if (performance.now() - started > limitMs) throw error;
       await tick();
     }
   }
