@@ -5,9 +5,9 @@
  * It sits above auth and retry so that only the final answer is judged. The error is scrubbed against the client's
  * secrets as it is built, and carries who asked for what (`error.access`) for the hint.
  */
-import { errorFromResponse, notRegistryError, type SecretSet } from "@regatta/errors";
+import { type ErrorResponse, errorFromResponse, notRegistryError, type SecretSet } from "@regatta/errors";
 import { readErrorBody } from "./body.js";
-import type { Middleware } from "./exchange.js";
+import type { Exchange, Middleware, RawResponse } from "./exchange.js";
 import { httpsPortError, isHttpsPortAnswer } from "./https-port.js";
 import { noteRetryAfter, parseRetryAfter } from "./retry.js";
 
@@ -59,9 +59,6 @@ export function statusErrors(secrets?: SecretSet, registries: Set<string> = new 
           })
         : undefined;
     if (foreign) throw foreign;
-    // An answer from where the registry sent the request (an upload Location, a redirect) is not the registry's:
-    // none of its credentials went there, so no hint may say they were refused or should be passed.
-    const elsewhere = new URL(response.url).origin !== exchange.baseOrigin;
     const error = errorFromResponse({
       method: exchange.method,
       url: response.url,
@@ -70,24 +67,33 @@ export function statusErrors(secrets?: SecretSet, registries: Set<string> = new 
       ...(response.headers["www-authenticate"] ? { challenge: response.headers["www-authenticate"] } : {}),
       ...(exchange.context ? { context: exchange.context } : {}),
       ...(secrets ? { secrets } : {}),
-      ...(elsewhere
-        ? response.status === 401 || response.status === 403
-          ? {
-              hint: `${new URL(response.url).host} answered, where ${exchange.registry} sent the request; it gets none of the registry's credentials`,
-            }
-          : {}
-        : {
-            auth: {
-              registry: exchange.registry,
-              scopes: exchange.scopes,
-              credentials: response.sent?.credentials ?? "none",
-              ...(response.sent?.username ? { username: response.sent.username } : {}),
-            },
-          }),
+      ...whoAnswered(exchange, response),
     });
-
     // Kept for whoever recovers from this answer on its own (an upload after a 429 or 503 on a PATCH).
     noteRetryAfter(error, parseRetryAfter(response.headers["retry-after"], Date.now()));
     throw error;
+  };
+}
+
+/**
+ * Who the answer speaks for, as `errorFromResponse` takes it. The registry's own origin: who asked for what, for the
+ * hint of a 401/403 (`auth`). Anywhere the registry sent the request (an upload Location, a redirect): none of its
+ * credentials went there, so no hint may say they were refused or should be passed; a 401/403 names that host.
+ */
+function whoAnswered(exchange: Exchange, response: RawResponse): Pick<ErrorResponse, "auth" | "hint"> {
+  const answered = new URL(response.url);
+  if (answered.origin === exchange.baseOrigin) {
+    return {
+      auth: {
+        registry: exchange.registry,
+        scopes: exchange.scopes,
+        credentials: response.sent?.credentials ?? "none",
+        ...(response.sent?.username ? { username: response.sent.username } : {}),
+      },
+    };
+  }
+  if (response.status !== 401 && response.status !== 403) return {};
+  return {
+    hint: `${answered.host} answered, where ${exchange.registry} sent the request; it gets none of the registry's credentials`,
   };
 }
