@@ -55,6 +55,27 @@ async function startProxy() {
   };
 }
 
+/**
+ * A "proxy" that takes TCP connections, reads what comes and never answers (closed after the test). Its sockets are
+ * kept so that a test can see the client did connect.
+ */
+async function silentProxy(): Promise<{ port: number; sockets: Set<Socket> }> {
+  const sockets = new Set<Socket>();
+  const server = createNetServer((socket) => {
+    sockets.add(socket);
+    socket.resume();
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  cleanups.push(
+    () =>
+      new Promise<void>((r) => {
+        for (const s of sockets) s.destroy();
+        server.close(() => r());
+      }),
+  );
+  return { port: (server.address() as AddressInfo).port, sockets };
+}
+
 let cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
   for (const c of cleanups.reverse()) await c();
@@ -131,17 +152,8 @@ describe("proxies", () => {
 
   it("gives up on an https proxy that never finishes its handshake within the connect timeout", async () => {
     // Accepts the TCP connection and says nothing: the TLS handshake with the proxy never ends.
-    const sockets = new Set<Socket>();
-    const silent = createNetServer((socket) => sockets.add(socket));
-    await new Promise<void>((r) => silent.listen(0, "127.0.0.1", r));
-    cleanups.push(
-      () =>
-        new Promise<void>((r) => {
-          for (const s of sockets) s.destroy();
-          silent.close(() => r());
-        }),
-    );
-    const proxyUrl = `https://127.0.0.1:${(silent.address() as AddressInfo).port}`;
+    const { port } = await silentProxy();
+    const proxyUrl = `https://127.0.0.1:${port}`;
     for (const options of [{ proxy: proxyUrl, env: {} }, { env: { HTTP_PROXY: proxyUrl } }]) {
       const t = new Transport({ ...options, timeouts: { connect: 200 }, retry: { attempts: 0 } });
       cleanups.push(() => t.close());
@@ -156,20 +168,8 @@ describe("proxies", () => {
 
   it("gives up on an http proxy that takes the connection and never answers the CONNECT, within the connect timeout", async () => {
     // Reads the CONNECT and says nothing: undici's own wait for the answer would be 300 s.
-    const sockets = new Set<Socket>();
-    const mute = createNetServer((socket) => {
-      sockets.add(socket);
-      socket.resume();
-    });
-    await new Promise<void>((r) => mute.listen(0, "127.0.0.1", r));
-    cleanups.push(
-      () =>
-        new Promise<void>((r) => {
-          for (const s of sockets) s.destroy();
-          mute.close(() => r());
-        }),
-    );
-    const proxyUrl = `http://127.0.0.1:${(mute.address() as AddressInfo).port}`;
+    const { port, sockets } = await silentProxy();
+    const proxyUrl = `http://127.0.0.1:${port}`;
     for (const options of [{ proxy: proxyUrl, env: {} }, { env: { HTTPS_PROXY: proxyUrl } }]) {
       const t = new Transport({
         ...options,
