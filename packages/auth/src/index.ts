@@ -58,6 +58,7 @@ export {
   scopesCover,
 } from "./scope.js";
 export { anonymous, isAnonymous, type StaticCredential, staticCredentials } from "./static-credentials.js";
+export { type StoredCredentialsOptions, storedCredentials } from "./stored-credentials.js";
 export { decodeTokenClaims, type TokenAccessClaim, type TokenClaims } from "./token-claims.js";
 export { MINIMUM_TOKEN_LIFETIME_S, parseTokenResponse, type Token } from "./token-response.js";
 export type {

@@ -6,6 +6,7 @@ import {
   createAuthenticator,
   defaultCredentials,
   staticCredentials,
+  storedCredentials,
 } from "@regatta/auth";
 import { AuthenticationError, AuthorizationError, ProtocolError, UsageError } from "@regatta/errors";
 import { formatPlatform, hostPlatform, normalizePlatform, parsePlatform } from "@regatta/manifest";
@@ -78,6 +79,14 @@ export function createClient(
     transport.secrets.add(settings.identityToken).add(settings.registryToken);
   }
   if (options.password !== undefined) transport.secrets.addBasic(options.username, options.password);
+  // So are the passwords and tokens the credential files hold (the default lookup reads them lazily, per registry,
+  // and a server may echo one first); credential helpers' answers join when first looked up.
+  if (!options.anonymous && !options.credentials) {
+    for (const stored of storedCredentials({ env })) {
+      transport.secrets.addBasic(stored.username, stored.password);
+      transport.secrets.add(stored.identityToken).add(stored.registryToken);
+    }
+  }
   const authenticator = createAuthenticator({
     credentials: credentialsFor(hosts, options, env),
     send: transport.authSend,

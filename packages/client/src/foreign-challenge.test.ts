@@ -116,3 +116,45 @@ describe("credentials given to the client", () => {
     expect(logs.join("\n")).not.toContain(PASSWORD);
   });
 });
+
+describe("credentials stored in docker's config.json and containers auth.json", () => {
+  it("are scrubbed from -v output before the lookup has read them", async () => {
+    const { mkdtempSync, writeFileSync, rmSync } = await import("node:fs");
+    const { tmpdir } = await import("node:os");
+    const { join } = await import("node:path");
+    const dir = mkdtempSync(join(tmpdir(), "regatta-stored-"));
+    const stored = { docker: "D0cker-stored-pw", token: "identity-T0ken-stored", podman: "P0dman-stored-pw" };
+    const base64 = (text: string) => Buffer.from(text).toString("base64");
+    writeFileSync(
+      join(dir, "config.json"),
+      JSON.stringify({
+        auths: { "other.example": { auth: base64(`bob:${stored.docker}`), identitytoken: stored.token } },
+      }),
+    );
+    writeFileSync(
+      join(dir, "auth.json"),
+      JSON.stringify({ auths: { "x.example/team": { auth: base64(`carol:${stored.podman}`) } } }),
+    );
+    const echo = Object.values(stored).join(" ");
+    const registry = await serve((_req, res) => {
+      res
+        .writeHead(401, { "www-authenticate": `Basic realm="${echo}"`, warning: `199 - "${echo}"` })
+        .end(echo);
+    });
+    const logs: string[] = [];
+    const reg = createClient(registry.host, {
+      env: { DOCKER_CONFIG: dir, REGISTRY_AUTH_FILE: join(dir, "auth.json"), HOME: dir },
+      retry: { attempts: 0 },
+      logger: (line) => logs.push(line),
+    });
+    try {
+      const error = await reg.tags(`${registry.host}/lib/app`).catch((e: unknown) => e);
+      expect(String((error as Error).message)).not.toMatch(/stored/);
+    } finally {
+      await reg.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+    expect(logs.join("\n")).toContain("401");
+    for (const secret of Object.values(stored)) expect(logs.join("\n")).not.toContain(secret);
+  });
+});
