@@ -1,6 +1,7 @@
 import {
   AuthenticationError,
   accessHint,
+  type ErrorResponse,
   errorFromResponse,
   type RegistryError,
   redactUrl,
@@ -133,9 +134,9 @@ export class TokenFetch {
       body: response.body,
       context,
       secrets: this.#o.secrets,
-      auth: { ...accessFacts(registry, scopes, credential), scopes },
+      ...whoAnswered(request, response, registry, scopes, credential),
     });
-    if (response.status === 401 && isAnonymous(credential)) {
+    if (response.status === 401 && isAnonymous(credential) && !redirectedAway(request, response)) {
       const access = accessFacts(registry, scopes, credential);
       throw new AuthenticationError(`${context}: registry ${registry} requires a username and password`, {
         status: 401,
@@ -153,4 +154,30 @@ export class TokenFetch {
 function hostnameOf(host: string): string {
   const bracket = host.startsWith("[") ? host.indexOf("]") : -1;
   return (bracket > 0 ? host.slice(0, bracket + 1) : host.split(":")[0]!).toLowerCase();
+}
+
+/** Whether the token endpoint's redirects took the request to another origin (which got no credentials). */
+function redirectedAway(request: AuthHttpRequest, response: AuthHttpResponse): boolean {
+  return response.url !== undefined && new URL(response.url).origin !== new URL(request.url).origin;
+}
+
+/**
+ * Who a refusal speaks for, as the transport's status.ts decides it for registry answers. The realm's own origin:
+ * who asked for what (`auth`, the facts behind a 401/403 hint). Another origin the realm redirected to: it got none
+ * of the credentials (redirect.ts drops them), so no hint may say they were refused; a 401/403 names that host.
+ */
+function whoAnswered(
+  request: AuthHttpRequest,
+  response: AuthHttpResponse,
+  registry: string,
+  scopes: Scope[],
+  credential: Credential | undefined,
+): Pick<ErrorResponse, "auth" | "hint"> {
+  if (!redirectedAway(request, response))
+    return { auth: { ...accessFacts(registry, scopes, credential), scopes } };
+  if (response.status !== 401 && response.status !== 403) return {};
+  const realm = new URL(request.url).host;
+  return {
+    hint: `${new URL(response.url!).host} answered, where the token endpoint ${realm} redirected the request; it gets none of the credentials, so the token service of ${registry} is misconfigured or not to be trusted`,
+  };
 }

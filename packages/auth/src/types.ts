@@ -20,6 +20,8 @@ export interface AuthHttpResponse {
   status: number;
   headers: Record<string, string>;
   body: string;
+  /** The URL that answered, when redirects were followed to it; default the request's. */
+  url?: string;
 }
 
 export type Send = (request: AuthHttpRequest) => Promise<AuthHttpResponse>;

@@ -158,3 +158,38 @@ describe("credentials stored in docker's config.json and containers auth.json", 
     for (const secret of Object.values(stored)) expect(logs.join("\n")).not.toContain(secret);
   });
 });
+
+describe("a token endpoint that redirects to another origin, which refuses", () => {
+  it("names that host as the one refusing, and says it got none of the credentials", async () => {
+    const elsewhere = await serve((_req, res) => {
+      res.writeHead(401, { "content-type": "application/json" }).end('{"details":"who are you"}');
+    });
+    const registry = await serve((req, res) => {
+      if (req.url?.startsWith("/token"))
+        return void res.writeHead(307, { location: `http://${elsewhere.host}${req.url}` }).end();
+      res
+        .writeHead(401, {
+          "www-authenticate": `Bearer realm="http://${req.headers.host}/token",service="reg"`,
+        })
+        .end();
+    });
+    for (const anonymous of [false, true]) {
+      const { reg } = anonymous
+        ? { reg: createClient(registry.host, { anonymous: true, env: {}, retry: { attempts: 0 } }) }
+        : aliceClient(registry.host);
+      try {
+        const error = (await reg.tags(`${registry.host}/lib/app`).catch((e: unknown) => e)) as Error & {
+          hint?: string;
+        };
+        const text = `${error.message} ${error.hint}`;
+        expect(text).toContain(
+          `${elsewhere.host} answered, where the token endpoint ${registry.host} redirected`,
+        );
+        expect(text).not.toMatch(/refused|requires a username|--password|-u /);
+      } finally {
+        await reg.close();
+      }
+    }
+    expect(elsewhere.seen.filter((r) => r.authorization)).toEqual([]);
+  });
+});

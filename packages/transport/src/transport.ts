@@ -386,7 +386,7 @@ export class Transport {
     const raw = await this.#bare(exchange);
     const mapError = (err: unknown) => mapTransportError(err, this.#failed(exchange, raw.url));
     const body = await readBody(raw.body, ERROR_BODY_LIMIT, mapError, "token response");
-    return { status: raw.status, headers: raw.headers, body: body.toString("utf8") };
+    return { status: raw.status, headers: raw.headers, body: body.toString("utf8"), url: raw.url };
   };
 
   /**
