@@ -220,6 +220,21 @@ describe("TLS", () => {
     expect(err.hint).toBe("the registry seems to speak plain http: use --insecure / http");
   });
 
+  it("https where the registry sent the request (an upload Location) on a plain-http port → the registry's address to fix, not --insecure", async () => {
+    const s = await serve((_req, res) => void res.end("plain"));
+    const err = (await make({ scheme: "http" })
+      .request({
+        registry: s.host,
+        method: "PATCH",
+        url: `https://${s.host}/v2/a/blobs/uploads/1`,
+        scopes: [],
+      })
+      .catch((e: unknown) => e)) as TlsError;
+    expect(err).toBeInstanceOf(TlsError);
+    expect(err.hint).toContain(`https://${s.host} is where ${s.host} sent this request`);
+    expect(err.hint).not.toContain("--insecure");
+  });
+
   it("http to a TLS port → an error that suggests dropping --insecure / http, never a hang", async () => {
     const s = await serve((_req, res) => void res.end("secure"), { tls: true });
     const err = (await get(make(), s.host)) as RegistryUnreachableError;

@@ -30,6 +30,11 @@ export interface FailedRequest {
   timeouts?: { connect?: number; idle?: number };
   /** The request body was still being sent: a headers timeout then means the server stopped reading it. */
   sending?: boolean;
+  /**
+   * The registry's own origin. A request elsewhere went where the registry sent it (a redirect, an upload
+   * Location): a scheme that does not fit that port is the registry's to fix, not a flag the user should change.
+   */
+  baseOrigin?: string;
 }
 
 /** What to do about an idle timeout. */
@@ -159,7 +164,7 @@ export function mapTransportError(err: unknown, req: FailedRequest): RegattaErro
         request,
         cause: err,
         ...(req.secrets ? { secrets: req.secrets } : {}),
-        hint: "the registry seems to speak plain http: use --insecure / http",
+        hint: schemeHint(url, req, "the registry seems to speak plain http: use --insecure / http"),
       },
     );
   }
@@ -169,7 +174,7 @@ export function mapTransportError(err: unknown, req: FailedRequest): RegattaErro
       request,
       cause: err,
       ...(req.secrets ? { secrets: req.secrets } : {}),
-      hint: "if the registry speaks https, drop --insecure / http",
+      hint: schemeHint(url, req, "if the registry speaks https, drop --insecure / http"),
     });
   }
   const known = code ? NETWORK[code] : undefined;
@@ -177,7 +182,7 @@ export function mapTransportError(err: unknown, req: FailedRequest): RegattaErro
   // A TLS-only server hangs up on a plain-http request without answering.
   const hint =
     code === "UND_ERR_SOCKET" && url.protocol === "http:"
-      ? "if the registry only speaks https, do not use --insecure / http"
+      ? schemeHint(url, req, "if the registry only speaks https, do not use --insecure / http")
       : undefined;
   return new RegistryUnreachableError(`${prefix}cannot reach registry ${req.registry}: ${text} ${where}`, {
     request,
@@ -186,6 +191,16 @@ export function mapTransportError(err: unknown, req: FailedRequest): RegattaErro
     ...(req.secrets ? { secrets: req.secrets } : {}),
     ...(hint ? { hint } : {}),
   });
+}
+
+/**
+ * The hint for a scheme that does not fit the port: the user's flag when the request went to the registry's own
+ * origin; the registry's own address settings when it went where the registry sent it (an https upload Location on
+ * an http registry: --insecure is already there and cannot help).
+ */
+function schemeHint(url: URL, req: FailedRequest, own: string): string {
+  if (req.baseOrigin === undefined || url.origin === req.baseOrigin) return own;
+  return `${url.protocol}//${url.host} is where ${req.registry} sent this request (a redirect or an upload Location), in a scheme that port does not speak: the registry advertises a wrong address (distribution's http.host, or its proxy's X-Forwarded-Proto)`;
 }
 
 function ms(value: number | undefined): string {

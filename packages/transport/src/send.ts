@@ -89,6 +89,7 @@ export function createSend(dispatcher: Dispatcher, options: SendOptions): Handle
         registry: exchange.registry,
         method: exchange.method,
         url,
+        baseOrigin: exchange.baseOrigin,
         ...(exchange.context ? { context: exchange.context } : {}),
         ...(exchange.signal ? { signal: exchange.signal } : {}),
         timeouts: { connect: options.connectTimeout, idle: options.idleTimeout },

@@ -469,6 +469,7 @@ export class Transport {
       url,
       secrets: this.#secrets,
       timeouts: this.#timeouts,
+      baseOrigin: exchange.baseOrigin,
       ...(exchange.signal ? { signal: exchange.signal } : {}),
       ...(exchange.context ? { context: exchange.context } : {}),
     };
