@@ -58,6 +58,11 @@ describe("what docker and skopeo users write", () => {
     ['{{index .Config.Labels "org.opencontainers.image.version"}}', "3.20.1"],
     ['{{index .Config.Labels "absent"}}', ""],
     ["{{json .Config.Cmd}}", '["/bin/sh"]'],
+    // Fields read off a parenthesised value, as Go allows: skopeo's `(index .LayersData 0).Size`.
+    ["{{(index .history 1).created_by}}", "CMD"],
+    ["{{(index .history 0).created_by | lower}}", "add"],
+    ["{{(.config).Labels.maintainer}}", "me"],
+    ["{{(index .history 0).absent.deeper}}", ""],
     ["{{json .Config.Entrypoint}}", "null"],
     ["{{json .Nothing}}", "null"],
     ["{{range .Config.Env}}{{.}}\\n{{end}}", "PATH=/usr/local/bin:/usr/bin\nLANG=C.UTF-8\n"],
@@ -139,6 +144,7 @@ describe("errors name where they are, and are usage errors", () => {
   it.each([
     ["{{range .os}}{{end}}", 8, "cannot range over a string"],
     ["{{.os.name}}", 2, "cannot read field name of a string"],
+    ["{{(index .RepoTags 0).name}}", 2, "cannot read field name of a string"],
     ["{{index .RepoTags 5}}", 2, "index 5 out of range (the list has 2)"],
     ['{{index .RepoTags "a"}}', 2, "index of a list needs a whole number, got a string"],
     ["{{index .Config.Labels 1}}", 2, "index of an object needs a string key, got a number"],

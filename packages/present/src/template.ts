@@ -53,7 +53,7 @@ type Arg =
   | { t: "field"; base: "dot" | "root" | string; path: string[]; pos: number }
   | { t: "literal"; value: unknown; pos: number }
   | { t: "ident"; name: string; pos: number }
-  | { t: "pipe"; pipe: Pipe; pos: number };
+  | { t: "pipe"; pipe: Pipe; path: string[]; pos: number };
 interface Cmd {
   args: Arg[];
   pos: number;
@@ -73,7 +73,9 @@ type Node =
 type Token =
   | { t: "field"; base: "dot" | "root" | string; path: string[]; pos: number }
   | { t: "string" | "number" | "ident"; value: string; pos: number }
-  | { t: "|" | "(" | ")" | "," | ":="; pos: number };
+  | { t: "|" | "(" | "," | ":="; pos: number }
+  /** A `)`, and the fields read off the value it closes: `(index .Layers 0).Size`, as Go allows. */
+  | { t: ")"; path: string[]; pos: number };
 
 const IDENT = /[A-Za-z_][A-Za-z0-9_]*/y;
 const FIELD_NAME = /[A-Za-z0-9_-]+/y;
@@ -105,7 +107,11 @@ function lexAction(source: string, start: number, end: number): Token[] {
     const c = source[i] as string;
     if (c === " " || c === "\t" || c === "\n" || c === "\r") {
       i++;
-    } else if (c === "|" || c === "(" || c === ")" || c === ",") {
+    } else if (c === ")") {
+      const [names, next] = path(i + 1);
+      tokens.push({ t: c, path: names, pos: i });
+      i = names.length ? next : i + 1;
+    } else if (c === "|" || c === "(" || c === ",") {
       tokens.push({ t: c, pos: i });
       i++;
     } else if (c === ":" && source[i + 1] === "=") {
@@ -315,9 +321,10 @@ class Parser {
           if (++this.#depth > MAX_TEMPLATE_DEPTH)
             this.fail(`nested deeper than ${MAX_TEMPLATE_DEPTH}`, t.pos);
           const [inner, after] = this.pipeAt(tokens, k + 1, t.pos);
-          if (tokens[after]?.t !== ")") this.fail(`unclosed "("`, t.pos);
+          const close = tokens[after];
+          if (close?.t !== ")") return this.fail(`unclosed "("`, t.pos);
           this.#depth--;
-          args.push({ t: "pipe", pipe: inner, pos: t.pos });
+          args.push({ t: "pipe", pipe: inner, path: close.path, pos: t.pos });
           k = after + 1;
           continue;
         }
@@ -592,19 +599,25 @@ class Renderer {
       case "literal":
         return arg.value;
       case "pipe":
-        return this.pipe(arg.pipe, scope);
+        return this.walk(this.pipe(arg.pipe, scope), arg.path, arg.pos);
       case "ident":
         return this.cmd({ args: [arg], pos: arg.pos }, scope, []);
       case "field": {
-        let v = arg.base === "dot" ? scope.dot : arg.base === "root" ? scope.root : scope.vars.get(arg.base);
-        for (const name of arg.path) {
-          if (v === undefined || v === null) return undefined;
-          if (!isObject(v)) this.fail(`cannot read field ${name} of ${typeName(v)}`, arg.pos);
-          v = field(v, name);
-        }
-        return v;
+        const base =
+          arg.base === "dot" ? scope.dot : arg.base === "root" ? scope.root : scope.vars.get(arg.base);
+        return this.walk(base, arg.path, arg.pos);
       }
     }
+  }
+
+  /** The value at `path` under `v`: nothing past a missing field or a null, an error past a string or a list. */
+  walk(v: unknown, path: string[], pos: number): unknown {
+    for (const name of path) {
+      if (v === undefined || v === null) return undefined;
+      if (!isObject(v)) this.fail(`cannot read field ${name} of ${typeName(v)}`, pos);
+      v = field(v, name);
+    }
+    return v;
   }
 }
 

@@ -52,21 +52,35 @@ with --referrers (field names match in any case); Config holds the runtime field
         }
         noteSinglePlatform(cli, flags, ref, s);
         if (output.kind === "json") return writeJson(s, 2);
-        if (output.kind === "template") return writeTemplated(output.render, templateDocument(s));
+        if (output.kind === "template") return writeTemplated(output.render, templateDocument(s, ref.name));
         await writeStdout(humanSummary(s, Boolean(process.stdout.isTTY)));
       });
     });
 }
 
 /**
- * The document a template reads: the --json one, its `config` (the config blob's digest and size) holding the runtime
- * fields again under the names the image config and `docker image inspect` give them, so docker's `{{.Config.Env}}`
- * reads what skopeo's `{{.Env}}` does.
+ * The document a template reads: the --json one, with skopeo inspect's own names beside it (`Name`, `Architecture`,
+ * `Os`, `Variant`, `Layers` as digests, `LayersData`), so a `skopeo inspect --format` line works unchanged; and its
+ * `config` (the config blob's digest and size) holding the runtime fields again under the names the image config and
+ * `docker image inspect` give them, so docker's `{{.Config.Env}}` reads what skopeo's `{{.Env}}` does.
+ * skopeo's: https://github.com/containers/image/blob/main/types/types.go (ImageInspectInfo).
  */
-function templateDocument(
-  s: ImageSummary,
-): ImageSummary | (Omit<ImageSummary, "config"> & { config: object }) {
-  if (!s.config) return s;
+function templateDocument(s: ImageSummary, name: string): object {
+  const [os, architecture, variant] = s.platform?.split("/") ?? [];
+  const skopeo = Object.entries({
+    Name: name,
+    Architecture: architecture,
+    Os: os,
+    Variant: variant,
+    Layers: s.layers?.map((layer) => layer.digest),
+    LayersData: s.layers?.map((layer) => ({
+      MIMEType: layer.mediaType,
+      Digest: layer.digest,
+      Size: layer.size,
+    })),
+  }).filter(([, value]) => value !== undefined);
+  const document = { ...s, ...Object.fromEntries(skopeo) };
+  if (!s.config) return document;
   const runtime = Object.entries({
     Entrypoint: s.entrypoint,
     Cmd: s.cmd,
@@ -78,7 +92,7 @@ function templateDocument(
     StopSignal: s.stopSignal,
     Labels: s.labels,
   }).filter(([, value]) => value !== undefined);
-  return { ...s, config: { ...s.config, ...Object.fromEntries(runtime) } };
+  return { ...document, config: { ...s.config, ...Object.fromEntries(runtime) } };
 }
 
 /** A list as a Dockerfile's exec form writes it: `["nginx","-g","daemon off;"]`. */
