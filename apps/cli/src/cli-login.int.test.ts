@@ -50,7 +50,8 @@ describe.each<RegistryAuth>(["basic", "token"])("regatta login against a %s regi
       env,
       input: `${PASSWORD}\n`,
     });
-    expect(login.stderr).toContain(`Login Succeeded: ${USERNAME} for ${registry.host}, saved in ${config}`);
+    expect(login.stdout).toBe(`Login Succeeded: ${USERNAME} for ${registry.host}, saved in ${config}\n`);
+    expect(login.stderr).toContain("WARNING! Your password will be stored unencrypted");
     expect(login.code).toBe(0);
     expect(JSON.parse(readFileSync(config, "utf8"))).toEqual({
       auths: { [registry.host]: { auth: b64(`${USERNAME}:${PASSWORD}`) } },
@@ -68,15 +69,19 @@ describe.each<RegistryAuth>(["basic", "token"])("regatta login against a %s regi
     // asked or written (no terminal here, which would otherwise be an error).
     const mtime = statSync(config).mtimeMs;
     const existing = await regatta(["login", registry.host], { env });
-    expect([existing.code, existing.stderr]).toEqual([
+    expect([existing.code, existing.stdout, existing.stderr]).toEqual([
       0,
       `Login Succeeded: ${USERNAME} for ${registry.host}, with the saved credentials\n`,
+      "",
     ]);
     expect(statSync(config).mtimeMs).toBe(mtime);
 
     const logout = await regatta(["logout", registry.host], { env });
     expect(logout.code).toBe(0);
-    expect(logout.stderr).toBe(`Removed the login credentials for ${registry.host} from ${config}\n`);
+    expect([logout.stdout, logout.stderr]).toEqual([
+      `Removed the login credentials for ${registry.host} from ${config}\n`,
+      "",
+    ]);
     expect(JSON.parse(readFileSync(config, "utf8"))).toEqual({ auths: {} });
     const again = await regatta(needsAccount(registry.host), { env });
     expect(again.code).toBe(4);
@@ -148,10 +153,10 @@ describe.each<RegistryAuth>(["basic", "token"])("regatta login against a %s regi
     ).toBe(0);
     const out = await regatta(["logout", registry.host, "--authfile", authFile], { env });
     // The docker config still holds the -p login above, and logout says so.
-    expect(out.stderr).toBe(
-      `note: ${config} still holds credentials for ${registry.host} (regatta logout ${registry.host} removes them)\n` +
-        `Removed the login credentials for ${registry.host} from ${authFile}\n`,
-    );
+    expect([out.stdout, out.stderr]).toEqual([
+      `Removed the login credentials for ${registry.host} from ${authFile}\n`,
+      `note: ${config} still holds credentials for ${registry.host} (regatta logout ${registry.host} removes them)\n`,
+    ]);
     expect((await regatta(needsAccount(registry.host), { env: onlyPodman })).code).toBe(4);
   });
 });
@@ -183,7 +188,7 @@ describe("regatta login: usage", () => {
       `note: ${stale} still holds credentials for ${registry.host} (regatta logout ${registry.host} --authfile ${stale} removes them)`,
     );
     const rest = await regatta(["logout", registry.host, "--authfile", stale], { env });
-    expect(rest.stderr).toBe(`Removed the login credentials for ${registry.host} from ${stale}\n`);
+    expect(rest.stdout).toBe(`Removed the login credentials for ${registry.host} from ${stale}\n`);
   });
 
   it("without a password and without a terminal is a usage error (exit 2) that says how, and writes nothing", async () => {

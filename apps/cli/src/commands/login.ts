@@ -3,7 +3,7 @@ import { DEFAULT_REGISTRY, parseRegistry } from "@regatta/reference";
 import type { Command } from "commander";
 import type { CliContext } from "../cli-context.js";
 import { connectOptions, type GlobalFlags } from "../global-options.js";
-import { escapeControls, writeJson, writeStderr } from "../output.js";
+import { escapeControls, writeJson, writeStderr, writeStdout } from "../output.js";
 import { canPrompt, prompt } from "../prompt.js";
 
 /** The registry argument of `login` and `logout`: Docker Hub when not given, as docker's. */
@@ -77,8 +77,9 @@ Examples:
             `WARNING! Your password will be stored unencrypted in ${escapeControls(where.file)}.\nConfigure a credential helper (credsStore in the docker config) to remove this warning.`,
           );
         }
-        cli.info(
-          `Login Succeeded: ${escapeControls(credential.username)} for ${registry}, saved in ${escapeControls(place)}`,
+        // On stdout, as docker's and skopeo's "Login Succeeded": the result, which a script may read; warnings on stderr.
+        await writeStdout(
+          `Login Succeeded: ${escapeControls(credential.username)} for ${registry}, saved in ${escapeControls(place)}\n`,
         );
       });
     });
@@ -104,8 +105,8 @@ async function existingLogin(
       if (who.anonymous || who.username === undefined) return false;
       if (json) await writeJson({ registry, username: who.username, existing: true });
       else
-        cli.info(
-          `Login Succeeded: ${escapeControls(who.username)} for ${registry}, with the saved credentials`,
+        await writeStdout(
+          `Login Succeeded: ${escapeControls(who.username)} for ${registry}, with the saved credentials\n`,
         );
       return true;
     });

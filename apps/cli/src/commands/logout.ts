@@ -1,7 +1,7 @@
 import { parseRegistry } from "@regatta/reference";
 import type { Command } from "commander";
 import type { CliContext } from "../cli-context.js";
-import { escapeControls, writeJson, writeStderr } from "../output.js";
+import { escapeControls, writeJson, writeStderr, writeStdout } from "../output.js";
 import { HOST_ARGUMENT } from "./login.js";
 
 /**
@@ -39,10 +39,13 @@ export function registerLogout(program: Command, cli: CliContext): void {
         return;
       }
       const place = escapeControls(result.helper ? `docker-credential-${result.helper}` : result.file);
-      cli.info(
-        result.removed
-          ? `Removed the login credentials for ${registry} from ${place}`
-          : `Not logged in to ${registry}: nothing to remove in ${place}`,
+      // On stdout, as docker's "Removing login credentials for HOST".
+      await writeStdout(
+        `${
+          result.removed
+            ? `Removed the login credentials for ${registry} from ${place}`
+            : `Not logged in to ${registry}: nothing to remove in ${place}`
+        }\n`,
       );
     });
 }
