@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
-import { createWriteStream, rmSync } from "node:fs";
-import { open, readdir, rename, rm, stat } from "node:fs/promises";
-import { basename, dirname, join } from "node:path";
+import { createWriteStream, rmSync, type Stats } from "node:fs";
+import { open, readdir, readlink, realpath, rename, rm, stat, writeFile } from "node:fs/promises";
+import { basename, dirname, join, resolve } from "node:path";
 import { type Readable, Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { AbortError, FileSystemError, RegattaError, UsageError } from "@regatta/errors";
@@ -51,16 +51,57 @@ export function isDiskFull(error: unknown): boolean {
 }
 
 /**
+ * Where an atomic write of `path` goes, as curl, crane and `docker save -o` write through a path rather than over it:
+ * a missing path or a regular file is replaced atomically (through a symbolic link, the file it names, the link
+ * kept); anything else that is there — a device such as /dev/null, a FIFO, /dev/stdout's link to a pipe — is opened
+ * and written through (`atomic: false`), never replaced by a regular file (as root, a rename over /dev/null would
+ * have turned it into a plain file for the whole machine).
+ */
+export async function writeTarget(path: string): Promise<{ path: string; atomic: boolean }> {
+  let found: Stats;
+  try {
+    found = await stat(path);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code !== "ENOENT") throw fileSystemError(error, path);
+    // Missing, or a link whose target is missing: the file the link names is created, the link kept.
+    const link = await readlink(path).catch(() => undefined);
+    return { path: link === undefined ? path : resolve(dirname(path), link), atomic: true };
+  }
+  if (found.isDirectory())
+    throw fileSystemError(Object.assign(new Error("is a directory"), { code: "EISDIR" }), path);
+  if (!found.isFile()) return { path, atomic: false };
+  return { path: await realpath(path).catch(() => path), atomic: true };
+}
+
+/**
  * Writes a stream to `path` atomically: into a hidden `.NAME.<random>.partial` beside it, renamed into place once
  * the stream ended without error (a verified blob stream errors on a wrong digest before it ends). On any failure
- * and on `signal` the partial file is removed and `path` is left untouched; file errors name the path.
+ * and on `signal` the partial file is removed and `path` is left untouched; file errors name the path. A device or
+ * FIFO at `path` is written through instead ({@link writeTarget}).
  */
 export async function writeStreamAtomic(
-  path: string,
+  given: string,
   source: Readable,
   options: { signal?: AbortSignal } = {},
 ): Promise<number> {
-  const temp = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString("hex")}.partial`);
+  // The source may already be flowing (a response body): an error it meets while the target is looked at is held
+  // here, not thrown as unhandled, and the pipeline below reports it from the stream's errored state.
+  const holdError = () => {};
+  source.on("error", holdError);
+  let target: Awaited<ReturnType<typeof writeTarget>>;
+  try {
+    target = await writeTarget(given);
+  } catch (error) {
+    source.destroy();
+    throw error;
+  } finally {
+    source.off("error", holdError);
+  }
+  const path = target.path;
+  const temp = target.atomic
+    ? join(dirname(path), `.${basename(path)}.${randomBytes(6).toString("hex")}.partial`)
+    : undefined;
   let size = 0;
   const counter = new Transform({
     transform(chunk: Uint8Array, _encoding, done) {
@@ -68,35 +109,46 @@ export async function writeStreamAtomic(
       done(null, chunk);
     },
   });
+  const writer = createWriteStream(temp ?? path, { flags: temp ? "wx" : "w" });
   try {
-    await pipeline(
-      source,
-      counter,
-      createWriteStream(temp, { flags: "wx" }),
-      options.signal ? { signal: options.signal } : {},
-    );
-    await rename(temp, path);
+    await pipeline(source, counter, writer, options.signal ? { signal: options.signal } : {});
+    if (temp) await rename(temp, path);
     return size;
   } catch (error) {
     source.destroy();
-    await rm(temp, { force: true });
+    // A source that failed at once fails the pipeline before the file is even open: removed only once it is closed,
+    // or its opening would create it again after the removal.
+    if (!writer.closed) {
+      const closed = new Promise((resolve) => writer.once("close", resolve));
+      writer.destroy();
+      await closed;
+    }
+    if (temp) await rm(temp, { force: true });
     const reason = options.signal?.reason;
     if (options.signal?.aborted)
-      throw reason instanceof Error ? reason : new AbortError(`writing ${path} aborted`);
-    throw fileSystemError(error, path);
+      throw reason instanceof Error ? reason : new AbortError(`writing ${given} aborted`);
+    throw fileSystemError(error, given);
   }
 }
 
 /**
  * Writes `bytes` to `path` atomically: into a temporary file beside it, optionally flushed to the disk, then renamed
- * over `path`. A reader sees the old content or the new, never a mix; a crash leaves at most a `.tmp` file.
+ * over `path`. A reader sees the old content or the new, never a mix; a crash leaves at most a `.tmp` file. A device
+ * or FIFO at `path` is written through instead ({@link writeTarget}).
  */
 export async function writeFileAtomic(
-  path: string,
+  given: string,
   bytes: Uint8Array,
   options: { sync?: boolean } = {},
 ): Promise<void> {
-  await makeDirectories(dirname(path));
+  await makeDirectories(dirname(given));
+  const { path, atomic } = await writeTarget(given);
+  if (!atomic) {
+    await writeFile(path, bytes).catch((error: unknown) => {
+      throw fileSystemError(error, given);
+    });
+    return;
+  }
   const temp = tempPath(path);
   try {
     const handle = await open(temp, "wx");
@@ -109,7 +161,7 @@ export async function writeFileAtomic(
     await rename(temp, path);
   } catch (error) {
     await rm(temp, { force: true });
-    throw fileSystemError(error, path);
+    throw fileSystemError(error, given);
   }
 }
 

@@ -1,0 +1,83 @@
+/**
+ * Atomic writes write through what is not a regular file (atomic-file.ts `writeTarget`): `-o /dev/null` as root
+ * once renamed a regular file over the device. FIFOs and links stand in for devices here; no test touches /dev.
+ */
+import { execFileSync } from "node:child_process";
+import {
+  createReadStream,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
+import { readdir } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Readable } from "node:stream";
+import { FileSystemError } from "@regatta/errors";
+import { afterEach, describe, expect, it } from "vitest";
+import { writeFileAtomic, writeStreamAtomic } from "./atomic-file.js";
+
+const dirs: string[] = [];
+afterEach(() => {
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+function scratch(): string {
+  const dir = mkdtempSync(join(tmpdir(), "regatta-atomic-"));
+  dirs.push(dir);
+  return dir;
+}
+const bytes = () => Readable.from([Buffer.from("new content")]);
+
+describe("writeStreamAtomic and writeFileAtomic", () => {
+  it("write through a FIFO (a device's stand-in): it stays a FIFO and its reader gets the bytes", async () => {
+    const dir = scratch();
+    const fifo = join(dir, "pipe");
+    execFileSync("mkfifo", [fifo]);
+    for (const write of [
+      () => writeStreamAtomic(fifo, bytes()),
+      () => writeFileAtomic(fifo, Buffer.from("new content")),
+    ]) {
+      const chunks: Buffer[] = [];
+      const reader = new Promise<void>((resolve, reject) =>
+        createReadStream(fifo)
+          .on("data", (c) => chunks.push(c as Buffer))
+          .on("end", resolve)
+          .on("error", reject),
+      );
+      await write();
+      await reader;
+      expect(Buffer.concat(chunks).toString()).toBe("new content");
+      expect(lstatSync(fifo).isFIFO()).toBe(true);
+    }
+    expect(await readdir(dir)).toEqual(["pipe"]);
+  });
+
+  it("replace the file a symbolic link names, keeping the link; a dangling link's target is created", async () => {
+    const dir = scratch();
+    writeFileSync(join(dir, "real"), "old");
+    symlinkSync("real", join(dir, "link"));
+    await writeStreamAtomic(join(dir, "link"), bytes());
+    expect(lstatSync(join(dir, "link")).isSymbolicLink()).toBe(true);
+    expect(readFileSync(join(dir, "real"), "utf8")).toBe("new content");
+
+    mkdirSync(join(dir, "sub"));
+    symlinkSync("sub/made", join(dir, "dangling"));
+    await writeFileAtomic(join(dir, "dangling"), Buffer.from("made"));
+    expect(lstatSync(join(dir, "dangling")).isSymbolicLink()).toBe(true);
+    expect(readFileSync(join(dir, "sub/made"), "utf8")).toBe("made");
+    expect((await readdir(dir)).sort()).toEqual(["dangling", "link", "real", "sub"]);
+  });
+
+  it("refuse a directory, naming it, and leave nothing beside it", async () => {
+    const dir = scratch();
+    mkdirSync(join(dir, "d"));
+    const error = await writeStreamAtomic(join(dir, "d"), bytes()).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(FileSystemError);
+    expect((error as Error).message).toBe(`is a directory: writing ${join(dir, "d")}`);
+    expect(await readdir(dir)).toEqual(["d"]);
+  });
+});
