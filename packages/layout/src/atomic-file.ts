@@ -119,7 +119,7 @@ export async function writeStreamAtomic(
     // A source that failed at once fails the pipeline before the file is even open: removed only once it is closed,
     // or its opening would create it again after the removal.
     if (!writer.closed) {
-      const closed = new Promise((resolve) => writer.once("close", resolve));
+      const closed = new Promise<void>((resolve) => writer.once("close", () => resolve()));
       writer.destroy();
       await closed;
     }
