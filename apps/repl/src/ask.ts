@@ -5,16 +5,22 @@ import type { ReplSession } from "./session.js";
 type EchoHook = { _writeToOutput(text: string): void };
 
 /**
- * Asks a question on the REPL's own line editor. With `secret`, nothing typed is echoed (readline's echo goes
- * through `_writeToOutput`, the hook `read` and `mute-stream` rely on too). The answer never enters the history
- * (see persistHistory). Resolves undefined when `cancel` fires (Ctrl-C).
+ * Asks a question on the REPL's own line editor and hands the answer to `onAnswer` (undefined when `cancel` fires:
+ * Ctrl-C). With `secret`, nothing typed is echoed (readline's echo goes through `_writeToOutput`, the hook `read`
+ * and `mute-stream` rely on too). The answer never enters the history (see guardHistory).
+ *
+ * The question is in place when this returns, and `onAnswer` runs inside readline's own callback, before readline
+ * reads on: lines that arrived in the same chunk (a paste, a pipe) answer this question, and one asked from
+ * `onAnswer`, instead of reaching eval. A Promise would hand the answer over only after readline had passed the
+ * rest of the chunk to eval.
  */
 export function ask(
   server: REPLServer,
   session: ReplSession,
   query: string,
-  options: { secret?: boolean; cancel?: AbortSignal } = {},
-): Promise<string | undefined> {
+  options: { secret?: boolean; cancel?: AbortSignal },
+  onAnswer: (answer: string | undefined) => void,
+): void {
   const rl = server as unknown as EchoHook;
   const echo = Object.hasOwn(rl, "_writeToOutput") ? rl._writeToOutput : undefined;
   const restore = () => {
@@ -24,21 +30,22 @@ export function ask(
   // Without a terminal nothing is echoed in the first place.
   const muted = Boolean(options.secret && server.terminal);
   session.answering = true;
-  return new Promise((resolve) => {
-    const done = (answer: string | undefined) => {
-      restore();
-      session.answering = false;
-      resolve(answer);
-    };
-    options.cancel?.addEventListener("abort", () => done(undefined), { once: true });
-    server.question(query, options.cancel ? { signal: options.cancel } : {}, (answer) => {
-      // The Enter that ended the answer was swallowed with the rest.
-      if (muted) server.output.write("\r\n");
-      done(answer);
-    });
-    if (muted) {
-      // The question is already on screen; from here on, what readline would echo is swallowed.
-      rl._writeToOutput = () => {};
-    }
+  let answered = false;
+  const done = (answer: string | undefined) => {
+    if (answered) return;
+    answered = true;
+    restore();
+    session.answering = false;
+    onAnswer(answer);
+  };
+  options.cancel?.addEventListener("abort", () => done(undefined), { once: true });
+  server.question(query, options.cancel ? { signal: options.cancel } : {}, (answer) => {
+    // The Enter that ended the answer was swallowed with the rest.
+    if (muted) server.output.write("\r\n");
+    done(answer);
   });
+  if (muted) {
+    // The question is already on screen; from here on, what readline would echo is swallowed.
+    rl._writeToOutput = () => {};
+  }
 }

@@ -50,23 +50,29 @@ export const COMMANDS: [string, string][] = [
 export function defineCommands(host: CommandHost): { cancel(): boolean } {
   const { server, session } = host;
   let asking: AbortController | undefined;
-  const question = async (query: string, secret = false) => {
-    asking = new AbortController();
-    try {
-      return await ask(server, session, query, { secret, cancel: asking.signal });
-    } finally {
-      asking = undefined;
-    }
+  /** Asks `query`; `then` gets the answer at once, inside readline's callback (see ask). */
+  const question = (query: string, secret: boolean, then: (answer: string | undefined) => void) => {
+    const controller = new AbortController();
+    asking = controller;
+    ask(server, session, query, { secret, cancel: controller.signal }, (answer) => {
+      if (asking === controller) asking = undefined;
+      then(answer);
+    });
   };
   const help = (name: string) => COMMANDS.find(([n]) => n === name)?.[1] ?? "";
   const define = (name: string, action: (arg: string) => void | Promise<void>) => {
     server.defineCommand(name, {
       help: help(name),
       action(arg: string) {
-        Promise.resolve()
-          .then(() => action(arg.trim()))
-          .catch((error: unknown) => host.fail(error))
-          .finally(() => server.displayPrompt());
+        // The action starts here, not in a later tick: `.login` must put its question before readline reads the
+        // line that came with it (see ask).
+        let done: Promise<void>;
+        try {
+          done = Promise.resolve(action(arg.trim()));
+        } catch (error) {
+          done = Promise.reject(error);
+        }
+        done.catch((error: unknown) => host.fail(error)).finally(() => server.displayPrompt());
       },
     });
   };
@@ -81,10 +87,20 @@ export function defineCommands(host: CommandHost): { cancel(): boolean } {
 
   define("login", async (user) => {
     const registry = host.current().registry;
-    const username = user || (await question("Username: "));
-    if (!username) return;
-    const password = await question("Password: ", true);
-    if (password === undefined) return;
+    // The password question is put in the username's callback, not after an await: `.login alice` and the password
+    // pasted or piped together make the password the line that follows, never a line of code.
+    const answers = await new Promise<{ username: string; password: string } | undefined>((resolve) => {
+      const askPassword = (username: string | undefined) => {
+        if (!username) return resolve(undefined);
+        question("Password: ", true, (password) =>
+          resolve(password === undefined ? undefined : { username, password }),
+        );
+      };
+      if (user) askPassword(user);
+      else question("Username: ", false, askPassword);
+    });
+    if (!answers) return;
+    const { username, password } = answers;
     // Checked against the registry before anything changes: refused credentials are never kept.
     let client: RegistryClient;
     let who: WhoAmI;

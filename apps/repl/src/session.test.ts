@@ -23,6 +23,44 @@ describe("ReplSession secrets", () => {
     expect(session().isSecret(line)).toBe(secret);
   });
 
+  it.each([
+    [".connect http://alice:Userinfo8PW@127.0.0.1:5000", true],
+    ['await connect("https://u:pw@h")', true],
+    ['const u = "oci+https://:tok3n@reg.example/x"', true],
+    // A username alone, or a reference with a tag and a digest, holds no password.
+    [".connect https://alice@ghcr.io", false],
+    ['reg.manifest("team/api:1.0@sha256:0123abcd")', false],
+    ['reg.manifest("https://reg.example/team/api:1.0")', false],
+  ])("a URL's userinfo: %s is secret: %s", (line, secret) => {
+    expect(session().isSecret(line)).toBe(secret);
+  });
+
+  it("knows a secret in every form a SecretSet recognises, not only as typed", () => {
+    const s = session();
+    const pw = "p@ss w/rd&1";
+    s.addSecret(pw, "bob");
+    expect(s.isSecret(`const p = "${encodeURIComponent(pw)}"`)).toBe(true);
+    expect(s.isSecret(`const p = ${JSON.stringify(pw.replace("@", "\u0040"))}`)).toBe(true);
+    expect(s.isSecret(`atob("${Buffer.from(pw).toString("base64")}")`)).toBe(true);
+    expect(s.isSecret(`atob("${Buffer.from(`bob:${pw}`).toString("base64")}")`)).toBe(true);
+    expect(s.isSecret('reg.tags("team/api")')).toBe(false);
+  });
+
+  it("tells its listeners when it learns a secret, once per secret, including a password in a URL", () => {
+    const s = session();
+    let told = 0;
+    s.onSecret(() => told++);
+    s.addSecret("new-secret-1");
+    s.addSecret("new-secret-1");
+    s.addSecret("s3cret-pw");
+    expect(told).toBe(1);
+    // createClient refuses the address, but the password in it was given all the same.
+    expect(() => s.open("http://alice:In-The-Url-9@localhost:5000")).toThrow();
+    expect(told).toBe(2);
+    expect(s.isSecret('const x = "In-The-Url-9"')).toBe(true);
+    expect(s.redact("In-The-Url-9")).toBe("***");
+  });
+
   it("redacts every known secret, including those added later", () => {
     const s = session();
     s.addSecret("from-login");

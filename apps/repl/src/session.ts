@@ -11,6 +11,7 @@ import {
   ProtocolError,
   parseRegistry,
   type RegistryClient,
+  SecretSet,
   scrubText,
 } from "@regatta/client";
 import { escapeControls } from "@regatta/present";
@@ -21,6 +22,12 @@ export type WhoAmI = ReturnType<RegistryClient["whoami"]>;
 
 /** The options that carry a secret or an identity: they belong to one registry and are never reused for another. */
 const CREDENTIAL_KEYS = ["username", "password", "identityToken", "registryToken", "anonymous"] as const;
+
+/** A URL's userinfo with a password (`scheme://user:pass@`, RFC 3986 §3.2.1): group 1 is the password. */
+const USERINFO_PASSWORD = /\b[A-Za-z][A-Za-z0-9+.-]*:\/\/[^\s/?#@:"'<>]*:([^\s/?#@"'<>]+)@/g;
+
+/** A `password:` literal (`{ password: "…" }`, `"password": …`), whatever its value. */
+const PASSWORD_LITERAL = /password\s*["']?\s*:/i;
 
 /**
  * The state of one REPL: the clients it opened, the verbose switch, the secrets to keep out of output and
@@ -35,6 +42,13 @@ export class ReplSession {
   /** True while the REPL asks a question (`.login`): the answer must not enter the history. */
   answering = false;
   readonly secrets = new Set<string>();
+  /**
+   * The same secrets in every form a server (or a line typed in the REPL) may spell them: URL-, form- and
+   * JSON-escaped, base64 of the password and of `user:password` (see @regatta/errors' SecretSet).
+   */
+  readonly #secretForms = new SecretSet();
+  /** Told whenever the session learns a secret it did not know (see {@link onSecret}). */
+  readonly #learnt = new Set<() => void>();
   /** Connection settings without credentials: TLS, proxy, timeouts, platform. */
   readonly #base: ConnectOptions;
   /** Credentials per registry: the start-up ones for `home`, then whatever `.login` adds; every client gets them all
@@ -104,6 +118,14 @@ export class ReplSession {
   open(registry: string = this.home, extra: ConnectOptions = {}): RegistryClient {
     const [given, settings] = splitCredentials(extra);
     this.#remember(given);
+    // A password in the address is refused by createClient (credentials do not belong there), but it was given as
+    // a password all the same: a secret from now on, in output and history.
+    if (typeof registry === "string") {
+      for (const m of registry.matchAll(USERINFO_PASSWORD)) {
+        this.addSecret(m[1]);
+        this.addSecret(safeDecode(m[1] as string));
+      }
+    }
     const name = parseRegistry(registry).registry;
     const { anonymous, ...credentials } = Object.keys(given).length
       ? given
@@ -238,17 +260,50 @@ export class ReplSession {
     return escapeControls(out);
   }
 
-  /** Whether a line must stay out of the history file: it holds a known secret or a `password:` literal. */
+  /**
+   * Whether a line must stay out of the history (in memory and in the file): it holds a `password:` literal, a URL
+   * with a password in its userinfo (`https://user:pass@host`), or a secret the session or one of its clients knows
+   * (a password, a token, the `--password` value) in any form a SecretSet recognises: as typed, URL-, form- or
+   * JSON-escaped, or base64.
+   */
   isSecret(line: string): boolean {
-    if (/password\s*["']?\s*:/i.test(line)) return true;
+    if (PASSWORD_LITERAL.test(line)) return true;
+    if (line.search(USERINFO_PASSWORD) !== -1) return true;
     for (const secret of this.secrets) if (line.includes(secret)) return true;
+    const exact = { shapes: false, fragments: false };
+    if (scrubText(line, this.#secretForms, exact) !== line) return true;
+    for (const client of this.#opened) {
+      if (scrubText(line, client.ctx.transport.secrets, exact) !== line) return true;
+    }
     return false;
   }
 
-  /** Keeps a secret out of output and history from now on. */
-  addSecret(secret: string | undefined): void {
+  /**
+   * How many secret forms the session and its clients know: it grows when a secret is learnt, including those a
+   * client learns on its own (a token it was issued, a credential helper's answer), which {@link onSecret} does not
+   * hear of.
+   */
+  secretCount(): number {
+    let n = this.secrets.size + this.#secretForms.size;
+    for (const client of this.#opened) n += client.ctx.transport.secrets.size;
+    return n;
+  }
+
+  /** Runs `listener` whenever the session learns a secret it did not know (history.ts drops the earlier lines). */
+  onSecret(listener: () => void): void {
+    this.#learnt.add(listener);
+  }
+
+  /** Keeps a secret out of output and history from now on, the lines of history that hold it already included. */
+  addSecret(secret: string | undefined, username?: string): void {
     // Very short strings would blank out ordinary text; no real password is that short.
-    if (secret && secret.length >= 3) this.secrets.add(secret);
+    if (typeof secret !== "string" || secret.length < 3) return;
+    const before = this.secrets.size + this.#secretForms.size;
+    this.secrets.add(secret);
+    this.#secretForms.add(secret);
+    if (username) this.#secretForms.addBasic(username, secret);
+    if (this.secrets.size + this.#secretForms.size === before) return;
+    for (const listener of this.#learnt) listener();
   }
 
   /** Closes every client the session opened. */
@@ -257,9 +312,17 @@ export class ReplSession {
   }
 
   #remember(options: ConnectOptions): void {
-    this.addSecret(options.password);
+    if (typeof options.password === "string") this.addSecret(options.password, options.username);
     this.addSecret(options.identityToken);
     this.addSecret(options.registryToken);
+  }
+}
+
+function safeDecode(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
   }
 }
 

@@ -9,7 +9,7 @@ import { createCompleter } from "./completer.js";
 import { errorLine } from "./error-line.js";
 import { createEvaluator } from "./evaluate.js";
 import { helpText } from "./help-text.js";
-import { HISTORY_SIZE, persistHistory } from "./history.js";
+import { guardHistory, HISTORY_SIZE } from "./history.js";
 import { methodEntry, methodHelp } from "./method-catalog.js";
 import { present } from "./present.js";
 import { describedMethod } from "./repl-client.js";
@@ -180,7 +180,8 @@ export async function startRepl(options: StartReplOptions = {}): Promise<Running
     for (const listener of nodeSigint) listener.call(server);
   });
 
-  if (options.historyFile && terminal) persistHistory(server, session, options.historyFile);
+  // Node keeps a history (up-arrow) only on a terminal; with `historyFile` it is kept there too.
+  if (terminal) guardHistory(server, session, options.historyFile || undefined);
 
   const closed = new Promise<void>((resolve) => {
     server.once("exit", () => {

@@ -1,9 +1,10 @@
 import { createHash } from "node:crypto";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdtempSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { createServer, type IncomingMessage } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { PassThrough } from "node:stream";
 import {
   DEFAULT_USERS,
   generateImage,
@@ -13,6 +14,7 @@ import {
   useRegistry,
 } from "@regatta/testkit";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { startRepl } from "../src/index.js";
 import { type DrivenRepl, driveRepl } from "./drive-repl.js";
 
 describe("the REPL against a real registry (anonymous)", () => {
@@ -334,6 +336,132 @@ describe("secrets (Basic auth registry)", () => {
       '["regatta", "secret"].join("-")',
       'reg.tags("team/api")',
     ]);
+  });
+});
+
+describe("secrets learnt late, URLs with a password, and .login with its password in one chunk (Basic auth)", () => {
+  const registry = useRegistry("basic");
+  const [[username, password]] = Object.entries(DEFAULT_USERS) as [[string, string]];
+  const refused = "Zz9WrongSecret";
+  let historyFile: string;
+  let repl: DrivenRepl | undefined;
+  /** What up-arrow recalls (readline's history, newest first). */
+  const memory = () => {
+    if (!repl) throw new Error("no REPL running");
+    return (repl.running.server as unknown as { history: string[] }).history;
+  };
+
+  beforeEach(() => {
+    historyFile = join(mkdtempSync(join(tmpdir(), "regatta-repl-home-")), ".regatta_repl_history");
+  });
+  beforeAll(async () => {
+    await pushImage(registry.url, "team/api", "1.0", await generateImage({ seed: "late" }), {
+      username,
+      password,
+    });
+  });
+  afterEach(async () => {
+    await repl?.close();
+    repl = undefined;
+  });
+
+  it("a password put in a variable before connect() leaves the history, in memory and in the file, accepted or refused", async () => {
+    repl = await driveRepl({ registry: registry.url, historyFile });
+    await repl.send(`const pw = "${password}"`);
+    await repl.send(`const creds = ["${username}", "${refused}"]`);
+    // The same password as a server would echo it, base64 of `user:password`: recognised as well.
+    await repl.send(`const basic = "${Buffer.from(`${username}:${password}`).toString("base64")}"`);
+    await repl.send("1 + 1");
+    expect(memory()).toContain(`const pw = "${password}"`);
+    expect(
+      await repl.send(
+        `const r2 = await connect("${registry.url}", { username: "${username}", password: pw })`,
+      ),
+    ).toBe("");
+    // At once: in memory (up-arrow) and rewritten in the file, before any other line. (The connect() line itself
+    // holds a `password:` literal, so it never entered.)
+    expect(memory()).toEqual(["1 + 1", `const creds = ["${username}", "${refused}"]`]);
+    expect(readFileSync(historyFile, "utf8")).not.toContain(password);
+    expect(statSync(historyFile).mode & 0o777).toBe(0o600);
+
+    // A refused password was given as a password all the same.
+    expect(
+      await repl.send(`await connect("${registry.url}", { username: creds[0], password: creds[1] })`),
+    ).toMatch(/refused the credentials/);
+    expect(memory().join("\n")).not.toContain(refused);
+    repl.type(".exit\r");
+    await repl.running.closed;
+    repl = undefined;
+    const file = readFileSync(historyFile, "utf8");
+    expect(file).not.toContain(password);
+    expect(file).not.toContain(refused);
+    expect(file.split("\n")).toEqual([".exit", "1 + 1"]);
+  });
+
+  it("a line with a password in a URL's userinfo never enters the history, even without a history file", async () => {
+    repl = await driveRepl({ registry: registry.url });
+    expect(await repl.send(`.connect http://alice:Userinfo8PW@${registry.host}`)).toMatch(
+      /credentials do not belong/,
+    );
+    expect(await repl.send(`const u = await connect("http://alice:Userinfo9PW@${registry.host}")`)).toMatch(
+      /credentials do not belong/,
+    );
+    await repl.send('"a line to keep"');
+    expect(memory()).toEqual(['"a line to keep"']);
+    // And the password in it is a secret from then on.
+    expect(await repl.send('"Userinfo9PW"')).toBe("'***'");
+  });
+
+  it(".login USER with the password in the same paste takes the next line as the password, hidden and kept out of history", async () => {
+    repl = await driveRepl({ registry: registry.url, historyFile });
+    const from = repl.screen().length;
+    repl.type(`.login ${username}\r${password}\r`);
+    const out = await repl.waitFor((t) => /logged in to .*\n[\w.:]+> $/.test(t), from);
+    expect(out).not.toMatch(/ReferenceError|is not defined/);
+    expect(out).toContain(`logged in to ${registry.host} as ${username}`);
+    // The same with the username asked for.
+    const next = repl.screen().length;
+    repl.type(`.login\r${username}\r${password}\r`);
+    expect(await repl.waitFor((t) => /logged in to .*\n[\w.:]+> $/.test(t), next)).toContain(
+      `Username: ${username}`,
+    );
+    expect(await repl.send('reg.tags("team/api")')).toBe("team/api 1 tag\n  1.0");
+    expect(repl.screen()).not.toContain(password);
+    expect(memory()).toEqual(['reg.tags("team/api")', ".login", `.login ${username}`]);
+    expect(readFileSync(historyFile, "utf8")).not.toContain(password);
+  });
+
+  it(".login USER and its password piped in one chunk (no terminal): the password is not run as code", async () => {
+    const input = new PassThrough();
+    const output = new PassThrough();
+    let screen = "";
+    output.on("data", (chunk: Buffer) => {
+      screen += chunk.toString("utf8");
+    });
+    const running = await startRepl({ registry: registry.url, input, output, terminal: false });
+    try {
+      input.write(`.login ${username}\n${password}\n`);
+      await waitUntil(() => screen.includes("logged in"));
+      input.write(".whoami\n");
+      await waitUntil(() => /user: +\S+/.test(screen));
+      expect(screen).toContain(`logged in to ${registry.host} as ${username}`);
+      expect(screen).toMatch(new RegExp(`user: +${username}`));
+      expect(screen).not.toMatch(/ReferenceError|is not defined/);
+      expect(screen).not.toContain(password);
+    } finally {
+      await running.close();
+    }
+  });
+
+  it("a history file readable by others is made 0600 when the REPL opens it, and its secrets are dropped at once", async () => {
+    writeFileSync(historyFile, ['reg.tags("team/api")', `const old = "${password}"`].join("\n"), {
+      mode: 0o644,
+    });
+    // writeFileSync's mode is filtered by the umask; make sure the file starts world-readable.
+    chmodSync(historyFile, 0o644);
+    repl = await driveRepl({ registry: registry.url, historyFile, options: { username, password } });
+    expect(statSync(historyFile).mode & 0o777).toBe(0o600);
+    expect(readFileSync(historyFile, "utf8")).toBe('reg.tags("team/api")');
   });
 });
 
