@@ -55,7 +55,10 @@ export function addGlobalOptions(program: Command): Command {
       "--authfile <file>",
       "a containers auth.json (podman's format): credentials read from it first, and login/logout write it (default: $REGISTRY_AUTH_FILE, else the docker config)",
     )
-    .option("--insecure", "allow plain http to this registry (loopback registries always may)")
+    .option(
+      "--insecure",
+      "docker's insecure registry: https without certificate verification, then plain http if no TLS answers (loopback registries always may use http)",
+    )
     .option("--ca-file <file>", "PEM bundle of extra certificate authorities to trust")
     .option(
       "--cert-file <file>",

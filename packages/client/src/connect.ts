@@ -51,8 +51,8 @@ export function createClient(
 
   const transportOptions: TransportOptions = {
     // A list entry may be a bare host (any port), which `hosts` keys cannot say: the list goes to the transport as is.
-    // `insecure: true` lists the connected registry as docker's insecure-registries does: plain http allowed (and
-    // taken), https still taken when its port says it serves https (transport https-port.ts); never pinned.
+    // `insecure: true` lists the connected registry as docker's insecure-registries does: https unverified first,
+    // plain http when no TLS answers (transport scheme-fallback.ts); never pinned.
     insecureRegistries: Array.isArray(options.insecure)
       ? options.insecure
       : options.insecure === true

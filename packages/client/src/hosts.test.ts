@@ -283,11 +283,12 @@ describe("connect() and hosts", () => {
 });
 
 describe("the shorthands", () => {
-  it("insecure (true or a list) is tls disabled; a host's own tls comes first; loopback can be pinned to https", () => {
+  it("insecure (true or a list) is docker's insecure-registries: https first, then http; a host's own tls comes first; loopback can be pinned to https", () => {
     const list = createClient("reg.example:5000", { env: {}, insecure: ["other.example", "reg.example"] });
     cleanups.push(() => list.close());
-    expect(list.url).toBe("http://reg.example:5000");
-    expect(list.ctx.transport.baseUrl("other.example:1")).toBe("http://other.example:1");
+    expect(list.url).toBe("https://reg.example:5000");
+    expect(list.ctx.transport.baseUrl("other.example:1")).toBe("https://other.example:1");
+    expect(list.ctx.transport.allowsHttp("other.example:1")).toBe(true);
     const own = createClient("reg.example", {
       env: {},
       insecure: true,
@@ -297,7 +298,7 @@ describe("the shorthands", () => {
     expect(own.url).toBe("https://reg.example");
     const flag = createClient("reg.example", { env: {}, insecure: true });
     cleanups.push(() => flag.close());
-    expect(flag.url).toBe("http://reg.example");
+    expect(flag.url).toBe("https://reg.example");
     const loopback = createClient("127.0.0.1:5000", {
       env: {},
       hosts: { "127.0.0.1:5000": { tls: "enabled" } },

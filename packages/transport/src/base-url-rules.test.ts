@@ -63,11 +63,12 @@ describe("isInsecure", () => {
 });
 
 describe("registryBaseUrl", () => {
-  it("is https unless the scheme is http, or auto for an insecure registry", () => {
+  it("is https unless the scheme is http, or auto for a loopback registry; an insecure one starts at https too (docker)", () => {
     const listed = { insecureRegistries: ["reg.lan"] };
     expect(registryBaseUrl("reg.lan")).toBe("https://reg.lan");
-    expect(registryBaseUrl("reg.lan", listed)).toBe("http://reg.lan");
-    expect(registryBaseUrl("reg.lan", { ...listed, scheme: "auto" })).toBe("http://reg.lan");
+    expect(registryBaseUrl("reg.lan", listed)).toBe("https://reg.lan");
+    expect(registryBaseUrl("reg.lan", { ...listed, scheme: "auto" })).toBe("https://reg.lan");
+    expect(registryBaseUrl("127.0.0.1:5000")).toBe("http://127.0.0.1:5000");
     expect(registryBaseUrl("reg.lan", { ...listed, scheme: "https" })).toBe("https://reg.lan");
     expect(registryBaseUrl("localhost:5000", { scheme: "https" })).toBe("https://localhost:5000");
     expect(registryBaseUrl("reg.lan", { scheme: "http" })).toBe("http://reg.lan");
@@ -92,7 +93,8 @@ describe("Transport.baseUrl and allowsHttp", () => {
     expect(plain.allowsHttp("reg.lan:5000")).toBe(false);
     expect(plain.allowsHttp("127.0.0.1:5000")).toBe(true);
     const listed = new Transport({ insecureRegistries: ["reg.lan"], dispatcher: new MockAgent() });
-    expect(listed.baseUrl("reg.lan:5000")).toBe("http://reg.lan:5000");
+    // Insecure: https first (unverified), plain http once no TLS answers; an http realm is allowed all along.
+    expect(listed.baseUrl("reg.lan:5000")).toBe("https://reg.lan:5000");
     expect(listed.allowsHttp("reg.lan:5000")).toBe(true);
     const http = new Transport({ scheme: "http", dispatcher: new MockAgent() });
     expect(http.allowsHttp("ghcr.io")).toBe(true);

@@ -13,8 +13,9 @@ describe("registryBaseUrl", () => {
     ["[::1]:5000", {}, "http://[::1]:5000"],
     ["127.0.0.1:5000", { scheme: "https" }, "https://127.0.0.1:5000"],
     ["reg.lan:5000", {}, "https://reg.lan:5000"],
-    ["reg.lan:5000", { insecureRegistries: ["reg.lan:5000"] }, "http://reg.lan:5000"],
-    ["reg.lan:5000", { insecureRegistries: ["reg.lan"] }, "http://reg.lan:5000"],
+    // Listed insecure: https first all the same, as docker's (the transport falls back to http: scheme-fallback.ts).
+    ["reg.lan:5000", { insecureRegistries: ["reg.lan:5000"] }, "https://reg.lan:5000"],
+    ["reg.lan:5000", { insecureRegistries: ["reg.lan"] }, "https://reg.lan:5000"],
     ["reg.lan:5000", { insecureRegistries: ["reg.lan:6000"] }, "https://reg.lan:5000"],
     ["reg.lan", { scheme: "http" }, "http://reg.lan"],
   ] as const)("%s %j → %s", (registry, options, expected) => {

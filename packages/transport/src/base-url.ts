@@ -48,13 +48,15 @@ export function isInsecure(registry: string, insecureRegistries: readonly string
 
 /**
  * The base URL (origin, no trailing slash) of a registry's API: `https://registry-1.docker.io` for `docker.io`,
- * `http://127.0.0.1:5000` for a loopback registry under `auto`.
+ * `http://127.0.0.1:5000` for a loopback registry under `auto`. A registry listed in `insecureRegistries` starts at
+ * https too, as docker's does (https unverified, then plain http when no TLS answers: transport.ts): for a name
+ * without a port, plain http is another port (80) and often another service than the registry on 443.
  */
 export function registryBaseUrl(registry: string, options: SchemeOptions = {}): string {
   if (!registry || /[/\s?#@]/.test(registry)) {
     throw new UsageError(`invalid registry host "${registry}": expected host[:port]`);
   }
   const scheme = options.scheme ?? "auto";
-  const http = scheme === "http" || (scheme === "auto" && isInsecure(registry, options.insecureRegistries));
+  const http = scheme === "http" || (scheme === "auto" && isLoopbackRegistry(apiHostOf(registry)));
   return `${http ? "http" : "https"}://${apiHostOf(registry)}`;
 }

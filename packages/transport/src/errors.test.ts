@@ -235,6 +235,16 @@ describe("TLS", () => {
     expect(err.hint).not.toContain("--insecure");
   });
 
+  it("a loopback registry whose port speaks TLS and hangs up on plain http is switched to https (its certificate verified)", async () => {
+    const s = await serve((_req, res) => void res.end("secure"), { tls: true });
+    const t = make({ ca: TEST_CERT });
+    await t.ping(s.host).catch(() => undefined);
+    expect(t.baseUrl(s.host)).toBe(`https://${s.host}`);
+    expect(
+      await (await t.request({ registry: s.host, method: "GET", path: "/v2/x", scopes: [] })).text(),
+    ).toBe("secure");
+  });
+
   it("http to a TLS port → an error that suggests dropping --insecure / http, never a hang", async () => {
     const s = await serve((_req, res) => void res.end("secure"), { tls: true });
     const err = (await get(make(), s.host)) as RegistryUnreachableError;

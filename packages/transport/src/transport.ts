@@ -7,10 +7,10 @@ import { Readable } from "node:stream";
 import { setTimeout as delay } from "node:timers/promises";
 import type { Authenticator, AuthHttpRequest, AuthHttpResponse, Send } from "@regatta/auth";
 import { errorFromResponse, notRegistryError, ProtocolError, SecretSet, UsageError } from "@regatta/errors";
-import { apiHostOf } from "@regatta/reference";
+import { apiHostOf, isLoopbackRegistry } from "@regatta/reference";
 import type { Dispatcher } from "undici";
 import { authenticating, foreignChallengeError } from "./auth.js";
-import { registryBaseUrl } from "./base-url.js";
+import { isInsecure, registryBaseUrl } from "./base-url.js";
 import { dumpBody, ERROR_BODY_LIMIT, readBody, readErrorBody } from "./body.js";
 import { createDispatcher, guardDispatcher, type OriginSettings } from "./dispatcher.js";
 import {
@@ -29,6 +29,7 @@ import { rateLimiting } from "./rate-limit.js";
 import { redirecting } from "./redirect.js";
 import { type RegistryResponse, toRegistryResponse } from "./response.js";
 import { type RetryPolicy, retrying, retryPolicy } from "./retry.js";
+import { mayBeTlsPort, noTlsAnswered } from "./scheme-fallback.js";
 import { createSend } from "./send.js";
 import { answersAsRegistry, statusErrors } from "./status.js";
 import { deadline, type ResolvedTimeouts, resolveTimeouts } from "./timeouts.js";
@@ -81,6 +82,8 @@ export class Transport {
   readonly #trustedOrigins = new Set<string>();
   /** Registries spoken to over http by default that answered as an https port: https from then on (https-port.ts). */
   readonly #upgraded = new Set<string>();
+  /** Insecure-listed registries whose https port had no TLS to answer: plain http from then on (scheme-fallback.ts). */
+  readonly #downgraded = new Set<string>();
 
   constructor(options: TransportOptions = {}) {
     this.#options = options;
@@ -176,6 +179,17 @@ export class Transport {
       // A registry on http by default may turn out to speak https (#upgrade): its settings apply there too.
       if (scheme === undefined && base.protocol === "http:") byOrigin.set(`https://${base.host}`, settings);
     }
+    // A registry listed as insecure is spoken to over https without verification before plain http, as docker's
+    // insecure-registries are (a bare host: its port 443). A host's own `tls` setting, above, comes first.
+    for (const entry of this.#options.insecureRegistries ?? []) {
+      const host = entry
+        .toLowerCase()
+        .replace(/^https?:\/\//, "")
+        .replace(/\/+$/, "");
+      if (!host || /[/\s?#@]/.test(host) || isLoopbackRegistry(host)) continue;
+      const origin = `https://${apiHostOf(host)}`;
+      byOrigin.set(origin, { tlsSkipVerify: true, ...byOrigin.get(origin) });
+    }
     return byOrigin;
   }
 
@@ -205,6 +219,7 @@ export class Transport {
 
   #baseUrl(registry: string): string {
     if (this.#upgraded.has(registry)) return `https://${apiHostOf(registry)}`;
+    if (this.#downgraded.has(registry)) return `http://${apiHostOf(registry)}`;
     // A registry's own scheme (`hosts[registry].scheme`) comes before the transport's.
     const scheme = this.#options.hosts?.[registry]?.scheme ?? this.#options.scheme;
     return registryBaseUrl(registry, {
@@ -248,7 +263,55 @@ export class Transport {
    */
   allowsHttp(registry: string): boolean {
     // Not baseUrl(): asking about a realm's host must not make its origin a trusted one.
-    return this.#baseUrl(registry).startsWith("http:");
+    return this.#baseUrl(registry).startsWith("http:") || this.#insecureListed(registry);
+  }
+
+  /** Whether the caller listed this registry as insecure and left its scheme to the transport. */
+  #insecureListed(registry: string): boolean {
+    const chosen = this.#options.hosts?.[registry]?.scheme ?? this.#options.scheme;
+    if (chosen !== undefined && chosen !== "auto") return false;
+    return !isLoopbackRegistry(apiHostOf(registry)) && isInsecure(registry, this.#options.insecureRegistries);
+  }
+
+  /**
+   * Plain http for an insecure-listed registry whose https attempt found no TLS (scheme-fallback.ts), as docker
+   * falls back for its insecure registries. True when switched.
+   */
+  #downgrade(registry: string, error: unknown): boolean {
+    if (this.#downgraded.has(registry) || this.#upgraded.has(registry)) return false;
+    if (!this.#insecureListed(registry) || !noTlsAnswered(error)) return false;
+    this.#downgraded.add(registry);
+    this.#options.logger?.(`~ ${registry}: no TLS answered on https; plain http, as it is listed insecure`);
+    return true;
+  }
+
+  /**
+   * Whether a loopback registry spoken to over http by default, whose port hung up on a plain request or answered no
+   * HTTP, answers https instead (scheme-fallback.ts): one bare `GET /v2/` over https decides, and the switch holds
+   * for the run. False, and nothing switched, when https does not answer either.
+   */
+  async #tlsAnswers(registry: string, error: unknown, signal?: AbortSignal): Promise<boolean> {
+    if (!mayBeTlsPort(error) || this.#upgraded.has(registry)) return false;
+    const chosen = this.#options.hosts?.[registry]?.scheme ?? this.#options.scheme;
+    if ((chosen !== undefined && chosen !== "auto") || !this.#baseUrl(registry).startsWith("http:"))
+      return false;
+    const url = new URL("/v2/", `https://${apiHostOf(registry)}`);
+    try {
+      const probe = this.#exchange({
+        registry,
+        method: "GET",
+        url,
+        scopes: [],
+        context: `ping ${registry}`,
+        signal,
+      });
+      await dumpBody((await this.#bare(probe)).body);
+    } catch {
+      return false;
+    }
+    this.#upgraded.add(registry);
+    this.#options.logger?.(`~ ${registry}: the port speaks https; https from now on`);
+    return true;
   }
 
   /**
@@ -268,9 +331,16 @@ export class Transport {
   async #ping(registry: string, signal?: AbortSignal): Promise<PingResult> {
     const url = new URL("/v2/", this.baseUrl(registry));
     const context = `ping ${registry}`;
-    const response = await this.#bare(
-      this.#exchange({ registry, method: "GET", url, scopes: [], context, signal }),
-    );
+    let response: RawResponse;
+    try {
+      response = await this.#bare(
+        this.#exchange({ registry, method: "GET", url, scopes: [], context, signal }),
+      );
+    } catch (error) {
+      if (this.#downgrade(registry, error) || (await this.#tlsAnswers(registry, error, signal)))
+        return this.#ping(registry, signal);
+      throw error;
+    }
     const apiVersion = response.headers["docker-distribution-api-version"];
     // Only the registry's own origin speaks for it: a challenge from where /v2/ was redirected is not learnt.
     const own = new URL(response.url).origin === url.origin;
@@ -358,6 +428,13 @@ export class Transport {
         const upgraded = new URL(url.href);
         upgraded.protocol = "https:";
         return this.request({ ...req, url: upgraded.href });
+      }
+      // An insecure-listed registry's https port without TLS: the same request again over plain http, once.
+      if (replayable && url.origin === new URL(base).origin && this.#downgrade(req.registry, error)) {
+        this.#pings.delete(req.registry);
+        const downgraded = new URL(url.href);
+        downgraded.protocol = "http:";
+        return this.request({ ...req, url: downgraded.href });
       }
       throw error;
     }
