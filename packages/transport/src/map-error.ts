@@ -3,9 +3,11 @@
  * request and a hint a person can act on. The original error stays on `cause` (never printed by `toJSON`).
  */
 
+import { STATUS_CODES } from "node:http";
 import { FORBIDDEN_ADDRESS } from "@regatta/auth";
 import {
   AbortError,
+  AuthenticationError,
   ProtocolError,
   RegattaError,
   RegistryUnreachableError,
@@ -101,6 +103,9 @@ export function mapTransportError(err: unknown, req: FailedRequest): RegattaErro
     return new AbortError(`${prefix}aborted ${where}`, { request, cause: err });
   }
   const code = errorCode(err);
+  // undici's proxy agent reports a proxy that refuses to tunnel as an aborted request: it is the proxy's answer.
+  const refusedTunnel = /Proxy response \((\d{3})\) !== 200/.exec(messageOf(err));
+  if (refusedTunnel) return proxyRefusal(Number(refusedTunnel[1]), host, prefix, where, request, err);
   // Stryker disable next-line StringLiteral: only "AbortError" counts below, and no other text is that.
   const name = err instanceof Error ? err.name : "";
   if (code === "UND_ERR_ABORTED" || code === "UND_ERR_ABORT" || name === "AbortError") {
@@ -190,6 +195,39 @@ export function mapTransportError(err: unknown, req: FailedRequest): RegattaErro
     cause: err,
     ...(req.secrets ? { secrets: req.secrets } : {}),
     ...(hint ? { hint } : {}),
+  });
+}
+
+/**
+ * A proxy that answered CONNECT with another status than 200: 407 is the proxy's own authentication (exit 4, the
+ * proxy's credentials, not the registry's); anything else leaves the registry unreached through it (exit 5).
+ */
+function proxyRefusal(
+  status: number,
+  host: string,
+  prefix: string,
+  where: string,
+  request: { method: string; url: string },
+  err: unknown,
+): RegattaError {
+  const said =
+    `${prefix}the proxy refused to connect to ${host}: ${status} ${STATUS_CODES[status] ?? ""}`.trimEnd();
+  if (status === 407) {
+    return new AuthenticationError(`${said} ${where}`, {
+      code: "PROXY_AUTHENTICATION",
+      status,
+      request,
+      cause: err,
+      hint: "the proxy wants credentials of its own: give them in its URL (--proxy http://user:password@proxy:port, or HTTPS_PROXY)",
+    });
+  }
+  return new RegistryUnreachableError(`${said} ${where}`, {
+    code: "PROXY_REFUSED",
+    status,
+    request,
+    retryable: status === 502 || status === 503 || status === 504,
+    cause: err,
+    hint: "check --proxy (or HTTPS_PROXY/NO_PROXY): the proxy may not allow this host or port",
   });
 }
 

@@ -1,6 +1,11 @@
 import { createServer, request as httpRequest, type Server } from "node:http";
 import { type AddressInfo, connect, createServer as createNetServer, type Socket } from "node:net";
-import { TimeoutError } from "@regatta/errors";
+import {
+  AuthenticationError,
+  type RegattaError,
+  RegistryUnreachableError,
+  TimeoutError,
+} from "@regatta/errors";
 import { startServer, TEST_CERT, type TestServer } from "@regatta/testkit";
 import { afterEach, describe, expect, it } from "vitest";
 import { Transport } from "./transport.js";
@@ -189,6 +194,34 @@ describe("proxies", () => {
       expect(sockets.size).toBeGreaterThan(0);
     }
   });
+
+  it.each([
+    [407, AuthenticationError, "PROXY_AUTHENTICATION", "the proxy wants credentials of its own"],
+    [502, RegistryUnreachableError, "PROXY_REFUSED", "check --proxy"],
+  ] as const)(
+    "a proxy answering CONNECT with %i is the proxy's refusal, not an abort",
+    async (status, type, code, hint) => {
+      const server = createServer((_req, res) => res.writeHead(405).end());
+      server.on("connect", (_req, socket: Socket) => {
+        socket.end(
+          `HTTP/1.1 ${status} Refused\r\nProxy-Authenticate: Basic realm="p"\r\nContent-Length: 0\r\n\r\n`,
+        );
+      });
+      await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+      cleanups.push(() => new Promise<void>((r) => server.close(() => r())));
+      const proxy = `http://u:Pr0xy-pw@127.0.0.1:${(server.address() as AddressInfo).port}`;
+      const t = new Transport({ proxy, scheme: "https", env: {}, retry: { attempts: 0 } });
+      cleanups.push(() => t.close());
+      const err = (await t
+        .request({ registry: "registry.test:443", method: "GET", path: "/v2/", scopes: [] })
+        .catch((e: unknown) => e)) as RegattaError;
+      expect(err).toBeInstanceOf(type);
+      expect([err.code, err.status]).toEqual([code, status]);
+      expect(err.message).toContain(`the proxy refused to connect to registry.test: ${status}`);
+      expect(err.hint).toContain(hint);
+      expect(JSON.stringify(err)).not.toContain("Pr0xy-pw");
+    },
+  );
 
   it("ignores process.env when env is injected without proxy variables", async () => {
     const { registry, proxy } = await setup();
