@@ -77,7 +77,7 @@ export function addGlobalOptions(program: Command): Command {
     )
     .option(
       "--idle-timeout <seconds>",
-      "give up when no byte has moved for this long, in either direction, blob transfers included (default 30)",
+      "give up when no byte has moved for this long, in either direction, blob transfers included; response headers must be complete within it (default 30)",
     );
 }
 

@@ -45,6 +45,9 @@ export function statusLine(status: number): string {
  * several requests in flight the answer is paired with its request by the label, not by the order of the lines
  * (issue 12). A retry or a redirect is a hop of its own, with a label of its own.
  */
+/** The label of the hop that gave each response or error, so a retry line names the hop it retries. */
+export const hopLabels = new WeakMap<object, string>();
+
 export function logging(logger: Logger | undefined, now: () => number): Middleware {
   if (!logger) return (next) => next;
   let hops = 0;
@@ -59,8 +62,10 @@ export function logging(logger: Logger | undefined, now: () => number): Middlewa
       // Stryker disable next-line ConditionalExpression: the digit test of an absent length (the text "undefined") fails too.
       const size = length !== undefined && /^\d+$/.test(length) ? ` ${formatBytes(Number(length))}` : "";
       logger(`${label} < ${statusLine(response.status)} ${Math.round(now() - start)}ms${size}`);
+      hopLabels.set(response, label);
       return response;
     } catch (err) {
+      if (err && typeof err === "object") hopLabels.set(err, label);
       const message = err instanceof Error ? err.message : String(err);
       logger(`${label} ! ${exchange.method} ${url} failed after ${Math.round(now() - start)}ms: ${message}`);
       throw err;

@@ -128,8 +128,9 @@ describe("mapTransportError", () => {
       expect(err.summary).toBe(
         `get manifest: idle timeout (700 ms) waiting for response headers from reg.example ${WHERE}`,
       );
+      // Not "no byte moved": undici bounds the whole wait for the headers, so trickled ones run into it too.
       expect(err.hint).toBe(
-        "no byte moved for that long; raise --idle-timeout (timeouts.idle) if the registry is just slow",
+        "the response headers were not complete within that long; raise --idle-timeout (timeouts.idle) if the registry is just slow",
       );
       expect(err.retryable).toBe(false);
       expect(err.request).toEqual({ method: "GET", url: URL_ });
@@ -141,7 +142,7 @@ describe("mapTransportError", () => {
       expect(err.summary).toBe(
         `idle timeout (700 ms): reg.example stopped reading the request body ${WHERE}`,
       );
-      expect(err.hint).toMatch(/--idle-timeout/);
+      expect(err.hint).toMatch(/^no byte moved for that long; raise --idle-timeout/);
       expect(map(coded("UND_ERR_HEADERS_TIMEOUT"), { sending: true }).summary).toBe(
         `idle timeout: reg.example stopped reading the request body ${WHERE}`,
       );
@@ -263,11 +264,28 @@ describe("mapTransportError", () => {
       );
     });
 
+    it("an answer whose headers break HTTP (undici's HTTPParserError without a code) is the registry's protocol error", () => {
+      const parser = Object.assign(
+        new Error("Response does not match the HTTP/1.1 protocol (Invalid header value char)"),
+        { name: "HTTPParserError" },
+      );
+      const err = map(parser);
+      expect(err).toBeInstanceOf(ProtocolError);
+      expect(err.message).toBe(
+        `registry reg.example sent an invalid HTTP response: Response does not match the HTTP/1.1 protocol (Invalid header value char) ${WHERE}`,
+      );
+      expect(err.hint).toBeUndefined();
+    });
+
     it("a socket closed on a plain-http request hints that the registry may speak only https", () => {
       const err = map(coded("UND_ERR_SOCKET"), { url: "http://reg.example/v2/" });
       expect(err.hint).toBe("if the registry only speaks https, do not use --insecure / http");
       expect(map(coded("ECONNRESET"), { url: "http://reg.example/v2/" }).hint).toBeUndefined();
       expect(map(coded("UND_ERR_SOCKET")).hint).toBeUndefined();
+      // Cut while its body was read: the port spoke HTTP, so nothing about the scheme.
+      expect(
+        map(coded("UND_ERR_SOCKET"), { url: "http://reg.example/v2/", answered: true }).hint,
+      ).toBeUndefined();
     });
   });
 

@@ -37,11 +37,20 @@ export interface FailedRequest {
    * Location): a scheme that does not fit that port is the registry's to fix, not a flag the user should change.
    */
   baseOrigin?: string;
+  /** The response had begun (its body was being read): a cut then says nothing about the port's scheme. */
+  answered?: boolean;
 }
 
 /** What to do about an idle timeout. */
 const IDLE_HINT =
   "no byte moved for that long; raise --idle-timeout (timeouts.idle) if the registry is just slow";
+
+/**
+ * What to do about headers that did not arrive in time. undici's headersTimeout bounds the whole wait for them, so
+ * a server trickling its headers a byte at a time runs into it too: not "no byte moved".
+ */
+const HEADERS_HINT =
+  "the response headers were not complete within that long; raise --idle-timeout (timeouts.idle) if the registry is just slow";
 
 /** Certificate verification failures: the server is there, but not trusted. */
 const CERT_CODES = new Set([
@@ -133,7 +142,7 @@ export function mapTransportError(err: unknown, req: FailedRequest): RegattaErro
         req.sending
           ? `${prefix}idle timeout${ms(req.timeouts?.idle)}: ${host} stopped reading the request body ${where}`
           : `${prefix}idle timeout${ms(req.timeouts?.idle)} waiting for response headers from ${host} ${where}`,
-        { request, cause: err, hint: IDLE_HINT },
+        { request, cause: err, hint: req.sending ? IDLE_HINT : HEADERS_HINT },
       );
     case "UND_ERR_BODY_TIMEOUT":
       return new TimeoutError(
@@ -173,6 +182,13 @@ export function mapTransportError(err: unknown, req: FailedRequest): RegattaErro
       },
     );
   }
+  // An answer whose headers break HTTP (a control character in a value): the registry was reached, and is at fault.
+  if (name === "HTTPParserError" && !code?.startsWith("HPE_")) {
+    return new ProtocolError(
+      `${prefix}registry ${req.registry} sent an invalid HTTP response: ${messageOf(err)} ${where}`,
+      { request, cause: err, ...(req.secrets ? { secrets: req.secrets } : {}) },
+    );
+  }
   // http to a port that speaks TLS: the answer does not parse as HTTP.
   if (code?.startsWith("HPE_")) {
     return new ProtocolError(`${prefix}registry ${req.registry} sent an invalid HTTP response ${where}`, {
@@ -186,7 +202,7 @@ export function mapTransportError(err: unknown, req: FailedRequest): RegattaErro
   const text = known?.text ?? messageOf(err);
   // A TLS-only server hangs up on a plain-http request without answering.
   const hint =
-    code === "UND_ERR_SOCKET" && url.protocol === "http:"
+    code === "UND_ERR_SOCKET" && url.protocol === "http:" && !req.answered
       ? schemeHint(url, req, "if the registry only speaks https, do not use --insecure / http")
       : undefined;
   return new RegistryUnreachableError(`${prefix}cannot reach registry ${req.registry}: ${text} ${where}`, {

@@ -71,10 +71,11 @@ describe("retry concern", () => {
     expect(await res.text()).toBe("done");
     expect(sleeps).toEqual([100, 2000, 6000]); // 0.5 · 200·2^0, then the server's word
     expect(s.requests).toHaveLength(4);
-    expect(lines.filter((l) => l.startsWith("~ retry"))).toEqual([
-      "~ retry 1/3 in 100ms: 503 Service Unavailable",
-      "~ retry 2/3 in 2000ms: 429 Too Many Requests",
-      "~ retry 3/3 in 6000ms: 502 Bad Gateway",
+    // Each retry line names the hop it retries, as the hop's own lines do.
+    expect(lines.filter((l) => l.includes("~ retry"))).toEqual([
+      "[#1] ~ retry 1/3 in 100ms: 503 Service Unavailable",
+      "[#2] ~ retry 2/3 in 2000ms: 429 Too Many Requests",
+      "[#3] ~ retry 3/3 in 6000ms: 502 Bad Gateway",
     ]);
   });
 

@@ -7,8 +7,7 @@
 import { abortable, RETRYABLE_STATUSES, RegattaError } from "@regatta/errors";
 import { dumpBody } from "./body.js";
 import { canReplay, type Middleware } from "./exchange.js";
-import type { Logger } from "./log.js";
-import { statusLine } from "./log.js";
+import { hopLabels, type Logger, statusLine } from "./log.js";
 import { errorCode, mapTransportError } from "./map-error.js";
 
 /** Retry settings. */
@@ -161,8 +160,10 @@ export function retrying(policy: RetryPolicy): Middleware {
     for (let attempt = 0; ; attempt++) {
       let delay: number;
       let reason: string;
+      let hop: string | undefined;
       try {
         const response = await next(exchange);
+        hop = hopLabels.get(response);
         if (!replayable || !RETRYABLE_STATUSES.has(response.status)) return response;
         const retryAfter = parseRetryAfter(response.headers["retry-after"], config.now());
         delay = retryAfter ?? policy.delay(attempt, response.status);
@@ -175,6 +176,7 @@ export function retrying(policy: RetryPolicy): Middleware {
         await exchange.onDiscard?.(response).catch(() => undefined);
         await dumpBody(response.body);
       } catch (err) {
+        hop = err && typeof err === "object" ? hopLabels.get(err) : undefined;
         const wasRefused = err instanceof RegattaError && errorCode(err.cause) === "ECONNREFUSED";
         if (wasRefused) refused++;
         if (!replayable || !(err instanceof RegattaError) || !err.retryable) throw err;
@@ -183,7 +185,10 @@ export function retrying(policy: RetryPolicy): Middleware {
         if (!budget.take()) throw err;
         reason = err.message;
       }
-      config.logger?.(`~ retry ${budget.used}/${budget.limit} in ${delay}ms: ${reason}`);
+      // Labelled with the hop it retries, so that with several requests in flight a retry pairs with its request.
+      config.logger?.(
+        `${hop ? `${hop} ` : ""}~ retry ${budget.used}/${budget.limit} in ${delay}ms: ${reason}`,
+      );
       try {
         await policy.wait(delay, exchange.signal);
       } catch (err) {

@@ -103,6 +103,13 @@ describe("statusErrors", () => {
     const limited = await judge(answer(429, { "retry-after": "7" })).catch((e) => e);
     expect(limited).toBeInstanceOf(TooManyRequestsError);
     expect(policy.delayAfter(0, limited)).toBe(7000);
+    // Said to the person too: how long the registry asked to wait.
+    expect(limited.hint).toBe(
+      "the registry's rate limit was reached and it asks to wait 7 s (Retry-After); wait, or log in for a higher limit",
+    );
+    expect((await judge(answer(429)).catch((e) => e)).hint).toBe(
+      "the registry's rate limit was reached; wait, or log in for a higher limit",
+    );
     const busy = await judge(answer(503)).catch((e) => e);
     expect(busy).toBeInstanceOf(RegistryError);
     expect(policy.delayAfter(0, busy)).toBe(100); // no Retry-After: the ordinary backoff

@@ -4,7 +4,7 @@
  * - `connect`: TCP and TLS handshake of one connection attempt (undici's `connect.timeout`). A dead host is retried
  *   within the retry budget, so it is given up on after about (retries + 1) × connect.
  * - `idle`: no byte moved for this long, in either direction, on any request: waiting for response headers (undici's
- *   `headersTimeout`, which also fires when a server stops reading an upload body: undici refreshes it on every write
+ *   `headersTimeout`, which bounds the whole wait for them, so headers trickled a byte at a time count too; it also fires when a server stops reading an upload body: undici refreshes it on every write
  *   that fills the socket and fires it only while the socket still needs to drain), and between two chunks of a
  *   response body (`bodyTimeout`). A stall is final: waiting again for a server that went silent is not what a user
  *   who said "give up after N seconds of silence" asked for.

@@ -59,15 +59,26 @@ describe("where a request goes", () => {
   });
 
   it.each(["file:///etc/passwd", "ftp://reg.example/v2/", "data:text/plain,x"])(
-    "refuses to send a registry request to %s",
+    "refuses to send a registry request to %s, where the registry sent it (its fault: a ProtocolError, exit 1)",
     async (url) => {
       const err = await make({ dispatcher: new MockAgent() })
-        .request({ registry: "reg.example", method: "GET", url, scopes: [] })
+        .request({ registry: "reg.example", method: "PATCH", url, scopes: [], context: "upload blob" })
         .catch((e) => e);
-      expect(err).toBeInstanceOf(UsageError);
-      expect(err.message).toBe(`refusing to send a registry request to a ${new URL(url).protocol} URL`);
+      expect(err).toBeInstanceOf(ProtocolError);
+      expect([err.code, err.request.method]).toEqual(["BAD_LOCATION", "PATCH"]);
+      expect(err.message).toBe(
+        `upload blob: reg.example sent the request to a ${new URL(url).protocol} URL; refused`,
+      );
     },
   );
+
+  it("refuses a path that makes another scheme (the caller's input: a UsageError)", async () => {
+    const err = await make({ dispatcher: new MockAgent() })
+      .request({ registry: "reg.example", method: "GET", path: "file:///etc/passwd", scopes: [] })
+      .catch((e) => e);
+    expect(err).toBeInstanceOf(UsageError);
+    expect(err.message).toBe("refusing to send a registry request to a file: URL");
+  });
 
   it("sends https to a registry that is not loopback or listed", async () => {
     const agent = new MockAgent();

@@ -6,7 +6,14 @@
 import { Readable } from "node:stream";
 import { setTimeout as delay } from "node:timers/promises";
 import type { Authenticator, AuthHttpRequest, AuthHttpResponse, Send } from "@regatta/auth";
-import { errorFromResponse, notRegistryError, ProtocolError, SecretSet, UsageError } from "@regatta/errors";
+import {
+  errorFromResponse,
+  notRegistryError,
+  ProtocolError,
+  redactUrl,
+  SecretSet,
+  UsageError,
+} from "@regatta/errors";
 import { apiHostOf, isLoopbackRegistry } from "@regatta/reference";
 import type { Dispatcher } from "undici";
 import { authenticating, foreignChallengeError } from "./auth.js";
@@ -407,6 +414,13 @@ export class Transport {
       throw new UsageError(`invalid request URL "${req.url ?? req.path}"`, { cause: err });
     }
     if (url.protocol !== "http:" && url.protocol !== "https:") {
+      // A full URL comes from the registry (an upload Location, a Link): its fault, named with where it sent us.
+      if (req.url !== undefined) {
+        throw new ProtocolError(
+          `${req.context ? `${req.context}: ` : ""}${req.registry} sent the request to a ${url.protocol} URL; refused`,
+          { code: "BAD_LOCATION", request: { method: req.method, url: redactUrl(url) } },
+        );
+      }
       throw new UsageError(`refusing to send a registry request to a ${url.protocol} URL`);
     }
     for (const [key, value] of Object.entries(req.query ?? {})) {
@@ -490,6 +504,7 @@ export class Transport {
       method: request.method ?? "GET",
       url: response.url,
       timeouts: this.#timeouts,
+      answered: true,
       ...(request.signal ? { signal: request.signal } : {}),
       ...(request.context ? { context: request.context } : {}),
     });
@@ -547,6 +562,8 @@ export class Transport {
       secrets: this.#secrets,
       timeouts: this.#timeouts,
       baseOrigin: exchange.baseOrigin,
+      // Every caller maps an error of reading a response's body: the port answered in HTTP.
+      answered: true,
       ...(exchange.signal ? { signal: exchange.signal } : {}),
       ...(exchange.context ? { context: exchange.context } : {}),
     };
