@@ -21,8 +21,11 @@ describe("forbiddenAddress", () => {
     "100.100.100.200",
     "::ffff:100.100.100.200",
     "192.0.0.192",
+    "168.63.129.16",
+    "::ffff:168.63.129.16",
+    "::ffff:a83f:8110",
   ])("refuses %s", (address) => {
-    expect(forbiddenAddress(address)).toMatch(/link-local|metadata/);
+    expect(forbiddenAddress(address)).toMatch(/link-local|metadata|WireServer/);
   });
 
   it.each([
@@ -33,6 +36,7 @@ describe("forbiddenAddress", () => {
     "192.168.1.10",
     "172.16.0.1",
     "100.100.100.201",
+    "168.63.129.17",
     "169.253.255.255",
     "169.255.0.0",
     "fec0::1",

@@ -20,6 +20,8 @@
  * - 100.100.100.200/32: Alibaba Cloud's metadata service (inside 100.64.0.0/10, carrier-grade NAT space that is
  *   otherwise ordinary, so only this address).
  * - 192.0.0.192/32: Oracle Cloud's legacy metadata address.
+ * - 168.63.129.16/32: Azure's WireServer, which hands out the VM agent's and extensions' configuration (Azure
+ *   advises blocking it for non-root processes); a public address that no registry redirects to.
  * Every IPv4 entry is also refused in the IPv6 spellings that reach or embed it: IPv4-mapped (`::ffff:a.b.c.d`,
  * RFC 4291 §2.5.5.2), IPv4-compatible (`::a.b.c.d`, deprecated but still parsed), NAT64 (`64:ff9b::a.b.c.d`,
  * RFC 6052) and 6to4 (`2002:AABB:CCDD::`, RFC 3056).
@@ -41,6 +43,7 @@ const IPV4_RANGES: Range[] = [
   { network: "169.254.0.0", prefix: 16, why: "a link-local address (where cloud metadata services live)" },
   { network: "100.100.100.200", prefix: 32, why: "Alibaba Cloud's metadata service" },
   { network: "192.0.0.192", prefix: 32, why: "Oracle Cloud's metadata service" },
+  { network: "168.63.129.16", prefix: 32, why: "Azure's WireServer" },
 ];
 
 const IPV6_RANGES: Range[] = [
