@@ -5,7 +5,7 @@
  * disjoint shards that together did every image once.
  */
 import { spawn } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -248,6 +248,64 @@ sync:
       "1.0.0": seeded["src/app"]!["1.0.0"],
       multi: seeded["src/app"]!.multi,
     });
+  });
+
+  it("oci: sources as skopeo and oras write them: full-reference ref.names, odd and missing names, a missing blob", async () => {
+    const REF_NAME = "org.opencontainers.image.ref.name";
+    // A layout of src/tools a and b, its index.json entries renamed (undefined: no ref.name) by `names`.
+    const layoutOf = async (name: string, names: (string | undefined)[]) => {
+      const dir = join(work, name);
+      const pulled = await regatta(["sync", `${src.host}/src/tools`, `oci:${dir}`, "--tag", "a,b"]);
+      expect(pulled.code).toBe(0);
+      const index = JSON.parse(readFileSync(join(dir, "index.json"), "utf8"));
+      index.manifests = index.manifests.map((m: { annotations?: Record<string, string> }, i: number) => {
+        const { [REF_NAME]: _old, ...rest } = m.annotations ?? {};
+        return { ...m, annotations: names[i] === undefined ? rest : { ...rest, [REF_NAME]: names[i] } };
+      });
+      writeFileSync(join(dir, "index.json"), JSON.stringify(index));
+      return { dir, digests: index.manifests.map((m: { digest: string }) => m.digest) as string[] };
+    };
+
+    // skopeo's oci:DIR:docker.io/library/foo:1.0 beside a plain tag: the tag of the reference, both copied.
+    const full = await layoutOf("skfull", ["docker.io/library/foo:1.0", "two"]);
+    const copied = await syncTo(`oci:${full.dir}`, `${dst.host}/oci/full`);
+    expect([copied.code, copied.stderr.split("\n").filter((l) => l.startsWith("regatta:"))]).toEqual([0, []]);
+    expect(await digests(dst.host, "oci/full", AUTH)).toEqual({
+      "1.0": full.digests[0],
+      two: full.digests[1],
+    });
+
+    // A ref.name that is neither a tag nor a reference: that entry alone is left out, with a warning.
+    const odd = await layoutOf("odd", ["not a tag!", "two"]);
+    const oddRun = await syncTo(`oci:${odd.dir}`, `${dst.host}/oci/odd`);
+    expect(oddRun.code).toBe(0);
+    expect(oddRun.stderr).toContain(
+      `warning: oci:${odd.dir}: the ref.name "not a tag!" is neither a tag nor an image reference: not synced\n`,
+    );
+    expect(await digests(dst.host, "oci/odd", AUTH)).toEqual({ two: odd.digests[1] });
+
+    // Images without a ref.name: said, in a run and in a dry run.
+    const unnamed = await layoutOf("noname", [undefined, undefined]);
+    const warning = `warning: oci:${unnamed.dir} has 2 images without org.opencontainers.image.ref.name: not synced\n`;
+    for (const extra of [[], ["--dry-run"]]) {
+      const run = await syncTo(`oci:${unnamed.dir}`, `${dst.host}/oci/noname`, ...extra);
+      expect([run.code, run.stderr]).toEqual([0, warning]);
+    }
+    const json = await syncTo(`oci:${unnamed.dir}`, `${dst.host}/oci/noname`, "--json");
+    expect(JSON.parse(json.stdout).warnings).toEqual([warning.slice("warning: ".length, -1)]);
+
+    // --keep-going with an image missing a blob: its failed line is printed, the other image copied.
+    const miss = await layoutOf("miss", ["bad", "good"]);
+    const manifest = JSON.parse(
+      readFileSync(join(miss.dir, "blobs/sha256", miss.digests[0]!.slice(7)), "utf8"),
+    ) as { layers: { digest: string }[] };
+    const layer = manifest.layers[0]!.digest;
+    rmSync(join(miss.dir, "blobs/sha256", layer.slice(7)));
+    const kept = await syncTo(`oci:${miss.dir}`, `${dst.host}/oci/miss`, "--keep-going");
+    expect(kept.code).toBe(1);
+    expect(kept.stderr).toContain(`failed oci:${miss.dir}:bad: ${miss.dir} does not hold blob ${layer}`);
+    expect(kept.stderr).toContain(`copied oci:${miss.dir}:good -> ${dst.host}/oci/miss:good`);
+    expect(kept.stderr).toContain("regatta: 1 of 2 images failed (listed above)");
   });
 
   it("resume: killed with SIGKILL half-way, run again, only the rest is done and the end state is whole", async () => {

@@ -56,8 +56,9 @@ export function summaryLine(result: SyncResult): string {
   return `sync: ${result.copied} copied, ${result.skipped} up to date, ${result.failed} failed; blobs ${b.uploaded} uploaded, ${b.mounted} mounted, ${b.skipped} skipped; ${humanSize(result.bytesUploaded)} in ${result.seconds.toFixed(1)} s\n`;
 }
 
-/** The --json summary: counts, the shard, each image's outcome and the plan's totals. */
+/** The --json summary: counts, the shard, each image's outcome, the plan's totals and warnings (what it left out). */
 export function summaryJson(result: SyncResult) {
+  const warnings = result.plan.repositories.flatMap((r) => r.warnings ?? []);
   return {
     copied: result.copied,
     skipped: result.skipped,
@@ -69,5 +70,6 @@ export function summaryJson(result: SyncResult) {
     totals: result.plan.totals,
     rateLimits: result.plan.rateLimits,
     images: result.images,
+    ...(warnings.length ? { warnings } : {}),
   };
 }

@@ -47,6 +47,8 @@ export interface ImageSource {
   format: LayoutFormat;
   /** The names the source lists (ref.name annotations, RepoTags), to pick from or report. */
   names: string[];
+  /** OCI layouts: how many index.json entries have no ref.name (an image `names` cannot show). */
+  unnamed?: number;
   /** The image named `name`, or the only one when `name` is undefined. */
   image(name?: string): Promise<SourceImage>;
   close(): Promise<void>;
@@ -129,8 +131,11 @@ export interface Named<T> {
   value: T;
 }
 
-/** The tag part of a docker RepoTag (`localhost:5000/app:1.0` → `1.0`), so `--name 1.0` finds it too. */
-function tagPart(name: string): string | undefined {
+/**
+ * The tag part of a docker RepoTag or a full OCI ref.name (`localhost:5000/app:1.0` → `1.0`), so `--name 1.0` finds
+ * it too; `sync oci:DIR` names such an image by it.
+ */
+export function tagPart(name: string): string | undefined {
   const colon = name.lastIndexOf(":");
   return colon > name.lastIndexOf("/") ? name.slice(colon + 1) : undefined;
 }

@@ -10,7 +10,7 @@ export {
 } from "./atomic-file.js";
 export type { ChunkSink } from "./chunk-writer.js";
 export { guessPullFormat, guessPushFormat } from "./guess-format.js";
-export type { ImageSource, SourceBlob, SourceImage } from "./image-source.js";
+export { type ImageSource, type SourceBlob, type SourceImage, tagPart } from "./image-source.js";
 export type { BlobTarget, LayoutFormat, LayoutWriter, WriterOptions } from "./layout-writer.js";
 export { openImageSource } from "./open-image-source.js";
 export { openLayoutWriter, resumeDataPaths } from "./open-layout-writer.js";

@@ -237,6 +237,7 @@ export async function openOciLayoutSource(root: string): Promise<ImageSource> {
   return {
     format: "oci",
     names: entries.flatMap((e) => e.names),
+    unnamed: entries.filter((e) => e.names.length === 0).length,
     async image(name) {
       const descriptor = pickNamed(entries, name, root);
       return loadImage(reader, descriptor, root, descriptor.annotations?.[REF_NAME]);

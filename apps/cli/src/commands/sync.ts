@@ -127,6 +127,9 @@ Examples:
           const shard = shardOf(opts.shard, parseShard);
           const all: SyncOptions = { ...options, ...(shard ? { shard } : {}), ...interruptSignal() };
           const plan = await reg.planSync(jobs, all);
+          // What the plan left out of a layout source (no ref.name, a ref.name that is no tag): said, not fatal.
+          for (const warning of plan.repositories.flatMap((r) => r.warnings ?? []))
+            cli.info(`warning: ${warning}`);
           for (const { target, sources } of targetCollisions(plan)) {
             cli.info(
               `warning: ${target} is written by ${sources.join(" and ")}: the last one copied wins, on every run${format === "skopeo" && !opts.scoped ? " (--scoped keeps each source's whole path)" : ""}`,

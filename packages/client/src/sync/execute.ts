@@ -102,6 +102,31 @@ export async function executeSync(
     referrersCopied.set(image, n);
   };
 
+  // What the plan failed (kept with keepGoing): reported before anything runs, as failures during the run are.
+  const planFailures = new Map<PlannedImage | PlannedRepository, SyncedImage>();
+  for (const repo of plan.repositories) {
+    for (const image of repo.images) {
+      if (image.action !== "failed") continue;
+      planFailures.set(image, {
+        source: image.source,
+        target: image.target,
+        tag: image.tag,
+        outcome: "failed",
+        error: image.error ?? "failed while planning",
+      });
+    }
+    if (repo.error !== undefined) {
+      planFailures.set(repo, {
+        source: repo.source,
+        target: repo.target,
+        tag: "",
+        outcome: "failed",
+        error: repo.error,
+      });
+    }
+  }
+  for (const failure of planFailures.values()) options.onImage?.(failure);
+
   const units: Unit[] = [];
   for (const repo of plan.repositories) {
     const actions = new Map<string, PlannedBlob>(repo.blobs.map((b) => [b.digest, b]));
@@ -320,25 +345,13 @@ export async function executeSync(
           outcome: "skipped",
           ...(image.sourceDigest !== undefined ? { digest: image.sourceDigest } : {}),
         });
-      } else if (image.action === "failed") {
-        images.push({
-          source: image.source,
-          target: image.target,
-          tag: image.tag,
-          outcome: "failed",
-          error: image.error ?? "failed while planning",
-        });
+      } else {
+        const failure = planFailures.get(image);
+        if (failure) images.push(failure);
       }
     }
-    if (repo.error !== undefined) {
-      images.push({
-        source: repo.source,
-        target: repo.target,
-        tag: "",
-        outcome: "failed",
-        error: repo.error,
-      });
-    }
+    const failure = planFailures.get(repo);
+    if (failure) images.push(failure);
   }
   const by = (o: SyncedImage["outcome"]) => images.filter((i) => i.outcome === o).length;
   return {

@@ -1,6 +1,9 @@
 /**
  * Planning a sync with an OCI image layout at one end (`oci:DIR`), reusing the layout reader that `push` uses and
- * the writer that `pull` uses. A layout's tags are its index.json entries' `org.opencontainers.image.ref.name`.
+ * the writer that `pull` uses. A layout's tags are its index.json entries' `org.opencontainers.image.ref.name`: a
+ * tag, or the tag of a full reference (`docker.io/library/foo:1.0`, as skopeo writes for
+ * `oci:DIR:docker.io/library/foo:1.0`; the OCI spec allows it), read as `push` reads it. An entry with no name, or
+ * one that is neither, is not synced: the plan says so in the repository's warnings, and the other images go on.
  *
  * - layout → registry: each chosen tag's manifest digest (read from the layout) against the target's HEAD; the blobs
  *   of the images to copy looked up once each at the target, as between registries.
@@ -8,8 +11,9 @@
  *   planned here: the pull that executes it skips blobs already in the layout and resumes partial ones.
  */
 import { UsageError } from "@regatta/errors";
-import { openImageSource } from "@regatta/layout";
+import { type ImageSource, openImageSource, tagPart } from "@regatta/layout";
 import type { Descriptor } from "@regatta/manifest";
+import { isValidTag, parseReference } from "@regatta/reference";
 import { digestAt } from "../copy/plan.js";
 import { getManifest, headManifest } from "../get-manifest.js";
 import { mapConcurrent } from "../map-concurrent.js";
@@ -42,6 +46,51 @@ function failed(run: PlanRun, image: PlannedImage, error: unknown): PlannedImage
   return { ...image, action: "failed", blobs: [], manifests: 0, error: messageOf(error) };
 }
 
+/** The tag a ref.name gives: itself, or the tag of a full reference (push's reading); undefined for neither. */
+function refNameTag(name: string): string | undefined {
+  if (isValidTag(name)) return name;
+  const tag = tagPart(name);
+  try {
+    const ref = parseReference(name, { defaultTag: false });
+    return tag !== undefined && ref.tag === tag && ref.digest === undefined ? tag : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The images of a layout source by tag (`names`: tag → the ref.name to open it by), and warnings for the entries
+ * left out: no ref.name, a ref.name that is neither a tag nor a reference, two entries giving one tag.
+ */
+function layoutTags(source: Layout, opened: Pick<ImageSource, "names" | "unnamed">) {
+  const warnings: string[] = [];
+  const named = new Map<string, string[]>();
+  for (const name of opened.names) {
+    const tag = refNameTag(name);
+    if (tag === undefined) {
+      warnings.push(
+        `${source.text}: the ref.name ${JSON.stringify(name)} is neither a tag nor an image reference: not synced`,
+      );
+    } else named.set(tag, [...(named.get(tag) ?? []), name]);
+  }
+  const names = new Map<string, string>();
+  for (const [tag, given] of named) {
+    if (given.length === 1) names.set(tag, given[0] as string);
+    else {
+      warnings.push(
+        `${source.text}: ${given.length} entries give the tag ${tag} (${given.map((n) => JSON.stringify(n)).join(", ")}): not synced`,
+      );
+    }
+  }
+  const unnamed = opened.unnamed ?? 0;
+  if (unnamed > 0) {
+    warnings.push(
+      `${source.text} has ${unnamed} image${unnamed === 1 ? "" : "s"} without org.opencontainers.image.ref.name: not synced`,
+    );
+  }
+  return { names, warnings };
+}
+
 /** Layout → registry. */
 export async function planLayoutSource(
   run: PlanRun,
@@ -60,7 +109,9 @@ export async function planLayoutSource(
     // target repository with no tags.
     const atTarget = await targetTags(run, target.repository);
     const fresh = atTarget?.size === 0;
-    const { tags, missing } = jobTags(job, source, opened.names);
+    const { names, warnings } = layoutTags(source, opened);
+    if (warnings.length) planned.warnings = warnings;
+    const { tags, missing } = jobTags(job, source, [...names.keys()]);
     const absent = missingImages(run, source, target, missing);
     const descriptors = new Map<string, Pick<Descriptor, "digest" | "size" | "mediaType">>();
     const images = await mapConcurrent(
@@ -69,8 +120,9 @@ export async function planLayoutSource(
       async (tag, _i, s): Promise<PlannedImage> => {
         const dst = target.repository.withTag(tag);
         const image = plannedImage(tag, endpointTag(source, tag), dst.toString());
+        const name = names.get(tag) as string;
         try {
-          const content = await opened.image(tag);
+          const content = await opened.image(name);
           image.sourceDigest = content.top.digest;
           const listed = atTarget === undefined || atTarget.has(tag);
           const targetDigest = listed ? await digestAt(run.ctx, dst, s) : undefined;
@@ -80,7 +132,7 @@ export async function planLayoutSource(
           image.blobs = content.blobs.map((b) => b.digest);
           image.manifests = content.children.length + 1;
           for (const b of content.blobs) descriptors.set(b.digest, b);
-          run.state.work.set(image, { kind: "layout-source", dir: source.dir, name: tag, target: dst });
+          run.state.work.set(image, { kind: "layout-source", dir: source.dir, name, target: dst });
           return image;
         } catch (error) {
           return failed(run, image, error);

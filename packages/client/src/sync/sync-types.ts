@@ -91,7 +91,10 @@ export interface SyncOptions {
   /** Verify blob digests while they stream (default true; see CopyOptions.verify). */
   verify?: boolean;
   rateLimit?: RateLimitPolicy;
-  /** Called when an image is done (copied, failed) during execution. */
+  /**
+   * Called when an image is done (copied, failed) during execution; the images (and repositories) the plan already
+   * failed (kept with keepGoing) are reported first, as failed.
+   */
   onImage?: (image: SyncedImage) => void;
   /** Transfer events of every image's blobs and manifests, as copy emits them. */
   onProgress?: OnTransferProgress;
@@ -136,6 +139,11 @@ export interface PlannedRepository {
   blobs: { digest: string; size: number; action: BlobAction; from?: string }[];
   /** Why the repository could not be planned (its tags could not be listed), when it could not. */
   error?: string;
+  /**
+   * What the plan left out of a layout source, and why: images without a ref.name, ref.names that are neither a tag
+   * nor a reference, tags two entries give (layout-ends.ts). The other images are planned as usual.
+   */
+  warnings?: string[];
 }
 
 /** Counts over a plan. */
