@@ -4,6 +4,7 @@
  */
 import type { TransferEvent } from "@regatta/client";
 import { transferProgress } from "@regatta/present";
+import { escapeControls, writeStderr } from "./output.js";
 
 /**
  * Runs a transfer with a display for people (on a terminal, without --json, and unless `enabled` says otherwise):
@@ -18,7 +19,14 @@ export async function withTransferProgress<T>(
     enabled: enabled && Boolean(process.stderr.isTTY) && !flags.json,
   });
   try {
-    return await fn((event) => progress.onEvent(event));
+    return await fn((event) => {
+      // Said whatever the display: a pull that waits for another one must not look hung.
+      if (event.type === "waiting")
+        writeStderr(
+          `waiting for another process (pid ${event.holder}) writing ${escapeControls(event.destination)} to finish\n`,
+        );
+      progress.onEvent(event);
+    });
   } finally {
     progress.stop();
   }

@@ -62,6 +62,13 @@ export type TransferEvent =
       foreign?: true;
     }
   | {
+      /** Another process is writing the same file or layout: this transfer waits for it before it starts. */
+      type: "waiting";
+      destination: string;
+      /** That process's id. */
+      holder: number;
+    }
+  | {
       type: "manifest";
       state: ManifestState;
       digest: string;

@@ -29,6 +29,10 @@ export interface WriterOptions {
   sync?: boolean;
   /** Called when the writer can no longer go on (e.g. the stdout reader went away): the pull stops its downloads. */
   onFatal?: (error: unknown) => void;
+  /** Called once when another process is writing the same destination and this writer waits for it (write-lock.ts). */
+  onWait?: (holder: number) => void;
+  /** Stops that wait. */
+  signal?: AbortSignal;
 }
 
 /** Writes one pull in one format: where each blob goes, then the manifests and indexes once all are in place. */

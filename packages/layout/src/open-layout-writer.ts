@@ -15,6 +15,7 @@ import {
 import type { LayoutFormat, LayoutWriter, WriterOptions } from "./layout-writer.js";
 import { openOciLayoutWriter, PARTIAL_DIR } from "./oci-layout.js";
 import type { PullPlan } from "./pull-plan.js";
+import { lockDestination } from "./write-lock.js";
 
 /** Opens a writer for `plan` in `format` at `destination` (a path, or a writable stream for a docker archive). */
 export async function openLayoutWriter(
@@ -28,17 +29,46 @@ export async function openLayoutWriter(
       throw new UsageError(`only the docker format can be written to a stream, not ${format}`);
     return openDockerArchiveStreamWriter(destination, plan, options);
   }
-  switch (format) {
-    case "docker":
-      return openDockerArchiveFileWriter(destination, plan, options);
-    case "oci":
-      return openOciLayoutWriter(destination, plan, options);
-    case "dir":
-      return openDirWriter(destination, plan, options);
-    default:
-      throw new UsageError(`unknown format ${JSON.stringify(format)}: use docker, oci or dir`);
+  const open = OPENERS[format];
+  if (!open) throw new UsageError(`unknown format ${JSON.stringify(format)}: use docker, oci or dir`);
+  // One writer at a time per destination (write-lock.ts): held from before anything is read there until the end.
+  const lock = await lockDestination(destination, {
+    ...(options.onWait ? { onWait: options.onWait } : {}),
+    ...(options.signal ? { signal: options.signal } : {}),
+  });
+  let writer: LayoutWriter;
+  try {
+    writer = await open(destination, plan, options);
+  } catch (error) {
+    await lock.release();
+    throw error;
   }
+  return {
+    target: (blob) => writer.target(blob),
+    async finish() {
+      try {
+        await writer.finish();
+      } finally {
+        await lock.release();
+      }
+    },
+    async abort() {
+      try {
+        await writer.abort();
+      } finally {
+        await lock.release();
+      }
+    },
+  };
 }
+
+const OPENERS: Partial<
+  Record<string, (destination: string, plan: PullPlan, options: WriterOptions) => Promise<LayoutWriter>>
+> = {
+  docker: openDockerArchiveFileWriter,
+  oci: openOciLayoutWriter,
+  dir: openDirWriter,
+};
 
 /** What a failed write into `destination` leaves for the next one to resume: paths that may or may not exist. */
 export function resumeDataPaths(format: LayoutFormat, destination: string): string[] {

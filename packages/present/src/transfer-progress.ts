@@ -13,7 +13,8 @@ import { humanSize, shortDigest } from "./human-size.js";
 export type ProgressEvent =
   | { type: "plan"; bytes: number }
   | { type: "blob"; state: string; digest?: string; size?: number; bytes: number }
-  | { type: "manifest" };
+  | { type: "manifest" }
+  | { type: "waiting" };
 
 /** Receives a transfer's events (pass `onEvent` as the verb's `onProgress`); `stop()` clears the bars. */
 export interface TransferProgress {

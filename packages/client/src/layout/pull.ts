@@ -137,11 +137,17 @@ export async function pullImages(
       concurrency,
       signal: controller.signal,
     });
+    const emit = options.onProgress ?? (() => {});
     const writer = await openLayoutWriter(format, destination, plan, {
       sync: options.sync ?? false,
       onFatal: (error) => controller.abort(error),
+      ...(typeof destination === "string"
+        ? {
+            onWait: (holder: number) => emit({ type: "waiting", destination, holder }),
+            signal: controller.signal,
+          }
+        : {}),
     });
-    const emit = options.onProgress ?? (() => {});
     const size = plan.blobs.reduce((n, b) => n + b.size, 0);
     emit({ type: "plan", blobs: plan.blobs.map(blobInfo), bytes: size, manifests: plan.references.length });
     const counts = { downloaded: 0, resumed: 0, cached: 0 };

@@ -1,0 +1,64 @@
+/** One writer at a time per destination (write-lock.ts); pull-level races: client's pull-concurrent.int.test.ts. */
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { lockDestination, lockPathOf } from "./write-lock.js";
+
+const dirs: string[] = [];
+afterEach(() => {
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+function scratch(): string {
+  const dir = mkdtempSync(join(tmpdir(), "regatta-lock-"));
+  dirs.push(dir);
+  return dir;
+}
+
+describe("lockDestination", () => {
+  it("lives beside the destination, holds this pid, and is gone once released", async () => {
+    const target = join(scratch(), "layout");
+    const lock = await lockDestination(target);
+    expect(lockPathOf(target)).toBe(join(target, "..", ".layout.regatta-lock"));
+    expect(readFileSync(lockPathOf(target), "utf8")).toMatch(new RegExp(`^${process.pid} `));
+    expect(existsSync(target)).toBe(false);
+    await lock.release();
+    await lock.release();
+    expect(existsSync(lockPathOf(target))).toBe(false);
+  });
+
+  it("makes a second writer wait until the first releases, and says whom it waits for", async () => {
+    const target = join(scratch(), "x.tar");
+    const first = await lockDestination(target);
+    const waitedFor: number[] = [];
+    let second = false;
+    const taking = lockDestination(target, { pollMs: 10, onWait: (pid) => waitedFor.push(pid) }).then(
+      (lock) => {
+        second = true;
+        return lock;
+      },
+    );
+    await new Promise((r) => setTimeout(r, 80));
+    expect([second, waitedFor]).toEqual([false, [process.pid]]);
+    await first.release();
+    await (await taking).release();
+    expect(second).toBe(true);
+  });
+
+  it("takes over a lock whose process is gone (a SIGKILL leaves one), and stops waiting on abort", async () => {
+    const target = join(scratch(), "x.tar");
+    const dead = spawnSync(process.execPath, [
+      "-e",
+      "process.stdout.write(String(process.pid))",
+    ]).stdout.toString();
+    writeFileSync(lockPathOf(target), `${dead} ${(await import("node:os")).hostname()}\n`);
+    const lock = await lockDestination(target, { pollMs: 10 });
+    expect(readFileSync(lockPathOf(target), "utf8")).toMatch(new RegExp(`^${process.pid} `));
+    const controller = new AbortController();
+    const waiting = lockDestination(target, { pollMs: 10, signal: controller.signal });
+    controller.abort(new Error("stop"));
+    await expect(waiting).rejects.toThrow("stop");
+    await lock.release();
+  });
+});
