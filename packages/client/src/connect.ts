@@ -8,7 +8,13 @@ import {
   staticCredentials,
   storedCredentials,
 } from "@regatta/auth";
-import { AuthenticationError, AuthorizationError, ProtocolError, UsageError } from "@regatta/errors";
+import {
+  AuthenticationError,
+  AuthorizationError,
+  notRegistrySuccess,
+  ProtocolError,
+  UsageError,
+} from "@regatta/errors";
 import { formatPlatform, hostPlatform, normalizePlatform, parsePlatform } from "@regatta/manifest";
 import { DEFAULT_REGISTRY, parseRegistry } from "@regatta/reference";
 import { Transport, type TransportOptions } from "@regatta/transport";
@@ -182,7 +188,17 @@ export async function checkCredentials(
       context: `check the credentials for ${registry}`,
       ...(options.signal ? { signal: options.signal } : {}),
     });
-    await response.dump();
+    // A web server or a login portal answering 200 with a page would "accept" any password; the other commands
+    // already refuse such a host, and a login must not save a password for it.
+    const foreign = notRegistrySuccess({
+      method: "GET",
+      url: response.url,
+      status: response.status,
+      headers: response.headers,
+      body: await response.text(65_536).catch(() => ""),
+      context: `check the credentials for ${registry}`,
+    });
+    if (foreign) throw foreign;
   } catch (error) {
     if (
       (error instanceof AuthenticationError || error instanceof AuthorizationError) &&

@@ -193,3 +193,19 @@ describe("a token endpoint that redirects to another origin, which refuses", () 
     expect(elsewhere.seen.filter((r) => r.authorization)).toEqual([]);
   });
 });
+
+describe("a login check against a host that answers every path with a web page", () => {
+  it("is NOT_A_REGISTRY, so no password is saved for a portal that says 200 to anything", async () => {
+    const portal = await serve((_req, res) => {
+      res.writeHead(200, { "content-type": "text/html" }).end("<html>corporate login portal</html>");
+    });
+    const { reg } = aliceClient(portal.host);
+    try {
+      const error = await checkCredentials(reg).catch((e: unknown) => e);
+      expect((error as { code?: string }).code).toBe("NOT_A_REGISTRY");
+      expect((error as Error).message).toContain(`${portal.host} does not look like a container registry`);
+    } finally {
+      await reg.close();
+    }
+  });
+});

@@ -119,6 +119,10 @@ describe("headManifest by GET", () => {
   it.each([
     ["no Docker-Content-Digest", {}],
     ["a Docker-Content-Digest that is no digest", { "docker-content-digest": "sha256:not a digest" }],
+    // Within the grammar but nothing a caller can use as REPO@DIGEST (crane's digest refuses these too).
+    ["a sha256 that is no hex", { "docker-content-digest": "sha256:zzz" }],
+    ["an unregistered algorithm", { "docker-content-digest": "md5:abc" }],
+    ["upper-case hex", { "docker-content-digest": `sha256:${"A".repeat(64)}` }],
   ])("hashes the manifest when the HEAD brings %s", async (_what, headers) => {
     const { reg, host } = await answering(headers);
     const head = await reg.head(`${host}/a:v1`);

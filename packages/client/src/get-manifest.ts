@@ -2,8 +2,8 @@ import { DigestMismatchError, NotFoundError, notRegistrySuccess, redactUrl } fro
 import {
   type AcceptPreset,
   acceptHeader,
-  DIGEST_GRAMMAR,
   formatPlatform,
+  isValidDigest,
   listPlatforms,
   manifestDigest,
   normalizePlatform,
@@ -208,8 +208,9 @@ export async function headManifest(
         accept: acceptHeader(options.accept),
       });
       const header = response.headers["docker-content-digest"];
-      // A header outside the image spec's digest grammar is no claim at all: hash the manifest instead.
-      const claimed = header && DIGEST_GRAMMAR.test(header) ? header : undefined;
+      // A header that is no sha256/sha512 digest (`sha256:zzz`, `md5:abc`, garbage) is no claim a caller can use as
+      // REPO@DIGEST: hash the manifest instead, as crane's digest refuses a header it cannot parse.
+      const claimed = header && isValidDigest(header) ? header : undefined;
       // Compared within one algorithm only: a registry may name a manifest asked for by sha512 by its sha256.
       if (ref.digest && claimed && sameAlgorithm(claimed, ref.digest) && claimed !== ref.digest) {
         throw new DigestMismatchError(
