@@ -284,3 +284,108 @@ describe("SecretSet", () => {
     expect(scrubText("mine-Secret-1", mine)).toBe("REDACTED");
   });
 });
+
+describe("echoes in HTML, in other Unicode spellings and inside longer base64 (QA trust3, findings 3 and 6)", () => {
+  /** What an HTML template engine makes of a text (Python's html.escape, Go's html/template). */
+  const htmlEscape = (s: string) =>
+    s
+      .replace(/&/g, "&amp;")
+      .replace(/</g, "&lt;")
+      .replace(/>/g, "&gt;")
+      .replace(/"/g, "&quot;")
+      .replace(/'/g, "&#x27;");
+  const numeric = (s: string) => [...s].map((c) => `&#${c.codePointAt(0)};`).join("");
+  const lowerPercent = (s: string) =>
+    encodeURIComponent(s).replace(/%[0-9A-F]{2}/g, (esc) => esc.toLowerCase());
+  const b64 = (s: string | Buffer) => Buffer.from(s).toString("base64");
+
+  /** The parts of a secret at least this long that survive are leaks; shorter slivers next to REDACTED are not. */
+  function survivors(text: string, secret: string, min = 4): string[] {
+    const found: string[] = [];
+    for (let i = 0; i + min <= secret.length; i++) {
+      const part = secret.slice(i, i + min);
+      if (text.includes(part)) found.push(part);
+    }
+    return found;
+  }
+
+  it.each(['My"Pass<word>', "Tr0ub4dor&3", `p@ss w"o<r>d&%+\\1`, "it's-a-Secret'4"])(
+    "the password %s echoed HTML-escaped, named and numeric",
+    (password) => {
+      const set = new SecretSet().addBasic("alice", password);
+      for (const form of [htmlEscape(password), numeric(password), password.replace(/'/g, "&apos;")]) {
+        const out = scrubText(`<html><p>Login failed for alice / ${form}</p></html>`, set);
+        expect(out).toBe("<html><p>Login failed for alice / REDACTED</p></html>");
+      }
+      // Hex references, as some engines write them.
+      const hex = [...password].map((c) => `&#x${c.codePointAt(0)?.toString(16)};`).join("");
+      expect(scrubText(`<b>${hex}</b>`, set)).toBe("<b>REDACTED</b>");
+    },
+  );
+
+  it("an ampersand in an HTML-escaped password no longer tells where the password ends", () => {
+    const set = new SecretSet().addBasic("alice", "Tr0ub4dor&3");
+    expect(scrubText("alice / Tr0ub4dor&amp;3.", set)).toBe("alice / REDACTED.");
+  });
+
+  it.each(["Pässwort!x", "Pässwörter-Geheimnis-2026", "naïve-Ключ-密码-🔑"])(
+    "the non-ASCII password %s as Latin-1-read UTF-8, lowercase percent-encoding, NFD and NFC",
+    (password) => {
+      const set = new SecretSet().addBasic("alice", password);
+      const forms = {
+        latin1: Buffer.from(password, "utf8").toString("latin1"),
+        lowerPercent: lowerPercent(password),
+        nfd: password.normalize("NFD"),
+        nfc: password.normalize("NFD").normalize("NFC"),
+        "JSON-escaped NFD": JSON.stringify(password.normalize("NFD")).slice(1, -1),
+        "percent-encoded NFD": encodeURIComponent(password.normalize("NFD")),
+      };
+      for (const [name, form] of Object.entries(forms)) {
+        const out = scrubText(`refused alice with [${form}] here`, set);
+        expect([name, out]).toEqual([name, "refused alice with [REDACTED] here"]);
+      }
+    },
+  );
+
+  it("a password typed decomposed (NFD) is found composed (NFC)", () => {
+    const set = new SecretSet().add("Pa\u0308sswort-42");
+    expect(scrubText("got P\u00e4sswort-42", set)).toBe("got REDACTED");
+  });
+
+  it.each([
+    ["ASCII", "S3cretPassw0rd!x"],
+    ["non-ASCII", "Pässwort!x-2026"],
+    ["short", "Passw0rd"],
+  ])("a %s password inside a longer base64 text, at each of the three offsets", (_, password) => {
+    const set = new SecretSet().addBasic("alice", password);
+    for (const prefix of ["", "x", "xy", "xyz", '{"user":"alice","pw":"']) {
+      const encoded = b64(`${prefix}${password}"} and more`);
+      // The characters made of the password's bits alone: none of them may survive, in any run of 6.
+      const bytes = Buffer.byteLength(password);
+      const core = encoded.slice(
+        Math.ceil((prefix.length * 8) / 6),
+        Math.floor(((prefix.length + bytes) * 8) / 6),
+      );
+      const out = scrubText(`echo ${encoded} end`, set);
+      expect([prefix, survivors(out, core, 6)]).toEqual([prefix, []]);
+      const url = Buffer.from(`${prefix}${password}`).toString("base64url");
+      expect(scrubText(`echo ${url} end`, set)).not.toContain(url.slice(-8, -2));
+    }
+  });
+
+  it("ASCII secrets get no Unicode forms; non-ASCII ones get a bounded few", () => {
+    expect(new SecretSet().add("S3cretPassw0rd!x").size).toBeLessThanOrEqual(13);
+    expect(new SecretSet().add("Pässwörter-Geheimnis-2026").size).toBeLessThanOrEqual(40);
+  });
+
+  it("data without the secret stays intact, HTML references and percent runs included", () => {
+    const set = new SecretSet().addBasic("alice", "Pässwort!x");
+    for (const text of [
+      "<p>a &amp; b &lt;c&gt; &#39;d&#39; &#x1F511; &#99999999;</p>",
+      "path=%c3%a4%E4%ff%F0%9F%94%91",
+      "sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
+    ]) {
+      expect(scrubText(text, set)).toBe(text);
+    }
+  });
+});

@@ -33,23 +33,68 @@ export function fragmentLength(secret: string): number | undefined {
   return Math.min(16, Math.max(9, Math.ceil(secret.length / 3)));
 }
 
-/**
- * The forms a server may echo a secret in: the {@link TEXT_FORMS} text forms (as sent, URL- and form-encoded,
- * JSON-escaped), then base64 (padded, unpadded, URL-safe).
- */
-const TEXT_FORMS = 4;
+/** A form of a secret, and whether it is text a reader could recognise (not base64, where no part is clearer). */
+interface Form {
+  form: string;
+  text: boolean;
+}
 
-function encodings(secret: string): string[] {
-  const bytes = Buffer.from(secret, "utf8");
-  return [
-    secret,
-    encodeURIComponent(secret),
-    new URLSearchParams({ s: secret }).toString().slice(2),
-    JSON.stringify(secret).slice(1, -1),
-    bytes.toString("base64"),
-    bytes.toString("base64").replace(/=+$/, ""),
-    bytes.toString("base64url"),
-  ];
+/** Base64 cores shorter than this are not added: a few base64 characters are found in any long base64 text. */
+const MIN_ALIGNED = 8;
+
+/**
+ * The base64 characters that stand for `bytes` wherever they sit in a longer base64 text (`base64("x" + secret)`,
+ * a secret inside an encoded JSON or `user:secret` line): base64 works on 3-byte groups, so one byte string has three
+ * spellings, one for each offset modulo 3 (RFC 4648 §4). Of each, only the characters made of the secret's bits
+ * alone: those that share bits with the bytes before or after are dropped.
+ */
+function alignedBase64(bytes: Buffer): string[] {
+  const out: string[] = [];
+  for (const offset of [0, 1, 2]) {
+    const b64 = Buffer.concat([Buffer.alloc(offset), bytes]).toString("base64");
+    const core = b64.slice(Math.ceil((8 * offset) / 6), Math.floor((8 * (offset + bytes.length)) / 6));
+    if (core.length < MIN_ALIGNED) continue;
+    out.push(core, core.replace(/\+/g, "-").replace(/\//g, "_"));
+  }
+  return out;
+}
+
+/**
+ * The forms a server may echo a secret in: text forms (as sent, URL- and form-encoded, JSON-escaped), then base64
+ * (padded, unpadded, URL-safe, and at any offset in a longer base64 text). A secret with non-ASCII characters is also
+ * looked for in its other Unicode normalisation (NFC or NFD: macOS and some servers decompose `ä` into `a` + U+0308)
+ * and as its UTF-8 bytes read as Latin-1 (`PÃ¤sswort`: how a Java server decodes a Basic header by default); ASCII
+ * secrets are the same in all of these, so they cost nothing more.
+ */
+function encodings(secret: string): Form[] {
+  const ascii = !/[^\x00-\x7f]/.test(secret);
+  const spellings = ascii
+    ? [secret]
+    : [...new Set([secret, secret.normalize("NFC"), secret.normalize("NFD")])];
+  const texts = ascii ? spellings : [...spellings, Buffer.from(secret, "utf8").toString("latin1")];
+  const out: Form[] = [];
+  for (const text of texts) {
+    for (const form of [
+      text,
+      encodeURIComponent(text),
+      new URLSearchParams({ s: text }).toString().slice(2),
+      JSON.stringify(text).slice(1, -1),
+    ]) {
+      out.push({ form, text: true });
+    }
+  }
+  for (const spelling of spellings) {
+    const bytes = Buffer.from(spelling, "utf8");
+    for (const form of [
+      bytes.toString("base64"),
+      bytes.toString("base64").replace(/=+$/, ""),
+      bytes.toString("base64url"),
+      ...alignedBase64(bytes),
+    ]) {
+      out.push({ form, text: false });
+    }
+  }
+  return out;
 }
 
 /** The secrets one client sent: passwords, Basic values, tokens. Feed it with {@link SecretSet.add}. */
@@ -67,7 +112,7 @@ export class SecretSet {
   /** Adds a secret and the forms a server may echo it in. Short or empty values are ignored. */
   add(secret: string | undefined): this {
     if (!secret || secret.length < MIN_SECRET) return this;
-    for (const form of encodings(secret)) this.#addForm(form);
+    for (const { form } of encodings(secret)) this.#addForm(form);
     return this;
   }
 
@@ -78,11 +123,11 @@ export class SecretSet {
    */
   addBasic(username: string | undefined, password: string | undefined): this {
     if (!password || password.length < MIN_SECRET) return this;
-    const known = username ? encodings(`${username}:`) : [];
-    const isPublic = (window: string) => known.some((text) => text.includes(window));
+    const known = username ? encodings(`${username}:`).filter((f) => f.text) : [];
+    const isPublic = (window: string) => known.some(({ form }) => form.includes(window));
     // Only the text forms: in base64 the username's part is no clearer than the rest, and is masked with it.
-    const add = (forms: string[]) => {
-      for (const [i, form] of forms.entries()) this.#addForm(form, i < TEXT_FORMS ? isPublic : undefined);
+    const add = (forms: Form[]) => {
+      for (const { form, text } of forms) this.#addForm(form, text ? isPublic : undefined);
     };
     add(encodings(password));
     if (username !== undefined) add(encodings(`${username}:${password}`));
@@ -157,14 +202,61 @@ const SHAPES: { pattern: RegExp; accept?: (secret: string) => boolean }[] = [
 /** `Basic <b64>` (RFC 7617 §2); redacted when it decodes to `user:password` or is long enough to be one. */
 const BASIC = /(\bBasic(?:\s+|%20|\+))((?:[A-Za-z0-9+/]|%2B|%2F)+(?:=|%3D){0,2})/gi;
 
-/** Percent escapes, form `+` and JSON escapes: what a server may have wrapped an echoed secret in. */
-const ESCAPES = /%[0-9A-Fa-f]{2}|\\u[0-9A-Fa-f]{4}|\\[/"\\]/g;
+/**
+ * What a server may have wrapped an echoed secret in: runs of percent escapes, JSON escapes, and HTML character
+ * references (an HTML error page quotes `My"Pass<word>` as `My&quot;Pass&lt;word&gt;`: the named ones HTML-escaping
+ * functions emit, and any numeric one). Form `+` is handled by the view.
+ */
+const ESCAPES =
+  /(?:%[0-9A-Fa-f]{2})+|\\u[0-9A-Fa-f]{4}|\\[/"\\]|&(?:quot|lt|gt|amp|apos|#[0-9]{1,7}|#[xX][0-9A-Fa-f]{1,6});/g;
 
-/** A text decoded one way, with the original [start, end) of each decoded character. */
+const ENTITIES: Record<string, string> = { quot: '"', lt: "<", gt: ">", amp: "&", apos: "'" };
+
+/** A text decoded one way, with the original [start, end) of each decoded UTF-16 unit. */
 interface View {
   text: string;
   from: number[];
   to: number[];
+}
+
+/**
+ * The characters of a run of percent escapes (`%c3%a4`, in either case): a valid UTF-8 sequence is one character,
+ * as `decodeURIComponent` reads it; any other byte is read as Latin-1 (`%E4`, a legacy server's `ä`). Each with the
+ * [start, end) of its escapes in the run.
+ */
+function percentRun(run: string): [string, number, number][] {
+  const bytes = Buffer.from(run.replace(/%/g, ""), "hex");
+  const out: [string, number, number][] = [];
+  for (let i = 0; i < bytes.length; ) {
+    const b = bytes[i]!;
+    const n = b >= 0xf0 && b <= 0xf4 ? 4 : b >= 0xe0 ? 3 : b >= 0xc2 && b < 0xe0 ? 2 : 1;
+    let ch = String.fromCharCode(b);
+    let len = 1;
+    if (n > 1 && i + n <= bytes.length) {
+      const decoded = bytes.subarray(i, i + n).toString("utf8");
+      if (!decoded.includes("\ufffd") && decoded.length <= 2) {
+        ch = decoded;
+        len = n;
+      }
+    }
+    out.push([ch, i * 3, (i + len) * 3]);
+    i += len;
+  }
+  return out;
+}
+
+/** The character an escape stands for, or `undefined` when it stands for none (`&#x110000;`). */
+function unescaped(esc: string): string | undefined {
+  if (esc[0] === "\\") {
+    return esc[1] === "u" ? String.fromCharCode(Number.parseInt(esc.slice(2), 16)) : esc[1]!;
+  }
+  const name = esc.slice(1, -1);
+  if (name[0] !== "#") return ENTITIES[name];
+  const code =
+    name[1] === "x" || name[1] === "X"
+      ? Number.parseInt(name.slice(2), 16)
+      : Number.parseInt(name.slice(1), 10);
+  return code <= 0x10ffff ? String.fromCodePoint(code) : undefined;
 }
 
 function decodedView(text: string, plusIsSpace: boolean): View | undefined {
@@ -173,9 +265,10 @@ function decodedView(text: string, plusIsSpace: boolean): View | undefined {
   const to: number[] = [];
   let last = 0;
   let changed = false;
+  // Per UTF-16 unit, as `indexOf` and `slice` count: an astral character is two units of one span.
   const push = (chars: string, start: number, end: number) => {
-    for (const ch of chars) {
-      out += ch;
+    out += chars;
+    for (let i = 0; i < chars.length; i++) {
       from.push(start);
       to.push(end);
     }
@@ -189,15 +282,16 @@ function decodedView(text: string, plusIsSpace: boolean): View | undefined {
   };
   for (const m of text.matchAll(ESCAPES)) {
     const at = m.index ?? 0;
-    plain(last, at);
     const esc = m[0];
-    const ch =
-      esc[0] === "%"
-        ? String.fromCharCode(Number.parseInt(esc.slice(1), 16))
-        : esc[1] === "u"
-          ? String.fromCharCode(Number.parseInt(esc.slice(2), 16))
-          : esc[1]!;
-    push(ch, at, at + esc.length);
+    if (esc[0] === "%") {
+      plain(last, at);
+      for (const [ch, s, e] of percentRun(esc)) push(ch, at + s, at + e);
+    } else {
+      const ch = unescaped(esc);
+      if (ch === undefined) continue;
+      plain(last, at);
+      push(ch, at, at + esc.length);
+    }
     last = at + esc.length;
     changed = true;
   }
