@@ -55,3 +55,54 @@ describe("registry-supplied strings reach the terminal escaped", () => {
     }
   });
 });
+
+/**
+ * QA trust3 finding 5: a registry's own styles (the colours and dim Regatta draws with) were let through by the output
+ * boundary, in tags, catalog and completion, on a terminal and in a pipe: they looked like Regatta's. Every byte of a
+ * name is the registry's, so none of them passes.
+ */
+describe("a registry's styles in names are escaped like any control; completion offers only valid names", () => {
+  let styled: HostileRegistry;
+  /** Each style `escapeControls` lets pass for Regatta's own output, and a newline that forges a candidate. */
+  const STYLES = ["\x1b[31mred", "\x1b[2mdim", "\x1b[1mbold", "\x1b[4munder", "\x1b[90mgrey\x1b[39m\x1b[22m"];
+  const FORGED = "\nevil.example/x:latest";
+  beforeAll(async () => {
+    styled = await startHostileRegistry({ behaviour: "escapes", payloads: [...STYLES, FORGED] });
+  });
+  afterAll(async () => {
+    await styled.close();
+  });
+
+  it.each([
+    ["tags", (host: string) => ["tags", `${host}/x`]],
+    ["tags --full-ref", (host: string) => ["tags", `${host}/x`, "--full-ref"]],
+    ["catalog", (host: string) => ["catalog", host]],
+  ])("%s: no ESC reaches the pipe, each name is one escaped line", async (_, args) => {
+    const { code, stdout, stderr } = await regatta(args(styled.host));
+    expect([code, stderr]).toEqual([0, ""]);
+    expect(stdout).not.toContain("\x1b");
+    expect(stdout).toContain("p0\\u001b[31mred");
+    expect(stdout).toContain("p1\\u001b[2mdim");
+    expect(stdout).toContain("p4\\u001b[90mgrey\\u001b[39m\\u001b[22m");
+    // 1.0 or plain/repo, and one line per payload: the newline payload forges none.
+    expect(stdout.trimEnd().split("\n")).toHaveLength(STYLES.length + 2);
+  });
+
+  it("--json of tags and catalog: valid JSON with the exact names, no raw ESC", async () => {
+    const tags = await regatta(["tags", `${styled.host}/x`, "--json"]);
+    expect(tags.stdout).not.toContain("\x1b");
+    expect((JSON.parse(tags.stdout) as { tags: string[] }).tags).toContain("p0\x1b[31mred");
+    const catalog = await regatta(["catalog", styled.host, "--json"]);
+    expect(catalog.stdout).not.toContain("\x1b");
+    expect((JSON.parse(catalog.stdout) as { repositories: string[] }).repositories).toContain(
+      `repop5${FORGED}`,
+    );
+  });
+
+  it("__complete offers only names of the tag and repository grammar: no ESC, no forged candidate", async () => {
+    const tags = await regatta(["__complete", "--", "tags", `${styled.host}/x:`]);
+    expect([tags.code, tags.stdout, tags.stderr]).toEqual([0, `${styled.host}/x:1.0\n`, ""]);
+    const repos = await regatta(["__complete", "--", "tags", `${styled.host}/`]);
+    expect([repos.code, repos.stdout, repos.stderr]).toEqual([0, `${styled.host}/plain/repo\n`, ""]);
+  });
+});

@@ -1,5 +1,5 @@
 import { UsageError } from "@regatta/errors";
-import { parseRepository } from "@regatta/reference";
+import { isValidTag, parseRepository } from "@regatta/reference";
 import type { Command } from "commander";
 import type { CliContext } from "../cli-context.js";
 import { type CompletionRequest, completionRequest } from "../completion-candidates.js";
@@ -14,6 +14,25 @@ const REMOTE_DEADLINE_MS = 2_000;
 
 /** At most this many repositories are asked of a catalog (one page): a TAB is not a crawl. */
 const CATALOG_PAGE = 1_000;
+
+/**
+ * A repository name as distribution's grammar has it (`path` in @regatta/reference's grammar.ts): lowercase
+ * components joined by `.`, `_`, `__` or dashes, separated by `/`.
+ */
+const REPOSITORY = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*$/;
+
+/** The longest repository name distribution accepts. */
+const REPOSITORY_MAX = 255;
+
+/**
+ * Whether a name the registry listed may be offered to the shell: only a valid tag or repository. The shell splits
+ * what it reads at newlines and acts on what it inserts, so a tag `v1\nevil.example/x:latest` would otherwise become a
+ * second candidate, and `t\x1b[31mred` would colour the command line; a name that fails the grammar names nothing the
+ * user could pull anyway.
+ */
+function isCandidate(kind: "tags" | "catalog", name: string): boolean {
+  return kind === "tags" ? isValidTag(name) : name.length <= REPOSITORY_MAX && REPOSITORY.test(name);
+}
 
 /**
  * `regatta completion bash|zsh|fish` prints a completion script; the script calls the hidden
@@ -60,7 +79,8 @@ Examples:
 }
 
 /**
- * Tags or repositories from the registry, each prefixed as typed and filtered by `current`. Any failure (no
+ * Tags or repositories from the registry, each prefixed as typed and filtered by `current`; a name that is no valid
+ * tag or repository is dropped ({@link isCandidate}). Any failure (no
  * registry, refused, too slow, a malformed name) is no candidates: a TAB never prints an error into the command line.
  */
 async function remoteCandidates(
@@ -85,6 +105,7 @@ async function remoteCandidates(
     );
     // In natural order (1.9 before 1.10), as a person reads versions; shells that sort again keep it for equal keys.
     return names
+      .filter((name) => isCandidate(request.kind, name))
       .map((name) => `${request.prefix}${name}`)
       .filter((c) => c.startsWith(current))
       .sort((a, b) => a.localeCompare(b, "en", { numeric: true }));
