@@ -370,7 +370,8 @@ export const METHODS: readonly MethodEntry[] = [
     name: "deleteRepository",
     group: "delete",
     params: "(repository, options?)",
-    summary: "every manifest of a repository deleted",
+    summary: "every manifest of a repository deleted, indexes first (failed and kept ones reported)",
+    options: ["dryRun: list what would be deleted, delete nothing"],
     example: 'reg.deleteRepository("team/old")',
   },
   {

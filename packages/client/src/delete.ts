@@ -7,11 +7,10 @@ import {
   ProtocolError,
   RegattaError,
   RegistryError,
-  UnsupportedError,
   UsageError,
 } from "@regatta/errors";
-import { type ImageIndex, INDEX_TYPES, mediaTypeEssence, parseDigest } from "@regatta/manifest";
-import type { Reference, RepositoryReference } from "@regatta/reference";
+import { parseDigest } from "@regatta/manifest";
+import type { Reference } from "@regatta/reference";
 import {
   type ClientContext,
   type ReferenceInput,
@@ -19,79 +18,25 @@ import {
   toReference,
   toRepository,
 } from "./context.js";
+import { deleteRequest, deletesDisabled, disabledError, sendDelete } from "./delete-request.js";
 import { getManifest, headManifest, type ManifestResult } from "./get-manifest.js";
-import { allTags } from "./list-tags.js";
 import { mapConcurrent } from "./map-concurrent.js";
 import { type DeletedReferrer, deleteReferrers, referrersToDelete } from "./referrers/delete-referrers.js";
 import { removeFromFallbackIndex } from "./referrers/fallback-tag.js";
 import { listReferrers } from "./referrers/list-referrers.js";
 import { hasReferrersApi } from "./referrers/referrers-api.js";
-import { blobDelete } from "./registry-api/blobs.js";
-import { manifestDelete } from "./registry-api/manifests.js";
-import { type TagWalkOptions, tagsNaming } from "./tags-for-digest.js";
+import {
+  indexesListing,
+  type ListingIndex,
+  type TagHead,
+  type TagWalkOptions,
+  tagHeads,
+  tagsNaming,
+  tagsOf,
+} from "./tags-for-digest.js";
 import { moveTagToThrowaway, restoreTag } from "./untag.js";
 
-/** What `deleteRepository` removed. */
-export interface DeletedRepository {
-  repository: string;
-  /** The tags the repository had. */
-  tags: string[];
-  /** Every manifest deleted: those the tags pointed to, then the children of indexes among them. */
-  digests: string[];
-}
-
-const DELETE_DISABLED =
-  "the registry does not allow deleting (distribution: set storage.delete.enabled: true, or REGISTRY_STORAGE_DELETE_ENABLED=true)";
-
-/** What is deleted: a manifest (by digest, or a tag) or a blob. */
-type Deletable = { manifest: string } | { blob: string };
-
-/** A DELETE of a manifest or a blob; failures are the transport's typed errors, unchanged. */
-async function deleteRequest(
-  ctx: ClientContext,
-  repo: RepositoryReference | Reference,
-  what: Deletable,
-  context: string,
-  signal?: AbortSignal,
-): Promise<void> {
-  const target = {
-    registry: repo.registry,
-    repository: repo.repository,
-    context,
-    ...(signal ? { signal } : {}),
-  };
-  if ("blob" in what) await blobDelete(ctx.transport, { ...target, digest: what.blob });
-  else await manifestDelete(ctx.transport, { ...target, reference: what.manifest });
-}
-
-/** Whether a registry error says deletes are switched off (distribution: 405 UNSUPPORTED). */
-const deletesDisabled = (error: unknown) =>
-  error instanceof RegistryError && (error.status === 405 || error.code === "UNSUPPORTED");
-
-/** The UnsupportedError for a registry with deletes switched off, saying what was (not) changed. */
-function disabledError(context: string, error: unknown, outcome = ""): UnsupportedError {
-  return new UnsupportedError(`${context}: ${DELETE_DISABLED}${outcome}`, {
-    cause: error,
-    status: (error instanceof RegistryError && error.status) || 405,
-    ...(error instanceof RegistryError && error.request ? { request: error.request } : {}),
-  });
-}
-
-/** A DELETE, with a 405 / UNSUPPORTED answer turned into an UnsupportedError that says why. */
-async function sendDelete(
-  ctx: ClientContext,
-  repo: RepositoryReference | Reference,
-  what: Deletable,
-  context: string,
-  signal?: AbortSignal,
-): Promise<void> {
-  try {
-    await deleteRequest(ctx, repo, what, context, signal);
-  } catch (error) {
-    if (deletesDisabled(error)) throw disabledError(context, error);
-    throw error;
-  }
-}
+export { deleteRepository } from "./delete-repository.js";
 
 /** Options of {@link deleteManifest}. */
 export interface DeleteManifestOptions extends TagWalkOptions {
@@ -132,6 +77,11 @@ export interface DeletedManifest {
    * tags may have named the manifest too, and are gone if they did.
    */
   tagsComplete: boolean;
+  /**
+   * The tagged indexes of the repository that list it (deleted only with `force`): they now name a missing
+   * manifest. Untagged indexes, and indexes listing it through a nested index, are not looked for.
+   */
+  indexes?: ListingIndex[];
   /** Its referrers: how many, and whether they were deleted. Absent when they could not be listed. */
   referrers?: ReferrersOfDeleted;
   /**
@@ -148,7 +98,9 @@ export interface DeletedManifest {
  * those tags are found first (the tag list and a HEAD per tag) and named in the result. Given a tag, the digest is
  * taken from the manifest's bytes (not a header, which a broken proxy may get wrong), and the delete is refused
  * (UsageError, code OTHER_TAGS) when other tags name the same manifest, unless `force`: deleting `app:old` must not
- * silently take `app:latest` with it. Use {@link deleteTag} to remove one tag only.
+ * silently take `app:latest` with it. Use {@link deleteTag} to remove one tag only. It is also refused (code
+ * IN_INDEX) when a tagged index of the repository lists the manifest, unless `force`: that index would name a missing
+ * manifest (one GET per distinct tagged index; untagged and nested indexes are not looked for).
  *
  * Referrers (signatures, SBOMs) are counted and left in place, findable by the deleted digest; `referrers: true`
  * deletes them first, and their fallback index entries (see {@link DeleteManifestOptions.referrers}). Nothing is
@@ -176,15 +128,16 @@ export async function deleteManifest(
     throw error;
   });
   const digest = ref.digest ?? (fetched as ManifestResult).digest;
-  let tags: string[];
+  let heads: Map<string, TagHead>;
   let tagsComplete = true;
   try {
-    tags = await tagsNaming(ctx, ref.repositoryOnly(), digest, options);
+    heads = await tagHeads(ctx, ref.repositoryOnly(), options);
   } catch (error) {
     if (!(options.force && error instanceof UsageError && error.code === "TOO_MANY_TAGS")) throw error;
-    tags = [];
+    heads = new Map();
     tagsComplete = false;
   }
+  let tags = tagsOf(heads, digest);
   if (ref.tag && !ref.digest && !tags.includes(ref.tag)) tags = [...tags, ref.tag].sort();
   const others = tags.filter((t) => t !== ref.tag);
   if (ref.tag && !ref.digest && others.length && !options.force) {
@@ -193,6 +146,18 @@ export async function deleteManifest(
       {
         code: "OTHER_TAGS",
         hint: `use rmtag ${ref.familiar()} to remove only this tag, or --force to delete the manifest and all ${tags.length} tags`,
+      },
+    );
+  }
+  // The tagged indexes that list it: deleting it would leave them naming a missing manifest.
+  const indexes = await indexesListing(ctx, ref.repositoryOnly(), digest, heads, options);
+  if (indexes.length && !options.force) {
+    const one = indexes.length === 1;
+    throw new UsageError(
+      `delete ${ref.familiar()}: the manifest ${digest} is listed by the ${one ? "index" : "indexes"} ${indexesText(indexes)} in ${ref.name}; deleting it breaks ${one ? "that index" : "those indexes"} (a pull of that platform fails)`,
+      {
+        code: "IN_INDEX",
+        hint: `delete the ${one ? "index" : "indexes"} first, or --force to delete the manifest anyway`,
       },
     );
   }
@@ -210,6 +175,7 @@ export async function deleteManifest(
       );
   const subject = subjectOf(fetched?.manifest);
   const result: DeletedManifest = { reference: pinned, digest, tags, tagsComplete };
+  if (indexes.length) result.indexes = indexes;
   if (referrers && "tree" in referrers) {
     result.referrers = {
       count: referrers.tree.referrers.length,
@@ -265,6 +231,11 @@ export async function deleteManifest(
     }
   }
   return result;
+}
+
+/** `idx (sha256:…) and v2, v2-arm (sha256:…)`: each index's tags and digest. */
+function indexesText(indexes: readonly ListingIndex[]): string {
+  return indexes.map((i) => `${i.tags.join(", ")} (${i.digest})`).join(" and ");
 }
 
 /** The `subject` digest of a manifest (image or index), when it has one. */
@@ -439,53 +410,4 @@ export async function deleteBlob(
   parseDigest(digest);
   const repo = toRepository(ctx, repository);
   await sendDelete(ctx, repo, { blob: digest }, `delete blob ${digest} from ${repo.name}`, options.signal);
-}
-
-/**
- * Deletes a repository's content, as the Ruby gem's `rmrepo` does: every manifest every tag points to, by digest, then
- * the children of the indexes among them. The registry has no "delete repository" call; its garbage collector
- * removes the blobs later.
- */
-export async function deleteRepository(
-  ctx: ClientContext,
-  repository: RepositoryInput,
-  options: { signal?: AbortSignal; concurrency?: number } = {},
-): Promise<DeletedRepository> {
-  const repo = toRepository(ctx, repository);
-  const signal = options.signal ? { signal: options.signal } : {};
-  const concurrency = options.concurrency ?? ctx.concurrency;
-  const tags = await allTags(ctx, repo, signal);
-  const heads = await mapConcurrent(
-    tags,
-    concurrency,
-    (tag, _i, s) => headManifest(ctx, repo.withTag(tag), { signal: s, mirrors: false }),
-    options.signal,
-  );
-  const top = [...new Map(heads.map((h) => [h.digest, h])).values()];
-  const children: string[] = [];
-  for (const head of top) {
-    if (!head.mediaType || !INDEX_TYPES.has(mediaTypeEssence(head.mediaType))) continue;
-    const index = await getManifest(ctx, repo.withDigest(head.digest), { ...signal, mirrors: false });
-    if (index.kind !== "index") continue;
-    for (const child of (index.manifest as ImageIndex).manifests) children.push(child.digest);
-  }
-  const topDigests = top.map((h) => h.digest);
-  const childDigests = [...new Set(children)].filter((d) => !topDigests.includes(d));
-  const remove = (digests: string[]) =>
-    mapConcurrent(
-      digests,
-      concurrency,
-      async (digest, _i, s) => {
-        try {
-          await sendDelete(ctx, repo, { manifest: digest }, `delete manifest ${repo.name}@${digest}`, s);
-        } catch (error) {
-          // A child shared by two indexes, or deleted meanwhile: already gone is what was wanted.
-          if (!(error instanceof NotFoundError)) throw error;
-        }
-      },
-      options.signal,
-    );
-  await remove(topDigests);
-  await remove(childDigests);
-  return { repository: repo.name, tags, digests: [...topDigests, ...childDigests] };
 }

@@ -45,12 +45,18 @@ export {
 } from "./copy.js";
 export type {
   DeletedManifest,
-  DeletedRepository,
   DeletedTag,
   DeleteManifestOptions,
   ReferrersOfDeleted,
   TagDeleteMethod,
 } from "./delete.js";
+export type {
+  DeletedRepository,
+  DeleteRepositoryOptions,
+  FailedManifestDelete,
+  KeptManifest,
+  RepositoryManifest,
+} from "./delete-repository.js";
 export type { ConfigDiff, ConfigField, FieldChange, MapDiff } from "./diff/config-diff.js";
 export type { FileChange, FileChangeKind, FilesDiff } from "./diff/files-diff.js";
 export {
@@ -183,7 +189,7 @@ export {
   type TagSort,
   tagFilter,
 } from "./tag-selection.js";
-export { DEFAULT_TAG_WALK_LIMIT, type TagWalkOptions } from "./tags-for-digest.js";
+export { DEFAULT_TAG_WALK_LIMIT, type ListingIndex, type TagWalkOptions } from "./tags-for-digest.js";
 export type {
   BlobEvent,
   BlobState,

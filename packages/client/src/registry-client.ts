@@ -23,7 +23,8 @@ import {
   withClientSignal,
 } from "./context.js";
 import type { CopyOptions, CopyResult } from "./copy.js";
-import type { DeletedManifest, DeletedRepository, DeletedTag, DeleteManifestOptions } from "./delete.js";
+import type { DeletedManifest, DeletedTag, DeleteManifestOptions } from "./delete.js";
+import type { DeletedRepository, DeleteRepositoryOptions } from "./delete-repository.js";
 import type { Diff, DiffOptions } from "./diff/image-diff.js";
 import type { AuthReport } from "./explain/auth-report.js";
 import type { ExplainAuthOptions } from "./explain/explain-auth.js";
@@ -543,10 +544,13 @@ export class RegistryClient {
     return deleteManifest(this.ctx, reference, this.#calls(options));
   }
 
-  /** Deletes every manifest of every tag of a repository (the Ruby gem's `rmrepo`). */
+  /**
+   * Deletes every manifest of every tag of a repository (the Ruby gem's `rmrepo`), every index before the manifests
+   * it lists; the result says what was deleted, what failed and what was kept. See {@link deleteRepository}.
+   */
   async deleteRepository(
     repository: RepositoryInput,
-    options?: { signal?: AbortSignal; concurrency?: number },
+    options?: DeleteRepositoryOptions,
   ): Promise<DeletedRepository> {
     const { deleteRepository } = await import("./verbs.js");
     return deleteRepository(this.ctx, repository, this.#calls(options));

@@ -14,10 +14,13 @@ export function registerDelete(program: Command, cli: CliContext): void {
   program
     .command("delete")
     .description(
-      "delete a manifest by digest, with every tag that names it (refused when REPO:TAG shares it with other tags)",
+      "delete a manifest by digest, with every tag that names it (refused when REPO:TAG shares it with other tags, or a tagged index lists it)",
     )
     .argument("<reference>", "REPO:TAG or REPO@DIGEST")
-    .option("--force", "delete even when other tags name the manifest: they all go, and are listed")
+    .option(
+      "--force",
+      "delete even when other tags name the manifest (they all go, and are listed) or a tagged index lists it (it breaks)",
+    )
     .option(
       "--referrers",
       "delete its referrers first (signatures, SBOMs, theirs in turn, cosign's tags), deepest first, and their fallback-tag entries",
@@ -29,7 +32,10 @@ export function registerDelete(program: Command, cli: CliContext): void {
     .addHelpText(
       "after",
       "\nRegistries delete manifests, not tags: every tag naming the manifest goes with it. Given REPO:TAG, delete" +
-        "\nlooks for the other tags first and refuses unless --force; rmtag removes one tag only. Its referrers stay" +
+        "\nlooks for the other tags first and refuses unless --force; rmtag removes one tag only. A manifest that a" +
+        "\ntagged index of the repository lists (a platform of a multi-platform image) is refused too unless --force," +
+        "\nnaming the index: deleting it breaks that index. Untagged indexes, indexes listing it through another index," +
+        "\nand other repositories are not looked at. Its referrers stay" +
         "\n(a note says how many), findable by its digest with regatta referrers, unless --referrers; if one of them" +
         "\ncannot be deleted, the manifest is not. A referrer deleted alone leaves its subject's fallback tag index." +
         "\n\nExamples:\n  regatta delete localhost:5000/team/api@sha256:…\n  regatta delete localhost:5000/team/api:1.0 --force --json" +
@@ -48,6 +54,7 @@ export function registerDelete(program: Command, cli: CliContext): void {
             digest: deleted.digest,
             tags: deleted.tags,
             ...(deleted.tagsComplete ? {} : { tagsComplete: false }),
+            ...(deleted.indexes ? { indexes: deleted.indexes } : {}),
             // Present when there were referrers (or --referrers asked): an image without any reads as before.
             ...(deleted.referrers && (deleted.referrers.count > 0 || opts.referrers)
               ? { referrers: deleted.referrers }
@@ -71,6 +78,10 @@ export function registerDelete(program: Command, cli: CliContext): void {
           const lines = list.map(
             (r) => `${name}@${r.digest}  ${escapeControls(r.artifactType ?? "-")}  ${r.source}`,
           );
+          if (deleted.indexes)
+            cli.info(
+              `${indexesText(deleted, name)} ${deleted.indexes.length === 1 ? "lists" : "list"} it: deleting it would leave ${deleted.indexes.length === 1 ? "that index" : "those indexes"} naming a missing manifest`,
+            );
           await writeStdout(
             [...lines, `${name}@${deleted.digest}${tagsText(deleted)}`].map((l) => `${l}\n`).join(""),
           );
@@ -86,6 +97,10 @@ export function registerDelete(program: Command, cli: CliContext): void {
           ? ""
           : "; the repository has too many tags to check which others named it: any that did are gone too";
         cli.info(`deleted ${name}@${deleted.digest}${tagsText(deleted)}${unknown}`);
+        if (deleted.indexes)
+          cli.info(
+            `warning: ${indexesText(deleted, name)} listed it, and now ${deleted.indexes.length === 1 ? "names" : "name"} a missing manifest`,
+          );
         if (deleted.subject?.fallbackTag)
           cli.info(`taken out of its subject's fallback tag ${name}:${deleted.subject.fallbackTag}`);
         const remaining = deleted.referrers && !deleted.referrers.deleted ? deleted.referrers.count : 0;
@@ -97,6 +112,13 @@ export function registerDelete(program: Command, cli: CliContext): void {
         await writeStdout(`${deleted.digest}\n`);
       });
     });
+}
+
+/** `the index app:idx (sha256:…)`, or `the indexes app:a (sha256:…) and app:b, app:c (sha256:…)`. */
+function indexesText(deleted: DeletedManifest, name: string): string {
+  const indexes = deleted.indexes ?? [];
+  const each = indexes.map((i) => `${i.tags.map((t) => `${name}:${t}`).join(", ")} (${i.digest})`);
+  return `the ${indexes.length === 1 ? "index" : "indexes"} ${each.join(" and ")}`;
 }
 
 /** ` and its tags a, b`, or ` (it had no tags)`. */

@@ -1,0 +1,120 @@
+/**
+ * QA (net.md) findings 3, 4 and 5, as a user runs them: rmrepo with an index whose DELETE is refused (403, injected
+ * by the test kit's fault proxy) reports what was deleted, failed and kept and exits non-zero; rmrepo --dry-run sends
+ * no DELETE; delete refuses a manifest that a tagged index lists.
+ */
+import { generateImage, generateIndex, pushImage, startFaultProxy, useRegistry } from "@regatta/testkit";
+import { beforeAll, describe, expect, it } from "vitest";
+import { regatta } from "./test-cli.js";
+
+describe("rmrepo and delete keep indexes whole (regatta as a process)", () => {
+  const registry = useRegistry({ deleteEnabled: true });
+  let index: Awaited<ReturnType<typeof generateIndex>>;
+  let other: Awaited<ReturnType<typeof generateImage>>;
+  let counter = 0;
+  /** A repository with `idx` (the index), `s1` (its amd64 child, tagged too) and `solo` (an unrelated image). */
+  async function seed(): Promise<string> {
+    const repo = `team/cli-rr${++counter}`;
+    await pushImage(registry.url, repo, "idx", index);
+    await pushImage(registry.url, repo, "s1", index.children[0]!);
+    await pushImage(registry.url, repo, "solo", other);
+    return repo;
+  }
+
+  beforeAll(async () => {
+    index = await generateIndex({
+      platforms: ["linux/amd64", "linux/arm64"],
+      layers: [1800],
+      seed: "cli-rmrepo",
+    });
+    other = await generateImage({ layers: [900], seed: "cli-rmrepo-other" });
+  }, 60_000);
+
+  it("rmrepo: a 403 on the index keeps what it lists, deletes the rest, says so (text and --json), exit 4", async () => {
+    const amd64 = index.children[0]!.manifest.digest;
+    const arm64 = index.children[1]!.manifest.digest;
+    const rules = [
+      {
+        method: "DELETE",
+        path: new RegExp(`/manifests/${index.index.digest}`),
+        times: Number.POSITIVE_INFINITY,
+        fault: { type: "status" as const, status: 403 },
+      },
+    ];
+    const proxy = await startFaultProxy(registry.url, rules);
+    try {
+      const repo = await seed();
+      const text = await regatta(["rmrepo", `${proxy.host}/${repo}`]);
+      expect(text.code).toBe(4);
+      expect(text.stdout).toBe(`${other.manifest.digest}\n`);
+      expect(text.stderr).toContain(`not deleted: ${proxy.host}/${repo}@${index.index.digest} (tag idx): `);
+      expect(text.stderr).toContain(
+        `kept: ${proxy.host}/${repo}@${amd64} (tag s1): listed by the index idx (${index.index.digest}), which was not deleted`,
+      );
+      expect(text.stderr).toContain(`deleted 1 of 4 manifests from ${proxy.host}/${repo}; 1 failed, 2 kept`);
+      expect(text.stderr).toContain("tags still there: idx, s1");
+      expect(proxy.requests.filter((r) => r.method === "DELETE").map((r) => r.path)).not.toEqual(
+        expect.arrayContaining([expect.stringContaining(amd64)]),
+      );
+      // The index still pulls, every platform.
+      const inspect = await regatta(["manifest", `${registry.host}/${repo}@${arm64}`]);
+      expect(inspect.code).toBe(0);
+      expect((await regatta(["tags", `${registry.host}/${repo}`])).stdout).toBe("idx\ns1\n");
+
+      const json = await regatta(["rmrepo", `${proxy.host}/${repo}`, "--json"]);
+      expect(json.code).toBe(4);
+      const report = JSON.parse(json.stdout);
+      expect(report).toMatchObject({
+        deleted: [],
+        failed: [{ digest: index.index.digest, tags: ["idx"], status: 403 }],
+        kept: expect.arrayContaining([{ digest: amd64, tags: ["s1"], listedBy: [index.index.digest] }]),
+      });
+      expect(report.kept).toHaveLength(2);
+    } finally {
+      await proxy.close();
+    }
+  }, 60_000);
+
+  it("rmrepo --dry-run lists every manifest, the index before its children, and sends no DELETE", async () => {
+    const proxy = await startFaultProxy(registry.url, []);
+    try {
+      const repo = await seed();
+      const dry = await regatta(["rmrepo", `${proxy.host}/${repo}`, "--dry-run"]);
+      expect(dry.code).toBe(0);
+      expect(dry.stderr).toContain("dry run: nothing deleted; 4 manifests of 3 tags would be deleted");
+      const lines = dry.stdout.split("\n").filter(Boolean);
+      expect(lines).toHaveLength(4);
+      expect(lines.indexOf(index.index.digest)).toBeLessThan(
+        lines.indexOf(index.children[0]!.manifest.digest),
+      );
+      const json = JSON.parse(
+        (await regatta(["rmrepo", `${proxy.host}/${repo}`, "--dry-run", "--json"])).stdout,
+      );
+      expect(json).toMatchObject({ dryRun: true, failed: [], kept: [] });
+      expect(json.deleted).toHaveLength(4);
+      expect(proxy.count("DELETE")).toBe(0);
+      expect((await regatta(["tags", `${registry.host}/${repo}`])).stdout).toBe("idx\ns1\nsolo\n");
+    } finally {
+      await proxy.close();
+    }
+  }, 60_000);
+
+  it("delete refuses a platform manifest a tagged index lists (exit 2, naming it); --force --dry-run says it", async () => {
+    const repo = await seed();
+    const arm64 = index.children[1]!.manifest.digest;
+    const refused = await regatta(["delete", `${registry.host}/${repo}@${arm64}`]);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain(`listed by the index idx (${index.index.digest})`);
+    const tagged = await regatta(["delete", `${registry.host}/${repo}:s1`, "--dry-run"]);
+    expect(tagged.code).toBe(2);
+    const dry = await regatta(["delete", `${registry.host}/${repo}@${arm64}`, "--force", "--dry-run"]);
+    expect(dry.code).toBe(0);
+    expect(dry.stderr).toContain(`the index ${registry.host}/${repo}:idx (${index.index.digest}) lists it`);
+    expect(
+      (await regatta(["manifest", `${registry.host}/${repo}:idx`, "--platform", "linux/arm64"])).code,
+    ).toBe(0);
+    const forced = await regatta(["delete", `${registry.host}/${repo}@${arm64}`, "--force", "--json"]);
+    expect(forced.code).toBe(0);
+    expect(JSON.parse(forced.stdout).indexes).toEqual([{ digest: index.index.digest, tags: ["idx"] }]);
+  }, 60_000);
+});
