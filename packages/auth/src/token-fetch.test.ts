@@ -44,6 +44,26 @@ describe("OAuth2 POST flow", () => {
     });
   });
 
+  it("an OAuth2 refusal (invalid_grant) is an authentication error with the server's reason, scrubbed, and a login hint", async () => {
+    const send = fakeSend(() => ({
+      status: 400,
+      body: JSON.stringify({
+        error: "invalid_grant",
+        error_description: "refresh token idt-secret-1 is expired",
+      }),
+    }));
+    const auth = createAuthenticator({ send, credentials: creds({ identityToken: "idt-secret-1" }) });
+    learn(auth);
+    const error = await auth.authorization({ registry: "r.io", scopes: pull("a") }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(AuthenticationError);
+    expect((error as AuthenticationError).code).toBe("TOKEN_REFUSED");
+    expect((error as AuthenticationError).status).toBe(400);
+    expect((error as AuthenticationError).summary).toBe(
+      "fetch token from https://auth.r.io/token: the token server refused the saved identity token (invalid_grant: refresh token REDACTED is expired)",
+    );
+    expect((error as AuthenticationError).hint).toBe("log in again: regatta login r.io");
+  });
+
   it('oauth "always" uses grant_type=password with a username and password', async () => {
     const send = fakeSend(() => ({ body: tokenBody("t") }));
     const auth = createAuthenticator({

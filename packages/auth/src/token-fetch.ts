@@ -6,6 +6,7 @@ import {
   type RegistryError,
   redactUrl,
   type SecretSet,
+  scrubText,
 } from "@regatta/errors";
 import { accessFacts } from "./access-facts.js";
 import { basicHeader } from "./basic-header.js";
@@ -146,8 +147,45 @@ export class TokenFetch {
         hint: accessHint(access, 401),
       });
     }
+    // An OAuth2 error answer (RFC 6749 §5.2: `invalid_grant` for an expired refresh token, `invalid_client`…) refuses
+    // what was given, as a 401 does: an authentication failure (exit 4) with the server's reason, not "400 UNKNOWN".
+    const refusal = oauthRefusal(response.body);
+    if (
+      refusal &&
+      (response.status === 400 || response.status === 401) &&
+      !redirectedAway(request, response)
+    ) {
+      const what = credential?.identityToken ? "the saved identity token" : "the credentials";
+      const reason = refusal.description ? `: ${scrubText(refusal.description, this.#o.secrets)}` : "";
+      const code = scrubText(refusal.error, this.#o.secrets, { shapes: false, fragments: false });
+      throw new AuthenticationError(
+        // "identity token (code…)": not "token: code", which reads as a token's value and is masked as one.
+        `${context}: the token server refused ${what} (${code}${reason})`,
+        {
+          code: "TOKEN_REFUSED",
+          status: response.status,
+          ...(error.request ? { request: error.request } : {}),
+          hint: `log in again: regatta login ${registry}`,
+        },
+      );
+    }
     throw error;
   }
+}
+
+/** The `error` and `error_description` of an OAuth2 error answer (RFC 6749 §5.2), when the body is one. */
+function oauthRefusal(body: string): { error: string; description?: string } | undefined {
+  let json: unknown;
+  try {
+    json = JSON.parse(body);
+  } catch {
+    return undefined;
+  }
+  const { error, error_description: description } = (json ?? {}) as Record<string, unknown>;
+  if (typeof error !== "string" || !/^[\x20-\x7e]{1,64}$/.test(error)) return undefined;
+  return typeof description === "string" && description
+    ? { error, description: description.slice(0, 200) }
+    : { error };
 }
 
 /** `host[:port]` without its port (IPv6 kept in brackets), lower-cased. */
