@@ -13,6 +13,7 @@ type Mode =
   | "short-length"
   | "truncated-chunked"
   | "overrun-chunked"
+  | "endless-chunked"
   | "ignore-range"
   | "redirect";
 let mode: Mode = "ok";
@@ -51,6 +52,19 @@ beforeAll(async () => {
       case "redirect":
         res.writeHead(307, { location: `${storage.origin}/bucket/blob` });
         return void res.end();
+      case "endless-chunked": {
+        // No Content-Length on the GET, and bytes for ever; only the HEAD says how long the blob is.
+        if (req.method === "HEAD")
+          return void res.writeHead(200, { "content-length": String(content.length) }).end();
+        res.writeHead(200);
+        const more = () => {
+          if (res.destroyed || res.writableEnded) return;
+          if (res.write(Buffer.alloc(65_536))) setImmediate(more);
+          else res.once("drain", more);
+        };
+        res.write(content);
+        return void more();
+      }
     }
     if (range && mode === "ok") {
       const start = Number(range[1]);
@@ -143,6 +157,15 @@ describe("blob download", () => {
   it("fails an overlong blob as soon as it overruns", async () => {
     mode = "overrun-chunked";
     const err = await collect((await blob()).stream).catch((e) => e);
+    expect(err).toBeInstanceOf(SizeMismatchError);
+    expect(err.message).toMatch(/is longer than the expected 100000 bytes/);
+  });
+
+  it("bounds an endless body of a blob whose size nobody gave by its HEAD's Content-Length", async () => {
+    mode = "endless-chunked";
+    const download = await blobGet(transport, { registry: registry.host, repository: "a", digest });
+    expect(download.size).toBe(content.length);
+    const err = await collect(download.stream).catch((e) => e);
     expect(err).toBeInstanceOf(SizeMismatchError);
     expect(err.message).toMatch(/is longer than the expected 100000 bytes/);
   });

@@ -182,13 +182,25 @@ export async function blobGet(deps: BlobDeps, req: BlobRequest): Promise<BlobDow
 
   const first = await fetchFrom(offset, req.size);
   let verifier: ContentVerifier;
+  let size = req.size ?? first.total;
   try {
-    verifier = await verifierFor(req.size ?? first.total);
+    // Neither the caller nor the answer says how long the blob is (a chunked answer to `blob REPO@DIGEST`): its HEAD
+    // is asked, so that an endless body is cut at that size instead of filling the disk.
+    if (size === undefined) {
+      const head = await blobHead(deps, {
+        registry: req.registry,
+        repository: req.repository,
+        digest: req.digest,
+        context: what,
+        ...(req.signal ? { signal: req.signal } : {}),
+      }).catch(() => undefined);
+      size = head?.size;
+    }
+    verifier = await verifierFor(size);
   } catch (err) {
     await first.response.dump();
     throw err;
   }
-  const size = req.size ?? first.total;
   const stream = createVerifyStream({ verifier, what });
   // pump reports every failure on the stream itself; the catch is for the failure nobody foresaw.
   pump(stream, first, offset, {
