@@ -125,7 +125,7 @@ export async function openDockerArchiveFileWriter(
   }
   const timer = setInterval(() => {
     if (dirty) void save();
-  }, 1000);
+  }, 250);
   timer.unref();
   const placed = new Map(layout.entries.filter((e) => e.blob).map((e) => [e.blob as string, e]));
 
@@ -169,7 +169,9 @@ export async function openDockerArchiveFileWriter(
         async commit() {
           record.done = true;
           record.written = entry.size;
-          dirty = true;
+          // Saved at once, not at the next tick: a pull killed (SIGKILL, no clean-up) right after a blob landed would
+          // otherwise download it again.
+          await save();
         },
         async reset() {
           record.done = false;

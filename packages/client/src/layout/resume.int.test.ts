@@ -140,6 +140,26 @@ describe("an interrupted pull resumes, and never leaves a corrupt file under a f
     );
   });
 
+  it("a tarball's state file records each blob as soon as it is in place, not at the next periodic save", async () => {
+    const { reg, ref } = await viaProxy();
+    const dir = temp();
+    const file = join(dir, "eager.tar");
+    const state = join(dir, ".eager.tar.regatta-partial.json");
+    const seen: boolean[] = [];
+    await reg.pull(ref, file, {
+      concurrency: 1,
+      onProgress(event) {
+        // Read when the pull reports the blob done: a SIGKILL now must not cost it again.
+        if (event.type === "blob" && event.state === "done" && event.digest && existsSync(state)) {
+          const record = JSON.parse(readFileSync(state, "utf8")).blobs[event.digest] as { done?: boolean };
+          seen.push(record?.done === true);
+        }
+      },
+    });
+    expect(seen.length).toBeGreaterThan(0);
+    expect(seen.every(Boolean)).toBe(true);
+  });
+
   it("a pulling process killed with SIGKILL leaves a tarball the next pull finishes", async () => {
     // Slow enough that the process is surely mid-download when it is killed.
     const { proxy, reg, ref } = await viaProxy([
