@@ -266,13 +266,12 @@ describe("blob download: the stream's plumbing", () => {
     expect(short.status).toBe(200);
   });
 
-  it("a size nobody announced is absent from the result, not undefined", async () => {
-    script = [
-      (res) => {
-        res.writeHead(200); // chunked: no Content-Length
-        res.end(content);
-      },
-    ];
+  it("a size nobody announced (not the GET, not the HEAD asked then) is absent from the result, not undefined", async () => {
+    const chunked = (res: ServerResponse) => {
+      res.writeHead(200); // chunked: no Content-Length
+      res.end(content);
+    };
+    script = [chunked, chunked];
     const got = await blobGet(transport, { registry: server.host, repository: "a", digest });
     expect(Object.keys(got)).not.toContain("size");
     expect((await collect(got.stream)).equals(content)).toBe(true);
@@ -358,7 +357,19 @@ describe("blob download: arguments, and answers that say too little", () => {
     expect(err.message).toMatch(
       /^blob sha256:\w+ from 127\.0\.0\.1:\d+\/a: content of sha256:\w+ is longer than/,
     );
+    // Without a size from the caller or the GET, the HEAD's Content-Length bounds it.
     script = [overlong];
+    const headed = await blobGet(transport, {
+      registry: server.host,
+      repository: "a",
+      digest,
+      verifyDigest: false,
+    });
+    expect(headed.size).toBe(content.length);
+    expect(await collect(headed.stream).catch((e) => e)).toBeInstanceOf(SizeMismatchError);
+    expect(server.requests.slice(-2).map((r) => r.method)).toEqual(["GET", "HEAD"]);
+    // And when the HEAD says nothing either, nothing is an overrun.
+    script = [overlong, overlong];
     const unsized = await blobGet(transport, {
       registry: server.host,
       repository: "a",
