@@ -44,7 +44,7 @@ describe("cliAccessHint: what was sent × the operation × the flags of the run"
       it(`${operation}, ${status}, credentials from the docker config`, () => {
         const extra = status === 401 ? { insufficientScope: true } : {};
         const hint = cliAccessHint(facts(operation, "basic", extra), status, one(false));
-        expect(hint).toContain(`for ${R} from the docker config or a credential helper`);
+        expect(hint).toContain(`for ${R} (regatta auth explain says where from)`);
         expect(hint).toContain("-u/-p gives others");
       });
     }

@@ -43,7 +43,8 @@ export function cliAccessHint(access: AccessFacts, status: number, sides: readon
   const source =
     side?.given === true
       ? `the credentials${user} given with ${side.flags}`
-      : `the credentials${user} for ${registry} from the docker config or a credential helper`;
+      : // Stored ones: docker's config, a containers auth.json, a credential helper or Regatta's own config file.
+        `the stored credentials${user} for ${registry} (regatta auth explain says where from)`;
   const other = side && !side.given ? `; ${side.flags} gives others` : "";
   if (status === 401 && !access.insufficientScope) {
     return `${registry} refused ${source}: check them${other}`;

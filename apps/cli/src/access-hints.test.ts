@@ -91,7 +91,7 @@ describe("hints that fit", () => {
       },
     });
     expect(stderr).toContain(
-      `the credentials of bob for ${r.host} from the docker config or a credential helper`,
+      `the stored credentials of bob for ${r.host} (regatta auth explain says where from)`,
     );
     expect(stderr).toContain("-u/-p gives others");
   });
