@@ -24,12 +24,29 @@ export function createEvaluator(session: ReplSession, onError: ErrorSink): REPLE
     if (!isThenable(result)) return callback(null, result);
     session.wait(result).then(
       (value) => callback(null, value),
-      (error: unknown) => {
-        onError(error);
+      async (error: unknown) => {
+        // Ctrl-C during a transfer: its bars go and its own error is read (a pull's note on the partial download)
+        // before anything is printed.
+        const ended = await session.settleTransfers();
+        onError(withNote(error, ended));
         callback(null, undefined);
       },
     );
   };
+}
+
+/**
+ * The error to print: the one the wait ended with, or, when Ctrl-C ended it, the interrupt with what a transfer added
+ * to it on its way out (`pull`'s "the partial download is kept in …: run the same pull again to resume it").
+ */
+function withNote(error: unknown, ended: unknown[]): unknown {
+  if (!(error instanceof Error)) return error;
+  for (const other of ended) {
+    if (other === error || !(other instanceof Error)) continue;
+    const note = /\((the partial download [^)]*)\)$/.exec(other.message)?.[1];
+    if (note && !error.message.includes(note)) error.message = `${error.message} (${note})`;
+  }
+  return error;
 }
 
 function compile(code: string, filename: string): Script {

@@ -6,11 +6,14 @@
  *   options?)]`, and `reg.copy.help` or `help(reg.copy)` shows its signature, options and an example;
  * - transfers (copy, pull, push, sync, pushBlob) show live progress on the REPL's terminal — a bar per blob with
  *   bytes, rate and ETA, and a total — unless the call brings its own `onProgress`; the bars go when it ends;
- * - `with()` hands back such a client too.
+ * - `with()` hands back such a client too;
+ * - arguments are checked against the catalog's parameters before the call (arguments.ts): `reg.tags()` and
+ *   `reg.manifest(42)` are UsageErrors naming the call and what it takes, not TypeErrors from deep in the library.
  * Methods are bound to the client itself: its private fields are not reachable through a Proxy.
  */
 import type { RegistryClient, TransferEvent } from "@regatta/client";
 import { transferProgress } from "@regatta/present";
+import { checkArguments } from "./arguments.js";
 import { type MethodEntry, methodEntry, methodHelp } from "./method-catalog.js";
 
 /** Marks a function as a described client method (present.ts prints it by its entry). */
@@ -58,6 +61,19 @@ const TRANSFERS = new Map<PropertyKey, number>([
 export interface ReplClientOptions {
   /** The terminal progress is drawn on; none (a pipe, a test) draws nothing. */
   progress?: () => NodeJS.WritableStream | undefined;
+  /**
+   * Told of each transfer drawing progress: Ctrl-C waits a moment for it to end (its bars cleared, its own error
+   * read, with a pull's "partial download kept in …" note) before the REPL prints anything (session.ts).
+   */
+  track?: (transfer: Transfer) => void;
+}
+
+/** A transfer drawing progress bars on the terminal. */
+export interface Transfer {
+  /** Settles with the transfer, its bars already cleared. */
+  done: Promise<unknown>;
+  /** Clears its bars now (a transfer that does not end after Ctrl-C must not draw over the prompt). */
+  stop(): void;
 }
 
 export function replClient(client: RegistryClient, options: ReplClientOptions = {}): RegistryClient {
@@ -67,7 +83,7 @@ export function replClient(client: RegistryClient, options: ReplClientOptions = 
     if (!method) {
       const entry = typeof key === "string" ? methodEntry(key) : undefined;
       method = entry
-        ? Object.defineProperties(fn, {
+        ? Object.defineProperties(checked(entry, fn), {
             [METHOD_ENTRY]: { value: entry },
             help: { value: new HelpText(methodHelp(entry)) },
           })
@@ -112,12 +128,20 @@ export function replClient(client: RegistryClient, options: ReplClientOptions = 
       const at = TRANSFERS.get(key);
       if (at !== undefined && typeof value === "function") {
         return described(key, (...args: unknown[]) =>
-          withProgress(options.progress?.(), args, at, (given) => value.apply(target, given)),
+          withProgress(options.progress?.(), args, at, (given) => value.apply(target, given), options.track),
         );
       }
       return typeof value === "function" ? described(key, value.bind(target)) : value;
     },
   });
+}
+
+/** `fn` with its arguments checked first: a UsageError for a missing or wrong one (see arguments.ts). */
+function checked<F extends (...args: never[]) => unknown>(entry: MethodEntry, fn: F): F {
+  return function (this: unknown, ...args: never[]) {
+    checkArguments(entry, args);
+    return fn.apply(this, args);
+  } as F;
 }
 
 /**
@@ -129,6 +153,7 @@ async function withProgress(
   args: unknown[],
   at: number,
   call: (args: unknown[]) => unknown,
+  track?: (transfer: Transfer) => void,
 ): Promise<unknown> {
   const given = (args[at] ?? {}) as { onProgress?: unknown };
   if (!stream || typeof given !== "object" || given.onProgress) return call(args);
@@ -136,9 +161,13 @@ async function withProgress(
   const withBars = [...args];
   while (withBars.length < at) withBars.push(undefined);
   withBars[at] = { ...given, onProgress: (event: TransferEvent) => progress.onEvent(event) };
-  try {
-    return await call(withBars);
-  } finally {
-    progress.stop();
-  }
+  const running = (async () => {
+    try {
+      return await call(withBars);
+    } finally {
+      progress.stop();
+    }
+  })();
+  track?.({ done: running, stop: () => progress.stop() });
+  return running;
 }

@@ -15,7 +15,7 @@ import {
   scrubText,
 } from "@regatta/client";
 import { escapeControls } from "@regatta/present";
-import { replClient } from "./repl-client.js";
+import { replClient, type Transfer } from "./repl-client.js";
 
 /** How a client authenticates, as `reg.whoami()` says. */
 export type WhoAmI = ReturnType<RegistryClient["whoami"]>;
@@ -67,6 +67,8 @@ export class ReplSession {
   readonly #resets = new Set<() => void>();
   #controller = new AbortController();
   #waiting = 0;
+  /** Transfers drawing progress bars now (repl-client.ts). */
+  readonly #transfers = new Set<Transfer>();
 
   constructor(registry: string, options: ConnectOptions, verbose: boolean, log: (line: string) => void) {
     this.home = parseRegistry(registry).registry;
@@ -109,6 +111,38 @@ export class ReplSession {
     this.#controller = new AbortController();
     controller.abort(new AbortError("interrupted (Ctrl-C); requests in flight were aborted"));
     return true;
+  }
+
+  /**
+   * After Ctrl-C: waits up to `timeoutMs` for the transfers drawing progress to end (the abort has reached them; a
+   * pull keeps its partial download and says where), clears the bars of any still going, and returns the errors
+   * they ended with. The REPL prints only then: a message printed under live bars was wiped when they were cleared,
+   * and the prompt with it (QA repl.md finding 5).
+   */
+  async settleTransfers(timeoutMs = 3000): Promise<unknown[]> {
+    const transfers = [...this.#transfers];
+    if (!transfers.length) return [];
+    const errors: unknown[] = [];
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, timeoutMs);
+    });
+    await Promise.race([
+      Promise.all(
+        transfers.map((t) =>
+          t.done.then(
+            () => {},
+            (error: unknown) => {
+              errors.push(error);
+            },
+          ),
+        ),
+      ),
+      late,
+    ]);
+    clearTimeout(timer);
+    for (const transfer of transfers) transfer.stop();
+    return errors;
   }
 
   /**
@@ -157,6 +191,11 @@ export class ReplSession {
     this.#opened.push(client);
     return replClient(this.platform === undefined ? client : client.with({ platform: this.platform }), {
       progress: () => this.progress,
+      track: (transfer) => {
+        this.#transfers.add(transfer);
+        const forget = () => this.#transfers.delete(transfer);
+        transfer.done.then(forget, forget);
+      },
     });
   }
 

@@ -13,6 +13,7 @@ import { guardHistory, HISTORY_SIZE } from "./history.js";
 import { methodEntry, methodHelp } from "./method-catalog.js";
 import { present } from "./present.js";
 import { describedMethod } from "./repl-client.js";
+import { scriptInput } from "./script-input.js";
 import { ReplSession } from "./session.js";
 
 /** Options of {@link startRepl}. */
@@ -32,7 +33,11 @@ export interface StartReplOptions {
   output?: NodeJS.WritableStream;
   /** Where the history is kept (the CLI passes `~/.regatta_repl_history`). None: no history is written. */
   historyFile?: string;
-  /** Line editing, completion, Ctrl-C and history, as on a terminal. Default: whether `output` is a TTY. */
+  /**
+   * Line editing, completion, Ctrl-C and history, as on a terminal. Default: whether `input` and `output` are both
+   * TTYs. Without a terminal the input is read as a script: one line at a time, each evaluated to its end (its
+   * promise awaited) before the next is read, and at the end of input the REPL exits once the last line is done.
+   */
   terminal?: boolean;
   /** Default: on for a TTY terminal. */
   useColors?: boolean;
@@ -48,6 +53,11 @@ export interface RunningRepl {
   session: ReplSession;
   /** Resolves once the REPL has exited (`.exit`, Ctrl-D, end of input) and its clients are closed. */
   closed: Promise<void>;
+  /**
+   * How many evaluations and commands have failed so far (an error printed, uncaught ones too). When the REPL reads
+   * the process's own stdin and it is not a TTY (a script piped in), a failure makes the exit status 1.
+   */
+  readonly failures: number;
   /** Ends the REPL and closes its clients. */
   close(): Promise<void>;
 }
@@ -65,7 +75,8 @@ export async function startRepl(options: StartReplOptions = {}): Promise<Running
   const input = options.input ?? process.stdin;
   const output = options.output ?? process.stdout;
   const isTTY = Boolean((output as { isTTY?: boolean }).isTTY);
-  const terminal = options.terminal ?? isTTY;
+  // A script piped in is no terminal, even when the output is one (`printf … | regatta repl HOST`).
+  const terminal = options.terminal ?? (isTTY && Boolean((input as { isTTY?: boolean }).isTTY));
   const useColors = options.useColors ?? (terminal && isTTY);
   const c = pc.createColors(useColors);
   const say = (text: string) => output.write(`${session.redact(text)}\n`);
@@ -107,6 +118,15 @@ export async function startRepl(options: StartReplOptions = {}): Promise<Running
   }
   say(banner(reg, c));
 
+  // What fails from here on is counted: a script piped in ends with status 1 after a failure.
+  let failures = 0;
+  const failed = (error: unknown) => {
+    failures++;
+    fail(error);
+  };
+  // Without a terminal, the lines are handed to Node's REPL one at a time (script-input.ts).
+  const script = terminal ? undefined : scriptInput(input);
+
   const help = () => helpText(c, COMMANDS);
   const completer = createCompleter({
     context: () => server.context,
@@ -117,11 +137,11 @@ export async function startRepl(options: StartReplOptions = {}): Promise<Running
   session.onReset(completer.clear);
   const server = repl.start({
     prompt: promptFor(reg, c),
-    input,
+    input: script?.stream ?? input,
     output,
     terminal,
     useColors,
-    eval: createEvaluator(session, fail),
+    eval: createEvaluator(session, failed),
     writer: Object.assign(
       (value: unknown) =>
         session.redact(
@@ -158,7 +178,7 @@ export async function startRepl(options: StartReplOptions = {}): Promise<Running
     server,
     session,
     say,
-    fail,
+    fail: failed,
     help,
     current: () => {
       const named = server.context.reg;
@@ -180,11 +200,38 @@ export async function startRepl(options: StartReplOptions = {}): Promise<Running
     for (const listener of nodeSigint) listener.call(server);
   });
 
+  // An error nothing awaited (a stream kept in a variable whose source died, a timer's throw, a promise nobody
+  // handles): Node's REPL prints it whole, `Uncaught <ref *1> …` and the stream's internals (QA repl.md finding 6).
+  // Here it is one line like every other error, counted as a failure.
+  const domain = (server as unknown as { _domain?: NodeJS.EventEmitter })._domain;
+  if (domain) {
+    domain.removeAllListeners("error");
+    domain.on("error", (error: unknown) => {
+      failed(error);
+      server.clearBufferedCommand();
+      (server as unknown as { lines: { level: unknown[] } }).lines.level = [];
+      server.displayPrompt();
+    });
+  }
+
+  if (script) {
+    // The REPL is ready for the next line when it shows a prompt (or a question's, `.login`) with nothing awaited:
+    // a prompt redrawn while a line is still awaited (after an uncaught error) does not let the next one in.
+    const prompt = server.prompt.bind(server);
+    server.prompt = (preserveCursor?: boolean) => {
+      prompt(preserveCursor);
+      if (!session.busy) script.ready();
+    };
+    server.once("exit", () => script.close());
+    script.ready();
+  }
+
   // Node keeps a history (up-arrow) only on a terminal; with `historyFile` it is kept there too.
   if (terminal) guardHistory(server, session, options.historyFile || undefined);
 
   const closed = new Promise<void>((resolve) => {
     server.once("exit", () => {
+      if (failures && options.input === undefined && !process.stdin.isTTY) failStatus();
       session.close().then(() => resolve());
     });
   });
@@ -192,11 +239,26 @@ export async function startRepl(options: StartReplOptions = {}): Promise<Running
     server,
     session,
     closed,
+    get failures() {
+      return failures;
+    },
     close: () => {
       server.close();
       return closed;
     },
   };
+}
+
+/**
+ * A script piped into the process's stdin had a failure: the exit status is 1, as `python -i` or `psql -f` with
+ * ON_ERROR_STOP give. Set again as the process exits, so a caller that sets its own status of 0 afterwards (the CLI,
+ * whose `repl` command returns normally) does not hide it; a non-zero status the caller chose is kept.
+ */
+function failStatus(): void {
+  if (!process.exitCode) process.exitCode = 1;
+  process.once("exit", () => {
+    if (!process.exitCode) process.exitCode = 1;
+  });
 }
 
 function promptFor(reg: RegistryClient, c: Colors): string {

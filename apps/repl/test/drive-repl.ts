@@ -10,6 +10,8 @@ export interface DrivenRepl {
   running: RunningRepl;
   /** Everything written so far, without terminal escapes. */
   screen(): string;
+  /** Everything written so far, terminal escapes included. */
+  raw(): string;
   /** Types `line` and Enter, waits for the next prompt, and returns what was printed in between. */
   send(line: string, timeoutMs?: number): Promise<string>;
   /** Types raw keys (`\t` for TAB, `\x03` for Ctrl-C) without waiting. */
@@ -20,14 +22,20 @@ export interface DrivenRepl {
   close(): Promise<void>;
 }
 
-export async function driveRepl(options: StartReplOptions): Promise<DrivenRepl> {
+/**
+ * `tty`: the output says it is a terminal (`isTTY`, 100 columns), so transfers draw their progress bars on it as on a
+ * real one.
+ */
+export async function driveRepl(options: StartReplOptions & { tty?: boolean }): Promise<DrivenRepl> {
+  const { tty, ...start } = options;
   const input = new PassThrough();
   const output = new PassThrough();
+  if (tty) Object.assign(output, { isTTY: true, columns: 100, rows: 40 });
   let raw = "";
   output.on("data", (chunk: Buffer) => {
     raw += chunk.toString("utf8");
   });
-  const running = await startRepl({ input, output, terminal: true, useColors: false, ...options });
+  const running = await startRepl({ input, output, terminal: true, useColors: false, ...start });
   const screen = () => stripVTControlCharacters(raw).replace(/\r/g, "");
 
   const waitFor = async (test: (text: string) => boolean, from = 0, timeoutMs = 15_000) => {
@@ -43,6 +51,7 @@ export async function driveRepl(options: StartReplOptions): Promise<DrivenRepl> 
   return {
     running,
     screen,
+    raw: () => raw,
     type: (keys) => input.write(keys),
     waitFor,
     async send(line, timeoutMs) {
