@@ -32,7 +32,7 @@ describe("deadline", () => {
     );
     expect(err.request).toEqual({ method: "GET", url: "https://reg.example/v2/a/tags/list?token=REDACTED" });
     expect(err.hint).toBe(
-      "a small request (manifest, tags, token, upload open/close) took longer than --timeout; raise it",
+      "a small request (manifest, tags, token, upload open/close) took longer than --timeout (timeouts.request); raise it",
     );
     const bare = await deadline(30)(hanging)(exchange).catch((e) => e);
     expect(bare.summary).toBe(

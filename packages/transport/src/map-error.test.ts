@@ -78,6 +78,14 @@ describe("mapTransportError", () => {
       expect(err).toBe(deadline);
     });
 
+    it("the caller's AbortSignal.timeout() running out is a TimeoutError, as fetch reports it", () => {
+      const controller = new AbortController();
+      controller.abort(new DOMException("The operation was aborted due to timeout", "TimeoutError"));
+      const err = map(coded("UND_ERR_ABORTED"), { signal: controller.signal, context: "pull" });
+      expect(err).toBeInstanceOf(TimeoutError);
+      expect(err.message).toBe(`pull: the caller's signal timed out ${WHERE}`);
+    });
+
     it("a signal that has not fired is not an abort", () => {
       const err = map(coded("ECONNRESET"), { signal: new AbortController().signal });
       expect(err).toBeInstanceOf(RegistryUnreachableError);

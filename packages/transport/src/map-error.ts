@@ -109,6 +109,10 @@ export function mapTransportError(err: unknown, req: FailedRequest): RegattaErro
   if (req.signal?.aborted) {
     const reason: unknown = req.signal.reason;
     if (reason instanceof RegattaError) return reason;
+    // The caller's AbortSignal.timeout(ms) ran out: a timeout, as fetch reports it, not an interruption.
+    if ((reason as { name?: unknown } | undefined)?.name === "TimeoutError") {
+      return new TimeoutError(`${prefix}the caller's signal timed out ${where}`, { request, cause: err });
+    }
     return new AbortError(`${prefix}aborted ${where}`, { request, cause: err });
   }
   const code = errorCode(err);

@@ -68,3 +68,10 @@ export function trickle(pieces = 4, everyMs = 40): Readable {
     })(),
   );
 }
+
+/** A signal its caller aborts after `ms` (AbortSignal.timeout would be a timeout: map-error.test.ts). */
+export function abortSoon(ms = 50): AbortSignal {
+  const controller = new AbortController();
+  setTimeout(() => controller.abort(), ms);
+  return controller.signal;
+}

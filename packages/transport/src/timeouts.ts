@@ -76,7 +76,7 @@ export function deadline(ms: number): Middleware {
       controller.abort(
         new TimeoutError(`${prefix}request timeout (${ms} ms) (${method} ${url})`, {
           request: { method, url },
-          hint: "a small request (manifest, tags, token, upload open/close) took longer than --timeout; raise it",
+          hint: "a small request (manifest, tags, token, upload open/close) took longer than --timeout (timeouts.request); raise it",
         }),
       );
     }, ms);

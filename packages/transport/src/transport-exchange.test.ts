@@ -3,7 +3,7 @@ import { FakeAuthenticator, readRequest } from "@regatta/testkit";
 import { Agent } from "undici";
 import { describe, expect, it } from "vitest";
 import type { RegistryResponse } from "./response.js";
-import { testbed, trickle } from "./test-helpers.js";
+import { abortSoon, testbed, trickle } from "./test-helpers.js";
 
 const { serve, make } = testbed({ sleep: async () => {} });
 
@@ -186,7 +186,7 @@ describe("token requests", () => {
   it("honour the caller's signal", async () => {
     const s = await serve(() => {}); // never answers
     const err = await make()
-      .authSend({ method: "GET", url: `${s.origin}/token`, headers: {}, signal: AbortSignal.timeout(50) })
+      .authSend({ method: "GET", url: `${s.origin}/token`, headers: {}, signal: abortSoon() })
       .catch((e) => e);
     expect(err).toBeInstanceOf(AbortError);
     expect(err.message).toBe(`token request: aborted (GET ${s.origin}/token)`);

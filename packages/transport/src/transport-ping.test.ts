@@ -6,7 +6,7 @@
 import { AuthenticationError, NotFoundError, ProtocolError, RegistryError } from "@regatta/errors";
 import { FakeAuthenticator } from "@regatta/testkit";
 import { describe, expect, it } from "vitest";
-import { testbed } from "./test-helpers.js";
+import { abortSoon, testbed } from "./test-helpers.js";
 
 const CHALLENGE = 'Bearer realm="http://127.0.0.1/token",service="reg"';
 const { serve, make } = testbed({ retry: { attempts: 0 } });
@@ -119,7 +119,7 @@ describe("ping", () => {
   it("honours the caller's signal", async () => {
     const s = await serve(() => {}); // never answers
     const err = await make()
-      .ping(s.host, AbortSignal.timeout(50))
+      .ping(s.host, abortSoon())
       .catch((e) => e);
     expect(err.name).toBe("AbortError");
     expect(err.message).toBe(`ping ${s.host}: aborted (GET http://${s.host}/v2/)`);
