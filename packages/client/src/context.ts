@@ -1,4 +1,5 @@
 import type { Authenticator } from "@regatta/auth";
+import { UsageError } from "@regatta/errors";
 import {
   parseReference,
   parseRepository,
@@ -71,10 +72,29 @@ export type ReferenceInput = string | Reference;
 export type RepositoryInput = string | RepositoryReference | Reference;
 
 export function toReference(ctx: ClientContext, input: ReferenceInput): Reference {
-  return typeof input === "string" ? parseReference(input, { defaultRegistry: ctx.defaultRegistry }) : input;
+  if (typeof input === "string") return parseReference(input, { defaultRegistry: ctx.defaultRegistry });
+  // Callers without types (plain JavaScript, the REPL) get a usage error, not "ref.familiar is not a function".
+  // By shape, not instanceof: a second copy of @regatta/reference makes references just as good.
+  if (!hasMethods(input, "familiar", "repositoryOnly")) throw wrongInput("an image reference", input);
+  return input;
 }
 
 export function toRepository(ctx: ClientContext, input: RepositoryInput): RepositoryReference {
-  if (typeof input !== "string") return "repositoryOnly" in input ? input.repositoryOnly() : input;
-  return parseRepository(input, { defaultRegistry: ctx.defaultRegistry });
+  if (typeof input === "string") return parseRepository(input, { defaultRegistry: ctx.defaultRegistry });
+  if (hasMethods(input, "repositoryOnly")) return (input as Reference).repositoryOnly();
+  if (!hasMethods(input, "familiar")) throw wrongInput("a repository", input);
+  return input;
+}
+
+function hasMethods(input: unknown, ...names: string[]): boolean {
+  return (
+    typeof input === "object" &&
+    input !== null &&
+    names.every((name) => typeof (input as Record<string, unknown>)[name] === "function")
+  );
+}
+
+function wrongInput(wanted: string, input: unknown): UsageError {
+  const got = input === null ? "null" : Array.isArray(input) ? "a list" : typeof input;
+  return new UsageError(`expected ${wanted} (a string such as "team/api:1.0"), got ${got}`);
 }

@@ -182,8 +182,12 @@ await reg.pull(${JSON.stringify(ref)}, ${JSON.stringify(file)}, { concurrency: 2
     for (;;) {
       if (Date.now() > deadline) throw new Error("the child never started downloading");
       if (existsSync(state)) {
-        const blobs = Object.values(JSON.parse(readFileSync(state, "utf8")).blobs) as { written: number }[];
-        if (blobs.some((b) => b.written > 0)) break;
+        const blobs = Object.values(JSON.parse(readFileSync(state, "utf8")).blobs) as {
+          written: number;
+          done?: boolean;
+        }[];
+        // A layer part-way: a blob already done (the small config, saved the moment it lands) is no partial one.
+        if (blobs.some((b) => b.written > 0 && !b.done)) break;
       }
       await new Promise((r) => setTimeout(r, 100));
     }
