@@ -231,7 +231,6 @@ export async function startRepl(options: StartReplOptions = {}): Promise<Running
 
   const closed = new Promise<void>((resolve) => {
     server.once("exit", () => {
-      if (failures && options.input === undefined && !process.stdin.isTTY) failStatus();
       session.close().then(() => resolve());
     });
   });
@@ -247,18 +246,6 @@ export async function startRepl(options: StartReplOptions = {}): Promise<Running
       return closed;
     },
   };
-}
-
-/**
- * A script piped into the process's stdin had a failure: the exit status is 1, as `python -i` or `psql -f` with
- * ON_ERROR_STOP give. Set again as the process exits, so a caller that sets its own status of 0 afterwards (the CLI,
- * whose `repl` command returns normally) does not hide it; a non-zero status the caller chose is kept.
- */
-function failStatus(): void {
-  if (!process.exitCode) process.exitCode = 1;
-  process.once("exit", () => {
-    if (!process.exitCode) process.exitCode = 1;
-  });
 }
 
 function promptFor(reg: RegistryClient, c: Colors): string {

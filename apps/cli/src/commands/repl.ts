@@ -1,6 +1,6 @@
 import { homedir } from "node:os";
 import { join } from "node:path";
-import { UsageError } from "@regatta/errors";
+import { RegattaError, UsageError } from "@regatta/errors";
 import type { Command } from "commander";
 import type { CliContext } from "../cli-context.js";
 import { connectOptions, platformFlag } from "../global-options.js";
@@ -44,5 +44,13 @@ export function registerRepl(program: Command, cli: CliContext): void {
         verbose: Boolean(flags.verbose),
       });
       await running.closed;
+      // A script piped in (no terminal) that had a failing line ends with status 1, as `python -i` or `psql -f` with
+      // ON_ERROR_STOP do; each failure was printed where it happened.
+      if (running.failures > 0 && !process.stdin.isTTY) {
+        throw new RegattaError(
+          `${running.failures} line${running.failures === 1 ? "" : "s"} of the script failed (shown above)`,
+          { code: "SCRIPT_FAILED" },
+        );
+      }
     });
 }
