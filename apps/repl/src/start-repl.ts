@@ -89,9 +89,12 @@ export async function startRepl(options: StartReplOptions = {}): Promise<Running
   if (options.platform !== undefined) session.platform = options.platform;
   // Transfers draw their progress bars only on a real terminal: a pipe or a test's stream gets the result alone.
   if (isTTY) session.progress = output;
-  const fail = (error: unknown) => say(errorLine(error, session.verbose, c));
+  // The hint of a refusal names `.login` for reg's registry, `.connect` first for another (error-line.ts).
+  const fail = (error: unknown) => say(errorLine(error, session.verbose, c, currentClient().registry));
 
   let reg = session.open(options.registry);
+  // The client `.login` and the hints mean: the REPL's `reg` once the REPL runs (code may assign it), else this one.
+  let currentClient = (): client.RegistryClient => reg;
   if (options.registry === undefined) {
     say(
       c.dim(
@@ -154,6 +157,10 @@ export async function startRepl(options: StartReplOptions = {}): Promise<Running
     preview: false,
     ...({ historySize: HISTORY_SIZE } as object),
   });
+  currentClient = () => {
+    const named = server.context.reg;
+    return named instanceof client.RegistryClient ? named : reg;
+  };
 
   const preload = (context: Record<string, unknown>) => {
     const values: Record<string, unknown> = {
@@ -180,10 +187,7 @@ export async function startRepl(options: StartReplOptions = {}): Promise<Running
     say,
     fail: failed,
     help,
-    current: () => {
-      const named = server.context.reg;
-      return named instanceof client.RegistryClient ? named : reg;
-    },
+    current: () => currentClient(),
     use: (next) => {
       reg = next;
       server.context.reg = next;

@@ -99,7 +99,27 @@ describe("the REPL's hints suggest .login in words that fit", () => {
     });
     expect(errorLine(error, false, plain)).toContain(expected);
     expect(errorLine(error, false, plain)).not.toContain("docker login");
+    // reg on the same registry: .login is the way.
+    expect(replAccessHint(access, status, R)).toContain(expected);
   });
+
+  it.each([
+    [{ registry: R, repository: "a", operation: "pull", credentials: "none" }, 401],
+    [{ registry: R, repository: "a", operation: "push", credentials: "basic", username: "me" }, 401],
+    [{ registry: R, repository: "a", operation: "push", credentials: "basic", username: "me" }, 403],
+  ] as const)(
+    "for another registry than reg's (%j %i), .connect comes first: .login alone logs in to reg's",
+    (access, status) => {
+      const hint = replAccessHint(access, status, "home.example");
+      expect(hint).toContain(`.connect ${R} then .login `);
+      expect(hint).toContain(`connect("${R}", { username, password })`);
+      const error = new (status === 401 ? AuthenticationError : AuthorizationError)("refused", {
+        status,
+        access,
+      });
+      expect(errorLine(error, false, plain, "home.example")).toContain(`.connect ${R} then .login`);
+    },
+  );
 });
 
 describe("the REPL scrubs what its clients sent", () => {
