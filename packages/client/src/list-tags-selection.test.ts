@@ -96,6 +96,19 @@ describe("allTags with a selection", () => {
 });
 
 describe("tagsWithDigests with a selection", () => {
+  it("gives no digest to a listed name that is no tag, and still lists and asks for the others", async () => {
+    const listed = ["good", "bad\u001b[31m", "v1\nevil.example/x:latest"];
+    registry = await answeringRegistry((request) =>
+      request.method === "HEAD"
+        ? { headers: { "docker-content-digest": `sha256:${digestOf(request.path.split("/").at(-1)!)}` } }
+        : json({ name: "a", tags: listed }),
+    );
+    const { reg, host } = registry;
+    const list = await reg.tagsWithDigests(`${host}/a`);
+    expect(list).toEqual({ name: "a", tags: listed, digests: { good: `sha256:${digestOf("good")}` } });
+    expect(registry.seen.filter((r) => r.method === "HEAD")).toHaveLength(1);
+  });
+
   it("HEADs only the tags kept, and gives their digests", async () => {
     registry = await answeringRegistry(paged);
     const { reg, host } = registry;

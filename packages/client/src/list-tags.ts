@@ -1,3 +1,4 @@
+import { isValidTag } from "@regatta/reference";
 import { type ClientContext, type RepositoryInput, toRepository } from "./context.js";
 import { headManifest } from "./get-manifest.js";
 import { mapConcurrent } from "./map-concurrent.js";
@@ -81,7 +82,7 @@ export interface TagsWithDigests {
   /** The repository's name, as the registry gives it. */
   name: string;
   tags: string[];
-  /** tag → manifest digest. */
+  /** tag → manifest digest; a listed name that is no valid tag has none (it cannot be asked for). */
   digests: Record<string, string>;
 }
 
@@ -153,11 +154,14 @@ async function tagDigests(
   tags: string[],
   options: { concurrency?: number; signal?: AbortSignal },
 ) {
+  // A name the registry lists that is no tag (a broken or hostile registry) cannot be asked for: it gets no digest,
+  // rather than failing the listing of every other tag.
+  const asked = tags.filter((tag) => isValidTag(tag));
   const digests = await mapConcurrent(
-    tags,
+    asked,
     Math.max(1, options.concurrency ?? ctx.concurrency),
     async (tag, _i, s) => (await headManifest(ctx, `${name}:${tag}`, { signal: s })).digest,
     options.signal,
   );
-  return Object.fromEntries(tags.map((t, i) => [t, digests[i] as string]));
+  return Object.fromEntries(asked.map((t, i) => [t, digests[i] as string]));
 }
