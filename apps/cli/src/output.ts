@@ -16,17 +16,6 @@ import {
 
 export { diffReport, escapeControls, escapeField, humanSize, inventoryTable, shortDigest, summaryTables };
 
-/**
- * A name the registry chose (a tag, a repository) as one field of a line: every control escaped, ESC included even
- * where it starts a style Regatta itself draws. `escapeField` lets those styles pass, and so does the output boundary
- * (`escapeControls`), for Regatta's own colours; a registry's `ESC[31m` in a tag looks the same, so at the boundary it
- * would pass too and leave the terminal red or dim. The name is escaped before it meets the boundary, on a terminal
- * and in a pipe alike: `t\u001b[31mred`, one clean field a script can read.
- */
-export function escapeName(text: string): string {
-  return escapeField(text).replace(/\x1b/g, "\\u001b");
-}
-
 /** What this run's client sent; set by `withClient`. One run, one client set: the process is the scope. */
 let sent: SecretSet | undefined;
 

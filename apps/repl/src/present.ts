@@ -28,6 +28,7 @@ import {
   diffReport,
   drawTree,
   escapeControls,
+  escapeField,
   fileListingLines,
   humanSize,
   inventoryTable,
@@ -154,7 +155,7 @@ function presentIndexTree(m: ManifestResult, children: (ManifestResult | undefin
   }));
   type Node = { text: string; kids: Node[] };
   const blobLine = (role: string, d: TreeDescriptor) =>
-    `${role.padEnd(6)} ${shortDigest(d.digest)}  ${humanSize(d.size).padStart(8)}  ${c.dim(shortType(d.mediaType))}`;
+    `${role.padEnd(6)} ${shortDigest(d.digest)}  ${humanSize(d.size).padStart(8)}  ${c.dim(escapeField(shortType(d.mediaType)))}`;
   const nodes: Node[] = entries.map(({ d, child }) => {
     const p = d.platform;
     const what =
@@ -169,7 +170,7 @@ function presentIndexTree(m: ManifestResult, children: (ManifestResult | undefin
         : undefined;
     const total = image ? image.config.size + image.layers.reduce((n, l) => n + l.size, 0) : undefined;
     return {
-      text: `${c.bold(what.padEnd(14))} ${shortDigest(d.digest)}  ${total !== undefined ? humanSize(total) : humanSize(d.size)}${image ? c.dim(`  ${image.layers.length} layers`) : ""}`,
+      text: `${c.bold(escapeField(what).padEnd(14))} ${shortDigest(d.digest)}  ${total !== undefined ? humanSize(total) : humanSize(d.size)}${image ? c.dim(`  ${image.layers.length} layers`) : ""}`,
       kids: image
         ? [
             { text: blobLine("config", image.config), kids: [] },
@@ -273,11 +274,11 @@ function presentReferrers(r: ReferrersResult, c: Colors): string {
     const created = x.annotations?.["org.opencontainers.image.created"];
     return [
       shortDigest(x.digest),
-      x.artifactType ?? x.mediaType,
+      escapeField(x.artifactType ?? x.mediaType),
       humanSize(x.size),
       ...(name ? [JSON.stringify(name)] : []),
-      ...(created ? [created] : []),
-      x.source === "cosign-tag" ? `cosign tag ${x.tag ?? ""}` : "",
+      ...(created ? [escapeField(created)] : []),
+      x.source === "cosign-tag" ? `cosign tag ${escapeField(x.tag ?? "")}` : "",
     ]
       .filter(Boolean)
       .join("  ");

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { escapeControls } from "./terminal-text.js";
+import { escapeControls, escapeField, escapeLine } from "./terminal-text.js";
 
 /** Whether a text still holds anything a terminal acts on, other than the styles Regatta draws. */
 function live(text: string): string[] {
@@ -47,5 +47,20 @@ describe("escapeControls", () => {
   it("is idempotent", () => {
     const once = escapeControls("\x1b[2J\r\u202e");
     expect(escapeControls(once)).toBe(once);
+  });
+});
+
+describe("escapeField and escapeLine", () => {
+  it("a registry's value loses every ESC, a style Regatta draws included, and its tabs and newlines", () => {
+    for (const style of ["\x1b[31m", "\x1b[2m", "\x1b[1m", "\x1b[4m", "\x1b[90m"]) {
+      expect(escapeField(`t${style}red`)).toBe(`t\\u001b${style.slice(1)}red`);
+    }
+    expect(escapeField("a\tb\nc")).toBe("a\\u0009b\\u000ac");
+    expect(escapeField("plain-1.0")).toBe("plain-1.0");
+  });
+
+  it("a line of Regatta's own keeps its styles on its line", () => {
+    expect(escapeLine("\x1b[1mindex\x1b[22m a\nb")).toBe("\x1b[1mindex\x1b[22m a\\u000ab");
+    expect(escapeLine(`\x1b[1m${escapeField("x\x1b[31m")}\x1b[22m`)).toBe("\x1b[1mx\\u001b[31m\x1b[22m");
   });
 });

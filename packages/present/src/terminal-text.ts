@@ -39,11 +39,22 @@ export function escapeControls(text: string): string {
 
 /**
  * A value a registry chose that stands inside one line of output: a listed tag or repository, a table cell, a
- * `key=value` label, a header. Tab and newline are escaped too, so a hostile tag `a\nb` cannot forge a second line of a
+ * `key=value` label, a header. Every control is escaped, ESC included even where it starts a style Regatta itself
+ * draws: the output boundary ({@link escapeControls}) lets those pass for Regatta's own colours, and a registry's
+ * `ESC[31m` in a label looks the same there, so it is escaped here, before it meets Regatta's styling, on a terminal
+ * and in a pipe alike. Tab and newline are escaped too, so a hostile tag `a\nb` cannot forge a second line of a
  * one-per-line listing (the line a script reads) nor `a\tsha256:…` a column. Tag and repository grammars allow
- * neither (https://github.com/opencontainers/distribution-spec/blob/main/spec.md#pulling-manifests), so a real
+ * none of these (https://github.com/opencontainers/distribution-spec/blob/main/spec.md#pulling-manifests), so a real
  * name never changes.
  */
 export function escapeField(text: string): string {
+  return escapeLine(text).replace(/\x1b/g, escaped);
+}
+
+/**
+ * One line of Regatta's own making, which may carry its styles, kept on its line: controls escaped as at the output
+ * boundary, and tab and newline too. Registry values in it are escaped with {@link escapeField} first.
+ */
+export function escapeLine(text: string): string {
   return escapeControls(text).replace(/[\t\n]/g, escaped);
 }

@@ -1,8 +1,9 @@
-import { escapeField } from "./terminal-text.js";
+import { escapeLine } from "./terminal-text.js";
 
 /**
  * Nodes drawn as `tree(1)` draws directories: `├── ` and `└── ` before each, `│   ` down the branches still open.
- * One line per node (its text escaped: a newline a registry put in an annotation would forge a branch). The CLI's
+ * One line per node (its text kept on its line: a newline a registry put in an annotation would forge a branch; the
+ * line may carry Regatta's styles, so the caller escapes the registry's values in it with escapeField). The CLI's
  * `referrers --tree` and the REPL's referrers and index trees share it.
  */
 export function drawTree<T>(
@@ -14,7 +15,7 @@ export function drawTree<T>(
   return nodes.flatMap((node, i) => {
     const last = i === nodes.length - 1;
     return [
-      `${indent}${last ? "└── " : "├── "}${escapeField(line(node))}`,
+      `${indent}${last ? "└── " : "├── "}${escapeLine(line(node))}`,
       ...drawTree(children(node), children, line, `${indent}${last ? "    " : "│   "}`),
     ];
   });

@@ -1,7 +1,7 @@
 import type { Command } from "commander";
 import type { CliContext } from "../cli-context.js";
 import { positiveInt } from "../flag-values.js";
-import { escapeName, writeJson, writeStdout } from "../output.js";
+import { escapeField, writeJson, writeStdout } from "../output.js";
 
 /** `regatta catalog [REGISTRY]` (alias `search`): the repositories of a registry's catalog. */
 export function registerCatalog(program: Command, cli: CliContext): void {
@@ -23,7 +23,7 @@ export function registerCatalog(program: Command, cli: CliContext): void {
         for await (const page of reg.catalogPages(n ? { n } : {})) all.push(...page.repositories);
         const repositories = opts.filter ? all.filter((r) => r.includes(opts.filter as string)) : all;
         if (cli.flags(cmd).json) await writeJson({ repositories });
-        else await writeStdout(repositories.map((r) => `${escapeName(r)}\n`).join(""));
+        else await writeStdout(repositories.map((r) => `${escapeField(r)}\n`).join(""));
       });
     });
 }

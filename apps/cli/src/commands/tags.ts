@@ -3,7 +3,7 @@ import { parseReference, parseRepository, type RepositoryReference } from "@rega
 import { type Command, Option } from "commander";
 import type { CliContext } from "../cli-context.js";
 import { positiveInt } from "../flag-values.js";
-import { escapeName, writeJson, writeStderr, writeStdout } from "../output.js";
+import { escapeField, writeJson, writeStderr, writeStdout } from "../output.js";
 import { excludeOption, includeOption } from "../tag-pattern-flags.js";
 
 type TagSort = NonNullable<AllTagsOptions["sort"]>;
@@ -94,7 +94,7 @@ Examples:
         await writeStdout(
           tags
             .map((t) =>
-              digests ? `${escapeName(label(t))}\t${escapeName(digests[t] ?? "")}` : escapeName(label(t)),
+              digests ? `${escapeField(label(t))}\t${escapeField(digests[t] ?? "")}` : escapeField(label(t)),
             )
             .join("\n") + (tags.length ? "\n" : ""),
         );
