@@ -9,6 +9,13 @@ import {
 } from "./json-checks.js";
 
 /**
+ * How deeply indexes may nest before a walk down them (pull, copy) refuses: real images use one level, two at most
+ * (an index of indexes); a registry serving a chain of thousands, each verified by digest, would otherwise be
+ * followed request by request for minutes.
+ */
+export const MAX_INDEX_DEPTH = 8;
+
+/**
  * An index: a list of manifests, usually one image per platform (plus, from BuildKit, attestation manifests).
  * One type covers the OCI image index (https://github.com/opencontainers/image-spec/blob/v1.1.0/image-index.md) and
  * the Docker manifest list (https://github.com/distribution/distribution/blob/main/docs/content/spec/manifest-v2-2.md#manifest-list).

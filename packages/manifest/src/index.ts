@@ -29,7 +29,7 @@ export {
   type ImageConfig,
   parseImageConfig,
 } from "./image-config.js";
-export type { ImageIndex, Index } from "./image-index.js";
+export { type ImageIndex, type Index, MAX_INDEX_DEPTH } from "./image-index.js";
 export type { ImageManifest } from "./image-manifest.js";
 export {
   type AppendOptions,

@@ -19,6 +19,7 @@ import {
 import type { Reference } from "@regatta/reference";
 import type { ClientContext } from "../context.js";
 import { getManifest, headManifest, type ManifestResult } from "../get-manifest.js";
+import { refuseDeepIndex } from "../index-depth.js";
 import { mapConcurrent } from "../map-concurrent.js";
 
 /** One manifest to push, with the blobs it needs (empty for an index). */
@@ -162,6 +163,7 @@ async function collect(
   descriptor: Descriptor,
   force: boolean,
   signal: AbortSignal,
+  depth = 1,
 ): Promise<Node[]> {
   const platform = descriptor.platform ? formatPlatform(descriptor.platform) : undefined;
   if (!force && (await hasManifest(ctx, target, descriptor.digest, signal))) {
@@ -185,9 +187,10 @@ async function collect(
   }
   const node = toNode(got, got.bytes, false, platform);
   if (got.kind !== "index") return [node];
+  refuseDeepIndex(source, depth + 1);
   const nested: Node[] = [];
   for (const child of (got.manifest as ImageIndex).manifests) {
-    nested.push(...(await collect(ctx, source, target, child, force, signal)));
+    nested.push(...(await collect(ctx, source, target, child, force, signal, depth + 1)));
   }
   return [...nested, node];
 }

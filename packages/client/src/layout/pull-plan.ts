@@ -19,6 +19,7 @@ import type { Reference } from "@regatta/reference";
 import type { ClientContext } from "../context.js";
 import { getManifest, type ManifestResult } from "../get-manifest.js";
 import { checkAskedPlatforms } from "../image-config.js";
+import { refuseDeepIndex } from "../index-depth.js";
 import { mapConcurrent } from "../map-concurrent.js";
 
 export interface PlanOptions {
@@ -52,7 +53,9 @@ async function expandIndex(
   index: ImageIndex,
   options: PlanOptions,
   out: { manifests: StoredManifest[]; images: PlannedImage[] },
+  depth = 1,
 ): Promise<void> {
+  refuseDeepIndex(ref, depth);
   const children = await mapConcurrent(
     index.manifests,
     options.concurrency,
@@ -64,7 +67,7 @@ async function expandIndex(
     out.manifests.push(stored(child));
     const entry = index.manifests[i]!;
     if (child.kind === "index") {
-      await expandIndex(ctx, ref, child.manifest as ImageIndex, options, out);
+      await expandIndex(ctx, ref, child.manifest as ImageIndex, options, out, depth + 1);
     } else {
       const m = child.manifest as ImageManifest;
       out.images.push({
