@@ -5,7 +5,15 @@ import { UsageError } from "@regatta/errors";
 import { parseReference } from "@regatta/reference";
 import { tempDirs } from "@regatta/testkit";
 import { describe, expect, it } from "vitest";
-import { copyCredentials, copyOptions, copyPairs, mergeCredentials, platformNote, tagged } from "./copy.js";
+import {
+  copyCredentials,
+  copyOptions,
+  copyPairs,
+  mergeCredentials,
+  platformNote,
+  refuseSpreadCredentials,
+  tagged,
+} from "./copy.js";
 
 const tempDir = tempDirs("regatta-copy-list-");
 
@@ -124,6 +132,31 @@ describe("mergeCredentials", () => {
     expect(() =>
       mergeCredentials([{ hosts: { a: me } }, { hosts: { a: { username: "me", password: "other" } } }]),
     ).toThrow("a is a source and a target with different credentials");
+  });
+});
+
+describe("refuseSpreadCredentials", () => {
+  const pair = (source: string, target: string) => ({
+    source: { registry: source },
+    target: { registry: target },
+  });
+  const list = [pair("a.test", "c.test"), pair("b.test", "c.test")];
+  it("refuses one side's credentials for a list whose that side is on several registries", () => {
+    expect(() => refuseSpreadCredentials(list, { srcUsername: "me" }, {})).toThrow(
+      "--src-username/--src-password would go to every registry the list's sources are on (a.test, b.test)",
+    );
+    expect(() =>
+      refuseSpreadCredentials([pair("a.test", "c.test"), pair("a.test", "d.test")], {}, { username: "ci" }),
+    ).toThrow(/would go to every registry the list's targets are on \(c\.test, d\.test\)/);
+    expect(() => refuseSpreadCredentials(list, { srcUsername: "me" }, {})).toThrow(UsageError);
+  });
+
+  it("lets them through when that side is one registry, or when none were given", () => {
+    expect(() => refuseSpreadCredentials(list, { destUsername: "me" }, { username: "ci" })).not.toThrow();
+    expect(() => refuseSpreadCredentials(list, {}, {})).not.toThrow();
+    expect(() =>
+      refuseSpreadCredentials([pair("a.test", "c.test")], { srcUsername: "me" }, {}),
+    ).not.toThrow();
   });
 });
 

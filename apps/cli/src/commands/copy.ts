@@ -71,6 +71,7 @@ Examples:
         throw new UsageError("--from-file - and --password-stdin both read stdin: give the list as a file");
       }
       const pairs = copyPairs(source, target, opts);
+      refuseSpreadCredentials(pairs, opts, flags);
       const options = copyOptions(opts);
       const extra = mergeCredentials(
         pairs.map((p) => copyCredentials(opts, p.source.registry, p.target.registry)),
@@ -421,6 +422,43 @@ export function copyCredentials(opts: CopyFlags, source: string, target: string)
   }
   const hosts = { ...(src ? { [source]: src } : {}), ...(dst ? { [target]: dst } : {}) };
   return Object.keys(hosts).length ? { hosts } : {};
+}
+
+/**
+ * Credentials given on the command line are one registry's: a `--from-file` list whose sources (or targets) are on
+ * several registries would send that one password to each of them, in clear with Basic (a file mixing a public
+ * source with a private one would hand the private password to the public registry). Refused; each registry's own
+ * stored login (regatta login, the docker config) serves it instead.
+ */
+export function refuseSpreadCredentials(
+  pairs: readonly { source: { registry: string }; target: { registry: string } }[],
+  opts: CopyFlags,
+  flags: GlobalFlags,
+): void {
+  const sides = [
+    {
+      given: opts.srcUsername !== undefined,
+      flags: "--src-username/--src-password",
+      registries: new Set(pairs.map((p) => p.source.registry)),
+      what: "sources",
+    },
+    {
+      given: opts.destUsername !== undefined || flags.username !== undefined,
+      flags: `--dest-username/--dest-password (or ${GLOBAL_CREDENTIAL_FLAGS})`,
+      registries: new Set(pairs.map((p) => p.target.registry)),
+      what: "targets",
+    },
+  ];
+  for (const side of sides) {
+    if (side.given && side.registries.size > 1) {
+      throw new UsageError(
+        `${side.flags} would go to every registry the list's ${side.what} are on (${[...side.registries].join(", ")}): credentials on the command line are one registry's`,
+        {
+          hint: "log in to each registry (regatta login HOST) and leave the flags out, or split the list by registry",
+        },
+      );
+    }
+  }
 }
 
 /**
