@@ -136,26 +136,27 @@ describe("mergeCredentials", () => {
 });
 
 describe("refuseSpreadCredentials", () => {
-  const pair = (source: string, target: string) => ({
-    source: { registry: source },
-    target: { registry: target },
-  });
-  const list = [pair("a.test", "c.test"), pair("b.test", "c.test")];
-  it("refuses one side's credentials for a list whose that side is on several registries", () => {
-    expect(() => refuseSpreadCredentials(list, { srcUsername: "me" }, {})).toThrow(
-      "--src-username/--src-password would go to every registry the list's sources are on (a.test, b.test)",
+  const ends = (sources: string[], targets: string[]) => ({ sources, targets });
+  it("refuses one side's credentials when that side is on several registries", () => {
+    expect(() =>
+      refuseSpreadCredentials(ends(["a.test", "b.test"], ["c.test"]), { srcUsername: "me" }, {}),
+    ).toThrow(
+      "--src-username/--src-password would go to every registry the sources are on (a.test, b.test)",
     );
     expect(() =>
-      refuseSpreadCredentials([pair("a.test", "c.test"), pair("a.test", "d.test")], {}, { username: "ci" }),
-    ).toThrow(/would go to every registry the list's targets are on \(c\.test, d\.test\)/);
-    expect(() => refuseSpreadCredentials(list, { srcUsername: "me" }, {})).toThrow(UsageError);
+      refuseSpreadCredentials(ends(["a.test"], ["c.test", "d.test"]), {}, { username: "ci" }),
+    ).toThrow(/would go to every registry the targets are on \(c\.test, d\.test\)/);
+    expect(() => refuseSpreadCredentials(ends(["a.test", "b.test"], []), { srcUsername: "me" }, {})).toThrow(
+      UsageError,
+    );
   });
 
   it("lets them through when that side is one registry, or when none were given", () => {
+    const list = ends(["a.test", "b.test"], ["c.test", "c.test"]);
     expect(() => refuseSpreadCredentials(list, { destUsername: "me" }, { username: "ci" })).not.toThrow();
     expect(() => refuseSpreadCredentials(list, {}, {})).not.toThrow();
     expect(() =>
-      refuseSpreadCredentials([pair("a.test", "c.test")], { srcUsername: "me" }, {}),
+      refuseSpreadCredentials(ends(["a.test"], ["c.test"]), { srcUsername: "me" }, {}),
     ).not.toThrow();
   });
 });

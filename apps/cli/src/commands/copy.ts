@@ -71,7 +71,11 @@ Examples:
         throw new UsageError("--from-file - and --password-stdin both read stdin: give the list as a file");
       }
       const pairs = copyPairs(source, target, opts);
-      refuseSpreadCredentials(pairs, opts, flags);
+      refuseSpreadCredentials(
+        { sources: pairs.map((p) => p.source.registry), targets: pairs.map((p) => p.target.registry) },
+        opts,
+        flags,
+      );
       const options = copyOptions(opts);
       const extra = mergeCredentials(
         pairs.map((p) => copyCredentials(opts, p.source.registry, p.target.registry)),
@@ -431,7 +435,7 @@ export function copyCredentials(opts: CopyFlags, source: string, target: string)
  * stored login (regatta login, the docker config) serves it instead.
  */
 export function refuseSpreadCredentials(
-  pairs: readonly { source: { registry: string }; target: { registry: string } }[],
+  ends: { sources: readonly string[]; targets: readonly string[] },
   opts: CopyFlags,
   flags: GlobalFlags,
 ): void {
@@ -439,20 +443,20 @@ export function refuseSpreadCredentials(
     {
       given: opts.srcUsername !== undefined,
       flags: "--src-username/--src-password",
-      registries: new Set(pairs.map((p) => p.source.registry)),
+      registries: new Set(ends.sources),
       what: "sources",
     },
     {
       given: opts.destUsername !== undefined || flags.username !== undefined,
       flags: `--dest-username/--dest-password (or ${GLOBAL_CREDENTIAL_FLAGS})`,
-      registries: new Set(pairs.map((p) => p.target.registry)),
+      registries: new Set(ends.targets),
       what: "targets",
     },
   ];
   for (const side of sides) {
     if (side.given && side.registries.size > 1) {
       throw new UsageError(
-        `${side.flags} would go to every registry the list's ${side.what} are on (${[...side.registries].join(", ")}): credentials on the command line are one registry's`,
+        `${side.flags} would go to every registry the ${side.what} are on (${[...side.registries].join(", ")}): credentials on the command line are one registry's`,
         {
           hint: "log in to each registry (regatta login HOST) and leave the flags out, or split the list by registry",
         },

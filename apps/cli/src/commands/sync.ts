@@ -20,7 +20,7 @@ import { writeJson, writeStdout } from "../output.js";
 import { parseSyncConfig, type SyncConfig } from "../sync-config.js";
 import { imageLine, planText, summaryJson, summaryLine } from "../sync-report.js";
 import { collect, excludeOption, includeOption } from "../tag-pattern-flags.js";
-import { copyCredentials, copySides, sideCredentialFlags } from "./copy.js";
+import { copyCredentials, copySides, refuseSpreadCredentials, sideCredentialFlags } from "./copy.js";
 
 /**
  * `regatta sync SOURCE TARGET` / `regatta sync --config FILE [DESTINATION]`: repositories mirrored with all or some
@@ -111,6 +111,15 @@ Examples:
           "--dest-username/--dest-password: the target is a layout, which takes no credentials",
         );
       }
+      // Command-line credentials are one registry's: a config whose sources (or targets) span several is refused.
+      refuseSpreadCredentials(
+        {
+          sources: ends.flatMap((e) => (e.src ? [e.src.registry] : [])),
+          targets: ends.flatMap((e) => (e.dst ? [e.dst.registry] : [])),
+        },
+        opts,
+        flags,
+      );
       for (const { src, dst } of ends) {
         const creds = copyCredentials(opts, src?.registry ?? "", dst?.registry ?? "");
         const { "": _layout, ...registries } = creds.hosts ?? {};
