@@ -1,7 +1,8 @@
-import { DigestMismatchError, RegistryError } from "@regatta/errors";
+import { DigestMismatchError, RegistryError, UsageError } from "@regatta/errors";
 import {
   type DigestAlgorithm,
   manifestDigest,
+  mediaTypeEssence,
   parseDigest,
   parseManifest,
   serializeManifest,
@@ -62,12 +63,30 @@ export async function putManifest(
 ): Promise<PutManifestResult> {
   const ref = toReference(ctx, input);
   const given = bytesOf(manifest);
+  const context = `put manifest ${ref.familiar()}`;
+  // A header value with controls is refused by Node as the request is made (reported as unreachable): bad input.
+  if (options.mediaType !== undefined && /[\x00-\x1f\x7f]/.test(options.mediaType)) {
+    throw new UsageError(
+      `${context}: invalid media type ${JSON.stringify(options.mediaType)} (control characters)`,
+    );
+  }
   const parsed = parseManifest(given.bytes, options.mediaType ?? given.mediaType);
   const mediaType = options.mediaType ?? given.mediaType ?? parsed.mediaType;
+  // Registries refuse a Content-Type other than the body's mediaType with a bare "400 MANIFEST_INVALID": said here.
+  const bodyType = (parsed.manifest as { mediaType?: unknown }).mediaType;
+  if (
+    options.mediaType !== undefined &&
+    typeof bodyType === "string" &&
+    mediaTypeEssence(bodyType) !== mediaTypeEssence(options.mediaType)
+  ) {
+    throw new UsageError(
+      `${context}: the Content-Type to send is ${options.mediaType} but the manifest's mediaType is ${bodyType}; a registry refuses the mismatch (MANIFEST_INVALID)`,
+      { hint: "leave the content type out (the manifest's mediaType is sent), or fix the manifest" },
+    );
+  }
   const algorithm: DigestAlgorithm = ref.digest ? parseDigest(ref.digest).algorithm : "sha256";
   // A signed schema 1 manifest is addressed by its JWS payload, as distribution stores it (parse-manifest.ts).
   const digest = manifestDigest(parsed, algorithm);
-  const context = `put manifest ${ref.familiar()}`;
   if (ref.digest && ref.digest !== digest) {
     throw new DigestMismatchError(`${context}: the manifest's digest is ${digest}, not ${ref.digest}`, {
       expected: ref.digest,

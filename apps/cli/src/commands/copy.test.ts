@@ -140,15 +140,22 @@ describe("refuseSpreadCredentials", () => {
   it("refuses one side's credentials when that side is on several registries", () => {
     expect(() =>
       refuseSpreadCredentials(ends(["a.test", "b.test"], ["c.test"]), { srcUsername: "me" }, {}),
-    ).toThrow(
-      "--src-username/--src-password would go to every registry the sources are on (a.test, b.test)",
-    );
+    ).toThrow("--src-username/--src-password would go to every registry the sources are on (a.test, b.test)");
     expect(() =>
       refuseSpreadCredentials(ends(["a.test"], ["c.test", "d.test"]), {}, { username: "ci" }),
     ).toThrow(/would go to every registry the targets are on \(c\.test, d\.test\)/);
     expect(() => refuseSpreadCredentials(ends(["a.test", "b.test"], []), { srcUsername: "me" }, {})).toThrow(
       UsageError,
     );
+  });
+
+  it("refuses --src-*/--dest-* with --anonymous (they were dropped without a word)", () => {
+    expect(() =>
+      refuseSpreadCredentials(ends(["a.test"], ["c.test"]), { srcUsername: "bob" }, { anonymous: true }),
+    ).toThrow("anonymous access and credentials (--src-*/--dest-*) were both given; choose one");
+    expect(() =>
+      refuseSpreadCredentials(ends(["a.test"], ["c.test"]), {}, { anonymous: true }),
+    ).not.toThrow();
   });
 
   it("lets them through when that side is one registry, or when none were given", () => {

@@ -429,7 +429,7 @@ export function copyCredentials(opts: CopyFlags, source: string, target: string)
 }
 
 /**
- * Credentials given on the command line are one registry's: a `--from-file` list whose sources (or targets) are on
+ * Credentials given on the command line are one registry's, and not given with --anonymous: a `--from-file` list whose sources (or targets) are on
  * several registries would send that one password to each of them, in clear with Basic (a file mixing a public
  * source with a private one would hand the private password to the public registry). Refused; each registry's own
  * stored login (regatta login, the docker config) serves it instead.
@@ -453,6 +453,10 @@ export function refuseSpreadCredentials(
       what: "targets",
     },
   ];
+  // As for -u/-p: credentials and --anonymous together are a contradiction, not a silent drop of the credentials.
+  if (flags.anonymous && (opts.srcUsername !== undefined || opts.destUsername !== undefined)) {
+    throw new UsageError("anonymous access and credentials (--src-*/--dest-*) were both given; choose one");
+  }
   for (const side of sides) {
     if (side.given && side.registries.size > 1) {
       throw new UsageError(
