@@ -6,15 +6,22 @@
  * image-path.ts), and no entry is written beneath a symlink or a file, so extracting the result cannot write outside
  * its directory. Links stay links: symlink targets as stored, hard link targets as canonical names.
  *
+ * A hard link whose target name does not carry its file into the export — a layer above replaced or deleted it, so
+ * the link written as is would extract with the new file's bytes, or fail with nothing to link to — is written as
+ * its own file, its group's other names linking to it, as hard-links.ts has it (what `cat` reads, what `docker
+ * export` of a container gives); its layer is read a second time, once, when it ends. One whose file is nowhere is
+ * dropped.
+ *
  * The order is the merge's: upper layers' entries first, so a file may come before its directory's own entry (GNU
- * tar, bsdtar and containerd accept that, and the directory entry then sets its mode). A hard link whose target only
- * a lower layer has comes before that target: real layers keep a link and its target together.
+ * tar, bsdtar and containerd accept that, and the directory entry then sets its mode). The links of a layer whose
+ * target comes after them in that layer, and the link groups written anew, come when their layer ends.
  */
 import { Readable } from "node:stream";
 import { AbortError } from "@regatta/errors";
 import tar from "tar-stream";
 import { drained } from "./drained.js";
 import { FilesystemMerge } from "./filesystem-merge.js";
+import { LayerLinks, type PendingLink, readOrphans } from "./hard-links.js";
 import { imagePath, ROOT, tarName } from "./image-path.js";
 import { type LayerSource, layerEntries, type TarHeader } from "./layer-entries.js";
 
@@ -29,8 +36,11 @@ export interface ExportCounts {
 /** PAX records the header itself carries (tar-stream writes them from `name`, `linkname` and `size`). */
 const OWN_RECORDS = new Set(["path", "linkpath", "size"]);
 
-/** The header of `path` in the export: the layer's, renamed, with its other PAX records (xattrs, times) kept. */
-function exportHeader(path: string, header: TarHeader): tar.Header {
+/**
+ * The header of `path` in the export: the layer's, renamed, with its other PAX records (xattrs, times) kept; a hard
+ * link names `linkTo` (canonical), else its own target.
+ */
+function exportHeader(path: string, header: TarHeader, linkTo?: string): tar.Header {
   const pax = Object.fromEntries(Object.entries(header.pax ?? {}).filter(([key]) => !OWN_RECORDS.has(key)));
   const out = {
     // A directory's name ends in `/`, as GNU tar and `docker export` write it.
@@ -48,9 +58,12 @@ function exportHeader(path: string, header: TarHeader): tar.Header {
     ...(Object.keys(pax).length > 0 ? { pax } : {}),
   } as tar.Header;
   if (header.type === "symlink") out.linkname = header.linkname;
-  if (header.type === "link") out.linkname = tarName(imagePath(header.linkname ?? ""));
+  if (header.type === "link") out.linkname = tarName(linkTo ?? imagePath(header.linkname ?? ""));
   return out;
 }
+
+/** No bytes: the body of an entry that has none. */
+async function* nothing(): AsyncGenerator<Buffer> {}
 
 /** Writes one entry and its bytes into `pack`, waiting for the reader as it goes. */
 async function writeEntry(pack: tar.Pack, header: tar.Header, body: AsyncIterable<Buffer>): Promise<void> {
@@ -81,20 +94,50 @@ export function filesystemTar(layers: readonly LayerSource[], counts: ExportCoun
   const pack = tar.pack();
   // Errors reach the reader through the iteration below; this keeps a late one from being an uncaught 'error'.
   pack.on("error", () => undefined);
+  const write = async (header: tar.Header, body: AsyncIterable<Buffer> = nothing()) => {
+    await writeEntry(pack, header, body);
+    counts.entries++;
+  };
+  /** A group of links as one file: the first holds the file's `header` and `body`, the others link to it. */
+  const writeGroup = async (
+    group: readonly PendingLink[],
+    header: TarHeader,
+    body: AsyncIterable<Buffer>,
+  ) => {
+    const [first, ...others] = group as [PendingLink, ...PendingLink[]];
+    await write(exportHeader(first.path, header), body);
+    for (const link of others) await write(exportHeader(link.path, link.header, first.path));
+  };
+  /** The layer `index` ended: its links whose file it did not keep (hard-links.ts). */
+  const writePending = async (index: number, links: LayerLinks) => {
+    for (const [file, group] of links.takeLinked()) {
+      for (const link of group) await write(exportHeader(link.path, link.header, file));
+    }
+    const nowhere = await readOrphans(layers, index, links.pending, writeGroup);
+    for (const group of nowhere) counts.dropped += group.length;
+  };
   const produce = async () => {
     const merge = new FilesystemMerge();
     for (let index = layers.length - 1; index >= 0; index--) {
       const layer = layers[index] as LayerSource;
+      const links = new LayerLinks();
       for await (const entry of layerEntries(layer)) {
-        const verdict = merge.visit(entry.path, entry.header.type === "directory");
+        const { header } = entry;
+        const verdict = merge.visit(entry.path, header.type === "directory");
+        const file = header.type === "link" ? links.link(entry.path, header.linkname ?? "") : undefined;
         // The root's own entry is left out: its mode and owner are the extracting directory's business.
         if (verdict !== "keep" || entry.path === ROOT) {
           counts.dropped++;
-          continue;
+        } else if (file === undefined) {
+          await write(exportHeader(entry.path, header), entry.body);
+          if (header.type !== "directory") links.kept(entry.path);
+        } else if (links.has(file)) {
+          await write(exportHeader(entry.path, header, file));
+        } else {
+          links.defer(file, { path: entry.path, header });
         }
-        await writeEntry(pack, exportHeader(entry.path, entry.header), entry.body);
-        counts.entries++;
       }
+      await writePending(index, links);
       merge.endLayer();
     }
     pack.finalize();

@@ -1,11 +1,14 @@
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
+import { mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { inspect } from "node:util";
 import { gzipSync } from "node:zlib";
 import { DigestMismatchError, NotFoundError, UnsupportedError, UsageError } from "@regatta/errors";
 import { tarOfEntries } from "@regatta/testkit";
 import tarStream from "tar-stream";
-import { describe, expect, it, vi } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { filesystemTar } from "./export-filesystem.js";
 import { findFile } from "./find-file.js";
 import { ImageFile } from "./image-file.js";
@@ -359,6 +362,144 @@ describe("filesystemTar (export)", () => {
   it("fails when a layer does not verify", async () => {
     const stack = [await testLayer([{ name: "a", content: "A" }], { corrupt: true })];
     await expect(exported(stack)).rejects.toThrow(DigestMismatchError);
+  });
+});
+
+describe("filesystemTar (export): hard links whose file a layer above replaced or deleted", () => {
+  const dirs: string[] = [];
+  afterEach(() => {
+    for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+  });
+
+  /** The export extracted by GNU tar into a new directory; fails as tar fails. */
+  async function extracted(stack: TestLayer[]): Promise<string> {
+    const dir = mkdtempSync(join(tmpdir(), "regatta-export-links-"));
+    dirs.push(dir);
+    const tarProcess = spawn("tar", ["-xf", "-", "-C", dir], { stdio: ["pipe", "ignore", "pipe"] });
+    filesystemTar(stack, { entries: 0, dropped: 0 }).pipe(tarProcess.stdin);
+    const stderr = textOf(tarProcess.stderr);
+    const code = await new Promise<number | null>((resolve) => tarProcess.on("close", resolve));
+    if (code !== 0) throw new Error(`tar -x exited ${code}: ${await stderr}`);
+    return dir;
+  }
+  const read = (dir: string, name: string) => readFileSync(join(dir, name), "utf8");
+
+  const lower: EntrySpec[] = [
+    { name: "etc/passwd", content: "old\n", mode: 0o600 },
+    { name: "hl", type: "link", linkname: "etc/passwd" },
+  ];
+
+  it("keeps the link's own bytes when a layer above replaced its target, as cat reads them", async () => {
+    const stack = await layers(lower, [{ name: "etc/passwd", content: "new\n" }]);
+    const { listing, counts } = await exported(stack);
+    expect(listing.find((e) => e.name === "hl")).toEqual({ name: "hl", type: "file", content: "old\n" });
+    expect(listing.find((e) => e.name === "etc/passwd")?.content).toBe("new\n");
+    expect(counts).toEqual({ entries: 2, dropped: 1 });
+    // The lower layer is read again, once, for the bytes; the top one once.
+    expect(stack.map((l) => l.opens)).toEqual([2, 1]);
+    expect(await cat(stack, "/hl")).toBe("old\n");
+    const dir = await extracted(stack);
+    expect([read(dir, "hl"), read(dir, "etc/passwd")]).toEqual(["old\n", "new\n"]);
+    // The target's entry of its layer gives the file its mode, as the inode it names.
+    expect(statSync(join(dir, "hl")).mode & 0o777).toBe(0o600);
+  });
+
+  it("keeps the link, with its bytes, when a layer above deleted its target: the tar extracts", async () => {
+    const stack = await layers(lower, [{ name: "etc/.wh.passwd" }]);
+    expect(await cat(stack, "/hl")).toBe("old\n");
+    const { names: got } = await exported(stack);
+    expect(got).toEqual(["hl"]);
+    expect(read(await extracted(stack), "hl")).toBe("old\n");
+  });
+
+  it("makes the first surviving name of a link group the file, the others links to it", async () => {
+    const stack = await layers(
+      [
+        { name: "bin/t", content: "tool" },
+        { name: "bin/a", type: "link", linkname: "bin/t" },
+        { name: "bin/b", type: "link", linkname: "bin/t" },
+        { name: "bin/c", type: "link", linkname: "bin/b" },
+      ],
+      [{ name: "bin/.wh.t" }, { name: "bin/.wh.a" }],
+    );
+    const { listing } = await exported(stack);
+    expect(listing.filter((e) => e.name.startsWith("bin/"))).toEqual([
+      { name: "bin/b", type: "file", content: "tool" },
+      { name: "bin/c", type: "link", linkname: "bin/b" },
+    ]);
+    const dir = await extracted(stack);
+    expect(read(dir, "bin/c")).toBe("tool");
+    expect(statSync(join(dir, "bin/c")).ino).toBe(statSync(join(dir, "bin/b")).ino);
+  });
+
+  it("ls shows such a link as its own file, and the others of its group as links to it", async () => {
+    const replaced = await layers(lower, [{ name: "etc/passwd", content: "new\n" }]);
+    const listing = await listFiles(replaced, "/", { image, recursive: true });
+    expect(listing.entries.find((e) => e.path === "/hl")).toMatchObject({
+      type: "file",
+      size: 4,
+      mode: 0o600,
+      layer: replaced[0]?.digest,
+    });
+    expect(listing.entries.find((e) => e.path === "/hl")?.linkTarget).toBeUndefined();
+    const group = await layers(
+      [
+        { name: "bin/t", content: "tool" },
+        { name: "bin/a", type: "link", linkname: "bin/t" },
+        { name: "bin/b", type: "link", linkname: "bin/a" },
+        { name: "bin/c", type: "link", linkname: "bin/t" },
+        { name: "bin/none", type: "link", linkname: "bin/missing" },
+      ],
+      [{ name: "bin/.wh.t" }],
+    );
+    const bin = (await listFiles(group, "/bin", { image })).entries;
+    expect(bin.map((e) => [e.path, e.type, e.size, e.linkTarget])).toEqual([
+      ["/bin/a", "file", 4, undefined],
+      ["/bin/b", "hardlink", 0, "/bin/a"],
+      ["/bin/c", "hardlink", 0, "/bin/a"],
+    ]);
+    // A listing that does not show the group does not read its layer again.
+    const opens = group.map((l) => l.opens);
+    await listFiles(group, "/", { image });
+    expect(group.map((l) => l.opens)).toEqual(opens.map((n) => n + 1));
+    // A link to a link names the file, as its layer stored it.
+    const chain = await layers([
+      { name: "t", content: "x" },
+      { name: "a", type: "link", linkname: "t" },
+      { name: "b", type: "link", linkname: "a" },
+    ]);
+    expect((await listFiles(chain, "/b", { image })).entries[0]?.linkTarget).toBe("/t");
+  });
+
+  it("writes a link after its file when the layer has the file after the link", async () => {
+    const stack = await layers([
+      { name: "hl", type: "link", linkname: "f" },
+      { name: "f", content: "late" },
+    ]);
+    const { listing } = await exported(stack);
+    expect(stack[0]?.opens).toBe(1);
+    expect(listing.map((e) => [e.name, e.type, e.linkname])).toEqual([
+      ["f", "file", undefined],
+      ["hl", "link", "f"],
+    ]);
+    expect(read(await extracted(stack), "hl")).toBe("late");
+  });
+
+  it("writes a link to a lower layer's file as what cat reads there, and drops one to nothing", async () => {
+    const stack = await layers(
+      [{ name: "t", content: "low" }],
+      [
+        { name: "hl", type: "link", linkname: "t" },
+        { name: "nowhere", type: "link", linkname: "missing" },
+      ],
+      [{ name: "t", content: "top" }],
+    );
+    expect(await cat(stack, "/hl")).toBe("low");
+    const { listing, counts } = await exported(stack);
+    expect(listing.find((e) => e.name === "hl")).toEqual({ name: "hl", type: "file", content: "low" });
+    expect(listing.some((e) => e.name === "nowhere")).toBe(false);
+    expect(counts.dropped).toBe(2);
+    expect(read(await extracted(stack), "hl")).toBe("low");
   });
 });
 

@@ -7,6 +7,7 @@
 import { NotFoundError, UsageError } from "@regatta/errors";
 import { FilesystemMerge } from "./filesystem-merge.js";
 import { MAX_LINK_HOPS } from "./find-file.js";
+import { LayerLinks, type PendingLink, readOrphans } from "./hard-links.js";
 import { ancestorsOf, imagePath, isWithin, linkDestination, parentOf, ROOT } from "./image-path.js";
 import { type LayerSource, layerEntries, type TarHeader } from "./layer-entries.js";
 
@@ -145,6 +146,35 @@ function linkOnTheWay(
 }
 
 /**
+ * The layer `index` ended: its kept hard links in `found` name their file (a link to a link resolved), or, when the
+ * layer did not keep that file, are what hard-links.ts makes of them — the group's first surviving name a file,
+ * with the file's size, mode and owner (the layer is read again for them, only when the listing shows the group),
+ * the others links to it, a link to nothing not there.
+ */
+async function settleLinks(
+  layers: readonly LayerSource[],
+  index: number,
+  links: LayerLinks,
+  found: Map<string, FileEntry>,
+): Promise<void> {
+  const linkTo = (path: string, target: string) => {
+    const entry = found.get(path);
+    if (entry) entry.linkTarget = target;
+  };
+  for (const [file, group] of links.takeLinked()) for (const link of group) linkTo(link.path, file);
+  for (const [file, group] of links.pending)
+    if (!group.some((link) => found.has(link.path))) links.pending.delete(file);
+  const layer = (layers[index] as LayerSource).digest;
+  const nowhere = await readOrphans(layers, index, links.pending, async (group, header) => {
+    const [first, ...others] = group as [PendingLink, ...PendingLink[]];
+    if (found.has(first.path))
+      found.set(first.path, fileEntry(first.path, { ...header, type: "file" }, layer));
+    for (const link of others) linkTo(link.path, first.path);
+  });
+  for (const group of nowhere) for (const link of group) found.delete(link.path);
+}
+
+/**
  * One pass over the layers: the kept entries at `dir`, above it (to find links on the way) and under it (its own
  * entries, or all with `recursive`), plus the directories implied by deeper entries that no layer names.
  */
@@ -159,13 +189,22 @@ async function collect(
   const implied = new Set<string>();
   for (let index = layers.length - 1; index >= 0; index--) {
     const layer = layers[index] as LayerSource;
+    const links = new LayerLinks();
     for await (const entry of layerEntries(layer)) {
-      if (merge.visit(entry.path, entry.header.type === "directory") !== "keep") continue;
-      const { path } = entry;
+      const { path, header } = entry;
+      const verdict = merge.visit(path, header.type === "directory");
+      const file = header.type === "link" ? links.link(path, header.linkname ?? "") : undefined;
+      if (verdict !== "keep") continue;
+      if (file !== undefined && !links.has(file)) links.defer(file, { path, header });
+      else if (file === undefined && header.type !== "directory") links.kept(path);
+      const shown = () => ({
+        ...fileEntry(path, header, layer.digest),
+        ...(file ? { linkTarget: file } : {}),
+      });
       if (path === dir || above.has(path)) {
-        found.set(path, fileEntry(path, entry.header, layer.digest));
+        found.set(path, shown());
       } else if (isWithin(path, dir)) {
-        if (recursive || parentOf(path) === dir) found.set(path, fileEntry(path, entry.header, layer.digest));
+        if (recursive || parentOf(path) === dir) found.set(path, shown());
         // The directories between dir and a deeper entry exist even when no layer names them.
         for (const between of ancestorsOf(path)) {
           if (between !== dir && isWithin(between, dir) && (recursive || parentOf(between) === dir))
@@ -173,6 +212,7 @@ async function collect(
         }
       }
     }
+    await settleLinks(layers, index, links, found);
     merge.endLayer();
   }
   for (const path of implied) {
