@@ -171,7 +171,11 @@ export async function copyImage(
   const finish = async (result: CopyResult): Promise<CopyResult> => {
     if (!options.referrers) return result;
     const at = target.withoutDigest().withDigest(result.digest);
-    return { ...result, referrers: await copyReferrers(ctx, source.withDigest(top.digest), at, sig) };
+    const referrers = await copyReferrers(ctx, source.withDigest(top.digest), at, {
+      ...sig,
+      mediaType: top.mediaType,
+    });
+    return { ...result, referrers };
   };
 
   if (!force && !filter && (await digestAt(ctx, target, signal)) === top.digest) {

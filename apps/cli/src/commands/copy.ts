@@ -276,6 +276,7 @@ function copySummary(result: CopyResult, seconds: number, options: RunOptions) {
           referrers: {
             targetApi: result.referrers.targetApi,
             copied: result.referrers.copied.length,
+            ofChildren: result.referrers.ofChildren,
             list: result.referrers.copied,
           },
         }
@@ -287,9 +288,14 @@ function copySummary(result: CopyResult, seconds: number, options: RunOptions) {
 /** The line for people after one copy. */
 function describeCopy(pair: CopyPair, result: CopyResult, seconds: number): string {
   const referrers = result.referrers
-    ? `; ${result.referrers.copied.length} referrers copied${result.referrers.targetApi ? "" : " (the target's fallback tag updated)"}`
+    ? `; ${result.referrers.copied.length} referrers copied${referrersOfChildren(result.referrers.ofChildren)}${result.referrers.targetApi ? "" : " (the target's fallback tags updated)"}`
     : "";
   return describeImage(pair, result, seconds) + referrers;
+}
+
+/** How many of the referrers copied were the index's platform manifests' (nothing when none). */
+function referrersOfChildren(n: number): string {
+  return n > 0 ? ` (${n} of the index's platform manifests)` : "";
 }
 
 function describeImage(pair: CopyPair, result: CopyResult, seconds: number): string {

@@ -7,9 +7,12 @@ import {
   createMswDispatcher,
   createRegistryHandlers,
   distributionFlavour,
+  type FakeRepositoryContent,
   fakeRepository,
   type GeneratedImage,
+  type GeneratedIndex,
   generateImage,
+  generateIndex,
   oci11Flavour,
   type RegistryFlavour,
   type RegistryHandlers,
@@ -23,20 +26,23 @@ import { fallbackTag } from "./fallback-tag.js";
 import { decorate, SIG } from "./test-decorate.js";
 
 let image: GeneratedImage;
+let multi: GeneratedIndex;
 beforeAll(async () => {
   image = await generateImage({ seed: "copy-referrers" });
+  multi = await generateIndex({ seed: "copy-referrers-multi", platforms: ["linux/amd64", "linux/arm64/v8"] });
 });
 const opened: RegistryClient[] = [];
 afterEach(async () => {
   for (const reg of opened.splice(0)) await reg.close();
 });
 
-function twoRegistries(src: RegistryFlavour, dst: RegistryFlavour) {
+function twoRegistries(
+  src: RegistryFlavour,
+  dst: RegistryFlavour,
+  repos: Record<string, FakeRepositoryContent> = { "team/app": fakeRepository({ v1: image }) },
+) {
   const handlers: Record<"src" | "dst", RegistryHandlers> = {
-    src: createRegistryHandlers(src, {
-      host: "src.test",
-      repos: { "team/app": fakeRepository({ v1: image }) },
-    }),
+    src: createRegistryHandlers(src, { host: "src.test", repos }),
     dst: createRegistryHandlers(dst, { host: "dst.test" }),
   };
   const reg = createClient("src.test", {
@@ -156,5 +162,54 @@ describe("copyReferrers", () => {
       UsageError,
     );
     expect(error.message).toMatch(/another manifest/);
+  });
+
+  it("copies the referrers of an index's platform manifests too, to the depth the image's get (QA M1)", async () => {
+    const { reg } = twoRegistries(oci11Flavour, oci11Flavour, {
+      "team/multi": fakeRepository({ v1: multi }),
+    });
+    const child = multi.children[0]?.manifest.digest as string;
+    const file = (text: string) => [{ bytes: text, title: `${text}.txt` }];
+    const sig = await reg.pushArtifact("src.test/team/multi", {
+      artifactType: SIG,
+      subject: `src.test/team/multi@${child}`,
+      files: file("child-sig"),
+    });
+    const sigSig = await reg.pushArtifact("src.test/team/multi", {
+      artifactType: SIG,
+      subject: `src.test/team/multi@${sig.digest}`,
+      files: file("child-sig-sig"),
+    });
+    const cosign = await reg.pushArtifact(`src.test/team/multi:${fallbackTag(child)}.sig`, {
+      artifactType: "application/vnd.dev.cosign.simplesigning.v1+json",
+      files: file("child-cosign"),
+    });
+    await reg.copy("src.test/team/multi:v1", "dst.test/mirror/multi:v1");
+    // One level: the child's own referrers, not the signature's signature (as for the image's).
+    const shallow = await reg.copyReferrers("src.test/team/multi:v1", "dst.test/mirror/multi:v1", {
+      depth: 1,
+    });
+    expect(shallow.copied.map((c) => [c.digest, c.subject]).sort()).toEqual(
+      [
+        [sig.digest, child],
+        [cosign.digest, child],
+      ].sort(),
+    );
+    expect(shallow.ofChildren).toBe(2);
+    const full = await reg.copy("src.test/team/multi:v1", "dst.test/mirror/multi:v1", { referrers: true });
+    expect(full.referrers?.copied.map((c) => c.digest).sort()).toEqual(
+      [sig.digest, sigSig.digest, cosign.digest].sort(),
+    );
+    const tree = await reg.referrerTree(`dst.test/mirror/multi@${child}`);
+    expect(shape(tree.referrers)).toEqual(
+      shape([
+        {
+          digest: sig.digest,
+          source: "referrers-api",
+          referrers: [{ digest: sigSig.digest, source: "referrers-api", referrers: [] }],
+        },
+        { digest: cosign.digest, source: "cosign-tag", referrers: [] },
+      ]),
+    );
   });
 });

@@ -1,6 +1,6 @@
 /**
  * `sync --referrers`, planned (plan.ts) and run (execute.ts): each image's referrers, every level (referrer-tree.ts),
- * counted at the source and looked up at the target, so the plan says how many are to copy and an up-to-date image
+ * and, for an index, those of every manifest it lists (subjectTrees), counted at the source and looked up at the target, so the plan says how many are to copy and an up-to-date image
  * whose referrers are missing at the target still gets them (resumable: the registry is the state, as for images).
  * The copy itself is copy-referrers.ts, the same as `copy --referrers`.
  *
@@ -14,7 +14,7 @@ import type { ClientContext } from "../context.js";
 import { digestAt } from "../copy/plan.js";
 import { mapConcurrent } from "../map-concurrent.js";
 import { copyReferrers } from "../referrers/copy-referrers.js";
-import { type ReferrerNode, referrerTree } from "../referrers/referrer-tree.js";
+import { type ReferrerNode, subjectTrees } from "../referrers/referrer-tree.js";
 import type { Endpoint } from "./endpoints.js";
 import type { ManifestLocks } from "./manifest-locks.js";
 import { messageOf, type PlanRun, recordable } from "./plan-run.js";
@@ -23,14 +23,31 @@ import type { PlannedImage, SyncJob, SyncOptions } from "./sync-types.js";
 /**
  * The tags referrers live under: the referrers tag schema's `sha256-<hex>` and cosign's `sha256-<hex>.sig|.att|.sbom`
  * (https://github.com/opencontainers/distribution-spec/blob/v1.1.0/spec.md#referrers-tag-schema). With `referrers`
- * they travel with their subjects, so a sync leaves them out of the tags it copies as images: copied as tags, they
- * would be copied twice, and a target with the referrers API would get a stale fallback index it never reads.
+ * those of a subject whose referrers are copied (a synced image, a manifest its index lists, a referrer walked below
+ * them) travel with it, so a sync leaves them out of the tags it copies as images: copied as tags, they would be
+ * copied twice, and a target with the referrers API would get a stale fallback index it never reads. Any other (a
+ * subject not synced, or gone) is synced as a tag, as without `referrers`: the option never copies fewer tags.
  */
-const REFERRER_TAG = /^sha256-[0-9a-f]{64}(?:\.(?:sig|att|sbom))?$/;
+const REFERRER_TAG = /^(sha256)-([0-9a-f]{64})(?:\.(?:sig|att|sbom))?$/;
 
-/** `tags` without the referrers' own tags when referrers are synced with their subjects. */
-export function withoutReferrerTags(options: SyncOptions, tags: string[]): string[] {
-  return options.referrers ? tags.filter((tag) => !REFERRER_TAG.test(tag)) : tags;
+/** `tags` split, when referrers are synced with their subjects, into images and the referrers' own tags. */
+export function splitReferrerTags(
+  options: SyncOptions,
+  tags: string[],
+): { images: string[]; referrerTags: string[] } {
+  if (!options.referrers) return { images: tags, referrerTags: [] };
+  return {
+    images: tags.filter((tag) => !REFERRER_TAG.test(tag)),
+    referrerTags: tags.filter((tag) => REFERRER_TAG.test(tag)),
+  };
+}
+
+/** The referrer tags of `tags` whose subject is not in `carried`: no referrer copy carries them. */
+export function uncarriedReferrerTags(tags: string[], carried: ReadonlySet<string>): string[] {
+  return tags.filter((tag) => {
+    const m = REFERRER_TAG.exec(tag);
+    return m === null || !carried.has(`${m[1]}:${m[2]}`);
+  });
 }
 
 /** `referrers` needs a registry at both ends and whole images: refused before any request otherwise. */
@@ -53,16 +70,19 @@ export function checkReferrersJob(
 }
 
 /**
- * Counts the referrers of each planned image (not failed) and those its target lacks, into `image.referrers`. A
- * failure is the image's (recorded with keepGoing, as the plan's other failures). `atTarget`, the target's tags when
- * listed, answers without a HEAD: a cosign tag it lacks is missing, and so is everything in a repository with none.
+ * Counts the referrers of each planned image (not failed) and of the manifests its index lists, and those its target
+ * lacks, into `image.referrers`. A failure is the image's (recorded with keepGoing, as the plan's other failures).
+ * `atTarget`, the target's tags when listed, answers without a HEAD: a cosign tag it lacks is missing, and so is
+ * everything in a repository with none. Resolves to the digests whose referrers were listed: their referrer tags
+ * are carried by the referrer copy.
  */
 export async function planReferrers(
   run: PlanRun,
   images: PlannedImage[],
   atTarget?: ReadonlySet<string>,
-): Promise<void> {
+): Promise<Set<string>> {
   const { ctx } = run;
+  const carried = new Set<string>();
   await mapConcurrent(
     images.filter((image) => image.action !== "failed" && image.sourceDigest !== undefined),
     run.width,
@@ -70,7 +90,13 @@ export async function planReferrers(
       try {
         const source = parseReference(image.source).withDigest(image.sourceDigest as string);
         const target = parseReference(image.target).repositoryOnly();
-        const tree = await referrerTree(ctx, source, { signal });
+        const listed: string[] = [];
+        const work = run.state.work.get(image);
+        const { top, children } = await subjectTrees(ctx, source, {
+          signal,
+          onListed: (digest) => listed.push(digest),
+          ...(work?.kind === "registry" ? { mediaType: work.mediaType } : {}),
+        });
         let total = 0;
         let copy = 0;
         const visit = async (nodes: readonly ReferrerNode[]): Promise<void> => {
@@ -85,8 +111,9 @@ export async function planReferrers(
             await visit(node.referrers);
           }
         };
-        await visit(tree.referrers);
+        for (const tree of [top, ...children]) await visit(tree.referrers);
         image.referrers = { total, copy };
+        for (const digest of listed) carried.add(digest);
       } catch (error) {
         if (!run.options.keepGoing || !recordable(error)) throw error;
         run.state.work.delete(image);
@@ -95,6 +122,7 @@ export async function planReferrers(
     },
     run.signal,
   );
+  return carried;
 }
 
 /**

@@ -22,7 +22,12 @@ import { getManifest, headManifest } from "../get-manifest.js";
 import { mapConcurrent } from "../map-concurrent.js";
 import { type Endpoint, parseEndpoint } from "./endpoints.js";
 import { planLayoutSource, planLayoutTarget } from "./layout-ends.js";
-import { checkReferrersJob, planReferrers, withoutReferrerTags } from "./plan-referrers.js";
+import {
+  checkReferrersJob,
+  planReferrers,
+  splitReferrerTags,
+  uncarriedReferrerTags,
+} from "./plan-referrers.js";
 import {
   count,
   DOCKER_HUB,
@@ -171,86 +176,88 @@ async function planRegistries(
     source.tag === undefined ? targetTags(run, target.repository) : undefined,
   ]);
   const { missing, probe } = listed;
-  const tags = withoutReferrerTags(run.options, listed.tags);
+  // With `referrers`, the referrers' own tags wait: those the referrer copy carries are left out (plan-referrers.ts).
+  const { images: tags, referrerTags } = splitReferrerTags(run.options, listed.tags);
   const absent = missingImages(run, source, target, missing);
   const platforms = job.platforms ?? run.options.platforms ?? "all";
   const filter = platforms === "all" ? undefined : platforms;
   // A target repository with no tags is taken as holding nothing: no HEAD of a manifest or (small) blob there.
   const fresh = atTarget?.size === 0;
 
-  const images = await mapConcurrent(
-    tags,
-    run.width,
-    async (tag, _i, s): Promise<PlannedImage> => {
-      const src = source.repository.withTag(tag);
-      const dst = target.repository.withTag(tag);
-      const image = plannedImage(tag, src.toString(), dst.toString());
-      // A tag listed but gone by now (deleted meanwhile) is this image's failure.
-      const gone = (error: unknown): never => {
-        if (error instanceof NotFoundError) throw new NotFoundError(`${src.familiar()} does not exist`);
-        throw error;
-      };
-      // The quota is read as the HEAD answers, before anyone waiting on it (headBeforeGet) goes on.
-      const headSource = () =>
-        headManifest(ctx, src, { signal: s }).then((head) => {
-          guard.observe(registry, rateLimitFromHeaders(head.headers));
-          return head;
-        }, gone);
-      try {
-        // 1. HEAD both sides at once (free on Docker Hub), the quota read on the way. A tag the target's list
-        // lacks is known missing there: its HEAD is left out, and so is the source's unless the quota needs it.
-        const listedAtTarget = atTarget === undefined || atTarget.has(tag);
-        const [head, targetDigest] = listedAtTarget
-          ? await Promise.all([headSource(), digestAt(ctx, dst, s)])
-          : [await headBeforeGet(run, registry, headSource), undefined];
-        if (head) image.sourceDigest = head.digest;
-        if (targetDigest !== undefined) image.targetDigest = targetDigest;
-        if (head && targetDigest === head.digest && !(filter && isIndexType(head.mediaType))) return image;
-        // 2. GET what is to be copied (counted against a quota), after asking the guard.
-        await guard.take(registry, 1, probe, s);
-        const top = await getManifest(ctx, src, { signal: s }).catch(gone);
-        count(run, registry, 1);
-        guard.observe(registry, rateLimitFromHeaders(top.headers));
-        if (top.kind === "schema1") {
-          throw new UnsupportedError(
-            `${src.familiar()}: Docker schema 1 manifests cannot be pushed to current registries`,
-          );
-        }
-        if (top.kind === "index") {
-          const children = (top.manifest as { manifests?: unknown[] }).manifests?.length ?? 0;
-          await guard.take(registry, children, probe, s);
-        }
-        const copy = await planCopy(ctx, src, dst, top, {
-          filter,
-          // Nothing to look up by digest in a repository with no tags (a manifest a killed run left there
-          // untagged is put again, the same bytes).
-          force: fresh,
-          concurrency: Math.max(1, run.options.concurrency ?? DEFAULT_COPY_CONCURRENCY),
-          signal: s,
-        });
-        count(run, registry, copy.children.filter((c) => !c.present).length);
-        image.sourceDigest = top.digest;
-        // With chosen platforms, up to date means the target names the rewritten index.
-        if (filter && top.kind === "index" && computeDigest(copy.topBytes) === targetDigest) return image;
-        image.action = "copy";
-        image.blobs = copy.blobs.map((b) => b.digest);
-        image.manifests = copy.manifests;
-        run.state.work.set(image, {
-          kind: "registry",
-          source: src,
-          target: dst,
-          copy,
-          mediaType: top.mediaType,
-        });
-        return image;
-      } catch (error) {
-        if (!run.options.keepGoing || !recordable(error)) throw error;
-        return { ...image, action: "failed", blobs: [], manifests: 0, error: messageOf(error) };
+  const planTag = async (tag: string, _i: number, s: AbortSignal): Promise<PlannedImage> => {
+    const src = source.repository.withTag(tag);
+    const dst = target.repository.withTag(tag);
+    const image = plannedImage(tag, src.toString(), dst.toString());
+    // A tag listed but gone by now (deleted meanwhile) is this image's failure.
+    const gone = (error: unknown): never => {
+      if (error instanceof NotFoundError) throw new NotFoundError(`${src.familiar()} does not exist`);
+      throw error;
+    };
+    // The quota is read as the HEAD answers, before anyone waiting on it (headBeforeGet) goes on.
+    const headSource = () =>
+      headManifest(ctx, src, { signal: s }).then((head) => {
+        guard.observe(registry, rateLimitFromHeaders(head.headers));
+        return head;
+      }, gone);
+    try {
+      // 1. HEAD both sides at once (free on Docker Hub), the quota read on the way. A tag the target's list
+      // lacks is known missing there: its HEAD is left out, and so is the source's unless the quota needs it.
+      const listedAtTarget = atTarget === undefined || atTarget.has(tag);
+      const [head, targetDigest] = listedAtTarget
+        ? await Promise.all([headSource(), digestAt(ctx, dst, s)])
+        : [await headBeforeGet(run, registry, headSource), undefined];
+      if (head) image.sourceDigest = head.digest;
+      if (targetDigest !== undefined) image.targetDigest = targetDigest;
+      if (head && targetDigest === head.digest && !(filter && isIndexType(head.mediaType))) return image;
+      // 2. GET what is to be copied (counted against a quota), after asking the guard.
+      await guard.take(registry, 1, probe, s);
+      const top = await getManifest(ctx, src, { signal: s }).catch(gone);
+      count(run, registry, 1);
+      guard.observe(registry, rateLimitFromHeaders(top.headers));
+      if (top.kind === "schema1") {
+        throw new UnsupportedError(
+          `${src.familiar()}: Docker schema 1 manifests cannot be pushed to current registries`,
+        );
       }
-    },
-    signal,
-  );
-  if (run.options.referrers) await planReferrers(run, images, atTarget);
+      if (top.kind === "index") {
+        const children = (top.manifest as { manifests?: unknown[] }).manifests?.length ?? 0;
+        await guard.take(registry, children, probe, s);
+      }
+      const copy = await planCopy(ctx, src, dst, top, {
+        filter,
+        // Nothing to look up by digest in a repository with no tags (a manifest a killed run left there
+        // untagged is put again, the same bytes).
+        force: fresh,
+        concurrency: Math.max(1, run.options.concurrency ?? DEFAULT_COPY_CONCURRENCY),
+        signal: s,
+      });
+      count(run, registry, copy.children.filter((c) => !c.present).length);
+      image.sourceDigest = top.digest;
+      // With chosen platforms, up to date means the target names the rewritten index.
+      if (filter && top.kind === "index" && computeDigest(copy.topBytes) === targetDigest) return image;
+      image.action = "copy";
+      image.blobs = copy.blobs.map((b) => b.digest);
+      image.manifests = copy.manifests;
+      run.state.work.set(image, {
+        kind: "registry",
+        source: src,
+        target: dst,
+        copy,
+        mediaType: top.mediaType,
+      });
+      return image;
+    } catch (error) {
+      if (!run.options.keepGoing || !recordable(error)) throw error;
+      return { ...image, action: "failed", blobs: [], manifests: 0, error: messageOf(error) };
+    }
+  };
+  const images = await mapConcurrent(tags, run.width, planTag, signal);
+  if (run.options.referrers) {
+    const carried = await planReferrers(run, images, atTarget);
+    // A referrer tag no copied subject carries (its subject not synced, or gone) is a tag like any other.
+    const left = uncarriedReferrerTags(referrerTags, carried);
+    images.push(...(await mapConcurrent(left, run.width, planTag, signal)));
+  }
   // mapConcurrent keeps the work attached to the objects it returned.
   planned.images = [...images, ...absent].sort((a, b) => (a.tag < b.tag ? -1 : a.tag > b.tag ? 1 : 0));
   const descriptors = new Map<string, Descriptor>();
