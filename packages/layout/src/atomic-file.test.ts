@@ -56,6 +56,33 @@ describe("writeStreamAtomic and writeFileAtomic", () => {
     expect(await readdir(dir)).toEqual(["pipe"]);
   });
 
+  it("wait for a FIFO's reader without blocking a thread: a reader that comes later gets it all, an abort ends the wait", async () => {
+    const dir = scratch();
+    const fifo = join(dir, "late");
+    execFileSync("mkfifo", [fifo]);
+    const chunks: Buffer[] = [];
+    let reading: Promise<void> | undefined;
+    setTimeout(() => {
+      reading = new Promise<void>((resolve, reject) =>
+        createReadStream(fifo)
+          .on("data", (c) => chunks.push(c as Buffer))
+          .on("end", resolve)
+          .on("error", reject),
+      );
+    }, 300);
+    await writeStreamAtomic(fifo, bytes());
+    await reading;
+    expect(Buffer.concat(chunks).toString()).toBe("new content");
+
+    // Nobody reads: the wait ends with the signal (a blocking open would have kept the process alive for ever).
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(new Error("interrupted")), 200);
+    await expect(writeStreamAtomic(fifo, bytes(), { signal: controller.signal })).rejects.toThrow(
+      "interrupted",
+    );
+    expect(lstatSync(fifo).isFIFO()).toBe(true);
+  });
+
   it("replace the file a symbolic link names, keeping the link; a dangling link's target is created", async () => {
     const dir = scratch();
     writeFileSync(join(dir, "real"), "old");
@@ -70,6 +97,15 @@ describe("writeStreamAtomic and writeFileAtomic", () => {
     expect(lstatSync(join(dir, "dangling")).isSymbolicLink()).toBe(true);
     expect(readFileSync(join(dir, "sub/made"), "utf8")).toBe("made");
     expect((await readdir(dir)).sort()).toEqual(["dangling", "link", "real", "sub"]);
+    // A chain of links whose end is missing: every link kept, the end created.
+    symlinkSync("b", join(dir, "a"));
+    symlinkSync("sub/end", join(dir, "b"));
+    await writeFileAtomic(join(dir, "a"), Buffer.from("end"));
+    expect([lstatSync(join(dir, "a")).isSymbolicLink(), lstatSync(join(dir, "b")).isSymbolicLink()]).toEqual([
+      true,
+      true,
+    ]);
+    expect(readFileSync(join(dir, "sub/end"), "utf8")).toBe("end");
   });
 
   it("refuse a directory, naming it, and leave nothing beside it", async () => {

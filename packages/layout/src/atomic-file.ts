@@ -1,9 +1,20 @@
 import { randomBytes } from "node:crypto";
-import { createWriteStream, rmSync, type Stats } from "node:fs";
-import { open, readdir, readlink, realpath, rename, rm, stat, writeFile } from "node:fs/promises";
+import { constants, createWriteStream, rmSync, type Stats } from "node:fs";
+import {
+  type FileHandle,
+  open,
+  readdir,
+  readlink,
+  realpath,
+  rename,
+  rm,
+  stat,
+  writeFile,
+} from "node:fs/promises";
 import { basename, dirname, join, resolve } from "node:path";
 import { type Readable, Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
+import { setTimeout as sleep } from "node:timers/promises";
 import { AbortError, FileSystemError, RegattaError, UsageError } from "@regatta/errors";
 import { makeDirectories } from "@regatta/errors/make-directories";
 
@@ -57,21 +68,52 @@ export function isDiskFull(error: unknown): boolean {
  * and written through (`atomic: false`), never replaced by a regular file (as root, a rename over /dev/null would
  * have turned it into a plain file for the whole machine).
  */
-export async function writeTarget(path: string): Promise<{ path: string; atomic: boolean }> {
+export async function writeTarget(path: string): Promise<{ path: string; atomic: boolean; fifo?: boolean }> {
   let found: Stats;
   try {
     found = await stat(path);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code !== "ENOENT") throw fileSystemError(error, path);
-    // Missing, or a link whose target is missing: the file the link names is created, the link kept.
-    const link = await readlink(path).catch(() => undefined);
-    return { path: link === undefined ? path : resolve(dirname(path), link), atomic: true };
+    // Missing, or a link (a chain of links) whose end is missing: the file the last link names is created, the
+    // links kept. Bounded as the kernel bounds it (40 hops, ELOOP).
+    let end = path;
+    for (let hops = 0; hops < 40; hops++) {
+      const link = await readlink(end).catch(() => undefined);
+      if (link === undefined) return { path: end, atomic: true };
+      end = resolve(dirname(end), link);
+    }
+    throw fileSystemError(
+      Object.assign(new Error("too many levels of symbolic links"), { code: "ELOOP" }),
+      path,
+    );
   }
   if (found.isDirectory())
     throw fileSystemError(Object.assign(new Error("is a directory"), { code: "EISDIR" }), path);
-  if (!found.isFile()) return { path, atomic: false };
+  if (!found.isFile()) return { path, atomic: false, fifo: found.isFIFO() };
   return { path: await realpath(path).catch(() => path), atomic: true };
+}
+
+/**
+ * Waits until a FIFO has a reader, so that opening it to write does not block: a plain open() of a FIFO nobody
+ * reads waits in libuv's thread pool, where neither Ctrl-C nor SIGTERM can end it. A non-blocking open fails with
+ * ENXIO while no reader is there; it is asked again every 100 ms until one is, or `signal` aborts. The handle it
+ * succeeds with is returned, to be closed only once the real writer is done: closing it earlier could leave the
+ * reader a moment with no writer, which it reads as the end.
+ */
+export async function waitForReader(path: string, signal?: AbortSignal): Promise<FileHandle> {
+  for (;;) {
+    if (signal?.aborted) {
+      const reason: unknown = signal.reason;
+      throw reason instanceof Error ? reason : new AbortError(`writing ${path} aborted`);
+    }
+    try {
+      return await open(path, constants.O_WRONLY | constants.O_NONBLOCK);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "ENXIO") throw fileSystemError(error, path);
+    }
+    await sleep(100, undefined, signal ? { signal } : {}).catch(() => {});
+  }
 }
 
 /**
@@ -90,8 +132,10 @@ export async function writeStreamAtomic(
   const holdError = () => {};
   source.on("error", holdError);
   let target: Awaited<ReturnType<typeof writeTarget>>;
+  let reader: FileHandle | undefined;
   try {
     target = await writeTarget(given);
+    if (target.fifo) reader = await waitForReader(target.path, options.signal);
   } catch (error) {
     source.destroy();
     throw error;
@@ -113,8 +157,10 @@ export async function writeStreamAtomic(
   try {
     await pipeline(source, counter, writer, options.signal ? { signal: options.signal } : {});
     if (temp) await rename(temp, path);
+    await reader?.close();
     return size;
   } catch (error) {
+    await reader?.close().catch(() => {});
     source.destroy();
     // A source that failed at once fails the pipeline before the file is even open: removed only once it is closed,
     // or its opening would create it again after the removal.
@@ -142,11 +188,16 @@ export async function writeFileAtomic(
   options: { sync?: boolean } = {},
 ): Promise<void> {
   await makeDirectories(dirname(given));
-  const { path, atomic } = await writeTarget(given);
+  const { path, atomic, fifo } = await writeTarget(given);
   if (!atomic) {
-    await writeFile(path, bytes).catch((error: unknown) => {
+    const reader = fifo ? await waitForReader(path) : undefined;
+    try {
+      await writeFile(path, bytes);
+    } catch (error) {
       throw fileSystemError(error, given);
-    });
+    } finally {
+      await reader?.close().catch(() => {});
+    }
     return;
   }
   const temp = tempPath(path);

@@ -3,9 +3,11 @@
  * OCI image layout or a plain `dir` layout, and naming what an interrupted write leaves behind for the next one to
  * resume.
  */
+import { createWriteStream } from "node:fs";
 import { join } from "node:path";
 import type { Writable } from "node:stream";
 import { UsageError } from "@regatta/errors";
+import { waitForReader, writeTarget } from "./atomic-file.js";
 import { openDirWriter } from "./dir-layout.js";
 import {
   openDockerArchiveFileWriter,
@@ -31,14 +33,19 @@ export async function openLayoutWriter(
   }
   const open = OPENERS[format];
   if (!open) throw new UsageError(`unknown format ${JSON.stringify(format)}: use docker, oci or dir`);
+  // A tarball goes where its path leads (atomic-file.ts writeTarget): a device or FIFO is streamed into, never
+  // replaced by a renamed partial file (as root that made /dev/null a plain file), with no lock or resume files
+  // beside it; through a symbolic link, the file it names is written, its resume files and lock beside that file.
+  const target = format === "docker" ? await writeTarget(destination) : { path: destination, atomic: true };
+  if (!target.atomic) return openThrough(target.path, Boolean(target.fifo), plan, options);
   // One writer at a time per destination (write-lock.ts): held from before anything is read there until the end.
-  const lock = await lockDestination(destination, {
+  const lock = await lockDestination(target.path, {
     ...(options.onWait ? { onWait: options.onWait } : {}),
     ...(options.signal ? { signal: options.signal } : {}),
   });
   let writer: LayoutWriter;
   try {
-    writer = await open(destination, plan, options);
+    writer = await open(target.path, plan, options);
   } catch (error) {
     await lock.release();
     throw error;
@@ -58,6 +65,37 @@ export async function openLayoutWriter(
       } finally {
         await lock.release();
       }
+    },
+  };
+}
+
+/** A docker tarball streamed into a device or FIFO, which is opened once a FIFO has a reader; closed at the end. */
+async function openThrough(
+  path: string,
+  fifo: boolean,
+  plan: PullPlan,
+  options: WriterOptions,
+): Promise<LayoutWriter> {
+  const reader = fifo ? await waitForReader(path, options.signal) : undefined;
+  const out = createWriteStream(path, { flags: "w" });
+  const writer = await openDockerArchiveStreamWriter(out, plan, options);
+  const closed = async () => {
+    if (!out.closed) await new Promise<void>((resolve) => out.once("close", () => resolve()));
+    await reader?.close().catch(() => {});
+  };
+  return {
+    target: (blob) => writer.target(blob),
+    async finish() {
+      await writer.finish();
+      await new Promise<void>((resolve, reject) =>
+        out.end((error?: Error | null) => (error ? reject(error) : resolve())),
+      );
+      await closed();
+    },
+    async abort() {
+      await writer.abort();
+      out.destroy();
+      await closed();
     },
   };
 }

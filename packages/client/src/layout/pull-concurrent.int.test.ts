@@ -61,3 +61,57 @@ describe("pulls racing for one destination", () => {
     }
   });
 });
+
+describe("a pull to a tarball path that is no regular file", () => {
+  const registry = useRegistry("none");
+  beforeAll(async () => {
+    await pushImage(
+      registry.url,
+      "through/img",
+      "1",
+      await generateImage({ layers: [4096], seed: "through" }),
+    );
+  }, 60_000);
+
+  it("streams into a FIFO (a device's stand-in) and leaves it a FIFO, with nothing beside it", async () => {
+    const { execFileSync } = await import("node:child_process");
+    const { createReadStream, lstatSync, readdirSync } = await import("node:fs");
+    const dir = temp();
+    const fifo = join(dir, "pipe.tar");
+    execFileSync("mkfifo", [fifo]);
+    const reg = await connect(registry.url);
+    try {
+      const chunks: Buffer[] = [];
+      const reading = new Promise<void>((resolve, reject) =>
+        createReadStream(fifo)
+          .on("data", (c) => chunks.push(c as Buffer))
+          .on("end", resolve)
+          .on("error", reject),
+      );
+      await reg.pull(`${registry.host}/through/img:1`, fifo);
+      await reading;
+      expect(lstatSync(fifo).isFIFO()).toBe(true);
+      expect(readdirSync(dir)).toEqual(["pipe.tar"]);
+      // What came through is the archive a file pull writes.
+      const file = join(dir, "file.tar");
+      await reg.pull(`${registry.host}/through/img:1`, file);
+      expect(Buffer.concat(chunks).equals(readFileSync(file))).toBe(true);
+    } finally {
+      await reg.close();
+    }
+  });
+
+  it("through a symbolic link writes the file it names and keeps the link", async () => {
+    const { lstatSync, symlinkSync } = await import("node:fs");
+    const dir = temp();
+    symlinkSync("real.tar", join(dir, "link.tar"));
+    const reg = await connect(registry.url);
+    try {
+      await reg.pull(`${registry.host}/through/img:1`, join(dir, "link.tar"));
+      expect(lstatSync(join(dir, "link.tar")).isSymbolicLink()).toBe(true);
+      expect(lstatSync(join(dir, "real.tar")).size).toBeGreaterThan(4096);
+    } finally {
+      await reg.close();
+    }
+  });
+});
