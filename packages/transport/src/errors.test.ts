@@ -245,6 +245,17 @@ describe("TLS", () => {
     ).toBe("secure");
   });
 
+  it("the switch happens on a request's own failure too (no ping first), and an insecure-listed loopback's https is not verified", async () => {
+    const s = await serve((_req, res) => void res.end("secure"), { tls: true });
+    const request = (t: Transport) =>
+      t
+        .request({ registry: s.host, method: "GET", path: "/v2/x/tags/list", scopes: [] })
+        .then((r) => r.text());
+    expect(await request(make({ ca: TEST_CERT }))).toBe("secure");
+    // --insecure on loopback: the port's https, unverified, as docker's and skopeo's --tls-verify=false take it.
+    expect(await request(make({ insecureRegistries: [s.host] }))).toBe("secure");
+  });
+
   it("http to a TLS port → an error that suggests dropping --insecure / http, never a hang", async () => {
     const s = await serve((_req, res) => void res.end("secure"), { tls: true });
     const err = (await get(make(), s.host)) as RegistryUnreachableError;

@@ -238,7 +238,8 @@ function proxyRefusal(
       status,
       request,
       cause: err,
-      hint: "the proxy wants credentials of its own: give them in its URL (--proxy http://user:password@proxy:port, or HTTPS_PROXY)",
+      // Worded without a user:password@ example: the scrubber would show that as REDACTED.
+      hint: "the proxy wants credentials of its own, or refused the ones in its URL: give or check the user and password in the proxy URL (--proxy, or HTTPS_PROXY)",
     });
   }
   return new RegistryUnreachableError(`${said} ${where}`, {

@@ -193,7 +193,9 @@ export class Transport {
         .toLowerCase()
         .replace(/^https?:\/\//, "")
         .replace(/\/+$/, "");
-      if (!host || /[/\s?#@]/.test(host) || isLoopbackRegistry(host)) continue;
+      // Loopback too: it starts at plain http, and when its port turns out to speak https, listing it insecure
+      // means that https is not verified (docker's and skopeo's --tls-verify=false).
+      if (!host || /[/\s?#@]/.test(host)) continue;
       const origin = `https://${apiHostOf(host)}`;
       byOrigin.set(origin, { tlsSkipVerify: true, ...byOrigin.get(origin) });
     }
@@ -439,6 +441,17 @@ export class Transport {
         url.origin === new URL(base).origin &&
         (await this.#learntHttps(req.registry, error))
       ) {
+        const upgraded = new URL(url.href);
+        upgraded.protocol = "https:";
+        return this.request({ ...req, url: upgraded.href });
+      }
+      // A loopback port that hung up on plain http but answers https (scheme-fallback.ts): again there, once.
+      if (
+        replayable &&
+        url.origin === new URL(base).origin &&
+        (await this.#tlsAnswers(req.registry, error, req.signal))
+      ) {
+        this.#pings.delete(req.registry);
         const upgraded = new URL(url.href);
         upgraded.protocol = "https:";
         return this.request({ ...req, url: upgraded.href });
