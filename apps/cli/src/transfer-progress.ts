@@ -23,7 +23,7 @@ export async function withTransferProgress<T>(
       // Said whatever the display: a pull that waits for another one must not look hung.
       if (event.type === "waiting")
         writeStderr(
-          `waiting for another process (pid ${event.holder}) writing ${escapeControls(event.destination)} to finish\n`,
+          `waiting for another process (pid ${event.holder}) writing ${escapeControls(event.destination)} to finish (its lock: ${escapeControls(event.lock)}; remove that file if no such pull runs)\n`,
         );
       progress.onEvent(event);
     });

@@ -67,6 +67,8 @@ export type TransferEvent =
       destination: string;
       /** That process's id. */
       holder: number;
+      /** The lock file it holds (remove it if that process is no pull). */
+      lock: string;
     }
   | {
       type: "manifest";

@@ -30,7 +30,7 @@ export interface WriterOptions {
   /** Called when the writer can no longer go on (e.g. the stdout reader went away): the pull stops its downloads. */
   onFatal?: (error: unknown) => void;
   /** Called once when another process is writing the same destination and this writer waits for it (write-lock.ts). */
-  onWait?: (holder: number) => void;
+  onWait?: (holder: number, lock: string) => void;
   /** Stops that wait. */
   signal?: AbortSignal;
 }

@@ -21,8 +21,8 @@ export interface WriteLock {
 
 /** Options of {@link lockDestination}. */
 export interface WriteLockOptions {
-  /** Told once, when another writer holds the destination and this one starts waiting (its pid). */
-  onWait?: (holder: number) => void;
+  /** Told once, when another writer holds the destination and this one starts waiting (its pid, the lock file). */
+  onWait?: (holder: number, lock: string) => void;
   /** Stops the wait. */
   signal?: AbortSignal;
   /** How often the lock is looked at again while waiting; default 100 ms. */
@@ -60,7 +60,7 @@ export async function lockDestination(
       await unlink(path).catch(() => {});
       continue;
     }
-    if (!told) options.onWait?.(holder.pid);
+    if (!told) options.onWait?.(holder.pid, path);
     told = true;
     await sleep(options.pollMs ?? 100, undefined, options.signal ? { signal: options.signal } : {}).catch(
       () => {},

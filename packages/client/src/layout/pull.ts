@@ -143,7 +143,7 @@ export async function pullImages(
       onFatal: (error) => controller.abort(error),
       ...(typeof destination === "string"
         ? {
-            onWait: (holder: number) => emit({ type: "waiting", destination, holder }),
+            onWait: (holder: number, lock: string) => emit({ type: "waiting", destination, holder, lock }),
             signal: controller.signal,
           }
         : {}),
