@@ -3,6 +3,7 @@ import {
   accessHint,
   type ErrorResponse,
   errorFromResponse,
+  foreignText,
   type RegistryError,
   redactUrl,
   type SecretSet,
@@ -156,7 +157,7 @@ export class TokenFetch {
       !redirectedAway(request, response)
     ) {
       const what = credential?.identityToken ? "the saved identity token" : "the credentials";
-      const reason = refusal.description ? `: ${scrubText(refusal.description, this.#o.secrets)}` : "";
+      const reason = refusal.description ? `: ${foreignText(refusal.description, this.#o.secrets)}` : "";
       const code = scrubText(refusal.error, this.#o.secrets, { shapes: false, fragments: false });
       throw new AuthenticationError(
         // "identity token (code…)": not "token: code", which reads as a token's value and is masked as one.

@@ -32,6 +32,19 @@ describe("parseRegistryErrors", () => {
 });
 
 describe("errorFromResponse", () => {
+  it("shows every ESC of the registry's text escaped, a style Regatta itself draws included", () => {
+    const err = errorFromResponse({
+      method: "GET",
+      url: "https://r.example/v2/a/manifests/x",
+      status: 400,
+      body: JSON.stringify({
+        errors: [{ code: "DENIED", message: "no \u001b[31mred\u001b[2m", detail: "x" }],
+      }),
+    });
+    expect(err.message).not.toContain("\x1b");
+    expect(err.message).toContain("no \\u001b[31mred\\u001b[2m");
+  });
+
   it("maps status to a typed error with codes, status and a redacted request", () => {
     const err = errorFromResponse({
       method: "get",

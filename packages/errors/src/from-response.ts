@@ -41,10 +41,19 @@ const HINTS: Record<number, string> = {
   429: "the registry's rate limit was reached; wait, or log in for a higher limit",
 };
 
+/**
+ * Text a server wrote into an answer, made fit for an error message: scrubbed of the client's secrets, and every ESC
+ * shown as `\u001b`. The output boundary lets Regatta's own colours through, and a registry's `ESC[31m` in its
+ * error message looks the same there: escaped here, it cannot leave the user's terminal red.
+ */
+export function foreignText(text: string, secrets?: SecretSet): string {
+  return scrubText(text, secrets).replace(/\x1b/g, "\\u001b");
+}
+
 /** Builds the right typed error for an error answer of a registry, with the OCI codes and the redacted request. */
 export function errorFromResponse(response: ErrorResponse): RegistryError {
   const { secrets } = response;
-  const errors = parseRegistryErrors(response.body, (text) => scrubText(text, secrets));
+  const errors = parseRegistryErrors(response.body, (text) => foreignText(text, secrets));
   const request = { method: response.method.toUpperCase(), url: redactUrl(response.url) };
   const codes = errors.map((e) => e.code);
   const detail = errors.length

@@ -7,7 +7,7 @@ export {
   describeAccess,
   type ScopeLike,
 } from "./access.js";
-export { type ErrorResponse, errorFromResponse } from "./from-response.js";
+export { type ErrorResponse, errorFromResponse, foreignText } from "./from-response.js";
 export {
   type AnswerFacts,
   NOT_A_REGISTRY,
