@@ -323,6 +323,14 @@ describe("echoes in HTML, in other Unicode spellings and inside longer base64 (Q
     },
   );
 
+  it("Latin-1 named references (&auml;, as htmlentities writes a non-ASCII password) and unknown names left alone", () => {
+    const set = new SecretSet().addBasic("alice", "Pässwört-Geheim!");
+    expect(scrubText("<p>Login failed: P&auml;ssw&ouml;rt-Geheim!</p>", set)).toBe(
+      "<p>Login failed: REDACTED</p>",
+    );
+    expect(scrubText("a &nosuch; b &copy; c", set)).toBe("a &nosuch; b &copy; c");
+  });
+
   it("an ampersand in an HTML-escaped password no longer tells where the password ends", () => {
     const set = new SecretSet().addBasic("alice", "Tr0ub4dor&3");
     expect(scrubText("alice / Tr0ub4dor&amp;3.", set)).toBe("alice / REDACTED.");

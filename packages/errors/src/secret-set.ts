@@ -202,15 +202,33 @@ const SHAPES: { pattern: RegExp; accept?: (secret: string) => boolean }[] = [
 /** `Basic <b64>` (RFC 7617 §2); redacted when it decodes to `user:password` or is long enough to be one. */
 const BASIC = /(\bBasic(?:\s+|%20|\+))((?:[A-Za-z0-9+/]|%2B|%2F)+(?:=|%3D){0,2})/gi;
 
+/** HTML 4's names of U+00A0 to U+00FF, in code point order. */
+const LATIN1_ENTITY_NAMES =
+  "nbsp iexcl cent pound curren yen brvbar sect uml copy ordf laquo not shy reg macr deg plusmn sup2 sup3 acute micro para middot cedil sup1 ordm raquo frac14 frac12 frac34 iquest Agrave Aacute Acirc Atilde Auml Aring AElig Ccedil Egrave Eacute Ecirc Euml Igrave Iacute Icirc Iuml ETH Ntilde Ograve Oacute Ocirc Otilde Ouml times Oslash Ugrave Uacute Ucirc Uuml Yacute THORN szlig agrave aacute acirc atilde auml aring aelig ccedil egrave eacute ecirc euml igrave iacute icirc iuml eth ntilde ograve oacute ocirc otilde ouml divide oslash ugrave uacute ucirc uuml yacute thorn yuml";
+
 /**
  * What a server may have wrapped an echoed secret in: runs of percent escapes, JSON escapes, and HTML character
  * references (an HTML error page quotes `My"Pass<word>` as `My&quot;Pass&lt;word&gt;`: the named ones HTML-escaping
  * functions emit, and any numeric one). Form `+` is handled by the view.
  */
 const ESCAPES =
-  /(?:%[0-9A-Fa-f]{2})+|\\u[0-9A-Fa-f]{4}|\\[/"\\]|&(?:quot|lt|gt|amp|apos|#[0-9]{1,7}|#[xX][0-9A-Fa-f]{1,6});/g;
+  /(?:%[0-9A-Fa-f]{2})+|\\u[0-9A-Fa-f]{4}|\\[/"\\]|&(?:[A-Za-z][A-Za-z0-9]{1,7}|#[0-9]{1,7}|#[xX][0-9A-Fa-f]{1,6});/g;
 
-const ENTITIES: Record<string, string> = { quot: '"', lt: "<", gt: ">", amp: "&", apos: "'" };
+/**
+ * Named references: the five HTML-escaping functions emit, and HTML 4's Latin-1 set (`&auml;` for `ä`: what PHP's
+ * htmlentities and many Java templates write for a non-ASCII password), U+00A0 to U+00FF in order. A name not here
+ * is left as it is.
+ */
+const ENTITIES: Record<string, string> = {
+  quot: '"',
+  lt: "<",
+  gt: ">",
+  amp: "&",
+  apos: "'",
+  ...Object.fromEntries(
+    LATIN1_ENTITY_NAMES.split(" ").map((name, i) => [name, String.fromCharCode(0xa0 + i)]),
+  ),
+};
 
 /** A text decoded one way, with the original [start, end) of each decoded UTF-16 unit. */
 interface View {
