@@ -23,6 +23,14 @@ export interface SchemeOptions {
   insecureRegistries?: readonly string[];
 }
 
+/** An insecure-registries entry as `host[:port]`: lower case, without a scheme or trailing slashes. */
+export function insecureEntryHost(entry: string): string {
+  return entry
+    .toLowerCase()
+    .replace(/^https?:\/\//, "")
+    .replace(/\/+$/, "");
+}
+
 /**
  * True when `registry` may be spoken to over plain http under `auto`: loopback, or listed in `insecureRegistries`
  * either as `host:port` (that port only) or as a bare host (any port), as docker's `insecure-registries` does.
@@ -33,10 +41,7 @@ export function isInsecure(registry: string, insecureRegistries: readonly string
   if (isLoopbackRegistry(host)) return true;
   const { hostname } = splitHostPort(host);
   return insecureRegistries.some((entry) => {
-    const e = entry
-      .toLowerCase()
-      .replace(/^https?:\/\//, "")
-      .replace(/\/+$/, "");
+    const e = insecureEntryHost(entry);
     return (
       e === registry.toLowerCase() ||
       // Stryker disable next-line ConditionalExpression,MethodExpression: `host` is the registry itself, or Docker Hub's API host, which has no port and so equals its hostname: the comparisons around it decide.

@@ -17,7 +17,7 @@ import {
 import { apiHostOf, isLoopbackRegistry } from "@regatta/reference";
 import type { Dispatcher } from "undici";
 import { authenticating, foreignChallengeError } from "./auth.js";
-import { isInsecure, registryBaseUrl } from "./base-url.js";
+import { insecureEntryHost, isInsecure, registryBaseUrl } from "./base-url.js";
 import { dumpBody, ERROR_BODY_LIMIT, readBody, readErrorBody } from "./body.js";
 import { createDispatcher, guardDispatcher, type OriginSettings } from "./dispatcher.js";
 import {
@@ -189,10 +189,7 @@ export class Transport {
     // A registry listed as insecure is spoken to over https without verification before plain http, as docker's
     // insecure-registries are (a bare host: its port 443). A host's own `tls` setting, above, comes first.
     for (const entry of this.#options.insecureRegistries ?? []) {
-      const host = entry
-        .toLowerCase()
-        .replace(/^https?:\/\//, "")
-        .replace(/\/+$/, "");
+      const host = insecureEntryHost(entry);
       // Loopback too: it starts at plain http, and when its port turns out to speak https, listing it insecure
       // means that https is not verified (docker's and skopeo's --tls-verify=false).
       if (!host || /[/\s?#@]/.test(host)) continue;
@@ -242,8 +239,7 @@ export class Transport {
    * http was only the default (loopback or `insecureRegistries`), never a scheme the caller chose. True when switched.
    */
   #upgrade(registry: string): boolean {
-    const chosen = this.#options.hosts?.[registry]?.scheme ?? this.#options.scheme;
-    if (this.#upgraded.has(registry) || (chosen !== undefined && chosen !== "auto")) return false;
+    if (this.#upgraded.has(registry) || this.#pinned(registry)) return false;
     if (!this.#baseUrl(registry).startsWith("http:")) return false;
     this.#upgraded.add(registry);
     this.#pings.delete(registry);
@@ -277,9 +273,14 @@ export class Transport {
 
   /** Whether the caller listed this registry as insecure and left its scheme to the transport. */
   #insecureListed(registry: string): boolean {
-    const chosen = this.#options.hosts?.[registry]?.scheme ?? this.#options.scheme;
-    if (chosen !== undefined && chosen !== "auto") return false;
+    if (this.#pinned(registry)) return false;
     return !isLoopbackRegistry(apiHostOf(registry)) && isInsecure(registry, this.#options.insecureRegistries);
+  }
+
+  /** Whether the caller chose this registry's scheme (its host's, or the transport's): never switched then. */
+  #pinned(registry: string): boolean {
+    const chosen = this.#options.hosts?.[registry]?.scheme ?? this.#options.scheme;
+    return chosen !== undefined && chosen !== "auto";
   }
 
   /**
@@ -300,10 +301,8 @@ export class Transport {
    * for the run. False, and nothing switched, when https does not answer either.
    */
   async #tlsAnswers(registry: string, error: unknown, signal?: AbortSignal): Promise<boolean> {
-    if (!mayBeTlsPort(error) || this.#upgraded.has(registry)) return false;
-    const chosen = this.#options.hosts?.[registry]?.scheme ?? this.#options.scheme;
-    if ((chosen !== undefined && chosen !== "auto") || !this.#baseUrl(registry).startsWith("http:"))
-      return false;
+    if (!mayBeTlsPort(error) || this.#upgraded.has(registry) || this.#pinned(registry)) return false;
+    if (!this.#baseUrl(registry).startsWith("http:")) return false;
     const url = new URL("/v2/", `https://${apiHostOf(registry)}`);
     try {
       const probe = this.#exchange({
