@@ -100,15 +100,34 @@ export class UploadSource {
 
   /** The next chunk of at most `size` bytes (exactly `size` unless the source ends), or undefined at the end. */
   async next(size: number): Promise<Buffer | undefined> {
-    const parts: Buffer[] = [];
-    let have = 0;
+    // A caller with a whole chunk or more in hand asks for nothing, and gets nothing.
+    if (size <= 0) return undefined;
+    const first = await this.#read(size);
+    if (!first || first.length === size) return first;
+    // Copied into one buffer as the pieces come: keeping every piece and then concatenating them held a chunk twice
+    // (a 256 MiB --chunk-size peaked near three times that with the last one). With the source's size known, the
+    // buffer is the chunk's size from the start; without it, it grows by doubling up to `size`.
+    const left =
+      this.#options.size === undefined ? undefined : this.#options.size - this.#offset + first.length;
+    let chunk = Buffer.allocUnsafe(
+      left === undefined
+        ? Math.min(size, Math.max(first.length * 2, 1 << 20))
+        : Math.max(first.length, Math.min(size, left)),
+    );
+    first.copy(chunk);
+    let have = first.length;
     while (have < size) {
       const piece = await this.#read(size - have);
       if (!piece) break;
-      parts.push(piece);
+      if (have + piece.length > chunk.length) {
+        const grown = Buffer.allocUnsafe(Math.min(size, Math.max(chunk.length * 2, have + piece.length)));
+        chunk.copy(grown, 0, 0, have);
+        chunk = grown;
+      }
+      piece.copy(chunk, have);
       have += piece.length;
     }
-    return have === 0 ? undefined : parts.length === 1 ? parts[0] : Buffer.concat(parts, have);
+    return chunk.subarray(0, have);
   }
 
   /**

@@ -373,6 +373,9 @@ export async function uploadBlob(
           const chunk = unsent.subarray(0, chunkSize);
           await patchChunk(chunk, held);
           unsent = unsent.length > chunk.length ? unsent.subarray(chunk.length) : undefined;
+          // Taken whole: nothing of it is sent again, so it is let go before the next chunk is read (the previous
+          // chunk stayed alive beside the next one).
+          if (!unsent) pending = undefined;
         }
         pending = undefined;
         source.check();
