@@ -17,7 +17,7 @@ import { readdir } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Readable } from "node:stream";
-import { FileSystemError } from "@regatta/errors";
+import { AbortError, FileSystemError, TimeoutError } from "@regatta/errors";
 import { afterEach, describe, expect, it } from "vitest";
 import { writeFileAtomic, writeStreamAtomic } from "./atomic-file.js";
 
@@ -77,9 +77,13 @@ describe("writeStreamAtomic and writeFileAtomic", () => {
     // Nobody reads: the wait ends with the signal (a blocking open would have kept the process alive for ever).
     const controller = new AbortController();
     setTimeout(() => controller.abort(new Error("interrupted")), 200);
-    await expect(writeStreamAtomic(fifo, bytes(), { signal: controller.signal })).rejects.toThrow(
-      "interrupted",
+    await expect(writeStreamAtomic(fifo, bytes(), { signal: controller.signal })).rejects.toBeInstanceOf(
+      AbortError,
     );
+    // AbortSignal.timeout() is a timeout, typed as the transport types one (not a bare DOMException).
+    await expect(
+      writeStreamAtomic(fifo, bytes(), { signal: AbortSignal.timeout(150) }),
+    ).rejects.toBeInstanceOf(TimeoutError);
     expect(lstatSync(fifo).isFIFO()).toBe(true);
   });
 

@@ -15,7 +15,7 @@ import { basename, dirname, join, resolve } from "node:path";
 import { type Readable, Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { setTimeout as sleep } from "node:timers/promises";
-import { AbortError, FileSystemError, RegattaError, UsageError } from "@regatta/errors";
+import { AbortError, FileSystemError, RegattaError, TimeoutError, UsageError } from "@regatta/errors";
 import { makeDirectories } from "@regatta/errors/make-directories";
 
 /** A temporary name beside `path` (same directory, so the rename is atomic), hidden and unique. */
@@ -105,7 +105,13 @@ export async function waitForReader(path: string, signal?: AbortSignal): Promise
   for (;;) {
     if (signal?.aborted) {
       const reason: unknown = signal.reason;
-      throw reason instanceof Error ? reason : new AbortError(`writing ${path} aborted`);
+      if (reason instanceof RegattaError) throw reason;
+      // AbortSignal.timeout(): a timeout, as the transport reports one; any other reason an interruption.
+      if ((reason as { name?: unknown } | undefined)?.name === "TimeoutError")
+        throw new TimeoutError(`waiting for a reader of ${path}: the caller's signal timed out`, {
+          cause: reason,
+        });
+      throw new AbortError(`waiting for a reader of ${path} aborted`, { cause: reason });
     }
     try {
       return await open(path, constants.O_WRONLY | constants.O_NONBLOCK);

@@ -31,7 +31,8 @@ export async function guessPullFormat(destination: unknown): Promise<LayoutForma
   if (typeof destination !== "string") return "docker";
   if (/\.tar$/i.test(destination)) return "docker";
   const kind = await kindOf(destination);
-  if (kind === "file") return "docker";
+  // A device or FIFO (`/dev/null`, a named pipe) takes a stream: the tarball, written through it.
+  if (kind === "file" || kind === "other") return "docker";
   if (kind === "directory") {
     const found = await directoryFormat(destination);
     if (found) return found;
