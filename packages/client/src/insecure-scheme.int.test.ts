@@ -85,3 +85,51 @@ describe("insecure: https first, unverified, then plain http (docker's insecure-
     expect(JSON.stringify(outcomes.map((o) => o.error ?? null))).not.toContain(PASSWORD);
   });
 });
+
+const FLAKY = `
+import { createClient } from "@regatta/client";
+import { createServer as http } from "node:http";
+import { createServer as https } from "node:https";
+import { TEST_CERT, TEST_KEY } from "@regatta/testkit";
+const { password } = JSON.parse(process.env.NETNS_INPUT);
+const basic = "Basic " + Buffer.from("alice:" + password).toString("base64");
+const seen80 = [];
+let answered = false;
+// Answers over TLS until one tag list went out, then resets every new connection: a registry that spoke https.
+const tls = https({ cert: TEST_CERT, key: TEST_KEY }, (req, res) => {
+  if (answered) return void req.socket.destroy();
+  if (req.headers.authorization !== basic)
+    return void res.writeHead(401, { "www-authenticate": 'Basic realm="r"', "docker-distribution-api-version": "registry/2.0" }).end();
+  if (req.url === "/v2/") return void res.writeHead(200, { "docker-distribution-api-version": "registry/2.0" }).end("{}");
+  answered = true;
+  res.writeHead(200, { "content-type": "application/json", connection: "close" }).end(JSON.stringify({ name: "r", tags: ["tls"] }));
+});
+tls.on("connection", (socket) => { if (answered) socket.destroy(); });
+const plain = http((req, res) => {
+  seen80.push(req.headers.authorization ?? "");
+  res.writeHead(401, { "www-authenticate": 'Basic realm="intranet"' }).end();
+});
+await new Promise((r) => tls.listen(443, "10.9.9.4", r));
+await new Promise((r) => plain.listen(80, "10.9.9.4", r));
+const client = createClient("10.9.9.4", { username: "alice", password, insecure: true, retry: { attempts: 1 }, env: {} });
+const first = await client.tags("10.9.9.4/r").then((t) => t.tags, (e) => e.code);
+const second = await client.tags("10.9.9.4/other").then((t) => t.tags, (e) => e.code);
+await client.close();
+tls.close(); plain.close();
+console.log(JSON.stringify({ first, second, seen80 }));
+`;
+
+describe("insecure, once the registry has answered over https", () => {
+  it("never falls back to plain http, whatever fails later: no password in clear on port 80", async () => {
+    const outcome = await runInNetns<{ first: unknown; second: unknown; seen80: string[] }>({
+      code: FLAKY,
+      cwd: PACKAGE_DIR,
+      input: { password: PASSWORD },
+      addresses: ["10.9.9.4"],
+      timeoutMs: 60_000,
+    });
+    expect(outcome.first).toEqual(["tls"]);
+    expect(outcome.second).not.toEqual(["tls"]);
+    expect(outcome.seen80).toEqual([]);
+  });
+});

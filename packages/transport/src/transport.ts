@@ -91,6 +91,11 @@ export class Transport {
   readonly #upgraded = new Set<string>();
   /** Insecure-listed registries whose https port had no TLS to answer: plain http from then on (scheme-fallback.ts). */
   readonly #downgraded = new Set<string>();
+  /**
+   * Registries that have answered over https: never switched to plain http after that, whatever fails later (a
+   * reset after a working exchange would otherwise send the credentials in clear; docker's confirmedTLSRegistries).
+   */
+  readonly #tlsAnswered = new Set<string>();
 
   constructor(options: TransportOptions = {}) {
     this.#options = options;
@@ -288,7 +293,8 @@ export class Transport {
    * falls back for its insecure registries. True when switched.
    */
   #downgrade(registry: string, error: unknown): boolean {
-    if (this.#downgraded.has(registry) || this.#upgraded.has(registry)) return false;
+    if (this.#downgraded.has(registry) || this.#upgraded.has(registry) || this.#tlsAnswered.has(registry))
+      return false;
     if (!this.#insecureListed(registry) || !noTlsAnswered(error)) return false;
     this.#downgraded.add(registry);
     this.#options.logger?.(`~ ${registry}: no TLS answered on https; plain http, as it is listed insecure`);
@@ -313,7 +319,10 @@ export class Transport {
         context: `ping ${registry}`,
         signal,
       });
-      await dumpBody((await this.#bare(probe)).body);
+      const answer = await this.#bare(probe);
+      await dumpBody(answer.body);
+      // Only this port's own answer says it speaks https, not one from where it redirected the probe.
+      if (new URL(answer.url).origin !== url.origin) return false;
     } catch {
       return false;
     }
@@ -349,6 +358,7 @@ export class Transport {
         return this.#ping(registry, signal);
       throw error;
     }
+    if (url.protocol === "https:") this.#tlsAnswered.add(registry);
     const apiVersion = response.headers["docker-distribution-api-version"];
     // Only the registry's own origin speaks for it: a challenge from where /v2/ was redirected is not learnt.
     const own = new URL(response.url).origin === url.origin;
@@ -429,9 +439,14 @@ export class Transport {
     }
     const exchange = this.#exchange({ ...req, url, baseOrigin: new URL(base).origin });
     let raw: RawResponse;
+    const overTls = url.protocol === "https:" && url.origin === new URL(base).origin;
     try {
       raw = await this.#stack(exchange);
+      if (overTls) this.#tlsAnswered.add(req.registry);
     } catch (error) {
+      // An HTTP answer (any status) came over TLS: this registry speaks https, and is never tried in clear after.
+      if (overTls && typeof (error as { status?: unknown }).status === "number")
+        this.#tlsAnswered.add(req.registry);
       // The registry's port speaks https (https-port.ts): the same request again, once, there. A streamed body
       // cannot be sent twice; the next request goes to https anyway.
       const replayable = !(req.body instanceof Readable);
