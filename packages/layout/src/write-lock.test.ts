@@ -46,6 +46,19 @@ describe("lockDestination", () => {
     expect(second).toBe(true);
   });
 
+  it("takes over a planted symlink at the lock path without following it (a FIFO would block, /dev/zero never end)", async () => {
+    const { symlinkSync, lstatSync } = await import("node:fs");
+    const dir = scratch();
+    const target = join(dir, "x.tar");
+    const fifo = join(dir, "fifo");
+    spawnSync("mkfifo", [fifo]);
+    symlinkSync(fifo, lockPathOf(target));
+    const lock = await lockDestination(target, { pollMs: 10 });
+    expect(lstatSync(lockPathOf(target)).isFile()).toBe(true);
+    expect(lstatSync(fifo).isFIFO()).toBe(true);
+    await lock.release();
+  });
+
   it("takes over a lock whose process is gone (a SIGKILL leaves one), and stops waiting on abort", async () => {
     const target = join(scratch(), "x.tar");
     const dead = spawnSync(process.execPath, [

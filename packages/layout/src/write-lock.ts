@@ -6,7 +6,7 @@
  * whose process is dead (a SIGKILL leaves one behind). The wait is bounded by the caller's signal.
  */
 import { unlinkSync } from "node:fs";
-import { open, readFile, unlink } from "node:fs/promises";
+import { lstat, open, readFile, unlink } from "node:fs/promises";
 import { hostname } from "node:os";
 import { basename, dirname, join, resolve } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -89,6 +89,10 @@ export async function lockDestination(
  * cannot be asked whether it lives: its lock holds as long as the file is there.
  */
 async function holderOf(path: string): Promise<{ pid: number; local: boolean } | undefined> {
+  // Only a small regular file is a lock this code wrote: a symlink planted there (to a FIFO, which would block the
+  // read for ever, or to /dev/zero, which never ends) is not followed, and counts as garbage to take over.
+  const found = await lstat(path).catch(() => undefined);
+  if (!found?.isFile() || found.size > 256) return undefined;
   const text = await readFile(path, "utf8").catch(() => "");
   const [pid, host] = text.trim().split(" ");
   const number = Number(pid);
