@@ -437,9 +437,12 @@ export class Transport {
     for (const [key, value] of Object.entries(req.query ?? {})) {
       if (value !== undefined) url.searchParams.set(key, String(value));
     }
-    const exchange = this.#exchange({ ...req, url, baseOrigin: new URL(base).origin });
+    const baseOrigin = new URL(base).origin;
+    const exchange = this.#exchange({ ...req, url, baseOrigin });
     let raw: RawResponse;
-    const overTls = url.protocol === "https:" && url.origin === new URL(base).origin;
+    // Only a request to the registry's own origin says anything about its scheme, or may be sent again in another.
+    const own = url.origin === baseOrigin;
+    const overTls = own && url.protocol === "https:";
     try {
       raw = await this.#stack(exchange);
       if (overTls) this.#tlsAnswered.add(req.registry);
@@ -450,28 +453,20 @@ export class Transport {
       // The registry's port speaks https (https-port.ts): the same request again, once, there. A streamed body
       // cannot be sent twice; the next request goes to https anyway.
       const replayable = !(req.body instanceof Readable);
-      if (
-        replayable &&
-        url.origin === new URL(base).origin &&
-        (await this.#learntHttps(req.registry, error))
-      ) {
+      if (replayable && own && (await this.#learntHttps(req.registry, error))) {
         const upgraded = new URL(url.href);
         upgraded.protocol = "https:";
         return this.request({ ...req, url: upgraded.href });
       }
       // A loopback port that hung up on plain http but answers https (scheme-fallback.ts): again there, once.
-      if (
-        replayable &&
-        url.origin === new URL(base).origin &&
-        (await this.#tlsAnswers(req.registry, error, req.signal))
-      ) {
+      if (replayable && own && (await this.#tlsAnswers(req.registry, error, req.signal))) {
         this.#pings.delete(req.registry);
         const upgraded = new URL(url.href);
         upgraded.protocol = "https:";
         return this.request({ ...req, url: upgraded.href });
       }
       // An insecure-listed registry's https port without TLS: the same request again over plain http, once.
-      if (replayable && url.origin === new URL(base).origin && this.#downgrade(req.registry, error)) {
+      if (replayable && own && this.#downgrade(req.registry, error)) {
         this.#pings.delete(req.registry);
         const downgraded = new URL(url.href);
         downgraded.protocol = "http:";
