@@ -3,33 +3,16 @@
  * once renamed a regular file over the device. FIFOs and links stand in for devices here; no test touches /dev.
  */
 import { execFileSync } from "node:child_process";
-import {
-  createReadStream,
-  lstatSync,
-  mkdirSync,
-  mkdtempSync,
-  readFileSync,
-  rmSync,
-  symlinkSync,
-  writeFileSync,
-} from "node:fs";
+import { createReadStream, lstatSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { readdir } from "node:fs/promises";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Readable } from "node:stream";
 import { AbortError, FileSystemError, TimeoutError } from "@regatta/errors";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { writeFileAtomic, writeStreamAtomic } from "./atomic-file.js";
+import { scratchDirs } from "./test-helpers.js";
 
-const dirs: string[] = [];
-afterEach(() => {
-  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
-});
-function scratch(): string {
-  const dir = mkdtempSync(join(tmpdir(), "regatta-atomic-"));
-  dirs.push(dir);
-  return dir;
-}
+const scratch = scratchDirs("regatta-atomic-");
 const bytes = () => Readable.from([Buffer.from("new content")]);
 
 describe("writeStreamAtomic and writeFileAtomic", () => {

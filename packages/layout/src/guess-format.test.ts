@@ -1,21 +1,13 @@
 /** The format a pull writes when none is given (guess-format.ts), from what the destination is. */
 import { execFileSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { UsageError } from "@regatta/errors";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { guessPullFormat } from "./guess-format.js";
+import { scratchDirs } from "./test-helpers.js";
 
-const dirs: string[] = [];
-afterEach(() => {
-  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
-});
-function scratch(): string {
-  const dir = mkdtempSync(join(tmpdir(), "regatta-guess-"));
-  dirs.push(dir);
-  return dir;
-}
+const scratch = scratchDirs("regatta-guess-");
 
 describe("guessPullFormat", () => {
   it("a .tar, an existing file, and a FIFO or device (a stream's stand-in) take the docker tarball", async () => {

@@ -1,20 +1,12 @@
 /** One writer at a time per destination (write-lock.ts); pull-level races: client's pull-concurrent.int.test.ts. */
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
+import { scratchDirs } from "./test-helpers.js";
 import { lockDestination, lockPathOf } from "./write-lock.js";
 
-const dirs: string[] = [];
-afterEach(() => {
-  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
-});
-function scratch(): string {
-  const dir = mkdtempSync(join(tmpdir(), "regatta-lock-"));
-  dirs.push(dir);
-  return dir;
-}
+const scratch = scratchDirs("regatta-lock-");
 
 describe("lockDestination", () => {
   it("lives beside the destination, holds this pid, and is gone once released", async () => {
