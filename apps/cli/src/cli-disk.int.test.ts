@@ -1,5 +1,5 @@
 import { execFile } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -104,6 +104,13 @@ describe("regatta pull and push", () => {
     expect(readFileSync(join(plain, "manifest")).equals(index.children[1]!.manifest.bytes)).toBe(true);
     const dirPush = await run(["push", plain, `${host}/cli/back:arm64`]);
     expect(dirPush.out.toString()).toBe(`${index.children[1]!.manifest.digest}\n`);
+
+    // Another image pulled over it: the directory holds that image only, not the first one's blobs beside it.
+    writeFileSync(join(plain, "blobs", "notes.txt"), "mine");
+    expect((await run(["pull", "--format", "dir", `${host}/cli/disk:v1`, plain])).code).toBe(0);
+    const expected = [image.config.digest, ...image.layers.map((l) => l.digest), "notes.txt"].sort();
+    expect(readdirSync(join(plain, "blobs")).sort()).toEqual(expected);
+    expect(readFileSync(join(plain, "manifest")).equals(image.manifest.bytes)).toBe(true);
   });
 
   it("says what is wrong with exit status 2", async () => {

@@ -2,9 +2,10 @@
  * The plain directory of boater's README and the Ruby gem: the manifest's exact bytes in `manifest`, and every blob
  * in `blobs/<digest>` (`blobs/sha256:…`). With `platforms: "all"`, `manifest` is the index and the child manifests
  * are blobs too, so `regatta push DIR REF` finds them. One image per directory; `manifest` is written last, so a
- * directory with a `manifest` is complete.
+ * directory with a `manifest` is complete, and a pull over another image's directory then removes that image's blobs.
  * https://github.com/dmage/boater#copy-a-schema-2-image-from-one-repository-to-another
  */
+import { readdir, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { UsageError } from "@regatta/errors";
 import { computeDigest, MAX_MANIFEST_BYTES, parseManifest } from "@regatta/manifest";
@@ -23,6 +24,25 @@ async function checkDirRoot(root: string): Promise<void> {
     throw new UsageError(
       `${root} holds other files (${foreign.slice(0, 3).join(", ")}); a dir layout needs an empty or dir-layout directory`,
     );
+  }
+}
+
+/** Names of `blobs/` entries this writer made: `<algorithm>:<hex>`, as dirBlobPath names them. */
+const BLOB_NAME = /^[a-z0-9]+(?:[+._-][a-z0-9]+)*:[a-f0-9]{32,}$/;
+
+/**
+ * Removes the blobs a previous pull into `root` left that the image now in `manifest` does not use, so the directory
+ * holds one image, as its format says (skopeo's dir: transport empties a directory it wrote before, likewise). Only
+ * names of the blob form are touched; anything else under blobs/ is left alone.
+ */
+async function removeStaleBlobs(root: string, plan: PullPlan): Promise<void> {
+  const kept = new Set([
+    ...plan.blobs.map((b) => b.digest),
+    ...plan.references[0]!.manifests.map((m) => m.digest),
+  ]);
+  const names = await readdir(join(root, "blobs")).catch(() => [] as string[]);
+  for (const name of names) {
+    if (BLOB_NAME.test(name) && !kept.has(name)) await rm(join(root, "blobs", name), { force: true });
   }
 }
 
@@ -46,6 +66,7 @@ export async function openDirWriter(
       // Children of an index are blobs here; the top manifest goes to `manifest`, last.
       await writeManifests(plan, (m) => dirBlobPath(root, m.digest), sync, top.digest);
       await writeFileAtomic(join(root, "manifest"), top.bytes, { sync });
+      await removeStaleBlobs(root, plan);
       await removePartialDir(root);
     },
     async abort() {},
