@@ -246,7 +246,9 @@ describe("regatta cat / ls / export against a real registry", () => {
       const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
       const partial = () =>
         readdirSync(dir).some(
-          (name) => /^\.fs\.tar\.[0-9a-f]+\.partial$/.test(name) && statSync(join(dir, name)).size > 0,
+          (name) =>
+            /^\.fs\.tar\.\d+-[0-9a-f]{8}-[0-9a-f]{12}\.partial$/.test(name) &&
+            statSync(join(dir, name)).size > 0,
         );
       await vi.waitFor(() => expect(partial()).toBe(true), { timeout: 15_000, interval: 50 });
       child.kill("SIGINT");

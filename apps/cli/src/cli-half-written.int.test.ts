@@ -108,7 +108,7 @@ describe("regatta leaves nothing half-written", () => {
       const ref = `${slow.host}/h/app@${image.layers[0]!.digest}`;
       const ended = await interrupt(
         ["blob", ref, "-o", join(dir, "layer.tgz")],
-        () => growing(dir, /^\.layer\.tgz\.[0-9a-f]+\.partial$/),
+        () => growing(dir, /^\.layer\.tgz\.\d+-[0-9a-f]{8}-[0-9a-f]{12}\.partial$/),
         signal,
       );
       expect(ended.code).toBe(status);

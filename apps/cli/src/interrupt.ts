@@ -11,7 +11,7 @@ let taken = false;
 
 /**
  * Turns SIGINT (Ctrl-C), SIGTERM and SIGHUP into an abort of the running command, so that it cleans up before the
- * process ends: `blob -o` removes its `.FILE.<random>.partial`, `pull` keeps its resume file and names it (issue
+ * process ends: `blob -o` removes its `.FILE.<pid>-<host>-<random>.partial`, `pull` keeps its resume file and names it (issue
  * 10; without a handler Node dies at once and leaves both). The process then exits with 128 + the signal's number.
  * A command that has not stopped `graceMs` after the signal, or a second signal, ends the process at once (the
  * `exit` hooks still run), and so does the first signal when the command never took the signal (nothing to clean

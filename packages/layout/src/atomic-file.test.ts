@@ -2,7 +2,7 @@
  * Atomic writes write through what is not a regular file (atomic-file.ts `writeTarget`): `-o /dev/null` as root
  * once renamed a regular file over the device. FIFOs and links stand in for devices here; no test touches /dev.
  */
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
 import { createReadStream, lstatSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { readdir } from "node:fs/promises";
 import { join } from "node:path";
@@ -10,6 +10,7 @@ import { Readable } from "node:stream";
 import { AbortError, FileSystemError, TimeoutError } from "@regatta/errors";
 import { describe, expect, it } from "vitest";
 import { writeFileAtomic, writeStreamAtomic } from "./atomic-file.js";
+import { HOST_TAG } from "./process-alive.js";
 import { scratchDirs } from "./test-helpers.js";
 
 const scratch = scratchDirs("regatta-atomic-");
@@ -102,5 +103,26 @@ describe("writeStreamAtomic and writeFileAtomic", () => {
     expect(error).toBeInstanceOf(FileSystemError);
     expect((error as Error).message).toBe(`is a directory: writing ${join(dir, "d")}`);
     expect(await readdir(dir)).toEqual(["d"]);
+  });
+
+  it("remove the partial file a killed writer left beside the path, and only that", async () => {
+    const dir = scratch();
+    // A pid that no longer runs: a child that has exited.
+    const dead = spawnSync(process.execPath, ["-e", "0"]).pid;
+    const names = {
+      dead: `.out.bin.${dead}-${HOST_TAG}-0123456789ab.partial`,
+      live: `.out.bin.${process.pid}-${HOST_TAG}-0123456789ab.partial`,
+      otherHost: `.out.bin.${dead}-${HOST_TAG === "00000000" ? "11111111" : "00000000"}-0123456789ab.partial`,
+      otherFile: `.other.bin.${dead}-${HOST_TAG}-0123456789ab.partial`,
+      notOurs: ".out.bin.partial",
+    };
+    for (const name of Object.values(names)) writeFileSync(join(dir, name), "half");
+    await writeStreamAtomic(join(dir, "out.bin"), bytes());
+    expect(readFileSync(join(dir, "out.bin"), "utf8")).toBe("new content");
+    const left = await readdir(dir);
+    expect(left).not.toContain(names.dead);
+    expect(left.sort()).toEqual(
+      [names.live, names.otherHost, names.otherFile, names.notOurs, "out.bin"].sort(),
+    );
   });
 });

@@ -17,6 +17,7 @@ import { pipeline } from "node:stream/promises";
 import { setTimeout as sleep } from "node:timers/promises";
 import { AbortError, FileSystemError, RegattaError, TimeoutError, UsageError } from "@regatta/errors";
 import { makeDirectories } from "@regatta/errors/make-directories";
+import { HOST_TAG, isAlive } from "./process-alive.js";
 
 /** A temporary name beside `path` (same directory, so the rename is atomic), hidden and unique. */
 export function tempPath(path: string): string {
@@ -122,8 +123,34 @@ export async function waitForReader(path: string, signal?: AbortSignal): Promise
   }
 }
 
+/** The partial file of one stream written to `path`: hidden beside it, naming its writer (pid and host). */
+function partialPathOf(path: string): string {
+  return join(
+    dirname(path),
+    `.${basename(path)}.${process.pid}-${HOST_TAG}-${randomBytes(6).toString("hex")}.partial`,
+  );
+}
+
 /**
- * Writes a stream to `path` atomically: into a hidden `.NAME.<random>.partial` beside it, renamed into place once
+ * Removes the partial files of `path` that a writer killed before it could clean up (`kill -9` of `blob -o`) left
+ * beside it: only those of this host whose process is gone. A live writer's, another host's, and any name this code
+ * did not make are left alone.
+ */
+async function removeDeadPartials(path: string): Promise<void> {
+  const prefix = `.${basename(path)}.`;
+  const names = await readdir(dirname(path)).catch(() => [] as string[]);
+  for (const name of names) {
+    if (!name.startsWith(prefix)) continue;
+    const writer = /^(\d+)-([0-9a-f]{8})-[0-9a-f]{12}\.partial$/.exec(name.slice(prefix.length));
+    if (writer && writer[2] === HOST_TAG && !isAlive(Number(writer[1]))) {
+      await rm(join(dirname(path), name), { force: true });
+    }
+  }
+}
+
+/**
+ * Writes a stream to `path` atomically: into a hidden `.NAME.<pid>-<host>-<random>.partial` beside it (a dead
+ * writer's are removed first), renamed into place once
  * the stream ended without error (a verified blob stream errors on a wrong digest before it ends). On any failure
  * and on `signal` the partial file is removed and `path` is left untouched; file errors name the path. A device or
  * FIFO at `path` is written through instead ({@link writeTarget}).
@@ -149,9 +176,8 @@ export async function writeStreamAtomic(
     source.off("error", holdError);
   }
   const path = target.path;
-  const temp = target.atomic
-    ? join(dirname(path), `.${basename(path)}.${randomBytes(6).toString("hex")}.partial`)
-    : undefined;
+  if (target.atomic) await removeDeadPartials(path);
+  const temp = target.atomic ? partialPathOf(path) : undefined;
   let size = 0;
   const counter = new Transform({
     transform(chunk: Uint8Array, _encoding, done) {

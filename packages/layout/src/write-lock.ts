@@ -13,6 +13,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { AbortError } from "@regatta/errors";
 import { makeDirectories } from "@regatta/errors/make-directories";
 import { fileSystemError } from "./atomic-file.js";
+import { isAlive } from "./process-alive.js";
 
 /** A held lock: release it once the destination is written (or given up). Safe to call twice. */
 export interface WriteLock {
@@ -98,16 +99,6 @@ async function holderOf(path: string): Promise<{ pid: number; local: boolean } |
   const number = Number(pid);
   if (!Number.isInteger(number) || number <= 0) return undefined;
   return { pid: number, local: host === undefined || host === hostname() };
-}
-
-function isAlive(pid: number): boolean {
-  if (pid === process.pid) return true;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "EPERM";
-  }
 }
 
 function abortReason(signal: AbortSignal, destination: string): Error {
