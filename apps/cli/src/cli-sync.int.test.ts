@@ -20,7 +20,11 @@ const DEST = ["--dest-username", "regatta", "--dest-password", "regatta-secret"]
 const syncTo = (from: string, to: string, ...args: string[]) => regatta(["sync", from, to, ...DEST, ...args]);
 
 /** Tags of `repo` on `registry` with their digests; {} when the repository does not exist. */
-async function digests(host: string, repo: string, credentials = {}): Promise<Record<string, string>> {
+async function digests(
+  host: string,
+  repo: string,
+  credentials = {},
+): Promise<Partial<Record<string, string>>> {
   const reg = createClient(host, credentials);
   try {
     return (await reg.tagsWithDigests(`${host}/${repo}`)).digests;

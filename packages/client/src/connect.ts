@@ -18,6 +18,7 @@ import {
 import { formatPlatform, hostPlatform, normalizePlatform, parsePlatform } from "@regatta/manifest";
 import { DEFAULT_REGISTRY, parseRegistry } from "@regatta/reference";
 import { Transport, type TransportOptions } from "@regatta/transport";
+import { checkConnectOptions } from "./call-arguments.js";
 import type { ConnectOptions } from "./connect-options.js";
 import { type ClientContext, withClientSignal } from "./context.js";
 import {
@@ -39,6 +40,7 @@ export function createClient(
   registry: string = DEFAULT_REGISTRY,
   options: ConnectOptions = {},
 ): RegistryClient {
+  checkConnectOptions(registry, options);
   const target = parseRegistry(registry);
   if (options.password !== undefined && options.username === undefined) {
     throw new UsageError("a password was given without a username");

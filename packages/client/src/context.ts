@@ -7,6 +7,7 @@ import {
   type RepositoryReference,
 } from "@regatta/reference";
 import type { Transport } from "@regatta/transport";
+import { hasMethods } from "./call-arguments.js";
 import type { PaginationLimits } from "./registry-api/pages.js";
 
 /** What every operation of a client shares. Built once by `connect`/`createClient`. */
@@ -84,14 +85,6 @@ export function toRepository(ctx: ClientContext, input: RepositoryInput): Reposi
   if (hasMethods(input, "repositoryOnly")) return (input as Reference).repositoryOnly();
   if (!hasMethods(input, "familiar")) throw wrongInput("a repository", input);
   return input;
-}
-
-function hasMethods(input: unknown, ...names: string[]): boolean {
-  return (
-    typeof input === "object" &&
-    input !== null &&
-    names.every((name) => typeof (input as Record<string, unknown>)[name] === "function")
-  );
 }
 
 function wrongInput(wanted: string, input: unknown): UsageError {

@@ -82,13 +82,20 @@ describe("getManifest with a platform", () => {
     );
   });
 
-  it("returns an image as it is, with one request", async () => {
+  it("returns an image of the platform as it is, after a look at its config", async () => {
     const handlers = open();
-    const got = await reg!.manifest("registry.test/team/app:single", { platform: "linux/arm64" });
+    const got = await reg!.manifest("registry.test/team/app:single", { platform: "linux/amd64" });
     expect(got.digest).toBe(image.manifest.digest);
     expect(got.index).toBeUndefined();
     expect(got.platform).toBeUndefined();
-    expect(handlers.requests).toHaveLength(1);
+    expect(handlers.requests.map((r) => `${r.method} ${r.path}`)).toEqual([
+      "GET /v2/team/app/manifests/single",
+      `GET /v2/team/app/blobs/${image.config.digest}`,
+    ]);
+    // One of another platform has nothing to choose from: refused (call-arguments.test.ts has more).
+    await expect(
+      reg!.manifest("registry.test/team/app:single", { platform: "linux/arm64" }),
+    ).rejects.toBeInstanceOf(NotFoundError);
   });
 
   it("returns the index itself when no platform is asked for", async () => {

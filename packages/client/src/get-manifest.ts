@@ -82,6 +82,26 @@ export async function getManifest(
   };
 }
 
+/**
+ * {@link getManifest} for a caller that asked for a platform (`reg.manifest(ref, { platform })`, `reg.digest`): a
+ * single image has nothing to choose from, and one whose config names another platform than asked is refused
+ * (NotFoundError, MANIFEST_UNKNOWN, image-config.ts), as an index without it is and as the CLI's --platform is.
+ * One of that platform, or whose config names none, is the answer (its config read once, only when a platform is
+ * asked). The default platform (the host's) is no demand: internal reads resolve indexes with getManifest alone.
+ */
+export async function getAskedManifest(
+  ctx: ClientContext,
+  input: ReferenceInput,
+  options: ManifestOptions = {},
+): Promise<ManifestResult> {
+  const got = await getManifest(ctx, input, options);
+  if (options.platform !== undefined) {
+    const asked = typeof options.platform === "string" ? options.platform : formatPlatform(options.platform);
+    await checkAskedPlatforms(ctx, got, [asked], options.signal);
+  }
+  return got;
+}
+
 async function fetchManifest(
   ctx: ClientContext,
   ref: Reference,
@@ -234,12 +254,7 @@ export async function headManifest(
       };
     }
   }
-  const got = await getManifest(ctx, ref, options);
-  // A single image has nothing to choose from: one of another platform than asked is refused (image-config.ts).
-  if (options.platform !== undefined) {
-    const asked = typeof options.platform === "string" ? options.platform : formatPlatform(options.platform);
-    await checkAskedPlatforms(ctx, got, [asked], options.signal);
-  }
+  const got = await getAskedManifest(ctx, ref, options);
   return {
     digest: got.digest,
     source: "verified",

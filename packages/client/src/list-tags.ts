@@ -22,8 +22,8 @@ export interface TagsOptions {
 
 /** One page of tags, in the shape of the registry's answer and of the Ruby gem's `tags`. */
 export interface TagList extends TagPage {
-  /** tag → manifest digest, with `withDigests`. */
-  digests?: Record<string, string>;
+  /** tag → manifest digest, with `withDigests` (none for a listed name that is no valid tag). */
+  digests?: Partial<Record<string, string>>;
 }
 
 /**
@@ -82,8 +82,11 @@ export interface TagsWithDigests {
   /** The repository's name, as the registry gives it. */
   name: string;
   tags: string[];
-  /** tag → manifest digest; a listed name that is no valid tag has none (it cannot be asked for). */
-  digests: Record<string, string>;
+  /**
+   * tag → manifest digest; a listed name that is no valid tag has none (it cannot be asked for), so a lookup may be
+   * undefined.
+   */
+  digests: Partial<Record<string, string>>;
 }
 
 /**
@@ -156,7 +159,8 @@ async function tagDigests(
 ) {
   // A name the registry lists that is no tag (a broken or hostile registry) cannot be asked for: it gets no digest,
   // rather than failing the listing of every other tag.
-  const asked = tags.filter((tag) => isValidTag(tag));
+  // A tag listed twice (a broken registry, or pages that overlap) is asked for once.
+  const asked = [...new Set(tags.filter((tag) => isValidTag(tag)))];
   const digests = await mapConcurrent(
     asked,
     Math.max(1, options.concurrency ?? ctx.concurrency),

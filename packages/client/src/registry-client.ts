@@ -4,6 +4,7 @@ import { UsageError } from "@regatta/errors";
 import { parsePlatform } from "@regatta/manifest";
 import type { RepositoryReference } from "@regatta/reference";
 import { BlobHandle } from "./blob-handle.js";
+import { checkArguments, checkClientDefaults } from "./call-arguments.js";
 import {
   allRepositories,
   type CatalogOptions,
@@ -37,6 +38,7 @@ import type {
   ImageFilesOptions,
 } from "./files/image-files.js";
 import {
+  getAskedManifest,
   getManifest,
   type HeadOptions,
   type HeadResult,
@@ -140,6 +142,7 @@ export class RegistryClient {
    * `reg.with({ platform: "linux/arm64" }).inspect("alpine")`. Closing either closes both.
    */
   with(defaults: ClientDefaults): RegistryClient {
+    checkClientDefaults(defaults);
     if (defaults.platform !== undefined) parsePlatform(defaults.platform);
     if (
       defaults.concurrency !== undefined &&
@@ -171,20 +174,23 @@ export class RegistryClient {
   // ── tags and repositories ──────────────────────────────────────────────────────────────────────────────────────
 
   /** One page of tags: `{ name, tags, last?, next?, digests? }`. See {@link TagsOptions}. */
-  tags(repository: RepositoryInput, options?: TagsOptions): Promise<TagList> {
+  async tags(repository: RepositoryInput, options?: TagsOptions): Promise<TagList> {
+    checkArguments("tags", [repository, options]);
     return listTags(this.ctx, repository, this.#calls(options));
   }
 
   /** Every tag of a repository, following pagination. */
-  allTags(repository: RepositoryInput, options?: AllTagsOptions): Promise<string[]> {
+  async allTags(repository: RepositoryInput, options?: AllTagsOptions): Promise<string[]> {
+    checkArguments("allTags", [repository, options]);
     return allTags(this.ctx, repository, this.#calls(options));
   }
 
   /** Every tag with its manifest digest, all pages: `{ name, tags, digests }` (one HEAD per tag, `concurrency` at once). */
-  tagsWithDigests(
+  async tagsWithDigests(
     repository: RepositoryInput,
     options?: AllTagsOptions & { concurrency?: number },
   ): Promise<TagsWithDigests> {
+    checkArguments("tagsWithDigests", [repository, options]);
     return tagsWithDigests(this.ctx, repository, this.#calls(options));
   }
 
@@ -193,20 +199,24 @@ export class RegistryClient {
     repository: RepositoryInput,
     options?: Omit<TagsOptions, "last" | "next">,
   ): AsyncGenerator<TagList> {
+    checkArguments("tagPages", [repository, options]);
     return tagPages(this.ctx, repository, this.#calls(options));
   }
 
   /** One page of the registry's catalog. */
-  catalog(options?: CatalogOptions): Promise<CatalogPage> {
+  async catalog(options?: CatalogOptions): Promise<CatalogPage> {
+    checkArguments("catalog", [options]);
     return catalogPage(this.ctx, this.#calls(options));
   }
 
   /** Every repository of the registry, following pagination. */
-  repositories(options?: Omit<CatalogOptions, "last" | "next">): Promise<string[]> {
+  async repositories(options?: Omit<CatalogOptions, "last" | "next">): Promise<string[]> {
+    checkArguments("repositories", [options]);
     return allRepositories(this.ctx, this.#calls(options));
   }
 
   catalogPages(options?: Omit<CatalogOptions, "last" | "next">): AsyncGenerator<CatalogPage> {
+    checkArguments("catalogPages", [options]);
     return catalogPages(this.ctx, this.#calls(options));
   }
 
@@ -214,15 +224,17 @@ export class RegistryClient {
    * Repositories whose name contains `substring`. The v2 API has no search: this reads the whole catalog, which is
    * slow on a large registry (the Ruby gem's warning applies).
    */
-  search(substring: string, options?: { registry?: string; signal?: AbortSignal }): Promise<string[]> {
+  async search(substring: string, options?: { registry?: string; signal?: AbortSignal }): Promise<string[]> {
+    checkArguments("search", [substring, options]);
     return searchRepositories(this.ctx, substring, this.#calls(options));
   }
 
   // ── manifests ──────────────────────────────────────────────────────────────────────────────────────────────────
 
   /** The manifest a reference names, verified against its digest. With `platform`, an index is resolved. */
-  manifest(reference: ReferenceInput, options?: ManifestOptions): Promise<ManifestResult> {
-    return getManifest(this.ctx, reference, this.#platformed(options));
+  async manifest(reference: ReferenceInput, options?: ManifestOptions): Promise<ManifestResult> {
+    checkArguments("manifest", [reference, options]);
+    return getAskedManifest(this.ctx, reference, this.#platformed(options));
   }
 
   /**
@@ -230,11 +242,13 @@ export class RegistryClient {
    * GETs and hashes). A reference with a digest that the registry names differently is a DigestMismatchError.
    */
   async digest(reference: ReferenceInput, options?: HeadOptions): Promise<string> {
+    checkArguments("digest", [reference, options]);
     return (await headManifest(this.ctx, reference, this.#platformed(options))).digest;
   }
 
   /** HEAD of a manifest: digest and where it came from (`source`), media type, size, headers. */
-  head(reference: ReferenceInput, options?: HeadOptions): Promise<HeadResult> {
+  async head(reference: ReferenceInput, options?: HeadOptions): Promise<HeadResult> {
+    checkArguments("head", [reference, options]);
     return headManifest(this.ctx, reference, this.#platformed(options));
   }
 
@@ -242,7 +256,8 @@ export class RegistryClient {
    * The image manifest for a platform (default: the client's platform, normally the host's). When the reference
    * names an index, the result's `index` holds the index's digest, as ocidist's pull reports both.
    */
-  resolve(reference: ReferenceInput, platform?: string, options?: Omit<ManifestOptions, "platform">) {
+  async resolve(reference: ReferenceInput, platform?: string, options?: Omit<ManifestOptions, "platform">) {
+    checkArguments("resolve", [reference, platform, options]);
     return getManifest(
       this.ctx,
       reference,
@@ -258,6 +273,7 @@ export class RegistryClient {
    * where each was found (`source`). `artifactType` filters (by the registry when it can).
    */
   async referrers(reference: ReferenceInput, options?: ReferrersOptions): Promise<ReferrersResult> {
+    checkArguments("referrers", [reference, options]);
     const { listReferrers } = await import("./verbs.js");
     return listReferrers(this.ctx, reference, this.#calls(options));
   }
@@ -271,12 +287,14 @@ export class RegistryClient {
     target: ReferenceInput,
     options?: CopyReferrersOptions,
   ): Promise<CopyReferrersResult> {
+    checkArguments("copyReferrers", [source, target, options]);
     const { copyReferrers } = await import("./verbs.js");
     return copyReferrers(this.ctx, source, target, this.#calls(options));
   }
 
   /** The referrers of an image and theirs, as a tree (signatures of SBOMs, …), `depth` levels at most (default 8). */
   async referrerTree(reference: ReferenceInput, options?: ReferrerTreeOptions): Promise<ReferrerTree> {
+    checkArguments("referrerTree", [reference, options]);
     const { referrerTree } = await import("./verbs.js");
     return referrerTree(this.ctx, reference, this.#calls(options));
   }
@@ -287,6 +305,7 @@ export class RegistryClient {
    * fallback tag index is updated too. A reference without a tag pushes by digest only.
    */
   async pushArtifact(reference: ReferenceInput, options: PushArtifactOptions): Promise<PushArtifactResult> {
+    checkArguments("pushArtifact", [reference, options]);
     const { pushArtifact } = await import("./verbs.js");
     return pushArtifact(this.ctx, reference, this.#calls(options) ?? options);
   }
@@ -297,6 +316,7 @@ export class RegistryClient {
     directory: string,
     options?: { signal?: AbortSignal },
   ): Promise<PullArtifactResult> {
+    checkArguments("pullArtifact", [reference, directory, options]);
     const { pullArtifact } = await import("./verbs.js");
     return pullArtifact(this.ctx, reference, directory, this.#calls(options));
   }
@@ -315,6 +335,7 @@ export class RegistryClient {
     sources: readonly ReferenceInput[],
     options?: CreateIndexOptions,
   ): Promise<IndexResult> {
+    checkArguments("createIndex", [target, sources, options]);
     const { createIndex } = await import("./verbs.js");
     return createIndex(this.ctx, target, sources, this.#calls(options));
   }
@@ -326,6 +347,7 @@ export class RegistryClient {
    * and `subject` are kept.
    */
   async editIndex(target: ReferenceInput, edits: EditIndexOptions): Promise<IndexResult> {
+    checkArguments("editIndex", [target, edits]);
     const { editIndex } = await import("./verbs.js");
     return editIndex(this.ctx, target, this.#calls(edits) ?? edits);
   }
@@ -337,11 +359,12 @@ export class RegistryClient {
    * fetched until `.stream()`, `.toFile(path)`, `.bytes()`, `.text()` or `.json()` is called.
    */
   blob(repository: RepositoryInput, digest?: string, options: { size?: number } = {}): BlobHandle {
+    checkArguments("blob", [repository, digest, options]);
     let repo: RepositoryReference;
     if (digest === undefined) {
       const ref = toReference(this.ctx, repository as ReferenceInput);
       if (!ref.digest)
-        throw new TypeError(
+        throw new UsageError(
           "blob() needs a digest: reg.blob(repository, digest) or reg.blob('repo@sha256:…')",
         );
       digest = ref.digest;
@@ -353,17 +376,20 @@ export class RegistryClient {
   }
 
   /** A blob's size by HEAD (the Ruby gem's `blob_size`); undefined when it does not exist. */
-  blobSize(repository: RepositoryInput, digest: string, options?: { signal?: AbortSignal }) {
+  async blobSize(repository: RepositoryInput, digest: string, options?: { signal?: AbortSignal }) {
+    checkArguments("blobSize", [repository, digest, options]);
     return this.blob(repository, digest).size(options);
   }
 
   /** Whether the repository has the blob. */
-  hasBlob(repository: RepositoryInput, digest: string, options?: { signal?: AbortSignal }) {
+  async hasBlob(repository: RepositoryInput, digest: string, options?: { signal?: AbortSignal }) {
+    checkArguments("hasBlob", [repository, digest, options]);
     return this.blob(repository, digest).exists(options);
   }
 
   /** The image config (resolving an index for the platform). */
-  config(reference: ReferenceInput, options?: ManifestOptions): Promise<ConfigResult> {
+  async config(reference: ReferenceInput, options?: ManifestOptions): Promise<ConfigResult> {
+    checkArguments("config", [reference, options]);
     return getConfig(this.ctx, reference, this.#calls(options));
   }
 
@@ -371,12 +397,14 @@ export class RegistryClient {
    * Digest, media type, platforms, layers with sizes, total size, created, labels, what it runs; with
    * `referrers: true`, how many signatures, SBOMs and attestations refer to it.
    */
-  inspect(reference: ReferenceInput, options?: InspectOptions): Promise<ImageSummary> {
+  async inspect(reference: ReferenceInput, options?: InspectOptions): Promise<ImageSummary> {
+    checkArguments("inspect", [reference, options]);
     return inspectImage(this.ctx, reference, this.#platformed(options));
   }
 
   /** Total compressed size (config + layers, the Ruby gem's manifest_sum); for an index, summed over platforms. */
   async size(reference: ReferenceInput, options?: ManifestOptions): Promise<number> {
+    checkArguments("size", [reference, options]);
     return (await inspectImage(this.ctx, reference, this.#platformed(options), false)).size;
   }
 
@@ -389,6 +417,7 @@ export class RegistryClient {
    * use {@link RegistryClient.fileStream}.
    */
   async file(reference: ReferenceInput, path: string, options?: FileOptions): Promise<ImageFile> {
+    checkArguments("file", [reference, path, options]);
     const { readImageFile } = await import("./verbs.js");
     return readImageFile(this.ctx, reference, path, this.#platformed(options));
   }
@@ -399,6 +428,7 @@ export class RegistryClient {
     path: string,
     options?: ImageFilesOptions,
   ): Promise<ImageFileStream> {
+    checkArguments("fileStream", [reference, path, options]);
     const { openImageFile } = await import("./verbs.js");
     return openImageFile(this.ctx, reference, path, this.#platformed(options));
   }
@@ -409,6 +439,7 @@ export class RegistryClient {
     path = "/",
     options?: ImageFilesOptions & { recursive?: boolean },
   ): Promise<ImageFileListing> {
+    checkArguments("listFiles", [reference, path, options]);
     const { listImageFiles } = await import("./verbs.js");
     return listImageFiles(this.ctx, reference, path, this.#platformed(options));
   }
@@ -422,6 +453,7 @@ export class RegistryClient {
     target: string | Writable,
     options?: ImageFilesOptions,
   ): Promise<ExportResult> {
+    checkArguments("exportFilesystem", [reference, target, options]);
     const { exportImageFilesystem } = await import("./verbs.js");
     return exportImageFilesystem(this.ctx, reference, target, this.#platformed(options));
   }
@@ -435,6 +467,7 @@ export class RegistryClient {
    * `onProgress` hears each tag done. `include`/`exclude` choose tags as `allTags` does.
    */
   async inventory(repository: RepositoryInput, options?: InventoryOptions): Promise<Inventory> {
+    checkArguments("inventory", [repository, options]);
     const { inventoryRepository } = await import("./verbs.js");
     return inventoryRepository(this.ctx, repository, this.#calls(options));
   }
@@ -447,6 +480,7 @@ export class RegistryClient {
    * without `platform` compare their platform lists and each common platform's images (`kind: "index"`).
    */
   async diff(a: ReferenceInput, b: ReferenceInput, options?: DiffOptions): Promise<Diff> {
+    checkArguments("diff", [a, b, options]);
     const { diffReferences } = await import("./verbs.js");
     return diffReferences(this.ctx, a, b, this.#platformed(options));
   }
@@ -457,21 +491,23 @@ export class RegistryClient {
    * Pushes a blob from bytes, a stream, or a stream factory (`() => fs.createReadStream(file)`, which makes an
    * interrupted upload resumable). Asks the registry first when the digest is known and sends nothing it has.
    */
-  pushBlob(
+  async pushBlob(
     repository: RepositoryInput,
     source: BlobSource,
     options?: PushBlobOptions,
   ): Promise<PushBlobResult> {
+    checkArguments("pushBlob", [repository, source, options]);
     return pushBlob(this.ctx, repository, source, this.#calls(options));
   }
 
   /** Mounts a blob from another repository of the same registry; streams it over when the registry declines. */
-  mountBlob(
+  async mountBlob(
     from: RepositoryInput,
     to: RepositoryInput,
     digest: string,
     options?: { size?: number; signal?: AbortSignal },
   ): Promise<PushBlobResult> {
+    checkArguments("mountBlob", [from, to, digest, options]);
     return mountBlob(this.ctx, from, to, digest, this.#calls(options));
   }
 
@@ -479,11 +515,12 @@ export class RegistryClient {
    * Pushes a manifest: exact bytes (sent as they are), anything with `bytes` and `mediaType` (a fetched manifest),
    * or an object (serialised once). The registry's `Docker-Content-Digest` is checked against the bytes' digest.
    */
-  putManifest(
+  async putManifest(
     reference: ReferenceInput,
     manifest: ManifestInput,
     options?: PutManifestOptions,
   ): Promise<PutManifestResult> {
+    checkArguments("putManifest", [reference, manifest, options]);
     return putManifest(this.ctx, reference, manifest, this.#calls(options));
   }
 
@@ -497,6 +534,7 @@ export class RegistryClient {
     target: ReferenceInput,
     options: PushSchema1Options,
   ): Promise<PushSchema1Result> {
+    checkArguments("pushSchema1", [source, target, options]);
     const { pushSchema1 } = await import("./verbs.js");
     return pushSchema1(this.ctx, source, target, this.#platformed(options)!);
   }
@@ -507,12 +545,14 @@ export class RegistryClient {
     target: ReferenceInput,
     options?: ConvertSchema1Options,
   ): Promise<Schema1Conversion> {
+    checkArguments("convertToSchema1", [source, target, options]);
     const { convertToSchema1 } = await import("./verbs.js");
     return convertToSchema1(this.ctx, source, target, this.#platformed(options));
   }
 
   /** Tags a manifest under another tag (`"v2"`) or name in the same registry; no blob moves, the digest stays. */
   async tag(source: ReferenceInput, target: ReferenceInput, options?: { signal?: AbortSignal }) {
+    checkArguments("tag", [source, target, options]);
     const { tagImage } = await import("./verbs.js");
     return tagImage(this.ctx, source, target, this.#calls(options));
   }
@@ -522,6 +562,7 @@ export class RegistryClient {
    * come from the client's credential sources, see `registryCredentials`). Blobs stream from source to target.
    */
   async copy(source: ReferenceInput, target: ReferenceInput, options?: CopyOptions): Promise<CopyResult> {
+    checkArguments("copy", [source, target, options]);
     const { copyImage } = await import("./verbs.js");
     return copyImage(this.ctx, source, target, this.#calls(options));
   }
@@ -531,6 +572,7 @@ export class RegistryClient {
    * throwaway manifest pushed to the tag and deleted by digest. See {@link deleteTag}.
    */
   async deleteTag(reference: ReferenceInput, options?: TagWalkOptions): Promise<DeletedTag> {
+    checkArguments("deleteTag", [reference, options]);
     const { deleteTag } = await import("./verbs.js");
     return deleteTag(this.ctx, reference, this.#calls(options));
   }
@@ -540,6 +582,7 @@ export class RegistryClient {
    * (code OTHER_TAGS) when other tags name the manifest, unless `force`.
    */
   async deleteManifest(reference: ReferenceInput, options?: DeleteManifestOptions): Promise<DeletedManifest> {
+    checkArguments("deleteManifest", [reference, options]);
     const { deleteManifest } = await import("./verbs.js");
     return deleteManifest(this.ctx, reference, this.#calls(options));
   }
@@ -552,6 +595,7 @@ export class RegistryClient {
     repository: RepositoryInput,
     options?: DeleteRepositoryOptions,
   ): Promise<DeletedRepository> {
+    checkArguments("deleteRepository", [repository, options]);
     const { deleteRepository } = await import("./verbs.js");
     return deleteRepository(this.ctx, repository, this.#calls(options));
   }
@@ -562,6 +606,7 @@ export class RegistryClient {
     digest: string,
     options?: { signal?: AbortSignal },
   ): Promise<void> {
+    checkArguments("deleteBlob", [repository, digest, options]);
     const { deleteBlob } = await import("./verbs.js");
     return deleteBlob(this.ctx, repository, digest, this.#calls(options));
   }
@@ -578,6 +623,7 @@ export class RegistryClient {
     destination: string | Writable,
     options?: PullOptions,
   ): Promise<PullResult> {
+    checkArguments("pull", [reference, destination, options]);
     const { pullImages } = await import("./verbs.js");
     return pullImages(this.ctx, reference, destination, this.#calls(options));
   }
@@ -591,6 +637,7 @@ export class RegistryClient {
     reference: ReferenceInput,
     options?: PushOptions,
   ): Promise<PushResult> {
+    checkArguments("push", [source, reference, options]);
     const { pushImage } = await import("./verbs.js");
     return pushImage(this.ctx, source, reference, this.#calls(options));
   }
@@ -603,6 +650,7 @@ export class RegistryClient {
    * count against a pull quota. Deterministic: the same jobs and registry content give the same plan.
    */
   async planSync(jobs: SyncJob | readonly SyncJob[], options?: SyncOptions): Promise<SyncPlan> {
+    checkArguments("planSync", [jobs, options]);
     const { planSync } = await import("./verbs.js");
     return planSync(this.ctx, Array.isArray(jobs) ? jobs : [jobs as SyncJob], this.#calls(options));
   }
@@ -613,6 +661,7 @@ export class RegistryClient {
    * once per target repository. Given a plan from {@link RegistryClient.planSync}, executes that one.
    */
   async sync(input: SyncInput, options?: SyncOptions): Promise<SyncResult> {
+    checkArguments("sync", [input, options]);
     const { syncImages } = await import("./verbs.js");
     return syncImages(this.ctx, input, this.#calls(options));
   }
@@ -625,6 +674,7 @@ export class RegistryClient {
     reference: ReferenceInput,
     options?: { signal?: AbortSignal },
   ): Promise<RateLimitInfo | undefined> {
+    checkArguments("rateLimit", [reference, options]);
     const { readRateLimit } = await import("./verbs.js");
     return readRateLimit(this.ctx, reference, this.#calls(options));
   }
@@ -632,12 +682,14 @@ export class RegistryClient {
   // ── connection ─────────────────────────────────────────────────────────────────────────────────────────────────
 
   /** GET /v2/ on a registry (default: the client's): status and API version. */
-  ping(registry?: string, options: { signal?: AbortSignal } = {}) {
+  async ping(registry?: string, options: { signal?: AbortSignal } = {}) {
+    checkArguments("ping", [registry, options]);
     return this.ctx.transport.ping(registry ?? this.ctx.defaultRegistry, this.#calls(options)?.signal);
   }
 
   /** How the client authenticates to a registry: scheme, username, realm; never the secret. */
   whoami(registry?: string): AuthDescription {
+    checkArguments("whoami", [registry]);
     return this.ctx.authenticator.describe(registry ?? this.ctx.defaultRegistry);
   }
 
@@ -648,12 +700,14 @@ export class RegistryClient {
    * opened and cancelled). Plain data, scrubbed of every secret; never the token or the password.
    */
   async explainAuth(reference: ReferenceInput, options?: ExplainAuthOptions): Promise<AuthReport> {
+    checkArguments("explainAuth", [reference, options]);
     const { explainAuth } = await import("./verbs.js");
     return explainAuth(this.ctx, toReference(this.ctx, reference), this.#calls(options));
   }
 
   /** {@link explainAuth} under the short name the REPL is typed with: `await reg.explain("team/api")`. */
-  explain(reference: ReferenceInput, options?: ExplainAuthOptions): Promise<AuthReport> {
+  async explain(reference: ReferenceInput, options?: ExplainAuthOptions): Promise<AuthReport> {
+    checkArguments("explain", [reference, options]);
     return this.explainAuth(reference, options);
   }
 
