@@ -58,7 +58,7 @@ export function createClient(
   );
 
   const transportOptions: TransportOptions = {
-    // A list entry may be a bare host (any port), which `hosts` keys cannot say: the list goes to the transport as is.
+    // The list goes to the transport as is, which matches its entries as docker does (base-url.ts `isInsecure`).
     // `insecure: true` lists the connected registry as docker's insecure-registries does: https unverified first,
     // plain http when no TLS answers (transport scheme-fallback.ts); never pinned.
     insecureRegistries: Array.isArray(options.insecure)

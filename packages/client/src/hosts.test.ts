@@ -284,11 +284,14 @@ describe("connect() and hosts", () => {
 
 describe("the shorthands", () => {
   it("insecure (true or a list) is docker's insecure-registries: https first, then http; a host's own tls comes first; loopback can be pinned to https", () => {
-    const list = createClient("reg.example:5000", { env: {}, insecure: ["other.example", "reg.example"] });
+    const list = createClient("reg.example:5000", { env: {}, insecure: ["other.example:1", "reg.example"] });
     cleanups.push(() => list.close());
     expect(list.url).toBe("https://reg.example:5000");
     expect(list.ctx.transport.baseUrl("other.example:1")).toBe("https://other.example:1");
     expect(list.ctx.transport.allowsHttp("other.example:1")).toBe(true);
+    // A bare host is that host without a port, as docker matches it: not its port 5000.
+    expect(list.ctx.transport.allowsHttp("reg.example:5000")).toBe(false);
+    expect(list.ctx.transport.allowsHttp("reg.example")).toBe(true);
     const own = createClient("reg.example", {
       env: {},
       insecure: true,

@@ -51,9 +51,16 @@ const servers = [
   await listen(http(registry("5000-http")), 5000, "10.9.9.3"),
 ];
 const outcomes = [];
-for (const [name, host] of [["https on 443, another service on 80", "10.9.9.1"], ["only plain http, on 80", "10.9.9.2"], ["plain http on a port", "10.9.9.3:5000"]]) {
+for (const [name, host, insecure = true] of [
+  ["https on 443, another service on 80", "10.9.9.1"],
+  ["only plain http, on 80", "10.9.9.2"],
+  ["plain http on a port", "10.9.9.3:5000"],
+  // Listed as docker lists: a bare host is the host without a port, not its port 5000 (moby#9754).
+  ["a bare host listed, another port of it asked", "10.9.9.3:5000", ["10.9.9.3"]],
+  ["listed with :443, asked without a port", "10.9.9.1", ["10.9.9.1:443"]],
+]) {
   seen = [];
-  const client = createClient(host, { username: "alice", password, insecure: true, retry: { attempts: 0 }, env: {} });
+  const client = createClient(host, { username: "alice", password, insecure, retry: { attempts: 0 }, env: {} });
   const outcome = { name };
   try {
     outcome.tags = (await client.tags(host + "/r")).tags;
@@ -69,7 +76,7 @@ console.log(JSON.stringify(outcomes));
 `;
 
 describe("insecure: https first, unverified, then plain http (docker's insecure-registries)", () => {
-  it("takes the https registry on 443 and sends nothing to port 80; falls back to http where no TLS answers", async () => {
+  it("takes the https registry on 443 and sends nothing to port 80; falls back to http where no TLS answers, on the ports listed", async () => {
     const outcomes = await runInNetns<Outcome[]>({
       code: SCRIPT,
       cwd: PACKAGE_DIR,
@@ -77,11 +84,16 @@ describe("insecure: https first, unverified, then plain http (docker's insecure-
       addresses: ["10.9.9.1", "10.9.9.2", "10.9.9.3"],
       timeoutMs: 60_000,
     });
-    const [onTls, onlyHttp, onPort] = outcomes;
+    const [onTls, onlyHttp, onPort, otherPort, with443] = outcomes;
     expect(onTls).toMatchObject({ tags: ["from-443"] });
     expect(onTls!.seen.filter((line) => line.startsWith("80-other"))).toEqual([]);
     expect(onlyHttp).toMatchObject({ tags: ["from-80"] });
     expect(onPort).toMatchObject({ tags: ["from-5000-http"] });
+    // Not listed: verified https only, which the plain-http port cannot speak; nothing went there in clear.
+    expect(otherPort!.tags).toBeUndefined();
+    expect(otherPort!.error?.code).toBeDefined();
+    expect(otherPort!.seen).toEqual([]);
+    expect(with443).toMatchObject({ tags: ["from-443"] });
     expect(JSON.stringify(outcomes.map((o) => o.error ?? null))).not.toContain(PASSWORD);
   });
 });

@@ -1,6 +1,6 @@
 /**
  * The rules that pick a registry's scheme and host, like docker's: https everywhere, plain http for loopback and for
- * the registries listed as insecure (`host:port` for that port only, a bare host for any port, written as the user
+ * the registries listed as insecure (`host:port` for that port only, a bare host for port 443 only, written as the user
  * likes: upper case, with a scheme or a trailing slash). What `Transport.baseUrl` and `allowsHttp` make of them.
  */
 import { UsageError } from "@regatta/errors";
@@ -27,19 +27,23 @@ describe("splitHostPort", () => {
 
 describe("isInsecure", () => {
   it.each([
-    // host:port entries name that port only; a bare host names every port
+    // host:port entries name that port only; a bare host names the host without a port (443), as docker's do
+    // (moby#9754 reverted a bare host matching every port: another port may be another service)
     ["reg.lan:5000", ["reg.lan:5000"], true],
     ["reg.lan:5000", ["reg.lan:6000"], false],
-    ["reg.lan:5000", ["reg.lan"], true],
+    ["reg.lan:5000", ["reg.lan"], false],
+    ["reg.lan:443", ["reg.lan"], true],
+    ["reg.lan:80", ["reg.lan"], false],
     ["reg.lan", ["reg.lan"], true],
+    ["reg.lan", ["reg.lan:443"], true],
     ["reg.lan", ["reg.lan:5000"], false],
     ["other.lan:5000", ["reg.lan"], false],
     // written with a scheme, a trailing slash or in upper case
     ["reg.lan:5000", ["http://reg.lan:5000"], true],
     ["reg.lan:5000", ["https://reg.lan:5000/"], true],
-    ["reg.lan:5000", ["REG.LAN"], true],
+    ["reg.lan:5000", ["REG.LAN:5000"], true],
     ["Reg.Lan:5000", ["reg.lan:5000"], true],
-    ["reg.lan:5000", ["reg.lan//"], true],
+    ["reg.lan:5000", ["reg.lan:5000//"], true],
     // the scheme is only stripped at the start, slashes only at the end
     ["reg.lan:5000", ["xhttp://reg.lan:5000"], false],
     ["reg.lan", ["reg.lan/x"], false],
@@ -94,8 +98,11 @@ describe("Transport.baseUrl and allowsHttp", () => {
     expect(plain.allowsHttp("127.0.0.1:5000")).toBe(true);
     const listed = new Transport({ insecureRegistries: ["reg.lan"], dispatcher: new MockAgent() });
     // Insecure: https first (unverified), plain http once no TLS answers; an http realm is allowed all along.
+    expect(listed.baseUrl("reg.lan")).toBe("https://reg.lan");
+    expect(listed.allowsHttp("reg.lan")).toBe(true);
+    // Another port of the listed host is not listed.
     expect(listed.baseUrl("reg.lan:5000")).toBe("https://reg.lan:5000");
-    expect(listed.allowsHttp("reg.lan:5000")).toBe(true);
+    expect(listed.allowsHttp("reg.lan:5000")).toBe(false);
     const http = new Transport({ scheme: "http", dispatcher: new MockAgent() });
     expect(http.allowsHttp("ghcr.io")).toBe(true);
     const https = new Transport({

@@ -32,22 +32,22 @@ export function insecureEntryHost(entry: string): string {
 }
 
 /**
- * True when `registry` may be spoken to over plain http under `auto`: loopback, or listed in `insecureRegistries`
- * either as `host:port` (that port only) or as a bare host (any port), as docker's `insecure-registries` does.
+ * True when `registry` may be spoken to over plain http under `auto`: loopback, or listed in `insecureRegistries` by
+ * the name it is reached at: `host:port` for that port, a bare host for the host without a port (https's 443). As
+ * docker's `insecure-registries`: a bare host once matched every port, and moby reverted that
+ * (https://github.com/moby/moby/pull/9754); containers/image calls its own prefix match of `host` against
+ * `host:5000` unintended. Another port of a listed host may be another service, not to be sent credentials in clear.
  */
 // Stryker disable next-line ArrayDeclaration: the one-entry list Stryker puts here holds spaces, which no host has.
 export function isInsecure(registry: string, insecureRegistries: readonly string[] = []): boolean {
   const host = apiHostOf(registry);
   if (isLoopbackRegistry(host)) return true;
-  const { hostname } = splitHostPort(host);
+  // `reg.lan:443` is the registry `reg.lan` names, on either side.
+  const named = (h: string) => h.toLowerCase().replace(/:443$/, "");
   return insecureRegistries.some((entry) => {
-    const e = insecureEntryHost(entry);
-    return (
-      e === registry.toLowerCase() ||
-      // Stryker disable next-line ConditionalExpression,MethodExpression: `host` is the registry itself, or Docker Hub's API host, which has no port and so equals its hostname: the comparisons around it decide.
-      e === host.toLowerCase() ||
-      e === hostname.toLowerCase()
-    );
+    const e = named(insecureEntryHost(entry));
+    // Stryker disable next-line ConditionalExpression: `host` is the registry itself, or Docker Hub's API host (no port): the other comparison decides.
+    return e === named(registry) || e === named(host);
   });
 }
 

@@ -198,8 +198,11 @@ export class Transport {
       // Loopback too: it starts at plain http, and when its port turns out to speak https, listing it insecure
       // means that https is not verified (docker's and skopeo's --tls-verify=false).
       if (!host || /[/\s?#@]/.test(host)) continue;
-      const origin = `https://${apiHostOf(host)}`;
-      byOrigin.set(origin, { tlsSkipVerify: true, ...byOrigin.get(origin) });
+      // As a URL's origin, which the dispatcher looks settings up by: `reg.lan:443` is `https://reg.lan`.
+      const origin = URL.canParse(`https://${apiHostOf(host)}`)
+        ? new URL(`https://${apiHostOf(host)}`).origin
+        : "";
+      if (origin) byOrigin.set(origin, { tlsSkipVerify: true, ...byOrigin.get(origin) });
     }
     return byOrigin;
   }
