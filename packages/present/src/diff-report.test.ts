@@ -155,4 +155,17 @@ describe("inventoryTable", () => {
     ]);
     expect(inventoryTable({ repository: "r", tags: [] })).toBe("");
   });
+
+  it("lists a few of the tags naming the same manifest, then how many more: a row stays readable", () => {
+    const row = (sharedWith: string[]) =>
+      inventoryTable({
+        repository: "r",
+        tags: [{ tag: "t", digest: D1, kind: "image", platforms: [], size: 1, sharedWith }],
+      })
+        .split("\n")[1]!
+        .replace(/.*1 B +/, "");
+    expect(row(["a", "b", "c", "d"])).toBe("a,b,c,d");
+    const many = Array.from({ length: 499 }, (_, i) => `v${i}`);
+    expect(row(many)).toBe("v0,v1,v2 +496 more");
+  });
 });

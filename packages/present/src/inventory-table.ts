@@ -20,6 +20,18 @@ export interface InventoryRows {
   }[];
 }
 
+/**
+ * How many of the tags naming the same manifest a row lists before "+N more": 500 tags of one digest made each row
+ * 2,500 characters wide. `--json` (and the result object in the REPL) keeps them all.
+ */
+const SAME_AS_SHOWN = 3;
+
+function sameAs(tags: readonly string[]): string {
+  if (tags.length === 0) return "-";
+  if (tags.length <= SAME_AS_SHOWN + 1) return tags.join(",");
+  return `${tags.slice(0, SAME_AS_SHOWN).join(",")} +${tags.length - SAME_AS_SHOWN} more`;
+}
+
 /** The table (a header line, then one line per tag), without a trailing newline; "" for no tags. */
 export function inventoryTable(inventory: InventoryRows, emphasise?: (text: string) => string): string {
   if (!inventory.tags.length) return "";
@@ -31,7 +43,7 @@ export function inventoryTable(inventory: InventoryRows, emphasise?: (text: stri
     // The date and time to the second, in UTC as the config wrote it: enough to order and to recognise.
     t.created ? t.created.replace(/\.\d+/, "") : "-",
     humanSize(t.size),
-    t.sharedWith.join(",") || "-",
+    sameAs(t.sharedWith),
   ]);
   return textTable(["TAG", "DIGEST", "KIND", "PLATFORMS", "CREATED", "SIZE", "SAME AS"], rows, emphasise);
 }
