@@ -55,6 +55,20 @@ export class ChallengeState {
     return state;
   }
 
+  /**
+   * Drops what the registry asked for, when it is still `challenge`, so the next request goes without credentials and
+   * learns the challenge again from the registry's 401: a token request that failed (token server down, realm
+   * refused) must not fail every later call of a long-lived client without asking the registry, which may have
+   * fixed its token server or changed its challenge since (https://distribution.github.io/distribution/spec/auth/token/:
+   * the 401 says how to authenticate). A newer challenge, learnt meanwhile by a concurrent 401, is kept.
+   */
+  forget(registry: string, challenge: Challenge): void {
+    const state = this.#states.get(registry);
+    if (state?.challenge !== challenge) return;
+    delete state.challenge;
+    state.scheme = "none";
+  }
+
   /** Remembers the username of the registry's credential (not an anonymous one), for {@link ChallengeState.describe}. */
   noteCredential(registry: string, credential: Credential | undefined): void {
     // Stryker disable next-line ObjectLiteral,StringLiteral: unreachable, both callers learned the registry's challenge first.

@@ -39,8 +39,9 @@ export interface AuthenticatorOptions {
   log?: (line: string) => void;
   /**
    * Whether a plain-http token realm is acceptable for `registry`. Default: only for loopback registries
-   * (`localhost`, `127.0.0.0/8`, `::1`), where a plain-http registry is normal. Transport should pass its own
-   * "insecure registry" setting here.
+   * (`localhost`, `127.0.0.0/8`, `::1`), where a plain-http registry is normal. Asked about the registry, and about
+   * the realm's host when it is another. Transport passes its `allowsHttp`: whether the registry is spoken to over
+   * plain http now (an insecure one that answered over https is not, docs/security.md).
    */
   allowHttpRealm?: (registry: string) => boolean;
   /** Stop using a token this long before it expires; default 10 s. */
@@ -206,7 +207,11 @@ class TokenAuthenticator implements Authenticator {
     signal: AbortSignal | undefined,
   ): Promise<string> {
     const token = await this.#tokens.token(registry, challenge, scopes, signal, (desired) =>
-      this.#fetch.fetch(registry, challenge, desired, credential),
+      this.#fetch.fetch(registry, challenge, desired, credential).catch((error: unknown) => {
+        // The request itself failed (not one caller's wait): relearn the challenge on the next call.
+        this.#challenges.forget(registry, challenge);
+        throw error;
+      }),
     );
     return token.token;
   }

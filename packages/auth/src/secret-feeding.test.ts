@@ -1,7 +1,7 @@
 /**
  * Issue 10, item 3: the authenticator feeds the client's SecretSet with everything it sends or is given — the
- * password and Basic value, identity and registry tokens, every token and refresh token issued — so the transport can
- * scrub what a registry echoes later, and its own log lines are scrubbed too.
+ * password and Basic value, identity and registry tokens, every token, refresh and id token a token answer carries,
+ * used or not — so the transport can scrub what a registry echoes later, and its own log lines are scrubbed too.
  */
 import { SecretSet, scrubText } from "@regatta/errors";
 import { describe, expect, it } from "vitest";
@@ -42,6 +42,23 @@ describe("the authenticator feeds the client's SecretSet", () => {
     ];
     for (const secret of echoed)
       expect(scrubText(`server said ${secret}`, secrets)).toBe("server said REDACTED");
+  });
+
+  it("every credential of a token answer, the unused token too (a registry may echo it in a tag list)", async () => {
+    const secrets = new SecretSet();
+    const body = JSON.stringify({
+      token: "used-Token-0004",
+      access_token: "unused-Access-0005",
+      refresh_token: "refresh-Token-0006",
+      id_token: "id-Token-0007",
+      expires_in: 300,
+    });
+    const auth = createAuthenticator({ send: fakeSend(() => ({ body })), secrets });
+    auth.learn("r.io", BEARER);
+    // `token` is used when both are there (docker's client would take access_token; see token-response.ts).
+    expect(await auth.authorization(request)).toBe("Bearer used-Token-0004");
+    const tags = "unused-Access-0005 refresh-Token-0006 id-Token-0007 used-Token-0004";
+    expect(scrubText(tags, secrets)).toBe("REDACTED REDACTED REDACTED REDACTED");
   });
 
   it("a registry token and a Basic registry's password", async () => {

@@ -14,7 +14,7 @@ import { basicHeader } from "./basic-header.js";
 import type { Challenge } from "./parse-www-authenticate.js";
 import { formatScope } from "./scope.js";
 import { isAnonymous } from "./static-credentials.js";
-import { parseTokenResponse, refreshTokenOf, type Token } from "./token-response.js";
+import { parseTokenResponse, type Token, tokenAnswerSecrets } from "./token-response.js";
 import type { AuthHttpRequest, AuthHttpResponse, Credential, Scope, Send } from "./types.js";
 import { validateRealm } from "./validate-realm.js";
 
@@ -121,7 +121,7 @@ export class TokenFetch {
   ): Token {
     if (response.status === 200) {
       const token = parseTokenResponse(response.body, request.url, this.#o.now());
-      this.#o.secrets.add(token.token).add(refreshTokenOf(response.body));
+      for (const secret of tokenAnswerSecrets(response.body)) this.#o.secrets.add(secret);
       this.#o.log(
         `auth: ${registry} token valid for ${Math.round((token.expiresAt - this.#o.now()) / 1000)} s`,
       );

@@ -12,7 +12,9 @@ export const MINIMUM_TOKEN_LIFETIME_S = 60;
 /**
  * Parses a token endpoint's 200 answer (https://distribution.github.io/distribution/spec/auth/token/#token-response-fields
  * and …/oauth/#token-response-fields). `token` and `access_token` are synonyms (ACR and some OAuth servers send
- * only the latter). `expires_in` defaults to and is at least 60 s, as docker's client does
+ * only the latter); when both are set `token` is used, where docker's client takes `access_token` ("if both are
+ * specified the choice is undefined", distribution's registry/client/auth/session.go). Either way both are secrets
+ * ({@link tokenAnswerSecrets}). `expires_in` defaults to and is at least 60 s, as docker's client does
  * (`minimumTokenLifetimeSeconds`). `issued_at` is honoured only when it makes the token expire sooner, so a token
  * server whose clock runs ahead cannot make us keep a token past its life. Errors never quote the body: it holds
  * the token.
@@ -49,14 +51,23 @@ export function parseTokenResponse(body: string, realm: string, now: number): To
   return { token, expiresAt };
 }
 
-/** The OAuth2 `refresh_token` of a token answer, if any (https://distribution.github.io/distribution/spec/auth/oauth/). */
-export function refreshTokenOf(body: string): string | undefined {
+/**
+ * The fields of a token answer that carry a credential: the Bearer token under both its names, the OAuth2
+ * `refresh_token` (https://distribution.github.io/distribution/spec/auth/oauth/#token-response-fields) and an OpenID
+ * `id_token`. Only one token is used (see {@link parseTokenResponse}), but a server may send a different value in
+ * each, and a registry echoing the unused one (in a tag list, an error) must not print it.
+ */
+const CREDENTIAL_FIELDS = ["token", "access_token", "refresh_token", "id_token"] as const;
+
+/** Every credential a token answer carries, used or not, for the client's secret set; strings only. */
+export function tokenAnswerSecrets(body: string): string[] {
   try {
-    const value = (JSON.parse(body) as { refresh_token?: unknown }).refresh_token;
-    // Stryker disable BlockStatement: (the catch below) the body was parsed as JSON just before, and an empty catch answers undefined too.
-    return typeof value === "string" ? value : undefined;
+    const json = JSON.parse(body) as Record<string, unknown> | null;
+    return CREDENTIAL_FIELDS.map((field) => json?.[field]).filter(
+      (value): value is string => typeof value === "string" && value !== "",
+    );
   } catch {
-    // Stryker restore BlockStatement
-    return undefined;
+    // Stryker disable next-line ArrayDeclaration: parseTokenResponse refused a body that is not JSON just before.
+    return [];
   }
 }

@@ -287,8 +287,10 @@ describe("the shorthands", () => {
     const list = createClient("reg.example:5000", { env: {}, insecure: ["other.example:1", "reg.example"] });
     cleanups.push(() => list.close());
     expect(list.url).toBe("https://reg.example:5000");
-    expect(list.ctx.transport.baseUrl("other.example:1")).toBe("https://other.example:1");
     expect(list.ctx.transport.allowsHttp("other.example:1")).toBe(true);
+    expect(list.ctx.transport.baseUrl("other.example:1")).toBe("https://other.example:1");
+    // Spoken to over https now (plain http only once no TLS answers): no plain-http token realm for it meanwhile.
+    expect(list.ctx.transport.allowsHttp("other.example:1")).toBe(false);
     // A bare host is that host without a port, as docker matches it: not its port 5000.
     expect(list.ctx.transport.allowsHttp("reg.example:5000")).toBe(false);
     expect(list.ctx.transport.allowsHttp("reg.example")).toBe(true);

@@ -97,9 +97,11 @@ describe("Transport.baseUrl and allowsHttp", () => {
     expect(plain.allowsHttp("reg.lan:5000")).toBe(false);
     expect(plain.allowsHttp("127.0.0.1:5000")).toBe(true);
     const listed = new Transport({ insecureRegistries: ["reg.lan"], dispatcher: new MockAgent() });
-    // Insecure: https first (unverified), plain http once no TLS answers; an http realm is allowed all along.
-    expect(listed.baseUrl("reg.lan")).toBe("https://reg.lan");
+    // Insecure: https first (unverified), plain http once no TLS answers. As a token server's host it may be on
+    // http; once spoken to as a registry (over https, until no TLS answers) its realm may not.
     expect(listed.allowsHttp("reg.lan")).toBe(true);
+    expect(listed.baseUrl("reg.lan")).toBe("https://reg.lan");
+    expect(listed.allowsHttp("reg.lan")).toBe(false);
     // Another port of the listed host is not listed.
     expect(listed.baseUrl("reg.lan:5000")).toBe("https://reg.lan:5000");
     expect(listed.allowsHttp("reg.lan:5000")).toBe(false);

@@ -271,12 +271,19 @@ export class Transport {
   }
 
   /**
-   * Whether this registry is spoken to over plain http, for auth's `allowHttpRealm`: a token realm on http is only
-   * acceptable when the registry itself is (loopback, insecure, or `scheme: "http"`).
+   * Whether this host may be sent credentials over plain http, for auth's `allowHttpRealm`: a token realm on http is
+   * only acceptable while the registry itself is spoken to over plain http (loopback, insecure after no TLS
+   * answered, or `scheme: "http"`), and on the realm's own host only when that host may speak it too.
    */
-  allowsHttp(registry: string): boolean {
+  allowsHttp(host: string): boolean {
     // Not baseUrl(): asking about a realm's host must not make its origin a trusted one.
-    return this.#baseUrl(registry).startsWith("http:") || this.#insecureListed(registry);
+    const base = this.#baseUrl(host);
+    if (base.startsWith("http:")) return true;
+    // An insecure registry spoken to over https, or a host that answered over TLS: its password never goes in clear,
+    // as its requests never fall back to http once TLS answered (#downgrade, docker's confirmedTLSRegistries). Only an
+    // insecure-listed host this client has not spoken to (a token server of its own) may still be on plain http.
+    if (this.#trustedOrigins.has(new URL(base).origin) || this.#tlsAnswered.has(host)) return false;
+    return this.#insecureListed(host);
   }
 
   /** Whether the caller listed this registry as insecure and left its scheme to the transport. */
