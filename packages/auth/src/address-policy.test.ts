@@ -24,6 +24,17 @@ describe("forbiddenAddress", () => {
     "168.63.129.16",
     "::ffff:168.63.129.16",
     "::ffff:a83f:8110",
+    // SIIT's IPv4-translated form (RFC 7915), in both spellings.
+    "::ffff:0:169.254.169.254",
+    "::ffff:0:a9fe:a9fe",
+    // Local-use NAT64 (RFC 8215) split at /96, /64 and /48 (RFC 6052 §2.2: byte 8 is the zero u octet).
+    "64:ff9b:1::a9fe:a9fe",
+    "64:ff9b:1:0:a9:fea9:fe00:0",
+    "64:ff9b:1:a9fe:a9:fe00::",
+    "[64:ff9b:1::100.100.100.200]",
+    // Teredo (RFC 4380 §4): the client's IPv4 with every bit flipped in the last 32 bits.
+    "2001:0:4136:e378:8000:63bf:5601:5601",
+    "2001::9b9b:9b37",
   ])("refuses %s", (address) => {
     expect(forbiddenAddress(address)).toMatch(/link-local|metadata|WireServer/);
   });
@@ -43,6 +54,11 @@ describe("forbiddenAddress", () => {
     "fd00:ec2::253",
     "2001:db8::1",
     "::ffff:127.0.0.1",
+    "::ffff:0:7f00:1",
+    "64:ff9b::a00:1",
+    "64:ff9b:1::a00:1",
+    "2001:0:4136:e378:8000:63bf:3fff:fdd2",
+    "2002:a00:1::1",
     "registry.example",
   ])("allows %s", (address) => {
     expect(forbiddenAddress(address)).toBeUndefined();

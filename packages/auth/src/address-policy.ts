@@ -22,9 +22,12 @@
  * - 192.0.0.192/32: Oracle Cloud's legacy metadata address.
  * - 168.63.129.16/32: Azure's WireServer, which hands out the VM agent's and extensions' configuration (Azure
  *   advises blocking it for non-root processes); a public address that no registry redirects to.
- * Every IPv4 entry is also refused in the IPv6 spellings that reach or embed it: IPv4-mapped (`::ffff:a.b.c.d`,
- * RFC 4291 §2.5.5.2), IPv4-compatible (`::a.b.c.d`, deprecated but still parsed), NAT64 (`64:ff9b::a.b.c.d`,
- * RFC 6052) and 6to4 (`2002:AABB:CCDD::`, RFC 3056).
+ * Every IPv4 entry is also refused in the IPv6 spellings that reach or embed it ({@link embeddedIpv4}): IPv4-mapped
+ * (`::ffff:a.b.c.d`, RFC 4291 §2.5.5.2), IPv4-compatible (`::a.b.c.d`, deprecated but still parsed), SIIT's
+ * IPv4-translated (`::ffff:0:a.b.c.d`, RFC 7915 §1.3 after RFC 2765), NAT64 with the well-known prefix
+ * (`64:ff9b::a.b.c.d`) and the local-use one (`64:ff9b:1::/48`, RFC 8215, at each position RFC 6052 §2.2 allows for
+ * a /48, /56, /64 or /96 inside it), 6to4 (`2002:AABB:CCDD::`, RFC 3056) and Teredo (`2001:0::/32`, whose last 32
+ * bits are the client's IPv4 with every bit flipped, RFC 4380 §4).
  * Loopback is not refused: a token server next to a registry on 127.0.0.1 is normal in development and tests.
  */
 import { lookup as dnsLookup, type LookupAddress, type LookupAllOptions, type LookupOptions } from "node:dns";
@@ -51,33 +54,60 @@ const IPV6_RANGES: Range[] = [
   { network: "fd00:ec2::254", prefix: 128, why: "AWS's IPv6 metadata service" },
 ];
 
-/** The IPv6 prefixes that embed an IPv4 address in their last 32 bits, and 6to4, which embeds it after 16 bits. */
-const EMBEDDING_PREFIXES = [
-  { prefix: "::ffff:", bits: 96 },
-  { prefix: "::", bits: 96 },
-  { prefix: "64:ff9b::", bits: 96 },
-];
+/** The 16 bytes of an IPv6 address `isIP` accepted (no zone, no brackets; a dotted IPv4 tail allowed). */
+function ipv6Bytes(ip: string): number[] {
+  // A dotted IPv4 tail (`::ffff:169.254.169.254`) is its two last groups.
+  const dotted = /(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(ip);
+  const group = (hi: string, lo: string) => ((Number(hi) << 8) | Number(lo)).toString(16);
+  const text = dotted
+    ? `${ip.slice(0, dotted.index)}${group(dotted[1]!, dotted[2]!)}:${group(dotted[3]!, dotted[4]!)}`
+    : ip;
+  const [head = "", tail] = text.split("::");
+  const groups = (part: string) => (part ? part.split(":") : []);
+  const zeros = tail === undefined ? [] : Array(8 - groups(head).length - groups(tail).length).fill("0");
+  const all = [...groups(head), ...zeros, ...groups(tail ?? "")];
+  return all.flatMap((group) => {
+    const value = Number.parseInt(group, 16);
+    return [value >> 8, value & 0xff];
+  });
+}
 
-function ipv4Hex(address: string): [string, string] {
-  const [a, b, c, d] = address.split(".").map(Number) as [number, number, number, number];
-  const hex = (hi: number, lo: number) => ((hi << 8) | lo).toString(16);
-  return [hex(a, b), hex(c, d)];
+const dottedQuad = (bytes: number[]) => bytes.join(".");
+
+/**
+ * The IPv4 addresses an IPv6 address reaches or embeds, by its prefix (see the list above); none for any other.
+ * The local-use NAT64 prefix may be split at a /48, /56, /64 or /96 (RFC 6052 §2.2: bits 64–71 are always zero and
+ * never part of the IPv4), and which one a network uses cannot be told from the address: every reading is returned,
+ * so a forbidden one among them refuses the address.
+ */
+export function embeddedIpv4(ip: string): string[] {
+  const b = ipv6Bytes(ip);
+  const startsWith = (prefix: number[]) => prefix.every((byte, i) => b[i] === byte);
+  const zero = (n: number) => Array(n).fill(0);
+  const last = b.slice(12);
+  const out: string[] = [];
+  if (startsWith([...zero(10), 0xff, 0xff])) out.push(dottedQuad(last)); // ::ffff:a.b.c.d
+  if (startsWith(zero(12))) out.push(dottedQuad(last)); // ::a.b.c.d
+  if (startsWith([...zero(8), 0xff, 0xff, 0, 0])) out.push(dottedQuad(last)); // ::ffff:0:a.b.c.d
+  if (startsWith([0, 0x64, 0xff, 0x9b, ...zero(8)])) out.push(dottedQuad(last)); // 64:ff9b::a.b.c.d
+  if (startsWith([0, 0x64, 0xff, 0x9b, 0, 1])) {
+    // 64:ff9b:1::/48 split at /48, /56, /64 and /96 (byte 8 is the zero "u" octet).
+    out.push(
+      dottedQuad([b[6]!, b[7]!, b[9]!, b[10]!]),
+      dottedQuad([b[7]!, b[9]!, b[10]!, b[11]!]),
+      dottedQuad(b.slice(9, 13)),
+      dottedQuad(last),
+    );
+  }
+  if (startsWith([0x20, 0x02])) out.push(dottedQuad(b.slice(2, 6))); // 2002:AABB:CCDD::
+  if (startsWith([0x20, 0x01, 0, 0])) out.push(dottedQuad(last.map((byte) => byte ^ 0xff))); // Teredo
+  return out;
 }
 
 const reasons: { list: BlockList; why: string }[] = [];
-for (const range of IPV4_RANGES) {
+for (const range of [...IPV4_RANGES, ...IPV6_RANGES]) {
   const list = new BlockList();
-  list.addSubnet(range.network, range.prefix, "ipv4");
-  const [hi, lo] = ipv4Hex(range.network);
-  for (const { prefix, bits } of EMBEDDING_PREFIXES) {
-    list.addSubnet(`${prefix}${hi}:${lo}`, bits + range.prefix, "ipv6");
-  }
-  list.addSubnet(`2002:${hi}:${lo}::`, 16 + range.prefix, "ipv6");
-  reasons.push({ list, why: range.why });
-}
-for (const range of IPV6_RANGES) {
-  const list = new BlockList();
-  list.addSubnet(range.network, range.prefix, "ipv6");
+  list.addSubnet(range.network, range.prefix, isIP(range.network) === 4 ? "ipv4" : "ipv6");
   reasons.push({ list, why: range.why });
 }
 
@@ -94,7 +124,13 @@ export function forbiddenAddress(address: string): string | undefined {
   // Stryker disable next-line ConditionalExpression: BlockList.check is false for a name too; returning early says so.
   if (family === 0) return undefined;
   const type = family === 4 ? "ipv4" : "ipv6";
-  return reasons.find((r) => r.list.check(ip, type))?.why;
+  const own = reasons.find((r) => r.list.check(ip, type))?.why;
+  if (own || family === 4) return own;
+  for (const ipv4 of embeddedIpv4(ip)) {
+    const why = reasons.find((r) => r.list.check(ipv4, "ipv4"))?.why;
+    if (why) return why;
+  }
+  return undefined;
 }
 
 /** The error a refused destination fails with (turned into a typed ProtocolError by the transport). */
