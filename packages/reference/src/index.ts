@@ -17,6 +17,7 @@ export {
   TAG_MAX_LENGTH,
 } from "./constants.js";
 export { isLoopbackRegistry } from "./is-loopback-registry.js";
+export { isValidRepositoryPath } from "./is-valid-repository-path.js";
 export { normalizeRegistry } from "./normalize-registry.js";
 export { type ParseReferenceOptions, parseReference } from "./parse-reference.js";
 export { type ParsedRegistry, parseRegistry } from "./parse-registry.js";
