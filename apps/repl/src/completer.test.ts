@@ -1,6 +1,6 @@
 import { AuthenticationError, AuthorizationError, type RegistryClient } from "@regatta/client";
 import { describe, expect, it } from "vitest";
-import { NameCache } from "./completer.js";
+import { NameCache, openStringAtEnd } from "./completer.js";
 
 /** A stand-in client whose catalog answers in turn from `answers` (an Error rejects), counting the calls. */
 function catalog(answers: (string[] | Error)[]) {
@@ -37,5 +37,27 @@ describe("NameCache (what TAB completes from)", () => {
     expect(calls()).toBe(1);
     cache.clear();
     expect(await cache.repositories(reg, 1000)).toEqual(["a", "b"]);
+  });
+});
+
+describe("openStringAtEnd (whether TAB is inside a string, and of which argument)", () => {
+  it.each([
+    ['reg.tags("te', { partial: "te", call: { callee: "reg.tags", index: 0 } }],
+    ['reg.copy("team/api:1.0", `team/w', { partial: "team/w", call: { callee: "reg.copy", index: 1 } }],
+    ["await reg . diff('a:1', 'a:", { partial: "a:", call: { callee: "reg.diff", index: 1 } }],
+    ['reg.copy(x(1, 2), "t', { partial: "t", call: { callee: "reg.copy", index: 1 } }],
+    ["reg.manifest(`team/${name}:", { partial: "team/${name}:", call: { callee: "reg.manifest", index: 0 } }],
+    ['x = "team/w', { partial: "team/w" }],
+    ['reg.tags("a" + "b', { partial: "b" }],
+    ['reg.tags(["a", "b', { partial: "b" }],
+    ['f("say \\"hi', { partial: 'say \\"hi', call: { callee: "f", index: 0 } }],
+  ] as [string, { partial: string; call?: { callee: string; index: number } }][])("%s", (line, expected) => {
+    const open = openStringAtEnd(line);
+    expect(open?.partial).toBe(expected.partial);
+    expect(open?.call).toEqual(expected.call);
+  });
+
+  it.each(['reg.tags("a")', "reg.ma", "`a${b}`", 'x = "a" + y'])("%s ends outside any string", (line) => {
+    expect(openStringAtEnd(line)).toBeUndefined();
   });
 });

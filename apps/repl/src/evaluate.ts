@@ -59,7 +59,25 @@ function compile(code: string, filename: string): Script {
     }
   }
   const awaited = /\bawait\b/.test(code) ? processTopLevelAwait(code) : undefined;
+  if (awaited === null) throwIfUnfinished(code, filename);
   return new Script(awaited || code, { filename });
+}
+
+/**
+ * node-repl-await gives up (null) on code it cannot parse, an unfinished statement too (`for (const t of ts) {` then
+ * `const d = await reg.digest(t)`). Compiled as it is, such code fails with "await is only valid in async functions",
+ * which tells nothing about whether more lines would complete it, so the REPL printed an error instead of a `...`
+ * prompt (QA repl5, finding 2). Compiled as the body of an async function, where `await` is valid, it fails as an
+ * unfinished statement does ("Unexpected end of input"): that error is thrown for {@link isRecoverable} to read, as
+ * Node's REPL reads its own parse of the wrapped code (lib/repl.js, isRecoverableError). Anything else is left to
+ * the plain compile below.
+ */
+function throwIfUnfinished(code: string, filename: string): void {
+  try {
+    new Script(`async function regattaAwaitCheck() {\n${code}\n}`, { filename });
+  } catch (error) {
+    if (isRecoverable(error, code)) throw error;
+  }
 }
 
 /** An unfinished statement: the REPL asks for the next line (`...`) instead of failing. */

@@ -39,7 +39,10 @@ export interface StartReplOptions {
    * promise awaited) before the next is read, and at the end of input the REPL exits once the last line is done.
    */
   terminal?: boolean;
-  /** Default: on for a TTY terminal. */
+  /**
+   * Default: on for a TTY terminal, as the CLI's colours are (picocolors' rule): off with `NO_COLOR` set or
+   * `TERM=dumb`, on with `FORCE_COLOR` set.
+   */
   useColors?: boolean;
   /** Start with the HTTP log on (`.verbose on`). */
   verbose?: boolean;
@@ -77,7 +80,7 @@ export async function startRepl(options: StartReplOptions = {}): Promise<Running
   const isTTY = Boolean((output as { isTTY?: boolean }).isTTY);
   // A script piped in is no terminal, even when the output is one (`printf … | regatta repl HOST`).
   const terminal = options.terminal ?? (isTTY && Boolean((input as { isTTY?: boolean }).isTTY));
-  const useColors = options.useColors ?? (terminal && isTTY);
+  const useColors = options.useColors ?? colorsWanted(terminal && isTTY, process.env);
   const c = pc.createColors(useColors);
   const say = (text: string) => output.write(`${session.redact(text)}\n`);
   const session = new ReplSession(
@@ -144,7 +147,12 @@ export async function startRepl(options: StartReplOptions = {}): Promise<Running
     output,
     terminal,
     useColors,
-    eval: createEvaluator(session, failed),
+    // A failed line's error is kept in `_error` as Node's REPL keeps it (its context reads `lastError`), so its
+    // `.code`, `.status` and the registry's `errors` stay reachable after the one line printed (QA repl5, finding 3).
+    eval: createEvaluator(session, (error) => {
+      (server as unknown as { lastError: unknown }).lastError = error;
+      failed(error);
+    }),
     writer: Object.assign(
       (value: unknown) =>
         session.redact(
@@ -250,6 +258,17 @@ export async function startRepl(options: StartReplOptions = {}): Promise<Running
       return closed;
     },
   };
+}
+
+/**
+ * Whether to colour, by the rule the CLI's output follows (picocolors reads it there): `NO_COLOR` (no-color.org) or
+ * `TERM=dumb` turn colours off, `FORCE_COLOR` on, and otherwise a terminal gets them. Node's own REPL leaves colours
+ * off for both as well; readline already drew a dumb terminal without cursor moves (QA repl5, finding 6).
+ */
+function colorsWanted(terminal: boolean, env: NodeJS.ProcessEnv): boolean {
+  if ("NO_COLOR" in env) return false;
+  if ("FORCE_COLOR" in env) return true;
+  return terminal && env.TERM !== "dumb";
 }
 
 function promptFor(reg: RegistryClient, c: Colors): string {

@@ -1,5 +1,6 @@
 import { PassThrough } from "node:stream";
 import { stripVTControlCharacters } from "node:util";
+import { afterEach } from "vitest";
 import { type RunningRepl, type StartReplOptions, startRepl } from "../src/index.js";
 
 /** The REPL's prompt (`127.0.0.1:5000> `, the prompt may change with `.connect`) as the last line on screen. */
@@ -16,6 +17,11 @@ export interface DrivenRepl {
   send(line: string, timeoutMs?: number): Promise<string>;
   /** Types raw keys (`\t` for TAB, `\x03` for Ctrl-C) without waiting. */
   type(keys: string): void;
+  /**
+   * Types `keys` and TAB, and waits until `expected` shows in what is drawn from then on (the completion, or its
+   * list). One TAB at a time: readline takes a TAB that arrives in the same chunk as another for pasted text.
+   */
+  tab(keys: string, expected: string): Promise<string>;
   /** Waits until the screen written after `from` satisfies `test`, and returns that part. */
   waitFor(test: (text: string) => boolean, from?: number, timeoutMs?: number): Promise<string>;
   /** Ends the REPL and waits for its clients to close. */
@@ -53,6 +59,11 @@ export async function driveRepl(options: StartReplOptions & { tty?: boolean }): 
     screen,
     raw: () => raw,
     type: (keys) => input.write(keys),
+    tab(keys, expected) {
+      const from = screen().length;
+      input.write(`${keys}\t`);
+      return waitFor((t) => t.includes(expected), from);
+    },
     waitFor,
     async send(line, timeoutMs) {
       const from = screen().length;
@@ -65,5 +76,18 @@ export async function driveRepl(options: StartReplOptions & { tty?: boolean }): 
         .trimEnd();
     },
     close: () => running.close(),
+  };
+}
+
+/** For a describe block: starts REPLs with {@link driveRepl} and closes the ones a test left open after it. */
+export function drivenRepls(): (options: Parameters<typeof driveRepl>[0]) => Promise<DrivenRepl> {
+  const open: DrivenRepl[] = [];
+  afterEach(async () => {
+    await Promise.all(open.splice(0).map((repl) => repl.close()));
+  });
+  return async (options) => {
+    const repl = await driveRepl(options);
+    open.push(repl);
+    return repl;
   };
 }

@@ -1,0 +1,94 @@
+import { PassThrough } from "node:stream";
+import { createMswDispatcher } from "@regatta/testkit";
+import { HttpResponse, http } from "msw";
+import { afterEach, describe, expect, it } from "vitest";
+import { startRepl } from "../src/index.js";
+import { drivenRepls } from "./drive-repl.js";
+
+/** A loop whose body awaits on a later line than the one that opens it (QA repl5, finding 2), and its kin. */
+const UNFINISHED_WITH_AWAIT = [
+  [
+    'for (const t of ["a", "b"]) {',
+    "  const d = await Promise.resolve(t.toUpperCase())",
+    "  console.log(t, d)",
+    "}",
+  ],
+  ["if (true) {", '  console.log("in if", await Promise.resolve(1))', "}"],
+  ["const o = {", "  a: await Promise.resolve(5)", "}"],
+];
+
+/** A registry that answers every tag list with a 404 in the distribution error format. */
+function missingRegistry() {
+  return createMswDispatcher([
+    http.get(/\/v2\/$/, () => HttpResponse.json({})),
+    http.get(/\/v2\/.+\/tags\/list$/, () =>
+      HttpResponse.json(
+        { errors: [{ code: "NAME_UNKNOWN", message: "repository name not known to registry" }] },
+        { status: 404 },
+      ),
+    ),
+  ]);
+}
+
+describe("statements over several lines with await on a later line", () => {
+  const driveRepl = drivenRepls();
+
+  it("typed: each unfinished line gets the ... prompt and the whole statement runs once", async () => {
+    const r = await driveRepl({});
+    const from = r.screen().length;
+    // One statement at a time, each run to its end before the next is typed (lines typed ahead of a running one are
+    // another matter).
+    for (const [statement, done] of [
+      [UNFINISHED_WITH_AWAIT[0]!, "b B"],
+      [UNFINISHED_WITH_AWAIT[1]!, "in if 1"],
+      [UNFINISHED_WITH_AWAIT[2]!, "... }"],
+    ] as const) {
+      const start = r.screen().length;
+      for (const line of statement) r.type(`${line}\r`);
+      await r.waitFor((t) => t.includes(done) && /docker\.io> $/.test(t), start);
+    }
+    expect(await r.send("o.a")).toBe("5");
+    const shown = r.screen().slice(from);
+    expect(shown).not.toMatch(/✖|await is only valid/);
+    expect(shown).toContain("a A\nb B\n");
+    expect(shown).toContain("...   const d = await Promise.resolve(t.toUpperCase())");
+    expect(r.running.failures).toBe(0);
+  });
+
+  it("piped: the lines are read as one statement and nothing fails", async () => {
+    const input = new PassThrough();
+    const output = new PassThrough();
+    let screen = "";
+    output.on("data", (chunk: Buffer) => {
+      screen += chunk.toString("utf8");
+    });
+    const running = await startRepl({ input, output, terminal: false });
+    input.end(`${UNFINISHED_WITH_AWAIT.flat().join("\n")}\nconsole.log("o.a is", o.a)\n`);
+    await running.closed;
+    expect(screen).not.toMatch(/✖|await is only valid/);
+    expect(screen).toMatch(/a A\n(.|\n)*b B\n(.|\n)*in if 1\n(.|\n)*o\.a is 5/);
+    expect(running.failures).toBe(0);
+  });
+
+  it("a statement that is wrong, not unfinished, still fails at once", async () => {
+    const repl = await driveRepl({});
+    const out = await repl.send("for (const t of [1]) { await 1 }}");
+    expect(out).toMatch(/✖ .*SyntaxError|Unexpected token/);
+  });
+});
+
+describe("_error", () => {
+  const driveRepl = drivenRepls();
+
+  it("holds the last error a line failed with: a thrown one, and a registry's typed error with its code and status", async () => {
+    const repl = await driveRepl({ registry: "localhost:5000", options: { dispatcher: missingRegistry() } });
+    expect(await repl.send("typeof _error")).toBe("'undefined'");
+    await repl.send('throw new Error("boom")');
+    expect(await repl.send("_error.message")).toBe("'boom'");
+    expect(await repl.send('reg.tags("team/nope")')).toMatch(/✖ .*NAME_UNKNOWN/);
+    expect(await repl.send("[_error.code, _error.status]")).toBe("[ 'NAME_UNKNOWN', 404 ]");
+    // A line that goes well leaves it alone, as in Node's REPL.
+    await repl.send("1 + 1");
+    expect(await repl.send("_error.code")).toBe("'NAME_UNKNOWN'");
+  });
+});
