@@ -89,6 +89,7 @@ export async function openDirSource(root: string): Promise<ImageSource> {
   return {
     format: "dir",
     names: [],
+    images: 1,
     async image(name) {
       if (name !== undefined)
         throw new UsageError(`a dir layout holds one unnamed image; drop the name "${name}"`);

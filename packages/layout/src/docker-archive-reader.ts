@@ -6,7 +6,9 @@
  * temporary file.
  *
  * When the archive carries an OCI layout whose manifest matches a `manifest.json` entry (docker ≥ 25, Regatta), that
- * manifest is pushed byte for byte: the image keeps its digest. Otherwise a manifest is built from `manifest.json`:
+ * manifest is pushed byte for byte: the image keeps its digest. Where several of its manifests match one entry (one
+ * image with Docker and with OCI media types, or with other annotations), each RepoTag leads to the manifest the
+ * index.json names by it. Otherwise a manifest is built from `manifest.json`:
  * Docker schema 2 when every layer is gzip (what `docker push` sends), OCI when some are uncompressed or zstd — the
  * layers are pushed as they are, never recompressed, so their digests are the archive's (for the uncompressed layers
  * `docker save` and skopeo write, that is the image's diff IDs; the config, and so the image ID, is unchanged).
@@ -41,14 +43,17 @@ import type { DockerManifestItem } from "./docker-archive.js";
 import {
   type ContentReader,
   checkStored,
+  countImages,
   type ImageSource,
   loadImage,
   type Named,
   pickNamed,
   type SourceBlob,
   type SourceImage,
+  sameImageName,
+  tagPart,
 } from "./image-source.js";
-import { parseLayoutIndex, REF_NAME } from "./oci-index.js";
+import { IMAGE_NAME, parseLayoutIndex, REF_NAME } from "./oci-index.js";
 import { archivePath, ociBlobName } from "./safe-path.js";
 import { listTarEntries, type TarEntry } from "./tar-format.js";
 
@@ -170,6 +175,7 @@ async function synthesize(
   archive: IndexedArchive,
   item: DockerManifestItem,
   where: string,
+  name: string | undefined,
 ): Promise<SourceImage> {
   const configEntry = resolveEntry(archive, item.Config, where);
   const configBytes = await readEntry(archive, configEntry, MAX_MANIFEST_BYTES, where);
@@ -218,20 +224,28 @@ async function synthesize(
     top: { digest: built.digest, mediaType: built.mediaType, size: built.size, bytes: built.bytes },
     children: [],
     blobs: [...blobs.values()],
-    ...(item.RepoTags?.[0] !== undefined ? { name: item.RepoTags[0] } : {}),
+    ...(name !== undefined ? { name } : {}),
   };
 }
 
-/** The OCI manifest of the archive's index.json that is `item` (same config and layers), if there is one. */
-async function matchingOciManifest(
+/** An image manifest of the archive's index.json, with the blob paths manifest.json would give its config and layers. */
+interface IndexedManifest {
+  descriptor: Descriptor;
+  config: string;
+  layers: string[];
+}
+
+/**
+ * The image manifests the archive's index.json lists (an index, a missing or corrupt blob is passed over: the
+ * entry is then built from manifest.json instead), each read once.
+ */
+async function indexedManifests(
   archive: IndexedArchive,
   index: Descriptor[],
-  item: DockerManifestItem,
   where: string,
-): Promise<Descriptor | undefined> {
+): Promise<IndexedManifest[]> {
   const content = archiveContent(archive, where);
-  const config = archivePath(item.Config);
-  const layers = item.Layers.map((l) => archivePath(l));
+  const out: IndexedManifest[] = [];
   for (const d of index) {
     let bytes: Uint8Array;
     try {
@@ -243,15 +257,49 @@ async function matchingOciManifest(
     const parsed = parseManifest(bytes, d.mediaType);
     if (parsed.kind !== "image") continue;
     const m = parsed.manifest as ImageManifest;
-    if (
-      ociBlobName(m.config.digest) === config &&
-      m.layers.length === layers.length &&
-      m.layers.every((l, i) => ociBlobName(l.digest) === layers[i])
-    ) {
-      return d;
-    }
+    out.push({
+      descriptor: d,
+      config: ociBlobName(m.config.digest),
+      layers: m.layers.map((l) => ociBlobName(l.digest)),
+    });
   }
-  return undefined;
+  return out;
+}
+
+/**
+ * The index.json manifest that is `item` under the name `repoTag`. Several manifests can have the item's config and
+ * layers (the same image with Docker and with OCI media types, or with other annotations), so the name decides:
+ * the entry whose io.containerd.image.name is `repoTag` (Regatta, docker ≥ 25), else whose ref.name is it or its
+ * tag (skopeo, umoci), else the first with that content.
+ */
+function manifestFor(
+  manifests: IndexedManifest[],
+  item: DockerManifestItem,
+  repoTag: string | undefined,
+): Descriptor | undefined {
+  const config = archivePath(item.Config);
+  const layers = item.Layers.map((l) => archivePath(l));
+  const same = manifests
+    .filter(
+      (m) =>
+        m.config === config && m.layers.length === layers.length && m.layers.every((l, i) => l === layers[i]),
+    )
+    .map((m) => m.descriptor);
+  if (repoTag === undefined) return same[0];
+  const tag = tagPart(repoTag);
+  const annotation = (d: Descriptor, key: string) => d.annotations?.[key];
+  return (
+    same.find((d) => {
+      const name = annotation(d, IMAGE_NAME);
+      return name !== undefined && sameImageName(name, repoTag);
+    }) ??
+    same.find((d) => {
+      const name = annotation(d, REF_NAME);
+      return name !== undefined && sameImageName(name, repoTag);
+    }) ??
+    same.find((d) => tag !== undefined && annotation(d, REF_NAME) === tag) ??
+    same[0]
+  );
 }
 
 async function isGzip(path: string): Promise<boolean> {
@@ -317,17 +365,27 @@ export async function openDockerArchiveSource(input: string | Readable): Promise
     const content = archiveContent(archive, where);
     let candidates: Named<() => Promise<SourceImage>>[];
     if (manifestJson) {
+      // One candidate per RepoTag, each resolved to its own manifest, so a name gives the image it names.
       const items = parseDockerManifest(manifestJson, where);
-      candidates = items.map((item) => ({
-        names: item.RepoTags ?? [],
-        value: async () => {
-          const oci = await matchingOciManifest(archive, index, item, where);
-          return oci ? loadImage(content, oci, where, item.RepoTags?.[0]) : synthesize(archive, item, where);
-        },
-      }));
+      const manifests = await indexedManifests(archive, index, where);
+      candidates = items.flatMap((item) => {
+        const tags = item.RepoTags?.length ? item.RepoTags : [undefined];
+        return tags.map((tag) => {
+          const oci = manifestFor(manifests, item, tag);
+          return {
+            names: tag === undefined ? [] : [tag],
+            // A manifest built from manifest.json is the same for the same config and layers.
+            key:
+              oci?.digest ??
+              JSON.stringify([archivePath(item.Config), ...item.Layers.map((l) => archivePath(l))]),
+            value: () => (oci ? loadImage(content, oci, where, tag) : synthesize(archive, item, where, tag)),
+          };
+        });
+      });
     } else if (indexJson) {
       candidates = index.map((d) => ({
         names: d.annotations?.[REF_NAME] !== undefined ? [d.annotations[REF_NAME]] : [],
+        key: d.digest,
         value: () => loadImage(content, d, where, d.annotations?.[REF_NAME]),
       }));
     } else {
@@ -338,7 +396,8 @@ export async function openDockerArchiveSource(input: string | Readable): Promise
     return {
       format: "docker",
       names: candidates.flatMap((c) => c.names),
-      image: (name) => pickNamed(candidates, name, where)(),
+      images: countImages(candidates),
+      image: async (name) => pickNamed(candidates, name, where)(),
       close: cleanup,
     };
   } catch (error) {

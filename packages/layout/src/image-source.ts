@@ -18,6 +18,7 @@ import {
   type ImageManifest,
   parseManifest,
 } from "@regatta/manifest";
+import { parseReference } from "@regatta/reference";
 import type { LayoutFormat } from "./layout-writer.js";
 import type { StoredManifest } from "./pull-plan.js";
 
@@ -49,6 +50,11 @@ export interface ImageSource {
   names: string[];
   /** OCI layouts: how many index.json entries have no ref.name (an image `names` cannot show). */
   unnamed?: number;
+  /**
+   * How many different images (manifests) the source holds: one image under several names (`docker save app:1
+   * app:latest`, two ref.names of one digest) counts once, and needs no name to be picked.
+   */
+  images: number;
   /** The image named `name`, or the only one when `name` is undefined. */
   image(name?: string): Promise<SourceImage>;
   close(): Promise<void>;
@@ -128,7 +134,17 @@ export async function loadImage(
 /** A candidate image of a source and the names it goes by (an OCI ref.name, docker RepoTags). */
 export interface Named<T> {
   names: string[];
+  /**
+   * Which image the candidate is (its manifest's digest, or for a manifest still to be built what it is built from):
+   * candidates with one key are one image, so choosing between them is no choice.
+   */
+  key: string;
   value: T;
+}
+
+/** How many different images `candidates` are (by key). */
+export function countImages(candidates: Named<unknown>[]): number {
+  return new Set(candidates.map((c) => c.key)).size;
 }
 
 /**
@@ -140,16 +156,38 @@ export function tagPart(name: string): string | undefined {
   return colon > name.lastIndexOf("/") ? name.slice(colon + 1) : undefined;
 }
 
+/** A `repo:tag` name in its full form (`foo/bar:2` → `docker.io/foo/bar:2`), or undefined if it is none. */
+function normalisedName(name: string): string | undefined {
+  if (tagPart(name) === undefined) return undefined;
+  try {
+    return parseReference(name).toString();
+  } catch {
+    return undefined;
+  }
+}
+
 /**
- * Picks the candidate named `name` (a full name, or the tag of one), or the only candidate when `name` is undefined.
+ * Whether two image names are the same: equal, or both `repo:tag` names that normalise alike, as docker and skopeo
+ * compare them (`docker save` writes `foo/bar:2`, skopeo `docker.io/foo/bar:2`). A bare tag (an OCI ref.name such
+ * as `1.0`) is compared as it is: it names no repository.
+ */
+export function sameImageName(a: string, b: string): boolean {
+  if (a === b) return true;
+  const full = normalisedName(a);
+  return full !== undefined && full === normalisedName(b);
+}
+
+/**
+ * Picks the candidate named `name` (a full name in any spelling docker accepts, or the tag of one), or the only
+ * image when `name` is undefined. Names that all lead to one image are no choice: that image is picked.
  * @throws NotFoundError when nothing has the name; UsageError when the choice is ambiguous.
  */
 export function pickNamed<T>(candidates: Named<T>[], name: string | undefined, where: string): T {
-  const all = candidates.flatMap((c) => c.names);
+  const all = [...new Set(candidates.flatMap((c) => c.names))];
   if (name !== undefined) {
-    let found = candidates.filter((c) => c.names.includes(name));
+    let found = candidates.filter((c) => c.names.some((n) => sameImageName(n, name)));
     if (found.length === 0) found = candidates.filter((c) => c.names.some((n) => tagPart(n) === name));
-    if (found.length === 1) return found[0]!.value;
+    if (found.length > 0 && countImages(found) === 1) return found[0]!.value;
     if (found.length === 0) {
       throw new NotFoundError(
         `${where} has no image named ${JSON.stringify(name)}${all.length ? `; it has: ${all.join(", ")}` : ""}`,
@@ -157,12 +195,13 @@ export function pickNamed<T>(candidates: Named<T>[], name: string | undefined, w
       );
     }
     throw new UsageError(
-      `${where} has ${found.length} images named ${JSON.stringify(name)}: use the full name`,
+      `${where} has ${countImages(found)} images named ${JSON.stringify(name)}: use the full name`,
     );
   }
-  if (candidates.length === 1) return candidates[0]!.value;
   if (candidates.length === 0) throw new InvalidManifestError(`${where} holds no image`);
-  throw new UsageError(
-    `${where} holds ${candidates.length} images (${all.join(", ") || "unnamed"}): say which one`,
-  );
+  const images = countImages(candidates);
+  if (images === 1) return candidates[0]!.value;
+  const unnamed = candidates.filter((c) => c.names.length === 0).length;
+  const listed = [...all, ...(unnamed ? [`${unnamed} unnamed`] : [])].join(", ");
+  throw new UsageError(`${where} holds ${images} images (${listed}): say which one`);
 }

@@ -16,6 +16,7 @@ import { destinationEntries, hasFile, writeFileAtomic } from "./atomic-file.js";
 import { fileTarget } from "./file-target.js";
 import {
   type ContentReader,
+  countImages,
   type ImageSource,
   loadImage,
   pickNamed,
@@ -231,6 +232,7 @@ export async function openOciLayoutSource(root: string): Promise<ImageSource> {
   if (!index) throw new InvalidManifestError(`${root} is an OCI layout without index.json`);
   const entries = index.manifests.map((m) => ({
     names: m.annotations?.[REF_NAME] !== undefined ? [m.annotations[REF_NAME]] : [],
+    key: m.digest,
     value: m,
   }));
   const reader = ociContentReader(root);
@@ -238,6 +240,7 @@ export async function openOciLayoutSource(root: string): Promise<ImageSource> {
     format: "oci",
     names: entries.flatMap((e) => e.names),
     unnamed: entries.filter((e) => e.names.length === 0).length,
+    images: countImages(entries),
     async image(name) {
       const descriptor = pickNamed(entries, name, root);
       return loadImage(reader, descriptor, root, descriptor.annotations?.[REF_NAME]);

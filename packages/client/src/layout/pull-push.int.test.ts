@@ -103,6 +103,25 @@ describe("pull to disk and push back, against real registries", () => {
     expect((await dest.manifest("copy/docker:v1")).digest).toBe(docker.manifest.digest);
   });
 
+  it("one image under two tags needs no name; two images and a target tag naming neither is a usage error", async () => {
+    const file = join(temp(), "two-tags.tar");
+    await reg.pull([`${src}/disk/oci:v1`, `${src}/disk/oci:v2`], file);
+    const items = JSON.parse((await readTar(file)).get("manifest.json")!.toString());
+    expect(items.map((i: { RepoTags: string[] }) => i.RepoTags)).toEqual([
+      [`${src}/disk/oci:v1`, `${src}/disk/oci:v2`],
+    ]);
+    const pushed = await dest.push(file, "copy/two:other");
+    expect(pushed.digest).toBe(oci.manifest.digest);
+    expect((await dest.push(file, "copy/two")).digest).toBe(oci.manifest.digest);
+
+    const both = join(temp(), "two-images.tar");
+    await reg.pull([`${src}/disk/docker:v1`, `${src}/disk/oci:v2`], both);
+    const refused = dest.push(both, "copy/two:other");
+    await expect(refused).rejects.toBeInstanceOf(UsageError);
+    await expect(refused).rejects.toThrow(/holds 2 images and none is named "other"/);
+    expect((await dest.push(both, "copy/two:v2")).digest).toBe(oci.manifest.digest);
+  });
+
   it("a docker archive written to a stream is byte for byte the file", async () => {
     const dir = temp();
     await reg.pull(`${src}/disk/docker:v1`, join(dir, "a.tar"));

@@ -5,7 +5,7 @@
  * reference itself. Manifests go up as the exact bytes read from disk, so their digests are the ones on disk.
  */
 import type { Readable } from "node:stream";
-import { DigestMismatchError } from "@regatta/errors";
+import { DigestMismatchError, NotFoundError, UsageError } from "@regatta/errors";
 import { guessPushFormat, type LayoutFormat, openImageSource } from "@regatta/layout";
 import type { Reference } from "@regatta/reference";
 import { type ClientContext, type ReferenceInput, toReference } from "../context.js";
@@ -18,8 +18,9 @@ export interface PushOptions {
   /** What `source` is. Default: guessed (a file or stream is a docker archive; a directory says by its files). */
   format?: LayoutFormat;
   /**
-   * Which image of the source: an OCI ref.name or a docker RepoTag (full, or its tag). Default: the only image, or,
-   * when there are several, the one named like the target's tag.
+   * Which image of the source: an OCI ref.name or a docker RepoTag (full in any spelling docker accepts, or its
+   * tag). Default: the only image (however many names it has), or, when there are several, the one named like the
+   * target's tag.
    */
   name?: string;
   /** Blobs uploaded at once. Default: the client's concurrency. */
@@ -56,14 +57,22 @@ export async function pushImage(
   const emit = options.onProgress ?? (() => {});
   const signal = options.signal ? { signal: options.signal } : {};
   const opened = await openImageSource(source, format);
+  const where = typeof source === "string" ? source : "the archive";
   try {
-    const name = options.name ?? (opened.names.length > 1 ? ref.tag : undefined);
-    const image = await opened.image(name);
-    if (ref.digest && ref.digest !== image.top.digest) {
-      throw new DigestMismatchError(
-        `the image in ${typeof source === "string" ? source : "the archive"} is ${image.top.digest}, not ${ref.digest}`,
-        { expected: ref.digest, actual: image.top.digest },
+    // One image under several names needs no choosing; several images are chosen by the target's tag.
+    const byTargetTag = options.name === undefined && opened.images > 1 ? ref.tag : undefined;
+    const image = await opened.image(options.name ?? byTargetTag).catch((error: unknown) => {
+      if (byTargetTag === undefined || !(error instanceof NotFoundError)) throw error;
+      throw new UsageError(
+        `${where} holds ${opened.images} images and none is named ${JSON.stringify(byTargetTag)} like the target's tag: say which one by name (it has: ${[...new Set(opened.names)].join(", ")})`,
+        { cause: error },
       );
+    });
+    if (ref.digest && ref.digest !== image.top.digest) {
+      throw new DigestMismatchError(`the image in ${where} is ${image.top.digest}, not ${ref.digest}`, {
+        expected: ref.digest,
+        actual: image.top.digest,
+      });
     }
     const repository = ref.repositoryOnly();
     const size = image.blobs.reduce((n, b) => n + b.size, 0);
