@@ -240,3 +240,42 @@ describe("token endpoint errors", () => {
     expect(JSON.stringify(error)).not.toContain("echo-pw-123");
   });
 });
+
+describe("a realm refused by address, however it is spelt", () => {
+  /** What the transport rejects a request with when the name resolved to a forbidden address (map-error.ts). */
+  const forbidden = (url: string) =>
+    new ProtocolError(`token request: refusing to connect to ${new URL(url).hostname} (GET ${url})`, {
+      code: "FORBIDDEN_ADDRESS",
+      request: { method: "GET", url },
+      cause: new Error(`refusing to connect to ${new URL(url).hostname} (169.254.169.254): it is forbidden`),
+    });
+
+  it("a name resolving to a forbidden address is INVALID_REALM, as the address written out is", async () => {
+    const codes: unknown[] = [];
+    for (const realm of ["https://169.254.169.254/token", "https://meta.test/token"]) {
+      const send = fakeSend((request) => {
+        throw forbidden(request.url);
+      });
+      const auth = createAuthenticator({ send, credentials: creds({ username: "u", password: "p" }) });
+      auth.learn("r.io", `Bearer realm="${realm}"`);
+      const error = await auth
+        .authorization({ registry: "r.io", scopes: pull("a") })
+        .catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(AuthenticationError);
+      expect((error as Error).message).toContain(`refusing the token realm ${realm} of registry r.io: `);
+      codes.push((error as AuthenticationError).code);
+    }
+    expect(codes).toEqual(["INVALID_REALM", "INVALID_REALM"]);
+  });
+
+  it("a token endpoint's redirect to a forbidden address stays the transport's refusal", async () => {
+    const send = fakeSend(() => {
+      throw forbidden("https://meta.test/elsewhere");
+    });
+    const auth = createAuthenticator({ send, credentials: creds({ username: "u", password: "p" }) });
+    auth.learn("r.io", 'Bearer realm="https://auth.r.io/token"');
+    const error = await auth.authorization({ registry: "r.io", scopes: pull("a") }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ProtocolError);
+    expect((error as ProtocolError).code).toBe("FORBIDDEN_ADDRESS");
+  });
+});

@@ -16,7 +16,7 @@ import { formatScope } from "./scope.js";
 import { isAnonymous } from "./static-credentials.js";
 import { parseTokenResponse, type Token, tokenAnswerSecrets } from "./token-response.js";
 import type { AuthHttpRequest, AuthHttpResponse, Credential, Scope, Send } from "./types.js";
-import { validateRealm } from "./validate-realm.js";
+import { forbiddenRealm, validateRealm } from "./validate-realm.js";
 
 /** What {@link TokenFetch} needs from the authenticator's options, defaults already applied. */
 export interface TokenFetchOptions {
@@ -83,7 +83,12 @@ export class TokenFetch {
         headers: { "content-type": "application/x-www-form-urlencoded", accept: "application/json" },
         body: form.toString(),
       };
-      const response = await this.#exchange(request, `grant_type=${form.get("grant_type")}`, scopes);
+      const response = await this.#exchange(
+        request,
+        `grant_type=${form.get("grant_type")}`,
+        scopes,
+        registry,
+      );
       // Not every token server speaks OAuth2: "If the request to the endpoint returns 404 using the HTTP POST
       // method, refer to Token Documentation for using the HTTP GET method" (…/spec/auth/oauth/); some answer 405.
       if (response.status !== 404 && response.status !== 405) {
@@ -99,13 +104,23 @@ export class TokenFetch {
     const headers: Record<string, string> = { accept: "application/json" };
     if (hasPassword) headers.authorization = basicHeader(credential)!;
     const request: AuthHttpRequest = { method: "GET", url: url.toString(), headers };
-    const response = await this.#exchange(request, hasPassword ? "basic" : "anonymous", scopes);
+    const response = await this.#exchange(request, hasPassword ? "basic" : "anonymous", scopes, registry);
     return this.#tokenFrom(response, request, registry, scopes, credential);
   }
 
-  async #exchange(request: AuthHttpRequest, how: string, scopes: Scope[]): Promise<AuthHttpResponse> {
+  async #exchange(
+    request: AuthHttpRequest,
+    how: string,
+    scopes: Scope[],
+    registry: string,
+  ): Promise<AuthHttpResponse> {
     const started = this.#o.now();
-    const response = await this.#o.send(request);
+    let response: AuthHttpResponse;
+    try {
+      response = await this.#o.send(request);
+    } catch (error) {
+      throw refusedRealmName(error, request, registry) ?? error;
+    }
     this.#o.log(
       `auth: ${request.method} ${redactUrl(request.url)} (${how}, ${scopes.length} scope${scopes.length === 1 ? "" : "s"}) -> ${response.status} in ${this.#o.now() - started} ms`,
     );
@@ -187,6 +202,29 @@ function oauthRefusal(body: string): { error: string; description?: string } | u
   return typeof description === "string" && description
     ? { error, description: description.slice(0, 200) }
     : { error };
+}
+
+/**
+ * A realm given as a name that resolves to a forbidden address, refused by the transport when it connects
+ * (`FORBIDDEN_ADDRESS`, address-policy.ts): the same `INVALID_REALM` as the address written out (validateRealm), so a
+ * script sees one class for "the registry named a forbidden token realm". A token endpoint's redirect to such a
+ * place stays the transport's refusal: the realm itself was not refused.
+ */
+function refusedRealmName(
+  error: unknown,
+  request: AuthHttpRequest,
+  registry: string,
+): AuthenticationError | undefined {
+  const {
+    code,
+    request: failed,
+    cause,
+  } = error as { code?: unknown; request?: { url?: string }; cause?: unknown };
+  if (code !== "FORBIDDEN_ADDRESS" || !failed?.url) return undefined;
+  const realm = new URL(request.url);
+  if (new URL(failed.url).origin !== realm.origin) return undefined;
+  const reason = cause instanceof Error ? cause.message : String((error as Error).message);
+  return forbiddenRealm(registry, reason, `${realm.origin}${realm.pathname}`, { cause: error });
 }
 
 /** `host[:port]` without its port (IPv6 kept in brackets), lower-cased. */

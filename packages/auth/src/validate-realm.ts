@@ -26,14 +26,7 @@ export function validateRealm(
   // The address, not the text (address-policy.ts): `[::ffff:a9fe:a9fe]` is 169.254.169.254. A realm given as a
   // name is checked again on every address it resolves to when the token request connects.
   const why = forbiddenAddress(url.hostname);
-  if (why) {
-    throw refuse(
-      registry,
-      `the realm is ${why}`,
-      realm,
-      "a registry may not send credentials there; if it is yours, fix its token realm (auth.token.realm)",
-    );
-  }
+  if (why) throw forbiddenRealm(registry, `the realm is ${why}`, realm);
   if (url.protocol === "http:") {
     const allowed = typeof allowHttp === "function" ? allowHttp(url.host) : allowHttp;
     if (!allowed) throw refuse(registry, "the realm uses plain http", realm);
@@ -44,11 +37,31 @@ export function validateRealm(
   return url;
 }
 
+/**
+ * The refusal of a realm at a forbidden address, given as an address (here) or as a name that resolves to one (the
+ * transport refuses it at connect time, token-fetch.ts): one class, `INVALID_REALM`, however the address is spelt.
+ */
+export function forbiddenRealm(
+  registry: string,
+  why: string,
+  realm: string,
+  options: { cause?: unknown } = {},
+): AuthenticationError {
+  return refuse(
+    registry,
+    why,
+    realm,
+    "a registry may not send credentials there; if it is yours, fix its token realm (auth.token.realm)",
+    options,
+  );
+}
+
 function refuse(
   registry: string,
   why: string,
   realm: string,
   hint = "credentials are only sent to an https token endpoint",
+  options: { cause?: unknown } = {},
 ): AuthenticationError {
   return new AuthenticationError(
     `refusing the token realm ${redactUrl(realm)} of registry ${registry}: ${why}`,
@@ -56,6 +69,7 @@ function refuse(
       code: "INVALID_REALM",
       request: { method: "GET", url: redactUrl(realm) },
       hint,
+      ...options,
     },
   );
 }
