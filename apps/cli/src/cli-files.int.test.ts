@@ -4,7 +4,7 @@
  * entry named `../../escape`), read back with `regatta cat`, `ls` and `export` and with the library.
  */
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -185,6 +185,26 @@ describe("regatta cat / ls / export against a real registry", () => {
     expect(existsSync(join(dir, "y.tar"))).toBe(false);
     expect(readdirSync(dir)).toEqual([]);
   });
+
+  it("export -o an existing directory or a path under a file fails, a layer bigger than the buffers too", async () => {
+    // A layer that outgrows the stream buffers was still downloading when the write failed: the process ended on
+    // an empty event loop with status 0 and nothing printed (QA faults5 #1); a small one fitted and failed properly.
+    const big = await generateImage({ layers: [600_000], seed: "files-big" });
+    await pushImage(registry.url, "files/big", "1", big);
+    const dir = tempDir();
+    const plain = join(dir, "plain");
+    writeFileSync(plain, "hi\n");
+    for (const [output, message] of [
+      [dir, `regatta: is a directory: writing ${dir}`],
+      [join(plain, "sub"), "regatta: "],
+    ] as const) {
+      const got = await regatta(["export", `${registry.host}/files/big:1`, "-o", output]);
+      expect(got.code, got.stderr).toBe(1);
+      expect(got.stderr).toContain(message);
+      expect(got.stderr.trim().split("\n")).toHaveLength(1);
+    }
+    expect(readdirSync(dir)).toEqual(["plain"]);
+  }, 60_000);
 
   it("the library: reg.file prints as its text, listFiles and exportFilesystem agree with the CLI", async () => {
     const reg = createClient(registry.host).with({ platform: "linux/arm64" });

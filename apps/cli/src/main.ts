@@ -20,6 +20,17 @@ process.on("unhandledRejection", internal);
 
 installInterruptHandlers();
 
+let finished = false;
 run(process.argv).then((code) => {
+  finished = true;
   process.exitCode = interruptedExitCode() ?? code;
+});
+
+// The event loop emptied while the command was still pending: nothing is left that could settle it (a promise
+// waiting on a download paused behind a stream nobody reads holds no socket or timer). Node would exit with status
+// 0 and no word, a failure reported as a success (`export -o DIR`, QA faults5 #1); it is a bug, said as one.
+process.once("beforeExit", () => {
+  if (finished) return;
+  writeStderr("regatta: internal error: the command stopped before it finished (nothing left to wait for)\n");
+  process.exitCode = interruptedExitCode() ?? 1;
 });

@@ -105,6 +105,17 @@ describe("writeStreamAtomic and writeFileAtomic", () => {
     expect(await readdir(dir)).toEqual(["d"]);
   });
 
+  it("refuse a path under a file, in words, not Node's errno text", async () => {
+    const dir = scratch();
+    writeFileSync(join(dir, "plain"), "hi");
+    const error = await writeStreamAtomic(join(dir, "plain/sub"), bytes()).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: "NOT_A_DIRECTORY" });
+    expect((error as Error).message).toBe(
+      `not a directory (a file is in the way): writing ${join(dir, "plain/sub")}`,
+    );
+    expect(await readdir(dir)).toEqual(["plain"]);
+  });
+
   it("remove the partial file a killed writer left beside the path, and only that", async () => {
     const dir = scratch();
     // A pid that no longer runs: a child that has exited.

@@ -34,6 +34,10 @@ const FILE_ERRORS: Record<string, { code: string; says: string; hint?: string }>
   EPERM: { code: "PERMISSION", says: "operation not permitted" },
   ENOENT: { code: "NOT_FOUND", says: "no such file or directory" },
   EISDIR: { code: "IS_DIRECTORY", says: "is a directory" },
+  // A file where the path needs a directory: a parent of the path (ENOTDIR), or the directory to make (mkdir -p's
+  // EEXIST, the only EEXIST the writers meet: their temporary names are unique).
+  ENOTDIR: { code: "NOT_A_DIRECTORY", says: "not a directory (a file is in the way)" },
+  EEXIST: { code: "NOT_A_DIRECTORY", says: "not a directory (a file is in the way)" },
   EIO: { code: "IO", says: "input/output error (a failing disk?)" },
 };
 

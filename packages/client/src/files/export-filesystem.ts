@@ -143,15 +143,25 @@ export function filesystemTar(layers: readonly LayerSource[], counts: ExportCoun
     pack.finalize();
   };
   produce().catch((error: unknown) => pack.destroy(error as Error));
-  // tar-stream's streams are streamx ones: handed on as a Node stream, which destroys the pack (and so the
-  // downloads) when its reader goes away.
-  async function* chunks() {
-    try {
-      for await (const chunk of pack) yield chunk as Buffer;
-    } finally {
+  // tar-stream's streams are streamx ones: handed on as a Node stream whose destroy destroys the pack (and so the
+  // downloads feeding it). Destroyed at once, not after a pending read: a reader that fails before its first read
+  // (a target that is a directory) must stop the layer download too, which waits behind the unread pack; a generator
+  // wrapped in Readable.from would never run its cleanup then, and the paused download would hold the client open.
+  const entries = pack[Symbol.asyncIterator]();
+  return new Readable({
+    async read() {
+      try {
+        const next = await entries.next();
+        this.push(next.done ? null : (next.value as Buffer));
+      } catch (error) {
+        this.destroy(error as Error);
+      }
+    },
+    destroy(error, callback) {
       // An error, not a plain close: an entry waiting for 'drain' then fails, and its layer's download stops.
-      if (!pack.destroyed) pack.destroy(new AbortError("the reader of the exported filesystem went away"));
-    }
-  }
-  return Readable.from(chunks(), { objectMode: false });
+      if (!pack.destroyed)
+        pack.destroy(error ?? new AbortError("the reader of the exported filesystem went away"));
+      callback(error);
+    },
+  });
 }

@@ -264,6 +264,16 @@ describe("a reader that goes away", () => {
     for await (const _ of filesystemTar([layer], { entries: 0, dropped: 0 })) break;
     await vi.waitFor(() => expect(layer.streams[0]?.destroyed).toBe(true));
   });
+
+  it("stops the downloads of an export destroyed before its first read (a target that cannot be opened)", async () => {
+    // `regatta export -o DIR` of an image whose layer outgrows the buffers: the download, paused behind the unread
+    // tar, held the client's close open and the process ended on an empty event loop with status 0 (QA faults5 #1).
+    const layer = await big();
+    const tar = filesystemTar([layer], { entries: 0, dropped: 0 });
+    await vi.waitFor(() => expect(layer.streams[0]).toBeDefined());
+    tar.destroy();
+    await vi.waitFor(() => expect(layer.streams[0]?.destroyed).toBe(true));
+  });
 });
 
 describe("listFiles (ls)", () => {
