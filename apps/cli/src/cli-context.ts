@@ -48,6 +48,11 @@ export interface CliContext {
    * `--src-*` for its source, `--dest-*` or `-u/-p` for its target). Default: `-u/-p` for the client's registry.
    */
   credentialSides(sides: CredentialSide[]): void;
+  /**
+   * The local files this run reads or writes (a `-o` file, a pull's destination, a push's source; `-` and undefined
+   * are left out), declared before `withClient`: `--har` naming one of them is refused before any request.
+   */
+  localFiles(paths: readonly (string | undefined)[]): void;
   /** The sides of this run, as declared or defaulted by `withClient`. */
   readonly sides: readonly CredentialSide[];
 }
@@ -59,12 +64,16 @@ export function createCliContext(): CliContext {
   let jsonMode = false;
   let sides: CredentialSide[] = [];
   let recorder: import("@regatta/client").HarRecorder | undefined;
+  let ownFiles: string[] = [];
   const ctx: CliContext = {
     get sides() {
       return sides;
     },
     credentialSides(given) {
       sides = given;
+    },
+    localFiles(paths) {
+      ownFiles = paths.filter((path): path is string => path !== undefined && path !== "-");
     },
     flags(cmd) {
       const flags = cmd.optsWithGlobals<GlobalFlags>();
@@ -91,7 +100,7 @@ export function createCliContext(): CliContext {
       // --har: checked before any request (a long copy must not end in "cannot write the HAR"); one recorder for
       // every client of the run, written when each ends, the failed runs included — they are the ones reported.
       if (flags.har !== undefined && !recorder) {
-        await checkHarPath(flags.har);
+        await checkHarPath(flags.har, ownFiles);
         recorder = new HarRecorder();
       }
       // `hosts` from the flags (--cert-file) and from the command (a copy's --src-*/--dest-*) are merged, not replaced.

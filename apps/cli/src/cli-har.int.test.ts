@@ -3,7 +3,7 @@
  * the run in a HAR 1.2 file the schema accepts, with neither the password nor a token in it; a failed run still
  * writes its recording (it is the one worth reporting); a path that cannot be written is refused before any request.
  */
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DEFAULT_USERS, generateImage, harSchemaErrors, pushImage, useRegistry } from "@regatta/testkit";
@@ -96,5 +96,29 @@ describe("--har FILE against a token registry", () => {
       expect(run.stderr).not.toMatch(/\[#1\]/);
       expect(run.stderr).toMatch(/^regatta: --har /);
     }
+  });
+
+  it("refuses to record over the command's own output or input, however it is named: exit 2, nothing sent", async () => {
+    // The HAR, written last, replaced a verified blob, a pulled tarball or a pushed source (QA faults5 #2).
+    const own = mkdtempSync(join(tmpdir(), "regatta-har-own-"));
+    writeFileSync(join(own, "kept.tar"), "source");
+    symlinkSync(join(own, "kept.tar"), join(own, "link.tar"));
+    const digest = `sha256:${"0".repeat(64)}`;
+    const ref = `${host}/team/api:1.0`;
+    const runs: [string, string[]][] = [
+      [join(own, "blob.bin"), ["blob", `${host}/team/api@${digest}`, "-o", join(own, ".", "blob.bin")]],
+      [join(own, "pulled.tar"), ["pull", ref, join(own, "sub", "..", "pulled.tar")]],
+      [join(own, "fs.tar"), ["export", ref, "-o", join(own, "fs.tar")]],
+      [join(own, "link.tar"), ["push", join(own, "kept.tar"), ref]],
+      [join(own, "kept.tar"), ["put-blob", `${host}/team/api`, join(own, "link.tar")]],
+    ];
+    for (const [har, args] of runs) {
+      const run = await regatta(["--har", har, "-v", ...args]);
+      expect(run.code, `${args[0]}: ${run.stderr}`).toBe(2);
+      expect(run.stderr).toMatch(/^regatta: --har .* name the same file/);
+      expect(run.stderr).not.toMatch(/\[#1\]/);
+    }
+    expect(readFileSync(join(own, "kept.tar"), "utf8")).toBe("source");
+    expect(readdirSync(own).sort()).toEqual(["kept.tar", "link.tar"]);
   });
 });

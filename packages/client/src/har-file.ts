@@ -4,17 +4,43 @@
  * recording says so before it does anything, not after a long copy.
  */
 import { constants } from "node:fs";
-import { access, stat } from "node:fs/promises";
-import { dirname, resolve } from "node:path";
+import { access, realpath, stat } from "node:fs/promises";
+import { basename, dirname, join, resolve } from "node:path";
 import { UsageError } from "@regatta/errors";
 import { writeFileAtomic } from "@regatta/layout";
 import { type HarRecorder, VERSION } from "@regatta/transport";
 
+/** Where `path` lands once its directory's links are followed (the file itself may not exist yet). */
+async function realLocation(path: string): Promise<string> {
+  const dir = dirname(resolve(path));
+  return join(await realpath(dir).catch(() => dir), basename(path));
+}
+
 /**
- * Throws a UsageError naming the problem when a HAR file cannot be written at `path`: a directory there, or a file
- * where a directory must be. Missing directories are fine (the write makes them, as `-o` does).
+ * Whether two names reach one file: the same inode when both exist (a symbolic or hard link, `./x` and `x`), else
+ * the same place once their directories' links are followed.
  */
-export async function checkHarPath(path: string): Promise<void> {
+async function sameFile(a: string, b: string): Promise<boolean> {
+  const [first, second] = await Promise.all([stat(a).catch(() => undefined), stat(b).catch(() => undefined)]);
+  if (first && second) return first.dev === second.dev && first.ino === second.ino;
+  if (first || second) return false;
+  return (await realLocation(a)) === (await realLocation(b));
+}
+
+/**
+ * Throws a UsageError naming the problem when a HAR file cannot be written at `path`: a directory there, a file
+ * where a directory must be, or one of `ownFiles`, the files the run itself reads or writes (`-o FILE`, a pull's
+ * destination, a push's source): the recording, written last, would replace them. Missing directories are fine
+ * (the write makes them, as `-o` does).
+ */
+export async function checkHarPath(path: string, ownFiles: readonly string[] = []): Promise<void> {
+  for (const own of ownFiles) {
+    if (await sameFile(path, own)) {
+      throw new UsageError(
+        `--har ${path} and ${own} name the same file; record the HTTP exchanges elsewhere`,
+      );
+    }
+  }
   const target = resolve(path);
   if ((await stat(target).catch(() => undefined))?.isDirectory()) {
     throw new UsageError(`--har ${path}: is a directory; name a file`);

@@ -24,6 +24,7 @@ export function registerBlob(program: Command, cli: CliContext): void {
           digest === undefined ? parseReference(repository) : parseRepository(repository).withDigest(digest);
         if (!ref.digest)
           throw new UsageError(`blob needs a digest: ${repository}@sha256:… or ${repository} sha256:…`);
+        cli.localFiles([opts.output]);
         await cli.withClient(cmd, ref.registry, async (reg) => {
           const blob = reg.blob(ref.repositoryOnly(), ref.digest as string);
           if (opts.output) {

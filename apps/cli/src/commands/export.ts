@@ -32,6 +32,7 @@ under a temporary name and renamed once complete: on an error or Ctrl-C nothing 
       if (toStdout && process.stdout.isTTY) {
         throw new UsageError("refusing to write a tar to a terminal; use -o FILE or a pipe");
       }
+      cli.localFiles([toStdout ? undefined : opts.output]);
       await cli.withReference(cmd, reference, async (reg, ref, flags) => {
         const target = toStdout ? process.stdout : (opts.output as string);
         const result = await reg.exportFilesystem(ref, target, interruptSignal());

@@ -72,6 +72,7 @@ Examples:
         if (opts.allPlatforms && flags.platform)
           throw new UsageError("--platform and --all-platforms exclude each other");
         const registries = new Set(refs.map((r) => r.registry));
+        cli.localFiles([destination]);
         await cli.withClient(cmd, refs[0]!.registry, async (reg) => {
           if (registries.size > 1) {
             throw new UsageError("pull from one registry at a time: the references name several");

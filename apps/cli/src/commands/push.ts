@@ -51,6 +51,7 @@ Examples:
         const ref = parseReference(reference);
         const flags = cli.flags(cmd);
         const format = layoutFormat(opts.format);
+        cli.localFiles([source]);
         await cli.withClient(cmd, ref.registry, async (reg) => {
           const result = await withTransferProgress(flags, (onProgress) =>
             reg.push(source === "-" ? process.stdin : source, ref, {

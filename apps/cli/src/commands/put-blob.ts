@@ -38,6 +38,7 @@ export function registerPutBlob(program: Command, cli: CliContext): void {
         // A file goes to the client as a path: it hashes it (streaming) so the registry can be asked first, and
         // refuses a --digest the content does not have before sending anything.
         const source = file === "-" ? process.stdin : { path: file };
+        cli.localFiles([file]);
         await cli.withClient(cmd, repo.registry, async (reg) => {
           // A bar needs a size: a file has one, stdin does not.
           const pushed = await withTransferProgress(

@@ -24,6 +24,7 @@ export function registerPutManifest(program: Command, cli: CliContext): void {
       const { MAX_MANIFEST_BYTES } = await import("@regatta/client");
       const bytes =
         file === "-" ? await readStdin(MAX_MANIFEST_BYTES) : await readSmallFile(file, MAX_MANIFEST_BYTES);
+      cli.localFiles([file]);
       await cli.withClient(cmd, ref.registry, async (reg) => {
         const pushed = await reg.putManifest(
           ref,
