@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { buildImageManifest, computeDigest, EMPTY_DESCRIPTOR, EMPTY_JSON } from "@regatta/manifest";
 import { tempDirs } from "@regatta/testkit";
 import { describe, expect, it } from "vitest";
-import { DigestMismatchError, UsageError } from "../index.js";
+import { DigestMismatchError, FileSystemError, UsageError } from "../index.js";
 import { fakeDistribution, rejection } from "../test-answering-registry.js";
 
 const tempDir = tempDirs("regatta-pull-artifact-");
@@ -84,6 +84,23 @@ describe("pullArtifact", () => {
     expect(await readFile(join(root, "outside.txt"), "utf8")).toBe("untouched");
     expect((await lstat(join(dir, "f.txt"))).isSymbolicLink()).toBe(false);
     expect(await readFile(join(dir, "f.txt"), "utf8")).toBe("new");
+  });
+
+  it("refuses a directory at a file's path before writing anything, its contents kept (as oras and cp)", async () => {
+    const { reg } = withArtifact([
+      { bytes: "first", title: "a.txt" },
+      { bytes: "new", title: "f.bin" },
+    ]);
+    const dir = join(tempDir(), "out");
+    await mkdir(join(dir, "f.bin", "inner"), { recursive: true });
+    await writeFile(join(dir, "f.bin", "inner", "file"), "precious");
+    const error = await rejection(reg.pullArtifact("team/app:art", dir), FileSystemError);
+    expect(error).toMatchObject({
+      code: "IS_DIRECTORY",
+      message: `is a directory: writing ${join(dir, "f.bin")}`,
+    });
+    expect(await readFile(join(dir, "f.bin", "inner", "file"), "utf8")).toBe("precious");
+    expect(await readdir(dir)).toEqual(["f.bin"]);
   });
 
   it("writes no file whose bytes do not match their digest", async () => {

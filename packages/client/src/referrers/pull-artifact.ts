@@ -9,7 +9,7 @@
  * Nothing is half-written: every title is checked before anything is written, then every layer is staged beside its
  * final path (a file verified against its digest and size, a directory unpacked and verified), and only once all
  * are staged are they renamed into place. A file or symbolic link already at a path is replaced, never written
- * through; a directory already at a directory's path is replaced whole. Layers without a title are skipped, as oras
+ * through; a directory already at a directory's path is replaced whole, and one at a file's path is refused. Layers without a title are skipped, as oras
  * skips them, and listed in the result.
  * https://github.com/opencontainers/image-spec/blob/v1.1.0/annotations.md (org.opencontainers.image.title)
  */
@@ -85,10 +85,25 @@ async function parentsUnder(root: string, parts: string[], made: string[]): Prom
   }
 }
 
-/** Renames the staged `temp` to `path`, moving aside (then removing) what is there when either is a directory. */
-async function putInPlace(temp: string, path: string, isDirectory: boolean): Promise<void> {
+/**
+ * A file layer never replaces a directory, as `oras pull` and `cp` refuse to: the directory is the user's, and its
+ * contents would go with it. (A directory layer replaces a directory whole: that one is the artifact's own.)
+ */
+async function refuseDirectoryAt(path: string, named: string): Promise<void> {
   const there = await lstat(path).catch(() => undefined);
-  if (!there || (!there.isDirectory() && !isDirectory)) {
+  if (there?.isDirectory()) {
+    throw fileSystemError(Object.assign(new Error("is a directory"), { code: "EISDIR" }), named);
+  }
+}
+
+/**
+ * Renames the staged `temp` to `path`, moving aside (then removing) what is there when the layer is a directory;
+ * a directory where a file goes is refused (checked before the pull too; again here, as it may have appeared since).
+ */
+async function putInPlace(temp: string, path: string, isDirectory: boolean, named: string): Promise<void> {
+  if (!isDirectory) await refuseDirectoryAt(path, named);
+  const there = await lstat(path).catch(() => undefined);
+  if (!there || !isDirectory) {
     await rename(temp, path);
     return;
   }
@@ -136,6 +151,7 @@ export async function pullArtifact(
     planned.map((p) => p.title),
     ref.familiar(),
   );
+  for (const plan of planned) if (!plan.unpack) await refuseDirectoryAt(plan.path, join(dir, plan.title));
   const repo = fetched.reference.repositoryOnly();
   const made: string[] = [];
   const staged: { temp: string; plan: Planned; file: PulledFile }[] = [];
@@ -172,7 +188,9 @@ export async function pullArtifact(
         file.size = (await blob.toFile(temp, signal)).size;
       }
     }
-    for (const { temp, plan } of staged) await putInPlace(temp, plan.path, plan.unpack);
+    for (const { temp, plan } of staged) {
+      await putInPlace(temp, plan.path, plan.unpack, join(dir, plan.title));
+    }
   } catch (error) {
     await Promise.all(staged.map(({ temp }) => rm(temp, { recursive: true, force: true })));
     for (const at of made.reverse()) await rmdir(at).catch(() => undefined);
