@@ -117,4 +117,27 @@ describe("rmrepo and delete keep indexes whole (regatta as a process)", () => {
     expect(forced.code).toBe(0);
     expect(JSON.parse(forced.stdout).indexes).toEqual([{ digest: index.index.digest, tags: ["idx"] }]);
   }, 60_000);
+
+  it("delete whose DELETE took effect but lost its answer (a 503) is a success, said so; a plain 404 is not", async () => {
+    // The retry found the manifest gone and reported 404 MANIFEST_UNKNOWN, exit 3, for a delete that happened
+    // (QA faults5 #5); rmrepo already counted it deleted.
+    const repo = await seed();
+    const proxy = await startFaultProxy(registry.url, [
+      { method: "DELETE", path: /\/manifests\//, fault: { type: "status", status: 503, reached: true } },
+    ]);
+    try {
+      const digest = other.manifest.digest;
+      const lost = await regatta(["delete", `${proxy.host}/${repo}:solo`]);
+      expect(lost.code, lost.stderr).toBe(0);
+      expect(lost.stdout).toBe(`${digest}\n`);
+      expect(lost.stderr).toContain("the first attempt deleted it");
+      expect(proxy.requests.filter((r) => r.method === "DELETE").map((r) => r.status)).toEqual([503, 404]);
+      expect((await regatta(["manifest", `${registry.host}/${repo}@${digest}`])).code).toBe(3);
+      // Without a lost answer, a 404 still means no such manifest.
+      const missing = await regatta(["delete", `${proxy.host}/${repo}@${digest}`]);
+      expect(missing.code).toBe(3);
+    } finally {
+      await proxy.close();
+    }
+  }, 60_000);
 });

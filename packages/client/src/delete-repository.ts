@@ -2,7 +2,7 @@
  * `rmrepo`: a repository's manifests deleted, every index before the manifests it lists, so that a failure never
  * leaves an index naming manifests that are gone.
  */
-import { AbortError, NotFoundError } from "@regatta/errors";
+import { AbortError } from "@regatta/errors";
 import { type ImageIndex, INDEX_TYPES, mediaTypeEssence } from "@regatta/manifest";
 import { type ClientContext, type RepositoryInput, toRepository } from "./context.js";
 import { deletesDisabled, disabledError, sendDelete } from "./delete-request.js";
@@ -164,22 +164,21 @@ export async function deleteRepository(
         concurrency,
         async (n, _i, s) => {
           try {
+            // Listed just now: a 404 says deleted meanwhile (or a child the repository never had), and gone is
+            // what was wanted (goneAfterDelete, the rule `delete` follows after a retry).
             await sendDelete(
               ctx,
               repo,
               { manifest: n.digest },
               `delete manifest ${repo.name}@${n.digest}`,
               s,
+              { listed: true },
             );
             n.state = "deleted";
           } catch (error) {
             if (error instanceof AbortError || options.signal?.aborted) throw error;
-            // Deleted meanwhile (or a child the repository never had): gone is what was wanted.
-            if (error instanceof NotFoundError) n.state = "deleted";
-            else {
-              n.state = "failed";
-              n.error = error;
-            }
+            n.state = "failed";
+            n.error = error;
           }
         },
         options.signal,

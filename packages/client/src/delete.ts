@@ -91,6 +91,11 @@ export interface DeletedManifest {
   subject?: { digest: string; fallbackTag?: string };
   /** Nothing was deleted: this is what would have been. */
   dryRun?: boolean;
+  /**
+   * The DELETE failed once sent (a 503 from a proxy, a reset) and its retry found the manifest gone: the attempt
+   * whose answer was lost deleted it (or another client did meanwhile). Gone all the same.
+   */
+  alreadyDeleted?: boolean;
 }
 
 /**
@@ -215,7 +220,9 @@ export async function deleteManifest(
       throw withOutcome(error, outcome);
     }
   }
-  await sendDelete(ctx, ref, { manifest: digest }, context, options.signal);
+  if ((await sendDelete(ctx, ref, { manifest: digest }, context, options.signal)) === "already-deleted") {
+    result.alreadyDeleted = true;
+  }
   if (subject) {
     try {
       // A registry with the API forgets the referrer itself; without it, the subject's fallback index still lists it.

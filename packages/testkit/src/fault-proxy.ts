@@ -47,9 +47,17 @@ export type Fault =
   | { type: "slow"; bytesPerSecond: number }
   /**
    * Answer `status` here without asking the registry (503, 429 with `retryAfter` seconds, 413…), with a
-   * distribution-style `errors[]` body. The request body is read and dropped.
+   * distribution-style `errors[]` body. The request body is read and dropped. With `reached`, the request goes to
+   * the registry first, which acts on it, and its answer is replaced: an answer lost on the way back (a DELETE that
+   * deleted, reported as a 503 by a proxy).
    */
-  | { type: "status"; status: number; retryAfter?: number; headers?: Record<string, string> }
+  | {
+      type: "status";
+      status: number;
+      retryAfter?: number;
+      headers?: Record<string, string>;
+      reached?: boolean;
+    }
   /** Replace the `Docker-Content-Digest` response header (default: a well-formed digest of other bytes). */
   | { type: "digest"; digest?: string }
   /**
@@ -213,19 +221,20 @@ export async function startFaultProxy(target: string, rules: readonly FaultRule[
     };
 
     const status = find("status");
-    if (status) {
-      const code = ERROR_CODES[status.status] ?? "UNKNOWN";
-      const body = `${JSON.stringify({ errors: [{ code, message: `fault proxy: ${status.status}`, detail: null }] })}\n`;
-      answer(
-        status.status,
-        {
-          "content-type": "application/json; charset=utf-8",
-          "docker-distribution-api-version": "registry/2.0",
-          ...(status.retryAfter !== undefined ? { "retry-after": String(status.retryAfter) } : {}),
-          ...status.headers,
-        },
-        body,
-      );
+    const statusAnswer = (fault: Extract<Fault, { type: "status" }>) => {
+      const code = ERROR_CODES[fault.status] ?? "UNKNOWN";
+      const body = `${JSON.stringify({ errors: [{ code, message: `fault proxy: ${fault.status}`, detail: null }] })}\n`;
+      const headers = {
+        "content-type": "application/json; charset=utf-8",
+        "docker-distribution-api-version": "registry/2.0",
+        ...(fault.retryAfter !== undefined ? { "retry-after": String(fault.retryAfter) } : {}),
+        ...fault.headers,
+      };
+      return { headers, body };
+    };
+    if (status && !status.reached) {
+      const { headers, body } = statusAnswer(status);
+      answer(status.status, headers, body);
       return;
     }
     const redirect = find("redirect");
@@ -291,6 +300,14 @@ export async function startFaultProxy(target: string, rules: readonly FaultRule[
     });
 
     const respond = async (response: IncomingMessage) => {
+      if (status?.reached) {
+        response.resume();
+        const { headers, body } = statusAnswer(status);
+        seen.status = status.status;
+        res.writeHead(status.status, { ...headers, "content-length": String(Buffer.byteLength(body)) });
+        res.end(request.method === "HEAD" ? undefined : body);
+        return;
+      }
       let headers: IncomingHttpHeaders = { ...response.headers };
       const digest = find("digest");
       if (digest) headers["docker-content-digest"] = digest.digest ?? WRONG_DIGEST;

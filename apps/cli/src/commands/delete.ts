@@ -61,6 +61,7 @@ export function registerDelete(program: Command, cli: CliContext): void {
               : {}),
             ...(deleted.subject ? { subject: deleted.subject } : {}),
             ...(deleted.dryRun ? { dryRun: true } : {}),
+            ...(deleted.alreadyDeleted ? { alreadyDeleted: true } : {}),
           });
           return;
         }
@@ -97,6 +98,10 @@ export function registerDelete(program: Command, cli: CliContext): void {
           ? ""
           : "; the repository has too many tags to check which others named it: any that did are gone too";
         cli.info(`deleted ${name}@${deleted.digest}${tagsText(deleted)}${unknown}`);
+        if (deleted.alreadyDeleted)
+          cli.info(
+            "note: the registry's answer to the DELETE was lost and its retry found the manifest already gone: the first attempt deleted it",
+          );
         if (deleted.indexes)
           cli.info(
             `warning: ${indexesText(deleted, name)} listed it, and now ${deleted.indexes.length === 1 ? "names" : "name"} a missing manifest`,

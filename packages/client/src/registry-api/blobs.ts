@@ -387,12 +387,16 @@ export async function blobHead(
  * DELETE of a blob (https://github.com/opencontainers/distribution-spec/blob/main/spec.md#deleting-blobs); failures
  * are the transport's typed errors, unchanged.
  */
-export async function blobDelete(deps: Requester, req: BlobTarget): Promise<void> {
+export async function blobDelete(
+  deps: Requester,
+  req: BlobTarget & { retryBudget?: RetryBudget },
+): Promise<void> {
   await deleteAt(deps, {
     registry: req.registry,
     repository: req.repository,
     path: blobPath(req.repository, req.digest),
     context: req.context ?? `delete blob ${req.digest} from ${req.registry}/${req.repository}`,
     ...(req.signal ? { signal: req.signal } : {}),
+    ...(req.retryBudget ? { retryBudget: req.retryBudget } : {}),
   });
 }

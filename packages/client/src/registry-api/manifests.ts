@@ -6,7 +6,7 @@
  */
 import { repositoryScope } from "@regatta/auth";
 import { MAX_MANIFEST_BYTES } from "@regatta/manifest";
-import type { RegistryResponse } from "@regatta/transport";
+import type { RegistryResponse, RetryBudget } from "@regatta/transport";
 import { manifestPath } from "./paths.js";
 import { deleteAt, type Requester } from "./request.js";
 
@@ -90,12 +90,16 @@ export async function manifestPut(
  * (https://github.com/opencontainers/distribution-spec/blob/main/spec.md#deleting-manifests); failures are the
  * transport's typed errors, unchanged.
  */
-export async function manifestDelete(deps: Requester, req: ManifestTarget): Promise<void> {
+export async function manifestDelete(
+  deps: Requester,
+  req: ManifestTarget & { retryBudget?: RetryBudget },
+): Promise<void> {
   await deleteAt(deps, {
     registry: req.registry,
     repository: req.repository,
     path: manifestPath(req.repository, req.reference),
     context: req.context,
     ...(req.signal ? { signal: req.signal } : {}),
+    ...(req.retryBudget ? { retryBudget: req.retryBudget } : {}),
   });
 }

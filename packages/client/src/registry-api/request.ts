@@ -4,7 +4,7 @@
  * timeouts, typed errors).
  */
 import { repositoryScope } from "@regatta/auth";
-import type { RegistryRequest, RegistryResponse } from "@regatta/transport";
+import type { RegistryRequest, RegistryResponse, RetryBudget } from "@regatta/transport";
 
 /** Sends one registry request (`Transport.request`). */
 export type RequestFn = (request: RegistryRequest) => Promise<RegistryResponse>;
@@ -20,7 +20,14 @@ export interface Requester {
  */
 export async function deleteAt(
   deps: Requester,
-  req: { registry: string; repository: string; path: string; context: string; signal?: AbortSignal },
+  req: {
+    registry: string;
+    repository: string;
+    path: string;
+    context: string;
+    signal?: AbortSignal;
+    retryBudget?: RetryBudget;
+  },
 ): Promise<void> {
   const response = await deps.request({
     registry: req.registry,
@@ -30,6 +37,7 @@ export async function deleteAt(
     expect: [202, 200, 204],
     context: req.context,
     ...(req.signal ? { signal: req.signal } : {}),
+    ...(req.retryBudget ? { retryBudget: req.retryBudget } : {}),
   });
   await response.dump();
 }
