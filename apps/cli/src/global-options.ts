@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import type { ConnectOptions } from "@regatta/client";
-import { UsageError } from "@regatta/errors";
+import { MAX_TIMEOUT_MS, UsageError } from "@regatta/errors";
 import { DEFAULT_REGISTRY, parseRegistry } from "@regatta/reference";
 import { type Command, Option } from "commander";
 
@@ -128,7 +128,14 @@ function seconds(flag: string, value: string | undefined, key: string): Record<s
   const n = Number(value);
   if (!value.trim() || !Number.isFinite(n) || n <= 0)
     throw new UsageError(`${flag} takes a positive number of seconds, not "${value}"`);
-  return { [key]: Math.round(n * 1000) };
+  const ms = Math.round(n * 1000);
+  // The library's limit (@regatta/errors' timer-limit.ts, which the transport holds `timeouts` to), in seconds.
+  if (ms > MAX_TIMEOUT_MS) {
+    throw new UsageError(
+      `${flag} takes at most ${Math.floor(MAX_TIMEOUT_MS / 1000)} seconds (about 24.8 days), not "${value}"`,
+    );
+  }
+  return { [key]: ms };
 }
 
 /**

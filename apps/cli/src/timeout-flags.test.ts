@@ -18,6 +18,7 @@ describe("timeout flags", () => {
       timeoutsOf(["--timeout", "7", "manifest", "a", "--idle-timeout", "30", "--connect-timeout", "1"]),
     ).toEqual({ connect: 1000, idle: 30_000, request: 7000 });
     expect(timeoutsOf(["tags", "a"])).toBeUndefined(); // the library's defaults then
+    expect(timeoutsOf(["tags", "a", "--timeout", "2147483"])).toEqual({ request: 2_147_483_000 });
   });
 
   it.each([
@@ -26,6 +27,10 @@ describe("timeout flags", () => {
     ["--idle-timeout", "soon"],
     ["--connect-timeout", " "],
     ["--idle-timeout", "Infinity"],
+    // Above 2^31-1 ms a Node timer fires at once: "timed out, raise it" for a timeout too large (QA faults5 #4).
+    ["--timeout", "1e9"],
+    ["--idle-timeout", "2147484"],
+    ["--connect-timeout", "99999999999"],
   ])("%s %j is refused with a UsageError naming the flag", (flag, value) => {
     expect(() => timeoutsOf(["tags", "a", flag, value])).toThrow(UsageError);
     expect(() => timeoutsOf(["tags", "a", flag, value])).toThrow(flag);

@@ -30,6 +30,7 @@ export {
   type HarEntry,
   type HarLog,
   HarRecorder,
+  MAX_TIMEOUT_MS,
   VERSION,
 } from "@regatta/transport";
 export { BlobHandle, type BlobReadOptions, type BlobSaved } from "./blob-handle.js";

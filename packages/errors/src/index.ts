@@ -50,3 +50,4 @@ export {
   type RegistryErrorEntry,
 } from "./registry-codes.js";
 export { fragmentLength, SCRUBBED, SecretSet, scrubText, scrubValue } from "./secret-set.js";
+export { MAX_TIMEOUT_MS } from "./timer-limit.js";

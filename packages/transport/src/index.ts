@@ -16,7 +16,13 @@ export {
   type RetryPolicy,
   rateLimitedDelay,
 } from "./retry.js";
-export { DEFAULT_TIMEOUTS, type ResolvedTimeouts, resolveTimeouts, type Timeouts } from "./timeouts.js";
+export {
+  DEFAULT_TIMEOUTS,
+  MAX_TIMEOUT_MS,
+  type ResolvedTimeouts,
+  resolveTimeouts,
+  type Timeouts,
+} from "./timeouts.js";
 export { DEFAULT_USER_AGENT, Transport } from "./transport.js";
 export type { PingResult, RegistryHostOptions, RegistryRequest, TransportOptions } from "./types.js";
 export { createVerifyStream, type VerifyStreamOptions } from "./verify-stream.js";

@@ -4,7 +4,7 @@
  */
 import { UsageError } from "@regatta/errors";
 import { describe, expect, it } from "vitest";
-import { DEFAULT_TIMEOUTS, resolveTimeouts } from "./timeouts.js";
+import { DEFAULT_TIMEOUTS, MAX_TIMEOUT_MS, resolveTimeouts } from "./timeouts.js";
 
 describe("resolveTimeouts", () => {
   it("fills in 10 s to connect, 30 s of silence and 60 s per small request", () => {
@@ -13,6 +13,19 @@ describe("resolveTimeouts", () => {
     expect(resolveTimeouts({})).toEqual(DEFAULT_TIMEOUTS);
     expect(resolveTimeouts({ connect: 1, idle: 2, request: 3 })).toEqual({ connect: 1, idle: 2, request: 3 });
   });
+
+  it.each(["connect", "idle", "request"] as const)(
+    "refuses %s above 2^31-1 ms, which a Node timer would fire at once (TimeoutOverflowWarning)",
+    (name) => {
+      expect(MAX_TIMEOUT_MS).toBe(2_147_483_647);
+      expect(resolveTimeouts({ [name]: MAX_TIMEOUT_MS })[name]).toBe(MAX_TIMEOUT_MS);
+      const over = () => resolveTimeouts({ [name]: 3e9 });
+      expect(over).toThrow(UsageError);
+      expect(over).toThrow(
+        `timeouts.${name} must be at most 2147483647 ms (about 24.8 days, the longest a timer waits), not 3000000000`,
+      );
+    },
+  );
 
   it("takes `read` as `idle`, and `idle` wins when both are given", () => {
     expect(resolveTimeouts({ read: 5 }).idle).toBe(5);

@@ -14,7 +14,7 @@
  *   as go-containerregistry's retry transport wraps an http.Client with its own timeout. Never for blob bodies
  *   (`streaming` requests): a healthy 10 GiB layer may take an hour, and is guarded by `idle` instead.
  */
-import { redactUrl, TimeoutError, UsageError } from "@regatta/errors";
+import { MAX_TIMEOUT_MS, redactUrl, TimeoutError, UsageError } from "@regatta/errors";
 import type { Middleware } from "./exchange.js";
 
 /** Timeouts in milliseconds. */
@@ -43,12 +43,23 @@ export const DEFAULT_TIMEOUTS: Readonly<ResolvedTimeouts> = Object.freeze({
   request: 60_000,
 });
 
-/** Fills in the defaults and refuses values that are not a positive number of milliseconds. */
+/** The longest timeout, 2^31-1 ms: what a Node timer can wait (@regatta/errors' timer-limit.ts). */
+export { MAX_TIMEOUT_MS };
+
+/**
+ * Fills in the defaults and refuses values that are not a positive number of milliseconds, or above
+ * {@link MAX_TIMEOUT_MS}: every timeout, as every one may become a timer (here, or in undici).
+ */
 export function resolveTimeouts(timeouts: Timeouts = {}): ResolvedTimeouts {
   const pick = (name: keyof ResolvedTimeouts, value: number | undefined, zeroOk = false): number => {
     if (value === undefined) return DEFAULT_TIMEOUTS[name];
     if (!Number.isFinite(value) || value < 0 || (value === 0 && !zeroOk)) {
       throw new UsageError(`timeouts.${name} must be a positive number of milliseconds, not ${value}`);
+    }
+    if (value > MAX_TIMEOUT_MS) {
+      throw new UsageError(
+        `timeouts.${name} must be at most ${MAX_TIMEOUT_MS} ms (about 24.8 days, the longest a timer waits), not ${value}`,
+      );
     }
     return value;
   };
