@@ -140,6 +140,33 @@ describe("inspect, config and --format against a real registry", () => {
     expect(human.stdout).toMatch(/\nIndex: {6}sha256:[0-9a-f]{64}\n/);
   });
 
+  it("{{.Digest}} is the digest of what the reference names, the index too, as skopeo's; {{.digest}} the image read", async () => {
+    const index = JSON.parse((await regatta(["inspect", `${host}/cli/multi:1`, "--json"])).stdout);
+    const arm = JSON.parse(
+      (await regatta(["inspect", `${host}/cli/multi:1`, "--platform", "linux/arm64", "--json"])).stdout,
+    );
+    expect(arm.index).toBe(index.digest);
+    expect(arm.digest).not.toBe(index.digest);
+    const template = "{{.Digest}} {{.digest}} {{.Index}}";
+    const picked = await regatta([
+      "inspect",
+      `${host}/cli/multi:1`,
+      "--platform",
+      "linux/arm64",
+      "--format",
+      template,
+    ]);
+    expect(picked.stdout).toBe(`${index.digest} ${arm.digest} ${index.digest}\n`);
+    const hosts = await regatta(["inspect", `${host}/cli/multi:1`, "--format", "{{.Digest}}"]);
+    expect(hosts.stdout).toBe(`${index.digest}\n`);
+    // A reference to the image itself names the image.
+    const byDigest = await regatta(["inspect", `${host}/cli/multi@${arm.digest}`, "--format", "{{.Digest}}"]);
+    expect(byDigest.stdout).toBe(`${arm.digest}\n`);
+    const single = JSON.parse((await regatta(["inspect", `${host}/cli/single:1`, "--json"])).stdout);
+    const plain = await regatta(["inspect", `${host}/cli/single:1`, "--format", "{{.Digest}}"]);
+    expect(plain.stdout).toBe(`${single.digest}\n`);
+  });
+
   it("a bad template is exit 2 with one line naming where, before any request", async () => {
     // Port 9 on loopback answers nothing: a request would be exit 5, not 2.
     for (const command of ["inspect", "config"]) {

@@ -36,7 +36,9 @@ An index shows its platforms; --platform picks the image whose Cmd, Env… are s
 index without --platform, this host's (as skopeo inspect does; a note on stderr says which); --json shows the index.
 The --format document is the --json one: Reference, Digest, MediaType, Platform, Index, Created, Labels, Entrypoint,
 Cmd, Env, User, WorkingDir, ExposedPorts, Volumes, StopSignal, HistoryLength, Size, Layers, Platforms, and Referrers
-with --referrers (field names match in any case); Config holds the runtime fields again, as docker's {{.Config.Env}}. \`regatta referrers REF --tree\` lists the referrers.`,
+with --referrers (field names match in any case); Config holds the runtime fields again, as docker's {{.Config.Env}}.
+{{.Digest}} is skopeo's: the digest of what the reference names (the index, when it is one); {{.digest}} is the
+image read, {{.Index}} its index. \`regatta referrers REF --tree\` lists the referrers.`,
     )
     .action(async (reference: string, opts: { format?: string; referrers?: boolean }, cmd: Command) => {
       const output = await formatterFor(opts.format, cli.flags(cmd));
@@ -59,8 +61,11 @@ with --referrers (field names match in any case); Config holds the runtime field
 }
 
 /**
- * The document a template reads: the --json one, with skopeo inspect's own names beside it (`Name`, `Architecture`,
- * `Os`, `Variant`, `Layers` as digests, `LayersData`), so a `skopeo inspect --format` line works unchanged; and its
+ * The document a template reads: the --json one, with skopeo inspect's own names beside it (`Name`, `Digest`,
+ * `Architecture`, `Os`, `Variant`, `Layers` as digests, `LayersData`), so a `skopeo inspect --format` line works
+ * unchanged. skopeo's `Digest` is the manifest the reference names — the index, when it names one, whichever
+ * platform the other fields read (skopeo 1.9, with and without --override-arch) — so a pinned `{{.Digest}}` stays
+ * multi-platform; the image read keeps its digest under the --json name `digest` (an exact key wins). And its
  * `config` (the config blob's digest and size) holding the runtime fields again under the names the image config and
  * `docker image inspect` give them, so docker's `{{.Config.Env}}` reads what skopeo's `{{.Env}}` does.
  * skopeo's: https://github.com/containers/image/blob/main/types/types.go (ImageInspectInfo).
@@ -69,6 +74,7 @@ function templateDocument(s: ImageSummary, name: string): object {
   const [os, architecture, variant] = s.platform?.split("/") ?? [];
   const skopeo = Object.entries({
     Name: name,
+    Digest: s.index ?? s.digest,
     Architecture: architecture,
     Os: os,
     Variant: variant,
