@@ -12,6 +12,7 @@ import {
   SignatureError,
   TlsError,
   TooManyRequestsError,
+  urlSecrets,
 } from "./index.js";
 
 describe("parseRegistryErrors", () => {
@@ -135,6 +136,25 @@ describe("redaction", () => {
       "https://auth.example/token?service=s&scope=repository%3Aa%3Apull&password=REDACTED&refresh_token=REDACTED",
     );
     expect(redactUrl("not a url?token=abc")).toBe("not a url?REDACTED");
+  });
+  it("masks a fragment, which may carry a token (OAuth's implicit grant)", () => {
+    expect(redactUrl("https://stor.example/b?n=1#frag=Sig-Val-555yyy")).toBe(
+      "https://stor.example/b?n=1#REDACTED",
+    );
+    expect(redactUrl("not a url#frag=abc")).toBe("not a url#REDACTED");
+  });
+  it("urlSecrets: every value redactUrl masks that may be a secret, decoded", () => {
+    const url =
+      "https://stor:Pw%2F555zzz@stor.example/b?X-Amz-Signature=Sig-Val-555aaa&sig=AbCdEfGhIjKlMnOpQr" +
+      "&X-Amz-SignedHeaders=host&response-content-type=application%2Foctet-stream&X-Amz-Expires=3600" +
+      "&n=100&digest=sha256%3A0123456789abcdef#frag=Sig-Val-555yyy";
+    expect(urlSecrets(url).sort()).toEqual(
+      ["Pw/555zzz", "Sig-Val-555aaa", "AbCdEfGhIjKlMnOpQr", "Sig-Val-555yyy"].sort(),
+    );
+    // Each one is masked by redactUrl: a secret here that redactUrl showed would be a contradiction.
+    for (const secret of urlSecrets(url)) expect(redactUrl(url)).not.toContain(secret);
+    expect(urlSecrets("https://stor.example/b#Tok3n-In-Fragment")).toEqual(["Tok3n-In-Fragment"]);
+    expect(urlSecrets("not a url?sig=Sig-Val-555aaa")).toEqual([]);
   });
   it("replaces secret headers", () => {
     expect(redactHeaders({ Authorization: "Bearer x", Accept: "a", Cookie: "c" })).toEqual({

@@ -15,7 +15,14 @@ export {
   notRegistrySuccess,
 } from "./not-a-registry.js";
 export { charAt, describeProblem, type Problem, shiftProblem } from "./problem.js";
-export { REDACTED, redactHeaders, redactUrl, SAFE_QUERY_PARAMS, SECRET_HEADERS } from "./redact.js";
+export {
+  REDACTED,
+  redactHeaders,
+  redactUrl,
+  SAFE_QUERY_PARAMS,
+  SECRET_HEADERS,
+  urlSecrets,
+} from "./redact.js";
 export {
   AbortError,
   AuthenticationError,

@@ -35,8 +35,9 @@ export const SAFE_QUERY_PARAMS: ReadonlySet<string> = new Set([
 export const REDACTED = "REDACTED";
 
 /**
- * Returns the URL with userinfo removed and every query parameter not on the allowlist replaced by `REDACTED`.
- * Invalid URLs are returned with anything after `?` removed, so a malformed but secret-bearing string still cannot leak.
+ * Returns the URL with userinfo removed, every query parameter not on the allowlist replaced by `REDACTED`, and a
+ * fragment replaced by `REDACTED` (a Location may carry a token there, as OAuth's implicit grant does). Invalid URLs
+ * are returned with anything after `?` or `#` removed, so a malformed but secret-bearing string still cannot leak.
  */
 export function redactUrl(url: string | URL): string {
   let parsed: URL;
@@ -44,8 +45,8 @@ export function redactUrl(url: string | URL): string {
     parsed = new URL(String(url));
   } catch {
     const text = String(url);
-    const q = text.indexOf("?");
-    return q === -1 ? text : `${text.slice(0, q)}?${REDACTED}`;
+    const cut = text.search(/[?#]/);
+    return cut === -1 ? text : `${text.slice(0, cut)}${text[cut]}${REDACTED}`;
   }
   if (parsed.username || parsed.password) {
     parsed.username = "";
@@ -54,7 +55,52 @@ export function redactUrl(url: string | URL): string {
   for (const key of [...parsed.searchParams.keys()]) {
     if (!SAFE_QUERY_PARAMS.has(key)) parsed.searchParams.set(key, REDACTED);
   }
+  if (parsed.hash) parsed.hash = REDACTED;
   return parsed.toString();
+}
+
+/** Values shorter than this are masked in a URL but not taken for secrets elsewhere. */
+const MIN_URL_SECRET = 8;
+
+/**
+ * Whether a value {@link redactUrl} masks can be told from ordinary words, so that masking it in every other text
+ * costs nothing: it has a digit, or is long and mixes cases (base64). Presigned URLs also carry plain words in
+ * masked parameters (`X-Amz-SignedHeaders=host`, `response-content-type=application/octet-stream`); as secrets,
+ * those would mask every `host` in every error and log line.
+ */
+function couldBeSecret(value: string): boolean {
+  if (value.length < MIN_URL_SECRET) return false;
+  return /[0-9]/.test(value) || (value.length >= 16 && /[a-z]/.test(value) && /[A-Z]/.test(value));
+}
+
+/**
+ * The values {@link redactUrl} masks that may be secrets: the userinfo's password, each query value off the
+ * allowlist, and the fragment (each of its `key=value` values, or the whole). A server that quotes the URL back (a
+ * storage host's 403 echoing its presigned URL) would otherwise show in an error or a HAR body what the URL itself
+ * never shows: callers add these to the client's SecretSet the moment a server hands them the URL.
+ */
+export function urlSecrets(url: string | URL): string[] {
+  let parsed: URL;
+  try {
+    parsed = new URL(String(url));
+  } catch {
+    return [];
+  }
+  const values = [decodeURIComponentSafe(parsed.password)];
+  for (const [key, value] of parsed.searchParams) if (!SAFE_QUERY_PARAMS.has(key)) values.push(value);
+  const fragment = parsed.hash.slice(1);
+  // `#access_token=…&state=…` (OAuth's implicit grant) holds values under names; anything else is one value.
+  if (fragment.includes("=")) for (const [, value] of new URLSearchParams(fragment)) values.push(value);
+  else values.push(decodeURIComponentSafe(fragment));
+  return [...new Set(values.filter(couldBeSecret))];
+}
+
+function decodeURIComponentSafe(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
 }
 
 /** Returns a copy of the headers with secret values replaced by `REDACTED`. Names are lower-cased. */

@@ -278,6 +278,17 @@ describe("SecretSet", () => {
     expect(scrubText("tag ab12cd34", set, { shapes: false, fragments: false })).toBe("tag REDACTED");
   });
 
+  it("fragments: false masks a secret only whole, until it is added with its fragments; addAll keeps which", () => {
+    const signature = "Sig-Val-555aaa-0123456789";
+    const set = new SecretSet().add(signature, { fragments: false });
+    expect(scrubText(`sig=${signature}`, set)).toBe("sig=REDACTED");
+    expect(scrubText(`sig=${signature}`.slice(0, 16), set)).toBe("sig=Sig-Val-555a");
+    const copy = new SecretSet().addAll(set);
+    expect(scrubText("Sig-Val-555aaa-01", copy)).toBe("Sig-Val-555aaa-01");
+    set.add(signature);
+    expect(scrubText("Sig-Val-555aaa-01", set)).not.toContain("555aaa");
+  });
+
   it("is owned by one client: another set does not scrub its secrets", () => {
     const mine = new SecretSet().add("mine-Secret-1");
     expect(scrubText("mine-Secret-1", new SecretSet())).toBe("mine-Secret-1");

@@ -103,16 +103,23 @@ export class SecretSet {
   readonly #exact = new Set<string>();
   /** Fragment length → every window of that length of every form (see {@link fragmentLength}). */
   readonly #fragments = new Map<number, Set<string>>();
+  /** Forms masked only whole (`add(…, { fragments: false })`), until added with fragments. */
+  readonly #wholeOnly = new Set<string>();
 
   /** How many forms are known (for tests and `describe`). */
   get size(): number {
     return this.#exact.size;
   }
 
-  /** Adds a secret and the forms a server may echo it in. Short or empty values are ignored. */
-  add(secret: string | undefined): this {
+  /**
+   * Adds a secret and the forms a server may echo it in. Short or empty values are ignored. `fragments: false` masks
+   * its forms only whole: for the many values of the URLs a client is sent to (a presigned URL per blob), whose
+   * windows would grow the set by thousands of strings each over a long sync.
+   */
+  add(secret: string | undefined, options: { fragments?: boolean } = {}): this {
     if (!secret || secret.length < MIN_SECRET) return this;
-    for (const { form } of encodings(secret)) this.#addForm(form);
+    const whole = options.fragments === false;
+    for (const { form } of encodings(secret)) this.#addForm(form, undefined, whole);
     return this;
   }
 
@@ -134,11 +141,15 @@ export class SecretSet {
     return this;
   }
 
-  /** Records a form, and each of its windows that is not public text. */
-  #addForm(form: string, isPublic: (window: string) => boolean = () => false): void {
-    if (form.length < MIN_SECRET || this.#exact.has(form)) return;
+  /** Records a form, and each of its windows that is not public text (none but the form itself when `whole`). */
+  #addForm(form: string, isPublic: (window: string) => boolean = () => false, whole = false): void {
+    if (form.length < MIN_SECRET) return;
+    // Known already, unless known whole only and now added with its fragments.
+    if (this.#exact.has(form) && (whole || !this.#wholeOnly.has(form))) return;
     this.#exact.add(form);
-    const k = fragmentLength(form) ?? form.length;
+    if (whole) this.#wholeOnly.add(form);
+    else this.#wholeOnly.delete(form);
+    const k = (whole ? undefined : fragmentLength(form)) ?? form.length;
     const windows = this.#fragments.get(k) ?? new Set<string>();
     this.#fragments.set(k, windows);
     for (let i = 0; i + k <= form.length; i++) {
@@ -149,7 +160,7 @@ export class SecretSet {
 
   /** Adds every secret of another set (a derived client shares its parent's). */
   addAll(other: SecretSet): this {
-    for (const form of other.#exact) this.#addForm(form);
+    for (const form of other.#exact) this.#addForm(form, undefined, other.#wholeOnly.has(form));
     return this;
   }
 

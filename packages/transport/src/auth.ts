@@ -13,6 +13,7 @@ import type { AuthDescription, Authenticator } from "@regatta/auth";
 import { AuthenticationError, redactUrl } from "@regatta/errors";
 import { bufferedBody, readErrorBody } from "./body.js";
 import type { Exchange, Middleware, RawResponse } from "./exchange.js";
+import { sentElsewhere } from "./sent-elsewhere.js";
 
 /** What the auth concern needs: the authenticator (settable after construction) and the ping. */
 export interface AuthConfig {
@@ -87,14 +88,17 @@ async function foreignChallenge(exchange: Exchange, response: RawResponse): Prom
 /** {@link foreignChallenge}'s error, for the ping too: who redirected, who challenged, that nothing went there. */
 export function foreignChallengeError(at: {
   registry: string;
+  /** The registry's own origin, to tell a scheme switch on its host from another host. */
+  baseOrigin?: string;
   method: string;
   url: string;
   context?: string | undefined;
 }): AuthenticationError {
   const url = new URL(redactUrl(at.url));
   const context = at.context ? `${at.context}: ` : "";
+  const { there, sender } = sentElsewhere(url, at.baseOrigin, at.registry);
   return new AuthenticationError(
-    `${context}${url.host}, where ${at.registry} redirected the request, asks for credentials (401); the registry's are never sent to another origin`,
+    `${context}${there}, where ${sender} redirected the request, asks for credentials (401); the registry's are never sent to another origin`,
     {
       code: "FOREIGN_CHALLENGE",
       status: 401,

@@ -37,6 +37,9 @@ export function bodySource(body: BodyInit | undefined): BodySource {
 }
 
 /** One request on its way through the stack. Concerns copy it rather than mutate it. */
+/** The `context` of a token request (Transport.authSend): the HAR keeps no body of it, errors name the token endpoint. */
+export const TOKEN_REQUEST = "token request";
+
 export interface Exchange {
   /** Registry name (`docker.io`, `localhost:5000`): what auth and errors talk about. */
   registry: string;

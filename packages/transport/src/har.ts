@@ -15,7 +15,7 @@
 import { STATUS_CODES } from "node:http";
 import { PassThrough, type Readable } from "node:stream";
 import { REDACTED, redactHeaders, redactUrl, type SecretSet, scrubText } from "@regatta/errors";
-import type { Exchange, Middleware, RawResponse } from "./exchange.js";
+import { type Exchange, type Middleware, type RawResponse, TOKEN_REQUEST } from "./exchange.js";
 
 /** Bytes of a request or response body kept as text in an entry; more is cut and said so (`comment`). */
 export const HAR_BODY_LIMIT = 64 * 1024;
@@ -155,7 +155,7 @@ export function recording(
   return (next) => async (exchange) => {
     const started = now();
     const startedDateTime = new Date().toISOString();
-    const token = exchange.context === "token request";
+    const token = exchange.context === TOKEN_REQUEST;
     const url = redactUrl(exchange.url);
     const request: HarEntry["request"] = {
       method: exchange.method,

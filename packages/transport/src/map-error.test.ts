@@ -46,6 +46,43 @@ describe("mapTransportError", () => {
     expect(map(own)).toBe(own);
   });
 
+  it("names the host that failed and what it was: a redirect target, a token endpoint, or one it sent the request to", () => {
+    const storage = "https://storage.example/b?sig=s3cr3t";
+    const shownStorage = "https://storage.example/b?sig=REDACTED";
+    const onward = { url: storage, baseOrigin: "https://reg.example" };
+    expect(map(coded("ENETUNREACH"), onward).message).toBe(
+      `cannot reach storage.example, where registry reg.example sent the request: network unreachable (GET ${shownStorage})`,
+    );
+    const tls = map(coded("ERR_TLS_CERT_ALTNAME_INVALID", "altname"), onward);
+    expect(tls.summary).toBe(
+      `TLS error talking to storage.example, where registry reg.example sent the request: altname (GET ${shownStorage})`,
+    );
+    // A host the registry chose: never the advice to stop checking certificates, which would cover every host.
+    expect(tls.hint).toContain("storage.example is a host the registry chose");
+    expect(tls.hint).not.toMatch(/or use --tls-skip-verify/);
+    const token = { registry: "auth.example", url: "https://auth.example/token", context: "token request" };
+    const endpoint = map(coded("ECONNREFUSED"), { ...token, baseOrigin: "https://auth.example" });
+    expect(endpoint.message).toBe(
+      "token request: cannot reach token endpoint auth.example: connection refused (GET https://auth.example/token)",
+    );
+    expect(map(coded("CERT_HAS_EXPIRED", "expired"), token).hint).toContain(
+      "auth.example is a host the registry chose",
+    );
+    const bounced = { ...token, url: "https://auth2.example/t", baseOrigin: "https://auth.example" };
+    expect(map(coded("CERT_HAS_EXPIRED", "expired"), bounced).summary).toBe(
+      "token request: TLS error talking to auth2.example, where token endpoint auth.example sent the request: expired (GET https://auth2.example/t)",
+    );
+    // The same host and port in another scheme is another origin: the origins say what changed.
+    const rescheme = {
+      registry: "127.0.0.1:5000",
+      url: "https://127.0.0.1:5000/b",
+      baseOrigin: "http://127.0.0.1:5000",
+    };
+    expect(map(coded("ECONNRESET"), rescheme).message).toBe(
+      "cannot reach https://127.0.0.1:5000, where registry http://127.0.0.1:5000 sent the request: connection reset (GET https://127.0.0.1:5000/b)",
+    );
+  });
+
   it("names the request upper-cased and redacted, prefixed by the caller's context", () => {
     const err = map(coded("ECONNRESET"), {
       method: "patch",

@@ -16,6 +16,8 @@ import {
   TimeoutError,
   TlsError,
 } from "@regatta/errors";
+import { TOKEN_REQUEST } from "./exchange.js";
+import { sentElsewhere } from "./sent-elsewhere.js";
 
 /** What the mapper needs to know about the request that failed. */
 export interface FailedRequest {
@@ -96,6 +98,26 @@ function messageOf(err: unknown): string {
   return (err instanceof Error ? err.message : String(err)).replace(/\s*\n\s*/g, " ").trim();
 }
 
+/**
+ * Who a failed request was talking to, as errors name it: the registry, its token endpoint, or a host one of them
+ * sent the request to (a redirect, an upload Location), named with who sent it there. `chosen`: a host the user did
+ * not name, whose certificate must not be waved through with --tls-skip-verify (that would stop checking every
+ * host, those a hostile registry picks included).
+ */
+function peer(url: URL, req: FailedRequest): { name: string; chosen: boolean } {
+  const token = req.context === TOKEN_REQUEST;
+  if (req.baseOrigin === undefined || url.origin === req.baseOrigin) {
+    return token
+      ? { name: `token endpoint ${url.host}`, chosen: true }
+      : { name: `registry ${req.registry}`, chosen: false };
+  }
+  const { there, sender } = sentElsewhere(url, req.baseOrigin, req.registry);
+  return {
+    name: `${there}, where ${token ? "token endpoint" : "registry"} ${sender} sent the request`,
+    chosen: true,
+  };
+}
+
 /** Maps any error thrown while sending a request or reading its body to a RegattaError. */
 export function mapTransportError(err: unknown, req: FailedRequest): RegattaError {
   if (err instanceof RegattaError) return err;
@@ -104,6 +126,7 @@ export function mapTransportError(err: unknown, req: FailedRequest): RegattaErro
   const where = `(${request.method} ${request.url})`;
   const prefix = req.context ? `${req.context}: ` : "";
   const host = url.host;
+  const talkingTo = peer(url, req);
 
   // The caller's signal, or the request deadline (whose reason is already a TimeoutError).
   if (req.signal?.aborted) {
@@ -159,15 +182,14 @@ export function mapTransportError(err: unknown, req: FailedRequest): RegattaErro
       );
   }
   if (code && CERT_CODES.has(code)) {
-    return new TlsError(
-      `${prefix}TLS error talking to registry ${req.registry}: ${messageOf(err)} ${where}`,
-      {
-        request,
-        cause: err,
-        ...(req.secrets ? { secrets: req.secrets } : {}),
-        hint: "trust the registry's CA with --ca-file, or use --tls-skip-verify",
-      },
-    );
+    return new TlsError(`${prefix}TLS error talking to ${talkingTo.name}: ${messageOf(err)} ${where}`, {
+      request,
+      cause: err,
+      ...(req.secrets ? { secrets: req.secrets } : {}),
+      hint: talkingTo.chosen
+        ? `${host} is a host the registry chose, not one you named: if you trust it, add its CA with --ca-file (--tls-skip-verify would stop checking every host, this one included)`
+        : "trust the registry's CA with --ca-file, or use --tls-skip-verify",
+    });
   }
   // https to a port that speaks plain http: OpenSSL reads "HTTP/1.1 400" as a TLS record of a wrong version.
   if (
@@ -176,26 +198,23 @@ export function mapTransportError(err: unknown, req: FailedRequest): RegattaErro
     code === "ERR_SSL_PACKET_LENGTH_TOO_LONG" ||
     /wrong version number|packet length too long/i.test(messageOf(err))
   ) {
-    return new TlsError(
-      `${prefix}TLS handshake with registry ${req.registry} failed: ${messageOf(err)} ${where}`,
-      {
-        request,
-        cause: err,
-        ...(req.secrets ? { secrets: req.secrets } : {}),
-        hint: schemeHint(url, req, "the registry seems to speak plain http: use --insecure / http"),
-      },
-    );
+    return new TlsError(`${prefix}TLS handshake with ${talkingTo.name} failed: ${messageOf(err)} ${where}`, {
+      request,
+      cause: err,
+      ...(req.secrets ? { secrets: req.secrets } : {}),
+      hint: schemeHint(url, req, "the registry seems to speak plain http: use --insecure / http"),
+    });
   }
   // An answer whose headers break HTTP (a control character in a value): the registry was reached, and is at fault.
   if (name === "HTTPParserError" && !code?.startsWith("HPE_")) {
     return new ProtocolError(
-      `${prefix}registry ${req.registry} sent an invalid HTTP response: ${messageOf(err)} ${where}`,
+      `${prefix}${talkingTo.name} sent an invalid HTTP response: ${messageOf(err)} ${where}`,
       { request, cause: err, ...(req.secrets ? { secrets: req.secrets } : {}) },
     );
   }
   // http to a port that speaks TLS: the answer does not parse as HTTP.
   if (code?.startsWith("HPE_")) {
-    return new ProtocolError(`${prefix}registry ${req.registry} sent an invalid HTTP response ${where}`, {
+    return new ProtocolError(`${prefix}${talkingTo.name} sent an invalid HTTP response ${where}`, {
       request,
       cause: err,
       ...(req.secrets ? { secrets: req.secrets } : {}),
@@ -209,7 +228,7 @@ export function mapTransportError(err: unknown, req: FailedRequest): RegattaErro
     code === "UND_ERR_SOCKET" && url.protocol === "http:" && !req.answered
       ? schemeHint(url, req, "if the registry only speaks https, do not use --insecure / http")
       : undefined;
-  return new RegistryUnreachableError(`${prefix}cannot reach registry ${req.registry}: ${text} ${where}`, {
+  return new RegistryUnreachableError(`${prefix}cannot reach ${talkingTo.name}: ${text} ${where}`, {
     request,
     retryable: known?.retryable ?? false,
     cause: err,

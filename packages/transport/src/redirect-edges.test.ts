@@ -4,7 +4,7 @@
  * (https://www.rfc-editor.org/rfc/rfc9110#section-15.4).
  */
 import { Readable } from "node:stream";
-import { ProtocolError } from "@regatta/errors";
+import { ProtocolError, SecretSet } from "@regatta/errors";
 import { describe, expect, it } from "vitest";
 import type { Exchange, RawResponse } from "./exchange.js";
 import { redirecting } from "./redirect.js";
@@ -22,6 +22,8 @@ const answer = (status: number, location?: string): RawResponse => ({
   body: Readable.from([]),
 });
 
+const secrets = new SecretSet();
+
 /** Runs the concern over scripted answers, recording each exchange sent. */
 async function follow(
   answers: RawResponse[],
@@ -32,6 +34,7 @@ async function follow(
   const sent: Exchange[] = [];
   const result = await redirecting(
     max,
+    secrets,
     logger,
   )(async (e) => {
     sent.push(e);

@@ -1,9 +1,11 @@
 import { createServer as createHttpServer, type IncomingMessage } from "node:http";
 import { createServer as createHttpsServer } from "node:https";
 import { type AddressInfo, createServer as createNetServer } from "node:net";
+import { inspect } from "node:util";
 import { ProtocolError, RegistryError } from "@regatta/errors";
 import { FakeAuthenticator, startServer, TEST_CERT, TEST_KEY, type TestServer } from "@regatta/testkit";
 import { afterEach, describe, expect, it } from "vitest";
+import { HarRecorder } from "./har.js";
 import { Transport } from "./transport.js";
 
 let servers: TestServer[] = [];
@@ -58,6 +60,55 @@ describe("redirect concern", () => {
     expect(storage.requests[0]?.headers.cookie).toBeUndefined();
     expect(lines).toContain(`~ redirect 302 to ${storage.origin}/bucket/two?X-Amz-Signature=REDACTED`);
     expect(lines.join("\n")).not.toContain("s3cr3t");
+  });
+
+  it("takes every value it masks in a Location for a secret: storage quoting its presigned URL back shows none", async () => {
+    const signatures = [
+      "Sig-Val-555aaa",
+      "Sig-Val-555bbb",
+      "Sig-Val-555ccc",
+      "Sig-Val-555hhh",
+      "Sig-Val-555yyy",
+    ];
+    const storage = await serve((req, res) => {
+      res.writeHead(403, { "content-type": "application/json" });
+      // The fragment never reaches the storage host; one that knew it (from the registry) quotes it too.
+      const message = `signature mismatch for ${req.url} (fragment frag=${signatures[4]})`;
+      res.end(JSON.stringify({ errors: [{ code: "DENIED", message }] }));
+    });
+    const location =
+      `${storage.origin}/bucket/m?X-Amz-Signature=${signatures[0]}&X-Goog-Signature=${signatures[1]}` +
+      `&sig=${signatures[2]}&code=${signatures[3]}#frag=${signatures[4]}`;
+    const registry = await serve((_req, res) => {
+      res.writeHead(307, { location });
+      res.end();
+    });
+    const lines: string[] = [];
+    const har = new HarRecorder();
+    transport = new Transport({ logger: (l) => lines.push(l), har });
+    const err = await transport
+      .request({ registry: registry.host, method: "GET", path: "/v2/a/manifests/v1", scopes })
+      .catch((e: unknown) => e as Error);
+    expect(err).toBeInstanceOf(RegistryError);
+    expect(err.message).toContain("signature mismatch for /bucket/m?X-Amz-Signature=REDACTED");
+    // Fragments are not sent: not in what reached storage, nor in the hop's log line or HAR request URL.
+    expect(storage.requests[0]?.url).not.toContain("#");
+    expect(lines).toContain(
+      `~ redirect 307 to ${storage.origin}/bucket/m?X-Amz-Signature=REDACTED&X-Goog-Signature=REDACTED&sig=REDACTED&code=REDACTED#REDACTED`,
+    );
+    expect(lines.filter((l) => l.includes("> GET")).join("\n")).not.toMatch(/\/bucket\/m\?\S*#/);
+    const archive = JSON.stringify(har.toJSON());
+    expect(archive).toContain("signature mismatch for /bucket/m?");
+    for (const text of [
+      err.message,
+      err.stack,
+      JSON.stringify(err),
+      inspect(err, { depth: 10 }),
+      archive,
+      lines.join("\n"),
+    ]) {
+      for (const signature of signatures) expect(text).not.toContain(signature);
+    }
   });
 
   it("fails after maxRedirects hops", async () => {

@@ -9,17 +9,21 @@
  * is a destination the server chose, checked by address when it is connected to (dispatcher.ts, issue 10). The same
  * holds for token requests (Transport.authSend), so a token endpoint cannot bounce the Basic credentials elsewhere.
  */
-import { ProtocolError, redactUrl } from "@regatta/errors";
+import { ProtocolError, redactUrl, type SecretSet } from "@regatta/errors";
 import { dumpBody } from "./body.js";
 import type { Middleware } from "./exchange.js";
 import type { Logger } from "./log.js";
+import { requestUrl } from "./request-url.js";
 
 const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
 /** Headers that carry credentials and never cross an origin. */
 const CREDENTIAL_HEADERS = ["authorization", "cookie", "proxy-authorization"];
 
-/** Follows up to `maxRedirects` hops of a GET or HEAD. */
-export function redirecting(maxRedirects: number, logger?: Logger): Middleware {
+/**
+ * Follows up to `maxRedirects` hops of a GET or HEAD. Each Location's masked values join `secrets` before the hop
+ * goes out (request-url.ts), so the storage host's own error quoting its presigned URL is scrubbed.
+ */
+export function redirecting(maxRedirects: number, secrets: SecretSet, logger?: Logger): Middleware {
   return (next) => async (exchange) => {
     const method = exchange.method.toUpperCase();
     if (method !== "GET" && method !== "HEAD") return next(exchange);
@@ -35,12 +39,13 @@ export function redirecting(maxRedirects: number, logger?: Logger): Middleware {
           request,
         });
       }
-      let target: URL;
+      let quoted: URL;
       try {
-        target = new URL(location, current.url);
+        quoted = new URL(location, current.url);
       } catch {
         throw new ProtocolError(`invalid redirect Location from ${request.url}`, { request });
       }
+      const target = requestUrl(quoted, secrets);
       if (target.protocol !== "http:" && target.protocol !== "https:") {
         throw new ProtocolError(`refusing redirect to a ${target.protocol} URL (${method} ${request.url})`, {
           request,
@@ -48,7 +53,8 @@ export function redirecting(maxRedirects: number, logger?: Logger): Middleware {
       }
       const headers = { ...current.headers };
       if (target.origin !== current.url.origin) for (const name of CREDENTIAL_HEADERS) delete headers[name];
-      logger?.(`~ redirect ${response.status} to ${redactUrl(target)}`);
+      // The Location as the server sent it, fragment masked; the hop's own line shows what goes out, without one.
+      logger?.(`~ redirect ${response.status} to ${redactUrl(quoted)}`);
       current = { ...current, url: target, headers };
     }
   };

@@ -133,4 +133,20 @@ describe("an answer from where the registry sent the request", () => {
       `storage.example answered, where ${exchange.registry} sent the request; it gets none of the registry's credentials`,
     );
   });
+
+  it("names origins when only the scheme changed, so the hint does not name one host twice", async () => {
+    const https: RawResponse = {
+      status: 401,
+      headers: {},
+      url: "https://127.0.0.1:5000/v2/a/manifests/v1",
+      body: Readable.from([Buffer.from("")]),
+    };
+    const error = (await judge(https, {
+      registry: "127.0.0.1:5000",
+      baseOrigin: "http://127.0.0.1:5000",
+    }).catch((e) => e)) as AuthenticationError;
+    expect(error.hint).toBe(
+      "https://127.0.0.1:5000 answered, where http://127.0.0.1:5000 sent the request; it gets none of the registry's credentials",
+    );
+  });
 });

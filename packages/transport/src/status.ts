@@ -10,6 +10,7 @@ import { readErrorBody } from "./body.js";
 import type { Exchange, Middleware, RawResponse } from "./exchange.js";
 import { httpsPortError, isHttpsPortAnswer } from "./https-port.js";
 import { noteRetryAfter, parseRetryAfter } from "./retry.js";
+import { sentElsewhere } from "./sent-elsewhere.js";
 
 /** True when `status` is a success for this request. */
 export function isExpected(status: number, expect: readonly number[] | undefined): boolean {
@@ -100,7 +101,8 @@ function whoAnswered(exchange: Exchange, response: RawResponse): Pick<ErrorRespo
     };
   }
   if (response.status !== 401 && response.status !== 403) return {};
+  const { there, sender } = sentElsewhere(answered, exchange.baseOrigin, exchange.registry);
   return {
-    hint: `${answered.host} answered, where ${exchange.registry} sent the request; it gets none of the registry's credentials`,
+    hint: `${there} answered, where ${sender} sent the request; it gets none of the registry's credentials`,
   };
 }

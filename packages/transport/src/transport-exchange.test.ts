@@ -168,7 +168,7 @@ describe("token requests", () => {
       .catch((e) => e);
     expect(err).toBeInstanceOf(RegistryUnreachableError);
     expect(err.message).toBe(
-      `token request: cannot reach registry ${s.host}: connection refused (GET ${s.origin}/token?service=x)`,
+      `token request: cannot reach token endpoint ${s.host}: connection refused (GET ${s.origin}/token?service=x)`,
     );
   });
 

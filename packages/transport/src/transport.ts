@@ -27,6 +27,7 @@ import {
   type Handler,
   isIdempotentMethod,
   type RawResponse,
+  TOKEN_REQUEST,
 } from "./exchange.js";
 import { recording } from "./har.js";
 import { httpsPortError, isHttpsPortAnswer, isHttpsPortError } from "./https-port.js";
@@ -34,6 +35,7 @@ import { logging, scrubbing } from "./log.js";
 import { type FailedRequest, mapTransportError } from "./map-error.js";
 import { rateLimiting } from "./rate-limit.js";
 import { redirecting } from "./redirect.js";
+import { requestUrl } from "./request-url.js";
 import { type RegistryResponse, toRegistryResponse } from "./response.js";
 import { type RetryPolicy, retrying, retryPolicy } from "./retry.js";
 import { mayBeTlsPort, noTlsAnswered } from "./scheme-fallback.js";
@@ -126,7 +128,7 @@ export class Transport {
     });
     const log = logging(logger, now);
     const record = recording(options.har, this.#secrets, now);
-    const follow = redirecting(options.maxRedirects ?? 5, logger);
+    const follow = redirecting(options.maxRedirects ?? 5, this.#secrets, logger);
     const sleep = options.sleep ?? defaultSleep;
     this.#retry = retryPolicy({
       attempts: options.retry?.attempts ?? 3,
@@ -388,7 +390,13 @@ export class Transport {
     }
     const body = await readErrorBody(response.body);
     if (!own && response.status === 401) {
-      throw foreignChallengeError({ registry, method: "GET", url: response.url, context });
+      throw foreignChallengeError({
+        registry,
+        baseOrigin: url.origin,
+        method: "GET",
+        url: response.url,
+        context,
+      });
     }
     if (isHttpsPortAnswer({ status: response.status, url: response.url, body })) {
       if (this.#upgrade(registry)) return this.#ping(registry, signal);
@@ -504,7 +512,7 @@ export class Transport {
       body: req.body,
       scopes: [],
       signal: req.signal,
-      context: "token request",
+      context: TOKEN_REQUEST,
     });
     const raw = await this.#bare(exchange);
     const mapError = (err: unknown) => mapTransportError(err, this.#failed(exchange, raw.url));
@@ -567,11 +575,13 @@ export class Transport {
     const method = req.method.toUpperCase();
     const body = bodySource(req.body);
     const onDiscard = req.onDiscard;
+    // A registry's upload Location or Link, a realm: its masked values become secrets, its fragment is not sent.
+    const url = requestUrl(req.url, this.#secrets);
     return {
       registry: req.registry,
-      baseOrigin: req.baseOrigin ?? req.url.origin,
+      baseOrigin: req.baseOrigin ?? url.origin,
       method,
-      url: req.url,
+      url,
       headers: { "user-agent": this.#userAgent, ...lowerCaseKeys(req.headers) },
       body,
       scopes: req.scopes,
