@@ -86,9 +86,9 @@ describe("redirect concern", () => {
     const lines: string[] = [];
     const har = new HarRecorder();
     transport = new Transport({ logger: (l) => lines.push(l), har });
-    const err = await transport
+    const err = (await transport
       .request({ registry: registry.host, method: "GET", path: "/v2/a/manifests/v1", scopes })
-      .catch((e: unknown) => e as Error);
+      .catch((e: unknown) => e)) as Error;
     expect(err).toBeInstanceOf(RegistryError);
     expect(err.message).toContain("signature mismatch for /bucket/m?X-Amz-Signature=REDACTED");
     // Fragments are not sent: not in what reached storage, nor in the hop's log line or HAR request URL.
