@@ -8,16 +8,44 @@ const read = (entry: unknown) => credentialFromAuthEntry(entry, "/home/u/.docker
 describe("credentialFromAuthEntry: one `auths` entry of a docker config or auth.json", () => {
   it.each<[string, unknown]>([
     ["null", null],
-    ["a string", "alice:pw"],
-    ["a number", 42],
     ["an empty entry (the secret is in a credential store)", {}],
     ["empty strings", { username: "", password: "", auth: "", identitytoken: "", registrytoken: "" }],
-    [
-      "values that are not strings",
-      { username: 7, password: true, auth: 1, identitytoken: {}, registrytoken: [] },
-    ],
+    ["null fields", { username: null, auth: null }],
   ])("%s holds no credential", (_, entry) => {
     expect(read(entry)).toBeUndefined();
+  });
+
+  // Skipped before: the command went on anonymously with exit 0. docker refuses such a file.
+  it.each<[string, unknown, string]>([
+    [
+      "a string",
+      "alice:S3cretPw",
+      'the "auths" entry for "r.io" in /home/u/.docker/config.json is not an object',
+    ],
+    ["a list", ["S3cretPw"], 'the "auths" entry for "r.io" in /home/u/.docker/config.json is not an object'],
+    ["auth as a list", { auth: ["S3cretPw"] }, '"auth" of the "auths" entry for "r.io"'],
+    [
+      "a numeric password",
+      { username: "alice", password: 12345678 },
+      '"password" of the "auths" entry for "r.io"',
+    ],
+    [
+      "an identity token object",
+      { identitytoken: { t: "S3cretPw" } },
+      '"identitytoken" of the "auths" entry',
+    ],
+    ["a registry token list", { registrytoken: ["S3cretPw"] }, '"registrytoken" of the "auths" entry'],
+    ["a username number", { username: 7, password: "S3cretPw" }, '"username" of the "auths" entry'],
+  ])("refuses %s, naming the key, field and file but not the value", (_, entry, says) => {
+    let error: unknown;
+    try {
+      read(entry);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(CredentialsError);
+    expect((error as Error).message).toContain(says);
+    expect(JSON.stringify(error)).not.toMatch(/S3cretPw|12345678/);
   });
 
   it.each<[string, unknown, Record<string, string>]>([

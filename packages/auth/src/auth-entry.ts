@@ -20,9 +20,23 @@ export interface AuthEntry {
  * as in docker. Errors name the file and key, never the content.
  */
 export function credentialFromAuthEntry(entry: unknown, file: string, key: string): Credential | undefined {
-  // Stryker disable next-line ConditionalExpression: a string or number has none of the fields read below either.
-  if (!entry || typeof entry !== "object") return undefined;
+  if (entry === undefined || entry === null) return undefined;
+  // A malformed entry was skipped before, and the command went on anonymously (exit 0, or a 401 that blamed no file);
+  // docker refuses to read such a file at all. Refused here, for the registry asked only, naming the field, not its
+  // value.
+  if (typeof entry !== "object" || Array.isArray(entry)) {
+    throw new CredentialsError(`the "auths" entry for "${key}" in ${file} is not an object`, {
+      hint: "log in again to rewrite it, or remove the entry",
+    });
+  }
   const e = entry as AuthEntry;
+  for (const field of ["auth", "username", "password", "identitytoken", "registrytoken"] as const) {
+    if (e[field] !== undefined && e[field] !== null && typeof e[field] !== "string") {
+      throw new CredentialsError(`"${field}" of the "auths" entry for "${key}" in ${file} is not a string`, {
+        hint: "log in again to rewrite it, or remove the field",
+      });
+    }
+  }
   const credential: Credential = {};
   if (typeof e.username === "string" && e.username) credential.username = e.username;
   if (typeof e.password === "string" && e.password) credential.password = e.password;

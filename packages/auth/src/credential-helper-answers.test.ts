@@ -33,7 +33,6 @@ describe("credentialFromHelper: what an answer means", () => {
     ["no username", { Secret: "pw" }, { password: "pw" }],
     ["a username that is not a string", { Username: 7, Secret: "pw" }, { password: "pw" }],
     ["an empty secret", { Username: "alice", Secret: "" }, undefined],
-    ["a secret that is not a string", { Username: "alice", Secret: 7 }, undefined],
     ["no secret", { Username: "alice" }, undefined],
   ])("%s", async (_what, answer, expected) => {
     const { run } = runner({ stdout: JSON.stringify(answer) });
@@ -82,6 +81,24 @@ describe("credentialFromHelper: what is an error", () => {
       "credential helper docker-credential-pass failed for r.io (exit 3) (its output is not shown as it may hold secrets; run `echo r.io | docker-credential-pass get` to see it)",
     );
   });
+
+  it.each([
+    ["a number", 12345678],
+    ["a list", ["S3cretPw"]],
+    ["an object", { v: "S3cretPw" }],
+  ])(
+    "a helper answering a Secret that is %s: a broken helper, said (it went on anonymously before), its value never shown",
+    async (_, secret) => {
+      const error = await failure(
+        runner({ stdout: JSON.stringify({ Username: "alice", Secret: secret }) }).run,
+      );
+      expect(error.code).toBe("CREDENTIAL_HELPER_FAILED");
+      expect(error.message).toBe(
+        'credential helper docker-credential-pass answered a "Secret" that is not a string for r.io',
+      );
+      expect(JSON.stringify(error)).not.toMatch(/S3cretPw|12345678/);
+    },
+  );
 
   it.each(["not json", "null", "7", '"a string"', "true"])("a helper answering %s", async (stdout) => {
     const error = await failure(runner({ stdout }).run);

@@ -241,6 +241,16 @@ export async function credentialFromHelper(
     );
   }
   const { Username: username, Secret: secret } = json as { Username?: unknown; Secret?: unknown };
+  // A Secret that is there but no string is a broken helper, not "no credentials": said, instead of going on
+  // anonymously (its value is never shown).
+  if (secret !== undefined && secret !== null && typeof secret !== "string") {
+    throw new CredentialsError(
+      `credential helper ${program} answered a "Secret" that is not a string for ${serverUrl}`,
+      {
+        code: "CREDENTIAL_HELPER_FAILED",
+      },
+    );
+  }
   if (typeof secret !== "string" || !secret) return undefined;
   if (username === IDENTITY_TOKEN_USERNAME) return { identityToken: secret };
   // As docker's native store: any other username goes with the secret as a password.
