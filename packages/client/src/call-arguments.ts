@@ -395,7 +395,7 @@ export const VERBS = {
   putManifest: [
     ["reference", reference],
     ["manifest", manifest],
-    opt(options<PutManifestOptions>({ mediaType: string, signal })),
+    opt(options<PutManifestOptions>({ mediaType: string, fallback: boolean, signal })),
   ],
   pushSchema1: [
     ["source", reference],

@@ -9,6 +9,7 @@ import {
 } from "@regatta/manifest";
 import type { Reference } from "@regatta/reference";
 import { type ClientContext, type ReferenceInput, toReference } from "./context.js";
+import { listAsReferrer, type ReferrerListing } from "./referrers/list-as-referrer.js";
 import { manifestPut } from "./registry-api/manifests.js";
 import { explainSchema1Refusal, verifyFetchedSchema1 } from "./schema1-checks.js";
 
@@ -22,6 +23,11 @@ export type ManifestInput = Uint8Array | string | { bytes: Uint8Array; mediaType
 export interface PutManifestOptions {
   /** The Content-Type to send. Default: the manifest's `mediaType`, or the type its shape says. */
   mediaType?: string;
+  /**
+   * A manifest with a `subject` pushed to a registry without the referrers API is added to the subject's fallback
+   * tag index, as the distribution spec asks of clients. Default true; false pushes the manifest alone.
+   */
+  fallback?: boolean;
   signal?: AbortSignal;
 }
 
@@ -40,6 +46,8 @@ export interface PutManifestResult {
    * (https://github.com/opencontainers/distribution-spec/blob/v1.1.0/spec.md#pushing-manifests-with-subject).
    */
   subject?: string;
+  /** For a manifest with a `subject`: how it can be found as a referrer (absent with `fallback: false`). */
+  referrers?: ReferrerListing;
 }
 
 function bytesOf(manifest: ManifestInput): { bytes: Uint8Array; mediaType?: string } {
@@ -122,7 +130,7 @@ export async function putManifest(
   const location = response.headers.location
     ? new URL(response.headers.location, response.url).href
     : undefined;
-  return {
+  const result: PutManifestResult = {
     reference: ref.withDigest(digest),
     digest,
     mediaType,
@@ -130,6 +138,20 @@ export async function putManifest(
     ...(location ? { location } : {}),
     ...(response.headers["oci-subject"] ? { subject: response.headers["oci-subject"] } : {}),
   };
+  if (options.fallback === false || parsed.kind === "schema1") return result;
+  const referrers = await listAsReferrer(
+    ctx,
+    ref.repositoryOnly(),
+    {
+      mediaType,
+      digest,
+      size: result.size,
+      manifest: parsed.manifest as never,
+      ...(result.subject ? { claimedSubject: result.subject } : {}),
+    },
+    options.signal ? { signal: options.signal } : {},
+  );
+  return referrers ? { ...result, referrers } : result;
 }
 
 /** A registry's refusal, reworded where the registry's own words do not say what to do. */

@@ -62,11 +62,13 @@ describe("a registry that answers OCI-Subject without a referrers API", () => {
     };
     const put = await reg.putManifest("ecr.test/team/app:sbom", referrer);
     expect(put.subject).toBe(image.manifest.digest);
+    // The put checked the claim (one GET, 404) and kept the fallback index, as attach does.
+    expect(put.referrers?.how).toBe("fallback-tag");
     await expect(reg.referrers("ecr.test/team/app:v1", { cosign: false })).resolves.toMatchObject({
       api: false,
     });
     const asked = handlers["ecr.test"]!.requests.filter((r) => r.path.includes("/referrers/"));
-    expect(asked.map((r) => r.status)).toEqual([404]);
+    expect(asked.map((r) => r.status)).toEqual([404, 404]);
   });
 
   it("checks the claim with one GET per repository and keeps the fallback tag index", async () => {

@@ -403,10 +403,13 @@ describe("editIndex", () => {
     const handlers = open({ "team/app": content, "team/copy": {} });
     const result = await reg!.editIndex("team/copy:1.0", { from: "team/app:1.0" });
     expect(result.digest).toBe(digest);
+    // The index has a subject and this registry no referrers API: it is listed in the subject's fallback index,
+    // as every push of a manifest with a subject is (list-as-referrer.ts).
     expect(manifestPuts(handlers)).toEqual([
       `/v2/team/copy/manifests/${amd64.manifest.digest}`,
       `/v2/team/copy/manifests/${arm64.manifest.digest}`,
       "/v2/team/copy/manifests/1.0",
+      `/v2/team/copy/manifests/sha256-${armV7.manifest.digest.slice("sha256:".length)}`,
     ]);
   });
 

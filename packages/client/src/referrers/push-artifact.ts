@@ -32,8 +32,6 @@ import {
   packDirectory,
 } from "./artifact-dir.js";
 import { checkTitlesDisjoint, TITLE_ANNOTATION, titleParts } from "./artifact-title.js";
-import { addToFallbackIndex, referrerDescriptor } from "./fallback-tag.js";
-import { hasReferrersApi } from "./referrers-api.js";
 
 export { TITLE_ANNOTATION };
 
@@ -183,7 +181,8 @@ export async function pushArtifact(
     ...(subject ? { subject } : {}),
     ...(options.annotations ? { annotations: options.annotations } : {}),
   });
-  const put = await putManifest(ctx, ref, built, signal);
+  // putManifest lists a manifest with a subject as its referrer (list-as-referrer.ts), unless `fallback: false`.
+  const put = await putManifest(ctx, ref, built, { ...signal, fallback: options.fallback !== false });
   const result: PushArtifactResult = {
     reference: put.reference,
     digest: put.digest,
@@ -194,20 +193,10 @@ export async function pushArtifact(
   };
   if (!subject) return result;
   result.subject = subject;
-  // OCI-Subject says the registry indexed the subject, but ECR said so without serving the API (a 404): one GET
-  // (remembered per repository, referrers-api.ts) checks the claim before the fallback index is left alone.
-  if (put.subject === subject.digest && (await hasReferrersApi(ctx, repo, subject.digest, signal)))
-    return { ...result, referrers: "api" };
-  if (options.fallback === false) return result;
-  const descriptor = referrerDescriptor({
-    mediaType: put.mediaType,
-    digest: put.digest,
-    size: put.size,
-    artifactType: options.artifactType,
-    annotations: options.annotations,
-  });
-  const updated = await addToFallbackIndex(ctx, repo, subject.digest, descriptor, signal);
-  return { ...result, referrers: "fallback-tag", fallbackTag: updated.tag };
+  if (put.referrers?.how === "api") return { ...result, referrers: "api" };
+  if (put.referrers?.how === "fallback-tag")
+    return { ...result, referrers: "fallback-tag", fallbackTag: put.referrers.fallbackTag };
+  return result;
 }
 
 /** The subject's descriptor, read from the registry; it must be in the artifact's repository. */

@@ -77,6 +77,55 @@ describe("referrers on distribution 2.8 (tag-schema fallback)", () => {
     expect(response.status).toBe(404);
   });
 
+  it("a referrer pushed by putManifest or copied by copy is listed in the fallback index too, as attach lists it", async () => {
+    // Before, only attach (pushArtifact) kept the fallback index: the same manifest put or copied to distribution 2.8
+    // was findable by nothing. The spec asks it of every client that pushes a manifest with a subject.
+    const subjectRef = `${registry.host}/sc/put:1.0`;
+    await reg.copy(`${registry.host}/sc/app:1.0`, subjectRef, { platforms: "all" });
+    const emptyConfig = { mediaType: "application/vnd.oci.empty.v1+json", digest: sha256("{}"), size: 2 };
+    await reg.pushBlob(`${registry.host}/sc/put`, new TextEncoder().encode("{}"));
+    const manifest = {
+      schemaVersion: 2,
+      mediaType: "application/vnd.oci.image.manifest.v1+json",
+      artifactType: SIG,
+      config: emptyConfig,
+      layers: [emptyConfig],
+      subject: {
+        mediaType: index.index.mediaType,
+        digest: index.index.digest,
+        size: index.index.bytes.byteLength,
+      },
+      annotations: { "org.example.by": "put-manifest" },
+    };
+    const put = await reg.putManifest(`${registry.host}/sc/put`, manifest);
+    expect(put.referrers).toEqual({
+      how: "fallback-tag",
+      fallbackTag: `sha256-${index.index.digest.slice(7)}`,
+    });
+    const listed = await reg.referrers(subjectRef, { cosign: false });
+    expect(listed.referrers.map((r) => [r.digest, r.artifactType, r.annotations])).toEqual([
+      [put.digest, SIG, { "org.example.by": "put-manifest" }],
+    ]);
+
+    // Copied alone (no --referrers) into another repository that holds the subject: listed there as well.
+    const target = `${registry.host}/sc/put-copy`;
+    await reg.copy(subjectRef, `${target}:1.0`, { platforms: "all" });
+    await reg.copy(`${registry.host}/sc/put@${put.digest}`, `${target}@${put.digest}`);
+    const copied = await reg.referrers(`${target}:1.0`, { cosign: false });
+    expect(copied.referrers.map((r) => r.digest)).toEqual([put.digest]);
+
+    // fallback: false pushes the manifest alone.
+    const alone = await reg.putManifest(
+      `${registry.host}/sc/put`,
+      { ...manifest, annotations: { "org.example.by": "alone" } },
+      { fallback: false },
+    );
+    expect(alone.referrers).toBeUndefined();
+    expect((await reg.referrers(subjectRef, { cosign: false })).referrers.map((r) => r.digest)).toEqual([
+      put.digest,
+    ]);
+  });
+
   it("attaches an SBOM and a signature to a multi-platform image, lists both, pulls one back", async () => {
     const sbomText = JSON.stringify({ spdxVersion: "SPDX-2.3", name: "app" });
     const sbom = await reg.pushArtifact(`${registry.host}/sc/app`, {
