@@ -1,5 +1,5 @@
 import { UsageError } from "@regatta/errors";
-import { isValidTag, parseRepository } from "@regatta/reference";
+import { isValidRepositoryPath, isValidTag, parseRepository } from "@regatta/reference";
 import type { Command } from "commander";
 import type { CliContext } from "../cli-context.js";
 import { type CompletionRequest, completionRequest } from "../completion-candidates.js";
@@ -16,22 +16,13 @@ const REMOTE_DEADLINE_MS = 2_000;
 const CATALOG_PAGE = 1_000;
 
 /**
- * A repository name as distribution's grammar has it (`path` in @regatta/reference's grammar.ts): lowercase
- * components joined by `.`, `_`, `__` or dashes, separated by `/`.
- */
-const REPOSITORY = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*$/;
-
-/** The longest repository name distribution accepts. */
-const REPOSITORY_MAX = 255;
-
-/**
  * Whether a name the registry listed may be offered to the shell: only a valid tag or repository. The shell splits
  * what it reads at newlines and acts on what it inserts, so a tag `v1\nevil.example/x:latest` would otherwise become a
  * second candidate, and `t\x1b[31mred` would colour the command line; a name that fails the grammar names nothing the
  * user could pull anyway.
  */
 function isCandidate(kind: "tags" | "catalog", name: string): boolean {
-  return kind === "tags" ? isValidTag(name) : name.length <= REPOSITORY_MAX && REPOSITORY.test(name);
+  return kind === "tags" ? isValidTag(name) : isValidRepositoryPath(name);
 }
 
 /**
