@@ -3,6 +3,7 @@ export {
   FORBIDDEN_ADDRESS,
   forbiddenAddress,
   forbiddenAddressError,
+  ipFamily,
   type LookupFunction,
 } from "./address-policy.js";
 export type { AuthTrace, CredentialTrace, TokenExchangeTrace } from "./auth-trace.js";

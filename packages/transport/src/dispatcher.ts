@@ -3,9 +3,14 @@
  * (registries and object stores are plain HTTP/1.1 servers and pipelining turns one slow blob into head-of-line
  * blocking), a connection limit per origin, TLS verification on unless asked otherwise, and proxies like curl does.
  */
-import { isIP } from "node:net";
 import { rootCertificates } from "node:tls";
-import { checkedLookup, FORBIDDEN_ADDRESS, forbiddenAddress, forbiddenAddressError } from "@regatta/auth";
+import {
+  checkedLookup,
+  FORBIDDEN_ADDRESS,
+  forbiddenAddress,
+  forbiddenAddressError,
+  ipFamily,
+} from "@regatta/auth";
 import {
   Agent,
   buildConnector,
@@ -288,7 +293,7 @@ export function guardDispatcher(
     const why = forbiddenAddress(origin.hostname);
     if (why) throw forbiddenAddressError(origin.host, origin.hostname, why);
     // Stryker disable next-line Regex: a URL's hostname has brackets only around an IPv6 address, at its two ends.
-    if (!lookup || isIP(origin.hostname.replace(/^\[|\]$/g, ""))) return dispatch(opts, handler);
+    if (!lookup || ipFamily(origin.hostname.replace(/^\[|\]$/g, ""))) return dispatch(opts, handler);
     // Stryker disable next-line ObjectLiteral,BooleanLiteral: only the error is read, and checkedLookup checks every address either way.
     lookup(origin.hostname, { all: true }, (err) => {
       // Only a forbidden answer stops the request: behind a proxy the client often cannot resolve outside names at
