@@ -82,6 +82,20 @@ describe("getManifest with a platform", () => {
     );
   });
 
+  it("resolve() refuses a single image of another platform it was asked for, and takes it under the default", async () => {
+    open();
+    await expect(reg!.resolve("registry.test/team/app:single", "linux/arm64")).rejects.toBeInstanceOf(
+      NotFoundError,
+    );
+    expect((await reg!.resolve("registry.test/team/app:single", "linux/amd64")).digest).toBe(
+      image.manifest.digest,
+    );
+    // The default platform is the host's: an image built for one platform is what the reference names, as docker
+    // pull takes it without --platform.
+    const other = await reg!.with({ platform: "linux/s390x" }).resolve("registry.test/team/app:single");
+    expect(other.digest).toBe(image.manifest.digest);
+  });
+
   it("returns an image of the platform as it is, after a look at its config", async () => {
     const handlers = open();
     const got = await reg!.manifest("registry.test/team/app:single", { platform: "linux/amd64" });

@@ -254,15 +254,16 @@ export class RegistryClient {
 
   /**
    * The image manifest for a platform (default: the client's platform, normally the host's). When the reference
-   * names an index, the result's `index` holds the index's digest, as ocidist's pull reports both.
+   * names an index, the result's `index` holds the index's digest, as ocidist's pull reports both. A platform named
+   * here is checked against a single image's config as `manifest(ref, { platform })` checks it (a PlatformError for
+   * an image of another platform, as `docker pull --platform` refuses it); the default platform is not: an image
+   * built for one platform only is what the reference names, whatever the host.
    */
   async resolve(reference: ReferenceInput, platform?: string, options?: Omit<ManifestOptions, "platform">) {
     checkArguments("resolve", [reference, platform, options]);
-    return getManifest(
-      this.ctx,
-      reference,
-      this.#calls({ ...options, platform: platform ?? this.ctx.platform }),
-    );
+    if (platform !== undefined)
+      return getAskedManifest(this.ctx, reference, this.#calls({ ...options, platform }));
+    return getManifest(this.ctx, reference, this.#calls({ ...options, platform: this.ctx.platform }));
   }
 
   // ── referrers and artifacts (issue 13; src/referrers/) ────────────────────────────────────────────────────────
