@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readdirSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { generateImage, generateIndex, pushImage, useRegistry } from "@regatta/testkit";
@@ -56,6 +56,27 @@ describe("regatta read commands against a real registry", () => {
       digest: docker.manifest.digest,
       mediaType: docker.manifest.mediaType,
     });
+  });
+
+  it("manifest --platform of a single image of that platform says so, reading its config once", async () => {
+    const har = join(mkdtempSync(join(tmpdir(), "regatta-har-")), "run.har");
+    const got = await regatta([
+      "manifest",
+      `${host}/cli/docker:v1`,
+      "--platform",
+      "linux/amd64",
+      "--har",
+      har,
+    ]);
+    expect(got.code).toBe(0);
+    expect(got.stdoutBytes.equals(docker.manifest.bytes)).toBe(true);
+    expect(got.stderr).toContain("--platform linux/amd64 ignored: ");
+    expect(got.stderr).toContain("is a single image (linux/amd64)");
+    const { log } = JSON.parse(readFileSync(har, "utf8")) as {
+      log: { entries: { request: { url: string } }[] };
+    };
+    const configReads = log.entries.filter((e) => e.request.url.endsWith(`/blobs/${docker.config.digest}`));
+    expect(configReads).toHaveLength(1);
   });
 
   it("manifest --accept-schema2 mimics a schema-2-only client (distribution answers 404 for an OCI index)", async () => {

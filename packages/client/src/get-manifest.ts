@@ -51,7 +51,10 @@ export interface ManifestResult {
   size: number;
   /** Response headers, lower-cased. */
   headers: Record<string, string>;
-  /** When resolved from an index for a platform: the index and the platform chosen. */
+  /**
+   * When resolved from an index for a platform: the index and the platform chosen. `platform` alone (no `index`): a
+   * single image checked against the platform asked, and the platform its config names.
+   */
   index?: { digest: string; mediaType: string; reference: Reference };
   platform?: string;
 }
@@ -95,11 +98,12 @@ export async function getAskedManifest(
   options: ManifestOptions = {},
 ): Promise<ManifestResult> {
   const got = await getManifest(ctx, input, options);
-  if (options.platform !== undefined) {
-    const asked = typeof options.platform === "string" ? options.platform : formatPlatform(options.platform);
-    await checkAskedPlatforms(ctx, got, [asked], options.signal);
-  }
-  return got;
+  if (options.platform === undefined) return got;
+  const asked = typeof options.platform === "string" ? options.platform : formatPlatform(options.platform);
+  const own = await checkAskedPlatforms(ctx, got, [asked], options.signal);
+  // A single image's own platform, read from its config for the check: callers that say "--platform ignored: a
+  // single image (linux/amd64)" need not read the config again.
+  return own === undefined ? got : { ...got, platform: own };
 }
 
 async function fetchManifest(

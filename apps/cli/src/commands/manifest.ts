@@ -38,11 +38,9 @@ export function registerManifest(program: Command, cli: CliContext): void {
               ? opts.accept.split(",").map((s) => s.trim())
               : undefined;
           const got = await reg.manifest(ref, accept ? { accept } : {});
-          if (flags.platform && !got.index && got.kind === "image") {
-            // A single image: its platform is in its config, which also refuses one of another platform (exit 3)
-            // before any byte is printed. Only read when --platform is given.
-            noteSinglePlatform(cli, flags, ref, await reg.config(got.reference));
-          }
+          // A single image: the client read its config for --platform and refused one of another platform (exit 3)
+          // before any byte is printed; `got.platform` is the one its config names.
+          if (!got.index) noteSinglePlatform(cli, flags, ref, { kind: got.kind, platform: got.platform });
           if (flags.json) {
             await writeJson({
               reference: got.reference.toString(),
