@@ -1,5 +1,6 @@
 import { stat } from "node:fs/promises";
 import type { REPLServer } from "node:repl";
+import { types } from "node:util";
 import {
   BlobHandle,
   describeCredentialSource,
@@ -181,7 +182,7 @@ export function defineCommands(host: CommandHost): { cancel(): boolean } {
 
   define("save", async (file) => {
     if (!file) return host.say("usage: .save FILE   writes _ (the last result) to FILE");
-    const saved = await saveValue(server.context._, file);
+    const saved = await saveValue(server.context._, file, (text) => session.scrub(text));
     host.say(`wrote ${saved.bytes} bytes to ${file} (${saved.what})`);
   });
 
@@ -197,48 +198,59 @@ export function defineCommands(host: CommandHost): { cancel(): boolean } {
 }
 
 /**
- * `.save FILE`: the last result as a file. A manifest or config keeps its exact bytes (its digest stays true), a blob
- * handle is downloaded and verified, bytes are written as they are, text as text, anything else as JSON.
+ * `.save FILE`: the last result as a file, readable by its owner only (0600, like the history file). A manifest or
+ * config keeps its exact bytes (its digest stays true), a blob handle is downloaded and verified, bytes are written as
+ * they are; text and JSON go through `scrub`, the masking the screen applies, since a saved result is shared as
+ * readily as a screen and may hold a secret a registry echoed (QA secrets6 #1).
  */
-async function saveValue(value: unknown, file: string): Promise<{ bytes: number; what: string }> {
+async function saveValue(
+  value: unknown,
+  file: string,
+  scrub: (text: string) => string,
+): Promise<{ bytes: number; what: string }> {
   if (value === undefined) throw new UsageError("nothing to save: _ is undefined (evaluate something first)");
   if (value instanceof BlobHandle) {
     await value.toFile(file);
     return { bytes: (await stat(file)).size, what: `blob ${value.digest}, verified` };
   }
   const exact = (value as { bytes?: unknown; digest?: unknown } | null)?.bytes;
-  if (exact instanceof Uint8Array) {
-    await writeFileAtomic(file, exact);
+  if (types.isUint8Array(exact)) {
+    await writeFileAtomic(file, exact, PRIVATE);
     const digest = (value as { digest?: unknown }).digest;
     return {
       bytes: exact.length,
       what: typeof digest === "string" ? `the exact bytes of ${digest}` : "its bytes",
     };
   }
-  if (value instanceof Uint8Array) {
-    await writeFileAtomic(file, value);
+  if (types.isUint8Array(value)) {
+    await writeFileAtomic(file, value, PRIVATE);
     return { bytes: value.length, what: "bytes" };
   }
-  const text = typeof value === "string" ? value : `${JSON.stringify(value, jsonSafe, 2)}\n`;
+  const text = typeof value === "string" ? value : JSON.stringify(value, jsonSafe, 2);
   if (text === undefined) throw new UsageError(`cannot save a ${typeof value} as a file`);
-  const bytes = Buffer.from(text);
-  await writeFileAtomic(file, bytes);
+  const bytes = Buffer.from(typeof value === "string" ? scrub(text) : `${scrub(text)}\n`);
+  await writeFileAtomic(file, bytes, PRIVATE);
   return { bytes: bytes.length, what: typeof value === "string" ? "text" : "JSON" };
 }
 
-/** JSON of a result: references as their text, byte arrays by length (never dumped as numbers), no functions. */
+const PRIVATE = { mode: 0o600 };
+
+/**
+ * JSON of a result: references as their text, byte arrays by length (never dumped as numbers), maps as objects, sets
+ * as arrays, no functions. Values typed in the REPL come from its own realm (a vm context, with its own `Object`,
+ * `Map` and `Uint8Array`), so every check here works across realms: `util.types`, and the text `String()` gives.
+ */
 function jsonSafe(_key: string, value: unknown): unknown {
-  if (value instanceof Uint8Array) return `<${value.length} bytes>`;
+  if (types.isUint8Array(value)) return `<${value.length} bytes>`;
   if (typeof value === "bigint") return value.toString();
-  if (typeof value === "object" && value !== null && "toString" in value && !Array.isArray(value)) {
-    const proto = Object.getPrototypeOf(value);
-    if (
-      proto !== Object.prototype &&
-      proto !== null &&
-      typeof (value as { toJSON?: unknown }).toJSON !== "function"
-    ) {
-      return String(value);
-    }
+  if (types.isMap(value)) return Object.fromEntries(value as Map<unknown, unknown>);
+  if (types.isSet(value)) return [...(value as Set<unknown>)];
+  if (typeof value === "object" && value !== null && !Array.isArray(value) && "toString" in value) {
+    if (typeof (value as { toJSON?: unknown }).toJSON === "function") return value;
+    // An object whose class says what it is as text (a Reference, an Error) is saved as that text; a plain object,
+    // or one whose toString is Object's (`[object Object]`, in any realm), as its fields.
+    const text = String(value);
+    if (!/^\[object \w+\]$/.test(text)) return text;
   }
   return value;
 }

@@ -291,12 +291,20 @@ export class ReplSession {
    * escapes control characters a registry may have put into names, labels or messages (issue 10, items 3 and 4).
    */
   redact(text: string): string {
+    return escapeControls(this.scrub(text));
+  }
+
+  /**
+   * The masking half of {@link redact}, for text that goes to a file rather than a terminal (`.save`): the same
+   * secrets become `***`, controls stay as they are (a file is not a terminal, and a saved text keeps its `\r`).
+   */
+  scrub(text: string): string {
     let out = text;
     for (const secret of this.secrets) out = out.split(secret).join("***");
     for (const client of this.#opened) {
       out = scrubText(out, client.ctx.transport.secrets, { shapes: false, fragments: false });
     }
-    return escapeControls(out);
+    return out;
   }
 
   /**

@@ -534,6 +534,31 @@ describe.each(["basic", "token"] as const)("wrong credentials are rolled back (%
     expect(await repl.send(".har")).toMatch(/^0 HTTP exchanges recorded/);
   });
 
+  it(".save FILE masks what the screen masks, in a 0600 file; an object typed in the REPL saves as its JSON", async () => {
+    repl = await driveRepl({ registry: registry.url, options: { username, password } });
+    const basic = Buffer.from(`${username}:${password}`).toString("base64");
+    const dir = mkdtempSync(join(tmpdir(), "regatta-repl-save-"));
+    // A result built in the REPL (its own realm: plain object, Map) that holds the password and the Basic value.
+    await repl.send(
+      `const o = { a: 1, p: ${JSON.stringify(password)}, b: ${JSON.stringify(basic)}, m: new Map([["k", 2]]) }`,
+    );
+    expect(await repl.send("o")).not.toContain(password);
+    expect(await repl.send(`.save ${join(dir, "o.json")}`)).toMatch(/\(JSON\)$/);
+    const text = readFileSync(join(dir, "o.json"), "utf8");
+    expect(text).not.toContain(password);
+    expect(text).not.toContain(basic);
+    expect(JSON.parse(text)).toMatchObject({ a: 1, m: { k: 2 } });
+    expect(statSync(join(dir, "o.json")).mode & 0o777).toBe(0o600);
+    // An error the user built: saved as its text, masked as on screen.
+    await repl.send('new AggregateError([], "agg " + o.p)');
+    await repl.send(`.save ${join(dir, "agg.txt")}`);
+    expect(readFileSync(join(dir, "agg.txt"), "utf8")).toMatch(/^"AggregateError: agg \*\*\*"/);
+    // A string: text, masked too.
+    await repl.send('"pw=" + o.p');
+    expect(await repl.send(`.save ${join(dir, "s.txt")}`)).toMatch(/\(text\)$/);
+    expect(readFileSync(join(dir, "s.txt"), "utf8")).toBe("pw=***");
+  });
+
   it("a mistyped .login password is refused and the good credentials stay", async () => {
     repl = await driveRepl({ registry: registry.url, options: { username, password } });
     const out = await login(repl, username, mistyped);

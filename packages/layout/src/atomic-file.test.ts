@@ -3,7 +3,15 @@
  * once renamed a regular file over the device. FIFOs and links stand in for devices here; no test touches /dev.
  */
 import { execFileSync, spawnSync } from "node:child_process";
-import { createReadStream, lstatSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
+import {
+  createReadStream,
+  lstatSync,
+  mkdirSync,
+  readFileSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { readdir } from "node:fs/promises";
 import { join } from "node:path";
 import { Readable } from "node:stream";
@@ -94,6 +102,15 @@ describe("writeStreamAtomic and writeFileAtomic", () => {
       true,
     ]);
     expect(readFileSync(join(dir, "sub/end"), "utf8")).toBe("end");
+  });
+
+  it("writeFileAtomic gives the file the mode asked for, also over an existing 0644 file", async () => {
+    const dir = scratch();
+    const file = join(dir, "private");
+    writeFileSync(file, "old", { mode: 0o644 });
+    await writeFileAtomic(file, Buffer.from("new"), { mode: 0o600 });
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    expect(readFileSync(file, "utf8")).toBe("new");
   });
 
   it("refuse a directory, naming it, and leave nothing beside it", async () => {

@@ -221,7 +221,12 @@ export async function writeStreamAtomic(
 export async function writeFileAtomic(
   given: string,
   bytes: Uint8Array,
-  options: { sync?: boolean } = {},
+  options: {
+    sync?: boolean;
+    /** The new file's permissions (before the umask), e.g. 0o600 for a file that may hold what only its owner should
+     * read; a device or FIFO written through keeps its own. Default 0o666, as `writeFile`. */
+    mode?: number;
+  } = {},
 ): Promise<void> {
   await makeDirectories(dirname(given));
   const { path, atomic, fifo } = await writeTarget(given);
@@ -238,7 +243,7 @@ export async function writeFileAtomic(
   }
   const temp = tempPath(path);
   try {
-    const handle = await open(temp, "wx");
+    const handle = await open(temp, "wx", options.mode ?? 0o666);
     try {
       await handle.writeFile(bytes);
       if (options.sync) await handle.datasync();
