@@ -1,3 +1,5 @@
+import { AbortError, RegattaError, type RegattaErrorOptions, TimeoutError } from "./regatta-error.js";
+
 /**
  * Waits for `promise`, but gives up as soon as `signal` aborts (at once when it already has), rejecting with
  * `reason(signal)`: by default the signal's own reason, as `fetch` and `timers/promises` do. The work behind `promise`
@@ -33,4 +35,23 @@ export function abortable<T>(
       },
     );
   });
+}
+
+/**
+ * The typed error for work that `signal` stopped, `what` naming the work ("writing out.tar"): the reason itself when
+ * it is already a RegattaError (a deadline's TimeoutError), a TimeoutError for `AbortSignal.timeout()` (as `fetch`
+ * reports it), else an AbortError (code ABORTED) whose cause is the reason. Never the raw reason: a DOMException, or
+ * whatever the caller passed to `abort()`, carries no code, and `catch (e) { if (e.code === "ABORTED") … }` must hold
+ * on every path of every verb, whenever the abort lands (QA library6 F1).
+ */
+export function abortedError(
+  signal: AbortSignal,
+  what: string,
+  options: RegattaErrorOptions = {},
+): RegattaError {
+  const reason: unknown = signal.reason;
+  if (reason instanceof RegattaError) return reason;
+  if ((reason as { name?: unknown } | undefined)?.name === "TimeoutError")
+    return new TimeoutError(`${what}: the caller's signal timed out`, { ...options, cause: reason });
+  return new AbortError(`${what} aborted`, { ...options, cause: reason });
 }

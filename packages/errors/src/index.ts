@@ -1,4 +1,4 @@
-export { abortable } from "./abortable.js";
+export { abortable, abortedError } from "./abortable.js";
 export {
   type AccessFacts,
   type AccessOperation,

@@ -15,7 +15,7 @@ import { basename, dirname, join, resolve } from "node:path";
 import { type Readable, Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { setTimeout as sleep } from "node:timers/promises";
-import { AbortError, FileSystemError, RegattaError, TimeoutError, UsageError } from "@regatta/errors";
+import { abortedError, FileSystemError, RegattaError, UsageError } from "@regatta/errors";
 import { makeDirectories } from "@regatta/errors/make-directories";
 import { HOST_TAG, isAlive } from "./process-alive.js";
 
@@ -108,16 +108,7 @@ export async function writeTarget(path: string): Promise<{ path: string; atomic:
  */
 export async function waitForReader(path: string, signal?: AbortSignal): Promise<FileHandle> {
   for (;;) {
-    if (signal?.aborted) {
-      const reason: unknown = signal.reason;
-      if (reason instanceof RegattaError) throw reason;
-      // AbortSignal.timeout(): a timeout, as the transport reports one; any other reason an interruption.
-      if ((reason as { name?: unknown } | undefined)?.name === "TimeoutError")
-        throw new TimeoutError(`waiting for a reader of ${path}: the caller's signal timed out`, {
-          cause: reason,
-        });
-      throw new AbortError(`waiting for a reader of ${path} aborted`, { cause: reason });
-    }
+    if (signal?.aborted) throw abortedError(signal, `waiting for a reader of ${path}`);
     try {
       return await open(path, constants.O_WRONLY | constants.O_NONBLOCK);
     } catch (error) {
@@ -190,8 +181,17 @@ export async function writeStreamAtomic(
     },
   });
   const writer = createWriteStream(temp ?? path, { flags: temp ? "wx" : "w" });
+  // The signal ends the source rather than the pipeline: a source bound to the same signal (a response body) fails
+  // with its own typed error, which names the request, a moment after the abort, and the first error wins. Given
+  // the signal, pipeline() would destroy every stream at once with Node's bare AbortError and the caller would get
+  // the signal's raw reason (QA library6 F1). A source deaf to the signal is ended here, after the bound one's turn.
+  const signal = options.signal;
+  const onAbort = () =>
+    setImmediate(() => source.destroy(abortedError(signal as AbortSignal, `writing ${given}`)));
+  signal?.addEventListener("abort", onAbort, { once: true });
   try {
-    await pipeline(source, counter, writer, options.signal ? { signal: options.signal } : {});
+    if (signal?.aborted) onAbort();
+    await pipeline(source, counter, writer);
     if (temp) await rename(temp, path);
     await reader?.close();
     return size;
@@ -206,10 +206,11 @@ export async function writeStreamAtomic(
       await closed;
     }
     if (temp) await rm(temp, { force: true });
-    const reason = options.signal?.reason;
-    if (options.signal?.aborted)
-      throw reason instanceof Error ? reason : new AbortError(`writing ${given} aborted`);
+    if (error instanceof RegattaError) throw error;
+    if (signal?.aborted) throw abortedError(signal, `writing ${given}`);
     throw fileSystemError(error, given);
+  } finally {
+    signal?.removeEventListener("abort", onAbort);
   }
 }
 

@@ -62,8 +62,10 @@ describe("lockDestination", () => {
     expect(readFileSync(lockPathOf(target), "utf8")).toMatch(new RegExp(`^${process.pid} `));
     const controller = new AbortController();
     const waiting = lockDestination(target, { pollMs: 10, signal: controller.signal });
-    controller.abort(new Error("stop"));
-    await expect(waiting).rejects.toThrow("stop");
+    const reason = new Error("stop");
+    controller.abort(reason);
+    // The typed AbortError (code ABORTED), the caller's reason as its cause, never the reason itself.
+    await expect(waiting).rejects.toMatchObject({ code: "ABORTED", cause: reason });
     await lock.release();
   });
 });

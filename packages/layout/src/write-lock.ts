@@ -10,7 +10,7 @@ import { lstat, open, readFile, unlink } from "node:fs/promises";
 import { hostname } from "node:os";
 import { basename, dirname, join, resolve } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { AbortError } from "@regatta/errors";
+import { abortedError } from "@regatta/errors";
 import { makeDirectories } from "@regatta/errors/make-directories";
 import { fileSystemError } from "./atomic-file.js";
 import { isAlive } from "./process-alive.js";
@@ -102,6 +102,5 @@ async function holderOf(path: string): Promise<{ pid: number; local: boolean } |
 }
 
 function abortReason(signal: AbortSignal, destination: string): Error {
-  const reason: unknown = signal.reason;
-  return reason instanceof Error ? reason : new AbortError(`waiting to write ${destination} aborted`);
+  return abortedError(signal, `waiting to write ${destination}`);
 }

@@ -7,6 +7,7 @@
  */
 import {
   AbortError,
+  abortedError,
   DigestMismatchError,
   RegattaError,
   RegistryUnreachableError,
@@ -73,7 +74,8 @@ export async function fetchBlob(
   let attemptsLeft = hooks.attempts ?? 3;
   let refetched = false;
   for (;;) {
-    hooks.signal?.throwIfAborted();
+    // Typed (ABORTED), never the signal's raw reason (QA library6 F1).
+    if (hooks.signal?.aborted) throw abortedError(hooks.signal, `get blob ${job.digest}`);
     hooks.onStart?.(held);
     let sink: ChunkSink | undefined;
     let written = held;
