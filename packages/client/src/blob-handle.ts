@@ -3,7 +3,7 @@ import { DigestMismatchError, SizeMismatchError } from "@regatta/errors";
 import { writeStreamAtomic } from "@regatta/layout";
 import { parseDigest } from "@regatta/manifest";
 import type { RepositoryReference } from "@regatta/reference";
-import { type ClientContext, withClientSignal } from "./context.js";
+import { assertOpen, type ClientContext, withClientSignal } from "./context.js";
 import { readThroughMirrors } from "./mirrors.js";
 import { blobGet, blobHead } from "./registry-api/blobs.js";
 import { blobReporter, type OnTransferProgress } from "./transfer-events.js";
@@ -46,6 +46,7 @@ export class BlobHandle {
   }
 
   async #stream(given: BlobReadOptions, viaMirrors: boolean): Promise<Readable> {
+    assertOpen(this.ctx, `blob ${this.digest}`);
     const options = withClientSignal(this.ctx, given) ?? given;
     const get = (registry: string) =>
       blobGet(this.ctx.transport, {
@@ -147,6 +148,7 @@ export class BlobHandle {
 
   /** Size by HEAD (the Ruby gem's `blob_size`), or undefined when the registry does not have the blob. */
   async size(given: { signal?: AbortSignal } = {}): Promise<number | undefined> {
+    assertOpen(this.ctx, `blob ${this.digest}`);
     const options = withClientSignal(this.ctx, given) ?? given;
     const head = await blobHead(this.ctx.transport, {
       registry: this.repository.registry,

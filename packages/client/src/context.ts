@@ -37,6 +37,24 @@ export interface ClientContext {
   signal?: SignalSource;
 }
 
+/** The transports of closed clients: a client and those derived with `with()` share one, so closing one closes all. */
+const closedTransports = new WeakSet<Transport>();
+
+/** Marks the client whose context this is as closed: its calls, and those of every client sharing it, are refused. */
+export function markClosed(ctx: ClientContext): void {
+  closedTransports.add(ctx.transport);
+}
+
+/**
+ * Refuses a call on a closed client before any request, as the caller's mistake (a UsageError): the request would
+ * otherwise fail in the connection pool as "cannot reach registry: connection pool closed", blaming the network for
+ * what the code did (QA library6 F3).
+ */
+export function assertOpen(ctx: ClientContext, verb: string): void {
+  if (closedTransports.has(ctx.transport))
+    throw new UsageError(`${verb}: this client was closed (close()); connect() again for a new one`);
+}
+
 /** An AbortSignal, or a function that gives the one in force when a call starts. */
 export type SignalSource = AbortSignal | (() => AbortSignal | undefined);
 

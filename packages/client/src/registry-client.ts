@@ -14,8 +14,10 @@ import {
   searchRepositories,
 } from "./catalog.js";
 import {
+  assertOpen,
   type ClientContext,
   joinSignals,
+  markClosed,
   type ReferenceInput,
   type RepositoryInput,
   type SignalSource,
@@ -175,13 +177,13 @@ export class RegistryClient {
 
   /** One page of tags: `{ name, tags, last?, next?, digests? }`. See {@link TagsOptions}. */
   async tags(repository: RepositoryInput, options?: TagsOptions): Promise<TagList> {
-    checkArguments("tags", [repository, options]);
+    this.#begin("tags", [repository, options]);
     return listTags(this.ctx, repository, this.#calls(options));
   }
 
   /** Every tag of a repository, following pagination. */
   async allTags(repository: RepositoryInput, options?: AllTagsOptions): Promise<string[]> {
-    checkArguments("allTags", [repository, options]);
+    this.#begin("allTags", [repository, options]);
     return allTags(this.ctx, repository, this.#calls(options));
   }
 
@@ -190,7 +192,7 @@ export class RegistryClient {
     repository: RepositoryInput,
     options?: AllTagsOptions & { concurrency?: number },
   ): Promise<TagsWithDigests> {
-    checkArguments("tagsWithDigests", [repository, options]);
+    this.#begin("tagsWithDigests", [repository, options]);
     return tagsWithDigests(this.ctx, repository, this.#calls(options));
   }
 
@@ -199,24 +201,24 @@ export class RegistryClient {
     repository: RepositoryInput,
     options?: Omit<TagsOptions, "last" | "next">,
   ): AsyncGenerator<TagList> {
-    checkArguments("tagPages", [repository, options]);
+    this.#begin("tagPages", [repository, options]);
     return tagPages(this.ctx, repository, this.#calls(options));
   }
 
   /** One page of the registry's catalog. */
   async catalog(options?: CatalogOptions): Promise<CatalogPage> {
-    checkArguments("catalog", [options]);
+    this.#begin("catalog", [options]);
     return catalogPage(this.ctx, this.#calls(options));
   }
 
   /** Every repository of the registry, following pagination. */
   async repositories(options?: Omit<CatalogOptions, "last" | "next">): Promise<string[]> {
-    checkArguments("repositories", [options]);
+    this.#begin("repositories", [options]);
     return allRepositories(this.ctx, this.#calls(options));
   }
 
   catalogPages(options?: Omit<CatalogOptions, "last" | "next">): AsyncGenerator<CatalogPage> {
-    checkArguments("catalogPages", [options]);
+    this.#begin("catalogPages", [options]);
     return catalogPages(this.ctx, this.#calls(options));
   }
 
@@ -225,7 +227,7 @@ export class RegistryClient {
    * slow on a large registry (the Ruby gem's warning applies).
    */
   async search(substring: string, options?: { registry?: string; signal?: AbortSignal }): Promise<string[]> {
-    checkArguments("search", [substring, options]);
+    this.#begin("search", [substring, options]);
     return searchRepositories(this.ctx, substring, this.#calls(options));
   }
 
@@ -233,7 +235,7 @@ export class RegistryClient {
 
   /** The manifest a reference names, verified against its digest. With `platform`, an index is resolved. */
   async manifest(reference: ReferenceInput, options?: ManifestOptions): Promise<ManifestResult> {
-    checkArguments("manifest", [reference, options]);
+    this.#begin("manifest", [reference, options]);
     return getAskedManifest(this.ctx, reference, this.#platformed(options));
   }
 
@@ -242,13 +244,13 @@ export class RegistryClient {
    * GETs and hashes). A reference with a digest that the registry names differently is a DigestMismatchError.
    */
   async digest(reference: ReferenceInput, options?: HeadOptions): Promise<string> {
-    checkArguments("digest", [reference, options]);
+    this.#begin("digest", [reference, options]);
     return (await headManifest(this.ctx, reference, this.#platformed(options))).digest;
   }
 
   /** HEAD of a manifest: digest and where it came from (`source`), media type, size, headers. */
   async head(reference: ReferenceInput, options?: HeadOptions): Promise<HeadResult> {
-    checkArguments("head", [reference, options]);
+    this.#begin("head", [reference, options]);
     return headManifest(this.ctx, reference, this.#platformed(options));
   }
 
@@ -260,7 +262,7 @@ export class RegistryClient {
    * built for one platform only is what the reference names, whatever the host.
    */
   async resolve(reference: ReferenceInput, platform?: string, options?: Omit<ManifestOptions, "platform">) {
-    checkArguments("resolve", [reference, platform, options]);
+    this.#begin("resolve", [reference, platform, options]);
     if (platform !== undefined)
       return getAskedManifest(this.ctx, reference, this.#calls({ ...options, platform }));
     return getManifest(this.ctx, reference, this.#calls({ ...options, platform: this.ctx.platform }));
@@ -274,7 +276,7 @@ export class RegistryClient {
    * where each was found (`source`). `artifactType` filters (by the registry when it can).
    */
   async referrers(reference: ReferenceInput, options?: ReferrersOptions): Promise<ReferrersResult> {
-    checkArguments("referrers", [reference, options]);
+    this.#begin("referrers", [reference, options]);
     const { listReferrers } = await import("./verbs.js");
     return listReferrers(this.ctx, reference, this.#calls(options));
   }
@@ -288,14 +290,14 @@ export class RegistryClient {
     target: ReferenceInput,
     options?: CopyReferrersOptions,
   ): Promise<CopyReferrersResult> {
-    checkArguments("copyReferrers", [source, target, options]);
+    this.#begin("copyReferrers", [source, target, options]);
     const { copyReferrers } = await import("./verbs.js");
     return copyReferrers(this.ctx, source, target, this.#calls(options));
   }
 
   /** The referrers of an image and theirs, as a tree (signatures of SBOMs, …), `depth` levels at most (default 8). */
   async referrerTree(reference: ReferenceInput, options?: ReferrerTreeOptions): Promise<ReferrerTree> {
-    checkArguments("referrerTree", [reference, options]);
+    this.#begin("referrerTree", [reference, options]);
     const { referrerTree } = await import("./verbs.js");
     return referrerTree(this.ctx, reference, this.#calls(options));
   }
@@ -306,7 +308,7 @@ export class RegistryClient {
    * fallback tag index is updated too. A reference without a tag pushes by digest only.
    */
   async pushArtifact(reference: ReferenceInput, options: PushArtifactOptions): Promise<PushArtifactResult> {
-    checkArguments("pushArtifact", [reference, options]);
+    this.#begin("pushArtifact", [reference, options]);
     const { pushArtifact } = await import("./verbs.js");
     return pushArtifact(this.ctx, reference, this.#calls(options) ?? options);
   }
@@ -317,7 +319,7 @@ export class RegistryClient {
     directory: string,
     options?: { signal?: AbortSignal },
   ): Promise<PullArtifactResult> {
-    checkArguments("pullArtifact", [reference, directory, options]);
+    this.#begin("pullArtifact", [reference, directory, options]);
     const { pullArtifact } = await import("./verbs.js");
     return pullArtifact(this.ctx, reference, directory, this.#calls(options));
   }
@@ -336,7 +338,7 @@ export class RegistryClient {
     sources: readonly ReferenceInput[],
     options?: CreateIndexOptions,
   ): Promise<IndexResult> {
-    checkArguments("createIndex", [target, sources, options]);
+    this.#begin("createIndex", [target, sources, options]);
     const { createIndex } = await import("./verbs.js");
     return createIndex(this.ctx, target, sources, this.#calls(options));
   }
@@ -348,7 +350,7 @@ export class RegistryClient {
    * and `subject` are kept.
    */
   async editIndex(target: ReferenceInput, edits: EditIndexOptions): Promise<IndexResult> {
-    checkArguments("editIndex", [target, edits]);
+    this.#begin("editIndex", [target, edits]);
     const { editIndex } = await import("./verbs.js");
     return editIndex(this.ctx, target, this.#calls(edits) ?? edits);
   }
@@ -360,7 +362,7 @@ export class RegistryClient {
    * fetched until `.stream()`, `.toFile(path)`, `.bytes()`, `.text()` or `.json()` is called.
    */
   blob(repository: RepositoryInput, digest?: string, options: { size?: number } = {}): BlobHandle {
-    checkArguments("blob", [repository, digest, options]);
+    this.#begin("blob", [repository, digest, options]);
     let repo: RepositoryReference;
     if (digest === undefined) {
       const ref = toReference(this.ctx, repository as ReferenceInput);
@@ -378,19 +380,19 @@ export class RegistryClient {
 
   /** A blob's size by HEAD (the Ruby gem's `blob_size`); undefined when it does not exist. */
   async blobSize(repository: RepositoryInput, digest: string, options?: { signal?: AbortSignal }) {
-    checkArguments("blobSize", [repository, digest, options]);
+    this.#begin("blobSize", [repository, digest, options]);
     return this.blob(repository, digest).size(options);
   }
 
   /** Whether the repository has the blob. */
   async hasBlob(repository: RepositoryInput, digest: string, options?: { signal?: AbortSignal }) {
-    checkArguments("hasBlob", [repository, digest, options]);
+    this.#begin("hasBlob", [repository, digest, options]);
     return this.blob(repository, digest).exists(options);
   }
 
   /** The image config (resolving an index for the platform). */
   async config(reference: ReferenceInput, options?: ManifestOptions): Promise<ConfigResult> {
-    checkArguments("config", [reference, options]);
+    this.#begin("config", [reference, options]);
     return getConfig(this.ctx, reference, this.#calls(options));
   }
 
@@ -399,13 +401,13 @@ export class RegistryClient {
    * `referrers: true`, how many signatures, SBOMs and attestations refer to it.
    */
   async inspect(reference: ReferenceInput, options?: InspectOptions): Promise<ImageSummary> {
-    checkArguments("inspect", [reference, options]);
+    this.#begin("inspect", [reference, options]);
     return inspectImage(this.ctx, reference, this.#platformed(options));
   }
 
   /** Total compressed size (config + layers, the Ruby gem's manifest_sum); for an index, summed over platforms. */
   async size(reference: ReferenceInput, options?: ManifestOptions): Promise<number> {
-    checkArguments("size", [reference, options]);
+    this.#begin("size", [reference, options]);
     return (await inspectImage(this.ctx, reference, this.#platformed(options), false)).size;
   }
 
@@ -418,7 +420,7 @@ export class RegistryClient {
    * use {@link RegistryClient.fileStream}.
    */
   async file(reference: ReferenceInput, path: string, options?: FileOptions): Promise<ImageFile> {
-    checkArguments("file", [reference, path, options]);
+    this.#begin("file", [reference, path, options]);
     const { readImageFile } = await import("./verbs.js");
     return readImageFile(this.ctx, reference, path, this.#platformed(options));
   }
@@ -429,7 +431,7 @@ export class RegistryClient {
     path: string,
     options?: ImageFilesOptions,
   ): Promise<ImageFileStream> {
-    checkArguments("fileStream", [reference, path, options]);
+    this.#begin("fileStream", [reference, path, options]);
     const { openImageFile } = await import("./verbs.js");
     return openImageFile(this.ctx, reference, path, this.#platformed(options));
   }
@@ -440,7 +442,7 @@ export class RegistryClient {
     path = "/",
     options?: ImageFilesOptions & { recursive?: boolean },
   ): Promise<ImageFileListing> {
-    checkArguments("listFiles", [reference, path, options]);
+    this.#begin("listFiles", [reference, path, options]);
     const { listImageFiles } = await import("./verbs.js");
     return listImageFiles(this.ctx, reference, path, this.#platformed(options));
   }
@@ -454,7 +456,7 @@ export class RegistryClient {
     target: string | Writable,
     options?: ImageFilesOptions,
   ): Promise<ExportResult> {
-    checkArguments("exportFilesystem", [reference, target, options]);
+    this.#begin("exportFilesystem", [reference, target, options]);
     const { exportImageFilesystem } = await import("./verbs.js");
     return exportImageFilesystem(this.ctx, reference, target, this.#platformed(options));
   }
@@ -468,7 +470,7 @@ export class RegistryClient {
    * `onProgress` hears each tag done. `include`/`exclude` choose tags as `allTags` does.
    */
   async inventory(repository: RepositoryInput, options?: InventoryOptions): Promise<Inventory> {
-    checkArguments("inventory", [repository, options]);
+    this.#begin("inventory", [repository, options]);
     const { inventoryRepository } = await import("./verbs.js");
     return inventoryRepository(this.ctx, repository, this.#calls(options));
   }
@@ -481,7 +483,7 @@ export class RegistryClient {
    * without `platform` compare their platform lists and each common platform's images (`kind: "index"`).
    */
   async diff(a: ReferenceInput, b: ReferenceInput, options?: DiffOptions): Promise<Diff> {
-    checkArguments("diff", [a, b, options]);
+    this.#begin("diff", [a, b, options]);
     const { diffReferences } = await import("./verbs.js");
     return diffReferences(this.ctx, a, b, this.#platformed(options));
   }
@@ -497,7 +499,7 @@ export class RegistryClient {
     source: BlobSource,
     options?: PushBlobOptions,
   ): Promise<PushBlobResult> {
-    checkArguments("pushBlob", [repository, source, options]);
+    this.#begin("pushBlob", [repository, source, options]);
     return pushBlob(this.ctx, repository, source, this.#calls(options));
   }
 
@@ -508,7 +510,7 @@ export class RegistryClient {
     digest: string,
     options?: { size?: number; signal?: AbortSignal },
   ): Promise<PushBlobResult> {
-    checkArguments("mountBlob", [from, to, digest, options]);
+    this.#begin("mountBlob", [from, to, digest, options]);
     return mountBlob(this.ctx, from, to, digest, this.#calls(options));
   }
 
@@ -521,7 +523,7 @@ export class RegistryClient {
     manifest: ManifestInput,
     options?: PutManifestOptions,
   ): Promise<PutManifestResult> {
-    checkArguments("putManifest", [reference, manifest, options]);
+    this.#begin("putManifest", [reference, manifest, options]);
     return putManifest(this.ctx, reference, manifest, this.#calls(options));
   }
 
@@ -535,7 +537,7 @@ export class RegistryClient {
     target: ReferenceInput,
     options: PushSchema1Options,
   ): Promise<PushSchema1Result> {
-    checkArguments("pushSchema1", [source, target, options]);
+    this.#begin("pushSchema1", [source, target, options]);
     const { pushSchema1 } = await import("./verbs.js");
     return pushSchema1(this.ctx, source, target, this.#platformed(options)!);
   }
@@ -546,14 +548,14 @@ export class RegistryClient {
     target: ReferenceInput,
     options?: ConvertSchema1Options,
   ): Promise<Schema1Conversion> {
-    checkArguments("convertToSchema1", [source, target, options]);
+    this.#begin("convertToSchema1", [source, target, options]);
     const { convertToSchema1 } = await import("./verbs.js");
     return convertToSchema1(this.ctx, source, target, this.#platformed(options));
   }
 
   /** Tags a manifest under another tag (`"v2"`) or name in the same registry; no blob moves, the digest stays. */
   async tag(source: ReferenceInput, target: ReferenceInput, options?: { signal?: AbortSignal }) {
-    checkArguments("tag", [source, target, options]);
+    this.#begin("tag", [source, target, options]);
     const { tagImage } = await import("./verbs.js");
     return tagImage(this.ctx, source, target, this.#calls(options));
   }
@@ -563,7 +565,7 @@ export class RegistryClient {
    * come from the client's credential sources, see `registryCredentials`). Blobs stream from source to target.
    */
   async copy(source: ReferenceInput, target: ReferenceInput, options?: CopyOptions): Promise<CopyResult> {
-    checkArguments("copy", [source, target, options]);
+    this.#begin("copy", [source, target, options]);
     const { copyImage } = await import("./verbs.js");
     return copyImage(this.ctx, source, target, this.#calls(options));
   }
@@ -573,7 +575,7 @@ export class RegistryClient {
    * throwaway manifest pushed to the tag and deleted by digest. See {@link deleteTag}.
    */
   async deleteTag(reference: ReferenceInput, options?: TagWalkOptions): Promise<DeletedTag> {
-    checkArguments("deleteTag", [reference, options]);
+    this.#begin("deleteTag", [reference, options]);
     const { deleteTag } = await import("./verbs.js");
     return deleteTag(this.ctx, reference, this.#calls(options));
   }
@@ -583,7 +585,7 @@ export class RegistryClient {
    * (code OTHER_TAGS) when other tags name the manifest, unless `force`.
    */
   async deleteManifest(reference: ReferenceInput, options?: DeleteManifestOptions): Promise<DeletedManifest> {
-    checkArguments("deleteManifest", [reference, options]);
+    this.#begin("deleteManifest", [reference, options]);
     const { deleteManifest } = await import("./verbs.js");
     return deleteManifest(this.ctx, reference, this.#calls(options));
   }
@@ -596,7 +598,7 @@ export class RegistryClient {
     repository: RepositoryInput,
     options?: DeleteRepositoryOptions,
   ): Promise<DeletedRepository> {
-    checkArguments("deleteRepository", [repository, options]);
+    this.#begin("deleteRepository", [repository, options]);
     const { deleteRepository } = await import("./verbs.js");
     return deleteRepository(this.ctx, repository, this.#calls(options));
   }
@@ -607,7 +609,7 @@ export class RegistryClient {
     digest: string,
     options?: { signal?: AbortSignal },
   ): Promise<void> {
-    checkArguments("deleteBlob", [repository, digest, options]);
+    this.#begin("deleteBlob", [repository, digest, options]);
     const { deleteBlob } = await import("./verbs.js");
     return deleteBlob(this.ctx, repository, digest, this.#calls(options));
   }
@@ -624,7 +626,7 @@ export class RegistryClient {
     destination: string | Writable,
     options?: PullOptions,
   ): Promise<PullResult> {
-    checkArguments("pull", [reference, destination, options]);
+    this.#begin("pull", [reference, destination, options]);
     const { pullImages } = await import("./verbs.js");
     return pullImages(this.ctx, reference, destination, this.#calls(options));
   }
@@ -638,7 +640,7 @@ export class RegistryClient {
     reference: ReferenceInput,
     options?: PushOptions,
   ): Promise<PushResult> {
-    checkArguments("push", [source, reference, options]);
+    this.#begin("push", [source, reference, options]);
     const { pushImage } = await import("./verbs.js");
     return pushImage(this.ctx, source, reference, this.#calls(options));
   }
@@ -651,7 +653,7 @@ export class RegistryClient {
    * count against a pull quota. Deterministic: the same jobs and registry content give the same plan.
    */
   async planSync(jobs: SyncJob | readonly SyncJob[], options?: SyncOptions): Promise<SyncPlan> {
-    checkArguments("planSync", [jobs, options]);
+    this.#begin("planSync", [jobs, options]);
     const { planSync } = await import("./verbs.js");
     return planSync(this.ctx, Array.isArray(jobs) ? jobs : [jobs as SyncJob], this.#calls(options));
   }
@@ -662,7 +664,7 @@ export class RegistryClient {
    * once per target repository. Given a plan from {@link RegistryClient.planSync}, executes that one.
    */
   async sync(input: SyncInput, options?: SyncOptions): Promise<SyncResult> {
-    checkArguments("sync", [input, options]);
+    this.#begin("sync", [input, options]);
     const { syncImages } = await import("./verbs.js");
     return syncImages(this.ctx, input, this.#calls(options));
   }
@@ -675,7 +677,7 @@ export class RegistryClient {
     reference: ReferenceInput,
     options?: { signal?: AbortSignal },
   ): Promise<RateLimitInfo | undefined> {
-    checkArguments("rateLimit", [reference, options]);
+    this.#begin("rateLimit", [reference, options]);
     const { readRateLimit } = await import("./verbs.js");
     return readRateLimit(this.ctx, reference, this.#calls(options));
   }
@@ -684,13 +686,13 @@ export class RegistryClient {
 
   /** GET /v2/ on a registry (default: the client's): status and API version. */
   async ping(registry?: string, options: { signal?: AbortSignal } = {}) {
-    checkArguments("ping", [registry, options]);
+    this.#begin("ping", [registry, options]);
     return this.ctx.transport.ping(registry ?? this.ctx.defaultRegistry, this.#calls(options)?.signal);
   }
 
   /** How the client authenticates to a registry: scheme, username, realm; never the secret. */
   whoami(registry?: string): AuthDescription {
-    checkArguments("whoami", [registry]);
+    checkArguments("whoami", [registry]); // no request: a closed client still says how it authenticates
     return this.ctx.authenticator.describe(registry ?? this.ctx.defaultRegistry);
   }
 
@@ -701,19 +703,24 @@ export class RegistryClient {
    * opened and cancelled). Plain data, scrubbed of every secret; never the token or the password.
    */
   async explainAuth(reference: ReferenceInput, options?: ExplainAuthOptions): Promise<AuthReport> {
-    checkArguments("explainAuth", [reference, options]);
+    this.#begin("explainAuth", [reference, options]);
     const { explainAuth } = await import("./verbs.js");
     return explainAuth(this.ctx, toReference(this.ctx, reference), this.#calls(options));
   }
 
   /** {@link explainAuth} under the short name the REPL is typed with: `await reg.explain("team/api")`. */
   async explain(reference: ReferenceInput, options?: ExplainAuthOptions): Promise<AuthReport> {
-    checkArguments("explain", [reference, options]);
+    this.#begin("explain", [reference, options]);
     return this.explainAuth(reference, options);
   }
 
-  /** Closes the connections. The client cannot be used afterwards. */
+  /**
+   * Closes the connections, once the calls in flight are done (a download being read goes on to its end). Every
+   * call after it, on this client or any sharing its connections (`with()`), is a UsageError before any request.
+   * Safe to call twice.
+   */
   close(): Promise<void> {
+    markClosed(this.ctx);
     return this.ctx.transport.close();
   }
 
@@ -721,7 +728,12 @@ export class RegistryClient {
     return `RegistryClient(${this.ctx.defaultRegistry})`;
   }
 
-  /** A call's options with the client's signal (`with({ signal })`) joined to its own. */
+  /** What every verb does first: a closed client refuses, then the arguments are checked (call-arguments.ts). */
+  #begin(verb: Parameters<typeof checkArguments>[0], args: unknown[]): void {
+    assertOpen(this.ctx, verb);
+    checkArguments(verb, args);
+  }
+
   /** {@link #calls} plus the platform `with({ platform })` chose, when the call names none. */
   #platformed<T extends { signal?: AbortSignal; platform?: unknown }>(options: T | undefined): T | undefined {
     const chosen = this.ctx.chosenPlatform;
@@ -729,6 +741,7 @@ export class RegistryClient {
     return this.#calls({ ...options, platform: chosen } as T);
   }
 
+  /** A call's options with the client's signal (`with({ signal })`) joined to its own. */
   #calls<T extends { signal?: AbortSignal }>(options: T | undefined): T | undefined {
     return withClientSignal(this.ctx, options);
   }
