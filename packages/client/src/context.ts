@@ -2,6 +2,7 @@ import type { Authenticator } from "@regatta/auth";
 import { UsageError } from "@regatta/errors";
 import {
   parseReference,
+  parseRegistry,
   parseRepository,
   type Reference,
   type RepositoryReference,
@@ -103,6 +104,15 @@ export function toRepository(ctx: ClientContext, input: RepositoryInput): Reposi
   if (hasMethods(input, "repositoryOnly")) return (input as Reference).repositoryOnly();
   if (!hasMethods(input, "familiar")) throw wrongInput("a repository", input);
   return input;
+}
+
+/**
+ * A registry a call names (`ping(registry)`, `catalog({ registry })`), checked as an address is (parseRegistry): an
+ * InvalidReferenceError naming what is wrong and where, not a TypeError "Invalid URL" from the first request
+ * (QA library6 F2). No registry named is the client's.
+ */
+export function toRegistry(ctx: ClientContext, input: string | undefined): string {
+  return input === undefined ? ctx.defaultRegistry : parseRegistry(input).registry;
 }
 
 function wrongInput(wanted: string, input: unknown): UsageError {

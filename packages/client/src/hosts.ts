@@ -191,7 +191,9 @@ function checkMirrors(registry: string, settings: HostSettings, where: string): 
     try {
       name = parseRegistry(mirror).registry;
     } catch (error) {
-      throw new UsageError(`${where}.mirrors[${i}]: expected a registry name (host[:port])`, {
+      // What is wrong with it (a port out of range, a bad character) is said, not only what was expected.
+      const why = error instanceof Error ? `: ${error.message}` : "";
+      throw new UsageError(`${where}.mirrors[${i}]: expected a registry name (host[:port])${why}`, {
         cause: error,
       });
     }

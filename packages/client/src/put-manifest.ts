@@ -11,6 +11,7 @@ import type { Reference } from "@regatta/reference";
 import { type ClientContext, type ReferenceInput, toReference } from "./context.js";
 import { listAsReferrer, type ReferrerListing } from "./referrers/list-as-referrer.js";
 import { manifestPut } from "./registry-api/manifests.js";
+import { absoluteLocation } from "./registry-api/upload-session.js";
 import { explainSchema1Refusal, verifyFetchedSchema1 } from "./schema1-checks.js";
 
 /**
@@ -127,9 +128,7 @@ export async function putManifest(
       { expected: digest, actual: claimed },
     );
   }
-  const location = response.headers.location
-    ? new URL(response.headers.location, response.url).href
-    : undefined;
+  const location = absoluteLocation(response, context);
   const result: PutManifestResult = {
     reference: ref.withDigest(digest),
     digest,

@@ -22,6 +22,7 @@ import {
   type RepositoryInput,
   type SignalSource,
   toReference,
+  toRegistry,
   toRepository,
   withClientSignal,
 } from "./context.js";
@@ -208,18 +209,18 @@ export class RegistryClient {
   /** One page of the registry's catalog. */
   async catalog(options?: CatalogOptions): Promise<CatalogPage> {
     this.#begin("catalog", [options]);
-    return catalogPage(this.ctx, this.#calls(options));
+    return catalogPage(this.ctx, this.#calls(this.#addressed(options)));
   }
 
   /** Every repository of the registry, following pagination. */
   async repositories(options?: Omit<CatalogOptions, "last" | "next">): Promise<string[]> {
     this.#begin("repositories", [options]);
-    return allRepositories(this.ctx, this.#calls(options));
+    return allRepositories(this.ctx, this.#calls(this.#addressed(options)));
   }
 
   catalogPages(options?: Omit<CatalogOptions, "last" | "next">): AsyncGenerator<CatalogPage> {
     this.#begin("catalogPages", [options]);
-    return catalogPages(this.ctx, this.#calls(options));
+    return catalogPages(this.ctx, this.#calls(this.#addressed(options)));
   }
 
   /**
@@ -228,7 +229,7 @@ export class RegistryClient {
    */
   async search(substring: string, options?: { registry?: string; signal?: AbortSignal }): Promise<string[]> {
     this.#begin("search", [substring, options]);
-    return searchRepositories(this.ctx, substring, this.#calls(options));
+    return searchRepositories(this.ctx, substring, this.#calls(this.#addressed(options)));
   }
 
   // ── manifests ──────────────────────────────────────────────────────────────────────────────────────────────────
@@ -687,13 +688,13 @@ export class RegistryClient {
   /** GET /v2/ on a registry (default: the client's): status and API version. */
   async ping(registry?: string, options: { signal?: AbortSignal } = {}) {
     this.#begin("ping", [registry, options]);
-    return this.ctx.transport.ping(registry ?? this.ctx.defaultRegistry, this.#calls(options)?.signal);
+    return this.ctx.transport.ping(toRegistry(this.ctx, registry), this.#calls(options)?.signal);
   }
 
   /** How the client authenticates to a registry: scheme, username, realm; never the secret. */
   whoami(registry?: string): AuthDescription {
     checkArguments("whoami", [registry]); // no request: a closed client still says how it authenticates
-    return this.ctx.authenticator.describe(registry ?? this.ctx.defaultRegistry);
+    return this.ctx.authenticator.describe(toRegistry(this.ctx, registry));
   }
 
   /**
@@ -739,6 +740,12 @@ export class RegistryClient {
     const chosen = this.ctx.chosenPlatform;
     if (chosen === undefined || options?.platform !== undefined) return this.#calls(options);
     return this.#calls({ ...options, platform: chosen } as T);
+  }
+
+  /** A call's `registry` option checked as an address ({@link toRegistry}), before any request. */
+  #addressed<T extends { registry?: string }>(options: T | undefined): T | undefined {
+    if (options?.registry === undefined) return options;
+    return { ...options, registry: toRegistry(this.ctx, options.registry) };
   }
 
   /** A call's options with the client's signal (`with({ signal })`) joined to its own. */

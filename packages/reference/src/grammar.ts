@@ -93,6 +93,21 @@ export function findHostProblem(host: string): Problem | undefined {
     if (bad >= 0) {
       return { reason: "registry port must be digits", part: port, offset: portStart + 1 };
     }
+    // distribution's grammar takes any digits and docker fails later ("invalid port"); a URL cannot hold a port
+    // above 65535 (WHATWG URL: `new URL()` throws) and port 0 is nobody's, so both are refused here, where the
+    // column can be named (QA library6 F2). A leading zero is refused too: URL parsers read 05000 as 5000, so the
+    // registry would have two names (credentials, tokens and scopes are keyed by the name as written).
+    const value = port.replace(/^0+/, "");
+    if (value === "" || value.length > 5 || Number(value) > 65535) {
+      return { reason: "registry port must be 1–65535", part: port, offset: portStart + 1 };
+    }
+    if (value !== port) {
+      return {
+        reason: `registry port must not start with 0 (write ${value})`,
+        part: port,
+        offset: portStart + 1,
+      };
+    }
   }
   return undefined;
 }

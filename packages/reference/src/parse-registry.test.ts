@@ -36,9 +36,22 @@ describe("parseRegistry", () => {
     ["r_x.io", 'invalid character in registry host name ("_" at column 2)'],
     ["https://r.example:x", 'registry port must be digits ("x" at column 19)'],
     ["r.example:", 'registry port is empty (":" at column 10)'],
+    // A port no URL can hold, or nobody listens on: refused here, not a TypeError "Invalid URL" at the first request.
+    ["ghcr.io:65536", 'registry port must be 1–65535 ("65536" at column 9)'],
+    ["ghcr.io:0", 'registry port must be 1–65535 ("0" at column 9)'],
+    ["ghcr.io:000", "registry port must be 1–65535"],
+    ["http://127.0.0.1:99999999999999999999", "registry port must be 1–65535"],
+    ["[::1]:70000", 'registry port must be 1–65535 ("70000" at column 7)'],
+    // URL parsers read 05000 as 5000: one registry under two names (credentials and tokens are keyed by the name).
+    ["localhost:05000", 'registry port must not start with 0 (write 5000) ("05000" at column 11)'],
   ])("refuses %j", (input, message) => {
     expect(() => parseRegistry(input)).toThrow(InvalidReferenceError);
     expect(() => parseRegistry(input)).toThrow(message);
+  });
+
+  it("takes every port a URL can hold", () => {
+    for (const port of ["1", "80", "5000", "65535"])
+      expect(parseRegistry(`r.example:${port}`).registry).toBe(`r.example:${port}`);
   });
 
   it("never repeats credentials", () => {

@@ -10,7 +10,7 @@
  * only way on is a new session (see upload.ts).
  */
 import type { Scope } from "@regatta/auth";
-import { ProtocolError } from "@regatta/errors";
+import { ProtocolError, redactUrl } from "@regatta/errors";
 import type { RegistryResponse } from "@regatta/transport";
 import { uploadsPath } from "./paths.js";
 import type { RequestFn } from "./request.js";
@@ -40,7 +40,30 @@ export function locationOf(response: RegistryResponse, what: string): string {
   const location = response.headers.location;
   if (!location)
     throw new ProtocolError(`${what}: registry answered ${response.status} without a Location header`);
-  return new URL(location, response.url).href;
+  return absoluteLocation(response, what) as string;
+}
+
+/**
+ * A Location the registry answered (an upload session, a pushed blob or manifest), absolute, or undefined when it
+ * sent none. One that is no URL (a port above 65535, a bad host) is the registry's ProtocolError naming it, not the
+ * TypeError "Invalid URL" of `new URL()` (QA library6 F2).
+ */
+export function absoluteLocation(
+  response: { headers: Record<string, string | undefined>; url: string; status?: number },
+  what: string,
+): string | undefined {
+  const location = response.headers.location;
+  if (!location) return undefined;
+  try {
+    return new URL(location, response.url).href;
+  } catch {
+    throw new ProtocolError(
+      `${what}: the registry answered a Location that is no URL: ${redactUrl(location)}`,
+      {
+        ...(response.status !== undefined ? { status: response.status } : {}),
+      },
+    );
+  }
 }
 
 /** The same Location with `?digest=` set, for the closing PUT (the Location may already carry a query). */

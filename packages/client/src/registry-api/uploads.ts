@@ -31,7 +31,7 @@ import type { RegistryRequest, RetryPolicy } from "@regatta/transport";
 import { blobHead } from "./blobs.js";
 import { uploadsPath } from "./paths.js";
 import type { RequestFn } from "./request.js";
-import { cancelUpload, locationOf, uploadStatus, withDigest } from "./upload-session.js";
+import { absoluteLocation, cancelUpload, locationOf, uploadStatus, withDigest } from "./upload-session.js";
 import { UploadSource } from "./upload-source.js";
 
 const OCTET_STREAM = "application/octet-stream";
@@ -194,7 +194,7 @@ export async function uploadBlob(
     mounted,
   });
   const blobLocation = (response: { headers: Record<string, string>; url: string }) =>
-    response.headers.location ? new URL(response.headers.location, response.url).href : undefined;
+    absoluteLocation(response, what);
   /**
    * The POST that opens a session creates nothing the upload depends on until a Location comes back, so it is
    * retried like an idempotent request (a 503 or a reset there must not fail a push); a retried answer that did
