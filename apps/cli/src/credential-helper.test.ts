@@ -16,6 +16,8 @@ const HELPERS: Record<string, string> = {
   fails: `#!/bin/sh\ncat >/dev/null\necho "bad token ${SECRET}" >&2\necho "${SECRET}"\nexit 1\n`,
   garbage: `#!/bin/sh\ncat >/dev/null\necho "oops ${SECRET}"\n`,
   leaky: `#!/bin/sh\ncat >/dev/null\necho "${SECRET}" >&2\nexit 3\n`,
+  // Holds a credential and quotes it, and what it was sent, when asked to erase or store it (QA secrets6 #2).
+  quoting: `#!/bin/sh\ninput=$(cat)\necho "fatal: cannot $1 alice:${SECRET} HelperNoise-7373 $input" >&2\nexit 1\n`,
 };
 
 let served: ServedHandlers;
@@ -60,5 +62,34 @@ describe("regatta with a broken credential helper", () => {
     // Measured on a loaded 2-core CI box: 2.5-4 s (node start included), plus the 1 s timeout for a hung helper;
     // before the fix a missing helper held the process for 60 s and a hung one for 60 s or forever.
     expect(ms).toBeLessThan(10_000 + timeout * 1000);
+  });
+});
+
+describe("regatta logout and login with a helper that fails to erase or store", () => {
+  // A logout run knows no secret to mask, so what the helper says is not shown at all: its name, the verb, the exit
+  // code and the command to run by hand are.
+  it("logout: the helper's words are not shown, how to hear them is", async () => {
+    const host = new URL(served.url).host;
+    const run = await regatta(["logout", host], { env: setUp("quoting") });
+    expect(run.code).not.toBe(0);
+    expect(run.stderr).toContain(
+      `credential helper docker-credential-quoting erase failed for ${host} (exit 1)`,
+    );
+    expect(run.stderr).toContain(`\`echo ${host} | docker-credential-quoting erase\``);
+    expect(`${run.stdout}${run.stderr}`).not.toMatch(/ghp_|HelperNoise|fatal/);
+  });
+
+  it("login: the helper's words are not shown, even with the password it was sent masked", async () => {
+    const host = new URL(served.url).host;
+    const run = await regatta(["login", host, "-u", "regatta", "--password-stdin"], {
+      env: setUp("quoting"),
+      input: "regatta-secret\n",
+    });
+    expect(run.code).not.toBe(0);
+    expect(run.stderr).toContain(
+      `credential helper docker-credential-quoting store failed for ${host} (exit 1)`,
+    );
+    expect(run.stderr).toContain("`docker-credential-quoting store` and type");
+    expect(`${run.stdout}${run.stderr}`).not.toMatch(/ghp_|HelperNoise|fatal|regatta-secret/);
   });
 });

@@ -5,7 +5,13 @@
  */
 import { CredentialsError } from "@regatta/errors";
 import { describe, expect, it } from "vitest";
-import { credentialFromHelper, type HelperRunner, HelperStoppedError } from "./credential-helper.js";
+import {
+  credentialFromHelper,
+  type HelperRunner,
+  HelperStoppedError,
+  helperErase,
+  helperStore,
+} from "./credential-helper.js";
 import type { Credential } from "./types.js";
 
 /** A runner that answers `result` (or throws `thrown`), recording what it was asked. */
@@ -81,6 +87,35 @@ describe("credentialFromHelper: what is an error", () => {
       "credential helper docker-credential-pass failed for r.io (exit 3) (its output is not shown as it may hold secrets; run `echo r.io | docker-credential-pass get` to see it)",
     );
   });
+
+  // A failing erase or store is shown as a failing get is: the helper holds the secret and may quote it ("cannot
+  // erase alice:…"), and an erase run knows no secret to mask. QA secrets6 #2 saw logout print it.
+  it.each([
+    [
+      "erase",
+      (run: HelperRunner) => helperErase("pass", "r.io", run),
+      "credential helper docker-credential-pass erase failed for r.io (exit 1) (its output is not shown as it may hold secrets; run `echo r.io | docker-credential-pass erase` to see it)",
+    ],
+    [
+      "store",
+      (run: HelperRunner) => helperStore("pass", "r.io", { username: "alice", password: "pw" }, run),
+      'credential helper docker-credential-pass store failed for r.io (exit 1) (its output is not shown as it may hold secrets; run `docker-credential-pass store` and type {"ServerURL":"r.io","Username":"…","Secret":"…"} then Ctrl-D to see it)',
+    ],
+  ])(
+    "a failing %s: the exit code and how to see its output, never the output",
+    async (_verb, act, message) => {
+      const { run } = runner({
+        code: 1,
+        stdout: "HelperNoise-7272",
+        stderr: "fatal: cannot erase alice:Leaked-Pw-99",
+      });
+      const error = await act(run).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(CredentialsError);
+      expect((error as CredentialsError).code).toBe("CREDENTIAL_HELPER_FAILED");
+      expect((error as Error).message).toBe(message);
+      expect(JSON.stringify(error) + String(error)).not.toMatch(/HelperNoise|Leaked-Pw|fatal/);
+    },
+  );
 
   it.each([
     ["a number", 12345678],

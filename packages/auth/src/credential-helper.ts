@@ -1,5 +1,5 @@
 import { spawn } from "node:child_process";
-import { CredentialsError, SecretSet, scrubText } from "@regatta/errors";
+import { CredentialsError } from "@regatta/errors";
 import { DEFAULT_REGISTRY, DOCKER_HUB_CONFIG_KEY, normalizeRegistry } from "@regatta/reference";
 import type { Credential } from "./types.js";
 
@@ -300,7 +300,7 @@ async function runHelper(
           : "printed far more than a credential and was stopped";
       throw new CredentialsError(`credential helper ${program}${verb} ${what} (asked for ${serverUrl})`, {
         code: cause.code === "ETIMEDOUT" ? "CREDENTIAL_HELPER_TIMEOUT" : "CREDENTIAL_HELPER_FAILED",
-        hint: `${cause.message}; check it with ${tryIt(program, serverUrl)}, set REGATTA_CREDENTIAL_HELPER_TIMEOUT (seconds), or remove "${name}" from credsStore/credHelpers`,
+        hint: `${cause.message}; check it with ${tryIt(program, action, serverUrl)}, set REGATTA_CREDENTIAL_HELPER_TIMEOUT (seconds), or remove "${name}" from credsStore/credHelpers`,
       });
     }
     throw new CredentialsError(`credential helper ${program} could not be run`, {
@@ -310,22 +310,13 @@ async function runHelper(
   }
   if (result.code !== 0) {
     if (NOT_FOUND.test(result.stdout) || NOT_FOUND.test(result.stderr)) return NOT_FOUND_ANSWER;
-    if (action === "get") {
-      throw new CredentialsError(
-        `credential helper ${program} failed for ${serverUrl} (exit ${result.code})`,
-        {
-          code: "CREDENTIAL_HELPER_FAILED",
-          hint: `its output is not shown as it may hold secrets; run ${tryIt(program, serverUrl)} to see it`,
-        },
-      );
-    }
-    // store and erase answer with no secret (the secret went in on stdin): their words say why, as docker shows
-    // them ("error storing credentials … out: 'keychain is locked'"). Scrubbed of what was sent, all the same.
+    // Whatever the verb, the helper's words are not shown: it holds the secret and may quote it ("cannot erase
+    // alice:…"), and an `erase` run knows no secret to mask. The hint says how to hear it in person.
     throw new CredentialsError(
-      `credential helper ${program}${verb} failed for ${serverUrl} (exit ${result.code})${helperWords(result, input)}`,
+      `credential helper ${program}${verb} failed for ${serverUrl} (exit ${result.code})`,
       {
         code: "CREDENTIAL_HELPER_FAILED",
-        hint: `fix ${program} (or its keychain), or remove "${name}" from credsStore/credHelpers in the docker config to keep credentials in the file`,
+        hint: `its output is not shown as it may hold secrets; run ${tryIt(program, action, serverUrl)} to see it`,
       },
     );
   }
@@ -367,21 +358,13 @@ export async function helperErase(name: string, registry: string, run: HelperRun
   return (await runHelper(name, "erase", serverUrl, serverUrl, run)) !== NOT_FOUND_ANSWER;
 }
 
-/** The command a person can run to see what the helper says (its answer goes to their terminal, not our logs). */
-/** `: <the helper's first line>`, capped, with the secret of a `store` input masked; "" when it said nothing. */
-function helperWords(result: HelperResult, input: string): string {
-  const said = (result.stderr.trim() || result.stdout.trim()).split("\n")[0]?.slice(0, 300) ?? "";
-  if (!said) return "";
-  let secret: unknown;
-  try {
-    secret = (JSON.parse(input) as { Secret?: unknown }).Secret;
-  } catch {
-    secret = undefined;
+/**
+ * The command a person can run to see what the helper says (its answer goes to their terminal, not our logs). A
+ * `store` reads the credential JSON from the terminal, so the secret is typed, not put on a command line.
+ */
+function tryIt(program: string, action: HelperAction, serverUrl: string): string {
+  if (action === "store") {
+    return `\`${program} store\` and type {"ServerURL":"${serverUrl}","Username":"…","Secret":"…"} then Ctrl-D`;
   }
-  const secrets = new SecretSet().add(typeof secret === "string" ? secret : undefined);
-  return `: ${scrubText(said, secrets)}`;
-}
-
-function tryIt(program: string, serverUrl: string): string {
-  return `\`echo ${serverUrl} | ${program} get\``;
+  return `\`echo ${serverUrl} | ${program} ${action}\``;
 }
