@@ -7,6 +7,7 @@
  * against the options' interfaces, so an option added to a type and not here fails the type check.
  */
 import { UsageError } from "@regatta/errors";
+import { isByteStream } from "./byte-stream.js";
 import type { CatalogOptions } from "./catalog.js";
 import type { ConnectOptions } from "./connect-options.js";
 import type { CopyOptions } from "./copy.js";
@@ -108,10 +109,10 @@ const readable = (v: unknown) =>
   hasMethods(v, "pipe", "on") && typeof (v as { read?: unknown }).read === "function";
 const writable = (v: unknown) => hasMethods(v, "write", "end", "on");
 const blobSource = kind(
-  "bytes (a Uint8Array), a readable stream, a function returning one, or { path }",
+  "bytes (a Uint8Array), a readable stream (Node or web) or async iterable of bytes, a function returning one, or { path }",
   (v) =>
     v instanceof Uint8Array ||
-    readable(v) ||
+    isByteStream(v) ||
     typeof v === "function" ||
     (isRecord(v) && typeof v.path === "string"),
 );

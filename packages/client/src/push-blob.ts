@@ -1,10 +1,11 @@
 import { createReadStream } from "node:fs";
-import type { Readable } from "node:stream";
+import { Readable } from "node:stream";
 import { UsageError } from "@regatta/errors";
 import { statRegularFile } from "@regatta/layout";
 import { computeDigest, Digester, parseDigest } from "@regatta/manifest";
 import type { RepositoryReference } from "@regatta/reference";
 import { BlobHandle } from "./blob-handle.js";
+import { type ByteStream, toReadable } from "./byte-stream.js";
 import { type ClientContext, type RepositoryInput, toRepository } from "./context.js";
 import { type UploadRequest, type UploadResult, uploadBlob } from "./registry-api/uploads.js";
 import { blobReporter, type OnTransferProgress } from "./transfer-events.js";
@@ -14,7 +15,11 @@ import { blobReporter, type OnTransferProgress } from "./transfer-events.js";
  * read again, so an interrupted upload can go on. A file is hashed first, streaming, so the registry can be asked
  * whether it has the blob before anything is sent.
  */
-export type BlobSource = Uint8Array | Readable | (() => Readable | Promise<Readable>) | { path: string };
+export type BlobSource =
+  | Uint8Array
+  | ByteStream
+  | (() => ByteStream | Uint8Array | Promise<ByteStream | Uint8Array>)
+  | { path: string };
 
 /** Blobs at most this large, given as bytes, try the single-request upload (`POST ?digest=`) first. */
 export const SINGLE_POST_LIMIT = 1024 * 1024;
@@ -61,7 +66,7 @@ export async function pushBlob(
 ): Promise<PushBlobResult> {
   const repo = toRepository(ctx, repository);
   const file = isFileSource(given) ? await fileSource(given.path, options) : undefined;
-  const source = file?.source ?? (given as Exclude<BlobSource, { path: string }>);
+  const source = file?.source ?? uploadable(given as Exclude<BlobSource, { path: string }>);
   const digest =
     file?.digest ?? options.digest ?? (source instanceof Uint8Array ? computeDigest(source) : undefined);
   const size = file?.size ?? options.size ?? (source instanceof Uint8Array ? source.length : undefined);
@@ -100,6 +105,21 @@ export async function pushBlob(
     ...(pushed.mounted && from ? { from: from.name } : {}),
   });
   return pushed;
+}
+
+/**
+ * A source as the upload reads it: bytes as they are, any stream of bytes as a Node Readable (byte-stream.ts), a
+ * factory's result likewise each time it is called (bytes it returns become a one-chunk stream).
+ */
+function uploadable(source: Exclude<BlobSource, { path: string }>): UploadRequest["source"] {
+  if (source instanceof Uint8Array) return source;
+  if (typeof source !== "function") return toReadable(source, "pushBlob source");
+  return async () => {
+    const made = await source();
+    return made instanceof Uint8Array
+      ? Readable.from([made], { objectMode: false })
+      : toReadable(made, "what the pushBlob source function returned");
+  };
 }
 
 function isFileSource(source: BlobSource): source is { path: string } {
