@@ -66,7 +66,10 @@ export function addGlobalOptions(program: Command): Command {
     )
     .option("--key-file <file>", "PEM private key of --cert-file")
     .option("--tls-skip-verify", "do not verify the registry's TLS certificate (dangerous)")
-    .option("--proxy <url>", "HTTP(S) proxy (default: HTTPS_PROXY / HTTP_PROXY / NO_PROXY)")
+    .option(
+      "--proxy <url>",
+      "http:// or https:// proxy for every registry except loopback and NO_PROXY hosts (default: HTTPS_PROXY for https, HTTP_PROXY for http; ALL_PROXY and socks are not read)",
+    )
     .option(
       "--timeout <seconds>",
       "deadline of each attempt of a small request (manifest, tags, token, upload open/close); never a blob transfer (default 60)",

@@ -49,7 +49,11 @@ export interface ConnectOptions {
    * one registry only, use `hosts[registry].tls = "insecure"` (and `tls: "enabled"` keeps one verified).
    */
   tlsSkipVerify?: boolean;
-  /** Proxy URL; without it HTTPS_PROXY/HTTP_PROXY/NO_PROXY from the environment apply. */
+  /**
+   * Proxy URL (http:// or https://) for every request except to loopback and NO_PROXY hosts; without it HTTPS_PROXY
+   * (https URLs) and HTTP_PROXY (http URLs) from the environment apply. Loopback is never proxied. A malformed URL is a
+   * UsageError naming it with the password masked.
+   */
   proxy?: string;
   /**
    * Milliseconds. `connect`: TCP + TLS handshake of one attempt (default 10 s). `idle`: no byte moved in either

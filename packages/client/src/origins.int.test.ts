@@ -210,9 +210,10 @@ describe("token realms chosen by a hostile registry", () => {
     const outcome = outcomes.get(`proxied ${name}`)!;
     expect(outcome.error?.code).toMatch(/^(FORBIDDEN_ADDRESS|INVALID_REALM)$/);
     expectContained(outcome);
-    // The proxy carried the registry's own requests, and nothing else.
-    expect(outcome.proxied.length).toBeGreaterThan(0);
-    expect(outcome.proxied.every((target) => target.startsWith("127.0.0.1:"))).toBe(true);
+    // The proxy was asked for nothing: the loopback registry is reached directly (a loopback destination is never
+    // proxied, transport's proxy.ts), and the destination it chose, which would go through the proxy, was refused
+    // before the proxy was asked.
+    expect(outcome.proxied).toEqual([]);
   });
 });
 

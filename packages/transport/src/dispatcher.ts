@@ -1,7 +1,8 @@
 /**
  * The one undici dispatcher of a Transport, built from its options when none is injected: keep-alive, no pipelining
  * (registries and object stores are plain HTTP/1.1 servers and pipelining turns one slow blob into head-of-line
- * blocking), a connection limit per origin, TLS verification on unless asked otherwise, and proxies like curl does.
+ * blocking), a connection limit per origin, TLS verification on unless asked otherwise, and proxies as Go's
+ * ProxyFromEnvironment chooses them (proxy.ts).
  */
 import { rootCertificates } from "node:tls";
 import {
@@ -11,16 +12,8 @@ import {
   forbiddenAddressError,
   ipFamily,
 } from "@regatta/auth";
-import {
-  Agent,
-  buildConnector,
-  Client,
-  Dispatcher,
-  EnvHttpProxyAgent,
-  errors,
-  Pool,
-  ProxyAgent,
-} from "undici";
+import { Agent, buildConnector, Client, type Dispatcher, Pool } from "undici";
+import { type ProxyChoice, ProxyRouting, ProxyRules, proxyDispatcher } from "./proxy.js";
 
 /** The options the dispatcher is built from. */
 export interface DispatcherOptions {
@@ -89,56 +82,28 @@ function tlsFor(options: DispatcherOptions, own: OriginSettings | undefined): Tl
   };
 }
 
-/** Reads a proxy variable the way curl and undici do: lower case first, then upper case. */
-function envVar(env: Record<string, string | undefined>, name: string): string | undefined {
-  const value = env[name.toLowerCase()] ?? env[name.toUpperCase()];
-  // Stryker disable next-line MethodExpression: undici reads the value as a WHATWG URL, which drops the same spaces.
-  return value?.trim() ? value.trim() : undefined;
-}
-
 /**
- * Builds the dispatcher: an explicit proxy, else HTTP(S)_PROXY / NO_PROXY from `env`, else a plain Agent; each
- * origin's TLS from `originSettings` (see {@link OriginSettings}), every other origin's from the options.
+ * Builds the dispatcher: a plain Agent, each origin's TLS from `originSettings` (see {@link OriginSettings}), every
+ * other origin's from the options; when a proxy is set (`proxy`, else HTTP(S)_PROXY in `env`), each request goes
+ * direct or through it as proxy.ts chooses. Throws a UsageError for a malformed `proxy`.
  */
 export function createDispatcher(options: DispatcherOptions): Dispatcher {
   const trusted = options.trustedOrigins ?? new Set<string>();
   const perOrigin = options.originSettings ?? new Map<string, OriginSettings>();
-  const env = options.env ?? process.env;
-  const proxied = Boolean(options.proxy || envVar(env, "http_proxy") || envVar(env, "https_proxy"));
-  if (!proxied) {
-    const agent = new Agent({
-      ...agentOptions(options, undefined),
-      factory: guardedFactory(trusted, options, perOrigin),
-    });
-    return guardDispatcher(agent, trusted);
-  }
-  // A proxy agent has one `requestTls` for every origin it tunnels to, so an origin with settings of its own gets a
-  // proxy agent of its own and every other origin (a blob redirect's too) shares one. What that costs: a pool of
-  // connections to the proxy per such origin. A NO_PROXY origin is reached directly by the same agents, with the
-  // same per-origin TLS. The TLS to an https proxy itself (`proxyTls`) is one for all origins.
-  const shared = proxyAgent(options, undefined);
-  if (perOrigin.size === 0) return guardDispatcher(shared, trusted, { resolveNames: true });
-  const own = new Map([...perOrigin].map(([origin, s]) => [origin, proxyAgent(options, s)]));
-  return guardDispatcher(new ByOrigin(own, shared), trusted, { resolveNames: true });
-}
-
-/**
- * The pool to a proxy: a CONNECT left unanswered past the connect timeout is a connect timeout (what it is, and the
- * flag that sets it), not the read timeout undici's headers timer would report.
- */
-function proxyPool(origin: URL, opts: Pool.Options): Pool {
-  const pool = new Pool(origin, opts);
-  const connect = pool.connect.bind(pool) as (options: unknown, callback?: unknown) => unknown;
-  (pool as unknown as { connect: unknown }).connect = (options: unknown, callback?: unknown) => {
-    if (callback !== undefined) return connect(options, callback);
-    return (connect(options) as Promise<unknown>).catch((error: unknown) => {
-      if ((error as { code?: string }).code === "UND_ERR_HEADERS_TIMEOUT") {
-        throw new errors.ConnectTimeoutError("the proxy did not answer CONNECT in time");
-      }
-      throw error;
-    });
-  };
-  return pool;
+  const agent = new Agent({
+    ...agentOptions(options, undefined),
+    factory: guardedFactory(trusted, options, perOrigin),
+  });
+  const direct = guardDispatcher(agent, trusted);
+  const rules = new ProxyRules({ proxy: options.proxy, env: options.env });
+  if (!rules.configured) return direct;
+  const viaProxy = (choice: ProxyChoice) =>
+    guardDispatcher(
+      proxyDispatcher(choice, options.connectTimeout, (own) => agentOptions(options, own), perOrigin),
+      trusted,
+      { resolveNames: true },
+    );
+  return new ProxyRouting(rules, direct, viaProxy);
 }
 
 /** The Agent options for one origin's settings (`own`), or for every origin without settings. */
@@ -151,81 +116,6 @@ function agentOptions(options: DispatcherOptions, own: OriginSettings | undefine
     bodyTimeout: options.readTimeout,
     connect: tlsFor(options, own),
   } satisfies Agent.Options;
-}
-
-/** A proxy agent (explicit `proxy`, else from `env`) whose tunnels carry the TLS of `own`. */
-function proxyAgent(options: DispatcherOptions, own: OriginSettings | undefined): Dispatcher {
-  const agent = agentOptions(options, own);
-  // requestTls is the TLS to the registry inside the CONNECT tunnel; proxyTls the TLS to an https proxy.
-  // The CONNECT is part of connecting: a proxy that takes the TCP connection and never answers it is bounded by the
-  // connect timeout (undici's client to the proxy would wait its default 300 s for the answer's headers, and the
-  // request's own deadline does not reach it).
-  const clientFactory = (origin: URL, opts: object) =>
-    proxyPool(origin, {
-      ...opts,
-      headersTimeout: options.connectTimeout,
-      bodyTimeout: options.connectTimeout,
-    });
-  const tunnel = {
-    ...agent,
-    requestTls: agent.connect,
-    proxyTls: { timeout: options.connectTimeout },
-    clientFactory,
-  };
-  if (options.proxy) return new ProxyAgent({ ...tunnel, uri: options.proxy });
-  const env = options.env ?? process.env;
-  // Pass every value explicitly ("" for unset) so undici never falls back to process.env behind our back.
-  return new EnvHttpProxyAgent({
-    ...tunnel,
-    httpProxy: envVar(env, "http_proxy") ?? "",
-    httpsProxy: envVar(env, "https_proxy") ?? "",
-    // Stryker disable next-line StringLiteral: the list Stryker writes here ("Stryker was here!") names no host anyone reaches.
-    noProxy: envVar(env, "no_proxy") ?? "",
-  });
-}
-
-/** A promise for `work`, or, given a callback, nothing: the callback is called when it settles (undici's two forms). */
-function settle(work: Promise<unknown>, callback: (() => void) | undefined): Promise<void> | void {
-  const done = work.then(() => undefined);
-  if (!callback) return done;
-  done.then(callback, callback);
-}
-
-/** Sends each request through the dispatcher of its origin, or `fallback`; closes and destroys them all. */
-class ByOrigin extends Dispatcher {
-  // Not `#private`: Dispatcher.compose() wraps this object in a Proxy, through which `#` fields cannot be read.
-  private readonly byOrigin: ReadonlyMap<string, Dispatcher>;
-  private readonly fallback: Dispatcher;
-
-  constructor(byOrigin: ReadonlyMap<string, Dispatcher>, fallback: Dispatcher) {
-    super();
-    this.byOrigin = byOrigin;
-    this.fallback = fallback;
-  }
-
-  override dispatch(opts: Dispatcher.DispatchOptions, handler: Dispatcher.DispatchHandler): boolean {
-    const origin = new URL(String(opts.origin)).origin;
-    return (this.byOrigin.get(origin) ?? this.fallback).dispatch(opts, handler);
-  }
-
-  private all(): Dispatcher[] {
-    return [...this.byOrigin.values(), this.fallback];
-  }
-
-  override close(): Promise<void>;
-  override close(callback: () => void): void;
-  override close(callback?: () => void): Promise<void> | void {
-    return settle(Promise.all(this.all().map((d) => d.close())), callback);
-  }
-
-  override destroy(): Promise<void>;
-  override destroy(err: Error | null): Promise<void>;
-  override destroy(callback: () => void): void;
-  override destroy(err: Error | null, callback: () => void): void;
-  override destroy(a?: Error | null | (() => void), b?: () => void): Promise<void> | void {
-    const err = typeof a === "function" ? null : (a ?? null);
-    return settle(Promise.all(this.all().map((d) => d.destroy(err))), typeof a === "function" ? a : b);
-  }
 }
 
 /**

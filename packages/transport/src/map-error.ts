@@ -17,6 +17,7 @@ import {
   TlsError,
 } from "@regatta/errors";
 import { TOKEN_REQUEST } from "./exchange.js";
+import { ProxyConnectFailure } from "./proxy.js";
 import { sentElsewhere } from "./sent-elsewhere.js";
 
 /** What the mapper needs to know about the request that failed. */
@@ -142,6 +143,7 @@ export function mapTransportError(err: unknown, req: FailedRequest): RegattaErro
   // undici's proxy agent reports a proxy that refuses to tunnel as an aborted request: it is the proxy's answer.
   const refusedTunnel = /Proxy response \((\d{3})\) !== 200/.exec(messageOf(err));
   if (refusedTunnel) return proxyRefusal(Number(refusedTunnel[1]), host, prefix, where, request, err);
+  if (err instanceof ProxyConnectFailure) return proxyUnreachable(err, prefix, where, request, req);
   // Stryker disable next-line StringLiteral: only "AbortError" counts below, and no other text is that.
   const name = err instanceof Error ? err.name : "";
   if (code === "UND_ERR_ABORTED" || code === "UND_ERR_ABORT" || name === "AbortError") {
@@ -269,6 +271,53 @@ function proxyRefusal(
     cause: err,
     hint: "check --proxy (or HTTPS_PROXY/NO_PROXY): the proxy may not allow this host or port",
   });
+}
+
+/**
+ * The proxy itself could not be reached (refused, unresolvable, timed out, a TLS handshake with an https proxy that
+ * failed): the registry was never asked, so the error names the proxy and the setting it came from, and the advice is
+ * about that setting (never --insecure, which would stop checking the registry to "fix" a proxy URL).
+ */
+function proxyUnreachable(
+  err: ProxyConnectFailure,
+  prefix: string,
+  where: string,
+  request: { method: string; url: string },
+  req: FailedRequest,
+): RegattaError {
+  const code = errorCode(err.cause);
+  const text = messageOf(err.cause);
+  const secrets = req.secrets ? { secrets: req.secrets } : {};
+  const plainHttp = /wrong version number|packet length too long/i.test(text);
+  if (
+    plainHttp ||
+    code === "EPROTO" ||
+    code?.startsWith("ERR_SSL") ||
+    code?.startsWith("ERR_TLS") ||
+    (code && CERT_CODES.has(code))
+  ) {
+    return new TlsError(`${prefix}TLS handshake with the proxy ${err.proxy} failed: ${text} ${where}`, {
+      code: "PROXY_UNREACHABLE",
+      request,
+      cause: err,
+      ...secrets,
+      hint: plainHttp
+        ? "the proxy URL says https://, but the proxy seems to speak plain http: write http:// in the proxy setting"
+        : "the proxy's certificate is not trusted: check the proxy URL (--proxy, or HTTPS_PROXY/HTTP_PROXY)",
+    });
+  }
+  const known = code ? NETWORK[code] : undefined;
+  return new RegistryUnreachableError(
+    `${prefix}cannot reach the proxy ${err.proxy}: ${known?.text ?? text} ${where}`,
+    {
+      code: "PROXY_UNREACHABLE",
+      request,
+      retryable: known?.retryable ?? false,
+      cause: err,
+      ...secrets,
+      hint: "check the proxy setting (--proxy, or HTTPS_PROXY/HTTP_PROXY, NO_PROXY for hosts to reach directly): is a proxy running at that address?",
+    },
+  );
 }
 
 /**

@@ -1,17 +1,24 @@
 import { createServer, request as httpRequest, type Server } from "node:http";
 import { type AddressInfo, connect, createServer as createNetServer, type Socket } from "node:net";
+import { inspect } from "node:util";
 import {
   AuthenticationError,
   type RegattaError,
   RegistryUnreachableError,
   TimeoutError,
+  TlsError,
+  UsageError,
 } from "@regatta/errors";
-import { startServer, TEST_CERT, type TestServer } from "@regatta/testkit";
+import { startServer, type TestServer } from "@regatta/testkit";
 import { afterEach, describe, expect, it } from "vitest";
 import { Transport } from "./transport.js";
 
-/** A tiny HTTP proxy: CONNECT tunnels and absolute-form forwarding, recording what it was asked. */
-async function startProxy() {
+/**
+ * A tiny HTTP proxy: CONNECT tunnels and absolute-form forwarding, recording what it was asked. `routes` maps a
+ * `host:port` asked for to where the proxy really connects, so that names the client never resolves
+ * (`registry.test`) reach the test's loopback servers: the client must not proxy loopback destinations itself.
+ */
+async function startProxy(routes: Record<string, string> = {}) {
   const seen: string[] = [];
   const sockets = new Set<Socket>();
   const server: Server = createServer((req, res) => {
@@ -36,7 +43,7 @@ async function startProxy() {
   server.on("connect", (req, client: Socket, head) => {
     seen.push(`CONNECT ${req.url}`);
     sockets.add(client);
-    const [host, port] = (req.url ?? "").split(":");
+    const [host, port] = (routes[req.url ?? ""] ?? req.url ?? "").split(":");
     const upstream = connect(Number(port), host, () => {
       client.write("HTTP/1.1 200 Connection Established\r\n\r\n");
       upstream.write(head);
@@ -87,57 +94,129 @@ afterEach(async () => {
   cleanups = [];
 });
 
-async function setup(tls = false) {
+/** A registry the client knows as `name` (never resolved: the proxy connects to it), behind a routing proxy. */
+async function setup(tls = false, name = tls ? "registry.test:443" : "registry.test:80") {
   const registry: TestServer = await startServer((_req, res) => void res.end("via proxy"), { tls });
-  const proxy = await startProxy();
+  const proxy = await startProxy({ [name]: registry.host });
   cleanups.push(
     () => registry.close(),
     () => proxy.close(),
   );
-  return { registry, proxy };
+  return { registry, proxy, name };
 }
 
 describe("proxies", () => {
   it("sends through an explicit proxy (CONNECT tunnel to an https registry)", async () => {
-    const { registry, proxy } = await setup(true);
-    const t = new Transport({ proxy: proxy.url, scheme: "https", ca: TEST_CERT, env: {} });
+    const { proxy, name } = await setup(true);
+    // The test certificate names localhost, not registry.test: verification is not what this test is about.
+    const t = new Transport({ proxy: proxy.url, scheme: "https", tlsSkipVerify: true, env: {} });
     cleanups.push(() => t.close());
-    const res = await t.request({ registry: registry.host, method: "GET", path: "/v2/", scopes: [] });
+    const res = await t.request({ registry: name, method: "GET", path: "/v2/", scopes: [] });
     expect(await res.text()).toBe("via proxy");
-    expect(proxy.seen).toEqual([`CONNECT ${registry.host}`]);
+    expect(proxy.seen).toEqual([`CONNECT ${name}`]);
   });
 
   it("reads HTTP_PROXY from the injected env, and honours NO_PROXY", async () => {
-    const { registry, proxy } = await setup();
-    const viaEnv = new Transport({ env: { HTTP_PROXY: proxy.url } });
+    const { proxy, name } = await setup();
+    const viaEnv = new Transport({ env: { HTTP_PROXY: proxy.url }, scheme: "http" });
     cleanups.push(() => viaEnv.close());
-    const res = await viaEnv.request({ registry: registry.host, method: "GET", path: "/v2/", scopes: [] });
+    const res = await viaEnv.request({ registry: name, method: "GET", path: "/v2/", scopes: [] });
     expect(await res.text()).toBe("via proxy");
-    expect(proxy.seen).toHaveLength(1);
-    expect(proxy.seen[0]).toContain(registry.host);
+    expect(proxy.seen).toEqual([`CONNECT ${name}`]);
 
-    const bypass = new Transport({ env: { HTTP_PROXY: proxy.url, NO_PROXY: "127.0.0.1" } });
+    // Direct: registry.test does not resolve, so the request fails, and the proxy was not asked.
+    const bypass = new Transport({
+      env: { HTTP_PROXY: proxy.url, NO_PROXY: "other.test,.registry.test,registry.test" },
+      scheme: "http",
+      retry: { attempts: 0 },
+    });
     cleanups.push(() => bypass.close());
-    const direct = await bypass.request({ registry: registry.host, method: "GET", path: "/v2/", scopes: [] });
-    expect(await direct.text()).toBe("via proxy");
+    const err = await bypass
+      .request({ registry: name, method: "GET", path: "/v2/", scopes: [] })
+      .catch((e) => e);
+    expect(err).toBeInstanceOf(RegistryUnreachableError);
     expect(proxy.seen).toHaveLength(1);
-    expect(registry.requests).toHaveLength(2);
+  });
+
+  it.each([
+    ["--proxy", (url: string) => ({ proxy: url, env: {} })],
+    ["HTTP_PROXY", (url: string) => ({ env: { HTTP_PROXY: url, HTTPS_PROXY: url } })],
+  ] as const)(
+    "never sends a loopback registry through the proxy (%s): the proxy's loopback is another machine",
+    async (_, config) => {
+      const registry = await startServer((req, res) => void res.end(req.headers.authorization ?? ""));
+      const proxy = await startProxy();
+      cleanups.push(
+        () => registry.close(),
+        () => proxy.close(),
+      );
+      const port = registry.host.split(":")[1];
+      for (const host of [`127.0.0.1:${port}`, `localhost:${port}`, `127.1:${port}`]) {
+        const t = new Transport({ ...config(proxy.url), scheme: "http" });
+        cleanups.push(() => t.close());
+        const res = await t.request({ registry: host, method: "GET", path: "/v2/", scopes: [] });
+        await res.dump();
+        expect(res.status).toBe(200);
+      }
+      expect(proxy.seen).toEqual([]);
+      expect(registry.requests).toHaveLength(3);
+    },
+  );
+
+  it("a redirect through the proxy carries the next hop's Host, not the registry's", async () => {
+    const cdn = await startServer((_req, res) => void res.end("blob"));
+    const registry = await startServer((_req, res) => {
+      res.writeHead(307, { location: "http://cdn.test/blob?sig=1" }).end();
+    });
+    const proxy = await startProxy({ "registry.test:80": registry.host, "cdn.test:80": cdn.host });
+    cleanups.push(
+      () => cdn.close(),
+      () => registry.close(),
+      () => proxy.close(),
+    );
+    for (const config of [{ proxy: proxy.url, env: {} }, { env: { HTTP_PROXY: proxy.url } }]) {
+      const t = new Transport({ ...config, scheme: "http" });
+      cleanups.push(() => t.close());
+      const res = await t.request({
+        registry: "registry.test",
+        method: "GET",
+        path: "/v2/r/blobs/x",
+        scopes: [],
+      });
+      expect(await res.text()).toBe("blob");
+    }
+    expect(proxy.seen).toEqual([
+      "CONNECT registry.test:80",
+      "CONNECT cdn.test:80",
+      "CONNECT registry.test:80",
+      "CONNECT cdn.test:80",
+    ]);
+    expect(registry.requests.map((r) => r.headers.host)).toEqual(["registry.test", "registry.test"]);
+    expect(cdn.requests.map((r) => r.headers.host)).toEqual(["cdn.test", "cdn.test"]);
   });
 
   it("an https proxy alone leaves plain-http registries direct, and reads lower-case names first", async () => {
-    const { registry, proxy } = await setup();
-    const httpsOnly = new Transport({ env: { HTTPS_PROXY: proxy.url } });
+    const { proxy, name } = await setup();
+    const httpsOnly = new Transport({
+      env: { HTTPS_PROXY: proxy.url },
+      scheme: "http",
+      retry: { attempts: 0 },
+    });
     cleanups.push(() => httpsOnly.close());
-    const res = await httpsOnly.request({ registry: registry.host, method: "GET", path: "/v2/", scopes: [] });
-    expect(await res.text()).toBe("via proxy");
+    // Direct: registry.test does not resolve, and the proxy was not asked.
+    const err = await httpsOnly
+      .request({ registry: name, method: "GET", path: "/v2/", scopes: [] })
+      .catch((e) => e);
+    expect(err).toBeInstanceOf(RegistryUnreachableError);
     expect(proxy.seen).toEqual([]);
 
     const lower = new Transport({
       env: { http_proxy: proxy.url, HTTP_PROXY: "http://127.0.0.1:9", no_proxy: " " },
+      scheme: "http",
     });
     cleanups.push(() => lower.close());
     const viaLower = await lower.request({
-      registry: registry.host,
+      registry: name,
       method: "GET",
       path: "/v2/",
       scopes: [],
@@ -147,12 +226,12 @@ describe("proxies", () => {
   });
 
   it("reads HTTPS_PROXY for an https registry (CONNECT tunnel)", async () => {
-    const { registry, proxy } = await setup(true);
-    const t = new Transport({ env: { HTTPS_PROXY: proxy.url }, scheme: "https", ca: TEST_CERT });
+    const { proxy, name } = await setup(true);
+    const t = new Transport({ env: { HTTPS_PROXY: proxy.url }, scheme: "https", tlsSkipVerify: true });
     cleanups.push(() => t.close());
-    const res = await t.request({ registry: registry.host, method: "GET", path: "/v2/", scopes: [] });
+    const res = await t.request({ registry: name, method: "GET", path: "/v2/", scopes: [] });
     expect(await res.text()).toBe("via proxy");
-    expect(proxy.seen).toEqual([`CONNECT ${registry.host}`]);
+    expect(proxy.seen).toEqual([`CONNECT ${name}`]);
   });
 
   it("gives up on an https proxy that never finishes its handshake within the connect timeout", async () => {
@@ -164,7 +243,7 @@ describe("proxies", () => {
       cleanups.push(() => t.close());
       const started = performance.now();
       const err = await t
-        .request({ registry: "127.0.0.1:9", method: "GET", path: "/v2/", scopes: [] })
+        .request({ registry: "registry.test:9", method: "GET", path: "/v2/", scopes: [] })
         .catch((e) => e);
       expect(err).toBeInstanceOf(Error);
       expect(performance.now() - started).toBeLessThan(3000);
@@ -185,7 +264,7 @@ describe("proxies", () => {
       cleanups.push(() => t.close());
       const started = performance.now();
       const err = await t
-        .request({ registry: "127.0.0.1:9", method: "GET", path: "/v2/", scopes: [] })
+        .request({ registry: "registry.test:9", method: "GET", path: "/v2/", scopes: [] })
         .catch((e) => e);
       expect(err).toBeInstanceOf(TimeoutError);
       // The flag that bounds it is the connect timeout, and the error says so (not the read timeout's 30 s).
@@ -224,18 +303,73 @@ describe("proxies", () => {
   );
 
   it("ignores process.env when env is injected without proxy variables", async () => {
-    const { registry, proxy } = await setup();
+    const { proxy, name } = await setup();
     const saved = process.env.HTTP_PROXY;
     process.env.HTTP_PROXY = proxy.url;
     try {
-      const t = new Transport({ env: {} });
+      const t = new Transport({ env: {}, retry: { attempts: 0 } });
       cleanups.push(() => t.close());
-      const res = await t.request({ registry: registry.host, method: "GET", path: "/v2/", scopes: [] });
-      await res.dump();
+      await t.request({ registry: name, method: "GET", path: "/v2/", scopes: [] }).catch(() => undefined);
       expect(proxy.seen).toEqual([]);
     } finally {
       if (saved === undefined) delete process.env.HTTP_PROXY;
       else process.env.HTTP_PROXY = saved;
     }
+  });
+
+  it.each([
+    ["--proxy", (url: string) => ({ proxy: url, env: {} })],
+    ["HTTPS_PROXY", (url: string) => ({ env: { HTTPS_PROXY: url } })],
+  ] as const)(
+    "a proxy that cannot be reached (%s) is named, with its setting, not blamed on the registry",
+    async (source, config) => {
+      // A port nothing listens on, and a proxy that speaks plain http only.
+      const closed = await new Promise<number>((resolve) => {
+        const server = createNetServer();
+        server.listen(0, "127.0.0.1", () => {
+          const p = (server.address() as AddressInfo).port;
+          server.close(() => resolve(p));
+        });
+      });
+      const plain = await startProxy();
+      cleanups.push(() => plain.close());
+      const cases = [
+        [
+          `http://pu:Pr0xy-pw@127.0.0.1:${closed}`,
+          RegistryUnreachableError,
+          `cannot reach the proxy http://127.0.0.1:${closed} (from ${source}): connection refused`,
+          "check the proxy setting",
+        ],
+        // An https:// URL for a proxy that speaks plain http (it answers the ClientHello with an HTTP 400).
+        [
+          `https://pu:Pr0xy-pw@127.0.0.1:${new URL(plain.url).port}`,
+          TlsError,
+          `TLS handshake with the proxy https://127.0.0.1:`,
+          "write http://",
+        ],
+      ] as const;
+      for (const [url, type, message, hint] of cases) {
+        const t = new Transport({ ...config(url), scheme: "https", retry: { attempts: 0 } });
+        cleanups.push(() => t.close());
+        const err = (await t
+          .request({ registry: "registry.test", method: "GET", path: "/v2/", scopes: [] })
+          .catch((e: unknown) => e)) as RegattaError;
+        expect(err).toBeInstanceOf(type);
+        expect(err.code).toBe("PROXY_UNREACHABLE");
+        expect(err.message).toContain(message);
+        expect(err.message).not.toContain("registry registry.test");
+        expect(err.hint).toContain(hint);
+        expect(err.hint).not.toContain("--insecure");
+        expect(JSON.stringify(err)).not.toContain("Pr0xy-pw");
+        expect(inspect(err, { depth: 8 })).not.toContain("Pr0xy-pw");
+      }
+    },
+  );
+
+  it("a malformed proxy URL is a UsageError, and the proxy password is a secret of the client", () => {
+    expect(() => new Transport({ proxy: "http://pu:Pr0xy-pw@127.0.0.1:99999", env: {} })).toThrow(UsageError);
+    const t = new Transport({ proxy: "http://pu:Pr0xy-pw@127.0.0.1:3128", env: {} });
+    cleanups.push(() => t.close());
+    expect(t.secrets.ranges("x Pr0xy-pw y")).toEqual([[2, 10]]);
   });
 });

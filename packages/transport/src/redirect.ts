@@ -18,6 +18,19 @@ import { requestUrl } from "./request-url.js";
 const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
 /** Headers that carry credentials and never cross an origin. */
 const CREDENTIAL_HEADERS = ["authorization", "cookie", "proxy-authorization"];
+/**
+ * Headers that describe one hop (its host, its connection, its body's framing): never carried to the next, whose
+ * own are written when it is sent (RFC 9110 §7.2, §7.6.1). A `host` left here by an HTTP agent would send the
+ * object store a request for the registry.
+ */
+const HOP_HEADERS = [
+  "host",
+  "connection",
+  "proxy-connection",
+  "keep-alive",
+  "transfer-encoding",
+  "content-length",
+];
 
 /**
  * Follows up to `maxRedirects` hops of a GET or HEAD. Each Location's masked values join `secrets` before the hop
@@ -52,6 +65,8 @@ export function redirecting(maxRedirects: number, secrets: SecretSet, logger?: L
         });
       }
       const headers = { ...current.headers };
+      for (const name of Object.keys(headers))
+        if (HOP_HEADERS.includes(name.toLowerCase())) delete headers[name];
       if (target.origin !== current.url.origin) for (const name of CREDENTIAL_HEADERS) delete headers[name];
       // The Location as the server sent it, fragment masked; the hop's own line shows what goes out, without one.
       logger?.(`~ redirect ${response.status} to ${redactUrl(quoted)}`);

@@ -100,7 +100,9 @@ export function createSend(dispatcher: Dispatcher, options: SendOptions): Handle
         origin: url.origin,
         path: `${url.pathname}${url.search}`,
         method: exchange.method as Dispatcher.HttpMethod,
-        headers: exchange.headers,
+        // A copy: undici's ProxyAgent writes `host` into the headers object it is given, and the caller's object
+        // goes on to the next hop of a redirect, which must not say it is for this one.
+        headers: { ...exchange.headers },
         body,
         signal: exchange.signal,
         headersTimeout: options.idleTimeout,

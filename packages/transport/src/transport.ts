@@ -33,6 +33,7 @@ import { recording } from "./har.js";
 import { httpsPortError, isHttpsPortAnswer, isHttpsPortError } from "./https-port.js";
 import { logging, scrubbing } from "./log.js";
 import { type FailedRequest, mapTransportError } from "./map-error.js";
+import { proxyPasswords } from "./proxy.js";
 import { rateLimiting } from "./rate-limit.js";
 import { redirecting } from "./redirect.js";
 import { requestUrl } from "./request-url.js";
@@ -103,6 +104,9 @@ export class Transport {
     this.#options = options;
     this.#authenticator = options.authenticator;
     this.#secrets = options.secrets ?? new SecretSet();
+    // A proxy's password is this client's secret too: no log line, HAR entry or error may show it.
+    for (const password of proxyPasswords({ proxy: options.proxy, env: options.env }))
+      this.#secrets.add(password);
     const logger = scrubbing(options.logger, this.#secrets);
     this.#userAgent = options.userAgent ?? DEFAULT_USER_AGENT;
     this.#timeouts = resolveTimeouts(options.timeouts);

@@ -23,7 +23,11 @@ export interface TransportOptions {
   ca?: string | Buffer;
   /** Do not verify TLS certificates. Off unless asked. */
   tlsSkipVerify?: boolean;
-  /** An explicit proxy URL for every request. Else HTTPS_PROXY / HTTP_PROXY / NO_PROXY from `env` when set. */
+  /**
+   * An explicit proxy URL (http:// or https://; no scheme means http) for every request but loopback and NO_PROXY
+   * hosts. Else HTTPS_PROXY for https and HTTP_PROXY for http URLs, from `env` (proxy.ts). A malformed one is a
+   * UsageError; its password is one of the client's secrets.
+   */
   proxy?: string;
   /** Where proxy variables are read from. Default `process.env`. */
   env?: Record<string, string | undefined>;
