@@ -70,6 +70,15 @@ describe("errorFromResponse", () => {
     expect(err.message).not.toContain("secret");
   });
 
+  it("a status without a text of its own is named by its class, never twice ('418 HTTP 418')", () => {
+    const answer = (status: number) =>
+      errorFromResponse({ method: "GET", url: "https://r.example/v2/", status, body: '{"errors":"bad"}' })
+        .message;
+    expect(answer(418)).toBe("418 client error (GET https://r.example/v2/)");
+    expect(answer(599)).toBe("599 server error (GET https://r.example/v2/)");
+    expect(answer(404)).toBe("404 Not Found (GET https://r.example/v2/)");
+  });
+
   it("401 is an AuthenticationError with a hint, 429 is retryable", () => {
     const a = errorFromResponse({ method: "GET", url: "https://r/v2/", status: 401 });
     expect(a).toBeInstanceOf(AuthenticationError);

@@ -130,5 +130,9 @@ function statusText(status: number): string {
     503: "Service Unavailable",
     504: "Gateway Timeout",
   };
-  return texts[status] ?? `HTTP ${status}`;
+  // The message puts the status in front of this text: an unknown one is named by its class, not "418 HTTP 418"
+  // (QA library6 F8). The table stays small: @regatta/errors has no node:http (STATUS_CODES) to borrow from.
+  return (
+    texts[status] ?? (status >= 500 ? "server error" : status >= 400 ? "client error" : "unexpected status")
+  );
 }
