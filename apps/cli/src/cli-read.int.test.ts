@@ -107,6 +107,9 @@ describe("regatta read commands against a real registry", () => {
   it("config, inspect and size", async () => {
     const config = await regatta(["config", `${host}/cli/docker:v1`]);
     expect(config.stdoutBytes.equals(docker.config.bytes)).toBe(true);
+    // --json changes nothing: the exact bytes, as crane config and regctl image config print them (docs/security.md).
+    const json = await regatta(["config", `${host}/cli/docker:v1`, "--json"]);
+    expect(json.stdoutBytes.equals(docker.config.bytes)).toBe(true);
     const inspect = await regatta(["inspect", `${host}/cli/app:1.0`]);
     expect(inspect.stdout).toContain("linux/arm64/v8");
     expect(inspect.stdout).toContain(index.index.digest);

@@ -23,7 +23,11 @@ Examples:
   regatta config alpine --format '{{range .Config.Env}}{{println .}}{{end}}'
 
 The --format document is the config as stored (OCI image config: architecture, os, config.Env, config.Cmd,
-config.Labels, history…); field names match in any case, so docker's {{.Config.Env}} works.`,
+config.Labels, history…); field names match in any case, so docker's {{.Config.Env}} works.
+
+Without --format (and with --json, the same) it prints the exact bytes, as \`regatta manifest\` does and crane config
+and regctl image config do: their digest is the config's, so nothing is masked, and a secret baked into the image (in
+an Env, a Cmd, a history line) shows. --format, inspect and diff mask secrets this session knows.`,
     )
     .action(async (reference: string, opts: { format?: string }, cmd: Command) => {
       const output = await formatterFor(opts.format, cli.flags(cmd));
@@ -31,7 +35,8 @@ config.Labels, history…); field names match in any case, so docker's {{.Config
         const got = await reg.config(ref);
         noteSinglePlatform(cli, flags, ref, got);
         if (output.kind === "template") return writeTemplated(output.render, got.config);
-        // The exact bytes, as the registry stores them (their digest is the config's), with --json as without.
+        // The exact bytes, as the registry stores them (their digest is the config's), with --json as without: like
+        // `manifest`, crane config and regctl image config, not masked (docs/security.md, Limits of Secrets).
         await writeStdout(got.bytes);
         if (process.stdout.isTTY) await writeStdout("\n");
       });
