@@ -21,7 +21,8 @@ const MIN_FRAGMENTED = 16;
 /**
  * Fragments: any run of a long secret this long is masked, so a token split between an error's message and its
  * detail (or cut by the body cap) cannot be put back together: at most a window less one character survives at
- * either side of a split. A third of the secret, between 9 and 16 characters, and none for secrets shorter than
+ * either side of a split. A third of the secret, between 9 and 16 characters, but never more than half of it (8 for
+ * a 16- or 17-character secret, so both halves of one split in two are masked), and none for secrets shorter than
  * {@link MIN_FRAGMENTED}: shorter windows matched words that a human password shares with a registry's own text
  * ("incorrect username or password" lost its last word to the password `wrong-password-123`, and a repository
  * `regatta-project` in a URL lost its first half to an access token holding `regatta-`), which made the messages
@@ -30,7 +31,8 @@ const MIN_FRAGMENTED = 16;
  */
 export function fragmentLength(secret: string): number | undefined {
   if (secret.length < MIN_FRAGMENTED) return undefined;
-  return Math.min(16, Math.max(9, Math.ceil(secret.length / 3)));
+  const half = Math.floor(secret.length / 2);
+  return Math.min(16, Math.max(Math.min(9, half), Math.ceil(secret.length / 3)));
 }
 
 /** A form of a secret, and whether it is text a reader could recognise (not base64, where no part is clearer). */
