@@ -28,7 +28,12 @@
  * (`64:ff9b::a.b.c.d`) and the local-use one (`64:ff9b:1::/48`, RFC 8215, at each position RFC 6052 §2.2 allows for
  * a /48, /56, /64 or /96 inside it), 6to4 (`2002:AABB:CCDD::`, RFC 3056) and Teredo (`2001:0::/32`, whose last 32
  * bits are the client's IPv4 with every bit flipped, RFC 4380 §4).
- * Loopback is not refused: a token server next to a registry on 127.0.0.1 is normal in development and tests.
+ *
+ * Loopback (127.0.0.0/8, ::1, and 0.0.0.0/8 and ::, which reach this machine too, in every spelling above) is refused
+ * unless a registry the user named is itself on this machine ({@link LoopbackTrust}): a token server next to a
+ * registry on 127.0.0.1 is normal in development and tests, but a remote registry that names 127.0.0.1:2375 (a Docker
+ * daemon), a kubelet or an admin port is server-side request forgery towards this machine, and a realm there would
+ * get the user's Basic credentials.
  */
 import { lookup as dnsLookup, type LookupAddress, type LookupAllOptions, type LookupOptions } from "node:dns";
 import { BlockList, isIPv4 } from "node:net";
@@ -58,6 +63,14 @@ const IPV4_RANGES: Range[] = [
 const IPV6_RANGES: Range[] = [
   { network: "fe80::", family: "ipv6", prefix: 10, why: "an IPv6 link-local address" },
   { network: "fd00:ec2::254", family: "ipv6", prefix: 128, why: "AWS's IPv6 metadata service" },
+];
+
+/** This machine: loopback, and the unspecified addresses, which Linux and macOS connect to this machine too. */
+const LOOPBACK_RANGES: Range[] = [
+  { network: "127.0.0.0", family: "ipv4", prefix: 8, why: "loopback" },
+  { network: "0.0.0.0", family: "ipv4", prefix: 8, why: "this host" },
+  { network: "::1", family: "ipv6", prefix: 128, why: "loopback" },
+  { network: "::", family: "ipv6", prefix: 128, why: "unspecified" },
 ];
 
 /**
@@ -127,23 +140,23 @@ export function embeddedIpv4(ip: string): string[] {
   return out;
 }
 
-/** The ranges as block lists, built on first use: a command that never meets a server-chosen destination skips it. */
-let reasonsBuilt: { list: BlockList; why: string }[] | undefined;
-function reasons(): { list: BlockList; why: string }[] {
-  reasonsBuilt ??= [...IPV4_RANGES, ...IPV6_RANGES].map((range) => {
-    const list = new BlockList();
-    list.addSubnet(range.network, range.prefix, range.family);
-    return { list, why: range.why };
-  });
-  return reasonsBuilt;
+/** A range list as block lists, built on first use: a command that never meets a server-chosen destination skips it. */
+function blockLists(ranges: Range[]): () => { list: BlockList; why: string }[] {
+  let built: { list: BlockList; why: string }[] | undefined;
+  return () => {
+    built ??= ranges.map((range) => {
+      const list = new BlockList();
+      list.addSubnet(range.network, range.prefix, range.family);
+      return { list, why: range.why };
+    });
+    return built;
+  };
 }
+const reasons = blockLists([...IPV4_RANGES, ...IPV6_RANGES]);
+const loopbackReasons = blockLists(LOOPBACK_RANGES);
 
-/**
- * Why `address` (an IP literal, IPv6 with or without brackets) may not be reached from a destination a server
- * chose, or undefined when it may. Names (not IP literals) are undefined here: their addresses are checked when
- * they are resolved ({@link checkedLookup}).
- */
-export function forbiddenAddress(address: string): string | undefined {
+/** Why `address` (IP literal, brackets and zone allowed) is in one of `lists`, itself or the IPv4 it embeds. */
+function matchAddress(address: string, lists: () => { list: BlockList; why: string }[]): string | undefined {
   const bare = address.replace(/^\[|\]$/g, "");
   // Stryker disable next-line Regex: `.` stops at a line break either way and `.*` runs to the end, so `/%.*/` is the same.
   const ip = bare.replace(/%.*$/, "");
@@ -151,13 +164,108 @@ export function forbiddenAddress(address: string): string | undefined {
   // Stryker disable next-line ConditionalExpression: BlockList.check is false for a name too; returning early says so.
   if (family === 0) return undefined;
   const type = family === 4 ? "ipv4" : "ipv6";
-  const own = reasons().find((r) => r.list.check(ip, type))?.why;
+  const own = lists().find((r) => r.list.check(ip, type))?.why;
   if (own || family === 4) return own;
   for (const ipv4 of embeddedIpv4(ip)) {
-    const why = reasons().find((r) => r.list.check(ipv4, "ipv4"))?.why;
+    const why = lists().find((r) => r.list.check(ipv4, "ipv4"))?.why;
     if (why) return why;
   }
   return undefined;
+}
+
+/**
+ * Why `address` (an IP literal, IPv6 with or without brackets) may not be reached from a destination a server
+ * chose, or undefined when it may. Names (not IP literals) are undefined here: their addresses are checked when
+ * they are resolved ({@link checkedLookup}). Loopback is not in it: see {@link loopbackAddress}.
+ */
+export function forbiddenAddress(address: string): string | undefined {
+  return matchAddress(address, reasons);
+}
+
+/**
+ * Whether `address` (an IP literal, brackets and zone allowed) is this machine in any spelling: 127.0.0.0/8, ::1,
+ * 0.0.0.0/8, ::, and the IPv6 forms that embed one of the IPv4 ones (`::ffff:127.0.0.1`, `2002:7f00:1::`, …).
+ */
+export function loopbackAddress(address: string): boolean {
+  return matchAddress(address, loopbackReasons) !== undefined;
+}
+
+/** The host of a `host[:port]` registry name or an origin's host, without port or brackets, lower-cased. */
+function bareHost(host: string): string {
+  const h = host.toLowerCase();
+  if (h.startsWith("[")) return h.slice(1, Math.max(1, h.indexOf("]")));
+  const colon = h.indexOf(":");
+  // Two colons and no brackets: a bare IPv6 address, which has no port.
+  return colon < 0 || h.indexOf(":", colon + 1) >= 0 ? h : h.slice(0, colon);
+}
+
+/**
+ * Whether the registries the user named are on this machine, which decides whether a server may send this client
+ * to a loopback address. By address, not text: a registry is on this machine when its host is a loopback literal
+ * (any spelling {@link loopbackAddress} knows), `localhost` or a name under `.localhost` (RFC 6761 §6.3), or a name
+ * every address of which is loopback (`myregistry.test` in /etc/hosts → 127.0.0.1). Names are resolved only when a
+ * loopback destination is met, once each.
+ */
+export class LoopbackTrust {
+  readonly #registries: () => Iterable<string>;
+  readonly #lookup: typeof dnsLookup;
+  readonly #answers = new Map<string, Promise<boolean>>();
+
+  /** `registries`: the hosts (`host[:port]`) of the registries the user named, read each time it is asked. */
+  constructor(registries: () => Iterable<string> = () => [], lookup: typeof dnsLookup = dnsLookup) {
+    this.#registries = registries;
+    this.#lookup = lookup;
+  }
+
+  /** Whether one registry host (`host[:port]`) is on this machine. */
+  onThisMachine(registry: string): Promise<boolean> {
+    const host = bareHost(registry);
+    let answer = this.#answers.get(host);
+    if (!answer) {
+      answer = this.#resolve(host);
+      this.#answers.set(host, answer);
+    }
+    return answer;
+  }
+
+  /**
+   * Whether loopback destinations are expected: a registry the user named is on this machine, or none was named yet
+   * (a request the caller made directly, such as `Transport.authSend` to a URL of its own, was chosen by no server).
+   */
+  async allowed(): Promise<boolean> {
+    const registries = [...this.#registries()];
+    if (registries.length === 0) return true;
+    const answers = await Promise.all(registries.map((r) => this.onThisMachine(r)));
+    return answers.includes(true);
+  }
+
+  /** The registries the user named, for the refusal's message. */
+  registries(): string[] {
+    return [...new Set(this.#registries())];
+  }
+
+  #resolve(host: string): Promise<boolean> {
+    if (ipFamily(host)) return Promise.resolve(loopbackAddress(host));
+    if (host === "localhost" || host.endsWith(".localhost")) return Promise.resolve(true);
+    return new Promise((resolve) =>
+      this.#lookup(host, { all: true }, (err, addresses) =>
+        resolve(!err && addresses.length > 0 && addresses.every((a) => loopbackAddress(a.address))),
+      ),
+    );
+  }
+}
+
+/** The error a loopback destination fails with when no registry the user named is on this machine. */
+export function loopbackRefusalError(host: string, address: string, registries: string[]): Error {
+  const shown = host === address ? address : `${host} (${address})`;
+  const named =
+    registries.length === 1
+      ? `registry ${registries[0]} (not on this machine) chose this destination`
+      : `a registry chose this destination and none of ${registries.join(", ")} is on this machine`;
+  return Object.assign(
+    new Error(`refusing to connect to ${shown}: it is a loopback address on this machine, and ${named}`),
+    { code: FORBIDDEN_ADDRESS },
+  );
 }
 
 /** The error a refused destination fails with (turned into a typed ProtocolError by the transport). */
@@ -180,11 +288,15 @@ export type LookupFunction = (hostname: string, options: LookupOptions, callback
 
 /**
  * A `dns.lookup` for `net.connect`/`tls.connect` (undici's `connect.lookup`) that resolves every address of the
- * name and fails with {@link FORBIDDEN_ADDRESS} when any of them is forbidden: one poisoned answer among good ones
- * would otherwise be tried by happy eyeballs. Node skips `lookup` for IP literals, so callers check those with
- * {@link forbiddenAddress} first.
+ * name and fails with {@link FORBIDDEN_ADDRESS} when any of them is forbidden, or, given `loopback`, is on this
+ * machine while no registry the user named is: one poisoned answer among good ones would otherwise be tried by
+ * happy eyeballs. Node skips `lookup` for IP literals, so callers check those with {@link forbiddenAddress} and
+ * {@link loopbackAddress} first.
  */
-export function checkedLookup(lookup: typeof dnsLookup = dnsLookup): LookupFunction {
+export function checkedLookup(
+  lookup: typeof dnsLookup = dnsLookup,
+  loopback?: LoopbackTrust,
+): LookupFunction {
   return (hostname, options, callback) => {
     const all: LookupAllOptions = { ...options, all: true };
     lookup(hostname, all, (err, addresses) => {
@@ -193,11 +305,20 @@ export function checkedLookup(lookup: typeof dnsLookup = dnsLookup): LookupFunct
         const why = forbiddenAddress(address);
         if (why) return callback(forbiddenAddressError(hostname, address, why) as NodeJS.ErrnoException, []);
       }
-      if (options.all) return callback(null, addresses);
-      const first = addresses[0];
-      if (!first)
-        return callback(Object.assign(new Error(`${hostname}: no address`), { code: "ENOTFOUND" }), []);
-      callback(null, first.address, first.family);
+      const answer = () => {
+        if (options.all) return callback(null, addresses);
+        const first = addresses[0];
+        if (!first)
+          return callback(Object.assign(new Error(`${hostname}: no address`), { code: "ENOTFOUND" }), []);
+        callback(null, first.address, first.family);
+      };
+      const local = addresses.find(({ address }) => loopbackAddress(address));
+      if (!loopback || !local) return answer();
+      loopback.allowed().then((allowed) => {
+        if (allowed) return answer();
+        const error = loopbackRefusalError(hostname, local.address, loopback.registries());
+        callback(error as NodeJS.ErrnoException, []);
+      });
     });
   };
 }

@@ -5,6 +5,9 @@ export {
   forbiddenAddressError,
   ipFamily,
   type LookupFunction,
+  LoopbackTrust,
+  loopbackAddress,
+  loopbackRefusalError,
 } from "./address-policy.js";
 export type { AuthTrace, CredentialTrace, TokenExchangeTrace } from "./auth-trace.js";
 export { chainCredentials } from "./chain-credentials.js";

@@ -10,13 +10,14 @@ import {
   scrubText,
 } from "@regatta/errors";
 import { accessFacts } from "./access-facts.js";
+import { LoopbackTrust } from "./address-policy.js";
 import { basicHeader } from "./basic-header.js";
 import type { Challenge } from "./parse-www-authenticate.js";
 import { formatScope } from "./scope.js";
 import { isAnonymous } from "./static-credentials.js";
 import { parseTokenResponse, type Token, tokenAnswerSecrets } from "./token-response.js";
 import type { AuthHttpRequest, AuthHttpResponse, Credential, Scope, Send } from "./types.js";
-import { forbiddenRealm, validateRealm } from "./validate-realm.js";
+import { forbiddenRealm, refuseLoopbackRealm, validateRealm } from "./validate-realm.js";
 
 /** What {@link TokenFetch} needs from the authenticator's options, defaults already applied. */
 export interface TokenFetchOptions {
@@ -27,6 +28,8 @@ export interface TokenFetchOptions {
   log: (line: string) => void;
   allowHttpRealm: (registry: string) => boolean;
   secrets: SecretSet;
+  /** Decides whether a registry is on this machine, for a loopback realm; default: resolved with `dns.lookup`. */
+  loopback?: LoopbackTrust;
 }
 
 /**
@@ -37,9 +40,12 @@ export interface TokenFetchOptions {
  */
 export class TokenFetch {
   readonly #o: TokenFetchOptions;
+  /** Which registries are on this machine (and so may name a loopback realm), each resolved once. */
+  readonly #loopback: LoopbackTrust;
 
   constructor(options: TokenFetchOptions) {
     this.#o = options;
+    this.#loopback = options.loopback ?? new LoopbackTrust();
   }
 
   /** Asks `challenge`'s realm for a token for `scopes` on behalf of `registry`. */
@@ -58,6 +64,7 @@ export class TokenFetch {
       registry,
       (realmHost) => allow(registry) && (hostnameOf(realmHost) === hostnameOf(registry) || allow(realmHost)),
     );
+    await refuseLoopbackRealm(realm, registry, this.#loopback);
     const service = challenge.params.service;
     const hasPassword = !!(credential?.username && credential.password);
     const oauth = this.#o.oauth;

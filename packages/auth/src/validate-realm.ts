@@ -1,5 +1,5 @@
 import { AuthenticationError, redactUrl } from "@regatta/errors";
-import { forbiddenAddress } from "./address-policy.js";
+import { forbiddenAddress, type LoopbackTrust, loopbackAddress } from "./address-policy.js";
 
 /**
  * Checks the realm of a Bearer challenge before any credential is sent to it. A registry (or anyone able to rewrite
@@ -35,6 +35,27 @@ export function validateRealm(
   }
   if (url.username || url.password) throw refuse(registry, "the realm URL carries userinfo", realm);
   return url;
+}
+
+/**
+ * Refuses a realm on this machine (a loopback address in any spelling, address-policy.ts) named by a registry that
+ * is not on this machine: the token protocol would send the user's Basic credentials to whatever listens there (a
+ * Docker daemon on 127.0.0.1:2375, an admin port). A registry on this machine may name one: a token server next to
+ * a registry on 127.0.0.1 is the usual development setup. A realm given as a name that resolves to loopback is
+ * refused by the transport when it connects, by the same rule.
+ */
+export async function refuseLoopbackRealm(
+  realm: URL,
+  registry: string,
+  loopback: LoopbackTrust,
+): Promise<void> {
+  if (!loopbackAddress(realm.hostname)) return;
+  if (await loopback.onThisMachine(registry)) return;
+  throw forbiddenRealm(
+    registry,
+    `the realm is a loopback address on this machine, and registry ${registry} is not on this machine`,
+    realm.href,
+  );
 }
 
 /**

@@ -2,7 +2,8 @@
  * The address guard of dispatcher.ts without a network namespace: DNS answers are faked by replacing node:dns's
  * `lookup` for the duration of a test (the guard's `checkedLookup` reads it when the guard is built), so a name can
  * "resolve" to the metadata address. A destination the caller named is never checked; any other one is refused
- * before anything is sent when its literal or (behind a proxy) its resolved address is forbidden (issue 10).
+ * before anything is sent when its literal or (behind a proxy) its resolved address is forbidden (issue 10), and a
+ * loopback one while no registry the caller named is on this machine (LoopbackTrust in @regatta/auth).
  */
 import { createRequire, syncBuiltinESMExports } from "node:module";
 import { FORBIDDEN_ADDRESS } from "@regatta/auth";
@@ -14,8 +15,11 @@ import { createDispatcher, guardDispatcher } from "./dispatcher.js";
 const dns = createRequire(import.meta.url)("node:dns") as typeof import("node:dns");
 const realLookup = dns.lookup;
 const looked: string[] = [];
-/** Makes every DNS lookup answer `address` (or fail with `code`), recording the names asked. */
-function fakeDns(answer: { address: string } | { code: string }) {
+/**
+ * Makes every DNS lookup answer `address` (or fail with `code`), or each name its addresses in `table` (ENOTFOUND for
+ * any other), recording the names asked.
+ */
+function fakeDns(answer: { address: string } | { code: string } | { table: Record<string, string[]> }) {
   const fake = (hostname: string, options: unknown, callback?: unknown) => {
     const cb = (typeof options === "function" ? options : callback) as (
       err: NodeJS.ErrnoException | null,
@@ -23,11 +27,13 @@ function fakeDns(answer: { address: string } | { code: string }) {
       family?: number,
     ) => void;
     looked.push(hostname);
-    const all = typeof options === "object" && (options as { all?: boolean }).all;
-    if ("code" in answer) return void cb(Object.assign(new Error(answer.code), { code: answer.code }));
-    const family = answer.address.includes(":") ? 6 : 4;
-    if (all) cb(null, [{ address: answer.address, family }]);
-    else cb(null, answer.address, family);
+    const addresses =
+      "table" in answer ? answer.table[hostname] : "address" in answer ? [answer.address] : [];
+    const code = "code" in answer ? answer.code : "ENOTFOUND";
+    if (!addresses?.length) return void cb(Object.assign(new Error(code), { code }));
+    const all = addresses.map((address) => ({ address, family: address.includes(":") ? 6 : 4 }));
+    if (typeof options === "object" && (options as { all?: boolean }).all) cb(null, all);
+    else cb(null, all[0]!.address, all[0]!.family);
   };
   dns.lookup = fake as unknown as typeof dns.lookup;
   syncBuiltinESMExports();
@@ -206,5 +212,114 @@ describe("createDispatcher", () => {
       ),
     );
     expect(sockets.size).toBe(1);
+  });
+});
+
+const REMOTE = "https://registry.example";
+const DNS = { "registry.example": ["192.0.2.7"], "myregistry.test": ["127.0.0.1"] };
+
+describe("guardDispatcher and loopback literals", () => {
+  const literals = [
+    "http://127.0.0.1:2375",
+    "http://127.9.9.9",
+    "http://[::1]:10250",
+    "http://0.0.0.0:2375",
+    "http://[::]:2375",
+    "http://[::ffff:127.0.0.1]:2375",
+    "http://[64:ff9b::7f00:1]",
+    "http://[2002:7f00:1::]",
+  ];
+
+  it.each(literals)("refuses %s when the registry named is not on this machine", async (origin) => {
+    fakeDns({ table: DNS });
+    const err = await guardDispatcher(answering(origin), new Set([REMOTE]))
+      .request({ origin, path: "/", method: "GET" })
+      .catch((e) => e);
+    expect(err.code).toBe(FORBIDDEN_ADDRESS);
+    expect(err.message).toBe(
+      `refusing to connect to ${new URL(origin).host}: it is a loopback address on this machine, and ` +
+        "registry registry.example (not on this machine) chose this destination",
+    );
+  });
+
+  it.each([
+    "http://127.0.0.1:5000",
+    "http://localhost:5000",
+    "http://reg.localhost:5000",
+    "http://[::1]:5000",
+    "http://myregistry.test:5000",
+  ])("lets them through when the registry named is %s", async (registry) => {
+    fakeDns({ table: DNS });
+    const origin = "http://127.0.0.1:5001";
+    const res = await guardDispatcher(answering(origin), new Set([registry])).request({
+      origin,
+      path: "/auth",
+      method: "GET",
+    });
+    expect(await res.body.text()).toBe("answered");
+  });
+
+  it("resolves the registry only when a loopback destination is met, and once", async () => {
+    fakeDns({ table: DNS });
+    const trusted = new Set([REMOTE]);
+    const elsewhere = await guardDispatcher(answering("http://10.1.2.3"), trusted).request({
+      origin: "http://10.1.2.3",
+      path: "/",
+      method: "GET",
+    });
+    expect(await elsewhere.body.text()).toBe("answered");
+    expect(looked).toEqual([]);
+    const guarded = guardDispatcher(answering("http://127.0.0.1:2375"), trusted);
+    for (let i = 0; i < 2; i++) {
+      const err = await guarded
+        .request({ origin: "http://127.0.0.1:2375", path: "/", method: "GET" })
+        .catch((e) => e);
+      expect(err.code).toBe(FORBIDDEN_ADDRESS);
+    }
+    expect(looked).toEqual(["registry.example"]);
+  });
+});
+
+describe("createDispatcher and loopback", () => {
+  const base = { connectTimeout: 2000, readTimeout: 2000, connections: 2, env: {} };
+
+  it("a name resolving to loopback is not connected to while the registry is elsewhere", async () => {
+    const s = await startServer((_req, res) => void res.end("local service"));
+    servers.push(s);
+    fakeDns({ table: { ...DNS, "evil.test": ["127.0.0.1"] } });
+    const d = createDispatcher({ ...base, trustedOrigins: new Set([REMOTE]) });
+    dispatchers.push(d);
+    for (const origin of [`http://evil.test:${s.port}`, `http://127.0.0.1:${s.port}`]) {
+      const err = await d.request({ origin, path: "/", method: "GET" }).catch((e) => e);
+      expect(JSON.stringify({ code: err.code, cause: err.cause?.code })).toContain(FORBIDDEN_ADDRESS);
+      expect(String(err.message) + String(err.cause?.message)).toContain(
+        "it is a loopback address on this machine, and registry registry.example (not on this machine)",
+      );
+    }
+    expect(s.requests).toEqual([]);
+  });
+
+  it("the same destinations are connected to when the registry named resolves to loopback", async () => {
+    const s = await startServer((_req, res) => void res.end("token server"));
+    servers.push(s);
+    fakeDns({ table: { ...DNS, "auth.test": ["127.0.0.1"] } });
+    const d = createDispatcher({ ...base, trustedOrigins: new Set(["http://myregistry.test:5000"]) });
+    dispatchers.push(d);
+    for (const origin of [`http://auth.test:${s.port}`, `http://127.0.0.1:${s.port}`]) {
+      const res = await d.request({ origin, path: "/auth", method: "GET" });
+      expect(await res.body.text()).toBe("token server");
+    }
+  });
+
+  it("behind a proxy, the registry's own host decides, not the proxy's", async () => {
+    // The proxy is on loopback and nothing listens there: a request let through would fail there, not as forbidden.
+    fakeDns({ table: { ...DNS, "evil.test": ["127.0.0.1"] } });
+    const d = createDispatcher({ ...base, proxy: "http://127.0.0.1:9", trustedOrigins: new Set([REMOTE]) });
+    dispatchers.push(d);
+    for (const origin of ["http://evil.test:2375", "http://127.0.0.1:2375"]) {
+      const err = await d.request({ origin, path: "/", method: "GET" }).catch((e) => e);
+      expect(err.code).toBe(FORBIDDEN_ADDRESS);
+      expect(err.message).toContain("registry registry.example (not on this machine)");
+    }
   });
 });

@@ -11,6 +11,9 @@ import {
   forbiddenAddress,
   forbiddenAddressError,
   ipFamily,
+  LoopbackTrust,
+  loopbackAddress,
+  loopbackRefusalError,
 } from "@regatta/auth";
 import { Agent, buildConnector, Client, type Dispatcher, Pool } from "undici";
 import { type ProxyChoice, ProxyRouting, ProxyRules, proxyDispatcher } from "./proxy.js";
@@ -31,7 +34,8 @@ export interface DispatcherOptions {
   /**
    * Origins (`http://127.0.0.1:5000`) of the registries the user named. Every other origin is a destination a server
    * chose (a token realm, a redirect, an upload Location) and is connected to only after its addresses pass the
-   * address policy of @regatta/auth. Default: none trusted.
+   * address policy of @regatta/auth: never a metadata address, and a loopback one only while one of these
+   * registries is itself on this machine. Default: none trusted.
    */
   trustedOrigins?: ReadonlySet<string>;
   /**
@@ -146,26 +150,49 @@ function guardedFactory(
       // Stryker disable next-line ConditionalExpression,EqualityOperator: a Pool limited to one connection behaves as a Client.
       options.connections === 1 ? new Client(origin, o) : new Pool(origin, o);
     if (trusted.has(key)) return make(options);
+    const loopback = loopbackTrustOf(trusted);
     // `connect` is the TLS options object createDispatcher gave the Agent (never a function: it is built here).
     const connector = buildConnector({
       ...(options.connect as buildConnector.BuildOptions),
-      lookup: checkedLookup(),
+      lookup: checkedLookup(undefined, loopback),
     });
     const connect: buildConnector.connector = (connectOptions, callback) => {
-      const why = forbiddenAddress(connectOptions.hostname);
+      const { hostname } = connectOptions;
+      const why = forbiddenAddress(hostname);
       // Stryker disable next-line BlockStatement,ConditionalExpression: defence in depth, unreachable through createDispatcher: guardDispatcher in front refuses these literals before a pool is asked.
       if (why) {
-        callback(forbiddenAddressError(connectOptions.hostname, connectOptions.hostname, why), null);
+        callback(forbiddenAddressError(hostname, hostname, why), null);
         return;
       }
-      connector(connectOptions, callback);
+      // Stryker disable next-line ConditionalExpression: defence in depth, as above (guardDispatcher asks first).
+      if (!loopbackAddress(hostname)) return void connector(connectOptions, callback);
+      loopback.allowed().then((allowed) => {
+        if (allowed) return void connector(connectOptions, callback);
+        callback(loopbackRefusalError(hostname, hostname, loopback.registries()), null);
+      });
     };
     return make({ ...options, connect });
   };
 }
 
 /**
- * Refuses, before anything is sent, a request to an untrusted origin whose host is a forbidden IP literal. With
+ * Who decides whether loopback destinations may be reached, one per set of trusted origins (so per Transport): its
+ * registries are the hosts of those origins (the registry's own host even behind a proxy), each resolved at most
+ * once, and only when a loopback destination is met.
+ */
+const loopbackTrusts = new WeakMap<ReadonlySet<string>, LoopbackTrust>();
+function loopbackTrustOf(trusted: ReadonlySet<string>): LoopbackTrust {
+  let trust = loopbackTrusts.get(trusted);
+  if (!trust) {
+    trust = new LoopbackTrust(() => [...trusted].map((origin) => new URL(origin).host));
+    loopbackTrusts.set(trusted, trust);
+  }
+  return trust;
+}
+
+/**
+ * Refuses, before anything is sent, a request to an untrusted origin whose host is a forbidden IP literal, or a
+ * loopback one while no registry the user named is on this machine (address-policy.ts, {@link LoopbackTrust}). With
  * `resolveNames`, a name is resolved first and refused when any of its addresses is forbidden: that is for proxies,
  * which resolve names themselves, so the connect-time check cannot run; the proxy may still get another DNS answer
  * than this one (a rebinding window the direct path does not have). An injected dispatcher gets the literal check
@@ -176,12 +203,30 @@ export function guardDispatcher(
   trusted: ReadonlySet<string>,
   options: { resolveNames?: boolean } = {},
 ): Dispatcher {
-  const lookup = options.resolveNames ? checkedLookup() : undefined;
+  const loopback = loopbackTrustOf(trusted);
+  const lookup = options.resolveNames ? checkedLookup(undefined, loopback) : undefined;
   return dispatcher.compose((dispatch) => (opts, handler) => {
     const origin = new URL(String(opts.origin));
     if (trusted.has(origin.origin)) return dispatch(opts, handler);
     const why = forbiddenAddress(origin.hostname);
     if (why) throw forbiddenAddressError(origin.host, origin.hostname, why);
+    // The handler `request()` hands a composed dispatcher is undici's legacy one (onError); newer ones use
+    // onResponseError. Either ends the request with this error.
+    const fail = (err: Error) => {
+      const h = handler as { onError?: (e: Error) => void; onResponseError?: (c: unknown, e: Error) => void };
+      // Stryker disable next-line ConditionalExpression: undici 7 hands every interceptor a handler with onResponseError (it wraps older ones), so always taking that branch changes nothing here.
+      if (h.onResponseError) return void h.onResponseError(null, err);
+      // Stryker disable next-line OptionalChaining: unreachable with undici 7 (see above); kept for handlers that only know onError.
+      h.onError?.(err);
+    };
+    if (loopbackAddress(origin.hostname)) {
+      loopback.allowed().then((allowed) => {
+        if (allowed) return void dispatch(opts, handler);
+        fail(loopbackRefusalError(origin.host, origin.host, loopback.registries()));
+      });
+      // Stryker disable next-line BooleanLiteral: the answer only asks for back-pressure, which undici's request() ignores.
+      return true;
+    }
     // Stryker disable next-line Regex: a URL's hostname has brackets only around an IPv6 address, at its two ends.
     if (!lookup || ipFamily(origin.hostname.replace(/^\[|\]$/g, ""))) return dispatch(opts, handler);
     // Stryker disable next-line ObjectLiteral,BooleanLiteral: only the error is read, and checkedLookup checks every address either way.
@@ -192,13 +237,7 @@ export function guardDispatcher(
         dispatch(opts, handler);
         return;
       }
-      // The handler `request()` hands a composed dispatcher is undici's legacy one (onError); newer ones use
-      // onResponseError. Either ends the request with this error.
-      const h = handler as { onError?: (e: Error) => void; onResponseError?: (c: unknown, e: Error) => void };
-      // Stryker disable next-line ConditionalExpression: undici 7 hands every interceptor a handler with onResponseError (it wraps older ones), so always taking that branch changes nothing here.
-      if (h.onResponseError) return void h.onResponseError(null, err);
-      // Stryker disable next-line OptionalChaining: unreachable with undici 7 (see above); kept for handlers that only know onError.
-      h.onError?.(err);
+      fail(err);
     });
     // Stryker disable next-line BooleanLiteral: the answer only asks for back-pressure, which undici's request() ignores.
     return true;
