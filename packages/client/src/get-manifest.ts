@@ -1,4 +1,10 @@
-import { DigestMismatchError, NotFoundError, notRegistrySuccess, redactUrl } from "@regatta/errors";
+import {
+  DigestMismatchError,
+  InvalidManifestError,
+  NotFoundError,
+  notRegistrySuccess,
+  redactUrl,
+} from "@regatta/errors";
 import {
   type AcceptPreset,
   acceptHeader,
@@ -152,7 +158,17 @@ function parseFetched(bytes: Uint8Array, response: RegistryResponse, context: st
       body: Buffer.from(bytes.subarray(0, 4096)).toString("utf8"),
       context,
     });
-    throw foreign ?? error;
+    if (foreign) throw foreign;
+    // Named as every other error of the read is: the reference and the request whose answer it was (QA library6 F6).
+    if (error instanceof InvalidManifestError) {
+      const request = { method: "GET", url: redactUrl(response.url) };
+      throw new InvalidManifestError(`${context}: ${error.message} (${request.method} ${request.url})`, {
+        request,
+        status: response.status,
+        cause: error,
+      });
+    }
+    throw error;
   }
 }
 
