@@ -145,6 +145,13 @@ describe("every page of the catalog", () => {
     ]);
   });
 
+  it("joins a page of 200,000 repositories (spreading it into a call overflowed the stack)", async () => {
+    const { reg } = await answering(paged(200_000, 200_000));
+    const repositories = await reg.repositories();
+    expect(repositories).toHaveLength(200_000);
+    expect(repositories.at(-1)).toBe("r199999");
+  });
+
   it("yields the pages, asking each with the options given", async () => {
     const { reg, seen } = await answering(paged(3, 2));
     const pages = [];

@@ -51,7 +51,9 @@ export async function allRepositories(
   options: Omit<CatalogOptions, "last" | "next"> = {},
 ) {
   const repositories: string[] = [];
-  for await (const page of catalogPages(ctx, options)) repositories.push(...page.repositories);
+  // Not push(...page): a page of ~125k names spread into arguments overflows the stack.
+  for await (const page of catalogPages(ctx, options))
+    for (const name of page.repositories) repositories.push(name);
   return repositories;
 }
 

@@ -194,7 +194,7 @@ export async function deleteRepository(
         );
       }
     }
-    order.push(...ready);
+    for (const node of ready) order.push(node);
     pending = pending.filter((n) => n.state === "pending");
   }
 

@@ -188,6 +188,13 @@ describe("every page of tags", () => {
     ]);
   });
 
+  it("joins a page of 200,000 tags (GCR sends one page; spreading it into a call overflowed the stack)", async () => {
+    const { reg, host } = await answering(paged(200_000, 200_000));
+    const tags = await reg.allTags(`${host}/a`);
+    expect(tags).toHaveLength(200_000);
+    expect(tags.at(-1)).toBe("t199999");
+  });
+
   it("yields the pages, asking each with the options given", async () => {
     const { reg, host } = await answering(paged(3, 2));
     const pages = [];

@@ -139,7 +139,8 @@ async function joinPages(
   const paging = { ...(n !== undefined ? { n } : {}), ...(signal ? { signal } : {}) };
   for await (const page of tagPages(ctx, input, paging)) {
     name = page.name;
-    tags.push(...page.tags.filter(keep));
+    // One push per tag: spreading a page into push() overflows the stack past ~125k arguments (GCR sends one page).
+    for (const tag of page.tags) if (keep(tag)) tags.push(tag);
     // Leaving the loop ends the generator: no further page is asked for.
     if (tags.length >= enough) break;
   }

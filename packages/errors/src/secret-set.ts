@@ -378,7 +378,7 @@ export function scrubText(
   }
   if (secrets?.size) {
     const fragments = options.fragments !== false;
-    ranges.push(...secrets.ranges(text, fragments));
+    for (const range of secrets.ranges(text, fragments)) ranges.push(range);
     for (const plus of [false, true]) {
       const view = decodedView(text, plus);
       if (!view) continue;

@@ -12,6 +12,12 @@ describe("columns", () => {
     expect(columns(words, width)).toBe(expected);
   });
 
+  it("lays out 200,000 words (Math.max(...words) overflowed the stack)", () => {
+    const words = Array.from({ length: 200_000 }, (_, i) => `t${i}`);
+    // Cells of 9 ("t199999" and two spaces): 8 a line of 80, so 25,000 rows.
+    expect(columns(words, 80).split("\n")).toHaveLength(25_000);
+  });
+
   it("keeps a hostile word in its cell", () => {
     expect(columns(["a\nb", "c"], 80)).toBe("  a\\u000ab  c");
   });

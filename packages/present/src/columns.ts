@@ -5,7 +5,8 @@ export function columns(words: string[], width: number, indent = "  "): string {
   if (words.length === 0) return "";
   // Each word is one cell whatever a registry put in it (a newline would forge a row).
   words = words.map(escapeField);
-  const cell = Math.max(...words.map((w) => w.length)) + 2;
+  // A reduce, not Math.max(...): a registry's list can hold more names than a call takes arguments.
+  const cell = words.reduce((widest, w) => Math.max(widest, w.length), 0) + 2;
   const perLine = Math.max(1, Math.floor((width - indent.length) / cell));
   const rows = Math.ceil(words.length / perLine);
   const lines: string[] = [];

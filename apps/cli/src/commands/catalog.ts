@@ -19,8 +19,7 @@ export function registerCatalog(program: Command, cli: CliContext): void {
     .action(async (registry: string, opts: { filter?: string; pageSize?: string }, cmd: Command) => {
       await cli.withClient(cmd, registry, async (reg) => {
         const n = opts.pageSize === undefined ? undefined : positiveInt(opts.pageSize, "--page-size");
-        const all: string[] = [];
-        for await (const page of reg.catalogPages(n ? { n } : {})) all.push(...page.repositories);
+        const all = await reg.repositories(n ? { n } : {});
         const repositories = opts.filter ? all.filter((r) => r.includes(opts.filter as string)) : all;
         if (cli.flags(cmd).json) await writeJson({ repositories });
         else await writeStdout(repositories.map((r) => `${escapeField(r)}\n`).join(""));

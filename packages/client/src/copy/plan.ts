@@ -71,7 +71,7 @@ export async function planCopy(
       (d, _i, s) => collect(ctx, source, target, d, force, s),
       signal,
     );
-    children.push(...nested.flat());
+    for (const node of nested.flat()) children.push(node);
   }
   const topNode = toNode(
     top,
@@ -190,7 +190,7 @@ async function collect(
   refuseDeepIndex(source, depth + 1);
   const nested: Node[] = [];
   for (const child of (got.manifest as ImageIndex).manifests) {
-    nested.push(...(await collect(ctx, source, target, child, force, signal, depth + 1)));
+    for (const node of await collect(ctx, source, target, child, force, signal, depth + 1)) nested.push(node);
   }
   return [...nested, node];
 }

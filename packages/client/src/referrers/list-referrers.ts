@@ -66,7 +66,7 @@ export async function listReferrers(
   let api = true;
   let ignored: string | undefined;
   try {
-    found.push(...(await fromApi(ctx, repo, digest, options)));
+    for (const referrer of await fromApi(ctx, repo, digest, options)) found.push(referrer);
   } catch (error) {
     // The spec: a registry that supports the API MUST NOT answer it 404; a 404 means "use the tag schema".
     if (!(error instanceof NotFoundError)) throw error;

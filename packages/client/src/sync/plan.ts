@@ -256,7 +256,7 @@ async function planRegistries(
     const carried = await planReferrers(run, images, atTarget);
     // A referrer tag no copied subject carries (its subject not synced, or gone) is a tag like any other.
     const left = uncarriedReferrerTags(referrerTags, carried);
-    images.push(...(await mapConcurrent(left, run.width, planTag, signal)));
+    for (const image of await mapConcurrent(left, run.width, planTag, signal)) images.push(image);
   }
   // mapConcurrent keeps the work attached to the objects it returned.
   planned.images = [...images, ...absent].sort((a, b) => (a.tag < b.tag ? -1 : a.tag > b.tag ? 1 : 0));
