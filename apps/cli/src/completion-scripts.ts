@@ -17,9 +17,10 @@ function functionName(program: string): string {
 
 /**
  * bash: the words come from COMP_LINE up to the cursor (bash splits COMP_WORDS at `:` and `=`, which would cut
- * `host:5000/repo:tag` in pieces), or COMP_WORDS/COMP_CWORD when COMP_LINE is not set. Candidates holding a `:`
- * lose what bash already counts as typed before the last `:` of the word (what bash-completion's
- * `__ltrim_colon_completions` does), since bash replaces only the part after it.
+ * `host:5000/repo:tag` in pieces), or COMP_WORDS/COMP_CWORD when COMP_LINE is not set. Candidates lose what bash
+ * already counts as typed up to the last word break (`:` or `=`, when in COMP_WORDBREAKS) of the word, since bash
+ * replaces only the part after it: `--sort=s` completes to `semver`, not `--sort=semver` (bash-completion's
+ * `__ltrim_colon_completions` does this for `:`; its `_get_comp_words_by_ref -n =:` covers `=`).
  */
 function bash(program: string): string {
   const fn = functionName(program);
@@ -38,9 +39,13 @@ ${fn}() {
   cur=\${words[\${#words[@]}-1]}
   local IFS=$'\\n'
   COMPREPLY=($(${program} __complete -- "\${words[@]}" 2>/dev/null))
-  if [[ $cur == *:* && \${COMP_WORDBREAKS-:} == *:* ]]; then
-    local colon_word=\${cur%"\${cur##*:}"}
-    COMPREPLY=("\${COMPREPLY[@]#"$colon_word"}")
+  local breaks=\${COMP_WORDBREAKS-:=} typed=$cur
+  [[ $breaks == *=* ]] || typed=\${typed//=/_}
+  [[ $breaks == *:* ]] || typed=\${typed//:/_}
+  if [[ $typed == *[:=]* ]]; then
+    local rest=\${typed##*[:=]}
+    local broken=\${cur:0:\${#cur}-\${#rest}}
+    COMPREPLY=("\${COMPREPLY[@]#"$broken"}")
   fi
 }
 complete -o default -F ${fn} ${program}

@@ -103,15 +103,18 @@ describe("the bash script, sourced in bash and called as on TAB", () => {
    * Sources the script and calls `_regatta` as bash does on TAB: COMP_WORDS split at bash's word breaks (so
    * `host:port/repo:` is several words), COMP_CWORD, and COMP_LINE/COMP_POINT with the cursor at the end of `line`.
    */
-  async function complete(line: string, withLine = true): Promise<string[]> {
-    const words: string[] = line.match(/[^\s:=]+|[:=]+/g) ?? [];
+  async function complete(line: string, withLine = true, breaks = ` \t\n"'@><=;|&(:`): Promise<string[]> {
+    const split = breaks.includes("=") ? /[^\s:=]+|[:=]+/g : /[^\s:]+|:+/g;
+    const words: string[] = line.match(split) ?? [];
     if (/\s$/.test(line)) words.push("");
     const quoted = words.map((w) => `'${w}'`).join(" ");
     const setLine = withLine
       ? `COMP_LINE='${line}'; COMP_POINT=${line.length};`
       : "unset COMP_LINE COMP_POINT;";
-    const program = `source '${script}'; COMP_WORDS=(${quoted}); COMP_CWORD=${words.length - 1}; ${setLine} _regatta; printf '%s\\n' "\${COMPREPLY[@]}"`;
-    const { stdout } = await promisify(execFile)("bash", ["-c", program], { env });
+    const program = `source '${script}'; COMP_WORDBREAKS=$BREAKS; COMP_WORDS=(${quoted}); COMP_CWORD=${words.length - 1}; ${setLine} _regatta; printf '%s\\n' "\${COMPREPLY[@]}"`;
+    const { stdout } = await promisify(execFile)("bash", ["-c", program], {
+      env: { ...env, BREAKS: breaks },
+    });
     return stdout.split("\n").filter(Boolean);
   }
 
@@ -127,6 +130,13 @@ describe("the bash script, sourced in bash and called as on TAB", () => {
     expect(await complete("regatta tags --d")).toEqual(["--digests"]);
     expect(await complete("regatta login --pass")).toEqual(["--password", "--password-stdin"]);
     expect(await complete("regatta completion ")).toEqual(["bash", "zsh", "fish"]);
+  });
+
+  it("completes a --flag=value as the part after the = bash replaces, not doubling the flag", async () => {
+    expect(await complete("regatta tags --sort=s")).toEqual(["semver"]);
+    expect(await complete("regatta tags --sort=")).toEqual(expect.arrayContaining(["semver", "none"]));
+    // With = not a word break, bash replaces the whole word: the candidate stays whole.
+    expect(await complete("regatta tags --sort=s", true, " \t\n:")).toEqual(["--sort=semver"]);
   });
 
   it("completes the tags of a repository on the registry, as the part after the colon bash replaces", async () => {
