@@ -104,6 +104,13 @@ describe("regatta read commands against a real registry", () => {
     expect(readdirSync(dir)).toEqual(["l.tgz"]);
   });
 
+  it("blob -o - writes to stdout, as export -o - does, not to a file named -", async () => {
+    const layer = docker.layers[0]!;
+    const out = await regatta(["blob", `${host}/cli/docker@${layer.digest}`, "-o", "-"]);
+    expect(out.code).toBe(0);
+    expect(out.stdoutBytes.equals(layer.bytes)).toBe(true);
+  });
+
   it("config, inspect and size", async () => {
     const config = await regatta(["config", `${host}/cli/docker:v1`]);
     expect(config.stdoutBytes.equals(docker.config.bytes)).toBe(true);

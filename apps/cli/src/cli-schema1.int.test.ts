@@ -25,6 +25,12 @@ describe("regatta schema1", () => {
     expect((await regatta(["schema1", "keygen", "-o", key])).code).toBe(0);
   }, 60_000);
 
+  it("keygen -o - prints the key on stdout, not in a file named -", async () => {
+    const out = await regatta(["schema1", "keygen", "-o", "-"]);
+    expect(out.code).toBe(0);
+    expect(JSON.parse(out.stdout)).toMatchObject({ kty: "EC", crv: "P-256", kid: expect.any(String) });
+  });
+
   it("pushes an image as signed schema 1, and verify reads it back from the registry (signed by the registry)", async () => {
     const push = await regatta([
       "schema1",

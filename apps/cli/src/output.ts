@@ -30,6 +30,14 @@ function safe(text: string): string {
 }
 
 /**
+ * The file an `-o/--output` flag names, or undefined for stdout: `-` means stdout for every command (as crane's and
+ * regctl's `-o -`), never a file named `-`.
+ */
+export function outputFile(output: string | undefined): string | undefined {
+  return output === "-" ? undefined : output;
+}
+
+/**
  * Writes to stdout, resolving once the data is flushed (so an exit right after loses nothing). Text is the output
  * boundary for terminal safety: control characters a registry put into names, labels or messages are escaped here
  * (`escapeControls`), so no command prints them raw, and a secret this run sent that a registry echoed into a result

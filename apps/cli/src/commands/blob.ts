@@ -3,7 +3,7 @@ import { parseReference, parseRepository } from "@regatta/reference";
 import type { Command } from "commander";
 import type { CliContext } from "../cli-context.js";
 import { interruptSignal } from "../interrupt.js";
-import { humanSize, writeJson } from "../output.js";
+import { humanSize, outputFile, writeJson } from "../output.js";
 
 /** `regatta blob REPO@DIGEST` (alias `get-blob`): a blob to stdout or a file, its digest verified. */
 export function registerBlob(program: Command, cli: CliContext): void {
@@ -13,7 +13,10 @@ export function registerBlob(program: Command, cli: CliContext): void {
     .description("write a blob to stdout or a file, verifying its digest")
     .argument("<repository>", "REPO@DIGEST, or REPO followed by DIGEST")
     .argument("[digest]", "sha256:…")
-    .option("-o, --output <file>", "write to this file (atomically: nothing is left behind on failure)")
+    .option(
+      "-o, --output <file>",
+      "write to this file (atomically: nothing is left behind on failure), or - for stdout",
+    )
     .addHelpText(
       "after",
       "\nExamples:\n  regatta blob alpine@sha256:… > layer.tar.gz\n  regatta get-blob ubuntu sha256:… -o config.json",
@@ -24,11 +27,12 @@ export function registerBlob(program: Command, cli: CliContext): void {
           digest === undefined ? parseReference(repository) : parseRepository(repository).withDigest(digest);
         if (!ref.digest)
           throw new UsageError(`blob needs a digest: ${repository}@sha256:… or ${repository} sha256:…`);
-        cli.localFiles([opts.output]);
+        const file = outputFile(opts.output);
+        cli.localFiles([file]);
         await cli.withClient(cmd, ref.registry, async (reg) => {
           const blob = reg.blob(ref.repositoryOnly(), ref.digest as string);
-          if (opts.output) {
-            const saved = await blob.toFile(opts.output, interruptSignal());
+          if (file) {
+            const saved = await blob.toFile(file, interruptSignal());
             if (cli.flags(cmd).json) await writeJson(saved);
             else cli.info(`wrote ${saved.path} (${humanSize(saved.size)}, ${saved.digest})`);
             return;

@@ -3,7 +3,7 @@ import type { Command } from "commander";
 import type { CliContext } from "../cli-context.js";
 import { platformFlag } from "../global-options.js";
 import { interruptSignal } from "../interrupt.js";
-import { humanSize, writeJson } from "../output.js";
+import { humanSize, outputFile, writeJson } from "../output.js";
 
 /** `regatta export REFERENCE -o FILE`: an image's merged filesystem as one tar, as `crane export` (issue 14). */
 export function registerExport(program: Command, cli: CliContext): void {
@@ -28,13 +28,14 @@ Names are relative and clean (no /, no ..), nothing is written beneath a link, l
 under a temporary name and renamed once complete: on an error or Ctrl-C nothing is left behind.`,
     )
     .action(async (reference: string, opts: { output?: string }, cmd: Command) => {
-      const toStdout = opts.output === undefined || opts.output === "-";
+      const file = outputFile(opts.output);
+      const toStdout = file === undefined;
       if (toStdout && process.stdout.isTTY) {
         throw new UsageError("refusing to write a tar to a terminal; use -o FILE or a pipe");
       }
-      cli.localFiles([toStdout ? undefined : opts.output]);
+      cli.localFiles([file]);
       await cli.withReference(cmd, reference, async (reg, ref, flags) => {
-        const target = toStdout ? process.stdout : (opts.output as string);
+        const target = file ?? process.stdout;
         const result = await reg.exportFilesystem(ref, target, interruptSignal());
         if (toStdout) {
           cli.info(`exported ${result.image}: ${result.entries} entries (${humanSize(result.size)})`);

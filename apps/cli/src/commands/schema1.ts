@@ -3,7 +3,7 @@ import { parseReference } from "@regatta/reference";
 import { type Command, Option } from "commander";
 import type { CliContext } from "../cli-context.js";
 import { platformFlag } from "../global-options.js";
-import { writeJson, writeStdout } from "../output.js";
+import { outputFile, writeJson, writeStdout } from "../output.js";
 
 /** The most a key file may hold: a 4096-bit RSA JWK is under 4 KiB. */
 const MAX_KEY_BYTES = 64 * 1024;
@@ -87,7 +87,7 @@ registry keeps only the payload and signs it again with its own key when it serv
   schema1
     .command("keygen")
     .description("make a libtrust EC P-256 private key (a JWK with its kid, as docker's key.json)")
-    .option("-o, --output <file>", "write it to this new file (mode 0600) instead of stdout")
+    .option("-o, --output <file>", "write it to this new file (mode 0600), or - for stdout (the default)")
     .addHelpText(
       "after",
       `\nExamples:\n  regatta schema1 keygen -o key.json\n  regatta schema1 keygen > key.json`,
@@ -96,17 +96,16 @@ registry keeps only the payload and signs it again with its own key when it serv
       const { manifests } = await import("@regatta/client");
       const key = await manifests.generateSchema1Key();
       const text = `${JSON.stringify(key)}\n`;
-      if (!opts.output) return writeStdout(text);
+      const file = outputFile(opts.output);
+      if (!file) return writeStdout(text);
       const { writeFile } = await import("node:fs/promises");
       // "wx": a key is never overwritten; 0600: it is a private key.
-      await writeFile(opts.output, text, { mode: 0o600, flag: "wx" }).catch(
-        (error: NodeJS.ErrnoException) => {
-          throw error.code === "EEXIST"
-            ? new UsageError(`${opts.output} exists: keygen does not overwrite a key`)
-            : error;
-        },
-      );
-      cli.info(`wrote ${opts.output} (key ${key.kid})`);
+      await writeFile(file, text, { mode: 0o600, flag: "wx" }).catch((error: NodeJS.ErrnoException) => {
+        throw error.code === "EEXIST"
+          ? new UsageError(`${file} exists: keygen does not overwrite a key`)
+          : error;
+      });
+      cli.info(`wrote ${file} (key ${key.kid})`);
     });
 
   schema1
