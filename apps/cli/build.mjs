@@ -154,10 +154,26 @@ const builtinsViaRequire = {
   },
 };
 
+/**
+ * packages/client loads re2js (the tag-pattern engine, ~260 KiB, ~70 ms to load) on the first pattern, through
+ * createRequire(import.meta.url), which a bundle cannot follow. Here its loader becomes a plain `require`, which
+ * esbuild bundles and wraps so that re2js is still evaluated only on first use: a command without a pattern, and
+ * `--help`, never run it (startup.test.ts checks that start-up does not reach it).
+ */
+const bundledRe2 = {
+  name: "bundled-re2",
+  setup(b) {
+    b.onLoad({ filter: /[\\/]packages[\\/]client[\\/]dist[\\/]re2-engine\.js$/ }, () => ({
+      loader: "js",
+      contents: "let engine; export function re2() { engine ??= require('re2js'); return engine; }",
+    }));
+  },
+};
+
 const minify = process.env.REGATTA_BUILD_MINIFY !== "0";
 /** What both bundles share: every package bundled, Node's built-ins through require (builtinsViaRequire). */
 const shared = {
-  plugins: [inlineVersion, undiciCore, builtinsViaRequire],
+  plugins: [inlineVersion, undiciCore, builtinsViaRequire, bundledRe2],
   absWorkingDir: here,
   bundle: true,
   splitting: true,

@@ -30,4 +30,4 @@ export function startupFiles(metafile) {
  * layout, undici), cli-progress and the REPL come with the first command that needs them (issue 12).
  */
 export const STARTUP_FORBIDDEN =
-  /node_modules\/(?:\.pnpm\/[^/]+\/node_modules\/)?(?:undici|cli-progress|node-repl-await)\/|packages\/(?:client|transport|auth|layout)\/|apps\/repl\//;
+  /node_modules\/(?:\.pnpm\/[^/]+\/node_modules\/)?(?:undici|cli-progress|node-repl-await|re2js)\/|packages\/(?:client|transport|auth|layout)\/|apps\/repl\//;

@@ -1,7 +1,8 @@
 /**
- * `--include` / `--exclude` for the commands that choose tags (tags, inventory, sync): whole-tag regular expressions,
- * repeatable, as regctl's `tag ls --include/--exclude` and regsync's `allow`/`deny` (packages/client's tag selection
- * reads them). One home, so the three commands spell and document them alike.
+ * `--include` / `--exclude` for the commands that choose tags (tags, inventory, sync): whole-tag regular expressions
+ * in RE2's syntax, repeatable, as regctl's `tag ls --include/--exclude` and regsync's `allow`/`deny` (packages/client's
+ * tag-pattern.ts reads them, on RE2's linear-time engine). One home, so the three commands spell and document them
+ * alike.
  */
 import { Option } from "commander";
 
@@ -15,7 +16,7 @@ export const collect = (value: string, previous: string[] | undefined): string[]
 export function includeOption(): Option {
   return new Option(
     "--include <regex>",
-    "only tags matching this regular expression, whole tag (repeatable: any of them)",
+    "only tags matching this regular expression (RE2, as Go's), whole tag (repeatable: any of them)",
   ).argParser(collect);
 }
 
@@ -23,6 +24,6 @@ export function includeOption(): Option {
 export function excludeOption(): Option {
   return new Option(
     "--exclude <regex>",
-    "drop tags matching this regular expression, whole tag (repeatable)",
+    "drop tags matching this regular expression (RE2, as Go's), whole tag (repeatable)",
   ).argParser(collect);
 }

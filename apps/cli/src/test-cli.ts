@@ -16,8 +16,14 @@ const BIN = fileURLToPath(new URL("../dist/bin.cjs", import.meta.url));
 const CACHE = mkdtempSync(join(tmpdir(), "regatta-test-cache-"));
 process.once("exit", () => rmSync(CACHE, { recursive: true, force: true }));
 
-/** Runs the built `regatta` as a user would, with a clean environment (no docker config of the machine's). */
-export function regatta(args: string[], options: { input?: string; env?: Record<string, string> } = {}) {
+/**
+ * Runs the built `regatta` as a user would, with a clean environment (no docker config of the machine's). `killAfter`
+ * (ms) ends a run that would never end with SIGKILL: code -1, for a test whose failure is a hang.
+ */
+export function regatta(
+  args: string[],
+  options: { input?: string; env?: Record<string, string>; killAfter?: number } = {},
+) {
   return new Promise<{ code: number; stdout: string; stderr: string; stdoutBytes: Buffer }>((resolve) => {
     const home = mkdtempSync(join(tmpdir(), "regatta-home-"));
     const child = spawn(process.execPath, [BIN, ...args], {
@@ -28,6 +34,7 @@ export function regatta(args: string[], options: { input?: string; env?: Record<
         XDG_CACHE_HOME: CACHE,
         ...options.env,
       },
+      ...(options.killAfter ? { timeout: options.killAfter, killSignal: "SIGKILL" as const } : {}),
     });
     const out: Buffer[] = [];
     const err: Buffer[] = [];

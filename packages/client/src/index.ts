@@ -180,6 +180,7 @@ export type {
   TagFilter,
 } from "./sync/sync-types.js";
 export { selectSyncTags, syncTagFilter } from "./sync/tag-selection.js";
+export { anywhereInTag, tagPatternError } from "./tag-pattern.js";
 export {
   compareNatural,
   compareSemver,

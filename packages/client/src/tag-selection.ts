@@ -2,9 +2,9 @@
  * Which tags of a list, in which order: the pure part of `allTags({ sort, include, exclude, limit })` and of
  * `regatta tags`, with no I/O, so a listing, a sync plan or a script can share it.
  *
- * - Patterns are regular expressions matched against the whole tag, as regctl's `tag ls --include/--exclude` (a
- *   string `1\.2.*` means `^(?:1\.2.*)$`); a tag is kept when it matches any include (or none is given) and no
- *   exclude.
+ * - Patterns are regular expressions in RE2's syntax (Go's), matched in linear time against the whole tag, as
+ *   regctl's `tag ls --include/--exclude` (a string `1\.2.*` means `^(?:1\.2.*)$`; tag-pattern.ts); a tag is kept
+ *   when it matches any include (or none is given) and no exclude.
  * - `name` is natural order (what `sort -V` and people expect): runs of digits compare as numbers, so `1.9` comes
  *   before `1.10` and `v2` before `v10`; everything else compares by code unit, so the order never depends on a
  *   locale.
@@ -14,6 +14,7 @@
  * - `none` keeps the registry's order (the spec asks for lexical order, which many registries do not keep).
  */
 import { UsageError } from "@regatta/errors";
+import { wholeTagPattern } from "./tag-pattern.js";
 
 /** How tags are ordered: see the module comment. */
 export type TagSort = "none" | "name" | "semver";
@@ -25,9 +26,9 @@ export const TAG_SORTS: readonly TagSort[] = ["none", "name", "semver"];
 export interface TagSelection {
   /** Default `none`: the registry's order. */
   sort?: TagSort;
-  /** Keep only tags matching one of these (a string is a regular expression for the whole tag). */
+  /** Keep only tags matching one of these (a string is an RE2 regular expression for the whole tag). */
   include?: readonly (string | RegExp)[];
-  /** Drop tags matching any of these (a string is a regular expression for the whole tag). */
+  /** Drop tags matching any of these (a string is an RE2 regular expression for the whole tag). */
   exclude?: readonly (string | RegExp)[];
   /** At most this many tags, the first ones after filtering and sorting. */
   limit?: number;
@@ -43,16 +44,10 @@ export function selectTags(tags: readonly string[], selection: TagSelection = {}
 
 /** A predicate for {@link TagSelection}'s include and exclude; a pattern that is not a regular expression throws. */
 export function tagFilter(selection: Pick<TagSelection, "include" | "exclude">): (tag: string) => boolean {
-  const include = (selection.include ?? []).map((p) => wholeTag(p, "include"));
-  const exclude = (selection.exclude ?? []).map((p) => wholeTag(p, "exclude"));
+  const include = (selection.include ?? []).map((p) => wholeTagPattern(p, "include"));
+  const exclude = (selection.exclude ?? []).map((p) => wholeTagPattern(p, "exclude"));
   return (tag) =>
-    (!include.length || include.some((r) => matches(r, tag))) && !exclude.some((r) => matches(r, tag));
-}
-
-/** Without lastIndex state: a caller's /g or /y RegExp would otherwise match only every other time. */
-function matches(pattern: RegExp, tag: string): boolean {
-  pattern.lastIndex = 0;
-  return pattern.test(tag);
+    (!include.length || include.some((keep) => keep(tag))) && !exclude.some((drop) => drop(tag));
 }
 
 /** A sorted copy of `tags`. */
@@ -128,21 +123,6 @@ function compareDigits(a: string, b: string): number {
   const p = a.replace(/^0+(?=\d)/, "");
   const q = b.replace(/^0+(?=\d)/, "");
   return p.length - q.length || compareUnits(p, q);
-}
-
-function wholeTag(pattern: string | RegExp, what: string): RegExp {
-  if (pattern instanceof RegExp) return pattern;
-  // RE2's leading flag group (regctl's and Go's patterns: `(?i)v.*`), which JavaScript writes as a flag.
-  const flags = /^\(\?([ims]+)\)/.exec(pattern);
-  const body = flags ? pattern.slice(flags[0].length) : pattern;
-  try {
-    return new RegExp(`^(?:${body})$`, flags ? [...new Set(flags[1])].join("") : "");
-  } catch (error) {
-    throw new UsageError(
-      `${what} pattern ${JSON.stringify(pattern)} is not a regular expression (JavaScript's syntax, matched against the whole tag)`,
-      { cause: error },
-    );
-  }
 }
 
 function checkLimit(limit: number): number {
