@@ -190,6 +190,60 @@ describe("regatta sync against real registries", () => {
     expect(await digests(dst.host, "dry/app", AUTH)).toEqual({});
   });
 
+  it("tag patterns run in linear time (RE2): nested quantifiers on a registry-chosen 128-character tag finish; RE2-less syntax is refused", async () => {
+    // A backtracking engine takes ~2^tag-length steps on these; the process would never end (nor hear SIGTERM).
+    const long = `${"a".repeat(127)}b`;
+    for (const tag of [long, "aaa"]) {
+      await pushImage(
+        src.url,
+        "src/redos",
+        tag,
+        await generateImage({ layers: [200], seed: `redos-${tag}` }),
+      );
+    }
+    const from = `${src.host}/src/redos`;
+    const planned = async (...args: string[]) => {
+      const run = await regatta(["sync", ...args, "--dry-run", "--json"], { killAfter: 60_000 });
+      expect([run.code, run.stderr]).toEqual([0, ""]);
+      return JSON.parse(run.stdout).repositories[0].images.map((i: { tag: string }) => i.tag);
+    };
+    expect(await planned(from, `${dst.host}/redos`, ...DEST, "--include", "(a+)+$")).toEqual(["aaa"]);
+    expect(await planned(from, `${dst.host}/redos`, ...DEST, "--exclude", "(a|aa)+")).toEqual([long]);
+    const skopeo = join(work, "redos-skopeo.yaml");
+    writeFileSync(skopeo, `${src.host}:\n  images-by-tag-regex:\n    src/redos: '(a+)+$'\n`);
+    expect(await planned("--config", skopeo, `${dst.host}/redos`, ...DEST)).toEqual(["aaa"]);
+    const regsync = join(work, "redos-regsync.yaml");
+    writeFileSync(
+      regsync,
+      `creds: [{registry: ${dst.host}, user: regatta, pass: regatta-secret}]\nsync:\n  - source: ${from}\n    target: ${dst.host}/redos\n    tags: {allow: ["(a|aa)+b"], deny: ["(a+)+"]}\n`,
+    );
+    expect(await planned("--config", regsync)).toEqual([long]);
+
+    for (const [flag, pattern, reason] of [
+      ["--include", "(a)\\1", "invalid escape sequence: `\\1`"],
+      ["--exclude", "a(?=b)", "invalid or unsupported Perl syntax: `(?=`"],
+    ] as const) {
+      const refused = await regatta(["sync", from, `${dst.host}/redos`, flag, pattern, "--dry-run", ...DEST]);
+      expect([refused.code, refused.stdout]).toEqual([2, ""]);
+      expect(refused.stderr).toContain(
+        `${JSON.stringify(pattern)} is not a regular expression in RE2's syntax`,
+      );
+      expect(refused.stderr).toContain(reason);
+    }
+    const badFile = join(work, "redos-bad.yaml");
+    writeFileSync(
+      badFile,
+      `sync:\n  - source: ${from}\n    target: ${dst.host}/redos\n    tags:\n      deny: ["(a)\\\\1"]\n`,
+    );
+    const refused = await regatta(["sync", "--config", badFile, "--dry-run"]);
+    expect([refused.code, refused.stderr]).toEqual([
+      2,
+      expect.stringMatching(
+        /^regatta: .*redos-bad\.yaml:5: sync\[0\]\.tags\.deny\[0\]: "\(a\)\\\\1" is not a regular expression in RE2's syntax/,
+      ),
+    ]);
+  }, 180_000);
+
   it("--config: several repositories in regsync's format (credentials from the file, a token registry) and skopeo's", async () => {
     const regsync = join(work, "regsync.yaml");
     writeFileSync(
@@ -310,7 +364,22 @@ sync:
     expect(kept.stderr).toContain(`failed oci:${miss.dir}:bad: ${miss.dir} does not hold blob ${layer}`);
     expect(kept.stderr).toContain(`copied oci:${miss.dir}:good -> ${dst.host}/oci/miss:good`);
     expect(kept.stderr).toContain("regatta: 1 of 2 images failed (listed above)");
-  });
+
+    // --json: the failure is still listed on stderr, above the line that says so; the document counts it.
+    const keptJson = await syncTo(`oci:${miss.dir}`, `${dst.host}/oci/miss-json`, "--keep-going", "--json");
+    expect(keptJson.code).toBe(1);
+    expect(keptJson.stderr).toBe(
+      `failed oci:${miss.dir}:bad: ${miss.dir} does not hold blob ${layer}\nregatta: 1 of 2 images failed (listed above)\n`,
+    );
+    expect(JSON.parse(keptJson.stdout)).toMatchObject({ copied: 1, failed: 1 });
+    // Without --keep-going the run stops at the failure (the plan finds this one), and --json still says what was
+    // done (nothing) and why it stopped.
+    const stopped = await syncTo(`oci:${miss.dir}`, `${dst.host}/oci/miss-stop`, "--json");
+    expect(stopped.code).toBe(3); // the failure's own: a blob not found
+    const partial = JSON.parse(stopped.stdout);
+    expect(partial.error.message).toContain(`does not hold blob ${layer}`);
+    expect(partial).toMatchObject({ copied: 0, skipped: 0, failed: 0, images: [] });
+  }, 120_000);
 
   it("resume: killed with SIGKILL half-way, run again, only the rest is done and the end state is whole", async () => {
     const args = [

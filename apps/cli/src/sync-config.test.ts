@@ -41,7 +41,8 @@ describe("skopeo sync's format", () => {
       {
         source: "docker.io/library/nginx",
         target: "localhost:5000/mirror/nginx",
-        tags: { include: [/^1\.2[0-9]\./] },
+        // Unanchored as in skopeo (Go's MatchString), as a whole-tag RE2 pattern.
+        tags: { include: [".*(?:^1\\.2[0-9]\\.).*"] },
       },
       {
         source: "docker.io/library/alpine",
@@ -117,6 +118,24 @@ sync:
       "localhost:5001": { username: "ci", password: "secret", tls: "disabled" },
     });
   });
+
+  it("defaults: platforms go to the entries that set none, as regsync's syncSetDefaults", async () => {
+    const config = await parseSyncConfig(
+      `
+version: 1
+defaults:
+  platforms: [linux/arm64]
+sync:
+  - {source: a/b, target: c/b}
+  - {source: a/d, target: c/d, platforms: [linux/amd64]}
+`,
+      "regsync.yaml",
+    );
+    expect(config.jobs).toEqual([
+      { source: "a/b", target: "c/b", platforms: ["linux/arm64"] },
+      { source: "a/d", target: "c/d", platforms: ["linux/amd64"] },
+    ]);
+  });
 });
 
 describe("bad input", () => {
@@ -178,6 +197,31 @@ describe("bad input", () => {
       "bad tls in creds",
       "creds:\n  - {registry: r, tls: maybe}\nsync:\n  - {source: a/b, target: c/d}\n",
       /creds\[0\]\.tls must be enabled, insecure or disabled/,
+    ],
+    [
+      "a regsync default regatta does not do (dropping it would copy without signatures)",
+      "defaults:\n  referrers: true\nsync:\n  - {source: a/b, target: c/d}\n",
+      /^bad\.yaml:2: defaults: unknown key referrers \(known: platforms\)/,
+    ],
+    [
+      "an unknown default",
+      "defaults:\n  platforms: [linux/arm64]\n  bogus: 3\nsync:\n  - {source: a/b, target: c/d}\n",
+      /^bad\.yaml:2: defaults: unknown key bogus/,
+    ],
+    [
+      "defaults that are no mapping",
+      "defaults: [a]\nsync:\n  - {source: a/b, target: c/d}\n",
+      /^bad\.yaml:1: defaults must be a mapping/,
+    ],
+    [
+      "a regsync version above 1",
+      "version: 99\nsync:\n  - {source: a/b, target: c/d}\n",
+      /^bad\.yaml:1: version must be 1/,
+    ],
+    [
+      "an allow pattern RE2 cannot run (a lookahead)",
+      "sync:\n  - source: a/b\n    target: c/d\n    tags:\n      allow: [v1, 'v(?=2)']\n",
+      /^bad\.yaml:5: sync\[0\]\.tags\.allow\[1\]: "v\(\?=2\)" is not a regular expression in RE2's syntax .*: error parsing regexp: invalid or unsupported Perl syntax/,
     ],
     [
       "an unknown top-level key",

@@ -8,9 +8,10 @@
  *    `images-by-semver` (repository → a range), `credentials: {username, password}` and `tls-verify`. The target is
  *    the command line's DESTINATION: `DEST/<last path element>`, or `DEST/<registry>/<path>` with `--scoped`, as
  *    skopeo does.
- * 2. A regsync-like file (https://regclient.org/usage/regsync/): `sync:` a list of `{source, target, type, tags:
- *    {allow, deny, semverRange | semver}, platforms}` (type `repository`, or `image` for one tag), and `creds:` a
- *    list of `{registry, user, pass, tls}`.
+ * 2. A regsync-like file (https://regclient.org/usage/regsync/): `version: 1`, `sync:` a list of `{source, target,
+ *    type, tags: {allow, deny, semverRange | semver}, platforms}` (type `repository`, or `image` for one tag),
+ *    `defaults: {platforms}` for the entries that set none, and `creds:` a list of `{registry, user, pass, tls}`.
+ *    Tag patterns are RE2's (tag-pattern.ts in the client), as in skopeo and regsync.
  *
  * Every mistake is a UsageError naming the file, the line and the key, never a stack.
  */
@@ -58,13 +59,22 @@ export async function parseSyncConfig(
     throw new UsageError(`${file}: a sync config is a YAML mapping (skopeo's or regsync's format)`);
   const root = doc.toJS() as Record<string, unknown>;
   const at = (path: (string | number)[]) => doc.getIn(path, true);
+  // Tag patterns are checked here, to name their line; the client (and RE2, only if a pattern is given) loads once.
+  const { anywhereInTag, tagPatternError } = await import("@regatta/client");
+  const pattern: CheckPattern = (text, path, node) => {
+    const error = tagPatternError(text);
+    if (error !== undefined) throw new UsageError(`${where(path, node)}: ${error}`);
+    return text;
+  };
   if ("sync" in root || "creds" in root || "version" in root) {
-    return { ...regsyncFormat(root, where, at), format: "regsync" };
+    return { ...regsyncFormat(root, where, at, pattern), format: "regsync" };
   }
-  return { ...skopeoFormat(root, where, at, options, file), format: "skopeo" };
+  return { ...skopeoFormat(root, where, at, options, file, pattern, anywhereInTag), format: "skopeo" };
 }
 
 type At = (path: (string | number)[]) => unknown;
+/** `text` when it is a tag pattern in RE2's syntax, else a UsageError naming the file, line and key. */
+type CheckPattern = (text: string, path: string, node: unknown) => string;
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
@@ -115,6 +125,8 @@ function skopeoFormat(
   at: At,
   options: { destination?: string; scoped?: boolean },
   file: string,
+  pattern: CheckPattern,
+  anywhereInTag: (pattern: string) => string,
 ): Omit<SyncConfig, "format"> {
   const destination = options.destination?.replace(/\/+$/, "") || "DESTINATION";
   const jobs: SyncJob[] = [];
@@ -197,16 +209,9 @@ function skopeoFormat(
       add(repository, list.length ? { list } : undefined);
     });
     section("images-by-tag-regex", (repository, v, node) => {
-      const pattern = str(v, `${registry}.images-by-tag-regex.${repository}`, where, node);
-      let re: RegExp;
-      try {
-        re = new RegExp(pattern);
-      } catch {
-        throw new UsageError(
-          `${where(`${registry}.images-by-tag-regex.${repository}`, node)}: ${JSON.stringify(pattern)} is not a regular expression`,
-        );
-      }
-      add(repository, { include: [re] });
+      const path = `${registry}.images-by-tag-regex.${repository}`;
+      // Unanchored, as skopeo's Go MatchString: `v1` keeps `v10`.
+      add(repository, { include: [anywhereInTag(pattern(str(v, path, where, node), path, node))] });
     });
     section("images-by-semver", (repository, v, node) => {
       add(repository, { semver: str(v, `${registry}.images-by-semver.${repository}`, where, node) });
@@ -222,8 +227,27 @@ function skopeoFormat(
 
 const TLS = { enabled: "enabled", insecure: "insecure", disabled: "disabled" } as const;
 
-function regsyncFormat(root: Record<string, unknown>, where: Where, at: At): Omit<SyncConfig, "format"> {
+function regsyncFormat(
+  root: Record<string, unknown>,
+  where: Where,
+  at: At,
+  pattern: CheckPattern,
+): Omit<SyncConfig, "format"> {
   unknownKeys(root, ["version", "creds", "defaults", "sync"], "the top level", where, at([]));
+  // regsync refuses a version it does not know (ErrUnsupportedConfigVersion): a later format may mean more.
+  if (root.version !== undefined && root.version !== null && root.version !== 1)
+    throw new UsageError(`${where("version", at(["version"]))} must be 1 (regsync's config version)`);
+  // regsync's defaults apply to every entry that does not set the key itself (its syncSetDefaults). Of its keys,
+  // entries here take platforms only: any other (referrers, digestTags, ratelimit, …) is refused as on an entry,
+  // never dropped silently.
+  const defaults = root.defaults ?? {};
+  if (!isRecord(defaults))
+    throw new UsageError(`${where("defaults", at(["defaults"]))} must be a mapping of platforms`);
+  unknownKeys(defaults, ["platforms"], "defaults", where, at(["defaults"]));
+  const defaultPlatforms =
+    defaults.platforms === undefined
+      ? undefined
+      : strList(defaults.platforms, "defaults.platforms", where, at, ["defaults", "platforms"]);
   const hosts: Record<string, HostSettings> = {};
   const creds = root.creds ?? [];
   if (!Array.isArray(creds)) throw new UsageError(`${where("creds", at(["creds"]))} must be a list`);
@@ -264,8 +288,12 @@ function regsyncFormat(root: Record<string, unknown>, where: Where, at: At): Omi
       if (!isRecord(t))
         throw new UsageError(`${where(`${path}.tags`, tNode)} must be a mapping of allow, deny, semverRange`);
       unknownKeys(t, ["allow", "deny", "semverRange", "semver"], `${path}.tags`, where, tNode);
-      const allow = strList(t.allow, `${path}.tags.allow`, where, at, ["sync", i, "tags", "allow"]);
-      const deny = strList(t.deny, `${path}.tags.deny`, where, at, ["sync", i, "tags", "deny"]);
+      const patterns = (key: "allow" | "deny") =>
+        strList(t[key], `${path}.tags.${key}`, where, at, ["sync", i, "tags", key]).map((text, k) =>
+          pattern(text, `${path}.tags.${key}[${k}]`, at(["sync", i, "tags", key, k]) ?? tNode),
+        );
+      const allow = patterns("allow");
+      const deny = patterns("deny");
       const ranges = [
         ...strList(t.semverRange, `${path}.tags.semverRange`, where, at, ["sync", i, "tags", "semverRange"]),
         ...strList(t.semver, `${path}.tags.semver`, where, at, ["sync", i, "tags", "semver"]),
@@ -289,7 +317,7 @@ function regsyncFormat(root: Record<string, unknown>, where: Where, at: At): Omi
     }
     const platforms =
       entry.platforms === undefined
-        ? undefined
+        ? defaultPlatforms
         : strList(entry.platforms, `${path}.platforms`, where, at, ["sync", i, "platforms"]);
     return {
       source,

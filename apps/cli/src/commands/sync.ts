@@ -16,7 +16,7 @@ import type { CliContext } from "../cli-context.js";
 import { positiveInt } from "../flag-values.js";
 import { platformsFlag } from "../global-options.js";
 import { interruptSignal } from "../interrupt.js";
-import { writeJson, writeStdout } from "../output.js";
+import { writeJson, writeStderr, writeStdout } from "../output.js";
 import { parseSyncConfig, type SyncConfig } from "../sync-config.js";
 import { imageLine, planText, summaryJson, summaryLine } from "../sync-report.js";
 import { collect, excludeOption, includeOption } from "../tag-pattern-flags.js";
@@ -135,7 +135,15 @@ Examples:
           const { parseShard, targetCollisions } = await import("@regatta/client");
           const shard = shardOf(opts.shard, parseShard);
           const all: SyncOptions = { ...options, ...(shard ? { shard } : {}), ...interruptSignal() };
-          const plan = await reg.planSync(jobs, all);
+          let plan: SyncPlan;
+          try {
+            plan = await reg.planSync(jobs, all);
+          } catch (error) {
+            // The plan stopped (a failure without --keep-going, an interrupt): nothing was copied, and --json says so.
+            if (flags.json && !(error instanceof UsageError))
+              await writeJson(stoppedJson(undefined, [], error));
+            throw error;
+          }
           // What the plan left out of a layout source (no ref.name, a ref.name that is no tag): said, not fatal.
           for (const warning of plan.repositories.flatMap((r) => r.warnings ?? []))
             cli.info(`warning: ${warning}`);
@@ -148,7 +156,22 @@ Examples:
             await (flags.json ? writeJson(plan) : writeStdout(planText(plan) + referrersPlanLine(plan)));
             return;
           }
-          const result = await reg.sync(plan, { ...all, onImage: (image) => cli.info(syncedLine(image)) });
+          // Each image as it is done: a line for people on stderr (with --json too for a failure, which the end
+          // says is "listed above"), and kept for the partial --json document when the run stops early.
+          const done: SyncedImage[] = [];
+          const onImage = (image: SyncedImage) => {
+            done.push(image);
+            if (flags.json && image.outcome === "failed") writeStderr(`${imageLine(image)}\n`);
+            else cli.info(syncedLine(image));
+          };
+          let result: SyncResult;
+          try {
+            result = await reg.sync(plan, { ...all, onImage });
+          } catch (error) {
+            // Stopped (a failure without --keep-going, an interrupt): --json still tells a script what landed.
+            if (flags.json) await writeJson(stoppedJson(plan, done, error));
+            throw error;
+          }
           await (flags.json
             ? writeJson({
                 ...summaryJson(result),
@@ -167,6 +190,28 @@ Examples:
         extra,
       );
     });
+}
+
+/**
+ * The --json document of a run that stopped with `error`: the images done before the stop, as the summary lists
+ * them, the plan's totals (what was asked; none when the plan itself stopped), and the error.
+ */
+function stoppedJson(plan: SyncPlan | undefined, done: readonly SyncedImage[], error: unknown) {
+  const count = (outcome: SyncedImage["outcome"]) => done.filter((i) => i.outcome === outcome).length;
+  return {
+    error: {
+      message: error instanceof Error ? error.message : String(error),
+      ...((error as { code?: unknown }).code !== undefined
+        ? { code: (error as { code: unknown }).code }
+        : {}),
+    },
+    copied: count("copied"),
+    skipped: count("skipped"),
+    failed: count("failed"),
+    ...(plan?.shard ? { shard: plan.shard } : {}),
+    ...(plan ? { totals: plan.totals } : {}),
+    images: done,
+  };
 }
 
 /** The plan's referrers line (with --referrers): how many its images have, and how many the targets lack. */
@@ -327,7 +372,14 @@ function shardOf(flag: string | undefined, parse: (text: string, what?: string) 
   if (flag !== undefined) return parse(flag, "--shard");
   const index = process.env.JOB_COMPLETION_INDEX;
   const count = process.env.JOB_COMPLETIONS;
-  if (index === undefined) return undefined;
+  if (index === undefined) {
+    // JOB_COMPLETIONS alone is a Job that is not Indexed (Kubernetes sets JOB_COMPLETION_INDEX only in those): every
+    // pod would do all the work, N times the pulls.
+    if (count === undefined) return undefined;
+    throw new UsageError(
+      "JOB_COMPLETIONS is set without JOB_COMPLETION_INDEX (a Job that is not Indexed: completionMode: Indexed sets it): set both (or --shard K/N)",
+    );
+  }
   if (count === undefined) {
     throw new UsageError("JOB_COMPLETION_INDEX is set without JOB_COMPLETIONS: set both (or --shard K/N)");
   }

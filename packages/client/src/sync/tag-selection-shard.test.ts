@@ -84,6 +84,9 @@ describe("selectSyncTags", () => {
     [{ include: ["(unclosed"] }, 'include pattern "(unclosed" is not a regular expression'],
     [{ exclude: ["["] }, 'exclude pattern "[" is not a regular expression'],
     [{ semver: ">=banana" }, '">=banana" is not a semver range'],
+    // npm would read "" as every version; skopeo's Masterminds refuses it (an unset `--semver "$RANGE"`).
+    [{ semver: "" }, "the semver range is empty"],
+    [{ semver: " " }, "the semver range is empty"],
   ])("a bad filter %o is a usage error before any request", (filter, message) => {
     expect(() => syncTagFilter(filter)).toThrow(UsageError);
     expect(() => syncTagFilter(filter)).toThrow(message);

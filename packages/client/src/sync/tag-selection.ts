@@ -34,6 +34,10 @@ function ownFilter(filter: TagFilter): (tag: string) => boolean {
   const excluded = tagFilter({ exclude: filter.exclude ?? [] });
   let range: semver.Range | undefined;
   if (filter.semver !== undefined) {
+    // npm reads "" as `*`, every version; an unset variable (`--semver "$RANGE"`) must not mean that. Masterminds'
+    // NewConstraint, skopeo's, refuses it too.
+    if (filter.semver.trim() === "")
+      throw new UsageError("the semver range is empty: give one (e.g. >=1.2 <2), or leave the filter out");
     try {
       range = new semver.Range(filter.semver);
     } catch (error) {
