@@ -1,5 +1,5 @@
 import type { AllTagsOptions } from "@regatta/client";
-import { parseReference, parseRepository, type RepositoryReference } from "@regatta/reference";
+import { isValidTag, parseReference, parseRepository, type RepositoryReference } from "@regatta/reference";
 import { type Command, Option } from "commander";
 import type { CliContext } from "../cli-context.js";
 import { positiveInt } from "../flag-values.js";
@@ -71,9 +71,20 @@ Examples:
         ...(opts.pageSize !== undefined ? { n: positiveInt(opts.pageSize, "--page-size") } : {}),
       };
       await cli.withClient(cmd, repo.registry, async (reg, flags) => {
-        const { name, tags, digests } = opts.digests
+        const listed = opts.digests
           ? await reg.tagsWithDigests(repo, selection)
           : { name: repo.repository, tags: await reg.allTags(repo, selection), digests: undefined };
+        const { name, digests } = listed;
+        // A broken or hostile registry can list names that are no tag (`-rf`, `*`, `a b`): printed, a script's
+        // `for t in $(regatta tags R)` would hand them on as options or globs. Dropped with a note, as completion does.
+        const tags = listed.tags.filter((t) => isValidTag(t));
+        const invalid = listed.tags.filter((t) => !isValidTag(t));
+        if (invalid.length) {
+          const shown = invalid.slice(0, 5).map((t) => escapeField(JSON.stringify(t)));
+          writeStderr(
+            `note: ${invalid.length} name${invalid.length === 1 ? "" : "s"} the registry listed ${invalid.length === 1 ? "is" : "are"} not a valid tag, not printed: ${shown.join(", ")}${invalid.length > 5 ? ", …" : ""}\n`,
+          );
+        }
         if (tags.length === 0 && opts.include?.length) {
           // The habits of grep (`^v`) and of globs (`v*`) match no whole tag: say how these patterns read.
           writeStderr(
