@@ -29,8 +29,9 @@ export interface TagFilter {
   /** Exactly these tags (skopeo's `images: {repo: [tags]}`); a tag the source lacks is a failure of that image. */
   list?: readonly string[];
   /**
-   * Regular expressions a tag must match one of. A string is matched against the whole tag (`^(?:…)$`, as regsync's
-   * `allow`); a RegExp as it is (skopeo's `images-by-tag-regex` is unanchored: pass `new RegExp(text)`).
+   * Regular expressions a tag must match one of. A string is RE2's syntax, matched in linear time against the whole
+   * tag (`^(?:…)$`, as regsync's `allow`; skopeo's `images-by-tag-regex` is unanchored: pass `anywhereInTag(text)`);
+   * a RegExp is JavaScript's, as it is (a backtracking engine: never build one from text you did not write).
    */
   include?: readonly (string | RegExp)[];
   /** Regular expressions that drop a tag; strings whole-tag, as {@link TagFilter.include}. */
