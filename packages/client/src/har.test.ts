@@ -125,6 +125,29 @@ describe("HarRecorder", () => {
     expect(harSchemaErrors(har.toJSON())).toEqual([]);
   });
 
+  it("keeps an error body in the charset it declares, so a UTF-16 echo is scrubbed, not kept with NULs", async () => {
+    const { reg, har, dispatcher } = await recordedSession();
+    const basic = Buffer.from(`${USER}:${PASSWORD}`).toString("base64");
+    const body = JSON.stringify({ errors: [{ code: "DENIED", message: `x ${PASSWORD} ${basic}` }] });
+    dispatcher.use(
+      http.get(
+        `http://${HOST}/v2/team/u16/tags/list`,
+        () =>
+          new HttpResponse(Buffer.from(body, "utf16le"), {
+            status: 403,
+            headers: { "content-type": "application/json; charset=utf-16le" },
+          }),
+      ),
+    );
+    await expect(reg.tags("team/u16")).rejects.toThrow();
+    const entry = har.toJSON().log.entries.find((e) => e.request.url.includes("/team/u16/"));
+    const kept = entry?.response.content.text ?? "";
+    expect(kept).toContain('"code":"DENIED"');
+    expect(kept).not.toContain("\u0000");
+    expect(kept.replaceAll("\u0000", "")).not.toContain(PASSWORD);
+    expect(kept.replaceAll("\u0000", "")).not.toContain(basic);
+  });
+
   it("keeps at most maxEntries, saying how many it dropped; a body read by nobody does not hold the client", async () => {
     const har = new HarRecorder({ maxEntries: 3 });
     const { image } = await recordedSession();

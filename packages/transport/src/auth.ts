@@ -48,7 +48,7 @@ export function authenticating(config: AuthConfig): Middleware {
       return response;
     }
     // Read (capped) before asking for a new token, so the status concern can still report this answer.
-    const text = await readErrorBody(response.body);
+    const text = await readErrorBody(response.body, response.headers["content-type"]);
     const retry = await authenticator.challenge({
       registry,
       scopes,

@@ -73,9 +73,13 @@ describe("readBody", () => {
 
 describe("readErrorBody", () => {
   it("keeps at most the limit, cut inside the chunk that crosses it, as UTF-8 text", async () => {
-    const text = await readErrorBody(Readable.from([Buffer.from("abc"), Buffer.from("defgh"), "ijk"]), 5);
+    const text = await readErrorBody(
+      Readable.from([Buffer.from("abc"), Buffer.from("defgh"), "ijk"]),
+      undefined,
+      5,
+    );
     expect(text).toBe("abcde");
-    expect(await readErrorBody(Readable.from(["ab", "cd"]), 10)).toBe("abcd");
+    expect(await readErrorBody(Readable.from(["ab", "cd"]), undefined, 10)).toBe("abcd");
   });
 
   it("caps at 64 KiB by default", async () => {
@@ -85,7 +89,7 @@ describe("readErrorBody", () => {
 
   it("returns at the limit without waiting for a body that never ends", async () => {
     const body = endless(Buffer.from("12345"));
-    expect(await readErrorBody(body, 5)).toBe("12345");
+    expect(await readErrorBody(body, undefined, 5)).toBe("12345");
     expect(body.destroyed).toBe(true);
   });
 

@@ -5,6 +5,7 @@
  */
 import { Readable } from "node:stream";
 import { ProtocolError } from "@regatta/errors";
+import { decodeText } from "./charset.js";
 
 /** Cap for error bodies and token answers. */
 export const ERROR_BODY_LIMIT = 64 * 1024;
@@ -41,8 +42,15 @@ export async function readBody(
   return Buffer.concat(chunks, total);
 }
 
-/** Reads at most `limit` bytes as text and never throws: for error bodies, where a partial body is still useful. */
-export async function readErrorBody(body: Readable, limit = ERROR_BODY_LIMIT): Promise<string> {
+/**
+ * Reads at most `limit` bytes as text, in the charset `contentType` declares ({@link decodeText}), and never throws:
+ * for error bodies, where a partial body is still useful.
+ */
+export async function readErrorBody(
+  body: Readable,
+  contentType?: string,
+  limit = ERROR_BODY_LIMIT,
+): Promise<string> {
   const chunks: Buffer[] = [];
   let total = 0;
   try {
@@ -56,7 +64,7 @@ export async function readErrorBody(body: Readable, limit = ERROR_BODY_LIMIT): P
   } catch {
     // a reset while reading an error body must not hide the status that was already received
   }
-  return Buffer.concat(chunks).toString("utf8");
+  return decodeText(Buffer.concat(chunks), contentType);
 }
 
 /**

@@ -15,6 +15,7 @@
 import { STATUS_CODES } from "node:http";
 import { PassThrough, type Readable } from "node:stream";
 import { REDACTED, redactHeaders, redactUrl, type SecretSet, scrubText } from "@regatta/errors";
+import { decodeText } from "./charset.js";
 import { type Exchange, type Middleware, type RawResponse, TOKEN_REQUEST } from "./exchange.js";
 
 /** Bytes of a request or response body kept as text in an entry; more is cut and said so (`comment`). */
@@ -136,7 +137,7 @@ const mimeOf = (headers: Record<string, string>) => headers["content-type"] ?? "
 /** A body's bytes as text when they are text a person can read (JSON, text); undefined otherwise. */
 function readableText(bytes: Uint8Array, mimeType: string): string | undefined {
   if (!/json|text|xml|x-www-form-urlencoded/i.test(mimeType) && mimeType !== "") return undefined;
-  const text = Buffer.from(bytes).toString("utf8");
+  const text = decodeText(bytes, mimeType);
   // Bytes that are not UTF-8 (a blob served without a type) are not text.
   return text.includes("\uFFFD") ? undefined : text;
 }

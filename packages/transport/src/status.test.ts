@@ -48,6 +48,24 @@ describe("statusErrors", () => {
     expect(await judge(listed, { expect: [404] })).toBe(listed);
   });
 
+  it("reads an error body in the charset it declares, so a secret echoed in UTF-16 is scrubbed and the rest shown", async () => {
+    const secrets = new SecretSet().add("S6>??cr3t~Pw-Qzk");
+    const body = '{"errors":[{"code":"DENIED","message":"you sent S6>??cr3t~Pw-Qzk"}]}';
+    const err = await judge(
+      {
+        status: 403,
+        headers: { "content-type": "application/json; charset=utf-16le" },
+        url: "https://reg.example/v2/a/manifests/x",
+        body: Readable.from([Buffer.from(body, "utf16le")]),
+      },
+      {},
+      secrets,
+    ).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(RegistryError);
+    expect((err as RegistryError).message).toContain("you sent REDACTED");
+    expect(JSON.stringify(err) + String(err)).not.toMatch(/cr3t|\u0000/);
+  });
+
   it("turns an unexpected answer into the typed error of its status, from its body, scrubbed", async () => {
     const secrets = new SecretSet().add("hunter2-pass");
     const err = await judge(

@@ -38,7 +38,7 @@ export function statusErrors(secrets?: SecretSet, registries: Set<string> = new 
     const response = await next(exchange);
     if (answersAsRegistry(response)) registries.add(exchange.registry);
     if (isExpected(response.status, exchange.expect)) return response;
-    const body = await readErrorBody(response.body);
+    const body = await readErrorBody(response.body, response.headers["content-type"]);
     // An https port answering plain http: the transport switches the registry to https when it may (https-port.ts).
     if (isHttpsPortAnswer({ status: response.status, url: response.url, body })) {
       throw httpsPortError({

@@ -392,7 +392,7 @@ export class Transport {
         ...(challenge ? { challenge } : {}),
       };
     }
-    const body = await readErrorBody(response.body);
+    const body = await readErrorBody(response.body, response.headers["content-type"]);
     if (!own && response.status === 401) {
       throw foreignChallengeError({
         registry,
