@@ -91,7 +91,7 @@ describe("verbs people expect, against a real registry", () => {
       expect([bad.code, bad.stdout, bad.stderr]).toEqual([
         2,
         "",
-        'regatta: include pattern "(" is not a regular expression (JavaScript\'s syntax, matched against the whole tag)\n',
+        'regatta: include pattern "(" is not a regular expression in RE2\'s syntax (Go\'s, as skopeo and regsync read it; no backreferences or lookaround, so that matching takes linear time): error parsing regexp: missing closing ): `(`\n',
       ]);
       // grep's and glob's habits match no whole tag: a note says how patterns read, and nothing is listed.
       const habit = await regatta(["tags", repo, "--include", "^v"]);
