@@ -91,7 +91,7 @@ describe("verbs people expect, against a real registry", () => {
       expect([bad.code, bad.stdout, bad.stderr]).toEqual([
         2,
         "",
-        'regatta: include pattern "(" is not a regular expression in RE2\'s syntax (Go\'s, as skopeo and regsync read it; no backreferences or lookaround, so that matching takes linear time): error parsing regexp: missing closing ): `(`\n',
+        "regatta: include pattern \"(\" is not a regular expression in RE2's syntax (Go's, as skopeo and regsync read it; no backreferences or lookaround, so that matching takes linear time): error parsing regexp: missing closing ): `(`\n",
       ]);
       // grep's and glob's habits match no whole tag: a note says how patterns read, and nothing is listed.
       const habit = await regatta(["tags", repo, "--include", "^v"]);
@@ -115,6 +115,21 @@ describe("verbs people expect, against a real registry", () => {
       expect(several.stdout).toBe(
         `${image.manifest.digest}  ${refs[0]}\n${index.index.digest}  ${refs[1]}\n${image.manifest.digest}  ${refs[2]}\n`,
       );
+    });
+
+    it("reports a reference that does not parse as one failure among others: the rest printed, exit 2", async () => {
+      const good = `${open.host}/src/app:1.0`;
+      const out = await regatta(["digest", good, "bad ref"]);
+      expect(out.stdout).toBe(`${index.index.digest}  ${good}\n`);
+      expect(out.stderr).toContain("regatta: 1 of 2 references failed: bad ref\n");
+      expect(out.code).toBe(2);
+      const json = await regatta(["digest", "bad ref", good, "--json"]);
+      expect(JSON.parse(json.stdout)).toEqual([
+        { reference: "bad ref", error: expect.objectContaining({ code: "INVALID_REFERENCE" }) },
+        expect.objectContaining({ reference: good, digest: index.index.digest }),
+      ]);
+      // Alone, it is bad usage before any request, as before.
+      expect((await regatta(["digest", "bad ref"])).code).toBe(2);
     });
 
     it("reports a failing reference on stderr, prints the others, and fails at the end", async () => {

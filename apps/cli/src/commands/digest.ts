@@ -36,16 +36,19 @@ export function registerDigest(program: Command, cli: CliContext): void {
         "\n  regatta digest alpine:3.20 alpine:latest localhost:5000/team/api:1.0",
     )
     .action(async (references: string[], opts: { verify?: boolean }, cmd: Command) => {
-      // Every reference parsed before any request: a typo is bad usage, not a failure among others.
-      const refs = references.map((r) => parseReference(r));
-      await cli.withClient(cmd, refs[0]!.registry, async (reg, flags) => {
+      // A reference that does not parse is a failure among others (reported, the rest printed, exit 2 when it is the
+      // only kind); alone, or with no valid one beside it, it is bad usage before any request.
+      const refs = references.map(parseOrError);
+      const first = refs.find((r): r is Reference => !(r instanceof Error));
+      if (!first) throw refs[0];
+      await cli.withClient(cmd, first.registry, async (reg, flags) => {
         const answers = await headAll(reg, refs, opts.verify ? { verify: true } : {});
         if (refs.length === 1) {
           const [answer] = answers;
           if ("error" in answer!) throw answer.error;
           await writeStdout(
             flags.json
-              ? `${JSON.stringify({ reference: refs[0]!.toString(), digest: answer!.head.digest, source: answer!.head.source })}\n`
+              ? `${JSON.stringify({ reference: first.toString(), digest: answer!.head.digest, source: answer!.head.source })}\n`
               : `${answer!.head.digest}\n`,
           );
           return;
@@ -60,7 +63,8 @@ export function registerDigest(program: Command, cli: CliContext): void {
             const { message } =
               answer.error instanceof Error ? answer.error : { message: String(answer.error) };
             const code = (answer.error as { code?: string }).code;
-            json.push({ reference: refs[i]!.toString(), error: { message, ...(code ? { code } : {}) } });
+            const reference = refs[i] instanceof Error ? given : String(refs[i]);
+            json.push({ reference, error: { message, ...(code ? { code } : {}) } });
             if (!flags.json) reportFailure(failures.at(-1)!, Boolean(flags.verbose), cli.sides);
             continue;
           }
@@ -80,10 +84,19 @@ export function registerDigest(program: Command, cli: CliContext): void {
 
 type Answer = { head: HeadResult } | { error: unknown };
 
+/** The parsed reference, or the error that says why it is none. */
+function parseOrError(given: string): Reference | Error {
+  try {
+    return parseReference(given);
+  } catch (error) {
+    return error as Error;
+  }
+}
+
 /** HEADs every reference, `DIGEST_CONCURRENCY` at once; each answer or error in the order given. */
 async function headAll(
   reg: RegistryClient,
-  refs: Reference[],
+  refs: (Reference | Error)[],
   options: { verify?: boolean },
 ): Promise<Answer[]> {
   const answers: Answer[] = new Array(refs.length);
@@ -91,10 +104,15 @@ async function headAll(
   const worker = async () => {
     while (next < refs.length) {
       const i = next++;
+      const ref = refs[i]!;
+      if (ref instanceof Error) {
+        answers[i] = { error: ref };
+        continue;
+      }
       try {
-        answers[i] = { head: await reg.head(refs[i]!, options) };
+        answers[i] = { head: await reg.head(ref, options) };
       } catch (error) {
-        answers[i] = { error: await withRegistryCode(reg, refs[i]!, error) };
+        answers[i] = { error: await withRegistryCode(reg, ref, error) };
       }
     }
   };
