@@ -143,6 +143,24 @@ describe("regatta read commands against a real registry", () => {
       ["malformed reference", ["manifest", "Bad:Ref:x"], 2, /invalid reference/],
       ["bad digest", ["blob", "localhost:5000/a@sha256:abc"], 2, /sha256 needs 64 hex characters/],
       ["unknown flag", ["tags", "x", "--nope"], 2, /unknown option/],
+      [
+        "missing --ca-file",
+        ["tags", "x", "--ca-file", "/nonexistent"],
+        2,
+        /^regatta: --ca-file \/nonexistent: cannot read it \(no such file\)\n$/,
+      ],
+      [
+        "directory --ca-file",
+        ["tags", "x", "--ca-file", "/"],
+        2,
+        /^regatta: --ca-file \/: cannot read it \(it is a directory\)\n$/,
+      ],
+      [
+        "missing --cert-file",
+        ["tags", "x", "--cert-file", "/no/c.pem", "--key-file", "/no/k.pem"],
+        2,
+        /--cert-file \/no\/c.pem: cannot read it/,
+      ],
     ])("%s", async (_what, args, code, message) => {
       const r = await regatta(args as string[]);
       expect(r.code).toBe(code);

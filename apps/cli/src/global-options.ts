@@ -125,6 +125,27 @@ function readStdin(): string {
   return readFileSync(0, "utf8").replace(/\r?\n$/, "");
 }
 
+/**
+ * A file a flag names, read whole. A missing or unreadable one is bad input (exit 2) in one line naming the flag and
+ * the file, not Node's bare `ENOENT: no such file or directory, open …` (exit 1).
+ */
+function readFlagFile(flag: string, path: string): Buffer {
+  try {
+    return readFileSync(path);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const why =
+      code === "ENOENT"
+        ? "no such file"
+        : code === "EISDIR"
+          ? "it is a directory"
+          : code === "EACCES"
+            ? "permission denied"
+            : (error as Error).message;
+    throw new UsageError(`${flag} ${path}: cannot read it (${why})`, { cause: error });
+  }
+}
+
 /** A timeout flag in seconds as `{ [key]: milliseconds }`, or nothing when the flag is absent. */
 function seconds(flag: string, value: string | undefined, key: string): Record<string, number> {
   if (value === undefined) return {};
@@ -168,7 +189,7 @@ export function connectOptions(
   if (flags.authfile !== undefined)
     options.env = { ...process.env, REGISTRY_AUTH_FILE: resolve(flags.authfile) };
   if (flags.insecure) options.insecure = true;
-  if (flags.caFile) options.ca = readFileSync(flags.caFile);
+  if (flags.caFile) options.ca = readFlagFile("--ca-file", flags.caFile);
   if (flags.tlsSkipVerify) options.tlsSkipVerify = true;
   if ((flags.certFile === undefined) !== (flags.keyFile === undefined)) {
     throw new UsageError("--cert-file and --key-file go together");
@@ -176,7 +197,10 @@ export function connectOptions(
   if (flags.certFile !== undefined && flags.keyFile !== undefined) {
     const host = parseRegistry(registry).registry;
     options.hosts = {
-      [host]: { clientCert: readFileSync(flags.certFile), clientKey: readFileSync(flags.keyFile) },
+      [host]: {
+        clientCert: readFlagFile("--cert-file", flags.certFile),
+        clientKey: readFlagFile("--key-file", flags.keyFile),
+      },
     };
   }
   if (flags.proxy) options.proxy = flags.proxy;
