@@ -144,6 +144,18 @@ describe("regatta read commands against a real registry", () => {
       ["bad digest", ["blob", "localhost:5000/a@sha256:abc"], 2, /sha256 needs 64 hex characters/],
       ["unknown flag", ["tags", "x", "--nope"], 2, /unknown option/],
       [
+        "put-manifest of a file that is no manifest",
+        ["put-manifest", "127.0.0.1:1/a:x", "/etc/passwd"],
+        2,
+        /^regatta: \/etc\/passwd: invalid manifest: not JSON/,
+      ],
+      [
+        "put-manifest of empty stdin",
+        ["put-manifest", "127.0.0.1:1/a:x", "-"],
+        2,
+        /^regatta: stdin: invalid manifest: not JSON/,
+      ],
+      [
         "missing --ca-file",
         ["tags", "x", "--ca-file", "/nonexistent"],
         2,

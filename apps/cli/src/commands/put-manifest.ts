@@ -1,3 +1,4 @@
+import { InvalidManifestError, UsageError } from "@regatta/errors";
 import { parseReference } from "@regatta/reference";
 import type { Command } from "commander";
 import type { CliContext } from "../cli-context.js";
@@ -26,11 +27,14 @@ export function registerPutManifest(program: Command, cli: CliContext): void {
         file === "-" ? await readStdin(MAX_MANIFEST_BYTES) : await readSmallFile(file, MAX_MANIFEST_BYTES);
       cli.localFiles([file]);
       await cli.withClient(cmd, ref.registry, async (reg) => {
-        const pushed = await reg.putManifest(
-          ref,
-          bytes,
-          opts.contentType ? { mediaType: opts.contentType } : {},
-        );
+        const pushed = await reg
+          .putManifest(ref, bytes, opts.contentType ? { mediaType: opts.contentType } : {})
+          .catch((error: unknown) => {
+            // The client checks the bytes before any request: a file that is no manifest is bad input (exit 2), as a
+            // push of an archive that is no image is, named.
+            if (!(error instanceof InvalidManifestError)) throw error;
+            throw new UsageError(`${file === "-" ? "stdin" : file}: ${error.message}`, { cause: error });
+          });
         if (flags.json) {
           await writeJson({
             reference: pushed.reference.toString(),
