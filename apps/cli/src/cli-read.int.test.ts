@@ -144,6 +144,18 @@ describe("regatta read commands against a real registry", () => {
       ["bad digest", ["blob", "localhost:5000/a@sha256:abc"], 2, /sha256 needs 64 hex characters/],
       ["unknown flag", ["tags", "x", "--nope"], 2, /unknown option/],
       [
+        "missing copy --from-file",
+        ["copy", "--from-file", "/no/list"],
+        2,
+        /^regatta: --from-file \/no\/list: cannot read it \(no such file\)\n$/,
+      ],
+      [
+        "missing sync --config",
+        ["sync", "--config", "/no/sync.yaml"],
+        2,
+        /^regatta: --config \/no\/sync.yaml: cannot read it \(no such file\)\n$/,
+      ],
+      [
         "put-manifest of a file that is no manifest",
         ["put-manifest", "127.0.0.1:1/a:x", "/etc/passwd"],
         2,

@@ -4,6 +4,7 @@ import type { ConnectOptions } from "@regatta/client";
 import { MAX_TIMEOUT_MS, UsageError } from "@regatta/errors";
 import { DEFAULT_REGISTRY, parseRegistry } from "@regatta/reference";
 import { type Command, Option } from "commander";
+import { whyUnreadable } from "./unreadable.js";
 
 /** Flags every command takes. Only the CLI reads files and stdin for them: the library takes values. */
 export interface GlobalFlags {
@@ -133,16 +134,7 @@ function readFlagFile(flag: string, path: string): Buffer {
   try {
     return readFileSync(path);
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    const why =
-      code === "ENOENT"
-        ? "no such file"
-        : code === "EISDIR"
-          ? "it is a directory"
-          : code === "EACCES"
-            ? "permission denied"
-            : (error as Error).message;
-    throw new UsageError(`${flag} ${path}: cannot read it (${why})`, { cause: error });
+    throw new UsageError(`${flag} ${path}: cannot read it (${whyUnreadable(error)})`, { cause: error });
   }
 }
 

@@ -116,7 +116,7 @@ describe("copyPairs", () => {
       "copy needs SOURCE and TARGET (or --from-file FILE)",
     );
     expect(() => copyPairs(undefined, undefined, { fromFile: "/nonexistent/refs.txt" })).toThrow(
-      /cannot read \/nonexistent\/refs.txt: ENOENT/,
+      "--from-file /nonexistent/refs.txt: cannot read it (no such file)",
     );
     expect(() => copyPairs("a:1", "b", { keepGoing: true })).toThrow("--keep-going goes with --from-file");
   });

@@ -11,6 +11,7 @@ import { interruptSignal } from "../interrupt.js";
 import { humanSize, writeJson, writeStderr, writeStdout } from "../output.js";
 import { defaultsLine, JOBS_HELP, jobsOf } from "../transfer-defaults.js";
 import { withTransferProgress } from "../transfer-progress.js";
+import { whyUnreadable } from "../unreadable.js";
 
 /** `regatta copy SOURCE TARGET` (alias `cp`), or `copy --from-file LIST`: images or indexes copied between repositories or registries. */
 export function registerCopy(program: Command, cli: CliContext): void {
@@ -150,7 +151,7 @@ export function copyPairs(
     try {
       text = readFileSync(opts.fromFile === "-" ? 0 : opts.fromFile, "utf8");
     } catch (error) {
-      throw new UsageError(`cannot read ${name}: ${(error as Error).message}`, { cause: error });
+      throw new UsageError(`--from-file ${name}: cannot read it (${whyUnreadable(error)})`, { cause: error });
     }
     return parseCopyList(text, name);
   }

@@ -20,6 +20,7 @@ import { writeJson, writeStderr, writeStdout } from "../output.js";
 import { parseSyncConfig, type SyncConfig } from "../sync-config.js";
 import { imageLine, planText, summaryJson, summaryLine } from "../sync-report.js";
 import { collect, excludeOption, includeOption } from "../tag-pattern-flags.js";
+import { whyUnreadable } from "../unreadable.js";
 import { copyCredentials, copySides, refuseSpreadCredentials, sideCredentialFlags } from "./copy.js";
 
 /**
@@ -325,7 +326,9 @@ async function jobsOf(
     try {
       text = await readFile(opts.config, "utf8");
     } catch (error) {
-      throw new UsageError(`cannot read ${opts.config}: ${(error as NodeJS.ErrnoException).code ?? "error"}`);
+      throw new UsageError(`--config ${opts.config}: cannot read it (${whyUnreadable(error)})`, {
+        cause: error,
+      });
     }
     const config: SyncConfig = await parseSyncConfig(text, opts.config, {
       ...(source !== undefined ? { destination: source } : {}),
