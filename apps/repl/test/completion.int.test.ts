@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createMswDispatcher } from "@regatta/testkit";
 import { HttpResponse, http } from "msw";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { drivenRepls } from "./drive-repl.js";
 
 const ESC = "\u001b";

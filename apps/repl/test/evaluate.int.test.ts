@@ -1,7 +1,7 @@
 import { PassThrough } from "node:stream";
 import { createMswDispatcher } from "@regatta/testkit";
 import { HttpResponse, http } from "msw";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { startRepl } from "../src/index.js";
 import { drivenRepls } from "./drive-repl.js";
 
