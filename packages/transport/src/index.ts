@@ -6,7 +6,7 @@ export { HAR_BODY_LIMIT, type HarEntry, type HarLog, HarRecorder } from "./har.j
 export { HTTPS_PORT } from "./https-port.js";
 export { formatBytes, type Logger } from "./log.js";
 export { type FailedRequest, mapTransportError } from "./map-error.js";
-export { type RateLimit, type RegistryResponse, rateLimitOf } from "./response.js";
+export { quotaHeadersOf, type RateLimit, type RegistryResponse, rateLimitOf } from "./response.js";
 export {
   backoffDelay,
   parseRetryAfter,

@@ -39,6 +39,28 @@ export function rateLimitOf(headers: Record<string, string>): RateLimit | undefi
   return { ...(limit !== undefined ? { limit } : {}), ...(remaining !== undefined ? { remaining } : {}) };
 }
 
+/** The quota headers of the answers errors were made from: a 429 says how much quota is left (none) and whose. */
+const errorQuotas = new WeakMap<object, Record<string, string>>();
+
+/**
+ * Remembers the quota headers (`ratelimit-limit`, `ratelimit-remaining`, `docker-ratelimit-source`) of the answer
+ * `error` was made from, so that `reg.rateLimit()` can report an exhausted quota from the 429 that refused it.
+ */
+export function noteQuotaHeaders(error: object, headers: Record<string, string>): void {
+  if (!rateLimitOf(headers)) return;
+  const kept: Record<string, string> = {};
+  for (const name of ["ratelimit-limit", "ratelimit-remaining", "docker-ratelimit-source"]) {
+    const value = headers[name];
+    if (value !== undefined) kept[name] = value;
+  }
+  errorQuotas.set(error, kept);
+}
+
+/** The quota headers of the answer `error` was made from (see {@link noteQuotaHeaders}), when it had any. */
+export function quotaHeadersOf(error: unknown): Record<string, string> | undefined {
+  return typeof error === "object" && error !== null ? errorQuotas.get(error) : undefined;
+}
+
 /** Wraps a raw response. `mapError` turns body-stream errors (read timeout, reset) into typed errors. */
 export function toRegistryResponse(raw: RawResponse, mapError: (err: unknown) => unknown): RegistryResponse {
   const shown = redactUrl(raw.url);

@@ -9,6 +9,7 @@ import { type ErrorResponse, errorFromResponse, notRegistryError, type SecretSet
 import { readErrorBody } from "./body.js";
 import type { Exchange, Middleware, RawResponse } from "./exchange.js";
 import { httpsPortError, isHttpsPortAnswer } from "./https-port.js";
+import { noteQuotaHeaders } from "./response.js";
 import { noteRetryAfter, parseRetryAfter } from "./retry.js";
 import { sentElsewhere } from "./sent-elsewhere.js";
 
@@ -79,6 +80,7 @@ export function statusErrors(secrets?: SecretSet, registries: Set<string> = new 
     });
     // Kept for whoever recovers from this answer on its own (an upload after a 429 or 503 on a PATCH).
     noteRetryAfter(error, retryAfter);
+    noteQuotaHeaders(error, response.headers);
     throw error;
   };
 }

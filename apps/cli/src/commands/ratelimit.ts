@@ -18,7 +18,8 @@ export function registerRatelimit(program: Command, cli: CliContext): void {
       "after",
       `
 Docker Hub counts manifest GETs (pulls) per window; a HEAD does not count, so asking costs nothing. A registry
-that announces no quota is said to; --json gives {"set": false} then.
+that announces no quota is said to; --json gives {"set": false} then. A quota already used up is reported from
+the 429 Too Many Requests answer's own headers (exit 0, "exhausted": true in --json).
 
 Examples:
   regatta ratelimit alpine
@@ -45,6 +46,9 @@ Examples:
           `limit: ${info.limit ?? "?"}${window}`,
           `remaining: ${info.remaining ?? "?"}`,
           ...(info.source ? [`counted against: ${info.source}`] : []),
+          ...(info.exhausted
+            ? ["the registry refused the request (429 Too Many Requests): the quota is used up"]
+            : []),
         ];
         await writeStdout(`${lines.join("\n")}\n`);
       });

@@ -4,7 +4,8 @@
  * `quota;w=window` (https://datatracker.ietf.org/doc/draft-ietf-httpapi-ratelimit-headers/). `reg.rateLimit(ref)`
  * reads it with a HEAD, which Docker Hub does not count as a pull, as `regctl image ratelimit` does.
  */
-import { rateLimitOf } from "@regatta/transport";
+import { TooManyRequestsError } from "@regatta/errors";
+import { quotaHeadersOf, rateLimitOf } from "@regatta/transport";
 import { type ClientContext, type ReferenceInput, toReference } from "../context.js";
 import { headManifest } from "../get-manifest.js";
 
@@ -20,6 +21,11 @@ export interface RateLimitInfo {
   source?: string;
   /** The headers as sent. */
   raw: { limit?: string; remaining?: string };
+  /**
+   * True when the registry refused the HEAD with 429 Too Many Requests and its quota headers came with the refusal:
+   * the quota is used up (Docker Hub answers so once `remaining` is 0).
+   */
+  exhausted?: boolean;
 }
 
 /** `100;w=21600` → `{ count: 100, window: 21600 }`; the first number of the first item, other parameters ignored. */
@@ -55,7 +61,7 @@ export function rateLimitFromHeaders(headers: Record<string, string>): RateLimit
 /**
  * The pull quota of the registry `reference` is on, read from the HEAD of its manifest (free on Docker Hub; the
  * registry itself, never a mirror, since the quota is the registry's). Undefined when the registry sends no
- * RateLimit headers.
+ * RateLimit headers. A 429 that carries them (the quota used up) is answered from its headers, `exhausted: true`.
  */
 export async function readRateLimit(
   ctx: ClientContext,
@@ -63,6 +69,14 @@ export async function readRateLimit(
   options: { signal?: AbortSignal } = {},
 ): Promise<RateLimitInfo | undefined> {
   const ref = toReference(ctx, reference);
-  const head = await headManifest(ctx, ref, { ...options, mirrors: false });
-  return rateLimitFromHeaders(head.headers);
+  try {
+    const head = await headManifest(ctx, ref, { ...options, mirrors: false });
+    return rateLimitFromHeaders(head.headers);
+  } catch (error) {
+    // A used-up quota is an answer, not a failure: the 429 carries the headers that say so (regctl reports them too).
+    const headers = error instanceof TooManyRequestsError ? quotaHeadersOf(error) : undefined;
+    const info = headers && rateLimitFromHeaders(headers);
+    if (!info) throw error;
+    return { ...info, exhausted: true };
+  }
 }

@@ -16,7 +16,14 @@ import {
 } from "@regatta/testkit";
 import { delay, http } from "msw";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
-import { createClient, NotFoundError, RateLimitLowError, type RegistryClient, UsageError } from "../index.js";
+import {
+  createClient,
+  NotFoundError,
+  RateLimitLowError,
+  type RegistryClient,
+  TooManyRequestsError,
+  UsageError,
+} from "../index.js";
 
 /** Docker Hub's rate-limit behaviour, served on a loopback port without its token service. */
 const LOCAL_HUB = { ...dockerHubFlavour, defaults: {} };
@@ -279,5 +286,28 @@ describe("the pull-quota guard", () => {
       raw: { limit: "100;w=21600", remaining: "42;w=21600" },
     });
     expect(handlers.state.pullsRemaining).toBe(42);
+  });
+
+  it("reg.rateLimit reports a used-up quota from the 429 that refused the HEAD, with its headers", async () => {
+    const host = await start((options) => createRegistryHandlers(LOCAL_HUB, options));
+    handlers.state.pullsRemaining = 0;
+    // Retry-After past the retry limit: the transport gives up at once, as against Docker Hub.
+    const refusal = { status: 429, error: { code: "TOOMANYREQUESTS" }, headers: { "Retry-After": "3600" } };
+    handlers.inject({ ...refusal, route: "manifest", times: 4 });
+    expect(await reg!.rateLimit(`${host}/src/app:latest`)).toEqual({
+      limit: 100,
+      remaining: 0,
+      window: 21600,
+      source: "192.0.2.10",
+      raw: { limit: "100;w=21600", remaining: "0;w=21600" },
+      exhausted: true,
+    });
+  });
+
+  it("reg.rateLimit still fails on a 429 without quota headers: it says nothing of a quota", async () => {
+    const host = await start();
+    const refusal = { status: 429, error: { code: "TOOMANYREQUESTS" }, headers: { "Retry-After": "3600" } };
+    handlers.inject({ ...refusal, route: "manifest", times: 4 });
+    await expect(reg!.rateLimit(`${host}/src/app:latest`)).rejects.toBeInstanceOf(TooManyRequestsError);
   });
 });
