@@ -34,25 +34,26 @@ describe("registry-supplied strings reach the terminal escaped", () => {
     expect(out).toMatch(/\\u001b|\\u009b|\\u202e/);
   });
 
-  it("every payload is shown escaped in a tag list, one tag per line", async () => {
-    const { stdout } = await regatta(["tags", `${registry.host}/x`]);
-    const lines = stdout.trimEnd().split("\n");
-    expect(lines).toHaveLength(TERMINAL_PAYLOADS.length + 1);
-    expect(lines[1]).toBe("p0\\u001b]0;pwned-title\\u0007");
-    expect(lines.join("\n")).not.toMatch(CONTROL);
+  it("a tag list leaves out the payloads (no valid tag) and names them escaped on stderr", async () => {
+    // QA scripter6 #12: a name that is no tag is dropped from `tags`, so `for t in $(regatta tags R)` never gets it.
+    const { stdout, stderr } = await regatta(["tags", `${registry.host}/x`]);
+    expect(stdout).toBe("1.0\n");
+    expect(stderr).toContain(
+      `note: ${TERMINAL_PAYLOADS.length} names the registry listed are not a valid tag`,
+    );
+    expect(stderr).toContain('"p0\\u001b]0;pwned-title\\u0007"');
+    expect(stderr).not.toMatch(CONTROL);
   });
 
   it("--json stays valid JSON with the registry's exact values, and no raw control", async () => {
-    for (const args of [
-      ["tags", `${registry.host}/x`, "--json"],
-      ["inspect", `${registry.host}/x:1`, "--json"],
-    ]) {
-      const { stdout } = await regatta(args);
-      expect(stdout).not.toMatch(CONTROL);
-      const value = JSON.parse(stdout) as { tags?: string[]; labels?: Record<string, string> };
-      const strings = value.tags ?? Object.values(value.labels ?? {});
-      for (const [i, payload] of TERMINAL_PAYLOADS.entries()) expect(strings).toContain(`p${i}${payload}`);
-    }
+    const { stdout } = await regatta(["inspect", `${registry.host}/x:1`, "--json"]);
+    expect(stdout).not.toMatch(CONTROL);
+    const labels = Object.values((JSON.parse(stdout) as { labels?: Record<string, string> }).labels ?? {});
+    for (const [i, payload] of TERMINAL_PAYLOADS.entries()) expect(labels).toContain(`p${i}${payload}`);
+    // A tag list's --json leaves out what is no tag, as its text does.
+    const tags = await regatta(["tags", `${registry.host}/x`, "--json"]);
+    expect(tags.stdout).not.toMatch(CONTROL);
+    expect((JSON.parse(tags.stdout) as { tags: string[] }).tags).toEqual(["1.0"]);
   });
 });
 
@@ -73,25 +74,36 @@ describe("a registry's styles in names are escaped like any control; completion 
     await styled.close();
   });
 
-  it.each([
-    ["tags", (host: string) => ["tags", `${host}/x`]],
-    ["tags --full-ref", (host: string) => ["tags", `${host}/x`, "--full-ref"]],
-    ["catalog", (host: string) => ["catalog", host]],
-  ])("%s: no ESC reaches the pipe, each name is one escaped line", async (_, args) => {
-    const { code, stdout, stderr } = await regatta(args(styled.host));
+  it("catalog: no ESC reaches the pipe, each name is one escaped line", async () => {
+    const { code, stdout, stderr } = await regatta(["catalog", styled.host]);
     expect([code, stderr]).toEqual([0, ""]);
     expect(stdout).not.toContain("\x1b");
     expect(stdout).toContain("p0\\u001b[31mred");
     expect(stdout).toContain("p1\\u001b[2mdim");
     expect(stdout).toContain("p4\\u001b[90mgrey\\u001b[39m\\u001b[22m");
-    // 1.0 or plain/repo, and one line per payload: the newline payload forges none.
+    // plain/repo, and one line per payload: the newline payload forges none.
     expect(stdout.trimEnd().split("\n")).toHaveLength(STYLES.length + 2);
   });
 
-  it("--json of tags and catalog: valid JSON with the exact names, no raw ESC", async () => {
+  it.each([
+    ["tags", (host: string) => ["tags", `${host}/x`]],
+    ["tags --full-ref", (host: string) => ["tags", `${host}/x`, "--full-ref"]],
+  ])(
+    "%s: only valid tags on stdout; the others named escaped on stderr, no ESC anywhere",
+    async (_, args) => {
+      const { code, stdout, stderr } = await regatta(args(styled.host));
+      expect(code).toBe(0);
+      expect(stdout.trimEnd().split("\n")).toEqual([expect.stringMatching(/(^|:)1\.0$/)]);
+      expect(`${stdout}${stderr}`).not.toContain("\x1b");
+      expect(stderr).toContain('"p0\\u001b[31mred"');
+      expect(stderr).toContain(`note: ${STYLES.length + 1} names the registry listed are not a valid tag`);
+    },
+  );
+
+  it("--json of tags and catalog: valid JSON, no raw ESC; catalog's exact names, tags' valid ones", async () => {
     const tags = await regatta(["tags", `${styled.host}/x`, "--json"]);
     expect(tags.stdout).not.toContain("\x1b");
-    expect((JSON.parse(tags.stdout) as { tags: string[] }).tags).toContain("p0\x1b[31mred");
+    expect((JSON.parse(tags.stdout) as { tags: string[] }).tags).toEqual(["1.0"]);
     const catalog = await regatta(["catalog", styled.host, "--json"]);
     expect(catalog.stdout).not.toContain("\x1b");
     expect((JSON.parse(catalog.stdout) as { repositories: string[] }).repositories).toContain(
