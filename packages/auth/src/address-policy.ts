@@ -190,6 +190,14 @@ export function loopbackAddress(address: string): boolean {
   return matchAddress(address, loopbackReasons) !== undefined;
 }
 
+/**
+ * `localhost` or a name under `.localhost` (lower-case, no trailing dot): names that always mean this machine
+ * (RFC 6761 §6.3), whatever DNS would say. The loopback policy and the proxy choice read them the same way.
+ */
+export function isLocalhostName(host: string): boolean {
+  return host === "localhost" || host.endsWith(".localhost");
+}
+
 /** The host of a `host[:port]` registry name or an origin's host, without port or brackets, lower-cased. */
 function bareHost(host: string): string {
   const h = host.toLowerCase();
@@ -246,7 +254,7 @@ export class LoopbackTrust {
 
   #resolve(host: string): Promise<boolean> {
     if (ipFamily(host)) return Promise.resolve(loopbackAddress(host));
-    if (host === "localhost" || host.endsWith(".localhost")) return Promise.resolve(true);
+    if (isLocalhostName(host)) return Promise.resolve(true);
     return new Promise((resolve) =>
       this.#lookup(host, { all: true }, (err, addresses) =>
         resolve(!err && addresses.length > 0 && addresses.every((a) => loopbackAddress(a.address))),

@@ -4,6 +4,7 @@ export {
   forbiddenAddress,
   forbiddenAddressError,
   ipFamily,
+  isLocalhostName,
   type LookupFunction,
   LoopbackTrust,
   loopbackAddress,

@@ -19,7 +19,7 @@
  */
 import { BlockList } from "node:net";
 import { domainToASCII } from "node:url";
-import { ipFamily } from "@regatta/auth";
+import { ipFamily, isLocalhostName } from "@regatta/auth";
 import { UsageError } from "@regatta/errors";
 import { isLoopbackRegistry } from "@regatta/reference";
 import { type Agent, type buildConnector, Dispatcher, errors, Pool, ProxyAgent } from "undici";
@@ -190,7 +190,7 @@ export function isLoopbackHost(hostname: string): boolean {
     .toLowerCase()
     .replace(/^\[|\]$/g, "")
     .replace(/\.$/, "");
-  if (host === "localhost" || host.endsWith(".localhost")) return true;
+  if (isLocalhostName(host)) return true;
   if (ipFamily(host) === 6) {
     // ::ffff:127.x.y.z, as WHATWG writes it (::ffff:7f00:1): IPv4 loopback mapped into IPv6.
     if (/^::ffff:7f[0-9a-f]{2}:[0-9a-f]{1,4}$/.test(canonicalAddress(host))) return true;
