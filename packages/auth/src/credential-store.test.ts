@@ -38,6 +38,22 @@ async function dockerSetup(config?: unknown) {
 }
 
 describe("storeCredential in docker's config.json", () => {
+  it("keeps every login of several at once (each rewrite holds the file's lock), and a logout among them", async () => {
+    const { dir, env, file } = await dockerSetup();
+    const hosts = Array.from({ length: 8 }, (_, i) => `127.0.0.1:${5000 + i}`);
+    await Promise.all(hosts.map((host) => storeCredential(host, ALICE, { env })));
+    expect(Object.keys(((await readJson(file)) as { auths: object }).auths).sort()).toEqual(hosts.sort());
+    await Promise.all([
+      eraseCredential(hosts[0]!, { env }),
+      storeCredential("127.0.0.1:6000", ALICE, { env }),
+      eraseCredential(hosts[1]!, { env }),
+    ]);
+    const after = Object.keys(((await readJson(file)) as { auths: object }).auths).sort();
+    expect(after).toEqual([...hosts.slice(2), "127.0.0.1:6000"].sort());
+    // No lock left behind.
+    expect((await readdir(join(dir, "docker"))).filter((name) => name.endsWith(".regatta-lock"))).toEqual([]);
+  });
+
   it("writes auths[host].auth as base64 of user:password, which the docker config reader reads back", async () => {
     const { env, file } = await dockerSetup();
     const where = await storeCredential("127.0.0.1:5000", ALICE, { env });

@@ -3,6 +3,7 @@ import { chmod, realpath, rename, rm, writeFile } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { CredentialsError } from "@regatta/errors";
 import { makeDirectories } from "@regatta/errors/make-directories";
+import { lockDestination } from "@regatta/errors/write-lock";
 import { normalizeRegistry } from "@regatta/reference";
 import {
   type HelperRunner,
@@ -91,21 +92,23 @@ export async function storeCredential(
   }
   const { file, format } = credentialStoreFile(options);
   const key = entryKey(registry, format);
-  const config = (await readJsonFile(file)) ?? {};
-  const helper = configuredHelper(config, registry, format);
-  const auths = withoutHost(config.auths, registry, format);
-  if (helper !== undefined) {
-    await helperStore(helper, registry, credential, runnerOf(options));
-    // docker's native store writes an entry without secrets so `docker logout` and listings know the host; a
-    // containers auth.json keeps none (its readers would ask auths before the helper).
-    if (format === "docker") auths[key] = {};
-  } else {
-    auths[key] = {
-      auth: Buffer.from(`${credential.username}:${credential.password}`, "utf8").toString("base64"),
-    };
-  }
-  await writeJsonAtomically(file, { ...config, auths });
-  return { file, format, key, ...(helper !== undefined ? { helper } : {}) };
+  return underLock(file, async () => {
+    const config = (await readJsonFile(file)) ?? {};
+    const helper = configuredHelper(config, registry, format);
+    const auths = withoutHost(config.auths, registry, format);
+    if (helper !== undefined) {
+      await helperStore(helper, registry, credential, runnerOf(options));
+      // docker's native store writes an entry without secrets so `docker logout` and listings know the host; a
+      // containers auth.json keeps none (its readers would ask auths before the helper).
+      if (format === "docker") auths[key] = {};
+    } else {
+      auths[key] = {
+        auth: Buffer.from(`${credential.username}:${credential.password}`, "utf8").toString("base64"),
+      };
+    }
+    await writeJsonAtomically(file, { ...config, auths });
+    return { file, format, key, ...(helper !== undefined ? { helper } : {}) };
+  });
 }
 
 /**
@@ -119,22 +122,51 @@ export async function eraseCredential(
 ): Promise<CredentialLocation & { removed: boolean }> {
   const { file, format } = credentialStoreFile(options);
   const key = entryKey(registry, format);
-  const config = await readJsonFile(file);
-  if (!config) return { file, format, key, removed: false };
-  const helper = configuredHelper(config, registry, format);
-  const erased = helper !== undefined ? await helperErase(helper, registry, runnerOf(options)) : false;
-  const before = objectEntries(config.auths).length;
-  const auths = withoutHost(config.auths, registry, format);
-  const removedEntry = Object.keys(auths).length !== before;
-  if (removedEntry) await writeJsonAtomically(file, { ...config, auths });
-  // The helper is named only when it held the secret: one that had none ("not found") leaves the file as the place.
-  return {
-    file,
-    format,
-    key,
-    removed: erased || removedEntry,
-    ...(erased && helper !== undefined ? { helper } : {}),
-  };
+  return underLock(file, async () => {
+    const config = await readJsonFile(file);
+    if (!config) return { file, format, key, removed: false };
+    const helper = configuredHelper(config, registry, format);
+    const erased = helper !== undefined ? await helperErase(helper, registry, runnerOf(options)) : false;
+    const before = objectEntries(config.auths).length;
+    const auths = withoutHost(config.auths, registry, format);
+    const removedEntry = Object.keys(auths).length !== before;
+    if (removedEntry) await writeJsonAtomically(file, { ...config, auths });
+    // The helper is named only when it held the secret: one that had none ("not found") leaves the file as the place.
+    return {
+      file,
+      format,
+      key,
+      removed: erased || removedEntry,
+      ...(erased && helper !== undefined ? { helper } : {}),
+    };
+  });
+}
+
+/**
+ * Runs a read-modify-write of a credentials file holding its lock (`.NAME.regatta-lock` beside the file it names,
+ * through a symbolic link), as pulls hold theirs: two logins at once each rewrote the file from what they had read,
+ * and one of them was lost (16 parallel logins kept 6 entries). A lock left by a dead process is taken over.
+ */
+async function underLock<T>(file: string, update: () => Promise<T>): Promise<T> {
+  const target = await realpath(file).catch(() => file);
+  // The directory first, 0700 as docker makes it (the lock would make it with the umask's mode).
+  await makeDirectories(dirname(target), 0o700).catch((cause: unknown) => {
+    throw writeError(target, cause);
+  });
+  const lock = await lockDestination(target, {
+    lockError: (cause, lockPath) =>
+      new CredentialsError(
+        `cannot lock ${lockPath} to update ${file} (${String((cause as { code?: unknown })?.code ?? "error")})`,
+        {
+          hint: "check the permissions of the file's directory",
+        },
+      ),
+  });
+  try {
+    return await update();
+  } finally {
+    await lock.release();
+  }
 }
 
 /**

@@ -16,9 +16,9 @@ import { readdir } from "node:fs/promises";
 import { join } from "node:path";
 import { Readable } from "node:stream";
 import { AbortError, FileSystemError, TimeoutError } from "@regatta/errors";
+import { HOST_TAG } from "@regatta/errors/write-lock";
 import { describe, expect, it } from "vitest";
 import { writeFileAtomic, writeStreamAtomic } from "./atomic-file.js";
-import { HOST_TAG } from "./process-alive.js";
 import { scratchDirs } from "./test-helpers.js";
 
 const scratch = scratchDirs("regatta-atomic-");

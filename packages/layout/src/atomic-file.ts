@@ -17,7 +17,7 @@ import { pipeline } from "node:stream/promises";
 import { setTimeout as sleep } from "node:timers/promises";
 import { abortedError, FileSystemError, RegattaError, UsageError } from "@regatta/errors";
 import { makeDirectories } from "@regatta/errors/make-directories";
-import { HOST_TAG, isAlive } from "./process-alive.js";
+import { HOST_TAG, isAlive } from "@regatta/errors/write-lock";
 
 /** A temporary name beside `path` (same directory, so the rename is atomic), hidden and unique. */
 export function tempPath(path: string): string {

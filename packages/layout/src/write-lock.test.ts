@@ -1,7 +1,8 @@
 /** One writer at a time per destination (write-lock.ts); pull-level races: client's pull-concurrent.int.test.ts. */
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { scratchDirs } from "./test-helpers.js";
 import { lockDestination, lockPathOf } from "./write-lock.js";
@@ -67,5 +68,56 @@ describe("lockDestination", () => {
     // The typed AbortError (code ABORTED), the caller's reason as its cause, never the reason itself.
     await expect(waiting).rejects.toMatchObject({ code: "ABORTED", cause: reason });
     await lock.release();
+  });
+  it("lets one process at a time in when many contend (none sees a lock half made and takes it over)", async () => {
+    // 8 processes × 5 read-modify-writes of one counter file, each under the lock: a lost update shows as a count
+    // below 40. A lock created empty, then written, was seen empty by a waiter and removed: 16 logins kept 13.
+    const dir = scratch();
+    const counter = join(dir, "counter");
+    writeFileSync(counter, "0");
+    const lockModule = fileURLToPath(new URL("../../errors/dist/write-lock.js", import.meta.url));
+    const script = `
+      const { lockDestination } = await import(${JSON.stringify(lockModule)});
+      const { readFileSync, writeFileSync } = await import("node:fs");
+      for (let i = 0; i < 5; i++) {
+        const lock = await lockDestination(${JSON.stringify(counter)}, { pollMs: 2 });
+        const n = Number(readFileSync(${JSON.stringify(counter)}, "utf8"));
+        await new Promise((r) => setTimeout(r, 3));
+        writeFileSync(${JSON.stringify(counter)}, String(n + 1));
+        await lock.release();
+      }`;
+    // A watcher reads the lock file as fast as it can while they contend: it must never find it empty.
+    const lockFile = lockPathOf(counter);
+    const stop = join(dir, "stop");
+    const watcher = spawn(process.execPath, [
+      "-e",
+      `const fs = require("node:fs"); let empty = 0;
+       while (!fs.existsSync(${JSON.stringify(stop)})) {
+         try { if (fs.readFileSync(${JSON.stringify(lockFile)}, "utf8") === "") empty++; } catch {}
+       }
+       process.stdout.write(String(empty));`,
+    ]);
+    let watched = "";
+    watcher.stdout.on("data", (chunk: Buffer) => {
+      watched += chunk.toString();
+    });
+    const watcherDone = new Promise((resolve) => watcher.on("exit", resolve));
+    const runs = Array.from(
+      { length: 8 },
+      () =>
+        new Promise<number | null>((resolve) =>
+          spawn(process.execPath, ["--input-type=module", "-e", script], { stdio: "inherit" }).on(
+            "exit",
+            resolve,
+          ),
+        ),
+    );
+    const codes = await Promise.all(runs);
+    writeFileSync(stop, "");
+    await watcherDone;
+    expect(codes).toEqual(Array(8).fill(0));
+    expect(watched).toBe("0");
+    expect(readFileSync(counter, "utf8")).toBe("40");
+    expect(existsSync(lockPathOf(counter))).toBe(false);
   });
 });
