@@ -72,15 +72,15 @@ export function addGlobalOptions(program: Command): Command {
       "http:// or https:// proxy for every registry except loopback and NO_PROXY hosts (default: HTTPS_PROXY for https, HTTP_PROXY for http; ALL_PROXY and socks are not read)",
     )
     .option(
-      "--timeout <seconds>",
-      "deadline of each attempt of a small request (manifest, tags, token, upload open/close); never a blob transfer (default 60)",
+      "--timeout <duration>",
+      "deadline of each attempt of a small request (manifest, tags, token, upload open/close); never a blob transfer; seconds or 30s, 1m30s (default 60)",
     )
     .option(
-      "--connect-timeout <seconds>",
+      "--connect-timeout <duration>",
       "give up connecting (TCP + TLS) after this long, per attempt (default 10)",
     )
     .option(
-      "--idle-timeout <seconds>",
+      "--idle-timeout <duration>",
       "give up when no byte has moved for this long, in either direction, blob transfers included; response headers must be complete within it (default 30)",
     );
 }
@@ -138,13 +138,51 @@ function readFlagFile(flag: string, path: string): Buffer {
   }
 }
 
-/** A timeout flag in seconds as `{ [key]: milliseconds }`, or nothing when the flag is absent. */
+/** Milliseconds in each unit of a Go duration (`time.ParseDuration`), as skopeo's and regctl's flags take them. */
+const DURATION_UNITS: Record<string, number> = {
+  ns: 1e-6,
+  us: 1e-3,
+  µs: 1e-3,
+  μs: 1e-3,
+  ms: 1,
+  s: 1000,
+  m: 60_000,
+  h: 3_600_000,
+};
+
+/**
+ * A timeout flag's value in milliseconds: a number of seconds (`30`, `0.5`, as curl's `--max-time`), or a Go
+ * duration (`30s`, `1m30s`, `500ms`, as skopeo's `--command-timeout` and regctl take), so a value copied from either
+ * works. Anything else is `undefined`. Go's grammar: https://pkg.go.dev/time#ParseDuration (no sign here: a timeout
+ * is positive).
+ */
+export function durationMs(value: string): number | undefined {
+  const text = value.trim();
+  if (!text) return undefined;
+  if (/^(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i.test(text)) return Number(text) * 1000;
+  const part = /(\d+\.?\d*|\.\d+)(ns|us|µs|μs|ms|s|m|h)/y;
+  let ms = 0;
+  let at = 0;
+  while (at < text.length) {
+    part.lastIndex = at;
+    const match = part.exec(text);
+    if (!match) return undefined;
+    ms += Number(match[1]) * (DURATION_UNITS[match[2] as string] as number);
+    at = part.lastIndex;
+  }
+  return ms;
+}
+
+/** A timeout flag (seconds or a Go duration) as `{ [key]: milliseconds }`, or nothing when the flag is absent. */
 function seconds(flag: string, value: string | undefined, key: string): Record<string, number> {
   if (value === undefined) return {};
-  const n = Number(value);
-  if (!value.trim() || !Number.isFinite(n) || n <= 0)
-    throw new UsageError(`${flag} takes a positive number of seconds, not "${value}"`);
-  const ms = Math.round(n * 1000);
+  const exact = durationMs(value);
+  if (exact === undefined || !Number.isFinite(exact) || exact <= 0)
+    throw new UsageError(
+      `${flag} takes a positive number of seconds or a duration such as 30s or 1m30s, not "${value}"`,
+    );
+  const ms = Math.round(exact);
+  if (ms < 1) throw new UsageError(`${flag} takes at least 1 ms, not "${value}"`);
   // The library's limit (@regatta/errors' timer-limit.ts, which the transport holds `timeouts` to), in seconds.
   if (ms > MAX_TIMEOUT_MS) {
     throw new UsageError(

@@ -56,7 +56,7 @@ describe("every subcommand's --help", () => {
   it.each(commands.map((cmd) => [cmd.name(), cmd] as const))("%s: lists the global flags", (_, cmd) => {
     const help = helpOf(cmd);
     expect(help).toMatch(/^Global Options:$/m);
-    for (const flag of ["-v, --verbose", "--json", "--insecure", "--timeout <seconds>"])
+    for (const flag of ["-v, --verbose", "--json", "--insecure", "--timeout <duration>"])
       expect(help).toContain(flag);
   });
 

@@ -21,6 +21,20 @@ describe("timeout flags", () => {
     expect(timeoutsOf(["tags", "a", "--timeout", "2147483"])).toEqual({ request: 2_147_483_000 });
   });
 
+  // skopeo's --command-timeout and regctl take Go durations; a value copied from them means the same here.
+  it.each([
+    ["2s", 2000],
+    ["1m30s", 90_000],
+    ["500ms", 500],
+    ["1.5h", 5_400_000],
+    ["1h2m3.5s", 3_723_500],
+    ["2500us", 3],
+    [".5s", 500],
+    [" 45 ", 45_000],
+  ])("--timeout %j is a Go duration or seconds: %d ms", (value, ms) => {
+    expect(timeoutsOf(["tags", "a", "--timeout", value])).toEqual({ request: ms });
+  });
+
   it.each([
     ["--timeout", "0"],
     ["--timeout", "-1"],
@@ -31,6 +45,14 @@ describe("timeout flags", () => {
     ["--timeout", "1e9"],
     ["--idle-timeout", "2147484"],
     ["--connect-timeout", "99999999999"],
+    ["--timeout", "2x"],
+    ["--timeout", "1m 30s"],
+    ["--timeout", "s"],
+    ["--timeout", "-2s"],
+    ["--timeout", "0s"],
+    ["--timeout", "100ns"],
+    ["--idle-timeout", "600000h"],
+    ["--timeout", "1d"],
   ])("%s %j is refused with a UsageError naming the flag", (flag, value) => {
     expect(() => timeoutsOf(["tags", "a", flag, value])).toThrow(UsageError);
     expect(() => timeoutsOf(["tags", "a", flag, value])).toThrow(flag);
