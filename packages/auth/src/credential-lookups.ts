@@ -1,10 +1,14 @@
-import type { SecretSet } from "@regatta/errors";
+import { CredentialsError, type SecretSet } from "@regatta/errors";
+import { credentialSource, describeCredentialSource } from "./credential-source.js";
 import type { Credential, CredentialProvider, Scope } from "./types.js";
+import { unsendableTokenReason } from "./unsendable-token.js";
 
 /**
  * Credentials looked up once per registry and repository and remembered, so a credential helper runs once per
  * repository rather than once per request. Every secret a credential carries joins the client's secret set, so
- * errors and logs built from a server's answer are scrubbed of it.
+ * errors and logs built from a server's answer are scrubbed of it. A registry token is sent as it is
+ * (`Bearer <registryToken>`), so one that cannot go in a header is refused here, naming where it came from, rather
+ * than by undici as the request is sent (reported as an unreachable registry).
  */
 export class CredentialLookups {
   readonly #provider: CredentialProvider | undefined;
@@ -33,6 +37,14 @@ export class CredentialLookups {
     if (credential) {
       this.#secrets.addBasic(credential.username, credential.password);
       this.#secrets.add(credential.identityToken).add(credential.registryToken);
+      const unsendable =
+        credential.registryToken === undefined ? undefined : unsendableTokenReason(credential.registryToken);
+      if (unsendable) {
+        throw new CredentialsError(
+          `the registry token for ${registry} cannot be sent in an Authorization header: ${unsendable}; it came from ${describeCredentialSource(credentialSource(credential))}`,
+          { code: "INVALID_REGISTRY_TOKEN" },
+        );
+      }
     }
     return credential;
   }

@@ -1,4 +1,5 @@
 import { ProtocolError, redactUrl } from "@regatta/errors";
+import { unsendableTokenReason } from "./unsendable-token.js";
 
 /** A token as cached: the bearer value and when to stop using it (epoch milliseconds). */
 export interface Token {
@@ -16,8 +17,9 @@ export const MINIMUM_TOKEN_LIFETIME_S = 60;
  * specified the choice is undefined", distribution's registry/client/auth/session.go). Either way both are secrets
  * ({@link tokenAnswerSecrets}). `expires_in` defaults to and is at least 60 s, as docker's client does
  * (`minimumTokenLifetimeSeconds`). `issued_at` is honoured only when it makes the token expire sooner, so a token
- * server whose clock runs ahead cannot make us keep a token past its life. Errors never quote the body: it holds
- * the token.
+ * server whose clock runs ahead cannot make us keep a token past its life. A token that cannot go in a header
+ * ({@link unsendableTokenReason}) is the token service's fault, said here rather than left to undici to refuse as
+ * the request is sent. Errors never quote the body: it holds the token.
  */
 export function parseTokenResponse(body: string, realm: string, now: number): Token {
   let json: unknown;
@@ -38,6 +40,16 @@ export function parseTokenResponse(body: string, realm: string, now: number): To
         : undefined;
   if (!token)
     throw new ProtocolError(`token response from ${redactUrl(realm)} has no "token" or "access_token"`);
+  const unsendable = unsendableTokenReason(token);
+  if (unsendable) {
+    throw new ProtocolError(
+      `token response from ${redactUrl(realm)} carries a token that cannot be sent in an Authorization header: ${unsendable}`,
+      {
+        code: "INVALID_TOKEN",
+        hint: "the registry's token service is at fault, not the network or the credentials",
+      },
+    );
+  }
   const expiresIn =
     // Stryker disable next-line ConditionalExpression: Number.isFinite is false for any non-number; typeof only narrows.
     typeof r.expires_in === "number" && Number.isFinite(r.expires_in)

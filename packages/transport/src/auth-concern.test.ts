@@ -5,7 +5,7 @@
  */
 import { Readable } from "node:stream";
 import type { AuthDescription } from "@regatta/auth";
-import { AuthenticationError, AuthorizationError } from "@regatta/errors";
+import { AuthenticationError, AuthorizationError, RegistryUnreachableError } from "@regatta/errors";
 import { FakeAuthenticator } from "@regatta/testkit";
 import { describe, expect, it } from "vitest";
 import { authenticating } from "./auth.js";
@@ -233,5 +233,23 @@ describe("auth concern", () => {
     expect((await handler(exchange)).sent).toEqual({ credentials: "none" });
     const withHeader = await handler({ ...exchange, headers: { authorization: "Bearer x" } });
     expect(withHeader.sent).toEqual({ credentials: "bearer" });
+  });
+
+  it("a header value undici refuses to send (CR LF, a character above U+00FF) is not an unreachable registry", async () => {
+    // The net under auth's own checks (unsendable-token.ts): a custom authenticator handing out such a value.
+    let asked = 0;
+    const s = await serve((_req, res) => {
+      asked++;
+      res.end("{}");
+    });
+    for (const value of ["Bearer tok\r\nX-Evil: 1", "Bearer tok\u4e2d"]) {
+      const err = await make(new FakeAuthenticator(value, []))
+        .request({ registry: s.host, method: "GET", path: "/v2/a/tags/list", scopes })
+        .catch((e) => e);
+      expect(err).not.toBeInstanceOf(RegistryUnreachableError);
+      expect(err).toMatchObject({ code: "REQUEST_NOT_SENT", retryable: false });
+      expect(err.message).toMatch(/not sent: invalid authorization header/);
+    }
+    expect(asked).toBe(0);
   });
 });

@@ -158,6 +158,17 @@ export function mapTransportError(err: unknown, req: FailedRequest): RegattaErro
       cause: err,
     });
   }
+  // undici refused to build the request (a header value with CR, LF or NUL, or a character above U+00FF): nothing
+  // was sent, so the peer is not "unreachable" (exit 5, which scripts retry), and sending again would send the same
+  // value. auth checks the tokens it hands out (unsendable-token.ts); this is the net for every other value.
+  if (code === "UND_ERR_INVALID_ARG") {
+    return new RegattaError(`${prefix}request to ${talkingTo.name} not sent: ${messageOf(err)} ${where}`, {
+      code: "REQUEST_NOT_SENT",
+      request,
+      retryable: false,
+      cause: err,
+    });
+  }
   switch (code) {
     case "UND_ERR_CONNECT_TIMEOUT":
       return new TimeoutError(`${prefix}connect timeout${ms(req.timeouts?.connect)} to ${host} ${where}`, {
