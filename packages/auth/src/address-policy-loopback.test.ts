@@ -8,6 +8,7 @@ import {
   checkedLookup,
   FORBIDDEN_ADDRESS,
   forbiddenAddress,
+  hostIsThisMachine,
   LoopbackTrust,
   loopbackAddress,
   loopbackRefusalError,
@@ -64,6 +65,26 @@ describe("loopbackAddress", () => {
     "registry.example",
   ])("%s is not (names are decided by what they resolve to)", (address) =>
     expect(loopbackAddress(address)).toBe(false),
+  );
+});
+
+describe("hostIsThisMachine: the one rule the loopback trust and the proxy choice read", () => {
+  it.each([
+    "localhost",
+    "LOCALHOST",
+    "localhost.",
+    "registry.localhost",
+    "127.0.0.1",
+    "0.0.0.0",
+    "[::]",
+    "[::ffff:0.0.0.0]",
+    "[64:ff9b::7f00:1]",
+    "[2002:7f00:1::]",
+  ])("%s is this machine, without asking DNS", (host) => expect(hostIsThisMachine(host)).toBe(true));
+
+  it.each(["localhost.example", "mylocalhost", "10.0.0.1", "[2001:db8::1]", "[::ffff:10.0.0.1]"])(
+    "%s is not (a name may still resolve to loopback; that is LoopbackTrust's to ask)",
+    (host) => expect(hostIsThisMachine(host)).toBe(false),
   );
 });
 

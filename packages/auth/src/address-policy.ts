@@ -192,10 +192,22 @@ export function loopbackAddress(address: string): boolean {
 
 /**
  * `localhost` or a name under `.localhost` (lower-case, no trailing dot): names that always mean this machine
- * (RFC 6761 §6.3), whatever DNS would say. The loopback policy and the proxy choice read them the same way.
+ * (RFC 6761 §6.3), whatever DNS would say.
  */
-export function isLocalhostName(host: string): boolean {
+function isLocalhostName(host: string): boolean {
   return host === "localhost" || host.endsWith(".localhost");
+}
+
+/**
+ * Whether a host (a URL's hostname: IP literal with or without brackets, or a name; any case, a trailing dot allowed)
+ * is this machine by what it says, without asking DNS: an address {@link loopbackAddress} knows, in any spelling
+ * (0.0.0.0/8, `::` and the IPv6 embeddings included), `localhost` or a name under `.localhost`. The one rule for
+ * "this machine": the loopback trust reads it for the registries the user named, and the proxy choice reads it to
+ * keep such destinations off a proxy (whose own machine they would reach, in plain http).
+ */
+export function hostIsThisMachine(host: string): boolean {
+  const bare = host.toLowerCase().replace(/\.$/, "");
+  return isLocalhostName(bare) || loopbackAddress(bare);
 }
 
 /** The host of a `host[:port]` registry name or an origin's host, without port or brackets, lower-cased. */
@@ -253,8 +265,9 @@ export class LoopbackTrust {
   }
 
   #resolve(host: string): Promise<boolean> {
-    if (ipFamily(host)) return Promise.resolve(loopbackAddress(host));
-    if (isLocalhostName(host)) return Promise.resolve(true);
+    if (hostIsThisMachine(host)) return Promise.resolve(true);
+    // Any other address is not this machine; only a name is worth resolving.
+    if (ipFamily(host)) return Promise.resolve(false);
     return new Promise((resolve) =>
       this.#lookup(host, { all: true }, (err, addresses) =>
         resolve(!err && addresses.length > 0 && addresses.every((a) => loopbackAddress(a.address))),

@@ -1,7 +1,7 @@
 import { inspect } from "node:util";
 import { UsageError } from "@regatta/errors";
 import { describe, expect, it } from "vitest";
-import { isLoopbackHost, ProxyRules, proxyPasswords } from "./proxy.js";
+import { ProxyRules, proxyPasswords } from "./proxy.js";
 
 const PROXY = "http://proxy.corp:3128";
 
@@ -25,7 +25,19 @@ describe("proxy choice (Go's httpproxy rules)", () => {
     "http://[0:0::1]:5000/v2/",
     "http://[::ffff:127.0.0.1]:5000/v2/",
     "https://localhost:5001/token",
-  ])("never proxies loopback: %s, whatever is set", (url) => {
+    // This machine as the address policy reads it (hostIsThisMachine): 0.0.0.0/8 and `::` connect here too, and the
+    // IPv6 spellings that embed a loopback IPv4 address.
+    "http://0.0.0.0:5000/v2/",
+    "http://0:5000/v2/", // WHATWG: 0.0.0.0
+    "http://0.1.2.3:5000/v2/",
+    "http://[::]:5000/v2/",
+    "http://[::ffff:0.0.0.0]:5000/v2/",
+    "http://[::127.0.0.1]:5000/v2/",
+    "http://[::ffff:0:127.0.0.1]:5000/v2/",
+    "http://[64:ff9b::127.0.0.1]:5000/v2/",
+    "http://[2002:7f00:1::]:5000/v2/",
+    "http://[2001:0:4136:e378:8000:63bf:80ff:fffe]:5000/v2/", // Teredo, client 127.0.0.1
+  ])("never proxies this machine: %s, whatever is set", (url) => {
     for (const config of [
       { proxy: PROXY, env: {} },
       { env: { HTTP_PROXY: PROXY, HTTPS_PROXY: PROXY } },
@@ -36,9 +48,14 @@ describe("proxy choice (Go's httpproxy rules)", () => {
   });
 
   it("proxies what is not loopback (names resolving to loopback are the proxy's to resolve)", () => {
-    expect(isLoopbackHost("127.example.com")).toBe(false);
-    expect(isLoopbackHost("[::2]")).toBe(false);
-    expect(isLoopbackHost("128.0.0.1")).toBe(false);
+    for (const url of [
+      "http://127.example.com/",
+      "http://[2001:db8::1]/",
+      "http://128.0.0.1/",
+      "http://[::ffff:10.0.0.1]/",
+    ]) {
+      expect(route({ proxy: PROXY, env: {} }, url)).toBe("--proxy proxy.corp:3128");
+    }
     expect(route({ proxy: PROXY, env: {} }, "http://10.0.0.1:5000/")).toBe("--proxy proxy.corp:3128");
     expect(route({ proxy: PROXY, env: {} }, "https://notlocalhost/")).toBe("--proxy proxy.corp:3128");
   });

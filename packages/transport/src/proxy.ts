@@ -3,9 +3,11 @@
  * the URL it goes to, the way Go's `http.ProxyFromEnvironment` makes it (golang.org/x/net/http/httpproxy, which
  * docker, crane, regctl and skopeo use), so a registry, a token realm, a redirect and an upload Location each get
  * their own answer:
- * - loopback (`localhost`, `*.localhost`, 127.0.0.0/8, ::1, ::ffff:127.0.0.0/104) is never proxied, whatever is
- *   set: the proxy's loopback is another machine, and a loopback registry is spoken to in plain http, so its
- *   credentials would cross the network in clear and reach whatever listens on the proxy's own port;
+ * - this machine (`hostIsThisMachine` in @regatta/auth, the rule the address policy uses: `localhost`,
+ *   `*.localhost`, 127.0.0.0/8, 0.0.0.0/8, ::1, `::`, and every IPv6 spelling that embeds one of those IPv4
+ *   addresses) is never proxied, whatever is set: the proxy's loopback is another machine, and a loopback registry
+ *   is spoken to in plain http, so its credentials would cross the network in clear and reach whatever listens on
+ *   the proxy's own port;
  * - `NO_PROXY` (`no_proxy`) as Go reads it: `*`, IP addresses with or without a port (`::1`, `[::1]:5000`), CIDR
  *   blocks (`10.0.0.0/8`, `fd00::/8`), and names that match themselves and their subdomains (`example.com`,
  *   `.example.com`, `*.example.com`, each optionally `:port`); IP literals are never matched as name suffixes; a
@@ -19,9 +21,8 @@
  */
 import { BlockList } from "node:net";
 import { domainToASCII } from "node:url";
-import { ipFamily, isLocalhostName } from "@regatta/auth";
+import { hostIsThisMachine, ipFamily } from "@regatta/auth";
 import { UsageError } from "@regatta/errors";
-import { isLoopbackRegistry } from "@regatta/reference";
 import { type Agent, type buildConnector, Dispatcher, errors, Pool, ProxyAgent } from "undici";
 
 /** A proxy chosen for a request, and where it was configured (`--proxy`, `HTTPS_PROXY`), as errors name it. */
@@ -181,24 +182,6 @@ export function parseNoProxy(value: string): NoProxy {
   return parsed;
 }
 
-/**
- * Whether a URL's host is loopback: `localhost` and names under `.localhost` (RFC 6761 §6.3; Go's httpproxy skips
- * `localhost`, and a proxy would resolve `*.localhost` to its own loopback), or a loopback address.
- */
-export function isLoopbackHost(hostname: string): boolean {
-  const host = hostname
-    .toLowerCase()
-    .replace(/^\[|\]$/g, "")
-    .replace(/\.$/, "");
-  if (isLocalhostName(host)) return true;
-  if (ipFamily(host) === 6) {
-    // ::ffff:127.x.y.z, as WHATWG writes it (::ffff:7f00:1): IPv4 loopback mapped into IPv6.
-    if (/^::ffff:7f[0-9a-f]{2}:[0-9a-f]{1,4}$/.test(canonicalAddress(host))) return true;
-    return isLoopbackRegistry(`[${host}]`);
-  }
-  return ipFamily(host) === 4 && isLoopbackRegistry(host);
-}
-
 /** Whether NO_PROXY says `url` goes direct. */
 function bypassed(noProxy: NoProxy, url: URL): boolean {
   if (noProxy.all) return true;
@@ -246,7 +229,7 @@ export class ProxyRules {
 
   /** The proxy for a request to `url`, or undefined for a direct connection. */
   choose(url: URL): ProxyChoice | undefined {
-    if (isLoopbackHost(url.hostname)) return undefined;
+    if (hostIsThisMachine(url.hostname)) return undefined;
     const setting = this.#explicit ?? (url.protocol === "https:" ? this.#https : this.#http);
     if (!setting || bypassed(this.#noProxy, url)) return undefined;
     return { url: this.#url(setting), source: setting.source };
