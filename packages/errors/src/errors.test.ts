@@ -91,6 +91,28 @@ describe("errorFromResponse", () => {
     expect(errorFromResponse({ method: "GET", url: "https://r/v2/", status: 400 }).retryable).toBe(false);
   });
 
+  it("429 suggests logging in only when no credentials were sent (QA auth7 #4), and says how long to wait", () => {
+    const limited = (credentials: "none" | "basic" | "bearer" | undefined, retryAfterMs?: number) =>
+      errorFromResponse({
+        method: "GET",
+        url: "https://r/token",
+        status: 429,
+        ...(credentials ? { auth: { registry: "r", scopes: [], credentials } } : {}),
+        ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
+      }).hint;
+    expect(limited(undefined)).toBe(
+      "the registry's rate limit was reached; wait, or log in for a higher limit",
+    );
+    expect(limited("none")).toBe("the registry's rate limit was reached; wait, or log in for a higher limit");
+    expect(limited("basic")).toBe("the registry's rate limit was reached; wait");
+    expect(limited("bearer", 3_600_000)).toBe(
+      "the registry's rate limit was reached and it asks to wait 3600 s (Retry-After); wait",
+    );
+    expect(limited("none", 6500)).toBe(
+      "the registry's rate limit was reached and it asks to wait 7 s (Retry-After); wait, or log in for a higher limit",
+    );
+  });
+
   it("a 401 for an insufficient scope says the access was not granted, not that the password is wrong", () => {
     const err = errorFromResponse({
       method: "GET",

@@ -23,6 +23,8 @@ export interface ErrorResponse {
   challenge?: string;
   /** The secrets the client sent: every text of the body is scrubbed against them (see {@link SecretSet}). */
   secrets?: SecretSet;
+  /** A 429's `Retry-After`, in milliseconds, when it gave one: the hint says how long the registry asked to wait. */
+  retryAfterMs?: number;
   /** The hint, when the caller knows better than the status (an answer from a host the registry sent the request to). */
   hint?: string;
   /** Who asked for what: the facts behind the hint of a 401 or 403, kept on the error as `access`. */
@@ -38,8 +40,20 @@ export interface ErrorResponse {
 const HINTS: Record<number, string> = {
   401: "check the username and password, or the credentials in ~/.docker/config.json",
   403: "the credentials are valid but lack permission for this repository or action",
-  429: "the registry's rate limit was reached; wait, or log in for a higher limit",
 };
+
+/**
+ * A 429's hint: how long the registry asked to wait, and "log in" only when the request went without credentials
+ * (QA auth7 #4: with -u/-p it read as if logging in would help).
+ */
+function rateLimitHint(response: ErrorResponse): string {
+  const wait =
+    response.retryAfterMs === undefined
+      ? "the registry's rate limit was reached"
+      : `the registry's rate limit was reached and it asks to wait ${Math.ceil(response.retryAfterMs / 1000)} s (Retry-After)`;
+  const anonymous = !response.auth || response.auth.credentials === "none";
+  return `${wait}; wait${anonymous ? ", or log in for a higher limit" : ""}`;
+}
 
 /**
  * Text a server wrote into an answer, made fit for an error message: scrubbed of the client's secrets, and every ESC
@@ -82,7 +96,9 @@ export function errorFromResponse(response: ErrorResponse): RegistryError {
       ? accessHint(access, response.status)
       : insufficientScope
         ? "the registry did not grant access: the repository may not exist, or these credentials cannot reach it"
-        : HINTS[response.status];
+        : response.status === 429
+          ? rateLimitHint(response)
+          : HINTS[response.status];
   if (hint) options.hint = hint;
   switch (response.status) {
     case 401:

@@ -72,11 +72,7 @@ export function statusErrors(secrets?: SecretSet, registries: Set<string> = new 
       ...(secrets ? { secrets } : {}),
       ...whoAnswered(exchange, response),
       // How long the registry asked to wait is what a person needs when the retries gave up (or would not wait).
-      ...(response.status === 429 && retryAfter !== undefined
-        ? {
-            hint: `the registry's rate limit was reached and it asks to wait ${Math.ceil(retryAfter / 1000)} s (Retry-After); wait, or log in for a higher limit`,
-          }
-        : {}),
+      ...(response.status === 429 && retryAfter !== undefined ? { retryAfterMs: retryAfter } : {}),
     });
     // Kept for whoever recovers from this answer on its own (an upload after a 429 or 503 on a PATCH).
     noteRetryAfter(error, retryAfter);
