@@ -9,7 +9,7 @@ import { chmodSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fragmentLength } from "@regatta/client";
-import { type HostileRegistry, startHostileRegistry } from "@regatta/testkit";
+import { type HostileRegistry, htmlAndDoubleBase64Spellings, startHostileRegistry } from "@regatta/testkit";
 import { afterEach, describe, expect, it } from "vitest";
 import { regatta } from "./test-cli.js";
 
@@ -176,10 +176,30 @@ describe("secrets a server echoes never reach the CLI's output", () => {
         const secrets = secretsSent(registry, flow.known);
         expect(secrets.length).toBeGreaterThan(1);
         expect(secrets.filter((s) => seen.includes(s))).toEqual([]);
+        // Spelled as an HTML page would show them, or in base64 of the Basic value (QA secrets6 #4).
+        const spelled = spellingsSent(registry, flow.known);
+        expect(spelled.length).toBeGreaterThan(2);
+        expect(spelled.filter((s) => seen.includes(s))).toEqual([]);
       });
     }
   }
 });
+
+/** The HTML and double-base64 spellings of what the registry echoed, as `echoBody` writes them. */
+function spellingsSent(reg: HostileRegistry, known: string[]): string[] {
+  const out: string[] = known.flatMap((s) => htmlAndDoubleBase64Spellings(s));
+  for (const r of reg.requests) {
+    const [scheme, value] = (r.headers.authorization ?? "").split(" ", 2);
+    if (!value) continue;
+    if (scheme?.toLowerCase() !== "basic") {
+      out.push(...htmlAndDoubleBase64Spellings(value));
+      continue;
+    }
+    const decoded = Buffer.from(value, "base64").toString("utf8");
+    out.push(...htmlAndDoubleBase64Spellings(decoded.slice(decoded.indexOf(":") + 1), value));
+  }
+  return [...new Set(out)];
+}
 
 describe("secrets a registry echoes into a result are not printed either", () => {
   for (const [output, flags] of OUTPUTS) {

@@ -1,4 +1,5 @@
 import { inspect } from "node:util";
+import { encodeHTML } from "entities";
 import { describe, expect, it } from "vitest";
 import {
   AuthenticationError,
@@ -436,5 +437,62 @@ describe("echoes in HTML, in other Unicode spellings and inside longer base64 (Q
     ]) {
       expect(scrubText(text, set)).toBe(text);
     }
+  });
+});
+
+describe("echoes in every character reference a browser reads, and in base64 of base64 (QA secrets6 #4)", () => {
+  const password = "S6>??cr3t~Pw-Qzk";
+  const basic = Buffer.from(`alice:${password}`).toString("base64");
+  const set = new SecretSet().addBasic("alice", password);
+  /** One spelling per character of the password. */
+  const spell = (each: (c: string) => string) => [...password].map(each).join("");
+
+  it.each([
+    ["decimal references without ';'", spell((c) => `&#${c.codePointAt(0)}`)],
+    ["hexadecimal references without ';'", spell((c) => `&#x${c.codePointAt(0)?.toString(16)}`)],
+    ["decimal references with many leading zeros", spell((c) => `&#00000000${c.codePointAt(0)};`)],
+    // WHATWG's names, as the `entities` package writes them: `&gt;&quest;&quest;` (`~` and `-` have none).
+    ["HTML5 named references for punctuation", encodeHTML(password)],
+    ["legacy named references without ';'", "S6&gt??cr3t~Pw-Qzk"],
+    ["names and numbers mixed", "S&#54&gt&quest;&#x3F;cr&#51t~Pw&#45Qzk"],
+  ])("%s", (_, echoed) => {
+    const scrubbed = scrubText(`<p>Login failed for alice with ${echoed}.</p>`, set);
+    expect(scrubbed).toBe("<p>Login failed for alice with REDACTED.</p>");
+  });
+
+  it("HTML5 names of every ASCII punctuation mark they name", () => {
+    const punctuated = "!#$%()*+,./:;=@[]^_`{|}";
+    const own = new SecretSet().add(`pw${punctuated}`);
+    const named = `pw${encodeHTML(punctuated)}`;
+    expect(named).toContain("&colon;");
+    expect(scrubText(`denied: ${named}`, own)).toBe("denied: REDACTED");
+  });
+
+  it.each([
+    ["the Basic value", basic],
+    ["the password's base64", Buffer.from(password).toString("base64")],
+    ["a JSON holding the Basic value", `{"auths":{"r.example":{"auth":"${basic}"}}}`],
+    ["the request line and header", `GET /v2/ HTTP/1.1\r\nAuthorization: Basic ${basic}\r\n`],
+  ])("base64 of %s, padded, unpadded and URL-safe", (_, inner) => {
+    const twice = Buffer.from(inner).toString("base64");
+    for (const form of [twice, twice.replace(/=+$/, ""), Buffer.from(inner).toString("base64url")]) {
+      const scrubbed = scrubText(`debug: ${form} end`, set);
+      expect(scrubbed).toMatch(/REDACTED/);
+      // What is left of the encoded text cannot be decoded back to the secret, nor to half of it.
+      const left = scrubbed.split("REDACTED");
+      for (const piece of left) {
+        const decoded = Buffer.from(
+          Buffer.from(piece.trim(), "base64").toString("latin1"),
+          "base64",
+        ).toString();
+        expect(decoded).not.toContain(password.slice(0, 8));
+        expect(decoded).not.toContain(password.slice(8));
+      }
+    }
+  });
+
+  it("text without the secret keeps its references, a bare & and a long run of digits", () => {
+    const text = "a &period; b &NewLine; c &#112&#97 & d &notareference; &#0000000000000000000000000000083 e";
+    expect(scrubText(text, set)).toBe(text);
   });
 });

@@ -9,6 +9,8 @@
  * `"token": "…"`), which catch secrets the set never saw (a token the server made up or one from another client).
  */
 
+import { DecodingMode, HtmlEntityDecoder } from "entities/decode";
+
 /** What replaces a secret. */
 export const SCRUBBED = "REDACTED";
 
@@ -61,6 +63,15 @@ function alignedBase64(bytes: Buffer): string[] {
   return out;
 }
 
+/** The base64 forms of some bytes: padded, unpadded, URL-safe, and at any offset in a longer base64 text. */
+function base64Forms(bytes: Buffer): Form[] {
+  const b64 = bytes.toString("base64");
+  return [b64, b64.replace(/=+$/, ""), bytes.toString("base64url"), ...alignedBase64(bytes)].map((form) => ({
+    form,
+    text: false,
+  }));
+}
+
 /**
  * The forms a server may echo a secret in: text forms (as sent, URL- and form-encoded, JSON-escaped), then base64
  * (padded, unpadded, URL-safe, and at any offset in a longer base64 text). A secret with non-ASCII characters is also
@@ -86,15 +97,24 @@ function encodings(secret: string): Form[] {
     }
   }
   for (const spelling of spellings) {
-    const bytes = Buffer.from(spelling, "utf8");
-    for (const form of [
-      bytes.toString("base64"),
-      bytes.toString("base64").replace(/=+$/, ""),
-      bytes.toString("base64url"),
-      ...alignedBase64(bytes),
-    ]) {
-      out.push({ form, text: false });
-    }
+    out.push(...base64Forms(Buffer.from(spelling, "utf8")));
+  }
+  return out;
+}
+
+/**
+ * The base64 of a secret's base64 (RFC 4648 §4, twice): what a server shows when it base64-encodes a text that holds
+ * the Basic value or a base64 password (a debug dump of the request, a config it echoes), as QA secrets6 #4 saw in a
+ * HAR body. The inner base64 whole and at each offset (the secret inside a longer encoded text), each encoded again in
+ * the forms of {@link base64Forms}. Kept for passwords and `user:password`
+ * (a few dozen forms); a token's set is not doubled.
+ */
+function doubleBase64(secret: string): Form[] {
+  const out: Form[] = [];
+  const bytes = Buffer.from(secret, "utf8");
+  const inner = [bytes.toString("base64"), ...alignedBase64(bytes).filter((core) => !/[-_]/.test(core))];
+  for (const once of new Set(inner)) {
+    out.push(...base64Forms(Buffer.from(once, "latin1")));
   }
   return out;
 }
@@ -138,8 +158,11 @@ export class SecretSet {
     const add = (forms: Form[]) => {
       for (const { form, text } of forms) this.#addForm(form, text ? isPublic : undefined);
     };
-    add(encodings(password));
-    if (username !== undefined) add(encodings(`${username}:${password}`));
+    add([...encodings(password), ...doubleBase64(password)]);
+    if (username !== undefined) {
+      const basic = `${username}:${password}`;
+      add([...encodings(basic), ...doubleBase64(basic)]);
+    }
     return this;
   }
 
@@ -215,33 +238,36 @@ const SHAPES: { pattern: RegExp; accept?: (secret: string) => boolean }[] = [
 /** `Basic <b64>` (RFC 7617 §2); redacted when it decodes to `user:password` or is long enough to be one. */
 const BASIC = /(\bBasic(?:\s+|%20|\+))((?:[A-Za-z0-9+/]|%2B|%2F)+(?:=|%3D){0,2})/gi;
 
-/** HTML 4's names of U+00A0 to U+00FF, in code point order. */
-const LATIN1_ENTITY_NAMES =
-  "nbsp iexcl cent pound curren yen brvbar sect uml copy ordf laquo not shy reg macr deg plusmn sup2 sup3 acute micro para middot cedil sup1 ordm raquo frac14 frac12 frac34 iquest Agrave Aacute Acirc Atilde Auml Aring AElig Ccedil Egrave Eacute Ecirc Euml Igrave Iacute Icirc Iuml ETH Ntilde Ograve Oacute Ocirc Otilde Ouml times Oslash Ugrave Uacute Ucirc Uuml Yacute THORN szlig agrave aacute acirc atilde auml aring aelig ccedil egrave eacute ecirc euml igrave iacute icirc iuml eth ntilde ograve oacute ocirc otilde ouml divide oslash ugrave uacute ucirc uuml yacute thorn yuml";
+/**
+ * What a server may have wrapped an echoed secret in: runs of percent escapes, JSON escapes, and the `&` that may
+ * start an HTML character reference (read by {@link characterReferences}). Form `+` is handled by the view.
+ */
+const ESCAPES = /(?:%[0-9A-Fa-f]{2})+|\\u[0-9A-Fa-f]{4}|\\[/"\\]|&/g;
 
 /**
- * What a server may have wrapped an echoed secret in: runs of percent escapes, JSON escapes, and HTML character
- * references (an HTML error page quotes `My"Pass<word>` as `My&quot;Pass&lt;word&gt;`: the named ones HTML-escaping
- * functions emit, and any numeric one). Form `+` is handled by the view.
+ * A reader of the character reference at `at` (a `&`), read as a browser reads one in text (WHATWG HTML §13.2.5.72, "character
+ * reference state"): every HTML5 named reference (`&period;`, `&colon;`, `&NewLine;`, not only the five HTML-escaping
+ * functions emit), the legacy ones without `;` (`&amp`, `&lt`), and numeric ones with or without `;` and with any
+ * number of digits (`&#112&#97`, `&#x70`), mapped as the spec maps them (`&#128;` is `€`). An HTML error page shows
+ * a secret spelled this way as the secret itself, so the scrubber must read it the same way (QA secrets6 #4). The
+ * names are the `entities` package's copy of the WHATWG table, not one of our own. Returns the characters and the
+ * length of the reference, or `undefined` when the `&` starts none. One reader per text. Bounded: a name is at most 32 characters long,
+ * and digits are read once.
  */
-const ESCAPES =
-  /(?:%[0-9A-Fa-f]{2})+|\\u[0-9A-Fa-f]{4}|\\[/"\\]|&(?:[A-Za-z][A-Za-z0-9]{1,7}|#[0-9]{1,7}|#[xX][0-9A-Fa-f]{1,6});/g;
-
-/**
- * Named references: the five HTML-escaping functions emit, and HTML 4's Latin-1 set (`&auml;` for `ä`: what PHP's
- * htmlentities and many Java templates write for a non-ASCII password), U+00A0 to U+00FF in order. A name not here
- * is left as it is.
- */
-const ENTITIES: Record<string, string> = {
-  quot: '"',
-  lt: "<",
-  gt: ">",
-  amp: "&",
-  apos: "'",
-  ...Object.fromEntries(
-    LATIN1_ENTITY_NAMES.split(" ").map((name, i) => [name, String.fromCharCode(0xa0 + i)]),
-  ),
-};
+function characterReferences(): (text: string, at: number) => { chars: string; length: number } | undefined {
+  let chars = "";
+  let length = 0;
+  const decoder = new HtmlEntityDecoder((codePoint, consumed) => {
+    chars += String.fromCodePoint(codePoint);
+    length = consumed;
+  });
+  return (text, at) => {
+    chars = "";
+    decoder.startEntity(DecodingMode.Legacy);
+    if (decoder.write(text, at + 1) === -1) decoder.end();
+    return chars ? { chars, length } : undefined;
+  };
+}
 
 /** A text decoded one way, with the original [start, end) of each decoded UTF-16 unit. */
 interface View {
@@ -276,18 +302,9 @@ function percentRun(run: string): [string, number, number][] {
   return out;
 }
 
-/** The character an escape stands for, or `undefined` when it stands for none (`&#x110000;`). */
-function unescaped(esc: string): string | undefined {
-  if (esc[0] === "\\") {
-    return esc[1] === "u" ? String.fromCharCode(Number.parseInt(esc.slice(2), 16)) : esc[1]!;
-  }
-  const name = esc.slice(1, -1);
-  if (name[0] !== "#") return ENTITIES[name];
-  const code =
-    name[1] === "x" || name[1] === "X"
-      ? Number.parseInt(name.slice(2), 16)
-      : Number.parseInt(name.slice(1), 10);
-  return code <= 0x10ffff ? String.fromCodePoint(code) : undefined;
+/** The character a JSON escape (`\\u00e4`, `\\/`) stands for. */
+function unescapedJson(esc: string): string {
+  return esc[1] === "u" ? String.fromCharCode(Number.parseInt(esc.slice(2), 16)) : esc[1]!;
 }
 
 function decodedView(text: string, plusIsSpace: boolean): View | undefined {
@@ -311,19 +328,27 @@ function decodedView(text: string, plusIsSpace: boolean): View | undefined {
       push(plusIsSpace && ch === "+" ? " " : ch, i, i + 1);
     }
   };
-  for (const m of text.matchAll(ESCAPES)) {
-    const at = m.index ?? 0;
+  const escapes = new RegExp(ESCAPES);
+  const characterReference = characterReferences();
+  for (let m = escapes.exec(text); m; m = escapes.exec(text)) {
+    const at = m.index;
     const esc = m[0];
     if (esc[0] === "%") {
       plain(last, at);
       for (const [ch, s, e] of percentRun(esc)) push(ch, at + s, at + e);
-    } else {
-      const ch = unescaped(esc);
-      if (ch === undefined) continue;
+      last = at + esc.length;
+    } else if (esc[0] === "&") {
+      const ref = characterReference(text, at);
+      if (!ref) continue;
       plain(last, at);
-      push(ch, at, at + esc.length);
+      push(ref.chars, at, at + ref.length);
+      last = at + ref.length;
+      escapes.lastIndex = last;
+    } else {
+      plain(last, at);
+      push(unescapedJson(esc), at, at + esc.length);
+      last = at + esc.length;
     }
-    last = at + esc.length;
     changed = true;
   }
   plain(last, text.length);

@@ -81,6 +81,7 @@ export {
   type HostileRegistry,
   type HostileRegistryOptions,
   type HostileRequestRecord,
+  htmlAndDoubleBase64Spellings,
   LIE_DIGEST,
   type LyingDigestOptions,
   type MetadataRealmOptions,

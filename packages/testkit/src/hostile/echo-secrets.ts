@@ -35,10 +35,38 @@ function issueJwt(): string {
   return `${head}.${createHmac("sha256", "hostile").update(head).digest("base64url")}`;
 }
 
+/** WHATWG's names (HTML5) of the punctuation a password or token may hold; `-` and `~` have none. */
+const HTML5_NAMES: Record<string, string> = {
+  "/": "&sol;",
+  "+": "&plus;",
+  "&": "&amp;",
+  ".": "&period;",
+  ":": "&colon;",
+  "!": "&excl;",
+  "=": "&equals;",
+  _: "&lowbar;",
+};
+
+/**
+ * The spellings of a secret that an HTML page shows as the secret itself but that no simple unescaping undoes
+ * (QA secrets6 #4): numeric character references without `;` (decimal and hexadecimal) and HTML5 named references
+ * for its punctuation; with the Basic value, its base64 again (base64 of base64 of `user:password`).
+ */
+export function htmlAndDoubleBase64Spellings(secret: string, basicValue?: string): string[] {
+  const out = [
+    [...secret].map((c) => `&#${c.codePointAt(0)}`).join(""),
+    [...secret].map((c) => `&#x${c.codePointAt(0)?.toString(16)}`).join(""),
+    [...secret].map((c) => HTML5_NAMES[c] ?? c).join(""),
+  ];
+  if (basicValue) out.push(Buffer.from(basicValue).toString("base64"));
+  return out;
+}
+
 /**
  * Every secret in a request, and the error body that echoes each of them every way a careless server does: the raw
  * `Authorization` value, the decoded `user:password`, the bare password, the token (as is, percent-encoded, in a
- * JSON detail, and split between the message and the detail), and the OAuth2 form with its password or
+ * JSON detail, split between the message and the detail, spelled in HTML references and, for Basic, in base64 of
+ * base64), and the OAuth2 form with its password or
  * refresh token.
  */
 export function echoBody(authorization: string, form: string): unknown {
@@ -54,7 +82,7 @@ export function echoBody(authorization: string, form: string): unknown {
     errors: [
       {
         code: "DENIED",
-        message: `denied: you sent Authorization: ${authorization} (${decoded}) password=${password} form=${form} encoded=${encodeURIComponent(secret)} split=${secret.slice(0, half)}`,
+        message: `denied: you sent Authorization: ${authorization} (${decoded}) password=${password} form=${form} encoded=${encodeURIComponent(secret)} split=${secret.slice(0, half)} spelled=${htmlAndDoubleBase64Spellings(secret, decoded ? value : undefined).join(" ")}`,
         detail: {
           authorization,
           decoded,

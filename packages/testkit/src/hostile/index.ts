@@ -84,7 +84,7 @@ export async function startHostileRegistry<Name extends HostileBehaviourName>(
   };
 }
 
-export { type EchoSecretsOptions, echoBody } from "./echo-secrets.js";
+export { type EchoSecretsOptions, echoBody, htmlAndDoubleBase64Spellings } from "./echo-secrets.js";
 export { type EscapesOptions, TERMINAL_PAYLOADS } from "./escapes.js";
 export type { ForeignNextLinkOptions } from "./foreign-next-link.js";
 export { LIE_DIGEST, type LyingDigestOptions } from "./lying-digest.js";
