@@ -176,7 +176,7 @@ describe("token requests", () => {
     const s = await serve((_req, res) => void res.end("t".repeat(64 * 1024 + 1)));
     const t = make();
     const err = await t.authSend({ method: "GET", url: `${s.origin}/token`, headers: {} }).catch((e) => e);
-    expect(err.message).toBe("token response is larger than 65536 bytes");
+    expect(err.message).toBe(`token response from ${s.origin}/token is larger than 65536 bytes`);
     const fits = await serve((_req, res) => void res.end("é".repeat(100)));
     expect((await t.authSend({ method: "GET", url: `${fits.origin}/token`, headers: {} })).body).toBe(
       "é".repeat(100),

@@ -520,7 +520,9 @@ export class Transport {
     });
     const raw = await this.#bare(exchange);
     const mapError = (err: unknown) => mapTransportError(err, this.#failed(exchange, raw.url));
-    const body = await readBody(raw.body, ERROR_BODY_LIMIT, mapError, "token response");
+    // Named as every other token error names it: the realm, redacted, without its query.
+    const what = `token response from ${redactUrl(`${url.origin}${url.pathname}`)}`;
+    const body = await readBody(raw.body, ERROR_BODY_LIMIT, mapError, what);
     return { status: raw.status, headers: raw.headers, body: body.toString("utf8"), url: raw.url };
   };
 
