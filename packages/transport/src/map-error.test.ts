@@ -251,6 +251,16 @@ describe("mapTransportError", () => {
       expect(err.cause).toBeInstanceOf(Error);
     });
 
+    it("https to a plain-http token realm blames the realm the registry named, not a missing --insecure", () => {
+      const err = map(coded("EPROTO", "wrong version number"), {
+        url: "https://auth.example:5001/token",
+        context: "token request",
+      });
+      expect(err).toBeInstanceOf(TlsError);
+      expect(err.hint).toMatch(/^https:\/\/auth\.example:5001 is the token realm the registry named/);
+      expect(err.hint).toContain("--insecure does not change the realm");
+    });
+
     it("scrubs the client's secrets from the TLS library's words", () => {
       const secrets = new SecretSet().add("hunter2-pass");
       const cert = map(coded("CERT_HAS_EXPIRED", "expired near hunter2-pass"), { secrets });

@@ -337,6 +337,10 @@ function proxyUnreachable(
  * an http registry: --insecure is already there and cannot help).
  */
 function schemeHint(url: URL, req: FailedRequest, own: string): string {
+  // A token realm is the registry's choice (its WWW-Authenticate challenge): --insecure does not change it (QA auth7 #5).
+  if (req.context === TOKEN_REQUEST && (req.baseOrigin === undefined || url.origin === req.baseOrigin)) {
+    return `${url.protocol}//${url.host} is the token realm the registry named in its challenge, in a scheme that port does not speak: the registry's token service is misconfigured (its auth.token.realm); --insecure does not change the realm`;
+  }
   if (req.baseOrigin === undefined || url.origin === req.baseOrigin) return own;
   return `${url.protocol}//${url.host} is where ${req.registry} sent this request (a redirect or an upload Location), in a scheme that port does not speak: the registry advertises a wrong address (distribution's http.host, or its proxy's X-Forwarded-Proto)`;
 }
