@@ -5,8 +5,13 @@
  * The body of a small request (anything but a blob) is read here, inside the attempt, so that a connection cut or
  * stalled half-way through a manifest or a tags page is an error of the attempt, which the retry concern can repeat,
  * rather than an error of `text()` long after the retries are over (issue 10, item 9). Blob bodies stream.
+ *
+ * The error body of a streamed request (a blob GET answered 404, an upload PUT answered 500) gets the request
+ * deadline too: the idle timeout alone never ends a body trickled a byte at a time, which would hold the request and
+ * its socket for ever (QA 2026-12-02).
  */
 import { Readable } from "node:stream";
+import { redactUrl, TimeoutError } from "@regatta/errors";
 import type { Dispatcher } from "undici";
 import { DEFAULT_BODY_LIMIT, ERROR_BODY_LIMIT } from "./body.js";
 import type { Exchange, Handler } from "./exchange.js";
@@ -18,6 +23,11 @@ export interface SendOptions {
   /** No byte moved for this long: undici's headersTimeout (also a stalled upload) and bodyTimeout. */
   idleTimeout: number;
   connectTimeout: number;
+  /**
+   * The request deadline (`timeouts.request`, 0: none). A small request's attempt is bounded by the deadline concern
+   * (timeouts.ts); here it bounds the error body of a streamed request, which that concern does not cover.
+   */
+  requestTimeout?: number;
 }
 
 /** Lower-cases header names and joins repeated headers, so concerns can read `headers["www-authenticate"]`. */
@@ -75,6 +85,32 @@ function rest(chunks: Buffer[], iterator: AsyncIterator<Buffer>, body: Readable)
   });
 }
 
+/**
+ * An error answer's body that ends `ms` after its headers came, however slowly it trickles: destroyed then, with a
+ * TimeoutError, which releases its socket. Whoever reads it (the status concern's error body, auth's 401, the
+ * retry and redirect concerns' dump) stops there; the status concern reports the status with the bytes it got (the
+ * registry's answer, a 404 or a 500, says more than that its error text was slow; crane and regctl report the status
+ * too).
+ */
+export function boundedErrorBody(body: Readable, ms: number, exchange: Exchange): Readable {
+  const method = exchange.method.toUpperCase();
+  const url = redactUrl(exchange.url);
+  const timer = setTimeout(() => {
+    const prefix = exchange.context ? `${exchange.context}: ` : "";
+    body.destroy(
+      new TimeoutError(
+        `${prefix}error body not complete within the request timeout (${ms} ms) (${method} ${url})`,
+        {
+          request: { method, url },
+          hint: "the registry answered with an error and then sent its text too slowly; its status is what it said",
+        },
+      ),
+    );
+  }, ms);
+  body.once("close", () => clearTimeout(timer));
+  return body;
+}
+
 /** Builds the innermost handler on a dispatcher. Network, TLS, timeout and abort errors come out typed. */
 export function createSend(dispatcher: Dispatcher, options: SendOptions): Handler {
   return async (exchange: Exchange) => {
@@ -121,6 +157,9 @@ export function createSend(dispatcher: Dispatcher, options: SendOptions): Handle
         url: url.href,
         body: response.body as unknown as Readable,
       };
+      if (exchange.streaming && options.requestTimeout && !isExpected(raw.status, exchange.expect)) {
+        return { ...raw, body: boundedErrorBody(raw.body, options.requestTimeout, exchange) };
+      }
       // Stryker disable next-line ConditionalExpression: a HEAD answer has no body, so reading it first changes nothing.
       if (exchange.streaming || exchange.method === "HEAD") return raw;
       // Error and redirect bodies are only ever read up to 64 KiB (status.ts, redirect.ts): read no more here.

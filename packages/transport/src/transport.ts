@@ -129,6 +129,7 @@ export class Transport {
     const send = createSend(this.#dispatcher, {
       connectTimeout: this.#timeouts.connect,
       idleTimeout: this.#timeouts.idle,
+      requestTimeout: this.#timeouts.request,
     });
     const log = logging(logger, now);
     const record = recording(options.har, this.#secrets, now);
