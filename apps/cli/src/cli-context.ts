@@ -92,6 +92,9 @@ export function createCliContext(): CliContext {
       // Escaped before it is dimmed, so the dim stays and a control character from the wire does not.
       const log = (line: string) => writeStderr(`${color ? pc.dim(escapeControls(line)) : line}\n`);
       const base = connectOptions(flags, log, registry);
+      // A long wait before a retry (a 429's Retry-After) is said without -v, so the command does not look hung; with
+      // -v the log's retry line says it already.
+      if (!flags.verbose) base.notice = (line) => writeStderr(`regatta: ${line}\n`);
       // Loaded here, by the first command that talks to a registry: --help, --version and a usage error never load
       // the client, its transport or undici (issue 12; the bundle puts them in a chunk of their own).
       const { createClient, mergeHosts, HarRecorder, checkHarPath, writeHarFile } = await import(

@@ -170,3 +170,39 @@ describe("ReplSession platform (regatta repl --platform)", () => {
     await s.close();
   });
 });
+
+describe("ReplSession notices of long waits", () => {
+  it("an awaited call waiting for a Retry-After says so without .verbose; with .verbose the log says it", async () => {
+    const { createServer } = await import("node:http");
+    let calls = 0;
+    const server = createServer((request, response) => {
+      if (request.url === "/v2/") return void response.writeHead(200).end("{}");
+      calls++;
+      if (calls % 2 === 1) {
+        response.writeHead(429, { "retry-after": "2", "content-type": "application/json" });
+        return void response.end('{"errors":[{"code":"TOOMANYREQUESTS","message":"slow down"}]}');
+      }
+      response.writeHead(200, { "content-type": "application/json" });
+      response.end('{"name":"team/api","tags":["1.0"]}');
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const host = `127.0.0.1:${(server.address() as { port: number }).port}`;
+    const lines: string[] = [];
+    const s = new ReplSession(host, {}, false, (line) => lines.push(line));
+    try {
+      const reg = s.open();
+      expect((await s.wait(reg.tags("team/api"))).tags).toEqual(["1.0"]);
+      expect(lines).toEqual([
+        `waiting 2 s before retrying GET http://${host}/v2/team/api/tags/list (1/3): 429 Too Many Requests, as its Retry-After asks`,
+      ]);
+      lines.length = 0;
+      s.verbose = true;
+      await s.wait(s.open().tags("team/api"));
+      expect(lines.some((line) => line.includes("~ retry 1/3 in 2000ms"))).toBe(true);
+      expect(lines.some((line) => line.startsWith("waiting"))).toBe(false);
+    } finally {
+      await s.close();
+      await new Promise((resolve) => server.close(resolve));
+    }
+  }, 20_000);
+});

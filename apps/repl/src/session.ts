@@ -187,6 +187,12 @@ export class ReplSession {
         if (this.verbose && this.busy) this.#log(line);
         userLogger?.(line);
       },
+      // A long wait before a retry (a 429's Retry-After) is said even without .verbose, so an awaited call that
+      // pauses does not look hung; with .verbose on, the log's retry line says it.
+      notice: (line: string) => {
+        if (!this.verbose && this.busy) this.#log(line);
+        (settings.notice ?? this.#base.notice)?.(line);
+      },
     });
     this.#opened.push(client);
     return replClient(this.platform === undefined ? client : client.with({ platform: this.platform }), {

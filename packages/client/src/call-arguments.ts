@@ -197,6 +197,7 @@ export const CONNECT_OPTIONS = options<ConnectOptions>({
     maxDelayMs: natural,
   }),
   logger: func,
+  notice: func,
   har: kind("a HarRecorder", (v) => isRecord(v)),
   dispatcher: kind("an undici Dispatcher", (v) => hasMethods(v, "dispatch")),
   userAgent: string,

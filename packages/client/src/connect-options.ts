@@ -72,6 +72,12 @@ export interface ConnectOptions {
   /** Receives the verbose HTTP log, one line per request and response, secrets redacted. */
   logger?: (line: string) => void;
   /**
+   * Receives what a user should see without the verbose log: a line before every wait of 2 s or more before a retry
+   * (`waiting 30 s before retrying GET https://…: 429 Too Many Requests, as its Retry-After asks`), secrets
+   * redacted. The CLI prints it on stderr.
+   */
+  notice?: (line: string) => void;
+  /**
    * Records every HTTP exchange into this recorder, redacted as the log is (`new HarRecorder()`, then
    * `recorder.toJSON()` is a HAR 1.2 archive): the CLI's `--har FILE`, the REPL's `.har FILE`.
    */

@@ -74,6 +74,7 @@ export function createClient(
     ...(options.proxy ? { proxy: options.proxy } : {}),
     ...(options.retry ? { retry: options.retry } : {}),
     ...(options.logger ? { logger: options.logger } : {}),
+    ...(options.notice ? { notice: options.notice } : {}),
     ...(options.har ? { har: options.har } : {}),
     ...(options.dispatcher ? { dispatcher: options.dispatcher } : {}),
     ...(options.env ? { env: options.env } : {}),

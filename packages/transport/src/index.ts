@@ -9,6 +9,8 @@ export { type FailedRequest, mapTransportError } from "./map-error.js";
 export { quotaHeadersOf, type RateLimit, type RegistryResponse, rateLimitOf } from "./response.js";
 export {
   backoffDelay,
+  formatWait,
+  NOTICE_WAIT_MS,
   parseRetryAfter,
   RATE_LIMITED_MIN_DELAY_MS,
   RetryBudget,

@@ -17,6 +17,7 @@ import { bodySource, type Exchange, type RawResponse } from "./exchange.js";
 import {
   abortableSleep,
   backoffDelay,
+  formatWait,
   noteRetryAfter,
   parseRetryAfter,
   RetryBudget,
@@ -73,6 +74,53 @@ function setup(overrides: Partial<RetryConfig> = {}) {
   };
   return { policy, run, sleeps, lines, config };
 }
+
+describe("notices of long waits (shown without -v)", () => {
+  it("a wait of 2 s or more is told, with the request, the reason and whether the server asked for it", async () => {
+    const notices: string[] = [];
+    const s = setup({ notice: (l) => notices.push(l), maxRetryAfterMs: 120_000 });
+    const url = new URL("https://u:hunter2@reg.example/v2/a/manifests/1?X-Amz-Signature=abcdef0123456789");
+    const { result } = await s.run(
+      [
+        answer(429, { "retry-after": "30" }),
+        answer(503, { "retry-after": "90" }),
+        answer(503), // backoff: 0.5 × 200 · 2² = 400 ms, not told
+      ],
+      { url },
+    );
+    expect((result as RawResponse).status).toBe(200);
+    expect(s.sleeps).toEqual([30_000, 90_000, 400]);
+    expect(notices).toEqual([
+      "waiting 30 s before retrying GET https://reg.example/v2/a/manifests/1?X-Amz-Signature=REDACTED (1/3): 429 Too Many Requests, as its Retry-After asks",
+      "waiting 1 min 30 s before retrying GET https://reg.example/v2/a/manifests/1?X-Amz-Signature=REDACTED (2/3): 503 Service Unavailable, as its Retry-After asks",
+    ]);
+    expect(notices.join("\n")).not.toContain("hunter2");
+  });
+
+  it("a long backoff after a failure is told too; short ones and waits not taken are not", async () => {
+    const notices: string[] = [];
+    const long = setup({ notice: (l) => notices.push(l), random: () => 1, baseDelayMs: 2000 });
+    await long.run([reset()]);
+    expect(long.sleeps).toEqual([2000]);
+    expect(notices).toEqual(["waiting 2 s before retrying GET https://reg.example/v2/ (1/3): reset"]);
+    notices.length = 0;
+    const short = setup({ notice: (l) => notices.push(l) });
+    await short.run([reset(), answer(502), answer(429, { "retry-after": "3600" })]);
+    expect(notices).toEqual([]); // 100 ms, 200 ms, then a Retry-After beyond the cap: reported, not waited for
+  });
+
+  it("formats whole seconds, rounded up", () => {
+    expect([1, 2000, 2001, 59_999, 60_000, 61_000, 3_600_000].map(formatWait)).toEqual([
+      "1 s",
+      "2 s",
+      "3 s",
+      "1 min",
+      "1 min",
+      "1 min 1 s",
+      "60 min",
+    ]);
+  });
+});
 
 describe("delays", () => {
   it("full jitter: random × min(cap, base · 2^attempt), rounded", () => {

@@ -4,7 +4,7 @@
  * Only a request that can be replayed on its own is retried: an idempotent method with a replayable body. A POST or
  * PATCH of an upload is never repeated here, because the registry may already have acted on it.
  */
-import { abortable, RETRYABLE_STATUSES, RegattaError } from "@regatta/errors";
+import { abortable, RETRYABLE_STATUSES, RegattaError, redactUrl } from "@regatta/errors";
 import { dumpBody } from "./body.js";
 import { canReplay, type Middleware } from "./exchange.js";
 import { hopLabels, type Logger, statusLine } from "./log.js";
@@ -28,7 +28,16 @@ export interface RetryConfig extends Required<RetryOptions> {
   now: () => number;
   random: () => number;
   logger?: Logger;
+  /** Told of every wait of {@link NOTICE_WAIT_MS} or more, whether or not there is a verbose log. */
+  notice?: Logger;
 }
+
+/**
+ * The shortest wait a user is told of without -v. Backoffs of a few hundred milliseconds pass unnoticed; a
+ * `Retry-After: 30` on a 429 would otherwise look like a hang (crane and skopeo wait silently; docker prints
+ * "Retrying in N seconds").
+ */
+export const NOTICE_WAIT_MS = 2000;
 
 /** A refused connection means nothing listens: worth a quick second look (a registry restarting), not three. */
 const REFUSED_ATTEMPTS = 1;
@@ -161,6 +170,7 @@ export function retrying(policy: RetryPolicy): Middleware {
       let delay: number;
       let reason: string;
       let hop: string | undefined;
+      let asked = false;
       try {
         const response = await next(exchange);
         hop = hopLabels.get(response);
@@ -173,6 +183,7 @@ export function retrying(policy: RetryPolicy): Middleware {
         if (retryAfter !== undefined && retryAfter > config.maxRetryAfterMs) return response;
         if (!budget.take()) return response;
         reason = statusLine(response.status);
+        asked = retryAfter !== undefined;
         await exchange.onDiscard?.(response).catch(() => undefined);
         await dumpBody(response.body);
       } catch (err) {
@@ -189,6 +200,11 @@ export function retrying(policy: RetryPolicy): Middleware {
       config.logger?.(
         `${hop ? `${hop} ` : ""}~ retry ${budget.used}/${budget.limit} in ${delay}ms: ${reason}`,
       );
+      if (delay >= NOTICE_WAIT_MS)
+        config.notice?.(
+          `waiting ${formatWait(delay)} before retrying ${exchange.method} ${redactUrl(exchange.url)} ` +
+            `(${budget.used}/${budget.limit}): ${reason}${asked ? ", as its Retry-After asks" : ""}`,
+        );
       try {
         await policy.wait(delay, exchange.signal);
       } catch (err) {
@@ -196,4 +212,13 @@ export function retrying(policy: RetryPolicy): Middleware {
       }
     }
   };
+}
+
+/** `2 s`, `1 min 30 s`: whole seconds, rounded up so a notice never promises less than the wait. */
+export function formatWait(ms: number): string {
+  const seconds = Math.ceil(ms / 1000);
+  const minutes = Math.floor(seconds / 60);
+  const rest = seconds % 60;
+  if (minutes === 0) return `${seconds} s`;
+  return rest === 0 ? `${minutes} min` : `${minutes} min ${rest} s`;
 }

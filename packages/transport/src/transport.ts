@@ -108,6 +108,7 @@ export class Transport {
     for (const password of proxyPasswords({ proxy: options.proxy, env: options.env }))
       this.#secrets.add(password);
     const logger = scrubbing(options.logger, this.#secrets);
+    const notice = scrubbing(options.notice, this.#secrets);
     this.#userAgent = options.userAgent ?? DEFAULT_USER_AGENT;
     this.#timeouts = resolveTimeouts(options.timeouts);
     const now = options.now ?? Date.now;
@@ -144,6 +145,7 @@ export class Transport {
       now,
       random: options.random ?? Math.random,
       ...(logger ? { logger } : {}),
+      ...(notice ? { notice } : {}),
     });
     const retry = retrying(this.#retry);
     const rate = rateLimiting({ rates: this.#requestRates(options.hosts ?? {}), now, sleep });

@@ -42,6 +42,12 @@ export interface TransportOptions {
   maxRedirects?: number;
   /** Verbose HTTP log: one line per request, response, redirect and retry. Never sees headers or bodies. */
   logger?: Logger;
+  /**
+   * Lines a user should see without the verbose log: one before every wait of 2 s or more (`NOTICE_WAIT_MS`) before
+   * a retry (a 429's or 503's `Retry-After` of up to a minute, a long backoff), so a command that pauses says why
+   * instead of looking hung. Scrubbed like the log.
+   */
+  notice?: Logger;
   /** Records every exchange, redacted, as HAR 1.2 (har.ts): `--har FILE`, the REPL's `.har FILE`. */
   har?: HarRecorder;
   /**
