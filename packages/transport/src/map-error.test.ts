@@ -3,6 +3,7 @@
  * exact message (context, registry, redacted request), whether it may be retried, the hint a person can act on, the
  * original error kept on `cause`, and the client's secrets scrubbed from whatever came off the wire.
  */
+import { maxHeaderSize } from "node:http";
 import { FORBIDDEN_ADDRESS } from "@regatta/auth";
 import {
   AbortError,
@@ -288,6 +289,11 @@ describe("mapTransportError", () => {
       ["ECONNRESET", "connection reset", true],
       ["EPIPE", "connection reset", true],
       ["UND_ERR_SOCKET", "connection closed by the server", true],
+      [
+        "UND_ERR_RES_CONTENT_LENGTH_MISMATCH",
+        "connection closed before the whole body its Content-Length announced",
+        true,
+      ],
       ["ENOTFOUND", "host not found", false],
       ["EAI_AGAIN", "DNS lookup failed (temporary)", true],
       ["ETIMEDOUT", "connection timed out", true],
@@ -330,6 +336,24 @@ describe("mapTransportError", () => {
         `registry reg.example sent an invalid HTTP response: Response does not match the HTTP/1.1 protocol (Invalid header value char) ${WHERE}`,
       );
       expect(err.hint).toBeUndefined();
+    });
+
+    it("headers larger than undici reads (UND_ERR_HEADERS_OVERFLOW) are the registry's protocol error, not retried", () => {
+      const thrown = coded("UND_ERR_HEADERS_OVERFLOW", "Headers Overflow Error", {
+        name: "HeadersOverflowError",
+      });
+      const err = map(thrown, { context: "pull" });
+      expect(err).toBeInstanceOf(ProtocolError);
+      expect(err).not.toBeInstanceOf(RegistryUnreachableError);
+      expect(err.code).toBe("HEADERS_TOO_LARGE");
+      expect(err.summary).toBe(
+        `pull: registry reg.example sent response headers larger than ${maxHeaderSize} bytes, more than Regatta reads ${WHERE}`,
+      );
+      expect(err.retryable).toBe(false);
+      expect(err.hint).toBe(
+        "the server, or a proxy in front of it, answers with oversized headers: its operator has to fix them",
+      );
+      expect(err.cause).toBe(thrown);
     });
 
     it("a socket closed on a plain-http request hints that the registry may speak only https", () => {

@@ -3,7 +3,7 @@
  * request and a hint a person can act on. The original error stays on `cause` (never printed by `toJSON`).
  */
 
-import { STATUS_CODES } from "node:http";
+import { maxHeaderSize, STATUS_CODES } from "node:http";
 import { FORBIDDEN_ADDRESS } from "@regatta/auth";
 import {
   AbortError,
@@ -75,6 +75,13 @@ const NETWORK: Record<string, { text: string; retryable: boolean }> = {
   ECONNRESET: { text: "connection reset", retryable: true },
   EPIPE: { text: "connection reset", retryable: true },
   UND_ERR_SOCKET: { text: "connection closed by the server", retryable: true },
+  // undici's name for a connection closed before the body its Content-Length announced was all there (a server that
+  // says `Connection: close`): a cut like any other, so retried and resumed. A longer body cannot raise it: the bytes
+  // after Content-Length are read as the next answer, and fail as unparsable HTTP.
+  UND_ERR_RES_CONTENT_LENGTH_MISMATCH: {
+    text: "connection closed before the whole body its Content-Length announced",
+    retryable: true,
+  },
   ENOTFOUND: { text: "host not found", retryable: false },
   EAI_AGAIN: { text: "DNS lookup failed (temporary)", retryable: true },
   ETIMEDOUT: { text: "connection timed out", retryable: true },
@@ -217,6 +224,21 @@ export function mapTransportError(err: unknown, req: FailedRequest): RegattaErro
       ...(req.secrets ? { secrets: req.secrets } : {}),
       hint: schemeHint(url, req, "the registry seems to speak plain http: use --insecure / http"),
     });
+  }
+  // Headers larger than undici reads (Node's --max-http-header-size, 16 KiB by default): the host answered, with
+  // something no client should have to read. Its fault, not the network's (exit 1, not 5), and sending again gets
+  // the same answer.
+  if (code === "UND_ERR_HEADERS_OVERFLOW") {
+    return new ProtocolError(
+      `${prefix}${talkingTo.name} sent response headers larger than ${maxHeaderSize} bytes, more than Regatta reads ${where}`,
+      {
+        code: "HEADERS_TOO_LARGE",
+        request,
+        retryable: false,
+        cause: err,
+        hint: "the server, or a proxy in front of it, answers with oversized headers: its operator has to fix them",
+      },
+    );
   }
   // An answer whose headers break HTTP (a control character in a value): the registry was reached, and is at fault.
   if (name === "HTTPParserError" && !code?.startsWith("HPE_")) {
