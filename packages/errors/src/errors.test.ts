@@ -106,11 +106,27 @@ describe("errorFromResponse", () => {
     expect(limited("none")).toBe("the registry's rate limit was reached; wait, or log in for a higher limit");
     expect(limited("basic")).toBe("the registry's rate limit was reached; wait");
     expect(limited("bearer", 3_600_000)).toBe(
-      "the registry's rate limit was reached and it asks to wait 3600 s (Retry-After); wait",
+      "the registry's rate limit was reached and it asks to wait 3600 s, about 1 h (Retry-After); wait",
     );
     expect(limited("none", 6500)).toBe(
       "the registry's rate limit was reached and it asks to wait 7 s (Retry-After); wait, or log in for a higher limit",
     );
+  });
+
+  it("another error with a Retry-After (a 503 for maintenance) says when to come back; without one, nothing", () => {
+    const busy = (status: number, retryAfterMs?: number) =>
+      errorFromResponse({
+        method: "GET",
+        url: "https://r/v2/a/tags/list",
+        status,
+        ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
+      }).hint;
+    expect(busy(503, 3_600_000)).toBe("the registry asks to try again in 3600 s, about 1 h (Retry-After)");
+    expect(busy(503, 90_000)).toBe("the registry asks to try again in 90 s (Retry-After)");
+    expect(busy(502, 600_000)).toBe("the registry asks to try again in 600 s, about 10 min (Retry-After)");
+    expect(busy(503, 5_400_000)).toBe("the registry asks to try again in 5400 s, about 1.5 h (Retry-After)");
+    expect(busy(503)).toBeUndefined();
+    expect(busy(401, 5000)).toContain("check the username and password");
   });
 
   it("a 401 for an insufficient scope says the access was not granted, not that the password is wrong", () => {

@@ -23,7 +23,10 @@ export interface ErrorResponse {
   challenge?: string;
   /** The secrets the client sent: every text of the body is scrubbed against them (see {@link SecretSet}). */
   secrets?: SecretSet;
-  /** A 429's `Retry-After`, in milliseconds, when it gave one: the hint says how long the registry asked to wait. */
+  /**
+   * The answer's `Retry-After`, in milliseconds, when it gave one (a 429, a 503 for maintenance): the hint says how
+   * long the registry asked to wait, since regatta does not wait longer than a minute on its own.
+   */
   retryAfterMs?: number;
   /** The hint, when the caller knows better than the status (an answer from a host the registry sent the request to). */
   hint?: string;
@@ -50,9 +53,25 @@ function rateLimitHint(response: ErrorResponse): string {
   const wait =
     response.retryAfterMs === undefined
       ? "the registry's rate limit was reached"
-      : `the registry's rate limit was reached and it asks to wait ${Math.ceil(response.retryAfterMs / 1000)} s (Retry-After)`;
+      : `the registry's rate limit was reached and it asks to wait ${waitText(response.retryAfterMs)} (Retry-After)`;
   const anonymous = !response.auth || response.auth.credentials === "none";
   return `${wait}; wait${anonymous ? ", or log in for a higher limit" : ""}`;
+}
+
+/**
+ * Another error that names when to come back (a 503 during maintenance, RFC 9110 §15.6.4): the retries gave up or
+ * would not wait that long (QA faults7 F4: a `Retry-After: 3600` on a 503 was dropped without a word).
+ */
+function comeBackHint(retryAfterMs: number): string {
+  return `the registry asks to try again in ${waitText(retryAfterMs)} (Retry-After)`;
+}
+
+/** `7 s`, `3600 s, about 1 h`: the seconds as sent, and hours or minutes beside them when there are many. */
+function waitText(ms: number): string {
+  const seconds = Math.ceil(ms / 1000);
+  if (seconds < 120) return `${seconds} s`;
+  const rounded = seconds >= 3600 ? `${Math.round(seconds / 360) / 10} h` : `${Math.round(seconds / 60)} min`;
+  return `${seconds} s, about ${rounded}`;
 }
 
 /**
@@ -98,7 +117,8 @@ export function errorFromResponse(response: ErrorResponse): RegistryError {
         ? "the registry did not grant access: the repository may not exist, or these credentials cannot reach it"
         : response.status === 429
           ? rateLimitHint(response)
-          : HINTS[response.status];
+          : (HINTS[response.status] ??
+            (response.retryAfterMs !== undefined ? comeBackHint(response.retryAfterMs) : undefined));
   if (hint) options.hint = hint;
   switch (response.status) {
     case 401:

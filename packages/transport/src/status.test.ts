@@ -131,6 +131,11 @@ describe("statusErrors", () => {
     const busy = await judge(answer(503)).catch((e) => e);
     expect(busy).toBeInstanceOf(RegistryError);
     expect(policy.delayAfter(0, busy)).toBe(100); // no Retry-After: the ordinary backoff
+    expect(busy.hint).toBeUndefined();
+    // A 503 for maintenance that names when to come back: longer than the retries wait, so the person is told.
+    const maintenance = await judge(answer(503, { "retry-after": "3600" })).catch((e) => e);
+    expect(policy.delayAfter(0, maintenance)).toBeUndefined();
+    expect(maintenance.hint).toBe("the registry asks to try again in 3600 s, about 1 h (Retry-After)");
   });
 });
 

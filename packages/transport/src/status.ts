@@ -72,7 +72,7 @@ export function statusErrors(secrets?: SecretSet, registries: Set<string> = new 
       ...(secrets ? { secrets } : {}),
       ...whoAnswered(exchange, response),
       // How long the registry asked to wait is what a person needs when the retries gave up (or would not wait).
-      ...(response.status === 429 && retryAfter !== undefined ? { retryAfterMs: retryAfter } : {}),
+      ...(retryAfter !== undefined ? { retryAfterMs: retryAfter } : {}),
     });
     // Kept for whoever recovers from this answer on its own (an upload after a 429 or 503 on a PATCH).
     noteRetryAfter(error, retryAfter);
