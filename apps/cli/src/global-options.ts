@@ -73,7 +73,7 @@ export function addGlobalOptions(program: Command): Command {
     )
     .option(
       "--timeout <duration>",
-      "deadline of each attempt of a small request (manifest, tags, token, upload open/close); never a blob transfer; seconds or 30s, 1m30s (default 60)",
+      "deadline of each attempt of a small request (manifest, tags, token, upload open/close); never a blob transfer; seconds or 30s, 1m30s (default 60; 0 for none, as skopeo's --command-timeout 0)",
     )
     .option(
       "--connect-timeout <duration>",
@@ -173,13 +173,18 @@ export function durationMs(value: string): number | undefined {
   return ms;
 }
 
-/** A timeout flag (seconds or a Go duration) as `{ [key]: milliseconds }`, or nothing when the flag is absent. */
+/**
+ * A timeout flag (seconds or a Go duration) as `{ [key]: milliseconds }`, or nothing when the flag is absent. Only
+ * the request deadline may be 0, meaning none (the library's `timeouts.request: 0`; skopeo's `--command-timeout 0`):
+ * connecting and silence always have a bound, or a dead registry would hang a script for good.
+ */
 function seconds(flag: string, value: string | undefined, key: string): Record<string, number> {
   if (value === undefined) return {};
   const exact = durationMs(value);
+  if (key === "request" && exact === 0) return { request: 0 };
   if (exact === undefined || !Number.isFinite(exact) || exact <= 0)
     throw new UsageError(
-      `${flag} takes a positive number of seconds or a duration such as 30s or 1m30s, not "${value}"`,
+      `${flag} takes a positive number of seconds or a duration such as 30s or 1m30s${key === "request" ? " (0 for none)" : ""}, not "${value}"`,
     );
   const ms = Math.round(exact);
   if (ms < 1) throw new UsageError(`${flag} takes at least 1 ms, not "${value}"`);

@@ -35,8 +35,15 @@ describe("timeout flags", () => {
     expect(timeoutsOf(["tags", "a", "--timeout", value])).toEqual({ request: ms });
   });
 
+  it("--timeout 0 (or 0s) is no deadline, as the library's timeouts.request 0 and skopeo's --command-timeout 0", () => {
+    expect(timeoutsOf(["tags", "a", "--timeout", "0"])).toEqual({ request: 0 });
+    expect(timeoutsOf(["tags", "a", "--timeout", "0s"])).toEqual({ request: 0 });
+    expect(timeoutsOf(["tags", "a", "--timeout", "0m0s"])).toEqual({ request: 0 });
+  });
+
   it.each([
-    ["--timeout", "0"],
+    ["--connect-timeout", "0"],
+    ["--idle-timeout", "0s"],
     ["--timeout", "-1"],
     ["--idle-timeout", "soon"],
     ["--connect-timeout", " "],
@@ -49,7 +56,6 @@ describe("timeout flags", () => {
     ["--timeout", "1m 30s"],
     ["--timeout", "s"],
     ["--timeout", "-2s"],
-    ["--timeout", "0s"],
     ["--timeout", "100ns"],
     ["--idle-timeout", "600000h"],
     ["--timeout", "1d"],
