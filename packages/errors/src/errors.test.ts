@@ -9,7 +9,9 @@ import {
   RegistryUnreachableError,
   redactHeaders,
   redactUrl,
+  SecretSet,
   SignatureError,
+  scrubText,
   TlsError,
   TooManyRequestsError,
   urlSecrets,
@@ -27,8 +29,58 @@ describe("parseRegistryErrors", () => {
     ["<html>502</html>", []],
     ["", []],
     ["null", []],
+    // The storage a blob GET is redirected to: S3, GCS's XML API, Azure Blob, MinIO.
+    [
+      '<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>AccessDenied</Code><Message>Request has expired</Message><X-Amz-Expires>300</X-Amz-Expires><RequestId>4XJ</RequestId></Error>',
+      [{ code: "AccessDenied", message: "Request has expired" }],
+    ],
+    [
+      "<Error><Code>ExpiredToken</Code><Message>The provided token has expired.\nRequest signature expired at: 2026-12-03T06:00:00+00:00</Message></Error>",
+      [
+        {
+          code: "ExpiredToken",
+          message: "The provided token has expired.\nRequest signature expired at: 2026-12-03T06:00:00+00:00",
+        },
+      ],
+    ],
+    [
+      '\uFEFF<?xml version="1.0" encoding="utf-8"?><Error><Code>AuthenticationFailed</Code><Message>Server failed to authenticate the request. Make sure the value of Authorization header is formed correctly.&#xA;Time:2026-12-03</Message></Error>',
+      [
+        {
+          code: "AuthenticationFailed",
+          message:
+            "Server failed to authenticate the request. Make sure the value of Authorization header is formed correctly.\nTime:2026-12-03",
+        },
+      ],
+    ],
+    ["<Error><Code>NoSuchKey</Code></Error>", [{ code: "NoSuchKey" }]],
+    ["<Error><Message>no code</Message></Error>", []],
+    ["<ListBucketResult><Code>x</Code></ListBucketResult>", []],
   ])("%s", (body, expected) => {
     expect(parseRegistryErrors(body)).toEqual(expected);
+  });
+
+  it("reads only Code and Message of a storage error, never the signature a SignatureDoesNotMatch quotes", () => {
+    const body =
+      "<Error><Code>SignatureDoesNotMatch</Code><Message>The request signature we calculated does not match the signature you provided.</Message>" +
+      "<SignatureProvided>9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08</SignatureProvided>" +
+      "<StringToSign>AWS4-HMAC-SHA256 secret-ish</StringToSign></Error>";
+    const text = JSON.stringify(parseRegistryErrors(body));
+    expect(text).toContain("SignatureDoesNotMatch");
+    expect(text).not.toContain("9f86d081");
+    expect(text).not.toContain("AWS4-HMAC");
+  });
+
+  it("a storage error's message is scrubbed after its XML references are read, and capped", () => {
+    const secrets = new SecretSet().add("hunter2-Storage9");
+    const clean = (text: string) => scrubText(text, secrets);
+    const echoed = parseRegistryErrors(
+      "<Error><Code>AccessDenied</Code><Message>bad key &#x68;unter2-Storage9</Message></Error>",
+      clean,
+    );
+    expect(JSON.stringify(echoed)).not.toContain("hunter2");
+    const long = parseRegistryErrors(`<Error><Code>X</Code><Message>${"a".repeat(1000)}</Message></Error>`);
+    expect(long[0]?.message).toBe(`${"a".repeat(300)}…`);
   });
 });
 

@@ -1,3 +1,5 @@
+import { decodeXML } from "entities/decode";
+
 /**
  * Error codes a registry may return in the `errors[]` body, from the OCI distribution spec
  * (https://github.com/opencontainers/distribution-spec/blob/main/spec.md#error-codes) and Docker's additions.
@@ -42,8 +44,10 @@ export const RETRYABLE_STATUSES: ReadonlySet<number> = new Set([408, 429, 500, 5
 
 /**
  * Parses a registry error body. Registries answer `{"errors":[{code,message,detail}]}`, but some send a bare
- * `{code,message}`, `{"message":…}`, `{"error":…}` or HTML; anything unrecognised yields an empty list. `clean`
- * (the secret scrubber) sees every code before it is upper-cased, so an echoed password cannot hide as a code.
+ * `{code,message}`, `{"message":…}`, `{"error":…}` or HTML; the storage a blob is redirected to (S3, GCS's XML API,
+ * Azure Blob, MinIO) answers `<Error><Code>…</Code><Message>…</Message></Error>` ({@link storageErrors}); anything
+ * unrecognised yields an empty list. `clean` (the secret scrubber) sees every code before it is upper-cased, so an
+ * echoed password cannot hide as a code.
  */
 export function parseRegistryErrors(
   body: string | undefined,
@@ -54,7 +58,7 @@ export function parseRegistryErrors(
   try {
     json = JSON.parse(body);
   } catch {
-    return [];
+    return storageErrors(body, clean);
   }
   if (!json || typeof json !== "object") return [];
   const obj = json as Record<string, unknown>;
@@ -71,4 +75,30 @@ export function parseRegistryErrors(
   const message =
     typeof obj.message === "string" ? obj.message : typeof obj.error === "string" ? obj.error : "";
   return message ? [{ code: "UNKNOWN", message: clean(message) }] : [];
+}
+
+/** The longest storage error message kept: S3's are one sentence; anything longer is not meant for a person. */
+const STORAGE_MESSAGE_LIMIT = 300;
+
+/**
+ * The code and message of an object store's XML error (S3: https://docs.aws.amazon.com/AmazonS3/latest/API/ErrorResponses.html;
+ * GCS's XML API and Azure Blob use the same two elements), so a presigned blob URL that expired reads
+ * "403 AccessDenied: Request has expired" instead of "403 Forbidden". Only those two elements are read: the
+ * others of a SignatureDoesNotMatch (`SignatureProvided`, `StringToSign`) carry the signature. Their codes keep the
+ * store's own spelling, which its documentation uses.
+ */
+function storageErrors(body: string, clean: (text: string) => string): RegistryErrorEntry[] {
+  if (!/^\s*(?:<\?xml[^>]*\?>\s*)?<Error>/.test(body)) return [];
+  const element = (name: string) => {
+    const match = new RegExp(`<${name}>([^<]*)</${name}>`).exec(body);
+    return match ? clean(decodeXML(match[1] as string).trim()) : undefined;
+  };
+  const code = element("Code");
+  if (!code) return [];
+  const message = element("Message");
+  const short =
+    message && message.length > STORAGE_MESSAGE_LIMIT
+      ? `${message.slice(0, STORAGE_MESSAGE_LIMIT)}…`
+      : message;
+  return [{ code, ...(short ? { message: short } : {}) }];
 }

@@ -157,6 +157,24 @@ describe("an answer from where the registry sent the request", () => {
     );
   });
 
+  it("an object store's XML error is read: a presigned URL that expired says so, not just 403 Forbidden", async () => {
+    const expired: RawResponse = {
+      status: 403,
+      headers: { "content-type": "application/xml" },
+      url: "https://bucket.s3.example/docker/registry/v2/blobs/sha256/ab/abcd/data?X-Amz-Signature=0123456789abcdef",
+      body: Readable.from([
+        Buffer.from(
+          '<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>AccessDenied</Code><Message>Request has expired</Message><Expires>2026-12-03T06:00:00Z</Expires></Error>',
+        ),
+      ]),
+    };
+    const error = (await judge(expired, { baseOrigin: "https://reg.example" }).catch((e) => e)) as RegistryError;
+    expect(error.status).toBe(403);
+    expect(error.errors).toEqual([{ code: "AccessDenied", message: "Request has expired" }]);
+    expect(error.message).toContain("403 AccessDenied: Request has expired (GET https://bucket.s3.example/");
+    expect(error.message).not.toContain("0123456789abcdef");
+  });
+
   it("names origins when only the scheme changed, so the hint does not name one host twice", async () => {
     const https: RawResponse = {
       status: 401,
