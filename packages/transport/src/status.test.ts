@@ -168,7 +168,9 @@ describe("an answer from where the registry sent the request", () => {
         ),
       ]),
     };
-    const error = (await judge(expired, { baseOrigin: "https://reg.example" }).catch((e) => e)) as RegistryError;
+    const error = (await judge(expired, { baseOrigin: "https://reg.example" }).catch(
+      (e) => e,
+    )) as RegistryError;
     expect(error.status).toBe(403);
     expect(error.errors).toEqual([{ code: "AccessDenied", message: "Request has expired" }]);
     expect(error.message).toContain("403 AccessDenied: Request has expired (GET https://bucket.s3.example/");
