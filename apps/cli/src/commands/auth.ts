@@ -1,4 +1,5 @@
 import type { AuthReport, ProbeStep } from "@regatta/client";
+import { RegattaError } from "@regatta/errors";
 import { authReportLines } from "@regatta/present";
 import type { Command } from "commander";
 import { cliAccessHint } from "../access-hint.js";
@@ -39,8 +40,11 @@ The steps: 1. GET /v2/ and its WWW-Authenticate challenge (scheme, realm, servic
 none); 3. the token request and its answer (status, expires_in, issued_at); 4. what the token grants (its JWT
 claims: access, sub, aud, iss, exp — never the token or its signature); 5. a HEAD of the manifest, and with --push
 the start of a blob upload, cancelled at once so nothing is left — with what a 401, insufficient_scope, 403 or 404
-means and the fix. No password or token is ever printed. The exit status is 0 whenever the explanation is complete,
-whatever it found: the verdict is the last line (and "verdict" in --json).
+means and the fix. No password or token is ever printed. A step that cannot be carried out (the registry or token
+service unreachable or answering 5xx, a challenge that does not parse) says "failed:" with the error, its code and
+status, and the steps after it go on: the report is always printed in full. The exit status is 0 when every step was
+carried out, whatever it found (the verdict is the last line, "verdict" in --json); 1 when a step failed (named on
+stderr, "failed" in --json).
 
 Examples:
   regatta auth explain alpine
@@ -53,11 +57,14 @@ Examples:
           ...(opts.push ? { push: true } : {}),
           ...interruptSignal(),
         });
-        if (flags.json) {
-          await writeJson(report);
-          return;
-        }
-        await writeStdout(`${renderReport(report, flags, cli).join("\n")}\n`);
+        if (flags.json) await writeJson(report);
+        else await writeStdout(`${renderReport(report, flags, cli).join("\n")}\n`);
+        // The report is out in full; the exit status says that it could not find everything out.
+        if (report.failed.length)
+          throw new RegattaError(
+            `auth explain could not carry out ${report.failed.length === 1 ? "step" : "steps"} ${report.failed.join(", ")}`,
+            { hint: "the report above says why" },
+          );
       });
     });
 }

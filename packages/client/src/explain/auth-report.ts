@@ -10,11 +10,22 @@ import type { AccessFacts } from "@regatta/errors";
 /** What a probe's answer means, and the report's verdict (the first probe that did not succeed decides it). */
 export type AuthOutcome = "ok" | "unauthorized" | "forbidden" | "insufficient_scope" | "not_found" | "error";
 
+/**
+ * Why a step could not be carried out — not an answer about access (a 401, 403 or 404 is what the report explains),
+ * but a registry or token service that could not be reached, answered 5xx, or sent a header that does not parse: the
+ * typed error's one line (its message with its hint), its code, and the HTTP status when there was an answer.
+ */
+export interface StepFailure {
+  message: string;
+  code: string;
+  status?: number;
+}
+
 /** Step 1: `GET /v2/` and its challenge. */
 export interface ChallengeStep {
   title: "challenge";
-  /** Status of `GET /v2/`: 200 (no authentication) or 401 (a challenge). */
-  status: number;
+  /** Status of `GET /v2/`: 200 (no authentication) or 401 (a challenge); absent when the ping failed. */
+  status?: number;
   apiVersion?: string;
   scheme: "none" | "basic" | "bearer" | "unknown";
   /** The token realm (Bearer) or the Basic realm, redacted as in logs. */
@@ -22,6 +33,8 @@ export interface ChallengeStep {
   service?: string;
   /** The scope Regatta asks for this reference: `repository:<name>:pull` (or `pull,push`). */
   scope: string;
+  /** Why `GET /v2/` or its challenge failed; the steps after it go on without what it would have told. */
+  failure?: StepFailure;
   says: string[];
 }
 
@@ -32,6 +45,8 @@ export interface CredentialsStep {
   source: CredentialSource | undefined;
   kind: "none" | "password" | "identity-token" | "registry-token";
   username?: string;
+  /** Why the credential lookup failed (a credential helper that failed, a config file that does not parse). */
+  failure?: StepFailure;
   says: string[];
 }
 
@@ -41,8 +56,10 @@ export interface TokenStep {
   /** `realm` (asked of the token server), `registry-token` (configured), or `none` (Basic, no authentication, a failure). */
   from: "realm" | "registry-token" | "none";
   exchanges: TokenExchangeTrace[];
-  /** Why no token came (the token server's refusal), one line. */
+  /** Why no token came (the token server's refusal, or its failure), one line. */
   error?: string;
+  /** Set when no token came for a reason other than a refusal (401/403): unreachable, 5xx, an answer without a token. */
+  failure?: StepFailure;
   says: string[];
 }
 
@@ -81,6 +98,8 @@ export interface ProbeStep {
   fix?: string;
   /** Whether the upload the push probe opened was cancelled (nothing is left behind). */
   cancelled?: boolean;
+  /** Set when the answer is not about access (outcome `error`): unreachable, 5xx, a malformed challenge. */
+  failure?: StepFailure;
   says: string[];
 }
 
@@ -94,5 +113,10 @@ export interface AuthReport {
   verdict: AuthOutcome;
   /** One line: the verdict in words. */
   summary: string;
+  /**
+   * The steps that could not be carried out (each with its `failure`), as numbered and titled in the report
+   * (`1. challenge`, `5. probe: pull`); empty when the explanation is complete, whatever it found.
+   */
+  failed: string[];
   steps: [ChallengeStep, CredentialsStep, TokenStep, GrantsStep, ...ProbeStep[]];
 }

@@ -72,6 +72,7 @@ describe("explainAuth on a registry without authentication", () => {
       repository: "team/app",
       actions: ["pull"],
       verdict: "ok",
+      failed: [],
     });
     expect(step(report, "challenge")).toMatchObject({
       status: 200,
@@ -222,6 +223,9 @@ describe("explainAuth with Bearer", () => {
       exchanges: [{ status: 401, sent: "basic" }],
     });
     expect(step(report, "token").error).toMatch(/401/);
+    // A refusal is what the report explains, not a step that failed.
+    expect(step(report, "token").failure).toBeUndefined();
+    expect(report.failed).toEqual([]);
     expect(step(report, "grants").token).toBe("none");
     expect(report.verdict).toBe("unauthorized");
     expectNoSecrets(report, ["not-the-Password-99"]);

@@ -18,6 +18,7 @@ import type { Reference } from "@regatta/reference";
 import type { ClientContext } from "../context.js";
 import type { AuthReport, ChallengeStep, CredentialsStep, GrantsStep, TokenStep } from "./auth-report.js";
 import { probeAccess, verdictLine } from "./probe-access.js";
+import { failureLine, isAccessAnswer, oneLine, stepFailure } from "./step-failure.js";
 
 /** Options of {@link explainAuth}. */
 export interface ExplainAuthOptions {
@@ -26,7 +27,12 @@ export interface ExplainAuthOptions {
   signal?: AbortSignal;
 }
 
-/** Explains the authentication for `ref` (see the module comment); the report is scrubbed of every secret. */
+/**
+ * Explains the authentication for `ref` (see the module comment); the report is scrubbed of every secret. Every step
+ * reports its own outcome: one that could not be carried out (the registry unreachable, a token service answering
+ * 500, a challenge that does not parse) carries its `failure`, the steps after it go on with what is known, and
+ * `failed` lists them. Only a usage error or the caller's abort is thrown.
+ */
 export async function explainAuth(
   ctx: ClientContext,
   ref: Reference,
@@ -37,11 +43,29 @@ export async function explainAuth(
   const actions = options.push ? ["pull", "push"] : ["pull"];
   const scope = repositoryScope(ref.repository, actions);
   const signal = options.signal;
-  const ping = await ctx.transport.ping(ref.registry, signal);
-  const trace = await explain({ registry: ref.registry, scopes: [scope], ...(signal ? { signal } : {}) });
-  const challenge = challengeStep(ping, trace, formatScope(scope));
+  const ping = await settle(ctx.transport.ping(ref.registry, signal), signal);
+  const traced = await settle(
+    explain({ registry: ref.registry, scopes: [scope], ...(signal ? { signal } : {}) }),
+    signal,
+  );
+  const trace = "value" in traced ? traced.value : undefined;
+  const challenge =
+    "value" in ping
+      ? challengeStep(
+          ping.value,
+          trace?.scheme ?? ctx.authenticator.describe(ref.registry).scheme,
+          formatScope(scope),
+        )
+      : failedChallengeStep(ping.error, formatScope(scope));
   const probes = await probeAccess(ctx, ref, actions, signal);
   const verdict = probes.find((p) => p.outcome !== "ok")?.outcome ?? "ok";
+  const steps: AuthReport["steps"] = [
+    challenge,
+    trace ? credentialsStep(trace) : failedCredentialsStep("error" in traced ? traced.error : undefined),
+    tokenStep(trace, challenge),
+    grantsStep(trace, ref.repository, actions),
+    ...probes,
+  ];
   const report: AuthReport = {
     reference: ref.toString(),
     registry: ref.registry,
@@ -49,36 +73,73 @@ export async function explainAuth(
     actions,
     verdict,
     summary: verdictLine(verdict, ref, actions),
-    steps: [
-      challenge,
-      credentialsStep(trace),
-      tokenStep(trace),
-      grantsStep(trace, ref.repository, actions),
-      ...probes,
-    ],
+    failed: steps.flatMap((step, i) =>
+      "failure" in step && step.failure
+        ? [`${i + 1}. ${step.title === "probe" ? `probe: ${step.action}` : step.title}`]
+        : [],
+    ),
+    steps,
   };
   // The same scrubbing as errors and logs: anything a server echoed that carries a secret we sent is cut out.
   return scrubValue(report, ctx.transport.secrets) as AuthReport;
 }
 
+/** A step's promise as its value or its error; the caller's abort (Ctrl-C) still ends the whole explanation. */
+async function settle<T>(
+  promise: Promise<T>,
+  signal: AbortSignal | undefined,
+): Promise<{ value: T } | { error: unknown }> {
+  try {
+    return { value: await promise };
+  } catch (error) {
+    if (signal?.aborted) throw error;
+    return { error };
+  }
+}
+
+/** Step 1 when `GET /v2/` failed (unreachable, 5xx, a challenge that does not parse): what it could not learn. */
+function failedChallengeStep(error: unknown, scope: string): ChallengeStep {
+  const failure = stepFailure(error);
+  return {
+    title: "challenge",
+    scheme: "unknown",
+    scope,
+    failure,
+    says: [
+      `GET /v2/ ${failureLine(failure)}`,
+      "the steps below go on without the registry's challenge",
+      `scope asked for this reference: ${scope}`,
+    ],
+  };
+}
+
+/** Step 2 when the credential lookup failed (a credential helper that failed, a config that does not parse). */
+function failedCredentialsStep(error: unknown): CredentialsStep {
+  const failure = stepFailure(error);
+  return {
+    title: "credentials",
+    source: undefined,
+    kind: "none",
+    failure,
+    says: [`the lookup ${failureLine(failure)}`],
+  };
+}
+
 function challengeStep(
   ping: { status: number; apiVersion?: string; challenge?: string },
-  trace: AuthTrace,
+  scheme: AuthTrace["scheme"],
   scope: string,
 ): ChallengeStep {
-  const chosen = ping.challenge
-    ? pickChallenge(parseWwwAuthenticate(ping.challenge), trace.scheme)
-    : undefined;
+  const chosen = ping.challenge ? pickChallenge(parseWwwAuthenticate(ping.challenge), scheme) : undefined;
   const realm = chosen?.params.realm ? redactUrl(chosen.params.realm) : undefined;
   const service = chosen?.params.service;
   const says = [`GET /v2/ answered ${ping.status}${ping.apiVersion ? ` (${ping.apiVersion})` : ""}`];
-  if (trace.scheme === "none")
-    says.push("no challenge: the registry lets anyone in, no credentials are needed");
-  else if (trace.scheme === "basic")
+  if (scheme === "none") says.push("no challenge: the registry lets anyone in, no credentials are needed");
+  else if (scheme === "basic")
     says.push(
       `WWW-Authenticate: Basic${realm ? ` realm ${realm}` : ""}: every request carries the username and password`,
     );
-  else if (trace.scheme === "bearer")
+  else if (scheme === "bearer")
     says.push(
       `WWW-Authenticate: Bearer realm ${realm}${service ? `, service ${service}` : ""}: a token must be asked of the realm`,
     );
@@ -88,7 +149,7 @@ function challengeStep(
     title: "challenge",
     status: ping.status,
     ...(ping.apiVersion ? { apiVersion: ping.apiVersion } : {}),
-    scheme: trace.scheme,
+    scheme,
     ...(realm ? { realm } : {}),
     ...(service ? { service } : {}),
     scope,
@@ -119,7 +180,13 @@ function credentialsStep(trace: AuthTrace): CredentialsStep {
   return { title: "credentials", source, kind, ...(username ? { username } : {}), says };
 }
 
-function tokenStep(trace: AuthTrace): TokenStep {
+function tokenStep(trace: AuthTrace | undefined, challenge: ChallengeStep): TokenStep {
+  if (!trace || challenge.failure) {
+    const why = challenge.failure
+      ? "the challenge step failed, so no realm is known to ask"
+      : "the credential lookup failed";
+    return { title: "token", from: "none", exchanges: trace?.exchanges ?? [], says: [`not asked: ${why}`] };
+  }
   const exchanges = trace.exchanges;
   const says = exchanges.map((e) => {
     const how =
@@ -137,13 +204,20 @@ function tokenStep(trace: AuthTrace): TokenStep {
     says.push("no token: Basic sends the username and password with each request");
   else if (from === "registry-token")
     says.push("no token request: the configured registry token is sent as is");
-  const error = trace.error === undefined ? undefined : oneLine(trace.error);
-  if (error) says.push(`no token: ${error}`);
-  return { title: "token", from, exchanges, ...(error ? { error } : {}), says };
+  if (trace.error === undefined) return { title: "token", from, exchanges, says };
+  const error = oneLine(trace.error);
+  // A refusal (401, 403) is the token service's answer about these credentials, which the report explains.
+  if (isAccessAnswer(trace.error, [401, 403])) {
+    says.push(`no token: ${error}`);
+    return { title: "token", from, exchanges, error, says };
+  }
+  const failure = stepFailure(trace.error);
+  says.push(`no token: the request ${failureLine(failure)}`);
+  return { title: "token", from, exchanges, error, failure, says };
 }
 
-function grantsStep(trace: AuthTrace, repository: string, actions: string[]): GrantsStep {
-  if (!trace.token) return { title: "grants", token: "none", says: ["no token, so nothing to decode"] };
+function grantsStep(trace: AuthTrace | undefined, repository: string, actions: string[]): GrantsStep {
+  if (!trace?.token) return { title: "grants", token: "none", says: ["no token, so nothing to decode"] };
   const claims = trace.token.claims;
   if (!claims) {
     return {
@@ -181,9 +255,4 @@ function grantsStep(trace: AuthTrace, repository: string, actions: string[]): Gr
     missing,
     says,
   };
-}
-
-/** An error as one line: its message, which already ends with its hint and is scrubbed by construction. */
-export function oneLine(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

@@ -13,6 +13,7 @@ import { manifestPath, uploadsPath } from "../registry-api/paths.js";
 import { tagsGet } from "../registry-api/tags.js";
 import { cancelUpload, openUploadSession } from "../registry-api/upload-session.js";
 import type { AuthOutcome, ProbeStep } from "./auth-report.js";
+import { failureLine, isAccessAnswer, stepFailure } from "./step-failure.js";
 
 /** The probes of `actions` (`pull`, and `push` when asked), in order. */
 export async function probeAccess(
@@ -53,6 +54,7 @@ async function probePull(
       ],
     };
   } catch (error) {
+    if (signal?.aborted) throw error;
     return refusal(request, "pull", error, ref, await afterRefusedHead(ctx, ref, error, signal));
   }
 }
@@ -75,7 +77,8 @@ async function afterRefusedHead(
   headError: unknown,
   signal: AbortSignal | undefined,
 ): Promise<RefusalDetail> {
-  if (!(headError instanceof RegattaError) || headError.errors.length) return {};
+  if (!(headError instanceof RegattaError) || headError.status === undefined || headError.errors.length)
+    return {};
   try {
     await tagsGet(ctx.transport, {
       registry: ref.registry,
@@ -114,6 +117,7 @@ async function probePush(
       ...(signal ? { signal } : {}),
     }));
   } catch (error) {
+    if (signal?.aborted) throw error;
     return refusal(request, "push", error, ref);
   }
   const says = [`${request} -> ${status}: push is allowed (the registry opened an upload)`];
@@ -136,7 +140,10 @@ async function probePush(
   return { title: "probe", request, action: "push", status, outcome: "ok", cancelled, says };
 }
 
-/** A probe's refusal read: 401, 401 insufficient_scope, 403, 404; anything else is not about auth and is thrown. */
+/**
+ * A probe's refusal read: 401, 401 insufficient_scope, 403, 404. Anything else (no answer, a 5xx, a challenge that
+ * does not parse) is not about access: the probe failed, and says so with the typed error's line, code and status.
+ */
 function refusal(
   request: string,
   action: "pull" | "push",
@@ -144,23 +151,31 @@ function refusal(
   ref: Reference,
   detail: RefusalDetail = {},
 ): ProbeStep {
-  if (!(error instanceof RegattaError) || error.status === undefined) throw error;
+  if (!isAccessAnswer(error, [401, 403, 404])) {
+    const failure = stepFailure(error);
+    return {
+      title: "probe",
+      request,
+      action,
+      ...(failure.status !== undefined ? { status: failure.status } : {}),
+      outcome: "error",
+      failure,
+      says: [`${request} ${failureLine(failure)}`],
+    };
+  }
   const status = error.status;
   const code = error.errors[0]?.code ?? detail.code;
   const said = error.errors[0]?.message ?? detail.message;
-  const outcome: AuthOutcome =
+  const outcome: Exclude<AuthOutcome, "ok" | "error"> =
     status === 401
       ? error.access?.insufficientScope
         ? "insufficient_scope"
         : "unauthorized"
       : status === 403
         ? "forbidden"
-        : status === 404
-          ? "not_found"
-          : "error";
+        : "not_found";
   const repository = ref.repository;
-  const meaning: Record<AuthOutcome, string> = {
-    ok: "",
+  const meaning: Record<Exclude<AuthOutcome, "ok" | "error">, string> = {
     unauthorized:
       error.access?.credentials === "none"
         ? "no credentials were sent and the registry wants some"
@@ -173,7 +188,6 @@ function refusal(
         : code === "NAME_UNKNOWN"
           ? `the repository ${repository} does not exist, or is hidden from you`
           : "the repository or tag does not exist, or is hidden from you",
-    error: "an answer that is not about authentication",
   };
   return {
     title: "probe",
@@ -188,7 +202,7 @@ function refusal(
     says: [
       `${request} -> ${status}${code ? ` ${code}` : ""}${outcome === "insufficient_scope" ? " (insufficient_scope)" : ""}: ${meaning[outcome]}`,
       ...(said ? [`the registry says: ${said}`] : []),
-      ...(error.hint ? [`fix: ${error.hint}`] : outcome === "error" ? [error.message] : []),
+      ...(error.hint ? [`fix: ${error.hint}`] : []),
     ],
   };
 }
