@@ -5,9 +5,10 @@
  * https://github.com/opencontainers/distribution-spec/blob/main/spec.md#pushing-blobs-in-chunks
  *
  * distribution 2.8.2 signs the session state into the Location (`?_state=`): a Location whose state is older than
- * the bytes the registry holds is answered 404 BLOB_UPLOAD_INVALID, and the session is cancelled. That is what
- * happens after a PATCH was cut off half-way: the registry kept part of it, the Location we hold is stale, and the
- * only way on is a new session (see upload.ts).
+ * the bytes the registry holds is answered 404 BLOB_UPLOAD_INVALID, whatever the method, and the session stays
+ * (measured: a DELETE of it too) until the registry's upload purge. That is what happens after a PATCH was cut off
+ * half-way: the registry kept part of it, the Location we hold is stale, and the only way on is a new session (see
+ * uploads.ts); an upload that stops avoids cutting its request for that reason (upload-stop.ts).
  */
 import type { Scope } from "@regatta/auth";
 import { ProtocolError, redactUrl } from "@regatta/errors";

@@ -14,10 +14,11 @@
  * carries bytes. Instead, an interrupted upload is taken up here: `GET <location>` says how many bytes the session
  * holds (`Range: 0-<last>`) and the upload goes on from there. When the registry dropped the session (distribution
  * does after a PATCH cut off half-way, see upload-session.ts) and the source can be read again, a new session starts
- * from byte 0. A registry that refuses a body as too large (413) gets chunks instead. An upload that fails for good
- * is cancelled (`DELETE <location>`) so the registry can drop its bytes.
+ * from byte 0. A registry that refuses a body as too large (413) gets chunks instead. An upload that ends without
+ * success (an error, an abort, a digest mismatch, a timeout) is cancelled (`DELETE <location>`) so the registry can
+ * drop its bytes: after the request in flight got its answer, with the Location of that answer (upload-stop.ts).
  */
-import type { Readable } from "node:stream";
+import { Readable } from "node:stream";
 import type { Scope } from "@regatta/auth";
 import {
   DigestMismatchError,
@@ -33,6 +34,7 @@ import { uploadsPath } from "./paths.js";
 import type { RequestFn } from "./request.js";
 import { absoluteLocation, cancelUpload, locationOf, uploadStatus, withDigest } from "./upload-session.js";
 import { UploadSource } from "./upload-source.js";
+import { abortedUpload, CANCEL_TIMEOUT_MS, settlingSignal, stoppableBody } from "./upload-stop.js";
 
 const OCTET_STREAM = "application/octet-stream";
 /** Default for `maxRecoveries`. */
@@ -195,6 +197,63 @@ export async function uploadBlob(
   });
   const blobLocation = (response: { headers: Record<string, string>; url: string }) =>
     absoluteLocation(response, what);
+  /** The session's Location, from the LAST answer that gave one: the only one the registry still takes. */
+  let location: string | undefined;
+  /** Releases the source once there is one. */
+  let releaseSource = () => {};
+  /** DELETE of a session, best effort and bounded: its failure never hides why the upload stopped. */
+  const cancelSession = (at: string) =>
+    cancelUpload(request, {
+      registry,
+      repository,
+      location: at,
+      signal: AbortSignal.timeout(CANCEL_TIMEOUT_MS),
+    }).catch(() => undefined);
+  /**
+   * Releases the source and cancels the session at its latest Location, so the registry can drop its bytes; returns
+   * `err`. Called once the request in flight has settled (`send` does not return before), so the DELETE neither
+   * races it nor names a Location its answer made stale.
+   */
+  const giveUp = async (err: unknown) => {
+    releaseSource();
+    if (location) await cancelSession(location);
+    return err;
+  };
+  /**
+   * One request of the upload. Aborted meanwhile, it still gets its answer (upload-stop.ts): a body without a
+   * Content-Length ends early, anything else has a short while before it is cut. `answered` reads the answer (the
+   * Location to go on with) before the abort, or the failure of the body, becomes the upload's error.
+   */
+  const send = async <T>(
+    r: RegistryRequest,
+    answered: (response: Awaited<ReturnType<RequestFn>>) => T | Promise<T>,
+  ): Promise<T> => {
+    if (signal?.aborted) throw abortedUpload(what, signal);
+    const stoppable =
+      r.body instanceof Readable && r.headers?.["content-length"] === undefined
+        ? stoppableBody(r.body, signal)
+        : undefined;
+    const stopped = () => {
+      if (signal?.aborted) return abortedUpload(what, signal);
+      return stoppable?.stopped;
+    };
+    const settling = settlingSignal(signal);
+    let response: Awaited<ReturnType<RequestFn>>;
+    try {
+      response = await request({
+        ...r,
+        ...(stoppable ? { body: stoppable.body } : {}),
+        ...(settling.signal ? { signal: settling.signal } : {}),
+      });
+    } catch (err) {
+      throw stoppable?.stopped !== undefined ? stopped() : err;
+    } finally {
+      settling.release();
+    }
+    const result = await answered(response);
+    if (stoppable?.stopped !== undefined || signal?.aborted) throw stopped();
+    return result;
+  };
   /**
    * The POST that opens a session creates nothing the upload depends on until a Location comes back, so it is
    * retried like an idempotent request (a 503 or a reset there must not fail a push); a retried answer that did
@@ -204,8 +263,13 @@ export async function uploadBlob(
     idempotent: true,
     onDiscard: async (response: { headers: Record<string, string>; url: string }) => {
       const abandoned = blobLocation(response);
-      if (abandoned) await cancelUpload(request, { registry, repository, location: abandoned });
+      if (abandoned) await cancelSession(abandoned);
     },
+  };
+  /** An opening POST's answer: a 202 opened a session, whose Location is the one to go on with. */
+  const sessionOf = (response: Awaited<ReturnType<RequestFn>>) => {
+    if (response.status === 202) location = locationOf(response, what);
+    return response;
   };
   // 1. Open a session: single request, mount, or plain.
   let opened: Awaited<ReturnType<RequestFn>> | undefined;
@@ -215,19 +279,22 @@ export async function uploadBlob(
       : undefined;
   if (single && !memo.noSinglePost.has(registry)) {
     try {
-      opened = await request({
-        ...base,
-        method: "POST",
-        path: uploadsPath(repository),
-        query: { digest: single.digest },
-        headers: { "content-type": OCTET_STREAM, "content-length": String(single.bytes.length) },
-        body: single.bytes,
-        expect: [201, 202],
-        ...opening,
-      });
+      opened = await send(
+        {
+          ...base,
+          method: "POST",
+          path: uploadsPath(repository),
+          query: { digest: single.digest },
+          headers: { "content-type": OCTET_STREAM, "content-length": String(single.bytes.length) },
+          body: single.bytes,
+          expect: [201, 202],
+          ...opening,
+        },
+        sessionOf,
+      );
     } catch (err) {
       // A registry (or a proxy in front of it) that refuses a POST with a body: the ordinary way works there.
-      if (!(err instanceof RegistryError) || !isRefusal(err.status)) throw err;
+      if (!(err instanceof RegistryError) || !isRefusal(err.status)) throw await giveUp(err);
       memo.noSinglePost.add(registry);
     }
     if (opened?.status === 201) {
@@ -241,14 +308,19 @@ export async function uploadBlob(
   }
   if (!opened) {
     const mount = req.mountFrom && req.digest ? { mount: req.digest, from: req.mountFrom } : undefined;
-    opened = await request({
-      ...base,
-      method: "POST",
-      path: uploadsPath(repository),
-      ...(mount ? { query: mount } : {}),
-      headers: { "content-length": "0" },
-      expect: mount ? [201, 202] : [202],
-      ...opening,
+    opened = await send(
+      {
+        ...base,
+        method: "POST",
+        path: uploadsPath(repository),
+        ...(mount ? { query: mount } : {}),
+        headers: { "content-length": "0" },
+        expect: mount ? [201, 202] : [202],
+        ...opening,
+      },
+      sessionOf,
+    ).catch(async (err: unknown) => {
+      throw await giveUp(err);
     });
     // Stryker disable next-line ConditionalExpression: only a mount may be answered 201 here, and a mount needs the digest
     if (opened.status === 201 && req.digest) {
@@ -265,7 +337,8 @@ export async function uploadBlob(
       );
     }
   }
-  let location = locationOf(opened, what);
+  // sessionOf took it from this same 202 answer already; read again for the types (a 201 returned above)
+  location ??= locationOf(opened, what);
   await opened.dump();
   /** `OCI-Chunk-Min-Length`: the smallest chunk the registry takes (all but the last). */
   const minChunkOf = (headers: Record<string, string>) => Number(headers["oci-chunk-min-length"]) || 0;
@@ -279,6 +352,7 @@ export async function uploadBlob(
     ...(req.verify === false ? { verify: false } : {}),
     ...(req.onProgress ? { onProgress: req.onProgress } : {}),
   });
+  releaseSource = () => source.close();
   /** Bytes the registry holds in the session. */
   let held = 0;
   /**
@@ -291,31 +365,28 @@ export async function uploadBlob(
   let refetched = false;
   /** Whether the registry answered the closing PUT with 201. */
   let committed = false;
-  /** Releases the source and cancels the session (best effort), so the registry can drop its bytes; returns `err`. */
-  const giveUp = async (err: unknown) => {
-    source.close();
-    await cancelUpload(request, { registry, repository, location }).catch(() => undefined);
-    return err;
-  };
-
   /** A PATCH of bytes to the session; the answer's Location is the one to go on with. */
   const patch = async (body: RegistryRequest["body"], length?: number, range?: string) => {
-    const patched = await request({
-      ...base,
-      method: "PATCH",
-      url: location,
-      headers: {
-        "content-type": OCTET_STREAM,
-        ...(length !== undefined ? { "content-length": String(length) } : {}),
-        ...(range ? { "content-range": range } : {}),
+    await send(
+      {
+        ...base,
+        method: "PATCH",
+        url: location as string,
+        headers: {
+          "content-type": OCTET_STREAM,
+          ...(length !== undefined ? { "content-length": String(length) } : {}),
+          ...(range ? { "content-range": range } : {}),
+        },
+        // Stryker disable next-line ConditionalExpression: every PATCH carries bytes or a stream
+        ...(body !== undefined ? { body } : {}),
+        expect: [202, 204],
+        streaming: true,
       },
-      // Stryker disable next-line ConditionalExpression: every PATCH carries bytes or a stream
-      ...(body !== undefined ? { body } : {}),
-      expect: [202, 204],
-      streaming: true,
-    });
-    location = locationOf(patched, what);
-    await patched.dump();
+      async (patched) => {
+        location = locationOf(patched, what);
+        await patched.dump();
+      },
+    );
   };
   /** One chunk, with distribution's `Content-Range` form (no "bytes " unit): <first>-<last>, inclusive. */
   const patchChunk = async (bytes: Buffer, start: number) => {
@@ -325,24 +396,29 @@ export async function uploadBlob(
 
   const close = async (body?: RegistryRequest["body"], length?: number): Promise<UploadResult> => {
     const digest = req.digest ?? source.digest();
-    const closed = await request({
-      ...base,
-      method: "PUT",
-      url: withDigest(location, digest),
-      headers:
-        body === undefined
-          ? { "content-length": "0" }
-          : {
-              "content-type": OCTET_STREAM,
-              ...(length !== undefined ? { "content-length": String(length) } : {}),
-            },
-      ...(body !== undefined ? { body, idempotent: false, streaming: true } : {}),
-      expect: [201],
-    });
-    const where = blobLocation(closed);
-    await closed.dump();
-    committed = true; // whatever follows is a verdict on the upload, not a fault to recover from
-    checkCommitted(closed, digest, what);
+    const where = await send(
+      {
+        ...base,
+        method: "PUT",
+        url: withDigest(location as string, digest),
+        headers:
+          body === undefined
+            ? { "content-length": "0" }
+            : {
+                "content-type": OCTET_STREAM,
+                ...(length !== undefined ? { "content-length": String(length) } : {}),
+              },
+        ...(body !== undefined ? { body, idempotent: false, streaming: true } : {}),
+        expect: [201],
+      },
+      async (closed) => {
+        const at = blobLocation(closed);
+        await closed.dump();
+        committed = true; // whatever follows is a verdict on the upload, not a fault to recover from
+        checkCommitted(closed, digest, what);
+        return at;
+      },
+    );
     return done({
       digest,
       size: source.offset,
@@ -427,7 +503,7 @@ export async function uploadBlob(
           const status = await uploadStatus(request, {
             registry,
             repository,
-            location,
+            location: location as string,
             acknowledged: held,
             ...(signal ? { signal } : {}),
           });
@@ -446,21 +522,26 @@ export async function uploadBlob(
         if (!source.replayable) {
           throw await giveUp(err);
         }
-        await cancelUpload(request, { registry, repository, location }).catch(() => undefined);
+        await cancelSession(location as string);
+        location = undefined;
         // The blob may have been committed by the request whose answer was lost.
         if (req.digest && (await hasBlob(deps, { registry, repository, digest: req.digest, base }))) {
           source.close();
           return done({ digest: req.digest, ...(size !== undefined ? { size } : {}), recoveries });
         }
-        const fresh = await request({
-          ...base,
-          method: "POST",
-          path: uploadsPath(repository),
-          headers: { "content-length": "0" },
-          expect: [202],
-          ...opening,
+        const fresh = await send(
+          {
+            ...base,
+            method: "POST",
+            path: uploadsPath(repository),
+            headers: { "content-length": "0" },
+            expect: [202],
+            ...opening,
+          },
+          sessionOf,
+        ).catch(async (e: unknown) => {
+          throw await giveUp(e);
         });
-        location = locationOf(fresh, what);
         await fresh.dump();
         minChunk = minChunkOf(fresh.headers);
         if (chunkSize !== undefined) chunkSize = Math.max(chunkSize, minChunk);
