@@ -207,6 +207,69 @@ describe("regatta login: usage", () => {
   });
 });
 
+describe("regatta login HOST/NAMESPACE, and a held lock", () => {
+  const registry = useRegistry("basic");
+  beforeAll(async () => {
+    await pushImage(registry.url, "team/app", "1.0", await generateImage({ layers: [10] }), {
+      username: USERNAME,
+      password: PASSWORD,
+    });
+  }, 60_000);
+
+  it("keeps a namespace's login under host/namespace in an auth.json; refuses it for docker's config before asking", async () => {
+    const { env, dir, config } = home();
+    const authFile = join(dir, "auth.json");
+    const ns = `${registry.host}/team`;
+    const login = await regatta(["login", ns, "-u", USERNAME, "--password-stdin", "--authfile", authFile], {
+      env,
+      input: PASSWORD,
+    });
+    expect(login.code, login.stderr).toBe(0);
+    expect(login.stdout).toBe(`Login Succeeded: ${USERNAME} for ${ns}, saved in ${authFile}\n`);
+    expect(JSON.parse(readFileSync(authFile, "utf8"))).toEqual({
+      auths: { [ns]: { auth: b64(`${USERNAME}:${PASSWORD}`) } },
+    });
+    // The lookup answers it for team/app.
+    expect((await regatta(["tags", `${registry.host}/team/app`, "--authfile", authFile], { env })).code).toBe(
+      0,
+    );
+    const out = await regatta(["logout", ns, "--authfile", authFile], { env });
+    expect(out.stdout).toBe(`Removed the login credentials for ${ns} from ${authFile}\n`);
+
+    // docker's config.json has keys per host: refused (no password asked, nothing written), with the way around it.
+    const docker = await regatta(["login", ns, "-u", USERNAME], { env });
+    expect(docker.code).toBe(1);
+    expect(docker.stderr).toBe(
+      `regatta: cannot keep a login for the namespace ${ns} in ${config}: docker's config.json keeps one login per host (log in to ${registry.host} for the whole host, or keep the namespace's login in a containers auth.json (--authfile FILE, or REGISTRY_AUTH_FILE), whose keys may name a namespace)\n`,
+    );
+    expect(existsSync(config)).toBe(false);
+  });
+
+  it("login and logout say what they wait for, then give up after --timeout naming the lock file", async () => {
+    const { env, dir, config } = home();
+    await mkdir(join(dir, ".docker"));
+    writeFileSync(config, JSON.stringify({ auths: {} }));
+    const lock = join(dir, ".docker", ".config.json.regatta-lock");
+    writeFileSync(lock, "4242 another-host\n");
+    for (const args of [
+      ["login", registry.host, "-u", USERNAME, "--password-stdin"],
+      ["logout", registry.host],
+    ]) {
+      const result = await regatta([...args, "--timeout", "3"], { env, input: PASSWORD, killAfter: 60_000 });
+      expect(result.code, result.stderr).toBe(1);
+      const lines = result.stderr.split("\n").filter((l) => !l.startsWith("WARNING! Your password"));
+      expect(lines).toContain(
+        `waiting for the lock ${lock}, held by process 4242 (another regatta login or logout?)`,
+      );
+      expect(result.stderr).toContain(
+        `regatta: gave up after 3 s waiting for the lock ${lock}: process 4242 holds it to update ${config}`,
+      );
+      expect(result.stderr).toContain(`the lock is stale: remove it (rm ${lock}) and try again`);
+    }
+    expect(JSON.parse(readFileSync(config, "utf8"))).toEqual({ auths: {} });
+  });
+});
+
 /** Whether util-linux `script` is here to give the CLI a terminal. */
 function hasScript(): boolean {
   try {

@@ -3,12 +3,15 @@
  * Regatta's own readers read back; the rest of the file is kept; the file is replaced atomically with mode 0600; a
  * configured credential helper is used through its `store` and `erase` verbs (a real program on PATH).
  */
-import { link, lstat, readdir, readFile, stat, symlink } from "node:fs/promises";
+import { link, lstat, readdir, readFile, stat, symlink, unlink, writeFile } from "node:fs/promises";
+import { hostname } from "node:os";
 import { join } from "node:path";
 import { CredentialsError } from "@regatta/errors";
+import { lockPathOf } from "@regatta/errors/write-lock";
 import { describe, expect, it } from "vitest";
 import { spawnCredentialHelper } from "./credential-helper.js";
 import {
+  credentialStoreEntry,
   credentialStoreFile,
   eraseCredential,
   otherCredentialFiles,
@@ -258,6 +261,111 @@ describe("a containers auth.json (--authfile, REGISTRY_AUTH_FILE)", () => {
     });
     await storeCredential("r.example", ALICE, { env: { REGISTRY_AUTH_FILE: authFile, HOME: dir } });
     expect(await readJson(authFile)).toEqual({ auths: { "r.example": { auth: b64("alice:pa:ss-word-1") } } });
+  });
+});
+
+describe("a login for a namespace (host/team): kept under its key where the format has one, refused where not", () => {
+  it("a containers auth.json keeps it under host/team, beside the host's login, and the lookup answers it for that namespace only", async () => {
+    const dir = await tempDir();
+    const authFile = await writeIn(dir, "auth.json", { auths: { "h:5000": { auth: b64("host:wide") } } });
+    const env = { HOME: dir, PATH: "/usr/bin:/bin" };
+    expect(await storeCredential("h:5000/team", ALICE, { env, authFile })).toEqual({
+      file: authFile,
+      format: "containers",
+      key: "h:5000/team",
+    });
+    expect(await readJson(authFile)).toEqual({
+      auths: { "h:5000": { auth: b64("host:wide") }, "h:5000/team": { auth: b64("alice:pa:ss-word-1") } },
+    });
+    const reader = podmanAuthFileCredentials({ env, files: [authFile] });
+    expect(await reader.get("h:5000", "team/app")).toEqual(ALICE);
+    expect(await reader.get("h:5000", "other/app")).toEqual({ username: "host", password: "wide" });
+    // A logout of the namespace removes its entry only; the host's stays.
+    expect(await eraseCredential("h:5000/team/", { env, authFile })).toMatchObject({
+      key: "h:5000/team",
+      removed: true,
+    });
+    expect(await readJson(authFile)).toEqual({ auths: { "h:5000": { auth: b64("host:wide") } } });
+  });
+
+  it("docker's config.json (keys per host) refuses it with a CredentialsError saying how, and leaves the file alone", async () => {
+    const { env, file } = await dockerSetup({ auths: { "h:5000": { auth: b64("host:wide") } } });
+    const before = await readFile(file, "utf8");
+    for (const call of [
+      () => storeCredential("h:5000/team", ALICE, { env }),
+      () => eraseCredential("h:5000/team", { env }),
+    ]) {
+      const error = await call().catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(CredentialsError);
+      expect((error as Error).message).toMatch(
+        /cannot keep a login for the namespace h:5000\/team in .*config\.json: docker's config\.json keeps one login per host \(log in to h:5000 for the whole host, or .*--authfile FILE, or REGISTRY_AUTH_FILE/,
+      );
+    }
+    expect(await readFile(file, "utf8")).toBe(before);
+    // docker's own URL spellings of a host are not namespaces.
+    expect(credentialStoreEntry("https://index.docker.io/v1/", { env })).toMatchObject({
+      key: "https://index.docker.io/v1/",
+    });
+    expect(credentialStoreEntry("https://h:5000/v2/", { env })).toMatchObject({ key: "h:5000" });
+  });
+
+  it("refuses a path that is no repository namespace, and a namespace whose host has a credential helper", async () => {
+    const { env, dir } = await helperSetup(undefined);
+    const authFile = await writeIn(dir, "auth.json", { credHelpers: { "quay.io": "fake" } });
+    expect(() => credentialStoreEntry("h:5000/Team", { env, authFile })).toThrow(
+      /Team is not a repository namespace/,
+    );
+    const error = await storeCredential("quay.io/org", ALICE, { env, authFile }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(CredentialsError);
+    expect((error as Error).message).toMatch(
+      /docker-credential-fake for quay\.io, which keeps one login per host/,
+    );
+    expect(await readJson(authFile)).toEqual({ credHelpers: { "quay.io": "fake" } });
+  });
+});
+
+describe("a lock another process holds on the file", () => {
+  for (const [what, owner] of [
+    ["a process on another host", "4242 another-host"],
+    ["a live process here (a reused pid)", `${process.pid} ${hostname()}`],
+  ] as const) {
+    it(`${what}: said once after a second, given up after lockTimeoutMs with the lock file and how to remove it`, async () => {
+      const { env, file } = await dockerSetup({ auths: {} });
+      const lockFile = lockPathOf(file);
+      await writeFile(lockFile, `${owner}\n`);
+      const told: unknown[] = [];
+      const options = { env, lockTimeoutMs: 2500, onLockWait: (wait: unknown) => told.push(wait) };
+      for (const call of [
+        () => storeCredential("r.example", ALICE, options),
+        () => eraseCredential("r.example", options),
+      ]) {
+        told.length = 0;
+        const error = await call().catch((e: unknown) => e);
+        expect(error).toBeInstanceOf(CredentialsError);
+        const holder = Number(owner.split(" ")[0]);
+        expect(error).toMatchObject({ code: "CREDENTIALS_LOCKED" });
+        expect((error as Error).message).toBe(
+          `gave up after 2.5 s waiting for the lock ${lockFile}: process ${holder} holds it to update ${file} (if no regatta login or logout is running (pid ${holder} is none, or runs on another host), the lock is stale: remove it (rm ${lockFile}) and try again)`,
+        );
+        expect(told).toEqual([{ lockFile, holder }]);
+      }
+      expect(await readJson(file)).toEqual({ auths: {} });
+      // Removed, as the message says: the login goes through.
+      await unlink(lockFile);
+      await storeCredential("r.example", ALICE, options);
+      expect(Object.keys((await readJson(file)).auths as object)).toEqual(["r.example"]);
+    });
+  }
+
+  it("a lock released within a second is waited for silently", async () => {
+    const { env, file } = await dockerSetup({ auths: {} });
+    const lockFile = lockPathOf(file);
+    await writeFile(lockFile, "4242 another-host\n");
+    const told: unknown[] = [];
+    const released = new Promise((done) => setTimeout(done, 200)).then(() => unlink(lockFile));
+    await storeCredential("r.example", ALICE, { env, onLockWait: (wait) => told.push(wait) });
+    await released;
+    expect(told).toEqual([]);
   });
 });
 

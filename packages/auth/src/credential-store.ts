@@ -3,8 +3,8 @@ import { chmod, realpath, rename, rm, writeFile } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { CredentialsError } from "@regatta/errors";
 import { makeDirectories } from "@regatta/errors/make-directories";
-import { lockDestination } from "@regatta/errors/write-lock";
-import { normalizeRegistry } from "@regatta/reference";
+import { lockDestination, lockPathOf } from "@regatta/errors/write-lock";
+import { isValidRepositoryPath, normalizeRegistry } from "@regatta/reference";
 import {
   type HelperRunner,
   helperErase,
@@ -29,7 +29,20 @@ export interface CredentialStoreOptions {
   homeDir?: string;
   /** Runs `docker-credential-<name> store|erase`; default spawns the program found on `env.PATH`. */
   runHelper?: HelperRunner;
+  /**
+   * How long to wait for the file's lock while another process holds it (another login, or a lock a process on
+   * another host, or a live process that reused a dead holder's pid, left): default 30 s, then a CredentialsError
+   * naming the lock file and how to remove it when stale.
+   */
+  lockTimeoutMs?: number;
+  /** Told once when the wait for the lock has lasted a second: the lock file and the pid it names, to say so. */
+  onLockWait?: (wait: { lockFile: string; holder: number }) => void;
 }
+
+/** The default bound of the wait for a credentials file's lock. */
+export const CREDENTIAL_LOCK_TIMEOUT_MS = 30_000;
+/** A lock held this long is said (`onLockWait`): two logins at once wait a few milliseconds, silently. */
+const LOCK_NOTICE_MS = 1_000;
 
 /** Where a credential was written or erased. */
 export interface CredentialLocation {
@@ -57,13 +70,42 @@ export function credentialStoreFile(
 }
 
 /**
- * The `auths` key a login writes, as the tool owning the format does: docker keeps Docker Hub under its legacy v1 URL
- * (https://github.com/docker/cli/blob/master/cli/command/registry/login.go), containers/image under `docker.io`
- * (containers-auth.json(5)); any other registry is its bare host.
+ * The file a login for `registry` writes, and the `auths` key it writes there, as the tool owning the format does:
+ * docker keeps Docker Hub under its legacy v1 URL (https://github.com/docker/cli/blob/master/cli/command/registry/login.go),
+ * containers/image under `docker.io` (containers-auth.json(5)); any other registry is its bare host.
+ *
+ * `registry` may name a namespace (`host/team`, as `podman login host/team`): a containers auth.json keeps it under
+ * that key, which its readers (and Regatta's lookup) take for that namespace before the host's. docker's config.json
+ * has keys per host only (`docker login` takes a host, and its readers look a host up): there the namespace is refused
+ * with a {@link CredentialsError} rather than the login widened silently to the whole host. A URL with a scheme
+ * (`https://index.docker.io/v1/`) is docker's way of writing a host; its path is not a namespace.
  */
-function entryKey(registry: string, format: CredentialLocation["format"]): string {
+export function credentialStoreEntry(
+  registry: string,
+  options: CredentialStoreOptions = {},
+): Pick<CredentialLocation, "file" | "format" | "key"> {
+  const { file, format } = credentialStoreFile(options);
   const host = normalizeRegistry(registry);
-  return format === "docker" ? helperServerUrl(host) : host;
+  const key = normalizeAuthFileKey(registry.trim());
+  if (key === host) return { file, format, key: format === "docker" ? helperServerUrl(host) : host };
+  const path = key.slice(host.length + 1);
+  if (!isValidRepositoryPath(path)) {
+    throw new CredentialsError(
+      `cannot log in to ${JSON.stringify(registry)}: ${path} is not a repository namespace`,
+      {
+        hint: `give a host (${host}), or a host and a namespace of lowercase path components (${host}/team)`,
+      },
+    );
+  }
+  if (format === "docker") {
+    throw new CredentialsError(
+      `cannot keep a login for the namespace ${key} in ${file}: docker's config.json keeps one login per host`,
+      {
+        hint: `log in to ${host} for the whole host, or keep the namespace's login in a containers auth.json (--authfile FILE, or REGISTRY_AUTH_FILE), whose keys may name a namespace`,
+      },
+    );
+  }
+  return { file, format, key };
 }
 
 /**
@@ -90,12 +132,13 @@ export async function storeCredential(
     // base64 of `user:password` is split at the first colon by every reader (docker's decodeAuth).
     throw new CredentialsError("a username is needed, and it may not contain a colon");
   }
-  const { file, format } = credentialStoreFile(options);
-  const key = entryKey(registry, format);
-  return underLock(file, async () => {
+  const { file, format, key } = credentialStoreEntry(registry, options);
+  return underLock(file, options, async () => {
     const config = (await readJsonFile(file)) ?? {};
     const helper = configuredHelper(config, registry, format);
-    const auths = withoutHost(config.auths, registry, format);
+    if (helper !== undefined && namesNamespace(key, format))
+      refuseNamespaceHelper(helper, registry, key, file);
+    const auths = withoutEntry(config.auths, registry, key, format);
     if (helper !== undefined) {
       await helperStore(helper, registry, credential, runnerOf(options));
       // docker's native store writes an entry without secrets so `docker logout` and listings know the host; a
@@ -120,15 +163,15 @@ export async function eraseCredential(
   registry: string,
   options: CredentialStoreOptions = {},
 ): Promise<CredentialLocation & { removed: boolean }> {
-  const { file, format } = credentialStoreFile(options);
-  const key = entryKey(registry, format);
-  return underLock(file, async () => {
+  const { file, format, key } = credentialStoreEntry(registry, options);
+  return underLock(file, options, async () => {
     const config = await readJsonFile(file);
     if (!config) return { file, format, key, removed: false };
-    const helper = configuredHelper(config, registry, format);
+    // A namespace's login is its `auths` entry only: the host's helper holds the host's login, which stays.
+    const helper = namesNamespace(key, format) ? undefined : configuredHelper(config, registry, format);
     const erased = helper !== undefined ? await helperErase(helper, registry, runnerOf(options)) : false;
     const before = objectEntries(config.auths).length;
-    const auths = withoutHost(config.auths, registry, format);
+    const auths = withoutEntry(config.auths, registry, key, format);
     const removedEntry = Object.keys(auths).length !== before;
     if (removedEntry) await writeJsonAtomically(file, { ...config, auths });
     // The helper is named only when it held the secret: one that had none ("not found") leaves the file as the place.
@@ -145,15 +188,30 @@ export async function eraseCredential(
 /**
  * Runs a read-modify-write of a credentials file holding its lock (`.NAME.regatta-lock` beside the file it names,
  * through a symbolic link), as pulls hold theirs: two logins at once each rewrote the file from what they had read,
- * and one of them was lost (16 parallel logins kept 6 entries). A lock left by a dead process is taken over.
+ * and one of them was lost (16 parallel logins kept 6 entries). A lock left by a dead process is taken over; one a
+ * live process (or another host's) holds is waited for, said after a second, and given up after `lockTimeoutMs`: a
+ * login waited for ever, silently, on a lock a process elsewhere had left.
  */
-async function underLock<T>(file: string, update: () => Promise<T>): Promise<T> {
+async function underLock<T>(
+  file: string,
+  options: Pick<CredentialStoreOptions, "lockTimeoutMs" | "onLockWait">,
+  update: () => Promise<T>,
+): Promise<T> {
   const target = await realpath(file).catch(() => file);
   // The directory first, 0700 as docker makes it (the lock would make it with the umask's mode).
   await makeDirectories(dirname(target), 0o700).catch((cause: unknown) => {
     throw writeError(target, cause);
   });
+  const limit = options.lockTimeoutMs ?? CREDENTIAL_LOCK_TIMEOUT_MS;
+  const timeout = AbortSignal.timeout(limit);
+  let holder: number | undefined;
+  let notice: NodeJS.Timeout | undefined;
   const lock = await lockDestination(target, {
+    signal: timeout,
+    onWait: (pid, lockFile) => {
+      holder = pid;
+      notice = setTimeout(() => options.onLockWait?.({ lockFile, holder: pid }), LOCK_NOTICE_MS);
+    },
     lockError: (cause, lockPath) =>
       new CredentialsError(
         `cannot lock ${lockPath} to update ${file} (${String((cause as { code?: unknown })?.code ?? "error")})`,
@@ -161,7 +219,20 @@ async function underLock<T>(file: string, update: () => Promise<T>): Promise<T> 
           hint: "check the permissions of the file's directory",
         },
       ),
-  });
+  })
+    .catch((error: unknown) => {
+      if (!timeout.aborted) throw error;
+      const lockFile = lockPathOf(target);
+      const who = holder !== undefined ? `process ${holder}` : "another process";
+      throw new CredentialsError(
+        `gave up after ${limit / 1000} s waiting for the lock ${lockFile}: ${who} holds it to update ${file}`,
+        {
+          code: "CREDENTIALS_LOCKED",
+          hint: `if no regatta login or logout is running${holder !== undefined ? ` (pid ${holder} is none, or runs on another host)` : ""}, the lock is stale: remove it (rm ${lockFile}) and try again`,
+        },
+      );
+    })
+    .finally(() => clearTimeout(notice));
   try {
     return await update();
   } finally {
@@ -224,18 +295,39 @@ function configuredHelper(
 }
 
 /**
- * `auths` without the keys naming `registry`'s host. In a containers auth.json a key with a path
- * (`quay.io/org`) names a namespace, not the host, and is kept: it is a login of its own.
+ * `auths` without the keys naming the entry `key` (see {@link credentialStoreEntry}). In docker's config every key
+ * naming the host (`https://host/`, `docker.io` beside the v1 URL). In a containers auth.json the keys normalising to
+ * `key`: for a host its bare and docker-style spellings, while a key with a path (`quay.io/org`) names a namespace, a
+ * login of its own, and is kept; for a namespace that namespace's key only.
  */
-function withoutHost(
+function withoutEntry(
   auths: unknown,
   registry: string,
+  key: string,
   format: CredentialLocation["format"],
 ): Record<string, unknown> {
   const host = normalizeRegistry(registry);
-  const sameHost = (key: string) =>
-    format === "docker" ? normalizeRegistry(key) === host : normalizeAuthFileKey(key) === host;
-  return Object.fromEntries(objectEntries(auths).filter(([key]) => !sameHost(key)));
+  const same = (k: string) =>
+    format === "docker" ? normalizeRegistry(k) === host : normalizeAuthFileKey(k) === key;
+  return Object.fromEntries(objectEntries(auths).filter(([k]) => !same(k)));
+}
+
+/** Whether an entry's key names a namespace (`host/team`), which only a containers auth.json has. */
+function namesNamespace(key: string, format: CredentialLocation["format"]): boolean {
+  return format === "containers" && key.includes("/");
+}
+
+/**
+ * A credential helper keeps one secret per server URL, the host (containers/image refuses a namespace for helpers
+ * too): a namespace's login through one would replace the host's. Refused, with the way around it.
+ */
+function refuseNamespaceHelper(helper: string, registry: string, key: string, file: string): never {
+  throw new CredentialsError(
+    `cannot keep a login for the namespace ${key}: ${file} names the credential helper docker-credential-${helper} for ${normalizeRegistry(registry)}, which keeps one login per host`,
+    {
+      hint: `log in to ${normalizeRegistry(registry)} for the whole host, or use an auth file without credHelpers for it`,
+    },
+  );
 }
 
 /**

@@ -35,6 +35,7 @@ export {
 export {
   type CredentialLocation,
   type CredentialStoreOptions,
+  credentialStoreEntry,
   credentialStoreFile,
   eraseCredential,
   otherCredentialFiles,

@@ -4,6 +4,7 @@ export {
   type CredentialLocation,
   type CredentialSource,
   type CredentialStoreOptions,
+  credentialStoreEntry,
   credentialStoreFile,
   describeCredentialSource,
   eraseCredential,

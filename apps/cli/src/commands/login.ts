@@ -2,16 +2,38 @@ import { UsageError } from "@regatta/errors";
 import { DEFAULT_REGISTRY, parseRegistry } from "@regatta/reference";
 import type { Command } from "commander";
 import type { CliContext } from "../cli-context.js";
-import { connectOptions, type GlobalFlags } from "../global-options.js";
+import { connectOptions, durationMs, type GlobalFlags } from "../global-options.js";
 import { escapeControls, writeJson, writeStderr, writeStdout } from "../output.js";
 import { canPrompt, prompt } from "../prompt.js";
 
 /** The registry argument of `login` and `logout`: Docker Hub when not given, as docker's. */
 export const HOST_ARGUMENT = [
   "[host]",
-  "the registry, e.g. ghcr.io, localhost:5000 (docker.io: Docker Hub)",
+  "the registry, e.g. ghcr.io, localhost:5000 (docker.io: Docker Hub); HOST/NAMESPACE with --authfile or REGISTRY_AUTH_FILE",
   DEFAULT_REGISTRY,
 ] as const;
+
+/**
+ * What `login` / `logout` HOST[/NAMESPACE] is about: the registry, and the login's name as said back (the namespace's
+ * key in a containers auth.json, else the registry). A namespace where the file's keys name hosts only (docker's
+ * config.json) is refused by the store's own rule (`credentialStoreEntry`), before a password is asked for.
+ */
+export async function loginTarget(
+  arg: string,
+  authFile: string | undefined,
+): Promise<{ registry: string; target: string }> {
+  const { credentialStoreEntry } = await import("@regatta/client");
+  const entry = credentialStoreEntry(arg, {
+    env: process.env,
+    ...(authFile !== undefined ? { authFile } : {}),
+  });
+  if (entry.format === "containers" && entry.key.includes("/")) {
+    const registry = parseRegistry(arg.slice(0, arg.indexOf("/"))).registry;
+    return { registry, target: `${registry}${entry.key.slice(entry.key.indexOf("/"))}` };
+  }
+  const registry = parseRegistry(arg).registry;
+  return { registry, target: registry };
+}
 
 /**
  * `regatta login [HOST]`: checks a username and password against the registry, the way `docker login` does, and saves
@@ -38,26 +60,33 @@ Examples:
   regatta login registry.example --authfile ./auth.json`,
     )
     .action(async (host: string, _opts: unknown, cmd: Command) => {
-      const registry = parseRegistry(host).registry;
       const flags = cli.flags(cmd);
+      const { registry, target } = await loginTarget(host, flags.authfile);
       if (flags.anonymous) throw new UsageError("login and --anonymous contradict each other");
-      // As docker login with nothing given: saved credentials that the registry still takes are a login already.
+      // As docker login with nothing given: saved credentials that the registry still takes are a login already
+      // (the lookup's answer for the host, so not for a namespace's own login).
       const nothingGiven =
         flags.username === undefined && flags.password === undefined && !flags.passwordStdin;
-      if (nothingGiven && (await existingLogin(cli, cmd, host, registry, Boolean(flags.json)))) return;
+      if (
+        nothingGiven &&
+        target === registry &&
+        (await existingLogin(cli, cmd, host, registry, Boolean(flags.json)))
+      )
+        return;
       const credential = await loginCredential(flags, registry);
       // The client below is opened with exactly these credentials: stdin has been read once and is not read again.
       const root = cmd.parent ?? cmd;
       root.setOptionValue("username", credential.username);
       root.setOptionValue("password", credential.password);
       root.setOptionValue("passwordStdin", undefined);
-      await cli.withClient(cmd, host, async (reg) => {
+      await cli.withClient(cmd, registry, async (reg) => {
         const { checkCredentials, otherCredentialFiles, storeCredential } = await import("@regatta/client");
         // As docker login: nothing is saved unless the registry takes the credentials (a typed 401/403, exit 4).
         await checkCredentials(reg);
         const where = await storeCredential(host, credential, {
           env: process.env,
           ...(flags.authfile !== undefined ? { authFile: flags.authfile } : {}),
+          ...lockWait(flags),
         });
         // The lookup reads the containers auth.json files before docker's config: an entry there would win.
         const shadows =
@@ -79,10 +108,32 @@ Examples:
         }
         // On stdout, as docker's and skopeo's "Login Succeeded": the result, which a script may read; warnings on stderr.
         await writeStdout(
-          `Login Succeeded: ${escapeControls(credential.username)} for ${registry}, saved in ${escapeControls(place)}\n`,
+          `Login Succeeded: ${escapeControls(credential.username)} for ${escapeControls(target)}, saved in ${escapeControls(place)}\n`,
         );
       });
     });
+}
+
+/**
+ * How `login` / `logout` wait for the credentials file's lock another process holds: said on stderr after a second
+ * (the lock file, the pid in it), given up after `--timeout` (default 30 s) with the lock file and how to remove it.
+ */
+export function lockWait(flags: GlobalFlags): {
+  lockTimeoutMs?: number;
+  onLockWait: (wait: { lockFile: string; holder: number }) => void;
+} {
+  const limit = flags.timeout === undefined ? undefined : durationMs(flags.timeout);
+  if (flags.timeout !== undefined && (limit === undefined || !Number.isFinite(limit) || limit <= 0))
+    throw new UsageError(
+      `--timeout takes a positive number of seconds or a duration such as 30s, not "${flags.timeout}"`,
+    );
+  return {
+    ...(limit !== undefined ? { lockTimeoutMs: limit } : {}),
+    onLockWait: ({ lockFile, holder }) =>
+      writeStderr(
+        `waiting for the lock ${escapeControls(lockFile)}, held by process ${holder} (another regatta login or logout?)\n`,
+      ),
+  };
 }
 
 /**

@@ -1,8 +1,7 @@
-import { parseRegistry } from "@regatta/reference";
 import type { Command } from "commander";
 import type { CliContext } from "../cli-context.js";
 import { escapeControls, writeJson, writeStderr, writeStdout } from "../output.js";
-import { HOST_ARGUMENT } from "./login.js";
+import { HOST_ARGUMENT, lockWait, loginTarget } from "./login.js";
 
 /**
  * `regatta logout [HOST]`: removes the credentials `login` saved, as `docker logout` does: erased from the configured
@@ -18,13 +17,14 @@ export function registerLogout(program: Command, cli: CliContext): void {
       "\nExamples:\n  regatta logout ghcr.io\n  regatta logout registry.example --authfile ./auth.json",
     )
     .action(async (host: string, _opts: unknown, cmd: Command) => {
-      const registry = parseRegistry(host).registry;
       const flags = cli.flags(cmd);
+      const { registry, target } = await loginTarget(host, flags.authfile);
       // The store lives in the client bundle's chunk; nothing here talks to the registry.
       const { eraseCredential, otherCredentialFiles } = await import("@regatta/client");
       const result = await eraseCredential(host, {
         env: process.env,
         ...(flags.authfile !== undefined ? { authFile: flags.authfile } : {}),
+        ...lockWait(flags),
       });
       // A login kept in another file of the lookup still answers for the host: say where, and how to remove it.
       const remaining = await otherCredentialFiles(host, result.file, { env: process.env });
@@ -43,8 +43,8 @@ export function registerLogout(program: Command, cli: CliContext): void {
       await writeStdout(
         `${
           result.removed
-            ? `Removed the login credentials for ${registry} from ${place}`
-            : `Not logged in to ${registry}: nothing to remove in ${place}`
+            ? `Removed the login credentials for ${escapeControls(target)} from ${place}`
+            : `Not logged in to ${escapeControls(target)}: nothing to remove in ${place}`
         }\n`,
       );
     });
