@@ -3,6 +3,9 @@
  * authentication, Basic, Bearer with and without credentials, a token short of push, 403, 404), what each step says,
  * and that no password or token reaches the report — also when a registry echoes them back.
  */
+
+import type { AddressInfo } from "node:net";
+import { createServer } from "node:net";
 import {
   createMswDispatcher,
   DEFAULT_USERS,
@@ -270,5 +273,42 @@ describe("explainAuth never carries an echoed secret", () => {
     const sent = hostile.requests.flatMap((r) => (r.headers.authorization ?? "").split(" ").slice(1));
     expect(sent.length).toBeGreaterThan(0);
     expectNoSecrets(report, [password, ...sent]);
+  });
+});
+
+/** A port on 127.0.0.1 that nothing listens on: listened on once, then closed. */
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((done) => server.listen(0, "127.0.0.1", done));
+  const { port } = server.address() as AddressInfo;
+  await new Promise((done) => server.close(done));
+  return port;
+}
+
+describe("explainAuth when a step cannot be carried out", () => {
+  it("a registry nobody listens on: the challenge and the probe failed, the other steps still report, nothing thrown", async () => {
+    const host = `127.0.0.1:${await closedPort()}`;
+    const reg = createClient(host, { username: USER, password: PASSWORD, retry: { attempts: 0 } });
+    opened.push(reg);
+    const report = await reg.explainAuth("team/app:1.0");
+    expect(report.failed).toEqual(["1. challenge", "5. probe: pull"]);
+    const challenge = step(report, "challenge");
+    expect(challenge.status).toBeUndefined();
+    expect(challenge.failure).toMatchObject({
+      code: expect.any(String),
+      message: expect.stringContaining(host),
+    });
+    expect(challenge.says[0]).toMatch(/^GET \/v2\/ failed: .*\[\w+\]$/);
+    // The credentials are named, and nothing is claimed about what the registry asks for: its challenge is unknown.
+    expect(step(report, "credentials").says).toEqual([
+      "from: given to the client explicitly (the command line's -u/--password, or connect() options)",
+      `what: a username and password (user ${USER})`,
+    ]);
+    expect(step(report, "token").says).toEqual([
+      "not asked: the challenge step failed, so no realm is known to ask",
+    ]);
+    expect(probes(report)[0]).toMatchObject({ outcome: "error", failure: { code: challenge.failure!.code } });
+    expect(report.verdict).toBe("error");
+    expectNoSecrets(report, [PASSWORD]);
   });
 });

@@ -61,7 +61,7 @@ export async function explainAuth(
   const verdict = probes.find((p) => p.outcome !== "ok")?.outcome ?? "ok";
   const steps: AuthReport["steps"] = [
     challenge,
-    trace ? credentialsStep(trace) : failedCredentialsStep("error" in traced ? traced.error : undefined),
+    trace ? credentialsStep(trace, challenge) : failedCredentialsStep("error" in traced ? traced.error : undefined),
     tokenStep(trace, challenge),
     grantsStep(trace, ref.repository, actions),
     ...probes,
@@ -164,7 +164,7 @@ function pickChallenge(challenges: Challenge[], scheme: AuthTrace["scheme"]): Ch
   );
 }
 
-function credentialsStep(trace: AuthTrace): CredentialsStep {
+function credentialsStep(trace: AuthTrace, challenge: ChallengeStep): CredentialsStep {
   const { source, kind, username } = trace.credential;
   const who =
     kind === "none"
@@ -175,7 +175,8 @@ function credentialsStep(trace: AuthTrace): CredentialsStep {
           ? "an identity (refresh) token, exchanged with OAuth2"
           : "a registry token, sent as is";
   const says = [`from: ${describeCredentialSource(source)}`, `what: ${who}`];
-  if (kind !== "none" && trace.scheme === "none")
+  // Without the challenge (its step failed) nothing is known of what the registry asks for.
+  if (kind !== "none" && trace.scheme === "none" && !challenge.failure)
     says.push("the registry asks for none, so they are not sent");
   return { title: "credentials", source, kind, ...(username ? { username } : {}), says };
 }
