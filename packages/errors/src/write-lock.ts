@@ -17,6 +17,7 @@ import { hostname } from "node:os";
 import { basename, dirname, join, resolve } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { abortedError } from "./abortable.js";
+import { hiddenName } from "./hidden-name.js";
 import { makeDirectories } from "./make-directories.js";
 import { isAlive } from "./process-alive.js";
 
@@ -39,10 +40,10 @@ export interface WriteLockOptions {
   lockError?: (error: unknown, lockPath: string) => unknown;
 }
 
-/** The lock file of `destination`: hidden beside it. */
+/** The lock file of `destination`: hidden beside it, a name of at most 255 bytes however long the destination's. */
 export function lockPathOf(destination: string): string {
   const full = resolve(destination);
-  return join(dirname(full), `.${basename(full)}.regatta-lock`);
+  return join(dirname(full), hiddenName(basename(full), ".regatta-lock"));
 }
 
 /** Takes the lock of `destination`, waiting while a live process holds it. */
@@ -57,7 +58,7 @@ export async function lockDestination(
   for (;;) {
     if (options.signal?.aborted) throw abortReason(options.signal, destination);
     try {
-      await createLockFile(path, owner);
+      await createLockFile(destination, path, owner);
       break;
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== "EEXIST")
@@ -102,8 +103,12 @@ export async function lockDestination(
  * empty by a waiter, taken for one a dead writer half wrote, and removed: two holders (16 logins at once kept 13).
  * A file system without hard links gets the create-then-write way.
  */
-async function createLockFile(path: string, owner: string): Promise<void> {
-  const own = `${path}.${process.pid}.${randomBytes(4).toString("hex")}`;
+async function createLockFile(destination: string, path: string, owner: string): Promise<void> {
+  const full = resolve(destination);
+  const own = join(
+    dirname(full),
+    hiddenName(basename(full), `.regatta-lock.${process.pid}.${randomBytes(4).toString("hex")}`),
+  );
   await writeFile(own, owner, { mode: 0o600, flag: "wx" });
   try {
     await link(own, path);
