@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import { constants, createWriteStream, rmSync, type Stats } from "node:fs";
 import {
   type FileHandle,
+  lstat,
   open,
   readdir,
   readlink,
@@ -16,12 +17,13 @@ import { type Readable, Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { setTimeout as sleep } from "node:timers/promises";
 import { abortedError, FileSystemError, RegattaError, UsageError } from "@regatta/errors";
+import { hiddenName } from "@regatta/errors/hidden-name";
 import { makeDirectories } from "@regatta/errors/make-directories";
 import { HOST_TAG, isAlive } from "@regatta/errors/write-lock";
 
-/** A temporary name beside `path` (same directory, so the rename is atomic), hidden and unique. */
+/** A temporary name beside `path` (same directory, so the rename is atomic), hidden and unique; at most 255 bytes. */
 export function tempPath(path: string): string {
-  return join(dirname(path), `.${basename(path)}.${randomBytes(6).toString("hex")}.tmp`);
+  return join(dirname(path), hiddenName(basename(path), `.${randomBytes(6).toString("hex")}.tmp`));
 }
 
 /** What the system's file errors mean for a person, and what they can do about it. */
@@ -122,7 +124,7 @@ export async function waitForReader(path: string, signal?: AbortSignal): Promise
 function partialPathOf(path: string): string {
   return join(
     dirname(path),
-    `.${basename(path)}.${process.pid}-${HOST_TAG}-${randomBytes(6).toString("hex")}.partial`,
+    hiddenName(basename(path), `.${process.pid}-${HOST_TAG}-${randomBytes(6).toString("hex")}.partial`),
   );
 }
 
@@ -132,12 +134,12 @@ function partialPathOf(path: string): string {
  * did not make are left alone.
  */
 async function removeDeadPartials(path: string): Promise<void> {
-  const prefix = `.${basename(path)}.`;
   const names = await readdir(dirname(path)).catch(() => [] as string[]);
   for (const name of names) {
-    if (!name.startsWith(prefix)) continue;
-    const writer = /^(\d+)-([0-9a-f]{8})-[0-9a-f]{12}\.partial$/.exec(name.slice(prefix.length));
-    if (writer && writer[2] === HOST_TAG && !isAlive(Number(writer[1]))) {
+    const writer = /\.(\d+)-([0-9a-f]{8})-[0-9a-f]{12}\.partial$/.exec(name);
+    // Exactly the name partialPathOf gives `path` with this suffix (shortened as it shortens a long name).
+    if (!writer || name !== hiddenName(basename(path), writer[0])) continue;
+    if (writer[2] === HOST_TAG && !isAlive(Number(writer[1]))) {
       await rm(join(dirname(path), name), { force: true });
     }
   }
@@ -242,8 +244,24 @@ export async function writeFileAtomic(
     }
     return;
   }
+  await replaceFileAtomic(path, bytes, options, given);
+}
+
+/**
+ * Writes `bytes` to `path` atomically without looking at what is there: into a temporary file created beside it
+ * (O_EXCL, so never a planted file or a link's target), then renamed over the name, which replaces a link or a
+ * file there rather than writing through it. For the files a pull keeps inside its destination (index.json, a
+ * layout's manifests, a partial tarball's state), where a link someone planted must not lead the write elsewhere.
+ */
+export async function replaceFileAtomic(
+  path: string,
+  bytes: Uint8Array,
+  options: { sync?: boolean; mode?: number } = {},
+  named = path,
+): Promise<void> {
   const temp = tempPath(path);
   try {
+    await makeDirectories(dirname(path));
     const handle = await open(temp, "wx", options.mode ?? 0o666);
     try {
       await handle.writeFile(bytes);
@@ -254,7 +272,7 @@ export async function writeFileAtomic(
     await rename(temp, path);
   } catch (error) {
     await rm(temp, { force: true });
-    throw fileSystemError(error, given);
+    throw fileSystemError(error, named);
   }
 }
 
@@ -285,6 +303,12 @@ export async function fileSize(path: string): Promise<number | undefined> {
 export async function hasFile(path: string, size?: number): Promise<boolean> {
   const actual = await fileSize(path);
   return actual !== undefined && (size === undefined || actual === size);
+}
+
+/** Whether `path` itself is a regular file of `size` bytes: a link there, even to such a file, is not. */
+export async function hasRegularFile(path: string, size: number): Promise<boolean> {
+  const found = await lstat(path).catch(() => undefined);
+  return found?.isFile() === true && found.size === size;
 }
 
 /**

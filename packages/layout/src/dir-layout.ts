@@ -8,14 +8,22 @@
 import { readdir, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { UsageError } from "@regatta/errors";
+import { makeDirectories } from "@regatta/errors/make-directories";
 import { computeDigest, MAX_MANIFEST_BYTES, parseManifest } from "@regatta/manifest";
-import { destinationEntries, hasFile, writeFileAtomic } from "./atomic-file.js";
+import { destinationEntries, hasFile, replaceFileAtomic } from "./atomic-file.js";
 import { fileTarget } from "./file-target.js";
 import { type ContentReader, type ImageSource, loadImage } from "./image-source.js";
 import type { LayoutWriter, WriterOptions } from "./layout-writer.js";
-import { blobFile, PARTIAL_DIR, partialPath, removePartialDir, writeManifests } from "./oci-layout.js";
+import {
+  blobFile,
+  checkBlobDirectories,
+  PARTIAL_DIR,
+  partialPath,
+  removePartialDir,
+  writeManifests,
+} from "./oci-layout.js";
 import type { PullPlan } from "./pull-plan.js";
-import { dirBlobPath, readInside } from "./safe-path.js";
+import { dirBlobPath, directoryInside, readInside } from "./safe-path.js";
 
 async function checkDirRoot(root: string): Promise<void> {
   const names = (await destinationEntries(root)) ?? [];
@@ -40,6 +48,7 @@ async function removeStaleBlobs(root: string, plan: PullPlan): Promise<void> {
     ...plan.blobs.map((b) => b.digest),
     ...plan.references[0]!.manifests.map((m) => m.digest),
   ]);
+  await directoryInside(root, join(root, "blobs"));
   const names = await readdir(join(root, "blobs")).catch(() => [] as string[]);
   for (const name of names) {
     if (BLOB_NAME.test(name) && !kept.has(name)) await rm(join(root, "blobs", name), { force: true });
@@ -56,16 +65,21 @@ export async function openDirWriter(
     throw new UsageError("a dir layout holds one image: pull each reference into its own directory");
   }
   await checkDirRoot(root);
+  await checkBlobDirectories(root, plan, (digest) => dirBlobPath(root, digest));
   const sync = options.sync ?? false;
   const top = plan.references[0]!.top;
   return {
     target(blob) {
-      return fileTarget(dirBlobPath(root, blob.digest), partialPath(root, blob.digest), blob.size, { sync });
+      return fileTarget(dirBlobPath(root, blob.digest), partialPath(root, blob.digest), blob.size, {
+        sync,
+        root,
+      });
     },
     async finish() {
       // Children of an index are blobs here; the top manifest goes to `manifest`, last.
-      await writeManifests(plan, (m) => dirBlobPath(root, m.digest), sync, top.digest);
-      await writeFileAtomic(join(root, "manifest"), top.bytes, { sync });
+      await writeManifests(root, plan, (m) => dirBlobPath(root, m.digest), sync, top.digest);
+      await makeDirectories(root);
+      await replaceFileAtomic(join(root, "manifest"), top.bytes, { sync });
       await removeStaleBlobs(root, plan);
       await removePartialDir(root);
     },

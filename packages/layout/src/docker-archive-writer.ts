@@ -13,21 +13,23 @@
 
 import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
-import { mkdtemp, open, readFile, rename, rm, stat } from "node:fs/promises";
+import { type FileHandle, mkdtemp, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { basename, dirname, join } from "node:path";
 import type { Writable } from "node:stream";
 import { AbortError, UsageError } from "@regatta/errors";
+import { hiddenName } from "@regatta/errors/hidden-name";
 import { makeDirectories } from "@regatta/errors/make-directories";
 import { createVerifier } from "@regatta/manifest";
-import { fileSize, removeOnExit, writeFileAtomic } from "./atomic-file.js";
+import { removeOnExit, replaceFileAtomic } from "./atomic-file.js";
 import { positionalWriter } from "./chunk-writer.js";
 import { type ArchiveLayout, dockerArchiveEntries, layOut, type PlacedEntry } from "./docker-archive.js";
 import { fileTarget } from "./file-target.js";
 import type { BlobTarget, LayoutWriter, WriterOptions } from "./layout-writer.js";
 import { jsonBytes } from "./oci-index.js";
+import { createOwnFile, identity, readRegion, renameOwnFile, reopenOwnFile } from "./own-file.js";
 import type { PullPlan } from "./pull-plan.js";
-import { digestParts } from "./safe-path.js";
+import { digestParts, ociBlobName } from "./safe-path.js";
 import { END_OF_ARCHIVE, padding } from "./tar-format.js";
 
 /** What the state file beside a partial tarball records. */
@@ -45,29 +47,29 @@ function fingerprintOf(layout: ArchiveLayout): string {
     .digest("hex");
 }
 
+/** More than any state file of ours (a few hundred bytes per blob): a bigger one is not read. */
+const MAX_STATE_BYTES = 16 * 1024 * 1024;
+
+/** The state file an earlier run left, when it is a file of ours (own-file.ts) and reads as one. */
 async function readState(path: string): Promise<ResumeState | undefined> {
+  const handle = await reopenOwnFile(path, "read");
+  if (!handle) return undefined;
   try {
-    const state = JSON.parse(await readFile(path, "utf8")) as ResumeState;
+    if ((await handle.stat()).size > MAX_STATE_BYTES) return undefined;
+    const state = JSON.parse(await handle.readFile("utf8")) as ResumeState;
     return state?.version === 1 && typeof state.blobs === "object" ? state : undefined;
   } catch {
     return undefined;
+  } finally {
+    await handle.close();
   }
 }
 
-/** Whether the bytes of `entry` in `path` hash to `digest`: a complete blob recorded by an earlier run is checked. */
-async function regionMatches(path: string, entry: PlacedEntry, digest: string): Promise<boolean> {
+/** Whether the bytes of `entry` in the tarball hash to `digest`: a complete blob recorded by an earlier run is checked. */
+async function regionMatches(handle: FileHandle, entry: PlacedEntry, digest: string): Promise<boolean> {
   const verifier = createVerifier(digest, entry.size);
   try {
-    if (entry.size > 0) {
-      const end = entry.dataOffset + entry.size - 1;
-      for await (const chunk of createReadStream(path, {
-        start: entry.dataOffset,
-        end,
-        highWaterMark: 1 << 20,
-      })) {
-        verifier.update(chunk as Buffer);
-      }
-    }
+    for await (const chunk of readRegion(handle, entry.dataOffset, entry.size)) verifier.update(chunk);
     verifier.finish();
     return true;
   } catch {
@@ -75,10 +77,33 @@ async function regionMatches(path: string, entry: PlacedEntry, digest: string): 
   }
 }
 
-/** The names of the partial tarball and its state file, hidden beside `path`. */
+/**
+ * The blobs of `plan` the archive holds as a manifest's bytes (a blob whose digest is a manifest's is the same
+ * content, stored once: docker-archive.ts).
+ */
+function heldInMemory(plan: PullPlan, layout: ArchiveLayout): Set<string> {
+  const names = new Set(layout.entries.filter((e) => e.bytes).map((e) => e.name));
+  return new Set(plan.blobs.filter((b) => names.has(ociBlobName(b.digest))).map((b) => b.digest));
+}
+
+/** The target of such a blob: complete, nothing to fetch. */
+const ALREADY_HELD: BlobTarget = {
+  held: async () => "complete",
+  async *prefix() {},
+  open: async () => {
+    throw new Error("internal: a blob held as a manifest's bytes is never downloaded");
+  },
+  commit: async () => {},
+  reset: async () => {},
+};
+
+/** The names of the partial tarball and its state file, hidden beside `path` (each at most 255 bytes). */
 export function partialArchivePaths(path: string): { temp: string; state: string } {
-  const temp = join(dirname(path), `.${basename(path)}.regatta-partial`);
-  return { temp, state: `${temp}.json` };
+  const name = basename(path);
+  return {
+    temp: join(dirname(path), hiddenName(name, ".regatta-partial")),
+    state: join(dirname(path), hiddenName(name, ".regatta-partial.json")),
+  };
 }
 
 /** Writes a pull as a docker archive at `path`, resuming an interrupted pull of the same images. */
@@ -97,16 +122,25 @@ export async function openDockerArchiveFileWriter(
   await makeDirectories(dirname(path));
   const { temp, state: statePath } = partialArchivePaths(path);
   const fingerprint = fingerprintOf(layout);
+  // The partial tarball and its state have names anyone can predict: only files of ours are resumed, anything else
+  // planted there (a link to a file elsewhere) is removed, never written through (own-file.ts).
   const saved = await readState(statePath);
-  const resuming = saved?.fingerprint === fingerprint && (await fileSize(temp)) === layout.size;
+  let earlier = saved?.fingerprint === fingerprint ? await reopenOwnFile(temp) : undefined;
+  if (earlier && (await earlier.stat()).size !== layout.size) {
+    await earlier.close();
+    earlier = undefined;
+  }
+  const resuming = earlier !== undefined;
   const state: ResumeState = resuming && saved ? saved : { version: 1, fingerprint, blobs: {} };
-  const handle = await open(temp, resuming ? "r+" : "w");
+  const handle = earlier ?? (await createOwnFile(temp));
+  const mine = await identity(handle);
   let saving = Promise.resolve();
   let dirty = false;
   const save = (): Promise<void> => {
     dirty = false;
     const bytes = jsonBytes(state);
-    saving = saving.then(() => writeFileAtomic(statePath, bytes)).catch(() => {});
+    // Renamed over the name: a link planted at the state's name is replaced, not followed.
+    saving = saving.then(() => replaceFileAtomic(statePath, bytes)).catch(() => {});
     return saving;
   };
   try {
@@ -128,9 +162,11 @@ export async function openDockerArchiveFileWriter(
   }, 250);
   timer.unref();
   const placed = new Map(layout.entries.filter((e) => e.blob).map((e) => [e.blob as string, e]));
+  const inMemory = heldInMemory(plan, layout);
 
   return {
     target(blob): BlobTarget {
+      if (inMemory.has(blob.digest)) return ALREADY_HELD;
       const entry = placed.get(blob.digest);
       if (!entry) throw new Error(`internal: blob ${blob.digest} has no place in the archive`);
       state.blobs[blob.digest] ??= { written: 0, done: false };
@@ -141,7 +177,7 @@ export async function openDockerArchiveFileWriter(
           if (record.done) {
             if (!recheck) return "complete";
             recheck = false;
-            if (await regionMatches(temp, entry, blob.digest)) return "complete";
+            if (await regionMatches(handle, entry, blob.digest)) return "complete";
             record.done = false;
             record.written = 0;
             dirty = true;
@@ -150,8 +186,7 @@ export async function openDockerArchiveFileWriter(
           return Math.min(record.written, entry.size);
         },
         async *prefix(bytes) {
-          const end = entry.dataOffset + bytes - 1;
-          yield* createReadStream(temp, { start: entry.dataOffset, end, highWaterMark: 1 << 20 });
+          yield* readRegion(handle, entry.dataOffset, bytes);
         },
         async open(offset) {
           record.written = offset;
@@ -188,7 +223,7 @@ export async function openDockerArchiveFileWriter(
         await handle.close();
       }
       await saving;
-      await rename(temp, path);
+      await renameOwnFile(mine, temp, path);
       await rm(statePath, { force: true });
     },
     async abort() {
@@ -265,6 +300,7 @@ export async function openDockerArchiveStreamWriter(
   const forgetSpool = removeOnExit(spool);
   const spooled = (digest: string) => join(spool, digestParts(digest).join("-"));
   const ready = new Map(layout.entries.filter((e) => e.blob).map((e) => [e.blob as string, deferred()]));
+  const inMemory = heldInMemory(plan, layout);
 
   const run = (async () => {
     for (const entry of layout.entries) {
@@ -288,6 +324,7 @@ export async function openDockerArchiveStreamWriter(
 
   return {
     target(blob): BlobTarget {
+      if (inMemory.has(blob.digest)) return ALREADY_HELD;
       const base = fileTarget(spooled(blob.digest), `${spooled(blob.digest)}.partial`, blob.size);
       const done = ready.get(blob.digest);
       return {

@@ -68,6 +68,7 @@ function repoTag(ref: PullPlan["references"][number]["reference"]): string | und
 /** The entries of a docker archive for `plan`, metadata first, then manifests, then configs and layers. */
 export function dockerArchiveEntries(plan: PullPlan): ArchiveEntry[] {
   const items = new Map<string, DockerManifestItem>();
+  const taggedImages = new Map<string, string>();
   const repositories: Record<string, Record<string, string>> = {};
   for (const p of plan.references) {
     if (p.images.length !== 1) {
@@ -82,6 +83,14 @@ export function dockerArchiveEntries(plan: PullPlan): ArchiveEntry[] {
       Layers: image.layers.map((l) => ociBlobName(l.digest)),
     };
     const tag = repoTag(p.reference);
+    const tagged = tag === undefined ? undefined : taggedImages.get(tag);
+    if (tag !== undefined && tagged !== undefined && tagged !== image.manifest.digest) {
+      throw new UsageError(
+        `${tag} would name two images in the docker archive (${tagged} and ${image.manifest.digest}); pull them one at a time`,
+        { code: "DUPLICATE_NAME" },
+      );
+    }
+    if (tag !== undefined) taggedImages.set(tag, image.manifest.digest);
     if (tag !== undefined && !item.RepoTags?.includes(tag)) item.RepoTags?.push(tag);
     items.set(image.manifest.digest, item);
     if (p.reference.tag !== undefined) {
@@ -97,22 +106,25 @@ export function dockerArchiveEntries(plan: PullPlan): ArchiveEntry[] {
   file("manifest.json", jsonBytes([...items.values()]));
   file("repositories", jsonBytes(repositories));
 
-  const names = new Set<string>();
+  // Content-addressed: a digest met again (a manifest two references share, a blob whose bytes are a manifest's)
+  // is the same content and stored once; the same digest with another size is a contradiction, refused.
+  const byName = new Map<string, ArchiveEntry>();
   const blobs: ArchiveEntry[] = [];
-  for (const p of plan.references) {
-    for (const m of p.manifests) {
-      const name = ociBlobName(m.digest);
-      if (names.has(name)) continue;
-      names.add(name);
-      blobs.push({ name, type: "file", size: m.size, bytes: m.bytes });
+  const add = (entry: ArchiveEntry) => {
+    const there = byName.get(entry.name);
+    if (there === undefined) {
+      byName.set(entry.name, entry);
+      blobs.push(entry);
+    } else if (there.size !== entry.size) {
+      throw duplicateEntry(entry.name, `once of ${there.size} bytes and once of ${entry.size}`);
     }
+  };
+  for (const p of plan.references) {
+    for (const m of p.manifests)
+      add({ name: ociBlobName(m.digest), type: "file", size: m.size, bytes: m.bytes });
   }
-  for (const b of plan.blobs) {
-    const name = ociBlobName(b.digest);
-    if (names.has(name)) continue;
-    names.add(name);
-    blobs.push({ name, type: "file", size: b.size, blob: b.digest });
-  }
+  for (const b of plan.blobs)
+    add({ name: ociBlobName(b.digest), type: "file", size: b.size, blob: b.digest });
   const algorithms = [...new Set(blobs.map((b) => b.name.split("/")[1]!))].sort();
   const directories: ArchiveEntry[] = ["blobs", ...algorithms.map((a) => `blobs/${a}`)].map((name) => ({
     name,
@@ -122,8 +134,25 @@ export function dockerArchiveEntries(plan: PullPlan): ArchiveEntry[] {
   return [...directories, ...files, ...blobs];
 }
 
-/** Places each entry: header, data, padding to the block, one after the other, then two zero blocks. */
+function duplicateEntry(name: string, how: string): UsageError {
+  return new UsageError(
+    `the docker archive would hold ${name} twice (${how}); nothing was written. Pull the references one at a time or use the oci format`,
+    { code: "DUPLICATE_ARCHIVE_ENTRY" },
+  );
+}
+
+/**
+ * Places each entry: header, data, padding to the block, one after the other, then two zero blocks. Two entries
+ * with one path are refused before anything is written or sent: `tar x` and `docker load` keep the last of them
+ * and others the first, so such an archive means different things to different readers.
+ * @throws UsageError (code `DUPLICATE_ARCHIVE_ENTRY`).
+ */
 export function layOut(entries: ArchiveEntry[]): ArchiveLayout {
+  const names = new Set<string>();
+  for (const entry of entries) {
+    if (names.has(entry.name)) throw duplicateEntry(entry.name, "two entries with one path");
+    names.add(entry.name);
+  }
   let offset = 0;
   const placed = entries.map((entry) => {
     const header = headerBytes(entry);

@@ -9,10 +9,10 @@
  * the next pull to resume them; index.json is replaced atomically, last, once everything it names is in place.
  */
 import { rmdir } from "node:fs/promises";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { InvalidManifestError, NotFoundError, UsageError } from "@regatta/errors";
 import { type Descriptor, MAX_MANIFEST_BYTES } from "@regatta/manifest";
-import { destinationEntries, hasFile, writeFileAtomic } from "./atomic-file.js";
+import { destinationEntries, hasFile, hasRegularFile, replaceFileAtomic } from "./atomic-file.js";
 import { fileTarget } from "./file-target.js";
 import {
   type ContentReader,
@@ -34,7 +34,15 @@ import {
   REF_NAME,
 } from "./oci-index.js";
 import type { PullPlan, StoredManifest } from "./pull-plan.js";
-import { confinedPath, digestParts, ociBlobPath, openInside, readInside, streamInside } from "./safe-path.js";
+import {
+  confinedPath,
+  digestParts,
+  directoryInside,
+  ociBlobPath,
+  openInside,
+  readInside,
+  streamInside,
+} from "./safe-path.js";
 
 /** The most an index.json or oci-layout file is read into memory: generous for thousands of tags. */
 export const MAX_LAYOUT_JSON_BYTES = 64 * 1024 * 1024;
@@ -135,16 +143,22 @@ export async function openOciLayoutWriter(
   checkDistinctNames(plan);
   checkTakenNames(root, plan, await readIndexIfAny(root));
   const layoutFile = join(root, "oci-layout");
-  if (!(await hasFile(layoutFile))) await writeFileAtomic(layoutFile, OCI_LAYOUT_BYTES);
+  // Written over whatever name is there, never through a link (a planted `index.json` link must not lead the write
+  // out of the layout; reading one already refuses it).
+  if (!(await hasFile(layoutFile))) await replaceFileAtomic(layoutFile, OCI_LAYOUT_BYTES);
+  await checkBlobDirectories(root, plan, (digest) => ociBlobPath(root, digest));
   const sync = options.sync ?? false;
   return {
     target(blob) {
-      return fileTarget(ociBlobPath(root, blob.digest), partialPath(root, blob.digest), blob.size, { sync });
+      return fileTarget(ociBlobPath(root, blob.digest), partialPath(root, blob.digest), blob.size, {
+        sync,
+        root,
+      });
     },
     async finish() {
-      await writeManifests(plan, (m) => ociBlobPath(root, m.digest), sync);
+      await writeManifests(root, plan, (m) => ociBlobPath(root, m.digest), sync);
       const merged = mergeIndex(await readIndexIfAny(root), plan.references.map(indexEntry));
-      await writeFileAtomic(join(root, "index.json"), jsonBytes(merged), { sync });
+      await replaceFileAtomic(join(root, "index.json"), jsonBytes(merged), { sync });
       await removePartialDir(root);
     },
     async abort() {
@@ -154,10 +168,25 @@ export async function openOciLayoutWriter(
 }
 
 /**
- * Writes every manifest of the plan (children before the index that names them) to `pathOf(manifest)`, skipping
- * those already there and the digest `except`.
+ * Makes the directories the plan's blobs and manifests go to (`pathOf` a digest) and checks each is inside the
+ * layout at `root`, before anything is written: a blob found "complete" through a `blobs/sha256` linked elsewhere
+ * would be taken for the layout's own.
+ */
+export async function checkBlobDirectories(
+  root: string,
+  plan: PullPlan,
+  pathOf: (digest: string) => string,
+): Promise<void> {
+  const digests = [...plan.blobs, ...plan.references.flatMap((p) => p.manifests)].map((d) => d.digest);
+  for (const dir of new Set(digests.map((d) => dirname(pathOf(d))))) await directoryInside(root, dir);
+}
+
+/**
+ * Writes every manifest of the plan (children before the index that names them) to `pathOf(manifest)` in the layout
+ * at `root`, skipping those already there and the digest `except`; never through a link out of the layout.
  */
 export async function writeManifests(
+  root: string,
   plan: PullPlan,
   pathOf: (m: StoredManifest) => string,
   sync: boolean,
@@ -169,7 +198,9 @@ export async function writeManifests(
       if (done.has(m.digest)) continue;
       done.add(m.digest);
       const path = pathOf(m);
-      if (!(await hasFile(path, m.size))) await writeFileAtomic(path, m.bytes, { sync });
+      if (await hasRegularFile(path, m.size)) continue;
+      await directoryInside(root, dirname(path));
+      await replaceFileAtomic(path, m.bytes, { sync });
     }
   }
 }

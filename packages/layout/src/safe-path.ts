@@ -8,6 +8,7 @@ import { type FileHandle, open, realpath } from "node:fs/promises";
 import { isAbsolute, posix, relative, resolve, sep } from "node:path";
 import { Readable } from "node:stream";
 import { NotFoundError, UsageError } from "@regatta/errors";
+import { makeDirectories } from "@regatta/errors/make-directories";
 import { parseDigest } from "@regatta/manifest";
 import { isValidTag } from "@regatta/reference";
 import { fileSystemError } from "./atomic-file.js";
@@ -71,11 +72,7 @@ const READ_FLAGS = constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0) | (constants
  */
 export async function openInside(root: string, path: string): Promise<FileHandle> {
   const [realRoot, real] = await Promise.all([realpath(root), realpath(path).catch(missing(path))]);
-  const outside = () =>
-    new UsageError(
-      `refusing to read ${path}: it is a link to ${real}, outside ${root}; a layout's files must be inside it`,
-      { code: "PATH_OUTSIDE_LAYOUT" },
-    );
+  const outside = () => outsideLayout("read", path, real, root);
   if (!isInside(realRoot, real)) throw outside();
   const handle = await open(real, READ_FLAGS).catch((error: NodeJS.ErrnoException) => {
     // ELOOP: the last component became a link after realpath; treat it as the escape it is.
@@ -93,6 +90,30 @@ export async function openInside(root: string, path: string): Promise<FileHandle
     await handle.close();
     throw error;
   }
+}
+
+/** The refusal of a layout's file or directory that a link takes out of the layout, for reading or writing. */
+function outsideLayout(verb: "read" | "write", path: string, real: string, root: string): UsageError {
+  return new UsageError(
+    `refusing to ${verb} ${path}: it is a link to ${real}, outside ${root}; a layout's files must be inside it`,
+    { code: "PATH_OUTSIDE_LAYOUT" },
+  );
+}
+
+/**
+ * Makes the directory `dir` of the layout at `root` (`blobs/sha256`) and checks, as {@link openInside} checks a file
+ * before reading it, that its realpath is inside the root's: a `blobs` or `blobs/sha256` that is a link out of the
+ * layout is refused before a pull writes through it (links inside are followed, as for reading).
+ * @throws UsageError (code `PATH_OUTSIDE_LAYOUT`).
+ */
+export async function directoryInside(root: string, dir: string): Promise<void> {
+  try {
+    await makeDirectories(dir);
+  } catch (error) {
+    throw fileSystemError(error, dir);
+  }
+  const [realRoot, real] = await Promise.all([realpath(root), realpath(dir)]);
+  if (!isInside(realRoot, real)) throw outsideLayout("write", dir, real, root);
 }
 
 function missing(path: string) {
