@@ -61,7 +61,9 @@ export async function explainAuth(
   const verdict = probes.find((p) => p.outcome !== "ok")?.outcome ?? "ok";
   const steps: AuthReport["steps"] = [
     challenge,
-    trace ? credentialsStep(trace, challenge) : failedCredentialsStep("error" in traced ? traced.error : undefined),
+    trace
+      ? credentialsStep(trace, challenge)
+      : failedCredentialsStep("error" in traced ? traced.error : undefined),
     tokenStep(trace, challenge),
     grantsStep(trace, ref.repository, actions),
     ...probes,
