@@ -16,6 +16,7 @@ import { readdir } from "node:fs/promises";
 import { join } from "node:path";
 import { Readable } from "node:stream";
 import { AbortError, FileSystemError, TimeoutError } from "@regatta/errors";
+import { hiddenName } from "@regatta/errors/hidden-name";
 import { HOST_TAG } from "@regatta/errors/write-lock";
 import { describe, expect, it } from "vitest";
 import { writeFileAtomic, writeStreamAtomic } from "./atomic-file.js";
@@ -152,5 +153,20 @@ describe("writeStreamAtomic and writeFileAtomic", () => {
     expect(left.sort()).toEqual(
       [names.live, names.otherHost, names.otherFile, names.notOurs, "out.bin"].sort(),
     );
+  });
+
+  it("write a file whose name is 250 bytes (its partial and temporary names shortened), and clean up a dead writer's", async () => {
+    const dir = scratch();
+    const name = `${"é".repeat(100)}${"x".repeat(46)}.bin`;
+    expect(Buffer.byteLength(name)).toBe(250);
+    const dead = spawnSync(process.execPath, ["-e", "0"]).pid;
+    const left = hiddenName(name, `.${dead}-${HOST_TAG}-0123456789ab.partial`);
+    expect(Buffer.byteLength(left)).toBeLessThanOrEqual(255);
+    writeFileSync(join(dir, left), "half");
+    await writeStreamAtomic(join(dir, name), bytes());
+    expect(readFileSync(join(dir, name), "utf8")).toBe("new content");
+    await writeFileAtomic(join(dir, name), Buffer.from("again"));
+    expect(readFileSync(join(dir, name), "utf8")).toBe("again");
+    expect(await readdir(dir)).toEqual([name]);
   });
 });
