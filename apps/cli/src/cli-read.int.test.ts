@@ -125,6 +125,17 @@ describe("regatta read commands against a real registry", () => {
     expect(size.stdout).toBe(`${expected}\n`);
   });
 
+  it("size reads the manifests only (a config of any size costs nothing); with --platform, the config names it", async () => {
+    const out = await regatta(["size", `${host}/cli/docker:v1`, "-v"]);
+    expect(out.code).toBe(0);
+    expect(out.stderr).toContain("/manifests/v1");
+    expect(out.stderr).not.toContain("/blobs/");
+    const noted = await regatta(["size", `${host}/cli/docker:v1`, "--platform", "linux/amd64", "-v"]);
+    expect(noted.code).toBe(0);
+    expect(noted.stderr).toContain(`/blobs/${docker.config.digest}`);
+    expect(noted.stderr).toContain("--platform linux/amd64 ignored: ");
+  });
+
   it("credentials: -u/-p and --password-stdin work, and -v never shows the password", async () => {
     const ref = `${basic.host}/cli/private`;
     const withFlags = await regatta(["tags", ref, "-u", "regatta", "-p", "regatta-secret", "-v"]);

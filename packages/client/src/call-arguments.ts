@@ -336,7 +336,7 @@ export const VERBS = {
   config: [["reference", reference], opt(manifestOptions)],
   inspect: [
     ["reference", reference],
-    opt(options<InspectOptions>({ ...manifestFields, referrers: boolean })),
+    opt(options<InspectOptions>({ ...manifestFields, referrers: boolean, config: boolean })),
   ],
   size: [["reference", reference], opt(manifestOptions)],
   file: [

@@ -113,6 +113,11 @@ export interface ImageSummary {
 export interface InspectOptions extends ManifestOptions {
   /** Count the image's referrers too ({@link ImageSummary.referrers}). Default false; the REPL asks. */
   referrers?: boolean;
+  /**
+   * Read each image's config blob, for created, labels, platform and what it runs. Default true; false leaves those
+   * out and costs only the manifests (`regatta size`: sizes need no config, and a config may be large).
+   */
+  config?: boolean;
 }
 
 /** The runtime fields of an image config that a summary shows (see {@link ImageSummary}). */
@@ -142,8 +147,8 @@ export async function inspectImage(
   /** Read the config blob for created, labels and platform; sizes alone do not need it. */
   withConfig = true,
 ): Promise<ImageSummary> {
-  const { referrers, ...manifestOptions } = options;
-  const summary = await summarise(ctx, input, manifestOptions, withConfig);
+  const { referrers, config = true, ...manifestOptions } = options;
+  const summary = await summarise(ctx, input, manifestOptions, withConfig && config);
   if (!referrers) return summary;
   const pinned = toReference(ctx, input).withoutTag().withDigest(summary.digest);
   const found = await listReferrers(ctx, pinned, options.signal ? { signal: options.signal } : {});

@@ -17,7 +17,8 @@ export function registerSize(program: Command, cli: CliContext): void {
     )
     .action(async (reference: string, _opts: unknown, cmd: Command) => {
       await cli.withReference(cmd, reference, async (reg, ref, flags) => {
-        const s = await reg.inspect(ref);
+        // Sizes are in the manifests; the config is read only to name the platform a --platform note mentions.
+        const s = await reg.inspect(ref, { config: Boolean(flags.platform) });
         noteSinglePlatform(cli, flags, ref, s);
         if (flags.json) {
           await writeJson({
