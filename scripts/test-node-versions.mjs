@@ -5,8 +5,9 @@
 // then the total over all majors as the last line, computed from the runs' vitest JSON reports. Arguments go to
 // every run unchanged. Exits non-zero when any run fails.
 import { spawnSync } from "node:child_process";
-import { readFileSync, rmSync } from "node:fs";
-import { delimiter } from "node:path";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { delimiter, join } from "node:path";
 
 const toolchains = spawnSync("bash", ["scripts/node-versions.sh"], {
   encoding: "utf8",
@@ -22,6 +23,11 @@ const majors = toolchains.stdout
   .split("\n")
   .map((line) => line.split(" "))
   .map(([major, bin]) => ({ major, bin }));
+
+// vite's transforms of the test files and sources, made by the first major's run and read by the others'
+// (vitest.config.ts): the same files, so the same output; removed when the last run ends.
+const moduleCache = mkdtempSync(join(tmpdir(), "regatta-vitest-modules-"));
+process.once("exit", () => rmSync(moduleCache, { recursive: true, force: true }));
 
 const totals = { passed: 0, failed: 0, skipped: 0 };
 const lines = [];
@@ -39,6 +45,7 @@ for (const { major, bin } of majors) {
       PATH: `${bin}${delimiter}${process.env.PATH}`,
       REGATTA_TEST_REPORT: report,
       REGATTA_NODE_MAJOR: major,
+      REGATTA_VITEST_MODULE_CACHE: moduleCache,
     },
   });
   let verdict;
