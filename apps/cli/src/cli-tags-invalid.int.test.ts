@@ -18,7 +18,9 @@ describe("regatta tags, of a registry listing names that are no tag", () => {
           ? {}
           : request.url?.startsWith("/v2/odd/tags/list")
             ? { name: "odd", tags: ["1.0", "-rf", "*", "a b", "--help", "latest"] }
-            : undefined;
+            : request.url?.startsWith("/v2/huge/tags/list")
+              ? { name: "huge", tags: ["1.0", `-${"x".repeat(1024 * 1024)}`] }
+              : undefined;
       response.writeHead(body ? 200 : 404, { "content-type": "application/json" });
       response.end(JSON.stringify(body ?? { errors: [{ code: "NAME_UNKNOWN" }] }));
     });
@@ -36,6 +38,14 @@ describe("regatta tags, of a registry listing names that are no tag", () => {
     expect(out.stdout).toBe("1.0\nlatest\n");
     expect(out.stderr).toContain(
       'note: 4 names the registry listed are not a valid tag, not printed: "-rf", "*", "a b", "--help"',
+    );
+  });
+
+  it("quotes at most 80 characters of each, so a name of megabytes does not flood the terminal", async () => {
+    const out = await regatta(["tags", `${host}/huge`]);
+    expect(out).toMatchObject({ code: 0, stdout: "1.0\n" });
+    expect(out.stderr).toBe(
+      `note: 1 name the registry listed is not a valid tag, not printed: "-${"x".repeat(79)}"… (1048577 characters)\n`,
     );
   });
 

@@ -80,7 +80,15 @@ Examples:
         const tags = listed.tags.filter((t) => isValidTag(t));
         const invalid = listed.tags.filter((t) => !isValidTag(t));
         if (invalid.length) {
-          const shown = invalid.slice(0, 5).map((t) => escapeField(JSON.stringify(t)));
+          // Each quoted at most 80 characters long: the name is the registry's, and one name of megabytes would
+          // flood the terminal (QA: a 5 MiB "tag").
+          const shown = invalid
+            .slice(0, 5)
+            .map((t) =>
+              t.length > 80
+                ? `${escapeField(JSON.stringify(t.slice(0, 80)))}… (${t.length} characters)`
+                : escapeField(JSON.stringify(t)),
+            );
           writeStderr(
             `note: ${invalid.length} name${invalid.length === 1 ? "" : "s"} the registry listed ${invalid.length === 1 ? "is" : "are"} not a valid tag, not printed: ${shown.join(", ")}${invalid.length > 5 ? ", …" : ""}\n`,
           );
