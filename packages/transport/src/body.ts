@@ -13,14 +13,16 @@ export const ERROR_BODY_LIMIT = 64 * 1024;
 export const DEFAULT_BODY_LIMIT = 4 * 1024 * 1024;
 
 /**
- * Reads a body into memory, failing with ProtocolError (and destroying the stream) past `limit` bytes.
- * Stream errors are passed through `mapError`, so a body timeout becomes a TimeoutError.
+ * Reads a body into memory, failing with ProtocolError `BODY_TOO_LARGE` (and destroying the stream) past `limit`
+ * bytes. Stream errors are passed through `mapError`, so a body timeout becomes a TimeoutError. `request`, when
+ * given, is the redacted request the error names, as every error built from an answer does.
  */
 export async function readBody(
   body: Readable,
   limit: number,
   mapError: (err: unknown) => unknown = (e) => e,
   what = "response body",
+  request?: { method: string; url: string },
 ): Promise<Buffer> {
   const chunks: Buffer[] = [];
   let total = 0;
@@ -31,7 +33,13 @@ export async function readBody(
       total += buf.length;
       if (total > limit) {
         body.destroy();
-        throw new ProtocolError(`${what} is larger than ${limit} bytes`);
+        throw new ProtocolError(
+          `${what} is larger than ${limit} bytes${request ? ` (${request.method} ${request.url})` : ""}`,
+          {
+            code: "BODY_TOO_LARGE",
+            ...(request ? { request } : {}),
+          },
+        );
       }
       chunks.push(buf);
     }

@@ -57,6 +57,18 @@ describe("toRegistryResponse", () => {
       "response body of https://reg.example/v2/a/manifests/x?sig=REDACTED is larger than 4 bytes",
     );
     expect(await toRegistryResponse(raw(["1234"]), (e) => e).text(4)).toBe("1234");
+    // With the request it answers, the refusal says what was being done, as every error from an answer does.
+    const placed = (await toRegistryResponse(raw(["12345"]), (e) => e, {
+      method: "get",
+      context: "get manifest reg.example/a:x",
+    })
+      .bytes(4)
+      .catch((e: unknown) => e)) as ProtocolError;
+    expect([placed.code, placed.message, placed.request]).toEqual([
+      "BODY_TOO_LARGE",
+      "get manifest reg.example/a:x: the response body is larger than 4 bytes (GET https://reg.example/v2/a/manifests/x?sig=REDACTED)",
+      { method: "GET", url: "https://reg.example/v2/a/manifests/x?sig=REDACTED" },
+    ]);
   });
 
   it("parses JSON, and says which response was not JSON", async () => {

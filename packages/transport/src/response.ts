@@ -61,11 +61,26 @@ export function quotaHeadersOf(error: unknown): Record<string, string> | undefin
   return typeof error === "object" && error !== null ? errorQuotas.get(error) : undefined;
 }
 
-/** Wraps a raw response. `mapError` turns body-stream errors (read timeout, reset) into typed errors. */
-export function toRegistryResponse(raw: RawResponse, mapError: (err: unknown) => unknown): RegistryResponse {
+/**
+ * Wraps a raw response. `mapError` turns body-stream errors (read timeout, reset) into typed errors; `request` (the
+ * method, and what was being done) makes a body over its cap an error a person can place: "get manifest X: the
+ * response body is larger than 4194304 bytes (GET https://…)".
+ */
+export function toRegistryResponse(
+  raw: RawResponse,
+  mapError: (err: unknown) => unknown,
+  request?: { method: string; context?: string },
+): RegistryResponse {
   const shown = redactUrl(raw.url);
+  const what = request?.context ? `${request.context}: the response body` : `response body of ${shown}`;
   const bytes = (limit = DEFAULT_BODY_LIMIT) =>
-    readBody(raw.body, limit, mapError, `response body of ${shown}`);
+    readBody(
+      raw.body,
+      limit,
+      mapError,
+      what,
+      request ? { method: request.method.toUpperCase(), url: shown } : undefined,
+    );
   const rateLimit = rateLimitOf(raw.headers);
   return {
     status: raw.status,

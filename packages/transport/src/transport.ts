@@ -499,7 +499,10 @@ export class Transport {
       }
       throw error;
     }
-    return toRegistryResponse(raw, (err) => mapTransportError(err, this.#failed(exchange, raw.url)));
+    return toRegistryResponse(raw, (err) => mapTransportError(err, this.#failed(exchange, raw.url)), {
+      method: exchange.method,
+      ...(exchange.context ? { context: exchange.context } : {}),
+    });
   }
 
   /**
