@@ -178,6 +178,8 @@ describe("errorFromResponse", () => {
     expect(busy(502, 600_000)).toBe("the registry asks to try again in 600 s, about 10 min (Retry-After)");
     expect(busy(503, 5_400_000)).toBe("the registry asks to try again in 5400 s, about 1.5 h (Retry-After)");
     expect(busy(503)).toBeUndefined();
+    expect(busy(404, 5000)).toBeUndefined(); // not there now, and trying again is not the remedy
+    expect(busy(400, 5000)).toBeUndefined();
     expect(busy(401, 5000)).toContain("check the username and password");
   });
 

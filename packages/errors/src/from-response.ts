@@ -118,7 +118,10 @@ export function errorFromResponse(response: ErrorResponse): RegistryError {
         : response.status === 429
           ? rateLimitHint(response)
           : (HINTS[response.status] ??
-            (response.retryAfterMs !== undefined ? comeBackHint(response.retryAfterMs) : undefined));
+            // Only where trying again is the remedy: a 404 that carries a Retry-After is still not there then.
+            (response.retryAfterMs !== undefined && RETRYABLE_STATUSES.has(response.status)
+              ? comeBackHint(response.retryAfterMs)
+              : undefined));
   if (hint) options.hint = hint;
   switch (response.status) {
     case 401:
