@@ -1,8 +1,11 @@
 /** One writer at a time per destination (write-lock.ts); pull-level races: client's pull-concurrent.int.test.ts. */
-import { spawn, spawnSync } from "node:child_process";
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { fork, spawn, spawnSync } from "node:child_process";
+import { existsSync, lstatSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { hostname } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { FileSystemError } from "@regatta/errors";
+import { claimPathOf } from "@regatta/errors/write-lock";
 import { describe, expect, it } from "vitest";
 import { scratchDirs } from "./test-helpers.js";
 import { lockDestination, lockPathOf } from "./write-lock.js";
@@ -39,17 +42,55 @@ describe("lockDestination", () => {
     expect(second).toBe(true);
   });
 
-  it("takes over a planted symlink at the lock path without following it (a FIFO would block, /dev/zero never end)", async () => {
-    const { symlinkSync, lstatSync } = await import("node:fs");
+  it("refuses whatever else is at the lock's name, saying what it is, without following, waiting on or removing it", async () => {
+    // The name is predictable: another local user may plant a FIFO there (a read of it waited for ever), a link (it
+    // was read, its target's text taken for a holder) or a file of their own.
+    const { chownSync, lstatSync, mkdirSync, symlinkSync } = await import("node:fs");
+    const { createServer } = await import("node:net");
     const dir = scratch();
     const target = join(dir, "x.tar");
+    const lock = lockPathOf(target);
     const fifo = join(dir, "fifo");
     spawnSync("mkfifo", [fifo]);
-    symlinkSync(fifo, lockPathOf(target));
-    const lock = await lockDestination(target, { pollMs: 10 });
-    expect(lstatSync(lockPathOf(target)).isFile()).toBe(true);
-    expect(lstatSync(fifo).isFIFO()).toBe(true);
-    await lock.release();
+    const alive = join(dir, "alive");
+    writeFileSync(alive, "1 localhost\n"); // pid 1 always runs: a pull waited on this link until killed
+    const socket = createServer();
+    const plants: [string, () => void | Promise<void>][] = [
+      ["a FIFO", () => void spawnSync("mkfifo", [lock])],
+      [`a symbolic link to ${fifo}`, () => symlinkSync(fifo, lock)],
+      [`a symbolic link to ${alive}`, () => symlinkSync(alive, lock)],
+      ["a directory", () => mkdirSync(lock)],
+      ["a socket", () => new Promise<void>((resolve) => socket.listen(lock, resolve))],
+      ["a file of 4096 bytes", () => writeFileSync(lock, `1 ${"x".repeat(4093)}\n`)],
+    ];
+    if (process.getuid?.() === 0) {
+      plants.push([
+        "a file of uid 12345, not yours",
+        () => {
+          writeFileSync(lock, "1\n");
+          chownSync(lock, 12345, 12345);
+        },
+      ]);
+    }
+    for (const [what, plant] of plants) {
+      await plant();
+      const before = lstatSync(lock);
+      const error = await lockDestination(target, { pollMs: 10, signal: AbortSignal.timeout(20_000) }).catch(
+        (e: unknown) => e,
+      );
+      expect(error).toBeInstanceOf(FileSystemError);
+      expect(error).toMatchObject({
+        code: "NOT_OURS",
+        path: lock,
+        message: `${lock} is not a regatta lock (${what}); remove it and try again`,
+      });
+      const after = lstatSync(lock);
+      expect([after.ino, after.mode]).toEqual([before.ino, before.mode]);
+      if (what === "a socket") await new Promise((resolve) => socket.close(resolve));
+      else rmSync(lock, { recursive: true, force: true });
+    }
+    expect([lstatSync(fifo).isFIFO(), readFileSync(alive, "utf8")]).toEqual([true, "1 localhost\n"]);
+    expect(existsSync(lock)).toBe(false);
   });
 
   it("takes over a lock whose process is gone (a SIGKILL leaves one), and stops waiting on abort", async () => {
@@ -120,4 +161,74 @@ describe("lockDestination", () => {
     expect(readFileSync(counter, "utf8")).toBe("40");
     expect(existsSync(lockPathOf(counter))).toBe(false);
   });
+
+  it("lets one of several waiters take over a dead holder's lock (the others never remove the new one)", async () => {
+    // 6 processes, told to go at once, find one lock a SIGKILLed process left; each, once it holds the lock, writes
+    // "+pid" then "-pid" to a shared log with a pause between: two holders at once show as two "+" in a row. Seen
+    // at the same moment, the dead lock was removed by each waiter, a later one removing the first's new lock.
+    const dir = scratch();
+    const target = join(dir, "x.tar");
+    const log = join(dir, "log");
+    const lockModule = fileURLToPath(new URL("../../errors/dist/write-lock.js", import.meta.url));
+    const script = `
+      const { lockDestination } = await import(${JSON.stringify(lockModule)});
+      const { appendFileSync } = await import("node:fs");
+      process.on("message", async (message) => {
+        if (message === "end") return process.disconnect();
+        const lock = await lockDestination(${JSON.stringify(target)}, { pollMs: 2 });
+        appendFileSync(${JSON.stringify(log)}, "+" + process.pid + "\\n");
+        await new Promise((r) => setTimeout(r, 10));
+        appendFileSync(${JSON.stringify(log)}, "-" + process.pid + "\\n");
+        await lock.release();
+        process.send("done");
+      });
+      process.send("ready");`;
+    const children = Array.from({ length: 6 }, () =>
+      fork("-", [], {
+        execArgv: ["--input-type=module", "-e", script],
+        stdio: ["pipe", "inherit", "inherit", "ipc"],
+      }),
+    );
+    const exits = children.map((child) => new Promise<number | null>((r) => child.on("exit", r)));
+    const all = () => Promise.all(children.map((child) => new Promise((r) => child.once("message", r))));
+    try {
+      await all();
+      for (let round = 0; round < 8; round++) {
+        writeFileSync(log, "");
+        writeFileSync(lockPathOf(target), `${deadPid()} ${hostname()}\n`);
+        const done = all();
+        for (const child of children) child.send("go");
+        await done;
+        const lines = readFileSync(log, "utf8").trim().split("\n");
+        expect(lines).toHaveLength(12);
+        for (let i = 0; i < lines.length; i += 2)
+          expect(lines[i + 1], `round ${round}: ${lines.join(" ")}`).toBe(`-${lines[i]?.slice(1)}`);
+        expect(readdirSync(dir).filter((name) => name.includes("regatta-lock"))).toEqual([]);
+      }
+    } finally {
+      for (const child of children) if (child.connected) child.send("end");
+    }
+    expect(await Promise.all(exits)).toEqual(Array(6).fill(0));
+  }, 120_000);
+
+  it("takes over a dead lock whose taker was killed while it held its claim", async () => {
+    const dir = scratch();
+    const target = join(dir, "x.tar");
+    const lock = lockPathOf(target);
+    writeFileSync(lock, `${deadPid()} ${hostname()} dead\n`);
+    const stats = lstatSync(lock);
+    const claim = claimPathOf(lock, { dev: stats.dev, ino: stats.ino, text: readFileSync(lock, "utf8") });
+    expect(claim.startsWith(join(dir, ".x.tar.regatta-lock."))).toBe(true);
+    writeFileSync(claim, `${deadPid()} ${hostname()} killed-taker\n`);
+    const held = await lockDestination(target, { pollMs: 10 });
+    expect(readFileSync(lock, "utf8")).toMatch(new RegExp(`^${process.pid} `));
+    expect(existsSync(claim)).toBe(false);
+    await held.release();
+    expect(readdirSync(dir)).toEqual([]);
+  });
 });
+
+/** The pid of a process that has ended. */
+function deadPid(): string {
+  return spawnSync(process.execPath, ["-e", "process.stdout.write(String(process.pid))"]).stdout.toString();
+}
