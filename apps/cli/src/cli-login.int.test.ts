@@ -245,6 +245,25 @@ describe("regatta login HOST/NAMESPACE, and a held lock", () => {
     expect(existsSync(config)).toBe(false);
   });
 
+  it("login and logout refuse a FIFO planted at the lock's name in one line (it hung them for ever), and leave it", async () => {
+    const { env, dir, config } = home();
+    await mkdir(join(dir, ".docker"));
+    writeFileSync(config, JSON.stringify({ auths: {} }));
+    const lock = join(dir, ".docker", ".config.json.regatta-lock");
+    execFileSync("mkfifo", [lock]);
+    for (const args of [
+      ["login", registry.host, "-u", USERNAME, "--password-stdin"],
+      ["logout", registry.host],
+    ]) {
+      const result = await regatta(args, { env, input: PASSWORD, killAfter: 60_000 });
+      expect(result.code, result.stderr).toBe(1);
+      const lines = result.stderr.split("\n").filter((l) => l && !l.startsWith("WARNING! Your password"));
+      expect(lines).toEqual([`regatta: ${lock} is not a regatta lock (a FIFO); remove it and try again`]);
+    }
+    expect(statSync(lock).isFIFO()).toBe(true);
+    expect(JSON.parse(readFileSync(config, "utf8"))).toEqual({ auths: {} });
+  });
+
   it("login and logout say what they wait for, then give up after --timeout naming the lock file", async () => {
     const { env, dir, config } = home();
     await mkdir(join(dir, ".docker"));
