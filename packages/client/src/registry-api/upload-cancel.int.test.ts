@@ -4,6 +4,8 @@
  * is gone with its bytes. Before, a PATCH cut off half-way left the Location we held stale; distribution answered its
  * DELETE 404 BLOB_UPLOAD_INVALID and kept the session, bytes and all, until its upload purge.
  */
+
+import { createHash } from "node:crypto";
 import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { Readable } from "node:stream";
@@ -11,7 +13,7 @@ import { setTimeout as delay } from "node:timers/promises";
 import { seededBytes, useRegistry } from "@regatta/testkit";
 import { type RegistryRequest, Transport } from "@regatta/transport";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type UploadRequest, uploadBlob } from "./uploads.js";
+import { STREAM_FROM, type UploadRequest, uploadBlob } from "./uploads.js";
 
 describe("a cancelled upload on distribution", () => {
   const registry = useRegistry("none");
@@ -110,5 +112,45 @@ describe("a cancelled upload on distribution", () => {
     });
     expect((error as Error).name).toBe("AbortError");
     await expectGone("cancel/between", latest);
+  });
+
+  describe("a blob whose digest and size are known, above STREAM_FROM (the usual push or copy of a layer)", () => {
+    const bytes = Buffer.from(seededBytes("large", STREAM_FROM + 4096));
+    const digest = `sha256:${createHash("sha256").update(bytes).digest("hex")}`;
+
+    it("goes by streamed PATCH and an empty PUT ?digest=, which distribution commits", async () => {
+      const result = await uploadBlob(transport, {
+        registry: registry.host,
+        repository: "cancel/whole",
+        source: bytes,
+        digest,
+        size: bytes.length,
+      });
+      expect(result).toMatchObject({ digest, size: bytes.length });
+      const head = await fetch(`${registry.url}/v2/cancel/whole/blobs/${digest}`, { method: "HEAD" });
+      expect(head.status).toBe(200);
+      expect(head.headers.get("content-length")).toBe(String(bytes.length));
+    });
+
+    it("aborted half-way: the session and its bytes are gone (a PUT carrying them left them until the purge)", async () => {
+      const controller = new AbortController();
+      const source = () =>
+        Readable.from(
+          (async function* () {
+            yield bytes.subarray(0, 3 * 1024 * 1024);
+            setTimeout(() => controller.abort(), 200);
+            // and the rest never comes: a PUT carrying the bytes would wait for it until it is cut
+            await new Promise<never>(() => {});
+          })(),
+        );
+      const { error, latest } = await cancelled("cancel/large", {
+        source,
+        digest,
+        size: bytes.length,
+        signal: controller.signal,
+      });
+      expect((error as Error).name).toBe("AbortError");
+      await expectGone("cancel/large", latest);
+    });
   });
 });

@@ -18,7 +18,7 @@ import {
 import { readRequest, startServer, type TestServer } from "@regatta/testkit";
 import { type RegistryRequest, RetryBudget, Transport } from "@regatta/transport";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { type UploadMemo, type UploadRequest, uploadBlob } from "./uploads.js";
+import { STREAM_FROM, type UploadMemo, type UploadRequest, uploadBlob } from "./uploads.js";
 
 const sha256 = (b: Buffer) => `sha256:${createHash("sha256").update(b).digest("hex")}`;
 const content = randomBytes(1000);
@@ -150,6 +150,25 @@ async function upload(
   return { result: await result.catch((e: unknown) => e), asked, sleeps };
 }
 
+/** The requests after the POST of a streamed upload: one PATCH of the bytes, then an empty PUT ?digest= at its Location. */
+const streamedThenClosed = (committed: string) => [
+  expect.objectContaining({
+    method: "PATCH",
+    url: `${server.origin}${SESSION}`,
+    // no Content-Length: a streamed body that ends early is still a whole request (upload-stop.ts)
+    headers: { "content-type": "application/octet-stream" },
+    body: expect.any(Readable),
+    expect: [202, 204],
+    streaming: true,
+  }),
+  expect.objectContaining({
+    method: "PUT",
+    url: `${server.origin}${SESSION}?n=2&digest=${encodeURIComponent(committed)}`,
+    headers: { "content-length": "0" },
+    expect: [201],
+  }),
+];
+
 describe("upload requests: what each one carries", () => {
   it("the monolithic upload: a POST retried like an idempotent request, then a PUT of the bytes sent once", async () => {
     const { result, asked } = await upload({ digest, size: content.length });
@@ -199,34 +218,40 @@ describe("upload requests: what each one carries", () => {
     expect(limited.asked[0]?.retryBudget?.limit).toBe(2);
   });
 
-  it("bytes without a size: the PUT says their length; a stream without one is sent without a length", async () => {
+  it("bytes without a size: the PUT says their length; a stream without one may be large: a streamed PATCH", async () => {
     await upload({ digest });
     expect(seen[1]?.headers["content-length"]).toBe("1000");
     seen = [];
     const { result, asked } = await upload({ digest, source: Readable.from([content]) });
     expect(result).toMatchObject({ digest, size: 1000 });
+    expect(asked.map((r) => r.method)).toEqual(["POST", "PATCH", "PUT"]);
     expect(asked[1]?.headers).toEqual({ "content-type": "application/octet-stream" });
     expect(seen[1]?.body.equals(content)).toBe(true);
+    expect(seen[2]?.body.length).toBe(0);
+  });
+
+  it(`a blob of ${STREAM_FROM} bytes or more goes by streamed PATCH without a length, then an empty PUT ?digest=; one byte less, in the PUT`, async () => {
+    const large = randomBytes(STREAM_FROM);
+    const largeDigest = sha256(large);
+    const { result, asked } = await upload({ source: large, digest: largeDigest, size: large.length });
+    expect(result).toMatchObject({ digest: largeDigest, size: STREAM_FROM });
+    expect(asked.slice(1)).toEqual(streamedThenClosed(largeDigest));
+    expect(asked[2]).not.toHaveProperty("body");
+    expect(seen[1]?.body.equals(large)).toBe(true);
+    expect(seen[2]?.body.length).toBe(0);
+
+    seen = [];
+    const small = large.subarray(0, STREAM_FROM - 1);
+    const smallDigest = sha256(small);
+    await upload({ source: () => Readable.from([small]), digest: smallDigest, size: small.length });
+    expect(seen.map((r) => r.method)).toEqual(["POST", "PUT"]);
+    expect(seen[1]?.headers["content-length"]).toBe(String(STREAM_FROM - 1));
+    expect(seen[1]?.body.equals(small)).toBe(true);
   });
 
   it("digest unknown: a streamed PATCH of the bytes, then an empty PUT with the digest computed", async () => {
     const { result, asked } = await upload({ source: () => Readable.from([content]), size: 1000 });
-    expect(asked.slice(1)).toEqual([
-      expect.objectContaining({
-        method: "PATCH",
-        url: `${server.origin}${SESSION}`,
-        headers: { "content-type": "application/octet-stream", "content-length": "1000" },
-        body: expect.any(Readable),
-        expect: [202, 204],
-        streaming: true,
-      }),
-      expect.objectContaining({
-        method: "PUT",
-        url: `${server.origin}${SESSION}?n=2&digest=${encodeURIComponent(digest)}`,
-        headers: { "content-length": "0" },
-        expect: [201],
-      }),
-    ]);
+    expect(asked.slice(1)).toEqual(streamedThenClosed(digest));
     expect(asked[2]).not.toHaveProperty("body");
     expect(asked[2]).not.toHaveProperty("idempotent");
     expect(asked[1]).not.toHaveProperty("idempotent");
@@ -588,6 +613,7 @@ describe("upload recovery: what is taken up again, and how often", () => {
     let opened = 0;
     const { result } = await upload({
       digest,
+      size: content.length,
       source: () => {
         opened++;
         return Readable.from([content]);

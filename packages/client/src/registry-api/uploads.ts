@@ -5,9 +5,10 @@
  * 1. `POST /v2/<name>/blobs/uploads/` opens a session (202 + Location); with `?mount=<digest>&from=<repo>` the
  *    registry may mount an existing blob instead (201) or fall back to a session (202). With `singlePost`,
  *    `POST ?digest=` carries the bytes and a registry that supports it answers 201 at once.
- * 2. The bytes: one `PUT <location>?digest=` when the digest is known (monolithic); otherwise one streamed `PATCH`
- *    hashed on the fly; or, with `chunkSize`, `PATCH`es with `Content-Range`, each to the Location the previous
- *    answer gave (it may carry new state), never smaller than the registry's `OCI-Chunk-Min-Length`.
+ * 2. The bytes: one `PUT <location>?digest=` for a blob below {@link STREAM_FROM} whose digest and size are known
+ *    (monolithic); otherwise one streamed `PATCH` (hashed on the fly when the digest is unknown); or, with
+ *    `chunkSize`, `PATCH`es with `Content-Range`, each to the Location the previous answer gave (it may carry new
+ *    state), never smaller than the registry's `OCI-Chunk-Min-Length`.
  * 3. `PUT <location>?digest=<digest>` closes the session (201).
  *
  * POST and PATCH are never retried by the transport (the registry may have acted on them), and neither is a PUT that
@@ -37,6 +38,18 @@ import { UploadSource } from "./upload-source.js";
 import { abortedUpload, CANCEL_TIMEOUT_MS, settlingSignal, stoppableBody } from "./upload-stop.js";
 
 const OCTET_STREAM = "application/octet-stream";
+/**
+ * Blobs of this size or more (or of unknown size) are sent as a streamed `PATCH` and committed by an empty
+ * `PUT ?digest=` (as docker and go-containerregistry's `streamBlob`/`commitBlob` always do), smaller ones in the
+ * closing `PUT` itself. Only a `PATCH` can stop cleanly: a body of unknown length ends early and is answered with the
+ * session's current Location, so a cancelled upload is removed by its DELETE. The bytes of a `PUT` stay on
+ * distribution whatever happens to it (docs/registry-quirks.md), so its cancel leaves them until the registry's
+ * upload purge. 8 MiB weighs the two: the streamed way costs one more round trip per blob, which a `sync` of many
+ * small blobs (configs, signatures, attestations: kilobytes) would pay thousands of times, while a leftover below
+ * 8 MiB is small, and such a `PUT` mostly finishes within the 2 s an upload in flight is given to answer
+ * (upload-stop.ts; 8 MiB in 2 s is 4 MB/s), so it commits instead of leaving anything.
+ */
+export const STREAM_FROM = 8 * 1024 * 1024;
 /** Default for `maxRecoveries`. */
 export const DEFAULT_UPLOAD_RECOVERIES = 5;
 
@@ -458,10 +471,16 @@ export async function uploadBlob(
         return await close();
       }
       await source.seek(held);
-      const rest = size === undefined ? undefined : size - held;
-      if (req.digest) return await close(source.rest(), rest); // monolithic: the bytes go with the closing PUT
-      // Digest unknown: the rest in one streamed PATCH (with a Content-Range when it goes on from an offset).
-      await patch(source.rest(), rest, held > 0 && size !== undefined ? `${held}-${size - 1}` : undefined);
+      if (req.digest && size !== undefined && size < STREAM_FROM) {
+        return await close(source.rest(), size - held); // monolithic: the bytes go with the closing PUT
+      }
+      // The rest in one streamed PATCH (with a Content-Range when it goes on from an offset), then an empty PUT.
+      // Without a Content-Length, so that an upload that stops ends it early and still gets a current Location.
+      await patch(
+        source.rest(),
+        undefined,
+        held > 0 && size !== undefined ? `${held}-${size - 1}` : undefined,
+      );
       held = source.offset;
       return await close();
     } catch (err) {
