@@ -127,10 +127,12 @@ async function upload(
 ) {
   const asked: RegistryRequest[] = [];
   const sleeps: number[] = [];
+  const notices: string[] = [];
   const policy = new Transport({
     retry: { attempts: 3, baseDelayMs: 100, maxDelayMs: 1000, maxRetryAfterMs: 60_000 },
     sleep: options.sleep ?? (async (ms) => void sleeps.push(ms)),
     random: () => 0.5,
+    notice: (line) => notices.push(line),
   }).retryPolicy;
   const request = async (r: RegistryRequest) => {
     asked.push(r);
@@ -147,7 +149,7 @@ async function upload(
     { registry: server.host, repository: "r", source: content, ...req },
     options.memo,
   );
-  return { result: await result.catch((e: unknown) => e), asked, sleeps };
+  return { result: await result.catch((e: unknown) => e), asked, sleeps, notices };
 }
 
 /** The requests after the POST of a streamed upload: one PATCH of the bytes, then an empty PUT ?digest= at its Location. */
@@ -652,9 +654,10 @@ describe("upload recovery: waiting for a busy registry", () => {
   it("backs off by the policy, one recovery after another", async () => {
     let busy = 0;
     script = (r) => (r.method === "PATCH" && busy++ < 2 ? { status: 503 } : undefined);
-    const { result, sleeps } = await upload({ chunkSize: 400 });
+    const { result, sleeps, notices } = await upload({ chunkSize: 400 });
     expect(result).toMatchObject({ digest, recoveries: 2 });
     expect(sleeps).toEqual([50, 100]); // random 0.5 of 100·2^0, then of 100·2^1
+    expect(notices).toEqual([]); // short waits are not told
   });
 
   it("waits what a Retry-After asks, and gives up at once when it asks too much", async () => {
@@ -662,6 +665,11 @@ describe("upload recovery: waiting for a busy registry", () => {
     const asked = await upload({ chunkSize: 400 });
     expect(asked.sleeps).toEqual([2000]);
     expect(asked.result).toMatchObject({ digest, recoveries: 1 });
+    // Said without -v: a wait of 2 s or more is the user's to know of.
+    expect(asked.notices).toHaveLength(1);
+    expect(asked.notices[0]).toMatch(
+      /^waiting 2 s before going on with the upload \(1\/5\): push blob to .*\/r: 503 Service Unavailable \(PATCH /,
+    );
     seen = [];
     script = nth("PATCH", 1, { status: 503, headers: { "retry-after": "61" } });
     const tooLong = await upload({ chunkSize: 400 });

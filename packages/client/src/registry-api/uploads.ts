@@ -29,7 +29,7 @@ import {
   UsageError,
 } from "@regatta/errors";
 import { parseDigest } from "@regatta/manifest";
-import type { RegistryRequest, RetryPolicy } from "@regatta/transport";
+import { formatWait, NOTICE_WAIT_MS, type RegistryRequest, type RetryPolicy } from "@regatta/transport";
 import { blobHead } from "./blobs.js";
 import { uploadsPath } from "./paths.js";
 import type { RequestFn } from "./request.js";
@@ -505,6 +505,11 @@ export async function uploadBlob(
       if (err instanceof RegattaError && err.retryable) {
         const delay = deps.retryPolicy.delayAfter(recoveries - 1, err);
         if (delay === undefined) throw await giveUp(err);
+        // Said without -v, as the retry concern says its long waits (a 429's Retry-After on a PATCH).
+        if (delay >= NOTICE_WAIT_MS)
+          deps.retryPolicy.config.notice?.(
+            `waiting ${formatWait(delay)} before going on with the upload (${budget.used}/${budget.limit}): ${err.message}`,
+          );
         try {
           await deps.retryPolicy.wait(delay, signal);
         } catch {
