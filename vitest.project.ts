@@ -48,7 +48,9 @@ export function regattaProject(name: string, test: UserWorkspaceConfig["test"] =
     test: {
       name,
       include: ["src/**/*.test.ts", "test/**/*.test.ts"],
-      testTimeout: 30_000,
+      // Generous: a hung test is still caught, and a busy 2-core CI machine (three Node majors, spawned CLIs, a real
+      // registry) took some integration tests past 30 s while they passed in 10 alone. Speed is measured in bench/.
+      testTimeout: 60_000,
       hookTimeout: 60_000,
       // The files of a project share their worker's modules instead of each importing the workspace's sources
       // afresh: isolated, every file re-evaluated @regatta/client, msw, undici and the rest (vitest counted 660 s of

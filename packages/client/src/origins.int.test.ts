@@ -276,16 +276,15 @@ describe("endless pagination", () => {
     }
   });
 
-  it("stops at the default bound of entries, in seconds", async () => {
+  it("stops at the default bound of entries (201 pages of 5000, not for ever)", async () => {
     hostile = await startHostileRegistry({ behaviour: "endless-pagination", pageSize: 5000 });
     const client = createClient(hostile.host);
-    const started = Date.now();
     try {
       const error = await client.repositories().catch((e: unknown) => e);
       expect(error).toMatchObject({ name: "ProtocolError", code: "PAGINATION_LIMIT" });
       expect((error as Error).message).toContain("more than 1000000 entries");
+      // Bounded by the count, not by a clock: how long 201 pages take is the machine's (speed lives in bench/).
       expect(hostile.requests.filter((r) => r.url.startsWith("/v2/_catalog"))).toHaveLength(201);
-      expect(Date.now() - started).toBeLessThan(30_000);
     } finally {
       await client.close();
     }
