@@ -71,6 +71,11 @@ export interface StoppableBody {
  */
 export function stoppableBody(body: Readable, signal: AbortSignal | undefined): StoppableBody {
   let stopped: unknown;
+  // Set when the HTTP client destroys the body (the registry answered before it ended: a 413, a 500, a 401; or the
+  // connection dropped): the source's "premature close" that follows is our own doing, not why the upload stopped,
+  // and must not hide the answer or the network error the recovery acts on (QA: a 413 to a streamed PATCH read
+  // "Premature close" and never fell back to chunks).
+  let released = false;
   const iterator = body[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
   let onAbort: (() => void) | undefined;
   const aborted = new Promise<{ done: true; value: undefined }>((resolve) => {
@@ -88,7 +93,7 @@ export function stoppableBody(body: Readable, signal: AbortSignal | undefined): 
       try {
         next = await Promise.race([iterator.next(), aborted]);
       } catch (err) {
-        stopped ??= err;
+        if (!released) stopped ??= err;
         next = { done: true, value: undefined };
       }
       if (next.done && signal?.aborted) stopped ??= signal.reason;
@@ -101,6 +106,7 @@ export function stoppableBody(body: Readable, signal: AbortSignal | undefined): 
       this.push(next.value);
     },
     destroy(err, callback) {
+      released = true;
       finish();
       body.destroy();
       callback(err);

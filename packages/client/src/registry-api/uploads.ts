@@ -40,7 +40,8 @@ import { abortedUpload, CANCEL_TIMEOUT_MS, settlingSignal, stoppableBody } from 
 const OCTET_STREAM = "application/octet-stream";
 /**
  * Blobs of this size or more (or of unknown size) are sent as a streamed `PATCH` and committed by an empty
- * `PUT ?digest=` (as docker and go-containerregistry's `streamBlob`/`commitBlob` always do), smaller ones in the
+ * `PUT ?digest=` (as docker always does; go-containerregistry's `streamBlob`/`commitBlob` too, with a Content-Length
+ * when the size is known, which could not end early), smaller ones in the
  * closing `PUT` itself. Only a `PATCH` can stop cleanly: a body of unknown length ends early and is answered with the
  * session's current Location, so a cancelled upload is removed by its DELETE. The bytes of a `PUT` stay on
  * distribution whatever happens to it (docs/registry-quirks.md), so its cancel leaves them until the registry's
@@ -145,7 +146,9 @@ function recoveryFor(err: unknown): Recovery {
   if (err instanceof DigestMismatchError || err instanceof SizeMismatchError) return "refetch";
   // Stryker disable next-line ConditionalExpression: no other error has these statuses or codes (SizeMismatchError's SIZE_INVALID is taken above)
   if (err instanceof RegistryError) {
-    if (err.status === 413) return "smaller";
+    // 413: the body is too large for the registry or a proxy; 411: a proxy wants a Content-Length, which a
+    // streamed PATCH has not: chunks carry one either way.
+    if (err.status === 413 || err.status === 411) return "smaller";
     // Stryker disable next-line StringLiteral: any answer but resync takes the way of a restart below; the name is for the reader
     if (err.code === "BLOB_UPLOAD_UNKNOWN" || err.code === "BLOB_UPLOAD_INVALID") return "restart";
     if (err.code === "DIGEST_INVALID" || err.code === "SIZE_INVALID") return "refetch";
