@@ -173,6 +173,11 @@ export function durationMs(value: string): number | undefined {
   return ms;
 }
 
+/** `--timeout` in milliseconds (0: none), or undefined when not given; refused as every timeout flag is. */
+export function requestTimeoutMs(flags: GlobalFlags): number | undefined {
+  return seconds("--timeout", flags.timeout, "request").request;
+}
+
 /**
  * A timeout flag (seconds or a Go duration) as `{ [key]: milliseconds }`, or nothing when the flag is absent. Only
  * the request deadline may be 0, meaning none (the library's `timeouts.request: 0`; skopeo's `--command-timeout 0`):

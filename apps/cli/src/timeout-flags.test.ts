@@ -64,3 +64,15 @@ describe("timeout flags", () => {
     expect(() => timeoutsOf(["tags", "a", flag, value])).toThrow(flag);
   });
 });
+
+describe("--timeout for login and logout: the wait for the credentials file's lock", () => {
+  it("is read as every --timeout is: seconds or a duration, 0 for no end, nonsense refused", async () => {
+    const { lockWait } = await import("./commands/login.js");
+    const { MAX_TIMEOUT_MS } = await import("@regatta/errors");
+    const waitOf = (argv: string[]) => lockWait(parseOnly(argv).flags).lockTimeoutMs;
+    expect(waitOf(["login", "h", "--timeout", "2s"])).toBe(2000);
+    expect(waitOf(["logout", "h", "--timeout", "0"])).toBe(MAX_TIMEOUT_MS);
+    expect(waitOf(["login", "h"])).toBeUndefined(); // the store's own 30 s
+    expect(() => waitOf(["login", "h", "--timeout", "-1"])).toThrow(/--timeout takes a positive number/);
+  });
+});

@@ -1,8 +1,8 @@
-import { UsageError } from "@regatta/errors";
+import { MAX_TIMEOUT_MS, UsageError } from "@regatta/errors";
 import { DEFAULT_REGISTRY, parseRegistry } from "@regatta/reference";
 import type { Command } from "commander";
 import type { CliContext } from "../cli-context.js";
-import { connectOptions, durationMs, type GlobalFlags } from "../global-options.js";
+import { connectOptions, type GlobalFlags, requestTimeoutMs } from "../global-options.js";
 import { escapeControls, writeJson, writeStderr, writeStdout } from "../output.js";
 import { canPrompt, prompt } from "../prompt.js";
 
@@ -122,13 +122,10 @@ export function lockWait(flags: GlobalFlags): {
   lockTimeoutMs?: number;
   onLockWait: (wait: { lockFile: string; holder: number }) => void;
 } {
-  const limit = flags.timeout === undefined ? undefined : durationMs(flags.timeout);
-  if (flags.timeout !== undefined && (limit === undefined || !Number.isFinite(limit) || limit <= 0))
-    throw new UsageError(
-      `--timeout takes a positive number of seconds or a duration such as 30s, not "${flags.timeout}"`,
-    );
+  // The one reading of --timeout (global-options.ts): 0 is no deadline there, so here a wait without end (said).
+  const limit = requestTimeoutMs(flags);
   return {
-    ...(limit !== undefined ? { lockTimeoutMs: limit } : {}),
+    ...(limit !== undefined ? { lockTimeoutMs: limit === 0 ? MAX_TIMEOUT_MS : limit } : {}),
     onLockWait: ({ lockFile, holder }) =>
       writeStderr(
         `waiting for the lock ${escapeControls(lockFile)}, held by process ${holder} (another regatta login or logout?)\n`,
