@@ -35,7 +35,10 @@ import { END_OF_ARCHIVE, padding } from "./tar-format.js";
 /** What the state file beside a partial tarball records. */
 interface ResumeState {
   version: 1;
-  /** Hash of the layout: a state file for another layout (another image, another tag) is not resumed. */
+  /**
+   * Hash of the layout's shape: a state file for another shape (another image, a tag of another length) is not
+   * resumed; the small files are written afresh on every run, so a tag of the same length resumes correctly.
+   */
   fingerprint: string;
   blobs: Record<string, { written: number; done: boolean }>;
 }
@@ -144,15 +147,16 @@ export async function openDockerArchiveFileWriter(
     return saving;
   };
   try {
-    if (!resuming) {
-      // Headers and the small files go in now; the blobs' regions stay holes until they are downloaded.
-      await handle.truncate(layout.size);
-      for (const entry of layout.entries) {
-        await handle.write(entry.header, 0, entry.header.byteLength, entry.offset);
-        if (entry.bytes) await handle.write(entry.bytes, 0, entry.bytes.byteLength, entry.dataOffset);
-      }
-      await save();
+    if (!resuming) await handle.truncate(layout.size);
+    // Headers and the small files go in now, resuming or not; the blobs' regions stay holes until they are
+    // downloaded. The fingerprint is the layout's shape (names, sizes, places): a pull of another tag of one image
+    // has the same shape when the names are as long, and resumes its blobs, but its manifest.json, repositories and
+    // index.json name this tag (QA: a resumed :v1 kept :v2's RepoTags).
+    for (const entry of layout.entries) {
+      await handle.write(entry.header, 0, entry.header.byteLength, entry.offset);
+      if (entry.bytes) await handle.write(entry.bytes, 0, entry.bytes.byteLength, entry.dataOffset);
     }
+    if (!resuming) await save();
   } catch (error) {
     await handle.close();
     throw error;

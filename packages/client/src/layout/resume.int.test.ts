@@ -27,6 +27,7 @@ describe("an interrupted pull resumes, and never leaves a corrupt file under a f
   beforeAll(async () => {
     image = await generateImage({ layers: [3 * MiB, 3 * MiB, 3 * MiB], seed: "resume" });
     await pushImage(registry.url, "resume/app", "v1", image);
+    await pushImage(registry.url, "resume/app", "v2", image);
   }, 60_000);
 
   afterEach(async () => {
@@ -101,6 +102,19 @@ describe("an interrupted pull resumes, and never leaves a corrupt file under a f
     expect(result.blobs).toMatchObject({ resumed: 1, cached: 2 });
     expect(rangesFor(proxy.requests, second().digest)).toEqual([expect.stringMatching(/^bytes=\d+-$/)]);
     expect(readdirSync(dir)).toEqual(["app.tar"]);
+    await reg.pull(ref, join(dir, "clean.tar"));
+    expect(readFileSync(file).equals(readFileSync(join(dir, "clean.tar")))).toBe(true);
+  });
+
+  it("docker archive: resumed under another tag of the same image, the tarball names the tag asked for", async () => {
+    const { reg, ref } = await viaProxy();
+    const other = ref.replace(/:v1$/, ":v2");
+    const dir = temp();
+    const file = join(dir, "app.tar");
+    await expect(reg.pull(other, file, abortMidBlob(second().digest, MiB))).rejects.toThrow();
+    const result = await reg.pull(ref, file);
+    expect(result.blobs).toMatchObject({ resumed: 1 });
+    // manifest.json's RepoTags, repositories and index.json's annotations: :v1, as a clean pull of :v1 writes them.
     await reg.pull(ref, join(dir, "clean.tar"));
     expect(readFileSync(file).equals(readFileSync(join(dir, "clean.tar")))).toBe(true);
   });
