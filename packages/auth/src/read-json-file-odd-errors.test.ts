@@ -1,10 +1,10 @@
 import { CredentialsError } from "@regatta/errors";
 import { describe, expect, it, vi } from "vitest";
 
-// readFile failing with something that is not a Node system error (no `code`, or not an object at all): the file
+// Opening the file failing with something that is not a Node system error (no `code`, or not an object at all): the file
 // is still named and the reason is the neutral "error". Mocked in this file only.
 const failure = vi.hoisted(() => ({ value: undefined as unknown }));
-vi.mock("node:fs/promises", () => ({ readFile: () => Promise.reject(failure.value) }));
+vi.mock("node:fs/promises", () => ({ open: () => Promise.reject(failure.value) }));
 const { readJsonFile } = await import("./read-json-file.js");
 
 describe("readJsonFile when reading fails without an error code", () => {

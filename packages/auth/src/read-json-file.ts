@@ -1,5 +1,67 @@
-import { readFile } from "node:fs/promises";
+import { closeSync, constants, fstatSync, openSync, readFileSync } from "node:fs";
+import { open } from "node:fs/promises";
 import { CredentialsError } from "@regatta/errors";
+
+/**
+ * Opened without blocking, so a FIFO (or a device) at a credentials file's name cannot hang the command for good
+ * (QA: `login --authfile FIFO` waited for a writer, deaf to SIGTERM); links are followed, as docker follows a
+ * config.json kept in a dotfiles repository.
+ */
+const READ_FLAGS = constants.O_RDONLY | (constants.O_NONBLOCK ?? 0);
+/** Far more than any credentials file; a bigger one is not read into memory. */
+const MAX_CREDENTIALS_FILE = 16 * 1024 * 1024;
+
+/** Why the file open as `size`/`kind` is not one to read as a credentials file, or undefined when it is. */
+function unreadable(stats: { isFile(): boolean; size: number }): string | undefined {
+  if (!stats.isFile()) return "it is not a regular file";
+  if (stats.size > MAX_CREDENTIALS_FILE) return `it is larger than ${MAX_CREDENTIALS_FILE} bytes`;
+  return undefined;
+}
+
+/**
+ * The text of a credentials file, or undefined when there is none. A FIFO, a directory or a device at the name, or a
+ * file too large, is a {@link CredentialsError} naming it, never waited on.
+ */
+async function readCredentialsText(file: string): Promise<string | undefined> {
+  let handle: Awaited<ReturnType<typeof open>>;
+  try {
+    handle = await open(file, READ_FLAGS);
+  } catch (cause) {
+    const code = (cause as { code?: unknown })?.code;
+    if (code === "ENOENT" || code === "ENOTDIR") return undefined;
+    throw new CredentialsError(`cannot read ${file} (${String(code ?? "error")})`);
+  }
+  try {
+    const why = unreadable(await handle.stat());
+    if (why)
+      throw new CredentialsError(`cannot read ${file}: ${why}`, { hint: "remove it, or name another file" });
+    return await handle.readFile("utf8");
+  } catch (cause) {
+    if (cause instanceof CredentialsError) throw cause;
+    throw new CredentialsError(
+      `cannot read ${file} (${String((cause as { code?: unknown })?.code ?? "error")})`,
+    );
+  } finally {
+    await handle.close();
+  }
+}
+
+/** {@link readCredentialsText}, synchronously and quietly: undefined for anything that is not a readable file. */
+export function readCredentialsTextSync(file: string): string | undefined {
+  let fd: number;
+  try {
+    fd = openSync(file, READ_FLAGS);
+  } catch {
+    return undefined;
+  }
+  try {
+    return unreadable(fstatSync(fd)) ? undefined : readFileSync(fd, "utf8");
+  } catch {
+    return undefined;
+  } finally {
+    closeSync(fd);
+  }
+}
 
 /**
  * Reads and parses a credentials file. A missing file is undefined (no credentials there); an unreadable or
@@ -7,15 +69,8 @@ import { CredentialsError } from "@regatta/errors";
  * secrets, nor the parser's error, which may quote it.
  */
 export async function readJsonFile(file: string): Promise<Record<string, unknown> | undefined> {
-  let text: string;
-  try {
-    text = await readFile(file, "utf8");
-  } catch (cause) {
-    const code = (cause as { code?: unknown })?.code;
-    if (code === "ENOENT" || code === "ENOTDIR") return undefined;
-    throw new CredentialsError(`cannot read ${file} (${String(code ?? "error")})`);
-  }
-  if (!text.trim()) return undefined;
+  const text = await readCredentialsText(file);
+  if (text === undefined || !text.trim()) return undefined;
   let json: unknown;
   try {
     json = JSON.parse(text);

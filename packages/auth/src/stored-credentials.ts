@@ -1,8 +1,7 @@
-import { readFileSync } from "node:fs";
 import { credentialFromAuthEntry } from "./auth-entry.js";
 import { dockerConfigPath, type Env } from "./docker-config-credentials.js";
 import { podmanAuthFiles } from "./podman-auth-file-credentials.js";
-import { objectEntries } from "./read-json-file.js";
+import { objectEntries, readCredentialsTextSync } from "./read-json-file.js";
 import type { Credential } from "./types.js";
 
 /** Options of {@link storedCredentials}. */
@@ -43,7 +42,9 @@ export function storedCredentials(options: StoredCredentialsOptions = {}): Crede
 
 function readObject(file: string): Record<string, unknown> | undefined {
   try {
-    const json: unknown = JSON.parse(readFileSync(file, "utf8"));
+    const text = readCredentialsTextSync(file);
+    if (text === undefined) return undefined;
+    const json: unknown = JSON.parse(text);
     return json && typeof json === "object" && !Array.isArray(json)
       ? (json as Record<string, unknown>)
       : undefined;
