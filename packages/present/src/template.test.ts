@@ -136,9 +136,17 @@ describe("errors name where they are, and are usage errors", () => {
     ["{{/* open }}", 0, "unclosed comment"],
     ["{{.a..b}}", 5, 'bad field name after "."'],
     ["{{if .a}}{{else 1}}{{end}}", 16, 'unexpected "1" after else'],
+    // The escaped character is quoted, so a newline or a control character after "\\" keeps the message one line.
+    ['{{"a\\q"}}', 4, 'unknown escape "\\\\q" in string'],
   ])("%s → at %d: %s", (template, offset, message) => {
     expect(() => compileTemplate(template)).toThrow(TemplateError);
     expectFailure(template, offset, message);
+  });
+
+  it("a newline after a backslash in a string is named quoted, and the message stays one line", () => {
+    const error = failure('{{"a\\\n"}}');
+    expect(error.message).toBe('bad template at line 1 column 5: unknown escape "\\\\\\n" in string');
+    expect(error.message).not.toContain("\n");
   });
 
   it.each([

@@ -141,7 +141,9 @@ function lexAction(source: string, start: number, end: number): Token[] {
           const e = source[j + 1];
           const escapes: Record<string, string> = { n: "\n", t: "\t", r: "\r", '"': '"', "\\": "\\" };
           const decoded = e === undefined || j + 1 >= end ? undefined : escapes[e];
-          if (decoded === undefined) fail(`unknown escape \\${e ?? ""} in string`, j);
+          // Quoted as JSON: the character after the backslash may be a newline or another control character,
+          // and the message is one line (a fuzz run found "\" then a newline).
+          if (decoded === undefined) fail(`unknown escape ${JSON.stringify(`\\${e ?? ""}`)} in string`, j);
           value += decoded;
           j += 2;
         } else {
