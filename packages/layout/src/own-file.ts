@@ -68,16 +68,32 @@ async function distrust(
 
 /**
  * Removes whatever is at `path` — the name itself, never what a link there points to; an empty directory too.
+ * With `seen`, only when it is still that very thing: two writers of one pull that both found a link at a shared
+ * name must not have the second remove what the first put there instead (the `.regatta-partial` directory its
+ * blob is being written in: a flaky "cannot be removed" or ENOENT on CI).
  * @throws FileSystemError (code `NOT_OURS`) when it cannot be removed.
  */
-async function discard(path: string): Promise<void> {
+async function discard(path: string, seen?: Stats): Promise<void> {
   const found = await lstat(path).catch(() => undefined);
   if (!found) return;
+  // The same inode, of the same kind, not changed since: a link removed a moment ago frees its inode number, and the
+  // directory made in its place may well get it.
+  if (
+    seen &&
+    (found.ino !== seen.ino ||
+      found.dev !== seen.dev ||
+      found.mode !== seen.mode ||
+      found.ctimeMs !== seen.ctimeMs)
+  )
+    return;
   try {
     if (found.isDirectory()) await rmdir(path);
     else await unlink(path);
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ENOENT") return;
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === "ENOENT") return;
+    // Replaced since it was seen (the other writer's directory where the link was): the caller looks again.
+    if (seen && (code === "EISDIR" || code === "ENOTEMPTY" || code === "ENOTDIR")) return;
     throw notOurs(
       path,
       `something Regatta did not make is there and cannot be removed (${(error as NodeJS.ErrnoException).code})`,
@@ -160,7 +176,7 @@ export async function ownDirectory(path: string): Promise<void> {
     const found = await lstat(path).catch(() => undefined);
     const uid = process.getuid?.();
     if (found?.isDirectory() && (uid === undefined || found.uid === uid)) return;
-    if (found) await discard(path);
+    if (found) await discard(path, found);
     try {
       await mkdir(path);
       return;
