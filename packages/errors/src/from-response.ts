@@ -10,6 +10,7 @@ import {
 } from "./regatta-error.js";
 import { parseRegistryErrors, RETRYABLE_CODES, RETRYABLE_STATUSES } from "./registry-codes.js";
 import { type SecretSet, scrubText } from "./secret-set.js";
+import { retryAfterText } from "./wait-text.js";
 
 export interface ErrorResponse {
   method: string;
@@ -53,7 +54,7 @@ function rateLimitHint(response: ErrorResponse): string {
   const wait =
     response.retryAfterMs === undefined
       ? "the registry's rate limit was reached"
-      : `the registry's rate limit was reached and it asks to wait ${waitText(response.retryAfterMs)} (Retry-After)`;
+      : `the registry's rate limit was reached and it asks to wait ${retryAfterText(response.retryAfterMs)} (Retry-After)`;
   const anonymous = !response.auth || response.auth.credentials === "none";
   return `${wait}; wait${anonymous ? ", or log in for a higher limit" : ""}`;
 }
@@ -63,15 +64,7 @@ function rateLimitHint(response: ErrorResponse): string {
  * would not wait that long (QA faults7 F4: a `Retry-After: 3600` on a 503 was dropped without a word).
  */
 function comeBackHint(retryAfterMs: number): string {
-  return `the registry asks to try again in ${waitText(retryAfterMs)} (Retry-After)`;
-}
-
-/** `7 s`, `3600 s, about 1 h`: the seconds as sent, and hours or minutes beside them when there are many. */
-function waitText(ms: number): string {
-  const seconds = Math.ceil(ms / 1000);
-  if (seconds < 120) return `${seconds} s`;
-  const rounded = seconds >= 3600 ? `${Math.round(seconds / 360) / 10} h` : `${Math.round(seconds / 60)} min`;
-  return `${seconds} s, about ${rounded}`;
+  return `the registry asks to try again in ${retryAfterText(retryAfterMs)} (Retry-After)`;
 }
 
 /**

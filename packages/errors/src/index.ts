@@ -58,3 +58,4 @@ export {
 } from "./registry-codes.js";
 export { fragmentLength, SCRUBBED, SecretSet, scrubText, scrubValue } from "./secret-set.js";
 export { MAX_TIMEOUT_MS } from "./timer-limit.js";
+export { formatWait, retryAfterText } from "./wait-text.js";

@@ -1,3 +1,5 @@
+/** The wording of a wait lives in @regatta/errors; re-exported for callers that still announce waits themselves. */
+export { formatWait } from "@regatta/errors";
 export { isInsecure, registryBaseUrl, type SchemeOptions } from "./base-url.js";
 export { DEFAULT_BODY_LIMIT, ERROR_BODY_LIMIT } from "./body.js";
 export { createDispatcher, type DispatcherOptions, type OriginSettings } from "./dispatcher.js";
@@ -9,7 +11,6 @@ export { type FailedRequest, mapTransportError } from "./map-error.js";
 export { quotaHeadersOf, type RateLimit, type RegistryResponse, rateLimitOf } from "./response.js";
 export {
   backoffDelay,
-  formatWait,
   NOTICE_WAIT_MS,
   parseRetryAfter,
   RATE_LIMITED_MIN_DELAY_MS,
@@ -17,6 +18,7 @@ export {
   type RetryOptions,
   type RetryPolicy,
   rateLimitedDelay,
+  type WaitReason,
 } from "./retry.js";
 export {
   DEFAULT_TIMEOUTS,

@@ -17,7 +17,7 @@ import { bodySource, type Exchange, type RawResponse } from "./exchange.js";
 import {
   abortableSleep,
   backoffDelay,
-  formatWait,
+  NOTICE_WAIT_MS,
   noteRetryAfter,
   parseRetryAfter,
   RetryBudget,
@@ -109,16 +109,42 @@ describe("notices of long waits (shown without -v)", () => {
     expect(notices).toEqual([]); // 100 ms, 200 ms, then a Retry-After beyond the cap: reported, not waited for
   });
 
-  it("formats whole seconds, rounded up", () => {
-    expect([1, 2000, 2001, 59_999, 60_000, 61_000, 3_600_000].map(formatWait)).toEqual([
-      "1 s",
-      "2 s",
-      "3 s",
-      "1 min",
-      "1 min",
-      "1 min 1 s",
-      "60 min",
+  it("policy.wait announces a long wait it is told the reason of, in the retry concern's words, then sleeps", async () => {
+    // The one wording and threshold for every caller: the upload recovery waits through it too.
+    const notices: string[] = [];
+    const s = setup({ notice: (l) => notices.push(l) });
+    const budget = s.policy.budget(4);
+    budget.take();
+    const why = { before: "going on with the upload", budget, reason: "503 Service Unavailable" };
+    await s.policy.wait(NOTICE_WAIT_MS - 1, undefined, why); // short: not told
+    await s.policy.wait(NOTICE_WAIT_MS, undefined, why);
+    await s.policy.wait(90_000); // no reason given: a wait nobody asked to announce
+    budget.take();
+    await s.policy.wait(90_001, undefined, why);
+    expect(s.sleeps).toEqual([1999, 2000, 90_000, 90_001]);
+    expect(notices).toEqual([
+      "waiting 2 s before going on with the upload (1/4): 503 Service Unavailable",
+      "waiting 1 min 31 s before going on with the upload (2/4): 503 Service Unavailable",
     ]);
+  });
+
+  it("policy.wait is told before it sleeps, and an abort wakes it with the signal's reason", async () => {
+    const events: string[] = [];
+    const s = setup({
+      notice: (l) => events.push(`notice ${l.slice(0, 12)}`),
+      sleep: (ms, signal) =>
+        new Promise<void>((_resolve, reject) => {
+          events.push(`sleep ${ms}`);
+          signal?.addEventListener("abort", () => reject(signal.reason), { once: true });
+        }),
+    });
+    const controller = new AbortController();
+    const why = { before: "retrying GET x", budget: s.policy.budget(), reason: "reset" };
+    const waiting = s.policy.wait(5000, controller.signal, why);
+    const reason = new AbortError("stop");
+    controller.abort(reason);
+    await expect(waiting).rejects.toBe(reason);
+    expect(events).toEqual(["notice waiting 5 s ", "sleep 5000"]);
   });
 });
 

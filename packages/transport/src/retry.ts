@@ -4,7 +4,7 @@
  * Only a request that can be replayed on its own is retried: an idempotent method with a replayable body. A POST or
  * PATCH of an upload is never repeated here, because the registry may already have acted on it.
  */
-import { abortable, RETRYABLE_STATUSES, RegattaError, redactUrl } from "@regatta/errors";
+import { abortable, formatWait, RETRYABLE_STATUSES, RegattaError, redactUrl } from "@regatta/errors";
 import { dumpBody } from "./body.js";
 import { canReplay, type Middleware } from "./exchange.js";
 import { hopLabels, type Logger, statusLine } from "./log.js";
@@ -28,7 +28,10 @@ export interface RetryConfig extends Required<RetryOptions> {
   now: () => number;
   random: () => number;
   logger?: Logger;
-  /** Told of every wait of {@link NOTICE_WAIT_MS} or more, whether or not there is a verbose log. */
+  /**
+   * Told of every wait of {@link NOTICE_WAIT_MS} or more that {@link RetryPolicy.wait} is given a {@link WaitReason}
+   * for, whether or not there is a verbose log.
+   */
   notice?: Logger;
 }
 
@@ -135,9 +138,23 @@ export interface RetryPolicy {
    * the backoff for its status; undefined when the server asked for longer than `maxRetryAfterMs` (give up).
    */
   delayAfter(attempt: number, err: unknown): number | undefined;
-  /** Waits `ms`, waking with the abort reason when `signal` fires. */
-  wait(ms: number, signal?: AbortSignal): Promise<void>;
+  /**
+   * Waits `ms`, waking with the abort reason when `signal` fires. Given `why`, a wait of {@link NOTICE_WAIT_MS} or
+   * more is announced first (`notice`: "waiting 30 s before retrying GET … (1/3): 429 Too Many Requests"), so every
+   * retry and recovery of an operation words its long waits alike.
+   */
+  wait(ms: number, signal?: AbortSignal, why?: WaitReason): Promise<void>;
   readonly config: RetryConfig;
+}
+
+/** What a wait is for, as its notice says it: "waiting 30 s before `before` (`budget` used/limit): `reason`". */
+export interface WaitReason {
+  /** What comes after the wait: "retrying GET https://…", "going on with the upload". Redacted by the caller. */
+  before: string;
+  /** The budget the retry was taken from: the notice counts it, "(1/3)". */
+  budget: RetryBudget;
+  /** Why it is retried: the status line or the error's message (and whether the server asked for the wait). */
+  reason: string;
 }
 
 /** Builds the policy from the settings. */
@@ -155,7 +172,13 @@ export function retryPolicy(config: RetryConfig): RetryPolicy {
       if (asked !== undefined) return asked > config.maxRetryAfterMs ? undefined : asked;
       return this.delay(attempt, err instanceof RegattaError ? err.status : undefined);
     },
-    wait: (ms, signal) => abortableSleep(config.sleep, ms, signal),
+    wait(ms, signal, why) {
+      if (why && ms >= NOTICE_WAIT_MS)
+        config.notice?.(
+          `waiting ${formatWait(ms)} before ${why.before} (${why.budget.used}/${why.budget.limit}): ${why.reason}`,
+        );
+      return abortableSleep(config.sleep, ms, signal);
+    },
   };
 }
 
@@ -200,25 +223,15 @@ export function retrying(policy: RetryPolicy): Middleware {
       config.logger?.(
         `${hop ? `${hop} ` : ""}~ retry ${budget.used}/${budget.limit} in ${delay}ms: ${reason}`,
       );
-      if (delay >= NOTICE_WAIT_MS)
-        config.notice?.(
-          `waiting ${formatWait(delay)} before retrying ${exchange.method} ${redactUrl(exchange.url)} ` +
-            `(${budget.used}/${budget.limit}): ${reason}${asked ? ", as its Retry-After asks" : ""}`,
-        );
       try {
-        await policy.wait(delay, exchange.signal);
+        await policy.wait(delay, exchange.signal, {
+          before: `retrying ${exchange.method} ${redactUrl(exchange.url)}`,
+          budget,
+          reason: `${reason}${asked ? ", as its Retry-After asks" : ""}`,
+        });
       } catch (err) {
         throw mapTransportError(err, exchange);
       }
     }
   };
-}
-
-/** `2 s`, `1 min 30 s`: whole seconds, rounded up so a notice never promises less than the wait. */
-export function formatWait(ms: number): string {
-  const seconds = Math.ceil(ms / 1000);
-  const minutes = Math.floor(seconds / 60);
-  const rest = seconds % 60;
-  if (minutes === 0) return `${seconds} s`;
-  return rest === 0 ? `${minutes} min` : `${minutes} min ${rest} s`;
 }
