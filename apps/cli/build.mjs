@@ -114,11 +114,17 @@ const undiciCore = {
  * with the first property read; their export names are taken from this Node at build time, so esbuild's interop can
  * list them without loading the module. `regatta manifest REF` on Node 20 loads 12 of Node's internal modules fewer
  * (bench/README.md, "Start-up", has the times).
+ *
+ * The executable's chunks (`{ external: true }`) keep the other built-ins external instead: those chunks become
+ * CommonJS (below), where `import { readFileSync } from "node:fs"` turns into a plain `require("node:fs")` read at
+ * each use. Through the stand-in module above, each ES module that imports a built-in gets esbuild's CommonJS
+ * interop (`__toESM`), which copies every export of it as a getter: a read ran about 80 of those copies (node:fs,
+ * node:path, node:stream, node:crypto, … once per importing module), 20–30 ms of CPU per command on Node 20–24.
  */
 const DEFERRED_BUILTINS = new Set(
   ["assert", "child_process", "dns", "tls", "zlib"].flatMap((name) => [name, `node:${name}`]),
 );
-const builtinsViaRequire = {
+const builtinsViaRequire = ({ external = false } = {}) => ({
   name: "builtins-via-require",
   setup(b) {
     b.onResolve({ filter: /^(node:)?[a-z_/]+$/ }, (args) => {
@@ -127,6 +133,7 @@ const builtinsViaRequire = {
       if (!isBuiltin(id)) return undefined;
       const deferred = DEFERRED_BUILTINS.has(args.path);
       if (!deferred && args.kind !== "import-statement") return undefined;
+      if (!deferred && external) return { path: id, external: true };
       return { path: id, namespace: "builtin", pluginData: { deferred } };
     });
     b.onLoad({ filter: /.*/, namespace: "builtin" }, (args) => {
@@ -152,7 +159,7 @@ const builtinsViaRequire = {
       };
     });
   },
-};
+});
 
 /**
  * packages/client loads re2js (the tag-pattern engine, ~260 KiB, ~70 ms to load) on the first pattern, through
@@ -173,7 +180,7 @@ const bundledRe2 = {
 const minify = process.env.REGATTA_BUILD_MINIFY !== "0";
 /** What both bundles share: every package bundled, Node's built-ins through require (builtinsViaRequire). */
 const shared = {
-  plugins: [inlineVersion, undiciCore, builtinsViaRequire, bundledRe2],
+  plugins: [inlineVersion, undiciCore, builtinsViaRequire(), bundledRe2],
   absWorkingDir: here,
   bundle: true,
   splitting: true,
@@ -213,6 +220,7 @@ await build({
 const cliDir = join(dist, "cli");
 const result = await build({
   ...shared,
+  plugins: [inlineVersion, undiciCore, builtinsViaRequire({ external: true }), bundledRe2],
   entryPoints: { main: "src/main.ts", "open-client": "src/open-client.ts" },
   outdir: cliDir,
   entryNames: "[name]-[hash]",

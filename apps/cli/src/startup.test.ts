@@ -48,6 +48,25 @@ describe("start-up", () => {
     expect(STARTUP_FORBIDDEN.test("../../packages/client/dist/connect.js")).toBe(true);
   });
 
+  it("requires Node's built-ins where they are used: only the five deferred ones go through a stand-in module", () => {
+    // A built-in bundled as a stand-in CommonJS module is imported through esbuild's interop (`__toESM`), which
+    // copies every export of it once per importing module: 20–30 ms per command (apps/cli/build.mjs).
+    const meta = JSON.parse(readFileSync(new URL("../dist/meta.json", import.meta.url), "utf8"));
+    const standIns = Object.keys(meta.inputs)
+      .filter((path) => path.startsWith("builtin:"))
+      .sort();
+    expect(standIns).toEqual(
+      ["assert", "child_process", "dns", "tls", "zlib"].map((name) => `builtin:node:${name}`),
+    );
+    const external = Object.values(
+      meta.outputs as Record<string, { imports: { path: string; external?: boolean }[] }>,
+    )
+      .flatMap((output) => output.imports)
+      .filter((edge) => edge.external)
+      .map((edge) => edge.path);
+    expect(external).toEqual(expect.arrayContaining(["node:fs", "node:crypto", "node:http", "node:stream"]));
+  });
+
   it("keeps V8's compiled code between runs: written by a command's first run, taken as it is by the next", async () => {
     const cache = mkdtempSync(join(tmpdir(), "regatta-code-cache-"));
     try {
