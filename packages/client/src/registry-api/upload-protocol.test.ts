@@ -597,6 +597,49 @@ describe("upload recovery: what is taken up again, and how often", () => {
     },
   );
 
+  it.each([
+    ["chunked", { chunkSize: 400 }, 2],
+    ["streamed", { source: Readable.from([content]) }, 1],
+  ])(
+    "a PATCH answered 202 without a Location (%s): a ProtocolError, and the DELETE names the last Location the registry gave",
+    async (_, req, nth) => {
+      let patches = 0;
+      script = (r) => (r.method === "PATCH" && ++patches === nth ? { status: 202 } : undefined);
+      const { result } = await upload(req);
+      expect((result as Error).name).toBe("ProtocolError");
+      expect((result as Error).message).toMatch(/registry answered 202 without a Location header/);
+      const last = seen.at(-1);
+      expect(last?.method).toBe("DELETE");
+      // The Location of the answer before the one without it: the POST's, or the previous chunk's.
+      expect(last?.url).toBe(nth === 1 ? SESSION : `${SESSION}?n=${seen.length - 2}`);
+    },
+  );
+
+  it("a refusal (416) and then only cut connections: the registry's 416, typed, naming the request, not the cut", async () => {
+    // A registry that refuses a chunk without reading it and closes the connection: the client's write fails and
+    // the answer is lost with the socket, so the attempts after the first one that was read end as cuts.
+    let patches = 0;
+    script = (r) => (r.method === "PATCH" ? (++patches === 1 ? { status: 416 } : "cut") : undefined);
+    const { result } = await upload({ chunkSize: 400, maxRecoveries: 2 });
+    expect(result).toBeInstanceOf(RegistryError);
+    expect(result).toMatchObject({ status: 416, request: { method: "PATCH" } });
+    expect((result as Error).message).toMatch(
+      new RegExp(`: 416 .*\\(PATCH ${server.origin}${SESSION}.*\\); tried again, the connection was cut: `),
+    );
+    expect(methods().at(-1)).toBe("DELETE");
+  });
+
+  it("a refusal the registry then took bytes after is not reported for a later cut", async () => {
+    let patches = 0;
+    script = (r) => {
+      if (r.method !== "PATCH") return undefined;
+      patches++;
+      return patches === 1 ? { status: 416 } : patches === 2 ? undefined : "cut";
+    };
+    const { result } = await upload({ chunkSize: 400, maxRecoveries: 2 });
+    expect(result).toBeInstanceOf(RegistryUnreachableError);
+  });
+
   it("one acknowledged byte: a session reported as 0-0 holds that byte, not nothing", async () => {
     script = nth("PATCH", 2, { status: 416 });
     const { result } = await upload({ source: content.subarray(0, 3), chunkSize: 1 });
