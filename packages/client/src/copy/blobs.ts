@@ -58,8 +58,10 @@ export async function copyBlobs(
         return done("skipped");
       }
       if (sameRegistry && source.repository === target.repository) return done("skipped");
-      // The source's mirrors are asked first (mirrors.ts); the target is only ever the target itself.
-      const download = async () => {
+      // The source's mirrors are asked first (mirrors.ts); the target is only ever the target itself. `settled`, the
+      // upload's signal for its source, lets a stopped copy's PUT in flight get its bytes for the while it is given
+      // to answer (registry-api/uploads.ts), rather than be cut and leave them on the registry.
+      const download = async (settled?: AbortSignal) => {
         const got = await readThroughMirrors(
           ctx,
           source.registry,
@@ -70,10 +72,10 @@ export async function copyBlobs(
               digest: blob.digest,
               size: blob.size,
               verifyDigest: verify,
-              signal: s,
+              signal: settled ?? s,
               context: `get blob ${blob.digest} from ${source.name}`,
             }),
-          s,
+          settled ?? s,
         );
         return got.stream;
       };

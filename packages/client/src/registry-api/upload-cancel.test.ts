@@ -251,6 +251,39 @@ describe("an upload that ends without success cancels its session at the latest 
   }, 20_000);
 });
 
+describe("a small blob's PUT in flight when the upload stops", () => {
+  // Below STREAM_FROM the bytes go with the closing PUT, which cannot end early: cut, it leaves what came on the
+  // registry (distribution keeps it, and the Location we hold goes stale). A source that stops on the signal it is
+  // handed (a copy's download) rather than on the upload's feeds the PUT for the while it is given to answer.
+  const sourceFor =
+    (controller: AbortController) =>
+    (settled?: AbortSignal): Readable => {
+      const stopping = settled ?? controller.signal;
+      return Readable.from(
+        (async function* () {
+          yield content.subarray(0, 1000);
+          controller.abort(); // a sibling failed, or Ctrl-C: the copy stops
+          await new Promise((resolve) => setTimeout(resolve, 100));
+          if (stopping.aborted) throw new Error("download aborted");
+          yield content.subarray(1000);
+        })(),
+      );
+    };
+
+  it("gets its bytes for the grace and commits, leaving no session and no bytes behind", async () => {
+    const controller = new AbortController();
+    const err = await upload({
+      source: sourceFor(controller),
+      digest: sha256(content),
+      size: content.length,
+      signal: controller.signal,
+    }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(AbortError);
+    expect(events.filter((e) => !e.endsWith("settled"))).toEqual(["POST", "PUT 0"]);
+    expect(sessions.size, "no session is left on the registry").toBe(0);
+  });
+});
+
 describe("a large blob whose digest and size are known goes by PATCH, so that it can be cancelled", () => {
   // Above STREAM_FROM: a PUT carrying the bytes could not stop cleanly (distribution keeps what came, and the Location
   // we hold goes stale), a streamed PATCH ends early and is answered with the current Location.

@@ -24,6 +24,8 @@ export interface UploadSourceOptions {
   onProgress?: (bytes: number) => void;
   /** What is uploaded, for error messages. */
   what: string;
+  /** Handed to a stream factory (UploadRequest.source). */
+  signal?: AbortSignal;
 }
 
 function toBuffer(piece: Uint8Array | string): Buffer {
@@ -242,7 +244,7 @@ export class UploadSource {
       })();
     } else {
       // A factory may open its stream asynchronously (a download that waits for its response headers).
-      const stream = typeof source === "function" ? await source() : source;
+      const stream = typeof source === "function" ? await source(this.#options.signal) : source;
       // Kept for the whole life of the stream: a verifying download can fail at its very end (digest mismatch)
       // after the upload stopped reading it, and an 'error' event nobody listens to would crash the process. The
       // error still reaches the upload through the read that sees it, and check() reports it otherwise.

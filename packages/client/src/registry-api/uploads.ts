@@ -62,9 +62,12 @@ export interface UploadRequest {
   repository: string;
   /**
    * The content. Bytes or a stream factory can be read again, so an interrupted upload can go on; a bare stream
-   * cannot. The factory may return a promise (a download that first waits for its response).
+   * cannot. The factory may return a promise (a download that first waits for its response). It is handed a signal
+   * that aborts 2 s (`SETTLE_MS`, upload-stop.ts) after `signal` does: a source that stops on that one, not on `signal` itself, feeds
+   * a request in flight for the while it is given to answer (upload-stop.ts), so a `PUT` of a small blob can still
+   * commit instead of being cut, which would leave its bytes on the registry.
    */
-  source: Uint8Array | Readable | (() => Readable | Promise<Readable>);
+  source: Uint8Array | Readable | ((signal?: AbortSignal) => Readable | Promise<Readable>);
   /** The digest, when known; otherwise computed while streaming and sent with the final PUT. */
   digest?: string;
   /** The size, when known (sent as Content-Length, and checked). */
@@ -206,6 +209,21 @@ export async function uploadBlob(
   deps: UploadDeps,
   req: UploadRequest,
   memo: UploadMemo = memoOf(deps),
+): Promise<UploadResult> {
+  // The source's signal: aborted when the request in flight would be cut, not before (see UploadRequest.source).
+  const settling = settlingSignal(req.signal);
+  try {
+    return await uploadWith(deps, req, memo, settling.signal);
+  } finally {
+    settling.release();
+  }
+}
+
+async function uploadWith(
+  deps: UploadDeps,
+  req: UploadRequest,
+  memo: UploadMemo,
+  sourceSignal: AbortSignal | undefined,
 ): Promise<UploadResult> {
   const request: RequestFn = (r) => deps.request(r);
   const { registry, repository, signal } = req;
@@ -394,6 +412,7 @@ export async function uploadBlob(
     ...(size !== undefined ? { size } : {}),
     ...(req.verify === false ? { verify: false } : {}),
     ...(req.onProgress ? { onProgress: req.onProgress } : {}),
+    ...(sourceSignal ? { signal: sourceSignal } : {}),
   });
   releaseSource = () => source.close();
   /** Bytes the registry holds in the session. */
