@@ -35,10 +35,28 @@ import {
 /** Short timeouts and a small retry budget keep the matrix near a minute. */
 const OPTIONS: ConnectOptions = {
   retry: { attempts: 3, baseDelayMs: 20, maxDelayMs: 2000 },
-  // idle: no byte moved for that long; request: the whole of a small request (manifest, tags, upload open/close).
-  timeouts: { connect: 1000, idle: 700, request: 2500 },
+  // request: the whole of a small request (manifest, tags, upload open/close); idle: see below, by case.
+  timeouts: { connect: 1000, request: 2500 },
   concurrency: 2,
 };
+/**
+ * The idle timeout (no byte moved for that long) of every case but a stall, which none of them may meet: far above
+ * the pauses of a loaded 2-core machine. At 700 ms, healthy answers timed out when the machine was busy (CI runs three
+ * Node versions at once): with two runs at once beside three busy loops, 12 and 15 of 111 cases failed with a
+ * TimeoutError, and the event loop of this file's worker paused for up to 0.8 s. No case needs it to fire: a client
+ * that hung on a cut or a lie instead of failing would still fail its case, only later.
+ */
+const IDLE_MS = 15_000;
+/**
+ * A stall is the case about the idle timeout: its server sends nothing more until the client gives up (the fault
+ * proxy keeps the request open for good), so the client's own clock is all that ends it. Long enough that the healthy
+ * requests before the stall do not meet it on a busy machine (twice the longest pause measured above; were it met,
+ * the stall would not be reached, which the check that the fault was injected reports), and short enough to fire
+ * before the small requests' deadline (`request`, 2.5 s) even on undici's coarse clock (timeouts of 1 s or more tick
+ * every ~0.5 s), so that the idle timeout, not the deadline, gives up on a stalled manifest or tags list.
+ */
+const STALL_IDLE_MS = 1500;
+const isStall = (c: FaultCase) => c.rules.some((rule) => rule.fault.type === "stall");
 const KINDS: Record<string, abstract new (...args: never[]) => Error> = {
   RegattaError,
   RegistryError,
@@ -179,7 +197,8 @@ describe("fault × command matrix (client)", () => {
   it.concurrent.for(cases)("$command × $fault", async (c, { expect }) => {
     const from = await startFaultProxy(source.url, c.rules);
     const to = await startFaultProxy(target.url, c.rules);
-    const timeouts = { ...OPTIONS.timeouts, ...(c.idleMs ? { idle: c.idleMs } : {}) };
+    const stall = isStall(c);
+    const timeouts = { ...OPTIONS.timeouts, idle: stall ? STALL_IDLE_MS : Math.max(IDLE_MS, c.idleMs ?? 0) };
     const reg = createClient(from.host, { ...OPTIONS, timeouts });
     const dir = temp();
     const id = randomBytes(6).toString("hex");
@@ -194,6 +213,8 @@ describe("fault × command matrix (client)", () => {
       await from.close();
       await to.close();
     }
+    // Within the table's bound (6 s): one idle timeout and the requests before it took at most 3.8 s with the cores
+    // oversubscribed five times.
     if (c.maxMs) expect(Date.now() - started).toBeLessThan(c.maxMs);
     if (c.expect.ok) {
       expect(error).toBeUndefined();
