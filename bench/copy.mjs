@@ -15,7 +15,17 @@ import { writeFileSync } from "node:fs";
 import { cpus } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { BASELINE, benchImage, CLI, median, perGiB, ROOT, requireTools, syncDisks, timed } from "./lib.mjs";
+import {
+  BASELINE,
+  benchImage,
+  CLI,
+  median,
+  ROOT,
+  requireTools,
+  rotatingRounds,
+  summarize,
+  timed,
+} from "./lib.mjs";
 
 const { startRegistry } = await import(join(ROOT, "packages/testkit/dist/index.js"));
 
@@ -108,32 +118,10 @@ console.error("warming up (page cache, binaries) …");
 await run("regatta", args.jobs);
 await run("skopeo");
 const kinds = ["regatta", "skopeo", "curl", ...(BASELINE ? ["baseline"] : [])];
-const results = Object.fromEntries(kinds.map((k) => [k, []]));
-for (let i = 0; i < rounds; i++) {
-  // Rotate the order so that no tool always runs right after another.
-  const order = kinds.map((_, k) => kinds[(k + i) % kinds.length]);
-  for (const kind of order) {
-    syncDisks();
-    const r = await run(kind, kind === "regatta" || kind === "baseline" ? args.jobs : undefined);
-    results[kind].push(r);
-    console.error(
-      `round ${i + 1} ${kind.padEnd(7)} ${r.seconds.toFixed(2)} s  ${r.rssMiB.toFixed(0)} MiB RSS  ${r.cpuSeconds.toFixed(2)} s CPU`,
-    );
-  }
-}
-const summary = Object.fromEntries(
-  Object.entries(results).map(([kind, rs]) => [
-    kind,
-    {
-      medianSeconds: median(rs.map((r) => r.seconds)),
-      seconds: rs.map((r) => Number(r.seconds.toFixed(3))),
-      peakRssMiB: Math.max(...rs.map((r) => r.rssMiB)),
-      medianRssMiB: median(rs.map((r) => r.rssMiB)),
-      medianCpuSeconds: median(rs.map((r) => r.cpuSeconds)),
-      cpuSecondsPerGiB: perGiB(median(rs.map((r) => r.cpuSeconds)), bytes),
-    },
-  ]),
+const results = await rotatingRounds(kinds, rounds, (kind) =>
+  run(kind, kind === "regatta" || kind === "baseline" ? args.jobs : undefined),
 );
+const summary = summarize(results, bytes);
 const report = {
   date: new Date().toISOString(),
   machine: { cpus: cpus().length, node: process.version },

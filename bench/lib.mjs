@@ -109,3 +109,40 @@ export function median(xs) {
   const s = [...xs].sort((a, b) => a - b);
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 }
+
+/**
+ * `rounds` rounds of `run(kind)` for every kind, the order rotating every round so that no tool always runs right
+ * after another, `sync` before each run; the timed results by kind, each run logged.
+ */
+export async function rotatingRounds(kinds, rounds, run) {
+  const results = Object.fromEntries(kinds.map((k) => [k, []]));
+  for (let i = 0; i < rounds; i++) {
+    const order = kinds.map((_, k) => kinds[(k + i) % kinds.length]);
+    for (const kind of order) {
+      syncDisks();
+      const r = await run(kind);
+      results[kind].push(r);
+      console.error(
+        `round ${i + 1} ${kind.padEnd(8)} ${r.seconds.toFixed(2)} s  ${r.rssMiB.toFixed(0)} MiB RSS  ${r.cpuSeconds.toFixed(2)} s CPU`,
+      );
+    }
+  }
+  return results;
+}
+
+/** Medians (and the runs) of `rotatingRounds`' results, by kind; CPU per GiB of `bytes` moved. */
+export function summarize(results, bytes) {
+  return Object.fromEntries(
+    Object.entries(results).map(([kind, rs]) => [
+      kind,
+      {
+        medianSeconds: median(rs.map((r) => r.seconds)),
+        seconds: rs.map((r) => Number(r.seconds.toFixed(3))),
+        peakRssMiB: Math.max(...rs.map((r) => r.rssMiB)),
+        medianRssMiB: median(rs.map((r) => r.rssMiB)),
+        medianCpuSeconds: median(rs.map((r) => r.cpuSeconds)),
+        cpuSecondsPerGiB: perGiB(median(rs.map((r) => r.cpuSeconds)), bytes),
+      },
+    ]),
+  );
+}

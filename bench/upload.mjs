@@ -16,7 +16,7 @@ import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { BASELINE, CLI, median, perGiB, ROOT, requireTools, syncDisks, timed } from "./lib.mjs";
+import { BASELINE, CLI, ROOT, requireTools, rotatingRounds, summarize, timed } from "./lib.mjs";
 
 const { generateLargeImage, pushImage, startRegistry } = await import(
   join(ROOT, "packages/testkit/dist/index.js")
@@ -92,31 +92,8 @@ console.error("warming up (page cache, binaries) …");
 await run("regatta");
 await run("curl");
 const kinds = ["regatta", "skopeo", "curl", ...(BASELINE ? ["baseline"] : [])];
-const results = Object.fromEntries(kinds.map((k) => [k, []]));
-for (let i = 0; i < rounds; i++) {
-  // Rotate the order so that no tool always runs right after another.
-  const order = kinds.map((_, k) => kinds[(k + i) % kinds.length]);
-  for (const kind of order) {
-    syncDisks();
-    const r = await run(kind);
-    results[kind].push(r);
-    console.error(
-      `round ${i + 1} ${kind.padEnd(8)} ${r.seconds.toFixed(2)} s  ${r.rssMiB.toFixed(0)} MiB RSS  ${r.cpuSeconds.toFixed(2)} s CPU`,
-    );
-  }
-}
-const summary = Object.fromEntries(
-  Object.entries(results).map(([kind, rs]) => [
-    kind,
-    {
-      medianSeconds: median(rs.map((r) => r.seconds)),
-      seconds: rs.map((r) => Number(r.seconds.toFixed(3))),
-      peakRssMiB: Math.max(...rs.map((r) => r.rssMiB)),
-      medianCpuSeconds: median(rs.map((r) => r.cpuSeconds)),
-      cpuSecondsPerGiB: perGiB(median(rs.map((r) => r.cpuSeconds)), bytes),
-    },
-  ]),
-);
+const results = await rotatingRounds(kinds, rounds, (kind) => run(kind));
+const summary = summarize(results, bytes);
 const ratio = (a, b) => summary[a].medianSeconds / summary[b].medianSeconds;
 const report = {
   date: new Date().toISOString(),
