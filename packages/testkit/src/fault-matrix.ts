@@ -102,7 +102,10 @@ interface FaultColumn {
   idleMs?: number;
 }
 
-/** How long a stalled command may take with the matrix's idle timeout (700 ms) and retry budget (3). */
+/**
+ * How long a stalled command may take with the idle timeout its runner gives a stall (1.5 s in the client's matrix,
+ * 2 s in the CLI's) and the retry budget (3).
+ */
 const STALL_BOUND_MS = 6_000;
 
 /** Slow enough that a blob takes longer than the matrix's whole-request deadline, fast enough to move every 50 ms. */
