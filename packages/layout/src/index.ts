@@ -13,7 +13,7 @@ export { guessPullFormat, guessPushFormat } from "./guess-format.js";
 export { type ImageSource, type SourceBlob, type SourceImage, tagPart } from "./image-source.js";
 export type { BlobTarget, LayoutFormat, LayoutWriter, WriterOptions } from "./layout-writer.js";
 export { openImageSource } from "./open-image-source.js";
-export { openLayoutWriter, resumeDataPaths } from "./open-layout-writer.js";
+export { openLayoutWriter, partialDownloads, resumeDataPaths } from "./open-layout-writer.js";
 export type {
   PlannedBlob,
   PlannedImage,

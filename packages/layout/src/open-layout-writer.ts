@@ -4,6 +4,7 @@
  * resume.
  */
 import { createWriteStream } from "node:fs";
+import { lstat, readdir } from "node:fs/promises";
 import { join } from "node:path";
 import type { Writable } from "node:stream";
 import { UsageError } from "@regatta/errors";
@@ -115,4 +116,27 @@ export function resumeDataPaths(format: LayoutFormat, destination: string): stri
     return [temp, state];
   }
   return [join(destination, PARTIAL_DIR)];
+}
+
+/**
+ * Those of {@link resumeDataPaths} that hold a partial download: the partial tarball, or a layout's partial
+ * directory with a partial blob in it (a regular file with bytes in it, looked at without following links). What
+ * merely sits at such a name (a FIFO or a link planted there, an empty directory) is none: a pull refused before it
+ * downloaded anything said "the partial download is kept in …" of a directory it had not made.
+ */
+export async function partialDownloads(format: LayoutFormat, destination: string): Promise<string[]> {
+  const holdsBytes = async (path: string) => {
+    const found = await lstat(path).catch(() => undefined);
+    return found?.isFile() === true && found.size > 0;
+  };
+  if (format === "docker") {
+    const { temp } = partialArchivePaths(destination);
+    return (await holdsBytes(temp)) ? [temp] : [];
+  }
+  const dir = join(destination, PARTIAL_DIR);
+  if (!(await lstat(dir).catch(() => undefined))?.isDirectory()) return [];
+  for (const name of await readdir(dir).catch(() => [] as string[])) {
+    if (await holdsBytes(join(dir, name))) return [dir];
+  }
+  return [];
 }

@@ -15,6 +15,7 @@ import {
   type LayoutFormat,
   openLayoutWriter,
   type PlannedBlob,
+  partialDownloads,
   resumeDataPaths,
 } from "@regatta/layout";
 import type { Reference } from "@regatta/reference";
@@ -87,8 +88,8 @@ async function afterFailure(
 ): Promise<unknown> {
   const failure = fileSystemError(error, destination);
   const held = resumeDataPaths(format, destination);
-  const present: string[] = [];
-  for (const path of held) if (await exists(path)) present.push(path);
+  // Only a partial download that is there is said to be kept: not a FIFO or link someone planted at its name.
+  const present = await partialDownloads(format, destination);
   let note: string | undefined;
   if (isDiskFull(failure)) {
     if (!existed && format !== "docker") await rm(destination, { recursive: true, force: true });
