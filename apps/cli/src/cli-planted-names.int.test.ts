@@ -4,6 +4,7 @@
  * `blobs/sha256` never lead a write out of the destination, and a destination name of 250 bytes works
  * (packages/layout/src/own-file.ts, safe-path.ts, @regatta/errors/hidden-name).
  */
+import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import {
   lstatSync,
@@ -107,6 +108,33 @@ describe("regatta pull with names planted in its destination", () => {
     expect(r.stderr).toContain(`refusing to write ${join(root, "blobs", "sha256")}: it is a link to`);
     expect(r.stderr).not.toMatch(/\n\s+at /);
     expect(readdirSync(outside)).toEqual([]);
+  });
+
+  it("a FIFO at the lock's name is refused in one line that says nothing was kept when nothing was downloaded", async () => {
+    // An empty .regatta-partial (or anything else at its name) is no partial download: "the partial download is
+    // kept in …" was said of it.
+    const dir = temp();
+    const root = join(dir, "layout");
+    mkdirSync(join(root, ".regatta-partial"), { recursive: true });
+    writeFileSync(join(root, "oci-layout"), '{"imageLayoutVersion":"1.0.0"}');
+    const lock = join(dir, ".layout.regatta-lock");
+    spawnSync("mkfifo", [lock]);
+    const r = await regatta(["pull", "--format", "oci", ref, root], { killAfter: 30_000 });
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toContain(`regatta: ${lock} is not a regatta lock (a FIFO); remove it and try again\n`);
+    expect(r.stderr).not.toContain("partial download");
+  });
+
+  it("a destination name with control characters is quoted in the error, never printed raw", async () => {
+    const dir = temp();
+    const name = "app\x1b[31m\nregatta: forged line\x1b]0;title\x07.tar";
+    const lock = join(dir, `.${name}.regatta-lock`);
+    spawnSync("mkfifo", [lock]);
+    const r = await regatta(["pull", ref, join(dir, name)], { killAfter: 30_000 });
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toContain(`regatta: ${JSON.stringify(lock)} is not a regatta lock (a FIFO)`);
+    expect(r.stderr).not.toMatch(/[\x1b\x07]/);
+    expect(r.stderr.split("\n").filter((line) => line.startsWith("regatta: forged"))).toEqual([]);
   });
 
   it("a tarball name of 250 bytes is pulled", async () => {

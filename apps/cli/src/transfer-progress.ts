@@ -3,8 +3,9 @@
  * the output is for people (no --json).
  */
 import type { TransferEvent } from "@regatta/client";
+import { quotePath } from "@regatta/errors";
 import { transferProgress } from "@regatta/present";
-import { escapeControls, writeStderr } from "./output.js";
+import { writeStderr } from "./output.js";
 
 /**
  * Runs a transfer with a display for people (on a terminal, without --json, and unless `enabled` says otherwise):
@@ -23,7 +24,7 @@ export async function withTransferProgress<T>(
       // Said whatever the display: a pull that waits for another one must not look hung.
       if (event.type === "waiting")
         writeStderr(
-          `waiting for another process (pid ${event.holder}) writing ${escapeControls(event.destination)} to finish (its lock: ${escapeControls(event.lock)}; remove that file if no such pull runs)\n`,
+          `waiting for another process (pid ${event.holder}) writing ${quotePath(event.destination)} to finish (its lock: ${quotePath(event.lock)}; remove that file if no such pull runs)\n`,
         );
       progress.onEvent(event);
     });

@@ -3,11 +3,12 @@
  * Regatta's own readers read back; the rest of the file is kept; the file is replaced atomically with mode 0600; a
  * configured credential helper is used through its `store` and `erase` verbs (a real program on PATH).
  */
-import { link, lstat, readdir, readFile, stat, symlink, unlink, writeFile } from "node:fs/promises";
+import { spawnSync } from "node:child_process";
+import { link, lstat, readdir, readFile, realpath, stat, symlink, unlink, writeFile } from "node:fs/promises";
 import { hostname } from "node:os";
 import { join } from "node:path";
 import { CredentialsError } from "@regatta/errors";
-import { lockPathOf } from "@regatta/errors/write-lock";
+import { claimPathOf, lockPathOf } from "@regatta/errors/write-lock";
 import { describe, expect, it } from "vitest";
 import { spawnCredentialHelper } from "./credential-helper.js";
 import {
@@ -356,6 +357,28 @@ describe("a lock another process holds on the file", () => {
       expect(Object.keys((await readJson(file)).auths as object)).toEqual(["r.example"]);
     });
   }
+
+  it("a dead holder's lock that another process is taking over: that wait is said and given up too, naming its claim", async () => {
+    const { env, file } = await dockerSetup({ auths: {} });
+    const lock = lockPathOf(await realpath(file));
+    const dead = spawnSync(process.execPath, ["-e", "process.stdout.write(String(process.pid))"]).stdout;
+    await writeFile(lock, `${dead} ${hostname()} dead\n`);
+    const stats = await lstat(lock);
+    const claim = claimPathOf(lock, { dev: stats.dev, ino: stats.ino, text: await readFile(lock, "utf8") });
+    // A taker that stalled (this process: alive) holds every waiter up as a holder would.
+    await writeFile(claim, `${process.pid} ${hostname()} stalled\n`);
+    const told: unknown[] = [];
+    const options = { env, lockTimeoutMs: 2500, onLockWait: (wait: unknown) => told.push(wait) };
+    const error = await storeCredential("r.example", ALICE, options).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: "CREDENTIALS_LOCKED" });
+    expect((error as Error).message).toContain(
+      `waiting for the lock ${claim}: process ${process.pid} holds it to update ${file}`,
+    );
+    expect(told).toEqual([{ lockFile: claim, holder: process.pid }]);
+    await unlink(claim);
+    await storeCredential("r.example", ALICE, options);
+    expect(Object.keys((await readJson(file)).auths as object)).toEqual(["r.example"]);
+  });
 
   it("a lock released within a second is waited for silently", async () => {
     const { env, file } = await dockerSetup({ auths: {} });

@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { chmod, realpath, rename, rm, writeFile } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
-import { CredentialsError } from "@regatta/errors";
+import { CredentialsError, quotePath } from "@regatta/errors";
 import { makeDirectories } from "@regatta/errors/make-directories";
 import { lockDestination, lockPathOf } from "@regatta/errors/write-lock";
 import { isValidRepositoryPath, normalizeRegistry } from "@regatta/reference";
@@ -204,17 +204,25 @@ async function underLock<T>(
   });
   const limit = options.lockTimeoutMs ?? CREDENTIAL_LOCK_TIMEOUT_MS;
   const timeout = AbortSignal.timeout(limit);
-  let holder: number | undefined;
+  // Whom it waits for: the lock's holder, or a process taking over a dead holder's lock (its claim file). Said once
+  // the wait has lasted a second, and at once whenever it changes after that.
+  let waited: { lockFile: string; holder: number } | undefined;
+  let said = false;
   let notice: NodeJS.Timeout | undefined;
   const lock = await lockDestination(target, {
     signal: timeout,
-    onWait: (pid, lockFile) => {
-      holder = pid;
-      notice = setTimeout(() => options.onLockWait?.({ lockFile, holder: pid }), LOCK_NOTICE_MS);
+    onWait: (holder, lockFile) => {
+      waited = { lockFile, holder };
+      if (said) options.onLockWait?.(waited);
+      else
+        notice ??= setTimeout(() => {
+          said = true;
+          if (waited) options.onLockWait?.(waited);
+        }, LOCK_NOTICE_MS);
     },
     lockError: (cause, lockPath) =>
       new CredentialsError(
-        `cannot lock ${lockPath} to update ${file} (${String((cause as { code?: unknown })?.code ?? "error")})`,
+        `cannot lock ${quotePath(lockPath)} to update ${quotePath(file)} (${String((cause as { code?: unknown })?.code ?? "error")})`,
         {
           hint: "check the permissions of the file's directory",
         },
@@ -222,10 +230,11 @@ async function underLock<T>(
   })
     .catch((error: unknown) => {
       if (!timeout.aborted) throw error;
-      const lockFile = lockPathOf(target);
+      const lockFile = quotePath(waited?.lockFile ?? lockPathOf(target));
+      const holder = waited?.holder;
       const who = holder !== undefined ? `process ${holder}` : "another process";
       throw new CredentialsError(
-        `gave up after ${limit / 1000} s waiting for the lock ${lockFile}: ${who} holds it to update ${file}`,
+        `gave up after ${limit / 1000} s waiting for the lock ${lockFile}: ${who} holds it to update ${quotePath(file)}`,
         {
           code: "CREDENTIALS_LOCKED",
           hint: `if no regatta login or logout is running${holder !== undefined ? ` (pid ${holder} is none, or runs on another host)` : ""}, the lock is stale: remove it (rm ${lockFile}) and try again`,

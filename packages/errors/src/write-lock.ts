@@ -14,8 +14,9 @@
  * A dead holder's lock is removed by one waiter only: the one that creates the claim file named after that very
  * lock (its inode and content, which holds a random nonce), which checks under the claim that the lock is still that
  * one before removing it. Two waiters that saw the same dead lock each removed it, and the later one removed the
- * lock the first had made meanwhile: two holders. A claim left by a taker killed in between is itself a dead lock,
- * taken over the same way.
+ * lock the first had made meanwhile: two holders. The other waiters wait for that taker, and are told whom they
+ * wait for as for a live holder (a taker that stalled kept them waiting without a word). A claim left by a taker
+ * killed in between is itself a dead lock, taken over the same way.
  * https://man7.org/linux/man-pages/man2/open.2.html (O_NOFOLLOW, O_NONBLOCK, O_EXCL)
  *
  * It lives here, below every package that writes a file others may write at the same time: @regatta/layout's pulls
@@ -24,14 +25,16 @@
  */
 
 import { createHash, randomBytes } from "node:crypto";
-import { constants, type Stats, unlinkSync } from "node:fs";
-import { link, lstat, open, readlink, unlink, writeFile } from "node:fs/promises";
+import { constants, unlinkSync } from "node:fs";
+import { link, lstat, open, unlink, writeFile } from "node:fs/promises";
 import { hostname } from "node:os";
 import { basename, dirname, join, resolve } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { abortedError } from "./abortable.js";
+import { foreignFile } from "./foreign-file.js";
 import { hiddenName } from "./hidden-name.js";
 import { makeDirectories } from "./make-directories.js";
+import { quotePath } from "./path-text.js";
 import { isAlive } from "./process-alive.js";
 import { FileSystemError } from "./regatta-error.js";
 
@@ -44,7 +47,11 @@ export interface WriteLock {
 
 /** Options of {@link lockDestination}. */
 export interface WriteLockOptions {
-  /** Told once, when another writer holds the destination and this one starts waiting (its pid, the lock file). */
+  /**
+   * Told when this one starts waiting for another process, and again whenever whom it waits for changes: `holder`
+   * is the pid, `lock` the file it holds, the lock itself or, while the holder is dead and another waiter takes the
+   * lock over, that taker's claim file (a taker that stalls holds every waiter up as a holder would).
+   */
   onWait?: (holder: number, lock: string) => void;
   /** Stops the wait. */
   signal?: AbortSignal;
@@ -72,7 +79,13 @@ export async function lockDestination(
 ): Promise<WriteLock> {
   const path = lockPathOf(destination);
   await makeDirectories(dirname(path));
-  let told = false;
+  let told: string | undefined;
+  const waitFor = (waiter: Waiter) => {
+    const key = `${waiter.pid} ${waiter.file}`;
+    if (key === told) return;
+    told = key;
+    options.onWait?.(waiter.pid, waiter.file);
+  };
   for (;;) {
     stopped(options.signal, destination);
     try {
@@ -88,11 +101,12 @@ export async function lockDestination(
     if (found === "gone") continue;
     if (isDead(found)) {
       // A lock left by a process that is gone (or half written by one): taken over, unless another waiter is
-      // taking it over right now (then it is looked at again after the pause).
-      if (await takeOver(path, found, () => stopped(options.signal, destination))) continue;
-    } else if (found.holder && !told) {
-      options.onWait?.(found.holder.pid, path);
-      told = true;
+      // taking it over right now (then it is looked at again after the pause, and that taker is waited for).
+      const taker = await takeOver(path, found, () => stopped(options.signal, destination));
+      if (taker === true) continue;
+      waitFor(taker);
+    } else if (found.holder) {
+      waitFor({ pid: found.holder.pid, file: path });
     }
     await pause(options);
   }
@@ -112,6 +126,12 @@ export async function lockDestination(
       await unlink(path).catch(() => {});
     },
   };
+}
+
+/** A live process this one waits for, and the file (a lock or a claim) it holds. */
+interface Waiter {
+  pid: number;
+  file: string;
 }
 
 /** A lock file as read: its text, its identity on disk and the process it names (none when it is garbage). */
@@ -173,16 +193,16 @@ async function readLock(path: string): Promise<LockFile | "gone"> {
     // ELOOP: a symbolic link; ENXIO: a socket; EACCES: a file this user may not read. Said as what is there.
     const found = await lstat(path).catch(() => undefined);
     if (!found) return "gone";
-    const what = await notALock(found, path);
+    const what = await foreignFile(found, path, LOCK_RULES);
     if (what) throw notOurs(path, what);
-    throw new FileSystemError(`cannot read the lock ${path} (${code ?? "error"})`, {
+    throw new FileSystemError(`cannot read the lock ${quotePath(path)} (${code ?? "error"})`, {
       path,
       ...(code ? { syscallCode: code } : {}),
     });
   }
   try {
     const found = await handle.stat();
-    const what = await notALock(found, path);
+    const what = await foreignFile(found, path, LOCK_RULES);
     if (what) throw notOurs(path, what);
     const buffer = Buffer.alloc(LOCK_MAX_BYTES + 1);
     const { bytesRead } = await handle.read(buffer, 0, buffer.byteLength, 0);
@@ -200,25 +220,14 @@ async function readLock(path: string): Promise<LockFile | "gone"> {
   }
 }
 
-/** What `found` is when it is not a lock this code made (a small regular file of this user's), else undefined. */
-async function notALock(found: Stats, path: string): Promise<string | undefined> {
-  if (found.isSymbolicLink()) {
-    const target = await readlink(path).catch(() => undefined);
-    return target === undefined ? "a symbolic link" : `a symbolic link to ${target}`;
-  }
-  if (found.isFIFO()) return "a FIFO";
-  if (found.isSocket()) return "a socket";
-  if (found.isDirectory()) return "a directory";
-  if (found.isCharacterDevice() || found.isBlockDevice()) return "a device";
-  if (!found.isFile()) return "not a regular file";
-  const uid = process.getuid?.();
-  if (uid !== undefined && found.uid !== uid) return `a file of uid ${found.uid}, not yours`;
-  if (found.size > LOCK_MAX_BYTES) return `a file of ${found.size} bytes`;
-  return undefined;
-}
+/**
+ * A lock this code made is a small regular file of this user's. (It may have two names for a moment: it is made as
+ * a link to its writer's own file, which is removed right after.)
+ */
+const LOCK_RULES = { maxBytes: LOCK_MAX_BYTES };
 
 function notOurs(path: string, what: string): FileSystemError {
-  return new FileSystemError(`${path} is not a regatta lock (${what}); remove it and try again`, {
+  return new FileSystemError(`${quotePath(path)} is not a regatta lock (${what}); remove it and try again`, {
     code: "NOT_OURS",
     path,
   });
@@ -248,10 +257,10 @@ const CLAIM_DEPTH = 4;
 /**
  * Removes the dead lock `lock` read at `path`, if this process wins the claim on it ({@link claimPathOf}), made as
  * a lock is (EEXIST for all but one). Under the claim the lock is read again and removed only if it is still the very same file: a waiter that
- * saw it dead after another had removed it and made its own finds another inode or text and leaves it. False when
- * another live process holds the claim (it is removing the lock now).
+ * saw it dead after another had removed it and made its own finds another inode or text and leaves it. True once
+ * the lock is gone; the live process that holds the claim (it is removing the lock now) when there is one.
  */
-async function takeOver(path: string, lock: LockFile, stop: () => void, depth = 0): Promise<boolean> {
+async function takeOver(path: string, lock: LockFile, stop: () => void, depth = 0): Promise<true | Waiter> {
   const claim = claimPathOf(path, lock);
   for (;;) {
     stop();
@@ -262,7 +271,7 @@ async function takeOver(path: string, lock: LockFile, stop: () => void, depth = 
       const code = (error as NodeJS.ErrnoException).code;
       if (code !== "EEXIST") {
         throw new FileSystemError(
-          `cannot create ${claim} to take over the lock ${path} (${code ?? "error"})`,
+          `cannot create ${quotePath(claim)} to take over the lock ${quotePath(path)} (${code ?? "error"})`,
           {
             path: claim,
             ...(code ? { syscallCode: code } : {}),
@@ -274,26 +283,30 @@ async function takeOver(path: string, lock: LockFile, stop: () => void, depth = 
     }
     const other = await readLock(claim);
     if (other === "gone") continue;
-    if (!isDead(other)) return false;
+    if (other.holder && !isDead(other)) return { pid: other.holder.pid, file: claim };
     if (depth >= CLAIM_DEPTH) {
       throw new FileSystemError(
-        `cannot take over the lock ${path}: takers of it keep dying; remove it and ${claim}, then try again`,
+        `cannot take over the lock ${quotePath(path)}: takers of it keep dying; remove it and ${quotePath(claim)}, then try again`,
         { code: "NOT_OURS", path },
       );
     }
     // A taker killed while it held the claim: its claim is a dead lock, taken over the same way.
-    if (!(await takeOver(claim, other, stop, depth + 1))) return false;
+    const taker = await takeOver(claim, other, stop, depth + 1);
+    if (taker !== true) return taker;
   }
   try {
     const now = await readLock(path);
     if (now !== "gone" && now.dev === lock.dev && now.ino === lock.ino && now.text === lock.text) {
       await unlink(path).catch((error: NodeJS.ErrnoException) => {
         if (error.code === "ENOENT") return;
-        throw new FileSystemError(`cannot remove the lock ${path} a dead process left (${error.code})`, {
-          path,
-          ...(error.code ? { syscallCode: error.code } : {}),
-          hint: "check the permissions of its directory",
-        });
+        throw new FileSystemError(
+          `cannot remove the lock ${quotePath(path)} a dead process left (${error.code})`,
+          {
+            path,
+            ...(error.code ? { syscallCode: error.code } : {}),
+            hint: "check the permissions of its directory",
+          },
+        );
       });
     }
   } finally {
@@ -310,5 +323,5 @@ function pause(options: WriteLockOptions): Promise<void> {
 
 /** Throws the typed abort error once `signal` has stopped the wait for `destination`. */
 function stopped(signal: AbortSignal | undefined, destination: string): void {
-  if (signal?.aborted) throw abortedError(signal, `waiting to write ${destination}`);
+  if (signal?.aborted) throw abortedError(signal, `waiting to write ${quotePath(destination)}`);
 }

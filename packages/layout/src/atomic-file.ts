@@ -16,7 +16,7 @@ import { basename, dirname, join, resolve } from "node:path";
 import { type Readable, Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { setTimeout as sleep } from "node:timers/promises";
-import { abortedError, FileSystemError, RegattaError, UsageError } from "@regatta/errors";
+import { abortedError, FileSystemError, quotePath, RegattaError, UsageError } from "@regatta/errors";
 import { hiddenName } from "@regatta/errors/hidden-name";
 import { makeDirectories } from "@regatta/errors/make-directories";
 import { HOST_TAG, isAlive } from "@regatta/errors/write-lock";
@@ -54,7 +54,7 @@ export function fileSystemError(error: unknown, path: string, action = "writing"
   if (typeof syscallCode !== "string" || !/^E[A-Z]+$/.test(syscallCode)) return error;
   const known = FILE_ERRORS[syscallCode];
   const says = known?.says ?? (error as Error).message;
-  return new FileSystemError(`${says}: ${action} ${path}`, {
+  return new FileSystemError(`${says}: ${action} ${quotePath(path)}`, {
     code: known?.code ?? "IO",
     path,
     syscallCode,
@@ -321,7 +321,7 @@ export async function destinationEntries(root: string): Promise<string[] | undef
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === "ENOENT") return undefined;
-    if (code === "ENOTDIR") throw new UsageError(`${root} is a file, not a directory`);
+    if (code === "ENOTDIR") throw new UsageError(`${quotePath(root)} is a file, not a directory`);
     throw error;
   }
 }

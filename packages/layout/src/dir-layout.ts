@@ -7,7 +7,7 @@
  */
 import { readdir, rm } from "node:fs/promises";
 import { join } from "node:path";
-import { UsageError } from "@regatta/errors";
+import { quotePath, UsageError } from "@regatta/errors";
 import { makeDirectories } from "@regatta/errors/make-directories";
 import { computeDigest, MAX_MANIFEST_BYTES, parseManifest } from "@regatta/manifest";
 import { destinationEntries, hasFile, replaceFileAtomic } from "./atomic-file.js";
@@ -30,7 +30,7 @@ async function checkDirRoot(root: string): Promise<void> {
   const foreign = names.filter((n) => n !== "manifest" && n !== "blobs" && n !== PARTIAL_DIR);
   if (foreign.length > 0) {
     throw new UsageError(
-      `${root} holds other files (${foreign.slice(0, 3).join(", ")}); a dir layout needs an empty or dir-layout directory`,
+      `${quotePath(root)} holds other files (${foreign.slice(0, 3).map(quotePath).join(", ")}); a dir layout needs an empty or dir-layout directory`,
     );
   }
 }
@@ -90,7 +90,7 @@ export async function openDirWriter(
 /** Opens a boater-style directory for pushing. */
 export async function openDirSource(root: string): Promise<ImageSource> {
   const manifestPath = join(root, "manifest");
-  if (!(await hasFile(manifestPath))) throw new UsageError(`${root} has no manifest file`);
+  if (!(await hasFile(manifestPath))) throw new UsageError(`${quotePath(root)} has no manifest file`);
   const bytes = await readInside(root, manifestPath, MAX_MANIFEST_BYTES);
   const parsed = parseManifest(bytes);
   const digest = computeDigest(bytes);
@@ -98,7 +98,7 @@ export async function openDirSource(root: string): Promise<ImageSource> {
     async readManifest(d) {
       return d === digest ? bytes : readInside(root, dirBlobPath(root, d), MAX_MANIFEST_BYTES);
     },
-    blob: (d) => blobFile(root, dirBlobPath(root, d.digest), d, root),
+    blob: (d) => blobFile(root, dirBlobPath(root, d.digest), d, quotePath(root)),
   };
   return {
     format: "dir",
@@ -107,7 +107,11 @@ export async function openDirSource(root: string): Promise<ImageSource> {
     async image(name) {
       if (name !== undefined)
         throw new UsageError(`a dir layout holds one unnamed image; drop the name "${name}"`);
-      return loadImage(reader, { mediaType: parsed.mediaType, digest, size: bytes.byteLength }, root);
+      return loadImage(
+        reader,
+        { mediaType: parsed.mediaType, digest, size: bytes.byteLength },
+        quotePath(root),
+      );
     },
     async close() {},
   };

@@ -21,7 +21,7 @@ import { join, posix } from "node:path";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { createGunzip } from "node:zlib";
-import { InvalidManifestError, NotFoundError, UsageError } from "@regatta/errors";
+import { InvalidManifestError, NotFoundError, quotePath, UsageError } from "@regatta/errors";
 import {
   buildImageManifest,
   computeDigest,
@@ -327,7 +327,7 @@ async function spool(source: Readable | string, dir: string): Promise<string> {
  * `repo:tag` or the tag alone) or, in an archive that is only an OCI layout, by ref.name.
  */
 export async function openDockerArchiveSource(input: string | Readable): Promise<ImageSource> {
-  const where = typeof input === "string" ? input : "the archive on stdin";
+  const where = typeof input === "string" ? quotePath(input) : "the archive on stdin";
   let tempDir: string | undefined;
   let forgetSpool = () => {};
   let path: string;

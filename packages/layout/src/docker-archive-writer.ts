@@ -17,7 +17,7 @@ import { type FileHandle, mkdtemp, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { basename, dirname, join } from "node:path";
 import type { Writable } from "node:stream";
-import { AbortError, UsageError } from "@regatta/errors";
+import { AbortError, quotePath, UsageError } from "@regatta/errors";
 import { hiddenName } from "@regatta/errors/hidden-name";
 import { makeDirectories } from "@regatta/errors/make-directories";
 import { createVerifier } from "@regatta/manifest";
@@ -119,7 +119,7 @@ export async function openDockerArchiveFileWriter(
   const existing = await stat(path).catch(() => undefined);
   if (existing?.isDirectory()) {
     throw new UsageError(
-      `${path} is a directory: give the tarball a file name, e.g. ${join(path, "image.tar")}`,
+      `${quotePath(path)} is a directory: give the tarball a file name, e.g. ${quotePath(join(path, "image.tar"))}`,
     );
   }
   await makeDirectories(dirname(path));

@@ -1,7 +1,7 @@
 import type { Stats } from "node:fs";
 import { lstat, rm } from "node:fs/promises";
 import { dirname } from "node:path";
-import { FileSystemError } from "@regatta/errors";
+import { FileSystemError, quotePath } from "@regatta/errors";
 import { makeDirectories } from "@regatta/errors/make-directories";
 
 import { fileSystemError, hasRegularFile } from "./atomic-file.js";
@@ -56,7 +56,7 @@ export function fileTarget(
         await ownDirectory(partialDir);
         const handle = offset === 0 ? await createOwnFile(partial) : await reopenOwnFile(partial);
         if (!handle) {
-          throw new FileSystemError(`${partial} went away while it was resumed`, {
+          throw new FileSystemError(`${quotePath(partial)} went away while it was resumed`, {
             code: "NOT_OURS",
             path: partial,
           });
@@ -64,7 +64,7 @@ export function fileTarget(
         try {
           const held = await handle.stat();
           if (held.size < offset) {
-            throw new FileSystemError(`${partial} is shorter than when it was resumed`, {
+            throw new FileSystemError(`${quotePath(partial)} is shorter than when it was resumed`, {
               code: "NOT_OURS",
               path: partial,
             });

@@ -5,7 +5,7 @@
  */
 import { readdir, stat } from "node:fs/promises";
 import { join } from "node:path";
-import { UsageError } from "@regatta/errors";
+import { quotePath, UsageError } from "@regatta/errors";
 import type { LayoutFormat } from "./layout-writer.js";
 
 async function kindOf(path: string): Promise<"file" | "directory" | "missing" | "other"> {
@@ -38,7 +38,7 @@ export async function guessPullFormat(destination: unknown): Promise<LayoutForma
     if (found) return found;
     if ((await readdir(destination)).length > 0) {
       throw new UsageError(
-        `cannot tell which format to write into ${destination} (not empty, no oci-layout or manifest file): pass --format docker|oci|dir`,
+        `cannot tell which format to write into ${quotePath(destination)} (not empty, no oci-layout or manifest file): pass --format docker|oci|dir`,
       );
     }
   }
@@ -54,9 +54,9 @@ export async function guessPushFormat(source: unknown): Promise<LayoutFormat> {
     const found = await directoryFormat(source);
     if (found) return found;
     throw new UsageError(
-      `${source} is neither an OCI layout (oci-layout file) nor a dir layout (manifest file)`,
+      `${quotePath(source)} is neither an OCI layout (oci-layout file) nor a dir layout (manifest file)`,
     );
   }
-  if (kind === "missing") throw new UsageError(`${source} does not exist`);
-  throw new UsageError(`${source} is not a file or a directory`);
+  if (kind === "missing") throw new UsageError(`${quotePath(source)} does not exist`);
+  throw new UsageError(`${quotePath(source)} is not a file or a directory`);
 }

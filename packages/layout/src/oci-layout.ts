@@ -10,7 +10,7 @@
  */
 import { rmdir } from "node:fs/promises";
 import { dirname, join } from "node:path";
-import { InvalidManifestError, NotFoundError, UsageError } from "@regatta/errors";
+import { InvalidManifestError, NotFoundError, quotePath, UsageError } from "@regatta/errors";
 import { type Descriptor, MAX_MANIFEST_BYTES } from "@regatta/manifest";
 import { destinationEntries, hasFile, hasRegularFile, replaceFileAtomic } from "./atomic-file.js";
 import { fileTarget } from "./file-target.js";
@@ -64,7 +64,7 @@ export async function removePartialDir(root: string): Promise<void> {
 async function readIndexIfAny(root: string): Promise<LayoutIndex | undefined> {
   const path = join(root, "index.json");
   if (!(await hasFile(path))) return undefined;
-  return parseLayoutIndex(await readInside(root, path, MAX_LAYOUT_JSON_BYTES), root);
+  return parseLayoutIndex(await readInside(root, path, MAX_LAYOUT_JSON_BYTES), quotePath(root));
 }
 
 /** Checks `root`'s `oci-layout` file: read inside the layout, and a version 1 marker. */
@@ -79,7 +79,9 @@ async function checkLayoutMarker(root: string): Promise<void> {
     version = undefined;
   }
   if (typeof version !== "string" || !version.startsWith("1.")) {
-    throw new InvalidManifestError(`${root}/oci-layout is not an OCI image layout version 1 marker`);
+    throw new InvalidManifestError(
+      `${quotePath(join(root, "oci-layout"))} is not an OCI image layout version 1 marker`,
+    );
   }
 }
 
@@ -93,7 +95,7 @@ async function checkLayoutRoot(root: string): Promise<void> {
   }
   if (names.length > 0) {
     throw new UsageError(
-      `${root} is not empty and not an OCI layout (no oci-layout file); pick another directory`,
+      `${quotePath(root)} is not empty and not an OCI layout (no oci-layout file); pick another directory`,
     );
   }
 }
@@ -111,7 +113,7 @@ function checkTakenNames(root: string, plan: PullPlan, existing: LayoutIndex | u
     const owner = taken?.annotations?.[IMAGE_NAME];
     if (owner !== undefined && owner !== entry.annotations?.[IMAGE_NAME]) {
       throw new UsageError(
-        `${root} already has "${name}" for ${owner}; pull ${entry.annotations?.[IMAGE_NAME]} into another layout`,
+        `${quotePath(root)} already has "${name}" for ${owner}; pull ${entry.annotations?.[IMAGE_NAME]} into another layout`,
       );
     }
   }
@@ -244,23 +246,25 @@ export function ociContentReader(root: string): ContentReader {
     async readManifest(digest) {
       return readInside(root, ociBlobPath(root, digest), MAX_MANIFEST_BYTES).catch((error: unknown) => {
         if (error instanceof NotFoundError) {
-          throw new NotFoundError(`${root} does not hold manifest ${digest}`, { code: "MANIFEST_UNKNOWN" });
+          throw new NotFoundError(`${quotePath(root)} does not hold manifest ${digest}`, {
+            code: "MANIFEST_UNKNOWN",
+          });
         }
         throw error;
       });
     },
-    blob: (d) => blobFile(root, ociBlobPath(root, d.digest), d, root),
+    blob: (d) => blobFile(root, ociBlobPath(root, d.digest), d, quotePath(root)),
   };
 }
 
 /** Opens the OCI layout at `root` for pushing. Images are picked by their ref.name. */
 export async function openOciLayoutSource(root: string): Promise<ImageSource> {
   if (!(await hasFile(join(root, "oci-layout")))) {
-    throw new UsageError(`${root} is not an OCI layout (no oci-layout file)`);
+    throw new UsageError(`${quotePath(root)} is not an OCI layout (no oci-layout file)`);
   }
   await checkLayoutMarker(root);
   const index = await readIndexIfAny(root);
-  if (!index) throw new InvalidManifestError(`${root} is an OCI layout without index.json`);
+  if (!index) throw new InvalidManifestError(`${quotePath(root)} is an OCI layout without index.json`);
   const entries = index.manifests.map((m) => ({
     names: m.annotations?.[REF_NAME] !== undefined ? [m.annotations[REF_NAME]] : [],
     key: m.digest,
@@ -273,7 +277,7 @@ export async function openOciLayoutSource(root: string): Promise<ImageSource> {
     unnamed: entries.filter((e) => e.names.length === 0).length,
     images: countImages(entries),
     async image(name) {
-      const descriptor = pickNamed(entries, name, root);
+      const descriptor = pickNamed(entries, name, quotePath(root));
       return loadImage(reader, descriptor, root, descriptor.annotations?.[REF_NAME]);
     },
     async close() {},

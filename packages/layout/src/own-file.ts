@@ -24,7 +24,8 @@ import {
   unlink,
 } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
-import { FileSystemError } from "@regatta/errors";
+import { FileSystemError, quotePath } from "@regatta/errors";
+import { foreignFile } from "@regatta/errors/foreign-file";
 import { fileSystemError } from "./atomic-file.js";
 
 const NOFOLLOW = (constants.O_NOFOLLOW ?? 0) | (constants.O_NONBLOCK ?? 0);
@@ -33,7 +34,7 @@ const READ_FLAGS = constants.O_RDONLY | NOFOLLOW;
 const CREATE_FLAGS = constants.O_RDWR | constants.O_CREAT | constants.O_EXCL | NOFOLLOW;
 
 function notOurs(path: string, why: string, hint: string): FileSystemError {
-  return new FileSystemError(`refusing to use ${path}: ${why}`, { code: "NOT_OURS", path, hint });
+  return new FileSystemError(`refusing to use ${quotePath(path)}: ${why}`, { code: "NOT_OURS", path, hint });
 }
 
 /** Where `path` is for the kernel: its directory's realpath and its name, worked out before it is opened. */
@@ -54,15 +55,13 @@ async function distrust(
   // Linux names the file an open descriptor holds; elsewhere (no /proc) the device check below stands alone.
   const opened = await readlink(`/proc/self/fd/${handle.fd}`).catch(() => undefined);
   if (opened !== undefined && opened !== place) {
-    return { why: `it is reached through a link (it is ${opened})`, located: false };
+    return { why: `it is reached through a link (it is ${quotePath(opened)})`, located: false };
   }
-  if (!found.isFile()) return { why: "not a regular file", located: true };
-  const uid = process.getuid?.();
-  if (uid !== undefined && found.uid !== uid)
-    return { why: `owned by uid ${found.uid}, not you`, located: true };
-  if (found.nlink !== 1) return { why: "it has other names (hard links)", located: true };
+  const what = await foreignFile(found, path, { oneName: true });
+  if (what) return { why: `it is ${what}`, located: true };
   const directory = await lstat(dirname(path));
-  if (found.dev !== directory.dev) return { why: "on another device than its directory", located: false };
+  if (found.dev !== directory.dev)
+    return { why: "it is on another device than its directory", located: false };
   return undefined;
 }
 

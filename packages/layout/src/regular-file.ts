@@ -1,6 +1,6 @@
 import type { Stats } from "node:fs";
 import { stat } from "node:fs/promises";
-import { UsageError } from "@regatta/errors";
+import { quotePath, UsageError } from "@regatta/errors";
 
 /**
  * A regular file's `stat`, or a UsageError that names the file: what a file given by a user (a blob to push, a
@@ -9,13 +9,13 @@ import { UsageError } from "@regatta/errors";
 export async function statRegularFile(path: string): Promise<Stats> {
   try {
     const info = await stat(path);
-    if (!info.isFile()) throw new UsageError(`${path} is not a file`);
+    if (!info.isFile()) throw new UsageError(`${quotePath(path)} is not a file`);
     return info;
   } catch (error) {
     if (error instanceof UsageError) throw error;
     const code = (error as NodeJS.ErrnoException).code;
     throw new UsageError(
-      `cannot read ${path}: ${code === "ENOENT" ? "no such file" : (error as Error).message}`,
+      `cannot read ${quotePath(path)}: ${code === "ENOENT" ? "no such file" : (error as Error).message}`,
       { cause: error },
     );
   }

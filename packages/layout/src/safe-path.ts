@@ -7,7 +7,7 @@ import { constants } from "node:fs";
 import { type FileHandle, open, realpath } from "node:fs/promises";
 import { isAbsolute, posix, relative, resolve, sep } from "node:path";
 import { Readable } from "node:stream";
-import { NotFoundError, UsageError } from "@regatta/errors";
+import { NotFoundError, quotePath, UsageError } from "@regatta/errors";
 import { makeDirectories } from "@regatta/errors/make-directories";
 import { parseDigest } from "@regatta/manifest";
 import { isValidTag } from "@regatta/reference";
@@ -38,13 +38,13 @@ export function confinedPath(root: string, ...parts: string[]): string {
       part.includes("\\") ||
       part.includes("\0")
     ) {
-      throw new UsageError(`refusing to use ${JSON.stringify(part)} as a file name under ${root}`);
+      throw new UsageError(`refusing to use ${JSON.stringify(part)} as a file name under ${quotePath(root)}`);
     }
   }
   const base = resolve(root);
   const path = resolve(base, ...parts);
   if (!isInside(base, path)) {
-    throw new UsageError(`refusing a path outside ${root}: ${parts.join("/")}`);
+    throw new UsageError(`refusing a path outside ${quotePath(root)}: ${quotePath(parts.join("/"))}`);
   }
   return path;
 }
@@ -81,7 +81,9 @@ export async function openInside(root: string, path: string): Promise<FileHandle
   });
   try {
     if (!(await handle.stat()).isFile()) {
-      throw new UsageError(`refusing to read ${path}: not a regular file`, { code: "PATH_OUTSIDE_LAYOUT" });
+      throw new UsageError(`refusing to read ${quotePath(path)}: not a regular file`, {
+        code: "PATH_OUTSIDE_LAYOUT",
+      });
     }
     // A directory on the way swapped for a link between realpath and open.
     if ((await realpath(real)) !== real) throw outside();
@@ -95,7 +97,7 @@ export async function openInside(root: string, path: string): Promise<FileHandle
 /** The refusal of a layout's file or directory that a link takes out of the layout, for reading or writing. */
 function outsideLayout(verb: "read" | "write", path: string, real: string, root: string): UsageError {
   return new UsageError(
-    `refusing to ${verb} ${path}: it is a link to ${real}, outside ${root}; a layout's files must be inside it`,
+    `refusing to ${verb} ${quotePath(path)}: it is a link to ${quotePath(real)}, outside ${quotePath(root)}; a layout's files must be inside it`,
     { code: "PATH_OUTSIDE_LAYOUT" },
   );
 }

@@ -211,13 +211,53 @@ describe("lockDestination", () => {
     expect(await Promise.all(exits)).toEqual(Array(6).fill(0));
   }, 120_000);
 
+  it("says whom it waits for while another waiter takes over a dead holder's lock, and stops on abort", async () => {
+    // The holder is dead and a live process holds the claim on its lock (another waiter taking it over, or one that
+    // stalled): that wait was silent. Said as a holder's is, naming the claim file; bounded by the signal.
+    const { target, lock, claim } = deadLock(scratch());
+    const taker = spawn(process.execPath, ["-e", "setTimeout(() => {}, 60_000)"]);
+    try {
+      writeFileSync(claim, `${taker.pid} ${hostname()} stalled-taker\n`);
+      const waits: [number, string][] = [];
+      const controller = new AbortController();
+      const taking = lockDestination(target, {
+        pollMs: 10,
+        // A wait that is never said ends here, and fails below.
+        signal: AbortSignal.any([controller.signal, AbortSignal.timeout(15_000)]),
+        onWait: (pid, file) => {
+          waits.push([pid, file]);
+          controller.abort(new Error("stop"));
+        },
+      });
+      await expect(taking).rejects.toMatchObject({ code: "ABORTED" });
+      expect(waits).toEqual([[taker.pid, claim]]);
+      // The claim's taker gone (it finished, or it was killed): the lock is taken over.
+      rmSync(claim);
+      const held = await lockDestination(target, { pollMs: 10, signal: AbortSignal.timeout(20_000) });
+      expect(readFileSync(lock, "utf8")).toMatch(new RegExp(`^${process.pid} `));
+      await held.release();
+    } finally {
+      taker.kill();
+    }
+  });
+
+  it("quotes a lock name with control characters in its refusal", async () => {
+    const dir = scratch();
+    const target = join(dir, "a\x1b[31m\nregatta: forged.tar");
+    const lock = lockPathOf(target);
+    spawnSync("mkfifo", [lock]);
+    const error = await lockDestination(target, { pollMs: 10 }).catch((e: unknown) => e);
+    expect(error).toMatchObject({
+      code: "NOT_OURS",
+      path: lock,
+      message: `${JSON.stringify(lock)} is not a regatta lock (a FIFO); remove it and try again`,
+    });
+    expect((error as Error).message).not.toMatch(/[\x1b\n]/);
+  });
+
   it("takes over a dead lock whose taker was killed while it held its claim", async () => {
     const dir = scratch();
-    const target = join(dir, "x.tar");
-    const lock = lockPathOf(target);
-    writeFileSync(lock, `${deadPid()} ${hostname()} dead\n`);
-    const stats = lstatSync(lock);
-    const claim = claimPathOf(lock, { dev: stats.dev, ino: stats.ino, text: readFileSync(lock, "utf8") });
+    const { target, lock, claim } = deadLock(dir);
     expect(claim.startsWith(join(dir, ".x.tar.regatta-lock."))).toBe(true);
     writeFileSync(claim, `${deadPid()} ${hostname()} killed-taker\n`);
     const held = await lockDestination(target, { pollMs: 10 });
@@ -227,6 +267,16 @@ describe("lockDestination", () => {
     expect(readdirSync(dir)).toEqual([]);
   });
 });
+
+/** A lock in `dir` whose holder has ended (for `x.tar`), and the name of the claim a taker of it makes. */
+function deadLock(dir: string): { target: string; lock: string; claim: string } {
+  const target = join(dir, "x.tar");
+  const lock = lockPathOf(target);
+  writeFileSync(lock, `${deadPid()} ${hostname()} dead\n`);
+  const stats = lstatSync(lock);
+  const claim = claimPathOf(lock, { dev: stats.dev, ino: stats.ino, text: readFileSync(lock, "utf8") });
+  return { target, lock, claim };
+}
 
 /** The pid of a process that has ended. */
 function deadPid(): string {

@@ -1,4 +1,4 @@
-import { MAX_TIMEOUT_MS, UsageError } from "@regatta/errors";
+import { MAX_TIMEOUT_MS, quotePath, UsageError } from "@regatta/errors";
 import { DEFAULT_REGISTRY, parseRegistry } from "@regatta/reference";
 import type { Command } from "commander";
 import type { CliContext } from "../cli-context.js";
@@ -93,7 +93,7 @@ Examples:
           where.format === "docker" ? await otherCredentialFiles(host, where.file, { env: process.env }) : [];
         for (const { file } of shadows.filter((f) => f.format === "containers")) {
           writeStderr(
-            `WARNING! ${escapeControls(file)} also holds credentials for ${registry} and is read first: those are the ones commands will use (remove them with: regatta logout ${registry} --authfile ${escapeControls(file)})\n`,
+            `WARNING! ${quotePath(file)} also holds credentials for ${registry} and is read first: those are the ones commands will use (remove them with: regatta logout ${registry} --authfile ${quotePath(file)})\n`,
           );
         }
         if (flags.json) {
@@ -103,7 +103,7 @@ Examples:
         const place = where.helper ? `docker-credential-${where.helper}` : where.file;
         if (!where.helper) {
           cli.info(
-            `WARNING! Your password will be stored unencrypted in ${escapeControls(where.file)}.\nConfigure a credential helper (credsStore in the docker config) to remove this warning.`,
+            `WARNING! Your password will be stored unencrypted in ${quotePath(where.file)}.\nConfigure a credential helper (credsStore in the docker config) to remove this warning.`,
           );
         }
         // On stdout, as docker's and skopeo's "Login Succeeded": the result, which a script may read; warnings on stderr.
@@ -128,7 +128,7 @@ export function lockWait(flags: GlobalFlags): {
     ...(limit !== undefined ? { lockTimeoutMs: limit === 0 ? MAX_TIMEOUT_MS : limit } : {}),
     onLockWait: ({ lockFile, holder }) =>
       writeStderr(
-        `waiting for the lock ${escapeControls(lockFile)}, held by process ${holder} (another regatta login or logout?)\n`,
+        `waiting for the lock ${quotePath(lockFile)}, held by process ${holder} (another regatta login or logout?)\n`,
       ),
   };
 }
