@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import type { ConnectOptions } from "@regatta/client";
-import { MAX_TIMEOUT_MS, UsageError } from "@regatta/errors";
+import { MAX_TIMEOUT_MS, quotePath, UsageError } from "@regatta/errors";
 import { DEFAULT_REGISTRY, parseRegistry } from "@regatta/reference";
 import { type Command, Option } from "commander";
 import { whyUnreadable } from "./unreadable.js";
@@ -134,7 +134,9 @@ function readFlagFile(flag: string, path: string): Buffer {
   try {
     return readFileSync(path);
   } catch (error) {
-    throw new UsageError(`${flag} ${path}: cannot read it (${whyUnreadable(error)})`, { cause: error });
+    throw new UsageError(`${flag} ${quotePath(path)}: cannot read it (${whyUnreadable(error)})`, {
+      cause: error,
+    });
   }
 }
 

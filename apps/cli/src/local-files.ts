@@ -1,6 +1,6 @@
 import { readFile } from "node:fs/promises";
 import { statRegularFile } from "@regatta/client";
-import { UsageError } from "@regatta/errors";
+import { quotePath, UsageError } from "@regatta/errors";
 import { humanSize } from "./output.js";
 
 // The files put-manifest reads. It imports this module when it runs, so node:fs/promises is not loaded with the
@@ -10,7 +10,7 @@ import { humanSize } from "./output.js";
 export async function readSmallFile(file: string, limit: number): Promise<Uint8Array> {
   const info = await statRegularFile(file);
   if (info.size > limit)
-    throw new UsageError(`${file} is ${humanSize(info.size)}: more than a manifest can be`);
+    throw new UsageError(`${quotePath(file)} is ${humanSize(info.size)}: more than a manifest can be`);
   return readFile(file);
 }
 

@@ -234,4 +234,13 @@ describe("bad input", () => {
     expect((error as Error).message).toMatch(message);
     expect((error as Error).message).not.toContain("\n");
   });
+
+  it("quotes a config file name with control characters in its errors", async () => {
+    const file = "bad\x1b[31m\nregatta: forged.yaml";
+    for (const text of ["a: [unclosed", "- a\n", "docker.io:\n  imagez: {}\n"]) {
+      const error = await parseSyncConfig(text, file, { destination: "" }).catch((e: unknown) => e);
+      expect((error as Error).message.startsWith(`${JSON.stringify(file)}`)).toBe(true);
+      expect((error as Error).message).not.toMatch(/[\x1b\n]/);
+    }
+  });
 });

@@ -17,7 +17,7 @@
  */
 
 import type { HostSettings, SyncJob, TagFilter } from "@regatta/client";
-import { UsageError } from "@regatta/errors";
+import { quotePath, UsageError } from "@regatta/errors";
 import { isValidTag } from "@regatta/reference";
 
 /** What a config file asks for. */
@@ -48,15 +48,19 @@ export async function parseSyncConfig(
   if (doc.errors.length) {
     const e = doc.errors[0]!;
     const pos = e.pos ? lines.linePos(e.pos[0]) : undefined;
-    throw new UsageError(`${file}${pos ? `:${pos.line}` : ""}: not valid YAML: ${e.message.split("\n")[0]}`);
+    throw new UsageError(
+      `${quotePath(file)}${pos ? `:${pos.line}` : ""}: not valid YAML: ${e.message.split("\n")[0]}`,
+    );
   }
   const where: Where = (path, node) => {
     const start = (node as Node | undefined)?.range?.[0];
     const line = start !== undefined ? `:${lines.linePos(start).line}` : "";
-    return `${file}${line}: ${path}`;
+    return `${quotePath(file)}${line}: ${path}`;
   };
   if (!isMap(doc.contents))
-    throw new UsageError(`${file}: a sync config is a YAML mapping (skopeo's or regsync's format)`);
+    throw new UsageError(
+      `${quotePath(file)}: a sync config is a YAML mapping (skopeo's or regsync's format)`,
+    );
   const root = doc.toJS() as Record<string, unknown>;
   const at = (path: (string | number)[]) => doc.getIn(path, true);
   // Tag patterns are checked here, to name their line; the client (and RE2, only if a pattern is given) loads once.

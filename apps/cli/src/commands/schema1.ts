@@ -1,4 +1,4 @@
-import { SignatureError, UsageError } from "@regatta/errors";
+import { quotePath, SignatureError, UsageError } from "@regatta/errors";
 import { parseReference } from "@regatta/reference";
 import { type Command, Option } from "commander";
 import type { CliContext } from "../cli-context.js";
@@ -30,7 +30,7 @@ async function readInput(path: string, limit: number, what: string): Promise<Uin
     for await (const chunk of createReadStream(path)) {
       total += (chunk as Buffer).length;
       if (total > limit)
-        throw new UsageError(`${path} holds more than ${limit} bytes: more than ${what} can be`);
+        throw new UsageError(`${quotePath(path)} holds more than ${limit} bytes: more than ${what} can be`);
       chunks.push(chunk as Buffer);
     }
   } catch (error) {
@@ -50,7 +50,7 @@ async function readKey(file: string) {
   try {
     return loadSchema1Key(text);
   } catch (error) {
-    if (error instanceof UsageError) throw new UsageError(`--key ${file}: ${error.message}`);
+    if (error instanceof UsageError) throw new UsageError(`--key ${quotePath(file)}: ${error.message}`);
     throw error;
   }
 }
@@ -102,7 +102,7 @@ registry keeps only the payload and signs it again with its own key when it serv
       // "wx": a key is never overwritten; 0600: it is a private key.
       await writeFile(file, text, { mode: 0o600, flag: "wx" }).catch((error: NodeJS.ErrnoException) => {
         throw error.code === "EEXIST"
-          ? new UsageError(`${file} exists: keygen does not overwrite a key`)
+          ? new UsageError(`${quotePath(file)} exists: keygen does not overwrite a key`)
           : error;
       });
       cli.info(`wrote ${file} (key ${key.kid})`);
