@@ -31,7 +31,7 @@ import {
   UsageError,
 } from "@regatta/errors";
 import { parseDigest } from "@regatta/manifest";
-import { formatWait, NOTICE_WAIT_MS, type RegistryRequest, type RetryPolicy } from "@regatta/transport";
+import type { RegistryRequest, RetryPolicy } from "@regatta/transport";
 import { blobHead } from "./blobs.js";
 import { uploadsPath } from "./paths.js";
 import type { RequestFn } from "./request.js";
@@ -557,13 +557,13 @@ async function uploadWith(
       if (err instanceof RegattaError && err.retryable) {
         const delay = deps.retryPolicy.delayAfter(recoveries - 1, err);
         if (delay === undefined) throw await giveUp(err);
-        // Said without -v, as the retry concern says its long waits (a 429's Retry-After on a PATCH).
-        if (delay >= NOTICE_WAIT_MS)
-          deps.retryPolicy.config.notice?.(
-            `waiting ${formatWait(delay)} before going on with the upload (${budget.used}/${budget.limit}): ${err.message}`,
-          );
+        // Said without -v when long, in the retry concern's words (a 429's Retry-After on a PATCH).
         try {
-          await deps.retryPolicy.wait(delay, signal);
+          await deps.retryPolicy.wait(delay, signal, {
+            before: "going on with the upload",
+            budget,
+            reason: err.message,
+          });
         } catch {
           throw await giveUp(err);
         }
