@@ -1,4 +1,4 @@
-import { CredentialsError } from "@regatta/errors";
+import { CredentialsError, quotePath } from "@regatta/errors";
 import type { Credential } from "./types.js";
 
 /**
@@ -25,16 +25,19 @@ export function credentialFromAuthEntry(entry: unknown, file: string, key: strin
   // docker refuses to read such a file at all. Refused here, for the registry asked only, naming the field, not its
   // value.
   if (typeof entry !== "object" || Array.isArray(entry)) {
-    throw new CredentialsError(`the "auths" entry for "${key}" in ${file} is not an object`, {
+    throw new CredentialsError(`the "auths" entry for "${key}" in ${quotePath(file)} is not an object`, {
       hint: "log in again to rewrite it, or remove the entry",
     });
   }
   const e = entry as AuthEntry;
   for (const field of ["auth", "username", "password", "identitytoken", "registrytoken"] as const) {
     if (e[field] !== undefined && e[field] !== null && typeof e[field] !== "string") {
-      throw new CredentialsError(`"${field}" of the "auths" entry for "${key}" in ${file} is not a string`, {
-        hint: "log in again to rewrite it, or remove the field",
-      });
+      throw new CredentialsError(
+        `"${field}" of the "auths" entry for "${key}" in ${quotePath(file)} is not a string`,
+        {
+          hint: "log in again to rewrite it, or remove the field",
+        },
+      );
     }
   }
   const credential: Credential = {};
@@ -46,7 +49,7 @@ export function credentialFromAuthEntry(entry: unknown, file: string, key: strin
     const colon = decoded?.indexOf(":") ?? -1;
     // Stryker disable next-line ConditionalExpression: colon is -1 when decoded is undefined, so `colon <= 0` refuses it too.
     if (decoded === undefined || colon <= 0) {
-      throw new CredentialsError(`invalid "auth" value for "${key}" in ${file}`, {
+      throw new CredentialsError(`invalid "auth" value for "${key}" in ${quotePath(file)}`, {
         hint: 'it must be base64 of "username:password"; log in again to rewrite it',
       });
     }

@@ -99,7 +99,7 @@ export function credentialStoreEntry(
   }
   if (format === "docker") {
     throw new CredentialsError(
-      `cannot keep a login for the namespace ${key} in ${file}: docker's config.json keeps one login per host`,
+      `cannot keep a login for the namespace ${key} in ${quotePath(file)}: docker's config.json keeps one login per host`,
       {
         hint: `log in to ${host} for the whole host, or keep the namespace's login in a containers auth.json (--authfile FILE, or REGISTRY_AUTH_FILE), whose keys may name a namespace`,
       },
@@ -237,7 +237,7 @@ async function underLock<T>(
         `gave up after ${limit / 1000} s waiting for the lock ${lockFile}: ${who} holds it to update ${quotePath(file)}`,
         {
           code: "CREDENTIALS_LOCKED",
-          hint: `if no regatta login or logout is running${holder !== undefined ? ` (pid ${holder} is none, or runs on another host)` : ""}, the lock is stale: remove it (rm ${lockFile}) and try again`,
+          hint: `if no regatta login or logout is running${holder !== undefined ? ` (pid ${holder} is none, or runs on another host)` : ""}, the lock is stale: remove it (rm ${quotePath(lockFile)}) and try again`,
         },
       );
     })
@@ -332,7 +332,7 @@ function namesNamespace(key: string, format: CredentialLocation["format"]): bool
  */
 function refuseNamespaceHelper(helper: string, registry: string, key: string, file: string): never {
   throw new CredentialsError(
-    `cannot keep a login for the namespace ${key}: ${file} names the credential helper docker-credential-${helper} for ${normalizeRegistry(registry)}, which keeps one login per host`,
+    `cannot keep a login for the namespace ${key}: ${quotePath(file)} names the credential helper docker-credential-${helper} for ${normalizeRegistry(registry)}, which keeps one login per host`,
     {
       hint: `log in to ${normalizeRegistry(registry)} for the whole host, or use an auth file without credHelpers for it`,
     },
@@ -364,7 +364,7 @@ async function writeJsonAtomically(file: string, value: unknown): Promise<void> 
 
 function writeError(file: string, cause: unknown): CredentialsError {
   const code = (cause as { code?: unknown })?.code;
-  return new CredentialsError(`cannot write ${file} (${String(code ?? "error")})`, {
+  return new CredentialsError(`cannot write ${quotePath(file)} (${String(code ?? "error")})`, {
     hint: "check the permissions of the file and its directory",
   });
 }

@@ -34,7 +34,7 @@ describe("readJsonFile: a credentials file", () => {
     const dir = await tempDir();
     const asDirectory = await refusal(dir);
     expect(asDirectory).toBeInstanceOf(CredentialsError);
-    expect(asDirectory.message).toContain(`cannot read ${dir}: it is not a regular file`);
+    expect(asDirectory.message).toContain(`cannot read ${dir}: it is a directory`);
     if (process.getuid?.() !== 0) {
       const secret = await writeIn(dir, "locked.json", '{"auths":{"r.io":{"auth":"c2VjcmV0"}}}');
       await chmod(secret, 0);

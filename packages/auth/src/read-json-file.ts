@@ -1,6 +1,7 @@
 import { closeSync, constants, fstatSync, openSync, readFileSync } from "node:fs";
 import { open } from "node:fs/promises";
-import { CredentialsError } from "@regatta/errors";
+import { CredentialsError, quotePath } from "@regatta/errors";
+import { foreignFile } from "@regatta/errors/foreign-file";
 
 /**
  * Opened without blocking, so a FIFO (or a device) at a credentials file's name cannot hang the command for good
@@ -11,11 +12,9 @@ const READ_FLAGS = constants.O_RDONLY | (constants.O_NONBLOCK ?? 0);
 /** Far more than any credentials file; a bigger one is not read into memory. */
 const MAX_CREDENTIALS_FILE = 16 * 1024 * 1024;
 
-/** Why the file open as `size`/`kind` is not one to read as a credentials file, or undefined when it is. */
-function unreadable(stats: { isFile(): boolean; size: number }): string | undefined {
-  if (!stats.isFile()) return "it is not a regular file";
-  if (stats.size > MAX_CREDENTIALS_FILE) return `it is larger than ${MAX_CREDENTIALS_FILE} bytes`;
-  return undefined;
+/** Why a regular file of `size` bytes is not read as a credentials file, or undefined when it is read. */
+function tooLarge(stats: { size: number }): string | undefined {
+  return stats.size > MAX_CREDENTIALS_FILE ? `it is larger than ${MAX_CREDENTIALS_FILE} bytes` : undefined;
 }
 
 /**
@@ -29,17 +28,21 @@ async function readCredentialsText(file: string): Promise<string | undefined> {
   } catch (cause) {
     const code = (cause as { code?: unknown })?.code;
     if (code === "ENOENT" || code === "ENOTDIR") return undefined;
-    throw new CredentialsError(`cannot read ${file} (${String(code ?? "error")})`);
+    throw new CredentialsError(`cannot read ${quotePath(file)} (${String(code ?? "error")})`);
   }
   try {
-    const why = unreadable(await handle.stat());
+    const found = await handle.stat();
+    // What is there is said as the write lock and layout's own files say it ("a FIFO", "a directory").
+    const why = found.isFile() ? tooLarge(found) : `it is ${await foreignFile(found, file)}`;
     if (why)
-      throw new CredentialsError(`cannot read ${file}: ${why}`, { hint: "remove it, or name another file" });
+      throw new CredentialsError(`cannot read ${quotePath(file)}: ${why}`, {
+        hint: "remove it, or name another file",
+      });
     return await handle.readFile("utf8");
   } catch (cause) {
     if (cause instanceof CredentialsError) throw cause;
     throw new CredentialsError(
-      `cannot read ${file} (${String((cause as { code?: unknown })?.code ?? "error")})`,
+      `cannot read ${quotePath(file)} (${String((cause as { code?: unknown })?.code ?? "error")})`,
     );
   } finally {
     await handle.close();
@@ -55,7 +58,8 @@ export function readCredentialsTextSync(file: string): string | undefined {
     return undefined;
   }
   try {
-    return unreadable(fstatSync(fd)) ? undefined : readFileSync(fd, "utf8");
+    const found = fstatSync(fd);
+    return !found.isFile() || tooLarge(found) ? undefined : readFileSync(fd, "utf8");
   } catch {
     return undefined;
   } finally {
@@ -75,10 +79,10 @@ export async function readJsonFile(file: string): Promise<Record<string, unknown
   try {
     json = JSON.parse(text);
   } catch {
-    throw new CredentialsError(`${file} is not valid JSON`, { hint: "fix or remove the file" });
+    throw new CredentialsError(`${quotePath(file)} is not valid JSON`, { hint: "fix or remove the file" });
   }
   if (!json || typeof json !== "object" || Array.isArray(json)) {
-    throw new CredentialsError(`${file} is not a JSON object`, { hint: "fix or remove the file" });
+    throw new CredentialsError(`${quotePath(file)} is not a JSON object`, { hint: "fix or remove the file" });
   }
   return json as Record<string, unknown>;
 }
