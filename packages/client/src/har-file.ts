@@ -6,7 +6,7 @@
 import { constants } from "node:fs";
 import { access, realpath, stat } from "node:fs/promises";
 import { basename, dirname, join, resolve } from "node:path";
-import { UsageError } from "@regatta/errors";
+import { quotePath, UsageError } from "@regatta/errors";
 import { writeFileAtomic } from "@regatta/layout";
 import { type HarRecorder, VERSION } from "@regatta/transport";
 
@@ -37,24 +37,28 @@ export async function checkHarPath(path: string, ownFiles: readonly string[] = [
   for (const own of ownFiles) {
     if (await sameFile(path, own)) {
       throw new UsageError(
-        `--har ${path} and ${own} name the same file; record the HTTP exchanges elsewhere`,
+        `--har ${quotePath(path)} and ${quotePath(own)} name the same file; record the HTTP exchanges elsewhere`,
       );
     }
   }
   const target = resolve(path);
   if ((await stat(target).catch(() => undefined))?.isDirectory()) {
-    throw new UsageError(`--har ${path}: is a directory; name a file`);
+    throw new UsageError(`--har ${quotePath(path)}: is a directory; name a file`);
   }
   let dir = dirname(target);
   for (;;) {
     const found = await stat(dir).catch(() => undefined);
     if (found) {
       if (!found.isDirectory())
-        throw new UsageError(`--har ${path}: cannot write there (${dir} is not a directory)`);
+        throw new UsageError(
+          `--har ${quotePath(path)}: cannot write there (${quotePath(dir)} is not a directory)`,
+        );
       try {
         await access(dir, constants.W_OK);
       } catch {
-        throw new UsageError(`--har ${path}: cannot write there (${dir} is not writable)`);
+        throw new UsageError(
+          `--har ${quotePath(path)}: cannot write there (${quotePath(dir)} is not writable)`,
+        );
       }
       return;
     }

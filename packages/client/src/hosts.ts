@@ -8,7 +8,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import type { StaticCredential } from "@regatta/auth";
-import { UsageError } from "@regatta/errors";
+import { quotePath, UsageError } from "@regatta/errors";
 import { isLoopbackRegistry, parseRegistry } from "@regatta/reference";
 import type { RegistryHostOptions } from "@regatta/transport";
 
@@ -84,24 +84,27 @@ export function regattaConfigPath(env: Record<string, string | undefined>): stri
  */
 export function readConfigHosts(env: Record<string, string | undefined>): Map<string, HostSettings> {
   const path = regattaConfigPath(env);
+  // The file named in a message: a name with control characters in it is shown escaped (quotePath).
+  const shown = quotePath(path);
   if (!existsSync(path)) return new Map();
   let parsed: unknown;
   try {
     parsed = JSON.parse(readFileSync(path, "utf8"));
   } catch (error) {
     // The message of a JSON syntax error quotes the text around it, which may be a password: not passed on.
-    throw new UsageError(`${path} is not valid JSON`, {
+    throw new UsageError(`${shown} is not valid JSON`, {
       cause: error instanceof SyntaxError ? undefined : error,
     });
   }
-  if (!isObject(parsed)) throw new UsageError(`${path} must hold a JSON object`);
+  if (!isObject(parsed)) throw new UsageError(`${shown} must hold a JSON object`);
   const { hosts = {}, ...rest } = parsed;
   const unknown = Object.keys(rest)[0];
-  if (unknown !== undefined) throw new UsageError(`${path}: unknown setting "${unknown}" (expected "hosts")`);
-  if (!isObject(hosts)) throw new UsageError(`${path}: "hosts" must be an object of registries`);
+  if (unknown !== undefined)
+    throw new UsageError(`${shown}: unknown setting "${unknown}" (expected "hosts")`);
+  if (!isObject(hosts)) throw new UsageError(`${shown}: "hosts" must be an object of registries`);
   const read: Hosts = {};
   for (const [host, value] of Object.entries(hosts)) {
-    const where = `${path}: hosts["${host}"]`;
+    const where = `${shown}: hosts["${host}"]`;
     if (!isObject(value)) throw new UsageError(`${where} must be an object`);
     const settings: Record<string, unknown> = { ...value };
     for (const [fileField, field] of Object.entries(FILE_FIELDS)) {
@@ -114,14 +117,14 @@ export function readConfigHosts(env: Record<string, string | undefined>): Map<st
     }
     read[host] = settings as HostSettings;
   }
-  return normalizeHosts(read, path);
+  return normalizeHosts(read, shown);
 }
 
 function readPem(path: string, where: string): Buffer {
   try {
     return readFileSync(path);
   } catch (error) {
-    throw new UsageError(`${where}: cannot read ${path}`, { cause: error });
+    throw new UsageError(`${where}: cannot read ${quotePath(path)}`, { cause: error });
   }
 }
 

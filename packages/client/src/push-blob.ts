@@ -1,6 +1,6 @@
 import { createReadStream } from "node:fs";
 import { Readable } from "node:stream";
-import { UsageError } from "@regatta/errors";
+import { quotePath, UsageError } from "@regatta/errors";
 import { statRegularFile } from "@regatta/layout";
 import { computeDigest, Digester, parseDigest } from "@regatta/manifest";
 import type { RepositoryReference } from "@regatta/reference";
@@ -144,7 +144,9 @@ async function fileSource(
   }
   const digest = digester.digest();
   if (options.digest && options.digest !== digest) {
-    throw new UsageError(`${path} has digest ${digest}, not ${options.digest} as given; nothing was sent`);
+    throw new UsageError(
+      `${quotePath(path)} has digest ${digest}, not ${options.digest} as given; nothing was sent`,
+    );
   }
   return { source: () => createReadStream(path), size, digest };
 }

@@ -11,7 +11,7 @@
  * hard link reads its target in its own layer or below, where tar puts the target's bytes.
  */
 import { PassThrough, type Readable } from "node:stream";
-import { NotFoundError, UsageError } from "@regatta/errors";
+import { NotFoundError, quotePath, UsageError } from "@regatta/errors";
 import { drained } from "./drained.js";
 import { FilesystemMerge } from "./filesystem-merge.js";
 import { ancestorsOf, imagePath, linkDestination } from "./image-path.js";
@@ -60,16 +60,19 @@ export async function findFile(
   let top = layers.length - 1;
   for (let hops = 0; ; hops++) {
     if (hops > MAX_LINK_HOPS) {
-      throw new UsageError(`${path}: more than ${MAX_LINK_HOPS} links followed in ${context.image}`, {
-        code: "LINK_LOOP",
-      });
+      throw new UsageError(
+        `${quotePath(path)}: more than ${MAX_LINK_HOPS} links followed in ${context.image}`,
+        {
+          code: "LINK_LOOP",
+        },
+      );
     }
     const step = await searchFrom(layers, top, current, path, context);
     if (step.kind === "found") return step.found;
     if (step.kind === "refused") throw step.error;
     if (step.kind === "missing") {
-      const via = current === path ? "" : ` (-> ${current})`;
-      throw new NotFoundError(`${path}${via} not found in ${context.image}${step.reason ?? ""}`, {
+      const via = current === path ? "" : ` (-> ${quotePath(current)})`;
+      throw new NotFoundError(`${quotePath(path)}${via} not found in ${context.image}${step.reason ?? ""}`, {
         code: "FILE_UNKNOWN",
       });
     }
@@ -120,7 +123,7 @@ async function searchFrom(
                   path: imagePath(`${linkDestination(entry.path, entry.header.linkname ?? "")}/${rest}`),
                   top: layers.length - 1,
                 }
-              : { kind: "missing", reason: `: ${entry.path} is not a directory` };
+              : { kind: "missing", reason: `: ${quotePath(entry.path)} is not a directory` };
         }
       }
     } finally {
@@ -148,15 +151,18 @@ function entryStep(entry: LayerEntry, index: number, top: number, context: FindC
     default:
       return {
         kind: "refused",
-        error: new UsageError(`${entry.path} in ${context.image} is a ${header.type}, not a regular file`, {
-          code: "NOT_A_FILE",
-        }),
+        error: new UsageError(
+          `${quotePath(entry.path)} in ${context.image} is a ${header.type}, not a regular file`,
+          {
+            code: "NOT_A_FILE",
+          },
+        ),
       };
   }
 }
 
 function isDirectory(path: string, context: FindContext): UsageError {
-  return new UsageError(`${path} in ${context.image} is a directory`, {
+  return new UsageError(`${quotePath(path)} in ${context.image} is a directory`, {
     code: "IS_DIRECTORY",
     hint: "list it with `regatta ls`, or reg.listFiles()",
   });

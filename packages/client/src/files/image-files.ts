@@ -5,7 +5,7 @@
  */
 import { type Readable, Transform, type Writable } from "node:stream";
 import { pipeline } from "node:stream/promises";
-import { UnsupportedError, UsageError } from "@regatta/errors";
+import { quotePath, UnsupportedError, UsageError } from "@regatta/errors";
 import { writeStreamAtomic } from "@regatta/layout";
 import { type ImageManifest, LAYER_TYPES } from "@regatta/manifest";
 import { BlobHandle } from "../blob-handle.js";
@@ -121,7 +121,7 @@ export async function readImageFile(
   if (opened.entry.size > limit) {
     opened.stream.destroy();
     throw new UsageError(
-      `${opened.path} in ${opened.image} is ${opened.entry.size} bytes, more than the ${limit} read into memory`,
+      `${quotePath(opened.path)} in ${opened.image} is ${opened.entry.size} bytes, more than the ${limit} read into memory`,
       { code: "FILE_TOO_LARGE", hint: "stream it with reg.fileStream() or `regatta cat`, or raise limit" },
     );
   }

@@ -4,7 +4,7 @@
  * wanted (no contents), so memory grows with the listing, not with the layers. A link on the way (`/bin` ->
  * `usr/bin`) is followed inside the image, as `ls /bin/` does; a path naming a file lists that file.
  */
-import { NotFoundError, UsageError } from "@regatta/errors";
+import { NotFoundError, quotePath, UsageError } from "@regatta/errors";
 import { FilesystemMerge } from "./filesystem-merge.js";
 import { MAX_LINK_HOPS } from "./find-file.js";
 import { LayerLinks, type PendingLink, readOrphans } from "./hard-links.js";
@@ -110,13 +110,15 @@ export async function listFiles(
     if (self && self.type !== "directory") return { path: current, entries: [self] };
     const entries = [...found.values()].filter((e) => e.path !== current && isWithin(e.path, current));
     if (!self && entries.length === 0 && current !== ROOT) {
-      const via = current === path ? "" : ` (-> ${current})`;
-      throw new NotFoundError(`${path}${via} not found in ${options.image}`, { code: "FILE_UNKNOWN" });
+      const via = current === path ? "" : ` (-> ${quotePath(current)})`;
+      throw new NotFoundError(`${quotePath(path)}${via} not found in ${options.image}`, {
+        code: "FILE_UNKNOWN",
+      });
     }
     entries.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
     return { path: current, entries };
   }
-  throw new UsageError(`${path}: more than ${MAX_LINK_HOPS} links followed in ${options.image}`, {
+  throw new UsageError(`${quotePath(path)}: more than ${MAX_LINK_HOPS} links followed in ${options.image}`, {
     code: "LINK_LOOP",
   });
 }
@@ -135,9 +137,12 @@ function linkOnTheWay(
     const entry = found.get(dir);
     if (dir === ROOT || !entry || entry.type === "directory") continue;
     if (entry.type !== "symlink") {
-      throw new NotFoundError(`${asked} not found in ${image}: ${dir} is not a directory`, {
-        code: "FILE_UNKNOWN",
-      });
+      throw new NotFoundError(
+        `${quotePath(asked)} not found in ${image}: ${quotePath(dir)} is not a directory`,
+        {
+          code: "FILE_UNKNOWN",
+        },
+      );
     }
     return imagePath(`${linkDestination(dir, entry.linkTarget ?? "")}/${current.slice(dir.length + 1)}`);
   }

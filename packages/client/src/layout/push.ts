@@ -5,7 +5,7 @@
  * reference itself. Manifests go up as the exact bytes read from disk, so their digests are the ones on disk.
  */
 import type { Readable } from "node:stream";
-import { DigestMismatchError, NotFoundError, UsageError } from "@regatta/errors";
+import { DigestMismatchError, NotFoundError, quotePath, UsageError } from "@regatta/errors";
 import { guessPushFormat, type LayoutFormat, openImageSource } from "@regatta/layout";
 import type { Reference } from "@regatta/reference";
 import { type ClientContext, type ReferenceInput, toReference } from "../context.js";
@@ -57,7 +57,7 @@ export async function pushImage(
   const emit = options.onProgress ?? (() => {});
   const signal = options.signal ? { signal: options.signal } : {};
   const opened = await openImageSource(source, format);
-  const where = typeof source === "string" ? source : "the archive";
+  const where = typeof source === "string" ? quotePath(source) : "the archive";
   try {
     // One image under several names needs no choosing; several images are chosen by the target's tag.
     const byTargetTag = options.name === undefined && opened.images > 1 ? ref.tag : undefined;

@@ -34,7 +34,7 @@ import { join, posix } from "node:path";
 import { pipeline, type Readable, Transform } from "node:stream";
 import { pipeline as pipelineAsync } from "node:stream/promises";
 import * as zlib from "node:zlib";
-import { DigestMismatchError, ProtocolError, UsageError } from "@regatta/errors";
+import { DigestMismatchError, ProtocolError, quotePath, UsageError } from "@regatta/errors";
 import { makeDirectories } from "@regatta/errors/make-directories";
 import { Digester, parseDigest } from "@regatta/manifest";
 import tar from "tar-stream";
@@ -75,7 +75,9 @@ async function walk(root: string, title: string): Promise<DirEntry[]> {
       out.push({ kind: "directory", name, mode, mtime: st.mtime });
       for (const child of (await readdir(path)).sort(byteOrder)) {
         if (child.includes("\\"))
-          throw new UsageError(`${join(path, child)}: a name with "\\" cannot be unpacked safely everywhere`);
+          throw new UsageError(
+            `${quotePath(join(path, child))}: a name with "\\" cannot be unpacked safely everywhere`,
+          );
         await visit(join(path, child), rel === "" ? child : `${rel}/${child}`);
       }
     } else if (st.isFile()) {
@@ -84,13 +86,13 @@ async function walk(root: string, title: string): Promise<DirEntry[]> {
       const target = await readlink(path);
       if (!linkStaysInside(rel, target)) {
         throw new UsageError(
-          `${path} is a symbolic link to ${target}, outside ${root}: a pulled directory may not link out of itself`,
+          `${quotePath(path)} is a symbolic link to ${quotePath(target)}, outside ${quotePath(root)}: a pulled directory may not link out of itself`,
         );
       }
       out.push({ kind: "symlink", name, target, mtime: st.mtime });
     } else {
       throw new UsageError(
-        `${path} is not a file, directory or symbolic link: a directory pushed as an artifact may hold no devices, FIFOs or sockets`,
+        `${quotePath(path)} is not a file, directory or symbolic link: a directory pushed as an artifact may hold no devices, FIFOs or sockets`,
       );
     }
   };
@@ -218,14 +220,17 @@ export async function unpackDirectory(
       const found = await lstat(at(dir)).catch(() => undefined);
       if (!found) await mkdir(at(dir), { mode: 0o700 });
       else if (!found.isDirectory())
-        throw new UsageError(`${where}: the tar entry ${rel} is beneath ${dir}, which is not a directory`, {
-          code: "UNSAFE_TAR_ENTRY",
-        });
+        throw new UsageError(
+          `${where}: the tar entry ${quotePath(rel)} is beneath ${quotePath(dir)}, which is not a directory`,
+          {
+            code: "UNSAFE_TAR_ENTRY",
+          },
+        );
     }
   };
   const taken = async (rel: string) => (await lstat(at(rel)).catch(() => undefined)) !== undefined;
   const twice = (rel: string) =>
-    new UsageError(`${where}: the tar has ${rel} twice, or as two kinds of entry`, {
+    new UsageError(`${where}: the tar has ${quotePath(rel)} twice, or as two kinds of entry`, {
       code: "UNSAFE_TAR_ENTRY",
     });
 
@@ -269,7 +274,7 @@ export async function unpackDirectory(
         const target = entryPath(header.linkname ?? "", title, where);
         if (!files.has(target)) {
           throw new UsageError(
-            `${where}: the hard link ${rel} names ${target}, which is not a file extracted before it`,
+            `${where}: the hard link ${quotePath(rel)} names ${quotePath(target)}, which is not a file extracted before it`,
             {
               code: "UNSAFE_TAR_ENTRY",
             },
@@ -283,7 +288,7 @@ export async function unpackDirectory(
         const target = header.linkname ?? "";
         if (rel === "" || !linkStaysInside(rel, target)) {
           throw new UsageError(
-            `${where}: the symbolic link ${rel || title} points to ${JSON.stringify(target)}, outside the directory`,
+            `${where}: the symbolic link ${quotePath(rel || title)} points to ${JSON.stringify(target)}, outside the directory`,
             { code: "UNSAFE_TAR_ENTRY" },
           );
         }
@@ -291,7 +296,7 @@ export async function unpackDirectory(
         links.push({ rel, target });
       } else {
         entries--;
-        skipped.push(`${rel === "" ? title : `${title}/${rel}`} (${header.type})`);
+        skipped.push(`${quotePath(rel === "" ? title : `${title}/${rel}`)} (${header.type})`);
       }
       for await (const _ of body) {
         // what the entry did not read (a directory's, a link's, a skipped device's) is passed over
@@ -334,7 +339,9 @@ async function makeLinks(
 ): Promise<void> {
   const isLink = new Set(links.map((l) => l.rel));
   const refuse = (rel: string, why: string) =>
-    new UsageError(`${where}: refusing the symbolic link ${rel}: ${why}`, { code: "UNSAFE_TAR_ENTRY" });
+    new UsageError(`${where}: refusing the symbolic link ${quotePath(rel)}: ${why}`, {
+      code: "UNSAFE_TAR_ENTRY",
+    });
   for (const { rel, target } of links) {
     const parts = rel.split("/");
     for (let i = 1; i < parts.length; i++) {

@@ -17,7 +17,7 @@
 import { randomBytes } from "node:crypto";
 import { lstat, mkdir, rename, rm, rmdir } from "node:fs/promises";
 import { basename, dirname, join, resolve } from "node:path";
-import { UsageError } from "@regatta/errors";
+import { quotePath, UsageError } from "@regatta/errors";
 import { makeDirectories } from "@regatta/errors/make-directories";
 import { fileSystemError } from "@regatta/layout";
 import type { Descriptor, ImageManifest } from "@regatta/manifest";
@@ -78,7 +78,7 @@ async function parentsUnder(root: string, parts: string[], made: string[]): Prom
       made.push(at);
     } else if (!found.isDirectory()) {
       throw new UsageError(
-        `refusing to write ${parts.join("/")}: ${at} is ${found.isSymbolicLink() ? "a symbolic link" : "not a directory"}`,
+        `refusing to write ${quotePath(parts.join("/"))}: ${quotePath(at)} is ${found.isSymbolicLink() ? "a symbolic link" : "not a directory"}`,
         { code: "UNSAFE_TITLE" },
       );
     }

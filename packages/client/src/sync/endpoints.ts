@@ -4,7 +4,7 @@
  * holds many tags as index.json entries named by `org.opencontainers.image.ref.name`.
  */
 import { existsSync } from "node:fs";
-import { UsageError } from "@regatta/errors";
+import { quotePath, UsageError } from "@regatta/errors";
 import { parseReference, type RepositoryReference } from "@regatta/reference";
 import type { ClientContext } from "../context.js";
 
@@ -22,7 +22,7 @@ export function parseEndpoint(ctx: ClientContext, text: string, side: "source" |
     const named = /^(.+):([A-Za-z0-9_][A-Za-z0-9_.-]{0,127})$/.exec(dir);
     if (named && !existsSync(dir)) {
       throw new UsageError(
-        `the ${side} ${text} names the tag ${named[2]} of a layout: a sync takes oci:${named[1]} whole (choose tags with --tag; each keeps its name)`,
+        `the ${side} ${quotePath(text)} names the tag ${named[2]} of a layout: a sync takes ${quotePath(`oci:${named[1]}`)} whole (choose tags with --tag; each keeps its name)`,
       );
     }
     return { kind: "oci", dir, text };

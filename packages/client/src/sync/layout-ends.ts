@@ -10,7 +10,7 @@
  * - registry → layout: each tag's HEAD against the digest the layout holds under that name. The blobs are not
  *   planned here: the pull that executes it skips blobs already in the layout and resumes partial ones.
  */
-import { UsageError } from "@regatta/errors";
+import { quotePath, UsageError } from "@regatta/errors";
 import { type ImageSource, openImageSource, tagPart } from "@regatta/layout";
 import type { Descriptor } from "@regatta/manifest";
 import { isValidTag, parseReference } from "@regatta/reference";
@@ -69,7 +69,7 @@ function layoutTags(source: Layout, opened: Pick<ImageSource, "names" | "unnamed
     const tag = refNameTag(name);
     if (tag === undefined) {
       warnings.push(
-        `${source.text}: the ref.name ${JSON.stringify(name)} is neither a tag nor an image reference: not synced`,
+        `${quotePath(source.text)}: the ref.name ${JSON.stringify(name)} is neither a tag nor an image reference: not synced`,
       );
     } else named.set(tag, [...(named.get(tag) ?? []), name]);
   }
@@ -78,14 +78,14 @@ function layoutTags(source: Layout, opened: Pick<ImageSource, "names" | "unnamed
     if (given.length === 1) names.set(tag, given[0] as string);
     else {
       warnings.push(
-        `${source.text}: ${given.length} entries give the tag ${tag} (${given.map((n) => JSON.stringify(n)).join(", ")}): not synced`,
+        `${quotePath(source.text)}: ${given.length} entries give the tag ${tag} (${given.map((n) => JSON.stringify(n)).join(", ")}): not synced`,
       );
     }
   }
   const unnamed = opened.unnamed ?? 0;
   if (unnamed > 0) {
     warnings.push(
-      `${source.text} has ${unnamed} image${unnamed === 1 ? "" : "s"} without org.opencontainers.image.ref.name: not synced`,
+      `${quotePath(source.text)} has ${unnamed} image${unnamed === 1 ? "" : "s"} without org.opencontainers.image.ref.name: not synced`,
     );
   }
   return { names, warnings };
@@ -101,7 +101,9 @@ export async function planLayoutSource(
 ): Promise<void> {
   const platforms = job.platforms ?? run.options.platforms ?? "all";
   if (platforms !== "all") {
-    throw new UsageError(`${source.text}: a layout is pushed as it is; platforms are chosen when pulling it`);
+    throw new UsageError(
+      `${quotePath(source.text)}: a layout is pushed as it is; platforms are chosen when pulling it`,
+    );
   }
   const opened = await openImageSource(source.dir, "oci");
   try {
@@ -190,7 +192,7 @@ export async function planLayoutTarget(
   const platforms = job.platforms ?? run.options.platforms ?? "all";
   if (platforms !== "all" && platforms.length !== 1) {
     throw new UsageError(
-      `${target.text}: a layout takes every platform of an index, or one (pull's rule); ${platforms.length} were given`,
+      `${quotePath(target.text)}: a layout takes every platform of an index, or one (pull's rule); ${platforms.length} were given`,
     );
   }
   const platform = platforms === "all" ? "all" : (platforms[0] as string);
