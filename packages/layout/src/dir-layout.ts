@@ -83,7 +83,10 @@ export async function openDirWriter(
       await removeStaleBlobs(root, plan);
       await removePartialDir(root);
     },
-    async abort() {},
+    async abort() {
+      // As the OCI layout's: partial blobs stay for the next pull, an empty .regatta-partial goes.
+      await removePartialDir(root);
+    },
   };
 }
 

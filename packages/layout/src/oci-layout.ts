@@ -164,7 +164,10 @@ export async function openOciLayoutWriter(
       await removePartialDir(root);
     },
     async abort() {
-      // Complete blobs stay under their names and partial ones in .regatta-partial: the next pull resumes.
+      // Complete blobs stay under their names and partial ones in .regatta-partial: the next pull resumes. An empty
+      // .regatta-partial (every partial blob failed its digest and went) goes, under the lock still: nothing to
+      // resume is left behind, and the failure need not name it.
+      await removePartialDir(root);
     },
   };
 }

@@ -1,12 +1,12 @@
 /** What a failed pull may say it kept (open-layout-writer.ts `partialDownloads`, used by the client's pull). */
 import { spawnSync } from "node:child_process";
-import { mkdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { partialArchivePaths } from "./docker-archive-writer.js";
 import { PARTIAL_DIR } from "./oci-layout.js";
-import { partialDownloads } from "./open-layout-writer.js";
-import { scratchDirs } from "./test-helpers.js";
+import { openLayoutWriter, partialDownloads } from "./open-layout-writer.js";
+import { imagePlan, scratchDirs } from "./test-helpers.js";
 
 const scratch = scratchDirs("regatta-partials-");
 
@@ -55,4 +55,32 @@ describe("partialDownloads", () => {
     writeFileSync(temp, "ustar…");
     expect(await partialDownloads("docker", tarball)).toEqual([temp]);
   });
+
+  it.each(["oci", "dir"] as const)(
+    "an aborted %s pull leaves its partial directory only with a partial blob in it, never an empty one",
+    async (format) => {
+      const setup = imagePlan();
+      const [first, second] = setup.plan.blobs;
+      // Every blob that was begun failed its digest and went (a registry that corrupts every blob): nothing to resume.
+      const emptied = join(scratch(), "emptied");
+      let writer = await openLayoutWriter(format, emptied, setup.plan, {});
+      const target = writer.target(first!);
+      const sink = await target.open(0);
+      await sink.write(Buffer.from("not the blob"));
+      await sink.close();
+      await target.reset();
+      await writer.abort();
+      expect(existsSync(join(emptied, PARTIAL_DIR)), "an empty partial directory is removed").toBe(false);
+      expect(await partialDownloads(format, emptied)).toEqual([]);
+      // A partial blob with bytes stays for the next pull to resume, and is what a failure names.
+      const kept = join(scratch(), "kept");
+      writer = await openLayoutWriter(format, kept, setup.plan, {});
+      const half = await writer.target(second!).open(0);
+      await half.write(setup.contents.get(second!.digest)!.subarray(0, 1000));
+      await half.close();
+      await writer.abort();
+      expect(readdirSync(join(kept, PARTIAL_DIR))).toHaveLength(1);
+      expect(await partialDownloads(format, kept)).toEqual([join(kept, PARTIAL_DIR)]);
+    },
+  );
 });
