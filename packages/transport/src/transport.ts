@@ -99,6 +99,11 @@ export class Transport {
    * reset after a working exchange would otherwise send the credentials in clear; docker's confirmedTLSRegistries).
    */
   readonly #tlsAnswered = new Set<string>();
+  /**
+   * Registries spoken to over plain http by default that have answered there from their own origin: their scheme is
+   * decided, and no failure later (a PATCH cut mid-upload) sends an https probe to the port again (#tlsAnswers).
+   */
+  readonly #plainAnswered = new Set<string>();
 
   constructor(options: TransportOptions = {}) {
     this.#options = options;
@@ -256,7 +261,8 @@ export class Transport {
    * http was only the default (loopback or `insecureRegistries`), never a scheme the caller chose. True when switched.
    */
   #upgrade(registry: string): boolean {
-    if (this.#upgraded.has(registry) || this.#pinned(registry)) return false;
+    if (this.#upgraded.has(registry) || this.#plainAnswered.has(registry) || this.#pinned(registry))
+      return false;
     if (!this.#baseUrl(registry).startsWith("http:")) return false;
     this.#upgraded.add(registry);
     this.#pings.delete(registry);
@@ -326,7 +332,10 @@ export class Transport {
    * for the run. False, and nothing switched, when https does not answer either.
    */
   async #tlsAnswers(registry: string, error: unknown, signal?: AbortSignal): Promise<boolean> {
-    if (!mayBeTlsPort(error) || this.#upgraded.has(registry) || this.#pinned(registry)) return false;
+    if (!mayBeTlsPort(error) || this.#pinned(registry)) return false;
+    // Decided already: https answered, no TLS answered on https (an insecure registry), or plain http answered.
+    if ([this.#upgraded, this.#downgraded, this.#plainAnswered].some((decided) => decided.has(registry)))
+      return false;
     if (!this.#baseUrl(registry).startsWith("http:")) return false;
     const url = new URL("/v2/", `https://${apiHostOf(registry)}`);
     try {
@@ -384,6 +393,7 @@ export class Transport {
     const challenge = own ? response.headers["www-authenticate"] : undefined;
     if (answersAsRegistry(response) || (response.status === 401 && challenge)) this.#registries.add(registry);
     if (response.status === 200 || (response.status === 401 && challenge)) {
+      if (own && url.protocol === "http:") this.#plainAnswered.add(registry);
       await dumpBody(response.body);
       if (challenge) {
         this.#challenges.set(registry, challenge);
@@ -471,6 +481,9 @@ export class Transport {
     try {
       raw = await this.#stack(exchange);
       if (overTls) this.#tlsAnswered.add(req.registry);
+      // Answered in plain http by the registry's own origin (not where it redirected to): the port speaks it.
+      if (own && url.protocol === "http:" && new URL(raw.url).origin === baseOrigin)
+        this.#plainAnswered.add(req.registry);
     } catch (error) {
       // An HTTP answer (any status) came over TLS: this registry speaks https, and is never tried in clear after.
       if (overTls && typeof (error as { status?: unknown }).status === "number")
@@ -497,6 +510,11 @@ export class Transport {
         downgraded.protocol = "http:";
         return this.request({ ...req, url: downgraded.href });
       }
+      // Any other status from its own origin over plain http is the registry answering there too (an https port
+      // answers plain http with a 400 only, https-port.ts).
+      const status = (error as { status?: unknown }).status;
+      if (own && url.protocol === "http:" && typeof status === "number" && status !== 400)
+        this.#plainAnswered.add(req.registry);
       throw error;
     }
     return toRegistryResponse(raw, (err) => mapTransportError(err, this.#failed(exchange, raw.url)), {
