@@ -18,6 +18,7 @@ export {
   type RetryOptions,
   type RetryPolicy,
   rateLimitedDelay,
+  retryReason,
   type WaitReason,
 } from "./retry.js";
 export {

@@ -157,6 +157,22 @@ export interface WaitReason {
   reason: string;
 }
 
+/**
+ * Why something is tried again, as a wait's notice says it: the answer's status line, and whether its `Retry-After`
+ * asked for the wait ("429 Too Many Requests, as its Retry-After asks"); a failure without an answer (a cut
+ * connection) by its message. One wording for the retry concern and for the operations that recover on their own (an
+ * upload's notice carried the whole error, URL and hint included, 447 characters; QA H7).
+ */
+export function retryReason(failure: unknown, asked?: boolean): string {
+  const status =
+    typeof failure === "number" ? failure : failure instanceof RegattaError ? failure.status : undefined;
+  const said =
+    status !== undefined ? statusLine(status) : failure instanceof Error ? failure.message : String(failure);
+  // Stryker disable next-line ConditionalExpression,LogicalOperator: a WeakMap answers false for a primitive key too.
+  const byRetryAfter = asked ?? (failure !== null && typeof failure === "object" && retryAfters.has(failure));
+  return `${said}${byRetryAfter ? ", as its Retry-After asks" : ""}`;
+}
+
 /** Builds the policy from the settings. */
 export function retryPolicy(config: RetryConfig): RetryPolicy {
   return {
@@ -193,6 +209,7 @@ export function retrying(policy: RetryPolicy): Middleware {
       let delay: number;
       let reason: string;
       let hop: string | undefined;
+      let failure: unknown;
       let asked = false;
       try {
         const response = await next(exchange);
@@ -206,6 +223,7 @@ export function retrying(policy: RetryPolicy): Middleware {
         if (retryAfter !== undefined && retryAfter > config.maxRetryAfterMs) return response;
         if (!budget.take()) return response;
         reason = statusLine(response.status);
+        failure = response.status;
         asked = retryAfter !== undefined;
         await exchange.onDiscard?.(response).catch(() => undefined);
         await dumpBody(response.body);
@@ -218,6 +236,7 @@ export function retrying(policy: RetryPolicy): Middleware {
         delay = policy.delay(attempt);
         if (!budget.take()) throw err;
         reason = err.message;
+        failure = err;
       }
       // Labelled with the hop it retries, so that with several requests in flight a retry pairs with its request.
       config.logger?.(
@@ -227,7 +246,7 @@ export function retrying(policy: RetryPolicy): Middleware {
         await policy.wait(delay, exchange.signal, {
           before: `retrying ${exchange.method} ${redactUrl(exchange.url)}`,
           budget,
-          reason: `${reason}${asked ? ", as its Retry-After asks" : ""}`,
+          reason: retryReason(failure, asked),
         });
       } catch (err) {
         throw mapTransportError(err, exchange);
