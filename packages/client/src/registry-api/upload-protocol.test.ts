@@ -710,8 +710,10 @@ describe("upload recovery: waiting for a busy registry", () => {
     expect(asked.result).toMatchObject({ digest, recoveries: 1 });
     // Said without -v: a wait of 2 s or more is the user's to know of.
     expect(asked.notices).toHaveLength(1);
-    expect(asked.notices[0]).toMatch(
-      /^waiting 2 s before going on with the upload \(1\/5\): push blob to .*\/r: 503 Service Unavailable \(PATCH /,
+    // In the retry concern's words: the status line and whether Retry-After asked, not the error's whole message
+    // (the session URL with its _state, the hint); the upload named short (QA H7: 447 characters).
+    expect(asked.notices[0]).toBe(
+      `waiting 2 s before going on with the upload to ${server.host}/r (1/5): 503 Service Unavailable, as its Retry-After asks`,
     );
     seen = [];
     script = nth("PATCH", 1, { status: 503, headers: { "retry-after": "61" } });
@@ -719,6 +721,19 @@ describe("upload recovery: waiting for a busy registry", () => {
     expect(tooLong.sleeps).toEqual([]);
     expect((tooLong.result as RegistryError).status).toBe(503);
     expect(methods()).toEqual(["POST", "PATCH", "DELETE"]);
+  });
+
+  it("a rate limit's notice names the blob by a short digest, and says neither the session URL nor the hint", async () => {
+    script = nth("PATCH", 1, {
+      status: 429,
+      headers: { "retry-after": "3" },
+      body: errors("TOOMANYREQUESTS"),
+    });
+    const { result, notices } = await upload({ chunkSize: 400, digest });
+    expect(result).toMatchObject({ digest, recoveries: 1 });
+    expect(notices).toEqual([
+      `waiting 3 s before going on with the upload of ${digest.slice(0, 19)}… to ${server.host}/r (1/5): 429 Too Many Requests, as its Retry-After asks`,
+    ]);
   });
 
   it("a caller who aborts during the wait gets the failure it waited on, and the session is cancelled", async () => {

@@ -31,7 +31,7 @@ import {
   UsageError,
 } from "@regatta/errors";
 import { parseDigest } from "@regatta/manifest";
-import type { RegistryRequest, RetryPolicy } from "@regatta/transport";
+import { type RegistryRequest, type RetryPolicy, retryReason } from "@regatta/transport";
 import { blobHead } from "./blobs.js";
 import { uploadsPath } from "./paths.js";
 import type { RequestFn } from "./request.js";
@@ -53,6 +53,15 @@ const OCTET_STREAM = "application/octet-stream";
  * (upload-stop.ts; 8 MiB in 2 s is 4 MB/s), so it commits instead of leaving anything.
  */
 export const STREAM_FROM = 8 * 1024 * 1024;
+/**
+ * The largest chunk a registry that refused a body as too large (413, or 411 for a missing length) is sent: a quarter
+ * of what it refused, at most this, and a quarter again on each refusal after. A chunk is held in memory until the
+ * registry takes it, so a bound keeps memory flat whatever the blob's size (a quarter of a 400 MiB blob was 100 MiB,
+ * and the process peaked near twice a streamed copy's; QA H7); 16 MiB is below the body limits proxies are commonly
+ * set to while a blob of gigabytes still goes in some hundreds of requests. A registry whose minimum chunk
+ * (`OCI-Chunk-Min-Length`) is larger gets its minimum.
+ */
+export const MAX_FALLBACK_CHUNK = 16 * 1024 * 1024;
 /** Default for `maxRecoveries`. */
 export const DEFAULT_UPLOAD_RECOVERIES = 5;
 
@@ -281,6 +290,18 @@ async function uploadWith(
    */
   let refusal: RegistryError | undefined;
   /**
+   * Whether the registry (or a proxy in front of it) may refuse bodies by size: it answered a request of this upload
+   * 413 or 411, or cut a streamed PATCH (no Content-Length) whose answer was lost. A proxy that refuses a body without
+   * reading it and closes (nginx's `client_max_body_size`) makes the write fail (EPIPE) and Node drops its answer
+   * with the socket: 3 of 4 copies of a 400 MiB blob saw only a cut where a 413 had been sent (QA H7). Once so, a cut
+   * of a request carrying bytes is taken as a refusal of its size, and the next try sends smaller chunks, as docker
+   * and crane fall back to chunks when the monolithic upload fails; a cut the size did not cause costs smaller chunks
+   * only.
+   */
+  let sizeRefused = false;
+  /** What the request in flight carries: a streamed body (no Content-Length), sized bytes, or nothing. */
+  let carrying: "stream" | "sized" | "nothing" = "nothing";
+  /**
    * One request of the upload. Aborted meanwhile, it still gets its answer (upload-stop.ts): a body without a
    * Content-Length ends early, anything else has a short while before it is cut. `answered` reads the answer (the
    * Location to go on with) before the abort, or the failure of the body, becomes the upload's error.
@@ -429,6 +450,7 @@ async function uploadWith(
   let committed = false;
   /** A PATCH of bytes to the session; the answer's Location is the one to go on with. */
   const patch = async (body: RegistryRequest["body"], length?: number, range?: string) => {
+    carrying = length === undefined ? "stream" : "sized";
     await send(
       {
         ...base,
@@ -450,6 +472,7 @@ async function uploadWith(
         refusal = undefined; // the registry took bytes since: an older refusal no longer explains a later failure
       },
     );
+    carrying = "nothing";
   };
   /** One chunk, with distribution's `Content-Range` form (no "bytes " unit): <first>-<last>, inclusive. */
   const patchChunk = async (bytes: Buffer, start: number) => {
@@ -459,6 +482,7 @@ async function uploadWith(
 
   const close = async (body?: RegistryRequest["body"], length?: number): Promise<UploadResult> => {
     const digest = req.digest ?? source.digest();
+    carrying = body === undefined ? "nothing" : length === undefined ? "stream" : "sized";
     const where = await send(
       {
         ...base,
@@ -541,6 +565,17 @@ async function uploadWith(
       if (err instanceof RegistryError && isRefusal(err.status)) refusal = err;
       else if (!(err instanceof RegistryUnreachableError)) refusal = undefined;
       let recovery = recoveryFor(err);
+      if (recovery === "smaller") sizeRefused = true;
+      /**
+       * A cut while sending bytes may be a refusal whose answer was lost (see sizeRefused); it is taken as one when
+       * the registry then holds none of them (a registry that read and kept part of a body did not refuse its size).
+       */
+      const cutSending =
+        err instanceof RegistryUnreachableError &&
+        err.request?.method !== "GET" && // a source's download cut is no answer of this registry
+        carrying !== "nothing"
+          ? { streamed: carrying === "stream", held }
+          : undefined;
       // Wrong bytes are fetched again once, and only from a source that fetches them (a factory): bytes or a stream
       // handed over by the caller would be the same wrong bytes again.
       if (recovery === "refetch") {
@@ -560,18 +595,22 @@ async function uploadWith(
         // Said without -v when long, in the retry concern's words (a 429's Retry-After on a PATCH).
         try {
           await deps.retryPolicy.wait(delay, signal, {
-            before: "going on with the upload",
+            before: `going on with the upload ${uploadName(req.digest, registry, repository)}`,
             budget,
-            reason: err.message,
+            reason: retryReason(err),
           });
         } catch {
           throw await giveUp(err);
         }
       }
+      /** A body too large for the registry (or a proxy in front of it): a quarter of what was refused, in chunks
+       * of at most MAX_FALLBACK_CHUNK (a stream of unknown size starts there). */
+      const smaller = () => {
+        const refused = chunkSize ?? (size !== undefined ? size - held : 4 * MAX_FALLBACK_CHUNK);
+        chunkSize = Math.max(Math.min(Math.ceil(refused / 4), MAX_FALLBACK_CHUNK), minChunk, 1);
+      };
       if (recovery === "smaller") {
-        // A body too large for the registry (or a proxy in front of it): a quarter of what was refused, in chunks.
-        const refused = chunkSize ?? (size !== undefined ? size - held : 64 * 1024 * 1024);
-        chunkSize = Math.max(Math.ceil(refused / 4), minChunk, 1);
+        smaller();
         recovery = "resync";
       }
       if (recovery === "resync") {
@@ -585,6 +624,10 @@ async function uploadWith(
           });
           location = status.location;
           held = status.offset;
+          if (cutSending && held === cutSending.held && (cutSending.streamed || sizeRefused)) {
+            sizeRefused = true;
+            smaller();
+          }
         } catch {
           recovery = "restart";
         }
@@ -626,6 +669,17 @@ async function uploadWith(
       }
     }
   }
+}
+
+/**
+ * The upload as a wait's notice names it: "of sha256:0123456789ab… to HOST/REPO", the digest cut short (the notice is
+ * one line) and no session URL (its `_state` is a credential of sorts, and long).
+ */
+function uploadName(digest: string | undefined, registry: string, repository: string): string {
+  const colon = digest?.indexOf(":") ?? -1;
+  const short =
+    digest && colon >= 0 && digest.length > colon + 13 ? `${digest.slice(0, colon + 13)}…` : digest;
+  return `${short ? `of ${short} ` : ""}to ${registry}/${repository}`;
 }
 
 /** Whether the repository has the blob (HEAD), asked with the upload's scopes; any failure counts as no. */
