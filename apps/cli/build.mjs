@@ -177,10 +177,55 @@ const bundledRe2 = {
   },
 };
 
+/**
+ * Modules whose top level builds tables that only some calls need, evaluated on first use instead of at start-up.
+ * entities/decode (the WHATWG character references @regatta/errors decodes when it scrubs a registry's text, and an
+ * object store's XML error) unpacks its whole name table when it is evaluated: 3-4 ms of every command's start-up on
+ * Node 20, though only a registry's text with an `&` in it is ever decoded. Each such module gets a stand-in whose
+ * functions and classes load it on their first call; its other exports (entities' DecodingMode, an enum) are
+ * constants, copied at build time. The module itself is still bundled: esbuild wraps what is reached through
+ * `require` in an initializer that runs on the first `require`. startup.test.ts checks that start-up does not run it.
+ */
+const LAZY_MODULES = ["entities/decode"];
+const lazyModules = {
+  name: "lazy-modules",
+  setup(b) {
+    const filter = new RegExp(`^(?:${LAZY_MODULES.map((id) => id.replace(/[/.]/g, "\\$&")).join("|")})$`);
+    b.onResolve({ filter }, async (args) => {
+      if (args.pluginData?.lazyTarget) return undefined;
+      const real = await b.resolve(args.path, {
+        kind: "require-call",
+        resolveDir: args.resolveDir,
+        pluginData: { lazyTarget: true },
+      });
+      if (real.errors.length) return { errors: real.errors };
+      // Named from here, as esbuild names files: the source maps carry no path of the machine that built them.
+      return { path: relative(here, real.path), namespace: "lazy-module" };
+    });
+    b.onLoad({ filter: /.*/, namespace: "lazy-module" }, async (args) => {
+      const path = join(here, args.path);
+      const real = await import(path);
+      const lines = [`let loaded;`, `const load = () => (loaded ??= require(${JSON.stringify(path)}));`];
+      for (const [name, value] of Object.entries(real)) {
+        if (typeof value !== "function") {
+          lines.push(`export const ${name} = ${JSON.stringify(value)};`);
+        } else if (/^class\b/.test(Function.prototype.toString.call(value))) {
+          lines.push(
+            `export class ${name} { constructor(...args) { return new (load().${name})(...args); } }`,
+          );
+        } else {
+          lines.push(`export function ${name}(...args) { return load().${name}.apply(this, args); }`);
+        }
+      }
+      return { loader: "js", contents: lines.join("\n"), resolveDir: dirname(path) };
+    });
+  },
+};
+
 const minify = process.env.REGATTA_BUILD_MINIFY !== "0";
 /** What both bundles share: every package bundled, Node's built-ins through require (builtinsViaRequire). */
 const shared = {
-  plugins: [inlineVersion, undiciCore, builtinsViaRequire(), bundledRe2],
+  plugins: [inlineVersion, undiciCore, builtinsViaRequire(), bundledRe2, lazyModules],
   absWorkingDir: here,
   bundle: true,
   splitting: true,
@@ -220,7 +265,7 @@ await build({
 const cliDir = join(dist, "cli");
 const result = await build({
   ...shared,
-  plugins: [inlineVersion, undiciCore, builtinsViaRequire({ external: true }), bundledRe2],
+  plugins: [inlineVersion, undiciCore, builtinsViaRequire({ external: true }), bundledRe2, lazyModules],
   entryPoints: { main: "src/main.ts", "open-client": "src/open-client.ts" },
   outdir: cliDir,
   entryNames: "[name]-[hash]",

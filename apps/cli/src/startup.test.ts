@@ -67,6 +67,30 @@ describe("start-up", () => {
     expect(external).toEqual(expect.arrayContaining(["node:fs", "node:crypto", "node:http", "node:stream"]));
   });
 
+  it("evaluates entities' decode tables on first use, not at start-up", () => {
+    // esbuild runs a module reached through `require` when it is first required, one reached by `import` when its
+    // chunk loads: @regatta/errors imports entities/decode, whose top level unpacks the whole WHATWG name table
+    // (3-4 ms of every command on Node 20), so the build puts a stand-in between them (build.mjs, LAZY_MODULES).
+    const meta = JSON.parse(readFileSync(new URL("../dist/meta.json", import.meta.url), "utf8")) as {
+      inputs: Record<string, { imports: { path: string; kind: string }[] }>;
+    };
+    const decode = Object.keys(meta.inputs).find((path) =>
+      /node_modules\/entities\/dist\/decode\.js$/.test(path),
+    );
+    expect(decode).toBeDefined();
+    const importers = Object.entries(meta.inputs).flatMap(([path, input]) =>
+      input.imports.filter((edge) => edge.path === decode).map((edge) => [path.split(":")[0], edge.kind]),
+    );
+    expect(importers).toEqual([["lazy-module", "require-call"]]);
+    // The stand-in is what @regatta/errors gets.
+    const errorsImports = Object.entries(meta.inputs)
+      .filter(([path]) => path.includes("packages/errors/"))
+      .flatMap(([, input]) => input.imports.map((edge) => edge.path))
+      .filter((path) => path.includes("entities"));
+    expect(errorsImports.length).toBeGreaterThan(0);
+    expect(errorsImports.every((path) => path.startsWith("lazy-module:"))).toBe(true);
+  });
+
   it("keeps V8's compiled code between runs: written by a command's first run, taken as it is by the next", async () => {
     const cache = mkdtempSync(join(tmpdir(), "regatta-code-cache-"));
     try {
