@@ -4,7 +4,8 @@
  * written is one line (EPIPE: quiet, 141). The full disk is a 1 MiB tmpfs the test mounts (needs root, as in CI).
  */
 import { execFile, spawn } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
+import { randomBytes } from "node:crypto";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -186,6 +187,46 @@ describe("regatta leaves nothing half-written", () => {
     expectOneLine(stderr);
     expect(stderr).toContain("interrupted by SIGINT");
     expect(readdirSync(spool)).toEqual([]);
+  });
+
+  it("put-blob: a second SIGINT during the upload's cleanup ends at once, saying the upload session may stay", async () => {
+    // The upload crawls (64 KiB/s) and its cancelling DELETE is never answered: the cleanup is surely pending.
+    const uploads = await startFaultProxy(registry.url, [
+      {
+        method: "PUT",
+        path: /\/blobs\/uploads\//,
+        times: Number.POSITIVE_INFINITY,
+        fault: { type: "slow", bytesPerSecond: 64 * 1024 },
+      },
+      {
+        method: "DELETE",
+        path: /\/blobs\/uploads\//,
+        times: Number.POSITIVE_INFINITY,
+        fault: { type: "stall" },
+      },
+    ]);
+    try {
+      const file = join(temp(), "blob.bin");
+      writeFileSync(file, randomBytes(2 * MiB));
+      const child = spawn(process.execPath, [BIN, "put-blob", `${uploads.host}/h/twice`, file], {
+        env: env(temp()),
+      });
+      let stderr = "";
+      child.stderr.on("data", (d) => {
+        stderr += d;
+      });
+      const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+      await until(() => uploads.count("PUT", /\/blobs\/uploads\//) > 0, "the upload to start");
+      child.kill("SIGINT");
+      await until(() => uploads.count("DELETE", /\/blobs\/uploads\//) > 0, "the cleanup's DELETE");
+      child.kill("SIGINT");
+      expect(await exited).toBe(130);
+      expect(stderr).toBe(
+        "regatta: interrupted again by SIGINT: not waiting for cleanup (upload sessions may stay on the registry)\n",
+      );
+    } finally {
+      await uploads.close();
+    }
   });
 
   // Node's recursive mkdir never returns where mkdir answers ENOENT under an existing parent (procfs): these hung,

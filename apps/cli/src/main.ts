@@ -2,7 +2,7 @@
  * The CLI as a process (loaded by bin.ts, which handles stdout and stderr failures and sets the process's V8 flags):
  * internal errors and signals get their exit statuses here, then `run` parses the command line.
  */
-import { installInterruptHandlers, interruptedExitCode } from "./interrupt.js";
+import { commandSettled, installInterruptHandlers, interruptedExitCode } from "./interrupt.js";
 import { writeStderr } from "./output.js";
 import { run } from "./program.js";
 
@@ -23,6 +23,7 @@ installInterruptHandlers();
 let finished = false;
 run(process.argv).then((code) => {
   finished = true;
+  commandSettled();
   process.exitCode = interruptedExitCode() ?? code;
 });
 

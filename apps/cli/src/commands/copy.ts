@@ -225,7 +225,7 @@ async function copyOne(
     );
   }
   const result = await withTransferProgress(flags, (onProgress) =>
-    reg.copy(pair.source, pair.target, { ...options, ...interruptSignal(), onProgress }),
+    reg.copy(pair.source, pair.target, { ...options, ...interruptSignal("uploads"), onProgress }),
   );
   const note = platformNote(pair, options, result);
   if (note) writeStderr(`note: ${note}\n`);

@@ -58,7 +58,7 @@ Examples:
               ...(format ? { format } : {}),
               ...(opts.name !== undefined ? { name: opts.name } : {}),
               ...(opts.jobs !== undefined ? { concurrency: positiveInt(opts.jobs, "--jobs") } : {}),
-              ...interruptSignal(),
+              ...interruptSignal("uploads"),
               onProgress,
             }),
           );

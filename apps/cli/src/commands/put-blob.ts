@@ -49,7 +49,7 @@ export function registerPutBlob(program: Command, cli: CliContext): void {
                 ...(chunkSize !== undefined ? { chunkSize } : {}),
                 ...(opts.mountFrom ? { mountFrom: parseRepository(opts.mountFrom) } : {}),
                 ...(opts.force ? { force: true } : {}),
-                ...interruptSignal(),
+                ...interruptSignal("uploads"),
                 onProgress,
               }),
             file !== "-",

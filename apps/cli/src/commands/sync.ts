@@ -135,7 +135,12 @@ Examples:
         async (reg) => {
           const { parseShard, targetCollisions } = await import("@regatta/client");
           const shard = shardOf(opts.shard, parseShard);
-          const all: SyncOptions = { ...options, ...(shard ? { shard } : {}), ...interruptSignal() };
+          const all: SyncOptions = {
+            ...options,
+            ...(shard ? { shard } : {}),
+            // Uploads to clean up when some job writes to a registry (a layout target has none).
+            ...interruptSignal(ends.some((end) => end.dst) ? "uploads" : undefined),
+          };
           let plan: SyncPlan;
           try {
             plan = await reg.planSync(jobs, all);
