@@ -346,7 +346,7 @@ describe("a lock another process holds on the file", () => {
         const holder = Number(owner.split(" ")[0]);
         expect(error).toMatchObject({ code: "CREDENTIALS_LOCKED" });
         expect((error as Error).message).toBe(
-          `gave up after 2.5 s waiting for the lock ${lockFile}: process ${holder} holds it to update ${file} (if no regatta login or logout is running (pid ${holder} is none, or runs on another host), the lock is stale: remove it (rm ${lockFile}) and try again)`,
+          `gave up after 2.5 s waiting for the lock ${lockFile}: process ${holder} holds it to update ${file} (if process ${holder} is not a regatta login or logout on this host, the lock is stale: remove it (rm ${lockFile}) and try again)`,
         );
         expect(told).toEqual([{ lockFile, holder }]);
       }

@@ -237,7 +237,7 @@ async function underLock<T>(
         `gave up after ${limit / 1000} s waiting for the lock ${lockFile}: ${who} holds it to update ${quotePath(file)}`,
         {
           code: "CREDENTIALS_LOCKED",
-          hint: `if no regatta login or logout is running${holder !== undefined ? ` (pid ${holder} is none, or runs on another host)` : ""}, the lock is stale: remove it (rm ${quotePath(lockFile)}) and try again`,
+          hint: `${holder !== undefined ? `if process ${holder} is not a regatta login or logout on this host` : "if no regatta login or logout is running"}, the lock is stale: remove it (rm ${lockFile}) and try again`,
         },
       );
     })
