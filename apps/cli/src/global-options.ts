@@ -1,10 +1,10 @@
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import type { ConnectOptions } from "@regatta/client";
-import { MAX_TIMEOUT_MS, quotePath, UsageError } from "@regatta/errors";
+import { MAX_TIMEOUT_MS, UsageError } from "@regatta/errors";
+import { MAX_PEM_FILE_BYTES, readUserFileSync } from "@regatta/errors/user-file";
 import { DEFAULT_REGISTRY, parseRegistry } from "@regatta/reference";
 import { type Command, Option } from "commander";
-import { whyUnreadable } from "./unreadable.js";
 
 /** Flags every command takes. Only the CLI reads files and stdin for them: the library takes values. */
 export interface GlobalFlags {
@@ -127,17 +127,11 @@ function readStdin(): string {
 }
 
 /**
- * A file a flag names, read whole. A missing or unreadable one is bad input (exit 2) in one line naming the flag and
- * the file, not Node's bare `ENOENT: no such file or directory, open …` (exit 1).
+ * A file a flag names, read whole. A missing or unreadable one, or a FIFO, a directory or a device at the name, is bad
+ * input (exit 2) in one line naming the flag and the file, not Node's bare `ENOENT: …` (exit 1) nor a wait for ever.
  */
 function readFlagFile(flag: string, path: string): Buffer {
-  try {
-    return readFileSync(path);
-  } catch (error) {
-    throw new UsageError(`${flag} ${quotePath(path)}: cannot read it (${whyUnreadable(error)})`, {
-      cause: error,
-    });
-  }
+  return readUserFileSync(path, { name: flag, maxBytes: MAX_PEM_FILE_BYTES });
 }
 
 /** Milliseconds in each unit of a Go duration (`time.ParseDuration`), as skopeo's and regctl's flags take them. */

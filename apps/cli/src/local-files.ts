@@ -1,17 +1,16 @@
-import { readFile } from "node:fs/promises";
-import { statRegularFile } from "@regatta/client";
-import { quotePath, UsageError } from "@regatta/errors";
+import { UsageError } from "@regatta/errors";
+import { readUserFile } from "@regatta/errors/user-file";
 import { humanSize } from "./output.js";
 
 // The files put-manifest reads. It imports this module when it runs, so node:fs/promises is not loaded with the
 // command table (issue 12).
 
-/** A file of at most `limit` bytes, read whole (put-manifest's manifest). */
+/**
+ * A file of at most `limit` bytes, read whole (put-manifest's manifest), as every file a user names is read: a FIFO,
+ * a directory or a device at the name is refused at once, never waited on.
+ */
 export async function readSmallFile(file: string, limit: number): Promise<Uint8Array> {
-  const info = await statRegularFile(file);
-  if (info.size > limit)
-    throw new UsageError(`${quotePath(file)} is ${humanSize(info.size)}: more than a manifest can be`);
-  return readFile(file);
+  return readUserFile(file, { maxBytes: limit, what: "a manifest" });
 }
 
 /** All of stdin, refused beyond `limit` bytes. */

@@ -16,6 +16,8 @@ describe("readJsonFile when reading fails without an error code", () => {
     failure.value = value;
     const error = await readJsonFile("/etc/regatta/auth.json").catch((e: unknown) => e);
     expect(error).toBeInstanceOf(CredentialsError);
-    expect((error as Error).message).toBe("cannot read /etc/regatta/auth.json (error)");
+    expect((error as Error).message).toBe(
+      "cannot read /etc/regatta/auth.json: error (remove it, or name another file)",
+    );
   });
 });

@@ -38,7 +38,9 @@ describe("readJsonFile: a credentials file", () => {
     if (process.getuid?.() !== 0) {
       const secret = await writeIn(dir, "locked.json", '{"auths":{"r.io":{"auth":"c2VjcmV0"}}}');
       await chmod(secret, 0);
-      expect((await refusal(secret)).message).toBe(`cannot read ${secret} (EACCES)`);
+      expect((await refusal(secret)).message).toBe(
+        `cannot read ${secret}: permission denied (remove it, or name another file)`,
+      );
     }
   });
 

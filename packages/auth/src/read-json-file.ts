@@ -1,69 +1,33 @@
-import { closeSync, constants, fstatSync, openSync, readFileSync } from "node:fs";
-import { open } from "node:fs/promises";
 import { CredentialsError, quotePath } from "@regatta/errors";
-import { foreignFile } from "@regatta/errors/foreign-file";
+import { readUserFile, readUserFileSync, type UserFileOptions } from "@regatta/errors/user-file";
 
 /**
- * Opened without blocking, so a FIFO (or a device) at a credentials file's name cannot hang the command for good
- * (QA: `login --authfile FIFO` waited for a writer, deaf to SIGTERM); links are followed, as docker follows a
- * config.json kept in a dotfiles repository.
+ * Read as every file a user names is (@regatta/errors/user-file): a FIFO (or a device) at a credentials file's name
+ * cannot hang the command for good (QA: `login --authfile FIFO` waited for a writer, deaf to SIGTERM); links are
+ * followed, as docker follows a config.json kept in a dotfiles repository. 16 MiB is far more than any credentials
+ * file; a bigger one is not read into memory. A missing file is none.
  */
-const READ_FLAGS = constants.O_RDONLY | (constants.O_NONBLOCK ?? 0);
-/** Far more than any credentials file; a bigger one is not read into memory. */
-const MAX_CREDENTIALS_FILE = 16 * 1024 * 1024;
-
-/** Why a regular file of `size` bytes is not read as a credentials file, or undefined when it is read. */
-function tooLarge(stats: { size: number }): string | undefined {
-  return stats.size > MAX_CREDENTIALS_FILE ? `it is larger than ${MAX_CREDENTIALS_FILE} bytes` : undefined;
-}
+const CREDENTIALS_FILE: UserFileOptions & { missingIsUndefined: true } = {
+  maxBytes: 16 * 1024 * 1024,
+  error: CredentialsError,
+  hint: "remove it, or name another file",
+  missingIsUndefined: true,
+};
 
 /**
  * The text of a credentials file, or undefined when there is none. A FIFO, a directory or a device at the name, or a
  * file too large, is a {@link CredentialsError} naming it, never waited on.
  */
 async function readCredentialsText(file: string): Promise<string | undefined> {
-  let handle: Awaited<ReturnType<typeof open>>;
-  try {
-    handle = await open(file, READ_FLAGS);
-  } catch (cause) {
-    const code = (cause as { code?: unknown })?.code;
-    if (code === "ENOENT" || code === "ENOTDIR") return undefined;
-    throw new CredentialsError(`cannot read ${quotePath(file)} (${String(code ?? "error")})`);
-  }
-  try {
-    const found = await handle.stat();
-    // What is there is said as the write lock and layout's own files say it ("a FIFO", "a directory").
-    const why = found.isFile() ? tooLarge(found) : `it is ${await foreignFile(found, file)}`;
-    if (why)
-      throw new CredentialsError(`cannot read ${quotePath(file)}: ${why}`, {
-        hint: "remove it, or name another file",
-      });
-    return await handle.readFile("utf8");
-  } catch (cause) {
-    if (cause instanceof CredentialsError) throw cause;
-    throw new CredentialsError(
-      `cannot read ${quotePath(file)} (${String((cause as { code?: unknown })?.code ?? "error")})`,
-    );
-  } finally {
-    await handle.close();
-  }
+  return (await readUserFile(file, CREDENTIALS_FILE))?.toString("utf8");
 }
 
 /** {@link readCredentialsText}, synchronously and quietly: undefined for anything that is not a readable file. */
 export function readCredentialsTextSync(file: string): string | undefined {
-  let fd: number;
   try {
-    fd = openSync(file, READ_FLAGS);
+    return readUserFileSync(file, CREDENTIALS_FILE)?.toString("utf8");
   } catch {
     return undefined;
-  }
-  try {
-    const found = fstatSync(fd);
-    return !found.isFile() || tooLarge(found) ? undefined : readFileSync(fd, "utf8");
-  } catch {
-    return undefined;
-  } finally {
-    closeSync(fd);
   }
 }
 

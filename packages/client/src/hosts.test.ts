@@ -179,7 +179,7 @@ describe("the Regatta config file", () => {
     expect(() => readConfigHosts({ HOME: home })).toThrow(new UsageError(`${path} is not valid JSON`));
     expect(() => readConfigHosts(withConfig({ host: {} }))).toThrow(/unknown setting "host"/);
     expect(() => readConfigHosts(withConfig({ hosts: { r: { caFile: "missing.pem" } } }))).toThrow(
-      /hosts\["r"\]\.caFile: cannot read .*missing\.pem/,
+      /hosts\["r"\]\.caFile .*missing\.pem: cannot read it \(no such file\)$/,
     );
     expect(() => readConfigHosts(withConfig({ hosts: { r: { ca: "X", caFile: "x.pem" } } }))).toThrow(
       /has both ca and caFile/,

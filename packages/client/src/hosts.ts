@@ -4,11 +4,11 @@
  * `connect` (`hosts`, and the older options that are shorthands for it), the Regatta config file
  * (`$XDG_CONFIG_HOME/regatta/config.json`), and the docker config's credentials (read by @regatta/auth as before).
  */
-import { existsSync, readFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import type { StaticCredential } from "@regatta/auth";
 import { quotePath, UsageError } from "@regatta/errors";
+import { MAX_PEM_FILE_BYTES, readUserFileSync } from "@regatta/errors/user-file";
 import { isLoopbackRegistry, parseRegistry } from "@regatta/reference";
 import type { RegistryHostOptions } from "@regatta/transport";
 
@@ -67,6 +67,8 @@ const CERT_FIELDS = ["clientCert", "clientKey"] as const;
 const STRING_FIELDS = ["username", "password", "identityToken", "registryToken"] as const;
 const PEM_FIELDS = ["ca", "clientCert", "clientKey"] as const;
 /** The config file's names for PEM files, beside the inline PEM fields of {@link HostSettings}. */
+/** Far more than any hosts config. */
+const MAX_CONFIG_FILE_BYTES = 4 * 1024 * 1024;
 const FILE_FIELDS = { caFile: "ca", certFile: "clientCert", keyFile: "clientKey" } as const;
 const TLS_MODES: readonly string[] = ["enabled", "insecure", "disabled"];
 
@@ -86,10 +88,12 @@ export function readConfigHosts(env: Record<string, string | undefined>): Map<st
   const path = regattaConfigPath(env);
   // The file named in a message: a name with control characters in it is shown escaped (quotePath).
   const shown = quotePath(path);
-  if (!existsSync(path)) return new Map();
+  // Read as every file a user names is: a FIFO or a directory at the name is refused at once, never waited on.
+  const text = readUserFileSync(path, { maxBytes: MAX_CONFIG_FILE_BYTES, missingIsUndefined: true });
+  if (text === undefined) return new Map();
   let parsed: unknown;
   try {
-    parsed = JSON.parse(readFileSync(path, "utf8"));
+    parsed = JSON.parse(text.toString("utf8"));
   } catch (error) {
     // The message of a JSON syntax error quotes the text around it, which may be a password: not passed on.
     throw new UsageError(`${shown} is not valid JSON`, {
@@ -121,11 +125,7 @@ export function readConfigHosts(env: Record<string, string | undefined>): Map<st
 }
 
 function readPem(path: string, where: string): Buffer {
-  try {
-    return readFileSync(path);
-  } catch (error) {
-    throw new UsageError(`${where}: cannot read ${quotePath(path)}`, { cause: error });
-  }
+  return readUserFileSync(path, { name: where, maxBytes: MAX_PEM_FILE_BYTES });
 }
 
 /**

@@ -19,6 +19,20 @@ export interface OwnFileRules {
 }
 
 /**
+ * What `found` (an fstat, which follows no link) is when it is not a regular file ("a FIFO", "a socket", "a
+ * directory", "a device"), else undefined: the kind's one wording, for {@link foreignFile} and for the files a user
+ * names (`./user-file`).
+ */
+export function notRegularFile(found: Stats): string | undefined {
+  if (found.isFIFO()) return "a FIFO";
+  if (found.isSocket()) return "a socket";
+  if (found.isDirectory()) return "a directory";
+  if (found.isCharacterDevice() || found.isBlockDevice()) return "a device";
+  if (!found.isFile()) return "not a regular file";
+  return undefined;
+}
+
+/**
  * What `found` (the lstat or fstat of `path`) is when it is not a file of this user's as `rules` want it ("a FIFO",
  * "a symbolic link to /x", "a directory", "a file of uid 1001, not yours", "a file with other names (hard links)"),
  * else undefined. A link's target is read for the description, never followed.
@@ -32,11 +46,8 @@ export async function foreignFile(
     const target = await readlink(path).catch(() => undefined);
     return target === undefined ? "a symbolic link" : `a symbolic link to ${quotePath(target)}`;
   }
-  if (found.isFIFO()) return "a FIFO";
-  if (found.isSocket()) return "a socket";
-  if (found.isDirectory()) return "a directory";
-  if (found.isCharacterDevice() || found.isBlockDevice()) return "a device";
-  if (!found.isFile()) return "not a regular file";
+  const kind = notRegularFile(found);
+  if (kind) return kind;
   const uid = process.getuid?.();
   if (uid !== undefined && found.uid !== uid) return `a file of uid ${found.uid}, not yours`;
   if (rules.oneName && found.nlink !== 1) return "a file with other names (hard links)";

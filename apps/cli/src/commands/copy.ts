@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import type { ConnectOptions, CopyOptions, CopyResult, RegistryClient } from "@regatta/client";
 import { AbortError, UsageError } from "@regatta/errors";
+import { readUserFileSync } from "@regatta/errors/user-file";
 import type { Command } from "commander";
 import type { CredentialSide } from "../access-hint.js";
 import { type BatchFailure, batchError, reportFailure } from "../batch.js";
@@ -138,6 +139,9 @@ function copyPlatformFlag() {
 /** What every copy of this run is asked, the defaults filled in so that the run can say which it used. */
 type RunOptions = CopyOptions & { concurrency: number };
 
+/** Far more than any list of copies (a line is two references); a larger file is refused, not read into memory. */
+const MAX_LIST_BYTES = 64 * 1024 * 1024;
+
 /** The pairs to copy: the two arguments, or the lines of `--from-file` (not both). */
 export function copyPairs(
   source: string | undefined,
@@ -149,8 +153,14 @@ export function copyPairs(
     const name = opts.fromFile === "-" ? "stdin" : opts.fromFile;
     let text: string;
     try {
-      text = readFileSync(opts.fromFile === "-" ? 0 : opts.fromFile, "utf8");
+      text =
+        opts.fromFile === "-"
+          ? readFileSync(0, "utf8")
+          : readUserFileSync(opts.fromFile, { name: "--from-file", maxBytes: MAX_LIST_BYTES }).toString(
+              "utf8",
+            );
     } catch (error) {
+      if (error instanceof UsageError) throw error;
       throw new UsageError(`--from-file ${name}: cannot read it (${whyUnreadable(error)})`, { cause: error });
     }
     return parseCopyList(text, name);

@@ -23,24 +23,9 @@ async function readInput(path: string, limit: number, what: string): Promise<Uin
     const { readStdin } = await import("../local-files.js");
     return readStdin(limit);
   }
-  const { createReadStream } = await import("node:fs");
-  const chunks: Buffer[] = [];
-  let total = 0;
-  try {
-    for await (const chunk of createReadStream(path)) {
-      total += (chunk as Buffer).length;
-      if (total > limit)
-        throw new UsageError(`${quotePath(path)} holds more than ${limit} bytes: more than ${what} can be`);
-      chunks.push(chunk as Buffer);
-    }
-  } catch (error) {
-    if (error instanceof UsageError) throw error;
-    const code = (error as NodeJS.ErrnoException).code;
-    throw new UsageError(
-      `cannot read ${path}: ${code === "ENOENT" ? "no such file" : code === "EISDIR" ? "a directory" : (error as Error).message}`,
-    );
-  }
-  return Buffer.concat(chunks);
+  // A pipe the process holds (`/dev/fd/63`) is read; a FIFO by name is refused at once, never waited on.
+  const { readUserFile } = await import("@regatta/errors/user-file");
+  return readUserFile(path, { maxBytes: limit, what });
 }
 
 /** The signing key a file holds (read when the command runs: node:fs and the client are not loaded at start-up). */

@@ -1,4 +1,3 @@
-import { readFile } from "node:fs/promises";
 import type {
   ConnectOptions,
   Shard,
@@ -10,6 +9,7 @@ import type {
   TagFilter,
 } from "@regatta/client";
 import { RegattaError, UsageError } from "@regatta/errors";
+import { readUserFile } from "@regatta/errors/user-file";
 import { parseReference } from "@regatta/reference";
 import type { Command } from "commander";
 import type { CliContext } from "../cli-context.js";
@@ -312,6 +312,9 @@ function flagFilter(opts: SyncFlags): TagFilter | undefined {
   return Object.keys(filter).length ? filter : undefined;
 }
 
+/** Far more than any sync config; a larger file is refused, not read into memory. */
+const MAX_CONFIG_BYTES = 16 * 1024 * 1024;
+
 /** The jobs of the command line or of --config, their settings per registry, and the registry to open first. */
 async function jobsOf(
   source: string | undefined,
@@ -329,8 +332,11 @@ async function jobsOf(
       throw new UsageError("with --config, give at most one argument: the destination");
     let text: string;
     try {
-      text = await readFile(opts.config, "utf8");
+      text = (await readUserFile(opts.config, { name: "--config", maxBytes: MAX_CONFIG_BYTES })).toString(
+        "utf8",
+      );
     } catch (error) {
+      if (error instanceof UsageError) throw error;
       throw new UsageError(`--config ${opts.config}: cannot read it (${whyUnreadable(error)})`, {
         cause: error,
       });
