@@ -1,5 +1,5 @@
 import type { ConnectOptions, RegistryClient } from "@regatta/client";
-import { RegattaError } from "@regatta/errors";
+import { quotePath, RegattaError } from "@regatta/errors";
 import { causeLines, oneLine, registryErrorLines } from "@regatta/present";
 import {
   parseReference,
@@ -122,8 +122,13 @@ export function createCliContext(): CliContext {
       } finally {
         await client.close();
         if (recorder && flags.har !== undefined) {
-          const n = await writeHarFile(flags.har, recorder);
-          ctx.info(`recorded ${n} HTTP exchange${n === 1 ? "" : "s"} in ${flags.har} (secrets redacted)`);
+          const har = flags.har;
+          const n = await writeHarFile(har, recorder, {
+            onReaderWait: () => writeStderr(`waiting for a reader of the FIFO ${quotePath(har)}\n`),
+          });
+          ctx.info(
+            `recorded ${n} HTTP exchange${n === 1 ? "" : "s"} in ${quotePath(har)} (secrets redacted)`,
+          );
         }
       }
     },

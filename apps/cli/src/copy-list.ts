@@ -3,7 +3,7 @@
  * (a whole line, or after the pair), blank lines are skipped. Parsed whole before anything is copied, so a typo on
  * line 300 is a usage error before line 1 is sent.
  */
-import { UsageError } from "@regatta/errors";
+import { quotePath, UsageError } from "@regatta/errors";
 import { parseReference, type Reference } from "@regatta/reference";
 
 /** One line of the file, parsed. */
@@ -47,7 +47,7 @@ export function parseCopyList(text: string, name: string): CopyPair[] {
     const content = raw.split("#")[0]!.trim();
     if (!content) continue;
     const words = content.split(/\s+/);
-    const where = `${name}:${i + 1}`;
+    const where = `${quotePath(name)}:${i + 1}`;
     if (words.length !== 2) {
       problems.push(
         `${where}: want "SOURCE TARGET", got ${words.length} word${words.length === 1 ? "" : "s"}`,
@@ -71,7 +71,7 @@ export function parseCopyList(text: string, name: string): CopyPair[] {
       shown.join("; ") + (more > 0 ? `; and ${more} more bad line${more === 1 ? "" : "s"}` : ""),
     );
   }
-  if (!pairs.length) throw new UsageError(`${name} lists no copy (lines "SOURCE TARGET")`);
+  if (!pairs.length) throw new UsageError(`${quotePath(name)} lists no copy (lines "SOURCE TARGET")`);
   return pairs;
 }
 

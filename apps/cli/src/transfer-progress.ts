@@ -22,7 +22,9 @@ export async function withTransferProgress<T>(
   try {
     return await fn((event) => {
       // Said whatever the display: a pull that waits for another one must not look hung.
-      if (event.type === "waiting")
+      if (event.type === "waiting" && "reader" in event)
+        writeStderr(`waiting for a reader of the FIFO ${quotePath(event.destination)}\n`);
+      else if (event.type === "waiting")
         writeStderr(
           `waiting for another process (pid ${event.holder}) writing ${quotePath(event.destination)} to finish (its lock: ${quotePath(event.lock)}; remove that file if no such pull runs)\n`,
         );

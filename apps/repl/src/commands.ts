@@ -5,6 +5,7 @@ import {
   BlobHandle,
   describeCredentialSource,
   manifests,
+  quotePath,
   type RegistryClient,
   UsageError,
   writeFileAtomic,
@@ -157,8 +158,10 @@ export function defineCommands(host: CommandHost): { cancel(): boolean } {
         `${session.har.size} HTTP exchanges recorded; .har FILE saves them (HAR 1.2, secrets redacted)`,
       );
     }
-    const n = await writeHarFile(arg, session.har);
-    host.say(`wrote ${n} HTTP exchange${n === 1 ? "" : "s"} to ${arg} (secrets redacted)`);
+    const n = await writeHarFile(arg, session.har, {
+      onReaderWait: () => host.say(`waiting for a reader of the FIFO ${quotePath(arg)}`),
+    });
+    host.say(`wrote ${n} HTTP exchange${n === 1 ? "" : "s"} to ${quotePath(arg)} (secrets redacted)`);
   });
 
   define("platform", (arg) => {
@@ -183,7 +186,7 @@ export function defineCommands(host: CommandHost): { cancel(): boolean } {
   define("save", async (file) => {
     if (!file) return host.say("usage: .save FILE   writes _ (the last result) to FILE");
     const saved = await saveValue(server.context._, file, (text) => session.scrub(text));
-    host.say(`wrote ${saved.bytes} bytes to ${file} (${saved.what})`);
+    host.say(`wrote ${saved.bytes} bytes to ${quotePath(file)} (${saved.what})`);
   });
 
   define("help", () => host.say(host.help()));

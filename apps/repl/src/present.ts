@@ -11,6 +11,7 @@ import {
   type ManifestResult,
   type PullResult,
   type PushResult,
+  quotePath,
   Reference,
   type Referrer,
   type ReferrerNode,
@@ -85,7 +86,7 @@ function layout(value: unknown, options: PresentOptions): string {
   if (isFileListing(value)) {
     const n = value.entries.length;
     return [
-      c.bold(`${value.path} in ${value.image}: ${n} ${n === 1 ? "entry" : "entries"}`),
+      c.bold(`${quotePath(value.path)} in ${value.image}: ${n} ${n === 1 ? "entry" : "entries"}`),
       ...fileListingLines(value.entries),
     ].join("\n");
   }
@@ -324,7 +325,7 @@ function transferSummary(value: unknown, c: Colors): string | undefined {
   }
   if (typeof v.destination === "string" && Array.isArray(v.references) && typeof v.format === "string") {
     const r = value as PullResult;
-    return `${c.green("pulled")} ${count(r.references.length, "image")} to ${r.destination} (${r.format}): ${count(r.blobs.total, "blob")} (${r.blobs.downloaded} downloaded, ${r.blobs.resumed} resumed, ${r.blobs.cached} already there), ${humanSize(r.bytes.downloaded)} fetched`;
+    return `${c.green("pulled")} ${count(r.references.length, "image")} to ${quotePath(r.destination)} (${r.format}): ${count(r.blobs.total, "blob")} (${r.blobs.downloaded} downloaded, ${r.blobs.resumed} resumed, ${r.blobs.cached} already there), ${humanSize(r.bytes.downloaded)} fetched`;
   }
   if (typeof v.reference === "string" && typeof v.format === "string" && typeof v.manifests === "number") {
     const r = value as PushResult;

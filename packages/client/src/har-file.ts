@@ -68,8 +68,15 @@ export async function checkHarPath(path: string, ownFiles: readonly string[] = [
   }
 }
 
-/** Writes what `recorder` holds to `path` as HAR 1.2 JSON; returns how many exchanges it holds. */
-export async function writeHarFile(path: string, recorder: HarRecorder): Promise<number> {
-  await writeFileAtomic(path, Buffer.from(`${JSON.stringify(recorder.toJSON(VERSION), null, 2)}\n`));
+/**
+ * Writes what `recorder` holds to `path` as HAR 1.2 JSON; returns how many exchanges it holds. `onReaderWait` is told
+ * once when `path` is a FIFO that has had no reader for a second.
+ */
+export async function writeHarFile(
+  path: string,
+  recorder: HarRecorder,
+  options: { onReaderWait?: () => void } = {},
+): Promise<number> {
+  await writeFileAtomic(path, Buffer.from(`${JSON.stringify(recorder.toJSON(VERSION), null, 2)}\n`), options);
   return recorder.size;
 }

@@ -71,6 +71,12 @@ export type TransferEvent =
       lock: string;
     }
   | {
+      /** The destination is a FIFO nobody has read for a second: this transfer waits for a reader before it starts. */
+      type: "waiting";
+      destination: string;
+      reader: true;
+    }
+  | {
       type: "manifest";
       state: ManifestState;
       digest: string;

@@ -106,19 +106,33 @@ export async function writeTarget(path: string): Promise<{ path: string; atomic:
  * reads waits in libuv's thread pool, where neither Ctrl-C nor SIGTERM can end it. A non-blocking open fails with
  * ENXIO while no reader is there; it is asked again every 100 ms until one is, or `signal` aborts. The handle it
  * succeeds with is returned, to be closed only once the real writer is done: closing it earlier could leave the
- * reader a moment with no writer, which it reads as the end.
+ * reader a moment with no writer, which it reads as the end. A wait longer than {@link READER_WAIT_NOTICE_MS} is
+ * told to `onWait`, once, so that a pull into a FIFO nobody reads does not look hung.
  */
-export async function waitForReader(path: string, signal?: AbortSignal): Promise<FileHandle> {
+export async function waitForReader(
+  path: string,
+  signal?: AbortSignal,
+  onWait?: () => void,
+): Promise<FileHandle> {
+  const start = Date.now();
+  let told = false;
   for (;;) {
-    if (signal?.aborted) throw abortedError(signal, `waiting for a reader of ${path}`);
+    if (signal?.aborted) throw abortedError(signal, `waiting for a reader of ${quotePath(path)}`);
     try {
       return await open(path, constants.O_WRONLY | constants.O_NONBLOCK);
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== "ENXIO") throw fileSystemError(error, path);
     }
+    if (!told && onWait && Date.now() - start >= READER_WAIT_NOTICE_MS) {
+      told = true;
+      onWait();
+    }
     await sleep(100, undefined, signal ? { signal } : {}).catch(() => {});
   }
 }
+
+/** How long a write waits for a FIFO's reader before it says so (the lock's wait is said after the same second). */
+export const READER_WAIT_NOTICE_MS = 1000;
 
 /** The partial file of one stream written to `path`: hidden beside it, naming its writer (pid and host). */
 function partialPathOf(path: string): string {
@@ -189,7 +203,7 @@ export async function writeStreamAtomic(
   // the signal's raw reason (QA library6 F1). A source deaf to the signal is ended here, after the bound one's turn.
   const signal = options.signal;
   const onAbort = () =>
-    setImmediate(() => source.destroy(abortedError(signal as AbortSignal, `writing ${given}`)));
+    setImmediate(() => source.destroy(abortedError(signal as AbortSignal, `writing ${quotePath(given)}`)));
   signal?.addEventListener("abort", onAbort, { once: true });
   try {
     if (signal?.aborted) onAbort();
@@ -209,7 +223,7 @@ export async function writeStreamAtomic(
     }
     if (temp) await rm(temp, { force: true });
     if (error instanceof RegattaError) throw error;
-    if (signal?.aborted) throw abortedError(signal, `writing ${given}`);
+    if (signal?.aborted) throw abortedError(signal, `writing ${quotePath(given)}`);
     throw fileSystemError(error, given);
   } finally {
     signal?.removeEventListener("abort", onAbort);
@@ -229,12 +243,14 @@ export async function writeFileAtomic(
     /** The new file's permissions (before the umask), e.g. 0o600 for a file that may hold what only its owner should
      * read; a device or FIFO written through keeps its own. Default 0o666, as `writeFile`. */
     mode?: number;
+    /** Called once when `path` is a FIFO that has had no reader for a second ({@link waitForReader}). */
+    onReaderWait?: () => void;
   } = {},
 ): Promise<void> {
   await makeDirectories(dirname(given));
   const { path, atomic, fifo } = await writeTarget(given);
   if (!atomic) {
-    const reader = fifo ? await waitForReader(path) : undefined;
+    const reader = fifo ? await waitForReader(path, undefined, options.onReaderWait) : undefined;
     try {
       await writeFile(path, bytes);
     } catch (error) {

@@ -31,6 +31,8 @@ export interface WriterOptions {
   onFatal?: (error: unknown) => void;
   /** Called once when another process is writing the same destination and this writer waits for it (write-lock.ts). */
   onWait?: (holder: number, lock: string) => void;
+  /** Called once when the destination is a FIFO that has had no reader for a second (atomic-file.ts waitForReader). */
+  onReaderWait?: () => void;
   /** Stops that wait. */
   signal?: AbortSignal;
 }

@@ -77,7 +77,7 @@ async function openThrough(
   plan: PullPlan,
   options: WriterOptions,
 ): Promise<LayoutWriter> {
-  const reader = fifo ? await waitForReader(path, options.signal) : undefined;
+  const reader = fifo ? await waitForReader(path, options.signal, options.onReaderWait) : undefined;
   const out = createWriteStream(path, { flags: "w" });
   const writer = await openDockerArchiveStreamWriter(out, plan, options);
   const closed = async () => {

@@ -1,8 +1,9 @@
+import { quotePath } from "@regatta/errors";
 import { parseReference } from "@regatta/reference";
 import type { Command } from "commander";
 import { artifactFiles, collectAnnotation, reportPushedArtifact } from "../artifact-files.js";
 import type { CliContext } from "../cli-context.js";
-import { escapeControls, writeJson, writeStdout } from "../output.js";
+import { escapeField, writeJson, writeStdout } from "../output.js";
 
 interface PushFlags {
   artifactType: string;
@@ -90,10 +91,13 @@ export function registerArtifact(program: Command, cli: CliContext): void {
         if (pulled.untitled.length > 0)
           cli.info(`skipped ${pulled.untitled.length} layer(s) without a title`);
         for (const f of pulled.files) {
-          if (f.skipped) cli.info(`${f.title}: skipped ${f.skipped.length} entries (devices, FIFOs)`);
+          if (f.skipped)
+            cli.info(`${escapeField(f.title)}: skipped ${f.skipped.length} entries (devices, FIFOs)`);
         }
+        // One written path a line, named by the registry (title annotations): quoted as every local path is, so an
+        // ESC or a newline in a title can neither colour the terminal nor forge a line a script reads.
         await writeStdout(
-          pulled.files.map((f) => `${escapeControls(f.path)}${f.kind === "directory" ? "/" : ""}\n`).join(""),
+          pulled.files.map((f) => `${quotePath(f.path)}${f.kind === "directory" ? "/" : ""}\n`).join(""),
         );
       });
     });

@@ -1,4 +1,4 @@
-import { UsageError } from "@regatta/errors";
+import { quotePath, UsageError } from "@regatta/errors";
 import { parseReference, parseRepository } from "@regatta/reference";
 import type { Command } from "commander";
 import type { CliContext } from "../cli-context.js";
@@ -34,7 +34,7 @@ export function registerBlob(program: Command, cli: CliContext): void {
           if (file) {
             const saved = await blob.toFile(file, interruptSignal());
             if (cli.flags(cmd).json) await writeJson(saved);
-            else cli.info(`wrote ${saved.path} (${humanSize(saved.size)}, ${saved.digest})`);
+            else cli.info(`wrote ${quotePath(saved.path)} (${humanSize(saved.size)}, ${saved.digest})`);
             return;
           }
           const stream = await blob.stream(interruptSignal());

@@ -1,4 +1,4 @@
-import { UsageError } from "@regatta/errors";
+import { quotePath, UsageError } from "@regatta/errors";
 import type { Command } from "commander";
 import type { CliContext } from "../cli-context.js";
 import { platformFlag } from "../global-options.js";
@@ -40,7 +40,7 @@ or a path the image does not have is a one-line error (exit 2 or 3); a binary fi
           if (first && !looksLikeText(first, true)) {
             file.stream.destroy();
             throw new UsageError(
-              `refusing to write ${file.path}, a binary file, to a terminal; redirect or pipe it`,
+              `refusing to write ${quotePath(file.path)}, a binary file, to a terminal; redirect or pipe it`,
             );
           }
           if (first) file.stream.unshift(first);

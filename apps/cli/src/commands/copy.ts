@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import type { ConnectOptions, CopyOptions, CopyResult, RegistryClient } from "@regatta/client";
-import { AbortError, UsageError } from "@regatta/errors";
+import { AbortError, quotePath, UsageError } from "@regatta/errors";
 import { readUserFileSync } from "@regatta/errors/user-file";
 import type { Command } from "commander";
 import type { CredentialSide } from "../access-hint.js";
@@ -161,7 +161,9 @@ export function copyPairs(
             );
     } catch (error) {
       if (error instanceof UsageError) throw error;
-      throw new UsageError(`--from-file ${name}: cannot read it (${whyUnreadable(error)})`, { cause: error });
+      throw new UsageError(`--from-file ${quotePath(name)}: cannot read it (${whyUnreadable(error)})`, {
+        cause: error,
+      });
     }
     return parseCopyList(text, name);
   }
@@ -353,7 +355,7 @@ async function copyList(
   let bytes = 0;
   const started = Date.now();
   for (const pair of pairs) {
-    const what = `${run.file === "-" ? "stdin" : run.file}:${pair.line} ${pair.source} → ${pair.target}`;
+    const what = `${run.file === "-" ? "stdin" : quotePath(run.file)}:${pair.line} ${pair.source} → ${pair.target}`;
     try {
       const { result, seconds } = await copyOne(reg, pair, options, flags);
       if (result.upToDate) upToDate++;

@@ -1,4 +1,4 @@
-import { UsageError } from "@regatta/errors";
+import { quotePath, UsageError } from "@regatta/errors";
 import type { Command } from "commander";
 import type { CliContext } from "../cli-context.js";
 import { platformFlag } from "../global-options.js";
@@ -43,7 +43,7 @@ under a temporary name and renamed once complete: on an error or Ctrl-C nothing 
           await writeJson(result);
         } else {
           cli.info(
-            `wrote ${result.path} (${result.entries} entries, ${humanSize(result.size)}) from ${result.image}`,
+            `wrote ${quotePath(result.path ?? "")} (${result.entries} entries, ${humanSize(result.size)}) from ${result.image}`,
           );
         }
       });

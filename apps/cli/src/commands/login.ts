@@ -3,7 +3,7 @@ import { DEFAULT_REGISTRY, parseRegistry } from "@regatta/reference";
 import type { Command } from "commander";
 import type { CliContext } from "../cli-context.js";
 import { connectOptions, type GlobalFlags, requestTimeoutMs } from "../global-options.js";
-import { escapeControls, writeJson, writeStderr, writeStdout } from "../output.js";
+import { escapeField, writeJson, writeStderr, writeStdout } from "../output.js";
 import { canPrompt, prompt } from "../prompt.js";
 
 /** The registry argument of `login` and `logout`: Docker Hub when not given, as docker's. */
@@ -100,7 +100,7 @@ Examples:
           await writeJson({ registry, username: credential.username, ...where });
           return;
         }
-        const place = where.helper ? `docker-credential-${where.helper}` : where.file;
+        const place = where.helper ? `docker-credential-${escapeField(where.helper)}` : quotePath(where.file);
         if (!where.helper) {
           cli.info(
             `WARNING! Your password will be stored unencrypted in ${quotePath(where.file)}.\nConfigure a credential helper (credsStore in the docker config) to remove this warning.`,
@@ -108,7 +108,7 @@ Examples:
         }
         // On stdout, as docker's and skopeo's "Login Succeeded": the result, which a script may read; warnings on stderr.
         await writeStdout(
-          `Login Succeeded: ${escapeControls(credential.username)} for ${escapeControls(target)}, saved in ${escapeControls(place)}\n`,
+          `Login Succeeded: ${escapeField(credential.username)} for ${escapeField(target)}, saved in ${place}\n`,
         );
       });
     });
@@ -154,7 +154,7 @@ async function existingLogin(
       if (json) await writeJson({ registry, username: who.username, existing: true });
       else
         await writeStdout(
-          `Login Succeeded: ${escapeControls(who.username)} for ${registry}, with the saved credentials\n`,
+          `Login Succeeded: ${escapeField(who.username)} for ${registry}, with the saved credentials\n`,
         );
       return true;
     });

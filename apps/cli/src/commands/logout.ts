@@ -1,6 +1,7 @@
+import { quotePath } from "@regatta/errors";
 import type { Command } from "commander";
 import type { CliContext } from "../cli-context.js";
-import { escapeControls, writeJson, writeStderr, writeStdout } from "../output.js";
+import { escapeField, writeJson, writeStderr, writeStdout } from "../output.js";
 import { HOST_ARGUMENT, lockWait, loginTarget } from "./login.js";
 
 /**
@@ -29,22 +30,24 @@ export function registerLogout(program: Command, cli: CliContext): void {
       // A login kept in another file of the lookup still answers for the host: say where, and how to remove it.
       const remaining = await otherCredentialFiles(host, result.file, { env: process.env });
       for (const { file, format } of remaining) {
-        const how = format === "docker" ? "" : ` --authfile ${escapeControls(file)}`;
+        const how = format === "docker" ? "" : ` --authfile ${quotePath(file)}`;
         writeStderr(
-          `note: ${escapeControls(file)} still holds credentials for ${registry} (regatta logout ${registry}${how} removes them)\n`,
+          `note: ${quotePath(file)} still holds credentials for ${registry} (regatta logout ${registry}${how} removes them)\n`,
         );
       }
       if (flags.json) {
         await writeJson({ registry, ...result });
         return;
       }
-      const place = escapeControls(result.helper ? `docker-credential-${result.helper}` : result.file);
+      const place = result.helper
+        ? `docker-credential-${escapeField(result.helper)}`
+        : quotePath(result.file);
       // On stdout, as docker's "Removing login credentials for HOST".
       await writeStdout(
         `${
           result.removed
-            ? `Removed the login credentials for ${escapeControls(target)} from ${place}`
-            : `Not logged in to ${escapeControls(target)}: nothing to remove in ${place}`
+            ? `Removed the login credentials for ${escapeField(target)} from ${place}`
+            : `Not logged in to ${escapeField(target)}: nothing to remove in ${place}`
         }\n`,
       );
     });

@@ -1,5 +1,5 @@
 import type { PullResult } from "@regatta/client";
-import { UsageError } from "@regatta/errors";
+import { quotePath, UsageError } from "@regatta/errors";
 import { parseReference, type Reference } from "@regatta/reference";
 import type { Command } from "commander";
 import type { CliContext } from "../cli-context.js";
@@ -117,7 +117,7 @@ function describePull(result: PullResult): string[] {
   if (b.resumed) parts.push(`${b.resumed} resumed`);
   if (b.cached) parts.push(`${b.cached} already there`);
   lines.push(
-    `wrote ${result.destination === "-" ? "stdout" : result.destination} (${result.format}, ${humanSize(result.bytes.total)}; blobs: ${parts.join(", ")}; ${humanSize(result.bytes.downloaded)} fetched)`,
+    `wrote ${result.destination === "-" ? "stdout" : quotePath(result.destination)} (${result.format}, ${humanSize(result.bytes.total)}; blobs: ${parts.join(", ")}; ${humanSize(result.bytes.downloaded)} fetched)`,
   );
   return lines;
 }

@@ -1,10 +1,11 @@
 import type { PushResult } from "@regatta/client";
+import { quotePath } from "@regatta/errors";
 import { parseReference } from "@regatta/reference";
 import type { Command } from "commander";
 import type { CliContext } from "../cli-context.js";
 import { layoutFormat, positiveInt } from "../flag-values.js";
 import { interruptSignal } from "../interrupt.js";
-import { humanSize, writeJson, writeStdout } from "../output.js";
+import { escapeField, humanSize, writeJson, writeStdout } from "../output.js";
 import { withTransferProgress } from "../transfer-progress.js";
 
 /** `regatta push SOURCE REFERENCE`: an image pushed from disk. */
@@ -66,7 +67,7 @@ Examples:
             await writeJson(result);
             return;
           }
-          cli.info(describePush(result, source === "-" ? "stdin" : source));
+          cli.info(describePush(result, source === "-" ? "stdin" : quotePath(source)));
           await writeStdout(`${result.digest}\n`);
         });
       },
@@ -75,5 +76,5 @@ Examples:
 
 function describePush(result: PushResult, source: string): string {
   const b = result.blobs;
-  return `pushed ${source}${result.name ? ` (${result.name})` : ""} to ${result.reference} (${b.uploaded} blobs uploaded, ${b.skipped} already there, ${humanSize(result.bytes.uploaded)} sent)`;
+  return `pushed ${source}${result.name ? ` (${escapeField(result.name)})` : ""} to ${result.reference} (${b.uploaded} blobs uploaded, ${b.skipped} already there, ${humanSize(result.bytes.uploaded)} sent)`;
 }

@@ -1,4 +1,4 @@
-import { InvalidManifestError, UsageError } from "@regatta/errors";
+import { InvalidManifestError, quotePath, UsageError } from "@regatta/errors";
 import { parseReference } from "@regatta/reference";
 import type { Command } from "commander";
 import type { CliContext } from "../cli-context.js";
@@ -33,7 +33,9 @@ export function registerPutManifest(program: Command, cli: CliContext): void {
             // The client checks the bytes before any request: a file that is no manifest is bad input (exit 2), as a
             // push of an archive that is no image is, named.
             if (!(error instanceof InvalidManifestError)) throw error;
-            throw new UsageError(`${file === "-" ? "stdin" : file}: ${error.message}`, { cause: error });
+            throw new UsageError(`${file === "-" ? "stdin" : quotePath(file)}: ${error.message}`, {
+              cause: error,
+            });
           });
         if (flags.json) {
           await writeJson({

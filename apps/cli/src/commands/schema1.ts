@@ -90,7 +90,7 @@ registry keeps only the payload and signs it again with its own key when it serv
           ? new UsageError(`${quotePath(file)} exists: keygen does not overwrite a key`)
           : error;
       });
-      cli.info(`wrote ${file} (key ${key.kid})`);
+      cli.info(`wrote ${quotePath(file)} (key ${key.kid})`);
     });
 
   schema1

@@ -8,7 +8,7 @@ import type {
   SyncResult,
   TagFilter,
 } from "@regatta/client";
-import { RegattaError, UsageError } from "@regatta/errors";
+import { quotePath, RegattaError, UsageError } from "@regatta/errors";
 import { readUserFile } from "@regatta/errors/user-file";
 import { parseReference } from "@regatta/reference";
 import type { Command } from "commander";
@@ -337,7 +337,7 @@ async function jobsOf(
       );
     } catch (error) {
       if (error instanceof UsageError) throw error;
-      throw new UsageError(`--config ${opts.config}: cannot read it (${whyUnreadable(error)})`, {
+      throw new UsageError(`--config ${quotePath(opts.config)}: cannot read it (${whyUnreadable(error)})`, {
         cause: error,
       });
     }
@@ -346,7 +346,7 @@ async function jobsOf(
       ...(opts.scoped ? { scoped: true } : {}),
     });
     if (config.format === "regsync" && source !== undefined) {
-      throw new UsageError(`${opts.config} names its targets (sync:): give no destination`);
+      throw new UsageError(`${quotePath(opts.config)} names its targets (sync:): give no destination`);
     }
     // Command-line filters narrow every job of the file: a tag must pass both the file's filter and theirs.
     const jobs = config.jobs.map((job) =>

@@ -7,7 +7,7 @@
  */
 import { rm, stat } from "node:fs/promises";
 import type { Writable } from "node:stream";
-import { UsageError } from "@regatta/errors";
+import { quotePath, UsageError } from "@regatta/errors";
 import {
   fileSystemError,
   guessPullFormat,
@@ -78,15 +78,20 @@ const exists = (path: string) =>
  * After a failed pull, nothing is left half-written without the user being told (issue 10). On a full disk the
  * partial download is what fills it, so it is removed (with the destination directory, when this pull created it).
  * Otherwise it stays for the next pull to resume, and the error says where it is, so it can be found and deleted.
- * A raw file-system error becomes a {@link FileSystemError} naming the destination.
+ * Only a pull that held the destination's lock (its writer opened) says or removes anything: one that failed or was
+ * interrupted while it waited for another live pull's lock would name that pull's partial download, still being
+ * written, as its own to resume or delete. A raw file-system error becomes a {@link FileSystemError} naming the
+ * destination.
  */
 async function afterFailure(
   error: unknown,
   format: LayoutFormat,
   destination: string,
   existed: boolean,
+  wrote: boolean,
 ): Promise<unknown> {
   const failure = fileSystemError(error, destination);
+  if (!wrote) return failure;
   const held = resumeDataPaths(format, destination);
   // Only a partial download that is there is said to be kept: not a FIFO or link someone planted at its name.
   const present = await partialDownloads(format, destination);
@@ -96,7 +101,7 @@ async function afterFailure(
     for (const path of held) await rm(path, { recursive: true, force: true });
     if (present.length || !existed) note = "the partial download was removed";
   } else if (present.length) {
-    note = `the partial download is kept in ${present[0]}: run the same pull again to resume it, or delete it`;
+    note = `the partial download is kept in ${quotePath(present[0] as string)}: run the same pull again to resume it, or delete it`;
   }
   if (note && failure instanceof Error) failure.message = `${failure.message} (${note})`;
   return failure;
@@ -129,6 +134,8 @@ export async function pullImages(
   const onAbort = () => controller.abort(options.signal?.reason);
   options.signal?.addEventListener("abort", onAbort, { once: true });
   const existed = typeof destination === "string" && (await exists(destination));
+  // Set once the writer holds the destination's lock: until then the partial download there is not this pull's.
+  let opened = false;
   try {
     const plan = await planPull(ctx, references, {
       platform: options.platforms === "all" ? "all" : (options.platform ?? ctx.platform),
@@ -145,10 +152,12 @@ export async function pullImages(
       ...(typeof destination === "string"
         ? {
             onWait: (holder: number, lock: string) => emit({ type: "waiting", destination, holder, lock }),
+            onReaderWait: () => emit({ type: "waiting", destination, reader: true }),
             signal: controller.signal,
           }
         : {}),
     });
+    opened = true;
     const size = plan.blobs.reduce((n, b) => n + b.size, 0);
     emit({ type: "plan", blobs: plan.blobs.map(blobInfo), bytes: size, manifests: plan.references.length });
     const counts = { downloaded: 0, resumed: 0, cached: 0 };
@@ -222,7 +231,9 @@ export async function pullImages(
       bytes: { total: size, downloaded: network },
     };
   } catch (error) {
-    throw typeof destination === "string" ? await afterFailure(error, format, destination, existed) : error;
+    throw typeof destination === "string"
+      ? await afterFailure(error, format, destination, existed, opened)
+      : error;
   } finally {
     options.signal?.removeEventListener("abort", onAbort);
   }
