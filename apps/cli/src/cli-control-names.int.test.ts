@@ -3,6 +3,7 @@
  * errors, and a name a registry chose (an artifact's file titles) is escaped: a name with ESC or a newline in it
  * neither restyles the terminal nor forges a second line, on stdout or stderr (QA H10 #1).
  */
+import { execFileSync } from "node:child_process";
 import { cpSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { quotePath } from "@regatta/errors";
@@ -82,6 +83,22 @@ describe("local paths with control characters in CLI lines", () => {
     expect(sync.code).toBe(2);
     clean(sync, config);
   });
+
+  it("a pull or --har into a FIFO nobody reads says so once, the FIFO's name quoted", async () => {
+    const dir = temp();
+    const fifo = join(dir, `${HOSTILE}.fifo`);
+    execFileSync("mkfifo", [fifo]);
+    // Nobody ever reads: each run waits until it is killed, and must have said why by then.
+    const [pull, har] = await Promise.all([
+      regatta(["pull", ref, fifo], { killAfter: 15_000 }),
+      regatta(["--har", fifo, "tags", `${registry.host}/c/app`], { killAfter: 15_000 }),
+    ]);
+    for (const r of [pull, har]) {
+      expect(r.code).toBe(-1);
+      expect(r.stderr.split(`waiting for a reader of the FIFO ${quotePath(fifo)}\n`)).toHaveLength(2);
+      clean(r);
+    }
+  }, 40_000);
 
   it("artifact pull lists the files it wrote, named by the registry's titles, quoted", async () => {
     const dir = temp();
