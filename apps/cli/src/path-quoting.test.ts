@@ -18,8 +18,6 @@ const NOT_A_PATH = new Set([
   "sync-config.ts:path",
   // A registry repository the sync writes to.
   "sync-config.ts:destination",
-  // Open: the skopeo-format line names the --config file raw; sync-config.ts was another fixer's when this was written.
-  "sync-config.ts:file",
 ]);
 
 function sources(dir: string): string[] {

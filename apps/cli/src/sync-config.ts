@@ -223,7 +223,7 @@ function skopeoFormat(
   }
   if (!options.destination?.replace(/\/+$/, "")) {
     throw new UsageError(
-      `${file} is in skopeo sync's format, which names no target: give it, as in regatta sync --config ${file} DESTINATION`,
+      `${quotePath(file)} is in skopeo sync's format, which names no target: give it, as in regatta sync --config ${quotePath(file)} DESTINATION`,
     );
   }
   return { jobs, hosts };
