@@ -76,6 +76,17 @@ describe("a loopback registry's scheme, once it answered over plain http", () =>
     expect(await patch(t, s.host)).toBeInstanceOf(RegistryUnreachableError);
     expect(count("https")).toBe(1);
   });
+
+  it("is asked once for a port that never answers: failures at once and after share one https probe", async () => {
+    // Every plain-http request is cut and https has no TLS: the probe's "no" holds for the client.
+    const s = await serve((req) => void req.socket.destroy());
+    const { t, count } = counted();
+    const failures = await Promise.all([patch(t, s.host), patch(t, s.host), patch(t, s.host)]);
+    for (const failure of failures) expect(failure).toBeInstanceOf(RegistryUnreachableError);
+    expect(await patch(t, s.host)).toBeInstanceOf(RegistryUnreachableError);
+    expect([count("https"), count("http")]).toEqual([1, 4]);
+    expect(t.baseUrl(s.host)).toBe(`http://${s.host}`);
+  });
 });
 
 describe("an insecure-listed registry's scheme, once no TLS answered on its https port", () => {

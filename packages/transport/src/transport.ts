@@ -104,6 +104,8 @@ export class Transport {
    * decided, and no failure later (a PATCH cut mid-upload) sends an https probe to the port again (#tlsAnswers).
    */
   readonly #plainAnswered = new Set<string>();
+  /** The https probe of each loopback registry whose plain-http port failed as a TLS port would (#tlsAnswers). */
+  readonly #tlsProbes = new Map<string, Promise<boolean>>();
 
   constructor(options: TransportOptions = {}) {
     this.#options = options;
@@ -337,6 +339,22 @@ export class Transport {
     if ([this.#upgraded, this.#downgraded, this.#plainAnswered].some((decided) => decided.has(registry)))
       return false;
     if (!this.#baseUrl(registry).startsWith("http:")) return false;
+    // One probe per registry: requests failing at once share it, and its "no" holds for the run, so a port that
+    // neither speaks https nor stays up is not probed again after every failed request.
+    let probe = this.#tlsProbes.get(registry);
+    if (!probe) {
+      probe = this.#probeTls(registry, signal);
+      this.#tlsProbes.set(registry, probe);
+      // A probe the caller stopped learnt nothing: the next failure may ask again.
+      void probe.then(() => {
+        if (signal?.aborted) this.#tlsProbes.delete(registry);
+      });
+    }
+    return probe;
+  }
+
+  /** One bare `GET /v2/` over https to a registry spoken to over http: true (and switched) if the port answers. */
+  async #probeTls(registry: string, signal?: AbortSignal): Promise<boolean> {
     const url = new URL("/v2/", `https://${apiHostOf(registry)}`);
     try {
       const probe = this.#exchange({
@@ -344,7 +362,7 @@ export class Transport {
         method: "GET",
         url,
         scopes: [],
-        context: `ping ${registry}`,
+        context: `https probe of ${registry}`,
         signal,
       });
       const answer = await this.#bare(probe);
