@@ -24,9 +24,7 @@ import type { Scope } from "@regatta/auth";
 import {
   DigestMismatchError,
   RegattaError,
-  type RegattaErrorOptions,
   RegistryError,
-  RegistryUnreachableError,
   SizeMismatchError,
   UsageError,
 } from "@regatta/errors";
@@ -38,6 +36,9 @@ import type { RequestFn } from "./request.js";
 import { absoluteLocation, cancelUpload, locationOf, uploadStatus, withDigest } from "./upload-session.js";
 import { UploadSource } from "./upload-source.js";
 import { abortedUpload, CANCEL_TIMEOUT_MS, settlingSignal, stoppableBody } from "./upload-stop.js";
+import { isRefusal, UploadTerms } from "./upload-terms.js";
+
+export { MAX_FALLBACK_CHUNK } from "./upload-terms.js";
 
 const OCTET_STREAM = "application/octet-stream";
 /**
@@ -53,15 +54,6 @@ const OCTET_STREAM = "application/octet-stream";
  * (upload-stop.ts; 8 MiB in 2 s is 4 MB/s), so it commits instead of leaving anything.
  */
 export const STREAM_FROM = 8 * 1024 * 1024;
-/**
- * The largest chunk a registry that refused a body as too large (413, or 411 for a missing length) is sent: a quarter
- * of what it refused, at most this, and a quarter again on each refusal after. A chunk is held in memory until the
- * registry takes it, so a bound keeps memory flat whatever the blob's size (a quarter of a 400 MiB blob was 100 MiB,
- * and the process peaked near twice a streamed copy's; QA H7); 16 MiB is below the body limits proxies are commonly
- * set to while a blob of gigabytes still goes in some hundreds of requests. A registry whose minimum chunk
- * (`OCI-Chunk-Min-Length`) is larger gets its minimum.
- */
-export const MAX_FALLBACK_CHUNK = 16 * 1024 * 1024;
 /** Default for `maxRecoveries`. */
 export const DEFAULT_UPLOAD_RECOVERIES = 5;
 
@@ -149,29 +141,6 @@ function memoOf(deps: UploadDeps): UploadMemo {
 }
 
 /**
- * How to go on after a failed request of an upload. `refetch`: the bytes were wrong (a source that failed its
- * digest or size, or a registry that computed another digest); a source that fetches them again (a copy's
- * download) gets one more go from byte 0 in a new session, since one flipped bit in transit should not fail a copy.
- */
-type Recovery = "resync" | "restart" | "smaller" | "refetch" | "fatal";
-
-function recoveryFor(err: unknown): Recovery {
-  if (!(err instanceof RegattaError)) return "fatal";
-  if (err instanceof DigestMismatchError || err instanceof SizeMismatchError) return "refetch";
-  // Stryker disable next-line ConditionalExpression: no other error has these statuses or codes (SizeMismatchError's SIZE_INVALID is taken above)
-  if (err instanceof RegistryError) {
-    // 413: the body is too large for the registry or a proxy; 411: a proxy wants a Content-Length, which a
-    // streamed PATCH has not: chunks carry one either way.
-    if (err.status === 413 || err.status === 411) return "smaller";
-    // Stryker disable next-line StringLiteral: any answer but resync takes the way of a restart below; the name is for the reader
-    if (err.code === "BLOB_UPLOAD_UNKNOWN" || err.code === "BLOB_UPLOAD_INVALID") return "restart";
-    if (err.code === "DIGEST_INVALID" || err.code === "SIZE_INVALID") return "refetch";
-    if (err.status === 416) return "resync";
-  }
-  return err.retryable ? "resync" : "fatal";
-}
-
-/**
  * A registry's 201 names the digest it committed (`Docker-Content-Digest`): one that differs from the digest asked
  * for means the registry stored something else under it, or lies; either way the push must not report success
  * (issue 10, item 5: a digest header is checked, never trusted).
@@ -188,29 +157,6 @@ function checkCommitted(
       { expected: digest, actual: answered, status: response.status },
     );
   }
-}
-
-/**
- * An upload that gave up on a cut connection after the registry had refused a request of it: the registry's refusal,
- * typed as it was (its status, code and request), saying what the attempts after it ended in.
- */
-function refusedThenCut(refusal: RegistryError, cut: RegistryUnreachableError, what: string): RegistryError {
-  const Kind = refusal.constructor as new (message: string, options: RegattaErrorOptions) => RegistryError;
-  const then = cut.message.startsWith(`${what}: `) ? cut.message.slice(what.length + 2) : cut.message;
-  return new Kind(`${refusal.message}; tried again, the connection was cut: ${then}`, {
-    code: refusal.code,
-    ...(refusal.status !== undefined ? { status: refusal.status } : {}),
-    errors: refusal.errors,
-    ...(refusal.request ? { request: refusal.request } : {}),
-    ...(refusal.hint ? { hint: refusal.hint } : {}),
-    cause: cut,
-  });
-}
-
-/** A 4xx that refuses the request's form (not its credentials, not a rate limit): worth another way. */
-function isRefusal(status: number | undefined): boolean {
-  // Stryker disable next-line ConditionalExpression,LogicalOperator: a RegistryError made from an answer always has its status, and it is no 2xx or 3xx
-  return status !== undefined && status >= 400 && status < 500 && ![401, 403, 408, 429].includes(status);
 }
 
 /** Uploads (or mounts) a blob; see the module comment for the request sequence. */
@@ -259,6 +205,8 @@ async function uploadWith(
   });
   const blobLocation = (response: { headers: Record<string, string>; url: string }) =>
     absoluteLocation(response, what);
+  /** What the registry told this upload: its chunk size, its refusals (upload-terms.ts). */
+  const terms = new UploadTerms(req.chunkSize, size);
   /** The session's Location, from the LAST answer that gave one: the only one the registry still takes. */
   let location: string | undefined;
   /** Releases the source once there is one. */
@@ -279,28 +227,8 @@ async function uploadWith(
   const giveUp = async (err: unknown) => {
     releaseSource();
     if (location) await cancelSession(location);
-    return refusal && err instanceof RegistryUnreachableError ? refusedThenCut(refusal, err, what) : err;
+    return terms.reported(err, what);
   };
-  /**
-   * The last refusal (a 4xx) the registry answered a request of this upload with. A registry that refuses a request
-   * carrying bytes without reading them (a chunk with a Content-Range it does not take) and closes the
-   * connection makes the client's write fail (EPIPE) while its answer is still unread, and Node drops that answer
-   * with the socket (measured: 15 of 20 PATCHes of 4 MiB to such a server ended in EPIPE without the 416 being
-   * read). Tried again, the same request fails either way; the upload then reports the registry's word, not the cut.
-   */
-  let refusal: RegistryError | undefined;
-  /**
-   * Whether the registry (or a proxy in front of it) may refuse bodies by size: it answered a request of this upload
-   * 413 or 411, or cut a streamed PATCH (no Content-Length) whose answer was lost. A proxy that refuses a body without
-   * reading it and closes (nginx's `client_max_body_size`) makes the write fail (EPIPE) and Node drops its answer
-   * with the socket: 3 of 4 copies of a 400 MiB blob saw only a cut where a 413 had been sent (QA H7). Once so, a cut
-   * of a request carrying bytes is taken as a refusal of its size, and the next try sends smaller chunks, as docker
-   * and crane fall back to chunks when the monolithic upload fails; a cut the size did not cause costs smaller chunks
-   * only.
-   */
-  let sizeRefused = false;
-  /** What the request in flight carries: a streamed body (no Content-Length), sized bytes, or nothing. */
-  let carrying: "stream" | "sized" | "nothing" = "nothing";
   /**
    * One request of the upload. Aborted meanwhile, it still gets its answer (upload-stop.ts): a body without a
    * Content-Length ends early, anything else has a short while before it is cut. `answered` reads the answer (the
@@ -422,10 +350,7 @@ async function uploadWith(
   // sessionOf took it from this same 202 answer already; read again for the types (a 201 returned above)
   location ??= locationOf(opened, what);
   await opened.dump();
-  /** `OCI-Chunk-Min-Length`: the smallest chunk the registry takes (all but the last). */
-  const minChunkOf = (headers: Record<string, string>) => Number(headers["oci-chunk-min-length"]) || 0;
-  let minChunk = minChunkOf(opened.headers);
-  let chunkSize = req.chunkSize === undefined ? undefined : Math.max(req.chunkSize, minChunk);
+  terms.opened(opened.headers);
 
   const source = new UploadSource(req.source, {
     what,
@@ -450,7 +375,7 @@ async function uploadWith(
   let committed = false;
   /** A PATCH of bytes to the session; the answer's Location is the one to go on with. */
   const patch = async (body: RegistryRequest["body"], length?: number, range?: string) => {
-    carrying = length === undefined ? "stream" : "sized";
+    terms.sending(body, length);
     await send(
       {
         ...base,
@@ -469,10 +394,10 @@ async function uploadWith(
       async (patched) => {
         location = locationOf(patched, what);
         await patched.dump();
-        refusal = undefined; // the registry took bytes since: an older refusal no longer explains a later failure
+        terms.took();
       },
     );
-    carrying = "nothing";
+    terms.sent();
   };
   /** One chunk, with distribution's `Content-Range` form (no "bytes " unit): <first>-<last>, inclusive. */
   const patchChunk = async (bytes: Buffer, start: number) => {
@@ -482,7 +407,7 @@ async function uploadWith(
 
   const close = async (body?: RegistryRequest["body"], length?: number): Promise<UploadResult> => {
     const digest = req.digest ?? source.digest();
-    carrying = body === undefined ? "nothing" : length === undefined ? "stream" : "sized";
+    terms.sending(body, length);
     const where = await send(
       {
         ...base,
@@ -517,6 +442,7 @@ async function uploadWith(
   // 2 and 3. Send the bytes from `held` on and close; after a failure, find out where the session stands and go on.
   for (;;) {
     try {
+      const chunkSize = terms.chunkSize;
       if (chunkSize !== undefined) {
         // What the registry did not take of the last chunk goes first, topped up from the source and cut to the
         // current chunk size: a chunk refused as too large is not sent again whole, and no chunk but the last is
@@ -562,20 +488,7 @@ async function uploadWith(
         source.close();
         throw err;
       }
-      if (err instanceof RegistryError && isRefusal(err.status)) refusal = err;
-      else if (!(err instanceof RegistryUnreachableError)) refusal = undefined;
-      let recovery = recoveryFor(err);
-      if (recovery === "smaller") sizeRefused = true;
-      /**
-       * A cut while sending bytes may be a refusal whose answer was lost (see sizeRefused); it is taken as one when
-       * the registry then holds none of them (a registry that read and kept part of a body did not refuse its size).
-       */
-      const cutSending =
-        err instanceof RegistryUnreachableError &&
-        err.request?.method !== "GET" && // a source's download cut is no answer of this registry
-        carrying !== "nothing"
-          ? { streamed: carrying === "stream", held }
-          : undefined;
+      let recovery = terms.failed(err, held);
       // Wrong bytes are fetched again once, and only from a source that fetches them (a factory): bytes or a stream
       // handed over by the caller would be the same wrong bytes again.
       if (recovery === "refetch") {
@@ -603,16 +516,6 @@ async function uploadWith(
           throw await giveUp(err);
         }
       }
-      /** A body too large for the registry (or a proxy in front of it): a quarter of what was refused, in chunks
-       * of at most MAX_FALLBACK_CHUNK (a stream of unknown size starts there). */
-      const smaller = () => {
-        const refused = chunkSize ?? (size !== undefined ? size - held : 4 * MAX_FALLBACK_CHUNK);
-        chunkSize = Math.max(Math.min(Math.ceil(refused / 4), MAX_FALLBACK_CHUNK), minChunk, 1);
-      };
-      if (recovery === "smaller") {
-        smaller();
-        recovery = "resync";
-      }
       if (recovery === "resync") {
         try {
           const status = await uploadStatus(request, {
@@ -624,10 +527,7 @@ async function uploadWith(
           });
           location = status.location;
           held = status.offset;
-          if (cutSending && held === cutSending.held && (cutSending.streamed || sizeRefused)) {
-            sizeRefused = true;
-            smaller();
-          }
+          terms.resynced(held);
         } catch {
           recovery = "restart";
         }
@@ -662,8 +562,7 @@ async function uploadWith(
           throw await giveUp(e);
         });
         await fresh.dump();
-        minChunk = minChunkOf(fresh.headers);
-        if (chunkSize !== undefined) chunkSize = Math.max(chunkSize, minChunk);
+        terms.opened(fresh.headers);
         held = 0;
         pending = undefined;
       }
