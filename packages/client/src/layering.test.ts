@@ -25,7 +25,7 @@ const ALLOWED: Record<string, string[]> = {
     "@regatta/layout",
   ],
   "@regatta/testkit": ["@regatta/errors", "@regatta/reference", "@regatta/manifest"],
-  "@regatta/present": ["@regatta/errors"],
+  "@regatta/present": ["@regatta/errors", "@regatta/manifest"],
   "@regatta/cli": [
     "@regatta/client",
     "@regatta/errors",

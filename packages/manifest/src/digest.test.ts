@@ -9,6 +9,7 @@ import {
   isValidDescriptorDigest,
   isValidDigest,
   parseDigest,
+  shortDigest,
   verifyDigest,
 } from "./index.js";
 import { enc } from "./test-fixtures.js";
@@ -98,6 +99,29 @@ describe("parseDigest names the bad part and its column", () => {
 
   it("uses the DIGEST_INVALID code", () => {
     expect(() => parseDigest("x")).toThrow(expect.objectContaining({ code: "DIGEST_INVALID" }));
+  });
+});
+
+describe("shortDigest", () => {
+  it.each([
+    [SHA256_EMPTY, "sha256:e3b0c44298fc"],
+    [SHA512_EMPTY, "sha512:cf83e1357eef"],
+    ["sha512:0123456789abcdef", "sha512:0123456789ab"],
+    // 12 characters or fewer: nothing to cut
+    ["sha256:0123456789ab", "sha256:0123456789ab"],
+    ["sha256:abc", "sha256:abc"],
+    ["sha256:", "sha256:"],
+    ["no-colon", "no-colon"],
+    ["", ""],
+  ])("%s is %s", (digest, short) => {
+    expect(shortDigest(digest)).toBe(short);
+  });
+
+  it("appends the mark only when something was cut", () => {
+    expect(shortDigest(SHA256_EMPTY, "…")).toBe("sha256:e3b0c44298fc…");
+    expect(shortDigest("sha256:0123456789ab", "…")).toBe("sha256:0123456789ab");
+    expect(shortDigest("sha256:0123456789abc", "…")).toBe("sha256:0123456789ab…");
+    expect(shortDigest("no-colon-at-all-and-long", "…")).toBe("no-colon-at-all-and-long");
   });
 });
 

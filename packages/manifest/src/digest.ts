@@ -118,3 +118,18 @@ export function isValidDescriptorDigest(digest: string): boolean {
   const algorithm = digest.slice(0, colon);
   return isDigestAlgorithm(algorithm) ? findDigestProblem(digest) === undefined : true;
 }
+
+/** How many characters of the encoded part a short digest keeps: docker's short image IDs. */
+export const SHORT_DIGEST_LENGTH = 12;
+
+/**
+ * A digest cut short for people (tables, one-line notices): its algorithm and the first 12 characters of its
+ * encoded part, `sha256:0123456789ab`, as docker shortens image IDs. `mark` (say `…`) is appended when something was
+ * cut. A string with no colon, or an encoded part of 12 characters or fewer, is returned as it is. Not a reference:
+ * never parse it back or address content with it.
+ */
+export function shortDigest(digest: string, mark = ""): string {
+  const colon = digest.indexOf(":");
+  if (colon < 0 || digest.length <= colon + 1 + SHORT_DIGEST_LENGTH) return digest;
+  return `${digest.slice(0, colon + 1 + SHORT_DIGEST_LENGTH)}${mark}`;
+}

@@ -21,6 +21,8 @@ export {
   isValidDigest,
   type ParsedDigest,
   parseDigest,
+  SHORT_DIGEST_LENGTH,
+  shortDigest,
 } from "./digest.js";
 export { type ContentVerifier, createVerifier, Digester } from "./digester.js";
 export {

@@ -5,8 +5,9 @@
  * fields only: presentation sits below the client (the layering test).
  */
 
+import { shortDigest } from "@regatta/manifest";
 import type { FileRow } from "./file-listing.js";
-import { humanSize, shortDigest } from "./human-size.js";
+import { humanSize } from "./human-size.js";
 import { escapeField } from "./terminal-text.js";
 
 interface MapDiffRows {

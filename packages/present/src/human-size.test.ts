@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { humanSize, shortDigest } from "./human-size.js";
+import { humanSize } from "./human-size.js";
 
 describe("humanSize", () => {
   // docker's and skopeo's spelling: 1000-based, one decimal below 10.
@@ -14,15 +14,5 @@ describe("humanSize", () => {
     [5e15, "5000 TB"],
   ])("%i bytes is %s", (bytes, text) => {
     expect(humanSize(bytes)).toBe(text);
-  });
-});
-
-describe("shortDigest", () => {
-  it.each([
-    [`sha256:${"a".repeat(64)}`, "sha256:aaaaaaaaaaaa"],
-    ["sha512:0123456789abcdef", "sha512:0123456789ab"],
-    ["no-colon", "no-colon"],
-  ])("%s is %s", (digest, short) => {
-    expect(shortDigest(digest)).toBe(short);
   });
 });

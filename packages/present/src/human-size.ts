@@ -12,9 +12,3 @@ export function humanSize(bytes: number): string {
   }
   return unit === 0 ? `${bytes} B` : `${value < 10 ? value.toFixed(1) : Math.round(value)} ${units[unit]}`;
 }
-
-/** Shortens `sha256:abcdef…` to the first 12 hex digits, `sha256:abcdef123456`, for tables. */
-export function shortDigest(digest: string): string {
-  const [algorithm, hex] = digest.split(":");
-  return hex ? `${algorithm}:${hex.slice(0, 12)}` : digest;
-}

@@ -1,12 +1,14 @@
 // Presentation shared by the CLI and the REPL (issue 11, item 6). Private: both apps bundle it (apps/*/build.mjs),
 // so no published package names it.
+
+export { shortDigest } from "@regatta/manifest";
 export { type AuthReportRows, authReportLines } from "./auth-report.js";
 export { type Colors, colorJson } from "./color-json.js";
 export { columns } from "./columns.js";
 export { diffReport, type ImageDiffRows, type IndexDiffRows } from "./diff-report.js";
 export { causeLines, oneLine, registryErrorLines } from "./error-lines.js";
 export { type FileRow, fileListingLines, modeString } from "./file-listing.js";
-export { humanSize, shortDigest } from "./human-size.js";
+export { humanSize } from "./human-size.js";
 export { type InventoryRows, inventoryTable } from "./inventory-table.js";
 export { escapeControls, escapeField } from "./terminal-text.js";
 export { type SummaryRows, summaryTables, textTable } from "./text-table.js";

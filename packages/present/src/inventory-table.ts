@@ -3,7 +3,8 @@
  * row per tag, short digests and human sizes, and the tags that name the same manifest. The shape is the client's
  * `Inventory`, named here by its fields only: presentation sits below the client (the layering test).
  */
-import { humanSize, shortDigest } from "./human-size.js";
+import { shortDigest } from "@regatta/manifest";
+import { humanSize } from "./human-size.js";
 import { textTable } from "./text-table.js";
 
 /** The parts of the client's `Inventory` the table shows. */

@@ -1,4 +1,5 @@
-import { humanSize, shortDigest } from "./human-size.js";
+import { shortDigest } from "@regatta/manifest";
+import { humanSize } from "./human-size.js";
 import { escapeField } from "./terminal-text.js";
 
 /**

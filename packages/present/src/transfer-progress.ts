@@ -3,8 +3,10 @@
  * per blob in flight and a total, with bytes, rate and ETA, drawn with cli-progress. Only on a terminal: a pipe or a
  * log file gets no control characters (the callers decide: apps/cli/src/transfer-progress.ts, the REPL's client). Every verb speaks the client's one vocabulary (ProgressEvent), so there is nothing to translate.
  */
+
+import { shortDigest } from "@regatta/manifest";
 import type CliProgress from "cli-progress";
-import { humanSize, shortDigest } from "./human-size.js";
+import { humanSize } from "./human-size.js";
 
 /**
  * The events the display draws: the client's ProgressEvent (packages/client/src/transfer-events.ts), as far as it

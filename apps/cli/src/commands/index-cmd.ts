@@ -4,7 +4,7 @@ import { parseReference } from "@regatta/reference";
 import { type Command, Option } from "commander";
 import { collectAnnotation } from "../artifact-files.js";
 import type { CliContext } from "../cli-context.js";
-import { escapeControls, writeJson, writeStdout } from "../output.js";
+import { escapeControls, shortDigest, writeJson, writeStdout } from "../output.js";
 
 /** Repeated `--platform` values, each a comma-separated list, collected into one list. */
 function collectPlatforms(value: string, previous: string[] = []): string[] {
@@ -59,7 +59,7 @@ async function report(
     await writeJson(result);
     return;
   }
-  const platforms = result.manifests.map((m) => m.platform ?? m.digest.slice(0, 19));
+  const platforms = result.manifests.map((m) => m.platform ?? shortDigest(m.digest));
   const brought = result.brought.filter((b) => !b.upToDate).length;
   cli.info(
     escapeControls(

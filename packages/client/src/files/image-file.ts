@@ -4,6 +4,7 @@
  * so reading a file is `await reg.file(…)` and nothing more.
  */
 import { inspect } from "node:util";
+import { shortDigest } from "@regatta/manifest";
 import { formatBytes } from "@regatta/transport";
 import type { FileEntry } from "./list-files.js";
 
@@ -76,7 +77,7 @@ export class ImageFile {
 
   #summary(): string {
     const via = this.resolvedPath === this.path ? "" : ` -> ${this.resolvedPath}`;
-    return `ImageFile ${this.path}${via} (${formatBytes(this.size)}, ${this.isText ? "text" : "binary"}, mode ${this.entry.mode.toString(8).padStart(4, "0")}, layer ${this.entry.layer?.slice(0, 19) ?? "?"}…)`;
+    return `ImageFile ${this.path}${via} (${formatBytes(this.size)}, ${this.isText ? "text" : "binary"}, mode ${this.entry.mode.toString(8).padStart(4, "0")}, layer ${this.entry.layer ? shortDigest(this.entry.layer) : "?"}…)`;
   }
 
   /** What the REPL prints: the text itself, or the summary and a hexdump of the first bytes. */

@@ -28,7 +28,7 @@ import {
   SizeMismatchError,
   UsageError,
 } from "@regatta/errors";
-import { parseDigest } from "@regatta/manifest";
+import { parseDigest, shortDigest } from "@regatta/manifest";
 import { type RegistryRequest, type RetryPolicy, retryReason } from "@regatta/transport";
 import { blobHead } from "./blobs.js";
 import { uploadsPath } from "./paths.js";
@@ -575,10 +575,7 @@ async function uploadWith(
  * one line) and no session URL (its `_state` is a credential of sorts, and long).
  */
 function uploadName(digest: string | undefined, registry: string, repository: string): string {
-  const colon = digest?.indexOf(":") ?? -1;
-  const short =
-    digest && colon >= 0 && digest.length > colon + 13 ? `${digest.slice(0, colon + 13)}…` : digest;
-  return `${short ? `of ${short} ` : ""}to ${registry}/${repository}`;
+  return `${digest ? `of ${shortDigest(digest, "…")} ` : ""}to ${registry}/${repository}`;
 }
 
 /** Whether the repository has the blob (HEAD), asked with the upload's scopes; any failure counts as no. */
