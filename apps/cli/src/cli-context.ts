@@ -12,6 +12,7 @@ import pc from "picocolors";
 import { type CredentialSide, cliAccessHint } from "./access-hint.js";
 import { connectOptions, type GlobalFlags } from "./global-options.js";
 import { escapeControls, scrubOutputOf, writeStderr } from "./output.js";
+import { sayReaderWait } from "./transfer-progress.js";
 
 /** What commands share: the flags, the stderr channel and the way a client is opened and closed. */
 export interface CliContext {
@@ -124,7 +125,7 @@ export function createCliContext(): CliContext {
         if (recorder && flags.har !== undefined) {
           const har = flags.har;
           const n = await writeHarFile(har, recorder, {
-            onReaderWait: () => writeStderr(`waiting for a reader of the FIFO ${quotePath(har)}\n`),
+            onReaderWait: () => sayReaderWait(har),
           });
           ctx.info(
             `recorded ${n} HTTP exchange${n === 1 ? "" : "s"} in ${quotePath(har)} (secrets redacted)`,

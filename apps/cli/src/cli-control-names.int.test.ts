@@ -84,16 +84,20 @@ describe("local paths with control characters in CLI lines", () => {
     clean(sync, config);
   });
 
-  it("a pull or --har into a FIFO nobody reads says so once, the FIFO's name quoted", async () => {
+  it("a pull, blob -o, export -o or --har into a FIFO nobody reads says so once, the FIFO's name quoted", async () => {
     const dir = temp();
     const fifo = join(dir, `${HOSTILE}.fifo`);
     execFileSync("mkfifo", [fifo]);
     // Nobody ever reads: each run waits until it is killed, and must have said why by then.
-    const [pull, har] = await Promise.all([
+    const runs = await Promise.all([
       regatta(["pull", ref, fifo], { killAfter: 15_000 }),
       regatta(["--har", fifo, "tags", `${registry.host}/c/app`], { killAfter: 15_000 }),
+      regatta(["blob", `${registry.host}/c/app@${image.layers[0]!.digest}`, "-o", fifo], {
+        killAfter: 15_000,
+      }),
+      regatta(["export", ref, "-o", fifo], { killAfter: 15_000 }),
     ]);
-    for (const r of [pull, har]) {
+    for (const r of runs) {
       expect(r.code).toBe(-1);
       expect(r.stderr.split(`waiting for a reader of the FIFO ${quotePath(fifo)}\n`)).toHaveLength(2);
       clean(r);

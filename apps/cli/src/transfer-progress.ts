@@ -22,8 +22,7 @@ export async function withTransferProgress<T>(
   try {
     return await fn((event) => {
       // Said whatever the display: a pull that waits for another one must not look hung.
-      if (event.type === "waiting" && "reader" in event)
-        writeStderr(`waiting for a reader of the FIFO ${quotePath(event.destination)}\n`);
+      if (event.type === "waiting" && "reader" in event) sayReaderWait(event.destination);
       else if (event.type === "waiting")
         writeStderr(
           `waiting for another process (pid ${event.holder}) writing ${quotePath(event.destination)} to finish (its lock: ${quotePath(event.lock)}; remove that file if no such pull runs)\n`,
@@ -33,4 +32,9 @@ export async function withTransferProgress<T>(
   } finally {
     progress.stop();
   }
+}
+
+/** The one line said when a write to `path`, a FIFO, has waited a second for a reader (every `-o`, `--har`, pull). */
+export function sayReaderWait(path: string): void {
+  writeStderr(`waiting for a reader of the FIFO ${quotePath(path)}\n`);
 }

@@ -1,4 +1,3 @@
-import { stat } from "node:fs/promises";
 import type { REPLServer } from "node:repl";
 import { types } from "node:util";
 import {
@@ -185,7 +184,12 @@ export function defineCommands(host: CommandHost): { cancel(): boolean } {
 
   define("save", async (file) => {
     if (!file) return host.say("usage: .save FILE   writes _ (the last result) to FILE");
-    const saved = await saveValue(server.context._, file, (text) => session.scrub(text));
+    const saved = await saveValue(
+      server.context._,
+      file,
+      (text) => session.scrub(text),
+      () => host.say(`waiting for a reader of the FIFO ${quotePath(file)}`),
+    );
     host.say(`wrote ${saved.bytes} bytes to ${quotePath(file)} (${saved.what})`);
   });
 
@@ -210,15 +214,21 @@ async function saveValue(
   value: unknown,
   file: string,
   scrub: (text: string) => string,
+  onReaderWait: () => void,
 ): Promise<{ bytes: number; what: string }> {
   if (value === undefined) throw new UsageError("nothing to save: _ is undefined (evaluate something first)");
+  const written = { mode: 0o600, onReaderWait };
   if (value instanceof BlobHandle) {
-    await value.toFile(file);
-    return { bytes: (await stat(file)).size, what: `blob ${value.digest}, verified` };
+    const saved = await value.toFile(file, {
+      onProgress: (event) => {
+        if (event.type === "waiting" && "reader" in event) onReaderWait();
+      },
+    });
+    return { bytes: saved.size, what: `blob ${value.digest}, verified` };
   }
   const exact = (value as { bytes?: unknown; digest?: unknown } | null)?.bytes;
   if (types.isUint8Array(exact)) {
-    await writeFileAtomic(file, exact, PRIVATE);
+    await writeFileAtomic(file, exact, written);
     const digest = (value as { digest?: unknown }).digest;
     return {
       bytes: exact.length,
@@ -226,17 +236,15 @@ async function saveValue(
     };
   }
   if (types.isUint8Array(value)) {
-    await writeFileAtomic(file, value, PRIVATE);
+    await writeFileAtomic(file, value, written);
     return { bytes: value.length, what: "bytes" };
   }
   const text = typeof value === "string" ? value : JSON.stringify(value, jsonSafe, 2);
   if (text === undefined) throw new UsageError(`cannot save a ${typeof value} as a file`);
   const bytes = Buffer.from(typeof value === "string" ? scrub(text) : `${scrub(text)}\n`);
-  await writeFileAtomic(file, bytes, PRIVATE);
+  await writeFileAtomic(file, bytes, written);
   return { bytes: bytes.length, what: typeof value === "string" ? "text" : "JSON" };
 }
-
-const PRIVATE = { mode: 0o600 };
 
 /**
  * JSON of a result: references as their text, byte arrays by length (never dumped as numbers), maps as objects, sets

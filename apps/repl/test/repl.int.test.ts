@@ -1,5 +1,6 @@
+import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { chmodSync, mkdtempSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { chmodSync, createReadStream, mkdtempSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { createServer, type IncomingMessage } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
@@ -154,6 +155,31 @@ describe("the REPL against a real registry (anonymous)", () => {
     await repl.send('reg.tags("team/api")');
     expect(await repl.send(`.save ${join(dir, "tags.json")}`)).toMatch(/\(JSON\)$/);
     expect(JSON.parse(readFileSync(join(dir, "tags.json"), "utf8")).tags.sort()).toEqual(["1.0", "latest"]);
+  });
+
+  it(".save into a FIFO nobody reads says so once, then writes when a reader comes (a blob, then JSON)", async () => {
+    const fifo = join(mkdtempSync(join(tmpdir(), "regatta-repl-save-")), "pipe");
+    execFileSync("mkfifo", [fifo]);
+    await repl.send('const m = await reg.manifest("team/api:1.0")');
+    for (const value of ['reg.blob("team/api@" + m.manifest.layers[0].digest)', 'reg.tags("team/api")']) {
+      await repl.send(value);
+      const from = repl.screen().length;
+      const saving = repl.send(`.save ${fifo}`);
+      // The reader comes only once the wait was said: without the notice the save would wait for ever.
+      await repl.waitFor((text) => text.includes("waiting for a reader of the FIFO"), from);
+      const chunks: Buffer[] = [];
+      const read = new Promise<void>((resolve, reject) =>
+        createReadStream(fifo)
+          .on("data", (c) => chunks.push(c as Buffer))
+          .on("end", resolve)
+          .on("error", reject),
+      );
+      const said = await saving;
+      await read;
+      expect(said.split("waiting for a reader of the FIFO")).toHaveLength(2);
+      expect(said).toMatch(/\nwrote \d+ bytes to .*pipe/);
+      expect(Buffer.concat(chunks).length).toBeGreaterThan(0);
+    }
   });
 
   it("completes a repository name from the catalog inside a string argument", async () => {

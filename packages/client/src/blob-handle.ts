@@ -95,7 +95,11 @@ export class BlobHandle {
     // fetch is from the registry itself: wrong bytes from a mirror are not asked for again.
     for (let refetched = false; ; refetched = true) {
       try {
-        const size = await writeStreamAtomic(path, await this.#stream(options, !refetched), options);
+        const size = await writeStreamAtomic(path, await this.#stream(options, !refetched), {
+          ...(options.signal ? { signal: options.signal } : {}),
+          // A FIFO nobody reads is said once, as a pull says it (transfer-events.ts), so the wait does not look hung.
+          onReaderWait: () => options.onProgress?.({ type: "waiting", destination: path, reader: true }),
+        });
         return { path, digest: this.digest, size };
       } catch (error) {
         const badContent = error instanceof DigestMismatchError || error instanceof SizeMismatchError;

@@ -15,7 +15,7 @@ import type { DeleteManifestOptions } from "./delete.js";
 import type { DeleteRepositoryOptions } from "./delete-repository.js";
 import type { DiffOptions } from "./diff/image-diff.js";
 import type { ExplainAuthOptions } from "./explain/explain-auth.js";
-import type { FileOptions, ImageFilesOptions } from "./files/image-files.js";
+import type { ExportOptions, FileOptions, ImageFilesOptions } from "./files/image-files.js";
 import type { HeadOptions, ManifestOptions } from "./get-manifest.js";
 import type { InspectOptions } from "./image-info.js";
 import type { CreateIndexOptions } from "./indexes/create-index.js";
@@ -353,7 +353,7 @@ export const VERBS = {
   exportFilesystem: [
     ["reference", reference],
     ["target", destination],
-    opt(options<ImageFilesOptions>(imageFiles)),
+    opt(options<ExportOptions>({ ...imageFiles, onReaderWait: func })),
   ],
   inventory: [
     ["repository", repository],

@@ -84,6 +84,7 @@ export type { ExplainAuthOptions } from "./explain/explain-auth.js";
 export type { IndexedFile } from "./files/filesystem-index.js";
 export { ImageFile, looksLikeText } from "./files/image-file.js";
 export type {
+  ExportOptions,
   ExportResult,
   FileOptions,
   ImageFileListing,

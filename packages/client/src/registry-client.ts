@@ -34,6 +34,7 @@ import type { AuthReport } from "./explain/auth-report.js";
 import type { ExplainAuthOptions } from "./explain/explain-auth.js";
 import type { ImageFile } from "./files/image-file.js";
 import type {
+  ExportOptions,
   ExportResult,
   FileOptions,
   ImageFileListing,
@@ -455,7 +456,7 @@ export class RegistryClient {
   async exportFilesystem(
     reference: ReferenceInput,
     target: string | Writable,
-    options?: ImageFilesOptions,
+    options?: ExportOptions,
   ): Promise<ExportResult> {
     this.#begin("exportFilesystem", [reference, target, options]);
     const { exportImageFilesystem } = await import("./verbs.js");

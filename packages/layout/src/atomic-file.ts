@@ -169,7 +169,11 @@ async function removeDeadPartials(path: string): Promise<void> {
 export async function writeStreamAtomic(
   given: string,
   source: Readable,
-  options: { signal?: AbortSignal } = {},
+  options: {
+    signal?: AbortSignal;
+    /** Called once when `path` is a FIFO that has had no reader for a second ({@link waitForReader}). */
+    onReaderWait?: () => void;
+  } = {},
 ): Promise<number> {
   // The source may already be flowing (a response body): an error it meets while the target is looked at is held
   // here, not thrown as unhandled, and the pipeline below reports it from the stream's errored state.
@@ -179,7 +183,7 @@ export async function writeStreamAtomic(
   let reader: FileHandle | undefined;
   try {
     target = await writeTarget(given);
-    if (target.fifo) reader = await waitForReader(target.path, options.signal);
+    if (target.fifo) reader = await waitForReader(target.path, options.signal, options.onReaderWait);
   } catch (error) {
     source.destroy();
     throw error;

@@ -4,6 +4,7 @@ import type { Command } from "commander";
 import type { CliContext } from "../cli-context.js";
 import { interruptSignal } from "../interrupt.js";
 import { humanSize, outputFile, writeJson } from "../output.js";
+import { withTransferProgress } from "../transfer-progress.js";
 
 /** `regatta blob REPO@DIGEST` (alias `get-blob`): a blob to stdout or a file, its digest verified. */
 export function registerBlob(program: Command, cli: CliContext): void {
@@ -32,7 +33,12 @@ export function registerBlob(program: Command, cli: CliContext): void {
         await cli.withClient(cmd, ref.registry, async (reg) => {
           const blob = reg.blob(ref.repositoryOnly(), ref.digest as string);
           if (file) {
-            const saved = await blob.toFile(file, interruptSignal());
+            // No bars (one blob), but a FIFO nobody reads is said, as pull says it (transfer-progress.ts).
+            const saved = await withTransferProgress(
+              cli.flags(cmd),
+              (onProgress) => blob.toFile(file, { ...interruptSignal(), onProgress }),
+              false,
+            );
             if (cli.flags(cmd).json) await writeJson(saved);
             else cli.info(`wrote ${quotePath(saved.path)} (${humanSize(saved.size)}, ${saved.digest})`);
             return;

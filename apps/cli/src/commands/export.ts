@@ -4,6 +4,7 @@ import type { CliContext } from "../cli-context.js";
 import { platformFlag } from "../global-options.js";
 import { interruptSignal } from "../interrupt.js";
 import { humanSize, outputFile, writeJson } from "../output.js";
+import { sayReaderWait } from "../transfer-progress.js";
 
 /** `regatta export REFERENCE -o FILE`: an image's merged filesystem as one tar, as `crane export` (issue 14). */
 export function registerExport(program: Command, cli: CliContext): void {
@@ -36,7 +37,10 @@ under a temporary name and renamed once complete: on an error or Ctrl-C nothing 
       cli.localFiles([file]);
       await cli.withReference(cmd, reference, async (reg, ref, flags) => {
         const target = file ?? process.stdout;
-        const result = await reg.exportFilesystem(ref, target, interruptSignal());
+        const result = await reg.exportFilesystem(ref, target, {
+          ...interruptSignal(),
+          ...(file ? { onReaderWait: () => sayReaderWait(file) } : {}),
+        });
         if (toStdout) {
           cli.info(`exported ${result.image}: ${result.entries} entries (${humanSize(result.size)})`);
         } else if (flags.json) {

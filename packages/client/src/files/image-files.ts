@@ -25,6 +25,12 @@ export interface ImageFilesOptions {
   signal?: AbortSignal;
 }
 
+/** Options of `reg.exportFilesystem()`. */
+export interface ExportOptions extends ImageFilesOptions {
+  /** Called once when the target file is a FIFO that has had no reader for a second (the write waits for one). */
+  onReaderWait?: () => void;
+}
+
 /** Options of `reg.file()`. */
 export interface FileOptions extends ImageFilesOptions {
   /** The most bytes read into memory (default 64 MiB, as `blob().bytes()`): stream larger files with `fileStream`. */
@@ -159,14 +165,17 @@ export async function exportImageFilesystem(
   ctx: ClientContext,
   input: ReferenceInput,
   target: string | Writable,
-  options: ImageFilesOptions = {},
+  options: ExportOptions = {},
 ): Promise<ExportResult> {
   const { image, layers } = await imageLayers(ctx, input, options);
   const counts: ExportCounts = { entries: 0, dropped: 0 };
   const tar = filesystemTar(layers, counts);
   const signal = options.signal ? { signal: options.signal } : {};
   if (typeof target === "string") {
-    const size = await writeStreamAtomic(target, tar, signal);
+    const size = await writeStreamAtomic(target, tar, {
+      ...signal,
+      ...(options.onReaderWait ? { onReaderWait: options.onReaderWait } : {}),
+    });
     return { image, path: target, size, ...counts };
   }
   let size = 0;

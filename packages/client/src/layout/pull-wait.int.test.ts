@@ -76,4 +76,47 @@ describe("a pull that waits before it writes", () => {
       await reg.close();
     }
   }, 60_000);
+
+  it("blob().toFile and exportFilesystem into a FIFO nobody reads say so once, then write when a reader comes", async () => {
+    const dir = temp();
+    const fifo = join(dir, "pipe");
+    execFileSync("mkfifo", [fifo]);
+    const reg = await connect(registry.url);
+    const readOnce = () =>
+      new Promise<Buffer>((resolve, reject) => {
+        const chunks: Buffer[] = [];
+        createReadStream(fifo)
+          .on("data", (c) => chunks.push(c as Buffer))
+          .on("end", () => resolve(Buffer.concat(chunks)))
+          .on("error", reject);
+      });
+    try {
+      const { manifest } = await reg.manifest(`${registry.host}/wait/img:1`);
+      const layer = (manifest as { layers: { digest: string; size: number }[] }).layers[0]!;
+      let reading: Promise<Buffer> | undefined;
+      const waits: TransferEvent[] = [];
+      await reg.blob(`${registry.host}/wait/img@${layer.digest}`).toFile(fifo, {
+        onProgress: (e) => {
+          if (e.type !== "waiting") return;
+          waits.push(e);
+          reading ??= readOnce();
+        },
+      });
+      expect(waits).toEqual([{ type: "waiting", destination: fifo, reader: true }]);
+      expect((await reading)?.length).toBe(layer.size);
+
+      let told = 0;
+      let exported: Promise<Buffer> | undefined;
+      await reg.exportFilesystem(`${registry.host}/wait/img:1`, fifo, {
+        onReaderWait: () => {
+          told++;
+          exported ??= readOnce();
+        },
+      });
+      expect(told).toBe(1);
+      expect((await exported)?.length).toBeGreaterThan(0);
+    } finally {
+      await reg.close();
+    }
+  }, 60_000);
 });
