@@ -1,13 +1,15 @@
 #!/usr/bin/env node
 /**
- * Copy benchmark: a generated image of 4 layers totalling 1 GiB, copied from one local CNCF distribution registry to
- * another by `regatta copy` and by `skopeo copy`, the order rotating every round, median of N rounds. In
- * the same run, the floor: the same four blobs streamed by 4 parallel `curl GET | curl PUT` pipes (no client
- * hashing). `sync` runs before every timed copy (the registries write to disk).
+ * Copy benchmark: a generated image of 4 layers (`--layers N`) totalling 1 GiB, copied from one local CNCF
+ * distribution registry to another by `regatta copy` and by `skopeo copy`, the order rotating every round, median of
+ * N rounds. In the same run, the floor: the same blobs streamed by parallel `curl GET | curl PUT` pipes, one a layer
+ * (no client hashing). `sync` runs before every timed copy (the registries write to disk).
  * Each copy goes into a fresh target registry, so no run finds blobs left by another. Wall time is measured around
  * the whole process (start-up included, for both tools); peak RSS comes from `/usr/bin/time -v`.
+ * `REGATTA_BENCH_BASELINE=<bin.cjs of another build>` adds that build to the same rounds. bench/upload.mjs is this
+ * with one layer of 200 MiB.
  *
- *   node bench/copy.mjs [--rounds 5] [--size-mib 1024] [--jobs N] [--sweep 1,2,4,8] [--json FILE]
+ *   node bench/copy.mjs [--rounds 5] [--size-mib 1024] [--layers 4] [--jobs N] [--sweep 1,2,4,8] [--json FILE]
  *
  * Needs `pnpm build` first (bench/run.sh does it), docker-registry, skopeo, curl and /usr/bin/time.
  */
@@ -33,12 +35,25 @@ const { values: args } = parseArgs({
   options: {
     rounds: { type: "string", default: "5" },
     "size-mib": { type: "string", default: "1024" },
+    layers: { type: "string", default: "4" },
     jobs: { type: "string" },
     sweep: { type: "string" },
     json: { type: "string" },
+    help: { type: "boolean", short: "h" },
   },
 });
+if (args.help) {
+  console.log(
+    "node bench/copy.mjs [--rounds 5] [--size-mib 1024] [--layers 4] [--jobs N] [--sweep 1,2,4,8] [--json FILE]",
+  );
+  process.exit(0);
+}
 const rounds = Number(args.rounds);
+const layers = Number(args.layers);
+if (!Number.isInteger(layers) || layers < 1) {
+  console.error(`--layers ${args.layers}: a whole number, 1 or more`);
+  process.exit(2);
+}
 await requireTools(["/usr/bin/time", "skopeo", "curl", "docker-registry"]);
 
 // ---- the image and the source registry ---------------------------------------------------------------------------
@@ -47,7 +62,7 @@ const {
   bytes,
   registry: source,
   reference: from,
-} = await benchImage("copy", Number(args["size-mib"]) * 1024 * 1024);
+} = await benchImage("copy", Number(args["size-mib"]) * 1024 * 1024, layers);
 
 /** One copy into a fresh target registry. */
 async function run(kind, jobs) {
@@ -74,7 +89,7 @@ async function run(kind, jobs) {
         ]);
       case "curl": {
         // The floor: each blob streamed from the source's GET straight into the target's PUT (upload sessions
-        // opened beforehand), 4 at once, nothing hashed by the client; the target registry still checks digests.
+        // opened beforehand), all at once, nothing hashed by the client; the target registry still checks digests.
         const pipes = [];
         for (const layer of image.layers) {
           const opened = await fetch(`${target.url}/v2/bench/curl/blobs/uploads/`, { method: "POST" });
@@ -133,6 +148,7 @@ const report = {
     regattaToSkopeo: summary.regatta.medianSeconds / summary.skopeo.medianSeconds,
     regattaToCurl: summary.regatta.medianSeconds / summary.curl.medianSeconds,
     skopeoToCurl: summary.skopeo.medianSeconds / summary.curl.medianSeconds,
+    ...(BASELINE ? { baselineToCurl: summary.baseline.medianSeconds / summary.curl.medianSeconds } : {}),
   },
 };
 console.log(JSON.stringify(report, null, 2));

@@ -30,20 +30,21 @@ export async function requireTools(tools) {
 }
 
 /**
- * A scratch directory removed at exit, and in it an image of 4 layers totalling `totalBytes` (testkit's
- * incompressible generated layers) pushed to a fresh local registry as `bench/large:1`.
+ * A scratch directory removed at exit, and in it an image of `layers` layers (default 4) totalling `totalBytes`
+ * (testkit's incompressible generated layers) pushed to a fresh local registry as `bench/large:1`.
  */
-export async function benchImage(name, totalBytes) {
+export async function benchImage(name, totalBytes, layers = 4) {
   const { generateLargeImage, pushImage, startRegistry } = await import(
     join(ROOT, "packages/testkit/dist/index.js")
   );
   const work = join(tmpdir(), `regatta-bench-${name}-${process.pid}`);
   mkdirSync(work, { recursive: true });
   process.on("exit", () => rmSync(work, { recursive: true, force: true }));
-  console.error(`generating 4 layers of ${Math.round(totalBytes / 4 / 1024 / 1024)} MiB in ${work} …`);
+  const layerBytes = Math.round(totalBytes / layers);
+  console.error(`generating ${layers} layers of ${(layerBytes / 1024 / 1024).toFixed(0)} MiB in ${work} …`);
   const image = await generateLargeImage({
     dir: join(work, "layers"),
-    layers: Array(4).fill(totalBytes / 4),
+    layers: Array(layers).fill(layerBytes),
   });
   const bytes = image.layers.reduce((n, l) => n + l.descriptor.size, 0);
   const registry = await startRegistry({ auth: "none" });
