@@ -50,6 +50,17 @@ describe("cliAccessHint: what was sent × the operation × the flags of the run"
     }
   }
 
+  it("a 403 whose message gives another reason (quota, size…) names no flag or login as the fix (QA LOW #2)", () => {
+    for (const credentials of ["none", "basic"] as const) {
+      for (const given of [false, true]) {
+        const hint = cliAccessHint(facts("push", credentials, { otherReason: true }), 403, one(given));
+        expect(hint).not.toMatch(/-u\/-p|regatta login|no credentials were sent|may not/);
+        expect(hint).toContain("push to team/api");
+        expect(hint).toContain("not about credentials");
+      }
+    }
+  });
+
   it("a 401 that refuses the credentials themselves says to check them", () => {
     expect(cliAccessHint(facts("pull", "basic", { username: "me" }), 401, one(true))).toBe(
       `${R} refused the credentials of me given with -u/-p: check them`,

@@ -1,7 +1,7 @@
 // The type from the client, which the published package depends on (for the types of its exports); the function from
 // errors, so start-up does not import the client (see build.mjs).
 import type { AccessFacts } from "@regatta/client";
-import { describeAccess } from "@regatta/errors";
+import { describeAccess, otherReasonHint } from "@regatta/errors";
 
 /**
  * Which flags give credentials for one side of a command (issue 10, item 16): `-u/-p` for the registry of most
@@ -29,6 +29,8 @@ function sideFor(access: AccessFacts, sides: readonly CredentialSide[]): Credent
  * the docker config supplied are named too, with the flag that would override them.
  */
 export function cliAccessHint(access: AccessFacts, status: number, sides: readonly CredentialSide[]): string {
+  // A quota, a size, an immutable tag…: no flag or login is the fix, whatever was sent.
+  if (access.otherReason) return otherReasonHint(access);
   const side = sideFor(access, sides);
   const registry = access.registry;
   const login = `"regatta login ${registry}"`;

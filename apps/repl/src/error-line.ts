@@ -1,5 +1,5 @@
 import { types } from "node:util";
-import { type AccessFacts, describeAccess, RegattaError } from "@regatta/client";
+import { type AccessFacts, describeAccess, otherReasonHint, RegattaError } from "@regatta/client";
 import { type Colors, causeLines, escapeControls, oneLine, registryErrorLines } from "@regatta/present";
 
 /**
@@ -8,6 +8,8 @@ import { type Colors, causeLines, escapeControls, oneLine, registryErrorLines } 
  * (`current`); another registry needs `.connect` first, or a client of its own.
  */
 export function replAccessHint(access: AccessFacts, status: number, current?: string): string {
+  // A quota, a size, an immutable tag…: no .login is the fix, whatever was sent.
+  if (access.otherReason) return otherReasonHint(access);
   const what = describeAccess(access);
   // `.login` logs in to reg's registry: for another one (a copy's target, a full reference elsewhere), say what works.
   const elsewhere = current !== undefined && current !== access.registry;

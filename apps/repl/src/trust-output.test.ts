@@ -103,6 +103,23 @@ describe("the REPL's hints suggest .login in words that fit", () => {
     expect(replAccessHint(access, status, R)).toContain(expected);
   });
 
+  it("a 403 whose message gives another reason (quota, size…) offers no .login (QA LOW #2)", () => {
+    for (const credentials of ["none", "basic"] as const) {
+      const access = {
+        registry: R,
+        repository: "a",
+        operation: "push",
+        credentials,
+        otherReason: true,
+      } as const;
+      for (const current of [undefined, R, "home.example"]) {
+        const hint = replAccessHint(access, 403, current);
+        expect(hint).not.toMatch(/\.login|\.connect|no credentials were sent|may not/);
+        expect(hint).toContain("not about credentials");
+      }
+    }
+  });
+
   it.each([
     [{ registry: R, repository: "a", operation: "pull", credentials: "none" }, 401],
     [{ registry: R, repository: "a", operation: "push", credentials: "basic", username: "me" }, 401],

@@ -55,6 +55,72 @@ describe("errorFromResponse: the hint fits what was sent (issue 10, item 16)", (
     expect(error.message).toBe(`${error.summary} (${error.hint})`);
   });
 
+  describe("a 403 whose message gives a reason other than credentials is not told to log in (QA LOW #2)", () => {
+    const denied = (
+      message: string | undefined,
+      credentials: "none" | "basic",
+      scopes = repo(["pull", "push"]),
+    ) =>
+      errorFromResponse({
+        method: "PUT",
+        url: "https://r.example/v2/team/api/manifests/1",
+        status: 403,
+        body: JSON.stringify({ errors: [{ code: "DENIED", ...(message === undefined ? {} : { message }) }] }),
+        auth: {
+          registry: "r.example",
+          scopes,
+          credentials,
+          ...(credentials !== "none" ? { username: "me" } : {}),
+        },
+      });
+
+    it.each([
+      "quota exceeded",
+      "storage quota exceeded for namespace team",
+      "pull rate limit reached",
+      "too many requests",
+      "tag retention policy forbids overwriting 1",
+      "manifest size too large",
+      "blob exceeds the maximum size",
+      "repository is read-only",
+      "disk full: no space left",
+      "tag 1 is immutable",
+      "registry under maintenance",
+    ])("%s: the hint names no credentials as the fix, anonymous or not", (message) => {
+      for (const credentials of ["none", "basic"] as const) {
+        const error = denied(message, credentials);
+        expect(error.access?.otherReason).toBe(true);
+        expect(error.hint).not.toMatch(/no credentials were sent|log in|credentials of me|lack permission/);
+        expect(error.hint).toContain("not about credentials");
+      }
+    });
+
+    it.each([
+      "requested access to the resource is denied",
+      "access denied",
+      "denied",
+      "insufficient permissions to push to team/api",
+      "not authorized",
+      "",
+      undefined,
+    ])("%j: still the credentials hint", (message) => {
+      const anonymous = denied(message, "none");
+      expect(anonymous.access?.otherReason).toBeUndefined();
+      expect(anonymous.hint).toContain("no credentials were sent");
+      expect(denied(message, "basic").hint).toContain("the credentials of me");
+    });
+
+    it("a 403 without facts keeps no credential claim for a reason of the registry's own", () => {
+      const error = errorFromResponse({
+        method: "GET",
+        url: "https://r.example/v2/team/api/tags/list",
+        status: 403,
+        body: JSON.stringify({ errors: [{ code: "DENIED", message: "quota exceeded" }] }),
+      });
+      expect(error.hint).not.toMatch(/credentials are valid|lack permission/);
+    });
+  });
+
   it("errors without facts keep the status hints", () => {
     const error = errorFromResponse({ method: "GET", url: "https://r.example/v2/", status: 429 });
     expect(error.access).toBeUndefined();

@@ -20,6 +20,34 @@ export interface AccessFacts {
   username?: string;
   /** The registry answered 401 `insufficient_scope`: credentials (or the anonymous token) were not granted this. */
   insufficientScope?: boolean;
+  /**
+   * The registry's 403 names a reason that is not about who asked (a quota, a rate, storage, retention, a size, an
+   * immutable tag…; {@link namesOtherReason}): the hint must not offer credentials or a login as the fix.
+   */
+  otherReason?: boolean;
+}
+
+/**
+ * Words of a registry's refusal that give a reason other than credentials or permissions: `DENIED: quota exceeded`,
+ * `storage limit reached`, `manifest too large`, `tag is immutable`. A generic refusal (`requested access to the
+ * resource is denied`, `access denied`, none at all) names none, and keeps the hint about credentials.
+ */
+const OTHER_REASON =
+  /\b(?:quotas?|rate[ -]?limit(?:ed|s)?|too many|storage|retention|sizes?|too (?:large|big)|exceed(?:s|ed)?|disk|space|immutable|read[ -]?only|maintenance)\b/i;
+
+/** Whether a registry's error messages give a reason other than credentials ({@link OTHER_REASON}). */
+export function namesOtherReason(messages: readonly (string | undefined)[]): boolean {
+  return messages.some((message) => message !== undefined && OTHER_REASON.test(message));
+}
+
+/**
+ * The hint of a refusal whose message gives a reason other than credentials ({@link AccessFacts.otherReason}), the
+ * same in the library, the CLI and the REPL: no flag, login or account would change it.
+ */
+export function otherReasonHint(access?: AccessFacts): string {
+  const what = access ? ` to ${describeAccess(access)}` : "";
+  const who = access?.registry ?? "the registry";
+  return `${who} gave its own reason for refusing${what} (its message): it is not about credentials`;
 }
 
 /** A token scope as the transport knows it (`repository:team/api:pull,push`, `registry:catalog:*`). */
@@ -68,6 +96,7 @@ export function describeAccess(access: AccessFacts): string {
  * commands (the CLI's `-u`, `--src-username`; the REPL's `.login`).
  */
 export function accessHint(access: AccessFacts, status: number): string {
+  if (access.otherReason) return otherReasonHint(access);
   const what = describeAccess(access);
   const who = access.username ? ` of ${access.username}` : "";
   if (access.credentials === "none") {

@@ -1,4 +1,11 @@
-import { type AccessFacts, accessHint, accessOperation, type ScopeLike } from "./access.js";
+import {
+  type AccessFacts,
+  accessHint,
+  accessOperation,
+  namesOtherReason,
+  otherReasonHint,
+  type ScopeLike,
+} from "./access.js";
 import { redactUrl } from "./redact.js";
 import {
   AuthenticationError,
@@ -97,24 +104,28 @@ export function errorFromResponse(response: ErrorResponse): RegistryError {
   // not exist, Harbor for a catalog asked by a non-admin (RFC 6750 §3.1).
   const insufficientScope =
     response.status === 401 && /error\s*=\s*"?insufficient_scope/i.test(response.challenge ?? "");
+  // A 403 whose message gives a reason of its own (a quota, a size…): no credentials are the fix (QA LOW #2).
+  const otherReason = response.status === 403 && namesOtherReason(errors.map((e) => e.message));
   const access =
     response.auth && (response.status === 401 || response.status === 403)
-      ? accessFacts(response.method, response.auth, insufficientScope)
+      ? accessFacts(response.method, response.auth, insufficientScope, otherReason)
       : undefined;
   if (access) options.access = access;
   const hint = response.hint
     ? response.hint
     : access
       ? accessHint(access, response.status)
-      : insufficientScope
-        ? "the registry did not grant access: the repository may not exist, or these credentials cannot reach it"
-        : response.status === 429
-          ? rateLimitHint(response)
-          : (HINTS[response.status] ??
-            // Only where trying again is the remedy: a 404 that carries a Retry-After is still not there then.
-            (response.retryAfterMs !== undefined && RETRYABLE_STATUSES.has(response.status)
-              ? comeBackHint(response.retryAfterMs)
-              : undefined));
+      : otherReason
+        ? otherReasonHint()
+        : insufficientScope
+          ? "the registry did not grant access: the repository may not exist, or these credentials cannot reach it"
+          : response.status === 429
+            ? rateLimitHint(response)
+            : (HINTS[response.status] ??
+              // Only where trying again is the remedy: a 404 that carries a Retry-After is still not there then.
+              (response.retryAfterMs !== undefined && RETRYABLE_STATUSES.has(response.status)
+                ? comeBackHint(response.retryAfterMs)
+                : undefined));
   if (hint) options.hint = hint;
   switch (response.status) {
     case 401:
@@ -134,6 +145,7 @@ function accessFacts(
   method: string,
   auth: NonNullable<ErrorResponse["auth"]>,
   insufficientScope: boolean,
+  otherReason: boolean,
 ): AccessFacts {
   const repository = auth.scopes.find((s) => s.type === "repository")?.name;
   return {
@@ -143,6 +155,7 @@ function accessFacts(
     credentials: auth.credentials,
     ...(auth.username ? { username: auth.username } : {}),
     ...(insufficientScope ? { insufficientScope } : {}),
+    ...(otherReason ? { otherReason } : {}),
   };
 }
 

@@ -5,6 +5,8 @@ export {
   accessHint,
   accessOperation,
   describeAccess,
+  namesOtherReason,
+  otherReasonHint,
   type ScopeLike,
 } from "./access.js";
 export { type ErrorResponse, errorFromResponse, foreignText } from "./from-response.js";
