@@ -127,6 +127,13 @@ export {
 } from "./netns.js";
 export { type OciSchemaKind, ociSchemaErrors } from "./oci-schema/oci-schema.js";
 export { type PushableImage, type PushResult, pushImage } from "./push-image.js";
+export {
+  type RefusalPolicy,
+  type RefusingUploadServer,
+  startRefusingUploadServer,
+  type UnreadRefusal,
+  type UploadRequestSeen,
+} from "./refusing-upload-server.js";
 export type {
   FlavourError,
   FlavourFault,

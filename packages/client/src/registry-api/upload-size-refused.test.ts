@@ -7,9 +7,8 @@
  * chunks small enough, of at most MAX_FALLBACK_CHUNK, so memory stays flat whatever the blob's size.
  */
 import { createHash } from "node:crypto";
-import type { IncomingMessage, ServerResponse } from "node:http";
 import { Readable } from "node:stream";
-import { startServer, type TestServer } from "@regatta/testkit";
+import { type RefusingUploadServer, startRefusingUploadServer } from "@regatta/testkit";
 import { Transport } from "@regatta/transport";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { MAX_FALLBACK_CHUNK, type UploadRequest, uploadBlob } from "./uploads.js";
@@ -23,58 +22,22 @@ const MiB = 1024 * 1024;
 let refuse: "413 close" | "lost" | "413, then lost";
 /** The largest PATCH body the proxy lets through. */
 let limit: number;
-/** Each PATCH as the proxy saw it: `stream` (no Content-Length) or its length, and whether it was refused. */
-let patches: Array<{ length: number | "stream"; refused: boolean }>;
-/** Bytes each session holds, and the digest of what it holds. */
-let sessions: Map<string, { size: number; hash: ReturnType<typeof createHash> }>;
-let server: TestServer;
+let server: RefusingUploadServer;
 let transport: Transport;
 
-async function handle(req: IncomingMessage, res: ServerResponse) {
-  const url = new URL(req.url ?? "/", "http://x");
-  const id = url.pathname.split("/").at(-1) ?? "";
-  if (req.method === "POST") {
-    const name = `u${sessions.size + 1}`;
-    sessions.set(name, { size: 0, hash: createHash("sha256") });
-    return void res.writeHead(202, { location: `/v2/r/blobs/uploads/${name}`, range: "0-0" }).end();
-  }
-  const session = sessions.get(id);
-  if (!session) return void res.writeHead(404).end('{"errors":[{"code":"BLOB_UPLOAD_UNKNOWN"}]}');
-  const range = () => ({
-    range: `0-${Math.max(0, session.size - 1)}`,
-    location: `/v2/r/blobs/uploads/${id}`,
-  });
-  if (req.method === "PATCH") {
-    const declared = req.headers["content-length"];
-    const length = declared === undefined ? "stream" : Number(declared);
-    const refused = length === "stream" || length > limit;
-    patches.push({ length, refused });
-    if (refused) {
-      // Not a byte of the body read: what nginx does with a body over client_max_body_size.
-      if (refuse === "lost" || (refuse === "413, then lost" && patches.filter((p) => p.refused).length > 1))
-        return void req.socket.destroy();
-      res.writeHead(413, { "content-type": "text/html", connection: "close" });
-      return void res.end("<html>413 Request Entity Too Large</html>", () => req.socket.destroy());
-    }
-    for await (const chunk of req) {
-      session.hash.update(chunk as Buffer);
-      session.size += (chunk as Buffer).length;
-    }
-    return void res.writeHead(202, range()).end();
-  }
-  if (req.method === "GET") return void res.writeHead(204, range()).end();
-  if (req.method === "DELETE") return void res.writeHead(204).end();
-  // PUT ?digest=: commits what the session holds, if it is the blob.
-  req.resume();
-  const got = `sha256:${session.hash.digest("hex")}`;
-  if (got !== url.searchParams.get("digest"))
-    return void res.writeHead(400).end('{"errors":[{"code":"DIGEST_INVALID"}]}');
-  sessions.delete(id);
-  res.writeHead(201, { location: `/v2/r/blobs/${got}`, "docker-content-digest": got }).end();
-}
-
 beforeAll(async () => {
-  server = await startServer(handle);
+  server = await startRefusingUploadServer(({ method, length }) => {
+    if (method !== "PATCH" || (length !== "stream" && length <= limit)) return undefined;
+    // Not a byte of the body read: what nginx does with a body over client_max_body_size.
+    if (refuse === "lost" || (refuse === "413, then lost" && server.seen.some((r) => r.refused)))
+      return "drop";
+    return {
+      status: 413,
+      contentType: "text/html",
+      body: "<html>413 Request Entity Too Large</html>",
+      destroy: true,
+    };
+  });
   transport = new Transport({ sleep: async () => {}, random: () => 0 });
 });
 afterAll(async () => {
@@ -82,8 +45,7 @@ afterAll(async () => {
   await server.close();
 });
 beforeEach(() => {
-  patches = [];
-  sessions = new Map();
+  server.reset();
 });
 
 /** `size` bytes of a pattern (no two chunks alike, so a byte out of place fails the digest), made as they are read. */
@@ -125,7 +87,9 @@ const send = (blob: ReturnType<typeof pattern>, extra: Partial<UploadRequest> = 
     ...extra,
   });
 
-const lengths = () => patches.map((p) => p.length);
+/** Each PATCH as the proxy saw it: `stream` (no Content-Length) or its length, and whether it was refused. */
+const patches = () => server.seen.filter((r) => r.method === "PATCH");
+const lengths = () => patches().map((p) => p.length);
 
 describe("a proxy that refuses a body above a size without reading it", () => {
   const blob = pattern(20 * MiB);
@@ -146,7 +110,7 @@ describe("a proxy that refuses a body above a size without reading it", () => {
     // same refused form twice: before, a lost 413 was taken for a network cut and the streamed PATCH sent again
     // until the recoveries ran out.
     expect(lengths()).toEqual(["stream", 5 * MiB, ...Array.from({ length: 16 }, () => 1.25 * MiB)]);
-    expect(patches.filter((p) => !p.refused).length).toBe(16);
+    expect(patches().filter((p) => !p.refused).length).toBe(16);
   });
 });
 
