@@ -1,15 +1,15 @@
 import { type REPLEval, Recoverable } from "node:repl";
 import { Script } from "node:vm";
-import { processTopLevelAwait } from "node-repl-await";
 import type { ReplSession } from "./session.js";
+import { wrapTopLevelAwait } from "./top-level-await.js";
 
 /** What the evaluator does with an error: the REPL prints it as one line instead of Node's stack dump. */
 export type ErrorSink = (error: unknown) => void;
 
 /**
- * The REPL's eval. It runs the line in the REPL's context with top-level `await` (node-repl-await's transform of
- * Node's own), and awaits a bare promise too, so `reg.tags("alpine")` prints the tags. The wait goes through the
- * session, so Ctrl-C aborts it. Errors are handed to `onError` and the line evaluates to nothing.
+ * The REPL's eval. It runs the line in the REPL's context with top-level `await` (top-level-await.ts, the approach
+ * of Node's own REPL), and awaits a bare promise too, so `reg.tags("alpine")` prints the tags. The wait goes through
+ * the session, so Ctrl-C aborts it. Errors are handed to `onError` and the line evaluates to nothing.
  */
 export function createEvaluator(session: ReplSession, onError: ErrorSink): REPLEval {
   return (code, context, filename, callback) => {
@@ -58,26 +58,32 @@ function compile(code: string, filename: string): Script {
       // a block after all
     }
   }
-  const awaited = /\bawait\b/.test(code) ? processTopLevelAwait(code) : undefined;
-  if (awaited === null) throwIfUnfinished(code, filename);
-  return new Script(awaited || code, { filename });
+  const awaited = /\bawait\b/.test(code) ? wrapTopLevelAwait(code) : undefined;
+  if (awaited) return new Script(awaited, { filename });
+  try {
+    return new Script(code, { filename });
+  } catch (error) {
+    if (awaited === null) throwAwaitError(code, filename);
+    throw error;
+  }
 }
 
 /**
- * node-repl-await gives up (null) on code it cannot parse, an unfinished statement too (`for (const t of ts) {` then
- * `const d = await reg.digest(t)`). Compiled as it is, such code fails with "await is only valid in async functions",
- * which tells nothing about whether more lines would complete it, so the REPL printed an error instead of a `...`
- * prompt (QA repl5, finding 2). Compiled as the body of an async function, where `await` is valid, it fails as an
- * unfinished statement does ("Unexpected end of input"): that error is thrown for {@link isRecoverable} to read, as
- * Node's REPL reads its own parse of the wrapped code (lib/repl.js, isRecoverableError). Anything else is left to
- * the plain compile below.
+ * Code with `await` that acorn could not parse is unfinished or wrong. Compiled as it is, it fails with "await is only
+ * valid in async functions", which tells neither (an unfinished `for (const t of ts) {` then
+ * `const d = await reg.digest(t)` printed an error instead of a `...` prompt, QA repl5, finding 2). With its `await`s
+ * taken out, as Node's REPL reads it (lib/repl.js), an unfinished statement fails as one ("Unexpected end of input",
+ * which {@link isRecoverable} reads); that error is thrown for a `...` prompt. Otherwise the code compiled as the
+ * body of an async function, where `await` is valid, fails with the error that is really there
+ * (`x ??= await f() }`: "Unexpected token '}'").
  */
-function throwIfUnfinished(code: string, filename: string): void {
+function throwAwaitError(code: string, filename: string): void {
   try {
-    new Script(`async function regattaAwaitCheck() {\n${code}\n}`, { filename });
+    new Script(code.replace(/\bawait\b/g, ""), { filename });
   } catch (error) {
     if (isRecoverable(error, code)) throw error;
   }
+  new Script(`async function regattaAwaitCheck() {\n${code}\n}`, { filename });
 }
 
 /** An unfinished statement: the REPL asks for the next line (`...`) instead of failing. */

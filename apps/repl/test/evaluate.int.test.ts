@@ -93,3 +93,69 @@ describe("_error", () => {
     expect(await repl.send("_error.code")).toBe("'NAME_UNKNOWN'");
   });
 });
+
+/**
+ * Lines in the JavaScript Node 20 runs (ES2021 and later) with a top-level `await`: node-repl-await parsed them as
+ * ES2020 and gave up, so each failed with "await is only valid in async functions".
+ */
+describe("current JavaScript with top-level await", () => {
+  const driveRepl = drivenRepls();
+
+  it("logical assignment, numeric separators, the regexp d flag and top-level for await", async () => {
+    const repl = await driveRepl({});
+    await repl.send("let x; let a = 0; let b = 1");
+    expect(await repl.send('x ??= await Promise.resolve("set")')).toBe("'set'");
+    expect(await repl.send('x ??= await Promise.resolve("again")')).toBe("'set'");
+    expect(await repl.send("a ||= await Promise.resolve(2)")).toBe("2");
+    expect(await repl.send("b &&= await Promise.resolve(3)")).toBe("3");
+    expect(await repl.send("[x, a, b]")).toBe("[ 'set', 2, 3 ]");
+    expect(await repl.send("1_000 + await Promise.resolve(1)")).toBe("1001");
+    expect(await repl.send('(await Promise.resolve(/a(b)/d)).exec("ab").indices[1]')).toBe("[ 1, 2 ]");
+    const loop = await repl.send(
+      'for await (const v of (async function* () { yield "p"; yield "q" })()) console.log("got", v)',
+    );
+    expect(loop).toBe("got p\ngot q");
+    expect(repl.running.failures).toBe(0);
+  });
+
+  it("class fields, private members and static blocks, the class kept for the next line", async () => {
+    const repl = await driveRepl({});
+    await repl.send(
+      "class Box { #v = 1; static made = 0; static { this.ready = true } get v() { return this.#v } static #n() { return 2 } static n() { return Box.#n() } }; const box = await Promise.resolve(new Box())",
+    );
+    expect(await repl.send("[box.v, Box.made, Box.ready, Box.n(), box instanceof Box]")).toBe(
+      "[ 1, 0, true, 2, true ]",
+    );
+    expect(repl.running.failures).toBe(0);
+  });
+
+  it("declarations persist across lines, the last expression is the result, nested await is left alone", async () => {
+    const repl = await driveRepl({});
+    await repl.send("const { p, q: [r] } = await Promise.resolve({ p: 1, q: [2] }); let s = 3, t; var u = 4");
+    expect(await repl.send("[p, r, s, t, u]")).toBe("[ 1, 2, 3, undefined, 4 ]");
+    await repl.send("async function twice(n) { return 2 * (await Promise.resolve(n)) }; await 0");
+    expect(await repl.send("await twice(21)")).toBe("42");
+    expect(
+      await repl.send("const k = () => 5; await Promise.resolve(1); k() + (await Promise.resolve(1));;"),
+    ).toBe("6");
+    expect(await repl.send("k()")).toBe("5");
+    // A declaration last: nothing to print, as in Node's REPL.
+    expect(await repl.send("const last = await Promise.resolve(9)")).toBe("");
+    expect(await repl.send("last")).toBe("9");
+    expect(repl.running.failures).toBe(0);
+  });
+
+  it("an unfinished line in newer syntax gets the continuation prompt; a wrong one fails in one line", async () => {
+    const repl = await driveRepl({});
+    const start = repl.screen().length;
+    for (const line of ["const big = [", "  1_000,", "  await Promise.resolve(2_000),", "]"])
+      repl.type(`${line}\r`);
+    await repl.waitFor((text) => /(\.\.\.|\|) \]/.test(text) && /docker\.io> $/.test(text), start);
+    expect(await repl.send("big")).toBe("[ 1000, 2000 ]");
+    expect(repl.running.failures).toBe(0);
+    const wrong = await repl.send("let w; w ??= await Promise.resolve(1) }");
+    expect(wrong).toMatch(/^✖ .*SyntaxError.*$/);
+    expect(wrong).not.toContain("\n");
+    expect(repl.running.failures).toBe(1);
+  });
+});
