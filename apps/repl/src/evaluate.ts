@@ -50,15 +50,17 @@ function withNote(error: unknown, ended: unknown[]): unknown {
 }
 
 function compile(code: string, filename: string): Script {
-  // `{ a: 1 }` typed alone is an object, not a block (Node's REPL reads it the same way).
+  const hasAwait = /\bawait\b/.test(code);
+  // `{ a: 1 }` typed alone is an object, not a block (Node's REPL reads it the same way), `{ a: await f() }` too.
   if (/^\s*\{/.test(code) && /\}\s*$/.test(code)) {
+    const object = `(${code.trim()})\n`;
     try {
-      return new Script(`(${code.trim()})\n`, { filename });
+      return new Script((hasAwait && wrapTopLevelAwait(object)) || object, { filename });
     } catch {
       // a block after all
     }
   }
-  const awaited = /\bawait\b/.test(code) ? wrapTopLevelAwait(code) : undefined;
+  const awaited = hasAwait ? wrapTopLevelAwait(code) : undefined;
   if (awaited) return new Script(awaited, { filename });
   try {
     return new Script(code, { filename });

@@ -139,6 +139,10 @@ describe("current JavaScript with top-level await", () => {
       await repl.send("const k = () => 5; await Promise.resolve(1); k() + (await Promise.resolve(1));;"),
     ).toBe("6");
     expect(await repl.send("k()")).toBe("5");
+    // An object typed alone is an object with await in it too, not a block with a label.
+    expect(await repl.send("{ one: await Promise.resolve(1), two: 2 }")).toBe("{ one: 1, two: 2 }");
+    expect(await repl.send("{ const inBlock = await Promise.resolve(3); console.log(inBlock) }")).toBe("3");
+    expect(await repl.send("typeof inBlock")).toBe("'undefined'");
     // A declaration last: nothing to print, as in Node's REPL.
     expect(await repl.send("const last = await Promise.resolve(9)")).toBe("");
     expect(await repl.send("last")).toBe("9");
