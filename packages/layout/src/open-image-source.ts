@@ -7,12 +7,15 @@ import type { Readable } from "node:stream";
 import { UsageError } from "@regatta/errors";
 import { openDirSource } from "./dir-layout.js";
 import { openDockerArchiveSource } from "./docker-archive-reader.js";
+import { checkSourceKind } from "./guess-format.js";
 import type { ImageSource } from "./image-source.js";
 import type { LayoutFormat } from "./layout-writer.js";
 import { openOciLayoutSource } from "./oci-layout.js";
 
 /** Opens `source` in `format` (see `guessPushFormat` to pick the format from what is on disk). */
 export async function openImageSource(source: string | Readable, format: LayoutFormat): Promise<ImageSource> {
+  // What is there is said before it is opened: a FIFO is not waited on, a file is not "not an OCI layout".
+  if (typeof source === "string") await checkSourceKind(source, format);
   if (format === "docker") return openDockerArchiveSource(source);
   if (typeof source !== "string")
     throw new UsageError(`only a docker archive can be read from a stream, not ${format}`);
