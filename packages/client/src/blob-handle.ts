@@ -1,4 +1,4 @@
-import { type Readable, Transform } from "node:stream";
+import { pipeline, type Readable, Transform } from "node:stream";
 import { DigestMismatchError, SizeMismatchError } from "@regatta/errors";
 import { writeStreamAtomic } from "@regatta/layout";
 import { parseDigest } from "@regatta/manifest";
@@ -80,8 +80,9 @@ export class BlobHandle {
         done();
       },
     });
-    stream.on("error", (err) => counter.destroy(err));
-    return stream.pipe(counter);
+    // Linked both ways: a reader that stops early (a write that failed: a full disk) destroys the response body too,
+    // or its socket stays busy and the client's close() waits on it for ever.
+    return pipeline(stream, counter, () => {});
   }
 
   /**
