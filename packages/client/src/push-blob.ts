@@ -1,7 +1,6 @@
-import { createReadStream } from "node:fs";
 import { Readable } from "node:stream";
 import { quotePath, UsageError } from "@regatta/errors";
-import { statRegularFile } from "@regatta/layout";
+import { openRegularFile } from "@regatta/layout";
 import { computeDigest, Digester, parseDigest } from "@regatta/manifest";
 import type { RepositoryReference } from "@regatta/reference";
 import { BlobHandle } from "./blob-handle.js";
@@ -66,6 +65,20 @@ export async function pushBlob(
 ): Promise<PushBlobResult> {
   const repo = toRepository(ctx, repository);
   const file = isFileSource(given) ? await fileSource(given.path, options) : undefined;
+  try {
+    return await pushFrom(ctx, repo, given, file, options);
+  } finally {
+    await file?.close().catch(() => {});
+  }
+}
+
+async function pushFrom(
+  ctx: ClientContext,
+  repo: RepositoryReference,
+  given: BlobSource,
+  file: Awaited<ReturnType<typeof fileSource>> | undefined,
+  options: PushBlobOptions,
+): Promise<PushBlobResult> {
   const source = file?.source ?? uploadable(given as Exclude<BlobSource, { path: string }>);
   const digest =
     file?.digest ?? options.digest ?? (source instanceof Uint8Array ? computeDigest(source) : undefined);
@@ -129,26 +142,35 @@ function isFileSource(source: BlobSource): source is { path: string } {
 }
 
 /**
- * A file as an upload source: its size, and its digest hashed here, streaming (memory stays flat), in the algorithm
- * of a given digest. A given digest the content does not have is refused before any request: the caller's two
- * inputs disagree. The size is checked again by the upload, so a file that changes meanwhile is not committed.
+ * A file as an upload source, opened once (openRegularFile): its size from that handle's fstat, and its digest
+ * hashed here, streaming (memory stays flat), in the algorithm of a given digest; every upload attempt reads the
+ * same handle from the start, so a name given to another file meanwhile changes nothing (QA LOW #4). A given digest
+ * the content does not have is refused before any request: the caller's two inputs disagree. The size is checked
+ * again by the upload, so a file that changes meanwhile is not committed. `close` releases the handle.
  */
 async function fileSource(
   path: string,
   options: PushBlobOptions,
-): Promise<{ source: () => Readable; size: number; digest: string }> {
-  const { size } = await statRegularFile(path);
-  const digester = new Digester(options.digest ? parseDigest(options.digest).algorithm : "sha256");
-  for await (const chunk of createReadStream(path, options.signal ? { signal: options.signal } : {})) {
-    digester.update(chunk as Uint8Array);
+): Promise<{ source: () => Readable; size: number; digest: string; close: () => Promise<void> }> {
+  const { handle, stats } = await openRegularFile(path);
+  const read = (more: { signal?: AbortSignal } = {}) =>
+    handle.createReadStream({ start: 0, autoClose: false, ...more }) as unknown as Readable;
+  try {
+    const digester = new Digester(options.digest ? parseDigest(options.digest).algorithm : "sha256");
+    for await (const chunk of read(options.signal ? { signal: options.signal } : {})) {
+      digester.update(chunk as Uint8Array);
+    }
+    const digest = digester.digest();
+    if (options.digest && options.digest !== digest) {
+      throw new UsageError(
+        `${quotePath(path)} has digest ${digest}, not ${options.digest} as given; nothing was sent`,
+      );
+    }
+    return { source: () => read(), size: stats.size, digest, close: () => handle.close() };
+  } catch (error) {
+    await handle.close().catch(() => {});
+    throw error;
   }
-  const digest = digester.digest();
-  if (options.digest && options.digest !== digest) {
-    throw new UsageError(
-      `${quotePath(path)} has digest ${digest}, not ${options.digest} as given; nothing was sent`,
-    );
-  }
-  return { source: () => createReadStream(path), size, digest };
 }
 
 /**

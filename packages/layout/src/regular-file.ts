@@ -1,22 +1,43 @@
-import type { Stats } from "node:fs";
-import { stat } from "node:fs/promises";
+import { constants, type Stats } from "node:fs";
+import { type FileHandle, open } from "node:fs/promises";
 import { quotePath, UsageError } from "@regatta/errors";
+import { notRegularFile } from "@regatta/errors/foreign-file";
+import { whyUnreadable } from "@regatta/errors/user-file";
+
+/** O_NONBLOCK: the open of a FIFO returns at once instead of waiting for a writer (a regular file ignores it). */
+const READ_FLAGS = constants.O_RDONLY | (constants.O_NONBLOCK ?? 0);
 
 /**
- * A regular file's `stat`, or a UsageError that names the file: what a file given by a user (a blob to push, a
- * manifest to put) must be before it is read. One home for the check and its wording, for the client and the CLI.
+ * A file given by a user (a blob to push), opened once: the handle and its `fstat`, or a UsageError that names the
+ * file and says what is there ("it is a FIFO", "no such file"). Size, kind and content all come from the one handle,
+ * so a name given to another file after the check is not what gets read (no time-of-check/time-of-use gap). The
+ * caller closes the handle.
+ */
+export async function openRegularFile(path: string): Promise<{ handle: FileHandle; stats: Stats }> {
+  let handle: FileHandle;
+  try {
+    handle = await open(path, READ_FLAGS);
+  } catch (error) {
+    throw new UsageError(`cannot read ${quotePath(path)}: ${whyUnreadable(error)}`, { cause: error });
+  }
+  try {
+    const stats = await handle.stat();
+    const kind = notRegularFile(stats);
+    if (kind) throw new UsageError(`cannot read ${quotePath(path)}: it is ${kind}`);
+    return { handle, stats };
+  } catch (error) {
+    await handle.close().catch(() => {});
+    if (error instanceof UsageError) throw error;
+    throw new UsageError(`cannot read ${quotePath(path)}: ${whyUnreadable(error)}`, { cause: error });
+  }
+}
+
+/**
+ * A regular file's `stat`, or a UsageError that names the file: what a file given by a user must be before it is
+ * read. One home for the check and its wording ({@link openRegularFile}), for the client and the CLI.
  */
 export async function statRegularFile(path: string): Promise<Stats> {
-  try {
-    const info = await stat(path);
-    if (!info.isFile()) throw new UsageError(`${quotePath(path)} is not a file`);
-    return info;
-  } catch (error) {
-    if (error instanceof UsageError) throw error;
-    const code = (error as NodeJS.ErrnoException).code;
-    throw new UsageError(
-      `cannot read ${quotePath(path)}: ${code === "ENOENT" ? "no such file" : (error as Error).message}`,
-      { cause: error },
-    );
-  }
+  const { handle, stats } = await openRegularFile(path);
+  await handle.close();
+  return stats;
 }
