@@ -18,6 +18,7 @@
 import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { chmodSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { readFile } from "node:fs/promises";
 import { createRequire, isBuiltin } from "node:module";
 import { basename, dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -80,6 +81,21 @@ const undiciCore = {
         throw new Error("HTTP/2 is not in regatta's bundle (the transport never offers it)");
       };`,
     }));
+    // llhttp's WebAssembly is compiled through a hook that the executable sets (bin.ts: a higher tiering budget for
+    // that compile only); without the hook (the library, tests) it is compiled as undici does.
+    b.onLoad({ filter: /undici[\\/]lib[\\/]dispatcher[\\/]client-h1\.js$/ }, async (args) => {
+      const source = await readFile(args.path, "utf8");
+      const call = "llhttpInstance = lazyllhttp()";
+      if (source.split(call).length !== 2)
+        throw new Error(`build.mjs: undici's ${call} not found once in ${args.path}`);
+      const hooked =
+        '(globalThis[Symbol.for("regatta.compileLlhttp")] ?? ((compile) => compile()))(lazyllhttp)';
+      return {
+        loader: "js",
+        contents: source.replace(call, `llhttpInstance = ${hooked}`),
+        resolveDir: dirname(args.path),
+      };
+    });
     b.onLoad({ filter: /.*/, namespace: "undici-core" }, () => ({
       resolveDir: transport,
       loader: "js",

@@ -8,7 +8,7 @@
  * CommonJS, not an ES module: Node starts an ES module entry about 10 ms later (its ES loader, module resolution),
  * a fifth of what the whole command table costs.
  */
-import { codeCacheDir, createChunkLoader } from "./chunk-loader.js";
+import { codeCacheDir, createChunkLoader, v8FlagsProbe } from "./chunk-loader.js";
 import { VERSION } from "./version.js";
 
 /** The chunks' file names and the build's hash, set by build.mjs (esbuild's `define`). */
@@ -23,7 +23,6 @@ process.stdout.on("error", (err: NodeJS.ErrnoException) => {
   if (err.code === "EPIPE") process.exit(141);
   // Loaded only now: a run whose stdout works never needs it. A command that opened a client has this chunk loaded
   // already, so the line comes before the command's own error path.
-  setV8Flags();
   const { fileSystemError } = chunks.load(REGATTA_CLI_CHUNKS.openClient) as typeof import("./open-client.js");
   process.stderr.write(`regatta: ${(fileSystemError(err, "stdout") as Error).message}\n`);
   process.exit(1);
@@ -41,16 +40,37 @@ const verbose = args.includes("-v") || args.includes("--verbose");
  * once a function has used its tiering budget, recompiles it with TurboFan on a background thread; llhttp's parser
  * is one very large function, so after the first response or two that is about 0.2 CPU-seconds, and the process
  * waits for the compile before it can exit: about a third of a short command's time (`regatta manifest REF`,
- * bench/startup.mjs; apps/cli/README.md has the numbers). Ten times the default budget (1,800,000) keeps short
- * commands on Liftoff, where llhttp is fast enough for the header parsing it does (a body is handed over whole,
- * not parsed), and a long run still tiers up. Set here, in the app, before any chunk is compiled: V8 keeps a hash of
- * its flags in each code cache and rejects a cache made under other flags. A V8 flag is the process's, so the
- * library never sets one.
- * https://v8.dev/docs/wasm-compilation-pipeline#dynamic-tiering
- * (`--version` compiles no chunk and does not load node:v8 for it.)
+ * bench/startup.mjs; bench/README.md has the numbers). A budget of 18,000,000 (ten times Node 20's default, 1.4 times
+ * Node 22's and 24's, under which `regatta inspect REF` tiers up) keeps short commands on Liftoff, where llhttp is
+ * fast enough for the header parsing it does (a body is handed over whole, not parsed), and a long run still tiers
+ * up. https://v8.dev/docs/wasm-compilation-pipeline#dynamic-tiering
+ *
+ * V8 gives a module its budget when the module is compiled, so the flag is raised for llhttp's compile only (build.mjs
+ * routes undici's `lazyllhttp()` through this hook; a library user's undici is untouched: a V8 flag is the process's)
+ * and then put back. Put back, because V8 keeps a hash of its non-default flags in every code cache and refuses a
+ * cache made under others: with the flag left raised, every one of Node's own modules loaded later (node:http,
+ * node:crypto, streams, …) was compiled from source instead of from the cache built into Node, about 58 M
+ * instructions (18 %) of `regatta manifest REF` on Node 22. V8 has no way to read a flag's default, so the known
+ * defaults are tried, each checked against a code cache made before the change (v8FlagsProbe); should none fit (a
+ * future V8), the chunk loader writes no cache this run rather than one the next run would refuse.
  */
-const setV8Flags = () =>
-  (require("node:v8") as typeof import("node:v8")).setFlagsFromString("--wasm-tiering-budget=18000000");
+const LLHTTP_TIERING_BUDGET = 18_000_000;
+/** V8's default `--wasm-tiering-budget`: V8 12.4 and later (Node 22, 24), V8 11 (Node 20). */
+const DEFAULT_TIERING_BUDGETS = [13_000_000, 1_800_000];
+(globalThis as Record<symbol, unknown>)[Symbol.for("regatta.compileLlhttp")] = <T>(compile: () => T): T => {
+  const v8 = require("node:v8") as typeof import("node:v8");
+  const flagsAsBefore = v8FlagsProbe();
+  v8.setFlagsFromString(`--wasm-tiering-budget=${LLHTTP_TIERING_BUDGET}`);
+  try {
+    return compile();
+  } finally {
+    const restored = DEFAULT_TIERING_BUDGETS.some((budget) => {
+      v8.setFlagsFromString(`--wasm-tiering-budget=${budget}`);
+      return flagsAsBefore();
+    });
+    if (!restored) chunks.flagsChanged();
+  }
+};
 
 // The bundle is minified: with -v an internal error's stack names the TypeScript sources (dist/cli/*.cjs.map). Node
 // maps the stacks of what its own loader loads, so -v loads the chunks without the code cache.
@@ -67,6 +87,5 @@ if (args.length === 1 && (args[0] === "--version" || args[0] === "-V")) {
   // What commander prints for `.version(VERSION, "-V, --version")`; startup.test.ts checks that both agree.
   process.stdout.write(`${VERSION}\n`);
 } else {
-  setV8Flags();
   chunks.load(REGATTA_CLI_CHUNKS.main);
 }

@@ -15,8 +15,9 @@ import {
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { setFlagsFromString } from "node:v8";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { codeCacheDir, createChunkLoader } from "./chunk-loader.js";
+import { codeCacheDir, createChunkLoader, v8FlagsProbe } from "./chunk-loader.js";
 
 const require = createRequire(import.meta.url);
 let work: string;
@@ -147,11 +148,36 @@ describe("createChunkLoader", () => {
     expect(readdirSync(parent).sort()).toEqual(["old-2", "old-3", "old-4", "this-build"]);
   });
 
+  it("a run whose V8 flags changed and could not be put back writes no cache: the next run could not use it", () => {
+    const chunks = loader();
+    chunks.load("main-AAAA.cjs");
+    chunks.flagsChanged();
+    chunks.save();
+    expect(readdirSync(work)).toEqual(["cli"]);
+  });
+
   it("without a cache directory, Node's require loads the chunks (for -v's source maps)", () => {
     const chunks = createChunkLoader({ dir, cacheDir: undefined, runKey: "manifest", require });
     expect((chunks.load("main-AAAA.cjs") as { answer: number }).answer).toBe(42);
     chunks.save();
     expect(readdirSync(work)).toEqual(["cli"]);
+  });
+});
+
+describe("v8FlagsProbe", () => {
+  it("tells whether V8's flags are those it started with: a flag changed, and changed back", () => {
+    // --expose-gc: a flag with a known default (off) that changes nothing for code already running.
+    const unchanged = v8FlagsProbe();
+    try {
+      expect(unchanged()).toBe(true);
+      setFlagsFromString("--expose-gc");
+      expect(unchanged()).toBe(false);
+      expect(unchanged()).toBe(false);
+    } finally {
+      setFlagsFromString("--no-expose-gc");
+    }
+    expect(unchanged()).toBe(true);
+    expect(unchanged()).toBe(true);
   });
 });
 

@@ -54,6 +54,28 @@ export interface ChunkLoader {
   save(): void;
   /** What was loaded, and whether V8 took its compiled code from the cache. */
   loaded(): Array<{ file: string; fromCache: boolean }>;
+  /**
+   * V8's flags changed during the run and could not be put back (bin.ts, llhttp's tiering budget): what V8 compiles
+   * now, and a cache written at exit, carry flags the next run will not have, so this run writes no cache.
+   */
+  flagsChanged(): void;
+}
+
+let probeChecks = 0;
+
+/**
+ * Whether V8's flags are still those of the moment this was called: V8 refuses a code cache made under other
+ * flags (it keeps a hash of the flags that differ from their defaults), so a cache of a tiny script made now is
+ * refused later exactly when they differ. Each check compiles a new source of the same length (V8 checks the length,
+ * not the text, and would answer a source it compiled before from its own in-memory cache without reading the code
+ * cache at all). About 0.3 ms, then 0.05 ms a check.
+ */
+export function v8FlagsProbe(): () => boolean {
+  const cachedData = new Script("void 0//----", { filename: "regatta-v8-flags-probe" }).createCachedData();
+  return () => {
+    const source = `void 0//${(probeChecks++ % 10_000).toString().padStart(4, "0")}`;
+    return !new Script(source, { filename: "regatta-v8-flags-probe", cachedData }).cachedDataRejected;
+  };
 }
 
 /**
@@ -87,6 +109,7 @@ export function createChunkLoader(options: ChunkLoaderOptions): ChunkLoader {
       },
       save: () => {},
       loaded: () => files.map((file) => ({ file, fromCache: false })),
+      flagsChanged: () => {},
     };
   }
 
@@ -95,6 +118,7 @@ export function createChunkLoader(options: ChunkLoaderOptions): ChunkLoader {
   const modules = new Map<string, { exports: unknown }>();
   const scripts: Array<{ script: Script; cacheFile: string; path: string; fromCache: boolean }> = [];
   let stale = false;
+  let flagsChanged = false;
 
   const load = (path: string): unknown => {
     const known = modules.get(path);
@@ -127,13 +151,16 @@ export function createChunkLoader(options: ChunkLoaderOptions): ChunkLoader {
   return {
     load: (file) => load(join(dir, file)),
     save: () => {
-      if (!usable || !scripts.length || (!stale && existsSync(marker))) return;
+      if (!usable || flagsChanged || !scripts.length || (!stale && existsSync(marker))) return;
       saveCodeCache(cacheDir, scripts);
       try {
         writeFileSync(marker, "");
       } catch {}
     },
     loaded: () => scripts.map(({ path, fromCache }) => ({ file: path.slice(dir.length + 1), fromCache })),
+    flagsChanged: () => {
+      flagsChanged = true;
+    },
   };
 }
 

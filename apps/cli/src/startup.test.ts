@@ -4,6 +4,8 @@
  */
 import { execFile } from "node:child_process";
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -124,6 +126,59 @@ describe("start-up", () => {
       await regatta(["catalog", "--help"], { env });
       expect(Object.keys(snapshot())).toContain("run-catalog");
     } finally {
+      rmSync(cache, { recursive: true, force: true });
+    }
+  });
+
+  it("leaves V8's flags as Node starts with them, after a request too: the code cache it writes fits a plain node", async () => {
+    // bin.ts raises --wasm-tiering-budget for the compile of undici's llhttp only, then puts it back. V8 keeps the
+    // flags in every code cache and refuses one made under other flags: left raised, Node's own modules loaded later
+    // were compiled from source instead of from the cache built into Node (18 % of `manifest REF` on Node 22,
+    // bench/README.md). The CLI's cache, written at exit, is made under the flags of that moment.
+    let requests = 0;
+    const server = createServer((_, response) => {
+      requests++;
+      response.writeHead(404, { "content-type": "application/json" });
+      response.end('{"errors":[{"code":"MANIFEST_UNKNOWN","message":"manifest unknown"}]}');
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const cache = mkdtempSync(join(tmpdir(), "regatta-code-cache-"));
+    try {
+      const { port } = server.address() as AddressInfo;
+      const run = await regatta(["manifest", `127.0.0.1:${port}/a/b:1`], { env: { XDG_CACHE_HOME: cache } });
+      expect(run.code).not.toBe(0);
+      expect(requests).toBeGreaterThan(0);
+      const [dir] = readdirSync(join(cache, "regatta", "code-cache"));
+      const chunks = fileURLToPath(new URL("../dist/cli", import.meta.url));
+      // The chunk as chunk-loader.ts compiles it (CommonJS's wrapper), with its cache, in a node started plainly.
+      const check = `
+        const { readdirSync, readFileSync } = require("node:fs");
+        const { join } = require("node:path");
+        const { Script } = require("node:vm");
+        const [cacheDir, chunks] = process.argv.slice(1);
+        const files = readdirSync(cacheDir).filter((name) => name.endsWith(".cjs"));
+        const rejected = files.filter((name) => {
+          const source = readFileSync(join(chunks, name), "utf8");
+          return new Script("(function (exports, require, module, __filename, __dirname) {" + source + "\\n})", {
+            filename: join(chunks, name),
+            cachedData: readFileSync(join(cacheDir, name)),
+          }).cachedDataRejected;
+        });
+        console.log(JSON.stringify({ open: files.some((name) => name.startsWith("open-client-")), rejected }));`;
+      const cacheDir = join(cache, "regatta", "code-cache", dir as string);
+      const { stdout } = await promisify(execFile)(process.execPath, ["-e", check, cacheDir, chunks]);
+      expect(JSON.parse(stdout)).toEqual({ open: true, rejected: [] });
+      // The hook bin.ts sets is where the bundle's undici compiles llhttp (build.mjs), and only there.
+      const hook = 'Symbol.for("regatta.compileLlhttp")';
+      const hooked = readdirSync(chunks).filter(
+        (name) => name.endsWith(".cjs") && readFileSync(join(chunks, name), "utf8").includes(hook),
+      );
+      expect(hooked).toHaveLength(1);
+      expect(readFileSync(fileURLToPath(new URL("../dist/bin.cjs", import.meta.url)), "utf8")).toContain(
+        hook,
+      );
+    } finally {
+      server.close();
       rmSync(cache, { recursive: true, force: true });
     }
   });
