@@ -1,4 +1,4 @@
-import { quotePath } from "@regatta/errors";
+import { quotePath, quoteText } from "@regatta/errors";
 import type { Credential } from "./types.js";
 
 /**
@@ -55,7 +55,7 @@ export function describeCredentialSource(source: CredentialSource | undefined): 
     case "explicit":
       return "given to the client explicitly (the command line's -u/--password, or connect() options)";
     case "auths":
-      return `auths[${JSON.stringify(source.key)}] in ${quotePath(source.file)} (${fileName(source)})`;
+      return `auths[${quoteText(source.key)}] in ${quotePath(source.file)} (${fileName(source)})`;
     case "helper":
       return `credential helper docker-credential-${source.helper}, named by ${source.entry} in ${quotePath(source.file)} (${fileName(source)})`;
     default:

@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { chmod, realpath, rename, rm, writeFile } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
-import { CredentialsError, quotePath } from "@regatta/errors";
+import { CredentialsError, quotePath, quoteText } from "@regatta/errors";
 import { makeDirectories } from "@regatta/errors/make-directories";
 import { lockDestination, lockPathOf } from "@regatta/errors/write-lock";
 import { isValidRepositoryPath, normalizeRegistry } from "@regatta/reference";
@@ -91,7 +91,7 @@ export function credentialStoreEntry(
   const path = key.slice(host.length + 1);
   if (!isValidRepositoryPath(path)) {
     throw new CredentialsError(
-      `cannot log in to ${JSON.stringify(registry)}: ${path} is not a repository namespace`,
+      `cannot log in to ${quoteText(registry)}: ${path} is not a repository namespace`,
       {
         hint: `give a host (${host}), or a host and a namespace of lowercase path components (${host}/team)`,
       },

@@ -1,5 +1,6 @@
 import { homedir } from "node:os";
 import { join } from "node:path";
+import { quoteText } from "@regatta/errors";
 import { normalizeRegistry } from "@regatta/reference";
 import { credentialFromAuthEntry } from "./auth-entry.js";
 import { credentialFromHelper, type HelperRunner, spawnCredentialHelper } from "./credential-helper.js";
@@ -63,7 +64,7 @@ export function dockerConfigCredentials(options: DockerConfigOptions = {}): Cred
       const helper = findByHost(helpers, registry, host);
       if (typeof helper?.[1] === "string" && helper[1]) {
         const credential = await credentialFromHelper(helper[1], host, run);
-        const entry = `credHelpers[${JSON.stringify(helper[0])}]`;
+        const entry = `credHelpers[${quoteText(helper[0])}]`;
         if (credential)
           return fromSource(credential, {
             kind: "helper",

@@ -1,4 +1,5 @@
 import { join } from "node:path";
+import { quoteText } from "@regatta/errors";
 import { normalizeRegistry } from "@regatta/reference";
 import { credentialFromAuthEntry } from "./auth-entry.js";
 import { credentialFromHelper, type HelperRunner, spawnCredentialHelper } from "./credential-helper.js";
@@ -61,7 +62,7 @@ export function podmanAuthFileCredentials(options: PodmanAuthFileOptions = {}): 
         const helper = named?.[1];
         if (typeof helper === "string" && helper) {
           const credential = await credentialFromHelper(helper, host, run);
-          const entry = `credHelpers[${JSON.stringify(named![0])}]`;
+          const entry = `credHelpers[${quoteText(named![0])}]`;
           if (credential)
             return fromSource(credential, { kind: "helper", helper, file, format, entry, ...chosen });
         }

@@ -6,7 +6,7 @@
  * Each verb's positional arguments and option names are listed once, in {@link VERBS}; the option tables are typed
  * against the options' interfaces, so an option added to a type and not here fails the type check.
  */
-import { UsageError } from "@regatta/errors";
+import { quoteText, UsageError } from "@regatta/errors";
 import { isByteStream } from "./byte-stream.js";
 import type { CatalogOptions } from "./catalog.js";
 import type { ConnectOptions } from "./connect-options.js";
@@ -555,7 +555,7 @@ function checkFields(
     if (fieldKind === undefined) {
       const near = nearest(key, Object.keys(fields));
       throw new UsageError(
-        `${call}: unknown option ${JSON.stringify(key)} in ${name}${near ? ` (did you mean ${JSON.stringify(near)}?)` : ""}; ` +
+        `${call}: unknown option ${quoteText(key)} in ${name}${near ? ` (did you mean ${quoteText(near)}?)` : ""}; ` +
           `it takes ${Object.keys(fields).join(", ")}`,
       );
     }
@@ -576,7 +576,7 @@ function describe(value: unknown, secret = false): string {
     case "bigint":
       return secret ? `a ${typeof value}` : `the ${typeof value} ${String(value)}`;
     case "string":
-      return secret || value.length > 60 ? "a string" : `the string ${JSON.stringify(value)}`;
+      return secret || value.length > 60 ? "a string" : `the string ${quoteText(value)}`;
     case "function":
       return "a function";
     case "object": {
@@ -591,7 +591,7 @@ function describe(value: unknown, secret = false): string {
 /** A platform written where the options go (`reg.manifest(ref, "linux/arm64")`) is answered with the object to write. */
 function hint(kindOf: Kind, value: unknown): string {
   if (typeof value === "string" && kindOf.fields && "platform" in kindOf.fields && value.length <= 60) {
-    return `: write { platform: ${JSON.stringify(value)} }`;
+    return `: write { platform: ${quoteText(value)} }`;
   }
   return "";
 }

@@ -1,4 +1,4 @@
-import { DigestMismatchError, RegistryError, UsageError } from "@regatta/errors";
+import { DigestMismatchError, quoteText, RegistryError, UsageError } from "@regatta/errors";
 import {
   type DigestAlgorithm,
   manifestDigest,
@@ -76,7 +76,7 @@ export async function putManifest(
   // A header value with controls is refused by Node as the request is made (reported as unreachable): bad input.
   if (options.mediaType !== undefined && /[\x00-\x1f\x7f]/.test(options.mediaType)) {
     throw new UsageError(
-      `${context}: invalid media type ${JSON.stringify(options.mediaType)} (control characters)`,
+      `${context}: invalid media type ${quoteText(options.mediaType)} (control characters)`,
     );
   }
   const parsed = parseManifest(given.bytes, options.mediaType ?? given.mediaType);

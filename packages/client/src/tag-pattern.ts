@@ -12,7 +12,7 @@
  *
  * re2js is loaded on the first pattern (about 70 ms): a listing or sync without one, and `--help`, never load it.
  */
-import { UsageError } from "@regatta/errors";
+import { quoteText, UsageError } from "@regatta/errors";
 import { re2 } from "./re2-engine.js";
 
 /**
@@ -25,7 +25,7 @@ export function tagPatternError(pattern: string): string | undefined {
     return undefined;
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
-    return `${JSON.stringify(pattern)} is not a regular expression in RE2's syntax (Go's, as skopeo and regsync read it; no backreferences or lookaround, so that matching takes linear time): ${reason}`;
+    return `${quoteText(pattern)} is not a regular expression in RE2's syntax (Go's, as skopeo and regsync read it; no backreferences or lookaround, so that matching takes linear time): ${reason}`;
   }
 }
 

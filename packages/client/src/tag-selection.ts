@@ -13,7 +13,7 @@
  *   other tags after them, in natural order.
  * - `none` keeps the registry's order (the spec asks for lexical order, which many registries do not keep).
  */
-import { UsageError } from "@regatta/errors";
+import { quoteText, UsageError } from "@regatta/errors";
 import { wholeTagPattern } from "./tag-pattern.js";
 
 /** How tags are ordered: see the module comment. */
@@ -53,7 +53,7 @@ export function tagFilter(selection: Pick<TagSelection, "include" | "exclude">):
 /** A sorted copy of `tags`. */
 export function sortTags(tags: readonly string[], sort: TagSort): string[] {
   if (!TAG_SORTS.includes(sort)) {
-    throw new UsageError(`tag sort must be one of ${TAG_SORTS.join(", ")}, not ${JSON.stringify(sort)}`);
+    throw new UsageError(`tag sort must be one of ${TAG_SORTS.join(", ")}, not ${quoteText(sort)}`);
   }
   if (sort === "none") return [...tags];
   return [...tags].sort(sort === "name" ? compareNatural : compareSemver);

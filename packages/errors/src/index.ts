@@ -16,7 +16,7 @@ export {
   notRegistryError,
   notRegistrySuccess,
 } from "./not-a-registry.js";
-export { quotePath } from "./path-text.js";
+export { quotePath, quoteText } from "./path-text.js";
 export { charAt, describeProblem, type Problem, shiftProblem } from "./problem.js";
 export {
   REDACTED,

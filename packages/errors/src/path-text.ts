@@ -23,3 +23,18 @@ export function quotePath(path: string): string {
     (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, "0")}`,
   );
 }
+
+/**
+ * A name or value for a message, always quoted: a tag, repository, tar entry name, annotation title, a word the user
+ * typed. `JSON.stringify` alone escapes C0 controls, quotes and backslashes but leaves DEL, C1 controls (U+0080–
+ * U+009F, the 8-bit CSI among them) and the bidi and invisible format characters raw; they are escaped here as
+ * {@link quotePath} escapes them, so a library message built with it is safe on a terminal before any output
+ * boundary sees it. Every library message that quotes a name uses this (path-text.test.ts scans the sources).
+ */
+export function quoteText(text: unknown): string {
+  // What JSON cannot spell (undefined, a function) is shown as String() shows it.
+  return (JSON.stringify(text) ?? String(text)).replace(
+    CONTROLS,
+    (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, "0")}`,
+  );
+}

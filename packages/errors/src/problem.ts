@@ -8,6 +8,8 @@
  * format (`reason ("part" at column N)`) is part of what their errors say.
  */
 
+import { quoteText } from "./path-text.js";
+
 /** What is wrong, which characters, and where they start (0-based, relative to the string that was checked). */
 export interface Problem {
   reason: string;
@@ -25,7 +27,7 @@ export function shiftProblem(problem: Problem, by: number): Problem {
 export function describeProblem(problem: Problem): string {
   if (problem.part === undefined) return problem.reason;
   const where = `at column ${problem.offset + 1}`;
-  return `${problem.reason} (${problem.part === "" ? where : `${JSON.stringify(shortPart(problem.part))} ${where}`})`;
+  return `${problem.reason} (${problem.part === "" ? where : `${quoteText(shortPart(problem.part))} ${where}`})`;
 }
 
 /** Longest part quoted whole: the column says where it starts, so a 100 000-character tag needs no full echo. */

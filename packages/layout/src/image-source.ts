@@ -7,6 +7,7 @@ import {
   DigestMismatchError,
   InvalidManifestError,
   NotFoundError,
+  quoteText,
   SizeMismatchError,
   UnsupportedError,
   UsageError,
@@ -190,12 +191,12 @@ export function pickNamed<T>(candidates: Named<T>[], name: string | undefined, w
     if (found.length > 0 && countImages(found) === 1) return found[0]!.value;
     if (found.length === 0) {
       throw new NotFoundError(
-        `${where} has no image named ${JSON.stringify(name)}${all.length ? `; it has: ${all.join(", ")}` : ""}`,
+        `${where} has no image named ${quoteText(name)}${all.length ? `; it has: ${all.join(", ")}` : ""}`,
         { code: "MANIFEST_UNKNOWN" },
       );
     }
     throw new UsageError(
-      `${where} has ${countImages(found)} images named ${JSON.stringify(name)}: use the full name`,
+      `${where} has ${countImages(found)} images named ${quoteText(name)}: use the full name`,
     );
   }
   if (candidates.length === 0) throw new InvalidManifestError(`${where} holds no image`);

@@ -7,7 +7,7 @@ import { createWriteStream } from "node:fs";
 import { lstat, readdir } from "node:fs/promises";
 import { join } from "node:path";
 import type { Writable } from "node:stream";
-import { UsageError } from "@regatta/errors";
+import { quoteText, UsageError } from "@regatta/errors";
 import { waitForReader, writeTarget } from "./atomic-file.js";
 import { openDirWriter } from "./dir-layout.js";
 import {
@@ -33,7 +33,7 @@ export async function openLayoutWriter(
     return openDockerArchiveStreamWriter(destination, plan, options);
   }
   const open = OPENERS[format];
-  if (!open) throw new UsageError(`unknown format ${JSON.stringify(format)}: use docker, oci or dir`);
+  if (!open) throw new UsageError(`unknown format ${quoteText(format)}: use docker, oci or dir`);
   // A tarball goes where its path leads (atomic-file.ts writeTarget): a device or FIFO is streamed into, never
   // replaced by a renamed partial file (as root that made /dev/null a plain file), with no lock or resume files
   // beside it; through a symbolic link, the file it names is written, its resume files and lock beside that file.

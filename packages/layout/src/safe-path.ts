@@ -7,7 +7,7 @@ import { constants } from "node:fs";
 import { type FileHandle, open, realpath } from "node:fs/promises";
 import { isAbsolute, posix, relative, resolve, sep } from "node:path";
 import { Readable } from "node:stream";
-import { NotFoundError, quotePath, UsageError } from "@regatta/errors";
+import { NotFoundError, quotePath, quoteText, UsageError } from "@regatta/errors";
 import { makeDirectories } from "@regatta/errors/make-directories";
 import { parseDigest } from "@regatta/manifest";
 import { isValidTag } from "@regatta/reference";
@@ -38,7 +38,7 @@ export function confinedPath(root: string, ...parts: string[]): string {
       part.includes("\\") ||
       part.includes("\0")
     ) {
-      throw new UsageError(`refusing to use ${JSON.stringify(part)} as a file name under ${quotePath(root)}`);
+      throw new UsageError(`refusing to use ${quoteText(part)} as a file name under ${quotePath(root)}`);
     }
   }
   const base = resolve(root);
@@ -185,7 +185,7 @@ export function dirBlobPath(root: string, digest: string): string {
 
 /** Checks a tag before it is written into an annotation or an archive's RepoTags. */
 export function checkedTag(tag: string): string {
-  if (!isValidTag(tag)) throw new UsageError(`invalid tag ${JSON.stringify(tag)}`);
+  if (!isValidTag(tag)) throw new UsageError(`invalid tag ${quoteText(tag)}`);
   return tag;
 }
 
@@ -196,13 +196,11 @@ export function checkedTag(tag: string): string {
  * @throws UsageError for a name that escapes the archive.
  */
 export function archivePath(name: string, dir = ""): string {
-  if (name.includes("\0"))
-    throw new UsageError(`archive entry name with a NUL byte: ${JSON.stringify(name)}`);
-  if (name.startsWith("/"))
-    throw new UsageError(`archive entry with an absolute path: ${JSON.stringify(name)}`);
+  if (name.includes("\0")) throw new UsageError(`archive entry name with a NUL byte: ${quoteText(name)}`);
+  if (name.startsWith("/")) throw new UsageError(`archive entry with an absolute path: ${quoteText(name)}`);
   const joined = posix.normalize(posix.join(dir, name));
   if (joined === ".." || joined.startsWith("../")) {
-    throw new UsageError(`archive entry escapes the archive: ${JSON.stringify(name)}`);
+    throw new UsageError(`archive entry escapes the archive: ${quoteText(name)}`);
   }
   return joined.replace(/^\.\//, "").replace(/\/$/, "");
 }

@@ -7,7 +7,7 @@
  * for a name longer than ustar allows and the GNU base-256 size for entries of 8 GiB and more.
  * https://pubs.opengroup.org/onlinepubs/9699919799/utilities/pax.html#tag_20_92_13_06
  */
-import { InvalidManifestError } from "@regatta/errors";
+import { InvalidManifestError, quoteText } from "@regatta/errors";
 
 /** Tar works in 512-byte blocks: headers are one block, data is padded to a whole number of blocks. */
 export const BLOCK = 512;
@@ -137,7 +137,7 @@ function readNumber(block: Uint8Array, offset: number, length: number, what: str
   const text = readString(block, offset, length).trim();
   if (text === "") return 0;
   if (!/^[0-7]+$/.test(text))
-    throw new InvalidManifestError(`tar header: bad ${what} field ${JSON.stringify(text)}`);
+    throw new InvalidManifestError(`tar header: bad ${what} field ${quoteText(text)}`);
   return Number.parseInt(text, 8);
 }
 

@@ -1,4 +1,4 @@
-import { UsageError } from "@regatta/errors";
+import { quoteText, UsageError } from "@regatta/errors";
 import { computeDigest } from "./compute-digest.js";
 import { checkDescriptor, type Descriptor } from "./descriptor.js";
 import type { ImageIndex } from "./image-index.js";
@@ -106,7 +106,7 @@ function checkFlavor(
   what: string,
 ): void {
   if (flavor !== "oci" && flavor !== "docker")
-    throw new UsageError(`mediaType must be "oci" or "docker", got ${JSON.stringify(flavor)}`);
+    throw new UsageError(`mediaType must be "oci" or "docker", got ${quoteText(flavor)}`);
   if (flavor === "docker") {
     const ociOnly = (["artifactType", "subject", "annotations"] as const).filter(
       (k) => input[k] !== undefined,

@@ -1,4 +1,4 @@
-import { DigestMismatchError, InvalidDigestError } from "@regatta/errors";
+import { DigestMismatchError, InvalidDigestError, quoteText } from "@regatta/errors";
 import { type DigestAlgorithm, isDigestAlgorithm, parseDigest } from "./digest.js";
 import { createSyncHash } from "./hash.js";
 
@@ -58,5 +58,5 @@ interface WebCryptoDigest {
 
 function checkAlgorithm(algorithm: DigestAlgorithm): void {
   if (!isDigestAlgorithm(algorithm))
-    throw new InvalidDigestError(`unsupported digest algorithm ${JSON.stringify(algorithm)}`);
+    throw new InvalidDigestError(`unsupported digest algorithm ${quoteText(algorithm)}`);
 }

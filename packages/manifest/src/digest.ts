@@ -1,4 +1,4 @@
-import { charAt, describeProblem, InvalidDigestError, type Problem } from "@regatta/errors";
+import { charAt, describeProblem, InvalidDigestError, type Problem, quoteText } from "@regatta/errors";
 
 /**
  * The digest grammar, in one place for all of Regatta: `algorithm:encoded`, as the OCI descriptor spec writes it.
@@ -97,7 +97,7 @@ export function parseDigest(digest: string): ParsedDigest {
     throw new InvalidDigestError(`a digest must be a string, got ${typeof digest}`);
   const problem = findDigestProblem(digest);
   if (problem)
-    throw new InvalidDigestError(`invalid digest ${JSON.stringify(digest)}: ${describeProblem(problem)}`);
+    throw new InvalidDigestError(`invalid digest ${quoteText(digest)}: ${describeProblem(problem)}`);
   const colon = digest.indexOf(":");
   return { algorithm: digest.slice(0, colon) as DigestAlgorithm, hex: digest.slice(colon + 1) };
 }

@@ -1,4 +1,4 @@
-import { DigestMismatchError, SizeMismatchError, UsageError } from "@regatta/errors";
+import { DigestMismatchError, quoteText, SizeMismatchError, UsageError } from "@regatta/errors";
 import { type DigestAlgorithm, isDigestAlgorithm, parseDigest } from "./digest.js";
 import { createSyncHash } from "./hash.js";
 import type { SyncHash } from "./sha2.js";
@@ -15,7 +15,7 @@ export class Digester {
 
   constructor(algorithm: DigestAlgorithm = "sha256") {
     if (!isDigestAlgorithm(algorithm))
-      throw new UsageError(`unsupported digest algorithm ${JSON.stringify(algorithm)}`);
+      throw new UsageError(`unsupported digest algorithm ${quoteText(algorithm)}`);
     this.algorithm = algorithm;
     this.#hash = createSyncHash(algorithm);
   }

@@ -10,7 +10,7 @@
  * they describe (`vnd.docker.reference.digest`), so removing an image removes its attestations and keeping one keeps
  * them. https://github.com/moby/buildkit/blob/master/docs/attestations/attestation-storage.md
  */
-import { NotFoundError, UsageError } from "@regatta/errors";
+import { NotFoundError, quoteText, UsageError } from "@regatta/errors";
 import type { Descriptor } from "./descriptor.js";
 import { isValidDigest } from "./digest.js";
 import type { ImageIndex } from "./image-index.js";
@@ -127,7 +127,7 @@ export function selectEntries(
   }
   if (selector.digest !== undefined) {
     if (!isValidDigest(selector.digest))
-      throw new UsageError(`${JSON.stringify(selector.digest)} is not a digest (sha256:<64 hex>)`);
+      throw new UsageError(`${quoteText(selector.digest)} is not a digest (sha256:<64 hex>)`);
     return index.manifests.filter((d) => d.digest === selector.digest);
   }
   const wanted =
@@ -198,7 +198,7 @@ export function checkAnnotations(annotations: Record<string, string>, where: str
   for (const [key, value] of Object.entries(annotations)) {
     if (key === "") throw new UsageError(`an annotation of ${where} has an empty key`);
     if (typeof value !== "string")
-      throw new UsageError(`annotation ${JSON.stringify(key)} of ${where} must be a string`);
+      throw new UsageError(`annotation ${quoteText(key)} of ${where} must be a string`);
   }
 }
 

@@ -4,7 +4,7 @@
  * `os.features`), never a guess, as `docker buildx imagetools create` and `regctl index add` read it.
  * https://github.com/opencontainers/image-spec/blob/v1.1.0/config.md#properties
  */
-import { UsageError } from "@regatta/errors";
+import { quoteText, UsageError } from "@regatta/errors";
 import type { Descriptor } from "./descriptor.js";
 import type { ImageConfig } from "./image-config.js";
 import type { ImageManifest } from "./image-manifest.js";
@@ -48,7 +48,7 @@ export function imageEntry(
   const platform = platformOfConfig(config);
   if (!platform) {
     throw new UsageError(
-      `${what}: its config names no platform (os ${JSON.stringify(config.os ?? "")}, architecture ${JSON.stringify(config.architecture ?? "")}), so no index can list it by platform`,
+      `${what}: its config names no platform (os ${quoteText(config.os ?? "")}, architecture ${quoteText(config.architecture ?? "")}), so no index can list it by platform`,
     );
   }
   return { mediaType: manifest.mediaType, digest: manifest.digest, size: manifest.size, platform };

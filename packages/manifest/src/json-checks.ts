@@ -1,4 +1,4 @@
-import { InvalidManifestError } from "@regatta/errors";
+import { InvalidManifestError, quoteText } from "@regatta/errors";
 import { isValidDescriptorDigest } from "./digest.js";
 
 /*
@@ -50,7 +50,7 @@ export function checkStringArray(value: unknown, path: string, what: string): st
 /** Checks a string-to-string map (annotations, labels). */
 export function checkStringMap(value: unknown, path: string, what: string): Record<string, string> {
   if (!isJsonObject(value)) invalid(what, `${path} must be an object of strings, got ${describe(value)}`);
-  for (const [k, v] of Object.entries(value)) checkString(v, `${path}[${JSON.stringify(k)}]`, what);
+  for (const [k, v] of Object.entries(value)) checkString(v, `${path}[${quoteText(k)}]`, what);
   return value as Record<string, string>;
 }
 
@@ -160,8 +160,7 @@ export function numbersWithFraction(text: string): { path: string; lexeme: strin
 /** Checks a digest as found in a descriptor (see `isValidDescriptorDigest`). */
 export function checkDigest(value: unknown, path: string, what: string): string {
   const digest = checkString(value, path, what);
-  if (!isValidDescriptorDigest(digest))
-    invalid(what, `${path} ${JSON.stringify(digest)} is not a valid digest`);
+  if (!isValidDescriptorDigest(digest)) invalid(what, `${path} ${quoteText(digest)} is not a valid digest`);
   return digest;
 }
 

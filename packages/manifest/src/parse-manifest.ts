@@ -1,4 +1,4 @@
-import { DigestMismatchError } from "@regatta/errors";
+import { DigestMismatchError, quoteText } from "@regatta/errors";
 import { computeDigest } from "./compute-digest.js";
 import { type DigestAlgorithm, parseDigest } from "./digest.js";
 import { checkImageIndex, type ImageIndex } from "./image-index.js";
@@ -94,7 +94,7 @@ export function parseManifest(
   if (bodyType !== undefined && (!bodyKind || (headerKind && headerKind !== bodyKind))) {
     if (headerKind)
       invalid("manifest", `Content-Type says ${header} but the body's mediaType is ${bodyType}`);
-    invalid("manifest", `unsupported mediaType ${JSON.stringify(bodyType)}`);
+    invalid("manifest", `unsupported mediaType ${quoteText(bodyType)}`);
   }
   const hasManifests = body.manifests !== undefined;
   const imageFields = ["config", "layers"].filter((k) => body[k] !== undefined);

@@ -1,4 +1,4 @@
-import { UsageError } from "@regatta/errors";
+import { quoteText, UsageError } from "@regatta/errors";
 
 /**
  * A platform as the OCI index spec writes it (the `platform` object of a descriptor, and the fields of an image
@@ -52,7 +52,7 @@ export interface ParsePlatformOptions {
 /** Decodes %-escapes like Go's `url.PathUnescape`: `%` must be followed by two hex digits; the bytes must be UTF-8. */
 function decodeOsOption(value: string, bad: (why: string) => never, what: string): string {
   if (!value.includes("%")) return value;
-  if (!/^(?:[^%]|%[0-9A-Fa-f]{2})*$/.test(value)) bad(`bad %-escape in ${what} ${JSON.stringify(value)}`);
+  if (!/^(?:[^%]|%[0-9A-Fa-f]{2})*$/.test(value)) bad(`bad %-escape in ${what} ${quoteText(value)}`);
   const bytes: number[] = [];
   for (let i = 0; i < value.length; i++) {
     if (value[i] === "%") {
@@ -63,7 +63,7 @@ function decodeOsOption(value: string, bad: (why: string) => never, what: string
   try {
     return new TextDecoder("utf-8", { fatal: true }).decode(Uint8Array.from(bytes));
   } catch {
-    return bad(`${what} ${JSON.stringify(value)} does not decode to UTF-8`);
+    return bad(`${what} ${quoteText(value)} does not decode to UTF-8`);
   }
 }
 
@@ -90,7 +90,7 @@ function encodeOsOption(value: string): string {
 export function parsePlatform(specifier: string, options: ParsePlatformOptions = {}): Platform {
   const bad = (why: string): never => {
     throw new UsageError(
-      `invalid platform ${JSON.stringify(specifier)}: ${why}; expected os[(osversion[+osfeature…])]/arch[/variant], e.g. linux/arm64 or windows(10.0.17763)/amd64`,
+      `invalid platform ${quoteText(specifier)}: ${why}; expected os[(osversion[+osfeature…])]/arch[/variant], e.g. linux/arm64 or windows(10.0.17763)/amd64`,
     );
   };
   if (typeof specifier !== "string" || specifier.trim() === "") bad("empty");
@@ -103,13 +103,13 @@ export function parsePlatform(specifier: string, options: ParsePlatformOptions =
     suffixVersion = rest.slice(colon + 1);
     rest = rest.slice(0, colon);
     if (!suffixVersion) bad("empty OS version after ':'");
-    if (!/^[A-Za-z0-9_.+-]+$/.test(suffixVersion)) bad(`bad OS version ${JSON.stringify(suffixVersion)}`);
+    if (!/^[A-Za-z0-9_.+-]+$/.test(suffixVersion)) bad(`bad OS version ${quoteText(suffixVersion)}`);
   }
   const parts = rest.split("/");
   if (parts.length > 3) bad("too many parts");
   const osPart = OS_PART.exec(parts[0]!);
-  if (!osPart) bad(`bad OS component ${JSON.stringify(parts[0])}`);
-  for (const part of parts.slice(1)) if (!COMPONENT.test(part)) bad(`bad component ${JSON.stringify(part)}`);
+  if (!osPart) bad(`bad OS component ${quoteText(parts[0])}`);
+  for (const part of parts.slice(1)) if (!COMPONENT.test(part)) bad(`bad component ${quoteText(part)}`);
   const os = osPart![1]!;
   const osVersion = decodeOsOption(osPart![2] ?? "", bad, "OS version");
   const osFeatures = osPart![3]
@@ -130,7 +130,7 @@ export function parsePlatform(specifier: string, options: ParsePlatformOptions =
       if (host.variant) platform.variant = host.variant;
     } else if (osPart![2] === undefined && KNOWN_ARCH.has(normalizeArch(os, "")[0])) {
       platform = { os: host.os, architecture: os };
-    } else return bad(`${JSON.stringify(os)} is neither a known OS nor a known architecture`);
+    } else return bad(`${quoteText(os)} is neither a known OS nor a known architecture`);
   } else {
     platform = { os, architecture: parts[1]! };
     if (parts[2]) platform.variant = parts[2];

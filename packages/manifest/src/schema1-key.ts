@@ -1,4 +1,4 @@
-import { UsageError } from "@regatta/errors";
+import { quoteText, UsageError } from "@regatta/errors";
 import { decodeBase64Url } from "./base64url.js";
 import { computeDigest } from "./compute-digest.js";
 
@@ -164,9 +164,7 @@ export function schema1PrivateKey(value: unknown): Schema1PrivateKey {
   for (const name of names) member(key[name], name, "the signing key");
   const kid = key.kid;
   if (kid !== undefined && kid !== libtrustKeyId(key as Schema1PublicKey)) {
-    throw new UsageError(
-      `the signing key's kid ${JSON.stringify(kid)} is not the libtrust ID of its public key`,
-    );
+    throw new UsageError(`the signing key's kid ${quoteText(kid)} is not the libtrust ID of its public key`);
   }
   return key as unknown as Schema1PrivateKey;
 }
@@ -249,7 +247,7 @@ export function checkPublicKey(value: unknown, what = "the signing key"): Schema
     const curve = CURVES[key.crv as Schema1Curve];
     if (!curve || !Object.hasOwn(CURVES, key.crv as string)) {
       throw new UsageError(
-        `${what} is on curve ${JSON.stringify(key.crv)}; libtrust signs with P-256, P-384 or P-521`,
+        `${what} is on curve ${quoteText(key.crv)}; libtrust signs with P-256, P-384 or P-521`,
       );
     }
     for (const name of ["x", "y"]) {
@@ -264,7 +262,7 @@ export function checkPublicKey(value: unknown, what = "the signing key"): Schema
     member(key.e, "e", what);
     return key as Schema1PublicKey;
   }
-  throw new UsageError(`${what} has kty ${JSON.stringify(key.kty)}; libtrust keys are EC or RSA`);
+  throw new UsageError(`${what} has kty ${quoteText(key.kty)}; libtrust keys are EC or RSA`);
 }
 
 function member(value: unknown, name: string, what = "the key"): Uint8Array {

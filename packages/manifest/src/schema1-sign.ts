@@ -1,4 +1,4 @@
-import { InvalidManifestError, SignatureError, type UsageError } from "@regatta/errors";
+import { InvalidManifestError, quoteText, SignatureError, type UsageError } from "@regatta/errors";
 import { decodeBase64 } from "./base64.js";
 import { decodeBase64Url, encodeBase64Url } from "./base64url.js";
 import { computeDigest } from "./compute-digest.js";
@@ -126,7 +126,7 @@ export async function verifySchema1(manifest: Uint8Array): Promise<VerifiedSchem
       }
       const kid = (header.jwk as JsonObject).kid;
       if (kid !== undefined && kid !== libtrustKeyId(key)) {
-        return fail(`its jwk's kid ${JSON.stringify(kid)} is not the ID of the key it holds`);
+        return fail(`its jwk's kid ${quoteText(kid)} is not the ID of the key it holds`);
       }
     } else return fail("its header carries no key (neither jwk nor x5c)");
     const bytes = typeof sig.signature === "string" ? decodeBase64Url(sig.signature) : undefined;
@@ -237,7 +237,7 @@ async function certificateKey(certificate: string, alg: string): Promise<Schema1
     RS512: { name: "RSASSA-PKCS1-v1_5", hash: "SHA-512" },
   };
   const algorithm = params[alg];
-  if (!algorithm) throw new Error(`its alg ${JSON.stringify(alg)} is not one libtrust signs with`);
+  if (!algorithm) throw new Error(`its alg ${quoteText(alg)} is not one libtrust signs with`);
   const api = subtle() as unknown as {
     importKey(f: "spki", k: Uint8Array, a: object, e: boolean, u: string[]): Promise<unknown>;
     exportKey(f: "jwk", k: unknown): Promise<Record<string, unknown>>;

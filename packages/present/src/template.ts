@@ -12,7 +12,7 @@
  * - `\n`, `\t` and `\\` in the text between actions are a newline, a tab and a backslash, as in printf's format,
  *   since a shell's single quotes keep them as typed.
  */
-import { UsageError } from "@regatta/errors";
+import { quoteText, UsageError } from "@regatta/errors";
 
 /** A template that cannot be parsed or cannot be applied to the document: exit status 2 in the CLI. */
 export class TemplateError extends UsageError {
@@ -143,7 +143,7 @@ function lexAction(source: string, start: number, end: number): Token[] {
           const decoded = e === undefined || j + 1 >= end ? undefined : escapes[e];
           // Quoted as JSON: the character after the backslash may be a newline or another control character,
           // and the message is one line (a fuzz run found "\" then a newline).
-          if (decoded === undefined) fail(`unknown escape ${JSON.stringify(`\\${e ?? ""}`)} in string`, j);
+          if (decoded === undefined) fail(`unknown escape ${quoteText(`\\${e ?? ""}`)} in string`, j);
           value += decoded;
           j += 2;
         } else {
@@ -167,7 +167,7 @@ function lexAction(source: string, start: number, end: number): Token[] {
       tokens.push({ t: "ident", value: name, pos: i });
       i += name.length;
     } else {
-      fail(`unexpected ${JSON.stringify(c)}`);
+      fail(`unexpected ${quoteText(c)}`);
     }
   }
   return tokens;

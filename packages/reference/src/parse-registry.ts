@@ -1,4 +1,10 @@
-import { describeProblem, InvalidReferenceError, type Problem, shiftProblem } from "@regatta/errors";
+import {
+  describeProblem,
+  InvalidReferenceError,
+  type Problem,
+  quoteText,
+  shiftProblem,
+} from "@regatta/errors";
 import { apiHostOf } from "./constants.js";
 import { findHostProblem } from "./grammar.js";
 import { foldDockerHub } from "./normalize-registry.js";
@@ -35,7 +41,7 @@ export function parseRegistry(input: string): ParsedRegistry {
   // Credentials in an address would end up in logs and error messages: refuse them without repeating them.
   const shown = at < 0 ? input : `${input.slice(0, start)}***${input.slice(start + at)}`;
   const fail = (problem: Problem): never => {
-    throw new InvalidReferenceError(`invalid registry ${JSON.stringify(shown)}: ${describeProblem(problem)}`);
+    throw new InvalidReferenceError(`invalid registry ${quoteText(shown)}: ${describeProblem(problem)}`);
   };
   if (input === "") fail({ reason: "registry is empty", offset: 0 });
   const blank = input.search(/\s/);

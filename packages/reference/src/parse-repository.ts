@@ -1,3 +1,4 @@
+import { quoteText } from "@regatta/errors";
 import { RepositoryReference } from "./repository-reference.js";
 import { referenceError, resolveDefaultRegistry, splitReference } from "./split-reference.js";
 
@@ -29,7 +30,7 @@ export function parseRepository(input: string, options: ParseRepositoryOptions =
     const looksLikeHost = name === "localhost" || name.includes(".");
     const hint =
       looksLikeHost && /^\d+$/.test(split.tag) && !input.includes("/")
-        ? `; to name a repository on that registry write ${JSON.stringify(`${input}/<name>`)}`
+        ? `; to name a repository on that registry write ${quoteText(`${input}/<name>`)}`
         : "";
     throw referenceError("repository", input, {
       reason: `${usage} does not take a tag${hint}`,

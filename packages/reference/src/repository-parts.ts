@@ -2,7 +2,7 @@
  * Internal: the normalisation both reference classes apply to the parts they are built from, so that a value built
  * by hand prints the same string a parsed one does and `toString()` always round-trips.
  */
-import { describeProblem, InvalidReferenceError, shiftProblem } from "@regatta/errors";
+import { describeProblem, InvalidReferenceError, quoteText, shiftProblem } from "@regatta/errors";
 import { DEFAULT_REGISTRY, OFFICIAL_NAMESPACE } from "./constants.js";
 import { findHostProblem, findPathLengthProblem, findPathProblem } from "./grammar.js";
 import { foldDockerHub } from "./normalize-registry.js";
@@ -53,7 +53,7 @@ export function normalizeRepositoryParts(parts: RepositoryParts): RepositoryPart
   const hostProblem = findHostProblem(parts.registry);
   if (hostProblem) {
     throw new InvalidReferenceError(
-      `invalid registry ${JSON.stringify(parts.registry)}: ${describeProblem(hostProblem)}`,
+      `invalid registry ${quoteText(parts.registry)}: ${describeProblem(hostProblem)}`,
     );
   }
   const registry = foldDockerHub(parts.registry);
@@ -64,7 +64,7 @@ export function normalizeRepositoryParts(parts: RepositoryParts): RepositoryPart
     findPathProblem(parts.repository) ?? (lengthProblem && shiftProblem(lengthProblem, -added));
   if (pathProblem) {
     throw new InvalidReferenceError(
-      `invalid repository ${JSON.stringify(parts.repository)}: ${describeProblem(pathProblem)}`,
+      `invalid repository ${quoteText(parts.repository)}: ${describeProblem(pathProblem)}`,
     );
   }
   return { registry, repository };

@@ -7,6 +7,7 @@ import {
   InvalidDigestError,
   InvalidReferenceError,
   type Problem,
+  quoteText,
   shiftProblem,
 } from "@regatta/errors";
 import { findDigestProblem } from "@regatta/manifest";
@@ -43,7 +44,7 @@ export function referenceError(
   problem: Problem,
   cause?: unknown,
 ): InvalidReferenceError {
-  const message = `invalid ${kind} ${JSON.stringify(shownInput(input))}: ${describeProblem(problem)}`;
+  const message = `invalid ${kind} ${quoteText(shownInput(input))}: ${describeProblem(problem)}`;
   return new InvalidReferenceError(message, cause ? { cause } : {});
 }
 
@@ -160,7 +161,7 @@ export function splitReference(input: string, defaultRegistry: string, kind = "r
     const digestProblem = findDigestProblem(digest);
     if (digestProblem) {
       const cause = new InvalidDigestError(
-        `invalid digest ${JSON.stringify(digest)}: ${describeProblem(digestProblem)}`,
+        `invalid digest ${quoteText(digest)}: ${describeProblem(digestProblem)}`,
       );
       fail(shiftProblem(digestProblem, digestOffset + 1), cause);
     }

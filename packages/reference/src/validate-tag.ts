@@ -1,4 +1,4 @@
-import { describeProblem, InvalidReferenceError } from "@regatta/errors";
+import { describeProblem, InvalidReferenceError, quoteText } from "@regatta/errors";
 import { findTagProblem } from "./grammar.js";
 
 /** Whether `tag` is a valid tag: `[\w][\w.-]{0,127}` (letters, digits, `_`, `.`, `-`; not starting with `.` or `-`). */
@@ -12,7 +12,6 @@ export function isValidTag(tag: string): boolean {
  */
 export function validateTag(tag: string): string {
   const problem = findTagProblem(tag);
-  if (problem)
-    throw new InvalidReferenceError(`invalid tag ${JSON.stringify(tag)}: ${describeProblem(problem)}`);
+  if (problem) throw new InvalidReferenceError(`invalid tag ${quoteText(tag)}: ${describeProblem(problem)}`);
   return tag;
 }

@@ -6,7 +6,7 @@
  * file of the image, never one outside it.
  */
 import { posix } from "node:path";
-import { UsageError } from "@regatta/errors";
+import { quoteText, UsageError } from "@regatta/errors";
 
 /** The image's root, the one path that has no parent. */
 export const ROOT = "/";
@@ -21,7 +21,7 @@ const OPAQUE_MARKER = ".wh..wh..opq";
  * @throws UsageError for a path with a NUL byte, which no file system can hold.
  */
 export function imagePath(name: string): string {
-  if (name.includes("\0")) throw new UsageError(`refusing a path with a NUL byte: ${JSON.stringify(name)}`);
+  if (name.includes("\0")) throw new UsageError(`refusing a path with a NUL byte: ${quoteText(name)}`);
   const clean = posix.normalize(`/${name}`);
   return clean.length > 1 && clean.endsWith("/") ? clean.slice(0, -1) : clean;
 }

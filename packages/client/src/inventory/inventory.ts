@@ -8,7 +8,7 @@
  * (once-per-digest.ts). Each tag runs as one small pipeline, `concurrency` tags at a time; a tag that needs a
  * manifest another tag is already fetching waits for that fetch instead of starting its own.
  */
-import { NotFoundError, UsageError } from "@regatta/errors";
+import { NotFoundError, quoteText, UsageError } from "@regatta/errors";
 import {
   type Descriptor,
   formatPlatform,
@@ -113,7 +113,7 @@ export async function inventoryRepository(
   const sort = options.sort ?? "name";
   if (!INVENTORY_SORTS.includes(sort)) {
     throw new UsageError(
-      `inventory sort must be one of ${INVENTORY_SORTS.join(", ")}, not ${JSON.stringify(sort)}`,
+      `inventory sort must be one of ${INVENTORY_SORTS.join(", ")}, not ${quoteText(sort)}`,
     );
   }
   const concurrency = options.concurrency ?? ctx.concurrency;

@@ -7,7 +7,7 @@
  */
 import { rm, stat } from "node:fs/promises";
 import type { Writable } from "node:stream";
-import { quotePath, UsageError } from "@regatta/errors";
+import { quotePath, quoteText, UsageError } from "@regatta/errors";
 import {
   fileSystemError,
   guessPullFormat,
@@ -117,7 +117,7 @@ export async function pullImages(
   const references: Reference[] = (Array.isArray(input) ? input : [input]).map((r) => toReference(ctx, r));
   if (references.length === 0) throw new UsageError("pull needs at least one reference");
   if (options.platforms !== undefined && options.platforms !== "all") {
-    throw new UsageError(`platforms must be "all", got ${JSON.stringify(options.platforms)}`);
+    throw new UsageError(`platforms must be "all", got ${quoteText(options.platforms)}`);
   }
   if (options.platforms === "all" && options.platform !== undefined) {
     throw new UsageError("give a platform or all platforms, not both");

@@ -5,7 +5,7 @@
  * reference itself. Manifests go up as the exact bytes read from disk, so their digests are the ones on disk.
  */
 import type { Readable } from "node:stream";
-import { DigestMismatchError, NotFoundError, quotePath, UsageError } from "@regatta/errors";
+import { DigestMismatchError, NotFoundError, quotePath, quoteText, UsageError } from "@regatta/errors";
 import { guessPushFormat, type LayoutFormat, openImageSource } from "@regatta/layout";
 import type { Reference } from "@regatta/reference";
 import { type ClientContext, type ReferenceInput, toReference } from "../context.js";
@@ -64,7 +64,7 @@ export async function pushImage(
     const image = await opened.image(options.name ?? byTargetTag).catch((error: unknown) => {
       if (byTargetTag === undefined || !(error instanceof NotFoundError)) throw error;
       throw new UsageError(
-        `${where} holds ${opened.images} images and none is named ${JSON.stringify(byTargetTag)} like the target's tag: say which one by name (it has: ${[...new Set(opened.names)].join(", ")})`,
+        `${where} holds ${opened.images} images and none is named ${quoteText(byTargetTag)} like the target's tag: say which one by name (it has: ${[...new Set(opened.names)].join(", ")})`,
         { cause: error },
       );
     });

@@ -34,7 +34,7 @@ import { join, posix } from "node:path";
 import { pipeline, type Readable, Transform } from "node:stream";
 import { pipeline as pipelineAsync } from "node:stream/promises";
 import * as zlib from "node:zlib";
-import { DigestMismatchError, ProtocolError, quotePath, UsageError } from "@regatta/errors";
+import { DigestMismatchError, ProtocolError, quotePath, quoteText, UsageError } from "@regatta/errors";
 import { makeDirectories } from "@regatta/errors/make-directories";
 import { Digester, parseDigest } from "@regatta/manifest";
 import tar from "tar-stream";
@@ -167,7 +167,7 @@ export interface UnpackedDirectory {
 /** An entry's path relative to the directory titled `title`, or why it may not be written. */
 function entryPath(name: string, title: string, where: string): string {
   const refuse = (why: string) =>
-    new UsageError(`${where}: refusing the tar entry ${JSON.stringify(name)}: ${why}`, {
+    new UsageError(`${where}: refusing the tar entry ${quoteText(name)}: ${why}`, {
       code: "UNSAFE_TAR_ENTRY",
     });
   if (name.includes("\0")) throw refuse("it has a NUL byte");
@@ -175,7 +175,7 @@ function entryPath(name: string, title: string, where: string): string {
   let clean = posix.normalize(name).replace(/\/+$/, "");
   if (clean.startsWith("./")) clean = clean.slice(2);
   if (clean === title) return "";
-  if (!clean.startsWith(`${title}/`)) throw refuse(`it is not inside ${JSON.stringify(title)}`);
+  if (!clean.startsWith(`${title}/`)) throw refuse(`it is not inside ${quoteText(title)}`);
   const rel = clean.slice(title.length + 1);
   if (rel.split("/").some((p) => p === ".." || p.includes("\\")))
     throw refuse("it climbs out of the directory");
@@ -193,7 +193,7 @@ export async function unpackDirectory(
   title: string,
   tarDigest: string | undefined,
 ): Promise<UnpackedDirectory> {
-  const where = `the directory ${JSON.stringify(title)}`;
+  const where = `the directory ${quoteText(title)}`;
   let expected: string | undefined;
   if (tarDigest !== undefined) {
     try {
@@ -288,7 +288,7 @@ export async function unpackDirectory(
         const target = header.linkname ?? "";
         if (rel === "" || !linkStaysInside(rel, target)) {
           throw new UsageError(
-            `${where}: the symbolic link ${quotePath(rel || title)} points to ${JSON.stringify(target)}, outside the directory`,
+            `${where}: the symbolic link ${quotePath(rel || title)} points to ${quoteText(target)}, outside the directory`,
             { code: "UNSAFE_TAR_ENTRY" },
           );
         }
@@ -351,7 +351,7 @@ async function makeLinks(
     const segments = target.split("/").filter((s) => s !== "" && s !== ".");
     for (const segment of segments) {
       if (stack.length > 0 && isLink.has(stack.join("/")))
-        throw refuse(rel, `its target ${JSON.stringify(target)} passes through another symbolic link`);
+        throw refuse(rel, `its target ${quoteText(target)} passes through another symbolic link`);
       if (segment === "..") stack.pop();
       else stack.push(segment);
     }

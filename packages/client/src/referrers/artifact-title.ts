@@ -7,7 +7,7 @@
  * from a registry is never trusted as a path, so anything else is refused, not cleaned.
  * https://github.com/opencontainers/image-spec/blob/v1.1.0/annotations.md
  */
-import { UsageError } from "@regatta/errors";
+import { quoteText, UsageError } from "@regatta/errors";
 
 /** The annotation that names a layer's file (https://github.com/opencontainers/image-spec/blob/v1.1.0/annotations.md). */
 export const TITLE_ANNOTATION = "org.opencontainers.image.title";
@@ -18,8 +18,8 @@ export function titleParts(title: string): string[] {
   const bad = parts.find((p) => p === "" || p === "." || p === ".." || p.includes("\\") || p.includes("\0"));
   if (bad !== undefined) {
     throw new UsageError(
-      `artifact file title ${JSON.stringify(title)} is not a safe relative path: ${
-        title.startsWith("/") ? "it is absolute" : `it has the part ${JSON.stringify(bad)}`
+      `artifact file title ${quoteText(title)} is not a safe relative path: ${
+        title.startsWith("/") ? "it is absolute" : `it has the part ${quoteText(bad)}`
       } (a title is a file name, or names joined by "/", none of them empty, "." or "..")`,
       { code: "UNSAFE_TITLE" },
     );
@@ -34,7 +34,7 @@ export function titleParts(title: string): string[] {
 export function checkTitlesDisjoint(titles: readonly string[], where: string): void {
   const seen = new Set<string>();
   for (const title of titles) {
-    if (seen.has(title)) throw new UsageError(`${where} has two files titled ${JSON.stringify(title)}`);
+    if (seen.has(title)) throw new UsageError(`${where} has two files titled ${quoteText(title)}`);
     seen.add(title);
   }
   for (const title of titles) {
@@ -43,7 +43,7 @@ export function checkTitlesDisjoint(titles: readonly string[], where: string): v
       const parent = parts.slice(0, i).join("/");
       if (seen.has(parent))
         throw new UsageError(
-          `${where} has a file titled ${JSON.stringify(parent)} and one inside it, ${JSON.stringify(title)}`,
+          `${where} has a file titled ${quoteText(parent)} and one inside it, ${quoteText(title)}`,
         );
     }
   }

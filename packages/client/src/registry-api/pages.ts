@@ -1,4 +1,4 @@
-import { ProtocolError, redactUrl } from "@regatta/errors";
+import { ProtocolError, quoteText, redactUrl } from "@regatta/errors";
 import type { Requester } from "./request.js";
 
 /**
@@ -79,7 +79,7 @@ export function sameOriginPageUrl(link: string, base: URL, what: string, status?
   try {
     url = new URL(link, base);
   } catch {
-    throw refuse(`${JSON.stringify(redactUrl(link))} is not a URL`);
+    throw refuse(`${quoteText(redactUrl(link))} is not a URL`);
   }
   if (url.origin !== base.origin) {
     throw refuse(`points at another origin (${url.origin}) than the registry's (${base.origin})`);

@@ -10,7 +10,7 @@
  * - registry → layout: each tag's HEAD against the digest the layout holds under that name. The blobs are not
  *   planned here: the pull that executes it skips blobs already in the layout and resumes partial ones.
  */
-import { quotePath, UsageError } from "@regatta/errors";
+import { quotePath, quoteText, UsageError } from "@regatta/errors";
 import { type ImageSource, openImageSource, tagPart } from "@regatta/layout";
 import type { Descriptor } from "@regatta/manifest";
 import { isValidTag, parseReference } from "@regatta/reference";
@@ -69,7 +69,7 @@ function layoutTags(source: Layout, opened: Pick<ImageSource, "names" | "unnamed
     const tag = refNameTag(name);
     if (tag === undefined) {
       warnings.push(
-        `${quotePath(source.text)}: the ref.name ${JSON.stringify(name)} is neither a tag nor an image reference: not synced`,
+        `${quotePath(source.text)}: the ref.name ${quoteText(name)} is neither a tag nor an image reference: not synced`,
       );
     } else named.set(tag, [...(named.get(tag) ?? []), name]);
   }

@@ -3,7 +3,7 @@
  * (https://github.com/containers/skopeo/blob/main/docs/skopeo-sync.1.md: `images`, `images-by-tag-regex`,
  * `images-by-semver`) and regsync (https://regclient.org/usage/regsync/: `tags.allow`, `tags.deny`).
  */
-import { UsageError } from "@regatta/errors";
+import { quoteText, UsageError } from "@regatta/errors";
 import semver from "semver";
 import { tagFilter } from "../tag-selection.js";
 import type { TagFilter } from "./sync-types.js";
@@ -41,7 +41,7 @@ function ownFilter(filter: TagFilter): (tag: string) => boolean {
     try {
       range = new semver.Range(filter.semver);
     } catch (error) {
-      throw new UsageError(`${JSON.stringify(filter.semver)} is not a semver range`, { cause: error });
+      throw new UsageError(`${quoteText(filter.semver)} is not a semver range`, { cause: error });
     }
   }
   const list = filter.list ? new Set(filter.list) : undefined;
