@@ -54,6 +54,7 @@ import {
   tagPart,
 } from "./image-source.js";
 import { IMAGE_NAME, parseLayoutIndex, REF_NAME } from "./oci-index.js";
+import { openRegularFile } from "./regular-file.js";
 import { archivePath, ociBlobName } from "./safe-path.js";
 import { listTarEntries, type TarEntry } from "./tar-format.js";
 
@@ -116,7 +117,12 @@ async function readEntry(
 
 function entryStream(archive: IndexedArchive, entry: TarEntry): Readable {
   if (entry.size === 0) return Readable.from([]);
-  return createReadStream(archive.path, { start: entry.offset, end: entry.offset + entry.size - 1 });
+  // From the handle the archive was checked and indexed through, not its name again (QA LOW #4).
+  return archive.handle.createReadStream({
+    start: entry.offset,
+    end: entry.offset + entry.size - 1,
+    autoClose: false,
+  }) as unknown as Readable;
 }
 
 function sourceBlob(archive: IndexedArchive, entry: TarEntry, digest: string, mediaType: string): SourceBlob {
@@ -302,23 +308,28 @@ function manifestFor(
   );
 }
 
-async function isGzip(path: string): Promise<boolean> {
-  const probe = await open(path, "r");
-  const head = await readAt(probe, 0, 4).finally(() => probe.close());
-  return startsWith(head, GZIP);
+async function isGzip(handle: FileHandle): Promise<boolean> {
+  return startsWith(await readAt(handle, 0, 4), GZIP);
 }
 
 /**
- * A plain tar file for `source`: a stream is copied to a temporary file first, and a gzip-compressed archive
- * (`docker save | gzip`, which `docker load` accepts too) is decompressed into one.
+ * A plain tar file for `source` (a stream, or the handle of a gzip-compressed archive: `docker save | gzip`, which
+ * `docker load` accepts too): a stream is copied to a temporary file first, and a compressed one decompressed.
  */
-async function spool(source: Readable | string, dir: string): Promise<string> {
-  const raw = typeof source === "string" ? source : join(dir, "input");
-  if (typeof source !== "string") await pipeline(source, createWriteStream(raw));
-  if (!(await isGzip(raw))) return raw;
+async function spool(source: Readable | FileHandle, dir: string): Promise<string> {
   const path = join(dir, "archive.tar");
+  if (!("pipe" in source)) {
+    const compressed = source.createReadStream({ start: 0, autoClose: false }) as unknown as Readable;
+    await pipeline(compressed, createGunzip(), createWriteStream(path));
+    return path;
+  }
+  const raw = join(dir, "input");
+  await pipeline(source, createWriteStream(raw));
+  const probe = await open(raw, "r");
+  const gzip = await isGzip(probe).finally(() => probe.close());
+  if (!gzip) return raw;
   await pipeline(createReadStream(raw), createGunzip(), createWriteStream(path));
-  if (raw !== source) await rm(raw, { force: true });
+  await rm(raw, { force: true });
   return path;
 }
 
@@ -331,19 +342,32 @@ export async function openDockerArchiveSource(input: string | Readable): Promise
   let tempDir: string | undefined;
   let forgetSpool = () => {};
   let path: string;
-  if (typeof input === "string" && !(await isGzip(input))) {
-    path = input;
+  // A file is opened once, without blocking (kind and size from its fstat, a FIFO refused, not waited on): what was
+  // checked is what is read (QA LOW #4). Only a compressed one is read again, from the spool it is decompressed into.
+  let opened = typeof input === "string" ? (await openRegularFile(input)).handle : undefined;
+  const compressed =
+    opened === undefined ||
+    (await isGzip(opened).catch(async (error: unknown) => {
+      await opened?.close();
+      throw fileSystemError(error, input as string);
+    }));
+  if (!compressed) {
+    path = input as string;
   } else {
     tempDir = await mkdtemp(join(tmpdir(), "regatta-push-"));
     // Ctrl-C while stdin is spooled ends the process before the clean-up below can run (issue 10, item 10).
     forgetSpool = removeOnExit(tempDir);
-    path = await spool(input, tempDir).catch(async (error) => {
-      forgetSpool();
-      await rm(tempDir as string, { recursive: true, force: true });
-      throw fileSystemError(error, tempDir as string);
-    });
+    const from = opened ?? (input as Readable);
+    path = await spool(from, tempDir)
+      .catch(async (error) => {
+        forgetSpool();
+        await rm(tempDir as string, { recursive: true, force: true });
+        throw fileSystemError(error, tempDir as string);
+      })
+      .finally(() => opened?.close().catch(() => {}));
+    opened = undefined;
   }
-  const handle = await open(path, "r");
+  const handle = opened ?? (await open(path, "r"));
   const cleanup = async () => {
     await handle.close().catch(() => {});
     forgetSpool();

@@ -5,8 +5,10 @@
  * not against Regatta's own writer.
  * https://github.com/opencontainers/image-spec/blob/v1.1.0/image-layout.md
  */
+
+import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { DigestMismatchError } from "@regatta/errors";
 import { guessPushFormat, type ImageSource, openImageSource, type SourceImage } from "@regatta/layout";
@@ -104,6 +106,34 @@ describe("a docker-save tarball, read without a registry", () => {
       ]),
     );
   });
+});
+
+describe("a docker-save tarball is read through the one handle it was opened with (QA LOW #4)", () => {
+  it("its layers come from the file that was checked, though its name now names another file", async () => {
+    const { layer, config } = await imageContent();
+    const configName = `${hex(config)}.json`;
+    const dir = temp();
+    const archive = join(dir, "hello.tar");
+    const files = {
+      [configName]: config,
+      "0123abcd/layer.tar": layer,
+      "manifest.json": json([{ Config: configName, RepoTags: ["hello:1"], Layers: ["0123abcd/layer.tar"] }]),
+    };
+    writeFileSync(archive, await tarOf(files));
+    opened = await openImageSource(archive, "docker");
+    const image = await opened.image(undefined);
+    // Another archive of the same layout takes the name: same offsets, other bytes.
+    writeFileSync(join(dir, "other.tar"), Buffer.from(await tarOf(files)).fill(0x78, 1536));
+    renameSync(join(dir, "other.tar"), archive);
+    expect((await blobContents(image)).get(`sha256:${hex(layer)}`)).toEqual(layer);
+  });
+
+  it("a FIFO is refused at once, not waited on", async () => {
+    const fifo = join(temp(), "pipe.tar");
+    execFileSync("mkfifo", [fifo]);
+    const { openDockerArchiveSource } = await import("./docker-archive-reader.js");
+    await expect(openDockerArchiveSource(fifo)).rejects.toThrow(/it is a FIFO/);
+  }, 10_000);
 });
 
 describe("an OCI image layout, read without a registry", () => {
