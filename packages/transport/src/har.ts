@@ -17,6 +17,7 @@ import { PassThrough, type Readable } from "node:stream";
 import { REDACTED, redactHeaders, redactUrl, type SecretSet, scrubText } from "@regatta/errors";
 import { decodeText } from "./charset.js";
 import { type Exchange, type Middleware, type RawResponse, TOKEN_REQUEST } from "./exchange.js";
+import type { ProxyOf } from "./proxy.js";
 
 /** Bytes of a request or response body kept as text in an entry; more is cut and said so (`comment`). */
 export const HAR_BODY_LIMIT = 64 * 1024;
@@ -50,6 +51,8 @@ export interface HarEntry {
     postData?: { mimeType: string; text: string; comment?: string };
     headersSize: -1;
     bodySize: number;
+    /** `via proxy http://proxy:3128 (from HTTPS_PROXY)` when the hop went through a proxy. */
+    comment?: string;
   };
   response: {
     status: number;
@@ -150,6 +153,7 @@ export function recording(
   recorder: HarRecorder | undefined,
   secrets: SecretSet,
   now: () => number,
+  proxyOf?: ProxyOf,
 ): Middleware {
   if (!recorder) return (next) => next;
   const scrub = (text: string) => scrubText(text, secrets);
@@ -158,6 +162,7 @@ export function recording(
     const startedDateTime = new Date().toISOString();
     const token = exchange.context === TOKEN_REQUEST;
     const url = redactUrl(exchange.url);
+    const proxy = proxyOf?.(exchange.url);
     const request: HarEntry["request"] = {
       method: exchange.method,
       url: scrub(url),
@@ -168,6 +173,7 @@ export function recording(
       headersSize: -1,
       bodySize: requestBodySize(exchange),
       ...requestPostData(exchange, token, scrub),
+      ...(proxy ? { comment: `via proxy ${proxy}` } : {}),
     };
     let response: RawResponse;
     try {

@@ -8,6 +8,7 @@
 import { STATUS_CODES } from "node:http";
 import { redactUrl, type SecretSet, scrubText } from "@regatta/errors";
 import type { Middleware } from "./exchange.js";
+import type { ProxyOf } from "./proxy.js";
 
 /** Receives one finished line of the verbose log. */
 export type Logger = (line: string) => void;
@@ -40,21 +41,23 @@ export function statusLine(status: number): string {
 }
 
 /**
- * Logs each hop: `[#3] > GET https://host/v2/…` then `[#3] < 200 OK 123ms 4.5 KiB`, or `[#3] ! GET … failed after
- * 12ms: …`. The label numbers the hops of one transport in the order they leave, so that when a copy or a pull has
+ * Logs each hop: `[#3] > GET https://host/v2/…` (`… via proxy http://proxy:3128 (from HTTPS_PROXY)` when proxied)
+ * then `[#3] < 200 OK 123ms 4.5 KiB`, or `[#3] ! GET … failed after 12ms: …`. The label numbers the hops of one transport in the order they leave, so that when a copy or a pull has
  * several requests in flight the answer is paired with its request by the label, not by the order of the lines
  * (issue 12). A retry or a redirect is a hop of its own, with a label of its own.
  */
 /** The label of the hop that gave each response or error, so a retry line names the hop it retries. */
 export const hopLabels = new WeakMap<object, string>();
 
-export function logging(logger: Logger | undefined, now: () => number): Middleware {
+export function logging(logger: Logger | undefined, now: () => number, proxyOf?: ProxyOf): Middleware {
   if (!logger) return (next) => next;
   let hops = 0;
   return (next) => async (exchange) => {
     const url = redactUrl(exchange.url);
     const label = `[#${++hops}]`;
-    logger(`${label} > ${exchange.method} ${url}`);
+    // A proxied hop says so: a failure or a slow answer may be the proxy's, and `-v` is where one looks.
+    const proxy = proxyOf?.(exchange.url);
+    logger(`${label} > ${exchange.method} ${url}${proxy ? ` via proxy ${proxy}` : ""}`);
     const start = now();
     try {
       const response = await next(exchange);

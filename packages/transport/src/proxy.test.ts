@@ -11,6 +11,7 @@ import {
 } from "@regatta/errors";
 import { startServer, type TestServer } from "@regatta/testkit";
 import { afterEach, describe, expect, it } from "vitest";
+import { HarRecorder } from "./har.js";
 import { Transport } from "./transport.js";
 
 /**
@@ -114,6 +115,34 @@ describe("proxies", () => {
     const res = await t.request({ registry: name, method: "GET", path: "/v2/", scopes: [] });
     expect(await res.text()).toBe("via proxy");
     expect(proxy.seen).toEqual([`CONNECT ${name}`]);
+  });
+
+  it("names the proxy of each proxied hop in the -v log and the HAR, without its user or password", async () => {
+    const { proxy, name } = await setup();
+    const direct = await startServer((_req, res) => void res.end("direct"));
+    cleanups.push(() => direct.close());
+    const withUser = proxy.url.replace("//", "//proxyuser:pr0xy-s3cret@");
+    const lines: string[] = [];
+    const har = new HarRecorder();
+    const t = new Transport({
+      env: { HTTP_PROXY: withUser },
+      scheme: "http",
+      logger: (l) => lines.push(l),
+      har,
+    });
+    cleanups.push(() => t.close());
+    await (await t.request({ registry: name, method: "GET", path: "/v2/", scopes: [] })).text();
+    // A loopback registry is never proxied: its hop says nothing of a proxy.
+    await (await t.request({ registry: direct.host, method: "GET", path: "/v2/", scopes: [] })).text();
+    const via = `via proxy ${proxy.url} (from HTTP_PROXY)`;
+    expect(lines.filter((l) => l.includes(" > GET"))).toEqual([
+      `[#1] > GET http://${name.replace(":80", "")}/v2/ ${via}`,
+      `[#2] > GET http://${direct.host}/v2/`,
+    ]);
+    const requests = har.toJSON().log.entries.map((e) => e.request);
+    expect(requests.map((r) => r.comment)).toEqual([via, undefined]);
+    const archive = JSON.stringify(har.toJSON());
+    for (const text of [lines.join("\n"), archive]) expect(text).not.toMatch(/proxyuser|pr0xy-s3cret/);
   });
 
   it("reads HTTP_PROXY from the injected env, and honours NO_PROXY", async () => {

@@ -431,7 +431,23 @@ export class ProxyRouting extends Routing {
     return proxy.dispatch(opts, handler);
   }
 
+  /**
+   * The proxy a request to `url` goes through, as the log and the HAR name it (proxyLabel: no user or password), or
+   * undefined when it goes direct, or when the setting it would use is malformed (its request fails saying so).
+   */
+  readonly proxyOf: ProxyOf = (url) => {
+    try {
+      const choice = this.rules.choose(url);
+      return choice && proxyLabel(choice);
+    } catch {
+      return undefined;
+    }
+  };
+
   protected all(): Dispatcher[] {
     return [this.direct, ...this.proxies.values()];
   }
 }
+
+/** Names the proxy a request to a URL goes through (ProxyRouting.proxyOf), undefined when it goes direct. */
+export type ProxyOf = (url: URL) => string | undefined;

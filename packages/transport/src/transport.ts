@@ -33,7 +33,7 @@ import { recording } from "./har.js";
 import { httpsPortError, isHttpsPortAnswer, isHttpsPortError } from "./https-port.js";
 import { logging, scrubbing } from "./log.js";
 import { type FailedRequest, mapTransportError } from "./map-error.js";
-import { proxyPasswords } from "./proxy.js";
+import { ProxyRouting, proxyPasswords } from "./proxy.js";
 import { rateLimiting } from "./rate-limit.js";
 import { redirecting } from "./redirect.js";
 import { requestUrl } from "./request-url.js";
@@ -139,8 +139,10 @@ export class Transport {
       idleTimeout: this.#timeouts.idle,
       requestTimeout: this.#timeouts.request,
     });
-    const log = logging(logger, now);
-    const record = recording(options.har, this.#secrets, now);
+    // Which proxy each hop goes through, for `-v` and the HAR: known only of the dispatcher built here.
+    const proxyOf = this.#dispatcher instanceof ProxyRouting ? this.#dispatcher.proxyOf : undefined;
+    const log = logging(logger, now, proxyOf);
+    const record = recording(options.har, this.#secrets, now, proxyOf);
     const follow = redirecting(options.maxRedirects ?? 5, this.#secrets, logger);
     const sleep = options.sleep ?? defaultSleep;
     this.#retry = retryPolicy({
