@@ -6,10 +6,10 @@
 
 import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { mkdtempSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, renameSync, rmSync, truncateSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { UsageError } from "@regatta/errors";
+import { FileSystemError, UsageError } from "@regatta/errors";
 import { createMswDispatcher, distributionHandlers } from "@regatta/testkit";
 import { http } from "msw";
 import { afterEach, describe, expect, it } from "vitest";
@@ -47,6 +47,27 @@ describe("pushBlob from a file", () => {
     expect(swapped).toBe(true);
     expect(pushed).toMatchObject({ digest: digestOf(original), size: original.length, skipped: false });
     expect(Buffer.from(await reg.blob("team/app", pushed.digest).bytes())).toEqual(original);
+  });
+
+  it("a file cut short after it was hashed fails naming it, every attempt reading it again (QA: Node's 'fd out of range')", async () => {
+    const dir = scratch();
+    const path = join(dir, "layer");
+    writeFileSync(path, Buffer.alloc(3 << 20, 7));
+    let cut = false;
+    const truncate = http.head(/\/blobs\//, () => {
+      if (!cut) truncateSync(path, 1000);
+      cut = true;
+    });
+    const reg = createClient("registry.test", {
+      dispatcher: createMswDispatcher([truncate, ...distributionHandlers({ repos: {} })]),
+      retry: { attempts: 2, baseDelayMs: 1, maxDelayMs: 1 },
+    });
+    const error = await reg.pushBlob("team/app", { path }, { chunkSize: 1 << 20 }).catch((e: unknown) => e);
+    expect(cut).toBe(true);
+    expect(error).toBeInstanceOf(FileSystemError);
+    expect((error as Error).message).toMatch(
+      /layer got shorter while it was read: it ends at 1000 bytes, 3145728 expected/,
+    );
   });
 
   it("a FIFO or a directory at the name is refused at once, saying what it is", async () => {

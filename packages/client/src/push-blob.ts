@@ -1,6 +1,6 @@
 import { Readable } from "node:stream";
 import { quotePath, UsageError } from "@regatta/errors";
-import { openRegularFile } from "@regatta/layout";
+import { openRegularFile, readFileRange } from "@regatta/layout";
 import { computeDigest, Digester, parseDigest } from "@regatta/manifest";
 import type { RepositoryReference } from "@regatta/reference";
 import { BlobHandle } from "./blob-handle.js";
@@ -153,8 +153,8 @@ async function fileSource(
   options: PushBlobOptions,
 ): Promise<{ source: () => Readable; size: number; digest: string; close: () => Promise<void> }> {
   const { handle, stats } = await openRegularFile(path);
-  const read = (more: { signal?: AbortSignal } = {}) =>
-    handle.createReadStream({ start: 0, autoClose: false, ...more }) as unknown as Readable;
+  // Read at explicit positions, the handle left open: an upload tried again reads the file again (readFileRange).
+  const read = (more: { signal?: AbortSignal } = {}) => readFileRange(handle, path, 0, stats.size, more);
   try {
     const digester = new Digester(options.digest ? parseDigest(options.digest).algorithm : "sha256");
     for await (const chunk of read(options.signal ? { signal: options.signal } : {})) {

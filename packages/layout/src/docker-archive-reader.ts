@@ -54,7 +54,7 @@ import {
   tagPart,
 } from "./image-source.js";
 import { IMAGE_NAME, parseLayoutIndex, REF_NAME } from "./oci-index.js";
-import { openRegularFile } from "./regular-file.js";
+import { openRegularFile, readFileRange } from "./regular-file.js";
 import { archivePath, ociBlobName } from "./safe-path.js";
 import { listTarEntries, type TarEntry } from "./tar-format.js";
 
@@ -118,11 +118,7 @@ async function readEntry(
 function entryStream(archive: IndexedArchive, entry: TarEntry): Readable {
   if (entry.size === 0) return Readable.from([]);
   // From the handle the archive was checked and indexed through, not its name again (QA LOW #4).
-  return archive.handle.createReadStream({
-    start: entry.offset,
-    end: entry.offset + entry.size - 1,
-    autoClose: false,
-  }) as unknown as Readable;
+  return readFileRange(archive.handle, archive.path, entry.offset, entry.size);
 }
 
 function sourceBlob(archive: IndexedArchive, entry: TarEntry, digest: string, mediaType: string): SourceBlob {
@@ -315,11 +311,12 @@ async function isGzip(handle: FileHandle): Promise<boolean> {
 /**
  * A plain tar file for `source` (a stream, or the handle of a gzip-compressed archive: `docker save | gzip`, which
  * `docker load` accepts too): a stream is copied to a temporary file first, and a compressed one decompressed.
+ * `sourcePath` names the handle's file in errors.
  */
-async function spool(source: Readable | FileHandle, dir: string): Promise<string> {
+async function spool(source: Readable | FileHandle, dir: string, sourcePath = ""): Promise<string> {
   const path = join(dir, "archive.tar");
   if (!("pipe" in source)) {
-    const compressed = source.createReadStream({ start: 0, autoClose: false }) as unknown as Readable;
+    const compressed = readFileRange(source, sourcePath, 0, (await source.stat()).size);
     await pipeline(compressed, createGunzip(), createWriteStream(path));
     return path;
   }
@@ -358,7 +355,7 @@ export async function openDockerArchiveSource(input: string | Readable): Promise
     // Ctrl-C while stdin is spooled ends the process before the clean-up below can run (issue 10, item 10).
     forgetSpool = removeOnExit(tempDir);
     const from = opened ?? (input as Readable);
-    path = await spool(from, tempDir)
+    path = await spool(from, tempDir, typeof input === "string" ? input : "")
       .catch(async (error) => {
         forgetSpool();
         await rm(tempDir as string, { recursive: true, force: true });

@@ -21,6 +21,6 @@ export type {
   PullPlan,
   StoredManifest,
 } from "./pull-plan.js";
-export { openRegularFile, statRegularFile } from "./regular-file.js";
+export { openRegularFile, readFileRange, statRegularFile } from "./regular-file.js";
 export { confinedPath, digestParts } from "./safe-path.js";
 export { listTarEntries, type ReadAt, type TarEntry } from "./tar-format.js";

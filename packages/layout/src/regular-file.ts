@@ -1,6 +1,7 @@
 import { constants, type Stats } from "node:fs";
 import { type FileHandle, open } from "node:fs/promises";
-import { quotePath, UsageError } from "@regatta/errors";
+import { Readable } from "node:stream";
+import { FileSystemError, quotePath, UsageError } from "@regatta/errors";
 import { notRegularFile } from "@regatta/errors/foreign-file";
 import { whyUnreadable } from "@regatta/errors/user-file";
 
@@ -40,4 +41,42 @@ export async function statRegularFile(path: string): Promise<Stats> {
   const { handle, stats } = await openRegularFile(path);
   await handle.close();
   return stats;
+}
+
+/** How much one positional read takes: large enough that a gigabyte is a thousand reads, small enough to stay flat. */
+const RANGE_READ_BYTES = 1 << 20;
+
+/**
+ * Bytes [start, start + length) of an open file as a stream that reads through the handle at explicit positions and
+ * never closes it: the handle stays the caller's, so a second stream of the same range (an upload tried again, the
+ * next layer of an archive) reads it again. A FileHandle's own `createReadStream` closes the handle when the stream
+ * is destroyed, as an upload that fails or is stopped destroys it, whatever `autoClose` says; the next read then
+ * failed with Node's "The value of "fd" is out of range". A file that got shorter since it was opened is a
+ * FileSystemError naming it, not a short stream (bytes appended meanwhile are not read).
+ */
+export function readFileRange(
+  handle: FileHandle,
+  path: string,
+  start: number,
+  length: number,
+  options: { signal?: AbortSignal } = {},
+): Readable {
+  const end = start + length;
+  async function* ranges() {
+    let position = start;
+    while (position < end) {
+      options.signal?.throwIfAborted();
+      const want = Math.min(RANGE_READ_BYTES, end - position);
+      const { bytesRead, buffer } = await handle.read(Buffer.allocUnsafe(want), 0, want, position);
+      if (bytesRead === 0) {
+        throw new FileSystemError(
+          `${quotePath(path)} got shorter while it was read: it ends at ${position} bytes, ${end} expected; was it changed during the run?`,
+          { path },
+        );
+      }
+      position += bytesRead;
+      yield bytesRead === want ? buffer : buffer.subarray(0, bytesRead);
+    }
+  }
+  return Readable.from(ranges(), { objectMode: false });
 }
