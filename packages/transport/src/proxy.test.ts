@@ -145,6 +145,21 @@ describe("proxies", () => {
     for (const text of [lines.join("\n"), archive]) expect(text).not.toMatch(/proxyuser|pr0xy-s3cret/);
   });
 
+  it("uses only the host and port of a proxy URL with a path, query or fragment, as Go and curl do", async () => {
+    const { proxy, name } = await setup();
+    for (const suffix of ["/proxy", "/proxy/?access_token=X", "/#frag"]) {
+      const t = new Transport({
+        env: { HTTP_PROXY: `${proxy.url}${suffix}` },
+        scheme: "http",
+        retry: { attempts: 0 },
+      });
+      cleanups.push(() => t.close());
+      const res = await t.request({ registry: name, method: "GET", path: "/v2/", scopes: [] });
+      expect(await res.text()).toBe("via proxy");
+    }
+    expect(proxy.seen).toEqual([`CONNECT ${name}`, `CONNECT ${name}`, `CONNECT ${name}`]);
+  });
+
   it("reads HTTP_PROXY from the injected env, and honours NO_PROXY", async () => {
     const { proxy, name } = await setup();
     const viaEnv = new Transport({ env: { HTTP_PROXY: proxy.url }, scheme: "http" });

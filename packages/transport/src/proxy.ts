@@ -68,8 +68,9 @@ export function proxyLabel(choice: ProxyChoice): string {
 }
 
 /**
- * Parses a proxy URL as Go's httpproxy and curl do: no scheme means http (`127.0.0.1:3128`). Anything that is not an
- * http or https URL with a host is a UsageError naming where it came from, with the password masked.
+ * Parses a proxy URL as Go's httpproxy and curl do: no scheme means http (`127.0.0.1:3128`), and only the scheme,
+ * user, password, host and port are kept. Anything that is not an http or https URL with a host is a UsageError
+ * naming where it came from, with the password masked.
  */
 export function parseProxyUrl(setting: Setting): URL {
   const text = /^[a-z][a-z0-9+.-]*:\/\//i.test(setting.value) ? setting.value : `http://${setting.value}`;
@@ -97,6 +98,11 @@ export function parseProxyUrl(setting: Setting): URL {
       code: "PROXY_URL_INVALID",
     });
   }
+  // A proxy is a host and port: a path, query or fragment (`http://proxy:3128/proxy`) is not used, as Go's transport
+  // and curl do not use it; undici refused such a URL and the request failed as the registry's "invalid url".
+  url.pathname = "/";
+  url.search = "";
+  url.hash = "";
   return url;
 }
 
