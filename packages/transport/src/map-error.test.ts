@@ -14,8 +14,9 @@ import {
   SecretSet,
   TimeoutError,
   TlsError,
+  UnsupportedError,
 } from "@regatta/errors";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { errorCode, type FailedRequest, mapTransportError } from "./map-error.js";
 
 const URL_ = "https://reg.example/v2/a/blobs/x";
@@ -377,5 +378,23 @@ describe("mapTransportError", () => {
       request: { method: "GET", url: URL_ },
       retryable: true,
     });
+  });
+});
+
+describe("a Node without WebAssembly (--jitless)", () => {
+  it("is said to be the reason, not an unreachable registry, and is not retried", () => {
+    vi.stubGlobal("WebAssembly", undefined);
+    try {
+      const err = map(new ReferenceError("WebAssembly is not defined"));
+      expect(err).toBeInstanceOf(UnsupportedError);
+      expect(err).not.toBeInstanceOf(RegistryUnreachableError);
+      expect(err).toMatchObject({ code: "NO_WEBASSEMBLY", retryable: false });
+      expect(err.message).toContain("this Node.js runs without WebAssembly");
+      expect(err.hint).toContain("--jitless");
+    } finally {
+      vi.unstubAllGlobals();
+    }
+    // With WebAssembly there, a ReferenceError is no such thing.
+    expect(map(new ReferenceError("x is not defined"))).not.toBeInstanceOf(UnsupportedError);
   });
 });

@@ -15,6 +15,7 @@ import {
   type SecretSet,
   TimeoutError,
   TlsError,
+  UnsupportedError,
 } from "@regatta/errors";
 import { TOKEN_REQUEST } from "./exchange.js";
 import { ProxyConnectFailure } from "./proxy.js";
@@ -175,6 +176,20 @@ export function mapTransportError(err: unknown, req: FailedRequest): RegattaErro
       retryable: false,
       cause: err,
     });
+  }
+  // Node runs without WebAssembly (`--jitless`, `--noexpose-wasm`): undici's HTTP parser, llhttp, is WebAssembly, so
+  // no answer can be read. Neither the registry nor the network is at fault, and trying again changes nothing.
+  if ((globalThis as { WebAssembly?: unknown }).WebAssembly === undefined && err instanceof ReferenceError) {
+    return new UnsupportedError(
+      `${prefix}this Node.js runs without WebAssembly, which the HTTP client's parser (llhttp) needs ${where}`,
+      {
+        code: "NO_WEBASSEMBLY",
+        request,
+        retryable: false,
+        cause: err,
+        hint: "run node without --jitless or --noexpose-wasm (look in NODE_OPTIONS)",
+      },
+    );
   }
   switch (code) {
     case "UND_ERR_CONNECT_TIMEOUT":
