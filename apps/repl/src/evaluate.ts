@@ -1,5 +1,5 @@
 import { type REPLEval, Recoverable } from "node:repl";
-import { Script } from "node:vm";
+import { constants, Script, type ScriptOptions } from "node:vm";
 import type { ReplSession } from "./session.js";
 import { wrapTopLevelAwait } from "./top-level-await.js";
 
@@ -49,21 +49,32 @@ function withNote(error: unknown, ended: unknown[]): unknown {
   return error;
 }
 
+/**
+ * How every line is compiled: `import("node:path")` in a line loads as it does in Node's own REPL, through the main
+ * context's loader (a Script without it fails: "A dynamic import callback was not specified"). The constant is Node
+ * 20.12's; an older Node compiles without it.
+ */
+function scriptOptions(filename: string): ScriptOptions {
+  const loader = (constants as { USE_MAIN_CONTEXT_DEFAULT_LOADER?: unknown } | undefined)
+    ?.USE_MAIN_CONTEXT_DEFAULT_LOADER;
+  return loader ? { filename, importModuleDynamically: loader as never } : { filename };
+}
+
 function compile(code: string, filename: string): Script {
   const hasAwait = /\bawait\b/.test(code);
   // `{ a: 1 }` typed alone is an object, not a block (Node's REPL reads it the same way), `{ a: await f() }` too.
   if (/^\s*\{/.test(code) && /\}\s*$/.test(code)) {
     const object = `(${code.trim()})\n`;
     try {
-      return new Script((hasAwait && wrapTopLevelAwait(object)) || object, { filename });
+      return new Script((hasAwait && wrapTopLevelAwait(object)) || object, scriptOptions(filename));
     } catch {
       // a block after all
     }
   }
   const awaited = hasAwait ? wrapTopLevelAwait(code) : undefined;
-  if (awaited) return new Script(awaited, { filename });
+  if (awaited) return new Script(awaited, scriptOptions(filename));
   try {
-    return new Script(code, { filename });
+    return new Script(code, scriptOptions(filename));
   } catch (error) {
     if (awaited === null) throwAwaitError(code, filename);
     throw error;
@@ -81,11 +92,11 @@ function compile(code: string, filename: string): Script {
  */
 function throwAwaitError(code: string, filename: string): void {
   try {
-    new Script(code.replace(/\bawait\b/g, ""), { filename });
+    new Script(code.replace(/\bawait\b/g, ""), scriptOptions(filename));
   } catch (error) {
     if (isRecoverable(error, code)) throw error;
   }
-  new Script(`async function regattaAwaitCheck() {\n${code}\n}`, { filename });
+  new Script(`async function regattaAwaitCheck() {\n${code}\n}`, scriptOptions(filename));
 }
 
 /** An unfinished statement: the REPL asks for the next line (`...`) instead of failing. */

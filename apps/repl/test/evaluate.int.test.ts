@@ -118,6 +118,15 @@ describe("current JavaScript with top-level await", () => {
     expect(repl.running.failures).toBe(0);
   });
 
+  it("dynamic import() loads a module, with and without await, as in Node's REPL", async () => {
+    const repl = await driveRepl({});
+    expect(await repl.send('const { posix } = await import("node:path"); posix.join("a", "b")')).toBe(
+      "'a/b'",
+    );
+    expect(await repl.send('import("node:os").then((os) => typeof os.tmpdir)')).toBe("'function'");
+    expect(repl.running.failures).toBe(0);
+  });
+
   it("class fields, private members and static blocks, the class kept for the next line", async () => {
     const repl = await driveRepl({});
     await repl.send(
