@@ -301,7 +301,8 @@ for (const output of result.outputFiles) {
     platform: "node",
     target: "node20.19",
     supported: { "dynamic-import": false },
-    sourcefile: output.path,
+    // Its own name, not the build machine's path: code the first step mapped nowhere is mapped to the chunk itself.
+    sourcefile: name,
     sourcemap: "external",
     legalComments: "none",
     minify,

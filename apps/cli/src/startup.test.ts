@@ -183,3 +183,19 @@ describe("start-up", () => {
     }
   });
 });
+
+describe("the build's source maps", () => {
+  it("name no path of the machine that built them: sources are relative to each map", () => {
+    const dist = fileURLToPath(new URL("../dist/", import.meta.url));
+    const root = fileURLToPath(new URL("../../../", import.meta.url));
+    const maps = [
+      ...readdirSync(dist).map((name) => join(dist, name)),
+      ...readdirSync(join(dist, "cli")).map((name) => join(dist, "cli", name)),
+    ].filter((path) => path.endsWith(".cjs.map"));
+    expect(maps.length).toBeGreaterThan(5);
+    for (const path of maps) {
+      const map = JSON.parse(readFileSync(path, "utf8")) as { file?: string; sources: string[] };
+      for (const named of [map.file ?? "", ...map.sources]) expect(named, path).not.toContain(root);
+    }
+  });
+});
