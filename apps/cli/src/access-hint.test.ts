@@ -61,6 +61,18 @@ describe("cliAccessHint: what was sent × the operation × the flags of the run"
     }
   });
 
+  it("a registry that never challenged: -u/-p given were not sent, and neither a flag nor a login is the fix", () => {
+    for (const operation of ["pull", "push", "delete"] as const) {
+      const given = cliAccessHint(facts(operation, "none", { unchallenged: true }), 403, one(true));
+      expect(given).toBe(
+        `${R} refused to ${WORDS[operation]} without ever asking for credentials (no 401 challenge), so those given with -u/-p were not sent`,
+      );
+      const none = cliAccessHint(facts(operation, "none", { unchallenged: true }), 403, one(false));
+      expect(none).not.toMatch(/pass -u\/-p|regatta login|no credentials were sent/);
+      expect(none).toContain("so none were sent");
+    }
+  });
+
   it("a 401 that refuses the credentials themselves says to check them", () => {
     expect(cliAccessHint(facts("pull", "basic", { username: "me" }), 401, one(true))).toBe(
       `${R} refused the credentials of me given with -u/-p: check them`,

@@ -1,5 +1,11 @@
 import { types } from "node:util";
-import { type AccessFacts, describeAccess, otherReasonHint, RegattaError } from "@regatta/client";
+import {
+  type AccessFacts,
+  describeAccess,
+  otherReasonHint,
+  RegattaError,
+  unchallengedHint,
+} from "@regatta/client";
 import { type Colors, causeLines, escapeControls, oneLine, registryErrorLines } from "@regatta/present";
 
 /**
@@ -10,6 +16,8 @@ import { type Colors, causeLines, escapeControls, oneLine, registryErrorLines } 
 export function replAccessHint(access: AccessFacts, status: number, current?: string): string {
   // A quota, a size, an immutable tag…: no .login is the fix, whatever was sent.
   if (access.otherReason) return otherReasonHint(access);
+  // The registry never challenged: a .login would not be sent to it either.
+  if (access.unchallenged && access.credentials === "none") return unchallengedHint(access);
   const what = describeAccess(access);
   // `.login` logs in to reg's registry: for another one (a copy's target, a full reference elsewhere), say what works.
   const elsewhere = current !== undefined && current !== access.registry;

@@ -103,6 +103,21 @@ describe("the REPL's hints suggest .login in words that fit", () => {
     expect(replAccessHint(access, status, R)).toContain(expected);
   });
 
+  it("a 403 from a registry that never challenged offers no .login: it would not be sent either", () => {
+    const access = {
+      registry: R,
+      repository: "a",
+      operation: "push",
+      credentials: "none",
+      unchallenged: true,
+    } as const;
+    for (const current of [undefined, R, "home.example"]) {
+      const hint = replAccessHint(access, 403, current);
+      expect(hint).not.toMatch(/\.login|\.connect|no credentials were sent/);
+      expect(hint).toContain("without ever asking for credentials (no 401 challenge)");
+    }
+  });
+
   it("a 403 whose message gives another reason (quota, size…) offers no .login (QA LOW #2)", () => {
     for (const credentials of ["none", "basic"] as const) {
       const access = {

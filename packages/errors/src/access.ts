@@ -25,6 +25,20 @@ export interface AccessFacts {
    * immutable tag…; {@link namesOtherReason}): the hint must not offer credentials or a login as the fix.
    */
   otherReason?: boolean;
+  /**
+   * Nothing was sent because the registry never asked for credentials (no 401 challenge: its `/v2/` answered 200):
+   * credentials held or given were not sent either, so passing them is no fix ({@link unchallengedHint}).
+   */
+  unchallenged?: boolean;
+}
+
+/**
+ * The hint of a refusal that came without the registry ever asking for credentials ({@link AccessFacts.unchallenged});
+ * `given` names the credentials the run had (`those given with -u/-p`), which were not sent.
+ */
+export function unchallengedHint(access: AccessFacts, given?: string): string {
+  const held = given ? `, so ${given} were not sent` : ", so none were sent";
+  return `${access.registry} refused to ${describeAccess(access)} without ever asking for credentials (no 401 challenge)${held}`;
 }
 
 /**
@@ -35,9 +49,23 @@ export interface AccessFacts {
 const OTHER_REASON =
   /\b(?:quotas?|rate[ -]?limit(?:ed|s)?|too many|storage|retention|sizes?|too (?:large|big)|exceed(?:s|ed)?|disk|space|immutable|read[ -]?only|maintenance)\b/i;
 
-/** Whether a registry's error messages give a reason other than credentials ({@link OTHER_REASON}). */
+/**
+ * Words of a refusal that speak of who asked: `your credentials are not allowed to exceed the quota; log in with an
+ * account that has access` names a quota, yet points at credentials, so its hint stays the credentials one (the
+ * message's own words are shown beside it anyway).
+ */
+const SPEAKS_OF_CREDENTIALS =
+  /\b(?:credentials?|log(?:ged)?[ -]?(?:in|on)|sign(?:ed)?[ -]?in|accounts?|tokens?|scopes?|permissions?|(?:un)?authori[sz](?:ed|ation)|authenticat(?:e|ed|ion|ing)|access denied)\b/i;
+
+/**
+ * Whether a registry's error messages give a reason other than credentials ({@link OTHER_REASON}) and none of them
+ * also speaks of credentials, a login or permissions ({@link SPEAKS_OF_CREDENTIALS}).
+ */
 export function namesOtherReason(messages: readonly (string | undefined)[]): boolean {
-  return messages.some((message) => message !== undefined && OTHER_REASON.test(message));
+  const texts = messages.filter((message): message is string => message !== undefined);
+  return (
+    texts.some((text) => OTHER_REASON.test(text)) && !texts.some((text) => SPEAKS_OF_CREDENTIALS.test(text))
+  );
 }
 
 /**
@@ -97,6 +125,7 @@ export function describeAccess(access: AccessFacts): string {
  */
 export function accessHint(access: AccessFacts, status: number): string {
   if (access.otherReason) return otherReasonHint(access);
+  if (access.unchallenged && access.credentials === "none") return unchallengedHint(access);
   const what = describeAccess(access);
   const who = access.username ? ` of ${access.username}` : "";
   if (access.credentials === "none") {

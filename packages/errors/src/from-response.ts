@@ -25,6 +25,8 @@ export interface ErrorResponse {
   status: number;
   /** The response body, already capped by the caller (64 KiB is plenty for an error). */
   body?: string;
+  /** The answer's `Content-Type`: a `text/plain` body (or one without a type) is shown when it is no JSON error. */
+  contentType?: string;
   /** What was being done, e.g. "get manifest docker.io/library/alpine:3.20". Prefixed to the message. */
   context?: string;
   /** The `WWW-Authenticate` header of a 401, which tells a refused scope from refused credentials. */
@@ -45,6 +47,8 @@ export interface ErrorResponse {
     /** The scheme of the `Authorization` sent, `none` when the request went anonymous. */
     credentials: AccessFacts["credentials"];
     username?: string;
+    /** Nothing went because the registry never asked (no 401 challenge): see {@link AccessFacts.unchallenged}. */
+    unchallenged?: boolean;
   };
 }
 
@@ -83,15 +87,31 @@ export function foreignText(text: string, secrets?: SecretSet): string {
   return scrubText(text, secrets).replace(/\x1b/g, "\\u001b");
 }
 
+/** The longest plain-text body kept in a message: a registry's own sentence, not a page of logs. */
+const PLAIN_TEXT_LIMIT = 300;
+
+/**
+ * The text of a body that is plain text, not a JSON or XML error (`storage quota exceeded for namespace`), as crane
+ * shows a non-JSON body: scrubbed and escaped as a JSON message is ({@link foreignText}), on one line, capped. A web
+ * page (HTML, or any markup) and JSON of another shape say nothing.
+ */
+function plainText(body: string | undefined, contentType: string | undefined, secrets?: SecretSet) {
+  if (!body || (contentType && !/^\s*text\/plain\b/i.test(contentType))) return undefined;
+  const text = foreignText(body, secrets).replace(/\s+/g, " ").trim();
+  if (!text || /^[<{[]/.test(text)) return undefined;
+  return text.length > PLAIN_TEXT_LIMIT ? `${text.slice(0, PLAIN_TEXT_LIMIT)}…` : text;
+}
+
 /** Builds the right typed error for an error answer of a registry, with the OCI codes and the redacted request. */
 export function errorFromResponse(response: ErrorResponse): RegistryError {
   const { secrets } = response;
   const errors = parseRegistryErrors(response.body, (text) => foreignText(text, secrets));
   const request = { method: response.method.toUpperCase(), url: redactUrl(response.url) };
   const codes = errors.map((e) => e.code);
+  const text = errors.length ? undefined : plainText(response.body, response.contentType, secrets);
   const detail = errors.length
     ? errors.map((e) => (e.message ? `${e.code}: ${e.message}` : e.code)).join("; ")
-    : statusText(response.status);
+    : `${statusText(response.status)}${text ? `: ${text}` : ""}`;
   const what = response.context ? `${response.context}: ` : "";
   const message = `${what}${response.status} ${detail} (${request.method} ${request.url})`;
   const retryable =
@@ -105,7 +125,9 @@ export function errorFromResponse(response: ErrorResponse): RegistryError {
   const insufficientScope =
     response.status === 401 && /error\s*=\s*"?insufficient_scope/i.test(response.challenge ?? "");
   // A 403 whose message gives a reason of its own (a quota, a size…): no credentials are the fix (QA LOW #2).
-  const otherReason = response.status === 403 && namesOtherReason(errors.map((e) => e.message));
+  // A plain-text body is read the same way as the messages of a JSON one.
+  const otherReason =
+    response.status === 403 && namesOtherReason(text ? [text] : errors.map((e) => e.message));
   const access =
     response.auth && (response.status === 401 || response.status === 403)
       ? accessFacts(response.method, response.auth, insufficientScope, otherReason)
@@ -154,6 +176,7 @@ function accessFacts(
     operation: accessOperation(method, auth.scopes),
     credentials: auth.credentials,
     ...(auth.username ? { username: auth.username } : {}),
+    ...(auth.unchallenged && auth.credentials === "none" ? { unchallenged: true } : {}),
     ...(insufficientScope ? { insufficientScope } : {}),
     ...(otherReason ? { otherReason } : {}),
   };

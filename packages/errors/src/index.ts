@@ -8,6 +8,7 @@ export {
   namesOtherReason,
   otherReasonHint,
   type ScopeLike,
+  unchallengedHint,
 } from "./access.js";
 export { type ErrorResponse, errorFromResponse, foreignText } from "./from-response.js";
 export {

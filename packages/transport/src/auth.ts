@@ -76,7 +76,16 @@ function sent(response: RawResponse, authorization: string | undefined, who?: Au
   const credentials =
     scheme === "basic" ? "basic" : scheme === "bearer" && !who?.anonymous ? "bearer" : "none";
   const username = who?.username;
-  return { ...response, sent: { credentials, ...(username && credentials !== "none" ? { username } : {}) } };
+  // No challenge learned (scheme "none"): nothing was sent because the registry never asked, whatever is held.
+  const unchallenged = credentials === "none" && who?.scheme === "none";
+  return {
+    ...response,
+    sent: {
+      credentials,
+      ...(username && credentials !== "none" ? { username } : {}),
+      ...(unchallenged ? { unchallenged } : {}),
+    },
+  };
 }
 
 /** The error for a 401 from an origin the registry redirected to: no credentials went there, and none will. */

@@ -79,8 +79,10 @@ export interface RawResponse {
   /**
    * What went with the request that got this answer, set by the auth concern: the `Authorization` scheme (`none`
    * when it went anonymous) and the user. The status concern puts it on a 401/403 error for the hint (item 16).
+   * `unchallenged`: it went anonymous because the registry never asked for credentials (no 401 challenge learned),
+   * so credentials the client holds were not sent either.
    */
-  sent?: { credentials: "none" | "basic" | "bearer"; username?: string };
+  sent?: { credentials: "none" | "basic" | "bearer"; username?: string; unchallenged?: boolean };
 }
 
 export type Handler = (exchange: Exchange) => Promise<RawResponse>;

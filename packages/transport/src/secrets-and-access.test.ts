@@ -105,3 +105,48 @@ describe("errors and log lines built by the transport", () => {
     expect(error.message).not.toMatch(/these credentials|lack permission/);
   });
 });
+
+describe("a registry that refuses without ever challenging (its /v2/ answers 200, no 401)", () => {
+  /** 200 on /v2/, a plain-text 403 everywhere else, never a WWW-Authenticate. */
+  async function unasking(body: string, type = "text/plain; charset=utf-8") {
+    const server = await startServer((req, res) => {
+      if (req.url === "/v2/") {
+        res.writeHead(200, { "docker-distribution-api-version": "registry/2.0" });
+        res.end("{}");
+        return;
+      }
+      res.writeHead(403, { "content-type": type });
+      res.end(body);
+    });
+    servers.push(server);
+    return server;
+  }
+
+  it("says the credentials held were not sent because nobody asked, and shows the text body", async () => {
+    const server = await unasking("storage quota exceeded for namespace");
+    const { transport } = client({ username: "alice", password: PASSWORD });
+    await transport.ping(server.host);
+    // After the ping no challenge is known: nothing goes with either request.
+    for (const method of ["POST", "PUT"]) {
+      const error = await refusal(transport, server.host, method, ["pull", "push"]);
+      expect(error.access).toMatchObject({ credentials: "none", operation: "push", unchallenged: true });
+      expect(error.message).toContain("403 Forbidden: storage quota exceeded for namespace");
+    }
+  });
+
+  it("a generic refusal says the registry never asked, not that -u/-p or a login would help", async () => {
+    const server = await unasking("<html><body>Forbidden</body></html>", "text/html");
+    const { transport } = client({ username: "alice", password: PASSWORD });
+    const error = await refusal(transport, server.host, "POST", ["pull", "push"]);
+    expect(error.access?.unchallenged).toBe(true);
+    expect(error.hint).toContain("without ever asking for credentials (no 401 challenge), so none were sent");
+    expect(error.message).not.toContain("<html>");
+  });
+
+  it("an anonymous request that is challenged is not 'unchallenged'", async () => {
+    const server = await echoing(403);
+    const { transport } = client();
+    const error = await refusal(transport, server.host, "GET", ["pull"]);
+    expect(error.access?.unchallenged).toBeUndefined();
+  });
+});

@@ -67,6 +67,7 @@ export function statusErrors(secrets?: SecretSet, registries: Set<string> = new 
       url: response.url,
       status: response.status,
       body,
+      ...(response.headers["content-type"] ? { contentType: response.headers["content-type"] } : {}),
       ...(response.headers["www-authenticate"] ? { challenge: response.headers["www-authenticate"] } : {}),
       ...(exchange.context ? { context: exchange.context } : {}),
       ...(secrets ? { secrets } : {}),
@@ -95,6 +96,10 @@ function whoAnswered(exchange: Exchange, response: RawResponse): Pick<ErrorRespo
         scopes: exchange.scopes,
         credentials: response.sent?.credentials ?? "none",
         ...(response.sent?.username ? { username: response.sent.username } : {}),
+        // A 401 that challenges is being asked now: only an answer without a challenge was never asked for any.
+        ...(response.sent?.unchallenged && !response.headers["www-authenticate"]
+          ? { unchallenged: true }
+          : {}),
       },
     };
   }
