@@ -1,11 +1,13 @@
 import { pipeline, type Readable, Transform } from "node:stream";
+import { repositoryScope } from "@regatta/auth";
 import { DigestMismatchError, SizeMismatchError } from "@regatta/errors";
 import { writeStreamAtomic } from "@regatta/layout";
 import { parseDigest } from "@regatta/manifest";
 import type { RepositoryReference } from "@regatta/reference";
 import { assertOpen, type ClientContext, withClientSignal } from "./context.js";
 import { readThroughMirrors } from "./mirrors.js";
-import { blobGet, blobHead } from "./registry-api/blobs.js";
+import { type BlobHead, blobGet, blobHead } from "./registry-api/blobs.js";
+import { PUSH_ACTIONS } from "./registry-api/request.js";
 import { blobReporter, type OnTransferProgress } from "./transfer-events.js";
 
 export interface BlobReadOptions {
@@ -153,16 +155,7 @@ export class BlobHandle {
 
   /** Size by HEAD (the Ruby gem's `blob_size`), or undefined when the registry does not have the blob. */
   async size(given: { signal?: AbortSignal } = {}): Promise<number | undefined> {
-    assertOpen(this.ctx, `blob ${this.digest}`);
-    const options = withClientSignal(this.ctx, given) ?? given;
-    const head = await blobHead(this.ctx.transport, {
-      registry: this.repository.registry,
-      repository: this.repository.repository,
-      digest: this.digest,
-      context: `check blob ${this.digest} in ${this.repository.name}`,
-      ...(options.signal ? { signal: options.signal } : {}),
-    });
-    return head?.size;
+    return (await targetBlob(this.ctx, this.repository, this.digest, given, ["pull"]))?.size;
   }
 
   /** Whether the registry has this blob in this repository. */
@@ -174,4 +167,27 @@ export class BlobHandle {
   toString(): string {
     return `Blob ${this.repository.name}@${this.digest}${this.expectedSize !== undefined ? ` (${this.expectedSize} bytes)` : ""}`;
   }
+}
+
+/**
+ * HEAD of a blob, asked with `actions`: `pull` for a read ({@link BlobHandle.size}); a push or copy that looks at its
+ * target asks {@link PUSH_ACTIONS}, so a refusal names the push it is part of, not a pull.
+ */
+export async function targetBlob(
+  ctx: ClientContext,
+  repository: RepositoryReference,
+  digest: string,
+  given: { signal?: AbortSignal },
+  actions: readonly string[] = PUSH_ACTIONS,
+): Promise<BlobHead | undefined> {
+  assertOpen(ctx, `blob ${digest}`);
+  const options = withClientSignal(ctx, given) ?? given;
+  return blobHead(ctx.transport, {
+    registry: repository.registry,
+    repository: repository.repository,
+    digest,
+    scopes: [repositoryScope(repository.repository, actions)],
+    context: `check blob ${digest} in ${repository.name}`,
+    ...(options.signal ? { signal: options.signal } : {}),
+  });
 }

@@ -238,6 +238,8 @@ export async function headManifest(
   ctx: ClientContext,
   input: ReferenceInput,
   options: HeadOptions = {},
+  /** The token actions of the HEAD: `pull,push` where a push or copy looks at its target (ManifestTarget.actions). */
+  actions?: readonly string[],
 ): Promise<HeadResult> {
   const ref = toReference(ctx, input);
   if (!options.platform && !options.verify) {
@@ -245,6 +247,7 @@ export async function headManifest(
     const { response, claimed } = await fromMirrors(ctx, ref, options, async (registry) => {
       const response = await manifestHead(ctx.transport, {
         ...target(ref, context, options, registry),
+        ...(actions ? { actions } : {}),
         accept: acceptHeader(options.accept),
       });
       const header = response.headers["docker-content-digest"];

@@ -3,7 +3,7 @@ import { quotePath, UsageError } from "@regatta/errors";
 import { openRegularFile, readFileRange } from "@regatta/layout";
 import { computeDigest, Digester, parseDigest } from "@regatta/manifest";
 import type { RepositoryReference } from "@regatta/reference";
-import { BlobHandle } from "./blob-handle.js";
+import { BlobHandle, targetBlob } from "./blob-handle.js";
 import { type ByteStream, toReadable } from "./byte-stream.js";
 import { type ClientContext, type RepositoryInput, toRepository } from "./context.js";
 import { type UploadRequest, type UploadResult, uploadBlob } from "./registry-api/uploads.js";
@@ -89,7 +89,8 @@ async function pushFrom(
     ...(size !== undefined ? { size } : {}),
   });
   if (digest && !options.force) {
-    const held = await new BlobHandle(ctx, repo, digest).size(signal);
+    // With the push's scopes: a refusal of this look names the push (`push to REPO`), not a pull.
+    const held = (await targetBlob(ctx, repo, digest, signal))?.size;
     if (held !== undefined) {
       report.end("skipped", 0, { size: held });
       return { repository: repo.name, digest, size: held, skipped: true, mounted: false };

@@ -5,7 +5,7 @@
  */
 import { type Descriptor, DOCKER_FOREIGN_LAYER } from "@regatta/manifest";
 import type { Reference } from "@regatta/reference";
-import { BlobHandle } from "../blob-handle.js";
+import { targetBlob } from "../blob-handle.js";
 import type { ClientContext } from "../context.js";
 import type { BlobOutcome, CopyResult } from "../copy.js";
 import { blobLimit, mapConcurrent } from "../map-concurrent.js";
@@ -54,7 +54,8 @@ export async function copyBlobs(
         return { digest: blob.digest, size: blob.size, outcome };
       };
       if (blob.mediaType === DOCKER_FOREIGN_LAYER && blob.urls?.length) return done("foreign");
-      if (!force && (await new BlobHandle(ctx, targetRepo, blob.digest).exists({ signal: s }))) {
+      // With the push's scopes: a refusal of this look names the push (`push to REPO`), not a pull.
+      if (!force && (await targetBlob(ctx, targetRepo, blob.digest, { signal: s })) !== undefined) {
         return done("skipped");
       }
       if (sameRegistry && source.repository === target.repository) return done("skipped");

@@ -21,6 +21,7 @@ import type { ClientContext } from "../context.js";
 import { getManifest, headManifest, type ManifestResult } from "../get-manifest.js";
 import { refuseDeepIndex } from "../index-depth.js";
 import { mapConcurrent } from "../map-concurrent.js";
+import { PUSH_ACTIONS } from "../registry-api/request.js";
 
 /** One manifest to push, with the blobs it needs (empty for an index). */
 export interface Node {
@@ -133,7 +134,9 @@ export async function digestAt(
   try {
     // Stryker disable next-line ConditionalExpression: the transport reads `signal: undefined` as no signal, as when the key is absent.
     // The target itself, never a mirror of it (mirrors.ts): a mirror holding the manifest is no reason to skip it.
-    return (await headManifest(ctx, ref, { ...(signal ? { signal } : {}), mirrors: false })).digest;
+    // Asked with the push's scopes: a refusal here is of the push about to happen, and names it (not a pull).
+    return (await headManifest(ctx, ref, { ...(signal ? { signal } : {}), mirrors: false }, PUSH_ACTIONS))
+      .digest;
   } catch (error) {
     if (error instanceof NotFoundError) return undefined;
     throw error;

@@ -19,6 +19,11 @@ export interface ManifestTarget {
   /** What is being done, for messages: "get manifest alpine:3". */
   context: string;
   signal?: AbortSignal;
+  /**
+   * The token actions a read asks with: `pull` by default; a push or copy looking at its target asks `pull,push`, as
+   * its upload will, so a refusal names the push (`push to REPO`), not a pull, and one token serves both.
+   */
+  actions?: readonly string[];
 }
 
 /**
@@ -53,7 +58,7 @@ function read(deps: Requester, method: "GET" | "HEAD", req: ManifestTarget & { a
     method,
     path: manifestPath(req.repository, req.reference),
     headers: { accept: req.accept },
-    scopes: [repositoryScope(req.repository, ["pull"])],
+    scopes: [repositoryScope(req.repository, req.actions ?? ["pull"])],
     context: req.context,
     // Stryker disable next-line ConditionalExpression: the transport reads `signal: undefined` as no signal, as when the key is absent.
     ...(req.signal ? { signal: req.signal } : {}),
