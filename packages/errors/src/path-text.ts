@@ -16,12 +16,7 @@ const CONTROLS = new RegExp(CONTROL.source, "g");
 
 /** `path` for a message: as it is, or, when it holds a control character, quoted with every control escaped. */
 export function quotePath(path: string): string {
-  if (!CONTROL.test(path)) return path;
-  // JSON.stringify escapes C0, quotes and backslashes; DEL, C1 and the format characters it leaves are done here.
-  return JSON.stringify(path).replace(
-    CONTROLS,
-    (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, "0")}`,
-  );
+  return CONTROL.test(path) ? quoteText(path) : path;
 }
 
 /**
@@ -32,6 +27,7 @@ export function quotePath(path: string): string {
  * boundary sees it. Every library message that quotes a name uses this (path-text.test.ts scans the sources).
  */
 export function quoteText(text: unknown): string {
+  // JSON.stringify escapes C0, quotes and backslashes; DEL, C1 and the format characters it leaves are done here.
   // What JSON cannot spell (undefined, a function) is shown as String() shows it.
   return (JSON.stringify(text) ?? String(text)).replace(
     CONTROLS,
