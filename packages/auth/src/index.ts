@@ -57,8 +57,10 @@ export {
 export {
   formatScope,
   mergeScopes,
+  PUSH_ACTIONS,
   parseScope,
   parseScopes,
+  pushScope,
   repositoryScope,
   scopeKey,
   scopesCover,

@@ -3,8 +3,10 @@ import { describe, expect, it } from "vitest";
 import {
   formatScope,
   mergeScopes,
+  PUSH_ACTIONS,
   parseScope,
   parseScopes,
+  pushScope,
   repositoryScope,
   scopeKey,
   scopesCover,
@@ -41,6 +43,14 @@ describe("parseScope / formatScope", () => {
       repo("a", "pull"),
       repo("b", "push"),
     ]);
+  });
+
+  it("pushScope asks PUSH_ACTIONS (pull,push), each scope its own copy of the list", () => {
+    expect(formatScope(pushScope("a/b"))).toBe("repository:a/b:pull,push");
+    const scope = pushScope("a/b");
+    scope.actions.push("delete");
+    expect(PUSH_ACTIONS).toEqual(["pull", "push"]);
+    expect(pushScope("a/b").actions).toEqual(["pull", "push"]);
   });
 
   it("repositoryScope defaults to pull", () => {

@@ -44,6 +44,18 @@ export function repositoryScope(repo: string, actions: readonly string[] = ["pul
 }
 
 /**
+ * The token actions of a push (`pull,push`): every request that writes a repository (an upload, a manifest PUT) asks
+ * them, and so does a push's or copy's look at its target (a HEAD there), so one token serves the look and the
+ * write and a refusal names the push. The one home of that list; {@link pushScope} makes the scope.
+ */
+export const PUSH_ACTIONS: readonly string[] = Object.freeze(["pull", "push"]);
+
+/** The `repository` scope of a push to `repo`: {@link PUSH_ACTIONS} (`repository:REPO:pull,push`). */
+export function pushScope(repo: string): Scope {
+  return repositoryScope(repo, PUSH_ACTIONS);
+}
+
+/**
  * The union of scope lists: one scope per resource (type and name), with the union of its actions, sorted and
  * de-duplicated. Resources keep the order in which they were first seen, because some token servers look only at
  * the first `scope` parameter (noted in go-containerregistry's bearer transport), so callers put the scope a

@@ -1,5 +1,5 @@
 import { pipeline, type Readable, Transform } from "node:stream";
-import { repositoryScope } from "@regatta/auth";
+import { PUSH_ACTIONS, repositoryScope } from "@regatta/auth";
 import { DigestMismatchError, SizeMismatchError } from "@regatta/errors";
 import { writeStreamAtomic } from "@regatta/layout";
 import { parseDigest } from "@regatta/manifest";
@@ -7,7 +7,6 @@ import type { RepositoryReference } from "@regatta/reference";
 import { assertOpen, type ClientContext, withClientSignal } from "./context.js";
 import { readThroughMirrors } from "./mirrors.js";
 import { type BlobHead, blobGet, blobHead } from "./registry-api/blobs.js";
-import { PUSH_ACTIONS } from "./registry-api/request.js";
 import { blobReporter, type OnTransferProgress } from "./transfer-events.js";
 
 export interface BlobReadOptions {

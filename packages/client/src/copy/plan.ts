@@ -3,6 +3,7 @@
  * the chosen platforms), each looked up at the target by digest first: a child the target has is skipped with
  * everything below it. The blobs the missing manifests need are gathered once each.
  */
+import { PUSH_ACTIONS } from "@regatta/auth";
 import { NotFoundError, UnsupportedError } from "@regatta/errors";
 import {
   type Descriptor,
@@ -21,7 +22,6 @@ import type { ClientContext } from "../context.js";
 import { getManifest, headManifest, type ManifestResult } from "../get-manifest.js";
 import { refuseDeepIndex } from "../index-depth.js";
 import { mapConcurrent } from "../map-concurrent.js";
-import { PUSH_ACTIONS } from "../registry-api/request.js";
 
 /** One manifest to push, with the blobs it needs (empty for an index). */
 export interface Node {

@@ -10,6 +10,7 @@ import {
   type Challenge,
   describeCredentialSource,
   formatScope,
+  PUSH_ACTIONS,
   parseWwwAuthenticate,
   repositoryScope,
 } from "@regatta/auth";
@@ -40,7 +41,7 @@ export async function explainAuth(
 ): Promise<AuthReport> {
   const explain = ctx.authenticator.explain?.bind(ctx.authenticator);
   if (!explain) throw new UsageError("this client's authenticator cannot explain itself");
-  const actions = options.push ? ["pull", "push"] : ["pull"];
+  const actions = options.push ? [...PUSH_ACTIONS] : ["pull"];
   const scope = repositoryScope(ref.repository, actions);
   const signal = options.signal;
   const ping = await settle(ctx.transport.ping(ref.registry, signal), signal);

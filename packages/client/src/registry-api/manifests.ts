@@ -4,7 +4,7 @@
  * checked, indexes resolved, refusals explained) is the verbs' work: get-manifest.ts, put-manifest.ts, delete.ts.
  * https://github.com/opencontainers/distribution-spec/blob/main/spec.md#pulling-manifests
  */
-import { repositoryScope } from "@regatta/auth";
+import { pushScope, repositoryScope } from "@regatta/auth";
 import { MAX_MANIFEST_BYTES } from "@regatta/manifest";
 import type { RegistryResponse, RetryBudget } from "@regatta/transport";
 import { manifestPath } from "./paths.js";
@@ -80,7 +80,7 @@ export async function manifestPut(
     path: manifestPath(req.repository, req.reference),
     headers: { "content-type": req.mediaType },
     body: req.bytes,
-    scopes: [repositoryScope(req.repository, ["pull", "push"])],
+    scopes: [pushScope(req.repository)],
     expect: [201, 200, 202, 204],
     context: req.context,
     // Stryker disable next-line ConditionalExpression: the transport reads `signal: undefined` as no signal, as when the key is absent.

@@ -6,13 +6,6 @@
 import { repositoryScope } from "@regatta/auth";
 import type { RegistryRequest, RegistryResponse, RetryBudget } from "@regatta/transport";
 
-/**
- * The token actions of a push, asked too where a push or copy only looks at its target (a HEAD of a blob or
- * manifest there): a refusal then names the push (`push to REPO`) rather than a pull, and one token serves the look
- * and the upload.
- */
-export const PUSH_ACTIONS: readonly string[] = ["pull", "push"];
-
 /** Sends one registry request (`Transport.request`). */
 export type RequestFn = (request: RegistryRequest) => Promise<RegistryResponse>;
 

@@ -10,7 +10,7 @@
  * half-way: the registry kept part of it, the Location we hold is stale, and the only way on is a new session (see
  * uploads.ts); an upload that stops avoids cutting its request for that reason (upload-stop.ts).
  */
-import type { Scope } from "@regatta/auth";
+import { pushScope, type Scope } from "@regatta/auth";
 import { ProtocolError, redactUrl } from "@regatta/errors";
 import type { RegistryResponse } from "@regatta/transport";
 import { uploadsPath } from "./paths.js";
@@ -88,7 +88,7 @@ export function heldBytes(range: string | undefined, acknowledged = 0): number |
 }
 
 function scopesFor(repository: string): Scope[] {
-  return [{ type: "repository", name: repository, actions: ["pull", "push"] }];
+  return [pushScope(repository)];
 }
 
 /** GET on an upload session: where it stands. Rejects with the registry's error when the session is gone. */

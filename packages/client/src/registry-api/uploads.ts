@@ -20,7 +20,7 @@
  * drop its bytes: after the request in flight got its answer, with the Location of that answer (upload-stop.ts).
  */
 import { Readable } from "node:stream";
-import type { Scope } from "@regatta/auth";
+import { pushScope, type Scope } from "@regatta/auth";
 import {
   DigestMismatchError,
   RegattaError,
@@ -194,7 +194,7 @@ async function uploadWith(
     });
   }
   const size = req.size ?? (req.source instanceof Uint8Array ? req.source.length : undefined);
-  const scopes: Scope[] = [{ type: "repository", name: repository, actions: ["pull", "push"] }];
+  const scopes: Scope[] = [pushScope(repository)];
   if (req.mountFrom) scopes.push({ type: "repository", name: req.mountFrom, actions: ["pull"] });
   const budget = deps.retryPolicy.budget(req.maxRecoveries ?? DEFAULT_UPLOAD_RECOVERIES);
   const base = { registry, scopes, context: what, retryBudget: budget, ...(signal ? { signal } : {}) };
