@@ -493,6 +493,7 @@ function syncOptions(): Kind {
     keepGoing: boolean,
     verify: boolean,
     rateLimit: record,
+    dryRun: boolean,
     onImage: func,
     onProgress: func,
     signal,

@@ -143,7 +143,8 @@ Examples:
           };
           let plan: SyncPlan;
           try {
-            plan = await reg.planSync(jobs, all);
+            // A dry run only reads the destination: it asks `pull` there, a run `pull,push` (SyncOptions.dryRun).
+            plan = await reg.planSync(jobs, opts.dryRun ? { ...all, dryRun: true } : all);
           } catch (error) {
             // The plan stopped (a failure without --keep-going, an interrupt): nothing was copied, and --json says so.
             if (flags.json && !(error instanceof UsageError))

@@ -57,9 +57,12 @@ export async function planCopy(
     force: boolean;
     concurrency: number;
     signal?: AbortSignal;
+    /** The token actions of the looks at the target: {@link PUSH_ACTIONS} (default), `pull` for a dry run. */
+    actions?: readonly string[];
   },
 ): Promise<CopyPlan> {
   const { filter, force, concurrency, signal } = options;
+  const actions = options.actions ?? PUSH_ACTIONS;
   const children: Node[] = [];
   let topBytes = top.bytes;
   if (top.kind === "index") {
@@ -69,7 +72,7 @@ export async function planCopy(
     const nested = await mapConcurrent(
       chosen,
       concurrency,
-      (d, _i, s) => collect(ctx, source, target, d, force, s),
+      (d, _i, s) => collect(ctx, source, target, d, force, s, actions),
       signal,
     );
     for (const node of nested.flat()) children.push(node);
@@ -77,7 +80,7 @@ export async function planCopy(
   const topNode = toNode(
     top,
     topBytes,
-    !force && !filter && (await hasManifest(ctx, target, top.digest, signal)),
+    !force && !filter && (await hasManifest(ctx, target, top.digest, signal, actions)),
   );
 
   // Blobs, deduplicated, of every manifest the target lacks.
@@ -121,22 +124,31 @@ function chooseChildren(
 }
 
 /** Whether the target's repository holds the manifest `digest`. */
-async function hasManifest(ctx: ClientContext, target: Reference, digest: string, signal?: AbortSignal) {
-  return (await digestAt(ctx, target.withoutTag().withDigest(digest), signal)) !== undefined;
+async function hasManifest(
+  ctx: ClientContext,
+  target: Reference,
+  digest: string,
+  signal: AbortSignal | undefined,
+  actions: readonly string[],
+) {
+  return (await digestAt(ctx, target.withoutTag().withDigest(digest), signal, actions)) !== undefined;
 }
 
-/** The digest the target names now, or undefined when it names nothing. */
+/**
+ * The digest the target names now, or undefined when it names nothing. Asked with `actions`: the push's
+ * ({@link PUSH_ACTIONS}) by default; a dry run, which only reads the target, asks `pull`.
+ */
 export async function digestAt(
   ctx: ClientContext,
   ref: Reference,
   signal?: AbortSignal,
+  actions: readonly string[] = PUSH_ACTIONS,
 ): Promise<string | undefined> {
   try {
     // Stryker disable next-line ConditionalExpression: the transport reads `signal: undefined` as no signal, as when the key is absent.
     // The target itself, never a mirror of it (mirrors.ts): a mirror holding the manifest is no reason to skip it.
     // Asked with the push's scopes: a refusal here is of the push about to happen, and names it (not a pull).
-    return (await headManifest(ctx, ref, { ...(signal ? { signal } : {}), mirrors: false }, PUSH_ACTIONS))
-      .digest;
+    return (await headManifest(ctx, ref, { ...(signal ? { signal } : {}), mirrors: false }, actions)).digest;
   } catch (error) {
     if (error instanceof NotFoundError) return undefined;
     throw error;
@@ -166,10 +178,11 @@ async function collect(
   descriptor: Descriptor,
   force: boolean,
   signal: AbortSignal,
+  actions: readonly string[],
   depth = 1,
 ): Promise<Node[]> {
   const platform = descriptor.platform ? formatPlatform(descriptor.platform) : undefined;
-  if (!force && (await hasManifest(ctx, target, descriptor.digest, signal))) {
+  if (!force && (await hasManifest(ctx, target, descriptor.digest, signal, actions))) {
     // The registry checked its blobs (and children) when it was pushed: nothing below it is needed.
     const { digest, mediaType } = descriptor;
     return [
@@ -193,7 +206,9 @@ async function collect(
   refuseDeepIndex(source, depth + 1);
   const nested: Node[] = [];
   for (const child of (got.manifest as ImageIndex).manifests) {
-    for (const node of await collect(ctx, source, target, child, force, signal, depth + 1)) nested.push(node);
+    for (const node of await collect(ctx, source, target, child, force, signal, actions, depth + 1)) {
+      nested.push(node);
+    }
   }
   return [...nested, node];
 }

@@ -30,6 +30,7 @@ import {
   plannedImage,
   recordable,
   registryTags,
+  targetActions,
   targetTags,
 } from "./plan-run.js";
 import { rateLimitFromHeaders } from "./rate-limit.js";
@@ -127,7 +128,9 @@ export async function planLayoutSource(
           const content = await opened.image(name);
           image.sourceDigest = content.top.digest;
           const listed = atTarget === undefined || atTarget.has(tag);
-          const targetDigest = listed ? await digestAt(run.ctx, dst, s) : undefined;
+          const targetDigest = listed
+            ? await digestAt(run.ctx, dst, s, targetActions(run.options))
+            : undefined;
           if (targetDigest !== undefined) image.targetDigest = targetDigest;
           if (targetDigest === content.top.digest) return image;
           image.action = "copy";

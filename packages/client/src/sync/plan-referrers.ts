@@ -17,7 +17,7 @@ import { copyReferrers } from "../referrers/copy-referrers.js";
 import { type ReferrerNode, subjectTrees } from "../referrers/referrer-tree.js";
 import type { Endpoint } from "./endpoints.js";
 import type { ManifestLocks } from "./manifest-locks.js";
-import { messageOf, type PlanRun, recordable } from "./plan-run.js";
+import { messageOf, type PlanRun, recordable, targetActions } from "./plan-run.js";
 import type { PlannedImage, SyncJob, SyncOptions } from "./sync-types.js";
 
 /**
@@ -107,7 +107,8 @@ export async function planReferrers(
               atTarget !== undefined &&
               (atTarget.size === 0 || (byTag !== undefined && !atTarget.has(byTag)));
             const at = byTag !== undefined ? target.withTag(byTag) : target.withDigest(node.digest);
-            if (known || (await digestAt(ctx, at, signal)) !== node.digest) copy++;
+            if (known || (await digestAt(ctx, at, signal, targetActions(run.options))) !== node.digest)
+              copy++;
             await visit(node.referrers);
           }
         };

@@ -2,6 +2,7 @@
  * What the planning of every repository of one sync shares (plan.ts, layout-ends.ts): the run, the plan's hidden
  * half that execution reads, and small steps used by both.
  */
+import { PUSH_ACTIONS } from "@regatta/auth";
 import { AbortError, NotFoundError, RegattaError, UsageError } from "@regatta/errors";
 import { type Descriptor, DOCKER_FOREIGN_LAYER } from "@regatta/manifest";
 import type { Reference, RepositoryReference } from "@regatta/reference";
@@ -47,6 +48,14 @@ export const states = new WeakMap<SyncPlan, PlanState>();
 /** The hidden half of a plan made by {@link planSync}; undefined for a plan that was not (one read from JSON). */
 export function planState(plan: SyncPlan): PlanState | undefined {
   return states.get(plan);
+}
+
+/**
+ * The token actions of the plan's looks at a destination (HEADs of its manifests): `pull` for a dry run, which only
+ * reads it; else the push's, as the run's uploads ask (one token serves both, and a refusal names the push).
+ */
+export function targetActions(options: SyncOptions): readonly string[] {
+  return options.dryRun ? ["pull"] : PUSH_ACTIONS;
 }
 
 /** Shared by the planning of every repository of one plan. */

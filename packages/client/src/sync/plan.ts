@@ -42,6 +42,7 @@ import {
   recordable,
   registryTags,
   states,
+  targetActions,
   targetTags,
 } from "./plan-run.js";
 import { rateLimitFromHeaders } from "./rate-limit.js";
@@ -204,7 +205,7 @@ async function planRegistries(
       // lacks is known missing there: its HEAD is left out, and so is the source's unless the quota needs it.
       const listedAtTarget = atTarget === undefined || atTarget.has(tag);
       const [head, targetDigest] = listedAtTarget
-        ? await Promise.all([headSource(), digestAt(ctx, dst, s)])
+        ? await Promise.all([headSource(), digestAt(ctx, dst, s, targetActions(run.options))])
         : [await headBeforeGet(run, registry, headSource), undefined];
       if (head) image.sourceDigest = head.digest;
       if (targetDigest !== undefined) image.targetDigest = targetDigest;
@@ -230,6 +231,7 @@ async function planRegistries(
         force: fresh,
         concurrency: Math.max(1, run.options.concurrency ?? DEFAULT_COPY_CONCURRENCY),
         signal: s,
+        actions: targetActions(run.options),
       });
       count(run, registry, copy.children.filter((c) => !c.present).length);
       image.sourceDigest = top.digest;

@@ -93,6 +93,13 @@ export interface SyncOptions {
   verify?: boolean;
   rateLimit?: RateLimitPolicy;
   /**
+   * `planSync` only: the plan is for a dry run, which only reads the destination, so its looks there (the HEADs of
+   * its manifests) ask `pull`, and a user with read-only credentials on the destination gets the plan. Without it they
+   * ask `pull,push`, as the run's uploads will (one token serves both, and a refusal names the push). `sync` plans
+   * as for a run whatever this says.
+   */
+  dryRun?: boolean;
+  /**
    * Called when an image is done (copied, failed) during execution; the images (and repositories) the plan already
    * failed (kept with keepGoing) are reported first, as failed.
    */

@@ -23,6 +23,6 @@ export async function syncImages(
 ): Promise<SyncResult> {
   const plan = isPlan(input)
     ? input
-    : await planSync(ctx, Array.isArray(input) ? input : [input as SyncJob], options);
+    : await planSync(ctx, Array.isArray(input) ? input : [input as SyncJob], { ...options, dryRun: false });
   return executeSync(ctx, plan, options);
 }
