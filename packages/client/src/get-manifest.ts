@@ -70,9 +70,11 @@ export async function getManifest(
   ctx: ClientContext,
   input: ReferenceInput,
   options: ManifestOptions = {},
+  /** The token actions of the GETs: `pull` by default; `pull,push` where a push or copy reads its target. */
+  actions?: readonly string[],
 ): Promise<ManifestResult> {
   const ref = toReference(ctx, input);
-  const fetched = await fetchManifest(ctx, ref, options);
+  const fetched = await fetchManifest(ctx, ref, options, actions);
   if (!options.platform || fetched.kind !== "index") return fetched;
   const wanted = typeof options.platform === "string" ? parsePlatform(options.platform) : options.platform;
   const descriptor = selectManifest(fetched.manifest as never, normalizePlatform(wanted));
@@ -82,7 +84,7 @@ export async function getManifest(
       { code: "MANIFEST_UNKNOWN" },
     );
   }
-  const child = await fetchManifest(ctx, ref.withoutTag().withDigest(descriptor.digest), options);
+  const child = await fetchManifest(ctx, ref.withoutTag().withDigest(descriptor.digest), options, actions);
   return {
     ...child,
     index: { digest: fetched.digest, mediaType: fetched.mediaType, reference: fetched.reference },
@@ -102,8 +104,9 @@ export async function getAskedManifest(
   ctx: ClientContext,
   input: ReferenceInput,
   options: ManifestOptions = {},
+  actions?: readonly string[],
 ): Promise<ManifestResult> {
-  const got = await getManifest(ctx, input, options);
+  const got = await getManifest(ctx, input, options, actions);
   if (options.platform === undefined) return got;
   const asked = typeof options.platform === "string" ? options.platform : formatPlatform(options.platform);
   const own = await checkAskedPlatforms(ctx, got, [asked], options.signal);
@@ -116,12 +119,14 @@ async function fetchManifest(
   ctx: ClientContext,
   ref: Reference,
   options: ManifestOptions,
+  actions: readonly string[] | undefined,
 ): Promise<ManifestResult> {
   const context = `get manifest ${ref.familiar()}`;
   // Parsed and verified inside the attempt: a mirror serving bytes that do not match the digest hands over.
   const { response, bytes, parsed, digest } = await fromMirrors(ctx, ref, options, async (registry) => {
     const got = await manifestGet(ctx.transport, {
       ...target(ref, context, options, registry),
+      ...(actions ? { actions } : {}),
       accept: acceptHeader(options.accept),
     });
     const parsed = parseFetched(got.bytes, got.response, context);
@@ -277,7 +282,8 @@ export async function headManifest(
       };
     }
   }
-  const got = await getAskedManifest(ctx, ref, options);
+  // The GET that stands in for the HEAD asks what the HEAD asked: one token for both, a refusal naming the same.
+  const got = await getAskedManifest(ctx, ref, options, actions);
   return {
     digest: got.digest,
     source: "verified",
