@@ -118,6 +118,37 @@ describe("rmrepo and delete keep indexes whole (regatta as a process)", () => {
     expect(JSON.parse(forced.stdout).indexes).toEqual([{ digest: index.index.digest, tags: ["idx"] }]);
   }, 60_000);
 
+  it("a repository pushed by digest only (its tag list 404 NAME_UNKNOWN): delete by digest works; rmrepo says why it cannot list", async () => {
+    // distribution answers the tag list of a repository without tags 404 NAME_UNKNOWN: delete's check of the other
+    // tags read that as a failure (exit 3, "list tags of …") for a manifest the registry had just served.
+    const repo = `team/by-digest${++counter}`;
+    await pushImage(registry.url, repo, undefined, other);
+    await pushImage(registry.url, repo, undefined, index.children[0]!);
+    expect((await fetch(`${registry.url}/v2/${repo}/tags/list`)).status).toBe(404);
+    const dry = await regatta(["delete", `${registry.host}/${repo}@${other.manifest.digest}`, "--dry-run"]);
+    expect(dry.code, dry.stderr).toBe(0);
+    expect(dry.stdout).toBe(`${registry.host}/${repo}@${other.manifest.digest} (it had no tags)\n`);
+    const plain = await regatta(["delete", `${registry.host}/${repo}@${other.manifest.digest}`]);
+    expect(plain.code, plain.stderr).toBe(0);
+    expect(plain.stdout).toBe(`${other.manifest.digest}\n`);
+    expect(plain.stderr).toContain("(it had no tags)");
+    const amd64 = index.children[0]!.manifest.digest;
+    const forced = await regatta(["delete", `${registry.host}/${repo}@${amd64}`, "--force", "--json"]);
+    expect(forced.code, forced.stderr).toBe(0);
+    expect(JSON.parse(forced.stdout)).toMatchObject({ digest: amd64, tags: [] });
+    expect((await regatta(["manifest", `${registry.host}/${repo}@${amd64}`])).code).toBe(3);
+
+    // rmrepo cannot enumerate untagged manifests over the API: it says so, and how to delete them.
+    await pushImage(registry.url, repo, undefined, other);
+    const rm = await regatta(["rmrepo", `${registry.host}/${repo}`]);
+    expect(rm.code).toBe(3);
+    expect(rm.stderr).toContain(
+      `rmrepo ${registry.host}/${repo}: the registry lists no tags there (404 NAME_UNKNOWN)`,
+    );
+    expect(rm.stderr).toContain("holds only untagged manifests, which the registry API cannot list");
+    expect(rm.stderr).toContain(`regatta delete ${registry.host}/${repo}@sha256:`);
+  }, 60_000);
+
   it("delete whose DELETE took effect but lost its answer (a 503) is a success, said so; a plain 404 is not", async () => {
     // The retry found the manifest gone and reported 404 MANIFEST_UNKNOWN, exit 3, for a delete that happened
     // (QA faults5 #5); rmrepo already counted it deleted.

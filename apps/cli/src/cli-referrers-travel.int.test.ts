@@ -130,6 +130,11 @@ describe("referrers travel with their images (distribution 2.8, built CLI)", () 
   });
 
   it("delete without --referrers: a note says they remain, and regatta referrers still finds them", async () => {
+    // The dry run says the same of the referrers as the delete will.
+    const dry = await regatta(["delete", `${first.host}/sc/app:1.0`, "--dry-run"]);
+    expect(dry.code).toBe(0);
+    expect(dry.stderr).toContain("note: it has 3 referrers");
+    expect(dry.stderr).toContain("they would remain in the registry");
     const run = await regatta(["delete", `${first.host}/sc/app:1.0`]);
     expect(run.code).toBe(0);
     expect(run.stderr).toContain("note: it had 3 referrers");

@@ -2,7 +2,7 @@
  * `rmrepo`: a repository's manifests deleted, every index before the manifests it lists, so that a failure never
  * leaves an index naming manifests that are gone.
  */
-import { AbortError } from "@regatta/errors";
+import { AbortError, NotFoundError } from "@regatta/errors";
 import { type ImageIndex, INDEX_TYPES, mediaTypeEssence } from "@regatta/manifest";
 import { type ClientContext, type RepositoryInput, toRepository } from "./context.js";
 import { deletesDisabled, disabledError, sendDelete } from "./delete-request.js";
@@ -88,7 +88,26 @@ export async function deleteRepository(
   const signal = options.signal ? { signal: options.signal } : {};
   const concurrency = Math.max(1, options.concurrency ?? ctx.concurrency);
   // Every tag with what it names (one HEAD each, a tag gone meanwhile left out), however many there are.
-  const heads = await tagHeads(ctx, repo, { ...signal, concurrency, limit: Number.POSITIVE_INFINITY });
+  // A tag list answered 404 cannot be walked: distribution answers it both for a repository that does not exist and
+  // for one holding only manifests pushed by digest, which the registry API cannot list (no call names them).
+  const heads = await tagHeads(ctx, repo, {
+    ...signal,
+    concurrency,
+    limit: Number.POSITIVE_INFINITY,
+    tagsRequired: true,
+  }).catch((error: unknown) => {
+    if (!(error instanceof NotFoundError)) throw error;
+    throw new NotFoundError(
+      `rmrepo ${repo.name}: the registry lists no tags there (${error.status ?? 404}${error.code ? ` ${error.code}` : ""}): the repository does not exist, or holds only untagged manifests, which the registry API cannot list`,
+      {
+        code: error.code,
+        cause: error,
+        ...(error.status !== undefined ? { status: error.status } : {}),
+        ...(error.request ? { request: error.request } : {}),
+        hint: `delete an untagged manifest by its digest: regatta delete ${repo.name}@sha256:…`,
+      },
+    );
+  });
   const tags = [...heads.keys()];
 
   const nodes = new Map<string, Node>();

@@ -20,6 +20,24 @@ export interface TagWalkOptions {
   signal?: AbortSignal;
 }
 
+/**
+ * The tag list, where a 404 (distribution's NAME_UNKNOWN) means no tags: distribution answers it for a repository
+ * whose manifests were all pushed by digest, which a delete's check of the other tags must read as "none" (the
+ * manifest itself was read first). For a listing that is the content itself (rmrepo), use {@link allTags}.
+ */
+async function tagsOrNone(
+  ctx: ClientContext,
+  repo: RepositoryReference,
+  signal: AbortSignal | undefined,
+): Promise<string[]> {
+  try {
+    return await allTags(ctx, repo, signal ? { signal } : {});
+  } catch (error) {
+    if (error instanceof NotFoundError) return [];
+    throw error;
+  }
+}
+
 /** What a tag names now: the manifest's digest, and its media type when the registry said. */
 export interface TagHead {
   digest: string;
@@ -28,16 +46,19 @@ export interface TagHead {
 
 /**
  * Every tag of `repo` with the digest (and media type) it names now: the tag list, then one HEAD per tag,
- * `concurrency` at a time. A tag that vanishes between the list and its HEAD is left out. Registries have no "tags of
+ * `concurrency` at a time. A tag that vanishes between the list and its HEAD is left out. A tag list answered 404
+ * (NAME_UNKNOWN) is no tags, unless `tagsRequired` (then the NotFoundError). Registries have no "tags of
  * a digest" call (distribution keeps that index internally), so this is how regclient and crane find them too.
  */
 export async function tagHeads(
   ctx: ClientContext,
   repo: RepositoryReference,
-  options: TagWalkOptions = {},
+  options: TagWalkOptions & { tagsRequired?: boolean } = {},
 ): Promise<Map<string, TagHead>> {
   const limit = options.limit ?? DEFAULT_TAG_WALK_LIMIT;
-  const tags = await allTags(ctx, repo, options.signal ? { signal: options.signal } : {});
+  const tags = options.tagsRequired
+    ? await allTags(ctx, repo, options.signal ? { signal: options.signal } : {})
+    : await tagsOrNone(ctx, repo, options.signal);
   if (tags.length > limit) {
     throw new UsageError(
       `${repo.name} has ${tags.length} tags, more than the ${limit} checked to find those sharing a manifest`,

@@ -83,6 +83,8 @@ export function registerDelete(program: Command, cli: CliContext): void {
             cli.info(
               `${indexesText(deleted, name)} ${deleted.indexes.length === 1 ? "lists" : "list"} it: deleting it would leave ${deleted.indexes.length === 1 ? "that index" : "those indexes"} naming a missing manifest`,
             );
+          const note = referrersNote(deleted, name);
+          if (note) cli.info(note);
           await writeStdout(
             [...lines, `${name}@${deleted.digest}${tagsText(deleted)}`].map((l) => `${l}\n`).join(""),
           );
@@ -108,12 +110,8 @@ export function registerDelete(program: Command, cli: CliContext): void {
           );
         if (deleted.subject?.fallbackTag)
           cli.info(`taken out of its subject's fallback tag ${name}:${deleted.subject.fallbackTag}`);
-        const remaining = deleted.referrers && !deleted.referrers.deleted ? deleted.referrers.count : 0;
-        if (remaining > 0) {
-          cli.info(
-            `note: it had ${remaining === 1 ? "1 referrer" : `${remaining} referrers`} (signatures, SBOMs, attestations); ${remaining === 1 ? "it remains" : "they remain"} in the registry, listed by regatta referrers ${name}@${deleted.digest} (delete --referrers deletes them too)`,
-          );
-        }
+        const note = referrersNote(deleted, name);
+        if (note) cli.info(note);
         await writeStdout(`${deleted.digest}\n`);
       });
     });
@@ -124,6 +122,20 @@ function indexesText(deleted: DeletedManifest, name: string): string {
   const indexes = deleted.indexes ?? [];
   const each = indexes.map((i) => `${i.tags.map((t) => `${name}:${t}`).join(", ")} (${i.digest})`);
   return `the ${indexes.length === 1 ? "index" : "indexes"} ${each.join(" and ")}`;
+}
+
+/**
+ * The referrers a delete leaves (without --referrers): `note: it had 1 referrer …; it remains …`, or for a dry run
+ * `note: it has 1 referrer …; it would remain …`; undefined when there are none.
+ */
+function referrersNote(deleted: DeletedManifest, name: string): string | undefined {
+  const n = deleted.referrers && !deleted.referrers.deleted ? deleted.referrers.count : 0;
+  if (n === 0) return undefined;
+  const one = n === 1;
+  const remain = deleted.dryRun
+    ? `${one ? "it" : "they"} would remain`
+    : `${one ? "it remains" : "they remain"}`;
+  return `note: it ${deleted.dryRun ? "has" : "had"} ${one ? "1 referrer" : `${n} referrers`} (signatures, SBOMs, attestations); ${remain} in the registry, listed by regatta referrers ${name}@${deleted.digest} (delete --referrers deletes them too)`;
 }
 
 /** ` and its tags a, b`, or ` (it had no tags)`. */

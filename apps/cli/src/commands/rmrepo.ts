@@ -21,7 +21,8 @@ export function registerRmrepo(program: Command, cli: CliContext): void {
         "\nwhen one cannot be deleted (a 403 for an immutable tag, a 500) the manifests it lists are kept, so it still" +
         "\npulls, and the others go on. A summary says what was deleted, what failed and what was kept (--json:" +
         "\ndeleted, failed, kept); the exit status is not 0 when anything failed. Untagged manifests that no tagged" +
-        "\nindex lists are not found, and stay." +
+        "\nindex lists are not found, and stay. A repository whose tag list is 404 (distribution's answer when every" +
+        "\nmanifest was pushed by digest) cannot be enumerated: rmrepo says so (exit 3); delete those by REPO@DIGEST." +
         "\n\nExamples:\n  regatta rmrepo localhost:5000/team/old --dry-run\n  regatta rmrepo localhost:5000/team/old" +
         "\n  regatta rmrepo localhost:5000/team/old --json",
     )
