@@ -61,24 +61,39 @@ export function statusErrors(secrets?: SecretSet, registries: Set<string> = new 
           })
         : undefined;
     if (foreign) throw foreign;
-    const retryAfter = parseRetryAfter(response.headers["retry-after"], Date.now());
+    const facts = answerFacts(response);
     const error = errorFromResponse({
       method: exchange.method,
       url: response.url,
       status: response.status,
       body,
-      ...(response.headers["content-type"] ? { contentType: response.headers["content-type"] } : {}),
-      ...(response.headers["www-authenticate"] ? { challenge: response.headers["www-authenticate"] } : {}),
+      ...facts,
       ...(exchange.context ? { context: exchange.context } : {}),
       ...(secrets ? { secrets } : {}),
       ...whoAnswered(exchange, response),
-      // How long the registry asked to wait is what a person needs when the retries gave up (or would not wait).
-      ...(retryAfter !== undefined ? { retryAfterMs: retryAfter } : {}),
     });
     // Kept for whoever recovers from this answer on its own (an upload after a 429 or 503 on a PATCH).
-    noteRetryAfter(error, retryAfter);
+    noteRetryAfter(error, facts.retryAfterMs);
     noteQuotaHeaders(error, response.headers);
     throw error;
+  };
+}
+
+/**
+ * What an error answer's headers tell `errorFromResponse` about its body and its status, for every request and the
+ * ping alike: the `Content-Type` (a `text/plain` body is shown after the status, scrubbed, escaped and capped; HTML
+ * and JSON of another shape are not), the `WWW-Authenticate` challenge, and how long the registry asked to wait
+ * (`Retry-After`), which a person needs when the retries gave up or would not wait that long.
+ */
+export function answerFacts(response: {
+  headers: Record<string, string>;
+}): Pick<ErrorResponse, "contentType" | "challenge" | "retryAfterMs"> {
+  const { headers } = response;
+  const retryAfter = parseRetryAfter(headers["retry-after"], Date.now());
+  return {
+    ...(headers["content-type"] ? { contentType: headers["content-type"] } : {}),
+    ...(headers["www-authenticate"] ? { challenge: headers["www-authenticate"] } : {}),
+    ...(retryAfter !== undefined ? { retryAfterMs: retryAfter } : {}),
   };
 }
 

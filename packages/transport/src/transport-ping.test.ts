@@ -90,6 +90,42 @@ describe("ping", () => {
     );
   });
 
+  describe("an error answer's body and headers are read as every request's are (status.ts answerFacts)", () => {
+    const refuse = (headers: Record<string, string>, body: string, status = 403) =>
+      serve((_req, res) => {
+        res.writeHead(status, { "docker-distribution-api-version": "registry/2.0", ...headers });
+        res.end(body);
+      });
+    const pingError = async (host: string) => {
+      const t = make();
+      t.secrets.add("Sekrit-Pw-9911");
+      return (await t.ping(host).catch((e) => e)) as RegistryError;
+    };
+
+    it("a text/plain 403 is shown after the status, scrubbed", async () => {
+      const s = await refuse(
+        { "content-type": "text/plain; charset=utf-8" },
+        "registry disabled for maintenance (password Sekrit-Pw-9911)\n",
+      );
+      const err = await pingError(s.host);
+      expect(err.summary).toBe(
+        `ping ${s.host}: 403 Forbidden: registry disabled for maintenance (password REDACTED) (GET http://${s.host}/v2/)`,
+      );
+    });
+
+    it("a body of another type (text/html without markup) is not shown, as for any request", async () => {
+      const s = await refuse({ "content-type": "text/html" }, "registry disabled for maintenance");
+      const err = await pingError(s.host);
+      expect(err.summary).toBe(`ping ${s.host}: 403 Forbidden (GET http://${s.host}/v2/)`);
+    });
+
+    it("a 503's Retry-After says when to come back", async () => {
+      const s = await refuse({ "retry-after": "120" }, "", 503);
+      const err = await pingError(s.host);
+      expect(err.hint).toBe("the registry asks to try again in 120 s, about 2 min (Retry-After)");
+    });
+  });
+
   it("is sent once per registry, even when asked concurrently", async () => {
     const s = await serve((_req, res) => void setTimeout(() => res.end(), 20));
     const other = await serve((_req, res) => void res.end());

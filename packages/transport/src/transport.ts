@@ -41,7 +41,7 @@ import { type RegistryResponse, toRegistryResponse } from "./response.js";
 import { type RetryPolicy, retrying, retryPolicy } from "./retry.js";
 import { mayBeTlsPort, noTlsAnswered } from "./scheme-fallback.js";
 import { createSend } from "./send.js";
-import { answersAsRegistry, statusErrors } from "./status.js";
+import { answerFacts, answersAsRegistry, statusErrors } from "./status.js";
 import { deadline, type ResolvedTimeouts, resolveTimeouts } from "./timeouts.js";
 import type { PingResult, RegistryHostOptions, RegistryRequest, TransportOptions } from "./types.js";
 import { VERSION } from "./version.js";
@@ -457,11 +457,13 @@ export class Transport {
         },
       );
     }
+    // Its body read as every request's is (status.ts): a text/plain one shown, HTML and other JSON not.
     throw errorFromResponse({
       method: "GET",
       url: response.url,
       status: response.status,
       body,
+      ...answerFacts(response),
       context,
       secrets: this.#secrets,
     });
