@@ -57,6 +57,24 @@ describe("skopeo sync's format", () => {
     });
   });
 
+  it("credentials YAML reads as numbers or booleans are sent as written, in both formats (skopeo keeps the text)", async () => {
+    const skopeo = await parseSyncConfig(
+      "r.example:\n  credentials:\n    username: 0012345\n    password: 0777\n  images:\n    a: []\nq.example:\n  credentials:\n    username: true\n    password: 0x1F2E3D\n  images:\n    b: []\ns.example:\n  credentials:\n    username: u\n    password: 12345678901234567890\n  images:\n    c: []\n",
+      "s.yaml",
+      { destination: "localhost:5000" },
+    );
+    expect(skopeo.hosts).toEqual({
+      "r.example": { username: "0012345", password: "0777" },
+      "q.example": { username: "true", password: "0x1F2E3D" },
+      "s.example": { username: "u", password: "12345678901234567890" },
+    });
+    const regsync = await parseSyncConfig(
+      "creds:\n  - registry: localhost:5001\n    user: 1e3\n    pass: .inf\nsync:\n  - source: a.example/x\n    target: localhost:5001/x\n",
+      "r.yaml",
+    );
+    expect(regsync.hosts).toEqual({ "localhost:5001": { username: "1e3", password: ".inf" } });
+  });
+
   it("tls-verify is skopeo's on loopback too: false is insecure (http, or https unverified), true is https verified", async () => {
     const config = await parseSyncConfig(
       "127.0.0.1:5000:\n  tls-verify: false\n  images:\n    team/app: []\nlocalhost:5001:\n  tls-verify: true\n  images:\n    a: []\n",

@@ -84,11 +84,18 @@ function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
+/**
+ * `value` as a string; `node` is its own scalar (not the mapping around it), whose source text is kept. A plain
+ * scalar YAML reads as a number or a boolean (`1.0`, `010`, `0x1F`, `1e3`, `.inf`, `true`) is taken as written, as
+ * skopeo's Go decoder (yaml.v3) keeps a string field's text: String(1.0) would be the tag `1`, another image, and a
+ * password `0777` would be sent as `777`.
+ */
 function str(value: unknown, path: string, where: Where, node: unknown): string {
-  // A plain scalar YAML reads as a number (`1.0`, `3.10`, `010`) is taken as written, as skopeo's Go decoder keeps a
-  // string field's text: String(1.0) would be the tag `1`, another image.
   const source = (node as { source?: unknown } | undefined)?.source;
-  if (typeof value === "number") return typeof source === "string" && source !== "" ? source : String(value);
+  if (typeof value === "number" || typeof value === "boolean") {
+    if (typeof source === "string" && source !== "") return source;
+    throw new UsageError(`${where(path, node)} must be a string (quote it)`);
+  }
   if (typeof value !== "string" || value === "")
     throw new UsageError(`${where(path, node)} must be a string`);
   return value;
@@ -160,8 +167,18 @@ function skopeoFormat(
           `${where(`${registry}.credentials`, cNode)} must be a mapping of username and password`,
         );
       unknownKeys(c, ["username", "password"], `${registry}.credentials`, where, cNode);
-      settings.username = str(c.username, `${registry}.credentials.username`, where, cNode);
-      settings.password = str(c.password, `${registry}.credentials.password`, where, cNode);
+      settings.username = str(
+        c.username,
+        `${registry}.credentials.username`,
+        where,
+        at([registry, "credentials", "username"]) ?? cNode,
+      );
+      settings.password = str(
+        c.password,
+        `${registry}.credentials.password`,
+        where,
+        at([registry, "credentials", "password"]) ?? cNode,
+      );
     }
     if (value["tls-verify"] !== undefined) {
       if (typeof value["tls-verify"] !== "boolean")
@@ -259,10 +276,12 @@ function regsyncFormat(
     const node = at(["creds", i]);
     if (!isRecord(c)) throw new UsageError(`${where(`creds[${i}]`, node)} must be a mapping`);
     unknownKeys(c, ["registry", "user", "pass", "tls"], `creds[${i}]`, where, node);
-    const registry = str(c.registry, `creds[${i}].registry`, where, node);
+    const registry = str(c.registry, `creds[${i}].registry`, where, at(["creds", i, "registry"]) ?? node);
     const settings: HostSettings = {};
-    if (c.user !== undefined) settings.username = str(c.user, `creds[${i}].user`, where, node);
-    if (c.pass !== undefined) settings.password = str(c.pass, `creds[${i}].pass`, where, node);
+    if (c.user !== undefined)
+      settings.username = str(c.user, `creds[${i}].user`, where, at(["creds", i, "user"]) ?? node);
+    if (c.pass !== undefined)
+      settings.password = str(c.pass, `creds[${i}].pass`, where, at(["creds", i, "pass"]) ?? node);
     if (c.tls !== undefined) {
       const tls = TLS[c.tls as keyof typeof TLS];
       if (!tls)
@@ -280,8 +299,8 @@ function regsyncFormat(
     if (!isRecord(entry))
       throw new UsageError(`${where(path, node)} must be a mapping of source, target, type, tags`);
     unknownKeys(entry, ["source", "target", "type", "tags", "platforms"], path, where, node);
-    const source = str(entry.source, `${path}.source`, where, node);
-    let target = str(entry.target, `${path}.target`, where, node);
+    const source = str(entry.source, `${path}.source`, where, at(["sync", i, "source"]) ?? node);
+    let target = str(entry.target, `${path}.target`, where, at(["sync", i, "target"]) ?? node);
     const type = entry.type ?? "repository";
     if (type !== "repository" && type !== "image")
       throw new UsageError(`${where(`${path}.type`, node)} must be repository or image`);
