@@ -86,8 +86,19 @@ export function defineCommands(host: CommandHost): { cancel(): boolean } {
     host.say(`reg is now ${client.registry} (${client.url})`);
   });
 
-  define("login", async (user) => {
+  define("login", async (line) => {
     const registry = host.current().registry;
+    // `.login USER PASSWORD`, as some CLIs take it: refused, as docker login refuses stray words. Taken whole as a
+    // username, the password would be shown by .whoami and every hint; what follows USER is kept a secret from now
+    // on (a password typed where it does not belong is still a password), and nothing is sent.
+    const [user, ...rest] = line.split(/\s+/).filter(Boolean);
+    if (rest.length) {
+      session.addSecret(rest.join(" "), user);
+      for (const word of rest) session.addSecret(word, user);
+      return host.say(
+        ".login takes one USER (or none) and asks for the password, not echoed: nothing was sent; the words after USER are kept out of output and history",
+      );
+    }
     // The password question is put in the username's callback, not after an await: `.login alice` and the password
     // pasted or piped together make the password the line that follows, never a line of code.
     const answers = await new Promise<{ username: string; password: string } | undefined>((resolve) => {

@@ -457,6 +457,21 @@ describe("secrets learnt late, URLs with a password, and .login with its passwor
     expect(readFileSync(historyFile, "utf8")).not.toContain(password);
   });
 
+  it(".login USER PASSWORD on one line is refused: nothing sent, the password never shown as a username, kept secret", async () => {
+    repl = await driveRepl({ registry: registry.url, historyFile });
+    const out = await repl.send(`.login ${username} ${password}`);
+    expect(out).toContain(".login takes one USER");
+    expect(out).not.toContain(password);
+    // No question was asked and no login happened: .whoami names no user, let alone the password as one.
+    const who = await repl.send(".whoami");
+    expect(who).not.toContain(password);
+    expect(who).not.toContain(`${username} `);
+    // What followed USER is a secret from now on, in output and in history.
+    expect(await repl.send(`"${password}"`)).toBe("'***'");
+    expect(memory().join("\n")).not.toContain(password);
+    expect(readFileSync(historyFile, "utf8")).not.toContain(password);
+  });
+
   it(".login USER and its password piped in one chunk (no terminal): the password is not run as code", async () => {
     const input = new PassThrough();
     const output = new PassThrough();
