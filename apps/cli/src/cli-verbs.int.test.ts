@@ -329,6 +329,13 @@ describe("verbs people expect, against a real registry", () => {
       expect(implied.stderr).toContain(
         `warning: lines 1, 2 all copy to ${open.host}/list/twice:1.9: the last one wins`,
       );
+      // A source named by digest only lands on latest, as skopeo, crane and regctl tag it.
+      const byDigest = await regatta(["copy", "--from-file", "-"], {
+        input: `${open.host}/src/many@${image.manifest.digest} ${open.host}/list/dg\n${open.host}/src/many:1.9 ${open.host}/list/dg:latest\n`,
+      });
+      expect(byDigest.stderr).toContain(
+        `warning: lines 1, 2 all copy to ${open.host}/list/dg:latest: the last one wins`,
+      );
       const once = await regatta(["copy", "--from-file", "-"], {
         input: `${open.host}/src/many:1.9 ${open.host}/list/twice:1\n`,
       });

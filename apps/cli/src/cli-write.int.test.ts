@@ -161,6 +161,20 @@ describe("regatta write commands against real registries", () => {
     expect(digests[0]!.stdout).toBe(digests[1]!.stdout);
   });
 
+  it("copy SRC@DIGEST REPO tags latest, as skopeo, crane and regctl do (it was pushed untagged)", async () => {
+    const out = await regatta([
+      "copy",
+      `${open.host}/src/app@${index.index.digest}`,
+      `${open.host}/by-digest/app`,
+    ]);
+    expect([out.code, out.stdout]).toEqual([0, `${index.index.digest}\n`]);
+    expect(out.stderr).toContain(`to ${open.host}/by-digest/app:latest`);
+    expect((await regatta(["tags", `${open.host}/by-digest/app`])).stdout).toBe("latest\n");
+    expect((await regatta(["digest", `${open.host}/by-digest/app:latest`])).stdout).toBe(
+      `${index.index.digest}\n`,
+    );
+  });
+
   it("copy: --platform list rewrites the index, a summary for people on stderr, no progress bars on a pipe", async () => {
     const copied = await regatta([
       "copy",

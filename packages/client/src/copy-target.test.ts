@@ -1,7 +1,7 @@
 /**
- * Where a copy goes (copyTarget in copy.ts, as crane and skopeo name targets): a target repository alone takes the
- * source's tag, or the digest when the source names none; a target with a tag or a digest is taken as written; a
- * target without a registry is on the client's. A schema 1 source is refused before anything is sent.
+ * Where a copy goes (copyTarget in copy.ts, as skopeo, crane and regctl name targets): a target repository alone
+ * takes the source's tag, or latest when the source names none; a target with a tag or a digest is taken as written;
+ * a target without a registry is on the client's. A schema 1 source is refused before anything is sent.
  */
 import { UnsupportedError } from "@regatta/errors";
 import { computeDigest, DOCKER_SCHEMA1_MANIFEST } from "@regatta/manifest";
@@ -41,13 +41,21 @@ describe("copy's target", () => {
     expect(puts(handlers["dst.test"].requests)).toEqual(["/v2/mirror/app/manifests/v1"]);
   });
 
-  it("a repository alone, for a source named by digest, is pushed by digest", async () => {
+  it("a repository alone, for a source named by digest only, is tagged latest (as skopeo, crane and regctl do)", async () => {
     const handlers = open();
     const result = await reg!.copy(`src.test/team/app@${image.manifest.digest}`, "dst.test/mirror/app");
-    expect(result.target).toBe(`dst.test/mirror/app@${image.manifest.digest}`);
-    expect(puts(handlers["dst.test"].requests)).toEqual([
-      `/v2/mirror/app/manifests/${image.manifest.digest}`,
-    ]);
+    expect(result.target).toBe(`dst.test/mirror/app:latest@${image.manifest.digest}`);
+    expect(puts(handlers["dst.test"].requests)).toEqual(["/v2/mirror/app/manifests/latest"]);
+    expect(handlers["dst.test"].store.repository("mirror/app")!.tags!.get("latest")).toBe(
+      image.manifest.digest,
+    );
+  });
+
+  it("a repository alone, for a source with a tag and a digest, takes the tag", async () => {
+    const handlers = open();
+    const result = await reg!.copy(`src.test/team/app:v1@${image.manifest.digest}`, "dst.test/mirror/app");
+    expect(result.target).toBe(`dst.test/mirror/app:v1@${image.manifest.digest}`);
+    expect(puts(handlers["dst.test"].requests)).toEqual(["/v2/mirror/app/manifests/v1"]);
   });
 
   it("a tag is taken as written", async () => {

@@ -108,15 +108,18 @@ export interface CopyResult {
   referrers?: CopyReferrersResult;
 }
 
-/** The target of a copy: a repository alone takes the source's tag (or is pushed by digest when there is none). */
+/**
+ * The target of a copy: a repository alone takes the source's tag, or `latest` when the source is named by digest
+ * only (as skopeo, crane and regctl do: a copy by digest alone would leave the image untagged, which nobody asked).
+ * To push by digest only, name the target `REPO@DIGEST`.
+ */
 export function copyTarget(ctx: ClientContext, source: Reference, target: ReferenceInput): Reference {
   const ref =
     typeof target === "string"
       ? parseReference(target, { defaultRegistry: ctx.defaultRegistry, defaultTag: false })
       : target;
   if (ref.tag !== undefined || ref.digest !== undefined) return ref;
-  // Stryker disable next-line ConditionalExpression: withTag(undefined) is this same reference without a tag; the check spares a copy.
-  return source.tag === undefined ? ref : ref.withTag(source.tag);
+  return ref.withTag(source.tag ?? "latest");
 }
 
 /** Copies `source` to `target`; see the module comment. */

@@ -22,7 +22,10 @@ export function registerCopy(program: Command, cli: CliContext): void {
       .alias("cp")
       .description("copy an image or index to another repository or registry; blobs stream straight across")
       .argument("[source]", "e.g. alpine:3.20 or localhost:5000/team/api:1.0")
-      .argument("[target]", "e.g. localhost:5001/team/api (the source's tag is kept) or …/api:2.0")
+      .argument(
+        "[target]",
+        "e.g. localhost:5001/team/api (the source's tag is kept; latest for a source by digest only), …/api:2.0, or …/api@DIGEST (by digest, untagged)",
+      )
       .option("--from-file <file>", "copy every SOURCE TARGET line of file (- for stdin), in one process")
       .option(
         "--keep-going",
@@ -334,14 +337,13 @@ async function copyList(
   // Two lines writing one target: the later wins, which is rarely what the list meant. Said, not refused.
   const byTarget = new Map<string, number[]>();
   for (const pair of pairs) {
-    // Where the copy lands: a target without tag or digest takes the source's (copyTarget in the client).
+    // Where the copy lands: a target without tag or digest takes the source's tag, or latest for a source named by
+    // digest only (copyTarget in the client).
     const { target, source } = pair;
     const lands =
       target.tag !== undefined || target.digest !== undefined
         ? target.toString()
-        : source.tag !== undefined
-          ? target.withTag(source.tag).toString()
-          : target.withDigest(source.digest ?? "").toString();
+        : target.withTag(source.tag ?? "latest").toString();
     byTarget.set(lands, [...(byTarget.get(lands) ?? []), pair.line]);
   }
   for (const [target, lines] of byTarget) {
