@@ -44,6 +44,12 @@ describe("token cache", () => {
       231_000,
     ],
     [
+      "issued_at further back than the lifetime (a token server's clock behind ours) keeps the 60 s floor",
+      { expires_in: 300, issued_at: "2024-12-31T23:34:00Z" },
+      49_000,
+      51_000,
+    ],
+    [
       "issued_at in the future does not lengthen it",
       { expires_in: 300, issued_at: "2025-01-01T01:00:00Z" },
       289_000,

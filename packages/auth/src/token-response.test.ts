@@ -36,7 +36,11 @@ describe("parseTokenResponse: the token and how long to keep it", () => {
     const issued = (seconds: number) => new Date(at(seconds)).toISOString();
     expect(parse({ token: "t", expires_in: 300, issued_at: issued(-100) }).expiresAt).toBe(at(200));
     expect(parse({ token: "t", expires_in: 300, issued_at: issued(100) }).expiresAt).toBe(at(300));
-    expect(parse({ token: "t", issued_at: issued(-30) }).expiresAt).toBe(at(30));
+    // Never below the 60 s floor from receipt: a token server whose clock runs behind ours (or a stale issued_at)
+    // made every token expired on arrival, one token request per registry request (outside QA).
+    expect(parse({ token: "t", issued_at: issued(-30) }).expiresAt).toBe(at(60));
+    expect(parse({ token: "t", expires_in: 300, issued_at: issued(-26 * 60) }).expiresAt).toBe(at(60));
+    expect(parse({ token: "t", expires_in: 300, issued_at: issued(-280) }).expiresAt).toBe(at(60));
     expect(parse({ token: "t", expires_in: 300, issued_at: "yesterday-ish" }).expiresAt).toBe(at(300));
     expect(parse({ token: "t", expires_in: 300, issued_at: at(-100) }).expiresAt).toBe(at(300)); // not a string
     expect(parse({ token: "t", expires_in: 300, issued_at: 2024 }).expiresAt).toBe(at(300)); // not "2024"

@@ -17,7 +17,8 @@ export const MINIMUM_TOKEN_LIFETIME_S = 60;
  * specified the choice is undefined", distribution's registry/client/auth/session.go). Either way both are secrets
  * ({@link tokenAnswerSecrets}). `expires_in` defaults to and is at least 60 s, as docker's client does
  * (`minimumTokenLifetimeSeconds`). `issued_at` is honoured only when it makes the token expire sooner, so a token
- * server whose clock runs ahead cannot make us keep a token past its life. A token that cannot go in a header
+ * server whose clock runs ahead cannot make us keep a token past its life, and never below the 60 s floor counted
+ * from receipt, so one whose clock runs behind cannot make every token expired on arrival. A token that cannot go in a header
  * ({@link unsendableTokenReason}) is the token service's fault, said here rather than left to undici to refuse as
  * the request is sent. Errors never quote the body: it holds the token.
  */
@@ -58,7 +59,14 @@ export function parseTokenResponse(body: string, realm: string, now: number): To
   let expiresAt = now + expiresIn * 1000;
   if (typeof r.issued_at === "string") {
     const issued = Date.parse(r.issued_at);
-    if (Number.isFinite(issued)) expiresAt = Math.min(expiresAt, issued + expiresIn * 1000);
+    // Never below the floor from receipt: an issued_at further back than the lifetime (the token server's clock
+    // runs behind ours) made every token expired on arrival, so each request fetched a new one (Docker Hub counts
+    // them). A token that is truly stale is refused by the registry, which asks for a new one.
+    if (Number.isFinite(issued))
+      expiresAt = Math.max(
+        Math.min(expiresAt, issued + expiresIn * 1000),
+        now + MINIMUM_TOKEN_LIFETIME_S * 1000,
+      );
   }
   return { token, expiresAt };
 }
