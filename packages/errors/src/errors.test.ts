@@ -85,6 +85,20 @@ describe("parseRegistryErrors", () => {
 });
 
 describe("errorFromResponse", () => {
+  it("upper-cases a code that is a word, and keeps the escapes of one with controls as written", () => {
+    const code = (sent: string) =>
+      errorFromResponse({
+        method: "GET",
+        url: "https://r.example/v2/a/manifests/x",
+        status: 403,
+        body: JSON.stringify({ errors: [{ code: sent, message: "m" }] }),
+      }).code;
+    expect(code("denied")).toBe("DENIED");
+    expect(code("manifest_unknown")).toBe("MANIFEST_UNKNOWN");
+    // Was DENIED\U001B[31M: the escape upper-cased into other text.
+    expect(code("denied\u001b[31m")).toBe("denied\\u001b[31m");
+  });
+
   it("shows every ESC of the registry's text escaped, a style Regatta itself draws included", () => {
     const err = errorFromResponse({
       method: "GET",

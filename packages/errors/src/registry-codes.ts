@@ -67,7 +67,7 @@ export function parseRegistryErrors(
     return list
       .filter((e): e is Record<string, unknown> => !!e && typeof e === "object")
       .map((e) => ({
-        code: typeof e.code === "string" ? clean(e.code).toUpperCase() : "UNKNOWN",
+        code: typeof e.code === "string" ? registryCode(clean(e.code)) : "UNKNOWN",
         ...(typeof e.message === "string" ? { message: clean(e.message) } : {}),
         ...(e.detail !== undefined ? { detail: e.detail } : {}),
       }));
@@ -75,6 +75,15 @@ export function parseRegistryErrors(
   const message =
     typeof obj.message === "string" ? obj.message : typeof obj.error === "string" ? obj.error : "";
   return message ? [{ code: "UNKNOWN", message: clean(message) }] : [];
+}
+
+/**
+ * A code as compared: upper-cased when it is a word (`denied` is DENIED, as distribution's codes are upper-case
+ * words, https://github.com/opencontainers/distribution-spec/blob/main/spec.md#error-codes); anything else kept as
+ * cleaned, so the escapes cleaning wrote (`\u001b[31m`) are not turned into other text (`\U001B[31M`).
+ */
+function registryCode(cleaned: string): string {
+  return /^[A-Za-z0-9_]+$/.test(cleaned) ? cleaned.toUpperCase() : cleaned;
 }
 
 /** The longest storage error message kept: S3's are one sentence; anything longer is not meant for a person. */
