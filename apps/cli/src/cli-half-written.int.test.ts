@@ -150,6 +150,31 @@ describe("regatta leaves nothing half-written", () => {
     expect(readdirSync(root)).not.toContain("index.json");
   });
 
+  it("sync into an OCI layout, --json: SIGINT names the sync to run again; failed agrees with the totals", async () => {
+    const root = join(temp(), "oci");
+    const child = spawn(process.execPath, [BIN, "sync", `${slow.host}/h/app`, `oci:${root}`, "--json"], {
+      env: env(temp()),
+    });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d) => {
+      stdout += d;
+    });
+    child.stderr.on("data", (d) => {
+      stderr += d;
+    });
+    const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+    await until(() => growing(join(root, ".regatta-partial"), /\.partial$/), "the download to start");
+    child.kill("SIGINT");
+    expect(await exited).toBe(130);
+    expect(stderr).toContain("run the same sync again to resume it");
+    expect(stderr).not.toContain("pull");
+    const report = JSON.parse(stdout);
+    // The image in flight was interrupted, not failed: said apart, and the counts agree with the plan's.
+    expect(report).toMatchObject({ copied: 0, failed: 0, interrupted: 1, error: { code: "ABORTED" } });
+    expect(report.totals.images).toMatchObject({ copy: 1, failed: 0 });
+  });
+
   it("a command with nothing to clean up (tags) ends at once on SIGTERM, 143", async () => {
     const stalled = await startFaultProxy(registry.url, [
       { method: "GET", path: /\/tags\/list/, fault: { type: "stall" } },

@@ -8,7 +8,7 @@ import type {
   SyncResult,
   TagFilter,
 } from "@regatta/client";
-import { quotePath, RegattaError, UsageError } from "@regatta/errors";
+import { AbortError, quotePath, RegattaError, UsageError } from "@regatta/errors";
 import { readUserFile } from "@regatta/errors/user-file";
 import { parseReference } from "@regatta/reference";
 import type { Command } from "commander";
@@ -205,6 +205,14 @@ Examples:
  */
 function stoppedJson(plan: SyncPlan | undefined, done: readonly SyncedImage[], error: unknown) {
   const count = (outcome: SyncedImage["outcome"]) => done.filter((i) => i.outcome === outcome).length;
+  // An interrupt (Ctrl-C, SIGTERM) fails no image: the images to copy it left undone (in flight, or not started)
+  // are counted apart, so `failed` agrees with what failed (and, before any ran, with the plan's totals).
+  const landed = new Set(done.map((i) => i.target));
+  const interrupted =
+    error instanceof AbortError && plan
+      ? plan.repositories.flatMap((r) => r.images).filter((i) => i.action === "copy" && !landed.has(i.target))
+          .length
+      : undefined;
   return {
     error: {
       message: error instanceof Error ? error.message : String(error),
@@ -215,6 +223,7 @@ function stoppedJson(plan: SyncPlan | undefined, done: readonly SyncedImage[], e
     copied: count("copied"),
     skipped: count("skipped"),
     failed: count("failed"),
+    ...(interrupted !== undefined ? { interrupted } : {}),
     ...(plan?.shard ? { shard: plan.shard } : {}),
     ...(plan ? { totals: plan.totals } : {}),
     images: done,

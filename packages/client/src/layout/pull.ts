@@ -41,6 +41,12 @@ export interface PullOptions {
   signal?: AbortSignal;
 }
 
+/** Internal to the client: the command a person runs again to resume an interrupted download (default `pull`). */
+interface PullRunOptions extends PullOptions {
+  /** Named in the failure's note: `sync` into a layout says `sync`. */
+  resumeCommand?: string;
+}
+
 /** What one reference turned into. */
 export interface PulledReference {
   reference: string;
@@ -89,6 +95,7 @@ async function afterFailure(
   destination: string,
   existed: boolean,
   wrote: boolean,
+  command: string,
 ): Promise<unknown> {
   const failure = fileSystemError(error, destination);
   if (!wrote) return failure;
@@ -101,7 +108,7 @@ async function afterFailure(
     for (const path of held) await rm(path, { recursive: true, force: true });
     if (present.length || !existed) note = "the partial download was removed";
   } else if (present.length) {
-    note = `the partial download is kept in ${quotePath(present[0] as string)}: run the same pull again to resume it, or delete it`;
+    note = `the partial download is kept in ${quotePath(present[0] as string)}: run the same ${command} again to resume it, or delete it`;
   }
   if (note && failure instanceof Error) failure.message = `${failure.message} (${note})`;
   return failure;
@@ -112,7 +119,7 @@ export async function pullImages(
   ctx: ClientContext,
   input: ReferenceInput | ReferenceInput[],
   destination: string | Writable,
-  options: PullOptions = {},
+  options: PullRunOptions = {},
 ): Promise<PullResult> {
   const references: Reference[] = (Array.isArray(input) ? input : [input]).map((r) => toReference(ctx, r));
   if (references.length === 0) throw new UsageError("pull needs at least one reference");
@@ -232,7 +239,7 @@ export async function pullImages(
     };
   } catch (error) {
     throw typeof destination === "string"
-      ? await afterFailure(error, format, destination, existed, opened)
+      ? await afterFailure(error, format, destination, existed, opened, options.resumeCommand ?? "pull")
       : error;
   } finally {
     options.signal?.removeEventListener("abort", onAbort);

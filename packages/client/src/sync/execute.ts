@@ -281,6 +281,7 @@ export async function executeSync(
         concurrency,
         ...(onProgress ? { onProgress } : {}),
         signal,
+        resumeCommand: "sync",
       },
     );
     blobCounts.uploaded += pulled.blobs.downloaded + pulled.blobs.resumed;
@@ -318,7 +319,10 @@ export async function executeSync(
             });
           }
         } catch (error) {
-          for (const image of unit.images) record(image, "failed", { error: messageOf(error) });
+          // Stopped by the caller's interrupt, an image has not failed: it is not done (the run throws the interrupt,
+          // and the caller counts what it left undone apart from the failures).
+          if (!options.signal?.aborted)
+            for (const image of unit.images) record(image, "failed", { error: messageOf(error) });
           if (!options.keepGoing || !recordable(error)) {
             stop ??= { error };
             controller.abort(error);
