@@ -4,7 +4,9 @@
  * ONCE more with what it returns (docker's and go-containerregistry's behaviour). A second 401 goes up to the status
  * concern and becomes an AuthenticationError. A 403 is never retried: the credentials were understood and refused.
  *
- * Credentials are only attached to the registry's own origin, never to an upload Location or redirect elsewhere.
+ * Credentials are only attached to the registry's own origin, never to an upload Location or redirect elsewhere,
+ * nor to a request whose caller omits them (`credentials: "omit"`: an upload Location back on the registry after a
+ * hop elsewhere).
  * A body that cannot be replayed (a one-shot stream) could not survive the 401 dance, so the registry is pinged first
  * (once per registry) to learn its challenge, and the authenticator can then answer with a token up front
  * (regclient's "seed the scopes before an upload" habit).
@@ -25,8 +27,14 @@ export interface AuthConfig {
 export function authenticating(config: AuthConfig): Middleware {
   return (next) => async (exchange) => {
     const authenticator = config.authenticator();
-    // Callers may send their own header; and credentials never leave the registry's origin.
-    if (!authenticator || exchange.headers.authorization || exchange.url.origin !== exchange.baseOrigin) {
+    // Callers may send their own header; credentials never leave the registry's origin, nor go back to it in a
+    // chain that left it once (credential-chain.ts).
+    if (
+      !authenticator ||
+      exchange.headers.authorization ||
+      exchange.credentials === "omit" ||
+      exchange.url.origin !== exchange.baseOrigin
+    ) {
       return sent(await next(exchange), exchange.headers.authorization);
     }
     const { registry, scopes, signal } = exchange;

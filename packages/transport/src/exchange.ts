@@ -45,6 +45,8 @@ export interface Exchange {
   registry: string;
   /** Origin of the registry's API (`https://registry-1.docker.io`); credentials are only sent there. */
   baseOrigin: string;
+  /** `omit`: no credentials at all, even to the registry's origin (RegistryRequest.credentials). */
+  credentials?: "omit";
   method: string;
   url: URL;
   /** Lower-case names. */

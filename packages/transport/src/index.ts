@@ -2,6 +2,7 @@
 export { formatWait } from "@regatta/errors";
 export { isInsecure, registryBaseUrl, type SchemeOptions } from "./base-url.js";
 export { DEFAULT_BODY_LIMIT, ERROR_BODY_LIMIT } from "./body.js";
+export { CredentialChain } from "./credential-chain.js";
 export { createDispatcher, type DispatcherOptions, type OriginSettings } from "./dispatcher.js";
 export type { BodyInit } from "./exchange.js";
 export { HAR_BODY_LIMIT, type HarEntry, type HarLog, HarRecorder } from "./har.js";

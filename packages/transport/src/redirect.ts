@@ -5,12 +5,14 @@
  * not reach the storage host, and a presigned URL rejects an extra `Authorization` anyway. The origin is the whole
  * (scheme, host, port) triple of RFC 6454: an https→http hop on the same host and port drops them too, or the token
  * would cross the network in clear text. Once dropped they stay dropped for the rest of the chain, even when it comes
- * back to the registry. Where the hop may connect is not decided here: a target off the registries the caller named
- * is a destination the server chose, checked by address when it is connected to (dispatcher.ts, issue 10). The same
- * holds for token requests (Transport.authSend), so a token endpoint cannot bounce the Basic credentials elsewhere.
+ * back to the registry (credential-chain.ts, the rule's one home, which upload sessions follow too). Where the hop
+ * may connect is not decided here: a target off the registries the caller named is a destination the server chose,
+ * checked by address when it is connected to (dispatcher.ts, issue 10). The same holds for token requests
+ * (Transport.authSend), so a token endpoint cannot bounce the Basic credentials elsewhere.
  */
 import { ProtocolError, redactUrl, type SecretSet } from "@regatta/errors";
 import { dumpBody } from "./body.js";
+import { CredentialChain } from "./credential-chain.js";
 import type { Middleware } from "./exchange.js";
 import type { Logger } from "./log.js";
 import { requestUrl } from "./request-url.js";
@@ -41,6 +43,7 @@ export function redirecting(maxRedirects: number, secrets: SecretSet, logger?: L
     const method = exchange.method.toUpperCase();
     if (method !== "GET" && method !== "HEAD") return next(exchange);
     let current = exchange;
+    const chain = new CredentialChain(exchange.url);
     for (let hops = 0; ; hops++) {
       const response = await next(current);
       const location = response.headers.location;
@@ -67,7 +70,7 @@ export function redirecting(maxRedirects: number, secrets: SecretSet, logger?: L
       const headers = { ...current.headers };
       for (const name of Object.keys(headers))
         if (HOP_HEADERS.includes(name.toLowerCase())) delete headers[name];
-      if (target.origin !== current.url.origin) for (const name of CREDENTIAL_HEADERS) delete headers[name];
+      if (!chain.follow(target)) for (const name of CREDENTIAL_HEADERS) delete headers[name];
       // The Location as the server sent it, fragment masked; the hop's own line shows what goes out, without one.
       logger?.(`~ redirect ${response.status} to ${redactUrl(quoted)}`);
       current = { ...current, url: target, headers };

@@ -623,6 +623,7 @@ export class Transport {
     streaming?: boolean | undefined;
     retryBudget?: RegistryRequest["retryBudget"];
     onDiscard?: RegistryRequest["onDiscard"];
+    credentials?: RegistryRequest["credentials"];
   }): Exchange {
     const method = req.method.toUpperCase();
     const body = bodySource(req.body);
@@ -632,6 +633,7 @@ export class Transport {
     return {
       registry: req.registry,
       baseOrigin: req.baseOrigin ?? url.origin,
+      ...(req.credentials === "omit" ? { credentials: "omit" as const } : {}),
       method,
       url,
       headers: { "user-agent": this.#userAgent, ...lowerCaseKeys(req.headers) },

@@ -107,6 +107,12 @@ export interface RegistryRequest {
   body?: BodyInit;
   /** Token scopes this request needs. */
   scopes: Scope[];
+  /**
+   * Whether the registry's credentials may go with the request (fetch's words): `same-origin` (the default) sends
+   * them to the registry's own origin only; `omit` never, for a URL reached through a chain that left the origin
+   * once (an upload session's Locations, `CredentialChain`).
+   */
+  credentials?: "same-origin" | "omit";
   signal?: AbortSignal;
   /** What is being done, for error messages: "get manifest docker.io/library/alpine:3". */
   context?: string;

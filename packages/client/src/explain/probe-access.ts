@@ -11,7 +11,7 @@ import type { ClientContext } from "../context.js";
 import { manifestHead } from "../registry-api/manifests.js";
 import { manifestPath, uploadsPath } from "../registry-api/paths.js";
 import { tagsGet } from "../registry-api/tags.js";
-import { cancelUpload, openUploadSession } from "../registry-api/upload-session.js";
+import { cancelUpload, openUploadSession, type UploadLocations } from "../registry-api/upload-session.js";
 import type { AuthOutcome, ProbeStep } from "./auth-report.js";
 import { failureLine, isAccessAnswer, stepFailure } from "./step-failure.js";
 
@@ -107,7 +107,7 @@ async function probePush(
   const request = `POST ${path}`;
   const context = `explain auth: push ${ref.repositoryOnly().familiar()}`;
   const send = ctx.transport.request.bind(ctx.transport);
-  let location: string;
+  let location: UploadLocations;
   let status: number;
   try {
     ({ location, status } = await openUploadSession(send, {

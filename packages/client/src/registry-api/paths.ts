@@ -68,3 +68,25 @@ export const CATALOG_PATH = "/v2/_catalog";
 export function referrersPath(repository: string, digest: string): string {
   return `${repositoryPath(repository)}/referrers/${digest}`;
 }
+
+/**
+ * The path of a URL a registry sent (an upload Location, a next-page Link) as the registry's router would read it:
+ * dot segments resolved (`new URL` already did, `%2e` ones included, per the WHATWG URL standard) and each segment
+ * percent-decoded. Undefined when that reading is ambiguous, which a path to be checked against one of the above
+ * must not be: an encoding that does not decode, or a segment that decodes to a dot segment or holds a `/` or `\`
+ * (`..%2f`, `%2e%2e%2f`: a server that decodes before it routes would climb out of where the check saw it).
+ */
+export function decodedPath(url: URL): string | undefined {
+  const decoded: string[] = [];
+  for (const segment of url.pathname.split("/")) {
+    let text: string;
+    try {
+      text = decodeURIComponent(segment);
+    } catch {
+      return undefined;
+    }
+    if (text === "." || text === ".." || /[/\\]/.test(text)) return undefined;
+    decoded.push(text);
+  }
+  return decoded.join("/");
+}

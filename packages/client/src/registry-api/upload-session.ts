@@ -11,19 +11,104 @@
  * uploads.ts); an upload that stops avoids cutting its request for that reason (upload-stop.ts).
  */
 import { pushScope, type Scope } from "@regatta/auth";
-import { ProtocolError, redactUrl } from "@regatta/errors";
-import type { RegistryResponse } from "@regatta/transport";
-import { uploadsPath } from "./paths.js";
+import { ProtocolError, quoteText, redactUrl } from "@regatta/errors";
+import { CredentialChain, type RegistryResponse } from "@regatta/transport";
+import { decodedPath, uploadsPath } from "./paths.js";
 import type { RequestFn } from "./request.js";
 
 export type { RequestFn } from "./request.js";
+
+/**
+ * The Locations of one upload session, each taken from an answer only after the session's rules
+ * (docs/security.md, "Origins"). The spec makes a Location opaque, to be followed wherever it points (object storage,
+ * a CDN, another host: https://github.com/opencontainers/distribution-spec/blob/main/spec.md#post-then-put), so:
+ *
+ * - one on another origin than the registry's is followed without the registry's credentials, and once one was, the
+ *   rest of the session goes without them too, even back on the registry (`CredentialChain`, as redirects do): the
+ *   foreign host must not choose where the registry's credentials go;
+ * - one on the registry's own origin must be an upload of THIS repository, `/v2/<name>/blobs/uploads/…` as the
+ *   registry would route it (`decodedPath`); anything else there (a manifest, another repository, `/v2/` itself) is
+ *   refused as a ProtocolError before anything is sent to it (no PATCH, no PUT, no GET, no cancelling DELETE).
+ *
+ * `location` is always one that passed, so a cancel goes nowhere else.
+ */
+export class UploadLocations {
+  readonly #chain: CredentialChain;
+  readonly #origin: string;
+  #location: string;
+
+  /**
+   * The session `response` opened (the answer to its POST, which is never redirected, so its URL is on the
+   * registry's origin); throws when its Location breaks the rules.
+   */
+  constructor(
+    readonly registry: string,
+    readonly repository: string,
+    response: { headers: Record<string, string | undefined>; url: string; status?: number },
+    what: string,
+  ) {
+    this.#origin = new URL(response.url).origin;
+    this.#chain = new CredentialChain(this.#origin);
+    this.#location = this.#checked(required(response, what), what);
+  }
+
+  /** The latest Location that passed. */
+  get location(): string {
+    return this.#location;
+  }
+
+  /**
+   * Where a request of the session goes (the latest Location, or `url` made of it) and, once a Location left the
+   * registry's origin, that the registry's credentials do not go with it.
+   */
+  target(url = this.#location): { url: string; credentials?: "omit" } {
+    return { url, ...(this.#chain.dropped ? { credentials: "omit" as const } : {}) };
+  }
+
+  /** Takes the Location of a later answer of the session (PATCH, GET); throws when it breaks the rules. */
+  take(
+    response: { headers: Record<string, string | undefined>; url: string; status?: number },
+    what: string,
+  ) {
+    this.#location = this.#checked(required(response, what), what);
+    return this.#location;
+  }
+
+  #checked(location: string, what: string): string {
+    const url = new URL(location);
+    if (url.origin === this.#origin) {
+      const path = decodedPath(url);
+      if (path === undefined || !path.startsWith(uploadsPath(this.repository))) {
+        throw new ProtocolError(
+          `${what}: ${this.registry} answered an upload Location on its own origin outside the uploads of ${this.repository}: ${quoteText(url.pathname)}; refused, nothing was sent there`,
+          { code: "BAD_LOCATION" },
+        );
+      }
+    }
+    this.#chain.follow(url);
+    return url.href;
+  }
+}
+
+function required(
+  response: { headers: Record<string, string | undefined>; url: string; status?: number },
+  what: string,
+): string {
+  const location = absoluteLocation(response, what);
+  if (location === undefined)
+    throw new ProtocolError(`${what}: registry answered ${response.status} without a Location header`);
+  return location;
+}
 
 /** An upload session, by the Location the registry gave it. */
 export interface UploadSessionRequest {
   registry: string;
   repository: string;
-  /** The session's latest Location (absolute). */
-  location: string;
+  /**
+   * The session: its Locations as checked (`UploadLocations`, which also says whether credentials go with them and
+   * checks the Location of the answer), or its latest Location as a string, taken as it is.
+   */
+  location: string | UploadLocations;
   signal?: AbortSignal;
   context?: string;
 }
@@ -100,7 +185,7 @@ export async function uploadStatus(
   const response = await request({
     registry: req.registry,
     method: "GET",
-    url: req.location,
+    ...sessionTarget(req.location),
     scopes: scopesFor(req.repository),
     context: what,
     expect: [204, 200],
@@ -113,7 +198,15 @@ export async function uploadStatus(
       `${what}: the registry did not say how much of the upload it holds (Range: ${response.headers.range ?? "missing"})`,
     );
   }
-  return { location: response.headers.location ? locationOf(response, what) : req.location, offset };
+  if (!response.headers.location) return { location: sessionTarget(req.location).url, offset };
+  const location =
+    typeof req.location === "string" ? locationOf(response, what) : req.location.take(response, what);
+  return { location, offset };
+}
+
+/** Where a request of the session goes, and whether the registry's credentials go with it. */
+function sessionTarget(location: string | UploadLocations): { url: string; credentials?: "omit" } {
+  return typeof location === "string" ? { url: location } : location.target();
 }
 
 /**
@@ -123,7 +216,7 @@ export async function uploadStatus(
 export async function openUploadSession(
   request: RequestFn,
   req: { registry: string; repository: string; context: string; signal?: AbortSignal },
-): Promise<{ location: string; status: number }> {
+): Promise<{ location: UploadLocations; status: number }> {
   const response = await request({
     registry: req.registry,
     method: "POST",
@@ -135,7 +228,10 @@ export async function openUploadSession(
     ...(req.signal ? { signal: req.signal } : {}),
   });
   await response.dump();
-  return { location: locationOf(response, req.context), status: response.status };
+  return {
+    location: new UploadLocations(req.registry, req.repository, response, req.context),
+    status: response.status,
+  };
 }
 
 /**
@@ -146,7 +242,7 @@ export async function cancelUpload(request: RequestFn, req: UploadSessionRequest
   const response = await request({
     registry: req.registry,
     method: "DELETE",
-    url: req.location,
+    ...sessionTarget(req.location),
     scopes: scopesFor(req.repository),
     context: req.context ?? `cancel upload to ${req.registry}/${req.repository}`,
     expect: [204, 200, 202, 404],

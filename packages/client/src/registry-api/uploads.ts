@@ -33,7 +33,13 @@ import { type RegistryRequest, type RetryPolicy, retryReason } from "@regatta/tr
 import { blobHead } from "./blobs.js";
 import { uploadsPath } from "./paths.js";
 import type { RequestFn } from "./request.js";
-import { absoluteLocation, cancelUpload, locationOf, uploadStatus, withDigest } from "./upload-session.js";
+import {
+  absoluteLocation,
+  cancelUpload,
+  UploadLocations,
+  uploadStatus,
+  withDigest,
+} from "./upload-session.js";
 import { UploadSource } from "./upload-source.js";
 import { abortedUpload, CANCEL_TIMEOUT_MS, settlingSignal, stoppableBody } from "./upload-stop.js";
 import { isRefusal, UploadTerms } from "./upload-terms.js";
@@ -207,12 +213,16 @@ async function uploadWith(
     absoluteLocation(response, what);
   /** What the registry told this upload: its chunk size, its refusals (upload-terms.ts). */
   const terms = new UploadTerms(req.chunkSize, size);
-  /** The session's Location, from the LAST answer that gave one: the only one the registry still takes. */
-  let location: string | undefined;
+  /**
+   * The session's Locations, the latest from the LAST answer that gave one (the only one the registry still takes),
+   * each checked before anything is sent to it (UploadLocations: the same repository's uploads on the registry's
+   * origin; no credentials once one left it).
+   */
+  let session: UploadLocations | undefined;
   /** Releases the source once there is one. */
   let releaseSource = () => {};
   /** DELETE of a session, best effort and bounded: its failure never hides why the upload stopped. */
-  const cancelSession = (at: string) =>
+  const cancelSession = (at: UploadLocations) =>
     cancelUpload(request, {
       registry,
       repository,
@@ -226,7 +236,7 @@ async function uploadWith(
    */
   const giveUp = async (err: unknown) => {
     releaseSource();
-    if (location) await cancelSession(location);
+    if (session) await cancelSession(session);
     return terms.reported(err, what);
   };
   /**
@@ -264,6 +274,9 @@ async function uploadWith(
     if (stoppable?.stopped !== undefined || signal?.aborted) throw stopped();
     return result;
   };
+  /** The session an opening POST's answer opened, its Location checked. */
+  const opens = (response: { headers: Record<string, string>; url: string; status?: number }) =>
+    new UploadLocations(registry, repository, response, what);
   /**
    * The POST that opens a session creates nothing the upload depends on until a Location comes back, so it is
    * retried like an idempotent request (a 503 or a reset there must not fail a push); a retried answer that did
@@ -272,13 +285,19 @@ async function uploadWith(
   const opening = {
     idempotent: true,
     onDiscard: async (response: { headers: Record<string, string>; url: string }) => {
-      const abandoned = blobLocation(response);
+      // Only a Location that passes the session's rules is cancelled; one that does not is left to the registry.
+      let abandoned: UploadLocations | undefined;
+      try {
+        abandoned = blobLocation(response) ? opens(response) : undefined;
+      } catch {
+        abandoned = undefined;
+      }
       if (abandoned) await cancelSession(abandoned);
     },
   };
   /** An opening POST's answer: a 202 opened a session, whose Location is the one to go on with. */
   const sessionOf = (response: Awaited<ReturnType<RequestFn>>) => {
-    if (response.status === 202) location = locationOf(response, what);
+    if (response.status === 202) session = opens(response);
     return response;
   };
   // 1. Open a session: single request, mount, or plain.
@@ -348,7 +367,8 @@ async function uploadWith(
     }
   }
   // sessionOf took it from this same 202 answer already; read again for the types (a 201 returned above)
-  location ??= locationOf(opened, what);
+  session ??= opens(opened);
+  const open = () => session as UploadLocations;
   await opened.dump();
   terms.opened(opened.headers);
 
@@ -380,7 +400,7 @@ async function uploadWith(
       {
         ...base,
         method: "PATCH",
-        url: location as string,
+        ...open().target(),
         headers: {
           "content-type": OCTET_STREAM,
           ...(length !== undefined ? { "content-length": String(length) } : {}),
@@ -392,7 +412,7 @@ async function uploadWith(
         streaming: true,
       },
       async (patched) => {
-        location = locationOf(patched, what);
+        open().take(patched, what);
         await patched.dump();
         terms.took();
       },
@@ -412,7 +432,7 @@ async function uploadWith(
       {
         ...base,
         method: "PUT",
-        url: withDigest(location as string, digest),
+        ...open().target(withDigest(open().location, digest)),
         headers:
           body === undefined
             ? { "content-length": "0" }
@@ -521,11 +541,10 @@ async function uploadWith(
           const status = await uploadStatus(request, {
             registry,
             repository,
-            location: location as string,
+            location: open(),
             acknowledged: held,
             ...(signal ? { signal } : {}),
           });
-          location = status.location;
           held = status.offset;
           terms.resynced(held);
         } catch {
@@ -541,8 +560,8 @@ async function uploadWith(
         if (!source.replayable) {
           throw await giveUp(err);
         }
-        await cancelSession(location as string);
-        location = undefined;
+        await cancelSession(open());
+        session = undefined;
         // The blob may have been committed by the request whose answer was lost.
         if (req.digest && (await hasBlob(deps, { registry, repository, digest: req.digest, base }))) {
           source.close();

@@ -1,0 +1,27 @@
+/**
+ * Where a registry's credentials may go along a chain of URLs that servers chose: a redirect chain (redirect.ts) or
+ * the Locations of one upload session (the client's upload-session.ts). They go only to the origin the chain started
+ * at, the whole (scheme, host, port) triple of RFC 6454, and once a hop leaves it they stay dropped for the rest of
+ * the chain, even when a later hop comes back: a host that is not the registry must not be able to choose, by
+ * pointing back at the registry, where the registry's credentials are sent (a confused deputy).
+ */
+export class CredentialChain {
+  readonly #origin: string;
+  #dropped = false;
+
+  /** A chain that starts at `start` (a URL or an origin); credentials may go there. */
+  constructor(start: string | URL) {
+    this.#origin = new URL(start).origin;
+  }
+
+  /** Takes the next hop of the chain; whether credentials may go with it. */
+  follow(url: string | URL): boolean {
+    if (new URL(url).origin !== this.#origin) this.#dropped = true;
+    return !this.#dropped;
+  }
+
+  /** Whether a hop left the origin: nothing of the chain carries credentials any more. */
+  get dropped(): boolean {
+    return this.#dropped;
+  }
+}
