@@ -97,6 +97,11 @@ describe("inspect, config and --format against a real registry", () => {
       expect.stringMatching(/^127\.0\.0\.1:\d+\/cli\/single amd64\/linux 2 \d+\n$/),
     ],
     [["inspect", "{{index .Layers 0}}"], expect.stringMatching(/^sha256:[0-9a-f]{64}\n$/)],
+    // skopeo's printf, and/or and comparisons (outside QA: "unknown function", exit 2).
+    [
+      ["inspect", '{{printf "%s-%s" .Os .Architecture}} {{if and .Layers (gt (len .Layers) 1)}}multi{{end}}'],
+      "linux-amd64 multi\n",
+    ],
     [["config", "{{.Architecture}}/{{.Os}}"], "amd64/linux\n"],
     [["config", "{{.Config.Cmd}}"], "[/bin/sh]\n"],
     [

@@ -92,6 +92,26 @@ describe("what docker and skopeo users write", () => {
     ["{{.}}", formatValue(CONFIG)],
     ["{{true}} {{1.5}} {{nil}} {{-3}}", "true 1.5  -3"],
     ['{{"tab\\there"}}', "tab\there"],
+    // Go's builtins a skopeo/docker --format line uses (outside QA: printf, and, or, lt… were "unknown function").
+    ['{{printf "%s-%s" .os .architecture}}', "linux-arm64"],
+    [
+      '{{printf "%-8s|%5d|%05d|%.2f|%x|%X|%q|%t|%v|%%" .os 42 -42 3.14159 255 "hi" .os true .RepoTags}}',
+      'linux   |   42|-0042|3.14|ff|6869|"linux"|true|[alpine:3.20 alpine:latest]|%',
+    ],
+    ['{{printf "%+d %e %g" 5 1234.5678 0.5}}', "+5 1.234568e+03 0.5"],
+    ['{{print .os "/" .architecture}} {{print 1 2 "x" 3}}', "linux/arm64 1 2x3"],
+    ["{{if and .Config.Env .Config.Cmd}}both{{end}}", "both"],
+    [
+      "{{if and .Config.Entrypoint (index .Config.Entrypoint 5)}}x{{else}}short-circuit{{end}}",
+      "short-circuit",
+    ],
+    ["{{or .Config.User .Config.WorkingDir `root`}}", "root"],
+    ["{{and 1 0 2}} {{or 0 `` 3}} {{.os | or .Config.User}}", "0 3 linux"],
+    ["{{if lt (len .history) 3}}few{{end}} {{gt .os `a`}} {{le 2 2}} {{ge 1 2}}", "few true true false"],
+    ["{{slice .os 1 3}} {{slice .RepoTags 1}} {{slice .os}}", "in [alpine:latest] linux"],
+    ['{{html "<a href=\\"x\\">&\'"}}', "&lt;a href=&#34;x&#34;&gt;&amp;&#39;"],
+    ['{{js "it\'s <b>=\\n"}}', "it\\'s \\u003Cb\\u003E\\u003D\\u000A"],
+    ['{{urlquery "a b&c/d~e*"}}', "a+b%26c%2Fd~e%2A"],
   ])("%s", (template, expected) => {
     expect(render(template)).toBe(expected);
   });
@@ -113,7 +133,10 @@ describe("what docker and skopeo users write", () => {
 
   it("lists the functions it documents", () => {
     expect([...TEMPLATE_FUNCTIONS].sort()).toEqual(
-      ["eq", "index", "join", "json", "len", "lower", "ne", "not", "println", "split", "upper"].sort(),
+      [
+        ...["and", "eq", "ge", "gt", "html", "index", "join", "js", "json", "le", "len", "lower", "lt", "ne"],
+        ...["not", "or", "print", "printf", "println", "slice", "split", "upper", "urlquery"],
+      ].sort(),
     );
   });
 });
@@ -151,6 +174,13 @@ describe("errors name where they are, and are usage errors", () => {
 
   it.each([
     ["{{range .os}}{{end}}", 8, "cannot range over a string"],
+    ['{{printf "%s %s" .os}}', 2, "printf: %s has no value"],
+    ['{{printf "%d" .os}}', 2, "printf: %d needs a whole number, got a string"],
+    ['{{printf "%s" .os 1}}', 2, "printf: 1 value(s) more than the format uses"],
+    ['{{printf "%y" 1}}', 2, "printf: unknown verb %y"],
+    ["{{lt .os 1}}", 2, "lt: incompatible types for comparison (a string and a number)"],
+    ["{{slice .os 3 9}}", 2, "slice bounds out of range [3:9] of length 5"],
+    ["{{and}}", 2, "and takes at least 1 argument, got 0"],
     ["{{.os.name}}", 2, "cannot read field name of a string"],
     ["{{(index .RepoTags 0).name}}", 2, "cannot read field name of a string"],
     ["{{index .RepoTags 5}}", 2, "index 5 out of range (the list has 2)"],

@@ -496,7 +496,163 @@ const FUNCTIONS: Record<string, Fn> = {
     arity("not", args, 1, 1, fail);
     return !truthy(args[0]);
   },
+  // `and` and `or` are here for the list of names and for a pipe's value; the renderer evaluates their arguments one
+  // at a time and stops at the first that decides, as Go's (since 1.18) do: `and .A (index .A 0)` is safe.
+  and: (fail, args) => {
+    arity("and", args, 1, Number.POSITIVE_INFINITY, fail);
+    return args.find((v) => !truthy(v)) ?? args[args.length - 1];
+  },
+  or: (fail, args) => {
+    arity("or", args, 1, Number.POSITIVE_INFINITY, fail);
+    return args.find((v) => truthy(v)) ?? args[args.length - 1];
+  },
+  lt: (fail, args) => compare("lt", args, fail) < 0,
+  le: (fail, args) => compare("le", args, fail) <= 0,
+  gt: (fail, args) => compare("gt", args, fail) > 0,
+  ge: (fail, args) => compare("ge", args, fail) >= 0,
+  print: (_, args) => sprint(args),
+  printf: (fail, args) => {
+    arity("printf", args, 1, Number.POSITIVE_INFINITY, fail);
+    const [format, ...values] = args;
+    if (typeof format !== "string") return fail(`printf's format must be a string, got ${typeName(format)}`);
+    return sprintf(format, values, fail);
+  },
+  slice: (fail, args) => {
+    arity("slice", args, 1, 3, fail);
+    const [v, ...bounds] = args;
+    if (typeof v !== "string" && !Array.isArray(v)) return fail(`cannot slice ${typeName(v)}`);
+    const [from = 0, to = v.length] = bounds as number[];
+    for (const b of bounds)
+      if (typeof b !== "number" || !Number.isInteger(b))
+        return fail(`slice's bounds must be whole numbers, got ${typeName(b)}`);
+    if (from < 0 || to > v.length || from > to)
+      return fail(`slice bounds out of range [${from}:${to}] of length ${v.length}`);
+    return v.slice(from, to);
+  },
+  html: (_, args) => sprint(args).replace(/[&'<>"\0]/g, (c) => HTML_ESCAPES[c as keyof typeof HTML_ESCAPES]),
+  js: (_, args) => jsEscape(sprint(args)),
+  urlquery: (_, args) =>
+    // Go's url.QueryEscape: every byte but letters, digits and `-_.~` escaped, a space as `+`.
+    encodeURIComponent(sprint(args))
+      .replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`)
+      .replace(/%20/g, "+"),
 };
+
+/** Go's template.HTMLEscapeString. */
+const HTML_ESCAPES = { "&": "&amp;", "'": "&#39;", "<": "&lt;", ">": "&gt;", '"': "&#34;", "\0": "\uFFFD" };
+
+/** Go's template.JSEscapeString: quotes, backslash, `<>&=` and control characters as `\uXXXX` or `\c`. */
+function jsEscape(text: string): string {
+  return text.replace(/[\\'"<>&=\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, (c) => {
+    if (c === "\\" || c === "'" || c === '"') return `\\${c}`;
+    return `\\u${c.charCodeAt(0).toString(16).toUpperCase().padStart(4, "0")}`;
+  });
+}
+
+/** Go's fmt.Sprint: values as `%v`, a space between two operands when neither is a string. */
+function sprint(args: unknown[]): string {
+  let out = "";
+  args.forEach((v, i) => {
+    if (i > 0 && typeof v !== "string" && typeof args[i - 1] !== "string") out += " ";
+    out += formatValue(v);
+  });
+  return out;
+}
+
+/** `lt`/`le`/`gt`/`ge`: two numbers or two strings, as Go compares basic kinds; anything else is an error. */
+function compare(name: string, args: unknown[], fail: (m: string) => never): number {
+  arity(name, args, 2, 2, fail);
+  const [a, b] = args;
+  if (typeof a === "number" && typeof b === "number") return a - b;
+  if (typeof a === "string" && typeof b === "string") return a < b ? -1 : a > b ? 1 : 0;
+  return fail(`${name}: incompatible types for comparison (${typeName(a)} and ${typeName(b)})`);
+}
+
+/**
+ * Go's fmt.Sprintf for the verbs scripts use: `%v %s %d %q %x %X %f %e %g %t %%`, with the flags `-+0 ` and a
+ * width and precision (`%-10s`, `%05d`, `%.2f`). A verb that does not fit its value, a missing or an extra value is
+ * an error, where Go would print `%!d(string=…)` into the output.
+ */
+function sprintf(format: string, values: unknown[], fail: (m: string) => never): string {
+  let next = 0;
+  const out = format.replace(
+    /%([-+ 0#]*)(\d+)?(?:\.(\d+))?([a-zA-Z%])/g,
+    (spec, flags: string, w, p, verb: string) => {
+      if (verb === "%") return "%";
+      if (next >= values.length) return fail(`printf: ${spec} has no value`);
+      const v = values[next++];
+      const precision = p === undefined ? undefined : Number(p);
+      const number = (what: string) =>
+        typeof v === "number" ? v : fail(`printf: ${spec} needs ${what}, got ${typeName(v)}`);
+      let text: string;
+      switch (verb) {
+        case "v":
+        case "s":
+          text = formatValue(v);
+          if (precision !== undefined) text = text.slice(0, precision);
+          break;
+        case "q":
+          text = JSON.stringify(typeof v === "string" ? v : formatValue(v));
+          break;
+        case "d": {
+          const n = number("a whole number");
+          if (!Number.isInteger(n)) return fail(`printf: ${spec} needs a whole number, got ${n}`);
+          text = String(Math.abs(n));
+          if (n < 0) text = `-${text}`;
+          break;
+        }
+        case "x":
+        case "X": {
+          text =
+            typeof v === "string"
+              ? Array.from(new TextEncoder().encode(v), (b) => b.toString(16).padStart(2, "0")).join("")
+              : Number.isInteger(number("a whole number or a string"))
+                ? (v as number).toString(16)
+                : fail(`printf: ${spec} needs a whole number or a string, got ${v}`);
+          if (verb === "X") text = text.toUpperCase();
+          break;
+        }
+        case "f":
+        case "F":
+          text = number("a number").toFixed(precision ?? 6);
+          break;
+        case "e":
+          text = goExponent(number("a number").toExponential(precision ?? 6));
+          break;
+        case "g":
+          text =
+            precision === undefined ? String(number("a number")) : number("a number").toPrecision(precision);
+          break;
+        case "t":
+          text =
+            typeof v === "boolean"
+              ? String(v)
+              : fail(`printf: ${spec} needs true or false, got ${typeName(v)}`);
+          break;
+        default:
+          return fail(`printf: unknown verb ${spec}`);
+      }
+      if (flags.includes("+") && typeof v === "number" && v >= 0 && "dfFeg".includes(verb)) text = `+${text}`;
+      else if (flags.includes(" ") && typeof v === "number" && v >= 0 && "dfFeg".includes(verb))
+        text = ` ${text}`;
+      const width = w === undefined ? 0 : Number(w);
+      if (text.length >= width) return text;
+      if (flags.includes("-")) return text.padEnd(width);
+      if (flags.includes("0") && typeof v === "number") {
+        const sign = /^[-+ ]/.test(text) ? text[0] : "";
+        return sign + text.slice(sign.length).padStart(width - sign.length, "0");
+      }
+      return text.padStart(width);
+    },
+  );
+  if (next < values.length) return fail(`printf: ${values.length - next} value(s) more than the format uses`);
+  return out;
+}
+
+/** JavaScript's `1.5e+0` as Go's `%e` writes it: `1.500000e+00` (at least two exponent digits). */
+function goExponent(text: string): string {
+  return text.replace(/e([-+])(\d)$/, (_, sign: string, digit: string) => `e${sign}0${digit}`);
+}
 
 /** The names of the functions a template may call, for the documentation and its test. */
 export const TEMPLATE_FUNCTIONS: readonly string[] = Object.keys(FUNCTIONS);
@@ -587,6 +743,17 @@ class Renderer {
 
   cmd(cmd: Cmd, scope: Scope, piped: unknown[]): unknown {
     const [head, ...rest] = cmd.args as [Arg, ...Arg[]];
+    if (head.t === "ident" && (head.name === "and" || head.name === "or")) {
+      // Evaluated one at a time, stopping at the first that decides (Go 1.18's short-circuit); a piped value last.
+      const thunks = [...rest.map((a) => () => this.arg(a, scope)), ...piped.map((v) => () => v)];
+      if (!thunks.length) this.fail(`${head.name} takes at least 1 argument, got 0`, head.pos);
+      let value: unknown;
+      for (const thunk of thunks) {
+        value = thunk();
+        if (truthy(value) === (head.name === "or")) return value;
+      }
+      return value;
+    }
     if (head.t === "ident") {
       const fn = FUNCTIONS[head.name] as Fn;
       const args = [...rest.map((a) => this.arg(a, scope)), ...piped];
