@@ -132,6 +132,19 @@ describe("catalog's answer", () => {
     );
     expect(await failure(reg.catalog())).toMatchObject({ code: "FOREIGN_NEXT_LINK", status: 200 });
   });
+
+  it.each([
+    ["dot segments", "/v2/_catalog/../../secret?last=b"],
+    ["encoded dot segments", "/v2/%2e%2e/secret?last=y"],
+    ["a repository's tags", "/v2/secretrepo/tags/list?last=a"],
+    ["a longer path", "/v2/_catalog/x?last=a"],
+  ])("refuses a next page on the registry's origin off the catalog's path: %s", async (_, link) => {
+    const { reg, seen } = await answering(() =>
+      json({ repositories: ["a"] }, { link: `<${link}>; rel="next"` }),
+    );
+    expect(await failure(reg.repositories())).toMatchObject({ code: "NEXT_LINK_PATH", status: 200 });
+    expect(seen.map((r) => r.path)).toEqual(["/v2/_catalog"]);
+  });
 });
 
 describe("every page of the catalog", () => {

@@ -111,8 +111,12 @@ describe("HarRecorder", () => {
         () =>
           new HttpResponse(null, {
             status: 307,
-            headers: { location: `http://${HOST}/v2/team/api/tags/list?X-Amz-Signature=s3cr3tsig&n=5` },
+            headers: { location: `http://${HOST}/storage/team/redirect/tags?X-Amz-Signature=s3cr3tsig&n=5` },
           }),
+      ),
+      // The presigned copy of that repository's list (a list naming another repository is refused: tags.ts).
+      http.get(`http://${HOST}/storage/team/redirect/tags`, () =>
+        HttpResponse.json({ name: "team/redirect", tags: ["a"] }),
       ),
     );
     await expect(reg.tags("team/echo")).rejects.toThrow();

@@ -128,6 +128,55 @@ describe("listTags' answer", () => {
     expect(error).toMatchObject({ code: "FOREIGN_NEXT_LINK", status: 200 });
   });
 
+  it.each([
+    ["dot segments", "/v2/a/../../secret?last=b"],
+    ["encoded dot segments", "/v2/%2e%2e/secret?last=y"],
+    ["an encoded slash", "/v2/a/tags/..%2f..%2fsecret?last=y"],
+    ["another repository's tags", "/v2/secretrepo/tags/list?last=a"],
+    ["a longer repository name", "/v2/ab/tags/list?last=a"],
+    ["the repository's manifests", "/v2/a/manifests/latest"],
+    ["the catalog", "/v2/_catalog?last=a"],
+  ])("refuses a next page on the registry's origin that leaves the tag list: %s", async (_, link) => {
+    const { reg, host } = await answering(() =>
+      json({ name: "a", tags: ["a"] }, { link: `<${link}>; rel="next"` }),
+    );
+    const error = await failure(reg.allTags(`${host}/a`));
+    expect(error).toMatchObject({ code: "NEXT_LINK_PATH", status: 200 });
+    expect(error.message).toContain(
+      `list tags of ${host}/a: the registry's next-page link leaves the listing's path "/v2/a/tags/list"`,
+    );
+    // Nothing but the first page was asked for.
+    expect(paths()).toEqual(["/v2/a/tags/list"]);
+  });
+
+  it("follows a next page whose path only spells the tag list otherwise", async () => {
+    const { reg, host } = await answering((request) =>
+      request.path.includes("last=")
+        ? json({ name: "a", tags: ["b"] })
+        : json({ name: "a", tags: ["a"] }, { link: '</v2/%61/./tags/list?last=a>; rel="next"' }),
+    );
+    expect(await reg.allTags(`${host}/a`)).toEqual(["a", "b"]);
+  });
+
+  it("refuses a page that names another repository", async () => {
+    const { reg, host } = await answering(() => json({ name: "secretrepo", tags: ["s"] }));
+    const error = await failure(reg.tags(`${host}/a`));
+    expect(error).toMatchObject({ code: "TAG_LIST_NAME", status: 200 });
+    expect(error.message).toBe(
+      `list tags of ${host}/a: the registry answered the tags of "secretrepo", not of "a"`,
+    );
+  });
+
+  it("names the scheme of a file: next page, not an origin of null", async () => {
+    const { reg, host } = await answering(() =>
+      json({ name: "a", tags: ["a"] }, { link: '<file:///etc/passwd>; rel="next"' }),
+    );
+    const error = await failure(reg.tags(`${host}/a`));
+    expect(error.code).toBe("FOREIGN_NEXT_LINK");
+    expect(error.message).toContain("next-page link is a file: URL, not one on the registry's origin");
+    expect(error.message).not.toContain("(null)");
+  });
+
   it("with digests: each tag's digest, by HEAD", async () => {
     const digestOf = (tag: string) => `sha256:${tag.repeat(64)}`;
     const { reg, host, seen } = await answering((request) =>

@@ -1,4 +1,5 @@
 import { ProtocolError, quoteText, redactUrl } from "@regatta/errors";
+import { decodedPath } from "./paths.js";
 import type { Requester } from "./request.js";
 
 /**
@@ -65,15 +66,26 @@ export const DEFAULT_PAGINATION: Required<PaginationLimits> = { maxPages: 10_000
  * would let it send this client, with the registry's credentials, to any host (a cloud metadata address, an internal
  * service): a server-side request forgery. go-containerregistry and oras-go (`parseLink` in registry/remote/url.go)
  * refuse a link whose scheme or host differs; so does Regatta, port included, and userinfo too.
+ *
+ * The link must also stay on the listing's path (`base`'s: `/v2/<name>/tags/list`, `/v2/_catalog`,
+ * `/v2/<name>/referrers/<digest>`), as the registry would route it (`decodedPath`: dot segments, `%2e` ones too, and
+ * percent-encoding): a next page is the same listing further on, only its query changes
+ * (https://github.com/opencontainers/distribution-spec/blob/main/spec.md#listing-tags). Otherwise the link would take
+ * the token to any path of the registry (`/v2/repo/../../secret`), or splice another repository's tags into this one's
+ * (`/v2/secretrepo/tags/list`): NEXT_LINK_PATH.
  */
 export function sameOriginPageUrl(link: string, base: URL, what: string, status?: number): URL {
-  const refuse = (why: string) =>
+  const refuse = (
+    why: string,
+    code = "FOREIGN_NEXT_LINK",
+    hint = "a registry's pages must stay on its own scheme, host and port",
+  ) =>
     new ProtocolError(`${what}: the registry's next-page link ${why}; refusing to follow it`, {
-      code: "FOREIGN_NEXT_LINK",
+      code,
       request: { method: "GET", url: redactUrl(base) },
       // Stryker disable next-line ConditionalExpression: RegattaError sets no status from `status: undefined`, as without the key.
       ...(status !== undefined ? { status } : {}),
-      hint: "a registry's pages must stay on its own scheme, host and port",
+      hint,
     });
   let url: URL;
   try {
@@ -81,10 +93,22 @@ export function sameOriginPageUrl(link: string, base: URL, what: string, status?
   } catch {
     throw refuse(`${quoteText(redactUrl(link))} is not a URL`);
   }
+  // A file:, data: or other URL has no origin to name (WHATWG serializes it as "null"): its scheme says what it is.
+  if (url.protocol !== "http:" && url.protocol !== "https:") {
+    throw refuse(`is a ${url.protocol} URL, not one on the registry's origin (${base.origin})`);
+  }
   if (url.origin !== base.origin) {
     throw refuse(`points at another origin (${url.origin}) than the registry's (${base.origin})`);
   }
   if (url.username || url.password) throw refuse(`${redactUrl(url)} carries userinfo`);
+  const path = decodedPath(url);
+  if (path === undefined || path !== decodedPath(base)) {
+    throw refuse(
+      `leaves the listing's path ${quoteText(base.pathname)} for ${quoteText(url.pathname)}`,
+      "NEXT_LINK_PATH",
+      "a next page is the same listing further on: only its query may change",
+    );
+  }
   return url;
 }
 
@@ -125,10 +149,9 @@ export function nextPage(
   const link = nextLink(header);
   if (link === undefined) return undefined;
   const url = sameOriginPageUrl(link, requestUrl, what, status);
-  // A path starting with `//` would read as `//host/…` when passed back and resolved, naming another origin: keep it a
-  // path with the WHATWG serializer's `/.` prefix (found by fuzzing, issue 10).
-  const path = url.pathname.startsWith("//") ? `/.${url.pathname}` : url.pathname;
-  return `${path}${url.search}`;
+  // The listing's own path: never one starting with `//`, which passed back would read as `//host/…` (found by
+  // fuzzing, issue 10; refused by the path rule of sameOriginPageUrl).
+  return `${url.pathname}${url.search}`;
 }
 
 /** A page and the absolute URL it was fetched from. */

@@ -4,7 +4,7 @@
  * (https://github.com/opencontainers/distribution-spec/blob/main/spec.md#listing-tags).
  */
 import { repositoryScope } from "@regatta/auth";
-import { notRegistrySuccess, ProtocolError } from "@regatta/errors";
+import { notRegistrySuccess, ProtocolError, quoteText } from "@regatta/errors";
 import { type FetchedPage, nextPage, type PageDeps, type PageQuery, pageUrl } from "./pages.js";
 import { tagsPath } from "./paths.js";
 
@@ -54,6 +54,14 @@ export async function tagsGet(
           request: { method: "GET", url: response.url },
         },
       )
+    );
+  }
+  // The page names the repository it lists: another one's tags (a next link or a proxy that went astray) must not pass
+  // for this repository's.
+  if (body.name != null && body.name !== req.repository) {
+    throw new ProtocolError(
+      `${what}: the registry answered the tags of ${quoteText(String(body.name))}, not of ${quoteText(req.repository)}`,
+      { code: "TAG_LIST_NAME", request: { method: "GET", url: response.url }, status: response.status },
     );
   }
   // distribution answers `"tags": null` for a repository whose tags were all deleted.
