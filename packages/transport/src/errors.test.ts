@@ -258,8 +258,12 @@ describe("TLS", () => {
 
   it("http to a TLS port → an error that suggests dropping --insecure / http, never a hang", async () => {
     const s = await serve((_req, res) => void res.end("secure"), { tls: true });
-    const err = (await get(make(), s.host)) as RegistryUnreachableError;
+    const err = (await get(make({ scheme: "http" }), s.host)) as RegistryUnreachableError;
     expect(err).toBeInstanceOf(RegistryUnreachableError);
     expect(err.hint).toBe("if the registry only speaks https, do not use --insecure / http");
+    // Without http chosen, the loopback default's https probe met the untrusted certificate: that is the error.
+    const unchosen = (await get(make(), s.host)) as TlsError;
+    expect(unchosen).toBeInstanceOf(TlsError);
+    expect(unchosen.hint).toBe("trust the registry's CA with --ca-file, or use --tls-skip-verify");
   });
 });

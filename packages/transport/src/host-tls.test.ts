@@ -6,6 +6,7 @@ import { createServer as createHttpServer, type Server } from "node:http";
 import { createServer as createHttpsServer } from "node:https";
 import { type AddressInfo, connect, type Socket } from "node:net";
 import type { TLSSocket } from "node:tls";
+import { TlsError } from "@regatta/errors";
 import { TEST_CERT, TEST_KEY } from "@regatta/testkit";
 import { afterEach, describe, expect, it } from "vitest";
 import { Transport } from "./transport.js";
@@ -207,4 +208,21 @@ describe("per-registry TLS through a proxy", () => {
       expect(proxy.seen).toEqual(["registry.test:443", "storage.test:443"]);
     },
   );
+});
+
+describe("a loopback port that speaks TLS with a certificate not trusted", () => {
+  it("fails with the certificate error and its --ca-file hint, not the reset of the plain-http attempt", async () => {
+    const registry = await tlsServer();
+    // The loopback default: plain http first; the TLS port hangs up on it, the https probe meets the certificate.
+    const t = transport({});
+    const failure = await t.ping(registry.host).catch((e: unknown) => e);
+    expect(failure).toBeInstanceOf(TlsError);
+    expect(String((failure as TlsError).message)).toMatch(/certificate/i);
+    expect((failure as TlsError).hint).toMatch(/--ca-file/);
+    // A request (not a ping) says the same.
+    const request = await get(t, registry.host, "/v2/a/manifests/1").catch((e: unknown) => e);
+    expect(request).toBeInstanceOf(TlsError);
+    // Trusted, the same port is spoken to over https.
+    expect(await get(transport({ ca: TEST_CERT }), registry.host)).toBe("ok");
+  });
 });

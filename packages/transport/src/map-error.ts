@@ -92,6 +92,16 @@ const NETWORK: Record<string, { text: string; retryable: boolean }> = {
   UND_ERR_DESTROYED: { text: "connection pool closed", retryable: false },
 };
 
+/** Whether TLS answered but its certificate was not trusted (self-signed, unknown CA, expired, wrong name). */
+export function isCertificateRefusal(err: unknown): boolean {
+  for (let e: unknown = err, depth = 0; e && typeof e === "object" && depth < 5; depth++) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === "string" && CERT_CODES.has(code)) return true;
+    e = (e as { cause?: unknown }).cause;
+  }
+  return false;
+}
+
 /** The `code` of an error or of its cause (undici and node wrap each other). */
 export function errorCode(err: unknown): string | undefined {
   for (let e: unknown = err, depth = 0; e && typeof e === "object" && depth < 4; depth++) {

@@ -32,7 +32,7 @@ import {
 import { recording } from "./har.js";
 import { httpsPortError, isHttpsPortAnswer, isHttpsPortError } from "./https-port.js";
 import { logging, scrubbing } from "./log.js";
-import { type FailedRequest, mapTransportError } from "./map-error.js";
+import { type FailedRequest, isCertificateRefusal, mapTransportError } from "./map-error.js";
 import { ProxyRouting, proxyPasswords } from "./proxy.js";
 import { rateLimiting } from "./rate-limit.js";
 import { redirecting } from "./redirect.js";
@@ -106,6 +106,12 @@ export class Transport {
   readonly #plainAnswered = new Set<string>();
   /** The https probe of each loopback registry whose plain-http port failed as a TLS port would (#tlsAnswers). */
   readonly #tlsProbes = new Map<string, Promise<boolean>>();
+  /**
+   * The https probe's certificate refusal, per loopback registry whose port speaks TLS with a certificate this client
+   * does not trust: the error to show for its plain-http failures ("self-signed certificate: --ca-file"), not the
+   * reset the plain request met, which says nothing a person can act on.
+   */
+  readonly #tlsRefusals = new Map<string, unknown>();
 
   constructor(options: TransportOptions = {}) {
     this.#options = options;
@@ -355,6 +361,12 @@ export class Transport {
     return probe;
   }
 
+  /** The probe's certificate refusal, for a failure over plain http that made this registry's port look like TLS. */
+  #tlsRefusalFor(registry: string, error: unknown): unknown {
+    if (!mayBeTlsPort(error) || !this.#baseUrl(registry).startsWith("http:")) return undefined;
+    return this.#tlsRefusals.get(registry);
+  }
+
   /** One bare `GET /v2/` over https to a registry spoken to over http: true (and switched) if the port answers. */
   async #probeTls(registry: string, signal?: AbortSignal): Promise<boolean> {
     const url = new URL("/v2/", `https://${apiHostOf(registry)}`);
@@ -371,7 +383,8 @@ export class Transport {
       await dumpBody(answer.body);
       // Only this port's own answer says it speaks https, not one from where it redirected the probe.
       if (new URL(answer.url).origin !== url.origin) return false;
-    } catch {
+    } catch (error) {
+      if (isCertificateRefusal(error)) this.#tlsRefusals.set(registry, error);
       return false;
     }
     this.#upgraded.add(registry);
@@ -404,7 +417,7 @@ export class Transport {
     } catch (error) {
       if (this.#downgrade(registry, error) || (await this.#tlsAnswers(registry, error, signal)))
         return this.#ping(registry, signal);
-      throw error;
+      throw this.#tlsRefusalFor(registry, error) ?? error;
     }
     if (url.protocol === "https:") this.#tlsAnswered.add(registry);
     const apiVersion = response.headers["docker-distribution-api-version"];
@@ -537,7 +550,7 @@ export class Transport {
       const status = (error as { status?: unknown }).status;
       if (own && url.protocol === "http:" && typeof status === "number" && status !== 400)
         this.#plainAnswered.add(req.registry);
-      throw error;
+      throw (own && this.#tlsRefusalFor(req.registry, error)) || error;
     }
     return toRegistryResponse(raw, (err) => mapTransportError(err, this.#failed(exchange, raw.url)), {
       method: exchange.method,
