@@ -3,7 +3,7 @@
  * Runs the build (apps/cli/dist), as users get it.
  */
 import { execFile } from "node:child_process";
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
@@ -127,6 +127,51 @@ describe("start-up", () => {
       expect(Object.keys(snapshot())).toContain("run-catalog");
     } finally {
       rmSync(cache, { recursive: true, force: true });
+    }
+  });
+
+  it("reads from a registry named by address without the built-ins only other registries need (dns, tls, zlib)", async () => {
+    // The bundle defers node:dns, node:tls, node:zlib, node:assert and node:child_process to their first use
+    // (build.mjs, DEFERRED_BUILTINS). A read from 127.0.0.1 resolves no name and speaks plain HTTP: node:dns was
+    // loaded anyway, by LoopbackTrust's default `dns.lookup` read when the transport made its dispatcher.
+    const manifest = JSON.stringify({
+      schemaVersion: 2,
+      mediaType: "application/vnd.oci.image.manifest.v1+json",
+      config: {
+        mediaType: "application/vnd.oci.image.config.v1+json",
+        digest: `sha256:${"a".repeat(64)}`,
+        size: 2,
+      },
+      layers: [],
+    });
+    const server = createServer((_, response) => {
+      response.writeHead(200, { "content-type": "application/vnd.oci.image.manifest.v1+json" });
+      response.end(manifest);
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const work = mkdtempSync(join(tmpdir(), "regatta-builtins-"));
+    try {
+      // Preloaded by the CLI's node: writes the modules Node loaded when the process exits.
+      const preload = join(work, "modules.cjs");
+      const list = join(work, "modules.txt");
+      writeFileSync(
+        preload,
+        `process.on("exit", () => require("node:fs").writeFileSync(${JSON.stringify(list)}, process.moduleLoadList.join("\\n")));`,
+      );
+      const { port } = server.address() as AddressInfo;
+      const run = await regatta(["manifest", `127.0.0.1:${port}/a/b:1`], {
+        env: { NODE_OPTIONS: `--require ${preload}` },
+      });
+      expect([run.code, run.stderr, JSON.parse(run.stdout)]).toEqual([0, "", JSON.parse(manifest)]);
+      const modules = readFileSync(list, "utf8").split("\n");
+      expect(modules).toContain("NativeModule http");
+      const deferred = ["dns", "tls", "zlib", "child_process", "assert"].map(
+        (name) => `NativeModule ${name}`,
+      );
+      expect(modules.filter((name) => deferred.includes(name))).toEqual([]);
+    } finally {
+      server.close();
+      rmSync(work, { recursive: true, force: true });
     }
   });
 

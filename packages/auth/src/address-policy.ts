@@ -228,11 +228,15 @@ function bareHost(host: string): string {
  */
 export class LoopbackTrust {
   readonly #registries: () => Iterable<string>;
-  readonly #lookup: typeof dnsLookup;
+  readonly #lookup: typeof dnsLookup | undefined;
   readonly #answers = new Map<string, Promise<boolean>>();
 
-  /** `registries`: the hosts (`host[:port]`) of the registries the user named, read each time it is asked. */
-  constructor(registries: () => Iterable<string> = () => [], lookup: typeof dnsLookup = dnsLookup) {
+  /**
+   * `registries`: the hosts (`host[:port]`) of the registries the user named, read each time it is asked. `lookup`:
+   * `dns.lookup` unless given, read only when a name is resolved: the CLI's bundle loads node:dns on first use, and a
+   * registry named by address never needs it (bench/README.md, "Start-up").
+   */
+  constructor(registries: () => Iterable<string> = () => [], lookup?: typeof dnsLookup) {
     this.#registries = registries;
     this.#lookup = lookup;
   }
@@ -269,7 +273,7 @@ export class LoopbackTrust {
     // Any other address is not this machine; only a name is worth resolving.
     if (ipFamily(host)) return Promise.resolve(false);
     return new Promise((resolve) =>
-      this.#lookup(host, { all: true }, (err, addresses) =>
+      (this.#lookup ?? dnsLookup)(host, { all: true }, (err, addresses) =>
         resolve(!err && addresses.length > 0 && addresses.every((a) => loopbackAddress(a.address))),
       ),
     );
