@@ -372,7 +372,16 @@ export async function openDockerArchiveSource(input: string | Readable): Promise
   };
   try {
     const size = (await handle.stat()).size;
-    const list = await listTarEntries((position, length) => readAt(handle, position, length), size);
+    const list = await listTarEntries((position, length) => readAt(handle, position, length), size).catch(
+      (error: unknown) => {
+        // Not a tar at all (a text file given by mistake): the file named, what push reads, exit 2.
+        if (!(error instanceof InvalidManifestError)) throw error;
+        throw new UsageError(
+          `${where} is not a docker archive (docker save) or OCI layout: ${error.message}`,
+          { cause: error },
+        );
+      },
+    );
     const entries = new Map<string, TarEntry>();
     for (const entry of list) entries.set(archivePath(entry.name), entry);
     const archive: IndexedArchive = { path, handle, entries };

@@ -6,7 +6,7 @@
 import type { Stats } from "node:fs";
 import { readdir, stat } from "node:fs/promises";
 import { join } from "node:path";
-import { quotePath, UsageError } from "@regatta/errors";
+import { quotePath, quoteText, UsageError } from "@regatta/errors";
 import { notRegularFile } from "@regatta/errors/foreign-file";
 import type { LayoutFormat } from "./layout-writer.js";
 
@@ -84,11 +84,17 @@ async function sourceStat(source: string): Promise<Stats> {
     if (code !== "ENOENT" && code !== "ENOTDIR") throw error;
   }
   const transport = /^([a-z-]+):(.+)$/.exec(source);
-  const format = transport ? SKOPEO_LOCAL[transport[1] as string] : undefined;
+  const name = transport?.[1] as string;
+  const format = transport ? SKOPEO_LOCAL[name] : undefined;
+  // skopeo's PATH[:REFERENCE] (dir: takes a path alone): the reference is which image, Regatta's --name.
+  const rest = transport?.[2] ?? "";
+  const at = name === "dir" ? -1 : rest.indexOf(":");
+  const path = at > 0 ? rest.slice(0, at) : rest;
+  const image = at > 0 ? ` --name ${quoteText(rest.slice(at + 1))}` : "";
   throw new UsageError(
     `${quotePath(source)} does not exist` +
       (transport && format
-        ? `: a local source is a path, not skopeo's ${transport[1]}: transport; give ${quotePath(transport[2] as string)} (format ${format})`
+        ? `: a local source is a path, not skopeo's ${name}: transport; give ${quotePath(path)}${image} (format ${format})`
         : ""),
   );
 }

@@ -51,6 +51,26 @@ describe("openImageSource and guessPushFormat: a source of the wrong kind", () =
     }
   });
 
+  it("a file that is no tar (a text file given by mistake) is no docker archive: named, a usage error", async () => {
+    const dir = scratch();
+    const file = join(dir, "passwd");
+    writeFileSync(
+      file,
+      "root:x:0:0:root:/root:/bin/bash\nlogin\nsys:x:3:3:sys:/dev:/usr/sbin/nologin\n".repeat(20),
+    );
+    for (const format of ["docker", undefined] as const) {
+      const source = await (format ? openImageSource(file, format) : guessPushFormat(file))
+        .then((found) => (typeof found === "string" ? openImageSource(file, found) : found))
+        .catch((e: unknown) => e);
+      expect(source).toBeInstanceOf(UsageError);
+      expect((source as Error).message).toMatch(
+        new RegExp(
+          `^${quotePath(file).replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")} is not a docker archive \\(docker save\\) or OCI layout: `,
+        ),
+      );
+    }
+  });
+
   it("a missing source does not exist, in every format; one under a file too", async () => {
     const dir = scratch();
     writeFileSync(join(dir, "file"), "x");
@@ -70,5 +90,13 @@ describe("openImageSource and guessPushFormat: a source of the wrong kind", () =
       expect(message).toContain(`skopeo's ${transport}: transport`);
       expect(message).toContain(quotePath(fifo));
     }
+    // skopeo's PATH:REFERENCE: the path, and the image by --name (push big REF --name v1 works; push big:v1 does not).
+    expect((await refusal("oci:big:v1")).message).toContain(
+      `give ${quotePath("big")} --name "v1" (format oci)`,
+    );
+    expect((await refusal(`docker-archive:${dir}/a.tar:app:1.0`)).message).toContain(
+      `give ${quotePath(`${dir}/a.tar`)} --name "app:1.0" (format docker)`,
+    );
+    expect((await refusal("dir:x:y")).message).toContain(`give ${quotePath("x:y")} (format dir)`);
   });
 });
