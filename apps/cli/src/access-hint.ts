@@ -15,6 +15,8 @@ export interface CredentialSide {
   flags: string;
   /** Whether those flags were given on this run. */
   given: boolean;
+  /** How the credentials were given when not by the flags alone (`-u and REGATTA_PASSWORD`, a sync config). */
+  givenAs?: string;
 }
 
 /** The side an error's facts are about: same registry and repository, else same registry. */
@@ -38,7 +40,10 @@ export function cliAccessHint(access: AccessFacts, status: number, sides: readon
   const what = describeAccess(access);
   // The registry never challenged (its /v2/ answered 200): no flag or login is sent to a registry that does not ask.
   if (access.unchallenged && access.credentials === "none") {
-    return unchallengedHint(access, side?.given ? `those given with ${side.flags}` : undefined);
+    return unchallengedHint(
+      access,
+      side?.given ? `those given with ${side.givenAs ?? side.flags}` : undefined,
+    );
   }
   if (access.credentials === "none") {
     return access.operation === "catalog"
@@ -48,7 +53,7 @@ export function cliAccessHint(access: AccessFacts, status: number, sides: readon
   const user = access.username ? ` of ${access.username}` : "";
   const source =
     side?.given === true
-      ? `the credentials${user} given with ${side.flags}`
+      ? `the credentials${user} given with ${side.givenAs ?? side.flags}`
       : // Stored ones: docker's config, a containers auth.json, a credential helper or Regatta's own config file.
         `the stored credentials${user} for ${registry} (regatta auth explain says where from)`;
   const other = side && !side.given ? `; ${side.flags} gives others` : "";

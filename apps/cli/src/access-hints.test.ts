@@ -68,6 +68,17 @@ describe("hints that fit", () => {
     expect(stderr).toContain(`${r.host} refused the credentials of alice given with -u/-p: check them`);
   });
 
+  it("a password from REGATTA_PASSWORD is named as such, not as -p", async () => {
+    const r = await refusing(401);
+    const { stderr } = await regatta(["tags", `${r.host}/team/app`, "-u", "alice"], {
+      env: { REGATTA_PASSWORD: "Env-Secret-9" },
+    });
+    expect(stderr).toContain(
+      `${r.host} refused the credentials of alice given with -u and REGATTA_PASSWORD: check them`,
+    );
+    expect(stderr).not.toContain("Env-Secret-9");
+  });
+
   it("credentials from a credential helper are named as such, with the flag that overrides them", async () => {
     const r = await refusing();
     const home = mkdtempSync(join(tmpdir(), "regatta-hint-home-"));

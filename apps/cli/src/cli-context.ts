@@ -10,7 +10,7 @@ import {
 import type { Command } from "commander";
 import pc from "picocolors";
 import { type CredentialSide, cliAccessHint } from "./access-hint.js";
-import { connectOptions, type GlobalFlags } from "./global-options.js";
+import { connectOptions, type GlobalFlags, passwordFromEnvironment } from "./global-options.js";
 import { escapeControls, scrubOutputOf, writeStderr } from "./output.js";
 import { sayReaderWait } from "./transfer-progress.js";
 
@@ -87,7 +87,14 @@ export function createCliContext(): CliContext {
     async withClient(cmd, registry, fn, extra) {
       const flags = ctx.flags(cmd);
       if (!sides.length) {
-        sides = [{ registry, flags: GLOBAL_CREDENTIAL_FLAGS, given: flags.username !== undefined }];
+        sides = [
+          {
+            registry,
+            flags: GLOBAL_CREDENTIAL_FLAGS,
+            given: flags.username !== undefined,
+            ...(passwordFromEnvironment(flags) !== undefined ? { givenAs: "-u and REGATTA_PASSWORD" } : {}),
+          },
+        ];
       }
       const color = Boolean(process.stderr.isTTY);
       // Escaped before it is dimmed, so the dim stays and a control character from the wire does not.

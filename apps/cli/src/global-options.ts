@@ -202,6 +202,12 @@ function seconds(flag: string, value: string | undefined, key: string): Record<s
  * Turns the global flags into client options. `log` receives the verbose HTTP log; `registry` is the registry the
  * command names (default Docker Hub), which `--cert-file`/`--key-file` are for.
  */
+/** REGATTA_PASSWORD when it is this run's password: given -u, and neither -p nor --password-stdin. */
+export function passwordFromEnvironment(flags: GlobalFlags): string | undefined {
+  if (flags.username === undefined || flags.password !== undefined || flags.passwordStdin) return undefined;
+  return process.env.REGATTA_PASSWORD;
+}
+
 export function connectOptions(
   flags: GlobalFlags,
   log: (line: string) => void,
@@ -214,8 +220,9 @@ export function connectOptions(
     options.password = readStdin();
   } else if (flags.password !== undefined) {
     options.password = flags.password;
-  } else if (flags.username !== undefined && process.env.REGATTA_PASSWORD !== undefined) {
-    options.password = process.env.REGATTA_PASSWORD;
+  } else {
+    const fromEnvironment = passwordFromEnvironment(flags);
+    if (fromEnvironment !== undefined) options.password = fromEnvironment;
   }
   if (options.password !== undefined && options.username === undefined) {
     throw new UsageError("a password needs a username (-u USER)");
