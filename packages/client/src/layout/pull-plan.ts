@@ -80,14 +80,18 @@ async function expandIndex(
   }
 }
 
-/** Resolves one reference: the manifest for the platform, or the whole index with its children. */
+/**
+ * Resolves one reference: the manifest for the platform, or the whole index with its children. `got` is the
+ * reference's manifest when the caller fetched it already (as for the platform, or whole with `all`).
+ */
 export async function planReference(
   ctx: ClientContext,
   ref: Reference,
   options: PlanOptions,
+  got?: ManifestResult,
 ): Promise<PlannedReference> {
   const all = options.platform === "all";
-  const got = await getManifest(ctx, ref, {
+  got ??= await getManifest(ctx, ref, {
     ...(all ? {} : { platform: options.platform }),
     ...(options.signal ? { signal: options.signal } : {}),
   });
@@ -128,6 +132,11 @@ export async function planPull(
     (ref, _i, signal) => planReference(ctx, ref, { ...options, signal }),
     options.signal,
   );
+  return pullPlanOf(planned);
+}
+
+/** The plan of references already resolved (planReference): the distinct blobs, configs before each image's layers. */
+export function pullPlanOf(planned: PlannedReference[]): PullPlan {
   const seen = new Set<string>();
   const blobs: PlannedBlob[] = [];
   for (const p of planned) {

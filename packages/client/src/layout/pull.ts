@@ -15,6 +15,7 @@ import {
   type LayoutFormat,
   openLayoutWriter,
   type PlannedBlob,
+  type PlannedReference,
   partialDownloads,
   resumeDataPaths,
 } from "@regatta/layout";
@@ -23,7 +24,7 @@ import { type ClientContext, type ReferenceInput, toReference } from "../context
 import { blobLimit, mapConcurrent } from "../map-concurrent.js";
 import type { OnTransferProgress, TransferBlob } from "../transfer-events.js";
 import { type BlobOutcome, fetchBlob } from "./blob-fetch.js";
-import { planPull } from "./pull-plan.js";
+import { planPull, pullPlanOf } from "./pull-plan.js";
 
 export interface PullOptions {
   /** `docker` (docker save tarball), `oci` (OCI image layout) or `dir` (manifest + blobs/). Default: guessed. */
@@ -45,6 +46,11 @@ export interface PullOptions {
 interface PullRunOptions extends PullOptions {
   /** Named in the failure's note: `sync` into a layout says `sync`. */
   resumeCommand?: string;
+  /**
+   * The references resolved already (planReference), one per reference in the same order: nothing is fetched
+   * again. Sync's plan into a layout reads them to list the blobs, and its run pulls with them.
+   */
+  planned?: PlannedReference[];
 }
 
 /** What one reference turned into. */
@@ -144,14 +150,16 @@ export async function pullImages(
   // Set once the writer holds the destination's lock: until then the partial download there is not this pull's.
   let opened = false;
   try {
-    const plan = await planPull(ctx, references, {
-      platform: options.platforms === "all" ? "all" : (options.platform ?? ctx.platform),
-      ...((options.platform ?? ctx.chosenPlatform) !== undefined
-        ? { asked: (options.platform ?? ctx.chosenPlatform) as string }
-        : {}),
-      concurrency,
-      signal: controller.signal,
-    });
+    const plan = options.planned
+      ? pullPlanOf(options.planned)
+      : await planPull(ctx, references, {
+          platform: options.platforms === "all" ? "all" : (options.platform ?? ctx.platform),
+          ...((options.platform ?? ctx.chosenPlatform) !== undefined
+            ? { asked: (options.platform ?? ctx.chosenPlatform) as string }
+            : {}),
+          concurrency,
+          signal: controller.signal,
+        });
     const emit = options.onProgress ?? (() => {});
     const writer = await openLayoutWriter(format, destination, plan, {
       sync: options.sync ?? false,

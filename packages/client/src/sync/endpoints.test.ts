@@ -1,6 +1,7 @@
 /**
- * The ends of a sync job as written: `registry/repo[:tag]` or `oci:DIR`. skopeo's `oci:DIR:TAG` names one tag of a
- * layout, which a sync (the whole layout, tags by filters) refuses rather than making a directory named `DIR:TAG`.
+ * The ends of a sync job as written: `registry/repo[:tag]` or `oci:DIR[:tag]`. skopeo's `oci:DIR:TAG` names one tag
+ * of a layout: as a source that tag only, as `registry/repo:tag` is; as a target it is refused, as a tagged registry
+ * target is, rather than making a directory named `DIR:TAG`.
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -13,18 +14,23 @@ import { parseEndpoint } from "./endpoints.js";
 const ctx = { defaultRegistry: "docker.io" } as ClientContext;
 
 describe("parseEndpoint", () => {
-  it("reads oci:DIR as a layout and refuses skopeo's oci:DIR:TAG on either side", () => {
+  it("reads oci:DIR as a layout; skopeo's oci:DIR:TAG is that tag as a source, refused as a target", () => {
     expect(parseEndpoint(ctx, "oci:./mirror", "target")).toEqual({
       kind: "oci",
       dir: "./mirror",
       text: "oci:./mirror",
     });
-    for (const side of ["source", "target"] as const) {
-      expect(() => parseEndpoint(ctx, "oci:lay:1.0", side)).toThrow(UsageError);
-      expect(() => parseEndpoint(ctx, "oci:lay:1.0", side)).toThrow(
-        `the ${side} oci:lay:1.0 names the tag 1.0 of a layout: a sync takes oci:lay whole`,
-      );
-    }
+    // As `registry/repo:tag` is: that tag only.
+    expect(parseEndpoint(ctx, "oci:lay:1.0", "source")).toEqual({
+      kind: "oci",
+      dir: "lay",
+      tag: "1.0",
+      text: "oci:lay",
+    });
+    expect(() => parseEndpoint(ctx, "oci:lay:1.0", "target")).toThrow(UsageError);
+    expect(() => parseEndpoint(ctx, "oci:lay:1.0", "target")).toThrow(
+      "the target of a sync is a layout: each tag keeps its name (oci:lay:1.0 names the tag 1.0; give oci:lay)",
+    );
   });
 
   it("takes a directory whose name holds a colon when it exists", () => {

@@ -1,7 +1,8 @@
 /**
  * The two ends of a sync job: a registry repository (`registry/repo`, or `registry/repo:tag` for that tag only, as
- * skopeo sync takes one), or an OCI image layout directory written `oci:DIR` (skopeo's transport name). A layout
- * holds many tags as index.json entries named by `org.opencontainers.image.ref.name`.
+ * skopeo sync takes one), or an OCI image layout directory written `oci:DIR` (skopeo's transport name; a source
+ * `oci:DIR:tag` for that tag only). A layout holds many tags as index.json entries named by
+ * `org.opencontainers.image.ref.name`.
  */
 import { existsSync } from "node:fs";
 import { quotePath, UsageError } from "@regatta/errors";
@@ -10,20 +11,24 @@ import type { ClientContext } from "../context.js";
 
 export type Endpoint =
   | { kind: "registry"; repository: RepositoryReference; tag?: string; text: string }
-  | { kind: "oci"; dir: string; text: string };
+  | { kind: "oci"; dir: string; tag?: string; text: string };
 
 /** Parses one end of a job; `side` names it in errors. */
 export function parseEndpoint(ctx: ClientContext, text: string, side: "source" | "target"): Endpoint {
   if (text.startsWith("oci:")) {
     const dir = text.slice(4);
     if (!dir) throw new UsageError(`the ${side} oci: needs a directory (oci:DIR)`);
-    // skopeo's `oci:DIR:TAG` names one tag of a layout; a sync takes the whole layout (tags by --tag and the other
-    // filters), so such a word is refused rather than read as a directory named `DIR:TAG`, unless that exists.
+    // skopeo's `oci:DIR:TAG` names one tag of a layout: as a source, that tag only (as `registry/repo:tag` is); as a
+    // target, refused as a tagged registry target is. A directory named `DIR:TAG` that exists is that directory.
     const named = /^(.+):([A-Za-z0-9_][A-Za-z0-9_.-]{0,127})$/.exec(dir);
     if (named && !existsSync(dir)) {
-      throw new UsageError(
-        `the ${side} ${quotePath(text)} names the tag ${named[2]} of a layout: a sync takes ${quotePath(`oci:${named[1]}`)} whole (choose tags with --tag; each keeps its name)`,
-      );
+      const [, base = "", tag = ""] = named;
+      if (side === "target") {
+        throw new UsageError(
+          `the target of a sync is a layout: each tag keeps its name (${quotePath(text)} names the tag ${tag}; give ${quotePath(`oci:${base}`)})`,
+        );
+      }
+      return { kind: "oci", dir: base, tag, text: `oci:${base}` };
     }
     return { kind: "oci", dir, text };
   }

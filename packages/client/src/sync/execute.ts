@@ -27,7 +27,6 @@ import { ManifestLocks } from "./manifest-locks.js";
 import { DEFAULT_SYNC_JOBS } from "./plan.js";
 import { ReferrerCopies } from "./plan-referrers.js";
 import { type ImageWork, messageOf, planState, recordable } from "./plan-run.js";
-import { readRateLimit } from "./rate-limit.js";
 import type {
   PlannedImage,
   PlannedRepository,
@@ -263,14 +262,7 @@ export async function executeSync(
       (image) => state?.work.get(image) as Extract<ImageWork, { kind: "layout-target" }>,
     );
     const first = works[0] as (typeof works)[number];
-    const registry = first.source.registry;
-    // The pull GETs each manifest: asked of the guard first, as planning's GETs are.
-    await state?.guard.take(
-      registry,
-      images.length,
-      () => readRateLimit(ctx, first.source, { signal }),
-      signal,
-    );
+    // The plan read every manifest (asking the guard, counted): the pull fetches blobs only.
     const pulled = await pullImages(
       ctx,
       works.map((w) => w.source),
@@ -282,6 +274,7 @@ export async function executeSync(
         ...(onProgress ? { onProgress } : {}),
         signal,
         resumeCommand: "sync",
+        planned: works.map((w) => w.reference),
       },
     );
     blobCounts.uploaded += pulled.blobs.downloaded + pulled.blobs.resumed;

@@ -7,15 +7,19 @@
  *
  * - layout → registry: each chosen tag's manifest digest (read from the layout) against the target's HEAD; the blobs
  *   of the images to copy looked up once each at the target, as between registries.
- * - registry → layout: each tag's HEAD against the digest the layout holds under that name. The blobs are not
- *   planned here: the pull that executes it skips blobs already in the layout and resumes partial ones.
+ * - registry → layout: each tag's HEAD against the digest the layout holds under that name; the images to copy read
+ *   whole (the GETs the pull would make, which then makes none), their blobs looked up in the layout: skip (a whole
+ *   file there) or upload (to write; the pull resumes a partial one).
  */
+import { lstat } from "node:fs/promises";
 import { quotePath, quoteText, UsageError } from "@regatta/errors";
-import { type ImageSource, openImageSource, tagPart } from "@regatta/layout";
+import { confinedPath, digestParts, type ImageSource, openImageSource, tagPart } from "@regatta/layout";
 import type { Descriptor } from "@regatta/manifest";
 import { isValidTag, parseReference } from "@regatta/reference";
 import { digestAt } from "../copy/plan.js";
+import { DEFAULT_COPY_CONCURRENCY } from "../copy.js";
 import { getManifest, headManifest } from "../get-manifest.js";
+import { planReference } from "../layout/pull-plan.js";
 import { mapConcurrent } from "../map-concurrent.js";
 import type { Endpoint } from "./endpoints.js";
 import { endpointTag } from "./endpoints.js";
@@ -182,14 +186,26 @@ async function layoutDigests(dir: string): Promise<Map<string, string>> {
   return digests;
 }
 
-/** Registry → layout. */
+/** Whether the layout at `root` holds the blob (or manifest) `digest` whole: a regular file of its size, as pull checks. */
+async function layoutHolds(root: string, digest: string, size: number): Promise<boolean> {
+  const found = await lstat(confinedPath(root, "blobs", ...digestParts(digest))).catch(() => undefined);
+  return found?.isFile() === true && found.size === size;
+}
+
+/**
+ * Registry → layout. Each tag's HEAD against the digest the layout holds under that name; an image to copy is read
+ * whole (its manifest, an index's children: the GETs the pull would make, counted here, and the pull makes none
+ * again), so its blobs are listed and looked up in the layout (skip: a whole file is there; upload: to write). The
+ * blobs step is returned, taken in the jobs' order by planSync: a blob an earlier job writes into the same layout is
+ * no second write.
+ */
 export async function planLayoutTarget(
   run: PlanRun,
   job: SyncJob,
   source: Registry,
   target: Layout,
   planned: PlannedRepository,
-): Promise<void> {
+): Promise<() => Promise<void>> {
   const { ctx, guard, signal } = run;
   const registry = source.repository.registry;
   const platforms = job.platforms ?? run.options.platforms ?? "all";
@@ -199,9 +215,11 @@ export async function planLayoutTarget(
     );
   }
   const platform = platforms === "all" ? "all" : (platforms[0] as string);
+  const concurrency = Math.max(1, run.options.concurrency ?? DEFAULT_COPY_CONCURRENCY);
   const { tags, missing, probe } = await registryTags(run, job, source);
   const absent = missingImages(run, source, target, missing);
   const held = await layoutDigests(target.dir);
+  const descriptors = new Map<string, number>();
   const images = await mapConcurrent(
     tags,
     run.width,
@@ -211,21 +229,52 @@ export async function planLayoutTarget(
       try {
         const head = await headManifest(ctx, src, { signal: s });
         guard.observe(registry, rateLimitFromHeaders(head.headers));
-        let digest = head.digest;
-        if (platform !== "all" && isIndexType(head.mediaType)) {
-          // One platform of an index: the layout holds that image's manifest, known only by reading the index.
-          await guard.take(registry, 2, probe, s);
-          digest = (await getManifest(ctx, src, { platform, signal: s })).digest;
-          count(run, registry, 2);
-        }
-        image.sourceDigest = digest;
         const have = held.get(tag);
         if (have !== undefined) image.targetDigest = have;
-        if (have === digest) return image;
+        image.sourceDigest = head.digest;
+        // One platform of an index: the layout holds that image's manifest, known only by reading the index.
+        const whole = platform === "all" || !isIndexType(head.mediaType);
+        if (whole && have === head.digest) return image;
+        const gets = whole ? 1 : 2;
+        await guard.take(registry, gets, probe, s);
+        const got = await getManifest(ctx, src, { ...(platform === "all" ? {} : { platform }), signal: s });
+        count(run, registry, gets);
+        guard.observe(registry, rateLimitFromHeaders(got.headers));
+        image.sourceDigest = got.digest;
+        if (have === got.digest) return image;
+        if (got.kind === "index") {
+          const children = (got.manifest as { manifests?: unknown[] }).manifests?.length ?? 0;
+          await guard.take(registry, children, probe, s);
+        }
+        const options = {
+          platform,
+          concurrency,
+          signal: s,
+          ...(platform === "all" ? {} : { asked: platform }),
+        };
+        const reference = await planReference(ctx, src, options, got);
+        // The children of an index, read whole (nested ones too).
+        count(run, registry, reference.manifests.length - 1);
+        const needed = new Map<string, number>();
+        for (const i of reference.images)
+          for (const d of [i.config, ...i.layers]) needed.set(d.digest, d.size);
+        for (const [digest, size] of needed) descriptors.set(digest, size);
+        const written = await mapConcurrent(
+          reference.manifests,
+          concurrency,
+          async (m) => !(await layoutHolds(target.dir, m.digest, m.size)),
+          s,
+        );
         image.action = "copy";
-        // The pull reads the manifest once (an index: and each child); the plan counts the one it knows of.
-        count(run, registry, 1);
-        run.state.work.set(image, { kind: "layout-target", dir: target.dir, source: src, platform });
+        image.blobs = [...needed.keys()];
+        image.manifests = written.filter(Boolean).length;
+        run.state.work.set(image, {
+          kind: "layout-target",
+          dir: target.dir,
+          source: src,
+          platform,
+          reference,
+        });
         return image;
       } catch (error) {
         return failed(run, image, error);
@@ -234,4 +283,25 @@ export async function planLayoutTarget(
     signal,
   );
   planned.images = [...images, ...absent].sort(byTag);
+  return async () => {
+    // Blobs an earlier job of the run writes into this layout are there by the time this one's pull runs.
+    const key = `oci:${target.dir}`;
+    const known = run.blobHomes.get(key) ?? new Map();
+    run.blobHomes.set(key, known);
+    const blobs = [...descriptors].sort(([a], [b]) => (a < b ? -1 : 1));
+    planned.blobs = await mapConcurrent(
+      blobs,
+      concurrency,
+      async ([digest, size]) => ({
+        digest,
+        size,
+        action:
+          known.has(digest) || (await layoutHolds(target.dir, digest, size))
+            ? ("skip" as const)
+            : ("upload" as const),
+      }),
+      run.signal,
+    );
+    for (const { digest } of planned.blobs) known.set(digest, { repository: key, action: "skip" });
+  };
 }

@@ -4,6 +4,7 @@
  */
 import { PUSH_ACTIONS } from "@regatta/auth";
 import { AbortError, NotFoundError, RegattaError, UsageError } from "@regatta/errors";
+import type { PlannedReference } from "@regatta/layout";
 import { type Descriptor, DOCKER_FOREIGN_LAYER } from "@regatta/manifest";
 import type { Reference, RepositoryReference } from "@regatta/reference";
 import { BlobHandle } from "../blob-handle.js";
@@ -35,7 +36,14 @@ export type ImageWork =
       mediaType: string;
     }
   | { kind: "layout-source"; dir: string; name: string; target: Reference }
-  | { kind: "layout-target"; dir: string; source: Reference; platform: string | "all" };
+  | {
+      kind: "layout-target";
+      dir: string;
+      source: Reference;
+      platform: string | "all";
+      /** The image read whole by the plan: the pull fetches no manifest again. */
+      reference: PlannedReference;
+    };
 
 /** The plan's hidden half: each planned image's work, the guard that watched the quota, the blob descriptors. */
 export interface PlanState {
@@ -93,11 +101,11 @@ export const DOCKER_HUB = new Set(["docker.io", "registry-1.docker.io", "index.d
  */
 export const NEW_REPOSITORY_HEAD_LIMIT = 1024 * 1024;
 
-/** The tags a job takes from what the source has: its filter, and the one tag a `repo:tag` source names. */
+/** The tags a job takes from what the source has: its filter, and the one tag a `repo:tag` or `oci:DIR:tag` source names. */
 export function jobTags(job: SyncJob, source: Endpoint, available: readonly string[]) {
-  // The tag a `repo:tag` source names, narrowed by the job's filters (not replacing them).
+  // The tag a `repo:tag` (or `oci:DIR:tag`) source names, narrowed by the job's filters (not replacing them).
   const filter: TagFilter =
-    source.kind === "registry" && source.tag !== undefined
+    source.tag !== undefined
       ? { list: [source.tag], ...(job.tags ? { allOf: [job.tags] } : {}) }
       : (job.tags ?? {});
   return selectSyncTags(available, filter);

@@ -140,7 +140,7 @@ async function planRepository(
     if (source.kind === "oci" && target.kind === "registry") {
       await planLayoutSource(run, job, source, target, planned);
     } else if (source.kind === "registry" && target.kind === "oci") {
-      await planLayoutTarget(run, job, source, target, planned);
+      blobs = await planLayoutTarget(run, job, source, target, planned);
     } else if (source.kind === "registry" && target.kind === "registry") {
       blobs = await planRegistries(run, job, source, target, planned);
     }

@@ -94,6 +94,26 @@ describe("sync from an OCI layout", () => {
     expect([tags?.get("1.0"), tags?.get("two")]).toEqual([one.manifest.digest, two.manifest.digest]);
   });
 
+  it("oci:DIR:tag syncs that tag only, as registry/repo:tag does; a tag the layout lacks does not exist", async () => {
+    const host = await start();
+    const dir = layout([
+      [one, "docker.io/library/foo:1.0"],
+      [two, "two"],
+    ]);
+    const plan = await reg!.planSync({ source: `oci:${dir}:two`, target: `${host}/dst/one-tag` });
+    expect(plan.repositories[0]!.images.map((i) => [i.tag, i.action, i.source, i.target])).toEqual([
+      ["two", "copy", `oci:${dir}:two`, `${host}/dst/one-tag:two`],
+    ]);
+    const result = await reg!.sync(plan);
+    expect([result.copied, result.failed]).toEqual([1, 0]);
+    expect([...(handlers.store.repository("dst/one-tag")?.tags ?? [])]).toEqual([
+      ["two", two.manifest.digest],
+    ]);
+    await expect(reg!.planSync({ source: `oci:${dir}:nope`, target: `${host}/dst/one-tag` })).rejects.toThrow(
+      `oci:${dir}:nope does not exist`,
+    );
+  });
+
   it("two entries giving one tag are left out with a warning naming both; the others go on", async () => {
     const host = await start();
     const dir = layout([
