@@ -29,7 +29,9 @@ describe("regatta waiting for a registry's Retry-After", () => {
         return;
       }
       response.writeHead(200, { "content-type": "application/json" });
-      response.end(JSON.stringify({ name: "x", tags: ["1"] }));
+      // The repository asked (a tag list naming another one is refused).
+      const name = path.replace(/^\/v2\//, "").replace(/\/tags\/list.*$/, "");
+      response.end(JSON.stringify({ name, tags: ["1"] }));
     });
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
     host = `127.0.0.1:${(server.address() as { port: number }).port}`;
