@@ -191,6 +191,12 @@ describe("regatta read commands against a real registry", () => {
         /^regatta: --ca-file \/: cannot read it \(it is a directory\)\n$/,
       ],
       [
+        "--ca-file that holds no certificate",
+        ["tags", "127.0.0.1:1/x", "--ca-file", "/etc/passwd"],
+        2,
+        /^regatta: the extra CA bundle \(--ca-file, ca\) holds no PEM certificate/,
+      ],
+      [
         "missing --cert-file",
         ["tags", "x", "--cert-file", "/no/c.pem", "--key-file", "/no/k.pem"],
         2,

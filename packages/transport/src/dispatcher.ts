@@ -16,6 +16,7 @@ import {
   loopbackRefusalError,
 } from "@regatta/auth";
 import { Agent, buildConnector, Client, type Dispatcher, Pool } from "undici";
+import { checkCaBundle } from "./ca-bundle.js";
 import { type ProxyChoice, ProxyRouting, ProxyRules, proxyDispatcher } from "./proxy.js";
 
 /** The options the dispatcher is built from. */
@@ -89,9 +90,13 @@ function tlsFor(options: DispatcherOptions, own: OriginSettings | undefined): Tl
 /**
  * Builds the dispatcher: a plain Agent, each origin's TLS from `originSettings` (see {@link OriginSettings}), every
  * other origin's from the options; when a proxy is set (`proxy`, else HTTP(S)_PROXY in `env`), each request goes
- * direct or through it as proxy.ts chooses. Throws a UsageError for a malformed `proxy`.
+ * direct or through it as proxy.ts chooses. Throws a UsageError for a malformed `proxy`, or a CA bundle
+ * that holds no certificate (ca-bundle.ts).
  */
 export function createDispatcher(options: DispatcherOptions): Dispatcher {
+  if (options.ca !== undefined) checkCaBundle(options.ca, "the extra CA bundle (--ca-file, ca)");
+  for (const [origin, own] of options.originSettings ?? [])
+    if (own.ca !== undefined) checkCaBundle(own.ca, `the CA bundle of ${origin} (hosts caFile, ca)`);
   const trusted = options.trustedOrigins ?? new Set<string>();
   const perOrigin = options.originSettings ?? new Map<string, OriginSettings>();
   const agent = new Agent({
