@@ -87,7 +87,10 @@ describe("--har FILE against a token registry", () => {
     writeFileSync(blocker, "x");
     for (const [path, why] of [
       [join(blocker, "x.har"), /is not a directory/],
+      [join(blocker, "sub", "x.har"), /a file is on the way/],
       [dir, /is a directory/],
+      // A directory that does not exist is refused, as blob -o and export -o refuse it: it was made before.
+      [join(dir, "missing", "sub", "x.har"), /cannot write there \(.*missing\/sub.*: no such directory\)/],
     ] as const) {
       const run = await regatta(["--har", path, "-v", "tags", `${host}/team/api`]);
       expect(run.code).toBe(2);
@@ -96,6 +99,7 @@ describe("--har FILE against a token registry", () => {
       expect(run.stderr).not.toMatch(/\[#1\]/);
       expect(run.stderr).toMatch(/^regatta: --har /);
     }
+    expect(readdirSync(dir)).not.toContain("missing");
   });
 
   it("refuses to record over the command's own output or input, however it is named: exit 2, nothing sent", async () => {

@@ -30,8 +30,9 @@ async function sameFile(a: string, b: string): Promise<boolean> {
 /**
  * Throws a UsageError naming the problem when a HAR file cannot be written at `path`: a directory there, a file
  * where a directory must be, or one of `ownFiles`, the files the run itself reads or writes (`-o FILE`, a pull's
- * destination, a push's source): the recording, written last, would replace them. Missing directories are fine
- * (the write makes them, as `-o` does).
+ * destination, a push's source): the recording, written last, would replace them. A directory that does not exist is
+ * refused too, as `blob -o` and `export -o` refuse it (and crane's `--har`): a typo must not make directories (it made
+ * `/nonexist` at the root).
  */
 export async function checkHarPath(path: string, ownFiles: readonly string[] = []): Promise<void> {
   for (const own of ownFiles) {
@@ -45,26 +46,21 @@ export async function checkHarPath(path: string, ownFiles: readonly string[] = [
   if ((await stat(target).catch(() => undefined))?.isDirectory()) {
     throw new UsageError(`--har ${quotePath(path)}: is a directory; name a file`);
   }
-  let dir = dirname(target);
-  for (;;) {
-    const found = await stat(dir).catch(() => undefined);
-    if (found) {
-      if (!found.isDirectory())
-        throw new UsageError(
-          `--har ${quotePath(path)}: cannot write there (${quotePath(dir)} is not a directory)`,
-        );
-      try {
-        await access(dir, constants.W_OK);
-      } catch {
-        throw new UsageError(
-          `--har ${quotePath(path)}: cannot write there (${quotePath(dir)} is not writable)`,
-        );
-      }
-      return;
-    }
-    const parent = dirname(dir);
-    if (parent === dir) return;
-    dir = parent;
+  const dir = dirname(target);
+  const found = await stat(dir).catch((error: NodeJS.ErrnoException) => error);
+  if (found instanceof Error) {
+    // ENOTDIR: a file on the way (a/b.har/x.har), which no directory can be made under either.
+    const why = found.code === "ENOTDIR" ? "a file is on the way" : "no such directory";
+    throw new UsageError(`--har ${quotePath(path)}: cannot write there (${quotePath(dir)}: ${why})`);
+  }
+  if (!found.isDirectory())
+    throw new UsageError(
+      `--har ${quotePath(path)}: cannot write there (${quotePath(dir)} is not a directory)`,
+    );
+  try {
+    await access(dir, constants.W_OK);
+  } catch {
+    throw new UsageError(`--har ${quotePath(path)}: cannot write there (${quotePath(dir)} is not writable)`);
   }
 }
 
