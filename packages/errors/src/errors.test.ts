@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import {
   AuthenticationError,
+  AuthorizationError,
   errorFromResponse,
   NotFoundError,
   parseRegistryErrors,
@@ -280,5 +281,16 @@ describe("redaction", () => {
     expect(redactHeaders([["proxy-authorization", "Basic y"]])).toEqual({
       "proxy-authorization": "REDACTED",
     });
+  });
+});
+
+describe("a class whose name a bundler minified", () => {
+  it("is shown by util.inspect under its kind, as the error's name", async () => {
+    const { inspect } = await import("node:util");
+    // What esbuild's minifier leaves: a class bound to a short name, its `kind` the only real name.
+    const l2 = class extends AuthorizationError {};
+    const shown = inspect(new l2("denied by the registry"));
+    expect(shown.split("\n")[0]).toBe("AuthorizationError: denied by the registry");
+    expect(shown).not.toContain("l2");
   });
 });

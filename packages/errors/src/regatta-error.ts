@@ -67,6 +67,10 @@ export class RegattaError extends Error {
     Object.defineProperty(this, "summary", { value: summary, enumerable: false });
     const ctor = new.target as unknown as typeof RegattaError;
     this.name = ctor.kind;
+    // A bundle that minifies names (the CLI's, the REPL's) calls the class `l2`: `util.inspect` (a REPL echo, a
+    // library user's console.log) would show `l2 [AuthorizationError]`. The class takes its kind as its name, once.
+    if (ctor.name !== ctor.kind)
+      Object.defineProperty(ctor, "name", { value: ctor.kind, configurable: true });
     const errors = (options.errors ?? []).map((e) => scrubValue(e, secrets) as RegistryErrorEntry);
     this.code = options.code ?? errors[0]?.code ?? ctor.defaultCode;
     if (options.status !== undefined) this.status = options.status;
