@@ -57,6 +57,21 @@ describe("skopeo sync's format", () => {
     });
   });
 
+  it("a digest in images is that image, by digest (skopeo reads an entry as a digest first), beside the tags", async () => {
+    const digest = `sha256:${"b".repeat(64)}`;
+    const config = await parseSyncConfig(
+      `docker.io:\n  images:\n    library/redis: ["7.2", "${digest}"]\n    team/app: ["${digest}"]\n`,
+      "sync.yaml",
+      { destination: "localhost:5000/mirror" },
+    );
+    expect(config.jobs).toEqual([
+      { source: `docker.io/library/redis@${digest}`, target: "localhost:5000/mirror/redis" },
+      { source: "docker.io/library/redis", target: "localhost:5000/mirror/redis", tags: { list: ["7.2"] } },
+      // Only a digest: not every tag of team/app.
+      { source: `docker.io/team/app@${digest}`, target: "localhost:5000/mirror/app" },
+    ]);
+  });
+
   it("credentials YAML reads as numbers or booleans are sent as written, in both formats (skopeo keeps the text)", async () => {
     const skopeo = await parseSyncConfig(
       "r.example:\n  credentials:\n    username: 0012345\n    password: 0777\n  images:\n    a: []\nq.example:\n  credentials:\n    username: true\n    password: 0x1F2E3D\n  images:\n    b: []\ns.example:\n  credentials:\n    username: u\n    password: 12345678901234567890\n  images:\n    c: []\n",
@@ -181,9 +196,14 @@ describe("bad input", () => {
       /^bad\.yaml:3: docker\.io\.images\.a must be a list of tags/,
     ],
     [
-      "a digest among tags",
+      "a digest that is not one",
       'docker.io:\n  images:\n    a: ["sha256:abc"]\n',
-      /sha256:abc is a digest; sync copies tags/,
+      /^bad\.yaml:3: docker\.io\.images\.a: "sha256:abc" is not a digest \(algorithm:hex, as sha256:…\)$/,
+    ],
+    [
+      "a digest written with an @",
+      `docker.io:\n  images:\n    a: ["@sha256:${"a".repeat(64)}"]\n`,
+      /is not a digest \(algorithm:hex, as sha256:…; without the @\)$/,
     ],
     [
       "a bad regex",

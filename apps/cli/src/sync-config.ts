@@ -18,7 +18,7 @@
 
 import type { HostSettings, SyncJob, TagFilter } from "@regatta/client";
 import { quotePath, UsageError } from "@regatta/errors";
-import { isValidTag } from "@regatta/reference";
+import { isValidDigest, isValidTag } from "@regatta/reference";
 
 /** What a config file asks for. */
 export interface SyncConfig {
@@ -191,10 +191,12 @@ function skopeoFormat(
       settings.tls = value["tls-verify"] ? "enabled" : "insecure";
     }
     if (Object.keys(settings).length) hosts[registry] = settings;
-    const add = (repository: string, tags: TagFilter | undefined) => {
+    const add = (image: string, tags: TagFilter | undefined) => {
+      // `repo` (its tags), or `repo@sha256:…` (that image): the target is the repository either way.
+      const repository = image.split("@")[0] as string;
       const last = repository.split("/").pop() as string;
       const target = `${destination}/${options.scoped ? `${registry}/${repository}` : last}`;
-      jobs.push({ source: `${registry}/${repository}`, target, ...(tags ? { tags } : {}) });
+      jobs.push({ source: `${registry}/${image}`, target, ...(tags ? { tags } : {}) });
     };
     const section = (key: string, each: (repository: string, v: unknown, node: unknown) => void) => {
       const items = value[key];
@@ -216,18 +218,24 @@ function skopeoFormat(
         "images",
         repository,
       ]);
-      const digest = list.find((t) => t.includes(":"));
-      if (digest)
-        throw new UsageError(
-          `${where(`${registry}.images.${repository}`, node)}: ${digest} is a digest; sync copies tags`,
-        );
+      // skopeo reads each entry as a digest first (`sha256:…`), else as a tag: an image by digest is copied by
+      // digest, untagged at the target (skopeo's DEST/name@sha256:…).
+      const digests = list.filter((t) => t.includes(":"));
+      for (const digest of digests) {
+        if (!isValidDigest(digest))
+          throw new UsageError(
+            `${where(`${registry}.images.${repository}`, node)}: ${JSON.stringify(digest)} is not a digest (algorithm:hex, as sha256:…${digest.startsWith("@") ? "; without the @" : ""})`,
+          );
+        add(`${repository}@${digest}`, undefined);
+      }
+      const tags = list.filter((t) => !t.includes(":"));
       // A word no registry takes as a tag (`.5`, YAML's `0.5` written short) is this file's mistake, said here.
-      const bad = list.find((t) => !isValidTag(t));
+      const bad = tags.find((t) => !isValidTag(t));
       if (bad !== undefined)
         throw new UsageError(
           `${where(`${registry}.images.${repository}`, node)}: ${JSON.stringify(bad)} is not a tag (letters, digits, _ . -; not starting with . or -)`,
         );
-      add(repository, list.length ? { list } : undefined);
+      if (tags.length || !digests.length) add(repository, tags.length ? { list: tags } : undefined);
     });
     section("images-by-tag-regex", (repository, v, node) => {
       const path = `${registry}.images-by-tag-regex.${repository}`;

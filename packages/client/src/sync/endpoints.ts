@@ -6,11 +6,18 @@
  */
 import { existsSync } from "node:fs";
 import { quotePath, UsageError } from "@regatta/errors";
-import { parseReference, type RepositoryReference } from "@regatta/reference";
+import { parseReference, type Reference, type RepositoryReference } from "@regatta/reference";
 import type { ClientContext } from "../context.js";
 
 export type Endpoint =
-  | { kind: "registry"; repository: RepositoryReference; tag?: string; text: string }
+  | {
+      kind: "registry";
+      repository: RepositoryReference;
+      tag?: string;
+      /** `registry/repo@sha256:…`: that image only, copied by digest (no tag at the target). */
+      digest?: string;
+      text: string;
+    }
   | { kind: "oci"; dir: string; tag?: string; text: string };
 
 /** Parses one end of a job; `side` names it in errors. */
@@ -33,10 +40,17 @@ export function parseEndpoint(ctx: ClientContext, text: string, side: "source" |
     return { kind: "oci", dir, text };
   }
   const ref = parseReference(text, { defaultRegistry: ctx.defaultRegistry, defaultTag: false });
-  if (ref.digest !== undefined) {
+  if (ref.digest !== undefined && (side === "target" || ref.tag !== undefined)) {
     throw new UsageError(
-      `the ${side} of a sync is a repository (tags are chosen by filters), not a digest: ${text}`,
+      side === "target"
+        ? `the target of a sync is a repository (an image keeps its tag, or its digest), not a digest: ${text}`
+        : `the source ${text} names a tag and a digest: give one`,
     );
+  }
+  if (ref.digest !== undefined) {
+    // skopeo sync's `images: {repo: ["sha256:…"]}` and `skopeo sync repo@sha256:…`: that image, by digest.
+    const repository = ref.repositoryOnly();
+    return { kind: "registry", repository, digest: ref.digest, text: repository.toString() };
   }
   if (side === "target" && ref.tag !== undefined) {
     throw new UsageError(
@@ -52,7 +66,15 @@ export function parseEndpoint(ctx: ClientContext, text: string, side: "source" |
   };
 }
 
-/** `registry/repo:tag` or `oci:DIR:tag`, for plans and messages. */
+/** A digest (`sha256:…`) rather than a tag: an image a sync copies by digest. */
+export const isDigestName = (name: string) => name.includes(":");
+
+/** The image `name` (a tag, or a digest) of a repository. */
+export function imageAt(repository: RepositoryReference, name: string): Reference {
+  return isDigestName(name) ? repository.withDigest(name) : repository.withTag(name);
+}
+
+/** `registry/repo:tag` (`registry/repo@sha256:…`) or `oci:DIR:tag`, for plans and messages. */
 export function endpointTag(end: Endpoint, tag: string): string {
-  return end.kind === "oci" ? `${end.text}:${tag}` : end.repository.withTag(tag).toString();
+  return end.kind === "oci" ? `${end.text}:${tag}` : imageAt(end.repository, tag).toString();
 }

@@ -215,6 +215,11 @@ export async function planLayoutTarget(
     );
   }
   const platform = platforms === "all" ? "all" : (platforms[0] as string);
+  if (source.digest !== undefined) {
+    throw new UsageError(
+      `${source.text}@${source.digest}: a layout names its images by tag; name a tag of the source (or pull it by digest)`,
+    );
+  }
   const concurrency = Math.max(1, run.options.concurrency ?? DEFAULT_COPY_CONCURRENCY);
   const { tags, missing, probe } = await registryTags(run, job, source);
   const absent = missingImages(run, source, target, missing);

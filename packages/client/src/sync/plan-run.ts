@@ -12,7 +12,7 @@ import type { ClientContext } from "../context.js";
 import type { CopyPlan } from "../copy/plan.js";
 import { allTags } from "../list-tags.js";
 import { mapConcurrent } from "../map-concurrent.js";
-import { type Endpoint, endpointTag } from "./endpoints.js";
+import { type Endpoint, endpointTag, imageAt } from "./endpoints.js";
 import { type RateLimitInfo, readRateLimit } from "./rate-limit.js";
 import { type RateLimitGuard, RateLimitLowError } from "./rate-limit-guard.js";
 import type {
@@ -121,11 +121,21 @@ export async function registryTags(
   source: Extract<Endpoint, { kind: "registry" }>,
 ): Promise<{ tags: string[]; missing: string[]; probe: () => Promise<RateLimitInfo | undefined> }> {
   const { ctx, signal } = run;
+  const probe = (name: string | undefined) => () =>
+    readRateLimit(ctx, imageAt(source.repository, name ?? "latest"), sig(signal));
+  // An image by digest is that image: no tag list, and no tag filter applies to it (a digest is no tag).
+  if (source.digest !== undefined) {
+    if ((job.platforms ?? run.options.platforms ?? "all") !== "all") {
+      throw new UsageError(
+        `${source.text}@${source.digest} is copied by its digest, which a platform selection would change: copy it whole, or name a tag`,
+      );
+    }
+    return { tags: [source.digest], missing: [], probe: probe(source.digest) };
+  }
   const available =
     source.tag !== undefined ? [source.tag] : await allTags(ctx, source.repository, sig(signal));
   const { tags, missing } = jobTags(job, source, available);
-  const probe = () => readRateLimit(ctx, source.repository.withTag(tags[0] ?? "latest"), sig(signal));
-  return { tags, missing, probe };
+  return { tags, missing, probe: probe(tags[0]) };
 }
 
 /**

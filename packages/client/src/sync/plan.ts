@@ -20,7 +20,7 @@ import { digestAt, planCopy } from "../copy/plan.js";
 import { DEFAULT_COPY_CONCURRENCY } from "../copy.js";
 import { getManifest, headManifest } from "../get-manifest.js";
 import { mapConcurrent } from "../map-concurrent.js";
-import { type Endpoint, parseEndpoint } from "./endpoints.js";
+import { type Endpoint, imageAt, parseEndpoint } from "./endpoints.js";
 import { planLayoutSource, planLayoutTarget } from "./layout-ends.js";
 import {
   checkReferrersJob,
@@ -174,7 +174,7 @@ async function planRegistries(
   // The target's tags are listed beside the source's (no added wait); for one named tag a HEAD is as cheap.
   const [listed, atTarget] = await Promise.all([
     registryTags(run, job, source),
-    source.tag === undefined ? targetTags(run, target.repository) : undefined,
+    source.tag === undefined && source.digest === undefined ? targetTags(run, target.repository) : undefined,
   ]);
   const { missing, probe } = listed;
   // With `referrers`, the referrers' own tags wait: those the referrer copy carries are left out (plan-referrers.ts).
@@ -186,8 +186,8 @@ async function planRegistries(
   const fresh = atTarget?.size === 0;
 
   const planTag = async (tag: string, _i: number, s: AbortSignal): Promise<PlannedImage> => {
-    const src = source.repository.withTag(tag);
-    const dst = target.repository.withTag(tag);
+    const src = imageAt(source.repository, tag);
+    const dst = imageAt(target.repository, tag);
     const image = plannedImage(tag, src.toString(), dst.toString());
     // A tag listed but gone by now (deleted meanwhile) is this image's failure.
     const gone = (error: unknown): never => {

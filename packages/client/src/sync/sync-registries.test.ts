@@ -110,6 +110,34 @@ describe("planSync", () => {
     expect(plan.totals.images).toEqual({ total: 5, copy: 4, skip: 1, failed: 0 });
   });
 
+  it("a source by digest (skopeo's images: [sha256:…]) is that image, copied by digest, untagged; then up to date by HEAD", async () => {
+    const host = await start();
+    const digest = multi.index.digest;
+    const job = { source: `${host}/src/app@${digest}`, target: `${host}/dst/bydigest` };
+    const plan = await reg!.planSync(job);
+    expect(plan.repositories[0]!.images.map((i) => [i.tag, i.action, i.source, i.target])).toEqual([
+      [digest, "copy", `${host}/src/app@${digest}`, `${host}/dst/bydigest@${digest}`],
+    ]);
+    // No tag list at either end: the index and its two children, fetched once each.
+    expect(handlers.requests.filter((r) => r.path.includes("/tags/list"))).toEqual([]);
+    expect(plan.totals.manifestGets).toBe(3);
+    const result = await reg!.sync(plan);
+    expect([result.copied, result.failed]).toEqual([1, 0]);
+    const stored = handlers.store.repository("dst/bydigest");
+    expect([...(stored?.tags ?? [])]).toEqual([]);
+    expect(stored?.manifests.has(digest)).toBe(true);
+    handlers.requests.length = 0;
+    const again = await reg!.planSync(job);
+    expect(again.totals.images).toMatchObject({ copy: 0, skip: 1 });
+    expect(manifestGets()).toEqual([]);
+    // A digest the source lacks does not exist; a platform selection would change the digest: refused.
+    const gone = `sha256:${"0".repeat(64)}`;
+    await expect(reg!.planSync({ ...job, source: `${host}/src/app@${gone}` })).rejects.toThrow(
+      `${host}/src/app@${gone} does not exist`,
+    );
+    await expect(reg!.planSync({ ...job, platforms: ["linux/amd64"] })).rejects.toThrow(UsageError);
+  });
+
   it("filters tags by list, regular expression and semver range, include and exclude", async () => {
     const host = await start();
     const tags = async (filter: object) =>
