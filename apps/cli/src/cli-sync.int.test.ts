@@ -169,12 +169,32 @@ describe("regatta sync against real registries", () => {
     );
   });
 
+  it("skopeo's other transports are refused as such, and two layouts are a usage error (exit 2)", async () => {
+    // docker-archive:x.tar read as Docker Hub's library/docker-archive with the tag x.tar before.
+    const archive = await regatta(["sync", `${src.host}/src/app`, "docker-archive:x.tar"]);
+    expect(archive.code).toBe(2);
+    expect(archive.stderr).toBe(
+      `regatta: sync writes registries and OCI layouts (oci:DIR), not skopeo's docker-archive: transport (docker-archive:x.tar): for one image, regatta pull ${src.host}/src/app x.tar (a docker archive, as docker save writes)\n`,
+    );
+    const from = await regatta(["sync", "docker-archive:in.tar", `${dst.host}/x/app`]);
+    expect(from.code).toBe(2);
+    expect(from.stderr).toContain(
+      `sync reads registries and OCI layouts (oci:DIR), not skopeo's docker-archive:`,
+    );
+    expect(from.stderr).toContain(`regatta push in.tar ${dst.host}/x/app`);
+    const layouts = await regatta(["sync", "oci:a", "oci:b"]);
+    expect(layouts.code).toBe(2);
+    expect(layouts.stderr).toContain("one end of a sync must be a registry");
+  });
+
   it("--dry-run prints the plan and writes nothing", async () => {
     const text = await syncTo(`${src.host}/src/app`, `${dst.host}/dry/app`, "--dry-run");
     expect(text.code).toBe(0);
     expect(text.stdout).toContain(`${src.host}/src/app -> ${dst.host}/dry/app: 7 to copy, 0 up to date`);
     expect(text.stdout).toMatch(/blobs: 12 to upload \([\d.]+ kB\), 0 to mount \(0 B\), 0 already there/);
     expect(text.stdout).toContain("manifest GETs: 9, of which 0 count against a pull quota");
+    // A single image is one manifest, never "1 manifests".
+    expect(text.stdout).toMatch(/ {4}copy 1\.0\.0 \(.*; \d+ blobs, 1 manifest\)\n/);
     const json = await syncTo(`${src.host}/src/app`, `${dst.host}/dry/app`, "--dry-run", "--json");
     const plan = JSON.parse(json.stdout);
     expect(plan.totals.images).toEqual({ total: 7, copy: 7, skip: 0, failed: 0 });

@@ -19,20 +19,77 @@ export interface CopyPair {
  * a valid Docker Hub reference (`library/oci:lay`), and read as one it sent a copy meant for a directory to Docker
  * Hub; no such image exists there, so the word is taken for what its writer meant.
  */
-const SKOPEO_TRANSPORT = /^(oci|oci-archive|docker-archive|dir|docker-daemon|containers-storage):/;
+const SKOPEO_TRANSPORT = /^(oci|oci-archive|docker-archive|dir|docker-daemon|containers-storage):(.*)$/s;
 
-/** A copy's source or target: a registry reference, never a skopeo transport (see {@link SKOPEO_TRANSPORT}). */
-export function copyReference(word: string, side: "source" | "target"): Reference {
-  const transport = SKOPEO_TRANSPORT.exec(word)?.[1];
-  if (transport !== undefined) {
-    throw new UsageError(
-      `copy takes registry references, and ${word} is skopeo's ${transport}: transport: for an OCI layout use ` +
-        (side === "target"
-          ? `regatta pull SOURCE DIR --format oci, or regatta sync SOURCE oci:DIR`
-          : `regatta push DIR TARGET, or regatta sync oci:DIR TARGET`) +
-        ` (a Docker Hub image of that name: docker.io/library/${word})`,
+/**
+ * The regatta command that does what a skopeo transport meant at one end of a copy or sync, with the other end's
+ * word filled in (`regatta pull ghcr.io/org/app:1 da.tar` for a target `docker-archive:da.tar`). `path` is what
+ * followed the transport (skopeo's `PATH[:REF]`: the reference part is dropped for the file).
+ */
+function regattaFor(transport: string, path: string, side: "source" | "target", other: string): string {
+  const file = transport === "oci" || transport === "dir" ? path : path.split(":")[0] || "FILE";
+  const dir = path || "DIR";
+  if (side === "target") {
+    switch (transport) {
+      case "docker-archive":
+        return `regatta pull ${other} ${file} (a docker archive, as docker save writes)`;
+      case "oci":
+        return `regatta pull ${other} ${dir} --format oci, or regatta sync ${other} oci:${dir}`;
+      case "dir":
+        return `regatta pull ${other} ${dir} --format dir`;
+      case "oci-archive":
+        return `regatta pull ${other} DIR --format oci (an OCI layout directory; tar it for an archive)`;
+      default:
+        return `regatta pull ${other} FILE, then docker load -i FILE (or podman load)`;
+    }
+  }
+  switch (transport) {
+    case "docker-archive":
+      return `regatta push ${file} ${other}`;
+    case "oci":
+      return `regatta push ${dir} ${other}, or regatta sync oci:${dir} ${other}`;
+    case "dir":
+      return `regatta push ${dir} ${other}`;
+    case "oci-archive":
+      return `regatta push DIR ${other} (the archive unpacked: an OCI layout directory)`;
+    default:
+      return `docker save IMAGE -o FILE (or podman save), then regatta push FILE ${other}`;
+  }
+}
+
+/**
+ * A usage error for a skopeo transport where `command` takes registry references (`copy`) or registries and
+ * `oci:DIR` (`sync`, which takes `oci` itself: never refused here), undefined for any other word.
+ */
+export function transportRefusal(
+  word: string,
+  side: "source" | "target",
+  command: "copy" | "sync",
+  other: string,
+): UsageError | undefined {
+  const match = SKOPEO_TRANSPORT.exec(word);
+  if (!match) return undefined;
+  const [, transport = "", path = ""] = match;
+  if (command === "sync" && transport === "oci") return undefined;
+  const instead = regattaFor(transport, path, side, other);
+  if (command === "sync") {
+    return new UsageError(
+      `sync ${side === "target" ? "writes" : "reads"} registries and OCI layouts (oci:DIR), not skopeo's ${transport}: transport (${word}): for one image, ${instead}`,
     );
   }
+  return new UsageError(
+    `copy takes registry references, and ${word} is skopeo's ${transport}: transport: ${instead}`,
+  );
+}
+
+/** A copy's source or target: a registry reference, never a skopeo transport (see {@link SKOPEO_TRANSPORT}). */
+export function copyReference(
+  word: string,
+  side: "source" | "target",
+  other = side === "source" ? "TARGET" : "SOURCE",
+): Reference {
+  const refused = transportRefusal(word, side, "copy", other);
+  if (refused) throw refused;
   return side === "source" ? parseReference(word) : parseReference(word, { defaultTag: false });
 }
 
@@ -57,8 +114,8 @@ export function parseCopyList(text: string, name: string): CopyPair[] {
     try {
       pairs.push({
         line: i + 1,
-        source: copyReference(words[0]!, "source"),
-        target: copyReference(words[1]!, "target"),
+        source: copyReference(words[0]!, "source", words[1]!),
+        target: copyReference(words[1]!, "target", words[0]!),
       });
     } catch (error) {
       problems.push(`${where}: ${(error as Error).message}`);

@@ -4,7 +4,10 @@
  * print.
  */
 import { type SecretSet, scrubText } from "@regatta/errors";
-import {
+import { escapeControls } from "@regatta/present";
+
+export {
+  countNoun,
   diffReport,
   escapeControls,
   escapeField,
@@ -13,8 +16,6 @@ import {
   shortDigest,
   summaryTables,
 } from "@regatta/present";
-
-export { diffReport, escapeControls, escapeField, humanSize, inventoryTable, shortDigest, summaryTables };
 
 /** What this run's client sent; set by `withClient`. One run, one client set: the process is the scope. */
 let sent: SecretSet | undefined;

@@ -3,7 +3,7 @@
  * done, and the summary at the end (text, or --json). Plain functions of the client's plain data.
  */
 import type { SyncedImage, SyncPlan, SyncResult } from "@regatta/client";
-import { humanSize, shortDigest } from "./output.js";
+import { countNoun, humanSize, shortDigest } from "./output.js";
 
 /** `sha256:abcd…` or `none`. */
 const short = (digest: string | undefined) => (digest ? shortDigest(digest) : "none");
@@ -24,7 +24,7 @@ export function planText(plan: SyncPlan): string {
     for (const image of repo.images) {
       if (image.action === "copy") {
         lines.push(
-          `    copy ${image.tag} (${short(image.sourceDigest)}; target has ${short(image.targetDigest)}; ${image.blobs.length} blobs, ${image.manifests} manifests)`,
+          `    copy ${image.tag} (${short(image.sourceDigest)}; target has ${short(image.targetDigest)}; ${countNoun(image.blobs.length, "blob")}, ${countNoun(image.manifests, "manifest")})`,
         );
       } else if (image.action === "skip")
         lines.push(`    skip ${image.tag} (up to date, ${short(image.sourceDigest)})`);

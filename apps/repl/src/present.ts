@@ -26,6 +26,7 @@ import {
   type Colors,
   colorJson,
   columns,
+  countNoun,
   diffReport,
   drawTree,
   escapeControls,
@@ -171,7 +172,7 @@ function presentIndexTree(m: ManifestResult, children: (ManifestResult | undefin
         : undefined;
     const total = image ? image.config.size + image.layers.reduce((n, l) => n + l.size, 0) : undefined;
     return {
-      text: `${c.bold(escapeField(what).padEnd(14))} ${shortDigest(d.digest)}  ${total !== undefined ? humanSize(total) : humanSize(d.size)}${image ? c.dim(`  ${image.layers.length} layers`) : ""}`,
+      text: `${c.bold(escapeField(what).padEnd(14))} ${shortDigest(d.digest)}  ${total !== undefined ? humanSize(total) : humanSize(d.size)}${image ? c.dim(`  ${countNoun(image.layers.length, "layer")}`) : ""}`,
       kids: image
         ? [
             { text: blobLine("config", image.config), kids: [] },

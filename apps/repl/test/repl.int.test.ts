@@ -98,7 +98,11 @@ describe("the REPL against a real registry (anonymous)", () => {
     expect(out[0]).toMatch(/^reference: +.*team\/web:2\.0@sha256:/);
     const tree = out.slice(out.findIndex((l) => l.startsWith("index ")));
     expect(tree[0]).toBe("index 2 manifests");
-    expect(tree[1]).toMatch(/^ {2}├── linux\/amd64 +sha256:[0-9a-f]{12} {2}[\d.]+ k?B {2}\d+ layers$/);
+    // One layer is "1 layer" (countNoun), never "1 layers".
+    expect(tree[1]).toMatch(
+      /^ {2}├── linux\/amd64 +sha256:[0-9a-f]{12} {2}[\d.]+ k?B {2}(?:1 layer|\d+ layers)$/,
+    );
+    expect(tree[1]).not.toMatch(/ 1 layers$/);
     expect(tree[2]).toMatch(
       /^ {2}│ {3}├── config +sha256:[0-9a-f]{12} +[\d.]+ k?B {2}(?:config\.)?v1\+json$/,
     );

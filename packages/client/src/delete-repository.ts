@@ -209,7 +209,11 @@ export async function deleteRepository(
         throw disabledError(
           `delete manifest ${repo.name}@${off.digest}`,
           off.error,
-          done + also ? `; ${done + also} manifests were deleted before it` : "; nothing was deleted",
+          done + also === 1
+            ? "; 1 manifest was deleted before it"
+            : done + also
+              ? `; ${done + also} manifests were deleted before it`
+              : "; nothing was deleted",
         );
       }
     }

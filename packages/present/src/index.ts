@@ -5,6 +5,7 @@ export { shortDigest } from "@regatta/manifest";
 export { type AuthReportRows, authReportLines } from "./auth-report.js";
 export { type Colors, colorJson } from "./color-json.js";
 export { columns } from "./columns.js";
+export { countNoun } from "./count-noun.js";
 export { diffReport, type ImageDiffRows, type IndexDiffRows } from "./diff-report.js";
 export { causeLines, oneLine, registryErrorLines } from "./error-lines.js";
 export { type FileRow, fileListingLines, modeString } from "./file-listing.js";

@@ -3,7 +3,7 @@ import { parseReference } from "@regatta/reference";
 import type { Command } from "commander";
 import { artifactFiles, collectAnnotation, reportPushedArtifact } from "../artifact-files.js";
 import type { CliContext } from "../cli-context.js";
-import { escapeField, writeJson, writeStdout } from "../output.js";
+import { countNoun, escapeField, writeJson, writeStdout } from "../output.js";
 
 interface PushFlags {
   artifactType: string;
@@ -92,7 +92,9 @@ export function registerArtifact(program: Command, cli: CliContext): void {
           cli.info(`skipped ${pulled.untitled.length} layer(s) without a title`);
         for (const f of pulled.files) {
           if (f.skipped)
-            cli.info(`${escapeField(f.title)}: skipped ${f.skipped.length} entries (devices, FIFOs)`);
+            cli.info(
+              `${escapeField(f.title)}: skipped ${countNoun(f.skipped.length, "entry", "entries")} (devices, FIFOs)`,
+            );
         }
         // One written path a line, named by the registry (title annotations): quoted as every local path is, so an
         // ESC or a newline in a title can neither colour the terminal nor forge a line a script reads.

@@ -9,7 +9,7 @@ import { type CliContext, GLOBAL_CREDENTIAL_FLAGS } from "../cli-context.js";
 import { type CopyPair, copyReference, parseCopyList } from "../copy-list.js";
 import { type GlobalFlags, platformsFlag } from "../global-options.js";
 import { interruptSignal } from "../interrupt.js";
-import { humanSize, writeJson, writeStderr, writeStdout } from "../output.js";
+import { countNoun, humanSize, writeJson, writeStderr, writeStdout } from "../output.js";
 import { defaultsLine, JOBS_HELP, jobsOf } from "../transfer-defaults.js";
 import { withTransferProgress } from "../transfer-progress.js";
 import { whyUnreadable } from "../unreadable.js";
@@ -174,7 +174,13 @@ export function copyPairs(
   if (source === undefined || target === undefined) {
     throw new UsageError("copy needs SOURCE and TARGET (or --from-file FILE)");
   }
-  return [{ line: 0, source: copyReference(source, "source"), target: copyReference(target, "target") }];
+  return [
+    {
+      line: 0,
+      source: copyReference(source, "source", target),
+      target: copyReference(target, "target", source),
+    },
+  ];
 }
 
 /**
@@ -304,7 +310,7 @@ function copySummary(result: CopyResult, seconds: number, options: RunOptions) {
 /** The line for people after one copy. */
 function describeCopy(pair: CopyPair, result: CopyResult, seconds: number): string {
   const referrers = result.referrers
-    ? `; ${result.referrers.copied.length} referrers copied${referrersOfChildren(result.referrers.ofChildren)}${result.referrers.targetApi ? "" : " (the target's fallback tags updated)"}`
+    ? `; ${countNoun(result.referrers.copied.length, "referrer")} copied${referrersOfChildren(result.referrers.ofChildren)}${result.referrers.targetApi ? "" : " (the target's fallback tags updated)"}`
     : "";
   return describeImage(pair, result, seconds) + referrers;
 }
@@ -322,7 +328,7 @@ function describeImage(pair: CopyPair, result: CopyResult, seconds: number): str
       ? ` (${result.platform} of index ${result.index?.digest})`
       : "";
   const rewritten = result.rewritten ? "; index rewritten for the platforms chosen" : "";
-  return `copied ${pair.source.familiar()}${chosen} to ${result.target}: ${result.blobs.length} blobs (${count("uploaded")} uploaded, ${count("mounted")} mounted, ${count("skipped")} skipped), ${humanSize(result.bytesUploaded)} in ${seconds.toFixed(1)} s${rewritten}`;
+  return `copied ${pair.source.familiar()}${chosen} to ${result.target}: ${countNoun(result.blobs.length, "blob")} (${count("uploaded")} uploaded, ${count("mounted")} mounted, ${count("skipped")} skipped), ${humanSize(result.bytesUploaded)} in ${seconds.toFixed(1)} s${rewritten}`;
 }
 
 /** `--from-file`: each pair in turn with the one client; failures reported as they come, the run failed at the end. */

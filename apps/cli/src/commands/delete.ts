@@ -1,7 +1,7 @@
 import type { DeletedManifest } from "@regatta/client";
 import type { Command } from "commander";
 import type { CliContext } from "../cli-context.js";
-import { escapeControls, writeJson, writeStdout } from "../output.js";
+import { countNoun, escapeControls, writeJson, writeStdout } from "../output.js";
 
 interface DeleteFlags {
   force?: boolean;
@@ -135,7 +135,7 @@ function referrersNote(deleted: DeletedManifest, name: string): string | undefin
   const remain = deleted.dryRun
     ? `${one ? "it" : "they"} would remain`
     : `${one ? "it remains" : "they remain"}`;
-  return `note: it ${deleted.dryRun ? "has" : "had"} ${one ? "1 referrer" : `${n} referrers`} (signatures, SBOMs, attestations); ${remain} in the registry, listed by regatta referrers ${name}@${deleted.digest} (delete --referrers deletes them too)`;
+  return `note: it ${deleted.dryRun ? "has" : "had"} ${countNoun(n, "referrer")} (signatures, SBOMs, attestations); ${remain} in the registry, listed by regatta referrers ${name}@${deleted.digest} (delete --referrers deletes them too)`;
 }
 
 /** ` and its tags a, b`, or ` (it had no tags)`. */

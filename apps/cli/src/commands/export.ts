@@ -3,7 +3,7 @@ import type { Command } from "commander";
 import type { CliContext } from "../cli-context.js";
 import { platformFlag } from "../global-options.js";
 import { interruptSignal } from "../interrupt.js";
-import { humanSize, outputFile, writeJson } from "../output.js";
+import { countNoun, humanSize, outputFile, writeJson } from "../output.js";
 import { sayReaderWait } from "../transfer-progress.js";
 
 /** `regatta export REFERENCE -o FILE`: an image's merged filesystem as one tar, as `crane export` (issue 14). */
@@ -42,12 +42,14 @@ under a temporary name and renamed once complete: on an error or Ctrl-C nothing 
           ...(file ? { onReaderWait: () => sayReaderWait(file) } : {}),
         });
         if (toStdout) {
-          cli.info(`exported ${result.image}: ${result.entries} entries (${humanSize(result.size)})`);
+          cli.info(
+            `exported ${result.image}: ${countNoun(result.entries, "entry", "entries")} (${humanSize(result.size)})`,
+          );
         } else if (flags.json) {
           await writeJson(result);
         } else {
           cli.info(
-            `wrote ${quotePath(result.path ?? "")} (${result.entries} entries, ${humanSize(result.size)}) from ${result.image}`,
+            `wrote ${quotePath(result.path ?? "")} (${countNoun(result.entries, "entry", "entries")}, ${humanSize(result.size)}) from ${result.image}`,
           );
         }
       });

@@ -6,7 +6,7 @@ import type { CliContext } from "../cli-context.js";
 import { layoutFormat } from "../flag-values.js";
 import { platformFlag } from "../global-options.js";
 import { interruptSignal } from "../interrupt.js";
-import { humanSize, writeJson } from "../output.js";
+import { countNoun, humanSize, writeJson } from "../output.js";
 import { DEFAULT_JOBS, defaultsLine, JOBS_HELP, jobsOf } from "../transfer-defaults.js";
 import { withTransferProgress } from "../transfer-progress.js";
 
@@ -109,7 +109,9 @@ Examples:
 function describePull(result: PullResult): string[] {
   const lines = result.references.map((r) => {
     const from = r.index ? ` (index ${r.index.digest}, ${r.platform})` : "";
-    const all = r.platforms ? ` (index, ${r.platforms.length} platforms: ${r.platforms.join(", ")})` : "";
+    const all = r.platforms
+      ? ` (index, ${countNoun(r.platforms.length, "platform")}: ${r.platforms.join(", ")})`
+      : "";
     return `${r.reference}: ${r.digest}${from}${all}`;
   });
   const b = result.blobs;

@@ -5,7 +5,7 @@ import type { Command } from "commander";
 import type { CliContext } from "../cli-context.js";
 import { layoutFormat, positiveInt } from "../flag-values.js";
 import { interruptSignal } from "../interrupt.js";
-import { escapeField, humanSize, writeJson, writeStdout } from "../output.js";
+import { countNoun, escapeField, humanSize, writeJson, writeStdout } from "../output.js";
 import { withTransferProgress } from "../transfer-progress.js";
 
 /** `regatta push SOURCE REFERENCE`: an image pushed from disk. */
@@ -76,5 +76,5 @@ Examples:
 
 function describePush(result: PushResult, source: string): string {
   const b = result.blobs;
-  return `pushed ${source}${result.name ? ` (${escapeField(result.name)})` : ""} to ${result.reference} (${b.uploaded} blobs uploaded, ${b.skipped} already there, ${humanSize(result.bytes.uploaded)} sent)`;
+  return `pushed ${source}${result.name ? ` (${escapeField(result.name)})` : ""} to ${result.reference} (${countNoun(b.uploaded, "blob")} uploaded, ${b.skipped} already there, ${humanSize(result.bytes.uploaded)} sent)`;
 }

@@ -2,7 +2,7 @@ import type { DeletedRepository, RepositoryManifest } from "@regatta/client";
 import { RegattaError } from "@regatta/errors";
 import type { Command } from "commander";
 import type { CliContext } from "../cli-context.js";
-import { writeJson, writeStdout } from "../output.js";
+import { countNoun, writeJson, writeStdout } from "../output.js";
 
 interface RmrepoFlags {
   dryRun?: boolean;
@@ -73,13 +73,13 @@ function reportJson(done: DeletedRepository) {
 
 function summary(done: DeletedRepository, name: string): string {
   const n = done.deleted.length;
-  const of = `${n} ${n === 1 ? "manifest" : "manifests"} of ${done.tags.length} ${done.tags.length === 1 ? "tag" : "tags"}`;
+  const of = `${countNoun(n, "manifest")} of ${countNoun(done.tags.length, "tag")}`;
   if (done.dryRun)
     return `dry run: nothing deleted; ${of} would be deleted from ${name}, in this order (every index before the manifests it lists)`;
   if (!done.failed.length) return `deleted ${of} from ${name}`;
   const total = n + done.failed.length + done.kept.length;
   const left = [...new Set([...done.failed, ...done.kept].flatMap((m) => m.tags))].sort();
-  return `deleted ${n} of ${total} manifests from ${name}; ${done.failed.length} failed, ${done.kept.length} kept (listed by an index that was not deleted)${left.length ? `; tags still there: ${left.join(", ")}` : ""}`;
+  return `deleted ${n} of ${countNoun(total, "manifest")} from ${name}; ${done.failed.length} failed, ${done.kept.length} kept (listed by an index that was not deleted)${left.length ? `; tags still there: ${left.join(", ")}` : ""}`;
 }
 
 /** ` (tags a, b)`, or nothing for an untagged manifest. */
@@ -97,7 +97,7 @@ function message(error: unknown): string {
  */
 function incomplete(error: unknown, done: DeletedRepository, name: string, json: boolean): unknown {
   const total = done.deleted.length + done.failed.length + done.kept.length;
-  const text = `rmrepo ${name}: ${done.failed.length} of ${total} manifests could not be deleted and ${done.kept.length} kept (${json ? "the JSON report on stdout says why" : "listed above"})`;
+  const text = `rmrepo ${name}: ${done.failed.length} of ${countNoun(total, "manifest")} could not be deleted and ${done.kept.length} kept (${json ? "the JSON report on stdout says why" : "listed above"})`;
   if (!(error instanceof RegattaError))
     return new RegattaError(text, { code: "RMREPO_INCOMPLETE", cause: error });
   return new (error.constructor as typeof RegattaError)(text, {

@@ -3,7 +3,7 @@ import { parseReference } from "@regatta/reference";
 import { type Command, Option } from "commander";
 import type { CliContext } from "../cli-context.js";
 import { platformFlag } from "../global-options.js";
-import { outputFile, writeJson, writeStdout } from "../output.js";
+import { countNoun, outputFile, writeJson, writeStdout } from "../output.js";
 
 /** The most a key file may hold: a 4096-bit RSA JWK is under 4 KiB. */
 const MAX_KEY_BYTES = 64 * 1024;
@@ -175,7 +175,7 @@ registry keeps only the payload and signs it again with its own key when it serv
         }
         for (const s of verified.signatures) {
           await writeStdout(
-            `${s.keyId}\t${s.alg}${s.chain ? `\tx5c (${s.chain.length} certificates)` : ""}\n`,
+            `${s.keyId}\t${s.alg}${s.chain ? `\tx5c (${countNoun(s.chain.length, "certificate")})` : ""}\n`,
           );
         }
         cli.info(`${verified.signatures.length} signature(s) verified; digest ${verified.digest}`);

@@ -13,10 +13,11 @@ import { readUserFile } from "@regatta/errors/user-file";
 import { parseReference } from "@regatta/reference";
 import type { Command } from "commander";
 import type { CliContext } from "../cli-context.js";
+import { transportRefusal } from "../copy-list.js";
 import { positiveInt } from "../flag-values.js";
 import { platformsFlag } from "../global-options.js";
 import { interruptSignal } from "../interrupt.js";
-import { writeJson, writeStderr, writeStdout } from "../output.js";
+import { countNoun, writeJson, writeStderr, writeStdout } from "../output.js";
 import { parseSyncConfig, type SyncConfig } from "../sync-config.js";
 import { imageLine, planText, summaryJson, summaryLine } from "../sync-report.js";
 import { collect, excludeOption, includeOption } from "../tag-pattern-flags.js";
@@ -187,7 +188,7 @@ Examples:
             : writeStdout(summaryLine(result) + referrersSummary(result)));
           if (result.failed > 0) {
             throw new RegattaError(
-              `${result.failed} of ${result.images.length} images failed (listed above)`,
+              `${result.failed} of ${countNoun(result.images.length, "image")} failed (listed above)`,
               {
                 code: "SYNC_INCOMPLETE",
               },
@@ -375,6 +376,10 @@ async function jobsOf(
     throw new UsageError("sync needs SOURCE and TARGET, or --config FILE (see regatta sync --help)");
   }
   if (opts.scoped) throw new UsageError("--scoped is for --config files in skopeo's format");
+  // skopeo's other transports (docker-archive:x.tar) would read as Docker Hub references with a tag.
+  const refused =
+    transportRefusal(source, "source", "sync", target) ?? transportRefusal(target, "target", "sync", source);
+  if (refused) throw refused;
   const named = source.startsWith("oci:") ? undefined : parseReference(source, { defaultTag: false }).tag;
   if (filter && named !== undefined) {
     throw new UsageError(

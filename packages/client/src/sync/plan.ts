@@ -13,12 +13,13 @@
  * rate-limit guard (rate-limit-guard.ts) sees the quota on every HEAD and GET and is asked before every GET; a tag
  * known missing at the target is HEADed at the source only where the guard needs it (plan-run.ts headBeforeGet).
  */
-import { NotFoundError, UnsupportedError } from "@regatta/errors";
+import { NotFoundError, UnsupportedError, UsageError } from "@regatta/errors";
 import { computeDigest, type Descriptor } from "@regatta/manifest";
 import type { ClientContext } from "../context.js";
 import { digestAt, planCopy } from "../copy/plan.js";
 import { DEFAULT_COPY_CONCURRENCY } from "../copy.js";
 import { getManifest, headManifest } from "../get-manifest.js";
+import { checkAskedPlatforms } from "../image-config.js";
 import { mapConcurrent } from "../map-concurrent.js";
 import { type Endpoint, imageAt, parseEndpoint } from "./endpoints.js";
 import { planLayoutSource, planLayoutTarget } from "./layout-ends.js";
@@ -79,7 +80,10 @@ export async function planSync(
     // A bad regular expression or semver range is the caller's mistake: refused before any request.
     syncTagFilter(job.tags);
     if (source.kind === "oci" && target.kind === "oci") {
-      throw new UnsupportedError(`${job.source} to ${job.target}: one end of a sync must be a registry`);
+      // The caller's mistake, refused before any request (exit 2 in the CLI), as a bad endpoint is.
+      throw new UsageError(
+        `${job.source} to ${job.target}: one end of a sync must be a registry (to copy between layouts, copy the directory)`,
+      );
     }
     checkReferrersJob(options, job, source, target);
   }
@@ -181,7 +185,10 @@ async function planRegistries(
   const { images: tags, referrerTags } = splitReferrerTags(run.options, listed.tags);
   const absent = missingImages(run, source, target, missing);
   const platforms = job.platforms ?? run.options.platforms ?? "all";
-  const filter = platforms === "all" ? undefined : platforms;
+  // One platform is that platform's image, as copy's `platform` (and a layout target) takes it; more keep an index,
+  // rewritten to list them.
+  const one = platforms !== "all" && platforms.length === 1 ? platforms[0] : undefined;
+  const filter = platforms === "all" || one !== undefined ? undefined : platforms;
   // A target repository with no tags is taken as holding nothing: no HEAD of a manifest or (small) blob there.
   const fresh = atTarget?.size === 0;
 
@@ -209,12 +216,24 @@ async function planRegistries(
         : [await headBeforeGet(run, registry, headSource), undefined];
       if (head) image.sourceDigest = head.digest;
       if (targetDigest !== undefined) image.targetDigest = targetDigest;
-      if (head && targetDigest === head.digest && !(filter && isIndexType(head.mediaType))) return image;
-      // 2. GET what is to be copied (counted against a quota), after asking the guard.
-      await guard.take(registry, 1, probe, s);
-      const top = await getManifest(ctx, src, { signal: s }).catch(gone);
-      count(run, registry, 1);
+      const chosen = (filter !== undefined || one !== undefined) && isIndexType(head?.mediaType);
+      if (head && targetDigest === head.digest && !chosen) return image;
+      // 2. GET what is to be copied (counted against a quota), after asking the guard; with one platform of an
+      // index, the index and then that platform's image.
+      const gets = one !== undefined && (head === undefined || chosen) ? 2 : 1;
+      await guard.take(registry, gets, probe, s);
+      const top = await getManifest(ctx, src, {
+        signal: s,
+        ...(one !== undefined ? { platform: one } : {}),
+      }).catch(gone);
+      count(run, registry, top.index ? 2 : 1);
       guard.observe(registry, rateLimitFromHeaders(top.headers));
+      if (one !== undefined) {
+        // A single image of another platform is refused, as copy refuses it; the image is up to date by its digest.
+        if (!top.index) await checkAskedPlatforms(ctx, top, [one], s);
+        image.sourceDigest = top.digest;
+        if (top.digest === targetDigest) return image;
+      }
       if (top.kind === "schema1") {
         throw new UnsupportedError(
           `${src.familiar()}: Docker schema 1 manifests cannot be pushed to current registries`,
