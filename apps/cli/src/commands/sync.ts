@@ -35,7 +35,10 @@ export function registerSync(program: Command, cli: CliContext): void {
       .description(
         "mirror repositories (all tags, or filtered) between registries and OCI layouts, as skopeo sync",
       )
-      .argument("[source]", "a repository (registry/repo, or registry/repo:tag for one tag) or oci:DIR")
+      .argument(
+        "[source]",
+        "a repository (registry/repo; registry/repo:tag for one tag, registry/repo@sha256:… for one image) or oci:DIR[:tag]",
+      )
       .argument(
         "[target]",
         "a repository or oci:DIR; with --config in skopeo's format, the destination prefix",
@@ -82,14 +85,17 @@ export function registerSync(program: Command, cli: CliContext): void {
 Tags whose target already names the source's digest are skipped (a HEAD at each end, never a GET); blobs two tags
 share are sent once. Killed and run again, a sync does only what is left. --config takes skopeo sync's YAML
 (registry: images / images-by-tag-regex / images-by-semver, credentials, tls-verify; the target is DESTINATION)
-or a regsync-like file (sync: [{source, target, type, tags: {allow, deny, semverRange}}], creds). In a Kubernetes
+or a regsync-like file (sync: [{source, target, type, tags: {allow, deny, semverRange}}], creds). --platform with
+one platform copies that platform's image alone, the tag naming the image (as copy --platform, skopeo and regsync's
+platform); with two or more, an index rewritten to list them (so does a config's platforms). In a Kubernetes
 Indexed Job each pod takes its shard from JOB_COMPLETION_INDEX and JOB_COMPLETIONS. See docs/sync.md.
 
 Examples:
   regatta sync alpine localhost:5001/mirror/alpine
   regatta sync alpine localhost:5001/mirror/alpine --semver '>=3.19' --dry-run
   regatta sync localhost:5000/team/api localhost:5001/mirror/api --referrers --dry-run
-  regatta sync localhost:5000/team/api oci:api-layout --tag 1.0 --json`,
+  regatta sync localhost:5000/team/api oci:api-layout --tag 1.0 --json
+  regatta sync alpine localhost:5001/mirror/alpine --platform linux/arm64`,
     )
     .action(async (source: string | undefined, target: string | undefined, opts: SyncFlags, cmd: Command) => {
       const flags = cli.flags(cmd);

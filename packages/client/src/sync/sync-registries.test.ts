@@ -138,6 +138,37 @@ describe("planSync", () => {
     await expect(reg!.planSync({ ...job, platforms: ["linux/amd64"] })).rejects.toThrow(UsageError);
   });
 
+  it("one platform copies that platform's image (copy's rule); two keep a rewritten index; a rerun is up to date", async () => {
+    const host = await start();
+    const arm = multi.children[1]!;
+    const one = { source: `${host}/src/app:multi`, target: `${host}/dst/one`, platforms: ["linux/arm64"] };
+    const plan = await reg!.planSync(one);
+    expect(plan.repositories[0]!.images[0]).toMatchObject({
+      action: "copy",
+      sourceDigest: arm.manifest.digest,
+      manifests: 1,
+    });
+    expect(plan.repositories[0]!.blobs.map((b) => b.digest).sort()).toEqual(
+      [arm.config.digest, ...arm.layers.map((l) => l.digest)].sort(),
+    );
+    // The index and the chosen image's manifest.
+    expect(plan.totals.manifestGets).toBe(2);
+    await reg!.sync(plan);
+    expect(handlers.store.repository("dst/one")?.tags?.get("multi")).toBe(arm.manifest.digest);
+    expect((await reg!.planSync(one)).totals.images).toMatchObject({ copy: 0, skip: 1 });
+
+    const two = { ...one, target: `${host}/dst/two`, platforms: ["linux/arm64", "linux/amd64"] };
+    await reg!.sync(two);
+    const tagged = handlers.store.repository("dst/two")?.tags?.get("multi");
+    const index = handlers.store.repository("dst/two")?.manifests.get(tagged ?? "");
+    expect(JSON.parse(index!.bytes.toString()).manifests).toHaveLength(2);
+    expect((await reg!.planSync(two)).totals.images).toMatchObject({ copy: 0, skip: 1 });
+    // A single image of another platform than the one asked is refused, as copy refuses it.
+    await expect(
+      reg!.planSync({ ...one, source: `${host}/src/app:1.0.0`, target: `${host}/dst/wrong` }),
+    ).rejects.toThrow(/linux\/arm64/);
+  });
+
   it("filters tags by list, regular expression and semver range, include and exclude", async () => {
     const host = await start();
     const tags = async (filter: object) =>

@@ -72,7 +72,11 @@ export interface RateLimitPolicy {
 }
 
 export interface SyncOptions {
-  /** Platforms of an index to copy: `all` (default) keeps indexes whole; a list rewrites them, as `copy` does. */
+  /**
+   * Platforms of an index to copy: `all` (default) keeps indexes whole; one platform copies that platform's image
+   * manifest alone, the target naming the image (copy's `platform`, skopeo's and regsync's single platform); two or
+   * more keep an index, rewritten to list them (copy's `platforms`).
+   */
   platforms?: "all" | readonly string[];
   /** Only this share of the repositories (shard.ts); the plan is the same for every worker, so no coordination. */
   shard?: Shard;

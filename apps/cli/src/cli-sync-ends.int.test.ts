@@ -1,7 +1,8 @@
 /**
- * `regatta sync` with an OCI layout at one end, against CNCF distribution: a dry run into a layout lists the blobs
- * the run then writes, with their bytes (a dry run is read for disk sizing); a dry run out of a layout lists the
- * blobs the run then uploads; `oci:DIR:tag` as a source is that tag only, as `registry/repo:tag` is.
+ * `regatta sync`'s ends, against CNCF distribution: a dry run into a layout lists the blobs the run then writes,
+ * with their bytes (a dry run is read for disk sizing); a dry run out of a layout lists the blobs the run then
+ * uploads; `oci:DIR:tag` as a source is that tag only, as `registry/repo:tag` is; `--platform` with one platform
+ * copies that platform's image (copy's rule), with more a rewritten index, and a rerun is up to date either way.
  */
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -11,7 +12,7 @@ import { generateImage, generateIndex, pushImage, useRegistry } from "@regatta/t
 import { beforeAll, describe, expect, it } from "vitest";
 import { regatta } from "./test-cli.js";
 
-describe("regatta sync with an OCI layout end", () => {
+describe("regatta sync's ends: layouts, one tag, platforms", () => {
   const src = useRegistry("none");
   const dst = useRegistry("none");
   let work: string;
@@ -81,5 +82,40 @@ describe("regatta sync with an OCI layout end", () => {
     const tagged = await regatta(["sync", `${src.host}/src/big`, `oci:${dir}:v2`]);
     expect(tagged.code).toBe(2);
     expect(tagged.stderr).toContain("the target of a sync is a layout: each tag keeps its name");
+  });
+
+  it("--platform with one platform writes that platform's image, as copy does; with two, a rewritten index", async () => {
+    const image = async (repo: string) => {
+      const reg = createClient(dst.host);
+      try {
+        const digest = (await reg.tagsWithDigests(`${dst.host}/${repo}`)).digests.v1 as string;
+        return (await reg.manifest(`${dst.host}/${repo}@${digest}`)).kind;
+      } finally {
+        await reg.close();
+      }
+    };
+    const one = [
+      "sync",
+      `${src.host}/src/big:v1`,
+      `${dst.host}/plat/one`,
+      "--platform",
+      "linux/arm64",
+      "--json",
+    ];
+    const first = await regatta(one);
+    expect(first.stderr).toBe("");
+    expect(JSON.parse(first.stdout)).toMatchObject({ copied: 1, failed: 0 });
+    expect(await image("plat/one")).toBe("image");
+    expect(JSON.parse((await regatta(one)).stdout)).toMatchObject({ copied: 0, skipped: 1 });
+    const two = [
+      ...one.slice(0, 2),
+      `${dst.host}/plat/two`,
+      "--platform",
+      "linux/arm64,linux/amd64",
+      "--json",
+    ];
+    expect(JSON.parse((await regatta(two)).stdout)).toMatchObject({ copied: 1, failed: 0 });
+    expect(await image("plat/two")).toBe("index");
+    expect(JSON.parse((await regatta(two)).stdout)).toMatchObject({ copied: 0, skipped: 1 });
   });
 });
