@@ -12,6 +12,7 @@ import {
   heldBytes,
   locationOf,
   type RequestFn,
+  UploadLocations,
   uploadStatus,
   withDigest,
 } from "./upload-session.js";
@@ -30,6 +31,15 @@ function answer(status: number, headers: Record<string, string>, url = SESSION) 
   } as unknown as RegistryResponse;
   return { response, dumped: () => dumped };
 }
+
+/** The session that SESSION names, as the answer to its POST opened it. */
+const session = () =>
+  new UploadLocations(
+    "h",
+    "r",
+    answer(202, { location: SESSION }, "http://127.0.0.1:5000/v2/r/blobs/uploads/").response,
+    "t",
+  );
 
 /** A request function that records what it is asked and answers `response`. */
 function answering(response: RegistryResponse) {
@@ -108,7 +118,7 @@ describe("uploadStatus", () => {
     const result = await uploadStatus(request, {
       registry: "h",
       repository: "r",
-      location: SESSION,
+      location: session(),
       signal,
     });
     expect(result).toEqual({
@@ -134,7 +144,7 @@ describe("uploadStatus", () => {
     const result = await uploadStatus(request, {
       registry: "h",
       repository: "r",
-      location: SESSION,
+      location: session(),
       acknowledged: 1,
       context: "mine",
     });
@@ -143,12 +153,24 @@ describe("uploadStatus", () => {
     expect(asked[0]).not.toHaveProperty("signal");
   });
 
+  it("takes the answer's Location only after the session's rules: a manifest on the registry is refused", async () => {
+    const status = answer(204, { range: "0-9", location: "/v2/r/manifests/latest" });
+    const location = session();
+    const err = await uploadStatus(answering(status.response).request, {
+      registry: "h",
+      repository: "r",
+      location,
+    }).catch((e) => e);
+    expect(err).toMatchObject({ name: "ProtocolError", code: "BAD_LOCATION" });
+    expect(location.location).toBe(SESSION); // a cancel still goes where the session legitimately was
+  });
+
   it("an answer that does not say how much it holds is a ProtocolError quoting the Range", async () => {
     const missing = answer(204, {});
     const err = await uploadStatus(answering(missing.response).request, {
       registry: "h",
       repository: "r",
-      location: SESSION,
+      location: session(),
     }).catch((e) => e);
     expect(err).toBeInstanceOf(ProtocolError);
     expect(err.message).toBe(
@@ -158,7 +180,7 @@ describe("uploadStatus", () => {
     const odd = await uploadStatus(answering(answer(204, { range: "5-9" }).response).request, {
       registry: "h",
       repository: "r",
-      location: SESSION,
+      location: session(),
     }).catch((e) => e);
     expect(odd.message).toContain("(Range: 5-9)");
   });
@@ -169,7 +191,7 @@ describe("cancelUpload", () => {
     const gone = answer(404, {});
     const { request, asked } = answering(gone.response);
     const signal = new AbortController().signal;
-    await cancelUpload(request, { registry: "h", repository: "r", location: SESSION, signal });
+    await cancelUpload(request, { registry: "h", repository: "r", location: session(), signal });
     expect(asked).toEqual([
       {
         registry: "h",
@@ -186,7 +208,7 @@ describe("cancelUpload", () => {
 
   it("says what it cancels when told, and sends no signal it was not given", async () => {
     const { request, asked } = answering(answer(204, {}).response);
-    await cancelUpload(request, { registry: "h", repository: "r", location: SESSION, context: "mine" });
+    await cancelUpload(request, { registry: "h", repository: "r", location: session(), context: "mine" });
     expect(asked[0]?.context).toBe("mine");
     expect(asked[0]).not.toHaveProperty("signal");
   });

@@ -12,7 +12,7 @@
  */
 import { pushScope, type Scope } from "@regatta/auth";
 import { ProtocolError, quoteText, redactUrl } from "@regatta/errors";
-import { CredentialChain, type RegistryResponse } from "@regatta/transport";
+import { CredentialChain } from "@regatta/transport";
 import { decodedPath, uploadsPath } from "./paths.js";
 import type { RequestFn } from "./request.js";
 
@@ -49,7 +49,7 @@ export class UploadLocations {
   ) {
     this.#origin = new URL(response.url).origin;
     this.#chain = new CredentialChain(this.#origin);
-    this.#location = this.#checked(required(response, what), what);
+    this.#location = this.#checked(locationOf(response, what), what);
   }
 
   /** The latest Location that passed. */
@@ -70,7 +70,7 @@ export class UploadLocations {
     response: { headers: Record<string, string | undefined>; url: string; status?: number },
     what: string,
   ) {
-    this.#location = this.#checked(required(response, what), what);
+    this.#location = this.#checked(locationOf(response, what), what);
     return this.#location;
   }
 
@@ -90,25 +90,16 @@ export class UploadLocations {
   }
 }
 
-function required(
-  response: { headers: Record<string, string | undefined>; url: string; status?: number },
-  what: string,
-): string {
-  const location = absoluteLocation(response, what);
-  if (location === undefined)
-    throw new ProtocolError(`${what}: registry answered ${response.status} without a Location header`);
-  return location;
-}
-
 /** An upload session, by the Location the registry gave it. */
 export interface UploadSessionRequest {
   registry: string;
   repository: string;
   /**
-   * The session: its Locations as checked (`UploadLocations`, which also says whether credentials go with them and
-   * checks the Location of the answer), or its latest Location as a string, taken as it is.
+   * The session's Locations as checked (`UploadLocations`): requests go to its latest, with credentials only while
+   * none left the registry's origin, and a Location answered is taken only after its rules. No bare URL: a request
+   * of a session (the cancelling DELETE too) goes nowhere but to a Location that passed.
    */
-  location: string | UploadLocations;
+  location: UploadLocations;
   signal?: AbortSignal;
   context?: string;
 }
@@ -122,7 +113,10 @@ export interface UploadStatus {
 }
 
 /** The Location of an upload session, absolute (relative ones are resolved against the answering URL). */
-export function locationOf(response: RegistryResponse, what: string): string {
+export function locationOf(
+  response: { headers: Record<string, string | undefined>; url: string; status?: number },
+  what: string,
+): string {
   const location = response.headers.location;
   if (!location)
     throw new ProtocolError(`${what}: registry answered ${response.status} without a Location header`);
@@ -185,7 +179,7 @@ export async function uploadStatus(
   const response = await request({
     registry: req.registry,
     method: "GET",
-    ...sessionTarget(req.location),
+    ...req.location.target(),
     scopes: scopesFor(req.repository),
     context: what,
     expect: [204, 200],
@@ -198,15 +192,10 @@ export async function uploadStatus(
       `${what}: the registry did not say how much of the upload it holds (Range: ${response.headers.range ?? "missing"})`,
     );
   }
-  if (!response.headers.location) return { location: sessionTarget(req.location).url, offset };
-  const location =
-    typeof req.location === "string" ? locationOf(response, what) : req.location.take(response, what);
-  return { location, offset };
-}
-
-/** Where a request of the session goes, and whether the registry's credentials go with it. */
-function sessionTarget(location: string | UploadLocations): { url: string; credentials?: "omit" } {
-  return typeof location === "string" ? { url: location } : location.target();
+  return {
+    location: response.headers.location ? req.location.take(response, what) : req.location.location,
+    offset,
+  };
 }
 
 /**
@@ -242,7 +231,7 @@ export async function cancelUpload(request: RequestFn, req: UploadSessionRequest
   const response = await request({
     registry: req.registry,
     method: "DELETE",
-    ...sessionTarget(req.location),
+    ...req.location.target(),
     scopes: scopesFor(req.repository),
     context: req.context ?? `cancel upload to ${req.registry}/${req.repository}`,
     expect: [204, 200, 202, 404],

@@ -9,7 +9,7 @@ import {
 import { readRequest, startServer, type TestServer } from "@regatta/testkit";
 import { Transport } from "@regatta/transport";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { cancelUpload, uploadStatus } from "./upload-session.js";
+import { cancelUpload, UploadLocations, uploadStatus } from "./upload-session.js";
 import { UploadSource } from "./upload-source.js";
 import { type UploadRequest, uploadBlob } from "./uploads.js";
 
@@ -589,13 +589,14 @@ describe("blob upload: interrupted and taken up again", () => {
   it("uploadStatus and cancelUpload speak to a session directly", async () => {
     behaviour.cutPatch = { nth: 2, keep: 0 };
     const opened = await fetch(`${server.origin}/v2/r/blobs/uploads/`, { method: "POST" });
-    const location = new URL(opened.headers.get("location") ?? "", server.origin).href;
+    const answered = { headers: { location: opened.headers.get("location") ?? "" }, url: opened.url };
+    const location = new UploadLocations(server.host, "r", answered, "t");
     const status = await uploadStatus((r) => transport.request(r), {
       registry: server.host,
       repository: "r",
       location,
     });
-    expect(status).toEqual({ location, offset: 0 });
+    expect(status).toEqual({ location: location.location, offset: 0 });
     await cancelUpload((r) => transport.request(r), { registry: server.host, repository: "r", location });
     expect(sessions.size).toBe(0);
     await cancelUpload((r) => transport.request(r), { registry: server.host, repository: "r", location }); // gone: still fine
