@@ -12,12 +12,16 @@ const READ_FLAGS = constants.O_RDONLY | (constants.O_NONBLOCK ?? 0);
  * A file given by a user (a blob to push), opened once: the handle and its `fstat`, or a UsageError that names the
  * file and says what is there ("it is a FIFO", "no such file"). Size, kind and content all come from the one handle,
  * so a name given to another file after the check is not what gets read (no time-of-check/time-of-use gap). The
- * caller closes the handle.
+ * caller closes the handle. `noFollow` refuses a symbolic link at the name (a walk that saw a file there).
  */
-export async function openRegularFile(path: string): Promise<{ handle: FileHandle; stats: Stats }> {
+export async function openRegularFile(
+  path: string,
+  options: { noFollow?: boolean } = {},
+): Promise<{ handle: FileHandle; stats: Stats }> {
   let handle: FileHandle;
   try {
-    handle = await open(path, READ_FLAGS);
+    // noFollow: a name that is (or became) a symbolic link is refused (ELOOP), not followed to whatever it names.
+    handle = await open(path, READ_FLAGS | (options.noFollow ? (constants.O_NOFOLLOW ?? 0) : 0));
   } catch (error) {
     throw new UsageError(`cannot read ${quotePath(path)}: ${whyUnreadable(error)}`, { cause: error });
   }

@@ -4,8 +4,20 @@
  * from oras-go's format (content/file/utils.go tarDirectory: entries named under the title, the root entry without a
  * trailing `/`, uid/gid 0, no user names), since no oras binary is installable on this machine.
  */
-import { createHash } from "node:crypto";
-import { chmod, lstat, mkdir, readdir, readFile, readlink, stat, symlink, writeFile } from "node:fs/promises";
+import { createHash, randomBytes } from "node:crypto";
+import {
+  chmod,
+  lstat,
+  mkdir,
+  readdir,
+  readFile,
+  readlink,
+  rm,
+  stat,
+  symlink,
+  writeFile,
+} from "node:fs/promises";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gunzipSync, gzipSync } from "node:zlib";
 import { ociSchemaErrors, tempDirs } from "@regatta/testkit";
@@ -13,6 +25,7 @@ import tar from "tar-stream";
 import { describe, expect, it } from "vitest";
 import { DigestMismatchError, UsageError } from "../index.js";
 import { fakeDistribution, rejection } from "../test-answering-registry.js";
+import { packDirectory } from "./artifact-dir.js";
 
 const tempDir = tempDirs("regatta-artifact-dir-");
 const sha256 = (b: Uint8Array) => `sha256:${createHash("sha256").update(b).digest("hex")}`;
@@ -154,6 +167,35 @@ describe("pushArtifact with a directory", () => {
     );
     expect(error.message).toContain("outside");
     await rejection(reg.manifest("registry.test/team/app:1"), Error);
+  });
+});
+
+describe("packDirectory while the directory changes", () => {
+  it("refuses a file swapped for a link out of the directory after the walk saw it, packing nothing of what it names", async () => {
+    const dir = await tempDir();
+    // A first file large enough that its packing is still going on when the second is swapped.
+    await writeFile(join(dir, "a-big.bin"), randomBytes(24 * 1024 * 1024));
+    await writeFile(join(dir, "b-small.txt"), "public!");
+    const outside = join(await tempDir(), "secret.txt");
+    await writeFile(outside, "SECRET!"); // the same size, so a size check alone would not notice
+    const before = new Set(await readdir(tmpdir()));
+    const packing = packDirectory(dir, "docs").then(
+      async (packed) => {
+        await packed.remove();
+        return packed;
+      },
+      (error: unknown) => error,
+    );
+    // The walk is over once the pack's temporary directory exists: swap the second file then.
+    for (let i = 0; i < 500; i++) {
+      if ((await readdir(tmpdir())).some((n) => n.startsWith("regatta-artifact-") && !before.has(n))) break;
+      await new Promise((r) => setTimeout(r, 2));
+    }
+    await rm(join(dir, "b-small.txt"));
+    await symlink(outside, join(dir, "b-small.txt"));
+    const error = await packing;
+    expect(error).toBeInstanceOf(UsageError);
+    expect((error as UsageError).message).toContain("changed while the directory was packed");
   });
 });
 

@@ -4,7 +4,8 @@
  * `docs/a.txt`, …), media type `application/vnd.oci.image.layer.v1.tar+gzip`, and two annotations beside the
  * title: `io.deis.oras.content.digest` (the digest of the tar before gzip) and `io.deis.oras.content.unpack: "true"`.
  * oras writes uid/gid 0 and no user names, keeps modes and times, stores symbolic links as links and hard links as
- * plain files; so does Regatta. Devices, FIFOs and sockets are refused on push.
+ * plain files; so does Regatta. Devices, FIFOs and sockets are refused on push; each file is opened once, without
+ * following a link, and must still be the file the walk saw (a name swapped meanwhile stops the pack).
  *
  * Unpacking trusts nothing of the tar: every entry must lie under the title (oras refuses others too), `..`, absolute
  * names and NUL are refused, no entry is written beneath a symbolic link, a symbolic link must point inside the
@@ -14,7 +15,7 @@
  * checked; symbolic links are made last, once every other entry is on disk, so none can redirect a write.
  */
 
-import { createReadStream, createWriteStream } from "node:fs";
+import { createWriteStream } from "node:fs";
 import {
   chmod,
   link,
@@ -36,6 +37,7 @@ import { pipeline as pipelineAsync } from "node:stream/promises";
 import * as zlib from "node:zlib";
 import { DigestMismatchError, ProtocolError, quotePath, quoteText, UsageError } from "@regatta/errors";
 import { makeDirectories } from "@regatta/errors/make-directories";
+import { openRegularFile, readFileRange } from "@regatta/layout";
 import { Digester, parseDigest } from "@regatta/manifest";
 import tar from "tar-stream";
 import { drained } from "../files/drained.js";
@@ -49,7 +51,16 @@ export const DIRECTORY_MEDIA_TYPE = "application/vnd.oci.image.layer.v1.tar+gzip
 
 type DirEntry =
   | { kind: "directory"; name: string; mode: number; mtime: Date }
-  | { kind: "file"; name: string; path: string; size: number; mode: number; mtime: Date }
+  | {
+      kind: "file";
+      name: string;
+      path: string;
+      size: number;
+      mode: number;
+      mtime: Date;
+      dev: number;
+      ino: number;
+    }
   | { kind: "symlink"; name: string; target: string; mtime: Date };
 
 /** Names in Go's `filepath.Walk` order (lexical by bytes), so a directory packs as oras packs it. */
@@ -81,7 +92,7 @@ async function walk(root: string, title: string): Promise<DirEntry[]> {
         await visit(join(path, child), rel === "" ? child : `${rel}/${child}`);
       }
     } else if (st.isFile()) {
-      out.push({ kind: "file", name, path, size: st.size, mode, mtime: st.mtime });
+      out.push({ kind: "file", name, path, size: st.size, mode, mtime: st.mtime, dev: st.dev, ino: st.ino });
     } else if (st.isSymbolicLink()) {
       const target = await readlink(path);
       if (!linkStaysInside(rel, target)) {
@@ -98,6 +109,15 @@ async function walk(root: string, title: string): Promise<DirEntry[]> {
   };
   await visit(root, "");
   return out;
+}
+
+/** A file the walk saw that is another thing (or gone) when it is packed: the pack stops, naming it. */
+function changedWhilePacked(path: string, cause?: unknown): UsageError {
+  const why = cause instanceof UsageError ? `: ${cause.message}` : "";
+  return new UsageError(
+    `${quotePath(path)} changed while the directory was packed (it is no longer the file first seen${why}); push again once it stays put`,
+    cause !== undefined ? { cause } : {},
+  );
 }
 
 /** A directory packed into a temporary `.tar.gz`, ready to push; `remove()` deletes it. */
@@ -136,15 +156,33 @@ export async function packDirectory(dir: string, title: string): Promise<PackedD
       } else if (entry.kind === "symlink") {
         pack.entry({ ...common, type: "symlink", linkname: entry.target, mode: 0o777 });
       } else {
-        await new Promise<void>((resolve, reject) => {
-          const sink = pack.entry({ ...common, type: "file", mode: entry.mode, size: entry.size }, (error) =>
-            error ? reject(error) : resolve(),
-          );
-          // A file that changed size while packed fails the entry (tar-stream checks the size it was told).
-          pipeline(createReadStream(entry.path), sink as unknown as NodeJS.WritableStream, (error) => {
-            if (error) reject(error);
+        // Opened once, not followed, and checked to be the file the walk saw: a name swapped meanwhile for a link
+        // (to a file outside the directory), a FIFO (which would hang the pack) or another file is refused.
+        const { handle, stats } = await openRegularFile(entry.path, { noFollow: true }).catch(
+          (error: unknown) => {
+            throw changedWhilePacked(entry.path, error);
+          },
+        );
+        try {
+          if (stats.dev !== entry.dev || stats.ino !== entry.ino) throw changedWhilePacked(entry.path);
+          await new Promise<void>((resolve, reject) => {
+            const sink = pack.entry(
+              { ...common, type: "file", mode: entry.mode, size: entry.size },
+              (error) => (error ? reject(error) : resolve()),
+            );
+            // A file that changed size while packed fails the entry (tar-stream checks the size it was told; a
+            // shorter one fails its read, readFileRange).
+            pipeline(
+              readFileRange(handle, entry.path, 0, entry.size),
+              sink as unknown as NodeJS.WritableStream,
+              (error) => {
+                if (error) reject(error);
+              },
+            );
           });
-        });
+        } finally {
+          await handle.close().catch(() => {});
+        }
       }
     }
     pack.finalize();
