@@ -15,7 +15,7 @@ export interface CredentialSide {
   flags: string;
   /** Whether those flags were given on this run. */
   given: boolean;
-  /** How the credentials were given when not by the flags alone (`-u and REGATTA_PASSWORD`, a sync config). */
+  /** How the credentials were given when not by the flags alone: `with -u and REGATTA_PASSWORD`, `in sync.yaml`. */
   givenAs?: string;
 }
 
@@ -42,7 +42,7 @@ export function cliAccessHint(access: AccessFacts, status: number, sides: readon
   if (access.unchallenged && access.credentials === "none") {
     return unchallengedHint(
       access,
-      side?.given ? `those given with ${side.givenAs ?? side.flags}` : undefined,
+      side?.given ? `those given ${side.givenAs ?? `with ${side.flags}`}` : undefined,
     );
   }
   if (access.credentials === "none") {
@@ -53,7 +53,7 @@ export function cliAccessHint(access: AccessFacts, status: number, sides: readon
   const user = access.username ? ` of ${access.username}` : "";
   const source =
     side?.given === true
-      ? `the credentials${user} given with ${side.givenAs ?? side.flags}`
+      ? `the credentials${user} given ${side.givenAs ?? `with ${side.flags}`}`
       : // Stored ones: docker's config, a containers auth.json, a credential helper or Regatta's own config file.
         `the stored credentials${user} for ${registry} (regatta auth explain says where from)`;
   const other = side && !side.given ? `; ${side.flags} gives others` : "";

@@ -92,7 +92,9 @@ export function createCliContext(): CliContext {
             registry,
             flags: GLOBAL_CREDENTIAL_FLAGS,
             given: flags.username !== undefined,
-            ...(passwordFromEnvironment(flags) !== undefined ? { givenAs: "-u and REGATTA_PASSWORD" } : {}),
+            ...(passwordFromEnvironment(flags) !== undefined
+              ? { givenAs: "with -u and REGATTA_PASSWORD" }
+              : {}),
           },
         ];
       }

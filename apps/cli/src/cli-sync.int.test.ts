@@ -239,6 +239,18 @@ describe("regatta sync against real registries", () => {
     );
     expect(await planned("--config", regsync)).toEqual([long]);
 
+    // A config's own credentials, refused, are named as the config's, not as stored ones (outside QA).
+    const wrong = join(work, "wrong-creds.yaml");
+    writeFileSync(
+      wrong,
+      `creds: [{registry: ${dst.host}, user: regatta, pass: Wrong-Secret-7}]\nsync:\n  - source: ${from}\n    target: ${dst.host}/redos\n`,
+    );
+    const refusedCreds = await regatta(["sync", "--config", wrong, "--dry-run"]);
+    expect(refusedCreds.code).toBe(4);
+    expect(refusedCreds.stderr).toMatch(/refused the credentials of regatta given in \S*wrong-creds\.yaml/);
+    expect(refusedCreds.stderr).not.toContain("stored credentials");
+    expect(refusedCreds.stderr).not.toContain("Wrong-Secret-7");
+
     for (const [flag, pattern, reason] of [
       ["--include", "(a)\\1", "invalid escape sequence: `\\1`"],
       ["--exclude", "a(?=b)", "invalid or unsupported Perl syntax: `(?=`"],

@@ -12,7 +12,7 @@ import { AbortError, quotePath, RegattaError, UsageError } from "@regatta/errors
 import { readUserFile } from "@regatta/errors/user-file";
 import { parseReference } from "@regatta/reference";
 import type { Command } from "commander";
-import type { CliContext } from "../cli-context.js";
+import { type CliContext, GLOBAL_CREDENTIAL_FLAGS } from "../cli-context.js";
 import { transportRefusal } from "../copy-list.js";
 import { positiveInt } from "../flag-values.js";
 import { platformsFlag } from "../global-options.js";
@@ -134,8 +134,24 @@ Examples:
         extra.hosts = { ...extra.hosts, ...registries };
       }
       const first = ends[0];
-      if (ends.length === 1 && first?.src && first.dst)
-        cli.credentialSides(copySides(opts, flags, first.src, first.dst));
+      // A config's own credentials (skopeo's credentials:, regsync's creds:) are named as the config's in a refusal's
+      // hint, not as "stored credentials" (the docker config's): its registries take that side, whatever the flags.
+      const configSides =
+        opts.config === undefined
+          ? []
+          : Object.entries(hosts)
+              .filter(([, settings]) => settings.username !== undefined)
+              .map(([host]) => ({
+                registry: host,
+                flags: GLOBAL_CREDENTIAL_FLAGS,
+                given: true,
+                givenAs: `in ${quotePath(opts.config as string)}`,
+              }));
+      const fromConfig = new Set(configSides.map((side) => side.registry));
+      const flagSides =
+        ends.length === 1 && first?.src && first.dst ? copySides(opts, flags, first.src, first.dst) : [];
+      const sides = [...configSides, ...flagSides.filter((side) => !fromConfig.has(side.registry))];
+      if (sides.length) cli.credentialSides(sides);
       await cli.withClient(
         cmd,
         registry,
