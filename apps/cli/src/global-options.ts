@@ -108,13 +108,13 @@ export function platformFlag(): Option {
 }
 
 /**
- * `copy`'s `--platform`: a comma-separated list of the platforms to keep, read as the `platforms` flag so that it
+ * `copy`'s and `sync`'s `--platform`: one platform (its image alone) or a comma-separated list of the platforms to keep, read as the `platforms` flag so that it
  * never reaches the client as the one platform of {@link platformFlag}.
  */
 export function platformsFlag(): Option {
   const option = new Option(
     "--platform <list>",
-    "comma-separated platforms to keep, e.g. linux/amd64,linux/arm64: the index is rewritten to list only those",
+    "one platform (linux/arm64): its image alone, the target names the image; a comma-separated list: an index rewritten to list those",
   );
   // commander stores an option under attributeName(); this one is a list with another meaning, kept apart.
   option.attributeName = () => "platforms";

@@ -32,7 +32,7 @@ export function registerCopy(program: Command, cli: CliContext): void {
         "with --from-file: after a failed copy, go on with the next line (default: stop)",
       )
       .option("--all-platforms", "copy an index with every platform (the default)")
-      .addOption(copyPlatformFlag())
+      .addOption(platformsFlag())
       .option("-j, --jobs <n>", JOBS_HELP)
       .option(
         "--referrers",
@@ -129,14 +129,6 @@ interface CopyFlags {
   srcPassword?: string;
   destUsername?: string;
   destPassword?: string;
-}
-
-/** copy's `--platform`: the shared list flag (platformsFlag), described with what one platform means here. */
-function copyPlatformFlag() {
-  const option = platformsFlag();
-  option.description =
-    "one platform (linux/arm64): its image alone, the target names the image; a comma-separated list: an index rewritten to list those";
-  return option;
 }
 
 /** What every copy of this run is asked, the defaults filled in so that the run can say which it used. */
