@@ -27,12 +27,13 @@ const SKOPEO_TRANSPORT = /^(oci|oci-archive|docker-archive|dir|docker-daemon|con
  * followed the transport (skopeo's `PATH[:REF]`: the reference part is dropped for the file).
  */
 function regattaFor(transport: string, path: string, side: "source" | "target", other: string): string {
-  const file = transport === "oci" || transport === "dir" ? path : path.split(":")[0] || "FILE";
-  const dir = path || "DIR";
+  // Paths a user typed, quoted as every path in a message is (a control character is shown escaped).
+  const archive = quotePath(transport === "oci" || transport === "dir" ? path : path.split(":")[0] || "FILE");
+  const dir = quotePath(path || "DIR");
   if (side === "target") {
     switch (transport) {
       case "docker-archive":
-        return `regatta pull ${other} ${file} (a docker archive, as docker save writes)`;
+        return `regatta pull ${other} ${archive} (a docker archive, as docker save writes)`;
       case "oci":
         return `regatta pull ${other} ${dir} --format oci, or regatta sync ${other} oci:${dir}`;
       case "dir":
@@ -45,7 +46,7 @@ function regattaFor(transport: string, path: string, side: "source" | "target", 
   }
   switch (transport) {
     case "docker-archive":
-      return `regatta push ${file} ${other}`;
+      return `regatta push ${archive} ${other}`;
     case "oci":
       return `regatta push ${dir} ${other}, or regatta sync oci:${dir} ${other}`;
     case "dir":

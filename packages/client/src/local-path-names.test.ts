@@ -105,9 +105,10 @@ describe("a file name with control characters in an error message", () => {
     expect(message).not.toMatch(RAW_CONTROL);
   });
 
-  it("a sync end naming a layout's tag (a name without a newline: oci:DIR:TAG is one line)", async () => {
+  it("a sync target naming a layout's tag (a name without a newline: oci:DIR:TAG is one line)", async () => {
+    // As a source, oci:DIR:TAG is that tag only; as a target it is refused, naming what was given.
     const { message } = await failure(() =>
-      parseEndpoint({} as ClientContext, "oci:a\u001b[2J\u009b:v1", "source"),
+      parseEndpoint({} as ClientContext, "oci:a\u001b[2J\u009b:v1", "target"),
     );
     expect(message).toContain('"oci:a\\u001b[2J\\u009b:v1"');
     expect(message).not.toMatch(RAW_CONTROL);
