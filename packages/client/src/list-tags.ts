@@ -1,3 +1,4 @@
+import { ProtocolError, quoteText } from "@regatta/errors";
 import { isValidTag } from "@regatta/reference";
 import { type ClientContext, type RepositoryInput, toRepository } from "./context.js";
 import { headManifest } from "./get-manifest.js";
@@ -68,10 +69,24 @@ export function tagPages(
   options: Omit<TagsOptions, "last" | "next"> = {},
 ): AsyncGenerator<TagList> {
   const repo = toRepository(ctx, input);
+  const what = `list tags of ${repo.name}`;
+  let first: string | undefined;
   return followPages(
-    `list tags of ${repo.name}`,
-    // Stryker disable next-line ConditionalExpression: `next: undefined` asks for the first page, as the options without it do.
-    (next) => fetchTagPage(ctx, repo, next ? { ...options, next } : options),
+    what,
+    async (next) => {
+      // Stryker disable next-line ConditionalExpression: `next: undefined` asks for the first page, as the options without it do.
+      const fetched = await fetchTagPage(ctx, repo, next ? { ...options, next } : options);
+      // The first page's name is the registry's spelling of this repository (which may differ: tags.ts); a later page
+      // naming another is another repository's tags, never merged into these.
+      if (next === undefined) first = fetched.page.name;
+      else if (fetched.page.name !== first) {
+        throw new ProtocolError(
+          `${what}: a later page lists the tags of ${quoteText(fetched.page.name)}, the first those of ${quoteText(first ?? "")}`,
+          { code: "TAG_LIST_NAME", request: { method: "GET", url: fetched.url } },
+        );
+      }
+      return fetched;
+    },
     (page) => page.tags.length,
     ctx.pagination,
   );

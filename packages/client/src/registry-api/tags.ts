@@ -4,7 +4,7 @@
  * (https://github.com/opencontainers/distribution-spec/blob/main/spec.md#listing-tags).
  */
 import { repositoryScope } from "@regatta/auth";
-import { notRegistrySuccess, ProtocolError, quoteText } from "@regatta/errors";
+import { notRegistrySuccess, ProtocolError } from "@regatta/errors";
 import { type FetchedPage, nextPage, type PageDeps, type PageQuery, pageUrl } from "./pages.js";
 import { tagsPath } from "./paths.js";
 
@@ -56,14 +56,10 @@ export async function tagsGet(
       )
     );
   }
-  // The page names the repository it lists: another one's tags (a next link or a proxy that went astray) must not pass
-  // for this repository's.
-  if (body.name != null && body.name !== req.repository) {
-    throw new ProtocolError(
-      `${what}: the registry answered the tags of ${quoteText(String(body.name))}, not of ${quoteText(req.repository)}`,
-      { code: "TAG_LIST_NAME", request: { method: "GET", url: response.url }, status: response.status },
-    );
-  }
+  // The first page may name the repository otherwise (Artifactory answers it without its prefix, Harbor has answered
+  // another spelling): skopeo and crane take the tags whatever the name, and so does Regatta. A later page naming
+  // another repository than the first is refused where pages are followed (list-tags.ts tagPages); where a next link
+  // may lead is checked in pages.ts.
   // distribution answers `"tags": null` for a repository whose tags were all deleted.
   const tags = (body.tags ?? []).filter((t): t is string => typeof t === "string");
   const page: TagPage = { name: body.name ?? req.repository, tags };
