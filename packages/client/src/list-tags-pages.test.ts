@@ -166,6 +166,15 @@ describe("listTags' answer", () => {
     }
   });
 
+  it("follows a next link whose cursor holds a ';' (RFC 8288 allows it inside <…>)", async () => {
+    const { reg, host } = await answering((request) =>
+      request.path.includes("last=")
+        ? json({ name: "a", tags: ["c"] })
+        : json({ name: "a", tags: ["a"] }, { link: '</v2/a/tags/list?last=b;c>; rel="next"' }),
+    );
+    expect(await reg.allTags(`${host}/a`)).toEqual(["a", "c"]);
+  });
+
   it("refuses a later page that names another repository than the first", async () => {
     const { reg, host } = await answering((request) =>
       request.path.includes("last=")

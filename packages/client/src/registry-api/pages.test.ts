@@ -38,6 +38,9 @@ describe("nextLink", () => {
     // Brackets are stripped only as a pair: anything else is the target as given (and must pass the origin check).
     ['/v2/a/tags/list?last=<b>; rel="next"', "/v2/a/tags/list?last=<b>"],
     ['</v2/a/tags/list?last=b; rel="next"', "</v2/a/tags/list?last=b"],
+    // A `;` inside the brackets is part of the URI (RFC 8288), as in a cursor (outside QA: it was cut there).
+    ['</v2/a/tags/list?last=b;c>; rel="next"', "/v2/a/tags/list?last=b;c"],
+    ['</v2/a/tags/list?last=b;c>;rel=next, </y>; rel="prev"', "/v2/a/tags/list?last=b;c"],
     ['</x>; rel="prev"', undefined],
     ["", undefined],
     [undefined, undefined],

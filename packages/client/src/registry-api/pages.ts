@@ -13,17 +13,31 @@ import type { Requester } from "./request.js";
 /** The `rel="next"` target of a Link header, or undefined when there is no next page. */
 export function nextLink(header: string | undefined): string | undefined {
   if (!header) return undefined;
-  for (const part of splitLinks(header)) {
-    const semi = part.indexOf(";");
+  for (const raw of splitLinks(header)) {
+    const part = raw.trimStart();
+    // `<URI>` may hold a `;` (RFC 8288 allows it: a cursor `last=b;c`): the parameters start after its `>`. A `<`
+    // never closed is no bracket: the target is read up to the first `;` as any other (and checked as a path).
+    const close = closingBracket(part);
+    const semi = part.indexOf(";", close + 1);
     if (semi === -1) continue;
-    let target = part.slice(0, semi).trim();
+    const target = close === -1 ? part.slice(0, semi).trim() : part.slice(1, close).trim();
     // Stryker disable next-line ArithmeticOperator: one character earlier, the parameters start with it and the `;`, which the pattern's `(^|;)` reads alike.
     const params = part.slice(semi + 1);
     if (!/(^|;)\s*rel\s*=\s*"?([^";]*\s)?next(\s[^";]*)?"?\s*(;|$)/i.test(params)) continue;
-    if (target.startsWith("<") && target.endsWith(">")) target = target.slice(1, -1).trim();
     if (target) return target;
   }
   return undefined;
+}
+
+/** The index of the `>` that closes a link that starts with `<` (nested pairs counted), else -1. */
+function closingBracket(part: string): number {
+  if (!part.startsWith("<")) return -1;
+  let depth = 0;
+  for (let i = 0; i < part.length; i++) {
+    if (part[i] === "<") depth++;
+    else if (part[i] === ">" && --depth === 0) return i;
+  }
+  return -1;
 }
 
 /** Splits a Link header at the commas between links, not at commas inside `<…>` or quotes. */
