@@ -100,6 +100,39 @@ describe("what docker and skopeo users write", () => {
     ],
     ['{{printf "%+d %e %g" 5 1234.5678 0.5}}', "+5 1.234568e+03 0.5"],
     ['{{print .os "/" .architecture}} {{print 1 2 "x" 3}}', "linux/arm64 1 2x3"],
+    // Byte for byte as Go's fmt (outside QA against skopeo inspect --format).
+    ['{{printf "% x|%x|% X|%# x" "hi" "hi" "hi" "hi"}}', "68 69|6869|68 69|0x68 0x69"],
+    [
+      '{{printf "%g %g %g %g %G" 0.000001 1e20 1e21 100 1e-7}}',
+      "1e-06 100000000000000000000 1e+21 100 1E-07",
+    ],
+    ['{{printf "%.3g|%.3g|%.2g|%g|%g" 3.14159 1000 0.5 -2.5 0.0001}}', "3.14|1e+03|0.5|-2.5|0.0001"],
+    ['{{printf "%q|%q|%q" 65 10 39}}', "'A'|'\\n'|'\\''"],
+    [`{{printf "%q" "a\x1b\u00a0\u{1f600}\\"\x07\x7f"}}`, `"a\\x1b\\u00a0\u{1f600}\\"\\a\\x7f"`],
+    ['{{printf "%q" .RepoTags}}', '["alpine:3.20" "alpine:latest"]'],
+    [
+      '{{print nil}}|{{printf "%v" nil}}|{{println nil 1}}|{{print .Config.Entrypoint}}',
+      "<nil>|<nil>|<nil> 1\n|<nil>",
+    ],
+    [
+      '{{printf "%[2]s %[1]s %s" "a" "b"}}|{{printf "%*d|%-*d|%.*f" 4 7 3 7 2 3.14159}}',
+      "b a b|   7|7  |3.14",
+    ],
+    [
+      '{{printf "%c%c|%U|%#U|%b|%o|%#o|%O|%#x|%X" 72 105 65 8364 5 8 8 8 255 -255}}',
+      "Hi|U+0041|U+20AC '€'|101|10|010|0o10|0xff|-FF",
+    ],
+    [
+      '{{printf "%T %T %T %T %T %T" .os 1 true .RepoTags .config nil}}',
+      "string float64 bool []interface {} map[string]interface {} <nil>",
+    ],
+    [
+      '{{printf "%.3d|%+.1e|% d|%08.3f|%-5s|%5.1s|%x" 7 12345.678 5 -3.14159 "ab" "xyz" 3.5e3}}',
+      "007|+1.2e+04| 5|-003.142|ab   |    x|dac",
+    ],
+    ["{{1e-7}} {{print 0.000001}} {{printf `%v` 0.5}} {{1e6}}", "1e-07 1e-06 0.5 1000000"],
+    ['{{printf "%f %d" 1e21 1e21}}', "1000000000000000000000.000000 1000000000000000000000"],
+    ['{{printf "%5s|%-4q|" "héé" "é"}}', '  héé|"é" |'],
     ["{{if and .Config.Env .Config.Cmd}}both{{end}}", "both"],
     [
       "{{if and .Config.Entrypoint (index .Config.Entrypoint 5)}}x{{else}}short-circuit{{end}}",
@@ -161,6 +194,15 @@ describe("errors name where they are, and are usage errors", () => {
     ["{{if .a}}{{else 1}}{{end}}", 16, 'unexpected "1" after else'],
     // The escaped character is quoted, so a newline or a control character after "\\" keeps the message one line.
     ['{{"a\\q"}}', 4, 'unknown escape "\\\\q" in string'],
+    // Go refuses these at parse: "integer overflow", "illegal number syntax"; a whole number past 2^53 would print
+    // as another number.
+    ['{{printf "%d" 99999999999999999999}}', 14, "integer overflow: 99999999999999999999"],
+    [
+      '{{printf "%d" 9007199254740993}}',
+      14,
+      "integer 9007199254740993 is past 2^53 and has no exact value here (9007199254740992 is the nearest)",
+    ],
+    ['{{printf "%f" 1e400}}', 14, "number 1e400 is out of range"],
   ])("%s → at %d: %s", (template, offset, message) => {
     expect(() => compileTemplate(template)).toThrow(TemplateError);
     expectFailure(template, offset, message);
@@ -175,7 +217,17 @@ describe("errors name where they are, and are usage errors", () => {
   it.each([
     ["{{range .os}}{{end}}", 8, "cannot range over a string"],
     ['{{printf "%s %s" .os}}', 2, "printf: %s has no value"],
-    ['{{printf "%d" .os}}', 2, "printf: %d needs a whole number, got a string"],
+    // Go prints %!d(string=linux) into the text: here the same words, as an error.
+    ['{{printf "%d" .os}}', 2, "printf: %d cannot print string=linux"],
+    ['{{printf "%d" 1.5}} ', 2, "printf: %d cannot print float64=1.5"],
+    ['{{printf "%t" nil}}', 2, "printf: %t cannot print <nil>"],
+    ['{{printf "%!"}}', 2, "printf: %! has no value"],
+    ['{{printf "%!" 1}}', 2, "printf: unknown verb %!"],
+    ['{{printf "%"}}', 2, "printf: % has no verb at the end of the format"],
+    ['{{printf "%[3]s" 1}}', 2, "printf: bad argument index in %[3]"],
+    ['{{printf "%*d" "a" 1}}', 2, "printf: %* needs a whole number, got string"],
+    ['{{printf "%.200f" 1}}', 2, "printf: %.200f has a precision above 100"],
+    ['{{printf "%200000d" 1}}', 2, "printf: %200000d is wider than 100000"],
     ['{{printf "%s" .os 1}}', 2, "printf: 1 value(s) more than the format uses"],
     ['{{printf "%y" 1}}', 2, "printf: unknown verb %y"],
     ["{{lt .os 1}}", 2, "lt: incompatible types for comparison (a string and a number)"],

@@ -11,8 +11,12 @@
  * - a missing field or a JSON null prints nothing (Go prints `<no value>`), so `[ -z "$(…)" ]` works;
  * - `\n`, `\t` and `\\` in the text between actions are a newline, a tab and a backslash, as in printf's format,
  *   since a shell's single quotes keep them as typed.
+ * `printf`, `print` and `println` are Go's fmt (go-fmt.ts), byte for byte, but for Go's `%!…` complaints, which fail.
  */
 import { quoteText, UsageError } from "@regatta/errors";
+import { formatValue, sprint, sprintf, sprintln } from "./go-fmt.js";
+
+export { formatValue };
 
 /** A template that cannot be parsed or cannot be applied to the document: exit status 2 in the CLI. */
 export class TemplateError extends UsageError {
@@ -344,6 +348,26 @@ class Parser {
     }
   }
 
+  /**
+   * A number literal, refused where Go refuses it at parse (a whole number past 64 bits: "integer overflow"; a
+   * number past float64: "illegal number syntax") or where JavaScript would change it (a whole number past 2^53
+   * that is not exactly a float64), so `printf "%d"` never prints another number than the one typed.
+   */
+  number(text: string, pos: number): number {
+    const n = Number(text);
+    if (!Number.isFinite(n)) this.fail(`number ${text} is out of range`, pos);
+    if (/^-?\d+$/.test(text)) {
+      const exact = BigInt(text);
+      if (exact < -(2n ** 63n) || exact >= 2n ** 64n) this.fail(`integer overflow: ${text}`, pos);
+      if (BigInt(n) !== exact)
+        this.fail(
+          `integer ${text} is past 2^53 and has no exact value here (${BigInt(n)} is the nearest)`,
+          pos,
+        );
+    }
+    return n;
+  }
+
   arg(t: Token): Arg {
     switch (t.t) {
       case "field":
@@ -353,7 +377,7 @@ class Parser {
       case "string":
         return { t: "literal", value: t.value, pos: t.pos };
       case "number":
-        return { t: "literal", value: Number(t.value), pos: t.pos };
+        return { t: "literal", value: this.number(t.value, t.pos), pos: t.pos };
       case "ident":
         if (t.value === "true" || t.value === "false")
           return { t: "literal", value: t.value === "true", pos: t.pos };
@@ -392,19 +416,6 @@ function typeName(v: unknown): string {
   if (Array.isArray(v)) return "a list";
   if (typeof v === "object") return "an object";
   return `a ${typeof v}`;
-}
-
-/** How a value prints, as Go's `%v` prints the same JSON: lists `[a b]`, objects `map[k:v]` with sorted keys. */
-export function formatValue(v: unknown, nested = false): string {
-  if (v === undefined) return "";
-  if (v === null) return nested ? "<nil>" : "";
-  if (Array.isArray(v)) return `[${v.map((x) => formatValue(x, true)).join(" ")}]`;
-  if (isObject(v))
-    return `map[${Object.keys(v)
-      .sort()
-      .map((k) => `${k}:${formatValue(v[k], true)}`)
-      .join(" ")}]`;
-  return String(v);
 }
 
 function truthy(v: unknown): boolean {
@@ -483,7 +494,7 @@ const FUNCTIONS: Record<string, Fn> = {
     arity("upper", args, 1, 1, fail);
     return text("upper", args[0], fail).toUpperCase();
   },
-  println: (_, args) => `${args.map((v) => formatValue(v)).join(" ")}\n`,
+  println: (_, args) => sprintln(args),
   eq: (fail, args) => {
     arity("eq", args, 2, Number.POSITIVE_INFINITY, fail);
     return args.slice(1).some((b) => JSON.stringify(args[0] ?? null) === JSON.stringify(b ?? null));
@@ -549,16 +560,6 @@ function jsEscape(text: string): string {
   });
 }
 
-/** Go's fmt.Sprint: values as `%v`, a space between two operands when neither is a string. */
-function sprint(args: unknown[]): string {
-  let out = "";
-  args.forEach((v, i) => {
-    if (i > 0 && typeof v !== "string" && typeof args[i - 1] !== "string") out += " ";
-    out += formatValue(v);
-  });
-  return out;
-}
-
 /** `lt`/`le`/`gt`/`ge`: two numbers or two strings, as Go compares basic kinds; anything else is an error. */
 function compare(name: string, args: unknown[], fail: (m: string) => never): number {
   arity(name, args, 2, 2, fail);
@@ -566,92 +567,6 @@ function compare(name: string, args: unknown[], fail: (m: string) => never): num
   if (typeof a === "number" && typeof b === "number") return a - b;
   if (typeof a === "string" && typeof b === "string") return a < b ? -1 : a > b ? 1 : 0;
   return fail(`${name}: incompatible types for comparison (${typeName(a)} and ${typeName(b)})`);
-}
-
-/**
- * Go's fmt.Sprintf for the verbs scripts use: `%v %s %d %q %x %X %f %e %g %t %%`, with the flags `-+0 ` and a
- * width and precision (`%-10s`, `%05d`, `%.2f`). A verb that does not fit its value, a missing or an extra value is
- * an error, where Go would print `%!d(string=…)` into the output.
- */
-function sprintf(format: string, values: unknown[], fail: (m: string) => never): string {
-  let next = 0;
-  const out = format.replace(
-    /%([-+ 0#]*)(\d+)?(?:\.(\d+))?([a-zA-Z%])/g,
-    (spec, flags: string, w, p, verb: string) => {
-      if (verb === "%") return "%";
-      if (next >= values.length) return fail(`printf: ${spec} has no value`);
-      const v = values[next++];
-      const precision = p === undefined ? undefined : Number(p);
-      const number = (what: string) =>
-        typeof v === "number" ? v : fail(`printf: ${spec} needs ${what}, got ${typeName(v)}`);
-      let text: string;
-      switch (verb) {
-        case "v":
-        case "s":
-          text = formatValue(v);
-          if (precision !== undefined) text = text.slice(0, precision);
-          break;
-        case "q":
-          text = JSON.stringify(typeof v === "string" ? v : formatValue(v));
-          break;
-        case "d": {
-          const n = number("a whole number");
-          if (!Number.isInteger(n)) return fail(`printf: ${spec} needs a whole number, got ${n}`);
-          text = String(Math.abs(n));
-          if (n < 0) text = `-${text}`;
-          break;
-        }
-        case "x":
-        case "X": {
-          text =
-            typeof v === "string"
-              ? Array.from(new TextEncoder().encode(v), (b) => b.toString(16).padStart(2, "0")).join("")
-              : Number.isInteger(number("a whole number or a string"))
-                ? (v as number).toString(16)
-                : fail(`printf: ${spec} needs a whole number or a string, got ${v}`);
-          if (verb === "X") text = text.toUpperCase();
-          break;
-        }
-        case "f":
-        case "F":
-          text = number("a number").toFixed(precision ?? 6);
-          break;
-        case "e":
-          text = goExponent(number("a number").toExponential(precision ?? 6));
-          break;
-        case "g":
-          text =
-            precision === undefined ? String(number("a number")) : number("a number").toPrecision(precision);
-          break;
-        case "t":
-          text =
-            typeof v === "boolean"
-              ? String(v)
-              : fail(`printf: ${spec} needs true or false, got ${typeName(v)}`);
-          break;
-        default:
-          return fail(`printf: unknown verb ${spec}`);
-      }
-      if (flags.includes("+") && typeof v === "number" && v >= 0 && "dfFeg".includes(verb)) text = `+${text}`;
-      else if (flags.includes(" ") && typeof v === "number" && v >= 0 && "dfFeg".includes(verb))
-        text = ` ${text}`;
-      const width = w === undefined ? 0 : Number(w);
-      if (text.length >= width) return text;
-      if (flags.includes("-")) return text.padEnd(width);
-      if (flags.includes("0") && typeof v === "number") {
-        const sign = /^[-+ ]/.test(text) ? text[0] : "";
-        return sign + text.slice(sign.length).padStart(width - sign.length, "0");
-      }
-      return text.padStart(width);
-    },
-  );
-  if (next < values.length) return fail(`printf: ${values.length - next} value(s) more than the format uses`);
-  return out;
-}
-
-/** JavaScript's `1.5e+0` as Go's `%e` writes it: `1.500000e+00` (at least two exponent digits). */
-function goExponent(text: string): string {
-  return text.replace(/e([-+])(\d)$/, (_, sign: string, digit: string) => `e${sign}0${digit}`);
 }
 
 /** The names of the functions a template may call, for the documentation and its test. */
