@@ -276,6 +276,8 @@ function formatOne(v: unknown, s: Spec, fail: (m: string) => never): string {
   switch (verb) {
     case "v":
     case "s": {
+      // `%#v` is Go syntax (`map[string]interface {}{…}`), which this does not write: refused, not printed as `%v`.
+      if (verb === "v" && flags.includes("#")) return fail(`printf: ${s.text} (Go syntax) is not supported`);
       if (verb === "s" && (v === undefined || v === null)) return "";
       const text = verb === "v" ? argValue(v) : formatValue(v);
       return precision === undefined ? text : Array.from(text).slice(0, precision).join("");
@@ -304,7 +306,8 @@ function formatOne(v: unknown, s: Spec, fail: (m: string) => never): string {
       return rune(whole());
     case "U": {
       const n = whole();
-      const hex = `U+${(n < 0 ? -BigInt(n) : BigInt(n))
+      // Go's %U reads a negative number as its 64-bit two's complement.
+      const hex = `U+${BigInt.asUintN(64, BigInt(n))
         .toString(16)
         .toUpperCase()
         .padStart(precision ?? 4, "0")}`;

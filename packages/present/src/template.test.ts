@@ -127,8 +127,8 @@ describe("what docker and skopeo users write", () => {
       "string float64 bool []interface {} map[string]interface {} <nil>",
     ],
     [
-      '{{printf "%.3d|%+.1e|% d|%08.3f|%-5s|%5.1s|%x" 7 12345.678 5 -3.14159 "ab" "xyz" 3.5e3}}',
-      "007|+1.2e+04| 5|-003.142|ab   |    x|dac",
+      '{{printf "%.3d|%+.1e|% d|%08.3f|%-5s|%5.1s|%x|%U" 7 12345.678 5 -3.14159 "ab" "xyz" 3500 -1}}',
+      "007|+1.2e+04| 5|-003.142|ab   |    x|dac|U+FFFFFFFFFFFFFFFF",
     ],
     ["{{1e-7}} {{print 0.000001}} {{printf `%v` 0.5}} {{1e6}}", "1e-07 1e-06 0.5 1000000"],
     ['{{printf "%f %d" 1e21 1e21}}', "1000000000000000000000.000000 1000000000000000000000"],
@@ -223,6 +223,7 @@ describe("errors name where they are, and are usage errors", () => {
     ['{{printf "%t" nil}}', 2, "printf: %t cannot print <nil>"],
     ['{{printf "%!"}}', 2, "printf: %! has no value"],
     ['{{printf "%!" 1}}', 2, "printf: unknown verb %!"],
+    ['{{printf "%#v" .os}}', 2, "printf: %#v (Go syntax) is not supported"],
     ['{{printf "%"}}', 2, "printf: % has no verb at the end of the format"],
     ['{{printf "%[3]s" 1}}', 2, "printf: bad argument index in %[3]"],
     ['{{printf "%*d" "a" 1}}', 2, "printf: %* needs a whole number, got string"],
