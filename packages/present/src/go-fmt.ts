@@ -104,7 +104,8 @@ function fixed(n: number, prec: number): string {
 
 /**
  * Go's `%g`: the shortest digits (or `prec` significant ones, trailing zeros dropped), with an exponent when it is
- * below -4 or at least the precision (21 for the shortest), as strconv.FormatFloat(v, 'g', prec) writes it.
+ * below -4 or at least the precision (6 for the shortest: Go's strconv, not JSON's or JavaScript's 21), as
+ * strconv.FormatFloat(v, 'g', prec) writes it.
  */
 function general(n: number, prec?: number): string {
   if (n === 0) return Object.is(n, -0) ? "-0" : "0";
@@ -112,8 +113,7 @@ function general(n: number, prec?: number): string {
   const [mantissa = "", exp = "0"] = digits.split("e");
   const x = Number(exp);
   const trimmed = mantissa.includes(".") ? mantissa.replace(/\.?0+$/, "") : mantissa;
-  if (x < -4 || x >= (prec === undefined ? 21 : Math.max(prec, 1)))
-    return exponent(Number(`${trimmed}e${x}`));
+  if (x < -4 || x >= (prec === undefined ? 6 : Math.max(prec, 1))) return exponent(Number(`${trimmed}e${x}`));
   const significant = trimmed.replace(/^-/, "").replace(".", "").length;
   return fixed(Number(digits), Math.max(significant - (x + 1), 0));
 }

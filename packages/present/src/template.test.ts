@@ -102,9 +102,10 @@ describe("what docker and skopeo users write", () => {
     ['{{print .os "/" .architecture}} {{print 1 2 "x" 3}}', "linux/arm64 1 2x3"],
     // Byte for byte as Go's fmt (outside QA against skopeo inspect --format).
     ['{{printf "% x|%x|% X|%# x" "hi" "hi" "hi" "hi"}}', "68 69|6869|68 69|0x68 0x69"],
+    // Go's strconv: an exponent below -4 or from 6 on for the shortest form (JSON and JavaScript switch at 21).
     [
-      '{{printf "%g %g %g %g %G" 0.000001 1e20 1e21 100 1e-7}}',
-      "1e-06 100000000000000000000 1e+21 100 1E-07",
+      '{{printf "%g %g %g %g %G %g %g" 0.000001 1e20 1e21 100 1e-7 123456 1234567.5}}',
+      "1e-06 1e+20 1e+21 100 1E-07 123456 1.2345675e+06",
     ],
     ['{{printf "%.3g|%.3g|%.2g|%g|%g" 3.14159 1000 0.5 -2.5 0.0001}}', "3.14|1e+03|0.5|-2.5|0.0001"],
     ['{{printf "%q|%q|%q" 65 10 39}}', "'A'|'\\n'|'\\''"],
