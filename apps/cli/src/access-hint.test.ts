@@ -73,6 +73,20 @@ describe("cliAccessHint: what was sent × the operation × the flags of the run"
     }
   });
 
+  it("credentials withheld by the origin rules: neither refused nor missing, -u/-p given were not sent", () => {
+    for (const status of [401, 403]) {
+      for (const operation of ["pull", "push"] as const) {
+        const withheld = facts(operation, "none", { withheldAfter: "cdn.example" });
+        expect(cliAccessHint(withheld, status, one(true))).toBe(
+          `credentials are not sent on a request that came back from another host (cdn.example, where ${R} sent it), so those given with -u/-p were not sent: see docs/security.md, "Origins"`,
+        );
+        expect(cliAccessHint(withheld, status, one(false))).not.toMatch(
+          /pass -u\/-p|regatta login|no credentials were sent|refused the/,
+        );
+      }
+    }
+  });
+
   it("a 401 that refuses the credentials themselves says to check them", () => {
     expect(cliAccessHint(facts("pull", "basic", { username: "me" }), 401, one(true))).toBe(
       `${R} refused the credentials of me given with -u/-p: check them`,

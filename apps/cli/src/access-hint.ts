@@ -1,7 +1,7 @@
 // The type from the client, which the published package depends on (for the types of its exports); the function from
 // errors, so start-up does not import the client (see build.mjs).
 import type { AccessFacts } from "@regatta/client";
-import { describeAccess, otherReasonHint, unchallengedHint } from "@regatta/errors";
+import { describeAccess, otherReasonHint, unchallengedHint, withheldHint } from "@regatta/errors";
 
 /**
  * Which flags give credentials for one side of a command (issue 10, item 16): `-u/-p` for the registry of most
@@ -38,13 +38,11 @@ export function cliAccessHint(access: AccessFacts, status: number, sides: readon
   const login = `"regatta login ${registry}"`;
   const pass = side ? `pass ${side.flags} or run ${login}` : `run ${login}`;
   const what = describeAccess(access);
+  const given = side?.given ? `those given ${side.givenAs ?? `with ${side.flags}`}` : undefined;
+  // The origin rules withheld them (a chain that left the registry came back): no flag or login would be sent either.
+  if (access.withheldAfter) return withheldHint(access, given);
   // The registry never challenged (its /v2/ answered 200): no flag or login is sent to a registry that does not ask.
-  if (access.unchallenged && access.credentials === "none") {
-    return unchallengedHint(
-      access,
-      side?.given ? `those given ${side.givenAs ?? `with ${side.flags}`}` : undefined,
-    );
-  }
+  if (access.unchallenged && access.credentials === "none") return unchallengedHint(access, given);
   if (access.credentials === "none") {
     return access.operation === "catalog"
       ? `no credentials were sent to ${registry}, whose catalog needs an account allowed to list it: ${pass}`

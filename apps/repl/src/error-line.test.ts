@@ -1,5 +1,5 @@
 import { runInNewContext } from "node:vm";
-import { NotFoundError, UsageError } from "@regatta/client";
+import { errorFromResponse, NotFoundError, UsageError } from "@regatta/client";
 import pc from "picocolors";
 import { describe, expect, it } from "vitest";
 import { errorLine } from "./error-line.js";
@@ -32,5 +32,24 @@ describe("errorLine", () => {
       "  registry error: MANIFEST_UNKNOWN: manifest unknown",
       "  caused by: socket said no",
     ]);
+  });
+
+  it("a refusal of a request whose credentials the origin rules withheld says so, and offers no .login", () => {
+    const error = errorFromResponse({
+      method: "GET",
+      url: "http://127.0.0.1:5710/v2/base/img/blobs/back",
+      status: 401,
+      auth: {
+        registry: "127.0.0.1:5710",
+        scopes: [{ type: "repository", name: "base/img", actions: ["pull"] }],
+        credentials: "none",
+        withheldAfter: "127.0.0.2:5711",
+      },
+    });
+    const line = errorLine(error, false, plain, "127.0.0.1:5710");
+    expect(line).toContain(
+      '(credentials are not sent on a request that came back from another host (127.0.0.2:5711, where 127.0.0.1:5710 sent it): see docs/security.md, "Origins")',
+    );
+    expect(line).not.toContain(".login");
   });
 });

@@ -5,6 +5,7 @@ import {
   otherReasonHint,
   RegattaError,
   unchallengedHint,
+  withheldHint,
 } from "@regatta/client";
 import { type Colors, causeLines, escapeControls, oneLine, registryErrorLines } from "@regatta/present";
 
@@ -16,6 +17,8 @@ import { type Colors, causeLines, escapeControls, oneLine, registryErrorLines } 
 export function replAccessHint(access: AccessFacts, status: number, current?: string): string {
   // A quota, a size, an immutable tag…: no .login is the fix, whatever was sent.
   if (access.otherReason) return otherReasonHint(access);
+  // The origin rules withheld the credentials (the request came back from another host): no .login would go either.
+  if (access.withheldAfter) return withheldHint(access);
   // The registry never challenged: a .login would not be sent to it either.
   if (access.unchallenged && access.credentials === "none") return unchallengedHint(access);
   const what = describeAccess(access);

@@ -30,6 +30,22 @@ export interface AccessFacts {
    * credentials held or given were not sent either, so passing them is no fix ({@link unchallengedHint}).
    */
   unchallenged?: boolean;
+  /**
+   * Nothing was sent because the request came back to the registry from another host the registry (or a Location)
+   * had sent it to: a redirect chain or an upload session that left the registry's origin carries no credentials for
+   * the rest of its way (docs/security.md, "Origins"). The host (or origin) it left through; see {@link withheldHint}.
+   */
+  withheldAfter?: string;
+}
+
+/**
+ * The hint of a refusal of a request whose credentials the origin rules withheld ({@link AccessFacts.withheldAfter}):
+ * neither refused nor missing, and passing them is no fix; `given` names the credentials the run had (`those given
+ * with -u/-p`), which were not sent.
+ */
+export function withheldHint(access: AccessFacts, given?: string): string {
+  const held = given ? `, so ${given} were not sent` : "";
+  return `credentials are not sent on a request that came back from another host (${access.withheldAfter}, where ${access.registry} sent it)${held}: see docs/security.md, "Origins"`;
 }
 
 /**
@@ -125,6 +141,7 @@ export function describeAccess(access: AccessFacts): string {
  */
 export function accessHint(access: AccessFacts, status: number): string {
   if (access.otherReason) return otherReasonHint(access);
+  if (access.withheldAfter) return withheldHint(access);
   if (access.unchallenged && access.credentials === "none") return unchallengedHint(access);
   const what = describeAccess(access);
   const who = access.username ? ` of ${access.username}` : "";

@@ -49,6 +49,8 @@ export interface ErrorResponse {
     username?: string;
     /** Nothing went because the registry never asked (no 401 challenge): see {@link AccessFacts.unchallenged}. */
     unchallenged?: boolean;
+    /** Nothing went because the origin rules withheld it: see {@link AccessFacts.withheldAfter}. */
+    withheldAfter?: string;
   };
 }
 
@@ -177,6 +179,7 @@ function accessFacts(
     credentials: auth.credentials,
     ...(auth.username ? { username: auth.username } : {}),
     ...(auth.unchallenged && auth.credentials === "none" ? { unchallenged: true } : {}),
+    ...(auth.withheldAfter && auth.credentials === "none" ? { withheldAfter: auth.withheldAfter } : {}),
     ...(insufficientScope ? { insufficientScope } : {}),
     ...(otherReason ? { otherReason } : {}),
   };

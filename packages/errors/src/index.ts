@@ -9,6 +9,7 @@ export {
   otherReasonHint,
   type ScopeLike,
   unchallengedHint,
+  withheldHint,
 } from "./access.js";
 export { type ErrorResponse, errorFromResponse, foreignText } from "./from-response.js";
 export {

@@ -35,7 +35,7 @@ export function authenticating(config: AuthConfig): Middleware {
       exchange.credentials === "omit" ||
       exchange.url.origin !== exchange.baseOrigin
     ) {
-      return sent(await next(exchange), exchange.headers.authorization);
+      return sent(await next(exchange), exchange.headers.authorization, undefined, exchange.withheldAfter);
     }
     const { registry, scopes, signal } = exchange;
     if (!exchange.body.replayable) await config.ping(registry, signal);
@@ -51,6 +51,8 @@ export function authenticating(config: AuthConfig): Middleware {
     // hostile host) that answers 401 would otherwise choose the realm the registry's credentials go to.
     if (new URL(response.url).origin !== exchange.baseOrigin)
       throw await foreignChallenge(exchange, response);
+    // A redirect chain that left the origin dropped the credentials for good: a new token would be dropped too.
+    if (response.sent?.withheldAfter) return response;
     if (!exchange.body.replayable) {
       authenticator.learn(registry, wwwAuthenticate);
       return response;
@@ -78,7 +80,16 @@ export function authenticating(config: AuthConfig): Middleware {
  * token the authenticator fetched without any credential is counted as nothing sent: the token server gives it to
  * anybody, and the hint must say how to log in rather than blame credentials that were never there.
  */
-function sent(response: RawResponse, authorization: string | undefined, who?: AuthDescription): RawResponse {
+function sent(
+  response: RawResponse,
+  authorization: string | undefined,
+  who?: AuthDescription,
+  omittedAfter?: string,
+): RawResponse {
+  // Withheld by the origin rules (credential-chain.ts): an `omit` request, or a redirect chain that left the origin,
+  // whose last hop went without the header it started with.
+  const withheldAfter = omittedAfter ?? response.withheldAfter;
+  if (withheldAfter) return { ...response, sent: { credentials: "none", withheldAfter } };
   // Stryker disable next-line OptionalChaining: split with a limit of 1 always returns one element, so [0] is there.
   const scheme = authorization?.split(" ", 1)[0]?.toLowerCase();
   const credentials =

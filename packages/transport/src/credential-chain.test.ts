@@ -18,4 +18,15 @@ describe("CredentialChain", () => {
     expect(chain.follow("https://r.example/v2/a/blobs/uploads/1")).toBe(false);
     expect(chain.dropped).toBe(true);
   });
+
+  it("names where it first left: the host, or the origin when only the scheme differed", () => {
+    const chain = new CredentialChain("https://r.example");
+    expect(chain.leftAt).toBeUndefined();
+    chain.follow("https://cdn.example:8443/x");
+    chain.follow("https://other.example/y");
+    expect(chain.leftAt).toBe("cdn.example:8443");
+    const scheme = new CredentialChain("https://r.example");
+    scheme.follow("http://r.example/x");
+    expect(scheme.leftAt).toBe("http://r.example");
+  });
 });

@@ -5,9 +5,12 @@
  * the chain, even when a later hop comes back: a host that is not the registry must not be able to choose, by
  * pointing back at the registry, where the registry's credentials are sent (a confused deputy).
  */
+import { sentElsewhere } from "./sent-elsewhere.js";
+
 export class CredentialChain {
   readonly #origin: string;
   #dropped = false;
+  #leftAt: string | undefined;
 
   /** A chain that starts at `start` (a URL or an origin); credentials may go there. */
   constructor(start: string | URL) {
@@ -16,8 +19,21 @@ export class CredentialChain {
 
   /** Takes the next hop of the chain; whether credentials may go with it. */
   follow(url: string | URL): boolean {
-    if (new URL(url).origin !== this.#origin) this.#dropped = true;
+    const hop = new URL(url);
+    if (hop.origin !== this.#origin && !this.#dropped) {
+      this.#dropped = true;
+      this.#leftAt = sentElsewhere(hop, this.#origin, "").there;
+    }
     return !this.#dropped;
+  }
+
+  /**
+   * Where the chain first left the origin (its host, or its origin when only the scheme differed): a refusal of a
+   * request sent without credentials for that reason names it (`withheldAfter`, the error's hint), so the hint
+   * neither blames credentials that did not go nor asks for ones that would not go either.
+   */
+  get leftAt(): string | undefined {
+    return this.#leftAt;
   }
 
   /** Whether a hop left the origin: nothing of the chain carries credentials any more. */

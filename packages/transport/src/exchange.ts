@@ -47,6 +47,8 @@ export interface Exchange {
   baseOrigin: string;
   /** `omit`: no credentials at all, even to the registry's origin (RegistryRequest.credentials). */
   credentials?: "omit";
+  /** With `omit`: where the chain left the registry's origin (RegistryRequest.withheldAfter). */
+  withheldAfter?: string;
   method: string;
   url: URL;
   /** Lower-case names. */
@@ -84,7 +86,18 @@ export interface RawResponse {
    * `unchallenged`: it went anonymous because the registry never asked for credentials (no 401 challenge learned),
    * so credentials the client holds were not sent either.
    */
-  sent?: { credentials: "none" | "basic" | "bearer"; username?: string; unchallenged?: boolean };
+  sent?: {
+    credentials: "none" | "basic" | "bearer";
+    username?: string;
+    unchallenged?: boolean;
+    /** It went without credentials because its chain left the registry's origin here (`CredentialChain.leftAt`). */
+    withheldAfter?: string;
+  };
+  /**
+   * Set by the redirect concern on the last answer of a chain that left the registry's origin: where it left it. The
+   * hops after went without credentials, so the auth concern reports none sent (`sent.withheldAfter`).
+   */
+  withheldAfter?: string;
 }
 
 export type Handler = (exchange: Exchange) => Promise<RawResponse>;

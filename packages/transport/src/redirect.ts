@@ -47,7 +47,10 @@ export function redirecting(maxRedirects: number, secrets: SecretSet, logger?: L
     for (let hops = 0; ; hops++) {
       const response = await next(current);
       const location = response.headers.location;
-      if (!REDIRECT_STATUSES.has(response.status) || !location) return response;
+      if (!REDIRECT_STATUSES.has(response.status) || !location) {
+        // The hops after the chain left the origin went without credentials: the answer says where it left.
+        return chain.leftAt ? { ...response, withheldAfter: chain.leftAt } : response;
+      }
       await dumpBody(response.body);
       const request = { method, url: redactUrl(current.url) };
       if (hops >= maxRedirects) {

@@ -115,6 +115,7 @@ function whoAnswered(exchange: Exchange, response: RawResponse): Pick<ErrorRespo
         ...(response.sent?.unchallenged && !response.headers["www-authenticate"]
           ? { unchallenged: true }
           : {}),
+        ...(response.sent?.withheldAfter ? { withheldAfter: response.sent.withheldAfter } : {}),
       },
     };
   }

@@ -637,6 +637,7 @@ export class Transport {
     retryBudget?: RegistryRequest["retryBudget"];
     onDiscard?: RegistryRequest["onDiscard"];
     credentials?: RegistryRequest["credentials"];
+    withheldAfter?: RegistryRequest["withheldAfter"];
   }): Exchange {
     const method = req.method.toUpperCase();
     const body = bodySource(req.body);
@@ -647,6 +648,7 @@ export class Transport {
       registry: req.registry,
       baseOrigin: req.baseOrigin ?? url.origin,
       ...(req.credentials === "omit" ? { credentials: "omit" as const } : {}),
+      ...(req.credentials === "omit" && req.withheldAfter ? { withheldAfter: req.withheldAfter } : {}),
       method,
       url,
       headers: { "user-agent": this.#userAgent, ...lowerCaseKeys(req.headers) },

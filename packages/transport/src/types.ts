@@ -113,6 +113,12 @@ export interface RegistryRequest {
    * once (an upload session's Locations, `CredentialChain`).
    */
   credentials?: "same-origin" | "omit";
+  /**
+   * With `omit` for a chain that left the origin: where it left it (`CredentialChain.leftAt`). A 401/403 of the
+   * registry then says credentials were withheld for that reason (`AccessFacts.withheldAfter`), not that they were
+   * refused or missing.
+   */
+  withheldAfter?: string;
   signal?: AbortSignal;
   /** What is being done, for error messages: "get manifest docker.io/library/alpine:3". */
   context?: string;

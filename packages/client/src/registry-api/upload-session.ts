@@ -61,8 +61,9 @@ export class UploadLocations {
    * Where a request of the session goes (the latest Location, or `url` made of it) and, once a Location left the
    * registry's origin, that the registry's credentials do not go with it.
    */
-  target(url = this.#location): { url: string; credentials?: "omit" } {
-    return { url, ...(this.#chain.dropped ? { credentials: "omit" as const } : {}) };
+  target(url = this.#location): { url: string; credentials?: "omit"; withheldAfter?: string } {
+    const left = this.#chain.leftAt;
+    return { url, ...(left ? { credentials: "omit" as const, withheldAfter: left } : {}) };
   }
 
   /** Takes the Location of a later answer of the session (PATCH, GET); throws when it breaks the rules. */
