@@ -31,6 +31,26 @@ describe("inspect, config and --format against a real registry", () => {
     await pushImage(registry.url, "cli/multi", "1", index);
   }, 60_000);
 
+  it("--format escapes every ESC a registry value carries, a whole style too; tab and newline as written", async () => {
+    const planted = await generateImage({ layers: [64], labels: { ctl: "x\x1b[31my\tz" }, seed: "ctl" });
+    await pushImage(registry.url, "cli/ctl", "1", planted);
+    const whole = await regatta([
+      "config",
+      `${host}/cli/ctl:1`,
+      "--format",
+      '{{index .Config.Labels "ctl"}}',
+    ]);
+    // Was raw: ESC[31m passed the output boundary as one of Regatta's own styles (a cut ESC[3 was escaped).
+    expect(whole.stdout).toBe("x\\u001b[31my\tz\n");
+    const cut = await regatta([
+      "config",
+      `${host}/cli/ctl:1`,
+      "--format",
+      '{{slice (index .Config.Labels "ctl") 0 4}}',
+    ]);
+    expect(cut.stdout).toBe("x\\u001b[3\n");
+  });
+
   it("inspect shows what the image runs, for people and in --json", async () => {
     const human = await regatta(["inspect", `${host}/cli/single:1`]);
     expect(human.code).toBe(0);

@@ -1,4 +1,5 @@
 import { UsageError } from "@regatta/errors";
+import { escapeStyles } from "@regatta/present";
 import { Option } from "commander";
 import type { GlobalFlags } from "./global-options.js";
 import { writeStdout } from "./output.js";
@@ -34,8 +35,12 @@ export async function formatterFor(template: string | undefined, flags: GlobalFl
   return { kind: "template", render: compileTemplate(template).render };
 }
 
-/** Prints a template's output with a newline after it, unless it already ends with one (as docker's does). */
+/**
+ * Prints a template's output with a newline after it, unless it already ends with one (docker and skopeo always add
+ * one). Every ESC in it is escaped: the values are the registry's, and a label's `ESC[31m` would otherwise pass the
+ * output boundary as one of Regatta's own styles (a cut `ESC[3` was escaped, a whole one not).
+ */
 export function writeTemplated(render: (data: unknown) => string, data: unknown): Promise<void> {
-  const out = render(data);
+  const out = escapeStyles(render(data));
   return writeStdout(out.endsWith("\n") ? out : `${out}\n`);
 }

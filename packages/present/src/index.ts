@@ -11,7 +11,7 @@ export { causeLines, oneLine, registryErrorLines } from "./error-lines.js";
 export { type FileRow, fileListingLines, modeString } from "./file-listing.js";
 export { humanSize } from "./human-size.js";
 export { type InventoryRows, inventoryTable } from "./inventory-table.js";
-export { escapeControls, escapeField } from "./terminal-text.js";
+export { escapeControls, escapeField, escapeStyles } from "./terminal-text.js";
 export { type SummaryRows, summaryTables, textTable } from "./text-table.js";
 export { type ProgressEvent, type TransferProgress, transferProgress } from "./transfer-progress.js";
 export { drawTree } from "./tree.js";

@@ -52,6 +52,15 @@ export function escapeField(text: string): string {
 }
 
 /**
+ * Text of many lines that carries registry values and none of Regatta's styles (a `--format` template's output):
+ * every ESC escaped, so a label's `ESC[31m` cannot pass for one of Regatta's own styles at the output boundary
+ * ({@link escapeControls}); tab and newline kept, as the template wrote them.
+ */
+export function escapeStyles(text: string): string {
+  return text.replace(/\x1b/g, escaped);
+}
+
+/**
  * One line of Regatta's own making, which may carry its styles, kept on its line: controls escaped as at the output
  * boundary, and tab and newline too. Registry values in it are escaped with {@link escapeField} first.
  */
