@@ -9,7 +9,7 @@ import { sentElsewhere } from "./sent-elsewhere.js";
 
 export class CredentialChain {
   readonly #origin: string;
-  #dropped = false;
+  /** Where the chain first left the origin; undefined while it has not. */
   #leftAt: string | undefined;
 
   /** A chain that starts at `start` (a URL or an origin); credentials may go there. */
@@ -20,11 +20,9 @@ export class CredentialChain {
   /** Takes the next hop of the chain; whether credentials may go with it. */
   follow(url: string | URL): boolean {
     const hop = new URL(url);
-    if (hop.origin !== this.#origin && !this.#dropped) {
-      this.#dropped = true;
+    if (hop.origin !== this.#origin && this.#leftAt === undefined)
       this.#leftAt = sentElsewhere(hop, this.#origin, "").there;
-    }
-    return !this.#dropped;
+    return this.#leftAt === undefined;
   }
 
   /**
@@ -38,6 +36,6 @@ export class CredentialChain {
 
   /** Whether a hop left the origin: nothing of the chain carries credentials any more. */
   get dropped(): boolean {
-    return this.#dropped;
+    return this.#leftAt !== undefined;
   }
 }
