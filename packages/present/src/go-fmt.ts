@@ -21,7 +21,8 @@ export function formatValue(v: unknown, nested = false): string {
   return String(v);
 }
 
-const isObject = (v: unknown): v is Record<string, unknown> =>
+/** A JSON object (not a list, not null): Go's map[string]interface {}. */
+export const isObject = (v: unknown): v is Record<string, unknown> =>
   typeof v === "object" && v !== null && !Array.isArray(v);
 
 /** An argument of a Go function: null and missing are Go's nil interface, `<nil>`. */

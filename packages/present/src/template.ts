@@ -14,7 +14,7 @@
  * `printf`, `print` and `println` are Go's fmt (go-fmt.ts), byte for byte, but for Go's `%!…` complaints, which fail.
  */
 import { quoteText, UsageError } from "@regatta/errors";
-import { formatValue, sprint, sprintf, sprintln } from "./go-fmt.js";
+import { formatValue, isObject, sprint, sprintf, sprintln } from "./go-fmt.js";
 
 export { formatValue };
 
@@ -406,9 +406,6 @@ function unescapeText(text: string): string {
 // ---- evaluation ---------------------------------------------------------------------------------------------------
 
 type Fn = (fail: (message: string) => never, args: unknown[]) => unknown;
-
-const isObject = (v: unknown): v is Record<string, unknown> =>
-  typeof v === "object" && v !== null && !Array.isArray(v);
 
 function typeName(v: unknown): string {
   if (v === undefined) return "nothing";
