@@ -4,6 +4,7 @@
  */
 export {
   fileSystemError,
+  hasRegularFile,
   isDiskFull,
   writeFileAtomic,
   writeStreamAtomic,

@@ -11,9 +11,15 @@
  *   whole (the GETs the pull would make, which then makes none), their blobs looked up in the layout: skip (a whole
  *   file there) or upload (to write; the pull resumes a partial one).
  */
-import { lstat } from "node:fs/promises";
 import { quotePath, quoteText, UsageError } from "@regatta/errors";
-import { confinedPath, digestParts, type ImageSource, openImageSource, tagPart } from "@regatta/layout";
+import {
+  confinedPath,
+  digestParts,
+  hasRegularFile,
+  type ImageSource,
+  openImageSource,
+  tagPart,
+} from "@regatta/layout";
 import type { Descriptor } from "@regatta/manifest";
 import { isValidTag, parseReference } from "@regatta/reference";
 import { digestAt } from "../copy/plan.js";
@@ -187,9 +193,8 @@ async function layoutDigests(dir: string): Promise<Map<string, string>> {
 }
 
 /** Whether the layout at `root` holds the blob (or manifest) `digest` whole: a regular file of its size, as pull checks. */
-async function layoutHolds(root: string, digest: string, size: number): Promise<boolean> {
-  const found = await lstat(confinedPath(root, "blobs", ...digestParts(digest))).catch(() => undefined);
-  return found?.isFile() === true && found.size === size;
+function layoutHolds(root: string, digest: string, size: number): Promise<boolean> {
+  return hasRegularFile(confinedPath(root, "blobs", ...digestParts(digest)), size);
 }
 
 /**
