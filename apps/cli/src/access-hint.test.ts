@@ -78,7 +78,7 @@ describe("cliAccessHint: what was sent × the operation × the flags of the run"
       for (const operation of ["pull", "push"] as const) {
         const withheld = facts(operation, "none", { withheldAfter: "cdn.example" });
         expect(cliAccessHint(withheld, status, one(true))).toBe(
-          `credentials are not sent on a request that came back from another host (cdn.example, where ${R} sent it), so those given with -u/-p were not sent: see docs/security.md, "Origins"`,
+          `credentials are not sent on a request that came back from another host (cdn.example, where ${R} sent it), so those given with -u/-p were not sent: a registry that needs credentials must keep its redirects and upload Locations on its own host`,
         );
         expect(cliAccessHint(withheld, status, one(false))).not.toMatch(
           /pass -u\/-p|regatta login|no credentials were sent|refused the/,

@@ -62,7 +62,7 @@ describe("regatta when the origin rules withheld the credentials", () => {
   });
 
   const withheld = () =>
-    `credentials are not sent on a request that came back from another host (${foreign}, where ${registry} sent it), so those given with -u/-p were not sent: see docs/security.md, "Origins"`;
+    `credentials are not sent on a request that came back from another host (${foreign}, where ${registry} sent it), so those given with -u/-p were not sent: a registry that needs credentials must keep its redirects and upload Locations on its own host`;
 
   it("blob: a redirect chain back to the registry", async () => {
     const out = join(mkdtempSync(join(tmpdir(), "withheld-")), "out.bin");

@@ -57,7 +57,7 @@ function expectWithheld(error: unknown, registry: string, foreign: string) {
   const e = error as AuthenticationError;
   expect(e.access).toMatchObject({ registry, credentials: "none", withheldAfter: foreign });
   expect(e.hint).toBe(
-    `credentials are not sent on a request that came back from another host (${foreign}, where ${registry} sent it): see docs/security.md, "Origins"`,
+    `credentials are not sent on a request that came back from another host (${foreign}, where ${registry} sent it): a registry that needs credentials must keep its redirects and upload Locations on its own host`,
   );
   expect(`${e.message} ${e.hint}`).not.toContain(PASSWORD);
 }

@@ -45,7 +45,7 @@ export interface AccessFacts {
  */
 export function withheldHint(access: AccessFacts, given?: string): string {
   const held = given ? `, so ${given} were not sent` : "";
-  return `credentials are not sent on a request that came back from another host (${access.withheldAfter}, where ${access.registry} sent it)${held}: see docs/security.md, "Origins"`;
+  return `credentials are not sent on a request that came back from another host (${access.withheldAfter}, where ${access.registry} sent it)${held}: a registry that needs credentials must keep its redirects and upload Locations on its own host`;
 }
 
 /**
