@@ -191,10 +191,10 @@ describe("regatta read commands against a real registry", () => {
         /^regatta: --ca-file \/: cannot read it \(it is a directory\)\n$/,
       ],
       [
-        "--ca-file that holds no certificate",
-        ["tags", "127.0.0.1:1/x", "--ca-file", "/etc/passwd"],
+        "--ca-file that holds no certificate: named by its path",
+        ["--ca-file", "/etc/passwd", "manifest", "127.0.0.1:1/x:y"],
         2,
-        /^regatta: the extra CA bundle \(--ca-file, ca\) holds no PEM certificate/,
+        /^regatta: --ca-file \/etc\/passwd holds no PEM certificate \(a "-----BEGIN CERTIFICATE-----" block\)[^\n]*\n$/,
       ],
       [
         "missing --cert-file",

@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import type { ConnectOptions } from "@regatta/client";
-import { MAX_TIMEOUT_MS, UsageError } from "@regatta/errors";
+import { MAX_TIMEOUT_MS, quotePath, UsageError } from "@regatta/errors";
 import { MAX_PEM_FILE_BYTES, readUserFileSync } from "@regatta/errors/user-file";
 import { DEFAULT_REGISTRY, parseRegistry } from "@regatta/reference";
 import { type Command, Option } from "commander";
@@ -232,7 +232,11 @@ export function connectOptions(
   if (flags.authfile !== undefined)
     options.env = { ...process.env, REGISTRY_AUTH_FILE: resolve(flags.authfile) };
   if (flags.insecure) options.insecure = true;
-  if (flags.caFile) options.ca = readFlagFile("--ca-file", flags.caFile);
+  if (flags.caFile) {
+    options.ca = readFlagFile("--ca-file", flags.caFile);
+    // A file that holds no certificate is refused by the transport, which names it so: as an unreadable one is.
+    options.caName = `--ca-file ${quotePath(flags.caFile)}`;
+  }
   if (flags.tlsSkipVerify) options.tlsSkipVerify = true;
   if ((flags.certFile === undefined) !== (flags.keyFile === undefined)) {
     throw new UsageError("--cert-file and --key-file go together");

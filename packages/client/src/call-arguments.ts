@@ -183,6 +183,7 @@ export const CONNECT_OPTIONS = options<ConnectOptions>({
   registryCredentials: record,
   insecure: either(boolean, strings),
   ca: kind("a PEM string or Buffer", (v) => typeof v === "string" || v instanceof Uint8Array),
+  caName: string,
   tlsSkipVerify: boolean,
   proxy: string,
   timeouts: options<NonNullable<ConnectOptions["timeouts"]>>({

@@ -45,6 +45,11 @@ export interface ConnectOptions {
    */
   ca?: string | Buffer;
   /**
+   * How a refusal of `ca` (no PEM certificate in it, or one that does not parse) names it: the file it was read from,
+   * e.g. `--ca-file /etc/ca.pem` (its path through quotePath). Default: "the extra CA bundle (--ca-file, ca)".
+   */
+  caName?: string;
+  /**
    * Turn TLS certificate verification off for every origin. Only when asked: verification is on by default. For
    * one registry only, use `hosts[registry].tls = "insecure"` (and `tls: "enabled"` keeps one verified).
    */

@@ -70,6 +70,7 @@ export function createClient(
     // connect 10 s, idle 30 s, request 60 s unless given (see @regatta/transport's timeouts.ts).
     ...(options.timeouts ? { timeouts: options.timeouts } : {}),
     ...(options.ca !== undefined ? { ca: options.ca } : {}),
+    ...(options.caName !== undefined ? { caName: options.caName } : {}),
     ...(options.tlsSkipVerify ? { tlsSkipVerify: true } : {}),
     ...(options.proxy ? { proxy: options.proxy } : {}),
     ...(options.retry ? { retry: options.retry } : {}),

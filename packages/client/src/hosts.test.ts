@@ -165,6 +165,8 @@ describe("the Regatta config file", () => {
     }).toEqual({
       tls: "enabled",
       ca: "CA PEM",
+      // How a refusal of the CA names it: the file it came from.
+      caName: `${join(dir, "config.json")}: hosts["reg.example:5000"].caFile ${join(dir, "certs", "ca.pem")}`,
       clientCert: "CERT PEM",
       clientKey: "KEY PEM",
     });
@@ -267,6 +269,28 @@ describe("precedence: options, then the Regatta config file, then the docker con
 });
 
 describe("connect() and hosts", () => {
+  it("refuses a caFile of the config file that holds no certificate naming that file, bytes naming their origin", () => {
+    const home = tempHome();
+    const notPem = join(home, "not-a-ca.pem");
+    writeFileSync(notPem, "root:x:0:0:root:/root:/bin/bash\n");
+    const env = withConfig({ hosts: { "reg.example": { caFile: notPem } } }, home);
+    const config = join(home, ".config", "regatta", "config.json");
+    expect(() => createClient("reg.example", { env })).toThrow(
+      new UsageError(
+        `${config}: hosts["reg.example"].caFile ${notPem} holds no PEM certificate (a "-----BEGIN CERTIFICATE-----" block): give the CA's certificate, not its key or a DER file`,
+        { code: "BAD_CA_BUNDLE" },
+      ),
+    );
+    // The same bytes handed over by a caller: no file to name, so the registry's origin is named, as before.
+    expect(() =>
+      createClient("reg.example", { env: {}, hosts: { "reg.example": { ca: "root:x:0:0" } } }),
+    ).toThrow(/^the CA bundle of https:\/\/reg\.example \(hosts caFile, ca\) holds no PEM certificate/);
+    // A caller's bytes over the config file's file: the file's name does not go with bytes that are not its own.
+    expect(() =>
+      createClient("reg.example", { env, hosts: { "reg.example": { ca: "root:x:0:0" } } }),
+    ).toThrow(/^the CA bundle of https:\/\/reg\.example \(hosts caFile, ca\) holds no PEM certificate/);
+  });
+
   it("checks the connected registry's credentials given in hosts at once, as it does the shorthand's", async () => {
     const registry = await basicRegistry();
     const hosts = { [registry.host]: { username: "hosts-user", password: "pw" } };

@@ -35,6 +35,11 @@ export interface HostSettings {
   tls?: HostTls;
   /** Extra CA certificates (PEM) trusted for this registry, in addition to Node's bundle. */
   ca?: string | Buffer;
+  /**
+   * How a refusal of `ca` (no PEM certificate in it, or one that does not parse) names it: the file it was read from
+   * (the config file's `caFile` sets it). Default: the registry's origin. Goes with `ca`: a more specific `ca` drops it.
+   */
+  caName?: string;
   /** Client certificate (PEM) for mutual TLS; needs `clientKey`. Only this registry's origin ever sees it. */
   clientCert?: string | Buffer;
   /** Private key (PEM) of `clientCert`. */
@@ -64,7 +69,7 @@ export type Hosts = Record<string, HostSettings>;
 
 const CREDENTIAL_FIELDS = ["username", "password", "identityToken", "registryToken"] as const;
 const CERT_FIELDS = ["clientCert", "clientKey"] as const;
-const STRING_FIELDS = ["username", "password", "identityToken", "registryToken"] as const;
+const STRING_FIELDS = ["username", "password", "identityToken", "registryToken", "caName"] as const;
 const PEM_FIELDS = ["ca", "clientCert", "clientKey"] as const;
 /** The config file's names for PEM files, beside the inline PEM fields of {@link HostSettings}. */
 /** Far more than any hosts config. */
@@ -116,7 +121,10 @@ export function readConfigHosts(env: Record<string, string | undefined>): Map<st
       if (file === undefined) continue;
       if (typeof file !== "string") throw new UsageError(`${where}.${fileField} must be a file path`);
       if (settings[field] !== undefined) throw new UsageError(`${where} has both ${field} and ${fileField}`);
-      settings[field] = readPem(resolve(dirname(path), file), `${where}.${fileField}`);
+      const at = resolve(dirname(path), file);
+      settings[field] = readPem(at, `${where}.${fileField}`);
+      // A CA that holds no certificate is refused later, by the transport: named as a file that cannot be read is.
+      if (field === "ca") settings.caName = `${where}.${fileField} ${quotePath(at)}`;
       delete settings[fileField];
     }
     read[host] = settings as HostSettings;
@@ -225,6 +233,8 @@ export function mergeHost(lower: HostSettings, higher: HostSettings): HostSettin
   for (const group of [CREDENTIAL_FIELDS, CERT_FIELDS]) {
     if (group.some((f) => higher[f] !== undefined)) for (const f of group) delete merged[f];
   }
+  // The name of the file a CA was read from is not the name of another CA's bytes.
+  if (higher.ca !== undefined) delete merged.caName;
   for (const [field, value] of Object.entries(higher)) if (value !== undefined) merged[field] = value;
   return merged as HostSettings;
 }
@@ -273,6 +283,7 @@ export function transportHost(settings: HostSettings, registry?: string): Regist
     ...(settings.tls && !pinsNoScheme ? { scheme: settings.tls === "disabled" ? "http" : "https" } : {}),
     ...(settings.tls && settings.tls !== "disabled" ? { tlsSkipVerify: settings.tls === "insecure" } : {}),
     ...(settings.ca !== undefined ? { ca: settings.ca } : {}),
+    ...(settings.ca !== undefined && settings.caName !== undefined ? { caName: settings.caName } : {}),
     ...(settings.clientCert !== undefined ? { cert: settings.clientCert } : {}),
     ...(settings.clientKey !== undefined ? { key: settings.clientKey } : {}),
     ...(settings.concurrency !== undefined ? { connections: settings.concurrency } : {}),

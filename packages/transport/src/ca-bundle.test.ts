@@ -54,6 +54,21 @@ describe("an extra CA bundle", () => {
     );
   });
 
+  it("is named as the caller names it (caName: the file it was read from), here and per registry", () => {
+    const broken = `${TEST_CERT}\n-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n`;
+    expect((refusal({ ca: "root:x:0:0", caName: "--ca-file /etc/passwd" }) as UsageError).message).toMatch(
+      /^--ca-file \/etc\/passwd holds no PEM certificate/,
+    );
+    expect((refusal({ ca: broken, caName: "--ca-file ca.pem" }) as UsageError).message).toBe(
+      "--ca-file ca.pem: certificate 2 of 2 does not parse",
+    );
+    const perHost = refusal({
+      hosts: { "reg.example": { ca: "not a certificate", caName: "caFile /x/ca.pem" } },
+    });
+    expect((perHost as UsageError).code).toBe("BAD_CA_BUNDLE");
+    expect((perHost as UsageError).message).toMatch(/^caFile \/x\/ca\.pem holds no PEM certificate/);
+  });
+
   it("with certificates (and text around them, as bundles have) is taken", () => {
     expect(refusal({ ca: `# my CA\n${TEST_CERT}\n` })).toBeUndefined();
     expect(

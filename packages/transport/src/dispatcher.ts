@@ -26,6 +26,8 @@ export interface DispatcherOptions {
    * CA must not stop its blobs' redirects to a public object store from verifying.
    */
   ca?: string | Buffer;
+  /** How a refusal of `ca` names it (TransportOptions' `caName`). */
+  caName?: string;
   tlsSkipVerify?: boolean;
   proxy?: string;
   env?: Record<string, string | undefined>;
@@ -51,6 +53,8 @@ export interface DispatcherOptions {
 export interface OriginSettings {
   /** Extra CA certificates (PEM) for this origin, trusted with Node's bundle and the dispatcher-wide `ca`. */
   ca?: string | Buffer;
+  /** How a refusal of this `ca` names it (RegistryHostOptions' `caName`). */
+  caName?: string;
   /** Client certificate (PEM) presented to this origin for mutual TLS; needs `key`. */
   cert?: string | Buffer;
   /** Private key (PEM) of `cert`. */
@@ -94,9 +98,11 @@ function tlsFor(options: DispatcherOptions, own: OriginSettings | undefined): Tl
  * that holds no certificate (ca-bundle.ts).
  */
 export function createDispatcher(options: DispatcherOptions): Dispatcher {
-  if (options.ca !== undefined) checkCaBundle(options.ca, "the extra CA bundle (--ca-file, ca)");
+  if (options.ca !== undefined)
+    checkCaBundle(options.ca, options.caName ?? "the extra CA bundle (--ca-file, ca)");
   for (const [origin, own] of options.originSettings ?? [])
-    if (own.ca !== undefined) checkCaBundle(own.ca, `the CA bundle of ${origin} (hosts caFile, ca)`);
+    if (own.ca !== undefined)
+      checkCaBundle(own.ca, own.caName ?? `the CA bundle of ${origin} (hosts caFile, ca)`);
   const trusted = options.trustedOrigins ?? new Set<string>();
   const perOrigin = options.originSettings ?? new Map<string, OriginSettings>();
   const agent = new Agent({

@@ -134,6 +134,7 @@ export class Transport {
         readTimeout: this.#timeouts.idle,
         connections: options.connections ?? 8,
         ...(options.ca !== undefined ? { ca: options.ca } : {}),
+        ...(options.caName !== undefined ? { caName: options.caName } : {}),
         ...(options.tlsSkipVerify ? { tlsSkipVerify: true } : {}),
         ...(options.proxy ? { proxy: options.proxy } : {}),
         ...(options.env ? { env: options.env } : {}),

@@ -21,6 +21,8 @@ export interface TransportOptions {
   scheme?: "https" | "http" | "auto";
   /** Extra CA certificates (PEM) to trust, in addition to Node's bundle. */
   ca?: string | Buffer;
+  /** How a refusal of `ca` names it: the file it was read from (`--ca-file /etc/ca.pem`), its path through quotePath. Default: "the extra CA bundle (--ca-file, ca)". */
+  caName?: string;
   /** Do not verify TLS certificates. Off unless asked. */
   tlsSkipVerify?: boolean;
   /**
@@ -79,6 +81,8 @@ export interface RegistryHostOptions {
   scheme?: "https" | "http";
   /** Extra CA certificates (PEM) for this registry, trusted with Node's bundle and the transport-wide `ca`. */
   ca?: string | Buffer;
+  /** How a refusal of this `ca` names it (the file it was read from). Default: the registry's origin. */
+  caName?: string;
   /** Client certificate (PEM) for mutual TLS with this registry; needs `key`. */
   cert?: string | Buffer;
   /** Private key (PEM) of `cert`. */
