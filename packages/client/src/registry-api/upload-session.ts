@@ -19,6 +19,16 @@ import type { RequestFn } from "./request.js";
 export type { RequestFn } from "./request.js";
 
 /**
+ * What of an answer its Location is read from: the headers, the URL that answered (a relative Location is resolved
+ * against it) and the status, for the message when there is none.
+ */
+export interface LocationAnswer {
+  headers: Record<string, string | undefined>;
+  url: string;
+  status?: number;
+}
+
+/**
  * The Locations of one upload session, each taken from an answer only after the session's rules
  * (docs/security.md, "Origins"). The spec makes a Location opaque, to be followed wherever it points (object storage,
  * a CDN, another host: https://github.com/opencontainers/distribution-spec/blob/main/spec.md#post-then-put), so:
@@ -44,7 +54,7 @@ export class UploadLocations {
   constructor(
     readonly registry: string,
     readonly repository: string,
-    response: { headers: Record<string, string | undefined>; url: string; status?: number },
+    response: LocationAnswer,
     what: string,
   ) {
     this.#origin = new URL(response.url).origin;
@@ -67,10 +77,7 @@ export class UploadLocations {
   }
 
   /** Takes the Location of a later answer of the session (PATCH, GET); throws when it breaks the rules. */
-  take(
-    response: { headers: Record<string, string | undefined>; url: string; status?: number },
-    what: string,
-  ) {
+  take(response: LocationAnswer, what: string) {
     this.#location = this.#checked(locationOf(response, what), what);
     return this.#location;
   }
@@ -114,10 +121,7 @@ export interface UploadStatus {
 }
 
 /** The Location of an upload session, absolute (relative ones are resolved against the answering URL). */
-export function locationOf(
-  response: { headers: Record<string, string | undefined>; url: string; status?: number },
-  what: string,
-): string {
+export function locationOf(response: LocationAnswer, what: string): string {
   const location = response.headers.location;
   if (!location)
     throw new ProtocolError(`${what}: registry answered ${response.status} without a Location header`);
@@ -129,10 +133,7 @@ export function locationOf(
  * sent none. One that is no URL (a port above 65535, a bad host) is the registry's ProtocolError naming it, not the
  * TypeError "Invalid URL" of `new URL()` (QA library6 F2).
  */
-export function absoluteLocation(
-  response: { headers: Record<string, string | undefined>; url: string; status?: number },
-  what: string,
-): string | undefined {
+export function absoluteLocation(response: LocationAnswer, what: string): string | undefined {
   const location = response.headers.location;
   if (!location) return undefined;
   try {
