@@ -48,7 +48,7 @@ describe("errorLine", () => {
     });
     const line = errorLine(error, false, plain, "127.0.0.1:5710");
     expect(line).toContain(
-      '(credentials are not sent on a request that came back from another host (127.0.0.2:5711, where 127.0.0.1:5710 sent it): a registry that needs credentials must keep its redirects and upload Locations on its own host)',
+      "(credentials are not sent on a request that came back from another host (127.0.0.2:5711, where 127.0.0.1:5710 sent it): a registry that needs credentials must keep its redirects and upload Locations on its own host)",
     );
     expect(line).not.toContain(".login");
   });
