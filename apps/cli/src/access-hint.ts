@@ -30,7 +30,13 @@ function sideFor(access: AccessFacts, sides: readonly CredentialSide[]): Credent
  * request is told which flag to pass (or `regatta login`), credentials from flags are named as such, and credentials
  * the docker config supplied are named too, with the flag that would override them.
  */
-export function cliAccessHint(access: AccessFacts, status: number, sides: readonly CredentialSide[]): string {
+export function cliAccessHint(
+  access: AccessFacts,
+  status: number,
+  sides: readonly CredentialSide[],
+  /** `whereFrom: false` leaves out the pointer to `regatta auth explain` (auth explain's own fix line). */
+  options: { whereFrom?: boolean } = {},
+): string {
   // A quota, a size, an immutable tag…: no flag or login is the fix, whatever was sent.
   if (access.otherReason) return otherReasonHint(access);
   const side = sideFor(access, sides);
@@ -53,7 +59,7 @@ export function cliAccessHint(access: AccessFacts, status: number, sides: readon
     side?.given === true
       ? `the credentials${user} given ${side.givenAs ?? `with ${side.flags}`}`
       : // Stored ones: docker's config, a containers auth.json, a credential helper or Regatta's own config file.
-        `the stored credentials${user} for ${registry} (regatta auth explain says where from)`;
+        `the stored credentials${user} for ${registry}${options.whereFrom === false ? "" : " (regatta auth explain says where from)"}`;
   const other = side && !side.given ? `; ${side.flags} gives others` : "";
   if (status === 401 && !access.insufficientScope) {
     return `${registry} refused ${source}: check them${other}`;

@@ -101,7 +101,9 @@ describe("regatta auth explain on the token registry", () => {
   it("a wrong password: the token server's refusal, 401, and the fix in the CLI's words", async () => {
     const wrong = "wrong-Sekr1t-Pw-8642";
     const result = await regatta(["auth", "explain", ref(), "-u", USER, "-p", wrong]);
-    expect(result.code, result.stderr).toBe(0);
+    // A refused verdict exits as the refused command would: 4, the verdict again on stderr.
+    expect(result.code, result.stderr).toBe(4);
+    expect(result.stderr).toMatch(/^regatta: pull on .*team\/app: refused \(401\)/);
     expect(result.stdout).toMatch(/no token: .*401/);
     expect(result.stdout).toMatch(/fix: .* refused the credentials of regatta given with -u\/-p: check them/);
     expect(result.stdout).toMatch(/verdict: .*refused \(401\)/);
@@ -110,10 +112,34 @@ describe("regatta auth explain on the token registry", () => {
 
   it("anonymous, asking push: the anonymous token lacks push, and the fix says how to log in", async () => {
     const result = await regatta(["auth", "explain", ref(), "--push"]);
-    expect(result.code, result.stderr).toBe(0);
+    expect(result.code, result.stderr).toBe(4);
     expect(result.stdout).toContain("from: none found: anonymous");
     expect(result.stdout).toMatch(/missing: push on team\/app was asked for and not granted/);
     expect(result.stdout).toMatch(/pass -u\/-p or run "regatta login 127\.0\.0\.1:\d+"/);
+  });
+
+  it("wrong stored credentials: the fix names them without pointing at auth explain itself, exit 4", async () => {
+    const auth = Buffer.from(`${USER}:wrong-Stored-Pw-1357`).toString("base64");
+    const result = await regatta(["auth", "explain", ref()], {
+      env: home({ auths: { [registry.host]: { auth } } }),
+    });
+    expect(result.code, result.stderr).toBe(4);
+    expect(result.stdout).toMatch(/fix: .* refused the stored credentials of regatta for [^ ]+: check them/);
+    expect(result.stdout + result.stderr).not.toContain("auth explain says where from");
+  });
+
+  it("a repository that does not exist: verdict not found, exit 3 as the command's would", async () => {
+    const result = await regatta([
+      "auth",
+      "explain",
+      `${registry.host}/team/none:1.0`,
+      "-u",
+      USER,
+      "-p",
+      PASSWORD,
+    ]);
+    expect(result.stdout).toMatch(/verdict: .*not found \(404\)/);
+    expect(result.code, result.stderr).toBe(3);
   });
 
   it("--json prints the report", async () => {
@@ -155,7 +181,8 @@ describe("regatta auth explain on a registry that echoes secrets", () => {
           password,
           ...flags,
         ]);
-        expect(result.code, result.stderr).toBe(0);
+        // Its pull answers 404 (no such image), which decides the verdict: exit 3, as the pull's would.
+        expect(result.code, result.stderr).toBe(3);
         // The echo reached the output (the registry's words on the refused push), scrubbed.
         expect(result.stdout).toMatch(/denied: you sent Authorization/);
         const sent = hostile.requests.flatMap((r) => (r.headers.authorization ?? "").split(" ").slice(1));

@@ -1,5 +1,5 @@
 import type { AuthReport, ProbeStep } from "@regatta/client";
-import { RegattaError } from "@regatta/errors";
+import { AuthenticationError, AuthorizationError, NotFoundError, RegattaError } from "@regatta/errors";
 import { authReportLines } from "@regatta/present";
 import type { Command } from "commander";
 import { cliAccessHint } from "../access-hint.js";
@@ -42,9 +42,9 @@ claims: access, sub, aud, iss, exp — never the token or its signature); 5. a H
 the start of a blob upload, cancelled at once so nothing is left — with what a 401, insufficient_scope, 403 or 404
 means and the fix. No password or token is ever printed. A step that cannot be carried out (the registry or token
 service unreachable or answering 5xx, a challenge that does not parse) says "failed:" with the error, its code and
-status, and the steps after it go on: the report is always printed in full. The exit status is 0 when every step was
-carried out, whatever it found (the verdict is the last line, "verdict" in --json); 1 when a step failed (named on
-stderr, "failed" in --json).
+status, and the steps after it go on: the report is always printed in full. The exit status is the verdict's (the
+last line, "verdict" in --json), as the command itself would exit: 0 allowed, 4 refused (401, insufficient_scope,
+403), 3 not found (404); 1 when a step failed (named on stderr, "failed" in --json) or the probe failed otherwise.
 
 Examples:
   regatta auth explain alpine
@@ -65,8 +65,32 @@ Examples:
             `auth explain could not carry out ${report.failed.length === 1 ? "step" : "steps"} ${report.failed.join(", ")}`,
             { hint: "the report above says why" },
           );
+        const refused = verdictError(report);
+        if (refused) throw refused;
       });
     });
+}
+
+/**
+ * The verdict as an exit status, so a script can test `regatta auth explain REF` as it would the command itself: a
+ * refusal is the auth status (4), a 404 the not-found one (3), a probe that failed otherwise 1; the error's line (on
+ * stderr) is the verdict again. Allowed: nothing.
+ */
+function verdictError(report: AuthReport): RegattaError | undefined {
+  const hint = "the report above says why";
+  switch (report.verdict) {
+    case "ok":
+      return undefined;
+    case "unauthorized":
+    case "insufficient_scope":
+      return new AuthenticationError(report.summary, { hint });
+    case "forbidden":
+      return new AuthorizationError(report.summary, { hint });
+    case "not_found":
+      return new NotFoundError(report.summary, { hint });
+    default:
+      return new RegattaError(report.summary, { hint });
+  }
 }
 
 /** The report as @regatta/present lays it out, with the credentials and the fix worded for this command line. */
@@ -95,6 +119,7 @@ function commandLineSource(flags: GlobalFlags): string {
 /** A probe's lines, with the fix worded for this command line (`-u/-p`, `regatta login HOST`). */
 function probeLines(step: ProbeStep, cli: CliContext): string[] {
   if (!step.access || step.status === undefined) return step.says;
-  const fix = cliAccessHint(step.access, step.status, cli.sides);
+  // Without "auth explain says where from": this is auth explain, and its credentials step said where from.
+  const fix = cliAccessHint(step.access, step.status, cli.sides, { whereFrom: false });
   return [...step.says.filter((line) => !line.startsWith("fix: ")), `fix: ${fix}`];
 }
