@@ -5,6 +5,7 @@
  */
 import { quotePath, UsageError } from "@regatta/errors";
 import { parseReference, type Reference } from "@regatta/reference";
+import { skopeoTransport } from "./skopeo-transport.js";
 
 /** One line of the file, parsed. */
 export interface CopyPair {
@@ -13,13 +14,6 @@ export interface CopyPair {
   source: Reference;
   target: Reference;
 }
-
-/**
- * skopeo's transports other than `docker://` (which the reference grammar already refuses as a scheme). `oci:lay` is
- * a valid Docker Hub reference (`library/oci:lay`), and read as one it sent a copy meant for a directory to Docker
- * Hub; no such image exists there, so the word is taken for what its writer meant.
- */
-const SKOPEO_TRANSPORT = /^(oci|oci-archive|docker-archive|dir|docker-daemon|containers-storage):(.*)$/s;
 
 /**
  * The regatta command that does what a skopeo transport meant at one end of a copy or sync, with the other end's
@@ -68,9 +62,9 @@ export function transportRefusal(
   command: "copy" | "sync",
   other: string,
 ): UsageError | undefined {
-  const match = SKOPEO_TRANSPORT.exec(word);
-  if (!match) return undefined;
-  const [, transport = "", path = ""] = match;
+  const found = skopeoTransport(word);
+  if (!found) return undefined;
+  const { transport, rest: path } = found;
   if (command === "sync" && transport === "oci") return undefined;
   const instead = regattaFor(transport, path, side, other);
   if (command === "sync") {
@@ -83,7 +77,7 @@ export function transportRefusal(
   );
 }
 
-/** A copy's source or target: a registry reference, never a skopeo transport (see {@link SKOPEO_TRANSPORT}). */
+/** A copy's source or target: a registry reference, never a skopeo transport (see {@link skopeoTransport}). */
 export function copyReference(
   word: string,
   side: "source" | "target",

@@ -463,6 +463,7 @@ export const VERBS = {
         format,
         platform: platformString,
         platforms: string,
+        name: string,
         concurrency: natural,
         sync: boolean,
         onProgress: func,

@@ -25,10 +25,12 @@ export interface LayoutIndex {
   [key: string]: unknown;
 }
 
-/** The index.json entry for a pulled reference: the top manifest, named by its tag when it has one. */
+/** The index.json entry for a pulled reference: the top manifest, named by its `name` or its tag when it has one. */
 export function indexEntry(p: PlannedReference): Descriptor {
   const entry: Descriptor = { mediaType: p.top.mediaType, digest: p.top.digest, size: p.top.size };
-  if (p.reference.tag !== undefined) {
+  if (p.name !== undefined) {
+    entry.annotations = { [REF_NAME]: checkedTag(p.name) };
+  } else if (p.reference.tag !== undefined) {
     entry.annotations = {
       [IMAGE_NAME]: p.reference.withoutDigest().toString(),
       [REF_NAME]: checkedTag(p.reference.tag),

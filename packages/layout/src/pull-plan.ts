@@ -29,6 +29,11 @@ export interface PlannedImage {
 export interface PlannedReference {
   /** The reference as asked for. */
   reference: Reference;
+  /**
+   * The name to store it under in an OCI layout's index.json (ref.name) instead of the reference's tag: skopeo's
+   * `oci:DIR:NAME`. Such an entry carries no full image name (io.containerd.image.name), as skopeo writes none.
+   */
+  name?: string;
   /** What is stored under the reference's name: the index with `platforms: "all"`, else the image manifest. */
   top: StoredManifest;
   /** Every manifest to store, `top` first. */

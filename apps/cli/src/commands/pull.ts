@@ -7,6 +7,7 @@ import { layoutFormat } from "../flag-values.js";
 import { platformFlag } from "../global-options.js";
 import { interruptSignal } from "../interrupt.js";
 import { countNoun, humanSize, writeJson } from "../output.js";
+import { pullDestination } from "../skopeo-transport.js";
 import { DEFAULT_JOBS, defaultsLine, JOBS_HELP, jobsOf } from "../transfer-defaults.js";
 import { withTransferProgress } from "../transfer-progress.js";
 
@@ -35,6 +36,10 @@ export function registerPull(program: Command, cli: CliContext): void {
     .addHelpText(
       "after",
       `
+DEST may be written as skopeo writes it: oci:DIR[:TAG] (an OCI layout, the image named TAG in its index.json),
+docker-archive:PATH or oci-archive:PATH[:TAG] (a tarball: Regatta's is a docker archive and an OCI one at once);
+other transports are refused. A path that merely holds a colon (./a:b) is a path.
+
 --platform picks the image of a multi-platform index (default: this host's, as docker pull and skopeo do: a docker
 archive holds one image per reference; copy, a mirror, takes every platform). A line on stderr says which platform
 was taken and how many blobs download at once (default ${DEFAULT_JOBS}, as for copy; --json: platform or platforms,
@@ -47,6 +52,7 @@ Examples:
   regatta pull alpine:3.20 busybox:1.36 images.tar          # several images in one tarball
   regatta pull alpine:3.20 - | docker load
   regatta pull alpine:3.20 ./layout                          # OCI layout; skopeo inspect oci:./layout:3.20
+  regatta pull alpine:3.20 oci:./layout:stable               # skopeo's form: the image named stable in the layout
   regatta pull --all-platforms alpine:3.20 ./layout
   regatta pull --format dir ubuntu ./ubuntu                 # manifest + blobs/sha256:…, as in boater's README`,
     )
@@ -58,10 +64,21 @@ Examples:
       ) => {
         if (args.length < 2)
           throw new UsageError("pull needs at least one reference and a destination: pull REF DEST");
-        const destination = args[args.length - 1]!;
+        const given = args[args.length - 1]!;
         const refs: Reference[] = args.slice(0, -1).map((r) => parseReference(r));
         const flags = cli.flags(cmd);
-        const format = layoutFormat(opts.format);
+        // skopeo's oci:DIR[:TAG], oci-archive:PATH[:TAG] and docker-archive:PATH, as skopeo copy … DEST writes them.
+        const { path: destination, format: implied, name } = pullDestination(given);
+        const asked = layoutFormat(opts.format);
+        if (implied && asked && asked !== implied) {
+          throw new UsageError(`--format ${asked} and ${quotePath(given)} (format ${implied}) disagree`);
+        }
+        const format = asked ?? implied;
+        if (name !== undefined && refs.length > 1) {
+          throw new UsageError(
+            `${quotePath(given)} names one image, and ${refs.length} references were given: pull them into ${quotePath(destination)}, each under its own tag`,
+          );
+        }
         if (destination === "-") {
           if (format && format !== "docker")
             throw new UsageError("only --format docker can be written to stdout");
@@ -86,6 +103,7 @@ Examples:
           const result = await withTransferProgress(flags, (onProgress) =>
             reg.pull(refs, destination === "-" ? process.stdout : destination, {
               ...(format ? { format } : {}),
+              ...(name !== undefined ? { name } : {}),
               ...(opts.allPlatforms ? { platforms: "all" as const } : {}),
               concurrency: jobs,
               ...(opts.fsync ? { sync: true } : {}),

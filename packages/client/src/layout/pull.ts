@@ -33,6 +33,11 @@ export interface PullOptions {
   platform?: string;
   /** `"all"`: keep indexes whole, with every platform (oci and dir formats). */
   platforms?: "all";
+  /**
+   * The name (ref.name) the one reference is stored under in an OCI layout (or the OCI index of a docker archive)
+   * instead of its tag: skopeo's `oci:DIR:NAME`. Only with a single reference.
+   */
+  name?: string;
   /** Blobs downloaded at once. Default: the client's concurrency (8). */
   concurrency?: number;
   /** `fdatasync` files before renaming them into place (survives a power cut, costs disk time). Default false. */
@@ -135,6 +140,9 @@ export async function pullImages(
   if (options.platforms === "all" && options.platform !== undefined) {
     throw new UsageError("give a platform or all platforms, not both");
   }
+  if (options.name !== undefined && references.length !== 1) {
+    throw new UsageError("a name for the stored image goes with one reference, not several");
+  }
   const format = options.format ?? (await guessPullFormat(destination));
   if (options.platforms === "all" && format === "docker") {
     throw new UsageError(
@@ -150,7 +158,7 @@ export async function pullImages(
   // Set once the writer holds the destination's lock: until then the partial download there is not this pull's.
   let opened = false;
   try {
-    const plan = options.planned
+    const planned = options.planned
       ? pullPlanOf(options.planned)
       : await planPull(ctx, references, {
           platform: options.platforms === "all" ? "all" : (options.platform ?? ctx.platform),
@@ -160,6 +168,11 @@ export async function pullImages(
           concurrency,
           signal: controller.signal,
         });
+    const name = options.name;
+    const plan =
+      name === undefined
+        ? planned
+        : { ...planned, references: planned.references.map((r) => ({ ...r, name })) };
     const emit = options.onProgress ?? (() => {});
     const writer = await openLayoutWriter(format, destination, plan, {
       sync: options.sync ?? false,

@@ -1,0 +1,70 @@
+/**
+ * skopeo's transports where a pull writes (`oci:DIR:TAG`, `docker-archive:PATH`, …), read back by skopeo, and the
+ * commands copy's refusals of them suggest, run as given (a hint must be a command that works).
+ */
+import { execFile } from "node:child_process";
+import { existsSync, mkdtempSync, readdirSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { generateImage, pushImage, useRegistry } from "@regatta/testkit";
+import { beforeAll, describe, expect, it } from "vitest";
+import { regatta } from "./test-cli.js";
+
+const exec = promisify(execFile);
+const skopeo = async (...args: string[]) =>
+  (await exec("skopeo", ["--insecure-policy", ...args], { maxBuffer: 64 * 1024 * 1024 })).stdout;
+
+describe("skopeo's transports: pull writes them, copy's hints run", () => {
+  const registry = useRegistry("none");
+  let image: Awaited<ReturnType<typeof generateImage>>;
+  let work: string;
+  let ref: string;
+
+  beforeAll(async () => {
+    work = mkdtempSync(join(tmpdir(), "regatta-transports-"));
+    image = await generateImage({ layers: [1500], seed: "transports" });
+    await pushImage(registry.url, "app", "amd", image);
+    ref = `${registry.host}/app:amd`;
+  }, 60_000);
+
+  it("pull REF oci:DIR:TAG writes an OCI layout that skopeo reads by TAG; docker-archive:PATH a tarball", async () => {
+    const pulled = await regatta(["pull", ref, `oci:${join(work, "lay")}:stable`]);
+    expect(pulled.stderr).not.toMatch(/error/);
+    expect(pulled.code).toBe(0);
+    // No directory named after the transport.
+    expect(readdirSync(work)).toEqual(["lay"]);
+    const index = JSON.parse(readFileSync(join(work, "lay", "index.json"), "utf8"));
+    expect(index.manifests.map((m: { annotations?: object }) => m.annotations)).toEqual([
+      { "org.opencontainers.image.ref.name": "stable" },
+    ]);
+    const raw = await skopeo("inspect", "--raw", `oci:${join(work, "lay")}:stable`);
+    expect(JSON.parse(raw).config.digest).toBe(image.config.digest);
+
+    const archive = join(work, "pda.tar");
+    const tar = await regatta(["pull", ref, `docker-archive:${archive}`]);
+    expect(tar.code).toBe(0);
+    expect(existsSync(archive)).toBe(true);
+    expect(JSON.parse(await skopeo("inspect", "--raw", `docker-archive:${archive}`)).config.digest).toBe(
+      image.config.digest,
+    );
+    const ociTar = join(work, "poa.tar");
+    expect((await regatta(["pull", ref, `oci-archive:${ociTar}:v2`])).code).toBe(0);
+    expect(JSON.parse(await skopeo("inspect", "--raw", `oci-archive:${ociTar}:v2`)).config.digest).toBe(
+      image.config.digest,
+    );
+  }, 60_000);
+
+  it("refuses other transports with the form that works, and keeps a path with a colon a path", async () => {
+    for (const dest of ["dir:x", "containers-storage:x", "docker://localhost:5000/x", "docker-daemon:x:1"]) {
+      const refused = await regatta(["pull", ref, dest]);
+      expect(refused.code, dest).toBe(2);
+      expect(refused.stderr.trim().split("\n"), dest).toHaveLength(1);
+    }
+    expect(existsSync("dir:x")).toBe(false);
+    const colon = mkdtempSync(join(tmpdir(), "regatta-colon-"));
+    const pulled = await regatta(["pull", ref, join(colon, "a:b")]);
+    expect(pulled.code).toBe(0);
+    expect(readdirSync(join(colon, "a:b"))).toContain("index.json");
+  }, 60_000);
+});
