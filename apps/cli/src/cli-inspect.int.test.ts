@@ -4,7 +4,7 @@
  * on stderr, or refused when the image is of another platform.
  */
 
-import { mkdtemp, writeFile } from "node:fs/promises";
+import { mkdtemp, readdir, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { generateImage, generateIndex, pushImage, useRegistry } from "@regatta/testkit";
@@ -214,6 +214,63 @@ describe("inspect, config and --format against a real registry", () => {
     ]);
   });
 
+  it("a field the document cannot have is exit 2 naming the field and those it has; one it leaves out prints nothing", async () => {
+    const ref = `${host}/cli/single:1`;
+    for (const [command, template, where, field] of [
+      ["inspect", "{{.Digset}}", "inspect's document", "Digset"],
+      ["config", "{{.Nope}}", "the image config", "Nope"],
+      ["config", "{{.Config.Nope}}", "the image's config.config", "Nope"],
+      ["inspect", "{{range .LayersData}}{{.Sise}}{{end}}", "a LayersData entry", "Sise"],
+    ] as const) {
+      const got = await regatta([command, ref, "--format", template]);
+      expect(got.code, got.stderr).toBe(2);
+      expect(got.stdout).toBe("");
+      expect(got.stderr).toMatch(
+        new RegExp(
+          `^regatta: bad template at column \\d+: ${where} has no field "${field}" \\(it has: [^\\n]+\\)\\n$`,
+        ),
+      );
+    }
+    const fields = await regatta(["inspect", ref, "--format", "{{.Digset}}"]);
+    expect(fields.stderr).toContain("Architecture, ");
+    expect(fields.stderr).toContain("RepoTags");
+    // Declared, left out by this image (no Entrypoint, no StopSignal, no such label): nothing, exit 0, as before.
+    const empty = await regatta([
+      "inspect",
+      ref,
+      "--format",
+      "[{{.Entrypoint}}][{{.StopSignal}}][{{.Labels.nope}}][{{.Config.Volumes}}]",
+    ]);
+    expect([empty.code, empty.stdout, empty.stderr]).toEqual([0, "[][][][]\n", ""]);
+    const config = await regatta([
+      "config",
+      ref,
+      "--format",
+      "[{{.Author}}][{{.Config.Labels.nope}}][{{.Os}}]",
+    ]);
+    expect([config.code, config.stdout, config.stderr]).toEqual([0, "[][][linux]\n", ""]);
+  });
+
+  it("{{.RepoTags}} lists the repository's tags, as skopeo's; {{.Platforms}} the index's platforms", async () => {
+    await regatta(["tag", `${host}/cli/single:1`, "2"]);
+    const tags = await regatta(["inspect", `${host}/cli/single:1`, "--format", "{{json .RepoTags}}"]);
+    expect([tags.code, tags.stderr]).toEqual([0, ""]);
+    const listed = await regatta(["tags", `${host}/cli/single`, "--json"]);
+    expect(JSON.parse(tags.stdout)).toEqual(expect.arrayContaining(["1", "2"]));
+    expect(JSON.parse(tags.stdout)).toHaveLength(JSON.parse(listed.stdout).tags.length);
+    const platforms = await regatta([
+      "inspect",
+      `${host}/cli/multi:1`,
+      "--format",
+      "{{range .Platforms}}{{.Platform}} {{end}}|{{len .Platforms}}",
+    ]);
+    expect(platforms.code, platforms.stderr).toBe(0);
+    expect(platforms.stdout).toBe("linux/amd64 linux/arm64/v8 |2\n");
+    // A single image is no index: nothing, as a declared field it leaves out.
+    const single = await regatta(["inspect", `${host}/cli/single:1`, "--format", "[{{.Platforms}}]"]);
+    expect(single.stdout).toBe("[]\n");
+  });
+
   describe("--platform on a single image", () => {
     it.each(["manifest", "config", "inspect", "size"])(
       "%s: the same platform is said to be ignored",
@@ -237,6 +294,25 @@ describe("inspect, config and --format against a real registry", () => {
         ]);
       },
     );
+
+    it.each([
+      ["cat", ["/nothing"]],
+      ["ls", []],
+      ["export", ["-o", "rootfs.tar"]],
+      ["diff", ["SELF"]],
+    ])("%s: another platform is refused (exit 3), nothing written", async (command, rest) => {
+      // Were exit 0 on the amd64 image: the readers of an image's files resolved it without the platform check.
+      const dir = await mkdtemp(join(tmpdir(), "regatta-platform-"));
+      const image = `${host}/cli/single:1`;
+      const args = rest.map((a) => (a === "SELF" ? image : a === "rootfs.tar" ? join(dir, a) : a));
+      const got = await regatta([command, image, ...args, "--platform", "linux/arm64"]);
+      expect([got.code, got.stdout, got.stderr]).toEqual([
+        3,
+        "",
+        `regatta: ${image} is a single image for linux/amd64, not linux/arm64: it has no other platform\n`,
+      ]);
+      expect(await readdir(dir)).toEqual([]);
+    });
 
     it("an index says nothing: the platform chose its image", async () => {
       const got = await regatta([

@@ -10,7 +10,13 @@ import {
 } from "@regatta/manifest";
 import { type ClientContext, type ReferenceInput, toReference } from "./context.js";
 import { getManifest, type ManifestOptions, type ManifestResult } from "./get-manifest.js";
-import { type ConfigResult, checkSinglePlatform, configPlatform, readConfig } from "./image-config.js";
+import {
+  type ConfigResult,
+  checkAskedPlatforms,
+  checkSinglePlatform,
+  configPlatform,
+  readConfig,
+} from "./image-config.js";
 import { mapConcurrent } from "./map-concurrent.js";
 import { listReferrers } from "./referrers/list-referrers.js";
 
@@ -26,21 +32,40 @@ export async function getConfig(
   input: ReferenceInput,
   options: ManifestOptions = {},
 ): Promise<ConfigResult> {
-  const image = await imageManifest(ctx, input, options);
+  const image = await resolveImage(ctx, input, options);
   const got = await readConfig(ctx, image, options.signal);
   const platform = configPlatform(got.config);
   const named = { ...got, ...(platform ? { platform } : {}) };
   if (image.index) return { ...named, index: image.index.digest };
+  // The config is read here anyway: checked once, not read a second time by imageManifest's check.
   checkSinglePlatform(image, got.config, options.platform ?? ctx.chosenPlatform);
   return named;
 }
 
-/** The image manifest a reference designates: itself, or the index's entry for the platform. */
+/**
+ * The image manifest a reference designates: itself, or the index's entry for the platform. A platform asked for
+ * (the call's or `client.with({ platform })`'s) that a single image's config contradicts is refused here
+ * ({@link checkAskedPlatforms}), so every reader of an image's files (cat, ls, export) refuses it as inspect does.
+ */
 export async function imageManifest(
   ctx: ClientContext,
   input: ReferenceInput,
   options: ManifestOptions = {},
-) {
+): Promise<ManifestResult> {
+  const got = await resolveImage(ctx, input, options);
+  const asked = options.platform ?? ctx.chosenPlatform;
+  if (asked === undefined) return got;
+  await checkAskedPlatforms(
+    ctx,
+    got,
+    [typeof asked === "string" ? asked : formatPlatform(asked)],
+    options.signal,
+  );
+  return got;
+}
+
+/** {@link imageManifest} without the check of a single image's platform (its caller checks it). */
+async function resolveImage(ctx: ClientContext, input: ReferenceInput, options: ManifestOptions) {
   const got = await getManifest(ctx, input, { ...options, platform: options.platform ?? ctx.platform });
   if (got.kind !== "image") {
     throw new UnsupportedError(

@@ -26,7 +26,7 @@ import type { Reference } from "@regatta/reference";
 import { BlobHandle } from "./blob-handle.js";
 import { type ClientContext, type ReferenceInput, toReference } from "./context.js";
 import { copyBlobs } from "./copy/blobs.js";
-import { getManifest, type ManifestResult } from "./get-manifest.js";
+import { getAskedManifest, getManifest, type ManifestResult } from "./get-manifest.js";
 import { pushBlob } from "./push-blob.js";
 import { type PutManifestResult, putManifest } from "./put-manifest.js";
 import type { OnTransferProgress } from "./transfer-events.js";
@@ -138,7 +138,12 @@ async function prepare(
     );
   }
   const calls = options.signal ? { signal: options.signal } : {};
-  const got = await getManifest(ctx, source, { platform: options.platform ?? ctx.platform, ...calls });
+  const asked = options.platform ?? ctx.chosenPlatform;
+  // A platform asked of a single image of another platform is refused (image-config.ts), as inspect refuses it.
+  const got =
+    asked !== undefined
+      ? await getAskedManifest(ctx, source, { platform: asked, ...calls })
+      : await getManifest(ctx, source, { platform: ctx.platform, ...calls });
   if (got.parsed.kind === "schema1") {
     const old = got.parsed.manifest;
     const payload =

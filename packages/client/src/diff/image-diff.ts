@@ -23,7 +23,7 @@ import { type ClientContext, type ReferenceInput, toReference } from "../context
 import { filesystemIndex } from "../files/filesystem-index.js";
 import { imageLayers } from "../files/image-files.js";
 import { getManifest, type ManifestResult } from "../get-manifest.js";
-import { configPlatform, readConfig } from "../image-info.js";
+import { checkAskedPlatforms, configPlatform, readConfig } from "../image-info.js";
 import { type ConfigDiff, diffConfigs, mapDiffEmpty } from "./config-diff.js";
 import { diffFiles, type FilesDiff } from "./files-diff.js";
 import { diffLayers, type LayerDiff, layerRefs } from "./layer-diff.js";
@@ -140,7 +140,13 @@ export async function diffReferences(
     ? "the platform asked for"
     : "the client's platform; --platform or { platform } to choose another";
   const image = async (got: ManifestResult, side: "a" | "b") => {
-    if (got.kind !== "index") return got;
+    if (got.kind !== "index") {
+      // Two single images leave the platform asked nothing to choose: one of another platform is refused, as inspect
+      // refuses it. Beside an index, the platform chose the index's image and the single image is compared as it is.
+      if (asked && a.kind !== "index" && b.kind !== "index")
+        await checkAskedPlatforms(ctx, got, [platform], options.signal);
+      return got;
+    }
     notes.push(
       `${side.toUpperCase()} (${names[side]}) is an index: its ${platform} image is compared (${reason})`,
     );
@@ -273,7 +279,7 @@ async function filesOf(
 ): Promise<FilesDiff> {
   const signal = options.signal ? { signal: options.signal } : {};
   const index = async (m: ManifestResult) =>
-    filesystemIndex((await imageLayers(ctx, m.reference, signal)).layers);
+    filesystemIndex((await imageLayers(ctx, m.reference, signal, m)).layers);
   const a = await index(got.a);
   const b = await index(got.b);
   return diffFiles(a, b);

@@ -10,7 +10,7 @@ import { writeStreamAtomic } from "@regatta/layout";
 import { type ImageManifest, LAYER_TYPES } from "@regatta/manifest";
 import { BlobHandle } from "../blob-handle.js";
 import { type ClientContext, type ReferenceInput, toReference } from "../context.js";
-import type { ManifestOptions } from "../get-manifest.js";
+import type { ManifestOptions, ManifestResult } from "../get-manifest.js";
 import { imageManifest } from "../image-info.js";
 import { type ExportCounts, filesystemTar } from "./export-filesystem.js";
 import { findFile } from "./find-file.js";
@@ -69,12 +69,14 @@ export async function imageLayers(
   ctx: ClientContext,
   input: ReferenceInput,
   options: ImageFilesOptions = {},
+  /** The image's manifest when the caller has resolved (and checked) it already, as diff has. */
+  resolved?: ManifestResult,
 ): Promise<{ image: string; layers: LayerSource[] }> {
   const manifestOptions: ManifestOptions = {
     ...(options.platform !== undefined ? { platform: options.platform } : {}),
     ...(options.signal ? { signal: options.signal } : {}),
   };
-  const got = await imageManifest(ctx, input, manifestOptions);
+  const got = resolved ?? (await imageManifest(ctx, input, manifestOptions));
   const named = toReference(ctx, input).familiar();
   const image = got.index && got.platform ? `${named} (${got.platform})` : named;
   const repository = got.reference.repositoryOnly();
