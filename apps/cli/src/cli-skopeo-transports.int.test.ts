@@ -15,6 +15,13 @@ const exec = promisify(execFile);
 const skopeo = async (...args: string[]) =>
   (await exec("skopeo", ["--insecure-policy", ...args], { maxBuffer: 64 * 1024 * 1024 })).stdout;
 
+/** The words of the command a refusal suggests: `transport: regatta …` up to a comma, a parenthesis or the line's end. */
+function suggested(stderr: string): string[] {
+  const match = /transport: regatta ([^,(\n]+)/.exec(stderr);
+  if (!match) throw new Error(`no command in ${stderr}`);
+  return match[1]!.trim().split(/\s+/);
+}
+
 describe("skopeo's transports: pull writes them, copy's hints run", () => {
   const registry = useRegistry("none");
   let image: Awaited<ReturnType<typeof generateImage>>;
@@ -67,4 +74,47 @@ describe("skopeo's transports: pull writes them, copy's hints run", () => {
     expect(pulled.code).toBe(0);
     expect(readdirSync(join(colon, "a:b"))).toContain("index.json");
   }, 60_000);
+  it("copy's refusals of skopeo's transports suggest commands that run and do what copy was asked", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "regatta-hints-"));
+    const config = async (word: string) => JSON.parse(await skopeo("inspect", "--raw", word)).config.digest;
+    // Sources on disk, written as skopeo would be asked to read them.
+    for (const dest of [
+      `oci:${dir}/lay:amd`,
+      `docker-archive:${dir}/in.tar`,
+      `oci-archive:${dir}/in-oci.tar:v1`,
+    ]) {
+      expect((await regatta(["pull", ref, dest])).code, dest).toBe(0);
+    }
+    expect((await regatta(["pull", ref, join(dir, "plain"), "--format", "dir"])).code).toBe(0);
+    const sources = [
+      `oci:${dir}/lay:amd`,
+      `docker-archive:${dir}/in.tar`,
+      `oci-archive:${dir}/in-oci.tar:v1`,
+      `dir:${dir}/plain`,
+    ];
+    for (const [i, source] of sources.entries()) {
+      const target = `${registry.host}/pushed:${i}`;
+      const refused = await regatta(["copy", source, target]);
+      expect(refused.code, source).toBe(2);
+      const run = await regatta(suggested(refused.stderr));
+      expect(run.code, `${source}: ${refused.stderr} → ${run.stderr}`).toBe(0);
+      expect((await regatta(["digest", target])).stdout.trim(), source).toBe(image.manifest.digest);
+    }
+    // Targets: the pull suggested writes what skopeo reads under the word copy was given.
+    const targets = [
+      `oci:${dir}/copyoci:amd`,
+      `docker-archive:${dir}/out.tar`,
+      `oci-archive:${dir}/out-oci.tar:v3`,
+    ];
+    for (const target of targets) {
+      const refused = await regatta(["copy", ref, target]);
+      expect(refused.code, target).toBe(2);
+      const run = await regatta(suggested(refused.stderr));
+      expect(run.code, `${target}: ${refused.stderr} → ${run.stderr}`).toBe(0);
+      expect(await config(target), target).toBe(image.config.digest);
+    }
+    const plain = await regatta(["copy", ref, `dir:${dir}/out-dir`]);
+    expect((await regatta(suggested(plain.stderr))).code).toBe(0);
+    expect(readdirSync(join(dir, "out-dir"))).toContain("manifest");
+  }, 120_000);
 });

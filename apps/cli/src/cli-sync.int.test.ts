@@ -174,7 +174,7 @@ describe("regatta sync against real registries", () => {
     const archive = await regatta(["sync", `${src.host}/src/app`, "docker-archive:x.tar"]);
     expect(archive.code).toBe(2);
     expect(archive.stderr).toBe(
-      `regatta: sync writes registries and OCI layouts (oci:DIR), not skopeo's docker-archive: transport (docker-archive:x.tar): for one image, regatta pull ${src.host}/src/app x.tar (a docker archive, as docker save writes)\n`,
+      `regatta: sync writes registries and OCI layouts (oci:DIR), not skopeo's docker-archive: transport (docker-archive:x.tar): for one image, regatta pull ${src.host}/src/app docker-archive:x.tar (a docker archive, as docker save writes)\n`,
     );
     const from = await regatta(["sync", "docker-archive:in.tar", `${dst.host}/x/app`]);
     expect(from.code).toBe(2);

@@ -5,7 +5,7 @@
  */
 import { quotePath, UsageError } from "@regatta/errors";
 import { parseReference, type Reference } from "@regatta/reference";
-import { skopeoTransport } from "./skopeo-transport.js";
+import { type SkopeoWord, skopeoTransport } from "./skopeo-transport.js";
 
 /** One line of the file, parsed. */
 export interface CopyPair {
@@ -17,38 +17,36 @@ export interface CopyPair {
 
 /**
  * The regatta command that does what a skopeo transport meant at one end of a copy or sync, with the other end's
- * word filled in (`regatta pull ghcr.io/org/app:1 da.tar` for a target `docker-archive:da.tar`). `path` is what
- * followed the transport (skopeo's `PATH[:REF]`: the reference part is dropped for the file).
+ * word filled in (`regatta pull ghcr.io/org/app:1 docker-archive:da.tar` for a target `docker-archive:da.tar`): a
+ * command that runs as given (cli-skopeo-transports.int.test runs each). A pull writes skopeo's own forms
+ * (skopeo-transport.ts); a push reads the path, skopeo's reference after it being the image's `--name`.
  */
-function regattaFor(transport: string, path: string, side: "source" | "target", other: string): string {
+function regattaFor(found: SkopeoWord, side: "source" | "target", other: string): string {
+  const { transport, rest, path, reference } = found;
   // Paths a user typed, quoted as every path in a message is (a control character is shown escaped).
-  const archive = quotePath(transport === "oci" || transport === "dir" ? path : path.split(":")[0] || "FILE");
-  const dir = quotePath(path || "DIR");
+  const file = quotePath(path || "PATH");
   if (side === "target") {
     switch (transport) {
       case "docker-archive":
-        return `regatta pull ${other} ${archive} (a docker archive, as docker save writes)`;
+        return `regatta pull ${other} docker-archive:${file} (a docker archive, as docker save writes)`;
       case "oci":
-        return `regatta pull ${other} ${dir} --format oci, or regatta sync ${other} oci:${dir}`;
-      case "dir":
-        return `regatta pull ${other} ${dir} --format dir`;
       case "oci-archive":
-        return `regatta pull ${other} DIR --format oci (an OCI layout directory; tar it for an archive)`;
+        return `regatta pull ${other} ${transport}:${quotePath(rest || "DIR")}`;
+      case "dir":
+        return `regatta pull ${other} ${file} --format dir`;
       default:
-        return `regatta pull ${other} FILE, then docker load -i FILE (or podman load)`;
+        return `regatta pull ${other} FILE.tar, then docker load -i FILE.tar (or podman load)`;
     }
   }
+  const name = reference !== undefined ? ` --name ${quotePath(reference)}` : "";
   switch (transport) {
     case "docker-archive":
-      return `regatta push ${archive} ${other}`;
     case "oci":
-      return `regatta push ${dir} ${other}, or regatta sync oci:${dir} ${other}`;
-    case "dir":
-      return `regatta push ${dir} ${other}`;
     case "oci-archive":
-      return `regatta push DIR ${other} (the archive unpacked: an OCI layout directory)`;
+    case "dir":
+      return `regatta push ${file} ${other}${name}`;
     default:
-      return `docker save IMAGE -o FILE (or podman save), then regatta push FILE ${other}`;
+      return `docker save IMAGE -o FILE.tar (or podman save), then regatta push FILE.tar ${other}`;
   }
 }
 
@@ -64,9 +62,9 @@ export function transportRefusal(
 ): UsageError | undefined {
   const found = skopeoTransport(word);
   if (!found) return undefined;
-  const { transport, rest: path } = found;
+  const { transport } = found;
   if (command === "sync" && transport === "oci") return undefined;
-  const instead = regattaFor(transport, path, side, other);
+  const instead = regattaFor(found, side, other);
   if (command === "sync") {
     return new UsageError(
       `sync ${side === "target" ? "writes" : "reads"} registries and OCI layouts (oci:DIR), not skopeo's ${transport}: transport (${word}): for one image, ${instead}`,

@@ -332,7 +332,7 @@ async function spool(source: Readable | FileHandle, dir: string, sourcePath = ""
 
 /**
  * Opens a docker archive (a path, or a stream such as stdin) for pushing. Images are picked by a RepoTag (the full
- * `repo:tag` or the tag alone) or, in an archive that is only an OCI layout, by ref.name.
+ * `repo:tag` or the tag alone) or by the ref.name of its OCI index entry (skopeo's `oci-archive:PATH:NAME`).
  */
 export async function openDockerArchiveSource(input: string | Readable): Promise<ImageSource> {
   const where = typeof input === "string" ? quotePath(input) : "the archive on stdin";
@@ -402,8 +402,13 @@ export async function openDockerArchiveSource(input: string | Readable): Promise
         const tags = item.RepoTags?.length ? item.RepoTags : [undefined];
         return tags.map((tag) => {
           const oci = manifestFor(manifests, item, tag);
+          // The ref.name of its OCI index entry too (skopeo's oci-archive:PATH:NAME reads an image by it).
+          const refName = oci?.annotations?.[REF_NAME];
           return {
-            names: tag === undefined ? [] : [tag],
+            names: [
+              ...(tag === undefined ? [] : [tag]),
+              ...(refName !== undefined && refName !== tagPart(tag ?? "") ? [refName] : []),
+            ],
             // A manifest built from manifest.json is the same for the same config and layers.
             key:
               oci?.digest ??

@@ -87,10 +87,17 @@ describe("copyOptions", () => {
 describe("copyPairs", () => {
   it("refuses skopeo's transports (oci:DIR read as Docker Hub's library/oci sent a copy there), pointing elsewhere", () => {
     expect(() => copyPairs("localhost:5000/a:1", "oci:layout", {})).toThrow(
-      "copy takes registry references, and oci:layout is skopeo's oci: transport: regatta pull localhost:5000/a:1 layout --format oci, or regatta sync localhost:5000/a:1 oci:layout",
+      "copy takes registry references, and oci:layout is skopeo's oci: transport: regatta pull localhost:5000/a:1 oci:layout",
     );
-    expect(() => copyPairs("oci-archive:a.tar", "localhost:5000/a", {})).toThrow(
-      /regatta push DIR localhost:5000\/a \(the archive unpacked/,
+    expect(() => copyPairs("oci-archive:a.tar:v1", "localhost:5000/a", {})).toThrow(
+      "regatta push a.tar localhost:5000/a --name v1",
+    );
+    // skopeo's reference after the layout's path is the image's --name (run as given in cli-skopeo-transports).
+    expect(() => copyPairs("oci:lay:amd", "localhost:5000/x:1", {})).toThrow(
+      "regatta push lay localhost:5000/x:1 --name amd",
+    );
+    expect(() => copyPairs("localhost:5000/app:amd", "oci:out/copyoci:amd", {})).toThrow(
+      "regatta pull localhost:5000/app:amd oci:out/copyoci:amd",
     );
     expect(() => copyPairs("dir:./x", "localhost:5000/a", {})).toThrow("regatta push ./x localhost:5000/a");
     // A docker archive target: the pull that writes one (never Docker Hub's library/docker-archive, never --format oci).
@@ -103,10 +110,10 @@ describe("copyPairs", () => {
     })();
     expect(archive).toBeInstanceOf(UsageError);
     expect(archive?.message).toBe(
-      "copy takes registry references, and docker-archive:da.tar is skopeo's docker-archive: transport: regatta pull localhost:5000/app:1.0 da.tar (a docker archive, as docker save writes)",
+      "copy takes registry references, and docker-archive:da.tar is skopeo's docker-archive: transport: regatta pull localhost:5000/app:1.0 docker-archive:da.tar (a docker archive, as docker save writes)",
     );
     expect(() => copyPairs("docker-archive:in.tar:app:1", "localhost:5000/a", {})).toThrow(
-      "regatta push in.tar localhost:5000/a",
+      "regatta push in.tar localhost:5000/a --name app:1",
     );
     // Named with its registry, a Docker Hub repository called oci is still a reference.
     expect(copyPairs("docker.io/library/oci:1", "localhost:5000/a", {})[0]!.source.repository).toBe(
