@@ -1,5 +1,6 @@
 import { UsageError } from "@regatta/errors";
 import { escapeStyles } from "@regatta/present";
+import type { Shape, Template } from "@regatta/present/template";
 import { Option } from "commander";
 import type { GlobalFlags } from "./global-options.js";
 import { writeStdout } from "./output.js";
@@ -17,10 +18,7 @@ export function formatFlag(example: string): Option {
 }
 
 /** What a command does with its document: print it as JSON, through a template, or show it to people. */
-export type Formatter =
-  | { kind: "json" }
-  | { kind: "template"; render(data: unknown): string }
-  | { kind: "human" };
+export type Formatter = { kind: "json" } | { kind: "template"; template: Template } | { kind: "human" };
 
 /**
  * The output a command was asked for. A template is compiled here, before any request, so a bad one is a usage
@@ -32,15 +30,16 @@ export async function formatterFor(template: string | undefined, flags: GlobalFl
   if (flags.json) throw new UsageError("--format and --json are exclusive (--format json is --json)");
   if (template.trim() === "json") return { kind: "json" };
   const { compileTemplate } = await import("@regatta/present/template");
-  return { kind: "template", render: compileTemplate(template).render };
+  return { kind: "template", template: compileTemplate(template) };
 }
 
 /**
  * Prints a template's output with a newline after it, unless it already ends with one (docker and skopeo always add
- * one). Every ESC in it is escaped: the values are the registry's, and a label's `ESC[31m` would otherwise pass the
+ * one). `shape` is the document's declared fields (template-shapes.ts): a field neither it nor the document has is a
+ * usage error naming the fields there are, as Go's "can't evaluate field" is. Every ESC in it is escaped: the values are the registry's, and a label's `ESC[31m` would otherwise pass the
  * output boundary as one of Regatta's own styles (a cut `ESC[3` was escaped, a whole one not).
  */
-export function writeTemplated(render: (data: unknown) => string, data: unknown): Promise<void> {
-  const out = escapeStyles(render(data));
+export function writeTemplated(template: Template, data: unknown, shape: Shape): Promise<void> {
+  const out = escapeStyles(template.render(data, shape));
   return writeStdout(out.endsWith("\n") ? out : `${out}\n`);
 }

@@ -9,6 +9,7 @@ import {
   formatValue,
   MAX_TEMPLATE_DEPTH,
   MAX_TEMPLATE_OUTPUT,
+  type Shape,
   TEMPLATE_FUNCTIONS,
   TemplateError,
 } from "./template.js";
@@ -279,5 +280,78 @@ describe("errors name where they are, and are usage errors", () => {
     expect(failure("{{json .}}", deep).message).toBe(
       "bad template at column 1: the document is nested too deeply to print",
     );
+  });
+});
+
+describe("a declared shape: a misspelt field is an error, a declared one left out prints nothing", () => {
+  const scalar = "any" as const;
+  const runtime = {
+    object: "the config",
+    fields: { Env: { list: scalar }, Cmd: { list: scalar }, Labels: { map: scalar } },
+  };
+  const SHAPE: Shape = {
+    object: "the document",
+    fields: {
+      architecture: scalar,
+      os: scalar,
+      created: scalar,
+      author: scalar,
+      config: runtime,
+      RepoTags: { list: scalar },
+      history: { list: { object: "a history entry", fields: { created_by: scalar, empty_layer: scalar } } },
+    },
+  };
+  const render = (template: string, data: unknown = CONFIG) => compileTemplate(template).render(data, SHAPE);
+  const fails = (template: string, data: unknown = CONFIG) => {
+    try {
+      render(template, data);
+    } catch (error) {
+      expect(error).toBeInstanceOf(TemplateError);
+      return (error as Error).message;
+    }
+    throw new Error(`${template} rendered`);
+  };
+
+  it("names the misspelt field and the fields there are, at the top, below, past a missing parent and in a range", () => {
+    expect(fails("{{.Architecure}}")).toBe(
+      'bad template at column 3: the document has no field "Architecure" (it has: architecture, author, config, created, history, os, RepoTags)',
+    );
+    expect(fails("{{.Config.Nope}}")).toMatch(
+      /^bad template at column 3: the config has no field "Nope" \(it has: Cmd, Env, Labels\)$/,
+    );
+    // Go checks a field against the type, whether the value is there or not.
+    expect(fails("{{.Config.Nope}}", { os: "linux" })).toMatch(/the config has no field "Nope"/);
+    expect(fails("{{range .History}}{{.CreatedBi}}{{end}}")).toMatch(
+      /a history entry has no field "CreatedBi"/,
+    );
+    expect(fails("{{range $h := .History}}{{$h.Nope}}{{end}}")).toMatch(
+      /a history entry has no field "Nope"/,
+    );
+    expect(fails("{{with .Config}}{{.Nope}}{{end}}")).toMatch(/the config has no field "Nope"/);
+    expect(fails("{{(index .History 0).Nope}}")).toMatch(/a history entry has no field "Nope"/);
+    expect(fails("{{if .Nope}}x{{end}}")).toMatch(/the document has no field "Nope"/);
+  });
+
+  it("a declared field the document leaves out, a map's missing key and an undeclared key the document has print as before", () => {
+    expect(render("[{{.Author}}]")).toBe("[]");
+    expect(render("[{{.Config.Labels.nope}}][{{index .Config.Labels `nope`}}]")).toBe("[][]");
+    expect(render("{{.Config.Labels.maintainer}}")).toBe("me");
+    // Not declared, but in the document: read (a registry's config may carry more than the spec says).
+    expect(render("{{.Config.WorkingDir}}|{{len .Config.ExposedPorts}}")).toBe("|2");
+    expect(render("{{range .History}}{{.created_by}} {{end}}")).toBe("ADD CMD ");
+    // Without a shape nothing is checked.
+    expect(compileTemplate("[{{.Nope.Deeper}}]").render(CONFIG)).toBe("[]");
+  });
+
+  it("reads() says whether a field is named anywhere, in any case", () => {
+    const t = compileTemplate("{{range .Platforms}}{{.platform}}{{end}}{{(index .Repotags 0)}}{{$.X.y}}");
+    expect(["platforms", "RepoTags", "x", "Y", "platform"].map((n) => t.reads(n))).toEqual([
+      true,
+      true,
+      true,
+      true,
+      true,
+    ]);
+    expect(t.reads("Digest")).toBe(false);
   });
 });

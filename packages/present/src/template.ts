@@ -40,10 +40,29 @@ export class TemplateError extends UsageError {
   }
 }
 
+/**
+ * What a document is declared to hold, so a misspelt field is an error naming the fields there are (Go's "can't
+ * evaluate field X in type T") rather than an empty line, while a declared field a document leaves out still prints
+ * nothing. `"any"`: not checked (a string, a number, or what nobody declared). `object`: these fields (matched as
+ * lookup matches them, exactly then in any case); a key the document has beyond them is read all the same. `map`:
+ * any key, each value of this shape; a missing key prints nothing, as a missing label does. `list`: elements of this
+ * shape.
+ */
+export type Shape =
+  | "any"
+  | { object: string; fields: Readonly<Record<string, Shape>> }
+  | { map: Shape }
+  | { list: Shape };
+
 /** A compiled template: {@link render} applies it to a document. */
 export interface Template {
-  /** The template applied to `data` (a JSON value). @throws TemplateError when an action cannot apply to it. */
-  render(data: unknown): string;
+  /**
+   * The template applied to `data` (a JSON value), checked against `shape` when given.
+   * @throws TemplateError when an action cannot apply to it, or reads a field `shape` does not declare.
+   */
+  render(data: unknown, shape?: Shape): string;
+  /** Whether the template reads a field of this name (in any case, at any depth): to fetch it only when read. */
+  reads(name: string): boolean;
 }
 
 /** How deep `if`/`range`/`with` and parentheses may nest: deeper is refused, never a stack overflow. */
@@ -190,6 +209,8 @@ interface Action {
 const KEYWORDS = new Set(["if", "else", "end", "range", "with"]);
 
 class Parser {
+  /** Every field name the template reads, lower-cased. */
+  readonly names = new Set<string>();
   #i = 0;
   #depth = 0;
   /** The variables in scope: `$` and those a `range` declared. */
@@ -234,6 +255,9 @@ class Parser {
         continue;
       }
       const tokens = lexAction(src, action.start, action.end);
+      for (const token of tokens)
+        if (token.t === "field" || token.t === ")")
+          for (const name of token.path) this.names.add(name.toLowerCase());
       const first = tokens[0];
       if (!first) this.fail("empty action", open);
       if (first.t === "ident" && KEYWORDS.has(first.value)) {
@@ -573,6 +597,16 @@ interface Scope {
   dot: unknown;
   root: unknown;
   vars: Map<string, unknown>;
+  /** The shapes of `.`, `$` and the variables ("any" when not known). */
+  dotShape: Shape;
+  rootShape: Shape;
+  varShapes: Map<string, Shape>;
+}
+
+/** The shape of the elements of a list or the values of a map. */
+function elementShape(shape: Shape): Shape {
+  if (shape === "any" || "object" in shape) return "any";
+  return "list" in shape ? shape.list : shape.map;
 }
 
 class Renderer {
@@ -584,8 +618,15 @@ class Renderer {
     throw new TemplateError(message, this.source, at);
   }
 
-  run(nodes: Node[], root: unknown): string {
-    this.nodes(nodes, { dot: root, root, vars: new Map() });
+  run(nodes: Node[], root: unknown, shape: Shape): string {
+    this.nodes(nodes, {
+      dot: root,
+      root,
+      vars: new Map(),
+      dotShape: shape,
+      rootShape: shape,
+      varShapes: new Map(),
+    });
     return this.#out.join("");
   }
 
@@ -612,7 +653,8 @@ class Renderer {
         }
         case "with": {
           const v = this.pipe(node.pipe, scope);
-          if (truthy(v)) this.nodes(node.body, { ...scope, dot: v });
+          if (truthy(v))
+            this.nodes(node.body, { ...scope, dot: v, dotShape: this.pipeShape(node.pipe, scope) });
           else this.nodes(node.orElse, scope);
           break;
         }
@@ -637,11 +679,15 @@ class Renderer {
       this.nodes(node.orElse, scope);
       return;
     }
+    const shape = elementShape(this.pipeShape(node.pipe, scope));
+    const varShapes = new Map(scope.varShapes);
+    if (node.key !== undefined) varShapes.set(node.key, "any");
+    if (node.value !== undefined) varShapes.set(node.value, shape);
     for (const [key, value] of entries) {
       const vars = new Map(scope.vars);
       if (node.key !== undefined) vars.set(node.key, key);
       if (node.value !== undefined) vars.set(node.value, value);
-      this.nodes(node.body, { ...scope, dot: value, vars });
+      this.nodes(node.body, { ...scope, dot: value, vars, dotShape: shape, varShapes });
     }
   }
 
@@ -680,26 +726,94 @@ class Renderer {
       case "literal":
         return arg.value;
       case "pipe":
-        return this.walk(this.pipe(arg.pipe, scope), arg.path, arg.pos);
+        return this.walk(this.pipe(arg.pipe, scope), arg.path, arg.pos, this.pipeShape(arg.pipe, scope));
       case "ident":
         return this.cmd({ args: [arg], pos: arg.pos }, scope, []);
       case "field": {
         const base =
           arg.base === "dot" ? scope.dot : arg.base === "root" ? scope.root : scope.vars.get(arg.base);
-        return this.walk(base, arg.path, arg.pos);
+        return this.walk(base, arg.path, arg.pos, this.baseShape(arg.base, scope));
       }
     }
   }
 
-  /** The value at `path` under `v`: nothing past a missing field or a null, an error past a string or a list. */
-  walk(v: unknown, path: string[], pos: number): unknown {
+  baseShape(base: string, scope: Scope): Shape {
+    return base === "dot"
+      ? scope.dotShape
+      : base === "root"
+        ? scope.rootShape
+        : (scope.varShapes.get(base) ?? "any");
+  }
+
+  /**
+   * The shape of a pipeline's value, as far as it is known: a field's, or `index`'s of a declared list, map or
+   * object; "any" for what a function makes.
+   */
+  pipeShape(pipe: Pipe, scope: Scope): Shape {
+    const last = pipe.cmds[pipe.cmds.length - 1];
+    const [head, ...rest] = last?.args ?? [];
+    if (head === undefined) return "any";
+    if (head.t === "field") return pathShape(this.baseShape(head.base, scope), head.path);
+    if (head.t === "pipe") return pathShape(this.pipeShape(head.pipe, scope), head.path);
+    if (head.t !== "ident" || head.name !== "index" || pipe.cmds.length > 1) return "any";
+    const [of, ...keys] = rest;
+    if (of?.t !== "field" && of?.t !== "pipe") return "any";
+    let shape = of.t === "field" ? pathShape(this.baseShape(of.base, scope), of.path) : "any";
+    for (const key of keys) {
+      if (shape === "any") break;
+      shape =
+        "object" in shape
+          ? key.t === "literal" && typeof key.value === "string"
+            ? (declared(shape, key.value) ?? "any")
+            : "any"
+          : elementShape(shape);
+    }
+    return shape;
+  }
+
+  /**
+   * The value at `path` under `v`: nothing past a missing field or a null, an error past a string or a list, and an
+   * error at a field its declared shape does not have (nor the document).
+   */
+  walk(v: unknown, path: string[], pos: number, shape: Shape): unknown {
     for (const name of path) {
-      if (v === undefined || v === null) return undefined;
-      if (!isObject(v)) this.fail(`cannot read field ${name} of ${typeName(v)}`, pos);
-      v = field(v, name);
+      if (v !== undefined && v !== null && !isObject(v))
+        this.fail(`cannot read field ${name} of ${typeName(v)}`, pos);
+      const value = v === undefined || v === null ? undefined : field(v, name);
+      if (shape !== "any" && "object" in shape) {
+        const next = declared(shape, name);
+        if (next === undefined && value === undefined) {
+          const names = Object.keys(shape.fields).sort((a, b) => a.localeCompare(b, "en"));
+          this.fail(`${shape.object} has no field ${quoteText(name)} (it has: ${names.join(", ")})`, pos);
+        }
+        shape = next ?? "any";
+      } else {
+        shape = shape === "any" ? "any" : elementShape(shape);
+        if (v === undefined || v === null) return undefined;
+      }
+      v = value;
     }
     return v;
   }
+}
+
+/** The shape of a declared field, matched as {@link field} matches keys: exactly, else in any case. */
+function declared(shape: { fields: Readonly<Record<string, Shape>> }, name: string): Shape | undefined {
+  if (Object.hasOwn(shape.fields, name)) return shape.fields[name];
+  const lower = name.toLowerCase();
+  const key = Object.keys(shape.fields)
+    .sort()
+    .find((k) => k.toLowerCase() === lower);
+  return key === undefined ? undefined : shape.fields[key];
+}
+
+/** The shape at `path` under `shape`, without a document: "any" past what is declared. */
+function pathShape(shape: Shape, path: string[]): Shape {
+  for (const name of path) {
+    if (shape === "any") return "any";
+    shape = "object" in shape ? (declared(shape, name) ?? "any") : elementShape(shape);
+  }
+  return shape;
 }
 
 /** The exact key, else the first key (in sorted order) equal to it but for case. */
@@ -718,11 +832,13 @@ function field(v: Record<string, unknown>, name: string): unknown {
  * @throws TemplateError
  */
 export function compileTemplate(source: string): Template {
-  const nodes = new Parser(source).list([]).nodes;
+  const parser = new Parser(source);
+  const nodes = parser.list([]).nodes;
   return {
-    render: (data) => {
+    reads: (name) => parser.names.has(name.toLowerCase()),
+    render: (data, shape = "any") => {
       try {
-        return new Renderer(source).run(nodes, data);
+        return new Renderer(source).run(nodes, data, shape);
       } catch (error) {
         // A document nested deeper than the stack (a hostile config of nested lists) is refused like a bad template.
         if (error instanceof RangeError)

@@ -1,4 +1,4 @@
-import type { ImageSummary } from "@regatta/client";
+import type { ImageSummary, PlatformSummary } from "@regatta/client";
 import type { Command } from "commander";
 import pc from "picocolors";
 import type { CliContext } from "../cli-context.js";
@@ -6,6 +6,7 @@ import { formatFlag, formatterFor, writeTemplated } from "../format-flag.js";
 import { platformFlag } from "../global-options.js";
 import { escapeField, humanSize, summaryTables, writeJson, writeStdout } from "../output.js";
 import { noteSinglePlatform } from "../platform-note.js";
+import { INSPECT_SHAPE } from "../template-shapes.js";
 
 /** `regatta inspect REFERENCE`: an image summarised for people (or as JSON, or through a template). */
 export function registerInspect(program: Command, cli: CliContext): void {
@@ -35,16 +36,19 @@ Examples:
 An index shows its platforms; --platform picks the image whose Cmd, Env… are shown. --format reads an image: on an
 index without --platform, this host's (as skopeo inspect does; a note on stderr says which); --json shows the index.
 The --format document is the --json one: Reference, Digest, MediaType, Platform, Index, Created, Labels, Entrypoint,
-Cmd, Env, User, WorkingDir, ExposedPorts, Volumes, StopSignal, HistoryLength, Size, Layers, Platforms, and Referrers
-with --referrers (field names match in any case); Config holds the runtime fields again, as docker's {{.Config.Env}}.
+Cmd, Env, User, WorkingDir, ExposedPorts, Volumes, StopSignal, HistoryLength, Size, Layers, and Referrers with
+--referrers (field names match in any case); Config holds the runtime fields again, as docker's {{.Config.Env}}.
 {{.Digest}} is skopeo's: the digest of what the reference names (the index, when it is one); {{.digest}} is the
-image read, {{.Index}} its index. \`regatta referrers REF --tree\` lists the referrers.`,
+image read, {{.Index}} its index, {{.Platforms}} the index's platforms (without --platform); {{.RepoTags}} lists the
+repository's tags, as skopeo's (read only when named). A field the document cannot have ({{.Digset}}) is an error
+(exit 2) naming those it can. \`regatta referrers REF --tree\` lists the referrers.`,
     )
     .action(async (reference: string, opts: { format?: string; referrers?: boolean }, cmd: Command) => {
       const output = await formatterFor(opts.format, cli.flags(cmd));
       await cli.withReference(cmd, reference, async (reg, ref, flags) => {
         let s = await reg.inspect(ref, { referrers: Boolean(opts.referrers) });
-        if (output.kind === "template" && s.platforms !== undefined && !flags.platform) {
+        const platforms = s.platforms;
+        if (output.kind === "template" && platforms !== undefined && !flags.platform) {
           // A template reads an image's fields (Labels, Cmd, Env…), which an index has none of: this host's image,
           // as skopeo inspect reads it, said on stderr. --json keeps the index itself.
           s = await reg.inspect(ref, { referrers: Boolean(opts.referrers), platform: reg.ctx.platform });
@@ -54,7 +58,12 @@ image read, {{.Index}} its index. \`regatta referrers REF --tree\` lists the ref
         }
         noteSinglePlatform(cli, flags, ref, s);
         if (output.kind === "json") return writeJson(s, 2);
-        if (output.kind === "template") return writeTemplated(output.render, templateDocument(s, ref.name));
+        if (output.kind === "template") {
+          // skopeo's RepoTags: the repository's tags, a request or more, read only when the template names them.
+          const repoTags = output.template.reads("RepoTags") ? await reg.allTags(ref) : undefined;
+          const document = templateDocument(s, ref.name, { platforms, repoTags });
+          return writeTemplated(output.template, document, INSPECT_SHAPE);
+        }
         await writeStdout(humanSummary(s, Boolean(process.stdout.isTTY)));
       });
     });
@@ -70,11 +79,16 @@ image read, {{.Index}} its index. \`regatta referrers REF --tree\` lists the ref
  * `docker image inspect` give them, so docker's `{{.Config.Env}}` reads what skopeo's `{{.Env}}` does.
  * skopeo's: https://github.com/containers/image/blob/main/types/types.go (ImageInspectInfo).
  */
-function templateDocument(s: ImageSummary, name: string): object {
+function templateDocument(
+  s: ImageSummary,
+  name: string,
+  more: { platforms: PlatformSummary[] | undefined; repoTags: string[] | undefined },
+): object {
   const [os, architecture, variant] = s.platform?.split("/") ?? [];
   const skopeo = Object.entries({
     Name: name,
     Digest: s.index ?? s.digest,
+    RepoTags: more.repoTags,
     Architecture: architecture,
     Os: os,
     Variant: variant,
@@ -84,6 +98,8 @@ function templateDocument(s: ImageSummary, name: string): object {
       Digest: layer.digest,
       Size: layer.size,
     })),
+    // The index's platforms, when the reference names one (the other fields read one of its images).
+    Platforms: more.platforms,
   }).filter(([, value]) => value !== undefined);
   const document = { ...s, ...Object.fromEntries(skopeo) };
   if (!s.config) return document;

@@ -1,0 +1,161 @@
+import type { ImageSummary, LayerSummary, PlatformSummary } from "@regatta/client";
+import type { Shape } from "@regatta/present/template";
+
+/**
+ * The declared fields of each `--format` document (issue: a misspelt `{{.Digset}}` printed an empty line and exit 0):
+ * a field a template reads that is neither declared here nor in the document is a usage error naming the fields
+ * there are, as Go's "can't evaluate field X in type T" is in skopeo, crane and regctl. A declared field the image
+ * leaves out (no Labels, no Env) still prints nothing. The keys of an {@link ImageSummary} are checked against its
+ * type, so a field added to the summary must be declared here too (the compiler says so).
+ */
+const value = "any" as const;
+const strings: Shape = { list: value };
+const stringMap: Shape = { map: value };
+
+const layer: Shape = {
+  object: "a layer",
+  fields: { digest: value, mediaType: value, size: value } satisfies Record<keyof LayerSummary, Shape>,
+};
+const platform: Shape = {
+  object: "a platform",
+  fields: { platform: value, digest: value, mediaType: value, size: value } satisfies Record<
+    keyof PlatformSummary,
+    Shape
+  >,
+};
+
+/** `config` of an image config (OCI's, with docker's container fields): https://github.com/moby/docker-image-spec */
+const containerConfig: Shape = {
+  object: "the image's config.config",
+  fields: {
+    User: value,
+    ExposedPorts: { map: value },
+    Env: strings,
+    Entrypoint: strings,
+    Cmd: strings,
+    Volumes: { map: value },
+    WorkingDir: value,
+    Labels: stringMap,
+    StopSignal: value,
+    ArgsEscaped: value,
+    Memory: value,
+    MemorySwap: value,
+    CpuShares: value,
+    Healthcheck: {
+      object: "a Healthcheck",
+      fields: {
+        Test: strings,
+        Interval: value,
+        Timeout: value,
+        StartPeriod: value,
+        StartInterval: value,
+        Retries: value,
+      },
+    },
+    OnBuild: strings,
+    Shell: strings,
+    Hostname: value,
+    Domainname: value,
+    AttachStdin: value,
+    AttachStdout: value,
+    AttachStderr: value,
+    Tty: value,
+    OpenStdin: value,
+    StdinOnce: value,
+    Image: value,
+    NetworkDisabled: value,
+    MacAddress: value,
+  },
+};
+
+/** `regatta config --format`: the image config as stored (OCI's fields, and docker's beside them). */
+export const CONFIG_SHAPE: Shape = {
+  object: "the image config",
+  fields: {
+    architecture: value,
+    os: value,
+    variant: value,
+    created: value,
+    author: value,
+    config: containerConfig,
+    rootfs: { object: "rootfs", fields: { type: value, diff_ids: strings } },
+    history: {
+      list: {
+        object: "a history entry",
+        fields: { created: value, created_by: value, author: value, comment: value, empty_layer: value },
+      },
+    },
+    // docker's (v1 image JSON): https://github.com/moby/docker-image-spec/blob/main/spec.md
+    container: value,
+    container_config: containerConfig,
+    docker_version: value,
+    id: value,
+    parent: value,
+    comment: value,
+  },
+};
+
+/** The --json document's fields. */
+const summaryFields = {
+  reference: value,
+  digest: value,
+  mediaType: value,
+  kind: value,
+  platforms: { list: platform },
+  platform: value,
+  index: value,
+  config: {
+    object: "inspect's Config",
+    fields: {
+      digest: value,
+      size: value,
+      Entrypoint: strings,
+      Cmd: strings,
+      Env: strings,
+      User: value,
+      WorkingDir: value,
+      ExposedPorts: { map: value },
+      Volumes: { map: value },
+      StopSignal: value,
+      Labels: stringMap,
+    },
+  },
+  layers: { list: layer },
+  size: value,
+  created: value,
+  labels: stringMap,
+  artifactType: value,
+  subject: value,
+  entrypoint: strings,
+  cmd: strings,
+  env: strings,
+  user: value,
+  workingDir: value,
+  exposedPorts: strings,
+  volumes: strings,
+  stopSignal: value,
+  historyLength: value,
+  referrers: value,
+} satisfies Record<keyof ImageSummary, Shape>;
+
+/**
+ * `regatta inspect --format`: the --json document, skopeo inspect's names beside it (types.ImageInspectInfo:
+ * Name, Digest, RepoTags, Architecture, Os, Variant, Layers as digests, LayersData), and the index's platforms.
+ */
+export const INSPECT_SHAPE: Shape = {
+  object: "inspect's document",
+  fields: {
+    ...summaryFields,
+    Name: value,
+    Digest: value,
+    RepoTags: strings,
+    Architecture: value,
+    Os: value,
+    Variant: value,
+    Layers: strings,
+    LayersData: {
+      list: { object: "a LayersData entry", fields: { MIMEType: value, Digest: value, Size: value } },
+    },
+    Platforms: { list: platform },
+  },
+};
