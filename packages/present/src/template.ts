@@ -8,7 +8,9 @@
  * Where it differs from Go, on purpose, for scripts over JSON:
  * - a field is looked up by its exact key, then case-insensitively, so `{{.Config.Env}}` (docker) and
  *   `{{.config.Env}}` (the OCI config as stored) both work;
- * - a missing field or a JSON null prints nothing (Go prints `<no value>`), so `[ -z "$(…)" ]` works;
+ * - a missing field or a JSON null prints nothing (Go prints `<no value>`), so `[ -z "$(…)" ]` works — but a field
+ *   the document's declared {@link Shape} does not have, nor the document, is an error, as Go's "can't evaluate field"
+ *   is on a struct; a map's missing key is no error (Go's map semantics);
  * - `\n`, `\t` and `\\` in the text between actions are a newline, a tab and a backslash, as in printf's format,
  *   since a shell's single quotes keep them as typed.
  * `printf`, `print` and `println` are Go's fmt (go-fmt.ts), byte for byte, but for Go's `%!…` complaints, which fail.
