@@ -29,11 +29,14 @@ import {
   countNoun,
   diffReport,
   drawTree,
+  envLines,
   escapeControls,
   escapeField,
   fileListingLines,
   humanSize,
   inventoryTable,
+  labelLines,
+  runtimeFacts,
   shortDigest,
   summaryTables,
 } from "@regatta/present";
@@ -87,7 +90,9 @@ function layout(value: unknown, options: PresentOptions): string {
   if (isFileListing(value)) {
     const n = value.entries.length;
     return [
-      c.bold(`${quotePath(value.path)} in ${value.image}: ${n} ${n === 1 ? "entry" : "entries"}`),
+      c.bold(
+        `${quotePath(value.path)} in ${escapeField(value.image)}: ${n} ${n === 1 ? "entry" : "entries"}`,
+      ),
       ...fileListingLines(value.entries),
     ].join("\n");
   }
@@ -105,7 +110,7 @@ function listing(title: string, words: string[], { colors: c, width }: PresentOp
 function presentTags(list: TagList, options: PresentOptions): string {
   const { colors: c } = options;
   const n = list.tags.length;
-  const title = `${c.bold(list.name)} ${c.dim(`${n} ${n === 1 ? "tag" : "tags"}`)}`;
+  const title = `${c.bold(escapeField(list.name))} ${c.dim(`${n} ${n === 1 ? "tag" : "tags"}`)}`;
   const words = list.digests
     ? list.tags.map((t) => `${t} ${shortDigest(list.digests?.[t] ?? "")}`)
     : list.tags;
@@ -123,10 +128,14 @@ function presentCatalog(page: { repositories: string[]; next?: string }, options
   return `${listing(`${n} ${n === 1 ? "repository" : "repositories"}`, page.repositories, options)}${more}`;
 }
 
-function header(rows: [string, string | undefined][], c: Colors): string {
+/**
+ * `name:  value` lines, the absent values left out. A value is what a registry or an image's author chose (a media
+ * type, a platform, a date), so it is escaped to stay on its line; `after` is the REPL's own words (a styled hint).
+ */
+function header(rows: [string, string | undefined, (string | undefined)?][], c: Colors): string {
   return rows
-    .filter((r): r is [string, string] => r[1] !== undefined)
-    .map(([k, v]) => `${c.dim(`${k}:`.padEnd(12))}${v}`)
+    .filter((r): r is [string, string, (string | undefined)?] => r[1] !== undefined)
+    .map(([k, v, after]) => `${c.dim(`${k}:`.padEnd(12))}${escapeField(v)}${after ?? ""}`)
     .join("\n");
 }
 
@@ -244,22 +253,25 @@ function presentSummary(s: ImageSummary, c: Colors): string {
         ["size", `${humanSize(s.size)} (${s.size} bytes)`],
         [
           "referrers",
-          s.referrers === undefined
-            ? undefined
-            : `${s.referrers}${s.referrers ? c.dim(`  await reg.referrers(${JSON.stringify(`${repositoryOf(s.reference)}@${s.digest}`)}) lists them`) : ""}`,
+          s.referrers === undefined ? undefined : String(s.referrers),
+          s.referrers
+            ? c.dim(
+                `  await reg.referrers(${escapeField(JSON.stringify(`${repositoryOf(s.reference)}@${s.digest}`))}) lists them`,
+              )
+            : undefined,
         ],
       ],
       c,
     ),
   ];
+  // What it runs, as the CLI's inspect shows it (its values escaped there).
+  const runs = runtimeFacts(s).map(([k, v]) => `${c.dim(`${k}:`.padEnd(12))}${v}`);
+  if (runs.length) parts.push(runs.join("\n"));
   parts.push(...summaryTables(s, c.bold));
-  if (s.labels && Object.keys(s.labels).length) {
-    parts.push(
-      `${c.dim("labels:")}\n${Object.entries(s.labels)
-        .map(([k, v]) => `  ${k}=${v}`)
-        .join("\n")}`,
-    );
-  }
+  const env = envLines(s);
+  if (env.length) parts.push(`${c.dim("Env:")}\n${env.join("\n")}`);
+  const labels = labelLines(s);
+  if (labels.length) parts.push(`${c.dim("labels:")}\n${labels.join("\n")}`);
   return parts.join("\n\n");
 }
 
@@ -270,7 +282,7 @@ function presentSummary(s: ImageSummary, c: Colors): string {
 function presentReferrers(r: ReferrersResult, c: Colors): string {
   const n = r.referrers.length;
   const from = r.api ? "the referrers API" : "the fallback tag (the registry has no referrers API)";
-  const title = `${c.bold(r.subject.familiar())} ${c.dim(`${n} ${n === 1 ? "referrer" : "referrers"}${n ? `, from ${from}` : ""}`)}`;
+  const title = `${c.bold(escapeField(r.subject.familiar()))} ${c.dim(`${n} ${n === 1 ? "referrer" : "referrers"}${n ? `, from ${from}` : ""}`)}`;
   const line = (x: Referrer) => {
     const name = x.annotations?.["org.opencontainers.image.title"];
     const created = x.annotations?.["org.opencontainers.image.created"];
@@ -287,7 +299,7 @@ function presentReferrers(r: ReferrersResult, c: Colors): string {
   };
   const kids = (x: Referrer) => (x as Partial<ReferrerNode>).referrers ?? [];
   const tree = drawTree(r.referrers, kids, line).map((l) => `  ${l}`);
-  const ignored = r.ignored ? [c.dim(`  ignored: ${r.ignored}`)] : [];
+  const ignored = r.ignored ? [c.dim(`  ignored: ${escapeField(r.ignored)}`)] : [];
   return [title, `  ${c.dim(r.digest)}`, ...tree, ...ignored].join("\n");
 }
 
@@ -297,7 +309,7 @@ function describeClient(reg: RegistryClient, c: Colors): string {
 
 function describeBlob(blob: BlobHandle, c: Colors): string {
   return [
-    `${c.bold(`Blob ${blob.repository.name}@${blob.digest}`)}${blob.expectedSize !== undefined ? ` ${c.dim(`(${humanSize(blob.expectedSize)})`)}` : ""}`,
+    `${c.bold(`Blob ${escapeField(`${blob.repository.name}@${blob.digest}`)}`)}${blob.expectedSize !== undefined ? ` ${c.dim(`(${humanSize(blob.expectedSize)})`)}` : ""}`,
     c.dim(
       'not fetched, never dumped here: await _.bytes() shows what it is (a layer\'s files, text, hex), await _.toFile("layer.tgz") saves it, await _.json() reads a config',
     ),
@@ -315,14 +327,16 @@ const count = (n: number, what: string) => `${n} ${what}${n === 1 ? "" : "s"}`;
 function transferSummary(value: unknown, c: Colors): string | undefined {
   if (typeof value !== "object" || value === null) return undefined;
   const v = value as Record<string, unknown>;
+  // Names and messages stand inside one line: a registry chose some of them (a sync's tags, an error's text).
+  const e = escapeField;
   if (typeof v.sourceDigest === "string" && Array.isArray(v.blobs) && typeof v.bytesUploaded === "number") {
     const r = value as CopyResult;
     // The digest is shown once, short: the target names it again in full.
-    const target = r.target.replace(/@sha256:[0-9a-f]{64}$/, "");
+    const target = e(r.target.replace(/@sha256:[0-9a-f]{64}$/, ""));
     if (r.upToDate) return `${c.green("up to date")} ${target} ${c.dim(shortDigest(r.digest))}: nothing sent`;
     const by = (o: string) => r.blobs.filter((b) => b.outcome === o).length;
     const referrers = r.referrers ? `; ${count(r.referrers.copied.length, "referrer")}` : "";
-    return `${c.green("copied")} ${r.source} → ${target} ${c.dim(shortDigest(r.digest))}${r.platform ? ` (${r.platform})` : ""}: ${count(r.blobs.length, "blob")} (${by("uploaded")} sent, ${by("mounted")} mounted, ${by("skipped")} there), ${humanSize(r.bytesUploaded)} sent${referrers}`;
+    return `${c.green("copied")} ${e(r.source)} → ${target} ${c.dim(shortDigest(r.digest))}${r.platform ? ` (${e(r.platform)})` : ""}: ${count(r.blobs.length, "blob")} (${by("uploaded")} sent, ${by("mounted")} mounted, ${by("skipped")} there), ${humanSize(r.bytesUploaded)} sent${referrers}`;
   }
   if (typeof v.destination === "string" && Array.isArray(v.references) && typeof v.format === "string") {
     const r = value as PullResult;
@@ -330,13 +344,13 @@ function transferSummary(value: unknown, c: Colors): string | undefined {
   }
   if (typeof v.reference === "string" && typeof v.format === "string" && typeof v.manifests === "number") {
     const r = value as PushResult;
-    return `${c.green("pushed")} ${r.reference} ${c.dim(shortDigest(r.digest))}: ${count(r.blobs.total, "blob")} (${r.blobs.uploaded} sent, ${r.blobs.skipped} there), ${humanSize(r.bytes.uploaded)} sent, ${count(r.manifests, "manifest")}`;
+    return `${c.green("pushed")} ${e(r.reference)} ${c.dim(shortDigest(r.digest))}: ${count(r.blobs.total, "blob")} (${r.blobs.uploaded} sent, ${r.blobs.skipped} there), ${humanSize(r.bytes.uploaded)} sent, ${count(r.manifests, "manifest")}`;
   }
   if (typeof v.plan === "object" && Array.isArray(v.images) && typeof v.copied === "number") {
     const r = value as SyncResult;
     const failed = r.images
       .filter((i) => i.outcome === "failed")
-      .map((i) => `\n  ${c.red("failed")} ${i.source}: ${i.error ?? ""}`);
+      .map((i) => `\n  ${c.red("failed")} ${e(i.source)}: ${e(i.error ?? "")}`);
     return `${c.green("synced")}: ${r.copied} copied, ${r.skipped} up to date, ${r.failed} failed; blobs ${r.blobs.uploaded} sent, ${r.blobs.mounted} mounted, ${r.blobs.skipped} there; ${humanSize(r.bytesUploaded)} in ${r.seconds.toFixed(1)} s${failed.join("")}`;
   }
   return undefined;
@@ -438,8 +452,10 @@ function repositoryOf(reference: string): string {
 /** `reg.inventory(repo)`: the table the CLI prints, under a title, and which tags share an image. */
 function presentInventory(inv: Inventory, c: Colors): string {
   const n = inv.tags.length;
-  const title = `${c.bold(inv.repository)} ${c.dim(`${n} ${n === 1 ? "tag" : "tags"}, ${inv.shared.length} shared digests; _.tags holds the rows`)}`;
-  const vanished = inv.vanished?.length ? [c.dim(`vanished while listed: ${inv.vanished.join(", ")}`)] : [];
+  const title = `${c.bold(escapeField(inv.repository))} ${c.dim(`${n} ${n === 1 ? "tag" : "tags"}, ${inv.shared.length} shared digests; _.tags holds the rows`)}`;
+  const vanished = inv.vanished?.length
+    ? [c.dim(`vanished while listed: ${inv.vanished.map(escapeField).join(", ")}`)]
+    : [];
   return [title, inventoryTable(inv, c.bold), ...vanished].filter(Boolean).join("\n");
 }
 

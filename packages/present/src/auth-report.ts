@@ -1,4 +1,5 @@
 import type { Colors } from "./color-json.js";
+import { escapeField } from "./terminal-text.js";
 
 /**
  * An auth explanation as far as it is laid out: the client's AuthReport (packages/client/src/explain/auth-report.ts),
@@ -23,13 +24,15 @@ export function authReportLines<R extends AuthReportRows>(
 ): string[] {
   const c = options.colors;
   const bold = (s: string) => (c ? c.bold(s) : s);
-  const lines = [bold(`auth explain ${report.reference} (${report.actions.join(",")})`)];
+  // A registry's words reach the steps (its challenge, its error messages): each stays on its line, escaped.
+  const e = escapeField;
+  const lines = [bold(`auth explain ${e(report.reference)} (${e(report.actions.join(","))})`)];
   report.steps.forEach((step, i) => {
     const title = step.title === "probe" ? `probe: ${step.action}` : step.title;
-    lines.push(`${i + 1}. ${bold(title)}`);
-    for (const line of options.says?.(step) ?? step.says) lines.push(`   ${line}`);
+    lines.push(`${i + 1}. ${bold(e(title))}`);
+    for (const line of options.says?.(step) ?? step.says) lines.push(`   ${e(line)}`);
   });
-  const verdict = `verdict: ${report.summary}`;
+  const verdict = `verdict: ${e(report.summary)}`;
   lines.push(c ? (report.verdict === "ok" ? c.green(verdict) : c.red(verdict)) : verdict);
   return lines;
 }

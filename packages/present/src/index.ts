@@ -10,6 +10,7 @@ export { diffReport, type ImageDiffRows, type IndexDiffRows } from "./diff-repor
 export { causeLines, oneLine, registryErrorLines } from "./error-lines.js";
 export { type FileRow, fileListingLines, modeString } from "./file-listing.js";
 export { humanSize } from "./human-size.js";
+export { envLines, labelLines, type RuntimeRows, runtimeFacts } from "./image-facts.js";
 export { type InventoryRows, inventoryTable } from "./inventory-table.js";
 export { escapeControls, escapeField, escapeStyles } from "./terminal-text.js";
 export { type SummaryRows, summaryTables, textTable } from "./text-table.js";
