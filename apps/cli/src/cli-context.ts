@@ -54,6 +54,11 @@ export interface CliContext {
    * are left out), declared before `withClient`: `--har` naming one of them is refused before any request.
    */
   localFiles(paths: readonly (string | undefined)[]): void;
+  /**
+   * A path this run writes (`label` names it in a message: `pull`, `-o`), declared before `withClient`: a directory
+   * of it that does not exist is refused (exit 2) before any request, never created (`-` and undefined are left out).
+   */
+  writesTo(path: string | undefined, label: string): void;
   /** The sides of this run, as declared or defaulted by `withClient`. */
   readonly sides: readonly CredentialSide[];
 }
@@ -66,6 +71,7 @@ export function createCliContext(): CliContext {
   let sides: CredentialSide[] = [];
   let recorder: import("@regatta/client").HarRecorder | undefined;
   let ownFiles: string[] = [];
+  let outputs: { path: string; label: string }[] = [];
   const ctx: CliContext = {
     get sides() {
       return sides;
@@ -75,6 +81,9 @@ export function createCliContext(): CliContext {
     },
     localFiles(paths) {
       ownFiles = paths.filter((path): path is string => path !== undefined && path !== "-");
+    },
+    writesTo(path, label) {
+      if (path !== undefined && path !== "-") outputs.push({ path, label });
     },
     flags(cmd) {
       const flags = cmd.optsWithGlobals<GlobalFlags>();
@@ -107,9 +116,10 @@ export function createCliContext(): CliContext {
       if (!flags.verbose) base.notice = (line) => writeStderr(`regatta: ${line}\n`);
       // Loaded here, by the first command that talks to a registry: --help, --version and a usage error never load
       // the client, its transport or undici (issue 12; the bundle puts them in a chunk of their own).
-      const { createClient, mergeHosts, HarRecorder, checkHarPath, writeHarFile } = await import(
-        "./open-client.js"
-      );
+      const { createClient, mergeHosts, HarRecorder, checkHarPath, checkOutputDirectory, writeHarFile } =
+        await import("./open-client.js");
+      for (const { path, label } of outputs) await checkOutputDirectory(path, label);
+      outputs = [];
       // --har: checked before any request (a long copy must not end in "cannot write the HAR"); one recorder for
       // every client of the run, written when each ends, the failed runs included — they are the ones reported.
       if (flags.har !== undefined && !recorder) {

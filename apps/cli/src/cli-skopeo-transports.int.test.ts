@@ -117,4 +117,22 @@ describe("skopeo's transports: pull writes them, copy's hints run", () => {
     expect((await regatta(suggested(plain.stderr))).code).toBe(0);
     expect(readdirSync(join(dir, "out-dir"))).toContain("manifest");
   }, 120_000);
+  it("every path a command writes into a missing directory is refused (exit 2, one line), nothing created", async () => {
+    const missing = join(work, "nonexistent-dir");
+    const runs: [string, string[]][] = [
+      ["pull", ["pull", ref, join(missing, "x.tar")]],
+      ["pull", ["pull", ref, `oci:${join(missing, "lay")}:v1`]],
+      ["-o", ["export", ref, "-o", join(missing, "x.tar")]],
+      ["-o", ["blob", `${registry.host}/app@${image.config.digest}`, "-o", join(missing, "x.json")]],
+      ["-o", ["artifact", "pull", ref, "-o", join(missing, "out")]],
+    ];
+    for (const [label, args] of runs) {
+      const run = await regatta(args);
+      expect(run.code, args.join(" ")).toBe(2);
+      expect(run.stderr, args.join(" ")).toMatch(
+        new RegExp(`^regatta: ${label} \\S+: cannot write there \\(${missing}: no such directory\\)\n$`),
+      );
+      expect(existsSync(missing), args.join(" ")).toBe(false);
+    }
+  }, 60_000);
 });

@@ -5,6 +5,7 @@
  */
 export {
   checkHarPath,
+  checkOutputDirectory,
   createClient,
   fileSystemError,
   HarRecorder,

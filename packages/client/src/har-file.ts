@@ -28,6 +28,27 @@ async function sameFile(a: string, b: string): Promise<boolean> {
 }
 
 /**
+ * Throws a UsageError (`LABEL PATH: cannot write there (DIR: no such directory)`) when the directory `path` would be
+ * written into is missing, or is not a directory: every path a command writes (a pull's destination, `-o FILE`,
+ * `--har`) is checked so, before anything is sent, as `docker save -o` and skopeo refuse it; a typo must not make a
+ * tree of directories (as root, `/nonexistent-dir`).
+ */
+export async function checkOutputDirectory(path: string, label: string): Promise<void> {
+  const dir = dirname(resolve(path));
+  const found = await stat(dir).catch((error: NodeJS.ErrnoException) => error);
+  if (found instanceof Error) {
+    // ENOTDIR: a file on the way (a/b.har/x.har), which no directory can be made under either.
+    const why = found.code === "ENOTDIR" ? "a file is on the way" : "no such directory";
+    throw new UsageError(`${label} ${quotePath(path)}: cannot write there (${quotePath(dir)}: ${why})`);
+  }
+  if (!found.isDirectory()) {
+    throw new UsageError(
+      `${label} ${quotePath(path)}: cannot write there (${quotePath(dir)} is not a directory)`,
+    );
+  }
+}
+
+/**
  * Throws a UsageError naming the problem when a HAR file cannot be written at `path`: a directory there, a file
  * where a directory must be, or one of `ownFiles`, the files the run itself reads or writes (`-o FILE`, a pull's
  * destination, a push's source): the recording, written last, would replace them. A directory that does not exist is
@@ -46,17 +67,8 @@ export async function checkHarPath(path: string, ownFiles: readonly string[] = [
   if ((await stat(target).catch(() => undefined))?.isDirectory()) {
     throw new UsageError(`--har ${quotePath(path)}: is a directory; name a file`);
   }
+  await checkOutputDirectory(path, "--har");
   const dir = dirname(target);
-  const found = await stat(dir).catch((error: NodeJS.ErrnoException) => error);
-  if (found instanceof Error) {
-    // ENOTDIR: a file on the way (a/b.har/x.har), which no directory can be made under either.
-    const why = found.code === "ENOTDIR" ? "a file is on the way" : "no such directory";
-    throw new UsageError(`--har ${quotePath(path)}: cannot write there (${quotePath(dir)}: ${why})`);
-  }
-  if (!found.isDirectory())
-    throw new UsageError(
-      `--har ${quotePath(path)}: cannot write there (${quotePath(dir)} is not a directory)`,
-    );
   try {
     await access(dir, constants.W_OK);
   } catch {

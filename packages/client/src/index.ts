@@ -35,6 +35,7 @@ export {
   VERSION,
 } from "@regatta/transport";
 export { BlobHandle, type BlobReadOptions, type BlobSaved } from "./blob-handle.js";
+export { verbOptions } from "./call-arguments.js";
 export type { CatalogOptions, CatalogPage } from "./catalog.js";
 export { checkCredentials, connect, createClient, hasExplicitCredentials } from "./connect.js";
 export type { ConnectOptions } from "./connect-options.js";
@@ -100,7 +101,7 @@ export {
   type ManifestOptions,
   type ManifestResult,
 } from "./get-manifest.js";
-export { checkHarPath, writeHarFile } from "./har-file.js";
+export { checkHarPath, checkOutputDirectory, writeHarFile } from "./har-file.js";
 export { type HostSettings, type Hosts, type HostTls, mergeHosts } from "./hosts.js";
 export type {
   ConfigResult,

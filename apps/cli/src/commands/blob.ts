@@ -30,6 +30,7 @@ export function registerBlob(program: Command, cli: CliContext): void {
           throw new UsageError(`blob needs a digest: ${repository}@sha256:… or ${repository} sha256:…`);
         const file = outputFile(opts.output);
         cli.localFiles([file]);
+        cli.writesTo(file, "-o");
         await cli.withClient(cmd, ref.registry, async (reg) => {
           const blob = reg.blob(ref.repositoryOnly(), ref.digest as string);
           if (file) {

@@ -35,6 +35,7 @@ under a temporary name and renamed once complete: on an error or Ctrl-C nothing 
         throw new UsageError("refusing to write a tar to a terminal; use -o FILE or a pipe");
       }
       cli.localFiles([file]);
+      cli.writesTo(file, "-o");
       await cli.withReference(cmd, reference, async (reg, ref, flags) => {
         const target = file ?? process.stdout;
         const result = await reg.exportFilesystem(ref, target, {

@@ -90,6 +90,7 @@ Examples:
           throw new UsageError("--platform and --all-platforms exclude each other");
         const registries = new Set(refs.map((r) => r.registry));
         cli.localFiles([destination]);
+        cli.writesTo(destination, "pull");
         await cli.withClient(cmd, refs[0]!.registry, async (reg) => {
           if (registries.size > 1) {
             throw new UsageError("pull from one registry at a time: the references name several");
