@@ -135,4 +135,22 @@ describe("skopeo's transports: pull writes them, copy's hints run", () => {
       expect(existsSync(missing), args.join(" ")).toBe(false);
     }
   }, 60_000);
+  it("an empty platform is a usage error; pull and copy both take --platform all", async () => {
+    for (const args of [
+      ["copy", ref, `${registry.host}/p:1`, "--platform", "linux/arm64,"],
+      ["copy", ref, `${registry.host}/p:1`, "--platform", ""],
+      ["pull", ref, join(work, "p.tar"), "--platform", ""],
+      ["inspect", ref, "--platform", " "],
+    ]) {
+      const run = await regatta(args);
+      expect(run.code, args.join(" ")).toBe(2);
+      expect(run.stderr, args.join(" ")).toMatch(/^regatta: --platform names an empty platform[^\n]*\n$/);
+    }
+    const all = await regatta(["pull", ref, join(work, "all"), "--platform", "all", "--json"]);
+    expect(all.stderr).toBe("");
+    expect(all.code).toBe(0);
+    expect(JSON.parse(all.stdout).platforms).toBe("all");
+    const copied = await regatta(["copy", ref, `${registry.host}/p:all`, "--platform", "all", "--json"]);
+    expect(copied.code).toBe(0);
+  }, 60_000);
 });

@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import type { ConnectOptions } from "@regatta/client";
-import { MAX_TIMEOUT_MS, quotePath, UsageError } from "@regatta/errors";
+import { MAX_TIMEOUT_MS, quotePath, quoteText, UsageError } from "@regatta/errors";
 import { MAX_PEM_FILE_BYTES, readUserFileSync } from "@regatta/errors/user-file";
 import { DEFAULT_REGISTRY, parseRegistry } from "@regatta/reference";
 import { type Command, Option } from "commander";
@@ -85,6 +85,8 @@ export function addGlobalOptions(program: Command): Command {
     );
 }
 
+const EMPTY_PLATFORM = "--platform names an empty platform: give os/arch[/variant]";
+
 /**
  * `--platform` for the commands that pick one image from an index: which image of an index every call of the
  * command means, handed to the client once by `CliContext.withClient` as `client.with({ platform })`. Not a global
@@ -97,6 +99,7 @@ export function platformFlag(): Option {
     "--platform <os/arch[/variant]>",
     "the image of a multi-platform index meant (default: the index itself, or this host's where one image is needed)",
   ).argParser((value: string) => {
+    if (!value.trim()) throw new UsageError(EMPTY_PLATFORM);
     // A list is copy's (platformsFlag); here it would fail deep in the platform grammar ("bad component").
     if (value.includes(",")) {
       throw new UsageError(
@@ -118,7 +121,14 @@ export function platformsFlag(): Option {
   );
   // commander stores an option under attributeName(); this one is a list with another meaning, kept apart.
   option.attributeName = () => "platforms";
-  return option;
+  // An empty item (`linux/arm64,`, `""`) is a typo, not "fewer platforms": `linux/arm64,` meant a list and silently
+  // became one platform's image alone.
+  return option.argParser((value: string) => {
+    if (value.split(",").some((item) => !item.trim())) {
+      throw new UsageError(`${EMPTY_PLATFORM} (in ${quoteText(value)}; a list is os/arch,os/arch)`);
+    }
+    return value;
+  });
 }
 
 /** Reads all of stdin (for --password-stdin), trimming the trailing newline `echo` adds. */

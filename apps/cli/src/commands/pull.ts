@@ -26,7 +26,10 @@ export function registerPull(program: Command, cli: CliContext): void {
       "--format <format>",
       "docker | oci | dir (default: .tar or - → docker, an oci-layout directory → oci, a directory with a manifest file → dir, else oci)",
     )
-    .option("--all-platforms", "keep a multi-platform index whole, every platform (oci and dir formats)")
+    .option(
+      "--all-platforms",
+      "keep a multi-platform index whole, every platform (oci and dir formats); --platform all says the same, as for copy",
+    )
     .addOption(platformFlag())
     .option("-j, --jobs <n>", JOBS_HELP)
     .option(
@@ -85,6 +88,14 @@ Examples:
           if (process.stdout.isTTY) {
             throw new UsageError("refusing to write a tarball to a terminal: give a file name or pipe it");
           }
+        }
+        // crane's and copy's `--platform all`: every platform, as --all-platforms says.
+        if (flags.platform === "all") {
+          if (opts.allPlatforms)
+            throw new UsageError("--platform all and --all-platforms say the same: give one");
+          cmd.setOptionValue("platform", undefined);
+          delete flags.platform;
+          opts.allPlatforms = true;
         }
         if (opts.allPlatforms && flags.platform)
           throw new UsageError("--platform and --all-platforms exclude each other");
