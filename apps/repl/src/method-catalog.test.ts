@@ -1,8 +1,10 @@
-import { createClient, RegistryClient } from "@regatta/client";
+import { createClient, RegistryClient, UsageError, verbOptions } from "@regatta/client";
+import { createMswDispatcher } from "@regatta/testkit";
+import { HttpResponse, http } from "msw";
 import pc from "picocolors";
 import { describe, expect, it } from "vitest";
 import { helpText } from "./help-text.js";
-import { METHODS, methodEntry, methodHelp } from "./method-catalog.js";
+import { METHODS, methodEntry, methodHelp, optionName, REPL_OPTIONS } from "./method-catalog.js";
 import { present } from "./present.js";
 import { replClient } from "./repl-client.js";
 
@@ -49,6 +51,70 @@ describe("the REPL's method catalog", () => {
         (reg.with({ platform: "linux/arm64" }).inspect as unknown as { help: unknown }).help,
       ).toBeDefined();
       expect(show(reg)).toMatch(/^RegistryClient\(localhost:5999\)/);
+    } finally {
+      await reg.close();
+    }
+  });
+});
+
+describe("help(reg.x) lists the options reg.x accepts, no more, no fewer", () => {
+  /** The option names a help page lists. */
+  const listed = (help: string) =>
+    (help.split("\n  options:\n")[1] ?? "")
+      .split("\n")
+      .filter((l) => l.startsWith("    "))
+      .map((l) => optionName(l));
+
+  it.each(METHODS.filter((m) => verbOptions(m.name)).map((m) => [m.name, m] as const))("%s", (_, entry) => {
+    const accepted = [
+      ...(verbOptions(entry.name) ?? []).map((o) => o.name),
+      ...(REPL_OPTIONS[entry.name] ?? []).map(optionName),
+    ];
+    expect(listed(methodHelp(entry)).sort()).toEqual([...new Set(accepted)].sort());
+    // An entry's own words name only options the call takes.
+    for (const line of entry.options ?? []) expect(accepted).toContain(optionName(line));
+  });
+
+  it("an option help lists is not refused as unknown (checked by the client's own table, before any request)", async () => {
+    const reg = replClient(createClient("localhost:5999", { dispatcher: tagRegistry() }));
+    try {
+      await expect(reg.tags("team/web", { sort: "semver" } as never)).resolves.toBeDefined();
+      await expect(reg.allTags("team/web", { sort: "semver", limit: 2, include: ["1.*"] })).resolves.toEqual([
+        "1.2",
+        "1.9",
+      ]);
+      await expect(reg.tags("team/web", { sort: "newest" } as never)).rejects.toThrow(UsageError);
+    } finally {
+      await reg.close();
+    }
+  });
+});
+
+/** A registry whose one repository lists its tags out of order, as registries do. */
+function tagRegistry() {
+  return createMswDispatcher([
+    http.get(/\/v2\/$/, () => HttpResponse.json({})),
+    http.get(/\/v2\/team\/web\/tags\/list/, () =>
+      HttpResponse.json({ name: "team/web", tags: ["1.10", "latest", "1.9", "1.2"] }),
+    ),
+  ]);
+}
+
+describe("the REPL's tags come in natural order, as regatta tags prints them", () => {
+  it('reg.tags sorts its page, reg.allTags all tags (tagsWithDigests as allTags); sort: "none" keeps the registry\'s', async () => {
+    const reg = replClient(createClient("localhost:5999", { dispatcher: tagRegistry() }));
+    try {
+      const natural = ["1.2", "1.9", "1.10", "latest"];
+      expect((await reg.tags("team/web")).tags).toEqual(natural);
+      expect(await reg.allTags("team/web")).toEqual(natural);
+      expect(await reg.allTags("team/web", { sort: "none" })).toEqual(["1.10", "latest", "1.9", "1.2"]);
+      expect((await reg.tags("team/web", { sort: "none" } as never)).tags).toEqual([
+        "1.10",
+        "latest",
+        "1.9",
+        "1.2",
+      ]);
+      expect(show(await reg.tags("team/web"))).toMatch(/^team\/web 4 tags\n {2}1\.2 +1\.9 +1\.10 +latest$/);
     } finally {
       await reg.close();
     }

@@ -4,7 +4,12 @@
  * options?)]` instead of `[Function (anonymous)]`. Written here, not read from the functions: the REPL's bundle is
  * minified, so parameter names are gone at run time. method-catalog.test.ts fails when the client gains a method
  * this catalog does not describe.
+ *
+ * The options `help(reg.tags)` lists are not written here: they are the ones the call accepts, read from the table
+ * the client checks them against (`verbOptions`, @regatta/client's call-arguments.ts), plus the few the REPL's
+ * client adds ({@link REPL_OPTIONS}). An entry's `options` only word some of them better than their type does.
  */
+import { verbOptions } from "@regatta/client";
 
 export interface MethodEntry {
   name: string;
@@ -12,7 +17,10 @@ export interface MethodEntry {
   /** The parameters, as `(source, target, options?)`. */
   params: string;
   summary: string;
-  /** The options worth knowing, `name: what`. */
+  /**
+   * Better words for some of the options the call takes, `name: what` (or just `name`); the list help shows is
+   * every option the call accepts ({@link acceptedOptions}), in these words where given.
+   */
   options?: string[];
   example: string;
   /** What the promise gives. */
@@ -20,6 +28,22 @@ export interface MethodEntry {
 }
 
 const SIGNAL = "signal: an AbortSignal (Ctrl-C already aborts what the REPL awaits)";
+const TAG_ORDER =
+  'sort: "name" (natural order, 1.9 before 1.10: the default here, as in regatta tags) | "semver" | "none" (the registry\'s order)';
+
+/**
+ * Options the REPL's client takes beyond the library's (repl-client.ts handles them): `reg.tags` sorts its page as
+ * `regatta tags` does; the library's `tags()` gives the registry's order and takes no `sort`.
+ */
+export const REPL_OPTIONS: Readonly<Record<string, readonly string[]>> = { tags: [TAG_ORDER] };
+
+const SELECTION = [
+  TAG_ORDER,
+  "include: regular expressions (strings or /re/) for whole tags to keep",
+  "exclude: regular expressions for whole tags to drop",
+  "limit: at most this many tags, the first after include/exclude and sort",
+  "n: page size asked of the registry (every page is still read)",
+];
 const PLATFORM = 'platform: "linux/arm64" picks that image of an index';
 
 /** Every public call of a RegistryClient, in the order `help()` lists them. */
@@ -30,7 +54,13 @@ export const METHODS: readonly MethodEntry[] = [
     group: "read",
     params: "(repository, options?)",
     summary: "one page of a repository's tags",
-    options: ["n: page size", "last: the tag to start after", 'sort: "name" | "semver" | "none"'],
+    options: [
+      "n: page size",
+      "last: the tag to start after",
+      "next: the next-page URL a previous page gave (registries whose pages are tokens, Quay)",
+      "withDigests: each tag's manifest digest too (a HEAD per tag)",
+      "concurrency: HEADs at once for withDigests",
+    ],
     example: 'reg.tags("team/api")',
     returns: "{ name, tags, next? }",
   },
@@ -39,6 +69,7 @@ export const METHODS: readonly MethodEntry[] = [
     group: "read",
     params: "(repository, options?)",
     summary: "every tag, following the pages",
+    options: SELECTION,
     example: 'reg.allTags("team/api")',
     returns: "string[]",
   },
@@ -47,6 +78,7 @@ export const METHODS: readonly MethodEntry[] = [
     group: "read",
     params: "(repository, options?)",
     summary: "tags with the digest each names (a HEAD each, concurrently)",
+    options: SELECTION,
     example: 'reg.tagsWithDigests("team/api")',
   },
   {
@@ -202,14 +234,15 @@ export const METHODS: readonly MethodEntry[] = [
       "every tag with digest, media type, platforms, created, size and the tags sharing its manifest (a HEAD per tag, each manifest and config once)",
     options: [
       'sort: "name" | "created" (newest first)',
-      "include / exclude: regular expressions for whole tags",
+      "include: regular expressions for whole tags to keep",
+      "exclude: regular expressions for whole tags to drop",
       "concurrency: tags looked at once",
       "onProgress: ({ done, total, tag }) => void",
       SIGNAL,
     ],
     example: 'reg.inventory("team/api", { sort: "created" })',
     returns:
-      "{ repository, tags: [{ tag, digest, mediaType, kind, platforms, created?, size, sharedWith }], shared, fetched }",
+      "{ repository, tags: [{ tag, digest, mediaType, kind, platforms, created?, size, sharedCount }], shared: [{ digest, tags }], fetched }",
   },
   {
     name: "diff",
@@ -311,6 +344,7 @@ export const METHODS: readonly MethodEntry[] = [
       "referrers: carry signatures and SBOMs too",
       "concurrency: blobs at once (default 4)",
       "force: copy even when the target is up to date",
+      "verify: hash each blob while it streams (default true; false leaves it to the target)",
       "onProgress: transfer events",
     ],
     example: 'reg.copy("team/api:1.0", "localhost:5001/mirror/api:1.0")',
@@ -478,15 +512,31 @@ export function methodSignature(entry: MethodEntry): string {
   return `${entry.name}${entry.params}`;
 }
 
+/** `sort: …` → `sort`: the option a line of help is about. */
+export const optionName = (line: string) => line.split(":")[0]?.trim() ?? "";
+
+/**
+ * The options a REPL client's call accepts, each as help words it (`name: what`): the library's (`verbOptions`), then
+ * the REPL's own ({@link REPL_OPTIONS}); an entry's own words where it has them, else what the option's type says.
+ * A call that is no verb of the library (`with`, `close`) keeps the entry's words.
+ */
+export function acceptedOptions(entry: MethodEntry): string[] {
+  const accepted = verbOptions(entry.name);
+  if (!accepted) return entry.options ?? [];
+  const words = [...(entry.options ?? []), ...(REPL_OPTIONS[entry.name] ?? []), SIGNAL];
+  const worded = (name: string, says: string) =>
+    words.find((line) => optionName(line) === name) ?? `${name}: ${says}`;
+  return [...accepted.map(({ name, says }) => worded(name, says)), ...(REPL_OPTIONS[entry.name] ?? [])];
+}
+
 /** What `help(reg.copy)` prints. */
 export function methodHelp(entry: MethodEntry): string {
+  const options = acceptedOptions(entry);
   return [
     `reg.${methodSignature(entry)}`,
     `  ${entry.summary}`,
     ...(entry.returns ? [`  returns: ${entry.returns}`] : []),
-    ...(entry.options?.length
-      ? ["  options:", ...entry.options.map((o) => `    ${o}`), `    ${SIGNAL}`]
-      : []),
+    ...(options.length ? ["  options:", ...options.map((o) => `    ${o}`)] : []),
     `  example: ${entry.example}`,
   ].join("\n");
 }

@@ -6,12 +6,15 @@
  *   options?)]`, and `reg.copy.help` or `help(reg.copy)` shows its signature, options and an example;
  * - transfers (copy, pull, push, sync, pushBlob) show live progress on the REPL's terminal — a bar per blob with
  *   bytes, rate and ETA, and a total — unless the call brings its own `onProgress`; the bars go when it ends;
+ * - tags come in natural order (1.9 before 1.10), as `regatta tags` prints them: `tags` sorts its page and takes a
+ *   `sort` option the library's does not (REPL_OPTIONS), `allTags` and `tagsWithDigests` default to `sort: "name"`
+ *   (the library's default is the registry's order, `"none"`, which the REPL takes when asked);
  * - `with()` hands back such a client too;
  * - arguments are checked against the catalog's parameters before the call (arguments.ts): `reg.tags()` and
  *   `reg.manifest(42)` are UsageErrors naming the call and what it takes, not TypeErrors from deep in the library.
  * Methods are bound to the client itself: its private fields are not reachable through a Proxy.
  */
-import type { RegistryClient, TransferEvent } from "@regatta/client";
+import { type RegistryClient, sortTags, type TagSort, type TransferEvent } from "@regatta/client";
 import { transferProgress } from "@regatta/present";
 import { checkArguments } from "./arguments.js";
 import { type MethodEntry, methodEntry, methodHelp } from "./method-catalog.js";
@@ -112,6 +115,19 @@ export function replClient(client: RegistryClient, options: ReplClientOptions = 
           );
           return Object.defineProperty(got, INDEX_CHILDREN, { value: children });
         }) as RegistryClient["manifest"]);
+      }
+      if (key === "tags") {
+        return described(key, (async (repository, opts) => {
+          const { sort = "name", ...rest } = (opts ?? {}) as { sort?: TagSort };
+          sortTags([], sort); // a UsageError for an order there is none of, before the request
+          const page = await target.tags(repository, ...(opts ? [rest] : []));
+          return { ...page, tags: sortTags(page.tags, sort) };
+        }) as RegistryClient["tags"]);
+      }
+      if (key === "allTags" || key === "tagsWithDigests") {
+        const list = target[key] as (repository: unknown, options: object) => Promise<unknown>;
+        return described(key, ((repository: never, opts?: object) =>
+          list.call(target, repository, { sort: "name", ...opts })) as RegistryClient["allTags"]);
       }
       if (key === "size") {
         return described(

@@ -520,6 +520,18 @@ export function checkArguments(verb: Verb, args: readonly unknown[]): void {
   });
 }
 
+/**
+ * The options `reg.<verb>(…)` takes, by name, each with what it must be (`{ name: "n", says: "a whole number (0 or
+ * more)" }`), in declaration order; [] for a verb without options, undefined for a name that is no verb. What the
+ * REPL's `help(reg.tags)` lists, read from the table {@link checkArguments} checks against, so the two cannot differ.
+ */
+export function verbOptions(verb: string): { name: string; says: string }[] | undefined {
+  if (!Object.hasOwn(VERBS, verb)) return undefined;
+  const parameters: readonly Parameter[] = VERBS[verb as Verb];
+  const fields = parameters.find(([, kindOf]) => kindOf.fields)?.[1].fields ?? {};
+  return Object.entries(fields).map(([name, kindOf]) => ({ name, says: kindOf.says }));
+}
+
 /** Throws a UsageError when `options` are not what `connect()` / `createClient()` take. */
 export function checkConnectOptions(registry: unknown, options: unknown): void {
   const call = "connect(registry, options)";
