@@ -65,7 +65,7 @@ describe("regatta inventory and diff, anonymous", () => {
     const csv = await regatta(["inventory", `${registry.host}/team/app`, "--csv", "--sort", "created"]);
     expect(csv.code).toBe(0);
     const records = csv.stdout.split("\r\n");
-    expect(records[0]).toBe("tag,digest,mediaType,kind,platforms,created,size,sharedWith");
+    expect(records[0]).toBe("tag,digest,mediaType,kind,platforms,created,size,sharedCount");
     // Every date is the testkit's 1970: ties in name order; the file ends with CRLF.
     expect(records.slice(1).map((r) => r.split(",")[0])).toEqual(["alias", "multi", "v1", "v2", ""]);
     expect(records[1]).toContain(`,${seeded.v1.manifest.digest},`);
@@ -74,6 +74,7 @@ describe("regatta inventory and diff, anonymous", () => {
     const data = JSON.parse(json.stdout);
     expect(data.shared).toEqual([{ digest: seeded.v1.manifest.digest, tags: ["alias", "v1"] }]);
     expect(data.tags.find((t: { tag: string }) => t.tag === "multi").digest).toBe(seeded.multi.index.digest);
+    expect(data.tags.find((t: { tag: string }) => t.tag === "v1").sharedCount).toBe(1);
   });
 
   it("inventory of a repository the registry does not know: one line, exit non-zero", async () => {

@@ -47,7 +47,7 @@ const cases: [string, unknown][] = [
     "an inventory",
     {
       repository: H,
-      tags: [{ tag: H, digest, kind: "image", platforms: [H], size: 1, sharedWith: [] }],
+      tags: [{ tag: H, digest, kind: "image", platforms: [H], size: 1, sharedCount: 0 }],
       shared: [],
       fetched: {},
       vanished: [H],

@@ -143,24 +143,27 @@ describe("inventoryTable", () => {
           platforms: ["linux/amd64"],
           created: "2024-01-01T00:00:00.123Z",
           size: 1500,
-          sharedWith: ["latest"],
+          sharedCount: 1,
         },
-        { tag: "x", digest: D2, kind: "schema1", platforms: [], size: 10, sharedWith: [] },
+        { tag: "x", digest: D2, kind: "schema1", platforms: [], size: 10, sharedCount: 0 },
       ],
+      shared: [{ digest: D1, tags: ["1.0", "latest"] }],
     });
     expect(table.split("\n")).toEqual([
       "TAG  DIGEST               KIND     PLATFORMS    CREATED               SIZE    SAME AS",
       "1.0  sha256:111111111111  image    linux/amd64  2024-01-01T00:00:00Z  1.5 kB  latest",
       "x    sha256:222222222222  schema1  -            -                     10 B    -",
     ]);
-    expect(inventoryTable({ repository: "r", tags: [] })).toBe("");
+    expect(inventoryTable({ repository: "r", tags: [], shared: [] })).toBe("");
   });
 
   it("lists a few of the tags naming the same manifest, then how many more: a row stays readable", () => {
-    const row = (sharedWith: string[]) =>
+    // The row's own tag sits anywhere in its group (name order) and is never listed as its own "same as".
+    const row = (others: string[]) =>
       inventoryTable({
         repository: "r",
-        tags: [{ tag: "t", digest: D1, kind: "image", platforms: [], size: 1, sharedWith }],
+        tags: [{ tag: "t", digest: D1, kind: "image", platforms: [], size: 1, sharedCount: others.length }],
+        shared: [{ digest: D1, tags: [...others.slice(0, 2), "t", ...others.slice(2)] }],
       })
         .split("\n")[1]!
         .replace(/.*1 B +/, "");

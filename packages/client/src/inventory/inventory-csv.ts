@@ -1,7 +1,9 @@
 /**
  * An inventory as CSV, RFC 4180 (https://www.rfc-editor.org/rfc/rfc4180): a header line, one record per tag, CRLF
- * line ends, and a field quoted when it holds a comma, a double quote, CR or LF, its quotes doubled. Lists (platforms,
- * the tags sharing a digest) are one field, space-separated: no tag or platform holds a space.
+ * line ends, and a field quoted when it holds a comma, a double quote, CR or LF, its quotes doubled. The platforms are
+ * one field, space-separated: no platform holds a space. The tags sharing a manifest are the records with the same
+ * digest; a record says how many others there are (`sharedCount`), not which: a list in every record grew with the
+ * square of the tags.
  */
 import type { Inventory } from "./inventory.js";
 
@@ -14,7 +16,7 @@ export const INVENTORY_CSV_COLUMNS = [
   "platforms",
   "created",
   "size",
-  "sharedWith",
+  "sharedCount",
 ] as const;
 
 /** One field as RFC 4180 writes it. */
@@ -39,7 +41,7 @@ export function inventoryCsv(inventory: Inventory, visible: (value: string) => s
         row.platforms.join(" "),
         row.created ?? "",
         String(row.size),
-        row.sharedWith.join(" "),
+        String(row.sharedCount),
       ]
         .map((value) => csvField(visible(value)))
         .join(","),

@@ -76,7 +76,8 @@ describe("inventory on a real registry", () => {
 
       // Every tag has its 14 others naming the same manifest.
       expect(inventory.shared).toHaveLength(IMAGES);
-      expect(inventory.tags.every((t) => t.sharedWith.length === TAGS / IMAGES - 1)).toBe(true);
+      expect(inventory.tags.every((t) => t.sharedCount === TAGS / IMAGES - 1)).toBe(true);
+      expect(inventory.shared.every((s) => s.tags.length === TAGS / IMAGES)).toBe(true);
       const index = inventory.tags.find((t) => t.tag === "t0-0")!;
       expect(index).toMatchObject({ kind: "index", platforms: ["linux/amd64", "linux/arm64/v8"] });
 

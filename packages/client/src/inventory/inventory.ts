@@ -74,8 +74,12 @@ export interface InventoryTag {
    * it lists. A layer shared by two platforms counts twice, as `reg.size()` counts it.
    */
   size: number;
-  /** The other tags naming the same manifest, in name order (empty when none). */
-  sharedWith: string[];
+  /**
+   * How many other tags name the same manifest (0 when none). The tags themselves are listed once per manifest, in
+   * {@link Inventory.shared} under this row's digest: a list on every row grew with the square of the tags (4,000
+   * tags of one image made a 250 MB inventory).
+   */
+  sharedCount: number;
   /** An artifact's type (its `artifactType`, else its config's media type when that is no image config). */
   artifactType?: string;
 }
@@ -86,7 +90,10 @@ export interface Inventory {
   repository: string;
   /** Sorted as asked. */
   tags: InventoryTag[];
-  /** Each manifest more than one tag names, with those tags (name order); manifests in the order of their first tag. */
+  /**
+   * Each manifest more than one tag names, with those tags (name order); manifests in the order of their first tag.
+   * The one place the tags sharing a manifest are listed: a row says only how many ({@link InventoryTag.sharedCount}).
+   */
   shared: { digest: string; tags: string[] }[];
   /** How many distinct manifests (top-level and children) and configs were fetched: one GET each. */
   fetched: { manifests: number; configs: number };
@@ -146,15 +153,15 @@ export async function inventoryRepository(
   );
   const vanished = results.filter((r): r is string => typeof r === "string");
   const rows = results.filter((r): r is Exclude<typeof r, string> => typeof r !== "string");
+  // Grouped once by digest, each tag pushed once: linear in the tags however many name one manifest.
   const byDigest = new Map<string, string[]>();
   for (const row of [...rows].sort((a, b) => compareNatural(a.tag, b.tag))) {
-    byDigest.set(row.digest, [...(byDigest.get(row.digest) ?? []), row.tag]);
+    const group = byDigest.get(row.digest);
+    if (group) group.push(row.tag);
+    else byDigest.set(row.digest, [row.tag]);
   }
   const inventoried = rows.map(
-    (row): InventoryTag => ({
-      ...row,
-      sharedWith: (byDigest.get(row.digest) ?? []).filter((t) => t !== row.tag),
-    }),
+    (row): InventoryTag => ({ ...row, sharedCount: (byDigest.get(row.digest)?.length ?? 1) - 1 }),
   );
   inventoried.sort(sort === "created" ? byCreated : (a, b) => compareNatural(a.tag, b.tag));
   const shared = [...byDigest]
