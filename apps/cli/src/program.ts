@@ -39,6 +39,7 @@ import { registerTags } from "./commands/tags.js";
 import { EXIT, exitCodeFor } from "./exit-codes.js";
 import { addGlobalOptions } from "./global-options.js";
 import { writeStderr } from "./output.js";
+import { refuseRegistryLookalikes } from "./reference-arguments.js";
 import { VERSION } from "./version.js";
 
 export { VERSION };
@@ -107,6 +108,7 @@ export function buildProgram(cli: CliContext = createCliContext()): Command {
       .exitOverride(),
   );
   for (const register of COMMANDS) register(program, cli);
+  program.hook("preAction", (_program, command) => refuseRegistryLookalikes(command));
   program.addHelpText(
     "after",
     `

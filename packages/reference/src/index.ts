@@ -23,6 +23,7 @@ export { type ParseReferenceOptions, parseReference } from "./parse-reference.js
 export { type ParsedRegistry, parseRegistry } from "./parse-registry.js";
 export { type ParseRepositoryOptions, parseRepository } from "./parse-repository.js";
 export { Reference, type ReferenceParts } from "./reference.js";
+export { isRegistryLookalike } from "./registry-lookalike.js";
 export type { RepositoryParts } from "./repository-parts.js";
 export { RepositoryReference } from "./repository-reference.js";
 export { isValidTag, validateTag } from "./validate-tag.js";

@@ -1,4 +1,5 @@
 import { quoteText } from "@regatta/errors";
+import { isRegistryLookalike } from "./registry-lookalike.js";
 import { RepositoryReference } from "./repository-reference.js";
 import { referenceError, resolveDefaultRegistry, splitReference } from "./split-reference.js";
 
@@ -26,10 +27,8 @@ export function parseRepository(input: string, options: ParseRepositoryOptions =
     const start = split.tagOffset!;
     const end = split.digestOffset ?? input.length;
     // `localhost:5000` alone is docker's name `localhost` with tag `5000`; most likely a registry was meant.
-    const name = input.slice(0, start);
-    const looksLikeHost = name === "localhost" || name.includes(".");
     const hint =
-      looksLikeHost && /^\d+$/.test(split.tag) && !input.includes("/")
+      !input.includes("/") && isRegistryLookalike(`${input.slice(0, start)}:${split.tag}`)
         ? `; to name a repository on that registry write ${quoteText(`${input}/<name>`)}`
         : "";
     throw referenceError("repository", input, {
