@@ -67,6 +67,19 @@ describe("verbs people expect, against a real registry", () => {
       });
     });
 
+    it("an --exclude that leaves nothing out is said, as an --include that keeps nothing", async () => {
+      const repo = `${open.host}/src/many`;
+      // Was silent: grep's ^1 matches no whole tag, and every tag was listed with no word why.
+      const none = await regatta(["tags", repo, "--exclude", "^1", "--limit", "2"]);
+      expect([none.code, none.stdout, none.stderr]).toEqual([
+        0,
+        "1.2\n1.9\n",
+        'note: no tag matched --exclude "^1", nothing was left out: patterns match the whole tag as regular expressions (v.* for tags starting with v)\n',
+      ]);
+      const some = await regatta(["tags", repo, "--exclude", "^1", "--exclude", "1.*"]);
+      expect([some.code, some.stdout, some.stderr]).toEqual([0, "2.1\nlatest\nv2.0.0\nv2.0.0-rc1\n", ""]);
+    });
+
     it("takes REPO:TAG and REPO@DIGEST, listing the repository with a note; --platform is said not to apply", async () => {
       const repo = `${open.host}/src/many`;
       const tagged = await regatta(["tags", `${repo}:1.9`, "--limit", "1"]);

@@ -71,9 +71,26 @@ Examples:
         ...(opts.pageSize !== undefined ? { n: positiveInt(opts.pageSize, "--page-size") } : {}),
       };
       await cli.withClient(cmd, repo.registry, async (reg, flags) => {
+        // An --exclude that drops nothing is said, as an --include that keeps nothing is: the listing is read once
+        // without it to see what it would drop (one listing, reused unless --digests asks the registry per tag).
+        let whole: string[] | undefined;
+        if (opts.exclude?.length) {
+          const { selectTags, tagFilter } = await import("@regatta/client");
+          whole = await reg.allTags(repo, opts.include ? { include: opts.include } : {});
+          if (whole.length > 0 && whole.every(tagFilter({ exclude: opts.exclude }))) {
+            writeStderr(
+              `note: no tag matched --exclude ${opts.exclude.map((p) => JSON.stringify(p)).join(", ")}, nothing was left out: patterns match the whole tag as regular expressions (v.* for tags starting with v)\n`,
+            );
+          }
+          whole = selectTags(whole, selection);
+        }
         const listed = opts.digests
           ? await reg.tagsWithDigests(repo, selection)
-          : { name: repo.repository, tags: await reg.allTags(repo, selection), digests: undefined };
+          : {
+              name: repo.repository,
+              tags: whole ?? (await reg.allTags(repo, selection)),
+              digests: undefined,
+            };
         const { name, digests } = listed;
         // A broken or hostile registry can list names that are no tag (`-rf`, `*`, `a b`): printed, a script's
         // `for t in $(regatta tags R)` would hand them on as options or globs. Dropped with a note, as completion does.
