@@ -105,11 +105,25 @@ export async function startRepl(options: StartReplOptions = {}): Promise<Running
       ),
     );
   } else {
+    // Ctrl-C while the registry is pinged (a host that accepts and never answers took 31 s) skips the check and gives
+    // the prompt, from which `.connect` goes elsewhere; it used to end the whole process.
+    let skipped = false;
+    const stopWatching = terminal
+      ? watchCtrlC(input, () => {
+          skipped = session.interrupt();
+        })
+      : undefined;
     try {
       await session.wait(session.verify(reg, session.hasCredentials()));
     } catch (error) {
-      fail(error);
-      if (error instanceof client.AuthenticationError && session.hasCredentials()) {
+      if (skipped) {
+        say(
+          c.dim(
+            `${reg.url} did not answer (Ctrl-C skipped the check); reg is set up for ${reg.registry} anyway: .connect URL for another registry.`,
+          ),
+        );
+      } else if (error instanceof client.AuthenticationError && session.hasCredentials()) {
+        fail(error);
         // Refused credentials are not kept (issue 10, item 15): they would fail every call, even anonymous pulls.
         session.forgetCredentials(session.home);
         await reg.close();
@@ -118,8 +132,11 @@ export async function startRepl(options: StartReplOptions = {}): Promise<Running
           c.dim(`reg goes on without those credentials (docker config or anonymous); .login to try again.`),
         );
       } else {
+        fail(error);
         say(c.dim(`reg is set up for ${reg.registry} anyway; .connect URL to try again or elsewhere.`));
       }
+    } finally {
+      stopWatching?.();
     }
   }
   say(banner(reg, c));
@@ -257,6 +274,37 @@ export async function startRepl(options: StartReplOptions = {}): Promise<Running
       server.close();
       return closed;
     },
+  };
+}
+
+/**
+ * Calls `onCtrlC` for each Ctrl-C typed on `input` until the returned function is called; before the REPL's own
+ * readline reads the terminal. The terminal is put in raw mode meanwhile, so Ctrl-C is a key read here, not a SIGINT
+ * that ends the process (the CLI's handler quits on one no command took). What else is typed meanwhile is handed
+ * back to the stream when watching ends, so the REPL reads it as typed ahead.
+ */
+function watchCtrlC(input: NodeJS.ReadableStream, onCtrlC: () => void): () => void {
+  const tty = input as { setRawMode?: (raw: boolean) => void; isRaw?: boolean };
+  const wasRaw = tty.isRaw ?? false;
+  tty.setRawMode?.(true);
+  const typed: Buffer[] = [];
+  const onData = (chunk: Buffer | string) => {
+    const text = chunk.toString();
+    if (!text.includes("\x03")) {
+      typed.push(Buffer.from(text));
+      return;
+    }
+    const rest = text.replaceAll("\x03", "");
+    if (rest) typed.push(Buffer.from(rest));
+    onCtrlC();
+  };
+  input.on("data", onData);
+  return () => {
+    input.off("data", onData);
+    input.pause();
+    tty.setRawMode?.(wasRaw);
+    for (const chunk of typed.reverse())
+      (input as NodeJS.ReadableStream & { unshift(c: Buffer): void }).unshift(chunk);
   };
 }
 

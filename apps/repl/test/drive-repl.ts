@@ -30,11 +30,14 @@ export interface DrivenRepl {
 
 /**
  * `tty`: the output says it is a terminal (`isTTY`, 100 columns), so transfers draw their progress bars on it as on a
- * real one.
+ * real one. `starting` gets a way to type while the REPL is still starting (its registry pinged).
  */
-export async function driveRepl(options: StartReplOptions & { tty?: boolean }): Promise<DrivenRepl> {
-  const { tty, ...start } = options;
+export async function driveRepl(
+  options: StartReplOptions & { tty?: boolean; starting?: (type: (keys: string) => void) => void },
+): Promise<DrivenRepl> {
+  const { tty, starting, ...start } = options;
   const input = new PassThrough();
+  starting?.((keys) => input.write(keys));
   const output = new PassThrough();
   if (tty) Object.assign(output, { isTTY: true, columns: 100, rows: 40 });
   let raw = "";

@@ -2,7 +2,7 @@ import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { chmodSync, createReadStream, mkdtempSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { createServer, type IncomingMessage } from "node:http";
-import type { AddressInfo } from "node:net";
+import { type AddressInfo, createServer as createNetServer, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PassThrough } from "node:stream";
@@ -283,6 +283,44 @@ describe("Ctrl-C", () => {
     repl.type("half a line\x03");
     await repl.waitFor((t) => t.endsWith("> "), from);
     expect(await repl.send('"still here"')).toBe("'still here'");
+  });
+});
+
+describe("Ctrl-C while the registry given is pinged at start-up", () => {
+  // A host that accepts the connection and never answers (the ping waited 31 s; Ctrl-C ended the process).
+  const sockets = new Set<Socket>();
+  const silent = createNetServer((socket) => {
+    sockets.add(socket);
+  });
+  beforeAll(async () => {
+    await new Promise<void>((resolve) => silent.listen(0, "127.0.0.1", resolve));
+  });
+  afterAll(async () => {
+    for (const socket of sockets) socket.destroy();
+    await new Promise((resolve) => silent.close(resolve));
+  });
+
+  it("skips the ping and gives the prompt, saying the registry did not answer; what was typed meanwhile runs", async () => {
+    const { port } = silent.address() as AddressInfo;
+    const started = Date.now();
+    const repl = await driveRepl({
+      registry: `http://127.0.0.1:${port}`,
+      starting: (type) => {
+        setTimeout(() => type("6 * 7\r"), 200);
+        setTimeout(() => type("\x03"), 400);
+      },
+    });
+    try {
+      expect(Date.now() - started).toBeLessThan(5_000);
+      const screen = await repl.waitFor((t) => /\n42\n[\w.:]+> $/.test(t));
+      expect(screen).toContain(`http://127.0.0.1:${port} did not answer (Ctrl-C skipped the check)`);
+      expect(screen).toContain(".connect URL for another registry");
+      expect(screen).not.toContain("✖");
+      expect(repl.running.failures).toBe(0);
+      expect(await repl.send("40 + 2")).toBe("42");
+    } finally {
+      await repl.close();
+    }
   });
 });
 
