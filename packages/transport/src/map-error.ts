@@ -45,6 +45,15 @@ export interface FailedRequest {
   answered?: boolean;
 }
 
+/**
+ * The hints of a plain-http failure that a TLS port would cause: an answer that is no HTTP (`garbled`), a hang-up
+ * without one (`hungUp`). The transport drops them when its https probe of that port found no TLS (scheme-fallback.ts).
+ */
+export const TLS_PORT_HINTS = Object.freeze({
+  garbled: "if the registry speaks https, drop --insecure / http",
+  hungUp: "if the registry only speaks https, do not use --insecure / http",
+});
+
 /** What to do about an idle timeout. */
 const IDLE_HINT =
   "no byte moved for that long; raise --idle-timeout (timeouts.idle) if the registry is just slow";
@@ -278,7 +287,7 @@ export function mapTransportError(err: unknown, req: FailedRequest): RegattaErro
       request,
       cause: err,
       ...(req.secrets ? { secrets: req.secrets } : {}),
-      hint: schemeHint(url, req, "if the registry speaks https, drop --insecure / http"),
+      hint: schemeHint(url, req, TLS_PORT_HINTS.garbled),
     });
   }
   const known = code ? NETWORK[code] : undefined;
@@ -286,7 +295,7 @@ export function mapTransportError(err: unknown, req: FailedRequest): RegattaErro
   // A TLS-only server hangs up on a plain-http request without answering.
   const hint =
     code === "UND_ERR_SOCKET" && url.protocol === "http:" && !req.answered
-      ? schemeHint(url, req, "if the registry only speaks https, do not use --insecure / http")
+      ? schemeHint(url, req, TLS_PORT_HINTS.hungUp)
       : undefined;
   return new RegistryUnreachableError(`${prefix}cannot reach ${talkingTo.name}: ${text} ${where}`, {
     request,

@@ -11,8 +11,8 @@
  *
  * A name that does not resolve and a timeout say nothing about the scheme: they stand as they are.
  */
-import { ProtocolError, RegistryUnreachableError, TlsError } from "@regatta/errors";
-import { errorCode } from "./map-error.js";
+import { ProtocolError, type RegattaError, RegistryUnreachableError, TlsError } from "@regatta/errors";
+import { errorCode, TLS_PORT_HINTS } from "./map-error.js";
 
 /** Network failures that are about the host, not the scheme: trying the other scheme would only repeat them. */
 const HOST_FAILURES = new Set(["ENOTFOUND", "EAI_AGAIN", "EHOSTUNREACH", "ENETUNREACH", "ETIMEDOUT"]);
@@ -31,4 +31,35 @@ export function mayBeTlsPort(error: unknown): boolean {
   if (error instanceof ProtocolError) return code?.startsWith("HPE_") ?? false;
   if (!(error instanceof RegistryUnreachableError) || error instanceof TlsError) return false;
   return code === "ECONNRESET" || code === "UND_ERR_SOCKET" || code === "EPIPE";
+}
+
+/**
+ * The longest the https probe of a loopback port may take (less when the connect timeout is shorter). The probe is a
+ * diagnosis, not a request the user made: one attempt, no retries. Through the whole retry stack a port that accepts
+ * TCP and never answers a TLS handshake held a command whose own requests had failed in under a second for 42.7 s
+ * (4 attempts of the 10 s connect timeout).
+ */
+export const TLS_PROBE_MS = 2_000;
+
+/** What a plain-http failure says instead of "if the registry speaks https", once the https probe found no TLS. */
+export const NO_TLS_EITHER_HINT =
+  "no TLS answered on this port either: what listens there is no registry, or one that is failing";
+
+/**
+ * A plain-http failure as a TLS port would cause it, after the https probe of that port found no TLS: the same error
+ * without the hint that suggests https. Any other error as it is.
+ */
+export function withoutHttpsHint(error: unknown): unknown {
+  if (!(error instanceof RegistryUnreachableError || error instanceof ProtocolError)) return error;
+  const e = error as RegattaError;
+  if (e.hint !== TLS_PORT_HINTS.garbled && e.hint !== TLS_PORT_HINTS.hungUp) return error;
+  const Kind = e.constructor as typeof RegistryUnreachableError;
+  // The summary, request and cause were scrubbed when the error was made.
+  return new Kind(e.summary, {
+    code: e.code,
+    retryable: e.retryable,
+    hint: NO_TLS_EITHER_HINT,
+    ...(e.request ? { request: e.request } : {}),
+    ...(e.cause !== undefined ? { cause: e.cause } : {}),
+  });
 }

@@ -39,7 +39,7 @@ import { redirecting } from "./redirect.js";
 import { requestUrl } from "./request-url.js";
 import { type RegistryResponse, toRegistryResponse } from "./response.js";
 import { type RetryPolicy, retrying, retryPolicy } from "./retry.js";
-import { mayBeTlsPort, noTlsAnswered } from "./scheme-fallback.js";
+import { mayBeTlsPort, noTlsAnswered, TLS_PROBE_MS, withoutHttpsHint } from "./scheme-fallback.js";
 import { createSend } from "./send.js";
 import { answerFacts, answersAsRegistry, statusErrors } from "./status.js";
 import { deadline, type ResolvedTimeouts, resolveTimeouts } from "./timeouts.js";
@@ -71,6 +71,8 @@ export class Transport {
   readonly #options: TransportOptions;
   readonly #dispatcher: Dispatcher;
   readonly #ownsDispatcher: boolean;
+  /** The https probe's dispatcher: its own short connect timeout (the given dispatcher when one was given). */
+  readonly #probeDispatcher: Dispatcher;
   readonly #timeouts: ResolvedTimeouts;
   readonly #retry: RetryPolicy;
   readonly #userAgent: string;
@@ -78,6 +80,8 @@ export class Transport {
   readonly #stack: Handler;
   /** The stack without auth and status judgement, for pings and token requests. */
   readonly #bare: Handler;
+  /** The https probe (#probeTls): one attempt, no retries, its own short deadline (scheme-fallback.ts TLS_PROBE_MS). */
+  readonly #probe: Handler;
   #authenticator: Authenticator | undefined;
   /** What this client sent that must never be printed (issue 10, item 3); the authenticator adds to it. */
   readonly #secrets: SecretSet;
@@ -106,6 +110,8 @@ export class Transport {
   readonly #plainAnswered = new Set<string>();
   /** The https probe of each loopback registry whose plain-http port failed as a TLS port would (#tlsAnswers). */
   readonly #tlsProbes = new Map<string, Promise<boolean>>();
+  /** Loopback registries whose https probe found no TLS: their plain-http failures do not suggest https. */
+  readonly #noTls = new Set<string>();
   /**
    * The https probe's certificate refusal, per loopback registry whose port speaks TLS with a certificate this client
    * does not trust: the error to show for its plain-http failures ("self-signed certificate: --ca-file"), not the
@@ -126,21 +132,28 @@ export class Transport {
     this.#timeouts = resolveTimeouts(options.timeouts);
     const now = options.now ?? Date.now;
     this.#ownsDispatcher = !options.dispatcher;
+    const dispatcherOptions = {
+      trustedOrigins: this.#trustedOrigins,
+      connectTimeout: this.#timeouts.connect,
+      readTimeout: this.#timeouts.idle,
+      connections: options.connections ?? 8,
+      ...(options.ca !== undefined ? { ca: options.ca } : {}),
+      ...(options.caName !== undefined ? { caName: options.caName } : {}),
+      ...(options.tlsSkipVerify ? { tlsSkipVerify: true } : {}),
+      ...(options.proxy ? { proxy: options.proxy } : {}),
+      ...(options.env ? { env: options.env } : {}),
+      originSettings: this.#originSettings(options.hosts ?? {}),
+    };
     this.#dispatcher =
       (options.dispatcher && guardDispatcher(options.dispatcher, this.#trustedOrigins)) ??
-      createDispatcher({
-        trustedOrigins: this.#trustedOrigins,
-        connectTimeout: this.#timeouts.connect,
-        readTimeout: this.#timeouts.idle,
-        connections: options.connections ?? 8,
-        ...(options.ca !== undefined ? { ca: options.ca } : {}),
-        ...(options.caName !== undefined ? { caName: options.caName } : {}),
-        ...(options.tlsSkipVerify ? { tlsSkipVerify: true } : {}),
-        ...(options.proxy ? { proxy: options.proxy } : {}),
-        ...(options.env ? { env: options.env } : {}),
-        originSettings: this.#originSettings(options.hosts ?? {}),
-      });
-
+      createDispatcher(dispatcherOptions);
+    // The https probe's connections (#probeTls): a connect timeout of its own. undici applies an abort only once a
+    // connection is made, so the probe's deadline alone would still wait out the full connect timeout of a port that
+    // never answers the TLS handshake.
+    const probeMs = Math.min(this.#timeouts.connect, TLS_PROBE_MS);
+    this.#probeDispatcher = options.dispatcher
+      ? this.#dispatcher
+      : createDispatcher({ ...dispatcherOptions, connectTimeout: probeMs, connections: 1 });
     const send = createSend(this.#dispatcher, {
       connectTimeout: this.#timeouts.connect,
       idleTimeout: this.#timeouts.idle,
@@ -184,6 +197,12 @@ export class Transport {
     )(send); //                   send.ts      undici dispatcher, connect and idle timeouts; small bodies read
     // Pings and token requests: no auth (auth is built from them) and no status judgement (a 401 is an answer).
     this.#bare = compose(retry, rate, perAttempt, follow, log, record)(send);
+    const probeSend = createSend(this.#probeDispatcher, {
+      connectTimeout: probeMs,
+      idleTimeout: probeMs,
+      requestTimeout: probeMs,
+    });
+    this.#probe = compose(deadline(probeMs), follow, log, record)(probeSend);
   }
 
   /** The secrets this client sends (hand it to `createAuthenticator({ secrets })`, which feeds it). */
@@ -368,7 +387,17 @@ export class Transport {
     return this.#tlsRefusals.get(registry);
   }
 
-  /** One bare `GET /v2/` over https to a registry spoken to over http: true (and switched) if the port answers. */
+  /** A plain-http failure of a registry whose https probe found no TLS: without the hint that suggests https. */
+  #probedNoTls(registry: string, error: unknown): unknown {
+    if (!this.#noTls.has(registry) || !mayBeTlsPort(error)) return error;
+    return withoutHttpsHint(error);
+  }
+
+  /**
+   * One bare `GET /v2/` over https to a registry spoken to over http: true (and switched) if the port answers. One
+   * attempt with a short deadline (#probe): it is a diagnosis, and a port that never answers the handshake must not
+   * hold the command for the retry stack's attempts × the connect timeout.
+   */
   async #probeTls(registry: string, signal?: AbortSignal): Promise<boolean> {
     const url = new URL("/v2/", `https://${apiHostOf(registry)}`);
     try {
@@ -380,12 +409,13 @@ export class Transport {
         context: `https probe of ${registry}`,
         signal,
       });
-      const answer = await this.#bare(probe);
+      const answer = await this.#probe(probe);
       await dumpBody(answer.body);
       // Only this port's own answer says it speaks https, not one from where it redirected the probe.
       if (new URL(answer.url).origin !== url.origin) return false;
     } catch (error) {
       if (isCertificateRefusal(error)) this.#tlsRefusals.set(registry, error);
+      else if (!signal?.aborted) this.#noTls.add(registry);
       return false;
     }
     this.#upgraded.add(registry);
@@ -418,7 +448,7 @@ export class Transport {
     } catch (error) {
       if (this.#downgrade(registry, error) || (await this.#tlsAnswers(registry, error, signal)))
         return this.#ping(registry, signal);
-      throw this.#tlsRefusalFor(registry, error) ?? error;
+      throw this.#tlsRefusalFor(registry, error) ?? this.#probedNoTls(registry, error);
     }
     if (url.protocol === "https:") this.#tlsAnswered.add(registry);
     const apiVersion = response.headers["docker-distribution-api-version"];
@@ -551,7 +581,7 @@ export class Transport {
       const status = (error as { status?: unknown }).status;
       if (own && url.protocol === "http:" && typeof status === "number" && status !== 400)
         this.#plainAnswered.add(req.registry);
-      throw (own && this.#tlsRefusalFor(req.registry, error)) || error;
+      throw (own && this.#tlsRefusalFor(req.registry, error)) || this.#probedNoTls(req.registry, error);
     }
     return toRegistryResponse(raw, (err) => mapTransportError(err, this.#failed(exchange, raw.url)), {
       method: exchange.method,
@@ -618,7 +648,9 @@ export class Transport {
 
   /** Closes the dispatcher this Transport built (an injected one is left to its owner). Safe to call twice. */
   close(): Promise<void> {
-    this.#closing ??= this.#ownsDispatcher ? this.#dispatcher.close() : Promise.resolve();
+    this.#closing ??= this.#ownsDispatcher
+      ? Promise.all([this.#dispatcher.close(), this.#probeDispatcher.close()]).then(() => undefined)
+      : Promise.resolve();
     return this.#closing;
   }
 
