@@ -39,6 +39,7 @@ import { registerTags } from "./commands/tags.js";
 import { EXIT, exitCodeFor } from "./exit-codes.js";
 import { addGlobalOptions } from "./global-options.js";
 import { writeStderr } from "./output.js";
+import { peerVerbPointer, withPeerPointers } from "./peer-flags.js";
 import { refuseRegistryLookalikes } from "./reference-arguments.js";
 import { VERSION } from "./version.js";
 
@@ -105,10 +106,16 @@ export function buildProgram(cli: CliContext = createCliContext()): Command {
       // Every subcommand's --help lists the global flags too (issue 12): commander copies the help configuration
       // into each command created after this call, so it comes before the command table is registered.
       .configureHelp({ showGlobalOptions: true })
+      // A peer tool's flag or verb (skopeo's --tls-verify, list-tags) gets a pointer to Regatta's (peer-flags.ts).
+      .configureOutput({ outputError: withPeerPointers })
       .exitOverride(),
   );
   for (const register of COMMANDS) register(program, cli);
-  program.hook("preAction", (_program, command) => refuseRegistryLookalikes(command));
+  program.hook("preAction", (_program, command) => {
+    const peer = peerVerbPointer(command);
+    if (peer) throw new UsageError(peer);
+    refuseRegistryLookalikes(command);
+  });
   program.addHelpText(
     "after",
     `

@@ -1,0 +1,46 @@
+/**
+ * A peer tool's flag or verb gets a pointer to Regatta's way beside commander's "unknown option" (peer-flags.ts).
+ */
+import { describe, expect, it } from "vitest";
+import { regatta } from "./test-cli.js";
+
+describe("flags and verbs of peer tools", () => {
+  it.each([
+    [
+      ["inspect", "--tls-verify=false", "x"],
+      "error: unknown option '--tls-verify=false'",
+      "--tls-skip-verify",
+    ],
+    [["--creds", "u:p", "inspect", "x"], "error: unknown option '--creds'", "-u USER --password-stdin"],
+    [["--no-creds", "inspect", "x"], "error: unknown option '--no-creds'", "--anonymous"],
+    [["copy", "--all", "a", "b"], "error: unknown option '--all'", "every platform of an index by default"],
+    [["copy", "-a", "a", "b"], "error: unknown option '-a'", "every platform of an index by default"],
+    [["inspect", "--raw", "x"], "error: unknown option '--raw'", "regatta manifest REF"],
+    [["inspect", "--config", "x"], "error: unknown option '--config'", "regatta config REF"],
+    [["inspect", "--override-arch", "arm64", "x"], "error: unknown option '--override-arch'", "--platform"],
+    [["copy", "--multi-arch", "all", "a", "b"], "error: unknown option '--multi-arch'", "--platform"],
+    [["list-tags", "x"], "error: unknown command 'list-tags'", "regatta tags REPO"],
+  ])("%j: unknown, with a pointer (exit 2)", async (args, error, pointer) => {
+    // Was commander's bare "unknown option" (or "unknown command") with no word of Regatta's equivalent.
+    const got = await regatta(args);
+    expect([got.code, got.stdout]).toEqual([2, ""]);
+    const lines = got.stderr.trimEnd().split("\n");
+    expect(lines[0]).toBe(error);
+    expect(lines.at(-1)).toMatch(/^hint: /);
+    expect(lines.at(-1)).toContain(pointer);
+  });
+
+  it("regctl's tag ls REPO points at tags, before any request", async () => {
+    const got = await regatta(["tag", "ls", "127.0.0.1:1/app"]);
+    expect([got.code, got.stdout, got.stderr]).toEqual([
+      2,
+      "",
+      "regatta: regctl's tag ls is regatta tags REPO (regatta tag SOURCE TARGET adds a tag)\n",
+    ]);
+  });
+
+  it("an unknown option of no peer's is as it was", async () => {
+    const got = await regatta(["inspect", "--nosuch", "x"]);
+    expect([got.code, got.stderr]).toEqual([2, "error: unknown option '--nosuch'\n"]);
+  });
+});
