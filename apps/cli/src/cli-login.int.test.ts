@@ -139,6 +139,16 @@ describe.each<RegistryAuth>(["basic", "token"])("regatta login against a %s regi
       },
     );
     expect(podman.code).toBe(0);
+    // A containers auth.json has no credsStore: the warning says only what is true of it.
+    expect(podman.stderr).toBe(`WARNING! Your password will be stored unencrypted in ${authFile}.\n`);
+    const directory = await regatta(
+      ["login", registry.host, "-u", USERNAME, "--password-stdin", "--authfile", dir],
+      { env, input: PASSWORD },
+    );
+    expect([directory.code, directory.stderr]).toEqual([
+      2,
+      `regatta: --authfile ${dir}: is a directory; name a file (an auth.json)\n`,
+    ]);
     expect(JSON.parse(readFileSync(authFile, "utf8"))).toEqual({
       auths: { [registry.host]: { auth: b64(`${USERNAME}:${PASSWORD}`) } },
     });
@@ -238,7 +248,7 @@ describe("regatta login HOST/NAMESPACE, and a held lock", () => {
 
     // docker's config.json has keys per host: refused (no password asked, nothing written), with the way around it.
     const docker = await regatta(["login", ns, "-u", USERNAME], { env });
-    expect(docker.code).toBe(1);
+    expect(docker.code).toBe(2);
     expect(docker.stderr).toBe(
       `regatta: cannot keep a login for the namespace ${ns} in ${config}: docker's config.json keeps one login per host (log in to ${registry.host} for the whole host, or keep the namespace's login in a containers auth.json (--authfile FILE, or REGISTRY_AUTH_FILE), whose keys may name a namespace)\n`,
     );

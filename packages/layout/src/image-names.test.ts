@@ -237,7 +237,7 @@ describe("one image under several names", () => {
     );
     opened = await openImageSource(root, "oci");
     expect(opened.images).toBe(2);
-    await expect(opened.image()).rejects.toThrow(/holds 2 images \(v1, v2, v3\): say which one/);
+    await expect(opened.image()).rejects.toThrow(/holds 2 images \(v1, v2, v3\): say which one with --name$/);
   });
 });
 

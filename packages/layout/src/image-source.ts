@@ -204,5 +204,5 @@ export function pickNamed<T>(candidates: Named<T>[], name: string | undefined, w
   if (images === 1) return candidates[0]!.value;
   const unnamed = candidates.filter((c) => c.names.length === 0).length;
   const listed = [...all, ...(unnamed ? [`${unnamed} unnamed`] : [])].join(", ");
-  throw new UsageError(`${where} holds ${images} images (${listed}): say which one`);
+  throw new UsageError(`${where} holds ${images} images (${listed}): say which one with --name`);
 }

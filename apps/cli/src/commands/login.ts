@@ -1,4 +1,4 @@
-import { MAX_TIMEOUT_MS, quotePath, UsageError } from "@regatta/errors";
+import { CredentialsError, MAX_TIMEOUT_MS, quotePath, UsageError } from "@regatta/errors";
 import { DEFAULT_REGISTRY, parseRegistry } from "@regatta/reference";
 import type { Command } from "commander";
 import type { CliContext } from "../cli-context.js";
@@ -23,10 +23,20 @@ export async function loginTarget(
   authFile: string | undefined,
 ): Promise<{ registry: string; target: string }> {
   const { credentialStoreEntry } = await import("@regatta/client");
-  const entry = credentialStoreEntry(arg, {
-    env: process.env,
-    ...(authFile !== undefined ? { authFile } : {}),
-  });
+  if (authFile !== undefined) {
+    const { stat } = await import("node:fs/promises");
+    if ((await stat(authFile).catch(() => undefined))?.isDirectory()) {
+      throw new UsageError(`--authfile ${quotePath(authFile)}: is a directory; name a file (an auth.json)`);
+    }
+  }
+  let entry: Awaited<ReturnType<typeof credentialStoreEntry>>;
+  try {
+    entry = credentialStoreEntry(arg, { env: process.env, ...(authFile !== undefined ? { authFile } : {}) });
+  } catch (error) {
+    // What was typed cannot be kept there (a namespace in docker's config.json, a bad namespace): a usage error.
+    if (!(error instanceof CredentialsError)) throw error;
+    throw new UsageError(error.summary, { ...(error.hint ? { hint: error.hint } : {}), cause: error });
+  }
   if (entry.format === "containers" && entry.key.includes("/")) {
     const registry = parseRegistry(arg.slice(0, arg.indexOf("/"))).registry;
     return { registry, target: `${registry}${entry.key.slice(entry.key.indexOf("/"))}` };
@@ -103,7 +113,10 @@ Examples:
         const place = where.helper ? `docker-credential-${escapeField(where.helper)}` : quotePath(where.file);
         if (!where.helper) {
           cli.info(
-            `WARNING! Your password will be stored unencrypted in ${quotePath(where.file)}.\nConfigure a credential helper (credsStore in the docker config) to remove this warning.`,
+            where.format === "docker"
+              ? `WARNING! Your password will be stored unencrypted in ${quotePath(where.file)}.\nConfigure a credential helper (credsStore in the docker config) to remove this warning.`
+              : // A containers auth.json has no credsStore: what docker's advice names is not there to configure.
+                `WARNING! Your password will be stored unencrypted in ${quotePath(where.file)}.`,
           );
         }
         // On stdout, as docker's and skopeo's "Login Succeeded": the result, which a script may read; warnings on stderr.

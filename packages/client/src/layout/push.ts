@@ -64,7 +64,7 @@ export async function pushImage(
     const image = await opened.image(options.name ?? byTargetTag).catch((error: unknown) => {
       if (byTargetTag === undefined || !(error instanceof NotFoundError)) throw error;
       throw new UsageError(
-        `${where} holds ${opened.images} images and none is named ${quoteText(byTargetTag)} like the target's tag: say which one by name (it has: ${[...new Set(opened.names)].join(", ")})`,
+        `${where} holds ${opened.images} images and none is named ${quoteText(byTargetTag)} like the target's tag: say which one with --name (it has: ${[...new Set(opened.names)].join(", ")})`,
         { cause: error },
       );
     });
