@@ -31,6 +31,12 @@ export interface StartReplOptions {
   input?: NodeJS.ReadableStream;
   /** Default process.stdout. */
   output?: NodeJS.WritableStream;
+  /**
+   * Where error lines (`✖ …`), start-up notices and the `.verbose` HTTP log go. Default: `output` on a terminal;
+   * without one (a script piped in) process.stderr when `output` is the default, as `psql -f` keeps stdout for
+   * results, else `output`.
+   */
+  errorOutput?: NodeJS.WritableStream;
   /** Where the history is kept (the CLI passes `~/.regatta_repl_history`). None: no history is written. */
   historyFile?: string;
   /**
@@ -83,23 +89,26 @@ export async function startRepl(options: StartReplOptions = {}): Promise<Running
   const useColors = options.useColors ?? colorsWanted(terminal && isTTY, process.env);
   const c = pc.createColors(useColors);
   const say = (text: string) => output.write(`${session.redact(text)}\n`);
+  // A script's results stay on stdout; what went wrong, and what is said about it, on stderr (no prompts either).
+  const errorOutput = options.errorOutput ?? (terminal || options.output ? output : process.stderr);
+  const tell = (text: string) => errorOutput.write(`${session.redact(text)}\n`);
   const session = new ReplSession(
     options.registry ?? DEFAULT_REGISTRY,
     options.options ?? {},
     options.verbose ?? false,
-    (line) => say(c.dim(line)),
+    (line) => tell(c.dim(line)),
   );
   if (options.platform !== undefined) session.platform = options.platform;
   // Transfers draw their progress bars only on a real terminal: a pipe or a test's stream gets the result alone.
   if (isTTY) session.progress = output;
   // The hint of a refusal names `.login` for reg's registry, `.connect` first for another (error-line.ts).
-  const fail = (error: unknown) => say(errorLine(error, session.verbose, c, currentClient().registry));
+  const fail = (error: unknown) => tell(errorLine(error, session.verbose, c, currentClient().registry));
 
   let reg = session.open(options.registry);
   // The client `.login` and the hints mean: the REPL's `reg` once the REPL runs (code may assign it), else this one.
   let currentClient = (): client.RegistryClient => reg;
   if (options.registry === undefined) {
-    say(
+    tell(
       c.dim(
         "No registry given: reg is Docker Hub (docker.io), contacted on first use. .connect URL for another.",
       ),
@@ -117,7 +126,7 @@ export async function startRepl(options: StartReplOptions = {}): Promise<Running
       await session.wait(session.verify(reg, session.hasCredentials()));
     } catch (error) {
       if (skipped) {
-        say(
+        tell(
           c.dim(
             `${reg.url} did not answer (Ctrl-C skipped the check); reg is set up for ${reg.registry} anyway: .connect URL for another registry.`,
           ),
@@ -128,18 +137,19 @@ export async function startRepl(options: StartReplOptions = {}): Promise<Running
         session.forgetCredentials(session.home);
         await reg.close();
         reg = session.open(options.registry);
-        say(
+        tell(
           c.dim(`reg goes on without those credentials (docker config or anonymous); .login to try again.`),
         );
       } else {
         fail(error);
-        say(c.dim(`reg is set up for ${reg.registry} anyway; .connect URL to try again or elsewhere.`));
+        tell(c.dim(`reg is set up for ${reg.registry} anyway; .connect URL to try again or elsewhere.`));
       }
     } finally {
       stopWatching?.();
     }
   }
-  say(banner(reg, c));
+  // A script gets no banner, as it gets no prompt: its output is its results.
+  if (terminal) say(banner(reg, c));
 
   // What fails from here on is counted: a script piped in ends with status 1 after a failure.
   let failures = 0;
@@ -159,7 +169,7 @@ export async function startRepl(options: StartReplOptions = {}): Promise<Running
   // Names listed before a `.login` or `.connect` may not be what the registry shows now.
   session.onReset(completer.clear);
   const server = repl.start({
-    prompt: promptFor(reg, c),
+    prompt: terminal ? promptFor(reg, c) : "",
     input: script?.stream ?? input,
     output,
     terminal,
@@ -216,7 +226,7 @@ export async function startRepl(options: StartReplOptions = {}): Promise<Running
     use: (next) => {
       reg = next;
       server.context.reg = next;
-      server.setPrompt(promptFor(next, c));
+      if (terminal) server.setPrompt(promptFor(next, c));
     },
   });
 
@@ -248,6 +258,9 @@ export async function startRepl(options: StartReplOptions = {}): Promise<Running
     // a prompt redrawn while a line is still awaited (after an uncaught error) does not let the next one in.
     const prompt = server.prompt.bind(server);
     server.prompt = (preserveCursor?: boolean) => {
+      // No prompt at all, the continuation one (`... `) of a statement over several lines included: Node's
+      // displayPrompt sets that one just before it prompts.
+      server.setPrompt("");
       prompt(preserveCursor);
       if (!session.busy) script.ready();
     };

@@ -32,13 +32,13 @@ async function runScript(registry: string, script: string, historyFile?: string)
 }
 
 /** The built `regatta repl` with `script` on its stdin (a pipe); its output and exit status. */
-function runCli(registry: string, script: string): Promise<{ stdout: string; code: number }> {
+function runCli(registry: string, script: string): Promise<{ stdout: string; stderr: string; code: number }> {
   return new Promise((resolve) => {
     const child = execFile(
       process.execPath,
       [bin, "repl", "--history-file", "", registry],
       { encoding: "utf8", timeout: 30_000 },
-      (error, stdout) => resolve({ stdout, code: error ? Number(error.code ?? 1) : 0 }),
+      (error, stdout, stderr) => resolve({ stdout, stderr, code: error ? Number(error.code ?? 1) : 0 }),
     );
     // A REPL that exits before reading all its script closes the pipe: its EPIPE is no failure of the test.
     child.stdin?.on("error", () => {});
@@ -69,7 +69,8 @@ describe("a script piped into the REPL (no terminal)", () => {
     expect(screen).toMatch(/digest is sha256:[0-9a-f]{64}/);
     const tags = screen.indexOf("team/api 1 tag");
     const error = screen.indexOf("✖ ReferenceError: foo is not defined");
-    const two = screen.search(/> 2\n/);
+    // No prompt without a terminal: the result is the line.
+    const two = screen.search(/\n2\n/);
     expect(tags).toBeGreaterThan(screen.indexOf("digest is"));
     expect(error).toBeGreaterThan(tags);
     expect(two).toBeGreaterThan(error);
@@ -103,14 +104,26 @@ describe("a script piped into the REPL (no terminal)", () => {
     if (!existsSync(bin)) throw new Error(`${bin} is missing: run pnpm build first`);
     const failed = await runCli(registry.host, 'await reg.tags("team/api")\nfoo.bar\nreg.ctx.platform\n');
     expect(failed.stdout).toContain("team/api 1 tag");
-    expect(failed.stdout).toContain("foo is not defined");
+    expect(failed.stderr).toContain("foo is not defined");
     expect(failed.code).toBe(1);
     const fine = await runCli(
       registry.host,
       'const t = await reg.allTags("team/api")\nconsole.log(t.length)\n',
     );
-    expect(fine.stdout).toMatch(/> 1\n/);
+    expect(fine.stdout).toBe("1\n");
     expect(fine.code).toBe(0);
+  });
+
+  it("the built regatta repl with a piped script: results on stdout, no banner nor prompt; errors on stderr (as psql -f)", async () => {
+    if (!existsSync(bin)) throw new Error(`${bin} is missing: run pnpm build first`);
+    const run = await runCli(
+      registry.host,
+      'reg.tags("team/api")\nreg.tags("team/nope")\nconst o = {\n  a: 6 * 7,\n}\no.a\n',
+    );
+    expect(run.stdout).toBe("team/api 1 tag\n  1.0\n42\n");
+    expect(run.stderr).toMatch(/^✖ list tags of .*team\/nope.*NAME_UNKNOWN/m);
+    expect(run.stderr).not.toMatch(/Regatta REPL|> /);
+    expect(run.code).toBe(1);
   });
 });
 
