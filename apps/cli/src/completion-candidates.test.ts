@@ -4,7 +4,7 @@
  */
 import { Command } from "commander";
 import { describe, expect, it } from "vitest";
-import { completionRequest } from "./completion-candidates.js";
+import { completionRequest, typedFlag } from "./completion-candidates.js";
 import { buildProgram } from "./program.js";
 
 const program = buildProgram();
@@ -25,6 +25,16 @@ describe("completionRequest", () => {
     expect(words("lo")).toEqual(["login", "logout"]);
     // Global flags before the command, with their values, are stepped over.
     expect(words("-v", "--timeout", "5", "ta")).toEqual(["tags", "tag"]);
+  });
+
+  it("help TOPIC completes the commands; the --authfile typed on the line is read, either spelling", () => {
+    // Was nothing: "help" is commander's implicit command, not one of the table.
+    expect(words("help", "ta")).toEqual(["tags", "tag"]);
+    expect(words("help", "")).toContain("inspect");
+    expect(words("help", "")).not.toContain("__complete");
+    expect(typedFlag(["--authfile", "s1.json", "inspect", "h/priv:"], "--authfile")).toBe("s1.json");
+    expect(typedFlag(["--authfile=s2.json", "inspect", "h/priv:"], "--authfile")).toBe("s2.json");
+    expect(typedFlag(["inspect", "--authfile"], "--authfile")).toBeUndefined();
   });
 
   it("a new command completes without any change to completion (the table is read at run time)", () => {

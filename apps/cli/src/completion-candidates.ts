@@ -76,6 +76,8 @@ export function completionRequest(program: Command, words: readonly string[]): C
   let cmd: Command | undefined;
   const positionals: string[] = [];
   let awaitingValue: Option | undefined;
+  // `regatta help TOPIC`: the topics are the commands (commander's help command is no visible command of the table).
+  if (before.length === 1 && before[0] === "help") return matchingWords(commands, current);
   for (const word of before) {
     if (awaitingValue) {
       awaitingValue = undefined;
@@ -123,6 +125,26 @@ export function completionRequest(program: Command, words: readonly string[]): C
     positionals.length < args.length ? args[positionals.length] : last?.variadic ? last : undefined;
   if (!argument || !REMOTE_ARGUMENTS.has(argument.name())) return { kind: "words", words: [] };
   return remoteRequest(current);
+}
+
+/** The names and aliases of `commands` that start with `current`. */
+function matchingWords(commands: readonly Command[], current: string): CompletionRequest {
+  const names = commands.flatMap((c) => [c.name(), ...c.aliases()]);
+  return { kind: "words", words: [...new Set(names)].filter((c) => c.startsWith(current)) };
+}
+
+/**
+ * The value of a global flag typed on the line being completed (`--authfile F` or `--authfile=F`, the last one
+ * wins), which `__complete` applies as the command would: the words come after `--`, so commander never parsed them.
+ */
+export function typedFlag(words: readonly string[], flag: string): string | undefined {
+  let value: string | undefined;
+  const before = words.slice(0, -1);
+  before.forEach((word, i) => {
+    if (word === flag && i + 1 < before.length) value = before[i + 1];
+    else if (word.startsWith(`${flag}=`)) value = word.slice(flag.length + 1);
+  });
+  return value;
 }
 
 /**

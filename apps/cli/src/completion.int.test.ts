@@ -147,6 +147,24 @@ describe("the bash script, sourced in bash and called as on TAB", () => {
     ]);
   });
 
+  it("uses the --authfile typed on the line (both spellings), as the command will", async () => {
+    // Was anonymous (nothing): the words after `--` were never parsed as flags.
+    const anonymous = { ...env, DOCKER_CONFIG: join(home, "nowhere") };
+    const file = join(home, "s1.json");
+    const auth = Buffer.from(`${USERNAME}:${PASSWORD}`).toString("base64");
+    writeFileSync(file, JSON.stringify({ auths: { [registry.host]: { auth } } }));
+    for (const flag of [["--authfile", file], [`--authfile=${file}`]]) {
+      const got = await promisify(execFile)(
+        "regatta",
+        ["__complete", "--", ...flag, "inspect", `${registry.host}/team/app:`],
+        { env: anonymous },
+      );
+      expect(got.stdout.split("\n").filter(Boolean)).toEqual(
+        ["1.0", "1.1", "2.0"].map((t) => `${registry.host}/team/app:${t}`),
+      );
+    }
+  });
+
   it("completes repositories from the registry's catalog", async () => {
     const port = registry.host.slice(registry.host.lastIndexOf(":") + 1);
     expect(await complete(`regatta tags ${registry.host}/team/`)).toEqual([

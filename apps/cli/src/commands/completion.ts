@@ -2,7 +2,7 @@ import { UsageError } from "@regatta/errors";
 import { isValidRepositoryPath, isValidTag, parseRepository } from "@regatta/reference";
 import type { Command } from "commander";
 import type { CliContext } from "../cli-context.js";
-import { type CompletionRequest, completionRequest } from "../completion-candidates.js";
+import { type CompletionRequest, completionRequest, typedFlag } from "../completion-candidates.js";
 import { completionScript, SHELLS, type Shell } from "../completion-scripts.js";
 import { writeStdout } from "../output.js";
 
@@ -62,6 +62,9 @@ Examples:
     .action(async (words: string[], _opts: unknown, cmd: Command) => {
       const line = words.length ? words : [""];
       const request = completionRequest(program, line);
+      // The --authfile typed on the line is the one the command will read: its logins complete too.
+      const authfile = typedFlag(line, "--authfile");
+      if (authfile !== undefined) program.setOptionValue("authfile", authfile);
       const current = line.at(-1) ?? "";
       const candidates =
         request.kind === "words" ? request.words : await remoteCandidates(cli, cmd, request, current);
