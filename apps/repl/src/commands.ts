@@ -55,7 +55,9 @@ export function defineCommands(host: CommandHost): { cancel(): boolean } {
   const question = (query: string, secret: boolean, then: (answer: string | undefined) => void) => {
     const controller = new AbortController();
     asking = controller;
-    ask(server, session, query, { secret, cancel: controller.signal }, (answer) => {
+    // Ctrl-D on an empty answer cancels as Ctrl-C does: it must not end the REPL from inside a question.
+    const onEnd = () => controller.abort();
+    ask(server, session, query, { secret, cancel: controller.signal, onEnd }, (answer) => {
       if (asking === controller) asking = undefined;
       then(answer);
     });

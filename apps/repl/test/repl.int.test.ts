@@ -407,6 +407,31 @@ describe("secrets (Basic auth registry)", () => {
   });
 });
 
+describe("Ctrl-D at a .login question", () => {
+  const registry = useRegistry("basic");
+
+  it("cancels the login, as Ctrl-C does, instead of ending the REPL (at the Password and the Username question)", async () => {
+    const repl = await driveRepl({ registry: registry.url });
+    try {
+      for (const [line, question] of [
+        [".login alice", "Password: "],
+        [".login", "Username: "],
+      ] as const) {
+        const from = repl.screen().length;
+        repl.type(`${line}\r`);
+        await repl.waitFor((t) => t.endsWith(question), from);
+        repl.type("\x04");
+        const after = await repl.waitFor((t) => /\n[\w.:]+> $/.test(t), from);
+        expect(after).not.toMatch(/logged in|✖/);
+      }
+      expect(await repl.send("6 * 7")).toBe("42");
+      expect(await repl.send(".whoami")).toMatch(/user: +anonymous/);
+    } finally {
+      await repl.close();
+    }
+  });
+});
+
 describe("secrets learnt late, URLs with a password, and .login with its password in one chunk (Basic auth)", () => {
   const registry = useRegistry("basic");
   const [[username, password]] = Object.entries(DEFAULT_USERS) as [[string, string]];
