@@ -4,6 +4,7 @@ import {
   NotFoundError,
   notRegistrySuccess,
   redactUrl,
+  SizeMismatchError,
 } from "@regatta/errors";
 import {
   type AcceptPreset,
@@ -84,13 +85,48 @@ export async function getManifest(
       { code: "MANIFEST_UNKNOWN" },
     );
   }
-  const child = await fetchManifest(ctx, ref.withoutTag().withDigest(descriptor.digest), options, actions);
+  const child = describedSize(
+    await fetchManifest(ctx, ref.withoutTag().withDigest(descriptor.digest), options, actions),
+    descriptor,
+  );
   return {
     ...child,
     index: { digest: fetched.digest, mediaType: fetched.mediaType, reference: fetched.reference },
     // selectManifest only chooses entries with a platform; `wanted` is a fallback for the type checker's sake.
     platform: formatPlatform(descriptor.platform ?? wanted),
   };
+}
+
+/**
+ * The manifest a descriptor names (an index's entry), from the repository of `ref`: checked to be what the descriptor
+ * says, its digest (over the exact bytes, as every fetch) and its size, as containerd checks both. An entry whose
+ * size is not its manifest's is refused (SizeMismatchError), as a layer's or a config's is: a copy would otherwise
+ * push an index that lies about its children, and a reader trusts the size to bound what it reads.
+ */
+export async function getDescribedManifest(
+  ctx: ClientContext,
+  ref: Reference,
+  descriptor: { digest: string; size: number },
+  options: ManifestOptions = {},
+  actions?: readonly string[],
+): Promise<ManifestResult> {
+  const got = await getManifest(ctx, ref.withoutTag().withDigest(descriptor.digest), options, actions);
+  return describedSize(got, descriptor);
+}
+
+/**
+ * `got`, when its size is the one its descriptor says; a SizeMismatchError otherwise. For a caller that fetched a
+ * descriptor's manifest by digest itself (once per digest, inventory.ts); others use {@link getDescribedManifest}.
+ */
+export function describedSize(
+  got: ManifestResult,
+  descriptor: { digest: string; size: number },
+): ManifestResult {
+  if (got.size === descriptor.size) return got;
+  throw new SizeMismatchError(
+    `manifest ${got.reference.familiar()} is ${got.size} bytes, but the index entry naming it says ${descriptor.size}`,
+    { code: "SIZE_INVALID", expected: descriptor.size, actual: got.size },
+  );
 }
 
 /**

@@ -9,7 +9,12 @@ import {
   manifestSum,
 } from "@regatta/manifest";
 import { type ClientContext, type ReferenceInput, toReference } from "./context.js";
-import { getManifest, type ManifestOptions, type ManifestResult } from "./get-manifest.js";
+import {
+  getDescribedManifest,
+  getManifest,
+  type ManifestOptions,
+  type ManifestResult,
+} from "./get-manifest.js";
 import {
   type ConfigResult,
   checkAskedPlatforms,
@@ -199,7 +204,7 @@ async function summarise(
       index.manifests,
       ctx.concurrency,
       async (d: Descriptor, _i, signal) => {
-        const child = await getManifest(ctx, top.reference.withoutTag().withDigest(d.digest), { signal });
+        const child = await getDescribedManifest(ctx, top.reference, d, { signal });
         return {
           platform: d.platform ? formatPlatform(d.platform) : "unknown",
           digest: d.digest,

@@ -19,7 +19,7 @@ import {
 } from "@regatta/manifest";
 import type { Reference } from "@regatta/reference";
 import type { ClientContext } from "../context.js";
-import { getManifest, headManifest, type ManifestResult } from "../get-manifest.js";
+import { getDescribedManifest, headManifest, type ManifestResult } from "../get-manifest.js";
 import { refuseDeepIndex } from "../index-depth.js";
 import { mapConcurrent } from "../map-concurrent.js";
 
@@ -197,7 +197,7 @@ async function collect(
       },
     ];
   }
-  const got = await getManifest(ctx, source.withoutTag().withDigest(descriptor.digest), { signal });
+  const got = await getDescribedManifest(ctx, source, descriptor, { signal });
   if (got.kind === "schema1") {
     throw new UnsupportedError(`copy ${got.reference.familiar()}: schema 1 manifests cannot be pushed`);
   }

@@ -22,7 +22,7 @@ import {
 import { type ClientContext, type ReferenceInput, toReference } from "../context.js";
 import { filesystemIndex } from "../files/filesystem-index.js";
 import { imageLayers } from "../files/image-files.js";
-import { getManifest, type ManifestResult } from "../get-manifest.js";
+import { getDescribedManifest, getManifest, type ManifestResult } from "../get-manifest.js";
 import { checkAskedPlatforms, configPlatform, readConfig } from "../image-info.js";
 import { type ConfigDiff, diffConfigs, mapDiffEmpty } from "./config-diff.js";
 import { diffFiles, type FilesDiff } from "./files-diff.js";
@@ -182,8 +182,8 @@ async function diffIndexes(
   const images: ImageDiff[] = [];
   for (const platform of common) {
     const [x, y] = await Promise.all([
-      getManifest(ctx, got.a.reference.withDigest(ea.get(platform)!.digest), signal),
-      getManifest(ctx, got.b.reference.withDigest(eb.get(platform)!.digest), signal),
+      getDescribedManifest(ctx, got.a.reference, ea.get(platform)!, signal),
+      getDescribedManifest(ctx, got.b.reference, eb.get(platform)!, signal),
     ]);
     const diff = await diffImageManifests(
       ctx,

@@ -21,7 +21,7 @@ import type { Reference } from "@regatta/reference";
 import { BlobHandle } from "../blob-handle.js";
 import { type ClientContext, type ReferenceInput, toReference } from "../context.js";
 import { copyImage } from "../copy.js";
-import { getManifest, type ManifestResult } from "../get-manifest.js";
+import { getDescribedManifest, getManifest, type ManifestResult } from "../get-manifest.js";
 import { mapConcurrent } from "../map-concurrent.js";
 
 /** An index entry and the repository its manifest is in (pinned to the entry's digest). */
@@ -102,7 +102,7 @@ async function entriesOf(
     async (d, _i, signal): Promise<SourcedEntry> => {
       if (!options.platformFromConfig || isAttestation(d) || !IMAGE_MANIFEST_TYPES.has(d.mediaType))
         return { descriptor: d, from: from(d.digest) };
-      const child = await getManifest(ctx, from(d.digest), { signal });
+      const child = await getDescribedManifest(ctx, from(d.digest), d, { signal });
       const { platform } = await entryOfImage(ctx, child, child.reference.familiar(), signal);
       return { descriptor: { ...d, platform: platform! }, from: from(d.digest) };
     },

@@ -20,7 +20,7 @@ import {
 } from "@regatta/manifest";
 import type { RepositoryReference } from "@regatta/reference";
 import { type ClientContext, type RepositoryInput, toRepository } from "../context.js";
-import { getManifest, headManifest, type ManifestResult } from "../get-manifest.js";
+import { describedSize, getManifest, headManifest, type ManifestResult } from "../get-manifest.js";
 import { configPlatform, readConfig } from "../image-info.js";
 import { allTags } from "../list-tags.js";
 import { mapConcurrent } from "../map-concurrent.js";
@@ -239,6 +239,8 @@ class FactsOfManifests {
     let created: string | undefined;
     const platforms: string[] = [];
     for (const entry of index.manifests) {
+      // Each entry checked against its manifest's size, the manifest fetched once however many entries name it.
+      describedSize(await this.#manifest(entry.digest, signal), entry);
       const child = await this.of(entry.digest, signal);
       size += child.size;
       const platform = entryPlatform(entry);

@@ -17,7 +17,7 @@ import {
 import { formatPlatform, type ImageIndex, type ImageManifest, type ParsedManifest } from "@regatta/manifest";
 import type { Reference } from "@regatta/reference";
 import type { ClientContext } from "../context.js";
-import { getManifest, type ManifestResult } from "../get-manifest.js";
+import { getDescribedManifest, getManifest, type ManifestResult } from "../get-manifest.js";
 import { checkAskedPlatforms } from "../image-config.js";
 import { refuseDeepIndex } from "../index-depth.js";
 import { mapConcurrent } from "../map-concurrent.js";
@@ -59,7 +59,7 @@ async function expandIndex(
   const children = await mapConcurrent(
     index.manifests,
     options.concurrency,
-    (entry, _i, signal) => getManifest(ctx, ref.withoutTag().withDigest(entry.digest), { signal }),
+    (entry, _i, signal) => getDescribedManifest(ctx, ref, entry, { signal }),
     options.signal,
   );
   for (const [i, child] of children.entries()) {
