@@ -78,13 +78,15 @@ export async function checkHarPath(path: string, ownFiles: readonly string[] = [
 
 /**
  * Writes what `recorder` holds to `path` as HAR 1.2 JSON; returns how many exchanges it holds. `onReaderWait` is told
- * once when `path` is a FIFO that has had no reader for a second.
+ * once when `path` is a FIFO that has had no reader for a second. The file is its owner's alone (0600, as the REPL's
+ * `.save`): secrets are redacted, but the response bodies of registries that asked for credentials are in it.
  */
 export async function writeHarFile(
   path: string,
   recorder: HarRecorder,
   options: { onReaderWait?: () => void } = {},
 ): Promise<number> {
-  await writeFileAtomic(path, Buffer.from(`${JSON.stringify(recorder.toJSON(VERSION), null, 2)}\n`), options);
+  const json = Buffer.from(`${JSON.stringify(recorder.toJSON(VERSION), null, 2)}\n`);
+  await writeFileAtomic(path, json, { ...options, mode: 0o600 });
   return recorder.size;
 }
