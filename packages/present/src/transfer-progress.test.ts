@@ -43,6 +43,17 @@ describe("transferProgress", () => {
     expect(drawn).toMatch(/total\s+\|[^|]*\|\s+66% 2\.0 kB\/3\.0 kB/);
   });
 
+  it("says ETA N/A before a rate is known, never cli-progress's NULL cut to two characters (ETA LLs)", async () => {
+    const tty = terminal();
+    const progress = await transferProgress({ enabled: true, stream: tty.stream });
+    progress.onEvent({ type: "plan", bytes: 3000 });
+    progress.onEvent({ type: "blob", state: "started", digest: A, size: 2000, bytes: 0 });
+    await frame();
+    progress.stop();
+    expect(tty.drawn()).toContain("ETA N/A");
+    expect(tty.drawn()).not.toMatch(/ETA (LL|NF)s/);
+  });
+
   it("a blob without a digest yet (put-blob of a stream) still gets a bar", async () => {
     const tty = terminal();
     const progress = await transferProgress({ enabled: true, stream: tty.stream });

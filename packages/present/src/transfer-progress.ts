@@ -46,8 +46,13 @@ export async function transferProgress(options: {
   const multibar = new cliProgress.MultiBar(
     {
       stream: options.stream ?? process.stderr,
-      // cli-progress computes the ETA from the recent rate; it shows "N/A" until it has one.
+      // cli-progress computes the ETA from the recent rate. Until it has one its ETA is "NULL" ("INF" for a stalled
+      // transfer), which its time format cuts to two characters ("LLs"): those are said as "N/A" here.
       format: "{name} |{bar}| {percentage}% {done}/{size} {rate} ETA {eta_formatted}",
+      formatTime: (t: unknown, options: CliProgress.Options, roundTo: number) =>
+        typeof t === "number" && Number.isFinite(t)
+          ? cliProgress.Format.TimeFormat(t, options, roundTo)
+          : "N/A",
       etaBuffer: 20,
       barsize: 24,
       hideCursor: true,
