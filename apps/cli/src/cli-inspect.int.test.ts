@@ -31,6 +31,22 @@ describe("inspect, config and --format against a real registry", () => {
     await pushImage(registry.url, "cli/multi", "1", index);
   }, 60_000);
 
+  it("the human summary keeps each value a registry chose on its line: a platform's and a label's newline, tab, ESC escaped", async () => {
+    const planted = await generateImage({
+      layers: [64],
+      platform: { os: "linux", architecture: "amd64\n  Forged: yes" },
+      labels: { "k\x1b[31m": "v\n  signed.by=release-team@corp\tx" },
+      seed: "fields",
+    });
+    await pushImage(registry.url, "cli/fields", "1", planted);
+    const { stdout, code } = await regatta(["inspect", `${host}/cli/fields:1`]);
+    expect(code).toBe(0);
+    expect(stdout).not.toMatch(/\n\s*(Forged|signed\.by)/);
+    expect(stdout).not.toContain("\t");
+    expect(stdout).toMatch(/^Platform: +linux\/amd64\\u000a {2}Forged: yes$/m);
+    expect(stdout).toContain("  k\\u001b[31m=v\\u000a  signed.by=release-team@corp\\u0009x");
+  });
+
   it("--format escapes every ESC a registry value carries, a whole style too; tab and newline as written", async () => {
     const planted = await generateImage({ layers: [64], labels: { ctl: "x\x1b[31my\tz" }, seed: "ctl" });
     await pushImage(registry.url, "cli/ctl", "1", planted);

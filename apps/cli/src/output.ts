@@ -9,10 +9,13 @@ import { escapeControls } from "@regatta/present";
 export {
   countNoun,
   diffReport,
+  envLines,
   escapeControls,
   escapeField,
   humanSize,
   inventoryTable,
+  labelLines,
+  runtimeFacts,
   shortDigest,
   summaryTables,
 } from "@regatta/present";

@@ -4,7 +4,16 @@ import pc from "picocolors";
 import type { CliContext } from "../cli-context.js";
 import { formatFlag, formatterFor, writeTemplated } from "../format-flag.js";
 import { platformFlag } from "../global-options.js";
-import { escapeField, humanSize, summaryTables, writeJson, writeStdout } from "../output.js";
+import {
+  envLines,
+  escapeField,
+  humanSize,
+  labelLines,
+  runtimeFacts,
+  summaryTables,
+  writeJson,
+  writeStdout,
+} from "../output.js";
 import { noteSinglePlatform } from "../platform-note.js";
 import { INSPECT_SHAPE } from "../template-shapes.js";
 
@@ -117,46 +126,32 @@ function templateDocument(
   return { ...document, config: { ...s.config, ...Object.fromEntries(runtime) } };
 }
 
-/** A list as a Dockerfile's exec form writes it: `["nginx","-g","daemon off;"]`. */
-const execForm = (list: string[]) => escapeField(JSON.stringify(list));
-
-/** The summary for people: one `Name: value` line per fact, then the tables, the environment and the labels. */
+/**
+ * The summary for people: one `Name: value` line per fact, then the tables, the environment and the labels. Every
+ * value a registry or an image's author chose is escaped to stay on its line (a platform's newline forged a line);
+ * what the image runs, its Env and labels come as the REPL's `reg.inspect` shows them (@regatta/present).
+ */
 function humanSummary(s: ImageSummary, color: boolean): string {
   const fact = (name: string, value: string | undefined) =>
     value ? [`${`${name}:`.padEnd(12)}${value}`] : [];
+  const field = (name: string, value: string | undefined) => fact(name, value && escapeField(value));
   const lines = [
-    ...fact("Reference", s.reference),
-    ...fact("Digest", s.digest),
-    ...fact("Media type", s.mediaType),
-    ...fact("Platform", s.platform),
-    ...fact("Index", s.index),
-    ...fact("Created", s.created),
-    ...fact("Artifact", s.artifactType),
-    ...fact("Subject", s.subject),
+    ...field("Reference", s.reference),
+    ...field("Digest", s.digest),
+    ...field("Media type", s.mediaType),
+    ...field("Platform", s.platform),
+    ...field("Index", s.index),
+    ...field("Created", s.created),
+    ...field("Artifact", s.artifactType),
+    ...field("Subject", s.subject),
     ...fact("Size", `${humanSize(s.size)} (${s.size} bytes)`),
     ...fact("Referrers", s.referrers === undefined ? undefined : String(s.referrers)),
-    ...fact("Entrypoint", s.entrypoint && execForm(s.entrypoint)),
-    ...fact("Cmd", s.cmd && execForm(s.cmd)),
-    ...fact("User", s.user && escapeField(s.user)),
-    ...fact("WorkingDir", s.workingDir && escapeField(s.workingDir)),
-    ...fact("Ports", s.exposedPorts?.map(escapeField).join(", ")),
-    ...fact("Volumes", s.volumes?.map(escapeField).join(", ")),
-    ...fact("StopSignal", s.stopSignal && escapeField(s.stopSignal)),
-    ...fact(
-      "History",
-      s.historyLength === undefined
-        ? undefined
-        : `${s.historyLength} step${s.historyLength === 1 ? "" : "s"}`,
-    ),
+    ...runtimeFacts(s).flatMap(([name, value]) => fact(name, value)),
   ];
   for (const t of summaryTables(s, color ? pc.bold : undefined)) lines.push("", t);
-  if (s.env?.length) lines.push("", "Env:", ...s.env.map((e) => `  ${escapeField(e)}`));
-  if (s.labels && Object.keys(s.labels).length) {
-    lines.push(
-      "",
-      "Labels:",
-      ...Object.entries(s.labels).map(([k, v]) => `  ${escapeField(k)}=${escapeField(v)}`),
-    );
-  }
+  const env = envLines(s);
+  if (env.length) lines.push("", "Env:", ...env);
+  const labels = labelLines(s);
+  if (labels.length) lines.push("", "Labels:", ...labels);
   return `${lines.join("\n")}\n`;
 }
