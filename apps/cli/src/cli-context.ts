@@ -11,6 +11,7 @@ import type { Command } from "commander";
 import pc from "picocolors";
 import { type CredentialSide, cliAccessHint } from "./access-hint.js";
 import { connectOptions, type GlobalFlags, passwordFromEnvironment } from "./global-options.js";
+import { whenInterrupted } from "./interrupt.js";
 import { escapeControls, scrubOutputOf, writeStderr } from "./output.js";
 import { sayReaderWait } from "./transfer-progress.js";
 
@@ -66,6 +67,11 @@ export interface CliContext {
 /** How the global flags give credentials. */
 export const GLOBAL_CREDENTIAL_FLAGS = "-u/-p";
 
+/** What `--har` says once the recording is written. */
+function recordedLine(n: number, har: string): string {
+  return `recorded ${n} HTTP exchange${n === 1 ? "" : "s"} in ${quotePath(har)} (secrets redacted)`;
+}
+
 export function createCliContext(): CliContext {
   let jsonMode = false;
   let sides: CredentialSide[] = [];
@@ -116,15 +122,29 @@ export function createCliContext(): CliContext {
       if (!flags.verbose) base.notice = (line) => writeStderr(`regatta: ${line}\n`);
       // Loaded here, by the first command that talks to a registry: --help, --version and a usage error never load
       // the client, its transport or undici (issue 12; the bundle puts them in a chunk of their own).
-      const { createClient, mergeHosts, HarRecorder, checkHarPath, checkOutputDirectory, writeHarFile } =
-        await import("./open-client.js");
+      const {
+        createClient,
+        mergeHosts,
+        HarRecorder,
+        checkHarPath,
+        checkOutputDirectory,
+        writeHarFile,
+        writeHarFileNow,
+      } = await import("./open-client.js");
       for (const { path, label } of outputs) await checkOutputDirectory(path, label);
       outputs = [];
       // --har: checked before any request (a long copy must not end in "cannot write the HAR"); one recorder for
       // every client of the run, written when each ends, the failed runs included — they are the ones reported.
       if (flags.har !== undefined && !recorder) {
         await checkHarPath(flags.har, ownFiles);
-        recorder = new HarRecorder();
+        const har = flags.har;
+        const recording = new HarRecorder();
+        recorder = recording;
+        // Ctrl-C or SIGTERM ends the process before the `finally` below runs: written then, the waiting requests too.
+        whenInterrupted(() => {
+          const n = writeHarFileNow(har, recording);
+          if (n !== undefined) ctx.info(recordedLine(n, har));
+        });
       }
       // `hosts` from the flags (--cert-file) and from the command (a copy's --src-*/--dest-*) are merged, not replaced.
       const hosts = mergeHosts(base.hosts, extra?.hosts);
@@ -146,9 +166,7 @@ export function createCliContext(): CliContext {
           const n = await writeHarFile(har, recorder, {
             onReaderWait: () => sayReaderWait(har),
           });
-          ctx.info(
-            `recorded ${n} HTTP exchange${n === 1 ? "" : "s"} in ${quotePath(har)} (secrets redacted)`,
-          );
+          ctx.info(recordedLine(n, har));
         }
       }
     },

@@ -52,9 +52,22 @@ function leftBehind(): string {
   return cleanup ? ` (${LEFT_WITHOUT_CLEANUP[cleanup]})` : "";
 }
 
+/** What runs, synchronously, when a signal ends the process before the command has: `--har`'s writing. */
+const onQuit: (() => void)[] = [];
+
+/**
+ * Runs `fn` (synchronous; it must not throw) when a signal ends the process before the command returned: the
+ * command's own `finally` never runs then. `--har` writes its recording so (docs/security.md: written when the run
+ * ends), a hung run being the one whose recording is wanted most.
+ */
+export function whenInterrupted(fn: () => void): void {
+  onQuit.push(fn);
+}
+
 /** Ends the process now, saying why (the `exit` hooks still remove temporary spools). */
 function quit(signal: HandledSignal, why: string): never {
   process.stderr.write(`regatta: ${why}\n`);
+  for (const fn of onQuit.splice(0)) fn();
   process.exit(EXIT_BY_SIGNAL[signal]);
 }
 

@@ -11,4 +11,5 @@ export {
   HarRecorder,
   mergeHosts,
   writeHarFile,
+  writeHarFileNow,
 } from "@regatta/client/connect";

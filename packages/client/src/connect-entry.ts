@@ -12,5 +12,5 @@ export type { HarEntry, HarLog } from "@regatta/transport";
 export { HarRecorder } from "@regatta/transport";
 export { checkCredentials, connect, createClient, hasExplicitCredentials } from "./connect.js";
 export type { ConnectOptions } from "./connect-options.js";
-export { checkHarPath, checkOutputDirectory, writeHarFile } from "./har-file.js";
+export { checkHarPath, checkOutputDirectory, writeHarFile, writeHarFileNow } from "./har-file.js";
 export { type HostSettings, type Hosts, type HostTls, mergeHosts } from "./hosts.js";

@@ -3,7 +3,7 @@
  * (a reader never sees half an archive), and the path checked before any request, so a run that cannot save its
  * recording says so before it does anything, not after a long copy.
  */
-import { constants } from "node:fs";
+import { closeSync, constants, openSync, renameSync, rmSync, statSync, writeSync } from "node:fs";
 import { access, realpath, stat } from "node:fs/promises";
 import { basename, dirname, join, resolve } from "node:path";
 import { quotePath, UsageError } from "@regatta/errors";
@@ -89,4 +89,42 @@ export async function writeHarFile(
   const json = Buffer.from(`${JSON.stringify(recorder.toJSON(VERSION), null, 2)}\n`);
   await writeFileAtomic(path, json, { ...options, mode: 0o600 });
   return recorder.size;
+}
+
+/**
+ * {@link writeHarFile} for a run that ends now (Ctrl-C, SIGTERM: the CLI's interrupt path, where the process exits
+ * before any promise settles): synchronous, atomic (a temporary file beside it, 0600, renamed over it), the requests
+ * still waiting included. A FIFO or device at `path` is written only if it can be without waiting (a FIFO with a
+ * reader). Returns how many exchanges it holds, or undefined when it could not write.
+ */
+export function writeHarFileNow(path: string, recorder: HarRecorder): number | undefined {
+  const log = recorder.toJSON(VERSION);
+  const json = Buffer.from(`${JSON.stringify(log, null, 2)}\n`);
+  const existing = statSync(path, { throwIfNoEntry: false });
+  try {
+    if (existing && !existing.isFile()) {
+      const fd = openSync(path, constants.O_WRONLY | constants.O_NONBLOCK);
+      try {
+        writeSync(fd, json);
+      } finally {
+        closeSync(fd);
+      }
+    } else {
+      const temp = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
+      try {
+        const fd = openSync(temp, "wx", 0o600);
+        try {
+          writeSync(fd, json);
+        } finally {
+          closeSync(fd);
+        }
+        renameSync(temp, path);
+      } finally {
+        rmSync(temp, { force: true });
+      }
+    }
+  } catch {
+    return undefined;
+  }
+  return log.log.entries.length;
 }

@@ -101,7 +101,7 @@ export {
   type ManifestOptions,
   type ManifestResult,
 } from "./get-manifest.js";
-export { checkHarPath, checkOutputDirectory, writeHarFile } from "./har-file.js";
+export { checkHarPath, checkOutputDirectory, writeHarFile, writeHarFileNow } from "./har-file.js";
 export { type HostSettings, type Hosts, type HostTls, mergeHosts } from "./hosts.js";
 export type {
   ConfigResult,

@@ -85,6 +85,11 @@ export class HarRecorder {
   readonly #entries: HarEntry[] = [];
   readonly #maxEntries: number;
   #dropped = 0;
+  /**
+   * The requests sent and not answered yet: an archive written while they wait (the CLI's, when Ctrl-C ends a hung
+   * run) shows them, answer-less, since a stalled request is why a user asked for the recording.
+   */
+  readonly #pending = new Set<HarEntry>();
 
   constructor(options: { maxEntries?: number } = {}) {
     this.#maxEntries = Math.max(1, options.maxEntries ?? HAR_MAX_ENTRIES);
@@ -104,15 +109,30 @@ export class HarRecorder {
     }
   }
 
+  /**
+   * @internal Called by the transport's recording concern when a request leaves: `entry` (its response status 0)
+   * stands in the archive until the returned function is called, when the exchange is recorded as it ended.
+   */
+  waiting(entry: HarEntry): () => void {
+    this.#pending.add(entry);
+    return () => this.#pending.delete(entry);
+  }
+
   /** Forgets what was recorded. */
   clear(): void {
     this.#entries.length = 0;
     this.#dropped = 0;
   }
 
-  /** The archive (HAR 1.2), entries in the order their requests left. */
+  /** The archive (HAR 1.2), entries in the order their requests left, the ones still waiting included. */
   toJSON(creatorVersion = "0.0.0"): HarLog {
-    const entries = [...this.#entries].sort((a, b) => a.startedDateTime.localeCompare(b.startedDateTime));
+    const waiting = [...this.#pending].map((entry) => ({
+      ...entry,
+      time: Math.max(0, Date.now() - Date.parse(entry.startedDateTime)),
+    }));
+    const entries = [...this.#entries, ...waiting].sort((a, b) =>
+      a.startedDateTime.localeCompare(b.startedDateTime),
+    );
     return {
       log: {
         version: "1.2",
@@ -126,6 +146,21 @@ export class HarRecorder {
       },
     };
   }
+}
+
+/** The response of an exchange that got none (failed, or still waiting). */
+function noAnswer(): HarEntry["response"] {
+  return {
+    status: 0,
+    statusText: "",
+    httpVersion: "HTTP/1.1",
+    cookies: [],
+    headers: [],
+    content: { size: 0, mimeType: "" },
+    redirectURL: "",
+    headersSize: -1,
+    bodySize: -1,
+  };
 }
 
 /** Headers redacted as the log would: credentials by name, and URLs (a redirect's presigned target) by query. */
@@ -176,30 +211,31 @@ export function recording(
       ...(proxy ? { comment: `via proxy ${proxy}` } : {}),
     };
     let response: RawResponse;
+    const answered = recorder.waiting({
+      startedDateTime,
+      time: 0,
+      request,
+      response: noAnswer(),
+      cache: {},
+      timings: { send: 0, wait: 0, receive: 0 },
+      comment: "no answer: the run ended while this request waited",
+    });
     try {
       response = await next(exchange);
     } catch (err) {
+      answered();
       recorder.add({
         startedDateTime,
         time: Math.max(0, now() - started),
         request,
-        response: {
-          status: 0,
-          statusText: "",
-          httpVersion: "HTTP/1.1",
-          cookies: [],
-          headers: [],
-          content: { size: 0, mimeType: "" },
-          redirectURL: "",
-          headersSize: -1,
-          bodySize: -1,
-        },
+        response: noAnswer(),
         cache: {},
         timings: { send: 0, wait: Math.max(0, now() - started), receive: 0 },
         comment: `failed: ${scrub(err instanceof Error ? err.message : String(err))}`,
       });
       throw err;
     }
+    answered();
     const waited = Math.max(0, now() - started);
     const mimeType = mimeOf(response.headers);
     const length = response.headers["content-length"];
