@@ -71,6 +71,20 @@ describe("a manifest fetched through an index entry whose size is not the manife
     }
   });
 
+  it("is refused by a copy whose target has the child already (its HEAD's length against the entry)", async () => {
+    const { reg, amd } = lyingIndex(() => 100);
+    try {
+      await reg.copy(`registry.test/team/app@${amd.digest}`, "registry.test/team/copy:amd");
+      const error = await rejection(
+        reg.copy("registry.test/team/app:lying", "registry.test/team/copy:x"),
+        SizeMismatchError,
+      );
+      expect(error).toMatchObject({ expected: 100, actual: amd.size });
+    } finally {
+      await reg.close();
+    }
+  });
+
   it("is read when the sizes agree", async () => {
     const { reg, amd } = lyingIndex((real) => real);
     try {

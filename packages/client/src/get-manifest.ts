@@ -118,10 +118,10 @@ export async function getDescribedManifest(
  * `got`, when its size is the one its descriptor says; a SizeMismatchError otherwise. For a caller that fetched a
  * descriptor's manifest by digest itself (once per digest, inventory.ts); others use {@link getDescribedManifest}.
  */
-export function describedSize(
-  got: ManifestResult,
+export function describedSize<T extends Pick<ManifestResult, "reference" | "size">>(
+  got: T,
   descriptor: { digest: string; size: number },
-): ManifestResult {
+): T {
   if (got.size === descriptor.size) return got;
   throw new SizeMismatchError(
     `manifest ${got.reference.familiar()} is ${got.size} bytes, but the index entry naming it says ${descriptor.size}`,

@@ -19,7 +19,13 @@ import {
 } from "@regatta/manifest";
 import type { Reference } from "@regatta/reference";
 import type { ClientContext } from "../context.js";
-import { getDescribedManifest, headManifest, type ManifestResult } from "../get-manifest.js";
+import {
+  describedSize,
+  getDescribedManifest,
+  type HeadResult,
+  headManifest,
+  type ManifestResult,
+} from "../get-manifest.js";
 import { refuseDeepIndex } from "../index-depth.js";
 import { mapConcurrent } from "../map-concurrent.js";
 
@@ -130,8 +136,14 @@ async function hasManifest(
   digest: string,
   signal: AbortSignal | undefined,
   actions: readonly string[],
+  /** The index entry naming it: the target's copy (its HEAD's length) is checked against the entry's size. */
+  described?: { digest: string; size: number },
 ) {
-  return (await digestAt(ctx, target.withoutTag().withDigest(digest), signal, actions)) !== undefined;
+  const ref = target.withoutTag().withDigest(digest);
+  const head = await headAt(ctx, ref, signal, actions);
+  if (head && described && head.size !== undefined)
+    describedSize({ reference: ref, size: head.size }, described);
+  return head !== undefined;
 }
 
 /**
@@ -144,11 +156,21 @@ export async function digestAt(
   signal?: AbortSignal,
   actions: readonly string[] = PUSH_ACTIONS,
 ): Promise<string | undefined> {
+  return (await headAt(ctx, ref, signal, actions))?.digest;
+}
+
+/** The target's HEAD of `ref`, or undefined when it names nothing ({@link digestAt}). */
+async function headAt(
+  ctx: ClientContext,
+  ref: Reference,
+  signal: AbortSignal | undefined,
+  actions: readonly string[],
+): Promise<HeadResult | undefined> {
   try {
     // Stryker disable next-line ConditionalExpression: the transport reads `signal: undefined` as no signal, as when the key is absent.
     // The target itself, never a mirror of it (mirrors.ts): a mirror holding the manifest is no reason to skip it.
     // Asked with the push's scopes: a refusal here is of the push about to happen, and names it (not a pull).
-    return (await headManifest(ctx, ref, { ...(signal ? { signal } : {}), mirrors: false }, actions)).digest;
+    return await headManifest(ctx, ref, { ...(signal ? { signal } : {}), mirrors: false }, actions);
   } catch (error) {
     if (error instanceof NotFoundError) return undefined;
     throw error;
@@ -182,7 +204,7 @@ async function collect(
   depth = 1,
 ): Promise<Node[]> {
   const platform = descriptor.platform ? formatPlatform(descriptor.platform) : undefined;
-  if (!force && (await hasManifest(ctx, target, descriptor.digest, signal, actions))) {
+  if (!force && (await hasManifest(ctx, target, descriptor.digest, signal, actions, descriptor))) {
     // The registry checked its blobs (and children) when it was pushed: nothing below it is needed.
     const { digest, mediaType } = descriptor;
     return [
