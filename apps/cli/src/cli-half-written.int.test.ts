@@ -262,9 +262,10 @@ describe("regatta leaves nothing half-written", () => {
   ] as const) {
     it(`pull --format ${format} under a directory that cannot be made says so and ends`, async () => {
       const r = await regatta(["pull", "--format", format, `${registry.host}/h/app:v1`, dest]);
-      expect(r.code).toBe(1);
+      // Refused before any request now (a destination in a directory that does not exist, checkOutputDirectory).
+      expect(r.code).toBe(2);
       expectOneLine(r.stderr);
-      expect(r.stderr.replace(TAKEN_LINE, "")).toBe(`regatta: no such file or directory: writing ${dest}\n`);
+      expect(r.stderr).toBe(`regatta: pull ${dest}: cannot write there (/proc/regatta-no-such: no such directory)\n`);
     }, 20_000);
   }
 
