@@ -150,3 +150,50 @@ describe("regatta inventory and diff on a token registry", () => {
     expect(wrong.stderr.trimEnd().split("\n")).toHaveLength(1);
   });
 });
+
+describe("regatta inventory of a repository with a lying index tag", () => {
+  const registry = useRegistry("none");
+  beforeAll(async () => {
+    const good = await generateImage({ layers: 0, fileLayers: [BASE], seed: "lie" });
+    await pushImage(registry.url, "team/lie", "good", good);
+    // An index naming the good image by its digest and a wrong size: that tag alone cannot be inventoried.
+    const lie = JSON.stringify({
+      schemaVersion: 2,
+      mediaType: "application/vnd.oci.image.index.v1+json",
+      manifests: [
+        {
+          mediaType: "application/vnd.oci.image.manifest.v1+json",
+          digest: good.manifest.digest,
+          size: 100,
+          platform: { os: "linux", architecture: "amd64" },
+        },
+      ],
+    });
+    const put = await fetch(`${registry.url}/v2/team/lie/manifests/lie`, {
+      method: "PUT",
+      headers: { "content-type": "application/vnd.oci.image.index.v1+json" },
+      body: lie,
+    });
+    expect(put.status).toBe(201);
+  }, 60_000);
+
+  it("lists the good tags, names the bad one with its error, and exits 1 with a summary", async () => {
+    const table = await regatta(["inventory", `${registry.host}/team/lie`]);
+    expect(table.code).toBe(1);
+    expect(
+      table.stdout
+        .trimEnd()
+        .split("\n")
+        .slice(1)
+        .map((l) => l.split(/\s+/)[0]),
+    ).toEqual(["good"]);
+    expect(table.stderr).toMatch(
+      /^failed lie: manifest \S+@sha256:[0-9a-f]{64} is \d+ bytes, but the index entry naming it says 100 \(SIZE_INVALID\)\nregatta: 1 of 2 tags failed \(listed above\)\n$/,
+    );
+    const json = await regatta(["inventory", `${registry.host}/team/lie`, "--json"]);
+    expect(json.code).toBe(1);
+    const doc = JSON.parse(json.stdout);
+    expect(doc.tags.map((t: { tag: string }) => t.tag)).toEqual(["good"]);
+    expect(doc.failed).toEqual([expect.objectContaining({ tag: "lie", code: "SIZE_INVALID" })]);
+  });
+});

@@ -456,7 +456,10 @@ function presentInventory(inv: Inventory, c: Colors): string {
   const vanished = inv.vanished?.length
     ? [c.dim(`vanished while listed: ${inv.vanished.map(escapeField).join(", ")}`)]
     : [];
-  return [title, inventoryTable(inv, c.bold), ...vanished].filter(Boolean).join("\n");
+  const failed = (inv.failed ?? []).map((f) =>
+    c.red(`failed ${escapeField(f.tag)}: ${escapeField(f.message)} (${f.code}); _.failed holds them`),
+  );
+  return [title, inventoryTable(inv, c.bold), ...vanished, ...failed].filter(Boolean).join("\n");
 }
 
 function isFileListing(value: unknown): value is ImageFileListing {

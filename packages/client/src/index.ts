@@ -117,6 +117,7 @@ export type { IndexEntrySummary, IndexResult } from "./indexes/put-index.js";
 export {
   INVENTORY_SORTS,
   type Inventory,
+  type InventoryFailure,
   type InventoryOptions,
   type InventoryProgress,
   type InventorySort,

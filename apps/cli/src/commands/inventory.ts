@@ -1,11 +1,11 @@
-import type { InventoryProgress, InventorySort } from "@regatta/client";
-import { UsageError } from "@regatta/errors";
+import type { Inventory, InventoryProgress, InventorySort } from "@regatta/client";
+import { RegattaError, UsageError } from "@regatta/errors";
 import { type Command, Option } from "commander";
 import pc from "picocolors";
 import type { CliContext } from "../cli-context.js";
 import { positiveInt } from "../flag-values.js";
 import { interruptSignal } from "../interrupt.js";
-import { escapeField, inventoryTable, writeJson, writeStderr, writeStdout } from "../output.js";
+import { countNoun, escapeField, inventoryTable, writeJson, writeStderr, writeStdout } from "../output.js";
 import { excludeOption, includeOption } from "../tag-pattern-flags.js";
 import { tagsRepository } from "./tags.js";
 
@@ -68,20 +68,41 @@ Examples:
             `note: listed but gone when looked at (deleted meanwhile), left out: ${inventory.vanished.join(", ")}`,
           );
         }
-        if (flags.json) return writeJson(inventory);
-        if (opts.csv) {
-          const { inventoryCsv } = await import("@regatta/client");
-          // Bytes, so that the CRLFs of RFC 4180 stay; each value had its control characters made visible.
-          return writeStdout(Buffer.from(inventoryCsv(inventory, escapeField)));
+        await writeInventory(inventory, flags.json, opts.csv, cli);
+        // A tag that could not be inventoried (a lying index, a broken manifest): its line on stderr, the others
+        // listed above, and the run fails, as sync's --keep-going does.
+        const failed = inventory.failed ?? [];
+        for (const f of failed)
+          writeStderr(`failed ${escapeField(f.tag)}: ${escapeField(f.message)} (${f.code})\n`);
+        if (failed.length) {
+          const total = inventory.tags.length + failed.length;
+          throw new RegattaError(`${failed.length} of ${countNoun(total, "tag")} failed (listed above)`, {
+            code: "INVENTORY_INCOMPLETE",
+          });
         }
-        if (!inventory.tags.length) {
-          cli.info(`${inventory.repository} has no tags`);
-          return;
-        }
-        const bold = process.stdout.isTTY ? pc.bold : undefined;
-        await writeStdout(`${inventoryTable(inventory, bold)}\n`);
       });
     });
+}
+
+/** The inventory on stdout: --json, --csv or the table (a line on stderr when there is no tag to list). */
+async function writeInventory(
+  inventory: Inventory,
+  json: boolean | undefined,
+  csv: boolean | undefined,
+  cli: CliContext,
+): Promise<void> {
+  if (json) return writeJson(inventory);
+  if (csv) {
+    const { inventoryCsv } = await import("@regatta/client");
+    // Bytes, so that the CRLFs of RFC 4180 stay; each value had its control characters made visible.
+    return writeStdout(Buffer.from(inventoryCsv(inventory, escapeField)));
+  }
+  if (!inventory.tags.length) {
+    if (!inventory.failed?.length) cli.info(`${inventory.repository} has no tags`);
+    return;
+  }
+  const bold = process.stdout.isTTY ? pc.bold : undefined;
+  await writeStdout(`${inventoryTable(inventory, bold)}\n`);
 }
 
 interface InventoryFlags {

@@ -163,6 +163,26 @@ describe("inventory", () => {
     }
   });
 
+  it("records a tag whose index lies about a platform image's size, and lists the others", async () => {
+    const { repo, amd, old } = repository();
+    // An index whose entry names amd's manifest by its digest and a wrong size: SizeMismatchError for this tag only.
+    repo.tags.lie = addIndex(repo, [{ image: { ...amd, size: 100 }, platform: "linux/amd64" }]).digest;
+    repo.tags.lie2 = repo.tags.lie;
+    const { reg } = fakeDistribution({ "team/app": repo });
+    try {
+      const got = await reg.inventory("registry.test/team/app", { concurrency: 1 });
+      expect(got.tags.map((t) => t.tag)).toEqual(["1.9", "1.10", "amd", "latest"]);
+      expect(got.tags[0]?.digest).toBe(old.digest);
+      expect(got.failed?.map((f) => [f.tag, f.digest, f.code])).toEqual([
+        ["lie", repo.tags.lie, "SIZE_INVALID"],
+        ["lie2", repo.tags.lie, "SIZE_INVALID"],
+      ]);
+      expect(got.failed?.[0]?.message).toMatch(/bytes, but the index entry naming it says 100$/);
+    } finally {
+      await reg.close();
+    }
+  });
+
   it("is empty for a repository with no tags", async () => {
     const { reg } = fakeDistribution({ "team/empty": emptyRepository() });
     try {

@@ -8,7 +8,16 @@
  * (once-per-digest.ts). Each tag runs as one small pipeline, `concurrency` tags at a time; a tag that needs a
  * manifest another tag is already fetching waits for that fetch instead of starting its own.
  */
-import { NotFoundError, quoteText, UsageError } from "@regatta/errors";
+import {
+  DigestMismatchError,
+  InvalidManifestError,
+  NotFoundError,
+  quoteText,
+  type RegattaError,
+  SizeMismatchError,
+  UnsupportedError,
+  UsageError,
+} from "@regatta/errors";
 import {
   type Descriptor,
   formatPlatform,
@@ -99,6 +108,36 @@ export interface Inventory {
   fetched: { manifests: number; configs: number };
   /** Tags the list named whose manifest was then not found (deleted while the inventory ran); absent when none. */
   vanished?: string[];
+  /**
+   * Tags whose manifest could not be inventoried (a lying index entry, a manifest that is no manifest, a missing
+   * platform image), each with its error's code and message, in name order; absent when none. The other tags are
+   * listed as usual: one bad tag does not hide a repository. The CLI prints them and exits 1.
+   */
+  failed?: InventoryFailure[];
+}
+
+/** A tag {@link Inventory.failed} names: what its HEAD said and what went wrong after. */
+export interface InventoryFailure {
+  tag: string;
+  /** The digest its HEAD answered. */
+  digest: string;
+  /** The error's code (`SIZE_INVALID`, `DIGEST_INVALID`, `MANIFEST_INVALID`, `MANIFEST_UNKNOWN`…). */
+  code: string;
+  message: string;
+}
+
+/**
+ * The errors that are one tag's own (its manifest's content), recorded on its row; any other error (auth, network,
+ * an interrupt) ends the whole inventory, as it would end every other tag too.
+ */
+function isTagsOwnError(error: unknown): error is RegattaError {
+  return (
+    error instanceof SizeMismatchError ||
+    error instanceof DigestMismatchError ||
+    error instanceof InvalidManifestError ||
+    error instanceof UnsupportedError ||
+    error instanceof NotFoundError
+  );
 }
 
 /** What a manifest (by digest) contributes to its tags' rows, computed once per distinct manifest. */
@@ -145,14 +184,27 @@ export async function inventoryRepository(
         if (error instanceof NotFoundError) return undefined;
         throw error;
       });
-      const got = head ? await facts.of(head.digest, s) : undefined;
+      // A manifest (or a platform image of it) that cannot be read as its tag says is this tag's failure, not the
+      // inventory's: recorded, and the other tags go on.
+      const got = head
+        ? await facts.of(head.digest, s).catch((error: unknown): InventoryFailure => {
+            if (!isTagsOwnError(error)) throw error;
+            return { tag, digest: head.digest, code: error.code, message: error.message };
+          })
+        : undefined;
       options.onProgress?.({ done: ++done, total: tags.length, tag });
-      return head && got ? { tag, digest: head.digest, ...got } : tag;
+      if (!head || !got) return tag;
+      return "code" in got ? got : { tag, digest: head.digest, ...got };
     },
     options.signal,
   );
   const vanished = results.filter((r): r is string => typeof r === "string");
-  const rows = results.filter((r): r is Exclude<typeof r, string> => typeof r !== "string");
+  const failed = results
+    .filter((r): r is InventoryFailure => typeof r !== "string" && "code" in r)
+    .sort((a, b) => compareNatural(a.tag, b.tag));
+  const rows = results.filter(
+    (r): r is Exclude<typeof r, string | InventoryFailure> => typeof r !== "string" && !("code" in r),
+  );
   // Grouped once by digest, each tag pushed once: linear in the tags however many name one manifest.
   const byDigest = new Map<string, string[]>();
   for (const row of [...rows].sort((a, b) => compareNatural(a.tag, b.tag))) {
@@ -173,6 +225,7 @@ export async function inventoryRepository(
     shared,
     fetched: { manifests: facts.manifests.size, configs: facts.configs.size },
     ...(vanished.length ? { vanished } : {}),
+    ...(failed.length ? { failed } : {}),
   };
 }
 
