@@ -265,7 +265,9 @@ describe("regatta leaves nothing half-written", () => {
       // Refused before any request now (a destination in a directory that does not exist, checkOutputDirectory).
       expect(r.code).toBe(2);
       expectOneLine(r.stderr);
-      expect(r.stderr).toBe(`regatta: pull ${dest}: cannot write there (/proc/regatta-no-such: no such directory)\n`);
+      expect(r.stderr).toBe(
+        `regatta: pull ${dest}: cannot write there (/proc/regatta-no-such: no such directory)\n`,
+      );
     }, 20_000);
   }
 
