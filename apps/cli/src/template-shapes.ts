@@ -123,6 +123,7 @@ const summaryFields = {
   layers: { list: layer },
   size: value,
   created: value,
+  dockerVersion: value,
   labels: stringMap,
   artifactType: value,
   subject: value,
@@ -139,14 +140,18 @@ const summaryFields = {
 } satisfies Record<keyof ImageSummary, Shape>;
 
 /**
- * `regatta inspect --format`: the --json document, skopeo inspect's names beside it (types.ImageInspectInfo:
- * Name, Digest, RepoTags, Architecture, Os, Variant, Layers as digests, LayersData), and the index's platforms.
+ * `regatta inspect --format`: the --json document, skopeo inspect's names beside it (every field of its output,
+ * containers/skopeo cmd/skopeo/inspect/output.go: Name, Tag, Digest, RepoTags, Created, DockerVersion, Labels,
+ * Architecture, Variant, Os, Layers as digests, LayersData, Env; Created, DockerVersion, Labels and Env are the
+ * --json names, found in any case), and the index's platforms. template-shapes.test.ts holds the list.
  */
 export const INSPECT_SHAPE: Shape = {
   object: "inspect's document",
   fields: {
     ...summaryFields,
     Name: value,
+    // skopeo declares it and leaves it empty (the tag is in Name): an empty line, as skopeo prints.
+    Tag: value,
     Digest: value,
     RepoTags: strings,
     Architecture: value,

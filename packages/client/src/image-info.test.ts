@@ -40,6 +40,7 @@ describe("inspect: what the image runs", () => {
         architecture: "arm64",
         os: "linux",
         created: "2024-06-20T20:16:57Z",
+        docker_version: "20.10.7",
         config: {
           Entrypoint: ["/docker-entrypoint.sh"],
           Cmd: ["nginx", "-g", "daemon off;"],
@@ -58,6 +59,8 @@ describe("inspect: what the image runs", () => {
       expect(await reg.inspect("registry.test/team/app:v1")).toMatchObject({
         platform: "linux/arm64",
         created: "2024-06-20T20:16:57Z",
+        // skopeo's DockerVersion (inspect --format '{{.DockerVersion}}').
+        dockerVersion: "20.10.7",
         labels: { maintainer: "me" },
         entrypoint: ["/docker-entrypoint.sh"],
         cmd: ["nginx", "-g", "daemon off;"],
@@ -88,6 +91,7 @@ describe("inspect: what the image runs", () => {
           User: "",
           WorkingDir: "",
         },
+        docker_version: "",
       }),
       "team/bare": imageWithConfig({ architecture: "amd64", os: "linux" }),
     });
@@ -102,6 +106,7 @@ describe("inspect: what the image runs", () => {
         "volumes",
         "stopSignal",
         "historyLength",
+        "dockerVersion",
       ];
       for (const repo of ["team/nulls", "team/bare"]) {
         const summary = await reg.inspect(`registry.test/${repo}:v1`);

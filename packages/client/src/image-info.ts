@@ -112,6 +112,8 @@ export interface ImageSummary {
   /** Total size: config + layers (the Ruby gem's manifest_sum); for an index, the sum over all platforms. */
   size: number;
   created?: string;
+  /** The docker version that built it (the config's `docker_version`, docker's builds only): skopeo's DockerVersion. */
+  dockerVersion?: string;
   labels?: Record<string, string>;
   artifactType?: string;
   subject?: string;
@@ -236,6 +238,8 @@ async function summarise(
     const own = configPlatform(config);
     if (!summary.platform && own) summary.platform = own;
     if (config.created) summary.created = config.created;
+    if (typeof config.docker_version === "string" && config.docker_version)
+      summary.dockerVersion = config.docker_version;
     if (config.config?.Labels) summary.labels = config.config.Labels;
     Object.assign(summary, runtimeFields(config));
   }

@@ -44,7 +44,7 @@ Examples:
 
 An index shows its platforms; --platform picks the image whose Cmd, Env… are shown. --format reads an image: on an
 index without --platform, this host's (as skopeo inspect does; a note on stderr says which); --json shows the index.
-The --format document is the --json one: Reference, Digest, MediaType, Platform, Index, Created, Labels, Entrypoint,
+The --format document is the --json one: Reference, Digest, MediaType, Platform, Index, Created, DockerVersion, Labels, Entrypoint,
 Cmd, Env, User, WorkingDir, ExposedPorts, Volumes, StopSignal, HistoryLength, Size, Layers, and Referrers with
 --referrers (field names match in any case); Config holds the runtime fields again, as docker's {{.Config.Env}}.
 {{.Digest}} is skopeo's: the digest of what the reference names (the index, when it is one); {{.digest}} is the
