@@ -3,11 +3,12 @@
  * commands copy's refusals of them suggest, run as given (a hint must be a command that works).
  */
 import { execFile } from "node:child_process";
+import { createHash } from "node:crypto";
 import { existsSync, mkdtempSync, readdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { generateImage, pushImage, useRegistry } from "@regatta/testkit";
+import { generateImage, generateIndex, pushImage, useRegistry } from "@regatta/testkit";
 import { beforeAll, describe, expect, it } from "vitest";
 import { regatta } from "./test-cli.js";
 
@@ -117,6 +118,113 @@ describe("skopeo's transports: pull writes them, copy's hints run", () => {
     expect((await regatta(suggested(plain.stderr))).code).toBe(0);
     expect(readdirSync(join(dir, "out-dir"))).toContain("manifest");
   }, 120_000);
+  it("the hints of copy and sync are built from normalised words: a docker:// end is written as a reference", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "regatta-hints-docker-"));
+    for (const dest of [`oci:${dir}/lay:amd`, `docker-archive:${dir}/in.tar`]) {
+      expect((await regatta(["pull", ref, dest])).code, dest).toBe(0);
+    }
+    // Sources on disk, targets written as skopeo's docker://HOST/REPO:TAG: the push suggested takes the reference.
+    for (const [i, source] of [`oci:${dir}/lay:amd`, `docker-archive:${dir}/in.tar`].entries()) {
+      const target = `${registry.host}/dd:${i}`;
+      const refused = await regatta(["copy", source, `docker://${target}`]);
+      expect(refused.code, source).toBe(2);
+      const run = await regatta(suggested(refused.stderr));
+      expect(run.code, `${source}: ${refused.stderr} → ${run.stderr}`).toBe(0);
+      expect((await regatta(["digest", target])).stdout.trim(), source).toBe(image.manifest.digest);
+    }
+    // A docker:// source, a layout target: the pull suggested reads the reference.
+    const refused = await regatta(["copy", `docker://${ref}`, `oci:${dir}/from-docker:v1`]);
+    expect(refused.code).toBe(2);
+    const run = await regatta(suggested(refused.stderr));
+    expect(run.code, `${refused.stderr} → ${run.stderr}`).toBe(0);
+    const raw = await skopeo("inspect", "--raw", `oci:${dir}/from-docker:v1`);
+    expect(JSON.parse(raw).config.digest).toBe(image.config.digest);
+    // sync's hint for one image, the same way.
+    const synced = await regatta(["sync", `docker://${registry.host}/app`, `docker-archive:${dir}/s.tar`]);
+    expect(synced.code).toBe(2);
+    expect(synced.stderr).not.toContain("docker://");
+  }, 60_000);
+
+  it("copy's hints carry the flags that change what is copied: --platform, a whole index as --platform all", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "regatta-hints-platform-"));
+    const multi = await generateIndex({ layers: [256], seed: "transports-multi" });
+    await pushImage(registry.url, "multi", "1", multi);
+    const source = `${registry.host}/multi:1`;
+    const arm = multi.children.find((c) => c.platform.architecture === "arm64")!;
+    const cases: [string[], string, string][] = [
+      // What copy writes: the image alone for one platform, the index itself without --platform.
+      [["--platform", "linux/arm64"], `oci:${dir}/one:t1`, arm.manifest.digest],
+      [[], `oci:${dir}/all:t1`, multi.index.digest],
+    ];
+    for (const [flags, target, digest] of cases) {
+      const copied = await regatta([
+        "copy",
+        ...flags,
+        source,
+        `${registry.host}/copied:${flags.length}`,
+        "--json",
+      ]);
+      expect(JSON.parse(copied.stdout).digest, flags.join(" ")).toBe(digest);
+      const refused = await regatta(["copy", ...flags, source, target]);
+      expect(refused.code, target).toBe(2);
+      const run = await regatta(suggested(refused.stderr));
+      expect(run.code, `${refused.stderr} → ${run.stderr}`).toBe(0);
+      const raw = await skopeo("inspect", "--raw", target);
+      expect(createHash("sha256").update(raw).digest("hex"), `${target}: ${refused.stderr}`).toBe(
+        digest.slice("sha256:".length),
+      );
+    }
+    // Credentials are carried by name, never by value.
+    const withCreds = await regatta([
+      "copy",
+      "--src-username",
+      "someone",
+      "--src-password",
+      "s3cret-value",
+      source,
+      `oci:${dir}/creds:t1`,
+    ]);
+    expect(withCreds.code).toBe(2);
+    expect(withCreds.stderr).toContain("-u USER --password-stdin");
+    expect(withCreds.stderr).not.toMatch(/someone|s3cret-value/);
+  }, 60_000);
+
+  it("oci:DIR:NAME takes any OCI ref.name (example.com/app:1.0, a:b), split at the first colon as skopeo does", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "regatta-refname-"));
+    for (const [word, read] of [
+      [`oci:${dir}/r5:example.com/app:1.0`, `oci:${dir}/r5:example.com/app:1.0`],
+      [`oci:${dir}/lay4:a:b`, `oci:${dir}/lay4:a:b`],
+      [`oci-archive:${dir}/r6.tar:example.com/app:1.0`, `oci-archive:${dir}/r6.tar:example.com/app:1.0`],
+    ]) {
+      const pulled = await regatta(["pull", ref, word]);
+      expect(pulled.stderr, word).not.toMatch(/error|not a valid/);
+      expect(pulled.code, word).toBe(0);
+      expect(JSON.parse(await skopeo("inspect", "--raw", read)).config.digest, word).toBe(
+        image.config.digest,
+      );
+    }
+    // regatta reads such a layout back by the name.
+    const pushed = await regatta([
+      "push",
+      join(dir, "r5"),
+      `${registry.host}/named:1`,
+      "--name",
+      "example.com/app:1.0",
+    ]);
+    expect(pushed.code, pushed.stderr).toBe(0);
+    // copy's hint for such a target runs too.
+    const refused = await regatta(["copy", ref, `oci:${dir}/r7:example.com/app:2`]);
+    const run = await regatta(suggested(refused.stderr));
+    expect(run.code, `${refused.stderr} → ${run.stderr}`).toBe(0);
+    // A name outside the grammar is refused before any request, one line, exit 2.
+    for (const bad of [`oci:${dir}/bad:a::b`, `oci:${dir}/bad:-x`, `oci-archive:${dir}/bad.tar:a/`]) {
+      const got = await regatta(["pull", ref, bad]);
+      expect(got.code, bad).toBe(2);
+      expect(got.stderr, bad).toMatch(/^regatta: [^\n]*ref\.name[^\n]*\n$/);
+      expect(existsSync(join(dir, "bad")), bad).toBe(false);
+    }
+  }, 60_000);
+
   it("every path a command writes into a missing directory is refused (exit 2, one line), nothing created", async () => {
     const missing = join(work, "nonexistent-dir");
     const runs: [string, string[]][] = [

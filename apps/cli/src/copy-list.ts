@@ -5,7 +5,7 @@
  */
 import { quotePath, UsageError } from "@regatta/errors";
 import { parseReference, type Reference } from "@regatta/reference";
-import { type SkopeoWord, skopeoTransport } from "./skopeo-transport.js";
+import { layoutRefName, type SkopeoWord, skopeoTransport } from "./skopeo-transport.js";
 
 /** One line of the file, parsed. */
 export interface CopyPair {
@@ -16,37 +16,81 @@ export interface CopyPair {
 }
 
 /**
+ * What of a copy's (or sync's) flags a suggested command must carry to do what was asked: the platforms chosen, and
+ * whether each side was given credentials (carried by flag name only, never by value).
+ */
+export interface HintFlags {
+  /** copy's `--platform` as given: one platform, a comma-separated list, or `all`. */
+  platforms?: string;
+  /** Credentials were given for the source's registry (`--src-username`). */
+  sourceCredentials?: boolean;
+  /** Credentials were given for the target's registry (`--dest-username`, `-u`). */
+  targetCredentials?: boolean;
+}
+
+/** A word as a regatta command takes it: skopeo's `docker://` scheme dropped (`docker://HOST/REPO:TAG`). */
+export function withoutDockerScheme(word: string): string {
+  return word.replace(/^docker:\/\//, "");
+}
+
+/** Credentials carried by name: the user gives the value as the suggested command's own flags ask. */
+const CREDENTIAL_FLAGS = " -u USER --password-stdin";
+
+/**
+ * The pull flags that keep what a copy to `transport` would have written: the one platform asked; for an OCI layout
+ * (which holds an index) every platform when copy was to keep the index (no --platform, --platform all, or a list,
+ * which pull cannot narrow to); a tarball or dir layout holds one image, so pull's default (this host's) then.
+ */
+function pullPlatformFlags(transport: string, platforms: string | undefined): string {
+  const list = (platforms ?? "")
+    .split(",")
+    .map((p) => p.trim())
+    .filter(Boolean);
+  if (list.length === 1 && list[0] !== "all") return ` --platform ${quotePath(list[0]!)}`;
+  return transport === "oci" ? " --platform all" : "";
+}
+
+/**
  * The regatta command that does what a skopeo transport meant at one end of a copy or sync, with the other end's
  * word filled in (`regatta pull ghcr.io/org/app:1 docker-archive:da.tar` for a target `docker-archive:da.tar`): a
- * command that runs as given (cli-skopeo-transports.int.test runs each). A pull writes skopeo's own forms
- * (skopeo-transport.ts); a push reads the path, skopeo's reference after it being the image's `--name`.
+ * command that runs as given (cli-skopeo-transports.int.test runs each). Built from normalised words (the other
+ * end's `docker://` dropped) and with the flags that change the result (see {@link HintFlags}). A pull writes
+ * skopeo's own forms (skopeo-transport.ts); a push reads the path, skopeo's reference after it being the `--name`.
  */
-function regattaFor(found: SkopeoWord, side: "source" | "target", other: string): string {
+function regattaFor(found: SkopeoWord, side: "source" | "target", given: string, flags: HintFlags): string {
   const { transport, rest, path, reference } = found;
+  const other = withoutDockerScheme(given);
+  // A name skopeo would refuse is refused here too, not passed on to a command that would fail on it.
+  if ((transport === "oci" || transport === "oci-archive") && reference !== undefined) {
+    layoutRefName(`${transport}:${rest}`, reference);
+  }
   // Paths a user typed, quoted as every path in a message is (a control character is shown escaped).
   const file = quotePath(path || "PATH");
   if (side === "target") {
+    const carried =
+      pullPlatformFlags(transport, flags.platforms) + (flags.sourceCredentials ? CREDENTIAL_FLAGS : "");
     switch (transport) {
       case "docker-archive":
-        return `regatta pull ${other} docker-archive:${file} (a docker archive, as docker save writes)`;
+        return `regatta pull ${other} docker-archive:${file}${carried} (a docker archive, as docker save writes)`;
       case "oci":
       case "oci-archive":
-        return `regatta pull ${other} ${transport}:${quotePath(rest || "DIR")}`;
+        return `regatta pull ${other} ${transport}:${quotePath(rest || "DIR")}${carried}`;
       case "dir":
-        return `regatta pull ${other} ${file} --format dir`;
+        return `regatta pull ${other} ${file} --format dir${carried}`;
       default:
-        return `regatta pull ${other} FILE.tar, then docker load -i FILE.tar (or podman load)`;
+        return `regatta pull ${other} FILE.tar${carried}, then docker load -i FILE.tar (or podman load)`;
     }
   }
   const name = reference !== undefined ? ` --name ${quotePath(reference)}` : "";
+  const carried = flags.targetCredentials ? CREDENTIAL_FLAGS : "";
   switch (transport) {
     case "docker-archive":
     case "oci":
     case "oci-archive":
     case "dir":
-      return `regatta push ${file} ${other}${name}`;
+      return `regatta push ${file} ${other}${name}${carried}`;
     default:
-      return `docker save IMAGE -o FILE.tar (or podman save), then regatta push FILE.tar ${other}`;
+      return `docker save IMAGE -o FILE.tar (or podman save), then regatta push FILE.tar ${other}${carried}`;
   }
 }
 
@@ -59,12 +103,13 @@ export function transportRefusal(
   side: "source" | "target",
   command: "copy" | "sync",
   other: string,
+  flags: HintFlags = {},
 ): UsageError | undefined {
   const found = skopeoTransport(word);
   if (!found) return undefined;
   const { transport } = found;
   if (command === "sync" && transport === "oci") return undefined;
-  const instead = regattaFor(found, side, other);
+  const instead = regattaFor(found, side, other, flags);
   if (command === "sync") {
     return new UsageError(
       `sync ${side === "target" ? "writes" : "reads"} registries and OCI layouts (oci:DIR), not skopeo's ${transport}: transport (${word}): for one image, ${instead}`,
@@ -75,19 +120,25 @@ export function transportRefusal(
   );
 }
 
-/** A copy's source or target: a registry reference, never a skopeo transport (see {@link skopeoTransport}). */
-export function copyReference(
-  word: string,
-  side: "source" | "target",
-  other = side === "source" ? "TARGET" : "SOURCE",
-): Reference {
-  const refused = transportRefusal(word, side, "copy", other);
+/**
+ * A copy's source and target: registry references, never skopeo transports (see {@link skopeoTransport}). Either
+ * end's transport is refused before the other is parsed, so `copy docker://HOST/R:1 oci:DIR:T` gets the pull that
+ * does it, not the reference grammar's word on `docker://`.
+ */
+export function copyEnds(
+  source: string,
+  target: string,
+  flags: HintFlags = {},
+): { source: Reference; target: Reference } {
+  const refused =
+    transportRefusal(source, "source", "copy", target, flags) ??
+    transportRefusal(target, "target", "copy", source, flags);
   if (refused) throw refused;
-  return side === "source" ? parseReference(word) : parseReference(word, { defaultTag: false });
+  return { source: parseReference(source), target: parseReference(target, { defaultTag: false }) };
 }
 
 /** Parses the text of a `--from-file` list; `name` is the file's name in messages. */
-export function parseCopyList(text: string, name: string): CopyPair[] {
+export function parseCopyList(text: string, name: string, flags: HintFlags = {}): CopyPair[] {
   const pairs: CopyPair[] = [];
   // Every bad line of the file at once (the first few), so that one fix-and-run round mends them all.
   const problems: string[] = [];
@@ -105,11 +156,7 @@ export function parseCopyList(text: string, name: string): CopyPair[] {
       continue;
     }
     try {
-      pairs.push({
-        line: i + 1,
-        source: copyReference(words[0]!, "source", words[1]!),
-        target: copyReference(words[1]!, "target", words[0]!),
-      });
+      pairs.push({ line: i + 1, ...copyEnds(words[0]!, words[1]!, flags) });
     } catch (error) {
       problems.push(`${where}: ${(error as Error).message}`);
     }

@@ -3,7 +3,7 @@
  * takes a registry reference (copy, sync) or a local path (pull's destination). One home for the list and the split.
  */
 import { quotePath, quoteText, UsageError } from "@regatta/errors";
-import { isValidTag } from "@regatta/reference";
+import { isValidRefName } from "@regatta/reference";
 
 /**
  * skopeo's transports other than `docker://` (which the reference grammar already refuses as a scheme). `oci:lay` is
@@ -20,7 +20,10 @@ export interface SkopeoWord {
   rest: string;
   /** The path: `rest` up to its first colon (skopeo's split), all of it for `dir:`, which takes no reference. */
   path: string;
-  /** What followed the path's colon (a tag, or a docker archive's `repo:tag`), if anything did. */
+  /**
+   * What followed the path's first colon (a ref.name such as `1.0` or `example.com/app:1.0`, or a docker archive's
+   * `repo:tag`), if anything did: skopeo splits `oci:DIR:REF` there too (containers/image's SplitPathAndImage).
+   */
   reference?: string;
 }
 
@@ -33,6 +36,20 @@ export function skopeoTransport(word: string): SkopeoWord | undefined {
   return at < 0
     ? { transport, rest, path: rest }
     : { transport, rest, path: rest.slice(0, at), reference: rest.slice(at + 1) };
+}
+
+/**
+ * The name after the path of skopeo's `oci:DIR:NAME` (`oci-archive:PATH:NAME`), checked as skopeo checks it: any OCI
+ * `org.opencontainers.image.ref.name` (`stable`, `a:b`, `example.com/app:1.0`), not only a tag. The one check of
+ * such a name on the command line (pull's destination; copy's and sync's hints pass it on as --name or to pull).
+ */
+export function layoutRefName(word: string, ref: string): string {
+  if (!isValidRefName(ref)) {
+    throw new UsageError(
+      `${quotePath(word)}: ${quoteText(ref)} is not an image name an OCI layout takes (ref.name: letters and digits joined by - . _ : @ + or --, components separated by /)`,
+    );
+  }
+  return ref;
 }
 
 /** Where a pull writes, and how, when its destination was given as a skopeo transport. */
@@ -58,13 +75,7 @@ export function pullDestination(word: string): PullDestination {
   if (!found) return { path: word };
   const { transport, path, reference } = found;
   if (!path) throw new UsageError(`${quotePath(word)} names no path after ${transport}:`);
-  const name = (tag: string | undefined) => {
-    if (tag === undefined) return {};
-    if (!isValidTag(tag)) {
-      throw new UsageError(`${quotePath(word)}: ${quoteText(tag)} is not a valid tag to name the image by`);
-    }
-    return { name: tag };
-  };
+  const name = (ref: string | undefined) => (ref === undefined ? {} : { name: layoutRefName(word, ref) });
   switch (transport) {
     case "oci":
       return { path, format: "oci", ...name(reference) };

@@ -6,7 +6,7 @@
 import { InvalidManifestError } from "@regatta/errors";
 import { type Descriptor, OCI_INDEX } from "@regatta/manifest";
 import type { PlannedReference } from "./pull-plan.js";
-import { checkedTag } from "./safe-path.js";
+import { checkedRefName, checkedTag } from "./safe-path.js";
 
 /** The tag (or name) of an index.json entry, which `skopeo … oci:DIR:TAG` and umoci look up. */
 export const REF_NAME = "org.opencontainers.image.ref.name";
@@ -29,7 +29,7 @@ export interface LayoutIndex {
 export function indexEntry(p: PlannedReference): Descriptor {
   const entry: Descriptor = { mediaType: p.top.mediaType, digest: p.top.digest, size: p.top.size };
   if (p.name !== undefined) {
-    entry.annotations = { [REF_NAME]: checkedTag(p.name) };
+    entry.annotations = { [REF_NAME]: checkedRefName(p.name) };
   } else if (p.reference.tag !== undefined) {
     entry.annotations = {
       [IMAGE_NAME]: p.reference.withoutDigest().toString(),

@@ -10,7 +10,7 @@ import { Readable } from "node:stream";
 import { NotFoundError, quotePath, quoteText, UsageError } from "@regatta/errors";
 import { makeDirectories } from "@regatta/errors/make-directories";
 import { parseDigest } from "@regatta/manifest";
-import { isValidTag } from "@regatta/reference";
+import { isValidRefName, isValidTag } from "@regatta/reference";
 import { fileSystemError } from "./atomic-file.js";
 
 /**
@@ -187,6 +187,16 @@ export function dirBlobPath(root: string, digest: string): string {
 export function checkedTag(tag: string): string {
   if (!isValidTag(tag)) throw new UsageError(`invalid tag ${quoteText(tag)}`);
   return tag;
+}
+
+/** Checks the name an OCI layout's index entry is stored under (ref.name: `stable`, `example.com/app:1.0`). */
+export function checkedRefName(name: string): string {
+  if (!isValidRefName(name)) {
+    throw new UsageError(
+      `invalid image name ${quoteText(name)} for an OCI layout's ref.name (components of letters and digits joined by - . _ : @ + or --, separated by /)`,
+    );
+  }
+  return name;
 }
 
 /**

@@ -22,6 +22,7 @@ export { normalizeRegistry } from "./normalize-registry.js";
 export { type ParseReferenceOptions, parseReference } from "./parse-reference.js";
 export { type ParsedRegistry, parseRegistry } from "./parse-registry.js";
 export { type ParseRepositoryOptions, parseRepository } from "./parse-repository.js";
+export { isValidRefName } from "./ref-name.js";
 export { Reference, type ReferenceParts } from "./reference.js";
 export { isRegistryLookalike } from "./registry-lookalike.js";
 export type { RepositoryParts } from "./repository-parts.js";

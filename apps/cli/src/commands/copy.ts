@@ -6,7 +6,7 @@ import type { Command } from "commander";
 import type { CredentialSide } from "../access-hint.js";
 import { type BatchFailure, batchError, reportFailure } from "../batch.js";
 import { type CliContext, GLOBAL_CREDENTIAL_FLAGS } from "../cli-context.js";
-import { type CopyPair, copyReference, parseCopyList } from "../copy-list.js";
+import { type CopyPair, copyEnds, type HintFlags, parseCopyList } from "../copy-list.js";
 import { type GlobalFlags, platformsFlag } from "../global-options.js";
 import { interruptSignal } from "../interrupt.js";
 import { countNoun, humanSize, writeJson, writeStderr, writeStdout } from "../output.js";
@@ -75,7 +75,11 @@ Examples:
       if (opts.fromFile === "-" && flags.passwordStdin) {
         throw new UsageError("--from-file - and --password-stdin both read stdin: give the list as a file");
       }
-      const pairs = copyPairs(source, target, opts);
+      const pairs = copyPairs(source, target, opts, {
+        ...(opts.platforms !== undefined ? { platforms: opts.platforms } : {}),
+        sourceCredentials: opts.srcUsername !== undefined,
+        targetCredentials: opts.destUsername !== undefined || flags.username !== undefined,
+      });
       refuseSpreadCredentials(
         { sources: pairs.map((p) => p.source.registry), targets: pairs.map((p) => p.target.registry) },
         opts,
@@ -137,11 +141,15 @@ type RunOptions = CopyOptions & { concurrency: number };
 /** Far more than any list of copies (a line is two references); a larger file is refused, not read into memory. */
 const MAX_LIST_BYTES = 64 * 1024 * 1024;
 
-/** The pairs to copy: the two arguments, or the lines of `--from-file` (not both). */
+/**
+ * The pairs to copy: the two arguments, or the lines of `--from-file` (not both). `hint` is what a refusal's suggested
+ * command carries of the run's flags (see HintFlags).
+ */
 export function copyPairs(
   source: string | undefined,
   target: string | undefined,
   opts: CopyFlags,
+  hint: HintFlags = {},
 ): CopyPair[] {
   if (opts.fromFile !== undefined) {
     if (source !== undefined) throw new UsageError("give SOURCE TARGET or --from-file, not both");
@@ -160,19 +168,13 @@ export function copyPairs(
         cause: error,
       });
     }
-    return parseCopyList(text, name);
+    return parseCopyList(text, name, hint);
   }
   if (opts.keepGoing) throw new UsageError("--keep-going goes with --from-file");
   if (source === undefined || target === undefined) {
     throw new UsageError("copy needs SOURCE and TARGET (or --from-file FILE)");
   }
-  return [
-    {
-      line: 0,
-      source: copyReference(source, "source", target),
-      target: copyReference(target, "target", source),
-    },
-  ];
+  return [{ line: 0, ...copyEnds(source, target, hint) }];
 }
 
 /**

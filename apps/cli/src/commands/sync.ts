@@ -399,8 +399,14 @@ async function jobsOf(
   }
   if (opts.scoped) throw new UsageError("--scoped is for --config files in skopeo's format");
   // skopeo's other transports (docker-archive:x.tar) would read as Docker Hub references with a tag.
+  const hint = {
+    ...(opts.platforms !== undefined ? { platforms: opts.platforms } : {}),
+    sourceCredentials: opts.srcUsername !== undefined,
+    targetCredentials: opts.destUsername !== undefined,
+  };
   const refused =
-    transportRefusal(source, "source", "sync", target) ?? transportRefusal(target, "target", "sync", source);
+    transportRefusal(source, "source", "sync", target, hint) ??
+    transportRefusal(target, "target", "sync", source, hint);
   if (refused) throw refused;
   const named = source.startsWith("oci:") ? undefined : parseReference(source, { defaultTag: false }).tag;
   if (filter && named !== undefined) {
