@@ -5,8 +5,8 @@
  * catalog lists for it: a missing required argument, or one of the wrong kind, is a UsageError naming the call,
  * its parameters and what the argument takes.
  */
-import { Reference, RepositoryReference, UsageError } from "@regatta/client";
-import type { MethodEntry } from "./method-catalog.js";
+import { Reference, RepositoryReference, UsageError, unknownOptionError, verbOptions } from "@regatta/client";
+import { acceptedOptions, type MethodEntry, optionName } from "./method-catalog.js";
 
 type Check = { takes: string; ok: (value: unknown) => boolean };
 
@@ -98,5 +98,19 @@ export function checkArguments(entry: MethodEntry, args: readonly unknown[]): vo
         `reg.${entry.name}${entry.params}: ${param.name} takes ${check.takes}, not ${describe(value)}`,
       );
     }
+    if (param.name === "options" && verbOptions(entry.name)) checkOptionNames(entry, value as object);
   });
+}
+
+/**
+ * An option the call does not take is refused naming the ones it does, from the list `help(reg.x)` shows
+ * ({@link acceptedOptions}: the library's and the REPL's own, such as reg.tags's `sort`), before the library's check,
+ * whose list lacks the REPL's own.
+ */
+function checkOptionNames(entry: MethodEntry, options: object): void {
+  const names = acceptedOptions(entry).map(optionName);
+  for (const [key, value] of Object.entries(options)) {
+    if (value !== undefined && !names.includes(key))
+      throw unknownOptionError(`reg.${entry.name}${entry.params}`, "options", key, names);
+  }
 }

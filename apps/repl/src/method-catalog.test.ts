@@ -88,6 +88,32 @@ describe("help(reg.x) lists the options reg.x accepts, no more, no fewer", () =>
       await reg.close();
     }
   });
+
+  it.each(
+    METHODS.filter((m) => verbOptions(m.name) && m.params.includes("options")).map(
+      (m) => [m.name, m] as const,
+    ),
+  )("an unknown option of reg.%s is refused naming exactly the options help lists", async (name, entry) => {
+    const reg = replClient(
+      createClient("localhost:5999", { dispatcher: tagRegistry() }),
+    ) as unknown as Record<string, (...args: unknown[]) => Promise<unknown>>;
+    try {
+      const at = (entry.params.match(/\w+/g) ?? ([] as string[])).indexOf("options");
+      const args: unknown[] = Array.from({ length: at }, () => "team/web:1");
+      args[at] = { bogus: 1 };
+      const error = await Promise.resolve()
+        .then(() => reg[name]?.(...args))
+        .then(
+          () => undefined,
+          (e: unknown) => e,
+        );
+      expect(error).toBeInstanceOf(UsageError);
+      const said = (error as Error).message.match(/it takes (.*)$/)?.[1]?.split(", ");
+      expect(said?.sort()).toEqual(listed(methodHelp(entry)).sort());
+    } finally {
+      await (reg.close as () => Promise<void>)();
+    }
+  });
 });
 
 /** A registry whose one repository lists its tags out of order, as registries do. */

@@ -532,6 +532,23 @@ export function verbOptions(verb: string): { name: string; says: string }[] | un
   return Object.entries(fields).map(([name, kindOf]) => ({ name, says: kindOf.says }));
 }
 
+/**
+ * The error for an option `key` that `call` does not take, naming the ones it does (`names`) and the nearest of them:
+ * the one wording of it, the library's check and the REPL's (whose calls take a few options more) both use.
+ */
+export function unknownOptionError(
+  call: string,
+  name: string,
+  key: string,
+  names: readonly string[],
+): UsageError {
+  const near = nearest(key, names);
+  return new UsageError(
+    `${call}: unknown option ${quoteText(key)} in ${name}${near ? ` (did you mean ${quoteText(near)}?)` : ""}; ` +
+      `it takes ${names.join(", ")}`,
+  );
+}
+
 /** Throws a UsageError when `options` are not what `connect()` / `createClient()` take. */
 export function checkConnectOptions(registry: unknown, options: unknown): void {
   const call = "connect(registry, options)";
@@ -567,13 +584,7 @@ function checkFields(
 ) {
   for (const [key, given] of Object.entries(value)) {
     const fieldKind = fields[key];
-    if (fieldKind === undefined) {
-      const near = nearest(key, Object.keys(fields));
-      throw new UsageError(
-        `${call}: unknown option ${quoteText(key)} in ${name}${near ? ` (did you mean ${quoteText(near)}?)` : ""}; ` +
-          `it takes ${Object.keys(fields).join(", ")}`,
-      );
-    }
+    if (fieldKind === undefined) throw unknownOptionError(call, name, key, Object.keys(fields));
     // An option given as undefined is an option not given, as the verbs read it.
     if (given === undefined) continue;
     checkValue(call, name === "options" ? key : `${name}.${key}`, fieldKind, given);

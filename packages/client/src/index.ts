@@ -35,7 +35,7 @@ export {
   VERSION,
 } from "@regatta/transport";
 export { BlobHandle, type BlobReadOptions, type BlobSaved } from "./blob-handle.js";
-export { verbOptions } from "./call-arguments.js";
+export { unknownOptionError, verbOptions } from "./call-arguments.js";
 export type { CatalogOptions, CatalogPage } from "./catalog.js";
 export { checkCredentials, connect, createClient, hasExplicitCredentials } from "./connect.js";
 export type { ConnectOptions } from "./connect-options.js";
