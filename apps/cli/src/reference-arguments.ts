@@ -1,3 +1,4 @@
+import { existsSync } from "node:fs";
 import { quoteText, UsageError } from "@regatta/errors";
 import { isRegistryLookalike } from "@regatta/reference";
 import type { Command } from "commander";
@@ -12,6 +13,9 @@ const REFERENCE_ARGUMENTS = new Set([
   "a",
   "b",
   "target",
+  // schema1 convert's REPO:TAG, schema1 verify's file or reference.
+  "name",
+  "manifest",
 ]);
 
 /**
@@ -21,16 +25,25 @@ const REFERENCE_ARGUMENTS = new Set([
  * command's action (program.ts), so each reference argument gets it.
  */
 export function refuseRegistryLookalikes(cmd: Command): void {
-  // sync's target may be a registry alone: skopeo's YAML names the destination prefix (`sync --config F localhost:5000`).
-  if (cmd.name() === "sync") return;
   cmd.registeredArguments.forEach((argument, i) => {
     if (!REFERENCE_ARGUMENTS.has(argument.name())) return;
+    // sync's one argument with --config is the destination prefix, a registry alone in skopeo's YAML form
+    // (`sync --config F localhost:5000`); without it each end names a repository (skopeo's `sync SRC HOST:PORT`
+    // form is told to name one; the client's sync/endpoints.ts says the same to a library caller).
+    if (cmd.name() === "sync" && cmd.opts().config !== undefined) return;
+    // schema1 verify's argument is a file first: one named like a registry is read as it is.
     const value: unknown = cmd.processedArgs[i];
     for (const word of Array.isArray(value) ? value : [value]) {
       if (typeof word !== "string" || !isRegistryLookalike(word)) continue;
-      const [host, port] = word.split(":");
+      if (argument.name() === "manifest" && existsSync(word)) continue;
+      const at = word.lastIndexOf(":");
+      const host = word.slice(0, at);
+      // docker refuses a bracketed IPv6 host as a name; the others it reads as an official image with a numeric tag.
+      const docker = host.startsWith("[")
+        ? ""
+        : ` (docker reads it as docker.io/library/${host} with tag ${word.slice(at + 1)})`;
       throw new UsageError(
-        `${quoteText(word)} is a registry, not an image (docker reads it as docker.io/library/${host} with tag ${port}); to name a repository on that registry write ${quoteText(`${word}/<name>`)}`,
+        `${quoteText(word)} is a registry, not an image${docker}; to name a repository on that registry write ${quoteText(`${word}/<name>`)}`,
       );
     }
   });

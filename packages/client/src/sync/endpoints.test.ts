@@ -33,6 +33,21 @@ describe("parseEndpoint", () => {
     );
   });
 
+  it("a registry alone (skopeo sync's destination form) is told to name a repository on it", () => {
+    // Was "… (127.0.0.1:5931 names a tag)" for the target, "invalid character" for [::1]:5931, and a source read
+    // as docker.io/library/localhost:5931.
+    for (const [text, side] of [
+      ["127.0.0.1:5931", "target"],
+      ["[::1]:5931", "target"],
+      ["localhost:5931", "source"],
+    ] as const) {
+      expect(() => parseEndpoint(ctx, text, side)).toThrow(
+        `the ${side} of a sync is a repository, and "${text}" is a registry: to name a repository on that registry write "${text}/<name>"`,
+      );
+    }
+    expect(parseEndpoint(ctx, "localhost:5931/app", "target")).toMatchObject({ kind: "registry" });
+  });
+
   it("takes a directory whose name holds a colon when it exists", () => {
     const base = mkdtempSync(join(tmpdir(), "regatta-endpoint-"));
     try {

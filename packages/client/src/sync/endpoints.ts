@@ -5,8 +5,13 @@
  * `org.opencontainers.image.ref.name`.
  */
 import { existsSync } from "node:fs";
-import { quotePath, UsageError } from "@regatta/errors";
-import { parseReference, type Reference, type RepositoryReference } from "@regatta/reference";
+import { quotePath, quoteText, UsageError } from "@regatta/errors";
+import {
+  isRegistryLookalike,
+  parseReference,
+  type Reference,
+  type RepositoryReference,
+} from "@regatta/reference";
 import type { ClientContext } from "../context.js";
 
 export type Endpoint =
@@ -38,6 +43,12 @@ export function parseEndpoint(ctx: ClientContext, text: string, side: "source" |
       return { kind: "oci", dir: base, tag, text: `oci:${base}` };
     }
     return { kind: "oci", dir, text };
+  }
+  // skopeo sync's destination is a registry (or prefix) alone; here each end names a repository.
+  if (isRegistryLookalike(text)) {
+    throw new UsageError(
+      `the ${side} of a sync is a repository, and ${quoteText(text)} is a registry: to name a repository on that registry write ${quoteText(`${text}/<name>`)}`,
+    );
   }
   const ref = parseReference(text, { defaultRegistry: ctx.defaultRegistry, defaultTag: false });
   if (ref.digest !== undefined && (side === "target" || ref.tag !== undefined)) {
