@@ -65,11 +65,11 @@ function stepLines(stdout: string, title: string): string {
 }
 
 describe("regatta auth explain when a step fails", () => {
-  it("a token realm nobody listens on: the token step failed, the report goes on to the verdict, exit 1", async () => {
+  it("a token realm nobody listens on: the token step failed, the report goes on to the verdict, exit 5 (unreachable)", async () => {
     const realmPort = await closedPort();
     const port = await challenging(() => `Bearer realm="http://127.0.0.1:${realmPort}/token",service="reg"`);
     const result = await explain(`127.0.0.1:${port}`);
-    expect(result.code, result.stderr).toBe(1);
+    expect(result.code, result.stderr).toBe(5);
     expect(result.stdout.split("\n").filter((l) => /^\d+\. /.test(l))).toEqual(TITLES);
     expect(stepLines(result.stdout, "1. challenge")).toContain(
       `WWW-Authenticate: Bearer realm http://127.0.0.1:${realmPort}/token`,
@@ -106,18 +106,18 @@ describe("regatta auth explain when a step fails", () => {
     expect(result.stderr).toMatch(/1\. challenge, 5\. probe: pull/);
   });
 
-  it("a registry nobody listens on: every step is reported, the ping and the probe failed; --json says which", async () => {
+  it("a registry nobody listens on: every step is reported, the ping and the probe failed, exit 5 as a pull's; --json says which", async () => {
     const host = `127.0.0.1:${await closedPort()}`;
     const result = await explain(host);
-    expect(result.code, result.stderr).toBe(1);
+    expect(result.code, result.stderr).toBe(5);
     expect(result.stdout.split("\n").filter((l) => /^\d+\. /.test(l))).toEqual(TITLES);
     expect(stepLines(result.stdout, "1. challenge")).toMatch(/GET \/v2\/ failed: .*\[\w+\]/);
     expect(result.stdout).toMatch(/\nverdict: .*\n$/);
     const json = await explain(host, true);
-    expect(json.code).toBe(1);
+    expect(json.code).toBe(5);
     const report = JSON.parse(json.stdout);
     expect(report.failed).toEqual(["1. challenge", "5. probe: pull"]);
-    expect(report.steps[0].failure).toMatchObject({ code: expect.any(String) });
+    expect(report.steps[0].failure).toMatchObject({ code: expect.any(String), unreachable: true });
     expect(report.steps[0].failure.message).toMatch(/127\.0\.0\.1/);
   });
 });

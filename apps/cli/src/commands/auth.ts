@@ -1,5 +1,11 @@
 import type { AuthReport, ProbeStep } from "@regatta/client";
-import { AuthenticationError, AuthorizationError, NotFoundError, RegattaError } from "@regatta/errors";
+import {
+  AuthenticationError,
+  AuthorizationError,
+  NotFoundError,
+  RegattaError,
+  RegistryUnreachableError,
+} from "@regatta/errors";
 import { authReportLines } from "@regatta/present";
 import type { Command } from "commander";
 import { cliAccessHint } from "../access-hint.js";
@@ -44,7 +50,8 @@ means and the fix. No password or token is ever printed. A step that cannot be c
 service unreachable or answering 5xx, a challenge that does not parse) says "failed:" with the error, its code and
 status, and the steps after it go on: the report is always printed in full. The exit status is the verdict's (the
 last line, "verdict" in --json), as the command itself would exit: 0 allowed, 4 refused (401, insufficient_scope,
-403), 3 not found (404); 1 when a step failed (named on stderr, "failed" in --json) or the probe failed otherwise.
+403), 3 not found (404); 5 when the registry or its token service could not be reached; 1 when a step failed
+otherwise (named on stderr, "failed" in --json) or the probe failed otherwise.
 
 Examples:
   regatta auth explain alpine
@@ -60,11 +67,14 @@ Examples:
         if (flags.json) await writeJson(report);
         else await writeStdout(`${renderReport(report, flags, cli).join("\n")}\n`);
         // The report is out in full; the exit status says that it could not find everything out.
-        if (report.failed.length)
-          throw new RegattaError(
+        if (report.failed.length) {
+          // A registry or token service that could not be reached is exit 5, as the command explained would end.
+          const unreachable = report.steps.some((step) => "failure" in step && step.failure?.unreachable);
+          throw new (unreachable ? RegistryUnreachableError : RegattaError)(
             `auth explain could not carry out ${report.failed.length === 1 ? "step" : "steps"} ${report.failed.join(", ")}`,
             { hint: "the report above says why" },
           );
+        }
         const refused = verdictError(report);
         if (refused) throw refused;
       });

@@ -19,6 +19,11 @@ export interface StepFailure {
   message: string;
   code: string;
   status?: number;
+  /**
+   * True when the registry or its token service could not be reached at all (refused, DNS, TLS, a timeout), as a
+   * RegistryUnreachableError or TimeoutError says: the CLI's exit status 5 then, as the command explained would exit.
+   */
+  unreachable?: true;
 }
 
 /** Step 1: `GET /v2/` and its challenge. */

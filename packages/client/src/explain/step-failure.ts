@@ -2,7 +2,7 @@
  * When a step of `explainAuth` failed, rather than found something: every step reports its own outcome and the
  * report goes on, so one unreachable token service or malformed challenge does not hide what the other steps know.
  */
-import { RegattaError } from "@regatta/errors";
+import { RegattaError, RegistryUnreachableError, TimeoutError } from "@regatta/errors";
 import type { StepFailure } from "./auth-report.js";
 
 /**
@@ -23,6 +23,9 @@ export function stepFailure(error: unknown): StepFailure {
     message: oneLine(error),
     code: error.code,
     ...(error.status !== undefined ? { status: error.status } : {}),
+    ...(error instanceof RegistryUnreachableError || error instanceof TimeoutError
+      ? { unreachable: true }
+      : {}),
   };
 }
 
