@@ -4,6 +4,17 @@
 import { describe, expect, it } from "vitest";
 import { regatta } from "./test-cli.js";
 
+/** Runs `args`: exit 2, commander's `error` on the first line, a hint holding `pointer` on the last (returned). */
+async function expectPointer(args: string[], error: string, pointer: string): Promise<string> {
+  const got = await regatta(args);
+  expect([got.code, got.stdout]).toEqual([2, ""]);
+  const lines = got.stderr.trimEnd().split("\n");
+  expect(lines[0]).toContain(error);
+  expect(lines.at(-1)).toMatch(/^hint: /);
+  expect(lines.at(-1)).toContain(pointer);
+  return lines.at(-1)!;
+}
+
 describe("flags and verbs of peer tools", () => {
   it.each([
     [
@@ -22,12 +33,22 @@ describe("flags and verbs of peer tools", () => {
     [["list-tags", "x"], "error: unknown command 'list-tags'", "regatta tags REPO"],
   ])("%j: unknown, with a pointer (exit 2)", async (args, error, pointer) => {
     // Was commander's bare "unknown option" (or "unknown command") with no word of Regatta's equivalent.
-    const got = await regatta(args);
-    expect([got.code, got.stdout]).toEqual([2, ""]);
-    const lines = got.stderr.trimEnd().split("\n");
-    expect(lines[0]).toBe(error);
-    expect(lines.at(-1)).toMatch(/^hint: /);
-    expect(lines.at(-1)).toContain(pointer);
+    await expectPointer(args, error, pointer);
+  });
+
+  it.each([
+    // Were copy's words ("copy keeps every platform…") for pull, and inspect's for manifest.
+    [["pull", "--all", "a", "b"], "error: unknown option '--all'", "pull keeps this host's platform"],
+    [["pull", "-a", "a", "b"], "error: unknown option '-a'", "--platform all"],
+    [["manifest", "--raw", "x"], "error: unknown option '--raw'", "manifest already prints"],
+    // regctl's verbs that got nothing.
+    [["image", "inspect", "x"], "error: unknown command 'image'", "regatta inspect REF"],
+    [["repo", "ls", "localhost:5000"], "error: unknown command 'repo'", "regatta catalog REGISTRY"],
+    [["manifest", "get", "x"], "error: too many arguments for 'manifest'", "regatta manifest REF"],
+  ])("%j: the pointer speaks of the command run (exit 2)", async (args, error, pointer) => {
+    const hint = await expectPointer(args, error, pointer);
+    if (args[0] === "pull") expect(hint).not.toContain("copy keeps");
+    if (args[0] === "manifest") expect(hint).not.toContain("is regatta manifest REF (");
   });
 
   it("regctl's tag ls REPO points at tags, before any request", async () => {

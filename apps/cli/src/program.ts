@@ -39,7 +39,7 @@ import { registerTags } from "./commands/tags.js";
 import { EXIT, exitCodeFor } from "./exit-codes.js";
 import { addGlobalOptions } from "./global-options.js";
 import { writeStderr } from "./output.js";
-import { peerVerbPointer, withPeerPointers } from "./peer-flags.js";
+import { addPeerPointers, peerVerbPointer, withPeerPointers } from "./peer-flags.js";
 import { refuseRegistryLookalikes } from "./reference-arguments.js";
 import { VERSION } from "./version.js";
 
@@ -111,6 +111,8 @@ export function buildProgram(cli: CliContext = createCliContext()): Command {
       .exitOverride(),
   );
   for (const register of COMMANDS) register(program, cli);
+  // Each command's own pointer for a peer's flag (pull --all is not copy --all), now that all are registered.
+  addPeerPointers(program);
   program.hook("preAction", (_program, command) => {
     const peer = peerVerbPointer(command);
     if (peer) throw new UsageError(peer);
