@@ -57,9 +57,11 @@ export interface CliContext {
   localFiles(paths: readonly (string | undefined)[]): void;
   /**
    * A path this run writes (`label` names it in a message: `pull`, `-o`), declared before `withClient`: a directory
-   * of it that does not exist is refused (exit 2) before any request, never created (`-` and undefined are left out).
+   * of it that does not exist is refused (exit 2) before any request, never created (`-` and undefined are left out);
+   * so is an existing directory at the path of a `file` (a tarball, a blob), while a `directory` (an OCI layout, an
+   * artifact's files) may be one.
    */
-  writesTo(path: string | undefined, label: string): void;
+  writesTo(path: string | undefined, label: string, kind?: "file" | "directory"): void;
   /** The sides of this run, as declared or defaulted by `withClient`. */
   readonly sides: readonly CredentialSide[];
 }
@@ -77,7 +79,7 @@ export function createCliContext(): CliContext {
   let sides: CredentialSide[] = [];
   let recorder: import("@regatta/client").HarRecorder | undefined;
   let ownFiles: string[] = [];
-  let outputs: { path: string; label: string }[] = [];
+  let outputs: { path: string; label: string; kind: "file" | "directory" }[] = [];
   const ctx: CliContext = {
     get sides() {
       return sides;
@@ -88,8 +90,8 @@ export function createCliContext(): CliContext {
     localFiles(paths) {
       ownFiles = paths.filter((path): path is string => path !== undefined && path !== "-");
     },
-    writesTo(path, label) {
-      if (path !== undefined && path !== "-") outputs.push({ path, label });
+    writesTo(path, label, kind = "file") {
+      if (path !== undefined && path !== "-") outputs.push({ path, label, kind });
     },
     flags(cmd) {
       const flags = cmd.optsWithGlobals<GlobalFlags>();
@@ -131,7 +133,7 @@ export function createCliContext(): CliContext {
         writeHarFile,
         writeHarFileNow,
       } = await import("./open-client.js");
-      for (const { path, label } of outputs) await checkOutputDirectory(path, label);
+      for (const { path, label, kind } of outputs) await checkOutputDirectory(path, label, kind);
       outputs = [];
       // --har: checked before any request (a long copy must not end in "cannot write the HAR"); one recorder for
       // every client of the run, written when each ends, the failed runs included — they are the ones reported.

@@ -271,6 +271,32 @@ describe("regatta leaves nothing half-written", () => {
     }, 20_000);
   }
 
+  it("an existing directory named where a file goes is refused before any request; a layout directory is taken", async () => {
+    const dir = join(temp(), "d.tar");
+    mkdirSync(dir);
+    const ref = `${registry.host}/h/app:v1`;
+    for (const [args, label, shown] of [
+      [["pull", ref, dir], "pull", dir],
+      [["pull", ref, `docker-archive:${dir}`], "pull", dir],
+      [["pull", ref, `oci-archive:${dir}`], "pull", dir],
+      [["pull", "--format", "docker", ref, dir], "pull", dir],
+      [["export", ref, "-o", dir], "-o", dir],
+      [["blob", `${registry.host}/h/app@${image.layers[0]!.digest}`, "-o", dir], "-o", dir],
+    ] as const) {
+      const r = await regatta([...args]);
+      expect([r.code, r.stderr], args.join(" ")).toEqual([
+        2,
+        `regatta: ${label} ${shown}: is a directory; name a file\n`,
+      ]);
+      expect(readdirSync(dir)).toEqual([]);
+    }
+    const layout = join(temp(), "layout");
+    mkdirSync(layout);
+    const ok = await regatta(["pull", ref, `oci:${layout}`]);
+    expect(ok.code, ok.stderr).toBe(0);
+    expect(readdirSync(layout)).toContain("oci-layout");
+  }, 30_000);
+
   describe("on a full disk (a 1 MiB tmpfs)", () => {
     let disk: string;
     beforeAll(async () => {

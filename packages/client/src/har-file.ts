@@ -31,9 +31,18 @@ async function sameFile(a: string, b: string): Promise<boolean> {
  * Throws a UsageError (`LABEL PATH: cannot write there (DIR: no such directory)`) when the directory `path` would be
  * written into is missing, or is not a directory: every path a command writes (a pull's destination, `-o FILE`,
  * `--har`) is checked so, before anything is sent, as `docker save -o` and skopeo refuse it; a typo must not make a
- * tree of directories (as root, `/nonexistent-dir`).
+ * tree of directories (as root, `/nonexistent-dir`). `kind` "file" (the default: a tarball, a blob, a HAR file)
+ * also refuses a directory at `path` itself (`LABEL PATH: is a directory; name a file`), which was found only after
+ * the download; "directory" (an OCI layout, an artifact's files) takes one.
  */
-export async function checkOutputDirectory(path: string, label: string): Promise<void> {
+export async function checkOutputDirectory(
+  path: string,
+  label: string,
+  kind: "file" | "directory" = "file",
+): Promise<void> {
+  if (kind === "file" && (await stat(resolve(path)).catch(() => undefined))?.isDirectory()) {
+    throw new UsageError(`${label} ${quotePath(path)}: is a directory; name a file`);
+  }
   const dir = dirname(resolve(path));
   const found = await stat(dir).catch((error: NodeJS.ErrnoException) => error);
   if (found instanceof Error) {
@@ -63,12 +72,8 @@ export async function checkHarPath(path: string, ownFiles: readonly string[] = [
       );
     }
   }
-  const target = resolve(path);
-  if ((await stat(target).catch(() => undefined))?.isDirectory()) {
-    throw new UsageError(`--har ${quotePath(path)}: is a directory; name a file`);
-  }
-  await checkOutputDirectory(path, "--har");
-  const dir = dirname(target);
+  await checkOutputDirectory(path, "--har", "file");
+  const dir = dirname(resolve(path));
   try {
     await access(dir, constants.W_OK);
   } catch {

@@ -76,7 +76,7 @@ export function registerArtifact(program: Command, cli: CliContext): void {
         "\n\nExamples:\n  regatta artifact pull localhost:5000/team/docs:1.0 -o ./docs\n  regatta artifact pull localhost:5000/team/api@sha256:… -o ./sbom --json",
     )
     .action(async (reference: string, opts: { output: string }, cmd: Command) => {
-      cli.writesTo(opts.output, "-o");
+      cli.writesTo(opts.output, "-o", "directory");
       await cli.withReference(cmd, reference, async (reg, ref, flags) => {
         const pulled = await reg.pullArtifact(ref, opts.output);
         if (flags.json) {

@@ -101,7 +101,10 @@ Examples:
           throw new UsageError("--platform and --all-platforms exclude each other");
         const registries = new Set(refs.map((r) => r.registry));
         cli.localFiles([destination]);
-        cli.writesTo(destination, "pull");
+        // A tarball (docker-archive:, oci-archive:, --format docker, a .tar name) is a file: a directory there is refused
+        // before the download, as the layout writer would refuse it after; any other destination is a layout directory.
+        const tarball = format === "docker" || (format === undefined && /\.tar$/i.test(destination));
+        cli.writesTo(destination, "pull", tarball ? "file" : "directory");
         await cli.withClient(cmd, refs[0]!.registry, async (reg) => {
           if (registries.size > 1) {
             throw new UsageError("pull from one registry at a time: the references name several");
