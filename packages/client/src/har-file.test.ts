@@ -1,9 +1,10 @@
 import { mkdtempSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { UsageError } from "@regatta/errors";
 import { HarRecorder } from "@regatta/transport";
 import { describe, expect, it } from "vitest";
-import { writeHarFile } from "./har-file.js";
+import { checkHarPath, writeHarFile } from "./har-file.js";
 
 describe("writeHarFile", () => {
   // A HAR holds the response bodies of registries that asked for credentials: only its owner may read it, as the
@@ -17,5 +18,18 @@ describe("writeHarFile", () => {
     writeFileSync(old, "{}", { mode: 0o644 });
     await writeHarFile(old, new HarRecorder());
     expect(statSync(old).mode & 0o777).toBe(0o600);
+  });
+});
+
+describe("checkHarPath", () => {
+  it("refuses - (stdout carries the command's output) instead of writing a file named -", async () => {
+    const error = await checkHarPath("-").then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(UsageError);
+    expect((error as Error).message).toBe(
+      "--har -: a recording is written to a file, never to stdout (the command's output); name a file",
+    );
   });
 });

@@ -65,6 +65,13 @@ export async function checkOutputDirectory(
  * `/nonexist` at the root).
  */
 export async function checkHarPath(path: string, ownFiles: readonly string[] = []): Promise<void> {
+  // `-` is stdout for -o, but stdout carries the command's own output: the recording would be mixed into it, and a
+  // file named `-` is never what was meant (it was made).
+  if (path === "-") {
+    throw new UsageError(
+      "--har -: a recording is written to a file, never to stdout (the command's output); name a file",
+    );
+  }
   for (const own of ownFiles) {
     if (await sameFile(path, own)) {
       throw new UsageError(
