@@ -65,18 +65,18 @@ function regattaFor(found: SkopeoWord, side: "source" | "target", given: string,
     layoutRefName(`${transport}:${rest}`, reference);
   }
   // Paths a user typed, quoted as every path in a message is (a control character is shown escaped).
-  const file = quotePath(path || "PATH");
+  const shownPath = quotePath(path || "PATH");
   if (side === "target") {
     const carried =
       pullPlatformFlags(transport, flags.platforms) + (flags.sourceCredentials ? CREDENTIAL_FLAGS : "");
     switch (transport) {
       case "docker-archive":
-        return `regatta pull ${other} docker-archive:${file}${carried} (a docker archive, as docker save writes)`;
+        return `regatta pull ${other} docker-archive:${shownPath}${carried} (a docker archive, as docker save writes)`;
       case "oci":
       case "oci-archive":
         return `regatta pull ${other} ${transport}:${quotePath(rest || "DIR")}${carried}`;
       case "dir":
-        return `regatta pull ${other} ${file} --format dir${carried}`;
+        return `regatta pull ${other} ${shownPath} --format dir${carried}`;
       default:
         return `regatta pull ${other} FILE.tar${carried}, then docker load -i FILE.tar (or podman load)`;
     }
@@ -88,7 +88,7 @@ function regattaFor(found: SkopeoWord, side: "source" | "target", given: string,
     case "oci":
     case "oci-archive":
     case "dir":
-      return `regatta push ${file} ${other}${name}${carried}`;
+      return `regatta push ${shownPath} ${other}${name}${carried}`;
     default:
       return `docker save IMAGE -o FILE.tar (or podman save), then regatta push FILE.tar ${other}${carried}`;
   }
