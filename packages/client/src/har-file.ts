@@ -88,6 +88,11 @@ export async function checkHarPath(path: string, ownFiles: readonly string[] = [
   }
 }
 
+/** A HAR file's bytes: the recording as JSON, two spaces of indent, one newline at the end. */
+function harBytes(log: ReturnType<HarRecorder["toJSON"]>): Buffer {
+  return Buffer.from(JSON.stringify(log, null, 2).concat("\n"));
+}
+
 /**
  * Writes what `recorder` holds to `path` as HAR 1.2 JSON; returns how many exchanges it holds. `onReaderWait` is told
  * once when `path` is a FIFO that has had no reader for a second. The file is its owner's alone (0600, as the REPL's
@@ -98,8 +103,7 @@ export async function writeHarFile(
   recorder: HarRecorder,
   options: { onReaderWait?: () => void } = {},
 ): Promise<number> {
-  const json = Buffer.from(`${JSON.stringify(recorder.toJSON(VERSION), null, 2)}\n`);
-  await writeFileAtomic(path, json, { ...options, mode: 0o600 });
+  await writeFileAtomic(path, harBytes(recorder.toJSON(VERSION)), { ...options, mode: 0o600 });
   return recorder.size;
 }
 
@@ -111,7 +115,7 @@ export async function writeHarFile(
  */
 export function writeHarFileNow(path: string, recorder: HarRecorder): number | undefined {
   const log = recorder.toJSON(VERSION);
-  const json = Buffer.from(`${JSON.stringify(log, null, 2)}\n`);
+  const json = harBytes(log);
   const existing = statSync(path, { throwIfNoEntry: false });
   try {
     if (existing && !existing.isFile()) {
