@@ -45,7 +45,20 @@ export interface AccessFacts {
  */
 export function withheldHint(access: AccessFacts, given?: string): string {
   const held = given ? `, so ${given} were not sent` : "";
-  return `credentials are not sent on a request that came back from another host (${access.withheldAfter}, where ${access.registry} sent it)${held}: a registry that needs credentials must keep its redirects and upload Locations on its own host`;
+  return `credentials are not sent on a request that came back from another host (${access.withheldAfter}, where ${access.registry} sent it)${held}: ${KEEP_ON_ITS_HOST}`;
+}
+
+/** The fix of a refusal by or after another host a registry sent a request to: the registry's to make. */
+const KEEP_ON_ITS_HOST =
+  "a registry that needs credentials must keep its redirects and upload Locations on its own host";
+
+/**
+ * The hint of a 401/403 answered by another host (`there`) the registry (`sender`) sent the request to, a redirect
+ * or an upload Location: none of the registry's credentials go there, so passing them is no fix; the same advice as
+ * {@link withheldHint}, whose refusal comes from the registry after such a detour.
+ */
+export function elsewhereHint(there: string, sender: string): string {
+  return `${there} answered, where ${sender} sent the request; it gets none of the registry's credentials: ${KEEP_ON_ITS_HOST}`;
 }
 
 /**

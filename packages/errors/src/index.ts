@@ -5,6 +5,7 @@ export {
   accessHint,
   accessOperation,
   describeAccess,
+  elsewhereHint,
   namesOtherReason,
   otherReasonHint,
   type ScopeLike,

@@ -153,7 +153,7 @@ describe("an answer from where the registry sent the request", () => {
     expect(error).toBeInstanceOf(AuthenticationError);
     expect(error.access).toBeUndefined();
     expect(error.hint).toBe(
-      `storage.example answered, where ${exchange.registry} sent the request; it gets none of the registry's credentials`,
+      `storage.example answered, where ${exchange.registry} sent the request; it gets none of the registry's credentials: a registry that needs credentials must keep its redirects and upload Locations on its own host`,
     );
   });
 
@@ -189,7 +189,7 @@ describe("an answer from where the registry sent the request", () => {
       baseOrigin: "http://127.0.0.1:5000",
     }).catch((e) => e)) as AuthenticationError;
     expect(error.hint).toBe(
-      "https://127.0.0.1:5000 answered, where http://127.0.0.1:5000 sent the request; it gets none of the registry's credentials",
+      "https://127.0.0.1:5000 answered, where http://127.0.0.1:5000 sent the request; it gets none of the registry's credentials: a registry that needs credentials must keep its redirects and upload Locations on its own host",
     );
   });
 });

@@ -5,7 +5,13 @@
  * It sits above auth and retry so that only the final answer is judged. The error is scrubbed against the client's
  * secrets as it is built, and carries who asked for what (`error.access`) for the hint.
  */
-import { type ErrorResponse, errorFromResponse, notRegistryError, type SecretSet } from "@regatta/errors";
+import {
+  type ErrorResponse,
+  elsewhereHint,
+  errorFromResponse,
+  notRegistryError,
+  type SecretSet,
+} from "@regatta/errors";
 import { readErrorBody } from "./body.js";
 import type { Exchange, Middleware, RawResponse } from "./exchange.js";
 import { httpsPortError, isHttpsPortAnswer } from "./https-port.js";
@@ -121,7 +127,5 @@ function whoAnswered(exchange: Exchange, response: RawResponse): Pick<ErrorRespo
   }
   if (response.status !== 401 && response.status !== 403) return {};
   const { there, sender } = sentElsewhere(answered, exchange.baseOrigin, exchange.registry);
-  return {
-    hint: `${there} answered, where ${sender} sent the request; it gets none of the registry's credentials`,
-  };
+  return { hint: elsewhereHint(there, sender) };
 }
