@@ -194,12 +194,17 @@ describe("regatta cat / ls / export against a real registry", () => {
     const dir = tempDir();
     const plain = join(dir, "plain");
     writeFileSync(plain, "hi\n");
+    // Both are refused before any request now (checkOutputDirectory, exit 2); a write failing mid-download is
+    // cli-half-written's full disk.
     for (const [output, message] of [
-      [dir, `regatta: is a directory: writing ${dir}`],
-      [join(plain, "sub"), "regatta: "],
+      [dir, `regatta: -o ${dir}: is a directory; name a file`],
+      [
+        join(plain, "sub"),
+        `regatta: -o ${join(plain, "sub")}: cannot write there (${plain} is not a directory)`,
+      ],
     ] as const) {
       const got = await regatta(["export", `${registry.host}/files/big:1`, "-o", output]);
-      expect(got.code, got.stderr).toBe(1);
+      expect(got.code, got.stderr).toBe(2);
       expect(got.stderr).toContain(message);
       expect(got.stderr.trim().split("\n")).toHaveLength(1);
     }
