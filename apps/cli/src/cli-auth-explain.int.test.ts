@@ -181,8 +181,9 @@ describe("regatta auth explain on a registry that echoes secrets", () => {
           password,
           ...flags,
         ]);
-        // Its pull answers 404 (no such image), which decides the verdict: exit 3, as the pull's would.
-        expect(result.code, result.stderr).toBe(3);
+        // Its pull answers 404 (no such image, no refusal when asked about a push: the push makes it); its push is
+        // refused, which decides the verdict: exit 4, as the push's would.
+        expect(result.code, result.stderr).toBe(4);
         // The echo reached the output (the registry's words on the refused push), scrubbed.
         expect(result.stdout).toMatch(/denied: you sent Authorization/);
         const sent = hostile.requests.flatMap((r) => (r.headers.authorization ?? "").split(" ").slice(1));

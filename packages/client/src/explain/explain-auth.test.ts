@@ -261,6 +261,23 @@ describe("explainAuth reads 403 and 404", () => {
   });
 });
 
+describe("explainAuth --push of an image that does not exist yet", () => {
+  it("a new tag or repository: the pull probe's 404 is no refusal, the push probe decides", async () => {
+    const { reg } = fake({ auth: null });
+    for (const ref of ["team/app:new", "team/none:1.0"]) {
+      const report = await reg.explainAuth(ref, { push: true });
+      expect(probes(report)).toMatchObject([
+        { action: "pull", outcome: "not_found" },
+        { action: "push", outcome: "ok" },
+      ]);
+      expect(report.verdict).toBe("ok");
+      expect(report.summary).toMatch(/pull and push on .*: allowed/);
+    }
+    // Asked about a pull alone, the 404 is the verdict.
+    expect((await reg.explainAuth("team/app:new")).verdict).toBe("not_found");
+  });
+});
+
 describe("explainAuth never carries an echoed secret", () => {
   it.each(["basic", "bearer"] as const)("%s: a registry that echoes what it was sent", async (scheme) => {
     hostile = await startHostileRegistry({ behaviour: "echo-secrets", scheme });

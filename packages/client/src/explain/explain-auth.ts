@@ -59,7 +59,12 @@ export async function explainAuth(
         )
       : failedChallengeStep(ping.error, formatScope(scope));
   const probes = await probeAccess(ctx, ref, actions, signal);
-  const verdict = probes.find((p) => p.outcome !== "ok")?.outcome ?? "ok";
+  // Asked about a push, the image need not exist yet (the push makes it): the pull probe's 404 is no refusal then,
+  // and the push probe decides, as a `regatta push` of a new tag would succeed.
+  const pushing = actions.includes("push");
+  const verdict =
+    probes.find((p) => p.outcome !== "ok" && !(pushing && p.action === "pull" && p.outcome === "not_found"))
+      ?.outcome ?? "ok";
   const steps: AuthReport["steps"] = [
     challenge,
     trace
