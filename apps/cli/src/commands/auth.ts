@@ -50,7 +50,7 @@ means and the fix. No password or token is ever printed. A step that cannot be c
 service unreachable or answering 5xx, a challenge that does not parse) says "failed:" with the error, its code and
 status, and the steps after it go on: the report is always printed in full. The exit status is the verdict's (the
 last line, "verdict" in --json), as the command itself would exit: 0 allowed, 4 refused (401, insufficient_scope,
-403), 3 not found (404); 5 when the registry or its token service could not be reached; 1 when a step failed
+403), 3 not found (404; with --push the push probe decides: a new tag's pull is a 404); 5 when the registry or its token service could not be reached; 1 when a step failed
 otherwise (named on stderr, "failed" in --json) or the probe failed otherwise.
 
 Examples:
