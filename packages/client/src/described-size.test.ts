@@ -99,3 +99,31 @@ describe("a manifest fetched through an index entry whose size is not the manife
     }
   });
 });
+
+describe("two manifests sharing a config, one of them with the config's size wrong", () => {
+  it("the inventory fails that tag only, whichever tag is read first", async () => {
+    for (const [good, bad] of [
+      ["a-ok", "z-bad"],
+      ["z-ok", "a-bad"],
+    ] as const) {
+      const repo = emptyRepository();
+      const image = addImage(repo, { created: "2024-03-01T00:00:00Z" }, ["a layer"]);
+      const real = JSON.parse(repo.manifests[image.digest]!.bytes.toString());
+      const lying = Buffer.from(
+        JSON.stringify({ ...real, config: { ...real.config, size: real.config.size + 3 } }),
+      );
+      const lyingDigest = computeDigest(lying);
+      repo.manifests[lyingDigest] = { bytes: lying, mediaType: "application/vnd.oci.image.manifest.v1+json" };
+      repo.tags[good] = image.digest;
+      repo.tags[bad] = lyingDigest;
+      const { reg } = fakeDistribution({ "team/app": repo });
+      try {
+        const inventory = await reg.inventory("registry.test/team/app");
+        expect(inventory.tags.map((t) => t.tag)).toEqual([good]);
+        expect(inventory.failed).toEqual([expect.objectContaining({ tag: bad, code: "SIZE_INVALID" })]);
+      } finally {
+        await reg.close();
+      }
+    }
+  });
+});

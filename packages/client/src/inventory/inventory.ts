@@ -271,8 +271,10 @@ class FactsOfManifests {
       // An artifact: its config is no image config, so there is no platform or date to read from it.
       return { ...base, platforms: [], artifactType: manifest.artifactType ?? manifest.config.mediaType };
     }
+    // Keyed by digest and size, as a descriptor names a blob by both: two manifests sharing a config, one of them
+    // with a wrong size, each get their own answer (by digest alone, whichever was asked first decided both).
     const config = await this.configs.get(
-      manifest.config.digest,
+      `${manifest.config.digest} ${manifest.config.size}`,
       async () => (await readConfig(this.ctx, got, signal)).config,
     );
     const platform = configPlatform(config);
