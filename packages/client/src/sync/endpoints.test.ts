@@ -33,6 +33,23 @@ describe("parseEndpoint", () => {
     );
   });
 
+  it("splits oci:DIR:NAME at the path's first colon, as skopeo and pull do; the name any OCI ref.name", () => {
+    // Was split at the last colon: the hint for oci:sy3:example.com/app:1.0 said "give oci:sy3:example.com/app",
+    // a directory named sy3:example.com/app.
+    expect(parseEndpoint(ctx, "oci:sy3:example.com/app:1.0", "source")).toEqual({
+      kind: "oci",
+      dir: "sy3",
+      tag: "example.com/app:1.0",
+      text: "oci:sy3",
+    });
+    expect(() => parseEndpoint(ctx, "oci:sy3:example.com/app:1.0", "target")).toThrow(
+      "the target of a sync is a layout: each tag keeps its name (oci:sy3:example.com/app:1.0 names the tag example.com/app:1.0; give oci:sy3)",
+    );
+    expect(() => parseEndpoint(ctx, "oci:lay:a b", "source")).toThrow(
+      'oci:lay:a b: "a b" is not an image name an OCI layout takes',
+    );
+  });
+
   it("a registry alone (skopeo sync's destination form) is told to name a repository on it", () => {
     // Was "… (127.0.0.1:5931 names a tag)" for the target, "invalid character" for [::1]:5931, and a source read
     // as docker.io/library/localhost:5931.

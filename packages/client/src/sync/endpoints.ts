@@ -8,6 +8,7 @@ import { existsSync } from "node:fs";
 import { quotePath, quoteText, UsageError } from "@regatta/errors";
 import {
   isRegistryLookalike,
+  isValidRefName,
   parseReference,
   type Reference,
   type RepositoryReference,
@@ -30,11 +31,19 @@ export function parseEndpoint(ctx: ClientContext, text: string, side: "source" |
   if (text.startsWith("oci:")) {
     const dir = text.slice(4);
     if (!dir) throw new UsageError(`the ${side} oci: needs a directory (oci:DIR)`);
-    // skopeo's `oci:DIR:TAG` names one tag of a layout: as a source, that tag only (as `registry/repo:tag` is); as a
-    // target, refused as a tagged registry target is. A directory named `DIR:TAG` that exists is that directory.
-    const named = /^(.+):([A-Za-z0-9_][A-Za-z0-9_.-]{0,127})$/.exec(dir);
-    if (named && !existsSync(dir)) {
-      const [, base = "", tag = ""] = named;
+    // skopeo's `oci:DIR:NAME` names one image of a layout: as a source, that one only (as `registry/repo:tag` is); as
+    // a target, refused as a tagged registry target is. Split at the path's first colon, as skopeo splits it
+    // (containers/image's SplitPathAndImage) and as pull's `oci:DIR:NAME` is, the name any OCI ref.name
+    // (`example.com/app:1.0`); a directory named `DIR:NAME` that exists is that directory.
+    const colon = dir.indexOf(":");
+    if (colon > 0 && !existsSync(dir)) {
+      const base = dir.slice(0, colon);
+      const tag = dir.slice(colon + 1);
+      if (!isValidRefName(tag)) {
+        throw new UsageError(
+          `${quotePath(text)}: ${quoteText(tag)} is not an image name an OCI layout takes (ref.name: letters and digits joined by - . _ : @ + or --, components separated by /)`,
+        );
+      }
       if (side === "target") {
         throw new UsageError(
           `the target of a sync is a layout: each tag keeps its name (${quotePath(text)} names the tag ${tag}; give ${quotePath(`oci:${base}`)})`,
