@@ -11,6 +11,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { harSchemaErrors } from "@regatta/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { cleanEnv } from "./test-cli.js";
 
 const BIN = fileURLToPath(new URL("../dist/bin.cjs", import.meta.url));
 const PASSWORD = "s3cret-har-interrupt-password";
@@ -51,12 +52,7 @@ describe("--har FILE, the run ended by a signal", () => {
           ? ["--har", file, "-u", "alice", "tags", `${host}/team/app`]
           : ["--har", file, "-u", "alice", "pull", `${host}/team/app:1`, join(dir, `${signal}.tar`)];
       const child = spawn(process.execPath, [BIN, ...args], {
-        env: {
-          PATH: process.env.PATH ?? "",
-          HOME: dir,
-          DOCKER_CONFIG: join(dir, ".docker"),
-          REGATTA_PASSWORD: PASSWORD,
-        },
+        env: cleanEnv(dir, { REGATTA_PASSWORD: PASSWORD }),
       });
       let stderr = "";
       child.stderr.on("data", (d) => {

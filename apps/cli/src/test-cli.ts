@@ -17,6 +17,20 @@ const CACHE = mkdtempSync(join(tmpdir(), "regatta-test-cache-"));
 process.once("exit", () => rmSync(CACHE, { recursive: true, force: true }));
 
 /**
+ * The environment a test runs the built `regatta` in: `home` as HOME (its docker config, none of the machine's), the
+ * tests' shared code cache, PATH, and `env` on top.
+ */
+export function cleanEnv(home: string, env: Record<string, string> = {}): Record<string, string> {
+  return {
+    PATH: process.env.PATH ?? "",
+    HOME: home,
+    DOCKER_CONFIG: join(home, ".docker"),
+    XDG_CACHE_HOME: CACHE,
+    ...env,
+  };
+}
+
+/**
  * Runs the built `regatta` as a user would, with a clean environment (no docker config of the machine's). `killAfter`
  * (ms) ends a run that would never end with SIGKILL: code -1, for a test whose failure is a hang.
  */
@@ -27,13 +41,7 @@ export function regatta(
   return new Promise<{ code: number; stdout: string; stderr: string; stdoutBytes: Buffer }>((resolve) => {
     const home = mkdtempSync(join(tmpdir(), "regatta-home-"));
     const child = spawn(process.execPath, [BIN, ...args], {
-      env: {
-        PATH: process.env.PATH ?? "",
-        HOME: home,
-        DOCKER_CONFIG: join(home, ".docker"),
-        XDG_CACHE_HOME: CACHE,
-        ...options.env,
-      },
+      env: cleanEnv(home, options.env),
       ...(options.killAfter ? { timeout: options.killAfter, killSignal: "SIGKILL" as const } : {}),
     });
     const out: Buffer[] = [];
