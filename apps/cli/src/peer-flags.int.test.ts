@@ -41,6 +41,8 @@ describe("flags and verbs of peer tools", () => {
     [["pull", "--all", "a", "b"], "error: unknown option '--all'", "pull keeps this host's platform"],
     [["pull", "-a", "a", "b"], "error: unknown option '-a'", "--platform all"],
     [["manifest", "--raw", "x"], "error: unknown option '--raw'", "manifest already prints"],
+    [["config", "--raw", "x"], "error: unknown option '--raw'", "config already prints"],
+    [["sync", "--all", "a", "b"], "error: unknown option '--all'", "regatta sync copies every platform"],
     // regctl's verbs that got nothing.
     [["image", "inspect", "x"], "error: unknown command 'image'", "regatta inspect REF"],
     [["repo", "ls", "localhost:5000"], "error: unknown command 'repo'", "regatta catalog REGISTRY"],
@@ -48,7 +50,9 @@ describe("flags and verbs of peer tools", () => {
   ])("%j: the pointer speaks of the command run (exit 2)", async (args, error, pointer) => {
     const hint = await expectPointer(args, error, pointer);
     if (args[0] === "pull") expect(hint).not.toContain("copy keeps");
-    if (args[0] === "manifest") expect(hint).not.toContain("is regatta manifest REF (");
+    if (args[0] === "manifest" || args[0] === "config")
+      expect(hint).not.toContain("is regatta manifest REF (");
+    if (args[0] === "sync") expect(hint).not.toContain("regatta copy");
   });
 
   it("regctl's tag ls REPO points at tags, before any request", async () => {

@@ -10,6 +10,7 @@ type Pointer = string | Readonly<Record<string, string>>;
 
 const ALL_PLATFORMS: Pointer = {
   pull: "skopeo's --all: pull keeps this host's platform by default; --platform all (or --all-platforms) keeps every one",
+  sync: "skopeo sync's --all: regatta sync copies every platform of an index by default; --platform chooses some",
   default:
     "skopeo copy's --all: regatta copy keeps every platform of an index by default (--all-platforms says so); --platform chooses some",
 };
@@ -30,6 +31,8 @@ const PEER_FLAGS: Readonly<Record<string, Pointer>> = {
     "skopeo's --multi-arch: copy keeps every platform of an index by default; --platform os/arch[,…] chooses some",
   "--raw": {
     manifest: "manifest already prints the manifest's exact bytes (skopeo's inspect --raw): drop --raw",
+    config:
+      "config already prints the config blob's exact bytes (skopeo's inspect --config --raw): drop --raw",
     default: "skopeo's inspect --raw is regatta manifest REF (the manifest's exact bytes)",
   },
   "--config": "skopeo's inspect --config is regatta config REF (the image config)",
