@@ -250,21 +250,22 @@ describe("inspect, config and --format against a real registry", () => {
     const fields = await regatta(["inspect", ref, "--format", "{{.Digset}}"]);
     expect(fields.stderr).toContain("Architecture, ");
     expect(fields.stderr).toContain("RepoTags");
-    // Declared, left out by this image (no Entrypoint, no StopSignal, no such label): nothing, exit 0, as before.
+    // Declared, left out by this image (no Entrypoint, no StopSignal, no Volumes): its Go type's zero value, as
+    // skopeo's typed fields print; a label that is not there: Go's <no value>. Exit 0.
     const empty = await regatta([
       "inspect",
       ref,
       "--format",
       "[{{.Entrypoint}}][{{.StopSignal}}][{{.Labels.nope}}][{{.Config.Volumes}}]",
     ]);
-    expect([empty.code, empty.stdout, empty.stderr]).toEqual([0, "[][][][]\n", ""]);
+    expect([empty.code, empty.stdout, empty.stderr]).toEqual([0, "[[]][][<no value>][map[]]\n", ""]);
     const config = await regatta([
       "config",
       ref,
       "--format",
       "[{{.Author}}][{{.Config.Labels.nope}}][{{.Os}}]",
     ]);
-    expect([config.code, config.stdout, config.stderr]).toEqual([0, "[][][linux]\n", ""]);
+    expect([config.code, config.stdout, config.stderr]).toEqual([0, "[][<no value>][linux]\n", ""]);
   });
 
   it("{{.RepoTags}} lists the repository's tags, as skopeo's; {{.Platforms}} the index's platforms", async () => {
@@ -282,9 +283,9 @@ describe("inspect, config and --format against a real registry", () => {
     ]);
     expect(platforms.code, platforms.stderr).toBe(0);
     expect(platforms.stdout).toBe("linux/amd64 linux/arm64/v8 |2\n");
-    // A single image is no index: nothing, as a declared field it leaves out.
+    // A single image is no index: an empty list, as a declared list it leaves out (Go's nil slice).
     const single = await regatta(["inspect", `${host}/cli/single:1`, "--format", "[{{.Platforms}}]"]);
-    expect(single.stdout).toBe("[]\n");
+    expect(single.stdout).toBe("[[]]\n");
   });
 
   describe("--platform on a single image", () => {

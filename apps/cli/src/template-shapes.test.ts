@@ -1,52 +1,77 @@
 /**
  * The declared shape of `inspect --format`'s document holds every field of skopeo inspect's output (a
- * `skopeo inspect --format` line must run unchanged: skopeo prints an empty line for a field the image leaves out,
- * Regatta too, never "no field"), and docker inspect's Config fields the README promises.
+ * `skopeo inspect --format` line must run unchanged: for a field the image leaves out skopeo prints its Go type's zero
+ * value — nothing, `[]`, `map[]`, `<nil>` — Regatta too, never "no field"), and docker inspect's Config fields the
+ * README promises.
  */
 import { compileTemplate } from "@regatta/present/template";
 import { describe, expect, it } from "vitest";
 import { CONFIG_SHAPE, INSPECT_SHAPE } from "./template-shapes.js";
 
-/** containers/skopeo cmd/skopeo/inspect/output.go, `type Output struct` (1.9 and later, Variant since 1.10). */
-const SKOPEO_INSPECT_OUTPUT = [
-  "Name",
-  "Tag",
-  "Digest",
-  "RepoTags",
-  "Created",
-  "DockerVersion",
-  "Labels",
-  "Architecture",
-  "Variant",
-  "Os",
-  "Layers",
-  "LayersData",
-  "Env",
+/**
+ * containers/skopeo cmd/skopeo/inspect/output.go, `type Output struct` (1.9 and later, Variant since 1.10), and what
+ * skopeo 1.9 prints for each when the image leaves it out (its Go type's zero value: a nil *time.Time is `<nil>`).
+ */
+const SKOPEO_INSPECT_OUTPUT: [string, string][] = [
+  ["Name", ""],
+  ["Tag", ""],
+  ["Digest", ""],
+  ["RepoTags", "[]"],
+  ["Created", "<nil>"],
+  ["DockerVersion", ""],
+  ["Labels", "map[]"],
+  ["Architecture", ""],
+  ["Variant", ""],
+  ["Os", ""],
+  ["Layers", "[]"],
+  ["LayersData", "[]"],
+  ["Env", "[]"],
 ];
 
-/** `docker image inspect`'s Config fields (apps/cli/README.md: `{{.Config.Env}}` reads what skopeo's `{{.Env}}` does). */
-const DOCKER_CONFIG = [
-  "Entrypoint",
-  "Cmd",
-  "Env",
-  "User",
-  "WorkingDir",
-  "ExposedPorts",
-  "Volumes",
-  "StopSignal",
-  "Labels",
+/**
+ * `docker image inspect`'s Config fields (apps/cli/README.md: `{{.Config.Env}}` reads what skopeo's `{{.Env}}` does),
+ * and their Go zero values.
+ */
+const DOCKER_CONFIG: [string, string][] = [
+  ["Entrypoint", "[]"],
+  ["Cmd", "[]"],
+  ["Env", "[]"],
+  ["User", ""],
+  ["WorkingDir", ""],
+  ["ExposedPorts", "map[]"],
+  ["Volumes", "map[]"],
+  ["StopSignal", ""],
+  ["Labels", "map[]"],
 ];
 
 describe("inspect --format's declared document", () => {
   it.each(SKOPEO_INSPECT_OUTPUT)(
-    "declares skopeo's %s: an image without it prints an empty line",
-    (field) => {
-      expect(compileTemplate(`{{.${field}}}`).render({}, INSPECT_SHAPE)).toBe("");
+    "declares skopeo's %s: an image without it prints %j, as skopeo does",
+    (field, zero) => {
+      expect(compileTemplate(`{{.${field}}}`).render({}, INSPECT_SHAPE)).toBe(zero);
     },
   );
 
-  it.each(DOCKER_CONFIG)("declares docker's Config.%s", (field) => {
-    expect(compileTemplate(`{{.Config.${field}}}`).render({ config: {} }, INSPECT_SHAPE)).toBe("");
+  it.each(DOCKER_CONFIG)("declares docker's Config.%s: missing, %j", (field, zero) => {
+    expect(compileTemplate(`{{.Config.${field}}}`).render({ config: {} }, INSPECT_SHAPE)).toBe(zero);
+  });
+
+  it("prints skopeo's Created as Go's time.Time String, the --json created as stored", () => {
+    const created = "2024-01-02T03:04:05.120+02:00";
+    expect(compileTemplate("{{.Created}}|{{.created}}").render({ created }, INSPECT_SHAPE)).toBe(
+      `2024-01-02 03:04:05.12 +0200 +0200|${created}`,
+    );
+    // skopeo inspect --config --format: Go's v1.Image, its history's times too.
+    const config = { created, history: [{ created }] };
+    expect(
+      compileTemplate("{{.Created}}|{{range .History}}{{.Created}}{{end}}|{{.created}}").render(
+        config,
+        CONFIG_SHAPE,
+      ),
+    ).toBe(`2024-01-02 03:04:05.12 +0200 +0200|2024-01-02 03:04:05.12 +0200 +0200|${created}`);
+    expect(compileTemplate("{{.Created}}|{{.Config.Labels}}|{{.History}}").render({}, CONFIG_SHAPE)).toBe(
+      "<nil>|map[]|[]",
+    );
   });
 
   it("still refuses a field no one has", () => {

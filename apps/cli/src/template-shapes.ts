@@ -6,7 +6,10 @@ import type { Shape } from "@regatta/present/template";
  * a field a template reads that is neither declared here nor in the document is a usage error naming the fields
  * there are, as Go's "can't evaluate field X in type T" is in skopeo, crane and regctl. A declared field the image
  * leaves out (no Labels, no Env) still prints nothing. The keys of an {@link ImageSummary} are checked against its
- * type, so a field added to the summary must be declared here too (the compiler says so).
+ * type, so a field added to the summary must be declared here too (the compiler says so). A declared field the image
+ * leaves out prints as skopeo's typed one does: a list `[]`, a map `map[]`, a time `<nil>`, a text nothing.
+ * `Created` (skopeo's name, a *time.Time) is a `time`: Go's time.Time String (`2024-01-02 03:04:05 +0000 UTC`), where
+ * the exact key `created` (the --json field, the config's as stored) keeps the RFC 3339 text.
  */
 const value = "any" as const;
 const strings: Shape = { list: value };
@@ -76,13 +79,22 @@ export const CONFIG_SHAPE: Shape = {
     os: value,
     variant: value,
     created: value,
+    // skopeo inspect --config's (Go's v1.Image): a *time.Time.
+    Created: "time",
     author: value,
     config: containerConfig,
     rootfs: { object: "rootfs", fields: { type: value, diff_ids: strings } },
     history: {
       list: {
         object: "a history entry",
-        fields: { created: value, created_by: value, author: value, comment: value, empty_layer: value },
+        fields: {
+          created: value,
+          Created: "time",
+          created_by: value,
+          author: value,
+          comment: value,
+          empty_layer: value,
+        },
       },
     },
     // docker's (v1 image JSON): https://github.com/moby/docker-image-spec/blob/main/spec.md
@@ -150,6 +162,8 @@ export const INSPECT_SHAPE: Shape = {
   fields: {
     ...summaryFields,
     Name: value,
+    // A *time.Time in skopeo's output: Go's time.Time String. The --json `created` (exact key) stays RFC 3339.
+    Created: "time",
     // skopeo declares it and leaves it empty (the tag is in Name): an empty line, as skopeo prints.
     Tag: value,
     Digest: value,

@@ -21,6 +21,31 @@ export function formatValue(v: unknown, nested = false): string {
   return String(v);
 }
 
+/**
+ * An RFC 3339 time as Go's time.Time String prints it after decoding it (`2024-01-02 03:04:05.123456789 +0000 UTC`):
+ * the wall clock as written, the fraction cut to 9 digits and its trailing zeros dropped, the zone `+0000 UTC` for
+ * `Z` or a zero offset and `+0200 +0200` (Go's nameless fixed zone) for another. Go names a zero offset after the
+ * local zone, which is UTC where skopeo runs in a container or CI. Undefined for a text that is no such time (Go's
+ * decoding refuses it).
+ */
+export function goTime(text: string): string | undefined {
+  const m =
+    /^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?(?:[Zz]|([+-])(\d{2}):(\d{2}))$/.exec(
+      text,
+    );
+  if (!m) return undefined;
+  const [, year, month, day, hour, minute, second, fraction = "", sign = "+", zh = "00", zm = "00"] = m;
+  const n = Number;
+  const leap = n(year) % 4 === 0 && (n(year) % 100 !== 0 || n(year) % 400 === 0);
+  const days = n(month) === 2 ? (leap ? 29 : 28) : [4, 6, 9, 11].includes(n(month)) ? 30 : 31;
+  if (n(month) < 1 || n(month) > 12 || n(day) < 1 || n(day) > days) return undefined;
+  if (n(hour) > 23 || n(minute) > 59 || n(second) > 59 || n(zh) > 23 || n(zm) > 59) return undefined;
+  const nanos = fraction.slice(0, 9).replace(/0+$/, "");
+  const offset = `${sign}${zh}${zm}`;
+  const zone = zh === "00" && zm === "00" ? "+0000 UTC" : `${offset} ${offset}`;
+  return `${year}-${month}-${day} ${hour}:${minute}:${second}${nanos ? `.${nanos}` : ""} ${zone}`;
+}
+
 /** A JSON object (not a list, not null): Go's map[string]interface {}. */
 export const isObject = (v: unknown): v is Record<string, unknown> =>
   typeof v === "object" && v !== null && !Array.isArray(v);

@@ -57,13 +57,14 @@ describe("what docker and skopeo users write", () => {
     ["{{.Config.Env}}", "[PATH=/usr/local/bin:/usr/bin LANG=C.UTF-8]"],
     ["{{.Config.Labels}}", "map[maintainer:me org.opencontainers.image.version:3.20.1]"],
     ['{{index .Config.Labels "org.opencontainers.image.version"}}', "3.20.1"],
-    ['{{index .Config.Labels "absent"}}', ""],
+    // No shape: Go's map[string]interface {}, where a missing key has no value.
+    ['{{index .Config.Labels "absent"}}', "<no value>"],
     ["{{json .Config.Cmd}}", '["/bin/sh"]'],
     // Fields read off a parenthesised value, as Go allows: skopeo's `(index .LayersData 0).Size`.
     ["{{(index .history 1).created_by}}", "CMD"],
     ["{{(index .history 0).created_by | lower}}", "add"],
     ["{{(.config).Labels.maintainer}}", "me"],
-    ["{{(index .history 0).absent.deeper}}", ""],
+    ["{{(index .history 0).absent.deeper}}", "<no value>"],
     ["{{json .Config.Entrypoint}}", "null"],
     ["{{json .Nothing}}", "null"],
     ["{{range .Config.Env}}{{.}}\\n{{end}}", "PATH=/usr/local/bin:/usr/bin\nLANG=C.UTF-8\n"],
@@ -163,7 +164,9 @@ describe("what docker and skopeo users write", () => {
   });
 
   it("never reads what a JSON document does not own", () => {
-    expect(render("{{.constructor}}{{.__proto__}}{{index . `toString`}}", {})).toBe("");
+    expect(render("{{.constructor}}|{{.__proto__}}|{{index . `toString`}}", {})).toBe(
+      "<no value>|<no value>|<no value>",
+    );
   });
 
   it("lists the functions it documents", () => {
@@ -283,7 +286,7 @@ describe("errors name where they are, and are usage errors", () => {
   });
 });
 
-describe("a declared shape: a misspelt field is an error, a declared one left out prints nothing", () => {
+describe("a declared shape: a misspelt field is an error, a declared one left out prints its zero value", () => {
   const scalar = "any" as const;
   const runtime = {
     object: "the config",
@@ -332,15 +335,15 @@ describe("a declared shape: a misspelt field is an error, a declared one left ou
     expect(fails("{{if .Nope}}x{{end}}")).toMatch(/the document has no field "Nope"/);
   });
 
-  it("a declared field the document leaves out, a map's missing key and an undeclared key the document has print as before", () => {
+  it("a declared field the document leaves out, a map's missing key and an undeclared key the document has print as Go's", () => {
     expect(render("[{{.Author}}]")).toBe("[]");
-    expect(render("[{{.Config.Labels.nope}}][{{index .Config.Labels `nope`}}]")).toBe("[][]");
+    expect(render("[{{.Config.Labels.nope}}][{{index .Config.Labels `nope`}}]")).toBe("[<no value>][]");
     expect(render("{{.Config.Labels.maintainer}}")).toBe("me");
     // Not declared, but in the document: read (a registry's config may carry more than the spec says).
     expect(render("{{.Config.WorkingDir}}|{{len .Config.ExposedPorts}}")).toBe("|2");
     expect(render("{{range .History}}{{.created_by}} {{end}}")).toBe("ADD CMD ");
     // Without a shape nothing is checked.
-    expect(compileTemplate("[{{.Nope.Deeper}}]").render(CONFIG)).toBe("[]");
+    expect(compileTemplate("[{{.Nope.Deeper}}]").render(CONFIG)).toBe("[<no value>]");
   });
 
   it("reads() says whether a field is named anywhere, in any case", () => {
@@ -353,5 +356,87 @@ describe("a declared shape: a misspelt field is an error, a declared one left ou
       true,
     ]);
     expect(t.reads("Digest")).toBe(false);
+  });
+});
+
+/**
+ * What skopeo's typed structs print (skopeo 1.9 `inspect --format` and `inspect --config --format`, side by side
+ * against a local registry): a declared field left out or null as its type's zero value, a map's missing key as
+ * `<no value>`, a time as Go's time.Time String.
+ */
+describe("as skopeo prints: zero values, <no value>, times", () => {
+  const SHAPE: Shape = {
+    object: "the document",
+    fields: {
+      Name: "any",
+      Created: "time",
+      Labels: { map: "any" },
+      Env: { list: "any" },
+      History: { list: { object: "a history entry", fields: { created: "time", created_by: "any" } } },
+      Config: { object: "the config", fields: { Labels: { map: "any" }, Cmd: { list: "any" } } },
+    },
+  };
+  const render = (template: string, data: object) => compileTemplate(template).render(data, SHAPE);
+
+  it.each([
+    ["2024-01-02T03:04:05.123456789Z", "2024-01-02 03:04:05.123456789 +0000 UTC"],
+    ["2024-01-02T03:04:05Z", "2024-01-02 03:04:05 +0000 UTC"],
+    ["2024-01-02T03:04:05.120+02:00", "2024-01-02 03:04:05.12 +0200 +0200"],
+    ["2024-06-02T03:04:05.5-05:30", "2024-06-02 03:04:05.5 -0530 -0530"],
+    ["2024-06-02T03:04:05.000000100+00:00", "2024-06-02 03:04:05.0000001 +0000 UTC"],
+    ["2024-01-02T23:59:59.000-00:00", "2024-01-02 23:59:59 +0000 UTC"],
+    ["2024-01-02T03:04:05.1234567891Z", "2024-01-02 03:04:05.123456789 +0000 UTC"],
+  ])("a time %s prints as Go's time.Time String: %s", (created, go) => {
+    expect(render("{{.Created}}", { Created: created })).toBe(go);
+    // fmt's functions get Go's text too, by a field, a pipe or a `with`; `json` and the exact key keep the text.
+    expect(
+      render('{{print .Created}}|{{printf "%s" .Created}}|{{.Created | printf "%v"}}', { Created: created }),
+    ).toBe(`${go}|${go}|${go}`);
+    expect(render("{{with .Created}}{{.}}{{end}}|{{json .Created}}", { Created: created })).toBe(
+      `${go}|${JSON.stringify(created)}`,
+    );
+    expect(render("{{range .History}}{{.created}}{{end}}", { History: [{ created }] })).toBe(go);
+  });
+
+  it("a time that is none (Go's decoding would refuse it) prints as stored", () => {
+    for (const text of ["2024-02-30T00:00:00Z", "2024-01-02 03:04:05", "yesterday", "2024-01-02T24:00:00Z"])
+      expect(render("{{.Created}}", { Created: text })).toBe(text);
+    expect(render("{{.Created}}", { Created: "2024-02-29T00:00:00Z" })).toBe("2024-02-29 00:00:00 +0000 UTC");
+    expect(render("{{.Created}}", { Created: "2023-02-29T00:00:00Z" })).toBe("2023-02-29T00:00:00Z");
+  });
+
+  it("a declared field left out or null prints its type's zero value: map[], [], <nil>, nothing", () => {
+    for (const doc of [
+      {},
+      { Labels: null, Env: null, Created: null, Name: null, Config: { Labels: null } },
+    ]) {
+      expect(
+        render("{{.Labels}}|{{.Env}}|{{.Created}}|{{.Name}}|{{.Config.Labels}}|{{.Config.Cmd}}", doc),
+      ).toBe("map[]|[]|<nil>||map[]|[]");
+      expect(
+        render('{{print .Labels .Env}}|{{printf "%v %s %v" .Labels .Env .Created}}|{{println .Name}}', doc),
+      ).toBe("map[] []|map[] [] <nil>|\n");
+      expect(
+        render("{{.Labels | print}}|{{json .Labels}}|{{len .Env}}|{{if .Labels}}y{{else}}n{{end}}", doc),
+      ).toBe("map[]|null|0|n");
+    }
+    expect(render("{{.Labels}}|{{.Env}}", { Labels: {}, Env: [] })).toBe("map[]|[]");
+  });
+
+  it("a map's missing key, as a field, is <no value>; index of it is the zero value, nothing", () => {
+    const doc = { Labels: { a: "1" }, Config: {} };
+    expect(render("{{.Labels.nosuch}}|{{index .Labels `nosuch`}}|{{.Labels.a}}", doc)).toBe("<no value>||1");
+    expect(render("{{.Config.Labels.x}}|{{.Labels.x.y}}|{{(index .Labels `x`)}}", doc)).toBe(
+      "<no value>|<no value>|",
+    );
+    expect(render("{{with .Labels}}{{.nope}}{{end}}", doc)).toBe("<no value>");
+    // fmt's functions get Go's nil for it.
+    expect(render("{{print .Labels.nosuch}}", doc)).toBe("<nil>");
+  });
+
+  it("without a declared shape, a missing field or a null is Go's <no value>, as in a map[string]interface {}", () => {
+    expect(compileTemplate("{{.nope}}|{{.a}}|{{.b.c}}|{{index . `nope`}}").render({ a: null, b: {} })).toBe(
+      "<no value>|<no value>|<no value>|<no value>",
+    );
   });
 });

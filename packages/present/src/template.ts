@@ -8,15 +8,17 @@
  * Where it differs from Go, on purpose, for scripts over JSON:
  * - a field is looked up by its exact key, then case-insensitively, so `{{.Config.Env}}` (docker) and
  *   `{{.config.Env}}` (the OCI config as stored) both work;
- * - a missing field or a JSON null prints nothing (Go prints `<no value>`), so `[ -z "$(…)" ]` works — but a field
- *   the document's declared {@link Shape} does not have, nor the document, is an error, as Go's "can't evaluate field"
- *   is on a struct; a map's missing key is no error (Go's map semantics);
+ * - a field the document's declared {@link Shape} does not have, nor the document, is an error, as Go's "can't
+ *   evaluate field" is on a struct; a map's missing key is no error (Go's map semantics);
  * - `\n`, `\t` and `\\` in the text between actions are a newline, a tab and a backslash, as in printf's format,
  *   since a shell's single quotes keep them as typed.
  * `printf`, `print` and `println` are Go's fmt (go-fmt.ts), byte for byte, but for Go's `%!…` complaints, which fail.
+ * What is missing prints as skopeo's typed structs print it: a declared field the document leaves out (or holds null)
+ * as its type's zero value (`[]`, `map[]`, `<nil>` for a time, nothing for a string), anything else — a map's
+ * missing key, a field nothing declares — as Go's `<no value>`; a declared time as Go's time.Time String.
  */
 import { quoteText, UsageError } from "@regatta/errors";
-import { formatValue, isObject, sprint, sprintf, sprintln } from "./go-fmt.js";
+import { formatValue, goTime, isObject, sprint, sprintf, sprintln } from "./go-fmt.js";
 
 export { formatValue };
 
@@ -44,14 +46,18 @@ export class TemplateError extends UsageError {
 
 /**
  * What a document is declared to hold, so a misspelt field is an error naming the fields there are (Go's "can't
- * evaluate field X in type T") rather than an empty line, while a declared field a document leaves out still prints
- * nothing. `"any"`: not checked (a string, a number, or what nobody declared). `object`: these fields (matched as
- * lookup matches them, exactly then in any case); a key the document has beyond them is read all the same. `map`:
- * any key, each value of this shape; a missing key prints nothing, as a missing label does. `list`: elements of this
- * shape.
+ * evaluate field X in type T") rather than an empty line, and a declared field a document leaves out (or holds null)
+ * prints as Go prints its type's zero value. `"any"`: not checked (a string, a number, or what nobody declared;
+ * missing, it prints nothing, as Go's empty string). `"time"`: an RFC 3339 text Go holds as a *time.Time: printed
+ * (and handed to `print`/`printf`/`println`) as Go's time.Time String, `<nil>` when missing; other functions (`json`,
+ * `eq`, `slice`…) see the text as stored. `object`: these fields (matched as lookup matches them, exactly then in any
+ * case); a key the document has beyond them is read all the same. `map`: any key, each value of this shape; missing,
+ * it prints `map[]`, and a missing key `<no value>` (`index` of it: nothing, the zero value). `list`: elements of
+ * this shape; missing, it prints `[]`.
  */
 export type Shape =
   | "any"
+  | "time"
   | { object: string; fields: Readonly<Record<string, Shape>> }
   | { map: Shape }
   | { list: Shape };
@@ -605,11 +611,32 @@ interface Scope {
   varShapes: Map<string, Shape>;
 }
 
+/** A shape with nothing under it: "any" or "time". */
+function isLeaf(shape: Shape): shape is "any" | "time" {
+  return typeof shape === "string";
+}
+
 /** The shape of the elements of a list or the values of a map. */
 function elementShape(shape: Shape): Shape {
-  if (shape === "any" || "object" in shape) return "any";
+  if (isLeaf(shape) || "object" in shape) return "any";
   return "list" in shape ? shape.list : shape.map;
 }
+
+/** What a declared value the document leaves out (or holds null) prints as: Go's zero value of its type. */
+function zeroText(shape: Shape): string {
+  if (shape === "time") return "<nil>";
+  if (isLeaf(shape) || "object" in shape) return "";
+  return "list" in shape ? "[]" : "map[]";
+}
+
+/** The zero value handed to `print`, `printf` and `println`: an empty list or object, `<nil>`, or "". */
+function zeroValue(shape: Shape): unknown {
+  if (isLeaf(shape) || "object" in shape) return zeroText(shape);
+  return "list" in shape ? [] : {};
+}
+
+/** The functions that print their arguments as Go's fmt: they see a time as Go's String and a zero as its type's. */
+const FMT_FUNCTIONS = new Set(["print", "printf", "println"]);
 
 class Renderer {
   #out: string[] = [];
@@ -645,9 +672,14 @@ class Renderer {
         case "text":
           this.write(node.text, 0);
           break;
-        case "print":
-          this.write(formatValue(this.pipe(node.pipe, scope)), node.pipe.pos);
+        case "print": {
+          const v = this.pipe(node.pipe, scope);
+          this.write(
+            this.printed(v, this.pipeShape(node.pipe, scope), this.pipeZero(node.pipe, scope)),
+            node.pipe.pos,
+          );
           break;
+        }
         case "if": {
           const v = this.pipe(node.pipe, scope);
           this.nodes(truthy(v) ? node.body : node.orElse, scope);
@@ -696,12 +728,78 @@ class Renderer {
   pipe(pipe: Pipe, scope: Scope): unknown {
     let value: unknown;
     pipe.cmds.forEach((cmd, i) => {
-      value = this.cmd(cmd, scope, i === 0 ? [] : [value]);
+      // What a `|` hands on keeps the shape of the commands before it, for a fmt function after it.
+      const before = { cmds: pipe.cmds.slice(0, i), pos: pipe.pos };
+      value = this.cmd(cmd, scope, i === 0 ? [] : [value], i === 0 ? undefined : before);
     });
     return value;
   }
 
-  cmd(cmd: Cmd, scope: Scope, piped: unknown[]): unknown {
+  /**
+   * How a value prints as Go's text/template prints it: a missing or null one as its declared type's zero value
+   * (`zero`), or `<no value>` where Go has no value (a map's missing key, an undeclared field); a time as Go's.
+   */
+  printed(v: unknown, shape: Shape, zero: Shape | undefined): string {
+    if (v === undefined || v === null) return zero === undefined ? "<no value>" : zeroText(zero);
+    if (shape === "time" && typeof v === "string") return goTime(v) ?? v;
+    return formatValue(v);
+  }
+
+  /** A value handed to a fmt function, as Go would hand it: a time as its String, a declared zero as its type's. */
+  fmtValue(v: unknown, shape: Shape, zero: Shape | undefined): unknown {
+    if ((v === undefined || v === null) && zero !== undefined) return zeroValue(zero);
+    if (shape === "time" && typeof v === "string") return goTime(v) ?? v;
+    return v;
+  }
+
+  /**
+   * The declared shape of a pipeline's value when Go would hold a typed zero value for it where the document has
+   * none: a declared field of an object, or `index` of a map (its value type's zero). Undefined where Go has no value
+   * at all: a map's missing key read as a field, a field nothing declares, what a function other than `index` made.
+   */
+  pipeZero(pipe: Pipe, scope: Scope): Shape | undefined {
+    const last = pipe.cmds[pipe.cmds.length - 1];
+    const [head, ...rest] = last?.args ?? [];
+    if (head === undefined) return undefined;
+    // `{{nil}}`, which Go refuses ("nil is not a command"): nothing, as before.
+    if (head.t === "literal") return "any";
+    if (head.t !== "ident") return this.argZero(head, scope);
+    if (head.name !== "index" || pipe.cmds.length > 1) return undefined;
+    const [of, ...keys] = rest;
+    if (of?.t !== "field" && of?.t !== "pipe") return undefined;
+    let shape = this.argShape(of, scope);
+    let zero: Shape | undefined;
+    for (const key of keys) {
+      if (isLeaf(shape)) return undefined;
+      if ("object" in shape) {
+        zero = key.t === "literal" && typeof key.value === "string" ? declared(shape, key.value) : undefined;
+        shape = zero ?? "any";
+      } else {
+        shape = elementShape(shape);
+        zero = shape;
+      }
+    }
+    return zero;
+  }
+
+  /** {@link pipeZero} of one argument: a field path, or a parenthesised pipeline and the path after it. */
+  argZero(arg: Arg, scope: Scope): Shape | undefined {
+    if (arg.t === "field") return pathZero(this.baseShape(arg.base, scope), arg.path);
+    if (arg.t === "pipe")
+      return arg.path.length
+        ? pathZero(this.pipeShape(arg.pipe, scope), arg.path)
+        : this.pipeZero(arg.pipe, scope);
+    return undefined;
+  }
+
+  /** The shape of one argument's value, as far as it is known. */
+  argShape(arg: Arg, scope: Scope): Shape {
+    if (arg.t === "field") return pathShape(this.baseShape(arg.base, scope), arg.path);
+    if (arg.t === "pipe") return pathShape(this.pipeShape(arg.pipe, scope), arg.path);
+    return "any";
+  }
+
+  cmd(cmd: Cmd, scope: Scope, piped: unknown[], before?: Pipe): unknown {
     const [head, ...rest] = cmd.args as [Arg, ...Arg[]];
     if (head.t === "ident" && (head.name === "and" || head.name === "or")) {
       // Evaluated one at a time, stopping at the first that decides (Go 1.18's short-circuit); a piped value last.
@@ -716,7 +814,12 @@ class Renderer {
     }
     if (head.t === "ident") {
       const fn = FUNCTIONS[head.name] as Fn;
-      const args = [...rest.map((a) => this.arg(a, scope)), ...piped];
+      let args = [...rest.map((a) => this.arg(a, scope)), ...piped];
+      if (FMT_FUNCTIONS.has(head.name)) {
+        const shapes = rest.map((a) => [this.argShape(a, scope), this.argZero(a, scope)] as const);
+        if (before) shapes.push([this.pipeShape(before, scope), this.pipeZero(before, scope)]);
+        args = args.map((v, i) => this.fmtValue(v, shapes[i]?.[0] ?? "any", shapes[i]?.[1]));
+      }
       return fn((message) => this.fail(`${message}`, head.pos), args);
     }
     // A value with arguments, or after a `|`, was refused by the parser.
@@ -762,7 +865,7 @@ class Renderer {
     if (of?.t !== "field" && of?.t !== "pipe") return "any";
     let shape = of.t === "field" ? pathShape(this.baseShape(of.base, scope), of.path) : "any";
     for (const key of keys) {
-      if (shape === "any") break;
+      if (isLeaf(shape)) return "any";
       shape =
         "object" in shape
           ? key.t === "literal" && typeof key.value === "string"
@@ -782,7 +885,7 @@ class Renderer {
       if (v !== undefined && v !== null && !isObject(v))
         this.fail(`cannot read field ${name} of ${typeName(v)}`, pos);
       const value = v === undefined || v === null ? undefined : field(v, name);
-      if (shape !== "any" && "object" in shape) {
+      if (!isLeaf(shape) && "object" in shape) {
         const next = declared(shape, name);
         if (next === undefined && value === undefined) {
           const names = Object.keys(shape.fields).sort((a, b) => a.localeCompare(b, "en"));
@@ -790,7 +893,7 @@ class Renderer {
         }
         shape = next ?? "any";
       } else {
-        shape = shape === "any" ? "any" : elementShape(shape);
+        shape = isLeaf(shape) ? "any" : elementShape(shape);
         if (v === undefined || v === null) return undefined;
       }
       v = value;
@@ -812,10 +915,23 @@ function declared(shape: { fields: Readonly<Record<string, Shape>> }, name: stri
 /** The shape at `path` under `shape`, without a document: "any" past what is declared. */
 function pathShape(shape: Shape, path: string[]): Shape {
   for (const name of path) {
-    if (shape === "any") return "any";
+    if (isLeaf(shape)) return "any";
     shape = "object" in shape ? (declared(shape, name) ?? "any") : elementShape(shape);
   }
   return shape;
+}
+
+/**
+ * The declared shape at `path` when its last step is a field an object declares (Go's struct field, which has a zero
+ * value when the document leaves it out); undefined past a map (Go's missing key has none) or what nobody declared.
+ */
+function pathZero(shape: Shape, path: string[]): Shape | undefined {
+  let zero: Shape | undefined;
+  for (const name of path) {
+    zero = !isLeaf(shape) && "object" in shape ? declared(shape, name) : undefined;
+    shape = zero ?? (isLeaf(shape) ? "any" : elementShape(shape));
+  }
+  return zero;
 }
 
 /** The exact key, else the first key (in sorted order) equal to it but for case. */
