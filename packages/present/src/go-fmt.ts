@@ -6,9 +6,22 @@
  * fails instead (`fail`), so a script sees an error, not a wrong line.
  */
 
+/**
+ * A value of a Go type with a String method (skopeo's *time.Time), handed to fmt: it prints as `text`, and `print`
+ * puts a space beside it as beside any operand that is no string.
+ */
+export class GoStringer {
+  constructor(
+    readonly text: string,
+    /** Its Go type, for `%T`. */
+    readonly type: string,
+  ) {}
+}
+
 /** How a value prints, as Go's `%v` prints the same JSON: lists `[a b]`, objects `map[k:v]` with sorted keys. */
 export function formatValue(v: unknown, nested = false): string {
   if (v === undefined) return "";
+  if (v instanceof GoStringer) return v.text;
   if (v === null) return nested ? "<nil>" : "";
   if (Array.isArray(v)) return `[${v.map((x) => formatValue(x, true)).join(" ")}]`;
   if (isObject(v))
@@ -61,6 +74,7 @@ export function goType(v: unknown): string {
   if (typeof v === "string") return "string";
   if (typeof v === "number") return "float64";
   if (typeof v === "boolean") return "bool";
+  if (v instanceof GoStringer) return v.type;
   if (Array.isArray(v)) return "[]interface {}";
   return "map[string]interface {}";
 }
@@ -320,8 +334,10 @@ function formatOne(v: unknown, s: Spec, fail: (m: string) => never): string {
       return integer(8, "0o");
     case "x":
     case "X": {
-      if (typeof v !== "string") return integer(16, flags.includes("#") ? `0${verb}` : "");
-      const bytes = Array.from(new TextEncoder().encode(v), (b) => b.toString(16).padStart(2, "0"));
+      // A Stringer (a time) as the bytes of its text, as Go's fmt does.
+      const str = v instanceof GoStringer ? v.text : v;
+      if (typeof str !== "string") return integer(16, flags.includes("#") ? `0${verb}` : "");
+      const bytes = Array.from(new TextEncoder().encode(str), (b) => b.toString(16).padStart(2, "0"));
       const limited = precision === undefined ? bytes : bytes.slice(0, precision);
       const prefix = flags.includes("#") ? `0${verb}` : "";
       // The space flag puts a space between the bytes, each with its own prefix; else one prefix in front.
@@ -367,6 +383,7 @@ function formatOne(v: unknown, s: Spec, fail: (m: string) => never): string {
 
 /** Go's `%q`: a string quoted (`%#q`: in backquotes when it can), a whole number as a quoted rune, lists and objects element by element. */
 function quoted(v: unknown, s: Spec, bad: () => never): string {
+  if (v instanceof GoStringer) return goQuote(v.text);
   if (typeof v === "string") {
     if (s.flags.includes("#") && !/[`\p{Cc}]/u.test(v) && !/[\ud800-\udfff]/.test(v)) return `\`${v}\``;
     return goQuote(v);

@@ -398,6 +398,19 @@ describe("as skopeo prints: zero values, <no value>, times", () => {
     expect(render("{{range .History}}{{.created}}{{end}}", { History: [{ created }] })).toBe(go);
   });
 
+  it("a time is a *time.Time to fmt: print spaces it from its neighbours, %T and %q say so, missing it is <nil>", () => {
+    const doc = { Created: "2024-01-02T03:04:05Z", Env: [] };
+    expect(render('{{print .Env .Created .Env}}|{{printf "%T %q" .Created .Created}}', doc)).toBe(
+      '[] 2024-01-02 03:04:05 +0000 UTC []|*time.Time "2024-01-02 03:04:05 +0000 UTC"',
+    );
+    expect(render('{{printf "%x" .Created}}', { Created: "2024-01-02T03:04:05Z" })).toBe(
+      Buffer.from("2024-01-02 03:04:05 +0000 UTC").toString("hex"),
+    );
+    expect(render('{{print .Env .Created}}|{{printf "%s|%v" .Created .Created}}', {})).toBe(
+      "[] <nil>|<nil>|<nil>",
+    );
+  });
+
   it("a time that is none (Go's decoding would refuse it) prints as stored", () => {
     for (const text of ["2024-02-30T00:00:00Z", "2024-01-02 03:04:05", "yesterday", "2024-01-02T24:00:00Z"])
       expect(render("{{.Created}}", { Created: text })).toBe(text);

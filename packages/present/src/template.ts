@@ -18,7 +18,7 @@
  * missing key, a field nothing declares — as Go's `<no value>`; a declared time as Go's time.Time String.
  */
 import { quoteText, UsageError } from "@regatta/errors";
-import { formatValue, goTime, isObject, sprint, sprintf, sprintln } from "./go-fmt.js";
+import { formatValue, GoStringer, goTime, isObject, sprint, sprintf, sprintln } from "./go-fmt.js";
 
 export { formatValue };
 
@@ -629,8 +629,9 @@ function zeroText(shape: Shape): string {
   return "list" in shape ? "[]" : "map[]";
 }
 
-/** The zero value handed to `print`, `printf` and `println`: an empty list or object, `<nil>`, or "". */
+/** The zero value handed to `print`, `printf` and `println`: an empty list or object, a nil time, or "". */
 function zeroValue(shape: Shape): unknown {
+  if (shape === "time") return new GoStringer("<nil>", "*time.Time");
   if (isLeaf(shape) || "object" in shape) return zeroText(shape);
   return "list" in shape ? [] : {};
 }
@@ -748,7 +749,8 @@ class Renderer {
   /** A value handed to a fmt function, as Go would hand it: a time as its String, a declared zero as its type's. */
   fmtValue(v: unknown, shape: Shape, zero: Shape | undefined): unknown {
     if ((v === undefined || v === null) && zero !== undefined) return zeroValue(zero);
-    if (shape === "time" && typeof v === "string") return goTime(v) ?? v;
+    const time = shape === "time" && typeof v === "string" ? goTime(v) : undefined;
+    if (time !== undefined) return new GoStringer(time, "*time.Time");
     return v;
   }
 
