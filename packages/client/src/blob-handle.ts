@@ -6,13 +6,27 @@ import { parseDigest } from "@regatta/manifest";
 import type { RepositoryReference } from "@regatta/reference";
 import { assertOpen, type ClientContext, withClientSignal } from "./context.js";
 import { readThroughMirrors } from "./mirrors.js";
-import { type BlobHead, blobGet, blobHead } from "./registry-api/blobs.js";
+import { type BlobHead, blobGet, blobHead, SIZE_LIMIT } from "./registry-api/blobs.js";
 import { blobReporter, type OnTransferProgress } from "./transfer-events.js";
 
 export interface BlobReadOptions {
   signal?: AbortSignal;
   /** The blob's events (transfer-events.ts): `started`, `bytes` as they arrive, `done` once read and verified. */
   onProgress?: OnTransferProgress;
+  /**
+   * The most bytes to read, for a blob whose size may be unknown (`reg.blob(repo, digest)` without `size`, from a
+   * registry whose GET and HEAD give none). A size that is known and larger is refused before the body is read; an
+   * unknown one is cut as soon as more than this has arrived, without keeping the bytes in memory (`toFile` removes
+   * its temporary file). Either way a SizeMismatchError with code `SIZE_LIMIT` (`expected` the limit, `actual` the
+   * size announced or the bytes received). Default none: a blob of unknown size is read until its body ends, as
+   * crane and skopeo do; a known size always bounds the body by itself.
+   */
+  maxSize?: number;
+}
+
+/** Whether `error` is the refusal of a blob larger than {@link BlobReadOptions.maxSize}: not worth a second fetch. */
+function overLimit(error: unknown): boolean {
+  return error instanceof SizeMismatchError && error.code === SIZE_LIMIT;
 }
 
 /** What a blob turned out to be once fully read and verified. */
@@ -55,6 +69,7 @@ export class BlobHandle {
         repository: this.repository.repository,
         digest: this.digest,
         ...(this.expectedSize !== undefined ? { size: this.expectedSize } : {}),
+        ...(options.maxSize !== undefined ? { maxSize: options.maxSize } : {}),
         ...(options.signal ? { signal: options.signal } : {}),
         context: `get blob ${this.digest} from ${this.repository.name}`,
       });
@@ -105,7 +120,8 @@ export class BlobHandle {
         return { path, digest: this.digest, size };
       } catch (error) {
         const badContent = error instanceof DigestMismatchError || error instanceof SizeMismatchError;
-        if (refetched || !badContent || options.signal?.aborted) throw error;
+        // A body past maxSize is what the registry serves (or it would have given a size): not fetched again.
+        if (refetched || !badContent || overLimit(error) || options.signal?.aborted) throw error;
       }
     }
   }

@@ -35,6 +35,23 @@ describe("createVerifyStream", () => {
     expect(err.actual).toBe(content.length);
   });
 
+  it("keeps the verifier's error code (a limit, SIZE_LIMIT) with the context in front", async () => {
+    const limited: ContentVerifier = {
+      bytes: 0,
+      update() {
+        throw new SizeMismatchError("too much", { code: "SIZE_LIMIT", expected: 1, actual: 2 });
+      },
+      finish: () => digest,
+    };
+    const err = await through(limited, "blob w", content).catch((e) => e);
+    expect([err.code, err.message, err.expected, err.actual]).toEqual([
+      "SIZE_LIMIT",
+      "blob w: too much",
+      1,
+      2,
+    ]);
+  });
+
   it("a short blob fails at the end with SizeMismatchError and the context", async () => {
     const err = await through(createVerifier(digest, content.length + 1), "blob y", content).catch((e) => e);
     expect(err).toBeInstanceOf(SizeMismatchError);

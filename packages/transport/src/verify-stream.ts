@@ -23,7 +23,11 @@ export interface VerifyStreamOptions {
 function withContext(err: unknown, what: string | undefined): unknown {
   if (!what) return err;
   if (err instanceof SizeMismatchError) {
-    return new SizeMismatchError(`${what}: ${err.message}`, { expected: err.expected, actual: err.actual });
+    return new SizeMismatchError(`${what}: ${err.message}`, {
+      code: err.code,
+      expected: err.expected,
+      actual: err.actual,
+    });
   }
   if (err instanceof DigestMismatchError) {
     return new DigestMismatchError(`${what}: ${err.message}`, { expected: err.expected, actual: err.actual });

@@ -14,6 +14,9 @@ type Mode =
   | "truncated-chunked"
   | "overrun-chunked"
   | "endless-chunked"
+  | "endless-unsized"
+  | "unsized"
+  | "huge-head"
   | "ignore-range"
   | "redirect";
 let mode: Mode = "ok";
@@ -52,10 +55,23 @@ beforeAll(async () => {
       case "redirect":
         res.writeHead(307, { location: `${storage.origin}/bucket/blob` });
         return void res.end();
+      case "unsized":
+        // Neither the HEAD nor the GET gives a size; the GET sends the blob and ends.
+        if (req.method === "HEAD") return void res.writeHead(200).end();
+        res.writeHead(200);
+        return void res.end(content);
+      case "endless-unsized":
+      case "huge-head":
       case "endless-chunked": {
-        // No Content-Length on the GET, and bytes for ever; only the HEAD says how long the blob is.
+        // No Content-Length on the GET, and bytes for ever; only the HEAD says how long the blob is (endless-chunked:
+        // its size, huge-head: 1 TiB; endless-unsized: nothing).
+        const length = {
+          "endless-chunked": content.length,
+          "huge-head": 2 ** 40,
+          "endless-unsized": undefined,
+        }[mode];
         if (req.method === "HEAD")
-          return void res.writeHead(200, { "content-length": String(content.length) }).end();
+          return void res.writeHead(200, length ? { "content-length": String(length) } : {}).end();
         res.writeHead(200);
         const more = () => {
           if (res.destroyed || res.writableEnded) return;
@@ -168,6 +184,62 @@ describe("blob download", () => {
     const err = await collect(download.stream).catch((e) => e);
     expect(err).toBeInstanceOf(SizeMismatchError);
     expect(err.message).toMatch(/is longer than the expected 100000 bytes/);
+  });
+
+  describe("maxSize", () => {
+    const unsized = (maxSize: number) =>
+      blobGet(transport, { registry: registry.host, repository: "a", digest, maxSize });
+
+    it("cuts a body nobody gave a size for as soon as more than maxSize has arrived", async () => {
+      mode = "endless-unsized";
+      const download = await unsized(200_000);
+      expect(download.size).toBeUndefined();
+      const err = await collect(download.stream).catch((e) => e);
+      expect(err).toBeInstanceOf(SizeMismatchError);
+      expect(err.code).toBe("SIZE_LIMIT");
+      expect(err.expected).toBe(200_000);
+      expect(err.actual).toBeGreaterThan(200_000);
+      expect(err.actual).toBeLessThanOrEqual(200_000 + 65_536);
+      expect(err.message).toMatch(
+        /^blob sha256:[0-9a-f]{64} from 127\.0\.0\.1:\d+\/a: more than the limit of 200000 bytes arrived \(\d+ so far\), and the registry gave no size for the blob$/,
+      );
+    });
+
+    it("reads a blob of no known size up to maxSize whole, the limit itself included", async () => {
+      mode = "unsized";
+      const download = await unsized(content.length);
+      expect((await collect(download.stream)).equals(content)).toBe(true);
+      mode = "unsized";
+      const over = await collect((await unsized(content.length - 1)).stream).catch((e) => e);
+      expect(over.code).toBe("SIZE_LIMIT");
+    });
+
+    it("refuses a blob the registry says is larger before reading its body; a descriptor's size before any request", async () => {
+      mode = "huge-head";
+      const err = await unsized(1_000_000).catch((e) => e);
+      expect(err).toBeInstanceOf(SizeMismatchError);
+      expect([err.code, err.expected, err.actual]).toEqual(["SIZE_LIMIT", 1_000_000, 2 ** 40]);
+      expect(err.message).toMatch(
+        /: the blob is 1099511627776 bytes, more than the limit of 1000000; nothing/,
+      );
+      const before = registry.requests.length;
+      const described = await blob({ maxSize: content.length - 1 }).catch((e) => e);
+      expect([described.code, described.actual]).toEqual(["SIZE_LIMIT", content.length]);
+      expect(registry.requests.length).toBe(before);
+    });
+
+    it("a known size bounds the body by itself: a larger maxSize changes nothing", async () => {
+      mode = "endless-chunked";
+      const err = await collect((await unsized(10 * content.length)).stream).catch((e) => e);
+      expect(err).toBeInstanceOf(SizeMismatchError);
+      expect(err.message).toMatch(/is longer than the expected 100000 bytes/);
+    });
+
+    it.each([0, -1, 1.5, Number.NaN])("refuses maxSize %s before any request", async (maxSize) => {
+      const before = registry.requests.length;
+      await expect(unsized(maxSize)).rejects.toThrow(/maxSize must be a positive whole number/);
+      expect(registry.requests.length).toBe(before);
+    });
   });
 
   it("resumes with Range from an offset, hashing the prefix the caller holds", async () => {

@@ -50,6 +50,14 @@ export interface BlobRequest {
    */
   verifyDigest?: boolean;
   /**
+   * The most bytes to read (a positive whole number). A blob whose size is known (the descriptor's `size`, the
+   * answer's Content-Length or Content-Range, or else its HEAD) and larger than this is refused before a byte of its
+   * body is read; a blob whose size nobody gave is cut the moment more than this has arrived. Either way a
+   * SizeMismatchError with code `SIZE_LIMIT`, `expected` the limit and `actual` the size announced or the bytes
+   * received. Default none: a blob of unknown size is read until its body ends (as crane and skopeo do).
+   */
+  maxSize?: number;
+  /**
    * The retry budget of the download: retries of its GETs and resumptions after a cut share it. Default a fresh one
    * of `retry.attempts`; pass one to share it with the caller's own retries.
    */
@@ -116,6 +124,39 @@ function sizeVerifier(digest: string, size: number | undefined): ContentVerifier
   };
 }
 
+/** The code of the SizeMismatchError of a blob larger than the caller's {@link BlobRequest.maxSize}. */
+export const SIZE_LIMIT = "SIZE_LIMIT";
+
+/** The refusal of a blob the registry says is `size` bytes, more than `maxSize`: nothing of it is read. */
+function announcedTooLarge(what: string, size: number, maxSize: number): SizeMismatchError {
+  return new SizeMismatchError(
+    `${what}: the blob is ${size} bytes, more than the limit of ${maxSize}; nothing of it was read`,
+    { code: SIZE_LIMIT, expected: maxSize, actual: size },
+  );
+}
+
+/**
+ * `verifier`, cut off as soon as more than `maxSize` bytes have arrived: for a blob whose size nobody gave, whose
+ * body could otherwise go on for ever. Only the count is kept, so memory stays flat.
+ */
+function limitedVerifier(verifier: ContentVerifier, maxSize: number): ContentVerifier {
+  return {
+    get bytes() {
+      return verifier.bytes;
+    },
+    update(chunk) {
+      verifier.update(chunk);
+      if (verifier.bytes > maxSize) {
+        throw new SizeMismatchError(
+          `more than the limit of ${maxSize} bytes arrived (${verifier.bytes} so far), and the registry gave no size for the blob`,
+          { code: SIZE_LIMIT, expected: maxSize, actual: verifier.bytes },
+        );
+      }
+    },
+    finish: () => verifier.finish(),
+  };
+}
+
 /** GET of a blob, as a verified stream; see {@link BlobRequest} for resuming. */
 export async function blobGet(deps: BlobDeps, req: BlobRequest): Promise<BlobDownload> {
   const offset = req.offset ?? 0;
@@ -127,11 +168,21 @@ export async function blobGet(deps: BlobDeps, req: BlobRequest): Promise<BlobDow
   }
   if (offset > 0 && !req.prefix)
     throw new UsageError("resuming a blob download needs the bytes already held (prefix)");
+  const { maxSize } = req;
+  if (maxSize !== undefined && !(Number.isSafeInteger(maxSize) && maxSize > 0)) {
+    throw new UsageError(`maxSize must be a positive whole number of bytes, not ${maxSize}`);
+  }
+  if (maxSize !== undefined && req.size !== undefined && req.size > maxSize) {
+    throw announcedTooLarge(what, req.size, maxSize);
+  }
 
   /** A verifier for the whole blob, fed with the caller's prefix so that it checks prefix + streamed bytes. */
   const verifierFor = async (size: number | undefined): Promise<ContentVerifier> => {
-    const verifier =
+    const checked =
       req.verifyDigest === false ? sizeVerifier(req.digest, size) : createVerifier(req.digest, size);
+    // A known size bounds the body already (the verifier cuts it as it passes); an unknown one only by maxSize.
+    const verifier =
+      size === undefined && maxSize !== undefined ? limitedVerifier(checked, maxSize) : checked;
     if (offset === 0 || !req.prefix) return verifier;
     const chunks = req.prefix instanceof Uint8Array ? [req.prefix] : req.prefix;
     let held = 0;
@@ -196,6 +247,8 @@ export async function blobGet(deps: BlobDeps, req: BlobRequest): Promise<BlobDow
       }).catch(() => undefined);
       size = head?.size;
     }
+    if (maxSize !== undefined && size !== undefined && size > maxSize)
+      throw announcedTooLarge(what, size, maxSize);
     verifier = await verifierFor(size);
   } catch (err) {
     await first.response.dump();
