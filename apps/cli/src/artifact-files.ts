@@ -27,6 +27,17 @@ export function artifactFiles(args: readonly string[]): ArtifactFile[] {
     const colon = arg.lastIndexOf(":");
     const type = colon > 0 ? arg.slice(colon + 1) : "";
     const path = type.includes("/") ? arg.slice(0, colon) : arg;
+    // `-` is stdin for every command, never a file named `-` (apps/cli/README.md): here stdin has no name to title
+    // its layer by, and an untitled layer is one `artifact pull` and `oras pull` do not write. Refused, not read as a
+    // file of that name.
+    if (path === "-") {
+      throw new UsageError(
+        "an artifact's files are named by their file names, and stdin has none: save it to a file first (a file named - is ./-)",
+        {
+          hint: "cat > sbom.json, then regatta artifact push REF sbom.json; regatta put-blob REPO - takes stdin as a bare blob",
+        },
+      );
+    }
     return { path, title: titleFor(path), ...(type.includes("/") ? { mediaType: type } : {}) };
   });
 }

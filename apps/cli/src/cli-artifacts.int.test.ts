@@ -159,4 +159,24 @@ describe("regatta attach / artifact / referrers against distribution 2.8", () =>
     expect(result.code).toBe(2);
     expect(result.stderr).toContain("KEY=VALUE");
   });
+
+  it.each([["artifact", "push"], ["attach"]])(
+    "%s: - is refused, not read as a file named -; a missing file is bad input (exit 2), nothing pushed",
+    async (...command) => {
+      const target = command[0] === "attach" ? `${open.host}/sc/cli:1.0` : `${open.host}/sc/dash:1`;
+      // Was: "no such file or directory: reading -", exit 1 (and with a file named - in the working directory, that
+      // file pushed while stdin held the content meant).
+      const dash = await regatta([...command, target, "-", "--artifact-type", "x/y"], { input: "hi\n" });
+      expect([dash.code, dash.stdout]).toEqual([2, ""]);
+      expect(dash.stderr).toMatch(
+        /^regatta: an artifact's files are named by their file names, and stdin has none/,
+      );
+      const missing = join(work, "no-such-file.md");
+      const absent = await regatta([...command, target, missing, "--artifact-type", "x/y"]);
+      expect([absent.code, absent.stdout]).toEqual([2, ""]);
+      expect(absent.stderr).toBe(`regatta: cannot read ${missing}: no such file\n`);
+      const tags = await regatta(["tags", `${open.host}/sc/dash`]);
+      expect(tags.code).toBe(3);
+    },
+  );
 });

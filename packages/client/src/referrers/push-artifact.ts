@@ -10,8 +10,8 @@
  */
 import { stat } from "node:fs/promises";
 import { basename } from "node:path";
-import { UsageError } from "@regatta/errors";
-import { fileSystemError } from "@regatta/layout";
+import { quotePath, UsageError } from "@regatta/errors";
+import { whyUnreadable } from "@regatta/errors/user-file";
 import {
   buildImageManifest,
   type Descriptor,
@@ -113,9 +113,11 @@ async function layerSource(
     const bytes = typeof file.bytes === "string" ? new TextEncoder().encode(file.bytes) : file.bytes;
     return { source: bytes, mediaType: file.mediaType ?? DEFAULT_FILE_MEDIA_TYPE, annotations };
   }
-  // A file that is not there is one clear line naming it, before anything is pushed.
-  const found = await stat(file.path).catch((error: unknown) => {
-    throw fileSystemError(error, file.path, "reading");
+  // A file that is not there is one clear line naming it, before anything is pushed: bad input (exit 2 in the CLI),
+  // as put-blob's and push's missing files are (openRegularFile's wording).
+  const path = file.path;
+  const found = await stat(path).catch((error: unknown) => {
+    throw new UsageError(`cannot read ${quotePath(path)}: ${whyUnreadable(error)}`, { cause: error });
   });
   if (!found.isDirectory()) {
     return { source: { path: file.path }, mediaType: file.mediaType ?? DEFAULT_FILE_MEDIA_TYPE, annotations };
