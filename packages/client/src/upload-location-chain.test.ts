@@ -129,6 +129,12 @@ describe("an upload Location chain", () => {
     ["an encoded slash", "/v2/prod/blobs/uploads/..%2f..%2fmanifests/latest"],
     ["an encoded backslash", "/v2/prod/blobs/uploads/..%5c..%5cmanifests"],
     ["an encoding that does not decode", "/v2/prod/blobs/uploads/%zz"],
+    // Tomcat and Jetty (Artifactory, Nexus) drop a segment's `;parameters` before they resolve dot segments: `..;`
+    // climbs there, while a URL parser keeps it as a name (QA: the PUT and the cancelling DELETE went to a manifest).
+    ["dot segments with path parameters", "/v2/prod/blobs/uploads/..;/..;/..;/victim/manifests/latest"],
+    ["a dot segment with an empty parameter", "/v2/prod/blobs/uploads/.;x/..;jsessionid=1/manifests/latest"],
+    ["encoded dot segments with path parameters", "/v2/prod/blobs/uploads/%2e%2e;/%2E%2E;/manifests/latest"],
+    ["an encoded semicolon after dots", "/v2/prod/blobs/uploads/..%3b/..%3B/manifests/latest"],
   ];
   it.each(refused)("on the registry's own origin is refused when it names %s", async (_, path) => {
     const { registry, reg } = await scene((r) => `${r}${path}`);

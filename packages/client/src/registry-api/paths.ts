@@ -73,8 +73,9 @@ export function referrersPath(repository: string, digest: string): string {
  * The path of a URL a registry sent (an upload Location, a next-page Link) as the registry's router would read it:
  * dot segments resolved (`new URL` already did, `%2e` ones included, per the WHATWG URL standard) and each segment
  * percent-decoded. Undefined when that reading is ambiguous, which a path to be checked against one of the above
- * must not be: an encoding that does not decode, or a segment that decodes to a dot segment or holds a `/` or `\`
- * (`..%2f`, `%2e%2e%2f`: a server that decodes before it routes would climb out of where the check saw it).
+ * must not be: an encoding that does not decode, or a segment that decodes to a dot segment (also with path
+ * parameters, `..;x`) or holds a `/` or `\` (`..%2f`, `%2e%2e%2f`: a server that decodes before it routes would
+ * climb out of where the check saw it).
  */
 export function decodedPath(url: URL): string | undefined {
   const decoded: string[] = [];
@@ -85,7 +86,10 @@ export function decodedPath(url: URL): string | undefined {
     } catch {
       return undefined;
     }
-    if (text === "." || text === ".." || /[/\\]/.test(text)) return undefined;
+    // A servlet container (Tomcat, Jetty: Artifactory, Nexus) drops a segment's `;parameters` before it resolves dot
+    // segments, so `..;x` climbs there while a URL parser keeps it as a name: judged by the part before the `;`.
+    const name = text.split(";", 1)[0];
+    if (name === "." || name === ".." || /[/\\]/.test(text)) return undefined;
     decoded.push(text);
   }
   return decoded.join("/");
