@@ -63,5 +63,6 @@ export {
   type RegistryErrorEntry,
 } from "./registry-codes.js";
 export { fragmentLength, SCRUBBED, SecretSet, scrubText, scrubValue } from "./secret-set.js";
+export { shellWord } from "./shell-word.js";
 export { MAX_TIMEOUT_MS } from "./timer-limit.js";
 export { formatWait, retryAfterText } from "./wait-text.js";

@@ -11,7 +11,7 @@
  * characters that reorder or hide text (bidi marks, overrides and isolates, line and paragraph separators,
  * zero-width, BOM), as @regatta/present's terminal escaping counts them.
  */
-const CONTROL = /[\x00-\x1f\x7f-\x9f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]/;
+export const CONTROL = /[\x00-\x1f\x7f-\x9f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]/;
 const CONTROLS = new RegExp(CONTROL.source, "g");
 
 /** `path` for a message: as it is, or, when it holds a control character, quoted with every control escaped. */

@@ -163,6 +163,7 @@ export {
   type SelfSignedCertificateOptions,
 } from "./self-signed-certificate.js";
 export { type ServedHandlers, serveHandlers } from "./serve-handlers.js";
+export { shellArgv } from "./shell-argv.js";
 export {
   type RegistryAuth,
   type RunningRegistry,
