@@ -8,7 +8,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { generateImage, generateIndex, pushImage, useRegistry } from "@regatta/testkit";
+import { generateImage, generateIndex, pushImage, shellArgv, useRegistry } from "@regatta/testkit";
 import { beforeAll, describe, expect, it } from "vitest";
 import { regatta } from "./test-cli.js";
 
@@ -16,11 +16,15 @@ const exec = promisify(execFile);
 const skopeo = async (...args: string[]) =>
   (await exec("skopeo", ["--insecure-policy", ...args], { maxBuffer: 64 * 1024 * 1024 })).stdout;
 
-/** The words of the command a refusal suggests: `transport: regatta …` up to a comma, a parenthesis or the line's end. */
+/**
+ * The arguments of the command a refusal suggests (`transport: regatta …` to the line's end, or to a docker archive's
+ * note), as bash reads them: a hint's words are quoted for the shell, so a path with a space or a quote is one word.
+ */
 function suggested(stderr: string): string[] {
-  const match = /transport: regatta ([^,(\n]+)/.exec(stderr);
+  const line = stderr.split("\n")[0]!;
+  const match = /transport: regatta (.*?)(?: \(a docker archive, as docker save writes\))?$/.exec(line);
   if (!match) throw new Error(`no command in ${stderr}`);
-  return match[1]!.trim().split(/\s+/);
+  return shellArgv(match[1]!);
 }
 
 describe("skopeo's transports: pull writes them, copy's hints run", () => {
@@ -76,7 +80,9 @@ describe("skopeo's transports: pull writes them, copy's hints run", () => {
     expect(readdirSync(join(colon, "a:b"))).toContain("index.json");
   }, 60_000);
   it("copy's refusals of skopeo's transports suggest commands that run and do what copy was asked", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "regatta-hints-"));
+    // A directory with a space and a quote in its name: each hint's paths are quoted for the shell (they were not, and
+    // the command run as printed split the path in two).
+    const dir = mkdtempSync(join(tmpdir(), "regatta hints it's-"));
     const config = async (word: string) => JSON.parse(await skopeo("inspect", "--raw", word)).config.digest;
     // Sources on disk, written as skopeo would be asked to read them.
     for (const dest of [

@@ -1,6 +1,7 @@
 import { UsageError } from "@regatta/errors";
+import { shellArgv } from "@regatta/testkit";
 import { describe, expect, it } from "vitest";
-import { parseCopyList } from "./copy-list.js";
+import { parseCopyList, transportRefusal } from "./copy-list.js";
 
 describe("parseCopyList", () => {
   it("reads SOURCE TARGET lines, skipping comments and blank lines, keeping line numbers", () => {
@@ -42,5 +43,63 @@ describe("parseCopyList", () => {
   ])("refuses %j, naming the line", (text, message) => {
     expect(() => parseCopyList(text, "refs.txt")).toThrow(UsageError);
     expect(() => parseCopyList(text, "refs.txt")).toThrow(message);
+  });
+});
+
+describe("transportRefusal: the command a hint suggests", () => {
+  /** The argv bash reads from the command in `message` (after `transport: ` or `for one image, `). */
+  function suggestedArgv(message: string): string[] {
+    const command =
+      /(?:transport: |for one image, )(regatta .*?)(?: \(a docker archive, as docker save writes\))?$/.exec(
+        message,
+      )?.[1];
+    if (!command) throw new Error(`no command in ${message}`);
+    return shellArgv(command);
+  }
+  const ref = "localhost:5000/app:1";
+
+  it.each([
+    // Was `regatta pull … oci:/t/my dir/lay:v1`: the path split in two; `$HOME` expanded; `it's` an open quote.
+    ["target", "oci:/t/my dir/lay:v1", ["regatta", "pull", ref, "oci:/t/my dir/lay:v1", "--platform", "all"]],
+    ["target", "oci-archive:/t/it's.tar:a:b", ["regatta", "pull", ref, "oci-archive:/t/it's.tar:a:b"]],
+    ["target", "docker-archive:/t/$HOME x.tar", ["regatta", "pull", ref, "docker-archive:/t/$HOME x.tar"]],
+    ["target", "dir:/t/`id` x", ["regatta", "pull", ref, "/t/`id` x", "--format", "dir"]],
+    ["source", "oci:/t/my dir/lay:amd", ["regatta", "push", "/t/my dir/lay", ref, "--name", "amd"]],
+    ["source", "docker-archive:/t/it's.tar", ["regatta", "push", "/t/it's.tar", ref]],
+    ["source", "dir:/t/a b", ["regatta", "push", "/t/a b", ref]],
+  ] as const)("copy's hint for a %s %j runs as that one argv in a shell", (side, word, argv) => {
+    const refused = transportRefusal(word, side, "copy", ref);
+    expect(refused).toBeInstanceOf(UsageError);
+    expect(suggestedArgv(refused!.message)).toEqual(argv);
+  });
+
+  it("sync's hint too, its other end and its --platform quoted alike", () => {
+    const refused = transportRefusal("docker-archive:/t/my dir/s.tar", "target", "sync", `docker://${ref}`, {
+      platforms: "linux/arm64",
+    });
+    expect(suggestedArgv(refused!.message)).toEqual([
+      "regatta",
+      "pull",
+      ref,
+      "docker-archive:/t/my dir/s.tar",
+      "--platform",
+      "linux/arm64",
+    ]);
+  });
+
+  it("leaves plain words bare, and shows a control character escaped, never raw", () => {
+    expect(transportRefusal("oci:out/lay:amd", "target", "copy", ref)?.message).toContain(
+      `regatta pull ${ref} oci:out/lay:amd --platform all`,
+    );
+    const message = transportRefusal("oci:/t/a\x1b[2Jb:v1", "target", "copy", ref)!.message;
+    expect(message).not.toContain("\x1b");
+    expect(suggestedArgv(message)).toEqual([
+      "regatta",
+      "pull",
+      ref,
+      "oci:/t/a\x1b[2Jb:v1",
+      "--platform",
+      "all",
+    ]);
   });
 });

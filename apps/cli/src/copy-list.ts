@@ -3,9 +3,14 @@
  * (a whole line, or after the pair), blank lines are skipped. Parsed whole before anything is copied, so a typo on
  * line 300 is a usage error before line 1 is sent.
  */
-import { quotePath, UsageError } from "@regatta/errors";
-import { parseReference, type Reference } from "@regatta/reference";
-import { layoutRefName, type SkopeoWord, skopeoTransport } from "./skopeo-transport.js";
+import { quotePath, shellWord, UsageError } from "@regatta/errors";
+import {
+  layoutRefName,
+  parseReference,
+  type Reference,
+  type SkopeoWord,
+  skopeoTransport,
+} from "@regatta/reference";
 
 /** One line of the file, parsed. */
 export interface CopyPair {
@@ -46,7 +51,7 @@ function pullPlatformFlags(transport: string, platforms: string | undefined): st
     .split(",")
     .map((p) => p.trim())
     .filter(Boolean);
-  if (list.length === 1 && list[0] !== "all") return ` --platform ${quotePath(list[0]!)}`;
+  if (list.length === 1 && list[0] !== "all") return ` --platform ${shellWord(list[0]!)}`;
   return transport === "oci" ? " --platform all" : "";
 }
 
@@ -55,33 +60,34 @@ function pullPlatformFlags(transport: string, platforms: string | undefined): st
  * word filled in (`regatta pull ghcr.io/org/app:1 docker-archive:da.tar` for a target `docker-archive:da.tar`): a
  * command that runs as given (cli-skopeo-transports.int.test runs each). Built from normalised words (the other
  * end's `docker://` dropped) and with the flags that change the result (see {@link HintFlags}). A pull writes
- * skopeo's own forms (skopeo-transport.ts); a push reads the path, skopeo's reference after it being the `--name`.
+ * skopeo's own forms (@regatta/reference's skopeoTransport); a push reads the path, skopeo's reference after it being
+ * the `--name`. Every word filled in is quoted for the shell (shellWord): a path with a space stays one argument.
  */
 function regattaFor(found: SkopeoWord, side: "source" | "target", given: string, flags: HintFlags): string {
   const { transport, rest, path, reference } = found;
-  const other = withoutDockerScheme(given);
+  const other = shellWord(withoutDockerScheme(given));
   // A name skopeo would refuse is refused here too, not passed on to a command that would fail on it.
   if ((transport === "oci" || transport === "oci-archive") && reference !== undefined) {
     layoutRefName(`${transport}:${rest}`, reference);
   }
-  // Paths a user typed, quoted as every path in a message is (a control character is shown escaped).
-  const shownPath = quotePath(path || "PATH");
+  // Paths a user typed, quoted for the shell (a control character is shown escaped, as quotePath shows it).
+  const shownPath = path ? shellWord(path) : "PATH";
   if (side === "target") {
     const carried =
       pullPlatformFlags(transport, flags.platforms) + (flags.sourceCredentials ? CREDENTIAL_FLAGS : "");
     switch (transport) {
       case "docker-archive":
-        return `regatta pull ${other} docker-archive:${shownPath}${carried} (a docker archive, as docker save writes)`;
+        return `regatta pull ${other} ${path ? shellWord(`docker-archive:${path}`) : "docker-archive:PATH"}${carried} (a docker archive, as docker save writes)`;
       case "oci":
       case "oci-archive":
-        return `regatta pull ${other} ${transport}:${quotePath(rest || "DIR")}${carried}`;
+        return `regatta pull ${other} ${rest ? shellWord(`${transport}:${rest}`) : `${transport}:DIR`}${carried}`;
       case "dir":
         return `regatta pull ${other} ${shownPath} --format dir${carried}`;
       default:
         return `regatta pull ${other} FILE.tar${carried}, then docker load -i FILE.tar (or podman load)`;
     }
   }
-  const name = reference !== undefined ? ` --name ${quotePath(reference)}` : "";
+  const name = reference !== undefined ? ` --name ${shellWord(reference)}` : "";
   const carried = flags.targetCredentials ? CREDENTIAL_FLAGS : "";
   switch (transport) {
     case "docker-archive":
@@ -112,11 +118,11 @@ export function transportRefusal(
   const instead = regattaFor(found, side, other, flags);
   if (command === "sync") {
     return new UsageError(
-      `sync ${side === "target" ? "writes" : "reads"} registries and OCI layouts (oci:DIR), not skopeo's ${transport}: transport (${word}): for one image, ${instead}`,
+      `sync ${side === "target" ? "writes" : "reads"} registries and OCI layouts (oci:DIR), not skopeo's ${transport}: transport (${quotePath(word)}): for one image, ${instead}`,
     );
   }
   return new UsageError(
-    `copy takes registry references, and ${word} is skopeo's ${transport}: transport: ${instead}`,
+    `copy takes registry references, and ${quotePath(word)} is skopeo's ${transport}: transport: ${instead}`,
   );
 }
 

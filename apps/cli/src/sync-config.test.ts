@@ -110,6 +110,13 @@ describe("skopeo sync's format", () => {
       target: "reg.local/docker.io/library/busybox",
     });
   });
+
+  it("without a destination, says the command to run, the file's name quoted for the shell", async () => {
+    // Was `regatta sync --config my sync.yaml DESTINATION`: the file as two words.
+    await expect(parseSyncConfig(SKOPEO, "my sync.yaml", {})).rejects.toThrow(
+      "as in regatta sync --config 'my sync.yaml' DESTINATION",
+    );
+  });
 });
 
 describe("the regsync-like format", () => {

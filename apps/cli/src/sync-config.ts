@@ -17,7 +17,7 @@
  */
 
 import type { HostSettings, SyncJob, TagFilter } from "@regatta/client";
-import { quotePath, UsageError } from "@regatta/errors";
+import { quotePath, shellWord, UsageError } from "@regatta/errors";
 import { isValidDigest, isValidTag } from "@regatta/reference";
 
 /** What a config file asks for. */
@@ -248,7 +248,7 @@ function skopeoFormat(
   }
   if (!options.destination?.replace(/\/+$/, "")) {
     throw new UsageError(
-      `${quotePath(file)} is in skopeo sync's format, which names no target: give it, as in regatta sync --config ${quotePath(file)} DESTINATION`,
+      `${quotePath(file)} is in skopeo sync's format, which names no target: give it, as in regatta sync --config ${shellWord(file)} DESTINATION`,
     );
   }
   return { jobs, hosts };

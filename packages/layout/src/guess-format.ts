@@ -6,8 +6,9 @@
 import type { Stats } from "node:fs";
 import { readdir, stat } from "node:fs/promises";
 import { join } from "node:path";
-import { quotePath, quoteText, UsageError } from "@regatta/errors";
+import { quotePath, shellWord, UsageError } from "@regatta/errors";
 import { notRegularFile } from "@regatta/errors/foreign-file";
+import { skopeoTransport } from "@regatta/reference";
 import type { LayoutFormat } from "./layout-writer.js";
 
 async function kindOf(path: string): Promise<"file" | "directory" | "missing" | "other"> {
@@ -83,18 +84,15 @@ async function sourceStat(source: string): Promise<Stats> {
     const code = (error as NodeJS.ErrnoException).code;
     if (code !== "ENOENT" && code !== "ENOTDIR") throw error;
   }
-  const transport = /^([a-z-]+):(.+)$/.exec(source);
-  const name = transport?.[1] as string;
-  const format = transport ? SKOPEO_LOCAL[name] : undefined;
-  // skopeo's PATH[:REFERENCE] (dir: takes a path alone): the reference is which image, Regatta's --name.
-  const rest = transport?.[2] ?? "";
-  const at = name === "dir" ? -1 : rest.indexOf(":");
-  const path = at > 0 ? rest.slice(0, at) : rest;
-  const image = at > 0 ? ` --name ${quoteText(rest.slice(at + 1))}` : "";
+  // skopeo's PATH[:REFERENCE] (dir: takes a path alone), split by @regatta/reference's skopeoTransport: the reference
+  // is which image, Regatta's --name. The words to give are quoted for the shell (a path with a space stays one).
+  const found = skopeoTransport(source);
+  const format = found?.path ? SKOPEO_LOCAL[found.transport] : undefined;
+  const image = found?.reference !== undefined ? ` --name ${shellWord(found.reference)}` : "";
   throw new UsageError(
     `${quotePath(source)} does not exist` +
-      (transport && format
-        ? `: a local source is a path, not skopeo's ${name}: transport; give ${quotePath(path)}${image} (format ${format})`
+      (found && format
+        ? `: a local source is a path, not skopeo's ${found.transport}: transport; give ${shellWord(found.path)}${image} (format ${format})`
         : ""),
   );
 }

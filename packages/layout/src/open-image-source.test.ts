@@ -6,6 +6,7 @@ import { execFileSync } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { quotePath, UsageError } from "@regatta/errors";
+import { shellArgv } from "@regatta/testkit";
 import { describe, expect, it } from "vitest";
 import { guessPushFormat } from "./guess-format.js";
 import type { LayoutFormat } from "./layout-writer.js";
@@ -91,12 +92,21 @@ describe("openImageSource and guessPushFormat: a source of the wrong kind", () =
       expect(message).toContain(quotePath(fifo));
     }
     // skopeo's PATH:REFERENCE: the path, and the image by --name (push big REF --name v1 works; push big:v1 does not).
-    expect((await refusal("oci:big:v1")).message).toContain(
-      `give ${quotePath("big")} --name "v1" (format oci)`,
-    );
+    expect((await refusal("oci:big:v1")).message).toContain("give big --name v1 (format oci)");
     expect((await refusal(`docker-archive:${dir}/a.tar:app:1.0`)).message).toContain(
-      `give ${quotePath(`${dir}/a.tar`)} --name "app:1.0" (format docker)`,
+      `give ${dir}/a.tar --name app:1.0 (format docker)`,
     );
-    expect((await refusal("dir:x:y")).message).toContain(`give ${quotePath("x:y")} (format dir)`);
+    expect((await refusal("dir:x:y")).message).toContain("give x:y (format dir)");
+  });
+
+  it("quotes the words to give for the shell: a path with a space or a quote reads back as one argument", async () => {
+    const dir = scratch();
+    for (const path of [join(dir, "my lay"), join(dir, "it's"), join(dir, "$HOME")]) {
+      const { message } = await refusal(`oci:${path}:example.com/app:1.0`);
+      const words = /; give (.*) \(format oci\)$/.exec(message)?.[1];
+      expect(words, message).toBeDefined();
+      // Was `give /tmp/…/my lay --name "example.com/app:1.0"`: two words for the path; `$HOME` expanded.
+      expect(shellArgv(words!)).toEqual([path, "--name", "example.com/app:1.0"]);
+    }
   });
 });

@@ -27,4 +27,5 @@ export { Reference, type ReferenceParts } from "./reference.js";
 export { isRegistryLookalike } from "./registry-lookalike.js";
 export type { RepositoryParts } from "./repository-parts.js";
 export { RepositoryReference } from "./repository-reference.js";
+export { layoutRefName, type SkopeoWord, skopeoTransport } from "./skopeo-transport.js";
 export { isValidTag, validateTag } from "./validate-tag.js";

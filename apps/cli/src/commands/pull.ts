@@ -7,7 +7,7 @@ import { layoutFormat } from "../flag-values.js";
 import { platformFlag } from "../global-options.js";
 import { interruptSignal } from "../interrupt.js";
 import { countNoun, humanSize, writeJson } from "../output.js";
-import { pullDestination } from "../skopeo-transport.js";
+import { pullDestination } from "../pull-destination.js";
 import { DEFAULT_JOBS, defaultsLine, JOBS_HELP, jobsOf } from "../transfer-defaults.js";
 import { withTransferProgress } from "../transfer-progress.js";
 

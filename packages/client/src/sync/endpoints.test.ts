@@ -50,6 +50,17 @@ describe("parseEndpoint", () => {
     );
   });
 
+  it("quotes the oci:DIR to give for the shell: a directory with a space or a quote stays one argument", () => {
+    // Was `give oci:/t/my dir`: two words.
+    for (const [dir, shown] of [
+      ["/t/my dir", "'oci:/t/my dir'"],
+      ["/t/it's", "'oci:/t/it'\\''s'"],
+    ]) {
+      expect(() => parseEndpoint(ctx, `oci:${dir}:v1`, "target")).toThrow(`; give ${shown})`);
+    }
+    expect(parseEndpoint(ctx, "oci::x", "target")).toEqual({ kind: "oci", dir: ":x", text: "oci::x" });
+  });
+
   it("a registry alone (skopeo sync's destination form) is told to name a repository on it", () => {
     // Was "… (127.0.0.1:5931 names a tag)" for the target, "invalid character" for [::1]:5931, and a source read
     // as docker.io/library/localhost:5931.

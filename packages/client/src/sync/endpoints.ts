@@ -5,13 +5,14 @@
  * `org.opencontainers.image.ref.name`.
  */
 import { existsSync } from "node:fs";
-import { quotePath, quoteText, UsageError } from "@regatta/errors";
+import { quotePath, quoteText, shellWord, UsageError } from "@regatta/errors";
 import {
   isRegistryLookalike,
-  isValidRefName,
+  layoutRefName,
   parseReference,
   type Reference,
   type RepositoryReference,
+  skopeoTransport,
 } from "@regatta/reference";
 import type { ClientContext } from "../context.js";
 
@@ -28,25 +29,19 @@ export type Endpoint =
 
 /** Parses one end of a job; `side` names it in errors. */
 export function parseEndpoint(ctx: ClientContext, text: string, side: "source" | "target"): Endpoint {
-  if (text.startsWith("oci:")) {
-    const dir = text.slice(4);
+  const layout = skopeoTransport(text);
+  if (layout?.transport === "oci") {
+    const { rest: dir, path: base, reference: tag } = layout;
     if (!dir) throw new UsageError(`the ${side} oci: needs a directory (oci:DIR)`);
     // skopeo's `oci:DIR:NAME` names one image of a layout: as a source, that one only (as `registry/repo:tag` is); as
-    // a target, refused as a tagged registry target is. Split at the path's first colon, as skopeo splits it
-    // (containers/image's SplitPathAndImage) and as pull's `oci:DIR:NAME` is, the name any OCI ref.name
-    // (`example.com/app:1.0`); a directory named `DIR:NAME` that exists is that directory.
-    const colon = dir.indexOf(":");
-    if (colon > 0 && !existsSync(dir)) {
-      const base = dir.slice(0, colon);
-      const tag = dir.slice(colon + 1);
-      if (!isValidRefName(tag)) {
-        throw new UsageError(
-          `${quotePath(text)}: ${quoteText(tag)} is not an image name an OCI layout takes (ref.name: letters and digits joined by - . _ : @ + or --, components separated by /)`,
-        );
-      }
+    // a target, refused as a tagged registry target is. Split by @regatta/reference's skopeoTransport, at the path's
+    // first colon as skopeo splits it (containers/image's SplitPathAndImage) and as pull's `oci:DIR:NAME` is, the
+    // name any OCI ref.name (`example.com/app:1.0`); a directory named `DIR:NAME` that exists is that directory.
+    if (tag !== undefined && !existsSync(dir)) {
+      layoutRefName(text, tag);
       if (side === "target") {
         throw new UsageError(
-          `the target of a sync is a layout: each tag keeps its name (${quotePath(text)} names the tag ${tag}; give ${quotePath(`oci:${base}`)})`,
+          `the target of a sync is a layout: each tag keeps its name (${quotePath(text)} names the tag ${tag}; give ${shellWord(`oci:${base}`)})`,
         );
       }
       return { kind: "oci", dir: base, tag, text: `oci:${base}` };
