@@ -53,4 +53,18 @@ describe("regatta delete and rmtag", () => {
     expect(run.stderr).toContain(`the manifest ${digest} stays; still tagged t000, t001, t002, t003`);
     expect(tags()).toEqual(SHARED.slice(0, 4));
   });
+
+  it.each([["rmtag"], ["delete"], ["delete", "--dry-run"]])(
+    "%s REPO (no tag) is refused before any request (exit 2): latest is not taken for granted",
+    async (...command) => {
+      const { repo } = await start();
+      // Was: `rmtag host/team/app` deleted :latest ("deleted tag …:latest"), delete --dry-run aimed at latest.
+      const run = await regatta([...command, repo]);
+      expect([run.code, run.stdout]).toEqual([2, ""]);
+      expect(run.stderr).toContain(`names no tag, and latest is not taken for granted when deleting`);
+      expect(run.stderr).toContain(`${repo}:latest to mean it`);
+      expect(handlers.requests).toEqual([]);
+      expect(tags()).toEqual(SHARED);
+    },
+  );
 });

@@ -99,6 +99,27 @@ export function toReference(ctx: ClientContext, input: ReferenceInput): Referenc
   return input;
 }
 
+/**
+ * {@link toReference} for a call that deletes (`deleteTag`, `deleteManifest`): a string naming neither a tag nor a
+ * digest is refused before any request. Reading, docker's `latest` is a fair default; deleting `latest` because a
+ * tag was left out (`deleteTag("team/api")`, `regatta rmtag host/app`) is a mistake a script makes once. regctl's
+ * tag delete and manifest delete need one too. `usage` is what the call takes (`REPO:TAG`).
+ */
+export function toReferenceToDelete(ctx: ClientContext, input: ReferenceInput, usage: string): Reference {
+  if (typeof input === "string") checkNamesWhatToDelete(input, usage, ctx.defaultRegistry);
+  return toReference(ctx, input);
+}
+
+/** The check of {@link toReferenceToDelete} for a reference as typed (the CLI's, before it opens a client). */
+export function checkNamesWhatToDelete(input: string, usage: string, defaultRegistry?: string): void {
+  const ref = parseReference(input, { defaultTag: false, ...(defaultRegistry ? { defaultRegistry } : {}) });
+  if (ref.tag !== undefined || ref.digest !== undefined) return;
+  throw new UsageError(
+    `a delete needs ${usage}: ${ref.familiar()} names no tag, and latest is not taken for granted when deleting`,
+    { hint: `write ${ref.familiar()}:latest to mean it` },
+  );
+}
+
 export function toRepository(ctx: ClientContext, input: RepositoryInput): RepositoryReference {
   if (typeof input === "string") return parseRepository(input, { defaultRegistry: ctx.defaultRegistry });
   if (hasMethods(input, "repositoryOnly")) return (input as Reference).repositoryOnly();

@@ -154,3 +154,29 @@ describe("the tag walk's limit", () => {
     expect(Object.keys(tags()).sort()).toEqual(["other", ...SHARED.slice(0, 4)]);
   });
 });
+
+describe("a delete names what it deletes", () => {
+  it.each([
+    ["deleteTag", "REPO:TAG"],
+    ["deleteManifest", "REPO:TAG or REPO@DIGEST"],
+  ] as const)("%s of a repository alone is refused before any request; latest stays", async (call, usage) => {
+    handlers = createRegistryHandlers(distributionFlavour, {
+      repos: { "team/app": fakeRepository({ latest: a, "1.0": a }) },
+    });
+    served = await serveHandlers(handlers);
+    host = new URL(served.url).host;
+    reg = createClient(host, { retry: { attempts: 0 } });
+    // Was: `latest` taken for granted, and deleted (deleteManifest with force: every tag of it).
+    const options = call === "deleteManifest" ? { force: true } : {};
+    const err = await reg[call](`${host}/team/app`, options).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(UsageError);
+    expect((err as Error).message).toBe(
+      `a delete needs ${usage}: ${host}/team/app names no tag, and latest is not taken for granted when deleting (write ${host}/team/app:latest to mean it)`,
+    );
+    expect(handlers.requests).toEqual([]);
+    expect(Object.keys(tags()).sort()).toEqual(["1.0", "latest"]);
+    // Named, it is deleted as before.
+    await reg[call](`${host}/team/app:latest`, options);
+    expect(Object.keys(tags())).not.toContain("latest");
+  });
+});

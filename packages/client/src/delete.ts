@@ -15,7 +15,7 @@ import {
   type ClientContext,
   type ReferenceInput,
   type RepositoryInput,
-  toReference,
+  toReferenceToDelete,
   toRepository,
 } from "./context.js";
 import { deleteRequest, deletesDisabled, disabledError, sendDelete } from "./delete-request.js";
@@ -117,7 +117,7 @@ export async function deleteManifest(
   input: ReferenceInput,
   options: DeleteManifestOptions = {},
 ): Promise<DeletedManifest> {
-  const ref = toReference(ctx, input);
+  const ref = toReferenceToDelete(ctx, input, "REPO:TAG or REPO@DIGEST");
   const sig = options.signal ? { signal: options.signal } : {};
   // The registry itself, never a mirror (mirrors.ts): what is deleted must be what the registry names.
   // Read whole (not a HEAD) for its `subject`: a referrer deleted must leave its subject's fallback index too.
@@ -298,7 +298,7 @@ export async function deleteTag(
   input: ReferenceInput,
   options: TagWalkOptions = {},
 ): Promise<DeletedTag> {
-  const ref = toReference(ctx, input);
+  const ref = toReferenceToDelete(ctx, input, "REPO:TAG");
   if (ref.digest || !ref.tag) {
     throw new UsageError(
       `delete tag needs a tag, not a digest: ${ref.familiar()} (use delete to remove a manifest)`,

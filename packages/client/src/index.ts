@@ -39,7 +39,13 @@ export { unknownOptionError, verbOptions } from "./call-arguments.js";
 export type { CatalogOptions, CatalogPage } from "./catalog.js";
 export { checkCredentials, connect, createClient, hasExplicitCredentials } from "./connect.js";
 export type { ConnectOptions } from "./connect-options.js";
-export { joinSignals, type ReferenceInput, type RepositoryInput, type SignalSource } from "./context.js";
+export {
+  checkNamesWhatToDelete,
+  joinSignals,
+  type ReferenceInput,
+  type RepositoryInput,
+  type SignalSource,
+} from "./context.js";
 export {
   type BlobOutcome,
   type CopyOptions,
@@ -165,6 +171,7 @@ export {
   type Schema1Conversion,
 } from "./schema1.js";
 export { DEFAULT_SYNC_JOBS, targetCollisions } from "./sync/plan.js";
+export { syncFailure } from "./sync/plan-run.js";
 export { parseQuotaHeader, type RateLimitInfo, rateLimitFromHeaders } from "./sync/rate-limit.js";
 export { RateLimitLowError } from "./sync/rate-limit-guard.js";
 export { checkShard, parseShard, shardJobs } from "./sync/shard.js";

@@ -42,6 +42,8 @@ export function registerDelete(program: Command, cli: CliContext): void {
         "\n  regatta delete localhost:5000/team/api:1.0 --force --referrers --dry-run",
     )
     .action(async (reference: string, opts: DeleteFlags, cmd: Command) => {
+      // Before any request: a delete names its tag or digest (the client checks it; the CLI parses first).
+      (await import("@regatta/client")).checkNamesWhatToDelete(reference, "REPO:TAG or REPO@DIGEST");
       await cli.withReference(cmd, reference, async (reg, ref, flags) => {
         const deleted = await reg.deleteManifest(ref, {
           ...(opts.force ? { force: true } : {}),

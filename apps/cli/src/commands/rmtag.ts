@@ -15,6 +15,8 @@ export function registerRmtag(program: Command, cli: CliContext): void {
         "\n\nExample:\n  regatta rmtag localhost:5000/team/api:latest",
     )
     .action(async (reference: string, _opts: unknown, cmd: Command) => {
+      // Before any request: a delete names its tag or digest (the client checks it; the CLI parses first).
+      (await import("@regatta/client")).checkNamesWhatToDelete(reference, "REPO:TAG");
       await cli.withReference(cmd, reference, async (reg, ref, flags) => {
         const done = await reg.deleteTag(ref);
         if (flags.json) {
