@@ -24,7 +24,7 @@ const skopeo = async (...args: string[]) => {
 };
 
 /** The images: their config's `created` and `config` as stored (`undefined`: left out). */
-const IMAGES: Record<string, { created?: string; config?: Record<string, unknown> }> = {
+const IMAGES: Record<string, { created?: string; config?: Record<string, unknown>; history?: object[] }> = {
   full: {
     created: "2024-01-02T03:04:05.123456789Z",
     config: { Env: ["A=1", "B=two words"], Labels: { b: "2", a: "1", "with space": "x y" }, Cmd: ["sh"] },
@@ -35,6 +35,14 @@ const IMAGES: Record<string, { created?: string; config?: Record<string, unknown
   negative: { created: "2024-06-02T03:04:05.5-05:30" },
   tiny: { created: "2024-06-02T03:04:05.000000100+00:00", config: { Labels: { k: "" } } },
   long: { created: "2024-01-02T23:59:59.1234567891-00:00" },
+  history: {
+    created: "2024-01-02T03:04:05Z",
+    config: { ArgsEscaped: true, User: "u" },
+    history: [
+      { created: "2024-01-01T00:00:00.5Z", created_by: "ADD x", comment: "c" },
+      { created_by: "CMD", empty_layer: true },
+    ],
+  },
 };
 
 /** Templates skopeo 1.9 runs on `inspect`'s output (it has no `json`, `Variant` or `LayersData`). */
@@ -51,7 +59,11 @@ const INSPECT = [
 const CONFIG = [
   "{{.Created}}|{{.OS}}|{{.Author}}",
   "{{.Config.Labels}}|{{.Config.Env}}|{{.Config.Cmd}}|{{.Config.Entrypoint}}|{{.Config.ExposedPorts}}",
-  '{{.Config.Labels.x}}|{{index .Config.Labels "x"}}|{{.Config.User}}|{{.History}}',
+  '{{.Config.Labels.x}}|{{index .Config.Labels "x"}}|{{.Config.User}}|{{len .History}}',
+  // A struct prints as Go's `{…}`, which regatta does not copy: the history only when there is none.
+  "{{if not .History}}{{.History}}{{end}}",
+  "{{range .History}}{{.CreatedBy}}|{{.EmptyLayer}}|{{.Created}}|{{.Comment}}|{{.Author}};{{end}}",
+  "{{.RootFS.DiffIDs}}|{{.RootFS.Type}}|{{.Config.ArgsEscaped}}|{{.OSVersion}}|{{.OSFeatures}}|{{.Variant}}",
 ];
 
 describe("--format prints what skopeo inspect --format prints", () => {
@@ -62,7 +74,7 @@ describe("--format prints what skopeo inspect --format prints", () => {
     const work = mkdtempSync(join(tmpdir(), "regatta-format-parity-"));
     const base = await generateImage({ layers: 1, seed: "format-parity" });
     const layer = base.layers[0]!;
-    for (const [tag, { created, config }] of Object.entries(IMAGES)) {
+    for (const [tag, { created, config, history }] of Object.entries(IMAGES)) {
       const dir = join(work, tag);
       mkdirSync(join(dir, "blobs", "sha256"), { recursive: true });
       const blob = (bytes: Buffer) => {
@@ -78,6 +90,7 @@ describe("--format prints what skopeo inspect --format prints", () => {
             os: "linux",
             ...(config !== undefined ? { config } : {}),
             rootfs: { type: "layers", diff_ids: [layer.diffId] },
+            ...(history !== undefined ? { history } : {}),
           }),
         ),
       );

@@ -74,6 +74,18 @@ describe("inspect --format's declared document", () => {
     );
   });
 
+  it("config --format reads Go's v1.Image names, as skopeo inspect --config --format does", () => {
+    const config = {
+      "os.features": ["win32k"],
+      rootfs: { type: "layers", diff_ids: ["sha256:a"] },
+      history: [{ created_by: "ADD x" }, { created_by: "CMD", empty_layer: true }],
+    };
+    const t = compileTemplate(
+      "{{range .History}}{{.CreatedBy}}|{{.EmptyLayer}};{{end}}{{.RootFS.DiffIDs}}|{{.OSFeatures}}|{{.OSVersion}}|{{.Config.ArgsEscaped}}",
+    );
+    expect(t.render(config, CONFIG_SHAPE)).toBe("ADD x|false;CMD|true;[sha256:a]|[win32k]||false");
+  });
+
   it("still refuses a field no one has", () => {
     expect(() => compileTemplate("{{.DockerVersoin}}").render({}, INSPECT_SHAPE)).toThrow(/DockerVersoin/);
     expect(() => compileTemplate("{{.docker_versoin}}").render({}, CONFIG_SHAPE)).toThrow(/docker_versoin/);

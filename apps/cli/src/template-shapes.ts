@@ -40,7 +40,7 @@ const containerConfig: Shape = {
     WorkingDir: value,
     Labels: stringMap,
     StopSignal: value,
-    ArgsEscaped: value,
+    ArgsEscaped: "bool",
     Memory: value,
     MemorySwap: value,
     CpuShares: value,
@@ -59,14 +59,14 @@ const containerConfig: Shape = {
     Shell: strings,
     Hostname: value,
     Domainname: value,
-    AttachStdin: value,
-    AttachStdout: value,
-    AttachStderr: value,
-    Tty: value,
-    OpenStdin: value,
-    StdinOnce: value,
+    AttachStdin: "bool",
+    AttachStdout: "bool",
+    AttachStderr: "bool",
+    Tty: "bool",
+    OpenStdin: "bool",
+    StdinOnce: "bool",
     Image: value,
-    NetworkDisabled: value,
+    NetworkDisabled: "bool",
     MacAddress: value,
   },
 };
@@ -83,7 +83,16 @@ export const CONFIG_SHAPE: Shape = {
     Created: "time",
     author: value,
     config: containerConfig,
-    rootfs: { object: "rootfs", fields: { type: value, diff_ids: strings } },
+    // skopeo inspect --config's Go names (v1.Image's OSVersion, OSFeatures) read the OCI keys.
+    OSVersion: value,
+    OSFeatures: strings,
+    "os.version": value,
+    "os.features": strings,
+    rootfs: {
+      object: "rootfs",
+      fields: { type: value, diff_ids: strings, DiffIDs: strings },
+      aliases: { DiffIDs: "diff_ids" },
+    },
     history: {
       list: {
         object: "a history entry",
@@ -91,10 +100,13 @@ export const CONFIG_SHAPE: Shape = {
           created: value,
           Created: "time",
           created_by: value,
+          CreatedBy: value,
           author: value,
           comment: value,
           empty_layer: value,
+          EmptyLayer: "bool",
         },
+        aliases: { CreatedBy: "created_by", EmptyLayer: "empty_layer" },
       },
     },
     // docker's (v1 image JSON): https://github.com/moby/docker-image-spec/blob/main/spec.md
@@ -105,6 +117,7 @@ export const CONFIG_SHAPE: Shape = {
     parent: value,
     comment: value,
   },
+  aliases: { OSVersion: "os.version", OSFeatures: "os.features" },
 };
 
 /** The --json document's fields. */

@@ -447,6 +447,22 @@ describe("as skopeo prints: zero values, <no value>, times", () => {
     expect(render("{{print .Labels.nosuch}}", doc)).toBe("<nil>");
   });
 
+  it("a Go name stored under another key (aliases) reads it; a declared bool left out is false", () => {
+    const shape: Shape = {
+      object: "a history entry",
+      fields: { created_by: "any", CreatedBy: "any", EmptyLayer: "bool" },
+      aliases: { CreatedBy: "created_by", EmptyLayer: "empty_layer" },
+    };
+    const t = compileTemplate("{{.CreatedBy}}|{{.createdby}}|{{.EmptyLayer}}|{{.created_by}}");
+    expect(t.render({ created_by: "ADD", empty_layer: true }, shape)).toBe("ADD|ADD|true|ADD");
+    expect(t.render({}, shape)).toBe("||false|");
+    expect(compileTemplate('{{print .EmptyLayer}}|{{printf "%t" .EmptyLayer}}').render({}, shape)).toBe(
+      "false|false",
+    );
+    // The key of the Go name wins over the alias when the document has both.
+    expect(t.render({ CreatedBy: "mine", created_by: "ADD" }, shape)).toBe("mine|mine|false|ADD");
+  });
+
   it("without a declared shape, a missing field or a null is Go's <no value>, as in a map[string]interface {}", () => {
     expect(compileTemplate("{{.nope}}|{{.a}}|{{.b.c}}|{{index . `nope`}}").render({ a: null, b: {} })).toBe(
       "<no value>|<no value>|<no value>|<no value>",

@@ -48,17 +48,24 @@ export class TemplateError extends UsageError {
  * What a document is declared to hold, so a misspelt field is an error naming the fields there are (Go's "can't
  * evaluate field X in type T") rather than an empty line, and a declared field a document leaves out (or holds null)
  * prints as Go prints its type's zero value. `"any"`: not checked (a string, a number, or what nobody declared;
- * missing, it prints nothing, as Go's empty string). `"time"`: an RFC 3339 text Go holds as a *time.Time: printed
+ * missing, it prints nothing, as Go's empty string). `"bool"`: a Go bool, `false` when missing. `"time"`: an RFC
+ * 3339 text Go holds as a *time.Time: printed
  * (and handed to `print`/`printf`/`println`) as Go's time.Time String, `<nil>` when missing; other functions (`json`,
  * `eq`, `slice`…) see the text as stored. `object`: these fields (matched as lookup matches them, exactly then in any
- * case); a key the document has beyond them is read all the same. `map`: any key, each value of this shape; missing,
+ * case); a key the document has beyond them is read all the same; `aliases` names the key a declared field is stored
+ * under when the document has none of its name (Go's `CreatedBy`, the JSON's `created_by`). `map`: any key, each value of this shape; missing,
  * it prints `map[]`, and a missing key `<no value>` (`index` of it: nothing, the zero value). `list`: elements of
  * this shape; missing, it prints `[]`.
  */
 export type Shape =
   | "any"
+  | "bool"
   | "time"
-  | { object: string; fields: Readonly<Record<string, Shape>> }
+  | {
+      object: string;
+      fields: Readonly<Record<string, Shape>>;
+      aliases?: Readonly<Record<string, string>>;
+    }
   | { map: Shape }
   | { list: Shape };
 
@@ -611,8 +618,8 @@ interface Scope {
   varShapes: Map<string, Shape>;
 }
 
-/** A shape with nothing under it: "any" or "time". */
-function isLeaf(shape: Shape): shape is "any" | "time" {
+/** A shape with nothing under it: "any", "bool" or "time". */
+function isLeaf(shape: Shape): shape is "any" | "bool" | "time" {
   return typeof shape === "string";
 }
 
@@ -625,6 +632,7 @@ function elementShape(shape: Shape): Shape {
 /** What a declared value the document leaves out (or holds null) prints as: Go's zero value of its type. */
 function zeroText(shape: Shape): string {
   if (shape === "time") return "<nil>";
+  if (shape === "bool") return "false";
   if (isLeaf(shape) || "object" in shape) return "";
   return "list" in shape ? "[]" : "map[]";
 }
@@ -632,6 +640,7 @@ function zeroText(shape: Shape): string {
 /** The zero value handed to `print`, `printf` and `println`: an empty list or object, a nil time, or "". */
 function zeroValue(shape: Shape): unknown {
   if (shape === "time") return new GoStringer("<nil>", "*time.Time");
+  if (shape === "bool") return false;
   if (isLeaf(shape) || "object" in shape) return zeroText(shape);
   return "list" in shape ? [] : {};
 }
@@ -886,9 +895,14 @@ class Renderer {
     for (const name of path) {
       if (v !== undefined && v !== null && !isObject(v))
         this.fail(`cannot read field ${name} of ${typeName(v)}`, pos);
-      const value = v === undefined || v === null ? undefined : field(v, name);
+      let value = v === undefined || v === null ? undefined : field(v, name);
       if (!isLeaf(shape) && "object" in shape) {
         const next = declared(shape, name);
+        // Go's name of a field stored under another key (`CreatedBy`: `created_by`).
+        const aliases = shape.aliases ?? {};
+        const alias = declaredKey(aliases, name);
+        if (value === undefined && alias !== undefined && isObject(v))
+          value = field(v, aliases[alias] as string);
         if (next === undefined && value === undefined) {
           const names = Object.keys(shape.fields).sort((a, b) => a.localeCompare(b, "en"));
           this.fail(`${shape.object} has no field ${quoteText(name)} (it has: ${names.join(", ")})`, pos);
@@ -906,12 +920,17 @@ class Renderer {
 
 /** The shape of a declared field, matched as {@link field} matches keys: exactly, else in any case. */
 function declared(shape: { fields: Readonly<Record<string, Shape>> }, name: string): Shape | undefined {
-  if (Object.hasOwn(shape.fields, name)) return shape.fields[name];
+  const key = declaredKey(shape.fields, name);
+  return key === undefined ? undefined : shape.fields[key];
+}
+
+/** The key of `record` that `name` matches: itself, else the first (in sorted order) equal to it but for case. */
+function declaredKey(record: Readonly<Record<string, unknown>>, name: string): string | undefined {
+  if (Object.hasOwn(record, name)) return name;
   const lower = name.toLowerCase();
-  const key = Object.keys(shape.fields)
+  return Object.keys(record)
     .sort()
     .find((k) => k.toLowerCase() === lower);
-  return key === undefined ? undefined : shape.fields[key];
 }
 
 /** The shape at `path` under `shape`, without a document: "any" past what is declared. */
