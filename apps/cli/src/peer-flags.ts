@@ -94,13 +94,20 @@ function commandPath(cmd: Command): string {
   return names.join(" ");
 }
 
-/** Commander's error output with the pointer of {@link peerPointer} added on a line of its own. */
+/**
+ * Commander's error output, speaking as every other error of the CLI (`regatta: unknown option '--x'`, not commander's
+ * `error: …`), with the pointer of {@link peerPointer} added on a line of its own.
+ */
 export function withPeerPointers(message: string, write: (text: string) => void, cmd?: Command): void {
-  const pointer = peerPointer(message, cmd ? commandPath(cmd) : "", cmd?.args ?? []);
-  write(pointer ? `${message}${message.endsWith("\n") ? "" : "\n"}hint: ${pointer}\n` : message);
+  const text = message.replace(/^error: /, "regatta: ");
+  const pointer = peerPointer(text, cmd ? commandPath(cmd) : "", cmd?.args ?? []);
+  write(pointer ? `${text}${text.endsWith("\n") ? "" : "\n"}hint: ${pointer}\n` : text);
 }
 
-/** Gives `program` and every command under it an error output that adds the pointer for the command run. */
+/**
+ * Gives `program` and every command under it the error output of {@link withPeerPointers}: the `regatta: ` prefix and
+ * the pointer for the command run.
+ */
 export function addPeerPointers(program: Command): void {
   const visit = (cmd: Command) => {
     cmd.configureOutput({ outputError: (message, write) => withPeerPointers(message, write, cmd) });
