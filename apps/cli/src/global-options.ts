@@ -58,7 +58,7 @@ export function addGlobalOptions(program: Command): Command {
     )
     .option(
       "--insecure",
-      "docker's insecure registry: https without certificate verification, then plain http if no TLS answers (loopback registries always may use http)",
+      "every registry the command talks to (a copy's or sync's source and target) as docker's insecure registries: https without certificate verification, then plain http if no TLS answers (loopback registries always may use http)",
     )
     .option("--ca-file <file>", "PEM bundle of extra certificate authorities to trust")
     .option(
@@ -66,7 +66,10 @@ export function addGlobalOptions(program: Command): Command {
       "PEM client certificate for mutual TLS with the registry named (needs --key-file)",
     )
     .option("--key-file <file>", "PEM private key of --cert-file")
-    .option("--tls-skip-verify", "do not verify the registry's TLS certificate (dangerous)")
+    .option(
+      "--tls-skip-verify",
+      "do not verify TLS certificates, of every registry the command talks to (dangerous)",
+    )
     .option(
       "--proxy <url>",
       "http:// or https:// proxy for every registry except loopback and NO_PROXY hosts (default: HTTPS_PROXY for https, HTTP_PROXY for http; ALL_PROXY and socks are not read)",

@@ -53,8 +53,9 @@ describe("skopeo sync's format", () => {
     ]);
     expect(config.hosts).toEqual({
       "docker.io": { username: "john", password: "this is a secret" },
-      "quay.io": { tls: "insecure" },
     });
+    // skopeo's tls-verify: false: docker's insecure registries (https unverified, else plain http), not a pinned https.
+    expect(config.insecure).toEqual(["quay.io"]);
   });
 
   it("a digest in images is that image, by digest (skopeo reads an entry as a digest first), beside the tags", async () => {
@@ -90,16 +91,14 @@ describe("skopeo sync's format", () => {
     expect(regsync.hosts).toEqual({ "localhost:5001": { username: "1e3", password: ".inf" } });
   });
 
-  it("tls-verify is skopeo's on loopback too: false is insecure (http, or https unverified), true is https verified", async () => {
+  it("tls-verify is skopeo's on loopback too: false is an insecure registry (http, or https unverified), true is https verified", async () => {
     const config = await parseSyncConfig(
       "127.0.0.1:5000:\n  tls-verify: false\n  images:\n    team/app: []\nlocalhost:5001:\n  tls-verify: true\n  images:\n    a: []\n",
       "sync.yaml",
       { destination: "127.0.0.1:5002/mirror" },
     );
-    expect(config.hosts).toEqual({
-      "127.0.0.1:5000": { tls: "insecure" },
-      "localhost:5001": { tls: "enabled" },
-    });
+    expect(config.hosts).toEqual({ "localhost:5001": { tls: "enabled" } });
+    expect(config.insecure).toEqual(["127.0.0.1:5000"]);
     expect(config.jobs.map((j) => j.source)).toEqual(["127.0.0.1:5000/team/app", "localhost:5001/a"]);
   });
 

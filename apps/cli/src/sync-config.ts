@@ -25,6 +25,11 @@ export interface SyncConfig {
   jobs: SyncJob[];
   /** Settings per registry (credentials, TLS) from the file. */
   hosts: Record<string, HostSettings>;
+  /**
+   * Registries skopeo's `tls-verify: false` marks: docker's insecure registries (the client's `insecure` list), https
+   * unverified, then plain http where no TLS answers, as skopeo's docker transport falls back.
+   */
+  insecure?: string[];
   format: "skopeo" | "regsync";
 }
 
@@ -142,6 +147,7 @@ function skopeoFormat(
   const destination = options.destination?.replace(/\/+$/, "") || "DESTINATION";
   const jobs: SyncJob[] = [];
   const hosts: Record<string, HostSettings> = {};
+  const insecure: string[] = [];
   for (const [registry, value] of Object.entries(root)) {
     const node = at([registry]);
     if (!isRecord(value))
@@ -185,10 +191,13 @@ function skopeoFormat(
         throw new UsageError(
           `${where(`${registry}.tls-verify`, at([registry, "tls-verify"]))} must be true or false`,
         );
-      // skopeo's tls-verify: false allows an unverified certificate, or plain http: `insecure`, which on a loopback
-      // registry pins no scheme (http, then https unverified if its port serves https; client hosts.ts). true is
-      // https verified, loopback registries included, as skopeo's: never plain http where TLS was asked for.
-      settings.tls = value["tls-verify"] ? "enabled" : "insecure";
+      // skopeo's tls-verify: false is an unverified certificate, or plain http (its docker transport falls back to
+      // http where no TLS answers): docker's insecure registries, the client's `insecure` list, which on a loopback
+      // registry starts at http (then https unverified if its port serves https). A host's `tls: "insecure"` would
+      // pin https elsewhere: an internal plain-http registry would fail. true is https verified, loopback
+      // registries included, as skopeo's: never plain http where TLS was asked for.
+      if (value["tls-verify"]) settings.tls = "enabled";
+      else insecure.push(registry);
     }
     if (Object.keys(settings).length) hosts[registry] = settings;
     const add = (image: string, tags: TagFilter | undefined) => {
@@ -251,7 +260,7 @@ function skopeoFormat(
       `${quotePath(file)} is in skopeo sync's format, which names no target: give it, as in regatta sync --config ${shellWord(file)} DESTINATION`,
     );
   }
-  return { jobs, hosts };
+  return { jobs, hosts, ...(insecure.length ? { insecure } : {}) };
 }
 
 const TLS = { enabled: "enabled", insecure: "insecure", disabled: "disabled" } as const;

@@ -35,8 +35,10 @@ export interface ConnectOptions {
   registryCredentials?: Record<string, StaticCredential>;
   /**
    * Registries that may be reached over plain http, like docker's insecure-registries: shorthand for
-   * `hosts[host].tls = "disabled"`. `true` marks the connected registry; an entry without a port (`registry.lan`)
-   * covers every port of that host. Loopback registries always may. A host's own `tls` comes first.
+   * `hosts[host].tls = "disabled"`. `true` (or the entry `"*"`) marks every registry the client is asked about: the
+   * connected one and any other a call names (a copy's source and target), never a token realm's or a redirect's
+   * host. An entry without a port (`registry.lan`) is that host on https's port 443, not its other ports (docker's
+   * rule). Loopback registries always may. A host's own `tls` comes first.
    */
   insecure?: boolean | string[];
   /**

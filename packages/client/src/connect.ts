@@ -17,7 +17,7 @@ import {
 } from "@regatta/errors";
 import { formatPlatform, hostPlatform, normalizePlatform, parsePlatform } from "@regatta/manifest";
 import { DEFAULT_REGISTRY, parseRegistry } from "@regatta/reference";
-import { Transport, type TransportOptions } from "@regatta/transport";
+import { EVERY_REGISTRY, Transport, type TransportOptions } from "@regatta/transport";
 import { checkConnectOptions } from "./call-arguments.js";
 import type { ConnectOptions } from "./connect-options.js";
 import { type ClientContext, withClientSignal } from "./context.js";
@@ -59,12 +59,13 @@ export function createClient(
 
   const transportOptions: TransportOptions = {
     // The list goes to the transport as is, which matches its entries as docker does (base-url.ts `isInsecure`).
-    // `insecure: true` lists the connected registry as docker's insecure-registries does: https unverified first,
-    // plain http when no TLS answers (transport scheme-fallback.ts); never pinned.
+    // `insecure: true` lists every registry the client is asked about (the connected one, a copy's other end), as
+    // docker's insecure-registries does: https unverified first, plain http when no TLS answers (transport
+    // scheme-fallback.ts); never pinned. Not a token realm's or a redirect's host: only registries named in calls.
     insecureRegistries: Array.isArray(options.insecure)
       ? options.insecure
       : options.insecure === true
-        ? [target.registry]
+        ? [EVERY_REGISTRY]
         : [],
     ...(Object.keys(transportHosts).length ? { hosts: transportHosts } : {}),
     // connect 10 s, idle 30 s, request 60 s unless given (see @regatta/transport's timeouts.ts).

@@ -23,6 +23,12 @@ export interface SchemeOptions {
   insecureRegistries?: readonly string[];
 }
 
+/**
+ * The `insecureRegistries` entry for every registry the caller names (a CLI's `--insecure`, crane's and skopeo's
+ * meaning: every registry of the command), never another host a server names (a token realm's, a redirect's).
+ */
+export const EVERY_REGISTRY = "*";
+
 /** An insecure-registries entry as `host[:port]`: lower case, without a scheme or trailing slashes. */
 export function insecureEntryHost(entry: string): string {
   return entry

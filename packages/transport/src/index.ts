@@ -1,6 +1,6 @@
 /** The wording of a wait lives in @regatta/errors; re-exported for callers that still announce waits themselves. */
 export { formatWait } from "@regatta/errors";
-export { isInsecure, registryBaseUrl, type SchemeOptions } from "./base-url.js";
+export { EVERY_REGISTRY, isInsecure, registryBaseUrl, type SchemeOptions } from "./base-url.js";
 export { DEFAULT_BODY_LIMIT, ERROR_BODY_LIMIT } from "./body.js";
 export { CredentialChain } from "./credential-chain.js";
 export { createDispatcher, type DispatcherOptions, type OriginSettings } from "./dispatcher.js";

@@ -45,6 +45,9 @@ export interface FailedRequest {
   answered?: boolean;
 }
 
+/** The hint of an https request a plain-http port answered; the transport words it otherwise under --insecure. */
+export const PLAIN_HTTP_HINT = "the registry seems to speak plain http: use --insecure / http";
+
 /**
  * The hints of a plain-http failure that a TLS port would cause: an answer that is no HTTP (`garbled`), a hang-up
  * without one (`hungUp`). The transport drops them when its https probe of that port found no TLS (scheme-fallback.ts).
@@ -256,7 +259,7 @@ export function mapTransportError(err: unknown, req: FailedRequest): RegattaErro
       request,
       cause: err,
       ...(req.secrets ? { secrets: req.secrets } : {}),
-      hint: schemeHint(url, req, "the registry seems to speak plain http: use --insecure / http"),
+      hint: schemeHint(url, req, PLAIN_HTTP_HINT),
     });
   }
   // Headers larger than undici reads (Node's --max-http-header-size, 16 KiB by default): the host answered, with

@@ -353,9 +353,12 @@ export function proxyDispatcher<Own>(
         proxyPool(choice, origin, { ...opts, headersTimeout: connectTimeout, bodyTimeout: connectTimeout }),
     });
   };
-  const shared = make(undefined);
-  if (perOrigin.size === 0) return shared;
-  return new ByOrigin(new Map([...perOrigin].map(([origin, s]) => [origin, make(s)])), shared);
+  // Each origin's agent is made when it is first asked for, from its settings then: an insecure registry's (the
+  // transport's `*`) are added when it is first named, after this dispatcher may have been made.
+  return new ByOrigin((origin) => {
+    const own = perOrigin.get(origin);
+    return own === undefined ? undefined : make(own);
+  }, make(undefined));
 }
 
 /** A promise for `work`, or, given a callback, nothing: the callback is called when it settles (undici's two forms). */
@@ -388,18 +391,24 @@ abstract class Routing extends Dispatcher {
 /** Sends each request through the dispatcher of its origin, or `fallback`. */
 class ByOrigin extends Routing {
   // Not `#private`: Dispatcher.compose() wraps this object in a Proxy, through which `#` fields cannot be read.
-  private readonly byOrigin: ReadonlyMap<string, Dispatcher>;
+  private readonly byOrigin = new Map<string, Dispatcher>();
+  private readonly own: (origin: string) => Dispatcher | undefined;
   private readonly fallback: Dispatcher;
 
-  constructor(byOrigin: ReadonlyMap<string, Dispatcher>, fallback: Dispatcher) {
+  constructor(own: (origin: string) => Dispatcher | undefined, fallback: Dispatcher) {
     super();
-    this.byOrigin = byOrigin;
+    this.own = own;
     this.fallback = fallback;
   }
 
   override dispatch(opts: Dispatcher.DispatchOptions, handler: Dispatcher.DispatchHandler): boolean {
     const origin = new URL(String(opts.origin)).origin;
-    return (this.byOrigin.get(origin) ?? this.fallback).dispatch(opts, handler);
+    let dispatcher = this.byOrigin.get(origin);
+    if (!dispatcher) {
+      dispatcher = this.own(origin);
+      if (dispatcher) this.byOrigin.set(origin, dispatcher);
+    }
+    return (dispatcher ?? this.fallback).dispatch(opts, handler);
   }
 
   protected all(): Dispatcher[] {

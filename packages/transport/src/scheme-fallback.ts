@@ -12,7 +12,7 @@
  * A name that does not resolve and a timeout say nothing about the scheme: they stand as they are.
  */
 import { ProtocolError, type RegattaError, RegistryUnreachableError, TlsError } from "@regatta/errors";
-import { errorCode, TLS_PORT_HINTS } from "./map-error.js";
+import { errorCode, PLAIN_HTTP_HINT, TLS_PORT_HINTS } from "./map-error.js";
 
 /** Network failures that are about the host, not the scheme: trying the other scheme would only repeat them. */
 const HOST_FAILURES = new Set(["ENOTFOUND", "EAI_AGAIN", "EHOSTUNREACH", "ENETUNREACH", "ETIMEDOUT"]);
@@ -61,5 +61,20 @@ export function withoutHttpsHint(error: unknown): unknown {
     hint: NO_TLS_EITHER_HINT,
     ...(e.request ? { request: e.request } : {}),
     ...(e.cause !== undefined ? { cause: e.cause } : {}),
+  });
+}
+
+/**
+ * An https request's "seems to speak plain http: use --insecure" for a registry the caller listed insecure already
+ * (--insecure given): `hint` instead, which says why plain http was not tried. Any other error as it is.
+ */
+export function withInsecureHint(error: unknown, hint: string): unknown {
+  if (!(error instanceof TlsError) || error.hint !== PLAIN_HTTP_HINT) return error;
+  return new TlsError(error.summary, {
+    code: error.code,
+    retryable: error.retryable,
+    hint,
+    ...(error.request ? { request: error.request } : {}),
+    ...(error.cause !== undefined ? { cause: error.cause } : {}),
   });
 }

@@ -17,7 +17,7 @@ import {
 import { apiHostOf, isLoopbackRegistry } from "@regatta/reference";
 import type { Dispatcher } from "undici";
 import { authenticating, foreignChallengeError } from "./auth.js";
-import { insecureEntryHost, isInsecure, registryBaseUrl } from "./base-url.js";
+import { EVERY_REGISTRY, insecureEntryHost, isInsecure, registryBaseUrl } from "./base-url.js";
 import { dumpBody, ERROR_BODY_LIMIT, readBody, readErrorBody } from "./body.js";
 import { createDispatcher, guardDispatcher, type OriginSettings } from "./dispatcher.js";
 import {
@@ -39,7 +39,13 @@ import { redirecting } from "./redirect.js";
 import { requestUrl } from "./request-url.js";
 import { type RegistryResponse, toRegistryResponse } from "./response.js";
 import { type RetryPolicy, retrying, retryPolicy } from "./retry.js";
-import { mayBeTlsPort, noTlsAnswered, TLS_PROBE_MS, withoutHttpsHint } from "./scheme-fallback.js";
+import {
+  mayBeTlsPort,
+  noTlsAnswered,
+  TLS_PROBE_MS,
+  withInsecureHint,
+  withoutHttpsHint,
+} from "./scheme-fallback.js";
 import { createSend } from "./send.js";
 import { answerFacts, answersAsRegistry, statusErrors } from "./status.js";
 import { deadline, type ResolvedTimeouts, resolveTimeouts } from "./timeouts.js";
@@ -94,6 +100,13 @@ export class Transport {
   /** Origins of the registries this client was asked about; any other destination a server chose is checked
    * against the address policy before it is connected to (dispatcher.ts). */
   readonly #trustedOrigins = new Set<string>();
+  /**
+   * Each origin's own settings (TLS, connections), which the dispatchers read when they first connect there: the
+   * `hosts` given, the listed insecure registries, and under `insecureRegistries: ["*"]` each registry once named.
+   */
+  readonly #perOrigin: Map<string, OriginSettings>;
+  /** Registries the caller named (baseUrl): under `insecureRegistries: ["*"]`, the insecure ones. */
+  readonly #named = new Set<string>();
   /** Registries spoken to over http by default that answered as an https port: https from then on (https-port.ts). */
   readonly #upgraded = new Set<string>();
   /** Insecure-listed registries whose https port had no TLS to answer: plain http from then on (scheme-fallback.ts). */
@@ -131,6 +144,7 @@ export class Transport {
     this.#userAgent = options.userAgent ?? DEFAULT_USER_AGENT;
     this.#timeouts = resolveTimeouts(options.timeouts);
     const now = options.now ?? Date.now;
+    this.#perOrigin = this.#originSettings(options.hosts ?? {});
     this.#ownsDispatcher = !options.dispatcher;
     const dispatcherOptions = {
       trustedOrigins: this.#trustedOrigins,
@@ -142,7 +156,7 @@ export class Transport {
       ...(options.tlsSkipVerify ? { tlsSkipVerify: true } : {}),
       ...(options.proxy ? { proxy: options.proxy } : {}),
       ...(options.env ? { env: options.env } : {}),
-      originSettings: this.#originSettings(options.hosts ?? {}),
+      originSettings: this.#perOrigin,
     };
     this.#dispatcher =
       (options.dispatcher && guardDispatcher(options.dispatcher, this.#trustedOrigins)) ??
@@ -241,7 +255,7 @@ export class Transport {
       const host = insecureEntryHost(entry);
       // Loopback too: it starts at plain http, and when its port turns out to speak https, listing it insecure
       // means that https is not verified (docker's and skopeo's --tls-verify=false).
-      if (!host || /[/\s?#@]/.test(host)) continue;
+      if (!host || host === EVERY_REGISTRY || /[/\s?#@]/.test(host)) continue;
       // As a URL's origin, which the dispatcher looks settings up by: `reg.lan:443` is `https://reg.lan`.
       const origin = URL.canParse(`https://${apiHostOf(host)}`)
         ? new URL(`https://${apiHostOf(host)}`).origin
@@ -272,6 +286,13 @@ export class Transport {
     const base = this.#baseUrl(registry);
     // A registry the caller names is the caller's choice: its origin is trusted (not checked by address).
     this.#trustedOrigins.add(new URL(base).origin);
+    if (!this.#named.has(registry) && this.#options.insecureRegistries?.includes(EVERY_REGISTRY)) {
+      this.#named.add(registry);
+      // As a listed one (#originSettings): its https unverified, a host's own `tls` first. Before its first request,
+      // so the dispatchers, which read an origin's settings when they first connect there, see it.
+      const origin = new URL(`https://${apiHostOf(registry)}`).origin;
+      this.#perOrigin.set(origin, { tlsSkipVerify: true, ...this.#perOrigin.get(origin) });
+    }
     return base;
   }
 
@@ -334,7 +355,9 @@ export class Transport {
   /** Whether the caller listed this registry as insecure and left its scheme to the transport. */
   #insecureListed(registry: string): boolean {
     if (this.#pinned(registry)) return false;
-    return !isLoopbackRegistry(apiHostOf(registry)) && isInsecure(registry, this.#options.insecureRegistries);
+    if (isLoopbackRegistry(apiHostOf(registry))) return false;
+    // `*`: every registry the caller named, never another host (a token realm's) that was not one of them.
+    return this.#named.has(registry) || isInsecure(registry, this.#options.insecureRegistries);
   }
 
   /** Whether the caller chose this registry's scheme (its host's, or the transport's): never switched then. */
@@ -387,8 +410,20 @@ export class Transport {
     return this.#tlsRefusals.get(registry);
   }
 
-  /** A plain-http failure of a registry whose https probe found no TLS: without the hint that suggests https. */
+  /**
+   * A plain-http failure of a registry whose https probe found no TLS: without the hint that suggests https. An https
+   * failure of a registry the caller listed insecure (--insecure): never "use --insecure", but why http was not tried.
+   */
   #probedNoTls(registry: string, error: unknown): unknown {
+    const loopback = isLoopbackRegistry(apiHostOf(registry));
+    if (!loopback && (this.#named.has(registry) || isInsecure(registry, this.#options.insecureRegistries))) {
+      return withInsecureHint(
+        error,
+        this.#pinned(registry)
+          ? `${registry} is marked insecure, but its own tls setting (hosts) pins https: set its tls to disabled for plain http`
+          : `${registry} answered over https earlier in this run, so plain http is not tried (no credentials in clear after TLS)`,
+      );
+    }
     if (!this.#noTls.has(registry) || !mayBeTlsPort(error)) return error;
     return withoutHttpsHint(error);
   }

@@ -15,7 +15,10 @@ export interface TransportOptions {
   authenticator?: Authenticator;
   /** An undici dispatcher to send through (tests, msw bridges). When absent one is built from the options below. */
   dispatcher?: Dispatcher;
-  /** `host[:port]` (a bare host: port 443) spoken to over plain http, like docker's `insecure-registries`. */
+  /**
+   * `host[:port]` (a bare host: port 443) spoken to over plain http, like docker's `insecure-registries`; `*` is every
+   * registry the caller names (never a token realm's or a redirect's host).
+   */
   insecureRegistries?: readonly string[];
   /** `auto` (default): https, except loopback and insecure registries, which use http. `http` forces plain http. */
   scheme?: "https" | "http" | "auto";

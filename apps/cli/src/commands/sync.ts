@@ -100,9 +100,11 @@ Examples:
     .action(async (source: string | undefined, target: string | undefined, opts: SyncFlags, cmd: Command) => {
       const flags = cli.flags(cmd);
       const options = syncOptions(opts);
-      const { jobs, hosts, registry, format } = await jobsOf(source, target, opts);
+      const { jobs, hosts, insecure, registry, format } = await jobsOf(source, target, opts);
       const extra: ConnectOptions = {
         ...(Object.keys(hosts).length ? { hosts } : {}),
+        // skopeo's tls-verify: false; --insecure (every registry) covers these already.
+        ...(insecure && !flags.insecure ? { insecure } : {}),
       };
       // --src-* for every source registry, --dest-* (or -u/-p) for every target registry; a layout end takes none.
       const ends = jobs.map((job) => ({
@@ -356,6 +358,7 @@ async function jobsOf(
 ): Promise<{
   jobs: SyncJob[];
   hosts: NonNullable<ConnectOptions["hosts"]>;
+  insecure?: string[];
   registry: string;
   format?: SyncConfig["format"];
 }> {
@@ -390,6 +393,7 @@ async function jobsOf(
     return {
       jobs,
       hosts: config.hosts,
+      ...(config.insecure ? { insecure: config.insecure } : {}),
       registry: registryOf(jobs[0]?.target ?? jobs[0]?.source),
       format: config.format,
     };
