@@ -53,6 +53,7 @@ const INSPECT = [
   '{{print .Labels .Env .Created}}|{{printf "%v %s %s" .Env .Labels .Created}}|{{.Created | print}}',
   "{{len .Labels}} {{len .Env}} {{range .Env}}[{{.}}]{{end}} {{range $k, $v := .Labels}}{{$k}}={{$v}};{{end}}",
   "{{if .Labels}}labels{{else}}none{{end}} {{with .Env}}{{index . 0}}{{else}}no env{{end}}",
+  "{{html .Created}}|{{urlquery .Labels}}|{{js .Env}}",
 ];
 
 /** Templates on the config (Go's v1.Image in skopeo). */

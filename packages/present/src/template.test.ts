@@ -409,6 +409,11 @@ describe("as skopeo prints: zero values, <no value>, times", () => {
     expect(render('{{print .Env .Created}}|{{printf "%s|%v" .Created .Created}}', {})).toBe(
       "[] <nil>|<nil>|<nil>",
     );
+    // html, js and urlquery print through fmt.Sprint too (skopeo 1.9, side by side).
+    expect(
+      render("{{html .Created}}|{{urlquery .Labels}}|{{js .Env}}", { Created: "2024-01-02T03:04:05Z" }),
+    ).toBe("2024-01-02 03:04:05 +0000 UTC|map%5B%5D|[]");
+    expect(render("{{html .Created}}", {})).toBe("&lt;nil&gt;");
   });
 
   it("a time that is none (Go's decoding would refuse it) prints as stored", () => {

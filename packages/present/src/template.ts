@@ -645,8 +645,11 @@ function zeroValue(shape: Shape): unknown {
   return "list" in shape ? [] : {};
 }
 
-/** The functions that print their arguments as Go's fmt: they see a time as Go's String and a zero as its type's. */
-const FMT_FUNCTIONS = new Set(["print", "printf", "println"]);
+/**
+ * The functions that print their arguments as Go's fmt (`html`, `js` and `urlquery` through fmt.Sprint): they see a
+ * time as Go's String and a zero as its type's.
+ */
+const FMT_FUNCTIONS = new Set(["print", "printf", "println", "html", "js", "urlquery"]);
 
 class Renderer {
   #out: string[] = [];
