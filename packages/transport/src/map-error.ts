@@ -18,7 +18,7 @@ import {
   UnsupportedError,
 } from "@regatta/errors";
 import { TOKEN_REQUEST } from "./exchange.js";
-import { ProxyConnectFailure } from "./proxy.js";
+import { ProxyConnectFailure, ProxyRefused } from "./proxy.js";
 import { sentElsewhere } from "./sent-elsewhere.js";
 
 /** What the mapper needs to know about the request that failed. */
@@ -171,6 +171,8 @@ export function mapTransportError(err: unknown, req: FailedRequest): RegattaErro
   }
   const code = errorCode(err);
   // undici's proxy agent reports a proxy that refuses to tunnel as an aborted request: it is the proxy's answer.
+  if (err instanceof ProxyRefused)
+    return proxyRefusal(err.status, host, prefix, where, request, err, err.source);
   const refusedTunnel = /Proxy response \((\d{3})\) !== 200/.exec(messageOf(err));
   if (refusedTunnel) return proxyRefusal(Number(refusedTunnel[1]), host, prefix, where, request, err);
   if (err instanceof ProxyConnectFailure) return proxyUnreachable(err, prefix, where, request, req);
@@ -320,7 +322,10 @@ function proxyRefusal(
   where: string,
   request: { method: string; url: string },
   err: unknown,
+  source?: string,
 ): RegattaError {
+  // The setting the proxy came from, the one to check; else every one that could have named it.
+  const setting = source ?? "--proxy, or HTTPS_PROXY/HTTP_PROXY";
   const said =
     `${prefix}the proxy refused to connect to ${host}: ${status} ${STATUS_CODES[status] ?? ""}`.trimEnd();
   if (status === 407) {
@@ -330,7 +335,7 @@ function proxyRefusal(
       request,
       cause: err,
       // Worded without a user:password@ example: the scrubber would show that as REDACTED.
-      hint: "the proxy wants credentials of its own, or refused the ones in its URL: give or check the user and password in the proxy URL (--proxy, or HTTPS_PROXY)",
+      hint: `the proxy wants credentials of its own, or refused the ones in its URL: give or check the user and password in the proxy URL (${setting})`,
     });
   }
   return new RegistryUnreachableError(`${said} ${where}`, {
@@ -339,7 +344,7 @@ function proxyRefusal(
     request,
     retryable: status === 502 || status === 503 || status === 504,
     cause: err,
-    hint: "check --proxy (or HTTPS_PROXY/NO_PROXY): the proxy may not allow this host or port",
+    hint: `check ${source ? `${source} (or NO_PROXY)` : "--proxy (or HTTPS_PROXY/HTTP_PROXY/NO_PROXY)"}: the proxy may not allow this host or port`,
   });
 }
 
@@ -373,7 +378,7 @@ function proxyUnreachable(
       ...secrets,
       hint: plainHttp
         ? "the proxy URL says https://, but the proxy seems to speak plain http: write http:// in the proxy setting"
-        : "the proxy's certificate is not trusted: check the proxy URL (--proxy, or HTTPS_PROXY/HTTP_PROXY)",
+        : `the proxy's certificate is not trusted: check the proxy URL (${err.source})`,
     });
   }
   const known = code ? NETWORK[code] : undefined;
@@ -385,7 +390,7 @@ function proxyUnreachable(
       retryable: known?.retryable ?? false,
       cause: err,
       ...secrets,
-      hint: "check the proxy setting (--proxy, or HTTPS_PROXY/HTTP_PROXY, NO_PROXY for hosts to reach directly): is a proxy running at that address?",
+      hint: `check the proxy setting (${err.source}, or NO_PROXY for hosts to reach directly): is a proxy running at that address?`,
     },
   );
 }

@@ -349,6 +349,30 @@ describe("proxies", () => {
     },
   );
 
+  it.each([
+    [407, "give or check the user and password in the proxy URL (HTTP_PROXY)"],
+    [403, "check HTTP_PROXY (or NO_PROXY): the proxy may not allow this host or port"],
+  ] as const)(
+    "a proxy refusal (%i) names the setting the proxy came from: HTTP_PROXY for an http registry, not HTTPS_PROXY",
+    async (status, hint) => {
+      const server = createServer((_req, res) => res.writeHead(405).end());
+      server.on("connect", (_req, socket: Socket) => {
+        socket.end(`HTTP/1.1 ${status} Refused\r\nContent-Length: 0\r\n\r\n`);
+      });
+      await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+      cleanups.push(() => new Promise<void>((r) => server.close(() => r())));
+      const proxy = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      const t = new Transport({ scheme: "http", env: { HTTP_PROXY: proxy }, retry: { attempts: 0 } });
+      cleanups.push(() => t.close());
+      const err = (await t
+        .request({ registry: "registry.test:5000", method: "GET", path: "/v2/", scopes: [] })
+        .catch((e: unknown) => e)) as RegattaError;
+      expect(err.status).toBe(status);
+      expect(err.hint).toContain(hint);
+      expect(err.hint).not.toContain("HTTPS_PROXY");
+    },
+  );
+
   it("ignores process.env when env is injected without proxy variables", async () => {
     const { proxy, name } = await setup();
     const saved = process.env.HTTP_PROXY;

@@ -19,7 +19,7 @@
  *   not read.
  * Only http:// and https:// proxies: a SOCKS URL is refused (undici's SOCKS support is experimental).
  */
-import { BlockList } from "node:net";
+import { BlockList, type Socket } from "node:net";
 import { domainToASCII } from "node:url";
 import { hostIsThisMachine, ipFamily } from "@regatta/auth";
 import { UsageError } from "@regatta/errors";
@@ -281,11 +281,29 @@ function userinfoPassword(raw: string): string | undefined {
 export class ProxyConnectFailure extends Error {
   readonly code: string | undefined;
   readonly proxy: string;
+  /** Where the proxy came from: `--proxy`, `HTTPS_PROXY`, `http_proxy`, … */
+  readonly source: string;
   constructor(choice: ProxyChoice, cause: unknown) {
     super(`cannot connect to the proxy ${proxyLabel(choice)}`, { cause });
     this.name = "ProxyConnectFailure";
     this.code = (cause as { code?: string } | undefined)?.code;
     this.proxy = proxyLabel(choice);
+    this.source = choice.source;
+  }
+}
+
+/**
+ * A proxy that answered CONNECT with another status than 200 (undici's own error for it names no proxy): map-error.ts
+ * words it with the setting the proxy came from (`--proxy`, `HTTPS_PROXY`, …), the one to check.
+ */
+export class ProxyRefused extends Error {
+  readonly status: number;
+  readonly source: string;
+  constructor(choice: ProxyChoice, status: number) {
+    super(`Proxy response (${status}) !== 200 when HTTP Tunneling (${proxyLabel(choice)})`);
+    this.name = "ProxyRefused";
+    this.status = status;
+    this.source = choice.source;
   }
 }
 
@@ -311,13 +329,20 @@ function proxyPool(choice: ProxyChoice, origin: URL, opts: Pool.Options): Pool {
   const connect = pool.connect.bind(pool) as (options: unknown, callback?: unknown) => unknown;
   (pool as unknown as { connect: unknown }).connect = (options: unknown, callback?: unknown) => {
     if (callback !== undefined) return connect(options, callback);
-    return (connect(options) as Promise<unknown>).catch((error: unknown) => {
-      if ((error as { code?: string }).code === "UND_ERR_HEADERS_TIMEOUT") {
-        throw new errors.ConnectTimeoutError("the proxy did not answer CONNECT in time");
-      }
-      if ((error as { code?: string }).code === "UND_ERR_CONNECT_TIMEOUT") throw error;
-      throw new ProxyConnectFailure(choice, error);
-    });
+    return (connect(options) as Promise<{ statusCode: number; socket: Socket }>).then(
+      (answer) => {
+        if (answer.statusCode === 200) return answer;
+        answer.socket.on("error", () => {}).destroy();
+        throw new ProxyRefused(choice, answer.statusCode);
+      },
+      (error: unknown) => {
+        if ((error as { code?: string }).code === "UND_ERR_HEADERS_TIMEOUT") {
+          throw new errors.ConnectTimeoutError("the proxy did not answer CONNECT in time");
+        }
+        if ((error as { code?: string }).code === "UND_ERR_CONNECT_TIMEOUT") throw error;
+        throw new ProxyConnectFailure(choice, error);
+      },
+    );
   };
   return pool;
 }
