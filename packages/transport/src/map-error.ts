@@ -173,6 +173,9 @@ export function mapTransportError(err: unknown, req: FailedRequest): RegattaErro
   // undici's proxy agent reports a proxy that refuses to tunnel as an aborted request: it is the proxy's answer.
   if (err instanceof ProxyRefused)
     return proxyRefusal(err.status, host, prefix, where, request, err, err.source);
+  // A plain-http registry's proxy (asked in absolute form, proxy.ts) that wants credentials: undici's own error.
+  if (/Proxy Authentication Required \(407\)/.test(messageOf(err)))
+    return proxyRefusal(407, host, prefix, where, request, err, "--proxy, or HTTP_PROXY");
   const refusedTunnel = /Proxy response \((\d{3})\) !== 200/.exec(messageOf(err));
   if (refusedTunnel) return proxyRefusal(Number(refusedTunnel[1]), host, prefix, where, request, err);
   if (err instanceof ProxyConnectFailure) return proxyUnreachable(err, prefix, where, request, req);

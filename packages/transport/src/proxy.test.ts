@@ -25,10 +25,12 @@ async function startProxy(routes: Record<string, string> = {}) {
   const server: Server = createServer((req, res) => {
     seen.push(`${req.method} ${req.url}`);
     const target = new URL(req.url ?? "");
+    // Absolute form (a plain-http registry): routed as a CONNECT to the same host and port would be.
+    const [host, port] = (routes[`${target.hostname}:${target.port || 80}`] ?? target.host).split(":");
     const upstream = httpRequest(
       {
-        host: target.hostname,
-        port: target.port,
+        host,
+        port: port || 80,
         path: `${target.pathname}${target.search}`,
         method: req.method,
         headers: req.headers,
@@ -106,6 +108,32 @@ async function setup(tls = false, name = tls ? "registry.test:443" : "registry.t
   return { registry, proxy, name };
 }
 
+/** Listens on a free loopback port (closed after the test): the server's URL. */
+async function listening(server: Server): Promise<string> {
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  cleanups.push(() => new Promise<void>((r) => server.close(() => r())));
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+}
+
+/** A loopback port nothing listens on. */
+function closedPort(): Promise<number> {
+  return new Promise<number>((resolve) => {
+    const server = createNetServer();
+    server.listen(0, "127.0.0.1", () => {
+      const p = (server.address() as AddressInfo).port;
+      server.close(() => resolve(p));
+    });
+  });
+}
+
+/** What a `GET /v2/` of `registry` through `t` fails with (`t` closed after the test). */
+async function failure(t: Transport, registry: string): Promise<RegattaError> {
+  cleanups.push(() => t.close());
+  return (await t
+    .request({ registry, method: "GET", path: "/v2/", scopes: [] })
+    .catch((e: unknown) => e)) as RegattaError;
+}
+
 describe("proxies", () => {
   it("sends through an explicit proxy (CONNECT tunnel to an https registry)", async () => {
     const { proxy, name } = await setup(true);
@@ -157,7 +185,8 @@ describe("proxies", () => {
       const res = await t.request({ registry: name, method: "GET", path: "/v2/", scopes: [] });
       expect(await res.text()).toBe("via proxy");
     }
-    expect(proxy.seen).toEqual([`CONNECT ${name}`, `CONNECT ${name}`, `CONNECT ${name}`]);
+    // A plain-http registry is asked in absolute form, not through a CONNECT tunnel (squid refuses CONNECT to :80).
+    expect(proxy.seen).toEqual(Array(3).fill("GET http://registry.test/v2/"));
   });
 
   it("reads HTTP_PROXY from the injected env, and honours NO_PROXY", async () => {
@@ -166,7 +195,7 @@ describe("proxies", () => {
     cleanups.push(() => viaEnv.close());
     const res = await viaEnv.request({ registry: name, method: "GET", path: "/v2/", scopes: [] });
     expect(await res.text()).toBe("via proxy");
-    expect(proxy.seen).toEqual([`CONNECT ${name}`]);
+    expect(proxy.seen).toEqual(["GET http://registry.test/v2/"]);
 
     // Direct: registry.test does not resolve, so the request fails, and the proxy was not asked.
     const bypass = new Transport({
@@ -233,10 +262,10 @@ describe("proxies", () => {
       expect(await res.text()).toBe("blob");
     }
     expect(proxy.seen).toEqual([
-      "CONNECT registry.test:80",
-      "CONNECT cdn.test:80",
-      "CONNECT registry.test:80",
-      "CONNECT cdn.test:80",
+      "GET http://registry.test/v2/r/blobs/x",
+      "GET http://cdn.test/blob?sig=1",
+      "GET http://registry.test/v2/r/blobs/x",
+      "GET http://cdn.test/blob?sig=1",
     ]);
     expect(registry.requests.map((r) => r.headers.host)).toEqual(["registry.test", "registry.test"]);
     expect(cdn.requests.map((r) => r.headers.host)).toEqual(["cdn.test", "cdn.test"]);
@@ -350,28 +379,78 @@ describe("proxies", () => {
   );
 
   it.each([
-    [407, "give or check the user and password in the proxy URL (HTTP_PROXY)"],
-    [403, "check HTTP_PROXY (or NO_PROXY): the proxy may not allow this host or port"],
+    [407, "give or check the user and password in the proxy URL (https_proxy)"],
+    [403, "check https_proxy (or NO_PROXY): the proxy may not allow this host or port"],
   ] as const)(
-    "a proxy refusal (%i) names the setting the proxy came from: HTTP_PROXY for an http registry, not HTTPS_PROXY",
+    "a proxy refusal (%i) names the setting the proxy came from (https_proxy here), not always HTTPS_PROXY",
     async (status, hint) => {
       const server = createServer((_req, res) => res.writeHead(405).end());
       server.on("connect", (_req, socket: Socket) => {
         socket.end(`HTTP/1.1 ${status} Refused\r\nContent-Length: 0\r\n\r\n`);
       });
-      await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-      cleanups.push(() => new Promise<void>((r) => server.close(() => r())));
-      const proxy = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-      const t = new Transport({ scheme: "http", env: { HTTP_PROXY: proxy }, retry: { attempts: 0 } });
-      cleanups.push(() => t.close());
-      const err = (await t
-        .request({ registry: "registry.test:5000", method: "GET", path: "/v2/", scopes: [] })
-        .catch((e: unknown) => e)) as RegattaError;
+      const proxy = await listening(server);
+      const t = new Transport({ scheme: "https", env: { https_proxy: proxy }, retry: { attempts: 0 } });
+      const err = await failure(t, "registry.test");
       expect(err.status).toBe(status);
       expect(err.hint).toContain(hint);
       expect(err.hint).not.toContain("HTTPS_PROXY");
     },
   );
+
+  it("asks a plain-http registry through an http proxy in absolute form (GET http://…), never CONNECT: squid's default refuses CONNECT to ports but 443", async () => {
+    const seen: string[] = [];
+    // A proxy that forwards GETs only, as squid does for a plain-http port: CONNECT is refused.
+    const server = createServer((req, res) => {
+      seen.push(
+        `${req.method} ${req.url} ${req.headers["proxy-authorization"] ?? "-"} ${req.headers.authorization ?? "-"}`,
+      );
+      res.writeHead(200, {
+        "docker-distribution-api-version": "registry/2.0",
+        "content-type": "application/json",
+      });
+      res.end("{}");
+    });
+    server.on("connect", (req, socket: Socket) => {
+      seen.push(`CONNECT ${req.url}`);
+      socket.end("HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\n\r\n");
+    });
+    const proxy = await listening(server);
+    const t = new Transport({
+      scheme: "http",
+      env: { HTTP_PROXY: proxy.replace("//", "//pu:Pr0xy-pw@") },
+      retry: { attempts: 0 },
+    });
+    cleanups.push(() => t.close());
+    const res = await t.request({ registry: "registry.test:5000", method: "GET", path: "/v2/", scopes: [] });
+    expect(res.status).toBe(200);
+    const basic = `Basic ${Buffer.from("pu:Pr0xy-pw").toString("base64")}`;
+    expect(seen).toEqual([`GET http://registry.test:5000/v2/ ${basic} -`]);
+  });
+
+  it("a plain-http registry's proxy answering 407 is the proxy's authentication (exit 4), not a request not sent", async () => {
+    const server = createServer((_req, res) =>
+      res.writeHead(407, { "proxy-authenticate": 'Basic realm="p"' }).end(),
+    );
+    const proxy = await listening(server);
+    const t = new Transport({ scheme: "http", env: { HTTP_PROXY: proxy }, retry: { attempts: 0 } });
+    const err = await failure(t, "registry.test:5000");
+    expect(err).toBeInstanceOf(AuthenticationError);
+    expect([err.code, err.status]).toEqual(["PROXY_AUTHENTICATION", 407]);
+    expect(err.hint).toContain("(--proxy, or HTTP_PROXY)");
+  });
+
+  it("a plain-http registry's proxy that cannot be reached is named with its setting, not blamed on the registry", async () => {
+    const closed = await closedPort();
+    const t = new Transport({
+      scheme: "http",
+      env: { HTTP_PROXY: `http://127.0.0.1:${closed}` },
+      retry: { attempts: 0 },
+    });
+    const err = await failure(t, "registry.test:5000");
+    expect(err.code).toBe("PROXY_UNREACHABLE");
+    expect(err.message).toContain(`cannot reach the proxy http://127.0.0.1:${closed} (from HTTP_PROXY)`);
+    expect(err.hint).toContain("HTTP_PROXY");
+  });
 
   it("ignores process.env when env is injected without proxy variables", async () => {
     const { proxy, name } = await setup();
@@ -395,13 +474,7 @@ describe("proxies", () => {
     "a proxy that cannot be reached (%s) is named, with its setting, not blamed on the registry",
     async (source, config) => {
       // A port nothing listens on, and a proxy that speaks plain http only.
-      const closed = await new Promise<number>((resolve) => {
-        const server = createNetServer();
-        server.listen(0, "127.0.0.1", () => {
-          const p = (server.address() as AddressInfo).port;
-          server.close(() => resolve(p));
-        });
-      });
+      const closed = await closedPort();
       const plain = await startProxy();
       cleanups.push(() => plain.close());
       const cases = [

@@ -23,7 +23,7 @@ import { BlockList, type Socket } from "node:net";
 import { domainToASCII } from "node:url";
 import { hostIsThisMachine, ipFamily } from "@regatta/auth";
 import { UsageError } from "@regatta/errors";
-import { type Agent, type buildConnector, Dispatcher, errors, Pool, ProxyAgent } from "undici";
+import { type Agent, type buildConnector, Client, Dispatcher, errors, Pool, ProxyAgent } from "undici";
 
 /** A proxy chosen for a request, and where it was configured (`--proxy`, `HTTPS_PROXY`), as errors name it. */
 export interface ProxyChoice {
@@ -347,6 +347,23 @@ function proxyPool(choice: ProxyChoice, origin: URL, opts: Pool.Options): Pool {
   return pool;
 }
 
+/**
+ * The pool to an http proxy that a plain-http registry's requests go through in absolute form (undici's
+ * `proxyTunnel: false`): the agent's timeouts, and a failure to connect to the proxy is the proxy's
+ * ({@link ProxyConnectFailure}), never blamed on the registry.
+ */
+function plainProxyPool(choice: ProxyChoice, origin: string | URL, opts: Pool.Options): Pool {
+  const connect = opts.connect as buildConnector.connector;
+  return new Pool(origin, {
+    ...opts,
+    connect: (options, callback) =>
+      connect(options, (...[error, socket]: Parameters<buildConnector.Callback>) => {
+        if (error) callback(new ProxyConnectFailure(choice, error), null);
+        else callback(null, socket as Socket);
+      }),
+  });
+}
+
 /** The settings of one origin that a proxy agent's tunnels need (the Agent options, TLS inside the tunnel). */
 export type AgentOptionsFor<Own> = (
   own: Own | undefined,
@@ -376,6 +393,16 @@ export function proxyDispatcher<Own>(
       proxyTls: { timeout: connectTimeout },
       clientFactory: (origin: URL, opts: object) =>
         proxyPool(choice, origin, { ...opts, headersTimeout: connectTimeout, bodyTimeout: connectTimeout }),
+      // An http:// registry through an http:// proxy is asked in absolute form (`GET http://host:port/v2/`), as
+      // skopeo, docker and curl ask: squid's default refuses CONNECT to any port but 443, so a tunnel failed for
+      // every plain-http registry behind it. https stays a CONNECT tunnel (its TLS end to end).
+      proxyTunnel: false,
+      factory: (origin: string | URL, opts: Pool.Options) =>
+        String(origin) === choice.url.href
+          ? plainProxyPool(choice, origin, { ...agent, ...opts })
+          : opts.connections === 1
+            ? new Client(origin, opts)
+            : new Pool(origin, opts),
     });
   };
   // Each origin's agent is made when it is first asked for, from its settings then: an insecure registry's (the
