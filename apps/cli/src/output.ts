@@ -18,6 +18,7 @@ export {
   runtimeFacts,
   shortDigest,
   summaryTables,
+  takesControls,
 } from "@regatta/present";
 
 /** What this run's client sent; set by `withClient`. One run, one client set: the process is the scope. */

@@ -1,14 +1,14 @@
 /**
- * The CLI's use of the transfer display (@regatta/present's transferProgress): on stderr, when it is a terminal and
- * the output is for people (no --json).
+ * The CLI's use of the transfer display (@regatta/present's transferProgress): on stderr, when it is a terminal that
+ * takes control sequences (takesControls: not TERM=dumb) and the output is for people (no --json).
  */
 import type { TransferEvent } from "@regatta/client";
 import { quotePath } from "@regatta/errors";
-import { transferProgress } from "@regatta/present";
+import { takesControls, transferProgress } from "@regatta/present";
 import { writeStderr } from "./output.js";
 
 /**
- * Runs a transfer with a display for people (on a terminal, without --json, and unless `enabled` says otherwise):
+ * Runs a transfer with a display for people (on a terminal that takes control sequences, without --json, and unless `enabled` says otherwise):
  * `fn` gets the `onProgress` to hand the client, and the bars are cleared however the transfer ends.
  */
 export async function withTransferProgress<T>(
@@ -17,7 +17,7 @@ export async function withTransferProgress<T>(
   enabled = true,
 ): Promise<T> {
   const progress = await transferProgress({
-    enabled: enabled && Boolean(process.stderr.isTTY) && !flags.json,
+    enabled: enabled && takesControls(process.stderr) && !flags.json,
   });
   try {
     return await fn((event) => {

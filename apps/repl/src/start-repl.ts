@@ -1,7 +1,7 @@
 import repl, { type REPLServer } from "node:repl";
 import type { ConnectOptions, RegistryClient } from "@regatta/client";
 import * as client from "@regatta/client";
-import { type Colors, humanSize } from "@regatta/present";
+import { type Colors, humanSize, takesControls } from "@regatta/present";
 import { DEFAULT_REGISTRY } from "@regatta/reference";
 import pc from "picocolors";
 import { COMMANDS, defineCommands } from "./commands.js";
@@ -86,7 +86,7 @@ export async function startRepl(options: StartReplOptions = {}): Promise<Running
   const isTTY = Boolean((output as { isTTY?: boolean }).isTTY);
   // A script piped in is no terminal, even when the output is one (`printf … | regatta repl HOST`).
   const terminal = options.terminal ?? (isTTY && Boolean((input as { isTTY?: boolean }).isTTY));
-  const useColors = options.useColors ?? colorsWanted(terminal && isTTY, process.env);
+  const useColors = options.useColors ?? colorsWanted(terminal && takesControls(output), process.env);
   const c = pc.createColors(useColors);
   const say = (text: string) => output.write(`${session.redact(text)}\n`);
   // A script's results stay on stdout; what went wrong, and what is said about it, on stderr (no prompts either).
@@ -99,8 +99,9 @@ export async function startRepl(options: StartReplOptions = {}): Promise<Running
     (line) => tell(c.dim(line)),
   );
   if (options.platform !== undefined) session.platform = options.platform;
-  // Transfers draw their progress bars only on a real terminal: a pipe or a test's stream gets the result alone.
-  if (isTTY) session.progress = output;
+  // Transfers draw their progress bars only on a terminal that takes control sequences: a pipe, a test's stream or a
+  // dumb terminal (TERM=dumb) gets the result alone.
+  if (takesControls(output)) session.progress = output;
   // The hint of a refusal names `.login` for reg's registry, `.connect` first for another (error-line.ts).
   const fail = (error: unknown) => tell(errorLine(error, session.verbose, c, currentClient().registry));
 
@@ -323,13 +324,14 @@ function watchCtrlC(input: NodeJS.ReadableStream, onCtrlC: () => void): () => vo
 
 /**
  * Whether to colour, by the rule the CLI's output follows (picocolors reads it there): `NO_COLOR` (no-color.org) or
- * `TERM=dumb` turn colours off, `FORCE_COLOR` on, and otherwise a terminal gets them. Node's own REPL leaves colours
- * off for both as well; readline already drew a dumb terminal without cursor moves (QA repl5, finding 6).
+ * `TERM=dumb` turn colours off, `FORCE_COLOR` on, and otherwise a terminal gets them. `capable` is a terminal that
+ * takes control sequences (takesControls: TERM=dumb is none). Node's own REPL leaves colours off for both as well;
+ * readline already drew a dumb terminal without cursor moves (QA repl5, finding 6).
  */
-function colorsWanted(terminal: boolean, env: NodeJS.ProcessEnv): boolean {
+function colorsWanted(capable: boolean, env: NodeJS.ProcessEnv): boolean {
   if ("NO_COLOR" in env) return false;
   if ("FORCE_COLOR" in env) return true;
-  return terminal && env.TERM !== "dumb";
+  return capable;
 }
 
 function promptFor(reg: RegistryClient, c: Colors): string {

@@ -12,6 +12,7 @@ export { type FileRow, fileListingLines, modeString } from "./file-listing.js";
 export { humanSize } from "./human-size.js";
 export { envLines, labelLines, type RuntimeRows, runtimeFacts } from "./image-facts.js";
 export { type InventoryRows, inventoryTable } from "./inventory-table.js";
+export { takesControls } from "./terminal-controls.js";
 export { escapeControls, escapeField, escapeStyles } from "./terminal-text.js";
 export { type SummaryRows, summaryTables, textTable } from "./text-table.js";
 export { type ProgressEvent, type TransferProgress, transferProgress } from "./transfer-progress.js";

@@ -1,7 +1,9 @@
 /**
  * The progress display of copy, pull, push and put-blob, in the CLI (on stderr) and the REPL (on its terminal): one bar
- * per blob in flight and a total, with bytes, rate and ETA, drawn with cli-progress. Only on a terminal: a pipe or a
- * log file gets no control characters (the callers decide: apps/cli/src/transfer-progress.ts, the REPL's client). Every verb speaks the client's one vocabulary (ProgressEvent), so there is nothing to translate.
+ * per blob in flight and a total, with bytes, rate and ETA, drawn with cli-progress. Only on a terminal that takes
+ * control sequences (takesControls: no pipe, no log file, no TERM=dumb); the callers ask it
+ * (apps/cli/src/transfer-progress.ts, the REPL's start-repl.ts). Every verb speaks the client's one vocabulary
+ * (ProgressEvent), so there is nothing to translate.
  */
 
 import { shortDigest } from "@regatta/manifest";

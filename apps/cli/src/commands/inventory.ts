@@ -5,7 +5,15 @@ import pc from "picocolors";
 import type { CliContext } from "../cli-context.js";
 import { positiveInt } from "../flag-values.js";
 import { interruptSignal } from "../interrupt.js";
-import { countNoun, escapeField, inventoryTable, writeJson, writeStderr, writeStdout } from "../output.js";
+import {
+  countNoun,
+  escapeField,
+  inventoryTable,
+  takesControls,
+  writeJson,
+  writeStderr,
+  writeStdout,
+} from "../output.js";
 import { excludeOption, includeOption } from "../tag-pattern-flags.js";
 import { tagsRepository } from "./tags.js";
 
@@ -49,7 +57,7 @@ Examples:
       if (opts.csv && cli.flags(cmd).json) throw new UsageError("--csv and --json are exclusive");
       const jobs = opts.jobs !== undefined ? positiveInt(opts.jobs, "--jobs") : undefined;
       await cli.withClient(cmd, repo.registry, async (reg, flags) => {
-        const counter = tagCounter(Boolean(process.stderr.isTTY) && !flags.json);
+        const counter = tagCounter(takesControls(process.stderr) && !flags.json);
         let inventory: Awaited<ReturnType<typeof reg.inventory>>;
         try {
           inventory = await reg.inventory(repo, {
@@ -114,8 +122,8 @@ interface InventoryFlags {
 }
 
 /**
- * "N/M tags" on stderr, rewritten in place (at most every 100 ms, and at the end), when `enabled` (a terminal, output
- * for people); cleared before anything else is printed. Written raw: the text is ours, and its `\r` must stay one.
+ * "N/M tags" on stderr, rewritten in place (at most every 100 ms, and at the end), when `enabled` (a terminal that
+ * takes control sequences, output for people); cleared before anything else is printed. Written raw: the text is ours, and its `\r` must stay one.
  */
 function tagCounter(enabled: boolean) {
   let last = 0;
