@@ -156,6 +156,11 @@ describe("removeFromIndex", () => {
     expect(remove({ digest: digest("f") })).toThrow(`team/app:1.0 has no entry ${digest("f")}`);
     // An attestation is no platform's image.
     expect(remove({ platform: "unknown/unknown" })).toThrow(NotFoundError);
+    // One entry is "1 entry": was "(1 entries)" (QA).
+    const one: ImageIndex = { ...index(), manifests: [entry("linux/amd64", "1")] };
+    expect(() => removeFromIndex(one, [{ platform: "linux/arm64" }], "team/app:1")).toThrow(
+      "team/app:1 has no image for platform linux/arm64; it has: linux/amd64 (1 entry)",
+    );
   });
 
   it("refuses to remove every image", () => {

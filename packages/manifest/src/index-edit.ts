@@ -149,7 +149,7 @@ function mustSelect(index: ImageIndex, selector: IndexEntrySelector, what: strin
       ? `no entry ${selector.digest}`
       : `no image for platform ${typeof selector.platform === "string" ? selector.platform : formatPlatform(selector.platform!)}`;
   throw new NotFoundError(
-    `${what} has ${named}; it has: ${listPlatforms(index).join(", ") || "no platforms"} (${index.manifests.length} entries)`,
+    `${what} has ${named}; it has: ${listPlatforms(index).join(", ") || "no platforms"} (${index.manifests.length} ${index.manifests.length === 1 ? "entry" : "entries"})`,
     { code: "MANIFEST_UNKNOWN" },
   );
 }

@@ -140,7 +140,9 @@ function referrersNote(deleted: DeletedManifest, name: string): string | undefin
   return `note: it ${deleted.dryRun ? "has" : "had"} ${countNoun(n, "referrer")} (signatures, SBOMs, attestations); ${remain} in the registry, listed by regatta referrers ${name}@${deleted.digest} (delete --referrers deletes them too)`;
 }
 
-/** ` and its tags a, b`, or ` (it had no tags)`. */
+/** ` and its tag a`, ` and its tags a, b`, or ` (it had no tags)`. */
 function tagsText(deleted: DeletedManifest): string {
-  return deleted.tags.length ? ` and its tags ${deleted.tags.join(", ")}` : " (it had no tags)";
+  const { tags } = deleted;
+  if (!tags.length) return " (it had no tags)";
+  return ` and its ${tags.length === 1 ? "tag" : "tags"} ${tags.join(", ")}`;
 }
