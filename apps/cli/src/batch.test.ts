@@ -1,6 +1,6 @@
-import { AuthenticationError, NotFoundError } from "@regatta/errors";
+import { AuthenticationError, NotFoundError, RegattaError } from "@regatta/errors";
 import { describe, expect, it } from "vitest";
-import { batchError } from "./batch.js";
+import { batchError, partsFailedError } from "./batch.js";
 import { exitCodeFor } from "./exit-codes.js";
 
 describe("batchError", () => {
@@ -36,5 +36,24 @@ describe("batchError", () => {
     expect(batchError(failures, 9, "copies").message).toBe(
       "7 of 9 copies failed: r0, r1, r2, r3, r4, 2 more",
     );
+  });
+});
+
+describe("partsFailedError", () => {
+  it("takes the failures' class when they agree (exit 3 when all were not found), keeping its code", () => {
+    const error = partsFailedError(
+      "2 of 3 images failed",
+      [new NotFoundError("a"), new NotFoundError("b")],
+      "X",
+    );
+    expect(error).toBeInstanceOf(NotFoundError);
+    expect([error.message, error.code, exitCodeFor(error)]).toEqual(["2 of 3 images failed", "X", 3]);
+  });
+
+  it("is a RegattaError (exit 1) when they differ, or are only text", () => {
+    for (const errors of [[new NotFoundError("a"), new AuthenticationError("b")], ["a does not exist"], []]) {
+      const error = partsFailedError("failed", errors, "X");
+      expect([error.constructor, error.code, exitCodeFor(error)]).toEqual([RegattaError, "X", 1]);
+    }
   });
 });

@@ -4,6 +4,7 @@
  * status is the failures' own when they agree (all not found: 3), else 1.
  */
 
+import { RegattaError } from "@regatta/errors";
 import type { CredentialSide } from "./access-hint.js";
 import { describeError } from "./cli-context.js";
 import { writeStderr } from "./output.js";
@@ -31,8 +32,26 @@ export function batchError(failures: readonly BatchFailure[], total: number, nou
   const names = failures.map((f) => f.what);
   const shown = names.length > 5 ? [...names.slice(0, 5), `${names.length - 5} more`] : names;
   const message = `${failures.length} of ${total} ${noun} failed: ${shown.join(", ")}`;
-  const kinds = new Set(failures.map((f) => (f.error instanceof Error ? f.error.constructor : Error)));
-  const [only] = kinds;
-  const Kind = kinds.size === 1 && only ? (only as new (message: string) => Error) : Error;
+  const Kind = sharedKind(failures.map((f) => f.error)) ?? Error;
   return new Kind(message);
+}
+
+/**
+ * An error saying `message` for a run whose parts failed with `errors`: of their class when they all share a
+ * RegattaError class (so the exit status is theirs: 3 when every one was not found), else a RegattaError (exit 1);
+ * `code` either way.
+ */
+export function partsFailedError(message: string, errors: readonly unknown[], code: string): RegattaError {
+  const Kind = (sharedKind(errors) as typeof RegattaError | undefined) ?? RegattaError;
+  // Asked of an instance: the errors' brand (Symbol.for) holds across two copies of @regatta/errors, a prototype
+  // chain does not.
+  const error = new Kind(message, { code });
+  return error instanceof RegattaError ? error : new RegattaError(message, { code });
+}
+
+/** The class every one of `errors` is of (an Error's constructor), or undefined when they differ (or none). */
+function sharedKind(errors: readonly unknown[]): (new (message: string) => Error) | undefined {
+  const kinds = new Set(errors.map((error) => (error instanceof Error ? error.constructor : Error)));
+  const [only] = kinds;
+  return kinds.size === 1 && only ? (only as new (message: string) => Error) : undefined;
 }

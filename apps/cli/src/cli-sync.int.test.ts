@@ -392,14 +392,14 @@ sync:
     const layer = manifest.layers[0]!.digest;
     rmSync(join(miss.dir, "blobs/sha256", layer.slice(7)));
     const kept = await syncTo(`oci:${miss.dir}`, `${dst.host}/oci/miss`, "--keep-going");
-    expect(kept.code).toBe(1);
+    expect(kept.code).toBe(3); // its class: a blob not found, as without --keep-going
     expect(kept.stderr).toContain(`failed oci:${miss.dir}:bad: ${miss.dir} does not hold blob ${layer}`);
     expect(kept.stderr).toContain(`copied oci:${miss.dir}:good -> ${dst.host}/oci/miss:good`);
     expect(kept.stderr).toContain("regatta: 1 of 2 images failed (listed above)");
 
     // --json: the failure is still listed on stderr, above the line that says so; the document counts it.
     const keptJson = await syncTo(`oci:${miss.dir}`, `${dst.host}/oci/miss-json`, "--keep-going", "--json");
-    expect(keptJson.code).toBe(1);
+    expect(keptJson.code).toBe(3);
     expect(keptJson.stderr).toBe(
       `failed oci:${miss.dir}:bad: ${miss.dir} does not hold blob ${layer}\nregatta: 1 of 2 images failed (listed above)\n`,
     );
@@ -412,6 +412,75 @@ sync:
     expect(partial.error.message).toContain(`does not hold blob ${layer}`);
     expect(partial).toMatchObject({ copied: 0, skipped: 0, failed: 0, images: [] });
   }, 120_000);
+
+  it("one image failing stops the run alone: the others are copied or interrupted, never failed with its error", async () => {
+    // src/broken: 1.1.0 lacks a layer at the source (deleted); 1.0.0 and latest have large layers of their own, in
+    // flight when 1.1.0 fails.
+    const small = await generateImage({ layers: [700], seed: "broken-1.1.0" });
+    await pushImage(src.url, "src/broken", "1.1.0", small);
+    for (const tag of ["1.0.0", "latest"]) {
+      await pushImage(
+        src.url,
+        "src/broken",
+        tag,
+        await generateImage({ layers: [3_000_000, 3_000_000], seed: `broken-${tag}` }),
+      );
+    }
+    const gone = small.layers[0]!.digest;
+    const deleted = await fetch(`${src.url}/v2/src/broken/blobs/${gone}`, { method: "DELETE" });
+    expect(deleted.status).toBe(202);
+    const failedLines = (stderr: string) => stderr.split("\n").filter((l) => l.startsWith("failed "));
+
+    const stopped = await syncTo(`${src.host}/src/broken`, `${dst.host}/stop/broken`, "--json");
+    expect(stopped.code).toBe(3); // the failure's own: a blob not found
+    const doc = JSON.parse(stopped.stdout);
+    expect(doc.failed).toBe(1);
+    expect(doc.images.filter((i: { outcome: string }) => i.outcome === "failed")).toEqual([
+      expect.objectContaining({ source: `${src.host}/src/broken:1.1.0` }),
+    ]);
+    expect(doc.images.find((i: { outcome: string }) => i.outcome === "failed").error).toContain(gone);
+    // The others: copied when done before the stop, else counted as interrupted (not failed).
+    expect(doc.copied + doc.interrupted).toBe(2);
+    expect(failedLines(stopped.stderr)).toEqual([
+      expect.stringMatching(/^failed \S+\/src\/broken:1\.1\.0: /),
+    ]);
+
+    const text = await syncTo(`${src.host}/src/broken`, `${dst.host}/stop2/broken`);
+    expect(text.code).toBe(3);
+    expect(failedLines(text.stderr)).toEqual([expect.stringMatching(/^failed \S+\/src\/broken:1\.1\.0: /)]);
+    expect(text.stderr).not.toMatch(/:(1\.0\.0|latest): .*MANIFEST_BLOB_UNKNOWN/);
+    const copiedLines = text.stderr.split("\n").filter((l) => l.startsWith("copied ")).length;
+    if (copiedLines < 2) {
+      expect(text.stderr).toContain(
+        `not done: ${2 - copiedLines} image${copiedLines === 1 ? "" : "s"} to copy (stopped after ${src.host}/src/broken:1.1.0 failed;`,
+      );
+    }
+
+    // --keep-going: the same failure, the same exit status (its class: not found), the others copied.
+    const kept = await syncTo(`${src.host}/src/broken`, `${dst.host}/keep/broken`, "--keep-going", "--json");
+    expect(kept.code).toBe(3);
+    expect(JSON.parse(kept.stdout)).toMatchObject({ copied: 2, failed: 1 });
+  }, 120_000);
+
+  it("a dry run with --keep-going counts and exits as the run would: a missing repository and tag are failures", async () => {
+    await pushImage(src.url, "src/lib", "1.0", await generateImage({ layers: [300], seed: "dry-lib" }));
+    const file = join(work, "dry-fail.yaml");
+    writeFileSync(
+      file,
+      `${src.host}:\n  images:\n    src/nope: []\n    src/lib: []\n    src/app: [9.9.9, 1.0.0]\n`,
+    );
+    const args = ["sync", "--config", file, `${dst.host}/dry`, ...DEST, "--keep-going"];
+    const dry = await regatta([...args, "--dry-run"]);
+    const dryJson = await regatta([...args, "--dry-run", "--json"]);
+    const real = await regatta(args);
+    expect(real.stderr).toContain("regatta: 2 of ");
+    expect(real.code).toBe(3); // both failures are "not there"
+    expect(dry.code).toBe(real.code);
+    expect(dry.stdout).toContain(", 2 failed\n");
+    expect(dry.stderr).toMatch(/regatta: dry run: 2 of \d+ images would fail \(listed above\)/);
+    expect(dryJson.code).toBe(real.code);
+    expect(JSON.parse(dryJson.stdout).totals.images.failed).toBe(2);
+  }, 60_000);
 
   it("resume: killed with SIGKILL half-way, run again, only the rest is done and the end state is whole", async () => {
     const args = [

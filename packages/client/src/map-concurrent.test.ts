@@ -1,3 +1,4 @@
+import { AbortError, NotFoundError } from "@regatta/errors";
 import { describe, expect, it } from "vitest";
 import { blobLimit, mapConcurrent, SMALL_BLOB_BYTES } from "./map-concurrent.js";
 
@@ -27,6 +28,44 @@ describe("mapConcurrent", () => {
       }),
     ).rejects.toThrow("boom");
     expect(aborted).toEqual([true, true]);
+  });
+
+  it("aborts the others with an abort of their own, never with the failure (which is not theirs)", async () => {
+    const boom = new NotFoundError("get blob sha256:aa: BLOB_UNKNOWN");
+    const reasons: unknown[] = [];
+    await expect(
+      mapConcurrent([1, 2, 3], 3, async (n, _i, signal) => {
+        if (n === 2) throw boom;
+        await new Promise((r) => setTimeout(r, 20));
+        reasons.push(signal.reason);
+        return n;
+      }),
+    ).rejects.toBe(boom);
+    expect(reasons).toHaveLength(2);
+    for (const reason of reasons) {
+      expect(reason).toBeInstanceOf(AbortError);
+      expect(reason).not.toBe(boom);
+      expect((reason as AbortError).cause).toBe(boom);
+    }
+    // The caller's own abort is passed on as it is.
+    const caller = new AbortController();
+    const mine = new AbortError("interrupted by SIGINT");
+    const seen: unknown[] = [];
+    const running = mapConcurrent(
+      [1],
+      1,
+      (_n, _i, signal) =>
+        new Promise((_r, reject) =>
+          signal.addEventListener("abort", () => {
+            seen.push(signal.reason);
+            reject(signal.reason);
+          }),
+        ),
+      caller.signal,
+    );
+    caller.abort(mine);
+    await expect(running).rejects.toBe(mine);
+    expect(seen).toEqual([mine]);
   });
 
   it("handles an empty list", async () => {

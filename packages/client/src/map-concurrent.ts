@@ -1,4 +1,5 @@
 import { defaultMaxListeners, setMaxListeners } from "node:events";
+import { AbortError } from "@regatta/errors";
 
 /** A limit by weight: calls in flight may weigh `capacity` together (and one call always runs, whatever it weighs). */
 export interface WeightedLimit<T> {
@@ -23,7 +24,8 @@ export function blobLimit(jobs: number): WeightedLimit<{ size: number }> {
  * Maps `items` through `fn` with at most `limit` calls in flight (or calls weighing at most its capacity), keeping
  * the order of results. Items start in order, except that a light item may start ahead of a heavy one that does not
  * fit yet; one call always runs, whatever it weighs. The first failure aborts the shared signal so that the other
- * calls stop early, starts nothing more, then rejects with that failure.
+ * calls stop early (with an AbortError whose cause is that failure; the parent signal's abort passes its own reason
+ * on), starts nothing more, then rejects with that failure.
  */
 export async function mapConcurrent<T, R>(
   items: readonly T[],
@@ -50,7 +52,9 @@ export async function mapConcurrent<T, R>(
       results[index] = await fn(items[index] as T, index, controller.signal);
     } catch (error) {
       if (!failure) failure = { error };
-      controller.abort(error);
+      // The others stop with an abort of their own, never with this failure: a request of theirs cut short reports
+      // its signal's reason (transport), which would make this failure theirs in a caller that records each item's.
+      controller.abort(new AbortError("stopped after another item of the batch failed", { cause: error }));
     }
   };
   try {

@@ -1,5 +1,7 @@
 import type {
   ConnectOptions,
+  PlannedImage,
+  PlannedRepository,
   Shard,
   SyncedImage,
   SyncJob,
@@ -8,10 +10,11 @@ import type {
   SyncResult,
   TagFilter,
 } from "@regatta/client";
-import { AbortError, quotePath, RegattaError, UsageError } from "@regatta/errors";
+import { AbortError, quotePath, UsageError } from "@regatta/errors";
 import { readUserFile } from "@regatta/errors/user-file";
 import { parseReference } from "@regatta/reference";
 import type { Command } from "commander";
+import { partsFailedError } from "../batch.js";
 import { type CliContext, GLOBAL_CREDENTIAL_FLAGS } from "../cli-context.js";
 import { transportRefusal } from "../copy-list.js";
 import { positiveInt } from "../flag-values.js";
@@ -67,7 +70,7 @@ export function registerSync(program: Command, cli: CliContext): void {
       )
       .option(
         "--keep-going",
-        "record a failed image and carry on with the others (the exit status is still 1)",
+        "record a failed image and carry on with the others (the exit status still says it failed)",
       )
       .option(
         "--shard <K/N>",
@@ -158,7 +161,7 @@ Examples:
         cmd,
         registry,
         async (reg) => {
-          const { parseShard, targetCollisions } = await import("@regatta/client");
+          const { parseShard, syncFailure, targetCollisions } = await import("@regatta/client");
           const shard = shardOf(opts.shard, parseShard);
           const all: SyncOptions = {
             ...options,
@@ -186,6 +189,16 @@ Examples:
           }
           if (opts.dryRun) {
             await (flags.json ? writeJson(plan) : writeStdout(planText(plan) + referrersPlanLine(plan)));
+            // A pre-flight check: what the plan already failed (kept with --keep-going) fails the dry run as it
+            // will fail the run, with the same exit status.
+            const failures = planFailures(plan, syncFailure);
+            if (failures.length) {
+              throw partsFailedError(
+                `dry run: ${failures.length} of ${countNoun(plan.totals.images.total, "image")} would fail (listed above)`,
+                failures,
+                "SYNC_INCOMPLETE",
+              );
+            }
             return;
           }
           // Each image as it is done: a line for people on stderr (with --json too for a failure, which the end
@@ -201,7 +214,14 @@ Examples:
             result = await reg.sync(plan, { ...all, onImage });
           } catch (error) {
             // Stopped (a failure without --keep-going, an interrupt): --json still tells a script what landed.
-            if (flags.json) await writeJson(stoppedJson(plan, done, error));
+            const stopped = stoppedJson(plan, done, error);
+            if (flags.json) await writeJson(stopped);
+            else if (stopped.interrupted && !(error instanceof AbortError)) {
+              const failed = done.filter((i) => i.outcome === "failed").map((i) => i.source);
+              cli.info(
+                `not done: ${countNoun(stopped.interrupted, "image")} to copy (${failed.length ? `stopped after ${failed.join(", ")} failed` : "stopped by the failure below"}; --keep-going carries on past a failed image)`,
+              );
+            }
             throw error;
           }
           await (flags.json
@@ -211,11 +231,11 @@ Examples:
               })
             : writeStdout(summaryLine(result) + referrersSummary(result)));
           if (result.failed > 0) {
-            throw new RegattaError(
+            // The failures' own exit status when they agree (all not found: 3), as without --keep-going.
+            throw partsFailedError(
               `${result.failed} of ${countNoun(result.images.length, "image")} failed (listed above)`,
-              {
-                code: "SYNC_INCOMPLETE",
-              },
+              result.images.filter((i) => i.outcome === "failed").map((i) => syncFailure(i) ?? i.error),
+              "SYNC_INCOMPLETE",
             );
           }
         },
@@ -230,14 +250,14 @@ Examples:
  */
 function stoppedJson(plan: SyncPlan | undefined, done: readonly SyncedImage[], error: unknown) {
   const count = (outcome: SyncedImage["outcome"]) => done.filter((i) => i.outcome === outcome).length;
-  // An interrupt (Ctrl-C, SIGTERM) fails no image: the images to copy it left undone (in flight, or not started)
-  // are counted apart, so `failed` agrees with what failed (and, before any ran, with the plan's totals).
+  // An interrupt (Ctrl-C, SIGTERM), or the stop after a failed image, fails no other image: the images to copy it
+  // left undone (in flight, or not started) are counted apart, so `failed` agrees with what failed (and, before any
+  // ran, with the plan's totals).
   const landed = new Set(done.map((i) => i.target));
-  const interrupted =
-    error instanceof AbortError && plan
-      ? plan.repositories.flatMap((r) => r.images).filter((i) => i.action === "copy" && !landed.has(i.target))
-          .length
-      : undefined;
+  const interrupted = plan
+    ? plan.repositories.flatMap((r) => r.images).filter((i) => i.action === "copy" && !landed.has(i.target))
+        .length
+    : undefined;
   return {
     error: {
       message: error instanceof Error ? error.message : String(error),
@@ -253,6 +273,17 @@ function stoppedJson(plan: SyncPlan | undefined, done: readonly SyncedImage[], e
     ...(plan ? { totals: plan.totals } : {}),
     images: done,
   };
+}
+
+/** The errors of what `plan` failed (kept with --keep-going): its images' and repositories', typed when known. */
+function planFailures(
+  plan: SyncPlan,
+  failure: (item: PlannedImage | PlannedRepository) => unknown,
+): unknown[] {
+  return plan.repositories.flatMap((repo) => [
+    ...repo.images.filter((i) => i.action === "failed").map((i) => failure(i) ?? i.error),
+    ...(repo.error !== undefined ? [failure(repo) ?? repo.error] : []),
+  ]);
 }
 
 /** The plan's referrers line (with --referrers): how many its images have, and how many the targets lack. */

@@ -12,7 +12,7 @@
  * killed half-way leaves each tag either as it was or complete, and the next run's plan skips what is done.
  */
 import { defaultMaxListeners, setMaxListeners } from "node:events";
-import { UsageError } from "@regatta/errors";
+import { AbortError, UsageError } from "@regatta/errors";
 import { openImageSource } from "@regatta/layout";
 import { parseReference } from "@regatta/reference";
 import type { ClientContext } from "../context.js";
@@ -26,7 +26,7 @@ import { pushBlob } from "../push-blob.js";
 import { ManifestLocks } from "./manifest-locks.js";
 import { DEFAULT_SYNC_JOBS } from "./plan.js";
 import { ReferrerCopies } from "./plan-referrers.js";
-import { type ImageWork, messageOf, planState, recordable } from "./plan-run.js";
+import { failedWith, type ImageWork, planState, recordable, syncFailure } from "./plan-run.js";
 import type {
   PlannedImage,
   PlannedRepository,
@@ -106,22 +106,22 @@ export async function executeSync(
   for (const repo of plan.repositories) {
     for (const image of repo.images) {
       if (image.action !== "failed") continue;
-      planFailures.set(image, {
-        source: image.source,
-        target: image.target,
-        tag: image.tag,
-        outcome: "failed",
-        error: image.error ?? "failed while planning",
-      });
+      planFailures.set(
+        image,
+        failedAs(
+          { source: image.source, target: image.target, tag: image.tag, outcome: "failed" },
+          syncFailure(image) ?? image.error ?? "failed while planning",
+        ),
+      );
     }
     if (repo.error !== undefined) {
-      planFailures.set(repo, {
-        source: repo.source,
-        target: repo.target,
-        tag: "",
-        outcome: "failed",
-        error: repo.error,
-      });
+      planFailures.set(
+        repo,
+        failedAs(
+          { source: repo.source, target: repo.target, tag: "", outcome: "failed" },
+          syncFailure(repo) ?? repo.error,
+        ),
+      );
     }
   }
   for (const failure of planFailures.values()) options.onImage?.(failure);
@@ -285,14 +285,20 @@ export async function executeSync(
 
   const done = new Map<PlannedImage, SyncedImage>();
   let stop: { error: unknown } | undefined;
-  const record = (image: PlannedImage, outcome: SyncedImage["outcome"], extra: Partial<SyncedImage>) => {
-    const synced: SyncedImage = {
+  const record = (
+    image: PlannedImage,
+    outcome: SyncedImage["outcome"],
+    extra: Omit<Partial<SyncedImage>, "error"> & { error?: unknown },
+  ) => {
+    const { error, ...rest } = extra;
+    const base: SyncedImage = {
       source: image.source,
       target: image.target,
       tag: image.tag,
       outcome,
-      ...extra,
+      ...rest,
     };
+    const synced = error === undefined ? base : failedAs(base, error);
     done.set(image, synced);
     if (outcome !== "skipped" || synced.referrers) options.onImage?.(synced);
   };
@@ -314,11 +320,20 @@ export async function executeSync(
         } catch (error) {
           // Stopped by the caller's interrupt, an image has not failed: it is not done (the run throws the interrupt,
           // and the caller counts what it left undone apart from the failures).
-          if (!options.signal?.aborted)
-            for (const image of unit.images) record(image, "failed", { error: messageOf(error) });
+          if (options.signal?.aborted) {
+            stop ??= { error };
+            return;
+          }
+          // Cut short by the stop after another image's failure: not failed either, and not done.
+          if (stop && error instanceof AbortError) return;
+          for (const image of unit.images) record(image, "failed", { error });
           if (!options.keepGoing || !recordable(error)) {
             stop ??= { error };
-            controller.abort(error);
+            // The others stop with an abort of their own, never with this image's error: a request of theirs cut
+            // short would carry it (the transport reports an abort by its reason), and they would be reported failed
+            // with a failure that is not theirs (a PUT of another tag's manifest "lacking" this image's blob).
+            const failed = unit.images.map((image) => image.source).join(", ");
+            controller.abort(new AbortError(`stopped after ${failed} failed`, { cause: error }));
           }
         }
       },
@@ -362,4 +377,10 @@ export async function executeSync(
     seconds: (Date.now() - started) / 1000,
     ...(plan.totals.referrers ? { referrers: [...referrersCopied.values()].reduce((a, b) => a + b, 0) } : {}),
   };
+}
+
+/** `image` with `error` as its `error` text, the error itself kept for {@link syncFailure}. */
+function failedAs(image: SyncedImage, error: unknown): SyncedImage {
+  image.error = typeof error === "string" ? error : failedWith(image, error);
+  return image;
 }

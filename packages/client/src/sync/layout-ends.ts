@@ -31,14 +31,13 @@ import type { Endpoint } from "./endpoints.js";
 import { endpointTag } from "./endpoints.js";
 import {
   count,
+  failedImage,
   isIndexType,
   jobTags,
-  messageOf,
   missingImages,
   type PlanRun,
   planBlobs,
   plannedImage,
-  recordable,
   registryTags,
   targetActions,
   targetTags,
@@ -50,12 +49,6 @@ type Layout = Extract<Endpoint, { kind: "oci" }>;
 type Registry = Extract<Endpoint, { kind: "registry" }>;
 
 const byTag = (a: PlannedImage, b: PlannedImage) => (a.tag < b.tag ? -1 : a.tag > b.tag ? 1 : 0);
-
-/** An image planned as failed when keepGoing allows, else the error thrown. */
-function failed(run: PlanRun, image: PlannedImage, error: unknown): PlannedImage {
-  if (!run.options.keepGoing || !recordable(error)) throw error;
-  return { ...image, action: "failed", blobs: [], manifests: 0, error: messageOf(error) };
-}
 
 /** The tag a ref.name gives: itself, or the tag of a full reference (push's reading); undefined for neither. */
 function refNameTag(name: string): string | undefined {
@@ -150,7 +143,7 @@ export async function planLayoutSource(
           run.state.work.set(image, { kind: "layout-source", dir: source.dir, name, target: dst });
           return image;
         } catch (error) {
-          return failed(run, image, error);
+          return failedImage(run, image, error);
         }
       },
       run.signal,
@@ -287,7 +280,7 @@ export async function planLayoutTarget(
         });
         return image;
       } catch (error) {
-        return failed(run, image, error);
+        return failedImage(run, image, error);
       }
     },
     signal,

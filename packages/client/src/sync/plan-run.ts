@@ -19,6 +19,7 @@ import type {
   BlobAction,
   PlannedImage,
   PlannedRepository,
+  SyncedImage,
   SyncJob,
   SyncOptions,
   SyncPlan,
@@ -204,15 +205,39 @@ export function missingImages(
   target: Endpoint,
   tags: string[],
 ): PlannedImage[] {
-  const first = tags[0];
-  if (first !== undefined && !run.options.keepGoing) {
-    throw new NotFoundError(`${endpointTag(source, first)} does not exist`, { code: "MANIFEST_UNKNOWN" });
-  }
-  return tags.map((tag) => ({
-    ...plannedImage(tag, endpointTag(source, tag), endpointTag(target, tag)),
-    action: "failed" as const,
-    error: `${endpointTag(source, tag)} does not exist`,
-  }));
+  return tags.map((tag) =>
+    failedImage(
+      run,
+      plannedImage(tag, endpointTag(source, tag), endpointTag(target, tag)),
+      new NotFoundError(`${endpointTag(source, tag)} does not exist`, { code: "MANIFEST_UNKNOWN" }),
+    ),
+  );
+}
+
+/** Why each failed image or repository of a plan or run failed: the typed error behind its `error` text. */
+const failures = new WeakMap<object, unknown>();
+
+/** Records `error` as why `item` failed (see {@link syncFailure}); returns the text its `error` field keeps. */
+export function failedWith(item: object, error: unknown): string {
+  failures.set(item, error);
+  return messageOf(error);
+}
+
+/**
+ * The error behind a failed image or repository of a plan or a run this client made (a typed RegattaError, so a
+ * caller can tell a missing tag from a refusal, as the CLI's exit status does), undefined for anything else (one read
+ * back from JSON, whose `error` is text).
+ */
+export function syncFailure(item: PlannedImage | PlannedRepository | SyncedImage): unknown {
+  return failures.get(item);
+}
+
+/** An image planned as failed when keepGoing allows (its error kept, see {@link syncFailure}), else the error thrown. */
+export function failedImage(run: PlanRun, image: PlannedImage, error: unknown): PlannedImage {
+  if (!run.options.keepGoing || !recordable(error)) throw error;
+  const failed: PlannedImage = { ...image, action: "failed", blobs: [], manifests: 0 };
+  failed.error = failedWith(failed, error);
+  return failed;
 }
 
 /**

@@ -32,9 +32,10 @@ import {
 import {
   count,
   DOCKER_HUB,
+  failedImage,
+  failedWith,
   headBeforeGet,
   isIndexType,
-  messageOf,
   missingImages,
   type PlanRun,
   type PlanState,
@@ -162,7 +163,7 @@ async function recordFailure(
     await step();
   } catch (error) {
     if (!run.options.keepGoing || !recordable(error)) throw error;
-    planned.error = messageOf(error);
+    planned.error = failedWith(planned, error);
   }
 }
 
@@ -268,8 +269,7 @@ async function planRegistries(
       });
       return image;
     } catch (error) {
-      if (!run.options.keepGoing || !recordable(error)) throw error;
-      return { ...image, action: "failed", blobs: [], manifests: 0, error: messageOf(error) };
+      return failedImage(run, image, error);
     }
   };
   const images = await mapConcurrent(tags, run.width, planTag, signal);
@@ -314,6 +314,11 @@ function totalsOf(run: PlanRun, repositories: PlannedRepository[]): SyncTotals {
   };
   if (run.options.referrers) totals.referrers = { total: 0, copy: 0 };
   for (const repo of repositories) {
+    // A repository the plan could not list is one failure, as the run's result counts it (an image with no tag).
+    if (repo.error !== undefined) {
+      totals.images.total++;
+      totals.images.failed++;
+    }
     for (const image of repo.images) {
       totals.images.total++;
       totals.images[image.action]++;

@@ -21,6 +21,7 @@ import {
   NotFoundError,
   RateLimitLowError,
   type RegistryClient,
+  syncFailure,
   TooManyRequestsError,
   UsageError,
 } from "../index.js";
@@ -290,6 +291,27 @@ describe("sync", () => {
     ]);
     expect(result.images[0]!.error).toContain("does not exist");
     expect(handlers.store.repository("dst/other")?.tags?.get("v1")).toBe(other.manifest.digest);
+    // The error behind the text, typed (a caller tells a missing tag from a refusal by it); none for the copied one.
+    expect(syncFailure(result.images[0]!)).toBeInstanceOf(NotFoundError);
+    expect(syncFailure(result.images[1]!)).toBeUndefined();
+  });
+
+  it("keepGoing: a repository the source lacks is a failure the plan counts, as the run does, its error typed", async () => {
+    const host = await start();
+    const jobs = [
+      { source: `${host}/src/nope`, target: `${host}/dst/nope` },
+      { source: `${host}/src/other`, target: `${host}/dst/other`, tags: { list: ["v1", "gone"] } },
+    ];
+    const plan = await reg!.planSync(jobs, { keepGoing: true, dryRun: true });
+    const nope = plan.repositories.find((r) => r.source.endsWith("/src/nope"))!;
+    expect(nope.error).toBeDefined();
+    expect(syncFailure(nope)).toBeInstanceOf(NotFoundError);
+    expect(plan.totals.images).toMatchObject({ total: 3, copy: 1, failed: 2 });
+    const result = await reg!.sync(jobs, { keepGoing: true });
+    expect(result.failed).toBe(plan.totals.images.failed);
+    expect(result.images.length).toBe(plan.totals.images.total);
+    for (const image of result.images.filter((i) => i.outcome === "failed"))
+      expect(syncFailure(image)).toBeInstanceOf(NotFoundError);
   });
 });
 

@@ -161,6 +161,7 @@ export interface PlannedRepository {
 /** Counts over a plan. */
 export interface SyncTotals {
   repositories: number;
+  /** `failed` (and `total`) count a repository the plan could not list as one, as a run's result does. */
   images: { total: number; copy: number; skip: number; failed: number };
   blobs: Record<BlobAction, number>;
   bytes: Record<BlobAction, number>;
