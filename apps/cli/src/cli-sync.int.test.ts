@@ -119,6 +119,24 @@ describe("regatta sync against real registries", () => {
     ]);
   });
 
+  it("an --include that keeps no tag says how patterns read, as tags does (whole tag), and copies nothing", async () => {
+    // Was silent: grep's habit `1\.` (a prefix) matches no whole tag, and the run copied nothing, exit 0.
+    const run = await syncTo(`${src.host}/src/app`, `${dst.host}/none/app`, "--include", "1\\.");
+    expect(run.code).toBe(0);
+    expect(run.stderr).toContain(
+      'note: no tag matched --include "1\\\\.": patterns match the whole tag as regular expressions (v.* for tags starting with v)',
+    );
+    expect(await digests(dst.host, "none/app", AUTH)).toEqual({});
+    const some = await syncTo(
+      `${src.host}/src/app`,
+      `${dst.host}/none/app`,
+      "--include",
+      "1\\..*",
+      "--dry-run",
+    );
+    expect(some.stderr).not.toContain("no tag matched");
+  });
+
   it("config filters: the command line narrows them, entries naming one repository unite, 1.0 stays 1.0", async () => {
     for (const tag of ["1", "1.0", "1.10"]) {
       await pushImage(src.url, "src/ver", tag, await generateImage({ layers: [300], seed: `ver-${tag}` }));

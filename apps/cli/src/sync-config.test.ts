@@ -217,6 +217,17 @@ describe("bad input", () => {
       /^bad\.yaml:3: docker\.io\.images-by-tag-regex\.a: "\(x" is not a regular expression/,
     ],
     [
+      // Was the client's '"not a range" is not a semver range', with no file or line (QA).
+      "a semver range that is not one",
+      'docker.io:\n  images-by-semver:\n    a: "not a range"\n',
+      /^bad\.yaml:3: docker\.io\.images-by-semver\.a: "not a range" is not a semver range/,
+    ],
+    [
+      "a regsync semverRange that is not one",
+      'sync:\n  - source: a/b\n    target: c/d\n    tags:\n      semverRange: [">=1", "~~x"]\n',
+      /^bad\.yaml:5: sync\[0\]\.tags\.semverRange\[1\]: "~~x" is not a semver range/,
+    ],
+    [
       "tls-verify not a boolean",
       "docker.io:\n  tls-verify: maybe\n",
       /docker\.io\.tls-verify must be true or false/,

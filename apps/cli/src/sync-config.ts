@@ -69,16 +69,28 @@ export async function parseSyncConfig(
   const root = doc.toJS() as Record<string, unknown>;
   const at = (path: (string | number)[]) => doc.getIn(path, true);
   // Tag patterns are checked here, to name their line; the client (and RE2, only if a pattern is given) loads once.
-  const { anywhereInTag, tagPatternError } = await import("@regatta/client");
+  const { anywhereInTag, syncTagFilter, tagPatternError } = await import("@regatta/client");
   const pattern: CheckPattern = (text, path, node) => {
     const error = tagPatternError(text);
     if (error !== undefined) throw new UsageError(`${where(path, node)}: ${error}`);
     return text;
   };
+  // Semver ranges likewise (the client refuses them too, but without the file and line).
+  const range: CheckPattern = (text, path, node) => {
+    try {
+      syncTagFilter({ semver: text });
+    } catch (error) {
+      throw new UsageError(`${where(path, node)}: ${(error as Error).message}`, { cause: error });
+    }
+    return text;
+  };
   if ("sync" in root || "creds" in root || "version" in root) {
-    return { ...regsyncFormat(root, where, at, pattern), format: "regsync" };
+    return { ...regsyncFormat(root, where, at, pattern, range), format: "regsync" };
   }
-  return { ...skopeoFormat(root, where, at, options, file, pattern, anywhereInTag), format: "skopeo" };
+  return {
+    ...skopeoFormat(root, where, at, options, file, pattern, anywhereInTag, range),
+    format: "skopeo",
+  };
 }
 
 type At = (path: (string | number)[]) => unknown;
@@ -143,6 +155,7 @@ function skopeoFormat(
   file: string,
   pattern: CheckPattern,
   anywhereInTag: (pattern: string) => string,
+  range: CheckPattern,
 ): Omit<SyncConfig, "format"> {
   const destination = options.destination?.replace(/\/+$/, "") || "DESTINATION";
   const jobs: SyncJob[] = [];
@@ -252,7 +265,8 @@ function skopeoFormat(
       add(repository, { include: [anywhereInTag(pattern(str(v, path, where, node), path, node))] });
     });
     section("images-by-semver", (repository, v, node) => {
-      add(repository, { semver: str(v, `${registry}.images-by-semver.${repository}`, where, node) });
+      const path = `${registry}.images-by-semver.${repository}`;
+      add(repository, { semver: range(str(v, path, where, node), path, node) });
     });
   }
   if (!options.destination?.replace(/\/+$/, "")) {
@@ -270,6 +284,7 @@ function regsyncFormat(
   where: Where,
   at: At,
   pattern: CheckPattern,
+  range: CheckPattern,
 ): Omit<SyncConfig, "format"> {
   unknownKeys(root, ["version", "creds", "defaults", "sync"], "the top level", where, at([]));
   // regsync refuses a version it does not know (ErrUnsupportedConfigVersion): a later format may mean more.
@@ -334,10 +349,11 @@ function regsyncFormat(
         );
       const allow = patterns("allow");
       const deny = patterns("deny");
-      const ranges = [
-        ...strList(t.semverRange, `${path}.tags.semverRange`, where, at, ["sync", i, "tags", "semverRange"]),
-        ...strList(t.semver, `${path}.tags.semver`, where, at, ["sync", i, "tags", "semver"]),
-      ];
+      const ranges = (["semverRange", "semver"] as const).flatMap((key) =>
+        strList(t[key], `${path}.tags.${key}`, where, at, ["sync", i, "tags", key]).map((text, k) =>
+          range(text, `${path}.tags.${key}[${k}]`, at(["sync", i, "tags", key, k]) ?? tNode),
+        ),
+      );
       if (allow.length) tags.include = allow;
       if (deny.length) tags.exclude = deny;
       if (ranges.length) tags.semver = ranges.join(" || ");

@@ -27,3 +27,14 @@ export function excludeOption(): Option {
     "drop tags matching this regular expression (RE2, as Go's), whole tag (repeatable)",
   ).argParser(collect);
 }
+
+/**
+ * The note when `--include` kept no tag, or an `--exclude` dropped none: the habits of grep (`^v`) and of globs (`v*`)
+ * match no whole tag, so the command says how its patterns read instead of printing nothing (tags, sync).
+ */
+export function patternNote(flag: "--include" | "--exclude", patterns: readonly string[]): string {
+  const given = `${flag} ${patterns.map((p) => JSON.stringify(p)).join(", ")}`;
+  const what =
+    flag === "--include" ? `no tag matched ${given}` : `no tag matched ${given}, nothing was left out`;
+  return `note: ${what}: patterns match the whole tag as regular expressions (v.* for tags starting with v)\n`;
+}

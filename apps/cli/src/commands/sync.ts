@@ -23,7 +23,7 @@ import { interruptSignal } from "../interrupt.js";
 import { countNoun, writeJson, writeStderr, writeStdout } from "../output.js";
 import { parseSyncConfig, type SyncConfig } from "../sync-config.js";
 import { imageLine, planText, summaryJson, summaryLine } from "../sync-report.js";
-import { collect, excludeOption, includeOption } from "../tag-pattern-flags.js";
+import { collect, excludeOption, includeOption, patternNote } from "../tag-pattern-flags.js";
 import { whyUnreadable } from "../unreadable.js";
 import { copyCredentials, copySides, refuseSpreadCredentials, sideCredentialFlags } from "./copy.js";
 
@@ -182,6 +182,9 @@ Examples:
           // What the plan left out of a layout source (no ref.name, a ref.name that is no tag): said, not fatal.
           for (const warning of plan.repositories.flatMap((r) => r.warnings ?? []))
             cli.info(`warning: ${warning}`);
+          // An --include that kept no tag of any repository: said as tags says it (whole-tag patterns, not grep's).
+          if (opts.include?.length && plan.totals.images.total === 0 && !plan.totals.images.failed)
+            writeStderr(patternNote("--include", opts.include));
           for (const { target, sources } of targetCollisions(plan)) {
             cli.info(
               `warning: ${target} is written by ${sources.join(" and ")}: the last one copied wins, on every run${format === "skopeo" && !opts.scoped ? " (--scoped keeps each source's whole path)" : ""}`,

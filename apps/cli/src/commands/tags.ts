@@ -4,7 +4,7 @@ import { type Command, Option } from "commander";
 import type { CliContext } from "../cli-context.js";
 import { positiveInt } from "../flag-values.js";
 import { escapeField, writeJson, writeStderr, writeStdout } from "../output.js";
-import { excludeOption, includeOption } from "../tag-pattern-flags.js";
+import { excludeOption, includeOption, patternNote } from "../tag-pattern-flags.js";
 
 type TagSort = NonNullable<AllTagsOptions["sort"]>;
 
@@ -78,9 +78,7 @@ Examples:
           const { selectTags, tagFilter } = await import("@regatta/client");
           whole = await reg.allTags(repo, opts.include ? { include: opts.include } : {});
           if (whole.length > 0 && whole.every(tagFilter({ exclude: opts.exclude }))) {
-            writeStderr(
-              `note: no tag matched --exclude ${opts.exclude.map((p) => JSON.stringify(p)).join(", ")}, nothing was left out: patterns match the whole tag as regular expressions (v.* for tags starting with v)\n`,
-            );
+            writeStderr(patternNote("--exclude", opts.exclude));
           }
           whole = selectTags(whole, selection);
         }
@@ -112,9 +110,7 @@ Examples:
         }
         if (tags.length === 0 && opts.include?.length) {
           // The habits of grep (`^v`) and of globs (`v*`) match no whole tag: say how these patterns read.
-          writeStderr(
-            `note: no tag matched --include ${opts.include.map((p) => JSON.stringify(p)).join(", ")}: patterns match the whole tag as regular expressions (v.* for tags starting with v)\n`,
-          );
+          writeStderr(patternNote("--include", opts.include));
         }
         const full = (tag: string) => `${repo.name}:${tag}`;
         if (flags.json) {
