@@ -56,8 +56,13 @@ export interface DeleteManifestOptions extends TagWalkOptions {
 export interface ReferrersOfDeleted {
   /** How many referrers the manifest had (its own; theirs are in `list`). */
   count: number;
-  /** True with `referrers: true`; false: they remain in the registry, findable by the manifest's digest. */
+  /**
+   * True with `referrers: true`; false: they remain in the registry, findable by the manifest's digest. A dry run
+   * deletes nothing: false there, with `wouldDelete`.
+   */
   deleted: boolean;
+  /** A dry run with `referrers: true`: they would be deleted (`list`, in order); `deleted` is false. */
+  wouldDelete?: boolean;
   /** With `referrers: true`: every referrer, theirs too, deepest first, as deleted (or, in a dry run, to be). */
   list: DeletedReferrer[];
   /** Fallback tags (`sha256-<hex>`) rewritten or deleted. */
@@ -199,7 +204,12 @@ export async function deleteManifest(
     };
   }
   if (subject) result.subject = { digest: subject };
-  if (options.dryRun) return { ...result, dryRun: true };
+  if (options.dryRun) {
+    const planned = result.referrers?.deleted
+      ? { referrers: { ...result.referrers, deleted: false, wouldDelete: true } }
+      : {};
+    return { ...result, ...planned, dryRun: true };
+  }
 
   if (referrers && "tree" in referrers && referrers.order.length > 0) {
     await probeDeletes(ctx, ref, `${context} --referrers`, options.signal);

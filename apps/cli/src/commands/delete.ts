@@ -131,7 +131,8 @@ function indexesText(deleted: DeletedManifest, name: string): string {
  * `note: it has 1 referrer …; it would remain …`; undefined when there are none.
  */
 function referrersNote(deleted: DeletedManifest, name: string): string | undefined {
-  const n = deleted.referrers && !deleted.referrers.deleted ? deleted.referrers.count : 0;
+  const left = deleted.referrers && !deleted.referrers.deleted && !deleted.referrers.wouldDelete;
+  const n = left ? (deleted.referrers?.count ?? 0) : 0;
   if (n === 0) return undefined;
   const one = n === 1;
   const remain = deleted.dryRun

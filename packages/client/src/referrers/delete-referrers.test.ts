@@ -89,6 +89,8 @@ describe("deleteManifest of an image with referrers, on a registry without the r
     const before = stored(handlers);
     const planned = await reg.deleteManifest("team/app:v1", { referrers: true, dryRun: true });
     expect(planned.dryRun).toBe(true);
+    // A dry run deleted nothing: was `deleted: true` beside `dryRun: true` (QA).
+    expect(planned.referrers).toMatchObject({ deleted: false, wouldDelete: true });
     expect(planned.referrers?.list.map((r) => r.digest)).toEqual([
       sbomSig.digest,
       sbom.digest,
