@@ -31,8 +31,23 @@ describe("ReplSession secrets", () => {
     [".connect https://alice@ghcr.io", false],
     ['reg.manifest("team/api:1.0@sha256:0123abcd")', false],
     ['reg.manifest("https://reg.example/team/api:1.0")', false],
+    // The same userinfo rule without a scheme, and with a `/`, `//` or `?` in the password (QA): the REPL masks
+    // these as `***@` on screen, so they never reach ~/.regatta_repl_history either.
+    [".connect alice:PW@127.0.0.1:5000", true],
+    [".connect //alice:PW@reg.example", true],
+    ['await connect("bob:PW@reg.example")', true],
+    [".connect alice:Kq7top/Secret?L@127.0.0.1:1", true],
+    ['reg.manifest("127.0.0.1:5000/team/api@sha256:0123abcd")', false],
   ])("a URL's userinfo: %s is secret: %s", (line, secret) => {
     expect(session().isSecret(line)).toBe(secret);
+  });
+
+  it("a line the REPL masks for display is a line history never keeps", () => {
+    const s = session();
+    for (const line of ['connect("//bob:PW@reg.example")', "x = 's3cret-pw'", "alice:a/b@h"]) {
+      expect(s.scrub(line)).not.toBe(line);
+      expect(s.isSecret(line)).toBe(true);
+    }
   });
 
   it("knows a secret in every form a SecretSet recognises, not only as typed", () => {

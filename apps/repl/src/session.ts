@@ -7,12 +7,14 @@ import {
   HarRecorder,
   hasExplicitCredentials,
   joinSignals,
+  maskUserinfo,
   mergeHosts,
   ProtocolError,
   parseRegistry,
   type RegistryClient,
   SecretSet,
   scrubText,
+  userinfoPasswords,
 } from "@regatta/client";
 import { escapeControls } from "@regatta/present";
 import { replClient, type Transfer } from "./repl-client.js";
@@ -22,9 +24,6 @@ export type WhoAmI = ReturnType<RegistryClient["whoami"]>;
 
 /** The options that carry a secret or an identity: they belong to one registry and are never reused for another. */
 const CREDENTIAL_KEYS = ["username", "password", "identityToken", "registryToken", "anonymous"] as const;
-
-/** A URL's userinfo with a password (`scheme://user:pass@`, RFC 3986 §3.2.1): group 1 is the password. */
-const USERINFO_PASSWORD = /\b[A-Za-z][A-Za-z0-9+.-]*:\/\/[^\s/?#@:"'<>]*:([^\s/?#@"'<>]+)@/g;
 
 /** A `password:` literal (`{ password: "…" }`, `"password": …`), whatever its value. */
 const PASSWORD_LITERAL = /password\s*["']?\s*:/i;
@@ -155,9 +154,9 @@ export class ReplSession {
     // A password in the address is refused by createClient (credentials do not belong there), but it was given as
     // a password all the same: a secret from now on, in output and history.
     if (typeof registry === "string") {
-      for (const m of registry.matchAll(USERINFO_PASSWORD)) {
-        this.addSecret(m[1]);
-        this.addSecret(safeDecode(m[1] as string));
+      for (const password of userinfoPasswords(registry)) {
+        this.addSecret(password);
+        this.addSecret(safeDecode(password));
       }
     }
     const name = parseRegistry(registry).registry;
@@ -305,7 +304,8 @@ export class ReplSession {
    * secrets become `***`, controls stay as they are (a file is not a terminal, and a saved text keeps its `\r`).
    */
   scrub(text: string): string {
-    let out = text;
+    // A password in userinfo position (`alice:pw@host`, with or without a scheme: @regatta/errors' maskUserinfo).
+    let out = maskUserinfo(text);
     for (const secret of this.secrets) out = out.split(secret).join("***");
     for (const client of this.#opened) {
       out = scrubText(out, client.ctx.transport.secrets, { shapes: false, fragments: false });
@@ -314,14 +314,16 @@ export class ReplSession {
   }
 
   /**
-   * Whether a line must stay out of the history (in memory and in the file): it holds a `password:` literal, a URL
-   * with a password in its userinfo (`https://user:pass@host`), or a secret the session or one of its clients knows
+   * Whether a line must stay out of the history (in memory and in the file): it holds a `password:` literal, a
+   * password in userinfo position (`https://user:pass@host`, `.connect alice:pw@host`, `connect("//bob:pw@host")`:
+   * any line {@link scrub} would mask for display), or a secret the session or one of its clients knows
    * (a password, a token, the `--password` value) in any form a SecretSet recognises: as typed, URL-, form- or
    * JSON-escaped, or base64.
    */
   isSecret(line: string): boolean {
     if (PASSWORD_LITERAL.test(line)) return true;
-    if (line.search(USERINFO_PASSWORD) !== -1) return true;
+    // A line the REPL would mask for display is never kept: the userinfo rule, and every secret `scrub` knows.
+    if (this.scrub(line) !== line) return true;
     for (const secret of this.secrets) if (line.includes(secret)) return true;
     const exact = { shapes: false, fragments: false };
     if (scrubText(line, this.#secretForms, exact) !== line) return true;

@@ -65,4 +65,5 @@ export {
 export { fragmentLength, SCRUBBED, SecretSet, scrubText, scrubValue } from "./secret-set.js";
 export { shellWord } from "./shell-word.js";
 export { MAX_TIMEOUT_MS } from "./timer-limit.js";
+export { maskUserinfo, USERINFO_MASK, userinfoPasswords, userinfoRanges } from "./userinfo.js";
 export { formatWait, retryAfterText } from "./wait-text.js";

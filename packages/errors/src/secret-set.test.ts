@@ -320,6 +320,39 @@ describe("SecretSet", () => {
     expect(scrubText("Sig-Val-555aaa-01", set)).not.toContain("555aaa");
   });
 
+  it("masks a password echoed in hex (either case), upper-cased, and the hex of user:password and of the Basic value", () => {
+    const password = "Kq7topSecretValue7";
+    const set = new SecretSet().addBasic("alice", password);
+    const basic = Buffer.from(`alice:${password}`).toString("base64");
+    const hex = (text: string) => Buffer.from(text).toString("hex");
+    for (const echo of [
+      hex(password),
+      hex(password).toUpperCase(),
+      password.toUpperCase(),
+      hex(`alice:${password}`),
+      hex(`alice:${password}`).toUpperCase(),
+      hex(`Basic ${basic}`),
+      hex(`Basic ${basic}`).toUpperCase(),
+    ]) {
+      const scrubbed = scrubText(`denied: ${echo} (sent)`, set);
+      expect(scrubbed, echo).toContain("REDACTED");
+      // No piece of the password's own hex survives (at most a window less one character at either end).
+      // ("Basic " itself, 426173696320, is not a secret.)
+      const rest = scrubbed.replace(/REDACTED/g, " ").replace(/426173696320/i, " ");
+      expect(rest, echo).not.toMatch(/[0-9a-fA-F]{12,}/);
+    }
+    // The username's hex stays readable: it is not a secret.
+    expect(scrubText(`user ${hex("alice")}`, set)).toBe(`user ${hex("alice")}`);
+  });
+
+  it("a short password's hex is masked only whole: a digest sharing part of it stays intact", () => {
+    const set = new SecretSet().addBasic("bob", "ab12cd34");
+    const hex = Buffer.from("ab12cd34").toString("hex");
+    expect(scrubText(`x ${hex} ${hex.toUpperCase()} AB12CD34`, set)).toBe("x REDACTED REDACTED REDACTED");
+    const digest = `sha256:00${hex.slice(0, 12)}00${hex.slice(4)}00`;
+    expect(scrubText(digest, set)).toBe(digest);
+  });
+
   it("is owned by one client: another set does not scrub its secrets", () => {
     const mine = new SecretSet().add("mine-Secret-1");
     expect(scrubText("mine-Secret-1", new SecretSet())).toBe("mine-Secret-1");

@@ -10,6 +10,7 @@
  */
 
 import { DecodingMode, HtmlEntityDecoder } from "entities/decode";
+import { userinfoRanges } from "./userinfo.js";
 
 /** What replaces a secret. */
 export const SCRUBBED = "REDACTED";
@@ -41,6 +42,8 @@ export function fragmentLength(secret: string): number | undefined {
 interface Form {
   form: string;
   text: boolean;
+  /** Masked only whole, never in fragments: the hex of a secret too short to be fragmented itself. */
+  whole?: boolean;
 }
 
 /** Base64 cores shorter than this are not added: a few base64 characters are found in any long base64 text. */
@@ -73,8 +76,9 @@ function base64Forms(bytes: Buffer): Form[] {
 }
 
 /**
- * The forms a server may echo a secret in: text forms (as sent, URL- and form-encoded, JSON-escaped), then base64
- * (padded, unpadded, URL-safe, and at any offset in a longer base64 text). A secret with non-ASCII characters is also
+ * The forms a server may echo a secret in: text forms (as sent, URL- and form-encoded, JSON-escaped, upper-cased), hex
+ * of its UTF-8 bytes (lower and upper case), then base64 (padded, unpadded, URL-safe, and at any offset in a longer
+ * base64 text). A secret with non-ASCII characters is also
  * looked for in its other Unicode normalisation (NFC or NFD: macOS and some servers decompose `ä` into `a` + U+0308)
  * and as its UTF-8 bytes read as Latin-1 (`PÃ¤sswort`: how a Java server decodes a Basic header by default); ASCII
  * secrets are the same in all of these, so they cost nothing more.
@@ -96,10 +100,30 @@ function encodings(secret: string): Form[] {
       out.push({ form, text: true });
     }
   }
+  for (const text of texts) {
+    // Upper-cased (a server that shouts what it was sent): for secrets of MIN_SECRET characters or more, as every form.
+    const upper = text.toUpperCase();
+    if (upper !== text) out.push({ form: upper, text: true });
+  }
   for (const spelling of spellings) {
+    out.push(...hexForms(Buffer.from(spelling, "utf8"), spelling.length < MIN_FRAGMENTED));
     out.push(...base64Forms(Buffer.from(spelling, "utf8")));
   }
   return out;
+}
+
+/**
+ * The hex of some bytes, lower and upper case (a debug dump of the request): byte-aligned, so a username's part stays
+ * recognisable and is kept public by {@link SecretSet.addBasic} like the text forms'. `whole` for a secret shorter
+ * than {@link MIN_FRAGMENTED}: its hex is twice as long, and windows of it would be masked in digests, which are hex
+ * too (the short-password rule: a short secret is masked only whole, in every form).
+ */
+function hexForms(bytes: Buffer, whole: boolean): Form[] {
+  const hex = bytes.toString("hex");
+  return [
+    { form: hex, text: true, whole },
+    { form: hex.toUpperCase(), text: true, whole },
+  ];
 }
 
 /**
@@ -141,7 +165,7 @@ export class SecretSet {
   add(secret: string | undefined, options: { fragments?: boolean } = {}): this {
     if (!secret || secret.length < MIN_SECRET) return this;
     const whole = options.fragments === false;
-    for (const { form } of encodings(secret)) this.#addForm(form, undefined, whole);
+    for (const form of encodings(secret)) this.#addForm(form.form, undefined, whole || form.whole);
     return this;
   }
 
@@ -156,12 +180,15 @@ export class SecretSet {
     const isPublic = (window: string) => known.some(({ form }) => form.includes(window));
     // Only the text forms: in base64 the username's part is no clearer than the rest, and is masked with it.
     const add = (forms: Form[]) => {
-      for (const { form, text } of forms) this.#addForm(form, text ? isPublic : undefined);
+      for (const { form, text, whole } of forms) this.#addForm(form, text ? isPublic : undefined, whole);
     };
     add([...encodings(password), ...doubleBase64(password)]);
     if (username !== undefined) {
       const basic = `${username}:${password}`;
-      add([...encodings(basic), ...doubleBase64(basic)]);
+      // The Basic value's hex too (`hex("Basic <b64>")` holds it): base64, so no part of it is public.
+      const b64 = Buffer.from(Buffer.from(basic, "utf8").toString("base64"), "latin1");
+      const value = hexForms(b64, password.length < MIN_FRAGMENTED).map((f) => ({ ...f, text: false }));
+      add([...encodings(basic), ...doubleBase64(basic), ...value]);
     }
     return this;
   }
@@ -223,9 +250,6 @@ const SHAPES: { pattern: RegExp; accept?: (secret: string) => boolean }[] = [
     pattern:
       /(\bBearer(?:\s+|%20|\+))(?!(?:realm|service|scope|error|error_description)\s*=)([A-Za-z0-9._~+/%-]{12,}=*)/gi,
   },
-  // The password of a URL's userinfo (RFC 3986 §3.2.1, deprecated there for this reason): `postgres://admin:pw@db`,
-  // `https://user:pw@proxy`, as a registry's error may quote its storage or proxy settings. The user stays.
-  { pattern: /(\b[A-Za-z][A-Za-z0-9+.-]*:\/\/[^\s/?#@:"'<>]*:)([^\s/?#@"'<>]+)(?=@)/g },
   // `"token": "…"`, `access_token=…`, `password: …` in a JSON, form or free-text echo. Only values that look like
   // secrets (a digit or a symbol), so "password: incorrect" stays readable.
   {
@@ -395,6 +419,9 @@ export function scrubText(
       ranges.push([start, start + secret.length]);
     }
   }
+  // The password of a userinfo (RFC 3986 §3.2.1, deprecated there for this reason): `postgres://admin:pw@db` as a
+  // registry's error may quote its storage settings, `alice:pw@host` as a user typed it (userinfo.ts). The user stays.
+  if (options.shapes !== false) ranges.push(...userinfoRanges(text));
   for (const m of options.shapes === false ? [] : text.matchAll(BASIC)) {
     const value = m[2]!;
     if (!isBasicCredential(value)) continue;

@@ -149,6 +149,16 @@ describe("proxy URLs", () => {
       "socks5://pu:Pr0xy-Secret@127.0.0.1:1080",
       "unsupported proxy in --proxy: socks5: proxies are not supported",
     ],
+    // A password with an unencoded `/` or `?` (a CI proxy's): masked whole, though a URL parser ends the host there.
+    ["http://u:Pr0xy-Secret/Tail@127.0.0.1:1", "invalid proxy URL in --proxy: http://***@127.0.0.1:1"],
+    ["pu:Pr0xy-Secret?x@127.0.0.1:1", "invalid proxy URL in --proxy: ***@127.0.0.1:1"],
+    // undici decodes the password for Proxy-Authorization: a bad escape failed every request as "URI malformed".
+    [
+      "http://u:Pr0xy-Secret%zz@127.0.0.1:1",
+      "invalid proxy URL in --proxy: a bad %-escape in its user or password (http://***@127.0.0.1:1)",
+    ],
+    // A bare word is a host to curl (port 1080) and Go (port 80): without a scheme, a port is required.
+    ["notaurl", "invalid proxy URL in --proxy: notaurl has no scheme and no port"],
   ])("a malformed or unsupported --proxy (%s) is a UsageError without the password", (proxy, message) => {
     let err: unknown;
     try {
@@ -170,6 +180,15 @@ describe("proxy URLs", () => {
     expect(() => rules.choose(new URL("https://registry.test/"))).toThrow(
       /invalid proxy URL in HTTPS_PROXY: http:\/\/\*\*\*@\[::1/,
     );
+  });
+
+  it("a variable without a scheme needs a port; with one, it is read as http (curl, Go)", () => {
+    const rules = new ProxyRules({ env: { HTTP_PROXY: "garbage", HTTPS_PROXY: "proxy.test:3128" } });
+    expect(rules.choose(new URL("http://127.0.0.1:5000/"))).toBeUndefined();
+    expect(() => rules.choose(new URL("http://registry.test/"))).toThrow(
+      /invalid proxy URL in HTTP_PROXY: garbage has no scheme and no port/,
+    );
+    expect(rules.choose(new URL("https://registry.test/"))?.url.href).toBe("http://proxy.test:3128/");
   });
 
   it("the passwords of every proxy set are the client's secrets", () => {

@@ -57,9 +57,16 @@ function envSetting(env: Record<string, string | undefined>, name: string): Sett
   return undefined;
 }
 
-/** A proxy URL as written, with anything between `//` and the last `@` masked: it may hold a password. */
+/**
+ * A proxy URL as written, with its whole userinfo masked, up to the last `@`: the password whatever it holds (`/`,
+ * `?` and `#` included, which a URL parser would take for the end of the authority), and the user, which for a proxy
+ * is often a token (`http://TOKEN@proxy`). Every error's text is masked by `maskUserinfo` on top of this.
+ */
 export function redactProxyUrl(raw: string): string {
-  return raw.replace(/^([^/]*\/\/)?[^/]*@/, (_m, scheme: string | undefined) => `${scheme ?? ""}***@`);
+  return raw.replace(
+    /^([A-Za-z][A-Za-z0-9+.-]*:\/\/|\/\/)?[^\s]*@/,
+    (_m, scheme?: string) => `${scheme ?? ""}***@`,
+  );
 }
 
 /** The proxy as messages show it: scheme, host and port, never its user or password. */
@@ -97,6 +104,29 @@ export function parseProxyUrl(setting: Setting): URL {
     throw new UsageError(`invalid proxy URL in ${setting.source}: no host (${shown})`, {
       code: "PROXY_URL_INVALID",
     });
+  }
+  // A bare word (`notaurl`, `garbage`) is a host to curl (port 1080) and to Go (port 80): they disagree, and it is
+  // more often a mistake than a proxy. Without a scheme, a port is required (`proxy:3128`, which both read alike).
+  if (text !== setting.value && !url.port && !/:\d+$/.test(setting.value)) {
+    throw new UsageError(`invalid proxy URL in ${setting.source}: ${shown} has no scheme and no port`, {
+      code: "PROXY_URL_INVALID",
+      hint: `give ${setting.source} as http://HOST:PORT or https://HOST:PORT (user and password optional)`,
+    });
+  }
+  // undici decodes the user and password for the Proxy-Authorization header: a bad escape (`pw%zz`) failed every
+  // request as "URI malformed", blamed on the registry.
+  for (const part of [url.username, url.password]) {
+    try {
+      decodeURIComponent(part);
+    } catch {
+      throw new UsageError(
+        `invalid proxy URL in ${setting.source}: a bad %-escape in its user or password (${shown})`,
+        {
+          code: "PROXY_URL_INVALID",
+          hint: "percent-encode the user and password (% as %25, / as %2F, @ as %40)",
+        },
+      );
+    }
   }
   // A proxy is a host and port: a path, query or fragment (`http://proxy:3128/proxy`) is not used, as Go's transport
   // and curl do not use it; undici refused such a URL and the request failed as the registry's "invalid url".

@@ -1,0 +1,79 @@
+/**
+ * Passwords in userinfo position (RFC 3986 §3.2.1, `user:password@host`), the one rule every text a user typed and
+ * every text a server sent is masked by: an error quoting a registry, reference or proxy URL the user gave, the
+ * REPL's output, and what the REPL keeps out of its history.
+ *
+ * The rule: at the start of a word (after white space, a quote, a bracket, `=`, `,` or `;`), with or without a
+ * `scheme://`, `//` or `/` before it (a parser may quote the input from its first `/`), a user (no `/?#@:`, quotes or white space), a `:`, then everything up to the last
+ * `@` of the word that does not start a digest (`@sha256:<hex>`). What lies between that `:` and that `@` is the
+ * password, whatever it holds: `/`, `//`, `?` and `#` included, since a password typed unencoded (a CI proxy's
+ * `http://u:ab/cd@proxy`) is still a password, though a URL parser would end the authority at its `/`.
+ */
+
+/** What {@link maskUserinfo} puts in place of a password. */
+export const USERINFO_MASK = "***";
+
+/** Passwords shorter than this are masked where the rule finds them, but their pieces are not looked for elsewhere. */
+const MIN_PIECE = 4;
+
+/**
+ * Group 1: the word's scheme, user and colon (kept); group 2: the password, which does not start with `//` (in
+ * `https://docs.example/a:b@c` the `https:` is a scheme, not a user). A digest after the `@` (`sha256:`,
+ * `sha512:`, a shortened one too, or any algorithm, a colon and at least 32 hex digits) makes the `@` a reference's (`reg:5000/app@sha256:…`), not userinfo's; a
+ * registry's port is at most 5 digits, so `alice:pw@127.0.0.1:5000` is still userinfo.
+ */
+const USERINFO =
+  /(?<=^|[\s"'`(<[{=,;])((?:[A-Za-z][A-Za-z0-9+.-]*:\/\/|\/+)?[^\s/?#@:"'`<>]*:)(?!\/\/)([^\s"'`<>]*)@(?!(?:sha256|sha384|sha512|blake3):|[a-z][a-z0-9]*(?:[+._-][a-z0-9]+)*:[0-9a-fA-F]{32,})/g;
+
+/**
+ * The [start, end) ranges of every userinfo password in `text`, and of every other occurrence in it of such a
+ * password or of a piece of one cut at a `/`, `?`, `#`, `:` or `@` (4 characters or more): a parser that reports the
+ * part of the input it stopped at (`"Kq7top" at column 7`, `"/SecretValue@host"`) quotes such a piece.
+ */
+export function userinfoRanges(text: string): [number, number][] {
+  const out: [number, number][] = [];
+  const pieces = new Set<string>();
+  for (const m of text.matchAll(USERINFO)) {
+    const password = m[2]!;
+    if (!password) continue;
+    const start = (m.index ?? 0) + m[1]!.length;
+    out.push([start, start + password.length]);
+    for (const piece of passwordPieces(password)) pieces.add(piece);
+  }
+  for (const piece of pieces) {
+    for (let at = text.indexOf(piece); at !== -1; at = text.indexOf(piece, at + 1)) {
+      out.push([at, at + piece.length]);
+    }
+  }
+  return out;
+}
+
+/** A password, and its prefixes and suffixes cut at a URL delimiter, each at least {@link MIN_PIECE} long. */
+function passwordPieces(password: string): string[] {
+  const out = [password];
+  for (let i = 1; i < password.length; i++) {
+    if (!"/?#:@".includes(password[i]!)) continue;
+    out.push(password.slice(0, i), password.slice(i));
+  }
+  return out.filter((piece) => piece.length >= MIN_PIECE);
+}
+
+/** The userinfo passwords in `text`, as written (not decoded). */
+export function userinfoPasswords(text: string): string[] {
+  return [...text.matchAll(USERINFO)].map((m) => m[2]!).filter(Boolean);
+}
+
+/** `text` with every userinfo password (and every other occurrence of one, or of a piece of one) replaced by `mask`. */
+export function maskUserinfo(text: string, mask: string = USERINFO_MASK): string {
+  const ranges = userinfoRanges(text).sort((a, b) => a[0] - b[0]);
+  if (!ranges.length) return text;
+  let out = "";
+  let last = 0;
+  for (const [s, e] of ranges) {
+    if (e <= last) continue;
+    out += text.slice(last, Math.max(s, last));
+    if (s >= last) out += mask;
+    last = e;
+  }
+  return out + text.slice(last);
+}
