@@ -10,6 +10,7 @@ import { mkdir } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { quotePath } from "@regatta/errors";
 import { DEFAULT_USERS, generateImage, pushImage, type RegistryAuth, useRegistry } from "@regatta/testkit";
 import { beforeAll, describe, expect, it } from "vitest";
 import { regatta } from "./test-cli.js";
@@ -175,8 +176,12 @@ describe("regatta login: usage", () => {
   const registry = useRegistry("basic");
 
   it("warns when an auth.json read before the docker config would shadow the login, and logout names what remains", async () => {
-    const { env, dir } = home();
+    // A home with a space and a quote: the commands suggested are quoted as one shell word each (shellWord).
+    const { dir: parent } = home();
+    const dir = join(parent, "it's home");
+    const env = { HOME: dir, DOCKER_CONFIG: join(dir, ".docker") };
     const stale = join(dir, ".config", "containers", "auth.json");
+    const staleWord = `'${stale.replace(/'/g, "'\\''")}'`;
     await mkdir(join(dir, ".config", "containers"), { recursive: true });
     writeFileSync(
       stale,
@@ -188,17 +193,17 @@ describe("regatta login: usage", () => {
     });
     expect(login.code).toBe(0);
     expect(login.stderr).toContain(
-      `WARNING! ${stale} also holds credentials for ${registry.host} and is read first: those are the ones commands will use (remove them with: regatta logout ${registry.host} --authfile ${stale})`,
+      `WARNING! ${quotePath(stale)} also holds credentials for ${registry.host} and is read first: those are the ones commands will use (remove them with: regatta logout ${registry.host} --authfile ${staleWord})`,
     );
     // As warned: the stale entry answers, and the registry refuses it.
     expect((await regatta(["tags", `${registry.host}/team/app`], { env })).code).toBe(4);
 
     const logout = await regatta(["logout", registry.host], { env });
     expect(logout.stderr).toContain(
-      `note: ${stale} still holds credentials for ${registry.host} (regatta logout ${registry.host} --authfile ${stale} removes them)`,
+      `note: ${quotePath(stale)} still holds credentials for ${registry.host} (regatta logout ${registry.host} --authfile ${staleWord} removes them)`,
     );
     const rest = await regatta(["logout", registry.host, "--authfile", stale], { env });
-    expect(rest.stdout).toBe(`Removed the login credentials for ${registry.host} from ${stale}\n`);
+    expect(rest.stdout).toBe(`Removed the login credentials for ${registry.host} from ${quotePath(stale)}\n`);
   });
 
   it("without a password and without a terminal is a usage error (exit 2) that says how, and writes nothing", async () => {

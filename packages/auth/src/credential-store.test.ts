@@ -314,7 +314,12 @@ describe("a login for a namespace (host/team): kept under its key where the form
     const { env, dir } = await helperSetup(undefined);
     const authFile = await writeIn(dir, "auth.json", { credHelpers: { "quay.io": "fake" } });
     expect(() => credentialStoreEntry("h:5000/Team", { env, authFile })).toThrow(
-      /Team is not a repository namespace/,
+      /cannot log in to "h:5000\/Team": "Team" is not a repository namespace/,
+    );
+    // A logout says so: it was told "cannot log in to" (QA).
+    const logout = await eraseCredential("h:5000/Team", { env, authFile }).catch((e: unknown) => e);
+    expect((logout as Error).message).toMatch(
+      /^cannot log out of "h:5000\/Team": "Team" is not a repository namespace/,
     );
     const error = await storeCredential("quay.io/org", ALICE, { env, authFile }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(CredentialsError);
@@ -357,6 +362,20 @@ describe("a lock another process holds on the file", () => {
       expect(Object.keys((await readJson(file)).auths as object)).toEqual(["r.example"]);
     });
   }
+
+  it("the rm it suggests is one shell word, even when the lock's path has a space or a quote", async () => {
+    const dir = await tempDir();
+    const authFile = join(dir, "it's my dir", "auth.json");
+    await writeIn(dir, "it's my dir/auth.json", { auths: {} });
+    const lockFile = lockPathOf(await realpath(authFile));
+    await writeFile(lockFile, `${process.pid} ${hostname()}\n`);
+    const options = { env: { HOME: dir, PATH: "/usr/bin:/bin" }, authFile, lockTimeoutMs: 1000 };
+    const error = await storeCredential("r.example", ALICE, options).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: "CREDENTIALS_LOCKED" });
+    const rm = /\(rm (.*)\) and try again/.exec((error as Error).message)?.[1];
+    expect(rm).toBe(`'${lockFile.replace(/'/g, "'\\''")}'`);
+    await unlink(lockFile);
+  });
 
   it("a dead holder's lock that another process is taking over: that wait is said and given up too, naming its claim", async () => {
     const { env, file } = await dockerSetup({ auths: {} });

@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { chmod, realpath, rename, rm, writeFile } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
-import { CredentialsError, quotePath, quoteText } from "@regatta/errors";
+import { CredentialsError, quotePath, quoteText, shellWord } from "@regatta/errors";
 import { makeDirectories } from "@regatta/errors/make-directories";
 import { lockDestination, lockPathOf } from "@regatta/errors/write-lock";
 import { isValidRepositoryPath, normalizeRegistry } from "@regatta/reference";
@@ -83,6 +83,7 @@ export function credentialStoreFile(
 export function credentialStoreEntry(
   registry: string,
   options: CredentialStoreOptions = {},
+  action: "login" | "logout" = "login",
 ): Pick<CredentialLocation, "file" | "format" | "key"> {
   const { file, format } = credentialStoreFile(options);
   const host = normalizeRegistry(registry);
@@ -91,7 +92,7 @@ export function credentialStoreEntry(
   const path = key.slice(host.length + 1);
   if (!isValidRepositoryPath(path)) {
     throw new CredentialsError(
-      `cannot log in to ${quoteText(registry)}: ${path} is not a repository namespace`,
+      `cannot ${action === "login" ? "log in to" : "log out of"} ${quoteText(registry)}: ${quoteText(path)} is not a repository namespace`,
       {
         hint: `give a host (${host}), or a host and a namespace of lowercase path components (${host}/team)`,
       },
@@ -163,7 +164,7 @@ export async function eraseCredential(
   registry: string,
   options: CredentialStoreOptions = {},
 ): Promise<CredentialLocation & { removed: boolean }> {
-  const { file, format, key } = credentialStoreEntry(registry, options);
+  const { file, format, key } = credentialStoreEntry(registry, options, "logout");
   return underLock(file, options, async () => {
     const config = await readJsonFile(file);
     if (!config) return { file, format, key, removed: false };
@@ -230,14 +231,14 @@ async function underLock<T>(
   })
     .catch((error: unknown) => {
       if (!timeout.aborted) throw error;
-      const lockFile = quotePath(waited?.lockFile ?? lockPathOf(target));
+      const lockFile = waited?.lockFile ?? lockPathOf(target);
       const holder = waited?.holder;
       const who = holder !== undefined ? `process ${holder}` : "another process";
       throw new CredentialsError(
-        `gave up after ${limit / 1000} s waiting for the lock ${lockFile}: ${who} holds it to update ${quotePath(file)}`,
+        `gave up after ${limit / 1000} s waiting for the lock ${quotePath(lockFile)}: ${who} holds it to update ${quotePath(file)}`,
         {
           code: "CREDENTIALS_LOCKED",
-          hint: `${holder !== undefined ? `if process ${holder} is not a regatta login or logout on this host` : "if no regatta login or logout is running"}, the lock is stale: remove it (rm ${lockFile}) and try again`,
+          hint: `${holder !== undefined ? `if process ${holder} is not a regatta login or logout on this host` : "if no regatta login or logout is running"}, the lock is stale: remove it (rm ${shellWord(lockFile)}) and try again`,
         },
       );
     })

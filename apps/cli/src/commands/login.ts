@@ -1,4 +1,4 @@
-import { CredentialsError, MAX_TIMEOUT_MS, quotePath, UsageError } from "@regatta/errors";
+import { CredentialsError, MAX_TIMEOUT_MS, quotePath, shellWord, UsageError } from "@regatta/errors";
 import { DEFAULT_REGISTRY, parseRegistry } from "@regatta/reference";
 import type { Command } from "commander";
 import type { CliContext } from "../cli-context.js";
@@ -21,6 +21,7 @@ export const HOST_ARGUMENT = [
 export async function loginTarget(
   arg: string,
   authFile: string | undefined,
+  action: "login" | "logout" = "login",
 ): Promise<{ registry: string; target: string }> {
   const { credentialStoreEntry } = await import("@regatta/client");
   if (authFile !== undefined) {
@@ -31,7 +32,11 @@ export async function loginTarget(
   }
   let entry: Awaited<ReturnType<typeof credentialStoreEntry>>;
   try {
-    entry = credentialStoreEntry(arg, { env: process.env, ...(authFile !== undefined ? { authFile } : {}) });
+    entry = credentialStoreEntry(
+      arg,
+      { env: process.env, ...(authFile !== undefined ? { authFile } : {}) },
+      action,
+    );
   } catch (error) {
     // What was typed cannot be kept there (a namespace in docker's config.json, a bad namespace): a usage error.
     if (!(error instanceof CredentialsError)) throw error;
@@ -103,7 +108,7 @@ Examples:
           where.format === "docker" ? await otherCredentialFiles(host, where.file, { env: process.env }) : [];
         for (const { file } of shadows.filter((f) => f.format === "containers")) {
           writeStderr(
-            `WARNING! ${quotePath(file)} also holds credentials for ${registry} and is read first: those are the ones commands will use (remove them with: regatta logout ${registry} --authfile ${quotePath(file)})\n`,
+            `WARNING! ${quotePath(file)} also holds credentials for ${registry} and is read first: those are the ones commands will use (remove them with: regatta logout ${registry} --authfile ${shellWord(file)})\n`,
           );
         }
         if (flags.json) {

@@ -1,4 +1,4 @@
-import { quotePath } from "@regatta/errors";
+import { quotePath, shellWord } from "@regatta/errors";
 import type { Command } from "commander";
 import type { CliContext } from "../cli-context.js";
 import { escapeField, writeJson, writeStderr, writeStdout } from "../output.js";
@@ -19,7 +19,7 @@ export function registerLogout(program: Command, cli: CliContext): void {
     )
     .action(async (host: string, _opts: unknown, cmd: Command) => {
       const flags = cli.flags(cmd);
-      const { registry, target } = await loginTarget(host, flags.authfile);
+      const { registry, target } = await loginTarget(host, flags.authfile, "logout");
       // The store lives in the client bundle's chunk; nothing here talks to the registry.
       const { eraseCredential, otherCredentialFiles } = await import("@regatta/client");
       const result = await eraseCredential(host, {
@@ -30,7 +30,7 @@ export function registerLogout(program: Command, cli: CliContext): void {
       // A login kept in another file of the lookup still answers for the host: say where, and how to remove it.
       const remaining = await otherCredentialFiles(host, result.file, { env: process.env });
       for (const { file, format } of remaining) {
-        const how = format === "docker" ? "" : ` --authfile ${quotePath(file)}`;
+        const how = format === "docker" ? "" : ` --authfile ${shellWord(file)}`;
         writeStderr(
           `note: ${quotePath(file)} still holds credentials for ${registry} (regatta logout ${registry}${how} removes them)\n`,
         );
