@@ -23,7 +23,44 @@ const MIN_PIECE = 4;
  * registry's port is at most 5 digits, so `alice:pw@127.0.0.1:5000` is still userinfo.
  */
 const USERINFO =
-  /(?<=^|[\s"'`(<[{=,;])((?:[A-Za-z][A-Za-z0-9+.-]*:\/\/|\/+)?[^\s/?#@:"'`<>]*:)(?!\/\/)([^\s"'`<>]*)@(?!(?:sha256|sha384|sha512|blake3):|[a-z][a-z0-9]*(?:[+._-][a-z0-9]+)*:[0-9a-fA-F]{32,})/g;
+  /(?<=^|[\s"'`(<[{=,;])((?:[A-Za-z][A-Za-z0-9+.-]*:\/\/|\/+)?[^\s/?#@:"'`<>(<[{=,;]*:)(?!\/\/)([^\s"'`<>]*)@(?!(?:sha256|sha384|sha512|blake3):|[a-z][a-z0-9]*(?:[+._-][a-z0-9]+)*:[0-9a-fA-F]{32,})/g;
+
+/**
+ * The user part above holds none of the characters a word may start after (`=`, `(`, …): a user written with one
+ * (`a=b:pw@h`) is matched from after it, with the same password, and each character is scanned from one start only.
+ * Linear time matters: error text may be a registry's 64 KiB, and the rule runs on every error (a 96 KiB
+ * `FOO=y_FOO=y_…` platform took 17 s when every `=` started a scan to the word's end).
+ */
+
+/** A run of text no password crosses: {@link USERINFO}'s password stops at white space, quotes, `<` and `>`. */
+const WORD = /[^\s"'`<>]+/g;
+
+/** An `@` that can end a password: not one that starts a digest (`@sha256:…`), as {@link USERINFO}'s lookahead. */
+const PASSWORD_END =
+  /@(?!(?:sha256|sha384|sha512|blake3):|[a-z][a-z0-9]*(?:[+._-][a-z0-9]+)*:[0-9a-fA-F]{32,})/g;
+
+/** Passwords longer than this are masked where found, but not cut into pieces to look for elsewhere. */
+const MAX_PIECED = 256;
+
+/**
+ * Every {@link USERINFO} match of `text`, in linear time: each word holding a `:` and an `@` is matched only up to its
+ * last `@` that can end a password (no password reaches past it; the regular expression alone would scan to the
+ * word's end from every start and backtrack), with the character before the word kept for the lookbehind.
+ */
+function* userinfoMatches(text: string): Generator<{ index: number; head: string; password: string }> {
+  for (const word of text.matchAll(WORD)) {
+    const w = word[0];
+    if (!w.includes(":") || !w.includes("@")) continue;
+    let end = -1;
+    for (const at of w.matchAll(PASSWORD_END)) end = at.index ?? end;
+    if (end < 0) continue;
+    const from = Math.max(0, (word.index ?? 0) - 1);
+    const view = text.slice(from, (word.index ?? 0) + end + 1);
+    for (const m of view.matchAll(USERINFO)) {
+      yield { index: from + (m.index ?? 0), head: m[1]!, password: m[2]! };
+    }
+  }
+}
 
 /**
  * The [start, end) ranges of every userinfo password in `text`, and of every other occurrence in it of such a
@@ -33,12 +70,12 @@ const USERINFO =
 export function userinfoRanges(text: string): [number, number][] {
   const out: [number, number][] = [];
   const pieces = new Set<string>();
-  for (const m of text.matchAll(USERINFO)) {
-    const password = m[2]!;
+  for (const m of userinfoMatches(text)) {
+    const { password } = m;
     if (!password) continue;
-    const start = (m.index ?? 0) + m[1]!.length;
+    const start = m.index + m.head.length;
     out.push([start, start + password.length]);
-    for (const piece of passwordPieces(password)) pieces.add(piece);
+    if (password.length <= MAX_PIECED) for (const piece of passwordPieces(password)) pieces.add(piece);
   }
   for (const piece of pieces) {
     for (let at = text.indexOf(piece); at !== -1; at = text.indexOf(piece, at + 1)) {
@@ -60,7 +97,7 @@ function passwordPieces(password: string): string[] {
 
 /** The userinfo passwords in `text`, as written (not decoded). */
 export function userinfoPasswords(text: string): string[] {
-  return [...text.matchAll(USERINFO)].map((m) => m[2]!).filter(Boolean);
+  return [...userinfoMatches(text)].map((m) => m.password).filter(Boolean);
 }
 
 /** `text` with every userinfo password (and every other occurrence of one, or of a piece of one) replaced by `mask`. */
