@@ -102,6 +102,10 @@ describe("regatta index against distribution 2.8", () => {
       "release/app:1.0",
     );
     expect(archs(removed.index)).toEqual(["amd64", "arm64/v8"]);
+    // What went, then what is left: "removed from R: 2 entries (linux/amd64, …)" read as if those had gone (QA).
+    expect(removed.stderr).toContain(
+      `removed from ${at("release/app:1.0")}: 1 entry (linux/arm/v7); left: 2 entries (linux/amd64, linux/arm64/v8)`,
+    );
 
     const filtered = await regatta([
       "index",
@@ -119,6 +123,7 @@ describe("regatta index against distribution 2.8", () => {
       reference: at("release/app:amd64"),
       from: { digest: removed.digest },
       manifests: [{ digest: images.amd64!.manifest.digest, platform: "linux/amd64" }],
+      removed: [{ digest: images.arm64v8!.manifest.digest, platform: "linux/arm64/v8" }],
     });
     expect((await skopeo("release/app:amd64")).digest).toBe(json.digest);
     expect((await skopeo("release/app:1.0")).digest).toBe(removed.digest);

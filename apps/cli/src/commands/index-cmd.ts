@@ -4,7 +4,7 @@ import { parseReference } from "@regatta/reference";
 import { type Command, Option } from "commander";
 import { collectAnnotation } from "../artifact-files.js";
 import type { CliContext } from "../cli-context.js";
-import { escapeControls, shortDigest, writeJson, writeStdout } from "../output.js";
+import { countNoun, escapeControls, shortDigest, writeJson, writeStdout } from "../output.js";
 
 /** Repeated `--platform` values, each a comma-separated list, collected into one list. */
 function collectPlatforms(value: string, previous: string[] = []): string[] {
@@ -59,11 +59,15 @@ async function report(
     await writeJson(result);
     return;
   }
-  const platforms = result.manifests.map((m) => m.platform ?? shortDigest(m.digest));
+  const named = (entries: IndexResult["manifests"]) =>
+    `${countNoun(entries.length, "entry", "entries")} (${entries.map((m) => m.platform ?? shortDigest(m.digest)).join(", ")})`;
   const brought = result.brought.filter((b) => !b.upToDate).length;
+  // An edit that left entries out names them, then what is left: "removed from R: 1 entry (linux/amd64)" read as
+  // if amd64 had gone, when it was what remained (QA).
+  const removed = result.removed?.length ? `${named(result.removed)}; left: ` : "";
   cli.info(
     escapeControls(
-      `${verb} ${result.reference}: ${result.manifests.length} ${result.manifests.length === 1 ? "entry" : "entries"} (${platforms.join(", ")})${brought ? `; ${brought} brought from other repositories` : ""}`,
+      `${verb} ${result.reference}: ${removed}${named(result.manifests)}${brought ? `; ${brought} brought from other repositories` : ""}`,
     ),
   );
   await writeStdout(`${result.digest}\n`);

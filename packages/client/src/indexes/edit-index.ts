@@ -20,7 +20,7 @@ import {
 import type { ClientContext, ReferenceInput } from "../context.js";
 import { getManifest } from "../get-manifest.js";
 import { readSources, sourceReference } from "./index-sources.js";
-import { type IndexResult, indexTarget, putIndex } from "./put-index.js";
+import { entrySummary, type IndexResult, indexTarget, putIndex } from "./put-index.js";
 
 /** Edits of `editIndex`; at least one, unless `from` names another index to put at the target as it is. */
 export interface EditIndexOptions {
@@ -117,5 +117,12 @@ export async function editIndex(
     signal,
     ...(edits === 0 ? { exact: got.bytes } : {}),
   });
-  return { ...result, from: { reference: got.reference.toString(), digest: got.digest } };
+  // What the edit left out, by digest and platform (an entry may be listed twice, once per platform).
+  const entryKey = (d: ImageIndex["manifests"][number]) =>
+    [d.digest, JSON.stringify(d.platform ?? null)].join(" ");
+  const left = new Set(index.manifests.map(entryKey));
+  const removed = (got.manifest as ImageIndex).manifests
+    .filter((d) => !left.has(entryKey(d)))
+    .map(entrySummary);
+  return { ...result, from: { reference: got.reference.toString(), digest: got.digest }, removed };
 }

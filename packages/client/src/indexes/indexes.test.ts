@@ -322,6 +322,7 @@ describe("editIndex", () => {
     const { content } = withIndex();
     const handlers = open({ "team/app": content });
     const result = await reg!.editIndex("team/app:1.0", { append: ["team/app:armv7"] });
+    expect(result.removed).toEqual([]);
     const put = stored(handlers, "team/app", "1.0")!;
     expect(put.digest).toBe(result.digest);
     expect(platformsOf(put.index)).toEqual(["linux/amd64", "linux/arm64/v8", "linux/arm/v7"]);
@@ -366,15 +367,19 @@ describe("editIndex", () => {
       UsageError,
     );
     expect(manifestPuts(handlers)).toEqual([]);
-    await reg!.editIndex("team/app:1.0", { remove: [{ digest: amd64.manifest.digest }] });
+    const done = await reg!.editIndex("team/app:1.0", { remove: [{ digest: amd64.manifest.digest }] });
     expect(platformsOf(stored(handlers, "team/app", "1.0")!.index)).toEqual(["linux/arm64/v8"]);
+    // What went is named apart from what is left.
+    expect(done.removed).toMatchObject([{ digest: amd64.manifest.digest, platform: "linux/amd64" }]);
+    expect(done.manifests).toMatchObject([{ digest: arm64.manifest.digest, platform: "linux/arm64/v8" }]);
   });
 
   it("keeps only the platforms asked for", async () => {
     const { content } = withIndex();
     const handlers = open({ "team/app": content });
-    await reg!.editIndex("team/app:1.0", { platforms: ["linux/arm64"] });
+    const done = await reg!.editIndex("team/app:1.0", { platforms: ["linux/arm64"] });
     expect(platformsOf(stored(handlers, "team/app", "1.0")!.index)).toEqual(["linux/arm64/v8"]);
+    expect(done.removed).toMatchObject([{ digest: amd64.manifest.digest, platform: "linux/amd64" }]);
   });
 
   it("annotates the index and an entry chosen by platform", async () => {

@@ -36,6 +36,8 @@ export interface IndexResult {
   brought: BroughtManifest[];
   /** `editIndex` only: the index that was edited (the target's, or `from`'s), by digest. */
   from?: { reference: string; digest: string };
+  /** `editIndex` only: the entries of that index the edit left out (remove, platforms; replaced by append). */
+  removed?: IndexEntrySummary[];
 }
 
 /**
@@ -81,14 +83,19 @@ export async function putIndex(
     digest: pushed.digest,
     mediaType: pushed.mediaType,
     size: pushed.size,
-    manifests: index.manifests.map((d) => ({
-      digest: d.digest,
-      mediaType: d.mediaType,
-      size: d.size,
-      ...(d.platform ? { platform: formatPlatform(d.platform) } : {}),
-      ...(d.annotations ? { annotations: d.annotations } : {}),
-    })),
+    manifests: index.manifests.map(entrySummary),
     index,
     brought,
+  };
+}
+
+/** An index entry as {@link IndexResult} lists it. */
+export function entrySummary(d: ImageIndex["manifests"][number]): IndexEntrySummary {
+  return {
+    digest: d.digest,
+    mediaType: d.mediaType,
+    size: d.size,
+    ...(d.platform ? { platform: formatPlatform(d.platform) } : {}),
+    ...(d.annotations ? { annotations: d.annotations } : {}),
   };
 }
