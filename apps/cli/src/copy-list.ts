@@ -77,7 +77,7 @@ function regattaFor(found: SkopeoWord, side: "source" | "target", given: string,
       pullPlatformFlags(transport, flags.platforms) + (flags.sourceCredentials ? CREDENTIAL_FLAGS : "");
     switch (transport) {
       case "docker-archive":
-        return `regatta pull ${other} ${path ? shellWord(`docker-archive:${path}`) : "docker-archive:PATH"}${carried} (a docker archive, as docker save writes)`;
+        return `regatta pull ${other} ${path ? shellWord(["docker-archive", path].join(":")) : "docker-archive:PATH"}${carried} (a docker archive, as docker save writes)`;
       case "oci":
       case "oci-archive":
         return `regatta pull ${other} ${rest ? shellWord(`${transport}:${rest}`) : `${transport}:DIR`}${carried}`;

@@ -42,7 +42,7 @@ export function pullDestination(word: string): PullDestination {
     case "docker-archive":
       if (reference !== undefined) {
         throw new UsageError(
-          `${quotePath(word)}: a docker archive names its images by the references pulled (RepoTags): give ${shellWord(`docker-archive:${path}`)}`,
+          `${quotePath(word)}: a docker archive names its images by the references pulled (RepoTags): give ${shellWord(["docker-archive", path].join(":"))}`,
         );
       }
       return { path, format: "docker" };
